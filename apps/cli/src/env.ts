@@ -1,0 +1,35 @@
+import path from "node:path";
+import { z } from "zod";
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
+
+const ZPort = z.coerce.number().int().min(1).max(65535);
+
+const ZEnv = z.object({
+  /** Sluice's store. Unset: an embedded PostgreSQL is started under SLUICE_HOME. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where Sluice keeps its embedded cluster, keys and demo credentials. */
+  SLUICE_HOME: z.string().default(path.join(REPO_ROOT, ".sluice")),
+  SLUICE_CONSOLE_PORT: ZPort.default(3000),
+  SLUICE_GATEWAY_PORT: ZPort.default(15432),
+  SLUICE_EMBEDDED_PG_PORT: ZPort.default(54329),
+  /** 32-byte key (base64 or hex) for secrets at rest; unset: generated into SLUICE_HOME/secret.key. */
+  SLUICE_SECRET_KEY: z.string().optional(),
+  /** Skip the demo database and policy. */
+  SLUICE_NO_DEMO: z
+    .enum(["0", "1", "true", "false"])
+    .optional()
+    .transform((value) => value === "1" || value === "true"),
+});
+
+export type Env = z.infer<typeof ZEnv> & { repoRoot: string };
+
+/** The only place the CLI reads process.env; a bad value stops start-up with the variable's name. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = ZEnv.safeParse(source);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid environment: ${issues.join("; ")}`);
+  }
+  return { ...parsed.data, repoRoot: REPO_ROOT };
+}

@@ -1,0 +1,37 @@
+import { loadEnv } from "./env";
+import { runStart } from "./start/run-start";
+
+const USAGE = `usage: sluice <command>
+
+  start     start the store, gateway and console (embedded PostgreSQL unless DATABASE_URL is set)
+  migrate   apply pending migrations to DATABASE_URL and exit`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  const env = loadEnv();
+  switch (command) {
+    case "start":
+      await runStart(env);
+      return -1; // keeps running until a signal
+    case "migrate": {
+      if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
+      const { migrate } = await import("@sluice/db/migrations");
+      const result = await migrate({ databaseUrl: env.DATABASE_URL });
+      console.log(`applied ${result.applied.length}, already applied ${result.alreadyApplied.length}`);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return command === undefined || command === "help" ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(`sluice: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

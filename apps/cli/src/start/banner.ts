@@ -1,0 +1,33 @@
+import type { DemoState } from "./demo";
+
+export type BannerOptions = {
+  consoleUrl: string;
+  gatewayPort: number;
+  caFile: string | null;
+  demo: DemoState | null;
+  demoConnection: string;
+  demoAgent: string;
+};
+
+/** What a new user needs after `start`: where the console is, who can sign in, how an agent connects. */
+export function renderBanner(options: BannerOptions): string {
+  const lines = ["", "Sluice is running.", "", `  Console:  ${options.consoleUrl}`];
+  lines.push(`  Gateway:  postgresql://<agent>:<token>@localhost:${options.gatewayPort}/<connection>`);
+  if (options.demo) {
+    lines.push("", "  Demo console users (local identity provider):");
+    for (const user of options.demo.users) {
+      lines.push(`    ${user.email.padEnd(24)} password ${user.password}   groups ${user.groups.join(", ")}`);
+    }
+    lines.push("", `  Demo agent connection string (${options.demoAgent} on ${options.demoConnection}):`);
+    if (options.demo.agentToken) {
+      const tls = options.caFile ? `?sslmode=verify-full&sslrootcert=${options.caFile}` : "";
+      lines.push(
+        `    psql "postgresql://${options.demoAgent}:${options.demo.agentToken}@localhost:${options.gatewayPort}/${options.demoConnection}${tls}"`,
+      );
+    } else {
+      lines.push("    (token not on disk any more: issue a new one for the agent in the console)");
+    }
+  }
+  lines.push("", "  Ctrl-C stops everything.", "");
+  return lines.join("\n");
+}

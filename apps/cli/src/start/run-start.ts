@@ -1,0 +1,87 @@
+import { DEMO_AGENT, DEMO_CONNECTION } from "@sluice/db/demo/demo-policy";
+import { assertPortFree } from "@sluice/db/port-check";
+import { getPrisma } from "@sluice/db/prisma";
+import { startGateway } from "@sluice/gateway/start-gateway";
+import type { Env } from "../env";
+import { renderBanner } from "./banner";
+import { startConsole } from "./console-process";
+import { type DemoState, ensureDemo } from "./demo";
+import { openStore } from "./open-store";
+import { loadSecretKey } from "./secret-key";
+
+type Stoppable = { name: string; stop: () => Promise<void> };
+
+/**
+ * Brings up the store, the demo, the gateway and the console, and takes them down in reverse order
+ * on SIGINT/SIGTERM (or when the console dies), so no process outlives `start`.
+ */
+export async function runStart(env: Env): Promise<void> {
+  const log = (line: string) => console.log(`[sluice] ${line}`);
+  await assertPortFree(env.SLUICE_CONSOLE_PORT, "SLUICE_CONSOLE_PORT");
+  await assertPortFree(env.SLUICE_GATEWAY_PORT, "SLUICE_GATEWAY_PORT");
+
+  const running: Stoppable[] = [];
+  let isStopping = false;
+  const stopAll = async (exitCode: number) => {
+    if (isStopping) return;
+    isStopping = true;
+    log("stopping…");
+    for (const part of running.reverse()) {
+      await part.stop().catch((error: unknown) => log(`stopping ${part.name} failed: ${String(error)}`));
+    }
+    process.exit(exitCode);
+  };
+  process.once("SIGINT", () => void stopAll(0));
+  process.once("SIGTERM", () => void stopAll(0));
+
+  try {
+    const store = await openStore(env, log);
+    running.push({ name: "store", stop: store.stop });
+    const prisma = getPrisma(store.databaseUrl);
+    running.push({ name: "store client", stop: () => prisma.$disconnect() });
+    const secretKey = loadSecretKey(env.SLUICE_HOME, env.SLUICE_SECRET_KEY);
+
+    let demo: DemoState | null = null;
+    if (!env.SLUICE_NO_DEMO) {
+      demo = await ensureDemo({ home: env.SLUICE_HOME, prisma, adminUrl: store.adminUrl, secretKey });
+    }
+
+    const gateway = await startGateway({
+      prisma,
+      databaseUrl: store.databaseUrl,
+      port: env.SLUICE_GATEWAY_PORT,
+      secretKey,
+      home: env.SLUICE_HOME,
+      log,
+    });
+    running.push({ name: "gateway", stop: gateway.close });
+
+    const console_ = await startConsole({
+      repoRoot: env.repoRoot,
+      port: env.SLUICE_CONSOLE_PORT,
+      env: { DATABASE_URL: store.databaseUrl, SLUICE_HOME: env.SLUICE_HOME },
+      log,
+    });
+    running.push({ name: "console", stop: console_.stop });
+    void console_.exited.then((code) => {
+      if (!isStopping) {
+        log(`the console exited (${code}); stopping`);
+        void stopAll(1);
+      }
+    });
+
+    console.log(
+      renderBanner({
+        consoleUrl: console_.url,
+        gatewayPort: env.SLUICE_GATEWAY_PORT,
+        caFile: gateway.caFile,
+        demo,
+        demoConnection: DEMO_CONNECTION,
+        demoAgent: DEMO_AGENT,
+      }),
+    );
+  } catch (error) {
+    console.error(`sluice: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAll(1);
+  }
+}

@@ -1,0 +1,57 @@
+import type { PrismaClient } from "@sluice/db/prisma";
+import { connectionSecretAad } from "@sluice/db/seed/create-connection";
+import { decryptSecret } from "@sluice/secrets/secret-box";
+import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
+
+/** The gateway's view of agents and connections, read from the store at every startup. */
+export function createPrismaDirectory(prisma: PrismaClient, secretKey: Buffer): Directory {
+  return {
+    async findAgent(name: string): Promise<AgentRecord | null> {
+      const now = new Date();
+      const agent = await prisma.agent.findUnique({
+        where: { name },
+        include: {
+          memberships: { include: { group: true } },
+          credentials: {
+            where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+            orderBy: { createdAt: "desc" },
+            take: 1,
+          },
+        },
+      });
+      const credential = agent?.credentials[0];
+      if (!agent || agent.isDisabled || !credential) return null;
+      return {
+        agentId: agent.id,
+        agentName: agent.name,
+        credentialId: credential.id,
+        scramVerifier: credential.scramVerifier,
+        groups: agent.memberships.map((membership) => membership.group.name),
+      };
+    },
+
+    async findConnection(name: string): Promise<ConnectionRecord | null> {
+      const connection = await prisma.connection.findUnique({
+        where: { name },
+        include: { access: { include: { group: true } } },
+      });
+      if (!connection || connection.isDisabled || connection.type !== "POSTGRES") return null;
+      return {
+        connectionId: connection.id,
+        name: connection.name,
+        host: connection.host,
+        port: connection.port,
+        database: connection.database,
+        user: connection.username,
+        password: connection.passwordCipher
+          ? decryptSecret(connection.passwordCipher, secretKey, connectionSecretAad(connection.id))
+          : null,
+        tlsMode: connection.tlsMode,
+        tlsCaPem: connection.tlsCaPem,
+        tlsServerName: connection.tlsServerName,
+        requireClientTls: connection.requireClientTls,
+        allowedGroups: connection.access.map((access) => access.group.name),
+      };
+    },
+  };
+}

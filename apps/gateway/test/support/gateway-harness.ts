@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { PrismaClient } from "@sluice/db/prisma";
+import { createAgent } from "@sluice/db/seed/create-agent";
+import { createConnection } from "@sluice/db/seed/create-connection";
+import { startGateway } from "@sluice/gateway/start-gateway";
+import type { DecisionPoint } from "@sluice/policy/verdict";
+import { inject } from "vitest";
+import { adminQuery, createTestDatabase, createTestStore } from "../../../../test/support";
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+export type HarnessOptions = {
+  decisions?: DecisionPoint;
+  isTlsEnabled?: boolean;
+  log?: (line: string) => void;
+};
+
+/**
+ * A real gateway on a free port, in front of a real upstream database with its own login role, with
+ * one agent allowed on one connection. Everything is created fresh and dropped by `stop`.
+ */
+export async function startHarness(options: HarnessOptions = {}) {
+  const adminUrl = inject("adminUrl");
+  const store = await createTestStore();
+  const upstream = await createTestDatabase("up");
+  const role = `up_${randomBytes(4).toString("hex")}`;
+  const rolePassword = randomBytes(12).toString("base64url");
+  await adminQuery(
+    adminUrl,
+    `SET password_encryption = 'scram-sha-256'; CREATE ROLE ${role} LOGIN PASSWORD '${rolePassword}'`,
+  );
+  await adminQuery(upstream.url, `GRANT ALL ON SCHEMA public TO ${role}`);
+  await adminQuery(adminUrl, `GRANT ALL ON DATABASE ${upstream.name} TO ${role}`);
+  const upstreamAsRole = new URL(upstream.url);
+  upstreamAsRole.username = role;
+  upstreamAsRole.password = rolePassword;
+
+  const home = mkdtempSync(path.join(tmpdir(), "sluice-gw-"));
+  const secretKey = randomBytes(32);
+  const admin = new URL(adminUrl);
+  const connectionName = "shop";
+  await createConnection(store.prisma, {
+    name: connectionName,
+    host: admin.hostname,
+    port: Number(admin.port),
+    database: upstream.name,
+    username: role,
+    password: rolePassword,
+    secretKey,
+    tlsMode: "DISABLE",
+    allowedGroups: ["analysts"],
+  });
+  const { agent, token } = await createAgent(store.prisma, { name: "agent-a", groups: ["analysts"] });
+  const logs: string[] = [];
+  const gateway = await startGateway({
+    prisma: store.prisma,
+    databaseUrl: store.url,
+    port: 0,
+    secretKey,
+    home,
+    isTlsEnabled: options.isTlsEnabled ?? true,
+    decisions: options.decisions,
+    hosts: ["127.0.0.1"],
+    log: options.log ?? ((line) => logs.push(line)),
+  });
+
+  const urlFor = (agentName: string, secret: string, database = connectionName, query = "sslmode=disable") =>
+    `postgresql://${encodeURIComponent(agentName)}:${encodeURIComponent(secret)}@127.0.0.1:${gateway.port}/${database}?${query}`;
+
+  return {
+    prisma: store.prisma as PrismaClient,
+    gateway,
+    port: gateway.port,
+    caFile: gateway.caFile,
+    agent,
+    token,
+    connectionName,
+    secretKey,
+    logs,
+    /** Connection string for the harness agent through the gateway. */
+    url: urlFor(agent.name, token),
+    urlFor,
+    /** The same database reached directly as the brokered role, for side-by-side comparisons. */
+    directUrl: upstreamAsRole.toString(),
+    upstreamAdminUrl: upstream.url,
+    addAgent: (name: string, groups: string[]) => createAgent(store.prisma, { name, groups }),
+    stop: async () => {
+      await gateway.close();
+      await store.drop();
+      await upstream.drop();
+      await adminQuery(adminUrl, `DROP ROLE IF EXISTS ${role}`);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * What the policy decides about one statement. Protocol-agnostic: the Postgres gateway, and later
+ * MySQL, HTTP and MCP front ends, all act on the same three outcomes.
+ */
+export type Verdict =
+  | { kind: "allow" }
+  | { kind: "deny"; rule: string; message: string; code?: string }
+  | { kind: "hold"; rule: string; message: string; release: Promise<Verdict> };
+
+export const ALLOW: Verdict = Object.freeze({ kind: "allow" });
+
+/** Who is asking, on which connection: the identity half of every decision. */
+export type Identity = {
+  agentId: string;
+  agentName: string;
+  groups: readonly string[];
+  connectionId: string;
+  connectionName: string;
+  sessionId: string;
+};
+
+/** A statement as the front end received it, before any parsing. */
+export type StatementRequest = {
+  sql: string;
+  /** How it arrived: a simple Query, a Parse of the extended protocol, or a COPY subprotocol. */
+  via: "simple" | "parse";
+  statementName?: string;
+};
+
+/**
+ * Where the gateway asks for a verdict. Returning a plain value keeps the hot path synchronous;
+ * a Promise lets a decision wait (store lookups, human approval) without blocking other sessions.
+ */
+export type DecisionPoint = {
+  decide: (identity: Identity, statement: StatementRequest) => Verdict | Promise<Verdict>;
+  /** Bumped when policy changes, so prepared statements are judged again before they run. */
+  version: () => number;
+};
+
+export const ALLOW_ALL: DecisionPoint = { decide: () => ALLOW, version: () => 0 };

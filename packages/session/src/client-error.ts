@@ -1,0 +1,29 @@
+/**
+ * The one error type for what a client sees: always a SQLSTATE; FATAL only when the connection is
+ * about to close. Internal failures become a generic message here and are logged, never echoed.
+ */
+export class ClientError extends Error {
+  constructor(
+    readonly severity: "ERROR" | "FATAL",
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = "ClientError";
+  }
+
+  static fatal(code: string, message: string, hint?: string): ClientError {
+    return new ClientError("FATAL", code, message, hint);
+  }
+
+  static error(code: string, message: string, hint?: string): ClientError {
+    return new ClientError("ERROR", code, message, hint);
+  }
+
+  /** For anything unexpected: the client learns that something failed, not what or where. */
+  static internal(): ClientError {
+    return new ClientError("FATAL", "XX000", "internal error in the Sluice gateway; the session was closed");
+  }
+}

@@ -1,0 +1,37 @@
+import { encodeCancelRequest, encodeSslRequest, encodeSync } from "@sluice/wire/client-encoders";
+import { errorResponse, noticeResponse } from "@sluice/wire/server-messages";
+import type { ClientError } from "./client-error";
+
+export {
+  authenticationOk,
+  authenticationSASL,
+  authenticationSASLContinue,
+  authenticationSASLFinal,
+  backendKeyData,
+  negotiateProtocolVersion,
+  readyForQuery,
+  singleByte,
+} from "@sluice/wire/server-messages";
+
+/** Bytes that never change, built once. */
+export const SYNC_BYTES = encodeSync();
+export const SSL_REQUEST_BYTES = encodeSslRequest();
+
+export function errorBytes(error: ClientError): Buffer {
+  return errorResponse({
+    severity: error.severity,
+    code: error.code,
+    message: error.message,
+    ...(error.hint ? { hint: error.hint } : {}),
+    ...(error.detail ? { detail: error.detail } : {}),
+  });
+}
+
+/** What the agent sees while a statement waits, e.g. for a reviewer. */
+export function noticeBytes(message: string): Buffer {
+  return noticeResponse({ severity: "NOTICE", code: "00000", message });
+}
+
+export function cancelRequestBytes(processId: number, secretKey: Buffer): Buffer {
+  return encodeCancelRequest(processId, secretKey);
+}

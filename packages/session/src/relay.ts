@@ -1,0 +1,164 @@
+import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import type { ClientMessage } from "@sluice/wire/client-messages";
+import { ClientError } from "./client-error";
+import { errorBytes, noticeBytes, SYNC_BYTES } from "./protocol-bytes";
+
+/** What one step of the relay asks the transport to do; the relay itself never touches a socket. */
+export type RelayStep = {
+  toUpstream: Buffer[];
+  toClient: Buffer[];
+  /** Close both sides after writing (Terminate, or a FATAL already in toClient). */
+  isClosing?: boolean;
+};
+
+/** One ReadyForQuery the upstream owes us, and what the client must see just before it. */
+type OwedReady = { errorBeforeReady: Buffer | null; hasUpstreamError: boolean };
+
+/** State of the extended-protocol batch the client is building up to its next Sync. */
+type Batch = { deniedError: Buffer | null };
+
+export type RelayOptions = {
+  identity: Identity;
+  decisions: DecisionPoint;
+  /** Called with every verdict before the statement can reach the upstream (audit first). */
+  onVerdict?: (sql: string, verdict: Verdict) => void;
+};
+
+/**
+ * The relay between an authenticated client and its upstream. Every statement is judged before it
+ * is forwarded. A denied statement never reaches the upstream: a Sync goes in its place, and the
+ * client's ErrorResponse is emitted just before that Sync's ReadyForQuery, so pipelined responses
+ * stay in order and the session goes on.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+export class Relay {
+  private readonly owed: OwedReady[] = [];
+  private batch: Batch = { deniedError: null };
+  private transactionStatus = "I";
+
+  constructor(private readonly options: RelayOptions) {}
+
+  get status(): string {
+    return this.transactionStatus;
+  }
+
+  /** Handles one client message; a Promise only when the decision point had to wait. */
+  handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
+    switch (message.name) {
+      case "query":
+        return this.judge(message.sql, "simple", undefined, (verdict) =>
+          this.afterQueryVerdict(verdict, raw),
+        );
+      case "parse":
+        if (this.batch.deniedError) return EMPTY_STEP;
+        return this.judge(message.sql, "parse", message.statement, (verdict) =>
+          this.afterParseVerdict(verdict, raw),
+        );
+      case "bind":
+      case "describe":
+      case "execute":
+      case "close":
+      case "flush":
+        return this.batch.deniedError ? EMPTY_STEP : { toUpstream: [raw], toClient: [] };
+      case "sync": {
+        this.owed.push({ errorBeforeReady: this.batch.deniedError, hasUpstreamError: false });
+        this.batch = { deniedError: null };
+        return { toUpstream: [raw], toClient: [] };
+      }
+      case "copyData":
+      case "copyDone":
+      case "copyFail":
+        return { toUpstream: [raw], toClient: [] };
+      case "functionCall":
+        return this.refuseInPlace(
+          ClientError.error(
+            "42501",
+            "the FunctionCall protocol message is refused by Sluice: it runs functions without SQL, past every guardrail",
+            "call the function from a SQL statement instead",
+          ),
+        );
+      case "terminate":
+        return { toUpstream: [raw], toClient: [], isClosing: true };
+      default:
+        throw ClientError.fatal("08P01", `unexpected ${message.name} message after authentication`);
+    }
+  }
+
+  /**
+   * Sees every upstream message type before it is relayed. Returns the bytes the client must get
+   * first (an injected error before its ReadyForQuery), or null.
+   */
+  beforeUpstreamMessage(type: number, body: Buffer): Buffer | null {
+    if (type === ERROR_RESPONSE) {
+      const head = this.owed[0];
+      if (head) head.hasUpstreamError = true;
+      return null;
+    }
+    if (type !== READY_FOR_QUERY) return null;
+    this.transactionStatus = String.fromCharCode(body[0] ?? 73);
+    const owed = this.owed.shift();
+    // Postgres reports only the first error of a batch; when the upstream already failed it, ours is moot.
+    if (owed?.errorBeforeReady && !owed.hasUpstreamError) return owed.errorBeforeReady;
+    return null;
+  }
+
+  private judge(
+    sql: string,
+    via: "simple" | "parse",
+    statementName: string | undefined,
+    then: (verdict: Settled) => RelayStep,
+  ): RelayStep | Promise<RelayStep> {
+    const request = statementName === undefined ? { sql, via } : { sql, via, statementName };
+    const verdict = this.options.decisions.decide(this.options.identity, request);
+    if (verdict instanceof Promise) return verdict.then((resolved) => this.settle(sql, resolved, then));
+    return this.settle(sql, verdict, then);
+  }
+
+  private settle(
+    sql: string,
+    verdict: Verdict,
+    then: (verdict: Settled) => RelayStep,
+  ): RelayStep | Promise<RelayStep> {
+    this.options.onVerdict?.(sql, verdict);
+    if (verdict.kind !== "hold") return then(verdict);
+    // Only this session waits; the notice tells the agent why nothing is coming back yet.
+    const notice = noticeBytes(verdict.message);
+    return verdict.release.then((released) => {
+      const step = this.settle(sql, released, then);
+      if (step instanceof Promise) return step.then((s) => ({ ...s, toClient: [notice, ...s.toClient] }));
+      return { ...step, toClient: [notice, ...step.toClient] };
+    });
+  }
+
+  private afterQueryVerdict(verdict: Settled, raw: Buffer): RelayStep {
+    if (verdict.kind === "allow") {
+      this.owed.push({ errorBeforeReady: null, hasUpstreamError: false });
+      return { toUpstream: [raw], toClient: [] };
+    }
+    return this.refuseInPlace(denialError(verdict));
+  }
+
+  private afterParseVerdict(verdict: Settled, raw: Buffer): RelayStep {
+    if (verdict.kind === "allow") return { toUpstream: [raw], toClient: [] };
+    // Like the server after an error: everything up to the client's Sync is skipped.
+    this.batch = { deniedError: errorBytes(denialError(verdict)) };
+    return EMPTY_STEP;
+  }
+
+  /** A standalone message answered with an error: a Sync keeps its place in the upstream's order. */
+  private refuseInPlace(error: ClientError): RelayStep {
+    this.owed.push({ errorBeforeReady: errorBytes(error), hasUpstreamError: false });
+    return { toUpstream: [SYNC_BYTES], toClient: [] };
+  }
+}
+
+/** A verdict that no longer waits. */
+type Settled = Exclude<Verdict, { kind: "hold" }>;
+
+const READY_FOR_QUERY = 0x5a; // 'Z'
+const ERROR_RESPONSE = 0x45; // 'E'
+const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
+
+function denialError(verdict: Extract<Verdict, { kind: "deny" }>): ClientError {
+  return ClientError.error(verdict.code ?? "42501", verdict.message);
+}

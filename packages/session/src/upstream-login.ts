@@ -1,0 +1,126 @@
+import { md5PasswordResponse } from "@sluice/secrets/md5-password";
+import { createScramClient } from "@sluice/secrets/scram-client";
+import {
+  encodePasswordMessage,
+  encodeSaslInitialResponse,
+  encodeSaslResponse,
+  encodeStartup,
+} from "@sluice/wire/client-encoders";
+import type { ServerMessage } from "@sluice/wire/server-decoder";
+import { ClientError } from "./client-error";
+
+export type UpstreamCredentials = {
+  connectionName: string;
+  user: string;
+  database: string;
+  password: string | null;
+  params: Record<string, string>;
+};
+
+export type UpstreamSession = {
+  /** Raw ParameterStatus frames, relayed to the client after its own AuthenticationOk. */
+  parameterStatus: Buffer[];
+  processId: number;
+  secretKey: Buffer;
+  transactionStatus: string;
+};
+
+export type LoginStep = { toUpstream: Buffer[]; done?: UpstreamSession };
+
+/**
+ * Logs in to the upstream with the brokered credentials (SCRAM-SHA-256, md5, cleartext over TLS
+ * only, or trust). A refusal becomes a FATAL for the agent that names the connection, not the
+ * upstream's own message, which may quote the brokered user.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
+ */
+export function createUpstreamLogin(credentials: UpstreamCredentials, isTls: boolean) {
+  const parameterStatus: Buffer[] = [];
+  let scram: ReturnType<typeof createScramClient> | null = null;
+  let processId = 0;
+  let secretKey: Buffer = Buffer.alloc(4);
+
+  const requirePassword = (): string => {
+    if (credentials.password === null) {
+      throw refused(credentials, "the upstream asks for a password and the connection has none stored");
+    }
+    return credentials.password;
+  };
+
+  return {
+    startup(): Buffer {
+      return encodeStartup({ user: credentials.user, database: credentials.database, ...credentials.params });
+    },
+
+    handle(message: ServerMessage, raw: Buffer): LoginStep {
+      switch (message.name) {
+        case "authenticationOk":
+          return { toUpstream: [] };
+        case "authenticationCleartextPassword":
+          if (!isTls)
+            throw refused(
+              credentials,
+              "the upstream asks for a cleartext password on a connection without TLS",
+            );
+          return { toUpstream: [encodePasswordMessage(requirePassword())] };
+        case "authenticationMD5Password":
+          return {
+            toUpstream: [
+              encodePasswordMessage(md5PasswordResponse(credentials.user, requirePassword(), message.salt)),
+            ],
+          };
+        case "authenticationSASL": {
+          const { mechanisms } = message;
+          if (!mechanisms.includes("SCRAM-SHA-256")) {
+            throw refused(
+              credentials,
+              `the upstream offers no supported SASL mechanism (${mechanisms.join(", ")})`,
+            );
+          }
+          scram = createScramClient(requirePassword());
+          return { toUpstream: [encodeSaslInitialResponse("SCRAM-SHA-256", scram.clientFirst())] };
+        }
+        case "authenticationSASLContinue": {
+          if (!scram) throw refused(credentials, "unexpected SASL continue from the upstream");
+          return { toUpstream: [encodeSaslResponse(scram.handleServerFirst(message.data))] };
+        }
+        case "authenticationSASLFinal": {
+          if (!scram) throw refused(credentials, "unexpected SASL final from the upstream");
+          scram.verifyServerFinal(message.data);
+          return { toUpstream: [] };
+        }
+        case "parameterStatus":
+          parameterStatus.push(raw);
+          return { toUpstream: [] };
+        case "backendKeyData":
+          processId = message.processId;
+          secretKey = message.secretKey;
+          return { toUpstream: [] };
+        case "notice":
+          return { toUpstream: [] };
+        case "readyForQuery":
+          return {
+            toUpstream: [],
+            done: { parameterStatus, processId, secretKey, transactionStatus: message.status },
+          };
+        case "error":
+          throw refusedByUpstream(credentials, message.fields["C"] ?? "08006");
+        default:
+          throw refused(credentials, `unexpected ${message.name} from the upstream during login`);
+      }
+    },
+  };
+}
+
+function refused(credentials: UpstreamCredentials, why: string): ClientError {
+  return ClientError.fatal("08004", `connection "${credentials.connectionName}": ${why}`);
+}
+
+function refusedByUpstream(credentials: UpstreamCredentials, code: string): ClientError {
+  const isAuth = code === "28P01" || code === "28000";
+  return ClientError.fatal(
+    isAuth ? "08004" : code,
+    isAuth
+      ? `connection "${credentials.connectionName}": the upstream refused Sluice's brokered credentials (${code}); an admin must update the connection`
+      : `connection "${credentials.connectionName}": the upstream refused the session (${code})`,
+  );
+}

@@ -1,0 +1,40 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+
+export type CancelTarget = {
+  /** Sends the upstream's own CancelRequest; the registry knows nothing of sockets. */
+  cancel: () => void;
+};
+
+type Entry = { secretKey: Buffer; target: CancelTarget };
+
+/**
+ * The gateway hands each client its own BackendKeyData; a CancelRequest carrying it is routed to
+ * the right upstream backend. Upstream keys never reach clients.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-CANCELING-REQUESTS
+ */
+export class CancelRegistry {
+  private readonly entries = new Map<number, Entry>();
+
+  register(target: CancelTarget): { processId: number; secretKey: Buffer; unregister: () => void } {
+    let processId: number;
+    do processId = randomBytes(4).readUInt32BE() & 0x7fffffff;
+    while (processId === 0 || this.entries.has(processId));
+    const secretKey = randomBytes(4);
+    this.entries.set(processId, { secretKey, target });
+    return { processId, secretKey, unregister: () => this.entries.delete(processId) };
+  }
+
+  /** True when the key matched a live session (whose upstream was then asked to cancel). */
+  cancel(processId: number, secretKey: Buffer): boolean {
+    const entry = this.entries.get(processId);
+    if (
+      !entry ||
+      entry.secretKey.length !== secretKey.length ||
+      !timingSafeEqual(entry.secretKey, secretKey)
+    ) {
+      return false;
+    }
+    entry.target.cancel();
+    return true;
+  }
+}

@@ -1,0 +1,85 @@
+import net from "node:net";
+import { ClientError } from "@sluice/session/client-error";
+import { ClientConnection, type ClientConnectionDeps, type LiveSession } from "./client-connection";
+
+export type GatewayServerOptions = Omit<ClientConnectionDeps, "track"> & {
+  port: number;
+  /** Addresses to listen on; the default serves local agents over IPv4 and IPv6. */
+  hosts?: string[];
+};
+
+export type GatewayServer = {
+  port: number;
+  /** Live sessions, for revocation and shutdown. */
+  sessions: () => LiveSession[];
+  /** Stops accepting, ends every session with an admin-shutdown FATAL, and waits for the sockets. */
+  close: () => Promise<void>;
+};
+
+const DEFAULT_HOSTS = ["127.0.0.1", "::1"];
+
+export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
+  const live = new Set<LiveSession>();
+  const sockets = new Set<net.Socket>();
+  const deps: ClientConnectionDeps = {
+    ...options,
+    track: (session) => {
+      live.add(session);
+      return () => live.delete(session);
+    },
+  };
+  const servers: net.Server[] = [];
+  let port = options.port;
+  for (const host of options.hosts ?? DEFAULT_HOSTS) {
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+      try {
+        new ClientConnection(socket, deps);
+      } catch (error) {
+        options.log(`could not set up a client connection: ${String(error)}`);
+        socket.destroy();
+      }
+    });
+    server.on("error", (error) => options.log(`gateway listener error: ${error.message}`));
+    try {
+      port = await listen(server, host, port);
+    } catch (error) {
+      // ::1 is missing on hosts without IPv6; IPv4 alone still serves local agents.
+      if (host === "::1" && (error as NodeJS.ErrnoException).code === "EADDRNOTAVAIL") continue;
+      for (const started of servers) started.close();
+      throw error;
+    }
+    servers.push(server);
+  }
+  return {
+    port,
+    sessions: () => [...live],
+    close: async () => {
+      await Promise.all(
+        servers
+          .map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
+          .concat(
+            (async () => {
+              for (const session of live) {
+                session.terminate(ClientError.fatal("57P01", "the Sluice gateway is shutting down"));
+              }
+              await new Promise((resolve) => setTimeout(resolve, 50));
+              for (const socket of sockets) socket.destroy();
+            })(),
+          ),
+      );
+    },
+  };
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,75 @@
+import { WireError } from "./wire-error";
+
+/** A bounds-checked cursor over one message body: truncation is a protocol violation, not a crash. */
+export class Reader {
+  private offset = 0;
+
+  constructor(
+    private readonly body: Buffer,
+    private readonly what: string,
+  ) {}
+
+  int16(): number {
+    this.need(2);
+    const value = this.body.readInt16BE(this.offset);
+    this.offset += 2;
+    return value;
+  }
+
+  int32(): number {
+    this.need(4);
+    const value = this.body.readInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.body[this.offset++] as number;
+  }
+
+  bytes(count: number): Buffer {
+    if (count < 0) throw new WireError(`negative length in ${this.what} message`);
+    this.need(count);
+    const value = this.body.subarray(this.offset, this.offset + count);
+    this.offset += count;
+    return value;
+  }
+
+  /** A NUL-terminated UTF-8 string. */
+  cstring(): string {
+    const end = this.body.indexOf(0, this.offset);
+    if (end < 0) throw new WireError(`missing string terminator in ${this.what} message`);
+    const value = this.body.toString("utf8", this.offset, end);
+    this.offset = end + 1;
+    return value;
+  }
+
+  /** A count that must be non-negative and no larger than the bytes left could hold. */
+  count(bytesEach: number): number {
+    const value = this.int16();
+    if (value < 0 || value * bytesEach > this.remaining())
+      throw new WireError(`invalid count in ${this.what} message`);
+    return value;
+  }
+
+  remaining(): number {
+    return this.body.length - this.offset;
+  }
+
+  rest(): Buffer {
+    return this.bytes(this.remaining());
+  }
+
+  /** Every message must be consumed exactly; trailing bytes mean the sender and we disagree. */
+  end(): void {
+    if (this.remaining() !== 0)
+      throw new WireError(
+        `invalid message format: ${this.remaining()} trailing bytes in ${this.what} message`,
+      );
+  }
+
+  private need(count: number): void {
+    if (this.offset + count > this.body.length) throw new WireError(`truncated ${this.what} message`);
+  }
+}

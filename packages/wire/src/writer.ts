@@ -1,0 +1,46 @@
+/** Builds one backend/frontend message: a type byte (or none), an Int32 length, the body. */
+export class Writer {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+
+  int32(value: number): this {
+    const buffer = Buffer.alloc(4);
+    buffer.writeInt32BE(value);
+    return this.push(buffer);
+  }
+
+  int16(value: number): this {
+    const buffer = Buffer.alloc(2);
+    buffer.writeInt16BE(value);
+    return this.push(buffer);
+  }
+
+  byte(value: number): this {
+    return this.push(Buffer.from([value]));
+  }
+
+  cstring(value: string): this {
+    return this.push(Buffer.from(`${value}\0`, "utf8"));
+  }
+
+  bytes(value: Buffer): this {
+    return this.push(value);
+  }
+
+  /** The finished message; `type` null for the untagged startup-phase messages. */
+  build(type: string | null): Buffer {
+    const header = Buffer.alloc(type === null ? 4 : 5);
+    if (type === null) header.writeInt32BE(this.size + 4, 0);
+    else {
+      header.write(type, 0, "latin1");
+      header.writeInt32BE(this.size + 4, 1);
+    }
+    return Buffer.concat([header, ...this.parts]);
+  }
+
+  private push(buffer: Buffer): this {
+    this.parts.push(buffer);
+    this.size += buffer.length;
+    return this;
+  }
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Quick start: install what is needed, then start Sluice (console, gateway, embedded PostgreSQL, demo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+exec ./node_modules/.bin/tsx apps/cli/src/main.ts start
