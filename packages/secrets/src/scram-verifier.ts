@@ -15,7 +15,7 @@ export type ScramVerifier = { iterations: number; salt: Buffer; storedKey: Buffe
  */
 export function createScramVerifier(
   secret: string,
-  salt = randomBytes(SALT_BYTES),
+  salt: Buffer = randomBytes(SALT_BYTES),
   iterations = SCRAM_ITERATIONS,
 ): string {
   const salted = saltedPassword(secret, salt, iterations);
