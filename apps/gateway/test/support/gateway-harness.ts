@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
-import { createConnection } from "@sluice/db/seed/create-connection";
+import { type CreateConnectionOptions, createConnection } from "@sluice/db/seed/create-connection";
 import { startGateway } from "@sluice/gateway/start-gateway";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import { inject } from "vitest";
@@ -87,6 +87,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     directUrl: upstreamAsRole.toString(),
     upstreamAdminUrl: upstream.url,
     addAgent: (name: string, groups: string[]) => createAgent(store.prisma, { name, groups }),
+    /** Another connection in the store, allowed for the harness agent's group unless told otherwise. */
+    addConnection: (connection: Omit<CreateConnectionOptions, "secretKey">) =>
+      createConnection(store.prisma, { allowedGroups: ["analysts"], ...connection, secretKey }),
     stop: async () => {
       await gateway.close();
       await store.drop();

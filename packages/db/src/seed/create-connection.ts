@@ -12,6 +12,9 @@ export type CreateConnectionOptions = {
   password?: string;
   secretKey: Buffer;
   tlsMode?: Db.UpstreamTlsMode;
+  /** PEM of the CA that signs the upstream's certificate, for VERIFY_CA and VERIFY_FULL. */
+  tlsCaPem?: string;
+  tlsServerName?: string;
   allowedGroups?: string[];
   description?: string;
 };
@@ -42,6 +45,8 @@ export async function createConnection(prisma: DbClient, options: CreateConnecti
           ? null
           : encryptSecret(options.password, options.secretKey, connectionSecretAad(id)),
       tlsMode: options.tlsMode ?? "PREFER",
+      tlsCaPem: options.tlsCaPem ?? null,
+      tlsServerName: options.tlsServerName ?? null,
       access: { create: groups.map((group) => ({ groupId: group.id })) },
     },
   });
