@@ -1,0 +1,134 @@
+import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import { Relay, type RelayStep } from "@sluice/session/relay";
+import type { ClientMessage } from "@sluice/wire/client-messages";
+import { describe, expect, it } from "vitest";
+
+const IDENTITY: Identity = {
+  agentId: "a1",
+  agentName: "agent",
+  groups: ["analysts"],
+  connectionId: "c1",
+  connectionName: "shop",
+  sessionId: "s1",
+};
+
+const decisions = (decide: (sql: string) => Verdict | Promise<Verdict>): DecisionPoint => ({
+  decide: (_identity, statement) => decide(statement.sql),
+  version: () => 1,
+});
+
+const DENY_BAD = decisions((sql) =>
+  sql.includes("bad") ? { kind: "deny", rule: "r", message: 'blocked by guardrail "r"' } : { kind: "allow" },
+);
+
+const raw = (tag: string) => Buffer.from(`<${tag}>`);
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+const Z = (status = "I") => ({ type: 0x5a, body: Buffer.from(status) });
+const E = { type: 0x45, body: Buffer.from("SERROR\0\0") };
+
+function send(relay: Relay, message: ClientMessage, tag: string): RelayStep {
+  const step = relay.handleClient(message, raw(tag));
+  if (step instanceof Promise) throw new Error("unexpected async step");
+  return step;
+}
+
+describe("Relay", () => {
+  it("forwards allowed statements untouched", () => {
+    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    expect(send(relay, { name: "query", sql: "SELECT 1" }, "q1")).toEqual({
+      toUpstream: [raw("q1")],
+      toClient: [],
+    });
+    expect(relay.beforeUpstreamMessage(Z().type, Z().body)).toBeNull();
+  });
+
+  it("replaces a denied query with a Sync and injects the error before that Sync's ReadyForQuery", () => {
+    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    send(relay, { name: "query", sql: "SELECT 1" }, "q1");
+    const denied = send(relay, { name: "query", sql: "SELECT bad" }, "q2");
+    expect(denied.toUpstream).toEqual([SYNC]);
+    // The first ReadyForQuery belongs to the allowed query: nothing injected yet.
+    expect(relay.beforeUpstreamMessage(Z().type, Z().body)).toBeNull();
+    const injected = relay.beforeUpstreamMessage(Z().type, Z().body);
+    expect(injected?.toString()).toContain('blocked by guardrail "r"');
+    expect(injected?.[0]).toBe(0x45);
+  });
+
+  it("skips the rest of an extended batch after a denied Parse, like the server after an error", () => {
+    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    expect(
+      send(relay, { name: "parse", statement: "", sql: "SELECT bad", paramTypes: [] }, "P").toUpstream,
+    ).toEqual([]);
+    expect(
+      send(
+        relay,
+        { name: "bind", portal: "", statement: "", paramFormats: [], params: [], resultFormats: [] },
+        "B",
+      ).toUpstream,
+    ).toEqual([]);
+    expect(send(relay, { name: "execute", portal: "", maxRows: 0 }, "E").toUpstream).toEqual([]);
+    expect(send(relay, { name: "sync" }, "S").toUpstream).toEqual([raw("S")]);
+    expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.[0]).toBe(0x45);
+    // The next batch is judged afresh.
+    expect(
+      send(relay, { name: "parse", statement: "", sql: "SELECT 1", paramTypes: [] }, "P2").toUpstream,
+    ).toEqual([raw("P2")]);
+  });
+
+  it("reports only the first error of a batch, as PostgreSQL does", () => {
+    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    send(relay, { name: "parse", statement: "", sql: "SELECT 1/0", paramTypes: [] }, "P1");
+    send(relay, { name: "parse", statement: "x", sql: "SELECT bad", paramTypes: [] }, "P2");
+    send(relay, { name: "sync" }, "S");
+    expect(relay.beforeUpstreamMessage(E.type, E.body)).toBeNull();
+    expect(relay.beforeUpstreamMessage(Z("I").type, Z("I").body)).toBeNull();
+  });
+
+  it("tracks the transaction status from ReadyForQuery", () => {
+    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    send(relay, { name: "query", sql: "BEGIN" }, "q");
+    relay.beforeUpstreamMessage(Z("T").type, Z("T").body);
+    expect(relay.status).toBe("T");
+  });
+
+  it("refuses FunctionCall in place and closes on Terminate", () => {
+    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    expect(send(relay, { name: "functionCall", functionOid: 1 }, "F").toUpstream).toEqual([SYNC]);
+    expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.toString()).toContain("FunctionCall");
+    expect(send(relay, { name: "terminate" }, "X")).toMatchObject({
+      toUpstream: [raw("X")],
+      isClosing: true,
+    });
+  });
+
+  it("refuses messages that only belong to startup or authentication", () => {
+    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    expect(() => send(relay, { name: "authResponse", body: Buffer.alloc(0) }, "p")).toThrow(
+      /unexpected authResponse/,
+    );
+  });
+
+  it("holds a statement until its release, with a notice first, and audits every verdict", async () => {
+    let release: (verdict: Verdict) => void = () => {};
+    const seen: string[] = [];
+    const relay = new Relay({
+      identity: IDENTITY,
+      decisions: decisions(() => ({
+        kind: "hold",
+        rule: "review",
+        message: "waiting for approval",
+        release: new Promise<Verdict>((resolve) => {
+          release = resolve;
+        }),
+      })),
+      onVerdict: (_sql, verdict) => seen.push(verdict.kind),
+    });
+    const pending = relay.handleClient({ name: "query", sql: "SELECT salary" }, raw("q"));
+    expect(pending).toBeInstanceOf(Promise);
+    release({ kind: "allow" });
+    const step = await pending;
+    expect(step.toUpstream).toEqual([raw("q")]);
+    expect(step.toClient[0]?.toString()).toContain("waiting for approval");
+    expect(seen).toEqual(["hold", "allow"]);
+  });
+});
