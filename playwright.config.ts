@@ -32,7 +32,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${CONSOLE_PORT}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,
-    stdout: "pipe",
+    stdout: "ignore",
     stderr: "pipe",
     gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
     env: {
