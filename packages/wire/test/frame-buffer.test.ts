@@ -44,7 +44,7 @@ describe("FrameBuffer", () => {
   it("frames a whole stream into its messages, raw bytes intact", () => {
     expect(whole.frames).toHaveLength(STREAM_PARTS.length);
     expect(Buffer.concat(whole.frames.map((frame) => frame.raw))).toEqual(STREAM);
-    whole.frames.forEach((frame, i) => expect(frame.raw).toEqual(STREAM_PARTS[i]));
+    for (const [i, frame] of whole.frames.entries()) expect(frame.raw).toEqual(STREAM_PARTS[i]);
   });
 
   it("decodes the same messages whatever byte the stream is split at", () => {
