@@ -1,0 +1,329 @@
+import type { SettingChange, StatementFacts, TableRef } from "./facts";
+import { STATEMENT_KINDS, transactionKind } from "./statement-kinds";
+
+type Node = Record<string, unknown>;
+
+/** Mutable accumulator for one top-level statement; discarded after `extractFacts` returns. */
+type Collector = {
+  kinds: Set<string>;
+  read: Map<string, TableRef>;
+  written: Map<string, TableRef>;
+  functions: Set<string>;
+  unscoped: StatementFacts["unscopedWrites"];
+  settings: SettingChange[];
+  columns: Set<string>;
+  opaque: StatementFacts["opaque"];
+  preparedName?: string;
+  serverFileAccess?: "file" | "program";
+  requestsReadWrite: boolean;
+};
+
+/**
+ * Walks one statement's parse tree (libpg-query's JSON) and collects what it does. CTE names are
+ * scoped the way the server scopes them, so a CTE called like a table never hides a real read of
+ * that table elsewhere in the statement.
+ */
+export function extractFacts(statement: unknown): StatementFacts {
+  const collector: Collector = {
+    kinds: new Set(),
+    read: new Map(),
+    written: new Map(),
+    functions: new Set(),
+    unscoped: [],
+    settings: [],
+    columns: new Set(),
+    opaque: [],
+    requestsReadWrite: false,
+  };
+  const [topType] = Object.keys(asNode(statement));
+  walk(statement, collector, new Set());
+  const kind = topType ? kindOf(topType, asNode(asNode(statement)[topType])) : "EMPTY";
+  const facts: StatementFacts = {
+    kind,
+    kinds: [...collector.kinds],
+    tablesRead: [...collector.read.values()],
+    tablesWritten: [...collector.written.values()],
+    functions: [...collector.functions],
+    unscopedWrites: collector.unscoped,
+    settings: collector.settings,
+    columns: [...collector.columns],
+    opaque: collector.opaque,
+    requestsReadWrite: collector.requestsReadWrite,
+  };
+  if (collector.preparedName !== undefined) facts.preparedName = collector.preparedName;
+  if (collector.serverFileAccess) facts.serverFileAccess = collector.serverFileAccess;
+  return facts;
+}
+
+function walk(value: unknown, c: Collector, ctes: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const item of value) walk(item, c, ctes);
+    return;
+  }
+  if (value === null || typeof value !== "object") return;
+  // Some fields hold a RangeVar without its type wrapper; any relation not claimed as written is read.
+  if (typeof (value as Node)["relname"] === "string") {
+    addTable(c.read, value as Node, ctes);
+    return;
+  }
+  for (const [key, inner] of Object.entries(value as Node)) {
+    if (isNodeType(key) && inner !== null && typeof inner === "object" && !Array.isArray(inner)) {
+      visitNode(key, inner as Node, c, ctes);
+    } else {
+      walk(inner, c, ctes);
+    }
+  }
+}
+
+function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string>): void {
+  if (type.endsWith("Stmt")) c.kinds.add(kindOf(type, node));
+  const ctes = withCtes(node, c, outerCtes);
+  switch (type) {
+    case "RangeVar":
+      addTable(c.read, node, ctes);
+      return;
+    case "InsertStmt":
+      addTable(c.written, asNode(node["relation"]), ctes);
+      walkExcept(node, ["relation", "withClause"], c, ctes);
+      return;
+    case "UpdateStmt":
+    case "DeleteStmt": {
+      const relation = asNode(node["relation"]);
+      addTable(c.written, relation, ctes);
+      if (node["whereClause"] === undefined) {
+        c.unscoped.push({ kind: type === "UpdateStmt" ? "UPDATE" : "DELETE", table: tableRef(relation) });
+      }
+      walkExcept(node, ["relation", "withClause"], c, ctes);
+      return;
+    }
+    case "MergeStmt":
+      addTable(c.written, asNode(node["relation"]), ctes);
+      walkExcept(node, ["relation", "withClause"], c, ctes);
+      return;
+    case "CopyStmt":
+      visitCopy(node, c, ctes);
+      return;
+    case "TruncateStmt":
+      for (const relation of asArray(node["relations"]))
+        addTable(c.written, asNode(asNode(relation)["RangeVar"]), ctes);
+      return;
+    case "DropStmt":
+      visitDrop(node, c);
+      return;
+    case "AlterTableStmt":
+    case "CreateStmt":
+    case "IndexStmt":
+    case "RenameStmt":
+    case "CreateTableAsStmt":
+    case "ViewStmt":
+    case "RefreshMatViewStmt":
+    case "CreateTrigStmt":
+    case "CommentStmt":
+    case "LockStmt":
+      visitDdl(node, c, ctes);
+      return;
+    case "FuncCall":
+      visitFunctionCall(node, c);
+      walk(node["args"], c, ctes);
+      walk(node["agg_filter"], c, ctes);
+      walk(node["over"], c, ctes);
+      walk(node["agg_order"], c, ctes);
+      return;
+    case "ColumnRef":
+      visitColumnRef(node, c);
+      return;
+    case "VariableSetStmt":
+      visitSet(node, c);
+      return;
+    case "TransactionStmt":
+      if (hasReadWriteOption(node["options"])) c.requestsReadWrite = true;
+      return;
+    case "PrepareStmt":
+      c.preparedName = stringValue(node["name"]);
+      walk(node["query"], c, ctes);
+      return;
+    case "ExecuteStmt":
+    case "DeallocateStmt":
+      c.preparedName = stringValue(node["name"]);
+      walk(node["params"], c, ctes);
+      return;
+    case "DoStmt":
+      c.opaque.push({ construct: "DO block", reason: "it runs procedural code the gateway cannot see into" });
+      return;
+    case "CreateFunctionStmt":
+      c.opaque.push({
+        construct: "function body",
+        reason: "a function body is code the gateway cannot see into",
+      });
+      return;
+    default:
+      if (type.endsWith("Stmt") && !STATEMENT_KINDS.has(type)) {
+        c.opaque.push({ construct: type, reason: "the gateway does not model this kind of statement" });
+      }
+      walkExcept(node, ["withClause"], c, ctes);
+  }
+}
+
+/** Statement-level WITH: non-recursive CTEs see earlier ones; recursive ones see all, themselves too. */
+function withCtes(node: Node, c: Collector, outer: Set<string>): Set<string> {
+  const withClause = node["withClause"] ? asNode(node["withClause"]) : null;
+  if (!withClause) return outer;
+  const entries = asArray(withClause["ctes"]).map((entry) => asNode(asNode(entry)["CommonTableExpr"]));
+  const names = entries.map((entry) => stringValue(entry["ctename"]));
+  const isRecursive = withClause["recursive"] === true;
+  const visible = new Set(outer);
+  if (isRecursive) for (const name of names) visible.add(name);
+  for (const [i, entry] of entries.entries()) {
+    walk(entry["ctequery"], c, new Set(visible));
+    visible.add(names[i] as string);
+  }
+  return visible;
+}
+
+function visitCopy(node: Node, c: Collector, ctes: Set<string>): void {
+  if (node["relation"])
+    addTable(node["is_from"] === true ? c.written : c.read, asNode(node["relation"]), ctes);
+  if (node["is_program"] === true) c.serverFileAccess = "program";
+  else if (typeof node["filename"] === "string") c.serverFileAccess = "file";
+  walk(node["query"], c, ctes);
+  walk(node["whereClause"], c, ctes);
+}
+
+const DROPPED_RELATIONS = new Set([
+  "OBJECT_TABLE",
+  "OBJECT_VIEW",
+  "OBJECT_MATVIEW",
+  "OBJECT_FOREIGN_TABLE",
+  "OBJECT_SEQUENCE",
+  "OBJECT_INDEX",
+]);
+
+function visitDrop(node: Node, c: Collector): void {
+  if (!DROPPED_RELATIONS.has(String(node["removeType"]))) return;
+  for (const object of asArray(node["objects"])) {
+    const parts = asArray(asNode(asNode(object)["List"])["items"]).map((item) =>
+      stringValue(asNode(asNode(item)["String"])["sval"]),
+    );
+    const name = parts.at(-1);
+    if (!name) continue;
+    const table: TableRef = { schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name };
+    c.written.set(tableKey(table), table);
+  }
+}
+
+/** DDL's target relation is written; anything else in it (a view's query, AS SELECT) is walked. */
+function visitDdl(node: Node, c: Collector, ctes: Set<string>): void {
+  const into = node["into"] ? asNode(asNode(node["into"])["rel"]) : null;
+  const target = node["relation"] ? asNode(node["relation"]) : node["view"] ? asNode(node["view"]) : into;
+  if (target && "relname" in target) addTable(c.written, target, ctes);
+  walkExcept(node, ["relation", "view", "into"], c, ctes);
+}
+
+function visitFunctionCall(node: Node, c: Collector): void {
+  const name = asArray(node["funcname"])
+    .map((part) => stringValue(asNode(asNode(part)["String"])["sval"]).toLowerCase())
+    .join(".");
+  c.functions.add(name);
+  if (name === "set_config" || name === "pg_catalog.set_config") {
+    const [setting, value] = asArray(node["args"]).map(constantString);
+    c.settings.push({ name: setting?.toLowerCase() ?? "*", value: value ?? null, via: "set_config" });
+  }
+}
+
+function visitColumnRef(node: Node, c: Collector): void {
+  const parts = asArray(node["fields"]).map((field) => {
+    const text = asNode(field)["String"];
+    return text ? stringValue(asNode(text)["sval"]) : "*";
+  });
+  c.columns.add(parts.join("."));
+}
+
+function visitSet(node: Node, c: Collector): void {
+  const kind = String(node["kind"]);
+  const name = stringValue(node["name"]).toLowerCase();
+  if (kind === "VAR_SET_MULTI") {
+    // SET TRANSACTION ... / SET SESSION CHARACTERISTICS AS TRANSACTION ...
+    if (hasReadWriteOption(node["args"])) c.requestsReadWrite = true;
+    c.settings.push({
+      name: name === "transaction" ? "transaction" : "session characteristics",
+      value: null,
+      via: "transaction",
+    });
+    return;
+  }
+  const isReset = kind === "VAR_RESET" || kind === "VAR_RESET_ALL" || kind === "VAR_SET_DEFAULT";
+  const args = asArray(node["args"]).map(constantString);
+  const value = isReset || args.some((arg) => arg === null) ? null : args.join(", ");
+  c.settings.push({ name: kind === "VAR_RESET_ALL" ? "all" : name, value, via: isReset ? "RESET" : "SET" });
+}
+
+/** `transaction_read_only` set to false in BEGIN/START/SET TRANSACTION options means READ WRITE. */
+function hasReadWriteOption(options: unknown): boolean {
+  return asArray(options).some((option) => {
+    const element = asNode(asNode(option)["DefElem"]);
+    if (element["defname"] !== "transaction_read_only") return false;
+    const constant = asNode(asNode(element["arg"])["A_Const"]);
+    const integer = constant["ival"] ? asNode(constant["ival"])["ival"] : undefined;
+    return (integer ?? 0) === 0;
+  });
+}
+
+function addTable(into: Map<string, TableRef>, relation: Node, ctes: Set<string>): void {
+  if (!("relname" in relation)) return;
+  const table = tableRef(relation);
+  if (table.schema === null && ctes.has(table.name)) return;
+  into.set(tableKey(table), table);
+}
+
+function tableRef(relation: Node): TableRef {
+  return {
+    schema: typeof relation["schemaname"] === "string" ? relation["schemaname"] : null,
+    name: stringValue(relation["relname"]),
+  };
+}
+
+function tableKey(table: TableRef): string {
+  return `${table.schema ?? ""}.${table.name}`;
+}
+
+function kindOf(type: string, node: Node): string {
+  if (type === "TransactionStmt") return transactionKind(String(node["kind"]));
+  if (type === "VariableSetStmt") return String(node["kind"]).startsWith("VAR_RESET") ? "RESET" : "SET";
+  if (type === "GrantStmt") return node["is_grant"] === true ? "GRANT" : "REVOKE";
+  if (type === "FetchStmt") return node["ismove"] === true ? "MOVE" : "FETCH";
+  if (type === "VacuumStmt") return node["is_vacuumcmd"] === true ? "VACUUM" : "ANALYZE";
+  return STATEMENT_KINDS.get(type) ?? type.replace(/Stmt$/, "").toUpperCase();
+}
+
+/** A constant's text (strings, numbers, booleans), or null for anything computed. */
+function constantString(value: unknown): string | null {
+  const constant = asNode(value)["A_Const"];
+  if (!constant) return null;
+  const node = asNode(constant);
+  if (node["sval"]) return stringValue(asNode(node["sval"])["sval"]);
+  if (node["ival"]) return String(asNode(node["ival"])["ival"] ?? 0);
+  if (node["fval"]) return stringValue(asNode(node["fval"])["fval"]);
+  if (node["boolval"]) return asNode(node["boolval"])["boolval"] === true ? "on" : "off";
+  return null;
+}
+
+function walkExcept(node: Node, skip: string[], c: Collector, ctes: Set<string>): void {
+  for (const [key, value] of Object.entries(node)) if (!skip.includes(key)) walk(value, c, ctes);
+}
+
+function isNodeType(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 65 && first <= 90;
+}
+
+function asNode(value: unknown): Node {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Node) : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function stringValue(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}

@@ -1,0 +1,45 @@
+/**
+ * What a statement does, derived from PostgreSQL's own parse tree. Protocol-agnostic: the policy
+ * engine decides on these facts, never on SQL text.
+ */
+
+/** A relation as written (`schema` null when unqualified) and where the server could find it. */
+export type TableRef = {
+  schema: string | null;
+  name: string;
+};
+
+export type SettingChange = {
+  name: string;
+  /** The new value when it is a constant; null for RESET or a computed value. */
+  value: string | null;
+  via: "SET" | "RESET" | "set_config" | "transaction";
+};
+
+export type StatementFacts = {
+  /** The outermost statement's kind, e.g. SELECT, DELETE, DROP, SET. */
+  kind: string;
+  /** Every statement kind that runs, nested ones included (writable CTEs, EXPLAIN ANALYZE, PREPARE ...). */
+  kinds: string[];
+  tablesRead: TableRef[];
+  tablesWritten: TableRef[];
+  /** Lower-case function names as called; schema-qualified when the call was. */
+  functions: string[];
+  /** Tables of UPDATE/DELETE statements with no WHERE clause. */
+  unscopedWrites: Array<{ kind: "UPDATE" | "DELETE"; table: TableRef }>;
+  settings: SettingChange[];
+  /** Columns named anywhere (`table.column` when qualified); input for masking and strict mode. */
+  columns: string[];
+  /** Constructs the engine cannot see into or does not model, each with the reason. */
+  opaque: Array<{ construct: string; reason: string }>;
+  /** For PREPARE: the name; for EXECUTE/DEALLOCATE: the prepared statement referred to. */
+  preparedName?: string;
+  /** COPY to or from the server's files or a program. */
+  serverFileAccess?: "file" | "program";
+  /** START TRANSACTION/BEGIN/SET ... READ WRITE. */
+  requestsReadWrite: boolean;
+};
+
+export type ParsedStatements =
+  | { ok: true; statements: StatementFacts[] }
+  | { ok: false; error: string; position: number | null };

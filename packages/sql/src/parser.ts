@@ -1,0 +1,33 @@
+import { hasSqlDetails, loadModule, parseSync } from "libpg-query";
+import { extractFacts } from "./extract-facts";
+import type { ParsedStatements } from "./facts";
+
+let loading: Promise<void> | null = null;
+
+/** Loads the WebAssembly parser once per process; every parse after that is synchronous. */
+export function loadParser(): Promise<void> {
+  loading ??= loadModule();
+  return loading;
+}
+
+/**
+ * Parses with PostgreSQL's own grammar and derives facts per statement. A statement that does not
+ * parse is reported, never guessed at: the policy denies it.
+ */
+export function parseStatements(sql: string): ParsedStatements {
+  let tree: { stmts?: Array<{ stmt?: unknown }> };
+  try {
+    tree = parseSync(sql) as typeof tree;
+  } catch (error) {
+    if (hasSqlDetails(error)) {
+      return {
+        ok: false,
+        error: error.sqlDetails?.message ?? error.message,
+        position: error.sqlDetails?.cursorPosition ?? null,
+      };
+    }
+    return { ok: false, error: error instanceof Error ? error.message : String(error), position: null };
+  }
+  const statements = (tree.stmts ?? []).map((entry) => extractFacts(entry.stmt));
+  return { ok: true, statements };
+}
