@@ -10,6 +10,7 @@ export const GATEWAY_ID = `${hostname()}:${process.pid}`;
  * Statement-level recording belongs to the recording layer.
  */
 export function createSessionAudit(prisma: PrismaClient, log: (line: string) => void): SessionHooks {
+  const counters = new Map<string, { statements: number; denied: number; agentName: string }>();
   return {
     async onSessionStart(info) {
       const session = await prisma.gatewaySession.create({
@@ -22,11 +23,41 @@ export function createSessionAudit(prisma: PrismaClient, log: (line: string) => 
           agentGroups: info.agent.groups,
         },
       });
+      counters.set(session.id, { statements: 0, denied: 0, agentName: info.agent.agentName });
       return session.id;
     },
+    onVerdict(sessionId, sql, verdict) {
+      const counter = counters.get(sessionId);
+      if (!counter) return;
+      counter.statements += 1;
+      if (verdict.kind !== "deny") return;
+      counter.denied += 1;
+      // Denials are rare and never reach the upstream, so each becomes an audit event of its own.
+      prisma.auditEvent
+        .create({
+          data: {
+            actorType: "AGENT",
+            actorName: counter.agentName,
+            action: "statement.denied",
+            sessionId,
+            metadata: { rule: verdict.rule, message: verdict.message, statement: sql.slice(0, 2000) },
+          },
+        })
+        .catch((error: unknown) => log(`could not audit a denial in session ${sessionId}: ${String(error)}`));
+    },
     onSessionEnd(sessionId, reason) {
+      const counter = counters.get(sessionId);
+      counters.delete(sessionId);
       prisma.gatewaySession
-        .update({ where: { id: sessionId }, data: { endedAt: new Date(), endReason: reason.slice(0, 500) } })
+        .update({
+          where: { id: sessionId },
+          data: {
+            endedAt: new Date(),
+            endReason: reason.slice(0, 500),
+            statementCount: counter?.statements ?? 0,
+            deniedCount: counter?.denied ?? 0,
+          },
+        })
         .catch((error: unknown) => log(`could not record the end of session ${sessionId}: ${String(error)}`));
     },
   };

@@ -1,11 +1,15 @@
 import path from "node:path";
 import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
-import { ALLOW_ALL, type DecisionPoint } from "@sluice/policy/verdict";
+import type { DecisionPoint } from "@sluice/policy/verdict";
 import { RateLimiter } from "@sluice/session/rate-limiter";
+import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import { FactsCache } from "./policy/facts-cache";
+import { createPolicyDecisionPoint } from "./policy/policy-decision-point";
+import { PolicyStore } from "./policy/policy-store";
 import { createPrismaDirectory } from "./prisma-directory";
 import { watchRevocations } from "./revocation-watcher";
 import { createSessionAudit } from "./session-audit";
@@ -19,6 +23,7 @@ export type StartGatewayOptions = {
   home: string;
   /** False serves without TLS (SSLRequest answered 'N'). */
   isTlsEnabled?: boolean;
+  /** Replaces the store's policy (tests that drive verdicts directly, benchmarks). */
   decisions?: DecisionPoint;
   hosts?: string[];
   log: (line: string) => void;
@@ -32,11 +37,23 @@ export const AUTH_FAILURE_WINDOW_MS = 60_000;
 /** Composes the Postgres gateway: store-backed directory, decisions, TLS, revocation and audit. */
 export async function startGateway(options: StartGatewayOptions) {
   const material = options.isTlsEnabled === false ? null : ensureTlsMaterial(path.join(options.home, "tls"));
+  await loadParser();
+  const policies = new PolicyStore(options.prisma, options.databaseUrl, (line) =>
+    options.log(`[gateway] ${line}`),
+  );
+  await policies.start();
+  const decisions =
+    options.decisions ??
+    createPolicyDecisionPoint({
+      policies,
+      facts: new FactsCache(),
+      upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
+    });
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
     directory: createPrismaDirectory(options.prisma, options.secretKey),
-    decisions: options.decisions ?? ALLOW_ALL,
+    decisions,
     cancels: new CancelRegistry(),
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
     failuresByAgent: new RateLimiter({
@@ -55,9 +72,11 @@ export async function startGateway(options: StartGatewayOptions) {
     port: server.port,
     caFile: material?.caFile ?? null,
     server,
+    policies,
     close: async () => {
       revocations.stop();
       await server.close();
+      await policies.stop();
     },
   };
 }

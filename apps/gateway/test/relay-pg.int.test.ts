@@ -5,15 +5,17 @@ import { type Harness, startHarness } from "./support/gateway-harness";
 
 /** Denies any statement carrying the marker, so tests can drive the decision point precisely. */
 const MARKER_DECISIONS: DecisionPoint = {
-  decide: (_identity, statement): Verdict =>
-    statement.sql.includes("forbidden_marker")
-      ? {
-          kind: "deny",
-          rule: "test-rule",
-          message: 'blocked by guardrail "test-rule": the statement names forbidden_marker',
-        }
-      : { kind: "allow" },
-  version: () => 1,
+  openSession: () => ({
+    decide: (statement): Verdict =>
+      statement.sql.includes("forbidden_marker")
+        ? {
+            kind: "deny",
+            rule: "test-rule",
+            message: 'blocked by guardrail "test-rule": the statement names forbidden_marker',
+          }
+        : { kind: "allow" },
+    version: () => 1,
+  }),
 };
 
 let harness: Harness;

@@ -4,7 +4,7 @@
  */
 export type Verdict =
   | { kind: "allow" }
-  | { kind: "deny"; rule: string; message: string; code?: string }
+  | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
   | { kind: "hold"; rule: string; message: string; release: Promise<Verdict> };
 
 export const ALLOW: Verdict = Object.freeze({ kind: "allow" });
@@ -28,13 +28,23 @@ export type StatementRequest = {
 };
 
 /**
- * Where the gateway asks for a verdict. Returning a plain value keeps the hot path synchronous;
- * a Promise lets a decision wait (store lookups, human approval) without blocking other sessions.
+ * Where a front end asks for verdicts: one `SessionDecisions` per connection, so state a session
+ * builds up (search_path, prepared statements) never leaks between sessions.
  */
 export type DecisionPoint = {
-  decide: (identity: Identity, statement: StatementRequest) => Verdict | Promise<Verdict>;
+  openSession: (identity: Identity) => SessionDecisions;
+};
+
+/**
+ * Returning a plain value keeps the hot path synchronous; a Promise lets a decision wait (store
+ * lookups, human approval) without blocking other sessions.
+ */
+export type SessionDecisions = {
+  decide: (statement: StatementRequest) => Verdict | Promise<Verdict>;
   /** Bumped when policy changes, so prepared statements are judged again before they run. */
   version: () => number;
 };
 
-export const ALLOW_ALL: DecisionPoint = { decide: () => ALLOW, version: () => 0 };
+export const ALLOW_ALL: DecisionPoint = {
+  openSession: () => ({ decide: () => ALLOW, version: () => 0 }),
+};

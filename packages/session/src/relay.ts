@@ -1,4 +1,4 @@
-import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { ClientError } from "./client-error";
 import { errorBytes, noticeBytes, SYNC_BYTES } from "./protocol-bytes";
@@ -18,8 +18,7 @@ type OwedReady = { errorBeforeReady: Buffer | null; hasUpstreamError: boolean };
 type Batch = { deniedError: Buffer | null };
 
 export type RelayOptions = {
-  identity: Identity;
-  decisions: DecisionPoint;
+  decisions: SessionDecisions;
   /** Called with every verdict before the statement can reach the upstream (audit first). */
   onVerdict?: (sql: string, verdict: Verdict) => void;
 };
@@ -35,6 +34,8 @@ export class Relay {
   private readonly owed: OwedReady[] = [];
   private batch: Batch = { deniedError: null };
   private transactionStatus = "I";
+  /** Prepared statements by name, with the policy version their Parse was judged under. */
+  private readonly statements = new Map<string, { sql: string; version: number }>();
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -52,12 +53,15 @@ export class Relay {
       case "parse":
         if (this.batch.deniedError) return EMPTY_STEP;
         return this.judge(message.sql, "parse", message.statement, (verdict) =>
-          this.afterParseVerdict(verdict, raw),
+          this.afterParseVerdict(verdict, raw, message.statement, message.sql),
         );
       case "bind":
+        return this.handleBind(message.statement, raw);
+      case "close":
+        if (message.target === "S" && !this.batch.deniedError) this.statements.delete(message.targetName);
+        return this.batch.deniedError ? EMPTY_STEP : { toUpstream: [raw], toClient: [] };
       case "describe":
       case "execute":
-      case "close":
       case "flush":
         return this.batch.deniedError ? EMPTY_STEP : { toUpstream: [raw], toClient: [] };
       case "sync": {
@@ -109,7 +113,7 @@ export class Relay {
     then: (verdict: Settled) => RelayStep,
   ): RelayStep | Promise<RelayStep> {
     const request = statementName === undefined ? { sql, via } : { sql, via, statementName };
-    const verdict = this.options.decisions.decide(this.options.identity, request);
+    const verdict = this.options.decisions.decide(request);
     if (verdict instanceof Promise) return verdict.then((resolved) => this.settle(sql, resolved, then));
     return this.settle(sql, verdict, then);
   }
@@ -138,8 +142,25 @@ export class Relay {
     return this.refuseInPlace(denialError(verdict));
   }
 
-  private afterParseVerdict(verdict: Settled, raw: Buffer): RelayStep {
-    if (verdict.kind === "allow") return { toUpstream: [raw], toClient: [] };
+  /**
+   * A prepared statement never runs something its Parse-time verdict did not allow: when policy
+   * changed since, it is judged again before this Bind reaches the upstream.
+   */
+  private handleBind(statement: string, raw: Buffer): RelayStep | Promise<RelayStep> {
+    if (this.batch.deniedError) return EMPTY_STEP;
+    const known = this.statements.get(statement);
+    if (!known || known.version === this.options.decisions.version())
+      return { toUpstream: [raw], toClient: [] };
+    return this.judge(known.sql, "parse", statement, (verdict) =>
+      this.afterParseVerdict(verdict, raw, statement, known.sql),
+    );
+  }
+
+  private afterParseVerdict(verdict: Settled, raw: Buffer, statement: string, sql: string): RelayStep {
+    if (verdict.kind === "allow") {
+      this.statements.set(statement, { sql, version: this.options.decisions.version() });
+      return { toUpstream: [raw], toClient: [] };
+    }
     // Like the server after an error: everything up to the client's Sync is skipped.
     this.batch = { deniedError: errorBytes(denialError(verdict)) };
     return EMPTY_STEP;
@@ -160,5 +181,5 @@ const ERROR_RESPONSE = 0x45; // 'E'
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
 
 function denialError(verdict: Extract<Verdict, { kind: "deny" }>): ClientError {
-  return ClientError.error(verdict.code ?? "42501", verdict.message);
+  return ClientError.error(verdict.code ?? "42501", verdict.message, verdict.hint);
 }

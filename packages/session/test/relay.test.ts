@@ -1,20 +1,12 @@
-import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import { Relay, type RelayStep } from "@sluice/session/relay";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { describe, expect, it } from "vitest";
 
-const IDENTITY: Identity = {
-  agentId: "a1",
-  agentName: "agent",
-  groups: ["analysts"],
-  connectionId: "c1",
-  connectionName: "shop",
-  sessionId: "s1",
-};
-
-const decisions = (decide: (sql: string) => Verdict | Promise<Verdict>): DecisionPoint => ({
-  decide: (_identity, statement) => decide(statement.sql),
-  version: () => 1,
+let policyVersion = 1;
+const decisions = (decide: (sql: string) => Verdict | Promise<Verdict>): SessionDecisions => ({
+  decide: (statement) => decide(statement.sql),
+  version: () => policyVersion,
 });
 
 const DENY_BAD = decisions((sql) =>
@@ -34,7 +26,7 @@ function send(relay: Relay, message: ClientMessage, tag: string): RelayStep {
 
 describe("Relay", () => {
   it("forwards allowed statements untouched", () => {
-    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    const relay = new Relay({ decisions: DENY_BAD });
     expect(send(relay, { name: "query", sql: "SELECT 1" }, "q1")).toEqual({
       toUpstream: [raw("q1")],
       toClient: [],
@@ -43,7 +35,7 @@ describe("Relay", () => {
   });
 
   it("replaces a denied query with a Sync and injects the error before that Sync's ReadyForQuery", () => {
-    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    const relay = new Relay({ decisions: DENY_BAD });
     send(relay, { name: "query", sql: "SELECT 1" }, "q1");
     const denied = send(relay, { name: "query", sql: "SELECT bad" }, "q2");
     expect(denied.toUpstream).toEqual([SYNC]);
@@ -55,7 +47,7 @@ describe("Relay", () => {
   });
 
   it("skips the rest of an extended batch after a denied Parse, like the server after an error", () => {
-    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    const relay = new Relay({ decisions: DENY_BAD });
     expect(
       send(relay, { name: "parse", statement: "", sql: "SELECT bad", paramTypes: [] }, "P").toUpstream,
     ).toEqual([]);
@@ -76,7 +68,7 @@ describe("Relay", () => {
   });
 
   it("reports only the first error of a batch, as PostgreSQL does", () => {
-    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    const relay = new Relay({ decisions: DENY_BAD });
     send(relay, { name: "parse", statement: "", sql: "SELECT 1/0", paramTypes: [] }, "P1");
     send(relay, { name: "parse", statement: "x", sql: "SELECT bad", paramTypes: [] }, "P2");
     send(relay, { name: "sync" }, "S");
@@ -85,14 +77,14 @@ describe("Relay", () => {
   });
 
   it("tracks the transaction status from ReadyForQuery", () => {
-    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    const relay = new Relay({ decisions: DENY_BAD });
     send(relay, { name: "query", sql: "BEGIN" }, "q");
     relay.beforeUpstreamMessage(Z("T").type, Z("T").body);
     expect(relay.status).toBe("T");
   });
 
   it("refuses FunctionCall in place and closes on Terminate", () => {
-    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    const relay = new Relay({ decisions: DENY_BAD });
     expect(send(relay, { name: "functionCall", functionOid: 1 }, "F").toUpstream).toEqual([SYNC]);
     expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.toString()).toContain("FunctionCall");
     expect(send(relay, { name: "terminate" }, "X")).toMatchObject({
@@ -102,7 +94,7 @@ describe("Relay", () => {
   });
 
   it("refuses messages that only belong to startup or authentication", () => {
-    const relay = new Relay({ identity: IDENTITY, decisions: DENY_BAD });
+    const relay = new Relay({ decisions: DENY_BAD });
     expect(() => send(relay, { name: "authResponse", body: Buffer.alloc(0) }, "p")).toThrow(
       /unexpected authResponse/,
     );
@@ -112,7 +104,6 @@ describe("Relay", () => {
     let release: (verdict: Verdict) => void = () => {};
     const seen: string[] = [];
     const relay = new Relay({
-      identity: IDENTITY,
       decisions: decisions(() => ({
         kind: "hold",
         rule: "review",
@@ -130,5 +121,33 @@ describe("Relay", () => {
     expect(step.toUpstream).toEqual([raw("q")]);
     expect(step.toClient[0]?.toString()).toContain("waiting for approval");
     expect(seen).toEqual(["hold", "allow"]);
+  });
+
+  it("judges a prepared statement again at Bind when policy changed since its Parse", () => {
+    let isDenied = false;
+    const relay = new Relay({
+      decisions: decisions(() =>
+        isDenied ? { kind: "deny", rule: "later", message: "now blocked" } : { kind: "allow" },
+      ),
+    });
+    const bind: ClientMessage = {
+      name: "bind",
+      portal: "",
+      statement: "s1",
+      paramFormats: [],
+      params: [],
+      resultFormats: [],
+    };
+    expect(
+      send(relay, { name: "parse", statement: "s1", sql: "SELECT 1", paramTypes: [] }, "P").toUpstream,
+    ).toEqual([raw("P")]);
+    expect(send(relay, bind, "B1").toUpstream).toEqual([raw("B1")]);
+    isDenied = true;
+    // Same policy version: the Parse-time verdict still holds.
+    expect(send(relay, bind, "B2").toUpstream).toEqual([raw("B2")]);
+    policyVersion += 1;
+    expect(send(relay, bind, "B3").toUpstream).toEqual([]);
+    expect(send(relay, { name: "sync" }, "S").toUpstream).toEqual([raw("S")]);
+    expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.toString()).toContain("now blocked");
   });
 });

@@ -276,14 +276,17 @@ function addTable(into: Map<string, TableRef>, relation: Node, ctes: Set<string>
 }
 
 function tableRef(relation: Node): TableRef {
-  return {
+  const table: TableRef = {
     schema: typeof relation["schemaname"] === "string" ? relation["schemaname"] : null,
     name: stringValue(relation["relname"]),
   };
+  const alias = relation["alias"] ? stringValue(asNode(relation["alias"])["aliasname"]) : "";
+  if (alias) table.alias = alias;
+  return table;
 }
 
 function tableKey(table: TableRef): string {
-  return `${table.schema ?? ""}.${table.name}`;
+  return `${table.schema ?? ""}.${table.name} ${table.alias ?? ""}`;
 }
 
 function kindOf(type: string, node: Node): string {

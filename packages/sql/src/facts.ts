@@ -7,6 +7,8 @@
 export type TableRef = {
   schema: string | null;
   name: string;
+  /** The alias it was given (`FROM employees e`), so whole-row references like `e` are recognised. */
+  alias?: string;
 };
 
 export type SettingChange = {

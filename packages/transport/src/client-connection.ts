@@ -326,8 +326,7 @@ export class ClientConnection {
     };
     const sessionId = this.sessionId;
     this.relay = new Relay({
-      identity,
-      decisions: this.deps.decisions,
+      decisions: this.deps.decisions.openSession(identity),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
     });
     const upstreamKey = { processId: login.processId, secretKey: login.secretKey };

@@ -1,0 +1,104 @@
+/**
+ * The fail-closed defaults every connection gets. Each has a name, so a connection can relax one
+ * only deliberately: with an ALLOW guardrail that names exactly what it permits.
+ */
+
+/** Functions that run SQL hidden in a string, where the gateway cannot judge it. */
+export const HIDDEN_SQL_FUNCTIONS = [
+  "query_to_xml",
+  "query_to_xml_and_xmlschema",
+  "query_to_xmlschema",
+  "table_to_xml",
+  "table_to_xml_and_xmlschema",
+  "table_to_xmlschema",
+  "schema_to_xml",
+  "database_to_xml",
+  "dblink*",
+] as const;
+
+/** Functions that reach the server's files, programs or network. */
+export const SERVER_ACCESS_FUNCTIONS = [
+  "pg_read_file",
+  "pg_read_binary_file",
+  "pg_ls_dir",
+  "pg_stat_file",
+  "pg_ls_logdir",
+  "pg_ls_waldir",
+  "pg_ls_tmpdir",
+  "pg_ls_archive_statusdir",
+  "pg_ls_logicalsnapdir",
+  "pg_ls_logicalmapdir",
+  "pg_ls_replslotdir",
+  "pg_file_write",
+  "pg_file_rename",
+  "pg_file_unlink",
+  "pg_file_sync",
+  "pg_logdir_ls",
+  "lo_import",
+  "lo_export",
+  "lo_*",
+  "loread",
+  "lowrite",
+  "pg_reload_conf",
+  "pg_rotate_logfile",
+  "pg_terminate_backend",
+  "pg_cancel_backend",
+] as const;
+
+/** Settings that change who the session is. */
+export const PRIVILEGE_SETTINGS = ["role", "session_authorization", "*"] as const;
+
+/** Settings that would switch a read-only connection back to writing. */
+export const READ_ONLY_SETTINGS = [
+  "transaction_read_only",
+  "default_transaction_read_only",
+  "transaction",
+  "session characteristics",
+  "all",
+] as const;
+
+/** Statement kinds that change privileges or load code, denied unless a rule allows the kind. */
+export const PRIVILEGED_KINDS = [
+  "GRANT",
+  "REVOKE",
+  "GRANT ROLE",
+  "CREATE ROLE",
+  "ALTER ROLE",
+  "DROP ROLE",
+  "ALTER DEFAULT PRIVILEGES",
+  "ALTER OWNER",
+  "ALTER SYSTEM",
+  "CREATE FUNCTION",
+  "CREATE EXTENSION",
+  "LOAD",
+  "CREATE SERVER",
+  "CREATE USER MAPPING",
+  "IMPORT FOREIGN SCHEMA",
+  "CREATE EVENT TRIGGER",
+  "DO",
+] as const;
+
+/** Kinds that only read or manage the session; everything else writes in a read-only connection. */
+export const READ_ONLY_KINDS = new Set([
+  "SELECT",
+  "EXPLAIN",
+  "SHOW",
+  "BEGIN",
+  "COMMIT",
+  "ROLLBACK",
+  "SAVEPOINT",
+  "RELEASE",
+  "SET",
+  "RESET",
+  "PREPARE",
+  "EXECUTE",
+  "DEALLOCATE",
+  "DECLARE",
+  "FETCH",
+  "MOVE",
+  "CLOSE",
+  "LISTEN",
+  "UNLISTEN",
+  "DISCARD",
+  "COPY",
+]);

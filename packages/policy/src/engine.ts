@@ -1,0 +1,375 @@
+import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
+import {
+  HIDDEN_SQL_FUNCTIONS,
+  PRIVILEGE_SETTINGS,
+  PRIVILEGED_KINDS,
+  READ_ONLY_KINDS,
+  READ_ONLY_SETTINGS,
+  SERVER_ACCESS_FUNCTIONS,
+} from "./builtins";
+import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
+import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
+
+/** The engine's answer. `review` becomes a hold where approvals exist, a denial where they do not. */
+export type PolicyVerdict =
+  | { kind: "allow" }
+  | { kind: "deny"; rule: string; message: string; hint?: string }
+  | { kind: "review"; rule: string; reviewerGroups: string[]; message: string };
+
+/** What the engine knows of the session beyond the statement: set by earlier statements. */
+export type SessionContext = {
+  /** Every schema the session's search_path has held, in order of first appearance. */
+  searchPath: readonly string[];
+  /** Facts of statements PREPAREd in this session (SQL-level PREPARE), by name. */
+  prepared: ReadonlyMap<string, StatementFacts[]>;
+};
+
+const ALLOW = { kind: "allow" } as const;
+
+/**
+ * A pure function of (policy, facts, session) to a verdict. Every denial names its rule and says,
+ * in words an agent can act on, what was refused and why. The first statement refused refuses the
+ * whole message: nothing of it reaches the database.
+ */
+export function evaluate(
+  policy: ConnectionPolicy,
+  parsed: ParsedStatements,
+  session: SessionContext,
+): PolicyVerdict {
+  if (!parsed.ok) {
+    return builtin(
+      policy,
+      "sluice:parse-error",
+      `the statement could not be parsed (${parsed.error}); nothing was run`,
+    );
+  }
+  if (parsed.statements.length === 0) return ALLOW;
+  const multi = policy.guardrails.find((rule) => rule.kind === "MULTI_STATEMENT" && rule.effect === "DENY");
+  if (multi && parsed.statements.length > 1) {
+    return denied(
+      policy,
+      multi,
+      `the message holds ${parsed.statements.length} statements; send one at a time`,
+    );
+  }
+  let review: PolicyVerdict | null = null;
+  for (const facts of parsed.statements) {
+    const verdict = judgeStatement(policy, facts, session, 0);
+    if (verdict.kind === "deny") return verdict;
+    if (verdict.kind === "review") review ??= verdict;
+  }
+  return review ?? ALLOW;
+}
+
+function judgeStatement(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  session: SessionContext,
+  depth: number,
+): PolicyVerdict {
+  const refusal =
+    checkBuiltins(policy, facts) ??
+    checkReadOnly(policy, facts) ??
+    checkPrepared(policy, facts, session, depth) ??
+    checkGuardrails(policy, facts, session) ??
+    checkTableAllowList(policy, facts, session);
+  if (refusal) return refusal;
+  const review = policy.reviews.find((rule) => reviewMatches(rule, facts, session));
+  if (!review) return ALLOW;
+  return {
+    kind: "review",
+    rule: review.name,
+    reviewerGroups: review.reviewerGroups,
+    message: `${describe(facts)} needs approval under review rule "${review.name}" on connection ${policy.connectionName} (reviewers: ${review.reviewerGroups.join(", ") || "none"})`,
+  };
+}
+
+function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyVerdict | null {
+  for (const opaque of facts.opaque) {
+    const kindAllowed = allowsKind(policy, opaque.construct === "DO block" ? "DO" : facts.kind);
+    if (!kindAllowed) {
+      const rule =
+        opaque.construct === "DO block" || opaque.construct === "function body"
+          ? "sluice:hidden-sql"
+          : "sluice:unmodeled";
+      return builtin(policy, rule, `${opaque.construct}: ${opaque.reason}`);
+    }
+  }
+  for (const kind of facts.kinds) {
+    if ((PRIVILEGED_KINDS as readonly string[]).includes(kind) && !allowsKind(policy, kind)) {
+      return builtin(
+        policy,
+        "sluice:privilege-change",
+        `${kind} changes privileges or loads code, which agents may not do`,
+      );
+    }
+  }
+  if (
+    facts.serverFileAccess &&
+    !allowsKind(policy, facts.serverFileAccess === "program" ? "COPY PROGRAM" : "COPY FILE")
+  ) {
+    return builtin(
+      policy,
+      "sluice:server-files",
+      `COPY with a server-side ${facts.serverFileAccess} reaches the database server's ${facts.serverFileAccess === "program" ? "shell" : "files"}; use COPY ... TO STDOUT / FROM STDIN`,
+    );
+  }
+  for (const name of facts.functions) {
+    if (
+      HIDDEN_SQL_FUNCTIONS.some((pattern) => matchesFunctionPattern(name, pattern)) &&
+      !allowsFunction(policy, name)
+    ) {
+      return builtin(
+        policy,
+        "sluice:hidden-sql",
+        `${name}() runs SQL hidden in a string, which the gateway cannot judge`,
+      );
+    }
+    if (
+      SERVER_ACCESS_FUNCTIONS.some((pattern) => matchesFunctionPattern(name, pattern)) &&
+      !allowsFunction(policy, name)
+    ) {
+      return builtin(
+        policy,
+        "sluice:server-files",
+        `${name}() reaches the database server's files, programs or processes`,
+      );
+    }
+  }
+  for (const setting of facts.settings) {
+    if (
+      (PRIVILEGE_SETTINGS as readonly string[]).includes(setting.name) &&
+      !allowsSetting(policy, setting.name)
+    ) {
+      const what =
+        setting.name === "*" ? "set_config() with a computed setting name" : `changing ${setting.name}`;
+      return builtin(policy, "sluice:privilege-change", `${what} could change who the session is`);
+    }
+  }
+  return null;
+}
+
+function checkReadOnly(policy: ConnectionPolicy, facts: StatementFacts): PolicyVerdict | null {
+  const rule = policy.guardrails.find((r) => r.kind === "READ_ONLY" && r.effect === "DENY");
+  if (!policy.isReadOnly && !rule) return null;
+  const refuse = (what: string) =>
+    rule ? denied(policy, rule, what) : builtin(policy, "sluice:read-only", what);
+  const write = facts.kinds.find((kind) => !READ_ONLY_KINDS.has(kind));
+  if (write) return refuse(`${write} writes, and the connection is read-only`);
+  if (facts.tablesWritten.length > 0)
+    return refuse(
+      `${describe(facts)} writes ${formatTable(facts.tablesWritten[0] as TableRef)}, and the connection is read-only`,
+    );
+  if (facts.requestsReadWrite)
+    return refuse("READ WRITE transactions are not allowed on a read-only connection");
+  const disarm = facts.settings.find((setting) =>
+    (READ_ONLY_SETTINGS as readonly string[]).includes(setting.name),
+  );
+  if (disarm) return refuse(`changing ${disarm.name} would disarm the connection's read-only mode`);
+  return null;
+}
+
+function checkPrepared(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  session: SessionContext,
+  depth: number,
+): PolicyVerdict | null {
+  if (facts.kind !== "EXECUTE" || facts.preparedName === undefined) return null;
+  const prepared = session.prepared.get(facts.preparedName);
+  if (!prepared || depth > 0) {
+    return builtin(
+      policy,
+      "sluice:unknown-prepared",
+      `EXECUTE ${facts.preparedName} runs a statement this session did not PREPARE through Sluice`,
+    );
+  }
+  // Judged again at every EXECUTE, so a policy change applies to statements prepared before it.
+  for (const inner of prepared) {
+    const verdict = judgeStatement(policy, inner, session, depth + 1);
+    if (verdict.kind !== "allow") return verdict;
+  }
+  return null;
+}
+
+function checkGuardrails(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  session: SessionContext,
+): PolicyVerdict | null {
+  for (const rule of policy.guardrails) {
+    if (rule.effect !== "DENY") continue;
+    const what = guardrailHit(rule, facts, session);
+    if (what) return denied(policy, rule, what);
+  }
+  return null;
+}
+
+/** Why a DENY rule matches this statement, or null when it does not. */
+function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: SessionContext): string | null {
+  switch (rule.kind) {
+    case "STATEMENT_KIND": {
+      const kind = facts.kinds.find((k) => rule.match.kinds.some((wanted) => wanted.toUpperCase() === k));
+      return kind ? `${kind} is not allowed${kind === facts.kind ? "" : ` (inside ${facts.kind})`}` : null;
+    }
+    case "TABLE": {
+      const tables = [
+        ...(rule.match.access !== "write" ? facts.tablesRead : []),
+        ...(rule.match.access !== "read" ? facts.tablesWritten : []),
+      ];
+      for (const table of tables) {
+        const hit = candidateNames(table, session.searchPath).find((name) =>
+          rule.match.tables.some((p) => matchesTablePattern(name, p)),
+        );
+        if (hit) return `${describe(facts)} touches ${hit}`;
+      }
+      return null;
+    }
+    case "COLUMN": {
+      for (const pattern of rule.match.columns) {
+        if (columnPatternMatches(pattern, facts, session)) return `${describe(facts)} uses column ${pattern}`;
+      }
+      return null;
+    }
+    case "FUNCTION": {
+      const hit = facts.functions.find((name) =>
+        rule.match.functions.some((p) => matchesFunctionPattern(name, p)),
+      );
+      return hit ? `${hit}() is not allowed` : null;
+    }
+    case "MISSING_WHERE": {
+      const hit = facts.unscopedWrites.find((write) => rule.match.kinds.includes(write.kind));
+      if (!hit) return null;
+      const table =
+        hit.table.schema === null ? resolveForDisplay(hit.table, session) : formatTable(hit.table);
+      return `${hit.kind} on ${table} has no WHERE clause`;
+    }
+    case "SETTING": {
+      const hit = facts.settings.find((setting) =>
+        rule.match.settings.some((p) => p === "*" || p.toLowerCase() === setting.name),
+      );
+      return hit ? `changing ${hit.name} is not allowed` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function checkTableAllowList(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  session: SessionContext,
+): PolicyVerdict | null {
+  const allowList = policy.guardrails.filter((rule) => rule.kind === "TABLE" && rule.effect === "ALLOW");
+  if (allowList.length === 0) return null;
+  for (const table of [...facts.tablesRead, ...facts.tablesWritten]) {
+    const names =
+      table.schema !== null
+        ? [`${table.schema}.${table.name}`]
+        : session.searchPath.map((s) => `${s}.${table.name}`);
+    const isAllowed = names.every((name) =>
+      allowList.some(
+        (rule) => rule.kind === "TABLE" && rule.match.tables.some((p) => matchesTablePattern(name, p)),
+      ),
+    );
+    if (!isAllowed) {
+      return builtin(
+        policy,
+        "sluice:table-allow-list",
+        `${formatTable(table)} is not on the connection's table allow-list`,
+      );
+    }
+  }
+  return null;
+}
+
+function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: SessionContext): boolean {
+  const { kinds, tables, columns } = rule.match;
+  if (kinds && !facts.kinds.some((kind) => kinds.some((k) => k.toUpperCase() === kind))) return false;
+  if (tables) {
+    const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) =>
+      candidateNames(t, session.searchPath),
+    );
+    if (!touched.some((name) => tables.some((p) => matchesTablePattern(name, p)))) return false;
+  }
+  if (columns && !columns.some((pattern) => columnPatternMatches(pattern, facts, session))) return false;
+  return Boolean(kinds || tables || columns);
+}
+
+/**
+ * `schema.table.column`: the table is touched and the column may be reached — named, through `*`,
+ * or as a whole-row reference to the table or its alias. Unprovable means it matches.
+ */
+function columnPatternMatches(pattern: string, facts: StatementFacts, session: SessionContext): boolean {
+  const at = pattern.lastIndexOf(".");
+  const tablePattern = at > 0 ? pattern.slice(0, at) : "*";
+  const column = at > 0 ? pattern.slice(at + 1) : pattern;
+  const tables = [...facts.tablesRead, ...facts.tablesWritten].filter((table) =>
+    candidateNames(table, session.searchPath).some((name) => matchesTablePattern(name, tablePattern)),
+  );
+  if (tables.length === 0) return false;
+  const wholeRow = new Set(tables.flatMap((table) => [table.name, table.alias ?? table.name]));
+  return facts.columns.some((ref) => {
+    const last = ref.slice(ref.lastIndexOf(".") + 1);
+    return last === column || last === "*" || column === "*" || (!ref.includes(".") && wholeRow.has(ref));
+  });
+}
+
+function allowsKind(policy: ConnectionPolicy, kind: string): boolean {
+  return policy.guardrails.some(
+    (rule) =>
+      rule.effect === "ALLOW" &&
+      rule.kind === "STATEMENT_KIND" &&
+      rule.match.kinds.some((k) => k.toUpperCase() === kind),
+  );
+}
+
+function allowsFunction(policy: ConnectionPolicy, name: string): boolean {
+  return policy.guardrails.some(
+    (rule) =>
+      rule.effect === "ALLOW" &&
+      rule.kind === "FUNCTION" &&
+      rule.match.functions.some((p) => matchesFunctionPattern(name, p)),
+  );
+}
+
+function allowsSetting(policy: ConnectionPolicy, name: string): boolean {
+  return policy.guardrails.some(
+    (rule) =>
+      rule.effect === "ALLOW" &&
+      rule.kind === "SETTING" &&
+      rule.match.settings.some((p) => p.toLowerCase() === name),
+  );
+}
+
+function denied(policy: ConnectionPolicy, rule: GuardrailRule, what: string): PolicyVerdict {
+  return {
+    kind: "deny",
+    rule: rule.name,
+    message: `blocked by guardrail "${rule.name}" on connection ${policy.connectionName}: ${what}`,
+    ...(rule.message ? { hint: rule.message } : {}),
+  };
+}
+
+function builtin(policy: ConnectionPolicy, rule: string, what: string): PolicyVerdict {
+  return {
+    kind: "deny",
+    rule,
+    message: `blocked by Sluice default "${rule}" on connection ${policy.connectionName}: ${what}`,
+    hint: "Sluice refuses what it cannot judge; an admin can relax this only with an explicit ALLOW guardrail",
+  };
+}
+
+function describe(facts: StatementFacts): string {
+  return facts.kind;
+}
+
+function formatTable(table: TableRef): string {
+  return table.schema ? `${table.schema}.${table.name}` : table.name;
+}
+
+/** An unqualified name shown the way the server most likely resolves it (public, where tables usually live). */
+function resolveForDisplay(table: TableRef, session: SessionContext): string {
+  const schema = session.searchPath.includes("public") ? "public" : (session.searchPath[0] ?? "public");
+  return `${schema}.${table.name}`;
+}
