@@ -67,11 +67,13 @@ function judgeStatement(
   session: SessionContext,
   depth: number,
 ): PolicyVerdict {
+  // The connection's own rules speak first (their messages say what to do instead); the built-in
+  // defaults are the safety net for everything no rule mentions.
   const refusal =
-    checkBuiltins(policy, facts) ??
-    checkReadOnly(policy, facts) ??
-    checkPrepared(policy, facts, session, depth) ??
     checkGuardrails(policy, facts, session) ??
+    checkReadOnly(policy, facts) ??
+    checkBuiltins(policy, facts) ??
+    checkPrepared(policy, facts, session, depth) ??
     checkTableAllowList(policy, facts, session);
   if (refusal) return refusal;
   const review = policy.reviews.find((rule) => reviewMatches(rule, facts, session));

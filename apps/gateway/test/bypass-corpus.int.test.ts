@@ -1,0 +1,216 @@
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BypassCase, GUARDRAIL_CASES } from "./corpus/guardrail-cases";
+import { type Harness, startHarness } from "./support/gateway-harness";
+import { run } from "./support/run";
+
+let harness: Harness;
+const READ_ONLY = "shop_ro";
+
+/** The demo's guardrails and review rule, plus a table rule, on a database shaped like the demo. */
+beforeAll(async () => {
+  harness = await startHarness();
+  const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+  await direct.connect();
+  const role = decodeURIComponent(new URL(harness.directUrl).username);
+  await direct.query(`
+    CREATE TABLE orders (id serial PRIMARY KEY, status text);
+    CREATE TABLE employees (id serial PRIMARY KEY, first_name text, salary numeric);
+    CREATE TABLE secrets (id int);
+    CREATE TABLE notes (id int); INSERT INTO notes VALUES (1), (2);
+    CREATE SCHEMA hr; CREATE TABLE hr.secrets (id int);
+    INSERT INTO orders (status) VALUES ('paid'), ('shipped');
+    GRANT ALL ON ALL TABLES IN SCHEMA public, hr TO ${role};
+    GRANT USAGE ON SCHEMA hr TO ${role};
+    GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role};`);
+  await direct.end();
+
+  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
+  const directUrl = new URL(harness.directUrl);
+  await harness.addConnection({
+    name: READ_ONLY,
+    host: shop.host,
+    port: shop.port,
+    database: shop.database,
+    username: decodeURIComponent(directUrl.username),
+    password: decodeURIComponent(directUrl.password),
+    tlsMode: "DISABLE",
+  });
+  await harness.prisma.connection.update({ where: { name: READ_ONLY }, data: { isReadOnly: true } });
+  await harness.prisma.guardrailRule.createMany({
+    data: [
+      {
+        connectionId: shop.id,
+        name: "no-drop-truncate",
+        kind: "STATEMENT_KIND",
+        match: { kinds: ["DROP", "TRUNCATE"] },
+      },
+      {
+        connectionId: shop.id,
+        name: "no-unscoped-delete",
+        kind: "MISSING_WHERE",
+        match: { kinds: ["DELETE"] },
+      },
+      {
+        connectionId: shop.id,
+        name: "no-unscoped-update",
+        kind: "MISSING_WHERE",
+        match: { kinds: ["UPDATE"] },
+      },
+      {
+        connectionId: shop.id,
+        name: "no-file-functions",
+        kind: "FUNCTION",
+        match: { functions: ["pg_read_file", "lo_import", "lo_export"] },
+      },
+      { connectionId: shop.id, name: "no-secrets", kind: "TABLE", match: { tables: ["public.secrets"] } },
+    ],
+  });
+  const finance = await harness.prisma.reviewerGroup.create({
+    data: { name: "finance-leads", idpGroup: "finance-leads" },
+  });
+  await harness.prisma.reviewRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "salary-reads",
+      match: { columns: ["public.employees.salary"] },
+      groups: { create: [{ groupId: finance.id }] },
+    },
+  });
+  await bumpPolicyVersion(harness.prisma);
+  await harness.gateway.policies.reload();
+});
+afterAll(() => harness?.stop());
+
+function urlFor(testCase: BypassCase): string {
+  return harness.urlFor(
+    harness.agent.name,
+    harness.token,
+    testCase.isReadOnly ? READ_ONLY : harness.connectionName,
+  );
+}
+
+async function verdictVia(testCase: BypassCase, mode: "simple" | "extended"): Promise<string> {
+  const client = new pg.Client({ connectionString: urlFor(testCase) });
+  await client.connect();
+  try {
+    for (const statement of testCase.setup ?? []) await client.query(statement);
+    await client.query({
+      text: testCase.sql,
+      ...(mode === "extended" ? { queryMode: "extended" } : {}),
+    } as pg.QueryConfig);
+    return "allow";
+  } catch (error) {
+    return verdictOf(error as pg.DatabaseError);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** A refusal by Sluice names its rule; any other error is the database's own and means "allowed". */
+function verdictOf(error: { code?: string; message: string }): string {
+  const match =
+    /^blocked by (?:guardrail|Sluice default) "([^"]+)"/.exec(error.message) ??
+    /review rule "([^"]+)"/.exec(error.message);
+  if (!match) return "allow";
+  expect(error.code).toBe("42501");
+  return match[1] as string;
+}
+
+describe("bypass corpus through the wire", () => {
+  for (const testCase of GUARDRAIL_CASES) {
+    it(`[${testCase.class}] ${JSON.stringify(testCase.sql)} → ${testCase.expect}`, async () => {
+      expect(await verdictVia(testCase, "simple")).toBe(testCase.expect);
+      expect(await verdictVia(testCase, "extended")).toBe(testCase.expect);
+      if (testCase.expect !== "allow") {
+        const args = [
+          "-X",
+          "-v",
+          "ON_ERROR_STOP=1",
+          ...(testCase.setup ?? []).flatMap((s) => ["-c", s]),
+          "-c",
+          testCase.sql,
+          urlFor(testCase),
+        ];
+        const psql = await run("psql", args);
+        expect(psql.code).not.toBe(0);
+        expect(psql.stderr).toContain(`"${testCase.expect}"`);
+      }
+    });
+  }
+});
+
+describe("messages an agent can act on", () => {
+  it("names the rule, the connection, the statement and the table", async () => {
+    const result = await run("psql", ["-X", "-c", "DELETE FROM orders", harness.url]);
+    expect(result.stderr).toContain(
+      `ERROR:  blocked by guardrail "no-unscoped-delete" on connection ${harness.connectionName}: DELETE on public.orders has no WHERE clause`,
+    );
+  });
+
+  it("applies a policy change to the next statement of a session already open", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      expect((await client.query("SELECT count(*)::int AS n FROM notes")).rows[0].n).toBeGreaterThan(0);
+      const shop = await harness.prisma.connection.findUniqueOrThrow({
+        where: { name: harness.connectionName },
+      });
+      const rule = await harness.prisma.guardrailRule.create({
+        data: {
+          connectionId: shop.id,
+          name: "no-notes-reads",
+          kind: "TABLE",
+          match: { tables: ["public.notes"], access: "read" },
+        },
+      });
+      const changedAt = Date.now();
+      await bumpPolicyVersion(harness.prisma);
+      let verdict = "allow";
+      while (verdict === "allow" && Date.now() - changedAt < 3000) {
+        verdict = await client.query("SELECT count(*) FROM notes").then(
+          () => "allow",
+          (error: pg.DatabaseError) => verdictOf(error),
+        );
+      }
+      expect(verdict).toBe("no-notes-reads");
+      expect(Date.now() - changedAt).toBeLessThan(1000);
+      await harness.prisma.guardrailRule.delete({ where: { id: rule.id } });
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
+      expect((await client.query("SELECT count(*)::int AS n FROM notes")).rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("re-judges a prepared statement after a policy change before it runs again", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      const named = { name: "count-notes", text: "SELECT count(*)::int AS n FROM notes" };
+      expect((await client.query(named)).rows[0].n).toBeGreaterThan(0);
+      const shop = await harness.prisma.connection.findUniqueOrThrow({
+        where: { name: harness.connectionName },
+      });
+      const rule = await harness.prisma.guardrailRule.create({
+        data: {
+          connectionId: shop.id,
+          name: "no-notes-later",
+          kind: "TABLE",
+          match: { tables: ["notes"] },
+        },
+      });
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
+      const error = await client.query(named).catch((e: pg.DatabaseError) => e);
+      expect(verdictOf(error as pg.DatabaseError)).toBe("no-notes-later");
+      await harness.prisma.guardrailRule.delete({ where: { id: rule.id } });
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
+    } finally {
+      await client.end();
+    }
+  });
+});
