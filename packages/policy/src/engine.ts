@@ -20,6 +20,11 @@ export type PolicyVerdict =
 export type SessionContext = {
   /** Every schema the session's search_path has held, in order of first appearance. */
   searchPath: readonly string[];
+  /**
+   * Schemas on the path only by default (`$user`): usually absent, so an allow-list does not
+   * require them; a deny rule still considers them.
+   */
+  implicitSchemas: ReadonlySet<string>;
   /** Facts of statements PREPAREd in this session (SQL-level PREPARE), by name. */
   prepared: ReadonlyMap<string, StatementFacts[]>;
 };
@@ -268,7 +273,7 @@ function checkTableAllowList(
     const names =
       table.schema !== null
         ? [`${table.schema}.${table.name}`]
-        : session.searchPath.map((s) => `${s}.${table.name}`);
+        : session.searchPath.filter((s) => !session.implicitSchemas.has(s)).map((s) => `${s}.${table.name}`);
     const isAllowed = names.every((name) =>
       allowList.some(
         (rule) => rule.kind === "TABLE" && rule.match.tables.some((p) => matchesTablePattern(name, p)),

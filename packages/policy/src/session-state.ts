@@ -12,9 +12,11 @@ export const MAX_PREPARED_PER_SESSION = 1000;
 export class PolicySessionState implements SessionContext {
   private readonly schemas: string[];
   readonly prepared = new Map<string, StatementFacts[]>();
+  readonly implicitSchemas: Set<string>;
 
   constructor(private readonly upstreamUser: string) {
     this.schemas = [upstreamUser, "public"];
+    this.implicitSchemas = new Set([upstreamUser]);
   }
 
   get searchPath(): readonly string[] {
@@ -50,7 +52,10 @@ export class PolicySessionState implements SessionContext {
     for (const raw of value.split(",")) {
       const schema = raw.trim().replace(/^"(.*)"$/, "$1");
       const resolved = schema === "$user" ? this.upstreamUser : schema;
-      if (resolved && !this.schemas.includes(resolved)) this.schemas.push(resolved);
+      if (!resolved) continue;
+      if (!this.schemas.includes(resolved)) this.schemas.push(resolved);
+      // Named explicitly, so an allow-list must now cover it too.
+      if (schema !== "$user") this.implicitSchemas.delete(resolved);
     }
   }
 }
