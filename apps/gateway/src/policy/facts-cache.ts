@@ -1,4 +1,5 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
+import { normalizeStatement } from "@sluice/sql/normalize";
 import { parseStatements } from "@sluice/sql/parser";
 
 /** Agents repeat statements; parsing is the expensive part of a decision, so its result is kept. */
@@ -7,31 +8,53 @@ export const FACTS_CACHE_ENTRIES = 10_000;
 export const FACTS_CACHE_MAX_SQL_CHARS = 16 * 1024;
 
 /**
- * A bounded LRU of statement text → facts. Facts depend only on the text (never on policy or
- * session), so entries stay valid across policy changes.
+ * Bounded caches of statement → facts. Facts depend only on the text (never on policy or session),
+ * so entries stay valid across policy changes. Agents often repeat one statement with different
+ * constants (`WHERE id = 42`), so facts are also kept under the normalized text — but only facts
+ * that no constant can change: a statement that sets a setting or names a server file is keyed by
+ * its exact text alone.
  */
 export class FactsCache {
-  private readonly entries = new Map<string, ParsedStatements>();
+  private readonly exact = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
+  private readonly normalized = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
 
   parse(sql: string): ParsedStatements {
-    const cached = this.entries.get(sql);
-    if (cached) {
-      this.entries.delete(sql);
-      this.entries.set(sql, cached);
-      return cached;
-    }
+    const cached = this.exact.get(sql);
+    if (cached) return cached;
+    if (sql.length > FACTS_CACHE_MAX_SQL_CHARS) return parseStatements(sql);
+    const shape = normalizeStatement(sql);
+    const byShape = shape === null ? undefined : this.normalized.get(shape);
+    if (byShape) return byShape;
     const parsed = parseStatements(sql);
-    if (sql.length <= FACTS_CACHE_MAX_SQL_CHARS) {
-      this.entries.set(sql, parsed);
-      if (this.entries.size > FACTS_CACHE_ENTRIES) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
-      }
-    }
+    this.exact.set(sql, parsed);
+    if (shape !== null && isConstantIndependent(parsed)) this.normalized.set(shape, parsed);
     return parsed;
   }
+}
 
-  get size(): number {
-    return this.entries.size;
+function isConstantIndependent(parsed: ParsedStatements): boolean {
+  return (
+    parsed.ok && parsed.statements.every((facts) => facts.settings.length === 0 && !facts.serverFileAccess)
+  );
+}
+
+/**
+ * Insertion-ordered map that drops the oldest half when full. Cheaper than a strict LRU on V8,
+ * where deleting from the front of a Map and re-reading its first key degrades with holes.
+ */
+class BoundedMap<V> {
+  private entries = new Map<string, V>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): V | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (this.entries.size >= this.capacity) {
+      this.entries = new Map([...this.entries].slice(this.capacity / 2));
+    }
+    this.entries.set(key, value);
   }
 }
