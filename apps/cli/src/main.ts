@@ -1,10 +1,12 @@
 import { loadEnv } from "./env";
+import { runPolicy } from "./policy/run-policy";
 import { runStart } from "./start/run-start";
 
 const USAGE = `usage: sluice <command>
 
   start     start the store, gateway and console (embedded PostgreSQL unless DATABASE_URL is set)
-  migrate   apply pending migrations to DATABASE_URL and exit`;
+  migrate   apply pending migrations to DATABASE_URL and exit
+  policy    apply -f FILE | export [-o FILE] | schema   (policy as code; see docs/policy.md)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -20,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`applied ${result.applied.length}, already applied ${result.alreadyApplied.length}`);
       return 0;
     }
+    case "policy":
+      return runPolicy(env, argv.slice(1));
     default:
       console.error(USAGE);
       return command === undefined || command === "help" ? 0 : 2;

@@ -141,6 +141,17 @@ export class ClientConnection {
 
   /** Processes queued client frames in order; an async step pauses the queue until it settles. */
   private drain(): void {
+    // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write.
+    const upstream = this.upstream;
+    upstream?.cork();
+    try {
+      this.drainFrames();
+    } finally {
+      upstream?.uncork();
+    }
+  }
+
+  private drainFrames(): void {
     while (!this.isBusy && this.pending.length > 0 && this.phase !== "closed") {
       const frame = this.pending.shift() as Frame;
       let result: void | Promise<void>;

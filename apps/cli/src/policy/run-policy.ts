@@ -1,0 +1,68 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { applyPolicy } from "@sluice/db/policy/apply-policy";
+import { exportPolicy } from "@sluice/db/policy/export-policy";
+import { createPrisma } from "@sluice/db/prisma";
+import { policyJsonSchema } from "@sluice/policy/policy-file";
+import { readPolicyFile } from "@sluice/policy/read-policy-file";
+import { writePolicyFile } from "@sluice/policy/write-policy-file";
+import type { Env } from "../env";
+import { loadSecretKey } from "../start/secret-key";
+import { resolveStoreUrl } from "../store-url";
+
+export const POLICY_USAGE = `usage: sluice policy apply -f FILE | export [-o FILE] | schema`;
+
+/** `sluice policy …`: returns the exit code. */
+export async function runPolicy(env: Env, args: string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  const option = (flag: string) => {
+    const at = rest.indexOf(flag);
+    return at >= 0 ? rest[at + 1] : undefined;
+  };
+  if (verb === "schema") {
+    console.log(JSON.stringify(policyJsonSchema(), null, 2));
+    return 0;
+  }
+  if (verb === "apply") {
+    const file = option("-f");
+    if (!file) {
+      console.error(POLICY_USAGE);
+      return 2;
+    }
+    const read = readPolicyFile(readFileSync(file, "utf8"));
+    if (!read.ok) {
+      for (const error of read.errors)
+        console.error(`${file}:${error.line}:${error.column}: ${error.message}`);
+      console.error(`${file}: refused, nothing applied`);
+      return 1;
+    }
+    const prisma = createPrisma(resolveStoreUrl(env));
+    try {
+      const summary = await applyPolicy(prisma, {
+        policy: read.policy,
+        secretKey: loadSecretKey(env.SLUICE_HOME, env.SLUICE_SECRET_KEY),
+        env: process.env,
+      });
+      for (const warning of summary.warnings) console.error(`warning: ${warning}`);
+      console.log(
+        `applied ${file}: ${summary.connections} connections, ${summary.agents} agents, ${summary.rules} rules`,
+      );
+      return 0;
+    } finally {
+      await prisma.$disconnect();
+    }
+  }
+  if (verb === "export") {
+    const prisma = createPrisma(resolveStoreUrl(env));
+    try {
+      const text = `# Sluice policy, exported ${new Date().toISOString()}\n${writePolicyFile(await exportPolicy(prisma))}`;
+      const out = option("-o");
+      if (out) writeFileSync(out, text);
+      else process.stdout.write(text);
+      return 0;
+    } finally {
+      await prisma.$disconnect();
+    }
+  }
+  console.error(POLICY_USAGE);
+  return 2;
+}

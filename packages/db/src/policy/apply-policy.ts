@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import type { PolicyFile } from "@sluice/policy/policy-file";
+import { encryptSecret } from "@sluice/secrets/secret-box";
+import { bumpPolicyVersion } from "../policy-version";
+import type { DbClient, PrismaClient } from "../prisma";
+import { connectionSecretAad } from "../seed/create-connection";
+
+export type ApplyPolicyOptions = {
+  policy: PolicyFile;
+  secretKey: Buffer;
+  /** Where `passwordEnv` names are looked up (process.env in the CLI). */
+  env: Record<string, string | undefined>;
+};
+
+export type ApplySummary = { connections: number; agents: number; rules: number; warnings: string[] };
+
+type GuardrailEntry = {
+  name: string;
+  kind: string;
+  effect: string;
+  match: object;
+  message?: string;
+  enabled: boolean;
+};
+
+/**
+ * Makes the store say what the file says, in one transaction: named things are created or
+ * updated, and each listed connection's rules become exactly the file's. Anything the file does not
+ * mention (other connections, agents' credentials) is left alone. A failure applies nothing.
+ */
+export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOptions): Promise<ApplySummary> {
+  const { policy } = options;
+  const missingSecrets = policy.connections.filter(
+    (c) => c.passwordEnv && options.env[c.passwordEnv] === undefined,
+  );
+  if (missingSecrets.length > 0) {
+    throw new Error(
+      missingSecrets
+        .map((c) => `connection ${c.name}: environment variable ${c.passwordEnv} is not set`)
+        .join("; "),
+    );
+  }
+  return prisma.$transaction(async (db) => {
+    const warnings: string[] = [];
+    const groupIds = await upsertAgentGroups(db, policy);
+    const reviewerIds = new Map<string, string>();
+    for (const group of policy.reviewerGroups) {
+      const row = await db.reviewerGroup.upsert({
+        where: { name: group.name },
+        update: { idpGroup: group.idpGroup, description: group.description ?? null },
+        create: { name: group.name, idpGroup: group.idpGroup, description: group.description ?? null },
+      });
+      reviewerIds.set(group.name, row.id);
+    }
+    for (const agent of policy.agents) {
+      const row = await db.agent.upsert({
+        where: { name: agent.name },
+        update: { description: agent.description ?? null, isDisabled: agent.disabled },
+        create: { name: agent.name, description: agent.description ?? null, isDisabled: agent.disabled },
+      });
+      await db.agentGroupMember.deleteMany({ where: { agentId: row.id } });
+      await db.agentGroupMember.createMany({
+        data: agent.groups.map((name) => ({ agentId: row.id, groupId: groupIds.get(name) as string })),
+      });
+      const credentials = await db.agentCredential.count({ where: { agentId: row.id, revokedAt: null } });
+      if (credentials === 0)
+        warnings.push(`agent ${agent.name} has no credential yet: issue one in the console or API`);
+    }
+    let rules = 0;
+    for (const connection of policy.connections) {
+      const existing = await db.connection.findUnique({ where: { name: connection.name } });
+      const id = existing?.id ?? randomUUID();
+      const password = connection.passwordEnv ? options.env[connection.passwordEnv] : undefined;
+      const fields = {
+        type: connection.type.toUpperCase() as "POSTGRES" | "MYSQL" | "HTTP",
+        description: connection.description ?? null,
+        host: connection.host,
+        port: connection.port,
+        database: connection.database,
+        username: connection.username,
+        tlsMode: connection.tls.mode,
+        tlsCaPem: connection.tls.caPem ?? null,
+        tlsServerName: connection.tls.serverName ?? null,
+        requireClientTls: connection.requireClientTls,
+        isReadOnly: connection.readOnly,
+        isStrictMasking: connection.strictMasking,
+        isDisabled: connection.disabled,
+        ...(password === undefined
+          ? {}
+          : { passwordCipher: encryptSecret(password, options.secretKey, connectionSecretAad(id)) }),
+      };
+      if (existing) await db.connection.update({ where: { id }, data: fields });
+      else await db.connection.create({ data: { id, name: connection.name, ...fields } });
+      if (!existing && password === undefined)
+        warnings.push(`connection ${connection.name} has no password (set passwordEnv) `);
+
+      await db.connectionAccess.deleteMany({ where: { connectionId: id } });
+      await db.connectionAccess.createMany({
+        data: connection.allowedGroups.map((name) => ({
+          connectionId: id,
+          groupId: groupIds.get(name) as string,
+        })),
+      });
+      await db.guardrailRule.deleteMany({ where: { connectionId: id } });
+      await db.maskingRule.deleteMany({ where: { connectionId: id } });
+      await db.reviewRule.deleteMany({ where: { connectionId: id } });
+      for (const rule of connection.guardrails as unknown as GuardrailEntry[]) {
+        await db.guardrailRule.create({
+          data: {
+            connectionId: id,
+            name: rule.name,
+            kind: rule.kind as never,
+            effect: rule.effect as "DENY" | "ALLOW",
+            match: rule.match,
+            message: rule.message ?? null,
+            isEnabled: rule.enabled,
+          },
+        });
+      }
+      for (const rule of connection.masking) {
+        await db.maskingRule.create({
+          data: {
+            connectionId: id,
+            name: rule.name,
+            columnSelector: rule.column ?? null,
+            detector: rule.detector ?? null,
+            strategy: rule.strategy,
+            keepLast: rule.keepLast ?? null,
+            isEnabled: rule.enabled,
+            exemptions: {
+              create: rule.exemptGroups.map((name) => ({ groupId: groupIds.get(name) as string })),
+            },
+          },
+        });
+      }
+      for (const rule of connection.reviews) {
+        const unknown = rule.reviewerGroups.filter((name) => !reviewerIds.has(name));
+        if (unknown.length > 0)
+          throw new Error(
+            `review rule ${rule.name} on ${connection.name}: unknown reviewer group ${unknown.join(", ")}`,
+          );
+        await db.reviewRule.create({
+          data: {
+            connectionId: id,
+            name: rule.name,
+            match: rule.match,
+            mode: rule.mode,
+            minApprovals: rule.minApprovals,
+            timeoutSeconds: rule.timeoutSeconds,
+            isBlocking: rule.blocking,
+            isEnabled: rule.enabled,
+            groups: {
+              create: rule.reviewerGroups.map((name) => ({ groupId: reviewerIds.get(name) as string })),
+            },
+          },
+        });
+      }
+      rules += connection.guardrails.length + connection.masking.length + connection.reviews.length;
+    }
+    await bumpPolicyVersion(db);
+    return { connections: policy.connections.length, agents: policy.agents.length, rules, warnings };
+  });
+}
+
+/** Groups named anywhere in the file exist afterwards; returns their ids by name. */
+async function upsertAgentGroups(db: DbClient, policy: PolicyFile): Promise<Map<string, string>> {
+  const described = new Map(policy.agentGroups.map((group) => [group.name, group.description ?? null]));
+  const names = new Set([
+    ...described.keys(),
+    ...policy.agents.flatMap((agent) => agent.groups),
+    ...policy.connections.flatMap((c) => [...c.allowedGroups, ...c.masking.flatMap((m) => m.exemptGroups)]),
+  ]);
+  const ids = new Map<string, string>();
+  for (const name of names) {
+    const description = described.get(name);
+    const row = await db.agentGroup.upsert({
+      where: { name },
+      update: description === undefined ? {} : { description },
+      create: { name, description: description ?? null },
+    });
+    ids.set(name, row.id);
+  }
+  return ids;
+}
