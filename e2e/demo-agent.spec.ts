@@ -1,0 +1,62 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+
+const HOME = process.env.SLUICE_E2E_HOME ?? "/tmp/sluice-e2e";
+const GATEWAY_PORT = process.env.SLUICE_E2E_GATEWAY_PORT ?? "15532";
+
+function run(command: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(command, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function demoUrl(): string {
+  const { agentToken } = JSON.parse(readFileSync(path.join(HOME, "demo.json"), "utf8")) as {
+    agentToken: string;
+  };
+  const ca = path.join(HOME, "tls", "ca.crt");
+  return `postgresql://demo-agent:${agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${ca}`;
+}
+
+test("[AGENT] the demo agent's connection string works in psql with verify-full and the demo guardrails stop it", async () => {
+  const url = demoUrl();
+  const ok = await run("psql", ["-X", "-Atc", "SELECT count(*) FROM customers", url]);
+  expect(ok.stderr).toBe("");
+  expect(Number(ok.stdout.trim())).toBeGreaterThanOrEqual(1000);
+
+  const unscoped = await run("psql", ["-X", "-c", "DELETE FROM orders", url]);
+  expect(unscoped.stderr).toContain(
+    'ERROR:  blocked by guardrail "no-unscoped-delete" on connection demo_shop: DELETE on public.orders has no WHERE clause',
+  );
+  const hidden = await run("psql", [
+    "-X",
+    "-c",
+    "WITH x AS (DELETE FROM orders RETURNING 1) SELECT count(*) FROM x",
+    url,
+  ]);
+  expect(hidden.stderr).toContain('blocked by guardrail "no-unscoped-delete"');
+  const drop = await run("psql", ["-X", "-c", "/* cleanup */ drop TABLE orders", url]);
+  expect(drop.stderr).toContain(
+    'blocked by guardrail "no-drop-truncate" on connection demo_shop: DROP is not allowed',
+  );
+  const file = await run("psql", ["-X", "-c", "SELECT pg_read_file('/etc/passwd')", url]);
+  expect(file.stderr).toContain('blocked by guardrail "no-file-functions"');
+  const still = await run("psql", ["-X", "-Atc", "SELECT count(*) > 0 FROM orders", url]);
+  expect(still.stdout.trim()).toBe("t");
+});
+
+test("[OPERATOR] a second start on a port in use fails with one line naming the port and the setting", async () => {
+  const consolePort = new URL(test.info().project.use.baseURL ?? "http://localhost:3100").port;
+  const result = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "start"], {
+    SLUICE_HOME: "/tmp/sluice-e2e-second",
+    SLUICE_CONSOLE_PORT: consolePort,
+  });
+  expect(result.code).toBe(1);
+  expect(result.stderr.trim()).toBe(
+    `sluice: port ${consolePort} is already in use; set SLUICE_CONSOLE_PORT to use another port`,
+  );
+});
