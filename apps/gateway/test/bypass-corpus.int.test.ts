@@ -3,6 +3,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BypassCase, GUARDRAIL_CASES } from "./corpus/guardrail-cases";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { bytes, errorFields, int32, RawClient } from "./support/raw-client";
+import { rawLogin } from "./support/raw-login";
 import { run } from "./support/run";
 
 let harness: Harness;
@@ -213,4 +215,56 @@ describe("messages an agent can act on", () => {
       await client.end();
     }
   });
+});
+
+describe("bypass corpus: protocol-level evasions", () => {
+  it("[function-call] the FunctionCall message cannot run pg_read_file without SQL", async () => {
+    const { client } = await rawLogin(
+      harness.port,
+      harness.agent.name,
+      harness.token,
+      harness.connectionName,
+    );
+    // FunctionCall for pg_read_file(text) (oid 2624), one text argument.
+    const path = Buffer.from("/etc/passwd");
+    client.write(
+      bytes.tagged(
+        "F",
+        Buffer.concat([
+          int32(2624),
+          Buffer.from([0, 1, 0, 0]),
+          Buffer.from([0, 1]),
+          int32(path.length),
+          path,
+          Buffer.from([0, 0]),
+        ]),
+      ),
+    );
+    const reply = await client.readUntil("Z");
+    expect(reply.map((m) => m.type)).toEqual(["E", "Z"]);
+    expect(errorFields(reply[0]?.body ?? Buffer.alloc(0))).toMatchObject({
+      C: "42501",
+      M: expect.stringContaining("FunctionCall"),
+    });
+    expect(Buffer.concat(reply.map((m) => m.body)).toString()).not.toContain("root:");
+    client.close();
+  });
+
+  for (const [name, value] of [
+    ["options", "-c default_transaction_read_only=off"],
+    ["options", "-c search_path=hr"],
+    ["replication", "true"],
+    ["role", "postgres"],
+    ["session_authorization", "postgres"],
+    ["default_transaction_read_only", "off"],
+  ] as const) {
+    it(`[startup-options] ${name}=${value} is refused before anything reaches the upstream`, async () => {
+      const client = await RawClient.connect(harness.port);
+      client.write(bytes.startup({ user: harness.agent.name, database: READ_ONLY, [name]: value }));
+      const reply = await client.readMessage();
+      expect(reply.type).toBe("E");
+      expect(errorFields(reply.body)).toMatchObject({ S: "FATAL", C: "42501" });
+      await client.waitClosed();
+    });
+  }
 });
