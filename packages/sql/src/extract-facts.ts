@@ -12,6 +12,9 @@ type Collector = {
   unscoped: StatementFacts["unscopedWrites"];
   settings: SettingChange[];
   columns: Set<string>;
+  byClause: Map<string, Set<string>>;
+  /** The clause the walk is in now; set when it enters a clause's field. */
+  clause: string;
   opaque: StatementFacts["opaque"];
   preparedName?: string;
   serverFileAccess?: "file" | "program";
@@ -32,6 +35,8 @@ export function extractFacts(statement: unknown): StatementFacts {
     unscoped: [],
     settings: [],
     columns: new Set(),
+    byClause: new Map(),
+    clause: "other",
     opaque: [],
     requestsReadWrite: false,
   };
@@ -47,6 +52,9 @@ export function extractFacts(statement: unknown): StatementFacts {
     unscopedWrites: collector.unscoped,
     settings: collector.settings,
     columns: [...collector.columns],
+    columnsByClause: Object.fromEntries(
+      [...collector.byClause].map(([clause, columns]) => [clause, [...columns]]),
+    ),
     opaque: collector.opaque,
     requestsReadWrite: collector.requestsReadWrite,
   };
@@ -70,10 +78,69 @@ function walk(value: unknown, c: Collector, ctes: Set<string>): void {
     if (isNodeType(key) && inner !== null && typeof inner === "object" && !Array.isArray(inner)) {
       visitNode(key, inner as Node, c, ctes);
     } else {
-      walk(inner, c, ctes);
+      walkField(key, inner, c, ctes);
     }
   }
 }
+
+/** Fields that open a clause; `targetList` means SET in an UPDATE, the select list elsewhere. */
+const CLAUSE_FIELDS: Record<string, string> = {
+  targetList: "select",
+  whereClause: "where",
+  quals: "join",
+  usingClause: "join",
+  groupClause: "group",
+  havingClause: "having",
+  sortClause: "order",
+  windowClause: "window",
+  distinctClause: "select",
+  returningList: "returning",
+  returningClause: "returning",
+  valuesLists: "values",
+  limitCount: "other",
+  limitOffset: "other",
+  fromClause: "other",
+};
+
+function walkField(key: string, value: unknown, c: Collector, ctes: Set<string>, clause?: string): void {
+  const previous = c.clause;
+  const entered = clause ?? CLAUSE_FIELDS[key];
+  if (entered) c.clause = entered;
+  walk(value, c, ctes);
+  c.clause = previous;
+}
+
+/** Aggregates are recognised by name (the catalog is not consulted); window calls by OVER. */
+const AGGREGATES = new Set([
+  "count",
+  "sum",
+  "avg",
+  "min",
+  "max",
+  "array_agg",
+  "string_agg",
+  "json_agg",
+  "jsonb_agg",
+  "json_object_agg",
+  "jsonb_object_agg",
+  "bool_and",
+  "bool_or",
+  "every",
+  "bit_and",
+  "bit_or",
+  "stddev",
+  "stddev_pop",
+  "stddev_samp",
+  "variance",
+  "var_pop",
+  "var_samp",
+  "percentile_cont",
+  "percentile_disc",
+  "mode",
+  "xmlagg",
+  "corr",
+  "covar_pop",
+]);
 
 function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string>): void {
   if (type.endsWith("Stmt")) c.kinds.add(kindOf(type, node));
@@ -93,7 +160,8 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       if (node["whereClause"] === undefined) {
         c.unscoped.push({ kind: type === "UpdateStmt" ? "UPDATE" : "DELETE", table: tableRef(relation) });
       }
-      walkExcept(node, ["relation", "withClause"], c, ctes);
+      walkField("targetList", node["targetList"], c, ctes, "set");
+      walkExcept(node, ["relation", "withClause", "targetList"], c, ctes);
       return;
     }
     case "MergeStmt":
@@ -122,13 +190,19 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
     case "LockStmt":
       visitDdl(node, c, ctes);
       return;
-    case "FuncCall":
-      visitFunctionCall(node, c);
-      walk(node["args"], c, ctes);
-      walk(node["agg_filter"], c, ctes);
-      walk(node["over"], c, ctes);
-      walk(node["agg_order"], c, ctes);
+    case "FuncCall": {
+      const name = visitFunctionCall(node, c);
+      const inner = node["over"]
+        ? "window"
+        : AGGREGATES.has(name.replace(/^pg_catalog\./, ""))
+          ? "aggregate"
+          : undefined;
+      walkField("args", node["args"], c, ctes, inner);
+      walkField("agg_filter", node["agg_filter"], c, ctes, inner);
+      walkField("over", node["over"], c, ctes, "window");
+      walkField("agg_order", node["agg_order"], c, ctes, inner);
       return;
+    }
     case "ColumnRef":
       visitColumnRef(node, c);
       return;
@@ -219,7 +293,7 @@ function visitDdl(node: Node, c: Collector, ctes: Set<string>): void {
   walkExcept(node, ["relation", "view", "into"], c, ctes);
 }
 
-function visitFunctionCall(node: Node, c: Collector): void {
+function visitFunctionCall(node: Node, c: Collector): string {
   const name = asArray(node["funcname"])
     .map((part) => stringValue(asNode(asNode(part)["String"])["sval"]).toLowerCase())
     .join(".");
@@ -228,6 +302,7 @@ function visitFunctionCall(node: Node, c: Collector): void {
     const [setting, value] = asArray(node["args"]).map(constantString);
     c.settings.push({ name: setting?.toLowerCase() ?? "*", value: value ?? null, via: "set_config" });
   }
+  return name;
 }
 
 function visitColumnRef(node: Node, c: Collector): void {
@@ -235,7 +310,11 @@ function visitColumnRef(node: Node, c: Collector): void {
     const text = asNode(field)["String"];
     return text ? stringValue(asNode(text)["sval"]) : "*";
   });
-  c.columns.add(parts.join("."));
+  const column = parts.join(".");
+  c.columns.add(column);
+  const inClause = c.byClause.get(c.clause) ?? new Set<string>();
+  inClause.add(column);
+  c.byClause.set(c.clause, inClause);
 }
 
 function visitSet(node: Node, c: Collector): void {
@@ -311,7 +390,7 @@ function constantString(value: unknown): string | null {
 }
 
 function walkExcept(node: Node, skip: string[], c: Collector, ctes: Set<string>): void {
-  for (const [key, value] of Object.entries(node)) if (!skip.includes(key)) walk(value, c, ctes);
+  for (const [key, value] of Object.entries(node)) if (!skip.includes(key)) walkField(key, value, c, ctes);
 }
 
 function isNodeType(key: string): boolean {

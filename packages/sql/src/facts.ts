@@ -32,6 +32,12 @@ export type StatementFacts = {
   settings: SettingChange[];
   /** Columns named anywhere (`table.column` when qualified); input for masking and strict mode. */
   columns: string[];
+  /**
+   * The same columns by the clause that uses them: select, where, join, group, having, order,
+   * window, aggregate, set, returning, values, other. An inference oracle (an exact predicate on an
+   * SSN) shows up here as a masked column in `where`.
+   */
+  columnsByClause: Record<string, string[]>;
   /** Constructs the engine cannot see into or does not model, each with the reason. */
   opaque: Array<{ construct: string; reason: string }>;
   /** For PREPARE: the name; for EXECUTE/DEALLOCATE: the prepared statement referred to. */

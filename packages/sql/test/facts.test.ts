@@ -106,4 +106,26 @@ describe("statement facts", () => {
       "name",
     ]);
   });
+
+  it("says which clause uses each column", () => {
+    const f = one(
+      "SELECT c.email, count(o.id) FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.ssn = '123' GROUP BY c.email HAVING sum(o.total) > 1 ORDER BY c.email",
+    );
+    expect(f.columnsByClause).toEqual({
+      select: ["c.email"],
+      aggregate: ["o.id", "o.total"],
+      join: ["o.customer_id", "c.id"],
+      where: ["c.ssn"],
+      group: ["c.email"],
+      order: ["c.email"],
+    });
+    expect(one("SELECT rank() OVER (PARTITION BY ssn ORDER BY salary) FROM t").columnsByClause).toEqual({
+      window: ["ssn", "salary"],
+    });
+    expect(one("UPDATE t SET a = b WHERE c = 1 RETURNING d").columnsByClause).toEqual({
+      set: ["b"],
+      where: ["c"],
+      returning: ["d"],
+    });
+  });
 });
