@@ -8,6 +8,7 @@ import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { FactsCache } from "./policy/facts-cache";
+import { createMaskingService } from "./masking/masking-service";
 import { createPolicyDecisionPoint } from "./policy/policy-decision-point";
 import { PolicyStore } from "./policy/policy-store";
 import { createPrismaDirectory } from "./prisma-directory";
@@ -54,6 +55,7 @@ export async function startGateway(options: StartGatewayOptions) {
     hosts: options.hosts,
     directory: createPrismaDirectory(options.prisma, options.secretKey),
     decisions,
+    masking: createMaskingService(policies, options.secretKey, (line) => options.log(`[gateway] ${line}`)),
     cancels: new CancelRegistry(),
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
     failuresByAgent: new RateLimiter({

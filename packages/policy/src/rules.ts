@@ -40,12 +40,24 @@ export type ReviewRule = {
   reviewerGroups: string[];
 };
 
+export type MaskingRuleDef = {
+  name: string;
+  /** `schema.table.column` with `*` wildcards; null for a content-detector rule. */
+  selector: string | null;
+  detector: string | null;
+  strategy: "REDACT" | "PARTIAL" | "HASH" | "NULL";
+  keepLast: number | null;
+  /** Agent groups that see this rule's values in clear. */
+  exemptGroups: string[];
+};
+
 /** Everything the engine needs to judge statements on one connection. */
 export type ConnectionPolicy = {
   connectionName: string;
   isReadOnly: boolean;
   guardrails: GuardrailRule[];
   reviews: ReviewRule[];
+  masking?: MaskingRuleDef[];
 };
 
 /** Validates one stored rule; a rule that does not validate is a configuration error, never skipped. */

@@ -3,7 +3,11 @@
  * MySQL, HTTP and MCP front ends, all act on the same three outcomes.
  */
 export type Verdict =
-  | { kind: "allow" }
+  | {
+      kind: "allow";
+      /** Tables with masking rules the statement reads: its computed columns are masked too. */
+      maskedTables?: readonly string[];
+    }
   | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
   | { kind: "hold"; rule: string; message: string; release: Promise<Verdict> };
 

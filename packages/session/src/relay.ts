@@ -12,10 +12,10 @@ export type RelayStep = {
 };
 
 /** One ReadyForQuery the upstream owes us, and what the client must see just before it. */
-type OwedReady = { errorBeforeReady: Buffer | null; hasUpstreamError: boolean };
+type OwedReady = { errorBeforeReady: Buffer | null; hasUpstreamError: boolean; maskedTables: readonly string[] };
 
 /** State of the extended-protocol batch the client is building up to its next Sync. */
-type Batch = { deniedError: Buffer | null };
+type Batch = { deniedError: Buffer | null; maskedTables: string[] };
 
 export type RelayOptions = {
   decisions: SessionDecisions;
@@ -32,10 +32,10 @@ export type RelayOptions = {
  */
 export class Relay {
   private readonly owed: OwedReady[] = [];
-  private batch: Batch = { deniedError: null };
+  private batch: Batch = { deniedError: null, maskedTables: [] };
   private transactionStatus = "I";
   /** Prepared statements by name, with the policy version their Parse was judged under. */
-  private readonly statements = new Map<string, { sql: string; version: number }>();
+  private readonly statements = new Map<string, { sql: string; version: number; maskedTables: readonly string[] }>();
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -65,8 +65,12 @@ export class Relay {
       case "flush":
         return this.batch.deniedError ? EMPTY_STEP : { toUpstream: [raw], toClient: [] };
       case "sync": {
-        this.owed.push({ errorBeforeReady: this.batch.deniedError, hasUpstreamError: false });
-        this.batch = { deniedError: null };
+        this.owed.push({
+          errorBeforeReady: this.batch.deniedError,
+          hasUpstreamError: false,
+          maskedTables: this.batch.maskedTables,
+        });
+        this.batch = { deniedError: null, maskedTables: [] };
         return { toUpstream: [raw], toClient: [] };
       }
       case "copyData":
@@ -86,6 +90,14 @@ export class Relay {
       default:
         throw ClientError.fatal("08P01", `unexpected ${message.name} message after authentication`);
     }
+  }
+
+  /**
+   * Whether any statement still in flight (or in the batch being built) reads a masked table:
+   * then result columns the gateway cannot trace to a table are masked.
+   */
+  hasMaskedTablesInFlight(): boolean {
+    return this.batch.maskedTables.length > 0 || this.owed.some((entry) => entry.maskedTables.length > 0);
   }
 
   /**
@@ -136,7 +148,7 @@ export class Relay {
 
   private afterQueryVerdict(verdict: Settled, raw: Buffer): RelayStep {
     if (verdict.kind === "allow") {
-      this.owed.push({ errorBeforeReady: null, hasUpstreamError: false });
+      this.owed.push({ errorBeforeReady: null, hasUpstreamError: false, maskedTables: verdict.maskedTables ?? [] });
       return { toUpstream: [raw], toClient: [] };
     }
     return this.refuseInPlace(denialError(verdict));
@@ -149,8 +161,9 @@ export class Relay {
   private handleBind(statement: string, raw: Buffer): RelayStep | Promise<RelayStep> {
     if (this.batch.deniedError) return EMPTY_STEP;
     const known = this.statements.get(statement);
-    if (!known || known.version === this.options.decisions.version())
-      return { toUpstream: [raw], toClient: [] };
+    // A statement prepared in an earlier batch brings its masking scope into this one.
+    if (known) this.batch.maskedTables.push(...known.maskedTables);
+    if (!known || known.version === this.options.decisions.version()) return { toUpstream: [raw], toClient: [] };
     return this.judge(known.sql, "parse", statement, (verdict) =>
       this.afterParseVerdict(verdict, raw, statement, known.sql),
     );
@@ -158,17 +171,19 @@ export class Relay {
 
   private afterParseVerdict(verdict: Settled, raw: Buffer, statement: string, sql: string): RelayStep {
     if (verdict.kind === "allow") {
-      this.statements.set(statement, { sql, version: this.options.decisions.version() });
+      const maskedTables = verdict.maskedTables ?? [];
+      this.statements.set(statement, { sql, version: this.options.decisions.version(), maskedTables });
+      this.batch.maskedTables.push(...maskedTables);
       return { toUpstream: [raw], toClient: [] };
     }
     // Like the server after an error: everything up to the client's Sync is skipped.
-    this.batch = { deniedError: errorBytes(denialError(verdict)) };
+    this.batch = { deniedError: errorBytes(denialError(verdict)), maskedTables: [] };
     return EMPTY_STEP;
   }
 
   /** A standalone message answered with an error: a Sync keeps its place in the upstream's order. */
   private refuseInPlace(error: ClientError): RelayStep {
-    this.owed.push({ errorBeforeReady: errorBytes(error), hasUpstreamError: false });
+    this.owed.push({ errorBeforeReady: errorBytes(error), hasUpstreamError: false, maskedTables: [] });
     return { toUpstream: [SYNC_BYTES], toClient: [] };
   }
 }

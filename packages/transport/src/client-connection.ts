@@ -27,6 +27,8 @@ import { type Frame, FrameBuffer } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, PROTOCOL_3_0 } from "@sluice/wire/limits";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { WireError } from "@sluice/wire/wire-error";
+import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
+import { parseRowDescription } from "@sluice/masking/row-description";
 import type { CancelRegistry } from "./cancel-registry";
 import { connectUpstream } from "./upstream-socket";
 
@@ -47,7 +49,16 @@ export type SessionHooks = {
   onVerdict?: (sessionId: string, sql: string, verdict: Verdict) => void;
 };
 
+/** Result masking for one session; null when no rule applies to this agent on this connection. */
+export type SessionMasking = { origins: ColumnOrigins; hashKey: Buffer };
+
+export type MaskingService = {
+  openSession: (identity: Identity, connection: ConnectionRecord) => Promise<SessionMasking | null>;
+};
+
 export type ClientConnectionDeps = {
+  /** Absent: results are relayed unmasked (tests of the bare relay). */
+  masking?: MaskingService;
   directory: Directory;
   decisions: DecisionPoint;
   cancels: CancelRegistry;
@@ -98,6 +109,10 @@ export class ClientConnection {
   private startupParams: Record<string, string> = {};
   private requestedConnectionName = "";
   private relay: Relay | null = null;
+  private masking: SessionMasking | null = null;
+  /** The current result set's plan; `isDescribed` false means rows arrived with no RowDescription seen. */
+  private maskPlan: MaskPlan | null = null;
+  private isDescribed = false;
   private sessionId: string | null = null;
   private cleanups: Array<() => void> = [];
   private readonly authTimer: NodeJS.Timeout;
@@ -335,6 +350,8 @@ export class ClientConnection {
       connectionName: connection.name,
       sessionId: this.sessionId,
     };
+    // Before the first statement: a session that cannot learn what to mask does not start.
+    this.masking = (await this.deps.masking?.openSession(identity, connection)) ?? null;
     const sessionId = this.sessionId;
     this.relay = new Relay({
       decisions: this.deps.decisions.openSession(identity),
@@ -438,11 +455,36 @@ export class ClientConnection {
         if (frame.kind !== "tagged") continue;
         const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
         if (injected) out.push(injected);
-        out.push(frame.raw);
+        out.push(this.masking ? this.maskFrame(frame.type, frame.body, frame.raw, relay, this.masking) : frame.raw);
       }
       if (out.length > 0) this.writeClient(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
     } catch (error) {
       this.fail(error);
+    }
+  }
+
+  /**
+   * Rewrites result rows as they pass (the gateway never holds a whole result). A row that comes
+   * with no description while a masked table is in flight is masked whole: fail closed.
+   */
+  private maskFrame(type: number, body: Buffer, raw: Buffer, relay: Relay, masking: SessionMasking): Buffer {
+    switch (type) {
+      case 0x54: // RowDescription
+        this.maskPlan = planMasking(parseRowDescription(body), masking.origins, relay.hasMaskedTablesInFlight());
+        this.isDescribed = true;
+        return raw;
+      case 0x44: // DataRow
+        if (this.maskPlan) return maskDataRow(raw, this.maskPlan, masking.hashKey);
+        // Rows of a result whose description the gateway did not see (a portal resumed after
+        // another query ran) cannot be traced to their columns: masked whole.
+        return this.isDescribed ? raw : maskDataRow(raw, null, masking.hashKey);
+      case 0x43: // CommandComplete and ErrorResponse end a result set; PortalSuspended and
+      case 0x45: // ReadyForQuery do not (a portal read in batches keeps its description).
+        this.maskPlan = null;
+        this.isDescribed = false;
+        return raw;
+      default:
+        return raw;
     }
   }
 

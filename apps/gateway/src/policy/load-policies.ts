@@ -8,7 +8,7 @@ import { type ConnectionPolicy, parseGuardrail, ZReviewMatch } from "@sluice/pol
 export type LoadedPolicies = { policies: Map<string, ConnectionPolicy>; upstreamUsers: Map<string, string> };
 
 export async function loadPolicies(prisma: PrismaClient): Promise<LoadedPolicies> {
-  const [connections, guardrails, reviews] = await Promise.all([
+  const [connections, guardrails, reviews, masking] = await Promise.all([
     prisma.connection.findMany({
       where: { type: "POSTGRES" },
       select: { id: true, name: true, isReadOnly: true, username: true },
@@ -17,6 +17,11 @@ export async function loadPolicies(prisma: PrismaClient): Promise<LoadedPolicies
     prisma.reviewRule.findMany({
       where: { isEnabled: true },
       include: { groups: { include: { group: true } } },
+      orderBy: { createdAt: "asc" },
+    }),
+    prisma.maskingRule.findMany({
+      where: { isEnabled: true },
+      include: { exemptions: { include: { group: true } } },
       orderBy: { createdAt: "asc" },
     }),
   ]);
@@ -34,6 +39,14 @@ export async function loadPolicies(prisma: PrismaClient): Promise<LoadedPolicies
         name: rule.name,
         match: ZReviewMatch.parse(rule.match),
         reviewerGroups: rule.groups.map((link) => link.group.name),
+      })),
+      masking: masking.filter(applies).map((rule) => ({
+        name: rule.name,
+        selector: rule.columnSelector,
+        detector: rule.detector,
+        strategy: rule.strategy,
+        keepLast: rule.keepLast,
+        exemptGroups: rule.exemptions.map((exemption) => exemption.group.name),
       })),
     });
   }

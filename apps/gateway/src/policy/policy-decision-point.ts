@@ -1,4 +1,8 @@
+import { selectorTouchesTable } from "@sluice/masking/selector";
 import { evaluate, type PolicyVerdict } from "@sluice/policy/engine";
+import { candidateNames } from "@sluice/policy/patterns";
+import type { ConnectionPolicy } from "@sluice/policy/rules";
+import type { StatementFacts } from "@sluice/sql/facts";
 import { PolicySessionState } from "@sluice/policy/session-state";
 import type { DecisionPoint, Identity, SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { FactsCache } from "./facts-cache";
@@ -39,8 +43,10 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         }
         const parsed = options.facts.parse(sql);
         const verdict = toGatewayVerdict(evaluate(policy, parsed, state));
-        if (verdict.kind === "allow") state.afterAllowed(parsed);
-        return verdict;
+        if (verdict.kind !== "allow") return verdict;
+        state.afterAllowed(parsed);
+        const maskedTables = parsed.ok ? maskedTablesRead(policy, parsed.statements, state.searchPath, identity.groups) : [];
+        return maskedTables.length > 0 ? { kind: "allow", maskedTables } : verdict;
       }
     },
   };
@@ -61,4 +67,28 @@ function toGatewayVerdict(verdict: PolicyVerdict): Verdict {
         message: `${verdict.message}; this gateway cannot hold statements for approval yet, so it was refused`,
       };
   }
+}
+
+/** Tables the statements read that a masking rule (not exempting this agent) covers. */
+function maskedTablesRead(
+  policy: ConnectionPolicy,
+  statements: StatementFacts[],
+  searchPath: readonly string[],
+  groups: readonly string[],
+): string[] {
+  const rules = (policy.masking ?? []).filter(
+    (rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)),
+  );
+  if (rules.length === 0) return [];
+  const hits = new Set<string>();
+  for (const facts of statements) {
+    for (const table of [...facts.tablesRead, ...facts.tablesWritten]) {
+      for (const name of candidateNames(table, searchPath)) {
+        const at = name.lastIndexOf(".");
+        const [schema, relation] = [name.slice(0, at), name.slice(at + 1)];
+        if (rules.some((rule) => selectorTouchesTable(rule.selector as string, schema, relation))) hits.add(name);
+      }
+    }
+  }
+  return [...hits];
 }

@@ -1,0 +1,39 @@
+import type { ConnectionRecord } from "@sluice/session/directory";
+import pg from "pg";
+
+export type CatalogColumn = { tableOid: number; attnum: number; schema: string; table: string; column: string };
+
+/** User columns of every table-like relation; system schemas hold nothing an agent's rules name. */
+const COLUMNS_SQL = `
+SELECT c.oid::int8 AS table_oid, a.attnum, n.nspname AS schema, c.relname AS table, a.attname AS column
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`;
+
+/**
+ * Reads the upstream's catalog with the connection's brokered credentials, so a RowDescription's
+ * (table OID, attribute number) can be named as `schema.table.column`.
+ */
+export async function readColumnCatalog(connection: ConnectionRecord): Promise<CatalogColumn[]> {
+  const verify = connection.tlsMode === "VERIFY_CA" || connection.tlsMode === "VERIFY_FULL";
+  const client = new pg.Client({
+    host: connection.host,
+    port: connection.port,
+    database: connection.database,
+    user: connection.user,
+    password: connection.password ?? undefined,
+    application_name: "sluice-masking-catalog",
+    ssl: connection.tlsMode === "DISABLE" ? false : { rejectUnauthorized: verify, ca: connection.tlsCaPem ?? undefined },
+    connectionTimeoutMillis: 10_000,
+  });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ table_oid: string; attnum: number; schema: string; table: string; column: string }>(COLUMNS_SQL);
+    return rows.map((row) => ({ tableOid: Number(row.table_oid), attnum: row.attnum, schema: row.schema, table: row.table, column: row.column }));
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
