@@ -1,5 +1,5 @@
-import { type MaskRule, maskValue } from "./strategies";
 import type { FieldInfo } from "./row-description";
+import { type MaskRule, maskValue } from "./strategies";
 
 /** What to do with each column of a result: null keeps it, a rule masks it. */
 export type MaskPlan = { fields: FieldInfo[]; rules: (MaskRule | null)[] };
@@ -17,7 +17,11 @@ export type ColumnOrigins = {
  * column (no origin) is masked when a masked table is in the statement's scope: it cannot be
  * proven clean without lineage, so it is treated as sensitive.
  */
-export function planMasking(fields: FieldInfo[], origins: ColumnOrigins, hasMaskedTableInScope: boolean): MaskPlan | null {
+export function planMasking(
+  fields: FieldInfo[],
+  origins: ColumnOrigins,
+  hasMaskedTableInScope: boolean,
+): MaskPlan | null {
   const rules = fields.map((field) => {
     if (field.tableOid !== 0) return origins.ruleFor(field.tableOid, field.attnum);
     return hasMaskedTableInScope ? UNPROVABLE_RULE : null;

@@ -19,7 +19,12 @@ const MAX_KEEP_LAST = 8;
  * The masked form of one value, or null for SQL NULL. A placeholder is only written where it is a
  * valid value of the column's type (text types); any other type masks to NULL, which every type accepts.
  */
-export function maskValue(rule: MaskRule, value: Buffer | null, typeOid: number, hashKey: Buffer): Buffer | null {
+export function maskValue(
+  rule: MaskRule,
+  value: Buffer | null,
+  typeOid: number,
+  hashKey: Buffer,
+): Buffer | null {
   if (value === null || rule.strategy === "NULL" || !TEXT_TYPES.has(typeOid)) return null;
   const text = value.toString("utf8");
   switch (rule.strategy) {

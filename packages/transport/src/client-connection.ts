@@ -28,6 +28,7 @@ import { MAX_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, PROTOCOL_3_0 } from "@slui
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { WireError } from "@sluice/wire/wire-error";
 import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
+import { redactErrorBody, withHeader } from "@sluice/masking/error-fields";
 import { parseRowDescription } from "@sluice/masking/row-description";
 import type { CancelRegistry } from "./cancel-registry";
 import { connectUpstream } from "./upstream-socket";
@@ -478,9 +479,14 @@ export class ClientConnection {
         // Rows of a result whose description the gateway did not see (a portal resumed after
         // another query ran) cannot be traced to their columns: masked whole.
         return this.isDescribed ? raw : maskDataRow(raw, null, masking.hashKey);
-      case 0x43: // CommandComplete and ErrorResponse end a result set; PortalSuspended and
-      case 0x45: // ReadyForQuery do not (a portal read in batches keeps its description).
+      case 0x45: // ErrorResponse ends a result set and may quote a value
         this.maskPlan = null;
+        this.isDescribed = false;
+        return relay.hasMaskedTablesInFlight() ? withHeader(type, redactErrorBody(body)) : raw;
+      case 0x4e: // NoticeResponse
+        return relay.hasMaskedTablesInFlight() ? withHeader(type, redactErrorBody(body)) : raw;
+      case 0x43: // CommandComplete ends a result set; PortalSuspended and ReadyForQuery do not
+        this.maskPlan = null; // (a portal read in batches keeps its description)
         this.isDescribed = false;
         return raw;
       default:

@@ -1,7 +1,13 @@
 import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
 
-export type CatalogColumn = { tableOid: number; attnum: number; schema: string; table: string; column: string };
+export type CatalogColumn = {
+  tableOid: number;
+  attnum: number;
+  schema: string;
+  table: string;
+  column: string;
+};
 
 /** User columns of every table-like relation; system schemas hold nothing an agent's rules name. */
 const COLUMNS_SQL = `
@@ -25,14 +31,29 @@ export async function readColumnCatalog(connection: ConnectionRecord): Promise<C
     user: connection.user,
     password: connection.password ?? undefined,
     application_name: "sluice-masking-catalog",
-    ssl: connection.tlsMode === "DISABLE" ? false : { rejectUnauthorized: verify, ca: connection.tlsCaPem ?? undefined },
+    ssl:
+      connection.tlsMode === "DISABLE"
+        ? false
+        : { rejectUnauthorized: verify, ca: connection.tlsCaPem ?? undefined },
     connectionTimeoutMillis: 10_000,
   });
   client.on("error", () => {});
   await client.connect();
   try {
-    const { rows } = await client.query<{ table_oid: string; attnum: number; schema: string; table: string; column: string }>(COLUMNS_SQL);
-    return rows.map((row) => ({ tableOid: Number(row.table_oid), attnum: row.attnum, schema: row.schema, table: row.table, column: row.column }));
+    const { rows } = await client.query<{
+      table_oid: string;
+      attnum: number;
+      schema: string;
+      table: string;
+      column: string;
+    }>(COLUMNS_SQL);
+    return rows.map((row) => ({
+      tableOid: Number(row.table_oid),
+      attnum: row.attnum,
+      schema: row.schema,
+      table: row.table,
+      column: row.column,
+    }));
   } finally {
     await client.end().catch(() => {});
   }

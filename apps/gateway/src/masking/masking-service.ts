@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
-import { matchesSelector } from "@sluice/masking/selector";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
+import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
 import type { Identity } from "@sluice/policy/verdict";
 import type { ConnectionRecord } from "@sluice/session/directory";
@@ -33,27 +33,40 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
   return {
     async openSession(identity: Identity, connection: ConnectionRecord): Promise<SessionMasking | null> {
       const rules = (policies.get(connection.connectionId)?.masking ?? []).filter(
-        (rule) => rule.selector !== null && !rule.exemptGroups.some((group) => identity.groups.includes(group)),
+        (rule) =>
+          rule.selector !== null && !rule.exemptGroups.some((group) => identity.groups.includes(group)),
       );
       if (rules.length === 0) return null;
       let catalog = await catalogFor(connection);
       if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) catalog = await catalogFor(connection, true);
       const byOrigin = new Map<string, MaskRule | null>();
       const knownTables = new Set<number>();
+      const maskedTables = new Set<number>();
       for (const column of catalog.columns) {
         knownTables.add(column.tableOid);
         const rule = rules.find((candidate) => matchesSelector(candidate.selector as string, column));
+        if (rule) maskedTables.add(column.tableOid);
         byOrigin.set(
           `${column.tableOid}:${column.attnum}`,
-          rule ? { name: rule.name, strategy: rule.strategy, ...(rule.keepLast ? { keepLast: rule.keepLast } : {}) } : null,
+          rule
+            ? {
+                name: rule.name,
+                strategy: rule.strategy,
+                ...(rule.keepLast ? { keepLast: rule.keepLast } : {}),
+              }
+            : null,
         );
       }
       const origins: ColumnOrigins = {
         ruleFor: (tableOid, attnum) => {
           if (!knownTables.has(tableOid)) {
-            void catalogFor(connection, true).catch((error: unknown) => log(`masking catalog refresh failed: ${String(error)}`));
+            void catalogFor(connection, true).catch((error: unknown) =>
+              log(`masking catalog refresh failed: ${String(error)}`),
+            );
             return UNPROVABLE_RULE;
           }
+          // Attribute 0 is the whole row (`SELECT c FROM customers c`): sensitive if any column is.
+          if (attnum <= 0) return maskedTables.has(tableOid) ? UNPROVABLE_RULE : null;
           return byOrigin.get(`${tableOid}:${attnum}`) ?? null;
         },
       };

@@ -2,9 +2,9 @@ import { selectorTouchesTable } from "@sluice/masking/selector";
 import { evaluate, type PolicyVerdict } from "@sluice/policy/engine";
 import { candidateNames } from "@sluice/policy/patterns";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
-import type { StatementFacts } from "@sluice/sql/facts";
 import { PolicySessionState } from "@sluice/policy/session-state";
 import type { DecisionPoint, Identity, SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import type { StatementFacts } from "@sluice/sql/facts";
 import type { FactsCache } from "./facts-cache";
 import type { PolicyStore } from "./policy-store";
 
@@ -44,9 +44,26 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const parsed = options.facts.parse(sql);
         const verdict = toGatewayVerdict(evaluate(policy, parsed, state));
         if (verdict.kind !== "allow") return verdict;
+        const maskedTables = parsed.ok
+          ? maskedTablesRead(policy, parsed.statements, state.searchPath, identity.groups)
+          : [];
+        if (maskedTables.length === 0) {
+          state.afterAllowed(parsed);
+          return verdict;
+        }
+        const unmaskable = parsed.ok
+          ? parsed.statements.find((facts) => facts.kinds.includes("COPY"))
+          : undefined;
+        if (unmaskable) {
+          // COPY output carries no column origins, so its values cannot be masked safely yet.
+          return {
+            kind: "deny",
+            rule: "sluice:unmaskable-channel",
+            message: `blocked by Sluice default "sluice:unmaskable-channel" on connection ${policy.connectionName}: COPY of ${maskedTables[0]} would bypass masking; SELECT the rows instead`,
+          };
+        }
         state.afterAllowed(parsed);
-        const maskedTables = parsed.ok ? maskedTablesRead(policy, parsed.statements, state.searchPath, identity.groups) : [];
-        return maskedTables.length > 0 ? { kind: "allow", maskedTables } : verdict;
+        return { kind: "allow", maskedTables };
       }
     },
   };
@@ -86,7 +103,8 @@ function maskedTablesRead(
       for (const name of candidateNames(table, searchPath)) {
         const at = name.lastIndexOf(".");
         const [schema, relation] = [name.slice(0, at), name.slice(at + 1)];
-        if (rules.some((rule) => selectorTouchesTable(rule.selector as string, schema, relation))) hits.add(name);
+        if (rules.some((rule) => selectorTouchesTable(rule.selector as string, schema, relation)))
+          hits.add(name);
       }
     }
   }

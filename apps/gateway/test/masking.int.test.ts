@@ -1,0 +1,157 @@
+import { fakePerson } from "@sluice/db/demo/fake-people";
+import { createRandom } from "@sluice/db/demo/random";
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "./support/gateway-harness";
+import { run } from "./support/run";
+
+let harness: Harness;
+const people = Array.from({ length: 200 }, (_, i) => fakePerson(createRandom(99), i + 1));
+const SENSITIVE = people.flatMap((p) => [p.ssn, p.email, p.cardNumber]);
+
+beforeAll(async () => {
+  harness = await startHarness();
+  const direct = new pg.Client({ connectionString: harness.directUrl });
+  await direct.connect();
+  await direct.query(
+    "CREATE TABLE customers (id int PRIMARY KEY, first_name text, email text, ssn text, card_number text)",
+  );
+  await direct.query(
+    "INSERT INTO customers SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[])",
+    [
+      people.map((_, i) => i + 1),
+      people.map((p) => p.firstName),
+      people.map((p) => p.email),
+      people.map((p) => p.ssn),
+      people.map((p) => p.cardNumber),
+    ],
+  );
+  await direct.end();
+  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
+  const auditors = await harness.prisma.agentGroup.create({ data: { name: "clear-readers" } });
+  await harness.prisma.maskingRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "email",
+      columnSelector: "public.customers.email",
+      strategy: "HASH",
+    },
+  });
+  await harness.prisma.maskingRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "ssn",
+      columnSelector: "public.customers.ssn",
+      strategy: "REDACT",
+      exemptions: { create: [{ groupId: auditors.id }] },
+    },
+  });
+  await harness.prisma.maskingRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "card",
+      columnSelector: "public.customers.card_number",
+      strategy: "PARTIAL",
+      keepLast: 4,
+    },
+  });
+  await bumpPolicyVersion(harness.prisma);
+  await harness.gateway.policies.reload();
+});
+afterAll(() => harness?.stop());
+
+/** Every byte the client received, so a leak anywhere (rows, errors, notices) is caught. */
+async function receivedBytes(url: string, run: (client: pg.Client) => Promise<unknown>): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const chunks: Buffer[] = [];
+  (client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream.on(
+    "data",
+    (chunk: Buffer) => chunks.push(chunk),
+  );
+  try {
+    await run(client).catch(() => {});
+  } finally {
+    await client.end();
+  }
+  return Buffer.concat(chunks).toString("latin1");
+}
+
+function leaked(bytes: string): string[] {
+  return SENSITIVE.filter((value) => bytes.includes(value));
+}
+
+const PHRASINGS = [
+  "SELECT * FROM customers",
+  "SELECT ssn, email, card_number FROM customers",
+  "SELECT c.ssn AS x, c.email AS y FROM customers c",
+  "SELECT upper(ssn), lower(email), card_number || '' FROM customers",
+  "SELECT (SELECT ssn FROM customers ORDER BY id LIMIT 1)",
+  "WITH x AS (SELECT ssn, email FROM customers) SELECT * FROM x",
+  "SELECT ssn FROM customers UNION ALL SELECT 'x'",
+  "SELECT row_to_json(c) FROM customers c",
+  "SELECT c FROM customers c",
+  "SELECT string_agg(ssn, ','), json_agg(email) FROM customers",
+  "SELECT * FROM (SELECT ssn, card_number FROM customers) s",
+  "SELECT ssn::int FROM customers",
+  "SELECT 1/0 FROM customers WHERE ssn = '000'",
+];
+
+describe("masking: no clear sensitive value reaches the agent", () => {
+  for (const sql of PHRASINGS) {
+    it(`${sql} (text, binary, extended)`, async () => {
+      const text = await receivedBytes(harness.url, (c) => c.query(sql));
+      expect(leaked(text)).toEqual([]);
+      const binary = await receivedBytes(harness.url, (c) =>
+        c.query({ text: sql, binary: true } as pg.QueryConfig),
+      );
+      expect(leaked(binary)).toEqual([]);
+      const extended = await receivedBytes(harness.url, (c) =>
+        c.query({ text: sql, queryMode: "extended" } as pg.QueryConfig),
+      );
+      expect(leaked(extended)).toEqual([]);
+    });
+  }
+
+  it("shows placeholders the agent can recognise, and clean columns in clear", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "SELECT id, first_name, email, ssn, card_number FROM customers ORDER BY id LIMIT 2",
+      );
+      const first = people[0];
+      expect(rows[0]).toMatchObject({ id: 1, first_name: first?.firstName, ssn: "[REDACTED]" });
+      expect(rows[0].email).toMatch(/^h_[0-9a-f]{16}$/);
+      expect(rows[0].card_number).toBe(`************${first?.cardNumber.slice(-4)}`);
+      // Hashes are deterministic: the agent can still group and join on the column.
+      const again = await client.query("SELECT email FROM customers WHERE id = 1");
+      expect(again.rows[0].email).toBe(rows[0].email);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("masks psql output too, and refuses COPY of masked tables as unmaskable", async () => {
+    const psql = await run("psql", ["-X", "-c", "SELECT * FROM customers", harness.url]);
+    expect(psql.stdout).toContain("[REDACTED]");
+    expect(leaked(psql.stdout + psql.stderr)).toEqual([]);
+    const copy = await run("psql", ["-X", "-c", "\\copy (SELECT ssn FROM customers) TO STDOUT", harness.url]);
+    expect(copy.stderr).toContain('"sluice:unmaskable-channel"');
+    expect(leaked(copy.stdout + copy.stderr)).toEqual([]);
+  });
+
+  it("shows an exempt group the values in clear, and only for its exempt rule", async () => {
+    const exempt = await harness.addAgent("clear-reader", ["analysts", "clear-readers"]);
+    const client = new pg.Client({ connectionString: harness.urlFor(exempt.agent.name, exempt.token) });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT ssn, email FROM customers WHERE id = 1");
+      expect(rows[0].ssn).toBe(people[0]?.ssn);
+      expect(rows[0].email).toMatch(/^h_/);
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import { redactErrorBody, redactLiterals } from "@sluice/masking/error-fields";
+import { parseRowDescription } from "@sluice/masking/row-description";
+import { maskDataRow, planMasking, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
+import { matchesSelector, selectorTouchesTable } from "@sluice/masking/selector";
+import { maskValue } from "@sluice/masking/strategies";
+import { describe, expect, it } from "vitest";
+
+const KEY = Buffer.alloc(32, 7);
+const TEXT = 25;
+const INT4 = 23;
+
+function int32(n: number) {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+function int16(n: number) {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+}
+function dataRow(values: (string | null)[]): Buffer {
+  const body = Buffer.concat([
+    int16(values.length),
+    ...values.map((v) =>
+      v === null ? int32(-1) : Buffer.concat([int32(Buffer.byteLength(v)), Buffer.from(v)]),
+    ),
+  ]);
+  return Buffer.concat([Buffer.from("D"), int32(body.length + 4), body]);
+}
+function rowValues(raw: Buffer): (string | null)[] {
+  const count = raw.readInt16BE(5);
+  const out: (string | null)[] = [];
+  let offset = 7;
+  for (let i = 0; i < count; i++) {
+    const length = raw.readInt32BE(offset);
+    out.push(length < 0 ? null : raw.toString("utf8", offset + 4, offset + 4 + length));
+    offset += 4 + Math.max(length, 0);
+  }
+  return out;
+}
+function rowDescription(
+  fields: Array<{ name: string; table: number; attnum: number; type: number }>,
+): Buffer {
+  return Buffer.concat([
+    int16(fields.length),
+    ...fields.map((f) =>
+      Buffer.concat([
+        Buffer.from(`${f.name}\0`),
+        int32(f.table),
+        int16(f.attnum),
+        int32(f.type),
+        int16(-1),
+        int32(-1),
+        int16(0),
+      ]),
+    ),
+  ]);
+}
+
+describe("masking strategies", () => {
+  it("redact, partial, hash and null, with placeholders only where the type accepts them", () => {
+    const ssn = Buffer.from("123-45-6789");
+    expect(maskValue({ name: "r", strategy: "REDACT" }, ssn, TEXT, KEY)?.toString()).toBe("[REDACTED]");
+    expect(maskValue({ name: "p", strategy: "PARTIAL", keepLast: 4 }, ssn, TEXT, KEY)?.toString()).toBe(
+      "*******6789",
+    );
+    const hashed = maskValue({ name: "h", strategy: "HASH" }, ssn, TEXT, KEY)?.toString();
+    expect(hashed).toMatch(/^h_[0-9a-f]{16}$/);
+    expect(
+      maskValue({ name: "h", strategy: "HASH" }, Buffer.from("123-45-6789"), TEXT, KEY)?.toString(),
+    ).toBe(hashed);
+    expect(maskValue({ name: "n", strategy: "NULL" }, ssn, TEXT, KEY)).toBeNull();
+    expect(maskValue({ name: "r", strategy: "REDACT" }, Buffer.from("42"), INT4, KEY)).toBeNull();
+    expect(
+      maskValue({ name: "p", strategy: "PARTIAL", keepLast: 4 }, Buffer.from("ab"), TEXT, KEY)?.toString(),
+    ).toBe("*b");
+  });
+});
+
+describe("row masking", () => {
+  const fields = parseRowDescription(
+    rowDescription([
+      { name: "id", table: 100, attnum: 1, type: INT4 },
+      { name: "ssn", table: 100, attnum: 2, type: TEXT },
+      { name: "upper", table: 0, attnum: 0, type: TEXT },
+    ]),
+  );
+  const origins = {
+    ruleFor: (table: number, attnum: number) =>
+      table === 100 && attnum === 2 ? { name: "ssn", strategy: "REDACT" as const } : null,
+  };
+
+  it("masks named columns, and computed ones when a masked table is in scope", () => {
+    const inScope = planMasking(fields, origins, true);
+    expect(inScope?.rules.map((r) => r?.name ?? null)).toEqual([null, "ssn", UNPROVABLE_RULE.name]);
+    const raw = dataRow(["7", "123-45-6789", "123-45-6789"]);
+    expect(rowValues(maskDataRow(raw, inScope, KEY))).toEqual(["7", "[REDACTED]", "[REDACTED]"]);
+    const noScope = planMasking(fields, origins, false);
+    expect(rowValues(maskDataRow(raw, noScope, KEY))).toEqual(["7", "[REDACTED]", "123-45-6789"]);
+  });
+
+  it("keeps unmasked values byte for byte and NULLs as NULL", () => {
+    const plan = planMasking(fields, origins, false);
+    const raw = dataRow([null, null, "x\u00e9"]);
+    expect(maskDataRow(raw, plan, KEY)).toEqual(raw);
+  });
+
+  it("masks every column of a row that came without a description", () => {
+    expect(rowValues(maskDataRow(dataRow(["a", null, "b"]), null, KEY))).toEqual([null, null, null]);
+  });
+});
+
+describe("selectors and errors", () => {
+  it("match schema.table.column with wildcards", () => {
+    const column = { schema: "public", table: "customers", column: "ssn" };
+    expect(matchesSelector("public.customers.ssn", column)).toBe(true);
+    expect(matchesSelector("*.*.ssn", column)).toBe(true);
+    expect(matchesSelector("public.customers.*", column)).toBe(true);
+    expect(matchesSelector("public.orders.ssn", column)).toBe(false);
+    expect(selectorTouchesTable("public.customers.email", "public", "customers")).toBe(true);
+    expect(selectorTouchesTable("public.customers.email", "public", "orders")).toBe(false);
+  });
+
+  it("redact quoted values in messages and withhold detail", () => {
+    expect(redactLiterals('invalid input syntax for type integer: "123-45-6789"')).toBe(
+      'invalid input syntax for type integer: "[REDACTED]"',
+    );
+    const body = Buffer.from(
+      'SERROR\0C22P02\0Minvalid input syntax for type integer: "123-45-6789"\0DKey (ssn)=(123-45-6789) exists.\0\0',
+    );
+    const redacted = redactErrorBody(body).toString();
+    expect(redacted).not.toContain("6789");
+    expect(redacted).toContain("C22P02");
+  });
+});
