@@ -155,3 +155,40 @@ describe("masking: no clear sensitive value reaches the agent", () => {
     }
   });
 });
+
+describe("masking: lineage keeps clean computed columns in clear", () => {
+  it("leaves aggregates of no masked column readable, masks those that read one", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      const simple = await client.query(
+        "SELECT count(*) AS n, max(first_name) AS top, count(ssn) AS oracle FROM customers",
+      );
+      expect(simple.rows[0]).toMatchObject({ n: String(people.length), oracle: null });
+      expect(simple.rows[0].top).not.toBe("[REDACTED]");
+      const extended = await client.query({
+        text: "SELECT count(*) AS n, upper(ssn) AS u FROM customers WHERE id = $1 GROUP BY ssn",
+        values: [1],
+      });
+      expect(extended.rows[0]).toMatchObject({ n: "1", u: "[REDACTED]" });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("masks what comes through a view it cannot see through", async () => {
+    const direct = new pg.Client({ connectionString: harness.directUrl });
+    await direct.connect();
+    await direct.query("CREATE VIEW people_v AS SELECT id, ssn AS tax_id FROM customers");
+    await direct.end();
+    const bytes = await receivedBytes(harness.url, (c) => c.query("SELECT tax_id FROM people_v"));
+    expect(leaked(bytes)).toEqual([]);
+  });
+});
+
+describe("masking: known gap probe", () => {
+  it("computed columns over a view of a masked table", async () => {
+    const bytes = await receivedBytes(harness.url, (c) => c.query("SELECT upper(tax_id) FROM people_v"));
+    expect(leaked(bytes)).toEqual([]);
+  });
+});

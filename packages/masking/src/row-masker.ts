@@ -21,10 +21,13 @@ export function planMasking(
   fields: FieldInfo[],
   origins: ColumnOrigins,
   hasMaskedTableInScope: boolean,
+  cleanOutputs: readonly boolean[] | null = null,
 ): MaskPlan | null {
-  const rules = fields.map((field) => {
+  // Lineage only counts when it describes exactly this result's columns.
+  const clean = cleanOutputs?.length === fields.length ? cleanOutputs : null;
+  const rules = fields.map((field, i) => {
     if (field.tableOid !== 0) return origins.ruleFor(field.tableOid, field.attnum);
-    return hasMaskedTableInScope ? UNPROVABLE_RULE : null;
+    return hasMaskedTableInScope && clean?.[i] !== true ? UNPROVABLE_RULE : null;
   });
   return rules.some((rule) => rule !== null) ? { fields, rules } : null;
 }

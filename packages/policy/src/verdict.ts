@@ -7,6 +7,10 @@ export type Verdict =
       kind: "allow";
       /** Tables with masking rules the statement reads: its computed columns are masked too. */
       maskedTables?: readonly string[];
+      /** For every relation the statement touches, the names the server could resolve it to. */
+      relations?: readonly (readonly string[])[];
+      /** Per output column: provably computed from no masked column (lineage), so left in clear. */
+      cleanOutputs?: readonly boolean[];
     }
   | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
   | { kind: "hold"; rule: string; message: string; release: Promise<Verdict> };

@@ -12,10 +12,23 @@ export type RelayStep = {
 };
 
 /** One ReadyForQuery the upstream owes us, and what the client must see just before it. */
-type OwedReady = { errorBeforeReady: Buffer | null; hasUpstreamError: boolean; maskedTables: readonly string[] };
+type OwedReady = {
+  errorBeforeReady: Buffer | null;
+  hasUpstreamError: boolean;
+  maskedTables: readonly string[];
+  relations: readonly (readonly string[])[];
+  /** Lineage of a single statement's outputs, when the decision point could prove it. */
+  cleanOutputs?: readonly boolean[];
+};
 
 /** State of the extended-protocol batch the client is building up to its next Sync. */
-type Batch = { deniedError: Buffer | null; maskedTables: string[] };
+type Batch = {
+  deniedError: Buffer | null;
+  maskedTables: string[];
+  relations: (readonly string[])[];
+  parses: number;
+  cleanOutputs?: readonly boolean[];
+};
 
 export type RelayOptions = {
   decisions: SessionDecisions;
@@ -32,10 +45,13 @@ export type RelayOptions = {
  */
 export class Relay {
   private readonly owed: OwedReady[] = [];
-  private batch: Batch = { deniedError: null, maskedTables: [] };
+  private batch: Batch = emptyBatch();
   private transactionStatus = "I";
   /** Prepared statements by name, with the policy version their Parse was judged under. */
-  private readonly statements = new Map<string, { sql: string; version: number; maskedTables: readonly string[] }>();
+  private readonly statements = new Map<
+    string,
+    { sql: string; version: number; maskedTables: readonly string[] }
+  >();
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -69,8 +85,12 @@ export class Relay {
           errorBeforeReady: this.batch.deniedError,
           hasUpstreamError: false,
           maskedTables: this.batch.maskedTables,
+          relations: this.batch.relations,
+          ...(this.batch.parses === 1 && this.batch.cleanOutputs
+            ? { cleanOutputs: this.batch.cleanOutputs }
+            : {}),
         });
-        this.batch = { deniedError: null, maskedTables: [] };
+        this.batch = emptyBatch();
         return { toUpstream: [raw], toClient: [] };
       }
       case "copyData":
@@ -96,6 +116,16 @@ export class Relay {
    * Whether any statement still in flight (or in the batch being built) reads a masked table:
    * then result columns the gateway cannot trace to a table are masked.
    */
+  /** Output lineage of the statement whose results are arriving now, when known. */
+  currentCleanOutputs(): readonly boolean[] | null {
+    return this.owed[0]?.cleanOutputs ?? null;
+  }
+
+  /** Every relation the statements in flight touch (where the server could find them). */
+  relationsInFlight(): (readonly string[])[] {
+    return [...this.batch.relations, ...this.owed.flatMap((entry) => entry.relations)];
+  }
+
   hasMaskedTablesInFlight(): boolean {
     return this.batch.maskedTables.length > 0 || this.owed.some((entry) => entry.maskedTables.length > 0);
   }
@@ -148,7 +178,13 @@ export class Relay {
 
   private afterQueryVerdict(verdict: Settled, raw: Buffer): RelayStep {
     if (verdict.kind === "allow") {
-      this.owed.push({ errorBeforeReady: null, hasUpstreamError: false, maskedTables: verdict.maskedTables ?? [] });
+      this.owed.push({
+        errorBeforeReady: null,
+        hasUpstreamError: false,
+        maskedTables: verdict.maskedTables ?? [],
+        relations: verdict.relations ?? [],
+        ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
+      });
       return { toUpstream: [raw], toClient: [] };
     }
     return this.refuseInPlace(denialError(verdict));
@@ -163,7 +199,8 @@ export class Relay {
     const known = this.statements.get(statement);
     // A statement prepared in an earlier batch brings its masking scope into this one.
     if (known) this.batch.maskedTables.push(...known.maskedTables);
-    if (!known || known.version === this.options.decisions.version()) return { toUpstream: [raw], toClient: [] };
+    if (!known || known.version === this.options.decisions.version())
+      return { toUpstream: [raw], toClient: [] };
     return this.judge(known.sql, "parse", statement, (verdict) =>
       this.afterParseVerdict(verdict, raw, statement, known.sql),
     );
@@ -174,18 +211,30 @@ export class Relay {
       const maskedTables = verdict.maskedTables ?? [];
       this.statements.set(statement, { sql, version: this.options.decisions.version(), maskedTables });
       this.batch.maskedTables.push(...maskedTables);
+      this.batch.parses += 1;
+      this.batch.relations.push(...(verdict.relations ?? []));
+      if (verdict.cleanOutputs) this.batch.cleanOutputs = verdict.cleanOutputs;
       return { toUpstream: [raw], toClient: [] };
     }
     // Like the server after an error: everything up to the client's Sync is skipped.
-    this.batch = { deniedError: errorBytes(denialError(verdict)), maskedTables: [] };
+    this.batch = { ...emptyBatch(), deniedError: errorBytes(denialError(verdict)) };
     return EMPTY_STEP;
   }
 
   /** A standalone message answered with an error: a Sync keeps its place in the upstream's order. */
   private refuseInPlace(error: ClientError): RelayStep {
-    this.owed.push({ errorBeforeReady: errorBytes(error), hasUpstreamError: false, maskedTables: [] });
+    this.owed.push({
+      errorBeforeReady: errorBytes(error),
+      hasUpstreamError: false,
+      maskedTables: [],
+      relations: [],
+    });
     return { toUpstream: [SYNC_BYTES], toClient: [] };
   }
+}
+
+function emptyBatch(): Batch {
+  return { deniedError: null, maskedTables: [], relations: [], parses: 0 };
 }
 
 /** A verdict that no longer waits. */

@@ -59,6 +59,8 @@ export function extractFacts(statement: unknown): StatementFacts {
     requestsReadWrite: collector.requestsReadWrite,
   };
   if (collector.preparedName !== undefined) facts.preparedName = collector.preparedName;
+  const outputs = topType === "SelectStmt" ? outputLineage(asNode(asNode(statement)["SelectStmt"])) : null;
+  if (outputs) facts.outputs = outputs;
   if (collector.serverFileAccess) facts.serverFileAccess = collector.serverFileAccess;
   return facts;
 }
@@ -236,6 +238,44 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       }
       walkExcept(node, ["withClause"], c, ctes);
   }
+}
+
+/**
+ * Which columns each output of a plain SELECT reads. Only FROM lists of tables and joins are
+ * traced: anything that can rename a column on the way (CTEs, subqueries in FROM, functions in
+ * FROM, set operations, `*`) makes the lineage unknown, and unknown is treated as sensitive.
+ */
+function outputLineage(select: Node): Array<{ columns: string[] }> | null {
+  if (select["withClause"] || (select["op"] && select["op"] !== "SETOP_NONE") || select["valuesLists"])
+    return null;
+  const isPlainFrom = (item: unknown): boolean => {
+    const node = asNode(item);
+    if (node["RangeVar"]) return true;
+    const join = node["JoinExpr"] ? asNode(node["JoinExpr"]) : null;
+    return join !== null && isPlainFrom(join["larg"]) && isPlainFrom(join["rarg"]);
+  };
+  if (!asArray(select["fromClause"]).every(isPlainFrom)) return null;
+  const outputs: Array<{ columns: string[] }> = [];
+  for (const target of asArray(select["targetList"])) {
+    const columns: string[] = [];
+    let hasStar = false;
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(collect);
+      if (value === null || typeof value !== "object") return;
+      for (const [key, inner] of Object.entries(value as Node)) {
+        if (key === "ColumnRef") {
+          const fields = asArray(asNode(inner)["fields"]);
+          if (fields.some((field) => asNode(field)["A_Star"])) hasStar = true;
+          columns.push(fields.map((field) => stringValue(asNode(asNode(field)["String"])["sval"])).join("."));
+        } else if (key === "A_Star") hasStar = true;
+        else collect(inner);
+      }
+    };
+    collect(asNode(asNode(target)["ResTarget"])["val"]);
+    if (hasStar) return null;
+    outputs.push({ columns });
+  }
+  return outputs;
 }
 
 /** Statement-level WITH: non-recursive CTEs see earlier ones; recursive ones see all, themselves too. */

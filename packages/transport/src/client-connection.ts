@@ -1,5 +1,8 @@
 import type net from "node:net";
 import tls from "node:tls";
+import { redactErrorBody, withHeader } from "@sluice/masking/error-fields";
+import { parseRowDescription } from "@sluice/masking/row-description";
+import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import { createClientAuth } from "@sluice/session/client-auth";
 import { ClientError } from "@sluice/session/client-error";
@@ -27,9 +30,6 @@ import { type Frame, FrameBuffer } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, PROTOCOL_3_0 } from "@sluice/wire/limits";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { WireError } from "@sluice/wire/wire-error";
-import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
-import { redactErrorBody, withHeader } from "@sluice/masking/error-fields";
-import { parseRowDescription } from "@sluice/masking/row-description";
 import type { CancelRegistry } from "./cancel-registry";
 import { connectUpstream } from "./upstream-socket";
 
@@ -51,7 +51,15 @@ export type SessionHooks = {
 };
 
 /** Result masking for one session; null when no rule applies to this agent on this connection. */
-export type SessionMasking = { origins: ColumnOrigins; hashKey: Buffer };
+export type SessionMasking = {
+  origins: ColumnOrigins;
+  hashKey: Buffer;
+  /**
+   * Given the names a relation could resolve to: does it hold masked columns, or could it expose
+   * them (a view, or a relation the catalog does not know yet)?
+   */
+  isSensitiveRelation: (candidates: readonly string[]) => boolean;
+};
 
 export type MaskingService = {
   openSession: (identity: Identity, connection: ConnectionRecord) => Promise<SessionMasking | null>;
@@ -456,7 +464,9 @@ export class ClientConnection {
         if (frame.kind !== "tagged") continue;
         const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
         if (injected) out.push(injected);
-        out.push(this.masking ? this.maskFrame(frame.type, frame.body, frame.raw, relay, this.masking) : frame.raw);
+        out.push(
+          this.masking ? this.maskFrame(frame.type, frame.body, frame.raw, relay, this.masking) : frame.raw,
+        );
       }
       if (out.length > 0) this.writeClient(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
     } catch (error) {
@@ -471,7 +481,12 @@ export class ClientConnection {
   private maskFrame(type: number, body: Buffer, raw: Buffer, relay: Relay, masking: SessionMasking): Buffer {
     switch (type) {
       case 0x54: // RowDescription
-        this.maskPlan = planMasking(parseRowDescription(body), masking.origins, relay.hasMaskedTablesInFlight());
+        this.maskPlan = planMasking(
+          parseRowDescription(body),
+          masking.origins,
+          relay.hasMaskedTablesInFlight() || relay.relationsInFlight().some(masking.isSensitiveRelation),
+          relay.currentCleanOutputs(),
+        );
         this.isDescribed = true;
         return raw;
       case 0x44: // DataRow

@@ -7,11 +7,14 @@ export type CatalogColumn = {
   schema: string;
   table: string;
   column: string;
+  /** A view or materialized view: it can expose any table's columns under other names. */
+  isView: boolean;
 };
 
 /** User columns of every table-like relation; system schemas hold nothing an agent's rules name. */
 const COLUMNS_SQL = `
-SELECT c.oid::int8 AS table_oid, a.attnum, n.nspname AS schema, c.relname AS table, a.attname AS column
+SELECT c.oid::int8 AS table_oid, a.attnum, n.nspname AS schema, c.relname AS table, a.attname AS column,
+       c.relkind IN ('v', 'm') AS is_view
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -46,6 +49,7 @@ export async function readColumnCatalog(connection: ConnectionRecord): Promise<C
       schema: string;
       table: string;
       column: string;
+      is_view: boolean;
     }>(COLUMNS_SQL);
     return rows.map((row) => ({
       tableOid: Number(row.table_oid),
@@ -53,6 +57,7 @@ export async function readColumnCatalog(connection: ConnectionRecord): Promise<C
       schema: row.schema,
       table: row.table,
       column: row.column,
+      isView: row.is_view,
     }));
   } finally {
     await client.end().catch(() => {});

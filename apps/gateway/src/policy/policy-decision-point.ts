@@ -43,18 +43,14 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         }
         const parsed = options.facts.parse(sql);
         const verdict = toGatewayVerdict(evaluate(policy, parsed, state));
-        if (verdict.kind !== "allow") return verdict;
-        const maskedTables = parsed.ok
-          ? maskedTablesRead(policy, parsed.statements, state.searchPath, identity.groups)
-          : [];
-        if (maskedTables.length === 0) {
-          state.afterAllowed(parsed);
+        if (verdict.kind !== "allow" || !parsed.ok || !policy.masking?.length) {
+          if (verdict.kind === "allow") state.afterAllowed(parsed);
           return verdict;
         }
-        const unmaskable = parsed.ok
-          ? parsed.statements.find((facts) => facts.kinds.includes("COPY"))
-          : undefined;
-        if (unmaskable) {
+        // Relations go with the verdict so masking can also count views over masked tables.
+        const relations = relationsTouched(parsed.statements, state.searchPath);
+        const maskedTables = maskedTablesRead(policy, parsed.statements, state.searchPath, identity.groups);
+        if (maskedTables.length > 0 && parsed.statements.some((facts) => facts.kinds.includes("COPY"))) {
           // COPY output carries no column origins, so its values cannot be masked safely yet.
           return {
             kind: "deny",
@@ -63,7 +59,8 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           };
         }
         state.afterAllowed(parsed);
-        return { kind: "allow", maskedTables };
+        const cleanOutputs = provablyCleanOutputs(policy, parsed.statements, identity.groups);
+        return { kind: "allow", maskedTables, relations, ...(cleanOutputs ? { cleanOutputs } : {}) };
       }
     },
   };
@@ -84,6 +81,35 @@ function toGatewayVerdict(verdict: PolicyVerdict): Verdict {
         message: `${verdict.message}; this gateway cannot hold statements for approval yet, so it was refused`,
       };
   }
+}
+
+/**
+ * For a single plain SELECT: which outputs read no masked column. A column is judged by its last
+ * name part against the masked column names; a bare name that is also a table or alias in the
+ * statement is a whole-row reference and never clean.
+ */
+function provablyCleanOutputs(
+  policy: ConnectionPolicy,
+  statements: StatementFacts[],
+  groups: readonly string[],
+): boolean[] | null {
+  const [facts] = statements;
+  if (statements.length !== 1 || !facts?.outputs) return null;
+  const selectors = (policy.masking ?? [])
+    .filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)))
+    .map((rule) => (rule.selector as string).split(".").at(-1) ?? "*");
+  const relations = new Set(facts.tablesRead.flatMap((table) => [table.name, table.alias ?? table.name]));
+  const isSafe = (column: string) => {
+    const last = column.slice(column.lastIndexOf(".") + 1);
+    if (!column.includes(".") && relations.has(column)) return false;
+    return !selectors.some((name) => name === "*" || name === last);
+  };
+  return facts.outputs.map((output) => output.columns.every(isSafe));
+}
+
+function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {
+  const tables = statements.flatMap((facts) => [...facts.tablesRead, ...facts.tablesWritten]);
+  return tables.map((table) => candidateNames(table, searchPath));
 }
 
 /** Tables the statements read that a masking rule (not exempting this agent) covers. */
