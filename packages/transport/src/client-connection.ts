@@ -54,11 +54,13 @@ export type SessionHooks = {
 export type SessionMasking = {
   origins: ColumnOrigins;
   hashKey: Buffer;
+  /** Given the names a relation could resolve to: does it hold masked columns? */
+  isMaskedTable: (candidates: readonly string[]) => boolean;
   /**
-   * Given the names a relation could resolve to: does it hold masked columns, or could it expose
-   * them (a view, or a relation the catalog does not know yet)?
+   * A view (it can rename any table's columns) or a relation the catalog does not know yet: its
+   * computed outputs cannot be traced by name, so lineage does not count while it is in flight.
    */
-  isSensitiveRelation: (candidates: readonly string[]) => boolean;
+  isOpaqueRelation: (candidates: readonly string[]) => boolean;
 };
 
 export type MaskingService = {
@@ -480,15 +482,19 @@ export class ClientConnection {
    */
   private maskFrame(type: number, body: Buffer, raw: Buffer, relay: Relay, masking: SessionMasking): Buffer {
     switch (type) {
-      case 0x54: // RowDescription
+      case 0x54: {
+        // RowDescription
+        const relations = relay.relationsInFlight();
+        const hasOpaque = relations.some(masking.isOpaqueRelation);
         this.maskPlan = planMasking(
           parseRowDescription(body),
           masking.origins,
-          relay.hasMaskedTablesInFlight() || relay.relationsInFlight().some(masking.isSensitiveRelation),
-          relay.currentCleanOutputs(),
+          hasOpaque || relay.hasMaskedTablesInFlight() || relations.some(masking.isMaskedTable),
+          hasOpaque ? null : relay.currentCleanOutputs(),
         );
         this.isDescribed = true;
         return raw;
+      }
       case 0x44: // DataRow
         if (this.maskPlan) return maskDataRow(raw, this.maskPlan, masking.hashKey);
         // Rows of a result whose description the gateway did not see (a portal resumed after

@@ -42,13 +42,10 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       const byOrigin = new Map<string, MaskRule | null>();
       const knownTables = new Set<number>();
       const maskedTables = new Set<number>();
-      const sensitiveNames = new Set<string>();
       for (const column of catalog.columns) {
         knownTables.add(column.tableOid);
         const rule = rules.find((candidate) => matchesSelector(candidate.selector as string, column));
         if (rule) maskedTables.add(column.tableOid);
-        // Any view may select a masked column under another name: its computed outputs are unprovable.
-        if (rule || column.isView) sensitiveNames.add(`${column.schema}.${column.table}`);
         byOrigin.set(
           `${column.tableOid}:${column.attnum}`,
           rule
@@ -74,14 +71,24 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
         },
       };
       const knownNames = new Set(catalog.columns.map((column) => `${column.schema}.${column.table}`));
-      const isSensitiveRelation = (candidates: readonly string[]) => {
-        if (candidates.some((name) => sensitiveNames.has(name))) return true;
-        // Created after the catalog was read (or a system relation): unknown counts as sensitive.
-        const isKnown = candidates.some((name) => knownNames.has(name) || name.startsWith("pg_catalog."));
-        if (!isKnown) void catalogFor(connection, true).catch(() => {});
-        return !isKnown;
+      const viewNames = new Set(catalog.columns.filter((c) => c.isView).map((c) => `${c.schema}.${c.table}`));
+      const tableNames = new Set(
+        catalog.columns.filter((c) => maskedTables.has(c.tableOid)).map((c) => `${c.schema}.${c.table}`),
+      );
+      return {
+        origins,
+        hashKey,
+        isMaskedTable: (candidates) => candidates.some((name) => tableNames.has(name)),
+        isOpaqueRelation: (candidates) => {
+          if (candidates.some((name) => viewNames.has(name))) return true;
+          // Created after the catalog was read: unknown counts as opaque until the next read.
+          const isKnown = candidates.some(
+            (name) => knownNames.has(name) || name.startsWith("pg_catalog.pg_"),
+          );
+          if (!isKnown) void catalogFor(connection, true).catch(() => {});
+          return !isKnown;
+        },
       };
-      return { origins, hashKey, isSensitiveRelation };
     },
   };
 }
