@@ -49,6 +49,36 @@ test("[AGENT] the demo agent's connection string works in psql with verify-full 
   expect(still.stdout.trim()).toBe("t");
 });
 
+test("[AGENT] the demo agent sees placeholders for the demo's sensitive columns", async () => {
+  const url = demoUrl();
+  const rows = await run("psql", [
+    "-X",
+    "-At",
+    "-F",
+    "|",
+    "-c",
+    "SELECT first_name, ssn, email, card_number FROM customers ORDER BY id LIMIT 3",
+    url,
+  ]);
+  const lines = rows.stdout.trim().split("\n");
+  expect(lines).toHaveLength(3);
+  for (const line of lines) {
+    const [firstName, ssn, email, card] = line.split("|");
+    expect(firstName).toMatch(/^\p{L}+$/u);
+    expect(ssn).toBe("[REDACTED]");
+    expect(email).toMatch(/^h_[0-9a-f]{16}$/);
+    expect(card).toMatch(/^\*{12}\d{4}$/);
+  }
+  const phrased = await run("psql", [
+    "-X",
+    "-At",
+    "-c",
+    "SELECT upper(ssn) || '' FROM customers c ORDER BY id LIMIT 1",
+    url,
+  ]);
+  expect(phrased.stdout.trim()).toBe("[REDACTED]");
+});
+
 test("[OPERATOR] a second start on a port in use fails with one line naming the port and the setting", async () => {
   const consolePort = new URL(test.info().project.use.baseURL ?? "http://localhost:3100").port;
   const result = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "start"], {
