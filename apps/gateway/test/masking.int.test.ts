@@ -192,3 +192,44 @@ describe("masking: views cannot launder a masked column", () => {
     expect(leaked(bytes)).toEqual([]);
   });
 });
+
+describe("masking: values cannot be moved where masking cannot follow", () => {
+  for (const sql of [
+    "CREATE TABLE copied AS SELECT ssn FROM customers",
+    "INSERT INTO customers (id, first_name) SELECT id + 1000, ssn FROM customers",
+    "UPDATE customers SET first_name = ssn WHERE id = 1",
+    "SELECT pg_notify('leak', ssn) FROM customers",
+    "SELECT set_config('application_name', ssn, false) FROM customers",
+    "SELECT ssn INTO copied2 FROM customers",
+  ]) {
+    it(sql, async () => {
+      const client = new pg.Client({ connectionString: harness.url });
+      await client.connect();
+      try {
+        const error = await client.query(sql).catch((e: pg.DatabaseError) => e);
+        expect(error).toMatchObject({
+          code: "42501",
+          message: expect.stringContaining('"sluice:unmaskable-channel"'),
+        });
+        const { rows } = await client.query("SELECT first_name FROM customers WHERE id = 1");
+        expect(rows[0].first_name).toBe(people[0]?.firstName);
+      } finally {
+        await client.end();
+      }
+    });
+  }
+
+  it("still lets the agent write masked tables without reading masked values", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("UPDATE customers SET first_name = 'Renamed' WHERE id = 2");
+      const { rows } = await client.query("SELECT first_name FROM customers WHERE id = 2");
+      expect(rows[0].first_name).toBe("Renamed");
+      await client.query("ROLLBACK");
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -151,6 +151,14 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
     case "RangeVar":
       addTable(c.read, node, ctes);
       return;
+    case "SelectStmt":
+      // SELECT … INTO creates and fills a table: a write, whatever the statement's first keyword.
+      if (node["intoClause"]) {
+        c.kinds.add("SELECT INTO");
+        addTable(c.written, asNode(asNode(node["intoClause"])["rel"]), ctes);
+      }
+      walkExcept(node, ["withClause", "intoClause"], c, ctes);
+      return;
     case "InsertStmt":
       addTable(c.written, asNode(node["relation"]), ctes);
       walkExcept(node, ["relation", "withClause"], c, ctes);

@@ -57,6 +57,12 @@ describe("statement facts", () => {
     const merge = one("MERGE INTO a USING b ON a.id = b.id WHEN MATCHED THEN DELETE");
     expect([names(merge.tablesWritten), names(merge.tablesRead)]).toEqual([["a"], ["b"]]);
     expect(one("TABLE employees").tablesRead).toEqual([{ schema: null, name: "employees" }]);
+    const into = one("SELECT * INTO copy FROM employees");
+    expect([into.kinds.sort(), names(into.tablesWritten), names(into.tablesRead)]).toEqual([
+      ["SELECT", "SELECT INTO"],
+      ["copy"],
+      ["employees"],
+    ]);
   });
 
   it("lists every statement of a multi-statement message", () => {

@@ -58,6 +58,16 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
             message: `blocked by Sluice default "sluice:unmaskable-channel" on connection ${policy.connectionName}: COPY of ${maskedTables[0]} would bypass masking; SELECT the rows instead`,
           };
         }
+        const leak =
+          maskedTables.length > 0 ? maskedDataLeak(policy, parsed.statements, identity.groups) : null;
+        if (leak) {
+          return {
+            kind: "deny",
+            rule: "sluice:unmaskable-channel",
+            message: `blocked by Sluice default "sluice:unmaskable-channel" on connection ${policy.connectionName}: ${leak}`,
+            hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
+          };
+        }
         state.afterAllowed(parsed);
         const cleanOutputs = provablyCleanOutputs(policy, parsed.statements, identity.groups);
         return { kind: "allow", maskedTables, relations, ...(cleanOutputs ? { cleanOutputs } : {}) };
@@ -110,6 +120,44 @@ function provablyCleanOutputs(
 function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {
   const tables = statements.flatMap((facts) => [...facts.tablesRead, ...facts.tablesWritten]);
   return tables.map((table) => candidateNames(table, searchPath));
+}
+
+/** Functions whose arguments leave by a channel that carries no column origin. */
+const SIDE_CHANNEL_FUNCTIONS = new Set([
+  "pg_notify",
+  "set_config",
+  "pg_catalog.pg_notify",
+  "pg_catalog.set_config",
+]);
+
+/**
+ * Ways a statement that touches masked tables could move their values where masking cannot follow:
+ * into another table (read back later in clear), into a notification or a setting. Returns why, or null.
+ */
+function maskedDataLeak(
+  policy: ConnectionPolicy,
+  statements: StatementFacts[],
+  groups: readonly string[],
+): string | null {
+  const maskedNames = new Set(
+    (policy.masking ?? [])
+      .filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)))
+      .map((rule) => (rule.selector as string).split(".").at(-1) ?? "*"),
+  );
+  const mentionsMasked = (facts: StatementFacts) =>
+    maskedNames.has("*") ||
+    facts.columns.some(
+      (column) => maskedNames.has(column.slice(column.lastIndexOf(".") + 1)) || column.endsWith("*"),
+    );
+  for (const facts of statements) {
+    if (facts.kinds.includes("NOTIFY") || facts.functions.some((name) => SIDE_CHANNEL_FUNCTIONS.has(name))) {
+      return `${facts.kind} sends values by a notification or a setting, which masking cannot follow, while it reads masked tables`;
+    }
+    if (facts.tablesWritten.length > 0 && (facts.tablesRead.length > 0 || mentionsMasked(facts))) {
+      return `${facts.kind} would copy values of masked tables into ${facts.tablesWritten[0]?.name}, where they could be read back in clear`;
+    }
+  }
+  return null;
 }
 
 /** Tables the statements read that a masking rule (not exempting this agent) covers. */

@@ -167,6 +167,12 @@ export const GUARDRAIL_CASES: BypassCase[] = [
     sql: "WITH x AS (INSERT INTO orders (status) VALUES ('x') RETURNING 1) SELECT * FROM x",
     expect: "sluice:read-only",
   },
+  {
+    class: "read-only",
+    isReadOnly: true,
+    sql: "SELECT * INTO copied_orders FROM orders",
+    expect: "sluice:read-only",
+  },
   { class: "read-only", isReadOnly: true, sql: "SELECT count(*) FROM orders", expect: "allow" },
   { class: "read-only", isReadOnly: true, sql: "BEGIN READ ONLY", expect: "allow" },
   // privilege changes
