@@ -1,55 +1,30 @@
+import { ClientCode } from "./client-codes";
 import type { Frame } from "./frame-buffer";
-import { printable } from "./frame-buffer";
-import { CANCEL_REQUEST_CODE, GSSENC_REQUEST_CODE, MAX_CANCEL_KEY_BYTES, SSL_REQUEST_CODE } from "./limits";
+import {
+  CANCEL_REQUEST_CODE,
+  GSSENC_REQUEST_CODE,
+  MAX_CANCEL_KEY_BYTES,
+  MIN_CANCEL_KEY_BYTES,
+  SSL_REQUEST_CODE,
+} from "./limits";
+import { printable } from "./printable";
 import { Reader } from "./reader";
 import { WireError } from "./wire-error";
 
+export { isClientMessageType } from "./client-codes";
+
 /**
- * Frontend (client → server) messages.
+ * Frontend (client → server) messages, decoded from frames the FrameBuffer has already cut.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
-export enum ClientCode {
-  Bind = 0x42, // B
-  Close = 0x43, // C
-  Describe = 0x44, // D
-  Execute = 0x45, // E
-  FunctionCall = 0x46, // F
-  Flush = 0x48, // H
-  Parse = 0x50, // P
-  Query = 0x51, // Q
-  Sync = 0x53, // S
-  Terminate = 0x58, // X
-  CopyDone = 0x63, // c
-  CopyData = 0x64, // d
-  CopyFail = 0x66, // f
-  /** PasswordMessage, SASLInitialResponse and SASLResponse: the meaning depends on the auth state. */
-  AuthResponse = 0x70, // p
-}
-
-const CLIENT_CODES = new Set<number>([
-  ClientCode.Bind,
-  ClientCode.Close,
-  ClientCode.Describe,
-  ClientCode.Execute,
-  ClientCode.FunctionCall,
-  ClientCode.Flush,
-  ClientCode.Parse,
-  ClientCode.Query,
-  ClientCode.Sync,
-  ClientCode.Terminate,
-  ClientCode.CopyDone,
-  ClientCode.CopyData,
-  ClientCode.CopyFail,
-  ClientCode.AuthResponse,
-]);
-
-/** For the framing buffer: is this a frontend message type at all? */
-export function isClientMessageType(type: number): boolean {
-  return CLIENT_CODES.has(type);
-}
-
 export type ClientMessage =
-  | { name: "startup"; protocolVersion: number; params: Record<string, string> }
+  | {
+      name: "startup";
+      protocolVersion: number;
+      params: Record<string, string>;
+      /** The same parameters in the order the client sent them. */
+      paramPairs: Array<[string, string]>;
+    }
   | { name: "sslRequest" }
   | { name: "gssencRequest" }
   | { name: "cancelRequest"; processId: number; secretKey: Buffer }
@@ -73,6 +48,7 @@ export type ClientMessage =
   | { name: "copyDone" }
   | { name: "copyFail"; message: string }
   | { name: "functionCall"; functionOid: number }
+  /** PasswordMessage, SASLInitialResponse or SASLResponse: see the parse functions below. */
   | { name: "authResponse"; body: Buffer };
 
 /** Decodes one frame; throws WireError (08P01) for anything malformed or unknown. */
@@ -85,14 +61,13 @@ export function decodeClientFrame(frame: Frame): ClientMessage {
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
   switch (code) {
     case SSL_REQUEST_CODE:
-      new Reader(body, "SSLRequest").end();
-      return { name: "sslRequest" };
+      return empty(new Reader(body, "SSLRequest"), { name: "sslRequest" });
     case GSSENC_REQUEST_CODE:
-      new Reader(body, "GSSENCRequest").end();
-      return { name: "gssencRequest" };
+      return empty(new Reader(body, "GSSENCRequest"), { name: "gssencRequest" });
     case CANCEL_REQUEST_CODE:
       return parseCancelRequest(new Reader(body, "CancelRequest"));
     default:
+      // Any other code is a protocol version; whether it is one we speak is the session's call.
       return parseStartup(code, new Reader(body, "StartupMessage"));
   }
 }
@@ -112,23 +87,19 @@ function decodeTagged(type: number, body: Buffer): ClientMessage {
     case ClientCode.Close:
       return { name: "close", ...parseTarget(new Reader(body, "Close")) };
     case ClientCode.Sync:
-      return empty(body, "Sync", { name: "sync" });
+      return empty(new Reader(body, "Sync"), { name: "sync" });
     case ClientCode.Flush:
-      return empty(body, "Flush", { name: "flush" });
+      return empty(new Reader(body, "Flush"), { name: "flush" });
     case ClientCode.Terminate:
-      return empty(body, "Terminate", { name: "terminate" });
+      return empty(new Reader(body, "Terminate"), { name: "terminate" });
     case ClientCode.CopyData:
       return { name: "copyData", data: body };
     case ClientCode.CopyDone:
-      return empty(body, "CopyDone", { name: "copyDone" });
-    case ClientCode.CopyFail: {
-      const reader = new Reader(body, "CopyFail");
-      const message = reader.cstring();
-      reader.end();
-      return { name: "copyFail", message };
-    }
+      return empty(new Reader(body, "CopyDone"), { name: "copyDone" });
+    case ClientCode.CopyFail:
+      return parseCopyFail(new Reader(body, "CopyFail"));
     case ClientCode.FunctionCall:
-      return { name: "functionCall", functionOid: new Reader(body, "FunctionCall").int32() };
+      return parseFunctionCall(new Reader(body, "FunctionCall"));
     case ClientCode.AuthResponse:
       return { name: "authResponse", body };
     default:
@@ -137,21 +108,23 @@ function decodeTagged(type: number, body: Buffer): ClientMessage {
 }
 
 function parseStartup(protocolVersion: number, reader: Reader): ClientMessage {
-  const params: Record<string, string> = {};
-  for (;;) {
-    const name = reader.cstring();
-    if (name === "") break;
-    if (Object.hasOwn(params, name)) throw new WireError(`duplicate startup parameter "${name}"`);
-    params[name] = reader.cstring();
+  const paramPairs: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (let name = reader.cstring(); name !== ""; name = reader.cstring()) {
+    // PostgreSQL lets the last duplicate win; a gateway judging the first would be fooled.
+    if (seen.has(name)) throw new WireError(`duplicate startup parameter "${name}"`);
+    seen.add(name);
+    paramPairs.push([name, reader.cstring()]);
   }
   reader.end();
-  return { name: "startup", protocolVersion, params };
+  // fromEntries defines own properties, so a parameter named "__proto__" is kept, not swallowed.
+  return { name: "startup", protocolVersion, params: Object.fromEntries(paramPairs), paramPairs };
 }
 
 function parseCancelRequest(reader: Reader): ClientMessage {
   const processId = reader.int32();
   const secretKey = reader.rest();
-  if (secretKey.length < 4 || secretKey.length > MAX_CANCEL_KEY_BYTES)
+  if (secretKey.length < MIN_CANCEL_KEY_BYTES || secretKey.length > MAX_CANCEL_KEY_BYTES)
     throw new WireError("invalid cancel key length");
   return { name: "cancelRequest", processId, secretKey };
 }
@@ -165,8 +138,7 @@ function parseQuery(reader: Reader): ClientMessage {
 function parseParse(reader: Reader): ClientMessage {
   const statement = reader.cstring();
   const sql = reader.cstring();
-  const count = reader.count(4);
-  const paramTypes = Array.from({ length: count }, () => reader.int32());
+  const paramTypes = Array.from({ length: reader.count(4) }, () => reader.oid());
   reader.end();
   return { name: "parse", statement, sql, paramTypes };
 }
@@ -177,22 +149,25 @@ function parseBind(reader: Reader): ClientMessage {
   const paramFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
   const params = Array.from({ length: reader.count(4) }, () => {
     const length = reader.int32();
-    if (length === -1) return null;
-    if (length < 0) throw new WireError("invalid parameter length in Bind message");
-    return reader.bytes(length);
+    return length === -1 ? null : reader.bytes(length);
   });
+  // As PostgreSQL: no formats (all text), one for all, or one per parameter.
+  if (paramFormats.length > 1 && paramFormats.length !== params.length)
+    throw new WireError(
+      `bind message has ${paramFormats.length} parameter formats but ${params.length} parameters`,
+    );
   const resultFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
   reader.end();
   return { name: "bind", portal, statement, paramFormats, params, resultFormats };
 }
 
 function parseTarget(reader: Reader): { target: "S" | "P"; targetName: string } {
-  const target = String.fromCharCode(reader.byte());
-  if (target !== "S" && target !== "P")
-    throw new WireError(`invalid target '${target}': expected 'S' or 'P'`);
+  const target = reader.byte();
+  if (target !== 0x53 && target !== 0x50)
+    throw new WireError(`invalid target '${printable(target)}': expected 'S' or 'P'`);
   const targetName = reader.cstring();
   reader.end();
-  return { target, targetName };
+  return { target: target === 0x53 ? "S" : "P", targetName };
 }
 
 function parseExecute(reader: Reader): ClientMessage {
@@ -202,12 +177,23 @@ function parseExecute(reader: Reader): ClientMessage {
   return { name: "execute", portal, maxRows };
 }
 
-function empty(body: Buffer, what: string, message: ClientMessage): ClientMessage {
-  new Reader(body, what).end();
+function parseCopyFail(reader: Reader): ClientMessage {
+  const message = reader.cstring();
+  reader.end();
+  return { name: "copyFail", message };
+}
+
+/** Only the function is decoded: the gateway refuses every FunctionCall, so its arguments never matter. */
+function parseFunctionCall(reader: Reader): ClientMessage {
+  return { name: "functionCall", functionOid: reader.oid() };
+}
+
+function empty(reader: Reader, message: ClientMessage): ClientMessage {
+  reader.end();
   return message;
 }
 
-/** The body of a SASLInitialResponse ('p' while SASL has just been offered). */
+/** The body of a SASLInitialResponse ('p' right after AuthenticationSASL). */
 export function parseSASLInitialResponse(body: Buffer): {
   mechanism: string;
   initialResponse: Buffer | null;
@@ -220,7 +206,7 @@ export function parseSASLInitialResponse(body: Buffer): {
   return { mechanism, initialResponse };
 }
 
-/** The body of a SASLResponse ('p' during a SASL exchange): the mechanism's own bytes. */
+/** The body of a SASLResponse ('p' during a SASL exchange): the mechanism's own bytes, unframed. */
 export function parseSASLResponse(body: Buffer): Buffer {
   return body;
 }

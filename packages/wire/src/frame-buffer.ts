@@ -1,17 +1,28 @@
-import { CANCEL_REQUEST_CODE, GSSENC_REQUEST_CODE, MAX_STARTUP_BYTES, SSL_REQUEST_CODE } from "./limits";
+import { isClientMessageType } from "./client-codes";
+import {
+  CANCEL_REQUEST_CODE,
+  GSSENC_REQUEST_CODE,
+  MAX_MESSAGE_BYTES,
+  MAX_SERVER_MESSAGE_BYTES,
+  MAX_STARTUP_BYTES,
+  SSL_REQUEST_CODE,
+} from "./limits";
+import { printable } from "./printable";
 import { WireError } from "./wire-error";
 
-/** One whole message; `raw` is its exact bytes, so the proxy can relay it without re-encoding. */
+/**
+ * One whole message. `raw` is its exact bytes, header included, so the proxy can relay it without
+ * re-encoding; `body` is what follows the header. `raw.length` is what this message consumed.
+ */
 export type Frame =
   | { kind: "untagged"; code: number; body: Buffer; raw: Buffer }
   | { kind: "tagged"; type: number; body: Buffer; raw: Buffer };
-
-const UNTAGGED_REQUESTS = new Set([SSL_REQUEST_CODE, GSSENC_REQUEST_CODE, CANCEL_REQUEST_CODE]);
 
 export type FrameMode = "startup" | "tagged";
 
 export type FrameBufferOptions = {
   mode: FrameMode;
+  /** The largest Int32 length accepted: it counts itself but not the type byte, as PostgreSQL counts. */
   maxMessageBytes: number;
   /**
    * Checked as soon as a type byte arrives, before waiting for the body, as PostgreSQL does: an
@@ -20,15 +31,37 @@ export type FrameBufferOptions = {
   isKnownType?: (type: number) => boolean;
 };
 
+/** The untagged requests after which the stream stays untagged; anything else is a StartupMessage. */
+const UNTAGGED_REQUESTS: ReadonlySet<number> = new Set([
+  SSL_REQUEST_CODE,
+  GSSENC_REQUEST_CODE,
+  CANCEL_REQUEST_CODE,
+]);
+/** Length word plus the protocol version or request code: the smallest untagged message. */
+const UNTAGGED_HEADER_BYTES = 8;
+/** Type byte plus length word. */
+const TAGGED_HEADER_BYTES = 5;
+/**
+ * The least the buffer grows by when it must join chunks: headers split across packets would
+ * otherwise cost one small allocation each.
+ */
+const MIN_GROWTH_BYTES = 16 * 1024;
+const EMPTY = Buffer.alloc(0);
+
 /**
  * The one framing buffer: accepts the TCP stream in chunks of any size and yields whole messages.
- * In "startup" mode messages are untagged (Int32 length, Int32 code: startup, SSLRequest,
- * GSSENCRequest, CancelRequest) and the buffer switches itself to "tagged" after a StartupMessage.
+ * In "startup" mode messages are untagged (Int32 length, Int32 code: StartupMessage, SSLRequest,
+ * GSSENCRequest, CancelRequest) and the buffer switches itself to "tagged" after a StartupMessage,
+ * because every message after it carries a type byte. Create one per socket and direction.
  * @see https://www.postgresql.org/docs/current/protocol-overview.html#PROTOCOL-MESSAGE-CONCEPTS
+ * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 export class FrameBuffer {
-  private pending: Buffer = Buffer.alloc(0);
-  private offset = 0;
+  private storage: Buffer = EMPTY;
+  private start = 0;
+  private end = 0;
+  /** Only storage this buffer allocated may be written into; a pushed chunk belongs to the caller. */
+  private isOwned = false;
   private mode: FrameMode;
   private consumed = 0;
 
@@ -36,15 +69,45 @@ export class FrameBuffer {
     this.mode = options.mode;
   }
 
+  /**
+   * Appends bytes. Storage grows by doubling, so a large message arriving in many small chunks costs
+   * linear, not quadratic, copying. Bytes already returned in a Frame are never written over.
+   */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    const rest = this.pending.length - this.offset;
-    // Appending to a drained buffer needs no copy: the common case of one message per chunk.
-    this.pending = rest === 0 ? chunk : Buffer.concat([this.pending.subarray(this.offset), chunk]);
-    this.offset = 0;
+    if (this.start === this.end) {
+      // Nothing pending: keep the chunk itself, the common case of whole messages per chunk.
+      this.storage = chunk;
+      this.start = 0;
+      this.end = chunk.length;
+      this.isOwned = false;
+      return;
+    }
+    if (this.isOwned && this.storage.length - this.end >= chunk.length) {
+      chunk.copy(this.storage, this.end);
+      this.end += chunk.length;
+      return;
+    }
+    const kept = this.end - this.start;
+    const needed = kept + chunk.length;
+    const doubled = Math.max(2 * needed, MIN_GROWTH_BYTES);
+    // Double, but not past the size the pending message declares once it is partly here: a 64 MiB
+    // message ends in 64 MiB of storage, not 128, and a declared length alone allocates nothing.
+    const declared = this.declaredBytes();
+    const capacity = declared >= needed ? Math.min(doubled, declared) : doubled;
+    const grown = Buffer.allocUnsafe(capacity);
+    this.storage.copy(grown, 0, this.start, this.end);
+    chunk.copy(grown, kept);
+    this.storage = grown;
+    this.start = 0;
+    this.end = needed;
+    this.isOwned = true;
   }
 
-  /** The next whole message, or null when more bytes are needed. */
+  /**
+   * The next whole message, or null when more bytes are needed.
+   * @throws WireError (08P01) for a length below the header or above the cap, or an unknown type.
+   */
   next(): Frame | null {
     return this.mode === "startup" ? this.nextUntagged() : this.nextTagged();
   }
@@ -53,9 +116,16 @@ export class FrameBuffer {
     this.mode = mode;
   }
 
-  /** Bytes received but not yet returned as a message. */
+  getMode(): FrameMode {
+    return this.mode;
+  }
+
+  /**
+   * Bytes received but not yet returned as a message. Must be 0 when answering 'S' to an SSLRequest:
+   * anything already buffered came in plaintext and would be read as if encrypted (CVE-2021-23214).
+   */
   buffered(): number {
-    return this.pending.length - this.offset;
+    return this.end - this.start;
   }
 
   /** Bytes returned as messages so far. */
@@ -65,46 +135,67 @@ export class FrameBuffer {
 
   private nextUntagged(): Frame | null {
     if (this.buffered() < 4) return null;
-    const length = this.pending.readInt32BE(this.offset);
-    if (length < 8 || length > MAX_STARTUP_BYTES) {
+    const length = this.storage.readInt32BE(this.start);
+    // PostgreSQL checks the length without its own length word against MAX_STARTUP_PACKET_LENGTH.
+    if (length < UNTAGGED_HEADER_BYTES || length - 4 > MAX_STARTUP_BYTES) {
       throw new WireError(`invalid length of startup packet (${length})`);
     }
     if (this.buffered() < length) return null;
     const raw = this.take(length);
     const code = raw.readInt32BE(4);
-    // After a StartupMessage, every message carries a type byte; the special requests stay untagged.
     if (!UNTAGGED_REQUESTS.has(code)) this.mode = "tagged";
-    return { kind: "untagged", code, body: raw.subarray(8), raw };
+    return { kind: "untagged", code, body: raw.subarray(UNTAGGED_HEADER_BYTES), raw };
   }
 
   private nextTagged(): Frame | null {
     if (this.buffered() < 1) return null;
-    const type = this.pending[this.offset] as number;
+    const type = this.storage[this.start] as number;
     if (this.options.isKnownType && !this.options.isKnownType(type)) {
       throw new WireError(`invalid frontend message type '${printable(type)}'`);
     }
-    if (this.buffered() < 5) return null;
-    const length = this.pending.readInt32BE(this.offset + 1);
+    if (this.buffered() < TAGGED_HEADER_BYTES) return null;
+    // The length counts itself but not the type byte.
+    const length = this.storage.readInt32BE(this.start + 1);
     if (length < 4 || length > this.options.maxMessageBytes) {
       throw new WireError(`invalid message length ${length} for message type '${printable(type)}'`);
     }
     if (this.buffered() < length + 1) return null;
     const raw = this.take(length + 1);
-    return { kind: "tagged", type, body: raw.subarray(5), raw };
+    return { kind: "tagged", type, body: raw.subarray(TAGGED_HEADER_BYTES), raw };
+  }
+
+  /** The full size of the pending tagged message once its header is in and valid, else 0. */
+  private declaredBytes(): number {
+    if (this.mode !== "tagged" || this.buffered() < TAGGED_HEADER_BYTES) return 0;
+    const length = this.storage.readInt32BE(this.start + 1);
+    return length >= 4 && length <= this.options.maxMessageBytes ? length + 1 : 0;
   }
 
   private take(count: number): Buffer {
-    const raw = this.pending.subarray(this.offset, this.offset + count);
-    this.offset += count;
+    const raw = this.storage.subarray(this.start, this.start + count);
+    this.start += count;
     this.consumed += count;
-    if (this.offset === this.pending.length) {
-      this.pending = Buffer.alloc(0);
-      this.offset = 0;
+    if (this.start === this.end) {
+      // Drop the reference so a drained buffer does not pin memory; `raw` keeps what it needs.
+      this.storage = EMPTY;
+      this.start = 0;
+      this.end = 0;
+      this.isOwned = false;
     }
     return raw;
   }
 }
 
-export function printable(type: number): string {
-  return type >= 0x20 && type < 0x7f ? String.fromCharCode(type) : `\\x${type.toString(16).padStart(2, "0")}`;
+/** Client → gateway: starts untagged, refuses unknown types at once, caps at MAX_MESSAGE_BYTES. */
+export function createClientFrameBuffer(): FrameBuffer {
+  return new FrameBuffer({
+    mode: "startup",
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    isKnownType: isClientMessageType,
+  });
+}
+
+/** Upstream → gateway: always tagged, capped only by what PostgreSQL itself can send. */
+export function createServerFrameBuffer(): FrameBuffer {
+  return new FrameBuffer({ mode: "tagged", maxMessageBytes: MAX_SERVER_MESSAGE_BYTES });
 }

@@ -1,6 +1,9 @@
 import { WireError } from "./wire-error";
 
-/** A bounds-checked cursor over one message body: truncation is a protocol violation, not a crash. */
+/**
+ * A bounds-checked cursor over one message body: truncation, a missing terminator or trailing bytes
+ * are protocol violations (08P01), never a RangeError or a silently shortened value.
+ */
 export class Reader {
   private offset = 0;
 
@@ -19,6 +22,14 @@ export class Reader {
   int32(): number {
     this.need(4);
     const value = this.body.readInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  /** An object identifier: the protocol sends it as Int32, but OIDs are unsigned. */
+  oid(): number {
+    this.need(4);
+    const value = this.body.readUInt32BE(this.offset);
     this.offset += 4;
     return value;
   }
@@ -45,11 +56,16 @@ export class Reader {
     return value;
   }
 
-  /** A count that must be non-negative and no larger than the bytes left could hold. */
+  /**
+   * An Int16 element count, read unsigned as PostgreSQL reads it (libpq sends up to 65535
+   * parameters, which a signed read would call negative), and no larger than the bytes left could
+   * hold at `bytesEach` bytes per element — so a lying count fails before anything is allocated.
+   */
   count(bytesEach: number): number {
-    const value = this.int16();
-    if (value < 0 || value * bytesEach > this.remaining())
-      throw new WireError(`invalid count in ${this.what} message`);
+    this.need(2);
+    const value = this.body.readUInt16BE(this.offset);
+    this.offset += 2;
+    if (value * bytesEach > this.remaining()) throw new WireError(`invalid count in ${this.what} message`);
     return value;
   }
 

@@ -1,11 +1,14 @@
 import type { Frame } from "./frame-buffer";
-import { printable } from "./frame-buffer";
+import { printable } from "./printable";
 import { Reader } from "./reader";
 import { WireError } from "./wire-error";
 
 /**
- * The server messages the gateway must understand itself — the login exchange and errors. Everything
- * else the upstream sends is relayed without decoding.
+ * The server messages the gateway must understand itself during the upstream login, and errors.
+ * Everything else the upstream sends is relayed without decoding (or read with server-parser.ts).
+ * Not pg-protocol's Parser: it reads BackendKeyData's secret as one Int32 (protocol 3.2 keys run to
+ * 256 bytes), reports NegotiateProtocolVersion as an "error", throws on GSS/SSPI requests, and reads
+ * an AuthenticationCleartextPassword or MD5Password of the wrong length as AuthenticationOk.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 export type ServerMessage =

@@ -3,16 +3,22 @@ import { Writer } from "./writer";
 /**
  * Backend messages the gateway itself produces (the upstream's are relayed as received).
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
+ * @see https://www.postgresql.org/docs/current/protocol-error-fields.html
  */
 
 export type Severity = "ERROR" | "FATAL" | "PANIC" | "WARNING" | "NOTICE" | "DEBUG" | "INFO" | "LOG";
 
 export type ErrorFields = {
   severity: Severity;
+  /** SQLSTATE, five characters. */
   code: string;
   message: string;
   detail?: string;
   hint?: string;
+  /** 1-based character index into the statement text. */
+  position?: number;
+  /** Context: where the error happened, e.g. inside which policy rule. */
+  where?: string;
 };
 
 export function errorResponse(fields: ErrorFields): Buffer {
@@ -25,12 +31,25 @@ export function noticeResponse(fields: ErrorFields): Buffer {
 
 function noticeOrError(type: "E" | "N", fields: ErrorFields): Buffer {
   const writer = new Writer();
+  const field = (code: string, value: string) => writer.byte(code.charCodeAt(0)).cstring(text(value));
   // S is localized, V is not; clients prefer V when present (PostgreSQL 9.6+ sends both).
-  writer.byte(0x53).cstring(fields.severity).byte(0x56).cstring(fields.severity);
-  writer.byte(0x43).cstring(fields.code).byte(0x4d).cstring(fields.message);
-  if (fields.detail) writer.byte(0x44).cstring(fields.detail);
-  if (fields.hint) writer.byte(0x48).cstring(fields.hint);
+  field("S", fields.severity);
+  field("V", fields.severity);
+  field("C", fields.code);
+  field("M", fields.message);
+  if (fields.detail !== undefined) field("D", fields.detail);
+  if (fields.hint !== undefined) field("H", fields.hint);
+  if (fields.position !== undefined) field("P", String(fields.position));
+  if (fields.where !== undefined) field("W", fields.where);
   return writer.byte(0).build(type);
+}
+
+/**
+ * Error text may quote what a client sent (a Bind value can hold a NUL); an error about an error
+ * would leave the client without one, so a NUL is shown as U+FFFD instead of refused.
+ */
+function text(value: string): string {
+  return value.replaceAll("\0", "\uFFFD");
 }
 
 export function authenticationOk(): Buffer {
@@ -41,6 +60,7 @@ export function authenticationCleartextPassword(): Buffer {
   return new Writer().int32(3).build("R");
 }
 
+/** @param salt the 4 random bytes the client hashes with. */
 export function authenticationMD5Password(salt: Buffer): Buffer {
   return new Writer().int32(5).bytes(salt).build("R");
 }
@@ -63,10 +83,12 @@ export function parameterStatus(name: string, value: string): Buffer {
   return new Writer().cstring(name).cstring(value).build("S");
 }
 
+/** @param secretKey 4 bytes in protocol 3.0, up to 256 in 3.2. */
 export function backendKeyData(processId: number, secretKey: Buffer): Buffer {
   return new Writer().int32(processId).bytes(secretKey).build("K");
 }
 
+/** @param status 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
 export function readyForQuery(status: string): Buffer {
   return new Writer().byte(status.charCodeAt(0)).build("Z");
 }
@@ -79,7 +101,7 @@ export function commandComplete(tag: string): Buffer {
   return new Writer().cstring(tag).build("C");
 }
 
-/** The one-byte answer to SSLRequest or GSSENCRequest. */
+/** The one-byte answer to SSLRequest or GSSENCRequest: not a message, no header. */
 export function singleByte(answer: "S" | "N"): Buffer {
   return Buffer.from(answer, "latin1");
 }

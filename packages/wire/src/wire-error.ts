@@ -1,8 +1,15 @@
-/** A protocol violation (08P01) or unsupported feature (0A000) found while decoding bytes. */
+/**
+ * The SQLSTATEs the wire layer raises: a protocol violation, an unsupported feature, and a string
+ * that cannot be written as a protocol C string because it contains a NUL.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export type WireErrorCode = "08P01" | "0A000" | "22021";
+
+/** Raised for bytes that are not a valid message, or a message this layer will not handle. */
 export class WireError extends Error {
   constructor(
     message: string,
-    readonly code: "08P01" | "0A000" = "08P01",
+    readonly code: WireErrorCode = "08P01",
   ) {
     super(message);
     this.name = "WireError";

@@ -1,3 +1,5 @@
+import { WireError } from "./wire-error";
+
 /** Builds one backend/frontend message: a type byte (or none), an Int32 length, the body. */
 export class Writer {
   private readonly parts: Buffer[] = [];
@@ -19,7 +21,12 @@ export class Writer {
     return this.push(Buffer.from([value]));
   }
 
+  /**
+   * A NUL-terminated UTF-8 string. A NUL inside would end the field early and let the rest be read
+   * as further fields (an injected SQLSTATE, a forged parameter), so it is refused, not written.
+   */
   cstring(value: string): this {
+    if (value.includes("\0")) throw new WireError("string contains a NUL byte", "22021");
     return this.push(Buffer.from(`${value}\0`, "utf8"));
   }
 

@@ -1,7 +1,16 @@
-/** Byte builders written from the protocol docs, independent of the encoders under test. */
+/**
+ * Byte builders written from the protocol docs, independent of the encoders under test.
+ * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
 export function int32(value: number): Buffer {
   const buffer = Buffer.alloc(4);
   buffer.writeInt32BE(value);
+  return buffer;
+}
+
+export function uint32(value: number): Buffer {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32BE(value);
   return buffer;
 }
 
@@ -11,20 +20,27 @@ export function int16(value: number): Buffer {
   return buffer;
 }
 
+export function byte(...values: number[]): Buffer {
+  return Buffer.from(values);
+}
+
 export function cstr(text: string): Buffer {
   return Buffer.from(`${text}\0`);
 }
 
+/** Byte1 type, Int32 length counting itself and the body, the body. */
 export function tagged(type: string, ...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);
   return Buffer.concat([Buffer.from(type, "latin1"), int32(body.length + 4), body]);
 }
 
+/** Int32 length counting itself and the body, the body (which starts with the Int32 code). */
 export function untagged(...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);
   return Buffer.concat([int32(body.length + 4), body]);
 }
 
+/** One of every frontend message, each with its non-trivial fields exercised. */
 export const fixtures = {
   startup: untagged(
     int32(196608),
@@ -32,22 +48,39 @@ export const fixtures = {
     cstr("agent"),
     cstr("database"),
     cstr("shop"),
-    Buffer.from([0]),
+    cstr("application_name"),
+    cstr("é-agent"),
+    byte(0),
   ),
   sslRequest: untagged(int32(80877103)),
-  cancel: untagged(int32(80877102), int32(4242), Buffer.from([1, 2, 3, 4])),
+  gssencRequest: untagged(int32(80877104)),
+  cancel: untagged(int32(80877102), int32(4242), byte(1, 2, 3, 4)),
+  /** Protocol 3.2: a 32-byte key. */
+  cancelLongKey: untagged(int32(80877102), int32(4242), Buffer.alloc(32, 7)),
   query: tagged("Q", cstr("SELECT 1; SELECT 'é'")),
-  parse: tagged("P", cstr("s1"), cstr("SELECT $1::int, $2::bytea"), int16(2), int32(23), int32(17)),
+  parse: tagged(
+    "P",
+    cstr("s1"),
+    cstr("SELECT $1::int, $2::int, $3::text"),
+    int16(3),
+    int32(23),
+    int32(23),
+    uint32(0xfffffffe),
+  ),
+  /** A text parameter, a binary Int32 parameter, and a NULL. */
   bind: tagged(
     "B",
     cstr("p1"),
     cstr("s1"),
-    int16(2),
+    int16(3),
     int16(0),
     int16(1),
-    int16(2),
+    int16(0),
+    int16(3),
     int32(1),
     Buffer.from("7"),
+    int32(4),
+    int32(42),
     int32(-1),
     int16(1),
     int16(1),
@@ -61,5 +94,6 @@ export const fixtures = {
   copyDone: tagged("c"),
   copyFail: tagged("f", cstr("client gave up")),
   functionCall: tagged("F", int32(1598), int16(0), int16(0), int16(0)),
+  password: tagged("p", cstr("secret")),
   terminate: tagged("X"),
 };

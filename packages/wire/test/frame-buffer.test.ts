@@ -1,9 +1,14 @@
-import { decodeClientFrame, isClientMessageType } from "@sluice/wire/client-messages";
-import { type Frame, FrameBuffer } from "@sluice/wire/frame-buffer";
+import { decodeClientFrame } from "@sluice/wire/client-messages";
+import {
+  createClientFrameBuffer,
+  createServerFrameBuffer,
+  type Frame,
+  FrameBuffer,
+} from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES } from "@sluice/wire/limits";
-import { WireError } from "@sluice/wire/wire-error";
-import { describe, expect, it } from "vitest";
-import { fixtures, int32, tagged } from "./bytes";
+import { describe, expect, it, vi } from "vitest";
+import { byte, cstr, fixtures, int32, tagged, untagged } from "./bytes";
+import { expectWireError } from "./expect-wire-error";
 
 const STREAM_PARTS = [
   fixtures.startup,
@@ -19,102 +24,246 @@ const STREAM_PARTS = [
 ];
 const STREAM = Buffer.concat(STREAM_PARTS);
 
-function newBuffer(): FrameBuffer {
-  return new FrameBuffer({
-    mode: "startup",
-    maxMessageBytes: MAX_MESSAGE_BYTES,
-    isKnownType: isClientMessageType,
-  });
-}
-
-function decodeChunks(chunks: Buffer[]): { frames: Frame[]; messages: unknown[] } {
-  const buffer = newBuffer();
+/** Pushes each chunk and drains after each push, as the socket loop does. */
+function frameChunks(chunks: Buffer[], buffer = createClientFrameBuffer()): Frame[] {
   const frames: Frame[] = [];
   for (const chunk of chunks) {
     buffer.push(chunk);
     for (let frame = buffer.next(); frame; frame = buffer.next()) frames.push(frame);
   }
   expect(buffer.buffered()).toBe(0);
-  return { frames, messages: frames.map((frame) => decodeClientFrame(frame)) };
+  expect(buffer.totalConsumed()).toBe(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  return frames;
 }
 
+const decodeAll = (frames: Frame[]) => frames.map((frame) => decodeClientFrame(frame));
+const concatRaw = (frames: Frame[]) => Buffer.concat(frames.map((frame) => frame.raw));
+
 describe("FrameBuffer", () => {
-  const whole = decodeChunks([STREAM]);
+  const whole = frameChunks([STREAM]);
+  const wholeMessages = decodeAll(whole);
 
   it("frames a whole stream into its messages, raw bytes intact", () => {
-    expect(whole.frames).toHaveLength(STREAM_PARTS.length);
-    expect(Buffer.concat(whole.frames.map((frame) => frame.raw))).toEqual(STREAM);
-    for (const [i, frame] of whole.frames.entries()) expect(frame.raw).toEqual(STREAM_PARTS[i]);
+    expect(whole.map((frame) => frame.raw)).toEqual(STREAM_PARTS);
+    expect(wholeMessages.map((message) => message.name)).toEqual([
+      "startup",
+      "query",
+      "parse",
+      "bind",
+      "describe",
+      "execute",
+      "sync",
+      "copyData",
+      "copyDone",
+      "terminate",
+    ]);
   });
 
   it("decodes the same messages whatever byte the stream is split at", () => {
     for (let at = 0; at <= STREAM.length; at++) {
-      const split = decodeChunks([STREAM.subarray(0, at), STREAM.subarray(at)]);
-      expect(split.messages, `split at ${at}`).toEqual(whole.messages);
+      const frames = frameChunks([STREAM.subarray(0, at), STREAM.subarray(at)]);
+      expect(decodeAll(frames), `split at ${at}`).toEqual(wholeMessages);
+      expect(concatRaw(frames).equals(STREAM), `raw at ${at}`).toBe(true);
     }
   });
 
-  it("decodes the same messages when every split point is cut twice", () => {
-    for (let at = 1; at < STREAM.length - 1; at += 3) {
-      const parts = [STREAM.subarray(0, at), STREAM.subarray(at, at + 2), STREAM.subarray(at + 2)];
-      expect(decodeChunks(parts).messages, `split at ${at}`).toEqual(whole.messages);
+  it("decodes the same messages when the stream is cut at every pair of points", () => {
+    for (let first = 1; first < STREAM.length; first += 7) {
+      for (let second = first; second <= STREAM.length; second += 5) {
+        const parts = [STREAM.subarray(0, first), STREAM.subarray(first, second), STREAM.subarray(second)];
+        const frames = frameChunks(parts);
+        expect(decodeAll(frames), `cut at ${first} and ${second}`).toEqual(wholeMessages);
+        expect(concatRaw(frames).equals(STREAM)).toBe(true);
+      }
     }
   });
 
   it("decodes the same messages one byte at a time", () => {
-    const bytes = [...STREAM].map((byte) => Buffer.from([byte]));
-    expect(decodeChunks(bytes).messages).toEqual(whole.messages);
+    const frames = frameChunks([...STREAM].map((value) => byte(value)));
+    expect(decodeAll(frames)).toEqual(wholeMessages);
+    expect(concatRaw(frames)).toEqual(STREAM);
   });
 
-  it("stays untagged after SSLRequest and switches after the StartupMessage", () => {
-    const { frames } = decodeChunks([fixtures.sslRequest, fixtures.startup, fixtures.sync]);
-    expect(frames.map((frame) => frame.kind)).toEqual(["untagged", "untagged", "tagged"]);
+  it("never writes over bytes it already returned", () => {
+    const buffer = createClientFrameBuffer();
+    const frames: Frame[] = [];
+    // Small chunks make the buffer join them in storage it owns and then append into its spare room.
+    for (let at = 0; at < STREAM.length; at += 3) {
+      buffer.push(Buffer.from(STREAM.subarray(at, at + 3)));
+      for (let frame = buffer.next(); frame; frame = buffer.next()) frames.push(frame);
+    }
+    expect(frames.map((frame) => frame.raw)).toEqual(STREAM_PARTS);
+  });
+
+  it("does not write into the caller's chunk", () => {
+    const chunk = Buffer.from(fixtures.query.subarray(0, 7));
+    const copy = Buffer.from(chunk);
+    const buffer = new FrameBuffer({ mode: "tagged", maxMessageBytes: 100 });
+    buffer.push(chunk);
+    buffer.push(fixtures.query.subarray(7));
+    expect(buffer.next()?.raw).toEqual(fixtures.query);
+    expect(chunk).toEqual(copy);
+  });
+
+  it("assembles a large message from many small chunks in few allocations", () => {
+    const sql = `SELECT '${"x".repeat(1 << 20)}'`;
+    const message = tagged("Q", cstr(sql));
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < message.length; at += 1000) chunks.push(message.subarray(at, at + 1000));
+    const allocations = vi.spyOn(Buffer, "allocUnsafe");
+    try {
+      const frames = frameChunks([fixtures.startup, ...chunks]);
+      expect(decodeAll(frames)[1]).toEqual({ name: "query", sql });
+      // Storage doubles (1049 chunks, a handful of allocations) and stops at the declared size.
+      expect(allocations.mock.calls.length).toBeLessThan(12);
+      expect(frames[1]?.raw.buffer.byteLength).toBe(message.length);
+    } finally {
+      allocations.mockRestore();
+    }
+  });
+
+  it("stays untagged after SSLRequest and GSSENCRequest and switches after the StartupMessage", () => {
+    const frames = frameChunks([
+      fixtures.sslRequest,
+      fixtures.gssencRequest,
+      fixtures.startup,
+      fixtures.sync,
+      fixtures.terminate,
+    ]);
+    expect(frames.map((frame) => frame.kind)).toEqual([
+      "untagged",
+      "untagged",
+      "untagged",
+      "tagged",
+      "tagged",
+    ]);
+  });
+
+  it("can be switched by hand", () => {
+    const buffer = new FrameBuffer({ mode: "tagged", maxMessageBytes: 100 });
+    buffer.setMode("startup");
+    expect(buffer.getMode()).toBe("startup");
+    buffer.push(fixtures.cancel);
+    expect(buffer.next()).toMatchObject({ kind: "untagged", code: 80877102, raw: fixtures.cancel });
+    expect(buffer.getMode()).toBe("startup");
+  });
+
+  it("shows bytes sent after an SSLRequest, before the TLS handshake (CVE-2021-23214)", () => {
+    const buffer = createClientFrameBuffer();
+    buffer.push(Buffer.concat([fixtures.sslRequest, fixtures.query]));
+    expect(decodeClientFrame(buffer.next() as Frame)).toEqual({ name: "sslRequest" });
+    expect(buffer.buffered()).toBe(fixtures.query.length);
   });
 
   it("counts what it consumed and what is still buffered", () => {
-    const buffer = newBuffer();
+    const buffer = createClientFrameBuffer();
     buffer.push(Buffer.concat([fixtures.startup, fixtures.query.subarray(0, 3)]));
+    expect(buffer.buffered()).toBe(fixtures.startup.length + 3);
     expect(buffer.next()?.kind).toBe("untagged");
     expect(buffer.next()).toBeNull();
     expect(buffer.buffered()).toBe(3);
     expect(buffer.totalConsumed()).toBe(fixtures.startup.length);
+    buffer.push(fixtures.query.subarray(3));
+    expect(buffer.next()?.raw).toEqual(fixtures.query);
+    expect(buffer.totalConsumed()).toBe(fixtures.startup.length + fixtures.query.length);
+    expect(buffer.buffered()).toBe(0);
   });
 
-  it("refuses lengths below the header, above the cap, and unknown types at once", () => {
-    const tooShort = newBuffer();
-    tooShort.push(int32(3));
-    expect(() => tooShort.next()).toThrow(WireError);
+  it("takes a message of exactly the cap and the smallest lengths", () => {
+    const buffer = new FrameBuffer({ mode: "tagged", maxMessageBytes: 14 });
+    buffer.push(Buffer.concat([tagged("Q", Buffer.alloc(10)), tagged("S")]));
+    expect(buffer.next()?.body).toEqual(Buffer.alloc(10));
+    expect(buffer.next()?.body).toEqual(Buffer.alloc(0));
+    const startup = createClientFrameBuffer();
+    startup.push(untagged(int32(196608)));
+    expect(startup.next()).toMatchObject({ kind: "untagged", code: 196608, body: Buffer.alloc(0) });
+  });
 
-    const tooLongStartup = newBuffer();
-    tooLongStartup.push(Buffer.concat([int32(20_000), int32(196608)]));
-    expect(() => tooLongStartup.next()).toThrow(/invalid length of startup packet/);
+  it("takes a startup packet of PostgreSQL's largest size and refuses one byte more", () => {
+    const largest = untagged(int32(196608), cstr("options"), cstr("x".repeat(10_000 - 4 - 8 - 2)), byte(0));
+    expect(largest.length - 4).toBe(10_000);
+    const buffer = createClientFrameBuffer();
+    buffer.push(largest);
+    expect(buffer.next()?.raw).toEqual(largest);
+    const tooLong = createClientFrameBuffer();
+    tooLong.push(int32(10_005));
+    expectWireError(() => tooLong.next(), "08P01", /invalid length of startup packet \(10005\)/);
+  });
 
-    const tagged4 = new FrameBuffer({ mode: "tagged", maxMessageBytes: 100 });
-    tagged4.push(Buffer.concat([Buffer.from("Q"), int32(101)]));
-    expect(() => tagged4.next()).toThrow(/invalid message length 101/);
+  const badFraming: Array<[string, () => FrameBuffer, Buffer, RegExp]> = [
+    ["a startup length below its header", createClientFrameBuffer, int32(7), /startup packet \(7\)/],
+    ["a negative startup length", createClientFrameBuffer, int32(-1), /startup packet \(-1\)/],
+    ["a huge startup length", createClientFrameBuffer, int32(0x7fffffff), /startup packet/],
+    [
+      "a tagged length below 4",
+      () => new FrameBuffer({ mode: "tagged", maxMessageBytes: 100 }),
+      Buffer.concat([Buffer.from("Q"), int32(3)]),
+      /invalid message length 3 for message type 'Q'/,
+    ],
+    [
+      "a negative tagged length",
+      () => new FrameBuffer({ mode: "tagged", maxMessageBytes: 100 }),
+      Buffer.concat([Buffer.from("Q"), int32(-5)]),
+      /invalid message length -5/,
+    ],
+    [
+      "a tagged length over the cap",
+      () => new FrameBuffer({ mode: "tagged", maxMessageBytes: 100 }),
+      Buffer.concat([Buffer.from("Q"), int32(101)]),
+      /invalid message length 101/,
+    ],
+    [
+      "a client message over MAX_MESSAGE_BYTES",
+      () => {
+        const buffer = createClientFrameBuffer();
+        buffer.setMode("tagged");
+        return buffer;
+      },
+      Buffer.concat([Buffer.from("Q"), int32(MAX_MESSAGE_BYTES + 1)]),
+      /invalid message length 67108865/,
+    ],
+    [
+      "an unknown type, before its length arrives",
+      () => {
+        const buffer = createClientFrameBuffer();
+        buffer.setMode("tagged");
+        return buffer;
+      },
+      byte(0x00),
+      /invalid frontend message type '\\x00'/,
+    ],
+  ];
 
-    const negative = new FrameBuffer({ mode: "tagged", maxMessageBytes: 100 });
-    negative.push(Buffer.concat([Buffer.from("Q"), int32(-5)]));
-    expect(() => negative.next()).toThrow(WireError);
-
-    const unknown = new FrameBuffer({
-      mode: "tagged",
-      maxMessageBytes: 100,
-      isKnownType: isClientMessageType,
+  for (const [what, create, bytes, message] of badFraming) {
+    it(`refuses ${what} with 08P01, whole or a byte at a time`, () => {
+      const whole = create();
+      whole.push(bytes);
+      expectWireError(() => whole.next(), "08P01", message);
+      const bytewise = create();
+      for (const value of bytes.subarray(0, -1)) {
+        bytewise.push(byte(value));
+        // A short prefix is only "more bytes needed"; the error comes once the header is complete.
+        try {
+          expect(bytewise.next()).toBeNull();
+        } catch {
+          return expectWireError(() => bytewise.next(), "08P01", message);
+        }
+      }
+      bytewise.push(bytes.subarray(-1));
+      expectWireError(() => bytewise.next(), "08P01", message);
     });
-    unknown.push(Buffer.from([0x00]));
-    expect(() => unknown.next()).toThrow(/invalid frontend message type '\\x00'/);
-  });
+  }
 
-  it("carries protocol-violation SQLSTATE on every framing error", () => {
-    const buffer = new FrameBuffer({ mode: "tagged", maxMessageBytes: 10 });
-    buffer.push(tagged("Q", Buffer.alloc(20)));
-    try {
-      buffer.next();
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(WireError);
-      expect((error as WireError).code).toBe("08P01");
-    }
+  it("frames upstream messages with the server cap, tagged from the first byte", () => {
+    const buffer = createServerFrameBuffer();
+    const readyForQuery = tagged("Z", Buffer.from("I"));
+    buffer.push(Buffer.concat([readyForQuery, Buffer.from("D"), int32(MAX_MESSAGE_BYTES + 1)]));
+    expect(buffer.next()).toMatchObject({ kind: "tagged", type: 0x5a, raw: readyForQuery });
+    // Larger than any client message, still within what PostgreSQL may send: wait for the body.
+    expect(buffer.next()).toBeNull();
+    expect(buffer.buffered()).toBe(5);
+    const tooBig = createServerFrameBuffer();
+    tooBig.push(Buffer.concat([Buffer.from("D"), int32(0x7fffffff)]));
+    expectWireError(() => tooBig.next(), "08P01", /invalid message length 2147483647/);
   });
 });
