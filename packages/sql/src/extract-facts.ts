@@ -268,7 +268,10 @@ function outputLineage(select: Node): Array<{ columns: string[] }> | null {
     const columns: string[] = [];
     let hasStar = false;
     const collect = (value: unknown): void => {
-      if (Array.isArray(value)) return value.forEach(collect);
+      if (Array.isArray(value)) {
+        for (const item of value) collect(item);
+        return;
+      }
       if (value === null || typeof value !== "object") return;
       for (const [key, inner] of Object.entries(value as Node)) {
         if (key === "ColumnRef") {
