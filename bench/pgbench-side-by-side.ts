@@ -1,133 +1,136 @@
 /**
  * pgbench select-only, side by side in one run: direct to PostgreSQL, through pgbouncer (session
  * mode), through Sluice with an allow-all decision point, and through Sluice with the real policy
- * engine and the demo's guardrails. Paths are interleaved per configuration so machine noise hits
- * them alike. Writes the table into docs/benchmarks.md.
+ * engine and the demo's guardrails. Writes the table into docs/benchmarks.md.
  *
- *   ./node_modules/.bin/tsx bench/pgbench-side-by-side.ts      (BENCH_SECONDS, default 8)
+ *   ./node_modules/.bin/tsx bench/pgbench-side-by-side.ts      (BENCH_SECONDS per run, default 10)
  */
 import path from "node:path";
 import { startGateway } from "../apps/gateway/src/start-gateway";
-import { ALLOW_ALL } from "../packages/policy/src/verdict";
-import { createBenchEnv } from "./lib/bench-env";
+import { ALLOW_ALL, type DecisionPoint } from "../packages/policy/src/verdict";
+import { BENCH_SCALE, type BenchEnv, createBenchEnv } from "./lib/bench-env";
+import { createCleanup } from "./lib/cleanup";
 import { describeMachine } from "./lib/machine";
-import { table, writeSection } from "./lib/markdown-section";
-import { type PgbenchResult, runPgbench } from "./lib/pgbench";
+import { writeSection } from "./lib/markdown-section";
+import { type PgbenchRun, pgbenchArgs, runPgbench } from "./lib/pgbench";
+import { DIRECT, label, type Measurement, PGBOUNCER, renderReport } from "./lib/pgbench-report";
 import { startPgbouncer } from "./lib/pgbouncer";
+import { selfCpuMicros } from "./lib/proc-cpu";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const CONFIGS = [
-  { clients: 1, protocol: "simple" },
-  { clients: 1, protocol: "prepared" },
-  { clients: 16, protocol: "simple" },
-  { clients: 16, protocol: "prepared" },
-] as const;
-const CLOCK_TICKS_PER_SECOND = 100;
+const SECONDS = readSeconds();
+/** One untimed run per path first, so the first measured configuration is not the one paying for JIT. */
+const WARM_UP_SECONDS = 2;
+const CLIENTS = [1, 16];
+const PROTOCOLS = ["simple", "extended", "prepared"] as const;
+const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 
-type Row = { config: string; path: string; result: PgbenchResult; cpuMicrosPerTxn: number | null };
+type Target = Omit<PgbenchRun, "clients" | "protocol" | "seconds"> & {
+  name: string;
+  /** CPU used so far by the process doing the relaying; null for direct (nothing in between). */
+  cpuMicros: (() => number) | null;
+};
 
 async function main() {
-  const env = await createBenchEnv();
-  const bouncer = await startPgbouncer(env.upstream);
-  const log = () => {};
-  const common = {
-    prisma: env.prisma,
-    databaseUrl: env.storeUrl,
-    port: 0,
-    secretKey: env.secretKey,
-    home: env.home,
-    isTlsEnabled: false,
-    hosts: ["127.0.0.1"],
-    log,
-  };
-  const relayOnly = await startGateway({ ...common, decisions: ALLOW_ALL });
-  const withPolicy = await startGateway(common);
-  const gatewayUrl = (port: number) => `postgresql://${env.agent.name}@127.0.0.1:${port}/bench`;
-  const paths = [
-    { name: "direct", url: env.upstream.url, password: env.upstream.password, cpu: null },
-    {
-      name: "pgbouncer (session)",
-      url: `postgresql://bench@127.0.0.1:${bouncer.port}/bench`,
-      password: env.upstream.password,
-      cpu: "pgbouncer",
-    },
-    { name: "Sluice, relay only", url: gatewayUrl(relayOnly.port), password: env.agent.token, cpu: "self" },
-    {
-      name: "Sluice, guardrails on",
-      url: gatewayUrl(withPolicy.port),
-      password: env.agent.token,
-      cpu: "self",
-    },
-  ] as const;
-  const rows: Row[] = [];
+  const cleanup = createCleanup();
   try {
-    for (const config of CONFIGS) {
-      const label = `-c ${config.clients} ${config.protocol}`;
-      for (const target of paths) {
-        const cpuBefore = process.cpuUsage();
-        const ticksBefore = target.cpu === "pgbouncer" ? bouncer.cpuTicks() : 0;
-        const result = await runPgbench({
-          url: target.url,
-          password: target.password,
-          clients: config.clients,
-          protocol: config.protocol,
-          seconds: SECONDS,
-        });
-        let cpuMicros: number | null = null;
-        if (target.cpu === "self") {
-          const used = process.cpuUsage(cpuBefore);
-          cpuMicros = used.user + used.system;
-        } else if (target.cpu === "pgbouncer") {
-          cpuMicros = ((bouncer.cpuTicks() - ticksBefore) / CLOCK_TICKS_PER_SECOND) * 1e6;
-        }
-        rows.push({
-          config: label,
-          path: target.name,
-          result,
-          cpuMicrosPerTxn: cpuMicros === null ? null : cpuMicros / result.transactions,
-        });
-        console.log(
-          `${label.padEnd(16)} ${target.name.padEnd(24)} ${result.tps.toFixed(0).padStart(7)} tps  ${result.latencyMs.toFixed(3)} ms`,
-        );
+    const env = await createBenchEnv(cleanup);
+    const targets = await startTargets(env, cleanup);
+    const { signal } = cleanup;
+    for (const target of targets) {
+      await runPgbench({ ...target, clients: 1, protocol: "simple", seconds: WARM_UP_SECONDS, signal });
+    }
+    const rows: Measurement[] = [];
+    for (const clients of CLIENTS) {
+      for (const protocol of PROTOCOLS) {
+        for (const target of targets) rows.push(await measure(target, { clients, protocol }, signal));
       }
     }
+    const sample = { clients: 1, protocol: "simple", seconds: SECONDS } as const;
+    const commands = [
+      `PGPASSWORD=<bench password> ${env.initCommand}   # once, directly`,
+      ...targets.map((t) => {
+        const secret = t.user === env.upstream.user ? "<bench password>" : "<agent token>";
+        return `PGPASSWORD=${secret} pgbench ${pgbenchArgs({ ...t, ...sample }).join(" ")}   # ${t.name}`;
+      }),
+    ];
+    const facts = { machine: describeMachine(env.pgVersion), seconds: SECONDS, scale: BENCH_SCALE, commands };
+    const pgbouncerSettings = targets.find((t) => t.name === PGBOUNCER)?.settings ?? "";
+    writeSection(REPORT, "pgbench", renderReport(rows, { ...facts, pgbouncerSettings }));
+    console.log(`wrote ${REPORT}`);
+    if (rows.some((row) => "error" in row.outcome)) process.exitCode = 1;
   } finally {
-    await relayOnly.close();
-    await withPolicy.close();
-    await bouncer.stop();
-    await env.stop();
+    await cleanup.run();
   }
-  writeSection(
-    path.resolve(import.meta.dirname, "../docs/benchmarks.md"),
-    "pgbench",
-    render(rows, env.pgVersion),
-  );
 }
 
-function render(rows: Row[], pgVersion: string): string {
-  const find = (config: string, name: string) =>
-    rows.find((row) => row.config === config && row.path === name)?.result.tps ?? Number.NaN;
-  const body = rows.map((row) => [
-    row.config,
-    row.path,
-    row.result.tps.toFixed(0),
-    row.result.latencyMs.toFixed(3),
-    row.cpuMicrosPerTxn === null ? "–" : row.cpuMicrosPerTxn.toFixed(1),
-    (row.result.tps / find(row.config, "direct")).toFixed(2),
-    (row.result.tps / find(row.config, "pgbouncer (session)")).toFixed(2),
-  ]);
-  return `## pgbench select-only: direct vs pgbouncer vs Sluice
+/** pgbouncer and two in-process gateways in front of the bench database, in the order they run. */
+async function startTargets(env: BenchEnv, cleanup: ReturnType<typeof createCleanup>) {
+  const bouncer = await startPgbouncer(env.upstream);
+  cleanup.add(bouncer.stop);
+  const gateway = async (decisions: DecisionPoint | undefined) => {
+    const started = await startGateway({
+      prisma: env.prisma,
+      databaseUrl: env.storeUrl,
+      port: 0,
+      secretKey: env.secretKey,
+      home: env.home,
+      isTlsEnabled: false,
+      hosts: ["127.0.0.1"],
+      log: () => {},
+      decisions,
+    });
+    cleanup.add(() => started.close());
+    return started.port;
+  };
+  const viaSluice = { host: "127.0.0.1", user: env.agent.name, database: env.upstream.database };
+  const agent = { ...viaSluice, password: env.agent.token, cpuMicros: selfCpuMicros };
+  const targets: (Target & { settings?: string })[] = [
+    { ...env.upstream, name: DIRECT, cpuMicros: null },
+    {
+      ...env.upstream,
+      name: PGBOUNCER,
+      port: bouncer.port,
+      cpuMicros: bouncer.cpuMicros,
+      settings: bouncer.settings,
+    },
+    { ...agent, name: "Sluice, relay only", port: await gateway(ALLOW_ALL) },
+    // No decision point given: the gateway builds its own from the store's policy, as in production.
+    { ...agent, name: "Sluice, guardrails on", port: await gateway(undefined) },
+  ];
+  return targets;
+}
 
-${describeMachine(pgVersion)}; scale ${10}, ${SECONDS} s per run, \`pgbench -n -S -M <protocol> -c <n> -j <1|2> -T ${SECONDS}\`,
-every path against the same server in one run (\`bench/pgbench-side-by-side.ts\`). "Relay only" uses an allow-all
-decision point; "guardrails on" runs the real policy engine (libpg-query parse, cached by statement text) with the
-demo's four guardrails for every statement. CPU µs/txn is the gateway process's (or pgbouncer's) user+system
-CPU divided by transactions. Target: Sluice at or above pgbouncer's TPS at -c 16 and within 10% of it at -c 1.
+/** A failed run becomes a row (the table shows it); an interrupted one ends the benchmark. */
+async function measure(
+  target: Target,
+  config: Measurement["config"],
+  signal: AbortSignal,
+): Promise<Measurement> {
+  signal.throwIfAborted();
+  const cpuBefore = target.cpuMicros?.() ?? 0;
+  try {
+    const result = await runPgbench({ ...target, ...config, seconds: SECONDS, signal });
+    const cpuMicros = target.cpuMicros ? target.cpuMicros() - cpuBefore : null;
+    const cpuMicrosPerTxn = cpuMicros === null ? null : cpuMicros / result.transactions;
+    console.log(
+      `${label(config).padEnd(16)} ${target.name.padEnd(24)} ${result.tps.toFixed(0).padStart(7)} tps  ${result.latencyMs.toFixed(3)} ms  ${cpuMicrosPerTxn?.toFixed(1) ?? "–"} µs/txn`,
+    );
+    return { config, path: target.name, outcome: { result, cpuMicrosPerTxn } };
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`${label(config)} ${target.name}: ${message}`);
+    return { config, path: target.name, outcome: { error: message.split("\n").slice(0, 4).join(" ") } };
+  }
+}
 
-${table(["config", "path", "TPS", "mean latency ms", "CPU µs/txn", "× direct", "× pgbouncer"], body)}`;
+function readSeconds(): number {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error("BENCH_SECONDS must be a whole number ≥ 1");
+  return seconds;
 }
 
 main().catch((error: unknown) => {
   console.error(error);
-  process.exit(1);
+  process.exitCode = 1;
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@sluice/db/embedded-postgres";
@@ -12,6 +12,8 @@ import "./provided-context";
  */
 export default async function setup(project: TestProject) {
   const home = mkdtempSync(path.join(tmpdir(), "sluice-it-"));
+  // mkdtemp makes the directory 0700; the server runs as `postgres` when tests run as root.
+  chmodSync(home, 0o755);
   const port = 55000 + Math.floor(Math.random() * 4000);
   const server = await startEmbeddedPostgres({
     dataDir: path.join(home, "pg"),

