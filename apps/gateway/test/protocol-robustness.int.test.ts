@@ -155,6 +155,14 @@ describe("bad bytes close only their own client", () => {
     }
   });
 
+  it("caps messages at 64 KiB until the client has authenticated", async () => {
+    const client = await RawClient.connect(harness.port);
+    client.write(bytes.startup({ user: harness.agent.name, database: "shop" }));
+    expect((await client.readMessage()).type).toBe("R");
+    client.write(Buffer.concat([Buffer.from("p"), int32(1024 * 1024)]));
+    await expectFatal(client, "08P01", /invalid message length/);
+  });
+
   it("refuses FunctionCall with an error and the session continues", async () => {
     const { client } = await rawLogin(harness.port, harness.agent.name, harness.token, "shop");
     // FunctionCall for oid 1 with no arguments, result in text.

@@ -27,7 +27,12 @@ import { validateStartupParams } from "@sluice/session/startup-params";
 import { createUpstreamLogin, type UpstreamSession } from "@sluice/session/upstream-login";
 import { type ClientMessage, decodeClientFrame, isClientMessageType } from "@sluice/wire/client-messages";
 import { type Frame, FrameBuffer } from "@sluice/wire/frame-buffer";
-import { MAX_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES, PROTOCOL_3_0 } from "@sluice/wire/limits";
+import {
+  MAX_MESSAGE_BYTES,
+  MAX_PREAUTH_MESSAGE_BYTES,
+  MAX_SERVER_MESSAGE_BYTES,
+  PROTOCOL_3_0,
+} from "@sluice/wire/limits";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { WireError } from "@sluice/wire/wire-error";
 import type { CancelRegistry } from "./cancel-registry";
@@ -102,7 +107,7 @@ export class ClientConnection {
   private upstream: net.Socket | tls.TLSSocket | null = null;
   private readonly clientFrames = new FrameBuffer({
     mode: "startup",
-    maxMessageBytes: MAX_MESSAGE_BYTES,
+    maxMessageBytes: MAX_PREAUTH_MESSAGE_BYTES,
     isKnownType: isClientMessageType,
   });
   private readonly upstreamFrames = new FrameBuffer({
@@ -344,6 +349,7 @@ export class ClientConnection {
       );
     }
     clearTimeout(this.authTimer);
+    this.clientFrames.setMaxMessageBytes(MAX_MESSAGE_BYTES);
     this.phase = "connecting";
     this.client.write(authenticationOk());
     const login = await this.loginUpstream(connection);

@@ -65,8 +65,16 @@ export class FrameBuffer {
   private mode: FrameMode;
   private consumed = 0;
 
+  private maxMessageBytes: number;
+
   constructor(private readonly options: FrameBufferOptions) {
     this.mode = options.mode;
+    this.maxMessageBytes = options.maxMessageBytes;
+  }
+
+  /** Changes the cap, e.g. a small one until the client has authenticated. */
+  setMaxMessageBytes(bytes: number): void {
+    this.maxMessageBytes = bytes;
   }
 
   /**
@@ -156,7 +164,7 @@ export class FrameBuffer {
     if (this.buffered() < TAGGED_HEADER_BYTES) return null;
     // The length counts itself but not the type byte.
     const length = this.storage.readInt32BE(this.start + 1);
-    if (length < 4 || length > this.options.maxMessageBytes) {
+    if (length < 4 || length > this.maxMessageBytes) {
       throw new WireError(`invalid message length ${length} for message type '${printable(type)}'`);
     }
     if (this.buffered() < length + 1) return null;
@@ -168,7 +176,7 @@ export class FrameBuffer {
   private declaredBytes(): number {
     if (this.mode !== "tagged" || this.buffered() < TAGGED_HEADER_BYTES) return 0;
     const length = this.storage.readInt32BE(this.start + 1);
-    return length >= 4 && length <= this.options.maxMessageBytes ? length + 1 : 0;
+    return length >= 4 && length <= this.maxMessageBytes ? length + 1 : 0;
   }
 
   private take(count: number): Buffer {

@@ -31,3 +31,10 @@ export const CANCEL_REQUEST_CODE = 80877102;
 /** Protocol 3.0 cancel keys are exactly 4 bytes; 3.2 allows any length from 4 up to 256. */
 export const MIN_CANCEL_KEY_BYTES = 4;
 export const MAX_CANCEL_KEY_BYTES = 256;
+
+/**
+ * Until a client has authenticated, no message it may send (startup, SASL responses) needs more
+ * than this; PostgreSQL itself caps login-phase messages near here. Unauthenticated peers cannot
+ * make the gateway buffer megabytes.
+ */
+export const MAX_PREAUTH_MESSAGE_BYTES = 64 * 1024;
