@@ -14,7 +14,10 @@ export function renderBanner(options: BannerOptions): string {
   const lines = ["", "Sluice is running.", "", `  Console:  ${options.consoleUrl}`];
   lines.push(`  Gateway:  postgresql://<agent>:<token>@localhost:${options.gatewayPort}/<connection>`);
   if (options.demo) {
-    lines.push("", "  Demo console users (local identity provider):");
+    lines.push(
+      "",
+      "  Demo console users (for the local identity provider; console sign-in is not built yet):",
+    );
     for (const user of options.demo.users) {
       lines.push(`    ${user.email.padEnd(24)} password ${user.password}   groups ${user.groups.join(", ")}`);
     }
