@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import path from "node:path";
 import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
@@ -55,6 +56,7 @@ export async function startGateway(options: StartGatewayOptions) {
     hosts: options.hosts,
     directory: createPrismaDirectory(options.prisma, options.secretKey),
     decisions,
+    mockSaltKey: createHmac("sha256", options.secretKey).update("sluice-scram-mock-salt").digest(),
     masking: createMaskingService(policies, options.secretKey, (line) => options.log(`[gateway] ${line}`)),
     cancels: new CancelRegistry(),
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,

@@ -1,80 +1,113 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { decodeBase64Strict } from "./base64";
+import { SCRAM_KEY_BYTES, SCRAM_NONCE_BYTES } from "./limits";
+import { decodeScramMessage, expectAttribute, isValidNonce, parseAttributes } from "./scram-attributes";
 import { ScramError } from "./scram-error";
-import { hmac, isValidNonce, parseAttributes, sha256, xor } from "./scram-primitives";
-import { parseScramVerifier, SCRAM_ITERATIONS, type ScramVerifier } from "./scram-verifier";
+import { mockScramVerifier } from "./scram-mock-verifier";
+import { hmac, sha256, xor } from "./scram-primitives";
+import { parseScramVerifier } from "./scram-verifier";
 
-const SERVER_NONCE_BYTES = 18;
-/** Keys the fabricated salts of unknown users: stable per process, so retries look the same. */
-const MOCK_SALT_KEY = randomBytes(32);
+/** Fewer random bytes than this would make the server's half of the nonce guessable. */
+const MIN_NONCE_BYTES = 16;
 
 export type ScramServerOptions = {
   /** The stored verifier, or null for an unknown user: the exchange then runs and always fails. */
   verifier: string | null;
-  username: string;
+  /** The login name; seeds the fabricated salt of an unknown user so it is stable across attempts. */
+  username?: string;
+  /** Keys fabricated salts; pass a persistent secret so they also survive restarts. */
+  mockSaltKey?: Buffer;
+  /** Random bytes in the server's half of the nonce. */
+  nonceBytes?: number;
+  /** Replaces the random nonce, only so tests can replay RFC 7677's published exchange. */
+  generateNonce?: () => string;
 };
 
 export type ScramFinalResult = { ok: true; serverFinal: string } | { ok: false };
 
+export type ScramServer = {
+  /** client-first-message -> server-first-message; throws ScramError. */
+  handleClientFirst(message: Buffer | string): string;
+  /** client-final-message -> the verdict; throws ScramError when the message itself is malformed. */
+  handleClientFinal(message: Buffer | string): ScramFinalResult;
+};
+
+type ServerState =
+  | { step: "client-first" }
+  | { step: "client-final"; gs2Header: string; clientFirstBare: string; serverFirst: string; nonce: string }
+  | { step: "done" };
+
 /**
- * The server side of SCRAM-SHA-256 as a two-step state machine with no I/O. Channel binding is
- * not offered (no SCRAM-SHA-256-PLUS), so gs2 headers `n` and `y` are accepted and `p` refused.
+ * The server side of SCRAM-SHA-256, what the gateway runs when an agent logs in: a two-step state
+ * machine with no I/O. Any error ends the exchange; there is exactly one attempt per instance.
+ *
+ * Channel binding: the gateway never offers SCRAM-SHA-256-PLUS, so the gs2 flags `n` (client cannot
+ * bind) and `y` (client could, but believes the server cannot, which is true) are accepted and `p=`
+ * is refused. If PLUS is ever offered, `y` must be refused instead: it would then mean a downgrade.
  * @see https://www.rfc-editor.org/rfc/rfc5802#section-5
+ * @see https://www.postgresql.org/docs/current/sasl-authentication.html
  */
-export function createScramServer(options: ScramServerOptions) {
+export function createScramServer(options: ScramServerOptions): ScramServer {
   const isMock = options.verifier === null;
-  const verifier: ScramVerifier = isMock
-    ? mockVerifier(options.username)
-    : parseScramVerifier(options.verifier as string);
-  let state: { gs2Header: string; clientFirstBare: string; serverFirst: string; nonce: string } | null = null;
-  let isFinished = false;
+  const verifier =
+    options.verifier === null
+      ? mockScramVerifier(options.username, options.mockSaltKey)
+      : parseScramVerifier(options.verifier);
+  const nonceBytes = options.nonceBytes ?? SCRAM_NONCE_BYTES;
+  if (!Number.isInteger(nonceBytes) || nonceBytes < MIN_NONCE_BYTES) {
+    throw new RangeError(`nonceBytes must be an integer of at least ${MIN_NONCE_BYTES}`);
+  }
+  const generateNonce = options.generateNonce ?? (() => randomBytes(nonceBytes).toString("base64"));
+  let state: ServerState = { step: "client-first" };
 
   return {
-    handleClientFirst(message: Buffer | string): string {
-      if (state || isFinished) throw new ScramError("client-first-message received twice");
-      const text = message.toString();
-      const match = /^([ny]|p=[^,]*),(a=[^,]*)?,(.*)$/.exec(text);
-      if (!match) throw new ScramError("malformed client-first-message");
-      const [, flag, authzid, clientFirstBare] = match as unknown as [
-        string,
-        string,
-        string | undefined,
-        string,
-      ];
-      if (flag.startsWith("p=")) throw new ScramError("channel binding is not supported");
-      if (authzid) throw new ScramError("authorization identities are not supported");
-      const attributes = parseAttributes(clientFirstBare);
-      const clientNonce = attributes.get("r");
-      if (
-        !clientFirstBare.startsWith("n=") ||
-        !clientNonce ||
-        !isValidNonce(clientNonce) ||
-        attributes.has("m")
-      ) {
-        throw new ScramError("malformed client-first-message");
+    handleClientFirst(message) {
+      if (state.step !== "client-first") {
+        throw new ScramError("out-of-order", "client-first-message out of order");
       }
-      const nonce = clientNonce + randomBytes(SERVER_NONCE_BYTES).toString("base64");
+      state = { step: "done" };
+      const text = decodeScramMessage(message);
+      const { gs2Header, clientFirstBare } = parseGs2Header(text);
+      const attributes = parseAttributes(clientFirstBare, "client-first-message");
+      if (attributes[0]?.name === "m") {
+        throw new ScramError("unsupported", "client requires an unsupported SCRAM extension");
+      }
+      // The SCRAM username is ignored, as in PostgreSQL: the startup message already named the user.
+      expectAttribute(attributes, 0, "n", "client-first-message");
+      const clientNonce = expectAttribute(attributes, 1, "r", "client-first-message");
+      if (!isValidNonce(clientNonce)) throw new ScramError("malformed", "malformed client nonce");
+      const serverNonce = generateNonce();
+      if (!isValidNonce(serverNonce)) throw new ScramError("malformed", "malformed server nonce");
+      const nonce = clientNonce + serverNonce;
       const serverFirst = `r=${nonce},s=${verifier.salt.toString("base64")},i=${verifier.iterations}`;
-      state = { gs2Header: `${flag},${authzid ?? ""},`, clientFirstBare, serverFirst, nonce };
+      state = { step: "client-final", gs2Header, clientFirstBare, serverFirst, nonce };
       return serverFirst;
     },
 
-    handleClientFinal(message: Buffer | string): ScramFinalResult {
-      if (!state || isFinished) throw new ScramError("client-final-message out of order");
-      isFinished = true;
-      const text = message.toString();
-      const proofAt = text.lastIndexOf(",p=");
-      if (proofAt < 0) throw new ScramError("malformed client-final-message");
-      const withoutProof = text.slice(0, proofAt);
-      const attributes = parseAttributes(withoutProof);
-      if (attributes.get("c") !== Buffer.from(state.gs2Header).toString("base64")) {
-        throw new ScramError("channel binding data does not match");
+    handleClientFinal(message) {
+      if (state.step !== "client-final") {
+        throw new ScramError("out-of-order", "client-final-message out of order");
       }
-      if (attributes.get("r") !== state.nonce) throw new ScramError("nonce does not match");
-      const proof = Buffer.from(text.slice(proofAt + 3), "base64");
-      if (proof.length !== 32) throw new ScramError("malformed client proof");
-      const authMessage = `${state.clientFirstBare},${state.serverFirst},${withoutProof}`;
-      const clientSignature = hmac(verifier.storedKey, authMessage);
-      const clientKey = xor(proof, clientSignature);
+      const exchange = state;
+      state = { step: "done" };
+      const text = decodeScramMessage(message);
+      const attributes = parseAttributes(text, "client-final-message");
+      const proofIndex = attributes.length - 1;
+      const proofText = expectAttribute(attributes, proofIndex, "p", "client-final-message");
+      if (proofIndex < 2) throw new ScramError("malformed", "malformed client-final-message");
+      const channelBinding = expectAttribute(attributes, 0, "c", "client-final-message");
+      const nonce = expectAttribute(attributes, 1, "r", "client-final-message");
+      if (channelBinding !== Buffer.from(exchange.gs2Header).toString("base64")) {
+        throw new ScramError("channel-binding", "channel binding data does not match the gs2 header");
+      }
+      if (nonce !== exchange.nonce) throw new ScramError("nonce-mismatch", "nonce does not match");
+      const proof = decodeBase64Strict(proofText);
+      if (proof?.length !== SCRAM_KEY_BYTES) throw new ScramError("malformed", "malformed client proof");
+
+      const withoutProof = text.slice(0, text.lastIndexOf(",p="));
+      const authMessage = `${exchange.clientFirstBare},${exchange.serverFirst},${withoutProof}`;
+      const clientKey = xor(proof, hmac(verifier.storedKey, authMessage));
+      // Constant time, and the same work for a fabricated verifier, so timing tells nothing.
       const isValid = timingSafeEqual(sha256(clientKey), verifier.storedKey);
       if (!isValid || isMock) return { ok: false };
       return { ok: true, serverFinal: `v=${hmac(verifier.serverKey, authMessage).toString("base64")}` };
@@ -82,13 +115,20 @@ export function createScramServer(options: ScramServerOptions) {
   };
 }
 
-/** Like PostgreSQL's scram_mock_salt: a salt that looks real and is stable for a given name. */
-function mockVerifier(username: string): ScramVerifier {
-  const digest = createHmac("sha256", MOCK_SALT_KEY).update(username).digest();
-  return {
-    iterations: SCRAM_ITERATIONS,
-    salt: digest.subarray(0, 16),
-    storedKey: randomBytes(32),
-    serverKey: randomBytes(32),
-  };
+/** `n,,` / `y,,` then the bare message; `p=` (channel binding) and authzids are refused. */
+function parseGs2Header(text: string): { gs2Header: string; clientFirstBare: string } {
+  const flagEnd = text.indexOf(",");
+  const authzidEnd = flagEnd < 0 ? -1 : text.indexOf(",", flagEnd + 1);
+  if (authzidEnd < 0) throw new ScramError("malformed", "malformed client-first-message: no gs2 header");
+  const flag = text.slice(0, flagEnd);
+  const authzid = text.slice(flagEnd + 1, authzidEnd);
+  if (flag.startsWith("p=")) {
+    throw new ScramError("channel-binding", "channel binding is not offered (no SCRAM-SHA-256-PLUS)");
+  }
+  if (flag !== "n" && flag !== "y") throw new ScramError("malformed", "malformed gs2 channel binding flag");
+  if (authzid.startsWith("a=")) {
+    throw new ScramError("unsupported", "authorization identities are not supported");
+  }
+  if (authzid !== "") throw new ScramError("malformed", "malformed gs2 header");
+  return { gs2Header: text.slice(0, authzidEnd + 1), clientFirstBare: text.slice(authzidEnd + 1) };
 }

@@ -1,73 +1,72 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { decodeBase64Strict } from "./base64";
+import { SECRET_BOX_IV_BYTES, SECRET_BOX_TAG_BYTES, SECRET_KEY_BYTES } from "./limits";
+import { SecretBoxError } from "./secret-box-error";
 
-const VERSION = "v1";
-const KEY_BYTES = 32;
-/** GCM's recommended nonce size; random per box, so a key can seal billions of secrets safely. */
-const IV_BYTES = 12;
-
-export class SecretBoxError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SecretBoxError";
-  }
-}
+/** The format tag, so a future algorithm or key rotation can tell its boxes apart. */
+const BOX_VERSION = "v1";
+const CIPHER = "aes-256-gcm";
+const HEX_KEY_PATTERN = /^[0-9a-fA-F]{64}$/;
 
 /**
- * Seals a secret with AES-256-GCM: `v1:<iv>:<tag>:<ciphertext>` (base64). The optional AAD binds the
- * box to its owner (e.g. a connection id) so it cannot be moved to another row.
+ * Seals a secret with AES-256-GCM as `v1:<iv>:<tag>:<ciphertext>` (base64) under a random IV. The
+ * optional AAD binds the box to its owner (e.g. a connection id), so a box copied onto another row
+ * does not open there.
  */
 export function encryptSecret(plaintext: string, key: Buffer, aad = ""): string {
   assertKey(key);
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key, iv);
-  cipher.setAAD(Buffer.from(aad));
+  const iv = randomBytes(SECRET_BOX_IV_BYTES);
+  const cipher = createCipheriv(CIPHER, key, iv, { authTagLength: SECRET_BOX_TAG_BYTES });
+  cipher.setAAD(Buffer.from(aad, "utf8"));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return [
-    VERSION,
-    iv.toString("base64"),
-    cipher.getAuthTag().toString("base64"),
-    ciphertext.toString("base64"),
-  ].join(":");
+  const tag = cipher.getAuthTag();
+  return [BOX_VERSION, iv, tag, ciphertext].map((part) => part.toString("base64")).join(":");
 }
 
+/** Opens a box from encryptSecret; throws SecretBoxError on a wrong key, wrong AAD or any alteration. */
 export function decryptSecret(box: string, key: Buffer, aad = ""): string {
   assertKey(key);
   const parts = box.split(":");
-  if (parts.length !== 4 || parts[0] !== VERSION)
-    throw new SecretBoxError("not a sealed secret (expected v1:iv:tag:ciphertext)");
-  const [, iv, tag, ciphertext] = parts.map((part) => Buffer.from(part, "base64")) as [
-    Buffer,
-    Buffer,
-    Buffer,
-    Buffer,
-  ];
-  if (iv.length !== IV_BYTES || tag.length !== 16) throw new SecretBoxError("malformed sealed secret");
+  if (parts.length !== 4 || parts[0] !== BOX_VERSION) {
+    throw new SecretBoxError(`not a sealed secret (expected ${BOX_VERSION}:iv:tag:ciphertext)`);
+  }
+  const [iv, tag, ciphertext] = parts.slice(1).map(decodeBase64Strict);
+  if (iv?.length !== SECRET_BOX_IV_BYTES || tag?.length !== SECRET_BOX_TAG_BYTES || !ciphertext) {
+    throw new SecretBoxError("malformed sealed secret (bad iv, tag or ciphertext encoding)");
+  }
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, iv);
-    decipher.setAAD(Buffer.from(aad));
+    const decipher = createDecipheriv(CIPHER, key, iv, { authTagLength: SECRET_BOX_TAG_BYTES });
+    decipher.setAAD(Buffer.from(aad, "utf8"));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString("utf8");
   } catch {
     throw new SecretBoxError(
-      "the sealed secret does not open with this key: wrong key, or the box was altered",
+      "the sealed secret does not open with this key: wrong key, wrong owner, or the box was altered",
     );
   }
 }
 
-/** Accepts 32 bytes as base64 (44 chars) or hex (64 chars). */
+/**
+ * Reads a 32-byte key written as 64 hex digits or as padded base64 (44 characters). Anything else is
+ * refused rather than stretched or truncated; the message never echoes the material.
+ */
 export function parseKey(material: string): Buffer {
   const text = material.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, "hex") : Buffer.from(text, "base64");
-  if (key.length !== KEY_BYTES || (!/^[0-9a-fA-F]{64}$/.test(text) && key.toString("base64") !== text)) {
-    throw new SecretBoxError("the secret key must be 32 bytes, written as base64 or hex");
+  const key = HEX_KEY_PATTERN.test(text) ? Buffer.from(text, "hex") : decodeBase64Strict(text);
+  if (key?.length !== SECRET_KEY_BYTES) {
+    throw new SecretBoxError(
+      `the secret key must be ${SECRET_KEY_BYTES} bytes written as 64 hex digits or 44 base64 characters (got ${text.length} characters)`,
+    );
   }
   return key;
 }
 
 export function generateKey(): Buffer {
-  return randomBytes(KEY_BYTES);
+  return randomBytes(SECRET_KEY_BYTES);
 }
 
 function assertKey(key: Buffer): void {
-  if (key.length !== KEY_BYTES) throw new SecretBoxError("the secret key must be 32 bytes");
+  if (key.length !== SECRET_KEY_BYTES) {
+    throw new SecretBoxError(`the secret key must be ${SECRET_KEY_BYTES} bytes, got ${key.length}`);
+  }
 }

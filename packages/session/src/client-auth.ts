@@ -13,8 +13,12 @@ export type AuthStep = { toClient: Buffer[]; isAuthenticated?: boolean };
  * tells whether an agent name exists.
  * @see https://www.postgresql.org/docs/current/sasl-authentication.html
  */
-export function createClientAuth(agentName: string, verifier: string | null) {
-  const server = createScramServer({ verifier, username: agentName });
+export function createClientAuth(agentName: string, verifier: string | null, mockSaltKey?: Buffer) {
+  const server = createScramServer({
+    verifier,
+    username: agentName,
+    ...(mockSaltKey ? { mockSaltKey } : {}),
+  });
   let stage: "initial" | "final" | "done" = "initial";
   const failed = () =>
     ClientError.fatal(

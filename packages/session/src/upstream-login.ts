@@ -54,6 +54,11 @@ export function createUpstreamLogin(credentials: UpstreamCredentials, isTls: boo
     handle(message: ServerMessage, raw: Buffer): LoginStep {
       switch (message.name) {
         case "authenticationOk":
+          // After SCRAM the upstream must have proved it knows the password (SASLFinal); a server
+          // that skips straight to AuthenticationOk could be anyone.
+          if (scram && !scram.isServerVerified()) {
+            throw refused(credentials, "the upstream skipped SCRAM's server proof; it is not trusted");
+          }
           return { toUpstream: [] };
         case "authenticationCleartextPassword":
           if (!isTls)
@@ -81,11 +86,19 @@ export function createUpstreamLogin(credentials: UpstreamCredentials, isTls: boo
         }
         case "authenticationSASLContinue": {
           if (!scram) throw refused(credentials, "unexpected SASL continue from the upstream");
-          return { toUpstream: [encodeSaslResponse(scram.handleServerFirst(message.data))] };
+          return {
+            toUpstream: [
+              encodeSaslResponse(scramStep(credentials, () => scram?.handleServerFirst(message.data) ?? "")),
+            ],
+          };
         }
         case "authenticationSASLFinal": {
           if (!scram) throw refused(credentials, "unexpected SASL final from the upstream");
-          scram.verifyServerFinal(message.data);
+          const client = scram;
+          scramStep(credentials, () => {
+            client.verifyServerFinal(message.data);
+            return "";
+          });
           return { toUpstream: [] };
         }
         case "parameterStatus":
@@ -109,6 +122,18 @@ export function createUpstreamLogin(credentials: UpstreamCredentials, isTls: boo
       }
     },
   };
+}
+
+/** A SCRAM failure with the upstream becomes the connection's FATAL, naming what went wrong. */
+function scramStep(credentials: UpstreamCredentials, step: () => string): string {
+  try {
+    return step();
+  } catch (error) {
+    throw refused(
+      credentials,
+      `SCRAM with the upstream failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 function refused(credentials: UpstreamCredentials, why: string): ClientError {

@@ -73,6 +73,11 @@ export type MaskingService = {
 };
 
 export type ClientConnectionDeps = {
+  /**
+   * Keys the fabricated SCRAM salts of unknown agents. Stable across restarts, so a name that
+   * does not exist cannot be told apart by its salt changing.
+   */
+  mockSaltKey?: Buffer;
   /** Absent: results are relayed unmasked (tests of the bare relay). */
   masking?: MaskingService;
   directory: Directory;
@@ -305,7 +310,7 @@ export class ClientConnection {
     }
     this.agent = agent;
     this.connection = connection;
-    this.auth = createClientAuth(request.agentName, agent?.scramVerifier ?? null);
+    this.auth = createClientAuth(request.agentName, agent?.scramVerifier ?? null, this.deps.mockSaltKey);
     this.phase = "authenticating";
     const negotiation = negotiateDown(protocolVersion, request.protocolOptions);
     this.client.write(negotiation ? Buffer.concat([negotiation, this.auth.begin()]) : this.auth.begin());
