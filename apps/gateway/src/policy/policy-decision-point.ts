@@ -49,17 +49,10 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         }
         // Relations go with the verdict so masking can also count views over masked tables.
         const relations = relationsTouched(parsed.statements, state.searchPath);
-        const maskedTables = maskedTablesRead(policy, parsed.statements, state.searchPath, identity.groups);
-        if (maskedTables.length > 0 && parsed.statements.some((facts) => facts.kinds.includes("COPY"))) {
-          // COPY output carries no column origins, so its values cannot be masked safely yet.
-          return {
-            kind: "deny",
-            rule: "sluice:unmaskable-channel",
-            message: `blocked by Sluice default "sluice:unmaskable-channel" on connection ${policy.connectionName}: COPY of ${maskedTables[0]} would bypass masking; SELECT the rows instead`,
-          };
-        }
+        const selectors = applicableSelectors(policy, identity.groups);
+        const maskedTables = maskedTablesRead(selectors, parsed.statements, state.searchPath);
         const leak =
-          maskedTables.length > 0 ? maskedDataLeak(policy, parsed.statements, identity.groups) : null;
+          maskedTables.length > 0 ? maskedDataLeak(selectors, parsed.statements, maskedTables) : null;
         if (leak) {
           return {
             kind: "deny",
@@ -69,7 +62,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           };
         }
         state.afterAllowed(parsed);
-        const cleanOutputs = provablyCleanOutputs(policy, parsed.statements, identity.groups);
+        const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements);
         return { kind: "allow", maskedTables, relations, ...(cleanOutputs ? { cleanOutputs } : {}) };
       }
     },
@@ -98,21 +91,15 @@ function toGatewayVerdict(verdict: PolicyVerdict): Verdict {
  * name part against the masked column names; a bare name that is also a table or alias in the
  * statement is a whole-row reference and never clean.
  */
-function provablyCleanOutputs(
-  policy: ConnectionPolicy,
-  statements: StatementFacts[],
-  groups: readonly string[],
-): boolean[] | null {
+function provablyCleanOutputs(selectors: readonly string[], statements: StatementFacts[]): boolean[] | null {
   const [facts] = statements;
   if (statements.length !== 1 || !facts?.outputs) return null;
-  const selectors = (policy.masking ?? [])
-    .filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)))
-    .map((rule) => (rule.selector as string).split(".").at(-1) ?? "*");
+  const maskedNames = maskedColumnNames(selectors);
   const relations = new Set(facts.tablesRead.flatMap((table) => [table.name, table.alias ?? table.name]));
   const isSafe = (column: string) => {
     const last = column.slice(column.lastIndexOf(".") + 1);
     if (!column.includes(".") && relations.has(column)) return false;
-    return !selectors.some((name) => name === "*" || name === last);
+    return !maskedNames.has("*") && !maskedNames.has(last);
   };
   return facts.outputs.map((output) => output.columns.every(isSafe));
 }
@@ -135,21 +122,21 @@ const SIDE_CHANNEL_FUNCTIONS = new Set([
  * into another table (read back later in clear), into a notification or a setting. Returns why, or null.
  */
 function maskedDataLeak(
-  policy: ConnectionPolicy,
+  selectors: readonly string[],
   statements: StatementFacts[],
-  groups: readonly string[],
+  maskedTables: readonly string[],
 ): string | null {
-  const maskedNames = new Set(
-    (policy.masking ?? [])
-      .filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)))
-      .map((rule) => (rule.selector as string).split(".").at(-1) ?? "*"),
-  );
+  const maskedNames = maskedColumnNames(selectors);
   const mentionsMasked = (facts: StatementFacts) =>
     maskedNames.has("*") ||
     facts.columns.some(
       (column) => maskedNames.has(column.slice(column.lastIndexOf(".") + 1)) || column.endsWith("*"),
     );
   for (const facts of statements) {
+    if (facts.kinds.includes("COPY")) {
+      // COPY output carries no column origins, so its values cannot be masked safely yet.
+      return `COPY of ${maskedTables[0]} would bypass masking; SELECT the rows instead`;
+    }
     if (facts.kinds.includes("NOTIFY") || facts.functions.some((name) => SIDE_CHANNEL_FUNCTIONS.has(name))) {
       return `${facts.kind} sends values by a notification or a setting, which masking cannot follow, while it reads masked tables`;
     }
@@ -160,25 +147,32 @@ function maskedDataLeak(
   return null;
 }
 
-/** Tables the statements read that a masking rule (not exempting this agent) covers. */
+/** Column selectors of the masking rules that apply to this agent (its exemptions removed). */
+function applicableSelectors(policy: ConnectionPolicy, groups: readonly string[]): string[] {
+  return (policy.masking ?? [])
+    .filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)))
+    .map((rule) => rule.selector as string);
+}
+
+/** The column part of each selector (`*` when a selector masks every column of its tables). */
+function maskedColumnNames(selectors: readonly string[]): Set<string> {
+  return new Set(selectors.map((selector) => selector.split(".").at(-1) ?? "*"));
+}
+
+/** Tables the statements touch that an applicable masking rule covers. */
 function maskedTablesRead(
-  policy: ConnectionPolicy,
+  selectors: readonly string[],
   statements: StatementFacts[],
   searchPath: readonly string[],
-  groups: readonly string[],
 ): string[] {
-  const rules = (policy.masking ?? []).filter(
-    (rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)),
-  );
-  if (rules.length === 0) return [];
+  if (selectors.length === 0) return [];
   const hits = new Set<string>();
   for (const facts of statements) {
     for (const table of [...facts.tablesRead, ...facts.tablesWritten]) {
       for (const name of candidateNames(table, searchPath)) {
         const at = name.lastIndexOf(".");
         const [schema, relation] = [name.slice(0, at), name.slice(at + 1)];
-        if (rules.some((rule) => selectorTouchesTable(rule.selector as string, schema, relation)))
-          hits.add(name);
+        if (selectors.some((selector) => selectorTouchesTable(selector, schema, relation))) hits.add(name);
       }
     }
   }
