@@ -1,0 +1,180 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import type { IdpMaterial } from "./idp-material";
+import { renderLoginPage } from "./login-page";
+
+export type LocalIdpUser = { email: string; name: string; groups: readonly string[]; password: string };
+
+export type LocalIdpOptions = {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  users: readonly LocalIdpUser[];
+  material: IdpMaterial;
+  client: { clientId: string; redirectUris: string[]; postLogoutRedirectUris: string[] };
+  log?: (line: string) => void;
+};
+
+export type LocalIdp = { issuer: string; clientId: string; clientSecret: string; close: () => Promise<void> };
+
+/** A login form body is two short fields; anything larger is not a person typing. */
+const MAX_FORM_BYTES = 4096;
+const CLIENT_NAME = "the Sluice console";
+
+/**
+ * A real OpenID Connect provider (`oidc-provider`) for the embedded default and tests: the console
+ * signs in through the same authorization-code + PKCE flow, discovery and signed ID tokens it uses
+ * with a production IdP, offline. Users and their groups come from the demo state.
+ */
+export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://${options.host}:${port}`;
+  const provider = new Provider(issuer, configuration(options));
+  const callback = provider.callback();
+
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", issuer);
+    const interaction = /^\/interaction\/([\w-]+)$/.exec(url.pathname);
+    if (!interaction) {
+      callback(req, res);
+      return;
+    }
+    handleInteraction(provider, options, req, res).catch((error: unknown) => {
+      options.log?.(`local identity provider: interaction failed: ${String(error)}`);
+      if (!res.headersSent) {
+        res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
+        res.end("This sign-in attempt expired or is invalid. Go back to the console and sign in again.");
+      }
+    });
+  });
+
+  return {
+    issuer,
+    clientId: options.client.clientId,
+    clientSecret: options.material.clientSecret,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function configuration(options: LocalIdpOptions): Configuration {
+  const byEmail = new Map(options.users.map((user) => [user.email.toLowerCase(), user]));
+  return {
+    clients: [
+      {
+        client_id: options.client.clientId,
+        client_secret: options.material.clientSecret,
+        client_name: CLIENT_NAME,
+        redirect_uris: options.client.redirectUris,
+        post_logout_redirect_uris: options.client.postLogoutRedirectUris,
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        token_endpoint_auth_method: "client_secret_basic",
+      },
+    ],
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
+    async findAccount(_ctx: KoaContextWithOIDC, sub: string) {
+      const user = byEmail.get(sub);
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({
+          sub,
+          email: user.email,
+          email_verified: true,
+          name: user.name,
+          groups: [...user.groups],
+        }),
+      };
+    },
+    jwks: { keys: [options.material.signingKey as never] },
+    cookies: { keys: [options.material.cookieKey] },
+    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    pkce: { required: () => true },
+    ttl: { Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, AccessToken: 600, IdToken: 600 },
+    renderError: async (ctx, out) => {
+      ctx.type = "text/plain; charset=utf-8";
+      ctx.body = `Sign-in error: ${out.error}${out.error_description ? ` (${out.error_description})` : ""}`;
+    },
+  };
+}
+
+async function handleInteraction(
+  provider: Provider,
+  options: LocalIdpOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const details = await provider.interactionDetails(req, res);
+  const action = `/interaction/${details.uid}`;
+  if (details.prompt.name === "login") {
+    if (req.method !== "POST")
+      return sendHtml(res, 200, renderLoginPage({ action, clientName: CLIENT_NAME }));
+    const form = await readForm(req);
+    const email = (form.get("email") ?? "").trim().toLowerCase();
+    const user = options.users.find((candidate) => candidate.email.toLowerCase() === email);
+    if (!user || !samePassword(form.get("password") ?? "", user.password)) {
+      const page = renderLoginPage({
+        action,
+        clientName: CLIENT_NAME,
+        email,
+        error: "Unknown email or wrong password.",
+      });
+      return sendHtml(res, 401, page);
+    }
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: email } },
+      { mergeWithLastSubmission: false },
+    );
+    return;
+  }
+  // The console is this provider's only client and first-party: consent is implied, so it is granted
+  // for exactly what was asked, without a screen.
+  const accountId = details.session?.accountId;
+  if (!accountId) throw new Error("consent without a signed-in account");
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+  if (!grant) throw new Error("the interaction's grant no longer exists");
+  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[] };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  const grantId = await grant.save();
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+}
+
+function samePassword(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let body = "";
+  for await (const chunk of req) {
+    body += String(chunk);
+    if (body.length > MAX_FORM_BYTES) throw new Error("sign-in form too large");
+  }
+  return new URLSearchParams(body);
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "no-store",
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+  });
+  res.end(html);
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadIdpMaterial } from "../src/idp-material";
+import { type LocalIdp, startLocalIdp } from "../src/local-idp";
+import { CookieJar, fetchWithJar, followUntilLeaving, pkcePair } from "./oidc-flow";
+
+const REDIRECT = "http://localhost:9/api/auth/callback/oidc";
+const USER = {
+  email: "ada@example.test",
+  name: "Ada",
+  groups: ["sluice-admins", "finance"],
+  password: "pa55-word",
+};
+
+describe("local identity provider", () => {
+  let idp: LocalIdp;
+  let home: string;
+
+  beforeAll(async () => {
+    home = mkdtempSync(path.join(tmpdir(), "sluice-idp-"));
+    idp = await startLocalIdp({
+      host: "127.0.0.1",
+      port: 0,
+      users: [USER],
+      material: loadIdpMaterial(path.join(home, "idp.json")),
+      client: {
+        clientId: "console",
+        redirectUris: [REDIRECT],
+        postLogoutRedirectUris: ["http://localhost:9/"],
+      },
+    });
+  });
+  afterAll(async () => {
+    await idp.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function authorize(jar: CookieJar, challenge: string) {
+    const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    const url = new URL(discovery.authorization_endpoint);
+    url.search = new URLSearchParams({
+      client_id: "console",
+      redirect_uri: REDIRECT,
+      response_type: "code",
+      scope: "openid email profile groups",
+      state: "s1",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+    }).toString();
+    const response = await fetchWithJar(jar, url.toString());
+    expect(response.status).toBe(303);
+    return { discovery, interaction: new URL(response.headers.get("location") ?? "", idp.issuer).toString() };
+  }
+
+  it("signs a user in with the code flow and PKCE, and hands the groups claim to the client", async () => {
+    const jar = new CookieJar();
+    const { verifier, challenge } = pkcePair();
+    const { discovery, interaction } = await authorize(jar, challenge);
+    const form = await fetchWithJar(jar, interaction);
+    expect(await form.text()).toContain('name="password"');
+
+    const login = await fetchWithJar(jar, interaction, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ email: USER.email, password: USER.password }).toString(),
+    });
+    expect(login.status).toBe(303);
+    const callback = new URL(await followUntilLeaving(jar, login.headers.get("location") ?? "", idp.issuer));
+    expect(`${callback.origin}${callback.pathname}`).toBe(REDIRECT);
+    expect(callback.searchParams.get("state")).toBe("s1");
+
+    const token = await fetch(discovery.token_endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from(`console:${idp.clientSecret}`).toString("base64")}`,
+      },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: callback.searchParams.get("code") ?? "",
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+      }).toString(),
+    });
+    const tokens = await token.json();
+    expect(token.status, JSON.stringify(tokens)).toBe(200);
+    expect(tokens.id_token).toMatch(/^ey/);
+
+    const userinfo = await fetch(discovery.userinfo_endpoint, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(await userinfo.json()).toMatchObject({ sub: USER.email, email: USER.email, groups: USER.groups });
+  });
+
+  it("refuses a wrong password with the form again and no code", async () => {
+    const jar = new CookieJar();
+    const { interaction } = await authorize(jar, pkcePair().challenge);
+    const login = await fetchWithJar(jar, interaction, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ email: USER.email, password: "guess" }).toString(),
+    });
+    expect(login.status).toBe(401);
+    expect(await login.text()).toContain("Unknown email or wrong password.");
+  });
+
+  it("refuses an authorization request without PKCE", async () => {
+    const url = new URL(`${idp.issuer}/auth`);
+    url.search = new URLSearchParams({
+      client_id: "console",
+      redirect_uri: REDIRECT,
+      response_type: "code",
+      scope: "openid",
+      state: "s",
+    }).toString();
+    const response = await fetch(url, { redirect: "manual" });
+    expect(response.headers.get("location") ?? "").toContain("error=invalid_request");
+  });
+
+  it("keeps its signing key across restarts (the material file is reused)", () => {
+    const first = loadIdpMaterial(path.join(home, "idp.json"));
+    const second = loadIdpMaterial(path.join(home, "idp.json"));
+    expect(second.signingKey).toEqual(first.signingKey);
+  });
+});
