@@ -8,8 +8,8 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { FactsCache } from "../apps/gateway/src/policy/facts-cache";
 import { evaluate } from "../packages/policy/src/engine";
+import { FactsCache } from "../packages/policy/src/facts-cache";
 import { type ConnectionPolicy, parseGuardrail } from "../packages/policy/src/rules";
 import { PolicySessionState } from "../packages/policy/src/session-state";
 import { loadParser, parseStatements } from "../packages/sql/src/parser";

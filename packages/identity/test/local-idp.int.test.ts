@@ -6,6 +6,7 @@ import { loadIdpMaterial } from "../src/idp-material";
 import { type LocalIdp, startLocalIdp } from "../src/local-idp";
 import { CookieJar, fetchWithJar, followUntilLeaving, pkcePair } from "./oidc-flow";
 
+type Discovery = { authorization_endpoint: string; token_endpoint: string; userinfo_endpoint: string };
 const REDIRECT = "http://localhost:9/api/auth/callback/oidc";
 const USER = {
   email: "ada@example.test",
@@ -38,7 +39,9 @@ describe("local identity provider", () => {
   });
 
   async function authorize(jar: CookieJar, challenge: string) {
-    const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    const discovery = (await (
+      await fetch(`${idp.issuer}/.well-known/openid-configuration`)
+    ).json()) as Discovery;
     const url = new URL(discovery.authorization_endpoint);
     url.search = new URLSearchParams({
       client_id: "console",
@@ -84,7 +87,7 @@ describe("local identity provider", () => {
         code_verifier: verifier,
       }).toString(),
     });
-    const tokens = await token.json();
+    const tokens = (await token.json()) as Record<string, string>;
     expect(token.status, JSON.stringify(tokens)).toBe(200);
     expect(tokens.id_token).toMatch(/^ey/);
 

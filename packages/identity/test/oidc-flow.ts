@@ -9,7 +9,7 @@ export class CookieJar {
 
   store(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
+      const pair = line.split(";")[0] ?? "";
       const index = pair.indexOf("=");
       this.cookies.set(pair.slice(0, index), pair.slice(index + 1));
     }

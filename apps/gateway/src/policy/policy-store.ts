@@ -1,8 +1,8 @@
+import { loadPolicies } from "@sluice/db/policy/load-policies";
 import { POLICY_CHANNEL } from "@sluice/db/policy-version";
 import type { PrismaClient } from "@sluice/db/prisma";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
 import pg from "pg";
-import { loadPolicies } from "./load-policies";
 
 /** NOTIFY is the fast path; this poll catches a missed notification (dropped listener, failover). */
 export const POLICY_POLL_MS = 1000;

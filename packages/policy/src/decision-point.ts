@@ -1,22 +1,28 @@
 import { selectorTouchesTable } from "@sluice/masking/selector";
-import { evaluate, type PolicyVerdict } from "@sluice/policy/engine";
-import { candidateNames } from "@sluice/policy/patterns";
-import type { ConnectionPolicy } from "@sluice/policy/rules";
-import { PolicySessionState } from "@sluice/policy/session-state";
-import type { DecisionPoint, Identity, SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { StatementFacts } from "@sluice/sql/facts";
+import { evaluate, type PolicyVerdict } from "./engine";
 import type { FactsCache } from "./facts-cache";
-import type { PolicyStore } from "./policy-store";
+import { candidateNames } from "./patterns";
+import type { ConnectionPolicy } from "./rules";
+import { PolicySessionState } from "./session-state";
+import type { DecisionPoint, Identity, SessionDecisions, Verdict } from "./verdict";
+
+/** Where the decision point reads policy: the gateway's live store, or a snapshot (the console's try box). */
+export type PolicySource = {
+  readonly version: number;
+  get: (connectionId: string) => ConnectionPolicy | undefined;
+  reload: () => Promise<void>;
+};
 
 export type PolicyDecisionOptions = {
-  policies: PolicyStore;
+  policies: PolicySource;
   facts: FactsCache;
   /** The upstream login of a connection, which `$user` in search_path stands for. */
   upstreamUser: (connectionId: string) => string;
 };
 
 /**
- * The gateway's decision point: statement → facts (cached) → the pure engine, with per-session
+ * The decision point the gateway (and the console's try box) asks: statement → facts (cached) → the pure engine, with per-session
  * state. Review verdicts are refused until the approvals issue can hold them: fail closed.
  */
 export function createPolicyDecisionPoint(options: PolicyDecisionOptions): DecisionPoint {
