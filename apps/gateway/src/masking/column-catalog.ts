@@ -1,5 +1,6 @@
 import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
+import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
 
 export type CatalogColumn = {
   tableOid: number;
@@ -26,20 +27,7 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'p', 
  * (table OID, attribute number) can be named as `schema.table.column`.
  */
 export async function readColumnCatalog(connection: ConnectionRecord): Promise<CatalogColumn[]> {
-  const verify = connection.tlsMode === "VERIFY_CA" || connection.tlsMode === "VERIFY_FULL";
-  const client = new pg.Client({
-    host: connection.host,
-    port: connection.port,
-    database: connection.database,
-    user: connection.user,
-    password: connection.password ?? undefined,
-    application_name: "sluice-masking-catalog",
-    ssl:
-      connection.tlsMode === "DISABLE"
-        ? false
-        : { rejectUnauthorized: verify, ca: connection.tlsCaPem ?? undefined },
-    connectionTimeoutMillis: 10_000,
-  });
+  const client = new pg.Client(pgClientConfig(connection, "sluice-masking-catalog"));
   client.on("error", () => {});
   await client.connect();
   try {

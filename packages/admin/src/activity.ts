@@ -1,0 +1,108 @@
+import { z } from "zod";
+import type { AdminContext } from "./actor";
+import { parseInput } from "./admin-error";
+import { assertCan } from "./permissions";
+
+/** Pages are small so the audit log and session list stay fast with tens of thousands of rows. */
+const PAGE_SIZE = 50;
+
+export const ZAuditQuery = z.object({
+  /** Keyset paging: events older than this id. */
+  before: z.coerce.bigint().optional(),
+  action: z.string().trim().max(100).optional(),
+});
+
+export async function listAuditEvents(context: AdminContext, options: { query: unknown }) {
+  assertCan(context.actor, "audit:read");
+  const query = parseInput(ZAuditQuery, options.query);
+  const rows = await context.db.auditEvent.findMany({
+    where: {
+      ...(query.before ? { id: { lt: query.before } } : {}),
+      ...(query.action ? { action: { startsWith: query.action } } : {}),
+    },
+    orderBy: { id: "desc" },
+    take: PAGE_SIZE,
+  });
+  const events = rows.map((row) => ({ ...row, id: row.id.toString() }));
+  return { events, next: rows.length === PAGE_SIZE ? (events.at(-1)?.id ?? null) : null };
+}
+
+export const ZSessionQuery = z.object({
+  before: z.string().datetime().optional(),
+  agent: z.string().trim().max(63).optional(),
+  connection: z.string().trim().max(63).optional(),
+});
+
+export async function listSessions(context: AdminContext, options: { query: unknown }) {
+  assertCan(context.actor, "sessions:read");
+  const query = parseInput(ZSessionQuery, options.query);
+  const rows = await context.db.gatewaySession.findMany({
+    where: {
+      ...(query.before ? { startedAt: { lt: new Date(query.before) } } : {}),
+      ...(query.agent ? { agent: { name: query.agent } } : {}),
+      ...(query.connection ? { connection: { name: query.connection } } : {}),
+    },
+    orderBy: { startedAt: "desc" },
+    take: PAGE_SIZE,
+    include: { agent: { select: { name: true } }, connection: { select: { name: true } } },
+  });
+  return {
+    sessions: rows.map(({ agent, connection, ...row }) => ({
+      ...row,
+      agentName: agent.name,
+      connectionName: connection.name,
+    })),
+    next: rows.length === PAGE_SIZE ? (rows.at(-1)?.startedAt.toISOString() ?? null) : null,
+  };
+}
+
+/** Reviews for the reviewer's inbox: pending first, then the most recent decisions. */
+export async function listReviews(context: AdminContext) {
+  assertCan(context.actor, "reviews:read");
+  const rows = await context.db.review.findMany({
+    orderBy: [{ status: "asc" }, { requestedAt: "desc" }],
+    take: PAGE_SIZE,
+    include: {
+      agent: { select: { name: true } },
+      connection: { select: { name: true } },
+      rule: { select: { name: true } },
+    },
+  });
+  return rows.map(({ agent, connection, rule, ...row }) => ({
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    statement: row.statement,
+    requestedAt: row.requestedAt,
+    expiresAt: row.expiresAt,
+    agentName: agent.name,
+    connectionName: connection.name,
+    ruleName: rule?.name ?? null,
+  }));
+}
+
+/** Daily counts for the dashboard's charts, over the last `days` days (UTC). */
+export async function dashboardStats(context: AdminContext, options: { days?: number } = {}) {
+  assertCan(context.actor, "dashboard:read");
+  const days = Math.min(Math.max(options.days ?? 14, 1), 90);
+  const rows = await context.db.$queryRawUnsafe<
+    { day: Date; sessions: bigint; statements: bigint; denied: bigint; held: bigint; masked: bigint }[]
+  >(
+    `SELECT d.day, count(s.id) AS sessions, coalesce(sum(s.statement_count), 0)::int8 AS statements,
+            coalesce(sum(s.denied_count), 0)::int8 AS denied, coalesce(sum(s.held_count), 0)::int8 AS held,
+            coalesce(sum(s.masked_count), 0)::int8 AS masked
+     FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - ($1::int - 1) * interval '1 day',
+                          date_trunc('day', now() AT TIME ZONE 'UTC'), interval '1 day') AS d(day)
+     LEFT JOIN gateway_sessions s ON s.started_at >= d.day AND s.started_at < d.day + interval '1 day'
+     GROUP BY d.day ORDER BY d.day`,
+    days,
+  );
+  return rows.map((row) => ({
+    day: row.day.toISOString().slice(0, 10),
+    sessions: Number(row.sessions),
+    statements: Number(row.statements),
+    denied: Number(row.denied),
+    held: Number(row.held),
+    masked: Number(row.masked),
+  }));
+}

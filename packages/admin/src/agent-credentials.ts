@@ -1,0 +1,83 @@
+import { issueAgentCredential } from "@sluice/db/seed/issue-agent-credential";
+import { z } from "zod";
+import type { AdminContext } from "./actor";
+import { AdminError, parseInput } from "./admin-error";
+import { assertCan } from "./permissions";
+import { recordAudit } from "./record-audit";
+
+export const ZIssueCredentialInput = z.object({
+  /** Revoke every other live credential of the agent in the same step. */
+  rotate: z.boolean().default(false),
+  expiresInDays: z.coerce.number().int().min(1).max(3650).optional().nullable(),
+});
+
+/**
+ * Issues a token for an agent. The token is returned this once; the store keeps its SCRAM
+ * verifier. Rotating revokes the others, which ends sessions that used them within a second.
+ */
+export async function issueCredential(context: AdminContext, options: { agentId: string; input: unknown }) {
+  assertCan(context.actor, "policy:write");
+  const input = parseInput(ZIssueCredentialInput, options.input ?? {});
+  return context.db.$transaction(async (db) => {
+    const agent = await db.agent.findUnique({
+      where: { id: options.agentId },
+      include: { memberships: { include: { group: true } } },
+    });
+    if (!agent) throw new AdminError("not_found", "no such agent");
+    const revoked = input.rotate
+      ? await db.agentCredential.updateMany({
+          where: { agentId: agent.id, revokedAt: null },
+          data: { revokedAt: new Date() },
+        })
+      : { count: 0 };
+    const expiresAt = input.expiresInDays
+      ? new Date(Date.now() + input.expiresInDays * 86_400_000)
+      : undefined;
+    const { token, credential } = await issueAgentCredential(db, agent.id, expiresAt);
+    await recordAudit(db, context.actor, {
+      action: input.rotate ? "agent.credential.rotate" : "agent.credential.issue",
+      targetType: "agent",
+      targetId: agent.id,
+      after: {
+        credentialId: credential.id,
+        fingerprint: credential.fingerprint,
+        expiresAt,
+        revokedOthers: revoked.count,
+      },
+    });
+    const groups = agent.memberships.map((link) => link.groupId);
+    const connections = await db.connection.findMany({
+      where: { isDisabled: false, access: { some: { groupId: { in: groups } } } },
+      select: { name: true },
+      orderBy: { name: "asc" },
+    });
+    return {
+      agentName: agent.name,
+      token,
+      credential: { id: credential.id, fingerprint: credential.fingerprint, expiresAt: credential.expiresAt },
+      connections: connections.map((connection) => connection.name),
+    };
+  });
+}
+
+/** Revokes one credential; sessions that authenticated with it end within a second. */
+export async function revokeCredential(
+  context: AdminContext,
+  options: { agentId: string; credentialId: string },
+) {
+  assertCan(context.actor, "policy:write");
+  await context.db.$transaction(async (db) => {
+    const credential = await db.agentCredential.findFirst({
+      where: { id: options.credentialId, agentId: options.agentId },
+    });
+    if (!credential) throw new AdminError("not_found", "no such credential");
+    if (credential.revokedAt) return;
+    await db.agentCredential.update({ where: { id: credential.id }, data: { revokedAt: new Date() } });
+    await recordAudit(db, context.actor, {
+      action: "agent.credential.revoke",
+      targetType: "agent",
+      targetId: options.agentId,
+      before: { credentialId: credential.id, fingerprint: credential.fingerprint },
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import type { Db } from "@sluice/db/prisma";
+import { ZGuardrailMatch } from "@sluice/policy/rules";
+import { z } from "zod";
+import type { AdminContext } from "./actor";
+import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
+import { ZName } from "./names";
+import { assertCan } from "./permissions";
+import { recordAudit } from "./record-audit";
+
+const KINDS = Object.keys(ZGuardrailMatch) as [
+  keyof typeof ZGuardrailMatch,
+  ...(keyof typeof ZGuardrailMatch)[],
+];
+
+export const ZGuardrailInput = z.object({
+  name: ZName,
+  connectionId: z.string().min(1).nullable().default(null),
+  kind: z.enum(KINDS),
+  effect: z.enum(["DENY", "ALLOW"]).default("DENY"),
+  /** Kind-specific parameters, validated by packages/policy's schema for the kind. */
+  match: z.record(z.string(), z.unknown()).default({}),
+  message: z.string().trim().max(500).optional().nullable(),
+  isEnabled: z.boolean().default(true),
+});
+
+type GuardrailRow = Db.GuardrailRule & { connection: { name: string } | null };
+const INCLUDE = { connection: { select: { name: true } } } as const;
+
+function toGuardrailView(row: GuardrailRow) {
+  const { connection, ...rest } = row;
+  return { ...rest, connectionName: connection?.name ?? null };
+}
+
+export async function listGuardrails(context: AdminContext) {
+  assertCan(context.actor, "policy:read");
+  const rows = await context.db.guardrailRule.findMany({
+    orderBy: [{ connectionId: "asc" }, { name: "asc" }],
+    include: INCLUDE,
+  });
+  return rows.map(toGuardrailView);
+}
+
+/** Creates or updates a guardrail; it applies to the next statement of every open session. */
+export async function saveGuardrail(context: AdminContext, options: { id?: string; input: unknown }) {
+  assertCan(context.actor, "policy:write");
+  const input = parseInput(ZGuardrailInput, options.input);
+  const match = ZGuardrailMatch[input.kind].safeParse(input.match);
+  if (!match.success) {
+    const fields: Record<string, string> = {};
+    for (const issue of match.error.issues) fields[["match", ...issue.path].join(".")] ??= issue.message;
+    throw new AdminError("invalid", "some fields need attention", fields);
+  }
+  try {
+    return await context.db.$transaction(async (db) => {
+      if (input.connectionId && !(await db.connection.findUnique({ where: { id: input.connectionId } }))) {
+        throw new AdminError("invalid", "some fields need attention", { connectionId: "no such connection" });
+      }
+      const before = options.id
+        ? await db.guardrailRule.findUnique({ where: { id: options.id }, include: INCLUDE })
+        : null;
+      if (options.id && !before) throw new AdminError("not_found", "no such guardrail");
+      const data = { ...input, match: match.data as object, message: input.message || null };
+      const saved = before
+        ? await db.guardrailRule.update({ where: { id: before.id }, data, include: INCLUDE })
+        : await db.guardrailRule.create({ data, include: INCLUDE });
+      await recordAudit(db, context.actor, {
+        action: before ? "guardrail.update" : "guardrail.create",
+        targetType: "guardrail",
+        targetId: saved.id,
+        before: before ? toGuardrailView(before) : undefined,
+        after: toGuardrailView(saved),
+      });
+      await bumpPolicyVersion(db);
+      return toGuardrailView(saved);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new AdminError("conflict", "a guardrail with that name exists on this connection", {
+        name: "already in use",
+      });
+    throw error;
+  }
+}
+
+export async function deleteGuardrail(context: AdminContext, options: { id: string }) {
+  assertCan(context.actor, "policy:write");
+  await context.db.$transaction(async (db) => {
+    const before = await db.guardrailRule.findUnique({ where: { id: options.id }, include: INCLUDE });
+    if (!before) throw new AdminError("not_found", "no such guardrail");
+    await db.guardrailRule.delete({ where: { id: options.id } });
+    await recordAudit(db, context.actor, {
+      action: "guardrail.delete",
+      targetType: "guardrail",
+      targetId: options.id,
+      before: toGuardrailView(before),
+    });
+    await bumpPolicyVersion(db);
+  });
+}

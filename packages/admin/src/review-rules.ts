@@ -1,0 +1,175 @@
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import type { Db } from "@sluice/db/prisma";
+import { z } from "zod";
+import type { AdminContext } from "./actor";
+import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
+import { ZName } from "./names";
+import { assertCan } from "./permissions";
+import { recordAudit } from "./record-audit";
+
+export const ZReviewerGroupInput = z.object({
+  name: ZName,
+  /** The identity-provider group whose members review for this group. */
+  idpGroup: z.string().trim().min(1, "required").max(200),
+  description: z.string().trim().max(500).optional().nullable(),
+});
+
+const ZList = z.array(z.string().trim().min(1)).max(100).optional();
+
+export const ZReviewRuleInput = z
+  .object({
+    name: ZName,
+    connectionId: z.string().min(1).nullable().default(null),
+    match: z.object({ kinds: ZList, tables: ZList, columns: ZList }).default({}),
+    reviewerGroups: z.array(z.string().min(1)).min(1, "pick at least one reviewer group"),
+    mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
+    minApprovals: z.coerce.number().int().min(1).max(10).default(1),
+    timeoutSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
+    isBlocking: z.boolean().default(true),
+    isEnabled: z.boolean().default(true),
+  })
+  .refine(
+    (rule) => Boolean(rule.match.kinds?.length || rule.match.tables?.length || rule.match.columns?.length),
+    {
+      message: "say which statements need review: kinds, tables or columns",
+      path: ["match"],
+    },
+  );
+
+export async function listReviewerGroups(context: AdminContext) {
+  assertCan(context.actor, "policy:read");
+  return context.db.reviewerGroup.findMany({ orderBy: { name: "asc" } });
+}
+
+export async function saveReviewerGroup(context: AdminContext, options: { id?: string; input: unknown }) {
+  assertCan(context.actor, "policy:write");
+  const input = parseInput(ZReviewerGroupInput, options.input);
+  try {
+    return await context.db.$transaction(async (db) => {
+      const before = options.id ? await db.reviewerGroup.findUnique({ where: { id: options.id } }) : null;
+      if (options.id && !before) throw new AdminError("not_found", "no such reviewer group");
+      const data = { ...input, description: input.description || null };
+      const saved = before
+        ? await db.reviewerGroup.update({ where: { id: before.id }, data })
+        : await db.reviewerGroup.create({ data });
+      await recordAudit(db, context.actor, {
+        action: before ? "reviewer_group.update" : "reviewer_group.create",
+        targetType: "reviewer_group",
+        targetId: saved.id,
+        before: before ?? undefined,
+        after: saved,
+      });
+      await bumpPolicyVersion(db);
+      return saved;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new AdminError("conflict", "a reviewer group with that name exists", { name: "already in use" });
+    throw error;
+  }
+}
+
+export async function deleteReviewerGroup(context: AdminContext, options: { id: string }) {
+  assertCan(context.actor, "policy:write");
+  await context.db.$transaction(async (db) => {
+    const before = await db.reviewerGroup.findUnique({ where: { id: options.id } });
+    if (!before) throw new AdminError("not_found", "no such reviewer group");
+    await db.reviewerGroup.delete({ where: { id: options.id } });
+    await recordAudit(db, context.actor, {
+      action: "reviewer_group.delete",
+      targetType: "reviewer_group",
+      targetId: before.id,
+      before,
+    });
+    await bumpPolicyVersion(db);
+  });
+}
+
+type ReviewRuleRow = Db.ReviewRule & {
+  groups: { group: { name: string } }[];
+  connection: { name: string } | null;
+};
+const INCLUDE = { groups: { include: { group: true } }, connection: { select: { name: true } } } as const;
+
+function toReviewRuleView(row: ReviewRuleRow) {
+  const { groups, connection, ...rest } = row;
+  return {
+    ...rest,
+    connectionName: connection?.name ?? null,
+    reviewerGroups: groups.map((link) => link.group.name).sort(),
+  };
+}
+
+export async function listReviewRules(context: AdminContext) {
+  assertCan(context.actor, "policy:read");
+  const rows = await context.db.reviewRule.findMany({
+    orderBy: [{ connectionId: "asc" }, { name: "asc" }],
+    include: INCLUDE,
+  });
+  return rows.map(toReviewRuleView);
+}
+
+/** Creates or updates a review rule; reviewer groups are named, and must exist. */
+export async function saveReviewRule(context: AdminContext, options: { id?: string; input: unknown }) {
+  assertCan(context.actor, "policy:write");
+  const input = parseInput(ZReviewRuleInput, options.input);
+  try {
+    return await context.db.$transaction(async (db) => {
+      const groups = await db.reviewerGroup.findMany({ where: { name: { in: input.reviewerGroups } } });
+      const missing = input.reviewerGroups.filter((name) => !groups.some((group) => group.name === name));
+      if (missing.length > 0) {
+        throw new AdminError("invalid", "some fields need attention", {
+          reviewerGroups: `no reviewer group named ${missing.join(", ")}`,
+        });
+      }
+      if (input.connectionId && !(await db.connection.findUnique({ where: { id: input.connectionId } }))) {
+        throw new AdminError("invalid", "some fields need attention", { connectionId: "no such connection" });
+      }
+      const before = options.id
+        ? await db.reviewRule.findUnique({ where: { id: options.id }, include: INCLUDE })
+        : null;
+      if (options.id && !before) throw new AdminError("not_found", "no such review rule");
+      const { reviewerGroups: _names, ...fields } = input;
+      const data = {
+        ...fields,
+        match: fields.match as object,
+        groups: { create: groups.map((group) => ({ groupId: group.id })) },
+      };
+      if (before) await db.reviewRuleGroup.deleteMany({ where: { ruleId: before.id } });
+      const saved = before
+        ? await db.reviewRule.update({ where: { id: before.id }, data, include: INCLUDE })
+        : await db.reviewRule.create({ data, include: INCLUDE });
+      await recordAudit(db, context.actor, {
+        action: before ? "review_rule.update" : "review_rule.create",
+        targetType: "review_rule",
+        targetId: saved.id,
+        before: before ? toReviewRuleView(before) : undefined,
+        after: toReviewRuleView(saved),
+      });
+      await bumpPolicyVersion(db);
+      return toReviewRuleView(saved);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new AdminError("conflict", "a review rule with that name exists on this connection", {
+        name: "already in use",
+      });
+    throw error;
+  }
+}
+
+export async function deleteReviewRule(context: AdminContext, options: { id: string }) {
+  assertCan(context.actor, "policy:write");
+  await context.db.$transaction(async (db) => {
+    const before = await db.reviewRule.findUnique({ where: { id: options.id }, include: INCLUDE });
+    if (!before) throw new AdminError("not_found", "no such review rule");
+    await db.reviewRule.delete({ where: { id: options.id } });
+    await recordAudit(db, context.actor, {
+      action: "review_rule.delete",
+      targetType: "review_rule",
+      targetId: before.id,
+      before: toReviewRuleView(before),
+    });
+    await bumpPolicyVersion(db);
+  });
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import { connectionSecretAad } from "@sluice/db/seed/create-connection";
+import { encryptSecret } from "@sluice/secrets/secret-box";
+import { z } from "zod";
+import type { AdminContext } from "./actor";
+import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
+import { toConnectionView } from "./connection-view";
+import { upsertGroups, ZGroupNames, ZName } from "./names";
+import { assertCan } from "./permissions";
+import { recordAudit } from "./record-audit";
+
+export const ZConnectionInput = z.object({
+  name: ZName,
+  description: z.string().trim().max(500).optional().nullable(),
+  host: z.string().trim().min(1, "required").max(253),
+  port: z.coerce.number().int("a whole number").min(1, "1 to 65535").max(65535, "1 to 65535"),
+  database: z.string().trim().min(1, "required").max(63),
+  username: z.string().trim().min(1, "required").max(63),
+  /** Write-only: empty or absent keeps the stored password when editing. */
+  password: z.string().max(1000).optional(),
+  tlsMode: z.enum(["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"]).default("PREFER"),
+  tlsCaPem: z.string().trim().max(20_000).optional().nullable(),
+  tlsServerName: z.string().trim().max(253).optional().nullable(),
+  requireClientTls: z.boolean().default(false),
+  isReadOnly: z.boolean().default(false),
+  isStrictMasking: z.boolean().default(false),
+  isDisabled: z.boolean().default(false),
+  allowedGroups: ZGroupNames,
+});
+export type ConnectionInput = z.input<typeof ZConnectionInput>;
+
+export type SaveConnectionOptions = { id?: string; input: unknown };
+
+/** Creates or updates a connection; the brokered password is encrypted and never returned. */
+export async function saveConnection(context: AdminContext, options: SaveConnectionOptions) {
+  assertCan(context.actor, "policy:write");
+  const input = parseInput(ZConnectionInput, options.input);
+  if ((input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL") && !input.tlsCaPem) {
+    throw new AdminError("invalid", "some fields need attention", {
+      tlsCaPem:
+        "verify-ca and verify-full need the CA certificate (PEM) that signs the upstream's certificate",
+    });
+  }
+  try {
+    return await context.db.$transaction(async (db) => {
+      const before = options.id
+        ? await db.connection.findUnique({
+            where: { id: options.id },
+            include: { access: { include: { group: true } } },
+          })
+        : null;
+      if (options.id && !before) throw new AdminError("not_found", "no such connection");
+      const id = options.id ?? randomUUID();
+      const groups = await upsertGroups(db, input.allowedGroups);
+      const { password, allowedGroups: _groups, ...fields } = input;
+      const data = {
+        ...fields,
+        description: fields.description || null,
+        tlsCaPem: fields.tlsCaPem || null,
+        tlsServerName: fields.tlsServerName || null,
+        ...(password
+          ? { passwordCipher: encryptSecret(password, context.secretKey, connectionSecretAad(id)) }
+          : {}),
+      };
+      if (before) await db.connectionAccess.deleteMany({ where: { connectionId: id } });
+      const saved = before
+        ? await db.connection.update({
+            where: { id },
+            data: { ...data, access: { create: groups.map((group) => ({ groupId: group.id })) } },
+            include: { access: { include: { group: true } } },
+          })
+        : await db.connection.create({
+            data: { id, ...data, access: { create: groups.map((group) => ({ groupId: group.id })) } },
+            include: { access: { include: { group: true } } },
+          });
+      await recordAudit(db, context.actor, {
+        action: before ? "connection.update" : "connection.create",
+        targetType: "connection",
+        targetId: id,
+        before: before ? toConnectionView(before) : undefined,
+        after: { ...toConnectionView(saved), ...(password ? { passwordChanged: true } : {}) },
+      });
+      await bumpPolicyVersion(db);
+      return toConnectionView(saved);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AdminError("conflict", "a connection with that name exists", { name: "already in use" });
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,88 @@
+import { loadPolicies } from "@sluice/db/policy/load-policies";
+import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
+import { FactsCache } from "@sluice/policy/facts-cache";
+import type { Verdict } from "@sluice/policy/verdict";
+import { loadParser } from "@sluice/sql/parser";
+import { z } from "zod";
+import type { AdminContext } from "./actor";
+import { AdminError, parseInput } from "./admin-error";
+import { assertCan } from "./permissions";
+
+export const ZTryStatementInput = z.object({
+  connectionId: z.string().min(1, "pick a connection"),
+  /** Judge as this agent (its groups decide masking exemptions); absent: an agent in no group. */
+  agentId: z.string().min(1).optional().nullable(),
+  statement: z.string().min(1, "type a statement").max(100_000, "at most 100,000 characters"),
+});
+
+/**
+ * The verdict the gateway would give a statement now, from the same decision point and the policy
+ * as stored: allow (and which tables it masks), or deny with the rule and the agent-facing message.
+ * Nothing is sent to the upstream.
+ */
+export async function tryStatement(context: AdminContext, options: { input: unknown }) {
+  assertCan(context.actor, "policy:read");
+  const input = parseInput(ZTryStatementInput, options.input);
+  const [connection, agent] = await Promise.all([
+    context.db.connection.findUnique({ where: { id: input.connectionId } }),
+    input.agentId
+      ? context.db.agent.findUnique({
+          where: { id: input.agentId },
+          include: { memberships: { include: { group: true } } },
+        })
+      : null,
+  ]);
+  if (!connection)
+    throw new AdminError("invalid", "some fields need attention", { connectionId: "no such connection" });
+  if (input.agentId && !agent)
+    throw new AdminError("invalid", "some fields need attention", { agentId: "no such agent" });
+  await loadParser();
+  const loaded = await loadPolicies(context.db);
+  const facts = new FactsCache();
+  const decisions = createPolicyDecisionPoint({
+    policies: { version: 0, get: (id) => loaded.policies.get(id), reload: async () => {} },
+    facts,
+    upstreamUser: (id) => loaded.upstreamUsers.get(id) ?? "public",
+  }).openSession({
+    agentId: agent?.id ?? "try",
+    agentName: agent?.name ?? "(any agent)",
+    groups: agent?.memberships.map((link) => link.group.name) ?? [],
+    connectionId: connection.id,
+    connectionName: connection.name,
+    sessionId: "try",
+  });
+  const verdict: Verdict = await decisions.decide({ sql: input.statement, via: "simple" });
+  const parsed = facts.parse(input.statement);
+  return {
+    verdict: describeVerdict(verdict),
+    facts: parsed.ok
+      ? parsed.statements.map((statement) => ({
+          kind: statement.kind,
+          kinds: statement.kinds,
+          tablesRead: statement.tablesRead.map((table) =>
+            table.schema ? `${table.schema}.${table.name}` : table.name,
+          ),
+          tablesWritten: statement.tablesWritten.map((table) =>
+            table.schema ? `${table.schema}.${table.name}` : table.name,
+          ),
+          functions: statement.functions,
+        }))
+      : { parseError: parsed.error },
+  };
+}
+
+function describeVerdict(verdict: Verdict) {
+  switch (verdict.kind) {
+    case "allow":
+      return { kind: "allow" as const, maskedTables: [...(verdict.maskedTables ?? [])] };
+    case "deny":
+      return {
+        kind: "deny" as const,
+        rule: verdict.rule,
+        message: verdict.message,
+        hint: verdict.hint ?? null,
+      };
+    case "hold":
+      return { kind: "hold" as const, rule: verdict.rule, message: verdict.message };
+  }
+}

@@ -1,0 +1,265 @@
+import type { PrismaClient } from "@sluice/db/prisma";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { adminQuery, createTestDatabase, createTestStore } from "../../../test/support";
+import { listAuditEvents } from "../src/activity";
+import type { Actor, AdminContext } from "../src/actor";
+import { AdminError } from "../src/admin-error";
+import { issueCredential } from "../src/agent-credentials";
+import { actorForUser, authenticateApiToken, createApiToken, revokeApiToken } from "../src/api-tokens";
+import { saveGuardrail } from "../src/guardrail-rules";
+import { saveMaskingRule } from "../src/masking-rules";
+import { previewMasking } from "../src/preview-masking";
+import { saveAgent } from "../src/save-agent";
+import { saveConnection } from "../src/save-connection";
+import { testConnection } from "../src/test-connection";
+import { tryStatement } from "../src/try-statement";
+import { recordSignIn } from "../src/users";
+
+const KEY = Buffer.alloc(32, 9);
+const dump = (value: unknown) =>
+  JSON.stringify(value, (_key, field: unknown) => (typeof field === "bigint" ? field.toString() : field));
+
+async function expectAdminError(promise: Promise<unknown>, kind: AdminError["kind"]) {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(AdminError);
+  expect((error as AdminError).kind).toBe(kind);
+  return error as AdminError;
+}
+
+describe("admin operations against a real store", () => {
+  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let upstream: { url: string; drop: () => Promise<void> };
+  let admin: AdminContext;
+  let reviewer: AdminContext;
+  let auditor: AdminContext;
+  let upstreamLogin: { host: string; port: number; user: string; password: string; database: string };
+
+  const contextFor = async (email: string, groups: string[]): Promise<AdminContext> => {
+    const user = await recordSignIn(store.prisma, {
+      issuer: "https://idp.test",
+      subject: email,
+      email,
+      groups,
+    });
+    if (!user) throw new Error(`${email} got no role`);
+    const actor = (await actorForUser(store.prisma, user.id)) as Actor;
+    return { db: store.prisma, actor, secretKey: KEY };
+  };
+
+  beforeAll(async () => {
+    store = await createTestStore();
+    upstream = await createTestDatabase("upstream");
+    await adminQuery(
+      upstream.url,
+      "CREATE TABLE customers (id int PRIMARY KEY, email text, ssn text, city text)",
+    );
+    const url = new URL(upstream.url);
+    upstreamLogin = {
+      host: url.hostname,
+      port: Number(url.port),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: url.pathname.slice(1),
+    };
+    await store.prisma.roleMapping.createMany({
+      data: [
+        { idpGroup: "admins", role: "ADMIN" },
+        { idpGroup: "reviewers", role: "REVIEWER" },
+        { idpGroup: "auditors", role: "AUDITOR" },
+      ],
+    });
+    admin = await contextFor("ada@example.test", ["admins"]);
+    reviewer = await contextFor("rey@example.test", ["reviewers"]);
+    auditor = await contextFor("aud@example.test", ["auditors"]);
+  });
+  afterAll(async () => {
+    await store.drop();
+    await upstream.drop();
+  });
+
+  const connectionInput = (overrides: Record<string, unknown> = {}) => ({
+    name: "shop",
+    host: upstreamLogin.host,
+    port: upstreamLogin.port,
+    database: upstreamLogin.database,
+    username: upstreamLogin.user,
+    password: upstreamLogin.password,
+    tlsMode: "DISABLE",
+    allowedGroups: ["analysts"],
+    ...overrides,
+  });
+
+  it("derives roles from groups at sign-in and refuses people no group maps", async () => {
+    expect(admin.actor.roles).toEqual(["ADMIN"]);
+    expect(
+      await recordSignIn(store.prisma, {
+        issuer: "https://idp.test",
+        subject: "x",
+        email: "x@example.test",
+        groups: ["finance"],
+      }),
+    ).toBeNull();
+    const refused = await store.prisma.auditEvent.findFirst({ where: { action: "user.sign_in_refused" } });
+    expect(refused?.actorName).toBe("x@example.test");
+  });
+
+  it("encrypts the brokered password, never returns it, and audits before/after without it", async () => {
+    const saved = await saveConnection(admin, { input: connectionInput() });
+    expect(saved).not.toHaveProperty("passwordCipher");
+    expect(saved.hasPassword).toBe(true);
+    const row = await store.prisma.connection.findUniqueOrThrow({ where: { id: saved.id } });
+    expect(row.passwordCipher).toMatch(/^v1:/);
+    expect(row.passwordCipher).not.toContain(upstreamLogin.password);
+
+    const updated = await saveConnection(admin, {
+      id: saved.id,
+      input: connectionInput({ password: "", isReadOnly: true }),
+    });
+    expect(updated.isReadOnly).toBe(true);
+    const after = await store.prisma.connection.findUniqueOrThrow({ where: { id: saved.id } });
+    expect(after.passwordCipher).toBe(row.passwordCipher);
+
+    const events = await store.prisma.auditEvent.findMany({
+      where: { targetId: saved.id },
+      orderBy: { id: "asc" },
+    });
+    expect(events.map((event) => event.action)).toEqual(["connection.create", "connection.update"]);
+    expect(events[1]?.before).toMatchObject({ isReadOnly: false });
+    expect(events[1]?.after).toMatchObject({ isReadOnly: true });
+    expect(dump(events)).not.toContain(upstreamLogin.password);
+    expect(dump(events)).not.toContain(row.passwordCipher);
+  });
+
+  it("names the fields that are wrong", async () => {
+    const error = await expectAdminError(
+      saveConnection(admin, { input: connectionInput({ name: "bad name", port: 70000, host: "" }) }),
+      "invalid",
+    );
+    expect(Object.keys(error.fields).sort()).toEqual(["host", "name", "port"]);
+    const guardrail = await expectAdminError(
+      saveGuardrail(admin, { input: { name: "t", kind: "TABLE", match: { tables: [] } } }),
+      "invalid",
+    );
+    expect(guardrail.fields).toHaveProperty(["match.tables"]);
+    const duplicate = await expectAdminError(saveConnection(admin, { input: connectionInput() }), "conflict");
+    expect(duplicate.fields).toEqual({ name: "already in use" });
+  });
+
+  it("lets only admins change policy, only admins and auditors read the audit log", async () => {
+    await expectAdminError(
+      saveConnection(reviewer, { input: connectionInput({ name: "other" }) }),
+      "forbidden",
+    );
+    await expectAdminError(
+      saveGuardrail(auditor, { input: { name: "g", kind: "MULTI_STATEMENT" } }),
+      "forbidden",
+    );
+    await expectAdminError(listAuditEvents(reviewer, { query: {} }), "forbidden");
+    const page = await listAuditEvents(auditor, { query: {} });
+    expect(page.events.length).toBeGreaterThan(0);
+  });
+
+  it("tests a connection with its brokered credentials and reports a bad password plainly", async () => {
+    const connection = await store.prisma.connection.findUniqueOrThrow({ where: { name: "shop" } });
+    const good = await testConnection(admin, { id: connection.id });
+    expect(good).toMatchObject({ ok: true, user: upstreamLogin.user, database: upstreamLogin.database });
+
+    const bad = await saveConnection(admin, {
+      input: connectionInput({ name: "shop-bad", password: "wrong" }),
+    });
+    const result = await testConnection(admin, { id: bad.id });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? "" : result.error).toMatch(/password authentication failed/);
+  });
+
+  it("issues a token once, keeps only its verifier, and rotation revokes the others", async () => {
+    const agent = await saveAgent(admin, { input: { name: "bot", groups: ["analysts"] } });
+    const first = await issueCredential(admin, { agentId: agent.id, input: {} });
+    expect(first.token).toMatch(/^sk_/);
+    expect(first.connections).toEqual(["shop", "shop-bad"]);
+    const second = await issueCredential(admin, { agentId: agent.id, input: { rotate: true } });
+    const credentials = await store.prisma.agentCredential.findMany({
+      where: { agentId: agent.id },
+      orderBy: { createdAt: "asc" },
+    });
+    expect(credentials.map((credential) => Boolean(credential.revokedAt))).toEqual([true, false]);
+    expect(dump(credentials)).not.toContain(first.token);
+    expect(dump(await store.prisma.auditEvent.findMany())).not.toContain(second.token);
+  });
+
+  it("judges a statement with the gateway's decision point, naming the rule", async () => {
+    const connection = await store.prisma.connection.findUniqueOrThrow({ where: { name: "shop" } });
+    await saveGuardrail(admin, {
+      input: {
+        name: "no-unscoped-delete",
+        connectionId: connection.id,
+        kind: "MISSING_WHERE",
+        match: { kinds: ["DELETE"] },
+      },
+    });
+    const denied = await tryStatement(admin, {
+      input: { connectionId: connection.id, statement: "delete from customers" },
+    });
+    expect(denied.verdict).toMatchObject({ kind: "deny", rule: "no-unscoped-delete" });
+    expect(denied.verdict.kind === "deny" && denied.verdict.message).toContain("blocked by guardrail");
+    const allowed = await tryStatement(admin, {
+      input: { connectionId: connection.id, statement: "select city from customers" },
+    });
+    expect(allowed.verdict).toEqual({ kind: "allow", maskedTables: [] });
+    const unparsable = await tryStatement(admin, {
+      input: { connectionId: connection.id, statement: "selec 1" },
+    });
+    expect(unparsable.verdict).toMatchObject({ kind: "deny", rule: "sluice:parse-error" });
+  });
+
+  it("previews masking from the upstream's catalog, exemptions included", async () => {
+    const connection = await store.prisma.connection.findUniqueOrThrow({ where: { name: "shop" } });
+    await saveMaskingRule(admin, {
+      input: {
+        name: "ssn",
+        connectionId: connection.id,
+        columnSelector: "public.customers.ssn",
+        strategy: "PARTIAL",
+        keepLast: 4,
+      },
+    });
+    await saveMaskingRule(admin, {
+      input: { name: "email", columnSelector: "*.*.email", strategy: "HASH", exemptGroups: ["support"] },
+    });
+    const preview = await previewMasking(admin, {
+      input: { connectionId: connection.id, table: "public.customers" },
+    });
+    expect(preview.tables).toContain("public.customers");
+    const byColumn = Object.fromEntries(preview.columns.map((column) => [column.column, column]));
+    expect(byColumn.id?.masked).toBe(false);
+    expect(byColumn.ssn).toMatchObject({ masked: true, rule: "ssn", strategy: "PARTIAL" });
+    expect(byColumn.email).toMatchObject({ masked: true, rule: "email", clearFor: ["support"] });
+    const masked = await tryStatement(admin, {
+      input: { connectionId: connection.id, statement: "select * from customers" },
+    });
+    expect(masked.verdict.kind).toBe("allow");
+    expect(masked.verdict.kind === "allow" && masked.verdict.maskedTables).toContain("public.customers");
+  });
+
+  it("bumps the policy version with every policy change", async () => {
+    const before = (await store.prisma.policyState.findUniqueOrThrow({ where: { id: 1 } })).version;
+    await saveAgent(admin, { input: { name: "bot-2" } });
+    const after = (await store.prisma.policyState.findUniqueOrThrow({ where: { id: 1 } })).version;
+    expect(after).toBe(before + 1);
+  });
+
+  it("API tokens act with one role of their owner, and stop when revoked", async () => {
+    await expectAdminError(createApiToken(admin, { input: { name: "ci", role: "AUDITOR" } }), "invalid");
+    const created = await createApiToken(admin, { input: { name: "ci", role: "ADMIN" } });
+    const actor = await authenticateApiToken(store.prisma, created.token);
+    expect(actor).toMatchObject({ kind: "API_TOKEN", roles: ["ADMIN"] });
+    expect(await authenticateApiToken(store.prisma, `${created.token}x`)).toBeNull();
+    const row = await store.prisma.apiToken.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.tokenHash).not.toContain(created.token);
+    await revokeApiToken(admin, { id: created.id });
+    expect(await authenticateApiToken(store.prisma, created.token)).toBeNull();
+  });
+});

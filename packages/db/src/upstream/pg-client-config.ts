@@ -1,0 +1,42 @@
+import type { ClientConfig } from "pg";
+
+export type UpstreamLogin = {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string | null;
+  tlsMode: "DISABLE" | "PREFER" | "REQUIRE" | "VERIFY_CA" | "VERIFY_FULL";
+  tlsCaPem: string | null;
+  tlsServerName?: string | null;
+};
+
+/** How long Sluice's own side connections (catalog reads, connection tests) wait for an upstream. */
+export const UPSTREAM_SIDE_CONNECT_MS = 10_000;
+
+/**
+ * node-postgres settings for Sluice's own connections to an upstream with brokered credentials,
+ * honouring the connection's TLS mode the way libpq's sslmode does (PREFER is treated as REQUIRE
+ * without verification, since node-postgres cannot fall back to plaintext).
+ */
+export function pgClientConfig(login: UpstreamLogin, applicationName: string): ClientConfig {
+  const verify = login.tlsMode === "VERIFY_CA" || login.tlsMode === "VERIFY_FULL";
+  return {
+    host: login.host,
+    port: login.port,
+    database: login.database,
+    user: login.user,
+    password: login.password ?? undefined,
+    application_name: applicationName,
+    connectionTimeoutMillis: UPSTREAM_SIDE_CONNECT_MS,
+    ssl:
+      login.tlsMode === "DISABLE"
+        ? false
+        : {
+            rejectUnauthorized: verify,
+            ca: login.tlsCaPem ?? undefined,
+            ...(login.tlsServerName ? { servername: login.tlsServerName } : {}),
+            ...(login.tlsMode === "VERIFY_CA" ? { checkServerIdentity: () => undefined } : {}),
+          },
+  };
+}
