@@ -1,6 +1,6 @@
+import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
-import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
 
 export type CatalogColumn = {
   tableOid: number;
