@@ -15,6 +15,14 @@ const ZEnv = z.object({
   SLUICE_EMBEDDED_PG_PORT: ZPort.default(54329),
   /** 32-byte key (base64 or hex) for secrets at rest; unset: generated into SLUICE_HOME/secret.key. */
   SLUICE_SECRET_KEY: z.string().optional(),
+  /** The local OpenID provider's port (used when OIDC_ISSUER is unset). */
+  SLUICE_OIDC_PORT: ZPort.default(3001),
+  /** Your identity provider; unset: a local OpenID provider with the demo users starts with Sluice. */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  /** The claim carrying the user's groups (default `groups`). */
+  OIDC_GROUPS_CLAIM: z.string().optional(),
   /** Skip the demo database and policy. */
   SLUICE_NO_DEMO: z
     .enum(["0", "1", "true", "false"])
@@ -22,11 +30,16 @@ const ZEnv = z.object({
     .transform((value) => value === "1" || value === "true"),
 });
 
+const ZEnvChecked = ZEnv.refine((env) => !env.OIDC_ISSUER || (env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET), {
+  message: "OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+  path: ["OIDC_ISSUER"],
+});
+
 export type Env = z.infer<typeof ZEnv> & { repoRoot: string };
 
 /** The only place the CLI reads process.env; a bad value stops start-up with the variable's name. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = ZEnv.safeParse(source);
+  const parsed = ZEnvChecked.safeParse(source);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`invalid environment: ${issues.join("; ")}`);

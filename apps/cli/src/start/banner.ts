@@ -2,6 +2,8 @@ import type { DemoState } from "./demo";
 
 export type BannerOptions = {
   consoleUrl: string;
+  /** The local OpenID provider's issuer; null when an external IdP signs people in. */
+  identityProvider: string | null;
   gatewayPort: number;
   caFile: string | null;
   demo: DemoState | null;
@@ -14,12 +16,16 @@ export function renderBanner(options: BannerOptions): string {
   const lines = ["", "Sluice is running.", "", `  Console:  ${options.consoleUrl}`];
   lines.push(`  Gateway:  postgresql://<agent>:<token>@localhost:${options.gatewayPort}/<connection>`);
   if (options.demo) {
-    lines.push(
-      "",
-      "  Demo console users (for the local identity provider; console sign-in is not built yet):",
-    );
-    for (const user of options.demo.users) {
-      lines.push(`    ${user.email.padEnd(24)} password ${user.password}   groups ${user.groups.join(", ")}`);
+    if (options.identityProvider) {
+      lines.push(
+        "",
+        `  Demo console users (the console signs in through the local OpenID provider ${options.identityProvider}):`,
+      );
+      for (const user of options.demo.users) {
+        lines.push(
+          `    ${user.email.padEnd(24)} password ${user.password}   groups ${user.groups.join(", ")}`,
+        );
+      }
     }
     lines.push("", `  Demo agent connection string (${options.demoAgent} on ${options.demoConnection}):`);
     if (options.demo.agentToken) {

@@ -13,7 +13,16 @@ export type ConsoleOptions = {
 export type RunningConsole = { url: string; stop: () => Promise<void>; exited: Promise<number | null> };
 
 /** Sources whose change makes the production build stale. */
-const SOURCE_DIRS = ["apps/console/src", "packages/db/src", "packages/policy/src", "packages/secrets/src"];
+const SOURCE_DIRS = [
+  "apps/console/src",
+  "packages/admin/src",
+  "packages/db/src",
+  "packages/identity/src",
+  "packages/masking/src",
+  "packages/policy/src",
+  "packages/secrets/src",
+  "packages/sql/src",
+];
 const SOURCE_FILES = ["apps/console/next.config.ts", "apps/console/package.json", "pnpm-lock.yaml"];
 
 /** Builds the console when its sources changed since the last build, then serves it with `next start`. */

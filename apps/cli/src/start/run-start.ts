@@ -6,8 +6,9 @@ import type { Env } from "../env";
 import { renderBanner } from "./banner";
 import { startConsole } from "./console-process";
 import { type DemoState, ensureDemo } from "./demo";
+import { startIdentityProvider } from "./identity-provider";
 import { openStore } from "./open-store";
-import { loadSecretKey } from "./secret-key";
+import { deriveKey, loadSecretKey } from "./secret-key";
 
 type Stoppable = { name: string; stop: () => Promise<void> };
 
@@ -19,6 +20,7 @@ export async function runStart(env: Env): Promise<void> {
   const log = (line: string) => console.log(`[sluice] ${line}`);
   await assertPortFree(env.SLUICE_CONSOLE_PORT, "SLUICE_CONSOLE_PORT");
   await assertPortFree(env.SLUICE_GATEWAY_PORT, "SLUICE_GATEWAY_PORT");
+  if (!env.OIDC_ISSUER) await assertPortFree(env.SLUICE_OIDC_PORT, "SLUICE_OIDC_PORT");
 
   const running: Stoppable[] = [];
   let isStopping = false;
@@ -56,10 +58,26 @@ export async function runStart(env: Env): Promise<void> {
     });
     running.push({ name: "gateway", stop: gateway.close });
 
+    const consoleUrl = `http://localhost:${env.SLUICE_CONSOLE_PORT}`;
+    const oidc = await startIdentityProvider(env, consoleUrl, demo);
+    running.push({ name: "identity provider", stop: oidc.stop });
+
     const console_ = await startConsole({
       repoRoot: env.repoRoot,
       port: env.SLUICE_CONSOLE_PORT,
-      env: { DATABASE_URL: store.databaseUrl, SLUICE_HOME: env.SLUICE_HOME },
+      env: {
+        DATABASE_URL: store.databaseUrl,
+        SLUICE_SECRET_KEY: secretKey.toString("base64"),
+        NEXTAUTH_URL: consoleUrl,
+        NEXTAUTH_SECRET: deriveKey(secretKey, "console-session").toString("base64url"),
+        OIDC_ISSUER: oidc.issuer,
+        OIDC_CLIENT_ID: oidc.clientId,
+        OIDC_CLIENT_SECRET: oidc.clientSecret,
+        ...(env.OIDC_GROUPS_CLAIM ? { OIDC_GROUPS_CLAIM: env.OIDC_GROUPS_CLAIM } : {}),
+        SLUICE_GATEWAY_HOST: "localhost",
+        SLUICE_GATEWAY_PORT: String(env.SLUICE_GATEWAY_PORT),
+        ...(gateway.caFile ? { SLUICE_GATEWAY_CA_FILE: gateway.caFile } : {}),
+      },
       log,
     });
     running.push({ name: "console", stop: console_.stop });
@@ -73,6 +91,7 @@ export async function runStart(env: Env): Promise<void> {
     console.log(
       renderBanner({
         consoleUrl: console_.url,
+        identityProvider: env.OIDC_ISSUER ? null : oidc.issuer,
         gatewayPort: env.SLUICE_GATEWAY_PORT,
         caFile: gateway.caFile,
         demo,

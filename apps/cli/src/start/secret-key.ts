@@ -1,3 +1,4 @@
+import { hkdfSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateKey, parseKey } from "@sluice/secrets/secret-box";
@@ -11,4 +12,9 @@ export function loadSecretKey(home: string, fromEnv: string | undefined): Buffer
   const key = generateKey();
   writeFileSync(file, `${key.toString("base64")}\n`, { mode: 0o600 });
   return key;
+}
+
+/** A key for one purpose derived from the master key, so the console's cookie key needs no file of its own. */
+export function deriveKey(secretKey: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secretKey, Buffer.alloc(0), `sluice:${purpose}`, 32));
 }

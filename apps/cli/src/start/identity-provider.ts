@@ -1,0 +1,51 @@
+import path from "node:path";
+import { loadIdpMaterial } from "@sluice/identity/idp-material";
+import { startLocalIdp } from "@sluice/identity/local-idp";
+import type { Env } from "../env";
+import type { DemoState } from "./demo";
+
+export type ConsoleOidc = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  stop: () => Promise<void>;
+};
+
+/** The console's client id at the local provider. */
+const LOCAL_CLIENT_ID = "sluice-console";
+
+/**
+ * Where the console signs people in: the organisation's IdP when OIDC_ISSUER is set; otherwise a
+ * local OpenID provider with the demo users, so sign-in is real OIDC even offline.
+ */
+export async function startIdentityProvider(
+  env: Env,
+  consoleUrl: string,
+  demo: DemoState | null,
+): Promise<ConsoleOidc> {
+  if (env.OIDC_ISSUER) {
+    return {
+      issuer: env.OIDC_ISSUER,
+      clientId: env.OIDC_CLIENT_ID ?? "",
+      clientSecret: env.OIDC_CLIENT_SECRET ?? "",
+      stop: async () => {},
+    };
+  }
+  if (!demo) {
+    throw new Error(
+      "nobody could sign in to the console: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET for your identity provider, or start without SLUICE_NO_DEMO to get the local one with demo users",
+    );
+  }
+  const idp = await startLocalIdp({
+    host: "127.0.0.1",
+    port: env.SLUICE_OIDC_PORT,
+    users: demo.users,
+    material: loadIdpMaterial(path.join(env.SLUICE_HOME, "local-idp.json")),
+    client: {
+      clientId: LOCAL_CLIENT_ID,
+      redirectUris: [`${consoleUrl}/api/auth/callback/oidc`],
+      postLogoutRedirectUris: [`${consoleUrl}/sign-in`],
+    },
+  });
+  return { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, stop: idp.close };
+}

@@ -1,0 +1,226 @@
+"use client";
+
+import type { AgentView } from "@sluice/admin/agent-view";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { api, fieldErrors } from "@/client/api";
+import {
+  Badge,
+  buttonClass,
+  Card,
+  dangerButtonClass,
+  EmptyState,
+  ErrorBanner,
+  Field,
+  inputClass,
+  PageHeader,
+  secondaryButtonClass,
+  splitNames,
+  Table,
+} from "@/client/ui";
+import type { GatewayAddress } from "./connection-snippets";
+import { CredentialReveal, type IssuedCredential } from "./credential-reveal";
+
+export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
+  const queryClient = useQueryClient();
+  const agents = useQuery({ queryKey: ["agents"], queryFn: () => api<AgentView[]>("/agents") });
+  const [editing, setEditing] = useState<AgentView | "new" | null>(null);
+  const [issued, setIssued] = useState<IssuedCredential | null>(null);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["agents"] });
+  const issue = useMutation({
+    mutationFn: ({ id, rotate }: { id: string; rotate: boolean }) =>
+      api<IssuedCredential>(`/agents/${id}/credentials`, { method: "POST", body: { rotate } }),
+    onSuccess: (result) => {
+      setIssued(result);
+      void refresh();
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: ({ agentId, credentialId }: { agentId: string; credentialId: string }) =>
+      api(`/agents/${agentId}/credentials/${credentialId}`, { method: "DELETE" }),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => api(`/agents/${id}`, { method: "DELETE" }),
+    onSuccess: refresh,
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="Agents"
+        description="Machine identities. An agent connects with its name and a token Sluice issues; its groups decide which connections it may use and which masking exemptions apply."
+        action={
+          <button type="button" className={buttonClass} onClick={() => setEditing("new")}>
+            New agent
+          </button>
+        }
+      />
+      {issued ? (
+        <div className="mb-6">
+          <CredentialReveal issued={issued} gateway={gateway} onClose={() => setIssued(null)} />
+        </div>
+      ) : null}
+      {editing ? (
+        <div className="mb-6">
+          <AgentForm
+            agent={editing === "new" ? null : editing}
+            onDone={(created) => {
+              setEditing(null);
+              void refresh();
+              if (created) issue.mutate({ id: created.id, rotate: false });
+            }}
+          />
+        </div>
+      ) : null}
+      <ErrorBanner error={agents.error ?? issue.error ?? revoke.error ?? remove.error} />
+      <Card>
+        {agents.data?.length === 0 ? (
+          <EmptyState>
+            No agents yet. Create one; its first token is issued at once with a connection string to copy.
+          </EmptyState>
+        ) : (
+          <Table head={["Agent", "Groups", "Credentials", ""]}>
+            {agents.data?.map((agent) => (
+              <tr key={agent.id} data-testid={`agent-${agent.name}`}>
+                <td className="px-2 py-2">
+                  <span className="font-medium">{agent.name}</span>{" "}
+                  {agent.isDisabled ? <Badge tone="red">disabled</Badge> : null}
+                  {agent.description ? <p className="text-xs text-slate-500">{agent.description}</p> : null}
+                </td>
+                <td className="px-2 py-2">
+                  {agent.groups.join(", ") || <span className="text-slate-400">none</span>}
+                </td>
+                <td className="px-2 py-2 text-xs">
+                  {agent.credentials.length === 0 ? <span className="text-slate-400">none</span> : null}
+                  {agent.credentials.map((credential) => (
+                    <div key={credential.id} className="flex items-center gap-2">
+                      <code>{credential.fingerprint}</code>
+                      {credential.revokedAt ? (
+                        <Badge tone="red">revoked</Badge>
+                      ) : (
+                        <button
+                          type="button"
+                          className="text-red-700 underline"
+                          onClick={() => revoke.mutate({ agentId: agent.id, credentialId: credential.id })}
+                        >
+                          revoke
+                        </button>
+                      )}
+                    </div>
+                  ))}
+                </td>
+                <td className="space-x-2 whitespace-nowrap px-2 py-2 text-right">
+                  <button
+                    type="button"
+                    className={secondaryButtonClass}
+                    onClick={() => issue.mutate({ id: agent.id, rotate: false })}
+                  >
+                    Issue token
+                  </button>
+                  <button
+                    type="button"
+                    className={secondaryButtonClass}
+                    onClick={() => issue.mutate({ id: agent.id, rotate: true })}
+                  >
+                    Rotate
+                  </button>
+                  <button type="button" className={secondaryButtonClass} onClick={() => setEditing(agent)}>
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className={dangerButtonClass}
+                    onClick={() => {
+                      if (window.confirm(`Delete agent ${agent.name}?`)) remove.mutate(agent.id);
+                    }}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+    </>
+  );
+}
+
+function AgentForm({
+  agent,
+  onDone,
+}: {
+  agent: AgentView | null;
+  onDone: (created: AgentView | null) => void;
+}) {
+  const [form, setForm] = useState({
+    name: agent?.name ?? "",
+    description: agent?.description ?? "",
+    groups: agent?.groups.join(", ") ?? "",
+    isDisabled: agent?.isDisabled ?? false,
+  });
+  const save = useMutation({
+    mutationFn: () =>
+      api<AgentView>(agent ? `/agents/${agent.id}` : "/agents", {
+        method: agent ? "PATCH" : "POST",
+        body: { ...form, groups: splitNames(form.groups) },
+      }),
+    onSuccess: (saved) => onDone(agent ? null : saved),
+  });
+  const errors = fieldErrors(save.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  return (
+    <Card title={agent ? `Edit ${agent.name}` : "New agent"}>
+      <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+        <Field id="agent-name" label="Name" error={errors.name} hint="The user name in its connection string">
+          <input
+            id="agent-name"
+            className={inputClass}
+            value={form.name}
+            aria-invalid={Boolean(errors.name)}
+            onChange={(event) => setForm({ ...form, name: event.target.value })}
+          />
+        </Field>
+        <Field id="agent-groups" label="Groups" error={errors.groups} hint="Comma-separated, e.g. analysts">
+          <input
+            id="agent-groups"
+            className={inputClass}
+            value={form.groups}
+            onChange={(event) => setForm({ ...form, groups: event.target.value })}
+          />
+        </Field>
+        <Field id="agent-description" label="Description" error={errors.description}>
+          <input
+            id="agent-description"
+            className={inputClass}
+            value={form.description}
+            onChange={(event) => setForm({ ...form, description: event.target.value })}
+          />
+        </Field>
+        <label className="flex items-center gap-2 text-sm md:col-span-3">
+          <input
+            type="checkbox"
+            checked={form.isDisabled}
+            onChange={(event) => setForm({ ...form, isDisabled: event.target.checked })}
+          />
+          Disabled (ends its live sessions)
+        </label>
+        <div className="flex gap-2 md:col-span-3">
+          <button type="submit" className={buttonClass} disabled={save.isPending}>
+            {agent ? "Save" : "Create agent and issue a token"}
+          </button>
+          <button type="button" className={secondaryButtonClass} onClick={() => onDone(null)}>
+            Cancel
+          </button>
+        </div>
+        <div className="md:col-span-3">
+          {Object.keys(errors).length === 0 ? <ErrorBanner error={save.error} /> : null}
+        </div>
+      </form>
+    </Card>
+  );
+}

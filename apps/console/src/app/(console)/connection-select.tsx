@@ -1,0 +1,42 @@
+"use client";
+
+import type { ConnectionView } from "@sluice/admin/connection-view";
+import { useQuery } from "@tanstack/react-query";
+import { api } from "@/client/api";
+import { inputClass } from "@/client/ui";
+
+/** A connection picker; `allowAll` adds "every connection" (rules that apply everywhere). */
+export function ConnectionSelect({
+  id,
+  value,
+  onChange,
+  allowAll = false,
+  invalid = false,
+}: {
+  id: string;
+  value: string | null;
+  onChange: (id: string | null) => void;
+  allowAll?: boolean;
+  invalid?: boolean;
+}) {
+  const connections = useQuery({
+    queryKey: ["connections"],
+    queryFn: () => api<ConnectionView[]>("/connections"),
+  });
+  return (
+    <select
+      id={id}
+      className={inputClass}
+      value={value ?? ""}
+      aria-invalid={invalid}
+      onChange={(event) => onChange(event.target.value === "" ? null : event.target.value)}
+    >
+      {allowAll ? <option value="">Every connection</option> : <option value="">Pick a connection…</option>}
+      {connections.data?.map((connection) => (
+        <option key={connection.id} value={connection.id}>
+          {connection.name}
+        </option>
+      ))}
+    </select>
+  );
+}

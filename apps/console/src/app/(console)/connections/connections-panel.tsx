@@ -1,0 +1,131 @@
+"use client";
+
+import type { ConnectionView } from "@sluice/admin/connection-view";
+import type { ConnectionTestResult } from "@sluice/admin/test-connection";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api } from "@/client/api";
+import {
+  Badge,
+  buttonClass,
+  Card,
+  dangerButtonClass,
+  EmptyState,
+  ErrorBanner,
+  PageHeader,
+  secondaryButtonClass,
+  Table,
+} from "@/client/ui";
+import { ConnectionForm } from "./connection-form";
+
+export function ConnectionsPanel() {
+  const queryClient = useQueryClient();
+  const connections = useQuery({
+    queryKey: ["connections"],
+    queryFn: () => api<ConnectionView[]>("/connections"),
+  });
+  const [editing, setEditing] = useState<ConnectionView | "new" | null>(null);
+  const [tests, setTests] = useState<Record<string, ConnectionTestResult>>({});
+  const test = useMutation({
+    mutationFn: (id: string) => api<ConnectionTestResult>(`/connections/${id}/test`, { method: "POST" }),
+    onSuccess: (result, id) => setTests((current) => ({ ...current, [id]: result })),
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => api(`/connections/${id}`, { method: "DELETE" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["connections"] }),
+  });
+
+  return (
+    <>
+      <PageHeader
+        title="Connections"
+        description="Upstream databases the gateway brokers. Agents name a connection as the database of their connection string; the password stays here, encrypted."
+        action={
+          <button type="button" className={buttonClass} onClick={() => setEditing("new")}>
+            New connection
+          </button>
+        }
+      />
+      {editing ? (
+        <div className="mb-6">
+          <ConnectionForm
+            connection={editing === "new" ? null : editing}
+            onDone={() => {
+              setEditing(null);
+              void queryClient.invalidateQueries({ queryKey: ["connections"] });
+            }}
+          />
+        </div>
+      ) : null}
+      <ErrorBanner error={connections.error ?? remove.error ?? test.error} />
+      <Card>
+        {connections.data?.length === 0 ? (
+          <EmptyState>
+            No connections yet. Create one for the database your agents should reach, then test it.
+          </EmptyState>
+        ) : (
+          <Table head={["Name", "Upstream", "Agent groups", "Mode", "Test", ""]}>
+            {connections.data?.map((connection) => {
+              const result = tests[connection.id];
+              return (
+                <tr key={connection.id} data-testid={`connection-${connection.name}`}>
+                  <td className="px-2 py-2 font-medium">{connection.name}</td>
+                  <td className="px-2 py-2 font-mono text-xs">
+                    {connection.username}@{connection.host}:{connection.port}/{connection.database}
+                  </td>
+                  <td className="px-2 py-2">
+                    {connection.allowedGroups.join(", ") || <span className="text-slate-400">none</span>}
+                  </td>
+                  <td className="space-x-1 px-2 py-2">
+                    {connection.isDisabled ? <Badge tone="red">disabled</Badge> : null}
+                    {connection.isReadOnly ? <Badge tone="sky">read-only</Badge> : null}
+                    {connection.isStrictMasking ? <Badge tone="amber">strict masking</Badge> : null}
+                    <Badge>{connection.tlsMode.toLowerCase().replace("_", "-")}</Badge>
+                  </td>
+                  <td className="px-2 py-2 text-xs" data-testid="test-result">
+                    {result ? (
+                      result.ok ? (
+                        <span className="text-emerald-700">
+                          ok · PostgreSQL {result.serverVersion} as {result.user} ({result.millis} ms)
+                        </span>
+                      ) : (
+                        <span className="text-red-700">{result.error}</span>
+                      )
+                    ) : null}
+                  </td>
+                  <td className="space-x-2 whitespace-nowrap px-2 py-2 text-right">
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      disabled={test.isPending}
+                      onClick={() => test.mutate(connection.id)}
+                    >
+                      Test
+                    </button>
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      onClick={() => setEditing(connection)}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className={dangerButtonClass}
+                      onClick={() => {
+                        if (window.confirm(`Delete connection ${connection.name}?`))
+                          remove.mutate(connection.id);
+                      }}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </Table>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,253 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { api, fieldErrors } from "@/client/api";
+import {
+  Badge,
+  buttonClass,
+  Card,
+  dangerButtonClass,
+  EmptyState,
+  ErrorBanner,
+  Field,
+  inputClass,
+  PageHeader,
+  secondaryButtonClass,
+  splitNames,
+  Table,
+} from "@/client/ui";
+import { ConnectionSelect } from "../connection-select";
+import { GUARDRAIL_KINDS, type GuardrailKindName } from "./guardrail-kinds";
+
+type GuardrailView = {
+  id: string;
+  name: string;
+  connectionId: string | null;
+  connectionName: string | null;
+  kind: GuardrailKindName;
+  effect: "DENY" | "ALLOW";
+  match: Record<string, unknown>;
+  message: string | null;
+  isEnabled: boolean;
+};
+
+export function GuardrailsPanel() {
+  const queryClient = useQueryClient();
+  const rules = useQuery({ queryKey: ["guardrails"], queryFn: () => api<GuardrailView[]>("/guardrails") });
+  const empty = {
+    name: "",
+    connectionId: null as string | null,
+    kind: "STATEMENT_KIND" as GuardrailKindName,
+    effect: "DENY",
+    list: "",
+    access: "any",
+    message: "",
+  };
+  const [form, setForm] = useState(empty);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["guardrails"] });
+  const kind = GUARDRAIL_KINDS[form.kind];
+  const save = useMutation({
+    mutationFn: () => {
+      const match: Record<string, unknown> = {};
+      if (kind.list)
+        match[kind.list.key] =
+          form.kind === "STATEMENT_KIND" || form.kind === "MISSING_WHERE"
+            ? splitNames(form.list).map((k) => k.toUpperCase())
+            : splitNames(form.list);
+      if (form.kind === "TABLE") match.access = form.access;
+      return api("/guardrails", {
+        method: "POST",
+        body: {
+          name: form.name,
+          connectionId: form.connectionId,
+          kind: form.kind,
+          effect: form.effect,
+          match,
+          message: form.message || null,
+        },
+      });
+    },
+    onSuccess: () => {
+      setForm(empty);
+      void refresh();
+    },
+  });
+  const toggle = useMutation({
+    mutationFn: (rule: GuardrailView) =>
+      api(`/guardrails/${rule.id}`, {
+        method: "PATCH",
+        body: {
+          name: rule.name,
+          connectionId: rule.connectionId,
+          kind: rule.kind,
+          effect: rule.effect,
+          match: rule.match,
+          message: rule.message,
+          isEnabled: !rule.isEnabled,
+        },
+      }),
+    onSuccess: refresh,
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => api(`/guardrails/${id}`, { method: "DELETE" }),
+    onSuccess: refresh,
+  });
+  const errors = fieldErrors(save.error);
+  const listError = kind.list ? errors[`match.${kind.list.key}`] : undefined;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Guardrails"
+        description="Deny lists that understand SQL: judged on what a statement does (PostgreSQL's own parser), not on its text. Built-in defaults already refuse file, program and network functions, privilege changes and SQL hidden in strings."
+      />
+      <Card title="New guardrail">
+        <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+          <Field
+            id="guardrail-name"
+            label="Name"
+            error={errors.name}
+            hint="Agents see it in the refusal, e.g. no-unscoped-delete"
+          >
+            <input
+              id="guardrail-name"
+              className={inputClass}
+              value={form.name}
+              aria-invalid={Boolean(errors.name)}
+              onChange={(event) => setForm({ ...form, name: event.target.value })}
+            />
+          </Field>
+          <Field id="guardrail-connection" label="Connection" error={errors.connectionId}>
+            <ConnectionSelect
+              id="guardrail-connection"
+              value={form.connectionId}
+              allowAll
+              onChange={(connectionId) => setForm({ ...form, connectionId })}
+            />
+          </Field>
+          <Field id="guardrail-kind" label="Looks at" error={errors.kind}>
+            <select
+              id="guardrail-kind"
+              className={inputClass}
+              value={form.kind}
+              onChange={(event) =>
+                setForm({ ...form, kind: event.target.value as GuardrailKindName, list: "" })
+              }
+            >
+              {Object.entries(GUARDRAIL_KINDS).map(([value, option]) => (
+                <option key={value} value={value}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          {kind.list ? (
+            <Field id="guardrail-list" label={kind.list.label} error={listError} hint={kind.list.hint}>
+              <input
+                id="guardrail-list"
+                className={`${inputClass} font-mono`}
+                value={form.list}
+                aria-invalid={Boolean(listError)}
+                onChange={(event) => setForm({ ...form, list: event.target.value })}
+              />
+            </Field>
+          ) : null}
+          {form.kind === "TABLE" ? (
+            <Field id="guardrail-access" label="Access">
+              <select
+                id="guardrail-access"
+                className={inputClass}
+                value={form.access}
+                onChange={(event) => setForm({ ...form, access: event.target.value })}
+              >
+                <option value="any">read or write</option>
+                <option value="read">read</option>
+                <option value="write">write</option>
+              </select>
+            </Field>
+          ) : null}
+          <Field
+            id="guardrail-effect"
+            label="Effect"
+            error={errors.effect}
+            hint="Allow relaxes a built-in default deliberately, or makes a table allow-list"
+          >
+            <select
+              id="guardrail-effect"
+              className={inputClass}
+              value={form.effect}
+              onChange={(event) => setForm({ ...form, effect: event.target.value })}
+            >
+              <option value="DENY">deny</option>
+              <option value="ALLOW">allow</option>
+            </select>
+          </Field>
+          <Field
+            id="guardrail-message"
+            label="Message to the agent"
+            error={errors.message}
+            hint="Say what to do instead"
+          >
+            <input
+              id="guardrail-message"
+              className={inputClass}
+              value={form.message}
+              onChange={(event) => setForm({ ...form, message: event.target.value })}
+            />
+          </Field>
+          <div className="md:col-span-3">
+            <button type="submit" className={buttonClass} disabled={save.isPending}>
+              Add guardrail
+            </button>
+          </div>
+          <div className="md:col-span-3">
+            {Object.keys(errors).length === 0 ? <ErrorBanner error={save.error} /> : null}
+          </div>
+        </form>
+      </Card>
+      <ErrorBanner error={rules.error ?? toggle.error ?? remove.error} />
+      <Card title="Rules">
+        {rules.data?.length === 0 ? (
+          <EmptyState>
+            No guardrails of your own yet; the built-in defaults apply. Add one, then try a statement below.
+          </EmptyState>
+        ) : (
+          <Table head={["Name", "Connection", "Looks at", "Parameters", "Effect", ""]}>
+            {rules.data?.map((rule) => (
+              <tr key={rule.id} data-testid={`guardrail-${rule.name}`}>
+                <td className="px-2 py-2 font-medium">
+                  {rule.name} {rule.isEnabled ? null : <Badge>disabled</Badge>}
+                </td>
+                <td className="px-2 py-2">
+                  {rule.connectionName ?? <span className="text-slate-500">every connection</span>}
+                </td>
+                <td className="px-2 py-2">{GUARDRAIL_KINDS[rule.kind]?.label ?? rule.kind}</td>
+                <td className="px-2 py-2 font-mono text-xs">{JSON.stringify(rule.match)}</td>
+                <td className="px-2 py-2">
+                  {rule.effect === "DENY" ? (
+                    <Badge tone="red">deny</Badge>
+                  ) : (
+                    <Badge tone="green">allow</Badge>
+                  )}
+                </td>
+                <td className="space-x-2 whitespace-nowrap px-2 py-2 text-right">
+                  <button type="button" className={secondaryButtonClass} onClick={() => toggle.mutate(rule)}>
+                    {rule.isEnabled ? "Disable" : "Enable"}
+                  </button>
+                  <button type="button" className={dangerButtonClass} onClick={() => remove.mutate(rule.id)}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+    </>
+  );
+}

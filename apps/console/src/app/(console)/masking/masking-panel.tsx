@@ -1,0 +1,211 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { api, fieldErrors } from "@/client/api";
+import {
+  Badge,
+  buttonClass,
+  Card,
+  dangerButtonClass,
+  EmptyState,
+  ErrorBanner,
+  Field,
+  inputClass,
+  PageHeader,
+  splitNames,
+  Table,
+} from "@/client/ui";
+import { ConnectionSelect } from "../connection-select";
+
+type MaskingRuleView = {
+  id: string;
+  name: string;
+  connectionName: string | null;
+  columnSelector: string | null;
+  strategy: string;
+  keepLast: number | null;
+  isEnabled: boolean;
+  exemptGroups: string[];
+};
+
+const STRATEGIES = [
+  { value: "REDACT", label: "Redact (fixed placeholder)" },
+  { value: "PARTIAL", label: "Partial (keep the last N characters)" },
+  { value: "HASH", label: "Keyed hash (joinable, not reversible)" },
+  { value: "NULL", label: "Null" },
+];
+
+export function MaskingPanel() {
+  const queryClient = useQueryClient();
+  const rules = useQuery({
+    queryKey: ["masking-rules"],
+    queryFn: () => api<MaskingRuleView[]>("/masking-rules"),
+  });
+  const [form, setForm] = useState({
+    name: "",
+    connectionId: null as string | null,
+    columnSelector: "",
+    strategy: "REDACT",
+    keepLast: "4",
+    exemptGroups: "",
+  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["masking-rules"] });
+  const save = useMutation({
+    mutationFn: () =>
+      api("/masking-rules", {
+        method: "POST",
+        body: {
+          ...form,
+          keepLast: form.strategy === "PARTIAL" ? Number(form.keepLast) : null,
+          exemptGroups: splitNames(form.exemptGroups),
+        },
+      }),
+    onSuccess: () => {
+      setForm({ ...form, name: "", columnSelector: "", exemptGroups: "" });
+      void refresh();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) => api(`/masking-rules/${id}`, { method: "DELETE" }),
+    onSuccess: refresh,
+  });
+  const errors = fieldErrors(save.error);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Masking"
+        description="Columns whose values never reach agents in clear. The gateway rewrites each row as it passes; an exempt agent group sees clear values, and that shows here and in recordings."
+      />
+      <Card title="New masking rule">
+        <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+          <Field id="masking-name" label="Name" error={errors.name}>
+            <input
+              id="masking-name"
+              className={inputClass}
+              value={form.name}
+              aria-invalid={Boolean(errors.name)}
+              onChange={(event) => setForm({ ...form, name: event.target.value })}
+            />
+          </Field>
+          <Field id="masking-connection" label="Connection" error={errors.connectionId}>
+            <ConnectionSelect
+              id="masking-connection"
+              value={form.connectionId}
+              allowAll
+              onChange={(connectionId) => setForm({ ...form, connectionId })}
+            />
+          </Field>
+          <Field
+            id="masking-selector"
+            label="Column selector"
+            error={errors.columnSelector}
+            hint="schema.table.column, * for any part: public.customers.email, *.*.ssn"
+          >
+            <input
+              id="masking-selector"
+              className={`${inputClass} font-mono`}
+              value={form.columnSelector}
+              aria-invalid={Boolean(errors.columnSelector)}
+              onChange={(event) => setForm({ ...form, columnSelector: event.target.value })}
+            />
+          </Field>
+          <Field id="masking-strategy" label="Strategy" error={errors.strategy}>
+            <select
+              id="masking-strategy"
+              className={inputClass}
+              value={form.strategy}
+              onChange={(event) => setForm({ ...form, strategy: event.target.value })}
+            >
+              {STRATEGIES.map((strategy) => (
+                <option key={strategy.value} value={strategy.value}>
+                  {strategy.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          {form.strategy === "PARTIAL" ? (
+            <Field id="masking-keep" label="Characters left visible" error={errors.keepLast}>
+              <input
+                id="masking-keep"
+                type="number"
+                className={inputClass}
+                value={form.keepLast}
+                aria-invalid={Boolean(errors.keepLast)}
+                onChange={(event) => setForm({ ...form, keepLast: event.target.value })}
+              />
+            </Field>
+          ) : null}
+          <Field
+            id="masking-exempt"
+            label="Exempt agent groups"
+            error={errors.exemptGroups}
+            hint="Comma-separated; these groups see clear values"
+          >
+            <input
+              id="masking-exempt"
+              className={inputClass}
+              value={form.exemptGroups}
+              onChange={(event) => setForm({ ...form, exemptGroups: event.target.value })}
+            />
+          </Field>
+          <div className="md:col-span-3">
+            <button type="submit" className={buttonClass} disabled={save.isPending}>
+              Add masking rule
+            </button>
+          </div>
+          <div className="md:col-span-3">
+            {Object.keys(errors).length === 0 ? <ErrorBanner error={save.error} /> : null}
+          </div>
+        </form>
+      </Card>
+      <ErrorBanner error={rules.error ?? remove.error} />
+      <Card title="Rules">
+        {rules.data?.length === 0 ? (
+          <EmptyState>
+            No masking rules: every column reaches agents in clear. Add one for each sensitive column.
+          </EmptyState>
+        ) : (
+          <Table head={["Name", "Connection", "Selector", "Strategy", "Exempt groups", ""]}>
+            {rules.data?.map((rule) => (
+              <tr key={rule.id} data-testid={`masking-rule-${rule.name}`}>
+                <td className="px-2 py-2 font-medium">
+                  {rule.name} {rule.isEnabled ? null : <Badge>disabled</Badge>}
+                </td>
+                <td className="px-2 py-2">
+                  {rule.connectionName ?? <span className="text-slate-500">every connection</span>}
+                </td>
+                <td className="px-2 py-2 font-mono text-xs">{rule.columnSelector}</td>
+                <td className="px-2 py-2">
+                  {rule.strategy.toLowerCase()}
+                  {rule.keepLast ? ` (last ${rule.keepLast})` : ""}
+                </td>
+                <td className="px-2 py-2">
+                  {rule.exemptGroups.length ? (
+                    rule.exemptGroups.map((group) => (
+                      <Badge key={group} tone="amber">
+                        {group}
+                      </Badge>
+                    ))
+                  ) : (
+                    <span className="text-slate-400">none</span>
+                  )}
+                </td>
+                <td className="px-2 py-2 text-right">
+                  <button type="button" className={dangerButtonClass} onClick={() => remove.mutate(rule.id)}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </Card>
+    </>
+  );
+}

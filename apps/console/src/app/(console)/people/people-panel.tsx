@@ -1,0 +1,147 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { api, fieldErrors } from "@/client/api";
+import {
+  Badge,
+  buttonClass,
+  Card,
+  dangerButtonClass,
+  ErrorBanner,
+  Field,
+  inputClass,
+  PageHeader,
+  secondaryButtonClass,
+  Table,
+} from "@/client/ui";
+
+type User = {
+  id: string;
+  email: string;
+  name: string | null;
+  idpGroups: string[];
+  roles: string[];
+  isDisabled: boolean;
+  lastLoginAt: string | null;
+};
+type Mapping = { id: string; idpGroup: string; role: string };
+
+export function PeoplePanel({ selfId }: { selfId: string }) {
+  const queryClient = useQueryClient();
+  const users = useQuery({ queryKey: ["users"], queryFn: () => api<User[]>("/users") });
+  const mappings = useQuery({ queryKey: ["role-mappings"], queryFn: () => api<Mapping[]>("/role-mappings") });
+  const [mapping, setMapping] = useState({ idpGroup: "", role: "REVIEWER" });
+  const addMapping = useMutation({
+    mutationFn: () => api("/role-mappings", { method: "POST", body: mapping }),
+    onSuccess: () => {
+      setMapping({ ...mapping, idpGroup: "" });
+      void queryClient.invalidateQueries({ queryKey: ["role-mappings"] });
+    },
+  });
+  const removeMapping = useMutation({
+    mutationFn: (id: string) => api(`/role-mappings/${id}`, { method: "DELETE" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["role-mappings"] }),
+  });
+  const setDisabled = useMutation({
+    mutationFn: (user: User) =>
+      api(`/users/${user.id}`, { method: "PATCH", body: { isDisabled: !user.isDisabled } }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users"] }),
+  });
+  const errors = fieldErrors(addMapping.error);
+  return (
+    <>
+      <PageHeader
+        title="People & roles"
+        description="Roles come from identity-provider groups, mapped here and applied at each sign-in. People appear after their first sign-in."
+      />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card title="Group → role mappings">
+          <form
+            className="mb-4 flex flex-wrap items-end gap-3"
+            noValidate
+            onSubmit={(event: FormEvent) => {
+              event.preventDefault();
+              addMapping.mutate();
+            }}
+          >
+            <Field id="mapping-group" label="IdP group" error={errors.idpGroup}>
+              <input
+                id="mapping-group"
+                className={inputClass}
+                value={mapping.idpGroup}
+                aria-invalid={Boolean(errors.idpGroup)}
+                onChange={(event) => setMapping({ ...mapping, idpGroup: event.target.value })}
+              />
+            </Field>
+            <Field id="mapping-role" label="Role" error={errors.role}>
+              <select
+                id="mapping-role"
+                className={inputClass}
+                value={mapping.role}
+                onChange={(event) => setMapping({ ...mapping, role: event.target.value })}
+              >
+                <option value="ADMIN">admin</option>
+                <option value="REVIEWER">reviewer</option>
+                <option value="AUDITOR">auditor</option>
+              </select>
+            </Field>
+            <button type="submit" className={buttonClass}>
+              Map
+            </button>
+          </form>
+          {Object.keys(errors).length === 0 ? <ErrorBanner error={addMapping.error} /> : null}
+          <ErrorBanner error={removeMapping.error} />
+          <Table head={["IdP group", "Role", ""]}>
+            {mappings.data?.map((item) => (
+              <tr key={item.id}>
+                <td className="px-2 py-2 font-mono text-xs">{item.idpGroup}</td>
+                <td className="px-2 py-2">{item.role.toLowerCase()}</td>
+                <td className="px-2 py-2 text-right">
+                  <button
+                    type="button"
+                    className={dangerButtonClass}
+                    onClick={() => removeMapping.mutate(item.id)}
+                  >
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </Card>
+        <Card title="People">
+          <ErrorBanner error={users.error ?? setDisabled.error} />
+          <Table head={["Person", "Roles", "Groups", ""]}>
+            {users.data?.map((user) => (
+              <tr key={user.id}>
+                <td className="px-2 py-2">
+                  <span className="font-medium">{user.email}</span>{" "}
+                  {user.isDisabled ? <Badge tone="red">disabled</Badge> : null}
+                  <p className="text-xs text-slate-500">
+                    {user.lastLoginAt ? `last sign-in ${new Date(user.lastLoginAt).toLocaleString()}` : ""}
+                  </p>
+                </td>
+                <td className="px-2 py-2">
+                  {user.roles.map((role) => role.toLowerCase()).join(", ") || "none"}
+                </td>
+                <td className="px-2 py-2 font-mono text-xs">{user.idpGroups.join(", ")}</td>
+                <td className="px-2 py-2 text-right">
+                  {user.id === selfId ? null : (
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      onClick={() => setDisabled.mutate(user)}
+                    >
+                      {user.isDisabled ? "Enable" : "Disable"}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </Card>
+      </div>
+    </>
+  );
+}

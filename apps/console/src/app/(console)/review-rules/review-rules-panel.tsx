@@ -1,0 +1,277 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { api, fieldErrors } from "@/client/api";
+import {
+  buttonClass,
+  Card,
+  dangerButtonClass,
+  EmptyState,
+  ErrorBanner,
+  Field,
+  inputClass,
+  PageHeader,
+  splitNames,
+  Table,
+} from "@/client/ui";
+import { ConnectionSelect } from "../connection-select";
+
+type ReviewerGroup = { id: string; name: string; idpGroup: string; description: string | null };
+type ReviewRuleView = {
+  id: string;
+  name: string;
+  connectionName: string | null;
+  match: { kinds?: string[]; tables?: string[]; columns?: string[] };
+  reviewerGroups: string[];
+  mode: string;
+  minApprovals: number;
+  timeoutSeconds: number;
+};
+
+export function ReviewRulesPanel() {
+  const queryClient = useQueryClient();
+  const groups = useQuery({
+    queryKey: ["reviewer-groups"],
+    queryFn: () => api<ReviewerGroup[]>("/reviewer-groups"),
+  });
+  const rules = useQuery({
+    queryKey: ["review-rules"],
+    queryFn: () => api<ReviewRuleView[]>("/review-rules"),
+  });
+  const [group, setGroup] = useState({ name: "", idpGroup: "", description: "" });
+  const [rule, setRule] = useState({
+    name: "",
+    connectionId: null as string | null,
+    kinds: "",
+    tables: "",
+    columns: "",
+    reviewerGroups: "",
+    timeoutSeconds: "600",
+  });
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ["reviewer-groups"] }),
+      queryClient.invalidateQueries({ queryKey: ["review-rules"] }),
+    ]);
+  const saveGroup = useMutation({
+    mutationFn: () => api("/reviewer-groups", { method: "POST", body: group }),
+    onSuccess: () => {
+      setGroup({ name: "", idpGroup: "", description: "" });
+      void refresh();
+    },
+  });
+  const saveRule = useMutation({
+    mutationFn: () =>
+      api("/review-rules", {
+        method: "POST",
+        body: {
+          name: rule.name,
+          connectionId: rule.connectionId,
+          match: {
+            ...(rule.kinds ? { kinds: splitNames(rule.kinds).map((kind) => kind.toUpperCase()) } : {}),
+            ...(rule.tables ? { tables: splitNames(rule.tables) } : {}),
+            ...(rule.columns ? { columns: splitNames(rule.columns) } : {}),
+          },
+          reviewerGroups: splitNames(rule.reviewerGroups),
+          timeoutSeconds: Number(rule.timeoutSeconds),
+        },
+      }),
+    onSuccess: () => void refresh(),
+  });
+  const removeGroup = useMutation({
+    mutationFn: (id: string) => api(`/reviewer-groups/${id}`, { method: "DELETE" }),
+    onSuccess: () => void refresh(),
+  });
+  const removeRule = useMutation({
+    mutationFn: (id: string) => api(`/review-rules/${id}`, { method: "DELETE" }),
+    onSuccess: () => void refresh(),
+  });
+  const groupErrors = fieldErrors(saveGroup.error);
+  const ruleErrors = fieldErrors(saveRule.error);
+
+  return (
+    <>
+      <PageHeader
+        title="Review rules"
+        description="Statements that wait for a human before they reach the database, and the reviewer groups (from your identity provider) who decide."
+      />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card title="Reviewer groups">
+          <form
+            className="mb-4 grid grid-cols-1 gap-3 md:grid-cols-2"
+            noValidate
+            onSubmit={(event: FormEvent) => {
+              event.preventDefault();
+              saveGroup.mutate();
+            }}
+          >
+            <Field id="group-name" label="Name" error={groupErrors.name}>
+              <input
+                id="group-name"
+                className={inputClass}
+                value={group.name}
+                aria-invalid={Boolean(groupErrors.name)}
+                onChange={(event) => setGroup({ ...group, name: event.target.value })}
+              />
+            </Field>
+            <Field id="group-idp" label="Identity-provider group" error={groupErrors.idpGroup}>
+              <input
+                id="group-idp"
+                className={inputClass}
+                value={group.idpGroup}
+                aria-invalid={Boolean(groupErrors.idpGroup)}
+                onChange={(event) => setGroup({ ...group, idpGroup: event.target.value })}
+              />
+            </Field>
+            <div>
+              <button type="submit" className={buttonClass}>
+                Add reviewer group
+              </button>
+            </div>
+            {Object.keys(groupErrors).length === 0 ? <ErrorBanner error={saveGroup.error} /> : null}
+          </form>
+          {groups.data?.length === 0 ? (
+            <EmptyState>No reviewer groups. Add one for each team that approves statements.</EmptyState>
+          ) : (
+            <Table head={["Name", "IdP group", ""]}>
+              {groups.data?.map((item) => (
+                <tr key={item.id}>
+                  <td className="px-2 py-2 font-medium">{item.name}</td>
+                  <td className="px-2 py-2 font-mono text-xs">{item.idpGroup}</td>
+                  <td className="px-2 py-2 text-right">
+                    <button
+                      type="button"
+                      className={dangerButtonClass}
+                      onClick={() => removeGroup.mutate(item.id)}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          )}
+        </Card>
+        <Card title="New review rule">
+          <form
+            className="grid grid-cols-1 gap-3 md:grid-cols-2"
+            noValidate
+            onSubmit={(event: FormEvent) => {
+              event.preventDefault();
+              saveRule.mutate();
+            }}
+          >
+            <Field id="rule-name" label="Name" error={ruleErrors.name}>
+              <input
+                id="rule-name"
+                className={inputClass}
+                value={rule.name}
+                aria-invalid={Boolean(ruleErrors.name)}
+                onChange={(event) => setRule({ ...rule, name: event.target.value })}
+              />
+            </Field>
+            <Field id="rule-connection" label="Connection" error={ruleErrors.connectionId}>
+              <ConnectionSelect
+                id="rule-connection"
+                value={rule.connectionId}
+                allowAll
+                onChange={(connectionId) => setRule({ ...rule, connectionId })}
+              />
+            </Field>
+            <Field
+              id="rule-kinds"
+              label="Statement kinds"
+              error={ruleErrors.match}
+              hint="e.g. DELETE, UPDATE"
+            >
+              <input
+                id="rule-kinds"
+                className={inputClass}
+                value={rule.kinds}
+                onChange={(event) => setRule({ ...rule, kinds: event.target.value })}
+              />
+            </Field>
+            <Field id="rule-tables" label="Tables" hint="e.g. public.employees">
+              <input
+                id="rule-tables"
+                className={inputClass}
+                value={rule.tables}
+                onChange={(event) => setRule({ ...rule, tables: event.target.value })}
+              />
+            </Field>
+            <Field id="rule-columns" label="Columns" hint="e.g. salary">
+              <input
+                id="rule-columns"
+                className={inputClass}
+                value={rule.columns}
+                onChange={(event) => setRule({ ...rule, columns: event.target.value })}
+              />
+            </Field>
+            <Field
+              id="rule-groups"
+              label="Reviewer groups"
+              error={ruleErrors.reviewerGroups}
+              hint="Comma-separated reviewer group names"
+            >
+              <input
+                id="rule-groups"
+                className={inputClass}
+                value={rule.reviewerGroups}
+                aria-invalid={Boolean(ruleErrors.reviewerGroups)}
+                onChange={(event) => setRule({ ...rule, reviewerGroups: event.target.value })}
+              />
+            </Field>
+            <Field id="rule-timeout" label="Expires after (seconds)" error={ruleErrors.timeoutSeconds}>
+              <input
+                id="rule-timeout"
+                type="number"
+                className={inputClass}
+                value={rule.timeoutSeconds}
+                onChange={(event) => setRule({ ...rule, timeoutSeconds: event.target.value })}
+              />
+            </Field>
+            <div className="md:col-span-2">
+              <button type="submit" className={buttonClass}>
+                Add review rule
+              </button>
+            </div>
+            {Object.keys(ruleErrors).length === 0 ? <ErrorBanner error={saveRule.error} /> : null}
+          </form>
+        </Card>
+      </div>
+      <div className="mt-6">
+        <ErrorBanner error={rules.error ?? removeRule.error ?? removeGroup.error} />
+        <Card title="Rules">
+          {rules.data?.length === 0 ? (
+            <EmptyState>No review rules: no statement waits for a human.</EmptyState>
+          ) : (
+            <Table head={["Name", "Connection", "Matches", "Reviewers", "Expires", ""]}>
+              {rules.data?.map((item) => (
+                <tr key={item.id}>
+                  <td className="px-2 py-2 font-medium">{item.name}</td>
+                  <td className="px-2 py-2">{item.connectionName ?? "every connection"}</td>
+                  <td className="px-2 py-2 font-mono text-xs">{JSON.stringify(item.match)}</td>
+                  <td className="px-2 py-2">
+                    {item.reviewerGroups.join(", ")} ({item.mode === "ALL_OF" ? "all of" : "any of"},{" "}
+                    {item.minApprovals} approval{item.minApprovals > 1 ? "s" : ""})
+                  </td>
+                  <td className="px-2 py-2">{Math.round(item.timeoutSeconds / 60)} min</td>
+                  <td className="px-2 py-2 text-right">
+                    <button
+                      type="button"
+                      className={dangerButtonClass}
+                      onClick={() => removeRule.mutate(item.id)}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,41 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { expect, type Page } from "@playwright/test";
+
+export const HOME = process.env.SLUICE_E2E_HOME ?? "/tmp/sluice-e2e";
+export const GATEWAY_PORT = process.env.SLUICE_E2E_GATEWAY_PORT ?? "15532";
+export const PG_PORT = process.env.SLUICE_E2E_PG_PORT ?? "54429";
+
+type DemoState = {
+  agentToken: string;
+  upstreamPassword: string;
+  users: { email: string; password: string; groups: string[] }[];
+};
+
+export function demoState(): DemoState {
+  return JSON.parse(readFileSync(path.join(HOME, "demo.json"), "utf8")) as DemoState;
+}
+
+export function run(command: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(command, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export type DemoRole = "admin" | "reviewer" | "auditor";
+
+/** Signs in through the console's button and the local OpenID provider's form, as a person would. */
+export async function signIn(page: Page, role: DemoRole): Promise<void> {
+  const user = demoState().users.find((candidate) => candidate.email === `${role}@sluice.local`);
+  if (!user) throw new Error(`no demo user for ${role}`);
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: "Sign in with single sign-on" }).click();
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId("viewer-email")).toHaveText(user.email);
+}
