@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./support";
+import { run, signIn } from "./support";
 
 const ADMIN_PAGES = ["/connections", "/agents", "/masking", "/guardrails", "/review-rules", "/people"];
 
@@ -110,4 +110,26 @@ test("[ADMIN] an API token acts for automation and the OpenAPI document describe
     expect.arrayContaining(["/connections", "/agents/{id}/credentials", "/try-statement"]),
   );
   await automation.dispose();
+
+  // The sluice CLI is an API client too.
+  const cliEnv = { SLUICE_API_URL: baseURL, SLUICE_API_TOKEN: token };
+  const name = `cli-bot-${Date.now().toString(36)}`;
+  const created = await run(
+    "./node_modules/.bin/tsx",
+    ["apps/cli/src/main.ts", "agents", "create", name, "--group", "demo-agents"],
+    cliEnv,
+  );
+  expect(created.stderr).toBe("");
+  expect(JSON.parse(created.stdout)).toMatchObject({ agentName: name, token: expect.stringMatching(/^sk_/) });
+  const listed = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "agents", "list"], cliEnv);
+  expect(
+    (JSON.parse(listed.stdout) as { name: string; groups: string[] }[]).find((agent) => agent.name === name)
+      ?.groups,
+  ).toEqual(["demo-agents"]);
+  const refused = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "api", "GET", "/agents"], {
+    ...cliEnv,
+    SLUICE_API_TOKEN: "slt_wrong",
+  });
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain("401");
 });

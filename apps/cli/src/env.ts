@@ -23,6 +23,10 @@ const ZEnv = z.object({
   OIDC_CLIENT_SECRET: z.string().optional(),
   /** The claim carrying the user's groups (default `groups`). */
   OIDC_GROUPS_CLAIM: z.string().optional(),
+  /** The console for `sluice api` and its shortcuts (default http://localhost:SLUICE_CONSOLE_PORT). */
+  SLUICE_API_URL: z.string().url().optional(),
+  /** An API token (`slt_…`) created in the console. */
+  SLUICE_API_TOKEN: z.string().optional(),
   /** Skip the demo database and policy. */
   SLUICE_NO_DEMO: z
     .enum(["0", "1", "true", "false"])

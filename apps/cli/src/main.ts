@@ -1,20 +1,27 @@
+import { runApi } from "./api/run-api";
 import { loadEnv } from "./env";
 import { runPolicy } from "./policy/run-policy";
-import { runStart } from "./start/run-start";
 
 const USAGE = `usage: sluice <command>
 
   start     start the store, gateway and console (embedded PostgreSQL unless DATABASE_URL is set)
   migrate   apply pending migrations to DATABASE_URL and exit
-  policy    apply -f FILE | export [-o FILE] | schema   (policy as code; see docs/policy.md)`;
+  policy    apply -f FILE | export [-o FILE] | schema   (policy as code; see docs/policy.md)
+  api       METHOD PATH [--data JSON]   (the console's /api/v1 with SLUICE_API_TOKEN)
+  agents    list | create NAME [--group G]...
+  connections list`;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   const env = loadEnv();
   switch (command) {
-    case "start":
+    case "start": {
+      // Loaded only here: the start path pulls in the gateway and the OpenID provider, which other
+      // commands do not need (and which announce themselves on stderr).
+      const { runStart } = await import("./start/run-start");
       await runStart(env);
       return -1; // keeps running until a signal
+    }
     case "migrate": {
       if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
       const { migrate } = await import("@sluice/db/migrations");
@@ -24,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "policy":
       return runPolicy(env, argv.slice(1));
+    case "api":
+    case "agents":
+    case "connections":
+      return runApi(env, command, argv.slice(1));
     default:
       console.error(USAGE);
       return command === undefined || command === "help" ? 0 : 2;

@@ -10,7 +10,10 @@ export const GATEWAY_ID = `${hostname()}:${process.pid}`;
  * Statement-level recording belongs to the recording layer.
  */
 export function createSessionAudit(prisma: PrismaClient, log: (line: string) => void): SessionHooks {
-  const counters = new Map<string, { statements: number; denied: number; agentName: string }>();
+  const counters = new Map<
+    string,
+    { statements: number; denied: number; masked: number; agentName: string }
+  >();
   return {
     async onSessionStart(info) {
       const session = await prisma.gatewaySession.create({
@@ -23,13 +26,14 @@ export function createSessionAudit(prisma: PrismaClient, log: (line: string) => 
           agentGroups: info.agent.groups,
         },
       });
-      counters.set(session.id, { statements: 0, denied: 0, agentName: info.agent.agentName });
+      counters.set(session.id, { statements: 0, denied: 0, masked: 0, agentName: info.agent.agentName });
       return session.id;
     },
     onVerdict(sessionId, sql, verdict) {
       const counter = counters.get(sessionId);
       if (!counter) return;
       counter.statements += 1;
+      if (verdict.kind === "allow" && (verdict.maskedTables?.length ?? 0) > 0) counter.masked += 1;
       if (verdict.kind !== "deny") return;
       counter.denied += 1;
       // Denials are rare and never reach the upstream, so each becomes an audit event of its own.
@@ -56,6 +60,7 @@ export function createSessionAudit(prisma: PrismaClient, log: (line: string) => 
             endReason: reason.slice(0, 500),
             statementCount: counter?.statements ?? 0,
             deniedCount: counter?.denied ?? 0,
+            maskedCount: counter?.masked ?? 0,
           },
         })
         .catch((error: unknown) => log(`could not record the end of session ${sessionId}: ${String(error)}`));
