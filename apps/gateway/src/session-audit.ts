@@ -9,10 +9,14 @@ export const GATEWAY_ID = `${hostname()}:${process.pid}`;
  * Records each session in the store before its first statement can run (audit first), and its end.
  * Statement-level recording belongs to the recording layer.
  */
-export function createSessionAudit(prisma: PrismaClient, log: (line: string) => void): SessionHooks {
+export function createSessionAudit(
+  prisma: PrismaClient,
+  log: (line: string) => void,
+  gatewayId: string = GATEWAY_ID,
+): SessionHooks {
   const counters = new Map<
     string,
-    { statements: number; denied: number; masked: number; agentName: string }
+    { statements: number; denied: number; masked: number; held: number; agentName: string }
   >();
   return {
     async onSessionStart(info) {
@@ -20,18 +24,29 @@ export function createSessionAudit(prisma: PrismaClient, log: (line: string) => 
         data: {
           agentId: info.agent.agentId,
           connectionId: info.connection.connectionId,
-          gatewayId: GATEWAY_ID,
+          gatewayId,
           clientAddress: info.clientAddress,
           isTls: info.isTls,
           agentGroups: info.agent.groups,
         },
       });
-      counters.set(session.id, { statements: 0, denied: 0, masked: 0, agentName: info.agent.agentName });
+      counters.set(session.id, {
+        statements: 0,
+        denied: 0,
+        masked: 0,
+        held: 0,
+        agentName: info.agent.agentName,
+      });
       return session.id;
     },
     onVerdict(sessionId, sql, verdict) {
       const counter = counters.get(sessionId);
       if (!counter) return;
+      // A held statement is counted once held and once more when its outcome is known.
+      if (verdict.kind === "hold") {
+        counter.held += 1;
+        return;
+      }
       counter.statements += 1;
       if (verdict.kind === "allow" && (verdict.maskedTables?.length ?? 0) > 0) counter.masked += 1;
       if (verdict.kind !== "deny") return;
@@ -61,6 +76,7 @@ export function createSessionAudit(prisma: PrismaClient, log: (line: string) => 
             statementCount: counter?.statements ?? 0,
             deniedCount: counter?.denied ?? 0,
             maskedCount: counter?.masked ?? 0,
+            heldCount: counter?.held ?? 0,
           },
         })
         .catch((error: unknown) => log(`could not record the end of session ${sessionId}: ${String(error)}`));

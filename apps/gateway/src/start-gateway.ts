@@ -13,8 +13,10 @@ import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createMaskingService } from "./masking/masking-service";
 import { PolicyStore } from "./policy/policy-store";
 import { createPrismaDirectory } from "./prisma-directory";
+import { PrismaReviewBroker } from "./reviews/review-broker";
+import type { WebhookConfig } from "./reviews/review-webhook";
 import { watchRevocations } from "./revocation-watcher";
-import { createSessionAudit } from "./session-audit";
+import { createSessionAudit, GATEWAY_ID } from "./session-audit";
 
 export type StartGatewayOptions = {
   prisma: PrismaClient;
@@ -28,6 +30,12 @@ export type StartGatewayOptions = {
   /** Replaces the store's policy (tests that drive verdicts directly, benchmarks). */
   decisions?: DecisionPoint;
   hosts?: string[];
+  /** Where new reviews are announced (HMAC-signed, Slack-compatible); null: nowhere. */
+  reviewWebhook?: WebhookConfig | null;
+  /** The console's URL, for links in review notices. */
+  consoleUrl?: string | null;
+  /** Names this process in sessions and held reviews (tests running two gateways in one process). */
+  gatewayId?: string;
   log: (line: string) => void;
 };
 
@@ -44,12 +52,22 @@ export async function startGateway(options: StartGatewayOptions) {
     options.log(`[gateway] ${line}`),
   );
   await policies.start();
+  const reviews = new PrismaReviewBroker({
+    prisma: options.prisma,
+    databaseUrl: options.databaseUrl,
+    gatewayId: options.gatewayId ?? GATEWAY_ID,
+    webhook: options.reviewWebhook ?? null,
+    consoleUrl: options.consoleUrl ?? null,
+    log: (line) => options.log(`[gateway] ${line}`),
+  });
+  await reviews.start();
   const decisions =
     options.decisions ??
     createPolicyDecisionPoint({
       policies,
       facts: new FactsCache(),
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
+      reviews,
     });
   const server = await startGatewayServer({
     port: options.port,
@@ -68,7 +86,7 @@ export async function startGateway(options: StartGatewayOptions) {
       maxFailures: AUTH_FAILURES_PER_ADDRESS,
       windowMs: AUTH_FAILURE_WINDOW_MS,
     }),
-    hooks: createSessionAudit(options.prisma, options.log),
+    hooks: createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
     log: (line) => options.log(`[gateway] ${line}`),
   });
   const revocations = watchRevocations(options.prisma, server, (line) => options.log(`[gateway] ${line}`));
@@ -79,6 +97,8 @@ export async function startGateway(options: StartGatewayOptions) {
     policies,
     close: async () => {
       revocations.stop();
+      // Held statements are refused (and their reviews abandoned) while their clients can still hear it.
+      await reviews.close();
       await server.close();
       await policies.stop();
     },

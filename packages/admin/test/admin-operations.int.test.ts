@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@sluice/db/prisma";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminQuery, createTestDatabase, createTestStore } from "../../../test/support";
 import { listAuditEvents } from "../src/activity";
 import type { Actor, AdminContext } from "../src/actor";

@@ -5,7 +5,13 @@ import type { FactsCache } from "./facts-cache";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
-import type { DecisionPoint, Identity, SessionDecisions, Verdict } from "./verdict";
+import {
+  ALLOW as ALLOW_VERDICT,
+  type DecisionPoint,
+  type Identity,
+  type SessionDecisions,
+  type Verdict,
+} from "./verdict";
 
 /** Where the decision point reads policy: the gateway's live store, or a snapshot (the console's try box). */
 export type PolicySource = {
@@ -19,7 +25,25 @@ export type PolicyDecisionOptions = {
   facts: FactsCache;
   /** The upstream login of a connection, which `$user` in search_path stands for. */
   upstreamUser: (connectionId: string) => string;
+  /** Where review verdicts go to wait for a human; absent, they are refused (fail closed). */
+  reviews?: ReviewBroker;
 };
+
+/** A statement a review rule matched, with everything a reviewer is shown and what runs on approval. */
+export type ReviewRequest = {
+  identity: Identity;
+  sql: string;
+  rule: string;
+  reviewerGroups: readonly string[];
+  /** The engine's words for why review is needed. */
+  message: string;
+  touches: { kinds: string[]; tables: string[]; columns: string[] };
+  /** The verdict the statement gets once approved (its masking scope included). */
+  onApproval: Extract<Verdict, { kind: "allow" }>;
+};
+
+/** Turns a review verdict into allow (a grant covers it), deny (non-blocking, refused) or hold. */
+export type ReviewBroker = { request: (request: ReviewRequest) => Promise<Verdict> };
 
 /**
  * The decision point the gateway (and the console's try box) asks: statement → facts (cached) → the pure engine, with per-session
@@ -38,7 +62,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         },
       };
 
-      function decideWith(sql: string): Verdict {
+      function decideWith(sql: string): Verdict | Promise<Verdict> {
         const policy = options.policies.get(identity.connectionId);
         if (!policy) {
           return {
@@ -48,10 +72,27 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           };
         }
         const parsed = options.facts.parse(sql);
-        const verdict = toGatewayVerdict(evaluate(policy, parsed, state));
-        if (verdict.kind !== "allow" || !parsed.ok || !policy.masking?.length) {
-          if (verdict.kind === "allow") state.afterAllowed(parsed);
-          return verdict;
+        const judged = evaluate(policy, parsed, state);
+        if (judged.kind === "deny") return toGatewayVerdict(judged);
+        const allowed = allowWithMasking(policy, parsed);
+        if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
+        if (!options.reviews) return toGatewayVerdict(judged);
+        return options.reviews.request({
+          identity,
+          sql,
+          rule: judged.rule,
+          reviewerGroups: judged.reviewerGroups,
+          message: judged.message,
+          touches: touchesOf(parsed),
+          onApproval: allowed,
+        });
+      }
+
+      /** The allow verdict with its masking scope, or a denial when masking could not follow the values. */
+      function allowWithMasking(policy: ConnectionPolicy, parsed: ReturnType<FactsCache["parse"]>): Verdict {
+        if (!parsed.ok || !policy.masking?.length) {
+          state.afterAllowed(parsed);
+          return ALLOW_VERDICT;
         }
         // Relations go with the verdict so masking can also count views over masked tables.
         const relations = relationsTouched(parsed.statements, state.searchPath);
@@ -72,6 +113,21 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         return { kind: "allow", maskedTables, relations, ...(cleanOutputs ? { cleanOutputs } : {}) };
       }
     },
+  };
+}
+
+/** What a reviewer is shown a statement touches. */
+function touchesOf(parsed: ReturnType<FactsCache["parse"]>): ReviewRequest["touches"] {
+  if (!parsed.ok) return { kinds: [], tables: [], columns: [] };
+  const name = (table: { schema: string | null; name: string }) =>
+    table.schema ? `${table.schema}.${table.name}` : table.name;
+  const unique = (values: string[]) => [...new Set(values)];
+  return {
+    kinds: unique(parsed.statements.flatMap((facts) => facts.kinds)),
+    tables: unique(
+      parsed.statements.flatMap((facts) => [...facts.tablesRead, ...facts.tablesWritten].map(name)),
+    ),
+    columns: unique(parsed.statements.flatMap((facts) => facts.columns)),
   };
 }
 

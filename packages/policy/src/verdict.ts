@@ -13,7 +13,14 @@ export type Verdict =
       cleanOutputs?: readonly boolean[];
     }
   | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
-  | { kind: "hold"; rule: string; message: string; release: Promise<Verdict> };
+  | {
+      kind: "hold";
+      rule: string;
+      message: string;
+      release: Promise<Verdict>;
+      /** The client gave up (cancel, disconnect): whoever decides is told nothing will run. */
+      withdraw?: (reason: string) => void;
+    };
 
 export const ALLOW: Verdict = Object.freeze({ kind: "allow" });
 

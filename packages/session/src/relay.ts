@@ -34,6 +34,11 @@ export type RelayOptions = {
   decisions: SessionDecisions;
   /** Called with every verdict before the statement can reach the upstream (audit first). */
   onVerdict?: (sql: string, verdict: Verdict) => void;
+  /**
+   * Sends bytes to the client at once, outside the step order: the notice that a statement is held
+   * must reach the agent while it waits, not after. Without it the notice comes with the answer.
+   */
+  sendNow?: (bytes: Buffer) => void;
 };
 
 /**
@@ -53,7 +58,20 @@ export class Relay {
     { sql: string; version: number; maskedTables: readonly string[] }
   >();
 
+  /** The statement waiting for a human, if any: a cancel or a disconnect withdraws it. */
+  private held: { withdraw: (reason: string) => void } | null = null;
+
   constructor(private readonly options: RelayOptions) {}
+
+  /**
+   * Withdraws the held statement (the client cancelled or left): it is refused with `reason` and
+   * will never run. Returns false when nothing is held, so a cancel goes to the upstream instead.
+   */
+  withdrawHeld(reason: string): boolean {
+    if (!this.held) return false;
+    this.held.withdraw(reason);
+    return true;
+  }
 
   get status(): string {
     return this.transactionStatus;
@@ -169,8 +187,22 @@ export class Relay {
     if (verdict.kind !== "hold") return then(verdict);
     // Only this session waits; the notice tells the agent why nothing is coming back yet.
     const notice = noticeBytes(verdict.message);
-    return verdict.release.then((released) => {
+    const sendNow = this.options.sendNow;
+    sendNow?.(notice);
+    let withdrawn: (verdict: Verdict) => void = () => {};
+    const withdrawal = new Promise<Verdict>((resolve) => {
+      withdrawn = resolve;
+    });
+    this.held = {
+      withdraw: (reason) => {
+        verdict.withdraw?.(reason);
+        withdrawn({ kind: "deny", rule: verdict.rule, message: reason, code: "57014" });
+      },
+    };
+    return Promise.race([verdict.release, withdrawal]).then((released) => {
+      this.held = null;
       const step = this.settle(sql, released, then);
+      if (sendNow) return step;
       if (step instanceof Promise) return step.then((s) => ({ ...s, toClient: [notice, ...s.toClient] }));
       return { ...step, toClient: [notice, ...step.toClient] };
     });

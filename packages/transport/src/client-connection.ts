@@ -378,10 +378,16 @@ export class ClientConnection {
     this.relay = new Relay({
       decisions: this.deps.decisions.openSession(identity),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
+      sendNow: (bytes) => this.writeClient(bytes),
     });
     const upstreamKey = { processId: login.processId, secretKey: login.secretKey };
     const key = this.deps.cancels.register({
-      cancel: () => void this.sendUpstreamCancel(connection, upstreamKey),
+      // A statement held for review is not at the upstream yet: cancelling withdraws it instead.
+      cancel: () => {
+        if (this.relay?.withdrawHeld("canceling statement due to user request while it waited for approval"))
+          return;
+        void this.sendUpstreamCancel(connection, upstreamKey);
+      },
     });
     this.cleanups.push(key.unregister);
     this.cleanups.push(
@@ -606,6 +612,7 @@ export class ClientConnection {
     if (this.phase === "closed") return;
     this.phase = "closed";
     clearTimeout(this.authTimer);
+    this.relay?.withdrawHeld(`the session ended while the statement waited for approval (${reason})`);
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups = [];
     this.upstream?.destroy();

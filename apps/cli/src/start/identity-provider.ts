@@ -1,6 +1,5 @@
 import path from "node:path";
 import { loadIdpMaterial } from "@sluice/identity/idp-material";
-import { startLocalIdp } from "@sluice/identity/local-idp";
 import type { Env } from "../env";
 import type { DemoState } from "./demo";
 
@@ -36,6 +35,8 @@ export async function startIdentityProvider(
       "nobody could sign in to the console: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET for your identity provider, or start without SLUICE_NO_DEMO to get the local one with demo users",
     );
   }
+  // Imported only when needed: oidc-provider prints a runtime warning on load.
+  const { startLocalIdp } = await import("@sluice/identity/local-idp");
   const idp = await startLocalIdp({
     host: "127.0.0.1",
     port: env.SLUICE_OIDC_PORT,
