@@ -27,6 +27,9 @@ const ZEnv = z.object({
   SLUICE_API_URL: z.string().url().optional(),
   /** An API token (`slt_…`) created in the console. */
   SLUICE_API_TOKEN: z.string().optional(),
+  /** Where new reviews are announced (Slack-compatible JSON, signed with SLUICE_REVIEW_WEBHOOK_SECRET). */
+  SLUICE_REVIEW_WEBHOOK_URL: z.string().url().optional(),
+  SLUICE_REVIEW_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Skip the demo database and policy. */
   SLUICE_NO_DEMO: z
     .enum(["0", "1", "true", "false"])
@@ -34,7 +37,11 @@ const ZEnv = z.object({
     .transform((value) => value === "1" || value === "true"),
 });
 
-const ZEnvChecked = ZEnv.refine((env) => !env.OIDC_ISSUER || (env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET), {
+const ZEnvChecked = ZEnv.refine((env) => !env.SLUICE_REVIEW_WEBHOOK_URL || env.SLUICE_REVIEW_WEBHOOK_SECRET, {
+  message:
+    "SLUICE_REVIEW_WEBHOOK_URL needs SLUICE_REVIEW_WEBHOOK_SECRET (at least 16 characters) to sign its bodies",
+  path: ["SLUICE_REVIEW_WEBHOOK_SECRET"],
+}).refine((env) => !env.OIDC_ISSUER || (env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET), {
   message: "OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
   path: ["OIDC_ISSUER"],
 });

@@ -54,6 +54,11 @@ export async function runStart(env: Env): Promise<void> {
       port: env.SLUICE_GATEWAY_PORT,
       secretKey,
       home: env.SLUICE_HOME,
+      consoleUrl: `http://localhost:${env.SLUICE_CONSOLE_PORT}`,
+      reviewWebhook:
+        env.SLUICE_REVIEW_WEBHOOK_URL && env.SLUICE_REVIEW_WEBHOOK_SECRET
+          ? { url: env.SLUICE_REVIEW_WEBHOOK_URL, secret: env.SLUICE_REVIEW_WEBHOOK_SECRET }
+          : null,
       log,
     });
     running.push({ name: "gateway", stop: gateway.close });

@@ -72,6 +72,8 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   return {
     prisma: store.prisma as PrismaClient,
+    /** The store's URL, for gateways started in other processes. */
+    storeUrl: store.url,
     gateway,
     port: gateway.port,
     caFile: gateway.caFile,

@@ -8,7 +8,9 @@ import {
 } from "@sluice/admin/activity";
 import { issueCredential, revokeCredential, ZIssueCredentialInput } from "@sluice/admin/agent-credentials";
 import { createApiToken, listApiTokens, revokeApiToken, ZApiTokenInput } from "@sluice/admin/api-tokens";
+import { decideReview, ZReviewDecision } from "@sluice/admin/decide-review";
 import { deleteConnection } from "@sluice/admin/delete-connection";
+import { getReview } from "@sluice/admin/get-review";
 import {
   deleteGuardrail,
   listGuardrails,
@@ -370,6 +372,23 @@ export const API_ROUTES: ApiRoute[] = [
     tag: "reviews",
     permission: "reviews:read",
     run: (context) => listReviews(context),
+  },
+  {
+    method: "GET",
+    path: "/reviews/{id}",
+    summary: "A review: statement, what it touches, masking, decisions",
+    tag: "reviews",
+    permission: "reviews:read",
+    run: (context, input) => getReview(context, id(input)),
+  },
+  {
+    method: "POST",
+    path: "/reviews/{id}/decision",
+    summary: "Approve (once or for a window) or deny with a reason",
+    tag: "reviews",
+    permission: "reviews:decide",
+    body: ZReviewDecision,
+    run: (context, input) => decideReview(context, { reviewId: input.params.id ?? "", input: input.body }),
   },
 
   {

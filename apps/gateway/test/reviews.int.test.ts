@@ -1,0 +1,379 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import type { AdminContext } from "@sluice/admin/actor";
+import type { AdminError } from "@sluice/admin/admin-error";
+import { actorForUser } from "@sluice/admin/api-tokens";
+import { decideReview } from "@sluice/admin/decide-review";
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "./support/gateway-harness";
+
+let harness: Harness;
+let rey: AdminContext;
+let fin: AdminContext;
+let outsider: AdminContext;
+
+const SALARIES = "SELECT first_name, salary FROM employees ORDER BY id";
+
+async function reviewerContext(email: string, groups: string[]): Promise<AdminContext> {
+  const user = await harness.prisma.user.create({
+    data: { issuer: "https://idp.test", subject: email, email, idpGroups: groups, roles: ["REVIEWER"] },
+  });
+  const actor = await actorForUser(harness.prisma, user.id);
+  if (!actor) throw new Error("no actor");
+  return { db: harness.prisma, actor, secretKey: harness.secretKey };
+}
+
+async function connect(url = harness.url): Promise<{ client: pg.Client; notices: string[] }> {
+  const client = new pg.Client({ connectionString: url });
+  const notices: string[] = [];
+  client.on("notice", (notice) => notices.push(notice.message ?? ""));
+  client.on("error", () => {});
+  await client.connect();
+  return { client, notices };
+}
+
+async function until<T>(probe: () => Promise<T | null | undefined>, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const pendingReview = (statement = SALARIES) =>
+  until(
+    () =>
+      harness.prisma.review.findFirst({
+        where: { status: "PENDING", statement },
+        orderBy: { number: "desc" },
+      }),
+    "a pending review",
+  );
+
+beforeAll(async () => {
+  harness = await startHarness({ isTlsEnabled: false });
+  const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+  await direct.connect();
+  const role = decodeURIComponent(new URL(harness.directUrl).username);
+  await direct.query(`
+    CREATE TABLE employees (id serial PRIMARY KEY, first_name text, salary numeric);
+    INSERT INTO employees (first_name, salary) VALUES ('Ada', 120000), ('Brian', 95000);
+    CREATE TABLE payroll (id int, amount numeric); INSERT INTO payroll VALUES (1, 10);
+    CREATE TABLE ledger (id int); INSERT INTO ledger VALUES (1);
+    GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role};`);
+  await direct.end();
+  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
+  const finance = await harness.prisma.reviewerGroup.create({
+    data: { name: "finance-leads", idpGroup: "finance-leads" },
+  });
+  const security = await harness.prisma.reviewerGroup.create({
+    data: { name: "security", idpGroup: "security" },
+  });
+  const rule = (name: string, tables: string[], extra: object, groups = [finance.id]) =>
+    harness.prisma.reviewRule.create({
+      data: {
+        connectionId: shop.id,
+        name,
+        match: { tables },
+        ...extra,
+        groups: { create: groups.map((groupId) => ({ groupId })) },
+      },
+    });
+  await rule("salary-reads", ["public.employees"], {});
+  await rule("payroll-reads", ["public.payroll"], { isBlocking: false });
+  await rule("ledger-reads", ["public.ledger"], { timeoutSeconds: 2 }, [finance.id, security.id]);
+  await harness.prisma.maskingRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "names",
+      columnSelector: "public.employees.first_name",
+      strategy: "REDACT",
+    },
+  });
+  await bumpPolicyVersion(harness.prisma);
+  await harness.gateway.policies.reload();
+  rey = await reviewerContext("rey@example.test", ["finance-leads"]);
+  fin = await reviewerContext("fin@example.test", ["finance-leads", "security"]);
+  outsider = await reviewerContext("otto@example.test", ["marketing"]);
+});
+afterAll(() => harness?.stop());
+
+describe("held statements", () => {
+  it("hold only the asking session, tell it why at once, and run with masking when approved", async () => {
+    const agent = await connect();
+    const other = await connect();
+    try {
+      const pending = agent.client.query(SALARIES);
+      const review = await pendingReview();
+      await until(
+        async () => agent.notices.find((notice) => notice.includes(`review R-${review.number}`)),
+        "the notice",
+      );
+      expect(agent.notices[0]).toBe(
+        `waiting for approval: review R-${review.number} by finance-leads (expires in 10 min)`,
+      );
+      // Everything else flows meanwhile.
+      expect((await other.client.query("SELECT 41 + 1 AS n")).rows).toEqual([{ n: 42 }]);
+      expect(review.facts).toMatchObject({ tables: ["employees"], kinds: ["SELECT"] });
+
+      await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
+      const result = await pending;
+      expect(result.rows).toEqual([
+        { first_name: "[REDACTED]", salary: "120000" },
+        { first_name: "[REDACTED]", salary: "95000" },
+      ]);
+      const after = await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } });
+      expect(after.status).toBe("EXECUTED");
+      const actions = await harness.prisma.auditEvent.findMany({
+        where: { targetId: review.id },
+        orderBy: { id: "asc" },
+      });
+      expect(actions.map((event) => event.action)).toEqual([
+        "review.requested",
+        "review.approved",
+        "review.executed",
+      ]);
+
+      // Approve-once was spent: the same statement waits again.
+      const again = agent.client.query(SALARIES);
+      const second = await until(
+        () =>
+          harness.prisma.review.findFirst({
+            where: { status: "PENDING", statement: SALARIES, number: { gt: review.number } },
+          }),
+        "a second review",
+      );
+      await decideReview(rey, { reviewId: second.id, input: { verdict: "DENY", reason: "not this week" } });
+      await expect(again).rejects.toThrow(
+        `review R-${second.number} was denied by rey@example.test: not this week`,
+      );
+      // The session carries on after a denial.
+      expect((await agent.client.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await agent.client.end();
+      await other.client.end();
+    }
+  });
+
+  it("a window grant lets the agent run the rule's statements for N minutes", async () => {
+    const agent = await connect();
+    try {
+      const pending = agent.client.query(SALARIES);
+      const review = await pendingReview();
+      await decideReview(rey, {
+        reviewId: review.id,
+        input: { verdict: "APPROVE", grantKind: "WINDOW", windowMinutes: 10 },
+      });
+      expect((await pending).rowCount).toBe(2);
+      const other = await agent.client.query("SELECT max(salary) AS top FROM employees");
+      expect(other.rows).toEqual([{ top: "120000" }]);
+      expect(agent.notices.filter((notice) => notice.startsWith("waiting for approval"))).toHaveLength(1);
+    } finally {
+      await agent.client.end();
+      await harness.prisma.reviewGrant.deleteMany({ where: { kind: "WINDOW" } });
+    }
+  });
+
+  it("non-blocking: the agent gets the review id at once, and the exact same statement runs once after approval", async () => {
+    const agent = await connect();
+    try {
+      const statement = "SELECT amount FROM payroll";
+      const refused = await agent.client.query(statement).catch((error: pg.DatabaseError) => error);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).message).toMatch(
+        /^approval required by review rule "payroll-reads": review R-\d+ by finance-leads is pending/,
+      );
+      const review = await pendingReview(statement);
+      expect((refused as Error).message).toContain(`R-${review.number}`);
+      // Asking again while pending does not pile up reviews.
+      await agent.client.query(statement).catch(() => {});
+      expect(await harness.prisma.review.count({ where: { statement } })).toBe(1);
+
+      await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
+      expect((await agent.client.query(statement)).rows).toEqual([{ amount: "10" }]);
+      expect((await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status).toBe(
+        "EXECUTED",
+      );
+      await expect(agent.client.query(statement)).rejects.toThrow(/approval required/);
+      // Not a different statement: the grant is for the exact text.
+      await expect(agent.client.query("SELECT amount FROM payroll WHERE id = 1")).rejects.toThrow(
+        /approval required/,
+      );
+    } finally {
+      await agent.client.end();
+    }
+  });
+
+  it("expires without a decision; an approval after expiry changes nothing", async () => {
+    const agent = await connect();
+    try {
+      const started = Date.now();
+      await expect(agent.client.query("SELECT * FROM ledger")).rejects.toThrow(
+        /expired without a decision; nothing was run/,
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      const review = await harness.prisma.review.findFirstOrThrow({
+        where: { statement: "SELECT * FROM ledger" },
+      });
+      expect(review.status).toBe("EXPIRED");
+      const late = await decideReview(fin, { reviewId: review.id, input: { verdict: "APPROVE" } }).catch(
+        (error: unknown) => error,
+      );
+      expect((late as AdminError).kind).toBe("conflict");
+      expect(await harness.prisma.reviewGrant.count({ where: { reviewId: review.id } })).toBe(0);
+    } finally {
+      await agent.client.end();
+    }
+  });
+
+  it("decisions follow the rules: members only, a deny needs a reason, all-of needs every group", async () => {
+    const agent = await connect();
+    try {
+      const pending = agent.client.query("SELECT id FROM ledger WHERE id > 0");
+      pending.catch(() => {});
+      const review = await pendingReview("SELECT id FROM ledger WHERE id > 0");
+      const notMember = await decideReview(outsider, {
+        reviewId: review.id,
+        input: { verdict: "APPROVE" },
+      }).catch((e: unknown) => e);
+      expect((notMember as AdminError).kind).toBe("forbidden");
+      const noReason = await decideReview(rey, { reviewId: review.id, input: { verdict: "DENY" } }).catch(
+        (e: unknown) => e,
+      );
+      expect((noReason as AdminError).fields).toHaveProperty("reason");
+      // ledger-reads is any-of finance-leads/security with one approval: rey suffices.
+      const decided = await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
+      expect(decided.status).toBe("APPROVED");
+      expect((await pending).rows).toEqual([{ id: 1 }]);
+      const twice = await decideReview(fin, { reviewId: review.id, input: { verdict: "APPROVE" } }).catch(
+        (e: unknown) => e,
+      );
+      expect((twice as AdminError).kind).toBe("conflict");
+
+      await harness.prisma.reviewRule.updateMany({
+        where: { name: "ledger-reads" },
+        data: { mode: "ALL_OF", timeoutSeconds: 60 },
+      });
+      const allOf = agent.client.query("SELECT count(*) AS n FROM ledger");
+      const second = await pendingReview("SELECT count(*) AS n FROM ledger");
+      expect((await decideReview(rey, { reviewId: second.id, input: { verdict: "APPROVE" } })).status).toBe(
+        "PENDING",
+      );
+      expect((await decideReview(fin, { reviewId: second.id, input: { verdict: "APPROVE" } })).status).toBe(
+        "APPROVED",
+      );
+      expect((await allOf).rows).toEqual([{ n: "1" }]);
+    } finally {
+      await harness.prisma.reviewRule.updateMany({
+        where: { name: "ledger-reads" },
+        data: { mode: "ANY_OF", timeoutSeconds: 2 },
+      });
+      await agent.client.end();
+    }
+  });
+
+  it("a client that disconnects while held abandons its review; nothing runs later", async () => {
+    const agent = await connect();
+    const pending = agent.client.query("SELECT salary FROM employees WHERE id = 2");
+    pending.catch(() => {});
+    const review = await pendingReview("SELECT salary FROM employees WHERE id = 2");
+    await agent.client.end().catch(() => {});
+    await until(
+      async () =>
+        (await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status === "ABANDONED",
+      "abandonment",
+    );
+    const late = await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } }).catch(
+      (e: unknown) => e,
+    );
+    expect((late as AdminError).kind).toBe("conflict");
+  });
+});
+
+describe("several gateway processes", () => {
+  const processes: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of processes) child.kill("SIGKILL");
+  });
+
+  /** `pid` is the gateway's own process (tsx runs it as a child of the process it spawns). */
+  async function spawnGateway(): Promise<{ port: number; pid: number; child: ChildProcess }> {
+    const child = spawn("./node_modules/.bin/tsx", ["apps/gateway/test/support/gateway-process.ts"], {
+      env: {
+        ...process.env,
+        SLUICE_TEST_STORE_URL: harness.storeUrl,
+        SLUICE_TEST_SECRET_KEY: harness.secretKey.toString("base64"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    processes.push(child);
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const first = await new Promise<string>((resolve, reject) => {
+      lines.once("line", resolve);
+      child.once("exit", (code) => reject(new Error(`gateway process exited ${code}`)));
+    });
+    const { port, pid } = JSON.parse(first) as { port: number; pid: number };
+    return { port, pid, child };
+  }
+
+  const urlOn = (port: number) => harness.url.replace(`:${harness.port}/`, `:${port}/`);
+
+  it("a decision made here releases a statement held by another gateway process", async () => {
+    const other = await spawnGateway();
+    const agent = await connect(urlOn(other.port));
+    try {
+      const pending = agent.client.query("SELECT salary FROM employees WHERE id = 1");
+      const review = await pendingReview("SELECT salary FROM employees WHERE id = 1");
+      expect(review.gatewayId).toMatch(new RegExp(`:${other.pid}$`));
+      await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
+      expect((await pending).rows).toEqual([{ salary: "120000" }]);
+    } finally {
+      await agent.client.end();
+      other.child.kill("SIGTERM");
+    }
+  });
+
+  it("a gateway that dies holding a statement: the client loses its connection, the review is abandoned at the next start", async () => {
+    const doomed = await spawnGateway();
+    const agent = await connect(urlOn(doomed.port));
+    const pending = agent.client.query("SELECT salary FROM employees WHERE id = 2 AND true");
+    const review = await pendingReview("SELECT salary FROM employees WHERE id = 2 AND true");
+    process.kill(doomed.pid, "SIGKILL");
+    await expect(pending).rejects.toThrow();
+    await agent.client.end().catch(() => {});
+    await new Promise((resolve) => doomed.child.once("exit", resolve));
+    const successor = await spawnGateway();
+    await until(
+      async () =>
+        (await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status === "ABANDONED",
+      "abandonment",
+    );
+    const late = await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } }).catch(
+      (e: unknown) => e,
+    );
+    expect((late as AdminError).kind).toBe("conflict");
+    successor.child.kill("SIGTERM");
+  });
+
+  it("a gateway shutting down refuses what it holds, with a reason, and abandons the review", async () => {
+    const closing = await spawnGateway();
+    const agent = await connect(urlOn(closing.port));
+    try {
+      const pending = agent.client.query("SELECT first_name FROM employees WHERE salary > 0");
+      const review = await pendingReview("SELECT first_name FROM employees WHERE salary > 0");
+      closing.child.kill("SIGTERM");
+      await expect(pending).rejects.toThrow(
+        `the gateway shut down while review R-${review.number} was pending; it was abandoned and will not run`,
+      );
+      expect((await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status).toBe(
+        "ABANDONED",
+      );
+    } finally {
+      await agent.client.end().catch(() => {});
+    }
+  });
+});
