@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { api } from "@/client/api";
 import { Badge, Card, EmptyState, ErrorBanner, PageHeader, Table } from "@/client/ui";
 
@@ -27,13 +28,13 @@ export function ReviewsList() {
   const reviews = useQuery({
     queryKey: ["reviews"],
     queryFn: () => api<ReviewRow[]>("/reviews"),
-    refetchInterval: 5_000,
+    refetchInterval: 2_000,
   });
   return (
     <>
       <PageHeader
         title="Reviews"
-        description="Statements that review rules held for a human decision, pending first."
+        description="Statements that review rules held for a human decision, pending first. The list refreshes on its own every two seconds."
       />
       <ErrorBanner error={reviews.error} />
       <Card>
@@ -43,7 +44,11 @@ export function ReviewsList() {
           <Table head={["Review", "Status", "Agent", "Connection", "Rule", "Statement", "Requested"]}>
             {reviews.data?.map((review) => (
               <tr key={review.id}>
-                <td className="px-2 py-2 font-medium">R-{review.number}</td>
+                <td className="px-2 py-2 font-medium">
+                  <Link href={`/reviews/${review.id}`} className="text-sky-700 underline">
+                    R-{review.number}
+                  </Link>
+                </td>
                 <td className="px-2 py-2">
                   <Badge tone={TONES[review.status] ?? "slate"}>{review.status.toLowerCase()}</Badge>
                 </td>

@@ -1,0 +1,83 @@
+import { readFileSync } from "node:fs";
+import { expect, type Page, test } from "@playwright/test";
+import { demoState, GATEWAY_PORT, HOME, PG_PORT, run, signIn } from "./support";
+
+function demoUrl(): string {
+  return `postgresql://demo-agent:${demoState().agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${HOME}/tls/ca.crt`;
+}
+
+/** Starts psql on a statement the demo's "salary-reads" rule holds; resolves when psql exits. */
+function agentAsks(sql: string) {
+  return run("psql", ["-X", "-At", "-F", "|", "-c", sql, demoUrl()]);
+}
+
+/** Opens the pending review of `marker`'s statement from the reviewer's inbox. */
+async function openReview(page: Page, marker: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Reviews" }).click();
+  const row = page.getByRole("row").filter({ hasText: marker });
+  await expect(row).toContainText("pending", { timeout: 15_000 });
+  await row.getByRole("link").click();
+  await expect(page.getByTestId("review-statement")).toContainText(marker);
+}
+
+test("[REVIEWER] the demo agent reads salaries, waits, and receives the rows once a reviewer approves in the inbox", async ({
+  page,
+}) => {
+  const marker = `run-${Date.now()}`;
+  const answer = agentAsks(`SELECT id, salary FROM employees WHERE '${marker}' <> '' ORDER BY id LIMIT 3`);
+  await signIn(page, "reviewer");
+  await openReview(page, marker);
+  await expect(page.getByTestId("review-masking")).toBeVisible();
+  await page.getByRole("button", { name: "Approve" }).click();
+  const result = await answer;
+  expect(result.stderr).toMatch(
+    /NOTICE: {2}waiting for approval: review R-\d+ by finance-leads \(expires in 10 min\)/,
+  );
+  const rows = result.stdout.trim().split("\n");
+  expect(rows).toHaveLength(3);
+  for (const row of rows) expect(row).toMatch(/^\d+\|\d+\.\d{2}$/);
+  await expect(page.getByText("executed")).toBeVisible({ timeout: 10_000 });
+});
+
+test("[REVIEWER] a deny needs a reason, and the agent receives it as the error", async ({ page }) => {
+  const marker = `deny-${Date.now()}`;
+  const answer = agentAsks(`SELECT salary FROM employees WHERE '${marker}' <> '' LIMIT 1`);
+  await signIn(page, "reviewer");
+  await openReview(page, marker);
+  await page.getByRole("button", { name: "Deny" }).click();
+  await expect(page.locator("#deny-reason-error")).toHaveText("say why: the agent is shown the reason");
+  await page.getByLabel("Reason (required to deny; the agent sees it)").fill("salaries are for payroll only");
+  await page.getByRole("button", { name: "Deny" }).click();
+  const result = await answer;
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toMatch(
+    /ERROR: {2}review R-\d+ was denied by reviewer@sluice\.local: salaries are for payroll only/,
+  );
+  expect(result.stdout).toBe("");
+});
+
+test("[REVIEWER] a window grant lets the agent run the rule's statements without waiting again", async ({
+  page,
+}) => {
+  const marker = `window-${Date.now()}`;
+  const answer = agentAsks(`SELECT count(*) FROM employees WHERE salary > 0 AND '${marker}' <> ''`);
+  await signIn(page, "reviewer");
+  await openReview(page, marker);
+  await page.getByLabel("This rule for a window").check();
+  await page.getByLabel("Window (minutes)").fill("5");
+  await page.getByRole("button", { name: "Approve" }).click();
+  expect((await answer).stdout.trim()).toMatch(/^\d+$/);
+  const next = await agentAsks("SELECT max(salary) > 0 FROM employees");
+  expect(next.stderr).toBe("");
+  expect(next.stdout.trim()).toBe("t");
+
+  // Close the window again so the next run of this suite sees the hold from the start.
+  const superuser = `postgresql://postgres:${readFileSync(`${HOME}/pg.password`, "utf8").trim()}@127.0.0.1:${PG_PORT}/sluice`;
+  const closed = await run("psql", [
+    "-X",
+    "-c",
+    "UPDATE review_grants SET expires_at = now() WHERE kind = 'WINDOW'",
+    superuser,
+  ]);
+  expect(closed.stderr).toBe("");
+});
