@@ -16,7 +16,14 @@ export function createSessionAudit(
 ): SessionHooks {
   const counters = new Map<
     string,
-    { statements: number; denied: number; masked: number; held: number; agentName: string }
+    {
+      statements: number;
+      denied: number;
+      masked: number;
+      held: number;
+      agentName: string;
+      tables: Set<string>;
+    }
   >();
   return {
     async onSessionStart(info) {
@@ -36,6 +43,7 @@ export function createSessionAudit(
         masked: 0,
         held: 0,
         agentName: info.agent.agentName,
+        tables: new Set(),
       });
       return session.id;
     },
@@ -49,6 +57,8 @@ export function createSessionAudit(
       }
       counter.statements += 1;
       if (verdict.kind === "allow" && (verdict.maskedTables?.length ?? 0) > 0) counter.masked += 1;
+      if (verdict.kind === "allow")
+        for (const candidates of verdict.relations ?? []) addTouched(counter.tables, candidates);
       if (verdict.kind !== "deny") return;
       counter.denied += 1;
       // Denials are rare and never reach the upstream, so each becomes an audit event of its own.
@@ -77,9 +87,26 @@ export function createSessionAudit(
             deniedCount: counter?.denied ?? 0,
             maskedCount: counter?.masked ?? 0,
             heldCount: counter?.held ?? 0,
+            tablesTouched: [...(counter?.tables ?? [])].slice(0, 200),
           },
         })
         .catch((error: unknown) => log(`could not record the end of session ${sessionId}: ${String(error)}`));
     },
   };
+}
+
+/**
+ * For the sessions filter: a schema-qualified relation as written; an unqualified one by its bare
+ * name and, when `public` is on the path, as `public.<name>` (where it almost always lives).
+ */
+function addTouched(tables: Set<string>, candidates: readonly string[]): void {
+  const [first] = candidates;
+  if (!first) return;
+  if (candidates.length === 1) {
+    tables.add(first);
+    return;
+  }
+  tables.add(first.slice(first.lastIndexOf(".") + 1));
+  const inPublic = candidates.find((name) => name.startsWith("public."));
+  if (inPublic) tables.add(inPublic);
 }

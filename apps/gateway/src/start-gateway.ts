@@ -13,6 +13,7 @@ import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createMaskingService } from "./masking/masking-service";
 import { PolicyStore } from "./policy/policy-store";
 import { createPrismaDirectory } from "./prisma-directory";
+import { RecordingWriter, withRecording } from "./recording/recording-writer";
 import { PrismaReviewBroker } from "./reviews/review-broker";
 import type { WebhookConfig } from "./reviews/review-webhook";
 import { watchRevocations } from "./revocation-watcher";
@@ -69,6 +70,7 @@ export async function startGateway(options: StartGatewayOptions) {
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
       reviews,
     });
+  const recordings = new RecordingWriter(options.prisma, (line) => options.log(`[gateway] ${line}`));
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
@@ -86,7 +88,10 @@ export async function startGateway(options: StartGatewayOptions) {
       maxFailures: AUTH_FAILURES_PER_ADDRESS,
       windowMs: AUTH_FAILURE_WINDOW_MS,
     }),
-    hooks: createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+    hooks: withRecording(
+      createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+      recordings,
+    ),
     log: (line) => options.log(`[gateway] ${line}`),
   });
   const revocations = watchRevocations(options.prisma, server, (line) => options.log(`[gateway] ${line}`));
@@ -100,6 +105,7 @@ export async function startGateway(options: StartGatewayOptions) {
       // Held statements are refused (and their reviews abandoned) while their clients can still hear it.
       await reviews.close();
       await server.close();
+      await recordings.close();
       await policies.stop();
     },
   };

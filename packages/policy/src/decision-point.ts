@@ -90,9 +90,11 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
 
       /** The allow verdict with its masking scope, or a denial when masking could not follow the values. */
       function allowWithMasking(policy: ConnectionPolicy, parsed: ReturnType<FactsCache["parse"]>): Verdict {
-        if (!parsed.ok || !policy.masking?.length) {
+        if (!parsed.ok) return ALLOW_VERDICT;
+        if (!policy.masking?.length) {
           state.afterAllowed(parsed);
-          return ALLOW_VERDICT;
+          // Relations still go along: sessions list the tables they touched.
+          return { kind: "allow", relations: relationsTouched(parsed.statements, state.searchPath) };
         }
         // Relations go with the verdict so masking can also count views over masked tables.
         const relations = relationsTouched(parsed.statements, state.searchPath);

@@ -53,6 +53,8 @@ export type SessionHooks = {
   onSessionStart: (info: SessionInfo) => Promise<string>;
   onSessionEnd: (sessionId: string, reason: string) => void;
   onVerdict?: (sessionId: string, sql: string, verdict: Verdict) => void;
+  /** Every message the relay sends the client, after masking (what a recording shows). */
+  onClientMessage?: (sessionId: string, type: number, body: Buffer) => void;
 };
 
 /** Result masking for one session; null when no rule applies to this agent on this connection. */
@@ -378,7 +380,7 @@ export class ClientConnection {
     this.relay = new Relay({
       decisions: this.deps.decisions.openSession(identity),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
-      sendNow: (bytes) => this.writeClient(bytes),
+      sendNow: (bytes) => this.writeRelayed(bytes),
     });
     const upstreamKey = { processId: login.processId, secretKey: login.secretKey };
     const key = this.deps.cancels.register({
@@ -487,7 +489,7 @@ export class ClientConnection {
           this.masking ? this.maskFrame(frame.type, frame.body, frame.raw, relay, this.masking) : frame.raw,
         );
       }
-      if (out.length > 0) this.writeClient(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+      if (out.length > 0) this.writeRelayed(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
     } catch (error) {
       this.fail(error);
     }
@@ -533,6 +535,19 @@ export class ClientConnection {
   }
 
   /** Backpressure: a slow client pauses the upstream instead of growing the gateway's memory. */
+  /** Writes relay output to the client, showing each message to the recording hook first. */
+  private writeRelayed(bytes: Buffer): void {
+    const hook = this.deps.hooks.onClientMessage;
+    if (hook && this.sessionId) {
+      for (let offset = 0; offset + 5 <= bytes.length; ) {
+        const end = offset + 1 + bytes.readUInt32BE(offset + 1);
+        hook(this.sessionId, bytes[offset] as number, bytes.subarray(offset + 5, end));
+        offset = end;
+      }
+    }
+    this.writeClient(bytes);
+  }
+
   private writeClient(bytes: Buffer): void {
     if (!this.client.write(bytes) && this.upstream) {
       const upstream = this.upstream;
@@ -549,7 +564,7 @@ export class ClientConnection {
   }
 
   private applyStep(step: RelayStep): void {
-    if (step.toClient.length > 0) this.writeClient(Buffer.concat(step.toClient));
+    if (step.toClient.length > 0) this.writeRelayed(Buffer.concat(step.toClient));
     if (step.toUpstream.length > 0 && this.upstream) {
       const upstream = this.upstream;
       if (

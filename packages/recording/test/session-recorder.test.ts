@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { toAsciicast } from "../src/asciicast";
+import { decodeEvents, encodeEvents } from "../src/events";
+import { renderFrames } from "../src/render-terminal";
+import { SessionRecorder } from "../src/session-recorder";
+
+function rowDescription(names: string[], format = 0): Buffer {
+  const parts = [Buffer.from([0, names.length])];
+  for (const name of names) {
+    const field = Buffer.alloc(18);
+    field.writeInt32BE(25, 6);
+    field.writeInt16BE(-1, 10);
+    field.writeInt16BE(format, 16);
+    parts.push(Buffer.from(`${name}\0`), field);
+  }
+  return Buffer.concat(parts);
+}
+
+function dataRow(values: (string | null)[]): Buffer {
+  const parts = [Buffer.from([0, values.length])];
+  for (const value of values) {
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(value === null ? -1 : Buffer.byteLength(value));
+    parts.push(length, value === null ? Buffer.alloc(0) : Buffer.from(value));
+  }
+  return Buffer.concat(parts);
+}
+
+const tag = (text: string) => Buffer.from(`${text}\0`);
+const errorBody = (message: string) => Buffer.from(`SERROR\0VERROR\0C42501\0M${message}\0\0`);
+
+describe("session recorder", () => {
+  it("records statements, verdicts and results as the client received them", () => {
+    let now = 1000;
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, clock: () => now });
+    recorder.connect({
+      agent: "bot",
+      groups: ["analysts"],
+      connection: "shop",
+      clientAddress: "127.0.0.1",
+      isTls: true,
+    });
+    now = 1010;
+    recorder.verdict(
+      "SELECT name, ssn FROM customers",
+      { kind: "allow", maskedTables: ["public.customers", "public.customers"] },
+      false,
+    );
+    recorder.toClient(0x54, rowDescription(["name", "ssn"]));
+    recorder.toClient(0x44, dataRow(["Ada", "[REDACTED]"]));
+    recorder.toClient(0x44, dataRow(["Bo", null]));
+    recorder.toClient(0x43, tag("SELECT 2"));
+    recorder.toClient(0x5a, Buffer.from("I"));
+    recorder.verdict(
+      "DELETE FROM orders",
+      { kind: "deny", rule: "no-unscoped-delete", message: "no WHERE" },
+      false,
+    );
+    recorder.toClient(0x45, errorBody("blocked by guardrail"));
+    recorder.end("client terminated the session");
+    const events = decodeEvents(encodeEvents(recorder.drain()));
+    expect(events.map((event) => event.type)).toEqual([
+      "connect",
+      "statement",
+      "verdict",
+      "columns",
+      "row",
+      "row",
+      "complete",
+      "ready",
+      "statement",
+      "verdict",
+      "error",
+      "end",
+    ]);
+    expect(events[2]).toMatchObject({ t: 10, kind: "allow", maskedTables: ["public.customers"] });
+    expect(events[4]).toMatchObject({ values: ["Ada", "[REDACTED]"] });
+    expect(events[6]).toMatchObject({ tag: "SELECT 2", rows: 2, truncatedRows: 0 });
+    expect(events[10]).toMatchObject({ code: "42501", message: "blocked by guardrail" });
+    expect(recorder.hasPending).toBe(false);
+  });
+
+  it("stops recording rows past the per-statement cap but keeps counting them", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 100 });
+    recorder.verdict("SELECT x FROM t", { kind: "allow" }, false);
+    recorder.toClient(0x54, rowDescription(["x"]));
+    for (let i = 0; i < 10; i++) recorder.toClient(0x44, dataRow(["0123456789012345678"]));
+    recorder.toClient(0x43, tag("SELECT 10"));
+    const events = recorder.drain();
+    // 25 bytes a row: four fit in 100.
+    expect(events.filter((event) => event.type === "row")).toHaveLength(4);
+    expect(events.at(-1)).toMatchObject({ type: "complete", rows: 10, truncatedRows: 6 });
+  });
+
+  it("records binary-format values as hex", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    recorder.verdict("SELECT b", { kind: "allow" }, false);
+    recorder.toClient(0x54, rowDescription(["b"], 1));
+    recorder.toClient(0x44, dataRow(["\u0001\u0002"]));
+    expect(recorder.drain().at(-1)).toMatchObject({ values: ["\\x0102"] });
+  });
+});
+
+describe("terminal rendering and asciicast", () => {
+  const recorder = new SessionRecorder({ resultBytesCap: 1024, clock: () => 0 });
+  recorder.connect({ agent: "bot", groups: [], connection: "shop", clientAddress: "::1", isTls: false });
+  recorder.verdict(
+    "SELECT name FROM customers",
+    { kind: "allow", maskedTables: ["public.customers"] },
+    false,
+  );
+  recorder.toClient(0x54, rowDescription(["name"]));
+  recorder.toClient(0x44, dataRow(["[REDACTED]"]));
+  recorder.toClient(0x43, tag("SELECT 1"));
+  recorder.verdict("DROP TABLE x", { kind: "deny", rule: "no-drop" }, false);
+  recorder.toClient(0x45, errorBody("blocked"));
+  const frames = renderFrames(recorder.drain());
+
+  it("renders like psql, with errors in red and verdicts marked for the seek bar", () => {
+    const text = frames.map((frame) => frame.text).join("");
+    expect(text).toContain("shop=>\x1b[0m SELECT name FROM customers");
+    expect(text).toContain(" name      \r\n------------\r\n [REDACTED]\r\n(1 row)\r\n");
+    expect(text).toContain("\x1b[31mERROR:  blocked\x1b[0m");
+    expect(frames.filter((frame) => frame.marker).map((frame) => frame.marker)).toEqual([
+      "statement",
+      "masked",
+      "statement",
+      "denied",
+    ]);
+  });
+
+  it('exports asciicast v2: a header, then [seconds, "o", text] lines', () => {
+    const cast = toAsciicast(frames, { title: "bot on shop", startedAt: new Date("2026-11-25T00:00:00Z") });
+    const [header, first] = cast.trim().split("\n");
+    expect(JSON.parse(header ?? "")).toMatchObject({
+      version: 2,
+      width: 120,
+      height: 36,
+      timestamp: 1795564800,
+      title: "bot on shop",
+    });
+    expect(JSON.parse(first ?? "")).toEqual([
+      0,
+      "o",
+      expect.stringContaining("bot (no groups) connected to shop"),
+    ]);
+  });
+});
