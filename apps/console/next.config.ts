@@ -8,6 +8,7 @@ const config: NextConfig = {
     "@sluice/identity",
     "@sluice/masking",
     "@sluice/policy",
+    "@sluice/recording",
     "@sluice/secrets",
     "@sluice/sql",
   ],

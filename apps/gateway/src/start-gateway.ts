@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import path from "node:path";
 import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
+import { deleteExpiredRecordings } from "@sluice/db/recording-retention";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
@@ -44,6 +45,25 @@ export type StartGatewayOptions = {
 export const AUTH_FAILURES_PER_AGENT = 10;
 export const AUTH_FAILURES_PER_ADDRESS = 30;
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
+
+/** Recordings past their connection's retention are deleted this often (and at start). */
+export const RETENTION_SWEEP_MS = 3_600_000;
+
+function scheduleRetention(
+  prisma: PrismaClient,
+  gatewayId: string,
+  log: (line: string) => void,
+): NodeJS.Timeout {
+  const sweep = () =>
+    void deleteExpiredRecordings(prisma, gatewayId).then(
+      (count) => count > 0 && log(`deleted ${count} recording chunks past their retention`),
+      (error: unknown) => log(`retention sweep failed: ${String(error)}`),
+    );
+  sweep();
+  const timer = setInterval(sweep, RETENTION_SWEEP_MS);
+  timer.unref();
+  return timer;
+}
 
 /** Composes the Postgres gateway: store-backed directory, decisions, TLS, revocation and audit. */
 export async function startGateway(options: StartGatewayOptions) {
@@ -94,6 +114,9 @@ export async function startGateway(options: StartGatewayOptions) {
     ),
     log: (line) => options.log(`[gateway] ${line}`),
   });
+  const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
+    options.log(`[gateway] ${line}`),
+  );
   const revocations = watchRevocations(options.prisma, server, (line) => options.log(`[gateway] ${line}`));
   return {
     port: server.port,
@@ -102,6 +125,7 @@ export async function startGateway(options: StartGatewayOptions) {
     policies,
     close: async () => {
       revocations.stop();
+      clearInterval(retention);
       // Held statements are refused (and their reviews abandoned) while their clients can still hear it.
       await reviews.close();
       await server.close();

@@ -28,9 +28,16 @@ export async function listAuditEvents(context: AdminContext, options: { query: u
 }
 
 export const ZSessionQuery = z.object({
+  /** Keyset paging: sessions that started before this instant. */
   before: z.string().datetime().optional(),
   agent: z.string().trim().max(63).optional(),
   connection: z.string().trim().max(63).optional(),
+  from: z.string().datetime({ local: true, offset: true }).optional(),
+  to: z.string().datetime({ local: true, offset: true }).optional(),
+  /** Sessions with at least one statement denied, held or masked. */
+  verdict: z.enum(["denied", "held", "masked"]).optional(),
+  /** A table the session touched: `customers` or `public.customers`. */
+  table: z.string().trim().max(200).optional(),
 });
 
 export async function listSessions(context: AdminContext, options: { query: unknown }) {
@@ -38,9 +45,17 @@ export async function listSessions(context: AdminContext, options: { query: unkn
   const query = parseInput(ZSessionQuery, options.query);
   const rows = await context.db.gatewaySession.findMany({
     where: {
-      ...(query.before ? { startedAt: { lt: new Date(query.before) } } : {}),
+      startedAt: {
+        ...(query.before ? { lt: new Date(query.before) } : {}),
+        ...(query.to && !query.before ? { lt: new Date(query.to) } : {}),
+        ...(query.from ? { gte: new Date(query.from) } : {}),
+      },
       ...(query.agent ? { agent: { name: query.agent } } : {}),
       ...(query.connection ? { connection: { name: query.connection } } : {}),
+      ...(query.verdict === "denied" ? { deniedCount: { gt: 0 } } : {}),
+      ...(query.verdict === "held" ? { heldCount: { gt: 0 } } : {}),
+      ...(query.verdict === "masked" ? { maskedCount: { gt: 0 } } : {}),
+      ...(query.table ? { tablesTouched: { has: query.table } } : {}),
     },
     orderBy: { startedAt: "desc" },
     take: PAGE_SIZE,

@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   "reviews:decide": ["REVIEWER"],
   "audit:read": ["ADMIN", "AUDITOR"],
   "sessions:read": ["ADMIN", "AUDITOR"],
+  "recordings:delete": ["ADMIN"],
   "tokens:own": ["ADMIN", "REVIEWER", "AUDITOR"],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 

@@ -1,4 +1,6 @@
 import type { PrismaClient } from "@sluice/db/prisma";
+import { encodeEvents, type RecordingEvent } from "@sluice/recording/events";
+import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminQuery, createTestDatabase, createTestStore } from "../../../test/support";
 import { listAuditEvents } from "../src/activity";
@@ -9,6 +11,7 @@ import { actorForUser, authenticateApiToken, createApiToken, revokeApiToken } fr
 import { saveGuardrail } from "../src/guardrail-rules";
 import { saveMaskingRule } from "../src/masking-rules";
 import { previewMasking } from "../src/preview-masking";
+import { deleteRecording, exportRecording, getRecording } from "../src/recordings";
 import { saveAgent } from "../src/save-agent";
 import { saveConnection } from "../src/save-connection";
 import { testConnection } from "../src/test-connection";
@@ -249,6 +252,82 @@ describe("admin operations against a real store", () => {
     await saveAgent(admin, { input: { name: "bot-2" } });
     const after = (await store.prisma.policyState.findUniqueOrThrow({ where: { id: 1 } })).version;
     expect(after).toBe(before + 1);
+  });
+
+  it("serves a recording with its chain verified, reports tampering, and audits views and exports", async () => {
+    const agent = await store.prisma.agent.findUniqueOrThrow({ where: { name: "bot" } });
+    const connection = await store.prisma.connection.findUniqueOrThrow({ where: { name: "shop" } });
+    const session = await store.prisma.gatewaySession.create({
+      data: { agentId: agent.id, connectionId: connection.id, gatewayId: "test", clientAddress: "127.0.0.1" },
+    });
+    const batches = [
+      [
+        {
+          t: 0,
+          type: "connect",
+          agent: "bot",
+          groups: [],
+          connection: "shop",
+          clientAddress: "127.0.0.1",
+          isTls: false,
+        },
+      ],
+      [{ t: 5, type: "statement", n: 1, sql: "SELECT 1" }],
+      [{ t: 9, type: "end", reason: "client terminated the session" }],
+    ] as const;
+    let prevHash = GENESIS_HASH;
+    for (const [seq, events] of batches.entries()) {
+      const payload = encodeEvents(events as unknown as RecordingEvent[]);
+      const hash = chunkHash(prevHash, seq, payload);
+      await store.prisma.recordingChunk.create({
+        data: {
+          sessionId: session.id,
+          seq,
+          payload: new Uint8Array(payload),
+          eventCount: events.length,
+          prevHash,
+          hash,
+        },
+      });
+      prevHash = hash;
+    }
+    await expectAdminError(getRecording(reviewer, { sessionId: session.id, query: {} }), "forbidden");
+    const recording = await getRecording(auditor, { sessionId: session.id, query: {} });
+    expect(recording.verification).toEqual({ isVerified: true, chunks: 3 });
+    expect(recording.events.map((event) => event.type)).toEqual(["connect", "statement", "end"]);
+    const live = await getRecording(auditor, { sessionId: session.id, query: { after: "1" } });
+    expect(live.events.map((event) => event.type)).toEqual(["end"]);
+
+    const cast = await exportRecording(auditor, { sessionId: session.id, query: { format: "asciicast" } });
+    expect(cast.body.split("\n")[0]).toContain('"version":2');
+    const audits = await store.prisma.auditEvent.findMany({
+      where: { targetId: session.id },
+      orderBy: { id: "asc" },
+    });
+    expect(audits.map((event) => event.action)).toEqual([
+      "session.recording_viewed",
+      "session.recording_exported",
+    ]);
+
+    await store.prisma.recordingChunk.update({
+      where: { sessionId_seq: { sessionId: session.id, seq: 1 } },
+      data: { payload: new Uint8Array(encodeEvents([{ t: 5, type: "statement", n: 1, sql: "SELECT 2" }])) },
+    });
+    const tampered = await getRecording(auditor, { sessionId: session.id, query: {} });
+    expect(tampered.verification).toMatchObject({
+      isVerified: false,
+      brokenAt: 1,
+      reason: "chunk 1 was modified",
+    });
+
+    await expectAdminError(deleteRecording(auditor, { sessionId: session.id }), "forbidden");
+    await deleteRecording(admin, { sessionId: session.id });
+    expect(await store.prisma.recordingChunk.count({ where: { sessionId: session.id } })).toBe(0);
+    expect(
+      await store.prisma.auditEvent.count({
+        where: { targetId: session.id, action: "session.recording_deleted" },
+      }),
+    ).toBe(1);
   });
 
   it("API tokens act with one role of their owner, and stop when revoked", async () => {

@@ -20,6 +20,7 @@ const SOURCE_DIRS = [
   "packages/identity/src",
   "packages/masking/src",
   "packages/policy/src",
+  "packages/recording/src",
   "packages/secrets/src",
   "packages/sql/src",
 ];

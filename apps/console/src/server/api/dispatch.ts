@@ -52,6 +52,7 @@ export async function dispatch(request: NextRequest, segments: string[]): Promis
       },
     );
     if (route.status === 204) return new Response(null, { status: 204 });
+    if (result instanceof Response) return result;
     return json(route.status ?? 200, result ?? null);
   } catch (error) {
     if (error instanceof AdminError) {

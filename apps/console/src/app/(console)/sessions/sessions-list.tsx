@@ -1,6 +1,7 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { api } from "@/client/api";
 import {
@@ -30,41 +31,84 @@ type SessionRow = {
   maskedCount: number;
 };
 type Page = { sessions: SessionRow[]; next: string | null };
+type Filter = { agent: string; connection: string; table: string; verdict: string; from: string; to: string };
+
+const TEXT_FILTERS = [
+  { key: "agent", label: "Agent" },
+  { key: "connection", label: "Connection" },
+  { key: "table", label: "Table touched" },
+] as const;
 
 export function SessionsList() {
-  const [filter, setFilter] = useState({ agent: "", connection: "" });
+  const [filter, setFilter] = useState<Filter>({
+    agent: "",
+    connection: "",
+    table: "",
+    verdict: "",
+    from: "",
+    to: "",
+  });
   const sessions = useInfiniteQuery({
     queryKey: ["sessions", filter],
     initialPageParam: null as string | null,
     getNextPageParam: (page: Page) => page.next,
     queryFn: ({ pageParam }) => {
-      const query = new URLSearchParams({
-        ...(filter.agent ? { agent: filter.agent } : {}),
-        ...(filter.connection ? { connection: filter.connection } : {}),
-        ...(pageParam ? { before: pageParam } : {}),
-      });
+      const query = new URLSearchParams();
+      for (const key of ["agent", "connection", "table", "verdict"] as const)
+        if (filter[key]) query.set(key, filter[key]);
+      if (filter.from) query.set("from", new Date(filter.from).toISOString());
+      if (filter.to) query.set("to", new Date(filter.to).toISOString());
+      if (pageParam) query.set("before", pageParam);
       return api<Page>(`/sessions?${query}`);
     },
   });
   const rows = sessions.data?.pages.flatMap((page) => page.sessions) ?? [];
   return (
     <>
-      <PageHeader title="Sessions" description="Every agent connection through the gateway, newest first." />
-      <div className="mb-4 grid max-w-xl grid-cols-2 gap-3">
-        <Field id="filter-agent" label="Agent">
-          <input
-            id="filter-agent"
+      <PageHeader
+        title="Sessions"
+        description="Every agent connection through the gateway, newest first. Open one to replay what the agent did and saw."
+      />
+      <div className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-6">
+        {TEXT_FILTERS.map(({ key, label }) => (
+          <Field key={key} id={`filter-${key}`} label={label}>
+            <input
+              id={`filter-${key}`}
+              className={inputClass}
+              value={filter[key]}
+              onChange={(event) => setFilter({ ...filter, [key]: event.target.value })}
+            />
+          </Field>
+        ))}
+        <Field id="filter-verdict" label="Verdict">
+          <select
+            id="filter-verdict"
             className={inputClass}
-            value={filter.agent}
-            onChange={(event) => setFilter({ ...filter, agent: event.target.value })}
+            value={filter.verdict}
+            onChange={(event) => setFilter({ ...filter, verdict: event.target.value })}
+          >
+            <option value="">any</option>
+            <option value="denied">had a denial</option>
+            <option value="held">had a hold</option>
+            <option value="masked">had masking</option>
+          </select>
+        </Field>
+        <Field id="filter-from" label="From">
+          <input
+            id="filter-from"
+            type="datetime-local"
+            className={inputClass}
+            value={filter.from}
+            onChange={(event) => setFilter({ ...filter, from: event.target.value })}
           />
         </Field>
-        <Field id="filter-connection" label="Connection">
+        <Field id="filter-to" label="To">
           <input
-            id="filter-connection"
+            id="filter-to"
+            type="datetime-local"
             className={inputClass}
-            value={filter.connection}
-            onChange={(event) => setFilter({ ...filter, connection: event.target.value })}
+            value={filter.to}
+            onChange={(event) => setFilter({ ...filter, to: event.target.value })}
           />
         </Field>
       </div>
@@ -72,15 +116,29 @@ export function SessionsList() {
       <Card>
         {rows.length === 0 && !sessions.isLoading ? (
           <EmptyState>
-            No sessions yet. Connect an agent with its connection string and it appears here.
+            No sessions match. Connect an agent with its connection string and it appears here.
           </EmptyState>
         ) : (
           <Table
-            head={["Started", "Agent", "Connection", "Client", "Statements", "Blocked", "Masked", "Ended"]}
+            head={[
+              "Started",
+              "Agent",
+              "Connection",
+              "Client",
+              "Statements",
+              "Blocked",
+              "Held",
+              "Masked",
+              "Ended",
+            ]}
           >
             {rows.map((session) => (
-              <tr key={session.id}>
-                <td className="px-2 py-2 text-xs">{new Date(session.startedAt).toLocaleString()}</td>
+              <tr key={session.id} data-testid="session-row">
+                <td className="px-2 py-2 text-xs">
+                  <Link href={`/sessions/${session.id}`} className="text-sky-700 underline">
+                    {new Date(session.startedAt).toLocaleString()}
+                  </Link>
+                </td>
                 <td className="px-2 py-2 font-medium">{session.agentName}</td>
                 <td className="px-2 py-2">{session.connectionName}</td>
                 <td className="px-2 py-2 text-xs">
@@ -89,6 +147,9 @@ export function SessionsList() {
                 <td className="px-2 py-2">{session.statementCount}</td>
                 <td className="px-2 py-2">
                   {session.deniedCount ? <Badge tone="red">{session.deniedCount}</Badge> : 0}
+                </td>
+                <td className="px-2 py-2">
+                  {session.heldCount ? <Badge tone="amber">{session.heldCount}</Badge> : 0}
                 </td>
                 <td className="px-2 py-2">{session.maskedCount}</td>
                 <td className="px-2 py-2 text-xs">

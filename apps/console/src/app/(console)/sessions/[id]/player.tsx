@@ -1,0 +1,210 @@
+"use client";
+
+import type { RecordingEvent } from "@sluice/recording/events";
+import { renderFrames } from "@sluice/recording/render-terminal";
+import type { Terminal } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { inputClass, secondaryButtonClass } from "@/client/ui";
+import { plainText, type TimedFrame, toTimeline } from "./timeline";
+
+const SPEEDS = [1, 2, 4, 8, 16] as const;
+const TICK_MS = 50;
+const MARKER_COLORS = { denied: "bg-red-600", held: "bg-amber-500", masked: "bg-sky-600" } as const;
+
+/**
+ * Replays a recording in xterm.js: play/pause, 1×–16×, a seek bar with markers for denied, held and
+ * masked statements, jump to a statement, search. A live session is followed as it grows.
+ */
+export function Player({ events, isLive }: { events: RecordingEvent[]; isLive: boolean }) {
+  const frames = useMemo(() => toTimeline(renderFrames(events)), [events]);
+  const duration = frames.at(-1)?.at ?? 0;
+  const host = useRef<HTMLDivElement>(null);
+  const terminal = useRef<Terminal | null>(null);
+  const written = useRef(0);
+  const [isReady, setReady] = useState(false);
+  const [position, setPosition] = useState(0);
+  const [isPlaying, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(1);
+  const [search, setSearch] = useState({ text: "", status: "" });
+  const isFollowing = useRef(true);
+
+  useEffect(() => {
+    let isDisposed = false;
+    void import("@xterm/xterm").then(({ Terminal }) => {
+      if (isDisposed || !host.current) return;
+      const term = new Terminal({
+        cols: 120,
+        rows: 30,
+        disableStdin: true,
+        scrollback: 50_000,
+        fontSize: 13,
+        convertEol: false,
+      });
+      term.open(host.current);
+      terminal.current = term;
+      setReady(true);
+    });
+    return () => {
+      isDisposed = true;
+      terminal.current?.dispose();
+      terminal.current = null;
+    };
+  }, []);
+
+  // Writes what the position shows: forward by appending, backward by redrawing from the start.
+  useEffect(() => {
+    const term = terminal.current;
+    if (!term || !isReady) return;
+    const shownUntil = frames[written.current - 1]?.at ?? -1;
+    if (position < shownUntil) {
+      term.reset();
+      written.current = 0;
+    }
+    let text = "";
+    while (written.current < frames.length && (frames[written.current] as TimedFrame).at <= position) {
+      text += (frames[written.current] as TimedFrame).text;
+      written.current += 1;
+    }
+    if (text) term.write(text);
+  }, [position, frames, isReady]);
+
+  useEffect(() => {
+    if (!isPlaying) return;
+    const timer = setInterval(() => {
+      setPosition((current) => {
+        const next = current + TICK_MS * speed;
+        if (next >= duration) {
+          if (!isLive) setPlaying(false);
+          return duration;
+        }
+        return next;
+      });
+    }, TICK_MS);
+    return () => clearInterval(timer);
+  }, [isPlaying, speed, duration, isLive]);
+
+  // A live session at its end keeps following as new events arrive.
+  useEffect(() => {
+    if (isLive && isFollowing.current) setPosition(duration);
+  }, [duration, isLive]);
+
+  const seek = (to: number) => {
+    isFollowing.current = to >= duration;
+    setPosition(Math.max(0, Math.min(duration, to)));
+  };
+  const statements = frames.filter((frame) => frame.marker === "statement");
+  const markers = frames.filter(
+    (frame): frame is TimedFrame & { marker: keyof typeof MARKER_COLORS } =>
+      frame.marker !== undefined && frame.marker !== "statement",
+  );
+  const findNext = () => {
+    const query = search.text.trim().toLowerCase();
+    if (!query) return;
+    const matches = frames.filter((frame) => plainText(frame.text).toLowerCase().includes(query));
+    const next = matches.find((frame) => frame.at > position) ?? matches[0];
+    if (!next) {
+      setSearch({ ...search, status: "no match" });
+      return;
+    }
+    seek(next.at);
+    setSearch({ ...search, status: `match ${matches.indexOf(next) + 1} of ${matches.length}` });
+  };
+
+  return (
+    <div>
+      <div ref={host} data-testid="terminal" className="overflow-hidden rounded bg-black p-2" />
+      <div className="relative mt-3 h-6">
+        <input
+          type="range"
+          aria-label="Seek"
+          min={0}
+          max={Math.max(duration, 1)}
+          step={10}
+          value={position}
+          onChange={(event) => seek(Number(event.target.value))}
+          className="absolute inset-x-0 top-1 w-full"
+        />
+        {markers.map((frame, index) => (
+          <button
+            key={`${frame.at}-${index}`}
+            type="button"
+            title={`${frame.marker} · statement ${frame.statement}`}
+            aria-label={`Seek to ${frame.marker} statement ${frame.statement}`}
+            data-marker={frame.marker}
+            onClick={() => seek(frame.at)}
+            className={`absolute top-0 h-2 w-1.5 -translate-x-1/2 rounded-sm ${MARKER_COLORS[frame.marker]}`}
+            style={{ left: `${duration ? (frame.at / duration) * 100 : 0}%` }}
+          />
+        ))}
+      </div>
+      <div className="mt-2 flex flex-wrap items-center gap-3 text-sm">
+        <button
+          type="button"
+          className={secondaryButtonClass}
+          onClick={() => {
+            if (!isPlaying && position >= duration) seek(0);
+            setPlaying(!isPlaying);
+          }}
+        >
+          {isPlaying ? "Pause" : "Play"}
+        </button>
+        <label className="flex items-center gap-1">
+          Speed
+          <select
+            aria-label="Speed"
+            className={inputClass}
+            value={speed}
+            onChange={(event) => setSpeed(Number(event.target.value) as (typeof SPEEDS)[number])}
+          >
+            {SPEEDS.map((value) => (
+              <option key={value} value={value}>
+                {value}×
+              </option>
+            ))}
+          </select>
+        </label>
+        <span data-testid="position" className="font-mono text-xs text-slate-600">
+          {(position / 1000).toFixed(1)} s / {(duration / 1000).toFixed(1)} s
+        </span>
+        <select
+          aria-label="Jump to statement"
+          className={inputClass}
+          value=""
+          onChange={(event) => seek(Number(event.target.value))}
+        >
+          <option value="">Jump to statement…</option>
+          {statements.map((frame) => (
+            <option key={`${frame.statement}-${frame.at}`} value={frame.at}>
+              {frame.statement}.{" "}
+              {plainText(frame.text)
+                .replace(/^\S+=> /, "")
+                .slice(0, 80)}
+            </option>
+          ))}
+        </select>
+        <form
+          className="flex items-center gap-1"
+          onSubmit={(event) => {
+            event.preventDefault();
+            findNext();
+          }}
+        >
+          <input
+            aria-label="Search the session"
+            className={inputClass}
+            placeholder="Search text"
+            value={search.text}
+            onChange={(event) => setSearch({ text: event.target.value, status: "" })}
+          />
+          <button type="submit" className={secondaryButtonClass}>
+            Find next
+          </button>
+          <span className="text-xs text-slate-500" aria-live="polite">
+            {search.status}
+          </span>
+        </form>
+      </div>
+    </div>
+  );
+}

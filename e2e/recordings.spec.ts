@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { expect, test } from "@playwright/test";
+import { demoState, GATEWAY_PORT, HOME, PG_PORT, run, signIn } from "./support";
+
+const demoUrl = () =>
+  `postgresql://demo-agent:${demoState().agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${HOME}/tls/ca.crt`;
+const upstreamUrl = () =>
+  `postgresql://sluice_demo:${encodeURIComponent(demoState().upstreamPassword)}@127.0.0.1:${PG_PORT}/demo_shop`;
+
+test("[AUDITOR] replays a demo session: verified, plays, seeks, shows placeholders and no clear value, exports asciicast", async ({
+  page,
+}) => {
+  const marker = `rec-${Date.now()}`;
+  const session = await run("psql", [
+    "-X",
+    "-c",
+    `SELECT first_name, ssn FROM customers WHERE '${marker}' <> '' ORDER BY id LIMIT 3`,
+    "-c",
+    "DROP TABLE orders",
+    demoUrl(),
+  ]);
+  expect(session.stdout).toContain("[REDACTED]");
+  const clearSsns = (
+    await run("psql", ["-X", "-At", "-c", "SELECT ssn FROM customers ORDER BY id LIMIT 3", upstreamUrl()])
+  ).stdout
+    .trim()
+    .split("\n");
+  expect(clearSsns).toHaveLength(3);
+
+  await signIn(page, "auditor");
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sessions" }).click();
+  await page.getByLabel("Agent").fill("demo-agent");
+  await page.getByLabel("Verdict").selectOption("denied");
+  await page.getByTestId("session-row").first().getByRole("link").click();
+
+  await expect(page.getByTestId("chain-status")).toHaveText("verified");
+  const terminal = page.getByTestId("terminal");
+  await expect(terminal).toBeVisible();
+  await page.getByLabel("Speed").selectOption("16");
+  await page.getByRole("button", { name: "Play" }).click();
+  await expect(terminal).toContainText(marker, { timeout: 15_000 });
+  await expect(terminal).toContainText("[REDACTED]", { timeout: 15_000 });
+  await expect(terminal).toContainText("denied by no-drop-truncate", { timeout: 15_000 });
+  await expect(page.getByRole("button", { name: "Play" })).toBeVisible({ timeout: 15_000 });
+
+  // Seek back to the start, then jump to the denied statement's marker.
+  await page.getByRole("slider", { name: "Seek" }).fill("0");
+  await expect(terminal).not.toContainText("[REDACTED]");
+  await page.locator('[data-marker="denied"]').first().click();
+  await expect(terminal).toContainText("DROP TABLE orders");
+  await page.getByLabel("Search the session").fill("REDACTED");
+  await page.getByRole("button", { name: "Find next" }).click();
+  await expect(page.getByText(/match \d+ of \d+/)).toBeVisible();
+
+  const html = await page.content();
+  for (const ssn of clearSsns) expect(html).not.toContain(ssn);
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export asciicast" }).click();
+  const cast = readFileSync(await (await download).path(), "utf8")
+    .trim()
+    .split("\n");
+  expect(JSON.parse(cast[0] ?? "{}")).toMatchObject({ version: 2, title: "demo-agent on demo_shop" });
+  expect(cast.slice(1).every((line) => Array.isArray(JSON.parse(line)))).toBe(true);
+  for (const ssn of clearSsns) expect(cast.join("\n")).not.toContain(ssn);
+
+  // Viewing and exporting are audit events.
+  const audit = await page.request.get("/api/v1/audit-events?action=session.recording_");
+  const actions = ((await audit.json()) as { events: { action: string; actorName: string }[] }).events;
+  expect(actions.map((event) => event.action)).toEqual(
+    expect.arrayContaining(["session.recording_viewed", "session.recording_exported"]),
+  );
+});
+
+test("[REVIEWER] cannot open recordings: the page is 403 and so is the API", async ({ page }) => {
+  await signIn(page, "reviewer");
+  const sessions = await page.request.get("/api/v1/sessions");
+  expect(sessions.status()).toBe(403);
+  const anySession = (await run("psql", ["-X", "-At", "-c", "SELECT 1", demoUrl()])).stdout.trim();
+  expect(anySession).toBe("1");
+  const response = await page.goto("/sessions/any-id");
+  expect(response?.status()).toBe(403);
+  expect((await page.request.get("/api/v1/sessions/any-id/recording")).status()).toBe(403);
+  expect((await page.request.get("/api/v1/sessions/any-id/export?format=asciicast")).status()).toBe(403);
+});
