@@ -233,3 +233,95 @@ describe("masking: values cannot be moved where masking cannot follow", () => {
     }
   });
 });
+
+describe("masking: strict mode and placeholder write-back", () => {
+  const STRICT = "shop_strict";
+  beforeAll(async () => {
+    const shop = await harness.prisma.connection.findUniqueOrThrow({
+      where: { name: harness.connectionName },
+    });
+    const direct = new URL(harness.directUrl);
+    const strict = await harness.addConnection({
+      name: STRICT,
+      host: shop.host,
+      port: shop.port,
+      database: shop.database,
+      username: decodeURIComponent(direct.username),
+      password: decodeURIComponent(direct.password),
+      tlsMode: "DISABLE",
+    });
+    await harness.prisma.connection.update({ where: { id: strict.id }, data: { isStrictMasking: true } });
+    await harness.prisma.maskingRule.create({
+      data: {
+        connectionId: strict.id,
+        name: "ssn",
+        columnSelector: "public.customers.ssn",
+        strategy: "REDACT",
+      },
+    });
+    await harness.prisma.maskingRule.create({
+      data: {
+        connectionId: strict.id,
+        name: "email",
+        columnSelector: "public.customers.email",
+        strategy: "HASH",
+      },
+    });
+    await bumpPolicyVersion(harness.prisma);
+    await harness.gateway.policies.reload();
+  });
+
+  async function outcome(database: string, sql: string): Promise<string> {
+    const client = new pg.Client({
+      connectionString: harness.urlFor(harness.agent.name, harness.token, database),
+    });
+    await client.connect();
+    try {
+      await client.query(sql);
+      return "allow";
+    } catch (error) {
+      return /"(sluice:[a-z-]+)"/.exec((error as Error).message)?.[1] ?? `error: ${(error as Error).message}`;
+    } finally {
+      await client.end();
+    }
+  }
+
+  for (const sql of [
+    `SELECT id FROM customers WHERE ssn = '${people[0]?.ssn}'`,
+    "SELECT id FROM customers WHERE ssn LIKE '123%'",
+    "SELECT id FROM customers ORDER BY email LIMIT 1",
+    "SELECT count(*) FROM customers GROUP BY ssn",
+    "SELECT a.id FROM customers a JOIN customers b ON a.ssn = b.ssn",
+    "SELECT max(ssn) FROM customers",
+    "SELECT id FROM customers c WHERE c.email = 'x@example.com'",
+  ]) {
+    it(`strict mode refuses a masked column as an oracle: ${sql}`, async () => {
+      expect(await outcome(STRICT, sql)).toBe("sluice:strict-masking");
+    });
+  }
+
+  it("strict mode still lets the agent read masked columns (masked) and filter on others", async () => {
+    expect(await outcome(STRICT, "SELECT ssn, email FROM customers WHERE id = 1 ORDER BY first_name")).toBe(
+      "allow",
+    );
+    // Without strict mode the same predicate runs (and the values come back masked).
+    expect(await outcome(harness.connectionName, "SELECT id FROM customers ORDER BY email LIMIT 1")).toBe(
+      "allow",
+    );
+  });
+
+  for (const sql of [
+    "UPDATE customers SET ssn = '[REDACTED]' WHERE id = 3",
+    "INSERT INTO customers (id, email) VALUES (9001, 'h_0123456789abcdef')",
+    "UPDATE customers SET card_number = '************4242' WHERE id = 4",
+    "WITH x AS (UPDATE customers SET first_name = '[REDACTED]' WHERE id = 5 RETURNING 1) SELECT * FROM x",
+  ]) {
+    it(`refuses writing a masking placeholder back: ${sql}`, async () => {
+      expect(await outcome(harness.connectionName, sql)).toBe("sluice:placeholder-write");
+    });
+  }
+
+  it("does not mistake a read of a placeholder-looking literal for a write", async () => {
+    expect(await outcome(harness.connectionName, "SELECT '[REDACTED]' AS shown")).toBe("allow");
+  });
+});

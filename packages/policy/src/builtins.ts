@@ -102,3 +102,20 @@ export const READ_ONLY_KINDS = new Set([
   "DISCARD",
   "COPY",
 ]);
+
+/**
+ * Catalog relations that hold real column values (planner statistics) or other sessions' query
+ * text: reading them is an oracle around masking. Denied unless an ALLOW TABLE rule names them.
+ */
+export const VALUE_REVEALING_RELATIONS = new Map<string, string>([
+  ["pg_catalog.pg_stats", "holds real column values (most common values, histograms)"],
+  ["pg_catalog.pg_stats_ext", "holds real column values (most common values)"],
+  ["pg_catalog.pg_stats_ext_exprs", "holds real expression values"],
+  ["pg_catalog.pg_statistic", "holds real column values"],
+  ["pg_catalog.pg_statistic_ext_data", "holds real column values"],
+  ["pg_catalog.pg_stat_activity", "shows other sessions' query text"],
+]);
+
+/** Extension views and functions that show query text, wherever they are installed. */
+export const QUERY_TEXT_RELATIONS = ["pg_stat_statements", "pg_stat_statements_info"] as const;
+export const QUERY_TEXT_FUNCTIONS = ["pg_stat_get_activity", "pg_stat_statements"] as const;

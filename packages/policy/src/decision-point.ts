@@ -74,6 +74,15 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const parsed = options.facts.parse(sql);
         const judged = evaluate(policy, parsed, state);
         if (judged.kind === "deny") return toGatewayVerdict(judged);
+        const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
+        if (writeBack) {
+          return {
+            kind: "deny",
+            rule: "sluice:placeholder-write",
+            message: `blocked by Sluice default "sluice:placeholder-write" on connection ${policy.connectionName}: ${writeBack}`,
+            hint: "write real values; masked placeholders would replace the data they stand for",
+          };
+        }
         const allowed = allowWithMasking(policy, parsed);
         if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
         if (!options.reviews) return toGatewayVerdict(judged);
@@ -102,6 +111,18 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const maskedTables = maskedTablesRead(selectors, parsed.statements, state.searchPath);
         const leak =
           maskedTables.length > 0 ? maskedDataLeak(selectors, parsed.statements, maskedTables) : null;
+        const oracle =
+          policy.isStrictMasking && maskedTables.length > 0
+            ? maskedColumnAsOracle(selectors, parsed.statements)
+            : null;
+        if (oracle) {
+          return {
+            kind: "deny",
+            rule: "sluice:strict-masking",
+            message: `blocked by Sluice default "sluice:strict-masking" on connection ${policy.connectionName}: ${oracle}`,
+            hint: "select masked columns only to read them; filter, join, sort and group on other columns",
+          };
+        }
         if (leak) {
           return {
             kind: "deny",
@@ -171,6 +192,51 @@ function provablyCleanOutputs(selectors: readonly string[], statements: Statemen
 function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {
   const tables = statements.flatMap((facts) => [...facts.tablesRead, ...facts.tablesWritten]);
   return tables.map((table) => candidateNames(table, searchPath));
+}
+
+/** What masking writes in place of a value: redaction, a keyed hash, a partial mask. */
+const PLACEHOLDERS: { pattern: RegExp; what: string }[] = [
+  { pattern: /\[REDACTED\]/, what: "the [REDACTED] placeholder" },
+  { pattern: /\bh_[0-9a-f]{16}\b/, what: "a masked hash (h_…)" },
+  { pattern: /'\*{4,}[^*'\s]{1,8}'/, what: "a partially masked value (****…)" },
+];
+
+/**
+ * A write whose text carries a masking placeholder would store the placeholder over real data
+ * (an agent round-tripping rows it read). Judged on the statement text: placeholders are distinctive.
+ */
+function placeholderWriteBack(sql: string, parsed: ReturnType<FactsCache["parse"]>): string | null {
+  if (!parsed.ok || !parsed.statements.some((facts) => facts.tablesWritten.length > 0)) return null;
+  const hit = PLACEHOLDERS.find((placeholder) => placeholder.pattern.test(sql));
+  return hit
+    ? `the statement writes ${hit.what}, which would replace real data with what masking showed`
+    : null;
+}
+
+/** Clauses where a masked column reveals its values without being read: predicates and their kin. */
+const ORACLE_CLAUSES: Record<string, string> = {
+  where: "WHERE",
+  join: "a JOIN condition",
+  group: "GROUP BY",
+  having: "HAVING",
+  order: "ORDER BY",
+  window: "a window",
+  aggregate: "an aggregate",
+};
+
+/** Strict mode: a masked column used where its value can be inferred (an exact predicate on an SSN). */
+function maskedColumnAsOracle(selectors: readonly string[], statements: StatementFacts[]): string | null {
+  const masked = maskedColumnNames(selectors);
+  for (const facts of statements) {
+    for (const [clause, label] of Object.entries(ORACLE_CLAUSES)) {
+      const hit = (facts.columnsByClause[clause] ?? []).find((column) => {
+        const name = column.slice(column.lastIndexOf(".") + 1);
+        return masked.has("*") || masked.has(name);
+      });
+      if (hit) return `${hit} is masked, and using it in ${label} would reveal its values`;
+    }
+  }
+  return null;
 }
 
 /** Functions whose arguments leave by a channel that carries no column origin. */

@@ -3,9 +3,12 @@ import {
   HIDDEN_SQL_FUNCTIONS,
   PRIVILEGE_SETTINGS,
   PRIVILEGED_KINDS,
+  QUERY_TEXT_FUNCTIONS,
+  QUERY_TEXT_RELATIONS,
   READ_ONLY_KINDS,
   READ_ONLY_SETTINGS,
   SERVER_ACCESS_FUNCTIONS,
+  VALUE_REVEALING_RELATIONS,
 } from "./builtins";
 import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
@@ -143,6 +146,8 @@ function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyV
       );
     }
   }
+  const revealing = valueRevealingRead(policy, facts);
+  if (revealing) return builtin(policy, "sluice:catalog-values", revealing);
   for (const setting of facts.settings) {
     if (
       (PRIVILEGE_SETTINGS as readonly string[]).includes(setting.name) &&
@@ -151,6 +156,31 @@ function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyV
       const what =
         setting.name === "*" ? "set_config() with a computed setting name" : `changing ${setting.name}`;
       return builtin(policy, "sluice:privilege-change", `${what} could change who the session is`);
+    }
+  }
+  return null;
+}
+
+/**
+ * A read of planner statistics or of other sessions' query text. Unqualified names resolve to
+ * pg_catalog first, as the server resolves them (pg_catalog is searched before the path).
+ */
+function valueRevealingRead(policy: ConnectionPolicy, facts: StatementFacts): string | null {
+  for (const table of facts.tablesRead) {
+    const name = `${table.schema ?? "pg_catalog"}.${table.name}`;
+    const why =
+      VALUE_REVEALING_RELATIONS.get(name) ??
+      ((QUERY_TEXT_RELATIONS as readonly string[]).includes(table.name)
+        ? "shows the query text of every session"
+        : null);
+    if (why && !allowsTable(policy, name)) return `${name} ${why}, which would get around masking`;
+  }
+  for (const name of facts.functions) {
+    if (
+      QUERY_TEXT_FUNCTIONS.some((pattern) => matchesFunctionPattern(name, pattern)) &&
+      !allowsFunction(policy, name)
+    ) {
+      return `${name}() shows other sessions' query text, which would get around masking`;
     }
   }
   return null;
@@ -328,6 +358,15 @@ function allowsKind(policy: ConnectionPolicy, kind: string): boolean {
       rule.effect === "ALLOW" &&
       rule.kind === "STATEMENT_KIND" &&
       rule.match.kinds.some((k) => k.toUpperCase() === kind),
+  );
+}
+
+function allowsTable(policy: ConnectionPolicy, qualified: string): boolean {
+  return policy.guardrails.some(
+    (rule) =>
+      rule.effect === "ALLOW" &&
+      rule.kind === "TABLE" &&
+      rule.match.tables.some((p) => matchesTablePattern(qualified, p)),
   );
 }
 

@@ -55,6 +55,8 @@ export type MaskingRuleDef = {
 export type ConnectionPolicy = {
   connectionName: string;
   isReadOnly: boolean;
+  /** Refuse masked columns where they act as an oracle: predicates, joins, ordering, grouping, aggregates. */
+  isStrictMasking?: boolean;
   guardrails: GuardrailRule[];
   reviews: ReviewRule[];
   masking?: MaskingRuleDef[];

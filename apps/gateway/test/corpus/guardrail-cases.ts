@@ -212,4 +212,28 @@ export const GUARDRAIL_CASES: BypassCase[] = [
   { class: "ordinary", sql: "SELECT count(*) FROM orders", expect: "allow" },
   { class: "ordinary", sql: "DELETE FROM orders WHERE id = -1", expect: "allow" },
   { class: "ordinary", sql: "UPDATE orders SET status = status WHERE id = -1", expect: "allow" },
+  // catalog statistics and other sessions' query text (oracles around masking)
+  {
+    class: "catalog-values",
+    sql: "SELECT most_common_vals FROM pg_stats WHERE attname = 'ssn'",
+    expect: "sluice:catalog-values",
+  },
+  { class: "catalog-values", sql: "select * from PG_CATALOG.PG_STATS", expect: "sluice:catalog-values" },
+  {
+    class: "catalog-values",
+    sql: 'SELECT * FROM "pg_catalog"."pg_statistic"',
+    expect: "sluice:catalog-values",
+  },
+  { class: "catalog-values", sql: "SELECT query FROM pg_stat_activity", expect: "sluice:catalog-values" },
+  {
+    class: "catalog-values",
+    sql: "WITH a AS (SELECT * FROM pg_stat_activity) SELECT count(*) FROM a",
+    expect: "sluice:catalog-values",
+  },
+  {
+    class: "catalog-values",
+    sql: "SELECT * FROM pg_stat_get_activity(NULL)",
+    expect: "sluice:catalog-values",
+  },
+  { class: "catalog-values", sql: "SELECT relname FROM pg_class LIMIT 1", expect: "allow" },
 ];

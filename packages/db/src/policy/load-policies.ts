@@ -11,7 +11,7 @@ export async function loadPolicies(prisma: PrismaClient): Promise<LoadedPolicies
   const [connections, guardrails, reviews, masking] = await Promise.all([
     prisma.connection.findMany({
       where: { type: "POSTGRES" },
-      select: { id: true, name: true, isReadOnly: true, username: true },
+      select: { id: true, name: true, isReadOnly: true, isStrictMasking: true, username: true },
     }),
     prisma.guardrailRule.findMany({ where: { isEnabled: true }, orderBy: { createdAt: "asc" } }),
     prisma.reviewRule.findMany({
@@ -34,6 +34,7 @@ export async function loadPolicies(prisma: PrismaClient): Promise<LoadedPolicies
     policies.set(connection.id, {
       connectionName: connection.name,
       isReadOnly: connection.isReadOnly,
+      isStrictMasking: connection.isStrictMasking,
       guardrails: guardrails.filter(applies).map((rule) => parseGuardrail(rule)),
       reviews: reviews.filter(applies).map((rule) => ({
         name: rule.name,
