@@ -325,3 +325,72 @@ describe("masking: strict mode and placeholder write-back", () => {
     expect(await outcome(harness.connectionName, "SELECT '[REDACTED]' AS shown")).toBe("allow");
   });
 });
+
+describe("masking: content detectors for values whose origin is unknown", () => {
+  const DETECT = "shop_detect";
+  beforeAll(async () => {
+    const shop = await harness.prisma.connection.findUniqueOrThrow({
+      where: { name: harness.connectionName },
+    });
+    const direct = new URL(harness.directUrl);
+    const connection = await harness.addConnection({
+      name: DETECT,
+      host: shop.host,
+      port: shop.port,
+      database: shop.database,
+      username: decodeURIComponent(direct.username),
+      password: decodeURIComponent(direct.password),
+      tlsMode: "DISABLE",
+    });
+    await harness.prisma.maskingRule.createMany({
+      data: [
+        { connectionId: connection.id, name: "emails", detector: "email", strategy: "HASH" },
+        { connectionId: connection.id, name: "ssns", detector: "us_ssn", strategy: "REDACT" },
+        {
+          connectionId: connection.id,
+          name: "cards",
+          detector: "payment_card",
+          strategy: "PARTIAL",
+          keepLast: 4,
+        },
+      ],
+    });
+    const client = new pg.Client({ connectionString: harness.directUrl });
+    await client.connect();
+    await client.query(`CREATE TABLE tickets (id int, body text, meta jsonb, order_no int);
+      INSERT INTO tickets VALUES
+        (1, 'Customer ${people[0]?.email} says her SSN ${people[0]?.ssn} leaked', '{"contact": "${people[1]?.email}", "card": "${people[1]?.cardNumber}"}', 123456789)`);
+    await client.end();
+    await bumpPolicyVersion(harness.prisma);
+    await harness.gateway.policies.reload();
+  });
+
+  const detectUrl = () => harness.urlFor(harness.agent.name, harness.token, DETECT);
+
+  for (const mode of ["text", "binary"] as const) {
+    it(`masks detected values inside text, JSON and whole rows (${mode}), and leaves order numbers alone`, async () => {
+      const bytes = await receivedBytes(detectUrl(), async (client) => {
+        const binary = mode === "binary" ? { binary: true, queryMode: "extended" } : {};
+        const plain = await client.query({
+          text: "SELECT body, meta, order_no FROM tickets",
+          ...binary,
+        } as pg.QueryConfig);
+        const row = plain.rows[0] as { body: string; meta: unknown; order_no: number };
+        if (mode === "text") {
+          expect(row.body).toMatch(/^Customer h_[0-9a-f]{16} says her SSN \[REDACTED\] leaked$/);
+          expect(row.meta).toMatchObject({
+            contact: expect.stringMatching(/^h_[0-9a-f]{16}$/),
+            card: expect.stringMatching(/^\*+\d{4}$/),
+          });
+        }
+        expect(row.order_no).toBe(123456789);
+        await client.query({
+          text: "SELECT row_to_json(t) AS j, t::text AS r, array_agg(body) OVER () AS a FROM tickets t",
+          ...binary,
+        } as pg.QueryConfig);
+      });
+      expect(leaked(bytes)).toEqual([]);
+      if (mode === "text") expect(bytes).toContain("123456789");
+    });
+  }
+});

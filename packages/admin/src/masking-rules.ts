@@ -1,5 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
+import { DETECTOR_NAMES, type DetectorName } from "@sluice/masking/detectors";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
@@ -9,24 +10,35 @@ import { recordAudit } from "./record-audit";
 
 const SELECTOR_PART = /^(\*|[^.*\s]+)$/;
 
-export const ZMaskingRuleInput = z.object({
-  name: ZName,
-  /** Null: every connection. */
-  connectionId: z.string().min(1).nullable().default(null),
-  columnSelector: z
-    .string()
-    .trim()
-    .refine(
-      (value) => value.split(".").length === 3 && value.split(".").every((part) => SELECTOR_PART.test(part)),
-      {
-        message: "schema.table.column, each part a name or *",
-      },
-    ),
-  strategy: z.enum(["REDACT", "PARTIAL", "HASH", "NULL"]).default("REDACT"),
-  keepLast: z.coerce.number().int().min(1).max(8).optional().nullable(),
-  isEnabled: z.boolean().default(true),
-  exemptGroups: ZGroupNames,
-});
+export const ZMaskingRuleInput = z
+  .object({
+    name: ZName,
+    /** Null: every connection. */
+    connectionId: z.string().min(1).nullable().default(null),
+    /** `schema.table.column` with `*` parts; or, instead, a content detector. */
+    columnSelector: z
+      .string()
+      .trim()
+      .refine(
+        (value) =>
+          value.split(".").length === 3 && value.split(".").every((part) => SELECTOR_PART.test(part)),
+        { message: "schema.table.column, each part a name or *" },
+      )
+      .nullable()
+      .optional(),
+    detector: z
+      .enum(DETECTOR_NAMES as [DetectorName, ...DetectorName[]])
+      .nullable()
+      .optional(),
+    strategy: z.enum(["REDACT", "PARTIAL", "HASH", "NULL"]).default("REDACT"),
+    keepLast: z.coerce.number().int().min(1).max(8).optional().nullable(),
+    isEnabled: z.boolean().default(true),
+    exemptGroups: ZGroupNames,
+  })
+  .refine((rule) => Boolean(rule.columnSelector) !== Boolean(rule.detector), {
+    message: "give a column selector or a content detector (one of the two)",
+    path: ["columnSelector"],
+  });
 
 type RuleRow = Db.MaskingRule & {
   exemptions: { group: { name: string } }[];
@@ -75,7 +87,8 @@ export async function saveMaskingRule(context: AdminContext, options: { id?: str
       const data = {
         ...fields,
         keepLast: input.strategy === "PARTIAL" ? (input.keepLast ?? null) : null,
-        detector: null,
+        columnSelector: input.columnSelector || null,
+        detector: input.detector ?? null,
         exemptions: { create: groups.map((group) => ({ groupId: group.id })) },
       };
       if (before) await db.maskingExemption.deleteMany({ where: { ruleId: before.id } });

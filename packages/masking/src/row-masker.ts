@@ -1,8 +1,35 @@
+import { type DetectorRule, maskDetected } from "./content-masker";
 import type { FieldInfo } from "./row-description";
 import { type MaskRule, maskValue } from "./strategies";
 
-/** What to do with each column of a result: null keeps it, a rule masks it. */
-export type MaskPlan = { fields: FieldInfo[]; rules: (MaskRule | null)[] };
+/**
+ * What to do with each column of a result: a rule masks it whole; otherwise, when content rules
+ * apply, `scan` says how its bytes are searched for sensitive values.
+ */
+export type MaskPlan = {
+  fields: FieldInfo[];
+  rules: (MaskRule | null)[];
+  scan: ScanMode[];
+  detectors: readonly DetectorRule[];
+};
+
+/** As UTF-8 text, as binary jsonb (a version byte, then text), or not at all. */
+type ScanMode = "text" | "jsonb-binary" | null;
+
+/** Types whose text form can take a placeholder in place of part of it and stay valid. */
+const SCANNABLE_TEXT_TYPES = new Set([25, 1043, 1042, 19, 705, 114, 3802, 142, 2249, 1009, 1015, 199, 3807]);
+/** Types whose binary form is the UTF-8 text itself. */
+const SCANNABLE_BINARY_TYPES = new Set([25, 1043, 1042, 19, 114, 142, 705]);
+const JSONB_OID = 3802;
+/** Rows and arrays of text in binary form: values inside length-prefixed structures, not searchable in place. */
+const STRUCTURED_BINARY_TYPES = new Set([2249, 1009, 1015, 199, 3807]);
+
+function scanModeOf(field: FieldInfo): ScanMode | "opaque" {
+  if (field.format !== 1) return SCANNABLE_TEXT_TYPES.has(field.typeOid) ? "text" : null;
+  if (SCANNABLE_BINARY_TYPES.has(field.typeOid)) return "text";
+  if (field.typeOid === JSONB_OID) return "jsonb-binary";
+  return STRUCTURED_BINARY_TYPES.has(field.typeOid) ? "opaque" : null;
+}
 
 /** Masking for unprovable columns: nothing weaker than a redaction. */
 export const UNPROVABLE_RULE: MaskRule = { name: "sluice:unprovable-column", strategy: "REDACT" };
@@ -22,6 +49,7 @@ export function planMasking(
   origins: ColumnOrigins,
   hasMaskedTableInScope: boolean,
   cleanOutputs: readonly boolean[] | null = null,
+  detectors: readonly DetectorRule[] = [],
 ): MaskPlan | null {
   // Lineage only counts when it describes exactly this result's columns.
   const clean = cleanOutputs?.length === fields.length ? cleanOutputs : null;
@@ -29,7 +57,17 @@ export function planMasking(
     if (field.tableOid !== 0) return origins.ruleFor(field.tableOid, field.attnum);
     return hasMaskedTableInScope && clean?.[i] !== true ? UNPROVABLE_RULE : null;
   });
-  return rules.some((rule) => rule !== null) ? { fields, rules } : null;
+  const scan: ScanMode[] = fields.map((field, i) => {
+    if (detectors.length === 0 || rules[i] !== null) return null;
+    const mode = scanModeOf(field);
+    if (mode !== "opaque") return mode;
+    // Content rules apply but this value cannot be searched in place: masked whole, fail closed.
+    rules[i] = UNPROVABLE_RULE;
+    return null;
+  });
+  return rules.some((rule) => rule !== null) || scan.some(Boolean)
+    ? { fields, rules, scan, detectors }
+    : null;
 }
 
 /**
@@ -46,6 +84,19 @@ export function maskDataRow(raw: Buffer, plan: MaskPlan | null, hashKey: Buffer)
     const value = length < 0 ? null : raw.subarray(offset + 4, offset + 4 + length);
     offset += 4 + Math.max(length, 0);
     const rule = plan ? (plan.rules[i] ?? null) : UNPROVABLE_RULE;
+    const mode = plan?.scan[i] ?? null;
+    if (!rule && mode && value !== null) {
+      const prefix = mode === "jsonb-binary" ? value.subarray(0, 1) : Buffer.alloc(0);
+      const text = value.subarray(prefix.length).toString("utf8");
+      const detected = maskDetected(text, plan?.detectors ?? [], hashKey);
+      if (detected !== null) {
+        const bytes = Buffer.concat([prefix, Buffer.from(detected, "utf8")]);
+        const header = Buffer.alloc(4);
+        header.writeInt32BE(bytes.length);
+        parts.push(header, bytes);
+        continue;
+      }
+    }
     if (!rule) {
       parts.push(raw.subarray(offset - 4 - Math.max(length, 0), offset));
       continue;

@@ -1,5 +1,6 @@
 import type net from "node:net";
 import tls from "node:tls";
+import type { DetectorRule } from "@sluice/masking/content-masker";
 import { redactErrorBody, withHeader } from "@sluice/masking/error-fields";
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
@@ -61,6 +62,8 @@ export type SessionHooks = {
 export type SessionMasking = {
   origins: ColumnOrigins;
   hashKey: Buffer;
+  /** Content rules: text of columns no column rule masks is searched for sensitive values. */
+  detectors: readonly DetectorRule[];
   /** Given the names a relation could resolve to: does it hold masked columns? */
   isMaskedTable: (candidates: readonly string[]) => boolean;
   /**
@@ -510,6 +513,7 @@ export class ClientConnection {
           masking.origins,
           hasOpaque || relay.hasMaskedTablesInFlight() || relations.some(masking.isMaskedTable),
           hasOpaque ? null : relay.currentCleanOutputs(),
+          masking.detectors,
         );
         this.isDescribed = true;
         return raw;

@@ -1,7 +1,10 @@
 import { createHmac } from "node:crypto";
+import type { DetectorRule } from "@sluice/masking/content-masker";
+import { DETECTOR_NAMES, type DetectorName } from "@sluice/masking/detectors";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
+import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import type { SessionMasking } from "@sluice/transport/client-connection";
@@ -32,11 +35,22 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
 
   return {
     async openSession(identity: Identity, connection: ConnectionRecord): Promise<SessionMasking | null> {
-      const rules = (policies.get(connection.connectionId)?.masking ?? []).filter(
-        (rule) =>
-          rule.selector !== null && !rule.exemptGroups.some((group) => identity.groups.includes(group)),
+      const applicable = (policies.get(connection.connectionId)?.masking ?? []).filter(
+        (rule) => !rule.exemptGroups.some((group) => identity.groups.includes(group)),
       );
-      if (rules.length === 0) return null;
+      const rules = applicable.filter((rule) => rule.selector !== null);
+      const detectors = contentRules(applicable, log);
+      if (rules.length === 0 && detectors.length === 0) return null;
+      if (rules.length === 0) {
+        // Content rules only: no column is sensitive by origin; text is searched as it passes.
+        return {
+          origins: { ruleFor: () => null },
+          hashKey,
+          detectors,
+          isMaskedTable: () => false,
+          isOpaqueRelation: () => false,
+        };
+      }
       let catalog = await catalogFor(connection);
       if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) catalog = await catalogFor(connection, true);
       const byOrigin = new Map<string, MaskRule | null>();
@@ -78,6 +92,7 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       return {
         origins,
         hashKey,
+        detectors,
         isMaskedTable: (candidates) => candidates.some((name) => tableNames.has(name)),
         isOpaqueRelation: (candidates) => {
           if (candidates.some((name) => viewNames.has(name))) return true;
@@ -91,4 +106,23 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       };
     },
   };
+}
+
+/** The detector rules that apply; one naming a detector Sluice does not have is reported and skipped. */
+function contentRules(rules: readonly MaskingRuleDef[], log: (line: string) => void): DetectorRule[] {
+  const out: DetectorRule[] = [];
+  for (const rule of rules) {
+    if (rule.detector === null) continue;
+    if (!(DETECTOR_NAMES as readonly string[]).includes(rule.detector)) {
+      log(`masking rule "${rule.name}" names an unknown detector "${rule.detector}"; it masks nothing`);
+      continue;
+    }
+    out.push({
+      name: rule.name,
+      detector: rule.detector as DetectorName,
+      strategy: rule.strategy,
+      ...(rule.keepLast ? { keepLast: rule.keepLast } : {}),
+    });
+  }
+  return out;
 }

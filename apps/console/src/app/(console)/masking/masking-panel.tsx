@@ -23,11 +23,24 @@ type MaskingRuleView = {
   name: string;
   connectionName: string | null;
   columnSelector: string | null;
+  detector: string | null;
   strategy: string;
   keepLast: number | null;
   isEnabled: boolean;
   exemptGroups: string[];
 };
+
+const DETECTORS = [
+  { value: "email", label: "email addresses" },
+  { value: "phone", label: "phone numbers" },
+  { value: "us_ssn", label: "US social security numbers" },
+  { value: "payment_card", label: "payment cards (Luhn)" },
+  { value: "iban", label: "IBANs (checksum)" },
+  { value: "ip", label: "IP addresses" },
+  { value: "jwt", label: "JSON web tokens" },
+  { value: "cloud_key", label: "cloud API keys" },
+  { value: "private_key", label: "private keys" },
+];
 
 const STRATEGIES = [
   { value: "REDACT", label: "Redact (fixed placeholder)" },
@@ -45,7 +58,9 @@ export function MaskingPanel() {
   const [form, setForm] = useState({
     name: "",
     connectionId: null as string | null,
+    matchBy: "column" as "column" | "detector",
     columnSelector: "",
+    detector: "email",
     strategy: "REDACT",
     keepLast: "4",
     exemptGroups: "",
@@ -56,7 +71,11 @@ export function MaskingPanel() {
       api("/masking-rules", {
         method: "POST",
         body: {
-          ...form,
+          name: form.name,
+          connectionId: form.connectionId,
+          strategy: form.strategy,
+          columnSelector: form.matchBy === "column" ? form.columnSelector : null,
+          detector: form.matchBy === "detector" ? form.detector : null,
           keepLast: form.strategy === "PARTIAL" ? Number(form.keepLast) : null,
           exemptGroups: splitNames(form.exemptGroups),
         },
@@ -101,20 +120,49 @@ export function MaskingPanel() {
               onChange={(connectionId) => setForm({ ...form, connectionId })}
             />
           </Field>
-          <Field
-            id="masking-selector"
-            label="Column selector"
-            error={errors.columnSelector}
-            hint="schema.table.column, * for any part: public.customers.email, *.*.ssn"
-          >
-            <input
-              id="masking-selector"
-              className={`${inputClass} font-mono`}
-              value={form.columnSelector}
-              aria-invalid={Boolean(errors.columnSelector)}
-              onChange={(event) => setForm({ ...form, columnSelector: event.target.value })}
-            />
+          <Field id="masking-match" label="Match by">
+            <select
+              id="masking-match"
+              className={inputClass}
+              value={form.matchBy}
+              onChange={(event) => setForm({ ...form, matchBy: event.target.value as "column" | "detector" })}
+            >
+              <option value="column">column selector</option>
+              <option value="detector">content detector (values whose origin is unknown)</option>
+            </select>
           </Field>
+          {form.matchBy === "detector" ? (
+            <Field id="masking-detector" label="Detector" error={errors.detector}>
+              <select
+                id="masking-detector"
+                className={inputClass}
+                value={form.detector}
+                onChange={(event) => setForm({ ...form, detector: event.target.value })}
+              >
+                {DETECTORS.map((detector) => (
+                  <option key={detector.value} value={detector.value}>
+                    {detector.label}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          ) : null}
+          {form.matchBy === "column" ? (
+            <Field
+              id="masking-selector"
+              label="Column selector"
+              error={errors.columnSelector}
+              hint="schema.table.column, * for any part: public.customers.email, *.*.ssn"
+            >
+              <input
+                id="masking-selector"
+                className={`${inputClass} font-mono`}
+                value={form.columnSelector}
+                aria-invalid={Boolean(errors.columnSelector)}
+                onChange={(event) => setForm({ ...form, columnSelector: event.target.value })}
+              />
+            </Field>
+          ) : null}
           <Field id="masking-strategy" label="Strategy" error={errors.strategy}>
             <select
               id="masking-strategy"
@@ -180,7 +228,9 @@ export function MaskingPanel() {
                 <td className="px-2 py-2">
                   {rule.connectionName ?? <span className="text-slate-500">every connection</span>}
                 </td>
-                <td className="px-2 py-2 font-mono text-xs">{rule.columnSelector}</td>
+                <td className="px-2 py-2 font-mono text-xs">
+                  {rule.columnSelector ?? `detector: ${rule.detector}`}
+                </td>
                 <td className="px-2 py-2">
                   {rule.strategy.toLowerCase()}
                   {rule.keepLast ? ` (last ${rule.keepLast})` : ""}

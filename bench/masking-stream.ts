@@ -1,0 +1,166 @@
+/**
+ * A million-row result with three masked columns, side by side in one run: psql directly to
+ * PostgreSQL, then through Sluice (masking on). Reports rows/s and the gateway process's peak RSS
+ * while the result streams. Writes the table into docs/benchmarks.md.
+ *
+ *   ./node_modules/.bin/tsx bench/masking-stream.ts      (BENCH_ROWS, default 1000000)
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import pg from "pg";
+import { startGateway } from "../apps/gateway/src/start-gateway";
+import { bumpPolicyVersion } from "../packages/db/src/policy-version";
+import { createBenchEnv } from "./lib/bench-env";
+import { createCleanup } from "./lib/cleanup";
+import { describeMachine } from "./lib/machine";
+import { table, writeSection } from "./lib/markdown-section";
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const RUNS = 2;
+const QUERY = "SELECT id, first_name, email, ssn, card_number FROM stream_customers";
+const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
+const RSS_SAMPLE_MS = 20;
+
+async function main() {
+  const cleanup = createCleanup();
+  try {
+    const env = await createBenchEnv(cleanup);
+    const upstreamUrl = `postgresql://${env.upstream.user}:${env.upstream.password}@${env.upstream.host}:${env.upstream.port}/${env.upstream.database}`;
+    await loadRows(upstreamUrl);
+    const connection = await env.prisma.connection.findFirstOrThrow();
+    await env.prisma.maskingRule.createMany({
+      data: [
+        {
+          connectionId: connection.id,
+          name: "email",
+          columnSelector: "public.stream_customers.email",
+          strategy: "HASH",
+        },
+        {
+          connectionId: connection.id,
+          name: "ssn",
+          columnSelector: "public.stream_customers.ssn",
+          strategy: "REDACT",
+        },
+        {
+          connectionId: connection.id,
+          name: "card",
+          columnSelector: "public.stream_customers.card_number",
+          strategy: "PARTIAL",
+          keepLast: 4,
+        },
+      ],
+    });
+    await bumpPolicyVersion(env.prisma);
+    const gateway = await startGateway({
+      prisma: env.prisma,
+      databaseUrl: env.storeUrl,
+      port: 0,
+      secretKey: env.secretKey,
+      home: env.home,
+      isTlsEnabled: false,
+      hosts: ["127.0.0.1"],
+      log: () => {},
+    });
+    cleanup.add(() => gateway.close());
+    const sluiceUrl = `postgresql://${env.agent.name}:${encodeURIComponent(env.agent.token)}@127.0.0.1:${gateway.port}/${env.upstream.database}`;
+
+    // Warm-up: the first session through Sluice reads the upstream's catalog.
+    await psql(sluiceUrl, "SELECT ssn FROM stream_customers LIMIT 1");
+    const direct = await best(() => psql(upstreamUrl, QUERY));
+    const idleRss = process.memoryUsage.rss();
+    let peakRss = idleRss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }, RSS_SAMPLE_MS);
+    const sluice = await best(() => psql(sluiceUrl, QUERY));
+    clearInterval(sampler);
+    const sample = await psql(sluiceUrl, `${QUERY} ORDER BY id LIMIT 1`, true);
+    if (!sample.stdout.includes("[REDACTED]")) throw new Error(`masking did not apply: ${sample.stdout}`);
+
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+    const rate = (ms: number) => `${Math.round(ROWS / (ms / 1000)).toLocaleString("en-US")}`;
+    const body = [
+      "## Masking a streamed result",
+      "",
+      `\`bench/masking-stream.ts\`: \`${QUERY}\` returning ${ROWS.toLocaleString("en-US")} rows, three of the five columns masked (keyed hash, redaction, partial), read by psql (best of ${RUNS}). Peak RSS is the whole gateway process (Node, store client, policy) sampled every ${RSS_SAMPLE_MS} ms while the result streams through it. ${describeMachine(env.pgVersion)}.`,
+      "",
+      table(
+        ["path", "seconds", "rows/s", "vs direct", "gateway RSS idle → peak"],
+        [
+          ["direct", (direct / 1000).toFixed(2), rate(direct), "1.00", "–"],
+          [
+            "Sluice, masking on",
+            (sluice / 1000).toFixed(2),
+            rate(sluice),
+            (direct / sluice).toFixed(2),
+            `${mb(idleRss)} → ${mb(peakRss)}`,
+          ],
+        ],
+      ),
+      "",
+      `Targets: at least 0.50 of direct throughput, RSS at most 200 MB: ${direct / sluice >= 0.5 ? "throughput met" : "throughput NOT met"}, ${peakRss <= 200 * 1024 * 1024 ? "memory met" : "memory NOT met"}.`,
+    ].join("\n");
+    writeSection(REPORT, "masking-stream", body);
+    console.log(body);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+async function loadRows(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("DROP TABLE IF EXISTS stream_customers");
+    await client.query(`CREATE TABLE stream_customers AS
+      SELECT g AS id, 'Name' || g AS first_name, 'user' || g || '@example.com' AS email,
+             lpad((100 + g % 800)::text, 3, '0') || '-' || lpad((10 + g % 89)::text, 2, '0') || '-' || lpad((1000 + g % 8999)::text, 4, '0') AS ssn,
+             '4242 4242 ' || lpad((g % 10000)::text, 4, '0') || ' ' || lpad(((g * 7) % 10000)::text, 4, '0') AS card_number
+      FROM generate_series(1, ${ROWS}) g`);
+    await client.query("VACUUM ANALYZE stream_customers");
+  } finally {
+    await client.end();
+  }
+}
+
+async function best(run: () => Promise<{ ms: number }>): Promise<number> {
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < RUNS; i++) fastest = Math.min(fastest, (await run()).ms);
+  return fastest;
+}
+
+/** psql in its own process (its memory is not the gateway's), output discarded unless asked for. */
+function psql(url: string, sql: string, keep = false): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn("psql", [
+      "-X",
+      "-At",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      sql,
+      ...(keep ? [] : ["-o", "/dev/null"]),
+      url,
+    ]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve({ ms: performance.now() - started, stdout })
+        : reject(new Error(`psql exited ${code}: ${stderr}`)),
+    );
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

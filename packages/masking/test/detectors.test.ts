@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { maskDetected } from "../src/content-masker";
+import { DETECTOR_NAMES, type DetectorName, detect } from "../src/detectors";
+
+const found = (text: string, name: DetectorName) =>
+  detect(text, [name]).map((span) => text.slice(span.start, span.end));
+
+const CASES: Record<DetectorName, { hits: string[]; misses: string[] }> = {
+  email: {
+    hits: ["ada.lovelace+test@example.co.uk", "x@y.io"],
+    misses: ["not an email", "user@localhost", "@example.com", "a@b"],
+  },
+  phone: {
+    hits: ["+1 415 555 0134", "+44 20 7946 0958", "(415) 555-0134", "415-555-0134", "+4915112345678"],
+    misses: ["4155550134", "order 123-4567", "2026-11-25", "1.5.2026", "+12"],
+  },
+  us_ssn: {
+    hits: ["123-45-6789", "078-05-1120"],
+    misses: [
+      "123456789",
+      "000-12-3456",
+      "666-12-3456",
+      "900-12-3456",
+      "123-00-4567",
+      "123-45-0000",
+      "1234-56-7890",
+    ],
+  },
+  payment_card: {
+    hits: ["4242 4242 4242 4242", "4111-1111-1111-1111", "5555555555554444", "378282246310005"],
+    misses: ["4242 4242 4242 4241", "1234567890123456", "order 9999999999999999", "2026112512345678"],
+  },
+  iban: {
+    hits: ["DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR1420041010050500013M02606"],
+    misses: ["DE89 3704 0044 0532 0130 01", "GB00WEST12345698765432", "AB12"],
+  },
+  ip: {
+    hits: ["192.168.1.20", "10.0.0.1", "2001:db8::8a2e:370:7334", "fe80::1"],
+    misses: ["256.1.1.1", "1.2.3", "version 1.2.3.4.5", "12:30", "a::b"],
+  },
+  jwt: {
+    hits: ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"],
+    misses: ["eyJhbGciOiJIUzI1NiJ9", "header.payload.signature"],
+  },
+  cloud_key: {
+    hits: [
+      "AKIAIOSFODNN7EXAMPLE",
+      "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+      `ghp_${"a".repeat(36)}`,
+      "xoxb-123456789012-abcdef",
+    ],
+    misses: ["AKIA123", "akiaiosfodnn7example", "ghp_short"],
+  },
+  private_key: {
+    hits: [
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----",
+      "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----",
+    ],
+    misses: ["-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", "private key"],
+  },
+};
+
+describe("content detectors", () => {
+  for (const name of DETECTOR_NAMES) {
+    const { hits, misses } = CASES[name];
+    it(`${name}: finds true positives inside surrounding text`, () => {
+      for (const value of hits) expect(found(`before ${value} after`, name), value).toEqual([value]);
+    });
+    it(`${name}: leaves look-alikes alone`, () => {
+      for (const value of misses) expect(found(value, name), value).toEqual([]);
+    });
+  }
+
+  it("a nine-digit order number is not an SSN, a formatted one is", () => {
+    expect(detect("order 123456789 shipped", DETECTOR_NAMES)).toEqual([]);
+    expect(detect("ssn 123-45-6789", DETECTOR_NAMES)).toHaveLength(1);
+  });
+});
+
+describe("maskDetected", () => {
+  const key = Buffer.alloc(32, 1);
+  const rules = [
+    { name: "emails", detector: "email", strategy: "HASH" },
+    { name: "ssns", detector: "us_ssn", strategy: "REDACT" },
+    { name: "cards", detector: "payment_card", strategy: "PARTIAL", keepLast: 4 },
+  ] as const;
+
+  it("masks inside JSON, arrays and composite-row text, keeping their shape", () => {
+    const json = JSON.stringify({
+      name: "Ada",
+      email: "ada@example.com",
+      ssn: "123-45-6789",
+      card: "4242424242424242",
+    });
+    const masked = maskDetected(json, rules, key) ?? "";
+    const parsed = JSON.parse(masked) as Record<string, string>;
+    expect(parsed.name).toBe("Ada");
+    expect(parsed.email).toMatch(/^h_[0-9a-f]{16}$/);
+    expect(parsed.ssn).toBe("[REDACTED]");
+    expect(parsed.card).toBe("************4242");
+    expect(maskDetected('{"ada@example.com","bo@example.org"}', rules, key)).toMatch(
+      /^\{"h_[0-9a-f]{16}","h_[0-9a-f]{16}"\}$/,
+    );
+    expect(maskDetected('(1,Ada,"123-45-6789")', rules, key)).toBe('(1,Ada,"[REDACTED]")');
+  });
+
+  it("hashes deterministically, so masked values still join and group", () => {
+    expect(maskDetected("ada@example.com", rules, key)).toBe(maskDetected("ada@example.com", rules, key));
+    expect(maskDetected("nothing to see", rules, key)).toBeNull();
+  });
+});
