@@ -46,6 +46,9 @@ export const AUTH_FAILURES_PER_AGENT = 10;
 export const AUTH_FAILURES_PER_ADDRESS = 30;
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
 
+/** How long shutdown waits for refusals of held statements to reach their clients. */
+const HELD_REFUSAL_GRACE_MS = 500;
+
 /** Recordings past their connection's retention are deleted this often (and at start). */
 export const RETENTION_SWEEP_MS = 3_600_000;
 
@@ -127,7 +130,9 @@ export async function startGateway(options: StartGatewayOptions) {
       revocations.stop();
       clearInterval(retention);
       // Held statements are refused (and their reviews abandoned) while their clients can still hear it.
-      await reviews.close();
+      // A refusal goes to the client after the upstream's answer to the Sync sent in its place.
+      if ((await reviews.close()) > 0)
+        await new Promise((resolve) => setTimeout(resolve, HELD_REFUSAL_GRACE_MS));
       await server.close();
       await recordings.close();
       await policies.stop();

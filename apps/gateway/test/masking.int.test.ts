@@ -394,3 +394,30 @@ describe("masking: content detectors for values whose origin is unknown", () => 
     });
   }
 });
+
+describe("masking: notifications from other sessions", () => {
+  async function notified(url: string, payload: string): Promise<string> {
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    try {
+      const received = new Promise<string>((resolve) =>
+        listener.on("notification", (message) => resolve(message.payload ?? "")),
+      );
+      await listener.query("LISTEN news");
+      const sender = new pg.Client({ connectionString: harness.directUrl });
+      await sender.connect();
+      await sender.query("SELECT pg_notify('news', $1)", [payload]);
+      await sender.end();
+      return await received;
+    } finally {
+      await listener.end();
+    }
+  }
+
+  it("masks a payload whole under column rules, and what detectors find under content rules", async () => {
+    const secret = `call ${people[2]?.email} about ${people[2]?.ssn}`;
+    expect(await notified(harness.url, secret)).toBe("[REDACTED]");
+    const detected = await notified(harness.urlFor(harness.agent.name, harness.token, "shop_detect"), secret);
+    expect(detected).toMatch(/^call h_[0-9a-f]{16} about \[REDACTED\]$/);
+  });
+});

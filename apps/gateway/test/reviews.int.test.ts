@@ -5,6 +5,7 @@ import type { AdminError } from "@sluice/admin/admin-error";
 import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import { decodeEvents } from "@sluice/recording/events";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
@@ -157,6 +158,28 @@ describe("held statements", () => {
       await agent.client.end();
       await other.client.end();
     }
+  });
+
+  it("the session's recording shows the hold and who approved it", async () => {
+    const agent = await connect();
+    const pending = agent.client.query("SELECT salary FROM employees WHERE id = 1 AND id > 0");
+    const review = await pendingReview("SELECT salary FROM employees WHERE id = 1 AND id > 0");
+    await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
+    await pending;
+    await agent.client.end();
+    const events = await until(async () => {
+      const chunks = await harness.prisma.recordingChunk.findMany({
+        where: { sessionId: review.sessionId ?? "" },
+        orderBy: { seq: "asc" },
+      });
+      const decoded = chunks.flatMap((chunk) => decodeEvents(chunk.payload));
+      return decoded.at(-1)?.type === "end" ? decoded : null;
+    }, "the recording");
+    const verdicts = events.filter((event) => event.type === "verdict");
+    expect(verdicts.map((event) => (event.type === "verdict" ? [event.kind, event.message] : []))).toEqual([
+      ["hold", `waiting for approval: review R-${review.number} by finance-leads (expires in 10 min)`],
+      ["allow", `review R-${review.number} approved once by rey@example.test`],
+    ]);
   });
 
   it("a window grant lets the agent run the rule's statements for N minutes", async () => {

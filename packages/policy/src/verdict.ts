@@ -11,6 +11,8 @@ export type Verdict =
       relations?: readonly (readonly string[])[];
       /** Per output column: provably computed from no masked column (lineage), so left in clear. */
       cleanOutputs?: readonly boolean[];
+      /** Why a held statement now runs (who approved), for the session's recording. */
+      note?: string;
     }
   | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
   | {

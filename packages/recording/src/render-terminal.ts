@@ -61,7 +61,14 @@ export function renderFrames(events: readonly RecordingEvent[]): Frame[] {
             marker: "held",
             statement: event.n,
           });
-        } else if (event.maskedTables?.length) {
+        } else if (event.message) {
+          frames.push({
+            t: event.t,
+            text: line(`${CYAN}-- sluice: ${event.message}${RESET}`),
+            statement: event.n,
+          });
+        }
+        if (event.kind === "allow" && event.maskedTables?.length) {
           frames.push({
             t: event.t,
             text: line(`${CYAN}-- sluice: masking applies to ${event.maskedTables.join(", ")}${RESET}`),

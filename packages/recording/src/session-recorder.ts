@@ -1,5 +1,6 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import type { RecordingEvent } from "./events";
+import { redactStatement } from "./redact-statement";
 
 /** Per statement, result bytes beyond this are counted, not recorded (a connection can change it). */
 export const DEFAULT_RECORD_RESULT_BYTES = 1024 * 1024;
@@ -58,7 +59,8 @@ export class SessionRecorder {
     if (!isRelease) {
       this.statement += 1;
       this.resetResult();
-      this.push({ t: this.t(), type: "statement", n: this.statement, sql }, sql.length + 48);
+      const recorded = redactStatement(sql, (verdict.maskedTables?.length ?? 0) > 0);
+      this.push({ t: this.t(), type: "statement", n: this.statement, sql: recorded }, recorded.length + 48);
     }
     this.push({
       t: this.t(),

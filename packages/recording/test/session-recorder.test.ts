@@ -92,6 +92,21 @@ describe("session recorder", () => {
     expect(events.at(-1)).toMatchObject({ type: "complete", rows: 10, truncatedRows: 6 });
   });
 
+  it("keeps no clear value typed into a statement: literals when masked tables are read, detected values always", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    recorder.verdict(
+      "SELECT name FROM customers WHERE ssn = '123456789' AND note = 'it''s'",
+      { kind: "allow", maskedTables: ["public.customers"] },
+      false,
+    );
+    recorder.verdict("SELECT 'ada@example.com', '123-45-6789', 'plain'", { kind: "allow" }, false);
+    const statements = recorder.drain().flatMap((event) => (event.type === "statement" ? [event.sql] : []));
+    expect(statements).toEqual([
+      "SELECT name FROM customers WHERE ssn = '[REDACTED]' AND note = '[REDACTED]'",
+      "SELECT '[REDACTED]', '[REDACTED]', 'plain'",
+    ]);
+  });
+
   it("records binary-format values as hex", () => {
     const recorder = new SessionRecorder({ resultBytesCap: 1024 });
     recorder.verdict("SELECT b", { kind: "allow" }, false);

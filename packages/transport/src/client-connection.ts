@@ -1,9 +1,10 @@
 import type net from "node:net";
 import tls from "node:tls";
-import type { DetectorRule } from "@sluice/masking/content-masker";
+import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
 import { redactErrorBody, withHeader } from "@sluice/masking/error-fields";
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
+import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import { createClientAuth } from "@sluice/session/client-auth";
 import { ClientError } from "@sluice/session/client-error";
@@ -62,6 +63,8 @@ export type SessionHooks = {
 export type SessionMasking = {
   origins: ColumnOrigins;
   hashKey: Buffer;
+  /** Column rules apply to this session (not only content rules): payloads of unknown origin are masked whole. */
+  hasColumnRules: boolean;
   /** Content rules: text of columns no column rule masks is searched for sensitive values. */
   detectors: readonly DetectorRule[];
   /** Given the names a relation could resolve to: does it hold masked columns? */
@@ -529,6 +532,8 @@ export class ClientConnection {
         return relay.hasMaskedTablesInFlight() ? withHeader(type, redactErrorBody(body)) : raw;
       case 0x4e: // NoticeResponse
         return relay.hasMaskedTablesInFlight() ? withHeader(type, redactErrorBody(body)) : raw;
+      case 0x41: // NotificationResponse: a payload from any session, its origin unknowable
+        return maskNotification(body, masking);
       case 0x43: // CommandComplete ends a result set; PortalSuspended and ReadyForQuery do not
         this.maskPlan = null; // (a portal read in batches keeps its description)
         this.isDescribed = false;
@@ -649,4 +654,25 @@ export class ClientConnection {
 function negotiateDown(protocolVersion: number, protocolOptions: string[]): Buffer | null {
   if (protocolVersion === PROTOCOL_3_0 && protocolOptions.length === 0) return null;
   return negotiateProtocolVersion(PROTOCOL_3_0 & 0xffff, protocolOptions);
+}
+
+/**
+ * A notification's payload can carry anything another session put there. Under column rules it is
+ * replaced by the placeholder (fail closed); under content rules only, what the detectors find is masked.
+ * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-NOTIFICATIONRESPONSE
+ */
+function maskNotification(body: Buffer, masking: SessionMasking): Buffer {
+  const channelEnd = body.indexOf(0, 4);
+  const payloadEnd = body.indexOf(0, channelEnd + 1);
+  if (channelEnd < 0 || payloadEnd < 0) return withHeader(0x41, body);
+  const payload = body.toString("utf8", channelEnd + 1, payloadEnd);
+  const masked = masking.hasColumnRules
+    ? payload === ""
+      ? ""
+      : REDACTED_TEXT
+    : (maskDetected(payload, masking.detectors, masking.hashKey) ?? payload);
+  return withHeader(
+    0x41,
+    Buffer.concat([body.subarray(0, channelEnd + 1), Buffer.from(`${masked}\0`, "utf8")]),
+  );
 }

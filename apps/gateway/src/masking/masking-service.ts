@@ -47,6 +47,7 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           origins: { ruleFor: () => null },
           hashKey,
           detectors,
+          hasColumnRules: false,
           isMaskedTable: () => false,
           isOpaqueRelation: () => false,
         };
@@ -93,6 +94,7 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
         origins,
         hashKey,
         detectors,
+        hasColumnRules: true,
         isMaskedTable: (candidates) => candidates.some((name) => tableNames.has(name)),
         isOpaqueRelation: (candidates) => {
           if (candidates.some((name) => viewNames.has(name))) return true;

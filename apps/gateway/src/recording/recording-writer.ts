@@ -67,7 +67,7 @@ export class RecordingWriter {
       {
         kind: verdict.kind,
         ...(verdict.kind === "allow"
-          ? { maskedTables: verdict.maskedTables ?? [] }
+          ? { maskedTables: verdict.maskedTables ?? [], ...(verdict.note ? { message: verdict.note } : {}) }
           : { rule: verdict.rule, message: verdict.message }),
       },
       isRelease,

@@ -65,8 +65,12 @@ export class PrismaReviewBroker implements ReviewBroker {
     }
   }
 
-  /** Refuses every held statement (nothing runs later by surprise) and marks its review abandoned. */
-  async close(): Promise<void> {
+  /**
+   * Refuses every held statement (nothing runs later by surprise) and marks its review abandoned.
+   * Returns how many were held, so the caller can let those refusals reach their clients.
+   */
+  async close(): Promise<number> {
+    const count = this.held.size;
     this.isClosing = true;
     if (this.timer) clearInterval(this.timer);
     for (const [reviewId, waiter] of this.held) {
@@ -80,6 +84,7 @@ export class PrismaReviewBroker implements ReviewBroker {
       );
     }
     await this.listener?.end().catch(() => {});
+    return count;
   }
 
   async request(request: ReviewRequest): Promise<Verdict> {
@@ -270,7 +275,15 @@ export class PrismaReviewBroker implements ReviewBroker {
         data: { usedAt: now },
       });
       await this.finish(reviewId, "EXECUTED", "review.executed", {}, { executedAt: now });
-      this.release(reviewId, waiter.onApproval);
+      const approvers = review.decisions
+        .filter((decision) => decision.verdict === "APPROVE")
+        .map((decision) => decision.user.email);
+      const grant = review.grants.some((candidate) => candidate.kind === "WINDOW") ? "for a window" : "once";
+      const note = `review R-${review.number} approved ${grant} by ${approvers.join(", ") || "a reviewer"}`;
+      this.release(
+        reviewId,
+        waiter.onApproval.kind === "allow" ? { ...waiter.onApproval, note } : waiter.onApproval,
+      );
       return;
     }
     if (review.status === "DENIED") {
