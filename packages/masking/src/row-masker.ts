@@ -77,38 +77,60 @@ export function planMasking(
  */
 export function maskDataRow(raw: Buffer, plan: MaskPlan | null, hashKey: Buffer): Buffer {
   const count = raw.readInt16BE(5);
-  const parts: Buffer[] = [raw.subarray(5, 7)];
+  // First pass: the replacement of each column (undefined keeps its bytes), and the row's new size.
+  const replaced: (Buffer | null | undefined)[] = new Array(count);
+  const starts: number[] = new Array(count);
+  let size = 7;
   let offset = 7;
   for (let i = 0; i < count; i++) {
     const length = raw.readInt32BE(offset);
+    starts[i] = offset;
     const value = length < 0 ? null : raw.subarray(offset + 4, offset + 4 + length);
     offset += 4 + Math.max(length, 0);
     const rule = plan ? (plan.rules[i] ?? null) : UNPROVABLE_RULE;
-    const mode = plan?.scan[i] ?? null;
-    if (!rule && mode && value !== null) {
-      const prefix = mode === "jsonb-binary" ? value.subarray(0, 1) : Buffer.alloc(0);
-      const text = value.subarray(prefix.length).toString("utf8");
-      const detected = maskDetected(text, plan?.detectors ?? [], hashKey);
-      if (detected !== null) {
-        const bytes = Buffer.concat([prefix, Buffer.from(detected, "utf8")]);
-        const header = Buffer.alloc(4);
-        header.writeInt32BE(bytes.length);
-        parts.push(header, bytes);
-        continue;
-      }
+    let replacement: Buffer | null | undefined;
+    if (rule) {
+      replacement = maskValue(rule, value, plan?.fields[i]?.typeOid ?? 0, hashKey);
+    } else if (plan?.scan[i] && value !== null) {
+      replacement = scanValue(value, plan.scan[i] as "text" | "jsonb-binary", plan.detectors, hashKey);
     }
-    if (!rule) {
-      parts.push(raw.subarray(offset - 4 - Math.max(length, 0), offset));
-      continue;
-    }
-    const masked = maskValue(rule, value, plan?.fields[i]?.typeOid ?? 0, hashKey);
-    const header = Buffer.alloc(4);
-    header.writeInt32BE(masked === null ? -1 : masked.length);
-    parts.push(masked === null ? header : Buffer.concat([header, masked]));
+    replaced[i] = replacement;
+    size += replacement === undefined ? 4 + Math.max(length, 0) : 4 + (replacement?.length ?? 0);
   }
-  const body = Buffer.concat(parts);
-  const head = Buffer.alloc(5);
-  head.write("D", 0, "latin1");
-  head.writeInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
+  // Second pass: one allocation, kept columns copied byte for byte.
+  // `size` counts the whole message: type byte, length, column count and columns.
+  const out = Buffer.allocUnsafe(size);
+  out[0] = 0x44; // 'D'
+  out.writeInt32BE(size - 1, 1);
+  out.writeInt16BE(count, 5);
+  let at = 7;
+  for (let i = 0; i < count; i++) {
+    const replacement = replaced[i];
+    const start = starts[i] as number;
+    if (replacement === undefined) {
+      const length = raw.readInt32BE(start);
+      at += raw.copy(out, at, start, start + 4 + Math.max(length, 0));
+    } else if (replacement === null) {
+      at = out.writeInt32BE(-1, at);
+    } else {
+      at = out.writeInt32BE(replacement.length, at);
+      at += replacement.copy(out, at);
+    }
+  }
+  return out;
+}
+
+/** Masks what content rules find in one value; undefined when nothing matched (the bytes stay). */
+function scanValue(
+  value: Buffer,
+  mode: "text" | "jsonb-binary",
+  detectors: readonly DetectorRule[],
+  hashKey: Buffer,
+): Buffer | undefined {
+  const prefix = mode === "jsonb-binary" ? 1 : 0;
+  const detected = maskDetected(value.toString("utf8", prefix), detectors, hashKey);
+  if (detected === null) return undefined;
+  return prefix
+    ? Buffer.concat([value.subarray(0, 1), Buffer.from(detected, "utf8")])
+    : Buffer.from(detected, "utf8");
 }
