@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { demoState, GATEWAY_PORT, HOME, PG_PORT, run, signIn } from "./support";
@@ -83,4 +84,30 @@ test("[REVIEWER] cannot open recordings: the page is 403 and so is the API", asy
   expect(response?.status()).toBe(403);
   expect((await page.request.get("/api/v1/sessions/any-id/recording")).status()).toBe(403);
   expect((await page.request.get("/api/v1/sessions/any-id/export?format=asciicast")).status()).toBe(403);
+});
+
+test("[AUDITOR] follows a live session: statements appear in the player as the agent sends them", async ({
+  page,
+}) => {
+  // psql reading statements from a pipe keeps the session open between them, like an agent would.
+  const agent = spawn("psql", ["-X", "-At", demoUrl()], { stdio: ["pipe", "ignore", "ignore"] });
+  try {
+    const first = `live_${Date.now()}`;
+    agent.stdin.write(`SELECT 1 AS ${first};\n`);
+    await signIn(page, "auditor");
+    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sessions" }).click();
+    await page.getByLabel("Agent").fill("demo-agent");
+    const live = page.getByTestId("session-row").filter({ hasText: "live" }).first();
+    await live.getByRole("link").click();
+    const terminal = page.getByTestId("terminal");
+    await expect(terminal).toContainText(first, { timeout: 15_000 });
+    const second = `later_${Date.now()}`;
+    agent.stdin.write(`SELECT 2 AS ${second};\n`);
+    await expect(terminal).toContainText(second, { timeout: 15_000 });
+    agent.stdin.end();
+    await expect(page.getByText("live", { exact: true })).toBeHidden({ timeout: 15_000 });
+    await expect(terminal).toContainText("session ended", { timeout: 15_000 });
+  } finally {
+    agent.kill();
+  }
 });

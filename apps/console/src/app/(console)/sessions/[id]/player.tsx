@@ -27,7 +27,8 @@ export function Player({ events, isLive }: { events: RecordingEvent[]; isLive: b
   const [isPlaying, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(1);
   const [search, setSearch] = useState({ text: "", status: "" });
-  const isFollowing = useRef(true);
+  /** Follows the end as events arrive: set when the first events come, for a live session only. */
+  const isFollowing = useRef<boolean | null>(null);
 
   useEffect(() => {
     let isDisposed = false;
@@ -86,8 +87,11 @@ export function Player({ events, isLive }: { events: RecordingEvent[]; isLive: b
 
   // A live session at its end keeps following as new events arrive.
   useEffect(() => {
-    if (isLive && isFollowing.current) setPosition(duration);
-  }, [duration, isLive]);
+    if (frames.length === 0) return;
+    isFollowing.current ??= isLive;
+    // Keeps following after the session ends, so its last events (and the end) are shown too.
+    if (isFollowing.current) setPosition(duration);
+  }, [duration, isLive, frames.length]);
 
   const seek = (to: number) => {
     isFollowing.current = to >= duration;
