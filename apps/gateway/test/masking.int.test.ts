@@ -61,6 +61,21 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
+/** Another connection to the same upstream database, for rules that must not touch the others. */
+async function addTwinConnection(name: string) {
+  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
+  const direct = new URL(harness.directUrl);
+  return harness.addConnection({
+    name,
+    host: shop.host,
+    port: shop.port,
+    database: shop.database,
+    username: decodeURIComponent(direct.username),
+    password: decodeURIComponent(direct.password),
+    tlsMode: "DISABLE",
+  });
+}
+
 /** Every byte the client received, so a leak anywhere (rows, errors, notices) is caught. */
 async function receivedBytes(url: string, run: (client: pg.Client) => Promise<unknown>): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -237,19 +252,7 @@ describe("masking: values cannot be moved where masking cannot follow", () => {
 describe("masking: strict mode and placeholder write-back", () => {
   const STRICT = "shop_strict";
   beforeAll(async () => {
-    const shop = await harness.prisma.connection.findUniqueOrThrow({
-      where: { name: harness.connectionName },
-    });
-    const direct = new URL(harness.directUrl);
-    const strict = await harness.addConnection({
-      name: STRICT,
-      host: shop.host,
-      port: shop.port,
-      database: shop.database,
-      username: decodeURIComponent(direct.username),
-      password: decodeURIComponent(direct.password),
-      tlsMode: "DISABLE",
-    });
+    const strict = await addTwinConnection(STRICT);
     await harness.prisma.connection.update({ where: { id: strict.id }, data: { isStrictMasking: true } });
     await harness.prisma.maskingRule.create({
       data: {
@@ -329,19 +332,7 @@ describe("masking: strict mode and placeholder write-back", () => {
 describe("masking: content detectors for values whose origin is unknown", () => {
   const DETECT = "shop_detect";
   beforeAll(async () => {
-    const shop = await harness.prisma.connection.findUniqueOrThrow({
-      where: { name: harness.connectionName },
-    });
-    const direct = new URL(harness.directUrl);
-    const connection = await harness.addConnection({
-      name: DETECT,
-      host: shop.host,
-      port: shop.port,
-      database: shop.database,
-      username: decodeURIComponent(direct.username),
-      password: decodeURIComponent(direct.password),
-      tlsMode: "DISABLE",
-    });
+    const connection = await addTwinConnection(DETECT);
     await harness.prisma.maskingRule.createMany({
       data: [
         { connectionId: connection.id, name: "emails", detector: "email", strategy: "HASH" },

@@ -11,12 +11,11 @@ import {
   dangerButtonClass,
   EmptyState,
   ErrorBanner,
-  Field,
-  inputClass,
   PageHeader,
   secondaryButtonClass,
   splitNames,
   Table,
+  TextField,
 } from "@/client/ui";
 import type { GatewayAddress } from "./connection-snippets";
 import { CredentialReveal, type IssuedCredential } from "./credential-reveal";
@@ -176,31 +175,29 @@ function AgentForm({
   return (
     <Card title={agent ? `Edit ${agent.name}` : "New agent"}>
       <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
-        <Field id="agent-name" label="Name" error={errors.name} hint="The user name in its connection string">
-          <input
-            id="agent-name"
-            className={inputClass}
-            value={form.name}
-            aria-invalid={Boolean(errors.name)}
-            onChange={(event) => setForm({ ...form, name: event.target.value })}
-          />
-        </Field>
-        <Field id="agent-groups" label="Groups" error={errors.groups} hint="Comma-separated, e.g. analysts">
-          <input
-            id="agent-groups"
-            className={inputClass}
-            value={form.groups}
-            onChange={(event) => setForm({ ...form, groups: event.target.value })}
-          />
-        </Field>
-        <Field id="agent-description" label="Description" error={errors.description}>
-          <input
-            id="agent-description"
-            className={inputClass}
-            value={form.description}
-            onChange={(event) => setForm({ ...form, description: event.target.value })}
-          />
-        </Field>
+        <TextField
+          id="agent-name"
+          label="Name"
+          error={errors.name}
+          hint="The user name in its connection string"
+          value={form.name}
+          onChange={(value) => setForm({ ...form, name: value })}
+        />
+        <TextField
+          id="agent-groups"
+          label="Groups"
+          error={errors.groups}
+          hint="Comma-separated, e.g. analysts"
+          value={form.groups}
+          onChange={(value) => setForm({ ...form, groups: value })}
+        />
+        <TextField
+          id="agent-description"
+          label="Description"
+          error={errors.description}
+          value={form.description}
+          onChange={(value) => setForm({ ...form, description: value })}
+        />
         <label className="flex items-center gap-2 text-sm md:col-span-3">
           <input
             type="checkbox"

@@ -14,6 +14,7 @@ import {
   inputClass,
   PageHeader,
   Table,
+  TextField,
 } from "@/client/ui";
 
 type TokenRow = {
@@ -64,15 +65,13 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
             create.mutate();
           }}
         >
-          <Field id="token-name" label="Name" error={errors.name}>
-            <input
-              id="token-name"
-              className={inputClass}
-              value={form.name}
-              aria-invalid={Boolean(errors.name)}
-              onChange={(event) => setForm({ ...form, name: event.target.value })}
-            />
-          </Field>
+          <TextField
+            id="token-name"
+            label="Name"
+            error={errors.name}
+            value={form.name}
+            onChange={(value) => setForm({ ...form, name: value })}
+          />
           <Field id="token-role" label="Role" error={errors.role}>
             <select
               id="token-role"
@@ -87,15 +86,14 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
               ))}
             </select>
           </Field>
-          <Field id="token-expires" label="Expires in (days)" error={errors.expiresInDays}>
-            <input
-              id="token-expires"
-              type="number"
-              className={inputClass}
-              value={form.expiresInDays}
-              onChange={(event) => setForm({ ...form, expiresInDays: event.target.value })}
-            />
-          </Field>
+          <TextField
+            id="token-expires"
+            label="Expires in (days)"
+            error={errors.expiresInDays}
+            type="number"
+            value={form.expiresInDays}
+            onChange={(value) => setForm({ ...form, expiresInDays: value })}
+          />
           <button type="submit" className={buttonClass}>
             Create token
           </button>

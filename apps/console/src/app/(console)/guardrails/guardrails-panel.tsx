@@ -16,6 +16,7 @@ import {
   secondaryButtonClass,
   splitNames,
   Table,
+  TextField,
 } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 import { GUARDRAIL_KINDS, type GuardrailKindName } from "./guardrail-kinds";
@@ -108,20 +109,14 @@ export function GuardrailsPanel() {
       />
       <Card title="New guardrail">
         <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
-          <Field
+          <TextField
             id="guardrail-name"
             label="Name"
             error={errors.name}
             hint="Agents see it in the refusal, e.g. no-unscoped-delete"
-          >
-            <input
-              id="guardrail-name"
-              className={inputClass}
-              value={form.name}
-              aria-invalid={Boolean(errors.name)}
-              onChange={(event) => setForm({ ...form, name: event.target.value })}
-            />
-          </Field>
+            value={form.name}
+            onChange={(value) => setForm({ ...form, name: value })}
+          />
           <Field id="guardrail-connection" label="Connection" error={errors.connectionId}>
             <ConnectionSelect
               id="guardrail-connection"
@@ -187,19 +182,14 @@ export function GuardrailsPanel() {
               <option value="ALLOW">allow</option>
             </select>
           </Field>
-          <Field
+          <TextField
             id="guardrail-message"
             label="Message to the agent"
             error={errors.message}
             hint="Say what to do instead"
-          >
-            <input
-              id="guardrail-message"
-              className={inputClass}
-              value={form.message}
-              onChange={(event) => setForm({ ...form, message: event.target.value })}
-            />
-          </Field>
+            value={form.message}
+            onChange={(value) => setForm({ ...form, message: value })}
+          />
           <div className="md:col-span-3">
             <button type="submit" className={buttonClass} disabled={save.isPending}>
               Add guardrail

@@ -15,6 +15,7 @@ import {
   PageHeader,
   splitNames,
   Table,
+  TextField,
 } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 
@@ -103,15 +104,13 @@ export function MaskingPanel() {
       />
       <Card title="New masking rule">
         <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
-          <Field id="masking-name" label="Name" error={errors.name}>
-            <input
-              id="masking-name"
-              className={inputClass}
-              value={form.name}
-              aria-invalid={Boolean(errors.name)}
-              onChange={(event) => setForm({ ...form, name: event.target.value })}
-            />
-          </Field>
+          <TextField
+            id="masking-name"
+            label="Name"
+            error={errors.name}
+            value={form.name}
+            onChange={(value) => setForm({ ...form, name: value })}
+          />
           <Field id="masking-connection" label="Connection" error={errors.connectionId}>
             <ConnectionSelect
               id="masking-connection"
@@ -178,30 +177,23 @@ export function MaskingPanel() {
             </select>
           </Field>
           {form.strategy === "PARTIAL" ? (
-            <Field id="masking-keep" label="Characters left visible" error={errors.keepLast}>
-              <input
-                id="masking-keep"
-                type="number"
-                className={inputClass}
-                value={form.keepLast}
-                aria-invalid={Boolean(errors.keepLast)}
-                onChange={(event) => setForm({ ...form, keepLast: event.target.value })}
-              />
-            </Field>
+            <TextField
+              id="masking-keep"
+              label="Characters left visible"
+              error={errors.keepLast}
+              type="number"
+              value={form.keepLast}
+              onChange={(value) => setForm({ ...form, keepLast: value })}
+            />
           ) : null}
-          <Field
+          <TextField
             id="masking-exempt"
             label="Exempt agent groups"
             error={errors.exemptGroups}
             hint="Comma-separated; these groups see clear values"
-          >
-            <input
-              id="masking-exempt"
-              className={inputClass}
-              value={form.exemptGroups}
-              onChange={(event) => setForm({ ...form, exemptGroups: event.target.value })}
-            />
-          </Field>
+            value={form.exemptGroups}
+            onChange={(value) => setForm({ ...form, exemptGroups: value })}
+          />
           <div className="md:col-span-3">
             <button type="submit" className={buttonClass} disabled={save.isPending}>
               Add masking rule

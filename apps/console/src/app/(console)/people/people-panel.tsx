@@ -14,6 +14,7 @@ import {
   PageHeader,
   secondaryButtonClass,
   Table,
+  TextField,
 } from "@/client/ui";
 
 type User = {
@@ -65,15 +66,13 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
               addMapping.mutate();
             }}
           >
-            <Field id="mapping-group" label="IdP group" error={errors.idpGroup}>
-              <input
-                id="mapping-group"
-                className={inputClass}
-                value={mapping.idpGroup}
-                aria-invalid={Boolean(errors.idpGroup)}
-                onChange={(event) => setMapping({ ...mapping, idpGroup: event.target.value })}
-              />
-            </Field>
+            <TextField
+              id="mapping-group"
+              label="IdP group"
+              error={errors.idpGroup}
+              value={mapping.idpGroup}
+              onChange={(value) => setMapping({ ...mapping, idpGroup: value })}
+            />
             <Field id="mapping-role" label="Role" error={errors.role}>
               <select
                 id="mapping-role"

@@ -10,10 +10,10 @@ import {
   EmptyState,
   ErrorBanner,
   Field,
-  inputClass,
   PageHeader,
   splitNames,
   Table,
+  TextField,
 } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 
@@ -106,24 +106,20 @@ export function ReviewRulesPanel() {
               saveGroup.mutate();
             }}
           >
-            <Field id="group-name" label="Name" error={groupErrors.name}>
-              <input
-                id="group-name"
-                className={inputClass}
-                value={group.name}
-                aria-invalid={Boolean(groupErrors.name)}
-                onChange={(event) => setGroup({ ...group, name: event.target.value })}
-              />
-            </Field>
-            <Field id="group-idp" label="Identity-provider group" error={groupErrors.idpGroup}>
-              <input
-                id="group-idp"
-                className={inputClass}
-                value={group.idpGroup}
-                aria-invalid={Boolean(groupErrors.idpGroup)}
-                onChange={(event) => setGroup({ ...group, idpGroup: event.target.value })}
-              />
-            </Field>
+            <TextField
+              id="group-name"
+              label="Name"
+              error={groupErrors.name}
+              value={group.name}
+              onChange={(value) => setGroup({ ...group, name: value })}
+            />
+            <TextField
+              id="group-idp"
+              label="Identity-provider group"
+              error={groupErrors.idpGroup}
+              value={group.idpGroup}
+              onChange={(value) => setGroup({ ...group, idpGroup: value })}
+            />
             <div>
               <button type="submit" className={buttonClass}>
                 Add reviewer group
@@ -162,15 +158,13 @@ export function ReviewRulesPanel() {
               saveRule.mutate();
             }}
           >
-            <Field id="rule-name" label="Name" error={ruleErrors.name}>
-              <input
-                id="rule-name"
-                className={inputClass}
-                value={rule.name}
-                aria-invalid={Boolean(ruleErrors.name)}
-                onChange={(event) => setRule({ ...rule, name: event.target.value })}
-              />
-            </Field>
+            <TextField
+              id="rule-name"
+              label="Name"
+              error={ruleErrors.name}
+              value={rule.name}
+              onChange={(value) => setRule({ ...rule, name: value })}
+            />
             <Field id="rule-connection" label="Connection" error={ruleErrors.connectionId}>
               <ConnectionSelect
                 id="rule-connection"
@@ -179,58 +173,44 @@ export function ReviewRulesPanel() {
                 onChange={(connectionId) => setRule({ ...rule, connectionId })}
               />
             </Field>
-            <Field
+            <TextField
               id="rule-kinds"
               label="Statement kinds"
               error={ruleErrors.match}
               hint="e.g. DELETE, UPDATE"
-            >
-              <input
-                id="rule-kinds"
-                className={inputClass}
-                value={rule.kinds}
-                onChange={(event) => setRule({ ...rule, kinds: event.target.value })}
-              />
-            </Field>
-            <Field id="rule-tables" label="Tables" hint="e.g. public.employees">
-              <input
-                id="rule-tables"
-                className={inputClass}
-                value={rule.tables}
-                onChange={(event) => setRule({ ...rule, tables: event.target.value })}
-              />
-            </Field>
-            <Field id="rule-columns" label="Columns" hint="e.g. salary">
-              <input
-                id="rule-columns"
-                className={inputClass}
-                value={rule.columns}
-                onChange={(event) => setRule({ ...rule, columns: event.target.value })}
-              />
-            </Field>
-            <Field
+              value={rule.kinds}
+              onChange={(value) => setRule({ ...rule, kinds: value })}
+            />
+            <TextField
+              id="rule-tables"
+              label="Tables"
+              hint="e.g. public.employees"
+              value={rule.tables}
+              onChange={(value) => setRule({ ...rule, tables: value })}
+            />
+            <TextField
+              id="rule-columns"
+              label="Columns"
+              hint="e.g. salary"
+              value={rule.columns}
+              onChange={(value) => setRule({ ...rule, columns: value })}
+            />
+            <TextField
               id="rule-groups"
               label="Reviewer groups"
               error={ruleErrors.reviewerGroups}
               hint="Comma-separated reviewer group names"
-            >
-              <input
-                id="rule-groups"
-                className={inputClass}
-                value={rule.reviewerGroups}
-                aria-invalid={Boolean(ruleErrors.reviewerGroups)}
-                onChange={(event) => setRule({ ...rule, reviewerGroups: event.target.value })}
-              />
-            </Field>
-            <Field id="rule-timeout" label="Expires after (seconds)" error={ruleErrors.timeoutSeconds}>
-              <input
-                id="rule-timeout"
-                type="number"
-                className={inputClass}
-                value={rule.timeoutSeconds}
-                onChange={(event) => setRule({ ...rule, timeoutSeconds: event.target.value })}
-              />
-            </Field>
+              value={rule.reviewerGroups}
+              onChange={(value) => setRule({ ...rule, reviewerGroups: value })}
+            />
+            <TextField
+              id="rule-timeout"
+              label="Expires after (seconds)"
+              error={ruleErrors.timeoutSeconds}
+              type="number"
+              value={rule.timeoutSeconds}
+              onChange={(value) => setRule({ ...rule, timeoutSeconds: value })}
+            />
             <div className="md:col-span-2">
               <button type="submit" className={buttonClass}>
                 Add review rule

@@ -14,6 +14,7 @@ import {
   PageHeader,
   secondaryButtonClass,
   Table,
+  TextField,
 } from "@/client/ui";
 
 type SessionRow = {
@@ -93,24 +94,20 @@ export function SessionsList() {
             <option value="masked">had masking</option>
           </select>
         </Field>
-        <Field id="filter-from" label="From">
-          <input
-            id="filter-from"
-            type="datetime-local"
-            className={inputClass}
-            value={filter.from}
-            onChange={(event) => setFilter({ ...filter, from: event.target.value })}
-          />
-        </Field>
-        <Field id="filter-to" label="To">
-          <input
-            id="filter-to"
-            type="datetime-local"
-            className={inputClass}
-            value={filter.to}
-            onChange={(event) => setFilter({ ...filter, to: event.target.value })}
-          />
-        </Field>
+        <TextField
+          id="filter-from"
+          label="From"
+          type="datetime-local"
+          value={filter.from}
+          onChange={(value) => setFilter({ ...filter, from: value })}
+        />
+        <TextField
+          id="filter-to"
+          label="To"
+          type="datetime-local"
+          value={filter.to}
+          onChange={(value) => setFilter({ ...filter, to: value })}
+        />
       </div>
       <ErrorBanner error={sessions.error} />
       <Card>

@@ -13,6 +13,7 @@ import {
   Field,
   inputClass,
   PageHeader,
+  TextField,
 } from "@/client/ui";
 import { formatSql } from "./format-sql";
 
@@ -150,15 +151,14 @@ export function ReviewDetail({ id }: { id: string }) {
                   </label>
                 </fieldset>
                 {form.grantKind === "WINDOW" ? (
-                  <Field id="window-minutes" label="Window (minutes)" error={errors.windowMinutes}>
-                    <input
-                      id="window-minutes"
-                      type="number"
-                      className={inputClass}
-                      value={form.windowMinutes}
-                      onChange={(event) => setForm({ ...form, windowMinutes: event.target.value })}
-                    />
-                  </Field>
+                  <TextField
+                    id="window-minutes"
+                    label="Window (minutes)"
+                    error={errors.windowMinutes}
+                    type="number"
+                    value={form.windowMinutes}
+                    onChange={(value) => setForm({ ...form, windowMinutes: value })}
+                  />
                 ) : null}
                 <button type="submit" className={buttonClass} disabled={decide.isPending}>
                   Approve
