@@ -59,12 +59,9 @@ export async function decideReview(context: AdminContext, options: { reviewId: s
     if (!review) throw new AdminError("not_found", "no such review");
     if (review.status !== "PENDING")
       throw new AdminError("conflict", `review R-${review.number} is already ${review.status.toLowerCase()}`);
+    // Past its deadline it is expired whatever the row says yet (the holding gateway or the sweep
+    // marks it): a late decision changes nothing.
     if (review.expiresAt <= new Date()) {
-      await db.review.update({
-        where: { id: review.id },
-        data: { status: "EXPIRED", decidedAt: new Date() },
-      });
-      await notifyReviewDecided(db, review.id);
       throw new AdminError(
         "conflict",
         `review R-${review.number} expired before this decision; nothing will run`,

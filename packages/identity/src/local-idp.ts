@@ -19,6 +19,10 @@ export type LocalIdpOptions = {
 
 export type LocalIdp = { issuer: string; clientId: string; clientSecret: string; close: () => Promise<void> };
 
+/** Wrong passwords allowed per email in LOGIN_FAILURE_WINDOW_MS before sign-in is refused for the rest of it. */
+export const MAX_LOGIN_FAILURES = 10;
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
+
 /** A login form body is two short fields; anything larger is not a person typing. */
 const MAX_FORM_BYTES = 4096;
 const CLIENT_NAME = "the Sluice console";
@@ -38,6 +42,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
   const issuer = `http://${options.host}:${port}`;
   const provider = new Provider(issuer, configuration(options));
   const callback = provider.callback();
+  const failures = new Map<string, { count: number; resetAt: number }>();
 
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", issuer);
@@ -46,7 +51,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       callback(req, res);
       return;
     }
-    handleInteraction(provider, options, req, res).catch((error: unknown) => {
+    handleInteraction(provider, options, failures, req, res).catch((error: unknown) => {
       options.log?.(`local identity provider: interaction failed: ${String(error)}`);
       if (!res.headersSent) {
         res.writeHead(400, { "content-type": "text/plain; charset=utf-8" });
@@ -113,6 +118,7 @@ function configuration(options: LocalIdpOptions): Configuration {
 async function handleInteraction(
   provider: Provider,
   options: LocalIdpOptions,
+  failures: Map<string, { count: number; resetAt: number }>,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -123,8 +129,22 @@ async function handleInteraction(
       return sendHtml(res, 200, renderLoginPage({ action, clientName: CLIENT_NAME }));
     const form = await readForm(req);
     const email = (form.get("email") ?? "").trim().toLowerCase();
+    const now = Date.now();
+    const record = failures.get(email);
+    if (record && record.resetAt > now && record.count >= MAX_LOGIN_FAILURES) {
+      const page = renderLoginPage({
+        action,
+        clientName: CLIENT_NAME,
+        email,
+        error: "Too many wrong passwords; try again in 15 minutes.",
+      });
+      return sendHtml(res, 429, page);
+    }
     const user = options.users.find((candidate) => candidate.email.toLowerCase() === email);
     if (!user || !samePassword(form.get("password") ?? "", user.password)) {
+      const current =
+        record && record.resetAt > now ? record : { count: 0, resetAt: now + LOGIN_FAILURE_WINDOW_MS };
+      failures.set(email, { ...current, count: current.count + 1 });
       const page = renderLoginPage({
         action,
         clientName: CLIENT_NAME,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadIdpMaterial } from "../src/idp-material";
-import { type LocalIdp, startLocalIdp } from "../src/local-idp";
+import { type LocalIdp, MAX_LOGIN_FAILURES, startLocalIdp } from "../src/local-idp";
 import { CookieJar, fetchWithJar, followUntilLeaving, pkcePair } from "./oidc-flow";
 
 type Discovery = { authorization_endpoint: string; token_endpoint: string; userinfo_endpoint: string };
@@ -107,6 +107,21 @@ describe("local identity provider", () => {
     });
     expect(login.status).toBe(401);
     expect(await login.text()).toContain("Unknown email or wrong password.");
+  });
+
+  it("stops accepting passwords for an email after repeated failures", async () => {
+    const jar = new CookieJar();
+    const { interaction } = await authorize(jar, pkcePair().challenge);
+    const attempt = (password: string) =>
+      fetchWithJar(jar, interaction, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ email: "victim@example.test", password }).toString(),
+      });
+    for (let i = 0; i < MAX_LOGIN_FAILURES; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+    const locked = await attempt("another");
+    expect(locked.status).toBe(429);
+    expect(await locked.text()).toContain("Too many wrong passwords");
   });
 
   it("refuses an authorization request without PKCE", async () => {
