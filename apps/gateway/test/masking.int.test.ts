@@ -358,6 +358,20 @@ describe("masking: content detectors for values whose origin is unknown", () => 
 
   const detectUrl = () => harness.urlFor(harness.agent.name, harness.token, DETECT);
 
+  it("masks detected values quoted in errors, and refuses COPY, whose output it cannot search", async () => {
+    const bytes = await receivedBytes(detectUrl(), async (client) => {
+      const failed = await client.query("SELECT body::int FROM tickets").catch((error: Error) => error);
+      expect((failed as Error).message).toMatch(
+        /invalid input syntax for type integer: "Customer h_[0-9a-f]{16} says her SSN \[REDACTED\] leaked"/,
+      );
+      const copy = await client
+        .query("COPY (SELECT body FROM tickets) TO STDOUT")
+        .catch((error: Error) => error);
+      expect((copy as Error).message).toContain("sluice:unmaskable-channel");
+    });
+    expect(leaked(bytes)).toEqual([]);
+  });
+
   for (const mode of ["text", "binary"] as const) {
     it(`masks detected values inside text, JSON and whole rows (${mode}), and leaves order numbers alone`, async () => {
       const bytes = await receivedBytes(detectUrl(), async (client) => {

@@ -182,6 +182,30 @@ describe("held statements", () => {
     ]);
   });
 
+  it("an approve-once prepared statement runs once: binding it again needs a new approval", async () => {
+    const agent = await connect();
+    try {
+      const text = "SELECT salary FROM employees WHERE id = $1";
+      const first = agent.client.query({ name: "pay", text, values: [1] });
+      const review = await pendingReview(text);
+      await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
+      expect((await first).rows).toEqual([{ salary: "120000" }]);
+      // node-postgres binds the named statement again without a new Parse.
+      const again = agent.client.query({ name: "pay", text, values: [2] });
+      const second = await until(
+        () =>
+          harness.prisma.review.findFirst({
+            where: { status: "PENDING", statement: text, number: { gt: review.number } },
+          }),
+        "a second review",
+      );
+      await decideReview(rey, { reviewId: second.id, input: { verdict: "DENY", reason: "one was enough" } });
+      await expect(again).rejects.toThrow("one was enough");
+    } finally {
+      await agent.client.end();
+    }
+  });
+
   it("a window grant lets the agent run the rule's statements for N minutes", async () => {
     const agent = await connect();
     try {

@@ -108,15 +108,27 @@ export async function decideReview(context: AdminContext, options: { reviewId: s
       });
     }
     if (isApproved) {
-      const minutes = input.grantKind === "WINDOW" ? (input.windowMinutes ?? 0) : ONCE_GRANT_MINUTES;
+      // The most restrictive choice among the approvers: a window only if every approver chose one,
+      // for the shortest window any of them gave.
+      const choices = [
+        ...review.decisions
+          .filter((decision) => decision.verdict === "APPROVE")
+          .map((decision) => ({ kind: decision.grantKind, minutes: decision.windowMinutes })),
+        { kind: input.grantKind, minutes: input.windowMinutes ?? null },
+      ];
+      const grantKind = choices.every((choice) => choice.kind === "WINDOW") ? "WINDOW" : "ONCE";
+      const minutes =
+        grantKind === "WINDOW"
+          ? Math.min(...choices.map((choice) => choice.minutes ?? 0))
+          : ONCE_GRANT_MINUTES;
       await db.reviewGrant.create({
         data: {
-          kind: input.grantKind,
+          kind: grantKind,
           reviewId: review.id,
           agentId: review.agentId,
           connectionId: review.connectionId,
           ruleId: review.ruleId,
-          statementHash: input.grantKind === "ONCE" ? review.statementHash : null,
+          statementHash: grantKind === "ONCE" ? review.statementHash : null,
           expiresAt: new Date(now.getTime() + minutes * 60_000),
         },
       });

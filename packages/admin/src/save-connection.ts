@@ -51,6 +51,13 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
           })
         : null;
       if (options.id && !before) throw new AdminError("not_found", "no such connection");
+      // The stored password goes only where it was typed for: pointing the connection elsewhere
+      // (host, port, user, TLS) needs it typed again, or "test connection" would hand it over.
+      if (before?.passwordCipher && !input.password && addressChanged(before, input)) {
+        throw new AdminError("invalid", "some fields need attention", {
+          password: "type the password again: the upstream's address, user or TLS settings changed",
+        });
+      }
       const id = options.id ?? randomUUID();
       const groups = await upsertGroups(db, input.allowedGroups);
       const { password, allowedGroups: _groups, ...fields } = input;
@@ -90,4 +97,35 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
     }
     throw error;
   }
+}
+
+function addressChanged(
+  before: {
+    host: string;
+    port: number;
+    username: string;
+    database: string;
+    tlsMode: string;
+    tlsCaPem: string | null;
+    tlsServerName: string | null;
+  },
+  input: {
+    host: string;
+    port: number;
+    username: string;
+    database: string;
+    tlsMode: string;
+    tlsCaPem?: string | null;
+    tlsServerName?: string | null;
+  },
+): boolean {
+  return (
+    before.host !== input.host ||
+    before.port !== input.port ||
+    before.username !== input.username ||
+    before.database !== input.database ||
+    before.tlsMode !== input.tlsMode ||
+    (before.tlsCaPem ?? "") !== (input.tlsCaPem ?? "") ||
+    (before.tlsServerName ?? "") !== (input.tlsServerName ?? "")
+  );
 }

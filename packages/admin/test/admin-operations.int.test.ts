@@ -117,6 +117,14 @@ describe("admin operations against a real store", () => {
     expect(row.passwordCipher).toMatch(/^v1:/);
     expect(row.passwordCipher).not.toContain(upstreamLogin.password);
 
+    const moved = await expectAdminError(
+      saveConnection(admin, {
+        id: saved.id,
+        input: connectionInput({ password: "", host: "attacker.example" }),
+      }),
+      "invalid",
+    );
+    expect(moved.fields).toHaveProperty("password");
     const updated = await saveConnection(admin, {
       id: saved.id,
       input: connectionInput({ password: "", isReadOnly: true }),

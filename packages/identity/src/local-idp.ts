@@ -153,6 +153,7 @@ async function handleInteraction(
       });
       return sendHtml(res, 401, page);
     }
+    failures.delete(email);
     await provider.interactionFinished(
       req,
       res,

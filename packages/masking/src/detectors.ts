@@ -22,6 +22,8 @@ type Detector = {
   /** Global regex for candidates; `validate` weeds out what only looks right. */
   pattern: RegExp;
   validate?: (match: string) => boolean;
+  /** When `validate` refuses the whole match, a part of it that is the real thing (offsets in the match). */
+  within?: (match: string) => [number, number] | null;
   /** Could this value contain a match at all? Cheap, and most values answer no. */
   quick: (text: string, stats: TextStats) => boolean;
 };
@@ -56,9 +58,23 @@ const DETECTORS = {
   },
   payment_card: {
     pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g,
-    validate: (match) => {
-      const digits = match.replace(/\D/g, "");
-      return /^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5)|35)/.test(digits) && luhn(digits);
+    validate: isCardNumber,
+    // A card followed by more digits (`4111 1111 1111 1111 123`, an expiry date): whole groups only,
+    // so a long unseparated number is never searched for a card inside it.
+    within: (match) => {
+      const groups = [...match.matchAll(/\d+/g)].map((group) => ({
+        start: group.index,
+        end: group.index + group[0].length,
+      }));
+      for (let first = 0; first < groups.length; first++) {
+        for (let last = groups.length - 1; last >= first; last--) {
+          const start = groups[first]?.start ?? 0;
+          const end = groups[last]?.end ?? 0;
+          const digits = match.slice(start, end).replace(/\D/g, "");
+          if (digits.length >= 13 && digits.length <= 19 && isCardNumber(digits)) return [start, end];
+        }
+      }
+      return null;
     },
     quick: (_text, stats) => stats.digitRun >= 13,
   },
@@ -111,6 +127,9 @@ export function detect(text: string, names: readonly DetectorName[]): Detection[
       }
       if (!detector.validate || detector.validate(match[0])) {
         found.push({ start: match.index, end: match.index + match[0].length, detector: as });
+      } else {
+        const part = detector.within?.(match[0]);
+        if (part) found.push({ start: match.index + part[0], end: match.index + part[1], detector: as });
       }
     }
   };
@@ -173,6 +192,11 @@ function statsOf(text: string): TextStats {
 
 function isHex(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70);
+}
+
+function isCardNumber(text: string): boolean {
+  const digits = text.replace(/\D/g, "");
+  return /^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5)|35)/.test(digits) && luhn(digits);
 }
 
 function luhn(digits: string): boolean {

@@ -1,3 +1,4 @@
+import { type DetectorRule, maskDetected } from "./content-masker";
 import { REDACTED_TEXT } from "./strategies";
 
 /**
@@ -43,4 +44,29 @@ export function withHeader(type: number, body: Buffer): Buffer {
   head[0] = type;
   head.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([head, body]);
+}
+
+/** What content detectors find in an error's or notice's message, detail and hint, masked. */
+export function maskDetectedInErrorBody(
+  body: Buffer,
+  detectors: readonly DetectorRule[],
+  hashKey: Buffer,
+): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset < body.length && body[offset] !== 0) {
+    const code = body[offset] as number;
+    const end = body.indexOf(0, offset + 1);
+    if (end < 0) break;
+    const value = body.toString("utf8", offset + 1, end);
+    const field = String.fromCharCode(code);
+    const masked =
+      field === "M" || field === "D" || field === "H" || field === "W"
+        ? maskDetected(value, detectors, hashKey)
+        : null;
+    parts.push(Buffer.from([code]), Buffer.from(`${masked ?? value}\0`, "utf8"));
+    offset = end + 1;
+  }
+  parts.push(Buffer.from([0]));
+  return Buffer.concat(parts);
 }

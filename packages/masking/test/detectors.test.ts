@@ -71,6 +71,12 @@ describe("content detectors", () => {
     });
   }
 
+  it("finds a card followed by more digit groups, but not inside a long unseparated number", () => {
+    expect(found("card 4111 1111 1111 1111 123 ok", "payment_card")).toEqual(["4111 1111 1111 1111"]);
+    expect(found("4111111111111111 05 27", "payment_card")).toEqual(["4111111111111111"]);
+    expect(found("order 41111111111111111234", "payment_card")).toEqual([]);
+  });
+
   it("a nine-digit order number is not an SSN, a formatted one is", () => {
     expect(detect("order 123456789 shipped", DETECTOR_NAMES)).toEqual([]);
     expect(detect("ssn 123-45-6789", DETECTOR_NAMES)).toHaveLength(1);

@@ -110,7 +110,11 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const selectors = applicableSelectors(policy, identity.groups);
         const maskedTables = maskedTablesRead(selectors, parsed.statements, state.searchPath);
         const leak =
-          maskedTables.length > 0 ? maskedDataLeak(selectors, parsed.statements, maskedTables) : null;
+          maskedTables.length > 0
+            ? maskedDataLeak(selectors, parsed.statements, maskedTables)
+            : hasContentRules(policy, identity.groups)
+              ? unscannedCopy(parsed.statements)
+              : null;
         const oracle =
           policy.isStrictMasking && maskedTables.length > 0
             ? maskedColumnAsOracle(selectors, parsed.statements)
@@ -278,6 +282,21 @@ function maskedDataLeak(
 }
 
 /** Column selectors of the masking rules that apply to this agent (its exemptions removed). */
+/** Content-detector rules apply to this agent (its exemptions removed). */
+function hasContentRules(policy: ConnectionPolicy, groups: readonly string[]): boolean {
+  return (policy.masking ?? []).some(
+    (rule) => rule.detector !== null && !rule.exemptGroups.some((group) => groups.includes(group)),
+  );
+}
+
+/** COPY output is not searched by content detectors: a COPY that reads is refused while they apply. */
+function unscannedCopy(statements: StatementFacts[]): string | null {
+  const copy = statements.find((facts) => facts.kinds.includes("COPY") && facts.tablesWritten.length === 0);
+  return copy
+    ? "COPY output is not searched by the connection's content detectors; SELECT the rows instead"
+    : null;
+}
+
 function applicableSelectors(policy: ConnectionPolicy, groups: readonly string[]): string[] {
   return (policy.masking ?? [])
     .filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)))

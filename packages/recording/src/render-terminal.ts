@@ -27,7 +27,8 @@ export function renderFrames(events: readonly RecordingEvent[]): Frame[] {
   let columns: string[] = [];
   let rows: (string | null)[][] = [];
   const line = (text: string) => `${text}\r\n`;
-  for (const event of events) {
+  for (const raw of events) {
+    const event = visibleEvent(raw);
     switch (event.type) {
       case "connect":
         connection = event.connection;
@@ -131,4 +132,24 @@ function renderTable(columns: string[], rows: (string | null)[][]): string {
     ...cells.map((row) => ` ${row.map((text, index) => pad(text, widths[index] ?? 0)).join(" | ")}`),
   ];
   return out.map((text) => `${text}\r\n`).join("");
+}
+
+/** Control characters other than tab and newline: shown escaped, never interpreted by the terminal. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what must not reach xterm
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Every string an agent or the upstream supplied (SQL, values, messages, names), with control
+ * characters escaped: a recorded escape sequence must not rewrite what the auditor sees.
+ */
+function visibleEvent(event: RecordingEvent): RecordingEvent {
+  const visible = (value: unknown): unknown => {
+    if (typeof value === "string")
+      return value.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
+    if (Array.isArray(value)) return value.map(visible);
+    return value;
+  };
+  return Object.fromEntries(
+    Object.entries(event).map(([key, value]) => [key, visible(value)]),
+  ) as RecordingEvent;
 }

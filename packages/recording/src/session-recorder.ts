@@ -59,7 +59,11 @@ export class SessionRecorder {
     if (!isRelease) {
       this.statement += 1;
       this.resetResult();
-      const recorded = redactStatement(sql, (verdict.maskedTables?.length ?? 0) > 0);
+      // Refused and held statements are where typed values matter most: their literals go too.
+      const recorded = redactStatement(
+        sql,
+        verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0,
+      );
       this.push({ t: this.t(), type: "statement", n: this.statement, sql: recorded }, recorded.length + 48);
     }
     this.push({

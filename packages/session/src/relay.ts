@@ -55,7 +55,16 @@ export class Relay {
   /** Prepared statements by name, with the policy version their Parse was judged under. */
   private readonly statements = new Map<
     string,
-    { sql: string; version: number; maskedTables: readonly string[] }
+    {
+      sql: string;
+      version: number;
+      maskedTables: readonly string[];
+      /**
+       * A statement a reviewer approved runs as many times as approved: once (the Bind that follows
+       * its Parse); every Bind after that is judged again (a grant or a new review decides).
+       */
+      approvedBindsLeft?: number;
+    }
   >();
 
   /** The statement waiting for a human, if any: a cancel or a disconnect withdraws it. */
@@ -231,17 +240,31 @@ export class Relay {
     const known = this.statements.get(statement);
     // A statement prepared in an earlier batch brings its masking scope into this one.
     if (known) this.batch.maskedTables.push(...known.maskedTables);
-    if (!known || known.version === this.options.decisions.version())
+    const isApprovalSpent = known?.approvedBindsLeft === 0;
+    if (known?.approvedBindsLeft) known.approvedBindsLeft -= 1;
+    if (!known || (known.version === this.options.decisions.version() && !isApprovalSpent))
       return { toUpstream: [raw], toClient: [] };
     return this.judge(known.sql, "parse", statement, (verdict) =>
-      this.afterParseVerdict(verdict, raw, statement, known.sql),
+      this.afterParseVerdict(verdict, raw, statement, known.sql, true),
     );
   }
 
-  private afterParseVerdict(verdict: Settled, raw: Buffer, statement: string, sql: string): RelayStep {
+  private afterParseVerdict(
+    verdict: Settled,
+    raw: Buffer,
+    statement: string,
+    sql: string,
+    isBind = false,
+  ): RelayStep {
     if (verdict.kind === "allow") {
       const maskedTables = verdict.maskedTables ?? [];
-      this.statements.set(statement, { sql, version: this.options.decisions.version(), maskedTables });
+      this.statements.set(statement, {
+        sql,
+        version: this.options.decisions.version(),
+        maskedTables,
+        // An approval judged at a Bind is spent by that Bind; one judged at Parse, by the next Bind.
+        ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
+      });
       this.batch.maskedTables.push(...maskedTables);
       this.batch.parses += 1;
       this.batch.relations.push(...(verdict.relations ?? []));

@@ -1,7 +1,7 @@
 import type net from "node:net";
 import tls from "node:tls";
 import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
-import { redactErrorBody, withHeader } from "@sluice/masking/error-fields";
+import { maskDetectedInErrorBody, redactErrorBody, withHeader } from "@sluice/masking/error-fields";
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
@@ -529,9 +529,9 @@ export class ClientConnection {
       case 0x45: // ErrorResponse ends a result set and may quote a value
         this.maskPlan = null;
         this.isDescribed = false;
-        return relay.hasMaskedTablesInFlight() ? withHeader(type, redactErrorBody(body)) : raw;
+        return maskErrorOrNotice(type, body, raw, relay, masking);
       case 0x4e: // NoticeResponse
-        return relay.hasMaskedTablesInFlight() ? withHeader(type, redactErrorBody(body)) : raw;
+        return maskErrorOrNotice(type, body, raw, relay, masking);
       case 0x41: // NotificationResponse: a payload from any session, its origin unknowable
         return maskNotification(body, masking);
       case 0x43: // CommandComplete ends a result set; PortalSuspended and ReadyForQuery do not
@@ -654,6 +654,20 @@ export class ClientConnection {
 function negotiateDown(protocolVersion: number, protocolOptions: string[]): Buffer | null {
   if (protocolVersion === PROTOCOL_3_0 && protocolOptions.length === 0) return null;
   return negotiateProtocolVersion(PROTOCOL_3_0 & 0xffff, protocolOptions);
+}
+
+/** Values quoted in errors and notices: redacted while masked columns are in flight; detected ones always. */
+function maskErrorOrNotice(
+  type: number,
+  body: Buffer,
+  raw: Buffer,
+  relay: Relay,
+  masking: SessionMasking,
+): Buffer {
+  if (relay.hasMaskedTablesInFlight()) return withHeader(type, redactErrorBody(body));
+  if (masking.detectors.length > 0)
+    return withHeader(type, maskDetectedInErrorBody(body, masking.detectors, masking.hashKey));
+  return raw;
 }
 
 /**

@@ -21,6 +21,7 @@ export type ReviewBrokerOptions = {
 
 type Waiter = {
   number: number;
+  expiresAt: number;
   resolve: (verdict: Verdict) => void;
   onApproval: Verdict;
   rule: string;
@@ -50,7 +51,8 @@ export class PrismaReviewBroker implements ReviewBroker {
     try {
       this.listener = new pg.Client({ connectionString: this.options.databaseUrl });
       this.listener.on("notification", (message) => {
-        if (message.payload && this.held.has(message.payload)) void this.settle(message.payload);
+        if (message.payload && this.held.has(message.payload))
+          this.background(this.settle(message.payload), "settle");
       });
       this.listener.on("error", (error) => {
         this.options.log(`review listener lost (${error.message}); polling continues`);
@@ -122,12 +124,13 @@ export class PrismaReviewBroker implements ReviewBroker {
     const review = await this.createReview(request, rule, hash, true);
     const release = new Promise<Verdict>((resolve) => {
       const timer = setTimeout(
-        () => void this.expire(review.id),
+        () => this.background(this.expire(review.id), "expire"),
         Math.max(0, review.expiresAt.getTime() - Date.now()),
       );
       timer.unref();
       this.held.set(review.id, {
         number: review.number,
+        expiresAt: review.expiresAt.getTime(),
         resolve,
         onApproval: request.onApproval,
         rule: request.rule,
@@ -141,9 +144,9 @@ export class PrismaReviewBroker implements ReviewBroker {
       release,
       withdraw: (reason) => {
         if (!this.held.has(review.id)) return;
-        void this.finish(review.id, "ABANDONED", "review.abandoned", { reason }).then(() =>
-          this.release(review.id, deny(request.rule, reason)),
-        );
+        // Refused at once; the review is marked abandoned as soon as the store answers.
+        this.release(review.id, deny(request.rule, reason));
+        this.background(this.finish(review.id, "ABANDONED", "review.abandoned", { reason }), "abandon");
       },
     };
   }
@@ -176,7 +179,7 @@ export class PrismaReviewBroker implements ReviewBroker {
         review: window.review.number,
         statement: request.sql.slice(0, 2000),
       });
-      return request.onApproval;
+      return withNote(request.onApproval, `window grant of review R-${window.review.number}`);
     }
     const once = await prisma.reviewGrant.findFirst({
       where: {
@@ -200,7 +203,7 @@ export class PrismaReviewBroker implements ReviewBroker {
       data: { status: "EXECUTED", executedAt: now },
     });
     await this.audit("review.executed", once.reviewId, identity, { grant: "ONCE" });
-    return request.onApproval;
+    return withNote(request.onApproval, "approved once (retried after approval)");
   }
 
   private async createReview(
@@ -269,21 +272,30 @@ export class PrismaReviewBroker implements ReviewBroker {
     if (!review || review.status === "PENDING") return;
     if (review.status === "APPROVED") {
       const now = new Date();
-      // The once-grant made by the approval is this held statement's; it is spent here.
-      await this.options.prisma.reviewGrant.updateMany({
+      // The once-grant made by the approval is this held statement's; it is spent here, and only
+      // the session that spends it runs (a retry elsewhere may have claimed it first).
+      const claimed = await this.options.prisma.reviewGrant.updateMany({
         where: { reviewId, kind: "ONCE", usedAt: null },
         data: { usedAt: now },
       });
+      const hasWindow = review.grants.some((candidate) => candidate.kind === "WINDOW");
+      if (claimed.count !== 1 && !hasWindow) {
+        this.release(
+          reviewId,
+          deny(
+            waiter.rule,
+            `review R-${review.number}'s approval was already used by another execution; nothing was run`,
+          ),
+        );
+        return;
+      }
       await this.finish(reviewId, "EXECUTED", "review.executed", {}, { executedAt: now });
       const approvers = review.decisions
         .filter((decision) => decision.verdict === "APPROVE")
         .map((decision) => decision.user.email);
       const grant = review.grants.some((candidate) => candidate.kind === "WINDOW") ? "for a window" : "once";
       const note = `review R-${review.number} approved ${grant} by ${approvers.join(", ") || "a reviewer"}`;
-      this.release(
-        reviewId,
-        waiter.onApproval.kind === "allow" ? { ...waiter.onApproval, note } : waiter.onApproval,
-      );
+      this.release(reviewId, withNote(waiter.onApproval, note));
       return;
     }
     if (review.status === "DENIED") {
@@ -349,6 +361,11 @@ export class PrismaReviewBroker implements ReviewBroker {
     return moved.count === 1;
   }
 
+  /** Runs a store step off the request path; a failure is logged (the poll retries), never thrown. */
+  private background(step: Promise<unknown>, what: string): void {
+    step.catch((error: unknown) => this.options.log(`review ${what} failed: ${String(error)}`));
+  }
+
   private release(reviewId: string, verdict: Verdict): void {
     const waiter = this.held.get(reviewId);
     if (!waiter) return;
@@ -365,6 +382,10 @@ export class PrismaReviewBroker implements ReviewBroker {
           select: { id: true },
         });
         for (const review of decided) await this.settle(review.id);
+      }
+      // A held review whose timer could not expire it (the store was down) is expired here.
+      for (const [reviewId, waiter] of this.held) {
+        if (waiter.expiresAt <= Date.now()) await this.expire(reviewId);
       }
       // Non-blocking reviews have no waiter: any gateway expires them once their time is up.
       const stale = await this.options.prisma.review.findMany({
@@ -417,6 +438,11 @@ export class PrismaReviewBroker implements ReviewBroker {
       },
     });
   }
+}
+
+/** The approval's origin travels with the verdict: the recording shows it, the relay spends it once. */
+function withNote<V extends Verdict>(verdict: V, note: string): V {
+  return verdict.kind === "allow" ? { ...verdict, note } : verdict;
 }
 
 function deny(rule: string, message: string): Verdict {

@@ -1,4 +1,5 @@
 import { AdminError } from "@sluice/admin/admin-error";
+import { can } from "@sluice/admin/permissions";
 import type { NextRequest } from "next/server";
 import { actorFromRequest } from "../actor";
 import { db } from "../db";
@@ -37,6 +38,12 @@ export async function dispatch(request: NextRequest, segments: string[]): Promis
 
   const caller = await actorFromRequest(request);
   if (!caller) return json(401, { error: "sign in, or send an API token as `Authorization: Bearer slt_…`" });
+  // Checked here and again by the operation itself: a route table mistake alone opens nothing.
+  if (!can(caller.actor, route.permission)) {
+    return json(403, {
+      error: `your roles (${caller.actor.roles.join(", ")}) do not allow ${route.permission}`,
+    });
+  }
   if (caller.via === "cookie" && method !== "GET" && !isSameOrigin(request)) {
     return json(403, { error: "cross-site request refused: changes must come from the console's own pages" });
   }
