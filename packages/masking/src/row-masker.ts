@@ -1,6 +1,6 @@
 import { type DetectorRule, maskDetected } from "./content-masker";
 import type { FieldInfo } from "./row-description";
-import { type MaskRule, maskValue } from "./strategies";
+import { type MaskRule, maskValue, REDACTED_TEXT } from "./strategies";
 
 /**
  * What to do with each column of a result: a rule masks it whole; otherwise, when content rules
@@ -14,7 +14,8 @@ export type MaskPlan = {
 };
 
 /** As UTF-8 text, as binary jsonb (a version byte, then text), or not at all. */
-type ScanMode = "text" | "jsonb-binary" | null;
+type ScanMode = "text" | "json" | "jsonb-binary" | null;
+const JSON_OID = 114;
 
 /** Types whose text form can take a placeholder in place of part of it and stay valid. */
 const SCANNABLE_TEXT_TYPES = new Set([25, 1043, 1042, 19, 705, 114, 3802, 142, 2249, 1009, 1015, 199, 3807]);
@@ -25,7 +26,9 @@ const JSONB_OID = 3802;
 const STRUCTURED_BINARY_TYPES = new Set([2249, 1009, 1015, 199, 3807]);
 
 function scanModeOf(field: FieldInfo): ScanMode | "opaque" {
-  if (field.format !== 1) return SCANNABLE_TEXT_TYPES.has(field.typeOid) ? "text" : null;
+  const isJson = field.typeOid === JSON_OID || field.typeOid === JSONB_OID;
+  if (field.format !== 1) return SCANNABLE_TEXT_TYPES.has(field.typeOid) ? (isJson ? "json" : "text") : null;
+  if (field.typeOid === JSON_OID) return "json";
   if (SCANNABLE_BINARY_TYPES.has(field.typeOid)) return "text";
   if (field.typeOid === JSONB_OID) return "jsonb-binary";
   return STRUCTURED_BINARY_TYPES.has(field.typeOid) ? "opaque" : null;
@@ -92,7 +95,7 @@ export function maskDataRow(raw: Buffer, plan: MaskPlan | null, hashKey: Buffer)
     if (rule) {
       replacement = maskValue(rule, value, plan?.fields[i]?.typeOid ?? 0, hashKey);
     } else if (plan?.scan[i] && value !== null) {
-      replacement = scanValue(value, plan.scan[i] as "text" | "jsonb-binary", plan.detectors, hashKey);
+      replacement = scanValue(value, plan.scan[i] as Exclude<ScanMode, null>, plan.detectors, hashKey);
     }
     replaced[i] = replacement;
     size += replacement === undefined ? 4 + Math.max(length, 0) : 4 + (replacement?.length ?? 0);
@@ -123,14 +126,26 @@ export function maskDataRow(raw: Buffer, plan: MaskPlan | null, hashKey: Buffer)
 /** Masks what content rules find in one value; undefined when nothing matched (the bytes stay). */
 function scanValue(
   value: Buffer,
-  mode: "text" | "jsonb-binary",
+  mode: Exclude<ScanMode, null>,
   detectors: readonly DetectorRule[],
   hashKey: Buffer,
 ): Buffer | undefined {
   const prefix = mode === "jsonb-binary" ? 1 : 0;
-  const detected = maskDetected(value.toString("utf8", prefix), detectors, hashKey);
+  let detected = maskDetected(value.toString("utf8", prefix), detectors, hashKey);
   if (detected === null) return undefined;
+  // A placeholder over an unquoted JSON value (a card stored as a number) breaks the document:
+  // then the whole value becomes the placeholder, as a JSON string.
+  if (mode !== "text" && !isValidJson(detected)) detected = JSON.stringify(REDACTED_TEXT);
   return prefix
     ? Buffer.concat([value.subarray(0, 1), Buffer.from(detected, "utf8")])
     : Buffer.from(detected, "utf8");
+}
+
+function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

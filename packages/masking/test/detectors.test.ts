@@ -110,6 +110,29 @@ describe("maskDetected", () => {
     expect(maskDetected('(1,Ada,"123-45-6789")', rules, key)).toBe('(1,Ada,"[REDACTED]")');
   });
 
+  it("keeps JSON valid when a detected value was not a JSON string (a row masker concern)", async () => {
+    const { maskDataRow, planMasking } = await import("../src/row-masker");
+    const json = '{"card": 4242424242424242, "note": "ok"}';
+    const body = Buffer.from(json);
+    const raw = Buffer.alloc(7 + 4 + body.length);
+    raw.write("D", 0, "latin1");
+    raw.writeInt32BE(raw.length - 1, 1);
+    raw.writeInt16BE(1, 5);
+    raw.writeInt32BE(body.length, 7);
+    body.copy(raw, 11);
+    const plan = planMasking(
+      [{ name: "j", tableOid: 0, attnum: 0, typeOid: 3802, format: 0 }],
+      { ruleFor: () => null },
+      false,
+      null,
+      rules,
+    );
+    const out = maskDataRow(raw, plan, key);
+    const value = out.toString("utf8", 11);
+    expect(() => JSON.parse(value)).not.toThrow();
+    expect(value).not.toContain("4242424242424242");
+  });
+
   it("hashes deterministically, so masked values still join and group", () => {
     expect(maskDetected("ada@example.com", rules, key)).toBe(maskDetected("ada@example.com", rules, key));
     expect(maskDetected("nothing to see", rules, key)).toBeNull();
