@@ -6,6 +6,7 @@ import { deleteExpiredRecordings } from "@sluice/db/recording-retention";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
@@ -93,7 +94,11 @@ export async function startGateway(options: StartGatewayOptions) {
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
       reviews,
     });
-  const recordings = new RecordingWriter(options.prisma, (line) => options.log(`[gateway] ${line}`));
+  const recordings = new RecordingWriter(
+    options.prisma,
+    (line) => options.log(`[gateway] ${line}`),
+    deriveKey(options.secretKey, RECORDING_CHAIN_PURPOSE),
+  );
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,

@@ -1,6 +1,7 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { decodeEvents, type RecordingEvent } from "@sluice/recording/events";
 import { verifyChain } from "@sluice/recording/hash-chain";
+import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
@@ -18,7 +19,10 @@ async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {
     });
     const events = chunks.flatMap((chunk) => decodeEvents(chunk.payload));
     if (events.at(-1)?.type === "end") {
-      expect(verifyChain(chunks)).toEqual({ isVerified: true, chunks: chunks.length });
+      const key = deriveKey(harness.secretKey, RECORDING_CHAIN_PURPOSE);
+      expect(verifyChain(chunks, { key })).toEqual({ isVerified: true, chunks: chunks.length });
+      // Without the deployment's key the chain cannot be recomputed, so it does not verify.
+      expect(verifyChain(chunks).isVerified).toBe(false);
       return events;
     }
     if (Date.now() > deadline) throw new Error("the recording did not end");
@@ -121,6 +125,15 @@ describe("session recording", () => {
       return row.endedAt ? row : null;
     });
     expect(ended.tablesTouched).toEqual(expect.arrayContaining(["customers", "public.customers", "big"]));
+    const anchored = await until(async () => {
+      const row = await harness.prisma.gatewaySession.findUniqueOrThrow({ where: { id: session.id } });
+      return row.recordingHash ? row : null;
+    });
+    const chunks = await harness.prisma.recordingChunk.findMany({
+      where: { sessionId: session.id },
+      orderBy: { seq: "asc" },
+    });
+    expect(anchored).toMatchObject({ recordingChunks: chunks.length, recordingHash: chunks.at(-1)?.hash });
     expect(ended).toMatchObject({ statementCount: 3, deniedCount: 1, maskedCount: 1 });
   });
 

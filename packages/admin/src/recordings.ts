@@ -2,6 +2,7 @@ import { toAsciicast } from "@sluice/recording/asciicast";
 import { decodeEvents, type RecordingEvent } from "@sluice/recording/events";
 import { type ChainVerdict, verifyChain } from "@sluice/recording/hash-chain";
 import { renderFrames } from "@sluice/recording/render-terminal";
+import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, parseInput } from "./admin-error";
@@ -12,6 +13,20 @@ export const ZRecordingQuery = z.object({
   /** Live view: only events of chunks after this seq (the client has the rest). */
   after: z.coerce.number().int().min(-1).optional(),
 });
+
+/** The chain's key and, for an ended session, the anchor its row holds. */
+function chainOptions(
+  context: AdminContext,
+  session: { recordingChunks: number | null; recordingHash: string | null },
+) {
+  return {
+    key: deriveKey(context.secretKey, RECORDING_CHAIN_PURPOSE),
+    anchor:
+      session.recordingChunks !== null && session.recordingHash !== null
+        ? { chunks: session.recordingChunks, hash: session.recordingHash }
+        : null,
+  };
+}
 
 async function loadSession(context: AdminContext, sessionId: string) {
   const session = await context.db.gatewaySession.findUnique({
@@ -34,7 +49,7 @@ export async function getRecording(context: AdminContext, options: { sessionId: 
     where: { sessionId: session.id },
     orderBy: { seq: "asc" },
   });
-  const verification: ChainVerdict = verifyChain(chunks);
+  const verification: ChainVerdict = verifyChain(chunks, chainOptions(context, session));
   const after = query.after ?? -1;
   const events = chunks.filter((chunk) => chunk.seq > after).flatMap((chunk) => decodeEvents(chunk.payload));
   if (query.after === undefined) {
@@ -92,7 +107,7 @@ export async function exportRecording(context: AdminContext, options: { sessionI
             connection: session.connection.name,
             startedAt: session.startedAt,
           },
-          verification: verifyChain(chunks),
+          verification: verifyChain(chunks, chainOptions(context, session)),
           events,
         },
         null,

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { encodeEvents, type RecordingEvent } from "@sluice/recording/events";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
+import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminQuery, createTestDatabase, createTestStore } from "../../../test/support";
 import { listAuditEvents } from "../src/activity";
@@ -286,7 +287,7 @@ describe("admin operations against a real store", () => {
     let prevHash = GENESIS_HASH;
     for (const [seq, events] of batches.entries()) {
       const payload = encodeEvents(events as unknown as RecordingEvent[]);
-      const hash = chunkHash(prevHash, seq, payload);
+      const hash = chunkHash(prevHash, seq, payload, deriveKey(KEY, RECORDING_CHAIN_PURPOSE));
       await store.prisma.recordingChunk.create({
         data: {
           sessionId: session.id,
@@ -316,6 +317,21 @@ describe("admin operations against a real store", () => {
       "session.recording_viewed",
       "session.recording_exported",
     ]);
+
+    // The session row anchors the end: losing the last chunk no longer verifies.
+    await store.prisma.gatewaySession.update({
+      where: { id: session.id },
+      data: { recordingChunks: 3, recordingHash: prevHash },
+    });
+    expect((await getRecording(auditor, { sessionId: session.id, query: {} })).verification.isVerified).toBe(
+      true,
+    );
+    const last = await store.prisma.recordingChunk.delete({
+      where: { sessionId_seq: { sessionId: session.id, seq: 2 } },
+    });
+    const truncated = await getRecording(auditor, { sessionId: session.id, query: {} });
+    expect(truncated.verification).toMatchObject({ isVerified: false, brokenAt: 2 });
+    await store.prisma.recordingChunk.create({ data: last });
 
     await store.prisma.recordingChunk.update({
       where: { sessionId_seq: { sessionId: session.id, seq: 1 } },

@@ -59,3 +59,30 @@ describe("recording hash chain", () => {
     expect(verifyChain(lastDeletedRenumbered).isVerified).toBe(true); // a truncated tail is caught by the session's end event instead
   });
 });
+
+describe("keyed chain and anchor", () => {
+  const key = Buffer.alloc(32, 3);
+  const chunks: StoredChunk[] = [];
+  let prev = GENESIS_HASH;
+  for (const [seq, text] of ["a\n", "b\n", "c\n"].entries()) {
+    const payload = Buffer.from(text);
+    const hash = chunkHash(prev, seq, payload, key);
+    chunks.push({ seq, prevHash: prev, hash, payload });
+    prev = hash;
+  }
+  const anchor = { chunks: 3, hash: prev };
+
+  it("verifies only with the key", () => {
+    expect(verifyChain(chunks, { key, anchor })).toEqual({ isVerified: true, chunks: 3 });
+    expect(verifyChain(chunks, { key: Buffer.alloc(32, 4), anchor }).isVerified).toBe(false);
+  });
+
+  it("catches a cut tail and a replaced ending through the anchor", () => {
+    expect(verifyChain(chunks.slice(0, 2), { key, anchor })).toMatchObject({
+      isVerified: false,
+      brokenAt: 2,
+    });
+    const forged = { ...anchor, hash: "0".repeat(64) };
+    expect(verifyChain(chunks, { key, anchor: forged })).toMatchObject({ isVerified: false, brokenAt: 3 });
+  });
+});

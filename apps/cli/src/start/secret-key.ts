@@ -1,4 +1,3 @@
-import { hkdfSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generateKey, parseKey } from "@sluice/secrets/secret-box";
@@ -14,7 +13,4 @@ export function loadSecretKey(home: string, fromEnv: string | undefined): Buffer
   return key;
 }
 
-/** A key for one purpose derived from the master key, so the console's cookie key needs no file of its own. */
-export function deriveKey(secretKey: Buffer, purpose: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", secretKey, Buffer.alloc(0), `sluice:${purpose}`, 32));
-}
+export { deriveKey } from "@sluice/secrets/derive-key";

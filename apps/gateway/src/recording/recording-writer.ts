@@ -28,6 +28,8 @@ export class RecordingWriter {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly log: (line: string) => void,
+    /** HMAC key of the hash chain (derived from the deployment's secret key). */
+    private readonly chainKey: Buffer,
   ) {
     this.timer = setInterval(() => this.flushAll(), RECORDING_FLUSH_MS);
     this.timer.unref();
@@ -85,6 +87,19 @@ export class RecordingWriter {
     this.sessions.delete(sessionId);
     recording.recorder.end(reason);
     this.flush(sessionId, recording);
+    // The anchor: how many chunks the recording ended with and the last hash, on the session row.
+    recording.writing = recording.writing.then(() =>
+      this.prisma.gatewaySession
+        .update({
+          where: { id: sessionId },
+          data: { recordingChunks: recording.seq, recordingHash: recording.prevHash },
+        })
+        .then(
+          () => {},
+          (error: unknown) =>
+            this.log(`the end of session ${sessionId}'s recording was not anchored: ${String(error)}`),
+        ),
+    );
     return recording.writing;
   }
 
@@ -105,7 +120,7 @@ export class RecordingWriter {
     const payload = encodeEvents(events);
     const seq = recording.seq;
     const prevHash = recording.prevHash;
-    const hash = chunkHash(prevHash, seq, payload);
+    const hash = chunkHash(prevHash, seq, payload, this.chainKey);
     recording.seq += 1;
     recording.prevHash = hash;
     recording.writing = recording.writing.then(() =>
