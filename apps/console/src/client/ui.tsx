@@ -1,7 +1,7 @@
 "use client";
 
 import type { ReactNode } from "react";
-import { ApiError } from "./api";
+import { ApiError, fieldErrors } from "./api";
 
 export function PageHeader({
   title,
@@ -123,6 +123,14 @@ export function ErrorBanner({ error }: { error: unknown }) {
       {message}
     </p>
   );
+}
+
+/**
+ * The form's own error, when the API did not pin it to a field (field messages already sit beside
+ * their fields, so they are not repeated here).
+ */
+export function FormError({ error }: { error: unknown }) {
+  return Object.keys(fieldErrors(error)).length === 0 ? <ErrorBanner error={error} /> : null;
 }
 
 export function Table({ head, children }: { head: string[]; children: ReactNode }) {

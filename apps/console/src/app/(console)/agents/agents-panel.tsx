@@ -11,6 +11,7 @@ import {
   dangerButtonClass,
   EmptyState,
   ErrorBanner,
+  FormError,
   PageHeader,
   secondaryButtonClass,
   splitNames,
@@ -215,7 +216,7 @@ function AgentForm({
           </button>
         </div>
         <div className="md:col-span-3">
-          {Object.keys(errors).length === 0 ? <ErrorBanner error={save.error} /> : null}
+          <FormError error={save.error} />
         </div>
       </form>
     </Card>

@@ -11,6 +11,7 @@ import {
   EmptyState,
   ErrorBanner,
   Field,
+  FormError,
   inputClass,
   PageHeader,
   Table,
@@ -98,7 +99,7 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
             Create token
           </button>
         </form>
-        {Object.keys(errors).length === 0 ? <ErrorBanner error={create.error} /> : null}
+        <FormError error={create.error} />
         {created ? (
           <p className="mt-3 text-sm" role="status">
             Copy it now, it is not shown again:{" "}

@@ -7,8 +7,8 @@ import { api, fieldErrors } from "@/client/api";
 import {
   buttonClass,
   Card,
-  ErrorBanner,
   Field,
+  FormError,
   inputClass,
   secondaryButtonClass,
   splitNames,
@@ -149,7 +149,7 @@ export function ConnectionForm({
           </button>
         </div>
         <div className="md:col-span-3">
-          {Object.keys(errors).length === 0 ? <ErrorBanner error={save.error} /> : null}
+          <FormError error={save.error} />
         </div>
       </form>
     </Card>

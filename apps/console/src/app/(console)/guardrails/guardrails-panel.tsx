@@ -11,6 +11,7 @@ import {
   EmptyState,
   ErrorBanner,
   Field,
+  FormError,
   inputClass,
   PageHeader,
   secondaryButtonClass,
@@ -196,7 +197,7 @@ export function GuardrailsPanel() {
             </button>
           </div>
           <div className="md:col-span-3">
-            {Object.keys(errors).length === 0 ? <ErrorBanner error={save.error} /> : null}
+            <FormError error={save.error} />
           </div>
         </form>
       </Card>

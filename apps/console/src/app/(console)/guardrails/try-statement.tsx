@@ -4,7 +4,7 @@ import type { AgentView } from "@sluice/admin/agent-view";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, fieldErrors } from "@/client/api";
-import { buttonClass, Card, ErrorBanner, Field, inputClass } from "@/client/ui";
+import { buttonClass, Card, Field, FormError, inputClass } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 
 type TryResult = {
@@ -87,7 +87,7 @@ export function TryStatement() {
         </div>
       </form>
       <div className="mt-4 space-y-2" aria-live="polite">
-        {Object.keys(errors).length === 0 ? <ErrorBanner error={run.error} /> : null}
+        <FormError error={run.error} />
         {verdict ? (
           <div
             data-testid="verdict"

@@ -11,6 +11,7 @@ import {
   EmptyState,
   ErrorBanner,
   Field,
+  FormError,
   inputClass,
   PageHeader,
   splitNames,
@@ -200,7 +201,7 @@ export function MaskingPanel() {
             </button>
           </div>
           <div className="md:col-span-3">
-            {Object.keys(errors).length === 0 ? <ErrorBanner error={save.error} /> : null}
+            <FormError error={save.error} />
           </div>
         </form>
       </Card>

@@ -10,6 +10,7 @@ import {
   dangerButtonClass,
   ErrorBanner,
   Field,
+  FormError,
   inputClass,
   PageHeader,
   secondaryButtonClass,
@@ -89,7 +90,7 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
               Map
             </button>
           </form>
-          {Object.keys(errors).length === 0 ? <ErrorBanner error={addMapping.error} /> : null}
+          <FormError error={addMapping.error} />
           <ErrorBanner error={removeMapping.error} />
           <Table head={["IdP group", "Role", ""]}>
             {mappings.data?.map((item) => (

@@ -10,6 +10,7 @@ import {
   EmptyState,
   ErrorBanner,
   Field,
+  FormError,
   PageHeader,
   splitNames,
   Table,
@@ -125,7 +126,7 @@ export function ReviewRulesPanel() {
                 Add reviewer group
               </button>
             </div>
-            {Object.keys(groupErrors).length === 0 ? <ErrorBanner error={saveGroup.error} /> : null}
+            <FormError error={saveGroup.error} />
           </form>
           {groups.data?.length === 0 ? (
             <EmptyState>No reviewer groups. Add one for each team that approves statements.</EmptyState>
@@ -216,7 +217,7 @@ export function ReviewRulesPanel() {
                 Add review rule
               </button>
             </div>
-            {Object.keys(ruleErrors).length === 0 ? <ErrorBanner error={saveRule.error} /> : null}
+            <FormError error={saveRule.error} />
           </form>
         </Card>
       </div>

@@ -11,6 +11,7 @@ import {
   dangerButtonClass,
   ErrorBanner,
   Field,
+  FormError,
   inputClass,
   PageHeader,
   TextField,
@@ -184,7 +185,7 @@ export function ReviewDetail({ id }: { id: string }) {
                 >
                   Deny
                 </button>
-                {Object.keys(errors).length === 0 ? <ErrorBanner error={decide.error} /> : null}
+                <FormError error={decide.error} />
               </form>
             ) : (
               <p className="text-sm text-slate-500">
