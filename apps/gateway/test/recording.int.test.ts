@@ -1,5 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
-import { decodeEvents, type RecordingEvent } from "@sluice/recording/events";
+import { unpackChunk } from "@sluice/recording/chunk-codec";
+import type { RecordingEvent } from "@sluice/recording/events";
 import { verifyChain } from "@sluice/recording/hash-chain";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import pg from "pg";
@@ -17,7 +18,7 @@ async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {
       where: { sessionId },
       orderBy: { seq: "asc" },
     });
-    const events = chunks.flatMap((chunk) => decodeEvents(chunk.payload));
+    const events = chunks.flatMap((chunk) => unpackChunk(chunk.payload));
     if (events.at(-1)?.type === "end") {
       const key = deriveKey(harness.secretKey, RECORDING_CHAIN_PURPOSE);
       expect(verifyChain(chunks, { key })).toEqual({ isVerified: true, chunks: chunks.length });

@@ -5,7 +5,7 @@ import type { AdminError } from "@sluice/admin/admin-error";
 import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
-import { decodeEvents } from "@sluice/recording/events";
+import { unpackChunk } from "@sluice/recording/chunk-codec";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
@@ -172,7 +172,7 @@ describe("held statements", () => {
         where: { sessionId: review.sessionId ?? "" },
         orderBy: { seq: "asc" },
       });
-      const decoded = chunks.flatMap((chunk) => decodeEvents(chunk.payload));
+      const decoded = chunks.flatMap((chunk) => unpackChunk(chunk.payload));
       return decoded.at(-1)?.type === "end" ? decoded : null;
     }, "the recording");
     const verdicts = events.filter((event) => event.type === "verdict");

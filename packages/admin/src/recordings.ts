@@ -1,5 +1,6 @@
 import { toAsciicast } from "@sluice/recording/asciicast";
-import { decodeEvents, type RecordingEvent } from "@sluice/recording/events";
+import { unpackChunks } from "@sluice/recording/chunk-codec";
+import type { RecordingEvent } from "@sluice/recording/events";
 import { type ChainVerdict, verifyChain } from "@sluice/recording/hash-chain";
 import { renderFrames } from "@sluice/recording/render-terminal";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
@@ -51,7 +52,7 @@ export async function getRecording(context: AdminContext, options: { sessionId: 
   });
   const verification: ChainVerdict = verifyChain(chunks, chainOptions(context, session));
   const after = query.after ?? -1;
-  const events = chunks.filter((chunk) => chunk.seq > after).flatMap((chunk) => decodeEvents(chunk.payload));
+  const events = unpackChunks(chunks.filter((chunk) => chunk.seq > after));
   if (query.after === undefined) {
     await recordAudit(context.db, context.actor, {
       action: "session.recording_viewed",
@@ -87,7 +88,7 @@ export async function exportRecording(context: AdminContext, options: { sessionI
     where: { sessionId: session.id },
     orderBy: { seq: "asc" },
   });
-  const events: RecordingEvent[] = chunks.flatMap((chunk) => decodeEvents(chunk.payload));
+  const events: RecordingEvent[] = unpackChunks(chunks);
   await recordAudit(context.db, context.actor, {
     action: "session.recording_exported",
     targetType: "session",

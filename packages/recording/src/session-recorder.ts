@@ -1,5 +1,5 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
-import type { RecordingEvent } from "./events";
+import { encodeEvent, type RecordingEvent } from "./events";
 import { redactStatement } from "./redact-statement";
 
 /** Per statement, result bytes beyond this are counted, not recorded (a connection can change it). */
@@ -12,10 +12,11 @@ type Clock = () => number;
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
  * results from the bytes written to the client (so they are recorded masked, exactly as received).
- * Holds only the events since the last `drain`, bounded by MAX_PENDING_BYTES.
+ * Holds only the events since the last `drain`, already as NDJSON lines (one small string per
+ * event, not an object graph the garbage collector walks), bounded by MAX_PENDING_BYTES.
  */
 export class SessionRecorder {
-  private pending: RecordingEvent[] = [];
+  private pending: string[] = [];
   private pendingBytes = 0;
   private statement = 0;
   private resultBytes = 0;
@@ -32,9 +33,10 @@ export class SessionRecorder {
     return (this.options.clock ?? Date.now)();
   }
 
-  private push(event: RecordingEvent, size = 64): void {
-    this.pending.push(event);
-    this.pendingBytes += size;
+  private push(event: RecordingEvent): void {
+    const line = encodeEvent(event);
+    this.pending.push(line);
+    this.pendingBytes += line.length;
   }
 
   private t(): number {
@@ -64,7 +66,7 @@ export class SessionRecorder {
         sql,
         verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0,
       );
-      this.push({ t: this.t(), type: "statement", n: this.statement, sql: recorded }, recorded.length + 48);
+      this.push({ t: this.t(), type: "statement", n: this.statement, sql: recorded });
     }
     this.push({
       t: this.t(),
@@ -125,7 +127,7 @@ export class SessionRecorder {
         return;
       }
       case 0x5a:
-        this.push({ t: this.t(), type: "ready", n: this.statement }, 32);
+        this.push({ t: this.t(), type: "ready", n: this.statement });
         return;
       default:
         return;
@@ -136,12 +138,12 @@ export class SessionRecorder {
     this.push({ t: this.t(), type: "end", reason });
   }
 
-  /** The events since the last drain, oldest first. */
-  drain(): RecordingEvent[] {
-    const events = this.pending;
+  /** The events since the last drain, oldest first, as NDJSON text. */
+  drain(): string {
+    const text = this.pending.length > 0 ? `${this.pending.join("\n")}\n` : "";
     this.pending = [];
     this.pendingBytes = 0;
-    return events;
+    return text;
   }
 
   get hasPending(): boolean {
@@ -173,7 +175,7 @@ export class SessionRecorder {
       // Binary-format values are recorded as hex, the way psql shows bytea.
       values.push(this.formats[i] === 1 ? `\\x${bytes.toString("hex")}` : bytes.toString("utf8"));
     }
-    this.push({ t: this.t(), type: "row", n: this.statement, values }, body.length + 32);
+    this.push({ t: this.t(), type: "row", n: this.statement, values });
   }
 
   private resetResult(): void {

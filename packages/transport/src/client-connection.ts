@@ -543,9 +543,12 @@ export class ClientConnection {
     }
   }
 
-  /** Backpressure: a slow client pauses the upstream instead of growing the gateway's memory. */
-  /** Writes relay output to the client, showing each message to the recording hook first. */
+  /**
+   * Writes relay output to the client, then shows each message to the recording hook: the client
+   * is not kept waiting while its result is recorded (the bytes are never changed after this).
+   */
   private writeRelayed(bytes: Buffer): void {
+    this.writeClient(bytes);
     const hook = this.deps.hooks.onClientMessage;
     if (hook && this.sessionId) {
       for (let offset = 0; offset + 5 <= bytes.length; ) {
@@ -554,9 +557,9 @@ export class ClientConnection {
         offset = end;
       }
     }
-    this.writeClient(bytes);
   }
 
+  /** Backpressure: a slow client pauses the upstream instead of growing the gateway's memory. */
   private writeClient(bytes: Buffer): void {
     if (!this.client.write(bytes) && this.upstream) {
       const upstream = this.upstream;

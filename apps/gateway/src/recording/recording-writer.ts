@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import type { Verdict } from "@sluice/policy/verdict";
-import { encodeEvents } from "@sluice/recording/events";
+import { packChunk } from "@sluice/recording/chunk-codec";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
 import { DEFAULT_RECORD_RESULT_BYTES, SessionRecorder } from "@sluice/recording/session-recorder";
 import type { SessionHooks, SessionInfo } from "@sluice/transport/client-connection";
@@ -116,32 +116,39 @@ export class RecordingWriter {
 
   private flush(sessionId: string, recording: Recording): void {
     if (!recording.recorder.hasPending) return;
-    const events = recording.recorder.drain();
-    const payload = encodeEvents(events);
+    const text = recording.recorder.drain();
     const seq = recording.seq;
-    const prevHash = recording.prevHash;
-    const hash = chunkHash(prevHash, seq, payload, this.chainKey);
     recording.seq += 1;
-    recording.prevHash = hash;
-    recording.writing = recording.writing.then(() =>
-      this.prisma.recordingChunk
-        .create({
+    // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
+    const packed = packChunk(text);
+    recording.writing = recording.writing.then(async () => {
+      try {
+        const payload = await packed;
+        const prevHash = recording.prevHash;
+        const hash = chunkHash(prevHash, seq, payload, this.chainKey);
+        recording.prevHash = hash;
+        await this.prisma.recordingChunk.create({
           data: {
             sessionId,
             seq,
             payload: new Uint8Array(payload),
-            eventCount: events.length,
+            eventCount: countLines(text),
             prevHash,
             hash,
           },
-        })
-        .then(
-          () => {},
-          (error: unknown) =>
-            this.log(`recording chunk ${seq} of session ${sessionId} was not stored: ${String(error)}`),
-        ),
-    );
+          select: { seq: true },
+        });
+      } catch (error) {
+        this.log(`recording chunk ${seq} of session ${sessionId} was not stored: ${String(error)}`);
+      }
+    });
   }
+}
+
+function countLines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) count += 1;
+  return count;
 }
 
 /** Session hooks that record, composed with the audit hooks that create and close the session row. */
