@@ -1,6 +1,17 @@
+import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { type DetectorRule, maskDetected } from "./content-masker";
 import type { FieldInfo } from "./row-description";
-import { type MaskRule, maskValue, REDACTED_TEXT } from "./strategies";
+import {
+  MASKED_COMPUTED,
+  MASKED_NULL,
+  type MaskedForm,
+  type MaskRule,
+  maskedForm,
+  maskedLength,
+  maskValue,
+  REDACTED_TEXT,
+  writeMasked,
+} from "./strategies";
 
 /**
  * What to do with each column of a result: a rule masks it whole; otherwise, when content rules
@@ -73,54 +84,137 @@ export function planMasking(
     : null;
 }
 
+/** What pass one decided for a column: keep its bytes, or one of the masked forms (see strategies). */
+const KEEP = -1;
+const WRITE_BYTES = 5;
+
 /**
- * Rewrites one DataRow message ('D', header included) under a plan; values not masked are copied
- * byte for byte. With no plan (rows whose description the gateway never saw) every column is masked.
+ * Per-column scratch of `maskDataRowInto`, shared: a row is rewritten start to finish without
+ * yielding, and a million rows must not mean a million small arrays for the garbage collector.
+ */
+let actions = new Int8Array(64);
+let starts = new Int32Array(64);
+let lengths = new Int32Array(64);
+const computed: (Buffer | null)[] = [];
+
+function ensureScratch(columns: number): void {
+  if (actions.length >= columns) return;
+  actions = new Int8Array(columns);
+  starts = new Int32Array(columns);
+  lengths = new Int32Array(columns);
+}
+
+/**
+ * Rewrites one DataRow message ('D', header included) under a plan into `out`; values not masked
+ * are copied byte for byte, masked ones are written in place (no per-value buffers). With no plan
+ * (rows whose description the gateway never saw) every column is masked.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-DATAROW
  */
-export function maskDataRow(raw: Buffer, plan: MaskPlan | null, hashKey: Buffer): Buffer {
+export function maskDataRowInto(
+  raw: Buffer,
+  plan: MaskPlan | null,
+  hashKey: Buffer,
+  out: OutputBuffer,
+): void {
   const count = raw.readInt16BE(5);
-  // First pass: the replacement of each column (undefined keeps its bytes), and the row's new size.
-  const replaced: (Buffer | null | undefined)[] = new Array(count);
-  const starts: number[] = new Array(count);
+  ensureScratch(count);
+  // First pass: what becomes of each column, and the row's new size (type byte, length, count, columns).
   let size = 7;
   let offset = 7;
   for (let i = 0; i < count; i++) {
     const length = raw.readInt32BE(offset);
-    starts[i] = offset;
-    const value = length < 0 ? null : raw.subarray(offset + 4, offset + 4 + length);
-    offset += 4 + Math.max(length, 0);
+    const start = offset + 4;
+    starts[i] = start;
+    lengths[i] = length;
+    offset = start + Math.max(length, 0);
     const rule = plan ? (plan.rules[i] ?? null) : UNPROVABLE_RULE;
-    let replacement: Buffer | null | undefined;
+    let action: number = KEEP;
+    let bytes = 0;
     if (rule) {
-      replacement = maskValue(rule, value, plan?.fields[i]?.typeOid ?? 0, hashKey);
-    } else if (plan?.scan[i] && value !== null) {
-      replacement = scanValue(value, plan.scan[i] as Exclude<ScanMode, null>, plan.detectors, hashKey);
+      const typeOid = plan?.fields[i]?.typeOid ?? 0;
+      action = maskedForm(rule, typeOid, raw, start, length);
+      if (action === MASKED_COMPUTED) {
+        const value = maskValue(rule, raw.subarray(start, start + length), typeOid, hashKey);
+        computed[i] = value;
+        action = value ? WRITE_BYTES : MASKED_NULL;
+        bytes = value?.length ?? 0;
+      } else {
+        bytes = maskedLength(action as MaskedForm, length);
+      }
+    } else if (plan?.scan[i] && length >= 0) {
+      const scanned = scanValue(
+        raw.subarray(start, start + length),
+        plan.scan[i] as Exclude<ScanMode, null>,
+        plan.detectors,
+        hashKey,
+      );
+      if (scanned !== undefined) {
+        computed[i] = scanned;
+        action = WRITE_BYTES;
+        bytes = scanned.length;
+      }
     }
-    replaced[i] = replacement;
-    size += replacement === undefined ? 4 + Math.max(length, 0) : 4 + (replacement?.length ?? 0);
+    if (action === KEEP) bytes = Math.max(length, 0);
+    actions[i] = action;
+    size += 4 + bytes;
   }
-  // Second pass: one allocation, kept columns copied byte for byte.
-  // `size` counts the whole message: type byte, length, column count and columns.
-  const out = Buffer.allocUnsafe(size);
-  out[0] = 0x44; // 'D'
-  out.writeInt32BE(size - 1, 1);
-  out.writeInt16BE(count, 5);
-  let at = 7;
+  // Second pass: kept columns copied byte for byte, masked ones written where they go.
+  let at = out.reserve(size);
+  const target = out.bytes;
+  target[at] = 0x44; // 'D'
+  target.writeInt32BE(size - 1, at + 1);
+  target.writeInt16BE(count, at + 5);
+  at += 7;
   for (let i = 0; i < count; i++) {
-    const replacement = replaced[i];
+    const action = actions[i] as number;
     const start = starts[i] as number;
-    if (replacement === undefined) {
-      const length = raw.readInt32BE(start);
-      at += raw.copy(out, at, start, start + 4 + Math.max(length, 0));
-    } else if (replacement === null) {
-      at = out.writeInt32BE(-1, at);
+    const length = lengths[i] as number;
+    if (action === KEEP) {
+      // Kept neighbours are contiguous in the original row: one copy for the run.
+      let end = start + Math.max(length, 0);
+      while (i + 1 < count && actions[i + 1] === KEEP) {
+        i += 1;
+        end = (starts[i] as number) + Math.max(lengths[i] as number, 0);
+      }
+      at = copyBytes(raw, start - 4, end, target, at);
+    } else if (action === MASKED_NULL) {
+      at = target.writeInt32BE(-1, at);
+    } else if (action === WRITE_BYTES) {
+      const value = computed[i] as Buffer;
+      computed[i] = null;
+      at = target.writeInt32BE(value.length, at);
+      at += value.copy(target, at);
     } else {
-      at = out.writeInt32BE(replacement.length, at);
-      at += replacement.copy(out, at);
+      const lengthAt = at;
+      at = writeMasked(
+        action as MaskedForm,
+        plan ? (plan.rules[i] as MaskRule) : UNPROVABLE_RULE,
+        raw,
+        start,
+        length,
+        hashKey,
+        target,
+        at + 4,
+      );
+      target.writeInt32BE(at - lengthAt - 4, lengthAt);
     }
   }
-  return out;
+}
+
+/** Below this, a loop beats `Buffer.copy`'s fixed cost (most column values are short). */
+const SHORT_COPY_BYTES = 48;
+
+function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: number): number {
+  if (end - start >= SHORT_COPY_BYTES) return at + from.copy(to, at, start, end);
+  for (let i = start; i < end; i++) to[at++] = from[i] as number;
+  return at;
+}
+
+/** `maskDataRowInto` for one row on its own. */
+export function maskDataRow(raw: Buffer, plan: MaskPlan | null, hashKey: Buffer): Buffer {
+  const out = new OutputBuffer(raw.length + 64);
+  maskDataRowInto(raw, plan, hashKey, out);
+  return out.take();
 }
 
 /** Masks what content rules find in one value; undefined when nothing matched (the bytes stay). */

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { KeyedHash } from "./keyed-hash";
 
 export type MaskStrategy = "REDACT" | "PARTIAL" | "HASH" | "NULL";
 
@@ -18,42 +18,147 @@ const REDACTED_BYTES = Buffer.from(REDACTED_TEXT);
 const MAX_KEEP_LAST = 8;
 
 /**
- * The masked form of one value, or null for SQL NULL. A placeholder is only written where it is a
- * valid value of the column's type (text types); any other type masks to NULL, which every type accepts.
+ * How a rule's output is produced. Most strategies are written straight into the outgoing row
+ * (their size is known from the value's length alone); a partial mask of non-ASCII text must be
+ * computed first, because it counts characters, not bytes.
  */
+export const MASKED_NULL = 0;
+export const MASKED_REDACT = 1;
+export const MASKED_HASH = 2;
+export const MASKED_PARTIAL_ASCII = 3;
+export const MASKED_COMPUTED = 4;
+export type MaskedForm =
+  | typeof MASKED_NULL
+  | typeof MASKED_REDACT
+  | typeof MASKED_HASH
+  | typeof MASKED_PARTIAL_ASCII
+  | typeof MASKED_COMPUTED;
+
+/** Length of the `h_…` placeholder of the keyed hash. */
+export const HASH_PLACEHOLDER_LENGTH = 2 + 2 * 8;
+
+/**
+ * The form a value takes under a rule, from `bytes[start..start+length]` (length -1: SQL NULL). A
+ * placeholder is only written where it is a valid value of the column's type (text types); any
+ * other type masks to NULL, which every type accepts.
+ */
+export function maskedForm(
+  rule: MaskRule,
+  typeOid: number,
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+): MaskedForm {
+  if (length < 0 || rule.strategy === "NULL" || !TEXT_TYPES.has(typeOid)) return MASKED_NULL;
+  switch (rule.strategy) {
+    case "REDACT":
+      return MASKED_REDACT;
+    case "HASH":
+      return MASKED_HASH;
+    case "PARTIAL":
+      return isAscii(bytes, start, start + length) ? MASKED_PARTIAL_ASCII : MASKED_COMPUTED;
+  }
+}
+
+/** Bytes a form occupies (not for MASKED_COMPUTED, whose bytes exist already). */
+export function maskedLength(form: MaskedForm, length: number): number {
+  switch (form) {
+    case MASKED_REDACT:
+      return REDACTED_BYTES.length;
+    case MASKED_HASH:
+      return HASH_PLACEHOLDER_LENGTH;
+    case MASKED_PARTIAL_ASCII:
+      return length;
+    default:
+      return 0;
+  }
+}
+
+/** Writes an inline form of `bytes[start..start+length]` at `out[at..]`; returns the end offset. */
+export function writeMasked(
+  form: MaskedForm,
+  rule: MaskRule,
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+  hashKey: Buffer,
+  out: Buffer,
+  at: number,
+): number {
+  switch (form) {
+    case MASKED_REDACT:
+      return at + REDACTED_BYTES.copy(out, at);
+    case MASKED_HASH:
+      // Deterministic per deployment, so an agent can still join and group on the column.
+      return writeHashPlaceholder(hasherFor(hashKey).digest(bytes, start, start + length), out, at);
+    case MASKED_PARTIAL_ASCII: {
+      // One byte per character: stars, then the last characters copied.
+      const keep = Math.min(rule.keepLast ?? 4, MAX_KEEP_LAST, Math.floor(length / 2));
+      for (let i = 0; i < length - keep; i++) out[at + i] = 0x2a;
+      for (let i = length - keep; i < length; i++) out[at + i] = bytes[start + i] as number;
+      return at + length;
+    }
+    default:
+      return at;
+  }
+}
+
+/** The masked form of one value as its own buffer, or null for SQL NULL. */
 export function maskValue(
   rule: MaskRule,
   value: Buffer | null,
   typeOid: number,
   hashKey: Buffer,
 ): Buffer | null {
-  if (value === null || rule.strategy === "NULL" || !TEXT_TYPES.has(typeOid)) return null;
-  switch (rule.strategy) {
-    case "REDACT":
-      return REDACTED_BYTES;
-    case "PARTIAL": {
-      if (isAscii(value)) {
-        // One byte per character: mask in place of a copy, no string round trip.
-        const keep = Math.min(rule.keepLast ?? 4, MAX_KEEP_LAST, Math.floor(value.length / 2));
-        const out = Buffer.allocUnsafe(value.length);
-        out.fill(0x2a, 0, value.length - keep);
-        value.copy(out, value.length - keep, value.length - keep);
-        return out;
-      }
-      const chars = [...value.toString("utf8")];
-      const keep = Math.min(rule.keepLast ?? 4, MAX_KEEP_LAST, Math.floor(chars.length / 2));
-      return Buffer.from("*".repeat(chars.length - keep) + chars.slice(chars.length - keep).join(""));
-    }
-    case "HASH":
-      // Deterministic per deployment, so an agent can still join and group on the column.
-      return Buffer.from(
-        `h_${createHmac("sha256", hashKey).update(value).digest().toString("hex", 0, 8)}`,
-        "latin1",
-      );
-  }
+  const bytes = value ?? EMPTY;
+  const length = value ? value.length : -1;
+  const form = maskedForm(rule, typeOid, bytes, 0, length);
+  if (form === MASKED_NULL) return null;
+  if (form === MASKED_REDACT) return REDACTED_BYTES;
+  if (form === MASKED_COMPUTED) return partialOfText(bytes.toString("utf8"), rule.keepLast);
+  const out = Buffer.allocUnsafe(maskedLength(form, length));
+  writeMasked(form, rule, bytes, 0, length, hashKey, out, 0);
+  return out;
 }
 
-function isAscii(value: Buffer): boolean {
-  for (let i = 0; i < value.length; i++) if ((value[i] as number) > 0x7f) return false;
+/** PARTIAL over characters, not bytes (multi-byte UTF-8). */
+function partialOfText(text: string, keepLast: number | undefined): Buffer {
+  const chars = [...text];
+  const keep = Math.min(keepLast ?? 4, MAX_KEEP_LAST, Math.floor(chars.length / 2));
+  return Buffer.from("*".repeat(chars.length - keep) + chars.slice(chars.length - keep).join(""));
+}
+
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if ((bytes[i] as number) > 0x7f) return false;
   return true;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Keys live for a deployment (or a session); their hashers, with the pads precomputed, as long. */
+const hashers = new WeakMap<Buffer, KeyedHash>();
+
+function hasherFor(key: Buffer): KeyedHash {
+  let hasher = hashers.get(key);
+  if (!hasher) {
+    hasher = new KeyedHash(key);
+    hashers.set(key, hasher);
+  }
+  return hasher;
+}
+
+const HEX = Buffer.from("0123456789abcdef", "latin1");
+/** Bytes of the MAC the placeholder shows: 64 bits, plenty to join on, little to brute-force from. */
+const HASH_PLACEHOLDER_BYTES = (HASH_PLACEHOLDER_LENGTH - 2) / 2;
+
+/** `h_` and the first bytes of the MAC in hex, at `out[at..]`; returns the end offset. */
+function writeHashPlaceholder(mac: Uint8Array, out: Buffer, at: number): number {
+  out[at] = 0x68; // h
+  out[at + 1] = 0x5f; // _
+  for (let i = 0; i < HASH_PLACEHOLDER_BYTES; i++) {
+    const byte = mac[i] as number;
+    out[at + 2 + 2 * i] = HEX[byte >>> 4] as number;
+    out[at + 3 + 2 * i] = HEX[byte & 0x0f] as number;
+  }
+  return at + HASH_PLACEHOLDER_LENGTH;
 }

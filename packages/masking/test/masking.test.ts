@@ -1,8 +1,9 @@
 import { redactErrorBody, redactLiterals } from "@sluice/masking/error-fields";
 import { parseRowDescription } from "@sluice/masking/row-description";
-import { maskDataRow, planMasking, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
+import { maskDataRow, maskDataRowInto, planMasking, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector, selectorTouchesTable } from "@sluice/masking/selector";
-import { maskValue } from "@sluice/masking/strategies";
+import { type MaskRule, maskValue } from "@sluice/masking/strategies";
+import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { describe, expect, it } from "vitest";
 
 const KEY = Buffer.alloc(32, 7);
@@ -108,6 +109,49 @@ describe("row masking", () => {
 
   it("masks every column of a row that came without a description", () => {
     expect(rowValues(maskDataRow(dataRow(["a", null, "b"]), null, KEY))).toEqual([null, null, null]);
+  });
+
+  it("writes many rows into one output buffer, grown mid-row, each as if masked alone", () => {
+    const wide = parseRowDescription(
+      rowDescription(
+        ["id", "name", "email", "ssn", "card", "note"].map((name, i) => ({
+          name,
+          table: 200,
+          attnum: i + 1,
+          type: i === 0 ? INT4 : TEXT,
+        })),
+      ),
+    );
+    const rules: Record<number, MaskRule> = {
+      3: { name: "email", strategy: "HASH" },
+      4: { name: "ssn", strategy: "REDACT" },
+      5: { name: "card", strategy: "PARTIAL", keepLast: 4 },
+      6: { name: "note", strategy: "PARTIAL", keepLast: 2 },
+    };
+    const plan = planMasking(wide, { ruleFor: (_table, attnum) => rules[attnum] ?? null }, false);
+    const rows = Array.from({ length: 50 }, (_, i) =>
+      dataRow([
+        String(i),
+        `Name ${i} ${"x".repeat(i * 3)}`,
+        i % 7 === 0 ? null : `user${i}@example.com`,
+        "123-45-6789",
+        `4242 4242 4242 ${1000 + i}`,
+        `héllo wörld ${i}`,
+      ]),
+    );
+    const out = new OutputBuffer(1);
+    for (const row of rows) maskDataRowInto(row, plan, KEY, out);
+    const alone = rows.map((row) => maskDataRow(row, plan, KEY));
+    expect(out.take().equals(Buffer.concat(alone))).toBe(true);
+    expect(rowValues(alone[1] as Buffer)).toEqual([
+      "1",
+      "Name 1 xxx",
+      maskValue({ name: "email", strategy: "HASH" }, Buffer.from("user1@example.com"), TEXT, KEY)?.toString(),
+      "[REDACTED]",
+      "***************1001",
+      "*********** 1",
+    ]);
+    expect(rowValues(alone[7] as Buffer)[2]).toBeNull();
   });
 });
 

@@ -79,6 +79,24 @@ export class SessionRecorder {
     });
   }
 
+  /**
+   * Whole messages as one write to the client carried them (already masked). Rows past the cap are
+   * counted without being looked at: a long result costs the recorder almost nothing per row.
+   */
+  toClientBytes(bytes: Buffer): void {
+    for (let offset = 0; offset + 5 <= bytes.length; ) {
+      const type = bytes[offset] as number;
+      const end = offset + 1 + bytes.readUInt32BE(offset + 1);
+      if (type === 0x44 && this.isPastCap(end - offset - 5)) {
+        this.rows += 1;
+        this.truncatedRows += 1;
+      } else {
+        this.toClient(type, bytes.subarray(offset + 5, end));
+      }
+      offset = end;
+    }
+  }
+
   /** A message as written to the client (already masked). */
   toClient(type: number, body: Buffer): void {
     switch (type) {
@@ -152,10 +170,7 @@ export class SessionRecorder {
 
   private row(body: Buffer): void {
     this.rows += 1;
-    if (
-      this.resultBytes + body.length > this.options.resultBytesCap ||
-      this.pendingBytes + body.length > MAX_PENDING_BYTES
-    ) {
+    if (this.isPastCap(body.length)) {
       this.truncatedRows += 1;
       return;
     }
@@ -176,6 +191,13 @@ export class SessionRecorder {
       values.push(this.formats[i] === 1 ? `\\x${bytes.toString("hex")}` : bytes.toString("utf8"));
     }
     this.push({ t: this.t(), type: "row", n: this.statement, values });
+  }
+
+  private isPastCap(rowBytes: number): boolean {
+    return (
+      this.resultBytes + rowBytes > this.options.resultBytesCap ||
+      this.pendingBytes + rowBytes > MAX_PENDING_BYTES
+    );
   }
 
   private resetResult(): void {

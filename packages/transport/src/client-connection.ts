@@ -3,7 +3,7 @@ import tls from "node:tls";
 import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
 import { maskDetectedInErrorBody, redactErrorBody, withHeader } from "@sluice/masking/error-fields";
 import { parseRowDescription } from "@sluice/masking/row-description";
-import { type ColumnOrigins, type MaskPlan, maskDataRow, planMasking } from "@sluice/masking/row-masker";
+import { type ColumnOrigins, type MaskPlan, maskDataRowInto, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import { createClientAuth } from "@sluice/session/client-auth";
@@ -35,10 +35,13 @@ import {
   MAX_SERVER_MESSAGE_BYTES,
   PROTOCOL_3_0,
 } from "@sluice/wire/limits";
+import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { WireError } from "@sluice/wire/wire-error";
 import type { CancelRegistry } from "./cancel-registry";
 import { connectUpstream } from "./upstream-socket";
+
+const DATA_ROW = 0x44;
 
 /** A client that connects and says nothing is dropped, like PostgreSQL's authentication_timeout. */
 export const AUTHENTICATION_TIMEOUT_MS = 60_000;
@@ -55,8 +58,8 @@ export type SessionHooks = {
   onSessionStart: (info: SessionInfo) => Promise<string>;
   onSessionEnd: (sessionId: string, reason: string) => void;
   onVerdict?: (sessionId: string, sql: string, verdict: Verdict) => void;
-  /** Every message the relay sends the client, after masking (what a recording shows). */
-  onClientMessage?: (sessionId: string, type: number, body: Buffer) => void;
+  /** Every write of whole messages the relay sends the client, after masking (what a recording shows). */
+  onClientBytes?: (sessionId: string, bytes: Buffer) => void;
 };
 
 /** Result masking for one session; null when no rule applies to this agent on this connection. */
@@ -486,24 +489,52 @@ export class ClientConnection {
     if (!relay) return;
     try {
       if (chunk.length > 0) this.upstreamFrames.push(chunk);
-      const out: Buffer[] = [];
-      for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
-        if (frame.kind !== "tagged") continue;
-        const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
-        if (injected) out.push(injected);
-        out.push(
-          this.masking ? this.maskFrame(frame.type, frame.body, frame.raw, relay, this.masking) : frame.raw,
-        );
-      }
-      if (out.length > 0) this.writeRelayed(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+      if (this.masking) this.relayMasked(relay, this.masking, chunk.length);
+      else this.relayPlain(relay);
     } catch (error) {
       this.fail(error);
     }
   }
 
+  /** Upstream messages as they are: the chunk's own bytes when it held whole messages only. */
+  private relayPlain(relay: Relay): void {
+    const out: Buffer[] = [];
+    for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
+      if (frame.kind !== "tagged") continue;
+      const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
+      if (injected) out.push(injected);
+      out.push(frame.raw);
+    }
+    if (out.length > 0) this.writeRelayed(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+  }
+
+  /** Upstream messages masked into one buffer: rows are rewritten where they go, one write per read. */
+  private relayMasked(relay: Relay, masking: SessionMasking, chunkBytes: number): void {
+    // Masked values can be longer than the originals (a placeholder for a short value): some room.
+    const out = new OutputBuffer(chunkBytes + (chunkBytes >> 2) + 256);
+    for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
+      if (frame.kind !== "tagged") continue;
+      const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
+      if (injected) out.append(injected);
+      if (frame.type === DATA_ROW) this.maskRow(frame.raw, masking, out);
+      else out.append(this.maskFrame(frame.type, frame.body, frame.raw, relay, masking));
+    }
+    if (out.size > 0) this.writeRelayed(out.take());
+  }
+
   /**
-   * Rewrites result rows as they pass (the gateway never holds a whole result). A row that comes
-   * with no description while a masked table is in flight is masked whole: fail closed.
+   * A row under the current result's plan. Rows of a result whose description the gateway did not
+   * see (a portal resumed after another query ran) cannot be traced to their columns: masked whole.
+   */
+  private maskRow(raw: Buffer, masking: SessionMasking, out: OutputBuffer): void {
+    if (this.maskPlan) maskDataRowInto(raw, this.maskPlan, masking.hashKey, out);
+    else if (this.isDescribed) out.append(raw);
+    else maskDataRowInto(raw, null, masking.hashKey, out);
+  }
+
+  /**
+   * Masks what a message other than a row can carry, and follows where result sets begin and end
+   * (rows are rewritten as they pass by `maskRow`; the gateway never holds a whole result).
    */
   private maskFrame(type: number, body: Buffer, raw: Buffer, relay: Relay, masking: SessionMasking): Buffer {
     switch (type) {
@@ -521,11 +552,6 @@ export class ClientConnection {
         this.isDescribed = true;
         return raw;
       }
-      case 0x44: // DataRow
-        if (this.maskPlan) return maskDataRow(raw, this.maskPlan, masking.hashKey);
-        // Rows of a result whose description the gateway did not see (a portal resumed after
-        // another query ran) cannot be traced to their columns: masked whole.
-        return this.isDescribed ? raw : maskDataRow(raw, null, masking.hashKey);
       case 0x45: // ErrorResponse ends a result set and may quote a value
         this.maskPlan = null;
         this.isDescribed = false;
@@ -544,19 +570,12 @@ export class ClientConnection {
   }
 
   /**
-   * Writes relay output to the client, then shows each message to the recording hook: the client
-   * is not kept waiting while its result is recorded (the bytes are never changed after this).
+   * Writes relay output (whole messages) to the client, then shows it to the recording hook: the
+   * client is not kept waiting while its result is recorded (the bytes are never changed after this).
    */
   private writeRelayed(bytes: Buffer): void {
     this.writeClient(bytes);
-    const hook = this.deps.hooks.onClientMessage;
-    if (hook && this.sessionId) {
-      for (let offset = 0; offset + 5 <= bytes.length; ) {
-        const end = offset + 1 + bytes.readUInt32BE(offset + 1);
-        hook(this.sessionId, bytes[offset] as number, bytes.subarray(offset + 5, end));
-        offset = end;
-      }
-    }
+    if (this.sessionId) this.deps.hooks.onClientBytes?.(this.sessionId, bytes);
   }
 
   /** Backpressure: a slow client pauses the upstream instead of growing the gateway's memory. */

@@ -58,6 +58,11 @@ const EMPTY = Buffer.alloc(0);
  */
 export class FrameBuffer {
   private storage: Buffer = EMPTY;
+  /**
+   * A message that straddled two chunks, joined on its own and returned before `storage`: only that
+   * message is copied, not the whole new chunk behind it (a streamed result straddles every chunk).
+   */
+  private joined: Buffer | null = null;
   private start = 0;
   private end = 0;
   /** Only storage this buffer allocated may be written into; a pushed chunk belongs to the caller. */
@@ -91,12 +96,29 @@ export class FrameBuffer {
       this.isOwned = false;
       return;
     }
+    const kept = this.end - this.start;
+    const straddling = this.joined === null ? this.declaredBytes() : 0;
+    if (straddling > kept && straddling - kept <= chunk.length) {
+      const joined = Buffer.allocUnsafe(straddling);
+      this.storage.copy(joined, 0, this.start, this.end);
+      chunk.copy(joined, kept, 0, straddling - kept);
+      this.joined = joined;
+      this.storage = chunk;
+      this.start = straddling - kept;
+      this.end = chunk.length;
+      this.isOwned = false;
+      if (this.start === this.end) {
+        this.storage = EMPTY;
+        this.start = 0;
+        this.end = 0;
+      }
+      return;
+    }
     if (this.isOwned && this.storage.length - this.end >= chunk.length) {
       chunk.copy(this.storage, this.end);
       this.end += chunk.length;
       return;
     }
-    const kept = this.end - this.start;
     const needed = kept + chunk.length;
     const doubled = Math.max(2 * needed, MIN_GROWTH_BYTES);
     // Double, but not past the size the pending message declares once it is partly here: a 64 MiB
@@ -117,7 +139,25 @@ export class FrameBuffer {
    * @throws WireError (08P01) for a length below the header or above the cap, or an unknown type.
    */
   next(): Frame | null {
+    if (this.joined) return this.nextJoined(this.joined);
     return this.mode === "startup" ? this.nextUntagged() : this.nextTagged();
+  }
+
+  /** The joined message, read with the same checks, then back to the chunk behind it. */
+  private nextJoined(joined: Buffer): Frame | null {
+    const { storage, start, end, isOwned } = this;
+    this.joined = null;
+    this.storage = joined;
+    this.start = 0;
+    this.end = joined.length;
+    try {
+      return this.mode === "startup" ? this.nextUntagged() : this.nextTagged();
+    } finally {
+      this.storage = storage;
+      this.start = start;
+      this.end = end;
+      this.isOwned = isOwned;
+    }
   }
 
   setMode(mode: FrameMode): void {
@@ -133,7 +173,7 @@ export class FrameBuffer {
    * anything already buffered came in plaintext and would be read as if encrypted (CVE-2021-23214).
    */
   buffered(): number {
-    return this.end - this.start;
+    return (this.joined?.length ?? 0) + this.end - this.start;
   }
 
   /** Bytes returned as messages so far. */
@@ -174,7 +214,7 @@ export class FrameBuffer {
 
   /** The full size of the pending tagged message once its header is in and valid, else 0. */
   private declaredBytes(): number {
-    if (this.mode !== "tagged" || this.buffered() < TAGGED_HEADER_BYTES) return 0;
+    if (this.mode !== "tagged" || this.end - this.start < TAGGED_HEADER_BYTES) return 0;
     const length = this.storage.readInt32BE(this.start + 1);
     return length >= 4 && length <= this.maxMessageBytes ? length + 1 : 0;
   }

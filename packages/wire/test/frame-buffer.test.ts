@@ -122,6 +122,36 @@ describe("FrameBuffer", () => {
     }
   });
 
+  it("copies only the message that straddles two chunks, not the chunk behind it", () => {
+    const messages = Array.from({ length: 200 }, (_, i) => tagged("D", cstr(`row ${i}`)));
+    const rows = Buffer.concat(messages);
+    // Seven bytes into the 100th message: its header is whole, its body is cut.
+    const cut = Buffer.concat(messages.slice(0, 99)).length + 7;
+    // Not pooled: each chunk its own ArrayBuffer, as a socket read is.
+    const first = Buffer.alloc(cut);
+    rows.copy(first, 0, 0, cut);
+    const second = Buffer.alloc(rows.length - cut);
+    rows.copy(second, 0, cut);
+    const buffer = createServerFrameBuffer();
+    const frames: Frame[] = [];
+    const allocations = vi.spyOn(Buffer, "allocUnsafe");
+    let sizes: unknown[][] = [];
+    try {
+      for (const chunk of [first, second]) {
+        buffer.push(chunk);
+        for (let frame = buffer.next(); frame; frame = buffer.next()) frames.push(frame);
+      }
+      sizes = [...allocations.mock.calls];
+    } finally {
+      allocations.mockRestore();
+    }
+    expect(concatRaw(frames).equals(rows)).toBe(true);
+    expect(buffer.buffered()).toBe(0);
+    expect(sizes).toEqual([[messages[99]?.length]]);
+    // Every message after the joined one is read from the second chunk itself.
+    expect(frames.slice(100).every((frame) => frame.raw.buffer === second.buffer)).toBe(true);
+  });
+
   it("stays untagged after SSLRequest and GSSENCRequest and switches after the StartupMessage", () => {
     const frames = frameChunks([
       fixtures.sslRequest,

@@ -76,8 +76,8 @@ export class RecordingWriter {
     );
   }
 
-  clientMessage(sessionId: string, type: number, body: Buffer): void {
-    this.sessions.get(sessionId)?.recorder.toClient(type, body);
+  clientBytes(sessionId: string, bytes: Buffer): void {
+    this.sessions.get(sessionId)?.recorder.toClientBytes(bytes);
   }
 
   /** Records the end and writes what is left; resolves once the last chunk is stored. */
@@ -163,8 +163,8 @@ export function withRecording(audit: SessionHooks, writer: RecordingWriter): Ses
       writer.verdict(sessionId, sql, verdict);
       audit.onVerdict?.(sessionId, sql, verdict);
     },
-    onClientMessage(sessionId, type, body) {
-      writer.clientMessage(sessionId, type, body);
+    onClientBytes(sessionId, bytes) {
+      writer.clientBytes(sessionId, bytes);
     },
     onSessionEnd(sessionId, reason) {
       void writer.end(sessionId, reason);

@@ -1,0 +1,146 @@
+import { createHash } from "node:crypto";
+
+/**
+ * HMAC-SHA256 for the keyed-hash masking strategy, computed in JavaScript with the key's inner and
+ * outer pad blocks compressed once per key. Node's `createHmac` costs a native object and two
+ * crossings per call (about 2.5 µs here); a masked column of a million rows is a million calls.
+ * With the pads precomputed, a value of up to 55 bytes costs two compressions. The output is the
+ * standard HMAC-SHA256 (RFC 2104, FIPS 180-4): tests compare it with `createHmac` byte for byte.
+ * @see https://datatracker.ietf.org/doc/html/rfc2104
+ */
+
+const BLOCK_BYTES = 64;
+// biome-ignore format: the FIPS 180-4 round constants, eight per line
+const K = new Int32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const INITIAL_STATE = new Int32Array([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+]);
+
+/** The message schedule, shared: compression never yields, so one per process is enough. */
+const W = new Int32Array(64);
+
+/** One SHA-256 compression of the 64 bytes at `block[at..]` into `state`. */
+function compress(state: Int32Array, block: Uint8Array, at: number): void {
+  for (let i = 0; i < 16; i++) {
+    const j = at + i * 4;
+    W[i] =
+      ((block[j] as number) << 24) |
+      ((block[j + 1] as number) << 16) |
+      ((block[j + 2] as number) << 8) |
+      (block[j + 3] as number);
+  }
+  for (let i = 16; i < 64; i++) {
+    const w15 = W[i - 15] as number;
+    const w2 = W[i - 2] as number;
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+    W[i] = ((W[i - 16] as number) + s0 + (W[i - 7] as number) + s1) | 0;
+  }
+  let a = state[0] as number;
+  let b = state[1] as number;
+  let c = state[2] as number;
+  let d = state[3] as number;
+  let e = state[4] as number;
+  let f = state[5] as number;
+  let g = state[6] as number;
+  let h = state[7] as number;
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (h + S1 + ch + (K[i] as number) + (W[i] as number)) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (S0 + maj) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  state[0] = ((state[0] as number) + a) | 0;
+  state[1] = ((state[1] as number) + b) | 0;
+  state[2] = ((state[2] as number) + c) | 0;
+  state[3] = ((state[3] as number) + d) | 0;
+  state[4] = ((state[4] as number) + e) | 0;
+  state[5] = ((state[5] as number) + f) | 0;
+  state[6] = ((state[6] as number) + g) | 0;
+  state[7] = ((state[7] as number) + h) | 0;
+}
+
+/** Writes `state` big-endian into `out[at..at+32]`. */
+function writeState(state: Int32Array, out: Uint8Array, at: number): void {
+  for (let i = 0; i < 8; i++) {
+    const word = state[i] as number;
+    out[at + i * 4] = word >>> 24;
+    out[at + i * 4 + 1] = (word >>> 16) & 0xff;
+    out[at + i * 4 + 2] = (word >>> 8) & 0xff;
+    out[at + i * 4 + 3] = word & 0xff;
+  }
+}
+
+/** HMAC-SHA256 under one key. Each call runs to completion (nothing yields), so scratch space is shared. */
+export class KeyedHash {
+  private readonly innerStart: Int32Array;
+  private readonly outerStart: Int32Array;
+  private readonly state = new Int32Array(8);
+  /** Tail block(s) of the message being hashed, with its padding. */
+  private readonly tail = new Uint8Array(2 * BLOCK_BYTES);
+  private readonly digestBytes = new Uint8Array(32);
+
+  constructor(key: Uint8Array) {
+    const blockKey = new Uint8Array(BLOCK_BYTES);
+    blockKey.set(key.length > BLOCK_BYTES ? createHash("sha256").update(key).digest() : key);
+    const pad = new Uint8Array(BLOCK_BYTES);
+    this.innerStart = INITIAL_STATE.slice();
+    for (let i = 0; i < BLOCK_BYTES; i++) pad[i] = (blockKey[i] as number) ^ 0x36;
+    compress(this.innerStart, pad, 0);
+    this.outerStart = INITIAL_STATE.slice();
+    for (let i = 0; i < BLOCK_BYTES; i++) pad[i] = (blockKey[i] as number) ^ 0x5c;
+    compress(this.outerStart, pad, 0);
+  }
+
+  /** The 32-byte MAC of `data[start..end]`; the returned array is reused by the next call. */
+  digest(data: Uint8Array, start = 0, end = data.length): Uint8Array {
+    this.state.set(this.innerStart);
+    this.finish(data, start, end);
+    writeState(this.state, this.digestBytes, 0);
+    this.state.set(this.outerStart);
+    this.finish(this.digestBytes, 0, 32);
+    writeState(this.state, this.digestBytes, 0);
+    return this.digestBytes;
+  }
+
+  /** Hashes a message that follows one already-compressed block (the pad), padding included. */
+  private finish(data: Uint8Array, start: number, end: number): void {
+    let at = start;
+    for (; end - at >= BLOCK_BYTES; at += BLOCK_BYTES) compress(this.state, data, at);
+    const rest = end - at;
+    const tail = this.tail;
+    tail.fill(0);
+    for (let i = 0; i < rest; i++) tail[i] = data[at + i] as number;
+    tail[rest] = 0x80;
+    // The length in bits covers the pad block too; values here are far below 2^32 bits.
+    const bits = (BLOCK_BYTES + end - start) * 8;
+    const blocks = rest + 9 > BLOCK_BYTES ? 2 : 1;
+    const lengthAt = blocks * BLOCK_BYTES - 4;
+    tail[lengthAt - 1] = Math.floor(bits / 2 ** 32) & 0xff;
+    tail[lengthAt] = bits >>> 24;
+    tail[lengthAt + 1] = (bits >>> 16) & 0xff;
+    tail[lengthAt + 2] = (bits >>> 8) & 0xff;
+    tail[lengthAt + 3] = bits & 0xff;
+    compress(this.state, tail, 0);
+    if (blocks === 2) compress(this.state, tail, BLOCK_BYTES);
+  }
+}
