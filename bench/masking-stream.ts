@@ -8,10 +8,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
-import { startGateway } from "../apps/gateway/src/start-gateway";
 import { bumpPolicyVersion } from "../packages/db/src/policy-version";
 import { createBenchEnv } from "./lib/bench-env";
 import { createCleanup } from "./lib/cleanup";
+import { spawnGatewayProcess } from "./lib/gateway-process";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
 
@@ -19,7 +19,6 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNS = 2;
 const QUERY = "SELECT id, first_name, email, ssn, card_number FROM stream_customers";
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
-const RSS_SAMPLE_MS = 20;
 
 async function main() {
   const cleanup = createCleanup();
@@ -52,29 +51,20 @@ async function main() {
       ],
     });
     await bumpPolicyVersion(env.prisma);
-    const gateway = await startGateway({
-      prisma: env.prisma,
-      databaseUrl: env.storeUrl,
-      port: 0,
-      secretKey: env.secretKey,
-      home: env.home,
-      isTlsEnabled: false,
-      hosts: ["127.0.0.1"],
-      log: () => {},
-    });
-    cleanup.add(() => gateway.close());
+    const gateway = await spawnGatewayProcess(env, cleanup);
     const sluiceUrl = `postgresql://${env.agent.name}:${encodeURIComponent(env.agent.token)}@127.0.0.1:${gateway.port}/${env.upstream.database}`;
 
     // Warm-up: the first session through Sluice reads the upstream's catalog.
     await psql(sluiceUrl, "SELECT ssn FROM stream_customers LIMIT 1");
     const direct = await best(() => psql(upstreamUrl, QUERY));
-    const idleRss = process.memoryUsage.rss();
+    const idleRss = gateway.rss();
     // A quarter of the rows first: if memory stays flat, the peak does not grow with the result.
-    const quarterRss = await peakRssWhile(() => psql(sluiceUrl, `${QUERY} LIMIT ${Math.floor(ROWS / 4)}`));
-    let sluice = 0;
-    const peakRss = await peakRssWhile(async () => {
-      sluice = await best(() => psql(sluiceUrl, QUERY));
-    });
+    await psql(sluiceUrl, `${QUERY} LIMIT ${Math.floor(ROWS / 4)}`);
+    const quarterRss = gateway.peakRss();
+    const cpuBefore = gateway.cpuMicros();
+    const sluice = await best(() => psql(sluiceUrl, QUERY));
+    const cpuPerRow = (gateway.cpuMicros() - cpuBefore) / (RUNS * ROWS);
+    const peakRss = gateway.peakRss();
     const sample = await psql(sluiceUrl, `${QUERY} ORDER BY id LIMIT 1`, true);
     if (!sample.stdout.includes("[REDACTED]")) throw new Error(`masking did not apply: ${sample.stdout}`);
 
@@ -83,17 +73,25 @@ async function main() {
     const body = [
       "## Masking a streamed result",
       "",
-      `\`bench/masking-stream.ts\`: \`${QUERY}\` returning ${ROWS.toLocaleString("en-US")} rows, three of the five columns masked (keyed hash, redaction, partial), read by psql (best of ${RUNS}). Peak RSS is the whole gateway process (here also the benchmark driver: Node, the store's Prisma client, the WebAssembly parser) sampled every ${RSS_SAMPLE_MS} ms while the result streams through it; a peak that does not grow from a quarter of the rows to all of them is memory staying flat. ${describeMachine(env.pgVersion)}.`,
+      `\`bench/masking-stream.ts\`: \`${QUERY}\` returning ${ROWS.toLocaleString("en-US")} rows, three of the five columns masked (keyed hash, redaction, partial), read by psql (best of ${RUNS}). The gateway runs in a process of its own (\`apps/gateway/src/gateway-process.ts\`: Node, the store's Prisma client, the WebAssembly parser, as \`sluice start\` runs it, without the benchmark driver); peak RSS is the kernel's high-water mark for that process (VmHWM), read after a quarter of the rows and after the full result: a peak that does not grow from one to the other is memory staying flat. CPU is the gateway process's user+system time per row. ${describeMachine(env.pgVersion)}.`,
       "",
       table(
-        ["path", "seconds", "rows/s", "vs direct", "gateway RSS: idle → peak at ¼ of the rows → peak at all"],
         [
-          ["direct", (direct / 1000).toFixed(2), rate(direct), "1.00", "–"],
+          "path",
+          "seconds",
+          "rows/s",
+          "vs direct",
+          "gateway CPU µs/row",
+          "gateway RSS: idle → peak at ¼ of the rows → peak at all",
+        ],
+        [
+          ["direct", (direct / 1000).toFixed(2), rate(direct), "1.00", "–", "–"],
           [
             "Sluice, masking on",
             (sluice / 1000).toFixed(2),
             rate(sluice),
             (direct / sluice).toFixed(2),
+            cpuPerRow.toFixed(2),
             `${mb(idleRss)} → ${mb(quarterRss)} → ${mb(peakRss)}`,
           ],
         ],
@@ -106,19 +104,6 @@ async function main() {
   } finally {
     await cleanup.run();
   }
-}
-
-async function peakRssWhile(run: () => Promise<unknown>): Promise<number> {
-  let peak = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, RSS_SAMPLE_MS);
-  try {
-    await run();
-  } finally {
-    clearInterval(sampler);
-  }
-  return peak;
 }
 
 async function loadRows(url: string): Promise<void> {

@@ -349,11 +349,11 @@ describe("several gateway processes", () => {
 
   /** `pid` is the gateway's own process (tsx runs it as a child of the process it spawns). */
   async function spawnGateway(): Promise<{ port: number; pid: number; child: ChildProcess }> {
-    const child = spawn("./node_modules/.bin/tsx", ["apps/gateway/test/support/gateway-process.ts"], {
+    const child = spawn("./node_modules/.bin/tsx", ["apps/gateway/src/gateway-process.ts"], {
       env: {
         ...process.env,
-        SLUICE_TEST_STORE_URL: harness.storeUrl,
-        SLUICE_TEST_SECRET_KEY: harness.secretKey.toString("base64"),
+        SLUICE_GATEWAY_STORE_URL: harness.storeUrl,
+        SLUICE_GATEWAY_SECRET_KEY: harness.secretKey.toString("base64"),
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

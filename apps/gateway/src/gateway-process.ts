@@ -1,15 +1,18 @@
 /**
- * A gateway in a process of its own, for tests of what crosses processes (a review approved while
- * another process holds the statement; a gateway that dies holding one). Prints its port as JSON.
+ * A gateway in a process of its own, against an existing store: tests of what crosses processes (a
+ * review approved while another process holds the statement; a gateway that dies holding one) and
+ * benchmarks that measure the gateway's own memory. Prints `{"port","pid"}` as one JSON line.
+ *
+ *   SLUICE_GATEWAY_STORE_URL=postgresql://… SLUICE_GATEWAY_SECRET_KEY=<base64> tsx apps/gateway/src/gateway-process.ts
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPrisma } from "@sluice/db/prisma";
-import { startGateway } from "../../src/start-gateway";
+import { startGateway } from "./start-gateway";
 
-const databaseUrl = process.env.SLUICE_TEST_STORE_URL ?? "";
-const secretKey = Buffer.from(process.env.SLUICE_TEST_SECRET_KEY ?? "", "base64");
+const databaseUrl = process.env.SLUICE_GATEWAY_STORE_URL ?? "";
+const secretKey = Buffer.from(process.env.SLUICE_GATEWAY_SECRET_KEY ?? "", "base64");
 const prisma = createPrisma(databaseUrl);
 const gateway = await startGateway({
   prisma,

@@ -1,0 +1,59 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { BenchEnv } from "./bench-env";
+import type { Cleanup } from "./cleanup";
+import { processCpuMicros } from "./proc-cpu";
+
+const ENTRY = path.resolve(import.meta.dirname, "../../apps/gateway/src/gateway-process.ts");
+const TSX = path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
+const RUNTIME_ENV = path.resolve(import.meta.dirname, "../../scripts/runtime-env.sh");
+
+/** A field of /proc/<pid>/status in bytes (the kernel reports kB). */
+function statusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+  if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
+  return Number(match[1]) * 1024;
+}
+
+/**
+ * The gateway in a process of its own (as `scripts/start.sh` runs it: no benchmark driver, no pg
+ * client beside it, the same process settings), so its memory is its own. `peakRss` is the kernel's high-water mark (VmHWM).
+ */
+export async function spawnGatewayProcess(env: BenchEnv, cleanup: Cleanup) {
+  // With the process settings `scripts/start.sh` gives the product.
+  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${TSX} ${ENTRY}`], {
+    env: {
+      ...process.env,
+      SLUICE_GATEWAY_STORE_URL: env.storeUrl,
+      SLUICE_GATEWAY_SECRET_KEY: env.secretKey.toString("base64"),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  cleanup.add(() => {
+    child.kill("SIGTERM");
+  });
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the gateway process exited with ${code}`)));
+  });
+  // tsx runs the entry in a child of its own: the pid printed is the gateway's.
+  const { port, pid } = JSON.parse(first) as { port: number; pid: number };
+  cleanup.add(() => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  });
+  return {
+    port,
+    pid,
+    rss: () => statusBytes(pid, "VmRSS"),
+    peakRss: () => statusBytes(pid, "VmHWM"),
+    cpuMicros: () => processCpuMicros(pid),
+  };
+}
