@@ -1,7 +1,7 @@
 /**
  * pgbench select-only, side by side in one run: direct to PostgreSQL, through pgbouncer (session
- * mode), through Sluice with an allow-all decision point, and through Sluice with the real policy
- * engine and the demo's guardrails. Writes the table into docs/benchmarks.md.
+ * mode), through a bare Node byte pipe (the runtime's floor), through Sluice with an allow-all
+ * decision point, and through Sluice with the real policy engine and the demo's guardrails. Writes the table into docs/benchmarks.md.
  *
  *   ./node_modules/.bin/tsx bench/pgbench-side-by-side.ts      (BENCH_SECONDS per run, default 10)
  */
@@ -12,8 +12,9 @@ import { BENCH_SCALE, type BenchEnv, createBenchEnv } from "./lib/bench-env";
 import { createCleanup } from "./lib/cleanup";
 import { describeMachine } from "./lib/machine";
 import { writeSection } from "./lib/markdown-section";
+import { startNodePipe } from "./lib/node-pipe";
 import { type PgbenchRun, pgbenchArgs, runPgbench } from "./lib/pgbench";
-import { DIRECT, label, type Measurement, PGBOUNCER, renderReport } from "./lib/pgbench-report";
+import { DIRECT, label, type Measurement, NODE_PIPE, PGBOUNCER, renderReport } from "./lib/pgbench-report";
 import { startPgbouncer } from "./lib/pgbouncer";
 import { selfCpuMicros } from "./lib/proc-cpu";
 
@@ -67,6 +68,8 @@ async function main() {
 async function startTargets(env: BenchEnv, cleanup: ReturnType<typeof createCleanup>) {
   const bouncer = await startPgbouncer(env.upstream);
   cleanup.add(bouncer.stop);
+  const pipe = await startNodePipe(env.upstream);
+  cleanup.add(pipe.stop);
   const gateway = async (decisions: DecisionPoint | undefined) => {
     const started = await startGateway({
       prisma: env.prisma,
@@ -93,6 +96,7 @@ async function startTargets(env: BenchEnv, cleanup: ReturnType<typeof createClea
       cpuMicros: bouncer.cpuMicros,
       settings: bouncer.settings,
     },
+    { ...env.upstream, name: NODE_PIPE, port: pipe.port, cpuMicros: selfCpuMicros },
     { ...agent, name: "Sluice, relay only", port: await gateway(ALLOW_ALL) },
     // No decision point given: the gateway builds its own from the store's policy, as in production.
     { ...agent, name: "Sluice, guardrails on", port: await gateway(undefined) },

@@ -21,6 +21,7 @@ export type ReportFacts = {
 
 export const DIRECT = "direct";
 export const PGBOUNCER = "pgbouncer (session)";
+export const NODE_PIPE = "Node byte pipe (floor)";
 
 /** At -c 16 Sluice should match pgbouncer; at -c 1, where the extra hop shows most, come within 10%. */
 const TARGET_RATIO = (clients: number) => (clients === 1 ? 0.9 : 1);
@@ -47,7 +48,9 @@ export function renderReport(rows: Measurement[], facts: ReportFacts): string {
       ratio(result.tps, tps(row.config, PGBOUNCER)),
     ];
   });
-  const sluicePaths = [...new Set(rows.map((row) => row.path))].filter((p) => p.startsWith("Sluice"));
+  const sluicePaths = [...new Set(rows.map((row) => row.path))].filter(
+    (p) => p.startsWith("Sluice") || p === NODE_PIPE,
+  );
   const configs = [...new Map(rows.map((row) => [label(row.config), row.config])).values()];
   const targets = configs.map((config) => [
     label(config),
@@ -69,8 +72,9 @@ Every path reaches the same server in one run of \`bench/pgbench-side-by-side.ts
 (direct, pgbouncer, then Sluice) so machine noise hits them alike; scale ${facts.scale}, ${facts.seconds} s per run.
 pgbouncer runs in session mode (${facts.pgbouncerSettings}). "Relay only" gives the gateway an allow-all decision
 point; "guardrails on" runs the real policy engine (libpg-query parse, cached by statement text) with the demo's four
-guardrails for every statement. CPU µs/txn is user+system CPU over the run divided by the transactions pgbench
-reports: for Sluice, the benchmark's own process (\`process.cpuUsage()\`), where the gateway runs; for pgbouncer,
+guardrails for every statement; both record every session. "${NODE_PIPE}" is a plain Node TCP proxy that copies bytes
+and understands nothing: what Sluice costs above it is Sluice, what it costs above pgbouncer is the runtime. CPU µs/txn is user+system CPU over the run divided by the transactions pgbench
+reports: for Sluice and the pipe, the benchmark's own process (\`process.cpuUsage()\`), where the gateway runs; for pgbouncer,
 its \`/proc/<pid>/stat\` utime+stime. Read the ratios, not the absolute numbers: the machine is shared.
 
 ${table(["config", "path", "TPS", "mean latency ms", "CPU µs/txn", "× direct", "× pgbouncer"], body)}

@@ -1,30 +1,39 @@
 import { type DetectorName, detect } from "./detectors";
-import { type MaskRule, maskValue } from "./strategies";
+import { type MaskRule, maskText } from "./strategies";
 
 /** A content rule: a detector and what to write over what it finds. */
 export type DetectorRule = MaskRule & { detector: DetectorName };
 
-const TEXT_OID = 25;
-
 /**
  * Masks what the detectors find inside one text value (plain text, JSON, an array or a row in
  * text form), leaving the rest byte for byte, so JSON stays JSON. Returns null when nothing matched.
- * A NULL strategy cannot blank part of a value; it masks the span as a redaction.
  */
 export function maskDetected(text: string, rules: readonly DetectorRule[], hashKey: Buffer): string | null {
-  const spans = detect(
-    text,
-    rules.map((rule) => rule.detector),
-  );
+  const spans = detect(text, namesOf(rules));
   if (spans.length === 0) return null;
   let out = "";
   let at = 0;
   for (const span of spans) {
-    const rule = rules.find((candidate) => candidate.detector === span.detector) as DetectorRule;
-    const strategy = rule.strategy === "NULL" ? { ...rule, strategy: "REDACT" as const } : rule;
-    const masked = maskValue(strategy, Buffer.from(text.slice(span.start, span.end)), TEXT_OID, hashKey);
-    out += text.slice(at, span.start) + (masked?.toString("utf8") ?? "");
+    const masked = maskText(ruleFor(rules, span.detector), text.slice(span.start, span.end), hashKey);
+    out += text.slice(at, span.start) + masked;
     at = span.end;
   }
   return out + text.slice(at);
+}
+
+/** A session's rules are one array for its life: their detector names are listed once. */
+const names = new WeakMap<readonly DetectorRule[], DetectorName[]>();
+
+function namesOf(rules: readonly DetectorRule[]): DetectorName[] {
+  let list = names.get(rules);
+  if (!list) {
+    list = rules.map((rule) => rule.detector);
+    names.set(rules, list);
+  }
+  return list;
+}
+
+function ruleFor(rules: readonly DetectorRule[], detector: DetectorName): MaskRule {
+  for (const rule of rules) if (rule.detector === detector) return rule;
+  throw new Error(`no rule for detector ${detector}`);
 }

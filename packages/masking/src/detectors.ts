@@ -1,5 +1,17 @@
 import { isIPv6 } from "node:net";
 
+/** The detectors a rule can name; `ip` covers IPv4 and IPv6. */
+export type DetectorName =
+  | "email"
+  | "phone"
+  | "us_ssn"
+  | "payment_card"
+  | "iban"
+  | "ip"
+  | "jwt"
+  | "cloud_key"
+  | "private_key";
+
 /** A span of text a detector recognised as sensitive. */
 export type Detection = { start: number; end: number; detector: DetectorName };
 
@@ -26,9 +38,51 @@ type Detector = {
   within?: (match: string) => [number, number] | null;
   /** Could this value contain a match at all? Cheap, and most values answer no. */
   quick: (text: string, stats: TextStats) => boolean;
+  /** Finds the matches itself, trying `pattern` (sticky) only where a match can start. */
+  scan?: (text: string, found: Detection[], as: DetectorName) => void;
 };
 
 const CLOUD_KEY_MARKERS = ["AKIA", "ASIA", "AIza", "gh", "xox", "sk_"];
+
+/** An email from the first character of its local part; tried only there (see `findEmails`). */
+const EMAIL_FROM_LOCAL_START =
+  /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
+const MAX_LOCAL_PART = 64;
+
+function isLocalPartChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 46 || // .
+    code === 95 || // _
+    code === 37 || // %
+    code === 43 || // +
+    code === 45 // -
+  );
+}
+
+/**
+ * Emails by their `@`: the local part is the whole run of local-part characters before it (a match
+ * never starts inside a run), so the pattern runs once per `@`, not from every position of the value.
+ */
+function findEmails(text: string, found: Detection[], as: DetectorName): void {
+  // Matches do not overlap: a local part running back into the previous match cannot start a new one.
+  let previousEnd = 0;
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", at + 1)) {
+    let start = at;
+    while (start > 0 && at - start <= MAX_LOCAL_PART && isLocalPartChar(text.charCodeAt(start - 1))) {
+      start -= 1;
+    }
+    if (start === at || at - start > MAX_LOCAL_PART || start < previousEnd) continue;
+    EMAIL_FROM_LOCAL_START.lastIndex = start;
+    const match = EMAIL_FROM_LOCAL_START.exec(text);
+    if (!match) continue;
+    previousEnd = start + match[0].length;
+    found.push({ start, end: previousEnd, detector: as });
+    at = previousEnd - 1;
+  }
+}
 
 /**
  * Content detectors for values whose origin cannot be known (whole rows, JSON built from rows,
@@ -38,9 +92,9 @@ const CLOUD_KEY_MARKERS = ["AKIA", "ASIA", "AIza", "gh", "xox", "sk_"];
 const DETECTORS = {
   email: {
     // Bounded on both sides, so it cannot backtrack across a long value.
-    pattern:
-      /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+    pattern: EMAIL_FROM_LOCAL_START,
     quick: (_text, stats) => stats.at && stats.dot,
+    scan: findEmails,
   },
   phone: {
     pattern:
@@ -100,45 +154,40 @@ const DETECTORS = {
   cloud_key: {
     pattern:
       /\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|gh[pousr]_[A-Za-z0-9]{36}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[0-9A-Za-z]{24,}|sk_[A-Za-z0-9_-]{43})\b/g,
-    quick: (text) => CLOUD_KEY_MARKERS.some((marker) => text.includes(marker)),
+    quick: (text) => includesAny(text, CLOUD_KEY_MARKERS),
   },
   private_key: {
     pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|$)/g,
     quick: (text) => text.includes("PRIVATE KEY-----"),
   },
-} satisfies Record<string, Detector>;
+} satisfies Record<DetectorName | "ipv6", Detector>;
 
-/** The detectors a rule can name; `ip` covers IPv4 and IPv6. */
-export type DetectorName = Exclude<keyof typeof DETECTORS, "ipv6">;
 export const DETECTOR_NAMES = Object.keys(DETECTORS).filter((name) => name !== "ipv6") as DetectorName[];
+
+/** The detectors in one array of one shape: `detect` runs on every value, without closures. */
+type Entry = { detector: Detector; as: DetectorName };
+const ENTRIES = new Map<DetectorName, Entry[]>(
+  DETECTOR_NAMES.map((name) => [
+    name,
+    name === "ip"
+      ? [
+          { detector: DETECTORS.ip, as: name },
+          { detector: DETECTORS.ipv6, as: name },
+        ]
+      : [{ detector: DETECTORS[name] as Detector, as: name }],
+  ]),
+);
 
 /** Every span the named detectors recognise, earliest first, overlaps merged to the longest. */
 export function detect(text: string, names: readonly DetectorName[]): Detection[] {
   const stats = statsOf(text);
   const found: Detection[] = [];
-  const run = (name: keyof typeof DETECTORS, as: DetectorName) => {
-    const detector: Detector = DETECTORS[name];
-    if (!detector.quick(text, stats)) return;
-    detector.pattern.lastIndex = 0;
-    for (let match = detector.pattern.exec(text); match; match = detector.pattern.exec(text)) {
-      if (match[0].length === 0) {
-        detector.pattern.lastIndex += 1;
-        continue;
-      }
-      if (!detector.validate || detector.validate(match[0])) {
-        found.push({ start: match.index, end: match.index + match[0].length, detector: as });
-      } else {
-        const part = detector.within?.(match[0]);
-        if (part) found.push({ start: match.index + part[0], end: match.index + part[1], detector: as });
-      }
-    }
-  };
   for (const name of names) {
-    run(name, name);
-    if (name === "ip") run("ipv6", "ip");
+    const entries = ENTRIES.get(name);
+    if (entries) for (const entry of entries) runDetector(entry, text, stats, found);
   }
   if (found.length <= 1) return found;
-  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  found.sort(byStartThenLongest);
   const merged: Detection[] = [];
   for (const span of found) {
     const last = merged.at(-1);
@@ -151,18 +200,58 @@ export function detect(text: string, names: readonly DetectorName[]): Detection[
   return merged;
 }
 
+function byStartThenLongest(a: Detection, b: Detection): number {
+  return a.start - b.start || b.end - a.end;
+}
+
+function runDetector(entry: Entry, text: string, stats: TextStats, found: Detection[]): void {
+  const detector = entry.detector;
+  if (!detector.quick(text, stats)) return;
+  if (detector.scan) {
+    detector.scan(text, found, entry.as);
+    return;
+  }
+  const pattern = detector.pattern;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const matched = match[0];
+    if (matched.length === 0) {
+      pattern.lastIndex += 1;
+      continue;
+    }
+    if (!detector.validate || detector.validate(matched)) {
+      found.push({ start: match.index, end: match.index + matched.length, detector: entry.as });
+    } else {
+      const part = detector.within?.(matched);
+      if (part) found.push({ start: match.index + part[0], end: match.index + part[1], detector: entry.as });
+    }
+  }
+}
+
+/** Reused by every call: stats are read only until the next value is looked at. */
+const STATS: TextStats = {
+  digits: 0,
+  digitRun: 0,
+  at: false,
+  dash: false,
+  dot: false,
+  plusOrParen: false,
+  dotsBetweenDigits: 0,
+  colonsBetweenHex: 0,
+  upperThenDigit: false,
+};
+
 function statsOf(text: string): TextStats {
-  const stats: TextStats = {
-    digits: 0,
-    digitRun: 0,
-    at: false,
-    dash: false,
-    dot: false,
-    plusOrParen: false,
-    dotsBetweenDigits: 0,
-    colonsBetweenHex: 0,
-    upperThenDigit: false,
-  };
+  const stats = STATS;
+  stats.digits = 0;
+  stats.digitRun = 0;
+  stats.at = false;
+  stats.dash = false;
+  stats.dot = false;
+  stats.plusOrParen = false;
+  stats.dotsBetweenDigits = 0;
+  stats.colonsBetweenHex = 0;
+  stats.upperThenDigit = false;
   let run = 0;
   let previous = 0;
   for (let i = 0; i < text.length; i++) {
@@ -190,26 +279,43 @@ function statsOf(text: string): TextStats {
   return stats;
 }
 
+function includesAny(text: string, markers: readonly string[]): boolean {
+  for (const marker of markers) if (text.includes(marker)) return true;
+  return false;
+}
+
 function isHex(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70);
 }
 
+/** Issuer prefixes (Visa, Mastercard, Amex, Discover, JCB) and the Luhn check, over the digits only. */
 function isCardNumber(text: string): boolean {
-  const digits = text.replace(/\D/g, "");
-  return /^(?:4|5[1-5]|2[2-7]|3[47]|6(?:011|5)|35)/.test(digits) && luhn(digits);
-}
-
-function luhn(digits: string): boolean {
+  const first = [-1, -1, -1, -1];
+  let count = 0;
   let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
+  for (let i = text.length - 1, position = 0; i >= 0; i--) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) continue;
+    let value = digit;
+    if (position % 2 === 1) {
+      value *= 2;
+      if (value > 9) value -= 9;
     }
-    sum += digit;
+    sum += value;
+    position += 1;
   }
-  return sum % 10 === 0;
+  for (let i = 0; i < text.length && count < 4; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit >= 0 && digit <= 9) first[count++] = digit;
+  }
+  const [a, b, c, d] = first as [number, number, number, number];
+  const isIssuer =
+    a === 4 ||
+    (a === 5 && b >= 1 && b <= 5) ||
+    (a === 2 && b >= 2 && b <= 7) ||
+    (a === 3 && (b === 4 || b === 7 || b === 5)) ||
+    (a === 6 && ((b === 0 && c === 1 && d === 1) || b === 5));
+  return isIssuer && sum % 10 === 0;
 }
 
 /** ISO 13616: move the first four characters to the end, letters to numbers, mod 97 must be 1. */

@@ -115,17 +115,37 @@ export function maskValue(
   const form = maskedForm(rule, typeOid, bytes, 0, length);
   if (form === MASKED_NULL) return null;
   if (form === MASKED_REDACT) return REDACTED_BYTES;
-  if (form === MASKED_COMPUTED) return partialOfText(bytes.toString("utf8"), rule.keepLast);
+  if (form === MASKED_COMPUTED) return Buffer.from(partialText(bytes.toString("utf8"), rule.keepLast));
   const out = Buffer.allocUnsafe(maskedLength(form, length));
   writeMasked(form, rule, bytes, 0, length, hashKey, out, 0);
   return out;
 }
 
+/**
+ * The masked form of a span of text a content detector found, as text. A NULL strategy cannot blank
+ * part of a value, so a span under it is redacted.
+ */
+export function maskText(rule: MaskRule, text: string, hashKey: Buffer): string {
+  switch (rule.strategy) {
+    case "NULL":
+    case "REDACT":
+      return REDACTED_TEXT;
+    case "PARTIAL":
+      return partialText(text, rule.keepLast);
+    case "HASH": {
+      const value = Buffer.from(text, "utf8");
+      const out = Buffer.allocUnsafe(HASH_PLACEHOLDER_LENGTH);
+      writeMasked(MASKED_HASH, rule, value, 0, value.length, hashKey, out, 0);
+      return out.toString("latin1");
+    }
+  }
+}
+
 /** PARTIAL over characters, not bytes (multi-byte UTF-8). */
-function partialOfText(text: string, keepLast: number | undefined): Buffer {
+function partialText(text: string, keepLast: number | undefined): string {
   const chars = [...text];
   const keep = Math.min(keepLast ?? 4, MAX_KEEP_LAST, Math.floor(chars.length / 2));
-  return Buffer.from("*".repeat(chars.length - keep) + chars.slice(chars.length - keep).join(""));
+  return "*".repeat(chars.length - keep) + chars.slice(chars.length - keep).join("");
 }
 
 function isAscii(bytes: Uint8Array, start: number, end: number): boolean {

@@ -5,10 +5,22 @@ import { DETECTOR_NAMES, type DetectorName, detect } from "../src/detectors";
 const found = (text: string, name: DetectorName) =>
   detect(text, [name]).map((span) => text.slice(span.start, span.end));
 
+describe("emails inside longer text", () => {
+  it("finds each email once, by its own local part, wherever it sits", () => {
+    expect(found("a@b@example.com", "email")).toEqual(["b@example.com"]);
+    expect(found('{"to":"ada@example.com","cc":"bob@example.org"}', "email")).toEqual([
+      "ada@example.com",
+      "bob@example.org",
+    ]);
+    expect(found("(1,ada@example.com,x)", "email")).toEqual(["ada@example.com"]);
+    expect(found("mail ada@example.com-x and @@ and x@ and z@example.io", "email")).toEqual(["z@example.io"]);
+  });
+});
+
 const CASES: Record<DetectorName, { hits: string[]; misses: string[] }> = {
   email: {
-    hits: ["ada.lovelace+test@example.co.uk", "x@y.io"],
-    misses: ["not an email", "user@localhost", "@example.com", "a@b"],
+    hits: ["ada.lovelace+test@example.co.uk", "x@y.io", `${"a".repeat(64)}@example.com`],
+    misses: ["not an email", "user@localhost", "@example.com", "a@b", `${"a".repeat(65)}@example.com`],
   },
   phone: {
     hits: ["+1 415 555 0134", "+44 20 7946 0958", "(415) 555-0134", "415-555-0134", "+4915112345678"],
@@ -27,7 +39,15 @@ const CASES: Record<DetectorName, { hits: string[]; misses: string[] }> = {
     ],
   },
   payment_card: {
-    hits: ["4242 4242 4242 4242", "4111-1111-1111-1111", "5555555555554444", "378282246310005"],
+    hits: [
+      "4242 4242 4242 4242",
+      "4111-1111-1111-1111",
+      "5555555555554444",
+      "378282246310005",
+      "6011111111111117",
+      "3530111333300000",
+      "2223003122003222",
+    ],
     misses: ["4242 4242 4242 4241", "1234567890123456", "order 9999999999999999", "2026112512345678"],
   },
   iban: {
