@@ -324,6 +324,51 @@ describe("masking: strict mode and placeholder write-back", () => {
     });
   }
 
+  it("refuses a placeholder bound as a parameter of a write (extended protocol), and the session goes on", async () => {
+    const client = new pg.Client({
+      connectionString: harness.urlFor(harness.agent.name, harness.token, harness.connectionName),
+    });
+    await client.connect();
+    try {
+      for (const [sql, values] of [
+        ["UPDATE customers SET ssn = $1 WHERE id = $2", ["[REDACTED]", 3]],
+        ["UPDATE customers SET email = $1 WHERE id = $2", ["h_0123456789abcdef", 3]],
+        ["INSERT INTO customers (id, card_number) VALUES ($2, $1)", ["************4242", 9002]],
+      ] as const) {
+        const error = await client.query(sql, [...values]).then(
+          () => null,
+          (caught: Error) => caught,
+        );
+        expect(error?.message).toContain('"sluice:placeholder-write"');
+        expect(error?.message).toContain(`parameter $1 is`);
+      }
+      // A prepared write runs with real values, and is refused again when a placeholder is bound.
+      const named = { name: "set-first-name", text: "UPDATE customers SET first_name = $1 WHERE id = $2" };
+      await client.query({ ...named, values: ["Ada", 3] });
+      await expect(client.query({ ...named, values: ["[REDACTED]", 3] })).rejects.toThrow(
+        /sluice:placeholder-write/,
+      );
+      expect((await client.query("SELECT first_name FROM customers WHERE id = 3")).rows).toEqual([
+        { first_name: "Ada" },
+      ]);
+      // Reads may bind anything.
+      expect((await client.query("SELECT $1::text AS shown", ["[REDACTED]"])).rows).toEqual([
+        { shown: "[REDACTED]" },
+      ]);
+    } finally {
+      await client.end();
+    }
+    const direct = new pg.Client({ connectionString: harness.directUrl });
+    await direct.connect();
+    try {
+      const stored = await direct.query("SELECT ssn, email FROM customers WHERE id = 3 OR id = 9002");
+      expect(stored.rows).toHaveLength(1);
+      expect(JSON.stringify(stored.rows)).not.toMatch(/REDACTED|h_0123456789abcdef/);
+    } finally {
+      await direct.end();
+    }
+  });
+
   it("does not mistake a read of a placeholder-looking literal for a write", async () => {
     expect(await outcome(harness.connectionName, "SELECT '[REDACTED]' AS shown")).toBe("allow");
   });

@@ -3,6 +3,7 @@ import type { StatementFacts } from "@sluice/sql/facts";
 import { evaluate, type PolicyVerdict } from "./engine";
 import type { FactsCache } from "./facts-cache";
 import { candidateNames } from "./patterns";
+import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
 import {
@@ -75,14 +76,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const judged = evaluate(policy, parsed, state);
         if (judged.kind === "deny") return toGatewayVerdict(judged);
         const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
-        if (writeBack) {
-          return {
-            kind: "deny",
-            rule: "sluice:placeholder-write",
-            message: `blocked by Sluice default "sluice:placeholder-write" on connection ${policy.connectionName}: ${writeBack}`,
-            hint: "write real values; masked placeholders would replace the data they stand for",
-          };
-        }
+        if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
         const allowed = allowWithMasking(policy, parsed);
         if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
         if (!options.reviews) return toGatewayVerdict(judged);
@@ -137,7 +131,15 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         }
         state.afterAllowed(parsed);
         const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements);
-        return { kind: "allow", maskedTables, relations, ...(cleanOutputs ? { cleanOutputs } : {}) };
+        // A write's parameters arrive only at Bind: they are checked there for placeholders too.
+        const isWrite = parsed.statements.some((facts) => facts.tablesWritten.length > 0);
+        return {
+          kind: "allow",
+          maskedTables,
+          relations,
+          ...(cleanOutputs ? { cleanOutputs } : {}),
+          ...(isWrite ? { checkParams: placeholderParamCheck(policy.connectionName) } : {}),
+        };
       }
     },
   };
@@ -196,25 +198,6 @@ function provablyCleanOutputs(selectors: readonly string[], statements: Statemen
 function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {
   const tables = statements.flatMap((facts) => [...facts.tablesRead, ...facts.tablesWritten]);
   return tables.map((table) => candidateNames(table, searchPath));
-}
-
-/** What masking writes in place of a value: redaction, a keyed hash, a partial mask. */
-const PLACEHOLDERS: { pattern: RegExp; what: string }[] = [
-  { pattern: /\[REDACTED\]/, what: "the [REDACTED] placeholder" },
-  { pattern: /\bh_[0-9a-f]{16}\b/, what: "a masked hash (h_…)" },
-  { pattern: /'\*{4,}[^*'\s]{1,8}'/, what: "a partially masked value (****…)" },
-];
-
-/**
- * A write whose text carries a masking placeholder would store the placeholder over real data
- * (an agent round-tripping rows it read). Judged on the statement text: placeholders are distinctive.
- */
-function placeholderWriteBack(sql: string, parsed: ReturnType<FactsCache["parse"]>): string | null {
-  if (!parsed.ok || !parsed.statements.some((facts) => facts.tablesWritten.length > 0)) return null;
-  const hit = PLACEHOLDERS.find((placeholder) => placeholder.pattern.test(sql));
-  return hit
-    ? `the statement writes ${hit.what}, which would replace real data with what masking showed`
-    : null;
 }
 
 /** Clauses where a masked column reveals its values without being read: predicates and their kin. */

@@ -13,6 +13,11 @@ export type Verdict =
       cleanOutputs?: readonly boolean[];
       /** Why a held statement now runs (who approved), for the session's recording. */
       note?: string;
+      /**
+       * Values bound to the statement's parameters, checked before each execution (they are not in
+       * its text). A front end passes them as text; a denial refuses that execution only.
+       */
+      checkParams?: (values: readonly (string | null)[]) => Extract<Verdict, { kind: "deny" }> | null;
     }
   | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
   | {

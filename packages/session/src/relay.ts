@@ -64,6 +64,8 @@ export class Relay {
        * its Parse); every Bind after that is judged again (a grant or a new review decides).
        */
       approvedBindsLeft?: number;
+      /** The values each Bind supplies are checked before it runs (a write's placeholders). */
+      checkParams?: CheckParams;
     }
   >();
 
@@ -99,7 +101,7 @@ export class Relay {
           this.afterParseVerdict(verdict, raw, message.statement, message.sql),
         );
       case "bind":
-        return this.handleBind(message.statement, raw);
+        return this.handleBind(message.statement, message.params, raw);
       case "close":
         if (message.target === "S" && !this.batch.deniedError) this.statements.delete(message.targetName);
         return this.batch.deniedError ? EMPTY_STEP : { toUpstream: [raw], toClient: [] };
@@ -235,7 +237,11 @@ export class Relay {
    * A prepared statement never runs something its Parse-time verdict did not allow: when policy
    * changed since, it is judged again before this Bind reaches the upstream.
    */
-  private handleBind(statement: string, raw: Buffer): RelayStep | Promise<RelayStep> {
+  private handleBind(
+    statement: string,
+    params: (Buffer | null)[],
+    raw: Buffer,
+  ): RelayStep | Promise<RelayStep> {
     if (this.batch.deniedError) return EMPTY_STEP;
     const known = this.statements.get(statement);
     // A statement prepared in an earlier batch brings its masking scope into this one.
@@ -243,10 +249,21 @@ export class Relay {
     const isApprovalSpent = known?.approvedBindsLeft === 0;
     if (known?.approvedBindsLeft) known.approvedBindsLeft -= 1;
     if (!known || (known.version === this.options.decisions.version() && !isApprovalSpent))
-      return { toUpstream: [raw], toClient: [] };
-    return this.judge(known.sql, "parse", statement, (verdict) =>
-      this.afterParseVerdict(verdict, raw, statement, known.sql, true),
-    );
+      return this.bindChecked(statement, params, raw);
+    return this.judge(known.sql, "parse", statement, (verdict) => {
+      const step = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
+      return step === EMPTY_STEP ? step : this.bindChecked(statement, params, raw);
+    });
+  }
+
+  /** The Bind goes on unless the values it binds are refused (then, like a denial, up to Sync). */
+  private bindChecked(statement: string, params: (Buffer | null)[], raw: Buffer): RelayStep {
+    const known = this.statements.get(statement);
+    const denial = known?.checkParams?.(params.map((param) => param?.toString("utf8") ?? null));
+    if (!known || !denial) return { toUpstream: [raw], toClient: [] };
+    this.options.onVerdict?.(known.sql, denial);
+    this.batch = { ...emptyBatch(), deniedError: errorBytes(denialError(denial)) };
+    return EMPTY_STEP;
   }
 
   private afterParseVerdict(
@@ -264,6 +281,7 @@ export class Relay {
         maskedTables,
         // An approval judged at a Bind is spent by that Bind; one judged at Parse, by the next Bind.
         ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
+        ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
       });
       this.batch.maskedTables.push(...maskedTables);
       this.batch.parses += 1;
@@ -291,6 +309,8 @@ export class Relay {
 function emptyBatch(): Batch {
   return { deniedError: null, maskedTables: [], relations: [], parses: 0 };
 }
+
+type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"]>;
 
 /** A verdict that no longer waits. */
 type Settled = Exclude<Verdict, { kind: "hold" }>;
