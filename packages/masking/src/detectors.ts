@@ -261,9 +261,16 @@ function statsOf(text: string): TextStats {
       run += 1;
       if (run > stats.digitRun) stats.digitRun = run;
       if (previous >= 65 && previous <= 90) stats.upperThenDigit = true;
-    } else if (!((code === 32 || code === 45) && previous >= 48 && previous <= 57)) {
-      run = 0;
+      previous = code;
+      continue;
     }
+    if (code > 64 || code < 32) {
+      // Letters and everything past '@': nothing to note but that a digit run ends here.
+      run = 0;
+      previous = code;
+      continue;
+    }
+    if (!((code === 32 || code === 45) && previous >= 48 && previous <= 57)) run = 0;
     if (code === 64) stats.at = true;
     else if (code === 45) stats.dash = true;
     else if (code === 43 || code === 40) stats.plusOrParen = true;
