@@ -20,7 +20,7 @@ import { selfCpuMicros } from "./lib/proc-cpu";
 
 const SECONDS = readSeconds();
 /** One untimed run per path first, so the first measured configuration is not the one paying for JIT. */
-const WARM_UP_SECONDS = 2;
+const WARM_UP_SECONDS = 5;
 const CLIENTS = [1, 16];
 const PROTOCOLS = ["simple", "extended", "prepared"] as const;
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");

@@ -52,7 +52,8 @@ describe("recording chunks", () => {
   it("reads a session's chunks up to the first one that cannot be read", async () => {
     const good = await packChunk(text);
     const corrupt = Buffer.from(good);
-    corrupt[corrupt.length - 3] ^= 0xff;
+    const at = corrupt.length - 3;
+    corrupt[at] = (corrupt[at] ?? 0) ^ 0xff;
     const events = unpackChunks([{ payload: good }, { payload: corrupt }, { payload: good }]);
     expect(events).toEqual(EVENTS);
   });
