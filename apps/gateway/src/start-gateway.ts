@@ -14,6 +14,7 @@ import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createMaskingService } from "./masking/masking-service";
 import { PolicyStore } from "./policy/policy-store";
+import { createRelationLookups } from "./policy/relation-lookup";
 import { createPrismaDirectory } from "./prisma-directory";
 import { RecordingWriter, withRecording } from "./recording/recording-writer";
 import { PrismaReviewBroker } from "./reviews/review-broker";
@@ -99,11 +100,13 @@ export async function startGateway(options: StartGatewayOptions) {
     (line) => options.log(`[gateway] ${line}`),
     deriveKey(options.secretKey, RECORDING_CHAIN_PURPOSE),
   );
+  const relationLookups = createRelationLookups((line) => options.log(`[gateway] ${line}`));
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
     directory: createPrismaDirectory(options.prisma, options.secretKey),
     decisions,
+    lookupRelations: (connection) => relationLookups.forConnection(connection),
     mockSaltKey: createHmac("sha256", options.secretKey).update("sluice-scram-mock-salt").digest(),
     masking: createMaskingService(policies, options.secretKey, (line) => options.log(`[gateway] ${line}`)),
     cancels: new CancelRegistry(),
@@ -141,6 +144,7 @@ export async function startGateway(options: StartGatewayOptions) {
       await server.close();
       await recordings.close();
       await policies.stop();
+      await relationLookups.close();
     },
   };
 }

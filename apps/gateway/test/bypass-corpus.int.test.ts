@@ -22,6 +22,9 @@ beforeAll(async () => {
     CREATE TABLE secrets (id int);
     CREATE TABLE notes (id int); INSERT INTO notes VALUES (1), (2);
     CREATE SCHEMA hr; CREATE TABLE hr.secrets (id int);
+    -- Moves the search path where the statement text cannot show it.
+    CREATE FUNCTION public.path_to_public() RETURNS text LANGUAGE sql
+      AS $$ SELECT set_config('search_path', 'public', false) $$;
     INSERT INTO orders (status) VALUES ('paid'), ('shipped');
     GRANT ALL ON ALL TABLES IN SCHEMA public, hr TO ${role};
     GRANT USAGE ON SCHEMA hr TO ${role};
@@ -214,6 +217,44 @@ describe("messages an agent can act on", () => {
       await bumpPolicyVersion(harness.prisma);
       await harness.gateway.policies.reload();
     } finally {
+      await client.end();
+    }
+  });
+});
+
+describe("bypass corpus: names resolved the way the server resolves them", () => {
+  it("[search-path] re-judges a prepared statement when the path moves under it, even inside a function", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      await client.query("SET search_path = hr, public");
+      // hr.secrets: no rule names it, so the prepared statement is allowed.
+      const named = { name: "read-secrets", text: "SELECT count(*)::int AS n FROM secrets" };
+      expect((await client.query(named)).rows[0].n).toBe(0);
+      await client.query("SELECT public.path_to_public()");
+      // The same prepared statement now reads public.secrets, and the next Bind is judged again.
+      const error = await client.query(named).catch((e: pg.DatabaseError) => e);
+      expect(verdictOf(error as pg.DatabaseError)).toBe("no-secrets");
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("[search-path] a name only the catalog can place is judged where the server finds it", async () => {
+    const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+    await direct.connect();
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      await client.query("SET search_path = hr, public");
+      expect((await client.query("SELECT count(*)::int AS n FROM secrets")).rows[0].n).toBe(0);
+      // Someone drops the shadowing table: the same text now reaches public.secrets.
+      await direct.query("ALTER TABLE hr.secrets RENAME TO secrets_moved");
+      const error = await client.query("SELECT count(*)::int AS n FROM secrets").catch((e) => e);
+      expect(verdictOf(error as pg.DatabaseError)).toBe("no-secrets");
+    } finally {
+      await direct.query("ALTER TABLE IF EXISTS hr.secrets_moved RENAME TO secrets").catch(() => {});
+      await direct.end();
       await client.end();
     }
   });

@@ -5,12 +5,15 @@ import type { FactsCache } from "./facts-cache";
 import { candidateNames } from "./patterns";
 import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
+import { type RelationLookup, relationSearchOrder, resolveRelation } from "./search-path";
 import { PolicySessionState } from "./session-state";
 import {
   ALLOW as ALLOW_VERDICT,
   type DecisionPoint,
   type Identity,
   type SessionDecisions,
+  type StatementRequest,
+  type UpstreamAccess,
   type Verdict,
 } from "./verdict";
 
@@ -52,18 +55,20 @@ export type ReviewBroker = { request: (request: ReviewRequest) => Promise<Verdic
  */
 export function createPolicyDecisionPoint(options: PolicyDecisionOptions): DecisionPoint {
   return {
-    openSession(identity: Identity): SessionDecisions {
+    openSession(identity: Identity, upstream?: UpstreamAccess): SessionDecisions {
       const state = new PolicySessionState(options.upstreamUser(identity.connectionId));
       return {
-        version: () => options.policies.version,
+        // Both only grow, so their sum changes whenever either does.
+        version: () => options.policies.version + state.resolutionEpoch,
         decide: (statement) => {
           const policy = options.policies.get(identity.connectionId);
-          if (!policy) return options.policies.reload().then(() => decideWith(statement.sql));
-          return decideWith(statement.sql);
+          if (!policy) return options.policies.reload().then(() => decideWith(statement));
+          return decideWith(statement);
         },
+        observeSetting: (name, value) => state.observeSetting(name, value),
       };
 
-      function decideWith(sql: string): Verdict | Promise<Verdict> {
+      function decideWith(statement: StatementRequest): Verdict | Promise<Verdict> {
         const policy = options.policies.get(identity.connectionId);
         if (!policy) {
           return {
@@ -72,8 +77,37 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
             message: `no policy is loaded for connection ${identity.connectionName}`,
           };
         }
-        const parsed = options.facts.parse(sql);
+        const parsed = options.facts.parse(statement.sql);
+        const movesPath = state.absorbPathChanges(parsed);
         const judged = evaluate(policy, parsed, state);
+        const lookup = upstream?.lookupRelations;
+        const path = state.reportedPath;
+        // Judged over every schema a name could resolve to, a statement is refused when any of them
+        // is; where the server's own answer is knowable, only a refusal is worth the catalog read.
+        if (judged.kind !== "allow" && lookup && path && statement.isUpstreamSettled && !movesPath) {
+          const names = unqualifiedNames(parsed, state);
+          if (names.length > 0) {
+            return resolveNames(names, path, lookup).then(
+              (resolved) =>
+                afterJudged(
+                  policy,
+                  statement.sql,
+                  parsed,
+                  evaluate(policy, parsed, state.resolvedAs(resolved)),
+                ),
+              () => afterJudged(policy, statement.sql, parsed, judged),
+            );
+          }
+        }
+        return afterJudged(policy, statement.sql, parsed, judged);
+      }
+
+      function afterJudged(
+        policy: ConnectionPolicy,
+        sql: string,
+        parsed: ReturnType<FactsCache["parse"]>,
+        judged: PolicyVerdict,
+      ): Verdict | Promise<Verdict> {
         if (judged.kind === "deny") return toGatewayVerdict(judged);
         const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
         if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
@@ -143,6 +177,40 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
       }
     },
   };
+}
+
+/** Each unqualified name to the schema the server resolves it to, per the upstream's catalog now. */
+async function resolveNames(
+  names: readonly string[],
+  path: readonly string[],
+  lookup: RelationLookup,
+): Promise<Map<string, string>> {
+  const holders = await lookup(names);
+  const order = relationSearchOrder(path);
+  const resolved = new Map<string, string>();
+  for (const name of names) {
+    const schema = resolveRelation(name, order, holders);
+    // Nowhere on the path (created in this very message, say): every candidate stays.
+    if (schema !== null) resolved.set(name, schema);
+  }
+  return resolved;
+}
+
+/** Relation names the statements (and the PREPAREd statements they EXECUTE) leave unqualified. */
+function unqualifiedNames(parsed: ReturnType<FactsCache["parse"]>, state: PolicySessionState): string[] {
+  if (!parsed.ok) return [];
+  const statements = parsed.statements.flatMap((facts) =>
+    facts.kind === "EXECUTE" && facts.preparedName !== undefined
+      ? [facts, ...(state.prepared.get(facts.preparedName) ?? [])]
+      : [facts],
+  );
+  const names = new Set<string>();
+  for (const facts of statements) {
+    for (const table of [...facts.tablesRead, ...facts.tablesWritten]) {
+      if (table.schema === null) names.add(table.name);
+    }
+  }
+  return [...names];
 }
 
 /** What a reviewer is shown a statement touches. */

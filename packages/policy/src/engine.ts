@@ -30,7 +30,22 @@ export type SessionContext = {
   implicitSchemas: ReadonlySet<string>;
   /** Facts of statements PREPAREd in this session (SQL-level PREPARE), by name. */
   prepared: ReadonlyMap<string, StatementFacts[]>;
+  /**
+   * Unqualified names resolved the way the server will resolve them (name → schema), from the
+   * upstream's catalog and its reported search_path; names absent here keep every candidate.
+   */
+  resolved?: ReadonlyMap<string, string>;
 };
+
+/** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */
+function namesFor(table: TableRef, session: SessionContext): string[] {
+  const schema = table.schema === null ? session.resolved?.get(table.name) : undefined;
+  if (schema === undefined) return candidateNames(table, session.searchPath);
+  // Which pg_temp_N is the session's own is not visible from outside: a temp table stays a candidate.
+  return schema === "pg_temp"
+    ? [`pg_temp.${table.name}`]
+    : [`pg_temp.${table.name}`, `${schema}.${table.name}`];
+}
 
 const ALLOW = { kind: "allow" } as const;
 
@@ -255,7 +270,7 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
         ...(rule.match.access !== "read" ? facts.tablesWritten : []),
       ];
       for (const table of tables) {
-        const hit = candidateNames(table, session.searchPath).find((name) =>
+        const hit = namesFor(table, session).find((name) =>
           rule.match.tables.some((p) => matchesTablePattern(name, p)),
         );
         if (hit) return `${describe(facts)} touches ${hit}`;
@@ -300,10 +315,15 @@ function checkTableAllowList(
   const allowList = policy.guardrails.filter((rule) => rule.kind === "TABLE" && rule.effect === "ALLOW");
   if (allowList.length === 0) return null;
   for (const table of [...facts.tablesRead, ...facts.tablesWritten]) {
+    const resolved = table.schema === null ? session.resolved?.get(table.name) : undefined;
     const names =
       table.schema !== null
         ? [`${table.schema}.${table.name}`]
-        : session.searchPath.filter((s) => !session.implicitSchemas.has(s)).map((s) => `${s}.${table.name}`);
+        : resolved !== undefined
+          ? [`${resolved}.${table.name}`]
+          : session.searchPath
+              .filter((s) => !session.implicitSchemas.has(s))
+              .map((s) => `${s}.${table.name}`);
     const isAllowed = names.every((name) =>
       allowList.some(
         (rule) => rule.kind === "TABLE" && rule.match.tables.some((p) => matchesTablePattern(name, p)),
@@ -324,9 +344,7 @@ function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: Session
   const { kinds, tables, columns } = rule.match;
   if (kinds && !facts.kinds.some((kind) => kinds.some((k) => k.toUpperCase() === kind))) return false;
   if (tables) {
-    const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) =>
-      candidateNames(t, session.searchPath),
-    );
+    const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) => namesFor(t, session));
     if (!touched.some((name) => tables.some((p) => matchesTablePattern(name, p)))) return false;
   }
   if (columns && !columns.some((pattern) => columnPatternMatches(pattern, facts, session))) return false;
@@ -342,7 +360,7 @@ function columnPatternMatches(pattern: string, facts: StatementFacts, session: S
   const tablePattern = at > 0 ? pattern.slice(0, at) : "*";
   const column = at > 0 ? pattern.slice(at + 1) : pattern;
   const tables = [...facts.tablesRead, ...facts.tablesWritten].filter((table) =>
-    candidateNames(table, session.searchPath).some((name) => matchesTablePattern(name, tablePattern)),
+    namesFor(table, session).some((name) => matchesTablePattern(name, tablePattern)),
   );
   if (tables.length === 0) return false;
   const wholeRow = new Set(tables.flatMap((table) => [table.name, table.alias ?? table.name]));
@@ -414,8 +432,10 @@ function formatTable(table: TableRef): string {
   return table.schema ? `${table.schema}.${table.name}` : table.name;
 }
 
-/** An unqualified name shown the way the server most likely resolves it (public, where tables usually live). */
+/** An unqualified name shown the way the server resolves it, or else most likely does (public, where tables usually live). */
 function resolveForDisplay(table: TableRef, session: SessionContext): string {
-  const schema = session.searchPath.includes("public") ? "public" : (session.searchPath[0] ?? "public");
+  const schema =
+    session.resolved?.get(table.name) ??
+    (session.searchPath.includes("public") ? "public" : (session.searchPath[0] ?? "public"));
   return `${schema}.${table.name}`;
 }

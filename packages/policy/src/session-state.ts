@@ -1,18 +1,28 @@
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import type { SessionContext } from "./engine";
+import { parseSearchPath } from "./search-path";
 
 /** Bounds per-session memory: an agent preparing statements in a loop cannot grow the gateway. */
 export const MAX_PREPARED_PER_SESSION = 1000;
 
+/** Settings whose change moves the search path: itself, and RESET ALL or a computed set_config name. */
+const PATH_SETTINGS = new Set(["search_path", "all", "*"]);
+
+/** Stands for `$user` while a reported path is parsed (no schema can be named with a NUL). */
+const USER_MARK = "\0user";
+
 /**
- * What earlier allowed statements taught the engine about this session: the schemas its
- * search_path has held (a union, so a later SET never hides an earlier candidate) and what it has
- * PREPAREd. Updated only after a statement is allowed.
+ * What earlier statements and the upstream taught the engine about this session: every schema its
+ * search_path has held (a union, so a later SET never hides an earlier candidate), the path the
+ * upstream last reported (PostgreSQL 18 reports search_path like server_version), and what it has
+ * PREPAREd.
  */
 export class PolicySessionState implements SessionContext {
   private readonly schemas: string[];
   readonly prepared = new Map<string, StatementFacts[]>();
   readonly implicitSchemas: Set<string>;
+  private reported: string[] | null = null;
+  private changes = 0;
 
   constructor(private readonly upstreamUser: string) {
     this.schemas = [upstreamUser, "public"];
@@ -23,17 +33,49 @@ export class PolicySessionState implements SessionContext {
     return this.schemas;
   }
 
-  /** A stable key for caches: verdicts depend on the search path. */
-  get cacheKey(): string {
-    return this.schemas.join(",");
+  /** The path as the upstream last reported it; null when it does not report search_path. */
+  get reportedPath(): readonly string[] | null {
+    return this.reported;
+  }
+
+  /** Bumped whenever name resolution may have changed, so prepared statements are judged again. */
+  get resolutionEpoch(): number {
+    return this.changes;
+  }
+
+  /** A setting the upstream reported (ParameterStatus). */
+  observeSetting(name: string, value: string): void {
+    if (name !== "search_path") return;
+    const named = parseSearchPath(value, USER_MARK);
+    const path = named.map((schema) => (schema === USER_MARK ? this.upstreamUser : schema));
+    // A schema the upstream reports (set inside a function, say) is as explicit as one SET names.
+    for (const schema of named)
+      this.addSchema(schema === USER_MARK ? this.upstreamUser : schema, schema !== USER_MARK);
+    if (this.reported?.join("\0") !== path.join("\0")) this.changes += 1;
+    this.reported = path;
+  }
+
+  /**
+   * Before a message is judged: schemas its own statements put on the path join the union, so
+   * `SET search_path = hr; SELECT * FROM secrets` is judged with hr in view. Returns whether the
+   * message moves the path at all (then the reported path no longer says where names resolve).
+   */
+  absorbPathChanges(parsed: ParsedStatements): boolean {
+    if (!parsed.ok) return false;
+    let isMoved = false;
+    for (const facts of parsed.statements) {
+      for (const setting of facts.settings) {
+        if (!PATH_SETTINGS.has(setting.name)) continue;
+        isMoved = true;
+        if (setting.name === "search_path" && setting.value) this.addSchemas(setting.value);
+      }
+    }
+    return isMoved;
   }
 
   afterAllowed(parsed: ParsedStatements): void {
     if (!parsed.ok) return;
     for (const facts of parsed.statements) {
-      for (const setting of facts.settings) {
-        if (setting.name === "search_path" && setting.value) this.addSchemas(setting.value);
-      }
       if (
         facts.kind === "PREPARE" &&
         facts.preparedName !== undefined &&
@@ -48,14 +90,35 @@ export class PolicySessionState implements SessionContext {
     }
   }
 
+  /** This session as the engine sees it once unqualified names are resolved (name → schema). */
+  resolvedAs(resolved: ReadonlyMap<string, string>): SessionContext {
+    return {
+      searchPath: this.schemas,
+      implicitSchemas: this.implicitSchemas,
+      prepared: this.prepared,
+      resolved,
+    };
+  }
+
+  /**
+   * A SET value arrives as names already folded by the parser, a set_config value as server syntax;
+   * both readings join the union (a candidate too many only makes a rule match more).
+   */
   private addSchemas(value: string): void {
-    for (const raw of value.split(",")) {
-      const schema = raw.trim().replace(/^"(.*)"$/, "$1");
-      const resolved = schema === "$user" ? this.upstreamUser : schema;
-      if (!resolved) continue;
-      if (!this.schemas.includes(resolved)) this.schemas.push(resolved);
+    const verbatim = value.split(",").map((part) => part.trim().replace(/^"(.*)"$/, "$1"));
+    for (const schema of new Set([...verbatim, ...parseSearchPath(value, this.upstreamUser)])) {
+      if (!schema) continue;
+      const isDefault = schema === "$user";
       // Named explicitly, so an allow-list must now cover it too.
-      if (schema !== "$user") this.implicitSchemas.delete(resolved);
+      this.addSchema(isDefault ? this.upstreamUser : schema, !isDefault);
     }
+  }
+
+  private addSchema(schema: string, isExplicit: boolean): void {
+    if (!this.schemas.includes(schema)) {
+      this.schemas.push(schema);
+      this.changes += 1;
+    }
+    if (isExplicit) this.implicitSchemas.delete(schema);
   }
 }

@@ -1,3 +1,5 @@
+import type { RelationLookup } from "./search-path";
+
 /**
  * What the policy decides about one statement. Protocol-agnostic: the Postgres gateway, and later
  * MySQL, HTTP and MCP front ends, all act on the same three outcomes.
@@ -47,6 +49,17 @@ export type StatementRequest = {
   /** How it arrived: a simple Query, a Parse of the extended protocol, or a COPY subprotocol. */
   via: "simple" | "parse";
   statementName?: string;
+  /**
+   * Everything sent before it has completed outside a transaction block, so the upstream's catalog
+   * as another connection reads it now is what the server will resolve names against.
+   */
+  isUpstreamSettled?: boolean;
+};
+
+/** What the front end can offer about the upstream a session talks to. */
+export type UpstreamAccess = {
+  /** Reads where relations of these names live (a side connection with the same login). */
+  lookupRelations?: RelationLookup;
 };
 
 /**
@@ -54,7 +67,7 @@ export type StatementRequest = {
  * builds up (search_path, prepared statements) never leaks between sessions.
  */
 export type DecisionPoint = {
-  openSession: (identity: Identity) => SessionDecisions;
+  openSession: (identity: Identity, upstream?: UpstreamAccess) => SessionDecisions;
 };
 
 /**
@@ -63,8 +76,13 @@ export type DecisionPoint = {
  */
 export type SessionDecisions = {
   decide: (statement: StatementRequest) => Verdict | Promise<Verdict>;
-  /** Bumped when policy changes, so prepared statements are judged again before they run. */
+  /**
+   * Bumped when policy changes, or where names resolve (search_path) does, so prepared statements
+   * are judged again before they run.
+   */
   version: () => number;
+  /** A setting the upstream reported (ParameterStatus): search_path tells where names resolve. */
+  observeSetting?: (name: string, value: string) => void;
 };
 
 export const ALLOW_ALL: DecisionPoint = {

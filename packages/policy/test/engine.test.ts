@@ -16,6 +16,7 @@ function policy(guardrails: GuardrailRule[], extra: Partial<ConnectionPolicy> = 
 
 function judge(p: ConnectionPolicy, sql: string, state = new PolicySessionState("app")) {
   const parsed = parseStatements(sql);
+  state.absorbPathChanges(parsed);
   const verdict = evaluate(p, parsed, state);
   if (verdict.kind === "allow") state.afterAllowed(parsed);
   return verdict;

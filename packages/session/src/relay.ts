@@ -27,6 +27,8 @@ type Batch = {
   maskedTables: string[];
   relations: (readonly string[])[];
   parses: number;
+  /** Some message of this batch went upstream: what the next one is judged against may still change. */
+  isStarted: boolean;
   cleanOutputs?: readonly boolean[];
 };
 
@@ -104,11 +106,11 @@ export class Relay {
         return this.handleBind(message.statement, message.params, raw);
       case "close":
         if (message.target === "S" && !this.batch.deniedError) this.statements.delete(message.targetName);
-        return this.batch.deniedError ? EMPTY_STEP : { toUpstream: [raw], toClient: [] };
+        return this.forwardInBatch(raw);
       case "describe":
       case "execute":
       case "flush":
-        return this.batch.deniedError ? EMPTY_STEP : { toUpstream: [raw], toClient: [] };
+        return this.forwardInBatch(raw);
       case "sync": {
         this.owed.push({
           errorBeforeReady: this.batch.deniedError,
@@ -164,6 +166,10 @@ export class Relay {
    * first (an injected error before its ReadyForQuery), or null.
    */
   beforeUpstreamMessage(type: number, body: Buffer): Buffer | null {
+    if (type === PARAMETER_STATUS) {
+      this.observeParameter(body);
+      return null;
+    }
     if (type === ERROR_RESPONSE) {
       const head = this.owed[0];
       if (head) head.hasUpstreamError = true;
@@ -177,13 +183,34 @@ export class Relay {
     return null;
   }
 
+  /** The ParameterStatus frames of the upstream login, before the first statement is judged. */
+  observeLoginParameters(frames: readonly Buffer[]): void {
+    for (const frame of frames) this.observeParameter(frame.subarray(5));
+  }
+
+  private observeParameter(body: Buffer): void {
+    const nameEnd = body.indexOf(0);
+    const valueEnd = body.indexOf(0, nameEnd + 1);
+    if (nameEnd < 0 || valueEnd < 0) return;
+    this.options.decisions.observeSetting?.(
+      body.toString("utf8", 0, nameEnd),
+      body.toString("utf8", nameEnd + 1, valueEnd),
+    );
+  }
+
   private judge(
     sql: string,
     via: "simple" | "parse",
     statementName: string | undefined,
     then: (verdict: Settled) => RelayStep,
   ): RelayStep | Promise<RelayStep> {
-    const request = statementName === undefined ? { sql, via } : { sql, via, statementName };
+    // Nothing in flight and no transaction open: the upstream's catalog, read now, is what it will see.
+    const isUpstreamSettled =
+      this.owed.length === 0 && !this.batch.isStarted && this.transactionStatus === "I";
+    const request =
+      statementName === undefined
+        ? { sql, via, isUpstreamSettled }
+        : { sql, via, statementName, isUpstreamSettled };
     const verdict = this.options.decisions.decide(request);
     if (verdict instanceof Promise) return verdict.then((resolved) => this.settle(sql, resolved, then));
     return this.settle(sql, verdict, then);
@@ -260,7 +287,10 @@ export class Relay {
   private bindChecked(statement: string, params: (Buffer | null)[], raw: Buffer): RelayStep {
     const known = this.statements.get(statement);
     const denial = known?.checkParams?.(params.map((param) => param?.toString("utf8") ?? null));
-    if (!known || !denial) return { toUpstream: [raw], toClient: [] };
+    if (!known || !denial) {
+      this.batch.isStarted = true;
+      return { toUpstream: [raw], toClient: [] };
+    }
     this.options.onVerdict?.(known.sql, denial);
     this.batch = { ...emptyBatch(), deniedError: errorBytes(denialError(denial)) };
     return EMPTY_STEP;
@@ -285,6 +315,7 @@ export class Relay {
       });
       this.batch.maskedTables.push(...maskedTables);
       this.batch.parses += 1;
+      this.batch.isStarted = true;
       this.batch.relations.push(...(verdict.relations ?? []));
       if (verdict.cleanOutputs) this.batch.cleanOutputs = verdict.cleanOutputs;
       return { toUpstream: [raw], toClient: [] };
@@ -292,6 +323,13 @@ export class Relay {
     // Like the server after an error: everything up to the client's Sync is skipped.
     this.batch = { ...emptyBatch(), deniedError: errorBytes(denialError(verdict)) };
     return EMPTY_STEP;
+  }
+
+  /** A message of the extended-protocol batch goes upstream, unless the batch was already refused. */
+  private forwardInBatch(raw: Buffer): RelayStep {
+    if (this.batch.deniedError) return EMPTY_STEP;
+    this.batch.isStarted = true;
+    return { toUpstream: [raw], toClient: [] };
   }
 
   /** A standalone message answered with an error: a Sync keeps its place in the upstream's order. */
@@ -307,7 +345,7 @@ export class Relay {
 }
 
 function emptyBatch(): Batch {
-  return { deniedError: null, maskedTables: [], relations: [], parses: 0 };
+  return { deniedError: null, maskedTables: [], relations: [], parses: 0, isStarted: false };
 }
 
 type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"]>;
@@ -316,6 +354,7 @@ type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"
 type Settled = Exclude<Verdict, { kind: "hold" }>;
 
 const READY_FOR_QUERY = 0x5a; // 'Z'
+const PARAMETER_STATUS = 0x53; // 'S'
 const ERROR_RESPONSE = 0x45; // 'E'
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
 

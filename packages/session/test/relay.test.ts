@@ -151,3 +151,59 @@ describe("Relay", () => {
     expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.toString()).toContain("now blocked");
   });
 });
+
+describe("Relay and name resolution", () => {
+  /** Records what each statement was told about the upstream, and the settings it reported. */
+  function observing() {
+    const settled: Record<string, boolean | undefined> = {};
+    const settings: string[] = [];
+    const session: SessionDecisions = {
+      decide: (statement) => {
+        settled[statement.sql] = statement.isUpstreamSettled;
+        return { kind: "allow" };
+      },
+      version: () => 1,
+      observeSetting: (name, value) => settings.push(`${name}=${value}`),
+    };
+    return { relay: new Relay({ decisions: session }), settled, settings };
+  }
+  const parameterStatus = (name: string, value: string) => Buffer.from(`${name}\0${value}\0`);
+  const bind: ClientMessage = {
+    name: "bind",
+    portal: "",
+    statement: "",
+    paramFormats: [],
+    params: [],
+    resultFormats: [],
+  };
+
+  it("tells the decision point whether everything sent before has completed outside a transaction", () => {
+    const { relay, settled } = observing();
+    send(relay, { name: "query", sql: "first" }, "q1");
+    // Pipelined behind the first: it may still change what names resolve to.
+    send(relay, { name: "query", sql: "pipelined" }, "q2");
+    relay.beforeUpstreamMessage(Z().type, Z().body);
+    relay.beforeUpstreamMessage(Z("T").type, Z("T").body);
+    send(relay, { name: "query", sql: "in a transaction" }, "q3");
+    relay.beforeUpstreamMessage(Z().type, Z().body);
+    send(relay, { name: "parse", statement: "", sql: "parse first", paramTypes: [] }, "P1");
+    send(relay, bind, "B");
+    send(relay, { name: "parse", statement: "", sql: "parse after a bind", paramTypes: [] }, "P2");
+    expect(settled).toEqual({
+      first: true,
+      pipelined: false,
+      "in a transaction": false,
+      "parse first": true,
+      "parse after a bind": false,
+    });
+  });
+
+  it("passes on the settings the upstream reports, at login and as they change", () => {
+    const { relay, settings } = observing();
+    const frame = (body: Buffer) => Buffer.concat([Buffer.from([0x53, 0, 0, 0, body.length + 4]), body]);
+    relay.observeLoginParameters([frame(parameterStatus("search_path", '"$user", public'))]);
+    relay.beforeUpstreamMessage(0x53, parameterStatus("search_path", "audit, public"));
+    relay.beforeUpstreamMessage(0x53, Buffer.from("truncated"));
+    expect(settings).toEqual(['search_path="$user", public', "search_path=audit, public"]);
+  });
+});

@@ -5,6 +5,7 @@ import { maskDetectedInErrorBody, redactErrorBody, withHeader } from "@sluice/ma
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, maskDataRowInto, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
+import type { RelationLookup } from "@sluice/policy/search-path";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import { createClientAuth } from "@sluice/session/client-auth";
 import { ClientError } from "@sluice/session/client-error";
@@ -93,6 +94,8 @@ export type ClientConnectionDeps = {
   masking?: MaskingService;
   directory: Directory;
   decisions: DecisionPoint;
+  /** Where relations live upstream, read with the connection's own login (absent: never asked). */
+  lookupRelations?: (connection: ConnectionRecord) => RelationLookup;
   cancels: CancelRegistry;
   /** Null: TLS is off and SSLRequest is answered 'N'. */
   tlsContext: tls.SecureContext | null;
@@ -386,11 +389,13 @@ export class ClientConnection {
     // Before the first statement: a session that cannot learn what to mask does not start.
     this.masking = (await this.deps.masking?.openSession(identity, connection)) ?? null;
     const sessionId = this.sessionId;
+    const lookupRelations = this.deps.lookupRelations?.(connection);
     this.relay = new Relay({
-      decisions: this.deps.decisions.openSession(identity),
+      decisions: this.deps.decisions.openSession(identity, lookupRelations ? { lookupRelations } : {}),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
       sendNow: (bytes) => this.writeRelayed(bytes),
     });
+    this.relay.observeLoginParameters(login.parameterStatus);
     const upstreamKey = { processId: login.processId, secretKey: login.secretKey };
     const key = this.deps.cancels.register({
       // A statement held for review is not at the upstream yet: cancelling withdraws it instead.

@@ -114,10 +114,64 @@ export const GUARDRAIL_CASES: BypassCase[] = [
     sql: "SELECT * FROM (WITH secrets AS (SELECT 1) SELECT * FROM secrets) s, secrets",
     expect: "no-secrets",
   },
-  // search_path shadowing
+  // search_path shadowing. Names resolve as the server resolves them (the upstream reports its
+  // search_path and the catalog is read when a refusal depends on it): with hr first, `secrets` is
+  // hr.secrets, which no rule names. This case expected a refusal while the gateway still judged
+  // every schema the path had held.
   {
     class: "search-path",
     setup: ["SET search_path = hr, public"],
+    sql: "SELECT * FROM secrets",
+    expect: "allow",
+  },
+  {
+    class: "search-path",
+    setup: ["SET search_path = hr, public"],
+    sql: "SELECT * FROM public.secrets",
+    expect: "no-secrets",
+  },
+  {
+    class: "search-path",
+    setup: ["SET search_path = hr, public", "SELECT set_config('search_path', 'public', false)"],
+    sql: "SELECT * FROM secrets",
+    expect: "no-secrets",
+  },
+  {
+    // Inside a function: the upstream's report of search_path, not the statement, shows the change.
+    class: "search-path",
+    setup: ["SET search_path = hr, public", "SELECT public.path_to_public()"],
+    sql: "SELECT * FROM secrets",
+    expect: "no-secrets",
+  },
+  {
+    class: "search-path",
+    setup: ["SET search_path = hr, public"],
+    sql: "SET search_path = public; SELECT * FROM secrets",
+    expect: "no-secrets",
+  },
+  {
+    class: "search-path",
+    setup: ["SET search_path = hr, public"],
+    sql: "BEGIN; SET LOCAL search_path = public; SELECT * FROM secrets; COMMIT",
+    expect: "no-secrets",
+  },
+  {
+    class: "search-path",
+    setup: ["SET search_path = hr, public", "BEGIN", "SET LOCAL search_path = public"],
+    sql: "SELECT * FROM secrets",
+    expect: "no-secrets",
+  },
+  {
+    class: "search-path",
+    setup: ['SET search_path = "$user", public'],
+    sql: "SELECT * FROM secrets",
+    expect: "no-secrets",
+  },
+  {
+    // The session's own temporary table shadows public.secrets; which pg_temp_N is its own cannot
+    // be seen from outside, so public.secrets stays a candidate (a refusal to spare, never an allow to regret).
+    class: "search-path",
+    setup: ["CREATE TEMP TABLE secrets (id int)"],
     sql: "SELECT * FROM secrets",
     expect: "no-secrets",
   },

@@ -1,0 +1,164 @@
+import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
+import { FactsCache } from "@sluice/policy/facts-cache";
+import { type GuardrailRule, parseGuardrail } from "@sluice/policy/rules";
+import { parseSearchPath, type RelationLookup, relationSearchOrder } from "@sluice/policy/search-path";
+import type { SessionDecisions, StatementRequest, UpstreamAccess } from "@sluice/policy/verdict";
+import { loadParser } from "@sluice/sql/parser";
+import { beforeAll, describe, expect, it } from "vitest";
+
+beforeAll(() => loadParser());
+
+const NO_AUDIT: GuardrailRule = parseGuardrail({
+  name: "no-audit",
+  kind: "TABLE",
+  effect: "DENY",
+  match: { tables: ["audit.*"] },
+  message: null,
+});
+
+/** An upstream catalog: schema → relation names. Lookups are counted, and can be made to fail. */
+function upstreamCatalog(schemas: Record<string, string[]>) {
+  const calls: string[][] = [];
+  let isDown = false;
+  const lookup: RelationLookup = async (names) => {
+    calls.push([...names]);
+    if (isDown) throw new Error("upstream unreachable");
+    const holders = new Map<string, string[]>();
+    for (const [schema, relations] of Object.entries(schemas)) {
+      for (const name of names) {
+        if (relations.includes(name)) holders.set(name, [...(holders.get(name) ?? []), schema]);
+      }
+    }
+    return holders;
+  };
+  return { lookup, calls, goDown: () => (isDown = true) };
+}
+
+function openSession(upstream?: UpstreamAccess): SessionDecisions {
+  const policy = {
+    connectionName: "shop",
+    isReadOnly: false,
+    guardrails: [NO_AUDIT],
+    reviews: [],
+  };
+  const point = createPolicyDecisionPoint({
+    policies: { version: 1, get: () => policy, reload: async () => {} },
+    facts: new FactsCache(),
+    upstreamUser: () => "app",
+  });
+  return point.openSession(
+    {
+      agentId: "a",
+      agentName: "agent",
+      groups: [],
+      connectionId: "c",
+      connectionName: "shop",
+      sessionId: "s",
+    },
+    upstream,
+  );
+}
+
+const settled = (sql: string): StatementRequest => ({ sql, via: "simple", isUpstreamSettled: true });
+const kindOf = async (session: SessionDecisions, request: StatementRequest) =>
+  (await session.decide(request)).kind;
+
+describe("search_path parsing", () => {
+  it("reads the server's syntax: $user, quoted names keep their case, unquoted ones fold", () => {
+    expect(parseSearchPath('"$user", public', "app")).toEqual(["app", "public"]);
+    expect(parseSearchPath('Audit, "Mixed, Case", public', "app")).toEqual([
+      "audit",
+      "Mixed, Case",
+      "public",
+    ]);
+    expect(parseSearchPath("", "app")).toEqual([]);
+  });
+
+  it("searches pg_catalog first unless the path places it", () => {
+    expect(relationSearchOrder(["app", "public"])).toEqual(["pg_catalog", "app", "public"]);
+    expect(relationSearchOrder(["public", "pg_catalog", "pg_temp"])).toEqual(["public", "pg_catalog"]);
+  });
+});
+
+describe("unqualified names against the upstream's catalog", () => {
+  const catalog = () => upstreamCatalog({ public: ["events", "orders"], audit: ["events", "log"] });
+
+  it("allows a name the server resolves to a schema no rule names, though another schema on the path holds it too", async () => {
+    const upstream = catalog();
+    const session = openSession({ lookupRelations: upstream.lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("allow");
+    // The first schema on the path that holds the name wins, as in the server.
+    expect(await kindOf(session, settled("SELECT * FROM log"))).toBe("deny");
+    expect(await kindOf(session, settled("SELECT * FROM audit.events"))).toBe("deny");
+    session.observeSetting?.("search_path", "audit, public");
+    expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("deny");
+  });
+
+  it("keeps every candidate while the upstream has work in flight, when the message moves the path, or without a reported path", async () => {
+    const upstream = catalog();
+    const reported = openSession({ lookupRelations: upstream.lookup });
+    reported.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(reported, { sql: "SELECT * FROM events", via: "parse" })).toBe("deny");
+    expect(await kindOf(reported, settled("SET search_path = audit, public; SELECT * FROM events"))).toBe(
+      "deny",
+    );
+    const unreported = openSession({ lookupRelations: upstream.lookup });
+    await unreported.decide(settled("SET search_path = public, audit"));
+    expect(await kindOf(unreported, settled("SELECT * FROM events"))).toBe("deny");
+    expect(upstream.calls).toEqual([]);
+  });
+
+  it("reads the catalog only for a statement that would otherwise be refused, and fails closed when it cannot", async () => {
+    const upstream = catalog();
+    const session = openSession({ lookupRelations: upstream.lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(session, settled("SELECT * FROM public.orders"))).toBe("allow");
+    expect(await kindOf(session, settled("SELECT now()"))).toBe("allow");
+    expect(upstream.calls).toEqual([]);
+    expect(await kindOf(session, settled("SELECT * FROM orders"))).toBe("allow");
+    expect(upstream.calls).toEqual([["orders"]]);
+    upstream.goDown();
+    expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("deny");
+    expect(upstream.calls).toEqual([["orders"], ["events"]]);
+  });
+
+  it("keeps every candidate for a name nowhere on the path (created in the same message, say)", async () => {
+    const upstream = catalog();
+    const session = openSession({ lookupRelations: upstream.lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    // Were `fresh` created in audit before the statement runs, the server would read audit.fresh.
+    expect(await kindOf(session, settled("CREATE TABLE audit.fresh (id int); SELECT * FROM fresh"))).toBe(
+      "deny",
+    );
+    expect(await kindOf(session, settled("SELECT * FROM fresh"))).toBe("deny");
+    expect(upstream.calls).toEqual([["fresh"], ["fresh"]]);
+  });
+
+  it("learns schemas from the upstream's reports: a path changed inside a function is not missed", async () => {
+    const session = openSession();
+    expect(await kindOf(session, settled("SELECT * FROM log"))).toBe("allow");
+    session.observeSetting?.("search_path", "audit, public");
+    expect(await kindOf(session, settled("SELECT * FROM log"))).toBe("deny");
+  });
+
+  it("changes the version prepared statements were judged under when the path changes", () => {
+    const session = openSession();
+    session.observeSetting?.("search_path", '"$user", public');
+    const before = session.version();
+    session.observeSetting?.("search_path", '"$user", public');
+    expect(session.version()).toBe(before);
+    session.observeSetting?.("search_path", "audit, public");
+    expect(session.version()).toBeGreaterThan(before);
+  });
+
+  it("resolves names a PREPAREd statement leaves unqualified when it is EXECUTEd", async () => {
+    const upstream = catalog();
+    const session = openSession({ lookupRelations: upstream.lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(session, settled("PREPARE q AS SELECT * FROM events"))).toBe("allow");
+    expect(await kindOf(session, settled("EXECUTE q"))).toBe("allow");
+    session.observeSetting?.("search_path", "audit, public");
+    expect(await kindOf(session, settled("EXECUTE q"))).toBe("deny");
+  });
+});
