@@ -6,6 +6,8 @@
  *
  *   ./node_modules/.bin/tsx bench/decision-time.ts
  */
+// As the gateway runs: WebAssembly on the baseline compiler only.
+import "../apps/gateway/src/wasm-baseline-only";
 import os from "node:os";
 import path from "node:path";
 import { evaluate } from "../packages/policy/src/engine";

@@ -5,6 +5,8 @@
  *
  *   ./node_modules/.bin/tsx bench/pgbench-side-by-side.ts      (BENCH_SECONDS per run, default 10)
  */
+// As the gateway runs: WebAssembly on the baseline compiler only.
+import "../apps/gateway/src/wasm-baseline-only";
 import path from "node:path";
 import { startGateway } from "../apps/gateway/src/start-gateway";
 import { ALLOW_ALL, type DecisionPoint } from "../packages/policy/src/verdict";
