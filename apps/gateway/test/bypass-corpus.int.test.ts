@@ -240,6 +240,44 @@ describe("bypass corpus: names resolved the way the server resolves them", () =>
     }
   });
 
+  it("[search-path] a prepared statement allowed for where its name resolved is judged again at each run", async () => {
+    const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+    await direct.connect();
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      await client.query("SET search_path = hr, public");
+      const named = { name: "count-secrets", text: "SELECT count(*)::int AS n FROM secrets" };
+      expect((await client.query(named)).rows[0].n).toBe(0);
+      // The server looks the name up again when the catalog changes: now it is public.secrets.
+      await direct.query("ALTER TABLE hr.secrets RENAME TO secrets_moved");
+      const error = await client.query(named).catch((e) => e);
+      expect(verdictOf(error as pg.DatabaseError)).toBe("no-secrets");
+    } finally {
+      await direct.query("ALTER TABLE IF EXISTS hr.secrets_moved RENAME TO secrets").catch(() => {});
+      await direct.end();
+      await client.end();
+    }
+  });
+
+  it("[search-path] a name whose table another transaction is renaming is not placed", async () => {
+    const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+    await direct.connect();
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      await client.query("SET search_path = hr, public");
+      // Uncommitted: a statement waiting for this lock would look its name up again after the commit.
+      await direct.query("BEGIN; ALTER TABLE hr.secrets RENAME TO secrets_moved");
+      const error = await client.query("SELECT count(*)::int AS n FROM secrets").catch((e) => e);
+      expect(verdictOf(error as pg.DatabaseError)).toBe("no-secrets");
+    } finally {
+      await direct.query("ROLLBACK").catch(() => {});
+      await direct.end();
+      await client.end();
+    }
+  });
+
   it("[search-path] a name only the catalog can place is judged where the server finds it", async () => {
     const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
     await direct.connect();

@@ -56,7 +56,7 @@ export type ReviewBroker = { request: (request: ReviewRequest) => Promise<Verdic
 export function createPolicyDecisionPoint(options: PolicyDecisionOptions): DecisionPoint {
   return {
     openSession(identity: Identity, upstream?: UpstreamAccess): SessionDecisions {
-      const state = new PolicySessionState(options.upstreamUser(identity.connectionId));
+      const state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
       return {
         // Both only grow, so their sum changes whenever either does.
         version: () => options.policies.version + state.resolutionEpoch,
@@ -85,16 +85,15 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         // Judged over every schema a name could resolve to, a statement is refused when any of them
         // is; where the server's own answer is knowable, only a refusal is worth the catalog read.
         if (judged.kind !== "allow" && lookup && path && statement.isUpstreamSettled && !movesPath) {
-          const names = unqualifiedNames(parsed, state);
+          const names = resolvableNames(parsed, state);
           if (names.length > 0) {
             return resolveNames(names, path, lookup).then(
-              (resolved) =>
-                afterJudged(
-                  policy,
-                  statement.sql,
-                  parsed,
-                  evaluate(policy, parsed, state.resolvedAs(resolved)),
-                ),
+              (resolved) => {
+                const rejudged = evaluate(policy, parsed, state.resolvedAs(resolved));
+                const verdict = afterJudged(policy, statement.sql, parsed, rejudged);
+                // Its allow holds for the catalog as it is now: a prepared statement is judged again per run.
+                return verdict instanceof Promise ? verdict : perRun(verdict);
+              },
               () => afterJudged(policy, statement.sql, parsed, judged),
             );
           }
@@ -196,21 +195,49 @@ async function resolveNames(
   return resolved;
 }
 
-/** Relation names the statements (and the PREPAREd statements they EXECUTE) leave unqualified. */
-function unqualifiedNames(parsed: ReturnType<FactsCache["parse"]>, state: PolicySessionState): string[] {
-  if (!parsed.ok) return [];
+/**
+ * Statement kinds whose names are looked up as the statement is analysed, before anything of it
+ * runs. A message of several statements is never resolved: an earlier one (a DROP, a function that
+ * moves the path) changes what the later ones find.
+ */
+const RESOLVABLE_KINDS = new Set([
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "MERGE",
+  "COPY",
+  "EXPLAIN",
+  "EXECUTE",
+  "PREPARE",
+  "DECLARE",
+]);
+
+/**
+ * Unqualified names the statement only reads (with those of the PREPAREd statement it EXECUTEs).
+ * A name it writes is never resolved: a relation it creates goes to the first schema on the path
+ * that exists, not to the one that already holds the name.
+ */
+function resolvableNames(parsed: ReturnType<FactsCache["parse"]>, state: PolicySessionState): string[] {
+  if (!parsed.ok || parsed.statements.length !== 1) return [];
   const statements = parsed.statements.flatMap((facts) =>
     facts.kind === "EXECUTE" && facts.preparedName !== undefined
       ? [facts, ...(state.prepared.get(facts.preparedName) ?? [])]
       : [facts],
   );
+  if (!statements.every((facts) => facts.kinds.every((kind) => RESOLVABLE_KINDS.has(kind)))) return [];
+  const written = new Set(statements.flatMap((facts) => facts.tablesWritten.map((table) => table.name)));
   const names = new Set<string>();
   for (const facts of statements) {
-    for (const table of [...facts.tablesRead, ...facts.tablesWritten]) {
-      if (table.schema === null) names.add(table.name);
+    for (const table of facts.tablesRead) {
+      if (table.schema === null && !written.has(table.name)) names.add(table.name);
     }
   }
   return [...names];
+}
+
+function perRun(verdict: Verdict): Verdict {
+  return verdict.kind === "allow" ? { ...verdict, isJudgedPerRun: true } : verdict;
 }
 
 /** What a reviewer is shown a statement touches. */

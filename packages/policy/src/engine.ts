@@ -169,7 +169,11 @@ function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyV
       !allowsSetting(policy, setting.name)
     ) {
       const what =
-        setting.name === "*" ? "set_config() with a computed setting name" : `changing ${setting.name}`;
+        setting.via === "pg_settings"
+          ? "writing pg_settings (it sets any setting, as SET does)"
+          : setting.name === "*"
+            ? "set_config() with a computed setting name"
+            : `changing ${setting.name}`;
       return builtin(policy, "sluice:privilege-change", `${what} could change who the session is`);
     }
   }

@@ -8,19 +8,82 @@
 /** Where the upstream keeps relations of these names: name → the schemas the session's role may use that hold one. */
 export type RelationLookup = (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>;
 
-/** A search_path value (`"$user", public`) as schema names, `$user` standing for the upstream login. */
-export function parseSearchPath(value: string, upstreamUser: string): string[] {
+/**
+ * A search_path value as the server splits it (`SplitIdentifierString` in varlena.c): names
+ * separated by commas, whitespace around them ignored; a double quote opens a quoted name only at
+ * the start of one (`""` inside is a quote); unquoted names fold ASCII letters only; every name is
+ * cut to 63 bytes. `$user` stands for the upstream login. Null when the value is not valid syntax
+ * (the server would have refused it, so it is not a path the server holds).
+ */
+export function parseSearchPath(value: string, upstreamUser: string): string[] | null {
+  // Control characters the scanner's notion of space may or may not cover across versions: no guess.
+  if (hasUnclearControl(value)) return null;
   const schemas: string[] = [];
-  for (const raw of splitOutsideQuotes(value)) {
-    const item = raw.trim();
-    if (!item) continue;
-    const isQuoted = item.startsWith('"') && item.endsWith('"') && item.length >= 2;
-    // Unquoted names fold to lower case, as the server folds them; quoted ones keep their case.
-    const name = isQuoted ? item.slice(1, -1).replaceAll('""', '"') : item.toLowerCase();
-    const schema = name === "$user" ? upstreamUser : name;
-    if (schema && !schemas.includes(schema)) schemas.push(schema);
+  let at = skipSpace(value, 0);
+  if (at === value.length) return schemas;
+  for (;;) {
+    let name: string;
+    if (value[at] === '"') {
+      name = "";
+      for (at += 1; ; at += 1) {
+        const close = value.indexOf('"', at);
+        if (close < 0) return null;
+        name += value.slice(at, close);
+        at = close + 1;
+        if (value[at] !== '"') break;
+        name += '"';
+      }
+      if (name === "") return null;
+    } else {
+      const begin = at;
+      while (at < value.length && value[at] !== "," && !isSpace(value.charCodeAt(at))) at += 1;
+      if (at === begin) return null;
+      const bare = value.slice(begin, at);
+      // Outside ASCII, folding depends on the server's encoding and locale: no guess either.
+      if (/[^ -~]/.test(bare)) return null;
+      name = bare.toLowerCase();
+    }
+    const schema = truncateIdentifier(name);
+    const resolved = schema === "$user" ? upstreamUser : schema;
+    if (!schemas.includes(resolved)) schemas.push(resolved);
+    at = skipSpace(value, at);
+    if (at === value.length) return schemas;
+    if (value[at] !== ",") return null;
+    at = skipSpace(value, at + 1);
   }
-  return schemas;
+}
+
+/** The server's identifier limit (NAMEDATALEN - 1 bytes), never splitting a character. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+function truncateIdentifier(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES) return name;
+  let out = "";
+  let bytes = 0;
+  for (const char of name) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > MAX_IDENTIFIER_BYTES) break;
+    out += char;
+  }
+  return out;
+}
+
+function hasUnclearControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && !isSpace(code)) || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** The server's `scanner_isspace`: ASCII space, tab, newline, carriage return, form feed only. */
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0c;
+}
+
+function skipSpace(value: string, at: number): number {
+  while (at < value.length && isSpace(value.charCodeAt(at))) at += 1;
+  return at;
 }
 
 /**
@@ -42,21 +105,4 @@ export function resolveRelation(
   const schemas = holders.get(name);
   if (!schemas) return null;
   return order.find((schema) => schemas.includes(schema)) ?? null;
-}
-
-function splitOutsideQuotes(value: string): string[] {
-  const parts: string[] = [];
-  let current = "";
-  let isQuoted = false;
-  for (const char of value) {
-    if (char === '"') isQuoted = !isQuoted;
-    if (char === "," && !isQuoted) {
-      parts.push(current);
-      current = "";
-    } else {
-      current += char;
-    }
-  }
-  parts.push(current);
-  return parts;
 }

@@ -8,6 +8,13 @@ export const MAX_PREPARED_PER_SESSION = 1000;
 /** Settings whose change moves the search path: itself, and RESET ALL or a computed set_config name. */
 const PATH_SETTINGS = new Set(["search_path", "all", "*"]);
 
+/**
+ * Settings that change who the session is: `$user` and schema privileges follow the current role,
+ * while name resolution reads the catalog as the login. Reported ones show a change made anywhere.
+ */
+const ROLE_SETTINGS = new Set(["role", "session_authorization", "*", "all"]);
+const REPORTED_IDENTITY = new Set(["session_authorization", "is_superuser"]);
+
 /** Stands for `$user` while a reported path is parsed (no schema can be named with a NUL). */
 const USER_MARK = "\0user";
 
@@ -23,6 +30,8 @@ export class PolicySessionState implements SessionContext {
   readonly implicitSchemas: Set<string>;
   private reported: string[] | null = null;
   private changes = 0;
+  private isRoleChanged = false;
+  private readonly loginIdentity = new Map<string, string>();
 
   constructor(private readonly upstreamUser: string) {
     this.schemas = [upstreamUser, "public"];
@@ -33,9 +42,12 @@ export class PolicySessionState implements SessionContext {
     return this.schemas;
   }
 
-  /** The path as the upstream last reported it; null when it does not report search_path. */
+  /**
+   * The path as the upstream last reported it; null when it does not report search_path, reported
+   * one the gateway cannot read exactly, or the session may have changed role.
+   */
   get reportedPath(): readonly string[] | null {
-    return this.reported;
+    return this.isRoleChanged ? null : this.reported;
   }
 
   /** Bumped whenever name resolution may have changed, so prepared statements are judged again. */
@@ -45,8 +57,23 @@ export class PolicySessionState implements SessionContext {
 
   /** A setting the upstream reported (ParameterStatus). */
   observeSetting(name: string, value: string): void {
+    if (REPORTED_IDENTITY.has(name)) {
+      const atLogin = this.loginIdentity.get(name);
+      if (atLogin === undefined) this.loginIdentity.set(name, value);
+      else if (atLogin !== value) this.isRoleChanged = true;
+      return;
+    }
     if (name !== "search_path") return;
     const named = parseSearchPath(value, USER_MARK);
+    if (named === null) {
+      // Not read exactly: no resolution from it, and every piece that could be a schema joins the union.
+      for (const piece of loosePieces(value)) {
+        this.addSchema(piece === "$user" ? this.upstreamUser : piece, piece !== "$user");
+      }
+      this.reported = null;
+      this.changes += 1;
+      return;
+    }
     const path = named.map((schema) => (schema === USER_MARK ? this.upstreamUser : schema));
     // A schema the upstream reports (set inside a function, say) is as explicit as one SET names.
     for (const schema of named)
@@ -65,6 +92,7 @@ export class PolicySessionState implements SessionContext {
     let isMoved = false;
     for (const facts of parsed.statements) {
       for (const setting of facts.settings) {
+        if (ROLE_SETTINGS.has(setting.name)) this.isRoleChanged = true;
         if (!PATH_SETTINGS.has(setting.name)) continue;
         isMoved = true;
         if (setting.name === "search_path" && setting.value) this.addSchemas(setting.value);
@@ -105,8 +133,10 @@ export class PolicySessionState implements SessionContext {
    * both readings join the union (a candidate too many only makes a rule match more).
    */
   private addSchemas(value: string): void {
-    const verbatim = value.split(",").map((part) => part.trim().replace(/^"(.*)"$/, "$1"));
-    for (const schema of new Set([...verbatim, ...parseSearchPath(value, this.upstreamUser)])) {
+    for (const schema of new Set([
+      ...loosePieces(value),
+      ...(parseSearchPath(value, this.upstreamUser) ?? []),
+    ])) {
       if (!schema) continue;
       const isDefault = schema === "$user";
       // Named explicitly, so an allow-list must now cover it too.
@@ -121,4 +151,12 @@ export class PolicySessionState implements SessionContext {
     }
     if (isExplicit) this.implicitSchemas.delete(schema);
   }
+}
+
+/** Every comma-separated piece, trimmed and unquoted: a generous reading for the union only. */
+function loosePieces(value: string): string[] {
+  return value
+    .split(",")
+    .map((part) => part.trim().replace(/^"(.*)"$/, "$1"))
+    .filter(Boolean);
 }

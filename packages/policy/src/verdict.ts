@@ -20,6 +20,11 @@ export type Verdict =
        * its text). A front end passes them as text; a denial refuses that execution only.
        */
       checkParams?: (values: readonly (string | null)[]) => Extract<Verdict, { kind: "deny" }> | null;
+      /**
+       * Allowed only for where its names resolve now: a prepared statement is judged again before
+       * each later run (the server looks its names up again when the catalog changes).
+       */
+      isJudgedPerRun?: boolean;
     }
   | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
   | {
@@ -58,6 +63,8 @@ export type StatementRequest = {
 
 /** What the front end can offer about the upstream a session talks to. */
 export type UpstreamAccess = {
+  /** The role the session logs in as upstream (what `$user` in search_path stands for). */
+  login: string;
   /** Reads where relations of these names live (a side connection with the same login). */
   lookupRelations?: RelationLookup;
 };

@@ -74,6 +74,20 @@ describe("search_path parsing", () => {
     expect(parseSearchPath("", "app")).toEqual([]);
   });
 
+  it("splits where the server splits: a quote inside a name is part of it, names are cut at 63 bytes", () => {
+    expect(parseSearchPath('"say ""hi""" ,\tpublic', "app")).toEqual(['say "hi"', "public"]);
+    expect(parseSearchPath('a"b, public, c"d, hr', "app")).toEqual(['a"b', "public", 'c"d', "hr"]);
+    expect(parseSearchPath(`${"x".repeat(70)}, public`, "app")).toEqual(["x".repeat(63), "public"]);
+  });
+
+  it("reads nothing it cannot read exactly: non-ASCII unquoted names, odd spaces, bad syntax", () => {
+    expect(parseSearchPath("\u00a0hr, public", "app")).toBeNull();
+    expect(parseSearchPath("Émile, public", "app")).toBeNull();
+    expect(parseSearchPath("hr\v, public", "app")).toBeNull();
+    expect(parseSearchPath("hr public", "app")).toBeNull();
+    expect(parseSearchPath('"unclosed, public', "app")).toBeNull();
+  });
+
   it("searches pg_catalog first unless the path places it", () => {
     expect(relationSearchOrder(["app", "public"])).toEqual(["pg_catalog", "app", "public"]);
     expect(relationSearchOrder(["public", "pg_catalog", "pg_temp"])).toEqual(["public", "pg_catalog"]);
@@ -85,7 +99,7 @@ describe("unqualified names against the upstream's catalog", () => {
 
   it("allows a name the server resolves to a schema no rule names, though another schema on the path holds it too", async () => {
     const upstream = catalog();
-    const session = openSession({ lookupRelations: upstream.lookup });
+    const session = openSession({ login: "app", lookupRelations: upstream.lookup });
     session.observeSetting?.("search_path", "public, audit");
     expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("allow");
     // The first schema on the path that holds the name wins, as in the server.
@@ -97,13 +111,13 @@ describe("unqualified names against the upstream's catalog", () => {
 
   it("keeps every candidate while the upstream has work in flight, when the message moves the path, or without a reported path", async () => {
     const upstream = catalog();
-    const reported = openSession({ lookupRelations: upstream.lookup });
+    const reported = openSession({ login: "app", lookupRelations: upstream.lookup });
     reported.observeSetting?.("search_path", "public, audit");
     expect(await kindOf(reported, { sql: "SELECT * FROM events", via: "parse" })).toBe("deny");
     expect(await kindOf(reported, settled("SET search_path = audit, public; SELECT * FROM events"))).toBe(
       "deny",
     );
-    const unreported = openSession({ lookupRelations: upstream.lookup });
+    const unreported = openSession({ login: "app", lookupRelations: upstream.lookup });
     await unreported.decide(settled("SET search_path = public, audit"));
     expect(await kindOf(unreported, settled("SELECT * FROM events"))).toBe("deny");
     expect(upstream.calls).toEqual([]);
@@ -111,7 +125,7 @@ describe("unqualified names against the upstream's catalog", () => {
 
   it("reads the catalog only for a statement that would otherwise be refused, and fails closed when it cannot", async () => {
     const upstream = catalog();
-    const session = openSession({ lookupRelations: upstream.lookup });
+    const session = openSession({ login: "app", lookupRelations: upstream.lookup });
     session.observeSetting?.("search_path", "public, audit");
     expect(await kindOf(session, settled("SELECT * FROM public.orders"))).toBe("allow");
     expect(await kindOf(session, settled("SELECT now()"))).toBe("allow");
@@ -125,14 +139,15 @@ describe("unqualified names against the upstream's catalog", () => {
 
   it("keeps every candidate for a name nowhere on the path (created in the same message, say)", async () => {
     const upstream = catalog();
-    const session = openSession({ lookupRelations: upstream.lookup });
+    const session = openSession({ login: "app", lookupRelations: upstream.lookup });
     session.observeSetting?.("search_path", "public, audit");
     // Were `fresh` created in audit before the statement runs, the server would read audit.fresh.
     expect(await kindOf(session, settled("CREATE TABLE audit.fresh (id int); SELECT * FROM fresh"))).toBe(
       "deny",
     );
     expect(await kindOf(session, settled("SELECT * FROM fresh"))).toBe("deny");
-    expect(upstream.calls).toEqual([["fresh"], ["fresh"]]);
+    // The message of two statements is not resolved at all; the single read finds `fresh` nowhere.
+    expect(upstream.calls).toEqual([["fresh"]]);
   });
 
   it("learns schemas from the upstream's reports: a path changed inside a function is not missed", async () => {
@@ -154,11 +169,59 @@ describe("unqualified names against the upstream's catalog", () => {
 
   it("resolves names a PREPAREd statement leaves unqualified when it is EXECUTEd", async () => {
     const upstream = catalog();
-    const session = openSession({ lookupRelations: upstream.lookup });
+    const session = openSession({ login: "app", lookupRelations: upstream.lookup });
     session.observeSetting?.("search_path", "public, audit");
     expect(await kindOf(session, settled("PREPARE q AS SELECT * FROM events"))).toBe("allow");
     expect(await kindOf(session, settled("EXECUTE q"))).toBe("allow");
     session.observeSetting?.("search_path", "audit, public");
     expect(await kindOf(session, settled("EXECUTE q"))).toBe("deny");
+  });
+
+  it("never resolves a message of several statements: an earlier one changes what a later one finds", async () => {
+    const upstream = catalog();
+    const session = openSession({ login: "app", lookupRelations: upstream.lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(session, settled("SELECT public.path_moves(); SELECT * FROM events"))).toBe("deny");
+    expect(await kindOf(session, settled("DROP TABLE public.events; SELECT * FROM events"))).toBe("deny");
+    expect(upstream.calls).toEqual([]);
+  });
+
+  it("never resolves a name the statement writes or creates: it goes to the first schema that exists", async () => {
+    const upstream = catalog();
+    const session = openSession({ login: "app", lookupRelations: upstream.lookup });
+    session.observeSetting?.("search_path", "audit, public");
+    for (const sql of [
+      "CREATE TABLE orders (id int)",
+      "CREATE TABLE orders AS SELECT 1",
+      "SELECT 1 INTO orders",
+      "CREATE VIEW orders AS SELECT 1",
+      "INSERT INTO orders VALUES (1)",
+    ]) {
+      expect(await kindOf(session, settled(sql))).toBe("deny");
+    }
+  });
+
+  it("stops resolving once the session may have changed role ($user and privileges follow it)", async () => {
+    const upstream = catalog();
+    const setRole = openSession({ login: "app", lookupRelations: upstream.lookup });
+    setRole.observeSetting?.("search_path", "public, audit");
+    await setRole.decide(settled("SET ROLE auditor"));
+    expect(await kindOf(setRole, settled("SELECT * FROM events"))).toBe("deny");
+    const reported = openSession({ login: "app", lookupRelations: upstream.lookup });
+    reported.observeSetting?.("session_authorization", "app");
+    reported.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(reported, settled("SELECT * FROM events"))).toBe("allow");
+    reported.observeSetting?.("session_authorization", "auditor");
+    expect(await kindOf(reported, settled("SELECT * FROM events"))).toBe("deny");
+  });
+
+  it("marks an allow that rests on resolution, so a prepared statement is judged again per run", async () => {
+    const session = openSession({ login: "app", lookupRelations: catalog().lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await session.decide(settled("SELECT * FROM events"))).toMatchObject({
+      kind: "allow",
+      isJudgedPerRun: true,
+    });
+    expect(await session.decide(settled("SELECT * FROM public.orders"))).not.toHaveProperty("isJudgedPerRun");
   });
 });

@@ -27,8 +27,6 @@ type Batch = {
   maskedTables: string[];
   relations: (readonly string[])[];
   parses: number;
-  /** Some message of this batch went upstream: what the next one is judged against may still change. */
-  isStarted: boolean;
   cleanOutputs?: readonly boolean[];
 };
 
@@ -68,11 +66,25 @@ export class Relay {
       approvedBindsLeft?: number;
       /** The values each Bind supplies are checked before it runs (a write's placeholders). */
       checkParams?: CheckParams;
+      /**
+       * Allowed for where its names resolve at Parse: judged again at every Bind but the one that
+       * follows its Parse with nothing sent upstream in between.
+       */
+      isJudgedPerRun?: boolean;
+      /** The upstream message count once its Parse went upstream. */
+      forwardedAt: number;
     }
   >();
 
   /** The statement waiting for a human, if any: a cancel or a disconnect withdraws it. */
   private held: { withdraw: (reason: string) => void } | null = null;
+  /**
+   * Messages of an extended-protocol batch went upstream since its last Sync (a refusal later in
+   * the batch does not undo them): what the next statement is judged against may still change.
+   */
+  private isUnsynced = false;
+  /** Counts messages sent upstream, so a Bind can tell whether anything ran since its Parse. */
+  private forwarded = 0;
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -122,6 +134,8 @@ export class Relay {
             : {}),
         });
         this.batch = emptyBatch();
+        this.isUnsynced = false;
+        this.forwarded += 1;
         return { toUpstream: [raw], toClient: [] };
       }
       case "copyData":
@@ -205,8 +219,7 @@ export class Relay {
     then: (verdict: Settled) => RelayStep,
   ): RelayStep | Promise<RelayStep> {
     // Nothing in flight and no transaction open: the upstream's catalog, read now, is what it will see.
-    const isUpstreamSettled =
-      this.owed.length === 0 && !this.batch.isStarted && this.transactionStatus === "I";
+    const isUpstreamSettled = this.owed.length === 0 && !this.isUnsynced && this.transactionStatus === "I";
     const request =
       statementName === undefined
         ? { sql, via, isUpstreamSettled }
@@ -248,6 +261,7 @@ export class Relay {
 
   private afterQueryVerdict(verdict: Settled, raw: Buffer): RelayStep {
     if (verdict.kind === "allow") {
+      this.forwarded += 1;
       this.owed.push({
         errorBeforeReady: null,
         hasUpstreamError: false,
@@ -275,8 +289,12 @@ export class Relay {
     if (known) this.batch.maskedTables.push(...known.maskedTables);
     const isApprovalSpent = known?.approvedBindsLeft === 0;
     if (known?.approvedBindsLeft) known.approvedBindsLeft -= 1;
-    if (!known || (known.version === this.options.decisions.version() && !isApprovalSpent))
-      return this.bindChecked(statement, params, raw);
+    const isStale =
+      known !== undefined &&
+      (known.version !== this.options.decisions.version() ||
+        isApprovalSpent ||
+        (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded));
+    if (!known || !isStale) return this.bindChecked(statement, params, raw);
     return this.judge(known.sql, "parse", statement, (verdict) => {
       const step = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       return step === EMPTY_STEP ? step : this.bindChecked(statement, params, raw);
@@ -288,7 +306,7 @@ export class Relay {
     const known = this.statements.get(statement);
     const denial = known?.checkParams?.(params.map((param) => param?.toString("utf8") ?? null));
     if (!known || !denial) {
-      this.batch.isStarted = true;
+      this.noteForwarded();
       return { toUpstream: [raw], toClient: [] };
     }
     this.options.onVerdict?.(known.sql, denial);
@@ -305,6 +323,7 @@ export class Relay {
   ): RelayStep {
     if (verdict.kind === "allow") {
       const maskedTables = verdict.maskedTables ?? [];
+      this.noteForwarded();
       this.statements.set(statement, {
         sql,
         version: this.options.decisions.version(),
@@ -312,10 +331,11 @@ export class Relay {
         // An approval judged at a Bind is spent by that Bind; one judged at Parse, by the next Bind.
         ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
         ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
+        ...(verdict.isJudgedPerRun ? { isJudgedPerRun: true } : {}),
+        forwardedAt: this.forwarded,
       });
       this.batch.maskedTables.push(...maskedTables);
       this.batch.parses += 1;
-      this.batch.isStarted = true;
       this.batch.relations.push(...(verdict.relations ?? []));
       if (verdict.cleanOutputs) this.batch.cleanOutputs = verdict.cleanOutputs;
       return { toUpstream: [raw], toClient: [] };
@@ -325,10 +345,15 @@ export class Relay {
     return EMPTY_STEP;
   }
 
+  private noteForwarded(): void {
+    this.isUnsynced = true;
+    this.forwarded += 1;
+  }
+
   /** A message of the extended-protocol batch goes upstream, unless the batch was already refused. */
   private forwardInBatch(raw: Buffer): RelayStep {
     if (this.batch.deniedError) return EMPTY_STEP;
-    this.batch.isStarted = true;
+    this.noteForwarded();
     return { toUpstream: [raw], toClient: [] };
   }
 
@@ -345,7 +370,7 @@ export class Relay {
 }
 
 function emptyBatch(): Batch {
-  return { deniedError: null, maskedTables: [], relations: [], parses: 0, isStarted: false };
+  return { deniedError: null, maskedTables: [], relations: [], parses: 0 };
 }
 
 type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"]>;

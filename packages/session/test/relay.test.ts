@@ -206,4 +206,44 @@ describe("Relay and name resolution", () => {
     relay.beforeUpstreamMessage(0x53, Buffer.from("truncated"));
     expect(settings).toEqual(['search_path="$user", public', "search_path=audit, public"]);
   });
+
+  it("a refusal inside a batch does not undo what the batch already sent: the next Query is not settled", () => {
+    const settled: Record<string, boolean | undefined> = {};
+    const relay = new Relay({
+      decisions: {
+        decide: (statement) => {
+          settled[statement.sql] = statement.isUpstreamSettled;
+          return statement.sql.includes("bad")
+            ? { kind: "deny", rule: "r", message: "no" }
+            : { kind: "allow" };
+        },
+        version: () => 1,
+      },
+    });
+    send(relay, { name: "parse", statement: "", sql: "DROP something", paramTypes: [] }, "P1");
+    send(relay, { name: "parse", statement: "s2", sql: "SELECT bad", paramTypes: [] }, "P2");
+    send(relay, { name: "query", sql: "SELECT after" }, "Q");
+    expect(settled["SELECT after"]).toBe(false);
+  });
+
+  it("judges a statement allowed per run again at every Bind but the one right after its Parse", () => {
+    let judged = 0;
+    const relay = new Relay({
+      decisions: {
+        decide: () => {
+          judged += 1;
+          return { kind: "allow", isJudgedPerRun: true };
+        },
+        version: () => 1,
+      },
+    });
+    const named: ClientMessage = { ...bind, statement: "s" };
+    send(relay, { name: "parse", statement: "s", sql: "SELECT * FROM t", paramTypes: [] }, "P");
+    send(relay, named, "B1");
+    expect(judged).toBe(1);
+    send(relay, { name: "sync" }, "S");
+    relay.beforeUpstreamMessage(Z().type, Z().body);
+    send(relay, named, "B2");
+    expect(judged).toBe(2);
+  });
 });

@@ -42,6 +42,11 @@ export function extractFacts(statement: unknown): StatementFacts {
   };
   const [topType] = Object.keys(asNode(statement));
   walk(statement, collector, new Set());
+  for (const table of collector.written.values()) {
+    // A write to the pg_settings view is SET by another name (its UPDATE calls set_config).
+    if (table.name === "pg_settings" && (table.schema === null || table.schema === "pg_catalog"))
+      collector.settings.push({ name: "*", value: null, via: "pg_settings" });
+  }
   const kind = topType ? kindOf(topType, asNode(asNode(statement)[topType])) : "EMPTY";
   const facts: StatementFacts = {
     kind,

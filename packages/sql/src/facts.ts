@@ -15,7 +15,7 @@ export type SettingChange = {
   name: string;
   /** The new value when it is a constant; null for RESET or a computed value. */
   value: string | null;
-  via: "SET" | "RESET" | "set_config" | "transaction";
+  via: "SET" | "RESET" | "set_config" | "transaction" | "pg_settings";
 };
 
 export type StatementFacts = {

@@ -391,7 +391,10 @@ export class ClientConnection {
     const sessionId = this.sessionId;
     const lookupRelations = this.deps.lookupRelations?.(connection);
     this.relay = new Relay({
-      decisions: this.deps.decisions.openSession(identity, lookupRelations ? { lookupRelations } : {}),
+      decisions: this.deps.decisions.openSession(
+        identity,
+        lookupRelations ? { login: connection.user, lookupRelations } : { login: connection.user },
+      ),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
       sendNow: (bytes) => this.writeRelayed(bytes),
     });

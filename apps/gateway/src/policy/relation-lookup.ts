@@ -10,14 +10,22 @@ const IDLE_MS = 10_000;
 /**
  * Relations by name in schemas the login may use (the server skips the others on the path), from
  * a fresh read of the catalog. Other sessions' temporary schemas are left out: only the session
- * itself can reach its own.
+ * itself can reach its own. A relation someone holds an ACCESS EXCLUSIVE lock on is being dropped,
+ * renamed or moved by a transaction not yet committed: a statement that waits for that lock looks
+ * its names up again afterwards, so such a name is not placed at all. Every name is qualified and
+ * the connection's path is pinned, so nothing on the login's own path can stand in for the catalog.
  */
 const RELATIONS_SQL = `
-SELECT c.relname AS name, n.nspname AS schema
-FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')
-  AND n.nspname !~ '^pg_(temp|toast_temp)_' AND has_schema_privilege(n.oid, 'USAGE')`;
+SELECT c.relname AS name, n.nspname AS schema,
+       EXISTS (SELECT FROM pg_catalog.pg_locks l
+               WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.relation OPERATOR(pg_catalog.=) c.oid
+                 AND l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock') AS is_changing
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+WHERE c.relname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
+  AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,v,m,p,f,S}'::pg_catalog."char"[])
+  AND n.nspname OPERATOR(pg_catalog.!~) '^pg_(temp|toast_temp)_'
+  AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')`;
 
 /**
  * Side connections that read where relations live, one small pool per upstream login (a changed
@@ -37,6 +45,7 @@ export function createRelationLookups(log: (line: string) => void) {
       }
       pool = new pg.Pool({
         ...pgClientConfig(connection, "sluice-name-resolution"),
+        options: "-c search_path=pg_catalog",
         max: 2,
         idleTimeoutMillis: IDLE_MS,
       });
@@ -49,11 +58,15 @@ export function createRelationLookups(log: (line: string) => void) {
   return {
     forConnection(connection: ConnectionRecord): RelationLookup {
       return async (names) => {
-        const { rows } = await poolFor(connection).query<{ name: string; schema: string }>(RELATIONS_SQL, [
-          names,
-        ]);
+        const { rows } = await poolFor(connection).query<{
+          name: string;
+          schema: string;
+          is_changing: boolean;
+        }>(RELATIONS_SQL, [names]);
         const holders = new Map<string, string[]>();
         for (const row of rows) holders.set(row.name, [...(holders.get(row.name) ?? []), row.schema]);
+        // Not placed: every candidate stays for a name whose relations are changing right now.
+        for (const row of rows) if (row.is_changing) holders.delete(row.name);
         return holders;
       };
     },

@@ -137,6 +137,25 @@ export const GUARDRAIL_CASES: BypassCase[] = [
     expect: "no-secrets",
   },
   {
+    // An earlier statement of the same message changes what the later one finds: never resolved.
+    class: "search-path",
+    setup: ["SET search_path = hr, public"],
+    sql: "ALTER TABLE IF EXISTS hr.not_there RENAME TO gone; SELECT * FROM secrets",
+    expect: "no-secrets",
+  },
+  {
+    class: "search-path",
+    setup: ["SET search_path = hr, public"],
+    sql: "SELECT public.path_to_public(); SELECT * FROM secrets",
+    expect: "no-secrets",
+  },
+  {
+    // The pg_settings view takes UPDATE as SET: any setting, role included.
+    class: "privilege",
+    sql: "UPDATE pg_settings SET setting = 'public' WHERE name = 'search_path'",
+    expect: "sluice:privilege-change",
+  },
+  {
     // Inside a function: the upstream's report of search_path, not the statement, shows the change.
     class: "search-path",
     setup: ["SET search_path = hr, public", "SELECT public.path_to_public()"],
