@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
  */
 
 const BLOCK_BYTES = 64;
+/** The longest message whose padding (0x80 and the 8-byte length) still fits its one block. */
+const SHORT_MESSAGE_BYTES = BLOCK_BYTES - 9;
 // biome-ignore format: the FIPS 180-4 round constants, eight per line
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -38,6 +40,11 @@ function compress(state: Int32Array, block: Uint8Array, at: number): void {
       ((block[j + 2] as number) << 8) |
       (block[j + 3] as number);
   }
+  compressSchedule(state);
+}
+
+/** One SHA-256 compression of the message words already in `W[0..15]` into `state`. */
+function compressSchedule(state: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const w15 = W[i - 15] as number;
     const w2 = W[i - 2] as number;
@@ -58,7 +65,7 @@ function compress(state: Int32Array, block: Uint8Array, at: number): void {
     const ch = (e & f) ^ (~e & g);
     const t1 = (h + S1 + ch + (K[i] as number) + (W[i] as number)) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const maj = (a & b) ^ (c & (a ^ b));
     const t2 = (S0 + maj) | 0;
     h = g;
     g = f;
@@ -114,12 +121,31 @@ export class KeyedHash {
   /** The 32-byte MAC of `data[start..end]`; the returned array is reused by the next call. */
   digest(data: Uint8Array, start = 0, end = data.length): Uint8Array {
     this.state.set(this.innerStart);
-    this.finish(data, start, end);
-    writeState(this.state, this.digestBytes, 0);
+    if (end - start <= SHORT_MESSAGE_BYTES) this.finishShort(data, start, end);
+    else this.finish(data, start, end);
+    // The outer message is the inner digest: its words go straight into the schedule, padded for
+    // 32 bytes after the pad block.
+    for (let i = 0; i < 8; i++) W[i] = this.state[i] as number;
+    W.fill(0, 8, 16);
+    W[8] = 0x80000000 | 0;
+    W[15] = (BLOCK_BYTES + 32) * 8;
     this.state.set(this.outerStart);
-    this.finish(this.digestBytes, 0, 32);
+    compressSchedule(this.state);
     writeState(this.state, this.digestBytes, 0);
     return this.digestBytes;
+  }
+
+  /** A message that fits one block with its padding: its bytes go straight into the schedule. */
+  private finishShort(data: Uint8Array, start: number, end: number): void {
+    W.fill(0, 0, 16);
+    const length = end - start;
+    for (let i = 0; i < length; i++) {
+      W[i >> 2] = (W[i >> 2] as number) | ((data[start + i] as number) << (24 - 8 * (i & 3)));
+    }
+    W[length >> 2] = (W[length >> 2] as number) | (0x80 << (24 - 8 * (length & 3)));
+    // The length in bits covers the pad block too.
+    W[15] = (BLOCK_BYTES + length) * 8;
+    compressSchedule(this.state);
   }
 
   /** Hashes a message that follows one already-compressed block (the pad), padding included. */
