@@ -85,14 +85,18 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         // Judged over every schema a name could resolve to, a statement is refused when any of them
         // is; where the server's own answer is knowable, only a refusal is worth the catalog read.
         if (judged.kind !== "allow" && lookup && path && statement.isUpstreamSettled && !movesPath) {
-          const names = resolvableNames(parsed, state);
+          const names = resolvableNames(parsed, state, statement.via);
           if (names.length > 0) {
-            return resolveNames(names, path, lookup).then(
+            return resolveNames(names, path, lookup, state.login).then(
               (resolved) => {
+                if (!resolved) return afterJudged(policy, statement.sql, parsed, judged);
                 const rejudged = evaluate(policy, parsed, state.resolvedAs(resolved));
+                // A review would run the statement later, when the catalog may have moved: only an
+                // allow (or a refusal) rests on the names as they resolve now.
+                if (rejudged.kind === "review") return afterJudged(policy, statement.sql, parsed, judged);
                 const verdict = afterJudged(policy, statement.sql, parsed, rejudged);
                 // Its allow holds for the catalog as it is now: a prepared statement is judged again per run.
-                return verdict instanceof Promise ? verdict : perRun(verdict);
+                return verdict instanceof Promise ? verdict.then(perRun) : perRun(verdict);
               },
               () => afterJudged(policy, statement.sql, parsed, judged),
             );
@@ -178,13 +182,19 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
   };
 }
 
-/** Each unqualified name to the schema the server resolves it to, per the upstream's catalog now. */
+/**
+ * Each unqualified name to the schema the server resolves it to, per the upstream's catalog now;
+ * null when the side connection is not the role the session logged in as (a role set by default
+ * for the login), since `$user` and schema privileges follow the role.
+ */
 async function resolveNames(
   names: readonly string[],
   path: readonly string[],
   lookup: RelationLookup,
-): Promise<Map<string, string>> {
-  const holders = await lookup(names);
+  login: string,
+): Promise<Map<string, string> | null> {
+  const { role, holders } = await lookup(names);
+  if (role !== login) return null;
   const order = relationSearchOrder(path);
   const resolved = new Map<string, string>();
   for (const name of names) {
@@ -214,18 +224,29 @@ const RESOLVABLE_KINDS = new Set([
 ]);
 
 /**
+ * Of those, the kinds the server analyses at Parse (taking its locks until Sync). COPY, PREPARE and
+ * EXECUTE are utility statements that look their names up only at Execute, which is not judged.
+ */
+const PARSE_ANALYSED_KINDS = new Set(["SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "EXPLAIN", "DECLARE"]);
+
+/**
  * Unqualified names the statement only reads (with those of the PREPAREd statement it EXECUTEs).
  * A name it writes is never resolved: a relation it creates goes to the first schema on the path
  * that exists, not to the one that already holds the name.
  */
-function resolvableNames(parsed: ReturnType<FactsCache["parse"]>, state: PolicySessionState): string[] {
+function resolvableNames(
+  parsed: ReturnType<FactsCache["parse"]>,
+  state: PolicySessionState,
+  via: StatementRequest["via"],
+): string[] {
   if (!parsed.ok || parsed.statements.length !== 1) return [];
+  const kinds = via === "parse" ? PARSE_ANALYSED_KINDS : RESOLVABLE_KINDS;
   const statements = parsed.statements.flatMap((facts) =>
     facts.kind === "EXECUTE" && facts.preparedName !== undefined
       ? [facts, ...(state.prepared.get(facts.preparedName) ?? [])]
       : [facts],
   );
-  if (!statements.every((facts) => facts.kinds.every((kind) => RESOLVABLE_KINDS.has(kind)))) return [];
+  if (!statements.every((facts) => facts.kinds.every((kind) => kinds.has(kind)))) return [];
   const written = new Set(statements.flatMap((facts) => facts.tablesWritten.map((table) => table.name)));
   const names = new Set<string>();
   for (const facts of statements) {

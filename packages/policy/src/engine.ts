@@ -49,6 +49,9 @@ function namesFor(table: TableRef, session: SessionContext): string[] {
 
 const ALLOW = { kind: "allow" } as const;
 
+/** PREPAREs of one name the session may send before a DEALLOCATE (the server keeps the first). */
+const MAX_DEFINITIONS_PER_NAME = 8;
+
 /**
  * A pure function of (policy, facts, session) to a verdict. Every denial names its rule and says,
  * in words an agent can act on, what was refused and why. The first statement refused refuses the
@@ -231,6 +234,17 @@ function checkPrepared(
   session: SessionContext,
   depth: number,
 ): PolicyVerdict | null {
+  if (facts.kind === "PREPARE" && facts.preparedName !== undefined) {
+    // Each PREPARE of a name stays a candidate until DEALLOCATE: a bound on what an agent can pile up.
+    if ((session.prepared.get(facts.preparedName)?.length ?? 0) >= MAX_DEFINITIONS_PER_NAME) {
+      return builtin(
+        policy,
+        "sluice:unknown-prepared",
+        `PREPARE ${facts.preparedName} again without DEALLOCATE ${facts.preparedName}`,
+      );
+    }
+    return null;
+  }
   if (facts.kind !== "EXECUTE" || facts.preparedName === undefined) return null;
   const prepared = session.prepared.get(facts.preparedName);
   if (!prepared || depth > 0) {

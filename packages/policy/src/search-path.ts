@@ -5,8 +5,14 @@
  * @see https://www.postgresql.org/docs/current/ddl-schemas.html#DDL-SCHEMAS-PATH
  */
 
-/** Where the upstream keeps relations of these names: name → the schemas the session's role may use that hold one. */
-export type RelationLookup = (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>;
+/**
+ * Where the upstream keeps relations of these names, read as the session's login: the role that
+ * read it (`current_user`), and name → the schemas that role may use that hold one. A name left out
+ * is not placed (every candidate stays).
+ */
+export type RelationLookup = (
+  names: readonly string[],
+) => Promise<{ role: string; holders: ReadonlyMap<string, readonly string[]> }>;
 
 /**
  * A search_path value as the server splits it (`SplitIdentifierString` in varlena.c): names

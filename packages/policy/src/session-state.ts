@@ -55,6 +55,11 @@ export class PolicySessionState implements SessionContext {
     return this.changes;
   }
 
+  /** The role the session logged in as upstream. */
+  get login(): string {
+    return this.upstreamUser;
+  }
+
   /** A setting the upstream reported (ParameterStatus). */
   observeSetting(name: string, value: string): void {
     if (REPORTED_IDENTITY.has(name)) {
@@ -64,7 +69,8 @@ export class PolicySessionState implements SessionContext {
       return;
     }
     if (name !== "search_path") return;
-    const named = parseSearchPath(value, USER_MARK);
+    // Converted to the client's encoding on the way: only ASCII is certain to read as sent.
+    const named = /[^ -~\t\n\r\f]/.test(value) ? null : parseSearchPath(value, USER_MARK);
     if (named === null) {
       // Not read exactly: no resolution from it, and every piece that could be a schema joins the union.
       for (const piece of loosePieces(value)) {
@@ -109,7 +115,9 @@ export class PolicySessionState implements SessionContext {
         facts.preparedName !== undefined &&
         this.prepared.size < MAX_PREPARED_PER_SESSION
       ) {
-        this.prepared.set(facts.preparedName, [facts]);
+        // PREPARE of a name that exists fails at the server, which keeps the first: whichever holds,
+        // EXECUTE is judged against every statement the name may stand for.
+        this.prepared.set(facts.preparedName, [...(this.prepared.get(facts.preparedName) ?? []), facts]);
       }
       if (facts.kind === "DEALLOCATE" && facts.preparedName !== undefined)
         this.prepared.delete(facts.preparedName);

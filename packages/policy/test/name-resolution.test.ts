@@ -17,7 +17,7 @@ const NO_AUDIT: GuardrailRule = parseGuardrail({
 });
 
 /** An upstream catalog: schema → relation names. Lookups are counted, and can be made to fail. */
-function upstreamCatalog(schemas: Record<string, string[]>) {
+function upstreamCatalog(schemas: Record<string, string[]>, role = "app") {
   const calls: string[][] = [];
   let isDown = false;
   const lookup: RelationLookup = async (names) => {
@@ -29,7 +29,7 @@ function upstreamCatalog(schemas: Record<string, string[]>) {
         if (relations.includes(name)) holders.set(name, [...(holders.get(name) ?? []), schema]);
       }
     }
-    return holders;
+    return { role, holders };
   };
   return { lookup, calls, goDown: () => (isDown = true) };
 }
@@ -223,5 +223,36 @@ describe("unqualified names against the upstream's catalog", () => {
       isJudgedPerRun: true,
     });
     expect(await session.decide(settled("SELECT * FROM public.orders"))).not.toHaveProperty("isJudgedPerRun");
+  });
+
+  it("does not resolve for a side connection that runs as another role than the session's login", async () => {
+    const session = openSession({
+      login: "app",
+      lookupRelations: upstreamCatalog({ public: ["events"], audit: ["events"] }, "auditor").lookup,
+    });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("deny");
+  });
+
+  it("resolves a utility statement only when it arrives whole (it looks its names up when it runs)", async () => {
+    const session = openSession({ login: "app", lookupRelations: catalog().lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    const viaParse = (sql: string): StatementRequest => ({ sql, via: "parse", isUpstreamSettled: true });
+    expect(await kindOf(session, viaParse("COPY events TO STDOUT"))).toBe("deny");
+    expect(await kindOf(session, settled("COPY events TO STDOUT"))).toBe("allow");
+    expect(await kindOf(session, viaParse("SELECT * FROM events"))).toBe("allow");
+  });
+
+  it("judges EXECUTE against every statement a name was PREPAREd as (the server keeps the first)", async () => {
+    const session = openSession({ login: "app", lookupRelations: catalog().lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(session, settled("PREPARE q AS SELECT * FROM events"))).toBe("allow");
+    // Refused by the server (q exists), but the gateway cannot know which of the two q now is.
+    expect(await kindOf(session, settled("PREPARE q AS SELECT 1"))).toBe("allow");
+    session.observeSetting?.("search_path", "audit, public");
+    expect(await kindOf(session, settled("EXECUTE q"))).toBe("deny");
+    await session.decide(settled("DEALLOCATE q"));
+    expect(await kindOf(session, settled("PREPARE q AS SELECT 1"))).toBe("allow");
+    expect(await kindOf(session, settled("EXECUTE q"))).toBe("allow");
   });
 });

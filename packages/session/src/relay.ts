@@ -13,12 +13,35 @@ export type RelayStep = {
 
 /** One ReadyForQuery the upstream owes us, and what the client must see just before it. */
 type OwedReady = {
+  /** Which batch this ReadyForQuery ends (see `Relay.batchSerial`). */
+  batch: number;
   errorBeforeReady: Buffer | null;
   hasUpstreamError: boolean;
   maskedTables: readonly string[];
   relations: readonly (readonly string[])[];
   /** Lineage of a single statement's outputs, when the decision point could prove it. */
   cleanOutputs?: readonly boolean[];
+};
+
+/** What the relay knows of a prepared statement. */
+type PreparedRecord = {
+  sql: string;
+  version: number;
+  maskedTables: readonly string[];
+  /**
+   * A statement a reviewer approved runs as many times as approved: once (the Bind that follows
+   * its Parse); every Bind after that is judged again (a grant or a new review decides).
+   */
+  approvedBindsLeft?: number;
+  /** The values each Bind supplies are checked before it runs (a write's placeholders). */
+  checkParams?: CheckParams;
+  /**
+   * Allowed for where its names resolve at Parse: judged again at every Bind but the one that
+   * follows its Parse with nothing sent upstream in between.
+   */
+  isJudgedPerRun?: boolean;
+  /** The upstream message count once its Parse went upstream. */
+  forwardedAt: number;
 };
 
 /** State of the extended-protocol batch the client is building up to its next Sync. */
@@ -53,28 +76,14 @@ export class Relay {
   private batch: Batch = emptyBatch();
   private transactionStatus = "I";
   /** Prepared statements by name, with the policy version their Parse was judged under. */
-  private readonly statements = new Map<
-    string,
-    {
-      sql: string;
-      version: number;
-      maskedTables: readonly string[];
-      /**
-       * A statement a reviewer approved runs as many times as approved: once (the Bind that follows
-       * its Parse); every Bind after that is judged again (a grant or a new review decides).
-       */
-      approvedBindsLeft?: number;
-      /** The values each Bind supplies are checked before it runs (a write's placeholders). */
-      checkParams?: CheckParams;
-      /**
-       * Allowed for where its names resolve at Parse: judged again at every Bind but the one that
-       * follows its Parse with nothing sent upstream in between.
-       */
-      isJudgedPerRun?: boolean;
-      /** The upstream message count once its Parse went upstream. */
-      forwardedAt: number;
-    }
-  >();
+  private readonly statements = new Map<string, PreparedRecord>();
+  /**
+   * Parses sent upstream the server has not answered with ParseComplete yet, and the record each
+   * replaced: a Parse the server refuses (a name that exists) leaves the statement it had.
+   */
+  private readonly unconfirmed: { name: string; previous: PreparedRecord | undefined; batch: number }[] = [];
+  /** Counts the batches sent upstream (each ended by a Sync or a simple Query). */
+  private batchSerial = 0;
 
   /** The statement waiting for a human, if any: a cancel or a disconnect withdraws it. */
   private held: { withdraw: (reason: string) => void } | null = null;
@@ -125,6 +134,7 @@ export class Relay {
         return this.forwardInBatch(raw);
       case "sync": {
         this.owed.push({
+          batch: this.batchSerial++,
           errorBeforeReady: this.batch.deniedError,
           hasUpstreamError: false,
           maskedTables: this.batch.maskedTables,
@@ -189,12 +199,27 @@ export class Relay {
       if (head) head.hasUpstreamError = true;
       return null;
     }
+    if (type === PARSE_COMPLETE) {
+      this.unconfirmed.shift();
+      return null;
+    }
     if (type !== READY_FOR_QUERY) return null;
     this.transactionStatus = String.fromCharCode(body[0] ?? 73);
     const owed = this.owed.shift();
+    if (owed) this.forgetRefusedParses(owed.batch);
     // Postgres reports only the first error of a batch; when the upstream already failed it, ours is moot.
     if (owed?.errorBeforeReady && !owed.hasUpstreamError) return owed.errorBeforeReady;
     return null;
+  }
+
+  /** Parses of a finished batch the server never confirmed: the statement is what it was before. */
+  private forgetRefusedParses(batch: number): void {
+    while (this.unconfirmed.length > 0 && (this.unconfirmed[0]?.batch ?? Infinity) <= batch) {
+      const refused = this.unconfirmed.shift();
+      if (!refused) break;
+      if (refused.previous) this.statements.set(refused.name, refused.previous);
+      else this.statements.delete(refused.name);
+    }
   }
 
   /** The ParameterStatus frames of the upstream login, before the first statement is judged. */
@@ -263,6 +288,7 @@ export class Relay {
     if (verdict.kind === "allow") {
       this.forwarded += 1;
       this.owed.push({
+        batch: this.batchSerial++,
         errorBeforeReady: null,
         hasUpstreamError: false,
         maskedTables: verdict.maskedTables ?? [],
@@ -324,6 +350,11 @@ export class Relay {
     if (verdict.kind === "allow") {
       const maskedTables = verdict.maskedTables ?? [];
       this.noteForwarded();
+      if (!isBind) {
+        // The unnamed statement is dropped before a Parse replaces it, so a refused one leaves none.
+        const previous = statement === "" ? undefined : this.statements.get(statement);
+        this.unconfirmed.push({ name: statement, previous, batch: this.batchSerial });
+      }
       this.statements.set(statement, {
         sql,
         version: this.options.decisions.version(),
@@ -360,6 +391,7 @@ export class Relay {
   /** A standalone message answered with an error: a Sync keeps its place in the upstream's order. */
   private refuseInPlace(error: ClientError): RelayStep {
     this.owed.push({
+      batch: this.batchSerial++,
       errorBeforeReady: errorBytes(error),
       hasUpstreamError: false,
       maskedTables: [],
@@ -380,6 +412,7 @@ type Settled = Exclude<Verdict, { kind: "hold" }>;
 
 const READY_FOR_QUERY = 0x5a; // 'Z'
 const PARAMETER_STATUS = 0x53; // 'S'
+const PARSE_COMPLETE = 0x31; // '1'
 const ERROR_RESPONSE = 0x45; // 'E'
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
 

@@ -17,6 +17,7 @@ const raw = (tag: string) => Buffer.from(`<${tag}>`);
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 const Z = (status = "I") => ({ type: 0x5a, body: Buffer.from(status) });
 const E = { type: 0x45, body: Buffer.from("SERROR\0\0") };
+const PARSE_COMPLETE = { type: 0x31, body: Buffer.alloc(0) };
 
 function send(relay: Relay, message: ClientMessage, tag: string): RelayStep {
   const step = relay.handleClient(message, raw(tag));
@@ -242,8 +243,40 @@ describe("Relay and name resolution", () => {
     send(relay, named, "B1");
     expect(judged).toBe(1);
     send(relay, { name: "sync" }, "S");
+    relay.beforeUpstreamMessage(PARSE_COMPLETE.type, PARSE_COMPLETE.body);
     relay.beforeUpstreamMessage(Z().type, Z().body);
     send(relay, named, "B2");
     expect(judged).toBe(2);
+  });
+
+  it("keeps what it knew of a named statement when the server refuses a second Parse of its name", () => {
+    const verdicts: Record<string, Verdict> = {
+      "SELECT * FROM t": { kind: "allow", isJudgedPerRun: true },
+      "SELECT 1": { kind: "allow" },
+    };
+    const judged: string[] = [];
+    const relay = new Relay({
+      decisions: {
+        decide: (statement) => {
+          judged.push(statement.sql);
+          return verdicts[statement.sql] ?? { kind: "deny", rule: "r", message: "no" };
+        },
+        version: () => 1,
+      },
+    });
+    const named: ClientMessage = { ...bind, statement: "s" };
+    send(relay, { name: "parse", statement: "s", sql: "SELECT * FROM t", paramTypes: [] }, "P1");
+    send(relay, { name: "sync" }, "S1");
+    relay.beforeUpstreamMessage(PARSE_COMPLETE.type, PARSE_COMPLETE.body);
+    relay.beforeUpstreamMessage(Z().type, Z().body);
+    // The server answers this one with "prepared statement s already exists": no ParseComplete.
+    send(relay, { name: "parse", statement: "s", sql: "SELECT 1", paramTypes: [] }, "P2");
+    send(relay, { name: "sync" }, "S2");
+    relay.beforeUpstreamMessage(E.type, E.body);
+    relay.beforeUpstreamMessage(Z().type, Z().body);
+    judged.length = 0;
+    send(relay, named, "B");
+    // s is still the first statement, allowed per run: judged again, as itself.
+    expect(judged).toEqual(["SELECT * FROM t"]);
   });
 });
