@@ -299,6 +299,33 @@ describe("bypass corpus: names resolved the way the server resolves them", () =>
 });
 
 describe("bypass corpus: protocol-level evasions", () => {
+  it("[prepared] a SQL PREPAREd statement cannot be run by a protocol Bind of its name, past its EXECUTE checks", async () => {
+    const { client } = await rawLogin(
+      harness.port,
+      harness.agent.name,
+      harness.token,
+      harness.connectionName,
+    );
+    client.write(bytes.query("PREPARE p AS SELECT count(*) FROM notes"));
+    expect((await client.readUntil("Z")).map((m) => m.type)).toEqual(["C", "Z"]);
+    // Bind "" to statement "p", no parameters, no result formats; Execute; Sync.
+    const bind = Buffer.concat([Buffer.from("\0p\0"), Buffer.from([0, 0, 0, 0, 0, 0])]);
+    client.write(
+      Buffer.concat([
+        bytes.tagged("B", bind),
+        bytes.tagged("E", Buffer.concat([Buffer.from("\0"), int32(0)])),
+        bytes.tagged("S", Buffer.alloc(0)),
+      ]),
+    );
+    const reply = await client.readUntil("Z");
+    expect(reply.map((m) => m.type)).toEqual(["E", "Z"]);
+    expect(errorFields(reply[0]?.body ?? Buffer.alloc(0))).toMatchObject({
+      C: "26000",
+      M: 'prepared statement "p" does not exist',
+    });
+    client.close();
+  });
+
   it("[function-call] the FunctionCall message cannot run pg_read_file without SQL", async () => {
     const { client } = await rawLogin(
       harness.port,

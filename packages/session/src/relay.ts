@@ -311,16 +311,30 @@ export class Relay {
   ): RelayStep | Promise<RelayStep> {
     if (this.batch.deniedError) return EMPTY_STEP;
     const known = this.statements.get(statement);
+    if (!known) {
+      // Never judged here (a SQL PREPARE shares the server's names, or the server refused its
+      // Parse): refused as the server refuses a name it does not have, up to Sync.
+      this.batch = {
+        ...emptyBatch(),
+        deniedError: errorBytes(
+          ClientError.error(
+            "26000",
+            `prepared statement "${statement}" does not exist`,
+            "Sluice binds only statements this session prepared with a Parse message",
+          ),
+        ),
+      };
+      return EMPTY_STEP;
+    }
     // A statement prepared in an earlier batch brings its masking scope into this one.
-    if (known) this.batch.maskedTables.push(...known.maskedTables);
-    const isApprovalSpent = known?.approvedBindsLeft === 0;
-    if (known?.approvedBindsLeft) known.approvedBindsLeft -= 1;
+    this.batch.maskedTables.push(...known.maskedTables);
+    const isApprovalSpent = known.approvedBindsLeft === 0;
+    if (known.approvedBindsLeft) known.approvedBindsLeft -= 1;
     const isStale =
-      known !== undefined &&
-      (known.version !== this.options.decisions.version() ||
-        isApprovalSpent ||
-        (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded));
-    if (!known || !isStale) return this.bindChecked(statement, params, raw);
+      known.version !== this.options.decisions.version() ||
+      isApprovalSpent ||
+      (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded);
+    if (!isStale) return this.bindChecked(statement, params, raw);
     return this.judge(known.sql, "parse", statement, (verdict) => {
       const step = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       return step === EMPTY_STEP ? step : this.bindChecked(statement, params, raw);
