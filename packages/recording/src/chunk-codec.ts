@@ -14,8 +14,8 @@ const LEVEL = 1;
 /** A zlib stream's first byte (CMF: deflate, 32 KiB window). An NDJSON line always starts with `{`. */
 const ZLIB_CMF = 0x78;
 
-export function packChunk(ndjson: string): Promise<Buffer> {
-  return deflateAsync(Buffer.from(ndjson, "utf8"), { level: LEVEL });
+export function packChunk(ndjson: string | Buffer): Promise<Buffer> {
+  return deflateAsync(typeof ndjson === "string" ? Buffer.from(ndjson, "utf8") : ndjson, { level: LEVEL });
 }
 
 /**

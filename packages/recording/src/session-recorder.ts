@@ -1,5 +1,6 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { encodeEvent, type RecordingEvent } from "./events";
+import { NdjsonBlocks } from "./ndjson-blocks";
 import { redactStatement } from "./redact-statement";
 
 /** Per statement, result bytes beyond this are counted, not recorded (a connection can change it). */
@@ -12,12 +13,11 @@ type Clock = () => number;
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
  * results from the bytes written to the client (so they are recorded masked, exactly as received).
- * Holds only the events since the last `drain`, already as NDJSON lines (one small string per
- * event, not an object graph the garbage collector walks), bounded by MAX_PENDING_BYTES.
+ * Holds only the events since the last `drain`, as NDJSON bytes off the JavaScript heap (rows,
+ * completions and readiness written straight from the wire bytes), bounded by MAX_PENDING_BYTES.
  */
 export class SessionRecorder {
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  private pending = new NdjsonBlocks();
   private statement = 0;
   private resultBytes = 0;
   private rows = 0;
@@ -34,9 +34,15 @@ export class SessionRecorder {
   }
 
   private push(event: RecordingEvent): void {
-    const line = encodeEvent(event);
-    this.pending.push(line);
-    this.pendingBytes += line.length;
+    this.pending.line(encodeEvent(event));
+  }
+
+  /** `{"t":…,"type":"…","n":…` of a line written piece by piece. */
+  private startLine(type: string): void {
+    this.pending.ascii('{"t":');
+    this.pending.int(this.t());
+    this.pending.ascii(`,"type":"${type}","n":`);
+    this.pending.int(this.statement);
   }
 
   private t(): number {
@@ -87,12 +93,10 @@ export class SessionRecorder {
     for (let offset = 0; offset + 5 <= bytes.length; ) {
       const type = bytes[offset] as number;
       const end = offset + 1 + bytes.readUInt32BE(offset + 1);
-      if (type === 0x44 && this.isPastCap(end - offset - 5)) {
-        this.rows += 1;
-        this.truncatedRows += 1;
-      } else {
-        this.toClient(type, bytes.subarray(offset + 5, end));
-      }
+      if (type === 0x44) this.rowAt(bytes, offset + 5, end);
+      else if (type === 0x5a) this.ready();
+      else if (type === 0x43) this.complete(bytes, offset + 5, end);
+      else this.toClient(type, bytes.subarray(offset + 5, end));
       offset = end;
     }
   }
@@ -112,21 +116,11 @@ export class SessionRecorder {
         return;
       }
       case 0x44:
-        this.row(body);
+        this.rowAt(body, 0, body.length);
         return;
-      case 0x43: {
-        const tag = body.toString("utf8", 0, Math.max(0, body.indexOf(0)));
-        this.push({
-          t: this.t(),
-          type: "complete",
-          n: this.statement,
-          tag,
-          rows: this.rows,
-          truncatedRows: this.truncatedRows,
-        });
-        this.resetResult();
+      case 0x43:
+        this.complete(body, 0, body.length);
         return;
-      }
       case 0x45:
       case 0x4e: {
         const fields = errorFields(body);
@@ -145,7 +139,7 @@ export class SessionRecorder {
         return;
       }
       case 0x5a:
-        this.push({ t: this.t(), type: "ready", n: this.statement });
+        this.ready();
         return;
       default:
         return;
@@ -158,45 +152,76 @@ export class SessionRecorder {
 
   /** The events since the last drain, oldest first, as NDJSON text. */
   drain(): string {
-    const text = this.pending.length > 0 ? `${this.pending.join("\n")}\n` : "";
-    this.pending = [];
-    this.pendingBytes = 0;
-    return text;
+    return this.drainBytes().bytes.toString("utf8");
+  }
+
+  /** The events since the last drain as NDJSON bytes, and how many there are. */
+  drainBytes(): { bytes: Buffer; events: number } {
+    const { bytes, lines } = this.pending.take();
+    return { bytes, events: lines };
   }
 
   get hasPending(): boolean {
-    return this.pending.length > 0;
+    return this.pending.lines > 0;
   }
 
-  private row(body: Buffer): void {
+  private ready(): void {
+    this.startLine("ready");
+    this.pending.ascii("}");
+    this.pending.endLine();
+  }
+
+  /** CommandComplete: its tag, and how many rows the result had (and how many were not recorded). */
+  private complete(bytes: Buffer, start: number, end: number): void {
+    const tagEnd = bytes.indexOf(0, start);
+    this.startLine("complete");
+    this.pending.ascii(',"tag":');
+    this.pending.jsonString(bytes, start, tagEnd >= start && tagEnd < end ? tagEnd : end);
+    this.pending.ascii(',"rows":');
+    this.pending.int(this.rows);
+    this.pending.ascii(',"truncatedRows":');
+    this.pending.int(this.truncatedRows);
+    this.pending.ascii("}");
+    this.pending.endLine();
+    this.resetResult();
+  }
+
+  /** A DataRow whose body is `bytes[start..end]`: its values as text (binary ones as hex). */
+  private rowAt(bytes: Buffer, start: number, end: number): void {
     this.rows += 1;
-    if (this.isPastCap(body.length)) {
+    if (this.isPastCap(end - start)) {
       this.truncatedRows += 1;
       return;
     }
-    this.resultBytes += body.length;
-    const count = body.readInt16BE(0);
-    const values: (string | null)[] = [];
-    let offset = 2;
+    this.resultBytes += end - start;
+    const count = bytes.readInt16BE(start);
+    this.startLine("row");
+    this.pending.ascii(',"values":[');
+    let offset = start + 2;
     for (let i = 0; i < count; i++) {
-      const length = body.readInt32BE(offset);
+      if (i > 0) this.pending.ascii(",");
+      const length = bytes.readInt32BE(offset);
       offset += 4;
       if (length < 0) {
-        values.push(null);
+        this.pending.ascii("null");
         continue;
       }
-      const bytes = body.subarray(offset, offset + length);
+      if (this.formats[i] === 1) {
+        // Binary-format values are recorded as hex, the way psql shows bytea.
+        this.pending.ascii(`"\\\\x${bytes.toString("hex", offset, offset + length)}"`);
+      } else {
+        this.pending.jsonString(bytes, offset, offset + length);
+      }
       offset += length;
-      // Binary-format values are recorded as hex, the way psql shows bytea.
-      values.push(this.formats[i] === 1 ? `\\x${bytes.toString("hex")}` : bytes.toString("utf8"));
     }
-    this.push({ t: this.t(), type: "row", n: this.statement, values });
+    this.pending.ascii("]}");
+    this.pending.endLine();
   }
 
   private isPastCap(rowBytes: number): boolean {
     return (
       this.resultBytes + rowBytes > this.options.resultBytesCap ||
-      this.pendingBytes + rowBytes > MAX_PENDING_BYTES
+      this.pending.bytes + rowBytes > MAX_PENDING_BYTES
     );
   }
 

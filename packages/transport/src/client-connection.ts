@@ -138,6 +138,8 @@ export class ClientConnection {
   /** Client frames wait here while an asynchronous step (lookup, login, decision) is running. */
   private readonly pending: Frame[] = [];
   private isBusy = false;
+  /** While queued client frames are processed: what goes upstream, written once at the end. */
+  private upstreamBatch: Buffer[] | null = null;
   private auth: ReturnType<typeof createClientAuth> | null = null;
   private agent: AgentRecord | null = null;
   private connection: ConnectionRecord | null = null;
@@ -191,13 +193,16 @@ export class ClientConnection {
 
   /** Processes queued client frames in order; an async step pauses the queue until it settles. */
   private drain(): void {
-    // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write.
-    const upstream = this.upstream;
-    upstream?.cork();
+    // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write:
+    // one buffer, not a corked writev, which costs more per call than the bytes are worth here.
+    const batch: Buffer[] = [];
+    this.upstreamBatch = batch;
     try {
       this.drainFrames();
     } finally {
-      upstream?.uncork();
+      this.upstreamBatch = null;
+      if (batch.length > 0)
+        this.writeUpstream(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
     }
   }
 
@@ -587,6 +592,14 @@ export class ClientConnection {
   }
 
   /** Backpressure: a slow client pauses the upstream instead of growing the gateway's memory. */
+  private writeUpstream(bytes: Buffer): void {
+    const upstream = this.upstream;
+    if (upstream && !upstream.write(bytes)) {
+      this.client.pause();
+      upstream.once("drain", () => this.client.resume());
+    }
+  }
+
   private writeClient(bytes: Buffer): void {
     if (!this.client.write(bytes) && this.upstream) {
       const upstream = this.upstream;
@@ -604,18 +617,18 @@ export class ClientConnection {
 
   private applyStep(step: RelayStep): void {
     if (step.toClient.length > 0) this.writeRelayed(Buffer.concat(step.toClient));
-    if (step.toUpstream.length > 0 && this.upstream) {
-      const upstream = this.upstream;
-      if (
-        !upstream.write(
+    if (step.toUpstream.length > 0) {
+      if (this.upstreamBatch) this.upstreamBatch.push(...step.toUpstream);
+      else
+        this.writeUpstream(
           step.toUpstream.length === 1 ? (step.toUpstream[0] as Buffer) : Buffer.concat(step.toUpstream),
-        )
-      ) {
-        this.client.pause();
-        upstream.once("drain", () => this.client.resume());
-      }
+        );
     }
     if (step.isClosing) {
+      if (this.upstreamBatch?.length) {
+        this.writeUpstream(Buffer.concat(this.upstreamBatch));
+        this.upstreamBatch.length = 0;
+      }
       this.endReason = "client terminated the session";
       this.upstream?.end();
       this.client.end();

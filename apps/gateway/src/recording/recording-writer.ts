@@ -116,11 +116,11 @@ export class RecordingWriter {
 
   private flush(sessionId: string, recording: Recording): void {
     if (!recording.recorder.hasPending) return;
-    const text = recording.recorder.drain();
+    const { bytes, events } = recording.recorder.drainBytes();
     const seq = recording.seq;
     recording.seq += 1;
     // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
-    const packed = packChunk(text);
+    const packed = packChunk(bytes);
     recording.writing = recording.writing.then(async () => {
       try {
         const payload = await packed;
@@ -132,7 +132,7 @@ export class RecordingWriter {
             sessionId,
             seq,
             payload: new Uint8Array(payload),
-            eventCount: countLines(text),
+            eventCount: events,
             prevHash,
             hash,
           },
@@ -143,12 +143,6 @@ export class RecordingWriter {
       }
     });
   }
-}
-
-function countLines(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) count += 1;
-  return count;
 }
 
 /** Session hooks that record, composed with the audit hooks that create and close the session row. */

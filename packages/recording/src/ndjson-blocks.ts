@@ -1,0 +1,106 @@
+/** Lines are written into blocks of this size, outside the JavaScript heap. */
+const BLOCK_BYTES = 64 * 1024;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const HEX = "0123456789abcdef";
+
+/**
+ * NDJSON written as bytes into buffers off the JavaScript heap. A second of a busy session is tens
+ * of thousands of lines: as strings they would all outlive a young-generation collection and be
+ * copied into the old one; here the hot lines (rows, completions, readiness) are written straight
+ * from the wire bytes, without a string or an object per line.
+ */
+export class NdjsonBlocks {
+  private blocks: Buffer[] = [];
+  private block: Buffer = Buffer.allocUnsafe(0);
+  private used = 0;
+  private total = 0;
+  private count = 0;
+
+  get bytes(): number {
+    return this.total + this.used;
+  }
+
+  get lines(): number {
+    return this.count;
+  }
+
+  /** A whole line given as text (without the newline). */
+  line(text: string): void {
+    // At most 3 bytes per UTF-16 unit: room for the line without measuring it first.
+    this.reserve(text.length * 3 + 1);
+    this.used += this.block.write(text, this.used, "utf8");
+    this.block[this.used++] = 0x0a;
+    this.count += 1;
+  }
+
+  /** ASCII text that needs no escaping (keys, punctuation), as part of a line. */
+  ascii(text: string): void {
+    this.reserve(text.length);
+    for (let i = 0; i < text.length; i++) this.block[this.used++] = text.charCodeAt(i);
+  }
+
+  /** A non-negative integer, as part of a line. */
+  int(value: number): void {
+    this.ascii(String(value));
+  }
+
+  /**
+   * `bytes[start..end]` (UTF-8) as a JSON string literal. Bytes that need no escaping are copied
+   * as they are; a value holding a quote, a backslash or a control character is escaped byte by byte.
+   */
+  jsonString(bytes: Uint8Array, start: number, end: number): void {
+    this.reserve((end - start) * 6 + 2);
+    const block = this.block;
+    let at = this.used;
+    block[at++] = QUOTE;
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i] as number;
+      if (byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH) {
+        block[at++] = byte;
+      } else if (byte === QUOTE || byte === BACKSLASH) {
+        block[at++] = BACKSLASH;
+        block[at++] = byte;
+      } else {
+        // \u00XX for control characters, as JSON.stringify writes them (short forms aside).
+        block[at++] = BACKSLASH;
+        block[at++] = 0x75;
+        block[at++] = 0x30;
+        block[at++] = 0x30;
+        block[at++] = HEX.charCodeAt(byte >> 4);
+        block[at++] = HEX.charCodeAt(byte & 0x0f);
+      }
+    }
+    block[at++] = QUOTE;
+    this.used = at;
+  }
+
+  /** Ends the line being written piece by piece. */
+  endLine(): void {
+    this.reserve(1);
+    this.block[this.used++] = 0x0a;
+    this.count += 1;
+  }
+
+  /** Everything written since the last take, and how many lines; starts over. */
+  take(): { bytes: Buffer; lines: number } {
+    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+    const bytes = this.blocks.length === 1 ? (this.blocks[0] as Buffer) : Buffer.concat(this.blocks);
+    const lines = this.count;
+    this.blocks = [];
+    this.block = Buffer.allocUnsafe(0);
+    this.used = 0;
+    this.total = 0;
+    this.count = 0;
+    return { bytes, lines };
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.block.length) return;
+    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+    this.total += this.used;
+    this.block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, bytes));
+    this.used = 0;
+  }
+}

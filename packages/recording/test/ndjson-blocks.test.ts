@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseEvents } from "../src/events";
+import { SessionRecorder } from "../src/session-recorder";
+
+/** Whole messages as the client gets them: type, length, body. */
+function message(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = type.charCodeAt(0);
+  head.writeUInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+function dataRow(values: (string | null)[]): Buffer {
+  const parts = [Buffer.from([0, values.length])];
+  for (const value of values) {
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(value === null ? -1 : Buffer.byteLength(value));
+    parts.push(length, value === null ? Buffer.alloc(0) : Buffer.from(value));
+  }
+  return message("D", Buffer.concat(parts));
+}
+
+const TRICKY = [
+  'say "hi"',
+  "back\\slash",
+  "tab\tnew\nline\r\u0001\u001f",
+  "ünïcödé ✓ 日本 😀",
+  "",
+  "}{][,:",
+  "x".repeat(70_000),
+];
+
+describe("rows written straight from the wire into NDJSON", () => {
+  it("reads back every value exactly, quotes, escapes, control characters and long values included", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 10_000_000 });
+    const rows = Array.from({ length: 300 }, (_, i) => [
+      TRICKY[i % TRICKY.length] as string,
+      i % 5 === 0 ? null : String(i),
+    ]);
+    recorder.toClientBytes(
+      Buffer.concat([
+        ...rows.map(dataRow),
+        message("C", Buffer.from('SELECT "300"\0')),
+        message("Z", Buffer.from("I")),
+      ]),
+    );
+    const events = parseEvents(recorder.drain());
+    expect(events.filter((event) => event.type === "row").map((event) => event.values)).toEqual(rows);
+    expect(events.at(-2)).toMatchObject({ type: "complete", tag: 'SELECT "300"', rows: 300 });
+    expect(events.at(-1)).toMatchObject({ type: "ready" });
+    expect(recorder.hasPending).toBe(false);
+  });
+
+  it("counts what it drains: the store keeps the number of events per chunk", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    recorder.toClientBytes(Buffer.concat([dataRow(["a"]), dataRow(["b"]), message("Z", Buffer.from("I"))]));
+    const { bytes, events } = recorder.drainBytes();
+    expect(events).toBe(3);
+    expect(parseEvents(bytes.toString("utf8"))).toHaveLength(3);
+  });
+});
