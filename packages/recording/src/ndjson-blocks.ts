@@ -35,6 +35,15 @@ export class NdjsonBlocks {
     this.count += 1;
   }
 
+  /** A whole line given as its UTF-8 bytes (without the newline). */
+  lineBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.reserve(end - start + 1);
+    this.block.set(bytes.subarray(start, end), this.used);
+    this.used += end - start;
+    this.block[this.used++] = 0x0a;
+    this.count += 1;
+  }
+
   /** ASCII text that needs no escaping (keys, punctuation), as part of a line. */
   ascii(text: string): void {
     this.reserve(text.length);

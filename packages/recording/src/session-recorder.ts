@@ -2,6 +2,14 @@ import { parseRowDescription } from "@sluice/masking/row-description";
 import { encodeEvent, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { redactStatement } from "./redact-statement";
+import {
+  CLIENT_BYTES,
+  DROPPED_ROWS,
+  type EntryKind,
+  LINE as LINE_ENTRY,
+  STATEMENT,
+  WireLog,
+} from "./wire-log";
 
 /** Per statement, result bytes beyond this are counted, not recorded (a connection can change it). */
 export const DEFAULT_RECORD_RESULT_BYTES = 1024 * 1024;
@@ -13,11 +21,17 @@ type Clock = () => number;
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
  * results from the bytes written to the client (so they are recorded masked, exactly as received).
- * Holds only the events since the last `drain`, as NDJSON bytes off the JavaScript heap (rows,
- * completions and readiness written straight from the wire bytes), bounded by MAX_PENDING_BYTES.
+ * Holds only what happened since the last `drain`, off the JavaScript heap: the client's bytes as
+ * they were sent (a copy per write), turned into NDJSON events at the drain, in bulk (rows,
+ * completions and readiness written straight from the wire bytes). Bounded by MAX_PENDING_BYTES.
  */
 export class SessionRecorder {
+  private readonly log = new WireLog();
   private pending = new NdjsonBlocks();
+  /** Statements seen as they happen (numbering the lines recorded at once). */
+  private recordedStatements = 0;
+  /** When the entry being turned into events happened. */
+  private entryT = 0;
   private statement = 0;
   private resultBytes = 0;
   private rows = 0;
@@ -33,6 +47,12 @@ export class SessionRecorder {
     return (this.options.clock ?? Date.now)();
   }
 
+  /** An event as it happens, into the log. */
+  private record(event: RecordingEvent, kind: typeof LINE_ENTRY | typeof STATEMENT = LINE_ENTRY): void {
+    this.log.text(kind, event.t, encodeEvent(event));
+  }
+
+  /** An event found while the log is turned into events. */
   private push(event: RecordingEvent): void {
     this.pending.line(encodeEvent(event));
   }
@@ -40,7 +60,7 @@ export class SessionRecorder {
   /** `{"t":…,"type":"…","n":…` of a line written piece by piece. */
   private startLine(type: string): void {
     this.pending.ascii('{"t":');
-    this.pending.int(this.t());
+    this.pending.int(this.entryT);
     this.pending.ascii(`,"type":"${type}","n":`);
     this.pending.int(this.statement);
   }
@@ -50,7 +70,7 @@ export class SessionRecorder {
   }
 
   connect(info: Omit<Extract<RecordingEvent, { type: "connect" }>, "t" | "type">): void {
-    this.push({ t: this.t(), type: "connect", ...info });
+    this.record({ t: this.t(), type: "connect", ...info });
   }
 
   /** A statement and its verdict; a hold is followed later by the released verdict. */
@@ -65,19 +85,18 @@ export class SessionRecorder {
     isRelease: boolean,
   ): void {
     if (!isRelease) {
-      this.statement += 1;
-      this.resetResult();
+      this.recordedStatements += 1;
       // Refused and held statements are where typed values matter most: their literals go too.
       const recorded = redactStatement(
         sql,
         verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0,
       );
-      this.push({ t: this.t(), type: "statement", n: this.statement, sql: recorded });
+      this.record({ t: this.t(), type: "statement", n: this.recordedStatements, sql: recorded }, STATEMENT);
     }
-    this.push({
+    this.record({
       t: this.t(),
       type: "verdict",
-      n: this.statement,
+      n: this.recordedStatements,
       kind: verdict.kind,
       ...(verdict.rule ? { rule: verdict.rule } : {}),
       ...(verdict.message ? { message: verdict.message } : {}),
@@ -90,25 +109,62 @@ export class SessionRecorder {
    * counted without being looked at: a long result costs the recorder almost nothing per row.
    */
   toClientBytes(bytes: Buffer): void {
+    const t = this.t();
+    if (this.log.bytes + bytes.length <= MAX_PENDING_BYTES) {
+      this.log.clientBytes(t, bytes, 0, bytes.length);
+      return;
+    }
+    // Pending memory is full until the next drain: rows are counted, everything else is kept.
+    let dropped = 0;
     for (let offset = 0; offset + 5 <= bytes.length; ) {
-      const type = bytes[offset] as number;
       const end = offset + 1 + bytes.readUInt32BE(offset + 1);
-      if (type === 0x44) this.rowAt(bytes, offset + 5, end);
-      else if (type === 0x5a) this.ready();
-      else if (type === 0x43) this.complete(bytes, offset + 5, end);
-      else this.toClient(type, bytes.subarray(offset + 5, end));
+      if (bytes[offset] === 0x44) dropped += 1;
+      else this.log.clientBytes(t, bytes, offset, end);
       offset = end;
+    }
+    if (dropped > 0) this.log.droppedRows(t, dropped);
+  }
+
+  /** A message as written to the client (already masked): type and body. */
+  toClient(type: number, body: Buffer): void {
+    const head = Buffer.allocUnsafe(5);
+    head[0] = type;
+    head.writeUInt32BE(body.length + 4, 1);
+    this.toClientBytes(Buffer.concat([head, body]));
+  }
+
+  /** One entry of the log as events. */
+  private convert(kind: EntryKind, t: number, bytes: Buffer, start: number, end: number): void {
+    this.entryT = t;
+    if (kind === CLIENT_BYTES) {
+      for (let offset = start; offset + 5 <= end; ) {
+        const type = bytes[offset] as number;
+        const next = offset + 1 + bytes.readUInt32BE(offset + 1);
+        if (type === 0x44) this.rowAt(bytes, offset + 5, next);
+        else if (type === 0x5a) this.ready();
+        else if (type === 0x43) this.complete(bytes, offset + 5, next);
+        else this.message(type, bytes.subarray(offset + 5, next));
+        offset = next;
+      }
+    } else if (kind === DROPPED_ROWS) {
+      this.rows += start;
+      this.truncatedRows += start;
+    } else {
+      if (kind === STATEMENT) {
+        this.statement += 1;
+        this.resetResult();
+      }
+      this.pending.lineBytes(bytes, start, end);
     }
   }
 
-  /** A message as written to the client (already masked). */
-  toClient(type: number, body: Buffer): void {
+  private message(type: number, body: Buffer): void {
     switch (type) {
       case 0x54: {
         const fields = parseRowDescription(body);
         this.formats = fields.map((field) => field.format);
         this.push({
-          t: this.t(),
+          t: this.entryT,
           type: "columns",
           n: this.statement,
           names: fields.map((field) => field.name),
@@ -126,7 +182,7 @@ export class SessionRecorder {
         const fields = errorFields(body);
         if (type === 0x45) {
           this.push({
-            t: this.t(),
+            t: this.entryT,
             type: "error",
             n: this.statement,
             severity: fields.V ?? fields.S ?? "ERROR",
@@ -134,7 +190,7 @@ export class SessionRecorder {
             message: fields.M ?? "",
           });
         } else {
-          this.push({ t: this.t(), type: "notice", n: this.statement, message: fields.M ?? "" });
+          this.push({ t: this.entryT, type: "notice", n: this.statement, message: fields.M ?? "" });
         }
         return;
       }
@@ -147,7 +203,7 @@ export class SessionRecorder {
   }
 
   end(reason: string): void {
-    this.push({ t: this.t(), type: "end", reason });
+    this.record({ t: this.t(), type: "end", reason });
   }
 
   /** The events since the last drain, oldest first, as NDJSON text. */
@@ -157,12 +213,13 @@ export class SessionRecorder {
 
   /** The events since the last drain as NDJSON bytes, and how many there are. */
   drainBytes(): { bytes: Buffer; events: number } {
+    this.log.take((kind, t, bytes, start, end) => this.convert(kind, t, bytes, start, end));
     const { bytes, lines } = this.pending.take();
     return { bytes, events: lines };
   }
 
   get hasPending(): boolean {
-    return this.pending.lines > 0;
+    return this.log.bytes > 0;
   }
 
   private ready(): void {
@@ -219,10 +276,7 @@ export class SessionRecorder {
   }
 
   private isPastCap(rowBytes: number): boolean {
-    return (
-      this.resultBytes + rowBytes > this.options.resultBytesCap ||
-      this.pending.bytes + rowBytes > MAX_PENDING_BYTES
-    );
+    return this.resultBytes + rowBytes > this.options.resultBytesCap;
   }
 
   private resetResult(): void {

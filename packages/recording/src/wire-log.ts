@@ -1,0 +1,91 @@
+/** Entries are written into blocks of this size, outside the JavaScript heap. */
+const BLOCK_BYTES = 64 * 1024;
+/** kind (1 byte), t (4 bytes, ms), payload length (4 bytes). */
+const HEADER_BYTES = 9;
+
+/** What an entry holds. */
+export const LINE = 1;
+export const STATEMENT = 2;
+export const CLIENT_BYTES = 3;
+export const DROPPED_ROWS = 4;
+export type EntryKind = typeof LINE | typeof STATEMENT | typeof CLIENT_BYTES | typeof DROPPED_ROWS;
+
+/**
+ * A session's recording as it happens, before it becomes events: the bytes written to the client
+ * are copied here as they are (one copy per write), and turned into events once a second, in bulk,
+ * where a tight loop over warm data does per row what the hot path could only do between socket
+ * calls. Lines that are events already (statements, verdicts) are kept as their UTF-8 bytes.
+ */
+export class WireLog {
+  private blocks: Buffer[] = [];
+  private block: Buffer = Buffer.allocUnsafe(0);
+  private used = 0;
+  private total = 0;
+
+  get bytes(): number {
+    return this.total + this.used;
+  }
+
+  /** An event line (UTF-8, no newline); STATEMENT also starts a new statement. */
+  text(kind: typeof LINE | typeof STATEMENT, t: number, line: string): void {
+    this.reserve(HEADER_BYTES + line.length * 3);
+    const length = this.block.write(line, this.used + HEADER_BYTES, "utf8");
+    this.header(kind, t, length);
+    this.used += length;
+  }
+
+  /** `bytes[start..end]`: whole protocol messages, as the client received them. */
+  clientBytes(t: number, bytes: Uint8Array, start: number, end: number): void {
+    this.reserve(HEADER_BYTES + end - start);
+    this.header(CLIENT_BYTES, t, end - start);
+    this.block.set(bytes.subarray(start, end), this.used);
+    this.used += end - start;
+  }
+
+  /** Rows counted but not kept (pending memory was full). */
+  droppedRows(t: number, count: number): void {
+    this.reserve(HEADER_BYTES);
+    this.header(DROPPED_ROWS, t, count);
+  }
+
+  /**
+   * Calls `visit` for every entry since the last call, oldest first, then starts over. An entry's
+   * payload is `bytes[start..end]`; for DROPPED_ROWS, `start` is the count instead.
+   */
+  take(visit: (kind: EntryKind, t: number, bytes: Buffer, start: number, end: number) => void): void {
+    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+    for (const block of this.blocks) {
+      for (let at = 0; at < block.length; ) {
+        const kind = block[at] as EntryKind;
+        const t = block.readUInt32BE(at + 1);
+        const length = block.readUInt32BE(at + 5);
+        if (kind === DROPPED_ROWS) {
+          visit(kind, t, block, length, length);
+          at += HEADER_BYTES;
+          continue;
+        }
+        visit(kind, t, block, at + HEADER_BYTES, at + HEADER_BYTES + length);
+        at += HEADER_BYTES + length;
+      }
+    }
+    this.blocks = [];
+    this.block = Buffer.allocUnsafe(0);
+    this.used = 0;
+    this.total = 0;
+  }
+
+  private header(kind: EntryKind, t: number, length: number): void {
+    this.block[this.used] = kind;
+    this.block.writeUInt32BE(Math.min(Math.max(t, 0), 0xffffffff), this.used + 1);
+    this.block.writeUInt32BE(length, this.used + 5);
+    this.used += HEADER_BYTES;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.block.length) return;
+    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
+    this.total += this.used;
+    this.block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, bytes));
+    this.used = 0;
+  }
+}
