@@ -32,6 +32,8 @@ export class SessionRecorder {
   private recordedStatements = 0;
   /** When the entry being turned into events happened. */
   private entryT = 0;
+  /** Row bytes of the current result copied into the log (the cap is applied as rows arrive). */
+  private keptResultBytes = 0;
   private statement = 0;
   private resultBytes = 0;
   private rows = 0;
@@ -86,6 +88,7 @@ export class SessionRecorder {
   ): void {
     if (!isRelease) {
       this.recordedStatements += 1;
+      this.keptResultBytes = 0;
       // Refused and held statements are where typed values matter most: their literals go too.
       const recorded = redactStatement(
         sql,
@@ -110,18 +113,37 @@ export class SessionRecorder {
    */
   toClientBytes(bytes: Buffer): void {
     const t = this.t();
-    if (this.log.bytes + bytes.length <= MAX_PENDING_BYTES) {
-      this.log.clientBytes(t, bytes, 0, bytes.length);
-      return;
-    }
-    // Pending memory is full until the next drain: rows are counted, everything else is kept.
+    const cap = this.options.resultBytesCap;
+    // Runs of messages are copied as they are; a row past the result cap (or past full pending
+    // memory) ends the run and is only counted, and the count goes in before the next message,
+    // ahead of the CommandComplete that reports it. Only headers are read here.
+    let runStart = 0;
     let dropped = 0;
     for (let offset = 0; offset + 5 <= bytes.length; ) {
+      const type = bytes[offset] as number;
       const end = offset + 1 + bytes.readUInt32BE(offset + 1);
-      if (bytes[offset] === 0x44) dropped += 1;
-      else this.log.clientBytes(t, bytes, offset, end);
+      if (type === 0x44) {
+        const body = end - offset - 5;
+        if (
+          this.keptResultBytes + body > cap ||
+          this.log.bytes + (offset - runStart) + body > MAX_PENDING_BYTES
+        ) {
+          if (offset > runStart) this.log.clientBytes(t, bytes, runStart, offset);
+          dropped += 1;
+          runStart = end;
+        } else {
+          this.keptResultBytes += body;
+        }
+      } else {
+        if (dropped > 0) {
+          this.log.droppedRows(t, dropped);
+          dropped = 0;
+        }
+        if (type === 0x43) this.keptResultBytes = 0;
+      }
       offset = end;
     }
+    if (bytes.length > runStart) this.log.clientBytes(t, bytes, runStart, bytes.length);
     if (dropped > 0) this.log.droppedRows(t, dropped);
   }
 

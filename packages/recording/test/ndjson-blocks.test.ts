@@ -58,4 +58,20 @@ describe("rows written straight from the wire into NDJSON", () => {
     expect(events).toBe(3);
     expect(parseEvents(bytes.toString("utf8"))).toHaveLength(3);
   });
+
+  it("copies rows up to the result cap, counts the rest, and starts over with the next result", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 100 });
+    // 25-byte row bodies: four fit in 100; the rest arrive in the same write and the next one.
+    const rows = Array.from({ length: 6 }, () => dataRow(["0123456789012345678"]));
+    recorder.toClientBytes(Buffer.concat(rows));
+    recorder.toClientBytes(Buffer.concat([...rows, message("C", Buffer.from("SELECT 12\0"))]));
+    recorder.toClientBytes(Buffer.concat([dataRow(["again"]), message("C", Buffer.from("SELECT 1\0"))]));
+    const events = parseEvents(recorder.drain());
+    const completes = events.filter((event) => event.type === "complete");
+    expect(completes).toMatchObject([
+      { rows: 12, truncatedRows: 8 },
+      { rows: 1, truncatedRows: 0 },
+    ]);
+    expect(events.filter((event) => event.type === "row")).toHaveLength(5);
+  });
 });
