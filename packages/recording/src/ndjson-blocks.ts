@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+
 /** Lines are written into blocks of this size, outside the JavaScript heap. */
 const BLOCK_BYTES = 64 * 1024;
 
@@ -62,12 +64,15 @@ export class NdjsonBlocks {
   jsonString(bytes: Uint8Array, start: number, end: number): void {
     this.reserve((end - start) * 6 + 2);
     const block = this.block;
-    let at = this.used;
+    const from = this.used;
+    let at = from;
+    let hasHighBytes = false;
     block[at++] = QUOTE;
     for (let i = start; i < end; i++) {
       const byte = bytes[i] as number;
       if (byte >= 0x20 && byte !== QUOTE && byte !== BACKSLASH) {
         block[at++] = byte;
+        if (byte >= 0x80) hasHighBytes = true;
       } else if (byte === QUOTE || byte === BACKSLASH) {
         block[at++] = BACKSLASH;
         block[at++] = byte;
@@ -83,6 +88,15 @@ export class NdjsonBlocks {
     }
     block[at++] = QUOTE;
     this.used = at;
+    if (hasHighBytes && !isUtf8(bytes.subarray(start, end))) {
+      // Not UTF-8 (another client encoding): as the text decoder reads it, U+FFFD for what is not.
+      this.used = from;
+      const text = JSON.stringify(
+        Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8"),
+      );
+      this.reserve(text.length * 3);
+      this.used += this.block.write(text, this.used, "utf8");
+    }
   }
 
   /** Ends the line being written piece by piece. */

@@ -18,6 +18,9 @@ export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
 type Clock = () => number;
 
+/** What the recording shows besides rows: RowDescription, CommandComplete, errors, notices, ReadyForQuery. */
+const RECORDED_MESSAGES = new Set([0x54, 0x43, 0x45, 0x4e, 0x5a]);
+
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
  * results from the bytes written to the client (so they are recorded masked, exactly as received).
@@ -114,9 +117,10 @@ export class SessionRecorder {
   toClientBytes(bytes: Buffer): void {
     const t = this.t();
     const cap = this.options.resultBytesCap;
-    // Runs of messages are copied as they are; a row past the result cap (or past full pending
-    // memory) ends the run and is only counted, and the count goes in before the next message,
-    // ahead of the CommandComplete that reports it. Only headers are read here.
+    // Runs of recorded messages are copied as they are; a row past the result cap (or past full
+    // pending memory) ends the run and is only counted, and the count goes in before the next
+    // message, ahead of the CommandComplete that reports it. Messages the recording does not show
+    // (COPY data, notifications, binds) are left out. Only headers are read here.
     let runStart = 0;
     let dropped = 0;
     for (let offset = 0; offset + 5 <= bytes.length; ) {
@@ -134,12 +138,17 @@ export class SessionRecorder {
         } else {
           this.keptResultBytes += body;
         }
-      } else {
+      } else if (RECORDED_MESSAGES.has(type)) {
         if (dropped > 0) {
+          if (offset > runStart) this.log.clientBytes(t, bytes, runStart, offset);
           this.log.droppedRows(t, dropped);
           dropped = 0;
+          runStart = offset;
         }
         if (type === 0x43) this.keptResultBytes = 0;
+      } else {
+        if (offset > runStart) this.log.clientBytes(t, bytes, runStart, offset);
+        runStart = end;
       }
       offset = end;
     }
@@ -165,7 +174,7 @@ export class SessionRecorder {
         if (type === 0x44) this.rowAt(bytes, offset + 5, next);
         else if (type === 0x5a) this.ready();
         else if (type === 0x43) this.complete(bytes, offset + 5, next);
-        else this.message(type, bytes.subarray(offset + 5, next));
+        else this.messageOrSkip(type, bytes.subarray(offset + 5, next));
         offset = next;
       }
     } else if (kind === DROPPED_ROWS) {
@@ -177,6 +186,15 @@ export class SessionRecorder {
         this.resetResult();
       }
       this.pending.lineBytes(bytes, start, end);
+    }
+  }
+
+  /** A message the server got wrong is left out of the recording, not allowed to stop it. */
+  private messageOrSkip(type: number, body: Buffer): void {
+    try {
+      this.message(type, body);
+    } catch {
+      // A malformed RowDescription, error or notice: nothing of it is recorded.
     }
   }
 
@@ -268,7 +286,7 @@ export class SessionRecorder {
   /** A DataRow whose body is `bytes[start..end]`: its values as text (binary ones as hex). */
   private rowAt(bytes: Buffer, start: number, end: number): void {
     this.rows += 1;
-    if (this.isPastCap(end - start)) {
+    if (this.isPastCap(end - start) || !isWellFormedRow(bytes, start, end)) {
       this.truncatedRows += 1;
       return;
     }
@@ -320,4 +338,18 @@ function errorFields(body: Buffer): Record<string, string> {
     offset = end + 1;
   }
   return fields;
+}
+
+/** Every value of the DataRow in `bytes[start..end]` lies inside it (checked before a line starts). */
+function isWellFormedRow(bytes: Buffer, start: number, end: number): boolean {
+  if (end - start < 2) return false;
+  const count = bytes.readInt16BE(start);
+  let offset = start + 2;
+  for (let i = 0; i < count; i++) {
+    if (offset + 4 > end) return false;
+    const length = bytes.readInt32BE(offset);
+    offset += 4 + Math.max(length, 0);
+    if (offset > end) return false;
+  }
+  return count >= 0;
 }

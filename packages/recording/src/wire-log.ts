@@ -1,7 +1,7 @@
 /** Entries are written into blocks of this size, outside the JavaScript heap. */
 const BLOCK_BYTES = 64 * 1024;
-/** kind (1 byte), t (4 bytes, ms), payload length (4 bytes). */
-const HEADER_BYTES = 9;
+/** kind (1 byte), t (8 bytes, ms as a double), payload length (4 bytes). */
+const HEADER_BYTES = 13;
 
 /** What an entry holds. */
 export const LINE = 1;
@@ -54,11 +54,16 @@ export class WireLog {
    */
   take(visit: (kind: EntryKind, t: number, bytes: Buffer, start: number, end: number) => void): void {
     if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
-    for (const block of this.blocks) {
+    const blocks = this.blocks;
+    this.blocks = [];
+    this.block = Buffer.allocUnsafe(0);
+    this.used = 0;
+    this.total = 0;
+    for (const block of blocks) {
       for (let at = 0; at < block.length; ) {
         const kind = block[at] as EntryKind;
-        const t = block.readUInt32BE(at + 1);
-        const length = block.readUInt32BE(at + 5);
+        const t = block.readDoubleBE(at + 1);
+        const length = block.readUInt32BE(at + 9);
         if (kind === DROPPED_ROWS) {
           visit(kind, t, block, length, length);
           at += HEADER_BYTES;
@@ -68,16 +73,12 @@ export class WireLog {
         at += HEADER_BYTES + length;
       }
     }
-    this.blocks = [];
-    this.block = Buffer.allocUnsafe(0);
-    this.used = 0;
-    this.total = 0;
   }
 
   private header(kind: EntryKind, t: number, length: number): void {
     this.block[this.used] = kind;
-    this.block.writeUInt32BE(Math.min(Math.max(t, 0), 0xffffffff), this.used + 1);
-    this.block.writeUInt32BE(length, this.used + 5);
+    this.block.writeDoubleBE(t, this.used + 1);
+    this.block.writeUInt32BE(length, this.used + 9);
     this.used += HEADER_BYTES;
   }
 

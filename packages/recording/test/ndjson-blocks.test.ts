@@ -74,4 +74,25 @@ describe("rows written straight from the wire into NDJSON", () => {
     ]);
     expect(events.filter((event) => event.type === "row")).toHaveLength(5);
   });
+
+  it("keeps a recording valid UTF-8 and going when the server sends what it should not", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    const latin1 = Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 3]), Buffer.from([0x41, 0xe9, 0x42])]);
+    // Says three values, holds one: left out, counted.
+    const broken = Buffer.concat([Buffer.from([0, 3, 0, 0, 0, 1]), Buffer.from("x")]);
+    recorder.toClientBytes(
+      Buffer.concat([
+        message("D", latin1),
+        message("D", broken),
+        message("d", Buffer.from("copy data is not shown")),
+        message("C", Buffer.from("SELECT 2\0")),
+      ]),
+    );
+    const { bytes } = recorder.drainBytes();
+    expect(bytes.toString("utf8")).not.toContain("copy data");
+    const events = parseEvents(bytes.toString("utf8"));
+    expect(events.find((event) => event.type === "row")).toMatchObject({ values: ["A\uFFFDB"] });
+    expect(events.at(-1)).toMatchObject({ type: "complete", rows: 2, truncatedRows: 1 });
+    expect(Buffer.from(bytes.toString("utf8"), "utf8").equals(bytes)).toBe(true);
+  });
 });

@@ -201,7 +201,7 @@ export class ClientConnection {
       this.drainFrames();
     } finally {
       this.upstreamBatch = null;
-      if (batch.length > 0)
+      if (batch.length > 0 && this.phase !== "closed")
         this.writeUpstream(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
     }
   }

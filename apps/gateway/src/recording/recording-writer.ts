@@ -116,7 +116,16 @@ export class RecordingWriter {
 
   private flush(sessionId: string, recording: Recording): void {
     if (!recording.recorder.hasPending) return;
-    const { bytes, events } = recording.recorder.drainBytes();
+    let drained: { bytes: Buffer; events: number };
+    try {
+      drained = recording.recorder.drainBytes();
+    } catch (error) {
+      this.log(`recording of session ${sessionId} could not be drained: ${String(error)}`);
+      return;
+    }
+    const { bytes, events } = drained;
+    // Counted rows, left-out COPY data: a second can hold nothing to show.
+    if (events === 0) return;
     const seq = recording.seq;
     recording.seq += 1;
     // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
