@@ -240,62 +240,55 @@ describe("bypass corpus: names resolved the way the server resolves them", () =>
     }
   });
 
-  it("[search-path] a prepared statement allowed for where its name resolved is judged again at each run", async () => {
-    const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
-    await direct.connect();
-    const client = new pg.Client({ connectionString: harness.url });
-    await client.connect();
+  /**
+   * The agent's session with hr before public on its path, and an admin connection to the same
+   * database that moves hr.secrets out of the way (and back afterwards).
+   */
+  async function withShadowedSecrets(
+    run: (agent: pg.Client, admin: pg.Client) => Promise<void>,
+    restore = "ALTER TABLE IF EXISTS hr.secrets_moved RENAME TO secrets",
+  ): Promise<void> {
+    const admin = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+    await admin.connect();
+    const agent = new pg.Client({ connectionString: harness.url });
+    await agent.connect();
     try {
-      await client.query("SET search_path = hr, public");
-      const named = { name: "count-secrets", text: "SELECT count(*)::int AS n FROM secrets" };
-      expect((await client.query(named)).rows[0].n).toBe(0);
+      await agent.query("SET search_path = hr, public");
+      await run(agent, admin);
+    } finally {
+      await admin.query(restore).catch(() => {});
+      await admin.end();
+      await agent.end();
+    }
+  }
+
+  const COUNT_SECRETS = "SELECT count(*)::int AS n FROM secrets";
+  const verdictOfQuery = async (client: pg.Client, query: string | pg.QueryConfig) =>
+    verdictOf((await client.query(query).catch((e) => e)) as pg.DatabaseError);
+
+  it("[search-path] a prepared statement allowed for where its name resolved is judged again at each run", () =>
+    withShadowedSecrets(async (agent, admin) => {
+      const named = { name: "count-secrets", text: COUNT_SECRETS };
+      expect((await agent.query(named)).rows[0].n).toBe(0);
       // The server looks the name up again when the catalog changes: now it is public.secrets.
-      await direct.query("ALTER TABLE hr.secrets RENAME TO secrets_moved");
-      const error = await client.query(named).catch((e) => e);
-      expect(verdictOf(error as pg.DatabaseError)).toBe("no-secrets");
-    } finally {
-      await direct.query("ALTER TABLE IF EXISTS hr.secrets_moved RENAME TO secrets").catch(() => {});
-      await direct.end();
-      await client.end();
-    }
-  });
+      await admin.query("ALTER TABLE hr.secrets RENAME TO secrets_moved");
+      expect(await verdictOfQuery(agent, named)).toBe("no-secrets");
+    }));
 
-  it("[search-path] a name whose table another transaction is renaming is not placed", async () => {
-    const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
-    await direct.connect();
-    const client = new pg.Client({ connectionString: harness.url });
-    await client.connect();
-    try {
-      await client.query("SET search_path = hr, public");
+  it("[search-path] a name whose table another transaction is renaming is not placed", () =>
+    withShadowedSecrets(async (agent, admin) => {
       // Uncommitted: a statement waiting for this lock would look its name up again after the commit.
-      await direct.query("BEGIN; ALTER TABLE hr.secrets RENAME TO secrets_moved");
-      const error = await client.query("SELECT count(*)::int AS n FROM secrets").catch((e) => e);
-      expect(verdictOf(error as pg.DatabaseError)).toBe("no-secrets");
-    } finally {
-      await direct.query("ROLLBACK").catch(() => {});
-      await direct.end();
-      await client.end();
-    }
-  });
+      await admin.query("BEGIN; ALTER TABLE hr.secrets RENAME TO secrets_moved");
+      expect(await verdictOfQuery(agent, COUNT_SECRETS)).toBe("no-secrets");
+    }, "ROLLBACK"));
 
-  it("[search-path] a name only the catalog can place is judged where the server finds it", async () => {
-    const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
-    await direct.connect();
-    const client = new pg.Client({ connectionString: harness.url });
-    await client.connect();
-    try {
-      await client.query("SET search_path = hr, public");
-      expect((await client.query("SELECT count(*)::int AS n FROM secrets")).rows[0].n).toBe(0);
-      // Someone drops the shadowing table: the same text now reaches public.secrets.
-      await direct.query("ALTER TABLE hr.secrets RENAME TO secrets_moved");
-      const error = await client.query("SELECT count(*)::int AS n FROM secrets").catch((e) => e);
-      expect(verdictOf(error as pg.DatabaseError)).toBe("no-secrets");
-    } finally {
-      await direct.query("ALTER TABLE IF EXISTS hr.secrets_moved RENAME TO secrets").catch(() => {});
-      await direct.end();
-      await client.end();
-    }
-  });
+  it("[search-path] a name only the catalog can place is judged where the server finds it", () =>
+    withShadowedSecrets(async (agent, admin) => {
+      expect((await agent.query(COUNT_SECRETS)).rows[0].n).toBe(0);
+      // Someone moves the shadowing table away: the same text now reaches public.secrets.
+      await admin.query("ALTER TABLE hr.secrets RENAME TO secrets_moved");
+      expect(await verdictOfQuery(agent, COUNT_SECRETS)).toBe("no-secrets");
+    }));
 });
 
 describe("bypass corpus: protocol-level evasions", () => {

@@ -1,28 +1,16 @@
 import { isUtf8 } from "node:buffer";
-
-/** Lines are written into blocks of this size, outside the JavaScript heap. */
-const BLOCK_BYTES = 64 * 1024;
+import { OffHeapBlocks } from "./off-heap-blocks";
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HEX = "0123456789abcdef";
 
 /**
- * NDJSON written as bytes into buffers off the JavaScript heap. A second of a busy session is tens
- * of thousands of lines: as strings they would all outlive a young-generation collection and be
- * copied into the old one; here the hot lines (rows, completions, readiness) are written straight
- * from the wire bytes, without a string or an object per line.
+ * NDJSON written as bytes off the JavaScript heap; the hot lines (rows, completions, readiness)
+ * are written straight from the wire bytes, without a string or an object per line.
  */
-export class NdjsonBlocks {
-  private blocks: Buffer[] = [];
-  private block: Buffer = Buffer.allocUnsafe(0);
-  private used = 0;
-  private total = 0;
+export class NdjsonBlocks extends OffHeapBlocks {
   private count = 0;
-
-  get bytes(): number {
-    return this.total + this.used;
-  }
 
   get lines(): number {
     return this.count;
@@ -108,22 +96,9 @@ export class NdjsonBlocks {
 
   /** Everything written since the last take, and how many lines; starts over. */
   take(): { bytes: Buffer; lines: number } {
-    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
-    const bytes = this.blocks.length === 1 ? (this.blocks[0] as Buffer) : Buffer.concat(this.blocks);
+    const blocks = this.takeBlocks();
     const lines = this.count;
-    this.blocks = [];
-    this.block = Buffer.allocUnsafe(0);
-    this.used = 0;
-    this.total = 0;
     this.count = 0;
-    return { bytes, lines };
-  }
-
-  private reserve(bytes: number): void {
-    if (this.used + bytes <= this.block.length) return;
-    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
-    this.total += this.used;
-    this.block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, bytes));
-    this.used = 0;
+    return { bytes: blocks.length === 1 ? (blocks[0] as Buffer) : Buffer.concat(blocks), lines };
   }
 }

@@ -1,5 +1,5 @@
-/** Entries are written into blocks of this size, outside the JavaScript heap. */
-const BLOCK_BYTES = 64 * 1024;
+import { OffHeapBlocks } from "./off-heap-blocks";
+
 /** kind (1 byte), t (8 bytes, ms as a double), payload length (4 bytes). */
 const HEADER_BYTES = 13;
 
@@ -16,16 +16,7 @@ export type EntryKind = typeof LINE | typeof STATEMENT | typeof CLIENT_BYTES | t
  * where a tight loop over warm data does per row what the hot path could only do between socket
  * calls. Lines that are events already (statements, verdicts) are kept as their UTF-8 bytes.
  */
-export class WireLog {
-  private blocks: Buffer[] = [];
-  private block: Buffer = Buffer.allocUnsafe(0);
-  private used = 0;
-  private total = 0;
-
-  get bytes(): number {
-    return this.total + this.used;
-  }
-
+export class WireLog extends OffHeapBlocks {
   /** An event line (UTF-8, no newline); STATEMENT also starts a new statement. */
   text(kind: typeof LINE | typeof STATEMENT, t: number, line: string): void {
     this.reserve(HEADER_BYTES + line.length * 3);
@@ -53,12 +44,7 @@ export class WireLog {
    * payload is `bytes[start..end]`; for DROPPED_ROWS, `start` is the count instead.
    */
   take(visit: (kind: EntryKind, t: number, bytes: Buffer, start: number, end: number) => void): void {
-    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
-    const blocks = this.blocks;
-    this.blocks = [];
-    this.block = Buffer.allocUnsafe(0);
-    this.used = 0;
-    this.total = 0;
+    const blocks = this.takeBlocks();
     for (const block of blocks) {
       for (let at = 0; at < block.length; ) {
         const kind = block[at] as EntryKind;
@@ -80,13 +66,5 @@ export class WireLog {
     this.block.writeDoubleBE(t, this.used + 1);
     this.block.writeUInt32BE(length, this.used + 9);
     this.used += HEADER_BYTES;
-  }
-
-  private reserve(bytes: number): void {
-    if (this.used + bytes <= this.block.length) return;
-    if (this.used > 0) this.blocks.push(this.block.subarray(0, this.used));
-    this.total += this.used;
-    this.block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, bytes));
-    this.used = 0;
   }
 }

@@ -1,24 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseEvents } from "../src/events";
 import { SessionRecorder } from "../src/session-recorder";
+import { dataRowBody, message } from "./wire-messages";
 
-/** Whole messages as the client gets them: type, length, body. */
-function message(type: string, body: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head[0] = type.charCodeAt(0);
-  head.writeUInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
-}
-
-function dataRow(values: (string | null)[]): Buffer {
-  const parts = [Buffer.from([0, values.length])];
-  for (const value of values) {
-    const length = Buffer.alloc(4);
-    length.writeInt32BE(value === null ? -1 : Buffer.byteLength(value));
-    parts.push(length, value === null ? Buffer.alloc(0) : Buffer.from(value));
-  }
-  return message("D", Buffer.concat(parts));
-}
+const dataRow = (values: (string | null)[]) => message("D", dataRowBody(values));
 
 const TRICKY = [
   'say "hi"',

@@ -3,6 +3,7 @@ import { toAsciicast } from "../src/asciicast";
 import { parseEvents } from "../src/events";
 import { renderFrames } from "../src/render-terminal";
 import { SessionRecorder } from "../src/session-recorder";
+import { dataRowBody } from "./wire-messages";
 
 function rowDescription(names: string[], format = 0): Buffer {
   const parts = [Buffer.from([0, names.length])];
@@ -16,15 +17,7 @@ function rowDescription(names: string[], format = 0): Buffer {
   return Buffer.concat(parts);
 }
 
-function dataRow(values: (string | null)[]): Buffer {
-  const parts = [Buffer.from([0, values.length])];
-  for (const value of values) {
-    const length = Buffer.alloc(4);
-    length.writeInt32BE(value === null ? -1 : Buffer.byteLength(value));
-    parts.push(length, value === null ? Buffer.alloc(0) : Buffer.from(value));
-  }
-  return Buffer.concat(parts);
-}
+const dataRow = dataRowBody;
 
 const tag = (text: string) => Buffer.from(`${text}\0`);
 const errorBody = (message: string) => Buffer.from(`SERROR\0VERROR\0C42501\0M${message}\0\0`);
