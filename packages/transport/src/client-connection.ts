@@ -138,8 +138,6 @@ export class ClientConnection {
   /** Client frames wait here while an asynchronous step (lookup, login, decision) is running. */
   private readonly pending: Frame[] = [];
   private isBusy = false;
-  /** While queued client frames are processed: what goes upstream, written once at the end. */
-  private upstreamBatch: Buffer[] | null = null;
   private auth: ReturnType<typeof createClientAuth> | null = null;
   private agent: AgentRecord | null = null;
   private connection: ConnectionRecord | null = null;
@@ -193,16 +191,13 @@ export class ClientConnection {
 
   /** Processes queued client frames in order; an async step pauses the queue until it settles. */
   private drain(): void {
-    // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write:
-    // one buffer, not a corked writev, which costs more per call than the bytes are worth here.
-    const batch: Buffer[] = [];
-    this.upstreamBatch = batch;
+    // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write.
+    const upstream = this.upstream;
+    upstream?.cork();
     try {
       this.drainFrames();
     } finally {
-      this.upstreamBatch = null;
-      if (batch.length > 0 && this.phase !== "closed")
-        this.writeUpstream(batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch));
+      upstream?.uncork();
     }
   }
 
@@ -618,17 +613,11 @@ export class ClientConnection {
   private applyStep(step: RelayStep): void {
     if (step.toClient.length > 0) this.writeRelayed(Buffer.concat(step.toClient));
     if (step.toUpstream.length > 0) {
-      if (this.upstreamBatch) this.upstreamBatch.push(...step.toUpstream);
-      else
-        this.writeUpstream(
-          step.toUpstream.length === 1 ? (step.toUpstream[0] as Buffer) : Buffer.concat(step.toUpstream),
-        );
+      this.writeUpstream(
+        step.toUpstream.length === 1 ? (step.toUpstream[0] as Buffer) : Buffer.concat(step.toUpstream),
+      );
     }
     if (step.isClosing) {
-      if (this.upstreamBatch?.length) {
-        this.writeUpstream(Buffer.concat(this.upstreamBatch));
-        this.upstreamBatch.length = 0;
-      }
       this.endReason = "client terminated the session";
       this.upstream?.end();
       this.client.end();
