@@ -32,32 +32,12 @@ export type RecordingEvent =
 
 export type RecordingEventType = RecordingEvent["type"];
 
-/** JSON string literal (quotes and escapes): the only part of an event line that needs escaping. */
-const str = JSON.stringify as (value: string) => string;
-
 /**
- * One event as its NDJSON line (without the newline): the same JSON `JSON.stringify(event)` gives,
- * written field by field because this runs for every row and every ready of every session.
+ * One event as its NDJSON line (without the newline). Rows, completions and readiness, the lines a
+ * busy session writes most, are written straight from the wire bytes instead (see `NdjsonBlocks`).
  */
 export function encodeEvent(event: RecordingEvent): string {
-  switch (event.type) {
-    case "row": {
-      let values = "";
-      for (let i = 0; i < event.values.length; i++) {
-        const value = event.values[i] as string | null;
-        values += `${i === 0 ? "" : ","}${value === null ? "null" : str(value)}`;
-      }
-      return `{"t":${event.t},"type":"row","n":${event.n},"values":[${values}]}`;
-    }
-    case "ready":
-      return `{"t":${event.t},"type":"ready","n":${event.n}}`;
-    case "complete":
-      return `{"t":${event.t},"type":"complete","n":${event.n},"tag":${str(event.tag)},"rows":${event.rows},"truncatedRows":${event.truncatedRows}}`;
-    case "statement":
-      return `{"t":${event.t},"type":"statement","n":${event.n},"sql":${str(event.sql)}}`;
-    default:
-      return JSON.stringify(event);
-  }
+  return JSON.stringify(event);
 }
 
 export function encodeEvents(events: readonly RecordingEvent[]): Buffer {

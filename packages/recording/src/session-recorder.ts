@@ -38,7 +38,6 @@ export class SessionRecorder {
   /** Row bytes of the current result copied into the log (the cap is applied as rows arrive). */
   private keptResultBytes = 0;
   private statement = 0;
-  private resultBytes = 0;
   private rows = 0;
   private truncatedRows = 0;
   private formats: number[] = [];
@@ -286,11 +285,11 @@ export class SessionRecorder {
   /** A DataRow whose body is `bytes[start..end]`: its values as text (binary ones as hex). */
   private rowAt(bytes: Buffer, start: number, end: number): void {
     this.rows += 1;
-    if (this.isPastCap(end - start) || !isWellFormedRow(bytes, start, end)) {
+    // The result cap was applied as the row was logged; a row the server got wrong is counted only.
+    if (!isWellFormedRow(bytes, start, end)) {
       this.truncatedRows += 1;
       return;
     }
-    this.resultBytes += end - start;
     const count = bytes.readInt16BE(start);
     this.startLine("row");
     this.pending.ascii(',"values":[');
@@ -315,12 +314,7 @@ export class SessionRecorder {
     this.pending.endLine();
   }
 
-  private isPastCap(rowBytes: number): boolean {
-    return this.resultBytes + rowBytes > this.options.resultBytesCap;
-  }
-
   private resetResult(): void {
-    this.resultBytes = 0;
     this.rows = 0;
     this.truncatedRows = 0;
     this.formats = [];
