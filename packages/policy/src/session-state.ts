@@ -73,17 +73,14 @@ export class PolicySessionState implements SessionContext {
     const named = /[^ -~\t\n\r\f]/.test(value) ? null : parseSearchPath(value, USER_MARK);
     if (named === null) {
       // Not read exactly: no resolution from it, and every piece that could be a schema joins the union.
-      for (const piece of loosePieces(value)) {
-        this.addSchema(piece === "$user" ? this.upstreamUser : piece, piece !== "$user");
-      }
+      this.addSchemas(value);
       this.reported = null;
       this.changes += 1;
       return;
     }
     const path = named.map((schema) => (schema === USER_MARK ? this.upstreamUser : schema));
     // A schema the upstream reports (set inside a function, say) is as explicit as one SET names.
-    for (const schema of named)
-      this.addSchema(schema === USER_MARK ? this.upstreamUser : schema, schema !== USER_MARK);
+    for (const [i, schema] of path.entries()) this.addSchema(schema, named[i] !== USER_MARK);
     if (this.reported?.join("\0") !== path.join("\0")) this.changes += 1;
     this.reported = path;
   }

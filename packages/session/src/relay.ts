@@ -314,17 +314,13 @@ export class Relay {
     if (!known) {
       // Never judged here (a SQL PREPARE shares the server's names, or the server refused its
       // Parse): refused as the server refuses a name it does not have, up to Sync.
-      this.batch = {
-        ...emptyBatch(),
-        deniedError: errorBytes(
-          ClientError.error(
-            "26000",
-            `prepared statement "${statement}" does not exist`,
-            "Sluice binds only statements this session prepared with a Parse message",
-          ),
+      return this.refuseBatch(
+        ClientError.error(
+          "26000",
+          `prepared statement "${statement}" does not exist`,
+          "Sluice binds only statements this session prepared with a Parse message",
         ),
-      };
-      return EMPTY_STEP;
+      );
     }
     // A statement prepared in an earlier batch brings its masking scope into this one.
     this.batch.maskedTables.push(...known.maskedTables);
@@ -350,8 +346,7 @@ export class Relay {
       return { toUpstream: [raw], toClient: [] };
     }
     this.options.onVerdict?.(known.sql, denial);
-    this.batch = { ...emptyBatch(), deniedError: errorBytes(denialError(denial)) };
-    return EMPTY_STEP;
+    return this.refuseBatch(denialError(denial));
   }
 
   private afterParseVerdict(
@@ -385,8 +380,12 @@ export class Relay {
       if (verdict.cleanOutputs) this.batch.cleanOutputs = verdict.cleanOutputs;
       return { toUpstream: [raw], toClient: [] };
     }
-    // Like the server after an error: everything up to the client's Sync is skipped.
-    this.batch = { ...emptyBatch(), deniedError: errorBytes(denialError(verdict)) };
+    return this.refuseBatch(denialError(verdict));
+  }
+
+  /** Like the server after an error: everything up to the client's Sync is skipped, then `error`. */
+  private refuseBatch(error: ClientError): RelayStep {
+    this.batch = { ...emptyBatch(), deniedError: errorBytes(error) };
     return EMPTY_STEP;
   }
 
