@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { bumpPolicyVersion } from "../packages/db/src/policy-version";
+import { nativeKeyedHash } from "../packages/masking/src/native-keyed-hash";
 import { createBenchEnv } from "./lib/bench-env";
 import { createCleanup } from "./lib/cleanup";
 import { spawnGatewayProcess } from "./lib/gateway-process";
@@ -73,7 +74,7 @@ async function main() {
     const body = [
       "## Masking a streamed result",
       "",
-      `\`bench/masking-stream.ts\`: \`${QUERY}\` returning ${ROWS.toLocaleString("en-US")} rows, three of the five columns masked (keyed hash, redaction, partial), read by psql (best of ${RUNS}). The gateway runs in a process of its own (\`apps/gateway/src/gateway-process.ts\`: Node, the store's Prisma client, the WebAssembly parser, as \`sluice start\` runs it — WebAssembly on V8's baseline compiler only, see \`apps/gateway/src/wasm-baseline-only.ts\` —, without the benchmark driver); peak RSS is the kernel's high-water mark for that process (VmHWM), read after a quarter of the rows and after the full result: a peak that does not grow from one to the other is memory staying flat. CPU is the gateway process's user+system time per row. ${describeMachine(env.pgVersion)}.`,
+      `\`bench/masking-stream.ts\`: \`${QUERY}\` returning ${ROWS.toLocaleString("en-US")} rows, three of the five columns masked (keyed hash, redaction, partial; the keyed hash ${nativeKeyedHash() ? "on Node's OpenSSL through `packages/masking/native`, built at install" : "in JavaScript: the native module was not built"}), read by psql (best of ${RUNS}). The gateway runs in a process of its own (\`apps/gateway/src/gateway-process.ts\`: Node, the store's Prisma client, the WebAssembly parser, as \`sluice start\` runs it — WebAssembly on V8's baseline compiler only, see \`apps/gateway/src/wasm-baseline-only.ts\` —, without the benchmark driver); peak RSS is the kernel's high-water mark for that process (VmHWM), read after a quarter of the rows and after the full result: a peak that does not grow from one to the other is memory staying flat. CPU is the gateway process's user+system time per row. ${describeMachine(env.pgVersion)}.`,
       "",
       table(
         [

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { nativeKeyedHash } from "./native-keyed-hash";
 
 /**
  * HMAC-SHA256 for the keyed-hash masking strategy, computed in JavaScript with the key's inner and
@@ -97,8 +98,38 @@ function writeState(state: Int32Array, out: Uint8Array, at: number): void {
   }
 }
 
-/** HMAC-SHA256 under one key. Each call runs to completion (nothing yields), so scratch space is shared. */
-export class KeyedHash {
+/** HMAC-SHA256 under one key; the returned array is reused by the next call. */
+export type Hasher = { digest(data: Uint8Array, start?: number, end?: number): Uint8Array };
+
+/** The native hash when it was built (see native-keyed-hash.ts), else the JavaScript one: same MACs. */
+export function createKeyedHasher(key: Uint8Array): Hasher {
+  const native = nativeKeyedHash();
+  return native ? new NativeKeyedHash(key, native.createDigest) : new KeyedHash(key);
+}
+
+/** HMAC-SHA256 by Node's OpenSSL, through the native module. */
+export class NativeKeyedHash implements Hasher {
+  private readonly digestBytes = new Uint8Array(32);
+  private readonly digestInto: (data: Uint8Array, start: number, end: number) => void;
+
+  constructor(
+    key: Uint8Array,
+    createDigest: (
+      key: Uint8Array,
+      out: Uint8Array,
+    ) => (data: Uint8Array, start: number, end: number) => void,
+  ) {
+    this.digestInto = createDigest(key, this.digestBytes);
+  }
+
+  digest(data: Uint8Array, start = 0, end = data.length): Uint8Array {
+    this.digestInto(data, start, end);
+    return this.digestBytes;
+  }
+}
+
+/** HMAC-SHA256 in JavaScript. Each call runs to completion (nothing yields), so scratch space is shared. */
+export class KeyedHash implements Hasher {
   private readonly innerStart: Int32Array;
   private readonly outerStart: Int32Array;
   private readonly state = new Int32Array(8);

@@ -1,4 +1,4 @@
-import { KeyedHash } from "./keyed-hash";
+import { createKeyedHasher, type Hasher } from "./keyed-hash";
 
 export type MaskStrategy = "REDACT" | "PARTIAL" | "HASH" | "NULL";
 
@@ -156,12 +156,12 @@ function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
 const EMPTY = Buffer.alloc(0);
 
 /** Keys live for a deployment (or a session); their hashers, with the pads precomputed, as long. */
-const hashers = new WeakMap<Buffer, KeyedHash>();
+const hashers = new WeakMap<Buffer, Hasher>();
 
-function hasherFor(key: Buffer): KeyedHash {
+function hasherFor(key: Buffer): Hasher {
   let hasher = hashers.get(key);
   if (!hasher) {
-    hasher = new KeyedHash(key);
+    hasher = createKeyedHasher(key);
     hashers.set(key, hasher);
   }
   return hasher;

@@ -1,13 +1,28 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { KeyedHash } from "../src/keyed-hash";
+import { createKeyedHasher, type Hasher, KeyedHash, NativeKeyedHash } from "../src/keyed-hash";
+import { nativeKeyedHash } from "../src/native-keyed-hash";
 import { maskValue } from "../src/strategies";
 
-describe("keyed hash (HMAC-SHA256 with precomputed pads)", () => {
+const native = nativeKeyedHash();
+
+/** Both implementations give the same MACs; the native one exists wherever the install built it. */
+const IMPLEMENTATIONS: [string, (key: Uint8Array) => Hasher][] = [
+  ["JavaScript", (key) => new KeyedHash(key)],
+  ["native", (key) => new NativeKeyedHash(key, (native ?? missingNative()).createDigest)],
+];
+
+function missingNative(): never {
+  throw new Error(
+    "packages/masking/native/build/keyed_hash.node was not built: run `node packages/masking/native/build.mjs`",
+  );
+}
+
+describe.each(IMPLEMENTATIONS)("keyed hash, %s (HMAC-SHA256 with precomputed pads)", (_name, create) => {
   it("equals node's HMAC-SHA256 for every length across the block and padding boundaries", () => {
     for (const keyLength of [0, 1, 32, 63, 64, 65, 200]) {
       const key = randomBytes(keyLength);
-      const hasher = new KeyedHash(key);
+      const hasher = create(key);
       for (let length = 0; length <= 300; length++) {
         const data = randomBytes(length);
         const expected = createHmac("sha256", key).update(data).digest();
@@ -22,16 +37,59 @@ describe("keyed hash (HMAC-SHA256 with precomputed pads)", () => {
     const key = randomBytes(32);
     const data = Buffer.from("xxuser@example.comyy");
     const expected = createHmac("sha256", key).update("user@example.com").digest();
-    expect(Buffer.from(new KeyedHash(key).digest(data, 2, 18)).equals(expected)).toBe(true);
+    expect(Buffer.from(create(key).digest(data, 2, 18)).equals(expected)).toBe(true);
   });
 
   it("is the published RFC 4231 test case 2", () => {
-    const mac = new KeyedHash(Buffer.from("Jefe")).digest(Buffer.from("what do ya want for nothing?"));
+    const mac = create(Buffer.from("Jefe")).digest(Buffer.from("what do ya want for nothing?"));
     expect(Buffer.from(mac).toString("hex")).toBe(
       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
     );
   });
 
+  it("keeps each key's pads apart when hashers for different keys are interleaved", () => {
+    const keys = [randomBytes(32), randomBytes(32), randomBytes(7)];
+    const hashers = keys.map((key) => create(key));
+    for (let round = 0; round < 3; round++) {
+      keys.forEach((key, i) => {
+        const value = Buffer.from(`value ${round} ${i}`);
+        const expected = createHmac("sha256", key).update(value).digest();
+        expect(Buffer.from(hashers[i]?.digest(value) ?? []).equals(expected)).toBe(true);
+      });
+    }
+  });
+});
+
+describe("native keyed hash", () => {
+  it("is built by the install (the masking benchmark depends on it)", () => {
+    expect(native, "native keyed hash module").not.toBeNull();
+  });
+
+  it("is the one masking uses", () => {
+    expect(createKeyedHasher(randomBytes(32))).toBeInstanceOf(NativeKeyedHash);
+  });
+
+  it("refuses a range outside the array instead of reading past it", () => {
+    const hasher = new NativeKeyedHash(randomBytes(32), (native ?? missingNative()).createDigest);
+    const data = Buffer.from("short");
+    expect(() => hasher.digest(data, 0, 6)).toThrow(/range outside/);
+    expect(() => hasher.digest(data, 4, 2)).toThrow(/range outside/);
+    expect(() => hasher.digest(data, -1, 2)).toThrow();
+  });
+
+  it("refuses arguments that are not bytes", () => {
+    const createDigest = (native ?? missingNative()).createDigest as unknown as (
+      ...args: unknown[]
+    ) => unknown;
+    expect(() => createDigest("key", new Uint8Array(32))).toThrow(TypeError);
+    expect(() => createDigest(new Uint8Array(4), new Uint8Array(31))).toThrow(TypeError);
+    const digest = createDigest(new Uint8Array(4), new Uint8Array(32)) as (...args: unknown[]) => unknown;
+    expect(() => digest("text", 0, 1)).toThrow(TypeError);
+    expect(() => digest(new Uint16Array(4), 0, 1)).toThrow(TypeError);
+  });
+});
+
+describe("keyed-hash masking", () => {
   it("gives the masking placeholder h_ and the MAC's first 8 bytes in hex", () => {
     const key = randomBytes(32);
     const value = Buffer.from("123-45-6789");

@@ -1,0 +1,123 @@
+/*
+ * HMAC-SHA256 for the keyed-hash masking strategy, on the OpenSSL that Node itself links (its SHA-256
+ * uses the CPU's SHA extensions where there are some). The key's inner and outer pad blocks are
+ * compressed once; each value then costs one context copy and one short update per side. Loaded by
+ * src/native-keyed-hash.ts; when this file was not built, the JavaScript hash does the same work.
+ */
+/* SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, whose context copies
+ * allocate; the low-level calls are still exported by Node and are the fast path here. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <node_api.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <string.h>
+#include <stdlib.h>
+
+#define BLOCK_BYTES 64
+
+/* One key's precomputed pads and the 32 bytes its digests are written to (a JS Uint8Array). */
+typedef struct {
+  SHA256_CTX inner;
+  SHA256_CTX outer;
+  unsigned char *out;
+  napi_ref out_ref;
+} Hasher;
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+static int bytes_of(napi_env env, napi_value value, unsigned char **data, size_t *length) {
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  *data = raw;
+  return 1;
+}
+
+/* digest(data, start, end): the MAC of data[start..end] into the hasher's output array. */
+static napi_value digest(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  Hasher *hasher = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&hasher) != napi_ok || argc != 3) {
+    return throw_type(env, "digest(data, start, end)");
+  }
+  unsigned char *data = NULL;
+  size_t length = 0;
+  uint32_t start = 0, end = 0;
+  if (!bytes_of(env, argv[0], &data, &length) || napi_get_value_uint32(env, argv[1], &start) != napi_ok ||
+      napi_get_value_uint32(env, argv[2], &end) != napi_ok) {
+    return throw_type(env, "digest(data: Uint8Array, start: number, end: number)");
+  }
+  /* The bounds are checked here, not trusted from the caller: this reads memory. */
+  if (start > end || end > length) return throw_type(env, "digest: range outside the array");
+  SHA256_CTX ctx;
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  memcpy(&ctx, &hasher->inner, sizeof ctx);
+  SHA256_Update(&ctx, data + start, end - start);
+  SHA256_Final(inner, &ctx);
+  memcpy(&ctx, &hasher->outer, sizeof ctx);
+  SHA256_Update(&ctx, inner, sizeof inner);
+  SHA256_Final(hasher->out, &ctx);
+  return NULL;
+}
+
+static void free_hasher(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Hasher *hasher = data;
+  napi_delete_reference(env, hasher->out_ref);
+  OPENSSL_cleanse(hasher, sizeof *hasher);
+  free(hasher);
+}
+
+/* createDigest(key, out): a digest function for one key, writing each MAC into `out` (32 bytes). */
+static napi_value create_digest(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
+    return throw_type(env, "createDigest(key, out)");
+  }
+  unsigned char *key = NULL, *out = NULL;
+  size_t key_length = 0, out_length = 0;
+  if (!bytes_of(env, argv[0], &key, &key_length) || !bytes_of(env, argv[1], &out, &out_length) ||
+      out_length != SHA256_DIGEST_LENGTH) {
+    return throw_type(env, "createDigest(key: Uint8Array, out: Uint8Array of 32 bytes)");
+  }
+  unsigned char block[BLOCK_BYTES] = {0};
+  if (key_length > BLOCK_BYTES) SHA256(key, key_length, block);
+  else memcpy(block, key, key_length);
+  Hasher *hasher = calloc(1, sizeof *hasher);
+  if (!hasher) {
+    napi_throw_error(env, NULL, "createDigest: out of memory");
+    return NULL;
+  }
+  unsigned char pad[BLOCK_BYTES];
+  for (int i = 0; i < BLOCK_BYTES; i++) pad[i] = block[i] ^ 0x36;
+  SHA256_Init(&hasher->inner);
+  SHA256_Update(&hasher->inner, pad, BLOCK_BYTES);
+  for (int i = 0; i < BLOCK_BYTES; i++) pad[i] = block[i] ^ 0x5c;
+  SHA256_Init(&hasher->outer);
+  SHA256_Update(&hasher->outer, pad, BLOCK_BYTES);
+  OPENSSL_cleanse(block, sizeof block);
+  OPENSSL_cleanse(pad, sizeof pad);
+  hasher->out = out;
+  napi_value fn;
+  /* The output array's memory is written by every call: a reference keeps it alive as long. */
+  if (napi_create_reference(env, argv[1], 1, &hasher->out_ref) != napi_ok ||
+      napi_create_function(env, "digest", NAPI_AUTO_LENGTH, digest, hasher, &fn) != napi_ok ||
+      napi_add_finalizer(env, fn, hasher, free_hasher, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "createDigest: could not create the function");
+    return NULL;
+  }
+  return fn;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  if (napi_create_function(env, "createDigest", NAPI_AUTO_LENGTH, create_digest, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "createDigest", fn) != napi_ok) return NULL;
+  return exports;
+}

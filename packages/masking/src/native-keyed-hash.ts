@@ -1,0 +1,40 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The native HMAC-SHA256 (`native/keyed_hash.c`, built by `native/build.mjs` at install), when it was
+ * built. Node's own OpenSSL hashes a value in about a sixth of the JavaScript compression's time
+ * (SHA extensions where the CPU has them); a masked column of a million rows is a million values.
+ * Loaded with `process.dlopen` from a path computed at run time, so bundlers (the console's Next
+ * build imports this package for previews) leave it alone and simply fall back to JavaScript.
+ */
+type NativeModule = {
+  createDigest: (key: Uint8Array, out: Uint8Array) => (data: Uint8Array, start: number, end: number) => void;
+};
+
+const MODULE_PATH = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "native",
+  "build",
+  "keyed_hash.node",
+);
+
+let loaded: NativeModule | null | undefined;
+
+/** The native module, or null when it was not built (or is switched off with SLUICE_NATIVE_HASH=off). */
+export function nativeKeyedHash(): NativeModule | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.SLUICE_NATIVE_HASH === "off" || !existsSync(MODULE_PATH)) return loaded;
+  const module = { exports: {} as Partial<NativeModule> };
+  try {
+    process.dlopen(module, MODULE_PATH);
+  } catch {
+    // Built for another platform, or a copy that does not load here: the JavaScript hash does the same work.
+    return loaded;
+  }
+  if (typeof module.exports.createDigest === "function") loaded = module.exports as NativeModule;
+  return loaded;
+}
