@@ -24,12 +24,19 @@ export function maskDetected(text: string, rules: readonly DetectorRule[], hashK
 /** A session's rules are one array for its life: their detector names are listed once. */
 const names = new WeakMap<readonly DetectorRule[], DetectorName[]>();
 
+/** The last session's names, checked before the map: values of one result come one after another. */
+let lastRules: readonly DetectorRule[] | null = null;
+let lastNames: DetectorName[] = [];
+
 function namesOf(rules: readonly DetectorRule[]): DetectorName[] {
+  if (rules === lastRules) return lastNames;
   let list = names.get(rules);
   if (!list) {
     list = rules.map((rule) => rule.detector);
     names.set(rules, list);
   }
+  lastRules = rules;
+  lastNames = list;
   return list;
 }
 

@@ -28,6 +28,18 @@ type TextStats = {
   dotsBetweenDigits: number;
   colonsBetweenHex: number;
   upperThenDigit: boolean;
+  /**
+   * Where a match can start at the earliest, so a pattern skips what comes before (its lookbehind
+   * still sees it): the first digit (a phone number starts at one, or at the `+` or `(` before it);
+   * the start of the first run of 9 (13) digits, where the first SSN (card) can be; three characters
+   * before the first dot between digits, where the first IPv4 can be.
+   */
+  firstDigit: number;
+  nineRunFrom: number;
+  thirteenRunFrom: number;
+  ipv4From: number;
+  /** `Marker` bits, or -1 until `markersOf` has looked. */
+  markers: number;
 };
 
 type Detector = {
@@ -36,14 +48,99 @@ type Detector = {
   validate?: (match: string) => boolean;
   /** When `validate` refuses the whole match, a part of it that is the real thing (offsets in the match). */
   within?: (match: string) => [number, number] | null;
-  /** Could this value contain a match at all? Cheap, and most values answer no. */
-  quick: (text: string, stats: TextStats) => boolean;
+  /** Could this value contain a match at all? Cheap, and most values answer no (see `mayMatch`). */
+  gate: Gate;
   /** Finds the matches itself, trying `pattern` (sticky) only where a match can start. */
   scan?: (text: string, found: Detection[], as: DetectorName) => void;
 };
 
-/** Where a cloud key can start: one scan for all of them. */
-const CLOUD_KEY_MARKERS = /A(?:KIA|SIA|Iza)|gh[pousr]_|xox[abprs]-|sk_/;
+/** What `mayMatch` checks before a detector's pattern runs. */
+enum Gate {
+  Email,
+  Phone,
+  UsSsn,
+  PaymentCard,
+  Iban,
+  Ipv4,
+  Ipv6,
+  Jwt,
+  CloudKey,
+  PrivateKey,
+}
+
+/**
+ * Could this value hold a match of the gated detector? One function with a switch, not a closure
+ * per detector: every value goes through every detector's check, and one call site that sees nine
+ * different closures is slower than the checks themselves.
+ */
+function mayMatch(gate: Gate, text: string, stats: TextStats): boolean {
+  switch (gate) {
+    case Gate.Email:
+      return stats.at && stats.dot;
+    case Gate.Phone:
+      return stats.digits >= 10 && (stats.plusOrParen || stats.dash || stats.dotsBetweenDigits > 0);
+    case Gate.UsSsn:
+      return stats.dash && stats.digitRun >= 9;
+    case Gate.PaymentCard:
+      return stats.digitRun >= 13;
+    case Gate.Iban:
+      return stats.upperThenDigit && stats.digits >= 4;
+    case Gate.Ipv4:
+      return stats.dotsBetweenDigits >= 3;
+    case Gate.Ipv6:
+      return stats.colonsBetweenHex >= 2 || text.includes("::");
+    case Gate.Jwt:
+      return (markersOf(text, stats) & Marker.Jwt) !== 0;
+    case Gate.CloudKey:
+      return (markersOf(text, stats) & Marker.CloudKey) !== 0;
+    case Gate.PrivateKey:
+      return (markersOf(text, stats) & Marker.PrivateKey) !== 0;
+  }
+}
+
+/**
+ * Where the gated detector's first match can start at the earliest (see `TextStats`); only called
+ * once `mayMatch` said yes, so the positions it reads were found. Every phone number starts at a
+ * digit or at the `+` or `(` right before one.
+ */
+function earliestStart(gate: Gate, stats: TextStats): number {
+  switch (gate) {
+    case Gate.Phone:
+      return Math.max(0, stats.firstDigit - 1);
+    case Gate.UsSsn:
+      return stats.nineRunFrom;
+    case Gate.PaymentCard:
+      return stats.thirteenRunFrom;
+    case Gate.Ipv4:
+      return Math.max(0, stats.ipv4From);
+    default:
+      return 0;
+  }
+}
+
+/** Fixed text every JWT, private key and cloud key holds: one scan of the value finds them all. */
+const MARKERS = /eyJ|PRIVATE KEY-----|A(?:KIA|SIA|Iza)|gh[pousr]_|xox[abprs]-|sk_/g;
+enum Marker {
+  Jwt = 1,
+  PrivateKey = 2,
+  CloudKey = 4,
+}
+
+/** The markers the value holds, scanned for once per value (when the first detector asks). */
+function markersOf(text: string, stats: TextStats): number {
+  if (stats.markers >= 0) return stats.markers;
+  let markers = 0;
+  MARKERS.lastIndex = 0;
+  for (let match = MARKERS.exec(text); match; match = MARKERS.exec(text)) {
+    const first = match[0].charCodeAt(0);
+    if (match[0] === "eyJ") markers |= Marker.Jwt;
+    else if (first === 80)
+      markers |= Marker.PrivateKey; // P
+    else markers |= Marker.CloudKey;
+  }
+  stats.markers = markers;
+  return markers;
+}
 
 /** An email from the first character of its local part; tried only there (see `findEmails`). */
 const EMAIL_FROM_LOCAL_START =
@@ -94,7 +191,7 @@ const DETECTORS = {
   email: {
     // Bounded on both sides, so it cannot backtrack across a long value.
     pattern: EMAIL_FROM_LOCAL_START,
-    quick: (_text, stats) => stats.at && stats.dot,
+    gate: Gate.Email,
     scan: findEmails,
   },
   phone: {
@@ -104,12 +201,11 @@ const DETECTORS = {
       const digits = match.replace(/\D/g, "").length;
       return digits >= 10 && digits <= 15;
     },
-    quick: (_text, stats) =>
-      stats.digits >= 10 && (stats.plusOrParen || stats.dash || stats.dotsBetweenDigits > 0),
+    gate: Gate.Phone,
   },
   us_ssn: {
     pattern: /(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])/g,
-    quick: (_text, stats) => stats.dash && stats.digitRun >= 9,
+    gate: Gate.UsSsn,
   },
   payment_card: {
     pattern: /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g,
@@ -131,63 +227,90 @@ const DETECTORS = {
       }
       return null;
     },
-    quick: (_text, stats) => stats.digitRun >= 13,
+    gate: Gate.PaymentCard,
   },
   iban: {
     pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
     validate: (match) => ibanChecksum(match.replace(/ /g, "")),
-    quick: (_text, stats) => stats.upperThenDigit && stats.digits >= 4,
+    gate: Gate.Iban,
   },
   ip: {
     pattern:
       /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.])/g,
-    quick: (_text, stats) => stats.dotsBetweenDigits >= 3,
+    gate: Gate.Ipv4,
   },
   ipv6: {
     pattern: /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g,
     validate: (match) => isIPv6(match) && match.replace(/:/g, "").length >= 4,
-    quick: (text, stats) => stats.colonsBetweenHex >= 2 || text.includes("::"),
+    gate: Gate.Ipv6,
   },
   jwt: {
     pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g,
-    quick: (text) => text.includes("eyJ"),
+    gate: Gate.Jwt,
   },
   cloud_key: {
     pattern:
       /\b(?:(?:AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|gh[pousr]_[A-Za-z0-9]{36}|xox[abprs]-[A-Za-z0-9-]{10,}|sk_live_[0-9A-Za-z]{24,}|sk_[A-Za-z0-9_-]{43})\b/g,
-    quick: (text) => CLOUD_KEY_MARKERS.test(text),
+    gate: Gate.CloudKey,
   },
   private_key: {
     pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|$)/g,
-    quick: (text) => text.includes("PRIVATE KEY-----"),
+    gate: Gate.PrivateKey,
   },
 } satisfies Record<DetectorName | "ipv6", Detector>;
 
 export const DETECTOR_NAMES = Object.keys(DETECTORS).filter((name) => name !== "ipv6") as DetectorName[];
 
-/** The detectors in one array of one shape: `detect` runs on every value, without closures. */
-type Entry = { detector: Detector; as: DetectorName };
+/**
+ * A detector as `detect` runs it. Every entry has the same fields (absent ones are null): the
+ * detectors' own objects differ in shape, and reading their fields for every value in turn made
+ * each read a slow, megamorphic one.
+ */
+type Entry = {
+  as: DetectorName;
+  gate: Gate;
+  pattern: RegExp;
+  validate: ((match: string) => boolean) | null;
+  within: ((match: string) => [number, number] | null) | null;
+  scan: ((text: string, found: Detection[], as: DetectorName) => void) | null;
+};
+
+function entryOf(detector: Detector, as: DetectorName): Entry {
+  return {
+    as,
+    gate: detector.gate,
+    pattern: detector.pattern,
+    validate: detector.validate ?? null,
+    within: detector.within ?? null,
+    scan: detector.scan ?? null,
+  };
+}
+
 const ENTRIES = new Map<DetectorName, Entry[]>(
   DETECTOR_NAMES.map((name) => [
     name,
     name === "ip"
-      ? [
-          { detector: DETECTORS.ip, as: name },
-          { detector: DETECTORS.ipv6, as: name },
-        ]
-      : [{ detector: DETECTORS[name] as Detector, as: name }],
+      ? [entryOf(DETECTORS.ip, name), entryOf(DETECTORS.ipv6, name)]
+      : [entryOf(DETECTORS[name] as Detector, name)],
   ]),
 );
 
 /** A session's detector names are one array for its life: their entries are listed once. */
 const ENTRY_LISTS = new WeakMap<readonly DetectorName[], Entry[]>();
 
+/** The last session's list, checked before the map: values of one result come one after another. */
+let lastNames: readonly DetectorName[] | null = null;
+let lastEntries: Entry[] = [];
+
 function entriesFor(names: readonly DetectorName[]): Entry[] {
+  if (names === lastNames) return lastEntries;
   let list = ENTRY_LISTS.get(names);
   if (!list) {
     list = names.flatMap((name) => ENTRIES.get(name) ?? []);
     ENTRY_LISTS.set(names, list);
   }
+  lastNames = names;
+  lastEntries = list;
   return list;
 }
 
@@ -198,42 +321,58 @@ export function detect(text: string, names: readonly DetectorName[]): Detection[
   const entries = entriesFor(names);
   for (let i = 0; i < entries.length; i++) runDetector(entries[i] as Entry, text, stats, found);
   if (found.length <= 1) return found;
-  found.sort(byStartThenLongest);
-  const merged: Detection[] = [];
-  for (const span of found) {
-    const last = merged.at(-1);
-    if (last && span.start < last.end) {
+  sortSpans(found);
+  // The spans were made by this call, so overlapping ones are merged in place.
+  let kept = 0;
+  for (let i = 1; i < found.length; i++) {
+    const span = found[i] as Detection;
+    const last = found[kept] as Detection;
+    if (span.start < last.end) {
       if (span.end > last.end) last.end = span.end;
     } else {
-      merged.push({ ...span });
+      kept += 1;
+      found[kept] = span;
     }
   }
-  return merged;
+  found.length = kept + 1;
+  return found;
 }
 
-function byStartThenLongest(a: Detection, b: Detection): number {
-  return a.start - b.start || b.end - a.end;
+/**
+ * Earliest first, the longer of two at one start first. Insertion sort: a value holds a handful of
+ * spans, and `Array.prototype.sort` costs more to set up for two or three than the whole sort does.
+ */
+function sortSpans(spans: Detection[]): void {
+  for (let i = 1; i < spans.length; i++) {
+    const span = spans[i] as Detection;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const before = spans[j] as Detection;
+      if (before.start < span.start || (before.start === span.start && before.end >= span.end)) break;
+      spans[j + 1] = before;
+    }
+    spans[j + 1] = span;
+  }
 }
 
 function runDetector(entry: Entry, text: string, stats: TextStats, found: Detection[]): void {
-  const detector = entry.detector;
-  if (!detector.quick(text, stats)) return;
-  if (detector.scan) {
-    detector.scan(text, found, entry.as);
+  if (!mayMatch(entry.gate, text, stats)) return;
+  if (entry.scan) {
+    entry.scan(text, found, entry.as);
     return;
   }
-  const pattern = detector.pattern;
-  pattern.lastIndex = 0;
+  const pattern = entry.pattern;
+  pattern.lastIndex = earliestStart(entry.gate, stats);
   for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
     const matched = match[0];
     if (matched.length === 0) {
       pattern.lastIndex += 1;
       continue;
     }
-    if (!detector.validate || detector.validate(matched)) {
+    if (!entry.validate || entry.validate(matched)) {
       found.push({ start: match.index, end: match.index + matched.length, detector: entry.as });
     } else {
-      const part = detector.within?.(matched);
+      const part = entry.within?.(matched);
       if (part) found.push({ start: match.index + part[0], end: match.index + part[1], detector: entry.as });
     }
   }
@@ -250,7 +389,23 @@ const STATS: TextStats = {
   dotsBetweenDigits: 0,
   colonsBetweenHex: 0,
   upperThenDigit: false,
+  firstDigit: 0,
+  nineRunFrom: 0,
+  thirteenRunFrom: 0,
+  ipv4From: 0,
+  markers: -1,
 };
+
+/** What `statsOf` does with a character: most are `Other` and cost one table read. */
+enum CharKind {
+  Other = 0,
+  Digit = 1,
+  /** A separator or marker some detector's statistics count: space - @ + ( . : */
+  Noted = 2,
+}
+const CHAR_KIND = new Uint8Array(0x10000);
+CHAR_KIND.fill(CharKind.Digit, 48, 58);
+for (const char of " -@+(.:") CHAR_KIND[char.charCodeAt(0)] = CharKind.Noted;
 
 function statsOf(text: string): TextStats {
   // Counted in locals and stored once: property writes per character cost more than the scan.
@@ -263,22 +418,35 @@ function statsOf(text: string): TextStats {
   let dotsBetweenDigits = 0;
   let colonsBetweenHex = 0;
   let upperThenDigit = false;
+  let firstDigit = -1;
+  let nineRunFrom = -1;
+  let thirteenRunFrom = -1;
+  let ipv4From = -1;
   let run = 0;
+  let runFrom = 0;
   let previous = 0;
   const length = text.length;
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 48 && code <= 57) {
-      digits += 1;
-      run += 1;
-      if (run > digitRun) digitRun = run;
-      if (previous >= 65 && previous <= 90) upperThenDigit = true;
+    const kind = CHAR_KIND[code] as number;
+    if (kind === CharKind.Other) {
+      // Letters, quotes, commas, braces…: nothing to note but that a digit run ends here.
+      run = 0;
       previous = code;
       continue;
     }
-    if (code > 64 || code < 32) {
-      // Letters and everything past '@': nothing to note but that a digit run ends here.
-      run = 0;
+    if (kind === CharKind.Digit) {
+      if (firstDigit < 0) firstDigit = i;
+      digits += 1;
+      if (run === 0) runFrom = i;
+      run += 1;
+      if (run > digitRun) {
+        // The first run to reach a length is the first where a match of that many digits can be.
+        digitRun = run;
+        if (run === 9) nineRunFrom = runFrom;
+        else if (run === 13) thirteenRunFrom = runFrom;
+      }
+      if (previous >= 65 && previous <= 90) upperThenDigit = true;
       previous = code;
       continue;
     }
@@ -289,7 +457,10 @@ function statsOf(text: string): TextStats {
     else if (code === 46) {
       dot = true;
       const next = text.charCodeAt(i + 1);
-      if (previous >= 48 && previous <= 57 && next >= 48 && next <= 57) dotsBetweenDigits += 1;
+      if (previous >= 48 && previous <= 57 && next >= 48 && next <= 57) {
+        if (dotsBetweenDigits === 0) ipv4From = i - 3;
+        dotsBetweenDigits += 1;
+      }
     } else if (code === 58 && isHex(previous) && isHex(text.charCodeAt(i + 1))) {
       colonsBetweenHex += 1;
     }
@@ -305,6 +476,11 @@ function statsOf(text: string): TextStats {
   stats.dotsBetweenDigits = dotsBetweenDigits;
   stats.colonsBetweenHex = colonsBetweenHex;
   stats.upperThenDigit = upperThenDigit;
+  stats.firstDigit = firstDigit;
+  stats.nineRunFrom = nineRunFrom;
+  stats.thirteenRunFrom = thirteenRunFrom;
+  stats.ipv4From = ipv4From;
+  stats.markers = -1;
   return stats;
 }
 
@@ -314,8 +490,6 @@ function isHex(code: number): boolean {
 
 /** Issuer prefixes (Visa, Mastercard, Amex, Discover, JCB) and the Luhn check, over the digits only. */
 function isCardNumber(text: string): boolean {
-  const first = [-1, -1, -1, -1];
-  let count = 0;
   let sum = 0;
   for (let i = text.length - 1, position = 0; i >= 0; i--) {
     const digit = text.charCodeAt(i) - 48;
@@ -328,18 +502,28 @@ function isCardNumber(text: string): boolean {
     sum += value;
     position += 1;
   }
-  for (let i = 0; i < text.length && count < 4; i++) {
+  if (sum % 10 !== 0) return false;
+  // The first four digits, in locals (-1 where the text has fewer).
+  let a = -1;
+  let b = -1;
+  let c = -1;
+  let d = -1;
+  for (let i = 0, count = 0; i < text.length && count < 4; i++) {
     const digit = text.charCodeAt(i) - 48;
-    if (digit >= 0 && digit <= 9) first[count++] = digit;
+    if (digit < 0 || digit > 9) continue;
+    if (count === 0) a = digit;
+    else if (count === 1) b = digit;
+    else if (count === 2) c = digit;
+    else d = digit;
+    count += 1;
   }
-  const [a, b, c, d] = first as [number, number, number, number];
-  const isIssuer =
+  return (
     a === 4 ||
     (a === 5 && b >= 1 && b <= 5) ||
     (a === 2 && b >= 2 && b <= 7) ||
     (a === 3 && (b === 4 || b === 7 || b === 5)) ||
-    (a === 6 && ((b === 0 && c === 1 && d === 1) || b === 5));
-  return isIssuer && sum % 10 === 0;
+    (a === 6 && ((b === 0 && c === 1 && d === 1) || b === 5))
+  );
 }
 
 /** ISO 13616: move the first four characters to the end, letters to numbers, mod 97 must be 1. */

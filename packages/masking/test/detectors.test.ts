@@ -158,3 +158,24 @@ describe("maskDetected", () => {
     expect(maskDetected("nothing to see", rules, key)).toBeNull();
   });
 });
+
+describe("matches after a look-alike earlier in the value", () => {
+  // Patterns start where the first match can (the first digit, the first long digit run, the first
+  // dot between digits): a look-alike before the real value must not hide it.
+  it("finds the real value after a shorter or invalid one of the same shape", () => {
+    expect(found("ref 12345678901234, card 4242 4242 4242 4242", "payment_card")).toEqual([
+      "4242 4242 4242 4242",
+    ]);
+    expect(found("9999999999 then 123-45-6789", "us_ssn")).toEqual(["123-45-6789"]);
+    expect(found("v1.5 and 999.1.1.1 and 10.0.0.1", "ip")).toEqual(["10.0.0.1"]);
+    expect(found("(415) 555-0134", "phone")).toEqual(["(415) 555-0134"]);
+    expect(found("+1 415 555 0134", "phone")).toEqual(["+1 415 555 0134"]);
+    expect(found("x: (415) 555-0134 and 2026-11-25", "phone")).toEqual(["(415) 555-0134"]);
+  });
+
+  it("merges overlapping spans of different detectors into the longest, earliest first", () => {
+    const text = "10.0.0.1 ada@example.com 4242 4242 4242 4242 415-555-0134";
+    const spans = detect(text, DETECTOR_NAMES).map((span) => text.slice(span.start, span.end));
+    expect(spans).toEqual(["10.0.0.1", "ada@example.com", "4242 4242 4242 4242", "415-555-0134"]);
+  });
+});
