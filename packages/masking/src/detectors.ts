@@ -38,6 +38,15 @@ type TextStats = {
   nineRunFrom: number;
   thirteenRunFrom: number;
   ipv4From: number;
+  /**
+   * Where the last match can start at the latest, so a pattern is not run again over the rest of the
+   * value once it is past them: the last digit; 11 (13) characters before the end of the last run of
+   * 9 (13) digits; the last dot between digits.
+   */
+  lastDigit: number;
+  lastNineRunEnd: number;
+  lastThirteenRunEnd: number;
+  lastDotBetweenDigits: number;
   /** `Marker` bits, or -1 until `markersOf` has looked. */
   markers: number;
 };
@@ -115,6 +124,23 @@ function earliestStart(gate: Gate, stats: TextStats): number {
       return Math.max(0, stats.ipv4From);
     default:
       return 0;
+  }
+}
+
+/** Where the gated detector's last match can start at the latest (see `TextStats`). */
+function latestStart(gate: Gate, text: string, stats: TextStats): number {
+  switch (gate) {
+    case Gate.Phone:
+      return stats.lastDigit;
+    case Gate.UsSsn:
+      // nnn-nn-nnnn: nine digits and two dashes.
+      return stats.lastNineRunEnd - 11;
+    case Gate.PaymentCard:
+      return stats.lastThirteenRunEnd - 13;
+    case Gate.Ipv4:
+      return stats.lastDotBetweenDigits;
+    default:
+      return text.length;
   }
 }
 
@@ -198,7 +224,7 @@ const DETECTORS = {
     pattern:
       /(?<![\w+])(?:\+[1-9]\d{0,2}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}|\(\d{3}\) ?\d{3}[.-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w-])/g,
     validate: (match) => {
-      const digits = match.replace(/\D/g, "").length;
+      const digits = digitCount(match);
       return digits >= 10 && digits <= 15;
     },
     gate: Gate.Phone,
@@ -363,7 +389,10 @@ function runDetector(entry: Entry, text: string, stats: TextStats, found: Detect
   }
   const pattern = entry.pattern;
   pattern.lastIndex = earliestStart(entry.gate, stats);
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+  const latest = latestStart(entry.gate, text, stats);
+  while (pattern.lastIndex <= latest) {
+    const match = pattern.exec(text);
+    if (!match) break;
     const matched = match[0];
     if (matched.length === 0) {
       pattern.lastIndex += 1;
@@ -393,6 +422,10 @@ const STATS: TextStats = {
   nineRunFrom: 0,
   thirteenRunFrom: 0,
   ipv4From: 0,
+  lastDigit: 0,
+  lastNineRunEnd: 0,
+  lastThirteenRunEnd: 0,
+  lastDotBetweenDigits: 0,
   markers: -1,
 };
 
@@ -422,6 +455,10 @@ function statsOf(text: string): TextStats {
   let nineRunFrom = -1;
   let thirteenRunFrom = -1;
   let ipv4From = -1;
+  let lastDigit = -1;
+  let lastNineRunEnd = -1;
+  let lastThirteenRunEnd = -1;
+  let lastDotBetweenDigits = -1;
   let run = 0;
   let runFrom = 0;
   let previous = 0;
@@ -446,6 +483,11 @@ function statsOf(text: string): TextStats {
         if (run === 9) nineRunFrom = runFrom;
         else if (run === 13) thirteenRunFrom = runFrom;
       }
+      if (run >= 9) {
+        lastNineRunEnd = i + 1;
+        if (run >= 13) lastThirteenRunEnd = i + 1;
+      }
+      lastDigit = i;
       if (previous >= 65 && previous <= 90) upperThenDigit = true;
       previous = code;
       continue;
@@ -460,6 +502,7 @@ function statsOf(text: string): TextStats {
       if (previous >= 48 && previous <= 57 && next >= 48 && next <= 57) {
         if (dotsBetweenDigits === 0) ipv4From = i - 3;
         dotsBetweenDigits += 1;
+        lastDotBetweenDigits = i;
       }
     } else if (code === 58 && isHex(previous) && isHex(text.charCodeAt(i + 1))) {
       colonsBetweenHex += 1;
@@ -480,8 +523,21 @@ function statsOf(text: string): TextStats {
   stats.nineRunFrom = nineRunFrom;
   stats.thirteenRunFrom = thirteenRunFrom;
   stats.ipv4From = ipv4From;
+  stats.lastDigit = lastDigit;
+  stats.lastNineRunEnd = lastNineRunEnd;
+  stats.lastThirteenRunEnd = lastThirteenRunEnd;
+  stats.lastDotBetweenDigits = lastDotBetweenDigits;
   stats.markers = -1;
   return stats;
+}
+
+function digitCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) count += 1;
+  }
+  return count;
 }
 
 function isHex(code: number): boolean {
