@@ -40,10 +40,9 @@ type TextStats = {
   ipv4From: number;
   /**
    * Where the last match can start at the latest, so a pattern is not run again over the rest of the
-   * value once it is past them: the last digit; 11 (13) characters before the end of the last run of
-   * 9 (13) digits; the last dot between digits.
+   * value once it is past them: 11 (13) characters before the end of the last run of 9 (13) digits;
+   * the last dot between digits. (A phone number's, the last digit, is found only when needed.)
    */
-  lastDigit: number;
   lastNineRunEnd: number;
   lastThirteenRunEnd: number;
   lastDotBetweenDigits: number;
@@ -127,11 +126,22 @@ function earliestStart(gate: Gate, stats: TextStats): number {
   }
 }
 
+/** Found from the end when a phone number is possible at all, instead of tracked for every digit. */
+function lastDigitOf(text: string): number {
+  let i = text.length - 1;
+  while (i >= 0 && !isDigit(text.charCodeAt(i))) i--;
+  return i;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
 /** Where the gated detector's last match can start at the latest (see `TextStats`). */
 function latestStart(gate: Gate, text: string, stats: TextStats): number {
   switch (gate) {
     case Gate.Phone:
-      return stats.lastDigit;
+      return lastDigitOf(text);
     case Gate.UsSsn:
       // nnn-nn-nnnn: nine digits and two dashes.
       return stats.lastNineRunEnd - 11;
@@ -422,7 +432,6 @@ const STATS: TextStats = {
   nineRunFrom: 0,
   thirteenRunFrom: 0,
   ipv4From: 0,
-  lastDigit: 0,
   lastNineRunEnd: 0,
   lastThirteenRunEnd: 0,
   lastDotBetweenDigits: 0,
@@ -455,7 +464,6 @@ function statsOf(text: string): TextStats {
   let nineRunFrom = -1;
   let thirteenRunFrom = -1;
   let ipv4From = -1;
-  let lastDigit = -1;
   let lastNineRunEnd = -1;
   let lastThirteenRunEnd = -1;
   let lastDotBetweenDigits = -1;
@@ -473,9 +481,13 @@ function statsOf(text: string): TextStats {
       continue;
     }
     if (kind === CharKind.Digit) {
-      if (firstDigit < 0) firstDigit = i;
       digits += 1;
-      if (run === 0) runFrom = i;
+      if (run === 0) {
+        // A run starts here: inside one, the character before a digit is a digit or a separator.
+        runFrom = i;
+        if (firstDigit < 0) firstDigit = i;
+        if (previous >= 65 && previous <= 90) upperThenDigit = true;
+      }
       run += 1;
       if (run > digitRun) {
         // The first run to reach a length is the first where a match of that many digits can be.
@@ -487,8 +499,6 @@ function statsOf(text: string): TextStats {
         lastNineRunEnd = i + 1;
         if (run >= 13) lastThirteenRunEnd = i + 1;
       }
-      lastDigit = i;
-      if (previous >= 65 && previous <= 90) upperThenDigit = true;
       previous = code;
       continue;
     }
@@ -523,7 +533,6 @@ function statsOf(text: string): TextStats {
   stats.nineRunFrom = nineRunFrom;
   stats.thirteenRunFrom = thirteenRunFrom;
   stats.ipv4From = ipv4From;
-  stats.lastDigit = lastDigit;
   stats.lastNineRunEnd = lastNineRunEnd;
   stats.lastThirteenRunEnd = lastThirteenRunEnd;
   stats.lastDotBetweenDigits = lastDotBetweenDigits;
