@@ -1,7 +1,6 @@
 const make = (i: number) => JSON.stringify({ id: i, name: "Ada", email: `ada${i}@example.com`, card: "4242 4242 4242 4242", ip: "10.0.0.1", tags: ["a", "b"] });
 const values = Array.from({ length: 10000 }, (_, i) => make(i));
 let sink = 0;
-function isHex(code: number): boolean { return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70); }
 function statsA(text: string) {
   let digits = 0, digitRun = 0, at = false, dash = false, dot = false, plusOrParen = false, dotsBetweenDigits = 0, colonsBetweenHex = 0, upperThenDigit = false, run = 0, previous = 0;
   const length = text.length;
@@ -75,6 +74,14 @@ type TextStats = {
   nineRunFrom: number;
   thirteenRunFrom: number;
   ipv4From: number;
+  /**
+   * Where the last match can start at the latest, so a pattern is not run again over the rest of the
+   * value once it is past them: 11 (13) characters before the end of the last run of 9 (13) digits;
+   * the last dot between digits. (A phone number's, the last digit, is found only when needed.)
+   */
+  lastNineRunEnd: number;
+  lastThirteenRunEnd: number;
+  lastDotBetweenDigits: number;
   /** `Marker` bits, or -1 until `markersOf` has looked. */
   markers: number;
 };
@@ -92,6 +99,9 @@ const STATS: TextStats = {
   nineRunFrom: 0,
   thirteenRunFrom: 0,
   ipv4From: 0,
+  lastNineRunEnd: 0,
+  lastThirteenRunEnd: 0,
+  lastDotBetweenDigits: 0,
   markers: -1,
 };
 /** What `statsOf` does with a character: most are `Other` and cost one table read. */
@@ -120,6 +130,9 @@ function statsOf(text: string): TextStats {
   let nineRunFrom = -1;
   let thirteenRunFrom = -1;
   let ipv4From = -1;
+  let lastNineRunEnd = -1;
+  let lastThirteenRunEnd = -1;
+  let lastDotBetweenDigits = -1;
   let run = 0;
   let runFrom = 0;
   let previous = 0;
@@ -134,9 +147,13 @@ function statsOf(text: string): TextStats {
       continue;
     }
     if (kind === CharKind.Digit) {
-      if (firstDigit < 0) firstDigit = i;
       digits += 1;
-      if (run === 0) runFrom = i;
+      if (run === 0) {
+        // A run starts here: inside one, the character before a digit is a digit or a separator.
+        runFrom = i;
+        if (firstDigit < 0) firstDigit = i;
+        if (previous >= 65 && previous <= 90) upperThenDigit = true;
+      }
       run += 1;
       if (run > digitRun) {
         // The first run to reach a length is the first where a match of that many digits can be.
@@ -144,7 +161,10 @@ function statsOf(text: string): TextStats {
         if (run === 9) nineRunFrom = runFrom;
         else if (run === 13) thirteenRunFrom = runFrom;
       }
-      if (previous >= 65 && previous <= 90) upperThenDigit = true;
+      if (run >= 9) {
+        lastNineRunEnd = i + 1;
+        if (run >= 13) lastThirteenRunEnd = i + 1;
+      }
       previous = code;
       continue;
     }
@@ -158,6 +178,7 @@ function statsOf(text: string): TextStats {
       if (previous >= 48 && previous <= 57 && next >= 48 && next <= 57) {
         if (dotsBetweenDigits === 0) ipv4From = i - 3;
         dotsBetweenDigits += 1;
+        lastDotBetweenDigits = i;
       }
     } else if (code === 58 && isHex(previous) && isHex(text.charCodeAt(i + 1))) {
       colonsBetweenHex += 1;
@@ -178,12 +199,16 @@ function statsOf(text: string): TextStats {
   stats.nineRunFrom = nineRunFrom;
   stats.thirteenRunFrom = thirteenRunFrom;
   stats.ipv4From = ipv4From;
+  stats.lastNineRunEnd = lastNineRunEnd;
+  stats.lastThirteenRunEnd = lastThirteenRunEnd;
+  stats.lastDotBetweenDigits = lastDotBetweenDigits;
   stats.markers = -1;
   return stats;
 }
 
 
-const statsD = (t: string) => { const st = statsOf(t); return st.digits + st.firstDigit; };
+function isHex(code: number): boolean { return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70); }
+const statsD = (t: string) => { const st = statsOf(t); return st.digits + st.digitRun; };
 for (const [n, f] of [["D", statsD], ["A", statsA], ["B", statsB], ["C", statsC], ["A", statsA], ["B", statsB], ["C", statsC], ["D", statsD]] as const) {
   for (const v of values) sink += f(v);
   let best = 1e9;

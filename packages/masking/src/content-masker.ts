@@ -13,8 +13,9 @@ export function maskDetected(text: string, rules: readonly DetectorRule[], hashK
   if (spans.length === 0) return null;
   let out = "";
   let at = 0;
-  for (const span of spans) {
-    const masked = maskText(ruleFor(rules, span.detector), text.slice(span.start, span.end), hashKey);
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i] as (typeof spans)[number];
+    const masked = maskText(ruleFor(rules, span.detector), text, span.start, span.end, hashKey);
     out += text.slice(at, span.start) + masked;
     at = span.end;
   }

@@ -27,6 +27,8 @@ type TextStats = {
   /** `1.2`-shaped dots (IPv4) and `a:b`-shaped colons (IPv6). */
   dotsBetweenDigits: number;
   colonsBetweenHex: number;
+  /** `::` somewhere (IPv6 shorthand). */
+  doubleColon: boolean;
   upperThenDigit: boolean;
   /**
    * Where a match can start at the earliest, so a pattern skips what comes before (its lookbehind
@@ -96,7 +98,7 @@ function mayMatch(gate: Gate, text: string, stats: TextStats): boolean {
     case Gate.Ipv4:
       return stats.dotsBetweenDigits >= 3;
     case Gate.Ipv6:
-      return stats.colonsBetweenHex >= 2 || text.includes("::");
+      return stats.colonsBetweenHex >= 2 || stats.doubleColon;
     case Gate.Jwt:
       return (markersOf(text, stats) & Marker.Jwt) !== 0;
     case Gate.CloudKey:
@@ -427,6 +429,7 @@ const STATS: TextStats = {
   plusOrParen: false,
   dotsBetweenDigits: 0,
   colonsBetweenHex: 0,
+  doubleColon: false,
   upperThenDigit: false,
   firstDigit: 0,
   nineRunFrom: 0,
@@ -459,6 +462,7 @@ function statsOf(text: string): TextStats {
   let plusOrParen = false;
   let dotsBetweenDigits = 0;
   let colonsBetweenHex = 0;
+  let doubleColon = false;
   let upperThenDigit = false;
   let firstDigit = -1;
   let nineRunFrom = -1;
@@ -514,8 +518,9 @@ function statsOf(text: string): TextStats {
         dotsBetweenDigits += 1;
         lastDotBetweenDigits = i;
       }
-    } else if (code === 58 && isHex(previous) && isHex(text.charCodeAt(i + 1))) {
-      colonsBetweenHex += 1;
+    } else if (code === 58) {
+      if (previous === 58) doubleColon = true;
+      else if (isHex(previous) && isHex(text.charCodeAt(i + 1))) colonsBetweenHex += 1;
     }
     previous = code;
   }
@@ -528,6 +533,7 @@ function statsOf(text: string): TextStats {
   stats.plusOrParen = plusOrParen;
   stats.dotsBetweenDigits = dotsBetweenDigits;
   stats.colonsBetweenHex = colonsBetweenHex;
+  stats.doubleColon = doubleColon;
   stats.upperThenDigit = upperThenDigit;
   stats.firstDigit = firstDigit;
   stats.nineRunFrom = nineRunFrom;
@@ -553,35 +559,45 @@ function isHex(code: number): boolean {
   return (code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70);
 }
 
-/** Issuer prefixes (Visa, Mastercard, Amex, Discover, JCB) and the Luhn check, over the digits only. */
+/** Luhn's doubled digit: 2d, less 9 when that is two digits. */
+const LUHN_DOUBLED = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+
+/**
+ * Issuer prefixes (Visa, Mastercard, Amex, Discover, JCB) and the Luhn check, over the digits only,
+ * in one pass from the left: Luhn doubles every second digit from the right, so both sums are kept
+ * and the digit count picks one at the end.
+ */
 function isCardNumber(text: string): boolean {
-  let sum = 0;
-  for (let i = text.length - 1, position = 0; i >= 0; i--) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) continue;
-    let value = digit;
-    if (position % 2 === 1) {
-      value *= 2;
-      if (value > 9) value -= 9;
-    }
-    sum += value;
-    position += 1;
-  }
-  if (sum % 10 !== 0) return false;
-  // The first four digits, in locals (-1 where the text has fewer).
+  let evenDoubled = 0;
+  let oddDoubled = 0;
+  let count = 0;
+  // The first four digits, for the issuer (-1 where the text has fewer).
   let a = -1;
   let b = -1;
   let c = -1;
   let d = -1;
-  for (let i = 0, count = 0; i < text.length && count < 4; i++) {
+  for (let i = 0; i < text.length; i++) {
     const digit = text.charCodeAt(i) - 48;
     if (digit < 0 || digit > 9) continue;
-    if (count === 0) a = digit;
-    else if (count === 1) b = digit;
-    else if (count === 2) c = digit;
-    else d = digit;
+    const doubled = LUHN_DOUBLED[digit] as number;
+    if ((count & 1) === 0) {
+      evenDoubled += doubled;
+      oddDoubled += digit;
+    } else {
+      evenDoubled += digit;
+      oddDoubled += doubled;
+    }
+    if (count < 4) {
+      if (count === 0) a = digit;
+      else if (count === 1) b = digit;
+      else if (count === 2) c = digit;
+      else d = digit;
+    }
     count += 1;
   }
+  // With an even count the first digit from the left is doubled; with an odd count, the second.
+  const sum = (count & 1) === 0 ? evenDoubled : oddDoubled;
+  if (sum % 10 !== 0) return false;
   return (
     a === 4 ||
     (a === 5 && b >= 1 && b <= 5) ||

@@ -122,18 +122,19 @@ export function maskValue(
 }
 
 /**
- * The masked form of a span of text a content detector found, as text. A NULL strategy cannot blank
+ * The masked form of `text[start..end]`, a span a content detector found, as text. A NULL strategy cannot blank
  * part of a value, so a span under it is redacted.
  */
-export function maskText(rule: MaskRule, text: string, hashKey: Buffer): string {
+export function maskText(rule: MaskRule, text: string, start: number, end: number, hashKey: Buffer): string {
   switch (rule.strategy) {
     case "NULL":
     case "REDACT":
+      // The value is not read: no copy of it is made.
       return REDACTED_TEXT;
     case "PARTIAL":
-      return partialText(text, rule.keepLast);
+      return partialText(text.slice(start, end), rule.keepLast);
     case "HASH": {
-      const value = Buffer.from(text, "utf8");
+      const value = Buffer.from(text.slice(start, end), "utf8");
       const out = Buffer.allocUnsafe(HASH_PLACEHOLDER_LENGTH);
       writeMasked(MASKED_HASH, rule, value, 0, value.length, hashKey, out, 0);
       return out.toString("latin1");
