@@ -18,7 +18,7 @@ import { startNodePipe } from "./lib/node-pipe";
 import { type PgbenchRun, pgbenchArgs, runPgbench } from "./lib/pgbench";
 import { DIRECT, label, type Measurement, NODE_PIPE, PGBOUNCER, renderReport } from "./lib/pgbench-report";
 import { startPgbouncer } from "./lib/pgbouncer";
-import { selfCpuMicros } from "./lib/proc-cpu";
+import { type CpuTimes, selfCpu } from "./lib/proc-cpu";
 
 const SECONDS = readSeconds();
 /** One untimed run per path first, so the first measured configuration is not the one paying for JIT. */
@@ -30,7 +30,7 @@ const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 type Target = Omit<PgbenchRun, "clients" | "protocol" | "seconds"> & {
   name: string;
   /** CPU used so far by the process doing the relaying; null for direct (nothing in between). */
-  cpuMicros: (() => number) | null;
+  cpu: (() => CpuTimes) | null;
 };
 
 async function main() {
@@ -88,17 +88,17 @@ async function startTargets(env: BenchEnv, cleanup: ReturnType<typeof createClea
     return started.port;
   };
   const viaSluice = { host: "127.0.0.1", user: env.agent.name, database: env.upstream.database };
-  const agent = { ...viaSluice, password: env.agent.token, cpuMicros: selfCpuMicros };
+  const agent = { ...viaSluice, password: env.agent.token, cpu: selfCpu };
   const targets: (Target & { settings?: string })[] = [
-    { ...env.upstream, name: DIRECT, cpuMicros: null },
+    { ...env.upstream, name: DIRECT, cpu: null },
     {
       ...env.upstream,
       name: PGBOUNCER,
       port: bouncer.port,
-      cpuMicros: bouncer.cpuMicros,
+      cpu: bouncer.cpu,
       settings: bouncer.settings,
     },
-    { ...env.upstream, name: NODE_PIPE, port: pipe.port, cpuMicros: selfCpuMicros },
+    { ...env.upstream, name: NODE_PIPE, port: pipe.port, cpu: selfCpu },
     { ...agent, name: "Sluice, relay only", port: await gateway(ALLOW_ALL) },
     // No decision point given: the gateway builds its own from the store's policy, as in production.
     { ...agent, name: "Sluice, guardrails on", port: await gateway(undefined) },
@@ -113,15 +113,21 @@ async function measure(
   signal: AbortSignal,
 ): Promise<Measurement> {
   signal.throwIfAborted();
-  const cpuBefore = target.cpuMicros?.() ?? 0;
+  const cpuBefore = target.cpu?.() ?? { user: 0, system: 0 };
   try {
     const result = await runPgbench({ ...target, ...config, seconds: SECONDS, signal });
-    const cpuMicros = target.cpuMicros ? target.cpuMicros() - cpuBefore : null;
-    const cpuMicrosPerTxn = cpuMicros === null ? null : cpuMicros / result.transactions;
+    const cpuAfter = target.cpu?.() ?? null;
+    const cpuPerTxn =
+      cpuAfter === null
+        ? null
+        : {
+            user: (cpuAfter.user - cpuBefore.user) / result.transactions,
+            system: (cpuAfter.system - cpuBefore.system) / result.transactions,
+          };
     console.log(
-      `${label(config).padEnd(16)} ${target.name.padEnd(24)} ${result.tps.toFixed(0).padStart(7)} tps  ${result.latencyMs.toFixed(3)} ms  ${cpuMicrosPerTxn?.toFixed(1) ?? "–"} µs/txn`,
+      `${label(config).padEnd(16)} ${target.name.padEnd(24)} ${result.tps.toFixed(0).padStart(7)} tps  ${result.latencyMs.toFixed(3)} ms  ${cpuPerTxn ? `${(cpuPerTxn.user + cpuPerTxn.system).toFixed(1)} (user ${cpuPerTxn.user.toFixed(1)})` : "–"} µs/txn`,
     );
-    return { config, path: target.name, outcome: { result, cpuMicrosPerTxn } };
+    return { config, path: target.name, outcome: { result, cpuPerTxn } };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const message = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,6 @@
 import { table } from "./markdown-section";
 import type { PgbenchProtocol, PgbenchResult } from "./pgbench";
+import type { CpuTimes } from "./proc-cpu";
 
 export type BenchConfig = { clients: number; protocol: PgbenchProtocol };
 
@@ -7,7 +8,7 @@ export type Measurement = {
   config: BenchConfig;
   path: string;
   /** The error text when pgbench failed or aborted on this path. */
-  outcome: { result: PgbenchResult; cpuMicrosPerTxn: number | null } | { error: string };
+  outcome: { result: PgbenchResult; cpuPerTxn: CpuTimes | null } | { error: string };
 };
 
 export type ReportFacts = {
@@ -36,14 +37,15 @@ export function renderReport(rows: Measurement[], facts: ReportFacts): string {
   const ratio = (value: number, base: number) =>
     Number.isFinite(value / base) ? (value / base).toFixed(2) : "–";
   const body = rows.map((row) => {
-    if ("error" in row.outcome) return [label(row.config), row.path, "failed", "–", "–", "–", "–"];
-    const { result, cpuMicrosPerTxn } = row.outcome;
+    if ("error" in row.outcome) return [label(row.config), row.path, "failed", "–", "–", "–", "–", "–"];
+    const { result, cpuPerTxn } = row.outcome;
     return [
       label(row.config),
       row.path,
       result.tps.toFixed(0),
       result.latencyMs.toFixed(3),
-      cpuMicrosPerTxn === null ? "–" : cpuMicrosPerTxn.toFixed(1),
+      cpuPerTxn === null ? "–" : (cpuPerTxn.user + cpuPerTxn.system).toFixed(1),
+      cpuPerTxn === null ? "–" : cpuPerTxn.user.toFixed(1),
       ratio(result.tps, tps(row.config, DIRECT)),
       ratio(result.tps, tps(row.config, PGBOUNCER)),
     ];
@@ -75,9 +77,11 @@ point; "guardrails on" runs the real policy engine (libpg-query parse, cached by
 guardrails for every statement; both record every session. "${NODE_PIPE}" is a plain Node TCP proxy that copies bytes
 and understands nothing: what Sluice costs above it is Sluice, what it costs above pgbouncer is the runtime. CPU µs/txn is user+system CPU over the run divided by the transactions pgbench
 reports: for Sluice and the pipe, the benchmark's own process (\`process.cpuUsage()\`), where the gateway runs; for pgbouncer,
-its \`/proc/<pid>/stat\` utime+stime. Read the ratios, not the absolute numbers: the machine is shared.
+its \`/proc/<pid>/stat\` utime+stime. "Of which user" is the part spent in the process itself; the rest is the kernel's
+work for its socket reads and writes (the pipe and Sluice both make two reads and two writes per transaction, counted
+in \`/proc/<pid>/io\`). Read the ratios, not the absolute numbers: the machine is shared.
 
-${table(["config", "path", "TPS", "mean latency ms", "CPU µs/txn", "× direct", "× pgbouncer"], body)}
+${table(["config", "path", "TPS", "mean latency ms", "CPU µs/txn", "of which user", "× direct", "× pgbouncer"], body)}
 
 Target: Sluice at or above pgbouncer's TPS at -c 16 and within 10% of it at -c 1 (Sluice TPS ÷ pgbouncer TPS):
 

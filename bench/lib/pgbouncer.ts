@@ -3,13 +3,13 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, waitForPort } from "./free-port";
-import { processCpuMicros } from "./proc-cpu";
+import { type CpuTimes, processCpu } from "./proc-cpu";
 
 export type Pgbouncer = {
   port: number;
   /** The settings that shape the comparison, quoted in the report. */
   settings: string;
-  cpuMicros: () => number;
+  cpu: () => CpuTimes;
   stop: () => void;
 };
 
@@ -80,7 +80,7 @@ export async function startPgbouncer(upstream: PgbouncerUpstream): Promise<Pgbou
   return {
     port,
     settings: POOL_SETTINGS.join(", "),
-    cpuMicros: () => processCpuMicros(pid()),
+    cpu: () => processCpu(pid()),
     stop,
   };
 }

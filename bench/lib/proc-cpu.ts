@@ -8,19 +8,27 @@ const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toStr
 const UTIME_AFTER_COMM = 11;
 const STIME_AFTER_COMM = 12;
 
+/** CPU time used so far, in microseconds: in the process itself (user) and in the kernel for it (system). */
+export type CpuTimes = { user: number; system: number };
+
 /**
- * User plus system CPU another process has used so far, in microseconds. The command name may hold
- * spaces or parentheses, so fields are counted from the last `)`.
+ * CPU another process has used so far. The command name may hold spaces or parentheses, so fields
+ * are counted from the last `)`.
  */
-export function processCpuMicros(pid: number): number {
+export function processCpu(pid: number): CpuTimes {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[UTIME_AFTER_COMM]) + Number(fields[STIME_AFTER_COMM]);
-  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+  const micros = (ticks: number) => (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+  return { user: micros(Number(fields[UTIME_AFTER_COMM])), system: micros(Number(fields[STIME_AFTER_COMM])) };
 }
 
-/** This process's user plus system CPU so far, in microseconds (the in-process gateway's). */
-export function selfCpuMicros(): number {
-  const used = process.cpuUsage();
+/** User plus system CPU another process has used so far, in microseconds. */
+export function processCpuMicros(pid: number): number {
+  const used = processCpu(pid);
   return used.user + used.system;
+}
+
+/** This process's CPU so far (the in-process gateway's). */
+export function selfCpu(): CpuTimes {
+  return process.cpuUsage();
 }

@@ -7,6 +7,16 @@ import type { SessionHooks, SessionInfo } from "@sluice/transport/client-connect
 
 /** Recordings reach the store at least this often: a gateway crash loses at most this much. */
 export const RECORDING_FLUSH_MS = 1000;
+/**
+ * Chunk bytes one session may have waiting for the store. Past it, the periodic flush leaves the
+ * session's events with its recorder, whose own bound then counts rows instead of keeping them:
+ * a slow store costs recorded rows (counted in the recording), never unbounded memory.
+ */
+export const MAX_UNSTORED_BYTES = 32 * 1024 * 1024;
+/** A chunk the store refused is tried again after each of these waits before it is given up. */
+const RETRY_DELAYS_MS = [250, 1000];
+/** PostgreSQL's unique_violation through Prisma: the row is there already. */
+const UNIQUE_VIOLATION = "P2002";
 
 type Recording = {
   recorder: SessionRecorder;
@@ -14,8 +24,12 @@ type Recording = {
   prevHash: string;
   /** Chunk writes of one session go one after another, so the chain is stored in order. */
   writing: Promise<void>;
+  /** Bytes drained into chunks that are not stored yet (or given up). */
+  unstoredBytes: number;
   isHeld: boolean;
 };
+
+type WriterOptions = { maxUnstoredBytes?: number; retryDelaysMs?: readonly number[] };
 
 /**
  * Appends each session's recording to the store as SHA-256-chained chunks, flushed every second
@@ -30,6 +44,7 @@ export class RecordingWriter {
     private readonly log: (line: string) => void,
     /** HMAC key of the hash chain (derived from the deployment's secret key). */
     private readonly chainKey: Buffer,
+    private readonly options: WriterOptions = {},
   ) {
     this.timer = setInterval(() => this.flushAll(), RECORDING_FLUSH_MS);
     this.timer.unref();
@@ -55,6 +70,7 @@ export class RecordingWriter {
       seq: 0,
       prevHash: GENESIS_HASH,
       writing: Promise.resolve(),
+      unstoredBytes: 0,
       isHeld: false,
     });
   }
@@ -86,7 +102,8 @@ export class RecordingWriter {
     if (!recording) return Promise.resolve();
     this.sessions.delete(sessionId);
     recording.recorder.end(reason);
-    this.flush(sessionId, recording);
+    // The last events go whatever is waiting: the end of a recording is never left behind.
+    this.flush(sessionId, recording, true);
     // The anchor: how many chunks the recording ended with and the last hash, on the session row.
     recording.writing = recording.writing.then(() =>
       this.prisma.gatewaySession
@@ -110,12 +127,20 @@ export class RecordingWriter {
     );
   }
 
-  private flushAll(): void {
-    for (const [sessionId, recording] of this.sessions) this.flush(sessionId, recording);
+  /** Bytes of a live session's chunks still on their way to the store. */
+  unstoredBytes(sessionId: string): number {
+    return this.sessions.get(sessionId)?.unstoredBytes ?? 0;
   }
 
-  private flush(sessionId: string, recording: Recording): void {
+  /** Every live session's pending events into chunks now (the timer does this every second). */
+  flushAll(): void {
+    for (const [sessionId, recording] of this.sessions) this.flush(sessionId, recording, false);
+  }
+
+  private flush(sessionId: string, recording: Recording, isFinal: boolean): void {
     if (!recording.recorder.hasPending) return;
+    const maxUnstored = this.options.maxUnstoredBytes ?? MAX_UNSTORED_BYTES;
+    if (!isFinal && recording.unstoredBytes >= maxUnstored) return;
     let drained: { bytes: Buffer; events: number };
     try {
       drained = recording.recorder.drainBytes();
@@ -128,6 +153,7 @@ export class RecordingWriter {
     if (events === 0) return;
     const seq = recording.seq;
     recording.seq += 1;
+    recording.unstoredBytes += bytes.length;
     // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
     const packed = packChunk(bytes);
     recording.writing = recording.writing.then(async () => {
@@ -135,22 +161,52 @@ export class RecordingWriter {
         const payload = await packed;
         const prevHash = recording.prevHash;
         const hash = chunkHash(prevHash, seq, payload, this.chainKey);
-        recording.prevHash = hash;
-        await this.prisma.recordingChunk.create({
-          data: {
-            sessionId,
-            seq,
-            payload: new Uint8Array(payload),
-            eventCount: events,
-            prevHash,
-            hash,
-          },
-          select: { seq: true },
-        });
+        const chunk = {
+          sessionId,
+          seq,
+          payload: new Uint8Array(payload),
+          eventCount: events,
+          prevHash,
+          hash,
+        };
+        // A chunk given up leaves its seq unused: the next one follows the last stored chunk, so
+        // verification names the missing chunk instead of reporting a broken link.
+        if (await this.store(chunk)) recording.prevHash = hash;
       } catch (error) {
-        this.log(`recording chunk ${seq} of session ${sessionId} was not stored: ${String(error)}`);
+        this.log(`recording chunk ${seq} of session ${sessionId} could not be packed: ${String(error)}`);
+      } finally {
+        recording.unstoredBytes -= bytes.length;
       }
     });
+  }
+
+  /** Stores one chunk, trying again while the store refuses; false once it is given up. */
+  private async store(chunk: {
+    sessionId: string;
+    seq: number;
+    payload: Uint8Array<ArrayBuffer>;
+    eventCount: number;
+    prevHash: string;
+    hash: string;
+  }): Promise<boolean> {
+    const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.prisma.recordingChunk.create({ data: chunk, select: { seq: true } });
+        return true;
+      } catch (error) {
+        // An earlier attempt that was stored but whose answer was lost: the same bytes are there.
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return true;
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          this.log(
+            `recording chunk ${chunk.seq} of session ${chunk.sessionId} was not stored after ${attempt + 1} attempts, the recording has a gap there: ${String(error)}`,
+          );
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 }
 

@@ -1,0 +1,186 @@
+import { randomBytes } from "node:crypto";
+import type { PrismaClient } from "@sluice/db/prisma";
+import { unpackChunks } from "@sluice/recording/chunk-codec";
+import { type StoredChunk, verifyChain } from "@sluice/recording/hash-chain";
+import type { SessionInfo } from "@sluice/transport/client-connection";
+import { describe, expect, it } from "vitest";
+import { RecordingWriter } from "../src/recording/recording-writer";
+
+const SESSION = "session-1";
+const INFO = {
+  agent: { agentName: "agent", groups: [] },
+  connection: { connectionId: "connection-1", name: "shop" },
+  clientAddress: "127.0.0.1",
+  isTls: false,
+} as unknown as SessionInfo;
+
+type CreateCall = { data: StoredChunk & { sessionId: string } };
+
+/**
+ * The store as the writer sees it. `create` decides per attempt what the store answers: stored,
+ * refused, or never answered until `release` is called.
+ */
+function fakeStore(create: (call: CreateCall, attempt: number) => "store" | "refuse" | "stall") {
+  const stored: StoredChunk[] = [];
+  let anchor: { chunks: number; hash: string } | null = null;
+  const stalled: (() => void)[] = [];
+  let isReleased = false;
+  let attempts = 0;
+  const prisma = {
+    connection: { findUnique: async () => ({ recordResultBytes: 1024 * 1024 }) },
+    recordingChunk: {
+      create: (call: CreateCall) => {
+        const answer = create(call, attempts++);
+        const store = () => {
+          stored.push(call.data);
+          return { seq: call.data.seq };
+        };
+        if (answer === "refuse") return Promise.reject(new Error("the store is unavailable"));
+        if (answer === "store" || isReleased) return Promise.resolve(store());
+        return new Promise((resolve) => stalled.push(() => resolve(store())));
+      },
+    },
+    gatewaySession: {
+      update: async (call: { data: { recordingChunks: number; recordingHash: string } }) => {
+        anchor = { chunks: call.data.recordingChunks, hash: call.data.recordingHash };
+        return {};
+      },
+    },
+  } as unknown as PrismaClient;
+  return {
+    prisma,
+    stored,
+    anchor: () => anchor,
+    attempts: () => attempts,
+    /** Answers the stalled attempts, and every later one at once. */
+    release: () => {
+      isReleased = true;
+      for (const resolve of stalled.splice(0)) resolve();
+    },
+  };
+}
+
+/** A statement's completion and readiness, as the relay writes them to the client. */
+function completion(tag: string): Buffer {
+  const message = (type: string, body: Buffer) => {
+    const head = Buffer.alloc(5);
+    head.write(type, 0, "latin1");
+    head.writeUInt32BE(body.length + 4, 1);
+    return Buffer.concat([head, body]);
+  };
+  return Buffer.concat([message("C", Buffer.from(`${tag}\0`)), message("Z", Buffer.from("I"))]);
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition(); waited += 5) {
+    if (waited > 2000) throw new Error("condition not met within 2 s");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function recordStatement(writer: RecordingWriter, n: number): Promise<void> {
+  writer.verdict(SESSION, `SELECT ${n}`, { kind: "allow" });
+  writer.clientBytes(SESSION, completion("SELECT 1"));
+}
+
+describe("recording writer", () => {
+  it("stores a chunk the store refused once, and the chain verifies", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore((_call, attempt) => (attempt === 0 ? "refuse" : "store"));
+    const logs: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, {
+      retryDelaysMs: [1, 1],
+    });
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    await writer.end(SESSION, "client terminated the session");
+    await writer.close();
+
+    expect(store.attempts()).toBe(2);
+    expect(logs).toEqual([]);
+    expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toEqual({
+      isVerified: true,
+      chunks: 1,
+    });
+    expect(unpackChunks(store.stored).map((event) => event.type)).toContain("statement");
+  });
+
+  it("names a chunk the store kept refusing as missing, and the next one follows the last stored", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore((call) => (call.data.seq === 1 ? "refuse" : "store"));
+    const logs: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, {
+      retryDelaysMs: [1, 1],
+    });
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    writer.flushAll(); // chunk 0
+    await recordStatement(writer, 2);
+    writer.flushAll(); // chunk 1: refused three times
+    await recordStatement(writer, 3);
+    await writer.end(SESSION, "client terminated the session"); // chunk 2
+    await writer.close();
+
+    expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 2]);
+    expect(store.stored[1]?.prevHash).toBe(store.stored[0]?.hash);
+    expect(logs.join("\n")).toMatch(/chunk 1 of session session-1 was not stored after 3 attempts/);
+    expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toMatchObject({
+      isVerified: false,
+      brokenAt: 1,
+      reason: "chunk 1 is missing (found seq 2)",
+    });
+  });
+
+  it("stops draining a session while its unstored chunks are over the bound, and catches up once the store answers", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore((call) => (call.data.seq === 0 ? "stall" : "store"));
+    const writer = new RecordingWriter(store.prisma, () => {}, key, { maxUnstoredBytes: 1 });
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    writer.flushAll(); // chunk 0 waits for the store
+    const waiting = writer.unstoredBytes(SESSION);
+    expect(waiting).toBeGreaterThan(0);
+    for (let n = 2; n <= 5; n++) {
+      await recordStatement(writer, n);
+      writer.flushAll();
+    }
+    // Nothing more was drained: the events wait with the recorder, which bounds them itself.
+    expect(writer.unstoredBytes(SESSION)).toBe(waiting);
+
+    store.release();
+    await until(() => writer.unstoredBytes(SESSION) === 0);
+    await recordStatement(writer, 6);
+    await writer.end(SESSION, "client terminated the session");
+    await writer.close();
+
+    expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toEqual({
+      isVerified: true,
+      chunks: 2,
+    });
+    const statements = unpackChunks(store.stored).filter((event) => event.type === "statement");
+    expect(statements.map((event) => (event as { sql: string }).sql)).toEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => `SELECT ${n}`),
+    );
+  });
+
+  it("writes the end of a recording even while earlier chunks wait for the store", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore((call) => (call.data.seq === 0 ? "stall" : "store"));
+    const writer = new RecordingWriter(store.prisma, () => {}, key, { maxUnstoredBytes: 1 });
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    writer.flushAll();
+    await recordStatement(writer, 2);
+    const ended = writer.end(SESSION, "client terminated the session");
+    store.release();
+    await ended;
+
+    expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 1]);
+    const events = unpackChunks(store.stored);
+    expect(events.at(-1)?.type).toBe("end");
+    expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toEqual({
+      isVerified: true,
+      chunks: 2,
+    });
+  });
+});
