@@ -26,6 +26,8 @@ type TextStats = {
   plusOrParen: boolean;
   /** `1.2`-shaped dots (IPv4) and `a:b`-shaped colons (IPv6). */
   dotsBetweenDigits: number;
+  /** Dots between digits with three digits before them (`415.555.0134`). */
+  dotsAfterThreeDigits: number;
   colonsBetweenHex: number;
   /** `::` somewhere (IPv6 shorthand). */
   doubleColon: boolean;
@@ -88,7 +90,8 @@ function mayMatch(gate: Gate, text: string, stats: TextStats): boolean {
     case Gate.Email:
       return stats.at && stats.dot;
     case Gate.Phone:
-      return stats.digits >= 10 && (stats.plusOrParen || stats.dash || stats.dotsBetweenDigits > 0);
+      // Without + ( or -, only `ddd.ddd.dddd` is a phone number: two dots after three digits each.
+      return stats.digits >= 10 && (stats.plusOrParen || stats.dash || stats.dotsAfterThreeDigits >= 2);
     case Gate.UsSsn:
       return stats.dash && stats.digitRun >= 9;
     case Gate.PaymentCard:
@@ -428,6 +431,7 @@ const STATS: TextStats = {
   dot: false,
   plusOrParen: false,
   dotsBetweenDigits: 0,
+  dotsAfterThreeDigits: 0,
   colonsBetweenHex: 0,
   doubleColon: false,
   upperThenDigit: false,
@@ -461,6 +465,7 @@ function statsOf(text: string): TextStats {
   let dot = false;
   let plusOrParen = false;
   let dotsBetweenDigits = 0;
+  let dotsAfterThreeDigits = 0;
   let colonsBetweenHex = 0;
   let doubleColon = false;
   let upperThenDigit = false;
@@ -517,6 +522,7 @@ function statsOf(text: string): TextStats {
         if (dotsBetweenDigits === 0) ipv4From = i - 3;
         dotsBetweenDigits += 1;
         lastDotBetweenDigits = i;
+        if (isDigit(text.charCodeAt(i - 2)) && isDigit(text.charCodeAt(i - 3))) dotsAfterThreeDigits += 1;
       }
     } else if (code === 58) {
       if (previous === 58) doubleColon = true;
@@ -532,6 +538,7 @@ function statsOf(text: string): TextStats {
   stats.dot = dot;
   stats.plusOrParen = plusOrParen;
   stats.dotsBetweenDigits = dotsBetweenDigits;
+  stats.dotsAfterThreeDigits = dotsAfterThreeDigits;
   stats.colonsBetweenHex = colonsBetweenHex;
   stats.doubleColon = doubleColon;
   stats.upperThenDigit = upperThenDigit;

@@ -23,7 +23,14 @@ const CASES: Record<DetectorName, { hits: string[]; misses: string[] }> = {
     misses: ["not an email", "user@localhost", "@example.com", "a@b", `${"a".repeat(65)}@example.com`],
   },
   phone: {
-    hits: ["+1 415 555 0134", "+44 20 7946 0958", "(415) 555-0134", "415-555-0134", "+4915112345678"],
+    hits: [
+      "+1 415 555 0134",
+      "+44 20 7946 0958",
+      "(415) 555-0134",
+      "415-555-0134",
+      "415.555.0134",
+      "+4915112345678",
+    ],
     misses: ["4155550134", "order 123-4567", "2026-11-25", "1.5.2026", "+12"],
   },
   us_ssn: {
@@ -171,6 +178,7 @@ describe("matches after a look-alike earlier in the value", () => {
     expect(found("(415) 555-0134", "phone")).toEqual(["(415) 555-0134"]);
     expect(found("+1 415 555 0134", "phone")).toEqual(["+1 415 555 0134"]);
     expect(found("x: (415) 555-0134 and 2026-11-25", "phone")).toEqual(["(415) 555-0134"]);
+    expect(found('{"ip":"10.0.0.1","tel":"415.555.0134"}', "phone")).toEqual(["415.555.0134"]);
   });
 
   it("merges overlapping spans of different detectors into the longest, earliest first", () => {
