@@ -114,9 +114,9 @@ describe("recording writer", () => {
     });
     await writer.start(SESSION, INFO);
     await recordStatement(writer, 1);
-    writer.flushAll(); // chunk 0
+    await writer.flushAll(); // chunk 0
     await recordStatement(writer, 2);
-    writer.flushAll(); // chunk 1: refused three times
+    await writer.flushAll(); // chunk 1: refused three times
     await recordStatement(writer, 3);
     await writer.end(SESSION, "client terminated the session"); // chunk 2
     await writer.close();
@@ -137,12 +137,12 @@ describe("recording writer", () => {
     const writer = new RecordingWriter(store.prisma, () => {}, key, { maxUnstoredBytes: 1 });
     await writer.start(SESSION, INFO);
     await recordStatement(writer, 1);
-    writer.flushAll(); // chunk 0 waits for the store
+    await writer.flushAll(); // chunk 0 waits for the store
     const waiting = writer.unstoredBytes(SESSION);
     expect(waiting).toBeGreaterThan(0);
     for (let n = 2; n <= 5; n++) {
       await recordStatement(writer, n);
-      writer.flushAll();
+      await writer.flushAll();
     }
     // Nothing more was drained: the events wait with the recorder, which bounds them itself.
     expect(writer.unstoredBytes(SESSION)).toBe(waiting);
@@ -163,13 +163,33 @@ describe("recording writer", () => {
     );
   });
 
+  it("lets other work run between sessions once a round of flushing has taken its slice", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "stall");
+    const writer = new RecordingWriter(store.prisma, () => {}, key, { flushSliceMs: 0 });
+    const sessions = ["session-a", "session-b", "session-c"];
+    for (const sessionId of sessions) {
+      await writer.start(sessionId, INFO);
+      writer.verdict(sessionId, "SELECT 1", { kind: "allow" });
+    }
+    const round = writer.flushAll();
+    // The first session was turned into a chunk; the others wait for the event loop's next turn.
+    expect(sessions.map((sessionId) => writer.unstoredBytes(sessionId) > 0)).toEqual([true, false, false]);
+    expect(writer.flushAll()).toBe(round);
+    await round;
+    expect(sessions.map((sessionId) => writer.unstoredBytes(sessionId) > 0)).toEqual([true, true, true]);
+    store.release();
+    await writer.close();
+    expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 0, 0, 1, 1, 1]);
+  });
+
   it("writes the end of a recording even while earlier chunks wait for the store", async () => {
     const key = randomBytes(32);
     const store = fakeStore((call) => (call.data.seq === 0 ? "stall" : "store"));
     const writer = new RecordingWriter(store.prisma, () => {}, key, { maxUnstoredBytes: 1 });
     await writer.start(SESSION, INFO);
     await recordStatement(writer, 1);
-    writer.flushAll();
+    await writer.flushAll();
     await recordStatement(writer, 2);
     const ended = writer.end(SESSION, "client terminated the session");
     store.release();

@@ -13,6 +13,11 @@ export const RECORDING_FLUSH_MS = 1000;
  * a slow store costs recorded rows (counted in the recording), never unbounded memory.
  */
 export const MAX_UNSTORED_BYTES = 32 * 1024 * 1024;
+/**
+ * How long one turn of the periodic flush may turn sessions' logs into chunks before it lets other
+ * work run: with many busy sessions, one round is too much work to do without a break.
+ */
+const FLUSH_SLICE_MS = 5;
 /** A chunk the store refused is tried again after each of these waits before it is given up. */
 const RETRY_DELAYS_MS = [250, 1000];
 /** PostgreSQL's unique_violation through Prisma: the row is there already. */
@@ -29,7 +34,11 @@ type Recording = {
   isHeld: boolean;
 };
 
-type WriterOptions = { maxUnstoredBytes?: number; retryDelaysMs?: readonly number[] };
+type WriterOptions = {
+  maxUnstoredBytes?: number;
+  retryDelaysMs?: readonly number[];
+  flushSliceMs?: number;
+};
 
 /**
  * Appends each session's recording to the store as SHA-256-chained chunks, flushed every second
@@ -38,6 +47,8 @@ type WriterOptions = { maxUnstoredBytes?: number; retryDelaysMs?: readonly numbe
 export class RecordingWriter {
   private readonly sessions = new Map<string, Recording>();
   private readonly timer: NodeJS.Timeout;
+  /** The periodic round in progress: a slow one is not overlapped by the next. */
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -46,7 +57,7 @@ export class RecordingWriter {
     private readonly chainKey: Buffer,
     private readonly options: WriterOptions = {},
   ) {
-    this.timer = setInterval(() => this.flushAll(), RECORDING_FLUSH_MS);
+    this.timer = setInterval(() => void this.flushAll(), RECORDING_FLUSH_MS);
     this.timer.unref();
   }
 
@@ -132,9 +143,29 @@ export class RecordingWriter {
     return this.sessions.get(sessionId)?.unstoredBytes ?? 0;
   }
 
-  /** Every live session's pending events into chunks now (the timer does this every second). */
-  flushAll(): void {
-    for (const [sessionId, recording] of this.sessions) this.flush(sessionId, recording, false);
+  /**
+   * Every live session's pending events into chunks (the timer does this every second), yielding to
+   * the event loop between sessions once a turn has taken FLUSH_SLICE_MS. Resolves when every session
+   * has been visited; a session that ended meanwhile was flushed by its end.
+   */
+  flushAll(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    const sliceMs = this.options.flushSliceMs ?? FLUSH_SLICE_MS;
+    const sessionIds = [...this.sessions.keys()];
+    this.flushing = (async () => {
+      let sliceStart = performance.now();
+      for (const sessionId of sessionIds) {
+        const recording = this.sessions.get(sessionId);
+        if (recording) this.flush(sessionId, recording, false);
+        if (performance.now() - sliceStart >= sliceMs) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
   }
 
   private flush(sessionId: string, recording: Recording, isFinal: boolean): void {
