@@ -7,9 +7,11 @@ import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
+import { ClientError } from "@sluice/session/client-error";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
+import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createMaskingService } from "./masking/masking-service";
@@ -95,10 +97,19 @@ export async function startGateway(options: StartGatewayOptions) {
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
       reviews,
     });
+  // The server is created after the writer: a session the writer must end is looked up when it asks.
+  let liveSessions: () => LiveSession[] = () => [];
   const recordings = new RecordingWriter(
     options.prisma,
     (line) => options.log(`[gateway] ${line}`),
     deriveKey(options.secretKey, RECORDING_CHAIN_PURPOSE),
+    {
+      endSession: (sessionId, reason) => {
+        for (const session of liveSessions()) {
+          if (session.sessionId === sessionId) session.terminate(ClientError.fatal("53000", reason));
+        }
+      },
+    },
   );
   const relationLookups = createRelationLookups((line) => options.log(`[gateway] ${line}`));
   const server = await startGatewayServer({
@@ -125,6 +136,7 @@ export async function startGateway(options: StartGatewayOptions) {
     ),
     log: (line) => options.log(`[gateway] ${line}`),
   });
+  liveSessions = () => server.sessions();
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );

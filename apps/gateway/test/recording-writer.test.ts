@@ -3,8 +3,20 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { unpackChunks } from "@sluice/recording/chunk-codec";
 import { type StoredChunk, verifyChain } from "@sluice/recording/hash-chain";
 import type { SessionInfo } from "@sluice/transport/client-connection";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RecordingWriter } from "../src/recording/recording-writer";
+
+/** Set by a test to make compression fail for the chunks packed while it is set. */
+const packing = vi.hoisted(() => ({ shouldFail: false }));
+
+vi.mock("@sluice/recording/chunk-codec", async (importOriginal) => {
+  const codec = await importOriginal<typeof import("@sluice/recording/chunk-codec")>();
+  return {
+    ...codec,
+    packChunk: (ndjson: string | Buffer) =>
+      packing.shouldFail ? Promise.reject(new Error("deflate failed")) : codec.packChunk(ndjson),
+  };
+});
 
 const SESSION = "session-1";
 const INFO = {
@@ -175,12 +187,84 @@ describe("recording writer", () => {
     const round = writer.flushAll();
     // The first session was turned into a chunk; the others wait for the event loop's next turn.
     expect(sessions.map((sessionId) => writer.unstoredBytes(sessionId) > 0)).toEqual([true, false, false]);
-    expect(writer.flushAll()).toBe(round);
+    // Asked again during the round (after the first session was passed): one more round follows,
+    // and it takes what was recorded since.
+    const firstChunk = writer.unstoredBytes("session-a");
+    writer.verdict("session-a", "SELECT 2", { kind: "allow" });
+    const again = writer.flushAll();
+    expect(writer.flushAll()).toBe(again);
     await round;
     expect(sessions.map((sessionId) => writer.unstoredBytes(sessionId) > 0)).toEqual([true, true, true]);
+    await again;
+    expect(writer.unstoredBytes("session-a")).toBeGreaterThan(firstChunk);
     store.release();
     await writer.close();
-    expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 0, 0, 1, 1, 1]);
+    const seqs = (sessionId: string) =>
+      store.stored
+        .filter((chunk) => (chunk as { sessionId?: string }).sessionId === sessionId)
+        .map((c) => c.seq);
+    expect(sessions.map(seqs)).toEqual([
+      [0, 1, 2],
+      [0, 1],
+      [0, 1],
+    ]);
+  });
+
+  it("ends a session that goes on while its recording cannot reach the store, once", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "stall");
+    const ended: string[] = [];
+    const logs: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, {
+      maxUnstoredBytes: 1,
+      maxRecorderBytes: 2000,
+      endSession: (sessionId) => ended.push(sessionId),
+    });
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    await writer.flushAll(); // waits for the store from now on
+    for (let n = 2; ended.length === 0 && n < 200; n++) {
+      await recordStatement(writer, n);
+      await writer.flushAll();
+    }
+    expect(ended).toEqual([SESSION]);
+    expect(logs.join("\n")).toMatch(/session session-1 is ended: its recording is not reaching the store/);
+    await recordStatement(writer, 1000);
+    await writer.flushAll();
+    expect(ended).toEqual([SESSION]);
+    store.release();
+    await writer.end(SESSION, "the recording could not keep up");
+    await writer.close();
+    expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toEqual({
+      isVerified: true,
+      chunks: 2,
+    });
+  });
+
+  it("keeps a chunk whose compression failed while earlier ones wait from becoming an unhandled rejection", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore((call) => (call.data.seq === 0 ? "stall" : "store"));
+    const logs: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key);
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    await writer.flushAll(); // chunk 0 waits for the store
+    await recordStatement(writer, 2);
+    packing.shouldFail = true;
+    try {
+      await writer.flushAll(); // chunk 1 fails to pack while chunk 0 waits
+    } finally {
+      packing.shouldFail = false;
+    }
+    // Long enough for an unhandled rejection to be reported (vitest fails the run on one).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    store.release();
+    await writer.end(SESSION, "client terminated the session");
+    await writer.close();
+    expect(logs.join("\n")).toMatch(
+      /chunk 1 of session session-1 could not be packed: Error: deflate failed/,
+    );
+    expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 2]);
   });
 
   it("writes the end of a recording even while earlier chunks wait for the store", async () => {

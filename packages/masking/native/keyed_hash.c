@@ -15,11 +15,14 @@
 
 #define BLOCK_BYTES 64
 
-/* One key's precomputed pads and the 32 bytes its digests are written to (a JS Uint8Array). */
+/*
+ * One key's precomputed pads and a reference to the Uint8Array its digests are written to. The
+ * array's memory is looked up again at every call, never kept: its buffer could be detached
+ * (transferred) and freed while the array itself stays alive.
+ */
 typedef struct {
   SHA256_CTX inner;
   SHA256_CTX outer;
-  unsigned char *out;
   napi_ref out_ref;
 } Hasher;
 
@@ -37,6 +40,17 @@ static int bytes_of(napi_env env, napi_value value, unsigned char **data, size_t
   return 1;
 }
 
+/* An offset argument: a whole number from 0 to `limit`, else 0 is returned and *ok is cleared. */
+static size_t offset_of(napi_env env, napi_value value, size_t limit, int *ok) {
+  double number = 0;
+  if (napi_get_value_double(env, value, &number) != napi_ok || !(number >= 0) || number > (double)limit ||
+      number != (double)(size_t)number) {
+    *ok = 0;
+    return 0;
+  }
+  return (size_t)number;
+}
+
 /* digest(data, start, end): the MAC of data[start..end] into the hasher's output array. */
 static napi_value digest(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -47,13 +61,21 @@ static napi_value digest(napi_env env, napi_callback_info info) {
   }
   unsigned char *data = NULL;
   size_t length = 0;
-  uint32_t start = 0, end = 0;
-  if (!bytes_of(env, argv[0], &data, &length) || napi_get_value_uint32(env, argv[1], &start) != napi_ok ||
-      napi_get_value_uint32(env, argv[2], &end) != napi_ok) {
+  if (!bytes_of(env, argv[0], &data, &length)) {
     return throw_type(env, "digest(data: Uint8Array, start: number, end: number)");
   }
   /* The bounds are checked here, not trusted from the caller: this reads memory. */
-  if (start > end || end > length) return throw_type(env, "digest: range outside the array");
+  int ok = 1;
+  size_t start = offset_of(env, argv[1], length, &ok);
+  size_t end = offset_of(env, argv[2], length, &ok);
+  if (!ok || start > end) return throw_type(env, "digest: range outside the array");
+  napi_value out_value;
+  unsigned char *out = NULL;
+  size_t out_length = 0;
+  if (napi_get_reference_value(env, hasher->out_ref, &out_value) != napi_ok || out_value == NULL ||
+      !bytes_of(env, out_value, &out, &out_length) || out_length != SHA256_DIGEST_LENGTH) {
+    return throw_type(env, "digest: the output array is gone or was detached");
+  }
   SHA256_CTX ctx;
   unsigned char inner[SHA256_DIGEST_LENGTH];
   memcpy(&ctx, &hasher->inner, sizeof ctx);
@@ -61,14 +83,16 @@ static napi_value digest(napi_env env, napi_callback_info info) {
   SHA256_Final(inner, &ctx);
   memcpy(&ctx, &hasher->outer, sizeof ctx);
   SHA256_Update(&ctx, inner, sizeof inner);
-  SHA256_Final(hasher->out, &ctx);
+  SHA256_Final(out, &ctx);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
+  OPENSSL_cleanse(inner, sizeof inner);
   return NULL;
 }
 
 static void free_hasher(napi_env env, void *data, void *hint) {
   (void)hint;
   Hasher *hasher = data;
-  napi_delete_reference(env, hasher->out_ref);
+  if (hasher->out_ref != NULL) napi_delete_reference(env, hasher->out_ref);
   OPENSSL_cleanse(hasher, sizeof *hasher);
   free(hasher);
 }
@@ -103,12 +127,17 @@ static napi_value create_digest(napi_env env, napi_callback_info info) {
   SHA256_Update(&hasher->outer, pad, BLOCK_BYTES);
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
-  hasher->out = out;
   napi_value fn;
-  /* The output array's memory is written by every call: a reference keeps it alive as long. */
-  if (napi_create_reference(env, argv[1], 1, &hasher->out_ref) != napi_ok ||
-      napi_create_function(env, "digest", NAPI_AUTO_LENGTH, digest, hasher, &fn) != napi_ok ||
+  /* A strong reference keeps the output array alive as long as the function. */
+  if (napi_create_reference(env, argv[1], 1, &hasher->out_ref) != napi_ok) {
+    free_hasher(env, hasher, NULL);
+    napi_throw_error(env, NULL, "createDigest: could not keep the output array");
+    return NULL;
+  }
+  if (napi_create_function(env, "digest", NAPI_AUTO_LENGTH, digest, hasher, &fn) != napi_ok ||
       napi_add_finalizer(env, fn, hasher, free_hasher, NULL, NULL) != napi_ok) {
+    /* Not attached to a function (or its finalizer could not be): freed here, once. */
+    free_hasher(env, hasher, NULL);
     napi_throw_error(env, NULL, "createDigest: could not create the function");
     return NULL;
   }

@@ -98,6 +98,15 @@ function writeState(state: Int32Array, out: Uint8Array, at: number): void {
   }
 }
 
+/** Whole offsets within the array, start not after end: as the native module checks them. */
+function checkRange(data: Uint8Array, start: number, end: number): void {
+  if (
+    !(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= data.length)
+  ) {
+    throw new RangeError("digest: range outside the array");
+  }
+}
+
 /** HMAC-SHA256 under one key; the returned array is reused by the next call. */
 export type Hasher = { digest(data: Uint8Array, start?: number, end?: number): Uint8Array };
 
@@ -151,6 +160,7 @@ export class KeyedHash implements Hasher {
 
   /** The 32-byte MAC of `data[start..end]`; the returned array is reused by the next call. */
   digest(data: Uint8Array, start = 0, end = data.length): Uint8Array {
+    checkRange(data, start, end);
     this.state.set(this.innerStart);
     if (end - start <= SHORT_MESSAGE_BYTES) this.finishShort(data, start, end);
     else this.finish(data, start, end);

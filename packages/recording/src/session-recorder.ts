@@ -261,6 +261,11 @@ export class SessionRecorder {
     return this.log.bytes > 0;
   }
 
+  /** Bytes logged since the last drain (rows past MAX_PENDING_BYTES are only counted, other events are kept). */
+  get pendingBytes(): number {
+    return this.log.bytes;
+  }
+
   private ready(): void {
     this.startLine("ready");
     this.pending.ascii("}");

@@ -2,7 +2,11 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import type { Verdict } from "@sluice/policy/verdict";
 import { packChunk } from "@sluice/recording/chunk-codec";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
-import { DEFAULT_RECORD_RESULT_BYTES, SessionRecorder } from "@sluice/recording/session-recorder";
+import {
+  DEFAULT_RECORD_RESULT_BYTES,
+  MAX_PENDING_BYTES,
+  SessionRecorder,
+} from "@sluice/recording/session-recorder";
 import type { SessionHooks, SessionInfo } from "@sluice/transport/client-connection";
 
 /** Recordings reach the store at least this often: a gateway crash loses at most this much. */
@@ -13,6 +17,12 @@ export const RECORDING_FLUSH_MS = 1000;
  * a slow store costs recorded rows (counted in the recording), never unbounded memory.
  */
 export const MAX_UNSTORED_BYTES = 32 * 1024 * 1024;
+/**
+ * What a session's recorder may hold while its chunks wait for the store. Rows past the recorder's
+ * own bound are only counted, but statements, verdicts and errors are kept: a session that goes on
+ * past this is ended (nothing runs unrecorded), not left to grow.
+ */
+export const MAX_RECORDER_BYTES = 2 * MAX_PENDING_BYTES;
 /**
  * How long one turn of the periodic flush may turn sessions' logs into chunks before it lets other
  * work run: with many busy sessions, one round is too much work to do without a break.
@@ -31,11 +41,16 @@ type Recording = {
   writing: Promise<void>;
   /** Bytes drained into chunks that are not stored yet (or given up). */
   unstoredBytes: number;
+  /** The session was asked to end because its recording could not keep up. */
+  isOverflowing: boolean;
   isHeld: boolean;
 };
 
 type WriterOptions = {
+  /** Ends a live session (with a FATAL to its client) whose recording can no longer keep up. */
+  endSession?: (sessionId: string, reason: string) => void;
   maxUnstoredBytes?: number;
+  maxRecorderBytes?: number;
   retryDelaysMs?: readonly number[];
   flushSliceMs?: number;
 };
@@ -49,6 +64,8 @@ export class RecordingWriter {
   private readonly timer: NodeJS.Timeout;
   /** The periodic round in progress: a slow one is not overlapped by the next. */
   private flushing: Promise<void> | null = null;
+  /** The round asked for while one was in progress: it starts when that one ends. */
+  private nextRound: Promise<void> | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -82,6 +99,7 @@ export class RecordingWriter {
       prevHash: GENESIS_HASH,
       writing: Promise.resolve(),
       unstoredBytes: 0,
+      isOverflowing: false,
       isHeld: false,
     });
   }
@@ -146,10 +164,17 @@ export class RecordingWriter {
   /**
    * Every live session's pending events into chunks (the timer does this every second), yielding to
    * the event loop between sessions once a turn has taken FLUSH_SLICE_MS. Resolves when every session
-   * has been visited; a session that ended meanwhile was flushed by its end.
+   * has been visited after the call; a session that ended meanwhile was flushed by its end. Asked
+   * during a round, it runs one more round after it (one at most, however often it is asked).
    */
   flushAll(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.flushing) {
+      this.nextRound ??= this.flushing.then(() => {
+        this.nextRound = null;
+        return this.flushAll();
+      });
+      return this.nextRound;
+    }
     const sliceMs = this.options.flushSliceMs ?? FLUSH_SLICE_MS;
     const sessionIds = [...this.sessions.keys()];
     this.flushing = (async () => {
@@ -171,7 +196,18 @@ export class RecordingWriter {
   private flush(sessionId: string, recording: Recording, isFinal: boolean): void {
     if (!recording.recorder.hasPending) return;
     const maxUnstored = this.options.maxUnstoredBytes ?? MAX_UNSTORED_BYTES;
-    if (!isFinal && recording.unstoredBytes >= maxUnstored) return;
+    if (!isFinal && recording.unstoredBytes >= maxUnstored) {
+      const maxRecorder = this.options.maxRecorderBytes ?? MAX_RECORDER_BYTES;
+      if (recording.recorder.pendingBytes > maxRecorder && !recording.isOverflowing) {
+        recording.isOverflowing = true;
+        this.log(`session ${sessionId} is ended: its recording is not reaching the store`);
+        this.options.endSession?.(
+          sessionId,
+          "the session's recording is not reaching the store; the session was ended so nothing runs unrecorded",
+        );
+      }
+      return;
+    }
     let drained: { bytes: Buffer; events: number };
     try {
       drained = recording.recorder.drainBytes();
@@ -187,6 +223,9 @@ export class RecordingWriter {
     recording.unstoredBytes += bytes.length;
     // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
     const packed = packChunk(bytes);
+    // Awaited (and its failure logged) when the chain reaches it, which can be seconds away while
+    // earlier chunks are retried: handled now, so a failure meanwhile is not an unhandled rejection.
+    packed.catch(() => {});
     recording.writing = recording.writing.then(async () => {
       try {
         const payload = await packed;
