@@ -32,7 +32,9 @@ type CreateCall = { data: StoredChunk & { sessionId: string } };
  * The store as the writer sees it. `create` decides per attempt what the store answers: stored,
  * refused, or never answered until `release` is called.
  */
-function fakeStore(create: (call: CreateCall, attempt: number) => "store" | "refuse" | "stall") {
+function fakeStore(
+  create: (call: CreateCall, attempt: number) => "store" | "refuse" | "stall" | "store, answer lost",
+) {
   const stored: StoredChunk[] = [];
   let anchor: { chunks: number; hash: string } | null = null;
   const stalled: (() => void)[] = [];
@@ -41,6 +43,8 @@ function fakeStore(create: (call: CreateCall, attempt: number) => "store" | "ref
   const prisma = {
     connection: { findUnique: async () => ({ recordResultBytes: 1024 * 1024 }) },
     recordingChunk: {
+      findUnique: async (call: { where: { sessionId_seq: { seq: number } } }) =>
+        stored.find((chunk) => chunk.seq === call.where.sessionId_seq.seq) ?? null,
       create: (call: CreateCall) => {
         const answer = create(call, attempts++);
         const store = () => {
@@ -48,6 +52,10 @@ function fakeStore(create: (call: CreateCall, attempt: number) => "store" | "ref
           return { seq: call.data.seq };
         };
         if (answer === "refuse") return Promise.reject(new Error("the store is unavailable"));
+        if (answer === "store, answer lost") {
+          store();
+          return Promise.reject(new Error("connection reset"));
+        }
         if (answer === "store" || isReleased) return Promise.resolve(store());
         return new Promise((resolve) => stalled.push(() => resolve(store())));
       },
@@ -115,6 +123,31 @@ describe("recording writer", () => {
       chunks: 1,
     });
     expect(unpackChunks(store.stored).map((event) => event.type)).toContain("statement");
+  });
+
+  it("counts a chunk as stored when the attempt that stored it lost its answer and the retries failed", async () => {
+    const key = randomBytes(32);
+    // The first attempt stores the row but its answer is lost; the retries fail without saying why.
+    const store = fakeStore((_call, attempt) =>
+      attempt === 0 ? "store, answer lost" : attempt < 3 ? "refuse" : "store",
+    );
+    const logs: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, {
+      retryDelaysMs: [1, 1],
+    });
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    await writer.flushAll();
+    await recordStatement(writer, 2);
+    await writer.end(SESSION, "client terminated the session");
+    await writer.close();
+
+    expect(logs).toEqual([]);
+    expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 1]);
+    expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toEqual({
+      isVerified: true,
+      chunks: 2,
+    });
   });
 
   it("names a chunk the store kept refusing as missing, and the next one follows the last stored", async () => {
