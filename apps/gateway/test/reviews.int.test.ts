@@ -406,6 +406,44 @@ describe("several gateway processes", () => {
     successor.child.kill("SIGTERM");
   });
 
+  it("a gateway that goes silent holding a statement (its host hung or lost the store): another gateway abandons the review, and the holder refuses it when it wakes", async () => {
+    const silent = await spawnGateway();
+    const agent = await connect(urlOn(silent.port));
+    try {
+      const pending = agent.client.query("SELECT salary FROM employees WHERE id = 3 AND true");
+      const review = await pendingReview("SELECT salary FROM employees WHERE id = 3 AND true");
+      // While the holder's heartbeat is fresh, the other gateways' polls leave its review alone.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status).toBe(
+        "PENDING",
+      );
+      // Alive on this host (so not an orphan by pid), but silent: stopped, its last heartbeat long ago.
+      process.kill(silent.pid, "SIGSTOP");
+      await harness.prisma.gatewayHeartbeat.update({
+        where: { gatewayId: review.gatewayId ?? "" },
+        data: { seenAt: new Date(Date.now() - 3_600_000) },
+      });
+      await until(
+        async () =>
+          (await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status ===
+          "ABANDONED",
+        "abandonment by the harness's gateway",
+      );
+      const late = await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } }).catch(
+        (e: unknown) => e,
+      );
+      expect((late as AdminError).kind).toBe("conflict");
+      process.kill(silent.pid, "SIGCONT");
+      await expect(pending).rejects.toThrow(
+        `review R-${review.number} ended abandoned without approval; nothing was run`,
+      );
+    } finally {
+      process.kill(silent.pid, "SIGCONT");
+      await agent.client.end().catch(() => {});
+      silent.child.kill("SIGTERM");
+    }
+  });
+
   it("a gateway shutting down refuses what it holds, with a reason, and abandons the review", async () => {
     const closing = await spawnGateway();
     const agent = await connect(urlOn(closing.port));

@@ -8,6 +8,15 @@ import { deliverReviewWebhook, type WebhookConfig } from "./review-webhook";
 
 /** How often held reviews are re-read in case a NOTIFY was missed, and stale ones expired. */
 export const REVIEW_POLL_MS = 1000;
+/** How often this gateway tells the store it is alive. */
+export const HEARTBEAT_MS = 5000;
+/**
+ * A gateway silent this long (its host died, hung or lost the store) holds nothing that can still be
+ * released: the other gateways abandon its blocking reviews, so a late approval changes nothing.
+ */
+export const HOLDER_SILENCE_MS = 30_000;
+/** Heartbeats of gateways gone this long are deleted. */
+const HEARTBEAT_RETENTION = "1 day";
 
 export type ReviewBrokerOptions = {
   prisma: PrismaClient;
@@ -41,10 +50,13 @@ export class PrismaReviewBroker implements ReviewBroker {
   private listener: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private isClosing = false;
+  private lastBeat = 0;
 
   constructor(private readonly options: ReviewBrokerOptions) {}
 
   async start(): Promise<void> {
+    // Alive in the store before the first review this gateway could hold.
+    await this.beat();
     await this.abandonOrphans();
     this.timer = setInterval(() => void this.poll(), REVIEW_POLL_MS);
     this.timer.unref();
@@ -86,6 +98,11 @@ export class PrismaReviewBroker implements ReviewBroker {
       );
     }
     await this.listener?.end().catch(() => {});
+    await this.options.prisma.gatewayHeartbeat
+      .deleteMany({ where: { gatewayId: this.options.gatewayId } })
+      .catch((error: unknown) =>
+        this.options.log(`could not remove this gateway's heartbeat: ${String(error)}`),
+      );
     return count;
   }
 
@@ -376,6 +393,8 @@ export class PrismaReviewBroker implements ReviewBroker {
 
   private async poll(): Promise<void> {
     try {
+      if (Date.now() - this.lastBeat >= HEARTBEAT_MS) await this.beat();
+      await this.abandonSilentHolders();
       if (this.held.size > 0) {
         const decided = await this.options.prisma.review.findMany({
           where: { id: { in: [...this.held.keys()] }, status: { not: "PENDING" } },
@@ -396,6 +415,40 @@ export class PrismaReviewBroker implements ReviewBroker {
       for (const review of stale) await this.finish(review.id, "EXPIRED", "review.expired", {});
     } catch (error) {
       this.options.log(`review poll failed: ${String(error)}`);
+    }
+  }
+
+  /** Says this gateway is alive, by the store's clock (hosts' clocks may disagree), and forgets long-gone ones. */
+  private async beat(): Promise<void> {
+    const { prisma, gatewayId } = this.options;
+    await prisma.$executeRaw`
+      INSERT INTO gateway_heartbeats (gateway_id, seen_at) VALUES (${gatewayId}, now())
+      ON CONFLICT (gateway_id) DO UPDATE SET seen_at = now()`;
+    await prisma.$executeRaw`
+      DELETE FROM gateway_heartbeats WHERE seen_at < now() - ${HEARTBEAT_RETENTION}::interval`;
+    this.lastBeat = Date.now();
+  }
+
+  /**
+   * Blocking reviews whose holder has gone silent, on any host: a holder writes its heartbeat before
+   * it can hold anything, so one without a recent heartbeat will never release its statement. If it
+   * wakes up, it finds the review abandoned and refuses the statement.
+   */
+  private async abandonSilentHolders(): Promise<void> {
+    const silenceSeconds = HOLDER_SILENCE_MS / 1000;
+    const silent = await this.options.prisma.$queryRaw<{ id: string; gateway_id: string }[]>`
+      SELECT r.id, r.gateway_id FROM reviews r
+      WHERE r.status = 'PENDING' AND r.is_blocking AND r.gateway_id IS NOT NULL
+        AND r.gateway_id <> ${this.options.gatewayId}
+        AND NOT EXISTS (
+          SELECT 1 FROM gateway_heartbeats h
+          WHERE h.gateway_id = r.gateway_id AND h.seen_at > now() - make_interval(secs => ${silenceSeconds})
+        )
+      LIMIT 100`;
+    for (const review of silent) {
+      await this.finish(review.id, "ABANDONED", "review.abandoned", {
+        reason: `gateway ${review.gateway_id} went silent`,
+      });
     }
   }
 
