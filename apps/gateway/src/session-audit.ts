@@ -1,9 +1,14 @@
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { PrismaClient } from "@sluice/db/prisma";
 import type { SessionHooks } from "@sluice/transport/client-connection";
 
-/** Identifies this gateway process in sessions and reviews (a restart abandons what it held). */
-export const GATEWAY_ID = `${hostname()}:${process.pid}`;
+/**
+ * Identifies this gateway process in sessions and reviews (a restart abandons what it held):
+ * `host:pid:nonce`. The nonce tells a restarted process from its predecessor when both get the same
+ * pid, as a container restarted in place does (pid 1).
+ */
+export const GATEWAY_ID = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
 /**
  * Records each session in the store before its first statement can run (audit first), and its end.

@@ -375,7 +375,7 @@ describe("several gateway processes", () => {
     try {
       const pending = agent.client.query("SELECT salary FROM employees WHERE id = 1");
       const review = await pendingReview("SELECT salary FROM employees WHERE id = 1");
-      expect(review.gatewayId).toMatch(new RegExp(`:${other.pid}$`));
+      expect(review.gatewayId).toMatch(new RegExp(`:${other.pid}:[0-9a-f]{8}$`));
       await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
       expect((await pending).rows).toEqual([{ salary: "120000" }]);
     } finally {
@@ -442,6 +442,28 @@ describe("several gateway processes", () => {
       await agent.client.end().catch(() => {});
       silent.child.kill("SIGTERM");
     }
+  });
+
+  it("a review held by a gateway that never wrote a heartbeat (one from before heartbeats) is left to expire", async () => {
+    const template = await harness.prisma.review.findFirstOrThrow();
+    const legacy = await harness.prisma.review.create({
+      data: {
+        agentId: template.agentId,
+        connectionId: template.connectionId,
+        statement: "SELECT 1 /* held by an older gateway */",
+        statementHash: "legacy",
+        isBlocking: true,
+        gatewayId: "older-host:4242",
+        requestedAt: new Date(Date.now() - 3_600_000),
+        expiresAt: new Date(Date.now() + 3_600_000),
+      },
+    });
+    // Two polls of the harness's gateway.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await harness.prisma.review.findUniqueOrThrow({ where: { id: legacy.id } })).status).toBe(
+      "PENDING",
+    );
+    await harness.prisma.review.delete({ where: { id: legacy.id } });
   });
 
   it("a gateway shutting down refuses what it holds, with a reason, and abandons the review", async () => {

@@ -74,7 +74,10 @@ export class RecordingWriter {
     private readonly chainKey: Buffer,
     private readonly options: WriterOptions = {},
   ) {
-    this.timer = setInterval(() => void this.flushAll(), RECORDING_FLUSH_MS);
+    this.timer = setInterval(
+      () => this.flushAll().catch((error: unknown) => this.log(`recording flush failed: ${String(error)}`)),
+      RECORDING_FLUSH_MS,
+    );
     this.timer.unref();
   }
 
@@ -169,10 +172,12 @@ export class RecordingWriter {
    */
   flushAll(): Promise<void> {
     if (this.flushing) {
-      this.nextRound ??= this.flushing.then(() => {
-        this.nextRound = null;
-        return this.flushAll();
-      });
+      this.nextRound ??= this.flushing
+        .catch(() => {})
+        .then(() => {
+          this.nextRound = null;
+          return this.flushAll();
+        });
       return this.nextRound;
     }
     const sliceMs = this.options.flushSliceMs ?? FLUSH_SLICE_MS;
@@ -201,10 +206,14 @@ export class RecordingWriter {
       if (recording.recorder.pendingBytes > maxRecorder && !recording.isOverflowing) {
         recording.isOverflowing = true;
         this.log(`session ${sessionId} is ended: its recording is not reaching the store`);
-        this.options.endSession?.(
-          sessionId,
-          "the session's recording is not reaching the store; the session was ended so nothing runs unrecorded",
-        );
+        try {
+          this.options.endSession?.(
+            sessionId,
+            "the session's recording is not reaching the store; the session was ended so nothing runs unrecorded",
+          );
+        } catch (error) {
+          this.log(`session ${sessionId} could not be ended: ${String(error)}`);
+        }
       }
       return;
     }
@@ -220,7 +229,9 @@ export class RecordingWriter {
     if (events === 0) return;
     const seq = recording.seq;
     recording.seq += 1;
-    recording.unstoredBytes += bytes.length;
+    // The drained bytes are let go once compressed; only their count stays for the bound.
+    const size = bytes.length;
+    recording.unstoredBytes += size;
     // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
     const packed = packChunk(bytes);
     // Awaited (and its failure logged) when the chain reaches it, which can be seconds away while
@@ -245,7 +256,7 @@ export class RecordingWriter {
       } catch (error) {
         this.log(`recording chunk ${seq} of session ${sessionId} could not be packed: ${String(error)}`);
       } finally {
-        recording.unstoredBytes -= bytes.length;
+        recording.unstoredBytes -= size;
       }
     });
   }

@@ -50,7 +50,9 @@ export class PrismaReviewBroker implements ReviewBroker {
   private listener: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private isClosing = false;
-  private lastBeat = 0;
+  private isPolling = false;
+  /** When the last heartbeat was written, on the monotonic clock (a host clock stepped back must not stop them). */
+  private lastBeat = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: ReviewBrokerOptions) {}
 
@@ -392,8 +394,11 @@ export class PrismaReviewBroker implements ReviewBroker {
   }
 
   private async poll(): Promise<void> {
+    // A poll slowed by a busy store is not overlapped by the next one.
+    if (this.isPolling) return;
+    this.isPolling = true;
     try {
-      if (Date.now() - this.lastBeat >= HEARTBEAT_MS) await this.beat();
+      if (performance.now() - this.lastBeat >= HEARTBEAT_MS) await this.beat();
       await this.abandonSilentHolders();
       if (this.held.size > 0) {
         const decided = await this.options.prisma.review.findMany({
@@ -415,6 +420,8 @@ export class PrismaReviewBroker implements ReviewBroker {
       for (const review of stale) await this.finish(review.id, "EXPIRED", "review.expired", {});
     } catch (error) {
       this.options.log(`review poll failed: ${String(error)}`);
+    } finally {
+      this.isPolling = false;
     }
   }
 
@@ -426,13 +433,14 @@ export class PrismaReviewBroker implements ReviewBroker {
       ON CONFLICT (gateway_id) DO UPDATE SET seen_at = now()`;
     await prisma.$executeRaw`
       DELETE FROM gateway_heartbeats WHERE seen_at < now() - ${HEARTBEAT_RETENTION}::interval`;
-    this.lastBeat = Date.now();
+    this.lastBeat = performance.now();
   }
 
   /**
-   * Blocking reviews whose holder has gone silent, on any host: a holder writes its heartbeat before
-   * it can hold anything, so one without a recent heartbeat will never release its statement. If it
-   * wakes up, it finds the review abandoned and refuses the statement.
+   * Blocking reviews whose holder has gone silent, on any host: its heartbeat is older than
+   * HOLDER_SILENCE_MS. A holder writes its heartbeat before it can hold anything; one with no
+   * heartbeat at all is a gateway from before heartbeats (a rolling upgrade), left to expiry. If a
+   * silent holder wakes up, it finds the review abandoned and refuses the statement.
    */
   private async abandonSilentHolders(): Promise<void> {
     const silenceSeconds = HOLDER_SILENCE_MS / 1000;
@@ -440,9 +448,9 @@ export class PrismaReviewBroker implements ReviewBroker {
       SELECT r.id, r.gateway_id FROM reviews r
       WHERE r.status = 'PENDING' AND r.is_blocking AND r.gateway_id IS NOT NULL
         AND r.gateway_id <> ${this.options.gatewayId}
-        AND NOT EXISTS (
+        AND EXISTS (
           SELECT 1 FROM gateway_heartbeats h
-          WHERE h.gateway_id = r.gateway_id AND h.seen_at > now() - make_interval(secs => ${silenceSeconds})
+          WHERE h.gateway_id = r.gateway_id AND h.seen_at <= now() - make_interval(secs => ${silenceSeconds})
         )
       LIMIT 100`;
     for (const review of silent) {
@@ -463,8 +471,11 @@ export class PrismaReviewBroker implements ReviewBroker {
       select: { id: true, gatewayId: true },
     });
     for (const review of pending) {
-      const pid = Number(review.gatewayId?.slice(prefix.length));
-      if (review.gatewayId !== this.options.gatewayId && !isAlive(pid)) {
+      // `host:pid:nonce`; ids from before the nonce are `host:pid`.
+      const pid = Number(review.gatewayId?.slice(prefix.length).split(":")[0]);
+      // The same pid as this process under another id is a predecessor (a container restarted in
+      // place gets pid 1 again): gone, whatever isAlive says.
+      if (review.gatewayId !== this.options.gatewayId && (pid === process.pid || !isAlive(pid))) {
         await this.finish(review.id, "ABANDONED", "review.abandoned", {
           reason: `gateway ${review.gatewayId} is gone`,
         });
