@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { hostname } from "node:os";
 import { createInterface } from "node:readline";
 import type { AdminContext } from "@sluice/admin/actor";
 import type { AdminError } from "@sluice/admin/admin-error";
@@ -8,6 +9,7 @@ import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { unpackChunk } from "@sluice/recording/chunk-codec";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HEARTBEAT_MS } from "../src/reviews/review-broker";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 let harness: Harness;
@@ -442,6 +444,15 @@ describe("several gateway processes", () => {
       await agent.client.end().catch(() => {});
       silent.child.kill("SIGTERM");
     }
+  });
+
+  it("a live gateway keeps its heartbeat fresh, on the store's clock", async () => {
+    const own = async () =>
+      harness.prisma.gatewayHeartbeat.findFirstOrThrow({
+        where: { gatewayId: { startsWith: `${hostname()}:${process.pid}:` } },
+      });
+    const before = await own();
+    await until(async () => (await own()).seenAt > before.seenAt, "a newer heartbeat", HEARTBEAT_MS + 3000);
   });
 
   it("a review held by a gateway that never wrote a heartbeat (one from before heartbeats) is left to expire", async () => {

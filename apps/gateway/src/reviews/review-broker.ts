@@ -51,8 +51,8 @@ export class PrismaReviewBroker implements ReviewBroker {
   private timer: NodeJS.Timeout | null = null;
   private isClosing = false;
   private isPolling = false;
-  /** When the last heartbeat was written, on the monotonic clock (a host clock stepped back must not stop them). */
-  private lastBeat = Number.NEGATIVE_INFINITY;
+  private heartbeats: NodeJS.Timeout | null = null;
+  private isBeating = false;
 
   constructor(private readonly options: ReviewBrokerOptions) {}
 
@@ -62,6 +62,10 @@ export class PrismaReviewBroker implements ReviewBroker {
     await this.abandonOrphans();
     this.timer = setInterval(() => void this.poll(), REVIEW_POLL_MS);
     this.timer.unref();
+    // On a timer of its own (interval timers are not moved by the host clock), so neither a slow
+    // poll nor a busy store pool holds the heartbeat back.
+    this.heartbeats = setInterval(() => void this.beatInBackground(), HEARTBEAT_MS);
+    this.heartbeats.unref();
     try {
       this.listener = new pg.Client({ connectionString: this.options.databaseUrl });
       this.listener.on("notification", (message) => {
@@ -89,6 +93,7 @@ export class PrismaReviewBroker implements ReviewBroker {
     const count = this.held.size;
     this.isClosing = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.heartbeats) clearInterval(this.heartbeats);
     for (const [reviewId, waiter] of this.held) {
       await this.finish(reviewId, "ABANDONED", "review.abandoned", { reason: "gateway shut down" });
       this.release(
@@ -398,7 +403,6 @@ export class PrismaReviewBroker implements ReviewBroker {
     if (this.isPolling) return;
     this.isPolling = true;
     try {
-      if (performance.now() - this.lastBeat >= HEARTBEAT_MS) await this.beat();
       await this.abandonSilentHolders();
       if (this.held.size > 0) {
         const decided = await this.options.prisma.review.findMany({
@@ -428,12 +432,26 @@ export class PrismaReviewBroker implements ReviewBroker {
   /** Says this gateway is alive, by the store's clock (hosts' clocks may disagree), and forgets long-gone ones. */
   private async beat(): Promise<void> {
     const { prisma, gatewayId } = this.options;
-    await prisma.$executeRaw`
-      INSERT INTO gateway_heartbeats (gateway_id, seen_at) VALUES (${gatewayId}, now())
+    const upsert = `INSERT INTO gateway_heartbeats (gateway_id, seen_at) VALUES ($1, now())
       ON CONFLICT (gateway_id) DO UPDATE SET seen_at = now()`;
+    // The LISTEN connection carries nothing else: a heartbeat there never queues behind the
+    // gateway's other store traffic. Without it (LISTEN failed), the shared pool.
+    if (this.listener) await this.listener.query(upsert, [gatewayId]);
+    else await prisma.$executeRawUnsafe(upsert, gatewayId);
     await prisma.$executeRaw`
       DELETE FROM gateway_heartbeats WHERE seen_at < now() - ${HEARTBEAT_RETENTION}::interval`;
-    this.lastBeat = performance.now();
+  }
+
+  private async beatInBackground(): Promise<void> {
+    if (this.isBeating) return;
+    this.isBeating = true;
+    try {
+      await this.beat();
+    } catch (error) {
+      this.options.log(`heartbeat failed: ${String(error)}`);
+    } finally {
+      this.isBeating = false;
+    }
   }
 
   /**
