@@ -1,4 +1,5 @@
 import { type DetectorName, detect } from "./detectors";
+import { perArray } from "./per-array";
 import { type MaskRule, maskText } from "./strategies";
 
 /** A content rule: a detector and what to write over what it finds. */
@@ -23,23 +24,7 @@ export function maskDetected(text: string, rules: readonly DetectorRule[], hashK
 }
 
 /** A session's rules are one array for its life: their detector names are listed once. */
-const names = new WeakMap<readonly DetectorRule[], DetectorName[]>();
-
-/** The last session's names, checked before the map: values of one result come one after another. */
-let lastRules: readonly DetectorRule[] | null = null;
-let lastNames: DetectorName[] = [];
-
-function namesOf(rules: readonly DetectorRule[]): DetectorName[] {
-  if (rules === lastRules) return lastNames;
-  let list = names.get(rules);
-  if (!list) {
-    list = rules.map((rule) => rule.detector);
-    names.set(rules, list);
-  }
-  lastRules = rules;
-  lastNames = list;
-  return list;
-}
+const namesOf = perArray((rules: readonly DetectorRule[]) => rules.map((rule) => rule.detector));
 
 function ruleFor(rules: readonly DetectorRule[], detector: DetectorName): MaskRule {
   for (const rule of rules) if (rule.detector === detector) return rule;

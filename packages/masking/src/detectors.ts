@@ -1,4 +1,5 @@
 import { isIPv6 } from "node:net";
+import { perArray } from "./per-array";
 
 /** The detectors a rule can name; `ip` covers IPv4 and IPv6. */
 export type DetectorName =
@@ -337,23 +338,9 @@ const ENTRIES = new Map<DetectorName, Entry[]>(
 );
 
 /** A session's detector names are one array for its life: their entries are listed once. */
-const ENTRY_LISTS = new WeakMap<readonly DetectorName[], Entry[]>();
-
-/** The last session's list, checked before the map: values of one result come one after another. */
-let lastNames: readonly DetectorName[] | null = null;
-let lastEntries: Entry[] = [];
-
-function entriesFor(names: readonly DetectorName[]): Entry[] {
-  if (names === lastNames) return lastEntries;
-  let list = ENTRY_LISTS.get(names);
-  if (!list) {
-    list = names.flatMap((name) => ENTRIES.get(name) ?? []);
-    ENTRY_LISTS.set(names, list);
-  }
-  lastNames = names;
-  lastEntries = list;
-  return list;
-}
+const entriesFor = perArray((names: readonly DetectorName[]) =>
+  names.flatMap((name) => ENTRIES.get(name) ?? []),
+);
 
 /** Every span the named detectors recognise, earliest first, overlaps merged to the longest. */
 export function detect(text: string, names: readonly DetectorName[]): Detection[] {
