@@ -1,4 +1,4 @@
-import { redactErrorBody, redactLiterals } from "@sluice/masking/error-fields";
+import { withholdErrorText } from "@sluice/masking/error-fields";
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { maskDataRow, maskDataRowInto, planMasking, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector, selectorTouchesTable } from "@sluice/masking/selector";
@@ -166,15 +166,42 @@ describe("selectors and errors", () => {
     expect(selectorTouchesTable("public.customers.email", "public", "orders")).toBe(false);
   });
 
-  it("redact quoted values in messages and withhold detail", () => {
-    expect(redactLiterals('invalid input syntax for type integer: "123-45-6789"')).toBe(
-      'invalid input syntax for type integer: "[REDACTED]"',
-    );
+  it("withholds every free-text field of an error, keeping its SQLSTATE and the names of objects", () => {
     const body = Buffer.from(
-      'SERROR\0C22P02\0Minvalid input syntax for type integer: "123-45-6789"\0DKey (ssn)=(123-45-6789) exists.\0\0',
+      [
+        "SERROR",
+        "VERROR",
+        "C22P02",
+        "Mrequested character too large for encoding: 710088768",
+        "DKey (ssn)=(123-45-6789) exists.",
+        "Hsee 123-45-6789",
+        'WSQL function "f" statement 1 with 710088768',
+        "qSELECT 710088768",
+        "p7",
+        "P12",
+        "spublic",
+        "tcustomers",
+        "cssn",
+        "Fnumutils.c",
+        "",
+      ].join("\0"),
     );
-    const redacted = redactErrorBody(body).toString();
-    expect(redacted).not.toContain("6789");
-    expect(redacted).toContain("C22P02");
+    const withheld = `\0${withholdErrorText(body).toString()}`;
+    expect(withheld).not.toContain("6789");
+    expect(withheld).not.toContain("710088768");
+    for (const kept of [
+      "SERROR",
+      "VERROR",
+      "C22P02",
+      "P12",
+      "spublic",
+      "tcustomers",
+      "cssn",
+      "Fnumutils.c",
+    ]) {
+      expect(withheld).toContain(`\0${kept}\0`);
+    }
+    expect(withheld).toContain("Mdata exception (SQLSTATE 22P02): the server's message is withheld");
+    expect(withheld.endsWith("\0\0")).toBe(true);
   });
 });

@@ -175,6 +175,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           maskedTables,
           relations,
           ...(cleanOutputs ? { cleanOutputs } : {}),
+          ...(readsEarlierResults(parsed.statements) ? { readsEarlierResults: true } : {}),
           ...(isWrite ? { checkParams: placeholderParamCheck(policy.connectionName) } : {}),
         };
       }
@@ -309,6 +310,13 @@ function provablyCleanOutputs(selectors: readonly string[], statements: Statemen
     return !maskedNames.has("*") && !maskedNames.has(last);
   };
   return facts.outputs.map((output) => output.columns.every(isSafe));
+}
+
+/** Kinds whose rows come from a statement judged before this one (a cursor's query, a PREPAREd one). */
+const EARLIER_RESULT_KINDS = new Set(["FETCH", "EXECUTE"]);
+
+function readsEarlierResults(statements: StatementFacts[]): boolean {
+  return statements.some((facts) => facts.kinds.some((kind) => EARLIER_RESULT_KINDS.has(kind)));
 }
 
 function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {

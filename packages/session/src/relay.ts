@@ -2,6 +2,7 @@ import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { ClientError } from "./client-error";
 import { errorBytes, noticeBytes, SYNC_BYTES } from "./protocol-bytes";
+import type { ResultScope } from "./result-scope";
 
 /** What one step of the relay asks the transport to do; the relay itself never touches a socket. */
 export type RelayStep = {
@@ -9,6 +10,8 @@ export type RelayStep = {
   toClient: Buffer[];
   /** Close both sides after writing (Terminate, or a FATAL already in toClient). */
   isClosing?: boolean;
+  /** Where the results of the statement forwarded by this step come from, as its verdict says. */
+  scope?: ResultScope;
 };
 
 /** One ReadyForQuery the upstream owes us, and what the client must see just before it. */
@@ -295,7 +298,7 @@ export class Relay {
         relations: verdict.relations ?? [],
         ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
       });
-      return { toUpstream: [raw], toClient: [] };
+      return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
     return this.refuseInPlace(denialError(verdict));
   }
@@ -333,7 +336,9 @@ export class Relay {
     if (!isStale) return this.bindChecked(statement, params, raw);
     return this.judge(known.sql, "parse", statement, (verdict) => {
       const step = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
-      return step === EMPTY_STEP ? step : this.bindChecked(statement, params, raw);
+      if (step === EMPTY_STEP) return step;
+      const bound = this.bindChecked(statement, params, raw);
+      return step.scope && bound.toUpstream.length > 0 ? { ...bound, scope: step.scope } : bound;
     });
   }
 
@@ -378,7 +383,7 @@ export class Relay {
       this.batch.parses += 1;
       this.batch.relations.push(...(verdict.relations ?? []));
       if (verdict.cleanOutputs) this.batch.cleanOutputs = verdict.cleanOutputs;
-      return { toUpstream: [raw], toClient: [] };
+      return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
     return this.refuseBatch(denialError(verdict));
   }
@@ -428,6 +433,15 @@ const PARAMETER_STATUS = 0x53; // 'S'
 const PARSE_COMPLETE = 0x31; // '1'
 const ERROR_RESPONSE = 0x45; // 'E'
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
+
+function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope {
+  return {
+    maskedTables: verdict.maskedTables ?? [],
+    relations: verdict.relations ?? [],
+    ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
+    ...(verdict.readsEarlierResults ? { isOriginUnknown: true } : {}),
+  };
+}
 
 function denialError(verdict: Extract<Verdict, { kind: "deny" }>): ClientError {
   return ClientError.error(verdict.code ?? "42501", verdict.message, verdict.hint);

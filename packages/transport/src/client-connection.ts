@@ -1,10 +1,5 @@
 import type net from "node:net";
 import tls from "node:tls";
-import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
-import { maskDetectedInErrorBody, redactErrorBody, withHeader } from "@sluice/masking/error-fields";
-import { parseRowDescription } from "@sluice/masking/row-description";
-import { type ColumnOrigins, type MaskPlan, maskDataRowInto, planMasking } from "@sluice/masking/row-masker";
-import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import type { RelationLookup } from "@sluice/policy/search-path";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import { createClientAuth } from "@sluice/session/client-auth";
@@ -26,6 +21,7 @@ import {
 } from "@sluice/session/protocol-bytes";
 import type { RateLimiter } from "@sluice/session/rate-limiter";
 import { Relay, type RelayStep } from "@sluice/session/relay";
+import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
 import { validateStartupParams } from "@sluice/session/startup-params";
 import { createUpstreamLogin, type UpstreamSession } from "@sluice/session/upstream-login";
 import { type ClientMessage, decodeClientFrame, isClientMessageType } from "@sluice/wire/client-messages";
@@ -41,8 +37,6 @@ import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { WireError } from "@sluice/wire/wire-error";
 import type { CancelRegistry } from "./cancel-registry";
 import { connectUpstream } from "./upstream-socket";
-
-const DATA_ROW = 0x44;
 
 /** A client that connects and says nothing is dropped, like PostgreSQL's authentication_timeout. */
 export const AUTHENTICATION_TIMEOUT_MS = 60_000;
@@ -63,22 +57,7 @@ export type SessionHooks = {
   onClientBytes?: (sessionId: string, bytes: Buffer) => void;
 };
 
-/** Result masking for one session; null when no rule applies to this agent on this connection. */
-export type SessionMasking = {
-  origins: ColumnOrigins;
-  hashKey: Buffer;
-  /** Column rules apply to this session (not only content rules): payloads of unknown origin are masked whole. */
-  hasColumnRules: boolean;
-  /** Content rules: text of columns no column rule masks is searched for sensitive values. */
-  detectors: readonly DetectorRule[];
-  /** Given the names a relation could resolve to: does it hold masked columns? */
-  isMaskedTable: (candidates: readonly string[]) => boolean;
-  /**
-   * A view (it can rename any table's columns) or a relation the catalog does not know yet: its
-   * computed outputs cannot be traced by name, so lineage does not count while it is in flight.
-   */
-  isOpaqueRelation: (candidates: readonly string[]) => boolean;
-};
+export type { SessionMasking };
 
 export type MaskingService = {
   openSession: (identity: Identity, connection: ConnectionRecord) => Promise<SessionMasking | null>;
@@ -144,10 +123,8 @@ export class ClientConnection {
   private startupParams: Record<string, string> = {};
   private requestedConnectionName = "";
   private relay: Relay | null = null;
-  private masking: SessionMasking | null = null;
-  /** The current result set's plan; `isDescribed` false means rows arrived with no RowDescription seen. */
-  private maskPlan: MaskPlan | null = null;
-  private isDescribed = false;
+  /** Null when no masking rule applies to this session: upstream messages pass as they are. */
+  private masker: ResultMasker | null = null;
   private sessionId: string | null = null;
   private cleanups: Array<() => void> = [];
   private readonly authTimer: NodeJS.Timeout;
@@ -387,7 +364,8 @@ export class ClientConnection {
       sessionId: this.sessionId,
     };
     // Before the first statement: a session that cannot learn what to mask does not start.
-    this.masking = (await this.deps.masking?.openSession(identity, connection)) ?? null;
+    const masking = (await this.deps.masking?.openSession(identity, connection)) ?? null;
+    this.masker = masking ? new ResultMasker(masking) : null;
     const sessionId = this.sessionId;
     const lookupRelations = this.deps.lookupRelations?.(connection);
     this.relay = new Relay({
@@ -497,7 +475,7 @@ export class ClientConnection {
     if (!relay) return;
     try {
       if (chunk.length > 0) this.upstreamFrames.push(chunk);
-      if (this.masking) this.relayMasked(relay, this.masking, chunk.length);
+      if (this.masker) this.relayMasked(relay, this.masker, chunk.length);
       else this.relayPlain(relay);
     } catch (error) {
       this.fail(error);
@@ -517,64 +495,16 @@ export class ClientConnection {
   }
 
   /** Upstream messages masked into one buffer: rows are rewritten where they go, one write per read. */
-  private relayMasked(relay: Relay, masking: SessionMasking, chunkBytes: number): void {
+  private relayMasked(relay: Relay, masker: ResultMasker, chunkBytes: number): void {
     // Masked values can be longer than the originals (a placeholder for a short value): some room.
     const out = new OutputBuffer(chunkBytes + (chunkBytes >> 2) + 256);
     for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
       if (frame.kind !== "tagged") continue;
       const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
       if (injected) out.append(injected);
-      if (frame.type === DATA_ROW) this.maskRow(frame.raw, masking, out);
-      else out.append(this.maskFrame(frame.type, frame.body, frame.raw, relay, masking));
+      masker.maskInto(frame.type, frame.body, frame.raw, out);
     }
     if (out.size > 0) this.writeRelayed(out.take());
-  }
-
-  /**
-   * A row under the current result's plan. Rows of a result whose description the gateway did not
-   * see (a portal resumed after another query ran) cannot be traced to their columns: masked whole.
-   */
-  private maskRow(raw: Buffer, masking: SessionMasking, out: OutputBuffer): void {
-    if (this.maskPlan) maskDataRowInto(raw, this.maskPlan, masking.hashKey, out);
-    else if (this.isDescribed) out.append(raw);
-    else maskDataRowInto(raw, null, masking.hashKey, out);
-  }
-
-  /**
-   * Masks what a message other than a row can carry, and follows where result sets begin and end
-   * (rows are rewritten as they pass by `maskRow`; the gateway never holds a whole result).
-   */
-  private maskFrame(type: number, body: Buffer, raw: Buffer, relay: Relay, masking: SessionMasking): Buffer {
-    switch (type) {
-      case 0x54: {
-        // RowDescription
-        const relations = relay.relationsInFlight();
-        const hasOpaque = relations.some(masking.isOpaqueRelation);
-        this.maskPlan = planMasking(
-          parseRowDescription(body),
-          masking.origins,
-          hasOpaque || relay.hasMaskedTablesInFlight() || relations.some(masking.isMaskedTable),
-          hasOpaque ? null : relay.currentCleanOutputs(),
-          masking.detectors,
-        );
-        this.isDescribed = true;
-        return raw;
-      }
-      case 0x45: // ErrorResponse ends a result set and may quote a value
-        this.maskPlan = null;
-        this.isDescribed = false;
-        return maskErrorOrNotice(type, body, raw, relay, masking);
-      case 0x4e: // NoticeResponse
-        return maskErrorOrNotice(type, body, raw, relay, masking);
-      case 0x41: // NotificationResponse: a payload from any session, its origin unknowable
-        return maskNotification(body, masking);
-      case 0x43: // CommandComplete ends a result set; PortalSuspended and ReadyForQuery do not
-        this.maskPlan = null; // (a portal read in batches keeps its description)
-        this.isDescribed = false;
-        return raw;
-      default:
-        return raw;
-    }
   }
 
   /**
@@ -612,16 +542,26 @@ export class ClientConnection {
 
   private applyStep(step: RelayStep): void {
     if (step.toClient.length > 0) this.writeRelayed(Buffer.concat(step.toClient));
-    if (step.toUpstream.length > 0) {
-      this.writeUpstream(
-        step.toUpstream.length === 1 ? (step.toUpstream[0] as Buffer) : Buffer.concat(step.toUpstream),
-      );
+    const toUpstream = this.masker ? this.withMaskerAsks(this.masker, step) : step.toUpstream;
+    if (toUpstream.length > 0) {
+      this.writeUpstream(toUpstream.length === 1 ? (toUpstream[0] as Buffer) : Buffer.concat(toUpstream));
     }
     if (step.isClosing) {
       this.endReason = "client terminated the session";
       this.upstream?.end();
       this.client.end();
     }
+  }
+
+  /** Every message going upstream is noted by the masker, which may ask for one of its own first. */
+  private withMaskerAsks(masker: ResultMasker, step: RelayStep): Buffer[] {
+    const out: Buffer[] = [];
+    for (const message of step.toUpstream) {
+      const before = masker.noteSent(message, step.scope);
+      if (before) out.push(before);
+      out.push(message);
+    }
+    return out;
   }
 
   private async sendUpstreamCancel(
@@ -686,39 +626,4 @@ export class ClientConnection {
 function negotiateDown(protocolVersion: number, protocolOptions: string[]): Buffer | null {
   if (protocolVersion === PROTOCOL_3_0 && protocolOptions.length === 0) return null;
   return negotiateProtocolVersion(PROTOCOL_3_0 & 0xffff, protocolOptions);
-}
-
-/** Values quoted in errors and notices: redacted while masked columns are in flight; detected ones always. */
-function maskErrorOrNotice(
-  type: number,
-  body: Buffer,
-  raw: Buffer,
-  relay: Relay,
-  masking: SessionMasking,
-): Buffer {
-  if (relay.hasMaskedTablesInFlight()) return withHeader(type, redactErrorBody(body));
-  if (masking.detectors.length > 0)
-    return withHeader(type, maskDetectedInErrorBody(body, masking.detectors, masking.hashKey));
-  return raw;
-}
-
-/**
- * A notification's payload can carry anything another session put there. Under column rules it is
- * replaced by the placeholder (fail closed); under content rules only, what the detectors find is masked.
- * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-NOTIFICATIONRESPONSE
- */
-function maskNotification(body: Buffer, masking: SessionMasking): Buffer {
-  const channelEnd = body.indexOf(0, 4);
-  const payloadEnd = body.indexOf(0, channelEnd + 1);
-  if (channelEnd < 0 || payloadEnd < 0) return withHeader(0x41, body);
-  const payload = body.toString("utf8", channelEnd + 1, payloadEnd);
-  const masked = masking.hasColumnRules
-    ? payload === ""
-      ? ""
-      : REDACTED_TEXT
-    : (maskDetected(payload, masking.detectors, masking.hashKey) ?? payload);
-  return withHeader(
-    0x41,
-    Buffer.concat([body.subarray(0, channelEnd + 1), Buffer.from(`${masked}\0`, "utf8")]),
-  );
 }

@@ -7,7 +7,7 @@ import type { MaskRule } from "@sluice/masking/strategies";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
 import type { ConnectionRecord } from "@sluice/session/directory";
-import type { SessionMasking } from "@sluice/transport/client-connection";
+import type { SessionMasking } from "@sluice/session/result-masker";
 import type { PolicyStore } from "../policy/policy-store";
 import { type CatalogColumn, readColumnCatalog } from "./column-catalog";
 

@@ -1,0 +1,364 @@
+import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-description";
+import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE } from "./result-scope";
+
+/**
+ * A statement as the server knows it: the scope its verdict gave and, once a Describe of it was
+ * answered, its columns (formats not yet known: a Bind chooses them).
+ */
+type StatementEntry = { scope: ResultScope; fields: FieldInfo[] | null; isDescribeAsked: boolean };
+
+/**
+ * Whatever produces rows: a portal (Bind → Execute) or one result of a simple Query. Its columns
+ * come from its own RowDescription, or from its statement's with the Bind's result formats.
+ */
+export type ResultSource = {
+  scope: ResultScope;
+  fields: FieldInfo[] | null;
+  statement: StatementEntry | null;
+  resultFormats: readonly number[];
+  isDescribeAsked: boolean;
+};
+
+/** One message sent upstream that the server will answer, in the order it will answer. */
+type Ask =
+  | { kind: "query"; scope: ResultScope }
+  | { kind: "parse"; name: string; entry: StatementEntry; previous: StatementEntry | undefined }
+  | { kind: "bind"; name: string; portal: ResultSource; previous: ResultSource | undefined }
+  | { kind: "describeStatement"; entry: StatementEntry | null }
+  | { kind: "describePortal"; portal: ResultSource; isHidden: boolean }
+  | { kind: "execute"; portal: ResultSource }
+  | { kind: "close"; target: "S" | "P"; name: string; entry: StatementEntry | ResultSource | undefined }
+  | { kind: "sync" };
+
+/** What an upstream message turned out to answer. */
+export type Pairing =
+  /** A RowDescription or NoData: `isHidden` when the gateway asked for it, not the client. */
+  | { kind: "description"; isHidden: boolean }
+  /** A DataRow of `source` (null: rows the gateway cannot pair with anything; mask them whole). */
+  | { kind: "row"; source: ResultSource | null }
+  | { kind: "other" };
+
+const OTHER: Pairing = Object.freeze({ kind: "other" });
+const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
+const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
+
+/**
+ * Pairs every answer of the upstream with the message that asked for it, the way the server
+ * answers: in order, one answer (or a run of rows) per message, everything up to the next Sync
+ * skipped after an error, portals gone when their transaction ends. Result state therefore belongs
+ * to the portal or statement it describes, for any interleaving of Parse, Bind, Describe, Execute,
+ * Close, Flush and Sync the protocol allows.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+export class ResponsePairing {
+  private readonly asks: Ask[] = [];
+  private head = 0;
+  private readonly statements = new Map<string, StatementEntry>();
+  private readonly portals = new Map<string, ResultSource>();
+  /** The result of a simple Query whose rows are arriving, once its RowDescription came. */
+  private current: ResultSource | null = null;
+
+  /**
+   * Notes one message as it goes upstream, with the scope its verdict gave (a Parse, a Query, or
+   * a Bind judged again). Returns a message the gateway must send just before it, or null: an
+   * Execute of a portal no Describe was asked for gets a Describe of its own, whose answer is
+   * swallowed, so its rows are masked by their own columns and not by guesswork.
+   */
+  noteSent(raw: Buffer, scope?: ResultScope): Buffer | null {
+    const type = raw[0];
+    switch (type) {
+      case 0x51: // Query
+      case 0x46: // FunctionCall: answered like a query
+        this.push({ kind: "query", scope: scope ?? UNKNOWN_SCOPE });
+        return null;
+      case 0x50: {
+        // Parse
+        const name = cstringAt(raw, 5);
+        const entry: StatementEntry = { scope: scope ?? EMPTY_SCOPE, fields: null, isDescribeAsked: false };
+        this.push({ kind: "parse", name, entry, previous: this.statements.get(name) });
+        this.statements.set(name, entry);
+        return null;
+      }
+      case 0x42:
+        this.noteBind(raw, scope);
+        return null;
+      case 0x44: {
+        // Describe
+        const name = cstringAt(raw, 6);
+        if (raw[5] === 0x53) {
+          const entry = this.statements.get(name) ?? null;
+          if (entry) entry.isDescribeAsked = true;
+          this.push({ kind: "describeStatement", entry });
+        } else {
+          const portal = this.portalNamed(name);
+          portal.isDescribeAsked = true;
+          this.push({ kind: "describePortal", portal, isHidden: false });
+        }
+        return null;
+      }
+      case 0x45: {
+        // Execute
+        const name = cstringAt(raw, 5);
+        const portal = this.portalNamed(name);
+        let describe: Buffer | null = null;
+        if (!portal.isDescribeAsked && !portal.statement?.isDescribeAsked) {
+          portal.isDescribeAsked = true;
+          this.push({ kind: "describePortal", portal, isHidden: true });
+          describe = describePortalBytes(raw, name);
+        }
+        this.push({ kind: "execute", portal });
+        return describe;
+      }
+      case 0x43: {
+        // Close
+        const target = raw[5] === 0x53 ? "S" : "P";
+        const name = cstringAt(raw, 6);
+        const entry = target === "S" ? this.statements.get(name) : this.portals.get(name);
+        this.push({ kind: "close", target, name, entry });
+        return null;
+      }
+      case 0x53: // Sync
+        this.push({ kind: "sync" });
+        return null;
+      default:
+        // Flush, CopyData, CopyDone, CopyFail, Terminate: nothing is answered for them alone.
+        return null;
+    }
+  }
+
+  /** Follows one upstream message; says what it answers. */
+  onAnswer(type: number, body: Buffer): Pairing {
+    switch (type) {
+      case 0x44: {
+        // DataRow
+        const ask = this.peek();
+        if (ask?.kind === "execute") return { kind: "row", source: ask.portal };
+        if (ask?.kind === "query") return { kind: "row", source: this.current };
+        return { kind: "row", source: null };
+      }
+      case 0x54: // RowDescription
+      case 0x6e: // NoData
+        return this.onDescription(type === 0x54 ? parseRowDescription(body) : []);
+      case 0x31: // ParseComplete
+      case 0x32: // BindComplete
+        this.shift();
+        return OTHER;
+      case 0x33: // CloseComplete
+        this.onCloseComplete();
+        return OTHER;
+      case 0x43: // CommandComplete
+      case 0x49: // EmptyQueryResponse
+        if (this.peek()?.kind === "query") this.current = null;
+        else this.shift();
+        return OTHER;
+      case 0x73: // PortalSuspended
+        this.shift();
+        return OTHER;
+      case 0x45: // ErrorResponse
+        this.onError();
+        return OTHER;
+      case 0x5a: // ReadyForQuery
+        this.onReady(body[0]);
+        return OTHER;
+      default:
+        return OTHER;
+    }
+  }
+
+  /** The scopes of everything asked and not yet answered: an error or notice may come from any. */
+  scopesInFlight(): ResultScope[] {
+    const scopes: ResultScope[] = this.current ? [this.current.scope] : [];
+    for (let i = this.head; i < this.asks.length; i++) {
+      const ask = this.asks[i] as Ask;
+      if (ask.kind === "query") scopes.push(ask.scope);
+      else if (ask.kind === "parse") scopes.push(ask.entry.scope);
+      else if (ask.kind === "bind" || ask.kind === "execute" || ask.kind === "describePortal")
+        scopes.push(ask.portal.scope);
+    }
+    return scopes;
+  }
+
+  private noteBind(raw: Buffer, scope: ResultScope | undefined): void {
+    const portalEnd = raw.indexOf(0, 5);
+    const name = raw.toString("utf8", 5, portalEnd);
+    const statementEnd = raw.indexOf(0, portalEnd + 1);
+    const statement = this.statements.get(raw.toString("utf8", portalEnd + 1, statementEnd)) ?? null;
+    // A Bind judged again brings the verdict its statement now has.
+    if (statement && scope) statement.scope = scope;
+    const portal: ResultSource = {
+      scope: statement?.scope ?? UNKNOWN_SCOPE,
+      fields: null,
+      statement,
+      resultFormats: bindResultFormats(raw, statementEnd + 1),
+      isDescribeAsked: false,
+    };
+    this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
+    this.portals.set(name, portal);
+  }
+
+  /** A portal by name; one never bound through the gateway (a SQL cursor) comes from nowhere known. */
+  private portalNamed(name: string): ResultSource {
+    let portal = this.portals.get(name);
+    if (!portal) {
+      portal = {
+        scope: UNKNOWN_SCOPE,
+        fields: null,
+        statement: null,
+        resultFormats: [],
+        isDescribeAsked: false,
+      };
+      this.portals.set(name, portal);
+    }
+    return portal;
+  }
+
+  private onDescription(fields: FieldInfo[]): Pairing {
+    const ask = this.peek();
+    switch (ask?.kind) {
+      case "describeStatement":
+        if (ask.entry) ask.entry.fields = fields;
+        this.shift();
+        return SHOWN;
+      case "describePortal":
+        ask.portal.fields = fields;
+        this.shift();
+        return ask.isHidden ? HIDDEN : SHOWN;
+      case "query":
+        this.current = {
+          scope: ask.scope,
+          fields,
+          statement: null,
+          resultFormats: [],
+          isDescribeAsked: true,
+        };
+        return SHOWN;
+      default:
+        // Not paired with anything: whatever rows follow are masked whole.
+        this.current = null;
+        return SHOWN;
+    }
+  }
+
+  private onCloseComplete(): void {
+    const ask = this.shift();
+    if (ask?.kind !== "close") return;
+    const names: Map<string, StatementEntry | ResultSource> =
+      ask.target === "S" ? this.statements : this.portals;
+    if (names.get(ask.name) === ask.entry) names.delete(ask.name);
+  }
+
+  /**
+   * After an error the server skips everything up to Sync: what those messages would have
+   * created never existed, so each name goes back to what it was. A failed Parse of the unnamed
+   * statement leaves none (the server drops it first).
+   */
+  private onError(): void {
+    const ask = this.peek();
+    if (ask?.kind === "query") {
+      this.current = null;
+      return;
+    }
+    let isFirst = true;
+    while (this.head < this.asks.length) {
+      const skipped = this.asks[this.head] as Ask;
+      if (skipped.kind === "sync" || skipped.kind === "query") break;
+      this.head += 1;
+      if (skipped.kind === "parse" && this.statements.get(skipped.name) === skipped.entry) {
+        if (skipped.previous && !(isFirst && skipped.name === ""))
+          this.statements.set(skipped.name, skipped.previous);
+        else this.statements.delete(skipped.name);
+      } else if (skipped.kind === "bind" && this.portals.get(skipped.name) === skipped.portal) {
+        if (skipped.previous) this.portals.set(skipped.name, skipped.previous);
+        else this.portals.delete(skipped.name);
+      }
+      isFirst = false;
+    }
+    this.compact();
+  }
+
+  /** ReadyForQuery ends a Sync's or a Query's answers; outside a transaction no portal is left. */
+  private onReady(status: number | undefined): void {
+    while (this.head < this.asks.length) {
+      const ask = this.asks[this.head++] as Ask;
+      if (ask.kind === "sync" || ask.kind === "query") break;
+    }
+    this.current = null;
+    this.compact();
+    if (status === 0x49) this.portals.clear(); // 'I': the transaction, and its portals, are gone
+  }
+
+  private push(ask: Ask): void {
+    this.asks.push(ask);
+  }
+
+  private peek(): Ask | undefined {
+    return this.asks[this.head];
+  }
+
+  private shift(): Ask | undefined {
+    const ask = this.asks[this.head];
+    if (ask) this.head += 1;
+    this.compact();
+    return ask;
+  }
+
+  /** Drops answered asks once they are a good part of the array (no per-message splice). */
+  private compact(): void {
+    if (this.head === this.asks.length) {
+      this.asks.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.asks.length) {
+      this.asks.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/**
+ * The columns of rows a source produces: its own RowDescription, or its statement's with the
+ * Bind's result formats applied (none: all text; one: all alike; else one per column).
+ */
+export function fieldsOf(source: ResultSource): FieldInfo[] | null {
+  if (source.fields) return source.fields;
+  const described = source.statement?.fields;
+  if (!described) return null;
+  const formats = source.resultFormats;
+  return described.map((field, i) => ({
+    ...field,
+    format: formats.length === 0 ? 0 : formats.length === 1 ? (formats[0] as number) : (formats[i] ?? 0),
+  }));
+}
+
+function cstringAt(raw: Buffer, offset: number): string {
+  const end = raw.indexOf(0, offset);
+  return raw.toString("utf8", offset, end < 0 ? raw.length : end);
+}
+
+/** The result format codes at the end of a Bind, after its parameter formats and values. */
+function bindResultFormats(raw: Buffer, offset: number): number[] {
+  let at = offset;
+  const paramFormats = raw.readInt16BE(at);
+  at += 2 + 2 * paramFormats;
+  const params = raw.readInt16BE(at);
+  at += 2;
+  for (let i = 0; i < params; i++) {
+    const length = raw.readInt32BE(at);
+    at += 4 + Math.max(length, 0);
+  }
+  const count = raw.readInt16BE(at);
+  const formats: number[] = [];
+  for (let i = 0; i < count; i++) formats.push(raw.readInt16BE(at + 2 + 2 * i));
+  return formats;
+}
+
+/** Describe('P', name), built from the Execute's own name bytes. */
+function describePortalBytes(execute: Buffer, name: string): Buffer {
+  const nameBytes = Buffer.byteLength(name, "utf8");
+  const out = Buffer.alloc(1 + 4 + 1 + nameBytes + 1);
+  out[0] = 0x44;
+  out.writeInt32BE(out.length - 1, 1);
+  out[5] = 0x50;
+  execute.copy(out, 6, 5, 5 + nameBytes);
+  out[out.length - 1] = 0;
+  return out;
+}

@@ -1,0 +1,155 @@
+import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
+import { maskDetectedInErrorBody, withHeader, withholdErrorText } from "@sluice/masking/error-fields";
+import { type ColumnOrigins, type MaskPlan, maskDataRowInto, planMasking } from "@sluice/masking/row-masker";
+import { REDACTED_TEXT } from "@sluice/masking/strategies";
+import type { OutputBuffer } from "@sluice/wire/output-buffer";
+import { fieldsOf, ResponsePairing, type ResultSource } from "./response-pairing";
+import type { ResultScope } from "./result-scope";
+
+/** Result masking for one session; null when no rule applies to this agent on this connection. */
+export type SessionMasking = {
+  origins: ColumnOrigins;
+  hashKey: Buffer;
+  /** Column rules apply to this session (not only content rules): payloads of unknown origin are masked whole. */
+  hasColumnRules: boolean;
+  /** Content rules: text of columns no column rule masks is searched for sensitive values. */
+  detectors: readonly DetectorRule[];
+  /** Given the names a relation could resolve to: does it hold masked columns? */
+  isMaskedTable: (candidates: readonly string[]) => boolean;
+  /**
+   * A view (it can rename any table's columns) or a relation the catalog does not know yet: its
+   * computed outputs cannot be traced by name, so lineage does not count while it is in flight.
+   */
+  isOpaqueRelation: (candidates: readonly string[]) => boolean;
+};
+
+/** Rows of a source that needs no masking are copied as they are. */
+const CLEAN = Symbol("clean");
+
+/**
+ * Masks a session's upstream messages as they pass, each by what its own portal or query
+ * requires: the pairing says whose answer a message is, the plan comes from that source's columns
+ * and its statement's verdict. Pure: the transport hands it frames and an output buffer.
+ */
+export class ResultMasker {
+  private readonly pairing = new ResponsePairing();
+  private readonly plans = new WeakMap<ResultSource, MaskPlan | typeof CLEAN>();
+
+  constructor(private readonly masking: SessionMasking) {}
+
+  /** See `ResponsePairing.noteSent`: a message to send just before `raw`, or null. */
+  noteSent(raw: Buffer, scope?: ResultScope): Buffer | null {
+    return this.pairing.noteSent(raw, scope);
+  }
+
+  /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
+  maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
+    switch (type) {
+      case DATA_ROW: {
+        const pairing = this.pairing.onAnswer(type, body);
+        const plan = pairing.kind === "row" && pairing.source ? this.planOf(pairing.source) : null;
+        if (plan === CLEAN) out.append(raw);
+        else maskDataRowInto(raw, plan, this.masking.hashKey, out);
+        return;
+      }
+      case ROW_DESCRIPTION:
+      case NO_DATA: {
+        const pairing = this.pairing.onAnswer(type, body);
+        if (pairing.kind !== "description" || !pairing.isHidden) out.append(raw);
+        return;
+      }
+      case ERROR_RESPONSE:
+      case NOTICE_RESPONSE: {
+        // Decided before the pairing moves on: the error belongs to what is in flight now.
+        const masked = this.maskErrorOrNotice(type, body, raw);
+        this.pairing.onAnswer(type, body);
+        out.append(masked);
+        return;
+      }
+      case NOTIFICATION_RESPONSE:
+        out.append(this.maskNotification(body));
+        return;
+      default:
+        this.pairing.onAnswer(type, body);
+        out.append(raw);
+    }
+  }
+
+  /** The plan for a source's rows; null (mask every column) while its columns are unknown. */
+  private planOf(source: ResultSource): MaskPlan | typeof CLEAN | null {
+    const cached = this.plans.get(source);
+    if (cached) return cached;
+    const fields = fieldsOf(source);
+    if (!fields) return null;
+    const { masking } = this;
+    const scope = source.scope;
+    const isUntraceable =
+      scope.relations.some(masking.isOpaqueRelation) ||
+      (masking.hasColumnRules && scope.isOriginUnknown === true);
+    const plan =
+      planMasking(
+        fields,
+        masking.origins,
+        isUntraceable || scope.maskedTables.length > 0 || scope.relations.some(masking.isMaskedTable),
+        isUntraceable ? null : (scope.cleanOutputs ?? null),
+        masking.detectors,
+      ) ?? CLEAN;
+    this.plans.set(source, plan);
+    return plan;
+  }
+
+  /** Could a value of a masked column be quoted by an error or notice of what is in flight? */
+  private isMaskedInFlight(): boolean {
+    const { masking } = this;
+    return this.pairing
+      .scopesInFlight()
+      .some(
+        (scope) =>
+          scope.maskedTables.length > 0 ||
+          (masking.hasColumnRules && scope.isOriginUnknown === true) ||
+          scope.relations.some((names) => masking.isMaskedTable(names) || masking.isOpaqueRelation(names)),
+      );
+  }
+
+  /**
+   * An error's or notice's free text can quote any value the statement touched, in forms no
+   * pattern can list (a number a cast printed, a CONTEXT line with a whole row): while masked
+   * columns are in flight it is withheld, keeping the SQLSTATE and the fields that name objects.
+   * Otherwise content detectors still mask what they recognise.
+   */
+  private maskErrorOrNotice(type: number, body: Buffer, raw: Buffer): Buffer {
+    if (this.isMaskedInFlight()) return withHeader(type, withholdErrorText(body));
+    const { detectors, hashKey } = this.masking;
+    if (detectors.length > 0) return withHeader(type, maskDetectedInErrorBody(body, detectors, hashKey));
+    return raw;
+  }
+
+  /**
+   * A notification's payload can carry anything another session put there. Under column rules it is
+   * replaced by the placeholder (fail closed); under content rules only, what the detectors find is masked.
+   * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-NOTIFICATIONRESPONSE
+   */
+  private maskNotification(body: Buffer): Buffer {
+    const { masking } = this;
+    const channelEnd = body.indexOf(0, 4);
+    const payloadEnd = body.indexOf(0, channelEnd + 1);
+    if (channelEnd < 0 || payloadEnd < 0) return withHeader(NOTIFICATION_RESPONSE, body);
+    const payload = body.toString("utf8", channelEnd + 1, payloadEnd);
+    const masked = masking.hasColumnRules
+      ? payload === ""
+        ? ""
+        : REDACTED_TEXT
+      : (maskDetected(payload, masking.detectors, masking.hashKey) ?? payload);
+    return withHeader(
+      NOTIFICATION_RESPONSE,
+      Buffer.concat([body.subarray(0, channelEnd + 1), Buffer.from(`${masked}\0`, "utf8")]),
+    );
+  }
+}
+
+const DATA_ROW = 0x44; // 'D'
+const ROW_DESCRIPTION = 0x54; // 'T'
+const NO_DATA = 0x6e; // 'n'
+const ERROR_RESPONSE = 0x45; // 'E'
+const NOTICE_RESPONSE = 0x4e; // 'N'
+const NOTIFICATION_RESPONSE = 0x41; // 'A'
