@@ -121,7 +121,11 @@ test("[ADMIN] an API token acts for automation and the OpenAPI document describe
   );
   expect(created.stderr).toBe("");
   expect(JSON.parse(created.stdout)).toMatchObject({ agentName: name, token: expect.stringMatching(/^sk_/) });
-  const listed = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "agents", "list", "--json"], cliEnv);
+  const listed = await run(
+    "./node_modules/.bin/tsx",
+    ["apps/cli/src/main.ts", "agents", "list", "--json"],
+    cliEnv,
+  );
   expect(
     (JSON.parse(listed.stdout) as { name: string; groups: string[] }[]).find((agent) => agent.name === name)
       ?.groups,
