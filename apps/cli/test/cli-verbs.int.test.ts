@@ -11,6 +11,7 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { loginCode } from "@sluice/secrets/api-token";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, createTestStore } from "../../../test/support";
+import { writeCredentials } from "../src/api/credentials-file";
 import { startApiServer } from "./support/api-server";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -34,6 +35,29 @@ function run(command: string, args: string[], env: Record<string, string>, input
     child.stdin.end(input ?? "");
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** `sluice login …` running in the background, once it has printed its link. */
+async function startLogin(args: string[], env: Record<string, string>) {
+  const child = spawn(TSX, [MAIN, "login", ...args], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? "", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const link = await new Promise<URL>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+      const found = /(http\S+\/cli-login\?\S+)/.exec(stderr)?.[1];
+      if (found) resolve(new URL(found));
+    });
+    child.on("close", () => reject(new Error(`login exited early: ${stderr}`)));
+  });
+  return { child, link, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 describe("the sluice CLI against the console's API (real route table, operations and store)", () => {
@@ -197,26 +221,10 @@ describe("the sluice CLI against the console's API (real route table, operations
   it("logs in: the console approves the hash, the terminal stores its own token 0600; logout revokes it", async () => {
     const loginHome = mkdtempSync(path.join(tmpdir(), "sluice-login-home-"));
     const loginEnv = { HOME: loginHome };
-    const child = spawn(TSX, [MAIN, "login", "--url", server.url, "--timeout", "60"], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH ?? "", ...loginEnv },
-    });
-    let stderr = "";
-    let stdout = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    const link = await new Promise<URL>((resolve, reject) => {
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk;
-        const found = /(http\S+\/cli-login\?\S+)/.exec(stderr)?.[1];
-        if (found) resolve(new URL(found));
-      });
-      child.on("close", () => reject(new Error(`login exited early: ${stderr}`)));
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const login = await startLogin(["--url", server.url, "--timeout", "60"], loginEnv);
+    const { child, link, exited } = login;
     const tokenHash = link.searchParams.get("key") ?? "";
-    expect(stderr).toContain(loginCode(tokenHash));
+    expect(login.stderr()).toContain(loginCode(tokenHash));
 
     // Not approved yet: the terminal keeps waiting, nothing is stored.
     await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -231,9 +239,9 @@ describe("the sluice CLI against the console's API (real route table, operations
       },
     });
     expect(await exited).toBe(0);
-    expect(stdout).toBe("");
-    expect(stderr).toContain("Signed in to");
-    expect(stderr).toContain("as ada@example.test");
+    expect(login.stdout()).toBe("");
+    expect(login.stderr()).toContain("Signed in to");
+    expect(login.stderr()).toContain("as ada@example.test");
 
     const file = path.join(loginHome, ".config/sluice/credentials");
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -255,6 +263,37 @@ describe("the sluice CLI against the console's API (real route table, operations
     expect(existsSync(file)).toBe(false);
     expect(await authenticateApiToken(store.prisma, stored.token)).toBeNull();
     rmSync(loginHome, { recursive: true, force: true });
+  });
+
+  it("prints the token with --print and stores nothing; sends a stored token only to its own console", async () => {
+    const login = await startLogin(["--url", server.url, "--print", "--timeout", "60"], { HOME: home });
+    const input = {
+      name: "printed",
+      role: "ADMIN",
+      tokenHash: login.link.searchParams.get("key"),
+      prefix: login.link.searchParams.get("prefix"),
+    };
+    await approveTerminalLogin(admin, { input });
+    expect(await login.exited).toBe(0);
+    const printed = login.stdout().trim();
+    expect(createHash("sha256").update(printed).digest("hex")).toBe(input.tokenHash);
+    expect(existsSync(path.join(home, ".config/sluice/credentials"))).toBe(false);
+
+    writeCredentials(path.join(home, ".config/sluice/credentials"), { url: server.url, token: printed });
+    const elsewhere = await run(TSX, [MAIN, "agents", "list"], {
+      HOME: home,
+      SLUICE_API_URL: "http://127.0.0.1:9",
+    });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(
+      `the stored token is for ${server.url} but SLUICE_API_URL is http://127.0.0.1:9`,
+    );
+    const same = await run(TSX, [MAIN, "agents", "list", "--json"], {
+      HOME: home,
+      SLUICE_API_URL: `${server.url}/`,
+    });
+    expect(same.code, same.stderr).toBe(0);
+    rmSync(path.join(home, ".config"), { recursive: true, force: true });
   });
 
   it("gives up when nobody approves in time, and stores nothing", async () => {

@@ -30,7 +30,14 @@ export function apiClientFor(env: Env): ApiClient {
   const stored = readCredentials(credentialsPath(env));
   if (!stored)
     throw new Error("not signed in: run `sluice login`, or set SLUICE_API_TOKEN to a token from the console");
-  return createApiClient(env.SLUICE_API_URL?.replace(/\/$/, "") ?? stored.url, stored.token);
+  // The stored token goes only to the console that issued it, never to wherever SLUICE_API_URL
+  // happens to point now.
+  const wanted = env.SLUICE_API_URL?.replace(/\/$/, "");
+  if (wanted && wanted !== stored.url)
+    throw new Error(
+      `the stored token is for ${stored.url} but SLUICE_API_URL is ${wanted}: run sluice login --url ${wanted}`,
+    );
+  return createApiClient(stored.url, stored.token);
 }
 
 export function createApiClient(baseUrl: string, token: string): ApiClient {

@@ -64,6 +64,8 @@ export async function runLogin(env: Env, args: string[]): Promise<number> {
   const me = await waitForApproval(base, request.token, timeoutSeconds * 1000);
   if (!me) throw new Error(`not approved within ${timeoutSeconds} s; run sluice login again`);
 
+  if (env.SLUICE_API_TOKEN && !values.print)
+    console.error("note: SLUICE_API_TOKEN is set and is used instead of the stored token until you unset it");
   if (values.print) process.stdout.write(`${request.token}\n`);
   else writeCredentials(file as string, { url: base, token: request.token });
   const stored = values.print ? null : file;
@@ -103,7 +105,10 @@ async function assertReachable(base: string): Promise<void> {
   }
 }
 
-/** Tries the token until the console knows it: 401 means not yet approved. */
+/**
+ * Tries the token until the console knows it: 401 means not yet approved, and a console that is
+ * briefly unreachable (restarting) is tried again; any other answer ends the wait.
+ */
 async function waitForApproval(base: string, token: string, timeoutMs: number): Promise<Me | null> {
   const api = createApiClient(base, token);
   const deadline = Date.now() + timeoutMs;
@@ -111,7 +116,7 @@ async function waitForApproval(base: string, token: string, timeoutMs: number): 
     try {
       return await api.call<Me>("GET", "/me");
     } catch (error) {
-      if (!(error instanceof ApiCallError && error.status === 401)) throw error;
+      if (error instanceof ApiCallError && error.status !== 401) throw error;
     }
     await sleep(POLL_INTERVAL_MS);
   }
