@@ -212,10 +212,15 @@ describe("the sluice CLI against the console's API (real route table, operations
     expect(table.stdout).toMatch(/crm-bot\s+crm-bots\s+cli-crm\s+1\s+enabled/);
   });
 
-  it("prints clean JSON through `pnpm -s sluice` (nothing but the data on stdout)", async () => {
-    const piped = await run("pnpm", ["-s", "sluice", "agents", "list", "--json"], env);
-    expect(piped.code, piped.stderr).toBe(0);
-    expect(Array.isArray(JSON.parse(piped.stdout))).toBe(true);
+  it("prints clean JSON through `pnpm -s sluice` and `pnpm exec sluice` (nothing but the data on stdout)", async () => {
+    for (const args of [
+      ["-s", "sluice", "agents", "list", "--json"],
+      ["exec", "sluice", "agents", "list", "--json"],
+    ]) {
+      const piped = await run("pnpm", args, env);
+      expect(piped.code, piped.stderr).toBe(0);
+      expect(Array.isArray(JSON.parse(piped.stdout)), args.join(" ")).toBe(true);
+    }
   });
 
   it("logs in: the console approves the hash, the terminal stores its own token 0600; logout revokes it", async () => {
