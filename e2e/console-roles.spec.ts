@@ -116,12 +116,16 @@ test("[ADMIN] an API token acts for automation and the OpenAPI document describe
   const name = `cli-bot-${Date.now().toString(36)}`;
   const created = await run(
     "./node_modules/.bin/tsx",
-    ["apps/cli/src/main.ts", "agents", "create", name, "--group", "demo-agents"],
+    ["apps/cli/src/main.ts", "agents", "create", name, "--group", "demo-agents", "--json"],
     cliEnv,
   );
   expect(created.stderr).toBe("");
   expect(JSON.parse(created.stdout)).toMatchObject({ agentName: name, token: expect.stringMatching(/^sk_/) });
-  const listed = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "agents", "list"], cliEnv);
+  const listed = await run(
+    "./node_modules/.bin/tsx",
+    ["apps/cli/src/main.ts", "agents", "list", "--json"],
+    cliEnv,
+  );
   expect(
     (JSON.parse(listed.stdout) as { name: string; groups: string[] }[]).find((agent) => agent.name === name)
       ?.groups,

@@ -25,8 +25,11 @@ const ZEnv = z.object({
   OIDC_GROUPS_CLAIM: z.string().optional(),
   /** The console for `sluice api` and its shortcuts (default http://localhost:SLUICE_CONSOLE_PORT). */
   SLUICE_API_URL: z.string().url().optional(),
-  /** An API token (`slt_…`) created in the console. */
+  /** An API token (`slt_…`); unset: the one `sluice login` stored. */
   SLUICE_API_TOKEN: z.string().optional(),
+  /** Where `sluice login` keeps its token: $XDG_CONFIG_HOME/sluice, else $HOME/.config/sluice. */
+  XDG_CONFIG_HOME: z.string().optional(),
+  HOME: z.string().optional(),
   /** Where new reviews are announced (Slack-compatible JSON, signed with SLUICE_REVIEW_WEBHOOK_SECRET). */
   SLUICE_REVIEW_WEBHOOK_URL: z.string().url().optional(),
   SLUICE_REVIEW_WEBHOOK_SECRET: z.string().min(16).optional(),
@@ -46,7 +49,11 @@ const ZEnvChecked = ZEnv.refine((env) => !env.SLUICE_REVIEW_WEBHOOK_URL || env.S
   path: ["OIDC_ISSUER"],
 });
 
-export type Env = z.infer<typeof ZEnv> & { repoRoot: string };
+export type Env = z.infer<typeof ZEnv> & {
+  repoRoot: string;
+  /** A variable named on the command line (`--password-env NAME`), read only when asked for. */
+  variable: (name: string) => string | undefined;
+};
 
 /** The only place the CLI reads process.env; a bad value stops start-up with the variable's name. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
@@ -55,5 +62,5 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new Error(`invalid environment: ${issues.join("; ")}`);
   }
-  return { ...parsed.data, repoRoot: REPO_ROOT };
+  return { ...parsed.data, repoRoot: REPO_ROOT, variable: (name) => source[name] };
 }

@@ -1,21 +1,32 @@
 import type { Db } from "@sluice/db/prisma";
 
 type AgentRow = Db.Agent & {
-  memberships: { group: { name: string } }[];
+  memberships: { group: { name: string; connectionGrants: { connection: { name: string } }[] } }[];
   credentials: Db.AgentCredential[];
 };
 
 export const AGENT_INCLUDE = {
-  memberships: { include: { group: true } },
+  memberships: {
+    include: {
+      group: { include: { connectionGrants: { include: { connection: { select: { name: true } } } } } },
+    },
+  },
   credentials: { orderBy: { createdAt: "desc" } },
 } as const;
 
-/** An agent as the console shows it: credentials by fingerprint, never their verifiers. */
+/**
+ * An agent as the console shows it: credentials by fingerprint, never their verifiers, and the
+ * connections its groups are allowed on (by name, each once).
+ */
 export function toAgentView(row: AgentRow) {
   const { memberships, credentials, ...rest } = row;
+  const connections = new Set(
+    memberships.flatMap((link) => link.group.connectionGrants.map((grant) => grant.connection.name)),
+  );
   return {
     ...rest,
     groups: memberships.map((link) => link.group.name).sort(),
+    connections: [...connections].sort(),
     credentials: credentials.map(({ scramVerifier: _verifier, ...credential }) => credential),
   };
 }

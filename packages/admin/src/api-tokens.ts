@@ -1,65 +1,88 @@
-import { createHash, randomBytes } from "node:crypto";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { CONSOLE_ROLES, type ConsoleRole } from "@sluice/identity/roles-for-groups";
+import { API_TOKEN_PREFIX, generateApiToken, hashApiToken, shownPrefix } from "@sluice/secrets/api-token";
 import { z } from "zod";
 import type { Actor, AdminContext } from "./actor";
-import { AdminError, parseInput } from "./admin-error";
+import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
 import { assertCan, can } from "./permissions";
 import { recordAudit } from "./record-audit";
-
-/** Recognisable in logs and secret scanners; 32 random bytes after it. */
-const TOKEN_PREFIX = "slt_";
 
 export const ZApiTokenInput = z.object({
   name: z.string().trim().min(1, "required").max(100),
   role: z.enum(CONSOLE_ROLES),
   expiresInDays: z.coerce.number().int().min(1).max(365).default(90),
 });
-
-function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
+export type ApiTokenInput = z.output<typeof ZApiTokenInput>;
 
 /**
  * Creates an API token that acts with one of its creator's roles. The token is returned once; the
- * store keeps its SHA-256 (tokens are random, so a slow hash adds nothing).
+ * store keeps its SHA-256.
  */
 export async function createApiToken(context: AdminContext, options: { input: unknown }) {
   assertCan(context.actor, "tokens:own");
-  if (context.actor.kind !== "USER") throw new AdminError("forbidden", "API tokens cannot create API tokens");
   const input = parseInput(ZApiTokenInput, options.input);
+  const token = generateApiToken();
+  const saved = await storeApiToken(context, {
+    input,
+    tokenHash: hashApiToken(token),
+    prefix: shownPrefix(token),
+  });
+  return { token, ...saved };
+}
+
+/**
+ * Stores a token's hash for the signed-in person, audited as `api_token.create`. Shared by the
+ * console's form and `sluice login`'s approval, whose terminal holds the token itself.
+ */
+export async function storeApiToken(
+  context: AdminContext,
+  options: { input: ApiTokenInput; tokenHash: string; prefix: string; via?: string },
+) {
+  assertCan(context.actor, "tokens:own");
+  if (context.actor.kind !== "USER") throw new AdminError("forbidden", "API tokens cannot create API tokens");
+  const { input } = options;
   if (!context.actor.roles.includes(input.role)) {
     throw new AdminError("invalid", "some fields need attention", {
       role: "you can only grant a role you hold",
     });
   }
-  const token = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
-  return context.db.$transaction(async (db) => {
-    const saved = await db.apiToken.create({
-      data: {
-        name: input.name,
-        role: input.role,
-        userId: context.actor.userId,
-        tokenHash: hashToken(token),
-        prefix: token.slice(0, TOKEN_PREFIX.length + 6),
-        expiresAt: new Date(Date.now() + input.expiresInDays * 86_400_000),
-      },
+  try {
+    return await context.db.$transaction(async (db) => {
+      const saved = await db.apiToken.create({
+        data: {
+          name: input.name,
+          role: input.role,
+          userId: context.actor.userId,
+          tokenHash: options.tokenHash,
+          prefix: options.prefix,
+          expiresAt: new Date(Date.now() + input.expiresInDays * 86_400_000),
+        },
+      });
+      await recordAudit(db, context.actor, {
+        action: "api_token.create",
+        targetType: "api_token",
+        targetId: saved.id,
+        after: {
+          name: saved.name,
+          role: saved.role,
+          prefix: saved.prefix,
+          expiresAt: saved.expiresAt,
+          ...(options.via ? { via: options.via } : {}),
+        },
+      });
+      return {
+        id: saved.id,
+        name: saved.name,
+        role: saved.role,
+        prefix: saved.prefix,
+        expiresAt: saved.expiresAt,
+      };
     });
-    await recordAudit(db, context.actor, {
-      action: "api_token.create",
-      targetType: "api_token",
-      targetId: saved.id,
-      after: { name: saved.name, role: saved.role, prefix: saved.prefix, expiresAt: saved.expiresAt },
-    });
-    return {
-      token,
-      id: saved.id,
-      name: saved.name,
-      role: saved.role,
-      prefix: saved.prefix,
-      expiresAt: saved.expiresAt,
-    };
-  });
+  } catch (error) {
+    // Random tokens do not collide: only an approval link used twice stores a hash again.
+    if (isUniqueViolation(error)) throw new AdminError("conflict", "this token was already approved");
+    throw error;
+  }
 }
 
 /** Your own tokens; admins see everyone's. */
@@ -105,9 +128,9 @@ export async function revokeApiToken(context: AdminContext, options: { id: strin
  * still holds that role and is not disabled.
  */
 export async function authenticateApiToken(db: PrismaClient, token: string): Promise<Actor | null> {
-  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  if (!token.startsWith(API_TOKEN_PREFIX)) return null;
   const row = await db.apiToken.findUnique({
-    where: { tokenHash: hashToken(token) },
+    where: { tokenHash: hashApiToken(token) },
     include: { user: true },
   });
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt < new Date())) return null;

@@ -1,19 +1,8 @@
 import type { DbClient } from "@sluice/db/prisma";
+import { ZName } from "@sluice/policy/names";
 import { z } from "zod";
 
-/**
- * Names agents type into connection strings (agent = user, connection = database): no spaces, no
- * characters a URL would need to escape, and at most PostgreSQL's identifier length.
- */
-export const ZName = z
-  .string()
-  .trim()
-  .min(1, "required")
-  .max(63, "at most 63 characters")
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-    "letters, digits, '_', '.' and '-' only, starting with a letter or digit",
-  );
+export { ZName } from "@sluice/policy/names";
 
 export const ZGroupNames = z.array(ZName).max(100).default([]);
 

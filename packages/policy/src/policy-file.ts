@@ -1,11 +1,39 @@
 import { z } from "zod";
+import { ZName } from "./names";
 import { ZGuardrailMatch, ZReviewMatch } from "./rules";
 
 /**
  * Policy as code: the YAML format of `sluice policy apply` / `export`. Secrets never appear in it:
  * a connection's password comes from an environment variable named in the file at apply time.
  */
-const ZName = z.string().regex(/^[A-Za-z0-9_.:-]{1,63}$/, "letters, digits, _ . : - (1 to 63 characters)");
+/**
+ * Field names are the API's and the console's (booleans read `isX`, TLS settings are flat), so one
+ * vocabulary serves all three. The file's first names (`readOnly`, `tls.mode`, …) are still read,
+ * deprecated; a file that gives both spellings with different values is refused rather than read
+ * one way.
+ */
+const ZTlsMode = z.enum(["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"]);
+
+type Ctx = z.core.$RefinementCtx;
+
+/** The value of a field and its deprecated spelling, or an issue when they disagree. */
+function oneReading<T>(
+  ctx: Ctx,
+  current: { name: string; value: T | undefined },
+  deprecated: { path: (string | number)[]; value: T | undefined },
+  fallback: T,
+): T {
+  if (current.value !== undefined && deprecated.value !== undefined && current.value !== deprecated.value) {
+    ctx.addIssue({
+      code: "custom",
+      path: deprecated.path,
+      message: `deprecated spelling of ${current.name} disagrees with ${current.name}: give ${current.name} only`,
+    });
+  }
+  return current.value ?? deprecated.value ?? fallback;
+}
+
+const deprecated = (use: string) => `deprecated: use ${use}`;
 
 const ZGuardrail = z.discriminatedUnion(
   "kind",
@@ -49,48 +77,103 @@ const ZReview = z.object({
   enabled: z.boolean().default(true),
 });
 
-const ZConnection = z.object({
-  name: ZName,
-  type: z.enum(["postgres", "mysql", "http"]).default("postgres"),
-  description: z.string().optional(),
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
-  database: z.string().min(1),
-  username: z.string().min(1),
-  passwordEnv: z
-    .string()
-    .optional()
-    .describe("environment variable holding the brokered password at apply time"),
-  tls: z
-    .object({
-      mode: z.enum(["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"]).default("PREFER"),
-      caPem: z.string().optional(),
-      serverName: z.string().optional(),
-    })
-    .default({ mode: "PREFER" }),
-  requireClientTls: z.boolean().default(false),
-  readOnly: z.boolean().default(false),
-  strictMasking: z.boolean().default(false),
-  disabled: z.boolean().default(false),
-  allowedGroups: z.array(ZName).default([]),
-  guardrails: z.array(ZGuardrail).default([]),
-  masking: z.array(ZMasking).default([]),
-  reviews: z.array(ZReview).default([]),
-});
+const ZConnection = z
+  .object({
+    name: ZName,
+    type: z.enum(["postgres", "mysql", "http"]).default("postgres"),
+    description: z.string().optional(),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    database: z.string().min(1),
+    username: z.string().min(1),
+    passwordEnv: z
+      .string()
+      .optional()
+      .describe("environment variable holding the brokered password at apply time"),
+    tlsMode: ZTlsMode.optional().describe("how Sluice reaches the upstream (default PREFER)"),
+    tlsCaPem: z.string().optional().describe("CA certificate (PEM) for VERIFY_CA and VERIFY_FULL"),
+    tlsServerName: z.string().optional(),
+    requireClientTls: z.boolean().default(false),
+    isReadOnly: z.boolean().optional(),
+    isStrictMasking: z.boolean().optional(),
+    isDisabled: z.boolean().optional(),
+    allowedGroups: z.array(ZName).default([]),
+    guardrails: z.array(ZGuardrail).default([]),
+    masking: z.array(ZMasking).default([]),
+    reviews: z.array(ZReview).default([]),
+    tls: z
+      .object({ mode: ZTlsMode.optional(), caPem: z.string().optional(), serverName: z.string().optional() })
+      .optional()
+      .describe(deprecated("tlsMode, tlsCaPem, tlsServerName")),
+    readOnly: z.boolean().optional().describe(deprecated("isReadOnly")),
+    strictMasking: z.boolean().optional().describe(deprecated("isStrictMasking")),
+    disabled: z.boolean().optional().describe(deprecated("isDisabled")),
+  })
+  .transform((connection, ctx) => {
+    const { tls, readOnly, strictMasking, disabled, ...rest } = connection;
+    return {
+      ...rest,
+      tlsMode: oneReading(
+        ctx,
+        { name: "tlsMode", value: rest.tlsMode },
+        { path: ["tls", "mode"], value: tls?.mode },
+        "PREFER" as const,
+      ),
+      tlsCaPem: oneReading<string | undefined>(
+        ctx,
+        { name: "tlsCaPem", value: rest.tlsCaPem },
+        { path: ["tls", "caPem"], value: tls?.caPem },
+        undefined,
+      ),
+      tlsServerName: oneReading<string | undefined>(
+        ctx,
+        { name: "tlsServerName", value: rest.tlsServerName },
+        { path: ["tls", "serverName"], value: tls?.serverName },
+        undefined,
+      ),
+      isReadOnly: oneReading(
+        ctx,
+        { name: "isReadOnly", value: rest.isReadOnly },
+        { path: ["readOnly"], value: readOnly },
+        false,
+      ),
+      isStrictMasking: oneReading(
+        ctx,
+        { name: "isStrictMasking", value: rest.isStrictMasking },
+        { path: ["strictMasking"], value: strictMasking },
+        false,
+      ),
+      isDisabled: oneReading(
+        ctx,
+        { name: "isDisabled", value: rest.isDisabled },
+        { path: ["disabled"], value: disabled },
+        false,
+      ),
+    };
+  });
+
+const ZAgent = z
+  .object({
+    name: ZName,
+    description: z.string().optional(),
+    groups: z.array(ZName).default([]),
+    isDisabled: z.boolean().optional(),
+    disabled: z.boolean().optional().describe(deprecated("isDisabled")),
+  })
+  .transform(({ disabled, ...agent }, ctx) => ({
+    ...agent,
+    isDisabled: oneReading(
+      ctx,
+      { name: "isDisabled", value: agent.isDisabled },
+      { path: ["disabled"], value: disabled },
+      false,
+    ),
+  }));
 
 export const ZPolicyFile = z.object({
   version: z.literal(1),
   agentGroups: z.array(z.object({ name: ZName, description: z.string().optional() })).default([]),
-  agents: z
-    .array(
-      z.object({
-        name: ZName,
-        description: z.string().optional(),
-        groups: z.array(ZName).default([]),
-        disabled: z.boolean().default(false),
-      }),
-    )
-    .default([]),
+  agents: z.array(ZAgent).default([]),
   reviewerGroups: z
     .array(z.object({ name: ZName, idpGroup: z.string().min(1), description: z.string().optional() }))
     .default([]),

@@ -6,10 +6,11 @@ import { policyJsonSchema } from "@sluice/policy/policy-file";
 import { readPolicyFile } from "@sluice/policy/read-policy-file";
 import { writePolicyFile } from "@sluice/policy/write-policy-file";
 import type { Env } from "../env";
+import { printJson } from "../output";
 import { loadSecretKey } from "../start/secret-key";
 import { resolveStoreUrl } from "../store-url";
 
-export const POLICY_USAGE = `usage: sluice policy apply -f FILE | export [-o FILE] | schema`;
+export const POLICY_USAGE = `usage: sluice policy apply -f FILE [--json] | export [-o FILE] [--json] | schema`;
 
 /** `sluice policy …`: returns the exit code. */
 export async function runPolicy(env: Env, args: string[]): Promise<number> {
@@ -43,9 +44,11 @@ export async function runPolicy(env: Env, args: string[]): Promise<number> {
         env: process.env,
       });
       for (const warning of summary.warnings) console.error(`warning: ${warning}`);
-      console.log(
-        `applied ${file}: ${summary.connections} connections, ${summary.agents} agents, ${summary.rules} rules`,
-      );
+      if (rest.includes("--json")) printJson(summary);
+      else
+        console.error(
+          `applied ${file}: ${summary.connections} connections, ${summary.agents} agents, ${summary.rules} rules`,
+        );
       return 0;
     } finally {
       await prisma.$disconnect();
@@ -54,7 +57,10 @@ export async function runPolicy(env: Env, args: string[]): Promise<number> {
   if (verb === "export") {
     const prisma = createPrisma(resolveStoreUrl(env));
     try {
-      const text = `# Sluice policy, exported ${new Date().toISOString()}\n${writePolicyFile(await exportPolicy(prisma))}`;
+      const policy = await exportPolicy(prisma);
+      const text = rest.includes("--json")
+        ? `${JSON.stringify(policy, null, 2)}\n`
+        : `# Sluice policy, exported ${new Date().toISOString()}\n${writePolicyFile(policy)}`;
       const out = option("-o");
       if (out) writeFileSync(out, text);
       else process.stdout.write(text);

@@ -15,6 +15,7 @@ export type BannerOptions = {
 export function renderBanner(options: BannerOptions): string {
   const lines = ["", "Sluice is running.", "", `  Console:  ${options.consoleUrl}`];
   lines.push(`  Gateway:  postgresql://<agent>:<token>@localhost:${options.gatewayPort}/<connection>`);
+  lines.push("  CLI:      pnpm exec sluice login   (then sluice connections, agents, api; --json for jq)");
   if (options.demo) {
     if (options.identityProvider) {
       lines.push(

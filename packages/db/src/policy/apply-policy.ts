@@ -55,8 +55,8 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
     for (const agent of policy.agents) {
       const row = await db.agent.upsert({
         where: { name: agent.name },
-        update: { description: agent.description ?? null, isDisabled: agent.disabled },
-        create: { name: agent.name, description: agent.description ?? null, isDisabled: agent.disabled },
+        update: { description: agent.description ?? null, isDisabled: agent.isDisabled },
+        create: { name: agent.name, description: agent.description ?? null, isDisabled: agent.isDisabled },
       });
       await db.agentGroupMember.deleteMany({ where: { agentId: row.id } });
       await db.agentGroupMember.createMany({
@@ -78,13 +78,13 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
         port: connection.port,
         database: connection.database,
         username: connection.username,
-        tlsMode: connection.tls.mode,
-        tlsCaPem: connection.tls.caPem ?? null,
-        tlsServerName: connection.tls.serverName ?? null,
+        tlsMode: connection.tlsMode,
+        tlsCaPem: connection.tlsCaPem ?? null,
+        tlsServerName: connection.tlsServerName ?? null,
         requireClientTls: connection.requireClientTls,
-        isReadOnly: connection.readOnly,
-        isStrictMasking: connection.strictMasking,
-        isDisabled: connection.disabled,
+        isReadOnly: connection.isReadOnly,
+        isStrictMasking: connection.isStrictMasking,
+        isDisabled: connection.isDisabled,
         ...(password === undefined
           ? {}
           : { passwordCipher: encryptSecret(password, options.secretKey, connectionSecretAad(id)) }),

@@ -33,7 +33,7 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       name: a.name,
       ...(a.description ? { description: a.description } : {}),
       groups: a.memberships.map((m) => m.group.name).sort(),
-      disabled: a.isDisabled,
+      isDisabled: a.isDisabled,
     })),
     reviewerGroups: reviewerGroups.map((g) => ({
       name: g.name,
@@ -51,15 +51,14 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       ...(c.passwordCipher
         ? { passwordEnv: `SLUICE_PASSWORD_${c.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}` }
         : {}),
-      tls: {
-        mode: c.tlsMode,
-        ...(c.tlsCaPem ? { caPem: c.tlsCaPem } : {}),
-        ...(c.tlsServerName ? { serverName: c.tlsServerName } : {}),
-      },
+      tlsMode: c.tlsMode,
+      // Left out (not written as null) when unset.
+      tlsCaPem: c.tlsCaPem ?? undefined,
+      tlsServerName: c.tlsServerName ?? undefined,
       requireClientTls: c.requireClientTls,
-      readOnly: c.isReadOnly,
-      strictMasking: c.isStrictMasking,
-      disabled: c.isDisabled,
+      isReadOnly: c.isReadOnly,
+      isStrictMasking: c.isStrictMasking,
+      isDisabled: c.isDisabled,
       allowedGroups: c.access.map((a) => a.group.name).sort(),
       guardrails: c.guardrailRules.map((r) => ({
         name: r.name,

@@ -8,6 +8,7 @@ import {
 } from "@sluice/admin/activity";
 import { issueCredential, revokeCredential, ZIssueCredentialInput } from "@sluice/admin/agent-credentials";
 import { createApiToken, listApiTokens, revokeApiToken, ZApiTokenInput } from "@sluice/admin/api-tokens";
+import { approveTerminalLogin, ZTerminalLoginApproval } from "@sluice/admin/approve-terminal-login";
 import { decideReview, ZReviewDecision } from "@sluice/admin/decide-review";
 import { deleteConnection } from "@sluice/admin/delete-connection";
 import { getReview } from "@sluice/admin/get-review";
@@ -459,6 +460,17 @@ export const API_ROUTES: ApiRoute[] = [
     body: ZApiTokenInput,
     status: 201,
     run: (context, input) => createApiToken(context, { input: input.body }),
+  },
+  {
+    method: "POST",
+    path: "/api-tokens/terminal-login",
+    summary:
+      "Approve `sluice login`: store the SHA-256 of the token the terminal generated (the token itself never leaves it)",
+    tag: "people",
+    permission: "tokens:own",
+    body: ZTerminalLoginApproval,
+    status: 201,
+    run: (context, input) => approveTerminalLogin(context, { input: input.body }),
   },
   {
     method: "DELETE",

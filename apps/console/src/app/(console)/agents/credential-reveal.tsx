@@ -69,7 +69,7 @@ export function CredentialReveal({
         </button>
       </div>
       <div className="grid gap-3 md:grid-cols-2">
-        {snippets(uri).map((snippet) => (
+        {snippets(gateway, uri).map((snippet) => (
           <div key={snippet.label}>
             <div className="mb-1 flex items-center justify-between text-xs font-medium text-slate-600">
               {snippet.label}
