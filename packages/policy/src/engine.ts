@@ -144,9 +144,6 @@ function checkBuiltins(
       `COPY with a server-side ${facts.serverFileAccess} reaches the database server's ${facts.serverFileAccess === "program" ? "shell" : "files"}; use COPY ... TO STDOUT / FROM STDIN`,
     );
   }
-  // Every call, by what the function is known to do; one the gateway cannot place is refused.
-  const call = refusedCall(policy, facts, session.searchPath);
-  if (call) return builtin(policy, call.rule, call.what);
   const revealing = valueRevealingRead(policy, facts);
   if (revealing) return builtin(policy, "sluice:catalog-values", revealing);
   for (const setting of facts.settings) {
@@ -163,6 +160,10 @@ function checkBuiltins(
       return builtin(policy, "sluice:privilege-change", `${what} could change who the session is`);
     }
   }
+  // Every call, by what the function is known to do; one the gateway cannot place is refused. Last,
+  // so a more specific default (a computed set_config name) speaks first.
+  const call = refusedCall(policy, facts, session.searchPath);
+  if (call) return builtin(policy, call.rule, call.what);
   return null;
 }
 
