@@ -314,6 +314,13 @@ const CASES: Case[] = [
     rule: "sluice:unknown-function",
     isExfiltration: true,
   },
+  {
+    name: "a computed path in the same message, then the shadowed lower()",
+    // Qualified, so the first statement itself is placed; only the second is in question.
+    sql: "SELECT pg_catalog.set_config('search_path', pg_catalog.concat('public,', 'pg_catalog'), false); SELECT lower('x')",
+    rule: "sluice:unknown-function",
+    isExfiltration: true,
+  },
   // Operators call functions too.
   {
     name: "a user operator, qualified",
@@ -374,6 +381,24 @@ describe("bypass corpus: functions that run queries the gateway never sees", () 
       expect(leaked(bytes)).toEqual([]);
     });
   }
+
+  it("[functions] another session's query text stays out of reach", async () => {
+    const ssn = people[0]?.ssn as string;
+    const other = new pg.Client({ connectionString: harness.directUrl });
+    await other.connect();
+    try {
+      // Left idle, the session's last query (with a real SSN in it) stays in its backend entry.
+      await other.query(`SELECT '${ssn}' AS looked_up`);
+      const sql = "SELECT pg_stat_get_backend_activity(s) FROM pg_stat_get_backend_idset() s";
+      const upstream = await attempt(harness.directUrl, [], sql);
+      expect(upstream.bytes).toContain(ssn);
+      const { error, bytes } = await attempt(harness.url, [], sql);
+      expect(error?.message ?? "").toContain('Sluice default "sluice:catalog-values"');
+      expect(bytes).not.toContain(ssn);
+    } finally {
+      await other.end();
+    }
+  });
 
   it("[functions] the refusal names the function, the reason and how an admin allows it", async () => {
     const { error } = await attempt(harness.url, [], "SELECT ext.table_dump('customers')");

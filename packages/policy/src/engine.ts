@@ -33,6 +33,8 @@ export type SessionContext = {
    * upstream's catalog and its reported search_path; names absent here keep every candidate.
    */
   resolved?: ReadonlyMap<string, string>;
+  /** A statement of this session set search_path to a computed value (where pg_catalog falls is unknown). */
+  isPathComputed?: boolean;
 };
 
 /** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */
@@ -162,7 +164,7 @@ function checkBuiltins(
   }
   // Every call, by what the function is known to do; one the gateway cannot place is refused. Last,
   // so a more specific default (a computed set_config name) speaks first.
-  const call = refusedCall(policy, facts, session.searchPath);
+  const call = refusedCall(policy, facts, session);
   if (call) return builtin(policy, call.rule, call.what);
   return null;
 }

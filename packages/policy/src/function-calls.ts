@@ -1,5 +1,6 @@
 import type { RoutineRef, StatementFacts } from "@sluice/sql/facts";
 import { EXTENSION_FUNCTION_CLASSES } from "./builtins";
+import type { SessionContext } from "./engine";
 import { CLASS_VERDICTS, type FunctionClass } from "./function-class";
 import { CLASSIFIED_SERVER_VERSION, FUNCTION_CLASSES, SAFE_OPERATORS } from "./generated/function-classes";
 import type { ConnectionPolicy } from "./rules";
@@ -18,8 +19,8 @@ import type { ConnectionPolicy } from "./rules";
  *   - unqualified, not a built-in name: unknown (user-defined or an extension's);
  *   - unqualified built-in of a refused class: that class, refused whichever function wins;
  *   - any other unqualified built-in: the built-in while pg_catalog is searched first; once the
- *     session's path has named pg_catalog (it may now come later) or a statement computes the path,
- *     unknown. Residual: a same-named user function of other argument types in a schema on the path
+ *     session's path has named pg_catalog (it may now come later) or a statement has computed the
+ *     path (this one, or any earlier one: a message's statements are judged before any runs), unknown. Residual: a same-named user function of other argument types in a schema on the path
  *     could win; agents cannot create functions through Sluice (CREATE FUNCTION is refused by default),
  *     so such a function is the database owner's.
  * Operators are calls of their functions: an operator qualified outside pg_catalog, or one that is
@@ -44,11 +45,12 @@ export type CallRefusal = { rule: string; what: string };
 export function refusedCall(
   policy: ConnectionPolicy,
   facts: StatementFacts,
-  searchPath: readonly string[],
+  session: Pick<SessionContext, "searchPath" | "isPathComputed">,
 ): CallRefusal | null {
-  // A path computed in this statement may put pg_catalog anywhere.
+  // A path computed in this statement or an earlier one may put pg_catalog anywhere.
   const isCatalogFirst =
-    !searchPath.includes(CATALOG) &&
+    !session.searchPath.includes(CATALOG) &&
+    !session.isPathComputed &&
     !facts.settings.some((s) => (s.name === "search_path" && s.value === null) || s.name === "*");
   const isReadOnly =
     policy.isReadOnly || policy.guardrails.some((r) => r.kind === "READ_ONLY" && r.effect === "DENY");

@@ -146,6 +146,16 @@ describe("functions judged by what they do", () => {
     expect(ruleOf("SELECT set_config('search_path', current_setting('x'), false), lower('A')")).toBe(
       "sluice:unknown-function",
     );
+    // Even from an earlier statement of the same message, judged before it runs.
+    const computed = new PolicySessionState("app");
+    expect(
+      ruleOf(
+        "SELECT pg_catalog.set_config('search_path', pg_catalog.concat('public,', 'pg_catalog'), false); SELECT lower('A')",
+        policy(),
+        computed,
+      ),
+    ).toBe("sluice:unknown-function");
+    expect(ruleOf("SELECT lower('A')", policy(), computed)).toBe("sluice:unknown-function");
     // A refused built-in stays refused whichever function wins.
     expect(ruleOf("SELECT query_to_xml('SELECT 1', true, true, '')", policy(), state)).toBe(
       "sluice:hidden-sql",
