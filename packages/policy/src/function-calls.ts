@@ -87,7 +87,7 @@ export function readCall(call: RoutineRef, isCatalogFirst: boolean): CallReading
       ? { kind: "known", cls: builtin }
       : {
           kind: "unknown",
-          why: "the session's search_path may search another schema before pg_catalog, where a function of that name would win; qualify it as pg_catalog.",
+          why: `the session's search_path may search another schema before pg_catalog, where a function of that name would win (write pg_catalog.${call.name} for the built-in)`,
         };
   }
   return {
@@ -118,10 +118,19 @@ function judged(
 ): CallRefusal | null {
   const verdict = reading.kind === "known" ? CLASS_VERDICTS[reading.cls] : null;
   if (verdict?.kind === "allow") return null;
-  if (verdict?.kind === "read-only" && !isReadOnly) return null;
-  if (allowsCall(policy, call)) return null;
   const shown = call.schema === null ? call.name : `${call.schema}.${call.name}`;
   const named = what === "function" ? `${shown}()` : `operator ${shown}`;
+  // Read-only is the connection's own setting, which no guardrail turns off for a statement; an
+  // unplaced `nextval` may still be the built-in.
+  const builtin =
+    what === "function" && (call.schema === null || call.schema === CATALOG)
+      ? CLASSES.get(`${CATALOG}\0${call.name}`)
+      : undefined;
+  const writes = verdict?.kind === "read-only" ? verdict : builtin ? CLASS_VERDICTS[builtin] : null;
+  if (writes?.kind === "read-only" && isReadOnly)
+    return { rule: "sluice:read-only", what: `${named} ${writes.why}, and the connection is read-only` };
+  if (verdict?.kind === "read-only") return null;
+  if (allowsCall(policy, call)) return null;
   const howToAllow = `an admin can allow it by name with an ALLOW FUNCTION guardrail (functions: [${JSON.stringify(shown)}])`;
   if (verdict === null) {
     const why = reading.kind === "unknown" ? reading.why : "";
@@ -130,8 +139,6 @@ function judged(
       what: `${named} is not a function Sluice can judge: ${why}; ${howToAllow}`,
     };
   }
-  if (verdict.kind === "read-only")
-    return { rule: "sluice:read-only", what: `${named} ${verdict.why}, and the connection is read-only` };
   return { rule: verdict.rule, what: `${named} ${verdict.why}; ${howToAllow}` };
 }
 

@@ -128,10 +128,19 @@ describe("functions judged by what they do", () => {
     ]) {
       expect(ruleOf(sql, policy([], true)), sql).toBe("sluice:read-only");
       expect(ruleOf(sql, policy([], false)), sql).toBe("allow");
+      // Naming the function does not turn read-only off.
+      expect(ruleOf(sql, policy([allow("nextval", "setval", "pg_notify")], true)), sql).toBe(
+        "sluice:read-only",
+      );
     }
     expect(ruleOf("SELECT currval('s'), pg_sleep(0), pg_advisory_xact_lock(1)", policy([], true))).toBe(
       "allow",
     );
+    // Unplaced on the path, nextval may still be the built-in: still a write.
+    const state = new PolicySessionState("app");
+    const readOnly = policy([allow("nextval")], true);
+    expect(ruleOf("SET search_path = public, pg_catalog", readOnly, state)).toBe("allow");
+    expect(ruleOf("SELECT nextval('s')", readOnly, state)).toBe("sluice:read-only");
   });
 
   it("trusts an unqualified built-in only while pg_catalog is searched first", () => {
