@@ -27,12 +27,11 @@ import type { ConnectionPolicy } from "./rules";
  * not a built-in whose every implementation is safe, is unknown (same path rule as functions).
  */
 
-/** (schema, name) → class, keyed with a NUL (no identifier holds one) so a quoted `"a.b"` cannot pose as `a.b`. */
-const CLASSES = new Map<string, FunctionClass>(
-  Object.entries(FUNCTION_CLASSES).flatMap(([schema, names]) =>
-    Object.entries(names).map(([name, cls]): [string, FunctionClass] => [`${schema}\0${name}`, cls]),
-  ),
+/** Schema → name → class: two lookups of strings the parser already made, so nothing is built per call. */
+const CLASSES = new Map<string, ReadonlyMap<string, FunctionClass>>(
+  Object.entries(FUNCTION_CLASSES).map(([schema, names]) => [schema, new Map(Object.entries(names))]),
 );
+const CATALOG_CLASSES = CLASSES.get("pg_catalog") ?? new Map<string, FunctionClass>();
 const OPERATORS = new Set(SAFE_OPERATORS);
 const CATALOG = "pg_catalog";
 
@@ -54,9 +53,13 @@ export function refusedCall(
     !facts.settings.some((s) => (s.name === "search_path" && s.value === null) || s.name === "*");
   const isReadOnly =
     policy.isReadOnly || policy.guardrails.some((r) => r.kind === "READ_ONLY" && r.effect === "DENY");
+  for (const call of facts.functionCalls) {
+    const refusal = judged(policy, call, readCall(call, isCatalogFirst), "function", isReadOnly);
+    if (refusal) return refusal;
+  }
   // The lower-cased names too: a producer of facts that fills only `functions` is still judged.
-  const calls = [...facts.functionCalls, ...facts.functions.map(splitLowerCased)];
-  for (const call of calls) {
+  for (const joined of facts.functions) {
+    const call = splitLowerCased(joined);
     const refusal = judged(policy, call, readCall(call, isCatalogFirst), "function", isReadOnly);
     if (refusal) return refusal;
   }
@@ -69,7 +72,7 @@ export function refusedCall(
 
 export function readCall(call: RoutineRef, isCatalogFirst: boolean): CallReading {
   if (call.schema !== null) {
-    const cls = CLASSES.get(`${call.schema}\0${call.name}`) ?? extensionClass(call.name);
+    const cls = CLASSES.get(call.schema)?.get(call.name) ?? extensionClass(call.name);
     return cls
       ? { kind: "known", cls }
       : {
@@ -77,11 +80,9 @@ export function readCall(call: RoutineRef, isCatalogFirst: boolean): CallReading
           why: `it is not a built-in function of PostgreSQL ${CLASSIFIED_SERVER_VERSION} (user-defined or an extension's)`,
         };
   }
-  const builtin = CLASSES.get(`${CATALOG}\0${call.name}`);
+  const builtin = CATALOG_CLASSES.get(call.name);
   // Refused whichever function of the name wins.
   if (builtin && CLASS_VERDICTS[builtin].kind === "refuse") return { kind: "known", cls: builtin };
-  const extension = extensionClass(call.name);
-  if (extension) return { kind: "known", cls: extension };
   if (builtin) {
     return isCatalogFirst
       ? { kind: "known", cls: builtin }
@@ -90,6 +91,8 @@ export function readCall(call: RoutineRef, isCatalogFirst: boolean): CallReading
           why: `the session's search_path may search another schema before pg_catalog, where a function of that name would win (write pg_catalog.${call.name} for the built-in)`,
         };
   }
+  const extension = extensionClass(call.name);
+  if (extension) return { kind: "known", cls: extension };
   return {
     kind: "unknown",
     why: `it is not a built-in function of PostgreSQL ${CLASSIFIED_SERVER_VERSION} (user-defined or an extension's)`,
@@ -124,7 +127,7 @@ function judged(
   // unplaced `nextval` may still be the built-in.
   const builtin =
     what === "function" && (call.schema === null || call.schema === CATALOG)
-      ? CLASSES.get(`${CATALOG}\0${call.name}`)
+      ? CATALOG_CLASSES.get(call.name)
       : undefined;
   const writes = verdict?.kind === "read-only" ? verdict : builtin ? CLASS_VERDICTS[builtin] : null;
   if (writes?.kind === "read-only" && isReadOnly)
@@ -178,6 +181,8 @@ function extensionClass(name: string): FunctionClass | undefined {
 
 /** `facts.functions` holds names lower-cased and joined with dots: the last part is the name. */
 function splitLowerCased(joined: string): RoutineRef {
-  const parts = joined.split(".");
-  return { schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name: parts.at(-1) ?? "" };
+  const at = joined.lastIndexOf(".");
+  if (at < 0) return { schema: null, name: joined };
+  const before = joined.lastIndexOf(".", at - 1);
+  return { schema: joined.slice(before + 1, at), name: joined.slice(at + 1) };
 }
