@@ -100,7 +100,9 @@ export class PolicySessionState implements SessionContext {
         if (ROLE_SETTINGS.has(setting.name)) this.isRoleChanged = true;
         if (!PATH_SETTINGS.has(setting.name)) continue;
         isMoved = true;
-        if (setting.value === null && setting.via !== "RESET") this.isPathComputed = true;
+        // A computed value, or a constant one under a computed setting name (`*`).
+        if (setting.name === "*" || (setting.value === null && setting.via !== "RESET"))
+          this.isPathComputed = true;
         if (setting.name === "search_path" && setting.value) this.addSchemas(setting.value);
       }
     }

@@ -165,6 +165,24 @@ describe("functions judged by what they do", () => {
       ),
     ).toBe("sluice:unknown-function");
     expect(ruleOf("SELECT lower('A')", policy(), computed)).toBe("sluice:unknown-function");
+    // Or a constant path under a computed setting name, where an ALLOW SETTING "*" lets that through.
+    const anyName = new PolicySessionState("app");
+    const anySetting = policy([
+      parseGuardrail({
+        name: "any",
+        kind: "SETTING",
+        effect: "ALLOW",
+        match: { settings: ["*"] },
+        message: null,
+      }),
+    ]);
+    expect(
+      ruleOf(
+        "SELECT pg_catalog.set_config(pg_catalog.current_setting('x'), 'public, pg_catalog', false); SELECT lower('A')",
+        anySetting,
+        anyName,
+      ),
+    ).toBe("sluice:unknown-function");
     // A refused built-in stays refused whichever function wins.
     expect(ruleOf("SELECT query_to_xml('SELECT 1', true, true, '')", policy(), state)).toBe(
       "sluice:hidden-sql",
