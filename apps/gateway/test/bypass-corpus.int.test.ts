@@ -70,6 +70,14 @@ beforeAll(async () => {
         match: { functions: ["pg_read_file", "lo_import", "lo_export"] },
       },
       { connectionId: shop.id, name: "no-secrets", kind: "TABLE", match: { tables: ["public.secrets"] } },
+      // A user-defined function is refused unless named: the search-path case below needs this one.
+      {
+        connectionId: shop.id,
+        name: "allow-path-to-public",
+        kind: "FUNCTION",
+        effect: "ALLOW",
+        match: { functions: ["public.path_to_public"] },
+      },
     ],
   });
   const finance = await harness.prisma.reviewerGroup.create({

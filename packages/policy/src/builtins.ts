@@ -1,49 +1,24 @@
+import type { FunctionClass } from "./function-class";
+
 /**
  * The fail-closed defaults every connection gets. Each has a name, so a connection can relax one
  * only deliberately: with an ALLOW guardrail that names exactly what it permits.
  */
 
-/** Functions that run SQL hidden in a string, where the gateway cannot judge it. */
-export const HIDDEN_SQL_FUNCTIONS = [
-  "query_to_xml",
-  "query_to_xml_and_xmlschema",
-  "query_to_xmlschema",
-  "table_to_xml",
-  "table_to_xml_and_xmlschema",
-  "table_to_xmlschema",
-  "schema_to_xml",
-  "database_to_xml",
-  "dblink*",
-] as const;
-
-/** Functions that reach the server's files, programs or network. */
-export const SERVER_ACCESS_FUNCTIONS = [
-  "pg_read_file",
-  "pg_read_binary_file",
-  "pg_ls_dir",
-  "pg_stat_file",
-  "pg_ls_logdir",
-  "pg_ls_waldir",
-  "pg_ls_tmpdir",
-  "pg_ls_archive_statusdir",
-  "pg_ls_logicalsnapdir",
-  "pg_ls_logicalmapdir",
-  "pg_ls_replslotdir",
-  "pg_file_write",
-  "pg_file_rename",
-  "pg_file_unlink",
-  "pg_file_sync",
-  "pg_logdir_ls",
-  "lo_import",
-  "lo_export",
-  "lo_*",
-  "loread",
-  "lowrite",
-  "pg_reload_conf",
-  "pg_rotate_logfile",
-  "pg_terminate_backend",
-  "pg_cancel_backend",
-] as const;
+/**
+ * Functions of well-known extensions that are dangerous wherever the extension was installed (a
+ * trailing `*` is a prefix). Every other function outside pg_catalog is unknown and refused anyway;
+ * these get the class's own rule and reason. Built-ins are classified in generated/function-classes.ts.
+ */
+export const EXTENSION_FUNCTION_CLASSES: ReadonlyArray<readonly [string, FunctionClass]> = [
+  ["dblink*", "executes-sql"],
+  ["pg_stat_statements*", "query-text"],
+  ["pg_file_*", "server-files"],
+  ["pg_logdir_ls", "server-files"],
+  ["pg_read_file", "server-files"],
+  ["pg_read_binary_file", "server-files"],
+  ["pg_ls_dir", "server-files"],
+];
 
 /** Settings that change who the session is. */
 export const PRIVILEGE_SETTINGS = ["role", "session_authorization", "*"] as const;
@@ -118,4 +93,3 @@ export const VALUE_REVEALING_RELATIONS = new Map<string, string>([
 
 /** Extension views and functions that show query text, wherever they are installed. */
 export const QUERY_TEXT_RELATIONS = ["pg_stat_statements", "pg_stat_statements_info"] as const;
-export const QUERY_TEXT_FUNCTIONS = ["pg_stat_get_activity", "pg_stat_statements"] as const;

@@ -1,15 +1,13 @@
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
 import {
-  HIDDEN_SQL_FUNCTIONS,
   PRIVILEGE_SETTINGS,
   PRIVILEGED_KINDS,
-  QUERY_TEXT_FUNCTIONS,
   QUERY_TEXT_RELATIONS,
   READ_ONLY_KINDS,
   READ_ONLY_SETTINGS,
-  SERVER_ACCESS_FUNCTIONS,
   VALUE_REVEALING_RELATIONS,
 } from "./builtins";
+import { refusedCall } from "./function-calls";
 import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
 
@@ -35,6 +33,8 @@ export type SessionContext = {
    * upstream's catalog and its reported search_path; names absent here keep every candidate.
    */
   resolved?: ReadonlyMap<string, string>;
+  /** A statement of this session set search_path to a computed value (where pg_catalog falls is unknown). */
+  isPathComputed?: boolean;
 };
 
 /** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */
@@ -98,7 +98,7 @@ function judgeStatement(
   const refusal =
     checkGuardrails(policy, facts, session) ??
     checkReadOnly(policy, facts) ??
-    checkBuiltins(policy, facts) ??
+    checkBuiltins(policy, facts, session) ??
     checkPrepared(policy, facts, session, depth) ??
     checkTableAllowList(policy, facts, session);
   if (refusal) return refusal;
@@ -112,7 +112,11 @@ function judgeStatement(
   };
 }
 
-function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyVerdict | null {
+function checkBuiltins(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  session: SessionContext,
+): PolicyVerdict | null {
   for (const opaque of facts.opaque) {
     const kindAllowed = allowsKind(policy, opaque.construct === "DO block" ? "DO" : facts.kind);
     if (!kindAllowed) {
@@ -142,28 +146,6 @@ function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyV
       `COPY with a server-side ${facts.serverFileAccess} reaches the database server's ${facts.serverFileAccess === "program" ? "shell" : "files"}; use COPY ... TO STDOUT / FROM STDIN`,
     );
   }
-  for (const name of facts.functions) {
-    if (
-      HIDDEN_SQL_FUNCTIONS.some((pattern) => matchesFunctionPattern(name, pattern)) &&
-      !allowsFunction(policy, name)
-    ) {
-      return builtin(
-        policy,
-        "sluice:hidden-sql",
-        `${name}() runs SQL hidden in a string, which the gateway cannot judge`,
-      );
-    }
-    if (
-      SERVER_ACCESS_FUNCTIONS.some((pattern) => matchesFunctionPattern(name, pattern)) &&
-      !allowsFunction(policy, name)
-    ) {
-      return builtin(
-        policy,
-        "sluice:server-files",
-        `${name}() reaches the database server's files, programs or processes`,
-      );
-    }
-  }
   const revealing = valueRevealingRead(policy, facts);
   if (revealing) return builtin(policy, "sluice:catalog-values", revealing);
   for (const setting of facts.settings) {
@@ -180,12 +162,17 @@ function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyV
       return builtin(policy, "sluice:privilege-change", `${what} could change who the session is`);
     }
   }
+  // Every call, by what the function is known to do; one the gateway cannot place is refused. Last,
+  // so a more specific default (a computed set_config name) speaks first.
+  const call = refusedCall(policy, facts, session);
+  if (call) return builtin(policy, call.rule, call.what);
   return null;
 }
 
 /**
  * A read of planner statistics or of other sessions' query text. Unqualified names resolve to
- * pg_catalog first, as the server resolves them (pg_catalog is searched before the path).
+ * pg_catalog first, as the server resolves them (pg_catalog is searched before the path). Functions
+ * that return such values are classified with every other call (function-calls.ts).
  */
 function valueRevealingRead(policy: ConnectionPolicy, facts: StatementFacts): string | null {
   for (const table of facts.tablesRead) {
@@ -196,14 +183,6 @@ function valueRevealingRead(policy: ConnectionPolicy, facts: StatementFacts): st
         ? "shows the query text of every session"
         : null);
     if (why && !allowsTable(policy, name)) return `${name} ${why}, which would get around masking`;
-  }
-  for (const name of facts.functions) {
-    if (
-      QUERY_TEXT_FUNCTIONS.some((pattern) => matchesFunctionPattern(name, pattern)) &&
-      !allowsFunction(policy, name)
-    ) {
-      return `${name}() shows other sessions' query text, which would get around masking`;
-    }
   }
   return null;
 }
@@ -403,15 +382,6 @@ function allowsTable(policy: ConnectionPolicy, qualified: string): boolean {
       rule.effect === "ALLOW" &&
       rule.kind === "TABLE" &&
       rule.match.tables.some((p) => matchesTablePattern(qualified, p)),
-  );
-}
-
-function allowsFunction(policy: ConnectionPolicy, name: string): boolean {
-  return policy.guardrails.some(
-    (rule) =>
-      rule.effect === "ALLOW" &&
-      rule.kind === "FUNCTION" &&
-      rule.match.functions.some((p) => matchesFunctionPattern(name, p)),
   );
 }
 

@@ -29,6 +29,8 @@ export class PolicySessionState implements SessionContext {
   readonly prepared = new Map<string, StatementFacts[]>();
   readonly implicitSchemas: Set<string>;
   private reported: string[] | null = null;
+  /** A statement set the path to a value computed at run time: pg_catalog may come later on it since. */
+  isPathComputed = false;
   private changes = 0;
   private isRoleChanged = false;
   private readonly loginIdentity = new Map<string, string>();
@@ -98,6 +100,9 @@ export class PolicySessionState implements SessionContext {
         if (ROLE_SETTINGS.has(setting.name)) this.isRoleChanged = true;
         if (!PATH_SETTINGS.has(setting.name)) continue;
         isMoved = true;
+        // A computed value, or a constant one under a computed setting name (`*`).
+        if (setting.name === "*" || (setting.value === null && setting.via !== "RESET"))
+          this.isPathComputed = true;
         if (setting.name === "search_path" && setting.value) this.addSchemas(setting.value);
       }
     }
@@ -127,6 +132,7 @@ export class PolicySessionState implements SessionContext {
   resolvedAs(resolved: ReadonlyMap<string, string>): SessionContext {
     return {
       searchPath: this.schemas,
+      isPathComputed: this.isPathComputed,
       implicitSchemas: this.implicitSchemas,
       prepared: this.prepared,
       resolved,

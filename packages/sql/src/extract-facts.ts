@@ -1,4 +1,4 @@
-import type { SettingChange, StatementFacts, TableRef } from "./facts";
+import type { RoutineRef, SettingChange, StatementFacts, TableRef } from "./facts";
 import { STATEMENT_KINDS, transactionKind } from "./statement-kinds";
 
 type Node = Record<string, unknown>;
@@ -9,6 +9,8 @@ type Collector = {
   read: Map<string, TableRef>;
   written: Map<string, TableRef>;
   functions: Set<string>;
+  functionCalls: RoutineRef[];
+  operators: RoutineRef[];
   unscoped: StatementFacts["unscopedWrites"];
   settings: SettingChange[];
   columns: Set<string>;
@@ -32,6 +34,8 @@ export function extractFacts(statement: unknown): StatementFacts {
     read: new Map(),
     written: new Map(),
     functions: new Set(),
+    functionCalls: [],
+    operators: [],
     unscoped: [],
     settings: [],
     columns: new Set(),
@@ -54,6 +58,8 @@ export function extractFacts(statement: unknown): StatementFacts {
     tablesRead: [...collector.read.values()],
     tablesWritten: [...collector.written.values()],
     functions: [...collector.functions],
+    functionCalls: collector.functionCalls,
+    operators: collector.operators,
     unscopedWrites: collector.unscoped,
     settings: collector.settings,
     columns: [...collector.columns],
@@ -79,6 +85,11 @@ function walk(value: unknown, c: Collector, ctes: Set<string>): void {
   // Some fields hold a RangeVar without its type wrapper; any relation not claimed as written is read.
   if (typeof (value as Node)["relname"] === "string") {
     addTable(c.read, value as Node, ctes);
+    return;
+  }
+  // CALL holds its FuncCall without the type wrapper too.
+  if (Array.isArray((value as Node)["funcname"]) && "funcformat" in (value as Node)) {
+    visitNode("FuncCall", value as Node, c, ctes);
     return;
   }
   for (const [key, inner] of Object.entries(value as Node)) {
@@ -151,6 +162,8 @@ const AGGREGATES = new Set([
 
 function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string>): void {
   if (type.endsWith("Stmt")) c.kinds.add(kindOf(type, node));
+  const operator = operatorOf(type, node);
+  if (operator) c.operators.push(operator);
   const ctes = withCtes(node, c, outerCtes);
   switch (type) {
     case "RangeVar":
@@ -350,15 +363,46 @@ function visitDdl(node: Node, c: Collector, ctes: Set<string>): void {
 }
 
 function visitFunctionCall(node: Node, c: Collector): string {
-  const name = asArray(node["funcname"])
-    .map((part) => stringValue(asNode(asNode(part)["String"])["sval"]).toLowerCase())
-    .join(".");
+  const parts = nameParts(node["funcname"]);
+  c.functionCalls.push(routineRef(parts));
+  const name = parts.map((part) => part.toLowerCase()).join(".");
   c.functions.add(name);
   if (name === "set_config" || name === "pg_catalog.set_config") {
     const [setting, value] = asArray(node["args"]).map(constantString);
     c.settings.push({ name: setting?.toLowerCase() ?? "*", value: value ?? null, via: "set_config" });
   }
   return name;
+}
+
+/** `a`, `schema.a` or `database.schema.a` (the server refuses another database, and more parts). */
+function routineRef(parts: string[]): RoutineRef {
+  return { schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name: parts.at(-1) ?? "" };
+}
+
+function nameParts(list: unknown): string[] {
+  return asArray(list).map((part) => stringValue(asNode(asNode(part)["String"])["sval"]));
+}
+
+/** A_Expr kinds whose `name` is not an operator: BETWEEN and its variants are rewritten to < and >. */
+const NON_OPERATOR_EXPRESSIONS = new Set([
+  "AEXPR_BETWEEN",
+  "AEXPR_NOT_BETWEEN",
+  "AEXPR_BETWEEN_SYM",
+  "AEXPR_NOT_BETWEEN_SYM",
+]);
+
+/** The operator an expression, `x op ANY (subquery)` or `ORDER BY x USING op` names, if any. */
+function operatorOf(type: string, node: Node): RoutineRef | null {
+  const list =
+    type === "A_Expr" && !NON_OPERATOR_EXPRESSIONS.has(String(node["kind"]))
+      ? node["name"]
+      : type === "SubLink"
+        ? node["operName"]
+        : type === "SortBy"
+          ? node["useOp"]
+          : undefined;
+  const parts = nameParts(list);
+  return parts.length > 0 ? routineRef(parts) : null;
 }
 
 function visitColumnRef(node: Node, c: Collector): void {

@@ -11,6 +11,12 @@ export type TableRef = {
   alias?: string;
 };
 
+/**
+ * A function or operator as the server looks it up: the exact name (the parser has already folded
+ * unquoted names; a quoted one keeps its case and any dot), and the schema when the call names one.
+ */
+export type RoutineRef = { schema: string | null; name: string };
+
 export type SettingChange = {
   name: string;
   /** The new value when it is a constant; null for RESET or a computed value. */
@@ -27,6 +33,10 @@ export type StatementFacts = {
   tablesWritten: TableRef[];
   /** Lower-case function names as called; schema-qualified when the call was. */
   functions: string[];
+  /** Every function call, its name exactly as the server reads it (see RoutineRef). */
+  functionCalls: RoutineRef[];
+  /** Every operator an expression names (`OPERATOR(schema.op)` keeps its schema). */
+  operators: RoutineRef[];
   /** Tables of UPDATE/DELETE statements with no WHERE clause. */
   unscopedWrites: Array<{ kind: "UPDATE" | "DELETE"; table: TableRef }>;
   settings: SettingChange[];
