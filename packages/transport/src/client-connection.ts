@@ -509,9 +509,7 @@ export class ClientConnection {
     const out: Buffer[] = [];
     for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
       if (frame.kind !== "tagged") continue;
-      const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
-      if (injected) out.push(injected);
-      out.push(frame.raw);
+      out.push(relay.beforeUpstreamMessage(frame.type, frame.body) ?? frame.raw);
     }
     if (out.length > 0) this.writeRelayed(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
   }
@@ -522,9 +520,10 @@ export class ClientConnection {
     const out = new OutputBuffer(chunkBytes + (chunkBytes >> 2) + 256);
     for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
       if (frame.kind !== "tagged") continue;
-      const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
-      if (injected) out.append(injected);
-      if (frame.type === DATA_ROW) this.maskRow(frame.raw, masking, out);
+      // Sluice's own denial in place of the server's error for a refusal's stand-in: nothing to mask.
+      const replacement = relay.beforeUpstreamMessage(frame.type, frame.body);
+      if (replacement) out.append(replacement);
+      else if (frame.type === DATA_ROW) this.maskRow(frame.raw, masking, out);
       else out.append(this.maskFrame(frame.type, frame.body, frame.raw, relay, masking));
     }
     if (out.size > 0) this.writeRelayed(out.take());
