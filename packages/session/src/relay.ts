@@ -465,5 +465,12 @@ const ERROR_RESPONSE = 0x45; // 'E'
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
 
 function denialError(verdict: Extract<Verdict, { kind: "deny" }>): ClientError {
-  return ClientError.error(verdict.code ?? "42501", verdict.message, verdict.hint);
+  return new ClientError(
+    "ERROR",
+    verdict.code ?? "42501",
+    verdict.message,
+    verdict.hint,
+    undefined,
+    verdict.position,
+  );
 }

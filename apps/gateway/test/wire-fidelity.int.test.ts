@@ -1,0 +1,316 @@
+import pg from "pg";
+import Cursor from "pg-cursor";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "./support/gateway-harness";
+import { bytes, errorFields, int32, type RawClient, type RawMessage } from "./support/raw-client";
+import { rawLogin } from "./support/raw-login";
+
+/**
+ * Refusals and protocol edges answered the way PostgreSQL answers them (issue 21): the same
+ * messages, at the same point of the stream, with the same effect on the transaction. The real
+ * server, reached directly with the brokered role, is the oracle for every case.
+ */
+
+/** Refused by Sluice's built-in defaults (a server file read), whatever the connection's rules. */
+const DENIED = "SELECT pg_read_file('/etc/hostname')";
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+  const direct = new pg.Client({ connectionString: harness.directUrl });
+  await direct.connect();
+  await direct.query("CREATE TABLE ledger (id int)");
+  await direct.end();
+});
+afterAll(() => harness?.stop());
+
+/** Frontend messages of the extended protocol, built here, independent of the code under test. */
+const ext = {
+  parse: (sql: string, name = "") => bytes.tagged("P", Buffer.from(`${name}\0${sql}\0\0\0`)),
+  bind: (statement = "", portal = "") =>
+    bytes.tagged("B", Buffer.concat([Buffer.from(`${portal}\0${statement}\0`), Buffer.alloc(6)])),
+  describePortal: (portal = "") => bytes.tagged("D", Buffer.from(`P${portal}\0`)),
+  describeStatement: (name = "") => bytes.tagged("D", Buffer.from(`S${name}\0`)),
+  execute: (portal = "", maxRows = 0) =>
+    bytes.tagged("E", Buffer.concat([Buffer.from(`${portal}\0`), int32(maxRows)])),
+  flush: () => bytes.tagged("H", Buffer.alloc(0)),
+  sync: () => bytes.tagged("S", Buffer.alloc(0)),
+};
+
+type Side = "gateway" | "direct";
+
+async function login(side: Side): Promise<RawClient> {
+  if (side === "gateway") {
+    return (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName)).client;
+  }
+  const url = new URL(harness.directUrl);
+  const session = await rawLogin(
+    Number(url.port),
+    decodeURIComponent(url.username),
+    decodeURIComponent(url.password),
+    url.pathname.slice(1),
+  );
+  return session.client;
+}
+
+/** Types of the messages read until `last` (an ErrorResponse shown as E:<SQLSTATE>), or until quiet. */
+async function readTypes(client: RawClient, last: string | null, quietMs = 300): Promise<string[]> {
+  const seen: string[] = [];
+  for (;;) {
+    let message: RawMessage;
+    try {
+      message = await client.readMessage(last === null ? quietMs : 5000);
+    } catch (error) {
+      if (last === null) return seen;
+      throw new Error(`after ${JSON.stringify(seen)}: ${String(error)}`);
+    }
+    seen.push(describeMessage(message));
+    if (message.type === last) return seen;
+  }
+}
+
+function describeMessage(message: RawMessage): string {
+  if (message.type === "E") return `E:${errorFields(message.body)["C"]}`;
+  if (message.type === "Z") return `Z:${message.body.toString()}`;
+  return message.type;
+}
+
+/** Runs the same byte exchange against the server and through the gateway. */
+async function bothSides(
+  exchange: (client: RawClient) => Promise<string[]>,
+): Promise<Record<Side, string[]>> {
+  const result = {} as Record<Side, string[]>;
+  for (const side of ["direct", "gateway"] as const) {
+    const client = await login(side);
+    try {
+      result[side] = await exchange(client);
+    } finally {
+      client.close();
+    }
+  }
+  return result;
+}
+
+async function ledgerRows(): Promise<number> {
+  const direct = new pg.Client({ connectionString: harness.directUrl });
+  await direct.connect();
+  try {
+    const result = await direct.query("SELECT count(*)::int AS n FROM ledger");
+    await direct.query("TRUNCATE ledger");
+    return result.rows[0].n;
+  } finally {
+    await direct.end();
+  }
+}
+
+describe("a refusal is answered where the server answers an error (Flush before Sync)", () => {
+  it("answers a refused Parse followed by Describe and Flush at once, without waiting for Sync", async () => {
+    const exchange = (refused: string) => async (client: RawClient) => {
+      client.write(Buffer.concat([ext.parse(refused), ext.describeStatement(), ext.flush()]));
+      const beforeSync = await readTypes(client, "E");
+      client.write(ext.sync());
+      return [...beforeSync, "|sync|", ...(await readTypes(client, "Z"))];
+    };
+    const seen = await bothSides(exchange("SELEC 1"));
+    expect(seen.gateway).toEqual(seen.direct);
+    expect(seen.direct).toEqual(["E:42601", "|sync|", "Z:I"]);
+    // The server would run this one; Sluice's refusal takes the place a server error would.
+    const gateway = await login("gateway");
+    try {
+      expect(await exchange(DENIED)(gateway)).toEqual(["E:42501", "|sync|", "Z:I"]);
+    } finally {
+      gateway.close();
+    }
+  });
+
+  it("answers the messages before the refusal first, then the refusal, then nothing until Sync", async () => {
+    const seen = await bothSides(async (client) => {
+      client.write(
+        Buffer.concat([
+          ext.parse("SELECT 1"),
+          ext.bind(),
+          ext.execute(),
+          ext.parse("SELEC 2"),
+          ext.bind(),
+          ext.execute(),
+          ext.flush(),
+        ]),
+      );
+      const beforeSync = await readTypes(client, "E");
+      const afterError = await readTypes(client, null);
+      client.write(ext.sync());
+      return [...beforeSync, ...afterError, "|sync|", ...(await readTypes(client, "Z"))];
+    });
+    expect(seen.gateway).toEqual(seen.direct);
+    expect(seen.direct).toEqual(["1", "2", "D", "C", "E:42601", "|sync|", "Z:I"]);
+  });
+
+  it("answers a refused Bind (a statement it never prepared) before Sync", async () => {
+    const seen = await bothSides(async (client) => {
+      client.write(Buffer.concat([ext.bind("never_prepared"), ext.execute(), ext.flush()]));
+      const beforeSync = await readTypes(client, "E");
+      client.write(ext.sync());
+      return [...beforeSync, "|sync|", ...(await readTypes(client, "Z"))];
+    });
+    expect(seen.gateway).toEqual(seen.direct);
+  });
+
+  it("pg with a cursor (Execute + Flush) gets the denial instead of hanging", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      const cursor = client.query(new Cursor(DENIED));
+      const error = await withTimeout(cursor.read(10)).catch((e: pg.DatabaseError) => e);
+      expect(error).toMatchObject({ code: "42501" });
+      await cursor.close().catch(() => {});
+      expect((await client.query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("postgres.js (Parse + Describe + Flush) gets the denial instead of hanging", async () => {
+    const sql = postgres(harness.url, { max: 1, onnotice: () => {} });
+    try {
+      const error = await withTimeout(sql.unsafe("SELECT pg_read_file($1)", ["/etc/hostname"])).catch(
+        (e: { code?: string }) => e,
+      );
+      expect(error).toMatchObject({ code: "42501" });
+      expect(await withTimeout(sql`SELECT 1 AS ok`)).toEqual([{ ok: 1 }]);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});
+
+describe("a refusal aborts the transaction as the server's own error does", () => {
+  for (const refused of ["SELEC 1", DENIED]) {
+    it(`simple protocol, refused ${JSON.stringify(refused)}: 25P02 after it, COMMIT rolls back, nothing kept`, async () => {
+      const outcomes: Record<string, unknown[]> = {};
+      for (const [side, url] of [
+        ["direct", harness.directUrl],
+        ["gateway", harness.url],
+      ] as const) {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        const steps: unknown[] = [];
+        try {
+          for (const sql of ["BEGIN", "INSERT INTO ledger VALUES (1)", refused, "SELECT 1", "COMMIT"]) {
+            const result = await client.query(sql).catch((e: pg.DatabaseError) => e);
+            steps.push(result instanceof Error ? (result as pg.DatabaseError).code : result.command);
+          }
+        } finally {
+          await client.end();
+        }
+        outcomes[side] = [...steps, await ledgerRows()];
+      }
+      // The brokered role may not read server files either: directly, that is an error too.
+      const code = refused === DENIED ? "42501" : "42601";
+      expect(outcomes["direct"]).toEqual(["BEGIN", "INSERT", code, "25P02", "ROLLBACK", 0]);
+      expect(outcomes["gateway"]).toEqual(["BEGIN", "INSERT", code, "25P02", "ROLLBACK", 0]);
+    });
+  }
+
+  it("ReadyForQuery says 'E' after a refusal inside a block, like after the server's error", async () => {
+    const seen = await bothSides(async (client) => {
+      client.write(Buffer.concat([bytes.query("BEGIN"), bytes.query("SELEC 1"), bytes.query("SELECT 1")]));
+      return readTypes(client, null, 500);
+    });
+    expect(seen.gateway).toEqual(seen.direct);
+    expect(seen.direct).toEqual(["C", "Z:T", "E:42601", "Z:E", "E:25P02", "Z:E"]);
+  });
+
+  for (const refused of ["SELEC 1", DENIED]) {
+    it(`extended protocol, refused ${JSON.stringify(refused)} mid-batch: the batch's earlier Execute is rolled back`, async () => {
+      const kept: Record<Side, number> = { direct: -1, gateway: -1 };
+      for (const side of ["direct", "gateway"] as const) {
+        const client = await login(side);
+        try {
+          client.write(
+            Buffer.concat([
+              ext.parse("INSERT INTO ledger VALUES (1)"),
+              ext.bind(),
+              ext.execute(),
+              ext.parse(refused),
+              ext.bind(),
+              ext.execute(),
+              ext.sync(),
+            ]),
+          );
+          await readTypes(client, "Z");
+        } finally {
+          client.close();
+        }
+        kept[side] = await ledgerRows();
+      }
+      expect(kept).toEqual({ direct: 0, gateway: 0 });
+    });
+  }
+});
+
+describe("what the server says about a statement that does not parse", () => {
+  it("42601 with the server's message and position, in both protocols", async () => {
+    for (const sql of [
+      "SELEC 1",
+      "SELECT 1 FROM WHERE x",
+      "SELECT 'unterminated",
+      "SELECT 'é', 'ü' FROM WHERE",
+    ]) {
+      const fields: Record<string, Record<string, string>[]> = {};
+      for (const url of [harness.directUrl, harness.url]) {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          const simple = (await client.query(sql).catch((e: pg.DatabaseError) => e)) as pg.DatabaseError;
+          const extended = (await client
+            .query({ text: sql, values: [] })
+            .catch((e: pg.DatabaseError) => e)) as pg.DatabaseError;
+          fields[url] = [simple, extended].map((e) => ({
+            code: e.code ?? "",
+            message: e.message,
+            position: e.position ?? "",
+          }));
+        } finally {
+          await client.end();
+        }
+      }
+      expect(fields[harness.url]).toEqual(fields[harness.directUrl]);
+      expect(fields[harness.directUrl]?.map((f) => f.code)).toEqual(["42601", "42601"]);
+    }
+  });
+
+  it("Sluice's own refusals keep their distinct code, 42501", async () => {
+    const client = new pg.Client({ connectionString: harness.url });
+    await client.connect();
+    try {
+      const error = await client.query(DENIED).catch((e: pg.DatabaseError) => e);
+      expect(error).toMatchObject({ code: "42501", message: expect.stringContaining("Sluice") });
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe("empty queries", () => {
+  it("answers EmptyQueryResponse exactly as the server does, simple and extended", async () => {
+    for (const sql of ["", ";", "   \n\t", "-- only a comment", "/* block */ ;"]) {
+      const seen = await bothSides(async (client) => {
+        client.write(bytes.query(sql));
+        const simple = await readTypes(client, "Z");
+        client.write(
+          Buffer.concat([ext.parse(sql), ext.bind(), ext.describePortal(), ext.execute(), ext.sync()]),
+        );
+        return [...simple, "|extended|", ...(await readTypes(client, "Z"))];
+      });
+      expect(seen.gateway, JSON.stringify(sql)).toEqual(seen.direct);
+    }
+  });
+});
+
+function withTimeout<T>(promise: Promise<T>, ms = 5000): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+  ]);
+}
