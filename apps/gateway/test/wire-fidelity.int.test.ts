@@ -3,7 +3,7 @@ import Cursor from "pg-cursor";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
-import { bytes, errorFields, int32, type RawClient, type RawMessage } from "./support/raw-client";
+import { bytes, errorFields, int32, RawClient, type RawMessage } from "./support/raw-client";
 import { rawLogin } from "./support/raw-login";
 
 /**
@@ -304,6 +304,45 @@ describe("empty queries", () => {
         return [...simple, "|extended|", ...(await readTypes(client, "Z"))];
       });
       expect(seen.gateway, JSON.stringify(sql)).toEqual(seen.direct);
+    }
+  });
+});
+
+describe("bytes before a startup packet", () => {
+  const directPort = () => Number(new URL(harness.directUrl).port);
+
+  /** The first thing the peer answers: a FATAL's SQLSTATE, a single byte, or a close without a word. */
+  async function firstAnswer(port: number, sent: Buffer): Promise<string> {
+    const client = await RawClient.connect(port);
+    try {
+      client.write(sent);
+      const message = await client.readMessage(3000).catch(() => null);
+      if (message)
+        return `${message.type}:${errorFields(message.body)["S"]}:${errorFields(message.body)["C"]}`;
+      await client.waitClosed(3000);
+      return "closed";
+    } finally {
+      client.close();
+    }
+  }
+
+  it("answers (or closes on) each as the server does", async () => {
+    const cases: Record<string, Buffer> = {
+      "Terminate before startup": bytes.tagged("X", Buffer.alloc(0)),
+      "an HTTP request": Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+      "a negative length": Buffer.concat([int32(-1), int32(196608)]),
+      "a length below the header": Buffer.concat([int32(7), int32(196608)]),
+      "a length above the server's cap": Buffer.concat([int32(10_009), int32(196608)]),
+      "an unknown protocol": bytes.startup({ user: "x" }, 0x00040000),
+      "no terminator after the parameters": bytes.startup({ user: "x" }).subarray(0, -1),
+    };
+    // The lengths of the last one are rewritten: one byte shorter, as sent.
+    const unterminated = cases["no terminator after the parameters"] as Buffer;
+    unterminated.writeInt32BE(unterminated.length, 0);
+    for (const [name, sent] of Object.entries(cases)) {
+      const direct = await firstAnswer(directPort(), sent);
+      const gateway = await firstAnswer(harness.port, sent);
+      expect({ name, gateway }).toEqual({ name, gateway: direct });
     }
   });
 });

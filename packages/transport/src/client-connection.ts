@@ -185,6 +185,12 @@ export class ClientConnection {
       }
       this.drain();
     } catch (error) {
+      if (error instanceof WireError && !error.isToldToClient) {
+        this.deps.log(`closed ${this.clientAddress}: ${error.message}`);
+        this.endReason = error.message;
+        this.destroy();
+        return;
+      }
       this.fail(error);
     }
   }
