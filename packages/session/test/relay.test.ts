@@ -14,7 +14,6 @@ const DENY_BAD = decisions((sql) =>
 );
 
 const raw = (tag: string) => Buffer.from(`<${tag}>`);
-const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 const Z = (status = "I") => ({ type: 0x5a, body: Buffer.from(status) });
 const E = { type: 0x45, body: Buffer.from("SERROR\0\0") };
 const PARSE_COMPLETE = { type: 0x31, body: Buffer.alloc(0) };
