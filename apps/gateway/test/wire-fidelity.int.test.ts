@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { bytes, errorFields, int32, RawClient, type RawMessage } from "./support/raw-client";
 import { rawLogin } from "./support/raw-login";
+import { run } from "./support/run";
 
 /**
  * Refusals and protocol edges answered the way PostgreSQL answers them (issue 21): the same
@@ -213,6 +214,23 @@ describe("a refusal aborts the transaction as the server's own error does", () =
       expect(outcomes["gateway"]).toEqual(["BEGIN", "INSERT", code, "25P02", "ROLLBACK", 0]);
     });
   }
+
+  it("psql prints the same transcript through Sluice as directly, and keeps nothing", async () => {
+    const script =
+      "BEGIN;\nINSERT INTO ledger VALUES (1);\nSELEC 1;\nSELECT 1 AS one;\nCOMMIT;\nSELECT 2 AS two;\n";
+    const transcripts: Record<string, unknown> = {};
+    for (const [side, url] of [
+      ["direct", harness.directUrl],
+      ["gateway", harness.url],
+    ] as const) {
+      const psql = await run("psql", ["-X", "-f", "-", url], { input: script });
+      // Sluice's hint (naming the default that refused it) is the one line the server does not print.
+      const stderr = psql.stderr.split("\n").filter((line) => !line.startsWith("HINT:"));
+      transcripts[side] = { stdout: psql.stdout, stderr, kept: await ledgerRows() };
+    }
+    expect(transcripts["gateway"]).toEqual(transcripts["direct"]);
+    expect(transcripts["direct"]).toMatchObject({ stdout: expect.stringContaining("ROLLBACK"), kept: 0 });
+  });
 
   it("ReadyForQuery says 'E' after a refusal inside a block, like after the server's error", async () => {
     const seen = await bothSides(async (client) => {
