@@ -416,7 +416,9 @@ export class Relay {
    * `error`), and everything up to the client's Sync is skipped, by the server and the relay.
    */
   private refuseBatch(error: ClientError, parseName?: string): RelayStep {
-    this.batch = { ...emptyBatch(), isRefused: true, denial: errorBytes(error) };
+    // The batch keeps its masking scope: rows of its Executes before the refusal may still arrive.
+    this.batch.isRefused = true;
+    this.batch.denial = errorBytes(error);
     this.forwarded += 1;
     return { toUpstream: [this.standIn.parse(parseName)], toClient: [] };
   }
