@@ -1,5 +1,6 @@
 import net from "node:net";
 import tls from "node:tls";
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import postgres from "postgres";
@@ -267,6 +268,71 @@ describe("a refusal aborts the transaction as the server's own error does", () =
       expect(kept).toEqual({ direct: 0, gateway: 0 });
     });
   }
+});
+
+describe("a refusal inside a batch under masking", () => {
+  const EMAILS = ["ada@example.com", "grace@example.org"];
+
+  it("masks the rows of the batch's statements before the refusal, which still arrive", async () => {
+    const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+    await direct.connect();
+    const role = decodeURIComponent(new URL(harness.directUrl).username);
+    await direct.query(`CREATE TABLE contacts (email text); GRANT SELECT ON contacts TO ${role}`);
+    await direct.query("INSERT INTO contacts SELECT unnest($1::text[])", [EMAILS]);
+    await direct.end();
+    // A twin connection carries the masking rule, so the other cases here keep an unmasked session.
+    const shop = await harness.prisma.connection.findUniqueOrThrow({
+      where: { name: harness.connectionName },
+    });
+    const url = new URL(harness.directUrl);
+    const twin = await harness.addConnection({
+      name: "shop_masked",
+      host: shop.host,
+      port: shop.port,
+      database: shop.database,
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      tlsMode: "DISABLE",
+    });
+    await harness.prisma.maskingRule.create({
+      data: {
+        connectionId: twin.id,
+        name: "email",
+        columnSelector: "public.contacts.email",
+        strategy: "REDACT",
+      },
+    });
+    await bumpPolicyVersion(harness.prisma);
+    await harness.gateway.policies.reload();
+
+    const { client } = await rawLogin(harness.port, harness.agent.name, harness.token, "shop_masked");
+    try {
+      // A computed column: only the masking scope of the statement (not a column origin) covers it.
+      client.write(
+        Buffer.concat([
+          ext.parse("SELECT upper(email) AS e FROM contacts"),
+          ext.bind(),
+          ext.describePortal(),
+          ext.execute(),
+          ext.parse(DENIED),
+          ext.sync(),
+        ]),
+      );
+      const messages: RawMessage[] = [];
+      for (;;) {
+        const message = await client.readMessage();
+        messages.push(message);
+        if (message.type === "Z") break;
+      }
+      expect(messages.map(describeMessage)).toEqual(["1", "2", "T", "D", "D", "C", "E:42501", "Z:I"]);
+      const received = Buffer.concat(messages.map((m) => m.body))
+        .toString("latin1")
+        .toLowerCase();
+      for (const email of EMAILS) expect(received).not.toContain(email);
+    } finally {
+      client.close();
+    }
+  });
 });
 
 describe("what the server says about a statement that does not parse", () => {
