@@ -128,6 +128,17 @@ describe("a refusal is answered where the server answers an error (Flush before 
     }
   });
 
+  it("answers a refused Parse with nothing after it, not even a Flush: the server flushes errors at once", async () => {
+    const seen = await bothSides(async (client) => {
+      client.write(ext.parse("SELEC 1"));
+      const error = await readTypes(client, "E");
+      client.write(ext.sync());
+      return [...error, ...(await readTypes(client, "Z"))];
+    });
+    expect(seen.gateway).toEqual(seen.direct);
+    expect(seen.direct).toEqual(["E:42601", "Z:I"]);
+  });
+
   it("answers the messages before the refusal first, then the refusal, then nothing until Sync", async () => {
     const seen = await bothSides(async (client) => {
       client.write(
