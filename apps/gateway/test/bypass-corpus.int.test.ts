@@ -124,7 +124,13 @@ async function verdictVia(testCase: BypassCase, mode: "simple" | "extended"): Pr
 }
 
 /** A refusal by Sluice names its rule; any other error is the database's own and means "allowed". */
-function verdictOf(error: { code?: string; message: string }): string {
+function verdictOf(error: { code?: string; message: string; hint?: string }): string {
+  // What does not parse is answered as the server's syntax error; the hint names Sluice's default.
+  const syntax = /^refused by Sluice default "([^"]+)"/.exec(error.hint ?? "");
+  if (syntax) {
+    expect(error.code).toBe("42601");
+    return syntax[1] as string;
+  }
   const match =
     /^blocked by (?:guardrail|Sluice default) "([^"]+)"/.exec(error.message) ??
     /review rule "([^"]+)"/.exec(error.message);

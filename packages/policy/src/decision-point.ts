@@ -111,7 +111,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         parsed: ReturnType<FactsCache["parse"]>,
         judged: PolicyVerdict,
       ): Verdict | Promise<Verdict> {
-        if (judged.kind === "deny") return toGatewayVerdict(judged);
+        if (judged.kind === "deny") return parsed.ok ? toGatewayVerdict(judged) : syntaxError(judged, parsed);
         const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
         if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
         const allowed = allowWithMasking(policy, parsed);
@@ -274,6 +274,25 @@ function touchesOf(parsed: ReturnType<FactsCache["parse"]>): ReviewRequest["touc
       parsed.statements.flatMap((facts) => [...facts.tablesRead, ...facts.tablesWritten].map(name)),
     ),
     columns: unique(parsed.statements.flatMap((facts) => facts.columns)),
+  };
+}
+
+/**
+ * What PostgreSQL's parser rejects is answered as the server answers it (42601, its message and
+ * position), so clients and agents read an ordinary syntax error; the hint says Sluice refused it.
+ */
+function syntaxError(
+  judged: Extract<PolicyVerdict, { kind: "deny" }>,
+  parsed: Extract<ReturnType<FactsCache["parse"]>, { ok: false }>,
+): Verdict {
+  return {
+    kind: "deny",
+    rule: judged.rule,
+    message: parsed.error,
+    hint: `refused by Sluice default "${judged.rule}": nothing PostgreSQL's parser rejects is run`,
+    code: "42601",
+    // libpg-query counts from 0; the server's Position counts characters from 1.
+    ...(parsed.position === null ? {} : { position: parsed.position + 1 }),
   };
 }
 

@@ -31,7 +31,16 @@ export type Verdict =
        */
       isJudgedPerRun?: boolean;
     }
-  | { kind: "deny"; rule: string; message: string; hint?: string; code?: string }
+  | {
+      kind: "deny";
+      rule: string;
+      message: string;
+      hint?: string;
+      /** SQLSTATE when not Sluice's own refusal code (42501): 42601 for what does not parse. */
+      code?: string;
+      /** Where in the statement text the error is, 1-based in characters, as the server reports it. */
+      position?: number;
+    }
   | {
       kind: "hold";
       rule: string;

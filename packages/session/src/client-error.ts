@@ -9,6 +9,8 @@ export class ClientError extends Error {
     message: string,
     readonly hint?: string,
     readonly detail?: string,
+    /** 1-based character position in the statement text, as the server's Position field. */
+    readonly position?: number,
   ) {
     super(message);
     this.name = "ClientError";

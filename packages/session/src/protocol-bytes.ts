@@ -24,6 +24,7 @@ export function errorBytes(error: ClientError): Buffer {
     message: error.message,
     ...(error.hint ? { hint: error.hint } : {}),
     ...(error.detail ? { detail: error.detail } : {}),
+    ...(error.position ? { position: error.position } : {}),
   });
 }
 

@@ -1,8 +1,9 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { ClientError } from "./client-error";
-import { errorBytes, noticeBytes, SYNC_BYTES } from "./protocol-bytes";
-import type { ResultScope } from "./result-scope";
+import { errorBytes, noticeBytes } from "./protocol-bytes";
+import { createRefusalStandIn } from "./refusal-stand-in";
+import { EMPTY_SCOPE, type ResultScope } from "./result-scope";
 
 /** What one step of the relay asks the transport to do; the relay itself never touches a socket. */
 export type RelayStep = {
@@ -14,12 +15,19 @@ export type RelayStep = {
   scope?: ResultScope;
 };
 
-/** One ReadyForQuery the upstream owes us, and what the client must see just before it. */
+/**
+ * A refusal whose stand-in went upstream: the server's ErrorResponse for the stand-in is replaced by
+ * `denial`. Null once shown, or when an earlier error of the server made it skip the stand-in.
+ */
+type Refusable = {
+  denial: Buffer | null;
+};
+
+/** One ReadyForQuery the upstream owes us, and the refusal (if any) in what it ends. */
 type OwedReady = {
   /** Which batch this ReadyForQuery ends (see `Relay.batchSerial`). */
   batch: number;
-  errorBeforeReady: Buffer | null;
-  hasUpstreamError: boolean;
+  refusal: Refusable;
   maskedTables: readonly string[];
   relations: readonly (readonly string[])[];
   /** Lineage of a single statement's outputs, when the decision point could prove it. */
@@ -48,8 +56,9 @@ type PreparedRecord = {
 };
 
 /** State of the extended-protocol batch the client is building up to its next Sync. */
-type Batch = {
-  deniedError: Buffer | null;
+type Batch = Refusable & {
+  /** A message of it was refused: the server skips to Sync, and so does the relay. */
+  isRefused: boolean;
   maskedTables: string[];
   relations: (readonly string[])[];
   parses: number;
@@ -69,13 +78,15 @@ export type RelayOptions = {
 
 /**
  * The relay between an authenticated client and its upstream. Every statement is judged before it
- * is forwarded. A denied statement never reaches the upstream: a Sync goes in its place, and the
- * client's ErrorResponse is emitted just before that Sync's ReadyForQuery, so pipelined responses
- * stay in order and the session goes on.
+ * is forwarded. A denied message never reaches the upstream: a stand-in that the server's parser
+ * rejects goes in its place, so the server itself does what it does after an error (aborts the
+ * transaction block, rolls back the batch, skips to Sync) and answers at the point it would have;
+ * the client sees Sluice's denial in place of the server's error for the stand-in.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 export class Relay {
   private readonly owed: OwedReady[] = [];
+  private readonly standIn = createRefusalStandIn();
   private batch: Batch = emptyBatch();
   private transactionStatus = "I";
   /** Prepared statements by name, with the policy version their Parse was judged under. */
@@ -118,18 +129,20 @@ export class Relay {
   handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
     switch (message.name) {
       case "query":
+        // The server ignores everything up to Sync after an error in a batch, a Query too.
+        if (this.batch.isRefused) return EMPTY_STEP;
         return this.judge(message.sql, "simple", undefined, (verdict) =>
           this.afterQueryVerdict(verdict, raw),
         );
       case "parse":
-        if (this.batch.deniedError) return EMPTY_STEP;
+        if (this.batch.isRefused) return EMPTY_STEP;
         return this.judge(message.sql, "parse", message.statement, (verdict) =>
           this.afterParseVerdict(verdict, raw, message.statement, message.sql),
         );
       case "bind":
         return this.handleBind(message.statement, message.params, raw);
       case "close":
-        if (message.target === "S" && !this.batch.deniedError) this.statements.delete(message.targetName);
+        if (message.target === "S" && !this.batch.isRefused) this.statements.delete(message.targetName);
         return this.forwardInBatch(raw);
       case "describe":
       case "execute":
@@ -138,8 +151,8 @@ export class Relay {
       case "sync": {
         this.owed.push({
           batch: this.batchSerial++,
-          errorBeforeReady: this.batch.deniedError,
-          hasUpstreamError: false,
+          // The batch's own object: a stand-in's error that is still to come finds it here.
+          refusal: this.batch,
           maskedTables: this.batch.maskedTables,
           relations: this.batch.relations,
           ...(this.batch.parses === 1 && this.batch.cleanOutputs
@@ -156,6 +169,7 @@ export class Relay {
       case "copyFail":
         return { toUpstream: [raw], toClient: [] };
       case "functionCall":
+        if (this.batch.isRefused) return EMPTY_STEP;
         return this.refuseInPlace(
           ClientError.error(
             "42501",
@@ -189,19 +203,15 @@ export class Relay {
   }
 
   /**
-   * Sees every upstream message type before it is relayed. Returns the bytes the client must get
-   * first (an injected error before its ReadyForQuery), or null.
+   * Sees every upstream message type before it is relayed. Returns the bytes the client gets in its
+   * place (Sluice's denial for the server's error about a stand-in), or null to relay it as it is.
    */
   beforeUpstreamMessage(type: number, body: Buffer): Buffer | null {
     if (type === PARAMETER_STATUS) {
       this.observeParameter(body);
       return null;
     }
-    if (type === ERROR_RESPONSE) {
-      const head = this.owed[0];
-      if (head) head.hasUpstreamError = true;
-      return null;
-    }
+    if (type === ERROR_RESPONSE) return this.denialInPlaceOf(body);
     if (type === PARSE_COMPLETE) {
       this.unconfirmed.shift();
       return null;
@@ -210,9 +220,22 @@ export class Relay {
     this.transactionStatus = String.fromCharCode(body[0] ?? 73);
     const owed = this.owed.shift();
     if (owed) this.forgetRefusedParses(owed.batch);
-    // Postgres reports only the first error of a batch; when the upstream already failed it, ours is moot.
-    if (owed?.errorBeforeReady && !owed.hasUpstreamError) return owed.errorBeforeReady;
     return null;
+  }
+
+  /**
+   * The server answers in order, so an error belongs to the oldest ReadyForQuery still owed, or to
+   * the batch being built when none is (a client that Flushes before its Sync). The server reports
+   * only the first error of a batch: one of its own before the stand-in means the stand-in was
+   * skipped, and the client sees that error, as it would have directly.
+   */
+  private denialInPlaceOf(errorBody: Buffer): Buffer | null {
+    const refusal = this.owed[0]?.refusal ?? this.batch;
+    const denial = refusal.denial;
+    refusal.denial = null;
+    if (!this.standIn.isStandInError(errorBody)) return null;
+    // Never show the client the stand-in's own error, even where no denial waits for it.
+    return denial ?? errorBytes(ClientError.error("42501", "refused by Sluice"));
   }
 
   /** Parses of a finished batch the server never confirmed: the statement is what it was before. */
@@ -292,8 +315,7 @@ export class Relay {
       this.forwarded += 1;
       this.owed.push({
         batch: this.batchSerial++,
-        errorBeforeReady: null,
-        hasUpstreamError: false,
+        refusal: { denial: null },
         maskedTables: verdict.maskedTables ?? [],
         relations: verdict.relations ?? [],
         ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
@@ -312,7 +334,7 @@ export class Relay {
     params: (Buffer | null)[],
     raw: Buffer,
   ): RelayStep | Promise<RelayStep> {
-    if (this.batch.deniedError) return EMPTY_STEP;
+    if (this.batch.isRefused) return EMPTY_STEP;
     const known = this.statements.get(statement);
     if (!known) {
       // Never judged here (a SQL PREPARE shares the server's names, or the server refused its
@@ -335,10 +357,12 @@ export class Relay {
       (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded);
     if (!isStale) return this.bindChecked(statement, params, raw);
     return this.judge(known.sql, "parse", statement, (verdict) => {
-      const step = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
-      if (step === EMPTY_STEP) return step;
+      // A refusal's stand-in is the whole step: the Bind itself never goes upstream.
+      if (verdict.kind !== "allow") return this.afterParseVerdict(verdict, raw, statement, known.sql, true);
+      const { scope } = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       const bound = this.bindChecked(statement, params, raw);
-      return step.scope && bound.toUpstream.length > 0 ? { ...bound, scope: step.scope } : bound;
+      // The Bind brings the verdict its statement now has to the portal it creates.
+      return scope && bound.toUpstream[0] === raw ? { ...bound, scope } : bound;
     });
   }
 
@@ -385,13 +409,23 @@ export class Relay {
       if (verdict.cleanOutputs) this.batch.cleanOutputs = verdict.cleanOutputs;
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
-    return this.refuseBatch(denialError(verdict));
+    if (!isBind && statement === "") {
+      // The server drops the unnamed statement before it parses the stand-in, as before any Parse.
+      this.statements.delete("");
+    }
+    return this.refuseBatch(denialError(verdict), isBind ? undefined : statement);
   }
 
-  /** Like the server after an error: everything up to the client's Sync is skipped, then `error`. */
-  private refuseBatch(error: ClientError): RelayStep {
-    this.batch = { ...emptyBatch(), deniedError: errorBytes(error) };
-    return EMPTY_STEP;
+  /**
+   * Like the server after an error: the stand-in fails upstream (its error is answered with
+   * `error`), and everything up to the client's Sync is skipped, by the server and the relay.
+   */
+  private refuseBatch(error: ClientError, parseName?: string): RelayStep {
+    // The batch keeps its masking scope: rows of its Executes before the refusal may still arrive.
+    this.batch.isRefused = true;
+    this.batch.denial = errorBytes(error);
+    this.forwarded += 1;
+    return { toUpstream: [this.standIn.parse(parseName)], toClient: [], scope: EMPTY_SCOPE };
   }
 
   private noteForwarded(): void {
@@ -401,26 +435,29 @@ export class Relay {
 
   /** A message of the extended-protocol batch goes upstream, unless the batch was already refused. */
   private forwardInBatch(raw: Buffer): RelayStep {
-    if (this.batch.deniedError) return EMPTY_STEP;
+    if (this.batch.isRefused) return EMPTY_STEP;
     this.noteForwarded();
     return { toUpstream: [raw], toClient: [] };
   }
 
-  /** A standalone message answered with an error: a Sync keeps its place in the upstream's order. */
+  /**
+   * A Query or FunctionCall answered with an error: the stand-in Query fails upstream, which aborts
+   * an open transaction block as the server's own error would, and keeps its place in the order.
+   */
   private refuseInPlace(error: ClientError): RelayStep {
     this.owed.push({
       batch: this.batchSerial++,
-      errorBeforeReady: errorBytes(error),
-      hasUpstreamError: false,
+      refusal: { denial: errorBytes(error) },
       maskedTables: [],
       relations: [],
     });
-    return { toUpstream: [SYNC_BYTES], toClient: [] };
+    this.forwarded += 1;
+    return { toUpstream: [this.standIn.query()], toClient: [], scope: EMPTY_SCOPE };
   }
 }
 
 function emptyBatch(): Batch {
-  return { deniedError: null, maskedTables: [], relations: [], parses: 0 };
+  return { isRefused: false, denial: null, maskedTables: [], relations: [], parses: 0 };
 }
 
 type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"]>;
@@ -444,5 +481,12 @@ function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope 
 }
 
 function denialError(verdict: Extract<Verdict, { kind: "deny" }>): ClientError {
-  return ClientError.error(verdict.code ?? "42501", verdict.message, verdict.hint);
+  return new ClientError(
+    "ERROR",
+    verdict.code ?? "42501",
+    verdict.message,
+    verdict.hint,
+    undefined,
+    verdict.position,
+  );
 }

@@ -42,6 +42,11 @@ export class ResultMasker {
     return this.pairing.noteSent(raw, scope);
   }
 
+  /** An upstream message the client gets something else in place of: only followed. */
+  follow(type: number, body: Buffer): void {
+    this.pairing.onAnswer(type, body);
+  }
+
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
   maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
     switch (type) {

@@ -14,10 +14,18 @@ const DENY_BAD = decisions((sql) =>
 );
 
 const raw = (tag: string) => Buffer.from(`<${tag}>`);
-const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 const Z = (status = "I") => ({ type: 0x5a, body: Buffer.from(status) });
 const E = { type: 0x45, body: Buffer.from("SERROR\0\0") };
 const PARSE_COMPLETE = { type: 0x31, body: Buffer.alloc(0) };
+
+/** The server's answer to a refusal's stand-in: a syntax error quoting the stand-in's text. */
+function standInError(sent: Buffer[]): { type: number; body: Buffer } {
+  const text = Buffer.concat(sent)
+    .toString("latin1")
+    .match(/sluice_refused_[0-9a-f]+/)?.[0];
+  if (!text) throw new Error("no stand-in was sent upstream");
+  return { type: 0x45, body: Buffer.from(`SERROR\0C42601\0Msyntax error at or near "${text}"\0P1\0\0`) };
+}
 
 function send(relay: Relay, message: ClientMessage, tag: string): RelayStep {
   const step = relay.handleClient(message, raw(tag));
@@ -37,23 +45,27 @@ describe("Relay", () => {
     expect(relay.beforeUpstreamMessage(Z().type, Z().body)).toBeNull();
   });
 
-  it("replaces a denied query with a Sync and injects the error before that Sync's ReadyForQuery", () => {
+  it("sends a failing stand-in for a denied query and shows the denial in place of its error", () => {
     const relay = new Relay({ decisions: DENY_BAD });
     send(relay, { name: "query", sql: "SELECT 1" }, "q1");
     const denied = send(relay, { name: "query", sql: "SELECT bad" }, "q2");
-    expect(denied.toUpstream).toEqual([SYNC]);
-    // The first ReadyForQuery belongs to the allowed query: nothing injected yet.
+    expect(denied.toUpstream).toHaveLength(1);
+    expect(denied.toUpstream[0]?.[0]).toBe(0x51); // a Query, answered by its own ReadyForQuery
+    expect(denied.toUpstream[0]?.toString()).not.toContain("bad");
+    // The first ReadyForQuery belongs to the allowed query.
     expect(relay.beforeUpstreamMessage(Z().type, Z().body)).toBeNull();
-    const injected = relay.beforeUpstreamMessage(Z().type, Z().body);
-    expect(injected?.toString()).toContain('blocked by guardrail "r"');
-    expect(injected?.[0]).toBe(0x45);
+    const error = standInError(denied.toUpstream);
+    const replaced = relay.beforeUpstreamMessage(error.type, error.body);
+    expect(replaced?.toString()).toContain('blocked by guardrail "r"');
+    expect(replaced?.toString()).not.toContain("sluice_refused");
+    expect(replaced?.[0]).toBe(0x45);
+    expect(relay.beforeUpstreamMessage(Z().type, Z().body)).toBeNull();
   });
 
   it("skips the rest of an extended batch after a denied Parse, like the server after an error", () => {
     const relay = new Relay({ decisions: DENY_BAD });
-    expect(
-      send(relay, { name: "parse", statement: "", sql: "SELECT bad", paramTypes: [] }, "P").toUpstream,
-    ).toEqual([]);
+    const refused = send(relay, { name: "parse", statement: "", sql: "SELECT bad", paramTypes: [] }, "P");
+    expect(refused.toUpstream[0]?.[0]).toBe(0x50); // the stand-in Parse
     expect(
       send(
         relay,
@@ -63,7 +75,9 @@ describe("Relay", () => {
     ).toEqual([]);
     expect(send(relay, { name: "execute", portal: "", maxRows: 0 }, "E").toUpstream).toEqual([]);
     expect(send(relay, { name: "sync" }, "S").toUpstream).toEqual([raw("S")]);
-    expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.[0]).toBe(0x45);
+    const error = standInError(refused.toUpstream);
+    expect(relay.beforeUpstreamMessage(error.type, error.body)?.toString()).toContain("blocked");
+    expect(relay.beforeUpstreamMessage(Z().type, Z().body)).toBeNull();
     // The next batch is judged afresh.
     expect(
       send(relay, { name: "parse", statement: "", sql: "SELECT 1", paramTypes: [] }, "P2").toUpstream,
@@ -88,8 +102,10 @@ describe("Relay", () => {
 
   it("refuses FunctionCall in place and closes on Terminate", () => {
     const relay = new Relay({ decisions: DENY_BAD });
-    expect(send(relay, { name: "functionCall", functionOid: 1 }, "F").toUpstream).toEqual([SYNC]);
-    expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.toString()).toContain("FunctionCall");
+    const refused = send(relay, { name: "functionCall", functionOid: 1 }, "F");
+    expect(refused.toUpstream[0]?.[0]).toBe(0x51);
+    const error = standInError(refused.toUpstream);
+    expect(relay.beforeUpstreamMessage(error.type, error.body)?.toString()).toContain("FunctionCall");
     expect(send(relay, { name: "terminate" }, "X")).toMatchObject({
       toUpstream: [raw("X")],
       isClosing: true,
@@ -149,9 +165,11 @@ describe("Relay", () => {
     // Same policy version: the Parse-time verdict still holds.
     expect(send(relay, bind, "B2").toUpstream).toEqual([raw("B2")]);
     policyVersion += 1;
-    expect(send(relay, bind, "B3").toUpstream).toEqual([]);
+    const refused = send(relay, bind, "B3");
+    expect(refused.toUpstream).not.toContainEqual(raw("B3"));
     expect(send(relay, { name: "sync" }, "S").toUpstream).toEqual([raw("S")]);
-    expect(relay.beforeUpstreamMessage(Z().type, Z().body)?.toString()).toContain("now blocked");
+    const error = standInError(refused.toUpstream);
+    expect(relay.beforeUpstreamMessage(error.type, error.body)?.toString()).toContain("now blocked");
   });
 });
 
@@ -210,7 +228,7 @@ describe("Relay and name resolution", () => {
     expect(settings).toEqual(['search_path="$user", public', "search_path=audit, public"]);
   });
 
-  it("a refusal inside a batch does not undo what the batch already sent: the next Query is not settled", () => {
+  it("after a refusal inside a batch, a Query before Sync is ignored as the server ignores it", () => {
     const settled: Record<string, boolean | undefined> = {};
     const relay = new Relay({
       decisions: {
@@ -225,8 +243,12 @@ describe("Relay and name resolution", () => {
     });
     send(relay, { name: "parse", statement: "", sql: "DROP something", paramTypes: [] }, "P1");
     send(relay, { name: "parse", statement: "s2", sql: "SELECT bad", paramTypes: [] }, "P2");
-    send(relay, { name: "query", sql: "SELECT after" }, "Q");
-    expect(settled["SELECT after"]).toBe(false);
+    expect(send(relay, { name: "query", sql: "SELECT after" }, "Q").toUpstream).toEqual([]);
+    expect(settled).not.toHaveProperty("SELECT after");
+    send(relay, { name: "sync" }, "S");
+    // The batch's Sync is still owed its ReadyForQuery: what the server sees may still change.
+    send(relay, { name: "query", sql: "SELECT next" }, "Q2");
+    expect(settled["SELECT next"]).toBe(false);
   });
 
   it("judges a statement allowed per run again at every Bind but the one right after its Parse", () => {

@@ -15,6 +15,8 @@ export function loadParser(): Promise<void> {
  * parse is reported, never guessed at: the policy denies it.
  */
 export function parseStatements(sql: string): ParsedStatements {
+  // The server answers an empty string with EmptyQueryResponse; libpg-query throws on it instead.
+  if (sql === "") return { ok: true, statements: [] };
   let tree: { stmts?: Array<{ stmt?: unknown }> };
   try {
     tree = parseSync(sql) as typeof tree;

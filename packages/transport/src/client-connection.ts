@@ -38,6 +38,14 @@ import { WireError } from "@sluice/wire/wire-error";
 import type { CancelRegistry } from "./cancel-registry";
 import { connectUpstream } from "./upstream-socket";
 
+/** The first byte of a TLS handshake record: a client that starts TLS at once (sslnegotiation=direct). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+/**
+ * The ALPN protocol PostgreSQL 17+ requires for direct TLS and accepts (if offered) after SSLRequest.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SSL
+ */
+const ALPN_PROTOCOLS = ["postgresql"];
+
 /** A client that connects and says nothing is dropped, like PostgreSQL's authentication_timeout. */
 export const AUTHENTICATION_TIMEOUT_MS = 60_000;
 
@@ -155,6 +163,10 @@ export class ClientConnection {
   }
 
   private onClientData(chunk: Buffer): void {
+    if (this.isDirectTlsStart(chunk)) {
+      this.startDirectTls(chunk);
+      return;
+    }
     try {
       this.clientFrames.push(chunk);
       for (let frame = this.clientFrames.next(); frame; frame = this.clientFrames.next()) {
@@ -162,6 +174,12 @@ export class ClientConnection {
       }
       this.drain();
     } catch (error) {
+      if (error instanceof WireError && !error.isToldToClient) {
+        this.deps.log(`closed ${this.clientAddress}: ${error.message}`);
+        this.endReason = error.message;
+        this.destroy();
+        return;
+      }
       this.fail(error);
     }
   }
@@ -245,18 +263,59 @@ export class ClientConnection {
     }
   }
 
-  private upgradeToTls(): Promise<void> {
+  /**
+   * A connection whose first byte opens a TLS handshake instead of an SSLRequest (PostgreSQL 17+,
+   * sslnegotiation=direct). Without TLS configured it falls through to the startup framing, which
+   * closes on it as the server does.
+   */
+  private isDirectTlsStart(chunk: Buffer): boolean {
+    return (
+      this.phase === "startup" &&
+      !this.isTls &&
+      this.deps.tlsContext !== null &&
+      this.clientFrames.totalConsumed() === 0 &&
+      this.clientFrames.buffered() === 0 &&
+      chunk[0] === TLS_HANDSHAKE_RECORD
+    );
+  }
+
+  /** The handshake's first bytes go back to the socket, for the TLS layer to read them first. */
+  private startDirectTls(chunk: Buffer): void {
+    const plain = this.client as net.Socket;
+    plain.pause();
+    plain.unshift(chunk);
+    this.isBusy = true;
+    this.upgradeToTls(true).then(
+      () => {
+        this.isBusy = false;
+        this.drain();
+      },
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  private upgradeToTls(isDirect = false): Promise<void> {
     const plain = this.client as net.Socket;
     plain.removeAllListeners("data");
     plain.removeAllListeners("close");
     const secure = new tls.TLSSocket(plain, {
       isServer: true,
       secureContext: this.deps.tlsContext ?? undefined,
+      // A client that offers ALPN without "postgresql" fails the handshake, as with the server.
+      ALPNProtocols: ALPN_PROTOCOLS,
     });
     this.client = secure;
     this.isTls = true;
     return new Promise((resolve, reject) => {
       secure.once("secure", () => {
+        // Direct TLS without ALPN could be another protocol's client: the server closes silently.
+        if (isDirect && secure.alpnProtocol !== "postgresql") {
+          this.deps.log(`closed ${this.clientAddress}: direct TLS without ALPN "postgresql"`);
+          this.endReason = "direct TLS without ALPN";
+          this.destroy();
+          resolve();
+          return;
+        }
         this.attachClient(secure);
         resolve();
       });
@@ -487,9 +546,7 @@ export class ClientConnection {
     const out: Buffer[] = [];
     for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
       if (frame.kind !== "tagged") continue;
-      const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
-      if (injected) out.push(injected);
-      out.push(frame.raw);
+      out.push(relay.beforeUpstreamMessage(frame.type, frame.body) ?? frame.raw);
     }
     if (out.length > 0) this.writeRelayed(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
   }
@@ -500,9 +557,13 @@ export class ClientConnection {
     const out = new OutputBuffer(chunkBytes + (chunkBytes >> 2) + 256);
     for (let frame = this.upstreamFrames.next(); frame; frame = this.upstreamFrames.next()) {
       if (frame.kind !== "tagged") continue;
-      const injected = relay.beforeUpstreamMessage(frame.type, frame.body);
-      if (injected) out.append(injected);
-      masker.maskInto(frame.type, frame.body, frame.raw, out);
+      // Sluice's own denial in place of the server's error for a refusal's stand-in: nothing to
+      // mask, but the masker still follows what the server answered.
+      const replacement = relay.beforeUpstreamMessage(frame.type, frame.body);
+      if (replacement) {
+        masker.follow(frame.type, frame.body);
+        out.append(replacement);
+      } else masker.maskInto(frame.type, frame.body, frame.raw, out);
     }
     if (out.size > 0) this.writeRelayed(out.take());
   }

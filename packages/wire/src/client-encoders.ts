@@ -53,3 +53,11 @@ function noNul(value: string, what: string): string {
   if (value.includes("\0")) throw new WireError(`${what} contains a NUL byte`, "22021");
   return value;
 }
+
+export function encodeQuery(sql: string): Buffer {
+  return serialize.query(noNul(sql, "query"));
+}
+
+export function encodeParse(statement: string, sql: string): Buffer {
+  return serialize.parse({ name: noNul(statement, "statement name"), text: noNul(sql, "query"), types: [] });
+}

@@ -184,9 +184,11 @@ export class FrameBuffer {
   private nextUntagged(): Frame | null {
     if (this.buffered() < 4) return null;
     const length = this.storage.readInt32BE(this.start);
-    // PostgreSQL checks the length without its own length word against MAX_STARTUP_PACKET_LENGTH.
+    // PostgreSQL checks the length without its own length word against MAX_STARTUP_PACKET_LENGTH,
+    // and only logs a bad one: the peer (a Terminate, TLS, HTTP, a port scan) is not a client.
+    // @see https://github.com/postgres/postgres/blob/REL_18_STABLE/src/backend/tcop/backend_startup.c
     if (length < UNTAGGED_HEADER_BYTES || length - 4 > MAX_STARTUP_BYTES) {
-      throw new WireError(`invalid length of startup packet (${length})`);
+      throw new WireError(`invalid length of startup packet (${length})`, "08P01", false);
     }
     if (this.buffered() < length) return null;
     const raw = this.take(length);

@@ -10,6 +10,11 @@ export class WireError extends Error {
   constructor(
     message: string,
     readonly code: WireErrorCode = "08P01",
+    /**
+     * False for what PostgreSQL reports as COMMERROR (logged, never sent): it closes the
+     * connection without a word, and so does the gateway.
+     */
+    readonly isToldToClient = true,
   ) {
     super(message);
     this.name = "WireError";

@@ -1,0 +1,41 @@
+import { randomBytes } from "node:crypto";
+import { encodeParse, encodeQuery } from "@sluice/wire/client-encoders";
+
+/**
+ * What goes upstream in place of a refused message: text the server's parser rejects at once,
+ * before it reads the catalog or runs anything. The server then does exactly what it does after
+ * any error of its own (aborts the transaction block, rolls back the batch's implicit transaction,
+ * skips to Sync, reports 'E' or 'I'), and its ErrorResponse marks the refusal's place in the
+ * stream; the relay shows the client Sluice's denial there instead. The text carries a per-session
+ * nonce so the server's error for it is told apart from any error a client statement could cause.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+export type RefusalStandIn = {
+  /** A simple Query that fails: for a refused Query or FunctionCall (each answered by ReadyForQuery). */
+  query: () => Buffer;
+  /**
+   * A Parse that fails, for a refused extended-protocol message. Named after the refused Parse, it
+   * changes the server's statements exactly as that Parse failing would (an unnamed Parse drops the
+   * unnamed statement before parsing; a named one changes nothing).
+   */
+  parse: (statement?: string) => Buffer;
+  /** Whether an upstream ErrorResponse body is the server's answer to a stand-in. */
+  isStandInError: (errorBody: Buffer) => boolean;
+};
+
+/** SQLSTATE syntax_error, which the server reports for the stand-in's text. */
+const SYNTAX_ERROR_FIELD = Buffer.from("C42601\0");
+
+export function createRefusalStandIn(): RefusalStandIn {
+  // A bare identifier is never a statement: the raw parser fails on it, in any transaction state.
+  const text = `sluice_refused_${randomBytes(12).toString("hex")}`;
+  const marker = Buffer.from(text);
+  const query = encodeQuery(text);
+  const unnamedParse = encodeParse("", text);
+  const namedParse = encodeParse(text, text);
+  return {
+    query: () => query,
+    parse: (statement) => (statement === "" ? unnamedParse : namedParse),
+    isStandInError: (body) => body.includes(SYNTAX_ERROR_FIELD) && body.includes(marker),
+  };
+}
