@@ -1,18 +1,9 @@
-import {
-  ALLOW_ONLY_KINDS,
-  KIND_FAMILIES,
-  normalizeKindName,
-  REPORTED_KINDS,
-} from "@sluice/sql/statement-kinds";
+import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
+import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
 
 /** Table, column and function patterns: `name`, `schema.name`, `schema.*`, `*` (case-sensitive as the server is). */
 const ZPatterns = z.array(z.string().min(1)).min(1);
-
-/** Every name a rule may give as a statement kind, listed so editors and forms can offer them. */
-export const STATEMENT_KIND_NAMES = [
-  ...new Set([...REPORTED_KINDS, ...KIND_FAMILIES, ...ALLOW_ONLY_KINDS]),
-].sort();
 
 /**
  * A statement kind as rules name it: any case and spacing, kept upper case. A name the parser never
@@ -20,11 +11,18 @@ export const STATEMENT_KIND_NAMES = [
  */
 export const ZStatementKindName = z.preprocess(
   (value) => (typeof value === "string" ? normalizeKindName(value) : value),
-  z.enum(STATEMENT_KIND_NAMES as [string, ...string[]], {
-    error: (issue) =>
-      `${JSON.stringify(issue.input)} is not a statement kind the gateway reports; name one (e.g. ALTER TABLE, DELETE) or a family (ALTER, CREATE, DROP …), see docs/policy.md`,
-  }),
+  z.enum(STATEMENT_KIND_NAMES as [string, ...string[]], { error: (issue) => unknownKind(issue.input) }),
 );
+
+function unknownKind(name: unknown): string {
+  return `${JSON.stringify(name)} is not a statement kind the gateway reports; name one (e.g. ALTER TABLE, DELETE) or a family (ALTER, CREATE, DROP …), see docs/policy.md`;
+}
+
+/** A list of kind names as one form field gives them: the first problem with any of them. */
+export function kindListProblem(kinds: readonly string[], use: KindUse): string | null {
+  const unknown = kinds.find((kind) => !STATEMENT_KIND_NAMES.includes(normalizeKindName(kind)));
+  return unknown !== undefined ? unknownKind(unknown) : kindsUseProblem(kinds, use);
+}
 
 /** Where a kind name is used: DENY and review rules match families; ALLOW names exact kinds. */
 export type KindUse = "DENY" | "ALLOW" | "REVIEW";
