@@ -128,6 +128,25 @@ const CASES: KindCase[] = [
   { sql: "alter table orders drop column status", expect: "no-alter", oracle: "schema" },
   { sql: "ALTER TABLE orders RENAME TO orders_gone", expect: "no-alter", oracle: "schema" },
   { sql: "ALTER TABLE orders RENAME COLUMN status TO state", expect: "no-alter", oracle: "schema" },
+  // ALTER TABLE covers the renames and schema moves the parser makes other nodes of.
+  {
+    sql: "ALTER TABLE orders RENAME TO orders_gone",
+    expect: "no-alter-table",
+    isKindConnection: true,
+    oracle: "schema",
+  },
+  {
+    sql: "ALTER TABLE orders RENAME COLUMN status TO state",
+    expect: "no-alter-table",
+    isKindConnection: true,
+    oracle: "schema",
+  },
+  {
+    sql: "ALTER TABLE orders SET SCHEMA archive",
+    expect: "no-alter-table",
+    isKindConnection: true,
+    oracle: "schema",
+  },
   // A DENY of DELETE, UPDATE or INSERT covers a MERGE that runs one, however well scoped.
   {
     sql: "MERGE INTO orders t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE",
@@ -198,7 +217,7 @@ async function fingerprint(client: pg.Client = direct): Promise<string> {
  * bypass that got through fails its own case, not every case after it.
  */
 const TABLES = `
-  DROP TABLE IF EXISTS orders, orders_gone, customers, notes CASCADE;
+  DROP TABLE IF EXISTS orders, orders_gone, archive.orders, customers, notes CASCADE;
   CREATE TABLE orders (id int PRIMARY KEY, status text);
   INSERT INTO orders VALUES (1, 'paid'), (2, 'shipped'), (3, 'paid'), (4, 'new'), (5, 'new');
   CREATE TABLE customers (id int PRIMARY KEY, vip boolean);
@@ -210,6 +229,7 @@ beforeAll(async () => {
   harness = await startHarness();
   direct = new pg.Client({ connectionString: harness.directUrl });
   await direct.connect();
+  await direct.query("CREATE SCHEMA archive");
   await direct.query(TABLES);
   pristine = await fingerprint();
 
@@ -234,6 +254,12 @@ beforeAll(async () => {
       },
       // The console form's own example: a family, not a kind the parser reports.
       { connectionId: shop.id, name: "no-alter", kind: "STATEMENT_KIND", match: { kinds: ["ALTER"] } },
+      {
+        connectionId: kinds.id,
+        name: "no-alter-table",
+        kind: "STATEMENT_KIND",
+        match: { kinds: ["ALTER TABLE"] },
+      },
       {
         connectionId: kinds.id,
         name: "no-write-kinds",

@@ -2,6 +2,7 @@ import type { SettingChange, StatementFacts, TableRef } from "./facts";
 import {
   definedKind,
   derivedKind,
+  impliedKinds,
   STATEMENT_KINDS,
   transactionKind,
   UNMODELED_KINDS,
@@ -157,7 +158,10 @@ const AGGREGATES = new Set([
 ]);
 
 function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string>): void {
-  if (type.endsWith("Stmt")) c.kinds.add(kindOf(type, node));
+  if (type.endsWith("Stmt")) {
+    c.kinds.add(kindOf(type, node));
+    for (const implied of impliedKinds(type, node)) c.kinds.add(implied);
+  }
   const ctes = withCtes(node, c, outerCtes);
   switch (type) {
     case "RangeVar":

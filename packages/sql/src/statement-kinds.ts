@@ -200,6 +200,17 @@ export const KIND_FAMILIES: ReadonlySet<string> = new Set(
   [...REPORTED_KINDS].map((kind) => kind.split(" ")[0] as string).filter((word) => !REPORTED_KINDS.has(word)),
 );
 
+/**
+ * Kinds a statement counts as besides its own: renaming a relation (or a column or constraint of
+ * one) or moving it to another schema is ALTER TABLE … RENAME / SET SCHEMA in SQL, though the
+ * parser makes a RenameStmt or AlterObjectSchemaStmt of it; a DENY of ALTER TABLE must cover it.
+ */
+export function impliedKinds(type: string, node: Record<string, unknown>): string[] {
+  const isOnRelation =
+    (type === "RenameStmt" || type === "AlterObjectSchemaStmt") && Boolean(node["relation"]);
+  return isOnRelation ? ["ALTER TABLE"] : [];
+}
+
 /** Pseudo-kinds that only relax a built-in default (COPY with the server's files or programs). */
 export const ALLOW_ONLY_KINDS: ReadonlySet<string> = new Set(["COPY FILE", "COPY PROGRAM"]);
 

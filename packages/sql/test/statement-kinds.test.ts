@@ -43,6 +43,23 @@ describe("statement kinds", () => {
     expect(REPORTED_KINDS.has(kind)).toBe(true);
   });
 
+  it.each([
+    "ALTER TABLE orders RENAME TO o",
+    "ALTER TABLE orders RENAME COLUMN status TO state",
+    "ALTER TABLE orders RENAME CONSTRAINT c TO d",
+    "ALTER VIEW v RENAME TO w",
+    "ALTER TABLE orders SET SCHEMA archive",
+  ])("%s also counts as ALTER TABLE", (sql) => {
+    const parsed = parseStatements(sql);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.statements[0]?.kinds).toContain("ALTER TABLE");
+  });
+
+  it("renaming what is not a relation is no ALTER TABLE", () => {
+    const parsed = parseStatements("ALTER SCHEMA s RENAME TO t");
+    expect(parsed.ok && parsed.statements[0]?.kinds).toEqual(["RENAME"]);
+  });
+
   it("has families for the first words of the kinds, which are not kinds themselves", () => {
     expect([...KIND_FAMILIES]).toEqual(expect.arrayContaining(["ALTER", "CREATE", "REFRESH", "SECURITY"]));
     for (const family of KIND_FAMILIES) expect(REPORTED_KINDS.has(family)).toBe(false);
