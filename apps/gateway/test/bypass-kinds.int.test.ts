@@ -147,6 +147,20 @@ const CASES: KindCase[] = [
     isKindConnection: true,
     oracle: "schema",
   },
+  // A CTE named like a table does not hide the table a write targets: the server writes the table.
+  { sql: "WITH customers AS (SELECT 1) DELETE FROM customers WHERE id = 1", expect: "no-customer-writes" },
+  {
+    sql: "WITH customers AS (SELECT 1) UPDATE customers SET vip = false WHERE id = 1",
+    expect: "no-customer-writes",
+  },
+  {
+    sql: "WITH customers AS (SELECT 1 AS id) MERGE INTO customers t USING customers s ON t.id = s.id WHEN MATCHED THEN DELETE",
+    expect: "no-customer-writes",
+  },
+  {
+    sql: "WITH customers AS (SELECT 1) INSERT INTO customers VALUES (9, true)",
+    expect: "no-customer-writes",
+  },
   // A DENY of DELETE, UPDATE or INSERT covers a MERGE that runs one, however well scoped.
   {
     sql: "MERGE INTO orders t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE",
@@ -200,7 +214,7 @@ const CASES: KindCase[] = [
 let harness: Harness;
 let direct: pg.Client;
 
-/** The orders table as the upstream has it: its columns and every row. */
+/** The orders table as the upstream has it (its columns and every row), and customers' rows. */
 async function fingerprint(client: pg.Client = direct): Promise<string> {
   const columns = await client.query(
     "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) AS c FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'orders'",
@@ -208,7 +222,10 @@ async function fingerprint(client: pg.Client = direct): Promise<string> {
   const rows = await client.query(
     "SELECT count(*)::int AS n, string_agg(id || ':' || status, ',' ORDER BY id) AS r FROM orders",
   );
-  return `${columns.rows[0].c} | ${rows.rows[0].n} | ${rows.rows[0].r}`;
+  const customers = await client.query(
+    "SELECT string_agg(id || ':' || vip, ',' ORDER BY id) AS r FROM customers",
+  );
+  return `${columns.rows[0].c} | ${rows.rows[0].n} | ${rows.rows[0].r} | ${customers.rows[0].r}`;
 }
 
 /**
@@ -251,6 +268,12 @@ beforeAll(async () => {
         name: "scoped-writes",
         kind: "MISSING_WHERE",
         match: { kinds: ["DELETE", "UPDATE"] },
+      },
+      {
+        connectionId: shop.id,
+        name: "no-customer-writes",
+        kind: "TABLE",
+        match: { tables: ["public.customers"], access: "write" },
       },
       // The console form's own example: a family, not a kind the parser reports.
       { connectionId: shop.id, name: "no-alter", kind: "STATEMENT_KIND", match: { kinds: ["ALTER"] } },

@@ -157,6 +157,12 @@ const AGGREGATES = new Set([
   "covar_pop",
 ]);
 
+/**
+ * The target of INSERT, UPDATE, DELETE and MERGE is always a real relation: the server does not let
+ * a CTE of the same name hide it (`WITH secrets AS (…) DELETE FROM secrets` deletes from the table).
+ */
+const NO_CTES = new Set<string>();
+
 function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string>): void {
   if (type.endsWith("Stmt")) {
     c.kinds.add(kindOf(type, node));
@@ -176,13 +182,13 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       walkExcept(node, ["withClause", "intoClause"], c, ctes);
       return;
     case "InsertStmt":
-      addTable(c.written, asNode(node["relation"]), ctes);
+      addTable(c.written, asNode(node["relation"]), NO_CTES);
       walkExcept(node, ["relation", "withClause"], c, ctes);
       return;
     case "UpdateStmt":
     case "DeleteStmt": {
       const relation = asNode(node["relation"]);
-      addTable(c.written, relation, ctes);
+      addTable(c.written, relation, NO_CTES);
       const kind = type === "UpdateStmt" ? "UPDATE" : "DELETE";
       const others = type === "UpdateStmt" ? node["fromClause"] : node["usingClause"];
       const target = writeTarget(relation, others);
@@ -196,7 +202,7 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       return;
     }
     case "MergeStmt":
-      addTable(c.written, asNode(node["relation"]), ctes);
+      addTable(c.written, asNode(node["relation"]), NO_CTES);
       visitMergeActions(node, c);
       walkExcept(node, ["relation", "withClause"], c, ctes);
       return;

@@ -114,3 +114,18 @@ describe("MERGE counts as the writes its WHEN clauses make", () => {
     expect(nothing.kinds).toEqual(["MERGE"]);
   });
 });
+
+describe("a CTE does not hide the table a write targets", () => {
+  it.each([
+    "WITH secrets AS (SELECT 1) DELETE FROM secrets WHERE id = 1",
+    "WITH secrets AS (SELECT 1) UPDATE secrets SET id = 2 WHERE id = 1",
+    "WITH secrets AS (SELECT 1 AS id) MERGE INTO secrets t USING secrets s ON t.id = s.id WHEN MATCHED THEN DELETE",
+    "WITH secrets AS (SELECT 1) INSERT INTO secrets VALUES (1)",
+  ])("%s writes the table secrets", (sql) => {
+    expect(one(sql).tablesWritten).toEqual([expect.objectContaining({ schema: null, name: "secrets" })]);
+  });
+
+  it("while a read of the CTE's name is still the CTE", () => {
+    expect(one("WITH secrets AS (SELECT 1 AS id) SELECT * FROM secrets").tablesRead).toEqual([]);
+  });
+});
