@@ -54,6 +54,18 @@ test("[ADMIN] signs in through the local OIDC provider, creates a connection, a 
   await page.getByRole("button", { name: "Judge it" }).click();
   await expect(page.getByTestId("verdict")).toContainText("Denied by no-unscoped-delete");
   await expect(page.getByTestId("verdict")).toContainText("DELETE on public.orders has no WHERE clause");
+  // What the gateway holds for review shows as held, with the rule's reviewers.
+  await page.getByLabel("Statement", { exact: true }).fill("select first_name, salary from employees");
+  await page.getByRole("button", { name: "Judge it" }).click();
+  await expect(page.getByTestId("verdict")).toContainText(
+    "Held for review by rule salary-reads; reviewers: finance-leads.",
+  );
+  // A kind the gateway never reports is refused on the field, not saved as a rule that never fires.
+  await page.locator("#guardrail-name").fill(`e2e-typo-${suffix}`);
+  await page.locator("#guardrail-list").fill("ALTR");
+  await page.getByRole("button", { name: "Add guardrail" }).click();
+  await expect(page.locator("#guardrail-list-error")).toContainText('"ALTR" is not a statement kind');
+  await expect(page.getByTestId(`guardrail-e2e-typo-${suffix}`)).toHaveCount(0);
 
   // An agent in the connection's group; its token is shown once, copied with the button.
   await page.getByRole("link", { name: "Agents" }).click();

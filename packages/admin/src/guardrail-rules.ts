@@ -1,6 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
-import { ZGuardrailMatch } from "@sluice/policy/rules";
+import { guardrailKindsProblem, ZGuardrailMatch } from "@sluice/policy/rules";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
@@ -48,9 +48,16 @@ export async function saveGuardrail(context: AdminContext, options: { id?: strin
   const match = ZGuardrailMatch[input.kind].safeParse(input.match);
   if (!match.success) {
     const fields: Record<string, string> = {};
-    for (const issue of match.error.issues) fields[["match", ...issue.path].join(".")] ??= issue.message;
+    // A list is one field in the form: a bad item is reported on the list (`match.kinds`).
+    for (const issue of match.error.issues) {
+      const path = issue.path.filter((part) => typeof part !== "number");
+      fields[["match", ...path].join(".")] ??= issue.message;
+    }
     throw new AdminError("invalid", "some fields need attention", fields);
   }
+  const kindsProblem = guardrailKindsProblem(input.kind, input.effect, match.data);
+  if (kindsProblem)
+    throw new AdminError("invalid", "some fields need attention", { "match.kinds": kindsProblem });
   try {
     return await context.db.$transaction(async (db) => {
       if (input.connectionId && !(await db.connection.findUnique({ where: { id: input.connectionId } }))) {

@@ -1,5 +1,7 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
+import { kindListProblem } from "@sluice/policy/rules";
+import { normalizeKindName } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
@@ -16,11 +18,22 @@ export const ZReviewerGroupInput = z.object({
 
 const ZList = z.array(z.string().trim().min(1)).max(100).optional();
 
+/** Statement kinds as the gateway reports them (or families); one message for the whole field. */
+const ZKinds = z
+  .array(z.string().trim().min(1))
+  .max(100)
+  .superRefine((kinds, context) => {
+    const problem = kindListProblem(kinds, "REVIEW");
+    if (problem) context.addIssue({ code: "custom", message: problem });
+  })
+  .transform((kinds) => kinds.map(normalizeKindName))
+  .optional();
+
 export const ZReviewRuleInput = z
   .object({
     name: ZName,
     connectionId: z.string().min(1).nullable().default(null),
-    match: z.object({ kinds: ZList, tables: ZList, columns: ZList }).default({}),
+    match: z.object({ kinds: ZKinds, tables: ZList, columns: ZList }).default({}),
     reviewerGroups: z.array(z.string().min(1)).min(1, "pick at least one reviewer group"),
     mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
     minApprovals: z.coerce.number().int().min(1).max(10).default(1),

@@ -1,5 +1,5 @@
 import { loadPolicies } from "@sluice/db/policy/load-policies";
-import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
+import { createPolicyDecisionPoint, type ReviewRequest } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { Verdict } from "@sluice/policy/verdict";
 import { loadParser } from "@sluice/sql/parser";
@@ -17,8 +17,9 @@ export const ZTryStatementInput = z.object({
 
 /**
  * The verdict the gateway would give a statement now, from the same decision point and the policy
- * as stored: allow (and which tables it masks), or deny with the rule and the agent-facing message.
- * Nothing is sent to the upstream.
+ * as stored: allow (and which tables it masks), deny with the rule and the agent-facing message, or
+ * hold for review (which rule, which reviewer groups, blocking or not). Nothing is sent upstream,
+ * and no review is filed.
  */
 export async function tryStatement(context: AdminContext, options: { input: unknown }) {
   assertCan(context.actor, "policy:read");
@@ -39,10 +40,19 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   await loadParser();
   const loaded = await loadPolicies(context.db);
   const facts = new FactsCache();
+  // The gateway hands a review verdict to its broker; this one only remembers what it was asked,
+  // so the answer below is the gateway's own decision with nothing held or stored.
+  const asked: { review?: ReviewRequest } = {};
   const decisions = createPolicyDecisionPoint({
     policies: { version: 0, get: (id) => loaded.policies.get(id), reload: async () => {} },
     facts,
     upstreamUser: (id) => loaded.upstreamUsers.get(id) ?? "public",
+    reviews: {
+      request: async (request) => {
+        asked.review = request;
+        return { kind: "hold", rule: request.rule, message: request.message, release: new Promise(() => {}) };
+      },
+    },
   }).openSession({
     agentId: agent?.id ?? "try",
     agentName: agent?.name ?? "(any agent)",
@@ -54,7 +64,9 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   const verdict: Verdict = await decisions.decide({ sql: input.statement, via: "simple" });
   const parsed = facts.parse(input.statement);
   return {
-    verdict: describeVerdict(verdict),
+    verdict: asked.review
+      ? await describeReview(context, asked.review, agent?.id ?? null)
+      : describeVerdict(verdict),
     facts: parsed.ok
       ? parsed.statements.map((statement) => ({
           kind: statement.kind,
@@ -71,6 +83,50 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   };
 }
 
+/**
+ * What the gateway's review broker makes of a review verdict: allow under the agent's approval
+ * window for the rule; refused when the rule is gone; otherwise a hold (blocking rules) or a
+ * refusal that files a review (non-blocking ones). A once-grant for the exact statement is not
+ * looked at: trying a statement must not spend it.
+ */
+async function describeReview(context: AdminContext, request: ReviewRequest, agentId: string | null) {
+  const { connectionId } = request.identity;
+  const rules = await context.db.reviewRule.findMany({
+    where: { name: request.rule, isEnabled: true, OR: [{ connectionId }, { connectionId: null }] },
+  });
+  const rule = rules.find((candidate) => candidate.connectionId === connectionId) ?? rules[0];
+  if (!rule) {
+    return describeVerdict({
+      kind: "deny",
+      rule: request.rule,
+      message: `review rule "${request.rule}" is no longer configured; try again`,
+    });
+  }
+  const window = agentId
+    ? await context.db.reviewGrant.findFirst({
+        where: { kind: "WINDOW", agentId, connectionId, ruleId: rule.id, expiresAt: { gt: new Date() } },
+        include: { review: { select: { number: true } } },
+      })
+    : null;
+  const maskedTables = [...new Set(request.onApproval.maskedTables ?? [])];
+  if (window) {
+    return {
+      kind: "allow" as const,
+      maskedTables,
+      note: `runs under the approval window of review R-${window.review.number} (rule "${rule.name}")`,
+    };
+  }
+  return {
+    kind: "hold" as const,
+    rule: request.rule,
+    reviewerGroups: [...request.reviewerGroups],
+    isBlocking: rule.isBlocking,
+    timeoutSeconds: rule.timeoutSeconds,
+    message: request.message,
+    maskedTables,
+  };
+}
+
 function describeVerdict(verdict: Verdict) {
   switch (verdict.kind) {
     case "allow":
@@ -83,6 +139,7 @@ function describeVerdict(verdict: Verdict) {
         hint: verdict.hint ?? null,
       };
     case "hold":
-      return { kind: "hold" as const, rule: verdict.rule, message: verdict.message };
+      // Only the broker holds, and the try's broker is the one above: no other hold reaches here.
+      throw new Error(`unexpected hold by ${verdict.rule}`);
   }
 }

@@ -1,4 +1,5 @@
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
+import { kindCovers, normalizeKindName } from "@sluice/sql/statement-kinds";
 import {
   PRIVILEGE_SETTINGS,
   PRIVILEGED_KINDS,
@@ -258,7 +259,7 @@ function checkGuardrails(
 function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: SessionContext): string | null {
   switch (rule.kind) {
     case "STATEMENT_KIND": {
-      const kind = facts.kinds.find((k) => rule.match.kinds.some((wanted) => wanted.toUpperCase() === k));
+      const kind = facts.kinds.find((k) => rule.match.kinds.some((wanted) => kindCovers(wanted, k)));
       return kind ? `${kind} is not allowed${kind === facts.kind ? "" : ` (inside ${facts.kind})`}` : null;
     }
     case "TABLE": {
@@ -291,7 +292,7 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
       if (!hit) return null;
       const table =
         hit.table.schema === null ? resolveForDisplay(hit.table, session) : formatTable(hit.table);
-      return `${hit.kind} on ${table} has no WHERE clause`;
+      return `${hit.kind} on ${table} ${hit.reason ?? "has no WHERE clause"}`;
     }
     case "SETTING": {
       const hit = facts.settings.find((setting) =>
@@ -339,7 +340,7 @@ function checkTableAllowList(
 
 function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: SessionContext): boolean {
   const { kinds, tables, columns } = rule.match;
-  if (kinds && !facts.kinds.some((kind) => kinds.some((k) => k.toUpperCase() === kind))) return false;
+  if (kinds && !facts.kinds.some((kind) => kinds.some((k) => kindCovers(k, kind)))) return false;
   if (tables) {
     const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) => namesFor(t, session));
     if (!touched.some((name) => tables.some((p) => matchesTablePattern(name, p)))) return false;
@@ -367,12 +368,16 @@ function columnPatternMatches(pattern: string, facts: StatementFacts, session: S
   });
 }
 
+/**
+ * ALLOW names kinds exactly, families never: an ALLOW relaxes a default only for what it names,
+ * so ALLOW CREATE TABLE does not let CREATE TABLE AS through, nor ALLOW CREATE a CREATE FUNCTION.
+ */
 function allowsKind(policy: ConnectionPolicy, kind: string): boolean {
   return policy.guardrails.some(
     (rule) =>
       rule.effect === "ALLOW" &&
       rule.kind === "STATEMENT_KIND" &&
-      rule.match.kinds.some((k) => k.toUpperCase() === kind),
+      rule.match.kinds.some((k) => normalizeKindName(k) === kind),
   );
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ZName } from "./names";
-import { ZGuardrailMatch, ZReviewMatch } from "./rules";
+import { guardrailKindsProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
 
 /**
  * Policy as code: the YAML format of `sluice policy apply` / `export`. Secrets never appear in it:
@@ -38,14 +38,19 @@ const deprecated = (use: string) => `deprecated: use ${use}`;
 const ZGuardrail = z.discriminatedUnion(
   "kind",
   (Object.keys(ZGuardrailMatch) as Array<keyof typeof ZGuardrailMatch>).map((kind) =>
-    z.object({
-      name: ZName,
-      kind: z.literal(kind),
-      effect: z.enum(["DENY", "ALLOW"]).default("DENY"),
-      match: ZGuardrailMatch[kind],
-      message: z.string().optional(),
-      enabled: z.boolean().default(true),
-    }),
+    z
+      .object({
+        name: ZName,
+        kind: z.literal(kind),
+        effect: z.enum(["DENY", "ALLOW"]).default("DENY"),
+        match: ZGuardrailMatch[kind],
+        message: z.string().optional(),
+        enabled: z.boolean().default(true),
+      })
+      .superRefine((rule, context) => {
+        const problem = guardrailKindsProblem(kind, rule.effect, rule.match);
+        if (problem) context.addIssue({ code: "custom", message: problem, path: ["match", "kinds"] });
+      }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
 

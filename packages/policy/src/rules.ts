@@ -1,11 +1,62 @@
+import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
+import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
 
 /** Table, column and function patterns: `name`, `schema.name`, `schema.*`, `*` (case-sensitive as the server is). */
 const ZPatterns = z.array(z.string().min(1)).min(1);
 
+/**
+ * A statement kind as rules name it: any case and spacing, kept upper case. A name the parser never
+ * reports is refused, since a rule with it would be saved, listed as active and never fire.
+ */
+export const ZStatementKindName = z.preprocess(
+  (value) => (typeof value === "string" ? normalizeKindName(value) : value),
+  z.enum(STATEMENT_KIND_NAMES as [string, ...string[]], { error: (issue) => unknownKind(issue.input) }),
+);
+
+function unknownKind(name: unknown): string {
+  return `${JSON.stringify(name)} is not a statement kind the gateway reports; name one (e.g. ALTER TABLE, DELETE) or a family (ALTER, CREATE, DROP …), see docs/policy.md`;
+}
+
+/** A list of kind names as one form field gives them: the first problem with any of them. */
+export function kindListProblem(kinds: readonly string[], use: KindUse): string | null {
+  const unknown = kinds.find((kind) => !STATEMENT_KIND_NAMES.includes(normalizeKindName(kind)));
+  return unknown !== undefined ? unknownKind(unknown) : kindsUseProblem(kinds, use);
+}
+
+/** Where a kind name is used: DENY and review rules match families; ALLOW names exact kinds. */
+export type KindUse = "DENY" | "ALLOW" | "REVIEW";
+
+/** Why a rule used this way cannot name this (valid) kind, or null when it can. */
+export function kindUseProblem(name: string, use: KindUse): string | null {
+  const kind = normalizeKindName(name);
+  if (use === "ALLOW") {
+    return REPORTED_KINDS.has(kind) || ALLOW_ONLY_KINDS.has(kind)
+      ? null
+      : `${kind} is a family of kinds; an ALLOW rule names exact kinds (${familyExamples(kind)}), so it relaxes no more than it says`;
+  }
+  return ALLOW_ONLY_KINDS.has(kind)
+    ? `${kind} only relaxes a built-in default (effect ALLOW): it is already denied, and a ${use === "DENY" ? "DENY" : "review"} rule for it never matches`
+    : null;
+}
+
+function familyExamples(family: string): string {
+  const members = [...REPORTED_KINDS].filter((kind) => kind.startsWith(`${family} `)).sort();
+  return `e.g. ${members.slice(0, 3).join(", ")}`;
+}
+
+/** The first problem of a kind list for this use (the list itself already validated). */
+export function kindsUseProblem(kinds: readonly string[], use: KindUse): string | null {
+  for (const kind of kinds) {
+    const problem = kindUseProblem(kind, use);
+    if (problem) return problem;
+  }
+  return null;
+}
+
 /** Each guardrail kind's parameters; the store keeps them as JSON, files as YAML. */
 export const ZGuardrailMatch = {
-  STATEMENT_KIND: z.object({ kinds: ZPatterns }),
+  STATEMENT_KIND: z.object({ kinds: z.array(ZStatementKindName).min(1) }),
   TABLE: z.object({ tables: ZPatterns, access: z.enum(["read", "write", "any"]).default("any") }),
   COLUMN: z.object({ columns: ZPatterns }),
   FUNCTION: z.object({ functions: ZPatterns }),
@@ -29,7 +80,13 @@ export type GuardrailRule = {
 }[GuardrailKind];
 
 export const ZReviewMatch = z.object({
-  kinds: z.array(z.string()).optional(),
+  kinds: z
+    .array(ZStatementKindName)
+    .superRefine((kinds, context) => {
+      const problem = kindsUseProblem(kinds, "REVIEW");
+      if (problem) context.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
   tables: z.array(z.string()).optional(),
   columns: z.array(z.string()).optional(),
 });
@@ -80,6 +137,8 @@ export function parseGuardrail(raw: {
   }
   if (raw.effect !== "DENY" && raw.effect !== "ALLOW")
     throw new Error(`guardrail "${raw.name}": unknown effect ${raw.effect}`);
+  const problem = guardrailKindsProblem(kind, raw.effect, parsed.data);
+  if (problem) throw new Error(`guardrail "${raw.name}": match.kinds ${problem}`);
   return {
     name: raw.name,
     kind,
@@ -87,4 +146,13 @@ export function parseGuardrail(raw: {
     match: parsed.data,
     ...(raw.message ? { message: raw.message } : {}),
   } as GuardrailRule;
+}
+
+/** A STATEMENT_KIND rule's kinds checked against its effect; null for every other rule. */
+export function guardrailKindsProblem(kind: GuardrailKind, effect: string, match: unknown): string | null {
+  if (kind !== "STATEMENT_KIND") return null;
+  const kinds = (match as { kinds?: unknown }).kinds;
+  return Array.isArray(kinds)
+    ? kindsUseProblem(kinds.map(String), effect === "ALLOW" ? "ALLOW" : "DENY")
+    : null;
 }

@@ -1,5 +1,13 @@
 import type { RoutineRef, SettingChange, StatementFacts, TableRef } from "./facts";
-import { STATEMENT_KINDS, transactionKind } from "./statement-kinds";
+import {
+  definedKind,
+  derivedKind,
+  impliedKinds,
+  STATEMENT_KINDS,
+  transactionKind,
+  UNMODELED_KINDS,
+} from "./statement-kinds";
+import { limitsTarget, type WriteTarget, writeTarget } from "./write-scope";
 
 type Node = Record<string, unknown>;
 
@@ -160,8 +168,17 @@ const AGGREGATES = new Set([
   "covar_pop",
 ]);
 
+/**
+ * The target of INSERT, UPDATE, DELETE and MERGE is always a real relation: the server does not let
+ * a CTE of the same name hide it (`WITH secrets AS (…) DELETE FROM secrets` deletes from the table).
+ */
+const NO_CTES = new Set<string>();
+
 function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string>): void {
-  if (type.endsWith("Stmt")) c.kinds.add(kindOf(type, node));
+  if (type.endsWith("Stmt")) {
+    c.kinds.add(kindOf(type, node));
+    for (const implied of impliedKinds(type, node)) c.kinds.add(implied);
+  }
   const operator = operatorOf(type, node);
   if (operator) c.operators.push(operator);
   const ctes = withCtes(node, c, outerCtes);
@@ -178,22 +195,28 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       walkExcept(node, ["withClause", "intoClause"], c, ctes);
       return;
     case "InsertStmt":
-      addTable(c.written, asNode(node["relation"]), ctes);
+      addTable(c.written, asNode(node["relation"]), NO_CTES);
       walkExcept(node, ["relation", "withClause"], c, ctes);
       return;
     case "UpdateStmt":
     case "DeleteStmt": {
       const relation = asNode(node["relation"]);
-      addTable(c.written, relation, ctes);
+      addTable(c.written, relation, NO_CTES);
+      const kind = type === "UpdateStmt" ? "UPDATE" : "DELETE";
+      const others = type === "UpdateStmt" ? node["fromClause"] : node["usingClause"];
+      const target = writeTarget(relation, others);
       if (node["whereClause"] === undefined) {
-        c.unscoped.push({ kind: type === "UpdateStmt" ? "UPDATE" : "DELETE", table: tableRef(relation) });
+        c.unscoped.push({ kind, table: tableRef(relation) });
+      } else if (!limitsTarget(node["whereClause"], target)) {
+        c.unscoped.push({ kind, table: tableRef(relation), reason: unlimitedWhere(target) });
       }
       walkField("targetList", node["targetList"], c, ctes, "set");
       walkExcept(node, ["relation", "withClause", "targetList"], c, ctes);
       return;
     }
     case "MergeStmt":
-      addTable(c.written, asNode(node["relation"]), ctes);
+      addTable(c.written, asNode(node["relation"]), NO_CTES);
+      visitMergeActions(node, c);
       walkExcept(node, ["relation", "withClause"], c, ctes);
       return;
     case "CopyStmt":
@@ -264,6 +287,51 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       }
       walkExcept(node, ["withClause"], c, ctes);
   }
+}
+
+const MERGE_COMMANDS: Record<string, "INSERT" | "UPDATE" | "DELETE"> = {
+  CMD_INSERT: "INSERT",
+  CMD_UPDATE: "UPDATE",
+  CMD_DELETE: "DELETE",
+};
+
+/**
+ * A MERGE runs an INSERT, UPDATE or DELETE per WHEN clause: each counts as that kind, and an
+ * UPDATE or DELETE is unscoped unless its rows are limited by a condition naming the target. For
+ * WHEN MATCHED that is the ON condition or the clause's own AND condition; WHEN NOT MATCHED BY
+ * SOURCE acts on the target rows ON did not match, so only its AND condition can limit them.
+ */
+function visitMergeActions(node: Node, c: Collector): void {
+  const relation = asNode(node["relation"]);
+  const target = writeTarget(relation, [node["sourceRelation"]]);
+  const isOnLimiting = limitsTarget(node["joinCondition"], target);
+  for (const entry of asArray(node["mergeWhenClauses"])) {
+    const clause = asNode(asNode(entry)["MergeWhenClause"]);
+    const kind = MERGE_COMMANDS[String(clause["commandType"])];
+    if (!kind) continue;
+    c.kinds.add(kind);
+    if (kind === "INSERT") continue;
+    const isBySource = clause["matchKind"] === "MERGE_WHEN_NOT_MATCHED_BY_SOURCE";
+    const isLimited =
+      (!isBySource && isOnLimiting) ||
+      (clause["condition"] !== undefined && limitsTarget(clause["condition"], target));
+    if (isLimited) continue;
+    const when = isBySource ? "WHEN NOT MATCHED BY SOURCE" : "WHEN MATCHED";
+    const action = `(MERGE … ${when} THEN ${kind})`;
+    c.unscoped.push({
+      kind,
+      table: tableRef(relation),
+      reason: isBySource
+        ? `${action} acts on every target row no source row matches, and the clause's AND condition names no column of ${target.refName}`
+        : `${action} is limited neither by ON nor by the clause's AND condition naming a column of ${target.refName}`,
+    });
+  }
+}
+
+function unlimitedWhere(target: WriteTarget): string {
+  return target.isAlone
+    ? `has a WHERE clause that does not limit its rows (nothing it requires of a row names a column of ${target.refName})`
+    : `has a WHERE clause that does not limit its rows (nothing it requires of a row names ${target.refName}.column; with FROM or USING, an unqualified name may be another table's)`;
 }
 
 /**
@@ -474,7 +542,8 @@ function kindOf(type: string, node: Node): string {
   if (type === "GrantStmt") return node["is_grant"] === true ? "GRANT" : "REVOKE";
   if (type === "FetchStmt") return node["ismove"] === true ? "MOVE" : "FETCH";
   if (type === "VacuumStmt") return node["is_vacuumcmd"] === true ? "VACUUM" : "ANALYZE";
-  return STATEMENT_KINDS.get(type) ?? type.replace(/Stmt$/, "").toUpperCase();
+  if (type === "DefineStmt") return definedKind(String(node["kind"]));
+  return STATEMENT_KINDS.get(type) ?? UNMODELED_KINDS.get(type) ?? derivedKind(type);
 }
 
 /** A constant's text (strings, numbers, booleans), or null for anything computed. */

@@ -37,8 +37,16 @@ export type StatementFacts = {
   functionCalls: RoutineRef[];
   /** Every operator an expression names (`OPERATOR(schema.op)` keeps its schema). */
   operators: RoutineRef[];
-  /** Tables of UPDATE/DELETE statements with no WHERE clause. */
-  unscopedWrites: Array<{ kind: "UPDATE" | "DELETE"; table: TableRef }>;
+  /**
+   * UPDATEs and DELETEs (MERGE actions too) whose condition does not limit the target's rows: no
+   * WHERE, or one that names no column of the target (see write-scope.ts for what counts).
+   */
+  unscopedWrites: Array<{
+    kind: "UPDATE" | "DELETE";
+    table: TableRef;
+    /** Why it is unscoped, in words, when there is a condition that does not count. */
+    reason?: string;
+  }>;
   settings: SettingChange[];
   /** Columns named anywhere (`table.column` when qualified); input for masking and strict mode. */
   columns: string[];

@@ -2,7 +2,11 @@
 export const GUARDRAIL_KINDS = {
   STATEMENT_KIND: {
     label: "Statement kind",
-    list: { key: "kinds", label: "Statement kinds", hint: "e.g. DROP, TRUNCATE, ALTER" },
+    list: {
+      key: "kinds",
+      label: "Statement kinds",
+      hint: "e.g. DROP, TRUNCATE, ALTER (a family: every ALTER …); as the gateway names them",
+    },
   },
   TABLE: { label: "Table", list: { key: "tables", label: "Tables", hint: "schema.table, schema.* or *" } },
   COLUMN: {

@@ -21,6 +21,7 @@ import {
 } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 import { GUARDRAIL_KINDS, type GuardrailKindName } from "./guardrail-kinds";
+import { STATEMENT_KINDS_LIST, StatementKindOptions } from "./statement-kind-options";
 
 type GuardrailView = {
   id: string;
@@ -149,8 +150,10 @@ export function GuardrailsPanel() {
                 className={`${inputClass} font-mono`}
                 value={form.list}
                 aria-invalid={Boolean(listError)}
+                list={form.kind === "STATEMENT_KIND" ? STATEMENT_KINDS_LIST : undefined}
                 onChange={(event) => setForm({ ...form, list: event.target.value })}
               />
+              <StatementKindOptions />
             </Field>
           ) : null}
           {form.kind === "TABLE" ? (

@@ -9,9 +9,17 @@ import { ConnectionSelect } from "../connection-select";
 
 type TryResult = {
   verdict:
-    | { kind: "allow"; maskedTables: string[] }
+    | { kind: "allow"; maskedTables: string[]; note?: string }
     | { kind: "deny"; rule: string; message: string; hint: string | null }
-    | { kind: "hold"; rule: string; message: string };
+    | {
+        kind: "hold";
+        rule: string;
+        message: string;
+        reviewerGroups: string[];
+        isBlocking: boolean;
+        timeoutSeconds: number;
+        maskedTables: string[];
+      };
   facts:
     | Array<{
         kind: string;
@@ -91,27 +99,9 @@ export function TryStatement() {
         {verdict ? (
           <div
             data-testid="verdict"
-            className={`rounded-md border px-3 py-2 text-sm ${verdict.kind === "allow" ? "border-emerald-200 bg-emerald-50 text-emerald-900" : "border-red-200 bg-red-50 text-red-900"}`}
+            className={`rounded-md border px-3 py-2 text-sm ${VERDICT_TONE[verdict.kind]}`}
           >
-            {verdict.kind === "allow" ? (
-              <p>
-                <strong>Allowed.</strong>{" "}
-                {verdict.maskedTables.length
-                  ? `Masking applies to ${[...new Set(verdict.maskedTables)].join(", ")}.`
-                  : "No masking applies."}
-              </p>
-            ) : (
-              <>
-                <p>
-                  <strong>{verdict.kind === "deny" ? "Denied" : "Held for review"}</strong> by{" "}
-                  <code>{verdict.rule}</code>
-                </p>
-                <p className="mt-1 font-mono text-xs">{verdict.message}</p>
-                {verdict.kind === "deny" && verdict.hint ? (
-                  <p className="mt-1 text-xs">Hint: {verdict.hint}</p>
-                ) : null}
-              </>
-            )}
+            <VerdictText verdict={verdict} />
           </div>
         ) : null}
         {run.data && Array.isArray(run.data.facts) ? (
@@ -128,4 +118,53 @@ export function TryStatement() {
       </div>
     </Card>
   );
+}
+
+const VERDICT_TONE: Record<TryResult["verdict"]["kind"], string> = {
+  allow: "border-emerald-200 bg-emerald-50 text-emerald-900",
+  hold: "border-amber-200 bg-amber-50 text-amber-900",
+  deny: "border-red-200 bg-red-50 text-red-900",
+};
+
+function maskingScope(tables: string[]): string {
+  return tables.length ? `Masking applies to ${[...new Set(tables)].join(", ")}.` : "No masking applies.";
+}
+
+/** The verdict in words: what the agent would see, and who decides when a review holds it. */
+function VerdictText({ verdict }: { verdict: TryResult["verdict"] }) {
+  switch (verdict.kind) {
+    case "allow":
+      return (
+        <p>
+          <strong>Allowed.</strong> {verdict.note ? `It ${verdict.note}. ` : ""}
+          {maskingScope(verdict.maskedTables)}
+        </p>
+      );
+    case "deny":
+      return (
+        <>
+          <p>
+            <strong>Denied</strong> by <code>{verdict.rule}</code>
+          </p>
+          <p className="mt-1 font-mono text-xs">{verdict.message}</p>
+          {verdict.hint ? <p className="mt-1 text-xs">Hint: {verdict.hint}</p> : null}
+        </>
+      );
+    case "hold":
+      return (
+        <>
+          <p>
+            <strong>Held for review</strong> by rule <code>{verdict.rule}</code>; reviewers:{" "}
+            {verdict.reviewerGroups.join(", ") || "none"}.
+          </p>
+          <p className="mt-1 text-xs">
+            {verdict.isBlocking
+              ? `The agent's statement waits for a decision (up to ${Math.max(1, Math.round(verdict.timeoutSeconds / 60))} min), then runs or is refused.`
+              : "Non-blocking: the agent is refused at once with a review number, and runs the same statement again once it is approved."}{" "}
+            Once approved: {maskingScope(verdict.maskedTables)}
+          </p>
+          <p className="mt-1 font-mono text-xs">{verdict.message}</p>
+        </>
+      );
+  }
 }

@@ -177,8 +177,8 @@ export function ReviewRulesPanel() {
             <TextField
               id="rule-kinds"
               label="Statement kinds"
-              error={ruleErrors.match}
-              hint="e.g. DELETE, UPDATE"
+              error={ruleErrors["match.kinds"] ?? ruleErrors.match}
+              hint="e.g. DELETE, UPDATE, ALTER (a family: every ALTER …)"
               value={rule.kinds}
               onChange={(value) => setRule({ ...rule, kinds: value })}
             />

@@ -1,0 +1,131 @@
+import type { StatementFacts } from "@sluice/sql/facts";
+import { loadParser, parseStatements } from "@sluice/sql/parser";
+import { beforeAll, describe, expect, it } from "vitest";
+
+beforeAll(() => loadParser());
+
+function one(sql: string): StatementFacts {
+  const parsed = parseStatements(sql);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.statements[0] as StatementFacts;
+}
+/** The unscoped writes as `KIND table`, with no reason shown. */
+const unscoped = (sql: string) => one(sql).unscopedWrites.map((write) => `${write.kind} ${write.table.name}`);
+
+describe("which UPDATEs and DELETEs limit their rows", () => {
+  it.each([
+    "DELETE FROM orders WHERE true",
+    "DELETE FROM orders WHERE 1 = 1",
+    "DELETE FROM orders WHERE now() > '2000-01-01'",
+    "DELETE FROM orders WHERE (SELECT true)",
+    "DELETE FROM orders WHERE id = 1 OR true",
+    "DELETE FROM orders WHERE NOT (id = 1 AND false)",
+    "DELETE FROM orders WHERE EXISTS (SELECT 1 FROM orders WHERE orders.id = 1)",
+    "DELETE FROM orders WHERE EXISTS (SELECT 1 FROM customers WHERE id = 1)",
+    "DELETE FROM orders o USING customers c WHERE c.id = 1",
+    "DELETE FROM orders o USING customers c WHERE customer_id = c.id",
+    "UPDATE orders SET total = 0 FROM customers c WHERE c.vip",
+    "UPDATE orders SET total = 0 WHERE 'x' IS NOT NULL",
+    // With an alias the table's own name no longer refers to it.
+    "DELETE FROM orders o USING customers WHERE orders.id = customers.id",
+  ])("%s is unscoped", (sql) => {
+    expect(unscoped(sql)).toHaveLength(1);
+    expect(one(sql).unscopedWrites[0]?.reason).toMatch(/does not limit its rows/);
+  });
+
+  it.each([
+    "DELETE FROM orders WHERE id = 1",
+    "DELETE FROM orders WHERE true AND id = 1",
+    "DELETE FROM orders WHERE id = 1 OR customer_id = 2",
+    "DELETE FROM orders WHERE NOT (id = 1)",
+    "DELETE FROM orders WHERE CURRENT OF orders_cursor",
+    "DELETE FROM public.orders WHERE public.orders.id = 1",
+    "DELETE FROM orders o USING customers c WHERE o.customer_id = c.id",
+    "UPDATE orders SET total = 0 FROM customers c WHERE orders.customer_id = c.id",
+    "UPDATE orders SET total = 0 WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = orders.customer_id)",
+    "DELETE FROM orders WHERE id IN (SELECT order_id FROM refunds)",
+  ])("%s is scoped", (sql) => {
+    expect(unscoped(sql)).toEqual([]);
+  });
+
+  it("keeps the plain message for a missing WHERE, in writable CTEs and EXPLAIN ANALYZE too", () => {
+    expect(one("UPDATE orders SET total = 0").unscopedWrites).toEqual([
+      { kind: "UPDATE", table: { schema: null, name: "orders" } },
+    ]);
+    expect(unscoped("WITH d AS (DELETE FROM orders) SELECT 1")).toEqual(["DELETE orders"]);
+    expect(unscoped("WITH d AS (DELETE FROM orders WHERE true RETURNING 1) SELECT 1")).toEqual([
+      "DELETE orders",
+    ]);
+    expect(unscoped("EXPLAIN ANALYZE DELETE FROM orders WHERE 1 = 1")).toEqual(["DELETE orders"]);
+    expect(unscoped("PREPARE p AS DELETE FROM orders WHERE $1::int = 1")).toEqual(["DELETE orders"]);
+    expect(unscoped("CREATE RULE r AS ON INSERT TO audit DO ALSO DELETE FROM orders")).toEqual([
+      "DELETE orders",
+    ]);
+  });
+});
+
+describe("MERGE counts as the writes its WHEN clauses make", () => {
+  it("an unconditioned WHEN MATCHED DELETE under ON true is an unscoped DELETE", () => {
+    const f = one("MERGE INTO orders t USING (SELECT 1) s ON true WHEN MATCHED THEN DELETE");
+    expect(f.kind).toBe("MERGE");
+    expect(f.kinds).toEqual(expect.arrayContaining(["MERGE", "DELETE"]));
+    expect(f.unscopedWrites).toEqual([
+      {
+        kind: "DELETE",
+        table: { schema: null, name: "orders", alias: "t" },
+        reason:
+          "(MERGE … WHEN MATCHED THEN DELETE) is limited neither by ON nor by the clause's AND condition naming a column of t",
+      },
+    ]);
+  });
+
+  it.each([
+    ["MERGE INTO orders t USING src s ON s.x = 1 WHEN MATCHED THEN UPDATE SET total = 0", ["UPDATE orders"]],
+    // Unqualified, `id` could be the source's column: it does not count.
+    ["MERGE INTO orders USING src s ON id = s.id WHEN MATCHED THEN DELETE", ["DELETE orders"]],
+    ["MERGE INTO orders t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE", []],
+    ["MERGE INTO orders t USING src s ON true WHEN MATCHED AND t.id = 1 THEN DELETE", []],
+    ["MERGE INTO orders t USING src s ON true WHEN MATCHED AND s.id = 1 THEN DELETE", ["DELETE orders"]],
+    // BY SOURCE acts on the rows ON did not match: ON cannot limit them.
+    [
+      "MERGE INTO orders t USING src s ON t.id = s.id WHEN NOT MATCHED BY SOURCE THEN DELETE",
+      ["DELETE orders"],
+    ],
+    [
+      "MERGE INTO orders t USING src s ON t.id = s.id WHEN NOT MATCHED BY SOURCE AND t.status = 'x' THEN DELETE",
+      [],
+    ],
+    ["MERGE INTO orders t USING src s ON true WHEN MATCHED THEN DO NOTHING", []],
+    ["MERGE INTO orders t USING src s ON true WHEN NOT MATCHED THEN INSERT VALUES (1)", []],
+    [
+      "WITH src AS (SELECT 1 AS id) MERGE INTO orders t USING src s ON true WHEN MATCHED AND t.id = 1 THEN UPDATE SET total = 0 WHEN MATCHED THEN DELETE",
+      ["DELETE orders"],
+    ],
+  ])("%s", (sql, expected) => {
+    expect(unscoped(sql)).toEqual(expected);
+  });
+
+  it("reports INSERT, UPDATE and DELETE for the actions a MERGE can run, and nothing for DO NOTHING", () => {
+    const all = one(
+      "MERGE INTO orders t USING src s ON t.id = s.id WHEN MATCHED THEN UPDATE SET total = 0 WHEN NOT MATCHED BY SOURCE AND t.id > 0 THEN DELETE WHEN NOT MATCHED THEN INSERT VALUES (1)",
+    );
+    expect(all.kinds).toEqual(expect.arrayContaining(["MERGE", "INSERT", "UPDATE", "DELETE"]));
+    const nothing = one("MERGE INTO orders t USING src s ON t.id = s.id WHEN MATCHED THEN DO NOTHING");
+    expect(nothing.kinds).toEqual(["MERGE"]);
+  });
+});
+
+describe("a CTE does not hide the table a write targets", () => {
+  it.each([
+    "WITH secrets AS (SELECT 1) DELETE FROM secrets WHERE id = 1",
+    "WITH secrets AS (SELECT 1) UPDATE secrets SET id = 2 WHERE id = 1",
+    "WITH secrets AS (SELECT 1 AS id) MERGE INTO secrets t USING secrets s ON t.id = s.id WHEN MATCHED THEN DELETE",
+    "WITH secrets AS (SELECT 1) INSERT INTO secrets VALUES (1)",
+  ])("%s writes the table secrets", (sql) => {
+    expect(one(sql).tablesWritten).toEqual([expect.objectContaining({ schema: null, name: "secrets" })]);
+  });
+
+  it("while a read of the CTE's name is still the CTE", () => {
+    expect(one("WITH secrets AS (SELECT 1 AS id) SELECT * FROM secrets").tablesRead).toEqual([]);
+  });
+});
