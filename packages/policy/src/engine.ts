@@ -11,6 +11,7 @@ import {
   VALUE_REVEALING_RELATIONS,
 } from "./builtins";
 import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
+import { pinnedSettingRefusal } from "./pinned-settings";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
 
 /** The engine's answer. `review` becomes a hold where approvals exist, a denial where they do not. */
@@ -179,6 +180,11 @@ function checkBuiltins(policy: ConnectionPolicy, facts: StatementFacts): PolicyV
             : `changing ${setting.name}`;
       return builtin(policy, "sluice:privilege-change", `${what} could change who the session is`);
     }
+  }
+  // Not relaxable by any rule: the gateway's reading of every later statement depends on these.
+  for (const setting of facts.settings) {
+    const why = pinnedSettingRefusal(setting.name, setting.value, setting.via === "RESET");
+    if (why) return builtin(policy, "sluice:pinned-setting", why);
   }
   return null;
 }

@@ -9,6 +9,7 @@ import {
 } from "./limits";
 import { printable } from "./printable";
 import { Reader } from "./reader";
+import { decodeUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
 export { isClientMessageType } from "./client-codes";
@@ -61,50 +62,58 @@ export function decodeClientFrame(frame: Frame): ClientMessage {
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
   switch (code) {
     case SSL_REQUEST_CODE:
-      return empty(new Reader(body, "SSLRequest"), { name: "sslRequest" });
+      return empty(clientReader(body, "SSLRequest"), { name: "sslRequest" });
     case GSSENC_REQUEST_CODE:
-      return empty(new Reader(body, "GSSENCRequest"), { name: "gssencRequest" });
+      return empty(clientReader(body, "GSSENCRequest"), { name: "gssencRequest" });
     case CANCEL_REQUEST_CODE:
-      return parseCancelRequest(new Reader(body, "CancelRequest"));
+      return parseCancelRequest(clientReader(body, "CancelRequest"));
     default:
       // Any other code is a protocol version; whether it is one we speak is the session's call.
-      return parseStartup(code, new Reader(body, "StartupMessage"));
+      return parseStartup(code, clientReader(body, "StartupMessage"));
   }
 }
 
 function decodeTagged(type: number, body: Buffer): ClientMessage {
   switch (type) {
     case ClientCode.Query:
-      return parseQuery(new Reader(body, "Query"));
+      return parseQuery(clientReader(body, "Query"));
     case ClientCode.Parse:
-      return parseParse(new Reader(body, "Parse"));
+      return parseParse(clientReader(body, "Parse"));
     case ClientCode.Bind:
-      return parseBind(new Reader(body, "Bind"));
+      return parseBind(clientReader(body, "Bind"));
     case ClientCode.Describe:
-      return { name: "describe", ...parseTarget(new Reader(body, "Describe")) };
+      return { name: "describe", ...parseTarget(clientReader(body, "Describe")) };
     case ClientCode.Execute:
-      return parseExecute(new Reader(body, "Execute"));
+      return parseExecute(clientReader(body, "Execute"));
     case ClientCode.Close:
-      return { name: "close", ...parseTarget(new Reader(body, "Close")) };
+      return { name: "close", ...parseTarget(clientReader(body, "Close")) };
     case ClientCode.Sync:
-      return empty(new Reader(body, "Sync"), { name: "sync" });
+      return empty(clientReader(body, "Sync"), { name: "sync" });
     case ClientCode.Flush:
-      return empty(new Reader(body, "Flush"), { name: "flush" });
+      return empty(clientReader(body, "Flush"), { name: "flush" });
     case ClientCode.Terminate:
-      return empty(new Reader(body, "Terminate"), { name: "terminate" });
+      return empty(clientReader(body, "Terminate"), { name: "terminate" });
     case ClientCode.CopyData:
       return { name: "copyData", data: body };
     case ClientCode.CopyDone:
-      return empty(new Reader(body, "CopyDone"), { name: "copyDone" });
+      return empty(clientReader(body, "CopyDone"), { name: "copyDone" });
     case ClientCode.CopyFail:
-      return parseCopyFail(new Reader(body, "CopyFail"));
+      return parseCopyFail(clientReader(body, "CopyFail"));
     case ClientCode.FunctionCall:
-      return parseFunctionCall(new Reader(body, "FunctionCall"));
+      return parseFunctionCall(clientReader(body, "FunctionCall"));
     case ClientCode.AuthResponse:
       return { name: "authResponse", body };
     default:
       throw new WireError(`invalid frontend message type '${printable(type)}'`);
   }
+}
+
+/**
+ * Every string a client sends is read strictly: the gateway must read the bytes as the server will
+ * (client_encoding is pinned to UTF8), so bytes that are not UTF-8 are refused, never replaced.
+ */
+function clientReader(body: Buffer, what: string): Reader {
+  return new Reader(body, what, true);
 }
 
 function parseStartup(protocolVersion: number, reader: Reader): ClientMessage {
@@ -156,6 +165,12 @@ function parseBind(reader: Reader): ClientMessage {
     throw new WireError(
       `bind message has ${paramFormats.length} parameter formats but ${params.length} parameters`,
     );
+  // A text value is converted (so verified) by the server before any input function sees it; the
+  // gateway's checks decode the same bytes, so they must be the text the server reads.
+  for (const [i, param] of params.entries()) {
+    const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
+    if (param && format === 0) decodeUtf8Strict(param);
+  }
   const resultFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
   reader.end();
   return { name: "bind", portal, statement, paramFormats, params, resultFormats };
@@ -198,7 +213,7 @@ export function parseSASLInitialResponse(body: Buffer): {
   mechanism: string;
   initialResponse: Buffer | null;
 } {
-  const reader = new Reader(body, "SASLInitialResponse");
+  const reader = clientReader(body, "SASLInitialResponse");
   const mechanism = reader.cstring();
   const length = reader.int32();
   const initialResponse = length === -1 ? null : reader.bytes(length);
@@ -213,7 +228,7 @@ export function parseSASLResponse(body: Buffer): Buffer {
 
 /** The body of a PasswordMessage: a NUL-terminated password (or md5 response). */
 export function parsePasswordMessage(body: Buffer): string {
-  const reader = new Reader(body, "PasswordMessage");
+  const reader = clientReader(body, "PasswordMessage");
   const password = reader.cstring();
   reader.end();
   return password;
