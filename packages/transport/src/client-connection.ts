@@ -142,6 +142,7 @@ export class ClientConnection {
   private agent: AgentRecord | null = null;
   private connection: ConnectionRecord | null = null;
   private startupParams: Record<string, string> = {};
+  private startupSettings: ReadonlyArray<{ name: string; value: string }> = [];
   private requestedConnectionName = "";
   private relay: Relay | null = null;
   private masking: SessionMasking | null = null;
@@ -298,6 +299,7 @@ export class ClientConnection {
     }
     const request = validateStartupParams(params);
     this.startupParams = request.passThrough;
+    this.startupSettings = request.settings;
     this.requestedConnectionName = request.connectionName;
     const limitKeyAgent = `agent:${request.agentName}`;
     const limitKeyAddress = `addr:${this.clientAddress}`;
@@ -391,10 +393,11 @@ export class ClientConnection {
     const sessionId = this.sessionId;
     const lookupRelations = this.deps.lookupRelations?.(connection);
     this.relay = new Relay({
-      decisions: this.deps.decisions.openSession(
-        identity,
-        lookupRelations ? { login: connection.user, lookupRelations } : { login: connection.user },
-      ),
+      decisions: this.deps.decisions.openSession(identity, {
+        login: connection.user,
+        startupSettings: this.startupSettings,
+        ...(lookupRelations ? { lookupRelations } : {}),
+      }),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
       sendNow: (bytes) => this.writeRelayed(bytes),
     });
