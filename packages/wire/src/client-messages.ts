@@ -62,58 +62,50 @@ export function decodeClientFrame(frame: Frame): ClientMessage {
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
   switch (code) {
     case SSL_REQUEST_CODE:
-      return empty(clientReader(body, "SSLRequest"), { name: "sslRequest" });
+      return empty(new Reader(body, "SSLRequest"), { name: "sslRequest" });
     case GSSENC_REQUEST_CODE:
-      return empty(clientReader(body, "GSSENCRequest"), { name: "gssencRequest" });
+      return empty(new Reader(body, "GSSENCRequest"), { name: "gssencRequest" });
     case CANCEL_REQUEST_CODE:
-      return parseCancelRequest(clientReader(body, "CancelRequest"));
+      return parseCancelRequest(new Reader(body, "CancelRequest"));
     default:
       // Any other code is a protocol version; whether it is one we speak is the session's call.
-      return parseStartup(code, clientReader(body, "StartupMessage"));
+      return parseStartup(code, new Reader(body, "StartupMessage"));
   }
 }
 
 function decodeTagged(type: number, body: Buffer): ClientMessage {
   switch (type) {
     case ClientCode.Query:
-      return parseQuery(clientReader(body, "Query"));
+      return parseQuery(new Reader(body, "Query"));
     case ClientCode.Parse:
-      return parseParse(clientReader(body, "Parse"));
+      return parseParse(new Reader(body, "Parse"));
     case ClientCode.Bind:
-      return parseBind(clientReader(body, "Bind"));
+      return parseBind(new Reader(body, "Bind"));
     case ClientCode.Describe:
-      return { name: "describe", ...parseTarget(clientReader(body, "Describe")) };
+      return { name: "describe", ...parseTarget(new Reader(body, "Describe")) };
     case ClientCode.Execute:
-      return parseExecute(clientReader(body, "Execute"));
+      return parseExecute(new Reader(body, "Execute"));
     case ClientCode.Close:
-      return { name: "close", ...parseTarget(clientReader(body, "Close")) };
+      return { name: "close", ...parseTarget(new Reader(body, "Close")) };
     case ClientCode.Sync:
-      return empty(clientReader(body, "Sync"), { name: "sync" });
+      return empty(new Reader(body, "Sync"), { name: "sync" });
     case ClientCode.Flush:
-      return empty(clientReader(body, "Flush"), { name: "flush" });
+      return empty(new Reader(body, "Flush"), { name: "flush" });
     case ClientCode.Terminate:
-      return empty(clientReader(body, "Terminate"), { name: "terminate" });
+      return empty(new Reader(body, "Terminate"), { name: "terminate" });
     case ClientCode.CopyData:
       return { name: "copyData", data: body };
     case ClientCode.CopyDone:
-      return empty(clientReader(body, "CopyDone"), { name: "copyDone" });
+      return empty(new Reader(body, "CopyDone"), { name: "copyDone" });
     case ClientCode.CopyFail:
-      return parseCopyFail(clientReader(body, "CopyFail"));
+      return parseCopyFail(new Reader(body, "CopyFail"));
     case ClientCode.FunctionCall:
-      return parseFunctionCall(clientReader(body, "FunctionCall"));
+      return parseFunctionCall(new Reader(body, "FunctionCall"));
     case ClientCode.AuthResponse:
       return { name: "authResponse", body };
     default:
       throw new WireError(`invalid frontend message type '${printable(type)}'`);
   }
-}
-
-/**
- * Every string a client sends is read strictly: the gateway must read the bytes as the server will
- * (client_encoding is pinned to UTF8), so bytes that are not UTF-8 are refused, never replaced.
- */
-function clientReader(body: Buffer, what: string): Reader {
-  return new Reader(body, what, true);
 }
 
 function parseStartup(protocolVersion: number, reader: Reader): ClientMessage {
@@ -213,7 +205,7 @@ export function parseSASLInitialResponse(body: Buffer): {
   mechanism: string;
   initialResponse: Buffer | null;
 } {
-  const reader = clientReader(body, "SASLInitialResponse");
+  const reader = new Reader(body, "SASLInitialResponse");
   const mechanism = reader.cstring();
   const length = reader.int32();
   const initialResponse = length === -1 ? null : reader.bytes(length);
@@ -228,7 +220,7 @@ export function parseSASLResponse(body: Buffer): Buffer {
 
 /** The body of a PasswordMessage: a NUL-terminated password (or md5 response). */
 export function parsePasswordMessage(body: Buffer): string {
-  const reader = clientReader(body, "PasswordMessage");
+  const reader = new Reader(body, "PasswordMessage");
   const password = reader.cstring();
   reader.end();
   return password;

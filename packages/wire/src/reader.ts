@@ -10,12 +10,14 @@ export class Reader {
 
   /**
    * @param isStrictText strings must be valid UTF-8 (22021 otherwise), as the server requires of
-   *   every string a client sends in a UTF8 session; the server's own messages are read leniently.
+   *   every string a client sends in a UTF8 session: the gateway must read the bytes as the server
+   *   will, so bytes that are not UTF-8 are refused, never replaced. Only the server's own
+   *   messages are read leniently.
    */
   constructor(
     private readonly body: Buffer,
     private readonly what: string,
-    private readonly isStrictText = false,
+    private readonly isStrictText = true,
   ) {}
 
   int16(): number {
