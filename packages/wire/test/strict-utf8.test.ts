@@ -1,6 +1,7 @@
 import { decodeClientFrame } from "@sluice/wire/client-messages";
 import { FrameBuffer } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES } from "@sluice/wire/limits";
+import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { decodeUtf8Strict, firstInvalidUtf8 } from "@sluice/wire/strict-utf8";
 import { describe, expect, it } from "vitest";
 import { byte, cstr, int16, int32, tagged } from "./bytes";
@@ -83,5 +84,18 @@ describe("client messages are read strictly", () => {
     // Binary values are bytes (bytea, int4 ...): not text, so not refused here.
     expect(decodeTagged(bind(1, sql([0xbf, 0]))).name).toBe("bind");
     expect(decodeTagged(bind(0, Buffer.from("é"))).name).toBe("bind");
+  });
+});
+
+describe("the server's own messages are read leniently", () => {
+  it("decodes an ErrorResponse whose text is not UTF-8 (sent before client_encoding applies)", () => {
+    const frames = new FrameBuffer({ mode: "tagged", maxMessageBytes: MAX_MESSAGE_BYTES });
+    frames.push(tagged("E", Buffer.from("SFATAL\0C28000\0M"), Buffer.from([0x72, 0xe9, 0x73]), byte(0, 0)));
+    const frame = frames.next();
+    if (!frame) throw new Error("fixture is not one message");
+    expect(decodeServerFrame(frame)).toEqual({
+      name: "error",
+      fields: { S: "FATAL", C: "28000", M: "r\ufffds" },
+    });
   });
 });
