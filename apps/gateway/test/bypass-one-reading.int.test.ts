@@ -286,9 +286,21 @@ describe("bypass corpus: one reading of every byte", () => {
     it("[one-reading] ALTER ROLE ... SET client_encoding cannot change a gateway session", async () => {
       await admin.query(`ALTER ROLE ${upstream.user} SET client_encoding = 'GBK'`);
       try {
-        const [show, gbk] = await inSession("SHOW client_encoding", GBK_DELETE);
-        expect(show?.rows).toEqual([["UTF8"]]);
-        expect(verdictOf(gbk as Outcome)).toBe("22021");
+        // RESET returns to the login's value, not the role's: the startup parameter outranks it.
+        const outcomes = await inSession(
+          "SHOW client_encoding",
+          "RESET client_encoding",
+          "RESET ALL",
+          "DISCARD ALL",
+          "SET client_encoding TO DEFAULT",
+          "SHOW client_encoding",
+          EURO_DELETE,
+          GBK_DELETE,
+        );
+        expect(outcomes[0]?.rows).toEqual([["UTF8"]]);
+        expect(outcomes[5]?.rows).toEqual([["UTF8"]]);
+        expect(outcomes[6]?.tags).toEqual(["SELECT 1"]);
+        expect(verdictOf(outcomes[7] as Outcome)).toBe("22021");
       } finally {
         await admin.query(`ALTER ROLE ${upstream.user} RESET client_encoding`);
       }
@@ -320,9 +332,18 @@ describe("bypass corpus: one reading of every byte", () => {
     it("[one-reading] ALTER DATABASE ... SET standard_conforming_strings = off cannot reach a gateway session", async () => {
       await admin.query(`ALTER DATABASE ${upstream.database} SET standard_conforming_strings = off`);
       try {
-        const [show, attack] = await inSession("SHOW standard_conforming_strings", BACKSLASH_DELETE);
+        const [show, reset, after, attack, hidden] = await inSession(
+          "SHOW standard_conforming_strings",
+          "RESET ALL",
+          "SHOW standard_conforming_strings",
+          BACKSLASH_DELETE,
+          SCS_OFF_DELETE,
+        );
         expect(show?.rows).toEqual([["on"]]);
+        expect(verdictOf(reset as Outcome)).toBe("allow");
+        expect(after?.rows).toEqual([["on"]]);
         expect(verdictOf(attack as Outcome)).toBe("no-unscoped-delete");
+        expect(hidden?.tags).toEqual(["SELECT 1"]);
       } finally {
         await admin.query(`ALTER DATABASE ${upstream.database} RESET standard_conforming_strings`);
       }
