@@ -77,7 +77,7 @@ export function validateStartupParams(params: Record<string, string>): StartupRe
     }
     if (name === "replication") {
       throw refused(
-        name,
+        `startup parameter "${name}"`,
         "it opens a replication session, which bypasses statement policy; remove replication= from the connection string",
       );
     }
@@ -151,6 +151,5 @@ function judgeSetting(name: string, value: string, what: string): { value: strin
 }
 
 function refused(what: string, hint: string): ClientError {
-  const subject = what.includes(" ") ? what : `startup parameter "${what}"`;
-  return ClientError.fatal("42501", `${subject} is not allowed through Sluice`, hint);
+  return ClientError.fatal("42501", `${what} is not allowed through Sluice`, hint);
 }
