@@ -367,7 +367,7 @@ describe("bypass corpus: protocol-level evasions", () => {
 
   for (const [name, value] of [
     ["options", "-c default_transaction_read_only=off"],
-    ["options", "-c search_path=hr"],
+    ["options", "-c search_path=hr -c role=postgres"],
     ["replication", "true"],
     ["role", "postgres"],
     ["session_authorization", "postgres"],

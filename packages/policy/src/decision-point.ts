@@ -57,6 +57,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
   return {
     openSession(identity: Identity, upstream?: UpstreamAccess): SessionDecisions {
       const state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
+      state.absorbStartupSettings(upstream?.startupSettings ?? []);
       return {
         // Both only grow, so their sum changes whenever either does.
         version: () => options.policies.version + state.resolutionEpoch,

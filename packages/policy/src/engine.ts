@@ -10,6 +10,7 @@ import {
 } from "./builtins";
 import { refusedCall } from "./function-calls";
 import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
+import { pinnedSettingRefusal } from "./pinned-settings";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
 
 /** The engine's answer. `review` becomes a hold where approvals exist, a denial where they do not. */
@@ -162,6 +163,11 @@ function checkBuiltins(
             : `changing ${setting.name}`;
       return builtin(policy, "sluice:privilege-change", `${what} could change who the session is`);
     }
+  }
+  // Not relaxable by any rule: the gateway's reading of every later statement depends on these.
+  for (const setting of facts.settings) {
+    const why = pinnedSettingRefusal(setting.name, setting.value, setting.via === "RESET");
+    if (why) return builtin(policy, "sluice:pinned-setting", why);
   }
   // Every call, by what the function is known to do; one the gateway cannot place is refused. Last,
   // so a more specific default (a computed set_config name) speaks first.

@@ -109,6 +109,14 @@ export class PolicySessionState implements SessionContext {
     return isMoved;
   }
 
+  /**
+   * Settings given at connect time count as a SET before the first statement: a startup
+   * search_path (PostgreSQL before 18 never reports it) joins the union as SET's value would.
+   */
+  absorbStartupSettings(settings: ReadonlyArray<{ name: string; value: string }>): void {
+    for (const { name, value } of settings) if (name === "search_path") this.addSchemas(value);
+  }
+
   afterAllowed(parsed: ParsedStatements): void {
     if (!parsed.ok) return;
     for (const facts of parsed.statements) {

@@ -81,6 +81,8 @@ export type UpstreamAccess = {
   login: string;
   /** Reads where relations of these names live (a side connection with the same login). */
   lookupRelations?: RelationLookup;
+  /** Settings the session starts with (startup parameters, `options -c`): as if SET first. */
+  startupSettings?: ReadonlyArray<{ name: string; value: string }>;
 };
 
 /**

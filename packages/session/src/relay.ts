@@ -1,6 +1,7 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { ClientError } from "./client-error";
+import { assertPinnedReport } from "./pinned-backstop";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import { EMPTY_SCOPE, type ResultScope } from "./result-scope";
@@ -257,10 +258,11 @@ export class Relay {
     const nameEnd = body.indexOf(0);
     const valueEnd = body.indexOf(0, nameEnd + 1);
     if (nameEnd < 0 || valueEnd < 0) return;
-    this.options.decisions.observeSetting?.(
-      body.toString("utf8", 0, nameEnd),
-      body.toString("utf8", nameEnd + 1, valueEnd),
-    );
+    const name = body.toString("utf8", 0, nameEnd);
+    const value = body.toString("utf8", nameEnd + 1, valueEnd);
+    // The backstop for a path nothing else saw: the session ends before anything more is relayed.
+    assertPinnedReport(name, value);
+    this.options.decisions.observeSetting?.(name, value);
   }
 
   private judge(

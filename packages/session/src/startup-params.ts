@@ -1,19 +1,24 @@
+import {
+  cleanEncodingName,
+  isPinnedSetting,
+  keepsPinnedValue,
+  PINNED_SETTINGS,
+} from "@sluice/policy/pinned-settings";
 import { ClientError } from "./client-error";
+import { formatStartupOptions, parseStartupOptions, type StartupOption } from "./startup-options";
 
 /**
- * Startup parameters an agent may pass through to the upstream. Anything else is refused: a
- * startup parameter can set any GUC (`role`, `session_authorization`, `default_transaction_read_only`,
- * ...), and `options`/`replication` change what the server lets the session do.
+ * Settings an agent may set at connect time, as a startup parameter or as `-c name=value` in
+ * `options` (lower-case: the server matches setting names case-insensitively). Anything else is
+ * refused: a startup parameter can set any GUC (`role`, `session_authorization`,
+ * `default_transaction_read_only`, ...), and `replication` changes what the session may do.
+ * The whole list, with the reason for each refusal, is in docs/policy.md "Connect-time parameters".
  */
 const PASS_THROUGH = new Set([
   "application_name",
-  "client_encoding",
-  "DateStyle",
   "datestyle",
-  "TimeZone",
   "timezone",
   "extra_float_digits",
-  "IntervalStyle",
   "intervalstyle",
   "search_path",
   "statement_timeout",
@@ -26,11 +31,20 @@ const PASS_THROUGH = new Set([
 /** Parameters that say who the client is and where it goes; consumed by the gateway itself. */
 const GATEWAY_OWNED = new Set(["user", "database"]);
 
+/**
+ * client_encoding values a client may announce. SQL_ASCII is what libpq's `client_encoding=auto`
+ * sends under LANG=C (psql on a terminal does): it asks for no conversion, and the gateway reads
+ * the bytes as UTF-8 anyway, so the session runs in UTF8 and the client is told so.
+ */
+const ACCEPTED_CLIENT_ENCODINGS = new Set(["utf8", "unicode", "sqlascii"]);
+
 export type StartupRequest = {
   agentName: string;
   connectionName: string;
-  /** Validated parameters to forward upstream. */
+  /** Validated parameters to forward upstream (`options` rewritten to the settings judged). */
   passThrough: Record<string, string>;
+  /** Every setting the session starts with, in the order the server applies them. */
+  settings: StartupOption[];
   /** `_pq_.*` protocol options the client asked for; the gateway supports none and says so. */
   protocolOptions: string[];
 };
@@ -52,22 +66,90 @@ export function validateStartupParams(params: Record<string, string>): StartupRe
   }
   const passThrough: Record<string, string> = {};
   const protocolOptions: string[] = [];
+  // The server applies `options` first and the other parameters after it.
+  const fromOptions: StartupOption[] = [];
+  const fromParams: StartupOption[] = [];
   for (const [name, value] of Object.entries(params)) {
     if (GATEWAY_OWNED.has(name)) continue;
     if (name.startsWith("_pq_.")) {
       protocolOptions.push(name);
       continue;
     }
-    if (name === "options" || name === "replication" || !PASS_THROUGH.has(name)) {
-      throw ClientError.fatal(
-        "42501",
-        `startup parameter "${name}" is not allowed through Sluice`,
-        name === "options" || name === "replication"
-          ? "it changes server behaviour or privileges; remove it from the connection string (PGOPTIONS, options=, replication=)"
-          : `allowed parameters: ${[...PASS_THROUGH].join(", ")}`,
+    if (name === "replication") {
+      throw refused(
+        `startup parameter "${name}"`,
+        "it opens a replication session, which bypasses statement policy; remove replication= from the connection string",
       );
     }
-    passThrough[name] = value;
+    if (name === "options") {
+      const forwarded = judgeOptions(value, fromOptions);
+      if (forwarded !== "") passThrough["options"] = forwarded;
+      continue;
+    }
+    const setting = judgeSetting(name, value, `startup parameter "${name}"`);
+    fromParams.push({ name: name.toLowerCase(), value: setting.value });
+    if (setting.isForwarded) passThrough[name] = setting.value;
   }
-  return { agentName, connectionName, passThrough, protocolOptions };
+  return {
+    agentName,
+    connectionName,
+    passThrough,
+    settings: [...fromOptions, ...fromParams],
+    protocolOptions,
+  };
+}
+
+/** Judges each `-c` of `options`; returns the options to forward, rebuilt from what was judged. */
+function judgeOptions(options: string, into: StartupOption[]): string {
+  const parsed = parseStartupOptions(options);
+  if (!parsed.ok) {
+    throw ClientError.fatal(
+      "42501",
+      `startup parameter "options" is not allowed through Sluice: "${parsed.argument}" is not a "-c name=value" setting`,
+      `only settings are allowed in options (-c name=value or --name=value); allowed settings: ${[...PASS_THROUGH].join(", ")}`,
+    );
+  }
+  const forwarded: StartupOption[] = [];
+  for (const { name, value } of parsed.settings) {
+    const setting = judgeSetting(name, value, `setting "${name}" in startup parameter "options"`);
+    into.push({ name: name.toLowerCase(), value: setting.value });
+    if (setting.isForwarded) forwarded.push({ name, value: setting.value });
+  }
+  return formatStartupOptions(forwarded);
+}
+
+/**
+ * A pinned setting is accepted only at its pinned value and not forwarded (the upstream login
+ * sends that value itself); any other setting must be on the pass-through list.
+ */
+function judgeSetting(name: string, value: string, what: string): { value: string; isForwarded: boolean } {
+  const lower = name.toLowerCase();
+  if (lower === "client_encoding") {
+    if (!ACCEPTED_CLIENT_ENCODINGS.has(cleanEncodingName(value))) {
+      throw ClientError.fatal(
+        "22023",
+        `${what}: client_encoding "${value}" is not supported by Sluice`,
+        "Sluice reads every statement as UTF-8, exactly as the server will; connect with client_encoding=UTF8 (PGCLIENTENCODING=UTF8)",
+      );
+    }
+    return { value: PINNED_SETTINGS.client_encoding, isForwarded: false };
+  }
+  if (isPinnedSetting(lower)) {
+    if (!keepsPinnedValue(lower, value)) {
+      throw ClientError.fatal(
+        "22023",
+        `${what}: ${lower} must be ${PINNED_SETTINGS[lower]} through Sluice`,
+        "Sluice pins it so that it reads every statement exactly as the server will",
+      );
+    }
+    return { value: PINNED_SETTINGS[lower], isForwarded: false };
+  }
+  if (!PASS_THROUGH.has(lower)) {
+    throw refused(what, `allowed settings: ${[...PASS_THROUGH].join(", ")}`);
+  }
+  return { value, isForwarded: true };
+}
+
+function refused(what: string, hint: string): ClientError {
+  return ClientError.fatal("42501", `${what} is not allowed through Sluice`, hint);
 }

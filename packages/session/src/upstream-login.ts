@@ -1,3 +1,4 @@
+import { isPinnedSetting, PINNED_SETTINGS } from "@sluice/policy/pinned-settings";
 import { md5PasswordResponse } from "@sluice/secrets/md5-password";
 import { createScramClient } from "@sluice/secrets/scram-client";
 import {
@@ -48,7 +49,14 @@ export function createUpstreamLogin(credentials: UpstreamCredentials, isTls: boo
 
   return {
     startup(): Buffer {
-      return encodeStartup({ user: credentials.user, database: credentials.database, ...credentials.params });
+      return encodeStartup({
+        user: credentials.user,
+        database: credentials.database,
+        ...withoutPinned(credentials.params),
+        // Last, so they win: a startup parameter also outranks ALTER ROLE/DATABASE ... SET, and
+        // RESET returns to it. The gateway reads every statement in exactly this way.
+        ...PINNED_SETTINGS,
+      });
     },
 
     handle(message: ServerMessage, raw: Buffer): LoginStep {
@@ -122,6 +130,11 @@ export function createUpstreamLogin(credentials: UpstreamCredentials, isTls: boo
       }
     },
   };
+}
+
+/** Any spelling of a pinned setting the client sent goes; the pinned value is sent instead. */
+function withoutPinned(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).filter(([name]) => !isPinnedSetting(name)));
 }
 
 /** A SCRAM failure with the upstream becomes the connection's FATAL, naming what went wrong. */

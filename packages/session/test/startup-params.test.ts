@@ -16,7 +16,13 @@ describe("startup parameters", () => {
     ).toEqual({
       agentName: "a",
       connectionName: "shop",
-      passThrough: { application_name: "psql", client_encoding: "UTF8", DateStyle: "ISO" },
+      // client_encoding is not forwarded: the upstream login pins it (startup-options.test.ts).
+      passThrough: { application_name: "psql", DateStyle: "ISO" },
+      settings: [
+        { name: "application_name", value: "psql" },
+        { name: "client_encoding", value: "UTF8" },
+        { name: "datestyle", value: "ISO" },
+      ],
       protocolOptions: [],
     });
   });

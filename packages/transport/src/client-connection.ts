@@ -129,6 +129,7 @@ export class ClientConnection {
   private agent: AgentRecord | null = null;
   private connection: ConnectionRecord | null = null;
   private startupParams: Record<string, string> = {};
+  private startupSettings: ReadonlyArray<{ name: string; value: string }> = [];
   private requestedConnectionName = "";
   private relay: Relay | null = null;
   /** Null when no masking rule applies to this session: upstream messages pass as they are. */
@@ -334,6 +335,7 @@ export class ClientConnection {
     }
     const request = validateStartupParams(params);
     this.startupParams = request.passThrough;
+    this.startupSettings = request.settings;
     this.requestedConnectionName = request.connectionName;
     const limitKeyAgent = `agent:${request.agentName}`;
     const limitKeyAddress = `addr:${this.clientAddress}`;
@@ -428,10 +430,11 @@ export class ClientConnection {
     const sessionId = this.sessionId;
     const lookupRelations = this.deps.lookupRelations?.(connection);
     this.relay = new Relay({
-      decisions: this.deps.decisions.openSession(
-        identity,
-        lookupRelations ? { login: connection.user, lookupRelations } : { login: connection.user },
-      ),
+      decisions: this.deps.decisions.openSession(identity, {
+        login: connection.user,
+        startupSettings: this.startupSettings,
+        ...(lookupRelations ? { lookupRelations } : {}),
+      }),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
       sendNow: (bytes) => this.writeRelayed(bytes),
     });

@@ -9,6 +9,7 @@ import {
 } from "./limits";
 import { printable } from "./printable";
 import { Reader } from "./reader";
+import { decodeUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
 export { isClientMessageType } from "./client-codes";
@@ -156,6 +157,12 @@ function parseBind(reader: Reader): ClientMessage {
     throw new WireError(
       `bind message has ${paramFormats.length} parameter formats but ${params.length} parameters`,
     );
+  // A text value is converted (so verified) by the server before any input function sees it; the
+  // gateway's checks decode the same bytes, so they must be the text the server reads.
+  for (const [i, param] of params.entries()) {
+    const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
+    if (param && format === 0) decodeUtf8Strict(param);
+  }
   const resultFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
   reader.end();
   return { name: "bind", portal, statement, paramFormats, params, resultFormats };

@@ -1,3 +1,4 @@
+import { decodeUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
 /**
@@ -7,9 +8,16 @@ import { WireError } from "./wire-error";
 export class Reader {
   private offset = 0;
 
+  /**
+   * @param isStrictText strings must be valid UTF-8 (22021 otherwise), as the server requires of
+   *   every string a client sends in a UTF8 session: the gateway must read the bytes as the server
+   *   will, so bytes that are not UTF-8 are refused, never replaced. Only the server's own
+   *   messages are read leniently.
+   */
   constructor(
     private readonly body: Buffer,
     private readonly what: string,
+    private readonly isStrictText = true,
   ) {}
 
   int16(): number {
@@ -51,7 +59,9 @@ export class Reader {
   cstring(): string {
     const end = this.body.indexOf(0, this.offset);
     if (end < 0) throw new WireError(`missing string terminator in ${this.what} message`);
-    const value = this.body.toString("utf8", this.offset, end);
+    const value = this.isStrictText
+      ? decodeUtf8Strict(this.body, this.offset, end)
+      : this.body.toString("utf8", this.offset, end);
     this.offset = end + 1;
     return value;
   }

@@ -28,7 +28,8 @@ export type ServerMessage =
 
 export function decodeServerFrame(frame: Frame): ServerMessage {
   if (frame.kind !== "tagged") throw new WireError("untagged message from the server");
-  const reader = new Reader(frame.body, printable(frame.type));
+  // Lenient: error and notice text from the server need not be UTF-8 (before client_encoding applies).
+  const reader = new Reader(frame.body, printable(frame.type), false);
   switch (frame.type) {
     case 0x52: // R
       return decodeAuthentication(reader);
