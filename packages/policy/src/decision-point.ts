@@ -1,6 +1,8 @@
 import { selectorTouchesTable } from "@sluice/masking/selector";
+import { type RelationCatalog, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts } from "@sluice/sql/facts";
-import { evaluate, type PolicyVerdict } from "./engine";
+import { type CatalogSnapshot, isKnownRelation, mayHoldMasked, relationCatalog } from "./column-catalog";
+import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
 import { candidateNames } from "./patterns";
 import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "./placeholder-write";
@@ -57,6 +59,14 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
   return {
     openSession(identity: Identity, upstream?: UpstreamAccess): SessionDecisions {
       const state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
+      let cachedColumns:
+        | {
+            snapshot: CatalogSnapshot;
+            key: string;
+            resolved: ReadonlyMap<string, string> | undefined;
+            catalog: RelationCatalog;
+          }
+        | undefined;
       return {
         // Both only grow, so their sum changes whenever either does.
         version: () => options.policies.version + state.resolutionEpoch,
@@ -79,7 +89,64 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         }
         const parsed = options.facts.parse(statement.sql);
         const movesPath = state.absorbPathChanges(parsed);
-        const judged = evaluate(policy, parsed, state);
+        const catalogs = upstream?.columns;
+        if (catalogs && parsed.ok && followsColumns(policy)) {
+          const snapshot = catalogs.current();
+          // A relation created since the catalog was read (a temp table of this session) would be
+          // unknown, so masked whole: read the catalog again first, when the server would see it too.
+          const isStale =
+            snapshot === null ||
+            (statement.isUpstreamSettled === true &&
+              readsUnknownRelation(parsed.statements, snapshot, state));
+          if (isStale) {
+            const judge = () => judgeParsed(policy, statement, parsed, movesPath);
+            return catalogs.refresh().then(judge, judge);
+          }
+        }
+        return judgeParsed(policy, statement, parsed, movesPath);
+      }
+
+      /** The session as the engine sees it, with the upstream's columns when they are known. */
+      function withColumns(base: SessionContext): SessionContext {
+        const columns = columnsFor(base);
+        return columns
+          ? {
+              searchPath: base.searchPath,
+              implicitSchemas: base.implicitSchemas,
+              prepared: base.prepared,
+              ...(base.resolved ? { resolved: base.resolved } : {}),
+              columns,
+            }
+          : base;
+      }
+
+      /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
+      function columnsFor(base: SessionContext): RelationCatalog | undefined {
+        const snapshot = upstream?.columns?.current() ?? null;
+        if (!snapshot) return undefined;
+        const key = base.searchPath.join("\u0000");
+        if (
+          cachedColumns?.snapshot !== snapshot ||
+          cachedColumns.key !== key ||
+          cachedColumns.resolved !== base.resolved
+        ) {
+          cachedColumns = {
+            snapshot,
+            key,
+            resolved: base.resolved,
+            catalog: relationCatalog(snapshot, base),
+          };
+        }
+        return cachedColumns.catalog;
+      }
+
+      function judgeParsed(
+        policy: ConnectionPolicy,
+        statement: StatementRequest,
+        parsed: ReturnType<FactsCache["parse"]>,
+        movesPath: boolean,
+      ): Verdict | Promise<Verdict> {
+        const judged = evaluate(policy, parsed, withColumns(state));
         const lookup = upstream?.lookupRelations;
         const path = state.reportedPath;
         // Judged over every schema a name could resolve to, a statement is refused when any of them
@@ -90,7 +157,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
             return resolveNames(names, path, lookup, state.login).then(
               (resolved) => {
                 if (!resolved) return afterJudged(policy, statement.sql, parsed, judged);
-                const rejudged = evaluate(policy, parsed, state.resolvedAs(resolved));
+                const rejudged = evaluate(policy, parsed, withColumns(state.resolvedAs(resolved)));
                 // A review would run the statement later, when the catalog may have moved: only an
                 // allow (or a refusal) rests on the names as they resolve now.
                 if (rejudged.kind === "review") return afterJudged(policy, statement.sql, parsed, judged);
@@ -140,15 +207,16 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const relations = relationsTouched(parsed.statements, state.searchPath);
         const selectors = applicableSelectors(policy, identity.groups);
         const maskedTables = maskedTablesRead(selectors, parsed.statements, state.searchPath);
+        const columns = columnsFor(state) ?? relationCatalog(null, state);
         const leak =
           maskedTables.length > 0
-            ? maskedDataLeak(selectors, parsed.statements, maskedTables)
+            ? maskedDataLeak(selectors, parsed.statements, maskedTables, columns)
             : hasContentRules(policy, identity.groups)
               ? unscannedCopy(parsed.statements)
               : null;
         const oracle =
           policy.isStrictMasking && maskedTables.length > 0
-            ? maskedColumnAsOracle(selectors, parsed.statements)
+            ? maskedColumnAsOracle(selectors, parsed.statements, columns)
             : null;
         if (oracle) {
           return {
@@ -167,7 +235,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           };
         }
         state.afterAllowed(parsed);
-        const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements);
+        const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements, columns);
         // A write's parameters arrive only at Bind: they are checked there for placeholders too.
         const isWrite = parsed.statements.some((facts) => facts.tablesWritten.length > 0);
         return {
@@ -294,21 +362,18 @@ function toGatewayVerdict(verdict: PolicyVerdict): Verdict {
 }
 
 /**
- * For a single plain SELECT: which outputs read no masked column. A column is judged by its last
- * name part against the masked column names; a bare name that is also a table or alias in the
- * statement is a whole-row reference and never clean.
+ * For a single SELECT: which outputs read no masked column, each reference resolved to the table
+ * column the server reads (see column-lineage). An output Sluice cannot follow is not clean.
  */
-function provablyCleanOutputs(selectors: readonly string[], statements: StatementFacts[]): boolean[] | null {
+function provablyCleanOutputs(
+  selectors: readonly string[],
+  statements: StatementFacts[],
+  columns: RelationCatalog,
+): boolean[] | null {
   const [facts] = statements;
-  if (statements.length !== 1 || !facts?.outputs) return null;
-  const maskedNames = maskedColumnNames(selectors);
-  const relations = new Set(facts.tablesRead.flatMap((table) => [table.name, table.alias ?? table.name]));
-  const isSafe = (column: string) => {
-    const last = column.slice(column.lastIndexOf(".") + 1);
-    if (!column.includes(".") && relations.has(column)) return false;
-    return !maskedNames.has("*") && !maskedNames.has(last);
-  };
-  return facts.outputs.map((output) => output.columns.every(isSafe));
+  if (statements.length !== 1 || !facts) return null;
+  const outputs = resolveLineage(facts, columns).outputs;
+  return outputs ? outputs.map((sources) => !mayHoldMasked(sources, selectors)) : null;
 }
 
 function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {
@@ -328,15 +393,19 @@ const ORACLE_CLAUSES: Record<string, string> = {
 };
 
 /** Strict mode: a masked column used where its value can be inferred (an exact predicate on an SSN). */
-function maskedColumnAsOracle(selectors: readonly string[], statements: StatementFacts[]): string | null {
-  const masked = maskedColumnNames(selectors);
+function maskedColumnAsOracle(
+  selectors: readonly string[],
+  statements: StatementFacts[],
+  columns: RelationCatalog,
+): string | null {
   for (const facts of statements) {
+    const { references } = resolveLineage(facts, columns);
     for (const [clause, label] of Object.entries(ORACLE_CLAUSES)) {
-      const hit = (facts.columnsByClause[clause] ?? []).find((column) => {
-        const name = column.slice(column.lastIndexOf(".") + 1);
-        return masked.has("*") || masked.has(name);
-      });
-      if (hit) return `${hit} is masked, and using it in ${label} would reveal its values`;
+      const hit = references.find((ref) => ref.clause === clause && mayHoldMasked(ref.sources, selectors));
+      if (!hit) continue;
+      return hit.sources.isUnknown
+        ? `${hit.text} cannot be traced to a column that is not masked, and using it in ${label} could reveal masked values`
+        : `${hit.text} is masked, and using it in ${label} would reveal its values`;
     }
   }
   return null;
@@ -358,13 +427,11 @@ function maskedDataLeak(
   selectors: readonly string[],
   statements: StatementFacts[],
   maskedTables: readonly string[],
+  columns: RelationCatalog,
 ): string | null {
-  const maskedNames = maskedColumnNames(selectors);
+  // Every reference as the server resolves it: `c.to_jsonb` in a SET is the whole masked row.
   const mentionsMasked = (facts: StatementFacts) =>
-    maskedNames.has("*") ||
-    facts.columns.some(
-      (column) => maskedNames.has(column.slice(column.lastIndexOf(".") + 1)) || column.endsWith("*"),
-    );
+    resolveLineage(facts, columns).references.some((ref) => mayHoldMasked(ref.sources, selectors));
   for (const facts of statements) {
     if (facts.kinds.includes("COPY")) {
       // COPY output carries no column origins, so its values cannot be masked safely yet.
@@ -402,9 +469,29 @@ function applicableSelectors(policy: ConnectionPolicy, groups: readonly string[]
     .map((rule) => rule.selector as string);
 }
 
-/** The column part of each selector (`*` when a selector masks every column of its tables). */
-function maskedColumnNames(selectors: readonly string[]): Set<string> {
-  return new Set(selectors.map((selector) => selector.split(".").at(-1) ?? "*"));
+/** Rules that follow columns: masking by column, review and guardrail rules that name columns. */
+function followsColumns(policy: ConnectionPolicy): boolean {
+  return (
+    (policy.masking ?? []).some((rule) => rule.selector !== null) ||
+    policy.reviews.some((rule) => rule.match.columns !== undefined) ||
+    policy.guardrails.some((rule) => rule.kind === "COLUMN")
+  );
+}
+
+/** A relation the statements name that the catalog does not hold (system relations aside). */
+function readsUnknownRelation(
+  statements: StatementFacts[],
+  snapshot: CatalogSnapshot,
+  session: SessionContext,
+): boolean {
+  return statements.some((facts) =>
+    [...facts.tablesRead, ...facts.tablesWritten].some(
+      (table) =>
+        !(table.schema === "pg_catalog" || table.schema === "information_schema") &&
+        !(table.schema === null && table.name.startsWith("pg_")) &&
+        !isKnownRelation(snapshot, table, session),
+    ),
+  );
 }
 
 /** Tables the statements touch that an applicable masking rule covers. */

@@ -1,3 +1,4 @@
+import { type ColumnSource, type RelationCatalog, resolveLineage } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
 import {
   HIDDEN_SQL_FUNCTIONS,
@@ -10,6 +11,7 @@ import {
   SERVER_ACCESS_FUNCTIONS,
   VALUE_REVEALING_RELATIONS,
 } from "./builtins";
+import { relationCatalog } from "./column-catalog";
 import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
 
@@ -35,6 +37,11 @@ export type SessionContext = {
    * upstream's catalog and its reported search_path; names absent here keep every candidate.
    */
   resolved?: ReadonlyMap<string, string>;
+  /**
+   * The upstream's relations and their columns, so column rules follow references the way the
+   * server resolves them; absent, relations keep their names but not their columns (fail closed).
+   */
+  columns?: RelationCatalog;
 };
 
 /** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */
@@ -370,8 +377,9 @@ function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: Session
 }
 
 /**
- * `schema.table.column`: the table is touched and the column may be reached — named, through `*`,
- * or as a whole-row reference to the table or its alias. Unprovable means it matches.
+ * `schema.table.column`: the table is touched and the column is reached — read by any reference
+ * as the server resolves it (alias lists, attribute notation, whole rows, subqueries, `*`) or
+ * assigned by a write. A reference Sluice cannot follow reaches it.
  */
 function columnPatternMatches(pattern: string, facts: StatementFacts, session: SessionContext): boolean {
   const at = pattern.lastIndexOf(".");
@@ -381,11 +389,14 @@ function columnPatternMatches(pattern: string, facts: StatementFacts, session: S
     namesFor(table, session).some((name) => matchesTablePattern(name, tablePattern)),
   );
   if (tables.length === 0) return false;
-  const wholeRow = new Set(tables.flatMap((table) => [table.name, table.alias ?? table.name]));
-  return facts.columns.some((ref) => {
-    const last = ref.slice(ref.lastIndexOf(".") + 1);
-    return last === column || last === "*" || column === "*" || (!ref.includes(".") && wholeRow.has(ref));
-  });
+  const lineage = resolveLineage(facts, session.columns ?? relationCatalog(null, session));
+  const reaches = (source: ColumnSource) =>
+    matchesTablePattern(`${source.schema}.${source.table}`, tablePattern) &&
+    (column === "*" || source.column === null || source.column === column);
+  return (
+    lineage.references.some((ref) => ref.sources.isUnknown || ref.sources.columns.some(reaches)) ||
+    lineage.targets.some(reaches)
+  );
 }
 
 function allowsKind(policy: ConnectionPolicy, kind: string): boolean {

@@ -1,3 +1,4 @@
+import type { ColumnCatalogAccess } from "./column-catalog";
 import type { RelationLookup } from "./search-path";
 
 /**
@@ -67,6 +68,8 @@ export type UpstreamAccess = {
   login: string;
   /** Reads where relations of these names live (a side connection with the same login). */
   lookupRelations?: RelationLookup;
+  /** The upstream's relations and columns, so lineage and column rules resolve as the server does. */
+  columns?: ColumnCatalogAccess;
 };
 
 /**

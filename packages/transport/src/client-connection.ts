@@ -5,6 +5,7 @@ import { maskDetectedInErrorBody, redactErrorBody, withHeader } from "@sluice/ma
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, maskDataRowInto, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
+import type { ColumnCatalogAccess } from "@sluice/policy/column-catalog";
 import type { RelationLookup } from "@sluice/policy/search-path";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import { createClientAuth } from "@sluice/session/client-auth";
@@ -96,6 +97,8 @@ export type ClientConnectionDeps = {
   decisions: DecisionPoint;
   /** Where relations live upstream, read with the connection's own login (absent: never asked). */
   lookupRelations?: (connection: ConnectionRecord) => RelationLookup;
+  /** The upstream's relations and columns, for lineage and column rules (absent: names only, fail closed). */
+  columnCatalog?: (connection: ConnectionRecord) => ColumnCatalogAccess;
   cancels: CancelRegistry;
   /** Null: TLS is off and SSLRequest is answered 'N'. */
   tlsContext: tls.SecureContext | null;
@@ -390,11 +393,13 @@ export class ClientConnection {
     this.masking = (await this.deps.masking?.openSession(identity, connection)) ?? null;
     const sessionId = this.sessionId;
     const lookupRelations = this.deps.lookupRelations?.(connection);
+    const columns = this.deps.columnCatalog?.(connection);
     this.relay = new Relay({
-      decisions: this.deps.decisions.openSession(
-        identity,
-        lookupRelations ? { login: connection.user, lookupRelations } : { login: connection.user },
-      ),
+      decisions: this.deps.decisions.openSession(identity, {
+        login: connection.user,
+        ...(lookupRelations ? { lookupRelations } : {}),
+        ...(columns ? { columns } : {}),
+      }),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
       sendNow: (bytes) => this.writeRelayed(bytes),
     });
