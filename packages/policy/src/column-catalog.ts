@@ -85,6 +85,21 @@ export function relationCatalog(snapshot: CatalogSnapshot | null, session: Sessi
   };
 }
 
+const namesOnly = new WeakMap<SessionNames, { key: string; resolved: unknown; catalog: RelationCatalog }>();
+
+/**
+ * The catalog-less reading for a session, one per search path, so lineage resolved once against it
+ * is reused across statements (the resolver memoizes per catalog object).
+ */
+export function namesOnlyCatalog(session: SessionNames): RelationCatalog {
+  const key = session.searchPath.join("\u0000");
+  const cached = namesOnly.get(session);
+  if (cached && cached.key === key && cached.resolved === session.resolved) return cached.catalog;
+  const catalog = relationCatalog(null, session);
+  namesOnly.set(session, { key, resolved: session.resolved, catalog });
+  return catalog;
+}
+
 /** Does the catalog hold any relation the name may stand for (a view included)? */
 export function isKnownRelation(snapshot: CatalogSnapshot, table: TableRef, session: SessionNames): boolean {
   return candidatesOf(table, session).some((qualified) =>

@@ -1,7 +1,13 @@
 import { selectorTouchesTable } from "@sluice/masking/selector";
 import { type RelationCatalog, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts } from "@sluice/sql/facts";
-import { type CatalogSnapshot, isKnownRelation, mayHoldMasked, relationCatalog } from "./column-catalog";
+import {
+  type CatalogSnapshot,
+  isKnownRelation,
+  mayHoldMasked,
+  namesOnlyCatalog,
+  relationCatalog,
+} from "./column-catalog";
 import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
 import { candidateNames } from "./patterns";
@@ -207,7 +213,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const relations = relationsTouched(parsed.statements, state.searchPath);
         const selectors = applicableSelectors(policy, identity.groups);
         const maskedTables = maskedTablesRead(selectors, parsed.statements, state.searchPath);
-        const columns = columnsFor(state) ?? relationCatalog(null, state);
+        const columns = columnsFor(state) ?? namesOnlyCatalog(state);
         const leak =
           maskedTables.length > 0
             ? maskedDataLeak(selectors, parsed.statements, maskedTables, columns)

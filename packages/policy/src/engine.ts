@@ -11,7 +11,7 @@ import {
   SERVER_ACCESS_FUNCTIONS,
   VALUE_REVEALING_RELATIONS,
 } from "./builtins";
-import { relationCatalog } from "./column-catalog";
+import { namesOnlyCatalog } from "./column-catalog";
 import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
 
@@ -389,7 +389,7 @@ function columnPatternMatches(pattern: string, facts: StatementFacts, session: S
     namesFor(table, session).some((name) => matchesTablePattern(name, tablePattern)),
   );
   if (tables.length === 0) return false;
-  const lineage = resolveLineage(facts, session.columns ?? relationCatalog(null, session));
+  const lineage = resolveLineage(facts, session.columns ?? namesOnlyCatalog(session));
   const reaches = (source: ColumnSource) =>
     matchesTablePattern(`${source.schema}.${source.table}`, tablePattern) &&
     (column === "*" || source.column === null || source.column === column);
