@@ -289,6 +289,8 @@ describe("lineage: strict mode follows masked columns under any name", () => {
     "SELECT id FROM (SELECT id, ssn AS x FROM customers) q ORDER BY x",
     "SELECT count(*) FROM customers c GROUP BY c.to_jsonb",
     "SELECT id FROM orders WHERE (SELECT ssn FROM customers LIMIT 1) = '000-00-0000'",
+    "SELECT id, ssn FROM customers ORDER BY 2",
+    "SELECT first_name AS ssn, count(*) FROM customers GROUP BY ssn, first_name",
   ]) {
     it(`${sql} is refused as an oracle`, async () => {
       expect((await through(sql, "simple", STRICT)).rule).toBe("sluice:strict-masking");

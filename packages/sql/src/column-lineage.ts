@@ -220,6 +220,7 @@ function analyzeQuery(select: Node, outer: Level[], outerCtes: Ctes, cx: Context
         : null;
     const level: Level = { items: [resultItem(outputs)] };
     expression(select["sortClause"], "order", [...outer, level], ctes, cx);
+    positionalReferences(select["sortClause"], "order", outputs, cx);
     expression([select["limitCount"], select["limitOffset"]], "other", outer, ctes, cx);
     return outputs;
   }
@@ -266,18 +267,41 @@ function analyzeQuery(select: Node, outer: Level[], outerCtes: Ctes, cx: Context
       continue;
     }
     const sources = expression(res["val"], "select", scope, ctes, cx);
+    // `(x).*` expands to as many columns as x's type has, which the parse tree does not say.
+    if (expandsComposite(value)) outputs = null;
     outputs?.push({ name: typeof res["name"] === "string" ? res["name"] : figureName(value), sources });
   }
   expression(select["distinctClause"], "select", scope, ctes, cx);
   expression(select["whereClause"], "where", scope, ctes, cx);
-  // GROUP BY and ORDER BY may name a result column instead of an input one: both are read.
-  const withOutputs = [...scope, { items: [resultItem(outputs)] }];
+  // GROUP BY and ORDER BY may name a result column instead of an input one (or its position):
+  // the server prefers one or the other by clause, so both are taken as read.
+  const withOutputs = [...outer, { items: [...level.items, resultItem(outputs)] }];
   expression(select["groupClause"], "group", withOutputs, ctes, cx);
+  positionalReferences(select["groupClause"], "group", outputs, cx);
   expression(select["havingClause"], "having", scope, ctes, cx);
   expression(select["windowClause"], "window", scope, ctes, cx);
   expression(select["sortClause"], "order", withOutputs, ctes, cx);
+  positionalReferences(select["sortClause"], "order", outputs, cx);
   expression([select["limitCount"], select["limitOffset"]], "other", scope, ctes, cx);
   return outputs;
+}
+
+/** `ORDER BY 2`, `GROUP BY 1`: the result column at that position is read there. */
+function positionalReferences(list: unknown, clause: string, outputs: Column[] | null, cx: Context): void {
+  for (const entry of asArray(list)) {
+    const node = asNode(entry);
+    const constant = asNode(asNode(node["SortBy"] ? asNode(node["SortBy"])["node"] : node)["A_Const"]);
+    if (!constant["ival"]) continue;
+    const position = Number(asNode(constant["ival"])["ival"] ?? 0);
+    const sources = outputs?.[position - 1]?.sources ?? UNKNOWN;
+    cx.references.push({ text: String(position), clause, sources });
+  }
+}
+
+/** A select-list entry like `(x).*` or `(f(x)).*`, whose column count only the server knows. */
+function expandsComposite(value: Node): boolean {
+  const indirection = value["A_Indirection"] ? asNode(value["A_Indirection"]) : null;
+  return indirection !== null && asArray(indirection["indirection"]).some((part) => asNode(part)["A_Star"]);
 }
 
 /** A query's result columns as one namespace item (what ORDER BY of a set operation sees). */

@@ -133,6 +133,22 @@ describe("column lineage: columns resolve the way the server resolves them", () 
     ).toContain("customers.ssn");
   });
 
+  it("reads GROUP BY and ORDER BY names and positions as input and result columns both", () => {
+    const byClause = (sql: string, clause: string) =>
+      resolveLineage(one(sql), CATALOG)
+        .references.filter((ref) => ref.clause === clause)
+        .flatMap((ref) => show(ref.sources));
+    expect(byClause("SELECT first_name AS ssn FROM customers GROUP BY ssn", "group")).toContain(
+      "customers.ssn",
+    );
+    expect(byClause("SELECT id, ssn FROM customers ORDER BY 2", "order")).toContain("customers.ssn");
+    expect(byClause("SELECT ssn AS k FROM customers ORDER BY k", "order")).toContain("customers.ssn");
+  });
+
+  it("does not line up outputs behind a (x).* whose width it cannot know", () => {
+    expect(outputs("SELECT (c).*, upper(first_name) FROM customers c")).toBeNull();
+  });
+
   it("fails closed on what it cannot see: unknown relations, and alias.name without a catalog", () => {
     expect(outputs("SELECT upper(x) FROM brand_new")).toEqual([["?"]]);
     expect(outputs("SELECT upper(first_name) FROM customers", null)).toEqual([["?"]]);
