@@ -484,14 +484,17 @@ function followsColumns(policy: ConnectionPolicy): boolean {
   );
 }
 
-/** A relation the statements name that the catalog does not hold (system relations aside). */
+/**
+ * A relation the statements read that the catalog does not hold (system relations aside). Only
+ * reads count: a write's lineage is judged by what it reads, and CREATE would always miss.
+ */
 function readsUnknownRelation(
   statements: StatementFacts[],
   snapshot: CatalogSnapshot,
   session: SessionContext,
 ): boolean {
   return statements.some((facts) =>
-    [...facts.tablesRead, ...facts.tablesWritten].some(
+    facts.tablesRead.some(
       (table) =>
         !(table.schema === "pg_catalog" || table.schema === "information_schema") &&
         !(table.schema === null && table.name.startsWith("pg_")) &&
