@@ -227,6 +227,37 @@ describe("lineage: no masked value reaches the agent under another name", () => 
   });
 });
 
+describe("lineage: statements run later keep the scope they were declared with", () => {
+  for (const steps of [
+    ["PREPARE p AS SELECT c.to_jsonb FROM customers c", "EXECUTE p"],
+    ["PREPARE p AS SELECT s || '' FROM customers AS c(i, f, l, e, p, s)", "EXECUTE p"],
+    ["BEGIN", "DECLARE cur CURSOR FOR SELECT c.to_jsonb FROM customers c", "FETCH ALL FROM cur"],
+    ["BEGIN", "DECLARE cur CURSOR FOR SELECT upper(ssn), email || '' FROM customers", "FETCH 10 FROM cur"],
+    [
+      "BEGIN",
+      "DECLARE cur CURSOR WITH HOLD FOR SELECT to_jsonb(j) FROM (customers c JOIN orders o ON o.customer_id = c.id) AS j",
+      "COMMIT",
+      "FETCH ALL FROM cur",
+    ],
+  ]) {
+    it(`${steps.join("; ")} shows no masked value`, async () => {
+      const outcome = await through(steps);
+      expect(outcome.rule).toBeNull();
+      expect(outcome.rows.length).toBeGreaterThan(0);
+      expect(leaked(outcome.bytes)).toEqual([]);
+    });
+  }
+
+  it("still shows a cursor's clean computed columns when it read no masked table", async () => {
+    const { rows } = await through([
+      "BEGIN",
+      "DECLARE cur CURSOR FOR SELECT total_cents * 2 AS twice FROM orders WHERE id = 1",
+      "FETCH ALL FROM cur",
+    ]);
+    expect(rows).toEqual([{ twice: 200 }]);
+  });
+});
+
 describe("lineage: the review rule follows salary under any name", () => {
   for (const sql of [
     "SELECT s FROM employees AS e(i, f, l, em, ss, d, t, s)",

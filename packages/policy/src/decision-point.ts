@@ -65,6 +65,8 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
   return {
     openSession(identity: Identity, upstream?: UpstreamAccess): SessionDecisions {
       const state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
+      /** What the session's SQL cursors read, for the FETCHes that return their rows later. */
+      const cursors = { maskedTables: new Set<string>(), relations: new Map<string, string[]>() };
       let cachedColumns:
         | {
             snapshot: CatalogSnapshot;
@@ -209,20 +211,26 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           // Relations still go along: sessions list the tables they touched.
           return { kind: "allow", relations: relationsTouched(parsed.statements, state.searchPath) };
         }
+        // EXECUTE runs what was PREPAREd: its tables are in scope as if named here.
+        const statements = parsed.statements.flatMap((facts) =>
+          facts.kind === "EXECUTE" && facts.preparedName !== undefined
+            ? [facts, ...(state.prepared.get(facts.preparedName) ?? [])]
+            : [facts],
+        );
         // Relations go with the verdict so masking can also count views over masked tables.
-        const relations = relationsTouched(parsed.statements, state.searchPath);
+        let relations = relationsTouched(statements, state.searchPath);
         const selectors = applicableSelectors(policy, identity.groups);
-        const maskedTables = maskedTablesRead(selectors, parsed.statements, state.searchPath);
+        let maskedTables = maskedTablesRead(selectors, statements, state.searchPath);
         const columns = columnsFor(state) ?? namesOnlyCatalog(state);
         const leak =
           maskedTables.length > 0
-            ? maskedDataLeak(selectors, parsed.statements, maskedTables, columns)
+            ? maskedDataLeak(selectors, statements, maskedTables, columns)
             : hasContentRules(policy, identity.groups)
-              ? unscannedCopy(parsed.statements)
+              ? unscannedCopy(statements)
               : null;
         const oracle =
           policy.isStrictMasking && maskedTables.length > 0
-            ? maskedColumnAsOracle(selectors, parsed.statements, columns)
+            ? maskedColumnAsOracle(selectors, statements, columns)
             : null;
         if (oracle) {
           return {
@@ -241,6 +249,15 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           };
         }
         state.afterAllowed(parsed);
+        if (statements.some((facts) => facts.kinds.includes("DECLARE"))) {
+          for (const table of maskedTables) cursors.maskedTables.add(table);
+          for (const relation of relations) cursors.relations.set(relation.join(" "), relation);
+        }
+        // FETCH returns a cursor's rows with none of its tables named: every cursor's scope comes along.
+        if (statements.some((facts) => facts.kinds.includes("FETCH") || facts.kinds.includes("MOVE"))) {
+          maskedTables = [...new Set([...maskedTables, ...cursors.maskedTables])];
+          relations = [...relations, ...cursors.relations.values()];
+        }
         const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements, columns);
         // A write's parameters arrive only at Bind: they are checked there for placeholders too.
         const isWrite = parsed.statements.some((facts) => facts.tablesWritten.length > 0);
