@@ -80,9 +80,26 @@ export function relationCatalog(snapshot: CatalogSnapshot | null, session: Sessi
           found.push(relation);
         }
       }
-      return found.length > 0 ? found : null;
+      if (found.length > 0) return found;
+      // The catalog read leaves system relations out: their columns are taken by name, as without one.
+      return isSystemRelation({ schema, name })
+        ? [{ schema: schema ?? "pg_catalog", table: name, columns: null }]
+        : null;
     },
   };
+}
+
+/**
+ * A relation of the server's own catalogs (the column catalog leaves them out). Statistics are not
+ * among them: they hold values of user columns under names of their own.
+ */
+export function isSystemRelation(table: TableRef): boolean {
+  if (/^pg_stat(istic|s)/.test(table.name)) return false;
+  return (
+    table.schema === "pg_catalog" ||
+    table.schema === "information_schema" ||
+    (table.schema === null && table.name.startsWith("pg_"))
+  );
 }
 
 const namesOnly = new WeakMap<SessionNames, { key: string; resolved: unknown; catalog: RelationCatalog }>();

@@ -4,6 +4,7 @@ import type { StatementFacts } from "@sluice/sql/facts";
 import {
   type CatalogSnapshot,
   isKnownRelation,
+  isSystemRelation,
   mayHoldMasked,
   namesOnlyCatalog,
   relationCatalog,
@@ -513,8 +514,9 @@ function readsUnknownRelation(
   return statements.some((facts) =>
     facts.tablesRead.some(
       (table) =>
-        !(table.schema === "pg_catalog" || table.schema === "information_schema") &&
-        !(table.schema === null && table.name.startsWith("pg_")) &&
+        !isSystemRelation(table) &&
+        // Statistics are left out of the catalog read too: reading it again would not find them.
+        !table.name.startsWith("pg_stat") &&
         !isKnownRelation(snapshot, table, session),
     ),
   );
