@@ -112,6 +112,9 @@ export async function startGateway(options: StartGatewayOptions) {
     },
   );
   const relationLookups = createRelationLookups((line) => options.log(`[gateway] ${line}`));
+  const masking = createMaskingService(policies, options.secretKey, (line) =>
+    options.log(`[gateway] ${line}`),
+  );
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
@@ -119,7 +122,8 @@ export async function startGateway(options: StartGatewayOptions) {
     decisions,
     lookupRelations: (connection) => relationLookups.forConnection(connection),
     mockSaltKey: createHmac("sha256", options.secretKey).update("sluice-scram-mock-salt").digest(),
-    masking: createMaskingService(policies, options.secretKey, (line) => options.log(`[gateway] ${line}`)),
+    masking,
+    columnCatalog: (connection) => masking.catalogAccess(connection),
     cancels: new CancelRegistry(),
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
     failuresByAgent: new RateLimiter({

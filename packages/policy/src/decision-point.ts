@@ -1,6 +1,15 @@
 import { selectorTouchesTable } from "@sluice/masking/selector";
+import { type RelationCatalog, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts } from "@sluice/sql/facts";
-import { evaluate, type PolicyVerdict } from "./engine";
+import {
+  type CatalogSnapshot,
+  isKnownRelation,
+  isSystemRelation,
+  mayHoldMasked,
+  namesOnlyCatalog,
+  relationCatalog,
+} from "./column-catalog";
+import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
 import { candidateNames } from "./patterns";
 import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "./placeholder-write";
@@ -58,6 +67,16 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
     openSession(identity: Identity, upstream?: UpstreamAccess): SessionDecisions {
       const state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
       state.absorbStartupSettings(upstream?.startupSettings ?? []);
+      /** What the session's SQL cursors read, for the FETCHes that return their rows later. */
+      const cursors = { maskedTables: new Set<string>(), relations: new Map<string, string[]>() };
+      let cachedColumns:
+        | {
+            snapshot: CatalogSnapshot;
+            key: string;
+            resolved: ReadonlyMap<string, string> | undefined;
+            catalog: RelationCatalog;
+          }
+        | undefined;
       return {
         // Both only grow, so their sum changes whenever either does.
         version: () => options.policies.version + state.resolutionEpoch,
@@ -80,7 +99,64 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         }
         const parsed = options.facts.parse(statement.sql);
         const movesPath = state.absorbPathChanges(parsed);
-        const judged = evaluate(policy, parsed, state);
+        const catalogs = upstream?.columns;
+        if (catalogs && parsed.ok && followsColumns(policy)) {
+          const snapshot = catalogs.current();
+          // A relation created since the catalog was read (a temp table of this session) would be
+          // unknown, so masked whole: read the catalog again first, when the server would see it too.
+          const isStale =
+            snapshot === null ||
+            (statement.isUpstreamSettled === true &&
+              readsUnknownRelation(parsed.statements, snapshot, state));
+          if (isStale) {
+            const judge = () => judgeParsed(policy, statement, parsed, movesPath);
+            return catalogs.refresh().then(judge, judge);
+          }
+        }
+        return judgeParsed(policy, statement, parsed, movesPath);
+      }
+
+      /** The session as the engine sees it, with the upstream's columns when they are known. */
+      function withColumns(base: SessionContext): SessionContext {
+        const columns = columnsFor(base);
+        return columns
+          ? {
+              searchPath: base.searchPath,
+              implicitSchemas: base.implicitSchemas,
+              prepared: base.prepared,
+              ...(base.resolved ? { resolved: base.resolved } : {}),
+              columns,
+            }
+          : base;
+      }
+
+      /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
+      function columnsFor(base: SessionContext): RelationCatalog | undefined {
+        const snapshot = upstream?.columns?.current() ?? null;
+        if (!snapshot) return undefined;
+        const key = base.searchPath.join("\u0000");
+        if (
+          cachedColumns?.snapshot !== snapshot ||
+          cachedColumns.key !== key ||
+          cachedColumns.resolved !== base.resolved
+        ) {
+          cachedColumns = {
+            snapshot,
+            key,
+            resolved: base.resolved,
+            catalog: relationCatalog(snapshot, base),
+          };
+        }
+        return cachedColumns.catalog;
+      }
+
+      function judgeParsed(
+        policy: ConnectionPolicy,
+        statement: StatementRequest,
+        parsed: ReturnType<FactsCache["parse"]>,
+        movesPath: boolean,
+      ): Verdict | Promise<Verdict> {
+        const judged = evaluate(policy, parsed, withColumns(state));
         const lookup = upstream?.lookupRelations;
         const path = state.reportedPath;
         // Judged over every schema a name could resolve to, a statement is refused when any of them
@@ -91,7 +167,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
             return resolveNames(names, path, lookup, state.login).then(
               (resolved) => {
                 if (!resolved) return afterJudged(policy, statement.sql, parsed, judged);
-                const rejudged = evaluate(policy, parsed, state.resolvedAs(resolved));
+                const rejudged = evaluate(policy, parsed, withColumns(state.resolvedAs(resolved)));
                 // A review would run the statement later, when the catalog may have moved: only an
                 // allow (or a refusal) rests on the names as they resolve now.
                 if (rejudged.kind === "review") return afterJudged(policy, statement.sql, parsed, judged);
@@ -137,19 +213,26 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           // Relations still go along: sessions list the tables they touched.
           return { kind: "allow", relations: relationsTouched(parsed.statements, state.searchPath) };
         }
+        // EXECUTE runs what was PREPAREd: its tables are in scope as if named here.
+        const statements = parsed.statements.flatMap((facts) =>
+          facts.kind === "EXECUTE" && facts.preparedName !== undefined
+            ? [facts, ...(state.prepared.get(facts.preparedName) ?? [])]
+            : [facts],
+        );
         // Relations go with the verdict so masking can also count views over masked tables.
-        const relations = relationsTouched(parsed.statements, state.searchPath);
+        let relations = relationsTouched(statements, state.searchPath);
         const selectors = applicableSelectors(policy, identity.groups);
-        const maskedTables = maskedTablesRead(selectors, parsed.statements, state.searchPath);
+        let maskedTables = maskedTablesRead(selectors, statements, state.searchPath);
+        const columns = columnsFor(state) ?? namesOnlyCatalog(state);
         const leak =
           maskedTables.length > 0
-            ? maskedDataLeak(selectors, parsed.statements, maskedTables)
+            ? maskedDataLeak(selectors, statements, maskedTables, columns)
             : hasContentRules(policy, identity.groups)
-              ? unscannedCopy(parsed.statements)
+              ? unscannedCopy(statements)
               : null;
         const oracle =
           policy.isStrictMasking && maskedTables.length > 0
-            ? maskedColumnAsOracle(selectors, parsed.statements)
+            ? maskedColumnAsOracle(selectors, statements, columns)
             : null;
         if (oracle) {
           return {
@@ -168,7 +251,16 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           };
         }
         state.afterAllowed(parsed);
-        const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements);
+        if (statements.some((facts) => facts.kinds.includes("DECLARE"))) {
+          for (const table of maskedTables) cursors.maskedTables.add(table);
+          for (const relation of relations) cursors.relations.set(relation.join(" "), relation);
+        }
+        // FETCH returns a cursor's rows with none of its tables named: every cursor's scope comes along.
+        if (statements.some((facts) => facts.kinds.includes("FETCH") || facts.kinds.includes("MOVE"))) {
+          maskedTables = [...new Set([...maskedTables, ...cursors.maskedTables])];
+          relations = [...relations, ...cursors.relations.values()];
+        }
+        const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements, columns);
         // A write's parameters arrive only at Bind: they are checked there for placeholders too.
         const isWrite = parsed.statements.some((facts) => facts.tablesWritten.length > 0);
         return {
@@ -315,21 +407,18 @@ function toGatewayVerdict(verdict: PolicyVerdict): Verdict {
 }
 
 /**
- * For a single plain SELECT: which outputs read no masked column. A column is judged by its last
- * name part against the masked column names; a bare name that is also a table or alias in the
- * statement is a whole-row reference and never clean.
+ * For a single SELECT: which outputs read no masked column, each reference resolved to the table
+ * column the server reads (see column-lineage). An output Sluice cannot follow is not clean.
  */
-function provablyCleanOutputs(selectors: readonly string[], statements: StatementFacts[]): boolean[] | null {
+function provablyCleanOutputs(
+  selectors: readonly string[],
+  statements: StatementFacts[],
+  columns: RelationCatalog,
+): boolean[] | null {
   const [facts] = statements;
-  if (statements.length !== 1 || !facts?.outputs) return null;
-  const maskedNames = maskedColumnNames(selectors);
-  const relations = new Set(facts.tablesRead.flatMap((table) => [table.name, table.alias ?? table.name]));
-  const isSafe = (column: string) => {
-    const last = column.slice(column.lastIndexOf(".") + 1);
-    if (!column.includes(".") && relations.has(column)) return false;
-    return !maskedNames.has("*") && !maskedNames.has(last);
-  };
-  return facts.outputs.map((output) => output.columns.every(isSafe));
+  if (statements.length !== 1 || !facts) return null;
+  const outputs = resolveLineage(facts, columns).outputs;
+  return outputs ? outputs.map((sources) => !mayHoldMasked(sources, selectors)) : null;
 }
 
 /** Kinds whose rows come from a statement judged before this one (a cursor's query, a PREPAREd one). */
@@ -356,15 +445,19 @@ const ORACLE_CLAUSES: Record<string, string> = {
 };
 
 /** Strict mode: a masked column used where its value can be inferred (an exact predicate on an SSN). */
-function maskedColumnAsOracle(selectors: readonly string[], statements: StatementFacts[]): string | null {
-  const masked = maskedColumnNames(selectors);
+function maskedColumnAsOracle(
+  selectors: readonly string[],
+  statements: StatementFacts[],
+  columns: RelationCatalog,
+): string | null {
   for (const facts of statements) {
+    const { references } = resolveLineage(facts, columns);
     for (const [clause, label] of Object.entries(ORACLE_CLAUSES)) {
-      const hit = (facts.columnsByClause[clause] ?? []).find((column) => {
-        const name = column.slice(column.lastIndexOf(".") + 1);
-        return masked.has("*") || masked.has(name);
-      });
-      if (hit) return `${hit} is masked, and using it in ${label} would reveal its values`;
+      const hit = references.find((ref) => ref.clause === clause && mayHoldMasked(ref.sources, selectors));
+      if (!hit) continue;
+      return hit.sources.isUnknown
+        ? `${hit.text} cannot be traced to a column that is not masked, and using it in ${label} could reveal masked values`
+        : `${hit.text} is masked, and using it in ${label} would reveal its values`;
     }
   }
   return null;
@@ -386,13 +479,11 @@ function maskedDataLeak(
   selectors: readonly string[],
   statements: StatementFacts[],
   maskedTables: readonly string[],
+  columns: RelationCatalog,
 ): string | null {
-  const maskedNames = maskedColumnNames(selectors);
+  // Every reference as the server resolves it: `c.to_jsonb` in a SET is the whole masked row.
   const mentionsMasked = (facts: StatementFacts) =>
-    maskedNames.has("*") ||
-    facts.columns.some(
-      (column) => maskedNames.has(column.slice(column.lastIndexOf(".") + 1)) || column.endsWith("*"),
-    );
+    resolveLineage(facts, columns).references.some((ref) => mayHoldMasked(ref.sources, selectors));
   for (const facts of statements) {
     if (facts.kinds.includes("COPY")) {
       // COPY output carries no column origins, so its values cannot be masked safely yet.
@@ -430,9 +521,33 @@ function applicableSelectors(policy: ConnectionPolicy, groups: readonly string[]
     .map((rule) => rule.selector as string);
 }
 
-/** The column part of each selector (`*` when a selector masks every column of its tables). */
-function maskedColumnNames(selectors: readonly string[]): Set<string> {
-  return new Set(selectors.map((selector) => selector.split(".").at(-1) ?? "*"));
+/** Rules that follow columns: masking by column, review and guardrail rules that name columns. */
+function followsColumns(policy: ConnectionPolicy): boolean {
+  return (
+    (policy.masking ?? []).some((rule) => rule.selector !== null) ||
+    policy.reviews.some((rule) => rule.match.columns !== undefined) ||
+    policy.guardrails.some((rule) => rule.kind === "COLUMN")
+  );
+}
+
+/**
+ * A relation the statements read that the catalog does not hold (system relations aside). Only
+ * reads count: a write's lineage is judged by what it reads, and CREATE would always miss.
+ */
+function readsUnknownRelation(
+  statements: StatementFacts[],
+  snapshot: CatalogSnapshot,
+  session: SessionContext,
+): boolean {
+  return statements.some((facts) =>
+    facts.tablesRead.some(
+      (table) =>
+        !isSystemRelation(table) &&
+        // Statistics are left out of the catalog read too: reading it again would not find them.
+        !table.name.startsWith("pg_stat") &&
+        !isKnownRelation(snapshot, table, session),
+    ),
+  );
 }
 
 /** Tables the statements touch that an applicable masking rule covers. */

@@ -1,3 +1,4 @@
+import { type ColumnSource, type RelationCatalog, resolveLineage } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
 import { kindCovers, normalizeKindName } from "@sluice/sql/statement-kinds";
 import {
@@ -8,6 +9,7 @@ import {
   READ_ONLY_SETTINGS,
   VALUE_REVEALING_RELATIONS,
 } from "./builtins";
+import { namesOnlyCatalog } from "./column-catalog";
 import { refusedCall } from "./function-calls";
 import { candidateNames, matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import { pinnedSettingRefusal } from "./pinned-settings";
@@ -37,6 +39,11 @@ export type SessionContext = {
   resolved?: ReadonlyMap<string, string>;
   /** A statement of this session set search_path to a computed value (where pg_catalog falls is unknown). */
   isPathComputed?: boolean;
+  /**
+   * The upstream's relations and their columns, so column rules follow references the way the
+   * server resolves them; absent, relations keep their names but not their columns (fail closed).
+   */
+  columns?: RelationCatalog;
 };
 
 /** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */
@@ -356,8 +363,9 @@ function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: Session
 }
 
 /**
- * `schema.table.column`: the table is touched and the column may be reached — named, through `*`,
- * or as a whole-row reference to the table or its alias. Unprovable means it matches.
+ * `schema.table.column`: the table is touched and the column is reached — read by any reference
+ * as the server resolves it (alias lists, attribute notation, whole rows, subqueries, `*`) or
+ * assigned by a write. A reference Sluice cannot follow reaches it.
  */
 function columnPatternMatches(pattern: string, facts: StatementFacts, session: SessionContext): boolean {
   const at = pattern.lastIndexOf(".");
@@ -367,11 +375,14 @@ function columnPatternMatches(pattern: string, facts: StatementFacts, session: S
     namesFor(table, session).some((name) => matchesTablePattern(name, tablePattern)),
   );
   if (tables.length === 0) return false;
-  const wholeRow = new Set(tables.flatMap((table) => [table.name, table.alias ?? table.name]));
-  return facts.columns.some((ref) => {
-    const last = ref.slice(ref.lastIndexOf(".") + 1);
-    return last === column || last === "*" || column === "*" || (!ref.includes(".") && wholeRow.has(ref));
-  });
+  const lineage = resolveLineage(facts, session.columns ?? namesOnlyCatalog(session));
+  const reaches = (source: ColumnSource) =>
+    matchesTablePattern(`${source.schema}.${source.table}`, tablePattern) &&
+    (column === "*" || source.column === null || source.column === column);
+  return (
+    lineage.references.some((ref) => ref.sources.isUnknown || ref.sources.columns.some(reaches)) ||
+    lineage.targets.some(reaches)
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ColumnCatalogAccess } from "./column-catalog";
 import type { RelationLookup } from "./search-path";
 
 /**
@@ -83,6 +84,8 @@ export type UpstreamAccess = {
   lookupRelations?: RelationLookup;
   /** Settings the session starts with (startup parameters, `options -c`): as if SET first. */
   startupSettings?: ReadonlyArray<{ name: string; value: string }>;
+  /** The upstream's relations and columns, so lineage and column rules resolve as the server does. */
+  columns?: ColumnCatalogAccess;
 };
 
 /**

@@ -1,3 +1,5 @@
+import { AGGREGATE_NAMES } from "./aggregates";
+import { rememberTree } from "./column-lineage";
 import type { RoutineRef, SettingChange, StatementFacts, TableRef } from "./facts";
 import {
   definedKind,
@@ -78,9 +80,9 @@ export function extractFacts(statement: unknown): StatementFacts {
     requestsReadWrite: collector.requestsReadWrite,
   };
   if (collector.preparedName !== undefined) facts.preparedName = collector.preparedName;
-  const outputs = topType === "SelectStmt" ? outputLineage(asNode(asNode(statement)["SelectStmt"])) : null;
-  if (outputs) facts.outputs = outputs;
   if (collector.serverFileAccess) facts.serverFileAccess = collector.serverFileAccess;
+  // Column lineage depends on the catalog: it is resolved at decision time from the same tree.
+  rememberTree(facts, statement);
   return facts;
 }
 
@@ -135,38 +137,6 @@ function walkField(key: string, value: unknown, c: Collector, ctes: Set<string>,
   walk(value, c, ctes);
   c.clause = previous;
 }
-
-/** Aggregates are recognised by name (the catalog is not consulted); window calls by OVER. */
-const AGGREGATES = new Set([
-  "count",
-  "sum",
-  "avg",
-  "min",
-  "max",
-  "array_agg",
-  "string_agg",
-  "json_agg",
-  "jsonb_agg",
-  "json_object_agg",
-  "jsonb_object_agg",
-  "bool_and",
-  "bool_or",
-  "every",
-  "bit_and",
-  "bit_or",
-  "stddev",
-  "stddev_pop",
-  "stddev_samp",
-  "variance",
-  "var_pop",
-  "var_samp",
-  "percentile_cont",
-  "percentile_disc",
-  "mode",
-  "xmlagg",
-  "corr",
-  "covar_pop",
-]);
 
 /**
  * The target of INSERT, UPDATE, DELETE and MERGE is always a real relation: the server does not let
@@ -245,7 +215,7 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       const name = visitFunctionCall(node, c);
       const inner = node["over"]
         ? "window"
-        : AGGREGATES.has(name.replace(/^pg_catalog\./, ""))
+        : AGGREGATE_NAMES.has(name.replace(/^pg_catalog\./, ""))
           ? "aggregate"
           : undefined;
       walkField("args", node["args"], c, ctes, inner);
@@ -332,47 +302,6 @@ function unlimitedWhere(target: WriteTarget): string {
   return target.isAlone
     ? `has a WHERE clause that does not limit its rows (nothing it requires of a row names a column of ${target.refName})`
     : `has a WHERE clause that does not limit its rows (nothing it requires of a row names ${target.refName}.column; with FROM or USING, an unqualified name may be another table's)`;
-}
-
-/**
- * Which columns each output of a plain SELECT reads. Only FROM lists of tables and joins are
- * traced: anything that can rename a column on the way (CTEs, subqueries in FROM, functions in
- * FROM, set operations, `*`) makes the lineage unknown, and unknown is treated as sensitive.
- */
-function outputLineage(select: Node): Array<{ columns: string[] }> | null {
-  if (select["withClause"] || (select["op"] && select["op"] !== "SETOP_NONE") || select["valuesLists"])
-    return null;
-  const isPlainFrom = (item: unknown): boolean => {
-    const node = asNode(item);
-    if (node["RangeVar"]) return true;
-    const join = node["JoinExpr"] ? asNode(node["JoinExpr"]) : null;
-    return join !== null && isPlainFrom(join["larg"]) && isPlainFrom(join["rarg"]);
-  };
-  if (!asArray(select["fromClause"]).every(isPlainFrom)) return null;
-  const outputs: Array<{ columns: string[] }> = [];
-  for (const target of asArray(select["targetList"])) {
-    const columns: string[] = [];
-    let hasStar = false;
-    const collect = (value: unknown): void => {
-      if (Array.isArray(value)) {
-        for (const item of value) collect(item);
-        return;
-      }
-      if (value === null || typeof value !== "object") return;
-      for (const [key, inner] of Object.entries(value as Node)) {
-        if (key === "ColumnRef") {
-          const fields = asArray(asNode(inner)["fields"]);
-          if (fields.some((field) => asNode(field)["A_Star"])) hasStar = true;
-          columns.push(fields.map((field) => stringValue(asNode(asNode(field)["String"])["sval"])).join("."));
-        } else if (key === "A_Star") hasStar = true;
-        else collect(inner);
-      }
-    };
-    collect(asNode(asNode(target)["ResTarget"])["val"]);
-    if (hasStar) return null;
-    outputs.push({ columns });
-  }
-  return outputs;
 }
 
 /** Statement-level WITH: non-recursive CTEs see earlier ones; recursive ones see all, themselves too. */

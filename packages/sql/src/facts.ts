@@ -56,11 +56,6 @@ export type StatementFacts = {
    * SSN) shows up here as a masked column in `where`.
    */
   columnsByClause: Record<string, string[]>;
-  /**
-   * For a plain SELECT over tables only (no CTE, subquery in FROM, set operation or `*`): the
-   * columns each output column is computed from, in output order. Absent when lineage is unknown.
-   */
-  outputs?: Array<{ columns: string[] }>;
   /** Constructs the engine cannot see into or does not model, each with the reason. */
   opaque: Array<{ construct: string; reason: string }>;
   /** For PREPARE: the name; for EXECUTE/DEALLOCATE: the prepared statement referred to. */

@@ -135,29 +135,3 @@ describe("statement facts", () => {
     });
   });
 });
-
-describe("output lineage", () => {
-  it("traces each output of a plain SELECT to the columns it reads", () => {
-    expect(
-      one(
-        "SELECT count(*), sum(o.total), 1 + 1 AS two FROM orders o JOIN customers c ON c.id = o.customer_id",
-      ).outputs,
-    ).toEqual([{ columns: [] }, { columns: ["o.total"] }, { columns: [] }]);
-    expect(one("SELECT (SELECT max(ssn) FROM customers) AS m FROM orders").outputs).toEqual([
-      { columns: ["ssn"] },
-    ]);
-  });
-
-  it("is unknown wherever a column could be renamed on the way", () => {
-    for (const sql of [
-      "WITH x AS (SELECT ssn AS s FROM customers) SELECT upper(s) FROM x",
-      "SELECT upper(s) FROM (SELECT ssn AS s FROM customers) q",
-      "SELECT * FROM customers",
-      "SELECT c.* FROM customers c",
-      "SELECT 1 UNION SELECT 2",
-      "SELECT upper(x) FROM unnest(ARRAY['a']) AS x",
-    ]) {
-      expect(one(sql).outputs, sql).toBeUndefined();
-    }
-  });
-});

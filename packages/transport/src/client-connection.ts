@@ -1,5 +1,6 @@
 import type net from "node:net";
 import tls from "node:tls";
+import type { ColumnCatalogAccess } from "@sluice/policy/column-catalog";
 import type { RelationLookup } from "@sluice/policy/search-path";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import { createClientAuth } from "@sluice/session/client-auth";
@@ -83,6 +84,8 @@ export type ClientConnectionDeps = {
   decisions: DecisionPoint;
   /** Where relations live upstream, read with the connection's own login (absent: never asked). */
   lookupRelations?: (connection: ConnectionRecord) => RelationLookup;
+  /** The upstream's relations and columns, for lineage and column rules (absent: names only, fail closed). */
+  columnCatalog?: (connection: ConnectionRecord) => ColumnCatalogAccess;
   cancels: CancelRegistry;
   /** Null: TLS is off and SSLRequest is answered 'N'. */
   tlsContext: tls.SecureContext | null;
@@ -429,11 +432,13 @@ export class ClientConnection {
     this.masker = masking ? new ResultMasker(masking) : null;
     const sessionId = this.sessionId;
     const lookupRelations = this.deps.lookupRelations?.(connection);
+    const columns = this.deps.columnCatalog?.(connection);
     this.relay = new Relay({
       decisions: this.deps.decisions.openSession(identity, {
         login: connection.user,
         startupSettings: this.startupSettings,
         ...(lookupRelations ? { lookupRelations } : {}),
+        ...(columns ? { columns } : {}),
       }),
       onVerdict: (sql, verdict) => this.deps.hooks.onVerdict?.(sessionId, sql, verdict),
       sendNow: (bytes) => this.writeRelayed(bytes),

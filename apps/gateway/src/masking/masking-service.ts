@@ -4,6 +4,11 @@ import { DETECTOR_NAMES, type DetectorName } from "@sluice/masking/detectors";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
+import {
+  type CatalogSnapshot,
+  type ColumnCatalogAccess,
+  catalogSnapshot,
+} from "@sluice/policy/column-catalog";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
 import type { ConnectionRecord } from "@sluice/session/directory";
@@ -14,7 +19,7 @@ import { type CatalogColumn, readColumnCatalog } from "./column-catalog";
 /** A table created after the catalog was read is masked as unprovable until the next read. */
 export const CATALOG_MAX_AGE_MS = 30_000;
 
-type CachedCatalog = { columns: CatalogColumn[]; readAt: number };
+type CachedCatalog = { columns: CatalogColumn[]; readAt: number; snapshot: CatalogSnapshot };
 
 /**
  * Masking for sessions: which result columns hold sensitive values, by their origin in the
@@ -22,18 +27,41 @@ type CachedCatalog = { columns: CatalogColumn[]; readAt: number };
  */
 export function createMaskingService(policies: PolicyStore, secretKey: Buffer, log: (line: string) => void) {
   const catalogs = new Map<string, Promise<CachedCatalog>>();
+  /** The newest catalog read per connection: sessions opened before it follow it too. */
+  const latest = new Map<string, CachedCatalog>();
+  const reading = new Set<string>();
   const hashKey = createHmac("sha256", secretKey).update("sluice-masking-hash").digest();
 
   const catalogFor = (connection: ConnectionRecord, isStale = false): Promise<CachedCatalog> => {
-    const cached = catalogs.get(connection.connectionId);
-    if (cached && !isStale) return cached;
-    const loading = readColumnCatalog(connection).then((columns) => ({ columns, readAt: Date.now() }));
-    catalogs.set(connection.connectionId, loading);
-    loading.catch(() => catalogs.delete(connection.connectionId));
+    const id = connection.connectionId;
+    const cached = catalogs.get(id);
+    // A read already under way is as fresh as a new one would be.
+    if (cached && (!isStale || reading.has(id))) return cached;
+    reading.add(id);
+    const loading = readColumnCatalog(connection).then((columns) => {
+      const catalog = { columns, readAt: Date.now(), snapshot: catalogSnapshot(columns) };
+      latest.set(id, catalog);
+      return catalog;
+    });
+    catalogs.set(id, loading);
+    loading.then(
+      () => reading.delete(id),
+      () => {
+        reading.delete(id);
+        catalogs.delete(id);
+      },
+    );
     return loading;
   };
 
   return {
+    /** The catalog for the decision point: lineage and column rules resolve against it. */
+    catalogAccess(connection: ConnectionRecord): ColumnCatalogAccess {
+      return {
+        current: () => latest.get(connection.connectionId)?.snapshot ?? null,
+        refresh: () => catalogFor(connection, true).then((catalog) => catalog.snapshot),
+      };
+    },
     async openSession(identity: Identity, connection: ConnectionRecord): Promise<SessionMasking | null> {
       const applicable = (policies.get(connection.connectionId)?.masking ?? []).filter(
         (rule) => !rule.exemptGroups.some((group) => identity.groups.includes(group)),
@@ -54,26 +82,16 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       }
       let catalog = await catalogFor(connection);
       if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) catalog = await catalogFor(connection, true);
-      const byOrigin = new Map<string, MaskRule | null>();
-      const knownTables = new Set<number>();
-      const maskedTables = new Set<number>();
-      for (const column of catalog.columns) {
-        knownTables.add(column.tableOid);
-        const rule = rules.find((candidate) => matchesSelector(candidate.selector as string, column));
-        if (rule) maskedTables.add(column.tableOid);
-        byOrigin.set(
-          `${column.tableOid}:${column.attnum}`,
-          rule
-            ? {
-                name: rule.name,
-                strategy: rule.strategy,
-                ...(rule.keepLast ? { keepLast: rule.keepLast } : {}),
-              }
-            : null,
-        );
-      }
+      let compiled = compileCatalog(catalog, rules);
+      // A newer read (a relation created since, such as this session's temp table) replaces the old.
+      const current = () => {
+        const newest = latest.get(connection.connectionId);
+        if (newest && newest !== compiled.catalog) compiled = compileCatalog(newest, rules);
+        return compiled;
+      };
       const origins: ColumnOrigins = {
         ruleFor: (tableOid, attnum) => {
+          const { knownTables, maskedTables, byOrigin } = current();
           if (!knownTables.has(tableOid)) {
             void catalogFor(connection, true).catch((error: unknown) =>
               log(`masking catalog refresh failed: ${String(error)}`),
@@ -85,18 +103,14 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           return byOrigin.get(`${tableOid}:${attnum}`) ?? null;
         },
       };
-      const knownNames = new Set(catalog.columns.map((column) => `${column.schema}.${column.table}`));
-      const viewNames = new Set(catalog.columns.filter((c) => c.isView).map((c) => `${c.schema}.${c.table}`));
-      const tableNames = new Set(
-        catalog.columns.filter((c) => maskedTables.has(c.tableOid)).map((c) => `${c.schema}.${c.table}`),
-      );
       return {
         origins,
         hashKey,
         detectors,
         hasColumnRules: true,
-        isMaskedTable: (candidates) => candidates.some((name) => tableNames.has(name)),
+        isMaskedTable: (candidates) => candidates.some((name) => current().tableNames.has(name)),
         isOpaqueRelation: (candidates) => {
+          const { knownNames, viewNames } = current();
           if (candidates.some((name) => viewNames.has(name))) return true;
           // Created after the catalog was read: unknown counts as opaque until the next read.
           const isKnown = candidates.some(
@@ -108,6 +122,46 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       };
     },
   };
+}
+
+type MaskingRuleWithSelector = MaskingRuleDef & { selector: string };
+
+/** One catalog read under one session's rules: rules by column origin, and relations by name. */
+function compileCatalog(catalog: CachedCatalog, rules: readonly MaskingRuleDef[]) {
+  const byOrigin = new Map<string, MaskRule | null>();
+  const knownTables = new Set<number>();
+  const maskedTables = new Set<number>();
+  for (const column of catalog.columns) {
+    knownTables.add(column.tableOid);
+    const rule = (rules as MaskingRuleWithSelector[]).find((candidate) =>
+      matchesSelector(candidate.selector, column),
+    );
+    if (rule) maskedTables.add(column.tableOid);
+    // A view's column may be any table's under another name: unless a rule names it, it is unprovable.
+    if (column.isView && !rule) maskedTables.add(column.tableOid);
+    byOrigin.set(
+      `${column.tableOid}:${column.attnum}`,
+      rule
+        ? {
+            name: rule.name,
+            strategy: rule.strategy,
+            ...(rule.keepLast ? { keepLast: rule.keepLast } : {}),
+          }
+        : column.isView
+          ? UNPROVABLE_RULE
+          : null,
+    );
+  }
+  const knownNames = new Set(catalog.columns.flatMap(namesOf));
+  const viewNames = new Set(catalog.columns.filter((c) => c.isView).flatMap(namesOf));
+  const tableNames = new Set(catalog.columns.filter((c) => maskedTables.has(c.tableOid)).flatMap(namesOf));
+  return { catalog, byOrigin, knownTables, maskedTables, knownNames, viewNames, tableNames };
+}
+
+/** How a statement may name a relation: `schema.table`, and `pg_temp.table` for a temporary one. */
+function namesOf(column: CatalogColumn): string[] {
+  const name = `${column.schema}.${column.table}`;
+  return /^pg_temp_\d+$/.test(column.schema) ? [name, `pg_temp.${column.table}`] : [name];
 }
 
 /** The detector rules that apply; one naming a detector Sluice does not have is reported and skipped. */
