@@ -29,17 +29,12 @@ type OwedReady = {
   /** Which batch this ReadyForQuery ends (see `Relay.batchSerial`). */
   batch: number;
   refusal: Refusable;
-  maskedTables: readonly string[];
-  relations: readonly (readonly string[])[];
-  /** Lineage of a single statement's outputs, when the decision point could prove it. */
-  cleanOutputs?: readonly boolean[];
 };
 
 /** What the relay knows of a prepared statement. */
 type PreparedRecord = {
   sql: string;
   version: number;
-  maskedTables: readonly string[];
   /**
    * A statement a reviewer approved runs as many times as approved: once (the Bind that follows
    * its Parse); every Bind after that is judged again (a grant or a new review decides).
@@ -60,10 +55,6 @@ type PreparedRecord = {
 type Batch = Refusable & {
   /** A message of it was refused: the server skips to Sync, and so does the relay. */
   isRefused: boolean;
-  maskedTables: string[];
-  relations: (readonly string[])[];
-  parses: number;
-  cleanOutputs?: readonly boolean[];
 };
 
 export type RelayOptions = {
@@ -154,11 +145,6 @@ export class Relay {
           batch: this.batchSerial++,
           // The batch's own object: a stand-in's error that is still to come finds it here.
           refusal: this.batch,
-          maskedTables: this.batch.maskedTables,
-          relations: this.batch.relations,
-          ...(this.batch.parses === 1 && this.batch.cleanOutputs
-            ? { cleanOutputs: this.batch.cleanOutputs }
-            : {}),
         });
         this.batch = emptyBatch();
         this.isUnsynced = false;
@@ -183,24 +169,6 @@ export class Relay {
       default:
         throw ClientError.fatal("08P01", `unexpected ${message.name} message after authentication`);
     }
-  }
-
-  /**
-   * Whether any statement still in flight (or in the batch being built) reads a masked table:
-   * then result columns the gateway cannot trace to a table are masked.
-   */
-  /** Output lineage of the statement whose results are arriving now, when known. */
-  currentCleanOutputs(): readonly boolean[] | null {
-    return this.owed[0]?.cleanOutputs ?? null;
-  }
-
-  /** Every relation the statements in flight touch (where the server could find them). */
-  relationsInFlight(): (readonly string[])[] {
-    return [...this.batch.relations, ...this.owed.flatMap((entry) => entry.relations)];
-  }
-
-  hasMaskedTablesInFlight(): boolean {
-    return this.batch.maskedTables.length > 0 || this.owed.some((entry) => entry.maskedTables.length > 0);
   }
 
   /**
@@ -318,9 +286,6 @@ export class Relay {
       this.owed.push({
         batch: this.batchSerial++,
         refusal: { denial: null },
-        maskedTables: verdict.maskedTables ?? [],
-        relations: verdict.relations ?? [],
-        ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
       });
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
@@ -349,8 +314,6 @@ export class Relay {
         ),
       );
     }
-    // A statement prepared in an earlier batch brings its masking scope into this one.
-    this.batch.maskedTables.push(...known.maskedTables);
     const isApprovalSpent = known.approvedBindsLeft === 0;
     if (known.approvedBindsLeft) known.approvedBindsLeft -= 1;
     const isStale =
@@ -388,7 +351,6 @@ export class Relay {
     isBind = false,
   ): RelayStep {
     if (verdict.kind === "allow") {
-      const maskedTables = verdict.maskedTables ?? [];
       this.noteForwarded();
       if (!isBind) {
         // The unnamed statement is dropped before a Parse replaces it, so a refused one leaves none.
@@ -398,17 +360,12 @@ export class Relay {
       this.statements.set(statement, {
         sql,
         version: this.options.decisions.version(),
-        maskedTables,
         // An approval judged at a Bind is spent by that Bind; one judged at Parse, by the next Bind.
         ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
         ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
         ...(verdict.isJudgedPerRun ? { isJudgedPerRun: true } : {}),
         forwardedAt: this.forwarded,
       });
-      this.batch.maskedTables.push(...maskedTables);
-      this.batch.parses += 1;
-      this.batch.relations.push(...(verdict.relations ?? []));
-      if (verdict.cleanOutputs) this.batch.cleanOutputs = verdict.cleanOutputs;
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
     if (!isBind && statement === "") {
@@ -450,8 +407,6 @@ export class Relay {
     this.owed.push({
       batch: this.batchSerial++,
       refusal: { denial: errorBytes(error) },
-      maskedTables: [],
-      relations: [],
     });
     this.forwarded += 1;
     return { toUpstream: [this.standIn.query()], toClient: [], scope: EMPTY_SCOPE };
@@ -459,7 +414,7 @@ export class Relay {
 }
 
 function emptyBatch(): Batch {
-  return { isRefused: false, denial: null, maskedTables: [], relations: [], parses: 0 };
+  return { isRefused: false, denial: null };
 }
 
 type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"]>;

@@ -154,26 +154,6 @@ describe("refusals in the extended protocol", () => {
     expect(standInText(rebound.toUpstream)).not.toBeNull();
   });
 
-  it("keeps masking the results of the batch's messages before a refusal until its ReadyForQuery", () => {
-    const relay = new Relay({
-      decisions: decisions((sql) =>
-        sql.includes("bad")
-          ? { kind: "deny", rule: "r", message: "no" }
-          : { kind: "allow", maskedTables: ["public.people"] },
-      ),
-    });
-    send(relay, parse("SELECT email FROM people"), "P1");
-    send(relay, bind(), "B1");
-    send(relay, execute, "E1");
-    send(relay, parse("SELECT bad"), "P2");
-    // E1's rows arrive after the refusal was decided: they are still masked.
-    expect(relay.hasMaskedTablesInFlight()).toBe(true);
-    send(relay, sync, "S");
-    expect(relay.hasMaskedTablesInFlight()).toBe(true);
-    relay.beforeUpstreamMessage(READY("I").type, READY("I").body);
-    expect(relay.hasMaskedTablesInFlight()).toBe(false);
-  });
-
   it("ignores a Query sent after a refusal before Sync, as the server ignores it", () => {
     const judged: string[] = [];
     const relay = new Relay({

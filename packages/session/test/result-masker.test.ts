@@ -115,6 +115,21 @@ describe("ResultMasker", () => {
     expect(out.toString("latin1")).not.toContain("123-45-6789");
   });
 
+  it("rows of an Execute before a refusal in the same batch keep their own statement's scope", () => {
+    const masker = new ResultMasker(MASKING);
+    sendAll(masker, [
+      [parse("", "SELECT upper(ssn) FROM customers"), READS_CUSTOMERS],
+      [bind("", "")],
+      [describeMsg("P", "")],
+      [execute("")],
+      // The refused statement's stand-in reads nothing; it must not unmask what came before it.
+      [parse("", "sluice_refused_x"), { maskedTables: [], relations: [] }],
+      [sync()],
+    ]);
+    const out = receive(masker, [msg("1"), msg("2"), rowDescription([[0, 0]]), dataRow(["123-45-6789"])]);
+    expect(out.toString("latin1")).not.toContain("123-45-6789");
+  });
+
   it("withholds an error's text while masked columns are in flight, and only then", () => {
     const masker = new ResultMasker(MASKING);
     sendAll(masker, [[query("SELECT chr(ssn::int) FROM customers"), READS_CUSTOMERS]]);

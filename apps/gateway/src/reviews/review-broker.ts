@@ -47,6 +47,8 @@ type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
  */
 export class PrismaReviewBroker implements ReviewBroker {
   private readonly held = new Map<string, Waiter>();
+  /** The settle running for each review, so the next one waits for it (see `settle`). */
+  private readonly settling = new Map<string, Promise<void>>();
   private listener: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
   private isClosing = false;
@@ -282,8 +284,24 @@ export class PrismaReviewBroker implements ReviewBroker {
     return review;
   }
 
+  /**
+   * Settles run one at a time per review: a decision arrives by LISTEN and by the poll at once, and
+   * two concurrent runs would both see APPROVED, one spending the grant while the other, finding it
+   * spent, refused the statement before the first released it.
+   */
+  private settle(reviewId: string): Promise<void> {
+    const previous = this.settling.get(reviewId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => this.settleOnce(reviewId));
+    this.settling.set(reviewId, next);
+    const forget = () => {
+      if (this.settling.get(reviewId) === next) this.settling.delete(reviewId);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
   /** Reads a held review's state and releases (approved) or refuses (denied, expired) its statement. */
-  private async settle(reviewId: string): Promise<void> {
+  private async settleOnce(reviewId: string): Promise<void> {
     const waiter = this.held.get(reviewId);
     if (!waiter) return;
     const review = await this.options.prisma.review.findUnique({
