@@ -65,6 +65,17 @@ beforeAll(async () => {
       match: { kinds: ["DELETE"] },
     },
   });
+  // The functions that change a pinned setting where the gateway cannot see, allowed by name: an
+  // admin's choice the backstop must still survive (unknown functions are refused by default).
+  await harness.prisma.guardrailRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "allow-encoding-functions",
+      kind: "FUNCTION",
+      effect: "ALLOW",
+      match: { functions: ["public.go_gbk", "public.scs_off", "public.enc_inside"] },
+    },
+  });
   await bumpPolicyVersion(harness.prisma);
   await harness.gateway.policies.reload();
 });

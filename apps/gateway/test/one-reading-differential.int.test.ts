@@ -64,6 +64,9 @@ type Verdict = "allow" | "no-upper" | "sluice:parse-error" | "22021" | string;
 
 function verdictOf(outcome: Outcome): Verdict {
   const message = outcome.error?.message ?? "";
+  // What does not parse is answered as the server's own syntax error; the hint names the default.
+  const syntax = /^refused by Sluice default "([^"]+)"/.exec(outcome.error?.hint ?? "")?.[1];
+  if (syntax) return syntax;
   const rule = /^blocked by (?:guardrail|Sluice default) "([^"]+)"/.exec(message)?.[1];
   if (rule) return rule;
   if (outcome.error?.code === "22021" && outcome.isClosed) return "22021";
@@ -137,6 +140,11 @@ function disagreement(sql: Buffer, server: Outcome, through: Outcome, verdict: V
   }
   if (verdict === "sluice:parse-error") {
     return server.error && server.tags.length === 0 ? null : "gateway could not parse what the server ran";
+  }
+  if (verdict === "sluice:unknown-function") {
+    // An operator or function PostgreSQL does not have (`*/ 1` after two comments): refused as
+    // unknown where the server fails on it.
+    return server.error ? null : "gateway refused as unknown what the server ran";
   }
   if (verdict !== "allow") return `refused by an unexpected rule ${verdict}`;
   if (JSON.stringify(through) !== JSON.stringify(server))

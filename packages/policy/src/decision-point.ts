@@ -125,6 +125,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
               implicitSchemas: base.implicitSchemas,
               prepared: base.prepared,
               ...(base.resolved ? { resolved: base.resolved } : {}),
+              ...(base.isPathComputed ? { isPathComputed: true } : {}),
               columns,
             }
           : base;
@@ -268,7 +269,6 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           maskedTables,
           relations,
           ...(cleanOutputs ? { cleanOutputs } : {}),
-          ...(readsEarlierResults(parsed.statements) ? { readsEarlierResults: true } : {}),
           ...(isWrite ? { checkParams: placeholderParamCheck(policy.connectionName) } : {}),
         };
       }
@@ -419,13 +419,6 @@ function provablyCleanOutputs(
   if (statements.length !== 1 || !facts) return null;
   const outputs = resolveLineage(facts, columns).outputs;
   return outputs ? outputs.map((sources) => !mayHoldMasked(sources, selectors)) : null;
-}
-
-/** Kinds whose rows come from a statement judged before this one (a cursor's query, a PREPAREd one). */
-const EARLIER_RESULT_KINDS = new Set(["FETCH", "EXECUTE"]);
-
-function readsEarlierResults(statements: StatementFacts[]): boolean {
-  return statements.some((facts) => facts.kinds.some((kind) => EARLIER_RESULT_KINDS.has(kind)));
 }
 
 function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {

@@ -14,11 +14,6 @@ export type Verdict =
       relations?: readonly (readonly string[])[];
       /** Per output column: provably computed from no masked column (lineage), so left in clear. */
       cleanOutputs?: readonly boolean[];
-      /**
-       * Its rows come from something judged earlier (a cursor's FETCH, a SQL-level EXECUTE): their
-       * computed columns cannot be traced from this statement, so they are masked.
-       */
-      readsEarlierResults?: boolean;
       /** Why a held statement now runs (who approved), for the session's recording. */
       note?: string;
       /**

@@ -433,7 +433,6 @@ function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope 
     maskedTables: verdict.maskedTables ?? [],
     relations: verdict.relations ?? [],
     ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
-    ...(verdict.readsEarlierResults ? { isOriginUnknown: true } : {}),
   };
 }
 

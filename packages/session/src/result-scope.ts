@@ -10,8 +10,8 @@ export type ResultScope = {
   /** Per output column: provably computed from no masked column. */
   cleanOutputs?: readonly boolean[];
   /**
-   * Its rows were produced by something judged earlier or elsewhere (a cursor's FETCH, a SQL-level
-   * EXECUTE, a portal the gateway never saw bound): computed columns cannot be traced.
+   * Its rows come from something the gateway never saw judged (a portal it never saw bound, such as
+   * a SQL cursor executed by name): computed columns cannot be traced.
    */
   isOriginUnknown?: boolean;
 };

@@ -142,7 +142,7 @@ describe("ResultMasker", () => {
     expect(clear.toString("latin1")).toContain("division by zero");
   });
 
-  it("masks computed columns of rows from an earlier judged statement (FETCH, EXECUTE)", () => {
+  it("masks computed columns of rows whose origin the gateway never saw judged", () => {
     const masker = new ResultMasker(MASKING);
     sendAll(masker, [[query("FETCH ALL c"), { maskedTables: [], relations: [], isOriginUnknown: true }]]);
     const out = receive(masker, [rowDescription([[0, 0]]), dataRow(["123-45-6789"])]);

@@ -4,7 +4,7 @@ import { errorFields, int32, type RawClient } from "./raw-client";
 export type Outcome = {
   tags: string[];
   rows: string[][];
-  error: { severity: string; code: string; message: string } | null;
+  error: { severity: string; code: string; message: string; hint?: string } | null;
   /** The session ended (a FATAL, or the socket closed) instead of reaching ReadyForQuery. */
   isClosed: boolean;
 };
@@ -35,7 +35,12 @@ export async function readOutcome(client: RawClient): Promise<Outcome> {
     if (message.type === "D") outcome.rows.push(dataRow(message.body));
     if (message.type === "E") {
       const fields = errorFields(message.body);
-      outcome.error ??= { severity: fields["V"] ?? "", code: fields["C"] ?? "", message: fields["M"] ?? "" };
+      outcome.error ??= {
+        severity: fields["V"] ?? "",
+        code: fields["C"] ?? "",
+        message: fields["M"] ?? "",
+        ...(fields["H"] ? { hint: fields["H"] } : {}),
+      };
       if (fields["V"] === "FATAL") {
         outcome.isClosed = true;
         return outcome;
