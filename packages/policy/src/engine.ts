@@ -71,6 +71,13 @@ export function evaluate(
   parsed: ParsedStatements,
   session: SessionContext,
 ): PolicyVerdict {
+  if (policy.invalidRules !== undefined) {
+    return builtin(
+      policy,
+      "sluice:invalid-policy",
+      `the connection's rules cannot be read (${policy.invalidRules}), so nothing is judged and everything is refused; an admin must fix or delete the rule`,
+    );
+  }
   if (!parsed.ok) {
     return builtin(
       policy,

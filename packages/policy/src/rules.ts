@@ -117,6 +117,11 @@ export type ConnectionPolicy = {
   guardrails: GuardrailRule[];
   reviews: ReviewRule[];
   masking?: MaskingRuleDef[];
+  /**
+   * Why the connection's stored rules could not be read (one no longer validates, say after an
+   * upgrade narrowed what a rule may say): every statement on it is refused until an admin fixes it.
+   */
+  invalidRules?: string;
 };
 
 /** Validates one stored rule; a rule that does not validate is a configuration error, never skipped. */

@@ -73,6 +73,7 @@ export class PolicyStore {
   private async doReload(): Promise<void> {
     const state = await this.prisma.policyState.findUnique({ where: { id: 1 } });
     const loaded = await loadPolicies(this.prisma);
+    for (const problem of loaded.invalid) this.log(`policy: ${problem}; its statements are all refused`);
     this.policies = loaded.policies;
     this.upstreamUsers = loaded.upstreamUsers;
     this.storeVersion = state?.version ?? 0;
