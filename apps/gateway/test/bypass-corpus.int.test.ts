@@ -32,16 +32,7 @@ beforeAll(async () => {
   await direct.end();
 
   const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  const directUrl = new URL(harness.directUrl);
-  await harness.addConnection({
-    name: READ_ONLY,
-    host: shop.host,
-    port: shop.port,
-    database: shop.database,
-    username: decodeURIComponent(directUrl.username),
-    password: decodeURIComponent(directUrl.password),
-    tlsMode: "DISABLE",
-  });
+  await harness.addTwinConnection(READ_ONLY);
   await harness.prisma.connection.update({ where: { name: READ_ONLY }, data: { isReadOnly: true } });
   await harness.prisma.guardrailRule.createMany({
     data: [

@@ -1,7 +1,8 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { SENSITIVE_VALUES, seedMaskedShop } from "./support/masked-shop";
+import { connectRecording } from "./support/received-bytes";
 
 /**
  * Errors and notices of statements that reach masked columns carry no value (issue 14's fifth
@@ -70,13 +71,7 @@ const CASES = [
 
 /** Every byte a client received while running `sql`, simple or extended, text or binary. */
 async function receivedBytes(url: string, sql: string, isExtended: boolean): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const chunks: Buffer[] = [];
-  (client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream.on(
-    "data",
-    (chunk: Buffer) => chunks.push(chunk),
-  );
+  const { client, received } = await connectRecording(url);
   // Named: the extended protocol; binary results, as some drivers ask for.
   const config: pg.QueryConfig = isExtended ? { text: sql, name: "through-extended" } : { text: sql };
   if (isExtended) Object.assign(config, { binary: true });
@@ -85,7 +80,7 @@ async function receivedBytes(url: string, sql: string, isExtended: boolean): Pro
     (reason: unknown) => reason as pg.DatabaseError,
   );
   await client.end();
-  return `${error?.code ?? "no error"}\n${Buffer.concat(chunks).toString("latin1")}`;
+  return `${error?.code ?? "no error"}\n${received().toString("latin1")}`;
 }
 
 describe("errors of statements that reach masked columns quote no value", () => {

@@ -4,6 +4,7 @@ import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { connectRecording } from "./support/received-bytes";
 
 /**
  * Functions that run queries the gateway never sees (issue 14, class 4), and every way of reaching
@@ -65,16 +66,7 @@ beforeAll(async () => {
       data: { connectionId: shop.id, name, columnSelector: `public.customers.${column}`, strategy },
     });
   }
-  const directUrl = new URL(harness.directUrl);
-  await harness.addConnection({
-    name: READ_ONLY,
-    host: shop.host,
-    port: shop.port,
-    database: shop.database,
-    username: decodeURIComponent(directUrl.username),
-    password: decodeURIComponent(directUrl.password),
-    tlsMode: "DISABLE",
-  });
+  await harness.addTwinConnection(READ_ONLY);
   await harness.prisma.connection.update({ where: { name: READ_ONLY }, data: { isReadOnly: true } });
   await bumpPolicyVersion(harness.prisma);
   await harness.gateway.policies.reload();
@@ -89,13 +81,7 @@ async function attempt(
   setup: readonly string[],
   sql: string | pg.QueryConfig,
 ): Promise<Attempt> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const chunks: Buffer[] = [];
-  (client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream.on(
-    "data",
-    (chunk: Buffer) => chunks.push(chunk),
-  );
+  const { client, received } = await connectRecording(url);
   client.on("error", () => {});
   try {
     for (const statement of setup) await client.query(statement);
@@ -103,7 +89,7 @@ async function attempt(
     await client.query(sql as pg.QueryConfig).catch((e: Error) => {
       error = e;
     });
-    return { error, bytes: Buffer.concat(chunks).toString("latin1") };
+    return { error, bytes: received().toString("latin1") };
   } finally {
     await client.end().catch(() => {});
   }

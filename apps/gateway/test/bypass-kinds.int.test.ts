@@ -251,16 +251,7 @@ beforeAll(async () => {
   pristine = await fingerprint();
 
   const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  const login = new URL(harness.directUrl);
-  const kinds = await harness.addConnection({
-    name: KIND_CONNECTION,
-    host: shop.host,
-    port: shop.port,
-    database: shop.database,
-    username: decodeURIComponent(login.username),
-    password: decodeURIComponent(login.password),
-    tlsMode: "DISABLE",
-  });
+  const kinds = await harness.addTwinConnection(KIND_CONNECTION);
   await harness.prisma.guardrailRule.createMany({
     data: [
       {

@@ -52,16 +52,7 @@ beforeAll(async () => {
   await direct.end();
 
   const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  const directUrl = new URL(harness.directUrl);
-  const strict = await harness.addConnection({
-    name: STRICT,
-    host: shop.host,
-    port: shop.port,
-    database: shop.database,
-    username: decodeURIComponent(directUrl.username),
-    password: decodeURIComponent(directUrl.password),
-    tlsMode: "DISABLE",
-  });
+  const strict = await harness.addTwinConnection(STRICT);
   await harness.prisma.connection.update({ where: { id: strict.id }, data: { isStrictMasking: true } });
   const finance = await harness.prisma.reviewerGroup.create({
     data: { name: "finance-leads", idpGroup: "finance-leads" },

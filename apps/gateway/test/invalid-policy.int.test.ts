@@ -14,16 +14,7 @@ const TWIN = "shop_twin";
 beforeAll(async () => {
   harness = await startHarness();
   const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  const direct = new URL(harness.directUrl);
-  await harness.addConnection({
-    name: TWIN,
-    host: shop.host,
-    port: shop.port,
-    database: shop.database,
-    username: decodeURIComponent(direct.username),
-    password: decodeURIComponent(direct.password),
-    tlsMode: "DISABLE",
-  });
+  await harness.addTwinConnection(TWIN);
   await harness.prisma.guardrailRule.create({
     data: {
       connectionId: shop.id,

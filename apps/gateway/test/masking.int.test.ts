@@ -4,6 +4,7 @@ import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { connectRecording } from "./support/received-bytes";
 import { run } from "./support/run";
 
 let harness: Harness;
@@ -61,36 +62,15 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-/** Another connection to the same upstream database, for rules that must not touch the others. */
-async function addTwinConnection(name: string) {
-  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  const direct = new URL(harness.directUrl);
-  return harness.addConnection({
-    name,
-    host: shop.host,
-    port: shop.port,
-    database: shop.database,
-    username: decodeURIComponent(direct.username),
-    password: decodeURIComponent(direct.password),
-    tlsMode: "DISABLE",
-  });
-}
-
 /** Every byte the client received, so a leak anywhere (rows, errors, notices) is caught. */
 async function receivedBytes(url: string, run: (client: pg.Client) => Promise<unknown>): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const chunks: Buffer[] = [];
-  (client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream.on(
-    "data",
-    (chunk: Buffer) => chunks.push(chunk),
-  );
+  const { client, received } = await connectRecording(url);
   try {
     await run(client).catch(() => {});
   } finally {
     await client.end();
   }
-  return Buffer.concat(chunks).toString("latin1");
+  return received().toString("latin1");
 }
 
 function leaked(bytes: string): string[] {
@@ -252,7 +232,7 @@ describe("masking: values cannot be moved where masking cannot follow", () => {
 describe("masking: strict mode and placeholder write-back", () => {
   const STRICT = "shop_strict";
   beforeAll(async () => {
-    const strict = await addTwinConnection(STRICT);
+    const strict = await harness.addTwinConnection(STRICT);
     await harness.prisma.connection.update({ where: { id: strict.id }, data: { isStrictMasking: true } });
     await harness.prisma.maskingRule.create({
       data: {
@@ -377,7 +357,7 @@ describe("masking: strict mode and placeholder write-back", () => {
 describe("masking: content detectors for values whose origin is unknown", () => {
   const DETECT = "shop_detect";
   beforeAll(async () => {
-    const connection = await addTwinConnection(DETECT);
+    const connection = await harness.addTwinConnection(DETECT);
     await harness.prisma.maskingRule.createMany({
       data: [
         { connectionId: connection.id, name: "emails", detector: "email", strategy: "HASH" },

@@ -92,6 +92,21 @@ export async function startHarness(options: HarnessOptions = {}) {
     /** Another connection in the store, allowed for the harness agent's group unless told otherwise. */
     addConnection: (connection: Omit<CreateConnectionOptions, "secretKey">) =>
       createConnection(store.prisma, { allowedGroups: ["analysts"], ...connection, secretKey }),
+    /** Another Sluice connection to this same upstream database and role (rules of its own, same data). */
+    addTwinConnection: (name: string) => {
+      const direct = new URL(upstreamAsRole.toString());
+      return createConnection(store.prisma, {
+        allowedGroups: ["analysts"],
+        name,
+        host: direct.hostname,
+        port: Number(direct.port),
+        database: direct.pathname.slice(1),
+        username: decodeURIComponent(direct.username),
+        password: decodeURIComponent(direct.password),
+        tlsMode: "DISABLE",
+        secretKey,
+      });
+    },
     stop: async () => {
       await gateway.close();
       await store.drop();
