@@ -9,10 +9,11 @@
  * See bench/README.md for preparing the checkout (it is never committed here).
  */
 import "../../apps/gateway/src/wasm-baseline-only";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createCleanup } from "../lib/cleanup";
 import { writeSection } from "../lib/markdown-section";
+import { assertTlsVerified } from "./assert-tls-verified";
 import { compareModes, passedCount } from "./compare-modes";
 import { createConformanceEnv, type Endpoint } from "./conformance-env";
 import { loadExpectedDifferences } from "./load-expected-differences";
@@ -49,6 +50,8 @@ async function main() {
         env: suiteEnv(env.viaSluice, { PGSSLMODE: "verify-full", NODE_EXTRA_CA_CERTS: env.caFile }),
       },
     ];
+    const tlsMode = modes[2];
+    if (tlsMode) await assertTlsVerified(tlsMode.env, readFileSync(env.caFile, "utf8"));
     const results = [];
     for (const mode of modes) {
       console.error(`${mode.name}:`);
