@@ -31,7 +31,7 @@ difference is either an expected refusal by a documented default (its reason is 
 \`bench/conformance/expected-differences.json\`) or a gateway fault.
 `;
 
-async function main() {
+async function main(): Promise<number> {
   const checkout = process.argv[2] ?? process.env.NODE_POSTGRES_DIR;
   if (!checkout) throw new Error("usage: node-postgres-conformance.ts <node-postgres checkout>");
   const packageDir = path.resolve(checkout, "packages", "pg");
@@ -57,7 +57,7 @@ async function main() {
       console.error(`${mode.name}:`);
       results.push({
         name: mode.name,
-        outcomes: await runTestFiles(packageDir, files, mode.env, console.error),
+        outcomes: await runTestFiles(packageDir, files, mode.env, console.error, outputDir(mode.name)),
       });
     }
     const [direct, ...viaSluice] = results;
@@ -80,10 +80,16 @@ async function main() {
     console.log(
       `wrote ${REPORT}; ${differences.length} differences, ${unexpected.length} not in the allowlist`,
     );
-    if (unexpected.length > 0) process.exitCode = 1;
+    return unexpected.length > 0 ? 1 : 0;
   } finally {
     await cleanup.run();
   }
+}
+
+/** CONFORMANCE_OUTPUT_DIR keeps every file's raw output, one folder per mode. */
+function outputDir(mode: string): string | null {
+  const root = process.env.CONFORMANCE_OUTPUT_DIR;
+  return root ? path.join(root, mode.replaceAll(/[^a-z0-9]+/gi, "-").toLowerCase()) : null;
 }
 
 /** Only the suite's own PG* variables: an inherited PGSERVICE or PGOPTIONS would change what runs. */
@@ -102,4 +108,6 @@ function suiteEnv(endpoint: Endpoint, extra: Record<string, string>): NodeJS.Pro
   };
 }
 
-await main();
+// Exit explicitly: a server's handle left open by a test file must not keep the run alive, and
+// the verdict must not depend on exitCode surviving the teardown.
+process.exit(await main());

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseSuiteOutput, type TestOutcome } from "./parse-suite-output";
 
@@ -21,11 +21,13 @@ export async function runTestFiles(
   files: string[],
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
+  outputDir: string | null,
 ): Promise<TestOutcome[]> {
   const outcomes: TestOutcome[] = [];
   for (const file of files) {
     const { output, exit } = await runOne(path.join(packageDir, "test", "integration", file), env);
     const parsed = parseSuiteOutput(file, output, exit);
+    if (outputDir) saveOutput(outputDir, file, output);
     log(`  ${file}: ${parsed.filter((o) => o.isPassed).length}/${parsed.length} passed`);
     outcomes.push(...parsed);
   }
@@ -54,4 +56,10 @@ function runOne(file: string, env: NodeJS.ProcessEnv): Promise<{ output: string;
       });
     });
   });
+}
+
+/** Keeps a file's raw output, for reading the full error and stack behind a difference. */
+function saveOutput(dir: string, file: string, output: string) {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${file.replaceAll("/", "__")}.log`), output);
 }
