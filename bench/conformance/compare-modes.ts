@@ -20,13 +20,11 @@ export function compareModes(
     for (const outcome of direct.filter((o) => o.isPassed)) {
       const other = seen.get(outcome.id);
       if (other?.isPassed) continue;
-      const error = other ? other.error : "not reached: an earlier test in the file stopped the runner";
+      const error = other
+        ? other.error
+        : "no result line: the file stopped before or during this test (see its whole-file row)";
       differences.push({ mode: mode.name, id: outcome.id, error, expected: reasons.get(outcome.id) ?? null });
     }
   }
   return differences;
-}
-
-export function passedCount(outcomes: TestOutcome[]): number {
-  return outcomes.filter((outcome) => outcome.isPassed).length;
 }

@@ -41,7 +41,7 @@ export function parseSuiteOutput(file: string, output: string, exit: string | nu
 
 /** The first line that names an error, else the last non-empty line: what a person reads first. */
 function firstErrorLine(lines: string[]): string {
-  const found = lines.find((line) => /error|Message:|did not complete|expected/i.test(line));
+  const found = lines.find((line) => /^\s*(Message:|\w*Error\b|error:)|did not complete/.test(line));
   const fallback = lines.filter((line) => line.trim() !== "").at(-1) ?? "";
   return (found ?? fallback).trim().slice(0, 300);
 }

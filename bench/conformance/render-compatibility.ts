@@ -1,6 +1,27 @@
 import type { Difference } from "./compare-modes";
+import { type TestOutcome, WHOLE_FILE } from "./parse-suite-output";
 
-export type ModeCount = { name: string; passed: number; total: number };
+export type ModeCount = {
+  name: string;
+  testsPassed: number;
+  testsRun: number;
+  filesClean: number;
+  files: number;
+};
+
+/** Named tests and whole files apart: a file's exit also catches asserts that fire after its ✔. */
+export function countMode(name: string, outcomes: TestOutcome[]): ModeCount {
+  const files = outcomes.filter((o) => o.id.endsWith(WHOLE_FILE));
+  const tests = outcomes.filter((o) => !o.id.endsWith(WHOLE_FILE));
+  const passed = (list: TestOutcome[]) => list.filter((o) => o.isPassed).length;
+  return {
+    name,
+    testsPassed: passed(tests),
+    testsRun: tests.length,
+    filesClean: passed(files),
+    files: files.length,
+  };
+}
 
 /** The compatibility section of docs/compatibility.md: counts per mode, then every difference. */
 export function renderCompatibility(
@@ -12,9 +33,9 @@ export function renderCompatibility(
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`${command}\`.`,
     "",
-    "| mode | passed | counted |",
-    "| --- | --- | --- |",
-    ...counts.map((c) => `| ${c.name} | ${c.passed} | ${c.total} |`),
+    "| mode | tests passed | tests run | files exiting 0 |",
+    "| --- | --- | --- | --- |",
+    ...counts.map((c) => `| ${c.name} | ${c.testsPassed} | ${c.testsRun} | ${c.filesClean} of ${c.files} |`),
     "",
     `Tests that pass directly but not through Sluice (${differences.length}):`,
     "",
