@@ -1,9 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { withDatabase } from "@sluice/db/demo/demo-shop";
-import { startEmbeddedPostgres } from "@sluice/db/embedded-postgres";
 import { migrate } from "@sluice/db/migrations";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { createPrisma } from "@sluice/db/prisma";
@@ -12,7 +9,7 @@ import { createConnection } from "@sluice/db/seed/create-connection";
 import pg from "pg";
 import { startGateway } from "../../apps/gateway/src/start-gateway";
 import type { Cleanup } from "../lib/cleanup";
-import { freePort } from "../lib/free-port";
+import { startThrowawayPostgres } from "../lib/throwaway-postgres";
 
 /** The upstream role and scratch database the suite runs in, and the agent Sluice admits. */
 const SUITE_ROLE = "conformance";
@@ -27,20 +24,7 @@ export type ConformanceEnv = Awaited<ReturnType<typeof createConformanceEnv>>;
  * plaintext and TLS. Each step registers its teardown first, so a failure halfway leaves nothing.
  */
 export async function createConformanceEnv(cleanup: Cleanup) {
-  const home = mkdtempSync(path.join(tmpdir(), "sluice-conformance-"));
-  const removeHome = () => rmSync(home, { recursive: true, force: true });
-  cleanup.add(removeHome);
-  process.once("exit", removeHome);
-  // As root, PostgreSQL runs as `postgres`: it must be able to reach the cluster inside home.
-  chmodSync(home, 0o755);
-  const server = await startEmbeddedPostgres({
-    dataDir: path.join(home, "pg"),
-    port: await freePort(),
-    portSetting: "(conformance: a free port)",
-    isEphemeral: true,
-    onLog: () => {},
-  });
-  cleanup.add(() => server.stop());
+  const { home, server } = await startThrowawayPostgres(cleanup, "conformance");
   const password = randomBytes(12).toString("hex");
   await createRoleAndDatabases(server.url, password);
   const direct: Endpoint = {

@@ -1,10 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { withDatabase } from "@sluice/db/demo/demo-shop";
-import { startEmbeddedPostgres } from "@sluice/db/embedded-postgres";
 import { migrate } from "@sluice/db/migrations";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { createPrisma } from "@sluice/db/prisma";
@@ -13,7 +9,7 @@ import { createConnection } from "@sluice/db/seed/create-connection";
 import pg from "pg";
 import { BENCH_GUARDRAILS } from "./bench-guardrails";
 import type { Cleanup } from "./cleanup";
-import { freePort } from "./free-port";
+import { startThrowawayPostgres } from "./throwaway-postgres";
 
 /** pgbench's scale factor: 10 × 100,000 accounts, about 160 MB, so reads come from shared buffers. */
 export const BENCH_SCALE = 10;
@@ -30,22 +26,7 @@ export type BenchEnv = Awaited<ReturnType<typeof createBenchEnv>>;
  * teardown first, so a failure halfway leaves nothing running.
  */
 export async function createBenchEnv(cleanup: Cleanup) {
-  const home = mkdtempSync(path.join(tmpdir(), "sluice-bench-"));
-  const removeHome = () => rmSync(home, { recursive: true, force: true });
-  cleanup.add(removeHome);
-  // Also on 'exit': embedded-postgres's own signal hook may end the process before our steps finish.
-  process.once("exit", removeHome);
-  // As root, PostgreSQL runs as `postgres`; a reachable home keeps the cluster (and its password
-  // file) inside it instead of under /var/lib/sluice, where an ephemeral run would leave them.
-  chmodSync(home, 0o755);
-  const server = await startEmbeddedPostgres({
-    dataDir: path.join(home, "pg"),
-    port: await freePort(),
-    portSetting: "(bench: a free port)",
-    isEphemeral: true,
-    onLog: () => {},
-  });
-  cleanup.add(() => server.stop());
+  const { home, server } = await startThrowawayPostgres(cleanup, "bench");
   const password = randomBytes(12).toString("hex");
   const pgVersion = await createRoleAndDatabases(server.url, password);
   const upstream = { host: "127.0.0.1", port: server.port, user: BENCH_ROLE, database: BENCH_ROLE, password };
