@@ -129,13 +129,8 @@ export class ResponsePairing {
   /** Follows one upstream message; says what it answers. */
   onAnswer(type: number, body: Buffer): Pairing {
     switch (type) {
-      case 0x44: {
-        // DataRow
-        const ask = this.peek();
-        if (ask?.kind === "execute") return { kind: "row", source: ask.portal };
-        if (ask?.kind === "query") return { kind: "row", source: this.current };
-        return { kind: "row", source: null };
-      }
+      case 0x44: // DataRow
+        return { kind: "row", source: this.rowSource() };
       case 0x54: // RowDescription
       case 0x6e: // NoData
         return this.onDescription(type === 0x54 ? parseRowDescription(body) : []);
@@ -163,6 +158,17 @@ export class ResponsePairing {
       default:
         return OTHER;
     }
+  }
+
+  /**
+   * Whose rows a DataRow is (null: rows the gateway cannot pair with anything; mask them whole).
+   * The hot path: a DataRow changes nothing, so it is read without building a Pairing.
+   */
+  rowSource(): ResultSource | null {
+    const ask = this.peek();
+    if (ask?.kind === "execute") return ask.portal;
+    if (ask?.kind === "query") return this.current;
+    return null;
   }
 
   /** The scopes of everything asked and not yet answered: an error or notice may come from any. */

@@ -34,6 +34,8 @@ const CLEAN = Symbol("clean");
 export class ResultMasker {
   private readonly pairing = new ResponsePairing();
   private readonly plans = new WeakMap<ResultSource, MaskPlan | typeof CLEAN>();
+  private lastSource: ResultSource | null = null;
+  private lastPlan: MaskPlan | typeof CLEAN | null = null;
 
   constructor(private readonly masking: SessionMasking) {}
 
@@ -51,8 +53,8 @@ export class ResultMasker {
   maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
     switch (type) {
       case DATA_ROW: {
-        const pairing = this.pairing.onAnswer(type, body);
-        const plan = pairing.kind === "row" && pairing.source ? this.planOf(pairing.source) : null;
+        const source = this.pairing.rowSource();
+        const plan = source ? this.planOf(source) : null;
         if (plan === CLEAN) out.append(raw);
         else maskDataRowInto(raw, plan, this.masking.hashKey, out);
         return;
@@ -82,8 +84,14 @@ export class ResultMasker {
 
   /** The plan for a source's rows; null (mask every column) while its columns are unknown. */
   private planOf(source: ResultSource): MaskPlan | typeof CLEAN | null {
+    // Rows come in runs from one source: the last plan answers without a lookup.
+    if (source === this.lastSource && this.lastPlan) return this.lastPlan;
     const cached = this.plans.get(source);
-    if (cached) return cached;
+    if (cached) {
+      this.lastSource = source;
+      this.lastPlan = cached;
+      return cached;
+    }
     const fields = fieldsOf(source);
     if (!fields) return null;
     const { masking } = this;
@@ -100,6 +108,8 @@ export class ResultMasker {
         masking.detectors,
       ) ?? CLEAN;
     this.plans.set(source, plan);
+    this.lastSource = source;
+    this.lastPlan = plan;
     return plan;
   }
 
