@@ -33,6 +33,8 @@ const ZEnv = z.object({
   /** Where new reviews are announced (Slack-compatible JSON, signed with SLUICE_REVIEW_WEBHOOK_SECRET). */
   SLUICE_REVIEW_WEBHOOK_URL: z.string().url().optional(),
   SLUICE_REVIEW_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** `off` keeps the masking keyed hash in JavaScript (to compare with the native module). */
+  SLUICE_NATIVE_HASH: z.enum(["on", "off"]).default("on"),
   /** Skip the demo database and policy. */
   SLUICE_NO_DEMO: z
     .enum(["0", "1", "true", "false"])

@@ -4,22 +4,25 @@
  * benchmarks that measure the gateway's own memory. Prints `{"port","pid"}` as one JSON line.
  *
  *   SLUICE_GATEWAY_STORE_URL=postgresql://… SLUICE_GATEWAY_SECRET_KEY=<base64> tsx apps/gateway/src/gateway-process.ts
+ *
+ * Its environment is read by `env.ts` only; a missing or malformed key stops it before it listens.
  */
 import "./wasm-baseline-only";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPrisma } from "@sluice/db/prisma";
+import { loadGatewayProcessEnv } from "./env";
 import { startGateway } from "./start-gateway";
 
-const databaseUrl = process.env.SLUICE_GATEWAY_STORE_URL ?? "";
-const secretKey = Buffer.from(process.env.SLUICE_GATEWAY_SECRET_KEY ?? "", "base64");
-const prisma = createPrisma(databaseUrl);
+const env = loadGatewayProcessEnv();
+const prisma = createPrisma(env.storeUrl);
 const gateway = await startGateway({
   prisma,
-  databaseUrl,
+  databaseUrl: env.storeUrl,
   port: 0,
-  secretKey,
+  secretKey: env.secretKey,
+  isNativeKeyedHashAllowed: env.isNativeKeyedHashAllowed,
   home: mkdtempSync(path.join(tmpdir(), "sluice-gw-proc-")),
   isTlsEnabled: false,
   hosts: ["127.0.0.1"],

@@ -3,6 +3,7 @@ import path from "node:path";
 import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { deleteExpiredRecordings } from "@sluice/db/recording-retention";
+import { allowNativeKeyedHash } from "@sluice/masking/native-keyed-hash";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
@@ -42,6 +43,8 @@ export type StartGatewayOptions = {
   consoleUrl?: string | null;
   /** Names this process in sessions and held reviews (tests running two gateways in one process). */
   gatewayId?: string;
+  /** False keeps the keyed hash in JavaScript (the env's SLUICE_NATIVE_HASH=off); absent: native where built. */
+  isNativeKeyedHashAllowed?: boolean;
   log: (line: string) => void;
 };
 
@@ -74,6 +77,7 @@ function scheduleRetention(
 
 /** Composes the Postgres gateway: store-backed directory, decisions, TLS, revocation and audit. */
 export async function startGateway(options: StartGatewayOptions) {
+  if (options.isNativeKeyedHashAllowed !== undefined) allowNativeKeyedHash(options.isNativeKeyedHashAllowed);
   const material = options.isTlsEnabled === false ? null : ensureTlsMaterial(path.join(options.home, "tls"));
   await loadParser();
   const policies = new PolicyStore(options.prisma, options.databaseUrl, (line) =>

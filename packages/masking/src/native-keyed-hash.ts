@@ -22,12 +22,23 @@ const MODULE_PATH = path.join(
 );
 
 let loaded: NativeModule | null | undefined;
+let isAllowed = true;
 
-/** The native module, or null when it was not built (or is switched off with SLUICE_NATIVE_HASH=off). */
+/**
+ * Whether hashers created from now on may use the native module. A process-wide switch because the
+ * module is loaded once per process; the apps' env modules set it (SLUICE_NATIVE_HASH=off), so a
+ * run can measure the JavaScript hash on the same build.
+ */
+export function allowNativeKeyedHash(allowed: boolean): void {
+  isAllowed = allowed;
+}
+
+/** The native module, or null when it was not built or is not allowed (see allowNativeKeyedHash). */
 export function nativeKeyedHash(): NativeModule | null {
+  if (!isAllowed) return null;
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (process.env.SLUICE_NATIVE_HASH === "off" || !existsSync(MODULE_PATH)) return loaded;
+  if (!existsSync(MODULE_PATH)) return loaded;
   const module = { exports: {} as Partial<NativeModule> };
   try {
     process.dlopen(module, MODULE_PATH);

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createKeyedHasher, type Hasher, KeyedHash, NativeKeyedHash } from "../src/keyed-hash";
-import { nativeKeyedHash } from "../src/native-keyed-hash";
+import { allowNativeKeyedHash, nativeKeyedHash } from "../src/native-keyed-hash";
 import { maskValue } from "../src/strategies";
 
 const native = nativeKeyedHash();
@@ -85,6 +85,21 @@ describe("native keyed hash", () => {
     expect(createKeyedHasher(randomBytes(32))).toBeInstanceOf(NativeKeyedHash);
   });
 
+  it("gives way to the JavaScript hash, with the same output, when the process disallows it", () => {
+    const key = randomBytes(32);
+    const value = Buffer.from("alice@example.com");
+    const viaNative = hashHex(createKeyedHasher(key), value);
+    allowNativeKeyedHash(false);
+    try {
+      const hasher = createKeyedHasher(key);
+      expect(hasher).toBeInstanceOf(KeyedHash);
+      expect(hashHex(hasher, value)).toBe(viaNative);
+    } finally {
+      allowNativeKeyedHash(true);
+    }
+    expect(createKeyedHasher(key)).toBeInstanceOf(NativeKeyedHash);
+  });
+
   it("writes nothing once its output array was detached (transferred), and says so", () => {
     const out = new Uint8Array(32);
     const digest = (native ?? missingNative()).createDigest(randomBytes(32), out);
@@ -113,3 +128,7 @@ describe("keyed-hash masking", () => {
     expect(maskValue({ name: "h", strategy: "HASH" }, value, 25, key)?.toString()).toBe(expected);
   });
 });
+
+function hashHex(hasher: Hasher, value: Buffer): string {
+  return Buffer.from(hasher.digest(value)).toString("hex");
+}

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { applyPolicy } from "@sluice/db/policy/apply-policy";
 import { exportPolicy } from "@sluice/db/policy/export-policy";
 import { createPrisma } from "@sluice/db/prisma";
-import { policyJsonSchema } from "@sluice/policy/policy-file";
+import { type PolicyFile, policyJsonSchema } from "@sluice/policy/policy-file";
 import { readPolicyFile } from "@sluice/policy/read-policy-file";
 import { writePolicyFile } from "@sluice/policy/write-policy-file";
 import type { Env } from "../env";
@@ -41,7 +41,7 @@ export async function runPolicy(env: Env, args: string[]): Promise<number> {
       const summary = await applyPolicy(prisma, {
         policy: read.policy,
         secretKey: loadSecretKey(env.SLUICE_HOME, env.SLUICE_SECRET_KEY),
-        env: process.env,
+        env: passwordVariables(env, read.policy),
       });
       for (const warning of summary.warnings) console.error(`warning: ${warning}`);
       if (rest.includes("--json")) printJson(summary);
@@ -71,4 +71,12 @@ export async function runPolicy(env: Env, args: string[]): Promise<number> {
   }
   console.error(POLICY_USAGE);
   return 2;
+}
+
+/** Only the variables the file names as passwords, read through the env module. */
+function passwordVariables(env: Env, policy: PolicyFile): Record<string, string | undefined> {
+  const names = policy.connections.flatMap((connection) =>
+    connection.passwordEnv ? [connection.passwordEnv] : [],
+  );
+  return Object.fromEntries(names.map((name) => [name, env.variable(name)]));
 }

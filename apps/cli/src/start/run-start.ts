@@ -54,6 +54,7 @@ export async function runStart(env: Env): Promise<void> {
       port: env.SLUICE_GATEWAY_PORT,
       secretKey,
       home: env.SLUICE_HOME,
+      isNativeKeyedHashAllowed: env.SLUICE_NATIVE_HASH === "on",
       consoleUrl: `http://localhost:${env.SLUICE_CONSOLE_PORT}`,
       reviewWebhook:
         env.SLUICE_REVIEW_WEBHOOK_URL && env.SLUICE_REVIEW_WEBHOOK_SECRET

@@ -8,7 +8,7 @@ import { connectionSecretAad } from "../seed/create-connection";
 export type ApplyPolicyOptions = {
   policy: PolicyFile;
   secretKey: Buffer;
-  /** Where `passwordEnv` names are looked up (process.env in the CLI). */
+  /** Where `passwordEnv` names are looked up (the CLI reads them through its env module). */
   env: Record<string, string | undefined>;
 };
 
