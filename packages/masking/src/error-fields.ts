@@ -1,3 +1,4 @@
+import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { type DetectorRule, maskDetected } from "./content-masker";
 
 /**
@@ -81,7 +82,7 @@ function sqlstateClassName(code: string): string {
 
 /** Wraps a rewritten body back into its message ('E' or 'N'). */
 export function withHeader(type: number, body: Buffer): Buffer {
-  const head = Buffer.alloc(5);
+  const head = Buffer.alloc(TAGGED_HEADER_BYTES);
   head[0] = type;
   head.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([head, body]);

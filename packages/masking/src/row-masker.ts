@@ -1,4 +1,5 @@
 import { OutputBuffer } from "@sluice/wire/output-buffer";
+import { ServerCode } from "@sluice/wire/server-codes";
 import { type DetectorRule, maskDetected } from "./content-masker";
 import type { FieldInfo } from "./row-description";
 import {
@@ -161,7 +162,7 @@ export function maskDataRowInto(
   // Second pass: kept columns copied byte for byte, masked ones written where they go.
   let at = out.reserve(size);
   const target = out.bytes;
-  target[at] = 0x44; // 'D'
+  target[at] = ServerCode.DataRow;
   target.writeInt32BE(size - 1, at + 1);
   target.writeInt16BE(count, at + 5);
   at += 7;

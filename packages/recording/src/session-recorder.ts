@@ -1,4 +1,6 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
+import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
+import { ServerCode } from "@sluice/wire/server-codes";
 import { encodeEvent, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { redactStatement } from "./redact-statement";
@@ -19,7 +21,13 @@ export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 type Clock = () => number;
 
 /** What the recording shows besides rows: RowDescription, CommandComplete, errors, notices, ReadyForQuery. */
-const RECORDED_MESSAGES = new Set([0x54, 0x43, 0x45, 0x4e, 0x5a]);
+const RECORDED_MESSAGES: ReadonlySet<number> = new Set([
+  ServerCode.RowDescription,
+  ServerCode.CommandComplete,
+  ServerCode.ErrorResponse,
+  ServerCode.NoticeResponse,
+  ServerCode.ReadyForQuery,
+]);
 
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
@@ -122,10 +130,10 @@ export class SessionRecorder {
     // (COPY data, notifications, binds) are left out. Only headers are read here.
     let runStart = 0;
     let dropped = 0;
-    for (let offset = 0; offset + 5 <= bytes.length; ) {
+    for (let offset = 0; offset + TAGGED_HEADER_BYTES <= bytes.length; ) {
       const type = bytes[offset] as number;
       const end = offset + 1 + bytes.readUInt32BE(offset + 1);
-      if (type === 0x44) {
+      if (type === ServerCode.DataRow) {
         const body = end - offset - 5;
         if (
           this.keptResultBytes + body > cap ||
@@ -144,7 +152,7 @@ export class SessionRecorder {
           dropped = 0;
           runStart = offset;
         }
-        if (type === 0x43) this.keptResultBytes = 0;
+        if (type === ServerCode.CommandComplete) this.keptResultBytes = 0;
       } else {
         if (offset > runStart) this.log.clientBytes(t, bytes, runStart, offset);
         runStart = end;
@@ -157,7 +165,7 @@ export class SessionRecorder {
 
   /** A message as written to the client (already masked): type and body. */
   toClient(type: number, body: Buffer): void {
-    const head = Buffer.allocUnsafe(5);
+    const head = Buffer.allocUnsafe(TAGGED_HEADER_BYTES);
     head[0] = type;
     head.writeUInt32BE(body.length + 4, 1);
     this.toClientBytes(Buffer.concat([head, body]));
@@ -167,13 +175,14 @@ export class SessionRecorder {
   private convert(kind: EntryKind, t: number, bytes: Buffer, start: number, end: number): void {
     this.entryT = t;
     if (kind === CLIENT_BYTES) {
-      for (let offset = start; offset + 5 <= end; ) {
+      for (let offset = start; offset + TAGGED_HEADER_BYTES <= end; ) {
         const type = bytes[offset] as number;
         const next = offset + 1 + bytes.readUInt32BE(offset + 1);
-        if (type === 0x44) this.rowAt(bytes, offset + 5, next);
-        else if (type === 0x5a) this.ready();
-        else if (type === 0x43) this.complete(bytes, offset + 5, next);
-        else this.messageOrSkip(type, bytes.subarray(offset + 5, next));
+        if (type === ServerCode.DataRow) this.rowAt(bytes, offset + TAGGED_HEADER_BYTES, next);
+        else if (type === ServerCode.ReadyForQuery) this.ready();
+        else if (type === ServerCode.CommandComplete)
+          this.complete(bytes, offset + TAGGED_HEADER_BYTES, next);
+        else this.messageOrSkip(type, bytes.subarray(offset + TAGGED_HEADER_BYTES, next));
         offset = next;
       }
     } else if (kind === DROPPED_ROWS) {
@@ -199,7 +208,7 @@ export class SessionRecorder {
 
   private message(type: number, body: Buffer): void {
     switch (type) {
-      case 0x54: {
+      case ServerCode.RowDescription: {
         const fields = parseRowDescription(body);
         this.formats = fields.map((field) => field.format);
         this.push({
@@ -210,16 +219,16 @@ export class SessionRecorder {
         });
         return;
       }
-      case 0x44:
+      case ServerCode.DataRow:
         this.rowAt(body, 0, body.length);
         return;
-      case 0x43:
+      case ServerCode.CommandComplete:
         this.complete(body, 0, body.length);
         return;
-      case 0x45:
-      case 0x4e: {
+      case ServerCode.ErrorResponse:
+      case ServerCode.NoticeResponse: {
         const fields = errorFields(body);
-        if (type === 0x45) {
+        if (type === ServerCode.ErrorResponse) {
           this.push({
             t: this.entryT,
             type: "error",
@@ -233,7 +242,7 @@ export class SessionRecorder {
         }
         return;
       }
-      case 0x5a:
+      case ServerCode.ReadyForQuery:
         this.ready();
         return;
       default:

@@ -1,5 +1,7 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ClientMessage } from "@sluice/wire/client-messages";
+import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
+import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
 import { assertPinnedReport } from "./pinned-backstop";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
@@ -176,17 +178,17 @@ export class Relay {
    * place (Sluice's denial for the server's error about a stand-in), or null to relay it as it is.
    */
   beforeUpstreamMessage(type: number, body: Buffer): Buffer | null {
-    if (type === PARAMETER_STATUS) {
+    if (type === ServerCode.ParameterStatus) {
       this.observeParameter(body);
       return null;
     }
-    if (type === ERROR_RESPONSE) return this.denialInPlaceOf(body);
-    if (type === PARSE_COMPLETE) {
+    if (type === ServerCode.ErrorResponse) return this.denialInPlaceOf(body);
+    if (type === ServerCode.ParseComplete) {
       this.unconfirmed.shift();
       return null;
     }
-    if (type !== READY_FOR_QUERY) return null;
-    this.transactionStatus = String.fromCharCode(body[0] ?? 73);
+    if (type !== ServerCode.ReadyForQuery) return null;
+    this.transactionStatus = String.fromCharCode(body[0] ?? TransactionStatus.Idle);
     const owed = this.owed.shift();
     if (owed) this.forgetRefusedParses(owed.batch);
     return null;
@@ -219,7 +221,7 @@ export class Relay {
 
   /** The ParameterStatus frames of the upstream login, before the first statement is judged. */
   observeLoginParameters(frames: readonly Buffer[]): void {
-    for (const frame of frames) this.observeParameter(frame.subarray(5));
+    for (const frame of frames) this.observeParameter(frame.subarray(TAGGED_HEADER_BYTES));
   }
 
   private observeParameter(body: Buffer): void {
@@ -422,10 +424,6 @@ type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"
 /** A verdict that no longer waits. */
 type Settled = Exclude<Verdict, { kind: "hold" }>;
 
-const READY_FOR_QUERY = 0x5a; // 'Z'
-const PARAMETER_STATUS = 0x53; // 'S'
-const PARSE_COMPLETE = 0x31; // '1'
-const ERROR_RESPONSE = 0x45; // 'E'
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
 
 function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope {

@@ -1,4 +1,7 @@
 import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-description";
+import { ClientCode } from "@sluice/wire/client-codes";
+import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
+import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE } from "./result-scope";
 
 /**
@@ -67,25 +70,23 @@ export class ResponsePairing {
   noteSent(raw: Buffer, scope?: ResultScope): Buffer | null {
     const type = raw[0];
     switch (type) {
-      case 0x51: // Query
-      case 0x46: // FunctionCall: answered like a query
+      case ClientCode.Query:
+      case ClientCode.FunctionCall: // answered like a query
         this.push({ kind: "query", scope: scope ?? UNKNOWN_SCOPE });
         return null;
-      case 0x50: {
-        // Parse
-        const name = cstringAt(raw, 5);
+      case ClientCode.Parse: {
+        const name = cstringAt(raw, TAGGED_HEADER_BYTES);
         const entry: StatementEntry = { scope: scope ?? EMPTY_SCOPE, fields: null, isDescribeAsked: false };
         this.push({ kind: "parse", name, entry, previous: this.statements.get(name) });
         this.statements.set(name, entry);
         return null;
       }
-      case 0x42:
+      case ClientCode.Bind:
         this.noteBind(raw, scope);
         return null;
-      case 0x44: {
-        // Describe
-        const name = cstringAt(raw, 6);
-        if (raw[5] === 0x53) {
+      case ClientCode.Describe: {
+        const name = cstringAt(raw, TAGGED_HEADER_BYTES + 1);
+        if (raw[TAGGED_HEADER_BYTES] === TargetCode.Statement) {
           const entry = this.statements.get(name) ?? null;
           if (entry) entry.isDescribeAsked = true;
           this.push({ kind: "describeStatement", entry });
@@ -96,9 +97,8 @@ export class ResponsePairing {
         }
         return null;
       }
-      case 0x45: {
-        // Execute
-        const name = cstringAt(raw, 5);
+      case ClientCode.Execute: {
+        const name = cstringAt(raw, TAGGED_HEADER_BYTES);
         const portal = this.portalNamed(name);
         let describe: Buffer | null = null;
         if (!portal.isDescribeAsked && !portal.statement?.isDescribeAsked) {
@@ -109,15 +109,14 @@ export class ResponsePairing {
         this.push({ kind: "execute", portal });
         return describe;
       }
-      case 0x43: {
-        // Close
-        const target = raw[5] === 0x53 ? "S" : "P";
-        const name = cstringAt(raw, 6);
+      case ClientCode.Close: {
+        const target = raw[TAGGED_HEADER_BYTES] === TargetCode.Statement ? "S" : "P";
+        const name = cstringAt(raw, TAGGED_HEADER_BYTES + 1);
         const entry = target === "S" ? this.statements.get(name) : this.portals.get(name);
         this.push({ kind: "close", target, name, entry });
         return null;
       }
-      case 0x53: // Sync
+      case ClientCode.Sync:
         this.push({ kind: "sync" });
         return null;
       default:
@@ -129,30 +128,30 @@ export class ResponsePairing {
   /** Follows one upstream message; says what it answers. */
   onAnswer(type: number, body: Buffer): Pairing {
     switch (type) {
-      case 0x44: // DataRow
+      case ServerCode.DataRow:
         return { kind: "row", source: this.rowSource() };
-      case 0x54: // RowDescription
-      case 0x6e: // NoData
-        return this.onDescription(type === 0x54 ? parseRowDescription(body) : []);
-      case 0x31: // ParseComplete
-      case 0x32: // BindComplete
+      case ServerCode.RowDescription:
+      case ServerCode.NoData:
+        return this.onDescription(type === ServerCode.RowDescription ? parseRowDescription(body) : []);
+      case ServerCode.ParseComplete:
+      case ServerCode.BindComplete:
         this.shift();
         return OTHER;
-      case 0x33: // CloseComplete
+      case ServerCode.CloseComplete:
         this.onCloseComplete();
         return OTHER;
-      case 0x43: // CommandComplete
-      case 0x49: // EmptyQueryResponse
+      case ServerCode.CommandComplete:
+      case ServerCode.EmptyQueryResponse:
         if (this.peek()?.kind === "query") this.current = null;
         else this.shift();
         return OTHER;
-      case 0x73: // PortalSuspended
+      case ServerCode.PortalSuspended:
         this.shift();
         return OTHER;
-      case 0x45: // ErrorResponse
+      case ServerCode.ErrorResponse:
         this.onError();
         return OTHER;
-      case 0x5a: // ReadyForQuery
+      case ServerCode.ReadyForQuery:
         this.onReady(body[0]);
         return OTHER;
       default:
@@ -185,8 +184,8 @@ export class ResponsePairing {
   }
 
   private noteBind(raw: Buffer, scope: ResultScope | undefined): void {
-    const portalEnd = raw.indexOf(0, 5);
-    const name = raw.toString("utf8", 5, portalEnd);
+    const portalEnd = raw.indexOf(0, TAGGED_HEADER_BYTES);
+    const name = raw.toString("utf8", TAGGED_HEADER_BYTES, portalEnd);
     const statementEnd = raw.indexOf(0, portalEnd + 1);
     const statement = this.statements.get(raw.toString("utf8", portalEnd + 1, statementEnd)) ?? null;
     // A Bind judged again brings the verdict its statement now has.
@@ -290,7 +289,8 @@ export class ResponsePairing {
     }
     this.current = null;
     this.compact();
-    if (status === 0x49) this.portals.clear(); // 'I': the transaction, and its portals, are gone
+    // Idle: the transaction, and its portals, are gone.
+    if (status === TransactionStatus.Idle) this.portals.clear();
   }
 
   private push(ask: Ask): void {
@@ -361,10 +361,10 @@ function bindResultFormats(raw: Buffer, offset: number): number[] {
 function describePortalBytes(execute: Buffer, name: string): Buffer {
   const nameBytes = Buffer.byteLength(name, "utf8");
   const out = Buffer.alloc(1 + 4 + 1 + nameBytes + 1);
-  out[0] = 0x44;
+  out[0] = ClientCode.Describe;
   out.writeInt32BE(out.length - 1, 1);
-  out[5] = 0x50;
-  execute.copy(out, 6, 5, 5 + nameBytes);
+  out[TAGGED_HEADER_BYTES] = TargetCode.Portal;
+  execute.copy(out, TAGGED_HEADER_BYTES + 1, TAGGED_HEADER_BYTES, TAGGED_HEADER_BYTES + nameBytes);
   out[out.length - 1] = 0;
   return out;
 }

@@ -3,6 +3,7 @@ import { maskDetectedInErrorBody, withHeader, withholdErrorText } from "@sluice/
 import { type ColumnOrigins, type MaskPlan, maskDataRowInto, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import type { OutputBuffer } from "@sluice/wire/output-buffer";
+import { ServerCode } from "@sluice/wire/server-codes";
 import { fieldsOf, ResponsePairing, type ResultSource } from "./response-pairing";
 import type { ResultScope } from "./result-scope";
 
@@ -52,28 +53,28 @@ export class ResultMasker {
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
   maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
     switch (type) {
-      case DATA_ROW: {
+      case ServerCode.DataRow: {
         const source = this.pairing.rowSource();
         const plan = source ? this.planOf(source) : null;
         if (plan === CLEAN) out.append(raw);
         else maskDataRowInto(raw, plan, this.masking.hashKey, out);
         return;
       }
-      case ROW_DESCRIPTION:
-      case NO_DATA: {
+      case ServerCode.RowDescription:
+      case ServerCode.NoData: {
         const pairing = this.pairing.onAnswer(type, body);
         if (pairing.kind !== "description" || !pairing.isHidden) out.append(raw);
         return;
       }
-      case ERROR_RESPONSE:
-      case NOTICE_RESPONSE: {
+      case ServerCode.ErrorResponse:
+      case ServerCode.NoticeResponse: {
         // Decided before the pairing moves on: the error belongs to what is in flight now.
         const masked = this.maskErrorOrNotice(type, body, raw);
         this.pairing.onAnswer(type, body);
         out.append(masked);
         return;
       }
-      case NOTIFICATION_RESPONSE:
+      case ServerCode.NotificationResponse:
         out.append(this.maskNotification(body));
         return;
       default:
@@ -148,7 +149,7 @@ export class ResultMasker {
     const { masking } = this;
     const channelEnd = body.indexOf(0, 4);
     const payloadEnd = body.indexOf(0, channelEnd + 1);
-    if (channelEnd < 0 || payloadEnd < 0) return withHeader(NOTIFICATION_RESPONSE, body);
+    if (channelEnd < 0 || payloadEnd < 0) return withHeader(ServerCode.NotificationResponse, body);
     const payload = body.toString("utf8", channelEnd + 1, payloadEnd);
     const masked = masking.hasColumnRules
       ? payload === ""
@@ -156,15 +157,8 @@ export class ResultMasker {
         : REDACTED_TEXT
       : (maskDetected(payload, masking.detectors, masking.hashKey) ?? payload);
     return withHeader(
-      NOTIFICATION_RESPONSE,
+      ServerCode.NotificationResponse,
       Buffer.concat([body.subarray(0, channelEnd + 1), Buffer.from(`${masked}\0`, "utf8")]),
     );
   }
 }
-
-const DATA_ROW = 0x44; // 'D'
-const ROW_DESCRIPTION = 0x54; // 'T'
-const NO_DATA = 0x6e; // 'n'
-const ERROR_RESPONSE = 0x45; // 'E'
-const NOTICE_RESPONSE = 0x4e; // 'N'
-const NOTIFICATION_RESPONSE = 0x41; // 'A'

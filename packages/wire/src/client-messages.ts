@@ -9,6 +9,7 @@ import {
 } from "./limits";
 import { printable } from "./printable";
 import { Reader } from "./reader";
+import { TargetCode } from "./server-codes";
 import { decodeUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
@@ -170,11 +171,11 @@ function parseBind(reader: Reader): ClientMessage {
 
 function parseTarget(reader: Reader): { target: "S" | "P"; targetName: string } {
   const target = reader.byte();
-  if (target !== 0x53 && target !== 0x50)
+  if (target !== TargetCode.Statement && target !== TargetCode.Portal)
     throw new WireError(`invalid target '${printable(target)}': expected 'S' or 'P'`);
   const targetName = reader.cstring();
   reader.end();
-  return { target: target === 0x53 ? "S" : "P", targetName };
+  return { target: target === TargetCode.Statement ? "S" : "P", targetName };
 }
 
 function parseExecute(reader: Reader): ClientMessage {

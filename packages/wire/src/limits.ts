@@ -38,3 +38,6 @@ export const MAX_CANCEL_KEY_BYTES = 256;
  * make the gateway buffer megabytes.
  */
 export const MAX_PREAUTH_MESSAGE_BYTES = 64 * 1024;
+
+/** Type byte plus Int32 length: the header every tagged message starts with, in both directions. */
+export const TAGGED_HEADER_BYTES = 5;

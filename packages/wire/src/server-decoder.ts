@@ -1,11 +1,12 @@
 import type { Frame } from "./frame-buffer";
 import { printable } from "./printable";
 import { Reader } from "./reader";
+import { AuthenticationCode, ServerCode } from "./server-codes";
 import { WireError } from "./wire-error";
 
 /**
  * The server messages the gateway must understand itself during the upstream login, and errors.
- * Everything else the upstream sends is relayed without decoding (or read with server-parser.ts).
+ * Everything else the upstream sends is relayed without decoding.
  * Not pg-protocol's Parser: it reads BackendKeyData's secret as one Int32 (protocol 3.2 keys run to
  * 256 bytes), reports NegotiateProtocolVersion as an "error", throws on GSS/SSPI requests, and reads
  * an AuthenticationCleartextPassword or MD5Password of the wrong length as AuthenticationOk.
@@ -31,24 +32,24 @@ export function decodeServerFrame(frame: Frame): ServerMessage {
   // Lenient: error and notice text from the server need not be UTF-8 (before client_encoding applies).
   const reader = new Reader(frame.body, printable(frame.type), false);
   switch (frame.type) {
-    case 0x52: // R
+    case ServerCode.Authentication:
       return decodeAuthentication(reader);
-    case 0x53: {
+    case ServerCode.ParameterStatus: {
       const parameterName = reader.cstring();
       const parameterValue = reader.cstring();
       return { name: "parameterStatus", parameterName, parameterValue };
     }
-    case 0x4b: {
+    case ServerCode.BackendKeyData: {
       const processId = reader.int32();
       return { name: "backendKeyData", processId, secretKey: Buffer.from(reader.rest()) };
     }
-    case 0x5a:
+    case ServerCode.ReadyForQuery:
       return { name: "readyForQuery", status: String.fromCharCode(reader.byte()) };
-    case 0x45:
+    case ServerCode.ErrorResponse:
       return { name: "error", fields: parseFields(reader) };
-    case 0x4e:
+    case ServerCode.NoticeResponse:
       return { name: "notice", fields: parseFields(reader) };
-    case 0x76:
+    case ServerCode.NegotiateProtocolVersion:
       return { name: "negotiateProtocolVersion", newestMinor: reader.int32() };
     default:
       return { name: "other", type: printable(frame.type) };
@@ -58,21 +59,21 @@ export function decodeServerFrame(frame: Frame): ServerMessage {
 function decodeAuthentication(reader: Reader): ServerMessage {
   const code = reader.int32();
   switch (code) {
-    case 0:
+    case AuthenticationCode.Ok:
       return { name: "authenticationOk" };
-    case 3:
+    case AuthenticationCode.CleartextPassword:
       return { name: "authenticationCleartextPassword" };
-    case 5:
+    case AuthenticationCode.MD5Password:
       return { name: "authenticationMD5Password", salt: Buffer.from(reader.bytes(4)) };
-    case 10: {
+    case AuthenticationCode.SASL: {
       const mechanisms: string[] = [];
       for (let mechanism = reader.cstring(); mechanism !== ""; mechanism = reader.cstring())
         mechanisms.push(mechanism);
       return { name: "authenticationSASL", mechanisms };
     }
-    case 11:
+    case AuthenticationCode.SASLContinue:
       return { name: "authenticationSASLContinue", data: reader.rest().toString("utf8") };
-    case 12:
+    case AuthenticationCode.SASLFinal:
       return { name: "authenticationSASLFinal", data: reader.rest().toString("utf8") };
     default:
       return { name: "authenticationOther", code };

@@ -1,3 +1,4 @@
+import { AuthenticationCode, ServerCode } from "./server-codes";
 import { Writer } from "./writer";
 
 /**
@@ -22,14 +23,17 @@ export type ErrorFields = {
 };
 
 export function errorResponse(fields: ErrorFields): Buffer {
-  return noticeOrError("E", fields);
+  return noticeOrError(ServerCode.ErrorResponse, fields);
 }
 
 export function noticeResponse(fields: ErrorFields): Buffer {
-  return noticeOrError("N", fields);
+  return noticeOrError(ServerCode.NoticeResponse, fields);
 }
 
-function noticeOrError(type: "E" | "N", fields: ErrorFields): Buffer {
+function noticeOrError(
+  type: ServerCode.ErrorResponse | ServerCode.NoticeResponse,
+  fields: ErrorFields,
+): Buffer {
   const writer = new Writer();
   const field = (code: string, value: string) => writer.byte(code.charCodeAt(0)).cstring(text(value));
   // S is localized, V is not; clients prefer V when present (PostgreSQL 9.6+ sends both).
@@ -53,52 +57,58 @@ function text(value: string): string {
 }
 
 export function authenticationOk(): Buffer {
-  return new Writer().int32(0).build("R");
+  return new Writer().int32(AuthenticationCode.Ok).build(ServerCode.Authentication);
 }
 
 export function authenticationCleartextPassword(): Buffer {
-  return new Writer().int32(3).build("R");
+  return new Writer().int32(AuthenticationCode.CleartextPassword).build(ServerCode.Authentication);
 }
 
 /** @param salt the 4 random bytes the client hashes with. */
 export function authenticationMD5Password(salt: Buffer): Buffer {
-  return new Writer().int32(5).bytes(salt).build("R");
+  return new Writer().int32(AuthenticationCode.MD5Password).bytes(salt).build(ServerCode.Authentication);
 }
 
 export function authenticationSASL(mechanisms: string[]): Buffer {
-  const writer = new Writer().int32(10);
+  const writer = new Writer().int32(AuthenticationCode.SASL);
   for (const mechanism of mechanisms) writer.cstring(mechanism);
-  return writer.byte(0).build("R");
+  return writer.byte(0).build(ServerCode.Authentication);
 }
 
 export function authenticationSASLContinue(data: string): Buffer {
-  return new Writer().int32(11).bytes(Buffer.from(data)).build("R");
+  return new Writer()
+    .int32(AuthenticationCode.SASLContinue)
+    .bytes(Buffer.from(data))
+    .build(ServerCode.Authentication);
 }
 
 export function authenticationSASLFinal(data: string): Buffer {
-  return new Writer().int32(12).bytes(Buffer.from(data)).build("R");
+  return new Writer()
+    .int32(AuthenticationCode.SASLFinal)
+    .bytes(Buffer.from(data))
+    .build(ServerCode.Authentication);
 }
 
 export function parameterStatus(name: string, value: string): Buffer {
-  return new Writer().cstring(name).cstring(value).build("S");
+  return new Writer().cstring(name).cstring(value).build(ServerCode.ParameterStatus);
 }
 
 /** @param secretKey 4 bytes in protocol 3.0, up to 256 in 3.2. */
 export function backendKeyData(processId: number, secretKey: Buffer): Buffer {
-  return new Writer().int32(processId).bytes(secretKey).build("K");
+  return new Writer().int32(processId).bytes(secretKey).build(ServerCode.BackendKeyData);
 }
 
 /** @param status 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
 export function readyForQuery(status: string): Buffer {
-  return new Writer().byte(status.charCodeAt(0)).build("Z");
+  return new Writer().byte(status.charCodeAt(0)).build(ServerCode.ReadyForQuery);
 }
 
 export function emptyQueryResponse(): Buffer {
-  return new Writer().build("I");
+  return new Writer().build(ServerCode.EmptyQueryResponse);
 }
 
 export function commandComplete(tag: string): Buffer {
-  return new Writer().cstring(tag).build("C");
+  return new Writer().cstring(tag).build(ServerCode.CommandComplete);
 }
 
 /** The one-byte answer to SSLRequest or GSSENCRequest: not a message, no header. */
@@ -110,5 +120,5 @@ export function singleByte(answer: "S" | "N"): Buffer {
 export function negotiateProtocolVersion(newestMinor: number, unrecognizedOptions: string[]): Buffer {
   const writer = new Writer().int32(newestMinor).int32(unrecognizedOptions.length);
   for (const option of unrecognizedOptions) writer.cstring(option);
-  return writer.build("v");
+  return writer.build(ServerCode.NegotiateProtocolVersion);
 }

@@ -1,3 +1,4 @@
+import { TAGGED_HEADER_BYTES } from "./limits";
 import { WireError } from "./wire-error";
 
 /** Builds one backend/frontend message: a type byte (or none), an Int32 length, the body. */
@@ -34,12 +35,12 @@ export class Writer {
     return this.push(value);
   }
 
-  /** The finished message; `type` null for the untagged startup-phase messages. */
-  build(type: string | null): Buffer {
-    const header = Buffer.alloc(type === null ? 4 : 5);
+  /** The finished message; `type` (a ServerCode or ClientCode) null for the untagged startup-phase messages. */
+  build(type: number | null): Buffer {
+    const header = Buffer.alloc(type === null ? 4 : TAGGED_HEADER_BYTES);
     if (type === null) header.writeInt32BE(this.size + 4, 0);
     else {
-      header.write(type, 0, "latin1");
+      header[0] = type;
       header.writeInt32BE(this.size + 4, 1);
     }
     return Buffer.concat([header, ...this.parts]);
