@@ -25,14 +25,14 @@ import { Relay, type RelayStep } from "@sluice/session/relay";
 import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
 import { validateStartupParams } from "@sluice/session/startup-params";
 import { createUpstreamLogin, type UpstreamSession } from "@sluice/session/upstream-login";
-import { type ClientMessage, decodeClientFrame, isClientMessageType } from "@sluice/wire/client-messages";
-import { type Frame, FrameBuffer } from "@sluice/wire/frame-buffer";
+import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import {
-  MAX_MESSAGE_BYTES,
-  MAX_PREAUTH_MESSAGE_BYTES,
-  MAX_SERVER_MESSAGE_BYTES,
-  PROTOCOL_3_0,
-} from "@sluice/wire/limits";
+  admitAuthenticated,
+  createClientFrameBuffer,
+  createServerFrameBuffer,
+  type Frame,
+} from "@sluice/wire/frame-buffer";
+import { PROTOCOL_3_0 } from "@sluice/wire/limits";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { WireError } from "@sluice/wire/wire-error";
@@ -114,15 +114,8 @@ type Phase = "startup" | "authenticating" | "connecting" | "relaying" | "closed"
 export class ClientConnection {
   private client: net.Socket | tls.TLSSocket;
   private upstream: net.Socket | tls.TLSSocket | null = null;
-  private readonly clientFrames = new FrameBuffer({
-    mode: "startup",
-    maxMessageBytes: MAX_PREAUTH_MESSAGE_BYTES,
-    isKnownType: isClientMessageType,
-  });
-  private readonly upstreamFrames = new FrameBuffer({
-    mode: "tagged",
-    maxMessageBytes: MAX_SERVER_MESSAGE_BYTES,
-  });
+  private readonly clientFrames = createClientFrameBuffer();
+  private readonly upstreamFrames = createServerFrameBuffer();
   private phase: Phase = "startup";
   private isTls = false;
   /** Client frames wait here while an asynchronous step (lookup, login, decision) is running. */
@@ -409,7 +402,7 @@ export class ClientConnection {
       );
     }
     clearTimeout(this.authTimer);
-    this.clientFrames.setMaxMessageBytes(MAX_MESSAGE_BYTES);
+    admitAuthenticated(this.clientFrames);
     this.phase = "connecting";
     this.client.write(authenticationOk());
     const login = await this.loginUpstream(connection);

@@ -3,9 +3,11 @@ import {
   CANCEL_REQUEST_CODE,
   GSSENC_REQUEST_CODE,
   MAX_MESSAGE_BYTES,
+  MAX_PREAUTH_MESSAGE_BYTES,
   MAX_SERVER_MESSAGE_BYTES,
   MAX_STARTUP_BYTES,
   SSL_REQUEST_CODE,
+  TAGGED_HEADER_BYTES,
 } from "./limits";
 import { printable } from "./printable";
 import { WireError } from "./wire-error";
@@ -39,8 +41,6 @@ const UNTAGGED_REQUESTS: ReadonlySet<number> = new Set([
 ]);
 /** Length word plus the protocol version or request code: the smallest untagged message. */
 const UNTAGGED_HEADER_BYTES = 8;
-/** Type byte plus length word. */
-const TAGGED_HEADER_BYTES = 5;
 /**
  * The least the buffer grows by when it must join chunks: headers split across packets would
  * otherwise cost one small allocation each.
@@ -236,13 +236,21 @@ export class FrameBuffer {
   }
 }
 
-/** Client → gateway: starts untagged, refuses unknown types at once, caps at MAX_MESSAGE_BYTES. */
+/**
+ * Client → gateway: starts untagged, refuses unknown types at once, caps at MAX_PREAUTH_MESSAGE_BYTES
+ * until `admitAuthenticated` raises the cap to MAX_MESSAGE_BYTES. The gateway's own buffer.
+ */
 export function createClientFrameBuffer(): FrameBuffer {
   return new FrameBuffer({
     mode: "startup",
-    maxMessageBytes: MAX_MESSAGE_BYTES,
+    maxMessageBytes: MAX_PREAUTH_MESSAGE_BYTES,
     isKnownType: isClientMessageType,
   });
+}
+
+/** Once the client has authenticated it may send statements and values up to MAX_MESSAGE_BYTES. */
+export function admitAuthenticated(frames: FrameBuffer): void {
+  frames.setMaxMessageBytes(MAX_MESSAGE_BYTES);
 }
 
 /** Upstream → gateway: always tagged, capped only by what PostgreSQL itself can send. */

@@ -1,11 +1,12 @@
 import { decodeClientFrame } from "@sluice/wire/client-messages";
 import {
+  admitAuthenticated,
   createClientFrameBuffer,
   createServerFrameBuffer,
   type Frame,
   FrameBuffer,
 } from "@sluice/wire/frame-buffer";
-import { MAX_MESSAGE_BYTES } from "@sluice/wire/limits";
+import { MAX_MESSAGE_BYTES, MAX_PREAUTH_MESSAGE_BYTES } from "@sluice/wire/limits";
 import { describe, expect, it, vi } from "vitest";
 import { byte, cstr, fixtures, int32, tagged, untagged } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
@@ -112,7 +113,9 @@ describe("FrameBuffer", () => {
     for (let at = 0; at < message.length; at += 1000) chunks.push(message.subarray(at, at + 1000));
     const allocations = vi.spyOn(Buffer, "allocUnsafe");
     try {
-      const frames = frameChunks([fixtures.startup, ...chunks]);
+      const buffer = createClientFrameBuffer();
+      admitAuthenticated(buffer); // a statement this long comes after authentication
+      const frames = frameChunks([fixtures.startup, ...chunks], buffer);
       expect(decodeAll(frames)[1]).toEqual({ name: "query", sql });
       // Storage doubles (1049 chunks, a handful of allocations) and stops at the declared size.
       expect(allocations.mock.calls.length).toBeLessThan(12);
@@ -243,10 +246,21 @@ describe("FrameBuffer", () => {
       /invalid message length 101/,
     ],
     [
-      "a client message over MAX_MESSAGE_BYTES",
+      "a client message over MAX_PREAUTH_MESSAGE_BYTES before authentication",
       () => {
         const buffer = createClientFrameBuffer();
         buffer.setMode("tagged");
+        return buffer;
+      },
+      Buffer.concat([Buffer.from("p"), int32(MAX_PREAUTH_MESSAGE_BYTES + 1)]),
+      /invalid message length 65537/,
+    ],
+    [
+      "a client message over MAX_MESSAGE_BYTES once authenticated",
+      () => {
+        const buffer = createClientFrameBuffer();
+        buffer.setMode("tagged");
+        admitAuthenticated(buffer);
         return buffer;
       },
       Buffer.concat([Buffer.from("Q"), int32(MAX_MESSAGE_BYTES + 1)]),
@@ -283,6 +297,15 @@ describe("FrameBuffer", () => {
       expectWireError(() => bytewise.next(), "08P01", message);
     });
   }
+
+  it("waits for an authenticated client's message above the pre-authentication cap", () => {
+    const buffer = createClientFrameBuffer();
+    buffer.setMode("tagged");
+    admitAuthenticated(buffer);
+    buffer.push(Buffer.concat([Buffer.from("Q"), int32(MAX_PREAUTH_MESSAGE_BYTES + 1)]));
+    expect(buffer.next()).toBeNull();
+    expect(buffer.buffered()).toBe(5);
+  });
 
   it("frames upstream messages with the server cap, tagged from the first byte", () => {
     const buffer = createServerFrameBuffer();

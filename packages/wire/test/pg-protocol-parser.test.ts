@@ -1,8 +1,8 @@
 import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
-import { type BackendMessage, createServerParser, decodeServerFrame } from "@sluice/wire/server-parser";
 import { describe, expect, it } from "vitest";
 import { byte, cstr, int16, int32, tagged, uint32 } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
+import { type BackendMessage, createServerParser, decodeWithPgProtocol } from "./pg-protocol-parser";
 
 const ROW_DESCRIPTION = tagged(
   "T",
@@ -40,7 +40,7 @@ const ERROR_RESPONSE = tagged(
 
 describe("server parser (pg-protocol)", () => {
   it("returns the decoded message, not a callback later", () => {
-    const decoded: BackendMessage = decodeServerFrame(READY_FOR_QUERY);
+    const decoded: BackendMessage = decodeWithPgProtocol(READY_FOR_QUERY);
     expect(decoded).toMatchObject({ name: "readyForQuery", status: "T", length: 5 });
   });
 
@@ -110,8 +110,8 @@ describe("server parser (pg-protocol)", () => {
 
   it("refuses the types pg-protocol would misreport as an error", () => {
     const negotiate = tagged("v", int32(0), int32(0));
-    expectWireError(() => decodeServerFrame(negotiate), "0A000", /'v' is not decoded here/);
-    expectWireError(() => decodeServerFrame(tagged("V", int32(-1))), "0A000", /'V'/);
+    expectWireError(() => decodeWithPgProtocol(negotiate), "0A000", /'v' is not decoded here/);
+    expectWireError(() => decodeWithPgProtocol(tagged("V", int32(-1))), "0A000", /'V'/);
   });
 
   it("recovers after pg-protocol fails on a message", () => {

@@ -1,7 +1,8 @@
 import { EventEmitter } from "node:events";
 import { parse } from "pg-protocol";
-import { printable } from "./printable";
-import { WireError } from "./wire-error";
+import { TAGGED_HEADER_BYTES } from "../src/limits";
+import { printable } from "../src/printable";
+import { WireError } from "../src/wire-error";
 
 /**
  * pg-protocol's decoded server message. The package root does not export the type (nor the Parser
@@ -27,9 +28,12 @@ export type ServerParser = {
 const DECODABLE_TYPES: ReadonlySet<number> = new Set(
   [..."123CZnARSKENTtsWIGHcdD"].map((letter) => letter.charCodeAt(0)),
 );
-const HEADER_BYTES = 5;
 
 /**
+ * A test oracle, not production code: the gateway decodes the few server messages it acts on with
+ * server-decoder.ts and relays the rest as bytes. Tests decode what the gateway writes with
+ * pg-protocol's Parser (what node-postgres clients run), an implementation independent of ours.
+ *
  * A server → gateway decoder over pg-protocol's Parser. The Parser keeps a partial message between
  * calls, so there is one per upstream connection (never shared), and a fresh one after a failure,
  * which would otherwise leave the bad message buffered to fail again.
@@ -61,13 +65,13 @@ export function createServerParser(): ServerParser {
 }
 
 /** One-off decoding with a parser of its own; for a stream of messages, use createServerParser(). */
-export function decodeServerFrame(raw: Buffer): BackendMessage {
+export function decodeWithPgProtocol(raw: Buffer): BackendMessage {
   return createServerParser().decode(raw);
 }
 
 /** The type byte of `raw`, once its length word says it is exactly one message. */
 function checkOneMessage(raw: Buffer): number {
-  if (raw.length < HEADER_BYTES || raw.readInt32BE(1) + 1 !== raw.length)
+  if (raw.length < TAGGED_HEADER_BYTES || raw.readInt32BE(1) + 1 !== raw.length)
     throw new WireError("not exactly one server message");
   return raw[0] as number;
 }

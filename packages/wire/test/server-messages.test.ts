@@ -15,10 +15,10 @@ import {
   readyForQuery,
   singleByte,
 } from "@sluice/wire/server-messages";
-import { createServerParser } from "@sluice/wire/server-parser";
 import { describe, expect, it } from "vitest";
 import { byte, cstr, int32, tagged } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
+import { createServerParser } from "./pg-protocol-parser";
 
 describe("server message encoders", () => {
   it("produce the documented authentication bytes", () => {
