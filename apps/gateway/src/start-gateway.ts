@@ -9,6 +9,7 @@ import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { ClientError } from "@sluice/session/client-error";
+import { rateLimitedLogins } from "@sluice/session/rate-limited-logins";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
@@ -130,14 +131,10 @@ export async function startGateway(options: StartGatewayOptions) {
     columnCatalog: (connection) => masking.catalogAccess(connection),
     cancels: new CancelRegistry(),
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
-    failuresByAgent: new RateLimiter({
-      maxFailures: AUTH_FAILURES_PER_AGENT,
-      windowMs: AUTH_FAILURE_WINDOW_MS,
-    }),
-    failuresByAddress: new RateLimiter({
-      maxFailures: AUTH_FAILURES_PER_ADDRESS,
-      windowMs: AUTH_FAILURE_WINDOW_MS,
-    }),
+    loginLimits: rateLimitedLogins(
+      new RateLimiter({ maxFailures: AUTH_FAILURES_PER_AGENT, windowMs: AUTH_FAILURE_WINDOW_MS }),
+      new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }),
+    ),
     hooks: withRecording(
       createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
       recordings,

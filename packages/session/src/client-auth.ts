@@ -1,6 +1,7 @@
 import { createScramServer } from "@sluice/secrets/scram-server";
 import { parseSASLInitialResponse, parseSASLResponse } from "@sluice/wire/client-messages";
 import { ClientError } from "./client-error";
+import { AuthenticationFailed } from "./connection-failures";
 import { authenticationSASL, authenticationSASLContinue, authenticationSASLFinal } from "./protocol-bytes";
 
 const MECHANISM = "SCRAM-SHA-256";
@@ -20,18 +21,16 @@ export function createClientAuth(agentName: string, verifier: string | null, moc
     ...(mockSaltKey ? { mockSaltKey } : {}),
   });
   let stage: "initial" | "final" | "done" = "initial";
-  const failed = () =>
-    ClientError.fatal(
-      "28P01",
-      `authentication failed for agent "${agentName}"`,
-      "check the token in the connection string",
-    );
+  const failed = () => new AuthenticationFailed(agentName);
 
   return {
     begin(): Buffer {
       return authenticationSASL([MECHANISM]);
     },
-    /** Handles one 'p' message body; throws a FATAL ClientError when authentication fails. */
+    /**
+     * Handles one 'p' message body; throws AuthenticationFailed (a FATAL ClientError naming the
+     * agent) when the proof does not verify, another FATAL ClientError for a protocol violation.
+     */
     handle(body: Buffer): AuthStep {
       if (stage === "initial") {
         const initial = parseSASLInitialResponse(body);

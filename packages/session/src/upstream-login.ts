@@ -8,7 +8,7 @@ import {
   encodeStartup,
 } from "@sluice/wire/client-encoders";
 import type { ServerMessage } from "@sluice/wire/server-decoder";
-import { ClientError } from "./client-error";
+import { UpstreamLoginFailed } from "./connection-failures";
 
 export type UpstreamCredentials = {
   connectionName: string;
@@ -149,13 +149,18 @@ function scramStep(credentials: UpstreamCredentials, step: () => string): string
   }
 }
 
-function refused(credentials: UpstreamCredentials, why: string): ClientError {
-  return ClientError.fatal("08004", `connection "${credentials.connectionName}": ${why}`);
+function refused(credentials: UpstreamCredentials, why: string): UpstreamLoginFailed {
+  return new UpstreamLoginFailed(
+    credentials.connectionName,
+    "08004",
+    `connection "${credentials.connectionName}": ${why}`,
+  );
 }
 
-function refusedByUpstream(credentials: UpstreamCredentials, code: string): ClientError {
+function refusedByUpstream(credentials: UpstreamCredentials, code: string): UpstreamLoginFailed {
   const isAuth = code === "28P01" || code === "28000";
-  return ClientError.fatal(
+  return new UpstreamLoginFailed(
+    credentials.connectionName,
     isAuth ? "08004" : code,
     isAuth
       ? `connection "${credentials.connectionName}": the upstream refused Sluice's brokered credentials (${code}); an admin must update the connection`

@@ -1,8 +1,11 @@
 import net from "node:net";
 import { ClientError } from "@sluice/session/client-error";
 import { ClientConnection, type ClientConnectionDeps, type LiveSession } from "./client-connection";
+import { createDirectUpstreamLogins, type UpstreamLogins } from "./upstream-logins";
 
-export type GatewayServerOptions = Omit<ClientConnectionDeps, "track"> & {
+export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstreams"> & {
+  /** Where sessions get their upstream login; default: one direct login per session. */
+  upstreams?: UpstreamLogins;
   port: number;
   /** Addresses to listen on; the default serves local agents over IPv4 and IPv6. */
   hosts?: string[];
@@ -23,6 +26,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const sockets = new Set<net.Socket>();
   const deps: ClientConnectionDeps = {
     ...options,
+    upstreams: options.upstreams ?? createDirectUpstreamLogins({ log: options.log }),
     track: (session) => {
       live.add(session);
       return () => live.delete(session);

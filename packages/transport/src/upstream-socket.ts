@@ -1,6 +1,6 @@
 import net from "node:net";
 import tls from "node:tls";
-import { ClientError } from "@sluice/session/client-error";
+import { UpstreamLoginFailed } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import { SSL_REQUEST_BYTES } from "@sluice/session/protocol-bytes";
 
@@ -88,8 +88,9 @@ function readOneByte(socket: net.Socket, connection: ConnectionRecord): Promise<
   });
 }
 
-export function unreachable(connection: ConnectionRecord, why: string): ClientError {
-  return ClientError.fatal(
+export function unreachable(connection: ConnectionRecord, why: string): UpstreamLoginFailed {
+  return new UpstreamLoginFailed(
+    connection.name,
     "08001",
     `connection "${connection.name}": could not reach the upstream at ${connection.host}:${connection.port}: ${why}`,
   );

@@ -1,0 +1,57 @@
+import { ClientError } from "./client-error";
+
+/**
+ * Failures a caller must act on by their fields, not by reading their message: each is still the
+ * ClientError the client sees (SQLSTATE, FATAL), with what the gateway needs beside it.
+ */
+
+/** The agent's proof did not verify (or the agent does not exist): counts against login limits. */
+export class AuthenticationFailed extends ClientError {
+  constructor(readonly agentName: string) {
+    super(
+      "FATAL",
+      "28P01",
+      `authentication failed for agent "${agentName}"`,
+      "check the token in the connection string",
+    );
+    this.name = "AuthenticationFailed";
+  }
+}
+
+/** Too many failed logins from this address (for this agent): refused before any verifier is read. */
+export class LoginLimited extends ClientError {
+  constructor(readonly retryAfterMs: number) {
+    super(
+      "FATAL",
+      "28000",
+      `too many failed authentication attempts; try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+    );
+    this.name = "LoginLimited";
+  }
+}
+
+/** The connection the client named is unknown, disabled, or not open to this agent's groups. */
+export class ConnectionRefused extends ClientError {
+  constructor(
+    readonly reason: "unknown-connection" | "not-allowed" | "requires-tls",
+    readonly connectionName: string,
+    code: string,
+    message: string,
+    hint?: string,
+  ) {
+    super("FATAL", code, message, hint);
+    this.name = "ConnectionRefused";
+  }
+}
+
+/** The upstream could not be reached or refused Sluice's brokered login. */
+export class UpstreamLoginFailed extends ClientError {
+  constructor(
+    readonly connectionName: string,
+    code: string,
+    message: string,
+  ) {
+    super("FATAL", code, message);
+    this.name = "UpstreamLoginFailed";
+  }
+}

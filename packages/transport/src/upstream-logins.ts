@@ -1,0 +1,150 @@
+import type { Duplex } from "node:stream";
+import { UpstreamLoginFailed } from "@sluice/session/connection-failures";
+import type { ConnectionRecord } from "@sluice/session/directory";
+import { cancelRequestBytes } from "@sluice/session/protocol-bytes";
+import { createUpstreamLogin, type UpstreamSession } from "@sluice/session/upstream-login";
+import { createServerFrameBuffer, type FrameBuffer } from "@sluice/wire/frame-buffer";
+import { decodeServerFrame } from "@sluice/wire/server-decoder";
+import { connectUpstream } from "./upstream-socket";
+
+export type UpstreamLoginRequest = {
+  connection: ConnectionRecord;
+  /** The client's validated startup parameters, forwarded (pinned settings are added and win). */
+  startupParams: Record<string, string>;
+};
+
+/** A socket to the upstream, logged in as the connection's brokered user and ready for a query. */
+export type AuthenticatedUpstream = {
+  connection: ConnectionRecord;
+  /** Paused: the caller attaches its reader, then resumes it. */
+  socket: Duplex;
+  /** Holds whatever the upstream sent after the login's ReadyForQuery: the relay reads it first. */
+  frames: FrameBuffer;
+  session: UpstreamSession;
+};
+
+/**
+ * Where a client's session gets its upstream. The direct implementation logs in once per client;
+ * a pool (issue 15) can implement the same contract by handing out a logged-in backend and taking
+ * it back on release.
+ */
+export type UpstreamLogins = {
+  /** @throws UpstreamLoginFailed when the upstream cannot be reached or refuses the login. */
+  acquire: (request: UpstreamLoginRequest) => Promise<AuthenticatedUpstream>;
+  /** The session is over; the upstream is no longer the caller's (closed, or kept by a pool). */
+  release: (upstream: AuthenticatedUpstream) => void;
+  /** Asks the upstream to cancel what this backend is running. Never throws. */
+  cancel: (upstream: AuthenticatedUpstream) => Promise<void>;
+};
+
+export type DirectUpstreamLoginsOptions = {
+  /** Opens the socket and negotiates TLS; tests pass an in-memory one. */
+  connect?: (connection: ConnectionRecord) => Promise<{ socket: Duplex; isTls: boolean }>;
+  log: (line: string) => void;
+};
+
+/** One upstream login per client session, closed when the session ends. */
+export function createDirectUpstreamLogins(options: DirectUpstreamLoginsOptions): UpstreamLogins {
+  const connect = options.connect ?? connectUpstream;
+  return {
+    acquire: async ({ connection, startupParams }) => {
+      const { socket, isTls } = await connect(connection);
+      try {
+        return await logIn(socket, isTls, connection, startupParams);
+      } catch (error) {
+        socket.destroy();
+        throw error;
+      }
+    },
+    release: (upstream) => {
+      upstream.socket.destroy();
+    },
+    cancel: async (upstream) => {
+      const { connection, session } = upstream;
+      try {
+        const { socket } = await connect(connection);
+        socket.on("error", () => {});
+        socket.end(cancelRequestBytes(session.processId, session.secretKey));
+      } catch (error) {
+        options.log(`cancel for connection "${connection.name}" failed: ${String(error)}`);
+      }
+    },
+  };
+}
+
+/**
+ * Drives the login over `socket`: the protocol decisions are createUpstreamLogin's, this only moves
+ * its bytes. The socket is paused at ReadyForQuery so nothing after it is lost before the relay reads.
+ */
+function logIn(
+  socket: Duplex,
+  isTls: boolean,
+  connection: ConnectionRecord,
+  startupParams: Record<string, string>,
+): Promise<AuthenticatedUpstream> {
+  const frames = createServerFrameBuffer();
+  const login = createUpstreamLogin(
+    {
+      connectionName: connection.name,
+      user: connection.user,
+      database: connection.database,
+      password: connection.password,
+      params: startupParams,
+    },
+    isTls,
+  );
+  return new Promise<AuthenticatedUpstream>((resolve, reject) => {
+    const settle = (outcome: () => void) => {
+      socket.off("data", onData);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      socket.off("end", onClose);
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        frames.push(chunk);
+        for (let frame = frames.next(); frame; frame = frames.next()) {
+          const step = login.handle(decodeServerFrame(frame), frame.raw);
+          if (step.toUpstream.length > 0) socket.write(Buffer.concat(step.toUpstream));
+          const session = step.done;
+          if (session) {
+            socket.pause();
+            // Until the relay attaches its own: a reset now is seen when it resumes the socket.
+            socket.on("error", () => {});
+            settle(() => resolve({ connection, socket, frames, session }));
+            return;
+          }
+        }
+      } catch (error) {
+        settle(() => reject(error));
+      }
+    };
+    const onError = (error: Error) =>
+      settle(() =>
+        reject(
+          new UpstreamLoginFailed(
+            connection.name,
+            "08006",
+            `connection "${connection.name}": ${error.message}`,
+          ),
+        ),
+      );
+    const onClose = () =>
+      settle(() =>
+        reject(
+          new UpstreamLoginFailed(
+            connection.name,
+            "08006",
+            `connection "${connection.name}": the upstream closed during login`,
+          ),
+        ),
+      );
+    socket.on("data", onData);
+    socket.once("error", onError);
+    // The upstream's end of the stream is its end of the login: 'end' may come long before 'close'.
+    socket.once("end", onClose);
+    socket.once("close", onClose);
+    socket.write(login.startup());
+  });
+}
