@@ -48,6 +48,7 @@ export class ClientConnection {
   private sessionId: string | null = null;
   private isTls = false;
   private isClosed = false;
+  private isTerminating = false;
   /** Client frames wait here while an asynchronous step (lookup, login, decision) is running. */
   private readonly pending: Frame[] = [];
   private isBusy = false;
@@ -264,11 +265,15 @@ export class ClientConnection {
     socket.removeAllListeners("error");
     socket.on("data", (chunk: Buffer) => this.onUpstreamData(chunk));
     socket.on("error", (error) => this.deps.log(`upstream error: ${error.message}`));
-    socket.on("close", () => {
+    // 'end' too: a stream that allows half-open connections may never follow it with 'close'.
+    const onUpstreamGone = () => {
       if (this.isClosed) return;
-      this.endReason = "upstream closed the session";
+      // After the client's Terminate the upstream closing is the expected answer, not the reason.
+      if (!this.isTerminating) this.endReason = "upstream closed the session";
       this.close(this.endReason);
-    });
+    };
+    socket.on("end", onUpstreamGone);
+    socket.on("close", onUpstreamGone);
     // Anything the upstream sent after ReadyForQuery belongs to the relay.
     if (upstream.frames.buffered() > 0) this.onUpstreamData(Buffer.alloc(0));
     socket.resume();
@@ -292,6 +297,7 @@ export class ClientConnection {
     const toUpstream = clientToUpstream(step, this.relaying?.masker ?? null);
     if (toUpstream) this.writeUpstream(toUpstream);
     if (step.isClosing) {
+      this.isTerminating = true;
       this.endReason = "client terminated the session";
       this.upstream?.socket.end();
       this.client.end();

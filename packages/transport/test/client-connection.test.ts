@@ -1,0 +1,280 @@
+import { once } from "node:events";
+import { type Duplex, duplexPair } from "node:stream";
+import type { DecisionPoint } from "@sluice/policy/verdict";
+import { createScramClient } from "@sluice/secrets/scram-client";
+import { createScramVerifier } from "@sluice/secrets/scram-verifier";
+import type { AgentRecord, ConnectionRecord } from "@sluice/session/directory";
+import { CancelRegistry } from "@sluice/transport/cancel-registry";
+import { ClientConnection, type LiveSession } from "@sluice/transport/client-connection";
+import type { AuthenticatedUpstream, UpstreamLogins } from "@sluice/transport/upstream-logins";
+import {
+  encodeCancelRequest,
+  encodeQuery,
+  encodeSaslInitialResponse,
+  encodeSaslResponse,
+  encodeStartup,
+  encodeTerminate,
+} from "@sluice/wire/client-encoders";
+import { createServerFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
+import { ServerCode } from "@sluice/wire/server-codes";
+import { decodeServerFrame } from "@sluice/wire/server-decoder";
+import { commandComplete, parameterStatus, readyForQuery } from "@sluice/wire/server-messages";
+import { afterEach, describe, expect, it } from "vitest";
+
+const TOKEN = "sl_transport_test_token";
+const AGENT: AgentRecord = {
+  agentId: "agent-1",
+  agentName: "reporter",
+  credentialId: "cred-1",
+  scramVerifier: createScramVerifier(TOKEN, Buffer.alloc(16, 2), 4096),
+  groups: ["analysts"],
+};
+const CONNECTION: ConnectionRecord = {
+  connectionId: "conn-1",
+  name: "shop",
+  host: "db.internal",
+  port: 5432,
+  database: "shop",
+  user: "app",
+  password: "pencil",
+  tlsMode: "DISABLE",
+  tlsCaPem: null,
+  tlsServerName: null,
+  requireClientTls: false,
+  allowedGroups: ["analysts"],
+};
+const REFUSE_BAD: DecisionPoint = {
+  openSession: () => ({
+    decide: ({ sql }) =>
+      sql.includes("bad")
+        ? { kind: "deny", rule: "r", message: 'blocked by guardrail "r"' }
+        : { kind: "allow" },
+    version: () => 0,
+  }),
+};
+
+const open: Duplex[] = [];
+afterEach(() => {
+  for (const stream of open.splice(0)) stream.destroy();
+});
+
+/** A gateway connection over in-memory socket pairs, with an upstream the test plays. */
+function setUp() {
+  const [clientEnd, gatewayClientEnd] = duplexPair();
+  const [gatewayUpstreamEnd, upstreamEnd] = duplexPair();
+  open.push(clientEnd, gatewayClientEnd, gatewayUpstreamEnd, upstreamEnd);
+  const toUpstream: Buffer[] = [];
+  upstreamEnd.on("data", (chunk: Buffer) => toUpstream.push(chunk));
+  const cancelled: AuthenticatedUpstream[] = [];
+  const released: AuthenticatedUpstream[] = [];
+  const upstreams: UpstreamLogins = {
+    acquire: async ({ connection }) => {
+      gatewayUpstreamEnd.pause();
+      return {
+        connection,
+        socket: gatewayUpstreamEnd,
+        frames: createServerFrameBuffer(),
+        session: {
+          parameterStatus: [parameterStatus("server_version", "18.1")],
+          processId: 77,
+          secretKey: Buffer.from([1, 1, 1, 1]),
+          transactionStatus: "I",
+        },
+      };
+    },
+    release: (upstream) => {
+      released.push(upstream);
+      upstream.socket.destroy();
+    },
+    cancel: async (upstream) => {
+      cancelled.push(upstream);
+    },
+  };
+  const ended: Array<{ sessionId: string; reason: string }> = [];
+  const recorded: Buffer[] = [];
+  const live: LiveSession[] = [];
+  let onEnd: () => void = () => {};
+  const sessionEnded = new Promise<void>((resolve) => {
+    onEnd = resolve;
+  });
+  const cancels = new CancelRegistry();
+  const deps = {
+    directory: {
+      findAgent: async (name: string) => (name === AGENT.agentName ? AGENT : null),
+      findConnection: async (name: string) => (name === CONNECTION.name ? CONNECTION : null),
+    },
+    decisions: REFUSE_BAD,
+    upstreams,
+    cancels,
+    tlsContext: null,
+    loginLimits: { retryAfterMs: () => 0, recordFailure: () => {}, recordSuccess: () => {} },
+    hooks: {
+      onSessionStart: async () => "session-1",
+      onSessionEnd: (sessionId: string, reason: string) => {
+        ended.push({ sessionId, reason });
+        onEnd();
+      },
+      onClientBytes: (_sessionId: string, bytes: Buffer) => recorded.push(bytes),
+    },
+    log: () => {},
+    track: (session: LiveSession) => {
+      live.push(session);
+      return () => live.splice(live.indexOf(session), 1);
+    },
+  };
+  new ClientConnection(gatewayClientEnd, deps);
+  const client = new ClientReader(clientEnd);
+  return {
+    client,
+    clientEnd,
+    upstreamEnd,
+    gatewayUpstreamEnd,
+    toUpstream,
+    cancelled,
+    released,
+    ended,
+    sessionEnded,
+    recorded,
+    live,
+    deps,
+  };
+}
+
+/** The client's side: reads the gateway's answers as messages, waiting on 'data' events. */
+class ClientReader {
+  private readonly frames = createServerFrameBuffer();
+  private readonly received: Frame[] = [];
+  private waiter: (() => void) | null = null;
+
+  constructor(readonly socket: Duplex) {
+    socket.on("data", (chunk: Buffer) => {
+      this.frames.push(chunk);
+      for (let frame = this.frames.next(); frame; frame = this.frames.next()) this.received.push(frame);
+      this.waiter?.();
+    });
+  }
+
+  /** The next whole message from the gateway. */
+  async next(): Promise<Frame> {
+    while (this.received.length === 0) await new Promise<void>((resolve) => (this.waiter = resolve));
+    return this.received.shift() as Frame;
+  }
+
+  /** Messages up to and including the next of type `type`. */
+  async until(type: ServerCode): Promise<Frame[]> {
+    const frames: Frame[] = [];
+    for (let frame = await this.next(); ; frame = await this.next()) {
+      frames.push(frame);
+      if (frame.kind === "tagged" && frame.type === type) return frames;
+    }
+  }
+}
+
+/** Startup and SCRAM as a client holding the token; resolves at the session's ReadyForQuery. */
+async function logIn(client: ClientReader): Promise<Frame[]> {
+  client.socket.write(encodeStartup({ user: "reporter", database: "shop" }));
+  await client.next(); // AuthenticationSASL
+  const scram = createScramClient(TOKEN);
+  client.socket.write(encodeSaslInitialResponse("SCRAM-SHA-256", scram.clientFirst()));
+  const cont = decodeServerFrame(await client.next());
+  if (cont.name !== "authenticationSASLContinue") throw new Error(`expected SASLContinue, got ${cont.name}`);
+  client.socket.write(encodeSaslResponse(scram.handleServerFirst(cont.data)));
+  return client.until(ServerCode.ReadyForQuery);
+}
+
+const types = (frames: Frame[]) =>
+  frames.map((frame) => (frame.kind === "tagged" ? String.fromCharCode(frame.type) : "?")).join("");
+
+describe("ClientConnection", () => {
+  it("logs in, greets with the gateway's own key, and relays a statement both ways", async () => {
+    const { client, upstreamEnd, toUpstream, recorded, live } = setUp();
+    const greeting = await logIn(client);
+    expect(types(greeting)).toBe("RRSKZ"); // SASLFinal, AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery
+    const key = decodeServerFrame(greeting[3] as Frame);
+    expect(key).toMatchObject({ name: "backendKeyData" });
+    expect(key.name === "backendKeyData" && key.processId).not.toBe(77);
+    expect(live.map((session) => session.sessionId)).toEqual(["session-1"]);
+
+    const sent = once(upstreamEnd, "data");
+    client.socket.write(encodeQuery("SELECT 1"));
+    await sent;
+    expect(Buffer.concat(toUpstream)).toEqual(encodeQuery("SELECT 1"));
+    const answer = Buffer.concat([commandComplete("SELECT 1"), readyForQuery("I")]);
+    upstreamEnd.write(answer);
+    const relayed = await client.until(ServerCode.ReadyForQuery);
+    expect(Buffer.concat(relayed.map((frame) => frame.raw))).toEqual(answer);
+    expect(Buffer.concat(recorded)).toEqual(answer);
+  });
+
+  it("sends a refused statement's stand-in upstream, never the statement", async () => {
+    const { client, upstreamEnd, toUpstream } = setUp();
+    await logIn(client);
+    const sent = once(upstreamEnd, "data");
+    client.socket.write(encodeQuery("SELECT bad"));
+    await sent;
+    const upstreamText = Buffer.concat(toUpstream).toString("latin1");
+    expect(upstreamText).not.toContain("bad");
+    expect(upstreamText).toMatch(/sluice_refused_/);
+  });
+
+  it("ends the connection with a FATAL the client can read for an unsupported protocol", async () => {
+    const { client, ended } = setUp();
+    client.socket.write(encodeStartup({ user: "reporter", database: "shop" }, 2 << 16));
+    const fatal = decodeServerFrame(await client.next());
+    expect(fatal).toMatchObject({ name: "error", fields: { S: "FATAL", C: "0A000" } });
+    await once(client.socket, "end");
+    expect(ended).toEqual([]); // no session row was ever started
+  });
+
+  it("pauses the upstream while the client does not read, and resumes it when it does", async () => {
+    const { client, upstreamEnd, gatewayUpstreamEnd } = setUp();
+    await logIn(client);
+    client.socket.pause();
+    const paused = once(gatewayUpstreamEnd, "pause");
+    const row = Buffer.concat([Buffer.from("D"), Buffer.from([0, 0, 0, 10, 0, 1, 0, 0, 0, 0])]);
+    // 55 KB: more than the client stream buffers before its writes report backpressure.
+    const rows = Buffer.concat(Array.from({ length: 5_000 }, () => row));
+    upstreamEnd.write(Buffer.concat([rows, commandComplete("SELECT 5000"), readyForQuery("I")]));
+    await paused;
+    const resumed = once(gatewayUpstreamEnd, "resume");
+    client.socket.resume();
+    await resumed;
+    const relayed = await client.until(ServerCode.ReadyForQuery);
+    expect(relayed.length).toBe(5_002);
+  });
+
+  it("forwards Terminate, ends both sides and reports the session's end", async () => {
+    const { client, upstreamEnd, sessionEnded, ended, released } = setUp();
+    await logIn(client);
+    const upstreamEnds = once(upstreamEnd, "end");
+    client.socket.end(encodeTerminate()); // and closes, as psql does
+    await upstreamEnds;
+    upstreamEnd.end(); // the server closes after Terminate
+    await sessionEnded;
+    expect(ended).toEqual([{ sessionId: "session-1", reason: "client terminated the session" }]);
+    expect(released).toHaveLength(1);
+  });
+
+  it("routes a CancelRequest on another connection to the session's upstream", async () => {
+    const first = setUp();
+    const greeting = await logIn(first.client);
+    const key = decodeServerFrame(greeting[3] as Frame);
+    if (key.name !== "backendKeyData") throw new Error("no BackendKeyData");
+    // The cancel arrives on a connection of its own, sharing the gateway's registry.
+    const [cancelEnd, gatewayEnd] = duplexPair();
+    open.push(cancelEnd, gatewayEnd);
+    new ClientConnection(gatewayEnd, first.deps);
+    const closed = once(gatewayEnd, "close");
+    cancelEnd.write(encodeCancelRequest(key.processId, key.secretKey));
+    await closed;
+    expect(first.cancelled.map((upstream) => upstream.session.processId)).toEqual([77]);
+  });
+
+  it("ends the session when the upstream closes", async () => {
+    const { client, upstreamEnd, sessionEnded, ended } = setUp();
+    await logIn(client);
+    upstreamEnd.end();
+    await sessionEnded;
+    expect(ended).toEqual([{ sessionId: "session-1", reason: "upstream closed the session" }]);
+  });
+});
