@@ -6,6 +6,16 @@ import { ClientError } from "./client-error";
 import { assertPinnedReport } from "./pinned-backstop";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
+import {
+  type Batch,
+  denialError,
+  emptyBatch,
+  type PreparedRecord,
+  type Refusable,
+  releaseOrWithdrawal,
+  resultScope,
+  type Settled,
+} from "./relay-verdicts";
 import { EMPTY_SCOPE, type ResultScope } from "./result-scope";
 
 /** What one step of the relay asks the transport to do; the relay itself never touches a socket. */
@@ -18,45 +28,11 @@ export type RelayStep = {
   scope?: ResultScope;
 };
 
-/**
- * A refusal whose stand-in went upstream: the server's ErrorResponse for the stand-in is replaced by
- * `denial`. Null once shown, or when an earlier error of the server made it skip the stand-in.
- */
-type Refusable = {
-  denial: Buffer | null;
-};
-
 /** One ReadyForQuery the upstream owes us, and the refusal (if any) in what it ends. */
 type OwedReady = {
   /** Which batch this ReadyForQuery ends (see `Relay.batchSerial`). */
   batch: number;
   refusal: Refusable;
-};
-
-/** What the relay knows of a prepared statement. */
-type PreparedRecord = {
-  sql: string;
-  version: number;
-  /**
-   * A statement a reviewer approved runs as many times as approved: once (the Bind that follows
-   * its Parse); every Bind after that is judged again (a grant or a new review decides).
-   */
-  approvedBindsLeft?: number;
-  /** The values each Bind supplies are checked before it runs (a write's placeholders). */
-  checkParams?: CheckParams;
-  /**
-   * Allowed for where its names resolve at Parse: judged again at every Bind but the one that
-   * follows its Parse with nothing sent upstream in between.
-   */
-  isJudgedPerRun?: boolean;
-  /** The upstream message count once its Parse went upstream. */
-  forwardedAt: number;
-};
-
-/** State of the extended-protocol batch the client is building up to its next Sync. */
-type Batch = Refusable & {
-  /** A message of it was refused: the server skips to Sync, and so does the relay. */
-  isRefused: boolean;
 };
 
 export type RelayOptions = {
@@ -263,17 +239,9 @@ export class Relay {
     const notice = noticeBytes(verdict.message);
     const sendNow = this.options.sendNow;
     sendNow?.(notice);
-    let withdrawn: (verdict: Verdict) => void = () => {};
-    const withdrawal = new Promise<Verdict>((resolve) => {
-      withdrawn = resolve;
-    });
-    this.held = {
-      withdraw: (reason) => {
-        verdict.withdraw?.(reason);
-        withdrawn({ kind: "deny", rule: verdict.rule, message: reason, code: "57014" });
-      },
-    };
-    return Promise.race([verdict.release, withdrawal]).then((released) => {
+    return releaseOrWithdrawal(verdict, (held) => {
+      this.held = held;
+    }).then((released) => {
       this.held = null;
       const step = this.settle(sql, released, then);
       if (sendNow) return step;
@@ -415,32 +383,4 @@ export class Relay {
   }
 }
 
-function emptyBatch(): Batch {
-  return { isRefused: false, denial: null };
-}
-
-type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"]>;
-
-/** A verdict that no longer waits. */
-type Settled = Exclude<Verdict, { kind: "hold" }>;
-
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
-
-function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope {
-  return {
-    maskedTables: verdict.maskedTables ?? [],
-    relations: verdict.relations ?? [],
-    ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
-  };
-}
-
-function denialError(verdict: Extract<Verdict, { kind: "deny" }>): ClientError {
-  return new ClientError(
-    "ERROR",
-    verdict.code ?? "42501",
-    verdict.message,
-    verdict.hint,
-    undefined,
-    verdict.position,
-  );
-}

@@ -1,0 +1,90 @@
+import type { Verdict } from "@sluice/policy/verdict";
+import { ClientError } from "./client-error";
+import type { ResultScope } from "./result-scope";
+
+/** What a verdict leaves the relay to keep or send: prepared records, refusals, scopes, errors. */
+
+export type CheckParams = NonNullable<Extract<Verdict, { kind: "allow" }>["checkParams"]>;
+
+/** A verdict that no longer waits. */
+export type Settled = Exclude<Verdict, { kind: "hold" }>;
+
+/** What the relay knows of a prepared statement. */
+export type PreparedRecord = {
+  sql: string;
+  version: number;
+  /**
+   * A statement a reviewer approved runs as many times as approved: once (the Bind that follows
+   * its Parse); every Bind after that is judged again (a grant or a new review decides).
+   */
+  approvedBindsLeft?: number;
+  /** The values each Bind supplies are checked before it runs (a write's placeholders). */
+  checkParams?: CheckParams;
+  /**
+   * Allowed for where its names resolve at Parse: judged again at every Bind but the one that
+   * follows its Parse with nothing sent upstream in between.
+   */
+  isJudgedPerRun?: boolean;
+  /** The upstream message count once its Parse went upstream. */
+  forwardedAt: number;
+};
+
+/** Where the rows of an allowed statement come from, for the result masker. */
+export function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope {
+  return {
+    maskedTables: verdict.maskedTables ?? [],
+    relations: verdict.relations ?? [],
+    ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
+  };
+}
+
+/** The ERROR a denial shows the client, where the server's own error would have been. */
+export function denialError(verdict: Extract<Verdict, { kind: "deny" }>): ClientError {
+  return new ClientError(
+    "ERROR",
+    verdict.code ?? "42501",
+    verdict.message,
+    verdict.hint,
+    undefined,
+    verdict.position,
+  );
+}
+
+/**
+ * A held statement's final verdict: the reviewer's, or a 57014 refusal once `withdraw` (handed to
+ * `onHeld`, for a cancel or a disconnect) is called first.
+ */
+export function releaseOrWithdrawal(
+  verdict: Extract<Verdict, { kind: "hold" }>,
+  onHeld: (held: { withdraw: (reason: string) => void }) => void,
+): Promise<Verdict> {
+  let withdrawn: (verdict: Verdict) => void = () => {};
+  const withdrawal = new Promise<Verdict>((resolve) => {
+    withdrawn = resolve;
+  });
+  onHeld({
+    withdraw: (reason) => {
+      verdict.withdraw?.(reason);
+      withdrawn({ kind: "deny", rule: verdict.rule, message: reason, code: "57014" });
+    },
+  });
+  return Promise.race([verdict.release, withdrawal]);
+}
+
+/**
+ * A refusal whose stand-in went upstream: the server's ErrorResponse for the stand-in is replaced by
+ * `denial`. Null once shown, or when an earlier error of the server made it skip the stand-in.
+ */
+export type Refusable = {
+  denial: Buffer | null;
+};
+
+/** State of the extended-protocol batch the client is building up to its next Sync. */
+export type Batch = Refusable & {
+  /** A message of it was refused: the server skips to Sync, and so does the relay. */
+  isRefused: boolean;
+};
+
+export function emptyBatch(): Batch {
+  return { isRefused: false, denial: null };
+}
