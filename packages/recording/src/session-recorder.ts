@@ -1,6 +1,6 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
-import { ServerCode } from "@sluice/wire/server-codes";
+import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
 import { encodeEvent, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { redactStatement } from "./redact-statement";
@@ -233,12 +233,17 @@ export class SessionRecorder {
             t: this.entryT,
             type: "error",
             n: this.statement,
-            severity: fields.V ?? fields.S ?? "ERROR",
-            code: fields.C ?? "",
-            message: fields.M ?? "",
+            severity: fields[ErrorField.SeverityText] ?? fields[ErrorField.Severity] ?? "ERROR",
+            code: fields[ErrorField.Code] ?? "",
+            message: fields[ErrorField.Message] ?? "",
           });
         } else {
-          this.push({ t: this.entryT, type: "notice", n: this.statement, message: fields.M ?? "" });
+          this.push({
+            t: this.entryT,
+            type: "notice",
+            n: this.statement,
+            message: fields[ErrorField.Message] ?? "",
+          });
         }
         return;
       }

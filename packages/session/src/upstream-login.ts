@@ -7,6 +7,7 @@ import {
   encodeSaslResponse,
   encodeStartup,
 } from "@sluice/wire/client-encoders";
+import { ErrorField } from "@sluice/wire/server-codes";
 import type { ServerMessage } from "@sluice/wire/server-decoder";
 import { UpstreamLoginFailed } from "./connection-failures";
 
@@ -124,7 +125,7 @@ export function createUpstreamLogin(credentials: UpstreamCredentials, isTls: boo
             done: { parameterStatus, processId, secretKey, transactionStatus: message.status },
           };
         case "error":
-          throw refusedByUpstream(credentials, message.fields["C"] ?? "08006");
+          throw refusedByUpstream(credentials, message.fields[ErrorField.Code] ?? "08006");
         default:
           throw refused(credentials, `unexpected ${message.name} from the upstream during login`);
       }

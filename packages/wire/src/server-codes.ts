@@ -58,3 +58,20 @@ export enum TargetCode {
   Statement = 0x53, // S
   Portal = 0x50, // P
 }
+
+/**
+ * The one-letter field codes of ErrorResponse and NoticeResponse the gateway writes or reads.
+ * @see https://www.postgresql.org/docs/current/protocol-error-fields.html
+ */
+export const ErrorField = {
+  /** Localized severity. */
+  Severity: "S",
+  /** Severity, never localized (PostgreSQL 9.6+): what clients prefer. */
+  SeverityText: "V",
+  Code: "C",
+  Message: "M",
+  Detail: "D",
+  Hint: "H",
+  Position: "P",
+  Where: "W",
+} as const;

@@ -1,4 +1,4 @@
-import { AuthenticationCode, ServerCode } from "./server-codes";
+import { AuthenticationCode, ErrorField, ServerCode } from "./server-codes";
 import { Writer } from "./writer";
 
 /**
@@ -37,14 +37,14 @@ function noticeOrError(
   const writer = new Writer();
   const field = (code: string, value: string) => writer.byte(code.charCodeAt(0)).cstring(text(value));
   // S is localized, V is not; clients prefer V when present (PostgreSQL 9.6+ sends both).
-  field("S", fields.severity);
-  field("V", fields.severity);
-  field("C", fields.code);
-  field("M", fields.message);
-  if (fields.detail !== undefined) field("D", fields.detail);
-  if (fields.hint !== undefined) field("H", fields.hint);
-  if (fields.position !== undefined) field("P", String(fields.position));
-  if (fields.where !== undefined) field("W", fields.where);
+  field(ErrorField.Severity, fields.severity);
+  field(ErrorField.SeverityText, fields.severity);
+  field(ErrorField.Code, fields.code);
+  field(ErrorField.Message, fields.message);
+  if (fields.detail !== undefined) field(ErrorField.Detail, fields.detail);
+  if (fields.hint !== undefined) field(ErrorField.Hint, fields.hint);
+  if (fields.position !== undefined) field(ErrorField.Position, String(fields.position));
+  if (fields.where !== undefined) field(ErrorField.Where, fields.where);
   return writer.byte(0).build(type);
 }
 
