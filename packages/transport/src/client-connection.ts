@@ -256,8 +256,9 @@ export class ClientConnection {
         },
       }),
     );
-    this.attachUpstream(upstream);
+    // The greeting first: what the upstream sent after its ReadyForQuery comes after the client's.
     this.client.write(sessionReadyBytes(upstream.session, key));
+    this.attachUpstream(upstream);
   }
 
   private attachUpstream(upstream: AuthenticatedUpstream): void {

@@ -18,7 +18,12 @@ import {
 import { createServerFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
-import { commandComplete, parameterStatus, readyForQuery } from "@sluice/wire/server-messages";
+import {
+  commandComplete,
+  noticeResponse,
+  parameterStatus,
+  readyForQuery,
+} from "@sluice/wire/server-messages";
 import { afterEach, describe, expect, it } from "vitest";
 
 const TOKEN = "sl_transport_test_token";
@@ -59,7 +64,7 @@ afterEach(() => {
 });
 
 /** A gateway connection over in-memory socket pairs, with an upstream the test plays. */
-function setUp() {
+function setUp(options: { afterReady?: Buffer } = {}) {
   const [clientEnd, gatewayClientEnd] = duplexPair();
   const [gatewayUpstreamEnd, upstreamEnd] = duplexPair();
   open.push(clientEnd, gatewayClientEnd, gatewayUpstreamEnd, upstreamEnd);
@@ -70,10 +75,13 @@ function setUp() {
   const upstreams: UpstreamLogins = {
     acquire: async ({ connection }) => {
       gatewayUpstreamEnd.pause();
+      const frames = createServerFrameBuffer();
+      // What the upstream sent behind its login's ReadyForQuery, already read by the login.
+      if (options.afterReady) frames.push(options.afterReady);
       return {
         connection,
         socket: gatewayUpstreamEnd,
-        frames: createServerFrameBuffer(),
+        frames,
         session: {
           parameterStatus: [parameterStatus("server_version", "18.1")],
           processId: 77,
@@ -204,6 +212,13 @@ describe("ClientConnection", () => {
     const relayed = await client.until(ServerCode.ReadyForQuery);
     expect(Buffer.concat(relayed.map((frame) => frame.raw))).toEqual(answer);
     expect(Buffer.concat(recorded)).toEqual(answer);
+  });
+
+  it("relays what the upstream sent behind its login's ReadyForQuery after the greeting", async () => {
+    const notice = noticeResponse({ severity: "NOTICE", code: "00000", message: "behind ready" });
+    const { client } = setUp({ afterReady: notice });
+    expect(types(await logIn(client))).toBe("RRSKZ");
+    expect((await client.next()).raw).toEqual(notice);
   });
 
   it("sends a refused statement's stand-in upstream, never the statement", async () => {
