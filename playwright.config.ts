@@ -26,6 +26,7 @@ export default defineConfig({
       ],
     },
     trace: "retain-on-failure",
+    screenshot: "only-on-failure",
   },
   webServer: {
     command: "./node_modules/.bin/tsx apps/cli/src/main.ts start",

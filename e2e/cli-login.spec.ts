@@ -71,6 +71,7 @@ test("[ADMIN] approves `sluice login` after signing in from its link; the termin
   const row = page.getByRole("row").filter({ hasText: "sluice login on" }).filter({ hasText: prefix });
   await expect(row).toHaveCount(1);
   await row.getByRole("button", { name: "Revoke" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke token" }).click();
   await expect(row.getByText("revoked")).toBeVisible();
   const refused = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "connections", "list"], env);
   expect(refused.code).not.toBe(0);

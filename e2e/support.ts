@@ -36,6 +36,7 @@ export async function signIn(page: Page, role: DemoRole): Promise<void> {
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  // Reviewers land on their inbox, everyone else on the dashboard.
+  await expect(page).toHaveURL(role === "reviewer" ? /\/reviews$/ : /\/dashboard$/);
   await expect(page.getByTestId("viewer-email")).toHaveText(user.email);
 }

@@ -96,6 +96,15 @@ export async function listReviews(context: AdminContext) {
   }));
 }
 
+/** How many held statements wait on a decision: the inbox badge a reviewer sees on every page. */
+export async function countPendingReviews(context: AdminContext): Promise<{ pending: number }> {
+  assertCan(context.actor, "reviews:read");
+  const pending = await context.db.review.count({
+    where: { status: "PENDING", expiresAt: { gt: new Date() } },
+  });
+  return { pending };
+}
+
 /** Daily counts for the dashboard's charts, over the last `days` days (UTC). */
 export async function dashboardStats(context: AdminContext, options: { days?: number } = {}) {
   assertCan(context.actor, "dashboard:read");

@@ -5,15 +5,24 @@ import { AdminError, parseInput } from "./admin-error";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
 
+/** A week: long enough for a weekly deploy to pick up the new token, short enough to stay a rotation. */
+export const MAX_ROTATION_GRACE_MINUTES = 7 * 24 * 60;
+
 export const ZIssueCredentialInput = z.object({
   /** Revoke every other live credential of the agent in the same step. */
   rotate: z.boolean().default(false),
+  /**
+   * With `rotate`: how long the old tokens keep working, so the agent's deployment can switch over.
+   * 0 (the default) stops them at once, which is what a leaked token needs.
+   */
+  graceMinutes: z.coerce.number().int().min(0).max(MAX_ROTATION_GRACE_MINUTES).default(0),
   expiresInDays: z.coerce.number().int().min(1).max(3650).optional().nullable(),
 });
 
 /**
  * Issues a token for an agent. The token is returned this once; the store keeps its SCRAM
- * verifier. Rotating revokes the others, which ends sessions that used them within a second.
+ * verifier. Rotating revokes the others, which ends sessions that used them within a second, or,
+ * with a grace window, makes them expire at its end (the revocation watcher ends their sessions then).
  */
 export async function issueCredential(context: AdminContext, options: { agentId: string; input: unknown }) {
   assertCan(context.actor, "policy:write");
@@ -24,12 +33,23 @@ export async function issueCredential(context: AdminContext, options: { agentId:
       include: { memberships: { include: { group: true } } },
     });
     if (!agent) throw new AdminError("not_found", "no such agent");
-    const revoked = input.rotate
-      ? await db.agentCredential.updateMany({
-          where: { agentId: agent.id, revokedAt: null },
-          data: { revokedAt: new Date() },
-        })
-      : { count: 0 };
+    const graceEnd = new Date(Date.now() + input.graceMinutes * 60_000);
+    const revoked = !input.rotate
+      ? { count: 0 }
+      : input.graceMinutes === 0
+        ? await db.agentCredential.updateMany({
+            where: { agentId: agent.id, revokedAt: null },
+            data: { revokedAt: new Date() },
+          })
+        : await db.agentCredential.updateMany({
+            // A credential that already expires sooner keeps its own, earlier end.
+            where: {
+              agentId: agent.id,
+              revokedAt: null,
+              OR: [{ expiresAt: null }, { expiresAt: { gt: graceEnd } }],
+            },
+            data: { expiresAt: graceEnd },
+          });
     const expiresAt = input.expiresInDays
       ? new Date(Date.now() + input.expiresInDays * 86_400_000)
       : undefined;
@@ -43,6 +63,7 @@ export async function issueCredential(context: AdminContext, options: { agentId:
         fingerprint: credential.fingerprint,
         expiresAt,
         revokedOthers: revoked.count,
+        ...(input.rotate ? { graceMinutes: input.graceMinutes } : {}),
       },
     });
     const groups = agent.memberships.map((link) => link.groupId);

@@ -202,6 +202,32 @@ describe("admin operations against a real store", () => {
     expect(dump(await store.prisma.auditEvent.findMany())).not.toContain(second.token);
   });
 
+  it("rotates with a grace window: old tokens expire at its end instead of at once", async () => {
+    const agent = await saveAgent(admin, { input: { name: "bot-graceful", groups: ["analysts"] } });
+    await issueCredential(admin, { agentId: agent.id, input: {} });
+    const before = Date.now();
+    const rotated = await issueCredential(admin, {
+      agentId: agent.id,
+      input: { rotate: true, graceMinutes: 30 },
+    });
+    const others = await store.prisma.agentCredential.findMany({
+      where: { agentId: agent.id, id: { not: rotated.credential.id }, revokedAt: null },
+    });
+    expect(others.length).toBeGreaterThan(0);
+    for (const credential of others) {
+      const end = credential.expiresAt?.getTime() ?? 0;
+      expect(end).toBeGreaterThanOrEqual(before + 30 * 60_000);
+      expect(end).toBeLessThanOrEqual(Date.now() + 30 * 60_000);
+    }
+    const fresh = await store.prisma.agentCredential.findUniqueOrThrow({
+      where: { id: rotated.credential.id },
+    });
+    expect(fresh.expiresAt).toBeNull();
+    await expect(
+      issueCredential(admin, { agentId: agent.id, input: { rotate: true, graceMinutes: -1 } }),
+    ).rejects.toMatchObject({ fields: { graceMinutes: expect.any(String) } });
+  });
+
   it("judges a statement with the gateway's decision point, naming the rule", async () => {
     const connection = await store.prisma.connection.findUniqueOrThrow({ where: { name: "shop" } });
     await saveGuardrail(admin, {

@@ -1,9 +1,9 @@
 import { can } from "@sluice/admin/permissions";
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { currentActor } from "@/server/actor";
 import { NAV_ITEMS } from "./nav-items";
+import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
@@ -13,18 +13,13 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
     <div className="flex min-h-screen">
       <nav aria-label="Console" className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
         <div className="px-4 py-4 text-lg font-semibold tracking-tight">Sluice</div>
-        <ul className="flex-1 space-y-0.5 px-2">
-          {NAV_ITEMS.filter((item) => can(actor, item.permission)).map((item) => (
-            <li key={item.href}>
-              <Link
-                href={item.href}
-                className="block rounded-md px-2 py-1.5 text-sm text-slate-700 hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500"
-              >
-                {item.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
+        <NavLinks
+          items={NAV_ITEMS.filter((item) => can(actor, item.permission)).map(({ href, label }) => ({
+            href,
+            label,
+          }))}
+          showsPendingReviews={can(actor, "reviews:decide")}
+        />
         <div className="border-t border-slate-200 px-4 py-3 text-xs text-slate-600">
           <p className="truncate font-medium text-slate-800" data-testid="viewer-email">
             {actor.name}

@@ -1,5 +1,6 @@
 import { redirect } from "next/navigation";
 import { currentActor } from "@/server/actor";
+import { landingPath } from "@/server/landing-path";
 import { SignInButton } from "./sign-in-button";
 
 export const metadata = { title: "Sign in · Sluice" };
@@ -17,10 +18,12 @@ export default async function SignInPage({
 }: {
   searchParams: Promise<{ error?: string; callbackUrl?: string }>;
 }) {
-  if (await currentActor()) redirect("/dashboard");
+  const actor = await currentActor();
+  if (actor) redirect(landingPath(actor));
   const { error, callbackUrl } = await searchParams;
   const message = error ? (ERRORS[error] ?? "Sign-in failed. Try again.") : null;
-  const target = callbackUrl?.startsWith("/") ? callbackUrl : "/dashboard";
+  // "/" sends each person to their own landing page once their roles are known.
+  const target = callbackUrl?.startsWith("/") && !callbackUrl.startsWith("//") ? callbackUrl : "/";
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center gap-6 px-6">
       <div>

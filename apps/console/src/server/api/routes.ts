@@ -1,4 +1,5 @@
 import {
+  countPendingReviews,
   dashboardStats,
   listAuditEvents,
   listReviews,
@@ -380,6 +381,14 @@ export const API_ROUTES: ApiRoute[] = [
     tag: "reviews",
     permission: "reviews:read",
     run: (context) => listReviews(context),
+  },
+  {
+    method: "GET",
+    path: "/reviews/pending-count",
+    summary: "How many held statements wait on a decision (the inbox badge)",
+    tag: "reviews",
+    permission: "reviews:read",
+    run: (context) => countPendingReviews(context),
   },
   {
     method: "GET",

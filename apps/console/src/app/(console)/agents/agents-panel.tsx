@@ -4,11 +4,12 @@ import type { AgentView } from "@sluice/admin/agent-view";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, fieldErrors } from "@/client/api";
+import { ConfirmButton } from "@/client/confirm-button";
+import { useToast } from "@/client/toast";
 import {
   Badge,
   buttonClass,
   Card,
-  dangerButtonClass,
   EmptyState,
   ErrorBanner,
   FormError,
@@ -20,6 +21,7 @@ import {
 } from "@/client/ui";
 import type { GatewayAddress } from "./connection-snippets";
 import { CredentialReveal, type IssuedCredential } from "./credential-reveal";
+import { RotationGrace } from "./rotation-grace";
 
 export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
   const queryClient = useQueryClient();
@@ -27,22 +29,31 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
   const [editing, setEditing] = useState<AgentView | "new" | null>(null);
   const [issued, setIssued] = useState<IssuedCredential | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["agents"] });
+  const toast = useToast();
+  const [graceMinutes, setGraceMinutes] = useState(0);
   const issue = useMutation({
-    mutationFn: ({ id, rotate }: { id: string; rotate: boolean }) =>
-      api<IssuedCredential>(`/agents/${id}/credentials`, { method: "POST", body: { rotate } }),
-    onSuccess: (result) => {
+    mutationFn: ({ id, rotate, graceMinutes = 0 }: { id: string; rotate: boolean; graceMinutes?: number }) =>
+      api<IssuedCredential>(`/agents/${id}/credentials`, { method: "POST", body: { rotate, graceMinutes } }),
+    onSuccess: (result, variables) => {
       setIssued(result);
+      if (variables.rotate) toast(`Tokens of ${result.agentName} rotated`);
       void refresh();
     },
   });
   const revoke = useMutation({
     mutationFn: ({ agentId, credentialId }: { agentId: string; credentialId: string }) =>
       api(`/agents/${agentId}/credentials/${credentialId}`, { method: "DELETE" }),
-    onSuccess: refresh,
+    onSuccess: () => {
+      toast("Credential revoked");
+      return refresh();
+    },
   });
   const remove = useMutation({
     mutationFn: (id: string) => api(`/agents/${id}`, { method: "DELETE" }),
-    onSuccess: refresh,
+    onSuccess: () => {
+      toast("Agent deleted");
+      return refresh();
+    },
   });
 
   return (
@@ -96,47 +107,68 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
                   {agent.credentials.map((credential) => (
                     <div key={credential.id} className="flex items-center gap-2">
                       <code>{credential.fingerprint}</code>
+                      {credential.expiresAt && !credential.revokedAt ? (
+                        <span className="text-slate-600" data-testid="credential-expiry">
+                          until {new Date(credential.expiresAt).toLocaleString()}
+                        </span>
+                      ) : null}
                       {credential.revokedAt ? (
                         <Badge tone="red">revoked</Badge>
                       ) : (
-                        <button
-                          type="button"
-                          className="text-red-700 underline"
-                          onClick={() => revoke.mutate({ agentId: agent.id, credentialId: credential.id })}
-                        >
-                          revoke
-                        </button>
+                        <ConfirmButton
+                          label="Revoke"
+                          accessibleName={`Revoke credential ${credential.fingerprint} of agent ${agent.name}`}
+                          title={`Revoke credential ${credential.fingerprint}?`}
+                          impact={`Sessions of ${agent.name} that signed in with this token end within a second, and the token is refused from now on. This cannot be undone; issue a new token instead.`}
+                          confirmLabel="Revoke credential"
+                          onConfirm={() => revoke.mutate({ agentId: agent.id, credentialId: credential.id })}
+                        />
                       )}
                     </div>
                   ))}
                 </td>
-                <td className="space-x-2 whitespace-nowrap px-2 py-2 text-right">
-                  <button
-                    type="button"
-                    className={secondaryButtonClass}
-                    onClick={() => issue.mutate({ id: agent.id, rotate: false })}
-                  >
-                    Issue token
-                  </button>
-                  <button
-                    type="button"
-                    className={secondaryButtonClass}
-                    onClick={() => issue.mutate({ id: agent.id, rotate: true })}
-                  >
-                    Rotate
-                  </button>
-                  <button type="button" className={secondaryButtonClass} onClick={() => setEditing(agent)}>
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className={dangerButtonClass}
-                    onClick={() => {
-                      if (window.confirm(`Delete agent ${agent.name}?`)) remove.mutate(agent.id);
-                    }}
-                  >
-                    Delete
-                  </button>
+                <td className="px-2 py-2">
+                  <div className="flex flex-wrap justify-end gap-2">
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      aria-label={`Issue a token for agent ${agent.name}`}
+                      onClick={() => issue.mutate({ id: agent.id, rotate: false })}
+                    >
+                      Issue token
+                    </button>
+                    <ConfirmButton
+                      label="Rotate"
+                      tone="neutral"
+                      accessibleName={`Rotate the tokens of agent ${agent.name}`}
+                      title={`Rotate the tokens of ${agent.name}?`}
+                      impact={
+                        <RotationGrace
+                          agentName={agent.name}
+                          minutes={graceMinutes}
+                          onChange={setGraceMinutes}
+                        />
+                      }
+                      confirmLabel="Rotate tokens"
+                      onConfirm={() => issue.mutate({ id: agent.id, rotate: true, graceMinutes })}
+                    />
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      aria-label={`Edit agent ${agent.name}`}
+                      onClick={() => setEditing(agent)}
+                    >
+                      Edit
+                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      accessibleName={`Delete agent ${agent.name}`}
+                      title={`Delete agent ${agent.name}?`}
+                      impact={`Its live sessions end within a second and every token it holds stops working. Recordings of its past sessions are kept. This cannot be undone.`}
+                      confirmLabel="Delete agent"
+                      onConfirm={() => remove.mutate(agent.id)}
+                    />
+                  </div>
                 </td>
               </tr>
             ))}

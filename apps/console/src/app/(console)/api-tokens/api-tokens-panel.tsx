@@ -3,11 +3,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, fieldErrors } from "@/client/api";
+import { ConfirmButton } from "@/client/confirm-button";
+import { CopyButton } from "@/client/copy-button";
+import { useToast } from "@/client/toast";
 import {
   Badge,
   buttonClass,
   Card,
-  dangerButtonClass,
   EmptyState,
   ErrorBanner,
   Field,
@@ -32,6 +34,7 @@ type TokenRow = {
 
 export function ApiTokensPanel({ roles }: { roles: string[] }) {
   const queryClient = useQueryClient();
+  const toast = useToast();
   const tokens = useQuery({ queryKey: ["api-tokens"], queryFn: () => api<TokenRow[]>("/api-tokens") });
   const [form, setForm] = useState({ name: "", role: roles[0] ?? "", expiresInDays: "90" });
   const [created, setCreated] = useState<string | null>(null);
@@ -48,7 +51,10 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
   });
   const revoke = useMutation({
     mutationFn: (id: string) => api(`/api-tokens/${id}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["api-tokens"] }),
+    onSuccess: () => {
+      toast("API token revoked");
+      return queryClient.invalidateQueries({ queryKey: ["api-tokens"] });
+    },
   });
   const errors = fieldErrors(create.error);
   return (
@@ -105,7 +111,8 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
             Copy it now, it is not shown again:{" "}
             <code data-testid="api-token" className="rounded bg-slate-900 px-2 py-1 text-xs text-white">
               {created}
-            </code>
+            </code>{" "}
+            <CopyButton value={created} what="API token" />
           </p>
         ) : null}
       </Card>
@@ -132,13 +139,15 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
                     {token.revokedAt ? (
                       <Badge tone="red">revoked</Badge>
                     ) : (
-                      <button
-                        type="button"
-                        className={dangerButtonClass}
-                        onClick={() => revoke.mutate(token.id)}
-                      >
-                        Revoke
-                      </button>
+                      <ConfirmButton
+                        label="Revoke"
+                        accessibleName={`Revoke API token ${token.name}`}
+                        title={`Revoke API token ${token.name}?`}
+                        impact="Every script using this token is refused from now on. A revoked token cannot be restored; create a new one instead."
+                        confirmLabel="Revoke token"
+                        isPending={revoke.isPending}
+                        onConfirm={() => revoke.mutate(token.id)}
+                      />
                     )}
                   </td>
                 </tr>

@@ -5,11 +5,12 @@ import type { ConnectionTestResult } from "@sluice/admin/test-connection";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "@/client/api";
+import { ConfirmButton } from "@/client/confirm-button";
+import { useToast } from "@/client/toast";
 import {
   Badge,
   buttonClass,
   Card,
-  dangerButtonClass,
   EmptyState,
   ErrorBanner,
   PageHeader,
@@ -20,6 +21,7 @@ import { ConnectionForm } from "./connection-form";
 
 export function ConnectionsPanel() {
   const queryClient = useQueryClient();
+  const toast = useToast();
   const connections = useQuery({
     queryKey: ["connections"],
     queryFn: () => api<ConnectionView[]>("/connections"),
@@ -32,7 +34,10 @@ export function ConnectionsPanel() {
   });
   const remove = useMutation({
     mutationFn: (id: string) => api(`/connections/${id}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["connections"] }),
+    onSuccess: () => {
+      toast("Connection deleted");
+      return queryClient.invalidateQueries({ queryKey: ["connections"] });
+    },
   });
 
   return (
@@ -93,7 +98,7 @@ export function ConnectionsPanel() {
                       )
                     ) : null}
                   </td>
-                  <td className="space-x-2 whitespace-nowrap px-2 py-2 text-right">
+                  <td className="space-x-2 px-2 py-2 text-right">
                     <button
                       type="button"
                       className={secondaryButtonClass}
@@ -109,16 +114,14 @@ export function ConnectionsPanel() {
                     >
                       Edit
                     </button>
-                    <button
-                      type="button"
-                      className={dangerButtonClass}
-                      onClick={() => {
-                        if (window.confirm(`Delete connection ${connection.name}?`))
-                          remove.mutate(connection.id);
-                      }}
-                    >
-                      Delete
-                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      accessibleName={`Delete connection ${connection.name}`}
+                      title={`Delete connection ${connection.name}?`}
+                      impact="Agents' live sessions on it end within a second, and its masking rules, guardrails and review rules are deleted with it. Recordings are kept. This cannot be undone."
+                      confirmLabel="Delete connection"
+                      onConfirm={() => remove.mutate(connection.id)}
+                    />
                   </td>
                 </tr>
               );

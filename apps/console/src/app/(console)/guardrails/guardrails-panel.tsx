@@ -3,11 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, fieldErrors } from "@/client/api";
+import { ConfirmButton } from "@/client/confirm-button";
+import { useToast } from "@/client/toast";
 import {
   Badge,
   buttonClass,
   Card,
-  dangerButtonClass,
   EmptyState,
   ErrorBanner,
   Field,
@@ -20,6 +21,7 @@ import {
   TextField,
 } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
+import { describeMatch } from "./describe-match";
 import { GUARDRAIL_KINDS, type GuardrailKindName } from "./guardrail-kinds";
 import { STATEMENT_KINDS_LIST, StatementKindOptions } from "./statement-kind-options";
 
@@ -37,6 +39,7 @@ type GuardrailView = {
 
 export function GuardrailsPanel() {
   const queryClient = useQueryClient();
+  const toast = useToast();
   const rules = useQuery({ queryKey: ["guardrails"], queryFn: () => api<GuardrailView[]>("/guardrails") });
   const empty = {
     name: "",
@@ -48,6 +51,28 @@ export function GuardrailsPanel() {
     message: "",
   };
   const [form, setForm] = useState(empty);
+  /** The rule being edited, or null while the form creates a new one. */
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const startEditing = (rule: GuardrailView) => {
+    const listKey = GUARDRAIL_KINDS[rule.kind]?.list?.key;
+    const list = listKey && Array.isArray(rule.match[listKey]) ? (rule.match[listKey] as string[]) : [];
+    setEditingId(rule.id);
+    setForm({
+      name: rule.name,
+      connectionId: rule.connectionId,
+      kind: rule.kind,
+      effect: rule.effect,
+      list: list.join(", "),
+      access: typeof rule.match.access === "string" ? rule.match.access : "any",
+      message: rule.message ?? "",
+    });
+    document.getElementById("guardrail-name")?.focus();
+  };
+  const stopEditing = () => {
+    setEditingId(null);
+    setForm(empty);
+  };
+  const editing = rules.data?.find((rule) => rule.id === editingId) ?? null;
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["guardrails"] });
   const kind = GUARDRAIL_KINDS[form.kind];
   const save = useMutation({
@@ -59,20 +84,24 @@ export function GuardrailsPanel() {
             ? splitNames(form.list).map((k) => k.toUpperCase())
             : splitNames(form.list);
       if (form.kind === "TABLE") match.access = form.access;
-      return api("/guardrails", {
-        method: "POST",
-        body: {
-          name: form.name,
-          connectionId: form.connectionId,
-          kind: form.kind,
-          effect: form.effect,
-          match,
-          message: form.message || null,
-        },
-      });
+      const body = {
+        name: form.name,
+        connectionId: form.connectionId,
+        kind: form.kind,
+        effect: form.effect,
+        match,
+        message: form.message || null,
+      };
+      return editing
+        ? api(`/guardrails/${editing.id}`, {
+            method: "PATCH",
+            body: { ...body, isEnabled: editing.isEnabled },
+          })
+        : api("/guardrails", { method: "POST", body });
     },
     onSuccess: () => {
-      setForm(empty);
+      toast(`Guardrail ${form.name} saved`);
+      stopEditing();
       void refresh();
     },
   });
@@ -90,11 +119,18 @@ export function GuardrailsPanel() {
           isEnabled: !rule.isEnabled,
         },
       }),
-    onSuccess: refresh,
+    onSuccess: (_result, rule) => {
+      toast(`Guardrail ${rule.name} ${rule.isEnabled ? "disabled" : "enabled"}`);
+      return refresh();
+    },
   });
   const remove = useMutation({
-    mutationFn: (id: string) => api(`/guardrails/${id}`, { method: "DELETE" }),
-    onSuccess: refresh,
+    mutationFn: (rule: GuardrailView) => api(`/guardrails/${rule.id}`, { method: "DELETE" }),
+    onSuccess: (_result, rule) => {
+      toast(`Guardrail ${rule.name} deleted`);
+      if (rule.id === editingId) stopEditing();
+      return refresh();
+    },
   });
   const errors = fieldErrors(save.error);
   const listError = kind.list ? errors[`match.${kind.list.key}`] : undefined;
@@ -109,7 +145,7 @@ export function GuardrailsPanel() {
         title="Guardrails"
         description="Deny lists that understand SQL: judged on what a statement does (PostgreSQL's own parser), not on its text. Built-in defaults already refuse file, program and network functions, privilege changes and SQL hidden in strings."
       />
-      <Card title="New guardrail">
+      <Card title={editing ? `Edit guardrail ${editing.name}` : "New guardrail"}>
         <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
           <TextField
             id="guardrail-name"
@@ -194,10 +230,15 @@ export function GuardrailsPanel() {
             value={form.message}
             onChange={(value) => setForm({ ...form, message: value })}
           />
-          <div className="md:col-span-3">
+          <div className="flex gap-2 md:col-span-3">
             <button type="submit" className={buttonClass} disabled={save.isPending}>
-              Add guardrail
+              {editing ? "Save guardrail" : "Add guardrail"}
             </button>
+            {editing ? (
+              <button type="button" className={secondaryButtonClass} onClick={stopEditing}>
+                Cancel editing
+              </button>
+            ) : null}
           </div>
           <div className="md:col-span-3">
             <FormError error={save.error} />
@@ -221,7 +262,9 @@ export function GuardrailsPanel() {
                   {rule.connectionName ?? <span className="text-slate-500">every connection</span>}
                 </td>
                 <td className="px-2 py-2">{GUARDRAIL_KINDS[rule.kind]?.label ?? rule.kind}</td>
-                <td className="px-2 py-2 font-mono text-xs">{JSON.stringify(rule.match)}</td>
+                <td className="px-2 py-2 font-mono text-xs break-words" data-testid="guardrail-parameters">
+                  {describeMatch(rule.kind, rule.match)}
+                </td>
                 <td className="px-2 py-2">
                   {rule.effect === "DENY" ? (
                     <Badge tone="red">deny</Badge>
@@ -229,13 +272,33 @@ export function GuardrailsPanel() {
                     <Badge tone="green">allow</Badge>
                   )}
                 </td>
-                <td className="space-x-2 whitespace-nowrap px-2 py-2 text-right">
-                  <button type="button" className={secondaryButtonClass} onClick={() => toggle.mutate(rule)}>
-                    {rule.isEnabled ? "Disable" : "Enable"}
-                  </button>
-                  <button type="button" className={dangerButtonClass} onClick={() => remove.mutate(rule.id)}>
-                    Delete
-                  </button>
+                <td className="px-2 py-2">
+                  <div className="flex flex-wrap justify-end gap-2">
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      aria-label={`Edit guardrail ${rule.name}`}
+                      onClick={() => startEditing(rule)}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className={secondaryButtonClass}
+                      aria-label={`${rule.isEnabled ? "Disable" : "Enable"} guardrail ${rule.name}`}
+                      onClick={() => toggle.mutate(rule)}
+                    >
+                      {rule.isEnabled ? "Disable" : "Enable"}
+                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      accessibleName={`Delete guardrail ${rule.name}`}
+                      title={`Delete guardrail ${rule.name}?`}
+                      impact={`What it ${rule.effect === "DENY" ? "refuses" : "allows"} is judged without it from the next statement on. To keep it but stop it for now, disable it instead.`}
+                      confirmLabel="Delete guardrail"
+                      onConfirm={() => remove.mutate(rule)}
+                    />
+                  </div>
                 </td>
               </tr>
             ))}

@@ -3,11 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, fieldErrors } from "@/client/api";
+import { ConfirmButton } from "@/client/confirm-button";
+import { useToast } from "@/client/toast";
 import {
   Badge,
   buttonClass,
   Card,
-  dangerButtonClass,
   EmptyState,
   ErrorBanner,
   Field,
@@ -53,6 +54,7 @@ const STRATEGIES = [
 
 export function MaskingPanel() {
   const queryClient = useQueryClient();
+  const toast = useToast();
   const rules = useQuery({
     queryKey: ["masking-rules"],
     queryFn: () => api<MaskingRuleView[]>("/masking-rules"),
@@ -83,13 +85,17 @@ export function MaskingPanel() {
         },
       }),
     onSuccess: () => {
+      toast(`Masking rule ${form.name} saved`);
       setForm({ ...form, name: "", columnSelector: "", exemptGroups: "" });
       void refresh();
     },
   });
   const remove = useMutation({
     mutationFn: (id: string) => api(`/masking-rules/${id}`, { method: "DELETE" }),
-    onSuccess: refresh,
+    onSuccess: () => {
+      toast("Masking rule deleted");
+      return refresh();
+    },
   });
   const errors = fieldErrors(save.error);
   const submit = (event: FormEvent) => {
@@ -240,9 +246,14 @@ export function MaskingPanel() {
                   )}
                 </td>
                 <td className="px-2 py-2 text-right">
-                  <button type="button" className={dangerButtonClass} onClick={() => remove.mutate(rule.id)}>
-                    Delete
-                  </button>
+                  <ConfirmButton
+                    label="Delete"
+                    accessibleName={`Delete masking rule ${rule.name}`}
+                    title={`Delete masking rule ${rule.name}?`}
+                    impact="Values it masks reach agents in clear from the next statement on, unless another rule or a detector still covers them. Re-create the rule to undo."
+                    confirmLabel="Delete rule"
+                    onConfirm={() => remove.mutate(rule.id)}
+                  />
                 </td>
               </tr>
             ))}

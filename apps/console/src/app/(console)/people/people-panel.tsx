@@ -3,11 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, fieldErrors } from "@/client/api";
+import { ConfirmButton } from "@/client/confirm-button";
+import { useToast } from "@/client/toast";
 import {
   Badge,
   buttonClass,
   Card,
-  dangerButtonClass,
   ErrorBanner,
   Field,
   FormError,
@@ -31,6 +32,7 @@ type Mapping = { id: string; idpGroup: string; role: string };
 
 export function PeoplePanel({ selfId }: { selfId: string }) {
   const queryClient = useQueryClient();
+  const toast = useToast();
   const users = useQuery({ queryKey: ["users"], queryFn: () => api<User[]>("/users") });
   const mappings = useQuery({ queryKey: ["role-mappings"], queryFn: () => api<Mapping[]>("/role-mappings") });
   const [mapping, setMapping] = useState({ idpGroup: "", role: "REVIEWER" });
@@ -43,7 +45,10 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
   });
   const removeMapping = useMutation({
     mutationFn: (id: string) => api(`/role-mappings/${id}`, { method: "DELETE" }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["role-mappings"] }),
+    onSuccess: () => {
+      toast("Role mapping removed");
+      return queryClient.invalidateQueries({ queryKey: ["role-mappings"] });
+    },
   });
   const setDisabled = useMutation({
     mutationFn: (user: User) =>
@@ -98,13 +103,14 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
                 <td className="px-2 py-2 font-mono text-xs">{item.idpGroup}</td>
                 <td className="px-2 py-2">{item.role.toLowerCase()}</td>
                 <td className="px-2 py-2 text-right">
-                  <button
-                    type="button"
-                    className={dangerButtonClass}
-                    onClick={() => removeMapping.mutate(item.id)}
-                  >
-                    Remove
-                  </button>
+                  <ConfirmButton
+                    label="Remove"
+                    accessibleName={`Remove the ${item.role.toLowerCase()} role from IdP group ${item.idpGroup}`}
+                    title={`Remove the ${item.role.toLowerCase()} role from ${item.idpGroup}?`}
+                    impact="People in that group lose the role at their next request, unless another mapping grants it. Add the mapping again to undo."
+                    confirmLabel="Remove mapping"
+                    onConfirm={() => removeMapping.mutate(item.id)}
+                  />
                 </td>
               </tr>
             ))}

@@ -3,10 +3,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, fieldErrors } from "@/client/api";
+import { ConfirmButton } from "@/client/confirm-button";
+import { useToast } from "@/client/toast";
 import {
   buttonClass,
   Card,
-  dangerButtonClass,
   EmptyState,
   ErrorBanner,
   Field,
@@ -32,6 +33,7 @@ type ReviewRuleView = {
 
 export function ReviewRulesPanel() {
   const queryClient = useQueryClient();
+  const toast = useToast();
   const groups = useQuery({
     queryKey: ["reviewer-groups"],
     queryFn: () => api<ReviewerGroup[]>("/reviewer-groups"),
@@ -82,11 +84,17 @@ export function ReviewRulesPanel() {
   });
   const removeGroup = useMutation({
     mutationFn: (id: string) => api(`/reviewer-groups/${id}`, { method: "DELETE" }),
-    onSuccess: () => void refresh(),
+    onSuccess: () => {
+      toast("Reviewer group deleted");
+      void refresh();
+    },
   });
   const removeRule = useMutation({
     mutationFn: (id: string) => api(`/review-rules/${id}`, { method: "DELETE" }),
-    onSuccess: () => void refresh(),
+    onSuccess: () => {
+      toast("Review rule deleted");
+      void refresh();
+    },
   });
   const groupErrors = fieldErrors(saveGroup.error);
   const ruleErrors = fieldErrors(saveRule.error);
@@ -137,13 +145,14 @@ export function ReviewRulesPanel() {
                   <td className="px-2 py-2 font-medium">{item.name}</td>
                   <td className="px-2 py-2 font-mono text-xs">{item.idpGroup}</td>
                   <td className="px-2 py-2 text-right">
-                    <button
-                      type="button"
-                      className={dangerButtonClass}
-                      onClick={() => removeGroup.mutate(item.id)}
-                    >
-                      Delete
-                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      accessibleName={`Delete reviewer group ${item.name}`}
+                      title={`Delete reviewer group ${item.name}?`}
+                      impact="Its members can no longer approve statements held by rules that name it; a rule left with no reviewer group refuses what it would have held. Re-create the group to undo."
+                      confirmLabel="Delete group"
+                      onConfirm={() => removeGroup.mutate(item.id)}
+                    />
                   </td>
                 </tr>
               ))}
@@ -239,13 +248,14 @@ export function ReviewRulesPanel() {
                   </td>
                   <td className="px-2 py-2">{Math.round(item.timeoutSeconds / 60)} min</td>
                   <td className="px-2 py-2 text-right">
-                    <button
-                      type="button"
-                      className={dangerButtonClass}
-                      onClick={() => removeRule.mutate(item.id)}
-                    >
-                      Delete
-                    </button>
+                    <ConfirmButton
+                      label="Delete"
+                      accessibleName={`Delete review rule ${item.name}`}
+                      title={`Delete review rule ${item.name}?`}
+                      impact="Statements it holds for review run without one from the next statement on. Re-create the rule to undo."
+                      confirmLabel="Delete rule"
+                      onConfirm={() => removeRule.mutate(item.id)}
+                    />
                   </td>
                 </tr>
               ))}

@@ -1,0 +1,54 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page, test } from "@playwright/test";
+import { type DemoRole, signIn } from "./support";
+
+/** Every page each role can open; the sign-in page is checked signed out. */
+const PAGES_BY_ROLE: Record<DemoRole, string[]> = {
+  admin: [
+    "/dashboard",
+    "/connections",
+    "/agents",
+    "/masking",
+    "/guardrails",
+    "/review-rules",
+    "/reviews",
+    "/sessions",
+    "/audit",
+    "/people",
+    "/api-tokens",
+  ],
+  reviewer: ["/reviews", "/dashboard", "/api-tokens"],
+  auditor: ["/dashboard", "/sessions", "/audit", "/api-tokens"],
+};
+
+/** Serious and critical violations: what blocks or badly hinders someone using assistive technology. */
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => ({
+      rule: violation.id,
+      help: violation.help,
+      targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
+    }));
+}
+
+test("the sign-in page has no serious accessibility violation", async ({ page }) => {
+  await page.goto("/sign-in");
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
+for (const [role, pages] of Object.entries(PAGES_BY_ROLE) as [DemoRole, string[]][]) {
+  test(`[${role.toUpperCase()}] every page has no serious accessibility violation`, async ({ page }) => {
+    await signIn(page, role);
+    for (const path of pages) {
+      await page.goto(path);
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      // Panels fill in from the API after the first paint; judge the page once they have.
+      await page.waitForLoadState("networkidle");
+      expect({ path, violations: await seriousViolations(page) }).toEqual({ path, violations: [] });
+    }
+  });
+}
