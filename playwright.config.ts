@@ -31,7 +31,8 @@ export default defineConfig({
   webServer: {
     command: "./node_modules/.bin/tsx apps/cli/src/main.ts start",
     url: `http://127.0.0.1:${CONSOLE_PORT}/api/health`,
-    timeout: 300_000,
+    // The first start builds the console (next build): minutes on a busy 2-core machine.
+    timeout: 900_000,
     reuseExistingServer: false,
     stdout: "ignore",
     stderr: "pipe",

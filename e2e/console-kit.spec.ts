@@ -95,7 +95,7 @@ test("[ADMIN] a new API token has a copy button, and revoking asks first", async
   const token = (await page.getByTestId("api-token").textContent()) ?? "";
   expect(token).not.toBe("");
   await page.getByRole("button", { name: "Copy API token" }).click();
-  await expect(page.getByRole("button", { name: "Copy API token" })).toHaveText("Copied");
+  await expect(page.getByRole("button", { name: "Copied API token" })).toHaveText("Copied");
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
 
   const row = page.getByRole("row").filter({ hasText: name });

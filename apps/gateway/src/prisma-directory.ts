@@ -15,7 +15,6 @@ export function createPrismaDirectory(prisma: PrismaClient, secretKey: Buffer): 
           credentials: {
             where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
             orderBy: { createdAt: "desc" },
-            take: 1,
           },
         },
       });
@@ -26,6 +25,9 @@ export function createPrismaDirectory(prisma: PrismaClient, secretKey: Buffer): 
         agentName: agent.name,
         credentialId: credential.id,
         scramVerifier: credential.scramVerifier,
+        otherCredentials: agent.credentials
+          .slice(1)
+          .map((other) => ({ credentialId: other.id, scramVerifier: other.scramVerifier })),
         groups: agent.memberships.map((membership) => membership.group.name),
       };
     },

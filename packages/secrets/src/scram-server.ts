@@ -5,7 +5,7 @@ import { decodeScramMessage, expectAttribute, isValidNonce, parseAttributes } fr
 import { ScramError } from "./scram-error";
 import { mockScramVerifier } from "./scram-mock-verifier";
 import { hmac, sha256, xor } from "./scram-primitives";
-import { parseScramVerifier } from "./scram-verifier";
+import { parseScramVerifier, type ScramVerifier } from "./scram-verifier";
 
 /** Fewer random bytes than this would make the server's half of the nonce guessable. */
 const MIN_NONCE_BYTES = 16;
@@ -13,6 +13,12 @@ const MIN_NONCE_BYTES = 16;
 export type ScramServerOptions = {
   /** The stored verifier, or null for an unknown user: the exchange then runs and always fails. */
   verifier: string | null;
+  /**
+   * Further verifiers the proof may match (another live token of the same user). SCRAM sends one
+   * salt and iteration count before the client proves anything, so only verifiers made with the
+   * first one's salt and iterations can match; others are ignored.
+   */
+  alternates?: readonly string[];
   /** The login name; seeds the fabricated salt of an unknown user so it is stable across attempts. */
   username?: string;
   /** Keys fabricated salts; pass a persistent secret so they also survive restarts. */
@@ -23,7 +29,8 @@ export type ScramServerOptions = {
   generateNonce?: () => string;
 };
 
-export type ScramFinalResult = { ok: true; serverFinal: string } | { ok: false };
+/** `verifierIndex`: 0 for `verifier`, i + 1 for `alternates[i]`. */
+export type ScramFinalResult = { ok: true; serverFinal: string; verifierIndex: number } | { ok: false };
 
 export type ScramServer = {
   /** client-first-message -> server-first-message; throws ScramError. */
@@ -53,6 +60,7 @@ export function createScramServer(options: ScramServerOptions): ScramServer {
     options.verifier === null
       ? mockScramVerifier(options.username, options.mockSaltKey)
       : parseScramVerifier(options.verifier);
+  const candidates = [verifier, ...sameSaltAlternates(verifier, isMock ? [] : (options.alternates ?? []))];
   const nonceBytes = options.nonceBytes ?? SCRAM_NONCE_BYTES;
   if (!Number.isInteger(nonceBytes) || nonceBytes < MIN_NONCE_BYTES) {
     throw new RangeError(`nonceBytes must be an integer of at least ${MIN_NONCE_BYTES}`);
@@ -106,13 +114,29 @@ export function createScramServer(options: ScramServerOptions): ScramServer {
 
       const withoutProof = text.slice(0, text.lastIndexOf(",p="));
       const authMessage = `${exchange.clientFirstBare},${exchange.serverFirst},${withoutProof}`;
-      const clientKey = xor(proof, hmac(verifier.storedKey, authMessage));
-      // Constant time, and the same work for a fabricated verifier, so timing tells nothing.
-      const isValid = timingSafeEqual(sha256(clientKey), verifier.storedKey);
-      if (!isValid || isMock) return { ok: false };
-      return { ok: true, serverFinal: `v=${hmac(verifier.serverKey, authMessage).toString("base64")}` };
+      // Every candidate is checked, in constant time each, and a fabricated verifier costs the same,
+      // so timing tells neither whether the user exists nor which token matched.
+      let matched = -1;
+      candidates.forEach((candidate, index) => {
+        const clientKey = xor(proof, hmac(candidate.storedKey, authMessage));
+        if (timingSafeEqual(sha256(clientKey), candidate.storedKey) && matched < 0) matched = index;
+      });
+      const match = candidates[matched];
+      if (!match || isMock) return { ok: false };
+      return {
+        ok: true,
+        serverFinal: `v=${hmac(match.serverKey, authMessage).toString("base64")}`,
+        verifierIndex: matched,
+      };
     },
   };
+}
+
+/** Alternates that can match a proof made with `first`'s salt and iterations, in their given order. */
+function sameSaltAlternates(first: ScramVerifier, alternates: readonly string[]): ScramVerifier[] {
+  return alternates
+    .map((text) => parseScramVerifier(text))
+    .filter((other) => other.iterations === first.iterations && other.salt.equals(first.salt));
 }
 
 /** `n,,` / `y,,` then the bare message; `p=` (channel binding) and authzids are refused. */

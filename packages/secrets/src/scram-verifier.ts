@@ -32,6 +32,15 @@ export function createScramVerifier(
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
 }
 
+/**
+ * The salt and iteration count of a stored verifier, so another token of the same user can be
+ * verified in the same SCRAM exchange (which announces one salt before the client proves anything).
+ */
+export function scramSaltOf(verifier: string): { salt: Buffer; iterations: number } {
+  const { salt, iterations } = parseScramVerifier(verifier);
+  return { salt, iterations };
+}
+
 /** Reads a stored verifier; throws ScramError("invalid-verifier") for anything else (md5, plain text). */
 export function parseScramVerifier(verifier: string): ScramVerifier {
   const match = VERIFIER_PATTERN.exec(verifier);

@@ -141,3 +141,38 @@ describe("SCRAM client: a server that is not who it claims to be", () => {
 function generateSecret(): string {
   return `sk_${randomBytes(32).toString("base64url")}`;
 }
+
+describe("SCRAM server: several live tokens of one user", () => {
+  const salt = randomBytes(16);
+  const current = createScramVerifier("token-new", salt, 4096);
+  const previous = createScramVerifier("token-old", salt, 4096);
+  const otherSalt = createScramVerifier("token-elsewhere", randomBytes(16), 4096);
+
+  function prove(password: string, alternates: string[]) {
+    const client = createScramClient(password);
+    const server = createScramServer({ verifier: current, alternates, username: "agent" });
+    const result = server.handleClientFinal(
+      client.handleServerFirst(server.handleClientFirst(client.clientFirst())),
+    );
+    if (result.ok) client.verifyServerFinal(result.serverFinal);
+    return result;
+  }
+
+  it("accepts any token whose verifier shares the announced salt, and says which matched", () => {
+    expect(prove("token-new", [previous])).toMatchObject({ ok: true, verifierIndex: 0 });
+    expect(prove("token-old", [previous])).toMatchObject({ ok: true, verifierIndex: 1 });
+  });
+
+  it("refuses a token of another salt (its proof was made with the wrong one) and unknown tokens", () => {
+    expect(prove("token-elsewhere", [otherSalt])).toEqual({ ok: false });
+    expect(prove("token-old", [])).toEqual({ ok: false });
+    expect(prove("guess", [previous])).toEqual({ ok: false });
+  });
+
+  it("never accepts through alternates when the user is unknown", () => {
+    const client = createScramClient("token-old");
+    const server = createScramServer({ verifier: null, alternates: [previous], username: "agent" });
+    const serverFirst = server.handleClientFirst(client.clientFirst());
+    expect(server.handleClientFinal(client.handleServerFirst(serverFirst))).toEqual({ ok: false });
+  });
+});

@@ -29,6 +29,7 @@ describe("SCRAM server: RFC 7677's published exchange", () => {
     expect(server.handleClientFinal(RFC_7677.clientFinal)).toEqual({
       ok: true,
       serverFinal: RFC_7677.serverFinal,
+      verifierIndex: 0,
     });
   });
 

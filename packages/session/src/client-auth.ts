@@ -6,7 +6,8 @@ import { authenticationSASL, authenticationSASLContinue, authenticationSASLFinal
 
 const MECHANISM = "SCRAM-SHA-256";
 
-export type AuthStep = { toClient: Buffer[]; isAuthenticated?: boolean };
+/** `verifierIndex` names the verifier that matched: 0 the first, i + 1 `alternates[i]`. */
+export type AuthStep = { toClient: Buffer[]; isAuthenticated?: boolean; verifierIndex?: number };
 
 /**
  * The agent's side of SCRAM-SHA-256 against the stored verifier. An unknown agent gets the same
@@ -14,9 +15,15 @@ export type AuthStep = { toClient: Buffer[]; isAuthenticated?: boolean };
  * tells whether an agent name exists.
  * @see https://www.postgresql.org/docs/current/sasl-authentication.html
  */
-export function createClientAuth(agentName: string, verifier: string | null, mockSaltKey?: Buffer) {
+export function createClientAuth(
+  agentName: string,
+  verifier: string | null,
+  mockSaltKey?: Buffer,
+  alternates: readonly string[] = [],
+) {
   const server = createScramServer({
     verifier,
+    alternates,
     username: agentName,
     ...(mockSaltKey ? { mockSaltKey } : {}),
   });
@@ -58,7 +65,11 @@ export function createClientAuth(agentName: string, verifier: string | null, moc
           throw failed();
         }
         if (!result.ok) throw failed();
-        return { toClient: [authenticationSASLFinal(result.serverFinal)], isAuthenticated: true };
+        return {
+          toClient: [authenticationSASLFinal(result.serverFinal)],
+          isAuthenticated: true,
+          verifierIndex: result.verifierIndex,
+        };
       }
       throw ClientError.fatal("08P01", "unexpected authentication message");
     },

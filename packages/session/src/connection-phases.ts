@@ -178,7 +178,12 @@ export class ConnectionPhases {
     }
     this.agent = agent;
     this.connection = connection;
-    this.auth = createClientAuth(request.agentName, agent?.scramVerifier ?? null, this.options.mockSaltKey);
+    this.auth = createClientAuth(
+      request.agentName,
+      agent?.scramVerifier ?? null,
+      this.options.mockSaltKey,
+      agent?.otherCredentials?.map((other) => other.scramVerifier),
+    );
     this.current = "authenticating";
     const negotiation = negotiateDown(protocolVersion, request.protocolOptions);
     return {
@@ -193,7 +198,10 @@ export class ConnectionPhases {
     }
     const step = this.auth.handle(message.body);
     if (!step.isAuthenticated) return { toClient: step.toClient, next: READ.next };
-    const agent = this.agent as AgentRecord; // a null agent can never authenticate
+    const newest = this.agent as AgentRecord; // a null agent can never authenticate
+    // Revocation follows the token the agent actually proved, not merely the newest one.
+    const proved = newest.otherCredentials?.[(step.verifierIndex ?? 0) - 1];
+    const agent = proved ? { ...newest, credentialId: proved.credentialId } : newest;
     this.options.limits.recordSuccess(this.options.clientAddress, agent.agentName);
     const connection = this.connection;
     if (!connection) {

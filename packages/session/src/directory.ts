@@ -8,6 +8,8 @@ export type AgentRecord = {
   credentialId: string;
   /** PostgreSQL-format SCRAM-SHA-256 verifier of the agent's current token. */
   scramVerifier: string;
+  /** The agent's other live tokens (a rotation's grace window, or several issued side by side). */
+  otherCredentials?: { credentialId: string; scramVerifier: string }[];
   groups: string[];
 };
 

@@ -10,7 +10,7 @@ export function CopyButton({ value, what }: { value: string; what: string }) {
     <button
       type="button"
       className={secondaryButtonClass}
-      aria-label={`Copy ${what}`}
+      aria-label={`${isCopied ? "Copied" : "Copy"} ${what}`}
       onClick={() => {
         void navigator.clipboard.writeText(value).then(() => setIsCopied(true));
       }}

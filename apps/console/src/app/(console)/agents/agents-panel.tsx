@@ -132,7 +132,7 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
                     <button
                       type="button"
                       className={secondaryButtonClass}
-                      aria-label={`Issue a token for agent ${agent.name}`}
+                      aria-label={`Issue token for agent ${agent.name}`}
                       onClick={() => issue.mutate({ id: agent.id, rotate: false })}
                     >
                       Issue token
