@@ -42,6 +42,8 @@ test("the sign-in page has no serious accessibility violation", async ({ page })
 
 for (const [role, pages] of Object.entries(PAGES_BY_ROLE) as [DemoRole, string[]][]) {
   test(`[${role.toUpperCase()}] every page has no serious accessibility violation`, async ({ page }) => {
+    // axe takes seconds per page on a busy machine; the budget grows with the pages scanned.
+    test.setTimeout(30_000 + 30_000 * pages.length);
     await signIn(page, role);
     const found: { path: string; violations: Awaited<ReturnType<typeof seriousViolations>> }[] = [];
     for (const path of pages) {

@@ -34,7 +34,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   return (
     <ToastContext.Provider value={show}>
       {children}
-      <output
+      <section
+        aria-label="Notifications"
         aria-live="polite"
         className="pointer-events-none fixed right-6 bottom-6 z-50 flex flex-col gap-2"
       >
@@ -47,7 +48,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
             {toast.message}
           </p>
         ))}
-      </output>
+      </section>
     </ToastContext.Provider>
   );
 }

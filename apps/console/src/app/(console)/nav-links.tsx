@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import Link from "next/link";
+import Link, { useLinkStatus } from "next/link";
 import { usePathname } from "next/navigation";
 import { api } from "@/client/api";
 
@@ -35,6 +35,7 @@ export function NavLinks({ items, showsPendingReviews }: { items: NavLink[]; sho
               className="flex items-center justify-between rounded-md px-2 py-1.5 text-sm text-slate-700 hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-sky-500 aria-[current=page]:bg-slate-900 aria-[current=page]:font-medium aria-[current=page]:text-white"
             >
               {item.label}
+              <PendingNavigation />
               {item.href === "/reviews" && showsPendingReviews && pendingCount > 0 ? (
                 <span
                   data-testid="pending-reviews"
@@ -49,5 +50,19 @@ export function NavLinks({ items, showsPendingReviews }: { items: NavLink[]; sho
         );
       })}
     </ul>
+  );
+}
+
+/** A spinner beside the link whose page is loading, so a slow navigation is visibly under way. */
+function PendingNavigation() {
+  const { pending } = useLinkStatus();
+  if (!pending) return null;
+  return (
+    <span
+      role="progressbar"
+      aria-label="Loading page"
+      data-testid="nav-pending"
+      className="ml-auto h-3 w-3 animate-spin rounded-full border-2 border-slate-300 border-t-slate-700"
+    />
   );
 }

@@ -100,10 +100,10 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
                   {agent.description ? <p className="text-xs text-slate-500">{agent.description}</p> : null}
                 </td>
                 <td className="px-2 py-2">
-                  {agent.groups.join(", ") || <span className="text-slate-400">none</span>}
+                  {agent.groups.join(", ") || <span className="text-slate-500">none</span>}
                 </td>
                 <td className="px-2 py-2 text-xs">
-                  {agent.credentials.length === 0 ? <span className="text-slate-400">none</span> : null}
+                  {agent.credentials.length === 0 ? <span className="text-slate-500">none</span> : null}
                   {agent.credentials.map((credential) => (
                     <div key={credential.id} className="flex items-center gap-2">
                       <code>{credential.fingerprint}</code>

@@ -79,7 +79,7 @@ export function ConnectionsPanel() {
                     {connection.username}@{connection.host}:{connection.port}/{connection.database}
                   </td>
                   <td className="px-2 py-2">
-                    {connection.allowedGroups.join(", ") || <span className="text-slate-400">none</span>}
+                    {connection.allowedGroups.join(", ") || <span className="text-slate-500">none</span>}
                   </td>
                   <td className="space-x-1 px-2 py-2">
                     {connection.isDisabled ? <Badge tone="red">disabled</Badge> : null}

@@ -242,7 +242,7 @@ export function MaskingPanel() {
                       </Badge>
                     ))
                   ) : (
-                    <span className="text-slate-400">none</span>
+                    <span className="text-slate-500">none</span>
                   )}
                 </td>
                 <td className="px-2 py-2 text-right">
