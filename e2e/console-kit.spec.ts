@@ -143,3 +143,40 @@ test("every console page links a favicon the server serves", async ({ page }) =>
   expect(icon.status()).toBe(200);
   expect(icon.headers()["content-type"]).toContain("image/svg");
 });
+
+test("[AUDITOR] the audit log names targets with links, shows changes field by field, and keeps filters in the URL", async ({
+  page,
+}) => {
+  const name = `kit-audit-${Date.now().toString(36)}`;
+  await signIn(page, "admin");
+  const rule = (await post(page, "/guardrails", {
+    name,
+    kind: "STATEMENT_KIND",
+    match: { kinds: ["DROP"] },
+  })) as {
+    id: string;
+  };
+  const origin = new URL(page.url()).origin;
+  const patched = await page.request.patch(`/api/v1/guardrails/${rule.id}`, {
+    headers: { origin },
+    data: { name, kind: "STATEMENT_KIND", match: { kinds: ["DROP", "TRUNCATE"] }, isEnabled: true },
+  });
+  expect(patched.ok()).toBe(true);
+  await page.context().clearCookies();
+
+  await signIn(page, "auditor");
+  await page.goto("/audit?targetType=guardrail&actor=admin%40sluice.local");
+  await expect(page.getByLabel("Target")).toHaveValue("guardrail");
+  await expect(page.getByLabel("Who")).toHaveValue("admin@sluice.local");
+  const row = page
+    .getByTestId("audit-row")
+    .filter({ hasText: `guardrail ${name}` })
+    .first();
+  await expect(row.getByRole("link", { name: `guardrail ${name}` })).toHaveAttribute("href", "/guardrails");
+  await expect(row.getByTestId("audit-changes")).toContainText("match.kinds");
+  await expect(row.getByTestId("audit-changes")).toContainText('["DROP","TRUNCATE"]');
+  await page.getByLabel("Action starts with").fill("guardrail.");
+  await expect(page).toHaveURL(/action=guardrail\./);
+  await page.reload();
+  await expect(page.getByLabel("Action starts with")).toHaveValue("guardrail.");
+});

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { parseInput } from "./admin-error";
+import { auditFieldChanges } from "./audit-change";
+import { auditTargetKey, resolveAuditTargets } from "./audit-targets";
 import { assertCan } from "./permissions";
 
 /** Pages are small so the audit log and session list stay fast with tens of thousands of rows. */
@@ -10,6 +12,9 @@ export const ZAuditQuery = z.object({
   /** Keyset paging: events older than this id. */
   before: z.coerce.bigint().optional(),
   action: z.string().trim().max(100).optional(),
+  /** Who acted: part of a person's email, an agent's or a token's name, case-insensitive. */
+  actor: z.string().trim().max(200).optional(),
+  targetType: z.string().trim().max(40).optional(),
 });
 
 export async function listAuditEvents(context: AdminContext, options: { query: unknown }) {
@@ -19,11 +24,22 @@ export async function listAuditEvents(context: AdminContext, options: { query: u
     where: {
       ...(query.before ? { id: { lt: query.before } } : {}),
       ...(query.action ? { action: { startsWith: query.action } } : {}),
+      ...(query.actor ? { actorName: { contains: query.actor, mode: "insensitive" as const } } : {}),
+      ...(query.targetType ? { targetType: query.targetType } : {}),
     },
     orderBy: { id: "desc" },
     take: PAGE_SIZE,
   });
-  const events = rows.map((row) => ({ ...row, id: row.id.toString() }));
+  const targets = await resolveAuditTargets(context.db, rows);
+  const events = rows.map((row) => ({
+    ...row,
+    id: row.id.toString(),
+    target:
+      row.targetType && row.targetId
+        ? (targets.get(auditTargetKey(row.targetType, row.targetId)) ?? { name: row.targetId, href: null })
+        : null,
+    changes: row.before !== null || row.after !== null ? auditFieldChanges(row.before, row.after) : [],
+  }));
   return { events, next: rows.length === PAGE_SIZE ? (events.at(-1)?.id ?? null) : null };
 }
 

@@ -202,6 +202,26 @@ describe("admin operations against a real store", () => {
     expect(dump(await store.prisma.auditEvent.findMany())).not.toContain(second.token);
   });
 
+  it("lists audit events with their targets by name and their changes field by field, filtered", async () => {
+    const created = await saveConnection(admin, { input: connectionInput({ name: "audited-shop" }) });
+    await saveConnection(admin, {
+      id: created.id,
+      input: connectionInput({ name: "audited-shop", isReadOnly: true }),
+    });
+    const page = await listAuditEvents(auditor, {
+      query: { targetType: "connection", actor: "ADA@EXAMPLE" },
+    });
+    const update = page.events.find(
+      (event) =>
+        event.target?.name === "audited-shop" && event.changes.some((change) => change.path === "isReadOnly"),
+    );
+    expect(update?.target).toEqual({ name: "audited-shop", href: "/connections" });
+    expect(update?.changes).toContainEqual({ path: "isReadOnly", before: false, after: true });
+    expect(page.events.every((event) => event.targetType === "connection")).toBe(true);
+    const nobody = await listAuditEvents(auditor, { query: { actor: "no-such-person" } });
+    expect(nobody.events).toEqual([]);
+  });
+
   it("rotates with a grace window: old tokens expire at its end instead of at once", async () => {
     const agent = await saveAgent(admin, { input: { name: "bot-graceful", groups: ["analysts"] } });
     await issueCredential(admin, { agentId: agent.id, input: {} });
