@@ -7,9 +7,9 @@ import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { unpackChunk } from "@sluice/recording/chunk-codec";
+import { HEARTBEAT_MS } from "@sluice/reviews/gateway-liveness";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HEARTBEAT_MS } from "../src/reviews/review-broker";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 let harness: Harness;
