@@ -24,8 +24,8 @@ vi.mock("../src/server/api/routes", () => ({
 
 const { dispatch } = await import("../src/server/api/dispatch");
 
-const admin: Actor = { userId: "u1", email: "admin@example.com", roles: ["ADMIN"] } as Actor;
-const auditor: Actor = { userId: "u2", email: "auditor@example.com", roles: ["AUDITOR"] } as Actor;
+const admin: Actor = { kind: "USER", userId: "u1", name: "admin@example.com", roles: ["ADMIN"] };
+const auditor: Actor = { kind: "USER", userId: "u2", name: "auditor@example.com", roles: ["AUDITOR"] };
 
 function route(overrides: Partial<ApiRoute>): ApiRoute {
   return {
