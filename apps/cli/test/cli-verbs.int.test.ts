@@ -11,6 +11,7 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { loginCode } from "@sluice/secrets/api-token";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, createTestStore } from "../../../test/support";
+import { until } from "../../../test/until";
 import { writeCredentials } from "../src/api/credentials-file";
 import { startApiServer } from "./support/api-server";
 
@@ -63,7 +64,7 @@ async function startLogin(args: string[], env: Record<string, string>) {
 describe("the sluice CLI against the console's API (real route table, operations and store)", () => {
   let store: { prisma: PrismaClient; drop: () => Promise<void> };
   let upstream: { url: string; drop: () => Promise<void> };
-  let server: { url: string; close: () => Promise<void> };
+  let server: Awaited<ReturnType<typeof startApiServer>>;
   let admin: AdminContext;
   let home: string;
   let env: Record<string, string>;
@@ -231,8 +232,9 @@ describe("the sluice CLI against the console's API (real route table, operations
     const tokenHash = link.searchParams.get("key") ?? "";
     expect(login.stderr()).toContain(loginCode(tokenHash));
 
-    // Not approved yet: the terminal keeps waiting, nothing is stored.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Not approved yet: the terminal is refused and keeps waiting, nothing is stored.
+    const refusedBefore = server.refusals();
+    await until(() => server.refusals() >= refusedBefore + 2, { what: "two refused login polls" });
     expect(child.exitCode).toBeNull();
     // What the console's approval page posts for the signed-in person.
     await approveTerminalLogin(admin, {

@@ -3,10 +3,13 @@ import path from "node:path";
 import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { deleteExpiredRecordings } from "@sluice/db/recording-retention";
+import { type Repeating, repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
 import { allowNativeKeyedHash } from "@sluice/masking/native-keyed-hash";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { WebhookConfig } from "@sluice/reviews/review-webhook";
+import { startReviewBroker } from "@sluice/reviews/start-review-broker";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { ClientError } from "@sluice/session/client-error";
 import { rateLimitedLogins } from "@sluice/session/rate-limited-logins";
@@ -21,8 +24,6 @@ import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
 import { createPrismaDirectory } from "./prisma-directory";
 import { RecordingWriter, withRecording } from "./recording/recording-writer";
-import { PrismaReviewBroker } from "./reviews/review-broker";
-import type { WebhookConfig } from "./reviews/review-webhook";
 import { watchRevocations } from "./revocation-watcher";
 import { createSessionAudit, GATEWAY_ID } from "./session-audit";
 
@@ -60,20 +61,17 @@ const HELD_REFUSAL_GRACE_MS = 500;
 /** Recordings past their connection's retention are deleted this often (and at start). */
 export const RETENTION_SWEEP_MS = 3_600_000;
 
-function scheduleRetention(
-  prisma: PrismaClient,
-  gatewayId: string,
-  log: (line: string) => void,
-): NodeJS.Timeout {
-  const sweep = () =>
-    void deleteExpiredRecordings(prisma, gatewayId).then(
-      (count) => count > 0 && log(`deleted ${count} recording chunks past their retention`),
-      (error: unknown) => log(`retention sweep failed: ${String(error)}`),
-    );
-  sweep();
-  const timer = setInterval(sweep, RETENTION_SWEEP_MS);
-  timer.unref();
-  return timer;
+function scheduleRetention(prisma: PrismaClient, gatewayId: string, log: (line: string) => void): Repeating {
+  const sweeping = repeatWithoutOverlap(
+    RETENTION_SWEEP_MS,
+    async () => {
+      const count = await deleteExpiredRecordings(prisma, gatewayId);
+      if (count > 0) log(`deleted ${count} recording chunks past their retention`);
+    },
+    { onError: (error) => log(`retention sweep failed: ${String(error)}`) },
+  );
+  void sweeping.runNow();
+  return sweeping;
 }
 
 /** Composes the Postgres gateway: store-backed directory, decisions, TLS, revocation and audit. */
@@ -85,7 +83,7 @@ export async function startGateway(options: StartGatewayOptions) {
     options.log(`[gateway] ${line}`),
   );
   await policies.start();
-  const reviews = new PrismaReviewBroker({
+  const reviews = await startReviewBroker({
     prisma: options.prisma,
     databaseUrl: options.databaseUrl,
     gatewayId: options.gatewayId ?? GATEWAY_ID,
@@ -93,14 +91,13 @@ export async function startGateway(options: StartGatewayOptions) {
     consoleUrl: options.consoleUrl ?? null,
     log: (line) => options.log(`[gateway] ${line}`),
   });
-  await reviews.start();
   const decisions =
     options.decisions ??
     createPolicyDecisionPoint({
       policies,
       facts: new FactsCache(),
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
-      reviews,
+      reviews: reviews.broker,
     });
   // The server is created after the writer: a session the writer must end is looked up when it asks.
   let liveSessions: () => LiveSession[] = () => [];
@@ -153,7 +150,7 @@ export async function startGateway(options: StartGatewayOptions) {
     policies,
     close: async () => {
       revocations.stop();
-      clearInterval(retention);
+      retention.stop();
       // Held statements are refused (and their reviews abandoned) while their clients can still hear it.
       // A refusal goes to the client after the upstream's answer to the Sync sent in its place.
       if ((await reviews.close()) > 0)

@@ -4,6 +4,7 @@ import pg from "pg";
 import Cursor from "pg-cursor";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { run, spawn } from "./support/run";
 
@@ -112,13 +113,28 @@ describe("psql", () => {
     });
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.stdin.write("SELECT pg_sleep(30);\n");
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const startedAt = Date.now();
-    child.kill("SIGINT");
-    await waitFor(() => stderr.includes("canceling statement due to user request"), 10_000);
-    expect(Date.now() - startedAt).toBeLessThan(10_000);
-    child.stdin.end();
-    await exited;
+    // Ctrl-C once the upstream runs the statement, as the upstream itself reports it.
+    const observer = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+    await observer.connect();
+    const sleeping = async () =>
+      (
+        await observer.query(
+          "SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query = 'SELECT pg_sleep(30);'",
+        )
+      ).rowCount ?? 0;
+    try {
+      await until(sleeping, { what: "pg_sleep(30) running upstream" });
+      child.kill("SIGINT");
+      // The server's own words: the cancel went through the gateway to the upstream.
+      await until(() => stderr.includes("canceling statement due to user request"), {
+        what: "the cancel's error in psql",
+      });
+      expect(await sleeping()).toBe(0);
+    } finally {
+      await observer.end();
+      child.stdin.end();
+      await exited;
+    }
   });
 });
 
@@ -238,11 +254,3 @@ describe("python and java drivers", () => {
     expect(out).toContain("error 22012");
   }, 120_000);
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

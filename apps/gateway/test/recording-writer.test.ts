@@ -3,7 +3,9 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { unpackChunks } from "@sluice/recording/chunk-codec";
 import { type StoredChunk, verifyChain } from "@sluice/recording/hash-chain";
 import type { SessionInfo } from "@sluice/transport/client-connection";
+import { commandComplete, readyForQuery } from "@sluice/wire/testing";
 import { describe, expect, it, vi } from "vitest";
+import { until } from "../../../test/until";
 import { RecordingWriter } from "../src/recording/recording-writer";
 
 /** Set by a test to make compression fail for the chunks packed while it is set. */
@@ -82,20 +84,7 @@ function fakeStore(
 
 /** A statement's completion and readiness, as the relay writes them to the client. */
 function completion(tag: string): Buffer {
-  const message = (type: string, body: Buffer) => {
-    const head = Buffer.alloc(5);
-    head.write(type, 0, "latin1");
-    head.writeUInt32BE(body.length + 4, 1);
-    return Buffer.concat([head, body]);
-  };
-  return Buffer.concat([message("C", Buffer.from(`${tag}\0`)), message("Z", Buffer.from("I"))]);
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let waited = 0; !condition(); waited += 5) {
-    if (waited > 2000) throw new Error("condition not met within 2 s");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return Buffer.concat([commandComplete(tag), readyForQuery("I")]);
 }
 
 async function recordStatement(writer: RecordingWriter, n: number): Promise<void> {
@@ -193,7 +182,7 @@ describe("recording writer", () => {
     expect(writer.unstoredBytes(SESSION)).toBe(waiting);
 
     store.release();
-    await until(() => writer.unstoredBytes(SESSION) === 0);
+    await until(() => writer.unstoredBytes(SESSION) === 0, { what: "every chunk stored" });
     await recordStatement(writer, 6);
     await writer.end(SESSION, "client terminated the session");
     await writer.close();
@@ -289,8 +278,14 @@ describe("recording writer", () => {
     } finally {
       packing.shouldFail = false;
     }
-    // Long enough for an unhandled rejection to be reported (vitest fails the run on one).
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Node reports unhandled rejections once the microtasks of a turn have run: one turn later,
+    // any there was has been reported.
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", onRejection);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("unhandledRejection", onRejection);
+    expect(rejections).toEqual([]);
     store.release();
     await writer.end(SESSION, "client terminated the session");
     await writer.close();

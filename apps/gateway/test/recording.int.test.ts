@@ -5,6 +5,7 @@ import { verifyChain } from "@sluice/recording/hash-chain";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { run } from "./support/run";
 
@@ -28,16 +29,6 @@ async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {
     }
     if (Date.now() > deadline) throw new Error("the recording did not end");
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function until<T>(probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { deliverReviewWebhook, WEBHOOK_RETRY_DELAYS_MS } from "@sluice/reviews/review-webhook";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deliverReviewWebhook, WEBHOOK_RETRY_DELAYS_MS } from "../src/reviews/review-webhook";
 
 const SECRET = "whsec-test";
 const NOTICE = {

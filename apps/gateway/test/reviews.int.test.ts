@@ -7,9 +7,10 @@ import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { unpackChunk } from "@sluice/recording/chunk-codec";
+import { HEARTBEAT_MS } from "@sluice/reviews/gateway-liveness";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HEARTBEAT_MS } from "../src/reviews/review-broker";
+import { until as waitUntil } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 let harness: Harness;
@@ -37,13 +38,38 @@ async function connect(url = harness.url): Promise<{ client: pg.Client; notices:
   return { client, notices };
 }
 
-async function until<T>(probe: () => Promise<T | null | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+const until = <T>(probe: () => Promise<T | null | undefined>, what: string, timeoutMs = 10_000) =>
+  waitUntil(probe, { what, timeoutMs, intervalMs: 50 });
+
+/**
+ * Resolves once gateways other than `holderId` have run a whole poll that started after this call.
+ * A sentinel non-blocking review already past its deadline is expired by the first poll that reaches
+ * it, and the audit row names the gateway that did; the poll that expires the second sentinel
+ * started after the first was expired, so after the call.
+ */
+async function pollsByOthers(holderId: string | null): Promise<void> {
+  const template = await harness.prisma.review.findFirstOrThrow();
+  let polls = 0;
+  while (polls < 2) {
+    const sentinel = await harness.prisma.review.create({
+      data: {
+        agentId: template.agentId,
+        connectionId: template.connectionId,
+        statement: "SELECT 1 /* poll sentinel */",
+        statementHash: `sentinel-${Math.random()}`,
+        isBlocking: false,
+        expiresAt: new Date(Date.now() - 60_000),
+      },
+    });
+    await until(
+      () => harness.prisma.review.findFirst({ where: { id: sentinel.id, status: "EXPIRED" } }),
+      "a poll",
+    );
+    const expiry = await harness.prisma.auditEvent.findFirstOrThrow({
+      where: { targetId: sentinel.id, action: "review.expired" },
+    });
+    await harness.prisma.review.delete({ where: { id: sentinel.id } });
+    if (expiry.actorName !== holderId) polls += 1;
   }
 }
 
@@ -415,7 +441,7 @@ describe("several gateway processes", () => {
       const pending = agent.client.query("SELECT salary FROM employees WHERE id = 3 AND true");
       const review = await pendingReview("SELECT salary FROM employees WHERE id = 3 AND true");
       // While the holder's heartbeat is fresh, the other gateways' polls leave its review alone.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await pollsByOthers(review.gatewayId);
       expect((await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status).toBe(
         "PENDING",
       );
@@ -469,8 +495,7 @@ describe("several gateway processes", () => {
         expiresAt: new Date(Date.now() + 3_600_000),
       },
     });
-    // Two polls of the harness's gateway.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await pollsByOthers(legacy.gatewayId);
     expect((await harness.prisma.review.findUniqueOrThrow({ where: { id: legacy.id } })).status).toBe(
       "PENDING",
     );

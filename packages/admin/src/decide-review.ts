@@ -1,12 +1,10 @@
 import { notifyReviewDecided } from "@sluice/db/review-events";
+import { judgeDecision } from "@sluice/reviews/review-decision";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, parseInput } from "./admin-error";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
-
-/** How long an approve-once grant waits for a non-blocking agent to retry. */
-export const ONCE_GRANT_MINUTES = 60;
 
 export const ZReviewDecision = z
   .object({
@@ -36,10 +34,9 @@ export const ZReviewDecision = z
   );
 
 /**
- * Records a reviewer's decision. Only members of the rule's reviewer groups decide, once each; a
- * deny (with its reason) ends the review; approvals end it once the rule's count is met (any-of:
- * that many from any of the groups; all-of: at least one from every group too). An approval makes
- * the grant, and every gateway hears of the decision (NOTIFY); the one holding the statement runs it.
+ * Records a reviewer's decision, judged by the shared review lifecycle (`judgeDecision`: who may
+ * decide, when approvals suffice, which grant they make). An approval makes the grant, and every
+ * gateway hears of the decision (NOTIFY); the one holding the statement runs it.
  */
 export async function decideReview(context: AdminContext, options: { reviewId: string; input: unknown }) {
   assertCan(context.actor, "reviews:decide");
@@ -57,27 +54,21 @@ export async function decideReview(context: AdminContext, options: { reviewId: s
       },
     });
     if (!review) throw new AdminError("not_found", "no such review");
-    if (review.status !== "PENDING")
-      throw new AdminError("conflict", `review R-${review.number} is already ${review.status.toLowerCase()}`);
-    // Past its deadline it is expired whatever the row says yet (the holding gateway or the sweep
-    // marks it): a late decision changes nothing.
-    if (review.expiresAt <= new Date()) {
-      throw new AdminError(
-        "conflict",
-        `review R-${review.number} expired before this decision; nothing will run`,
-      );
-    }
-    const ruleGroups = review.rule?.groups.map((link) => link.group) ?? [];
-    const myGroups = ruleGroups.filter((group) => user.idpGroups.includes(group.idpGroup));
-    if (myGroups.length === 0) {
-      throw new AdminError(
-        "forbidden",
-        `only members of ${ruleGroups.map((group) => group.name).join(" or ") || "the rule's reviewer groups"} decide review R-${review.number}`,
-      );
-    }
-    if (review.decisions.some((decision) => decision.userId === user.id)) {
-      throw new AdminError("conflict", "you already decided this review");
-    }
+    const now = new Date();
+    const outcome = judgeDecision(
+      {
+        number: review.number,
+        status: review.status,
+        expiresAt: review.expiresAt,
+        rule: review.rule,
+        ruleGroups: review.rule?.groups.map((link) => link.group) ?? [],
+        decisions: review.decisions.map((decision) => ({ ...decision, idpGroups: decision.user.idpGroups })),
+      },
+      { userId: user.id, idpGroups: user.idpGroups },
+      { verdict: input.verdict, grantKind: input.grantKind, windowMinutes: input.windowMinutes ?? null },
+      now,
+    );
+    if (!outcome.ok) throw new AdminError(outcome.code, outcome.message);
     await db.reviewDecision.create({
       data: {
         reviewId: review.id,
@@ -88,53 +79,25 @@ export async function decideReview(context: AdminContext, options: { reviewId: s
         windowMinutes: input.grantKind === "WINDOW" ? (input.windowMinutes ?? null) : null,
       },
     });
-    const approvals = [
-      ...review.decisions.filter((decision) => decision.verdict === "APPROVE"),
-      ...(input.verdict === "APPROVE" ? [{ user }] : []),
-    ];
-    const isDenied = input.verdict === "DENY";
-    const isApproved =
-      !isDenied &&
-      approvalsSuffice(
-        review.rule,
-        ruleGroups,
-        approvals.map((approval) => approval.user.idpGroups),
-      );
-    const now = new Date();
-    if (isDenied || isApproved) {
-      await db.review.update({
-        where: { id: review.id },
-        data: { status: isDenied ? "DENIED" : "APPROVED", decidedAt: now },
-      });
+    const status = outcome.move?.to ?? "PENDING";
+    if (outcome.move) {
+      await db.review.update({ where: { id: review.id }, data: { status, decidedAt: now } });
     }
-    if (isApproved) {
-      // The most restrictive choice among the approvers: a window only if every approver chose one,
-      // for the shortest window any of them gave.
-      const choices = [
-        ...review.decisions
-          .filter((decision) => decision.verdict === "APPROVE")
-          .map((decision) => ({ kind: decision.grantKind, minutes: decision.windowMinutes })),
-        { kind: input.grantKind, minutes: input.windowMinutes ?? null },
-      ];
-      const grantKind = choices.every((choice) => choice.kind === "WINDOW") ? "WINDOW" : "ONCE";
-      const minutes =
-        grantKind === "WINDOW"
-          ? Math.min(...choices.map((choice) => choice.minutes ?? 0))
-          : ONCE_GRANT_MINUTES;
+    if (outcome.grant) {
       await db.reviewGrant.create({
         data: {
-          kind: grantKind,
+          kind: outcome.grant.kind,
           reviewId: review.id,
           agentId: review.agentId,
           connectionId: review.connectionId,
           ruleId: review.ruleId,
-          statementHash: grantKind === "ONCE" ? review.statementHash : null,
-          expiresAt: new Date(now.getTime() + minutes * 60_000),
+          statementHash: outcome.grant.kind === "ONCE" ? review.statementHash : null,
+          expiresAt: new Date(now.getTime() + outcome.grant.minutes * 60_000),
         },
       });
     }
     await recordAudit(db, context.actor, {
-      action: isDenied ? "review.denied" : isApproved ? "review.approved" : "review.approval_recorded",
+      action: outcome.auditAction,
       targetType: "review",
       targetId: review.id,
       after: {
@@ -146,22 +109,7 @@ export async function decideReview(context: AdminContext, options: { reviewId: s
       },
       ...(review.sessionId ? { metadata: { sessionId: review.sessionId } } : {}),
     });
-    if (isDenied || isApproved) await notifyReviewDecided(db, review.id);
-    return {
-      id: review.id,
-      number: review.number,
-      status: isDenied ? "DENIED" : isApproved ? "APPROVED" : "PENDING",
-    };
+    if (outcome.move) await notifyReviewDecided(db, review.id);
+    return { id: review.id, number: review.number, status };
   });
-}
-
-function approvalsSuffice(
-  rule: { mode: "ANY_OF" | "ALL_OF"; minApprovals: number } | null,
-  groups: { idpGroup: string }[],
-  approverGroups: string[][],
-): boolean {
-  const needed = rule?.minApprovals ?? 1;
-  if (approverGroups.length < needed) return false;
-  if (rule?.mode !== "ALL_OF") return true;
-  return groups.every((group) => approverGroups.some((idpGroups) => idpGroups.includes(group.idpGroup)));
 }

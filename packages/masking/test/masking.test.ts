@@ -4,31 +4,13 @@ import { maskDataRow, maskDataRowInto, planMasking, UNPROVABLE_RULE } from "@slu
 import { matchesSelector, selectorTouchesTable } from "@sluice/masking/selector";
 import { type MaskRule, maskValue } from "@sluice/masking/strategies";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
+import { dataRow, rowDescriptionBody } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
 
 const KEY = Buffer.alloc(32, 7);
 const TEXT = 25;
 const INT4 = 23;
 
-function int32(n: number) {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}
-function int16(n: number) {
-  const b = Buffer.alloc(2);
-  b.writeInt16BE(n);
-  return b;
-}
-function dataRow(values: (string | null)[]): Buffer {
-  const body = Buffer.concat([
-    int16(values.length),
-    ...values.map((v) =>
-      v === null ? int32(-1) : Buffer.concat([int32(Buffer.byteLength(v)), Buffer.from(v)]),
-    ),
-  ]);
-  return Buffer.concat([Buffer.from("D"), int32(body.length + 4), body]);
-}
 function rowValues(raw: Buffer): (string | null)[] {
   const count = raw.readInt16BE(5);
   const out: (string | null)[] = [];
@@ -40,24 +22,7 @@ function rowValues(raw: Buffer): (string | null)[] {
   }
   return out;
 }
-function rowDescription(
-  fields: Array<{ name: string; table: number; attnum: number; type: number }>,
-): Buffer {
-  return Buffer.concat([
-    int16(fields.length),
-    ...fields.map((f) =>
-      Buffer.concat([
-        Buffer.from(`${f.name}\0`),
-        int32(f.table),
-        int16(f.attnum),
-        int32(f.type),
-        int16(-1),
-        int32(-1),
-        int16(0),
-      ]),
-    ),
-  ]);
-}
+const rowDescription = rowDescriptionBody;
 
 describe("masking strategies", () => {
   it("redact, partial, hash and null, with placeholders only where the type accepts them", () => {

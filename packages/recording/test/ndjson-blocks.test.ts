@@ -1,7 +1,7 @@
+import { dataRowBody, tagged as message } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
 import { parseEvents } from "../src/events";
 import { SessionRecorder } from "../src/session-recorder";
-import { dataRowBody, message } from "./wire-messages";
 
 const dataRow = (values: (string | null)[]) => message("D", dataRowBody(values));
 

@@ -1,20 +1,12 @@
+import { dataRowBody, rowDescriptionBody } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
 import { toAsciicast } from "../src/asciicast";
 import { parseEvents } from "../src/events";
 import { renderFrames } from "../src/render-terminal";
 import { SessionRecorder } from "../src/session-recorder";
-import { dataRowBody } from "./wire-messages";
 
 function rowDescription(names: string[], format = 0): Buffer {
-  const parts = [Buffer.from([0, names.length])];
-  for (const name of names) {
-    const field = Buffer.alloc(18);
-    field.writeInt32BE(25, 6);
-    field.writeInt16BE(-1, 10);
-    field.writeInt16BE(format, 16);
-    parts.push(Buffer.from(`${name}\0`), field);
-  }
-  return Buffer.concat(parts);
+  return rowDescriptionBody(names.map((name) => ({ name, type: 25, format })));
 }
 
 const dataRow = dataRowBody;

@@ -2,6 +2,14 @@ import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
 import type { ResultScope } from "@sluice/session/result-scope";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
+import {
+  cstr,
+  dataRow,
+  int16,
+  int32,
+  tagged,
+  rowDescription as wireRowDescription,
+} from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
 
 /** Table 100 is `customers(id, ssn)` with ssn masked; table 200 is `orders(id)`. */
@@ -167,20 +175,8 @@ function types(bytes: Buffer): string[] {
   return found;
 }
 
-function msg(type: string, body: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(5);
-  head.write(type, 0, "latin1");
-  head.writeInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
-}
-
-const cstring = (text: string) => Buffer.from(`${text}\0`);
-const int16 = (value: number) => Buffer.from([(value >> 8) & 0xff, value & 0xff]);
-const int32 = (value: number) => {
-  const buffer = Buffer.alloc(4);
-  buffer.writeInt32BE(value);
-  return buffer;
-};
+const msg = tagged;
+const cstring = cstr;
 
 const query = (sql: string) => msg("Q", cstring(sql));
 const parse = (name: string, sql: string) => msg("P", Buffer.concat([cstring(name), cstring(sql), int16(0)]));
@@ -203,35 +199,8 @@ const sync = () => msg("S");
 
 /** RowDescription of text columns with these (table OID, attnum) origins. */
 function rowDescription(origins: Array<[number, number]>): Buffer {
-  return msg(
-    "T",
-    Buffer.concat([
-      int16(origins.length),
-      ...origins.map(([table, attnum], i) =>
-        Buffer.concat([
-          cstring(`c${i}`),
-          int32(table),
-          int16(attnum),
-          int32(25),
-          int16(-1),
-          int32(-1),
-          int16(0),
-        ]),
-      ),
-    ]),
-  );
-}
-
-function dataRow(values: Array<string | Buffer>): Buffer {
-  return msg(
-    "D",
-    Buffer.concat([
-      int16(values.length),
-      ...values.map((value) => {
-        const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value);
-        return Buffer.concat([int32(bytes.length), bytes]);
-      }),
-    ]),
+  return wireRowDescription(
+    origins.map(([table, attnum], i) => ({ name: `c${i}`, table, attnum, type: 25 })),
   );
 }
 

@@ -2,19 +2,35 @@ import { AGGREGATE_NAMES } from "./aggregates";
 import { rememberTree } from "./column-lineage";
 import type { RoutineRef, SettingChange, StatementFacts, TableRef } from "./facts";
 import {
-  definedKind,
-  derivedKind,
-  impliedKinds,
-  STATEMENT_KINDS,
-  transactionKind,
-  UNMODELED_KINDS,
-} from "./statement-kinds";
-import { limitsTarget, type WriteTarget, writeTarget } from "./write-scope";
+  addTable,
+  asArray,
+  asNode,
+  isNodeType,
+  kindOf,
+  stringValue,
+  tableRef,
+  walkExcept,
+} from "./facts-nodes";
+import {
+  hasReadWriteOption,
+  operatorOf,
+  unlimitedWhere,
+  visitColumnRef,
+  visitCopy,
+  visitDdl,
+  visitDrop,
+  visitFunctionCall,
+  visitMergeActions,
+  visitSet,
+  withCtes,
+} from "./facts-visitors";
+import { impliedKinds, STATEMENT_KINDS } from "./statement-kinds";
+import { limitsTarget, writeTarget } from "./write-scope";
 
-type Node = Record<string, unknown>;
+export type Node = Record<string, unknown>;
 
 /** Mutable accumulator for one top-level statement; discarded after `extractFacts` returns. */
-type Collector = {
+export type Collector = {
   kinds: Set<string>;
   read: Map<string, TableRef>;
   written: Map<string, TableRef>;
@@ -86,7 +102,7 @@ export function extractFacts(statement: unknown): StatementFacts {
   return facts;
 }
 
-function walk(value: unknown, c: Collector, ctes: Set<string>): void {
+export function walk(value: unknown, c: Collector, ctes: Set<string>): void {
   if (Array.isArray(value)) {
     for (const item of value) walk(item, c, ctes);
     return;
@@ -130,7 +146,13 @@ const CLAUSE_FIELDS: Record<string, string> = {
   fromClause: "other",
 };
 
-function walkField(key: string, value: unknown, c: Collector, ctes: Set<string>, clause?: string): void {
+export function walkField(
+  key: string,
+  value: unknown,
+  c: Collector,
+  ctes: Set<string>,
+  clause?: string,
+): void {
   const previous = c.clause;
   const entered = clause ?? CLAUSE_FIELDS[key];
   if (entered) c.clause = entered;
@@ -257,253 +279,4 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       }
       walkExcept(node, ["withClause"], c, ctes);
   }
-}
-
-const MERGE_COMMANDS: Record<string, "INSERT" | "UPDATE" | "DELETE"> = {
-  CMD_INSERT: "INSERT",
-  CMD_UPDATE: "UPDATE",
-  CMD_DELETE: "DELETE",
-};
-
-/**
- * A MERGE runs an INSERT, UPDATE or DELETE per WHEN clause: each counts as that kind, and an
- * UPDATE or DELETE is unscoped unless its rows are limited by a condition naming the target. For
- * WHEN MATCHED that is the ON condition or the clause's own AND condition; WHEN NOT MATCHED BY
- * SOURCE acts on the target rows ON did not match, so only its AND condition can limit them.
- */
-function visitMergeActions(node: Node, c: Collector): void {
-  const relation = asNode(node["relation"]);
-  const target = writeTarget(relation, [node["sourceRelation"]]);
-  const isOnLimiting = limitsTarget(node["joinCondition"], target);
-  for (const entry of asArray(node["mergeWhenClauses"])) {
-    const clause = asNode(asNode(entry)["MergeWhenClause"]);
-    const kind = MERGE_COMMANDS[String(clause["commandType"])];
-    if (!kind) continue;
-    c.kinds.add(kind);
-    if (kind === "INSERT") continue;
-    const isBySource = clause["matchKind"] === "MERGE_WHEN_NOT_MATCHED_BY_SOURCE";
-    const isLimited =
-      (!isBySource && isOnLimiting) ||
-      (clause["condition"] !== undefined && limitsTarget(clause["condition"], target));
-    if (isLimited) continue;
-    const when = isBySource ? "WHEN NOT MATCHED BY SOURCE" : "WHEN MATCHED";
-    const action = `(MERGE … ${when} THEN ${kind})`;
-    c.unscoped.push({
-      kind,
-      table: tableRef(relation),
-      reason: isBySource
-        ? `${action} acts on every target row no source row matches, and the clause's AND condition names no column of ${target.refName}`
-        : `${action} is limited neither by ON nor by the clause's AND condition naming a column of ${target.refName}`,
-    });
-  }
-}
-
-function unlimitedWhere(target: WriteTarget): string {
-  return target.isAlone
-    ? `has a WHERE clause that does not limit its rows (nothing it requires of a row names a column of ${target.refName})`
-    : `has a WHERE clause that does not limit its rows (nothing it requires of a row names ${target.refName}.column; with FROM or USING, an unqualified name may be another table's)`;
-}
-
-/** Statement-level WITH: non-recursive CTEs see earlier ones; recursive ones see all, themselves too. */
-function withCtes(node: Node, c: Collector, outer: Set<string>): Set<string> {
-  const withClause = node["withClause"] ? asNode(node["withClause"]) : null;
-  if (!withClause) return outer;
-  const entries = asArray(withClause["ctes"]).map((entry) => asNode(asNode(entry)["CommonTableExpr"]));
-  const names = entries.map((entry) => stringValue(entry["ctename"]));
-  const isRecursive = withClause["recursive"] === true;
-  const visible = new Set(outer);
-  if (isRecursive) for (const name of names) visible.add(name);
-  for (const [i, entry] of entries.entries()) {
-    walk(entry["ctequery"], c, new Set(visible));
-    visible.add(names[i] as string);
-  }
-  return visible;
-}
-
-function visitCopy(node: Node, c: Collector, ctes: Set<string>): void {
-  if (node["relation"])
-    addTable(node["is_from"] === true ? c.written : c.read, asNode(node["relation"]), ctes);
-  if (node["is_program"] === true) c.serverFileAccess = "program";
-  else if (typeof node["filename"] === "string") c.serverFileAccess = "file";
-  walk(node["query"], c, ctes);
-  walk(node["whereClause"], c, ctes);
-}
-
-const DROPPED_RELATIONS = new Set([
-  "OBJECT_TABLE",
-  "OBJECT_VIEW",
-  "OBJECT_MATVIEW",
-  "OBJECT_FOREIGN_TABLE",
-  "OBJECT_SEQUENCE",
-  "OBJECT_INDEX",
-]);
-
-function visitDrop(node: Node, c: Collector): void {
-  if (!DROPPED_RELATIONS.has(String(node["removeType"]))) return;
-  for (const object of asArray(node["objects"])) {
-    const parts = asArray(asNode(asNode(object)["List"])["items"]).map((item) =>
-      stringValue(asNode(asNode(item)["String"])["sval"]),
-    );
-    const name = parts.at(-1);
-    if (!name) continue;
-    const table: TableRef = { schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name };
-    c.written.set(tableKey(table), table);
-  }
-}
-
-/** DDL's target relation is written; anything else in it (a view's query, AS SELECT) is walked. */
-function visitDdl(node: Node, c: Collector, ctes: Set<string>): void {
-  const into = node["into"] ? asNode(asNode(node["into"])["rel"]) : null;
-  const target = node["relation"] ? asNode(node["relation"]) : node["view"] ? asNode(node["view"]) : into;
-  if (target && "relname" in target) addTable(c.written, target, ctes);
-  walkExcept(node, ["relation", "view", "into"], c, ctes);
-}
-
-function visitFunctionCall(node: Node, c: Collector): string {
-  const parts = nameParts(node["funcname"]);
-  c.functionCalls.push(routineRef(parts));
-  const name = parts.map((part) => part.toLowerCase()).join(".");
-  c.functions.add(name);
-  if (name === "set_config" || name === "pg_catalog.set_config") {
-    const [setting, value] = asArray(node["args"]).map(constantString);
-    c.settings.push({ name: setting?.toLowerCase() ?? "*", value: value ?? null, via: "set_config" });
-  }
-  return name;
-}
-
-/** `a`, `schema.a` or `database.schema.a` (the server refuses another database, and more parts). */
-function routineRef(parts: string[]): RoutineRef {
-  return { schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name: parts.at(-1) ?? "" };
-}
-
-function nameParts(list: unknown): string[] {
-  return asArray(list).map((part) => stringValue(asNode(asNode(part)["String"])["sval"]));
-}
-
-/** A_Expr kinds whose `name` is not an operator: BETWEEN and its variants are rewritten to < and >. */
-const NON_OPERATOR_EXPRESSIONS = new Set([
-  "AEXPR_BETWEEN",
-  "AEXPR_NOT_BETWEEN",
-  "AEXPR_BETWEEN_SYM",
-  "AEXPR_NOT_BETWEEN_SYM",
-]);
-
-/** The operator an expression, `x op ANY (subquery)` or `ORDER BY x USING op` names, if any. */
-function operatorOf(type: string, node: Node): RoutineRef | null {
-  const list =
-    type === "A_Expr" && !NON_OPERATOR_EXPRESSIONS.has(String(node["kind"]))
-      ? node["name"]
-      : type === "SubLink"
-        ? node["operName"]
-        : type === "SortBy"
-          ? node["useOp"]
-          : undefined;
-  const parts = nameParts(list);
-  return parts.length > 0 ? routineRef(parts) : null;
-}
-
-function visitColumnRef(node: Node, c: Collector): void {
-  const parts = asArray(node["fields"]).map((field) => {
-    const text = asNode(field)["String"];
-    return text ? stringValue(asNode(text)["sval"]) : "*";
-  });
-  const column = parts.join(".");
-  c.columns.add(column);
-  const inClause = c.byClause.get(c.clause) ?? new Set<string>();
-  inClause.add(column);
-  c.byClause.set(c.clause, inClause);
-}
-
-function visitSet(node: Node, c: Collector): void {
-  const kind = String(node["kind"]);
-  const name = stringValue(node["name"]).toLowerCase();
-  if (kind === "VAR_SET_MULTI") {
-    // SET TRANSACTION ... / SET SESSION CHARACTERISTICS AS TRANSACTION ...
-    if (hasReadWriteOption(node["args"])) c.requestsReadWrite = true;
-    c.settings.push({
-      name: name === "transaction" ? "transaction" : "session characteristics",
-      value: null,
-      via: "transaction",
-    });
-    return;
-  }
-  const isReset = kind === "VAR_RESET" || kind === "VAR_RESET_ALL" || kind === "VAR_SET_DEFAULT";
-  const args = asArray(node["args"]).map(constantString);
-  const value = isReset || args.some((arg) => arg === null) ? null : args.join(", ");
-  c.settings.push({ name: kind === "VAR_RESET_ALL" ? "all" : name, value, via: isReset ? "RESET" : "SET" });
-}
-
-/** `transaction_read_only` set to false in BEGIN/START/SET TRANSACTION options means READ WRITE. */
-function hasReadWriteOption(options: unknown): boolean {
-  return asArray(options).some((option) => {
-    const element = asNode(asNode(option)["DefElem"]);
-    if (element["defname"] !== "transaction_read_only") return false;
-    const constant = asNode(asNode(element["arg"])["A_Const"]);
-    const integer = constant["ival"] ? asNode(constant["ival"])["ival"] : undefined;
-    return (integer ?? 0) === 0;
-  });
-}
-
-function addTable(into: Map<string, TableRef>, relation: Node, ctes: Set<string>): void {
-  if (!("relname" in relation)) return;
-  const table = tableRef(relation);
-  if (table.schema === null && ctes.has(table.name)) return;
-  into.set(tableKey(table), table);
-}
-
-function tableRef(relation: Node): TableRef {
-  const table: TableRef = {
-    schema: typeof relation["schemaname"] === "string" ? relation["schemaname"] : null,
-    name: stringValue(relation["relname"]),
-  };
-  const alias = relation["alias"] ? stringValue(asNode(relation["alias"])["aliasname"]) : "";
-  if (alias) table.alias = alias;
-  return table;
-}
-
-function tableKey(table: TableRef): string {
-  return `${table.schema ?? ""}.${table.name} ${table.alias ?? ""}`;
-}
-
-function kindOf(type: string, node: Node): string {
-  if (type === "TransactionStmt") return transactionKind(String(node["kind"]));
-  if (type === "VariableSetStmt") return String(node["kind"]).startsWith("VAR_RESET") ? "RESET" : "SET";
-  if (type === "GrantStmt") return node["is_grant"] === true ? "GRANT" : "REVOKE";
-  if (type === "FetchStmt") return node["ismove"] === true ? "MOVE" : "FETCH";
-  if (type === "VacuumStmt") return node["is_vacuumcmd"] === true ? "VACUUM" : "ANALYZE";
-  if (type === "DefineStmt") return definedKind(String(node["kind"]));
-  return STATEMENT_KINDS.get(type) ?? UNMODELED_KINDS.get(type) ?? derivedKind(type);
-}
-
-/** A constant's text (strings, numbers, booleans), or null for anything computed. */
-function constantString(value: unknown): string | null {
-  const constant = asNode(value)["A_Const"];
-  if (!constant) return null;
-  const node = asNode(constant);
-  if (node["sval"]) return stringValue(asNode(node["sval"])["sval"]);
-  if (node["ival"]) return String(asNode(node["ival"])["ival"] ?? 0);
-  if (node["fval"]) return stringValue(asNode(node["fval"])["fval"]);
-  if (node["boolval"]) return asNode(node["boolval"])["boolval"] === true ? "on" : "off";
-  return null;
-}
-
-function walkExcept(node: Node, skip: string[], c: Collector, ctes: Set<string>): void {
-  for (const [key, value] of Object.entries(node)) if (!skip.includes(key)) walkField(key, value, c, ctes);
-}
-
-function isNodeType(key: string): boolean {
-  const first = key.charCodeAt(0);
-  return first >= 65 && first <= 90;
-}
-
-function asNode(value: unknown): Node {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Node) : {};
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function stringValue(value: unknown): string {
-  return typeof value === "string" ? value : "";
 }

@@ -11,8 +11,8 @@ import {
 import { decodeClientFrame, parseSASLInitialResponse } from "@sluice/wire/client-messages";
 import { createClientFrameBuffer } from "@sluice/wire/frame-buffer";
 import { PROTOCOL_3_2 } from "@sluice/wire/limits";
+import { byte, cstr, int32, tagged, untagged } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
-import { byte, cstr, int32, tagged, untagged } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
 
 describe("client encoders", () => {

@@ -7,8 +7,8 @@ import {
 } from "@sluice/wire/client-messages";
 import { FrameBuffer } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES } from "@sluice/wire/limits";
+import { byte, cstr, fixtures, int16, int32, tagged, untagged } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
-import { byte, cstr, fixtures, int16, int32, tagged, untagged } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
 
 /** Frames `raw` as the gateway would (untagged ones start with a zero length byte) and decodes it. */

@@ -7,8 +7,8 @@ import {
   FrameBuffer,
 } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES, MAX_PREAUTH_MESSAGE_BYTES } from "@sluice/wire/limits";
+import { byte, cstr, fixtures, int32, tagged, untagged } from "@sluice/wire/testing";
 import { describe, expect, it, vi } from "vitest";
-import { byte, cstr, fixtures, int32, tagged, untagged } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
 
 const STREAM_PARTS = [

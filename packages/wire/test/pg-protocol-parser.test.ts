@@ -1,6 +1,6 @@
 import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
+import { byte, cstr, int16, int32, tagged, uint32 } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
-import { byte, cstr, int16, int32, tagged, uint32 } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
 import { type BackendMessage, createServerParser, decodeWithPgProtocol } from "./pg-protocol-parser";
 

@@ -1,8 +1,8 @@
 import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
 import { decodeServerFrame, type ServerMessage } from "@sluice/wire/server-decoder";
 import { errorResponse, readyForQuery } from "@sluice/wire/server-messages";
+import { byte, cstr, int32, tagged } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
-import { byte, cstr, int32, tagged } from "./bytes";
 
 function decodeOne(raw: Buffer): ServerMessage {
   const buffer = createServerFrameBuffer();

@@ -15,8 +15,8 @@ import {
   readyForQuery,
   singleByte,
 } from "@sluice/wire/server-messages";
+import { byte, cstr, int32, tagged } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
-import { byte, cstr, int32, tagged } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
 import { createServerParser } from "./pg-protocol-parser";
 

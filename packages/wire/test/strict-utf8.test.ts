@@ -3,8 +3,8 @@ import { FrameBuffer } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES } from "@sluice/wire/limits";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { decodeUtf8Strict, firstInvalidUtf8 } from "@sluice/wire/strict-utf8";
+import { byte, cstr, int16, int32, tagged } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
-import { byte, cstr, int16, int32, tagged } from "./bytes";
 import { expectWireError } from "./expect-wire-error";
 
 function decodeTagged(raw: Buffer) {

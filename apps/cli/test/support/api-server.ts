@@ -20,6 +20,8 @@ const STATUS: Record<AdminError["kind"], number> = {
  * CLI talks to, minus the cookie session (the CLI never has one). Loopback only.
  */
 export async function startApiServer(options: { db: PrismaClient; secretKey: Buffer }) {
+  /** Requests refused for want of a valid token: a test sees the terminal's login poll by them. */
+  let refusals = 0;
   const server = createServer(async (request, response) => {
     const send = (status: number, body: unknown) => {
       response.writeHead(status, { "content-type": "application/json" });
@@ -34,7 +36,10 @@ export async function startApiServer(options: { db: PrismaClient; secretKey: Buf
     if (!route) return send(404, { error: `no API route ${path}` });
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1];
     const actor = bearer ? await authenticateApiToken(options.db, bearer) : null;
-    if (!actor) return send(401, { error: "sign in" });
+    if (!actor) {
+      refusals += 1;
+      return send(401, { error: "sign in" });
+    }
     if (!can(actor, route.permission)) return send(403, { error: "forbidden" });
     let text = "";
     for await (const chunk of request) text += chunk;
@@ -58,6 +63,7 @@ export async function startApiServer(options: { db: PrismaClient; secretKey: Buf
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    refusals: () => refusals,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,8 +1,8 @@
 import { loadPolicies } from "@sluice/db/policy/load-policies";
 import { POLICY_CHANNEL } from "@sluice/db/policy-version";
 import type { PrismaClient } from "@sluice/db/prisma";
+import { type Listening, listenWithPollFallback } from "@sluice/db/scheduling/listen-with-poll-fallback";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
-import pg from "pg";
 
 /** NOTIFY is the fast path; this poll catches a missed notification (dropped listener, failover). */
 export const POLICY_POLL_MS = 1000;
@@ -17,8 +17,7 @@ export class PolicyStore {
   private storeVersion = -1;
   /** Local counter the relays compare against; bumps on every reload that changed anything. */
   private localVersion = 0;
-  private listener: pg.Client | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private listening: Listening | null = null;
   private reloading: Promise<void> | null = null;
 
   constructor(
@@ -41,25 +40,21 @@ export class PolicyStore {
 
   async start(): Promise<void> {
     await this.reload();
-    this.timer = setInterval(() => void this.checkVersion(), POLICY_POLL_MS);
-    this.timer.unref();
-    try {
-      this.listener = new pg.Client({ connectionString: this.databaseUrl });
-      this.listener.on("notification", () => void this.reload());
-      this.listener.on("error", (error) => {
-        this.log(`policy listener lost (${error.message}); polling continues`);
-        this.listener = null;
-      });
-      await this.listener.connect();
-      await this.listener.query(`LISTEN ${POLICY_CHANNEL}`);
-    } catch (error) {
-      this.log(`could not LISTEN for policy changes (${String(error)}); polling every ${POLICY_POLL_MS} ms`);
-    }
+    this.listening = await listenWithPollFallback({
+      databaseUrl: this.databaseUrl,
+      channel: POLICY_CHANNEL,
+      name: "policy",
+      what: "policy changes",
+      pollMs: POLICY_POLL_MS,
+      onNotification: () =>
+        void this.reload().catch((error: unknown) => this.log(`policy reload failed: ${String(error)}`)),
+      poll: () => this.checkVersion(),
+      log: this.log,
+    });
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.listener?.end().catch(() => {});
+    await this.listening?.stop();
   }
 
   /** Reloads everything; concurrent triggers share one reload. */
@@ -80,12 +75,9 @@ export class PolicyStore {
     this.localVersion += 1;
   }
 
+  /** The poll: a reload only when the store's version moved (a failure is logged by the poller). */
   private async checkVersion(): Promise<void> {
-    try {
-      const state = await this.prisma.policyState.findUnique({ where: { id: 1 } });
-      if ((state?.version ?? 0) !== this.storeVersion) await this.reload();
-    } catch (error) {
-      this.log(`policy version check failed: ${String(error)}`);
-    }
+    const state = await this.prisma.policyState.findUnique({ where: { id: 1 } });
+    if ((state?.version ?? 0) !== this.storeVersion) await this.reload();
   }
 }

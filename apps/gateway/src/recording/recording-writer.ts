@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@sluice/db/prisma";
+import { type Repeating, repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
 import type { Verdict } from "@sluice/policy/verdict";
 import { packChunk } from "@sluice/recording/chunk-codec";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
@@ -61,7 +62,7 @@ type WriterOptions = {
  */
 export class RecordingWriter {
   private readonly sessions = new Map<string, Recording>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: Repeating;
   /** The periodic round in progress: a slow one is not overlapped by the next. */
   private flushing: Promise<void> | null = null;
   /** The round asked for while one was in progress: it starts when that one ends. */
@@ -74,11 +75,9 @@ export class RecordingWriter {
     private readonly chainKey: Buffer,
     private readonly options: WriterOptions = {},
   ) {
-    this.timer = setInterval(
-      () => this.flushAll().catch((error: unknown) => this.log(`recording flush failed: ${String(error)}`)),
-      RECORDING_FLUSH_MS,
-    );
-    this.timer.unref();
+    this.timer = repeatWithoutOverlap(RECORDING_FLUSH_MS, () => this.flushAll(), {
+      onError: (error) => this.log(`recording flush failed: ${String(error)}`),
+    });
   }
 
   async start(sessionId: string, info: SessionInfo): Promise<void> {
@@ -153,7 +152,7 @@ export class RecordingWriter {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.timer.stop();
     await Promise.all(
       [...this.sessions.keys()].map((sessionId) => this.end(sessionId, "the gateway shut down")),
     );

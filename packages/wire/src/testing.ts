@@ -1,5 +1,6 @@
 /**
- * Byte builders written from the protocol docs, independent of the encoders under test.
+ * Byte builders for tests, written from the protocol docs, independent of the encoders under test:
+ * every package's tests build their frames here rather than keeping a copy of their own.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 export function int32(value: number): Buffer {
@@ -38,6 +39,59 @@ export function tagged(type: string, ...parts: Buffer[]): Buffer {
 export function untagged(...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts);
   return Buffer.concat([int32(body.length + 4), body]);
+}
+
+/** A DataRow's body: the column count, then each value's length and bytes (-1 for NULL). */
+export function dataRowBody(values: readonly (string | Buffer | null)[]): Buffer {
+  return Buffer.concat([
+    int16(values.length),
+    ...values.map((value) => {
+      if (value === null) return int32(-1);
+      const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value);
+      return Buffer.concat([int32(bytes.length), bytes]);
+    }),
+  ]);
+}
+
+/** A whole DataRow message. */
+export function dataRow(values: readonly (string | Buffer | null)[]): Buffer {
+  return tagged("D", dataRowBody(values));
+}
+
+/** One RowDescription field; unset parts are those of a text column of no table. */
+export type FieldSpec = { name: string; table?: number; attnum?: number; type?: number; format?: number };
+
+/** A RowDescription's body: the field count, then each field's name, origin, type and format. */
+export function rowDescriptionBody(fields: readonly FieldSpec[]): Buffer {
+  return Buffer.concat([
+    int16(fields.length),
+    ...fields.map((field) =>
+      Buffer.concat([
+        cstr(field.name),
+        int32(field.table ?? 0),
+        int16(field.attnum ?? 0),
+        int32(field.type ?? 25),
+        int16(-1),
+        int32(-1),
+        int16(field.format ?? 0),
+      ]),
+    ),
+  ]);
+}
+
+/** A whole RowDescription message. */
+export function rowDescription(fields: readonly FieldSpec[]): Buffer {
+  return tagged("T", rowDescriptionBody(fields));
+}
+
+/** CommandComplete with its tag. */
+export function commandComplete(tag: string): Buffer {
+  return tagged("C", cstr(tag));
+}
+
+/** ReadyForQuery: I (idle), T (in a transaction block), E (in a failed one). */
+export function readyForQuery(status: "I" | "T" | "E" = "I"): Buffer {
+  return tagged("Z", Buffer.from(status, "latin1"));
 }
 
 /** One of every frontend message, each with its non-trivial fields exercised. */

@@ -1,0 +1,164 @@
+// The engine's checks of a connection's own rules: guardrails, the table allow list, review matches.
+import { type ColumnSource, resolveLineage } from "@sluice/sql/column-lineage";
+import type { StatementFacts, TableRef } from "@sluice/sql/facts";
+import { kindCovers } from "@sluice/sql/statement-kinds";
+import { namesOnlyCatalog } from "./column-catalog";
+import { namesFor, type PolicyVerdict, type SessionContext } from "./engine";
+import { builtin } from "./engine-defaults";
+import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
+import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
+
+export function checkGuardrails(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  session: SessionContext,
+): PolicyVerdict | null {
+  for (const rule of policy.guardrails) {
+    if (rule.effect !== "DENY") continue;
+    const what = guardrailHit(rule, facts, session);
+    if (what) return denied(policy, rule, what);
+  }
+  return null;
+}
+
+/** Why a DENY rule matches this statement, or null when it does not. */
+function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: SessionContext): string | null {
+  switch (rule.kind) {
+    case "STATEMENT_KIND": {
+      const kind = facts.kinds.find((k) => rule.match.kinds.some((wanted) => kindCovers(wanted, k)));
+      return kind ? `${kind} is not allowed${kind === facts.kind ? "" : ` (inside ${facts.kind})`}` : null;
+    }
+    case "TABLE": {
+      const tables = [
+        ...(rule.match.access !== "write" ? facts.tablesRead : []),
+        ...(rule.match.access !== "read" ? facts.tablesWritten : []),
+      ];
+      for (const table of tables) {
+        const hit = namesFor(table, session).find((name) =>
+          rule.match.tables.some((p) => matchesTablePattern(name, p)),
+        );
+        if (hit) return `${describe(facts)} touches ${hit}`;
+      }
+      return null;
+    }
+    case "COLUMN": {
+      for (const pattern of rule.match.columns) {
+        if (columnPatternMatches(pattern, facts, session)) return `${describe(facts)} uses column ${pattern}`;
+      }
+      return null;
+    }
+    case "FUNCTION": {
+      const hit = facts.functions.find((name) =>
+        rule.match.functions.some((p) => matchesFunctionPattern(name, p)),
+      );
+      return hit ? `${hit}() is not allowed` : null;
+    }
+    case "MISSING_WHERE": {
+      const hit = facts.unscopedWrites.find((write) => rule.match.kinds.includes(write.kind));
+      if (!hit) return null;
+      const table =
+        hit.table.schema === null ? resolveForDisplay(hit.table, session) : formatTable(hit.table);
+      return `${hit.kind} on ${table} ${hit.reason ?? "has no WHERE clause"}`;
+    }
+    case "SETTING": {
+      const hit = facts.settings.find((setting) =>
+        rule.match.settings.some((p) => p === "*" || p.toLowerCase() === setting.name),
+      );
+      return hit ? `changing ${hit.name} is not allowed` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export function checkTableAllowList(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  session: SessionContext,
+): PolicyVerdict | null {
+  const allowList = policy.guardrails.filter((rule) => rule.kind === "TABLE" && rule.effect === "ALLOW");
+  if (allowList.length === 0) return null;
+  for (const table of [...facts.tablesRead, ...facts.tablesWritten]) {
+    const resolved = table.schema === null ? session.resolved?.get(table.name) : undefined;
+    const names =
+      table.schema !== null
+        ? [`${table.schema}.${table.name}`]
+        : resolved !== undefined
+          ? [`${resolved}.${table.name}`]
+          : session.searchPath
+              .filter((s) => !session.implicitSchemas.has(s))
+              .map((s) => `${s}.${table.name}`);
+    const isAllowed = names.every((name) =>
+      allowList.some(
+        (rule) => rule.kind === "TABLE" && rule.match.tables.some((p) => matchesTablePattern(name, p)),
+      ),
+    );
+    if (!isAllowed) {
+      return builtin(
+        policy,
+        "sluice:table-allow-list",
+        `${formatTable(table)} is not on the connection's table allow-list`,
+      );
+    }
+  }
+  return null;
+}
+
+export function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: SessionContext): boolean {
+  const { kinds, tables, columns } = rule.match;
+  if (kinds && !facts.kinds.some((kind) => kinds.some((k) => kindCovers(k, kind)))) return false;
+  if (tables) {
+    const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) => namesFor(t, session));
+    if (!touched.some((name) => tables.some((p) => matchesTablePattern(name, p)))) return false;
+  }
+  if (columns && !columns.some((pattern) => columnPatternMatches(pattern, facts, session))) return false;
+  return Boolean(kinds || tables || columns);
+}
+
+/**
+ * `schema.table.column`: the table is touched and the column is reached — read by any reference
+ * as the server resolves it (alias lists, attribute notation, whole rows, subqueries, `*`) or
+ * assigned by a write. A reference Sluice cannot follow reaches it.
+ */
+function columnPatternMatches(pattern: string, facts: StatementFacts, session: SessionContext): boolean {
+  const at = pattern.lastIndexOf(".");
+  const tablePattern = at > 0 ? pattern.slice(0, at) : "*";
+  const column = at > 0 ? pattern.slice(at + 1) : pattern;
+  const tables = [...facts.tablesRead, ...facts.tablesWritten].filter((table) =>
+    namesFor(table, session).some((name) => matchesTablePattern(name, tablePattern)),
+  );
+  if (tables.length === 0) return false;
+  const lineage = resolveLineage(facts, session.columns ?? namesOnlyCatalog(session));
+  const reaches = (source: ColumnSource) =>
+    matchesTablePattern(`${source.schema}.${source.table}`, tablePattern) &&
+    (column === "*" || source.column === null || source.column === column);
+  return (
+    lineage.references.some((ref) => ref.sources.isUnknown || ref.sources.columns.some(reaches)) ||
+    lineage.targets.some(reaches)
+  );
+}
+
+export function denied(policy: ConnectionPolicy, rule: GuardrailRule, what: string): PolicyVerdict {
+  return {
+    kind: "deny",
+    rule: rule.name,
+    message: `blocked by guardrail "${rule.name}" on connection ${policy.connectionName}: ${what}`,
+    ...(rule.message ? { hint: rule.message } : {}),
+  };
+}
+
+export function describe(facts: StatementFacts): string {
+  return facts.kind;
+}
+
+export function formatTable(table: TableRef): string {
+  return table.schema ? `${table.schema}.${table.name}` : table.name;
+}
+
+/** An unqualified name shown the way the server resolves it, or else most likely does (public, where tables usually live). */
+function resolveForDisplay(table: TableRef, session: SessionContext): string {
+  const schema =
+    session.resolved?.get(table.name) ??
+    (session.searchPath.includes("public") ? "public" : (session.searchPath[0] ?? "public"));
+  return `${schema}.${table.name}`;
+}

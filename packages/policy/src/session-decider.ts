@@ -1,0 +1,206 @@
+import type { RelationCatalog } from "@sluice/sql/column-lineage";
+import type { StatementFacts } from "@sluice/sql/facts";
+import { type CatalogSnapshot, isKnownRelation, isSystemRelation, relationCatalog } from "./column-catalog";
+import type { PolicyDecisionOptions } from "./decision-point";
+import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
+import type { FactsCache } from "./facts-cache";
+import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
+import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
+import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
+import type { ConnectionPolicy } from "./rules";
+import { PolicySessionState } from "./session-state";
+import { resolvableNames, resolveNames } from "./unqualified-names";
+import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
+
+type Parsed = ReturnType<FactsCache["parse"]>;
+
+/**
+ * One session's decisions, in the order a statement meets them: the policy loaded → facts (cached)
+ * → the upstream's catalog read again when the statement reads a relation it lacks → the pure
+ * engine → a refusal that hangs on an unqualified name judged again with the name resolved → the
+ * allowed statement's masking scope → a review verdict handed to the broker.
+ */
+export class SessionDecider implements SessionDecisions {
+  private readonly state: PolicySessionState;
+  private readonly cursors: CursorScope = { maskedTables: new Set(), relations: new Map() };
+  private readonly maskingScope: MaskingScopeOf;
+  /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
+  private cachedColumns:
+    | {
+        snapshot: CatalogSnapshot;
+        key: string;
+        resolved: ReadonlyMap<string, string> | undefined;
+        catalog: RelationCatalog;
+      }
+    | undefined;
+
+  constructor(
+    private readonly options: PolicyDecisionOptions,
+    private readonly identity: Identity,
+    private readonly upstream: UpstreamAccess | undefined,
+  ) {
+    this.state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
+    this.state.absorbStartupSettings(upstream?.startupSettings ?? []);
+    this.maskingScope = {
+      identity,
+      state: this.state,
+      cursors: this.cursors,
+      columnsFor: (session) => this.columnsFor(session),
+    };
+  }
+
+  /** Both only grow, so their sum changes whenever either does. */
+  version(): number {
+    return this.options.policies.version + this.state.resolutionEpoch;
+  }
+
+  decide(statement: StatementRequest): Verdict | Promise<Verdict> {
+    const policy = this.options.policies.get(this.identity.connectionId);
+    if (!policy) return this.options.policies.reload().then(() => this.decideWith(statement));
+    return this.decideWith(statement);
+  }
+
+  observeSetting(name: string, value: string): void {
+    this.state.observeSetting(name, value);
+  }
+
+  private decideWith(statement: StatementRequest): Verdict | Promise<Verdict> {
+    const policy = this.options.policies.get(this.identity.connectionId);
+    if (!policy) {
+      return {
+        kind: "deny",
+        rule: "sluice:no-policy",
+        message: `no policy is loaded for connection ${this.identity.connectionName}`,
+      };
+    }
+    const parsed = this.options.facts.parse(statement.sql);
+    const movesPath = this.state.absorbPathChanges(parsed);
+    const catalogs = this.upstream?.columns;
+    if (catalogs && parsed.ok && followsColumns(policy)) {
+      const snapshot = catalogs.current();
+      // A relation created since the catalog was read (a temp table of this session) would be
+      // unknown, so masked whole: read the catalog again first, when the server would see it too.
+      const isStale =
+        snapshot === null ||
+        (statement.isUpstreamSettled === true &&
+          readsUnknownRelation(parsed.statements, snapshot, this.state));
+      if (isStale) {
+        const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
+        return catalogs.refresh().then(judge, judge);
+      }
+    }
+    return this.judgeParsed(policy, statement, parsed, movesPath);
+  }
+
+  /** The session as the engine sees it, with the upstream's columns when they are known. */
+  private withColumns(base: SessionContext): SessionContext {
+    const columns = this.columnsFor(base);
+    return columns
+      ? {
+          searchPath: base.searchPath,
+          implicitSchemas: base.implicitSchemas,
+          prepared: base.prepared,
+          ...(base.resolved ? { resolved: base.resolved } : {}),
+          ...(base.isPathComputed ? { isPathComputed: true } : {}),
+          columns,
+        }
+      : base;
+  }
+
+  private columnsFor(base: SessionContext): RelationCatalog | undefined {
+    const snapshot = this.upstream?.columns?.current() ?? null;
+    if (!snapshot) return undefined;
+    const key = base.searchPath.join("\u0000");
+    const cached = this.cachedColumns;
+    if (cached?.snapshot !== snapshot || cached.key !== key || cached.resolved !== base.resolved) {
+      this.cachedColumns = {
+        snapshot,
+        key,
+        resolved: base.resolved,
+        catalog: relationCatalog(snapshot, base),
+      };
+    }
+    return this.cachedColumns?.catalog;
+  }
+
+  private judgeParsed(
+    policy: ConnectionPolicy,
+    statement: StatementRequest,
+    parsed: Parsed,
+    movesPath: boolean,
+  ): Verdict | Promise<Verdict> {
+    const judged = evaluate(policy, parsed, this.withColumns(this.state));
+    const lookup = this.upstream?.lookupRelations;
+    const path = this.state.reportedPath;
+    // Judged over every schema a name could resolve to, a statement is refused when any of them
+    // is; where the server's own answer is knowable, only a refusal is worth the catalog read.
+    if (judged.kind === "allow" || !lookup || !path || !statement.isUpstreamSettled || movesPath) {
+      return this.afterJudged(policy, statement.sql, parsed, judged);
+    }
+    const names = resolvableNames(parsed, this.state, statement.via);
+    if (names.length === 0) return this.afterJudged(policy, statement.sql, parsed, judged);
+    const asJudged = () => this.afterJudged(policy, statement.sql, parsed, judged);
+    return resolveNames(names, path, lookup, this.state.login).then((resolved) => {
+      if (!resolved) return asJudged();
+      const rejudged = evaluate(policy, parsed, this.withColumns(this.state.resolvedAs(resolved)));
+      // A review would run the statement later, when the catalog may have moved: only an allow (or
+      // a refusal) rests on the names as they resolve now.
+      if (rejudged.kind === "review") return asJudged();
+      const verdict = this.afterJudged(policy, statement.sql, parsed, rejudged);
+      // Its allow holds for the catalog as it is now: a prepared statement is judged again per run.
+      return verdict instanceof Promise ? verdict.then(perRun) : perRun(verdict);
+    }, asJudged);
+  }
+
+  private afterJudged(
+    policy: ConnectionPolicy,
+    sql: string,
+    parsed: Parsed,
+    judged: PolicyVerdict,
+  ): Verdict | Promise<Verdict> {
+    if (judged.kind === "deny") return parsed.ok ? toGatewayVerdict(judged) : syntaxError(judged, parsed);
+    const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
+    if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
+    const allowed = allowWithMasking(this.maskingScope, policy, parsed);
+    if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
+    if (!this.options.reviews) return toGatewayVerdict(judged);
+    return this.options.reviews.request({
+      identity: this.identity,
+      sql,
+      rule: judged.rule,
+      reviewerGroups: judged.reviewerGroups,
+      message: judged.message,
+      touches: touchesOf(parsed),
+      onApproval: allowed,
+    });
+  }
+}
+
+/** Rules that follow columns: masking by column, review and guardrail rules that name columns. */
+function followsColumns(policy: ConnectionPolicy): boolean {
+  return (
+    (policy.masking ?? []).some((rule) => rule.selector !== null) ||
+    policy.reviews.some((rule) => rule.match.columns !== undefined) ||
+    policy.guardrails.some((rule) => rule.kind === "COLUMN")
+  );
+}
+
+/**
+ * A relation the statements read that the catalog does not hold (system relations aside). Only
+ * reads count: a write's lineage is judged by what it reads, and CREATE would always miss.
+ */
+function readsUnknownRelation(
+  statements: StatementFacts[],
+  snapshot: CatalogSnapshot,
+  session: SessionContext,
+): boolean {
+  return statements.some((facts) =>
+    facts.tablesRead.some(
+      (table) =>
+        !isSystemRelation(table) &&
+        // Statistics are left out of the catalog read too: reading it again would not find them.
+        !table.name.startsWith("pg_stat") &&
+        !isKnownRelation(snapshot, table, session),
+    ),
+  );
+}
