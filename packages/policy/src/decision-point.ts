@@ -23,6 +23,7 @@ import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "
 import type { ConnectionPolicy } from "./rules";
 import { type RelationLookup, relationSearchOrder, resolveRelation } from "./search-path";
 import { PolicySessionState } from "./session-state";
+import { denialAfterPrefix } from "./statements-before-refusal";
 import {
   ALLOW as ALLOW_VERDICT,
   type DecisionPoint,
@@ -174,29 +175,35 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           if (names.length > 0) {
             return resolveNames(names, path, lookup, state.login).then(
               (resolved) => {
-                if (!resolved) return afterJudged(policy, statement.sql, parsed, judged);
+                if (!resolved) return afterJudged(policy, statement, parsed, judged);
                 const rejudged = evaluate(policy, parsed, withColumns(state.resolvedAs(resolved)));
                 // A review would run the statement later, when the catalog may have moved: only an
                 // allow (or a refusal) rests on the names as they resolve now.
-                if (rejudged.kind === "review") return afterJudged(policy, statement.sql, parsed, judged);
-                const verdict = afterJudged(policy, statement.sql, parsed, rejudged);
+                if (rejudged.kind === "review") return afterJudged(policy, statement, parsed, judged);
+                const verdict = afterJudged(policy, statement, parsed, rejudged);
                 // Its allow holds for the catalog as it is now: a prepared statement is judged again per run.
                 return verdict instanceof Promise ? verdict.then(perRun) : perRun(verdict);
               },
-              () => afterJudged(policy, statement.sql, parsed, judged),
+              () => afterJudged(policy, statement, parsed, judged),
             );
           }
         }
-        return afterJudged(policy, statement.sql, parsed, judged);
+        return afterJudged(policy, statement, parsed, judged);
       }
 
       function afterJudged(
         policy: ConnectionPolicy,
-        sql: string,
+        statement: StatementRequest,
         parsed: ReturnType<FactsCache["parse"]>,
         judged: PolicyVerdict,
       ): Verdict | Promise<Verdict> {
-        if (judged.kind === "deny") return parsed.ok ? toGatewayVerdict(judged) : syntaxError(judged, parsed);
+        const sql = statement.sql;
+        if (judged.kind === "deny") {
+          if (!parsed.ok) return syntaxError(judged, parsed);
+          // A simple Query runs its statements in order until one fails; a Parse holds one statement.
+          const split = statement.via === "simple" ? splitAtRefusal(policy, sql, parsed.statements) : null;
+          return split ?? toGatewayVerdict(judged);
+        }
         const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
         if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
         const allowed = allowWithMasking(policy, parsed);
@@ -210,6 +217,21 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           message: judged.message,
           touches: touchesOf(parsed),
           onApproval: allowed,
+        });
+      }
+
+      function splitAtRefusal(policy: ConnectionPolicy, sql: string, statements: StatementFacts[]) {
+        const session = withColumns(state);
+        return denialAfterPrefix(statements, {
+          evaluate: (some) => evaluate(policy, { ok: true, statements: some }, session),
+          allow: (before, textBytes) => {
+            const text = Buffer.from(sql).subarray(0, textBytes).toString();
+            const writeBack = policy.masking?.length ? placeholderWriteBack(text, before) : null;
+            return writeBack
+              ? placeholderDenial(policy.connectionName, writeBack)
+              : allowWithMasking(policy, before);
+          },
+          deny: (denial) => toGatewayVerdict(denial) as Extract<Verdict, { kind: "deny" }>,
         });
       }
 

@@ -5,6 +5,7 @@ import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
 import { assertPinnedReport } from "./pinned-backstop";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
+import { queryTextBefore } from "./query-prefix";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import {
   type Batch,
@@ -102,7 +103,7 @@ export class Relay {
         // The server ignores everything up to Sync after an error in a batch, a Query too.
         if (this.batch.isRefused) return EMPTY_STEP;
         return this.judge(message.sql, "simple", undefined, (verdict) =>
-          this.afterQueryVerdict(verdict, raw),
+          this.afterQueryVerdict(verdict, raw, message.sql),
         );
       case "parse":
         if (this.batch.isRefused) return EMPTY_STEP;
@@ -250,7 +251,7 @@ export class Relay {
     });
   }
 
-  private afterQueryVerdict(verdict: Settled, raw: Buffer): RelayStep {
+  private afterQueryVerdict(verdict: Settled, raw: Buffer, sql: string): RelayStep {
     if (verdict.kind === "allow") {
       this.forwarded += 1;
       this.owed.push({
@@ -259,7 +260,16 @@ export class Relay {
       });
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
-    return this.refuseInPlace(denialError(verdict));
+    const runsFirst = verdict.runsFirst;
+    const before = runsFirst ? queryTextBefore(raw, sql, runsFirst.textBytes) : null;
+    if (!runsFirst || !before) return this.refuseInPlace(denialError(verdict));
+    // The statements before the refused one run as the server runs them, in the same implicit
+    // transaction; the stand-in then fails where the refused statement starts.
+    return this.refuseInPlace(
+      denialError(verdict),
+      this.standIn.queryAfter(before),
+      resultScope(runsFirst.allowed),
+    );
   }
 
   /**
@@ -373,13 +383,13 @@ export class Relay {
    * A Query or FunctionCall answered with an error: the stand-in Query fails upstream, which aborts
    * an open transaction block as the server's own error would, and keeps its place in the order.
    */
-  private refuseInPlace(error: ClientError): RelayStep {
+  private refuseInPlace(error: ClientError, standIn = this.standIn.query(), scope = EMPTY_SCOPE): RelayStep {
     this.owed.push({
       batch: this.batchSerial++,
       refusal: { denial: errorBytes(error) },
     });
     this.forwarded += 1;
-    return { toUpstream: [this.standIn.query()], toClient: [], scope: EMPTY_SCOPE };
+    return { toUpstream: [standIn], toClient: [], scope };
   }
 }
 

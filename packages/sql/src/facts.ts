@@ -64,6 +64,12 @@ export type StatementFacts = {
   serverFileAccess?: "file" | "program";
   /** START TRANSACTION/BEGIN/SET ... READ WRITE. */
   requestsReadWrite: boolean;
+  /**
+   * Where the statement's first token starts in the message text, in bytes of its UTF-8 encoding
+   * (libpg-query counts bytes, as the server's parser does): the text before it is the statements
+   * that run first. Set for top-level statements only.
+   */
+  byteOffset?: number;
 };
 
 export type ParsedStatements =
