@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { encodeParse, encodeQuery } from "@sluice/wire/client-encoders";
+import { createSyntaxErrorProbe, type SyntaxErrorProbe } from "./syntax-error-probe";
 
 /**
  * What goes upstream in place of a refused message: text the server's parser rejects at once,
@@ -26,6 +27,11 @@ export type RefusalStandIn = {
    * unnamed statement before parsing; a named one changes nothing).
    */
   parse: (statement?: string) => Buffer;
+  /**
+   * For text the parser rejects: the Query (or, with `statement`, the Parse, named as `parse` names
+   * it) that has the server answer it, and how its answer reaches the client.
+   */
+  syntaxProbe: (sql: string, statement?: string) => { message: Buffer; probe: SyntaxErrorProbe };
   /** Whether an upstream ErrorResponse body is the server's answer to a stand-in. */
   isStandInError: (errorBody: Buffer) => boolean;
 };
@@ -56,6 +62,14 @@ export function createRefusalStandIn(): RefusalStandIn {
       return message;
     },
     parse: (statement) => (statement === "" ? unnamedParse : namedParse),
+    syntaxProbe: (sql, statement) => {
+      const probe = createSyntaxErrorProbe(sql, text);
+      const message =
+        statement === undefined
+          ? encodeQuery(probe.text)
+          : encodeParse(statement === "" ? "" : text, probe.text);
+      return { message, probe };
+    },
     isStandInError: (body) =>
       (body.includes(SYNTAX_ERROR_FIELD) || body.includes(UNDEFINED_COLUMN_FIELD)) && body.includes(marker),
   };

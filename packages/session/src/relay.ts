@@ -179,8 +179,10 @@ export class Relay {
    */
   private denialInPlaceOf(errorBody: Buffer): Buffer | null {
     const refusal = this.owed[0]?.refusal ?? this.batch;
-    const denial = refusal.denial;
+    const { denial, probe } = refusal;
     refusal.denial = null;
+    refusal.probe = undefined;
+    if (probe) return probe(errorBody);
     if (!this.standIn.isStandInError(errorBody)) return null;
     // Never show the client the stand-in's own error, even where no denial waits for it.
     return denial ?? errorBytes(ClientError.error("42501", "refused by Sluice"));
@@ -259,6 +261,13 @@ export class Relay {
         refusal: { denial: null },
       });
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
+    }
+    if (verdict.code === SYNTAX_ERROR) {
+      const { message, probe } = this.standIn.syntaxProbe(sql);
+      const step = this.refuseInPlace(denialError(verdict), message);
+      const owed = this.owed[this.owed.length - 1];
+      if (owed) owed.refusal.probe = probe.answer;
+      return step;
     }
     const runsFirst = verdict.runsFirst;
     const before = runsFirst ? queryTextBefore(raw, sql, runsFirst.textBytes) : null;
@@ -352,7 +361,11 @@ export class Relay {
       // The server drops the unnamed statement before it parses the stand-in, as before any Parse.
       this.statements.delete("");
     }
-    return this.refuseBatch(denialError(verdict), isBind ? undefined : statement);
+    const step = this.refuseBatch(denialError(verdict), isBind ? undefined : statement);
+    if (isBind || verdict.code !== SYNTAX_ERROR) return step;
+    const { message, probe } = this.standIn.syntaxProbe(sql, statement);
+    this.batch.probe = probe.answer;
+    return { ...step, toUpstream: [message] };
   }
 
   /**
@@ -393,4 +406,6 @@ export class Relay {
   }
 }
 
+/** SQLSTATE syntax_error: a verdict with it refused text the parser rejects. */
+const SYNTAX_ERROR = "42601";
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;

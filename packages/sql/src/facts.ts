@@ -74,4 +74,10 @@ export type StatementFacts = {
 
 export type ParsedStatements =
   | { ok: true; statements: StatementFacts[] }
-  | { ok: false; error: string; position: number | null };
+  | {
+      ok: false;
+      error: string;
+      position: number | null;
+      /** Where PostgreSQL's parser raised the error (its source file, line and routine), when known. */
+      source?: { file: string; line: number; routine: string };
+    };

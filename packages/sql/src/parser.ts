@@ -22,10 +22,16 @@ export function parseStatements(sql: string): ParsedStatements {
     tree = parseSync(sql) as typeof tree;
   } catch (error) {
     if (hasSqlDetails(error)) {
+      const details = error.sqlDetails;
+      const source =
+        details?.fileName && details.functionName && details.lineNumber !== undefined
+          ? { file: details.fileName, line: details.lineNumber, routine: details.functionName }
+          : undefined;
       return {
         ok: false,
-        error: error.sqlDetails?.message ?? error.message,
-        position: error.sqlDetails?.cursorPosition ?? null,
+        error: details?.message ?? error.message,
+        position: details?.cursorPosition ?? null,
+        ...(source ? { source } : {}),
       };
     }
     return { ok: false, error: error instanceof Error ? error.message : String(error), position: null };
