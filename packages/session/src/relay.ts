@@ -5,8 +5,8 @@ import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
 import { assertPinnedReport } from "./pinned-backstop";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
-import { queryTextBefore } from "./query-prefix";
 import { createRefusalStandIn } from "./refusal-stand-in";
+import { SYNTAX_ERROR, upstreamForRefusedQuery } from "./refused-query";
 import {
   type Batch,
   denialError,
@@ -262,23 +262,8 @@ export class Relay {
       });
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
-    if (verdict.code === SYNTAX_ERROR) {
-      const { message, probe } = this.standIn.syntaxProbe(sql);
-      const step = this.refuseInPlace(denialError(verdict), message);
-      const owed = this.owed[this.owed.length - 1];
-      if (owed) owed.refusal.probe = probe.answer;
-      return step;
-    }
-    const runsFirst = verdict.runsFirst;
-    const before = runsFirst ? queryTextBefore(raw, sql, runsFirst.textBytes) : null;
-    if (!runsFirst || !before) return this.refuseInPlace(denialError(verdict));
-    // The statements before the refused one run as the server runs them, in the same implicit
-    // transaction; the stand-in then fails where the refused statement starts.
-    return this.refuseInPlace(
-      denialError(verdict),
-      this.standIn.queryAfter(before),
-      resultScope(runsFirst.allowed),
-    );
+    const { message, scope, probe } = upstreamForRefusedQuery(this.standIn, verdict, raw, sql);
+    return this.refuseInPlace(denialError(verdict), message, scope, probe);
   }
 
   /**
@@ -396,16 +381,16 @@ export class Relay {
    * A Query or FunctionCall answered with an error: the stand-in Query fails upstream, which aborts
    * an open transaction block as the server's own error would, and keeps its place in the order.
    */
-  private refuseInPlace(error: ClientError, standIn = this.standIn.query(), scope = EMPTY_SCOPE): RelayStep {
-    this.owed.push({
-      batch: this.batchSerial++,
-      refusal: { denial: errorBytes(error) },
-    });
+  private refuseInPlace(
+    error: ClientError,
+    standIn = this.standIn.query(),
+    scope = EMPTY_SCOPE,
+    probe?: Refusable["probe"],
+  ): RelayStep {
+    this.owed.push({ batch: this.batchSerial++, refusal: { denial: errorBytes(error), probe } });
     this.forwarded += 1;
     return { toUpstream: [standIn], toClient: [], scope };
   }
 }
 
-/** SQLSTATE syntax_error: a verdict with it refused text the parser rejects. */
-const SYNTAX_ERROR = "42601";
 const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
