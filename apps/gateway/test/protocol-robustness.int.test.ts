@@ -44,10 +44,43 @@ describe("startup refusals", () => {
     client.close();
   });
 
-  it("refuses protocol versions it does not speak", async () => {
-    const client = await RawClient.connect(harness.port);
-    client.write(bytes.startup({ user: "agent-a", database: "shop" }, 0x00020000));
-    await expectFatal(client, "0A000", /unsupported frontend protocol 2\.0/);
+  it("refuses protocol 2.0 and older as PostgreSQL 18 does, byte for byte, in the old error format", async () => {
+    // A 2.0 StartupPacket has fixed-size fields: database 64, user 32, options 64, unused 64, tty 64.
+    const field = (value: string, size: number) =>
+      Buffer.concat([Buffer.from(value), Buffer.alloc(size - value.length)]);
+    const fixed = Buffer.concat([field("shop", 64), field("agent-a", 32), Buffer.alloc(64 * 3)]);
+    const packets = [
+      Buffer.concat([int32(8 + fixed.length), int32(0x00020000), fixed]),
+      bytes.startup({ user: "agent-a", database: "shop" }, 0x00020000),
+      bytes.startup({ user: "agent-a", database: "shop" }, 0x00010000),
+      bytes.startup({ user: "agent-a", database: "shop" }, 0x00020005),
+    ];
+    const direct = new URL(harness.directUrl);
+    for (const packet of packets) {
+      const answers: string[] = [];
+      for (const port of [Number(direct.port), harness.port]) {
+        const client = await RawClient.connect(port);
+        client.write(packet);
+        await client.waitClosed();
+        answers.push(client.takeBuffered().toString("latin1"));
+      }
+      expect(answers[1]).toEqual(answers[0]);
+      expect(answers[0]).toMatch(
+        /^EFATAL: {2}unsupported frontend protocol [12]\.\d+: server supports 3\.0 to 3\.2\n\0$/,
+      );
+    }
+  });
+
+  it("refuses a later major version in the 3.0 format, with the server's code and message", async () => {
+    const direct = new URL(harness.directUrl);
+    const fields: Record<string, string>[] = [];
+    for (const port of [Number(direct.port), harness.port]) {
+      const client = await RawClient.connect(port);
+      client.write(bytes.startup({ user: "agent-a", database: "shop" }, 0x00040000));
+      const { S, V, C, M } = await expectFatal(client, "0A000", /unsupported frontend protocol 4\.0/);
+      fields.push({ S: S ?? "", V: V ?? "", C: C ?? "", M: M ?? "" });
+    }
+    expect(fields[1]).toEqual(fields[0]);
   });
 
   it("refuses options and replication startup parameters", async () => {

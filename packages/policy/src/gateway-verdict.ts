@@ -27,7 +27,8 @@ export function touchesOf(parsed: ReturnType<FactsCache["parse"]>): StatementTou
 
 /**
  * What PostgreSQL's parser rejects is answered as the server answers it (42601, its message and
- * position), so clients and agents read an ordinary syntax error; the hint says Sluice refused it.
+ * position, no hint), so clients and agents read an ordinary syntax error; the gateway has the
+ * server itself answer where it can (see the session's syntax-error probe).
  */
 export function syntaxError(
   judged: Extract<PolicyVerdict, { kind: "deny" }>,
@@ -37,7 +38,6 @@ export function syntaxError(
     kind: "deny",
     rule: judged.rule,
     message: parsed.error,
-    hint: `refused by Sluice default "${judged.rule}": nothing PostgreSQL's parser rejects is run`,
     code: "42601",
     // libpg-query counts from 0; the server's Position counts characters from 1.
     ...(parsed.position === null ? {} : { position: parsed.position + 1 }),

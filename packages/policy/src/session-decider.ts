@@ -9,6 +9,7 @@ import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./maski
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
+import { denialAfterPrefix } from "./statements-before-refusal";
 import { resolvableNames, resolveNames } from "./unqualified-names";
 import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
 
@@ -135,18 +136,18 @@ export class SessionDecider implements SessionDecisions {
     // Judged over every schema a name could resolve to, a statement is refused when any of them
     // is; where the server's own answer is knowable, only a refusal is worth the catalog read.
     if (judged.kind === "allow" || !lookup || !path || !statement.isUpstreamSettled || movesPath) {
-      return this.afterJudged(policy, statement.sql, parsed, judged);
+      return this.afterJudged(policy, statement, parsed, judged);
     }
     const names = resolvableNames(parsed, this.state, statement.via);
-    if (names.length === 0) return this.afterJudged(policy, statement.sql, parsed, judged);
-    const asJudged = () => this.afterJudged(policy, statement.sql, parsed, judged);
+    if (names.length === 0) return this.afterJudged(policy, statement, parsed, judged);
+    const asJudged = () => this.afterJudged(policy, statement, parsed, judged);
     return resolveNames(names, path, lookup, this.state.login).then((resolved) => {
       if (!resolved) return asJudged();
       const rejudged = evaluate(policy, parsed, this.withColumns(this.state.resolvedAs(resolved)));
       // A review would run the statement later, when the catalog may have moved: only an allow (or
       // a refusal) rests on the names as they resolve now.
       if (rejudged.kind === "review") return asJudged();
-      const verdict = this.afterJudged(policy, statement.sql, parsed, rejudged);
+      const verdict = this.afterJudged(policy, statement, parsed, rejudged);
       // Its allow holds for the catalog as it is now: a prepared statement is judged again per run.
       return verdict instanceof Promise ? verdict.then(perRun) : perRun(verdict);
     }, asJudged);
@@ -154,11 +155,17 @@ export class SessionDecider implements SessionDecisions {
 
   private afterJudged(
     policy: ConnectionPolicy,
-    sql: string,
+    statement: StatementRequest,
     parsed: Parsed,
     judged: PolicyVerdict,
   ): Verdict | Promise<Verdict> {
-    if (judged.kind === "deny") return parsed.ok ? toGatewayVerdict(judged) : syntaxError(judged, parsed);
+    const sql = statement.sql;
+    if (judged.kind === "deny") {
+      if (!parsed.ok) return syntaxError(judged, parsed);
+      // A simple Query runs its statements in order until one fails; a Parse holds one statement.
+      const split = statement.via === "simple" ? this.splitAtRefusal(policy, sql, parsed.statements) : null;
+      return split ?? toGatewayVerdict(judged);
+    }
     const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
     if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
     const allowed = allowWithMasking(this.maskingScope, policy, parsed);
@@ -172,6 +179,22 @@ export class SessionDecider implements SessionDecisions {
       message: judged.message,
       touches: touchesOf(parsed),
       onApproval: allowed,
+    });
+  }
+
+  /** A simple Query refused at a later statement: the ones before it run, as on the server. */
+  private splitAtRefusal(policy: ConnectionPolicy, sql: string, statements: StatementFacts[]) {
+    const session = this.withColumns(this.state);
+    return denialAfterPrefix(statements, {
+      evaluate: (some) => evaluate(policy, { ok: true, statements: some }, session),
+      allow: (before, textBytes) => {
+        const text = Buffer.from(sql).subarray(0, textBytes).toString();
+        const writeBack = policy.masking?.length ? placeholderWriteBack(text, before) : null;
+        return writeBack
+          ? placeholderDenial(policy.connectionName, writeBack)
+          : allowWithMasking(this.maskingScope, policy, before);
+      },
+      deny: (denial) => toGatewayVerdict(denial) as Extract<Verdict, { kind: "deny" }>,
     });
   }
 }

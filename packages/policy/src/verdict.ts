@@ -36,6 +36,12 @@ export type Verdict =
       code?: string;
       /** Where in the statement text the error is, 1-based in characters, as the server reports it. */
       position?: number;
+      /**
+       * A message of several statements refused at a later one: the server would run those before
+       * it, then fail. The first `textBytes` bytes of the text (UTF-8) hold them; they run allowed
+       * as `allowed` says (their masking scope), and the refusal is answered where the next starts.
+       */
+      runsFirst?: { textBytes: number; allowed: Extract<Verdict, { kind: "allow" }> };
     }
   | {
       kind: "hold";

@@ -8,6 +8,7 @@ import { type AgentRecord, type ConnectionRecord, type Directory, isAgentAllowed
 import { authenticationOk, negotiateProtocolVersion, singleByte } from "./protocol-bytes";
 import type { StartupOption } from "./startup-options";
 import { validateStartupParams } from "./startup-params";
+import { unsupportedProtocol } from "./unsupported-protocol";
 
 /**
  * Where a connection stands before its relay starts. "authenticated": the agent proved itself and
@@ -151,12 +152,8 @@ export class ConnectionPhases {
   }
 
   private async onStartup(protocolVersion: number, params: Record<string, string>): Promise<PhaseStep> {
-    if (protocolVersion >>> 16 !== 3) {
-      throw ClientError.fatal(
-        "0A000",
-        `unsupported frontend protocol ${protocolVersion >>> 16}.${protocolVersion & 0xffff}: Sluice speaks 3.0`,
-      );
-    }
+    const unsupported = unsupportedProtocol(protocolVersion);
+    if (unsupported) throw unsupported;
     const request = validateStartupParams(params);
     this.startupParams = request.passThrough;
     this.startupSettings = request.settings;

@@ -1,6 +1,7 @@
 import { encodeCancelRequest, encodeSslRequest, encodeSync } from "@sluice/wire/client-encoders";
 import { errorResponse, noticeResponse } from "@sluice/wire/server-messages";
 import type { ClientError } from "./client-error";
+import { UnsupportedProtocolError } from "./unsupported-protocol";
 
 export {
   authenticationOk,
@@ -18,6 +19,7 @@ export const SYNC_BYTES = encodeSync();
 export const SSL_REQUEST_BYTES = encodeSslRequest();
 
 export function errorBytes(error: ClientError): Buffer {
+  if (error instanceof UnsupportedProtocolError && error.isBeforeProtocol3) return error.toLegacyBytes();
   return errorResponse({
     severity: error.severity,
     code: error.code,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { encodeParse, encodeQuery } from "@sluice/wire/client-encoders";
+import { createSyntaxErrorProbe, type SyntaxErrorProbe } from "./syntax-error-probe";
 
 /**
  * What goes upstream in place of a refused message: text the server's parser rejects at once,
@@ -14,17 +15,32 @@ export type RefusalStandIn = {
   /** A simple Query that fails: for a refused Query or FunctionCall (each answered by ReadyForQuery). */
   query: () => Buffer;
   /**
+   * A simple Query of `statementsBefore` (the start of a refused message, up to its refused
+   * statement) and then a statement that fails. Unlike the bare stand-in it parses, as the server
+   * parses the whole message before it runs any of it; it fails at analysis (a column that cannot
+   * exist, with no FROM), having read no catalog and changed nothing.
+   */
+  queryAfter: (statementsBefore: Buffer) => Buffer;
+  /**
    * A Parse that fails, for a refused extended-protocol message. Named after the refused Parse, it
    * changes the server's statements exactly as that Parse failing would (an unnamed Parse drops the
    * unnamed statement before parsing; a named one changes nothing).
    */
   parse: (statement?: string) => Buffer;
+  /**
+   * For text the parser rejects: the Query (or, with `statement`, the Parse, named as `parse` names
+   * it) that has the server answer it, and how its answer reaches the client.
+   */
+  syntaxProbe: (sql: string, statement?: string) => { message: Buffer; probe: SyntaxErrorProbe };
   /** Whether an upstream ErrorResponse body is the server's answer to a stand-in. */
   isStandInError: (errorBody: Buffer) => boolean;
 };
 
 /** SQLSTATE syntax_error, which the server reports for the stand-in's text. */
 const SYNTAX_ERROR_FIELD = Buffer.from("C42601\0");
+/** SQLSTATE undefined_column, which the server reports for the statement after `queryAfter`'s prefix. */
+const UNDEFINED_COLUMN_FIELD = Buffer.from("C42703\0");
+const QUERY_TAG = 0x51; // 'Q'
 
 export function createRefusalStandIn(): RefusalStandIn {
   // A bare identifier is never a statement: the raw parser fails on it, in any transaction state.
@@ -35,7 +51,26 @@ export function createRefusalStandIn(): RefusalStandIn {
   const namedParse = encodeParse(text, text);
   return {
     query: () => query,
+    queryAfter: (statementsBefore) => {
+      const failing = Buffer.from(`SELECT ${text}`);
+      const length = 4 + statementsBefore.length + failing.length + 1;
+      const message = Buffer.alloc(1 + length);
+      message[0] = QUERY_TAG;
+      message.writeInt32BE(length, 1);
+      statementsBefore.copy(message, 5);
+      failing.copy(message, 5 + statementsBefore.length);
+      return message;
+    },
     parse: (statement) => (statement === "" ? unnamedParse : namedParse),
-    isStandInError: (body) => body.includes(SYNTAX_ERROR_FIELD) && body.includes(marker),
+    syntaxProbe: (sql, statement) => {
+      const probe = createSyntaxErrorProbe(sql, text);
+      const message =
+        statement === undefined
+          ? encodeQuery(probe.text)
+          : encodeParse(statement === "" ? "" : text, probe.text);
+      return { message, probe };
+    },
+    isStandInError: (body) =>
+      (body.includes(SYNTAX_ERROR_FIELD) || body.includes(UNDEFINED_COLUMN_FIELD)) && body.includes(marker),
   };
 }

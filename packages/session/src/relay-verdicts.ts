@@ -1,6 +1,7 @@
 import type { Verdict } from "@sluice/policy/verdict";
 import { ClientError } from "./client-error";
 import type { ResultScope } from "./result-scope";
+import type { SyntaxErrorProbe } from "./syntax-error-probe";
 
 /** What a verdict leaves the relay to keep or send: prepared records, refusals, scopes, errors. */
 
@@ -77,6 +78,8 @@ export function releaseOrWithdrawal(
  */
 export type Refusable = {
   denial: Buffer | null;
+  /** A syntax error the server itself answers: it decides what the client sees instead of `denial`. */
+  probe?: SyntaxErrorProbe["answer"] | undefined;
 };
 
 /** State of the extended-protocol batch the client is building up to its next Sync. */

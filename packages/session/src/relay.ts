@@ -6,6 +6,7 @@ import { ClientError } from "./client-error";
 import { assertPinnedReport } from "./pinned-backstop";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
+import { SYNTAX_ERROR, upstreamForRefusedQuery } from "./refused-query";
 import {
   type Batch,
   denialError,
@@ -102,7 +103,7 @@ export class Relay {
         // The server ignores everything up to Sync after an error in a batch, a Query too.
         if (this.batch.isRefused) return EMPTY_STEP;
         return this.judge(message.sql, "simple", undefined, (verdict) =>
-          this.afterQueryVerdict(verdict, raw),
+          this.afterQueryVerdict(verdict, raw, message.sql),
         );
       case "parse":
         if (this.batch.isRefused) return EMPTY_STEP;
@@ -178,8 +179,10 @@ export class Relay {
    */
   private denialInPlaceOf(errorBody: Buffer): Buffer | null {
     const refusal = this.owed[0]?.refusal ?? this.batch;
-    const denial = refusal.denial;
+    const { denial, probe } = refusal;
     refusal.denial = null;
+    refusal.probe = undefined;
+    if (probe) return probe(errorBody);
     if (!this.standIn.isStandInError(errorBody)) return null;
     // Never show the client the stand-in's own error, even where no denial waits for it.
     return denial ?? errorBytes(ClientError.error("42501", "refused by Sluice"));
@@ -250,7 +253,7 @@ export class Relay {
     });
   }
 
-  private afterQueryVerdict(verdict: Settled, raw: Buffer): RelayStep {
+  private afterQueryVerdict(verdict: Settled, raw: Buffer, sql: string): RelayStep {
     if (verdict.kind === "allow") {
       this.forwarded += 1;
       this.owed.push({
@@ -259,7 +262,8 @@ export class Relay {
       });
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
     }
-    return this.refuseInPlace(denialError(verdict));
+    const { message, scope, probe } = upstreamForRefusedQuery(this.standIn, verdict, raw, sql);
+    return this.refuseInPlace(denialError(verdict), message, scope, probe);
   }
 
   /**
@@ -342,7 +346,11 @@ export class Relay {
       // The server drops the unnamed statement before it parses the stand-in, as before any Parse.
       this.statements.delete("");
     }
-    return this.refuseBatch(denialError(verdict), isBind ? undefined : statement);
+    const step = this.refuseBatch(denialError(verdict), isBind ? undefined : statement);
+    if (isBind || verdict.code !== SYNTAX_ERROR) return step;
+    const { message, probe } = this.standIn.syntaxProbe(sql, statement);
+    this.batch.probe = probe.answer;
+    return { ...step, toUpstream: [message] };
   }
 
   /**
@@ -373,13 +381,15 @@ export class Relay {
    * A Query or FunctionCall answered with an error: the stand-in Query fails upstream, which aborts
    * an open transaction block as the server's own error would, and keeps its place in the order.
    */
-  private refuseInPlace(error: ClientError): RelayStep {
-    this.owed.push({
-      batch: this.batchSerial++,
-      refusal: { denial: errorBytes(error) },
-    });
+  private refuseInPlace(
+    error: ClientError,
+    standIn = this.standIn.query(),
+    scope = EMPTY_SCOPE,
+    probe?: Refusable["probe"],
+  ): RelayStep {
+    this.owed.push({ batch: this.batchSerial++, refusal: { denial: errorBytes(error), probe } });
     this.forwarded += 1;
-    return { toUpstream: [this.standIn.query()], toClient: [], scope: EMPTY_SCOPE };
+    return { toUpstream: [standIn], toClient: [], scope };
   }
 }
 

@@ -64,8 +64,20 @@ export type StatementFacts = {
   serverFileAccess?: "file" | "program";
   /** START TRANSACTION/BEGIN/SET ... READ WRITE. */
   requestsReadWrite: boolean;
+  /**
+   * Where the statement's first token starts in the message text, in bytes of its UTF-8 encoding
+   * (libpg-query counts bytes, as the server's parser does): the text before it is the statements
+   * that run first. Set for top-level statements only.
+   */
+  byteOffset?: number;
 };
 
 export type ParsedStatements =
   | { ok: true; statements: StatementFacts[] }
-  | { ok: false; error: string; position: number | null };
+  | {
+      ok: false;
+      error: string;
+      position: number | null;
+      /** Where PostgreSQL's parser raised the error (its source file, line and routine), when known. */
+      source?: { file: string; line: number; routine: string };
+    };

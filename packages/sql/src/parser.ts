@@ -17,19 +17,30 @@ export function loadParser(): Promise<void> {
 export function parseStatements(sql: string): ParsedStatements {
   // The server answers an empty string with EmptyQueryResponse; libpg-query throws on it instead.
   if (sql === "") return { ok: true, statements: [] };
-  let tree: { stmts?: Array<{ stmt?: unknown }> };
+  let tree: { stmts?: Array<{ stmt?: unknown; stmt_location?: number }> };
   try {
     tree = parseSync(sql) as typeof tree;
   } catch (error) {
     if (hasSqlDetails(error)) {
+      const details = error.sqlDetails;
+      const source =
+        details?.fileName && details.functionName && details.lineNumber !== undefined
+          ? { file: details.fileName, line: details.lineNumber, routine: details.functionName }
+          : undefined;
       return {
         ok: false,
-        error: error.sqlDetails?.message ?? error.message,
-        position: error.sqlDetails?.cursorPosition ?? null,
+        error: details?.message ?? error.message,
+        position: details?.cursorPosition ?? null,
+        ...(source ? { source } : {}),
       };
     }
     return { ok: false, error: error instanceof Error ? error.message : String(error), position: null };
   }
-  const statements = (tree.stmts ?? []).map((entry) => extractFacts(entry.stmt));
+  const statements = (tree.stmts ?? []).map((entry) => {
+    const facts = extractFacts(entry.stmt);
+    // libpg-query leaves out a location of 0, as protobuf leaves out every default.
+    facts.byteOffset = entry.stmt_location ?? 0;
+    return facts;
+  });
   return { ok: true, statements };
 }

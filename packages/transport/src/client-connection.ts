@@ -345,7 +345,10 @@ export class ClientConnection {
       clientError = ClientError.internal();
     }
     this.endReason = clientError.message;
-    const fatal = new ClientError("FATAL", clientError.code, clientError.message, clientError.hint);
+    const fatal =
+      clientError.severity === "FATAL"
+        ? clientError
+        : new ClientError("FATAL", clientError.code, clientError.message, clientError.hint);
     try {
       this.client.end(errorBytes(fatal));
     } catch {

@@ -5,6 +5,7 @@ import {
   GSSENC_REQUEST_CODE,
   MAX_CANCEL_KEY_BYTES,
   MIN_CANCEL_KEY_BYTES,
+  PROTOCOL_3_0,
   SSL_REQUEST_CODE,
 } from "./limits";
 import { printable } from "./printable";
@@ -110,6 +111,11 @@ function decodeTagged(type: number, body: Buffer): ClientMessage {
 }
 
 function parseStartup(protocolVersion: number, reader: Reader): ClientMessage {
+  // Older startup packets lay their fields out otherwise (fixed-size, 2.0); the server refuses
+  // their version before it reads any, and the session does the same with none read here.
+  if (protocolVersion >>> 16 !== PROTOCOL_3_0 >>> 16) {
+    return { name: "startup", protocolVersion, params: {}, paramPairs: [] };
+  }
   const paramPairs: Array<[string, string]> = [];
   const seen = new Set<string>();
   for (let name = reader.cstring(); name !== ""; name = reader.cstring()) {

@@ -74,4 +74,8 @@ export const ErrorField = {
   Hint: "H",
   Position: "P",
   Where: "W",
+  /** Where in the server's source the error was raised: file, line, routine. */
+  File: "F",
+  Line: "L",
+  Routine: "R",
 } as const;

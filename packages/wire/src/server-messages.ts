@@ -20,6 +20,8 @@ export type ErrorFields = {
   position?: number;
   /** Context: where the error happened, e.g. inside which policy rule. */
   where?: string;
+  /** Where in the server's source the error was raised (file, line, routine), as the server reports it. */
+  source?: { file: string; line: string; routine: string };
 };
 
 export function errorResponse(fields: ErrorFields): Buffer {
@@ -45,6 +47,11 @@ function noticeOrError(
   if (fields.hint !== undefined) field(ErrorField.Hint, fields.hint);
   if (fields.position !== undefined) field(ErrorField.Position, String(fields.position));
   if (fields.where !== undefined) field(ErrorField.Where, fields.where);
+  if (fields.source !== undefined) {
+    field(ErrorField.File, fields.source.file);
+    field(ErrorField.Line, fields.source.line);
+    field(ErrorField.Routine, fields.source.routine);
+  }
   return writer.byte(0).build(type);
 }
 

@@ -70,6 +70,13 @@ export class RawClient {
     await this.waitFor(() => this.isClosed, timeoutMs);
   }
 
+  /** Everything received and not read yet, as raw bytes (for answers that are not messages). */
+  takeBuffered(): Buffer {
+    const taken = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    return taken;
+  }
+
   close(): void {
     this.socket.destroy();
   }
