@@ -9,13 +9,12 @@ import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { ClientError } from "@sluice/session/client-error";
-import { rateLimitedLogins } from "@sluice/session/rate-limited-logins";
-import { RateLimiter } from "@sluice/session/rate-limiter";
 import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
@@ -48,11 +47,6 @@ export type StartGatewayOptions = {
   isNativeKeyedHashAllowed?: boolean;
   log: (line: string) => void;
 };
-
-/** Failed logins allowed per agent name and per client address within AUTH_FAILURE_WINDOW_MS. */
-export const AUTH_FAILURES_PER_AGENT = 10;
-export const AUTH_FAILURES_PER_ADDRESS = 30;
-export const AUTH_FAILURE_WINDOW_MS = 60_000;
 
 /** How long shutdown waits for refusals of held statements to reach their clients. */
 const HELD_REFUSAL_GRACE_MS = 500;
@@ -131,10 +125,7 @@ export async function startGateway(options: StartGatewayOptions) {
     columnCatalog: (connection) => masking.catalogAccess(connection),
     cancels: new CancelRegistry(),
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
-    loginLimits: rateLimitedLogins(
-      new RateLimiter({ maxFailures: AUTH_FAILURES_PER_AGENT, windowMs: AUTH_FAILURE_WINDOW_MS }),
-      new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }),
-    ),
+    loginLimits: createLoginThrottle(),
     hooks: withRecording(
       createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
       recordings,
