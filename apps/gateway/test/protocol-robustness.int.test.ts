@@ -101,7 +101,10 @@ describe("startup refusals", () => {
   it("refuses a guessing address per agent, while the agent still logs in from its own", async () => {
     const victim = await harness.addAgent(`victim-${randomBytes(3).toString("hex")}`, ["analysts"]);
     const attempt = (token: string, localAddress: string) =>
-      new pg.Client({ connectionString: harness.urlFor(victim.agent.name, token), stream: boundTo(localAddress) });
+      new pg.Client({
+        connectionString: harness.urlFor(victim.agent.name, token),
+        stream: boundTo(localAddress),
+      });
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) {
       const error = await attempt(`sk_guess_${i}`, ATTACKER_ADDRESS)
