@@ -16,6 +16,7 @@ import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
+import { createParsePool } from "./parse-limits";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
 import { createPrismaDirectory } from "./prisma-directory";
@@ -41,6 +42,12 @@ export type StartGatewayOptions = {
   reviewWebhook?: WebhookConfig | null;
   /** The console's URL, for links in review notices. */
   consoleUrl?: string | null;
+  /** Cancel keys of this process's sessions; a cluster worker's forwards keys it does not know. */
+  cancels?: CancelRegistry;
+  /** A cluster worker: shares the listening socket with its siblings (gateway-cluster.ts). */
+  isSharedListener?: boolean;
+  /** Longer statements are refused with 54000 before parsing (default MAX_STATEMENT_BYTES, 16 MiB). */
+  maxStatementBytes?: number;
   /** Names this process in sessions and held reviews (tests running two gateways in one process). */
   gatewayId?: string;
   /** False keeps the keyed hash in JavaScript (the env's SLUICE_NATIVE_HASH=off); absent: native where built. */
@@ -88,13 +95,16 @@ export async function startGateway(options: StartGatewayOptions) {
     log: (line) => options.log(`[gateway] ${line}`),
   });
   await reviews.start();
+  // Large statements are parsed on worker threads, so one session's megabytes never stall the rest.
+  const parsePool = options.decisions ? null : createParsePool();
   const decisions =
     options.decisions ??
     createPolicyDecisionPoint({
       policies,
-      facts: new FactsCache(),
+      facts: new FactsCache(parsePool ? { offload: parsePool } : {}),
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
       reviews,
+      ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}),
     });
   // The server is created after the writer: a session the writer must end is looked up when it asks.
   let liveSessions: () => LiveSession[] = () => [];
@@ -123,7 +133,8 @@ export async function startGateway(options: StartGatewayOptions) {
     mockSaltKey: createHmac("sha256", options.secretKey).update("sluice-scram-mock-salt").digest(),
     masking,
     columnCatalog: (connection) => masking.catalogAccess(connection),
-    cancels: new CancelRegistry(),
+    cancels: options.cancels ?? new CancelRegistry(),
+    isSharedListener: options.isSharedListener ?? false,
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
     loginLimits: createLoginThrottle(),
     hooks: withRecording(
@@ -153,6 +164,7 @@ export async function startGateway(options: StartGatewayOptions) {
       await recordings.close();
       await policies.stop();
       await relationLookups.close();
+      await parsePool?.close();
     },
   };
 }

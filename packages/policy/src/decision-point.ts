@@ -1,5 +1,5 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
-import type { StatementFacts } from "@sluice/sql/facts";
+import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import {
   type CatalogSnapshot,
   isKnownRelation,
@@ -23,6 +23,7 @@ import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "
 import type { ConnectionPolicy } from "./rules";
 import { type RelationLookup, relationSearchOrder, resolveRelation } from "./search-path";
 import { PolicySessionState } from "./session-state";
+import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import {
   ALLOW as ALLOW_VERDICT,
   type DecisionPoint,
@@ -47,6 +48,8 @@ export type PolicyDecisionOptions = {
   upstreamUser: (connectionId: string) => string;
   /** Where review verdicts go to wait for a human; absent, they are refused (fail closed). */
   reviews?: ReviewBroker;
+  /** Longer statements are refused unparsed (54000); defaults to MAX_STATEMENT_BYTES. */
+  maxStatementBytes?: number;
 };
 
 /** A statement a review rule matched, with everything a reviewer is shown and what runs on approval. */
@@ -104,7 +107,20 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
             message: `no policy is loaded for connection ${identity.connectionName}`,
           };
         }
-        const parsed = options.facts.parse(statement.sql);
+        const tooLong = statementTooLong(statement.sql, options.maxStatementBytes ?? MAX_STATEMENT_BYTES);
+        if (tooLong) return tooLong;
+        const parsed = options.facts.parseOffLoop(statement.sql);
+        if (parsed instanceof Promise) {
+          return parsed.then((facts) => decideParsed(policy, statement, facts), unjudgeable);
+        }
+        return decideParsed(policy, statement, parsed);
+      }
+
+      function decideParsed(
+        policy: ConnectionPolicy,
+        statement: StatementRequest,
+        parsed: ParsedStatements,
+      ): Verdict | Promise<Verdict> {
         const movesPath = state.absorbPathChanges(parsed);
         const catalogs = upstream?.columns;
         if (catalogs && parsed.ok && followsColumns(policy)) {
