@@ -2,7 +2,13 @@ import { execFile } from "node:child_process";
 
 export type PgbenchProtocol = "simple" | "extended" | "prepared";
 
-export type PgbenchResult = { tps: number; latencyMs: number; transactions: number };
+export type PgbenchResult = {
+  tps: number;
+  latencyMs: number;
+  transactions: number;
+  /** pgbench's "average connection time" (ms): with -C, one connection per transaction. */
+  connectMs?: number;
+};
 
 export type PgbenchRun = {
   host: string;
@@ -13,6 +19,8 @@ export type PgbenchRun = {
   clients: number;
   protocol: PgbenchProtocol;
   seconds: number;
+  /** -C: a new connection for every transaction (what agents opening one per tool call do). */
+  isConnectPerTransaction?: boolean;
   /** Kills pgbench when the benchmark is interrupted. */
   signal?: AbortSignal;
 };
@@ -34,6 +42,7 @@ export function threadsFor(clients: number): number {
 /** `pgbench -n -S` (select-only, no vacuum: the gateway paths could not vacuum as an agent anyway). */
 export function pgbenchArgs(run: Omit<PgbenchRun, "password" | "signal">): string[] {
   return [
+    ...(run.isConnectPerTransaction ? ["-C"] : []),
     "-n",
     "-S",
     "-M",
@@ -88,5 +97,8 @@ function parseSummary(stdout: string): PgbenchResult {
     tps: number(/tps = ([\d.]+) \(without initial connection time\)/),
     latencyMs: number(/latency average = ([\d.]+) ms/),
     transactions: number(/number of transactions actually processed: (\d+)/),
+    ...(/average connection time = ([\d.]+) ms/.test(stdout)
+      ? { connectMs: number(/average connection time = ([\d.]+) ms/) }
+      : {}),
   };
 }
