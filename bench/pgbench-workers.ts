@@ -12,6 +12,7 @@ import path from "node:path";
 import { startGatewayCluster } from "../apps/gateway/src/gateway-cluster";
 import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
 import { type Cleanup, createCleanup } from "./lib/cleanup";
+import { freePort } from "./lib/free-port";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
 import { type PgbenchProtocol, type PgbenchResult, type PgbenchRun, runPgbench } from "./lib/pgbench";
@@ -66,9 +67,10 @@ async function startTargets(env: BenchEnv, cleanup: Cleanup): Promise<Target[]> 
   const bouncer = await startPgbouncer(env.upstream);
   cleanup.add(bouncer.stop);
   const sluice = async (workers: number): Promise<Target> => {
+    // A port of its own: clusters in one process asking for port 0 would share one listening socket.
     const cluster = await startGatewayCluster({
       databaseUrl: env.storeUrl,
-      port: 0,
+      port: await freePort(),
       secretKey: env.secretKey,
       home: env.home,
       isTlsEnabled: false,
@@ -106,8 +108,9 @@ async function measure(target: Target, config: Config): Promise<Row> {
     console.log(`${label(config).padEnd(18)} ${target.name.padEnd(22)} ${result.tps.toFixed(0)} tps`);
     return { config, target: target.name, result, cpuPerTxn };
   } catch (error) {
-    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
-    console.error(`${label(config)} ${target.name}: ${message}`);
+    const full = error instanceof Error ? error.message : String(error);
+    console.error(`${label(config)} ${target.name}: ${full}`);
+    const message = full.split("\n")[0] ?? "";
     return { config, target: target.name, result: null, cpuPerTxn: null, error: message };
   }
 }

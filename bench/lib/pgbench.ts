@@ -94,7 +94,8 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
 function parseSummary(stdout: string): PgbenchResult {
   const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? Number.NaN);
   return {
-    tps: number(/tps = ([\d.]+) \(without initial connection time\)/),
+    // With -C pgbench counts the reconnections in: "(including reconnection times)".
+    tps: number(/tps = ([\d.]+) \((?:without initial connection time|including reconnection times)\)/),
     latencyMs: number(/latency average = ([\d.]+) ms/),
     transactions: number(/number of transactions actually processed: (\d+)/),
     ...(/average connection time = ([\d.]+) ms/.test(stdout)
