@@ -2,7 +2,13 @@ import { execFile } from "node:child_process";
 
 export type PgbenchProtocol = "simple" | "extended" | "prepared";
 
-export type PgbenchResult = { tps: number; latencyMs: number; transactions: number };
+export type PgbenchResult = {
+  tps: number;
+  latencyMs: number;
+  transactions: number;
+  /** pgbench's "average connection time" (ms): with -C, one connection per transaction. */
+  connectMs?: number;
+};
 
 export type PgbenchRun = {
   host: string;
@@ -13,6 +19,8 @@ export type PgbenchRun = {
   clients: number;
   protocol: PgbenchProtocol;
   seconds: number;
+  /** -C: a new connection for every transaction (what agents opening one per tool call do). */
+  isConnectPerTransaction?: boolean;
   /** Kills pgbench when the benchmark is interrupted. */
   signal?: AbortSignal;
 };
@@ -34,6 +42,7 @@ export function threadsFor(clients: number): number {
 /** `pgbench -n -S` (select-only, no vacuum: the gateway paths could not vacuum as an agent anyway). */
 export function pgbenchArgs(run: Omit<PgbenchRun, "password" | "signal">): string[] {
   return [
+    ...(run.isConnectPerTransaction ? ["-C"] : []),
     "-n",
     "-S",
     "-M",
@@ -85,8 +94,12 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
 function parseSummary(stdout: string): PgbenchResult {
   const number = (pattern: RegExp) => Number(pattern.exec(stdout)?.[1] ?? Number.NaN);
   return {
-    tps: number(/tps = ([\d.]+) \(without initial connection time\)/),
+    // With -C pgbench counts the reconnections in: "(including reconnection times)".
+    tps: number(/tps = ([\d.]+) \((?:without initial connection time|including reconnection times)\)/),
     latencyMs: number(/latency average = ([\d.]+) ms/),
     transactions: number(/number of transactions actually processed: (\d+)/),
+    ...(/average connection time = ([\d.]+) ms/.test(stdout)
+      ? { connectMs: number(/average connection time = ([\d.]+) ms/) }
+      : {}),
   };
 }

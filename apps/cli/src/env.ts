@@ -13,6 +13,10 @@ const ZEnv = z.object({
   SLUICE_CONSOLE_PORT: ZPort.default(3000),
   SLUICE_GATEWAY_PORT: ZPort.default(15432),
   SLUICE_EMBEDDED_PG_PORT: ZPort.default(54329),
+  /** Gateway worker processes sharing SLUICE_GATEWAY_PORT; unset: one per core. */
+  SLUICE_GATEWAY_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  /** The longest statement the gateway judges, in bytes (longer: 54000); unset: 16 MiB. */
+  SLUICE_MAX_STATEMENT_BYTES: z.coerce.number().int().min(1024).optional(),
   /** 32-byte key (base64 or hex) for secrets at rest; unset: generated into SLUICE_HOME/secret.key. */
   SLUICE_SECRET_KEY: z.string().optional(),
   /** The local OpenID provider's port (used when OIDC_ISSUER is unset). */

@@ -12,14 +12,14 @@ import type { WebhookConfig } from "@sluice/reviews/review-webhook";
 import { startReviewBroker } from "@sluice/reviews/start-review-broker";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { ClientError } from "@sluice/session/client-error";
-import { rateLimitedLogins } from "@sluice/session/rate-limited-logins";
-import { RateLimiter } from "@sluice/session/rate-limiter";
 import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
+import { createParsePool } from "./parse-limits";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
 import { createPrismaDirectory } from "./prisma-directory";
@@ -43,17 +43,18 @@ export type StartGatewayOptions = {
   reviewWebhook?: WebhookConfig | null;
   /** The console's URL, for links in review notices. */
   consoleUrl?: string | null;
+  /** Cancel keys of this process's sessions; a cluster worker's forwards keys it does not know. */
+  cancels?: CancelRegistry;
+  /** A cluster worker: shares the listening socket with its siblings (gateway-cluster.ts). */
+  isSharedListener?: boolean;
+  /** Longer statements are refused with 54000 before parsing (default MAX_STATEMENT_BYTES, 16 MiB). */
+  maxStatementBytes?: number;
   /** Names this process in sessions and held reviews (tests running two gateways in one process). */
   gatewayId?: string;
   /** False keeps the keyed hash in JavaScript (the env's SLUICE_NATIVE_HASH=off); absent: native where built. */
   isNativeKeyedHashAllowed?: boolean;
   log: (line: string) => void;
 };
-
-/** Failed logins allowed per agent name and per client address within AUTH_FAILURE_WINDOW_MS. */
-export const AUTH_FAILURES_PER_AGENT = 10;
-export const AUTH_FAILURES_PER_ADDRESS = 30;
-export const AUTH_FAILURE_WINDOW_MS = 60_000;
 
 /** How long shutdown waits for refusals of held statements to reach their clients. */
 const HELD_REFUSAL_GRACE_MS = 500;
@@ -91,13 +92,16 @@ export async function startGateway(options: StartGatewayOptions) {
     consoleUrl: options.consoleUrl ?? null,
     log: (line) => options.log(`[gateway] ${line}`),
   });
+  // Large statements are parsed on worker threads, so one session's megabytes never stall the rest.
+  const parsePool = options.decisions ? null : createParsePool();
   const decisions =
     options.decisions ??
     createPolicyDecisionPoint({
       policies,
-      facts: new FactsCache(),
+      facts: new FactsCache(parsePool ? { offload: parsePool } : {}),
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
       reviews: reviews.broker,
+      ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}),
     });
   // The server is created after the writer: a session the writer must end is looked up when it asks.
   let liveSessions: () => LiveSession[] = () => [];
@@ -126,12 +130,10 @@ export async function startGateway(options: StartGatewayOptions) {
     mockSaltKey: createHmac("sha256", options.secretKey).update("sluice-scram-mock-salt").digest(),
     masking,
     columnCatalog: (connection) => masking.catalogAccess(connection),
-    cancels: new CancelRegistry(),
+    cancels: options.cancels ?? new CancelRegistry(),
+    isSharedListener: options.isSharedListener ?? false,
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
-    loginLimits: rateLimitedLogins(
-      new RateLimiter({ maxFailures: AUTH_FAILURES_PER_AGENT, windowMs: AUTH_FAILURE_WINDOW_MS }),
-      new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }),
-    ),
+    loginLimits: createLoginThrottle(),
     hooks: withRecording(
       createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
       recordings,
@@ -159,6 +161,7 @@ export async function startGateway(options: StartGatewayOptions) {
       await recordings.close();
       await policies.stop();
       await relationLookups.close();
+      await parsePool?.close();
     },
   };
 }

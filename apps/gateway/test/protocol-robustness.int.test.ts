@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
@@ -130,29 +131,51 @@ describe("startup refusals", () => {
     });
   });
 
-  it("rate-limits failed attempts per agent", async () => {
+  it("refuses a guessing address per agent, while the agent still logs in from its own", async () => {
     const victim = await harness.addAgent(`victim-${randomBytes(3).toString("hex")}`, ["analysts"]);
+    const attempt = (token: string, localAddress: string) =>
+      new pg.Client({
+        connectionString: harness.urlFor(victim.agent.name, token),
+        stream: boundTo(localAddress),
+      });
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const error = await new pg.Client({
-        connectionString: harness.urlFor(victim.agent.name, `sk_guess_${i}`),
-      })
+      const error = await attempt(`sk_guess_${i}`, ATTACKER_ADDRESS)
         .connect()
         .catch((e: pg.DatabaseError) => e);
       codes.push((error as pg.DatabaseError).code ?? "");
     }
     expect(codes.slice(0, 10).every((code) => code === "28P01")).toBe(true);
     expect(codes.slice(10)).toEqual(["28000", "28000"]);
-    // Even the right token is refused while the agent is limited.
-    const right = await new pg.Client({ connectionString: harness.urlFor(victim.agent.name, victim.token) })
+    // The attacker's address stays refused for this agent, even with the right token...
+    const fromAttacker = await attempt(victim.token, ATTACKER_ADDRESS)
       .connect()
       .catch((e: pg.DatabaseError) => e);
-    expect(right).toMatchObject({
+    expect(fromAttacker).toMatchObject({
       code: "28000",
       message: expect.stringContaining("too many failed authentication attempts"),
     });
+    // ...while the rightful agent, from its own address, keeps working.
+    const rightful = attempt(victim.token, "127.0.0.1");
+    await rightful.connect();
+    expect((await rightful.query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
+    await rightful.end();
   });
 });
+
+/** A second loopback address stands for an attacker elsewhere (Linux routes all of 127/8 locally). */
+const ATTACKER_ADDRESS = "127.0.0.2";
+
+/** A pg stream whose socket connects from the given local address. */
+function boundTo(localAddress: string): () => net.Socket {
+  return () => {
+    const socket = new net.Socket();
+    const connect = socket.connect.bind(socket) as (options: net.TcpSocketConnectOpts) => net.Socket;
+    socket.connect = ((port: number, host: string) =>
+      connect({ port, host, localAddress })) as unknown as typeof socket.connect;
+    return socket;
+  };
+}
 
 describe("bad bytes close only their own client", () => {
   it("closes on garbage startup lengths without a word, and answers bad messages with a FATAL", async () => {

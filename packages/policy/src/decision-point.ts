@@ -18,6 +18,8 @@ export type PolicyDecisionOptions = {
   upstreamUser: (connectionId: string) => string;
   /** Where review verdicts go to wait for a human; absent, they are refused (fail closed). */
   reviews?: ReviewBroker;
+  /** Longer statements are refused unparsed (54000); defaults to MAX_STATEMENT_BYTES. */
+  maxStatementBytes?: number;
 };
 
 /** A statement a review rule matched, with everything a reviewer is shown and what runs on approval. */

@@ -7,6 +7,18 @@ export const FACTS_CACHE_ENTRIES = 10_000;
 /** Huge statements are rare and would crowd the cache; they are parsed every time. */
 export const FACTS_CACHE_MAX_SQL_CHARS = 16 * 1024;
 
+/** Statements longer than this are parsed off the event loop when the cache has a pool to offload to. */
+export const OFFLOAD_ABOVE_SQL_CHARS = 64 * 1024;
+
+/** Parses statements elsewhere (the gateway's worker threads); rejects when it cannot (fail closed). */
+export type ParseOffloader = { parse: (sql: string) => Promise<ParsedStatements> };
+
+export type FactsCacheOptions = {
+  offload?: ParseOffloader;
+  /** Defaults to OFFLOAD_ABOVE_SQL_CHARS. */
+  offloadAboveChars?: number;
+};
+
 /**
  * Bounded caches of statement → facts. Facts depend only on the text (never on policy or session),
  * so entries stay valid across policy changes. Agents often repeat one statement with different
@@ -17,6 +29,21 @@ export const FACTS_CACHE_MAX_SQL_CHARS = 16 * 1024;
 export class FactsCache {
   private readonly exact = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
   private readonly normalized = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
+
+  constructor(private readonly options: FactsCacheOptions = {}) {}
+
+  /**
+   * Like `parse`, but a statement above the offload threshold is parsed by the offloader, so one
+   * session's megabytes of SQL never stall the others. Such statements are never cached (above
+   * FACTS_CACHE_MAX_SQL_CHARS) and carry no parse tree, so their column lineage is unknown.
+   */
+  parseOffLoop(sql: string): ParsedStatements | Promise<ParsedStatements> {
+    const offload = this.options.offload;
+    if (offload && sql.length > (this.options.offloadAboveChars ?? OFFLOAD_ABOVE_SQL_CHARS)) {
+      return offload.parse(sql);
+    }
+    return this.parse(sql);
+  }
 
   parse(sql: string): ParsedStatements {
     const cached = this.exact.get(sql);

@@ -1,5 +1,5 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
-import type { StatementFacts } from "@sluice/sql/facts";
+import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import { type CatalogSnapshot, isKnownRelation, isSystemRelation, relationCatalog } from "./column-catalog";
 import type { PolicyDecisionOptions } from "./decision-point";
 import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
@@ -9,6 +9,7 @@ import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./maski
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
+import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
 import { resolvableNames, resolveNames } from "./unqualified-names";
 import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
@@ -74,7 +75,20 @@ export class SessionDecider implements SessionDecisions {
         message: `no policy is loaded for connection ${this.identity.connectionName}`,
       };
     }
-    const parsed = this.options.facts.parse(statement.sql);
+    const tooLong = statementTooLong(statement.sql, this.options.maxStatementBytes ?? MAX_STATEMENT_BYTES);
+    if (tooLong) return tooLong;
+    const parsed = this.options.facts.parseOffLoop(statement.sql);
+    if (parsed instanceof Promise) {
+      return parsed.then((facts) => this.decideParsed(policy, statement, facts), unjudgeable);
+    }
+    return this.decideParsed(policy, statement, parsed);
+  }
+
+  private decideParsed(
+    policy: ConnectionPolicy,
+    statement: StatementRequest,
+    parsed: ParsedStatements,
+  ): Verdict | Promise<Verdict> {
     const movesPath = this.state.absorbPathChanges(parsed);
     const catalogs = this.upstream?.columns;
     if (catalogs && parsed.ok && followsColumns(policy)) {

@@ -5,6 +5,11 @@ export type RateLimiterOptions = {
   now?: () => number;
 };
 
+/** Distinct keys remembered at once; beyond it the least recently added key is forgotten. */
+export const MAX_TRACKED_KEYS = 100_000;
+/** Timestamps kept per key: enough to answer retryAfterMs and count(), bounded for memory. */
+const MAX_FAILURES_KEPT_PER_KEY = 1024;
+
 /**
  * Counts failed authentications per key (agent name, client address) in a sliding window. A
  * limited key is refused before any verifier is consulted, so guessing tokens stays slow.
@@ -25,10 +30,26 @@ export class RateLimiter {
     return Math.max(0, oldest + this.options.windowMs - this.now());
   }
 
+  /** Failures of this key still inside the window. */
+  count(key: string): number {
+    return this.recent(key).length;
+  }
+
   recordFailure(key: string): void {
     const recent = this.recent(key);
     recent.push(this.now());
-    this.failures.set(key, recent);
+    // Keys are attacker-chosen (names, addresses): the map is bounded, oldest keys go first.
+    if (!this.failures.has(key) && this.failures.size >= MAX_TRACKED_KEYS) this.evictOldest();
+    this.failures.set(key, recent.length > this.keep ? recent.slice(-this.keep) : recent);
+  }
+
+  private get keep(): number {
+    return Math.min(this.options.maxFailures, MAX_FAILURES_KEPT_PER_KEY);
+  }
+
+  private evictOldest(): void {
+    const oldest = this.failures.keys().next();
+    if (!oldest.done) this.failures.delete(oldest.value);
   }
 
   recordSuccess(key: string): void {

@@ -15,6 +15,12 @@ type Entry = { secretKey: Buffer; target: CancelTarget };
 export class CancelRegistry {
   private readonly entries = new Map<number, Entry>();
 
+  /**
+   * @param forward Where a key this process does not know goes: with several gateway workers, a
+   * CancelRequest reaches whichever worker accepted its connection, not the session's own.
+   */
+  constructor(private readonly forward?: (processId: number, secretKey: Buffer) => void) {}
+
   register(target: CancelTarget): { processId: number; secretKey: Buffer; unregister: () => void } {
     let processId: number;
     do processId = randomBytes(4).readUInt32BE() & 0x7fffffff;
@@ -24,8 +30,18 @@ export class CancelRegistry {
     return { processId, secretKey, unregister: () => this.entries.delete(processId) };
   }
 
-  /** True when the key matched a live session (whose upstream was then asked to cancel). */
+  /**
+   * True when the key matched a live session of this process (whose upstream was then asked to
+   * cancel); otherwise the request is forwarded to the other workers, if there are any.
+   */
   cancel(processId: number, secretKey: Buffer): boolean {
+    if (this.cancelLocal(processId, secretKey)) return true;
+    this.forward?.(processId, secretKey);
+    return false;
+  }
+
+  /** A cancel forwarded from another worker: matched against this process's sessions only. */
+  cancelLocal(processId: number, secretKey: Buffer): boolean {
     const entry = this.entries.get(processId);
     if (
       !entry ||

@@ -9,6 +9,11 @@ export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstrea
   port: number;
   /** Addresses to listen on; the default serves local agents over IPv4 and IPv6. */
   hosts?: string[];
+  /**
+   * A cluster worker: the listening socket is shared with the other workers (each accepts on it
+   * itself under SCHED_NONE). Otherwise the port is this process's alone.
+   */
+  isSharedListener?: boolean;
 };
 
 export type GatewayServer = {
@@ -47,7 +52,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     });
     server.on("error", (error) => options.log(`gateway listener error: ${error.message}`));
     try {
-      port = await listen(server, host, port);
+      port = await listen(server, host, port, options.isSharedListener !== true);
     } catch (error) {
       // ::1 is missing on hosts without IPv6; IPv4 alone still serves local agents.
       if (host === "::1" && (error as NodeJS.ErrnoException).code === "EADDRNOTAVAIL") continue;
@@ -77,10 +82,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   };
 }
 
-function listen(server: net.Server, host: string, port: number): Promise<number> {
+function listen(server: net.Server, host: string, port: number, exclusive: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ host, port, exclusive: true }, () => {
+    server.listen({ host, port, exclusive }, () => {
       server.off("error", reject);
       const address = server.address();
       resolve(typeof address === "object" && address ? address.port : port);

@@ -1,7 +1,7 @@
 import { DEMO_AGENT, DEMO_CONNECTION } from "@sluice/db/demo/demo-policy";
 import { assertPortFree } from "@sluice/db/port-check";
 import { getPrisma } from "@sluice/db/prisma";
-import { startGateway } from "@sluice/gateway/start-gateway";
+import { startGatewayCluster } from "@sluice/gateway/gateway-cluster";
 import type { Env } from "../env";
 import { renderBanner } from "./banner";
 import { startConsole } from "./console-process";
@@ -48,13 +48,16 @@ export async function runStart(env: Env): Promise<void> {
       demo = await ensureDemo({ home: env.SLUICE_HOME, prisma, adminUrl: store.adminUrl, secretKey });
     }
 
-    const gateway = await startGateway({
-      prisma,
+    // One worker process per core (SLUICE_GATEWAY_WORKERS), all accepting on the gateway's port.
+    const gateway = await startGatewayCluster({
       databaseUrl: store.databaseUrl,
       port: env.SLUICE_GATEWAY_PORT,
       secretKey,
       home: env.SLUICE_HOME,
       isNativeKeyedHashAllowed: env.SLUICE_NATIVE_HASH === "on",
+      isTlsEnabled: true,
+      ...(env.SLUICE_GATEWAY_WORKERS ? { workers: env.SLUICE_GATEWAY_WORKERS } : {}),
+      ...(env.SLUICE_MAX_STATEMENT_BYTES ? { maxStatementBytes: env.SLUICE_MAX_STATEMENT_BYTES } : {}),
       consoleUrl: `http://localhost:${env.SLUICE_CONSOLE_PORT}`,
       reviewWebhook:
         env.SLUICE_REVIEW_WEBHOOK_URL && env.SLUICE_REVIEW_WEBHOOK_SECRET

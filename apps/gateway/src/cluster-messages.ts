@@ -1,0 +1,33 @@
+/**
+ * What the cluster's primary and its gateway workers say to each other over IPC. Secrets (the
+ * store URL, the secret key) travel only here, never through the environment or argv.
+ */
+export type WorkerConfig = {
+  databaseUrl: string;
+  /** Base64 of the 32-byte secret key. */
+  secretKey: string;
+  port: number;
+  home: string;
+  isTlsEnabled: boolean;
+  hosts?: string[];
+  reviewWebhook: { url: string; secret: string } | null;
+  consoleUrl: string | null;
+  maxStatementBytes?: number;
+  /** False keeps the keyed hash in JavaScript (SLUICE_NATIVE_HASH=off). */
+  isNativeKeyedHashAllowed?: boolean;
+};
+
+export type PrimaryMessage =
+  | { type: "config"; config: WorkerConfig }
+  /** A CancelRequest another worker received for a key it does not hold. */
+  | { type: "cancel"; processId: number; secretKey: string }
+  | { type: "shutdown" };
+
+export type WorkerMessage =
+  /** Loaded and listening for messages: a message sent before this would be lost. */
+  | { type: "ready" }
+  | { type: "listening"; port: number; caFile: string | null }
+  | { type: "cancel"; processId: number; secretKey: string }
+  | { type: "failed"; message: string }
+  /** The worker's log lines go through the primary's log, like a single process's. */
+  | { type: "log"; line: string };

@@ -1,0 +1,131 @@
+import cluster, { type Worker } from "node:cluster";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import type { PrimaryMessage, WorkerConfig, WorkerMessage } from "./cluster-messages";
+
+export type StartGatewayClusterOptions = Omit<WorkerConfig, "secretKey"> & {
+  secretKey: Buffer;
+  /** Gateway worker processes; the default is one per core. */
+  workers?: number;
+  log: (line: string) => void;
+};
+
+export type GatewayCluster = {
+  port: number;
+  caFile: string | null;
+  /** The live workers' pids, for tests and the banner. */
+  workerPids: () => number[];
+  close: () => Promise<void>;
+};
+
+/** A worker that does not exit this long after being told to is killed. */
+const WORKER_SHUTDOWN_GRACE_MS = 10_000;
+/** A worker that dies is replaced; one that dies this soon after starting stops the restarts. */
+const MIN_WORKER_LIFETIME_MS = 5_000;
+
+const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "gateway-worker-entry.mjs");
+
+export function defaultWorkerCount(): number {
+  return availableParallelism();
+}
+
+/**
+ * The gateway on every core: N worker processes that each accept on one shared listening socket
+ * (cluster with SCHED_NONE, so no process hands out connections: the kernel wakes an accepting
+ * worker). The primary only starts workers, replaces dead ones and forwards CancelRequests between
+ * them; revocation, live policy, holds and heartbeats run in each worker against the store.
+ */
+export async function startGatewayCluster(options: StartGatewayClusterOptions): Promise<GatewayCluster> {
+  if (!cluster.isPrimary) throw new Error("a gateway cluster is started from the primary process");
+  const count = Math.max(1, options.workers ?? defaultWorkerCount());
+  // Generated once here, so workers never race to create it.
+  const material = options.isTlsEnabled ? ensureTlsMaterial(path.join(options.home, "tls")) : null;
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: [], silent: false });
+
+  const workers = new Set<Worker>();
+  let isClosing = false;
+  const { workers: _count, log: _log, secretKey, ...shared } = options;
+  const config: WorkerConfig = { ...shared, secretKey: secretKey.toString("base64") };
+
+  const fork = (port: number): Promise<number> => {
+    const worker = cluster.fork();
+    const startedAt = Date.now();
+    workers.add(worker);
+    return new Promise((resolve, reject) => {
+      worker.on("message", (message: WorkerMessage) => {
+        switch (message?.type) {
+          case "ready":
+            worker.send({ type: "config", config: { ...config, port } } satisfies PrimaryMessage);
+            break;
+          case "log":
+            options.log(message.line);
+            break;
+          case "listening":
+            resolve(message.port);
+            break;
+          case "failed":
+            reject(new Error(`gateway worker ${worker.process.pid} failed to start: ${message.message}`));
+            break;
+          case "cancel":
+            for (const other of workers) {
+              if (other !== worker && other.isConnected())
+                other.send({ ...message } satisfies PrimaryMessage);
+            }
+            break;
+        }
+      });
+      worker.once("exit", (code, signal) => {
+        workers.delete(worker);
+        reject(new Error(`gateway worker ${worker.process.pid} exited during start (${signal ?? code})`));
+        if (isClosing) return;
+        options.log(`gateway worker ${worker.process.pid} exited (${signal ?? code})`);
+        if (Date.now() - startedAt < MIN_WORKER_LIFETIME_MS) {
+          options.log("not replacing it: it died right after starting");
+          return;
+        }
+        fork(port).then(
+          () => options.log("a replacement gateway worker is serving"),
+          (error: unknown) => options.log(String(error)),
+        );
+      });
+    });
+  };
+
+  const close = async () => {
+    isClosing = true;
+    await Promise.all(
+      [...workers].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const kill = setTimeout(() => worker.process.kill("SIGKILL"), WORKER_SHUTDOWN_GRACE_MS);
+            worker.once("exit", () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            if (worker.isConnected()) worker.send({ type: "shutdown" } satisfies PrimaryMessage);
+            else worker.process.kill("SIGTERM");
+          }),
+      ),
+    );
+  };
+
+  try {
+    // Every worker asks for the same address and port (0 included): the primary keys the shared
+    // listening socket by them, so all workers, replacements too, accept on one socket.
+    const ports = await Promise.all(Array.from({ length: count }, () => fork(options.port)));
+    const port = ports[0] as number;
+    return {
+      port,
+      caFile: material?.caFile ?? null,
+      workerPids: () => [...workers].map((worker) => worker.process.pid ?? 0),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

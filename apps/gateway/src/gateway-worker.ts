@@ -1,0 +1,78 @@
+/**
+ * One gateway worker of a cluster (gateway-cluster.ts): waits for its configuration over IPC,
+ * serves the shared port, forwards cancel keys it does not know to the primary and takes those
+ * the primary forwards, and closes in order when told to.
+ */
+import "./wasm-baseline-only";
+import { createPrisma } from "@sluice/db/prisma";
+import { CancelRegistry } from "@sluice/transport/cancel-registry";
+import type { PrimaryMessage, WorkerConfig, WorkerMessage } from "./cluster-messages";
+import { startGateway } from "./start-gateway";
+
+const send = (message: WorkerMessage) => process.send?.(message);
+const log = (line: string) => send({ type: "log", line: `[worker ${process.pid}] ${line}` });
+
+if (!process.send) throw new Error("gateway-worker runs only as a cluster worker");
+
+const cancels = new CancelRegistry((processId, secretKey) =>
+  send({ type: "cancel", processId, secretKey: secretKey.toString("hex") }),
+);
+let stop: (() => Promise<void>) | null = null;
+
+process.on("message", (message: PrimaryMessage) => {
+  switch (message?.type) {
+    case "config":
+      void start(message.config);
+      break;
+    case "cancel":
+      cancels.cancelLocal(message.processId, Buffer.from(message.secretKey, "hex"));
+      break;
+    case "shutdown":
+      void shutdown();
+      break;
+  }
+});
+send({ type: "ready" });
+// The primary gone means no one can route cancels or restart us: stop serving.
+process.on("disconnect", () => void shutdown());
+
+async function start(config: WorkerConfig): Promise<void> {
+  try {
+    const prisma = createPrisma(config.databaseUrl);
+    const gateway = await startGateway({
+      prisma,
+      databaseUrl: config.databaseUrl,
+      port: config.port,
+      secretKey: Buffer.from(config.secretKey, "base64"),
+      home: config.home,
+      isTlsEnabled: config.isTlsEnabled,
+      ...(config.hosts ? { hosts: config.hosts } : {}),
+      reviewWebhook: config.reviewWebhook,
+      consoleUrl: config.consoleUrl,
+      ...(config.maxStatementBytes ? { maxStatementBytes: config.maxStatementBytes } : {}),
+      ...(config.isNativeKeyedHashAllowed === false ? { isNativeKeyedHashAllowed: false } : {}),
+      cancels,
+      isSharedListener: true,
+      log,
+    });
+    stop = async () => {
+      await gateway.close();
+      await prisma.$disconnect();
+    };
+    send({ type: "listening", port: gateway.port, caFile: gateway.caFile });
+  } catch (error) {
+    send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+}
+
+let isShuttingDown = false;
+async function shutdown(): Promise<void> {
+  if (isShuttingDown) return;
+  isShuttingDown = true;
+  try {
+    await stop?.();
+  } finally {
+    process.exit(0);
+  }
+}
