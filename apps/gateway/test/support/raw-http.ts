@@ -26,7 +26,9 @@ export function rawHttp(port: number, request: string | Buffer): Promise<RawResp
       }
       resolve({ status: Number(statusLine.split(" ")[1] ?? 0), headers, body: headEnd < 0 ? "" : raw.slice(headEnd + 4), raw });
     });
-    socket.end(request);
+    // Written, not ended: Node's server drops requests still in flight when a client half-closes.
+    // Every request says `Connection: close`, so the server closes when it has answered.
+    socket.write(request);
   });
 }
 
