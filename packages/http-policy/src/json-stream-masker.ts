@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { maskDetected } from "@sluice/masking/content-masker";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
 import { maskedJsonValue, pointerRuleAt, type ResponseMasking } from "./value-masking";
@@ -33,7 +34,13 @@ type Frame = { isObject: boolean; key: string; index: number };
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A quoted JSON string with no escapes: refused when it holds a raw control character, as JSON.parse would. */
+function plainString(quoted: string): string {
+  const text = quoted.slice(1, -1);
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) throw new Error("control character in a string");
+  return text;
+}
 
 /**
  * Masks a JSON (or NDJSON) body as it streams: structure and whitespace are copied through, each
@@ -82,6 +89,8 @@ export class JsonStreamMasker {
     }
     if (this.token !== Token.None) {
       this.holdToken(chunk, copyFrom, chunk.length);
+      // The stream may reuse the chunk's memory: own what straddles into the next one.
+      this.tokenParts = this.tokenParts.map((part) => Buffer.from(part));
     } else flushTo(chunk.length);
     this.offset += chunk.length;
     return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
@@ -155,7 +164,7 @@ export class JsonStreamMasker {
       throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(byte))}`, at);
     if (isContainer) {
       if (this.stack.length >= MAX_JSON_DEPTH) throw this.error(`nesting deeper than ${MAX_JSON_DEPTH}`, at);
-      const rule = this.suppressDepth < 0 ? pointerRuleAt(this.masking, this.location()) : null;
+      const rule = this.suppressDepth < 0 && this.masking.pointers.length > 0 ? pointerRuleAt(this.masking, this.location()) : null;
       if (rule) {
         // The whole object or array is replaced: write the placeholder, then read on without writing.
         flushTo(at);
@@ -228,8 +237,7 @@ export class JsonStreamMasker {
       throw this.error(
         `a JSON value is longer than ${MAX_JSON_TOKEN_BYTES} bytes, more than the gateway holds to mask`,
       );
-    // The chunk's memory is reused by the stream: keep a copy of what straddles chunks.
-    this.tokenParts.push(Buffer.from(chunk.subarray(from, to)));
+    this.tokenParts.push(chunk.subarray(from, to));
   }
 
   private finishToken(out: Buffer[]): void {
@@ -246,7 +254,10 @@ export class JsonStreamMasker {
     if (kind === Token.ClosedString) {
       let text: string;
       try {
-        text = JSON.parse(utf8.decode(raw)) as string;
+        // Without a backslash the text is the bytes between the quotes (JSON.parse only to unescape).
+        if (!isUtf8(raw)) throw new Error("not UTF-8");
+        const decoded = raw.toString("utf8");
+        text = raw.includes(BACKSLASH) ? (JSON.parse(decoded) as string) : plainString(decoded);
       } catch {
         throw this.error("invalid JSON string (escape or UTF-8)");
       }
@@ -271,7 +282,7 @@ export class JsonStreamMasker {
   private maskScalar(raw: Buffer, text: string, isScanned: boolean): Buffer {
     this.afterValue();
     if (this.suppressDepth >= 0) return raw;
-    const rule = pointerRuleAt(this.masking, this.location());
+    const rule = this.masking.pointers.length > 0 ? pointerRuleAt(this.masking, this.location()) : null;
     if (rule) return Buffer.from(maskedJsonValue(rule, text, this.masking.hashKey));
     if (!isScanned || this.masking.detectors.length === 0) return raw;
     const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
