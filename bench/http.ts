@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { bumpPolicyVersion } from "../packages/db/src/policy-version";
 import { createConnection } from "../packages/db/src/seed/create-connection";
@@ -25,7 +26,14 @@ const KEY = "bench-upstream-key";
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 
 function customer(id: number) {
-  return { id, name: `Customer ${id}`, email: `user${id}@example.com`, ssn: "123-45-6789", card: "4111111111111111", balance: id * 1.5 };
+  return {
+    id,
+    name: `Customer ${id}`,
+    email: `user${id}@example.com`,
+    ssn: "123-45-6789",
+    card: "4111111111111111",
+    balance: id * 1.5,
+  };
 }
 
 /** The upstream: one small customer, or `n` customers streamed with backpressure. */
@@ -38,7 +46,8 @@ async function startApi() {
     const n = Number(url.searchParams.get("n"));
     response.write('{"customers":[');
     for (let i = 0; i < n; i++) {
-      if (!response.write(`${i ? "," : ""}${JSON.stringify(customer(i))}`)) await new Promise((r) => response.once("drain", r));
+      if (!response.write(`${i ? "," : ""}${JSON.stringify(customer(i))}`))
+        await new Promise((r) => response.once("drain", r));
     }
     response.end("]}");
   });
@@ -46,7 +55,11 @@ async function startApi() {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-function get(agent: http.Agent, url: string, authorization: string): Promise<{ bytes: number; sample: string }> {
+function get(
+  agent: http.Agent,
+  url: string,
+  authorization: string,
+): Promise<{ bytes: number; sample: string }> {
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent, headers: { authorization } }, (response) => {
@@ -56,7 +69,11 @@ function get(agent: http.Agent, url: string, authorization: string): Promise<{ b
           if (sample.length < 400) sample += chunk.toString();
           bytes += chunk.length;
         });
-        response.on("end", () => (response.statusCode === 200 ? resolve({ bytes, sample }) : reject(new Error(`${url}: ${response.statusCode} ${sample}`))));
+        response.on("end", () =>
+          response.statusCode === 200
+            ? resolve({ bytes, sample })
+            : reject(new Error(`${url}: ${response.statusCode} ${sample}`)),
+        );
         response.on("error", reject);
       })
       .on("error", reject);
@@ -76,7 +93,10 @@ async function smallRequests(url: string, authorization: string): Promise<number
   return REQUESTS / ((performance.now() - started) / 1000);
 }
 
-async function stream(url: string, authorization: string): Promise<{ mbPerSecond: number; bytes: number; sample: string }> {
+async function stream(
+  url: string,
+  authorization: string,
+): Promise<{ mbPerSecond: number; bytes: number; sample: string }> {
   const agent = new http.Agent({ keepAlive: false });
   const started = performance.now();
   const { bytes, sample } = await get(agent, url, authorization);
@@ -137,13 +157,29 @@ async function main() {
     if (!check.sample.includes('"ssn":"[REDACTED]"') || check.sample.includes("@example.com"))
       throw new Error(`masking did not apply: ${check.sample}`);
 
-    const directSmall = await best(RUNS, () => smallRequests(`${directBase}/customers/1`, upstreamAuth), (v) => v);
-    const sluiceSmall = await best(RUNS, () => smallRequests(`${sluiceBase}/customers/1`, agentAuth), (v) => v);
+    const directSmall = await best(
+      RUNS,
+      () => smallRequests(`${directBase}/customers/1`, upstreamAuth),
+      (v) => v,
+    );
+    const sluiceSmall = await best(
+      RUNS,
+      () => smallRequests(`${sluiceBase}/customers/1`, agentAuth),
+      (v) => v,
+    );
     const idleRss = gateway.rss();
     await stream(`${sluiceBase}/customers?n=${Math.floor(ROWS / 4)}`, agentAuth);
     const quarterRss = gateway.peakRss();
-    const directBig = await best(RUNS, () => stream(`${directBase}/customers?n=${ROWS}`, upstreamAuth), (v) => v.mbPerSecond);
-    const sluiceBig = await best(RUNS, () => stream(`${sluiceBase}/customers?n=${ROWS}`, agentAuth), (v) => v.mbPerSecond);
+    const directBig = await best(
+      RUNS,
+      () => stream(`${directBase}/customers?n=${ROWS}`, upstreamAuth),
+      (v) => v.mbPerSecond,
+    );
+    const sluiceBig = await best(
+      RUNS,
+      () => stream(`${sluiceBase}/customers?n=${ROWS}`, agentAuth),
+      (v) => v.mbPerSecond,
+    );
     const peakRss = gateway.peakRss();
 
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -156,12 +192,22 @@ async function main() {
       table(
         ["Measure", "Direct", "Sluice", "Sluice / direct"],
         [
-          ["small JSON requests/s", Math.round(directSmall).toLocaleString("en-US"), Math.round(sluiceSmall).toLocaleString("en-US"), ratio(sluiceSmall, directSmall)],
-          ["large streamed JSON, MB/s", directBig.mbPerSecond.toFixed(1), sluiceBig.mbPerSecond.toFixed(1), ratio(sluiceBig.mbPerSecond, directBig.mbPerSecond)],
+          [
+            "small JSON requests/s",
+            Math.round(directSmall).toLocaleString("en-US"),
+            Math.round(sluiceSmall).toLocaleString("en-US"),
+            ratio(sluiceSmall, directSmall),
+          ],
+          [
+            "large streamed JSON, MB/s",
+            directBig.mbPerSecond.toFixed(1),
+            sluiceBig.mbPerSecond.toFixed(1),
+            ratio(sluiceBig.mbPerSecond, directBig.mbPerSecond),
+          ],
         ],
       ),
       "",
-      `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size response, ${mb(peakRss)} after the full ones.`,
+      `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size response, ${mb(peakRss)} after the full ones. Load average at the end of the run: ${loadavg()[0]?.toFixed(1)} (a shared machine: compare the ratios, not the absolute rates).`,
     ].join("\n");
     writeSection(REPORT, "http", body);
     console.log(body);

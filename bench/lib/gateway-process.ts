@@ -22,7 +22,11 @@ function statusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
  * The gateway in a process of its own (as `scripts/start.sh` runs it: no benchmark driver, no pg
  * client beside it, the same process settings), so its memory is its own. `peakRss` is the kernel's high-water mark (VmHWM).
  */
-export async function spawnGatewayProcess(env: BenchEnv, cleanup: Cleanup, options: { isHttpEnabled?: boolean } = {}) {
+export async function spawnGatewayProcess(
+  env: BenchEnv,
+  cleanup: Cleanup,
+  options: { isHttpEnabled?: boolean } = {},
+) {
   // With the process settings `scripts/start.sh` gives the product.
   const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${TSX} ${ENTRY}`], {
     env: {

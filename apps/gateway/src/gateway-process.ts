@@ -30,7 +30,9 @@ const gateway = await startGateway({
   hosts: ["127.0.0.1"],
   log: (line) => process.stderr.write(`${line}\n`),
 });
-process.stdout.write(`${JSON.stringify({ port: gateway.port, httpPort: gateway.httpPort, pid: process.pid })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ port: gateway.port, httpPort: gateway.httpPort, pid: process.pid })}\n`,
+);
 process.once("SIGTERM", () => {
   void gateway
     .close()

@@ -9,9 +9,25 @@ beforeAll(async () => {
   const connectionId = harness.connection.id;
   await harness.prisma.guardrailRule.createMany({
     data: [
-      { connectionId, name: "no-admin", kind: "HTTP_REQUEST", match: { path: "/admin/**" }, message: "use the public endpoints" },
-      { connectionId, name: "no-deletes", kind: "HTTP_REQUEST", match: { methods: ["DELETE"], path: "/customers/{id}" } },
-      { connectionId, name: "no-admin-orders", kind: "HTTP_REQUEST", match: { methods: ["POST"], path: "/orders", body: { "/role": "admin" } } },
+      {
+        connectionId,
+        name: "no-admin",
+        kind: "HTTP_REQUEST",
+        match: { path: "/admin/**" },
+        message: "use the public endpoints",
+      },
+      {
+        connectionId,
+        name: "no-deletes",
+        kind: "HTTP_REQUEST",
+        match: { methods: ["DELETE"], path: "/customers/{id}" },
+      },
+      {
+        connectionId,
+        name: "no-admin-orders",
+        kind: "HTTP_REQUEST",
+        match: { methods: ["POST"], path: "/orders", body: { "/role": "admin" } },
+      },
     ],
   });
   await harness.prisma.maskingRule.createMany({
@@ -54,7 +70,9 @@ describe("HTTP gateway: calls through Sluice", () => {
   });
 
   it("never passes the agent's token upstream nor the upstream's cookies and auth headers back", async () => {
-    const response = await harness.call("/shop/customers", { headers: { cookie: "agent=1", "x-forwarded-for": "10.0.0.1" } });
+    const response = await harness.call("/shop/customers", {
+      headers: { cookie: "agent=1", "x-forwarded-for": "10.0.0.1" },
+    });
     expect(response.headers.get("set-cookie")).toBeNull();
     expect(response.headers.get("x-upstream-internal")).toBeNull();
     const seen = harness.upstream.seen.at(-1);
@@ -69,24 +87,33 @@ describe("HTTP gateway: calls through Sluice", () => {
     const none = await fetch(`${harness.base}/shop/customers`);
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toContain("Bearer");
-    const wrong = await fetch(`${harness.base}/shop/customers`, { headers: { authorization: `Bearer sk_${"x".repeat(43)}` } });
+    const wrong = await fetch(`${harness.base}/shop/customers`, {
+      headers: { authorization: `Bearer sk_${"x".repeat(43)}` },
+    });
     expect(wrong.status).toBe(401);
     const other = await harness.prisma.agent.create({ data: { name: "outsider" } });
     void other;
     const { createAgent } = await import("@sluice/db/seed/create-agent");
     const outsider = await createAgent(harness.prisma, { name: "outsider-2", groups: ["marketing"] });
-    const refused = await fetch(`${harness.base}/shop/customers`, { headers: { authorization: `Bearer ${outsider.token}` } });
+    const refused = await fetch(`${harness.base}/shop/customers`, {
+      headers: { authorization: `Bearer ${outsider.token}` },
+    });
     expect(refused.status).toBe(403);
     expect((await refused.json()).error.rule).toBe("sluice:access");
   });
 
   it("takes basic auth AGENT:TOKEN", async () => {
     const basic = Buffer.from(`agent-a:${harness.token}`).toString("base64");
-    const response = await fetch(`${harness.base}/shop/customers/2`, { headers: { authorization: `Basic ${basic}` } });
+    const response = await fetch(`${harness.base}/shop/customers/2`, {
+      headers: { authorization: `Basic ${basic}` },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ id: 2, email: "[REDACTED]" });
     const wrongName = Buffer.from(`someone-else:${harness.token}`).toString("base64");
-    expect((await fetch(`${harness.base}/shop/customers/2`, { headers: { authorization: `Basic ${wrongName}` } })).status).toBe(401);
+    expect(
+      (await fetch(`${harness.base}/shop/customers/2`, { headers: { authorization: `Basic ${wrongName}` } }))
+        .status,
+    ).toBe(401);
   });
 
   it("denies by rule with the rule's name, why and what to do", async () => {
@@ -95,12 +122,15 @@ describe("HTTP gateway: calls through Sluice", () => {
     expect(await response.json()).toEqual({
       error: {
         rule: "no-admin",
-        message: 'blocked by guardrail "no-admin" on connection shop: GET /admin/users matches path /admin/**',
+        message:
+          'blocked by guardrail "no-admin" on connection shop: GET /admin/users matches path /admin/**',
         hint: "use the public endpoints",
       },
     });
     expect((await harness.call("/shop/customers/1", { method: "DELETE" })).status).toBe(403);
-    expect(harness.upstream.seen.some((call) => call.url.startsWith("/api/admin") || call.method === "DELETE")).toBe(false);
+    expect(
+      harness.upstream.seen.some((call) => call.url.startsWith("/api/admin") || call.method === "DELETE"),
+    ).toBe(false);
   });
 
   it("judges JSON body fields and forwards the body it judged", async () => {
@@ -122,7 +152,12 @@ describe("HTTP gateway: calls through Sluice", () => {
   it("masks NDJSON and text bodies with the detectors", async () => {
     const ndjson = await (await harness.call("/shop/ndjson")).text();
     expect(leaked(ndjson)).toEqual([]);
-    expect(ndjson.trim().split("\n").map((line) => JSON.parse(line).name)).toEqual(CUSTOMERS.map((c) => c.name));
+    expect(
+      ndjson
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).name),
+    ).toEqual(CUSTOMERS.map((c) => c.name));
     const text = await (await harness.call("/shop/text")).text();
     expect(text).toBe("Ada Lovelace <[REDACTED]> ssn [REDACTED]\nAlan Turing <[REDACTED]> ssn [REDACTED]");
   });
@@ -150,7 +185,12 @@ describe("HTTP gateway: calls through Sluice", () => {
     expect(response.headers.get("transfer-encoding")).toBe("chunked");
     const body = await response.json();
     expect(body.customers).toHaveLength(20000);
-    expect(body.customers[19999]).toMatchObject({ id: 19999, email: "[REDACTED]", ssn: "[REDACTED]", card: "************1111" });
+    expect(body.customers[19999]).toMatchObject({
+      id: 19999,
+      email: "[REDACTED]",
+      ssn: "[REDACTED]",
+      card: "************1111",
+    });
   });
 
   it("answers HEAD without a body and keeps the connection alive across calls", async () => {
@@ -160,15 +200,25 @@ describe("HTTP gateway: calls through Sluice", () => {
   });
 
   it("applies read-only connections: GET, HEAD and OPTIONS only", async () => {
-    await harness.prisma.connection.update({ where: { id: harness.connection.id }, data: { isReadOnly: true } });
+    await harness.prisma.connection.update({
+      where: { id: harness.connection.id },
+      data: { isReadOnly: true },
+    });
     await harness.reloadPolicy();
     try {
-      const response = await harness.call("/shop/orders", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const response = await harness.call("/shop/orders", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       expect(response.status).toBe(403);
       expect((await response.json()).error.rule).toBe("sluice:read-only");
       expect((await harness.call("/shop/customers/1")).status).toBe(200);
     } finally {
-      await harness.prisma.connection.update({ where: { id: harness.connection.id }, data: { isReadOnly: false } });
+      await harness.prisma.connection.update({
+        where: { id: harness.connection.id },
+        data: { isReadOnly: false },
+      });
       await harness.reloadPolicy();
     }
   });

@@ -27,11 +27,16 @@ beforeAll(async () => {
       { connectionId, name: "card", jsonPointer: "/**/card", strategy: "PARTIAL", keepLast: 4 },
     ],
   });
-  await harness.prisma.guardrailRule.create({ data: { connectionId, name: "no-admin", kind: "HTTP_REQUEST", match: { path: "/admin/**" } } });
+  await harness.prisma.guardrailRule.create({
+    data: { connectionId, name: "no-admin", kind: "HTTP_REQUEST", match: { path: "/admin/**" } },
+  });
   // An upstream behind TLS with its own private CA: one connection trusts that CA, one does not.
   const material = ensureTlsMaterial(upstreamTlsDir);
   upstreamTls = await startJsonUpstream({ cert: material.cert, key: material.key });
-  for (const [name, tlsCaPem] of [["secure-shop", material.ca.toString()], ["untrusted-shop", undefined]] as const) {
+  for (const [name, tlsCaPem] of [
+    ["secure-shop", material.ca.toString()],
+    ["untrusted-shop", undefined],
+  ] as const) {
     await createConnection(harness.prisma, {
       name,
       type: "HTTP",
@@ -73,7 +78,15 @@ describe("real clients over TLS to the gateway", () => {
   const url = () => `${harness.base}/shop/customers/1`;
 
   it("curl with a bearer token", async () => {
-    const { stdout } = await run("curl", ["-sS", "--fail-with-body", "--cacert", caFile, "-H", `Authorization: Bearer ${harness.token}`, url()]);
+    const { stdout } = await run("curl", [
+      "-sS",
+      "--fail-with-body",
+      "--cacert",
+      caFile,
+      "-H",
+      `Authorization: Bearer ${harness.token}`,
+      url(),
+    ]);
     assertMasked(stdout);
   });
 
@@ -81,7 +94,16 @@ describe("real clients over TLS to the gateway", () => {
     const withUser = url().replace("https://", `https://agent-a:${harness.token}@`);
     const { stdout } = await run("curl", ["-sS", "--cacert", caFile, withUser]);
     assertMasked(stdout);
-    const denied = await run("curl", ["-sS", "-w", "\n%{http_code}", "--cacert", caFile, "-H", `Authorization: Bearer ${harness.token}`, `${harness.base}/shop/admin/users`]);
+    const denied = await run("curl", [
+      "-sS",
+      "-w",
+      "\n%{http_code}",
+      "--cacert",
+      caFile,
+      "-H",
+      `Authorization: Bearer ${harness.token}`,
+      `${harness.base}/shop/admin/users`,
+    ]);
     const [body, status] = splitStatus(denied.stdout);
     expect(status).toBe("403");
     expect(JSON.parse(body as string).error.message).toContain('blocked by guardrail "no-admin"');
@@ -106,11 +128,15 @@ print(json.dumps([r.text, via_basic, via_urllib]))
   it("Node https with the gateway's CA", async () => {
     const text = await new Promise<string>((resolve, reject) => {
       https
-        .get(url(), { ca: readFileSync(caFile), headers: { authorization: `Bearer ${harness.token}` } }, (response) => {
-          let body = "";
-          response.on("data", (chunk) => (body += chunk));
-          response.on("end", () => resolve(body));
-        })
+        .get(
+          url(),
+          { ca: readFileSync(caFile), headers: { authorization: `Bearer ${harness.token}` } },
+          (response) => {
+            let body = "";
+            response.on("data", (chunk) => (body += chunk));
+            response.on("end", () => resolve(body));
+          },
+        )
         .on("error", reject);
     });
     assertMasked(text);
@@ -119,7 +145,16 @@ print(json.dumps([r.text, via_basic, via_urllib]))
 
 describe("upstream TLS", () => {
   const get = (target: string) =>
-    run("curl", ["-sS", "-w", "\n%{http_code}", "--cacert", caFile, "-H", `Authorization: Bearer ${harness.token}`, `${harness.base}${target}`]);
+    run("curl", [
+      "-sS",
+      "-w",
+      "\n%{http_code}",
+      "--cacert",
+      caFile,
+      "-H",
+      `Authorization: Bearer ${harness.token}`,
+      `${harness.base}${target}`,
+    ]);
 
   it("verifies the upstream against the connection's CA", async () => {
     const { stdout } = await get("/secure-shop/customers/1");

@@ -66,7 +66,12 @@ describe("HTTP connections as policy files", () => {
     const secretKey = randomBytes(32);
     await applyPolicy(store.prisma, { policy: read(FILE), secretKey, env: { CRM_KEY: "k" } });
     const crm = await store.prisma.connection.findUniqueOrThrow({ where: { name: "crm" } });
-    expect(crm).toMatchObject({ type: "HTTP", httpAuthKind: "HEADER", httpAuthHeader: "X-Api-Key", database: "/api/v2" });
+    expect(crm).toMatchObject({
+      type: "HTTP",
+      httpAuthKind: "HEADER",
+      httpAuthHeader: "X-Api-Key",
+      database: "/api/v2",
+    });
 
     const http = (await loadHttpPolicies(store.prisma)).get(crm.id);
     expect(http?.invalidRules).toBeUndefined();
@@ -101,9 +106,15 @@ describe("HTTP connections as policy files", () => {
   it("refuses every call on an HTTP connection with a SQL rule bound to it", async () => {
     const store = await createTestStore();
     cleanups.push(store.drop);
-    await applyPolicy(store.prisma, { policy: read(FILE), secretKey: randomBytes(32), env: { CRM_KEY: "k" } });
+    await applyPolicy(store.prisma, {
+      policy: read(FILE),
+      secretKey: randomBytes(32),
+      env: { CRM_KEY: "k" },
+    });
     const crm = await store.prisma.connection.findUniqueOrThrow({ where: { name: "crm" } });
-    await store.prisma.guardrailRule.create({ data: { connectionId: crm.id, name: "tables", kind: "TABLE", match: { tables: ["x"] } } });
+    await store.prisma.guardrailRule.create({
+      data: { connectionId: crm.id, name: "tables", kind: "TABLE", match: { tables: ["x"] } },
+    });
     expect((await loadHttpPolicies(store.prisma)).get(crm.id)?.invalidRules).toContain("TABLE rule");
   });
 });

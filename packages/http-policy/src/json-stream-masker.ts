@@ -38,7 +38,8 @@ const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 /** A quoted JSON string with no escapes: refused when it holds a raw control character, as JSON.parse would. */
 function plainString(quoted: string): string {
   const text = quoted.slice(1, -1);
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) throw new Error("control character in a string");
+  for (let i = 0; i < text.length; i++)
+    if (text.charCodeAt(i) < 0x20) throw new Error("control character in a string");
   return text;
 }
 
@@ -164,7 +165,10 @@ export class JsonStreamMasker {
       throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(byte))}`, at);
     if (isContainer) {
       if (this.stack.length >= MAX_JSON_DEPTH) throw this.error(`nesting deeper than ${MAX_JSON_DEPTH}`, at);
-      const rule = this.suppressDepth < 0 && this.masking.pointers.length > 0 ? pointerRuleAt(this.masking, this.location()) : null;
+      const rule =
+        this.suppressDepth < 0 && this.masking.pointers.length > 0
+          ? pointerRuleAt(this.masking, this.location())
+          : null;
       if (rule) {
         // The whole object or array is replaced: write the placeholder, then read on without writing.
         flushTo(at);

@@ -1,5 +1,5 @@
-import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
+import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
 import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
 

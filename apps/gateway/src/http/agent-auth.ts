@@ -25,10 +25,21 @@ export class AgentAuth {
   async authenticate(authorization: string | undefined, address: string): Promise<AuthResult> {
     const credentials = readCredentials(authorization);
     if (!credentials)
-      return { ok: false, status: 401, message: "send the agent token as 'Authorization: Bearer TOKEN' (or basic auth AGENT:TOKEN)" };
+      return {
+        ok: false,
+        status: 401,
+        message: "send the agent token as 'Authorization: Bearer TOKEN' (or basic auth AGENT:TOKEN)",
+      };
     const retryMs = this.failuresByAddress.retryAfterMs(address);
-    if (retryMs > 0) return { ok: false, status: 429, message: `too many failed logins; retry in ${Math.ceil(retryMs / 1000)} s` };
-    const cacheKey = createHash("sha256").update(`${credentials.agentName ?? ""}\0${credentials.token}`).digest("hex");
+    if (retryMs > 0)
+      return {
+        ok: false,
+        status: 429,
+        message: `too many failed logins; retry in ${Math.ceil(retryMs / 1000)} s`,
+      };
+    const cacheKey = createHash("sha256")
+      .update(`${credentials.agentName ?? ""}\0${credentials.token}`)
+      .digest("hex");
     const cached = this.verified.get(cacheKey);
     if (cached && cached.until > Date.now()) return { ok: true, agent: cached.agent };
     this.verified.delete(cacheKey);
@@ -38,16 +49,21 @@ export class AgentAuth {
       return { ok: false, status: 401, message: "authentication failed: unknown agent or token" };
     }
     this.failuresByAddress.recordSuccess(address);
-    if (this.verified.size >= AUTH_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
+    if (this.verified.size >= AUTH_CACHE_ENTRIES)
+      this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(cacheKey, { agent, until: Date.now() + AUTH_CACHE_MS });
     return { ok: true, agent };
   }
 
-  private async verify(credentials: { agentName: string | null; token: string }): Promise<AgentRecord | null> {
+  private async verify(credentials: {
+    agentName: string | null;
+    token: string;
+  }): Promise<AgentRecord | null> {
     const candidates = credentials.agentName
       ? [await this.directory.findAgent(credentials.agentName)].filter((agent) => agent !== null)
       : await this.directory.findAgentsByFingerprint(tokenFingerprint(credentials.token));
-    for (const agent of candidates) if (await isTokenOfVerifier(credentials.token, agent.scramVerifier)) return agent;
+    for (const agent of candidates)
+      if (await isTokenOfVerifier(credentials.token, agent.scramVerifier)) return agent;
     return null;
   }
 }

@@ -16,7 +16,12 @@ export type HttpConnectionRecord = {
   tlsCaPem: string | null;
   tlsServerName: string | null;
   requireClientTls: boolean;
-  auth: { kind: "BEARER" | "BASIC" | "HEADER"; header: string | null; username: string; secret: string } | null;
+  auth: {
+    kind: "BEARER" | "BASIC" | "HEADER";
+    header: string | null;
+    username: string;
+    secret: string;
+  } | null;
   allowedGroups: string[];
 };
 
@@ -68,7 +73,12 @@ export function createHttpDirectory(prisma: PrismaClient, secretKey: Buffer): Ht
         requireClientTls: connection.requireClientTls,
         auth:
           connection.httpAuthKind && secret !== null
-            ? { kind: connection.httpAuthKind, header: connection.httpAuthHeader, username: connection.username, secret }
+            ? {
+                kind: connection.httpAuthKind,
+                header: connection.httpAuthHeader,
+                username: connection.username,
+                secret,
+              }
             : null,
         allowedGroups: connection.access.map((access) => access.group.name),
       };

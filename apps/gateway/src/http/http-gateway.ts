@@ -10,10 +10,10 @@ import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
 import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-masking";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { AgentAuth } from "./agent-auth";
-import { readBody } from "./read-body";
-import type { HttpDirectory, HttpConnectionRecord } from "./http-directory";
+import type { HttpConnectionRecord, HttpDirectory } from "./http-directory";
 import { AUTH_CACHE_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
 import { sendRefusal } from "./http-refusal";
+import { readBody } from "./read-body";
 import { relayResponse } from "./relay-response";
 import { callUpstream, UpstreamCallError, UpstreamPools } from "./upstream-call";
 
@@ -40,7 +40,10 @@ const AUTH_FAILURE_WINDOW_MS = 60_000;
  * response back masked. Upgrades (WebSocket, h2c) are refused.
  */
 export async function startHttpGateway(options: HttpGatewayOptions) {
-  const auth = new AgentAuth(options.directory, new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }));
+  const auth = new AgentAuth(
+    options.directory,
+    new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }),
+  );
   const pools = new UpstreamPools();
   const connections = new ConnectionCache(options.directory);
   const maskingFor = maskingCache(options.hashKey);
@@ -54,13 +57,24 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     handleRequest(request, response).catch((error: unknown) => {
       options.log(`[http] internal error: ${error instanceof Error ? error.message : String(error)}`);
-      sendRefusal(response, 500, { rule: "sluice:internal", message: "the gateway failed to handle the call" }, { isClosing: true });
+      sendRefusal(
+        response,
+        500,
+        { rule: "sluice:internal", message: "the gateway failed to handle the call" },
+        { isClosing: true },
+      );
     });
   };
-  const server = options.tls ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handle) : http.createServer(serverOptions, handle);
+  const server = options.tls
+    ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handle)
+    : http.createServer(serverOptions, handle);
   server.on("upgrade", (_request, socket) => {
-    const body = JSON.stringify({ error: { rule: "sluice:http-upgrade", message: "protocol upgrades (WebSocket, h2c) are not relayed" } });
-    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify({
+      error: { rule: "sluice:http-upgrade", message: "protocol upgrades (WebSocket, h2c) are not relayed" },
+    });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -68,26 +82,51 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     const authenticated = await auth.authenticate(request.headers.authorization, address);
     if (!authenticated.ok) {
       request.resume();
-      return sendRefusal(response, authenticated.status, { rule: "sluice:auth", message: authenticated.message }, {
-        isClosing: true,
-        ...(authenticated.status === 401 ? { headers: { "www-authenticate": 'Bearer realm="sluice"' } } : {}),
-      });
+      return sendRefusal(
+        response,
+        authenticated.status,
+        { rule: "sluice:auth", message: authenticated.message },
+        {
+          isClosing: true,
+          ...(authenticated.status === 401
+            ? { headers: { "www-authenticate": 'Bearer realm="sluice"' } }
+            : {}),
+        },
+      );
     }
     const agent = authenticated.agent;
     const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (!body.ok) {
-      return sendRefusal(response, 413, { rule: "sluice:http-body", message: `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes` }, { isClosing: true });
+      return sendRefusal(
+        response,
+        413,
+        {
+          rule: "sluice:http-body",
+          message: `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`,
+        },
+        { isClosing: true },
+      );
     }
-    const read = readRequest({ method: request.method ?? "", target: request.url ?? "", rawHeaders: request.rawHeaders, body: body.body });
+    const read = readRequest({
+      method: request.method ?? "",
+      target: request.url ?? "",
+      rawHeaders: request.rawHeaders,
+      body: body.body,
+    });
     if (!read.ok) {
-      options.log(`[http] ${agent.agentName}: refused ${request.method} ${request.url}: ${read.refusal.message}`);
+      options.log(
+        `[http] ${agent.agentName}: refused ${request.method} ${request.url}: ${read.refusal.message}`,
+      );
       const { status, ...refusal } = read.refusal;
       return sendRefusal(response, status, refusal);
     }
     const facts = read.value;
     const connection = await connections.find(facts.connectionName);
     if (!connection)
-      return sendRefusal(response, 404, { rule: "sluice:http-connection", message: `no HTTP connection named ${facts.connectionName}` });
+      return sendRefusal(response, 404, {
+        rule: "sluice:http-connection",
+        message: `no HTTP connection named ${facts.connectionName}`,
+      });
     if (!agent.groups.some((group) => connection.allowedGroups.includes(group)))
       return sendRefusal(response, 403, {
         rule: "sluice:access",
@@ -95,10 +134,16 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         hint: "an admin can add one of the agent's groups to the connection",
       });
     if (connection.requireClientTls && !(request.socket as TLSSocket).encrypted)
-      return sendRefusal(response, 403, { rule: "sluice:client-tls", message: `connection ${connection.name} requires TLS to the gateway` });
+      return sendRefusal(response, 403, {
+        rule: "sluice:client-tls",
+        message: `connection ${connection.name} requires TLS to the gateway`,
+      });
     const policy = options.policy(connection.connectionId);
     if (!policy)
-      return sendRefusal(response, 503, { rule: "sluice:no-policy", message: `no policy is loaded for connection ${connection.name} yet` });
+      return sendRefusal(response, 503, {
+        rule: "sluice:no-policy",
+        message: `no policy is loaded for connection ${connection.name} yet`,
+      });
     const verdict = evaluateRequest(policy, facts);
     if (verdict.kind === "deny") {
       options.log(`[http] ${agent.agentName}: ${verdict.message}`);
@@ -113,18 +158,39 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     }
     let upstream: IncomingMessage;
     try {
-      upstream = await callUpstream({ connection, facts, rawHeaders: request.rawHeaders, body: body.body, pools });
+      upstream = await callUpstream({
+        connection,
+        facts,
+        rawHeaders: request.rawHeaders,
+        body: body.body,
+        pools,
+      });
     } catch (error) {
       const status = error instanceof UpstreamCallError ? error.status : 502;
-      return sendRefusal(response, status, { rule: "sluice:upstream", message: error instanceof Error ? error.message : "the upstream call failed" });
+      return sendRefusal(response, status, {
+        rule: "sluice:upstream",
+        message: error instanceof Error ? error.message : "the upstream call failed",
+      });
     }
-    const plan = planResponse({ method: facts.method, status: upstream.statusCode ?? 502, rawHeaders: upstream.rawHeaders, masking });
+    const plan = planResponse({
+      method: facts.method,
+      status: upstream.statusCode ?? 502,
+      rawHeaders: upstream.rawHeaders,
+      masking,
+    });
     if (plan.kind === "refuse") {
       upstream.destroy();
-      return sendRefusal(response, 502, { rule: "sluice:http-response", message: plan.message, hint: "ask the upstream for uncompressed JSON or text" });
+      return sendRefusal(response, 502, {
+        rule: "sluice:http-response",
+        message: plan.message,
+        hint: "ask the upstream for uncompressed JSON or text",
+      });
     }
     const ended = await relayResponse(upstream, response, plan);
-    if (ended.outcome === "cut") options.log(`[http] ${agent.agentName}: ${facts.method} ${connection.name}${facts.path} cut: ${ended.reason}`);
+    if (ended.outcome === "cut")
+      options.log(
+        `[http] ${agent.agentName}: ${facts.method} ${connection.name}${facts.path} cut: ${ended.reason}`,
+      );
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,10 @@ import type { IncomingMessage } from "node:http";
  * Reads a request body up to a limit. A declared Content-Length over it is refused before a byte is
  * read; a chunked body that grows past it stops being read (the connection is then closed).
  */
-export async function readBody(request: IncomingMessage, limit: number): Promise<{ ok: true; body: Buffer } | { ok: false }> {
+export async function readBody(
+  request: IncomingMessage,
+  limit: number,
+): Promise<{ ok: true; body: Buffer } | { ok: false }> {
   const declared = Number(request.headers["content-length"] ?? "0");
   if (declared > limit) return { ok: false };
   const parts: Buffer[] = [];

@@ -29,7 +29,12 @@ export function relayResponse(
       isDone = true;
       upstream.destroy();
       if (!response.headersSent)
-        sendRefusal(response, 502, { rule: "sluice:http-response", message: `the upstream's response was cut: ${reason}` }, { isClosing: true });
+        sendRefusal(
+          response,
+          502,
+          { rule: "sluice:http-response", message: `the upstream's response was cut: ${reason}` },
+          { isClosing: true },
+        );
       else response.destroy();
       resolve({ outcome: "cut", reason });
     };

@@ -3,7 +3,11 @@ import https from "node:https";
 import { forwardedRequestHeaders } from "@sluice/http-policy/headers";
 import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
 import type { HttpConnectionRecord } from "./http-directory";
-import { UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS, UPSTREAM_MAX_FREE_SOCKETS } from "./http-limits";
+import {
+  UPSTREAM_HEADERS_TIMEOUT_MS,
+  UPSTREAM_IDLE_TIMEOUT_MS,
+  UPSTREAM_MAX_FREE_SOCKETS,
+} from "./http-limits";
 
 /** Why an upstream call failed, in words for the agent (never the brokered credentials). */
 export class UpstreamCallError extends Error {
@@ -23,7 +27,14 @@ export class UpstreamPools {
   private readonly pools = new Map<string, http.Agent>();
 
   forConnection(connection: HttpConnectionRecord): http.Agent {
-    const key = JSON.stringify([connection.connectionId, connection.host, connection.port, connection.tlsMode, connection.tlsCaPem, connection.tlsServerName]);
+    const key = JSON.stringify([
+      connection.connectionId,
+      connection.host,
+      connection.port,
+      connection.tlsMode,
+      connection.tlsCaPem,
+      connection.tlsServerName,
+    ]);
     let pool = this.pools.get(key);
     if (!pool) {
       const base = { keepAlive: true, maxFreeSockets: UPSTREAM_MAX_FREE_SOCKETS };
@@ -65,7 +76,10 @@ export function callUpstream(options: {
   const { connection, facts, body } = options;
   const headers: Record<string, string> = {};
   for (const [name, value] of forwardedRequestHeaders(options.rawHeaders)) headers[name] = value;
-  headers.host = connection.port === (connection.tlsMode === "DISABLE" ? 80 : 443) ? connection.host : `${connection.host}:${connection.port}`;
+  headers.host =
+    connection.port === (connection.tlsMode === "DISABLE" ? 80 : 443)
+      ? connection.host
+      : `${connection.host}:${connection.port}`;
   headers["accept-encoding"] = "identity";
   if (facts.hasBody) {
     headers["content-type"] = "application/json";
@@ -73,7 +87,8 @@ export function callUpstream(options: {
   }
   const auth = connection.auth;
   if (auth?.kind === "BEARER") headers.authorization = `Bearer ${auth.secret}`;
-  else if (auth?.kind === "BASIC") headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.secret}`).toString("base64")}`;
+  else if (auth?.kind === "BASIC")
+    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.secret}`).toString("base64")}`;
   else if (auth?.kind === "HEADER" && auth.header) headers[auth.header.toLowerCase()] = auth.secret;
   const path = `${connection.basePath}${facts.path}${facts.canonicalQuery ? `?${facts.canonicalQuery}` : ""}`;
   const transport = connection.tlsMode === "DISABLE" ? http : https;
@@ -88,7 +103,12 @@ export function callUpstream(options: {
       timeout: UPSTREAM_IDLE_TIMEOUT_MS,
     });
     const headersTimer = setTimeout(() => {
-      request.destroy(new UpstreamCallError(504, `the upstream did not answer within ${UPSTREAM_HEADERS_TIMEOUT_MS / 1000} s`));
+      request.destroy(
+        new UpstreamCallError(
+          504,
+          `the upstream did not answer within ${UPSTREAM_HEADERS_TIMEOUT_MS / 1000} s`,
+        ),
+      );
     }, UPSTREAM_HEADERS_TIMEOUT_MS);
     request.on("timeout", () => request.destroy(new UpstreamCallError(504, "the upstream went silent")));
     request.on("response", (response) => {
@@ -97,7 +117,9 @@ export function callUpstream(options: {
     });
     request.on("error", (error) => {
       clearTimeout(headersTimer);
-      reject(error instanceof UpstreamCallError ? error : new UpstreamCallError(502, describeUpstreamError(error)));
+      reject(
+        error instanceof UpstreamCallError ? error : new UpstreamCallError(502, describeUpstreamError(error)),
+      );
     });
     request.end(facts.hasBody ? body : undefined);
   });

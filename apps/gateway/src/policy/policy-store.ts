@@ -83,7 +83,10 @@ export class PolicyStore {
     const [loaded, http] = await Promise.all([loadPolicies(this.prisma), loadHttpPolicies(this.prisma)]);
     for (const problem of loaded.invalid) this.log(`policy: ${problem}; its statements are all refused`);
     for (const policy of http.values())
-      if (policy.invalidRules) this.log(`policy: connection ${policy.connectionName}: ${policy.invalidRules}; its calls are all refused`);
+      if (policy.invalidRules)
+        this.log(
+          `policy: connection ${policy.connectionName}: ${policy.invalidRules}; its calls are all refused`,
+        );
     this.policies = loaded.policies;
     this.httpPolicies = http;
     this.upstreamUsers = loaded.upstreamUsers;

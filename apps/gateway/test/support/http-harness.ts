@@ -61,7 +61,10 @@ export async function startHttpHarness(options: { isTlsEnabled?: boolean } = {})
     base,
     /** `fetch` through the gateway as agent-a. */
     call: (target: string, init: RequestInit = {}) =>
-      fetch(`${base}${target}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) } }),
+      fetch(`${base}${target}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+      }),
     /** Applies store changes to the running gateway now (the store also notifies it). */
     reloadPolicy: async () => {
       await bumpPolicyVersion(store.prisma);

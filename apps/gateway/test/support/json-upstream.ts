@@ -10,8 +10,22 @@ export const UPSTREAM_KEY = "upstream-api-key-do-not-leak";
 
 /** Customers holding the kinds of values masking must catch (emails, SSNs, cards) in several places. */
 export const CUSTOMERS = [
-  { id: 1, name: "Ada Lovelace", email: "ada@example.com", ssn: "123-45-6789", card: "4111111111111111", note: "call ada.l@example.org" },
-  { id: 2, name: "Alan Turing", email: "alan@example.net", ssn: "536-22-1234", card: "5500005555555559", note: "prefers post" },
+  {
+    id: 1,
+    name: "Ada Lovelace",
+    email: "ada@example.com",
+    ssn: "123-45-6789",
+    card: "4111111111111111",
+    note: "call ada.l@example.org",
+  },
+  {
+    id: 2,
+    name: "Alan Turing",
+    email: "alan@example.net",
+    ssn: "536-22-1234",
+    card: "5500005555555559",
+    note: "prefers post",
+  },
 ];
 export const SENSITIVE = CUSTOMERS.flatMap((c) => [c.email, c.ssn, c.card, "ada.l@example.org"]);
 
@@ -24,9 +38,17 @@ export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }) {
   const handler = async (request: http.IncomingMessage, response: http.ServerResponse) => {
     const parts: Buffer[] = [];
     for await (const chunk of request) parts.push(chunk as Buffer);
-    seen.push({ method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(parts).toString() });
+    seen.push({
+      method: request.method ?? "",
+      url: request.url ?? "",
+      headers: request.headers,
+      body: Buffer.concat(parts).toString(),
+    });
     if (request.headers.authorization !== `Bearer ${UPSTREAM_KEY}`) {
-      response.writeHead(401, { "www-authenticate": 'Bearer realm="upstream"', "content-type": "application/json" });
+      response.writeHead(401, {
+        "www-authenticate": 'Bearer realm="upstream"',
+        "content-type": "application/json",
+      });
       return response.end('{"error":"no key"}');
     }
     const url = new URL(request.url ?? "/", "http://upstream");
@@ -37,11 +59,16 @@ export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }) {
     const route = `${request.method} ${url.pathname}`;
     const customer = /^\/api\/customers\/(\d+)$/.exec(url.pathname);
     if (route === "GET /api/customers" || route === "HEAD /api/customers")
-      return json(200, { customers: CUSTOMERS, query: Object.fromEntries(url.searchParams) }, { "set-cookie": "session=upstream-session", "x-upstream-internal": "db-7" });
+      return json(
+        200,
+        { customers: CUSTOMERS, query: Object.fromEntries(url.searchParams) },
+        { "set-cookie": "session=upstream-session", "x-upstream-internal": "db-7" },
+      );
     if (customer && (request.method === "GET" || request.method === "HEAD"))
       return json(200, CUSTOMERS.find((c) => c.id === Number(customer[1])) ?? null);
     if (customer && request.method === "DELETE") return json(200, { deleted: Number(customer[1]) });
-    if (route === "POST /api/orders") return json(201, { received: JSON.parse(Buffer.concat(parts).toString() || "null") });
+    if (route === "POST /api/orders")
+      return json(201, { received: JSON.parse(Buffer.concat(parts).toString() || "null") });
     if (route === "GET /api/admin/users") return json(200, { admins: ["root"] });
     if (route === "GET /api/big") return streamBig(response, Number(url.searchParams.get("n") ?? "1000"));
     if (route === "GET /api/gzip") {
@@ -75,7 +102,9 @@ export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }) {
     }
     json(404, { error: `no route ${route}` });
   };
-  const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
+  const server = tls
+    ? https.createServer({ cert: tls.cert, key: tls.key }, handler)
+    : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as AddressInfo).port,
@@ -93,8 +122,16 @@ async function streamBig(response: http.ServerResponse, n: number): Promise<void
   response.writeHead(200, { "content-type": "application/json" });
   response.write('{"customers":[');
   for (let i = 0; i < n; i++) {
-    const row = JSON.stringify({ id: i, name: `Customer ${i}`, email: `user${i}@example.com`, ssn: "123-45-6789", card: "4111111111111111", balance: i * 1.5 });
-    if (!response.write(i === 0 ? row : `,${row}`)) await new Promise((resolve) => response.once("drain", resolve));
+    const row = JSON.stringify({
+      id: i,
+      name: `Customer ${i}`,
+      email: `user${i}@example.com`,
+      ssn: "123-45-6789",
+      card: "4111111111111111",
+      balance: i * 1.5,
+    });
+    if (!response.write(i === 0 ? row : `,${row}`))
+      await new Promise((resolve) => response.once("drain", resolve));
   }
   response.end("]}");
 }

@@ -17,14 +17,21 @@ export function rawHttp(port: number, request: string | Buffer): Promise<RawResp
     socket.on("close", () => {
       const raw = Buffer.concat(parts).toString("latin1");
       const headEnd = raw.indexOf("\r\n\r\n");
-      const [statusLine = "", ...headerLines] = raw.slice(0, headEnd < 0 ? raw.length : headEnd).split("\r\n");
+      const [statusLine = "", ...headerLines] = raw
+        .slice(0, headEnd < 0 ? raw.length : headEnd)
+        .split("\r\n");
       const headers = new Map<string, string[]>();
       for (const line of headerLines) {
         const colon = line.indexOf(":");
         const name = line.slice(0, colon).trim().toLowerCase();
         headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
       }
-      resolve({ status: Number(statusLine.split(" ")[1] ?? 0), headers, body: headEnd < 0 ? "" : raw.slice(headEnd + 4), raw });
+      resolve({
+        status: Number(statusLine.split(" ")[1] ?? 0),
+        headers,
+        body: headEnd < 0 ? "" : raw.slice(headEnd + 4),
+        raw,
+      });
     });
     // Written, not ended: Node's server drops requests still in flight when a client half-closes.
     // Every request says `Connection: close`, so the server closes when it has answered.
@@ -33,8 +40,21 @@ export function rawHttp(port: number, request: string | Buffer): Promise<RawResp
 }
 
 /** A request with the agent's token and `Connection: close`, the target and extra lines verbatim. */
-export function requestText(token: string, method: string, target: string, extra: string[] = [], body = ""): string {
-  const lines = [`${method} ${target} HTTP/1.1`, "Host: gateway", `Authorization: Bearer ${token}`, "Connection: close", ...extra];
-  if (body && !extra.some((line) => /^(content-length|transfer-encoding):/i.test(line))) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+export function requestText(
+  token: string,
+  method: string,
+  target: string,
+  extra: string[] = [],
+  body = "",
+): string {
+  const lines = [
+    `${method} ${target} HTTP/1.1`,
+    "Host: gateway",
+    `Authorization: Bearer ${token}`,
+    "Connection: close",
+    ...extra,
+  ];
+  if (body && !extra.some((line) => /^(content-length|transfer-encoding):/i.test(line)))
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
 }

@@ -9,7 +9,10 @@ import type { PrismaClient } from "../prisma";
  */
 export async function loadHttpPolicies(prisma: PrismaClient): Promise<Map<string, HttpConnectionPolicy>> {
   const [connections, guardrails, masking] = await Promise.all([
-    prisma.connection.findMany({ where: { type: "HTTP" }, select: { id: true, name: true, isReadOnly: true } }),
+    prisma.connection.findMany({
+      where: { type: "HTTP" },
+      select: { id: true, name: true, isReadOnly: true },
+    }),
     prisma.guardrailRule.findMany({ where: { isEnabled: true }, orderBy: { createdAt: "asc" } }),
     prisma.maskingRule.findMany({
       where: { isEnabled: true },
@@ -26,23 +29,35 @@ export async function loadHttpPolicies(prisma: PrismaClient): Promise<Map<string
     let readOnlyRule: HttpConnectionPolicy["readOnlyRule"];
     for (const rule of guardrails.filter(applies)) {
       if (rule.kind === "READ_ONLY") {
-        if (rule.effect === "DENY") readOnlyRule = { name: rule.name, ...(rule.message ? { message: rule.message } : {}) };
+        if (rule.effect === "DENY")
+          readOnlyRule = { name: rule.name, ...(rule.message ? { message: rule.message } : {}) };
         continue;
       }
       if (rule.kind !== "HTTP_REQUEST") {
-        if (isBound(rule)) problems.push(`guardrail "${rule.name}" is a ${rule.kind} rule, which HTTP calls cannot be judged by`);
+        if (isBound(rule))
+          problems.push(
+            `guardrail "${rule.name}" is a ${rule.kind} rule, which HTTP calls cannot be judged by`,
+          );
         continue;
       }
       const match = ZHttpRequestMatch.safeParse(rule.match);
       if (!match.success) {
-        problems.push(`guardrail "${rule.name}": ${match.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+        problems.push(
+          `guardrail "${rule.name}": ${match.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+        );
         continue;
       }
-      rules.push({ name: rule.name, effect: rule.effect, match: match.data, ...(rule.message ? { message: rule.message } : {}) });
+      rules.push({
+        name: rule.name,
+        effect: rule.effect,
+        match: match.data,
+        ...(rule.message ? { message: rule.message } : {}),
+      });
     }
     const maskingRules = masking.filter(applies).filter((rule) => {
       if (rule.columnSelector === null) return true;
-      if (isBound(rule)) problems.push(`masking rule "${rule.name}" names a column, which HTTP responses do not have`);
+      if (isBound(rule))
+        problems.push(`masking rule "${rule.name}" names a column, which HTTP responses do not have`);
       return false;
     });
     policies.set(connection.id, {
