@@ -3,6 +3,7 @@ import { type HttpHarness, startHttpHarness } from "./support/http-harness";
 import { CUSTOMERS, SENSITIVE, UPSTREAM_KEY } from "./support/json-upstream";
 
 let harness: HttpHarness;
+type Refusal = { error: { rule: string; message: string; hint?: string } };
 
 beforeAll(async () => {
   harness = await startHttpHarness();
@@ -99,7 +100,7 @@ describe("HTTP gateway: calls through Sluice", () => {
       headers: { authorization: `Bearer ${outsider.token}` },
     });
     expect(refused.status).toBe(403);
-    expect((await refused.json()).error.rule).toBe("sluice:access");
+    expect(((await refused.json()) as Refusal).error.rule).toBe("sluice:access");
   });
 
   it("takes basic auth AGENT:TOKEN", async () => {
@@ -183,7 +184,7 @@ describe("HTTP gateway: calls through Sluice", () => {
   it("streams a large response masked, chunked", async () => {
     const response = await harness.call("/shop/big?n=20000");
     expect(response.headers.get("transfer-encoding")).toBe("chunked");
-    const body = await response.json();
+    const body = (await response.json()) as { customers: unknown[] };
     expect(body.customers).toHaveLength(20000);
     expect(body.customers[19999]).toMatchObject({
       id: 19999,
@@ -212,7 +213,7 @@ describe("HTTP gateway: calls through Sluice", () => {
         body: "{}",
       });
       expect(response.status).toBe(403);
-      expect((await response.json()).error.rule).toBe("sluice:read-only");
+      expect(((await response.json()) as Refusal).error.rule).toBe("sluice:read-only");
       expect((await harness.call("/shop/customers/1")).status).toBe(200);
     } finally {
       await harness.prisma.connection.update({
