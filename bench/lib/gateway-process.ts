@@ -22,13 +22,18 @@ function statusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
  * The gateway in a process of its own (as `scripts/start.sh` runs it: no benchmark driver, no pg
  * client beside it, the same process settings), so its memory is its own. `peakRss` is the kernel's high-water mark (VmHWM).
  */
-export async function spawnGatewayProcess(env: BenchEnv, cleanup: Cleanup) {
+export async function spawnGatewayProcess(
+  env: BenchEnv,
+  cleanup: Cleanup,
+  options: { isHttpEnabled?: boolean } = {},
+) {
   // With the process settings `scripts/start.sh` gives the product.
   const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${TSX} ${ENTRY}`], {
     env: {
       ...process.env,
       SLUICE_GATEWAY_STORE_URL: env.storeUrl,
       SLUICE_GATEWAY_SECRET_KEY: env.secretKey.toString("base64"),
+      ...(options.isHttpEnabled ? { SLUICE_GATEWAY_HTTP_PORT: "0" } : {}),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -41,7 +46,7 @@ export async function spawnGatewayProcess(env: BenchEnv, cleanup: Cleanup) {
     child.once("exit", (code) => reject(new Error(`the gateway process exited with ${code}`)));
   });
   // tsx runs the entry in a child of its own: the pid printed is the gateway's.
-  const { port, pid } = JSON.parse(first) as { port: number; pid: number };
+  const { port, httpPort, pid } = JSON.parse(first) as { port: number; httpPort: number | null; pid: number };
   cleanup.add(() => {
     try {
       process.kill(pid, "SIGKILL");
@@ -51,6 +56,7 @@ export async function spawnGatewayProcess(env: BenchEnv, cleanup: Cleanup) {
   });
   return {
     port,
+    httpPort,
     pid,
     rss: () => statusBytes(pid, "VmRSS"),
     peakRss: () => statusBytes(pid, "VmHWM"),

@@ -7,6 +7,8 @@ export type WorkerConfig = {
   /** Base64 of the 32-byte secret key. */
   secretKey: string;
   port: number;
+  /** The HTTP gateway's port (every worker shares it, like the Postgres one); null or absent: off. */
+  httpPort?: number | null;
   home: string;
   isTlsEnabled: boolean;
   hosts?: string[];

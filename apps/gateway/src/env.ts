@@ -8,12 +8,15 @@ const ZGatewayProcessEnv = z.object({
   SLUICE_GATEWAY_SECRET_KEY: z.string().min(1),
   /** `off` keeps the keyed hash in JavaScript (to measure the native module's worth). */
   SLUICE_NATIVE_HASH: z.enum(["on", "off"]).default("on"),
+  /** Starts the HTTP listener on this port (0: a free one); unset: no HTTP listener. */
+  SLUICE_GATEWAY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type GatewayProcessEnv = {
   storeUrl: string;
   secretKey: Buffer;
   isNativeKeyedHashAllowed: boolean;
+  httpPort: number | null;
 };
 
 /**
@@ -38,5 +41,6 @@ export function loadGatewayProcessEnv(source: NodeJS.ProcessEnv = process.env): 
     storeUrl: parsed.data.SLUICE_GATEWAY_STORE_URL,
     secretKey,
     isNativeKeyedHashAllowed: parsed.data.SLUICE_NATIVE_HASH === "on",
+    httpPort: parsed.data.SLUICE_GATEWAY_HTTP_PORT ?? null,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A gateway in a process of its own, against an existing store: tests of what crosses processes (a
  * review approved while another process holds the statement; a gateway that dies holding one) and
- * benchmarks that measure the gateway's own memory. Prints `{"port","pid"}` as one JSON line.
+ * benchmarks that measure the gateway's own memory. Prints `{"port","httpPort","pid"}` as one JSON
+ * line; the HTTP listener starts when SLUICE_GATEWAY_HTTP_PORT is set (0: a free port).
  *
  *   SLUICE_GATEWAY_STORE_URL=postgresql://… SLUICE_GATEWAY_SECRET_KEY=<base64> tsx apps/gateway/src/gateway-process.ts
  *
@@ -21,6 +22,7 @@ const gateway = await startGateway({
   prisma,
   databaseUrl: env.storeUrl,
   port: 0,
+  httpPort: env.httpPort,
   secretKey: env.secretKey,
   isNativeKeyedHashAllowed: env.isNativeKeyedHashAllowed,
   home: mkdtempSync(path.join(tmpdir(), "sluice-gw-proc-")),
@@ -28,7 +30,9 @@ const gateway = await startGateway({
   hosts: ["127.0.0.1"],
   log: (line) => process.stderr.write(`${line}\n`),
 });
-process.stdout.write(`${JSON.stringify({ port: gateway.port, pid: process.pid })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ port: gateway.port, httpPort: gateway.httpPort, pid: process.pid })}\n`,
+);
 process.once("SIGTERM", () => {
   void gateway
     .close()

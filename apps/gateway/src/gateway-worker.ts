@@ -43,6 +43,7 @@ async function start(config: WorkerConfig): Promise<void> {
       prisma,
       databaseUrl: config.databaseUrl,
       port: config.port,
+      httpPort: config.httpPort ?? null,
       secretKey: Buffer.from(config.secretKey, "base64"),
       home: config.home,
       isTlsEnabled: config.isTlsEnabled,

@@ -17,6 +17,8 @@ import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import { createHttpDirectory } from "./http/http-directory";
+import { startHttpGateway } from "./http/http-gateway";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { createParsePool } from "./parse-limits";
@@ -34,6 +36,8 @@ export type StartGatewayOptions = {
   secretKey: Buffer;
   /** TLS material is generated under `<home>/tls` on first start. */
   home: string;
+  /** The HTTP data path's port (`https://gateway:PORT/CONNECTION/...`); undefined or null: not started. */
+  httpPort?: number | null;
   /** False serves without TLS (SSLRequest answered 'N'). */
   isTlsEnabled?: boolean;
   /** Replaces the store's policy (tests that drive verdicts directly, benchmarks). */
@@ -141,12 +145,26 @@ export async function startGateway(options: StartGatewayOptions) {
     log: (line) => options.log(`[gateway] ${line}`),
   });
   liveSessions = () => server.sessions();
+  const httpGateway =
+    options.httpPort === undefined || options.httpPort === null
+      ? null
+      : await startHttpGateway({
+          port: options.httpPort,
+          ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
+          tls: material ? { cert: material.cert, key: material.key } : null,
+          directory: createHttpDirectory(options.prisma, options.secretKey),
+          policy: (connectionId) => policies.getHttp(connectionId),
+          // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
+          hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
+          log: (line) => options.log(`[gateway] ${line}`),
+        });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
   const revocations = watchRevocations(options.prisma, server, (line) => options.log(`[gateway] ${line}`));
   return {
     port: server.port,
+    httpPort: httpGateway?.port ?? null,
     caFile: material?.caFile ?? null,
     server,
     policies,
@@ -158,6 +176,7 @@ export async function startGateway(options: StartGatewayOptions) {
       if ((await reviews.close()) > 0)
         await new Promise((resolve) => setTimeout(resolve, HELD_REFUSAL_GRACE_MS));
       await server.close();
+      await httpGateway?.close();
       await recordings.close();
       await policies.stop();
       await relationLookups.close();

@@ -1,3 +1,4 @@
+import { parsePointer } from "@sluice/http-policy/json-pointer";
 import { z } from "zod";
 import { ZName } from "./names";
 import { guardrailKindsProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
@@ -58,6 +59,10 @@ const ZMasking = z
   .object({
     name: ZName,
     column: z.string().optional().describe("schema.table.column, * wildcards allowed"),
+    jsonPointer: z
+      .string()
+      .optional()
+      .describe("HTTP connections: JSON Pointer of response fields, * and ** wildcards (/customers/*/email)"),
     detector: z
       .string()
       .optional()
@@ -67,8 +72,16 @@ const ZMasking = z
     exemptGroups: z.array(ZName).default([]),
     enabled: z.boolean().default(true),
   })
-  .refine((rule) => Boolean(rule.column) !== Boolean(rule.detector), {
-    message: "give exactly one of column or detector",
+  .refine((rule) => [rule.column, rule.jsonPointer, rule.detector].filter(Boolean).length === 1, {
+    message: "give exactly one of column, jsonPointer or detector",
+  })
+  .superRefine((rule, context) => {
+    if (!rule.jsonPointer) return;
+    try {
+      parsePointer(rule.jsonPointer);
+    } catch (error) {
+      context.addIssue({ code: "custom", path: ["jsonPointer"], message: (error as Error).message });
+    }
   });
 
 const ZReview = z.object({
@@ -98,6 +111,15 @@ const ZConnection = z
     tlsMode: ZTlsMode.optional().describe("how Sluice reaches the upstream (default PREFER)"),
     tlsCaPem: z.string().optional().describe("CA certificate (PEM) for VERIFY_CA and VERIFY_FULL"),
     tlsServerName: z.string().optional(),
+    httpAuthKind: z
+      .enum(["BEARER", "BASIC", "HEADER"])
+      .optional()
+      .describe("HTTP connections: how the brokered secret (passwordEnv) reaches the upstream"),
+    httpAuthHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .optional()
+      .describe("HTTP connections with httpAuthKind HEADER: the header carrying the secret"),
     requireClientTls: z.boolean().default(false),
     isReadOnly: z.boolean().optional(),
     isStrictMasking: z.boolean().optional(),

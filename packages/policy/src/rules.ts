@@ -1,3 +1,4 @@
+import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
 import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
@@ -64,6 +65,8 @@ export const ZGuardrailMatch = {
   MULTI_STATEMENT: z.object({}),
   SETTING: z.object({ settings: ZPatterns }),
   READ_ONLY: z.object({}),
+  /** HTTP connections only; a Postgres connection never sees one (the loader keeps them apart). */
+  HTTP_REQUEST: ZHttpRequestMatch,
 } as const;
 
 export type GuardrailKind = keyof typeof ZGuardrailMatch;

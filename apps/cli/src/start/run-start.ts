@@ -52,6 +52,7 @@ export async function runStart(env: Env): Promise<void> {
     const gateway = await startGatewayCluster({
       databaseUrl: store.databaseUrl,
       port: env.SLUICE_GATEWAY_PORT,
+      httpPort: env.SLUICE_HTTP_PORT,
       secretKey,
       home: env.SLUICE_HOME,
       isNativeKeyedHashAllowed: env.SLUICE_NATIVE_HASH === "on",

@@ -1,7 +1,9 @@
+import { loadHttpPolicies } from "@sluice/db/policy/load-http-policies";
 import { loadPolicies } from "@sluice/db/policy/load-policies";
 import { POLICY_CHANNEL } from "@sluice/db/policy-version";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { type Listening, listenWithPollFallback } from "@sluice/db/scheduling/listen-with-poll-fallback";
+import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
 
 /** NOTIFY is the fast path; this poll catches a missed notification (dropped listener, failover). */
@@ -13,6 +15,7 @@ export const POLICY_POLL_MS = 1000;
  */
 export class PolicyStore {
   private policies = new Map<string, ConnectionPolicy>();
+  private httpPolicies = new Map<string, HttpConnectionPolicy>();
   private upstreamUsers = new Map<string, string>();
   private storeVersion = -1;
   /** Local counter the relays compare against; bumps on every reload that changed anything. */
@@ -32,6 +35,11 @@ export class PolicyStore {
 
   get(connectionId: string): ConnectionPolicy | undefined {
     return this.policies.get(connectionId);
+  }
+
+  /** An HTTP connection's policy; undefined when the store has none for it (the caller refuses). */
+  getHttp(connectionId: string): HttpConnectionPolicy | undefined {
+    return this.httpPolicies.get(connectionId);
   }
 
   upstreamUser(connectionId: string): string {
@@ -67,9 +75,15 @@ export class PolicyStore {
 
   private async doReload(): Promise<void> {
     const state = await this.prisma.policyState.findUnique({ where: { id: 1 } });
-    const loaded = await loadPolicies(this.prisma);
+    const [loaded, http] = await Promise.all([loadPolicies(this.prisma), loadHttpPolicies(this.prisma)]);
     for (const problem of loaded.invalid) this.log(`policy: ${problem}; its statements are all refused`);
+    for (const policy of http.values())
+      if (policy.invalidRules)
+        this.log(
+          `policy: connection ${policy.connectionName}: ${policy.invalidRules}; its calls are all refused`,
+        );
     this.policies = loaded.policies;
+    this.httpPolicies = http;
     this.upstreamUsers = loaded.upstreamUsers;
     this.storeVersion = state?.version ?? 0;
     this.localVersion += 1;

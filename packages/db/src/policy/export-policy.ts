@@ -55,6 +55,8 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       // Left out (not written as null) when unset.
       tlsCaPem: c.tlsCaPem ?? undefined,
       tlsServerName: c.tlsServerName ?? undefined,
+      httpAuthKind: c.httpAuthKind ?? undefined,
+      httpAuthHeader: c.httpAuthHeader ?? undefined,
       requireClientTls: c.requireClientTls,
       isReadOnly: c.isReadOnly,
       isStrictMasking: c.isStrictMasking,
@@ -71,6 +73,7 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       masking: c.maskingRules.map((r) => ({
         name: r.name,
         ...(r.columnSelector ? { column: r.columnSelector } : {}),
+        ...(r.jsonPointer ? { jsonPointer: r.jsonPointer } : {}),
         ...(r.detector ? { detector: r.detector } : {}),
         strategy: r.strategy,
         ...(r.keepLast ? { keepLast: r.keepLast } : {}),

@@ -19,14 +19,17 @@ export async function loadPolicies(prisma: PrismaClient): Promise<LoadedPolicies
       where: { type: "POSTGRES" },
       select: { id: true, name: true, isReadOnly: true, isStrictMasking: true, username: true },
     }),
-    prisma.guardrailRule.findMany({ where: { isEnabled: true }, orderBy: { createdAt: "asc" } }),
+    prisma.guardrailRule.findMany({
+      where: { isEnabled: true, kind: { not: "HTTP_REQUEST" } },
+      orderBy: { createdAt: "asc" },
+    }),
     prisma.reviewRule.findMany({
       where: { isEnabled: true },
       include: { groups: { include: { group: true } } },
       orderBy: { createdAt: "asc" },
     }),
     prisma.maskingRule.findMany({
-      where: { isEnabled: true },
+      where: { isEnabled: true, jsonPointer: null },
       include: { exemptions: { include: { group: true } } },
       orderBy: { createdAt: "asc" },
     }),

@@ -17,6 +17,12 @@ export type CreateConnectionOptions = {
   tlsServerName?: string;
   allowedGroups?: string[];
   description?: string;
+  /** Default POSTGRES. HTTP connections keep their base path in `database`. */
+  type?: Db.ConnectionType;
+  /** HTTP: how the brokered secret (`password`) reaches the upstream. */
+  httpAuthKind?: Db.HttpAuthKind;
+  httpAuthHeader?: string;
+  isReadOnly?: boolean;
 };
 
 /** The AAD binds a box to its connection row, so a box copied onto another row does not decrypt. */
@@ -35,6 +41,10 @@ export async function createConnection(prisma: DbClient, options: CreateConnecti
     data: {
       id,
       name: options.name,
+      type: options.type ?? "POSTGRES",
+      httpAuthKind: options.httpAuthKind ?? null,
+      httpAuthHeader: options.httpAuthHeader ?? null,
+      isReadOnly: options.isReadOnly ?? false,
       description: options.description ?? null,
       host: options.host,
       port: options.port,

@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import { tokenFingerprint } from "@sluice/secrets/agent-token";
+import { isTokenOfVerifier } from "@sluice/secrets/token-check";
+import type { AgentRecord } from "@sluice/session/directory";
+import type { RateLimiter } from "@sluice/session/rate-limiter";
+import type { HttpDirectory } from "./http-directory";
+import { AUTH_CACHE_ENTRIES, AUTH_CACHE_MS } from "./http-limits";
+
+export type AuthResult = { ok: true; agent: AgentRecord } | { ok: false; status: 401 | 429; message: string };
+
+/**
+ * Agents authenticate each request with their token, as a bearer token or as basic auth
+ * (`AGENT:TOKEN`, for clients that only take credentials in a URL). The token is checked against
+ * the stored SCRAM verifier, like the Postgres path; a success is remembered for AUTH_CACHE_MS
+ * under the token's SHA-256 (never the token), so keep-alive calls do not pay PBKDF2 each time.
+ */
+export class AgentAuth {
+  private readonly verified = new Map<string, { agent: AgentRecord; until: number }>();
+
+  constructor(
+    private readonly directory: HttpDirectory,
+    private readonly failuresByAddress: RateLimiter,
+  ) {}
+
+  async authenticate(authorization: string | undefined, address: string): Promise<AuthResult> {
+    const credentials = readCredentials(authorization);
+    if (!credentials)
+      return {
+        ok: false,
+        status: 401,
+        message: "send the agent token as 'Authorization: Bearer TOKEN' (or basic auth AGENT:TOKEN)",
+      };
+    const retryMs = this.failuresByAddress.retryAfterMs(address);
+    if (retryMs > 0)
+      return {
+        ok: false,
+        status: 429,
+        message: `too many failed logins; retry in ${Math.ceil(retryMs / 1000)} s`,
+      };
+    const cacheKey = createHash("sha256")
+      .update(`${credentials.agentName ?? ""}\0${credentials.token}`)
+      .digest("hex");
+    const cached = this.verified.get(cacheKey);
+    if (cached && cached.until > Date.now()) return { ok: true, agent: cached.agent };
+    this.verified.delete(cacheKey);
+    const agent = await this.verify(credentials);
+    if (!agent) {
+      this.failuresByAddress.recordFailure(address);
+      return { ok: false, status: 401, message: "authentication failed: unknown agent or token" };
+    }
+    this.failuresByAddress.recordSuccess(address);
+    if (this.verified.size >= AUTH_CACHE_ENTRIES)
+      this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(cacheKey, { agent, until: Date.now() + AUTH_CACHE_MS });
+    return { ok: true, agent };
+  }
+
+  private async verify(credentials: {
+    agentName: string | null;
+    token: string;
+  }): Promise<AgentRecord | null> {
+    const candidates = credentials.agentName
+      ? [await this.directory.findAgent(credentials.agentName)].filter((agent) => agent !== null)
+      : await this.directory.findAgentsByFingerprint(tokenFingerprint(credentials.token));
+    for (const agent of candidates)
+      if (await isTokenOfVerifier(credentials.token, agent.scramVerifier)) return agent;
+    return null;
+  }
+}
+
+function readCredentials(header: string | undefined): { agentName: string | null; token: string } | null {
+  if (!header) return null;
+  const [scheme, value, ...rest] = header.trim().split(/\s+/);
+  if (!scheme || !value || rest.length > 0) return null;
+  if (scheme.toLowerCase() === "bearer") return { agentName: null, token: value };
+  if (scheme.toLowerCase() !== "basic") return null;
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) return null;
+  return { agentName: decoded.slice(0, colon), token: decoded.slice(colon + 1) };
+}

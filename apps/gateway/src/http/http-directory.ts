@@ -1,0 +1,93 @@
+import type { PrismaClient } from "@sluice/db/prisma";
+import { connectionSecretAad } from "@sluice/db/seed/create-connection";
+import { decryptSecret } from "@sluice/secrets/secret-box";
+import type { AgentRecord, UpstreamTlsMode } from "@sluice/session/directory";
+import { createPrismaDirectory } from "../prisma-directory";
+
+/** An HTTP connection as the proxy needs it; the secret is decrypted only in gateway memory. */
+export type HttpConnectionRecord = {
+  connectionId: string;
+  name: string;
+  host: string;
+  port: number;
+  /** Prefix of every upstream path (`/api/v2`), "" for none; from the Connection's `database`. */
+  basePath: string;
+  tlsMode: UpstreamTlsMode;
+  tlsCaPem: string | null;
+  tlsServerName: string | null;
+  requireClientTls: boolean;
+  auth: {
+    kind: "BEARER" | "BASIC" | "HEADER";
+    header: string | null;
+    username: string;
+    secret: string;
+  } | null;
+  allowedGroups: string[];
+};
+
+export type HttpDirectory = {
+  findAgent: (name: string) => Promise<AgentRecord | null>;
+  /** Agents whose newest usable credential has this fingerprint (a bearer token carries no name). */
+  findAgentsByFingerprint: (fingerprint: string) => Promise<AgentRecord[]>;
+  findConnection: (name: string) => Promise<HttpConnectionRecord | null>;
+};
+
+export function createHttpDirectory(prisma: PrismaClient, secretKey: Buffer): HttpDirectory {
+  const agents = createPrismaDirectory(prisma, secretKey);
+  return {
+    findAgent: agents.findAgent,
+
+    async findAgentsByFingerprint(fingerprint) {
+      const now = new Date();
+      const credentials = await prisma.agentCredential.findMany({
+        where: { fingerprint, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+        select: { id: true, agent: { select: { name: true } } },
+      });
+      const found: AgentRecord[] = [];
+      for (const credential of credentials) {
+        // Only the agent's newest usable credential logs in, as on the Postgres path.
+        const agent = await agents.findAgent(credential.agent.name);
+        if (agent && agent.credentialId === credential.id) found.push(agent);
+      }
+      return found;
+    },
+
+    async findConnection(name) {
+      const connection = await prisma.connection.findUnique({
+        where: { name },
+        include: { access: { include: { group: true } } },
+      });
+      if (!connection || connection.isDisabled || connection.type !== "HTTP") return null;
+      const secret = connection.passwordCipher
+        ? decryptSecret(connection.passwordCipher, secretKey, connectionSecretAad(connection.id))
+        : null;
+      return {
+        connectionId: connection.id,
+        name: connection.name,
+        host: connection.host,
+        port: connection.port,
+        basePath: basePathOf(connection.database),
+        tlsMode: connection.tlsMode,
+        tlsCaPem: connection.tlsCaPem,
+        tlsServerName: connection.tlsServerName,
+        requireClientTls: connection.requireClientTls,
+        auth:
+          connection.httpAuthKind && secret !== null
+            ? {
+                kind: connection.httpAuthKind,
+                header: connection.httpAuthHeader,
+                username: connection.username,
+                secret,
+              }
+            : null,
+        allowedGroups: connection.access.map((access) => access.group.name),
+      };
+    },
+  };
+}
+
+/** `api/v2/`, `/api/v2` and `/api/v2/` are one base path; `/` and "" are none. */
+function basePathOf(database: string): string {
+  const trimmed = database.trim().replace(/^\/+|\/+$/g, "");
+  return trimmed === "" ? "" : `/${trimmed}`;
+}

@@ -1,0 +1,16 @@
+/** Limits of the HTTP listener and its upstream calls, with their reasons. */
+
+/** The agent's whole request (headers and body) must arrive within this. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+/** An idle keep-alive connection from an agent is closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Connecting to the upstream and getting its response headers. */
+export const UPSTREAM_HEADERS_TIMEOUT_MS = 30_000;
+/** Silence on the upstream socket once its response streams: the call is cut. */
+export const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
+/** Idle upstream sockets kept per connection for keep-alive. */
+export const UPSTREAM_MAX_FREE_SOCKETS = 16;
+/** How long a verified token, its agent and a connection's record are reused (revocation lag). */
+export const AUTH_CACHE_MS = 5_000;
+/** Verified tokens remembered at most; the oldest are forgotten first. */
+export const AUTH_CACHE_ENTRIES = 10_000;

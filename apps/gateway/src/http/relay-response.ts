@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { forwardedResponseHeaders } from "@sluice/http-policy/headers";
+import { BodyStreamError } from "@sluice/http-policy/json-stream-masker";
+import type { ResponsePlan } from "@sluice/http-policy/response-plan";
+import { sendRefusal } from "./http-refusal";
+
+/**
+ * Streams the upstream's response to the agent through its masker, with backpressure both ways.
+ * The first chunk is masked before the status line goes out, so a body that is not what it says
+ * (an HTML error page declared JSON) becomes a clean 502. A later failure cuts the response: the
+ * chunked body never ends, so the agent's client reports a truncated transfer rather than a
+ * complete document with unmasked bytes. Resolves with how the response ended.
+ */
+export function relayResponse(
+  upstream: IncomingMessage,
+  response: ServerResponse,
+  plan: Extract<ResponsePlan, { kind: "relay" }>,
+): Promise<{ outcome: "complete" | "cut"; reason?: string }> {
+  const headers = forwardedResponseHeaders(upstream.rawHeaders);
+  const status = upstream.statusCode ?? 502;
+  const masker = plan.masker;
+  const writeHead = () => {
+    if (!response.headersSent) response.writeHead(status, headers.flat());
+  };
+  return new Promise((resolve) => {
+    let isDone = false;
+    const cut = (reason: string) => {
+      if (isDone) return;
+      isDone = true;
+      upstream.destroy();
+      if (!response.headersSent)
+        sendRefusal(
+          response,
+          502,
+          { rule: "sluice:http-response", message: `the upstream's response was cut: ${reason}` },
+          { isClosing: true },
+        );
+      else response.destroy();
+      resolve({ outcome: "cut", reason });
+    };
+    upstream.on("data", (chunk: Buffer) => {
+      if (isDone) return;
+      let out: Buffer;
+      try {
+        out = masker ? masker.push(chunk) : chunk;
+      } catch (error) {
+        return cut(reasonOf(error));
+      }
+      writeHead();
+      if (out.length > 0 && !response.write(out)) {
+        upstream.pause();
+        response.once("drain", () => upstream.resume());
+      }
+    });
+    upstream.on("end", () => {
+      if (isDone) return;
+      let tail: Buffer;
+      try {
+        tail = masker ? masker.end() : Buffer.alloc(0);
+      } catch (error) {
+        return cut(reasonOf(error));
+      }
+      if (!upstream.complete) return cut("the upstream closed before its body was complete");
+      isDone = true;
+      writeHead();
+      response.end(tail);
+      resolve({ outcome: "complete" });
+    });
+    upstream.on("aborted", () => cut("the upstream closed before its body was complete"));
+    upstream.on("error", (error: Error) => cut(`the upstream failed while streaming (${error.message})`));
+    response.on("close", () => {
+      if (!isDone) {
+        isDone = true;
+        upstream.destroy();
+        resolve({ outcome: "cut", reason: "the agent went away" });
+      }
+    });
+  });
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof BodyStreamError) return `it is not readable as declared: ${error.message}`;
+  return "the gateway could not mask it";
+}

@@ -1,0 +1,136 @@
+import http from "node:http";
+import https from "node:https";
+import { forwardedRequestHeaders } from "@sluice/http-policy/headers";
+import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
+import type { HttpConnectionRecord } from "./http-directory";
+import {
+  UPSTREAM_HEADERS_TIMEOUT_MS,
+  UPSTREAM_IDLE_TIMEOUT_MS,
+  UPSTREAM_MAX_FREE_SOCKETS,
+} from "./http-limits";
+
+/** Why an upstream call failed, in words for the agent (never the brokered credentials). */
+export class UpstreamCallError extends Error {
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Keep-alive socket pools, one per connection and TLS setting: a changed CA or mode gets a new pool,
+ * never a socket verified under the old one.
+ */
+export class UpstreamPools {
+  private readonly pools = new Map<string, http.Agent>();
+
+  forConnection(connection: HttpConnectionRecord): http.Agent {
+    const key = JSON.stringify([
+      connection.connectionId,
+      connection.host,
+      connection.port,
+      connection.tlsMode,
+      connection.tlsCaPem,
+      connection.tlsServerName,
+    ]);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const base = { keepAlive: true, maxFreeSockets: UPSTREAM_MAX_FREE_SOCKETS };
+      pool =
+        connection.tlsMode === "DISABLE"
+          ? new http.Agent(base)
+          : new https.Agent({
+              ...base,
+              // Every TLS mode verifies the chain (custom CA or the system's): HTTP has no "encrypt
+              // but trust anyone" mode here. VERIFY_CA alone skips the name check.
+              rejectUnauthorized: true,
+              ...(connection.tlsCaPem ? { ca: connection.tlsCaPem } : {}),
+              servername: connection.tlsServerName ?? connection.host,
+              ...(connection.tlsMode === "VERIFY_CA" ? { checkServerIdentity: () => undefined } : {}),
+            });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  close(): void {
+    for (const pool of this.pools.values()) pool.destroy();
+    this.pools.clear();
+  }
+}
+
+/**
+ * Sends the judged call upstream: the canonical path and query under the connection's base path,
+ * the allow-listed agent headers, identity encoding, the brokered credentials. Resolves with the
+ * upstream's response headers; the body streams after.
+ */
+export function callUpstream(options: {
+  connection: HttpConnectionRecord;
+  facts: HttpRequestFacts;
+  rawHeaders: readonly string[];
+  body: Buffer;
+  pools: UpstreamPools;
+}): Promise<http.IncomingMessage> {
+  const { connection, facts, body } = options;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of forwardedRequestHeaders(options.rawHeaders)) headers[name] = value;
+  headers.host =
+    connection.port === (connection.tlsMode === "DISABLE" ? 80 : 443)
+      ? connection.host
+      : `${connection.host}:${connection.port}`;
+  headers["accept-encoding"] = "identity";
+  if (facts.hasBody) {
+    headers["content-type"] = "application/json";
+    headers["content-length"] = String(body.length);
+  }
+  const auth = connection.auth;
+  if (auth?.kind === "BEARER") headers.authorization = `Bearer ${auth.secret}`;
+  else if (auth?.kind === "BASIC")
+    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.secret}`).toString("base64")}`;
+  else if (auth?.kind === "HEADER" && auth.header) headers[auth.header.toLowerCase()] = auth.secret;
+  const path = `${connection.basePath}${facts.path}${facts.canonicalQuery ? `?${facts.canonicalQuery}` : ""}`;
+  const transport = connection.tlsMode === "DISABLE" ? http : https;
+  return new Promise((resolve, reject) => {
+    const request = transport.request({
+      host: connection.host,
+      port: connection.port,
+      method: facts.method,
+      path,
+      headers,
+      agent: options.pools.forConnection(connection),
+      timeout: UPSTREAM_IDLE_TIMEOUT_MS,
+    });
+    const headersTimer = setTimeout(() => {
+      request.destroy(
+        new UpstreamCallError(
+          504,
+          `the upstream did not answer within ${UPSTREAM_HEADERS_TIMEOUT_MS / 1000} s`,
+        ),
+      );
+    }, UPSTREAM_HEADERS_TIMEOUT_MS);
+    request.on("timeout", () => request.destroy(new UpstreamCallError(504, "the upstream went silent")));
+    request.on("response", (response) => {
+      clearTimeout(headersTimer);
+      resolve(response);
+    });
+    request.on("error", (error) => {
+      clearTimeout(headersTimer);
+      reject(
+        error instanceof UpstreamCallError ? error : new UpstreamCallError(502, describeUpstreamError(error)),
+      );
+    });
+    request.end(facts.hasBody ? body : undefined);
+  });
+}
+
+/** A network or TLS failure in words: the code and what it means, never a header or a secret. */
+function describeUpstreamError(error: Error & { code?: string }): string {
+  const code = error.code ?? "";
+  if (code.startsWith("ERR_TLS") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
+    return `the upstream's TLS certificate was not accepted (${code})`;
+  if (code === "ECONNREFUSED") return "the upstream refused the connection";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "the upstream's host name does not resolve";
+  return `the upstream call failed (${code || error.message})`;
+}

@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import type { PrismaClient } from "@sluice/db/prisma";
+import { createAgent } from "@sluice/db/seed/create-agent";
+import { createConnection } from "@sluice/db/seed/create-connection";
+import { startGateway } from "@sluice/gateway/start-gateway";
+import { createTestStore } from "../../../../test/support";
+import { startJsonUpstream, UPSTREAM_KEY } from "./json-upstream";
+
+export type HttpHarness = Awaited<ReturnType<typeof startHttpHarness>>;
+
+/**
+ * A real gateway with its HTTP listener on a free port, in front of a real JSON upstream whose key
+ * the gateway brokers, with connection `shop` (base path /api) allowed for agent-a's group.
+ */
+export async function startHttpHarness(options: { isTlsEnabled?: boolean } = {}) {
+  const store = await createTestStore();
+  const upstream = await startJsonUpstream();
+  const home = mkdtempSync(path.join(tmpdir(), "sluice-http-"));
+  const secretKey = randomBytes(32);
+  const connection = await createConnection(store.prisma, {
+    name: "shop",
+    type: "HTTP",
+    host: "127.0.0.1",
+    port: upstream.port,
+    database: "/api",
+    username: "unused",
+    password: UPSTREAM_KEY,
+    httpAuthKind: "BEARER",
+    secretKey,
+    tlsMode: "DISABLE",
+    allowedGroups: ["analysts"],
+  });
+  const { agent, token } = await createAgent(store.prisma, { name: "agent-a", groups: ["analysts"] });
+  const logs: string[] = [];
+  const gateway = await startGateway({
+    prisma: store.prisma,
+    databaseUrl: store.url,
+    port: 0,
+    httpPort: 0,
+    secretKey,
+    home,
+    isTlsEnabled: options.isTlsEnabled ?? false,
+    hosts: ["127.0.0.1"],
+    log: (line) => logs.push(line),
+  });
+  const scheme = options.isTlsEnabled ? "https" : "http";
+  const base = `${scheme}://127.0.0.1:${gateway.httpPort}`;
+  return {
+    prisma: store.prisma as PrismaClient,
+    gateway,
+    upstream,
+    connection,
+    agent,
+    token,
+    logs,
+    secretKey,
+    base,
+    /** `fetch` through the gateway as agent-a. */
+    call: (target: string, init: RequestInit = {}) =>
+      fetch(`${base}${target}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+      }),
+    /** Applies store changes to the running gateway now (the store also notifies it). */
+    reloadPolicy: async () => {
+      await bumpPolicyVersion(store.prisma);
+      await gateway.policies.reload();
+    },
+    stop: async () => {
+      await gateway.close();
+      await upstream.close();
+      await store.drop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

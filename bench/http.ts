@@ -1,0 +1,219 @@
+/**
+ * The HTTP data path side by side in one run: a JSON API called directly, then through Sluice
+ * (bearer token, guardrails and masking on). Small JSON requests (keep-alive, a few in flight) in
+ * requests/s, and one large streamed JSON response in MB/s with the gateway process's peak RSS after
+ * a quarter of it and after all of it (flat: memory bounded). Writes the table into docs/benchmarks.md.
+ *
+ *   ./node_modules/.bin/tsx bench/http.ts      (BENCH_HTTP_REQUESTS, default 3000; BENCH_HTTP_ROWS, default 200000)
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
+import path from "node:path";
+import { bumpPolicyVersion } from "../packages/db/src/policy-version";
+import { createConnection } from "../packages/db/src/seed/create-connection";
+import { createBenchEnv } from "./lib/bench-env";
+import { createCleanup } from "./lib/cleanup";
+import { spawnGatewayProcess } from "./lib/gateway-process";
+import { describeMachine } from "./lib/machine";
+import { table, writeSection } from "./lib/markdown-section";
+
+const REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 3000);
+const ROWS = Number(process.env.BENCH_HTTP_ROWS ?? 200_000);
+const IN_FLIGHT = 8;
+const RUNS = 2;
+const KEY = "bench-upstream-key";
+const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
+
+function customer(id: number) {
+  return {
+    id,
+    name: `Customer ${id}`,
+    email: `user${id}@example.com`,
+    ssn: "123-45-6789",
+    card: "4111111111111111",
+    balance: id * 1.5,
+  };
+}
+
+/** The upstream: one small customer, or `n` customers streamed with backpressure. */
+async function startApi() {
+  const server = http.createServer(async (request, response) => {
+    if (request.headers.authorization !== `Bearer ${KEY}`) return response.writeHead(401).end();
+    const url = new URL(request.url ?? "/", "http://api");
+    response.writeHead(200, { "content-type": "application/json" });
+    if (url.pathname === "/api/customers/1") return response.end(JSON.stringify(customer(1)));
+    const n = Number(url.searchParams.get("n"));
+    response.write('{"customers":[');
+    for (let i = 0; i < n; i++) {
+      if (!response.write(`${i ? "," : ""}${JSON.stringify(customer(i))}`))
+        await new Promise((r) => response.once("drain", r));
+    }
+    response.end("]}");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+function get(
+  agent: http.Agent,
+  url: string,
+  authorization: string,
+): Promise<{ bytes: number; sample: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: { authorization } }, (response) => {
+        let bytes = 0;
+        let sample = "";
+        response.on("data", (chunk: Buffer) => {
+          if (sample.length < 400) sample += chunk.toString();
+          bytes += chunk.length;
+        });
+        response.on("end", () =>
+          response.statusCode === 200
+            ? resolve({ bytes, sample })
+            : reject(new Error(`${url}: ${response.statusCode} ${sample}`)),
+        );
+        response.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+async function smallRequests(url: string, authorization: string): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < REQUESTS) await get(agent, url, authorization);
+    }),
+  );
+  agent.destroy();
+  return REQUESTS / ((performance.now() - started) / 1000);
+}
+
+async function stream(
+  url: string,
+  authorization: string,
+): Promise<{ mbPerSecond: number; bytes: number; sample: string }> {
+  const agent = new http.Agent({ keepAlive: false });
+  const started = performance.now();
+  const { bytes, sample } = await get(agent, url, authorization);
+  return { mbPerSecond: bytes / 1024 / 1024 / ((performance.now() - started) / 1000), bytes, sample };
+}
+
+async function best<T>(runs: number, measure: () => Promise<T>, score: (value: T) => number): Promise<T> {
+  let top: T | null = null;
+  for (let i = 0; i < runs; i++) {
+    const value = await measure();
+    if (top === null || score(value) > score(top)) top = value;
+  }
+  return top as T;
+}
+
+async function main() {
+  const cleanup = createCleanup();
+  try {
+    const env = await createBenchEnv(cleanup);
+    const api = await startApi();
+    cleanup.add(() => new Promise<void>((resolve) => api.server.close(() => resolve())));
+    api.server.closeIdleConnections();
+    const connection = await createConnection(env.prisma, {
+      name: "api",
+      type: "HTTP",
+      host: "127.0.0.1",
+      port: api.port,
+      database: "/api",
+      username: "unused",
+      password: KEY,
+      httpAuthKind: "BEARER",
+      secretKey: env.secretKey,
+      tlsMode: "DISABLE",
+      allowedGroups: ["bench"],
+    });
+    const connectionId = connection.id;
+    await env.prisma.guardrailRule.createMany({
+      data: [
+        { connectionId, name: "no-admin", kind: "HTTP_REQUEST", match: { path: "/admin/**" } },
+        { connectionId, name: "no-deletes", kind: "HTTP_REQUEST", match: { methods: ["DELETE"] } },
+      ],
+    });
+    await env.prisma.maskingRule.createMany({
+      data: [
+        { connectionId, name: "ssn", jsonPointer: "/**/ssn", strategy: "REDACT" },
+        { connectionId, name: "card", jsonPointer: "/**/card", strategy: "PARTIAL", keepLast: 4 },
+        { connectionId, name: "emails", detector: "email", strategy: "HASH" },
+      ],
+    });
+    await bumpPolicyVersion(env.prisma);
+    const gateway = await spawnGatewayProcess(env, cleanup, { isHttpEnabled: true });
+    const directBase = `http://127.0.0.1:${api.port}/api`;
+    const sluiceBase = `http://127.0.0.1:${gateway.httpPort}/api`;
+    const upstreamAuth = `Bearer ${KEY}`;
+    const agentAuth = `Bearer ${env.agent.token}`;
+
+    const check = await get(new http.Agent(), `${sluiceBase}/customers/1`, agentAuth);
+    if (!check.sample.includes('"ssn":"[REDACTED]"') || check.sample.includes("@example.com"))
+      throw new Error(`masking did not apply: ${check.sample}`);
+
+    const directSmall = await best(
+      RUNS,
+      () => smallRequests(`${directBase}/customers/1`, upstreamAuth),
+      (v) => v,
+    );
+    const sluiceSmall = await best(
+      RUNS,
+      () => smallRequests(`${sluiceBase}/customers/1`, agentAuth),
+      (v) => v,
+    );
+    const idleRss = gateway.rss();
+    await stream(`${sluiceBase}/customers?n=${Math.floor(ROWS / 4)}`, agentAuth);
+    const quarterRss = gateway.peakRss();
+    const directBig = await best(
+      RUNS,
+      () => stream(`${directBase}/customers?n=${ROWS}`, upstreamAuth),
+      (v) => v.mbPerSecond,
+    );
+    const sluiceBig = await best(
+      RUNS,
+      () => stream(`${sluiceBase}/customers?n=${ROWS}`, agentAuth),
+      (v) => v.mbPerSecond,
+    );
+    const peakRss = gateway.peakRss();
+
+    const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    const body = [
+      "## HTTP: direct vs Sluice",
+      "",
+      `\`bench/http.ts\`: a Node JSON API called directly and through Sluice's HTTP listener (bearer token checked, two HTTP_REQUEST guardrails, masking: two JSON Pointer rules and the email detector as keyed hash). Small requests: ${REQUESTS.toLocaleString("en-US")} GETs of one customer (~130 bytes of JSON), ${IN_FLIGHT} in flight over keep-alive, best of ${RUNS}. Large: one response of ${ROWS.toLocaleString("en-US")} customers (${mb(directBig.bytes)} from the upstream), streamed chunked, best of ${RUNS}. The API and the client share the benchmark's process; the gateway runs in a process of its own, whose peak RSS (VmHWM) is read after a quarter-size response and after the full one. ${describeMachine(env.pgVersion)}.`,
+      "",
+      table(
+        ["Measure", "Direct", "Sluice", "Sluice / direct"],
+        [
+          [
+            "small JSON requests/s",
+            Math.round(directSmall).toLocaleString("en-US"),
+            Math.round(sluiceSmall).toLocaleString("en-US"),
+            ratio(sluiceSmall, directSmall),
+          ],
+          [
+            "large streamed JSON, MB/s",
+            directBig.mbPerSecond.toFixed(1),
+            sluiceBig.mbPerSecond.toFixed(1),
+            ratio(sluiceBig.mbPerSecond, directBig.mbPerSecond),
+          ],
+        ],
+      ),
+      "",
+      `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size response, ${mb(peakRss)} after the full ones. Load average at the end of the run: ${loadavg()[0]?.toFixed(1)} (a shared machine: compare the ratios, not the absolute rates).`,
+    ].join("\n");
+    writeSection(REPORT, "http", body);
+    console.log(body);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+await main();

@@ -1,0 +1,304 @@
+import { isUtf8 } from "node:buffer";
+import { maskDetected } from "@sluice/masking/content-masker";
+import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
+import { maskedJsonValue, pointerRuleAt, type ResponseMasking } from "./value-masking";
+
+/** The response is not the JSON it was declared to be: the rest of it must not reach the agent. */
+export class BodyStreamError extends Error {}
+
+enum Expect {
+  Value,
+  /** After `{`: a member name or `}`. */
+  FirstKey,
+  Key,
+  Colon,
+  /** After `[`: a value or `]`. */
+  FirstValue,
+  /** After a value inside a container: `,` or its close. */
+  CommaOrClose,
+  /** After the top-level value. */
+  End,
+}
+
+enum Token {
+  None,
+  String,
+  Number,
+  Literal,
+  /** A string whose closing quote was read: it ends at the next byte (or the body's end). */
+  ClosedString,
+}
+
+type Frame = { isObject: boolean; key: string; index: number };
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/** A quoted JSON string with no escapes: refused when it holds a raw control character, as JSON.parse would. */
+function plainString(quoted: string): string {
+  const text = quoted.slice(1, -1);
+  for (let i = 0; i < text.length; i++)
+    if (text.charCodeAt(i) < 0x20) throw new Error("control character in a string");
+  return text;
+}
+
+/**
+ * Masks a JSON (or NDJSON) body as it streams: structure and whitespace are copied through, each
+ * string and number is held whole (at most MAX_JSON_TOKEN_BYTES), judged by the pointer rules for
+ * its location and the content detectors, and written masked or as it came. Memory is bounded by
+ * one token and the nesting stack. Anything that is not JSON throws BodyStreamError: the caller cuts
+ * the response there.
+ */
+export class JsonStreamMasker {
+  private expect = Expect.Value;
+  private readonly stack: Frame[] = [];
+  private token = Token.None;
+  private tokenParts: Buffer[] = [];
+  private tokenBytes = 0;
+  private isTokenKey = false;
+  private isEscaped = false;
+  /** Inside a value a pointer rule replaced whole: parsed, not written, until the stack is this deep. */
+  private suppressDepth = -1;
+  private offset = 0;
+
+  constructor(
+    private readonly masking: ResponseMasking,
+    /** NDJSON: one value after another (newline-separated); JSON: exactly one value. */
+    private readonly isSequence = false,
+  ) {}
+
+  push(chunk: Buffer): Buffer {
+    const out: Buffer[] = [];
+    let copyFrom = 0;
+    const flushTo = (end: number) => {
+      if (end > copyFrom && this.suppressDepth < 0) out.push(chunk.subarray(copyFrom, end));
+      copyFrom = end;
+    };
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (this.token !== Token.None) {
+        if (this.continueToken(byte)) continue;
+        // The byte ends a number or literal: hold what came, then read the byte as structure.
+        this.holdToken(chunk, copyFrom, i);
+        copyFrom = i;
+        this.finishToken(out);
+      }
+      if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
+      const structural = this.structural(byte, chunk, i, out, flushTo);
+      if (structural === "token") copyFrom = i;
+    }
+    if (this.token !== Token.None) {
+      this.holdToken(chunk, copyFrom, chunk.length);
+      // The stream may reuse the chunk's memory: own what straddles into the next one.
+      this.tokenParts = this.tokenParts.map((part) => Buffer.from(part));
+    } else flushTo(chunk.length);
+    this.offset += chunk.length;
+    return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+  }
+
+  /** The body ended: a value left open means it was cut short upstream. */
+  end(): Buffer {
+    const out: Buffer[] = [];
+    if (this.token === Token.Number || this.token === Token.Literal || this.token === Token.ClosedString)
+      this.finishToken(out);
+    if (
+      this.token !== Token.None ||
+      this.stack.length > 0 ||
+      (this.expect !== Expect.End && !(this.isSequence && this.expect === Expect.Value))
+    )
+      throw this.error("the JSON body ended before its value was complete");
+    return Buffer.concat(out);
+  }
+
+  private structural(
+    byte: number,
+    chunk: Buffer,
+    at: number,
+    out: Buffer[],
+    flushTo: (end: number) => void,
+  ): "token" | "copy" {
+    switch (this.expect) {
+      case Expect.FirstKey:
+      case Expect.Key:
+        if (byte === 0x7d && this.expect === Expect.FirstKey) return this.close(true, chunk, at, flushTo);
+        if (byte !== QUOTE) throw this.error("expected a member name", at);
+        flushTo(at);
+        this.startToken(Token.String, true);
+        return "token";
+      case Expect.Colon:
+        if (byte !== 0x3a) throw this.error("expected ':'", at);
+        this.expect = Expect.Value;
+        return "copy";
+      case Expect.CommaOrClose: {
+        const frame = this.stack[this.stack.length - 1] as Frame;
+        if (byte === 0x2c) {
+          this.expect = frame.isObject ? Expect.Key : Expect.Value;
+          if (!frame.isObject) frame.index++;
+          return "copy";
+        }
+        return this.close(frame.isObject, chunk, at, flushTo);
+      }
+      case Expect.End:
+        if (!this.isSequence) throw this.error("unexpected text after the JSON value", at);
+        this.expect = Expect.Value;
+        return this.structural(byte, chunk, at, out, flushTo);
+      case Expect.FirstValue:
+        if (byte === 0x5d) return this.close(false, chunk, at, flushTo);
+        return this.startValue(byte, at, out, flushTo);
+      case Expect.Value:
+        return this.startValue(byte, at, out, flushTo);
+    }
+  }
+
+  private startValue(
+    byte: number,
+    at: number,
+    out: Buffer[],
+    flushTo: (end: number) => void,
+  ): "token" | "copy" {
+    const isString = byte === QUOTE;
+    const isNumber = byte === 0x2d || (byte >= 0x30 && byte <= 0x39);
+    const isLiteral = byte === 0x74 || byte === 0x66 || byte === 0x6e;
+    const isContainer = byte === 0x7b || byte === 0x5b;
+    if (!isString && !isNumber && !isLiteral && !isContainer)
+      throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(byte))}`, at);
+    if (isContainer) {
+      if (this.stack.length >= MAX_JSON_DEPTH) throw this.error(`nesting deeper than ${MAX_JSON_DEPTH}`, at);
+      const rule =
+        this.suppressDepth < 0 && this.masking.pointers.length > 0
+          ? pointerRuleAt(this.masking, this.location())
+          : null;
+      if (rule) {
+        // The whole object or array is replaced: write the placeholder, then read on without writing.
+        flushTo(at);
+        out.push(Buffer.from(maskedJsonValue(rule, "", this.masking.hashKey)));
+        this.suppressDepth = this.stack.length;
+      }
+      this.stack.push({ isObject: byte === 0x7b, key: "", index: 0 });
+      this.expect = byte === 0x7b ? Expect.FirstKey : Expect.FirstValue;
+      if (rule) flushTo(at + 1);
+      return "copy";
+    }
+    flushTo(at);
+    this.startToken(isString ? Token.String : isNumber ? Token.Number : Token.Literal, false);
+    return "token";
+  }
+
+  private close(isObject: boolean, chunk: Buffer, at: number, flushTo: (end: number) => void): "copy" {
+    const frame = this.stack[this.stack.length - 1];
+    if (!frame || frame.isObject !== isObject || chunk[at] !== (isObject ? 0x7d : 0x5d))
+      throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(chunk[at] as number))}`, at);
+    this.stack.pop();
+    if (this.suppressDepth === this.stack.length) {
+      flushTo(at + 1);
+      this.suppressDepth = -1;
+    }
+    this.afterValue();
+    return "copy";
+  }
+
+  private afterValue(): void {
+    this.expect = this.stack.length === 0 ? Expect.End : Expect.CommaOrClose;
+  }
+
+  private startToken(kind: Token, isKey: boolean): void {
+    this.token = kind;
+    this.isTokenKey = isKey;
+    this.isEscaped = false;
+    this.tokenParts = [];
+    this.tokenBytes = 0;
+  }
+
+  /** Whether the byte belongs to the token being read (a string's closing quote does). */
+  private continueToken(byte: number): boolean {
+    if (this.token === Token.String) {
+      if (this.isEscaped) this.isEscaped = false;
+      else if (byte === BACKSLASH) this.isEscaped = true;
+      else if (byte === QUOTE) {
+        this.token = Token.ClosedString;
+        return true;
+      }
+      return true;
+    }
+    if (this.token === Token.ClosedString) return false;
+    if (this.token === Token.Number)
+      return (
+        (byte >= 0x30 && byte <= 0x39) ||
+        byte === 0x2e ||
+        byte === 0x2d ||
+        byte === 0x2b ||
+        byte === 0x65 ||
+        byte === 0x45
+      );
+    return byte >= 0x61 && byte <= 0x7a;
+  }
+
+  private holdToken(chunk: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    this.tokenBytes += to - from;
+    if (this.tokenBytes > MAX_JSON_TOKEN_BYTES)
+      throw this.error(
+        `a JSON value is longer than ${MAX_JSON_TOKEN_BYTES} bytes, more than the gateway holds to mask`,
+      );
+    this.tokenParts.push(chunk.subarray(from, to));
+  }
+
+  private finishToken(out: Buffer[]): void {
+    const raw =
+      this.tokenParts.length === 1 ? (this.tokenParts[0] as Buffer) : Buffer.concat(this.tokenParts);
+    const kind = this.token;
+    this.token = Token.None;
+    this.tokenParts = [];
+    const written = this.maskToken(kind, raw);
+    if (this.suppressDepth < 0) out.push(written);
+  }
+
+  private maskToken(kind: Token, raw: Buffer): Buffer {
+    if (kind === Token.ClosedString) {
+      let text: string;
+      try {
+        // Without a backslash the text is the bytes between the quotes (JSON.parse only to unescape).
+        if (!isUtf8(raw)) throw new Error("not UTF-8");
+        const decoded = raw.toString("utf8");
+        text = raw.includes(BACKSLASH) ? (JSON.parse(decoded) as string) : plainString(decoded);
+      } catch {
+        throw this.error("invalid JSON string (escape or UTF-8)");
+      }
+      if (this.isTokenKey) {
+        (this.stack[this.stack.length - 1] as Frame).key = text;
+        this.expect = Expect.Colon;
+        const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
+        return masked === null ? raw : Buffer.from(JSON.stringify(masked));
+      }
+      return this.maskScalar(raw, text, true);
+    }
+    const text = raw.toString("latin1");
+    if (
+      kind === Token.Number ? !NUMBER_TEXT.test(text) : text !== "true" && text !== "false" && text !== "null"
+    )
+      throw this.error(
+        `invalid JSON ${kind === Token.Number ? "number" : "literal"} ${JSON.stringify(text.slice(0, 40))}`,
+      );
+    return this.maskScalar(raw, text, kind === Token.Number);
+  }
+
+  private maskScalar(raw: Buffer, text: string, isScanned: boolean): Buffer {
+    this.afterValue();
+    if (this.suppressDepth >= 0) return raw;
+    const rule = this.masking.pointers.length > 0 ? pointerRuleAt(this.masking, this.location()) : null;
+    if (rule) return Buffer.from(maskedJsonValue(rule, text, this.masking.hashKey));
+    if (!isScanned || this.masking.detectors.length === 0) return raw;
+    const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
+    return masked === null ? raw : Buffer.from(JSON.stringify(masked));
+  }
+
+  /** Member names and indices from the root to the value about to be read. */
+  private location(): (string | number)[] {
+    return this.stack.map((frame) => (frame.isObject ? frame.key : frame.index));
+  }
+
+  private error(message: string, at?: number): BodyStreamError {
+    return new BodyStreamError(`${message}${at === undefined ? "" : ` at byte ${this.offset + at}`}`);
+  }
+}
