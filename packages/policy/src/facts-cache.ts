@@ -1,6 +1,6 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import { normalizeStatement } from "@sluice/sql/normalize";
-import { parseStatements } from "@sluice/sql/parser";
+import { parseStatements as parsePostgres } from "@sluice/sql/parser";
 
 /** Agents repeat statements; parsing is the expensive part of a decision, so its result is kept. */
 export const FACTS_CACHE_ENTRIES = 10_000;
@@ -18,14 +18,23 @@ export class FactsCache {
   private readonly exact = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
   private readonly normalized = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
 
+  /**
+   * PostgreSQL's parser and normalizer by default; another data path (MySQL) passes its own parser
+   * and no normalizer, since PostgreSQL's lexer would not find its literals' ends.
+   */
+  constructor(
+    private readonly parseStatements: (sql: string) => ParsedStatements = parsePostgres,
+    private readonly normalize: ((sql: string) => string | null) | null = normalizeStatement,
+  ) {}
+
   parse(sql: string): ParsedStatements {
     const cached = this.exact.get(sql);
     if (cached) return cached;
-    if (sql.length > FACTS_CACHE_MAX_SQL_CHARS) return parseStatements(sql);
-    const shape = normalizeStatement(sql);
+    if (sql.length > FACTS_CACHE_MAX_SQL_CHARS) return this.parseStatements(sql);
+    const shape = this.normalize ? this.normalize(sql) : null;
     const byShape = shape === null ? undefined : this.normalized.get(shape);
     if (byShape) return byShape;
-    const parsed = parseStatements(sql);
+    const parsed = this.parseStatements(sql);
     this.exact.set(sql, parsed);
     if (shape !== null && isConstantIndependent(parsed)) this.normalized.set(shape, parsed);
     return parsed;
