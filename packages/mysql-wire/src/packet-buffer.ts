@@ -30,8 +30,9 @@ export class PacketBuffer {
     return this.storage.length;
   }
 
+  /** Adds a chunk and returns every whole packet now available. */
   push(chunk: Buffer): Packet[] {
-    this.storage = this.storage.length === 0 ? chunk : Buffer.concat([this.storage, chunk]);
+    this.append(chunk);
     const packets: Packet[] = [];
     for (;;) {
       const packet = this.next();
@@ -41,7 +42,22 @@ export class PacketBuffer {
     return packets;
   }
 
-  private next(): Packet | null {
+  append(chunk: Buffer): void {
+    this.storage = this.storage.length === 0 ? chunk : Buffer.concat([this.storage, chunk]);
+  }
+
+  /**
+   * The bytes after the last packet taken, removed from the buffer: after an SSLRequest they are
+   * the start of the TLS handshake, which belongs to the TLS layer, not to the packet reader.
+   */
+  takeRest(): Buffer {
+    const rest = this.storage;
+    this.storage = Buffer.alloc(0);
+    return rest;
+  }
+
+  /** The next whole packet, or null until more bytes arrive. */
+  next(): Packet | null {
     const parts: Buffer[] = [];
     let offset = 0;
     let total = 0;

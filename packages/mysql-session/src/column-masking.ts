@@ -1,0 +1,37 @@
+import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
+import { matchesSelector } from "@sluice/masking/selector";
+import type { MaskRule } from "@sluice/masking/strategies";
+import type { MaskingRuleDef } from "@sluice/policy/rules";
+import type { Verdict } from "@sluice/policy/verdict";
+
+/** Rules that apply to an agent: every selector rule whose exempt groups the agent is in none of. */
+export function applicableRules(rules: readonly MaskingRuleDef[], groups: readonly string[]): MaskingRuleDef[] {
+  return rules.filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)));
+}
+
+/** Masks a computed column that may read a masked one, when lineage cannot prove it clean. */
+export const FAIL_CLOSED_RULE: MaskRule = { name: "sluice:computed-from-masked", strategy: "REDACT" };
+
+/**
+ * Per output column, the rule that masks it or null. By origin first: the column definition's
+ * `schema.org_table.org_name` is where the server read the value. A column with no origin (an
+ * expression: CONCAT, JSON_OBJECT, a subquery) is masked whenever the statement reads a masked
+ * table and lineage has not proved that output clean: fail closed.
+ */
+export function planColumns(
+  columns: readonly ColumnDefinition[],
+  rules: readonly MaskingRuleDef[],
+  verdict: Extract<Verdict, { kind: "allow" }> | null,
+): Array<MaskRule | null> {
+  const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0;
+  return columns.map((column, index) => {
+    if (column.orgTable !== "" && column.orgName !== "") {
+      const name = { schema: column.schema, table: column.orgTable, column: column.orgName };
+      const rule = rules.find((candidate) => matchesSelector(candidate.selector as string, name));
+      if (rule) return { name: rule.name, strategy: rule.strategy, ...(rule.keepLast !== null ? { keepLast: rule.keepLast } : {}) };
+      return null;
+    }
+    if (readsMasked && verdict?.cleanOutputs?.[index] !== true) return FAIL_CLOSED_RULE;
+    return null;
+  });
+}
