@@ -22,16 +22,23 @@ export function planColumns(
   columns: readonly ColumnDefinition[],
   rules: readonly MaskingRuleDef[],
   verdict: Extract<Verdict, { kind: "allow" }> | null,
+  /** Outputs made from literals alone (see constantOutputs in mysql-sql), in clear whatever is read. */
+  constants: readonly boolean[] | null,
 ): Array<MaskRule | null> {
   const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0;
+  const named = new Set((verdict?.relations ?? []).flat().map((name) => name.slice(name.lastIndexOf(".") + 1)));
+  const isAligned = constants !== null && constants.length === columns.length;
   return columns.map((column, index) => {
-    if (column.orgTable !== "" && column.orgName !== "") {
+    // A derived table's or CTE's column names the derived alias as its origin, not a stored table.
+    const isStored = column.orgTable !== "" && column.orgName !== "" && named.has(column.orgTable);
+    if (isStored || (!readsMasked && column.orgTable !== "")) {
       const name = { schema: column.schema, table: column.orgTable, column: column.orgName };
       const rule = rules.find((candidate) => matchesSelector(candidate.selector as string, name));
       if (rule) return { name: rule.name, strategy: rule.strategy, ...(rule.keepLast !== null ? { keepLast: rule.keepLast } : {}) };
       return null;
     }
-    if (readsMasked && verdict?.cleanOutputs?.[index] !== true) return FAIL_CLOSED_RULE;
-    return null;
+    if (!readsMasked) return null;
+    if (verdict?.cleanOutputs?.[index] === true || (isAligned && constants[index] === true)) return null;
+    return FAIL_CLOSED_RULE;
   });
 }

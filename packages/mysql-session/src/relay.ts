@@ -1,3 +1,4 @@
+import { constantOutputs } from "@sluice/mysql-sql/constant-outputs";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
@@ -30,7 +31,7 @@ export type RelayOptions = {
 };
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
-type InFlight = { tracker: ResultTracker; verdict: AllowVerdict | null };
+type InFlight = { tracker: ResultTracker; verdict: AllowVerdict | null; sql: string | undefined };
 
 /**
  * The session after login, as steps (no sockets): each client command is judged before anything
@@ -42,7 +43,7 @@ type InFlight = { tracker: ResultTracker; verdict: AllowVerdict | null };
 export class MySqlRelay {
   private inFlight: InFlight | null = null;
   /** Statements prepared through the gateway: their verdict masks every execution's rows. */
-  private readonly prepared = new Map<number, AllowVerdict>();
+  private readonly prepared = new Map<number, { verdict: AllowVerdict; sql: string }>();
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -69,9 +70,11 @@ export class MySqlRelay {
       case "stmt-prepare":
         return this.judged(command.sql, "parse", raw, { kind: "prepare" });
       case "stmt-execute": {
-        const verdict = this.prepared.get(command.statementId);
-        if (!verdict) return [this.refusal(new MySqlClientError(ER_UNKNOWN_STMT_HANDLER, "HY000", `unknown prepared statement ${command.statementId}`))];
-        return this.forward(raw, { kind: "result", rowFormat: "binary" }, verdict);
+        const statement = this.prepared.get(command.statementId);
+        if (!statement) {
+          return [this.refusal(new MySqlClientError(ER_UNKNOWN_STMT_HANDLER, "HY000", `unknown prepared statement ${command.statementId}`))];
+        }
+        return this.forward(raw, { kind: "result", rowFormat: "binary" }, statement.verdict, statement.sql);
       }
       case "stmt-close":
         this.prepared.delete(command.statementId);
@@ -118,7 +121,9 @@ export class MySqlRelay {
         continue;
       }
       this.inFlight = null;
-      if (event.prepared && flight.verdict) this.prepared.set(event.prepared.statementId, flight.verdict);
+      if (event.prepared && flight.verdict && flight.sql !== undefined) {
+        this.prepared.set(event.prepared.statementId, { verdict: flight.verdict, sql: flight.sql });
+      }
     }
     return actions;
   }
@@ -140,15 +145,19 @@ export class MySqlRelay {
     if (verdict.kind === "deny") {
       return [this.refusal(MySqlClientError.refused(`${verdict.message}${verdict.hint ? ` (hint: ${verdict.hint})` : ""}`))];
     }
-    return this.forward(raw, expected, verdict);
+    return this.forward(raw, expected, verdict, sql);
   }
 
-  private forward(raw: Buffer, expected: ExpectedResponse, verdict: AllowVerdict | null): RelayAction[] {
+  private forward(raw: Buffer, expected: ExpectedResponse, verdict: AllowVerdict | null, sql?: string): RelayAction[] {
     const rules = applicableRules(this.options.maskingRules(), this.options.groups);
-    const planFor = (columns: readonly ColumnDefinition[]): Array<MaskRule | null> => planColumns(columns, rules, verdict);
+    const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0;
+    const constants = readsMasked && sql !== undefined ? constantOutputs(sql) : null;
+    const planFor = (columns: readonly ColumnDefinition[]): Array<MaskRule | null> =>
+      planColumns(columns, rules, verdict, constants);
     this.inFlight = {
       tracker: new ResultTracker(expected, this.options.isDeprecateEof, planFor, this.options.hashKey),
       verdict,
+      sql,
     };
     return [{ kind: "to-upstream", raw }];
   }
