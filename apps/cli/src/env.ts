@@ -12,6 +12,8 @@ const ZEnv = z.object({
   SLUICE_HOME: z.string().default(path.join(REPO_ROOT, ".sluice")),
   SLUICE_CONSOLE_PORT: ZPort.default(3000),
   SLUICE_GATEWAY_PORT: ZPort.default(15432),
+  /** The MySQL/MariaDB listener (`mysql://agent:token@localhost:13306/connection`). */
+  SLUICE_MYSQL_PORT: ZPort.default(13306),
   SLUICE_EMBEDDED_PG_PORT: ZPort.default(54329),
   /** 32-byte key (base64 or hex) for secrets at rest; unset: generated into SLUICE_HOME/secret.key. */
   SLUICE_SECRET_KEY: z.string().optional(),

@@ -17,6 +17,7 @@ import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createMaskingService } from "./masking/masking-service";
+import { startMySqlGateway } from "./mysql/start-mysql-gateway";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
 import { createPrismaDirectory } from "./prisma-directory";
@@ -46,6 +47,8 @@ export type StartGatewayOptions = {
   gatewayId?: string;
   /** False keeps the keyed hash in JavaScript (the env's SLUICE_NATIVE_HASH=off); absent: native where built. */
   isNativeKeyedHashAllowed?: boolean;
+  /** The MySQL listener's port (0: any free one); null or absent: no MySQL listener. */
+  mysqlPort?: number | null;
   log: (line: string) => void;
 };
 
@@ -142,12 +145,27 @@ export async function startGateway(options: StartGatewayOptions) {
     log: (line) => options.log(`[gateway] ${line}`),
   });
   liveSessions = () => server.sessions();
+  const mysql =
+    options.mysqlPort === undefined || options.mysqlPort === null
+      ? null
+      : await startMySqlGateway({
+          port: options.mysqlPort,
+          hosts: options.hosts,
+          prisma: options.prisma,
+          secretKey: options.secretKey,
+          policies,
+          reviews,
+          decisions: options.decisions,
+          tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
+          log: (line) => options.log(`[gateway] ${line}`),
+        });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
   const revocations = watchRevocations(options.prisma, server, (line) => options.log(`[gateway] ${line}`));
   return {
     port: server.port,
+    mysqlPort: mysql?.port ?? null,
     caFile: material?.caFile ?? null,
     server,
     policies,
@@ -158,6 +176,7 @@ export async function startGateway(options: StartGatewayOptions) {
       // A refusal goes to the client after the upstream's answer to the Sync sent in its place.
       if ((await reviews.close()) > 0)
         await new Promise((resolve) => setTimeout(resolve, HELD_REFUSAL_GRACE_MS));
+      await mysql?.close();
       await server.close();
       await recordings.close();
       await policies.stop();

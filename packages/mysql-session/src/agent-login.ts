@@ -12,7 +12,12 @@ import {
 } from "@sluice/mysql-wire/handshake";
 import type { Packet } from "@sluice/mysql-wire/packet-buffer";
 import { verifyClearToken } from "@sluice/secrets/mysql-auth";
-import { type AgentRecord, type ConnectionRecord, type Directory, isAgentAllowed } from "@sluice/session/directory";
+import {
+  type AgentRecord,
+  type ConnectionRecord,
+  type Directory,
+  isAgentAllowed,
+} from "@sluice/session/directory";
 import { ER_ACCESS_DENIED, ER_DBACCESS_DENIED, MySqlClientError } from "./mysql-client-error";
 
 /** What the gateway announces: a MariaDB-looking version so clients enable what MariaDB has. */
@@ -49,7 +54,7 @@ export type AgentLoginOptions = {
  * @see https://mariadb.com/kb/en/connection/
  */
 export class AgentLogin {
-  private readonly scramble = randomBytes(SCRAMBLE_BYTES).map((byte) => (byte & 0x7f) || 0x41);
+  private readonly scramble = randomBytes(SCRAMBLE_BYTES).map((byte) => byte & 0x7f || 0x41);
   private response: HandshakeResponse | null = null;
   private isTls = false;
   private awaiting: "response" | "switch-answer" | "clear-token" = "response";
@@ -99,7 +104,10 @@ export class AgentLogin {
       return {
         kind: "send",
         sequenceId: next,
-        payload: encodeAuthSwitchRequest({ plugin: CACHING_SHA2, data: Buffer.concat([this.scramble, Buffer.from([0])]) }),
+        payload: encodeAuthSwitchRequest({
+          plugin: CACHING_SHA2,
+          data: Buffer.concat([this.scramble, Buffer.from([0])]),
+        }),
       };
     }
     if (this.awaiting === "switch-answer") {
@@ -114,12 +122,20 @@ export class AgentLogin {
     const response = this.response as HandshakeResponse;
     const token = (data[data.length - 1] === 0 ? data.subarray(0, -1) : data).toString("utf8");
     const agent = await this.options.directory.findAgent(response.user);
-    const isValid = agent !== null && token !== "" && (await verifyClearToken(token, agent.scramVerifier).catch(() => false));
+    const isValid =
+      agent !== null &&
+      token !== "" &&
+      (await verifyClearToken(token, agent.scramVerifier).catch(() => false));
     if (!agent || !isValid) {
-      return this.refuse(sequenceId, `Access denied for agent "${response.user}": unknown agent or wrong token`, response.user);
+      return this.refuse(
+        sequenceId,
+        `Access denied for agent "${response.user}": unknown agent or wrong token`,
+        response.user,
+      );
     }
     const connectionName = response.database ?? "";
-    const connection = connectionName === "" ? null : await this.options.directory.findConnection(connectionName);
+    const connection =
+      connectionName === "" ? null : await this.options.directory.findConnection(connectionName);
     if (!connection || !isAgentAllowed(agent, connection)) {
       return {
         kind: "refuse",

@@ -1,12 +1,17 @@
-import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
+import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Verdict } from "@sluice/policy/verdict";
 
 /** Rules that apply to an agent: every selector rule whose exempt groups the agent is in none of. */
-export function applicableRules(rules: readonly MaskingRuleDef[], groups: readonly string[]): MaskingRuleDef[] {
-  return rules.filter((rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)));
+export function applicableRules(
+  rules: readonly MaskingRuleDef[],
+  groups: readonly string[],
+): MaskingRuleDef[] {
+  return rules.filter(
+    (rule) => rule.selector !== null && !rule.exemptGroups.some((group) => groups.includes(group)),
+  );
 }
 
 /** Masks a computed column that may read a masked one, when lineage cannot prove it clean. */
@@ -26,7 +31,9 @@ export function planColumns(
   constants: readonly boolean[] | null,
 ): Array<MaskRule | null> {
   const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0;
-  const named = new Set((verdict?.relations ?? []).flat().map((name) => name.slice(name.lastIndexOf(".") + 1)));
+  const named = new Set(
+    (verdict?.relations ?? []).flat().map((name) => name.slice(name.lastIndexOf(".") + 1)),
+  );
   const isAligned = constants !== null && constants.length === columns.length;
   return columns.map((column, index) => {
     // A derived table's or CTE's column names the derived alias as its origin, not a stored table.
@@ -34,7 +41,12 @@ export function planColumns(
     if (isStored || (!readsMasked && column.orgTable !== "")) {
       const name = { schema: column.schema, table: column.orgTable, column: column.orgName };
       const rule = rules.find((candidate) => matchesSelector(candidate.selector as string, name));
-      if (rule) return { name: rule.name, strategy: rule.strategy, ...(rule.keepLast !== null ? { keepLast: rule.keepLast } : {}) };
+      if (rule)
+        return {
+          name: rule.name,
+          strategy: rule.strategy,
+          ...(rule.keepLast !== null ? { keepLast: rule.keepLast } : {}),
+        };
       return null;
     }
     if (!readsMasked) return null;

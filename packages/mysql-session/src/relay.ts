@@ -1,8 +1,8 @@
+import type { MaskRule } from "@sluice/masking/strategies";
 import { constantOutputs } from "@sluice/mysql-sql/constant-outputs";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
-import type { MaskRule } from "@sluice/masking/strategies";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import { applicableRules, planColumns } from "./column-masking";
@@ -53,26 +53,42 @@ export class MySqlRelay {
 
   async onClientPacket(sequenceId: number, payload: Buffer, raw: Buffer): Promise<RelayAction[]> {
     if (sequenceId !== 0) {
-      return this.fatal(new MySqlClientError(1156, "08S01", "a command must start a new exchange (sequence id 0)"));
+      return this.fatal(
+        new MySqlClientError(1156, "08S01", "a command must start a new exchange (sequence id 0)"),
+      );
     }
     let command: ClientCommand;
     try {
       command = parseCommand(payload);
     } catch (error) {
-      return [this.refusal(new MySqlClientError(1064, "42000", error instanceof Error ? error.message : String(error)))];
+      return [
+        this.refusal(
+          new MySqlClientError(1064, "42000", error instanceof Error ? error.message : String(error)),
+        ),
+      ];
     }
     switch (command.type) {
       case "query":
         return this.judged(command.sql, "simple", raw, { kind: "result", rowFormat: "text" });
       case "init-db":
         // The default database is where unqualified names resolve: judged as the USE it is.
-        return this.judged(`USE \`${command.schema.replaceAll("`", "``")}\``, "simple", raw, { kind: "simple" });
+        return this.judged(`USE \`${command.schema.replaceAll("`", "``")}\``, "simple", raw, {
+          kind: "simple",
+        });
       case "stmt-prepare":
         return this.judged(command.sql, "parse", raw, { kind: "prepare" });
       case "stmt-execute": {
         const statement = this.prepared.get(command.statementId);
         if (!statement) {
-          return [this.refusal(new MySqlClientError(ER_UNKNOWN_STMT_HANDLER, "HY000", `unknown prepared statement ${command.statementId}`))];
+          return [
+            this.refusal(
+              new MySqlClientError(
+                ER_UNKNOWN_STMT_HANDLER,
+                "HY000",
+                `unknown prepared statement ${command.statementId}`,
+              ),
+            ),
+          ];
         }
         return this.forward(raw, { kind: "result", rowFormat: "binary" }, statement.verdict, statement.sql);
       }
@@ -82,13 +98,24 @@ export class MySqlRelay {
         return [{ kind: "to-upstream", raw }];
       case "stmt-reset":
         if (!this.prepared.has(command.statementId)) {
-          return [this.refusal(new MySqlClientError(ER_UNKNOWN_STMT_HANDLER, "HY000", `unknown prepared statement ${command.statementId}`))];
+          return [
+            this.refusal(
+              new MySqlClientError(
+                ER_UNKNOWN_STMT_HANDLER,
+                "HY000",
+                `unknown prepared statement ${command.statementId}`,
+              ),
+            ),
+          ];
         }
         return this.forward(raw, { kind: "simple" }, null);
       case "ping":
         return this.forward(raw, { kind: "simple" }, null);
       case "quit":
-        return [{ kind: "to-upstream", raw }, { kind: "close", reason: "the client quit" }];
+        return [
+          { kind: "to-upstream", raw },
+          { kind: "close", reason: "the client quit" },
+        ];
       case "reset-connection":
         return [
           this.refusal(
@@ -98,7 +125,11 @@ export class MySqlRelay {
           ),
         ];
       case "stmt-fetch":
-        return [this.refusal(MySqlClientError.refused("cursor fetches (COM_STMT_FETCH) are not supported by Sluice yet"))];
+        return [
+          this.refusal(
+            MySqlClientError.refused("cursor fetches (COM_STMT_FETCH) are not supported by Sluice yet"),
+          ),
+        ];
       case "unsupported":
         return this.fatal(
           new MySqlClientError(
@@ -135,20 +166,37 @@ export class MySqlRelay {
   private withheld(payload: Buffer, flight: InFlight): Buffer {
     if (!isErrPacket(payload) || (flight.verdict?.maskedTables?.length ?? 0) === 0) return payload;
     const error = parseErr(payload);
-    return encodeErr({ ...error, message: `error ${error.code} (its text is withheld by Sluice: the statement reads masked columns)` });
+    return encodeErr({
+      ...error,
+      message: `error ${error.code} (its text is withheld by Sluice: the statement reads masked columns)`,
+    });
   }
 
-  private async judged(sql: string, via: "simple" | "parse", raw: Buffer, expected: ExpectedResponse): Promise<RelayAction[]> {
+  private async judged(
+    sql: string,
+    via: "simple" | "parse",
+    raw: Buffer,
+    expected: ExpectedResponse,
+  ): Promise<RelayAction[]> {
     let verdict = await this.options.decisions.decide({ sql, via });
     while (verdict.kind === "hold") verdict = await verdict.release;
     this.options.hooks?.onVerdict?.(sql, verdict);
     if (verdict.kind === "deny") {
-      return [this.refusal(MySqlClientError.refused(`${verdict.message}${verdict.hint ? ` (hint: ${verdict.hint})` : ""}`))];
+      return [
+        this.refusal(
+          MySqlClientError.refused(`${verdict.message}${verdict.hint ? ` (hint: ${verdict.hint})` : ""}`),
+        ),
+      ];
     }
     return this.forward(raw, expected, verdict, sql);
   }
 
-  private forward(raw: Buffer, expected: ExpectedResponse, verdict: AllowVerdict | null, sql?: string): RelayAction[] {
+  private forward(
+    raw: Buffer,
+    expected: ExpectedResponse,
+    verdict: AllowVerdict | null,
+    sql?: string,
+  ): RelayAction[] {
     const rules = applicableRules(this.options.maskingRules(), this.options.groups);
     const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0;
     const constants = readsMasked && sql !== undefined ? constantOutputs(sql) : null;

@@ -1,7 +1,18 @@
-import { type ColumnDefinition, FieldType, parseColumnDefinition } from "@sluice/mysql-wire/column-definition";
+import { type MaskRule, maskValue } from "@sluice/masking/strategies";
+import {
+  type ColumnDefinition,
+  FieldType,
+  parseColumnDefinition,
+} from "@sluice/mysql-wire/column-definition";
 import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
 import { PayloadReader } from "@sluice/mysql-wire/payload-reader";
-import { isEofPacket, isErrPacket, parseEofStatus, parseOk, STATUS_MORE_RESULTS } from "@sluice/mysql-wire/responses";
+import {
+  isEofPacket,
+  isErrPacket,
+  parseEofStatus,
+  parseOk,
+  STATUS_MORE_RESULTS,
+} from "@sluice/mysql-wire/responses";
 import {
   binaryString,
   encodeBinaryRow,
@@ -9,7 +20,6 @@ import {
   parseBinaryRow,
   parseTextRow,
 } from "@sluice/mysql-wire/rows";
-import { maskValue, type MaskRule } from "@sluice/masking/strategies";
 
 /** What the upstream's answer to one command looks like, so each packet is read for what it is. */
 export type ExpectedResponse =
@@ -44,7 +54,16 @@ export type TrackerEvent =
  * @see https://mariadb.com/kb/en/result-set-packets/
  */
 export class ResultTracker {
-  private state: "first" | "columns" | "columns-eof" | "rows" | "prepare-params" | "prepare-params-eof" | "prepare-columns" | "prepare-columns-eof" | "done" = "first";
+  private state:
+    | "first"
+    | "columns"
+    | "columns-eof"
+    | "rows"
+    | "prepare-params"
+    | "prepare-params-eof"
+    | "prepare-columns"
+    | "prepare-columns-eof"
+    | "done" = "first";
   private columnCount = 0;
   private columns: ColumnDefinition[] = [];
   private plan: Array<MaskRule | null> = [];
@@ -107,7 +126,8 @@ export class ResultTracker {
       if ((ok.status & STATUS_MORE_RESULTS) !== 0) return [{ kind: "packet", payload }];
       return this.finish(payload, false);
     }
-    if (payload[0] === 0xfb) throw new MySqlWireError("the upstream asked for a LOCAL INFILE, which Sluice never allows");
+    if (payload[0] === 0xfb)
+      throw new MySqlWireError("the upstream asked for a LOCAL INFILE, which Sluice never allows");
     if (this.expected.kind !== "result") throw new MySqlWireError("unexpected result set");
     const count = new PayloadReader(payload).lenencInt();
     if (count === null || count === 0) throw new MySqlWireError("invalid column count");
@@ -207,6 +227,9 @@ export class ResultTracker {
 
   private finish(payload: Buffer, isError: boolean): TrackerEvent[] {
     this.state = "done";
-    return [{ kind: "packet", payload }, { kind: "done", isError, ...(isError ? { errorPayload: payload } : {}) }];
+    return [
+      { kind: "packet", payload },
+      { kind: "done", isError, ...(isError ? { errorPayload: payload } : {}) },
+    ];
   }
 }

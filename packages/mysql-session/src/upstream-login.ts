@@ -1,3 +1,4 @@
+import { PIN_SESSION_SQL } from "@sluice/mysql-sql/pinned-modes";
 import { Capability, hasCapability, REFUSED_CAPABILITIES } from "@sluice/mysql-wire/capabilities";
 import {
   encodeHandshakeResponse41,
@@ -8,7 +9,6 @@ import {
 } from "@sluice/mysql-wire/handshake";
 import type { Packet } from "@sluice/mysql-wire/packet-buffer";
 import { isErrPacket, isOkPacket, parseErr } from "@sluice/mysql-wire/responses";
-import { PIN_SESSION_SQL } from "@sluice/mysql-sql/pinned-modes";
 import { cachingSha2Response, nativePasswordResponse } from "@sluice/secrets/mysql-auth";
 
 export type UpstreamCredentials = { user: string; password: string; database: string };
@@ -20,7 +20,8 @@ export type UpstreamLoginStep =
   | { kind: "failed"; message: string };
 
 /** Capabilities the gateway always asks the upstream for (4.1 protocol, plugin auth). */
-const REQUIRED = Capability.PROTOCOL_41 | Capability.SECURE_CONNECTION | Capability.PLUGIN_AUTH | Capability.LONG_PASSWORD;
+const REQUIRED =
+  Capability.PROTOCOL_41 | Capability.SECURE_CONNECTION | Capability.PLUGIN_AUTH | Capability.LONG_PASSWORD;
 
 /**
  * The brokered upstream login as steps: the connection's stored credentials answer the server's
@@ -45,9 +46,14 @@ export class UpstreamLogin {
     if (this.phase === "greeting") {
       const handshake = parseHandshakeV10(payload);
       this.handshake = handshake;
-      const wanted = (this.agentCapabilities | REQUIRED | Capability.CONNECT_WITH_DB) & ~REFUSED_CAPABILITIES & ~Capability.SSL & ~Capability.CONNECT_ATTRS;
+      const wanted =
+        (this.agentCapabilities | REQUIRED | Capability.CONNECT_WITH_DB) &
+        ~REFUSED_CAPABILITIES &
+        ~Capability.SSL &
+        ~Capability.CONNECT_ATTRS;
       this.capabilities = wanted & handshake.capabilities;
-      if (!hasCapability(this.capabilities, Capability.PROTOCOL_41)) return { kind: "failed", message: "the upstream does not speak protocol 4.1" };
+      if (!hasCapability(this.capabilities, Capability.PROTOCOL_41))
+        return { kind: "failed", message: "the upstream does not speak protocol 4.1" };
       this.phase = "auth";
       return {
         kind: "send",
@@ -66,7 +72,10 @@ export class UpstreamLogin {
     }
     if (isErrPacket(payload)) {
       const error = parseErr(payload);
-      return { kind: "failed", message: `the upstream refused the ${this.phase === "pin" ? "pinned modes" : "login"}: ${error.message} (${error.code})` };
+      return {
+        kind: "failed",
+        message: `the upstream refused the ${this.phase === "pin" ? "pinned modes" : "login"}: ${error.message} (${error.code})`,
+      };
     }
     if (this.phase === "auth") {
       if (payload[0] === 0xfe && payload.length > 1) {
@@ -76,15 +85,24 @@ export class UpstreamLogin {
       if (payload[0] === 0x01) {
         // caching_sha2_password: 0x03 fast auth succeeded (an OK follows); 0x04 wants the password in clear.
         if (payload[1] === 0x03) return { kind: "wait" };
-        return { kind: "failed", message: "the upstream wants caching_sha2_password full authentication, which needs TLS to the upstream (not supported yet)" };
+        return {
+          kind: "failed",
+          message:
+            "the upstream wants caching_sha2_password full authentication, which needs TLS to the upstream (not supported yet)",
+        };
       }
       if (isOkPacket(payload)) {
         this.phase = "pin";
-        return { kind: "send", sequenceId: 0, payload: Buffer.concat([Buffer.from([0x03]), Buffer.from(PIN_SESSION_SQL)]) };
+        return {
+          kind: "send",
+          sequenceId: 0,
+          payload: Buffer.concat([Buffer.from([0x03]), Buffer.from(PIN_SESSION_SQL)]),
+        };
       }
       return { kind: "failed", message: "unexpected packet during the upstream login" };
     }
-    if (isOkPacket(payload)) return { kind: "ready", handshake: this.handshake as HandshakeV10, capabilities: this.capabilities };
+    if (isOkPacket(payload))
+      return { kind: "ready", handshake: this.handshake as HandshakeV10, capabilities: this.capabilities };
     return { kind: "failed", message: "unexpected answer to the pinned modes" };
   }
 

@@ -96,16 +96,25 @@ const sameSet = (a: string[], b: string[]) => {
   return left.size === right.size && [...left].every((name) => right.has(name));
 };
 
-console.log(`corpus: ${corpus.length} statements, ${corpus.filter((e) => e.tables).length} with tables scored\n`);
-console.log("| Parser | Parsed | Tables right (of parsed, scored) | Tables wrong |");
-console.log("| --- | --- | --- | --- |");
+console.log(
+  `corpus: ${corpus.length} statements, ${corpus.filter((e) => e.tables).length} with tables scored\n`,
+);
+console.log("| Parser | Parsed | Tables right (of parsed, scored) | Tables wrong | µs per statement |");
+console.log("| --- | --- | --- | --- | --- |");
 for (const candidate of candidates) {
+  const started = process.hrtime.bigint();
+  for (const entry of corpus) candidate.parses(entry.sql);
+  const micros = Number(process.hrtime.bigint() - started) / 1000 / corpus.length;
+  const failed = new Map<string, number>();
   let parsed = 0;
   let right = 0;
   let scored = 0;
   const wrong: string[] = [];
   for (const entry of corpus) {
-    if (!candidate.parses(entry.sql)) continue;
+    if (!candidate.parses(entry.sql)) {
+      failed.set(entry.category, (failed.get(entry.category) ?? 0) + 1);
+      continue;
+    }
     parsed += 1;
     if (!candidate.tables || entry.tables === null) continue;
     const tables = candidate.tables(entry.sql);
@@ -115,6 +124,10 @@ for (const candidate of candidates) {
     else wrong.push(entry.sql.slice(0, 50));
   }
   const tables = candidate.tables ? `${right}/${scored}` : "not reported";
-  console.log(`| ${candidate.name} | ${parsed}/${corpus.length} | ${tables} | ${wrong.length} |`);
+  console.log(
+    `| ${candidate.name} | ${parsed}/${corpus.length} | ${tables} | ${wrong.length} | ${micros.toFixed(0)} |`,
+  );
+  if (process.argv.includes("--verbose"))
+    console.log(`    not parsed by category: ${JSON.stringify(Object.fromEntries(failed))}`);
   if (process.argv.includes("--verbose")) for (const sql of wrong) console.log(`    wrong: ${sql}`);
 }

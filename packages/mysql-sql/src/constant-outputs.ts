@@ -36,7 +36,8 @@ export function constantOutputs(sql: string): boolean[] | null {
 /** No column reference, no subquery, no variable: a value made from the statement's text alone. */
 function readsNothing(expr: unknown): boolean {
   for (const node of nodesOf(expr)) {
-    if (node.type === "column_ref" || node.type === "var" || "ast" in node || node.type === "select") return false;
+    if (node.type === "column_ref" || node.type === "var" || "ast" in node || node.type === "select")
+      return false;
   }
   return true;
 }

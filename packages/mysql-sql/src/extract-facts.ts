@@ -7,7 +7,18 @@ import { MYSQL_CREATE_KINDS, MYSQL_STATEMENT_KINDS, MYSQL_TRANSACTION_KINDS } fr
 export class RefusedStatement extends Error {}
 
 /** Kinds that write the tables they name; every other kind reads them. */
-const WRITING_TYPES = new Set(["insert", "replace", "update", "delete", "truncate", "drop", "alter", "rename", "create", "load_data"]);
+const WRITING_TYPES = new Set([
+  "insert",
+  "replace",
+  "update",
+  "delete",
+  "truncate",
+  "drop",
+  "alter",
+  "rename",
+  "create",
+  "load_data",
+]);
 
 /**
  * One MySQL statement's facts in the shape the PostgreSQL path gives the policy engine, so the same
@@ -51,7 +62,11 @@ export function extractMySqlFacts(ast: AstNode): StatementFacts {
         : [],
     settings: settingsOf(ast, type),
     columns,
-    columnsByClause: { select: selected, where, other: columns.filter((c) => !selected.includes(c) && !where.includes(c)) },
+    columnsByClause: {
+      select: selected,
+      where,
+      other: columns.filter((c) => !selected.includes(c) && !where.includes(c)),
+    },
     opaque,
     ...(serverFile(ast, type) ? { serverFileAccess: "file" as const } : {}),
     requestsReadWrite: requestsReadWrite(ast, type),
@@ -74,7 +89,9 @@ function kindOf(ast: AstNode, type: string): string {
 /** `DELETE e FROM employees e`: a target written by its alias is the aliased table. */
 function withoutAliases(tables: TableRef[]): TableRef[] {
   const aliased = new Set(tables.flatMap((table) => (table.alias ? [table.alias.toLowerCase()] : [])));
-  return tables.filter((table) => table.schema !== null || table.alias || !aliased.has(table.name.toLowerCase()));
+  return tables.filter(
+    (table) => table.schema !== null || table.alias || !aliased.has(table.name.toLowerCase()),
+  );
 }
 
 /** DESCRIBE names its table as a bare string. */
@@ -86,7 +103,8 @@ function describedTable(ast: AstNode): TableRef[] {
 function serverFile(ast: AstNode, type: string): boolean {
   if (type === "load_data") return true;
   for (const node of nodesOf(ast)) {
-    if (node.type === "into" && typeof node.keyword === "string" && /OUTFILE|DUMPFILE/i.test(node.keyword)) return true;
+    if (node.type === "into" && typeof node.keyword === "string" && /OUTFILE|DUMPFILE/i.test(node.keyword))
+      return true;
   }
   return false;
 }
@@ -113,7 +131,10 @@ function settingsOf(ast: AstNode, type: string): SettingChange[] {
     if (!isNode(assign) || !isNode(assign.left)) continue;
     const variable = assign.left;
     if (variable.prefix === "@") continue;
-    const parts = [nameText(variable.name), ...(Array.isArray(variable.members) ? variable.members.map(nameText) : [])];
+    const parts = [
+      nameText(variable.name),
+      ...(Array.isArray(variable.members) ? variable.members.map(nameText) : []),
+    ];
     const name = parts
       .filter((part): part is string => part !== null)
       .join(".")

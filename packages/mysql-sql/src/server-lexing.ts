@@ -63,7 +63,10 @@ export function readAsServer(sql: string): ServerReading {
         continue;
       }
       // MariaDB reads `--x` as minus minus x; a parser that reads a comment would see less.
-      return refuse("`--` not followed by a space, which the server reads as two minus signs; add a space or parentheses", at);
+      return refuse(
+        "`--` not followed by a space, which the server reads as two minus signs; add a space or parentheses",
+        at,
+      );
     }
     out += ch;
     at += 1;

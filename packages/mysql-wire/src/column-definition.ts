@@ -57,7 +57,7 @@ export function encodeColumnDefinition(column: ColumnDefinition): Buffer {
 }
 
 /** Field types whose binary form is a length-encoded string (masking rewrites these in place). */
-export const enum FieldType {
+export enum FieldType {
   Decimal = 0x00,
   Tiny = 0x01,
   Short = 0x02,

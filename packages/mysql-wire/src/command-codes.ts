@@ -2,7 +2,7 @@
  * The first byte of a client command packet.
  * @see https://mariadb.com/kb/en/2-text-protocol/
  */
-export const enum CommandCode {
+export enum CommandCode {
   Sleep = 0x00,
   Quit = 0x01,
   InitDb = 0x02,

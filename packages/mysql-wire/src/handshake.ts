@@ -1,7 +1,7 @@
+import { Capability, hasCapability } from "./capabilities";
+import { MySqlWireError } from "./mysql-wire-error";
 import { PayloadReader } from "./payload-reader";
 import { PayloadWriter } from "./payload-writer";
-import { MySqlWireError } from "./mysql-wire-error";
-import { Capability, hasCapability } from "./capabilities";
 
 /** utf8mb4_general_ci: the collation id the gateway announces and asks the upstream for. */
 export const UTF8MB4_COLLATION = 45;
@@ -43,7 +43,10 @@ export function parseHandshakeV10(payload: Buffer): HandshakeV10 {
   const capabilities = (capsLow | (capsHigh << 16)) >>> 0;
   const rest = Math.max(13, authDataLength - 8);
   const scramble2 = reader.bytes(Math.min(rest, reader.remaining)).subarray(0, rest - 1);
-  const authPlugin = hasCapability(capabilities, Capability.PLUGIN_AUTH) && reader.remaining > 0 ? reader.nulString() : "mysql_native_password";
+  const authPlugin =
+    hasCapability(capabilities, Capability.PLUGIN_AUTH) && reader.remaining > 0
+      ? reader.nulString()
+      : "mysql_native_password";
   return {
     serverVersion,
     connectionId,
@@ -116,8 +119,11 @@ export function parseHandshakeResponse41(payload: Buffer): HandshakeResponse {
     authResponse = reader.nulBytes();
   }
   const database =
-    hasCapability(capabilities, Capability.CONNECT_WITH_DB) && reader.remaining > 0 ? reader.nulString() : null;
-  const authPlugin = hasCapability(capabilities, Capability.PLUGIN_AUTH) && reader.remaining > 0 ? reader.nulString() : null;
+    hasCapability(capabilities, Capability.CONNECT_WITH_DB) && reader.remaining > 0
+      ? reader.nulString()
+      : null;
+  const authPlugin =
+    hasCapability(capabilities, Capability.PLUGIN_AUTH) && reader.remaining > 0 ? reader.nulString() : null;
   const attributes = new Map<string, string>();
   if (hasCapability(capabilities, Capability.CONNECT_ATTRS) && reader.remaining > 0) {
     const length = reader.lenencInt() ?? 0;
@@ -139,8 +145,10 @@ export function encodeHandshakeResponse41(response: HandshakeResponse): Buffer {
   } else {
     writer.int1(response.authResponse.length).bytes(response.authResponse);
   }
-  if (hasCapability(response.capabilities, Capability.CONNECT_WITH_DB)) writer.nulString(response.database ?? "");
-  if (hasCapability(response.capabilities, Capability.PLUGIN_AUTH)) writer.nulString(response.authPlugin ?? "");
+  if (hasCapability(response.capabilities, Capability.CONNECT_WITH_DB))
+    writer.nulString(response.database ?? "");
+  if (hasCapability(response.capabilities, Capability.PLUGIN_AUTH))
+    writer.nulString(response.authPlugin ?? "");
   if (hasCapability(response.capabilities, Capability.CONNECT_ATTRS)) {
     const attributes = new PayloadWriter();
     for (const [key, value] of response.attributes) attributes.lenencString(key).lenencString(value);
@@ -182,5 +190,8 @@ export function encodeAuthMoreData(data: Buffer): Buffer {
 }
 
 function errorText(payload: Buffer): string {
-  return payload.subarray(3).toString("utf8").replace(/^#.{5}/, "");
+  return payload
+    .subarray(3)
+    .toString("utf8")
+    .replace(/^#.{5}/, "");
 }

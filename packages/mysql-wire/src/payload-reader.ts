@@ -62,7 +62,8 @@ export class PayloadReader {
     if (first === 0xfd) return this.int3();
     if (first === 0xfe) {
       const value = this.int8();
-      if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new MySqlWireError("length-encoded integer too large");
+      if (value > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new MySqlWireError("length-encoded integer too large");
       return Number(value);
     }
     throw new MySqlWireError(`invalid length-encoded integer prefix 0x${first.toString(16)}`);

@@ -11,7 +11,13 @@ export const STATUS_IN_TRANS = 0x0001;
  * @see https://mariadb.com/kb/en/ok_packet/
  * With CLIENT_DEPRECATE_EOF a result set ends in an OK packet whose header is 0xFE.
  */
-export type OkPacket = { affectedRows: number; lastInsertId: number; status: number; warnings: number; info: string };
+export type OkPacket = {
+  affectedRows: number;
+  lastInsertId: number;
+  status: number;
+  warnings: number;
+  info: string;
+};
 
 export function isOkPacket(payload: Buffer): boolean {
   return payload[0] === 0x00 && payload.length >= 7;

@@ -100,12 +100,19 @@ describe("rows", () => {
     const types = [FieldType.Long, FieldType.VarString, FieldType.DateTime, FieldType.VarString];
     const row = {
       types,
-      values: [Buffer.from([1, 0, 0, 0]), binaryString(Buffer.from("secret")), Buffer.from([4, 0xe8, 0x07, 1, 2]), null],
+      values: [
+        Buffer.from([1, 0, 0, 0]),
+        binaryString(Buffer.from("secret")),
+        Buffer.from([4, 0xe8, 0x07, 1, 2]),
+        null,
+      ],
     };
     const parsed = parseBinaryRow(encodeBinaryRow(row), types);
     expect(parsed.values).toEqual(row.values);
     parsed.values[1] = binaryString(Buffer.from("***"));
-    expect(parseBinaryRow(encodeBinaryRow(parsed), types).values[1]).toEqual(binaryString(Buffer.from("***")));
+    expect(parseBinaryRow(encodeBinaryRow(parsed), types).values[1]).toEqual(
+      binaryString(Buffer.from("***")),
+    );
   });
 });
 
@@ -114,7 +121,10 @@ describe("parseCommand", () => {
     expect(parseCommand(Buffer.from("\u0003SELECT 1"))).toEqual({ type: "query", sql: "SELECT 1" });
     expect(parseCommand(Buffer.from("\u0002app"))).toEqual({ type: "init-db", schema: "app" });
     expect(parseCommand(Buffer.from("\u0016SELECT ?"))).toEqual({ type: "stmt-prepare", sql: "SELECT ?" });
-    expect(parseCommand(Buffer.from([0x17, 5, 0, 0, 0, 0, 1, 0, 0, 0]))).toEqual({ type: "stmt-execute", statementId: 5 });
+    expect(parseCommand(Buffer.from([0x17, 5, 0, 0, 0, 0, 1, 0, 0, 0]))).toEqual({
+      type: "stmt-execute",
+      statementId: 5,
+    });
     expect(parseCommand(Buffer.from([0x0e]))).toEqual({ type: "ping" });
     expect(parseCommand(Buffer.from([0x01]))).toEqual({ type: "quit" });
     expect(parseCommand(Buffer.from([0x12, 1]))).toEqual({ type: "unsupported", code: 0x12 });

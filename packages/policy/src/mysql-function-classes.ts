@@ -40,17 +40,17 @@ export const MYSQL_SAFE_FUNCTIONS: ReadonlySet<string> = new Set(
 /** Built-ins refused by default, with the Sluice rule and the reason an agent is shown. */
 export const MYSQL_REFUSED_FUNCTIONS: ReadonlyMap<string, { rule: string; why: string }> = new Map([
   ["load_file", { rule: "sluice:server-files", why: "reads a file on the database server" }],
-  [
-    "sleep",
-    { rule: "sluice:stalls-server", why: "holds the connection on purpose (a timing channel)" },
-  ],
-  [
-    "benchmark",
-    { rule: "sluice:stalls-server", why: "burns server CPU on purpose (a timing channel)" },
-  ],
+  ["sleep", { rule: "sluice:stalls-server", why: "holds the connection on purpose (a timing channel)" }],
+  ["benchmark", { rule: "sluice:stalls-server", why: "burns server CPU on purpose (a timing channel)" }],
   ["get_lock", { rule: "sluice:stalls-server", why: "takes a named server lock" }],
-  ["master_pos_wait", { rule: "sluice:server-files", why: "waits on replication, which controls the server" }],
-  ["master_gtid_wait", { rule: "sluice:server-files", why: "waits on replication, which controls the server" }],
+  [
+    "master_pos_wait",
+    { rule: "sluice:server-files", why: "waits on replication, which controls the server" },
+  ],
+  [
+    "master_gtid_wait",
+    { rule: "sluice:server-files", why: "waits on replication, which controls the server" },
+  ],
   [
     "column_json",
     { rule: "sluice:catalog-values", why: "turns dynamic columns into text that masking cannot follow" },

@@ -14,10 +14,26 @@ let agent: Connection;
 beforeAll(async () => {
   harness = await startMySqlHarness({
     masking: [
-      { name: "mask-email", selector: "*.employees.email", detector: null, strategy: "REDACT", keepLast: null, exemptGroups: [] },
-      { name: "mask-ssn", selector: "*.employees.ssn", detector: null, strategy: "PARTIAL", keepLast: 4, exemptGroups: [] },
+      {
+        name: "mask-email",
+        selector: "*.employees.email",
+        detector: null,
+        strategy: "REDACT",
+        keepLast: null,
+        exemptGroups: [],
+      },
+      {
+        name: "mask-ssn",
+        selector: "*.employees.ssn",
+        detector: null,
+        strategy: "PARTIAL",
+        keepLast: 4,
+        exemptGroups: [],
+      },
     ],
-    guardrails: [{ name: "no-unscoped", kind: "MISSING_WHERE", effect: "DENY", match: { kinds: ["UPDATE", "DELETE"] } }],
+    guardrails: [
+      { name: "no-unscoped", kind: "MISSING_WHERE", effect: "DENY", match: { kinds: ["UPDATE", "DELETE"] } },
+    ],
   });
   agent = await harness.connectAgent();
 });
@@ -40,15 +56,21 @@ const rows = async (sql: string) => (await agent.query(sql))[0] as Array<Record<
 describe("one reading: what the server would lex differently is refused", () => {
   it("executable comments, versioned or MariaDB-only", async () => {
     expect((await refusal("SELECT 1 /*!, email FROM employees */")).message).toMatch(/executable comment/);
-    expect((await refusal("SELECT 1 /*!50001 , email FROM employees */")).message).toMatch(/executable comment/);
-    expect((await refusal("SELECT /*M!100000 email, */ 1 FROM employees")).message).toMatch(/executable comment/);
+    expect((await refusal("SELECT 1 /*!50001 , email FROM employees */")).message).toMatch(
+      /executable comment/,
+    );
+    expect((await refusal("SELECT /*M!100000 email, */ 1 FROM employees")).message).toMatch(
+      /executable comment/,
+    );
     // The session goes on after a refusal.
     expect(await rows("SELECT 1 AS one")).toEqual([{ one: 1 }]);
   });
 
   it("switching on ANSI_QUOTES or NO_BACKSLASH_ESCAPES", async () => {
     expect((await refusal("SET sql_mode = 'ANSI_QUOTES'")).message).toMatch(/pinned/);
-    expect((await refusal("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')")).message).toMatch(/pinned/);
+    expect(
+      (await refusal("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')")).message,
+    ).toMatch(/pinned/);
     expect((await refusal("SET @@session.sql_mode = 'ANSI'")).message).toMatch(/pinned/);
     // Without ANSI_QUOTES "email" is a string, not the column.
     expect(await rows(`SELECT "email" AS e FROM employees WHERE id = 1`)).toEqual([{ e: "email" }]);
@@ -144,10 +166,14 @@ describe("masking by origin and lineage, fail closed", () => {
   });
 
   it("withholds error text that could quote a masked value", async () => {
-    const error = await agent.query("INSERT INTO employees (id, email) SELECT 3, email FROM employees WHERE id = 1 UNION ALL SELECT 3, email FROM employees WHERE id = 1").then(
-      () => null,
-      (caught: { message: string }) => caught,
-    );
+    const error = await agent
+      .query(
+        "INSERT INTO employees (id, email) SELECT 3, email FROM employees WHERE id = 1 UNION ALL SELECT 3, email FROM employees WHERE id = 1",
+      )
+      .then(
+        () => null,
+        (caught: { message: string }) => caught,
+      );
     expect(error?.message ?? "").not.toMatch(/example\.com/);
   });
 });
@@ -155,14 +181,21 @@ describe("masking by origin and lineage, fail closed", () => {
 describe("the upstream session is pinned", () => {
   it("strips ANSI_QUOTES and NO_BACKSLASH_ESCAPES from a server default that has them", async () => {
     const server = inject("mariadb");
-    const admin = await mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password });
-    const [[before]] = (await admin.query("SELECT @@GLOBAL.sql_mode AS mode")) as unknown as [[{ mode: string }]];
+    const admin = await mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+    });
+    const [[before]] = (await admin.query("SELECT @@GLOBAL.sql_mode AS mode")) as unknown as [
+      [{ mode: string }],
+    ];
     await admin.query("SET GLOBAL sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES'");
     try {
       const pinned = await harness.connectAgent();
-      const [[row]] = (await pinned.query("SELECT @@SESSION.sql_mode AS mode, @@character_set_client AS cs")) as unknown as [
-        [{ mode: string; cs: string }],
-      ];
+      const [[row]] = (await pinned.query(
+        "SELECT @@SESSION.sql_mode AS mode, @@character_set_client AS cs",
+      )) as unknown as [[{ mode: string; cs: string }]];
       expect(row).toEqual({ mode: "STRICT_TRANS_TABLES", cs: "utf8mb4" });
       await pinned.end();
     } finally {

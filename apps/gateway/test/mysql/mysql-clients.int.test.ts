@@ -47,12 +47,21 @@ describe("MySQL clients through Sluice see what they see directly", () => {
 
   it("PyMySQL", async () => {
     const out = await harness.pymysql(["SELECT id, name FROM employees ORDER BY id"]);
-    expect(out).toEqual([{ rows: [[1, "Ada"], [2, "Grace"]] }]);
+    expect(out).toEqual([
+      {
+        rows: [
+          [1, "Ada"],
+          [2, "Grace"],
+        ],
+      },
+    ]);
   });
 
   it("refuses a login without TLS, with a wrong token, or to an unknown connection", async () => {
     await expect(harness.connectAgent({ ssl: false })).rejects.toThrow(/requires TLS/);
-    await expect(harness.connectAgent({ password: "sk_wrong" })).rejects.toThrow(/unknown agent or wrong token/);
+    await expect(harness.connectAgent({ password: "sk_wrong" })).rejects.toThrow(
+      /unknown agent or wrong token/,
+    );
     await expect(harness.connectAgent({ database: "nope" })).rejects.toThrow(/may not use connection "nope"/);
   });
 });

@@ -118,7 +118,13 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
 
   /** The same database directly, as the upstream user (what an agent would see without Sluice). */
   const connectDirect = () =>
-    mysql.createConnection({ host: server.host, port: server.port, user: upstreamUser, password: upstreamPassword, database });
+    mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: upstreamUser,
+      password: upstreamPassword,
+      database,
+    });
 
   /** The `mariadb` command-line client through the gateway; resolves with stdout or rejects with stderr. */
   const mariadbCli = async (sql: string) => {

@@ -17,6 +17,8 @@ export type CreateConnectionOptions = {
   tlsServerName?: string;
   allowedGroups?: string[];
   description?: string;
+  /** POSTGRES unless said otherwise. */
+  type?: Db.ConnectionType;
 };
 
 /** The AAD binds a box to its connection row, so a box copied onto another row does not decrypt. */
@@ -35,6 +37,7 @@ export async function createConnection(prisma: DbClient, options: CreateConnecti
     data: {
       id,
       name: options.name,
+      ...(options.type ? { type: options.type } : {}),
       description: options.description ?? null,
       host: options.host,
       port: options.port,

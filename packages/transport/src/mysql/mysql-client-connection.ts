@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-import { isDeprecateEof } from "@sluice/mysql-session/agent-login";
-import { AgentLogin, agreedCapabilities } from "@sluice/mysql-session/agent-login";
+import { AgentLogin, agreedCapabilities, isDeprecateEof } from "@sluice/mysql-session/agent-login";
 import { MySqlClientError } from "@sluice/mysql-session/mysql-client-error";
 import { MySqlRelay, type RelayAction } from "@sluice/mysql-session/relay";
 import { UpstreamLogin } from "@sluice/mysql-session/upstream-login";
 import { MAX_JOINED_PAYLOAD_BYTES, MAX_LOGIN_PAYLOAD_BYTES } from "@sluice/mysql-wire/limits";
 import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
-import { encodeOk } from "@sluice/mysql-wire/responses";
 import { framePacket, type Packet, PacketBuffer } from "@sluice/mysql-wire/packet-buffer";
+import { encodeOk } from "@sluice/mysql-wire/responses";
 import type { MySqlListenerOptions } from "./mysql-listener";
 
 /** Socket → packets, delivered one at a time to an async handler (MySQL is request/response). */
@@ -72,7 +71,11 @@ const TRACE = process.env.SLUICE_MYSQL_TRACE === "1";
  * One agent connection: the I/O loop around the session's steps (AgentLogin, UpstreamLogin,
  * MySqlRelay), which never touch a socket themselves.
  */
-export function serveMySqlClient(socket: net.Socket, options: MySqlListenerOptions, onClosed: () => void): void {
+export function serveMySqlClient(
+  socket: net.Socket,
+  options: MySqlListenerOptions,
+  onClosed: () => void,
+): void {
   let client: net.Socket = socket;
   let upstream: net.Socket | null = null;
   let isClosed = false;
@@ -114,7 +117,10 @@ export function serveMySqlClient(socket: net.Socket, options: MySqlListenerOptio
 
   async function onLoginPacket(packet: Packet): Promise<void> {
     const step = await login.onPacket(packet);
-    if (TRACE) options.log(`[mysql] login packet ${packet.sequenceId} (${packet.payload.length} bytes) → ${step.kind}`);
+    if (TRACE)
+      options.log(
+        `[mysql] login packet ${packet.sequenceId} (${packet.payload.length} bytes) → ${step.kind}`,
+      );
     switch (step.kind) {
       case "send":
         sendClient(step.sequenceId, step.payload);
@@ -140,7 +146,9 @@ export function serveMySqlClient(socket: net.Socket, options: MySqlListenerOptio
         return;
       }
       case "refuse":
-        options.log(`[mysql] login refused${step.agentName ? ` for ${step.agentName}` : ""}: ${step.error.message}`);
+        options.log(
+          `[mysql] login refused${step.agentName ? ` for ${step.agentName}` : ""}: ${step.error.message}`,
+        );
         sendClient(step.sequenceId, step.error.payload());
         close("login refused");
         return;
@@ -150,7 +158,9 @@ export function serveMySqlClient(socket: net.Socket, options: MySqlListenerOptio
     }
   }
 
-  async function connectUpstream(step: Extract<Awaited<ReturnType<AgentLogin["onPacket"]>>, { kind: "authenticated" }>): Promise<void> {
+  async function connectUpstream(
+    step: Extract<Awaited<ReturnType<AgentLogin["onPacket"]>>, { kind: "authenticated" }>,
+  ): Promise<void> {
     const { agent, connection } = step;
     const capabilities = agreedCapabilities(step.response);
     const upstreamLogin = new UpstreamLogin(
@@ -167,7 +177,10 @@ export function serveMySqlClient(socket: net.Socket, options: MySqlListenerOptio
           if (next.kind === "send") socketUp.write(framePacket(next.sequenceId, next.payload));
           else if (next.kind === "failed") reject(new Error(next.message));
           else if (next.kind === "ready") {
-            upstreamPump.setHandler(async (relayed) => apply(relay.onUpstreamPacket(relayed.sequenceId, relayed.payload)), MAX_JOINED_PAYLOAD_BYTES);
+            upstreamPump.setHandler(
+              async (relayed) => apply(relay.onUpstreamPacket(relayed.sequenceId, relayed.payload)),
+              MAX_JOINED_PAYLOAD_BYTES,
+            );
             resolve();
           }
         },
@@ -206,13 +219,23 @@ export function serveMySqlClient(socket: net.Socket, options: MySqlListenerOptio
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       options.log(`[mysql] upstream login for ${connection.name} failed: ${message}`);
-      sendClient(step.sequenceId, MySqlClientError.fatal(1045, "28000", `Sluice could not log in to connection "${connection.name}": ${message}`).payload());
+      sendClient(
+        step.sequenceId,
+        MySqlClientError.fatal(
+          1045,
+          "28000",
+          `Sluice could not log in to connection "${connection.name}": ${message}`,
+        ).payload(),
+      );
       close("upstream login failed");
       return;
     }
     options.log(`[mysql] ${agent.agentName} connected to ${connection.name}`);
     sendClient(step.sequenceId, encodeOk({ status: 0x0002 }));
-    clientPump.setHandler(async (packet) => apply(await relay.onClientPacket(packet.sequenceId, packet.payload, packet.raw)), MAX_JOINED_PAYLOAD_BYTES);
+    clientPump.setHandler(
+      async (packet) => apply(await relay.onClientPacket(packet.sequenceId, packet.payload, packet.raw)),
+      MAX_JOINED_PAYLOAD_BYTES,
+    );
   }
 
   function apply(actions: RelayAction[]): void {
