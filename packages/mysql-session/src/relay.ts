@@ -1,5 +1,6 @@
 import type { MaskRule } from "@sluice/masking/strategies";
 import { constantOutputs } from "@sluice/mysql-sql/constant-outputs";
+import { parseMySql } from "@sluice/mysql-sql/parse";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
@@ -42,6 +43,8 @@ type InFlight = { tracker: ResultTracker; verdict: AllowVerdict | null; sql: str
  */
 export class MySqlRelay {
   private inFlight: InFlight | null = null;
+  /** Masked tables the last judged statement read: its warnings may quote their values. */
+  private maskedScope: readonly string[] = [];
   /** Statements prepared through the gateway: their verdict masks every execution's rows. */
   private readonly prepared = new Map<number, { verdict: AllowVerdict; sql: string }>();
 
@@ -181,6 +184,7 @@ export class MySqlRelay {
     let verdict = await this.options.decisions.decide({ sql, via });
     while (verdict.kind === "hold") verdict = await verdict.release;
     this.options.hooks?.onVerdict?.(sql, verdict);
+    verdict = this.withDiagnosticsScope(sql, verdict);
     if (verdict.kind === "deny") {
       return [
         this.refusal(
@@ -189,6 +193,22 @@ export class MySqlRelay {
       ];
     }
     return this.forward(raw, expected, verdict, sql);
+  }
+
+  /**
+   * Warnings and errors of a statement that read masked columns can quote their values
+   * ("Truncated incorrect DOUBLE value: 'ada@example.com'"): a SHOW (WARNINGS, ERRORS) right after
+   * such a statement has its computed columns masked as if it read the same tables.
+   */
+  private withDiagnosticsScope(sql: string, verdict: Verdict): Verdict {
+    const previous = this.maskedScope;
+    this.maskedScope = verdict.kind === "allow" ? (verdict.maskedTables ?? []) : [];
+    if (verdict.kind !== "allow" || previous.length === 0) return verdict;
+    const parsed = parseMySql(sql);
+    const isShow = !parsed.ok || parsed.statements.some((facts) => facts.kind === "SHOW");
+    if (!isShow) return verdict;
+    this.maskedScope = previous;
+    return { ...verdict, maskedTables: [...new Set([...(verdict.maskedTables ?? []), ...previous])] };
   }
 
   private forward(

@@ -125,3 +125,40 @@ describe("MySqlRelay", () => {
     expect(parseErr(toClient(execute)[0]?.payload as Buffer).code).toBe(1243);
   });
 });
+
+describe("MySqlRelay review holds", () => {
+  it("waits for a held statement's release and then forwards it", async () => {
+    let release: (verdict: Verdict) => void = () => {};
+    const held: Verdict = {
+      kind: "hold",
+      rule: "review-deletes",
+      message: "needs approval",
+      release: new Promise((resolve) => {
+        release = resolve;
+      }),
+    };
+    const { relay } = relayWith(held);
+    const raw = Buffer.from("delete-bytes");
+    const pending = relay.onClientPacket(0, query("DELETE FROM t WHERE id = 1"), raw);
+    let isSettled = false;
+    void pending.then(() => {
+      isSettled = true;
+    });
+    await Promise.resolve();
+    expect(isSettled).toBe(false);
+    release({ kind: "allow" });
+    expect(await pending).toEqual([{ kind: "to-upstream", raw }]);
+  });
+
+  it("answers a held statement that is refused with Sluice's ERR", async () => {
+    const held: Verdict = {
+      kind: "hold",
+      rule: "review-deletes",
+      message: "needs approval",
+      release: Promise.resolve({ kind: "deny", rule: "review-deletes", message: "rejected by a reviewer" }),
+    };
+    const { relay } = relayWith(held);
+    const actions = await relay.onClientPacket(0, query("DELETE FROM t WHERE id = 1"), Buffer.alloc(0));
+    expect(parseErr(toClient(actions)[0]?.payload as Buffer).message).toBe("rejected by a reviewer");
+  });
+});

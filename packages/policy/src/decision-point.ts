@@ -389,7 +389,7 @@ function syntaxError(
     kind: "deny",
     rule: judged.rule,
     message: parsed.error,
-    hint: `refused by Sluice default "${judged.rule}": nothing PostgreSQL's parser rejects is run`,
+    hint: `refused by Sluice default "${judged.rule}": nothing Sluice's parser rejects is run`,
     code: "42601",
     // libpg-query counts from 0; the server's Position counts characters from 1.
     ...(parsed.position === null ? {} : { position: parsed.position + 1 }),

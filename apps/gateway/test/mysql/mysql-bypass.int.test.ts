@@ -165,6 +165,15 @@ describe("masking by origin and lineage, fail closed", () => {
     expect(found).toEqual([{ id: 2, email: "[REDACTED]", name: "Grace" }]);
   });
 
+  it("never shows warnings that quote a masked value", async () => {
+    // "Truncated incorrect DOUBLE value: 'ada@example.com'" would be the server's warning.
+    await agent.query("SELECT email + 0 AS n FROM employees WHERE id = 1");
+    // node-sql-parser cannot read SHOW WARNINGS, so it is refused (the relay would mask it too).
+    const error = await refusal("SHOW WARNINGS");
+    expect(error.message).not.toMatch(/example\.com/);
+    await refusal("SHOW ERRORS");
+  });
+
   it("withholds error text that could quote a masked value", async () => {
     const error = await agent
       .query(
