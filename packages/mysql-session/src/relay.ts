@@ -32,6 +32,7 @@ export type RelayOptions = {
 };
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
+type SettledVerdict = Exclude<Verdict, { kind: "hold" }>;
 type InFlight = { tracker: ResultTracker; verdict: AllowVerdict | null; sql: string | undefined };
 
 /**
@@ -181,10 +182,10 @@ export class MySqlRelay {
     raw: Buffer,
     expected: ExpectedResponse,
   ): Promise<RelayAction[]> {
-    let verdict = await this.options.decisions.decide({ sql, via });
-    while (verdict.kind === "hold") verdict = await verdict.release;
-    this.options.hooks?.onVerdict?.(sql, verdict);
-    verdict = this.withDiagnosticsScope(sql, verdict);
+    let decided = await this.options.decisions.decide({ sql, via });
+    while (decided.kind === "hold") decided = await decided.release;
+    this.options.hooks?.onVerdict?.(sql, decided);
+    const verdict = this.withDiagnosticsScope(sql, decided);
     if (verdict.kind === "deny") {
       return [
         this.refusal(
@@ -200,7 +201,7 @@ export class MySqlRelay {
    * ("Truncated incorrect DOUBLE value: 'ada@example.com'"): a SHOW (WARNINGS, ERRORS) right after
    * such a statement has its computed columns masked as if it read the same tables.
    */
-  private withDiagnosticsScope(sql: string, verdict: Verdict): Verdict {
+  private withDiagnosticsScope(sql: string, verdict: SettledVerdict): SettledVerdict {
     const previous = this.maskedScope;
     this.maskedScope = verdict.kind === "allow" ? (verdict.maskedTables ?? []) : [];
     if (verdict.kind !== "allow" || previous.length === 0) return verdict;
