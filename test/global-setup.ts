@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { startMariaDb } from "./mariadb-server";
 import "./provided-context";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
@@ -32,7 +33,19 @@ export default async function setup(project: TestProject) {
     child.once("exit", (code) => reject(new Error(`the integration PostgreSQL exited early (${code})`)));
   });
   project.provide("adminUrl", url);
+  // The MySQL data path's tests need a real MariaDB too; a port range apart from PostgreSQL's.
+  const mariadb = await startMariaDb(59100 + Math.floor(Math.random() * 800)).catch((error: unknown) => {
+    child.kill("SIGTERM");
+    throw error;
+  });
+  project.provide("mariadb", {
+    host: mariadb.host,
+    port: mariadb.port,
+    user: mariadb.adminUser,
+    password: mariadb.adminPassword,
+  });
   return async () => {
+    await mariadb.stop();
     const exited = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     await exited;

@@ -9,6 +9,8 @@ export type WorkerConfig = {
   port: number;
   /** The HTTP gateway's port (every worker shares it, like the Postgres one); null or absent: off. */
   httpPort?: number | null;
+  /** The MySQL listener's port, shared by every worker the same way; null or absent: off. */
+  mysqlPort?: number | null;
   home: string;
   isTlsEnabled: boolean;
   hosts?: string[];

@@ -44,6 +44,7 @@ async function start(config: WorkerConfig): Promise<void> {
       databaseUrl: config.databaseUrl,
       port: config.port,
       httpPort: config.httpPort ?? null,
+      mysqlPort: config.mysqlPort ?? null,
       secretKey: Buffer.from(config.secretKey, "base64"),
       home: config.home,
       isTlsEnabled: config.isTlsEnabled,

@@ -3,8 +3,15 @@ import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { decryptSecret } from "@sluice/secrets/secret-box";
 import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
 
-/** The gateway's view of agents and connections, read from the store at every startup. */
-export function createPrismaDirectory(prisma: PrismaClient, secretKey: Buffer): Directory {
+/**
+ * The gateway's view of agents and connections, read from the store at every startup. Each
+ * listener sees only connections of its own type: a MySQL agent never reaches a Postgres upstream.
+ */
+export function createPrismaDirectory(
+  prisma: PrismaClient,
+  secretKey: Buffer,
+  type: "POSTGRES" | "MYSQL" = "POSTGRES",
+): Directory {
   return {
     async findAgent(name: string): Promise<AgentRecord | null> {
       const now = new Date();
@@ -37,7 +44,7 @@ export function createPrismaDirectory(prisma: PrismaClient, secretKey: Buffer): 
         where: { name },
         include: { access: { include: { group: true } } },
       });
-      if (!connection || connection.isDisabled || connection.type !== "POSTGRES") return null;
+      if (!connection || connection.isDisabled || connection.type !== type) return null;
       return {
         connectionId: connection.id,
         name: connection.name,

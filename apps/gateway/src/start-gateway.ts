@@ -21,6 +21,7 @@ import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
+import { startMySqlGateway } from "./mysql/start-mysql-gateway";
 import { createParsePool } from "./parse-limits";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
@@ -57,6 +58,8 @@ export type StartGatewayOptions = {
   gatewayId?: string;
   /** False keeps the keyed hash in JavaScript (the env's SLUICE_NATIVE_HASH=off); absent: native where built. */
   isNativeKeyedHashAllowed?: boolean;
+  /** The MySQL listener's port (0: any free one); null or absent: no MySQL listener. */
+  mysqlPort?: number | null;
   log: (line: string) => void;
 };
 
@@ -158,6 +161,20 @@ export async function startGateway(options: StartGatewayOptions) {
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
           log: (line) => options.log(`[gateway] ${line}`),
         });
+  const mysql =
+    options.mysqlPort === undefined || options.mysqlPort === null
+      ? null
+      : await startMySqlGateway({
+          port: options.mysqlPort,
+          hosts: options.hosts,
+          prisma: options.prisma,
+          secretKey: options.secretKey,
+          policies,
+          reviews: reviews.broker,
+          decisions: options.decisions,
+          tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
+          log: (line) => options.log(`[gateway] ${line}`),
+        });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
@@ -165,6 +182,7 @@ export async function startGateway(options: StartGatewayOptions) {
   return {
     port: server.port,
     httpPort: httpGateway?.port ?? null,
+    mysqlPort: mysql?.port ?? null,
     caFile: material?.caFile ?? null,
     server,
     policies,
@@ -175,6 +193,7 @@ export async function startGateway(options: StartGatewayOptions) {
       // A refusal goes to the client after the upstream's answer to the Sync sent in its place.
       if ((await reviews.close()) > 0)
         await new Promise((resolve) => setTimeout(resolve, HELD_REFUSAL_GRACE_MS));
+      await mysql?.close();
       await server.close();
       await httpGateway?.close();
       await recordings.close();

@@ -1,4 +1,5 @@
 import { loadPolicies } from "@sluice/db/policy/load-policies";
+import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewRequest } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { Verdict } from "@sluice/policy/verdict";
@@ -39,7 +40,11 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
     throw new AdminError("invalid", "some fields need attention", { agentId: "no such agent" });
   await loadParser();
   const loaded = await loadPolicies(context.db);
-  const facts = new FactsCache();
+  // Each data path reads statements with its own server's grammar.
+  const facts =
+    connection.type === "MYSQL"
+      ? new FactsCache({ parseStatements: parseMySql, normalize: null })
+      : new FactsCache();
   // The gateway hands a review verdict to its broker; this one only remembers what it was asked,
   // so the answer below is the gateway's own decision with nothing held or stored.
   const asked: { review?: ReviewRequest } = {};

@@ -1,6 +1,6 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import { normalizeStatement } from "@sluice/sql/normalize";
-import { parseStatements } from "@sluice/sql/parser";
+import { parseStatements as parsePostgres } from "@sluice/sql/parser";
 
 /** Agents repeat statements; parsing is the expensive part of a decision, so its result is kept. */
 export const FACTS_CACHE_ENTRIES = 10_000;
@@ -14,6 +14,12 @@ export const OFFLOAD_ABOVE_SQL_CHARS = 64 * 1024;
 export type ParseOffloader = { parse: (sql: string) => Promise<ParsedStatements> };
 
 export type FactsCacheOptions = {
+  /**
+   * PostgreSQL's parser and normalizer by default; another data path (MySQL) passes its own parser
+   * and a null normalizer, since PostgreSQL's lexer would not find its literals' ends.
+   */
+  parseStatements?: (sql: string) => ParsedStatements;
+  normalize?: ((sql: string) => string | null) | null;
   offload?: ParseOffloader;
   /** Defaults to OFFLOAD_ABOVE_SQL_CHARS. */
   offloadAboveChars?: number;
@@ -30,7 +36,13 @@ export class FactsCache {
   private readonly exact = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
   private readonly normalized = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
 
-  constructor(private readonly options: FactsCacheOptions = {}) {}
+  private readonly parseStatements: (sql: string) => ParsedStatements;
+  private readonly normalize: ((sql: string) => string | null) | null;
+
+  constructor(private readonly options: FactsCacheOptions = {}) {
+    this.parseStatements = options.parseStatements ?? parsePostgres;
+    this.normalize = options.normalize === undefined ? normalizeStatement : options.normalize;
+  }
 
   /**
    * Like `parse`, but a statement above the offload threshold is parsed by the offloader, so one
@@ -48,11 +60,11 @@ export class FactsCache {
   parse(sql: string): ParsedStatements {
     const cached = this.exact.get(sql);
     if (cached) return cached;
-    if (sql.length > FACTS_CACHE_MAX_SQL_CHARS) return parseStatements(sql);
-    const shape = normalizeStatement(sql);
+    if (sql.length > FACTS_CACHE_MAX_SQL_CHARS) return this.parseStatements(sql);
+    const shape = this.normalize ? this.normalize(sql) : null;
     const byShape = shape === null ? undefined : this.normalized.get(shape);
     if (byShape) return byShape;
-    const parsed = parseStatements(sql);
+    const parsed = this.parseStatements(sql);
     this.exact.set(sql, parsed);
     if (shape !== null && isConstantIndependent(parsed)) this.normalized.set(shape, parsed);
     return parsed;

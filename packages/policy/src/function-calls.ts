@@ -3,6 +3,7 @@ import { EXTENSION_FUNCTION_CLASSES } from "./builtins";
 import type { SessionContext } from "./engine";
 import { CLASS_VERDICTS, type FunctionClass } from "./function-class";
 import { CLASSIFIED_SERVER_VERSION, FUNCTION_CLASSES, SAFE_OPERATORS } from "./generated/function-classes";
+import { refusedMySqlCall } from "./mysql-function-calls";
 import type { ConnectionPolicy } from "./rules";
 
 /**
@@ -46,6 +47,7 @@ export function refusedCall(
   facts: StatementFacts,
   session: Pick<SessionContext, "searchPath" | "isPathComputed">,
 ): CallRefusal | null {
+  if (facts.dialect === "mysql") return refusedMySqlCall(facts, (call) => allowsCall(policy, call));
   // A path computed in this statement or an earlier one may put pg_catalog anywhere.
   const isCatalogFirst =
     !session.searchPath.includes(CATALOG) &&

@@ -62,6 +62,11 @@ export type StatementFacts = {
   preparedName?: string;
   /** COPY to or from the server's files or a program. */
   serverFileAccess?: "file" | "program";
+  /**
+   * Whose grammar produced these facts; absent for PostgreSQL. Function names are judged by that
+   * server's built-ins (MySQL has no search path for functions).
+   */
+  dialect?: "mysql";
   /** START TRANSACTION/BEGIN/SET ... READ WRITE. */
   requestsReadWrite: boolean;
   /**

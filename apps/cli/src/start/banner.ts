@@ -5,6 +5,8 @@ export type BannerOptions = {
   /** The local OpenID provider's issuer; null when an external IdP signs people in. */
   identityProvider: string | null;
   gatewayPort: number;
+  /** The MySQL listener's port; null or absent when it is not running. */
+  mysqlPort?: number | null;
   caFile: string | null;
   demo: DemoState | null;
   demoConnection: string;
@@ -15,6 +17,11 @@ export type BannerOptions = {
 export function renderBanner(options: BannerOptions): string {
   const lines = ["", "Sluice is running.", "", `  Console:  ${options.consoleUrl}`];
   lines.push(`  Gateway:  postgresql://<agent>:<token>@localhost:${options.gatewayPort}/<connection>`);
+  if (options.mysqlPort) {
+    lines.push(
+      `  MySQL:    mysql://<agent>:<token>@localhost:${options.mysqlPort}/<connection>   (TLS required)`,
+    );
+  }
   lines.push("  CLI:      pnpm exec sluice login   (then sluice connections, agents, api; --json for jq)");
   if (options.demo) {
     if (options.identityProvider) {

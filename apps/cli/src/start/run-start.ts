@@ -20,6 +20,7 @@ export async function runStart(env: Env): Promise<void> {
   const log = (line: string) => console.log(`[sluice] ${line}`);
   await assertPortFree(env.SLUICE_CONSOLE_PORT, "SLUICE_CONSOLE_PORT");
   await assertPortFree(env.SLUICE_GATEWAY_PORT, "SLUICE_GATEWAY_PORT");
+  await assertPortFree(env.SLUICE_MYSQL_PORT, "SLUICE_MYSQL_PORT");
   if (!env.OIDC_ISSUER) await assertPortFree(env.SLUICE_OIDC_PORT, "SLUICE_OIDC_PORT");
 
   const running: Stoppable[] = [];
@@ -53,6 +54,7 @@ export async function runStart(env: Env): Promise<void> {
       databaseUrl: store.databaseUrl,
       port: env.SLUICE_GATEWAY_PORT,
       httpPort: env.SLUICE_HTTP_PORT,
+      mysqlPort: env.SLUICE_MYSQL_PORT,
       secretKey,
       home: env.SLUICE_HOME,
       isNativeKeyedHashAllowed: env.SLUICE_NATIVE_HASH === "on",
@@ -103,6 +105,7 @@ export async function runStart(env: Env): Promise<void> {
         consoleUrl: console_.url,
         identityProvider: env.OIDC_ISSUER ? null : oidc.issuer,
         gatewayPort: env.SLUICE_GATEWAY_PORT,
+        mysqlPort: env.SLUICE_MYSQL_PORT,
         caFile: gateway.caFile,
         demo,
         demoConnection: DEMO_CONNECTION,

@@ -15,6 +15,8 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export type HarnessOptions = {
   decisions?: DecisionPoint;
   isTlsEnabled?: boolean;
+  /** Starts the MySQL listener too (0: a free port). */
+  mysqlPort?: number;
   log?: (line: string) => void;
 };
 
@@ -64,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     isTlsEnabled: options.isTlsEnabled ?? true,
     decisions: options.decisions,
     hosts: ["127.0.0.1"],
+    ...(options.mysqlPort !== undefined ? { mysqlPort: options.mysqlPort } : {}),
     log: options.log ?? ((line) => logs.push(line)),
   });
 

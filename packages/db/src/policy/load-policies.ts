@@ -2,7 +2,7 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { type ConnectionPolicy, parseGuardrail, ZReviewMatch } from "@sluice/policy/rules";
 
 /**
- * Every Postgres connection's policy, read in one pass: rules bound to the connection plus global
+ * Every Postgres and MySQL connection's policy (the two data paths share the rule model), read in one pass: rules bound to the connection plus global
  * ones (connectionId null). A rule that does not validate is never skipped: its connection refuses
  * every statement (sluice:invalid-policy) until an admin fixes it.
  */
@@ -16,7 +16,7 @@ export type LoadedPolicies = {
 export async function loadPolicies(prisma: PrismaClient): Promise<LoadedPolicies> {
   const [connections, guardrails, reviews, masking] = await Promise.all([
     prisma.connection.findMany({
-      where: { type: "POSTGRES" },
+      where: { type: { in: ["POSTGRES", "MYSQL"] } },
       select: { id: true, name: true, isReadOnly: true, isStrictMasking: true, username: true },
     }),
     prisma.guardrailRule.findMany({

@@ -1,0 +1,50 @@
+import { createHmac } from "node:crypto";
+import type tls from "node:tls";
+import type { PrismaClient } from "@sluice/db/prisma";
+import { parseMySql } from "@sluice/mysql-sql/parse";
+import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/decision-point";
+import { FactsCache } from "@sluice/policy/facts-cache";
+import type { DecisionPoint } from "@sluice/policy/verdict";
+import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
+import type { PolicyStore } from "../policy/policy-store";
+import { createPrismaDirectory } from "../prisma-directory";
+
+export type StartMySqlGatewayOptions = {
+  port: number;
+  hosts?: string[];
+  prisma: PrismaClient;
+  secretKey: Buffer;
+  policies: PolicyStore;
+  reviews: ReviewBroker;
+  /** Replaces the store's policy (tests). */
+  decisions?: DecisionPoint;
+  tlsContext: tls.SecureContext | null;
+  log: (line: string) => void;
+};
+
+/**
+ * Composes the MySQL data path beside the Postgres one: the same store of agents (MYSQL
+ * connections only), the same policies and review broker, its own facts cache (MySQL's grammar).
+ */
+export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
+  const decisions =
+    options.decisions ??
+    createPolicyDecisionPoint({
+      policies: options.policies,
+      // PostgreSQL's normalizer would not find MySQL literals' ends: no normalized cache.
+      facts: new FactsCache({ parseStatements: parseMySql, normalize: null }),
+      upstreamUser: (connectionId) => options.policies.upstreamUser(connectionId),
+      reviews: options.reviews,
+    });
+  return startMySqlListener({
+    port: options.port,
+    ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
+    directory: createPrismaDirectory(options.prisma, options.secretKey, "MYSQL"),
+    decisions,
+    maskingRules: (connectionId) => options.policies.get(connectionId)?.masking ?? [],
+    // The same key the Postgres path's masking service derives, so a hashed value matches on both.
+    hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
+    tlsContext: options.tlsContext,
+    log: options.log,
+  });
+}

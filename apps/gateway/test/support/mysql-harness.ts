@@ -1,0 +1,190 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import tls from "node:tls";
+import { promisify } from "node:util";
+import { parseMySql } from "@sluice/mysql-sql/parse";
+import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
+import { FactsCache } from "@sluice/policy/facts-cache";
+import type { ConnectionPolicy } from "@sluice/policy/rules";
+import type { Verdict } from "@sluice/policy/verdict";
+import { generateAgentToken } from "@sluice/secrets/agent-token";
+import { createScramVerifier } from "@sluice/secrets/scram-verifier";
+import type { ConnectionRecord, Directory } from "@sluice/session/directory";
+import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
+import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import mysql from "mysql2/promise";
+import { inject } from "vitest";
+
+const run = promisify(execFile);
+
+export type MySqlHarness = Awaited<ReturnType<typeof startMySqlHarness>>;
+
+/** Statements that give each harness its own database on the integration tier's MariaDB. */
+function seedSql(database: string, user: string, password: string): string {
+  return `
+    CREATE DATABASE ${database} CHARACTER SET utf8mb4;
+    CREATE TABLE ${database}.employees (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(200), ssn VARCHAR(20), salary INT);
+    INSERT INTO ${database}.employees VALUES
+      (1, 'Ada', 'ada@example.com', '123-45-6789', 100), (2, 'Grace', 'grace@example.com', '987-65-4321', 200);
+    CREATE TABLE ${database}.departments (id INT PRIMARY KEY, name VARCHAR(100));
+    INSERT INTO ${database}.departments VALUES (1, 'eng');
+    CREATE USER '${user}'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('${password}');
+    GRANT ALL ON ${database}.* TO '${user}'@'%';
+  `;
+}
+
+/**
+ * The MySQL listener on a free port in front of the integration tier's MariaDB, with one agent
+ * (token checked against a SCRAM verifier, as the store keeps it) allowed on one connection whose
+ * upstream login is a real user with a password. `policy` may be changed between statements.
+ */
+export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) {
+  const server = inject("mariadb");
+  const suffix = randomBytes(4).toString("hex");
+  const database = `shop_${suffix}`;
+  const upstreamUser = `app_${suffix}`;
+  const upstreamPassword = randomBytes(12).toString("base64url");
+  const admin = await mysql.createConnection({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    multipleStatements: true,
+  });
+  await admin.query(seedSql(database, upstreamUser, upstreamPassword));
+
+  const token = generateAgentToken();
+  const agent = {
+    agentId: "agent-1",
+    agentName: "agent-a",
+    credentialId: "cred-1",
+    scramVerifier: createScramVerifier(token),
+    groups: ["analysts"],
+  };
+  const connection: ConnectionRecord = {
+    connectionId: "conn-1",
+    name: "shop",
+    host: server.host,
+    port: server.port,
+    database,
+    user: upstreamUser,
+    password: upstreamPassword,
+    tlsMode: "DISABLE",
+    tlsCaPem: null,
+    tlsServerName: null,
+    requireClientTls: true,
+    allowedGroups: ["analysts"],
+  };
+  const directory: Directory = {
+    findAgent: async (name) => (name === agent.agentName ? agent : null),
+    findConnection: async (name) => (name === connection.name ? connection : null),
+  };
+  const current: { policy: ConnectionPolicy } = {
+    policy: { connectionName: "shop", isReadOnly: false, guardrails: [], reviews: [], ...policy },
+  };
+  const decisions = createPolicyDecisionPoint({
+    policies: { version: 1, get: () => current.policy, reload: async () => {} },
+    facts: new FactsCache({ parseStatements: parseMySql, normalize: null }),
+    upstreamUser: () => upstreamUser,
+  });
+  const home = mkdtempSync(path.join(tmpdir(), "sluice-mysql-"));
+  const material = ensureTlsMaterial(path.join(home, "tls"));
+  const verdicts: Array<{ sql: string; verdict: Verdict }> = [];
+  const logs: string[] = [];
+  const listener = await startMySqlListener({
+    port: 0,
+    directory,
+    decisions,
+    maskingRules: () => current.policy.masking ?? [],
+    hashKey: randomBytes(32),
+    tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
+    onVerdict: (_identity, sql, verdict) => verdicts.push({ sql, verdict }),
+    log: (line) => logs.push(line),
+  });
+
+  /** mysql2 through the gateway (TLS with the gateway's CA). */
+  const connectAgent = (options: { password?: string; database?: string; ssl?: boolean } = {}) =>
+    mysql.createConnection({
+      host: "127.0.0.1",
+      port: listener.port,
+      user: agent.agentName,
+      password: options.password ?? token,
+      database: options.database ?? "shop",
+      ...(options.ssl === false ? {} : { ssl: { ca: material.ca.toString() } }),
+    });
+
+  /** The same database directly, as the upstream user (what an agent would see without Sluice). */
+  const connectDirect = () =>
+    mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: upstreamUser,
+      password: upstreamPassword,
+      database,
+    });
+
+  /** The `mariadb` command-line client through the gateway; resolves with stdout or rejects with stderr. */
+  const mariadbCli = async (sql: string) => {
+    const { stdout } = await run("mariadb", [
+      "--no-defaults",
+      "--protocol=TCP",
+      "-h",
+      "127.0.0.1",
+      "-P",
+      String(listener.port),
+      "-u",
+      agent.agentName,
+      `-p${token}`,
+      "--ssl",
+      `--ssl-ca=${material.caFile}`,
+      "--batch",
+      "shop",
+      "-e",
+      sql,
+    ]);
+    return stdout;
+  };
+
+  /** PyMySQL through the gateway: prints rows as JSON, one line per statement. */
+  const pymysql = async (statements: string[]) => {
+    const script = `
+import json, sys, pymysql
+conn = pymysql.connect(host="127.0.0.1", port=${listener.port}, user=${JSON.stringify(agent.agentName)},
+    password=sys.argv[1], database="shop", ssl={"ca": ${JSON.stringify(material.caFile)}})
+out = []
+for sql in json.loads(sys.argv[2]):
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            out.append({"rows": [list(r) for r in cur.fetchall()]})
+    except pymysql.err.MySQLError as e:
+        out.append({"error": e.args[0], "message": e.args[1]})
+print(json.dumps(out, default=str))
+`;
+    const { stdout } = await run("/usr/bin/python3", ["-c", script, token, JSON.stringify(statements)]);
+    return JSON.parse(stdout) as Array<{ rows?: unknown[][]; error?: number; message?: string }>;
+  };
+
+  return {
+    port: listener.port,
+    token,
+    database,
+    current,
+    verdicts,
+    logs,
+    caFile: material.caFile,
+    connectAgent,
+    connectDirect,
+    mariadbCli,
+    pymysql,
+    stop: async () => {
+      await listener.close();
+      await admin.query(`DROP DATABASE ${database}; DROP USER '${upstreamUser}'@'%'`);
+      await admin.end();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,235 @@
+import { type MaskRule, maskValue } from "@sluice/masking/strategies";
+import {
+  type ColumnDefinition,
+  FieldType,
+  parseColumnDefinition,
+} from "@sluice/mysql-wire/column-definition";
+import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
+import { PayloadReader } from "@sluice/mysql-wire/payload-reader";
+import {
+  isEofPacket,
+  isErrPacket,
+  parseEofStatus,
+  parseOk,
+  STATUS_MORE_RESULTS,
+} from "@sluice/mysql-wire/responses";
+import {
+  binaryString,
+  encodeBinaryRow,
+  encodeTextRow,
+  parseBinaryRow,
+  parseTextRow,
+} from "@sluice/mysql-wire/rows";
+
+/** What the upstream's answer to one command looks like, so each packet is read for what it is. */
+export type ExpectedResponse =
+  | { kind: "result"; rowFormat: "text" | "binary" }
+  | { kind: "prepare" }
+  | { kind: "simple" };
+
+/** PostgreSQL's text type OID: what the masking strategies write a placeholder into. */
+const TEXT_TYPE_OID = 25;
+const STRING_TYPES = new Set<number>([
+  FieldType.VarChar,
+  FieldType.VarString,
+  FieldType.String,
+  FieldType.TinyBlob,
+  FieldType.MediumBlob,
+  FieldType.LongBlob,
+  FieldType.Blob,
+  FieldType.Json,
+  FieldType.Enum,
+  FieldType.Set,
+]);
+
+export type TrackerEvent =
+  | { kind: "packet"; payload: Buffer }
+  | { kind: "done"; isError: boolean; errorPayload?: Buffer; prepared?: { statementId: number } };
+
+/**
+ * Reads the upstream's answer to one command packet by packet (OK, ERR, or a result set: column
+ * count, column definitions, EOF unless CLIENT_DEPRECATE_EOF, rows, terminator; more result sets
+ * while SERVER_MORE_RESULTS_EXISTS), masks each row by its columns' plan, and says when the answer
+ * is complete. A LOCAL INFILE request (0xFB) is never expected: the capability is never offered.
+ * @see https://mariadb.com/kb/en/result-set-packets/
+ */
+export class ResultTracker {
+  private state:
+    | "first"
+    | "columns"
+    | "columns-eof"
+    | "rows"
+    | "prepare-params"
+    | "prepare-params-eof"
+    | "prepare-columns"
+    | "prepare-columns-eof"
+    | "done" = "first";
+  private columnCount = 0;
+  private columns: ColumnDefinition[] = [];
+  private plan: Array<MaskRule | null> = [];
+  private remaining = 0;
+  private paramCount = 0;
+  private statementId = 0;
+
+  constructor(
+    private readonly expected: ExpectedResponse,
+    private readonly isDeprecateEof: boolean,
+    /** The masking plan of one result set, from its column definitions. */
+    private readonly planFor: (columns: readonly ColumnDefinition[]) => Array<MaskRule | null>,
+    private readonly hashKey: Buffer,
+  ) {}
+
+  get isDone(): boolean {
+    return this.state === "done";
+  }
+
+  /** The column definitions of the current result set (for a prepared statement's columns too). */
+  get currentColumns(): readonly ColumnDefinition[] {
+    return this.columns;
+  }
+
+  onPacket(payload: Buffer): TrackerEvent[] {
+    switch (this.state) {
+      case "first":
+        return this.first(payload);
+      case "columns":
+        return this.column(payload);
+      case "columns-eof":
+        this.state = "rows";
+        return [{ kind: "packet", payload }];
+      case "rows":
+        return this.row(payload);
+      case "prepare-params":
+      case "prepare-params-eof":
+      case "prepare-columns":
+      case "prepare-columns-eof":
+        return this.prepareMetadata(payload);
+      case "done":
+        throw new MySqlWireError("the upstream sent a packet after its answer was complete");
+    }
+  }
+
+  private first(payload: Buffer): TrackerEvent[] {
+    if (isErrPacket(payload)) return this.finish(payload, true);
+    if (this.expected.kind === "prepare" && payload[0] === 0x00) {
+      const reader = new PayloadReader(payload);
+      reader.int1();
+      this.statementId = reader.int4();
+      this.columnCount = reader.int2();
+      this.paramCount = reader.int2();
+      this.remaining = this.paramCount;
+      this.state = "prepare-params";
+      return [{ kind: "packet", payload }, ...this.advancePrepare()];
+    }
+    if (payload[0] === 0x00) {
+      const ok = parseOk(payload);
+      if ((ok.status & STATUS_MORE_RESULTS) !== 0) return [{ kind: "packet", payload }];
+      return this.finish(payload, false);
+    }
+    if (payload[0] === 0xfb)
+      throw new MySqlWireError("the upstream asked for a LOCAL INFILE, which Sluice never allows");
+    if (this.expected.kind !== "result") throw new MySqlWireError("unexpected result set");
+    const count = new PayloadReader(payload).lenencInt();
+    if (count === null || count === 0) throw new MySqlWireError("invalid column count");
+    this.columnCount = count;
+    this.columns = [];
+    this.state = "columns";
+    return [{ kind: "packet", payload }];
+  }
+
+  private column(payload: Buffer): TrackerEvent[] {
+    this.columns.push(parseColumnDefinition(payload));
+    if (this.columns.length === this.columnCount) {
+      this.plan = this.planFor(this.columns);
+      this.state = this.isDeprecateEof ? "rows" : "columns-eof";
+    }
+    return [{ kind: "packet", payload }];
+  }
+
+  private row(payload: Buffer): TrackerEvent[] {
+    if (isErrPacket(payload)) return this.finish(payload, true);
+    if (isEofPacket(payload) && payload.length < 0xff_ff_ff && (payload.length < 9 || this.isDeprecateEof)) {
+      const status = parseEofStatus(payload);
+      if ((status & STATUS_MORE_RESULTS) !== 0) {
+        this.state = "first";
+        return [{ kind: "packet", payload }];
+      }
+      return this.finish(payload, false);
+    }
+    if (!this.plan.some((rule) => rule !== null)) return [{ kind: "packet", payload }];
+    return [{ kind: "packet", payload: this.maskRow(payload) }];
+  }
+
+  private maskRow(payload: Buffer): Buffer {
+    if (this.expected.kind === "result" && this.expected.rowFormat === "binary") {
+      const types = this.columns.map((column) => column.type);
+      const row = parseBinaryRow(payload, types);
+      row.values = row.values.map((value, index) => {
+        const rule = this.plan[index];
+        if (!rule || value === null) return value;
+        const isString = STRING_TYPES.has(types[index] as number);
+        // The binary value of a string column is length-encoded: mask its content.
+        const content = isString ? new PayloadReader(value).lenencBytes() : value;
+        const masked = maskValue(rule, content, isString ? TEXT_TYPE_OID : 0, this.hashKey);
+        return masked === null ? null : binaryString(masked);
+      });
+      return encodeBinaryRow(row);
+    }
+    const values = parseTextRow(payload, this.columns.length).map((value, index) => {
+      const rule = this.plan[index];
+      if (!rule) return value;
+      const isString = STRING_TYPES.has(this.columns[index]?.type as number);
+      return maskValue(rule, value, isString ? TEXT_TYPE_OID : 0, this.hashKey);
+    });
+    return encodeTextRow(values);
+  }
+
+  private prepareMetadata(payload: Buffer): TrackerEvent[] {
+    if (this.state === "prepare-params") {
+      this.remaining -= 1;
+    } else if (this.state === "prepare-columns") {
+      this.columns.push(parseColumnDefinition(payload));
+      this.remaining -= 1;
+    } else if (this.state === "prepare-params-eof") {
+      this.state = "prepare-columns";
+      this.remaining = this.columnCount;
+      return [{ kind: "packet", payload }, ...this.advancePrepare()];
+    } else {
+      return [{ kind: "packet", payload }, ...this.finishPrepare()];
+    }
+    return [{ kind: "packet", payload }, ...this.advancePrepare()];
+  }
+
+  /** Moves past empty sections of the prepare answer (no params, no columns). */
+  private advancePrepare(): TrackerEvent[] {
+    if (this.state === "prepare-params" && this.remaining === 0) {
+      if (this.paramCount > 0 && !this.isDeprecateEof) {
+        this.state = "prepare-params-eof";
+        return [];
+      }
+      this.state = "prepare-columns";
+      this.remaining = this.columnCount;
+    }
+    if (this.state === "prepare-columns" && this.remaining === 0) {
+      if (this.columnCount > 0 && !this.isDeprecateEof) {
+        this.state = "prepare-columns-eof";
+        return [];
+      }
+      return this.finishPrepare();
+    }
+    return [];
+  }
+
+  private finishPrepare(): TrackerEvent[] {
+    this.state = "done";
+    return [{ kind: "done", isError: false, prepared: { statementId: this.statementId } }];
+  }
+
+  private finish(payload: Buffer, isError: boolean): TrackerEvent[] {
+    this.state = "done";
+    return [
+      { kind: "packet", payload },
+      { kind: "done", isError, ...(isError ? { errorPayload: payload } : {}) },
+    ];
+  }
+}

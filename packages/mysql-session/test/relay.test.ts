@@ -1,0 +1,164 @@
+import { encodeColumnDefinition, FieldType } from "@sluice/mysql-wire/column-definition";
+import { encodeOk, parseErr } from "@sluice/mysql-wire/responses";
+import { encodeTextRow, parseTextRow } from "@sluice/mysql-wire/rows";
+import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import { describe, expect, it } from "vitest";
+import { MySqlRelay, type RelayAction } from "../src/relay";
+
+const query = (sql: string) => Buffer.concat([Buffer.from([0x03]), Buffer.from(sql)]);
+
+function relayWith(verdict: Verdict) {
+  const seen: string[] = [];
+  const decisions: SessionDecisions = {
+    decide: (statement) => {
+      seen.push(statement.sql);
+      return verdict;
+    },
+    version: () => 0,
+  };
+  const relay = new MySqlRelay({
+    decisions,
+    maskingRules: () => [
+      {
+        name: "mask-email",
+        selector: "*.employees.email",
+        detector: null,
+        strategy: "REDACT",
+        keepLast: null,
+        exemptGroups: ["hr"],
+      },
+    ],
+    groups: ["analysts"],
+    hashKey: Buffer.alloc(32),
+    isDeprecateEof: true,
+  });
+  return { relay, seen };
+}
+
+const column = (name: string, orgTable: string, orgName: string) =>
+  encodeColumnDefinition({
+    catalog: "def",
+    schema: "shop",
+    table: orgTable,
+    orgTable,
+    name,
+    orgName,
+    charset: 45,
+    length: 100,
+    type: FieldType.VarString,
+    flags: 0,
+    decimals: 0,
+  });
+
+const toClient = (actions: RelayAction[]) =>
+  actions.filter((a): a is Extract<RelayAction, { kind: "to-client" }> => a.kind === "to-client");
+
+describe("MySqlRelay", () => {
+  it("answers a denied COM_QUERY with Sluice's ERR and sends nothing upstream", async () => {
+    const { relay } = relayWith({ kind: "deny", rule: "r", message: "blocked by rule r" });
+    const actions = await relay.onClientPacket(0, query("DELETE FROM t"), Buffer.alloc(0));
+    expect(actions.some((a) => a.kind === "to-upstream")).toBe(false);
+    const [err] = toClient(actions);
+    expect(err?.sequenceId).toBe(1);
+    expect(parseErr(err?.payload as Buffer)).toEqual({
+      code: 1227,
+      sqlState: "42000",
+      message: "blocked by rule r",
+    });
+    expect(relay.isBusy).toBe(false);
+  });
+
+  it("forwards an allowed query and masks its rows by column origin", async () => {
+    const { relay } = relayWith({
+      kind: "allow",
+      maskedTables: ["shop.employees"],
+      relations: [["shop.employees"]],
+    });
+    const raw = Buffer.from("raw-bytes");
+    expect(await relay.onClientPacket(0, query("SELECT name, email FROM employees"), raw)).toEqual([
+      { kind: "to-upstream", raw },
+    ]);
+    const packets = [
+      Buffer.from([0x02]),
+      column("name", "employees", "name"),
+      column("email", "employees", "email"),
+      encodeTextRow([Buffer.from("Ada"), Buffer.from("ada@example.com")]),
+      encodeOk({ status: 2 }, 0xfe),
+    ];
+    const out = packets.flatMap((payload, index) => toClient(relay.onUpstreamPacket(index + 1, payload)));
+    expect(out.map((a) => a.sequenceId)).toEqual([1, 2, 3, 4, 5]);
+    expect(parseTextRow(out[3]?.payload as Buffer, 2).map((v) => v?.toString())).toEqual([
+      "Ada",
+      "[REDACTED]",
+    ]);
+    expect(relay.isBusy).toBe(false);
+  });
+
+  it("judges COM_INIT_DB as the USE it is", async () => {
+    const { relay, seen } = relayWith({ kind: "allow" });
+    await relay.onClientPacket(
+      0,
+      Buffer.concat([Buffer.from([0x02]), Buffer.from("we`ird")]),
+      Buffer.alloc(0),
+    );
+    expect(seen).toEqual(["USE `we``ird`"]);
+  });
+
+  it("closes the client on a command it does not support", async () => {
+    const { relay } = relayWith({ kind: "allow" });
+    const actions = await relay.onClientPacket(0, Buffer.from([0x12, 0, 0, 0, 0]), Buffer.alloc(0));
+    expect(parseErr(toClient(actions)[0]?.payload as Buffer).message).toMatch(
+      /command 0x12 is not supported/,
+    );
+    expect(actions.at(-1)?.kind).toBe("close");
+  });
+
+  it("refuses COM_RESET_CONNECTION (it would undo the pinned modes) and executes of unknown statements", async () => {
+    const { relay } = relayWith({ kind: "allow" });
+    const reset = await relay.onClientPacket(0, Buffer.from([0x1f]), Buffer.alloc(0));
+    expect(parseErr(toClient(reset)[0]?.payload as Buffer).message).toMatch(/pinned/);
+    const execute = await relay.onClientPacket(
+      0,
+      Buffer.from([0x17, 9, 0, 0, 0, 0, 1, 0, 0, 0]),
+      Buffer.alloc(0),
+    );
+    expect(parseErr(toClient(execute)[0]?.payload as Buffer).code).toBe(1243);
+  });
+});
+
+describe("MySqlRelay review holds", () => {
+  it("waits for a held statement's release and then forwards it", async () => {
+    let release: (verdict: Verdict) => void = () => {};
+    const held: Verdict = {
+      kind: "hold",
+      rule: "review-deletes",
+      message: "needs approval",
+      release: new Promise((resolve) => {
+        release = resolve;
+      }),
+    };
+    const { relay } = relayWith(held);
+    const raw = Buffer.from("delete-bytes");
+    const pending = relay.onClientPacket(0, query("DELETE FROM t WHERE id = 1"), raw);
+    let isSettled = false;
+    void pending.then(() => {
+      isSettled = true;
+    });
+    await Promise.resolve();
+    expect(isSettled).toBe(false);
+    release({ kind: "allow" });
+    expect(await pending).toEqual([{ kind: "to-upstream", raw }]);
+  });
+
+  it("answers a held statement that is refused with Sluice's ERR", async () => {
+    const held: Verdict = {
+      kind: "hold",
+      rule: "review-deletes",
+      message: "needs approval",
+      release: Promise.resolve({ kind: "deny", rule: "review-deletes", message: "rejected by a reviewer" }),
+    };
+    const { relay } = relayWith(held);
+    const actions = await relay.onClientPacket(0, query("DELETE FROM t WHERE id = 1"), Buffer.alloc(0));
+    expect(parseErr(toClient(actions)[0]?.payload as Buffer).message).toBe("rejected by a reviewer");
+  });
+});

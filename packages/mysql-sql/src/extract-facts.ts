@@ -1,0 +1,167 @@
+import type { SettingChange, StatementFacts, TableRef } from "@sluice/sql/facts";
+import { type AstNode, callsOf, columnsOf, isNode, nameText, nodesOf, tablesOf } from "./ast-walk";
+import { PINNED_VARIABLES } from "./pinned-modes";
+import { MYSQL_CREATE_KINDS, MYSQL_STATEMENT_KINDS, MYSQL_TRANSACTION_KINDS } from "./statement-kinds";
+
+/** Thrown for a statement Sluice refuses to read at all (a pinned variable changed). */
+export class RefusedStatement extends Error {}
+
+/** Kinds that write the tables they name; every other kind reads them. */
+const WRITING_TYPES = new Set([
+  "insert",
+  "replace",
+  "update",
+  "delete",
+  "truncate",
+  "drop",
+  "alter",
+  "rename",
+  "create",
+  "load_data",
+]);
+
+/**
+ * One MySQL statement's facts in the shape the PostgreSQL path gives the policy engine, so the same
+ * rules (kinds, tables, columns, functions, MISSING_WHERE, READ_ONLY) apply unchanged.
+ */
+export function extractMySqlFacts(ast: AstNode): StatementFacts {
+  const type = typeof ast.type === "string" ? ast.type : "(unknown)";
+  const kind = kindOf(ast, type);
+  const opaque: StatementFacts["opaque"] = [];
+  if (!MYSQL_STATEMENT_KINDS.has(type) && type !== "create") {
+    opaque.push({ construct: `${type.toUpperCase()} statement`, reason: "Sluice does not model it yet" });
+  }
+  if (type === "call") {
+    opaque.push({ construct: "CALL", reason: "a stored procedure runs SQL the gateway cannot see" });
+  }
+  const tables = dedupe([...tablesOf(ast), ...describedTable(ast)]);
+  // The grammar misreads some modifiers as names (`DELETE QUICK IGNORE FROM t` names "QUICK"), so
+  // writes over-report: an INSERT writes its target, every other writing kind all it names.
+  const isWrite = WRITING_TYPES.has(type);
+  const targets = type === "insert" || type === "replace" ? tablesOf(ast.table) : [];
+  const tablesWritten = isWrite ? (targets.length > 0 ? targets : withoutAliases(tables)) : [];
+  // Reads over-report too (a CTE's name, an INSERT's target): a table rule sees more, never less.
+  const tablesRead = withoutAliases(tables);
+  const functionCalls = callsOf(ast);
+  const where = "where" in ast ? columnsOf(ast.where) : [];
+  const selected = "columns" in ast ? columnsOf(ast.columns) : [];
+  const columns = columnsOf(ast);
+  const kinds = type === "replace" ? ["INSERT", "DELETE"] : [kind];
+  if (type === "select" && nestedWrites(ast)) kinds.push("INSERT");
+  return {
+    kind,
+    kinds,
+    tablesRead,
+    tablesWritten,
+    functions: functionCalls.map((call) => (call.schema ? `${call.schema}.${call.name}` : call.name)),
+    functionCalls,
+    operators: [],
+    unscopedWrites:
+      (type === "update" || type === "delete") && !ast.where
+        ? tablesWritten.map((table) => ({ kind: type === "update" ? "UPDATE" : "DELETE", table }))
+        : [],
+    settings: settingsOf(ast, type),
+    columns,
+    columnsByClause: {
+      select: selected,
+      where,
+      other: columns.filter((c) => !selected.includes(c) && !where.includes(c)),
+    },
+    opaque,
+    ...(serverFile(ast, type) ? { serverFileAccess: "file" as const } : {}),
+    requestsReadWrite: requestsReadWrite(ast, type),
+    dialect: "mysql",
+  };
+}
+
+function kindOf(ast: AstNode, type: string): string {
+  if (type === "create") {
+    const keyword = typeof ast.keyword === "string" ? ast.keyword.toLowerCase() : "";
+    return MYSQL_CREATE_KINDS[keyword] ?? `CREATE ${keyword.toUpperCase()}`.trim();
+  }
+  if (type === "transaction" && isNode(ast.expr) && isNode(ast.expr.action)) {
+    const word = nameText(ast.expr.action)?.toLowerCase() ?? "";
+    return MYSQL_TRANSACTION_KINDS[word] ?? "TRANSACTION";
+  }
+  return MYSQL_STATEMENT_KINDS.get(type) ?? type.toUpperCase();
+}
+
+/** `DELETE e FROM employees e`: a target written by its alias is the aliased table. */
+function withoutAliases(tables: TableRef[]): TableRef[] {
+  const aliased = new Set(tables.flatMap((table) => (table.alias ? [table.alias.toLowerCase()] : [])));
+  return tables.filter(
+    (table) => table.schema !== null || table.alias || !aliased.has(table.name.toLowerCase()),
+  );
+}
+
+/** DESCRIBE names its table as a bare string. */
+function describedTable(ast: AstNode): TableRef[] {
+  return ast.type === "desc" && typeof ast.table === "string" ? [{ schema: null, name: ast.table }] : [];
+}
+
+/** `SELECT … INTO OUTFILE/DUMPFILE` writes a server file; LOAD DATA/XML reads one (LOCAL too). */
+function serverFile(ast: AstNode, type: string): boolean {
+  if (type === "load_data") return true;
+  for (const node of nodesOf(ast)) {
+    if (node.type === "into" && typeof node.keyword === "string" && /OUTFILE|DUMPFILE/i.test(node.keyword))
+      return true;
+  }
+  return false;
+}
+
+/** A SELECT whose INTO creates a table is a write too (MariaDB has no SELECT INTO table, but be safe). */
+function nestedWrites(ast: AstNode): boolean {
+  return isNode(ast.into) && ast.into.keyword === "table";
+}
+
+/**
+ * Session variables set; user variables (`@x`) are the session's own and not settings. A pinned
+ * variable (sql_mode, the client character set) is refused outright: later statements would be
+ * read differently by the server than by the gateway.
+ */
+function settingsOf(ast: AstNode, type: string): SettingChange[] {
+  if (type === "use") {
+    const db = nameText(ast.db);
+    // The default database is where unqualified names resolve: MySQL's search path of one.
+    return [{ name: "search_path", value: db, via: "SET" }];
+  }
+  if (type !== "set") return [];
+  const settings: SettingChange[] = [];
+  for (const assign of Array.isArray(ast.expr) ? ast.expr : []) {
+    if (!isNode(assign) || !isNode(assign.left)) continue;
+    const variable = assign.left;
+    if (variable.prefix === "@") continue;
+    const parts = [
+      nameText(variable.name),
+      ...(Array.isArray(variable.members) ? variable.members.map(nameText) : []),
+    ];
+    const name = parts
+      .filter((part): part is string => part !== null)
+      .join(".")
+      .toLowerCase()
+      .replace(/^(session|local|global)\./, "");
+    if (PINNED_VARIABLES.has(name)) {
+      throw new RefusedStatement(
+        `${name} is pinned by Sluice (sql_mode without ANSI_QUOTES/NO_BACKSLASH_ESCAPES, utf8mb4): another value would make the server read statements differently from the gateway`,
+      );
+    }
+    const value = isNode(assign.right) && typeof assign.right.value === "string" ? assign.right.value : null;
+    settings.push({ name, value, via: "SET" });
+  }
+  return settings;
+}
+
+function requestsReadWrite(ast: AstNode, type: string): boolean {
+  if (type !== "transaction" && type !== "set") return false;
+  return JSON.stringify(ast).toLowerCase().includes("read write");
+}
+
+function key(table: TableRef): string {
+  return `${table.schema ?? ""}.${table.name}`.toLowerCase();
+}
+
+function dedupe(tables: TableRef[]): TableRef[] {
+  const seen = new Map<string, TableRef>();
+  for (const table of tables) if (!seen.has(key(table))) seen.set(key(table), table);
+  return [...seen.values()];
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { parseMySql } from "../src/parse";
+
+const facts = (sql: string) => {
+  const parsed = parseMySql(sql);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.statements;
+};
+const refusal = (sql: string) => {
+  const parsed = parseMySql(sql);
+  return parsed.ok ? null : parsed.error;
+};
+
+describe("parseMySql", () => {
+  it("reads tables, functions and unscoped writes", () => {
+    const [select] = facts("SELECT CONCAT(name, email) FROM hr.employees e WHERE e.id = 1");
+    expect(select?.kind).toBe("SELECT");
+    expect(select?.tablesRead).toEqual([{ schema: "hr", name: "employees", alias: "e" }]);
+    expect(select?.functionCalls).toEqual([{ schema: null, name: "concat" }]);
+    expect(select?.dialect).toBe("mysql");
+    const [update] = facts("UPDATE employees SET salary = 0");
+    expect(update?.unscopedWrites).toEqual([{ kind: "UPDATE", table: { schema: null, name: "employees" } }]);
+    expect(facts("DELETE FROM employees WHERE id = 3")[0]?.unscopedWrites).toEqual([]);
+  });
+
+  it("over-reports writes the grammar misreads (DELETE QUICK IGNORE)", () => {
+    const [remove] = facts("DELETE QUICK IGNORE FROM employees WHERE id = 3");
+    expect(remove?.tablesWritten.map((t) => t.name)).toContain("employees");
+  });
+
+  it("resolves a multi-table DELETE target written by its alias", () => {
+    const [remove] = facts("DELETE e FROM employees e JOIN departments d ON e.dept_id = d.id WHERE d.x = 1");
+    expect(remove?.tablesWritten.map((t) => t.name).sort()).toEqual(["departments", "employees"]);
+  });
+
+  it("refuses executable comments, whose content the server runs", () => {
+    expect(refusal("SELECT 1 /*!, secret FROM employees */")).toMatch(/executable comment/);
+    expect(refusal("SELECT /*M!100000 1, */ 2")).toMatch(/executable comment/);
+    expect(refusal("/*!50001 CREATE VIEW v AS SELECT 1 */")).toMatch(/executable comment/);
+  });
+
+  it("refuses `--` without a blank, which the server reads as minus minus", () => {
+    expect(refusal("SELECT 1 --1 FROM secret")).toMatch(/two minus signs/);
+    expect(facts("SELECT 1 -- a comment\nFROM t")[0]?.tablesRead).toEqual([{ schema: null, name: "t" }]);
+    expect(facts("SELECT 1 # hash comment\nFROM t")[0]?.tablesRead).toEqual([{ schema: null, name: "t" }]);
+  });
+
+  it("reads string ends as the server does with backslash escapes", () => {
+    // One literal to the server: 'a\' FROM secret -- ' (the backslash escapes the quote).
+    expect(facts("SELECT 'a\\' FROM secret -- '")[0]?.tablesRead).toEqual([]);
+    // 'a\\' ends at the second quote: secret is a column, t a table.
+    expect(facts("SELECT 'a\\\\', secret FROM t")[0]?.tablesRead).toEqual([{ schema: null, name: "t" }]);
+    expect(refusal("SELECT 'unterminated")).toMatch(/unterminated/);
+  });
+
+  it("refuses changes to the pinned sql_mode and character set", () => {
+    expect(refusal("SET sql_mode = 'ANSI_QUOTES'")).toMatch(/pinned/);
+    expect(refusal("SET @@session.sql_mode = ''")).toMatch(/pinned/);
+    expect(refusal("SET character_set_client = 'big5'")).toMatch(/pinned/);
+    expect(refusal("SET NAMES latin1")).not.toBeNull();
+    expect(refusal("SET CHARACTER SET gbk")).not.toBeNull();
+    expect(facts("SET @a = 1")[0]?.settings).toEqual([]);
+  });
+
+  it("marks server files: INTO OUTFILE, INTO DUMPFILE, LOAD DATA", () => {
+    expect(facts("SELECT * FROM t INTO OUTFILE '/tmp/x'")[0]?.serverFileAccess).toBe("file");
+    expect(facts("SELECT * FROM t INTO DUMPFILE '/tmp/x'")[0]?.serverFileAccess).toBe("file");
+    expect(facts("LOAD DATA INFILE '/tmp/x' INTO TABLE t")[0]?.serverFileAccess).toBe("file");
+  });
+
+  it("turns USE into the default database, where unqualified names resolve", () => {
+    expect(facts("USE app")[0]?.settings).toEqual([{ name: "search_path", value: "app", via: "SET" }]);
+  });
+
+  it("reports unmodeled statements as opaque and CALL as hidden SQL", () => {
+    expect(facts("CALL p(1)")[0]?.opaque.map((o) => o.construct)).toContain("CALL");
+  });
+});

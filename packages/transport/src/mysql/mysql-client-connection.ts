@@ -1,0 +1,248 @@
+import { randomUUID } from "node:crypto";
+import net from "node:net";
+import tls from "node:tls";
+import { AgentLogin, agreedCapabilities, isDeprecateEof } from "@sluice/mysql-session/agent-login";
+import { MySqlClientError } from "@sluice/mysql-session/mysql-client-error";
+import { MySqlRelay, type RelayAction } from "@sluice/mysql-session/relay";
+import { UpstreamLogin } from "@sluice/mysql-session/upstream-login";
+import { MAX_JOINED_PAYLOAD_BYTES, MAX_LOGIN_PAYLOAD_BYTES } from "@sluice/mysql-wire/limits";
+import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
+import { framePacket, type Packet, PacketBuffer } from "@sluice/mysql-wire/packet-buffer";
+import { encodeOk } from "@sluice/mysql-wire/responses";
+import type { MySqlListenerOptions } from "./mysql-listener";
+
+/** Socket → packets, delivered one at a time to an async handler (MySQL is request/response). */
+class PacketPump {
+  private readonly buffer: PacketBuffer;
+  private isRunning = false;
+  private isPaused = false;
+
+  constructor(
+    maxPayload: number,
+    private handler: (packet: Packet) => Promise<void>,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.buffer = new PacketBuffer(maxPayload);
+  }
+
+  setHandler(handler: (packet: Packet) => Promise<void>, maxPayload: number): void {
+    this.handler = handler;
+    this.buffer.setMaxPayloadBytes(maxPayload);
+  }
+
+  push(chunk: Buffer): void {
+    this.buffer.append(chunk);
+    void this.drain();
+  }
+
+  /** Stops reading packets (the TLS layer takes over the stream) and returns what was not read. */
+  pauseAndTakeRest(): Buffer {
+    this.isPaused = true;
+    return this.buffer.takeRest();
+  }
+
+  resume(): void {
+    this.isPaused = false;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.isRunning) return;
+    this.isRunning = true;
+    try {
+      // One packet at a time: a handler may hand the rest of the stream to TLS.
+      for (;;) {
+        if (this.isPaused) break;
+        const packet = this.buffer.next();
+        if (!packet) break;
+        await this.handler(packet);
+      }
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.isRunning = false;
+    }
+  }
+}
+
+let nextConnectionId = 1;
+const TRACE = process.env.SLUICE_MYSQL_TRACE === "1";
+
+/**
+ * One agent connection: the I/O loop around the session's steps (AgentLogin, UpstreamLogin,
+ * MySqlRelay), which never touch a socket themselves.
+ */
+export function serveMySqlClient(
+  socket: net.Socket,
+  options: MySqlListenerOptions,
+  onClosed: () => void,
+): void {
+  let client: net.Socket = socket;
+  let upstream: net.Socket | null = null;
+  let isClosed = false;
+  const login = new AgentLogin({
+    directory: options.directory,
+    isTlsAvailable: options.tlsContext !== null,
+    connectionId: nextConnectionId++,
+  });
+
+  const close = (reason: string) => {
+    if (isClosed) return;
+    isClosed = true;
+    options.log(`[mysql] connection closed: ${reason}`);
+    client.end();
+    upstream?.destroy();
+    onClosed();
+  };
+  const sendClient = (sequenceId: number, payload: Buffer) => {
+    if (!isClosed) client.write(framePacket(sequenceId, payload));
+  };
+  const failWith = (error: unknown) => {
+    if (error instanceof MySqlWireError) {
+      sendClient(0, MySqlClientError.fatal(1156, "08S01", `protocol error: ${error.message}`).payload());
+    } else {
+      options.log(`[mysql] internal error: ${error instanceof Error ? error.stack : String(error)}`);
+      sendClient(0, MySqlClientError.fatal(1105, "HY000", "internal gateway error").payload());
+    }
+    close(error instanceof Error ? error.message : String(error));
+  };
+
+  const clientPump = new PacketPump(MAX_LOGIN_PAYLOAD_BYTES, onLoginPacket, failWith);
+  const listen = (target: net.Socket) => {
+    target.on("data", (chunk: Buffer) => clientPump.push(chunk));
+    target.on("error", (error) => close(`client socket: ${error.message}`));
+    target.on("close", () => close("the client disconnected"));
+  };
+  listen(client);
+  sendClient(0, login.greeting());
+
+  async function onLoginPacket(packet: Packet): Promise<void> {
+    const step = await login.onPacket(packet);
+    if (TRACE)
+      options.log(
+        `[mysql] login packet ${packet.sequenceId} (${packet.payload.length} bytes) → ${step.kind}`,
+      );
+    switch (step.kind) {
+      case "send":
+        sendClient(step.sequenceId, step.payload);
+        return;
+      case "start-tls": {
+        // Paused, so bytes given back with unshift wait in the socket for the TLS layer to read.
+        client.pause();
+        client.removeAllListeners("data");
+        client.removeAllListeners("close");
+        client.removeAllListeners("error");
+        // A ClientHello that came in the same read as the SSLRequest goes back to the socket.
+        const rest = clientPump.pauseAndTakeRest();
+        if (TRACE) options.log(`[mysql] rest after SSLRequest: ${rest.length}`);
+        if (rest.length > 0) client.unshift(rest);
+        const secure = new tls.TLSSocket(client, {
+          isServer: true,
+          secureContext: options.tlsContext as tls.SecureContext,
+        });
+        client = secure;
+        login.tlsStarted();
+        listen(secure);
+        clientPump.resume();
+        return;
+      }
+      case "refuse":
+        options.log(
+          `[mysql] login refused${step.agentName ? ` for ${step.agentName}` : ""}: ${step.error.message}`,
+        );
+        sendClient(step.sequenceId, step.error.payload());
+        close("login refused");
+        return;
+      case "authenticated":
+        await connectUpstream(step);
+        return;
+    }
+  }
+
+  async function connectUpstream(
+    step: Extract<Awaited<ReturnType<AgentLogin["onPacket"]>>, { kind: "authenticated" }>,
+  ): Promise<void> {
+    const { agent, connection } = step;
+    const capabilities = agreedCapabilities(step.response);
+    const upstreamLogin = new UpstreamLogin(
+      { user: connection.user, password: connection.password ?? "", database: connection.database },
+      capabilities,
+    );
+    const socketUp = net.connect({ host: connection.host, port: connection.port });
+    upstream = socketUp;
+    const ready = new Promise<void>((resolve, reject) => {
+      const upstreamPump = new PacketPump(
+        MAX_JOINED_PAYLOAD_BYTES,
+        async (packet) => {
+          const next = upstreamLogin.onPacket(packet);
+          if (next.kind === "send") socketUp.write(framePacket(next.sequenceId, next.payload));
+          else if (next.kind === "failed") reject(new Error(next.message));
+          else if (next.kind === "ready") {
+            upstreamPump.setHandler(
+              async (relayed) => apply(relay.onUpstreamPacket(relayed.sequenceId, relayed.payload)),
+              MAX_JOINED_PAYLOAD_BYTES,
+            );
+            resolve();
+          }
+        },
+        reject,
+      );
+      socketUp.on("data", (chunk: Buffer) => upstreamPump.push(chunk));
+      socketUp.on("error", (error) => reject(error));
+      socketUp.on("close", () => {
+        reject(new Error("the upstream closed the connection"));
+        close("the upstream closed the connection");
+      });
+    });
+    const identity = {
+      agentId: agent.agentId,
+      agentName: agent.agentName,
+      groups: agent.groups,
+      connectionId: connection.connectionId,
+      connectionName: connection.name,
+      sessionId: randomUUID(),
+    };
+    const decisions = options.decisions.openSession(identity, {
+      login: connection.user,
+      // MySQL's default database is where unqualified names resolve: the path of one.
+      startupSettings: [{ name: "search_path", value: connection.database }],
+    });
+    const relay = new MySqlRelay({
+      decisions,
+      maskingRules: () => options.maskingRules(connection.connectionId),
+      groups: agent.groups,
+      hashKey: options.hashKey,
+      isDeprecateEof: isDeprecateEof(capabilities),
+      hooks: { onVerdict: (sql, verdict) => options.onVerdict?.(identity, sql, verdict) },
+    });
+    try {
+      await ready;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      options.log(`[mysql] upstream login for ${connection.name} failed: ${message}`);
+      sendClient(
+        step.sequenceId,
+        MySqlClientError.fatal(
+          1045,
+          "28000",
+          `Sluice could not log in to connection "${connection.name}": ${message}`,
+        ).payload(),
+      );
+      close("upstream login failed");
+      return;
+    }
+    options.log(`[mysql] ${agent.agentName} connected to ${connection.name}`);
+    sendClient(step.sequenceId, encodeOk({ status: 0x0002 }));
+    clientPump.setHandler(
+      async (packet) => apply(await relay.onClientPacket(packet.sequenceId, packet.payload, packet.raw)),
+      MAX_JOINED_PAYLOAD_BYTES,
+    );
+  }
+
+  function apply(actions: RelayAction[]): void {
+    for (const action of actions) {
+      if (action.kind === "to-client") sendClient(action.sequenceId, action.payload);
+      else if (action.kind === "to-upstream") upstream?.write(action.raw);
+      else close(action.reason);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import net from "node:net";
+import type tls from "node:tls";
+import type { MaskingRuleDef } from "@sluice/policy/rules";
+import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import type { Directory } from "@sluice/session/directory";
+import { serveMySqlClient } from "./mysql-client-connection";
+
+/** The MySQL listener's default port, beside PostgreSQL's 15432. */
+export const DEFAULT_MYSQL_PORT = 13306;
+
+export type MySqlListenerOptions = {
+  port: number;
+  host?: string;
+  directory: Directory;
+  decisions: DecisionPoint;
+  /** The connection's masking rules as the policy holds them now. */
+  maskingRules: (connectionId: string) => readonly MaskingRuleDef[];
+  /** Keyed-hash masking key. */
+  hashKey: Buffer;
+  /** Without TLS every login is refused: the agent token would cross the network in clear. */
+  tlsContext: tls.SecureContext | null;
+  onVerdict?: (identity: Identity, sql: string, verdict: Verdict) => void;
+  log: (line: string) => void;
+};
+
+export type MySqlListener = { port: number; close: () => Promise<void> };
+
+/** Accepts MySQL/MariaDB clients (`mysql://AGENT:TOKEN@gateway:13306/CONNECTION`). */
+export async function startMySqlListener(options: MySqlListenerOptions): Promise<MySqlListener> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    serveMySqlClient(socket, options, () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address ? address.port : options.port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
