@@ -21,6 +21,7 @@ type Collector = {
   functions: Set<string>;
   functionCalls: RoutineRef[];
   operators: RoutineRef[];
+  typeCasts: RoutineRef[];
   unscoped: StatementFacts["unscopedWrites"];
   settings: SettingChange[];
   columns: Set<string>;
@@ -46,6 +47,7 @@ export function extractFacts(statement: unknown): StatementFacts {
     functions: new Set(),
     functionCalls: [],
     operators: [],
+    typeCasts: [],
     unscoped: [],
     settings: [],
     columns: new Set(),
@@ -70,6 +72,7 @@ export function extractFacts(statement: unknown): StatementFacts {
     functions: [...collector.functions],
     functionCalls: collector.functionCalls,
     operators: collector.operators,
+    typeCasts: collector.typeCasts,
     unscopedWrites: collector.unscoped,
     settings: collector.settings,
     columns: [...collector.columns],
@@ -206,10 +209,23 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
     case "CreateTableAsStmt":
     case "ViewStmt":
     case "RefreshMatViewStmt":
-    case "CreateTrigStmt":
     case "CommentStmt":
     case "LockStmt":
       visitDdl(node, c, ctes);
+      return;
+    case "CreateTrigStmt":
+      // The trigger's function runs on every write that fires it: judged as if called here.
+      visitTriggerFunction(node, c);
+      visitDdl(node, c, ctes);
+      return;
+    case "CreateEventTrigStmt":
+      visitTriggerFunction(node, c);
+      walkExcept(node, ["funcname"], c, ctes);
+      return;
+    case "TypeCast":
+      // A cast runs the target type's input function or a cast function, maybe a user's.
+      c.typeCasts.push(routineRef(nameParts(asNode(node["typeName"])["names"])));
+      walkExcept(node, ["typeName"], c, ctes);
       return;
     case "FuncCall": {
       const name = visitFunctionCall(node, c);
@@ -357,6 +373,14 @@ function visitDdl(node: Node, c: Collector, ctes: Set<string>): void {
   const target = node["relation"] ? asNode(node["relation"]) : node["view"] ? asNode(node["view"]) : into;
   if (target && "relname" in target) addTable(c.written, target, ctes);
   walkExcept(node, ["relation", "view", "into"], c, ctes);
+}
+
+/** `EXECUTE FUNCTION f()` of CREATE [EVENT] TRIGGER: f is a call like any other. */
+function visitTriggerFunction(node: Node, c: Collector): void {
+  const parts = nameParts(node["funcname"]);
+  if (parts.length === 0) return;
+  c.functionCalls.push(routineRef(parts));
+  c.functions.add(parts.map((part) => part.toLowerCase()).join("."));
 }
 
 function visitFunctionCall(node: Node, c: Collector): string {
