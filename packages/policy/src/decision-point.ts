@@ -23,6 +23,7 @@ import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "
 import type { ConnectionPolicy } from "./rules";
 import { type RelationLookup, relationSearchOrder, resolveRelation } from "./search-path";
 import { PolicySessionState } from "./session-state";
+import { mayRunUnjudgedCode } from "./unjudged-code";
 import {
   ALLOW as ALLOW_VERDICT,
   type DecisionPoint,
@@ -107,13 +108,15 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         const parsed = options.facts.parse(statement.sql);
         const movesPath = state.absorbPathChanges(parsed);
         const catalogs = upstream?.columns;
-        if (catalogs && parsed.ok && followsColumns(policy)) {
+        if (catalogs && parsed.ok) {
           const snapshot = catalogs.current();
-          // A relation created since the catalog was read (a temp table of this session) would be
+          // Read once before the first statement: it says what code statements run unseen. A
+          // relation created since the catalog was read (a temp table of this session) would be
           // unknown, so masked whole: read the catalog again first, when the server would see it too.
           const isStale =
             snapshot === null ||
-            (statement.isUpstreamSettled === true &&
+            (followsColumns(policy) &&
+              statement.isUpstreamSettled === true &&
               readsUnknownRelation(parsed.statements, snapshot, state));
           if (isStale) {
             const judge = () => judgeParsed(policy, statement, parsed, movesPath);
@@ -126,14 +129,16 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
       /** The session as the engine sees it, with the upstream's columns when they are known. */
       function withColumns(base: SessionContext): SessionContext {
         const columns = columnsFor(base);
-        return columns
+        const code = upstream?.columns?.current()?.code;
+        return columns || code
           ? {
               searchPath: base.searchPath,
               implicitSchemas: base.implicitSchemas,
               prepared: base.prepared,
               ...(base.resolved ? { resolved: base.resolved } : {}),
               ...(base.isPathComputed ? { isPathComputed: true } : {}),
-              columns,
+              ...(columns ? { columns } : {}),
+              ...(code ? { upstreamCode: code } : {}),
             }
           : base;
       }
@@ -199,7 +204,7 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
         if (judged.kind === "deny") return parsed.ok ? toGatewayVerdict(judged) : syntaxError(judged, parsed);
         const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
         if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
-        const allowed = allowWithMasking(policy, parsed);
+        const allowed = withUnjudgedCode(allowWithMasking(policy, parsed), parsed);
         if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
         if (!options.reviews) return toGatewayVerdict(judged);
         return options.reviews.request({
@@ -211,6 +216,13 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           touches: touchesOf(parsed),
           onApproval: allowed,
         });
+      }
+
+      /** An allow for a statement that may run code nobody judged says so: the relay holds what follows. */
+      function withUnjudgedCode(verdict: Verdict, parsed: ReturnType<FactsCache["parse"]>): Verdict {
+        if (verdict.kind !== "allow" || !parsed.ok) return verdict;
+        if (!mayRunUnjudgedCode(parsed.statements, withColumns(state))) return verdict;
+        return { ...verdict, mayRunUnjudgedCode: true };
       }
 
       /** The allow verdict with its masking scope, or a denial when masking could not follow the values. */

@@ -26,6 +26,11 @@ export type Verdict =
        * each later run (the server looks its names up again when the catalog changes).
        */
       isJudgedPerRun?: boolean;
+      /**
+       * It may run code the gateway did not judge (a function allowed by name, a trigger): what the
+       * client pipelined behind it must wait until the server has answered it (see unjudged-code.ts).
+       */
+      mayRunUnjudgedCode?: boolean;
     }
   | {
       kind: "deny";

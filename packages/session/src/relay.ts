@@ -4,6 +4,7 @@ import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
 import { assertPinnedReport } from "./pinned-backstop";
+import { PipelineGate } from "./pipeline-gate";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import {
@@ -57,6 +58,7 @@ export type RelayOptions = {
 export class Relay {
   private readonly owed: OwedReady[] = [];
   private readonly standIn = createRefusalStandIn();
+  private readonly gate = new PipelineGate();
   private batch: Batch = emptyBatch();
   private transactionStatus = "I";
   /** Prepared statements by name, with the policy version their Parse was judged under. */
@@ -97,6 +99,13 @@ export class Relay {
 
   /** Handles one client message; a Promise only when the decision point had to wait. */
   handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
+    const isCopy = message.name === "copyData" || message.name === "copyDone" || message.name === "copyFail";
+    // Behind a statement that may have changed how the server reads bytes: wait until it answered.
+    const waiting = isCopy ? null : this.gate.whenOpen();
+    if (waiting) return waiting.then(() => this.handleClient(message, raw));
+    const refusal = isCopy || this.batch.isRefused ? null : this.gate.refusalInBatch(raw);
+    if (refusal && message.name === "query") return this.refuseInPlace(refusal);
+    if (refusal && message.name !== "sync" && message.name !== "flush") return this.refuseBatch(refusal);
     switch (message.name) {
       case "query":
         // The server ignores everything up to Sync after an error in a batch, a Query too.
@@ -110,15 +119,19 @@ export class Relay {
           this.afterParseVerdict(verdict, raw, message.statement, message.sql),
         );
       case "bind":
-        return this.handleBind(message.statement, message.params, raw);
+        return this.handleBind(message.statement, message.params, raw, message.portal);
       case "close":
         if (message.target === "S" && !this.batch.isRefused) this.statements.delete(message.targetName);
+        if (message.target === "P" && !this.batch.isRefused) this.gate.afterClosePortal(message.targetName);
+        return this.forwardInBatch(raw);
+      case "execute":
+        if (!this.batch.isRefused) this.gate.afterExecute(message.portal);
         return this.forwardInBatch(raw);
       case "describe":
-      case "execute":
       case "flush":
         return this.forwardInBatch(raw);
       case "sync": {
+        this.gate.afterSync(this.batchSerial);
         this.owed.push({
           batch: this.batchSerial++,
           // The batch's own object: a stand-in's error that is still to come finds it here.
@@ -167,6 +180,8 @@ export class Relay {
     this.transactionStatus = String.fromCharCode(body[0] ?? TransactionStatus.Idle);
     const owed = this.owed.shift();
     if (owed) this.forgetRefusedParses(owed.batch);
+    // The ParameterStatus of whatever ran came before this: what waited behind it may go.
+    if (owed) this.gate.afterReady(owed.batch);
     return null;
   }
 
@@ -253,6 +268,7 @@ export class Relay {
   private afterQueryVerdict(verdict: Settled, raw: Buffer): RelayStep {
     if (verdict.kind === "allow") {
       this.forwarded += 1;
+      this.gate.afterQuery(this.batchSerial, verdict.mayRunUnjudgedCode === true);
       this.owed.push({
         batch: this.batchSerial++,
         refusal: { denial: null },
@@ -270,6 +286,7 @@ export class Relay {
     statement: string,
     params: (Buffer | null)[],
     raw: Buffer,
+    portal: string,
   ): RelayStep | Promise<RelayStep> {
     if (this.batch.isRefused) return EMPTY_STEP;
     const known = this.statements.get(statement);
@@ -290,22 +307,23 @@ export class Relay {
       known.version !== this.options.decisions.version() ||
       isApprovalSpent ||
       (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded);
-    if (!isStale) return this.bindChecked(statement, params, raw);
+    if (!isStale) return this.bindChecked(statement, params, raw, portal);
     return this.judge(known.sql, "parse", statement, (verdict) => {
       // A refusal's stand-in is the whole step: the Bind itself never goes upstream.
       if (verdict.kind !== "allow") return this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       const { scope } = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
-      const bound = this.bindChecked(statement, params, raw);
+      const bound = this.bindChecked(statement, params, raw, portal);
       // The Bind brings the verdict its statement now has to the portal it creates.
       return scope && bound.toUpstream[0] === raw ? { ...bound, scope } : bound;
     });
   }
 
   /** The Bind goes on unless the values it binds are refused (then, like a denial, up to Sync). */
-  private bindChecked(statement: string, params: (Buffer | null)[], raw: Buffer): RelayStep {
+  private bindChecked(statement: string, params: (Buffer | null)[], raw: Buffer, portal: string): RelayStep {
     const known = this.statements.get(statement);
     const denial = known?.checkParams?.(params.map((param) => param?.toString("utf8") ?? null));
     if (!known || !denial) {
+      this.gate.afterBind(portal, known?.mayRunUnjudgedCode === true);
       this.noteForwarded();
       return { toUpstream: [raw], toClient: [] };
     }
@@ -334,6 +352,7 @@ export class Relay {
         ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
         ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
         ...(verdict.isJudgedPerRun ? { isJudgedPerRun: true } : {}),
+        ...(verdict.mayRunUnjudgedCode ? { mayRunUnjudgedCode: true } : {}),
         forwardedAt: this.forwarded,
       });
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
@@ -374,6 +393,7 @@ export class Relay {
    * an open transaction block as the server's own error would, and keeps its place in the order.
    */
   private refuseInPlace(error: ClientError): RelayStep {
+    this.gate.afterQuery(this.batchSerial, false);
     this.owed.push({
       batch: this.batchSerial++,
       refusal: { denial: errorBytes(error) },
