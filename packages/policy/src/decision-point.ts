@@ -23,6 +23,7 @@ import { placeholderDenial, placeholderParamCheck, placeholderWriteBack } from "
 import type { ConnectionPolicy } from "./rules";
 import { type RelationLookup, relationSearchOrder, resolveRelation } from "./search-path";
 import { PolicySessionState } from "./session-state";
+import { judgeStartupSettings } from "./startup-verdict";
 import { mayRunUnjudgedCode } from "./unjudged-code";
 import {
   ALLOW as ALLOW_VERDICT,
@@ -94,6 +95,18 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
           return decideWith(statement);
         },
         observeSetting: (name, value) => state.observeSetting(name, value),
+        judgeStartup: () => {
+          const settings = upstream?.startupSettings ?? [];
+          const judge = () => {
+            const policy = options.policies.get(identity.connectionId);
+            if (!policy) return NO_POLICY_AT_CONNECT;
+            return judgeStartupSettings(policy, settings, (sql) => options.facts.parse(sql), state);
+          };
+          if (settings.length === 0) return ALLOW_VERDICT;
+          return options.policies.get(identity.connectionId)
+            ? judge()
+            : options.policies.reload().then(judge);
+        },
       };
 
       function decideWith(statement: StatementRequest): Verdict | Promise<Verdict> {
@@ -407,6 +420,12 @@ function syntaxError(
     ...(parsed.position === null ? {} : { position: parsed.position + 1 }),
   };
 }
+
+const NO_POLICY_AT_CONNECT: Verdict = Object.freeze({
+  kind: "deny",
+  rule: "sluice:no-policy",
+  message: "no policy is loaded for this connection, so its startup settings cannot be judged",
+});
 
 function toGatewayVerdict(verdict: PolicyVerdict): Verdict {
   switch (verdict.kind) {

@@ -109,6 +109,8 @@ export type SessionDecisions = {
   version: () => number;
   /** A setting the upstream reported (ParameterStatus): search_path tells where names resolve. */
   observeSetting?: (name: string, value: string) => void;
+  /** The settings given at connect (UpstreamAccess.startupSettings), judged as the SETs they are. */
+  judgeStartup?: () => Verdict | Promise<Verdict>;
 };
 
 export const ALLOW_ALL: DecisionPoint = {

@@ -1,4 +1,5 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import { ClientCode } from "@sluice/wire/client-codes";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
@@ -160,6 +161,18 @@ export class Relay {
       default:
         throw ClientError.fatal("08P01", `unexpected ${message.name} message after authentication`);
     }
+  }
+
+  /**
+   * A message whose text is not valid UTF-8 (22021, decoded by no one): refused as the server
+   * refuses it, an ERROR at its place in the stream (a Query's ReadyForQuery, or the batch skipped
+   * to Sync), and the session goes on. Its bytes never reach the upstream.
+   */
+  refuseUndecodable(type: number, error: ClientError): RelayStep | Promise<RelayStep> {
+    const waiting = this.gate.whenOpen();
+    if (waiting) return waiting.then(() => this.refuseUndecodable(type, error));
+    if (this.batch.isRefused) return EMPTY_STEP;
+    return type === ClientCode.Query ? this.refuseInPlace(error) : this.refuseBatch(error);
   }
 
   /**
