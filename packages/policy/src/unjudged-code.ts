@@ -23,39 +23,51 @@ export function mayRunUnjudgedCode(
   statements: readonly StatementFacts[],
   session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode" | "prepared">,
 ): boolean {
-  const code = session.upstreamCode;
-  // SQL EXECUTE runs what was PREPAREd: its statement's facts count as if written here.
-  const all = statements.flatMap((facts) =>
-    facts.kind === "EXECUTE" && facts.preparedName !== undefined
-      ? [facts, ...(session.prepared.get(facts.preparedName) ?? [])]
-      : [facts],
-  );
-  return all.some((facts) => runsCode(facts, session, code));
+  // Plain loops, no closures: this runs for every allowed statement (decision time matters).
+  for (const facts of statements) {
+    if (runsCode(facts, session)) return true;
+    // SQL EXECUTE runs what was PREPAREd: its statement's facts count as if written here.
+    if (facts.kind !== "EXECUTE" || facts.preparedName === undefined) continue;
+    for (const prepared of session.prepared.get(facts.preparedName) ?? []) {
+      if (runsCode(prepared, session)) return true;
+    }
+  }
+  return false;
 }
 
 function runsCode(
   facts: StatementFacts,
-  session: Pick<SessionContext, "searchPath" | "isPathComputed">,
-  code: UpstreamCode | undefined,
+  session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode">,
 ): boolean {
-  if (facts.kinds.some((kind) => CODE_KINDS.has(kind))) return true;
-  if (code?.hasEventTriggers && facts.kinds.some((kind) => DDL_KIND.test(kind))) return true;
-  const isCatalogFirst = !session.searchPath.includes("pg_catalog") && !session.isPathComputed;
-  const calls = [
-    ...facts.functionCalls,
-    ...(code ? (facts.typeCasts ?? []).flatMap((type) => castFunctionsOf(code, type)) : []),
-  ];
-  for (const call of calls) {
-    const reading = readCall(call, isCatalogFirst, code);
-    // Anything but a classified built-in the defaults allow ran only because an admin named it.
-    if (reading.kind === "unknown" || CLASS_VERDICTS[reading.cls].kind === "refuse") return true;
+  const code = session.upstreamCode;
+  for (const kind of facts.kinds) {
+    if (CODE_KINDS.has(kind) || (code?.hasEventTriggers && DDL_KIND.test(kind))) return true;
   }
-  const isUnjudgedOperator = (operator: RoutineRef) =>
+  const isCatalogFirst = !session.searchPath.includes("pg_catalog") && !session.isPathComputed;
+  for (const call of facts.functionCalls) if (isUnjudgedCall(call, isCatalogFirst, code)) return true;
+  if (code) {
+    for (const type of facts.typeCasts ?? []) {
+      for (const call of castFunctionsOf(code, type))
+        if (isUnjudgedCall(call, isCatalogFirst, code)) return true;
+    }
+  }
+  for (const operator of facts.operators) if (isUnjudgedOperator(operator, code)) return true;
+  for (const table of facts.tablesWritten) if (writeRunsCode(table, code)) return true;
+  return false;
+}
+
+/** Anything but a classified built-in the defaults allow ran only because an admin named it. */
+function isUnjudgedCall(call: RoutineRef, isCatalogFirst: boolean, code: UpstreamCode | undefined): boolean {
+  const reading = readCall(call, isCatalogFirst, code);
+  return reading.kind === "unknown" || CLASS_VERDICTS[reading.cls].kind === "refuse";
+}
+
+function isUnjudgedOperator(operator: RoutineRef, code: UpstreamCode | undefined): boolean {
+  return (
     (operator.schema !== null && operator.schema !== "pg_catalog") ||
     !SAFE_OPERATOR_NAMES.has(operator.name) ||
-    code?.userOperators.has(operator.name) === true;
-  if (facts.operators.some(isUnjudgedOperator)) return true;
-  return facts.tablesWritten.some((table) => writeRunsCode(table, code));
+    code?.userOperators.has(operator.name) === true
+  );
 }
 
 function writeRunsCode(table: TableRef, code: UpstreamCode | undefined): boolean {
