@@ -1,3 +1,4 @@
+import type { ClientMessage } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ClientError } from "./client-error";
 
@@ -19,6 +20,10 @@ import { ClientError } from "./client-error";
  * are judged and forwarded in order once the gate opens, or never, if the backstop ended the session.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-ASYNC
  */
+const COPY_MESSAGES = new Set<string>(["copyData", "copyDone", "copyFail"]);
+/** Messages no encoding reads differently: no text in them, or COPY's own. */
+const TEXTLESS_MESSAGES = new Set<string>([...COPY_MESSAGES, "sync", "flush", "terminate"]);
+
 export class PipelineGate {
   /** The batch (see Relay's batch serial) whose ReadyForQuery opens the gate; null when open. */
   private closedUntil: number | null = null;
@@ -27,6 +32,17 @@ export class PipelineGate {
   private isBatchTainted = false;
   /** Portals bound from statements that may run unjudged code. */
   private readonly unjudgedPortals = new Set<string>();
+
+  /** For a client message: null to handle it now, or a Promise that settles when it may be. */
+  waitFor(message: ClientMessage["name"]): Promise<void> | null {
+    // COPY data must reach the COPY it belongs to, which was judged; its encoding is fixed at its start.
+    return COPY_MESSAGES.has(message) ? null : this.whenOpen();
+  }
+
+  /** For a client message: the refusal it gets in a tainted batch, or null. */
+  refusalFor(message: ClientMessage["name"], raw: Buffer): ClientError | null {
+    return TEXTLESS_MESSAGES.has(message) ? null : this.refusalInBatch(raw);
+  }
 
   /** A Promise that settles when the gate opens, or null while it is open. */
   whenOpen(): Promise<void> | null {

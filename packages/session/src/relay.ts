@@ -100,13 +100,11 @@ export class Relay {
 
   /** Handles one client message; a Promise only when the decision point had to wait. */
   handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
-    const isCopy = message.name === "copyData" || message.name === "copyDone" || message.name === "copyFail";
-    // Behind a statement that may have changed how the server reads bytes: wait until it answered.
-    const waiting = isCopy ? null : this.gate.whenOpen();
+    // Behind a statement that may have changed how the server reads bytes (see PipelineGate).
+    const waiting = this.gate.waitFor(message.name);
     if (waiting) return waiting.then(() => this.handleClient(message, raw));
-    const refusal = isCopy || this.batch.isRefused ? null : this.gate.refusalInBatch(raw);
-    if (refusal && message.name === "query") return this.refuseInPlace(refusal);
-    if (refusal && message.name !== "sync" && message.name !== "flush") return this.refuseBatch(refusal);
+    const refusal = this.batch.isRefused ? null : this.gate.refusalFor(message.name, raw);
+    if (refusal) return message.name === "query" ? this.refuseInPlace(refusal) : this.refuseBatch(refusal);
     switch (message.name) {
       case "query":
         // The server ignores everything up to Sync after an error in a batch, a Query too.
