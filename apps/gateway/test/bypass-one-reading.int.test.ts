@@ -76,6 +76,15 @@ beforeAll(async () => {
       match: { functions: ["public.go_gbk", "public.scs_off", "public.enc_inside"] },
     },
   });
+  // A DENY SETTING rule: a setting given at connect is the same SET, refused the same way.
+  await harness.prisma.guardrailRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "no-lock-timeout",
+      kind: "SETTING",
+      match: { settings: ["lock_timeout"] },
+    },
+  });
   await bumpPolicyVersion(harness.prisma);
   await harness.gateway.policies.reload();
 });
@@ -98,7 +107,8 @@ const text = (sql: string) => Buffer.from(sql);
 function verdictOf(outcome: Outcome): string {
   const rule = /^blocked by (?:guardrail|Sluice default) "([^"]+)"/.exec(outcome.error?.message ?? "")?.[1];
   if (rule) return rule;
-  if (outcome.error && outcome.isClosed) return outcome.error.code;
+  // Bytes that are not UTF-8 get the server's own ERROR; a malformed message ends the session.
+  if (outcome.error?.code === "22021" || (outcome.error && outcome.isClosed)) return outcome.error.code;
   return "allow";
 }
 
@@ -207,7 +217,8 @@ describe("bypass corpus: one reading of every byte", () => {
       const expected = await runBytes(server, GBK_DELETE);
       server.close();
       const [outcome] = await inSession(GBK_DELETE);
-      expect(outcome?.error).toEqual({ ...expected.error, severity: "FATAL" });
+      expect(outcome?.error).toEqual(expected.error);
+      expect(outcome?.isClosed).toBe(false);
       expect(expected.error?.code).toBe("22021");
       expect(await ordersLeft()).toBe(ORDERS);
     });
@@ -380,10 +391,12 @@ describe("bypass corpus: one reading of every byte", () => {
         const server = await direct();
         const expected = await runBytes(server, sql);
         server.close();
-        const [outcome] = await inSession(sql);
+        const [outcome, after] = await inSession(sql, "SELECT count(*) FROM orders");
         expect(expected.error?.code).toBe("22021");
-        expect(outcome?.error?.message).toBe(expected.error?.message);
-        expect(verdictOf(outcome as Outcome)).toBe("22021");
+        // An ERROR, as the server's: the session goes on, and the bytes never reached the upstream.
+        expect(outcome?.error).toEqual(expected.error);
+        expect(outcome?.isClosed).toBe(false);
+        expect(after?.rows).toEqual([[String(ORDERS)]]);
         expect(await ordersLeft()).toBe(ORDERS);
       });
     }
@@ -395,7 +408,9 @@ describe("bypass corpus: one reading of every byte", () => {
         client.write(Buffer.concat([bytes.tagged("P", body), bytes.tagged("S", Buffer.alloc(0))]));
         const outcome = await readOutcome(client);
         expect(outcome.error?.code).toBe("22021");
-        expect(outcome.isClosed).toBe(true);
+        expect(outcome.error?.severity).toBe("ERROR");
+        expect(outcome.isClosed).toBe(false);
+        expect((await runBytes(client, text("SELECT 1"))).rows).toEqual([["1"]]);
       } finally {
         client.close();
       }
@@ -426,7 +441,8 @@ describe("bypass corpus: one reading of every byte", () => {
         const outcome = await readOutcome(client);
         client.close();
         expect(expected.error?.code).toBe("22021");
-        expect(outcome.error).toEqual({ ...expected.error, severity: "FATAL" });
+        expect(outcome.error).toEqual(expected.error);
+        expect(outcome.isClosed).toBe(false);
       }
     });
 
@@ -443,6 +459,29 @@ describe("bypass corpus: one reading of every byte", () => {
   });
 
   describe("startup options (issue 21)", () => {
+    it("[one-reading] DENY SETTING refuses a setting given at connect, in options or as a parameter, like SET", async () => {
+      const [set] = await inSession("SET lock_timeout = 0");
+      expect(verdictOf(set as Outcome)).toBe("no-lock-timeout");
+      const configs: pg.ClientConfig[] = [
+        { options: "-c lock_timeout=0" },
+        { options: "--lock-timeout=5s" },
+        { lock_timeout: 5000 },
+      ];
+      for (const config of configs) {
+        const client = new pg.Client({ connectionString: harness.url, ...config });
+        const error = await client.connect().then(
+          () => null,
+          (e: Error & { code?: string; severity?: string }) => e,
+        );
+        await client.end().catch(() => {});
+        expect(error?.code, JSON.stringify(config)).toBe("42501");
+        expect(error?.severity).toBe("FATAL");
+        expect(error?.message).toMatch(
+          /^the startup setting lock_timeout=\S+ is refused as SET lock_timeout would be: blocked by guardrail "no-lock-timeout"/,
+        );
+      }
+    });
+
     it("[one-reading] pg can set a search path at connect with options=-c search_path=...", async () => {
       const client = new pg.Client({ connectionString: harness.url, options: "-c search_path=hr,public" });
       await client.connect();

@@ -78,7 +78,7 @@ beforeAll(async () => {
       tlsServerName: null,
       requireClientTls: false,
       allowedGroups: [],
-    }),
+    }).then((read) => read.columns),
   );
   const point = createPolicyDecisionPoint({
     policies: { version: 1, get: () => POLICY, reload: async () => {} },

@@ -69,7 +69,7 @@ function verdictOf(outcome: Outcome): Verdict {
   if (syntax) return syntax;
   const rule = /^blocked by (?:guardrail|Sluice default) "([^"]+)"/.exec(message)?.[1];
   if (rule) return rule;
-  if (outcome.error?.code === "22021" && outcome.isClosed) return "22021";
+  if (outcome.error?.code === "22021") return "22021";
   return "allow";
 }
 
@@ -127,6 +127,8 @@ function disagreement(sql: Buffer, server: Outcome, through: Outcome, verdict: V
       return `server read invalid UTF-8 without 22021 (${server.error?.code})`;
     if (verdict !== "22021" || through.error?.message !== server.error.message)
       return `gateway did not refuse invalid UTF-8 as the server does (${through.error?.message})`;
+    // The server raises an ERROR and goes on: so must the gateway.
+    if (through.isClosed) return "gateway ended the session where the server raised an ERROR";
     return null;
   }
   if (verdict === "22021") return "gateway refused valid UTF-8";

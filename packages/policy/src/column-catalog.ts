@@ -2,6 +2,7 @@ import { matchesSelector, selectorTouchesTable } from "@sluice/masking/selector"
 import type { ColumnSource, RelationCatalog, RelationColumns, Sources } from "@sluice/sql/column-lineage";
 import type { TableRef } from "@sluice/sql/facts";
 import { candidateNames } from "./patterns";
+import type { UpstreamCode } from "./upstream-code";
 
 /** One user column of the upstream, as the gateway reads pg_attribute. */
 export type CatalogColumnRow = {
@@ -21,6 +22,8 @@ export type CatalogSnapshot = {
   >;
   /** Temporary relations by name: `pg_temp.x` is whichever session's pg_temp_N holds x. */
   readonly temporary: ReadonlyMap<string, string[]>;
+  /** Code statements can run without naming it; absent when the read did not include it. */
+  readonly code?: UpstreamCode;
 };
 
 /** How a front end offers the upstream's catalog: what it has now, and a fresh read. */
@@ -29,7 +32,7 @@ export type ColumnCatalogAccess = {
   refresh: () => Promise<CatalogSnapshot>;
 };
 
-export function catalogSnapshot(rows: readonly CatalogColumnRow[]): CatalogSnapshot {
+export function catalogSnapshot(rows: readonly CatalogColumnRow[], code?: UpstreamCode): CatalogSnapshot {
   const relations = new Map<string, { schema: string; table: string; columns: string[]; isView: boolean }>();
   const ordered = [...rows].sort((a, b) => a.attnum - b.attnum);
   for (const row of ordered) {
@@ -48,7 +51,7 @@ export function catalogSnapshot(rows: readonly CatalogColumnRow[]): CatalogSnaps
     if (!/^pg_temp_\d+$/.test(relation.schema)) continue;
     temporary.set(relation.table, [...(temporary.get(relation.table) ?? []), key]);
   }
-  return { relations, temporary };
+  return code ? { relations, temporary, code } : { relations, temporary };
 }
 
 /** Where a session may find relations: its search path, and names resolved against the upstream. */

@@ -4,6 +4,7 @@ import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
 import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatches } from "./engine-rules";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
+import type { UpstreamCode } from "./upstream-code";
 
 /** The engine's answer. `review` becomes a hold where approvals exist, a denial where they do not. */
 export type PolicyVerdict =
@@ -34,6 +35,11 @@ export type SessionContext = {
    * server resolves them; absent, relations keep their names but not their columns (fail closed).
    */
   columns?: RelationCatalog;
+  /**
+   * Code the upstream runs without a statement naming it (triggers, shadowing functions, user
+   * casts), as last read from its catalog; absent when unknown.
+   */
+  upstreamCode?: UpstreamCode;
 };
 
 /** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */

@@ -5,6 +5,7 @@ import { CLASS_VERDICTS, type FunctionClass } from "./function-class";
 import { CLASSIFIED_SERVER_VERSION, FUNCTION_CLASSES, SAFE_OPERATORS } from "./generated/function-classes";
 import { refusedMySqlCall } from "./mysql-function-calls";
 import type { ConnectionPolicy } from "./rules";
+import { castFunctionsOf, type UpstreamCode } from "./upstream-code";
 
 /**
  * Which function a call reaches, as far as the gateway can prove it, and what that function can do.
@@ -45,7 +46,7 @@ export type CallRefusal = { rule: string; what: string };
 export function refusedCall(
   policy: ConnectionPolicy,
   facts: StatementFacts,
-  session: Pick<SessionContext, "searchPath" | "isPathComputed">,
+  session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode">,
 ): CallRefusal | null {
   if (facts.dialect === "mysql") return refusedMySqlCall(facts, (call) => allowsCall(policy, call));
   // A path computed in this statement or an earlier one may put pg_catalog anywhere.
@@ -55,24 +56,55 @@ export function refusedCall(
     !facts.settings.some((s) => (s.name === "search_path" && s.value === null) || s.name === "*");
   const isReadOnly =
     policy.isReadOnly || policy.guardrails.some((r) => r.kind === "READ_ONLY" && r.effect === "DENY");
+  const code = session.upstreamCode;
   for (const call of facts.functionCalls) {
-    const refusal = judged(policy, call, readCall(call, isCatalogFirst), "function", isReadOnly);
+    const refusal = judged(policy, call, readCall(call, isCatalogFirst, code), "function", isReadOnly);
     if (refusal) return refusal;
   }
   // The lower-cased names too: a producer of facts that fills only `functions` is still judged.
   for (const joined of facts.functions) {
     const call = splitLowerCased(joined);
-    const refusal = judged(policy, call, readCall(call, isCatalogFirst), "function", isReadOnly);
+    const refusal = judged(policy, call, readCall(call, isCatalogFirst, code), "function", isReadOnly);
     if (refusal) return refusal;
   }
   for (const operator of facts.operators) {
-    const refusal = judged(policy, operator, readOperator(operator, isCatalogFirst), "operator", isReadOnly);
+    const reading = readOperator(operator, isCatalogFirst, code);
+    const refusal = judged(policy, operator, reading, "operator", isReadOnly);
     if (refusal) return refusal;
+  }
+  return code ? refusedCast(policy, facts, code, isReadOnly) : null;
+}
+
+/** A cast to a type whose input or cast function lives outside pg_catalog calls that function. */
+function refusedCast(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  code: UpstreamCode,
+  isReadOnly: boolean,
+): CallRefusal | null {
+  for (const type of facts.typeCasts ?? []) {
+    for (const fn of castFunctionsOf(code, type)) {
+      const shown = type.schema === null ? type.name : `${type.schema}.${type.name}`;
+      const reading = readCall(fn, true, code);
+      const why: CallReading =
+        reading.kind === "known"
+          ? reading
+          : {
+              kind: "unknown",
+              why: `a cast to or from ${shown} runs it (a type's input function or a cast function outside pg_catalog)`,
+            };
+      const refusal = judged(policy, fn, why, "function", isReadOnly);
+      if (refusal) return refusal;
+    }
   }
   return null;
 }
 
-export function readCall(call: RoutineRef, isCatalogFirst: boolean): CallReading {
+/**
+ * `code` is the upstream's catalog as last read: a function outside pg_catalog with a built-in's
+ * name may win overload resolution with other argument types (`public.upper(integer)`).
+ */
+export function readCall(call: RoutineRef, isCatalogFirst: boolean, code?: UpstreamCode): CallReading {
   if (call.schema !== null) {
     const cls = CLASSES.get(call.schema)?.get(call.name) ?? extensionClass(call.name);
     return cls
@@ -85,6 +117,13 @@ export function readCall(call: RoutineRef, isCatalogFirst: boolean): CallReading
   const builtin = CATALOG_CLASSES.get(call.name);
   // Refused whichever function of the name wins.
   if (builtin && CLASS_VERDICTS[builtin].kind === "refuse") return { kind: "known", cls: builtin };
+  const shadowing = builtin ? code?.userFunctions.get(call.name) : undefined;
+  if (shadowing) {
+    return {
+      kind: "unknown",
+      why: `a function of that name exists outside pg_catalog (in ${shadowing.join(", ")}), and the server's overload resolution may pick it over the built-in (write pg_catalog.${call.name} for the built-in)`,
+    };
+  }
   if (builtin) {
     return isCatalogFirst
       ? { kind: "known", cls: builtin }
@@ -101,9 +140,16 @@ export function readCall(call: RoutineRef, isCatalogFirst: boolean): CallReading
   };
 }
 
-function readOperator(operator: RoutineRef, isCatalogFirst: boolean): CallReading {
+function readOperator(operator: RoutineRef, isCatalogFirst: boolean, code?: UpstreamCode): CallReading {
   const isBuiltin = OPERATORS.has(operator.name);
   if (operator.schema === CATALOG && isBuiltin) return { kind: "known", cls: "safe" };
+  const shadowing = operator.schema === null ? code?.userOperators.get(operator.name) : undefined;
+  if (shadowing) {
+    return {
+      kind: "unknown",
+      why: `an operator of that name exists outside pg_catalog (in ${shadowing.join(", ")}), and the server may pick it for these operand types (write OPERATOR(pg_catalog.${operator.name}) for the built-in)`,
+    };
+  }
   if (operator.schema === null && isBuiltin && isCatalogFirst) return { kind: "known", cls: "safe" };
   return {
     kind: "unknown",

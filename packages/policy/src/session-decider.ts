@@ -9,10 +9,19 @@ import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./maski
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
+import { judgeStartupSettings } from "./startup-verdict";
 import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
+import { mayRunUnjudgedCode } from "./unjudged-code";
 import { resolvableNames, resolveNames } from "./unqualified-names";
-import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
+import {
+  ALLOW,
+  type Identity,
+  type SessionDecisions,
+  type StatementRequest,
+  type UpstreamAccess,
+  type Verdict,
+} from "./verdict";
 
 type Parsed = ReturnType<FactsCache["parse"]>;
 
@@ -66,6 +75,20 @@ export class SessionDecider implements SessionDecisions {
     this.state.observeSetting(name, value);
   }
 
+  /** Settings given at connect, judged by every SET rule as if the session ran `SET` for each. */
+  judgeStartup(): Verdict | Promise<Verdict> {
+    const settings = this.upstream?.startupSettings ?? [];
+    if (settings.length === 0) return ALLOW;
+    const judge = (): Verdict => {
+      const policy = this.options.policies.get(this.identity.connectionId);
+      if (!policy) return NO_POLICY_AT_CONNECT;
+      return judgeStartupSettings(policy, settings, (sql) => this.options.facts.parse(sql), this.state);
+    };
+    return this.options.policies.get(this.identity.connectionId)
+      ? judge()
+      : this.options.policies.reload().then(judge);
+  }
+
   private decideWith(statement: StatementRequest): Verdict | Promise<Verdict> {
     const policy = this.options.policies.get(this.identity.connectionId);
     if (!policy) {
@@ -91,13 +114,15 @@ export class SessionDecider implements SessionDecisions {
   ): Verdict | Promise<Verdict> {
     const movesPath = this.state.absorbPathChanges(parsed);
     const catalogs = this.upstream?.columns;
-    if (catalogs && parsed.ok && followsColumns(policy)) {
+    if (catalogs && parsed.ok) {
       const snapshot = catalogs.current();
-      // A relation created since the catalog was read (a temp table of this session) would be
+      // Read once before the first statement: it says what code statements run unseen. A
+      // relation created since the catalog was read (a temp table of this session) would be
       // unknown, so masked whole: read the catalog again first, when the server would see it too.
       const isStale =
         snapshot === null ||
-        (statement.isUpstreamSettled === true &&
+        (followsColumns(policy) &&
+          statement.isUpstreamSettled === true &&
           readsUnknownRelation(parsed.statements, snapshot, this.state));
       if (isStale) {
         const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
@@ -110,14 +135,16 @@ export class SessionDecider implements SessionDecisions {
   /** The session as the engine sees it, with the upstream's columns when they are known. */
   private withColumns(base: SessionContext): SessionContext {
     const columns = this.columnsFor(base);
-    return columns
+    const code = this.upstream?.columns?.current()?.code;
+    return columns || code
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
           prepared: base.prepared,
           ...(base.resolved ? { resolved: base.resolved } : {}),
           ...(base.isPathComputed ? { isPathComputed: true } : {}),
-          columns,
+          ...(columns ? { columns } : {}),
+          ...(code ? { upstreamCode: code } : {}),
         }
       : base;
   }
@@ -182,7 +209,7 @@ export class SessionDecider implements SessionDecisions {
     }
     const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
     if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
-    const allowed = allowWithMasking(this.maskingScope, policy, parsed);
+    const allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
     if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
     if (!this.options.reviews) return toGatewayVerdict(judged);
     return this.options.reviews.request({
@@ -194,6 +221,13 @@ export class SessionDecider implements SessionDecisions {
       touches: touchesOf(parsed),
       onApproval: allowed,
     });
+  }
+
+  /** An allow for a statement that may run code nobody judged says so: the relay holds what follows. */
+  private withUnjudgedCode(verdict: Verdict, parsed: Parsed): Verdict {
+    if (verdict.kind !== "allow" || !parsed.ok) return verdict;
+    if (!mayRunUnjudgedCode(parsed.statements, this.withColumns(this.state))) return verdict;
+    return { ...verdict, mayRunUnjudgedCode: true };
   }
 
   /** A simple Query refused at a later statement: the ones before it run, as on the server. */
@@ -212,6 +246,12 @@ export class SessionDecider implements SessionDecisions {
     });
   }
 }
+
+const NO_POLICY_AT_CONNECT: Verdict = Object.freeze({
+  kind: "deny",
+  rule: "sluice:no-policy",
+  message: "no policy is loaded for this connection, so its startup settings cannot be judged",
+});
 
 /** Rules that follow columns: masking by column, review and guardrail rules that name columns. */
 function followsColumns(policy: ConnectionPolicy): boolean {

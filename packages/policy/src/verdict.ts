@@ -26,6 +26,11 @@ export type Verdict =
        * each later run (the server looks its names up again when the catalog changes).
        */
       isJudgedPerRun?: boolean;
+      /**
+       * It may run code the gateway did not judge (a function allowed by name, a trigger): what the
+       * client pipelined behind it must wait until the server has answered it (see unjudged-code.ts).
+       */
+      mayRunUnjudgedCode?: boolean;
     }
   | {
       kind: "deny";
@@ -110,6 +115,8 @@ export type SessionDecisions = {
   version: () => number;
   /** A setting the upstream reported (ParameterStatus): search_path tells where names resolve. */
   observeSetting?: (name: string, value: string) => void;
+  /** The settings given at connect (UpstreamAccess.startupSettings), judged as the SETs they are. */
+  judgeStartup?: () => Verdict | Promise<Verdict>;
 };
 
 export const ALLOW_ALL: DecisionPoint = {

@@ -20,6 +20,13 @@ function openSession(upstream: UpstreamAccess) {
         match: { tables: ["audit.*"] },
         message: null,
       }),
+      parseGuardrail({
+        name: "no-timeouts",
+        kind: "SETTING",
+        effect: "DENY",
+        match: { settings: ["statement_timeout"] },
+        message: null,
+      }),
     ],
     reviews: [],
   };
@@ -61,5 +68,19 @@ describe("settings given at connect time", () => {
       startupSettings: [{ name: "application_name", value: "audit" }],
     });
     expect(await decide(without, "SELECT * FROM events")).toBe("allow");
+  });
+
+  it("judges each setting given at connect as the SET it is, DENY SETTING rules included", async () => {
+    const judge = async (name: string, value: string) =>
+      await openSession({ login: "app", startupSettings: [{ name, value }] }).judgeStartup?.();
+    expect(await judge("STATEMENT_TIMEOUT", "0")).toMatchObject({
+      kind: "deny",
+      rule: "no-timeouts",
+      message: expect.stringContaining("the startup setting STATEMENT_TIMEOUT=0 is refused as SET"),
+    });
+    expect(await judge("DateStyle", "SQL, DMY")).toEqual({ kind: "allow" });
+    // A value that would end a literal early is one value to the judge, as to the server.
+    expect(await judge("application_name", "x'; SET statement_timeout = 0; --")).toEqual({ kind: "allow" });
+    expect(await openSession({ login: "app" }).judgeStartup?.()).toEqual({ kind: "allow" });
   });
 });

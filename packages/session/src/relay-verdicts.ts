@@ -28,6 +28,8 @@ export type PreparedRecord = {
   isJudgedPerRun?: boolean;
   /** The upstream message count once its Parse went upstream. */
   forwardedAt: number;
+  /** It may run code the gateway did not judge: its portals hold back what follows them. */
+  mayRunUnjudgedCode?: boolean;
 };
 
 /** Where the rows of an allowed statement come from, for the result masker. */

@@ -1,9 +1,11 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import { ClientCode } from "@sluice/wire/client-codes";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
 import { assertPinnedReport } from "./pinned-backstop";
+import { PipelineGate } from "./pipeline-gate";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import { SYNTAX_ERROR, upstreamForRefusedQuery } from "./refused-query";
@@ -58,6 +60,7 @@ export type RelayOptions = {
 export class Relay {
   private readonly owed: OwedReady[] = [];
   private readonly standIn = createRefusalStandIn();
+  private readonly gate = new PipelineGate();
   private batch: Batch = emptyBatch();
   private transactionStatus = "I";
   /** Prepared statements by name, with the policy version their Parse was judged under. */
@@ -98,6 +101,11 @@ export class Relay {
 
   /** Handles one client message; a Promise only when the decision point had to wait. */
   handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
+    // Behind a statement that may have changed how the server reads bytes (see PipelineGate).
+    const waiting = this.gate.waitFor(message.name);
+    if (waiting) return waiting.then(() => this.handleClient(message, raw));
+    const refusal = this.batch.isRefused ? null : this.gate.refusalFor(message.name, raw);
+    if (refusal) return message.name === "query" ? this.refuseInPlace(refusal) : this.refuseBatch(refusal);
     switch (message.name) {
       case "query":
         // The server ignores everything up to Sync after an error in a batch, a Query too.
@@ -111,15 +119,19 @@ export class Relay {
           this.afterParseVerdict(verdict, raw, message.statement, message.sql),
         );
       case "bind":
-        return this.handleBind(message.statement, message.params, raw);
+        return this.handleBind(message.statement, message.params, raw, message.portal);
       case "close":
         if (message.target === "S" && !this.batch.isRefused) this.statements.delete(message.targetName);
+        if (message.target === "P" && !this.batch.isRefused) this.gate.afterClosePortal(message.targetName);
+        return this.forwardInBatch(raw);
+      case "execute":
+        if (!this.batch.isRefused) this.gate.afterExecute(message.portal);
         return this.forwardInBatch(raw);
       case "describe":
-      case "execute":
       case "flush":
         return this.forwardInBatch(raw);
       case "sync": {
+        this.gate.afterSync(this.batchSerial);
         this.owed.push({
           batch: this.batchSerial++,
           // The batch's own object: a stand-in's error that is still to come finds it here.
@@ -151,6 +163,18 @@ export class Relay {
   }
 
   /**
+   * A message whose text is not valid UTF-8 (22021, decoded by no one): refused as the server
+   * refuses it, an ERROR at its place in the stream (a Query's ReadyForQuery, or the batch skipped
+   * to Sync), and the session goes on. Its bytes never reach the upstream.
+   */
+  refuseUndecodable(type: number, error: ClientError): RelayStep | Promise<RelayStep> {
+    const waiting = this.gate.whenOpen();
+    if (waiting) return waiting.then(() => this.refuseUndecodable(type, error));
+    if (this.batch.isRefused) return EMPTY_STEP;
+    return type === ClientCode.Query ? this.refuseInPlace(error) : this.refuseBatch(error);
+  }
+
+  /**
    * Sees every upstream message type before it is relayed. Returns the bytes the client gets in its
    * place (Sluice's denial for the server's error about a stand-in), or null to relay it as it is.
    */
@@ -168,6 +192,8 @@ export class Relay {
     this.transactionStatus = String.fromCharCode(body[0] ?? TransactionStatus.Idle);
     const owed = this.owed.shift();
     if (owed) this.forgetRefusedParses(owed.batch);
+    // The ParameterStatus of whatever ran came before this: what waited behind it may go.
+    if (owed) this.gate.afterReady(owed.batch);
     return null;
   }
 
@@ -256,6 +282,7 @@ export class Relay {
   private afterQueryVerdict(verdict: Settled, raw: Buffer, sql: string): RelayStep {
     if (verdict.kind === "allow") {
       this.forwarded += 1;
+      this.gate.afterQuery(this.batchSerial, verdict.mayRunUnjudgedCode === true);
       this.owed.push({
         batch: this.batchSerial++,
         refusal: { denial: null },
@@ -274,6 +301,7 @@ export class Relay {
     statement: string,
     params: (Buffer | null)[],
     raw: Buffer,
+    portal: string,
   ): RelayStep | Promise<RelayStep> {
     if (this.batch.isRefused) return EMPTY_STEP;
     const known = this.statements.get(statement);
@@ -294,22 +322,23 @@ export class Relay {
       known.version !== this.options.decisions.version() ||
       isApprovalSpent ||
       (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded);
-    if (!isStale) return this.bindChecked(statement, params, raw);
+    if (!isStale) return this.bindChecked(statement, params, raw, portal);
     return this.judge(known.sql, "parse", statement, (verdict) => {
       // A refusal's stand-in is the whole step: the Bind itself never goes upstream.
       if (verdict.kind !== "allow") return this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       const { scope } = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
-      const bound = this.bindChecked(statement, params, raw);
+      const bound = this.bindChecked(statement, params, raw, portal);
       // The Bind brings the verdict its statement now has to the portal it creates.
       return scope && bound.toUpstream[0] === raw ? { ...bound, scope } : bound;
     });
   }
 
   /** The Bind goes on unless the values it binds are refused (then, like a denial, up to Sync). */
-  private bindChecked(statement: string, params: (Buffer | null)[], raw: Buffer): RelayStep {
+  private bindChecked(statement: string, params: (Buffer | null)[], raw: Buffer, portal: string): RelayStep {
     const known = this.statements.get(statement);
     const denial = known?.checkParams?.(params.map((param) => param?.toString("utf8") ?? null));
     if (!known || !denial) {
+      this.gate.afterBind(portal, known?.mayRunUnjudgedCode === true);
       this.noteForwarded();
       return { toUpstream: [raw], toClient: [] };
     }
@@ -338,6 +367,7 @@ export class Relay {
         ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
         ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
         ...(verdict.isJudgedPerRun ? { isJudgedPerRun: true } : {}),
+        ...(verdict.mayRunUnjudgedCode ? { mayRunUnjudgedCode: true } : {}),
         forwardedAt: this.forwarded,
       });
       return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
@@ -387,6 +417,7 @@ export class Relay {
     scope = EMPTY_SCOPE,
     probe?: Refusable["probe"],
   ): RelayStep {
+    this.gate.afterQuery(this.batchSerial, false);
     this.owed.push({ batch: this.batchSerial++, refusal: { denial: errorBytes(error), probe } });
     this.forwarded += 1;
     return { toUpstream: [standIn], toClient: [], scope };

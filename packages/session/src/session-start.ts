@@ -1,6 +1,7 @@
 import type { ColumnCatalogAccess } from "@sluice/policy/column-catalog";
 import type { RelationLookup } from "@sluice/policy/search-path";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import { ClientError } from "./client-error";
 import type { AuthenticatedClient } from "./connection-phases";
 import type { AgentRecord, ConnectionRecord } from "./directory";
 import { backendKeyData, readyForQuery } from "./protocol-bytes";
@@ -78,13 +79,17 @@ export async function openSessionRelay(
   const masking = (await deps.masking?.openSession(identity, connection)) ?? null;
   const lookupRelations = deps.lookupRelations?.(connection);
   const columns = deps.columnCatalog?.(connection);
+  const decisions = deps.decisions.openSession(identity, {
+    login: connection.user,
+    startupSettings: client.startupSettings,
+    ...(lookupRelations ? { lookupRelations } : {}),
+    ...(columns ? { columns } : {}),
+  });
+  // Settings given at connect are SETs before the first statement: a refused one ends the session.
+  const startup = await decisions.judgeStartup?.();
+  if (startup?.kind === "deny") throw ClientError.fatal("42501", startup.message);
   const relay = new Relay({
-    decisions: deps.decisions.openSession(identity, {
-      login: connection.user,
-      startupSettings: client.startupSettings,
-      ...(lookupRelations ? { lookupRelations } : {}),
-      ...(columns ? { columns } : {}),
-    }),
+    decisions,
     onVerdict: (sql, verdict) => deps.hooks.onVerdict?.(sessionId, sql, verdict),
     sendNow,
   });

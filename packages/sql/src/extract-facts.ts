@@ -13,7 +13,9 @@ import {
 } from "./facts-nodes";
 import {
   hasReadWriteOption,
+  nameParts,
   operatorOf,
+  routineRef,
   unlimitedWhere,
   visitColumnRef,
   visitCopy,
@@ -22,6 +24,7 @@ import {
   visitFunctionCall,
   visitMergeActions,
   visitSet,
+  visitTriggerFunction,
   withCtes,
 } from "./facts-visitors";
 import { impliedKinds, STATEMENT_KINDS } from "./statement-kinds";
@@ -37,6 +40,7 @@ export type Collector = {
   functions: Set<string>;
   functionCalls: RoutineRef[];
   operators: RoutineRef[];
+  typeCasts: RoutineRef[];
   unscoped: StatementFacts["unscopedWrites"];
   settings: SettingChange[];
   columns: Set<string>;
@@ -62,6 +66,7 @@ export function extractFacts(statement: unknown): StatementFacts {
     functions: new Set(),
     functionCalls: [],
     operators: [],
+    typeCasts: [],
     unscoped: [],
     settings: [],
     columns: new Set(),
@@ -86,6 +91,7 @@ export function extractFacts(statement: unknown): StatementFacts {
     functions: [...collector.functions],
     functionCalls: collector.functionCalls,
     operators: collector.operators,
+    typeCasts: collector.typeCasts,
     unscopedWrites: collector.unscoped,
     settings: collector.settings,
     columns: [...collector.columns],
@@ -228,10 +234,23 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
     case "CreateTableAsStmt":
     case "ViewStmt":
     case "RefreshMatViewStmt":
-    case "CreateTrigStmt":
     case "CommentStmt":
     case "LockStmt":
       visitDdl(node, c, ctes);
+      return;
+    case "CreateTrigStmt":
+      // The trigger's function runs on every write that fires it: judged as if called here.
+      visitTriggerFunction(node, c);
+      visitDdl(node, c, ctes);
+      return;
+    case "CreateEventTrigStmt":
+      visitTriggerFunction(node, c);
+      walkExcept(node, ["funcname"], c, ctes);
+      return;
+    case "TypeCast":
+      // A cast runs the target type's input function or a cast function, maybe a user's.
+      c.typeCasts.push(routineRef(nameParts(asNode(node["typeName"])["names"])));
+      walkExcept(node, ["typeName"], c, ctes);
       return;
     case "FuncCall": {
       const name = visitFunctionCall(node, c);

@@ -115,6 +115,14 @@ export function visitDdl(node: Node, c: Collector, ctes: Set<string>): void {
   walkExcept(node, ["relation", "view", "into"], c, ctes);
 }
 
+/** `EXECUTE FUNCTION f()` of CREATE [EVENT] TRIGGER: f is a call like any other. */
+export function visitTriggerFunction(node: Node, c: Collector): void {
+  const parts = nameParts(node["funcname"]);
+  if (parts.length === 0) return;
+  c.functionCalls.push(routineRef(parts));
+  c.functions.add(parts.map((part) => part.toLowerCase()).join("."));
+}
+
 export function visitFunctionCall(node: Node, c: Collector): string {
   const parts = nameParts(node["funcname"]);
   c.functionCalls.push(routineRef(parts));
@@ -128,11 +136,11 @@ export function visitFunctionCall(node: Node, c: Collector): string {
 }
 
 /** `a`, `schema.a` or `database.schema.a` (the server refuses another database, and more parts). */
-function routineRef(parts: string[]): RoutineRef {
+export function routineRef(parts: string[]): RoutineRef {
   return { schema: parts.length > 1 ? (parts.at(-2) ?? null) : null, name: parts.at(-1) ?? "" };
 }
 
-function nameParts(list: unknown): string[] {
+export function nameParts(list: unknown): string[] {
   return asArray(list).map((part) => stringValue(asNode(asNode(part)["String"])["sval"]));
 }
 

@@ -38,6 +38,11 @@ export type StatementFacts = {
   /** Every operator an expression names (`OPERATOR(schema.op)` keeps its schema). */
   operators: RoutineRef[];
   /**
+   * Every type an expression casts to (`x::t`, `CAST(x AS t)`), its name as written: a user type's
+   * input function or a user cast function runs there. Absent from producers that do not read casts.
+   */
+  typeCasts?: RoutineRef[];
+  /**
    * UPDATEs and DELETEs (MERGE actions too) whose condition does not limit the target's rows: no
    * WHERE, or one that names no column of the target (see write-scope.ts for what counts).
    */

@@ -47,4 +47,30 @@ describe("function calls and operators, as the server reads their names", () => 
       { schema: null, name: "~<~" },
     ]);
   });
+
+  it("reads a trigger's EXECUTE FUNCTION as a call of that function", () => {
+    const trigger = one(
+      "CREATE TRIGGER t BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION audit.stamp()",
+    );
+    expect(trigger.functionCalls).toEqual([{ schema: "audit", name: "stamp" }]);
+    expect(trigger.tablesWritten).toEqual([{ schema: null, name: "orders" }]);
+    expect(one("CREATE TRIGGER t AFTER DELETE ON orders EXECUTE PROCEDURE Stamp()").functions).toEqual([
+      "stamp",
+    ]);
+    expect(
+      one("CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION public.on_ddl()").functionCalls,
+    ).toEqual([{ schema: "public", name: "on_ddl" }]);
+  });
+
+  it("records every type a cast names, qualified as written, with what the cast holds", () => {
+    const facts = one("SELECT 'x'::mytype, CAST(id AS s.other), lower(n)::int, n::text FROM t");
+    expect(facts.typeCasts).toEqual([
+      { schema: null, name: "mytype" },
+      { schema: "s", name: "other" },
+      { schema: "pg_catalog", name: "int4" },
+      { schema: null, name: "text" },
+    ]);
+    expect(facts.functionCalls).toEqual([{ schema: null, name: "lower" }]);
+    expect(facts.columns).toEqual(expect.arrayContaining(["id", "n"]));
+  });
 });

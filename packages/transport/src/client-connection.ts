@@ -10,7 +10,7 @@ import type { Relay, RelayStep } from "@sluice/session/relay";
 import type { ResultMasker } from "@sluice/session/result-masker";
 import { openSessionRelay, sessionReadyBytes } from "@sluice/session/session-start";
 import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-output";
-import { decodeClientFrame } from "@sluice/wire/client-messages";
+import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
 import type { ClientConnectionDeps, ClientSocket } from "./connection-deps";
@@ -152,7 +152,19 @@ export class ClientConnection {
   }
 
   private handleClientFrame(frame: Frame): void | Promise<void> {
-    const message = decodeClientFrame(frame);
+    let message: ClientMessage;
+    try {
+      message = decodeClientFrame(frame);
+    } catch (error) {
+      // Text that is not UTF-8 is an ERROR for that one message, as the server makes it.
+      if (!this.relaying || frame.kind !== "tagged" || !isUndecodable(error)) throw error;
+      const step = this.relaying.relay.refuseUndecodable(
+        frame.type,
+        ClientError.error(error.code, error.message),
+      );
+      if (step instanceof Promise) return step.then((resolved) => this.applyRelayStep(resolved));
+      return this.applyRelayStep(step);
+    }
     if (this.relaying) {
       const step = this.relaying.relay.handleClient(message, frame.raw);
       if (step instanceof Promise) return step.then((resolved) => this.applyRelayStep(resolved));
@@ -377,4 +389,8 @@ export class ClientConnection {
     setTimeout(() => client.destroy(), FATAL_FLUSH_MS).unref();
     if (this.sessionId) this.deps.hooks.onSessionEnd(this.sessionId, reason);
   }
+}
+
+function isUndecodable(error: unknown): error is WireError {
+  return error instanceof WireError && error.code === "22021";
 }

@@ -1,6 +1,8 @@
 import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
+import type { UpstreamCode } from "@sluice/policy/upstream-code";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
+import { readUpstreamCode } from "./upstream-code-catalog";
 
 export type CatalogColumn = {
   tableOid: number;
@@ -24,9 +26,12 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'p', 
 
 /**
  * Reads the upstream's catalog with the connection's brokered credentials, so a RowDescription's
- * (table OID, attribute number) can be named as `schema.table.column`.
+ * (table OID, attribute number) can be named as `schema.table.column`, and the code statements can
+ * run without naming it (triggers, functions shadowing built-ins, user casts).
  */
-export async function readColumnCatalog(connection: ConnectionRecord): Promise<CatalogColumn[]> {
+export async function readColumnCatalog(
+  connection: ConnectionRecord,
+): Promise<{ columns: CatalogColumn[]; code: UpstreamCode }> {
   const client = new pg.Client(pgClientConfig(connection, "sluice-masking-catalog"));
   client.on("error", () => {});
   await client.connect();
@@ -39,7 +44,7 @@ export async function readColumnCatalog(connection: ConnectionRecord): Promise<C
       column: string;
       is_view: boolean;
     }>(COLUMNS_SQL);
-    return rows.map((row) => ({
+    const columns = rows.map((row) => ({
       tableOid: Number(row.table_oid),
       attnum: row.attnum,
       schema: row.schema,
@@ -47,6 +52,7 @@ export async function readColumnCatalog(connection: ConnectionRecord): Promise<C
       column: row.column,
       isView: row.is_view,
     }));
+    return { columns, code: await readUpstreamCode(client) };
   } finally {
     await client.end().catch(() => {});
   }

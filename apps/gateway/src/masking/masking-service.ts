@@ -38,8 +38,8 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
     // A read already under way is as fresh as a new one would be.
     if (cached && (!isStale || reading.has(id))) return cached;
     reading.add(id);
-    const loading = readColumnCatalog(connection).then((columns) => {
-      const catalog = { columns, readAt: Date.now(), snapshot: catalogSnapshot(columns) };
+    const loading = readColumnCatalog(connection).then(({ columns, code }) => {
+      const catalog = { columns, readAt: Date.now(), snapshot: catalogSnapshot(columns, code) };
       latest.set(id, catalog);
       return catalog;
     });

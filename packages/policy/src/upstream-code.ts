@@ -1,0 +1,71 @@
+import type { RoutineRef } from "@sluice/sql/facts";
+
+/**
+ * Code in the upstream database that statements can run without naming it, as the gateway last read
+ * the catalog: triggers and rules behind writes, functions outside pg_catalog whose names shadow
+ * built-ins, casts and type input functions outside pg_catalog. Policy judges what it cannot see
+ * into by these facts: the calls are refused unless allowed, and what runs such code is relayed
+ * without anything pipelined behind it (see the relay's pipeline gate).
+ */
+export type UpstreamCode = {
+  /**
+   * Relations whose writes run code: user triggers or rules, and those whose writes reach one
+   * (partitions' parents, foreign keys' cascades), as `schema.table`.
+   */
+  writeRunsCode: ReadonlySet<string>;
+  /** The same relations by bare name: an unqualified write is judged against every schema's. */
+  writeRunsCodeNames: ReadonlySet<string>;
+  /** Function names outside pg_catalog and information_schema → the schemas holding one. */
+  userFunctions: ReadonlyMap<string, readonly string[]>;
+  /** Operator names outside pg_catalog → the schemas holding one. */
+  userOperators: ReadonlyMap<string, readonly string[]>;
+  /** Type name (bare and `schema.name`) → functions outside pg_catalog a cast to or from it runs. */
+  castFunctions: ReadonlyMap<string, readonly RoutineRef[]>;
+  /** An enabled event trigger runs its function on DDL. */
+  hasEventTriggers: boolean;
+};
+
+/** One row of the catalog read: a type and a function outside pg_catalog that casting it runs. */
+export type TypeCodeRow = {
+  typeSchema: string;
+  typeName: string;
+  functionSchema: string;
+  functionName: string;
+};
+
+/** The catalog read's rows, as lookups. */
+export function upstreamCode(rows: {
+  writeRunsCode: readonly { schema: string; table: string }[];
+  userFunctions: readonly { schema: string; name: string }[];
+  userOperators: readonly { schema: string; name: string }[];
+  typeCode: readonly TypeCodeRow[];
+  hasEventTriggers: boolean;
+}): UpstreamCode {
+  const castFunctions = new Map<string, RoutineRef[]>();
+  for (const row of rows.typeCode) {
+    const fn = { schema: row.functionSchema, name: row.functionName };
+    for (const key of [row.typeName, `${row.typeSchema}.${row.typeName}`]) {
+      castFunctions.set(key, [...(castFunctions.get(key) ?? []), fn]);
+    }
+  }
+  return {
+    writeRunsCode: new Set(rows.writeRunsCode.map((r) => `${r.schema}.${r.table}`)),
+    writeRunsCodeNames: new Set(rows.writeRunsCode.map((r) => r.table)),
+    userFunctions: bySchema(rows.userFunctions),
+    userOperators: bySchema(rows.userOperators),
+    castFunctions,
+    hasEventTriggers: rows.hasEventTriggers,
+  };
+}
+
+function bySchema(rows: readonly { schema: string; name: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const row of rows) out.set(row.name, [...(out.get(row.name) ?? []), row.schema]);
+  return out;
+}
+
+/** The functions casting to this type may run: a type named without a schema matches any schema's. */
+export function castFunctionsOf(code: UpstreamCode, type: RoutineRef): readonly RoutineRef[] {
+  const key = type.schema === null ? type.name : `${type.schema}.${type.name}`;
+  return code.castFunctions.get(key) ?? [];
+}
