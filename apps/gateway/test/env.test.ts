@@ -29,14 +29,26 @@ describe("the gateway process's environment", () => {
     ).toThrow(/SLUICE_GATEWAY_STORE_URL/);
   });
 
-  it("reads the key, the store and the native hash switch", () => {
+  it("reads the key, the store, the native hash switch and the HTTP port", () => {
     const key = randomBytes(32);
     const env = loadGatewayProcessEnv({
       SLUICE_GATEWAY_STORE_URL: STORE_URL,
       SLUICE_GATEWAY_SECRET_KEY: key.toString("base64"),
       SLUICE_NATIVE_HASH: "off",
     });
-    expect(env).toEqual({ storeUrl: STORE_URL, secretKey: key, isNativeKeyedHashAllowed: false });
+    expect(env).toEqual({
+      storeUrl: STORE_URL,
+      secretKey: key,
+      isNativeKeyedHashAllowed: false,
+      httpPort: null,
+    });
+    expect(
+      loadGatewayProcessEnv({
+        SLUICE_GATEWAY_STORE_URL: STORE_URL,
+        SLUICE_GATEWAY_SECRET_KEY: key.toString("base64"),
+        SLUICE_GATEWAY_HTTP_PORT: "18081",
+      }).httpPort,
+    ).toBe(18081);
     expect(
       loadGatewayProcessEnv({
         SLUICE_GATEWAY_STORE_URL: STORE_URL,
