@@ -15,10 +15,11 @@ import { createCleanup } from "../lib/cleanup";
 import { writeSection } from "../lib/markdown-section";
 import { assertTlsVerified } from "./assert-tls-verified";
 import { compareModes } from "./compare-modes";
-import { createConformanceEnv, type Endpoint } from "./conformance-env";
+import { createConformanceEnv } from "./conformance-env";
 import { loadExpectedDifferences } from "./load-expected-differences";
 import { countMode, renderCompatibility } from "./render-compatibility";
 import { integrationTestFiles, runTestFiles } from "./run-test-files";
+import { suiteEnv } from "./suite-env";
 
 const REPORT = path.resolve(import.meta.dirname, "../../docs/compatibility.md");
 const ALLOWLIST = path.resolve(import.meta.dirname, "expected-differences.json");
@@ -88,22 +89,6 @@ async function main(): Promise<number> {
 function outputDir(mode: string): string | null {
   const root = process.env.CONFORMANCE_OUTPUT_DIR;
   return root ? path.join(root, mode.replaceAll(/[^a-z0-9]+/gi, "-").toLowerCase()) : null;
-}
-
-/** Only the suite's own PG* variables: an inherited PGSERVICE or PGOPTIONS would change what runs. */
-function suiteEnv(endpoint: Endpoint, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(
-    ([key]) => !key.startsWith("PG") && key !== "NODE_OPTIONS",
-  );
-  return {
-    ...Object.fromEntries(inherited),
-    PGHOST: endpoint.host,
-    PGPORT: String(endpoint.port),
-    PGUSER: endpoint.user,
-    PGPASSWORD: endpoint.password,
-    PGDATABASE: endpoint.database,
-    ...extra,
-  };
 }
 
 // Exit explicitly: a server's handle left open by a test file must not keep the run alive, and

@@ -25,7 +25,7 @@ export async function runTestFiles(
 ): Promise<TestOutcome[]> {
   const outcomes: TestOutcome[] = [];
   for (const file of files) {
-    const { output, exit } = await runOne(path.join(packageDir, "test", "integration", file), env);
+    const { output, exit } = await runNodeScript(path.join(packageDir, "test", "integration", file), env);
     const parsed = parseSuiteOutput(file, output, exit);
     if (outputDir) saveOutput(outputDir, file, output);
     log(`  ${file}: ${parsed.filter((o) => o.isPassed).length}/${parsed.length} passed`);
@@ -34,7 +34,12 @@ export async function runTestFiles(
   return outcomes;
 }
 
-function runOne(file: string, env: NodeJS.ProcessEnv): Promise<{ output: string; exit: string | null }> {
+/** Runs `node file` in the file's folder, killed past the timeout; its output, capped, and how it ended. */
+export function runNodeScript(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = FILE_TIMEOUT_MS,
+): Promise<{ output: string; exit: string | null }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file], {
       cwd: path.dirname(file),
@@ -47,12 +52,12 @@ function runOne(file: string, env: NodeJS.ProcessEnv): Promise<{ output: string;
     };
     child.stdout.on("data", append);
     child.stderr.on("data", append);
-    const timer = setTimeout(() => child.kill("SIGKILL"), FILE_TIMEOUT_MS);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolve({
         output,
-        exit: code === null ? `killed by ${signal} after ${FILE_TIMEOUT_MS} ms` : String(code),
+        exit: code === null ? `killed by ${signal} after ${timeoutMs} ms` : String(code),
       });
     });
   });
