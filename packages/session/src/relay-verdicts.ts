@@ -53,6 +53,15 @@ export function denialError(verdict: Extract<Verdict, { kind: "deny" }>): Client
   );
 }
 
+/** The FunctionCall message runs a function without SQL, past every guardrail: refused in place. */
+export function functionCallRefusal(): ClientError {
+  return ClientError.error(
+    "42501",
+    "the FunctionCall protocol message is refused by Sluice: it runs functions without SQL, past every guardrail",
+    "call the function from a SQL statement instead",
+  );
+}
+
 /**
  * A held statement's final verdict: the reviewer's, or a 57014 refusal once `withdraw` (handed to
  * `onHeld`, for a cancel or a disconnect) is called first.

@@ -4,32 +4,25 @@ import type { ClientMessage } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
+import { parameterStatus } from "./parameter-status";
 import { assertPinnedReport } from "./pinned-backstop";
 import { PipelineGate } from "./pipeline-gate";
+import { PreparedStatements } from "./prepared-statements";
 import { errorBytes, noticeBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import { SYNTAX_ERROR, upstreamForRefusedQuery } from "./refused-query";
+import { EMPTY_STEP, type RelayStep } from "./relay-step";
 import {
   type Batch,
   denialError,
   emptyBatch,
-  type PreparedRecord,
+  functionCallRefusal,
   type Refusable,
   releaseOrWithdrawal,
   resultScope,
   type Settled,
 } from "./relay-verdicts";
-import { EMPTY_SCOPE, type ResultScope } from "./result-scope";
-
-/** What one step of the relay asks the transport to do; the relay itself never touches a socket. */
-export type RelayStep = {
-  toUpstream: Buffer[];
-  toClient: Buffer[];
-  /** Close both sides after writing (Terminate, or a FATAL already in toClient). */
-  isClosing?: boolean;
-  /** Where the results of the statement forwarded by this step come from, as its verdict says. */
-  scope?: ResultScope;
-};
+import { EMPTY_SCOPE } from "./result-scope";
 
 /** One ReadyForQuery the upstream owes us, and the refusal (if any) in what it ends. */
 type OwedReady = {
@@ -63,13 +56,7 @@ export class Relay {
   private readonly gate = new PipelineGate();
   private batch: Batch = emptyBatch();
   private transactionStatus = "I";
-  /** Prepared statements by name, with the policy version their Parse was judged under. */
-  private readonly statements = new Map<string, PreparedRecord>();
-  /**
-   * Parses sent upstream the server has not answered with ParseComplete yet, and the record each
-   * replaced: a Parse the server refuses (a name that exists) leaves the statement it had.
-   */
-  private readonly unconfirmed: { name: string; previous: PreparedRecord | undefined; batch: number }[] = [];
+  private readonly statements = new PreparedStatements();
   /** Counts the batches sent upstream (each ended by a Sync or a simple Query). */
   private batchSerial = 0;
 
@@ -148,13 +135,7 @@ export class Relay {
         return { toUpstream: [raw], toClient: [] };
       case "functionCall":
         if (this.batch.isRefused) return EMPTY_STEP;
-        return this.refuseInPlace(
-          ClientError.error(
-            "42501",
-            "the FunctionCall protocol message is refused by Sluice: it runs functions without SQL, past every guardrail",
-            "call the function from a SQL statement instead",
-          ),
-        );
+        return this.refuseInPlace(functionCallRefusal());
       case "terminate":
         return { toUpstream: [raw], toClient: [], isClosing: true };
       default:
@@ -185,13 +166,13 @@ export class Relay {
     }
     if (type === ServerCode.ErrorResponse) return this.denialInPlaceOf(body);
     if (type === ServerCode.ParseComplete) {
-      this.unconfirmed.shift();
+      this.statements.confirmOldest();
       return null;
     }
     if (type !== ServerCode.ReadyForQuery) return null;
     this.transactionStatus = String.fromCharCode(body[0] ?? TransactionStatus.Idle);
     const owed = this.owed.shift();
-    if (owed) this.forgetRefusedParses(owed.batch);
+    if (owed) this.statements.forgetRefusedParses(owed.batch);
     // The ParameterStatus of whatever ran came before this: what waited behind it may go.
     if (owed) this.gate.afterReady(owed.batch);
     return null;
@@ -214,27 +195,15 @@ export class Relay {
     return denial ?? errorBytes(ClientError.error("42501", "refused by Sluice"));
   }
 
-  /** Parses of a finished batch the server never confirmed: the statement is what it was before. */
-  private forgetRefusedParses(batch: number): void {
-    while (this.unconfirmed.length > 0 && (this.unconfirmed[0]?.batch ?? Infinity) <= batch) {
-      const refused = this.unconfirmed.shift();
-      if (!refused) break;
-      if (refused.previous) this.statements.set(refused.name, refused.previous);
-      else this.statements.delete(refused.name);
-    }
-  }
-
   /** The ParameterStatus frames of the upstream login, before the first statement is judged. */
   observeLoginParameters(frames: readonly Buffer[]): void {
     for (const frame of frames) this.observeParameter(frame.subarray(TAGGED_HEADER_BYTES));
   }
 
   private observeParameter(body: Buffer): void {
-    const nameEnd = body.indexOf(0);
-    const valueEnd = body.indexOf(0, nameEnd + 1);
-    if (nameEnd < 0 || valueEnd < 0) return;
-    const name = body.toString("utf8", 0, nameEnd);
-    const value = body.toString("utf8", nameEnd + 1, valueEnd);
+    const setting = parameterStatus(body);
+    if (!setting) return;
+    const { name, value } = setting;
     // The backstop for a path nothing else saw: the session ends before anything more is relayed.
     assertPinnedReport(name, value);
     this.options.decisions.observeSetting?.(name, value);
@@ -355,11 +324,7 @@ export class Relay {
   ): RelayStep {
     if (verdict.kind === "allow") {
       this.noteForwarded();
-      if (!isBind) {
-        // The unnamed statement is dropped before a Parse replaces it, so a refused one leaves none.
-        const previous = statement === "" ? undefined : this.statements.get(statement);
-        this.unconfirmed.push({ name: statement, previous, batch: this.batchSerial });
-      }
+      if (!isBind) this.statements.noteSentParse(statement, this.batchSerial);
       this.statements.set(statement, {
         sql,
         version: this.options.decisions.version(),
@@ -423,5 +388,3 @@ export class Relay {
     return { toUpstream: [standIn], toClient: [], scope };
   }
 }
-
-const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;

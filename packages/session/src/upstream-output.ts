@@ -1,6 +1,7 @@
 import type { FrameBuffer } from "@sluice/wire/frame-buffer";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
-import type { Relay, RelayStep } from "./relay";
+import type { Relay } from "./relay";
+import type { RelayStep } from "./relay-step";
 import type { ResultMasker } from "./result-masker";
 
 /**

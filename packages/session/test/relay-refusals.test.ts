@@ -1,5 +1,6 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
-import { Relay, type RelayStep } from "@sluice/session/relay";
+import { Relay } from "@sluice/session/relay";
+import type { RelayStep } from "@sluice/session/relay-step";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { describe, expect, it } from "vitest";
 

@@ -6,7 +6,8 @@ import {
   type PhaseStep,
 } from "@sluice/session/connection-phases";
 import { errorBytes } from "@sluice/session/protocol-bytes";
-import type { Relay, RelayStep } from "@sluice/session/relay";
+import type { Relay } from "@sluice/session/relay";
+import type { RelayStep } from "@sluice/session/relay-step";
 import type { ResultMasker } from "@sluice/session/result-masker";
 import { openSessionRelay, sessionReadyBytes } from "@sluice/session/session-start";
 import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-output";

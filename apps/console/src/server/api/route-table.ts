@@ -37,3 +37,6 @@ export function matchPath(pattern: string, path: string): Record<string, string>
   }
   return params;
 }
+
+/** The `{id}` parameter of a route, as the `{ id }` options the admin operations take. */
+export const id = (input: { params: Record<string, string> }) => ({ id: input.params.id ?? "" });

@@ -1,0 +1,106 @@
+import { createApiToken, listApiTokens, revokeApiToken, ZApiTokenInput } from "@sluice/admin/api-tokens";
+import { approveTerminalLogin, ZTerminalLoginApproval } from "@sluice/admin/approve-terminal-login";
+import {
+  createRoleMapping,
+  deleteRoleMapping,
+  listRoleMappings,
+  listUsers,
+  updateUser,
+  ZRoleMappingInput,
+  ZUserUpdate,
+} from "@sluice/admin/users";
+import { type ApiRoute, id } from "../route-table";
+
+/** Who signs in, their roles and role mappings, and API tokens. */
+export const PEOPLE_ROUTES: ApiRoute[] = [
+  {
+    method: "GET",
+    path: "/me",
+    summary: "The caller and its roles",
+    tag: "people",
+    permission: "dashboard:read",
+    run: async (context) => context.actor,
+  },
+  {
+    method: "GET",
+    path: "/users",
+    summary: "List people who signed in",
+    tag: "people",
+    permission: "users:read",
+    run: (context) => listUsers(context),
+  },
+  {
+    method: "PATCH",
+    path: "/users/{id}",
+    summary: "Disable or re-enable a person",
+    tag: "people",
+    permission: "users:write",
+    body: ZUserUpdate,
+    run: (context, input) => updateUser(context, { ...id(input), input: input.body }),
+  },
+  {
+    method: "GET",
+    path: "/role-mappings",
+    summary: "List IdP group → role mappings",
+    tag: "people",
+    permission: "users:read",
+    run: (context) => listRoleMappings(context),
+  },
+  {
+    method: "POST",
+    path: "/role-mappings",
+    summary: "Map an IdP group to a role",
+    tag: "people",
+    permission: "users:write",
+    body: ZRoleMappingInput,
+    status: 201,
+    run: (context, input) => createRoleMapping(context, { input: input.body }),
+  },
+  {
+    method: "DELETE",
+    path: "/role-mappings/{id}",
+    summary: "Remove a role mapping",
+    tag: "people",
+    permission: "users:write",
+    status: 204,
+    run: (context, input) => deleteRoleMapping(context, id(input)),
+  },
+  {
+    method: "GET",
+    path: "/api-tokens",
+    summary: "Your API tokens (admins: everyone's)",
+    tag: "people",
+    permission: "tokens:own",
+    run: (context) => listApiTokens(context),
+  },
+  {
+    method: "POST",
+    path: "/api-tokens",
+    summary: "Create an API token with one of your roles; returned once",
+    tag: "people",
+    permission: "tokens:own",
+    body: ZApiTokenInput,
+    status: 201,
+    run: (context, input) => createApiToken(context, { input: input.body }),
+  },
+  {
+    method: "POST",
+    path: "/api-tokens/terminal-login",
+    summary:
+      "Approve `sluice login`: store the SHA-256 of the token the terminal generated (the token itself never leaves it)",
+    tag: "people",
+    permission: "tokens:own",
+    body: ZTerminalLoginApproval,
+    status: 201,
+    run: (context, input) => approveTerminalLogin(context, { input: input.body }),
+  },
+  {
+    method: "DELETE",
+    path: "/api-tokens/{id}",
+    summary: "Revoke an API token",
+    tag: "people",
+    permission: "tokens:own",
+    status: 204,
+    run: (context, input) => revokeApiToken(context, id(input)),
+  },
+];

@@ -1,0 +1,14 @@
+import type { ResultScope } from "./result-scope";
+
+/** What one step of the relay asks the transport to do; the relay itself never touches a socket. */
+export type RelayStep = {
+  toUpstream: Buffer[];
+  toClient: Buffer[];
+  /** Close both sides after writing (Terminate, or a FATAL already in toClient). */
+  isClosing?: boolean;
+  /** Where the results of the statement forwarded by this step come from, as its verdict says. */
+  scope?: ResultScope;
+};
+
+/** A step that sends nothing: what the relay answers inside a batch it already refused. */
+export const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
