@@ -16,6 +16,8 @@ async function openReview(page: Page, marker: string): Promise<void> {
   await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Reviews" }).click();
   const row = page.getByRole("row").filter({ hasText: marker });
   await expect(row).toContainText("pending", { timeout: 15_000 });
+  // A pending review counts down to its expiry.
+  await expect(row.getByTestId("review-when")).toContainText(/expires in \d+ min \d{2} s/);
   await row.getByRole("link").click();
   await expect(page.getByTestId("review-statement")).toContainText(marker);
 }
@@ -37,6 +39,17 @@ test("[REVIEWER] the demo agent reads salaries, waits, and receives the rows onc
   expect(rows).toHaveLength(3);
   for (const row of rows) expect(row).toMatch(/^\d+\|\d+\.\d{2}$/);
   await expect(page.getByText("executed")).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByTestId("decision-at")).toHaveCount(1);
+
+  // Decided reviews, newest decision first, with when each was decided; the filter is in the URL.
+  await page.getByRole("link", { name: "All reviews" }).click();
+  await page.getByRole("button", { name: "Decided" }).click();
+  await expect(page).toHaveURL(/\/reviews\?status=decided$/);
+  const first = page.getByRole("row").nth(1);
+  await expect(first).toContainText(marker);
+  await expect(first.getByTestId("review-when")).not.toBeEmpty();
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Decided" })).toHaveAttribute("aria-pressed", "true");
 });
 
 test("[REVIEWER] a deny needs a reason, and the agent receives it as the error", async ({ page }) => {

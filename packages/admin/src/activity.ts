@@ -88,30 +88,6 @@ export async function listSessions(context: AdminContext, options: { query: unkn
 }
 
 /** Reviews for the reviewer's inbox: pending first, then the most recent decisions. */
-export async function listReviews(context: AdminContext) {
-  assertCan(context.actor, "reviews:read");
-  const rows = await context.db.review.findMany({
-    orderBy: [{ status: "asc" }, { requestedAt: "desc" }],
-    take: PAGE_SIZE,
-    include: {
-      agent: { select: { name: true } },
-      connection: { select: { name: true } },
-      rule: { select: { name: true } },
-    },
-  });
-  return rows.map(({ agent, connection, rule, ...row }) => ({
-    id: row.id,
-    number: row.number,
-    status: row.status,
-    statement: row.statement,
-    requestedAt: row.requestedAt,
-    expiresAt: row.expiresAt,
-    agentName: agent.name,
-    connectionName: connection.name,
-    ruleName: rule?.name ?? null,
-  }));
-}
-
 /** How many held statements wait on a decision: the inbox badge a reviewer sees on every page. */
 export async function countPendingReviews(context: AdminContext): Promise<{ pending: number }> {
   assertCan(context.actor, "reviews:read");

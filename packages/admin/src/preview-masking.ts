@@ -3,6 +3,7 @@ import { maskValue } from "@sluice/masking/strategies";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, parseInput } from "./admin-error";
+import { exampleForColumn } from "./example-value";
 import { openUpstream } from "./open-upstream";
 import { assertCan } from "./permissions";
 
@@ -12,8 +13,7 @@ export const ZMaskingPreviewInput = z.object({
   table: z.string().trim().optional(),
 });
 
-/** A made-up value per strategy example, so the preview never shows real data. */
-const EXAMPLE_TEXT = "jane.doe@example.com";
+/** A fixed key for example hashes: the preview must never show the gateway's real keyed hash. */
 const EXAMPLE_KEY = Buffer.alloc(32, 7);
 const TEXT_OID = 25;
 
@@ -78,19 +78,15 @@ export async function previewMasking(context: AdminContext, options: { input: un
         const exemptSets = matching.map(
           (candidate) => new Set(candidate.exemptions.map((link) => link.group.name)),
         );
-        const example = maskValue(
-          { name: rule.name, strategy: rule.strategy, keepLast: rule.keepLast ?? undefined },
-          Buffer.from(EXAMPLE_TEXT),
-          TEXT_OID,
-          EXAMPLE_KEY,
-        );
+        const before = exampleForColumn(column.name, column.type);
+        const example = maskExample(rule, before);
         return {
           column: column.name,
           type: column.type,
           masked: true as const,
           rule: rule.name,
           strategy: rule.strategy,
-          example: { before: EXAMPLE_TEXT, after: example === null ? null : example.toString() },
+          example: { before, after: example },
           rules: matching.map((candidate) => candidate.name),
           clearFor: [...(exemptSets[0] ?? [])]
             .filter((group) => exemptSets.every((set) => set.has(group)))
@@ -101,4 +97,18 @@ export async function previewMasking(context: AdminContext, options: { input: un
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** What a strategy makes of an example value, as the gateway's masker writes it (text format). */
+export function maskExample(
+  rule: { name: string; strategy: "REDACT" | "PARTIAL" | "HASH" | "NULL"; keepLast?: number | null },
+  value: string,
+): string | null {
+  const masked = maskValue(
+    { name: rule.name, strategy: rule.strategy, keepLast: rule.keepLast ?? undefined },
+    Buffer.from(value),
+    TEXT_OID,
+    EXAMPLE_KEY,
+  );
+  return masked === null ? null : masked.toString();
 }

@@ -37,7 +37,12 @@ export const ZReviewRuleInput = z
     reviewerGroups: z.array(z.string().min(1)).min(1, "pick at least one reviewer group"),
     mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
     minApprovals: z.coerce.number().int().min(1).max(10).default(1),
-    timeoutSeconds: z.coerce.number().int().min(30).max(86_400).default(600),
+    timeoutSeconds: z.coerce
+      .number()
+      .int("a whole number of seconds")
+      .min(30, "at least 30 seconds (half a minute)")
+      .max(86_400, "at most 24 hours (1440 minutes)")
+      .default(600),
     isBlocking: z.boolean().default(true),
     isEnabled: z.boolean().default(true),
   })

@@ -9,7 +9,7 @@ export function PageHeader({
   action,
 }: {
   title: string;
-  description: string;
+  description: ReactNode;
   action?: ReactNode;
 }) {
   return (

@@ -1,6 +1,7 @@
-import { countPendingReviews, listReviews } from "@sluice/admin/activity";
+import { countPendingReviews } from "@sluice/admin/activity";
 import { decideReview, ZReviewDecision } from "@sluice/admin/decide-review";
 import { getReview } from "@sluice/admin/get-review";
+import { listReviews, ZReviewListQuery } from "@sluice/admin/review-list";
 import {
   deleteReviewerGroup,
   deleteReviewRule,
@@ -93,7 +94,8 @@ export const REVIEW_ROUTES: ApiRoute[] = [
     summary: "Reviews: pending first, then recent decisions",
     tag: "reviews",
     permission: "reviews:read",
-    run: (context) => listReviews(context),
+    query: ZReviewListQuery,
+    run: (context, input) => listReviews(context, { query: input.query }),
   },
   {
     method: "GET",

@@ -11,6 +11,7 @@ import {
   ZMaskingRuleInput,
 } from "@sluice/admin/masking-rules";
 import { previewMasking, ZMaskingPreviewInput } from "@sluice/admin/preview-masking";
+import { previewMaskingExample, ZMaskingExampleInput } from "@sluice/admin/preview-masking-example";
 import { tryStatement, ZTryStatementInput } from "@sluice/admin/try-statement";
 import { type ApiRoute, id } from "../route-table";
 
@@ -51,6 +52,15 @@ export const RULE_ROUTES: ApiRoute[] = [
     permission: "policy:write",
     status: 204,
     run: (context, input) => deleteMaskingRule(context, id(input)),
+  },
+  {
+    method: "POST",
+    path: "/masking-preview/example",
+    summary: "What a masking strategy does to a value like the ones a rule matches",
+    tag: "masking",
+    permission: "policy:read",
+    body: ZMaskingExampleInput,
+    run: (context, input) => previewMaskingExample(context, { input: input.body }),
   },
   {
     method: "POST",

@@ -16,6 +16,7 @@ import {
   PageHeader,
   TextField,
 } from "@/client/ui";
+import { Countdown } from "../countdown";
 import { formatSql } from "./format-sql";
 
 type Review = {
@@ -78,7 +79,19 @@ export function ReviewDetail({ id }: { id: string }) {
     <>
       <PageHeader
         title={`Review R-${data.number}`}
-        description={`${data.agentName} on ${data.connectionName} · requested ${new Date(data.requestedAt).toLocaleString()} · expires ${new Date(data.expiresAt).toLocaleTimeString()}`}
+        description={
+          <>
+            {data.agentName} on {data.connectionName} · requested{" "}
+            {new Date(data.requestedAt).toLocaleString()} ·{" "}
+            {data.status === "PENDING" ? (
+              <span data-testid="review-expiry">
+                expires <Countdown until={data.expiresAt} />
+              </span>
+            ) : (
+              `expired or decided (expiry was ${new Date(data.expiresAt).toLocaleString()})`
+            )}
+          </>
+        }
         action={
           <Link href="/reviews" className="text-sm text-sky-700 underline">
             All reviews
@@ -206,7 +219,10 @@ export function ReviewDetail({ id }: { id: string }) {
                   {decision.reviewer}
                   {decision.verdict === "APPROVE"
                     ? ` (${decision.grantKind === "WINDOW" ? `window ${decision.windowMinutes} min` : "once"})`
-                    : ""}
+                    : ""}{" "}
+                  <time dateTime={decision.at} className="text-xs text-slate-500" data-testid="decision-at">
+                    {new Date(decision.at).toLocaleString()}
+                  </time>
                   {decision.reason ? <span className="block text-slate-600">“{decision.reason}”</span> : null}
                 </li>
               ))}

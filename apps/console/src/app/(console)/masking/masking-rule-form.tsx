@@ -1,0 +1,154 @@
+"use client";
+
+import type { FormEvent } from "react";
+import {
+  buttonClass,
+  Card,
+  Field,
+  FormError,
+  inputClass,
+  secondaryButtonClass,
+  TextField,
+} from "@/client/ui";
+import { ConnectionSelect } from "../connection-select";
+import { DETECTORS, type MaskingForm, STRATEGIES } from "./masking-options";
+import { StrategyExample } from "./strategy-example";
+
+type Props = {
+  form: MaskingForm;
+  onChange: (form: MaskingForm, field: string) => void;
+  onSubmit: () => void;
+  onCancel: (() => void) | null;
+  editingName: string | null;
+  errors: Record<string, string>;
+  error: unknown;
+  isSaving: boolean;
+};
+
+/** Creates a masking rule, or edits one when `editingName` is set; shows the strategy on an example. */
+export function MaskingRuleForm({
+  form,
+  onChange,
+  onSubmit,
+  onCancel,
+  editingName,
+  errors,
+  error,
+  isSaving,
+}: Props) {
+  const set = (field: keyof MaskingForm, value: string | null) =>
+    onChange({ ...form, [field]: value }, field);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onSubmit();
+  };
+  return (
+    <Card title={editingName ? `Edit masking rule ${editingName}` : "New masking rule"}>
+      <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+        <TextField
+          id="masking-name"
+          label="Name"
+          error={errors.name}
+          value={form.name}
+          onChange={(value) => set("name", value)}
+        />
+        <Field id="masking-connection" label="Connection" error={errors.connectionId}>
+          <ConnectionSelect
+            id="masking-connection"
+            value={form.connectionId}
+            allowAll
+            onChange={(connectionId) => set("connectionId", connectionId)}
+          />
+        </Field>
+        <Field id="masking-match" label="Match by">
+          <select
+            id="masking-match"
+            className={inputClass}
+            value={form.matchBy}
+            onChange={(event) => set("matchBy", event.target.value)}
+          >
+            <option value="column">column selector</option>
+            <option value="detector">content detector (values whose origin is unknown)</option>
+          </select>
+        </Field>
+        {form.matchBy === "detector" ? (
+          <Field id="masking-detector" label="Detector" error={errors.detector}>
+            <select
+              id="masking-detector"
+              className={inputClass}
+              value={form.detector}
+              onChange={(event) => set("detector", event.target.value)}
+            >
+              {DETECTORS.map((detector) => (
+                <option key={detector.value} value={detector.value}>
+                  {detector.label}
+                </option>
+              ))}
+            </select>
+          </Field>
+        ) : (
+          <Field
+            id="masking-selector"
+            label="Column selector"
+            error={errors.columnSelector}
+            hint="schema.table.column, * for any part: public.customers.email, *.*.ssn"
+          >
+            <input
+              id="masking-selector"
+              className={`${inputClass} font-mono`}
+              value={form.columnSelector}
+              aria-invalid={Boolean(errors.columnSelector)}
+              onChange={(event) => set("columnSelector", event.target.value)}
+            />
+          </Field>
+        )}
+        <Field id="masking-strategy" label="Strategy" error={errors.strategy}>
+          <select
+            id="masking-strategy"
+            className={inputClass}
+            value={form.strategy}
+            onChange={(event) => set("strategy", event.target.value)}
+          >
+            {STRATEGIES.map((strategy) => (
+              <option key={strategy.value} value={strategy.value}>
+                {strategy.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {form.strategy === "PARTIAL" ? (
+          <TextField
+            id="masking-keep"
+            label="Characters left visible"
+            error={errors.keepLast}
+            type="number"
+            value={form.keepLast}
+            onChange={(value) => set("keepLast", value)}
+          />
+        ) : null}
+        <TextField
+          id="masking-exempt"
+          label="Exempt agent groups"
+          error={errors.exemptGroups}
+          hint="Comma-separated; these groups see clear values"
+          value={form.exemptGroups}
+          onChange={(value) => set("exemptGroups", value)}
+        />
+        <StrategyExample form={form} />
+        <div className="flex gap-2 md:col-span-3">
+          <button type="submit" className={buttonClass} disabled={isSaving}>
+            {editingName ? "Save masking rule" : "Add masking rule"}
+          </button>
+          {onCancel ? (
+            <button type="button" className={secondaryButtonClass} onClick={onCancel}>
+              Cancel editing
+            </button>
+          ) : null}
+        </div>
+        <div className="md:col-span-3">
+          <FormError error={error} />
+        </div>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,83 @@
+"use client";
+
+import { ConfirmButton } from "@/client/confirm-button";
+import { Badge, Card, EmptyState, secondaryButtonClass, Table } from "@/client/ui";
+import type { MaskingRuleView } from "./masking-options";
+
+type Props = {
+  rules: MaskingRuleView[] | undefined;
+  onEdit: (rule: MaskingRuleView) => void;
+  onToggle: (rule: MaskingRuleView) => void;
+  onDelete: (rule: MaskingRuleView) => void;
+};
+
+export function MaskingRulesTable({ rules, onEdit, onToggle, onDelete }: Props) {
+  return (
+    <Card title="Rules">
+      {rules?.length === 0 ? (
+        <EmptyState>
+          No masking rules: every column reaches agents in clear. Add one for each sensitive column.
+        </EmptyState>
+      ) : (
+        <Table head={["Name", "Connection", "Selector", "Strategy", "Exempt groups", ""]}>
+          {rules?.map((rule) => (
+            <tr key={rule.id} data-testid={`masking-rule-${rule.name}`}>
+              <td className="px-2 py-2 font-medium">
+                {rule.name} {rule.isEnabled ? null : <Badge>disabled</Badge>}
+              </td>
+              <td className="px-2 py-2">
+                {rule.connectionName ?? <span className="text-slate-500">every connection</span>}
+              </td>
+              <td className="px-2 py-2 font-mono text-xs break-words">
+                {rule.columnSelector ?? `detector: ${rule.detector}`}
+              </td>
+              <td className="px-2 py-2">
+                {rule.strategy.toLowerCase()}
+                {rule.keepLast ? ` (last ${rule.keepLast})` : ""}
+              </td>
+              <td className="px-2 py-2">
+                {rule.exemptGroups.length ? (
+                  rule.exemptGroups.map((group) => (
+                    <Badge key={group} tone="amber">
+                      {group}
+                    </Badge>
+                  ))
+                ) : (
+                  <span className="text-slate-500">none</span>
+                )}
+              </td>
+              <td className="px-2 py-2">
+                <div className="flex flex-wrap justify-end gap-2">
+                  <button
+                    type="button"
+                    className={secondaryButtonClass}
+                    aria-label={`Edit masking rule ${rule.name}`}
+                    onClick={() => onEdit(rule)}
+                  >
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className={secondaryButtonClass}
+                    aria-label={`${rule.isEnabled ? "Disable" : "Enable"} masking rule ${rule.name}`}
+                    onClick={() => onToggle(rule)}
+                  >
+                    {rule.isEnabled ? "Disable" : "Enable"}
+                  </button>
+                  <ConfirmButton
+                    label="Delete"
+                    accessibleName={`Delete masking rule ${rule.name}`}
+                    title={`Delete masking rule ${rule.name}?`}
+                    impact="Values it masks reach agents in clear from the next statement on, unless another rule or a detector still covers them. To stop it for now, disable it instead."
+                    confirmLabel="Delete rule"
+                    onConfirm={() => onDelete(rule)}
+                  />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </Table>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,154 @@
+"use client";
+
+import type { FormEvent } from "react";
+import {
+  buttonClass,
+  Card,
+  Field,
+  FormError,
+  inputClass,
+  secondaryButtonClass,
+  TextField,
+} from "@/client/ui";
+import { ConnectionSelect } from "../connection-select";
+import type { ReviewRuleForm as Form } from "./review-rule-options";
+
+type Props = {
+  form: Form;
+  onChange: (form: Form, field: string) => void;
+  onSubmit: () => void;
+  onCancel: (() => void) | null;
+  editingName: string | null;
+  errors: Record<string, string>;
+  error: unknown;
+  isSaving: boolean;
+};
+
+/** Creates a review rule, or edits one when `editingName` is set. */
+export function ReviewRuleForm({
+  form,
+  onChange,
+  onSubmit,
+  onCancel,
+  editingName,
+  errors,
+  error,
+  isSaving,
+}: Props) {
+  const set = <K extends keyof Form>(field: K, value: Form[K], errorField: string = field) =>
+    onChange({ ...form, [field]: value }, errorField);
+  return (
+    <Card title={editingName ? `Edit review rule ${editingName}` : "New review rule"}>
+      <form
+        className="grid grid-cols-1 gap-3 md:grid-cols-2"
+        noValidate
+        onSubmit={(event: FormEvent) => {
+          event.preventDefault();
+          onSubmit();
+        }}
+      >
+        <TextField
+          id="rule-name"
+          label="Name"
+          error={errors.name}
+          value={form.name}
+          onChange={(v) => set("name", v)}
+        />
+        <Field id="rule-connection" label="Connection" error={errors.connectionId}>
+          <ConnectionSelect
+            id="rule-connection"
+            value={form.connectionId}
+            allowAll
+            onChange={(connectionId) => set("connectionId", connectionId)}
+          />
+        </Field>
+        <TextField
+          id="rule-kinds"
+          label="Statement kinds"
+          error={errors["match.kinds"] ?? errors.match}
+          hint="e.g. DELETE, UPDATE, ALTER (a family: every ALTER …)"
+          value={form.kinds}
+          onChange={(v) => set("kinds", v, errors["match.kinds"] ? "match.kinds" : "match")}
+        />
+        <TextField
+          id="rule-tables"
+          label="Tables"
+          error={errors["match.tables"]}
+          hint="e.g. public.employees"
+          value={form.tables}
+          onChange={(v) => set("tables", v, errors["match.tables"] ? "match.tables" : "match")}
+        />
+        <TextField
+          id="rule-columns"
+          label="Columns"
+          error={errors["match.columns"]}
+          hint="e.g. salary"
+          value={form.columns}
+          onChange={(v) => set("columns", v, errors["match.columns"] ? "match.columns" : "match")}
+        />
+        <TextField
+          id="rule-groups"
+          label="Reviewer groups"
+          error={errors.reviewerGroups}
+          hint="Comma-separated reviewer group names"
+          value={form.reviewerGroups}
+          onChange={(v) => set("reviewerGroups", v)}
+        />
+        <Field id="rule-mode" label="Approval" error={errors.mode}>
+          <select
+            id="rule-mode"
+            className={inputClass}
+            value={form.mode}
+            onChange={(event) => set("mode", event.target.value as Form["mode"])}
+          >
+            <option value="ANY_OF">any of the groups</option>
+            <option value="ALL_OF">all of the groups</option>
+          </select>
+        </Field>
+        <TextField
+          id="rule-approvals"
+          label="Approvals needed"
+          error={errors.minApprovals}
+          type="number"
+          value={form.minApprovals}
+          onChange={(v) => set("minApprovals", v)}
+        />
+        <TextField
+          id="rule-expires"
+          label="Expires after (minutes)"
+          error={errors.timeoutSeconds}
+          hint="An undecided statement is refused after this; 0.5 to 1440"
+          type="number"
+          value={form.expiresMinutes}
+          onChange={(v) => set("expiresMinutes", v, "timeoutSeconds")}
+        />
+        <Field id="rule-blocking" label="While waiting">
+          <select
+            id="rule-blocking"
+            className={inputClass}
+            value={form.isBlocking ? "hold" : "refuse"}
+            onChange={(event) => set("isBlocking", event.target.value === "hold", "isBlocking")}
+          >
+            <option value="hold">hold the statement until a decision</option>
+            <option value="refuse">
+              refuse at once with the review id; the agent retries after approval
+            </option>
+          </select>
+        </Field>
+        <div className="flex gap-2 md:col-span-2">
+          <button type="submit" className={buttonClass} disabled={isSaving}>
+            {editingName ? "Save review rule" : "Add review rule"}
+          </button>
+          {onCancel ? (
+            <button type="button" className={secondaryButtonClass} onClick={onCancel}>
+              Cancel editing
+            </button>
+          ) : null}
+        </div>
+        <div className="md:col-span-2">
+          <FormError error={error} />
+        </div>
+      </form>
+    </Card>
+  );
+}
