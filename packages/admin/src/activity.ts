@@ -66,8 +66,11 @@ export async function listSessions(context: AdminContext, options: { query: unkn
         ...(query.to && !query.before ? { lt: new Date(query.to) } : {}),
         ...(query.from ? { gte: new Date(query.from) } : {}),
       },
-      ...(query.agent ? { agent: { name: query.agent } } : {}),
-      ...(query.connection ? { connection: { name: query.connection } } : {}),
+      // Part of a name, any case: an auditor rarely remembers an agent's exact spelling.
+      ...(query.agent ? { agent: { name: { contains: query.agent, mode: "insensitive" as const } } } : {}),
+      ...(query.connection
+        ? { connection: { name: { contains: query.connection, mode: "insensitive" as const } } }
+        : {}),
       ...(query.verdict === "denied" ? { deniedCount: { gt: 0 } } : {}),
       ...(query.verdict === "held" ? { heldCount: { gt: 0 } } : {}),
       ...(query.verdict === "masked" ? { maskedCount: { gt: 0 } } : {}),

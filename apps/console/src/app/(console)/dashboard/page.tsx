@@ -1,9 +1,9 @@
 import { requirePage } from "@/server/page-guard";
-import { DashboardCharts } from "./dashboard-charts";
+import { Dashboard } from "./dashboard";
 
 export const metadata = { title: "Dashboard · Sluice" };
 
 export default async function DashboardPage() {
   await requirePage("dashboard:read");
-  return <DashboardCharts />;
+  return <Dashboard />;
 }

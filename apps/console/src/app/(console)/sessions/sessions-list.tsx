@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { api } from "@/client/api";
 import {
   Badge,
@@ -40,15 +40,18 @@ const TEXT_FILTERS = [
   { key: "table", label: "Table touched" },
 ] as const;
 
+const FILTER_KEYS = ["agent", "connection", "table", "verdict", "from", "to"] as const;
+
 export function SessionsList() {
-  const [filter, setFilter] = useState<Filter>({
-    agent: "",
-    connection: "",
-    table: "",
-    verdict: "",
-    from: "",
-    to: "",
-  });
+  // Filters live in the URL: a filtered list can be shared, reloaded, and linked from the dashboard.
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  const filter = Object.fromEntries(FILTER_KEYS.map((key) => [key, searchParams.get(key) ?? ""])) as Filter;
+  const setFilter = (next: Filter) => {
+    const query = new URLSearchParams(FILTER_KEYS.filter((key) => next[key]).map((key) => [key, next[key]]));
+    router.replace(`${pathname}${query.size ? `?${query}` : ""}`, { scroll: false });
+  };
   const sessions = useInfiniteQuery({
     queryKey: ["sessions", filter],
     initialPageParam: null as string | null,

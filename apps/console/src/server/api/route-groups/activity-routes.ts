@@ -5,6 +5,7 @@ import {
   ZAuditQuery,
   ZSessionQuery,
 } from "@sluice/admin/activity";
+import { dashboardOverview } from "@sluice/admin/dashboard-overview";
 import {
   deleteRecording,
   exportRecording,
@@ -23,6 +24,15 @@ export const ACTIVITY_ROUTES: ApiRoute[] = [
     tag: "activity",
     permission: "dashboard:read",
     run: (context) => dashboardStats(context),
+  },
+  {
+    method: "GET",
+    path: "/dashboard/overview",
+    summary:
+      "The dashboard: daily counts, top agents/tables/rules, pending reviews, latest denials, gateway health (each part for the roles that may see it)",
+    tag: "activity",
+    permission: "dashboard:read",
+    run: (context) => dashboardOverview(context),
   },
   {
     method: "GET",
