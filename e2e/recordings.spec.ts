@@ -53,6 +53,22 @@ test("[AUDITOR] replays a demo session: verified, plays, seeks, shows placeholde
   await page.getByLabel("Search the session").fill("REDACTED");
   await page.getByRole("button", { name: "Find next" }).click();
   await expect(page.getByText(/match \d+ of \d+/)).toBeVisible();
+  // The match is highlighted in the terminal, not only scrolled to.
+  await expect(terminal.locator(".xterm-find-result-decoration").first()).toBeAttached();
+
+  // What the player shows: the recorded time, a legend for the markers, idle compression said and switchable.
+  await expect(page.getByTestId("wall-clock")).toContainText(/recorded at \d/);
+  await expect(page.getByTestId("marker-legend")).toContainText("refused statement");
+  const compress = page.getByLabel(/Compress idle time/);
+  await expect(compress).toBeChecked();
+  await compress.uncheck();
+  await expect(terminal).toContainText("DROP TABLE orders");
+  // The terminal fills its panel instead of a fixed 120 columns.
+  const widths = await terminal.evaluate((host) => ({
+    host: host.clientWidth,
+    screen: (host.querySelector(".xterm-screen") as HTMLElement).clientWidth,
+  }));
+  expect(widths.host - widths.screen).toBeLessThan(60);
 
   const html = await page.content();
   for (const ssn of clearSsns) expect(html).not.toContain(ssn);
@@ -107,6 +123,9 @@ test("[AUDITOR] follows a live session: statements appear in the player as the a
     agent.stdin.end();
     await expect(page.getByText("live", { exact: true })).toBeHidden({ timeout: 15_000 });
     await expect(terminal).toContainText("session ended", { timeout: 15_000 });
+    // The header turns from live to ended without a reload.
+    await expect(page.getByTestId("session-state")).toHaveText("ended");
+    await expect(page.getByText(/· ended .*: /)).toBeVisible();
   } finally {
     agent.kill();
   }

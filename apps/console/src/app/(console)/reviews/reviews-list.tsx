@@ -115,7 +115,9 @@ export function ReviewsList() {
                 <td className="px-2 py-2 text-xs">{when(review.requestedAt)}</td>
                 <td className="px-2 py-2 text-xs" data-testid="review-when">
                   {review.status === "PENDING" ? (
-                    <Countdown until={review.expiresAt} />
+                    <>
+                      expires <Countdown until={review.expiresAt} />
+                    </>
                   ) : (
                     when(review.decidedAt)
                   )}

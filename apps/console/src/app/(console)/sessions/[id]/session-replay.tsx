@@ -36,10 +36,12 @@ export function SessionReplay({ id }: { id: string }) {
     staleTime: Number.POSITIVE_INFINITY,
   });
   const [events, setEvents] = useState<RecordingEvent[]>([]);
+  /** The newest poll's view: a live session's header turns into an ended one when the poll says so. */
   const [live, setLive] = useState<{
     lastSeq: number;
     isLive: boolean;
     verification: Recording["verification"];
+    session: Recording["session"];
   } | null>(null);
 
   useEffect(() => {
@@ -49,6 +51,7 @@ export function SessionReplay({ id }: { id: string }) {
       lastSeq: first.data.lastSeq,
       isLive: first.data.session.endedAt === null,
       verification: first.data.verification,
+      session: first.data.session,
     });
   }, [first.data]);
 
@@ -62,6 +65,7 @@ export function SessionReplay({ id }: { id: string }) {
           lastSeq: next.lastSeq,
           isLive: next.session.endedAt === null,
           verification: next.verification,
+          session: next.session,
         });
       } catch {
         setLive({ ...live });
@@ -73,11 +77,12 @@ export function SessionReplay({ id }: { id: string }) {
   const data = first.data;
   if (!data) return <ErrorBanner error={first.error} />;
   const verification = live?.verification ?? data.verification;
+  const session = live?.session ?? data.session;
   return (
     <>
       <PageHeader
-        title={`${data.session.agentName} on ${data.session.connectionName}`}
-        description={`From ${data.session.clientAddress}${data.session.isTls ? " over TLS" : ""} · started ${new Date(data.session.startedAt).toLocaleString()}${data.session.endedAt ? ` · ended: ${data.session.endReason ?? "closed"}` : ""}`}
+        title={`${session.agentName} on ${session.connectionName}`}
+        description={`From ${session.clientAddress}${session.isTls ? " over TLS" : ""} · started ${new Date(session.startedAt).toLocaleString()}${session.endedAt ? ` · ended ${new Date(session.endedAt).toLocaleString()}: ${session.endReason ?? "closed"}` : " · still open"}`}
         action={
           <Link href="/sessions" className="text-sm text-sky-700 underline">
             All sessions
@@ -95,7 +100,9 @@ export function SessionReplay({ id }: { id: string }) {
           )}
         </span>
         <span className="text-slate-500">{verification.chunks} chunks, SHA-256 chained</span>
-        {live?.isLive ? <Badge tone="sky">live</Badge> : null}
+        <span data-testid="session-state">
+          {live?.isLive ? <Badge tone="sky">live</Badge> : <Badge>ended</Badge>}
+        </span>
         <a
           className="text-sky-700 underline"
           href={`/api/v1/sessions/${id}/export?format=asciicast`}
@@ -108,7 +115,7 @@ export function SessionReplay({ id }: { id: string }) {
         </a>
       </div>
       <Card>
-        <Player events={events} isLive={live?.isLive ?? false} />
+        <Player events={events} isLive={live?.isLive ?? false} startedAt={session.startedAt} />
       </Card>
     </>
   );
