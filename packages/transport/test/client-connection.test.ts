@@ -6,7 +6,6 @@ import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import type { AgentRecord, ConnectionRecord } from "@sluice/session/directory";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import { ClientConnection, type LiveSession } from "@sluice/transport/client-connection";
-import type { AuthenticatedUpstream, UpstreamLogins } from "@sluice/transport/upstream-logins";
 import {
   encodeCancelRequest,
   encodeQuery,
@@ -25,6 +24,7 @@ import {
   readyForQuery,
 } from "@sluice/wire/server-messages";
 import { afterEach, describe, expect, it } from "vitest";
+import type { AuthenticatedUpstream, UpstreamLogins } from "../src/upstream-logins";
 
 const TOKEN = "sl_transport_test_token";
 const AGENT: AgentRecord = {
