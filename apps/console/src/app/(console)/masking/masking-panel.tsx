@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useToast } from "@/client/toast";
@@ -15,6 +15,7 @@ import {
   FormError,
   inputClass,
   PageHeader,
+  SubmitForm,
   splitNames,
   Table,
   TextField,
@@ -98,10 +99,6 @@ export function MaskingPanel() {
     },
   });
   const errors = fieldErrors(save.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
 
   return (
     <>
@@ -110,7 +107,7 @@ export function MaskingPanel() {
         description="Columns whose values never reach agents in clear. The gateway rewrites each row as it passes; an exempt agent group sees clear values, and that shows here and in recordings."
       />
       <Card title="New masking rule">
-        <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+        <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={() => save.mutate()}>
           <TextField
             id="masking-name"
             label="Name"
@@ -209,7 +206,7 @@ export function MaskingPanel() {
           <div className="md:col-span-3">
             <FormError error={save.error} />
           </div>
-        </form>
+        </SubmitForm>
       </Card>
       <ErrorBanner error={rules.error ?? remove.error} />
       <Card title="Rules">

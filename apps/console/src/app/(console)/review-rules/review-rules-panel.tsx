@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useToast } from "@/client/toast";
@@ -13,6 +13,7 @@ import {
   Field,
   FormError,
   PageHeader,
+  SubmitForm,
   splitNames,
   Table,
   TextField,
@@ -107,13 +108,9 @@ export function ReviewRulesPanel() {
       />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Reviewer groups">
-          <form
+          <SubmitForm
             className="mb-4 grid grid-cols-1 gap-3 md:grid-cols-2"
-            noValidate
-            onSubmit={(event: FormEvent) => {
-              event.preventDefault();
-              saveGroup.mutate();
-            }}
+            onSubmit={() => saveGroup.mutate()}
           >
             <TextField
               id="group-name"
@@ -135,7 +132,7 @@ export function ReviewRulesPanel() {
               </button>
             </div>
             <FormError error={saveGroup.error} />
-          </form>
+          </SubmitForm>
           {groups.data?.length === 0 ? (
             <EmptyState>No reviewer groups. Add one for each team that approves statements.</EmptyState>
           ) : (
@@ -160,14 +157,7 @@ export function ReviewRulesPanel() {
           )}
         </Card>
         <Card title="New review rule">
-          <form
-            className="grid grid-cols-1 gap-3 md:grid-cols-2"
-            noValidate
-            onSubmit={(event: FormEvent) => {
-              event.preventDefault();
-              saveRule.mutate();
-            }}
-          >
+          <SubmitForm className="grid grid-cols-1 gap-3 md:grid-cols-2" onSubmit={() => saveRule.mutate()}>
             <TextField
               id="rule-name"
               label="Name"
@@ -227,7 +217,7 @@ export function ReviewRulesPanel() {
               </button>
             </div>
             <FormError error={saveRule.error} />
-          </form>
+          </SubmitForm>
         </Card>
       </div>
       <div className="mt-6">
