@@ -188,7 +188,11 @@ export async function startGateway(options: StartGatewayOptions) {
       retention.stop();
       // Held statements are refused (and their reviews abandoned) while their clients can still hear
       // it: the server's close lets each refusal come back through the upstream before the FATAL.
-      await reviews.close();
+      // A store that cannot record the abandonments must not stop the shutdown: what stays held is
+      // withdrawn with its session below, and never runs.
+      await reviews
+        .close()
+        .catch((error: unknown) => options.log(`[gateway] could not abandon held reviews: ${String(error)}`));
       await mysql?.close();
       await server.close();
       await httpGateway?.close();
