@@ -8,7 +8,7 @@ bash scripts/bootstrap.sh
 apt_install chromium postgresql-client pgbouncer python3-psycopg2 python3-psycopg python3-sqlalchemy libpostgresql-jdbc-java mariadb-server mariadb-client python3-pymysql
 command -v javac >/dev/null 2>&1 || apt_install default-jdk-headless
 step() { echo; echo "=== $1"; }
-step "lint";        pnpm exec biome check .
+step "lint";        pnpm lint
 step "typecheck";   pnpm typecheck
 step "unit";        pnpm exec vitest run --project unit
 step "integration"; pnpm exec vitest run --project integration

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { connectionString, snippets } from "@sluice/console/agents/connection-snippets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectionString, snippets } from "../../console/src/app/(console)/agents/connection-snippets";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { run } from "./support/run";
 

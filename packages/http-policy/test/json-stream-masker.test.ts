@@ -1,9 +1,9 @@
 import { BodyStreamError, JsonStreamMasker } from "@sluice/http-policy/json-stream-masker";
 import { MAX_JSON_TOKEN_BYTES } from "@sluice/http-policy/limits";
 import { planResponse } from "@sluice/http-policy/response-plan";
-import { TextStreamMasker } from "@sluice/http-policy/text-stream-masker";
 import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-masking";
 import { describe, expect, it } from "vitest";
+import { TextStreamMasker } from "../src/text-stream-masker";
 
 const KEY = Buffer.alloc(32, 7);
 

@@ -1,9 +1,9 @@
 import { catalogSnapshot, relationCatalog } from "@sluice/policy/column-catalog";
-import { evaluate, type SessionContext } from "@sluice/policy/engine";
 import { type ConnectionPolicy, parseGuardrail } from "@sluice/policy/rules";
-import { PolicySessionState } from "@sluice/policy/session-state";
 import { loadParser, parseStatements } from "@sluice/sql/parser";
 import { beforeAll, describe, expect, it } from "vitest";
+import { evaluate, type SessionContext } from "../src/engine";
+import { PolicySessionState } from "../src/session-state";
 
 beforeAll(() => loadParser());
 

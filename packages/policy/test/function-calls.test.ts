@@ -1,9 +1,9 @@
-import { evaluate } from "@sluice/policy/engine";
 import type { ConnectionPolicy, GuardrailRule } from "@sluice/policy/rules";
 import { parseGuardrail } from "@sluice/policy/rules";
-import { PolicySessionState } from "@sluice/policy/session-state";
 import { loadParser, parseStatements } from "@sluice/sql/parser";
 import { beforeAll, describe, expect, it } from "vitest";
+import { evaluate } from "../src/engine";
+import { PolicySessionState } from "../src/session-state";
 
 beforeAll(() => loadParser());
 

@@ -1,9 +1,9 @@
-import { readCall } from "@sluice/policy/function-calls";
-import { FUNCTION_CLASS_RANK } from "@sluice/policy/function-class";
-import { FUNCTION_CLASSES, SAFE_OPERATORS } from "@sluice/policy/generated/function-classes";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/support";
+import { readCall } from "../src/function-calls";
+import { FUNCTION_CLASS_RANK } from "../src/function-class";
+import { FUNCTION_CLASSES, SAFE_OPERATORS } from "../src/generated/function-classes";
 
 /**
  * The committed classification against the server the tests run: every function of a fresh

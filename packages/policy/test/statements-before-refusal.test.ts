@@ -1,12 +1,12 @@
-import { evaluate } from "@sluice/policy/engine";
 import type { ConnectionPolicy, GuardrailRule } from "@sluice/policy/rules";
 import { parseGuardrail } from "@sluice/policy/rules";
-import { PolicySessionState } from "@sluice/policy/session-state";
-import { denialAfterPrefix, MAX_STATEMENTS_SPLIT } from "@sluice/policy/statements-before-refusal";
 import type { Verdict } from "@sluice/policy/verdict";
 import type { StatementFacts } from "@sluice/sql/facts";
 import { loadParser, parseStatements } from "@sluice/sql/parser";
 import { beforeAll, describe, expect, it } from "vitest";
+import { evaluate } from "../src/engine";
+import { PolicySessionState } from "../src/session-state";
+import { denialAfterPrefix, MAX_STATEMENTS_SPLIT } from "../src/statements-before-refusal";
 
 beforeAll(() => loadParser());
 

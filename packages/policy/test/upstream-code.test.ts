@@ -1,11 +1,11 @@
-import { evaluate, type SessionContext } from "@sluice/policy/engine";
 import type { ConnectionPolicy, GuardrailRule } from "@sluice/policy/rules";
 import { parseGuardrail } from "@sluice/policy/rules";
-import { mayRunUnjudgedCode } from "@sluice/policy/unjudged-code";
 import { type UpstreamCode, upstreamCode } from "@sluice/policy/upstream-code";
 import type { StatementFacts } from "@sluice/sql/facts";
 import { loadParser, parseStatements } from "@sluice/sql/parser";
 import { beforeAll, describe, expect, it } from "vitest";
+import { evaluate, type SessionContext } from "../src/engine";
+import { mayRunUnjudgedCode } from "../src/unjudged-code";
 
 beforeAll(() => loadParser());
 

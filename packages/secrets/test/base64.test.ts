@@ -1,5 +1,5 @@
-import { decodeBase64Strict } from "@sluice/secrets/base64";
 import { describe, expect, it } from "vitest";
+import { decodeBase64Strict } from "../src/base64";
 
 describe("decodeBase64Strict", () => {
   it.each([

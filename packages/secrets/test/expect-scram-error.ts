@@ -1,5 +1,5 @@
-import { ScramError, type ScramErrorKind } from "@sluice/secrets/scram-error";
 import { expect } from "vitest";
+import { ScramError, type ScramErrorKind } from "../src/scram-error";
 
 /** Asserts that `run` throws a ScramError of this kind (and nothing else, such as a TypeError). */
 export function expectScramError(run: () => unknown, kind: ScramErrorKind, message?: RegExp): void {

@@ -1,6 +1,6 @@
 import { generateAgentToken } from "@sluice/secrets/agent-token";
-import { isSecretKey, REDACTED, redactSecrets, redactText, redactUrl } from "@sluice/secrets/redact";
 import { describe, expect, it } from "vitest";
+import { isSecretKey, REDACTED, redactSecrets, redactText, redactUrl } from "../src/redact";
 
 describe("redactUrl", () => {
   it.each([

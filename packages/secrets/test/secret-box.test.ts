@@ -1,6 +1,6 @@
 import { decryptSecret, encryptSecret, generateKey, parseKey } from "@sluice/secrets/secret-box";
-import { SecretBoxError } from "@sluice/secrets/secret-box-error";
 import { describe, expect, it } from "vitest";
+import { SecretBoxError } from "../src/secret-box-error";
 
 const KEY = generateKey();
 const DOES_NOT_OPEN = /does not open with this key/;

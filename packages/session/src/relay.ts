@@ -86,6 +86,11 @@ export class Relay {
     return this.transactionStatus;
   }
 
+  /** Nothing is held and the upstream has answered everything sent to it up to a ReadyForQuery. */
+  get isSettled(): boolean {
+    return this.held === null && this.owed.length === 0;
+  }
+
   /** Handles one client message; a Promise only when the decision point had to wait. */
   handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
     // Behind a statement that may have changed how the server reads bytes (see PipelineGate).

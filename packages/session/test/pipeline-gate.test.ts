@@ -1,5 +1,5 @@
-import { couldReadDifferently, PipelineGate } from "@sluice/session/pipeline-gate";
 import { describe, expect, it } from "vitest";
+import { couldReadDifferently, PipelineGate } from "../src/pipeline-gate";
 
 const message = (body: Buffer) => Buffer.concat([Buffer.from("P"), Buffer.alloc(4), body]);
 

@@ -1,6 +1,5 @@
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
-import type { ResultScope } from "@sluice/session/result-scope";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
 import {
   cstr,
@@ -11,6 +10,7 @@ import {
   rowDescription as wireRowDescription,
 } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
+import type { ResultScope } from "../src/result-scope";
 
 /** Table 100 is `customers(id, ssn)` with ssn masked; table 200 is `orders(id)`. */
 const MASKING: SessionMasking = {

@@ -1,8 +1,8 @@
-import { assertPinnedReport } from "@sluice/session/pinned-backstop";
-import { formatStartupOptions, parseStartupOptions, splitOptions } from "@sluice/session/startup-options";
-import { validateStartupParams } from "@sluice/session/startup-params";
 import { createUpstreamLogin } from "@sluice/session/upstream-login";
 import { describe, expect, it } from "vitest";
+import { assertPinnedReport } from "../src/pinned-backstop";
+import { formatStartupOptions, parseStartupOptions, splitOptions } from "../src/startup-options";
+import { validateStartupParams } from "../src/startup-params";
 
 const connect = (extra: Record<string, string>) =>
   validateStartupParams({ user: "a", database: "shop", ...extra });

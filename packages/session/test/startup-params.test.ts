@@ -1,7 +1,7 @@
 import { ClientError } from "@sluice/session/client-error";
 import { RateLimiter } from "@sluice/session/rate-limiter";
-import { validateStartupParams } from "@sluice/session/startup-params";
 import { describe, expect, it } from "vitest";
+import { validateStartupParams } from "../src/startup-params";
 
 describe("startup parameters", () => {
   it("passes through what drivers send and keeps user/database for the gateway", () => {

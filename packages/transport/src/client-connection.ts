@@ -14,22 +14,16 @@ import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-out
 import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
+import { writeWithBackpressure } from "./backpressure";
+import { closingFatal } from "./closing-error";
 import type { ClientConnectionDeps, ClientSocket } from "./connection-deps";
+import { AUTHENTICATION_TIMEOUT_MS, FATAL_FLUSH_MS } from "./limits";
+import { QuietSignal } from "./quiet-signal";
 import { upgradeToTls } from "./tls-upgrade";
 import type { AuthenticatedUpstream } from "./upstream-logins";
 
-export type {
-  MaskingService,
-  SessionHooks,
-  SessionInfo,
-  SessionMasking,
-} from "@sluice/session/session-start";
+export type { SessionHooks, SessionInfo } from "@sluice/session/session-start";
 export type { ClientConnectionDeps, ClientSocket, LiveSession } from "./connection-deps";
-
-/** A client that connects and says nothing is dropped, like PostgreSQL's authentication_timeout. */
-export const AUTHENTICATION_TIMEOUT_MS = 60_000;
-/** How long a FATAL already queued to the client may take to flush before the socket goes. */
-const FATAL_FLUSH_MS = 1000;
 
 /** The relay once the session is open: what the upstream's bytes and the client's statements go through. */
 type Relaying = { relay: Relay; masker: ResultMasker | null };
@@ -56,6 +50,8 @@ export class ClientConnection {
   private cleanups: Array<() => void> = [];
   private readonly authTimer: NodeJS.Timeout;
   private endReason = "client disconnected";
+  /** What a shutdown waits on: nothing read, judged or owed by the upstream (see `shutDown`). */
+  private readonly quiet = new QuietSignal(() => this.isQuiet());
 
   constructor(
     socket: ClientSocket,
@@ -136,6 +132,24 @@ export class ClientConnection {
     } finally {
       upstream?.uncork();
     }
+    this.quiet.progress();
+  }
+
+  /**
+   * Ends the connection for a gateway shutdown with `error`. Before the session opens, at once;
+   * after, what is already in flight (a held statement's refusal, on its way through the upstream)
+   * reaches the client first, for at most `drainMs`, then the FATAL.
+   */
+  async shutDown(error: ClientError, drainMs: number): Promise<void> {
+    if (this.relaying) await this.quiet.wait(drainMs);
+    this.endReason = error.message;
+    this.fail(error);
+  }
+
+  /** Nothing waits to be read, judged or answered: the client has every answer it asked for. */
+  private isQuiet(): boolean {
+    if (this.isClosed) return true;
+    return !this.isBusy && this.pending.length === 0 && (this.relaying?.relay.isSettled ?? true);
   }
 
   /** Reading stops until `work` settles; then the queue goes on, or the connection fails. */
@@ -304,6 +318,7 @@ export class ClientConnection {
     } catch (error) {
       this.fail(error);
     }
+    this.quiet.progress();
   }
 
   private applyRelayStep(step: RelayStep): void {
@@ -327,41 +342,22 @@ export class ClientConnection {
     if (this.sessionId) this.deps.hooks.onClientBytes?.(this.sessionId, bytes);
   }
 
-  /** Backpressure: a slow upstream pauses the client instead of growing the gateway's memory. */
+  /** A slow upstream pauses the client instead of growing the gateway's memory. */
   private writeUpstream(bytes: Buffer): void {
     const upstream = this.upstream?.socket;
-    if (upstream && !upstream.write(bytes)) {
-      this.client.pause();
-      upstream.once("drain", () => this.client.resume());
-    }
+    if (upstream) writeWithBackpressure(upstream, bytes, this.client);
   }
 
-  /** Backpressure: a slow client pauses the upstream instead of growing the gateway's memory. */
+  /** A slow client pauses the upstream instead of growing the gateway's memory. */
   private writeClient(bytes: Buffer): void {
-    const upstream = this.upstream?.socket;
-    if (!this.client.write(bytes) && upstream) {
-      upstream.pause();
-      this.client.once("drain", () => upstream.resume());
-    }
+    writeWithBackpressure(this.client, bytes, this.upstream?.socket);
   }
 
   /** Ends this client with an error it can read; never lets an exception reach the process. */
   private fail(error: unknown): void {
     if (this.isClosed) return;
-    let clientError: ClientError;
-    if (error instanceof ClientError) clientError = error;
-    else if (error instanceof WireError) clientError = ClientError.fatal(error.code, error.message);
-    else {
-      this.deps.log(
-        `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      clientError = ClientError.internal();
-    }
-    this.endReason = clientError.message;
-    const fatal =
-      clientError.severity === "FATAL"
-        ? clientError
-        : new ClientError("FATAL", clientError.code, clientError.message, clientError.hint);
+    const fatal = closingFatal(error, this.deps.log);
+    this.endReason = fatal.message;
     try {
       this.client.end(errorBytes(fatal));
     } catch {
@@ -384,6 +380,7 @@ export class ClientConnection {
     );
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups = [];
+    this.quiet.progress();
     if (this.upstream) this.deps.upstreams.release(this.upstream);
     // Give a FATAL already queued to the client a moment to flush before the socket goes.
     const client = this.client;

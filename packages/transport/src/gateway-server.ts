@@ -1,6 +1,7 @@
 import net from "node:net";
 import { ClientError } from "@sluice/session/client-error";
 import { ClientConnection, type ClientConnectionDeps, type LiveSession } from "./client-connection";
+import { SHUTDOWN_DRAIN_MS } from "./limits";
 import { createDirectUpstreamLogins, type UpstreamLogins } from "./upstream-logins";
 
 export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstreams"> & {
@@ -20,7 +21,11 @@ export type GatewayServer = {
   port: number;
   /** Live sessions, for revocation and shutdown. */
   sessions: () => LiveSession[];
-  /** Stops accepting, ends every session with an admin-shutdown FATAL, and waits for the sockets. */
+  /**
+   * Stops accepting and ends every connection with an admin-shutdown FATAL, once the answers already
+   * in flight have reached their clients (at most SHUTDOWN_DRAIN_MS); resolves when every socket is
+   * closed (a client that does not close after its FATAL is cut off after FATAL_FLUSH_MS).
+   */
   close: () => Promise<void>;
 };
 
@@ -28,7 +33,7 @@ const DEFAULT_HOSTS = ["127.0.0.1", "::1"];
 
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
   const live = new Set<LiveSession>();
-  const sockets = new Set<net.Socket>();
+  const connections = new Set<ClientConnection>();
   const deps: ClientConnectionDeps = {
     ...options,
     upstreams: options.upstreams ?? createDirectUpstreamLogins({ log: options.log }),
@@ -41,10 +46,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   let port = options.port;
   for (const host of options.hosts ?? DEFAULT_HOSTS) {
     const server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
       try {
-        new ClientConnection(socket, deps);
+        const connection = new ClientConnection(socket, deps);
+        connections.add(connection);
+        socket.once("close", () => connections.delete(connection));
       } catch (error) {
         options.log(`could not set up a client connection: ${String(error)}`);
         socket.destroy();
@@ -65,19 +70,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     port,
     sessions: () => [...live],
     close: async () => {
+      // A listener's close calls back once its last connection has closed, not before.
+      const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+      const shuttingDown = ClientError.fatal("57P01", "the Sluice gateway is shutting down");
       await Promise.all(
-        servers
-          .map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
-          .concat(
-            (async () => {
-              for (const session of live) {
-                session.terminate(ClientError.fatal("57P01", "the Sluice gateway is shutting down"));
-              }
-              await new Promise((resolve) => setTimeout(resolve, 50));
-              for (const socket of sockets) socket.destroy();
-            })(),
-          ),
+        [...connections].map((connection) => connection.shutDown(shuttingDown, SHUTDOWN_DRAIN_MS)),
       );
+      await Promise.all(closed);
     },
   };
 }

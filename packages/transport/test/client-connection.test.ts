@@ -1,12 +1,12 @@
 import { once } from "node:events";
 import { type Duplex, duplexPair } from "node:stream";
-import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { DecisionPoint, Verdict } from "@sluice/policy/verdict";
 import { createScramClient } from "@sluice/secrets/scram-client";
 import { createScramVerifier } from "@sluice/secrets/scram-verifier";
+import { ClientError } from "@sluice/session/client-error";
 import type { AgentRecord, ConnectionRecord } from "@sluice/session/directory";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import { ClientConnection, type LiveSession } from "@sluice/transport/client-connection";
-import type { AuthenticatedUpstream, UpstreamLogins } from "@sluice/transport/upstream-logins";
 import {
   encodeCancelRequest,
   encodeQuery,
@@ -20,11 +20,13 @@ import { ServerCode } from "@sluice/wire/server-codes";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import {
   commandComplete,
+  errorResponse,
   noticeResponse,
   parameterStatus,
   readyForQuery,
 } from "@sluice/wire/server-messages";
 import { afterEach, describe, expect, it } from "vitest";
+import type { AuthenticatedUpstream, UpstreamLogins } from "../src/upstream-logins";
 
 const TOKEN = "sl_transport_test_token";
 const AGENT: AgentRecord = {
@@ -64,7 +66,7 @@ afterEach(() => {
 });
 
 /** A gateway connection over in-memory socket pairs, with an upstream the test plays. */
-function setUp(options: { afterReady?: Buffer } = {}) {
+function setUp(options: { afterReady?: Buffer; decisions?: DecisionPoint } = {}) {
   const [clientEnd, gatewayClientEnd] = duplexPair();
   const [gatewayUpstreamEnd, upstreamEnd] = duplexPair();
   open.push(clientEnd, gatewayClientEnd, gatewayUpstreamEnd, upstreamEnd);
@@ -111,7 +113,7 @@ function setUp(options: { afterReady?: Buffer } = {}) {
       findAgent: async (name: string) => (name === AGENT.agentName ? AGENT : null),
       findConnection: async (name: string) => (name === CONNECTION.name ? CONNECTION : null),
     },
-    decisions: REFUSE_BAD,
+    decisions: options.decisions ?? REFUSE_BAD,
     upstreams,
     cancels,
     tlsContext: null,
@@ -130,9 +132,10 @@ function setUp(options: { afterReady?: Buffer } = {}) {
       return () => live.splice(live.indexOf(session), 1);
     },
   };
-  new ClientConnection(gatewayClientEnd, deps);
+  const connection = new ClientConnection(gatewayClientEnd, deps);
   const client = new ClientReader(clientEnd);
   return {
+    connection,
     client,
     clientEnd,
     upstreamEnd,
@@ -188,6 +191,15 @@ async function logIn(client: ClientReader): Promise<Frame[]> {
   if (cont.name !== "authenticationSASLContinue") throw new Error(`expected SASLContinue, got ${cont.name}`);
   client.socket.write(encodeSaslResponse(scram.handleServerFirst(cont.data)));
   return client.until(ServerCode.ReadyForQuery);
+}
+
+const SHUTTING_DOWN = ClientError.fatal("57P01", "the Sluice gateway is shutting down");
+
+/** The SQLSTATE and severity of an ErrorResponse frame. */
+function errorOf(frame: Frame | undefined): { severity?: string; code?: string; message?: string } {
+  const decoded = decodeServerFrame(frame as Frame);
+  if (decoded.name !== "error") throw new Error(`expected an ErrorResponse, got ${decoded.name}`);
+  return { severity: decoded.fields.S, code: decoded.fields.C, message: decoded.fields.M };
 }
 
 const types = (frames: Frame[]) =>
@@ -292,5 +304,80 @@ describe("ClientConnection", () => {
     upstreamEnd.end();
     await sessionEnded;
     expect(ended).toEqual([{ sessionId: "session-1", reason: "upstream closed the session" }]);
+  });
+
+  it("a shutdown lets the answer in flight reach the client, then sends its FATAL", async () => {
+    const { connection, client, upstreamEnd } = setUp();
+    await logIn(client);
+    const sent = once(upstreamEnd, "data");
+    client.socket.write(encodeQuery("SELECT 1"));
+    await sent;
+    const clientEnded = once(client.socket, "end");
+    const shutDown = connection.shutDown(SHUTTING_DOWN, 60_000);
+    upstreamEnd.write(Buffer.concat([commandComplete("SELECT 1"), readyForQuery("I")]));
+    const frames = await client.until(ServerCode.ErrorResponse);
+    expect(types(frames)).toBe("CZE");
+    expect(errorOf(frames[2])).toMatchObject({ severity: "FATAL", code: "57P01" });
+    await shutDown;
+    await clientEnded;
+  });
+
+  it("a held statement refused at shutdown reaches its client before the FATAL", async () => {
+    let release: (verdict: Verdict) => void = () => {};
+    const held = new Promise<Verdict>((resolve) => {
+      release = resolve;
+    });
+    const decisions: DecisionPoint = {
+      openSession: () => ({
+        decide: () => ({ kind: "hold", rule: "r", message: "held for review", release: held }),
+        version: () => 0,
+      }),
+    };
+    const { connection, client, upstreamEnd, toUpstream } = setUp({ decisions });
+    await logIn(client);
+    client.socket.write(encodeQuery("SELECT secret"));
+    expect(types([await client.next()])).toBe("N"); // the hold notice
+    // What the review broker does when it closes, then the server's close.
+    const standInSent = once(upstreamEnd, "data");
+    release({ kind: "deny", rule: "r", message: "the gateway shut down while the review was pending" });
+    const shutDown = connection.shutDown(SHUTTING_DOWN, 60_000);
+    await standInSent;
+    const standIn = /sluice_refused_[0-9a-f]+/.exec(Buffer.concat(toUpstream).toString("latin1"))?.[0];
+    upstreamEnd.write(
+      Buffer.concat([
+        errorResponse({ severity: "ERROR", code: "42601", message: `syntax error at or near "${standIn}"` }),
+        readyForQuery("I"),
+      ]),
+    );
+    const refusal = await client.until(ServerCode.ReadyForQuery);
+    expect(types(refusal)).toBe("EZ");
+    expect(errorOf(refusal[0])).toMatchObject({
+      severity: "ERROR",
+      message: "the gateway shut down while the review was pending",
+    });
+    expect(errorOf(await client.next())).toMatchObject({ severity: "FATAL", code: "57P01" });
+    await shutDown;
+  });
+
+  it("a shutdown waits for an unanswered statement no longer than its cap", async () => {
+    const { connection, client, upstreamEnd, sessionEnded } = setUp();
+    await logIn(client);
+    const sent = once(upstreamEnd, "data");
+    client.socket.write(encodeQuery("SELECT pg_sleep(3600)"));
+    await sent;
+    await connection.shutDown(SHUTTING_DOWN, 0);
+    expect(errorOf(await client.next())).toMatchObject({ severity: "FATAL", code: "57P01" });
+    await sessionEnded;
+  });
+
+  it("a shutdown before the session opens sends its FATAL at once", async () => {
+    const { connection, client, ended } = setUp();
+    client.socket.write(encodeStartup({ user: "reporter", database: "shop" }));
+    expect(decodeServerFrame(await client.next())).toMatchObject({ name: "authenticationSASL" });
+    const clientEnded = once(client.socket, "end");
+    await connection.shutDown(SHUTTING_DOWN, 60_000);
+    expect(errorOf(await client.next())).toMatchObject({ severity: "FATAL", code: "57P01" });
+    await clientEnded;
+    expect(ended).toEqual([]);
   });
 });

@@ -4,7 +4,6 @@ import { createScramServer } from "@sluice/secrets/scram-server";
 import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import { UpstreamLoginFailed } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
-import { createDirectUpstreamLogins } from "@sluice/transport/upstream-logins";
 import {
   type ClientMessage,
   decodeClientFrame,
@@ -25,6 +24,7 @@ import {
   readyForQuery,
 } from "@sluice/wire/server-messages";
 import { describe, expect, it } from "vitest";
+import { createDirectUpstreamLogins } from "../src/upstream-logins";
 
 const CONNECTION: ConnectionRecord = {
   connectionId: "conn-1",

@@ -3,9 +3,9 @@ import type { AddressInfo } from "node:net";
 import { AdminError } from "@sluice/admin/admin-error";
 import { authenticateApiToken } from "@sluice/admin/api-tokens";
 import { can } from "@sluice/admin/permissions";
+import { matchPath } from "@sluice/console/api/route-table";
+import { API_ROUTES } from "@sluice/console/api/routes";
 import type { PrismaClient } from "@sluice/db/prisma";
-import { matchPath } from "../../../console/src/server/api/route-table";
-import { API_ROUTES } from "../../../console/src/server/api/routes";
 
 const STATUS: Record<AdminError["kind"], number> = {
   invalid: 400,

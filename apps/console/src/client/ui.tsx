@@ -98,6 +98,33 @@ export const secondaryButtonClass =
 export const dangerButtonClass =
   "inline-flex items-center justify-center rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50 focus:outline-none focus:ring-2 focus:ring-red-500 disabled:opacity-50";
 
+/**
+ * A form the console submits itself (through a mutation), never the browser: its own field
+ * messages replace the browser's validation bubbles.
+ */
+export function SubmitForm({
+  className,
+  onSubmit,
+  children,
+}: {
+  className: string;
+  onSubmit: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <form
+      className={className}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        onSubmit();
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
 export function Card({ children, title }: { children: ReactNode; title?: string }) {
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">

@@ -5,10 +5,10 @@ import path from "node:path";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { type CreateConnectionOptions, createConnection } from "@sluice/db/seed/create-connection";
-import { startGateway } from "@sluice/gateway/start-gateway";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import { inject } from "vitest";
 import { adminQuery, createTestDatabase, createTestStore } from "../../../../test/support";
+import { startGateway } from "../../src/start-gateway";
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 

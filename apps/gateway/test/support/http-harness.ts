@@ -6,8 +6,8 @@ import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { createConnection } from "@sluice/db/seed/create-connection";
-import { startGateway } from "@sluice/gateway/start-gateway";
 import { createTestStore } from "../../../../test/support";
+import { startGateway } from "../../src/start-gateway";
 import { startJsonUpstream, UPSTREAM_KEY } from "./json-upstream";
 
 export type HttpHarness = Awaited<ReturnType<typeof startHttpHarness>>;

@@ -2,7 +2,7 @@
 
 import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import {
   buttonClass,
@@ -10,6 +10,7 @@ import {
   Field,
   FormError,
   inputClass,
+  SubmitForm,
   secondaryButtonClass,
   TextField,
 } from "@/client/ui";
@@ -62,14 +63,7 @@ export function TerminalLoginApproval(props: Props) {
       <p data-testid="login-code" className="my-4 text-center font-mono text-3xl tracking-widest">
         {props.code}
       </p>
-      <form
-        className="flex flex-col gap-3"
-        noValidate
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
-          approve.mutate();
-        }}
-      >
+      <SubmitForm className="flex flex-col gap-3" onSubmit={() => approve.mutate()}>
         <TextField
           id="login-token-name"
           label="Token name"
@@ -107,7 +101,7 @@ export function TerminalLoginApproval(props: Props) {
             Cancel
           </Link>
         </div>
-      </form>
+      </SubmitForm>
       <FormError error={approve.error} />
     </Card>
   );

@@ -2,7 +2,7 @@
 
 import type { AgentView } from "@sluice/admin/agent-view";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useToast } from "@/client/toast";
@@ -14,6 +14,7 @@ import {
   ErrorBanner,
   FormError,
   PageHeader,
+  SubmitForm,
   secondaryButtonClass,
   splitNames,
   Table,
@@ -201,13 +202,9 @@ function AgentForm({
     onSuccess: (saved) => onDone(agent ? null : saved),
   });
   const errors = fieldErrors(save.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
   return (
     <Card title={agent ? `Edit ${agent.name}` : "New agent"}>
-      <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+      <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={() => save.mutate()}>
         <TextField
           id="agent-name"
           label="Name"
@@ -250,7 +247,7 @@ function AgentForm({
         <div className="md:col-span-3">
           <FormError error={save.error} />
         </div>
-      </form>
+      </SubmitForm>
     </Card>
   );
 }

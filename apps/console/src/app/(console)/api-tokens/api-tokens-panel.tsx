@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { CopyButton } from "@/client/copy-button";
@@ -16,6 +16,7 @@ import {
   FormError,
   inputClass,
   PageHeader,
+  SubmitForm,
   Table,
   TextField,
 } from "@/client/ui";
@@ -64,14 +65,7 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
         description="Tokens for automation against /api/v1 (OpenAPI at /api/v1/openapi.json). A token acts with one of your roles, and stops when you lose that role."
       />
       <Card title="New token">
-        <form
-          className="flex flex-wrap items-end gap-3"
-          noValidate
-          onSubmit={(event: FormEvent) => {
-            event.preventDefault();
-            create.mutate();
-          }}
-        >
+        <SubmitForm className="flex flex-wrap items-end gap-3" onSubmit={() => create.mutate()}>
           <TextField
             id="token-name"
             label="Name"
@@ -104,7 +98,7 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
           <button type="submit" className={buttonClass}>
             Create token
           </button>
-        </form>
+        </SubmitForm>
         <FormError error={create.error} />
         {created ? (
           <p className="mt-3 text-sm" role="status">

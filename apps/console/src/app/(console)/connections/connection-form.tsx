@@ -2,7 +2,7 @@
 
 import type { ConnectionView } from "@sluice/admin/connection-view";
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import {
   buttonClass,
@@ -10,6 +10,7 @@ import {
   Field,
   FormError,
   inputClass,
+  SubmitForm,
   secondaryButtonClass,
   splitNames,
 } from "@/client/ui";
@@ -81,14 +82,10 @@ export function ConnectionForm({
       {label}
     </label>
   );
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
 
   return (
     <Card title={connection ? `Edit ${connection.name}` : "New connection"}>
-      <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+      <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={() => save.mutate()}>
         {text("name", "Name", { hint: "What agents put as the database in their connection string" })}
         {text("host", "Host")}
         {text("port", "Port", { type: "number" })}
@@ -151,7 +148,7 @@ export function ConnectionForm({
         <div className="md:col-span-3">
           <FormError error={save.error} />
         </div>
-      </form>
+      </SubmitForm>
     </Card>
   );
 }

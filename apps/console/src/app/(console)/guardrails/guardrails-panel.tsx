@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useToast } from "@/client/toast";
@@ -15,6 +15,7 @@ import {
   FormError,
   inputClass,
   PageHeader,
+  SubmitForm,
   secondaryButtonClass,
   splitNames,
   Table,
@@ -134,10 +135,6 @@ export function GuardrailsPanel() {
   });
   const errors = fieldErrors(save.error);
   const listError = kind.list ? errors[`match.${kind.list.key}`] : undefined;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    save.mutate();
-  };
 
   return (
     <>
@@ -146,7 +143,7 @@ export function GuardrailsPanel() {
         description="Deny lists that understand SQL: judged on what a statement does (PostgreSQL's own parser), not on its text. Built-in defaults already refuse file, program and network functions, privilege changes and SQL hidden in strings."
       />
       <Card title={editing ? `Edit guardrail ${editing.name}` : "New guardrail"}>
-        <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+        <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={() => save.mutate()}>
           <TextField
             id="guardrail-name"
             label="Name"
@@ -243,7 +240,7 @@ export function GuardrailsPanel() {
           <div className="md:col-span-3">
             <FormError error={save.error} />
           </div>
-        </form>
+        </SubmitForm>
       </Card>
       <ErrorBanner error={rules.error ?? toggle.error ?? remove.error} />
       <Card title="Rules">

@@ -2,9 +2,9 @@
 
 import type { AgentView } from "@sluice/admin/agent-view";
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
-import { buttonClass, Card, Field, FormError, inputClass } from "@/client/ui";
+import { buttonClass, Card, Field, FormError, inputClass, SubmitForm } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 
 type TryResult = {
@@ -40,14 +40,10 @@ export function TryStatement() {
       api<TryResult>("/try-statement", { method: "POST", body: { ...form, agentId: form.agentId || null } }),
   });
   const errors = fieldErrors(run.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    run.mutate();
-  };
   const verdict = run.data?.verdict;
   return (
     <Card title="Try a statement">
-      <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-2" noValidate>
+      <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-2" onSubmit={() => run.mutate()}>
         <Field id="try-connection" label="Connection" error={errors.connectionId}>
           <ConnectionSelect
             id="try-connection"
@@ -93,7 +89,7 @@ export function TryStatement() {
             Judge it
           </button>
         </div>
-      </form>
+      </SubmitForm>
       <div className="mt-4 space-y-2" aria-live="polite">
         <FormError error={run.error} />
         {verdict ? (

@@ -1,12 +1,12 @@
 "use client";
 
-import type { FormEvent } from "react";
 import {
   buttonClass,
   Card,
   Field,
   FormError,
   inputClass,
+  SubmitForm,
   secondaryButtonClass,
   TextField,
 } from "@/client/ui";
@@ -38,13 +38,9 @@ export function MaskingRuleForm({
 }: Props) {
   const set = (field: keyof MaskingForm, value: string | null) =>
     onChange({ ...form, [field]: value }, field);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    onSubmit();
-  };
   return (
     <Card title={editingName ? `Edit masking rule ${editingName}` : "New masking rule"}>
-      <form onSubmit={submit} className="grid grid-cols-1 gap-4 md:grid-cols-3" noValidate>
+      <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={onSubmit}>
         <TextField
           id="masking-name"
           label="Name"
@@ -148,7 +144,7 @@ export function MaskingRuleForm({
         <div className="md:col-span-3">
           <FormError error={error} />
         </div>
-      </form>
+      </SubmitForm>
     </Card>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useToast } from "@/client/toast";
@@ -14,6 +14,7 @@ import {
   FormError,
   inputClass,
   PageHeader,
+  SubmitForm,
   secondaryButtonClass,
   Table,
   TextField,
@@ -64,14 +65,7 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
       />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Group → role mappings">
-          <form
-            className="mb-4 flex flex-wrap items-end gap-3"
-            noValidate
-            onSubmit={(event: FormEvent) => {
-              event.preventDefault();
-              addMapping.mutate();
-            }}
-          >
+          <SubmitForm className="mb-4 flex flex-wrap items-end gap-3" onSubmit={() => addMapping.mutate()}>
             <TextField
               id="mapping-group"
               label="IdP group"
@@ -94,7 +88,7 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
             <button type="submit" className={buttonClass}>
               Map
             </button>
-          </form>
+          </SubmitForm>
           <FormError error={addMapping.error} />
           <ErrorBanner error={removeMapping.error} />
           <Table head={["IdP group", "Role", ""]}>

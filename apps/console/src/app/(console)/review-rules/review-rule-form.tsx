@@ -1,12 +1,12 @@
 "use client";
 
-import type { FormEvent } from "react";
 import {
   buttonClass,
   Card,
   Field,
   FormError,
   inputClass,
+  SubmitForm,
   secondaryButtonClass,
   TextField,
 } from "@/client/ui";
@@ -39,14 +39,7 @@ export function ReviewRuleForm({
     onChange({ ...form, [field]: value }, errorField);
   return (
     <Card title={editingName ? `Edit review rule ${editingName}` : "New review rule"}>
-      <form
-        className="grid grid-cols-1 gap-3 md:grid-cols-2"
-        noValidate
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
-          onSubmit();
-        }}
-      >
+      <SubmitForm className="grid grid-cols-1 gap-3 md:grid-cols-2" onSubmit={onSubmit}>
         <TextField
           id="rule-name"
           label="Name"
@@ -148,7 +141,7 @@ export function ReviewRuleForm({
         <div className="md:col-span-2">
           <FormError error={error} />
         </div>
-      </form>
+      </SubmitForm>
     </Card>
   );
 }

@@ -1,11 +1,11 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useToast } from "@/client/toast";
-import { buttonClass, Card, EmptyState, FormError, Table, TextField } from "@/client/ui";
+import { buttonClass, Card, EmptyState, FormError, SubmitForm, Table, TextField } from "@/client/ui";
 import { useFieldErrors } from "@/client/use-field-errors";
 import type { ReviewerGroup } from "./review-rule-options";
 
@@ -39,14 +39,7 @@ export function ReviewerGroupsCard({
   const { errors, edited } = useFieldErrors(save.error);
   return (
     <Card title="Reviewer groups">
-      <form
-        className="mb-4 grid grid-cols-1 gap-3 md:grid-cols-2"
-        noValidate
-        onSubmit={(event: FormEvent) => {
-          event.preventDefault();
-          save.mutate();
-        }}
-      >
+      <SubmitForm className="mb-4 grid grid-cols-1 gap-3 md:grid-cols-2" onSubmit={() => save.mutate()}>
         <TextField
           id="group-name"
           label="Name"
@@ -73,7 +66,7 @@ export function ReviewerGroupsCard({
           </button>
         </div>
         <FormError error={save.error ?? remove.error} />
-      </form>
+      </SubmitForm>
       {groups?.length === 0 ? (
         <EmptyState>No reviewer groups. Add one for each team that approves statements.</EmptyState>
       ) : (
