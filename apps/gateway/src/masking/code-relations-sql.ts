@@ -56,25 +56,27 @@ typed_relations AS (
   SELECT DISTINCT a.attrelid AS oid FROM pg_attribute a
   WHERE a.attnum > 0 AND NOT a.attisdropped AND a.atttypid IN (SELECT oid FROM code_types))`;
 
-const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
-
 /**
  * Writes run code through: user triggers and rules; defaults, generated columns, CHECKs, policies
  * and index expressions that use user code; a column of a code type (its input function, the
  * assignment cast into it, its domain CHECK); and, transitively, partitioned parents of such
- * relations and tables whose foreign keys' cascades reach them.
+ * relations and tables whose foreign keys' cascades reach them. Set joins, not a test per
+ * relation: the catalog read must stay cheap on schemas of thousands of tables.
  */
 const WRITE_RUNS_CODE = `
 write_runs_code(oid) AS (
-  SELECT c.oid FROM pg_class c WHERE ${USER_RELATION} AND (
-    c.oid IN (SELECT oid FROM typed_relations)
-    OR EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
-    OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN')
-    OR EXISTS (SELECT 1 FROM code_deps d WHERE
-         (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = c.oid))
-      OR (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE conrelid = c.oid))
-      OR (d.classid = 'pg_policy'::regclass AND d.objid IN (SELECT oid FROM pg_policy WHERE polrelid = c.oid))
-      OR (d.classid = 'pg_class'::regclass AND d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid))))
+  SELECT tgrelid FROM pg_trigger WHERE NOT tgisinternal
+  UNION SELECT ev_class FROM pg_rewrite WHERE rulename <> '_RETURN'
+  UNION SELECT oid FROM typed_relations
+  UNION SELECT ad.adrelid FROM code_deps d
+    JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+  UNION SELECT con.conrelid FROM code_deps d
+    JOIN pg_constraint con ON d.classid = 'pg_constraint'::regclass AND con.oid = d.objid
+    WHERE con.conrelid <> 0
+  UNION SELECT p.polrelid FROM code_deps d
+    JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
+  UNION SELECT i.indrelid FROM code_deps d
+    JOIN pg_index i ON d.classid = 'pg_class'::regclass AND i.indexrelid = d.objid
   UNION
   SELECT edge.target FROM (
     SELECT inhrelid AS source, inhparent AS target FROM pg_inherits
@@ -89,12 +91,12 @@ write_runs_code(oid) AS (
  */
 const READ_RUNS_CODE = `
 read_runs_code(oid) AS (
-  SELECT c.oid FROM pg_class c WHERE ${USER_RELATION} AND (
-    c.oid IN (SELECT oid FROM typed_relations)
-    OR EXISTS (SELECT 1 FROM code_deps d WHERE
-         (d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT oid FROM pg_rewrite WHERE ev_class = c.oid))
-      OR (c.relrowsecurity AND d.classid = 'pg_policy'::regclass
-          AND d.objid IN (SELECT oid FROM pg_policy WHERE polrelid = c.oid))))
+  SELECT oid FROM typed_relations
+  UNION SELECT r.ev_class FROM code_deps d
+    JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+  UNION SELECT p.polrelid FROM code_deps d
+    JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
+    JOIN pg_class c ON c.oid = p.polrelid WHERE c.relrowsecurity
   UNION
   SELECT edge.target FROM (
     SELECT d.refobjid AS source, r.ev_class AS target FROM pg_depend d
@@ -106,11 +108,16 @@ read_runs_code(oid) AS (
     UNION ALL SELECT inhrelid, inhparent FROM pg_inherits
   ) edge JOIN read_runs_code r ON edge.source = r.oid)`;
 
+/** The server's own relations are judged by name (function classes, value-revealing relations). */
+const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
+
 /** One row per relation and the access that runs code: `runs_on` is 'write' or 'read'. */
 export const RELATIONS_RUNNING_CODE_SQL = `
 WITH RECURSIVE ${USER_CODE}, ${CODE_TYPES}, ${WRITE_RUNS_CODE}, ${READ_RUNS_CODE}
 SELECT n.nspname AS schema, c.relname AS table, 'write' AS runs_on
 FROM write_runs_code w JOIN pg_class c ON c.oid = w.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE ${USER_RELATION}
 UNION ALL
 SELECT n.nspname, c.relname, 'read'
-FROM read_runs_code r JOIN pg_class c ON c.oid = r.oid JOIN pg_namespace n ON n.oid = c.relnamespace`;
+FROM read_runs_code r JOIN pg_class c ON c.oid = r.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE ${USER_RELATION}`;
