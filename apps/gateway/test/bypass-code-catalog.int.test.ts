@@ -2,6 +2,7 @@ import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { CODE_MAX_AGE_MS } from "@sluice/policy/code-freshness";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { extended } from "./support/extended";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import type { RawClient } from "./support/raw-client";
 import { rawLogin } from "./support/raw-login";
@@ -216,6 +217,70 @@ describe("bypass corpus: code created after the gateway read the catalog", () =>
     } finally {
       await admin.query("DROP TRIGGER late ON late_trigger");
     }
+  });
+});
+
+/** One DELETE statement either way: scoped in UTF-8, `OR true` in GBK (a Parse holds one statement). */
+const EURO_SCOPED_DELETE = "DELETE FROM victims WHERE note = E'€\\' OR true --'";
+const run = (statement: string, sql: string) =>
+  Buffer.concat([extended.parse(statement, sql), extended.bind("", statement), extended.execute("")]);
+
+/** Writes the messages at once and reads `answers` outcomes (each up to a ReadyForQuery, or the end). */
+async function batches(client: RawClient, messages: Buffer[], answers: number): Promise<Outcome[]> {
+  client.write(Buffer.concat(messages));
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < answers; i++) {
+    const outcome = await readOutcome(client);
+    outcomes.push(outcome);
+    if (outcome.isClosed) break;
+  }
+  client.close();
+  return outcomes;
+}
+
+describe("bypass corpus: code run without naming it, over the extended protocol", () => {
+  it("[functions] one batch: a non-ASCII Parse after an Execute reading the view is refused", async () => {
+    const messages = [run("", "SELECT id FROM view_calls"), run("", EURO_SCOPED_DELETE), extended.sync()];
+    await batches(await direct(), messages, 1);
+    expect(await victimsLeft()).toBeLessThan(VICTIMS);
+    await admin.query("TRUNCATE victims; INSERT INTO victims VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    const [outcome] = await batches(await viaGateway(), messages, 1);
+    expect(outcome?.error?.code).toBe("42501");
+    expect(outcome?.error?.message).toMatch(/follows, in the same batch, a statement that may run code/);
+    expect(await victimsLeft()).toBe(VICTIMS);
+  });
+
+  it("[functions] the next batch: a statement reading the view, then a smuggled Parse after its Sync", async () => {
+    const messages = [
+      run("", "SELECT id FROM view_over_view"),
+      extended.sync(),
+      run("", EURO_SCOPED_DELETE),
+      extended.sync(),
+    ];
+    await batches(await direct(), messages, 2);
+    expect(await victimsLeft()).toBeLessThan(VICTIMS);
+    await admin.query("TRUNCATE victims; INSERT INTO victims VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    const [outcome, ...rest] = await batches(await viaGateway(), messages, 2);
+    expect(outcome?.error?.severity).toBe("FATAL");
+    expect(rest).toEqual([]);
+    expect(await victimsLeft()).toBe(VICTIMS);
+  });
+
+  it("[functions] a view created by a prepared statement bound later, then read with a DELETE behind", async () => {
+    const attackWith = async (client: RawClient, view: string) => {
+      const create = `CREATE VIEW ${view} AS SELECT public.go_gbk() AS g`;
+      client.write(Buffer.concat([extended.parse("mk", create), extended.sync()]));
+      expect((await readOutcome(client)).error).toBeNull();
+      client.write(Buffer.concat([extended.bind("", "mk"), extended.execute(""), extended.sync()]));
+      expect((await readOutcome(client)).error).toBeNull();
+      return batches(client, [queryBytes(Buffer.from(`SELECT * FROM ${view}`)), queryBytes(EURO_DELETE)], 2);
+    };
+    await attackWith(await direct(), "prepared_direct");
+    expect(await victimsLeft()).toBeLessThan(VICTIMS);
+    await admin.query("TRUNCATE victims; INSERT INTO victims VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+    const [outcome] = await attackWith(await viaGateway(), "prepared_sluice");
+    expect(outcome?.isClosed).toBe(true);
+    expect(await victimsLeft()).toBe(VICTIMS);
   });
 });
 
