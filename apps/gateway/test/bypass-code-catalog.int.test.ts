@@ -63,6 +63,10 @@ beforeAll(async () => {
     CREATE CAST (mood AS int) WITH FUNCTION public.mood_to_int(mood);
     CREATE TABLE moods (id int, m mood);
     CREATE TABLE late_trigger (id int);
+    CREATE TABLE truncated (id int);
+    CREATE TRIGGER truncated_gbk BEFORE TRUNCATE ON truncated
+      FOR EACH STATEMENT EXECUTE FUNCTION public.gbk_trigger();
+    CREATE TABLE checked_keyed (id int PRIMARY KEY, note checked_note);
     GRANT ALL ON ALL TABLES IN SCHEMA public TO ${upstream.user};
     GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${upstream.user};`);
   const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
@@ -147,6 +151,19 @@ describe("bypass corpus: code a statement runs without naming it", () => {
       "INSERT INTO moods VALUES (1, 'ok'::text)",
     ],
     ["an insert ... select through the assignment cast", "INSERT INTO moods SELECT 2, label FROM items"],
+    [
+      "a MERGE inserting through the assignment cast",
+      "MERGE INTO moods t USING items s ON false WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.label)",
+    ],
+    [
+      "an upsert whose conflict update goes through the domain CHECK",
+      "INSERT INTO checked_keyed VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET note = EXCLUDED.note",
+    ],
+    [
+      "an UPDATE that reads the view in FROM",
+      "UPDATE items SET label = label FROM view_calls v WHERE v.id = items.id",
+    ],
+    ["a TRUNCATE whose statement trigger runs user code", "TRUNCATE truncated"],
   ];
   for (const [what, sql] of reads) {
     it(`[functions] ${what}: a DELETE pipelined behind it never runs`, async () => {
