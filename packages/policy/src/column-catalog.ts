@@ -24,15 +24,24 @@ export type CatalogSnapshot = {
   readonly temporary: ReadonlyMap<string, string[]>;
   /** Code statements can run without naming it; absent when the read did not include it. */
   readonly code?: UpstreamCode;
+  /** When the read began (epoch ms): it shows what was committed by then. */
+  readonly readAt?: number;
 };
 
-/** How a front end offers the upstream's catalog: what it has now, and a fresh read. */
+/**
+ * How a front end offers the upstream's catalog: what it has now, and a fresh read (one already
+ * under way serves, unless it began before `startedAfter`).
+ */
 export type ColumnCatalogAccess = {
   current: () => CatalogSnapshot | null;
-  refresh: () => Promise<CatalogSnapshot>;
+  refresh: (options?: { startedAfter?: number }) => Promise<CatalogSnapshot>;
 };
 
-export function catalogSnapshot(rows: readonly CatalogColumnRow[], code?: UpstreamCode): CatalogSnapshot {
+export function catalogSnapshot(
+  rows: readonly CatalogColumnRow[],
+  code?: UpstreamCode,
+  readAt?: number,
+): CatalogSnapshot {
   const relations = new Map<string, { schema: string; table: string; columns: string[]; isView: boolean }>();
   const ordered = [...rows].sort((a, b) => a.attnum - b.attnum);
   for (const row of ordered) {
@@ -51,7 +60,12 @@ export function catalogSnapshot(rows: readonly CatalogColumnRow[], code?: Upstre
     if (!/^pg_temp_\d+$/.test(relation.schema)) continue;
     temporary.set(relation.table, [...(temporary.get(relation.table) ?? []), key]);
   }
-  return code ? { relations, temporary, code } : { relations, temporary };
+  return {
+    relations,
+    temporary,
+    ...(code ? { code } : {}),
+    ...(readAt !== undefined ? { readAt } : {}),
+  };
 }
 
 /** Where a session may find relations: its search path, and names resolved against the upstream. */

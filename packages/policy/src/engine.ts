@@ -1,5 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
+import type { CodeUncertainty } from "./code-freshness";
 import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
 import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatches } from "./engine-rules";
 import { candidateNames } from "./patterns";
@@ -40,6 +41,11 @@ export type SessionContext = {
    * casts), as last read from its catalog; absent when unknown.
    */
   upstreamCode?: UpstreamCode;
+  /**
+   * Code this session may have changed that `upstreamCode` cannot show yet (see code-freshness.ts):
+   * `relations`, what statements touch runs other code; `routines`, names may call other code too.
+   */
+  codeUncertainty?: CodeUncertainty;
 };
 
 /** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */

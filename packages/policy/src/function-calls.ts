@@ -37,6 +37,10 @@ const CATALOG_CLASSES = CLASSES.get("pg_catalog") ?? new Map<string, FunctionCla
 const OPERATORS = new Set(SAFE_OPERATORS);
 const CATALOG = "pg_catalog";
 
+/** Why, after this session changed routines the catalog read cannot show yet, a built-in name proves nothing. */
+const UNCERTAIN_ROUTINES =
+  "this session changed functions, operators, casts or types (in this message, or in a transaction still open) and the gateway has not read them yet, so a function of that name may win over the built-in until the change is committed";
+
 export type CallReading = { kind: "known"; cls: FunctionClass } | { kind: "unknown"; why: string };
 
 /** A refused call: the Sluice default it falls under and the sentence that says why. */
@@ -46,11 +50,14 @@ export type CallRefusal = { rule: string; what: string };
 export function refusedCall(
   policy: ConnectionPolicy,
   facts: StatementFacts,
-  session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode">,
+  session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode" | "codeUncertainty">,
 ): CallRefusal | null {
   if (facts.dialect === "mysql") return refusedMySqlCall(facts, (call) => allowsCall(policy, call));
+  const isUncertain = session.codeUncertainty === "routines";
+  const notBuiltinWhy = isUncertain ? UNCERTAIN_ROUTINES : undefined;
   // A path computed in this statement or an earlier one may put pg_catalog anywhere.
   const isCatalogFirst =
+    !isUncertain &&
     !session.searchPath.includes(CATALOG) &&
     !session.isPathComputed &&
     !facts.settings.some((s) => (s.name === "search_path" && s.value === null) || s.name === "*");
@@ -58,17 +65,19 @@ export function refusedCall(
     policy.isReadOnly || policy.guardrails.some((r) => r.kind === "READ_ONLY" && r.effect === "DENY");
   const code = session.upstreamCode;
   for (const call of facts.functionCalls) {
-    const refusal = judged(policy, call, readCall(call, isCatalogFirst, code), "function", isReadOnly);
+    const reading = readCall(call, isCatalogFirst, code, notBuiltinWhy);
+    const refusal = judged(policy, call, reading, "function", isReadOnly);
     if (refusal) return refusal;
   }
   // The lower-cased names too: a producer of facts that fills only `functions` is still judged.
   for (const joined of facts.functions) {
     const call = splitLowerCased(joined);
-    const refusal = judged(policy, call, readCall(call, isCatalogFirst, code), "function", isReadOnly);
+    const reading = readCall(call, isCatalogFirst, code, notBuiltinWhy);
+    const refusal = judged(policy, call, reading, "function", isReadOnly);
     if (refusal) return refusal;
   }
   for (const operator of facts.operators) {
-    const reading = readOperator(operator, isCatalogFirst, code);
+    const reading = readOperator(operator, isCatalogFirst, code, notBuiltinWhy);
     const refusal = judged(policy, operator, reading, "operator", isReadOnly);
     if (refusal) return refusal;
   }
@@ -104,7 +113,12 @@ function refusedCast(
  * `code` is the upstream's catalog as last read: a function outside pg_catalog with a built-in's
  * name may win overload resolution with other argument types (`public.upper(integer)`).
  */
-export function readCall(call: RoutineRef, isCatalogFirst: boolean, code?: UpstreamCode): CallReading {
+export function readCall(
+  call: RoutineRef,
+  isCatalogFirst: boolean,
+  code?: UpstreamCode,
+  notBuiltinWhy?: string,
+): CallReading {
   if (call.schema !== null) {
     const cls = CLASSES.get(call.schema)?.get(call.name) ?? extensionClass(call.name);
     return cls
@@ -129,7 +143,7 @@ export function readCall(call: RoutineRef, isCatalogFirst: boolean, code?: Upstr
       ? { kind: "known", cls: builtin }
       : {
           kind: "unknown",
-          why: `the session's search_path may search another schema before pg_catalog, where a function of that name would win (write pg_catalog.${call.name} for the built-in)`,
+          why: `${notBuiltinWhy ?? "the session's search_path may search another schema before pg_catalog, where a function of that name would win"} (write pg_catalog.${call.name} for the built-in)`,
         };
   }
   const extension = extensionClass(call.name);
@@ -140,7 +154,12 @@ export function readCall(call: RoutineRef, isCatalogFirst: boolean, code?: Upstr
   };
 }
 
-function readOperator(operator: RoutineRef, isCatalogFirst: boolean, code?: UpstreamCode): CallReading {
+function readOperator(
+  operator: RoutineRef,
+  isCatalogFirst: boolean,
+  code?: UpstreamCode,
+  notBuiltinWhy?: string,
+): CallReading {
   const isBuiltin = OPERATORS.has(operator.name);
   if (operator.schema === CATALOG && isBuiltin) return { kind: "known", cls: "safe" };
   const shadowing = operator.schema === null ? code?.userOperators.get(operator.name) : undefined;
@@ -155,7 +174,7 @@ function readOperator(operator: RoutineRef, isCatalogFirst: boolean, code?: Upst
     kind: "unknown",
     why:
       operator.schema === null && isBuiltin
-        ? "the session's search_path may search another schema before pg_catalog, where an operator of that name would win"
+        ? `${notBuiltinWhy ?? "the session's search_path may search another schema before pg_catalog, where an operator of that name would win"} (write OPERATOR(pg_catalog.${operator.name}) for the built-in)`
         : "it is not a built-in operator, so the function it calls cannot be judged",
   };
 }

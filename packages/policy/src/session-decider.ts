@@ -1,5 +1,12 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
+import {
+  type CodeUncertainty,
+  catalogAge,
+  SessionCodeChanges,
+  uncertaintyWithin,
+  widerUncertainty,
+} from "./code-freshness";
 import { type CatalogSnapshot, isKnownRelation, isSystemRelation, relationCatalog } from "./column-catalog";
 import type { PolicyDecisionOptions } from "./decision-point";
 import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
@@ -35,6 +42,7 @@ export class SessionDecider implements SessionDecisions {
   private readonly state: PolicySessionState;
   private readonly cursors: CursorScope = { maskedTables: new Set(), relations: new Map() };
   private readonly maskingScope: MaskingScopeOf;
+  private readonly codeChanges = new SessionCodeChanges();
   /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
   private cachedColumns:
     | {
@@ -114,29 +122,45 @@ export class SessionDecider implements SessionDecisions {
   ): Verdict | Promise<Verdict> {
     const movesPath = this.state.absorbPathChanges(parsed);
     const catalogs = this.upstream?.columns;
-    if (catalogs && parsed.ok) {
+    if (catalogs && parsed.ok && needsCatalog(parsed.statements)) {
       const snapshot = catalogs.current();
-      // Read once before the first statement: it says what code statements run unseen. A
-      // relation created since the catalog was read (a temp table of this session) would be
+      const now = Date.now();
+      const age = catalogAge(snapshot, now);
+      // This session's own code changes show in a read begun after they were committed.
+      const mustCatchUp = this.codeChanges.uncertainty !== null && statement.isUpstreamSettled === true;
+      // A relation created since the catalog was read (a temp table of this session) would be
       // unknown, so masked whole: read the catalog again first, when the server would see it too.
       const isStale =
-        snapshot === null ||
-        (followsColumns(policy) &&
+        age === "read-first" ||
+        mustCatchUp ||
+        (snapshot !== null &&
+          followsColumns(policy) &&
           statement.isUpstreamSettled === true &&
           readsUnknownRelation(parsed.statements, snapshot, this.state));
       if (isStale) {
         const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
-        return catalogs.refresh().then(judge, judge);
+        const caughtUp = () => {
+          if (mustCatchUp) this.codeChanges.caughtUp();
+          return judge();
+        };
+        return catalogs.refresh(mustCatchUp ? { startedAfter: now } : undefined).then(caughtUp, judge);
       }
+      if (age === "read-behind") void catalogs.refresh().catch(() => {});
     }
     return this.judgeParsed(policy, statement, parsed, movesPath);
   }
 
+  /** What this session, and this message's statements before the last, changed that the catalog cannot show. */
+  private uncertaintyOf(parsed: Parsed): CodeUncertainty | null {
+    const within = parsed.ok ? uncertaintyWithin(parsed.statements) : null;
+    return widerUncertainty(this.codeChanges.uncertainty, within);
+  }
+
   /** The session as the engine sees it, with the upstream's columns when they are known. */
-  private withColumns(base: SessionContext): SessionContext {
+  private withColumns(base: SessionContext, uncertainty: CodeUncertainty | null = null): SessionContext {
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
-    return columns || code
+    return columns || code || uncertainty
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -145,6 +169,7 @@ export class SessionDecider implements SessionDecisions {
           ...(base.isPathComputed ? { isPathComputed: true } : {}),
           ...(columns ? { columns } : {}),
           ...(code ? { upstreamCode: code } : {}),
+          ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
         }
       : base;
   }
@@ -171,7 +196,8 @@ export class SessionDecider implements SessionDecisions {
     parsed: Parsed,
     movesPath: boolean,
   ): Verdict | Promise<Verdict> {
-    const judged = evaluate(policy, parsed, this.withColumns(this.state));
+    const uncertainty = this.uncertaintyOf(parsed);
+    const judged = evaluate(policy, parsed, this.withColumns(this.state, uncertainty));
     const lookup = this.upstream?.lookupRelations;
     const path = this.state.reportedPath;
     // Judged over every schema a name could resolve to, a statement is refused when any of them
@@ -184,7 +210,11 @@ export class SessionDecider implements SessionDecisions {
     const asJudged = () => this.afterJudged(policy, statement, parsed, judged);
     return resolveNames(names, path, lookup, this.state.login).then((resolved) => {
       if (!resolved) return asJudged();
-      const rejudged = evaluate(policy, parsed, this.withColumns(this.state.resolvedAs(resolved)));
+      const rejudged = evaluate(
+        policy,
+        parsed,
+        this.withColumns(this.state.resolvedAs(resolved), uncertainty),
+      );
       // A review would run the statement later, when the catalog may have moved: only an allow (or
       // a refusal) rests on the names as they resolve now.
       if (rejudged.kind === "review") return asJudged();
@@ -205,6 +235,8 @@ export class SessionDecider implements SessionDecisions {
       if (!parsed.ok) return syntaxError(judged, parsed);
       // A simple Query runs its statements in order until one fails; a Parse holds one statement.
       const split = statement.via === "simple" ? this.splitAtRefusal(policy, sql, parsed.statements) : null;
+      if (split?.runsFirst)
+        this.codeChanges.note(parsed.statements, split.runsFirst.allowed.mayRunUnjudgedCode === true);
       return split ?? toGatewayVerdict(judged);
     }
     const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
@@ -223,16 +255,29 @@ export class SessionDecider implements SessionDecisions {
     });
   }
 
-  /** An allow for a statement that may run code nobody judged says so: the relay holds what follows. */
+  /**
+   * An allow for a statement that may run code nobody judged says so: the relay holds what follows.
+   * What it may change in the upstream's code is noted (it may run, now or after a review), and a
+   * prepared statement that changes code is judged again, and noted again, at each Bind.
+   */
   private withUnjudgedCode(verdict: Verdict, parsed: Parsed): Verdict {
     if (verdict.kind !== "allow" || !parsed.ok) return verdict;
-    if (!mayRunUnjudgedCode(parsed.statements, this.withColumns(this.state))) return verdict;
-    return { ...verdict, mayRunUnjudgedCode: true };
+    const session = this.withColumns(this.state, this.uncertaintyOf(parsed));
+    const runsCode =
+      mayRunUnjudgedCode(parsed.statements, session) ||
+      parsed.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
+    const changesCode = this.codeChanges.note(parsed.statements, runsCode);
+    if (!runsCode && !changesCode) return verdict;
+    return {
+      ...verdict,
+      ...(runsCode ? { mayRunUnjudgedCode: true } : {}),
+      ...(changesCode ? { isJudgedPerRun: true } : {}),
+    };
   }
 
   /** A simple Query refused at a later statement: the ones before it run, as on the server. */
   private splitAtRefusal(policy: ConnectionPolicy, sql: string, statements: StatementFacts[]) {
-    const session = this.withColumns(this.state);
+    const session = this.withColumns(this.state, this.uncertaintyOf({ ok: true, statements }));
     return denialAfterPrefix(statements, {
       evaluate: (some) => evaluate(policy, { ok: true, statements: some }, session),
       allow: (before, textBytes) => {
@@ -252,6 +297,42 @@ const NO_POLICY_AT_CONNECT: Verdict = Object.freeze({
   rule: "sluice:no-policy",
   message: "no policy is loaded for this connection, so its startup settings cannot be judged",
 });
+
+/** Kinds that name no relation, function or type: judged without the upstream's catalog. */
+const CATALOG_FREE_KINDS = new Set([
+  "SET",
+  "SHOW",
+  "RESET",
+  "TRANSACTION",
+  "BEGIN",
+  "COMMIT",
+  "ROLLBACK",
+  "SAVEPOINT",
+  "RELEASE",
+  "DISCARD",
+  "LISTEN",
+  "UNLISTEN",
+  "DEALLOCATE",
+  "CLOSE",
+  "SELECT",
+]);
+
+/**
+ * Whether judging the statements needs the upstream's catalog: a session that only runs
+ * `SELECT 1`, SET or BEGIN never waits for (or causes) a catalog read.
+ */
+function needsCatalog(statements: readonly StatementFacts[]): boolean {
+  return statements.some(
+    (facts) =>
+      facts.tablesRead.length > 0 ||
+      facts.tablesWritten.length > 0 ||
+      facts.functionCalls.length > 0 ||
+      facts.functions.length > 0 ||
+      facts.operators.length > 0 ||
+      (facts.typeCasts?.length ?? 0) > 0 ||
+      facts.kinds.some((kind) => !CATALOG_FREE_KINDS.has(kind)),
+  );
+}
 
 /** Rules that follow columns: masking by column, review and guardrail rules that name columns. */
 function followsColumns(policy: ConnectionPolicy): boolean {

@@ -17,12 +17,17 @@ const DDL_KIND = /^(CREATE|ALTER|DROP|COMMENT|GRANT|REVOKE|SECURITY LABEL|IMPORT
  * runs a function outside pg_catalog, a write to a relation with triggers or rules, DDL while an
  * event trigger exists. Such code can change how the server reads what follows (`set_config(
  * 'client_encoding', …)`), so the relay forwards nothing behind it until the server has answered.
- * Without the upstream's code catalog every write counts (fail closed).
+ * Without the upstream's code catalog every relation read or written counts (fail closed).
  */
 export function mayRunUnjudgedCode(
   statements: readonly StatementFacts[],
-  session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode" | "prepared">,
+  session: Pick<
+    SessionContext,
+    "searchPath" | "isPathComputed" | "upstreamCode" | "prepared" | "codeUncertainty"
+  >,
 ): boolean {
+  // Code this session changed that the catalog cannot show yet may run anywhere.
+  if (session.codeUncertainty) return true;
   // Plain loops, no closures: this runs for every allowed statement (decision time matters).
   for (const facts of statements) {
     if (runsCode(facts, session)) return true;
@@ -40,6 +45,7 @@ function runsCode(
   session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode">,
 ): boolean {
   const code = session.upstreamCode;
+  if (code?.hasBuiltinCastCode) return true;
   for (const kind of facts.kinds) {
     if (CODE_KINDS.has(kind) || (code?.hasEventTriggers && DDL_KIND.test(kind))) return true;
   }
@@ -52,7 +58,8 @@ function runsCode(
     }
   }
   for (const operator of facts.operators) if (isUnjudgedOperator(operator, code)) return true;
-  for (const table of facts.tablesWritten) if (writeRunsCode(table, code)) return true;
+  for (const table of facts.tablesWritten) if (runsCodeOn(table, code, "write")) return true;
+  for (const table of facts.tablesRead) if (runsCodeOn(table, code, "read")) return true;
   return false;
 }
 
@@ -70,8 +77,13 @@ function isUnjudgedOperator(operator: RoutineRef, code: UpstreamCode | undefined
   );
 }
 
-function writeRunsCode(table: TableRef, code: UpstreamCode | undefined): boolean {
+/** Without the catalog every relation counts: its triggers, views and policies are unknown. */
+function runsCodeOn(table: TableRef, code: UpstreamCode | undefined, access: "read" | "write"): boolean {
   if (!code) return true;
-  if (table.schema === null || table.schema === "pg_temp") return code.writeRunsCodeNames.has(table.name);
-  return code.writeRunsCode.has(`${table.schema}.${table.name}`);
+  const [qualified, names] =
+    access === "write"
+      ? [code.writeRunsCode, code.writeRunsCodeNames]
+      : [code.readRunsCode, code.readRunsCodeNames];
+  if (table.schema === null || table.schema === "pg_temp") return names.has(table.name);
+  return qualified.has(`${table.schema}.${table.name}`);
 }

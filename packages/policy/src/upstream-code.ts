@@ -15,6 +15,12 @@ export type UpstreamCode = {
   writeRunsCode: ReadonlySet<string>;
   /** The same relations by bare name: an unqualified write is judged against every schema's. */
   writeRunsCodeNames: ReadonlySet<string>;
+  /**
+   * Relations whose reads run code: views and row security policies using user code, columns of a
+   * type whose output or casts are user code, and views, policies and parents over those.
+   */
+  readRunsCode: ReadonlySet<string>;
+  readRunsCodeNames: ReadonlySet<string>;
   /** Function names outside pg_catalog and information_schema → the schemas holding one. */
   userFunctions: ReadonlyMap<string, readonly string[]>;
   /** Operator names outside pg_catalog → the schemas holding one. */
@@ -23,6 +29,8 @@ export type UpstreamCode = {
   castFunctions: ReadonlyMap<string, readonly RoutineRef[]>;
   /** An enabled event trigger runs its function on DDL. */
   hasEventTriggers: boolean;
+  /** A user function behind an assignment or implicit cast between built-in types: any expression may run it. */
+  hasBuiltinCastCode: boolean;
 };
 
 /** One row of the catalog read: a type and a function outside pg_catalog that casting it runs. */
@@ -36,11 +44,14 @@ export type TypeCodeRow = {
 /** The catalog read's rows, as lookups. */
 export function upstreamCode(rows: {
   writeRunsCode: readonly { schema: string; table: string }[];
+  readRunsCode?: readonly { schema: string; table: string }[];
   userFunctions: readonly { schema: string; name: string }[];
   userOperators: readonly { schema: string; name: string }[];
   typeCode: readonly TypeCodeRow[];
   hasEventTriggers: boolean;
+  hasBuiltinCastCode?: boolean;
 }): UpstreamCode {
+  const readRunsCode = rows.readRunsCode ?? [];
   const castFunctions = new Map<string, RoutineRef[]>();
   for (const row of rows.typeCode) {
     const fn = { schema: row.functionSchema, name: row.functionName };
@@ -51,10 +62,13 @@ export function upstreamCode(rows: {
   return {
     writeRunsCode: new Set(rows.writeRunsCode.map((r) => `${r.schema}.${r.table}`)),
     writeRunsCodeNames: new Set(rows.writeRunsCode.map((r) => r.table)),
+    readRunsCode: new Set(readRunsCode.map((r) => `${r.schema}.${r.table}`)),
+    readRunsCodeNames: new Set(readRunsCode.map((r) => r.table)),
     userFunctions: bySchema(rows.userFunctions),
     userOperators: bySchema(rows.userOperators),
     castFunctions,
     hasEventTriggers: rows.hasEventTriggers,
+    hasBuiltinCastCode: rows.hasBuiltinCastCode === true,
   };
 }
 

@@ -29,28 +29,36 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
   const catalogs = new Map<string, Promise<CachedCatalog>>();
   /** The newest catalog read per connection: sessions opened before it follow it too. */
   const latest = new Map<string, CachedCatalog>();
-  const reading = new Set<string>();
+  /** When the read under way per connection began. */
+  const reading = new Map<string, number>();
   const hashKey = createHmac("sha256", secretKey).update("sluice-masking-hash").digest();
 
-  const catalogFor = (connection: ConnectionRecord, isStale = false): Promise<CachedCatalog> => {
+  const catalogFor = (
+    connection: ConnectionRecord,
+    isStale = false,
+    startedAfter = 0,
+  ): Promise<CachedCatalog> => {
     const id = connection.connectionId;
     const cached = catalogs.get(id);
-    // A read already under way is as fresh as a new one would be.
-    if (cached && (!isStale || reading.has(id))) return cached;
-    reading.add(id);
+    // A read already under way is as fresh as a new one would be, unless it began too early.
+    const underWaySince = reading.get(id);
+    if (cached && (!isStale || (underWaySince !== undefined && underWaySince >= startedAfter))) return cached;
+    const startedAt = Date.now();
+    reading.set(id, startedAt);
     const loading = readColumnCatalog(connection).then(({ columns, code }) => {
-      const catalog = { columns, readAt: Date.now(), snapshot: catalogSnapshot(columns, code) };
-      latest.set(id, catalog);
+      const catalog = { columns, readAt: startedAt, snapshot: catalogSnapshot(columns, code, startedAt) };
+      // Two reads may overlap: the one begun later shows more.
+      if ((latest.get(id)?.readAt ?? Number.NEGATIVE_INFINITY) <= startedAt) latest.set(id, catalog);
       return catalog;
     });
     catalogs.set(id, loading);
-    loading.then(
-      () => reading.delete(id),
-      () => {
-        reading.delete(id);
-        catalogs.delete(id);
-      },
-    );
+    const settled = () => {
+      if (reading.get(id) === startedAt) reading.delete(id);
+    };
+    loading.then(settled, () => {
+      settled();
+      if (catalogs.get(id) === loading) catalogs.delete(id);
+    });
     return loading;
   };
 
@@ -59,7 +67,8 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
     catalogAccess(connection: ConnectionRecord): ColumnCatalogAccess {
       return {
         current: () => latest.get(connection.connectionId)?.snapshot ?? null,
-        refresh: () => catalogFor(connection, true).then((catalog) => catalog.snapshot),
+        refresh: (options) =>
+          catalogFor(connection, true, options?.startedAfter).then((catalog) => catalog.snapshot),
       };
     },
     async openSession(identity: Identity, connection: ConnectionRecord): Promise<SessionMasking | null> {

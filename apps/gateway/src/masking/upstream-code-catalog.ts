@@ -1,37 +1,8 @@
 import { type UpstreamCode, upstreamCode } from "@sluice/policy/upstream-code";
 import type pg from "pg";
+import { RELATIONS_RUNNING_CODE_SQL } from "./code-relations-sql";
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema')`;
-
-/**
- * Relations whose writes run code outside pg_catalog: user triggers and rules; defaults, generated
- * columns, CHECK constraints, row security policies and index expressions that call a user
- * function; and, transitively, partitioned parents of such relations and tables whose foreign keys'
- * cascades reach them.
- */
-const WRITE_RUNS_CODE_SQL = `
-WITH RECURSIVE runs_code(oid) AS (
-  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND (
-    EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
-    OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN')
-    OR EXISTS (
-      SELECT 1 FROM pg_depend d
-      JOIN pg_proc p ON d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid
-      JOIN pg_namespace pn ON pn.oid = p.pronamespace
-      WHERE pn.nspname NOT IN ${SYSTEM_SCHEMAS} AND (
-        (d.classid = 'pg_attrdef'::regclass AND d.objid IN (SELECT oid FROM pg_attrdef WHERE adrelid = c.oid))
-        OR (d.classid = 'pg_constraint'::regclass AND d.objid IN (SELECT oid FROM pg_constraint WHERE conrelid = c.oid))
-        OR (d.classid = 'pg_policy'::regclass AND d.objid IN (SELECT oid FROM pg_policy WHERE polrelid = c.oid))
-        OR (d.classid = 'pg_class'::regclass AND d.objid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid)))))
-  UNION
-  SELECT edge.target FROM (
-    SELECT inhrelid AS source, inhparent AS target FROM pg_inherits
-    UNION ALL SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'
-  ) edge JOIN runs_code r ON edge.source = r.oid
-)
-SELECT n.nspname AS schema, c.relname AS table
-FROM runs_code r JOIN pg_class c ON c.oid = r.oid JOIN pg_namespace n ON n.oid = c.relnamespace`;
 
 const USER_FUNCTIONS_SQL = `
 SELECT DISTINCT n.nspname AS schema, p.proname AS name
@@ -42,15 +13,22 @@ SELECT DISTINCT n.nspname AS schema, o.oprname AS name
 FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS}`;
 
 /**
- * Types whose casts run a function outside pg_catalog: a user input function, a cast function
- * (both the cast's source and target types), a domain over such a type, a domain CHECK calling one.
+ * Types whose casts run a function outside pg_catalog: a user input function, a cast function, a
+ * domain over such a type, a domain CHECK calling one. A cast function is listed under the cast's
+ * user-defined side only: `x::int` runs a user cast out of `mood` only when x is a `mood`, which
+ * takes a column of that type (its relation counts as running code), a cast to it (listed), or a
+ * function returning it (judged). A user cast between two built-in types is listed under both.
  */
 const TYPE_CODE_SQL = `
 WITH type_functions(type_oid, function_oid) AS (
   SELECT t.oid, t.typinput FROM pg_type t
   UNION ALL SELECT d.oid, b.typinput FROM pg_type d JOIN pg_type b ON b.oid = d.typbasetype WHERE d.typtype = 'd'
-  UNION ALL SELECT c.castsource, c.castfunc FROM pg_cast c WHERE c.castfunc <> 0
-  UNION ALL SELECT c.casttarget, c.castfunc FROM pg_cast c WHERE c.castfunc <> 0
+  UNION ALL SELECT c.castsource, c.castfunc FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource
+    JOIN pg_type t ON t.oid = c.casttarget WHERE c.castfunc <> 0
+    AND (s.typnamespace <> 'pg_catalog'::regnamespace OR t.typnamespace = 'pg_catalog'::regnamespace)
+  UNION ALL SELECT c.casttarget, c.castfunc FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource
+    JOIN pg_type t ON t.oid = c.casttarget WHERE c.castfunc <> 0
+    AND (t.typnamespace <> 'pg_catalog'::regnamespace OR s.typnamespace = 'pg_catalog'::regnamespace)
   UNION ALL SELECT con.contypid, d.refobjid FROM pg_constraint con
     JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = con.oid AND d.refclassid = 'pg_proc'::regclass
     WHERE con.contypid <> 0
@@ -61,11 +39,25 @@ JOIN pg_type t ON t.oid = tf.type_oid JOIN pg_namespace tn ON tn.oid = t.typname
 JOIN pg_proc p ON p.oid = tf.function_oid JOIN pg_namespace fn ON fn.oid = p.pronamespace
 WHERE fn.nspname NOT IN ${SYSTEM_SCHEMAS}`;
 
-const EVENT_TRIGGERS_SQL = `SELECT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS has`;
+/**
+ * Whether the server may apply user code between built-in types by itself: a user function behind
+ * an assignment or implicit cast between two built-in types (only a superuser can make one).
+ */
+const GLOBAL_CODE_SQL = `
+SELECT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS has_event_triggers,
+  EXISTS (
+    SELECT 1 FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc
+    JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+    WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+      AND c.castcontext IN ('a', 'i')
+      AND s.typnamespace = 'pg_catalog'::regnamespace AND t.typnamespace = 'pg_catalog'::regnamespace
+  ) AS has_builtin_cast_code`;
 
 /** Reads, over a catalog connection already open, the code statements can run without naming it. */
 export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode> {
-  const writeRunsCode = await client.query<{ schema: string; table: string }>(WRITE_RUNS_CODE_SQL);
+  const relations = await client.query<{ schema: string; table: string; runs_on: "read" | "write" }>(
+    RELATIONS_RUNNING_CODE_SQL,
+  );
   const userFunctions = await client.query<{ schema: string; name: string }>(USER_FUNCTIONS_SQL);
   const userOperators = await client.query<{ schema: string; name: string }>(USER_OPERATORS_SQL);
   const typeCode = await client.query<{
@@ -74,9 +66,12 @@ export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode>
     function_schema: string;
     function_name: string;
   }>(TYPE_CODE_SQL);
-  const eventTriggers = await client.query<{ has: boolean }>(EVENT_TRIGGERS_SQL);
+  const global = await client.query<{ has_event_triggers: boolean; has_builtin_cast_code: boolean }>(
+    GLOBAL_CODE_SQL,
+  );
   return upstreamCode({
-    writeRunsCode: writeRunsCode.rows,
+    writeRunsCode: relations.rows.filter((row) => row.runs_on === "write"),
+    readRunsCode: relations.rows.filter((row) => row.runs_on === "read"),
     userFunctions: userFunctions.rows,
     userOperators: userOperators.rows,
     typeCode: typeCode.rows.map((row) => ({
@@ -85,6 +80,7 @@ export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode>
       functionSchema: row.function_schema,
       functionName: row.function_name,
     })),
-    hasEventTriggers: eventTriggers.rows[0]?.has === true,
+    hasEventTriggers: global.rows[0]?.has_event_triggers === true,
+    hasBuiltinCastCode: global.rows[0]?.has_builtin_cast_code === true,
   });
 }
