@@ -1,4 +1,4 @@
-import { CODE_MAX_AGE_MS, CODE_REFRESH_AFTER_MS } from "@sluice/policy/code-freshness";
+import { CODE_MAX_AGE_MS, CODE_REFRESH_AFTER_MS } from "../src/code-freshness";
 import {
   type CatalogSnapshot,
   type ColumnCatalogAccess,
