@@ -15,6 +15,7 @@ const CODE: UpstreamCode = upstreamCode({
     { schema: "public", table: "audited" },
     { schema: "public", table: "parent_of_audited" },
   ],
+  readRunsCode: [{ schema: "public", table: "view_calls" }],
   userFunctions: [
     { schema: "public", name: "upper" },
     { schema: "util", name: "lower" },
@@ -138,8 +139,29 @@ describe("statements that may run code nobody judged", () => {
     expect(runs("UPDATE other.audited SET a = 1 WHERE id = 1")).toBe(false);
   });
 
-  it("counts every write when the catalog could not be read, and DDL while an event trigger exists", () => {
+  it("counts reads of relations whose reads run code (views, policies, column types), by any name", () => {
+    expect(runs("SELECT * FROM view_calls")).toBe(true);
+    expect(runs("SELECT (SELECT count(*) FROM public.view_calls)")).toBe(true);
+    expect(runs("INSERT INTO plain SELECT * FROM view_calls")).toBe(true);
+    expect(runs("SELECT * FROM other.view_calls")).toBe(false);
+  });
+
+  it("counts everything once a user function backs a cast the server applies between built-in types", () => {
+    const everywhere = upstreamCode({
+      writeRunsCode: [],
+      userFunctions: [],
+      userOperators: [],
+      typeCode: [],
+      hasEventTriggers: false,
+      hasBuiltinCastCode: true,
+    });
+    expect(runs("SELECT 1", everywhere)).toBe(true);
+    expect(runs("SELECT 1", NO_SHADOWS)).toBe(false);
+  });
+
+  it("counts every read and write when the catalog could not be read, and DDL while an event trigger exists", () => {
     expect(runs("INSERT INTO plain VALUES (1)", null)).toBe(true);
+    expect(runs("SELECT * FROM plain", null)).toBe(true);
     expect(runs("CREATE TABLE x (a int)", NO_SHADOWS)).toBe(true);
     expect(runs("CREATE TABLE x (a int)")).toBe(false);
   });
