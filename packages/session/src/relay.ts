@@ -99,6 +99,11 @@ export class Relay {
     return this.transactionStatus;
   }
 
+  /** Everything sent upstream was answered, up to a ReadyForQuery outside any transaction. */
+  isUpstreamIdle(): boolean {
+    return this.owed.length === 0 && !this.isUnsynced && this.transactionStatus === "I" && !this.held;
+  }
+
   /** Handles one client message; a Promise only when the decision point had to wait. */
   handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
     // Behind a statement that may have changed how the server reads bytes (see PipelineGate).
@@ -156,7 +161,8 @@ export class Relay {
           ),
         );
       case "terminate":
-        return { toUpstream: [raw], toClient: [], isClosing: true };
+        // Not forwarded: the upstream is released (a pool keeps it for the next session).
+        return { toUpstream: [], toClient: [], isClosing: true };
       default:
         throw ClientError.fatal("08P01", `unexpected ${message.name} message after authentication`);
     }

@@ -55,6 +55,8 @@ export class ClientConnection {
   private cleanups: Array<() => void> = [];
   private readonly authTimer: NodeJS.Timeout;
   private endReason = "client disconnected";
+  private detachUpstream: () => void = () => {};
+  private readonly resumeClient = () => this.client.resume();
 
   constructor(
     socket: ClientSocket,
@@ -225,7 +227,7 @@ export class ClientConnection {
       startupParams: client.startupParams,
     });
     if (this.isClosed) {
-      this.deps.upstreams.release(upstream);
+      this.deps.upstreams.release(upstream, { isIdle: true });
       return;
     }
     this.upstream = upstream;
@@ -276,8 +278,8 @@ export class ClientConnection {
   private attachUpstream(upstream: AuthenticatedUpstream): void {
     const socket = upstream.socket;
     socket.removeAllListeners("error");
-    socket.on("data", (chunk: Buffer) => this.onUpstreamData(chunk));
-    socket.on("error", (error) => this.deps.log(`upstream error: ${error.message}`));
+    const onData = (chunk: Buffer) => this.onUpstreamData(chunk);
+    const onError = (error: Error) => this.deps.log(`upstream error: ${error.message}`);
     // 'end' too: a stream that allows half-open connections may never follow it with 'close'.
     const onUpstreamGone = () => {
       if (this.isClosed) return;
@@ -285,8 +287,18 @@ export class ClientConnection {
       if (!this.isTerminating) this.endReason = "upstream closed the session";
       this.close(this.endReason);
     };
+    socket.on("data", onData);
+    socket.on("error", onError);
     socket.on("end", onUpstreamGone);
     socket.on("close", onUpstreamGone);
+    // A pooled upstream outlives this session: none of its listeners may stay behind.
+    this.detachUpstream = () => {
+      socket.off("data", onData);
+      socket.off("error", onError);
+      socket.off("end", onUpstreamGone);
+      socket.off("close", onUpstreamGone);
+      socket.off("drain", this.resumeClient);
+    };
     // Anything the upstream sent after ReadyForQuery belongs to the relay.
     if (upstream.frames.buffered() > 0) this.onUpstreamData(Buffer.alloc(0));
     socket.resume();
@@ -310,10 +322,11 @@ export class ClientConnection {
     const toUpstream = clientToUpstream(step, this.relaying?.masker ?? null);
     if (toUpstream) this.writeUpstream(toUpstream);
     if (step.isClosing) {
+      // The upstream is released, not ended: a pooled one serves the next session.
       this.isTerminating = true;
       this.endReason = "client terminated the session";
-      this.upstream?.socket.end();
       this.client.end();
+      this.close(this.endReason);
     }
   }
 
@@ -331,7 +344,7 @@ export class ClientConnection {
     const upstream = this.upstream?.socket;
     if (upstream && !upstream.write(bytes)) {
       this.client.pause();
-      upstream.once("drain", () => this.client.resume());
+      upstream.once("drain", this.resumeClient);
     }
   }
 
@@ -340,7 +353,10 @@ export class ClientConnection {
     const upstream = this.upstream?.socket;
     if (!this.client.write(bytes) && upstream) {
       upstream.pause();
-      this.client.once("drain", () => upstream.resume());
+      // Only while it is still this session's: a released upstream belongs to the pool.
+      this.client.once("drain", () => {
+        if (this.upstream?.socket === upstream) upstream.resume();
+      });
     }
   }
 
@@ -369,6 +385,20 @@ export class ClientConnection {
     this.close(this.endReason);
   }
 
+  /**
+   * Gives the upstream back, idle only when every message sent was answered and no transaction is
+   * open; from here on nothing of this session reads or writes it (a late step's bytes are dropped).
+   */
+  private releaseUpstream(): void {
+    const upstream = this.upstream;
+    if (!upstream) return;
+    this.upstream = null;
+    this.detachUpstream();
+    const relay = this.relaying?.relay;
+    const isIdle = (relay ? relay.isUpstreamIdle() : true) && upstream.frames.buffered() === 0;
+    this.deps.upstreams.release(upstream, { isIdle });
+  }
+
   private destroy(): void {
     this.client.destroy();
     this.close(this.endReason);
@@ -383,7 +413,7 @@ export class ClientConnection {
     );
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups = [];
-    if (this.upstream) this.deps.upstreams.release(this.upstream);
+    this.releaseUpstream();
     // Give a FATAL already queued to the client a moment to flush before the socket goes.
     const client = this.client;
     setTimeout(() => client.destroy(), FATAL_FLUSH_MS).unref();

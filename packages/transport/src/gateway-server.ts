@@ -1,10 +1,11 @@
 import net from "node:net";
 import { ClientError } from "@sluice/session/client-error";
 import { ClientConnection, type ClientConnectionDeps, type LiveSession } from "./client-connection";
-import { createDirectUpstreamLogins, type UpstreamLogins } from "./upstream-logins";
+import type { UpstreamLogins } from "./upstream-logins";
+import { createUpstreamPool } from "./upstream-pool";
 
 export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstreams"> & {
-  /** Where sessions get their upstream login; default: one direct login per session. */
+  /** Where sessions get their upstream login; default: this process's pool of logins per connection. */
   upstreams?: UpstreamLogins;
   port: number;
   /** Addresses to listen on; the default serves local agents over IPv4 and IPv6. */
@@ -31,7 +32,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const sockets = new Set<net.Socket>();
   const deps: ClientConnectionDeps = {
     ...options,
-    upstreams: options.upstreams ?? createDirectUpstreamLogins({ log: options.log }),
+    upstreams: options.upstreams ?? createUpstreamPool({ log: options.log }),
     track: (session) => {
       live.add(session);
       return () => live.delete(session);
@@ -70,6 +71,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           .map((server) => new Promise<void>((resolve) => server.close(() => resolve())))
           .concat(
             (async () => {
+              // First, so that the sessions ending now close their logins instead of keeping them.
+              deps.upstreams.close?.();
               for (const session of live) {
                 session.terminate(ClientError.fatal("57P01", "the Sluice gateway is shutting down"));
               }
