@@ -21,7 +21,15 @@ export const RESET_CHECK_SQL = [
   "(SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema())::text",
 ].join(" ");
 
-const CHECK_COLUMNS = ["current_user", "session_user", "advisory locks", "LISTEN channels", "prepared statements", "cursors", "temporary relations"];
+const CHECK_COLUMNS = [
+  "current_user",
+  "session_user",
+  "advisory locks",
+  "LISTEN channels",
+  "prepared statements",
+  "cursors",
+  "temporary relations",
+];
 
 /** The reset did not leave the upstream clean: the pool closes it instead of reusing it. */
 export class UpstreamResetFailed extends Error {
@@ -77,7 +85,9 @@ export function createUpstreamReset(loginUser: string) {
         case ServerCode.ReadyForQuery: {
           const status = body[0];
           if (status !== TransactionStatus.Idle) {
-            throw new UpstreamResetFailed(`a transaction is still open (${String.fromCharCode(status ?? 0)})`);
+            throw new UpstreamResetFailed(
+              `a transaction is still open (${String.fromCharCode(status ?? 0)})`,
+            );
           }
           readies += 1;
           if (readies === 1) {

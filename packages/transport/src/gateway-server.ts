@@ -19,6 +19,8 @@ export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstrea
 
 export type GatewayServer = {
   port: number;
+  /** Where sessions get their upstream logins (the pool, unless the caller passed its own). */
+  upstreams: UpstreamLogins;
   /** Live sessions, for revocation and shutdown. */
   sessions: () => LiveSession[];
   /** Stops accepting, ends every session with an admin-shutdown FATAL, and waits for the sockets. */
@@ -64,6 +66,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   }
   return {
     port,
+    upstreams: deps.upstreams,
     sessions: () => [...live],
     close: async () => {
       await Promise.all(

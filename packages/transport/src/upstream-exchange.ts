@@ -34,7 +34,8 @@ export function exchange<T>(
           if (frame.kind !== "tagged") throw new Error("an untagged message from the upstream");
           const result = handle(frame.type, frame.body, frame.raw);
           if (result === null) continue;
-          if (frames.buffered() > 0 || frames.next()) throw new Error("the upstream sent more than was asked");
+          if (frames.buffered() > 0 || frames.next())
+            throw new Error("the upstream sent more than was asked");
           settle(() => resolve(result));
           return;
         }

@@ -140,7 +140,11 @@ export function createUpstreamPool(options: DirectUpstreamLoginsOptions): Upstre
     }
   };
 
-  const lend = (pool: ConnectionPool, backend: Backend, connection: ConnectionRecord): AuthenticatedUpstream => {
+  const lend = (
+    pool: ConnectionPool,
+    backend: Backend,
+    connection: ConnectionRecord,
+  ): AuthenticatedUpstream => {
     const upstream: AuthenticatedUpstream = {
       connection,
       socket: backend.socket,
@@ -194,7 +198,8 @@ export function createUpstreamPool(options: DirectUpstreamLoginsOptions): Upstre
         (type, body, raw) => reset.handle(type, body, raw),
         EXCHANGE_TIMEOUT_MS,
       );
-      for (const [name, frame] of parametersByName(outcome.parameterStatus)) backend.parameters.set(name, frame);
+      for (const [name, frame] of parametersByName(outcome.parameterStatus))
+        backend.parameters.set(name, frame);
     } catch (error) {
       discard(pool, backend, error instanceof Error ? error.message : String(error));
       return;
@@ -245,7 +250,14 @@ export function createUpstreamPool(options: DirectUpstreamLoginsOptions): Upstre
       const { pool, backend } = lease;
       const size = upstream.connection.poolSize ?? DEFAULT_POOL_SIZE;
       const socket = backend.socket;
-      if (!state.isIdle || lease.isCancelled || isClosed || pool.open > size || socket.destroyed || !socket.writable) {
+      if (
+        !state.isIdle ||
+        lease.isCancelled ||
+        isClosed ||
+        pool.open > size ||
+        socket.destroyed ||
+        !socket.writable
+      ) {
         // A cancel may still be on its way to this backend: it must never reach the next agent's statement.
         discard(pool, backend, "");
         return;
