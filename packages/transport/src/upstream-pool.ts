@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Duplex } from "node:stream";
+import { DEFAULT_POOL_SIZE, DEFAULT_POOL_WAIT_SECONDS } from "@sluice/policy/pool-limits";
 import { UpstreamPoolExhausted } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import type { UpstreamSession } from "@sluice/session/upstream-login";
@@ -16,10 +17,8 @@ import {
   type UpstreamLogins,
 } from "./upstream-logins";
 
-/** Upstream logins one gateway process may hold per connection, when the connection names none. */
-export const DEFAULT_POOL_SIZE = 20;
-/** How long an agent's connect waits for a pooled login to come free, when the connection names none. */
-export const DEFAULT_POOL_WAIT_MS = 10_000;
+/** When the connection record names none (tests' in-memory directories): the store's defaults. */
+const DEFAULT_POOL_WAIT_MS = DEFAULT_POOL_WAIT_SECONDS * 1000;
 /** An idle login unused this long is closed, so the server's connection slots are not held for nothing. */
 export const IDLE_CLOSE_MS = 5 * 60_000;
 /** An idle login unused this long is asked an empty query before an agent gets it (the server may be gone). */
