@@ -13,8 +13,10 @@ import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-out
 import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
+import { fatalFor, isUndecodable } from "./client-failure";
 import type { ClientConnectionDeps, ClientSocket } from "./connection-deps";
 import { upgradeToTls } from "./tls-upgrade";
+import { attachUpstreamListeners } from "./upstream-listeners";
 import type { AuthenticatedUpstream } from "./upstream-logins";
 
 export type {
@@ -276,32 +278,23 @@ export class ClientConnection {
   }
 
   private attachUpstream(upstream: AuthenticatedUpstream): void {
-    const socket = upstream.socket;
-    socket.removeAllListeners("error");
-    const onData = (chunk: Buffer) => this.onUpstreamData(chunk);
-    const onError = (error: Error) => this.deps.log(`upstream error: ${error.message}`);
-    // 'end' too: a stream that allows half-open connections may never follow it with 'close'.
-    const onUpstreamGone = () => {
-      if (this.isClosed) return;
-      // After the client's Terminate the upstream closing is the expected answer, not the reason.
-      if (!this.isTerminating) this.endReason = "upstream closed the session";
-      this.close(this.endReason);
-    };
-    socket.on("data", onData);
-    socket.on("error", onError);
-    socket.on("end", onUpstreamGone);
-    socket.on("close", onUpstreamGone);
-    // A pooled upstream outlives this session: none of its listeners may stay behind.
-    this.detachUpstream = () => {
-      socket.off("data", onData);
-      socket.off("error", onError);
-      socket.off("end", onUpstreamGone);
-      socket.off("close", onUpstreamGone);
-      socket.off("drain", this.resumeClient);
-    };
+    this.detachUpstream = attachUpstreamListeners(
+      upstream.socket,
+      {
+        onData: (chunk) => this.onUpstreamData(chunk),
+        onError: (error) => this.deps.log(`upstream error: ${error.message}`),
+        onGone: () => {
+          if (this.isClosed) return;
+          // After the client's Terminate the upstream closing is the expected answer, not the reason.
+          if (!this.isTerminating) this.endReason = "upstream closed the session";
+          this.close(this.endReason);
+        },
+      },
+      { drain: this.resumeClient },
+    );
     // Anything the upstream sent after ReadyForQuery belongs to the relay.
     if (upstream.frames.buffered() > 0) this.onUpstreamData(Buffer.alloc(0));
-    socket.resume();
+    upstream.socket.resume();
   }
 
   private onUpstreamData(chunk: Buffer): void {
@@ -363,20 +356,8 @@ export class ClientConnection {
   /** Ends this client with an error it can read; never lets an exception reach the process. */
   private fail(error: unknown): void {
     if (this.isClosed) return;
-    let clientError: ClientError;
-    if (error instanceof ClientError) clientError = error;
-    else if (error instanceof WireError) clientError = ClientError.fatal(error.code, error.message);
-    else {
-      this.deps.log(
-        `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-      clientError = ClientError.internal();
-    }
-    this.endReason = clientError.message;
-    const fatal =
-      clientError.severity === "FATAL"
-        ? clientError
-        : new ClientError("FATAL", clientError.code, clientError.message, clientError.hint);
+    const fatal = fatalFor(error, this.deps.log);
+    this.endReason = fatal.message;
     try {
       this.client.end(errorBytes(fatal));
     } catch {
@@ -385,17 +366,13 @@ export class ClientConnection {
     this.close(this.endReason);
   }
 
-  /**
-   * Gives the upstream back, idle only when every message sent was answered and no transaction is
-   * open; from here on nothing of this session reads or writes it (a late step's bytes are dropped).
-   */
+  /** Gives the upstream back (idle: all answered, no transaction); a late step's bytes are dropped. */
   private releaseUpstream(): void {
     const upstream = this.upstream;
     if (!upstream) return;
     this.upstream = null;
     this.detachUpstream();
-    const relay = this.relaying?.relay;
-    const isIdle = (relay ? relay.isUpstreamIdle() : true) && upstream.frames.buffered() === 0;
+    const isIdle = (this.relaying?.relay.isUpstreamIdle() ?? true) && upstream.frames.buffered() === 0;
     this.deps.upstreams.release(upstream, { isIdle });
   }
 
@@ -419,8 +396,4 @@ export class ClientConnection {
     setTimeout(() => client.destroy(), FATAL_FLUSH_MS).unref();
     if (this.sessionId) this.deps.hooks.onSessionEnd(this.sessionId, reason);
   }
-}
-
-function isUndecodable(error: unknown): error is WireError {
-  return error instanceof WireError && error.code === "22021";
 }
