@@ -66,7 +66,7 @@ describe("load", () => {
         async (client, i) => (await client.query("SELECT v FROM data WHERE id = $1", [(i % 50) + 1])).rows,
       ),
     );
-    answers.forEach((answer, i) => expect(answer).toEqual([{ v: `row ${(i % 50) + 1}` }]));
+    expect(answers).toEqual(answers.map((_, i) => [{ v: `row ${(i % 50) + 1}` }]));
     const held = rssMb();
     const backends = await adminQuery(
       harness.upstreamAdminUrl,
