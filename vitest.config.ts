@@ -20,7 +20,11 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["packages/*/test/**/*.int.test.ts", "apps/*/test/**/*.int.test.ts"],
+          include: [
+            "packages/*/test/**/*.int.test.ts",
+            "apps/*/test/**/*.int.test.ts",
+            "test/reliability/**/*.int.test.ts",
+          ],
           globalSetup: ["./test/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

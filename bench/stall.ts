@@ -62,6 +62,8 @@ async function main() {
     for (let i = 0; i < BIG_STATEMENTS; i++) {
       const error = (await big.query(statement).catch((e: pg.DatabaseError) => e)) as pg.DatabaseError;
       bigCodes.push(error.code ?? "none");
+      // The reason, for a refusal that is not the expected unknown-function one (54001 once was).
+      console.error(`big statement ${i + 1}: ${error.code} ${error.message?.slice(0, 200)}`);
     }
     isBigRunning = false;
     await loop;

@@ -60,6 +60,8 @@ export function createPrismaDirectory(
         tlsServerName: connection.tlsServerName,
         requireClientTls: connection.requireClientTls,
         allowedGroups: connection.access.map((access) => access.group.name),
+        poolSize: connection.poolSize,
+        poolWaitMs: connection.poolWaitSeconds * 1000,
       };
     },
   };

@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
+import {
+  DEFAULT_POOL_SIZE,
+  DEFAULT_POOL_WAIT_SECONDS,
+  MAX_POOL_SIZE,
+  MAX_POOL_WAIT_SECONDS,
+} from "@sluice/policy/pool-limits";
 import { encryptSecret } from "@sluice/secrets/secret-box";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
@@ -26,6 +32,18 @@ export const ZConnectionInput = z.object({
   isReadOnly: z.boolean().default(false),
   isStrictMasking: z.boolean().default(false),
   isDisabled: z.boolean().default(false),
+  poolSize: z.coerce
+    .number()
+    .int("a whole number")
+    .min(0, `0 to ${MAX_POOL_SIZE}`)
+    .max(MAX_POOL_SIZE, `0 to ${MAX_POOL_SIZE}`)
+    .default(DEFAULT_POOL_SIZE),
+  poolWaitSeconds: z.coerce
+    .number()
+    .int("a whole number")
+    .min(0, `0 to ${MAX_POOL_WAIT_SECONDS}`)
+    .max(MAX_POOL_WAIT_SECONDS, `0 to ${MAX_POOL_WAIT_SECONDS}`)
+    .default(DEFAULT_POOL_WAIT_SECONDS),
   allowedGroups: ZGroupNames,
 });
 export type ConnectionInput = z.input<typeof ZConnectionInput>;

@@ -1,6 +1,12 @@
 import { parsePointer } from "@sluice/http-policy/json-pointer";
 import { z } from "zod";
 import { ZName } from "./names";
+import {
+  DEFAULT_POOL_SIZE,
+  DEFAULT_POOL_WAIT_SECONDS,
+  MAX_POOL_SIZE,
+  MAX_POOL_WAIT_SECONDS,
+} from "./pool-limits";
 import { guardrailKindsProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
 
 /**
@@ -124,6 +130,20 @@ const ZConnection = z
     isReadOnly: z.boolean().optional(),
     isStrictMasking: z.boolean().optional(),
     isDisabled: z.boolean().optional(),
+    poolSize: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_POOL_SIZE)
+      .default(DEFAULT_POOL_SIZE)
+      .describe("upstream logins each gateway process keeps and reuses (0: a new login per session)"),
+    poolWaitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_POOL_WAIT_SECONDS)
+      .default(DEFAULT_POOL_WAIT_SECONDS)
+      .describe("how long a connect waits for a pooled login to come free before it is refused"),
     allowedGroups: z.array(ZName).default([]),
     guardrails: z.array(ZGuardrail).default([]),
     masking: z.array(ZMasking).default([]),

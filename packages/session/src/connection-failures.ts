@@ -55,3 +55,20 @@ export class UpstreamLoginFailed extends ClientError {
     this.name = "UpstreamLoginFailed";
   }
 }
+
+/** Every upstream login this gateway process may hold for the connection stayed in use while the agent waited. */
+export class UpstreamPoolExhausted extends ClientError {
+  constructor(
+    readonly connectionName: string,
+    poolSize: number,
+    waitedMs: number,
+  ) {
+    super(
+      "FATAL",
+      "53300",
+      `connection "${connectionName}": all ${poolSize} upstream logins this gateway process may hold are in use; none came free within ${Math.round(waitedMs / 100) / 10} s`,
+      "try again when other sessions of this connection have ended, or raise the connection's poolSize",
+    );
+    this.name = "UpstreamPoolExhausted";
+  }
+}

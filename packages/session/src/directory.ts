@@ -29,6 +29,10 @@ export type ConnectionRecord = {
   tlsServerName: string | null;
   requireClientTls: boolean;
   allowedGroups: string[];
+  /** Upstream logins each gateway process may hold for this connection (0: no pooling); absent: the default. */
+  poolSize?: number;
+  /** How long a connect waits for a pooled login to come free before it is refused; absent: the default. */
+  poolWaitMs?: number;
 };
 
 export type Directory = {

@@ -91,6 +91,11 @@ export class Relay {
     return this.held === null && this.owed.length === 0;
   }
 
+  /** Everything sent upstream was answered, up to a ReadyForQuery outside any transaction. */
+  isUpstreamIdle(): boolean {
+    return this.owed.length === 0 && !this.isUnsynced && this.transactionStatus === "I" && !this.held;
+  }
+
   /** Handles one client message; a Promise only when the decision point had to wait. */
   handleClient(message: ClientMessage, raw: Buffer): RelayStep | Promise<RelayStep> {
     // Behind a statement that may have changed how the server reads bytes (see PipelineGate).
@@ -142,7 +147,8 @@ export class Relay {
         if (this.batch.isRefused) return EMPTY_STEP;
         return this.refuseInPlace(functionCallRefusal());
       case "terminate":
-        return { toUpstream: [raw], toClient: [], isClosing: true };
+        // Not forwarded: the upstream is released (a pool keeps it for the next session).
+        return { toUpstream: [], toClient: [], isClosing: true };
       default:
         throw ClientError.fatal("08P01", `unexpected ${message.name} message after authentication`);
     }

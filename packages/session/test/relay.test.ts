@@ -101,16 +101,13 @@ describe("Relay", () => {
     expect(relay.status).toBe("T");
   });
 
-  it("refuses FunctionCall in place and closes on Terminate", () => {
+  it("refuses FunctionCall in place and closes on Terminate, which stays with the gateway", () => {
     const relay = new Relay({ decisions: DENY_BAD });
     const refused = send(relay, { name: "functionCall", functionOid: 1 }, "F");
     expect(refused.toUpstream[0]?.[0]).toBe(0x51);
     const error = standInError(refused.toUpstream);
     expect(relay.beforeUpstreamMessage(error.type, error.body)?.toString()).toContain("FunctionCall");
-    expect(send(relay, { name: "terminate" }, "X")).toMatchObject({
-      toUpstream: [raw("X")],
-      isClosing: true,
-    });
+    expect(send(relay, { name: "terminate" }, "X")).toMatchObject({ toUpstream: [], isClosing: true });
   });
 
   it("refuses messages that only belong to startup or authentication", () => {

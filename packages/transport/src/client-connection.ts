@@ -14,12 +14,13 @@ import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-out
 import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
-import { writeWithBackpressure } from "./backpressure";
+import { isUndecodable } from "./client-failure";
 import { closingFatal } from "./closing-error";
 import type { ClientConnectionDeps, ClientSocket } from "./connection-deps";
 import { AUTHENTICATION_TIMEOUT_MS, FATAL_FLUSH_MS } from "./limits";
 import { QuietSignal } from "./quiet-signal";
 import { upgradeToTls } from "./tls-upgrade";
+import { attachUpstreamListeners } from "./upstream-listeners";
 import type { AuthenticatedUpstream } from "./upstream-logins";
 
 export type { SessionHooks, SessionInfo } from "@sluice/session/session-start";
@@ -52,6 +53,8 @@ export class ClientConnection {
   private endReason = "client disconnected";
   /** What a shutdown waits on: nothing read, judged or owed by the upstream (see `shutDown`). */
   private readonly quiet = new QuietSignal(() => this.isQuiet());
+  private detachUpstream: () => void = () => {};
+  private readonly resumeClient = () => this.client.resume();
 
   constructor(
     socket: ClientSocket,
@@ -240,7 +243,7 @@ export class ClientConnection {
       startupParams: client.startupParams,
     });
     if (this.isClosed) {
-      this.deps.upstreams.release(upstream);
+      this.deps.upstreams.release(upstream, { isIdle: true });
       return;
     }
     this.upstream = upstream;
@@ -289,22 +292,23 @@ export class ClientConnection {
   }
 
   private attachUpstream(upstream: AuthenticatedUpstream): void {
-    const socket = upstream.socket;
-    socket.removeAllListeners("error");
-    socket.on("data", (chunk: Buffer) => this.onUpstreamData(chunk));
-    socket.on("error", (error) => this.deps.log(`upstream error: ${error.message}`));
-    // 'end' too: a stream that allows half-open connections may never follow it with 'close'.
-    const onUpstreamGone = () => {
-      if (this.isClosed) return;
-      // After the client's Terminate the upstream closing is the expected answer, not the reason.
-      if (!this.isTerminating) this.endReason = "upstream closed the session";
-      this.close(this.endReason);
-    };
-    socket.on("end", onUpstreamGone);
-    socket.on("close", onUpstreamGone);
+    this.detachUpstream = attachUpstreamListeners(
+      upstream.socket,
+      {
+        onData: (chunk) => this.onUpstreamData(chunk),
+        onError: (error) => this.deps.log(`upstream error: ${error.message}`),
+        onGone: () => {
+          if (this.isClosed) return;
+          // After the client's Terminate the upstream closing is the expected answer, not the reason.
+          if (!this.isTerminating) this.endReason = "upstream closed the session";
+          this.close(this.endReason);
+        },
+      },
+      { drain: this.resumeClient },
+    );
     // Anything the upstream sent after ReadyForQuery belongs to the relay.
     if (upstream.frames.buffered() > 0) this.onUpstreamData(Buffer.alloc(0));
-    socket.resume();
+    upstream.socket.resume();
   }
 
   private onUpstreamData(chunk: Buffer): void {
@@ -326,10 +330,11 @@ export class ClientConnection {
     const toUpstream = clientToUpstream(step, this.relaying?.masker ?? null);
     if (toUpstream) this.writeUpstream(toUpstream);
     if (step.isClosing) {
+      // The upstream is released, not ended: a pooled one serves the next session.
       this.isTerminating = true;
       this.endReason = "client terminated the session";
-      this.upstream?.socket.end();
       this.client.end();
+      this.close(this.endReason);
     }
   }
 
@@ -345,12 +350,22 @@ export class ClientConnection {
   /** A slow upstream pauses the client instead of growing the gateway's memory. */
   private writeUpstream(bytes: Buffer): void {
     const upstream = this.upstream?.socket;
-    if (upstream) writeWithBackpressure(upstream, bytes, this.client);
+    if (upstream && !upstream.write(bytes)) {
+      this.client.pause();
+      upstream.once("drain", this.resumeClient);
+    }
   }
 
   /** A slow client pauses the upstream instead of growing the gateway's memory. */
   private writeClient(bytes: Buffer): void {
-    writeWithBackpressure(this.client, bytes, this.upstream?.socket);
+    const upstream = this.upstream?.socket;
+    if (!this.client.write(bytes) && upstream) {
+      upstream.pause();
+      // Only while it is still this session's: a released upstream belongs to the pool.
+      this.client.once("drain", () => {
+        if (this.upstream?.socket === upstream) upstream.resume();
+      });
+    }
   }
 
   /** Ends this client with an error it can read; never lets an exception reach the process. */
@@ -364,6 +379,16 @@ export class ClientConnection {
       this.client.destroy();
     }
     this.close(this.endReason);
+  }
+
+  /** Gives the upstream back (idle: all answered, no transaction); a late step's bytes are dropped. */
+  private releaseUpstream(): void {
+    const upstream = this.upstream;
+    if (!upstream) return;
+    this.upstream = null;
+    this.detachUpstream();
+    const isIdle = (this.relaying?.relay.isUpstreamIdle() ?? true) && upstream.frames.buffered() === 0;
+    this.deps.upstreams.release(upstream, { isIdle });
   }
 
   private destroy(): void {
@@ -381,14 +406,10 @@ export class ClientConnection {
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups = [];
     this.quiet.progress();
-    if (this.upstream) this.deps.upstreams.release(this.upstream);
+    this.releaseUpstream();
     // Give a FATAL already queued to the client a moment to flush before the socket goes.
     const client = this.client;
     setTimeout(() => client.destroy(), FATAL_FLUSH_MS).unref();
     if (this.sessionId) this.deps.hooks.onSessionEnd(this.sessionId, reason);
   }
-}
-
-function isUndecodable(error: unknown): error is WireError {
-  return error instanceof WireError && error.code === "22021";
 }

@@ -2,10 +2,11 @@ import net from "node:net";
 import { ClientError } from "@sluice/session/client-error";
 import { ClientConnection, type ClientConnectionDeps, type LiveSession } from "./client-connection";
 import { SHUTDOWN_DRAIN_MS } from "./limits";
-import { createDirectUpstreamLogins, type UpstreamLogins } from "./upstream-logins";
+import type { UpstreamLogins } from "./upstream-logins";
+import { createUpstreamPool } from "./upstream-pool";
 
 export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstreams"> & {
-  /** Where sessions get their upstream login; default: one direct login per session. */
+  /** Where sessions get their upstream login; default: this process's pool of logins per connection. */
   upstreams?: UpstreamLogins;
   port: number;
   /** Addresses to listen on; the default serves local agents over IPv4 and IPv6. */
@@ -19,6 +20,8 @@ export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstrea
 
 export type GatewayServer = {
   port: number;
+  /** Where sessions get their upstream logins (the pool, unless the caller passed its own). */
+  upstreams: UpstreamLogins;
   /** Live sessions, for revocation and shutdown. */
   sessions: () => LiveSession[];
   /**
@@ -36,7 +39,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const connections = new Set<ClientConnection>();
   const deps: ClientConnectionDeps = {
     ...options,
-    upstreams: options.upstreams ?? createDirectUpstreamLogins({ log: options.log }),
+    upstreams: options.upstreams ?? createUpstreamPool({ log: options.log }),
     track: (session) => {
       live.add(session);
       return () => live.delete(session);
@@ -68,11 +71,14 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   }
   return {
     port,
+    upstreams: deps.upstreams,
     sessions: () => [...live],
     close: async () => {
       // A listener's close calls back once its last connection has closed, not before.
       const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
       const shuttingDown = ClientError.fatal("57P01", "the Sluice gateway is shutting down");
+      // First, so that the sessions ending now close their logins instead of keeping them.
+      deps.upstreams.close?.();
       await Promise.all(
         [...connections].map((connection) => connection.shutDown(shuttingDown, SHUTDOWN_DRAIN_MS)),
       );

@@ -3,6 +3,7 @@ import { UpstreamLoginFailed } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import { cancelRequestBytes } from "@sluice/session/protocol-bytes";
 import { createUpstreamLogin, type UpstreamSession } from "@sluice/session/upstream-login";
+import { encodeTerminate } from "@sluice/wire/client-encoders";
 import { createServerFrameBuffer, type FrameBuffer } from "@sluice/wire/frame-buffer";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
 import { connectUpstream } from "./upstream-socket";
@@ -31,10 +32,24 @@ export type AuthenticatedUpstream = {
 export type UpstreamLogins = {
   /** @throws UpstreamLoginFailed when the upstream cannot be reached or refuses the login. */
   acquire: (request: UpstreamLoginRequest) => Promise<AuthenticatedUpstream>;
-  /** The session is over; the upstream is no longer the caller's (closed, or kept by a pool). */
-  release: (upstream: AuthenticatedUpstream) => void;
+  /**
+   * The session is over; the upstream is no longer the caller's (closed, or kept by a pool). The
+   * caller must not touch the socket again, nor leave listeners of its own on it.
+   */
+  release: (upstream: AuthenticatedUpstream, state: ReleaseState) => void;
   /** Asks the upstream to cancel what this backend is running. Never throws. */
   cancel: (upstream: AuthenticatedUpstream) => Promise<void>;
+  /** The gateway is stopping: logins kept for later are closed. */
+  close?: () => void;
+};
+
+/** What the session knows of its upstream when it gives it back. */
+export type ReleaseState = {
+  /**
+   * Nothing in flight: every message sent was answered up to a ReadyForQuery that reported no
+   * transaction, and no partial message waits. Only such an upstream may be reset and reused.
+   */
+  isIdle: boolean;
 };
 
 export type DirectUpstreamLoginsOptions = {
@@ -43,6 +58,9 @@ export type DirectUpstreamLoginsOptions = {
   log: (line: string) => void;
 };
 
+/** How long a released upstream may take to close after its Terminate before the socket goes. */
+const TERMINATE_GRACE_MS = 1000;
+
 /** One upstream login per client session, closed when the session ends. */
 export function createDirectUpstreamLogins(options: DirectUpstreamLoginsOptions): UpstreamLogins {
   const connect = options.connect ?? connectUpstream;
@@ -50,14 +68,16 @@ export function createDirectUpstreamLogins(options: DirectUpstreamLoginsOptions)
     acquire: async ({ connection, startupParams }) => {
       const { socket, isTls } = await connect(connection);
       try {
-        return await logIn(socket, isTls, connection, startupParams);
+        return await logInUpstream(socket, isTls, connection, startupParams);
       } catch (error) {
         socket.destroy();
         throw error;
       }
     },
     release: (upstream) => {
-      upstream.socket.destroy();
+      // A Terminate first, so the server ends the backend quietly rather than logging a lost client.
+      upstream.socket.end(encodeTerminate());
+      setTimeout(() => upstream.socket.destroy(), TERMINATE_GRACE_MS).unref();
     },
     cancel: async (upstream) => {
       const { connection, session } = upstream;
@@ -76,7 +96,7 @@ export function createDirectUpstreamLogins(options: DirectUpstreamLoginsOptions)
  * Drives the login over `socket`: the protocol decisions are createUpstreamLogin's, this only moves
  * its bytes. The socket is paused at ReadyForQuery so nothing after it is lost before the relay reads.
  */
-function logIn(
+export function logInUpstream(
   socket: Duplex,
   isTls: boolean,
   connection: ConnectionRecord,

@@ -26,6 +26,7 @@ import {
   readyForQuery,
 } from "@sluice/wire/server-messages";
 import { afterEach, describe, expect, it } from "vitest";
+import { until } from "../../../test/until";
 import type { AuthenticatedUpstream, UpstreamLogins } from "../src/upstream-logins";
 
 const TOKEN = "sl_transport_test_token";
@@ -74,6 +75,7 @@ function setUp(options: { afterReady?: Buffer; decisions?: DecisionPoint } = {})
   upstreamEnd.on("data", (chunk: Buffer) => toUpstream.push(chunk));
   const cancelled: AuthenticatedUpstream[] = [];
   const released: AuthenticatedUpstream[] = [];
+  const releasedIdle: boolean[] = [];
   const upstreams: UpstreamLogins = {
     acquire: async ({ connection }) => {
       gatewayUpstreamEnd.pause();
@@ -92,8 +94,9 @@ function setUp(options: { afterReady?: Buffer; decisions?: DecisionPoint } = {})
         },
       };
     },
-    release: (upstream) => {
+    release: (upstream, state) => {
       released.push(upstream);
+      releasedIdle.push(state.isIdle);
       upstream.socket.destroy();
     },
     cancel: async (upstream) => {
@@ -143,6 +146,7 @@ function setUp(options: { afterReady?: Buffer; decisions?: DecisionPoint } = {})
     toUpstream,
     cancelled,
     released,
+    releasedIdle,
     ended,
     sessionEnded,
     recorded,
@@ -271,16 +275,27 @@ describe("ClientConnection", () => {
     expect(relayed.length).toBe(5_002);
   });
 
-  it("forwards Terminate, ends both sides and reports the session's end", async () => {
-    const { client, upstreamEnd, sessionEnded, ended, released } = setUp();
+  it("ends the session on Terminate and gives the upstream back idle, without forwarding it", async () => {
+    const { client, sessionEnded, ended, released, releasedIdle, toUpstream } = setUp();
     await logIn(client);
-    const upstreamEnds = once(upstreamEnd, "end");
     client.socket.end(encodeTerminate()); // and closes, as psql does
-    await upstreamEnds;
-    upstreamEnd.end(); // the server closes after Terminate
     await sessionEnded;
     expect(ended).toEqual([{ sessionId: "session-1", reason: "client terminated the session" }]);
     expect(released).toHaveLength(1);
+    // A pool resets it for the next session; a Terminate would have ended the backend.
+    expect(releasedIdle).toEqual([true]);
+    expect(Buffer.concat(toUpstream).includes(encodeTerminate())).toBe(false);
+  });
+
+  it("gives the upstream back not idle when the client leaves with a statement in flight", async () => {
+    const { client, sessionEnded, releasedIdle, toUpstream, live } = setUp();
+    await logIn(client);
+    client.socket.write(encodeQuery("SELECT pg_sleep(10)"));
+    await until(() => Buffer.concat(toUpstream).includes(Buffer.from("pg_sleep")));
+    // Ended from the gateway's side (as a revocation does) before the upstream answered.
+    live[0]?.terminate(ClientError.fatal("28000", "revoked"));
+    await sessionEnded;
+    expect(releasedIdle).toEqual([false]);
   });
 
   it("routes a CancelRequest on another connection to the session's upstream", async () => {

@@ -24,6 +24,7 @@ import {
   readyForQuery,
 } from "@sluice/wire/server-messages";
 import { describe, expect, it } from "vitest";
+import { until } from "../../../test/until";
 import { createDirectUpstreamLogins } from "../src/upstream-logins";
 
 const CONNECTION: ConnectionRecord = {
@@ -123,8 +124,8 @@ describe("direct upstream logins", () => {
     if (first?.name === "startup") {
       expect(first.params).toMatchObject({ user: "app", database: "shop", application_name: "etl" });
     }
-    logins.release(acquired);
-    expect(acquired.socket.destroyed).toBe(true);
+    logins.release(acquired, { isIdle: true });
+    await until(() => upstream.received.some((message) => message.name === "terminate"));
   });
 
   it("turns the upstream's refusal of the brokered password into the connection's FATAL", async () => {

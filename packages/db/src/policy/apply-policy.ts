@@ -87,6 +87,8 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
         isReadOnly: connection.isReadOnly,
         isStrictMasking: connection.isStrictMasking,
         isDisabled: connection.isDisabled,
+        poolSize: connection.poolSize,
+        poolWaitSeconds: connection.poolWaitSeconds,
         ...(password === undefined
           ? {}
           : { passwordCipher: encryptSecret(password, options.secretKey, connectionSecretAad(id)) }),

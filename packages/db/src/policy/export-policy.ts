@@ -61,6 +61,8 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       isReadOnly: c.isReadOnly,
       isStrictMasking: c.isStrictMasking,
       isDisabled: c.isDisabled,
+      poolSize: c.poolSize,
+      poolWaitSeconds: c.poolWaitSeconds,
       allowedGroups: c.access.map((a) => a.group.name).sort(),
       guardrails: c.guardrailRules.map((r) => ({
         name: r.name,

@@ -1,6 +1,7 @@
 "use client";
 
 import type { ConnectionView } from "@sluice/admin/connection-view";
+import { DEFAULT_POOL_SIZE, DEFAULT_POOL_WAIT_SECONDS } from "@sluice/policy/pool-limits";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
@@ -39,12 +40,20 @@ export function ConnectionForm({
     isStrictMasking: connection?.isStrictMasking ?? false,
     requireClientTls: connection?.requireClientTls ?? false,
     isDisabled: connection?.isDisabled ?? false,
+    poolSize: String(connection?.poolSize ?? DEFAULT_POOL_SIZE),
+    poolWaitSeconds: String(connection?.poolWaitSeconds ?? DEFAULT_POOL_WAIT_SECONDS),
   });
   const save = useMutation({
     mutationFn: () =>
       api(connection ? `/connections/${connection.id}` : "/connections", {
         method: connection ? "PATCH" : "POST",
-        body: { ...form, port: Number(form.port), allowedGroups: splitNames(form.allowedGroups) },
+        body: {
+          ...form,
+          port: Number(form.port),
+          poolSize: Number(form.poolSize),
+          poolWaitSeconds: Number(form.poolWaitSeconds),
+          allowedGroups: splitNames(form.allowedGroups),
+        },
       }),
     onSuccess: onDone,
   });
@@ -118,6 +127,14 @@ export function ConnectionForm({
           placeholder: "analysts, support",
         })}
         {text("description", "Description")}
+        {text("poolSize", "Pooled upstream logins", {
+          type: "number",
+          hint: "Kept and reused per gateway process; also the most sessions at once. 0: a new login per session",
+        })}
+        {text("poolWaitSeconds", "Wait for a free login (seconds)", {
+          type: "number",
+          hint: "When every pooled login is in use, a connect waits this long, then is refused",
+        })}
         {form.tlsMode === "VERIFY_CA" || form.tlsMode === "VERIFY_FULL" ? (
           <div className="md:col-span-3">
             <Field id="connection-tlsCaPem" label="Upstream CA certificate (PEM)" error={errors.tlsCaPem}>

@@ -1,0 +1,151 @@
+import { encodeQuery } from "@sluice/wire/client-encoders";
+import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
+
+/**
+ * What a pooled upstream must look like before another agent's session gets it. `DISCARD ALL`
+ * closes cursors, resets every setting (to the login's startup values), ends SET ROLE and SET
+ * SESSION AUTHORIZATION, drops prepared statements, temporary tables and plans, stops listening and
+ * releases advisory locks; it cannot run inside a transaction block, so an open transaction fails it.
+ * The check then asks the server itself whether that worked, instead of trusting that it did.
+ * @see https://www.postgresql.org/docs/current/sql-discard.html
+ */
+export const RESET_SQL = "DISCARD ALL";
+
+/** One row, every column text: who the session is, and what it still holds. */
+export const RESET_CHECK_SQL = [
+  "SELECT current_user::text, session_user::text,",
+  "(SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory')::text,",
+  "(SELECT count(*) FROM pg_catalog.pg_listening_channels())::text,",
+  "(SELECT count(*) FROM pg_catalog.pg_prepared_statements)::text,",
+  "(SELECT count(*) FROM pg_catalog.pg_cursors)::text,",
+  "(SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema())::text",
+].join(" ");
+
+const CHECK_COLUMNS = [
+  "current_user",
+  "session_user",
+  "advisory locks",
+  "LISTEN channels",
+  "prepared statements",
+  "cursors",
+  "temporary relations",
+];
+
+/** The reset did not leave the upstream clean: the pool closes it instead of reusing it. */
+export class UpstreamResetFailed extends Error {
+  constructor(why: string) {
+    super(`the pooled upstream could not be reset: ${why}`);
+    this.name = "UpstreamResetFailed";
+  }
+}
+
+export type ResetOutcome = {
+  /** ParameterStatus frames the server sent while resetting (settings returned to the login's). */
+  parameterStatus: Buffer[];
+};
+
+/**
+ * The reset as steps: `request()` is the bytes to send (both queries at once), `handle` takes each
+ * upstream message and returns the outcome after the second ReadyForQuery. Anything unexpected
+ * (an error, a transaction left open, a row that is not the clean one) throws UpstreamResetFailed.
+ * @param loginUser the connection's brokered user: both current_user and session_user must be it.
+ */
+export function createUpstreamReset(loginUser: string) {
+  const parameterStatus: Buffer[] = [];
+  let readies = 0;
+  let row: string[] | null = null;
+  let discarded = false;
+
+  return {
+    request(): Buffer {
+      return Buffer.concat([encodeQuery(RESET_SQL), encodeQuery(RESET_CHECK_SQL)]);
+    },
+
+    handle(type: number, body: Buffer, raw: Buffer): ResetOutcome | null {
+      switch (type) {
+        case ServerCode.ParameterStatus:
+          parameterStatus.push(raw);
+          return null;
+        // Notifications queued before UNLISTEN ran, and notices: nobody's to read, dropped.
+        case ServerCode.NotificationResponse:
+        case ServerCode.NoticeResponse:
+          return null;
+        case ServerCode.CommandComplete:
+          if (readies === 0) discarded = commandTag(body) === "DISCARD ALL";
+          return null;
+        case ServerCode.RowDescription:
+          if (readies !== 1) throw new UpstreamResetFailed("a row description before the check");
+          return null;
+        case ServerCode.DataRow:
+          if (readies !== 1 || row) throw new UpstreamResetFailed("an unexpected row");
+          row = readTextRow(body);
+          return null;
+        case ServerCode.ErrorResponse:
+          throw new UpstreamResetFailed(`the server answered with an error (${errorCode(body)})`);
+        case ServerCode.ReadyForQuery: {
+          const status = body[0];
+          if (status !== TransactionStatus.Idle) {
+            throw new UpstreamResetFailed(
+              `a transaction is still open (${String.fromCharCode(status ?? 0)})`,
+            );
+          }
+          readies += 1;
+          if (readies === 1) {
+            if (!discarded) throw new UpstreamResetFailed("DISCARD ALL did not complete");
+            return null;
+          }
+          checkRow(row, loginUser);
+          return { parameterStatus };
+        }
+        default:
+          throw new UpstreamResetFailed(`unexpected message type ${type} while resetting`);
+      }
+    },
+  };
+}
+
+function checkRow(row: string[] | null, loginUser: string): void {
+  if (!row || row.length !== CHECK_COLUMNS.length) throw new UpstreamResetFailed("the check returned no row");
+  const expected = [loginUser, loginUser, "0", "0", "0", "0", "0"];
+  for (const [index, value] of row.entries()) {
+    if (value !== expected[index]) {
+      throw new UpstreamResetFailed(`${CHECK_COLUMNS[index]} is ${JSON.stringify(value)} after DISCARD ALL`);
+    }
+  }
+}
+
+function commandTag(body: Buffer): string {
+  const end = body.indexOf(0);
+  return body.toString("utf8", 0, end < 0 ? body.length : end);
+}
+
+/** @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-DATAROW */
+function readTextRow(body: Buffer): string[] {
+  const count = body.readInt16BE(0);
+  const values: string[] = [];
+  let offset = 2;
+  for (let column = 0; column < count; column += 1) {
+    const length = body.readInt32BE(offset);
+    offset += 4;
+    if (length < 0) {
+      values.push("NULL");
+      continue;
+    }
+    values.push(body.toString("utf8", offset, offset + length));
+    offset += length;
+  }
+  return values;
+}
+
+/** The SQLSTATE field of an ErrorResponse body (the text may quote another agent's statement: not logged). */
+function errorCode(body: Buffer): string {
+  let offset = 0;
+  while (offset < body.length && body[offset] !== 0) {
+    const field = body[offset];
+    const end = body.indexOf(0, offset + 1);
+    if (end < 0) break;
+    if (field === 0x43) return body.toString("utf8", offset + 1, end);
+    offset = end + 1;
+  }
+  return "unknown";
+}

@@ -1,0 +1,153 @@
+import type net from "node:net";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness } from "../../apps/gateway/test/support/gateway-harness";
+import { bytes } from "../../apps/gateway/test/support/raw-client";
+import { rawLogin } from "../../apps/gateway/test/support/raw-login";
+import { adminQuery } from "../support";
+import { until } from "../until";
+
+/**
+ * The gateway under many sessions and under faults, with the upstream as the oracle. CI holds
+ * SLUICE_LOAD_SESSIONS sessions (default 60, capped below the test server's max_connections);
+ * `scripts/reliability-long.sh` holds more against a server configured for them.
+ */
+const SESSIONS = Number(process.env.SLUICE_LOAD_SESSIONS ?? 60);
+/** The slow client's result: rows of 1000 bytes, far more than any socket buffer holds. */
+const SLOW_ROWS = 100_000;
+
+let harness: Harness;
+let bystander: pg.Client;
+beforeAll(async () => {
+  harness = await startHarness({ isTlsEnabled: false });
+  await adminQuery(
+    harness.directUrl,
+    "CREATE TABLE data (id int PRIMARY KEY, v text); INSERT INTO data SELECT g, 'row ' || g FROM generate_series(1, 50) g",
+  );
+  bystander = await connect();
+});
+afterAll(async () => {
+  await bystander?.end().catch(() => {});
+  await harness?.stop();
+});
+
+async function connect(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: harness.url });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
+
+async function expectBystanderFine() {
+  const { rows } = await bystander.query("SELECT count(*)::int AS n FROM data");
+  expect(rows).toEqual([{ n: 50 }]);
+}
+
+describe("load", () => {
+  it("holds many concurrent sessions with bounded memory, each answered right", async () => {
+    const { rows } = await adminQuery(
+      harness.directUrl,
+      "SELECT current_setting('max_connections')::int AS max",
+    );
+    // Other test files' servers share the upstream: leave them room.
+    const count = Math.min(SESSIONS, (rows[0] as { max: number }).max - 30);
+    await harness.prisma.connection.update({
+      where: { name: harness.connectionName },
+      data: { poolSize: count + 5 },
+    });
+    const before = rssMb();
+    const started = performance.now();
+    const clients = await Promise.all(Array.from({ length: count }, () => connect()));
+    const connectSeconds = (performance.now() - started) / 1000;
+    const answers = await Promise.all(
+      clients.map(
+        async (client, i) => (await client.query("SELECT v FROM data WHERE id = $1", [(i % 50) + 1])).rows,
+      ),
+    );
+    expect(answers).toEqual(answers.map((_, i) => [{ v: `row ${(i % 50) + 1}` }]));
+    const held = rssMb();
+    const backends = await adminQuery(
+      harness.upstreamAdminUrl,
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
+    );
+    await Promise.all(clients.map((client) => client.end()));
+    await expectBystanderFine();
+    console.log(
+      `load: ${count} concurrent sessions connected in ${connectSeconds.toFixed(1)} s; ` +
+        `test process RSS ${before.toFixed(0)} → ${held.toFixed(0)} MB while held (gateway and clients together); ` +
+        `${(backends.rows[0] as { n: number }).n} upstream backends`,
+    );
+    // Bounded: far below one result-sized buffer per session; a per-session leak of MiBs fails it.
+    expect(held - before).toBeLessThan(count * 2 + 64);
+  }, 600_000);
+});
+
+describe("faults", () => {
+  it("an upstream backend killed mid-transaction ends that session alone, and nothing of it commits", async () => {
+    const victim = await connect();
+    const ended = new Promise<Error>((resolve) => victim.once("error", resolve));
+    const pid = (await victim.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
+    await victim.query("BEGIN");
+    await victim.query("INSERT INTO data VALUES (1000, 'uncommitted')");
+    // What a restart does to every backend: FATAL 57P01 and the socket closed.
+    await adminQuery(harness.upstreamAdminUrl, "SELECT pg_terminate_backend($1)", [pid]);
+    await ended;
+    await expect(victim.query("SELECT 1")).rejects.toThrow();
+    const { rows } = await adminQuery(
+      harness.directUrl,
+      "SELECT count(*)::int AS n FROM data WHERE id = 1000",
+    );
+    expect(rows).toEqual([{ n: 0 }]);
+    await expectBystanderFine();
+    const next = await connect();
+    expect((await next.query("SELECT count(*)::int AS n FROM data")).rows).toEqual([{ n: 50 }]);
+    await next.end();
+  });
+
+  it("a client that stops reading holds the upstream back, not the gateway's memory", async () => {
+    const { client } = await rawLogin(
+      harness.port,
+      harness.agent.name,
+      harness.token,
+      harness.connectionName,
+    );
+    const socket = (client as unknown as { socket: net.Socket }).socket;
+    const before = rssMb();
+    socket.pause();
+    client.write(bytes.query(`SELECT g, repeat('x', 1000) FROM generate_series(1, ${SLOW_ROWS}) g`));
+    // The server's own word that the gateway stopped reading: its backend waits to write to us.
+    const blocked = await until(
+      async () => {
+        const { rows } = await adminQuery(
+          harness.upstreamAdminUrl,
+          "SELECT pid, wait_event FROM pg_stat_activity WHERE query LIKE '%generate_series(1, " +
+            SLOW_ROWS +
+            ")%' AND pid <> pg_backend_pid()",
+        );
+        return (rows as { pid: number; wait_event: string }[]).find(
+          (row) => row.wait_event === "ClientWrite",
+        );
+      },
+      { what: "the upstream to block writing to the gateway", timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const grown = rssMb() - before;
+    console.log(
+      `slow client: upstream blocked in ClientWrite; test process RSS grew ${grown.toFixed(0)} MB for a ${(SLOW_ROWS / 1000).toFixed(0)} MB result`,
+    );
+    expect(grown).toBeLessThan(64);
+    await expectBystanderFine();
+    // The client leaves mid-result: its backend is closed, never handed to another session.
+    client.close();
+    await until(
+      async () =>
+        (
+          await adminQuery(harness.upstreamAdminUrl, "SELECT 1 FROM pg_stat_activity WHERE pid = $1", [
+            blocked.pid,
+          ])
+        ).rows.length === 0,
+      { what: "the abandoned backend to exit", timeoutMs: 30_000 },
+    );
+  }, 120_000);
+});
