@@ -8,6 +8,7 @@ import type { DecisionPoint } from "@sluice/policy/verdict";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
+import { createMySqlCatalogs } from "./mysql-catalog";
 
 export type StartMySqlGatewayOptions = {
   port: number;
@@ -41,6 +42,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
     ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
     directory: createPrismaDirectory(options.prisma, options.secretKey, "MYSQL"),
     decisions,
+    catalogFor: createMySqlCatalogs(),
     maskingRules: (connectionId) => options.policies.get(connectionId)?.masking ?? [],
     // The same key the Postgres path's masking service derives, so a hashed value matches on both.
     hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),

@@ -211,6 +211,7 @@ export function serveMySqlClient(
       maskingRules: () => options.maskingRules(connection.connectionId),
       groups: agent.groups,
       hashKey: options.hashKey,
+      catalog: options.catalogFor(connection),
       isDeprecateEof: isDeprecateEof(capabilities),
       hooks: { onVerdict: (sql, verdict) => options.onVerdict?.(identity, sql, verdict) },
     });

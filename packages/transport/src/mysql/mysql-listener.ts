@@ -1,8 +1,9 @@
 import net from "node:net";
 import type tls from "node:tls";
+import type { UpstreamCatalogAccess } from "@sluice/mysql-session/upstream-catalog";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
-import type { Directory } from "@sluice/session/directory";
+import type { ConnectionRecord, Directory } from "@sluice/session/directory";
 import { serveMySqlClient } from "./mysql-client-connection";
 
 /** The MySQL listener's default port, beside PostgreSQL's 15432. */
@@ -15,6 +16,8 @@ export type MySqlListenerOptions = {
   decisions: DecisionPoint;
   /** The connection's masking rules as the policy holds them now. */
   maskingRules: (connectionId: string) => readonly MaskingRuleDef[];
+  /** The connection's relations as the upstream lists them: masking trusts origins against it. */
+  catalogFor: (connection: ConnectionRecord) => UpstreamCatalogAccess;
   /** Keyed-hash masking key. */
   hashKey: Buffer;
   /** Without TLS every login is refused: the agent token would cross the network in clear. */
