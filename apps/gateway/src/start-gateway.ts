@@ -128,6 +128,11 @@ export async function startGateway(options: StartGatewayOptions) {
   const masking = createMaskingService(policies, options.secretKey, (line) =>
     options.log(`[gateway] ${line}`),
   );
+  // One audit and recording for both SQL data paths: the console lists and replays both alike.
+  const sessionHooks = withRecording(
+    createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+    recordings,
+  );
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
@@ -141,10 +146,7 @@ export async function startGateway(options: StartGatewayOptions) {
     isSharedListener: options.isSharedListener ?? false,
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
     loginLimits: createLoginThrottle(),
-    hooks: withRecording(
-      createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
-      recordings,
-    ),
+    hooks: sessionHooks,
     log: (line) => options.log(`[gateway] ${line}`),
   });
   liveSessions = () => server.sessions();
@@ -172,13 +174,18 @@ export async function startGateway(options: StartGatewayOptions) {
           policies,
           reviews: reviews.broker,
           decisions: options.decisions,
+          hooks: sessionHooks,
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
-  const revocations = watchRevocations(options.prisma, server, (line) => options.log(`[gateway] ${line}`));
+  const revocations = watchRevocations(
+    options.prisma,
+    () => [...server.sessions(), ...(mysql?.sessions() ?? [])],
+    (line) => options.log(`[gateway] ${line}`),
+  );
   return {
     port: server.port,
     httpPort: httpGateway?.port ?? null,

@@ -5,6 +5,7 @@ import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { SessionHooks } from "@sluice/session/session-start";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
@@ -20,6 +21,8 @@ export type StartMySqlGatewayOptions = {
   /** Replaces the store's policy (tests). */
   decisions?: DecisionPoint;
   tlsContext: tls.SecureContext | null;
+  /** Audit and recording, shared with the Postgres path. */
+  hooks?: SessionHooks;
   log: (line: string) => void;
 };
 
@@ -47,6 +50,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
     // The same key the Postgres path's masking service derives, so a hashed value matches on both.
     hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
     tlsContext: options.tlsContext,
+    ...(options.hooks ? { hooks: options.hooks } : {}),
     log: options.log,
   });
 }

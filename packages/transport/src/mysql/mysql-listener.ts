@@ -4,6 +4,8 @@ import type { UpstreamCatalogAccess } from "@sluice/mysql-session/upstream-catal
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import type { ConnectionRecord, Directory } from "@sluice/session/directory";
+import type { SessionHooks } from "@sluice/session/session-start";
+import type { LiveSession } from "../connection-deps";
 import { serveMySqlClient } from "./mysql-client-connection";
 
 /** The MySQL listener's default port, beside PostgreSQL's 15432. */
@@ -23,18 +25,30 @@ export type MySqlListenerOptions = {
   /** Without TLS every login is refused: the agent token would cross the network in clear. */
   tlsContext: tls.SecureContext | null;
   onVerdict?: (identity: Identity, sql: string, verdict: Verdict) => void;
+  /** Audit and recording: the session row exists before the first statement can run. */
+  hooks?: SessionHooks;
   log: (line: string) => void;
 };
 
-export type MySqlListener = { port: number; close: () => Promise<void> };
+export type MySqlListener = {
+  port: number;
+  /** Sessions past login, for revocation (the same shape as the Postgres path's). */
+  sessions: () => LiveSession[];
+  close: () => Promise<void>;
+};
 
 /** Accepts MySQL/MariaDB clients (`mysql://AGENT:TOKEN@gateway:13306/CONNECTION`). */
 export async function startMySqlListener(options: MySqlListenerOptions): Promise<MySqlListener> {
   const sockets = new Set<net.Socket>();
+  const live = new Set<LiveSession>();
+  const track = (session: LiveSession) => {
+    live.add(session);
+    return () => live.delete(session);
+  };
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    serveMySqlClient(socket, options, () => sockets.delete(socket));
+    serveMySqlClient(socket, options, track, () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -43,6 +57,7 @@ export async function startMySqlListener(options: MySqlListenerOptions): Promise
   const address = server.address();
   return {
     port: typeof address === "object" && address ? address.port : options.port,
+    sessions: () => [...live],
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
