@@ -35,6 +35,8 @@ export type RelayOptions = {
   hooks?: RelayHooks;
 };
 
+/** COM_CHANGE_USER's command byte. @see https://mariadb.com/kb/en/com_change_user/ */
+const CHANGE_USER = 0x11;
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
 type InFlight = { tracker: ResultTracker; scope: MaskingScope; prepared?: PreparedStatement };
 type PreparedStatement = { verdict: AllowVerdict; shape: MaskingShape | null };
@@ -146,6 +148,16 @@ export class MySqlRelay {
           ),
         ];
       case "unsupported":
+        if (command.code === CHANGE_USER) {
+          // Another login on this connection would skip the agent login and the session's audit row.
+          return this.fatal(
+            new MySqlClientError(
+              ER_UNKNOWN_COM,
+              "08S01",
+              "COM_CHANGE_USER is refused by Sluice: a session belongs to the agent that logged in; open a new connection as the other agent",
+            ),
+          );
+        }
         return this.fatal(
           new MySqlClientError(
             ER_UNKNOWN_COM,

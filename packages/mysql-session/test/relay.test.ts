@@ -173,6 +173,14 @@ describe("MySqlRelay", () => {
     expect(seen).toEqual(["USE `we``ird`"]);
   });
 
+  it("refuses COM_CHANGE_USER with a reason and closes the client", async () => {
+    const { relay } = relayWith({ kind: "allow" });
+    const actions = await relay.onClientPacket(0, Buffer.from([0x11, 0x61, 0]), Buffer.alloc(0));
+    expect(actions.some((a) => a.kind === "to-upstream")).toBe(false);
+    expect(parseErr(toClient(actions)[0]?.payload as Buffer).message).toMatch(/COM_CHANGE_USER is refused/);
+    expect(actions.at(-1)?.kind).toBe("close");
+  });
+
   it("closes the client on a command it does not support", async () => {
     const { relay } = relayWith({ kind: "allow" });
     const actions = await relay.onClientPacket(0, Buffer.from([0x12, 0, 0, 0, 0]), Buffer.alloc(0));
