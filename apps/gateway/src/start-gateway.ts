@@ -133,6 +133,8 @@ export async function startGateway(options: StartGatewayOptions) {
     createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
     recordings,
   );
+  // One failed-login budget per address for both SQL listeners: guessing on one counts on the other.
+  const loginLimits = createLoginThrottle();
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
@@ -145,7 +147,7 @@ export async function startGateway(options: StartGatewayOptions) {
     cancels: options.cancels ?? new CancelRegistry(),
     isSharedListener: options.isSharedListener ?? false,
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
-    loginLimits: createLoginThrottle(),
+    loginLimits,
     hooks: sessionHooks,
     log: (line) => options.log(`[gateway] ${line}`),
   });
@@ -175,6 +177,7 @@ export async function startGateway(options: StartGatewayOptions) {
           reviews: reviews.broker,
           decisions: options.decisions,
           hooks: sessionHooks,
+          loginLimits,
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
           log: (line) => options.log(`[gateway] ${line}`),
         });

@@ -5,6 +5,7 @@ import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { LoginLimits } from "@sluice/session/connection-phases";
 import type { SessionHooks } from "@sluice/session/session-start";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { PolicyStore } from "../policy/policy-store";
@@ -21,6 +22,8 @@ export type StartMySqlGatewayOptions = {
   /** Replaces the store's policy (tests). */
   decisions?: DecisionPoint;
   tlsContext: tls.SecureContext | null;
+  /** Failed-login limits, shared with the Postgres path. */
+  loginLimits?: LoginLimits;
   /** Audit and recording, shared with the Postgres path. */
   hooks?: SessionHooks;
   log: (line: string) => void;
@@ -51,6 +54,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
     hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
     tlsContext: options.tlsContext,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
     log: options.log,
   });
 }

@@ -5,6 +5,7 @@ import type { RecordingEvent } from "@sluice/recording/events";
 import { verifyChain } from "@sluice/recording/hash-chain";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import mysql from "mysql2/promise";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { until } from "../../../../test/until";
 import { type Harness, startHarness } from "../support/gateway-harness";
@@ -125,5 +126,26 @@ describe("the MySQL listener composed with the store", () => {
       await harness.prisma.connection.update({ where: { id: connection.id }, data: { isDisabled: false } });
       agent.destroy();
     }
+  });
+
+  it("counts failed logins in the same budget as the Postgres listener", async () => {
+    const { agent, token } = await harness.addAgent(`guessed_${suffix}`, ["analysts"]);
+    const login = (password: string) =>
+      mysql.createConnection({
+        host: "127.0.0.1",
+        port: harness.gateway.mysqlPort as number,
+        user: agent.name,
+        password,
+        database: "maria",
+        ssl: { ca: readFileSync(harness.caFile as string, "utf8") },
+      });
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      await expect(login(`${token}x`)).rejects.toThrow(/unknown agent or wrong token/);
+    }
+    // The right token now waits too: the budget is the address's with this agent.
+    await expect(login(token)).rejects.toThrow(/too many failed authentication attempts/);
+    // And the Postgres listener shares it.
+    const pgClient = new pg.Client({ connectionString: harness.urlFor(agent.name, token) });
+    await expect(pgClient.connect()).rejects.toThrow(/too many failed authentication attempts/);
   });
 });

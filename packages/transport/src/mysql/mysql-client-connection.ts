@@ -89,6 +89,8 @@ export function serveMySqlClient(
     directory: options.directory,
     isTlsAvailable: options.tlsContext !== null,
     connectionId: nextConnectionId++,
+    ...(options.loginLimits ? { limits: options.loginLimits } : {}),
+    clientAddress: socket.remoteAddress ?? "",
   });
 
   const close = (reason: string) => {

@@ -3,6 +3,7 @@ import type tls from "node:tls";
 import type { UpstreamCatalogAccess } from "@sluice/mysql-session/upstream-catalog";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import type { LoginLimits } from "@sluice/session/connection-phases";
 import type { ConnectionRecord, Directory } from "@sluice/session/directory";
 import type { SessionHooks } from "@sluice/session/session-start";
 import type { LiveSession } from "../connection-deps";
@@ -25,6 +26,8 @@ export type MySqlListenerOptions = {
   /** Without TLS every login is refused: the agent token would cross the network in clear. */
   tlsContext: tls.SecureContext | null;
   onVerdict?: (identity: Identity, sql: string, verdict: Verdict) => void;
+  /** Failed-login limits, the same instance as the Postgres listener's (one budget per address). */
+  loginLimits?: LoginLimits;
   /** Audit and recording: the session row exists before the first statement can run. */
   hooks?: SessionHooks;
   log: (line: string) => void;
