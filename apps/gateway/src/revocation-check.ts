@@ -32,7 +32,7 @@ export async function readStillAllowed(prisma: PrismaClient, sessions: LiveSessi
       select: { id: true },
     }),
     prisma.connection.findMany({
-      where: { id: { in: connectionIds }, isDisabled: false, type: "POSTGRES" },
+      where: { id: { in: connectionIds }, isDisabled: false, type: { in: ["POSTGRES", "MYSQL"] } },
       select: {
         id: true,
         access: {

@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
 import { ClientError } from "@sluice/session/client-error";
-import type { GatewayServer } from "@sluice/transport/gateway-server";
+import type { LiveSession } from "@sluice/transport/client-connection";
 import { findRevoked, readStillAllowed } from "./revocation-check";
 
 /** Revoking or disabling must end live sessions "within a second": poll at twice that rate. */
@@ -10,11 +10,15 @@ export const REVOCATION_POLL_MS = 500;
 /**
  * Ends live sessions whose agent was disabled or deleted, whose credential was revoked or expired,
  * or whose connection was disabled, deleted or no longer lists one of the agent's groups. Every
- * gateway process (each worker) watches its own sessions against the store.
+ * gateway process (each worker) watches its own sessions, Postgres and MySQL, against the store.
  */
-export function watchRevocations(prisma: PrismaClient, server: GatewayServer, log: (line: string) => void) {
+export function watchRevocations(
+  prisma: PrismaClient,
+  liveSessions: () => LiveSession[],
+  log: (line: string) => void,
+) {
   const tick = async () => {
-    const sessions = server.sessions();
+    const sessions = liveSessions();
     if (sessions.length === 0) return;
     const allowed = await readStillAllowed(prisma, sessions);
     for (const { session, reason } of findRevoked(sessions, allowed)) {

@@ -125,6 +125,13 @@ export async function startGateway(options: StartGatewayOptions) {
   const masking = createMaskingService(policies, options.secretKey, (line) =>
     options.log(`[gateway] ${line}`),
   );
+  // One audit and recording for both SQL data paths: the console lists and replays both alike.
+  const sessionHooks = withRecording(
+    createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+    recordings,
+  );
+  // One failed-login budget per address for both SQL listeners: guessing on one counts on the other.
+  const loginLimits = createLoginThrottle();
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
@@ -137,11 +144,8 @@ export async function startGateway(options: StartGatewayOptions) {
     cancels: options.cancels ?? new CancelRegistry(),
     isSharedListener: options.isSharedListener ?? false,
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
-    loginLimits: createLoginThrottle(),
-    hooks: withRecording(
-      createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
-      recordings,
-    ),
+    loginLimits,
+    hooks: sessionHooks,
     log: (line) => options.log(`[gateway] ${line}`),
   });
   liveSessions = () => server.sessions();
@@ -169,13 +173,19 @@ export async function startGateway(options: StartGatewayOptions) {
           policies,
           reviews: reviews.broker,
           decisions: options.decisions,
+          hooks: sessionHooks,
+          loginLimits,
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
-  const revocations = watchRevocations(options.prisma, server, (line) => options.log(`[gateway] ${line}`));
+  const revocations = watchRevocations(
+    options.prisma,
+    () => [...server.sessions(), ...(mysql?.sessions() ?? [])],
+    (line) => options.log(`[gateway] ${line}`),
+  );
   return {
     port: server.port,
     httpPort: httpGateway?.port ?? null,

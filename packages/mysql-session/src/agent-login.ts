@@ -12,6 +12,7 @@ import {
 } from "@sluice/mysql-wire/handshake";
 import type { Packet } from "@sluice/mysql-wire/packet-buffer";
 import { verifyClearToken } from "@sluice/secrets/mysql-auth";
+import type { LoginLimits } from "@sluice/session/connection-phases";
 import {
   type AgentRecord,
   type ConnectionRecord,
@@ -44,6 +45,9 @@ export type AgentLoginOptions = {
   directory: Directory;
   isTlsAvailable: boolean;
   connectionId: number;
+  /** The Postgres path's failed-login limits, shared (absent: no limit, tests of the bare login). */
+  limits?: LoginLimits;
+  clientAddress?: string;
 };
 
 /**
@@ -121,12 +125,26 @@ export class AgentLogin {
   private async verify(data: Buffer, sequenceId: number): Promise<AgentLoginStep> {
     const response = this.response as HandshakeResponse;
     const token = (data[data.length - 1] === 0 ? data.subarray(0, -1) : data).toString("utf8");
+    const { limits, clientAddress = "" } = this.options;
+    const retryAfterMs = limits?.retryAfterMs(clientAddress, response.user) ?? 0;
+    if (retryAfterMs > 0) {
+      // Refused before the token is checked: a guesser learns nothing while it waits.
+      return this.refuse(
+        sequenceId,
+        `too many failed authentication attempts; try again in ${Math.ceil(retryAfterMs / 1000)} s`,
+        response.user,
+      );
+    }
     const agent = await this.options.directory.findAgent(response.user);
     const isValid =
       agent !== null &&
       token !== "" &&
       (await verifyClearToken(token, agent.scramVerifier).catch(() => false));
     if (!agent || !isValid) {
+      limits?.recordFailure(clientAddress, response.user);
+      const delayMs = limits?.failureDelayMs?.(response.user) ?? 0;
+      // A guesser waits longer for each wrong answer; a right token is answered at once.
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       return this.refuse(
         sequenceId,
         `Access denied for agent "${response.user}": unknown agent or wrong token`,
@@ -151,6 +169,7 @@ export class AgentLogin {
         ),
       };
     }
+    limits?.recordSuccess(clientAddress, response.user);
     return { kind: "authenticated", agent, connection, response, sequenceId };
   }
 

@@ -2,7 +2,7 @@ import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
-import type { Verdict } from "@sluice/policy/verdict";
+import { isStoredOrigin, type MaskingScope } from "./masking-scope";
 
 /** Rules that apply to an agent: every selector rule whose exempt groups the agent is in none of. */
 export function applicableRules(
@@ -19,26 +19,20 @@ export const FAIL_CLOSED_RULE: MaskRule = { name: "sluice:computed-from-masked",
 
 /**
  * Per output column, the rule that masks it or null. By origin first: the column definition's
- * `schema.org_table.org_name` is where the server read the value. A column with no origin (an
- * expression: CONCAT, JSON_OBJECT, a subquery) is masked whenever the statement reads a masked
- * table and lineage has not proved that output clean: fail closed.
+ * `schema.org_table.org_name` is where the server read the value, and a rule on it decides. When the
+ * statement may read masked values (see masking-scope.ts), a column is in clear only when its
+ * origin is a stored table's column in the catalog (not a view, not a derived table or CTE that
+ * borrowed a table's name) or it is made from literals: every other column is redacted. Fail closed.
  */
 export function planColumns(
   columns: readonly ColumnDefinition[],
   rules: readonly MaskingRuleDef[],
-  verdict: Extract<Verdict, { kind: "allow" }> | null,
-  /** Outputs made from literals alone (see constantOutputs in mysql-sql), in clear whatever is read. */
-  constants: readonly boolean[] | null,
+  scope: MaskingScope,
 ): Array<MaskRule | null> {
-  const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0;
-  const named = new Set(
-    (verdict?.relations ?? []).flat().map((name) => name.slice(name.lastIndexOf(".") + 1)),
-  );
-  const isAligned = constants !== null && constants.length === columns.length;
+  const isAligned = (outputs: readonly boolean[] | null): outputs is readonly boolean[] =>
+    outputs !== null && outputs.length === columns.length;
   return columns.map((column, index) => {
-    // A derived table's or CTE's column names the derived alias as its origin, not a stored table.
-    const isStored = column.orgTable !== "" && column.orgName !== "" && named.has(column.orgTable);
-    if (isStored || (!readsMasked && column.orgTable !== "")) {
+    if (column.orgTable !== "") {
       const name = { schema: column.schema, table: column.orgTable, column: column.orgName };
       const rule = rules.find((candidate) => matchesSelector(candidate.selector as string, name));
       if (rule)
@@ -47,10 +41,10 @@ export function planColumns(
           strategy: rule.strategy,
           ...(rule.keepLast !== null ? { keepLast: rule.keepLast } : {}),
         };
-      return null;
     }
-    if (!readsMasked) return null;
-    if (verdict?.cleanOutputs?.[index] === true || (isAligned && constants[index] === true)) return null;
+    if (!scope.readsMasked || isStoredOrigin(scope, column)) return null;
+    if (isAligned(scope.constants) && scope.constants[index] === true) return null;
+    if (isAligned(scope.cleanOutputs) && scope.cleanOutputs[index] === true) return null;
     return FAIL_CLOSED_RULE;
   });
 }

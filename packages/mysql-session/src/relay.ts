@@ -1,14 +1,16 @@
 import type { MaskRule } from "@sluice/masking/strategies";
-import { constantOutputs } from "@sluice/mysql-sql/constant-outputs";
-import { parseMySql } from "@sluice/mysql-sql/parse";
+import { type MaskingShape, readMaskingShape } from "@sluice/mysql-sql/masking-shape";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
+import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
 import { ER_UNKNOWN_COM, ER_UNKNOWN_STMT_HANDLER, MySqlClientError } from "./mysql-client-error";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
+import type { UpstreamCatalogAccess } from "./upstream-catalog";
 
 /** What the relay asks the transport to do, in order. */
 export type RelayAction =
@@ -27,13 +29,19 @@ export type RelayOptions = {
   maskingRules: () => readonly MaskingRuleDef[];
   groups: readonly string[];
   hashKey: Buffer;
+  /** The upstream's relations: result columns are trusted by origin only against it. */
+  catalog: UpstreamCatalogAccess;
   isDeprecateEof: boolean;
   hooks?: RelayHooks;
 };
 
+/** COM_CHANGE_USER's command byte. @see https://mariadb.com/kb/en/com_change_user/ */
+const CHANGE_USER = 0x11;
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
-type SettledVerdict = Exclude<Verdict, { kind: "hold" }>;
-type InFlight = { tracker: ResultTracker; verdict: AllowVerdict | null; sql: string | undefined };
+type InFlight = { tracker: ResultTracker; scope: MaskingScope; prepared?: PreparedStatement };
+type PreparedStatement = { verdict: AllowVerdict; shape: MaskingShape | null };
+/** What needs no masking: a ping, a statement reset. */
+const NOTHING_READ: MaskingScope = maskingScope(null, null, null);
 
 /**
  * The session after login, as steps (no sockets): each client command is judged before anything
@@ -44,12 +52,15 @@ type InFlight = { tracker: ResultTracker; verdict: AllowVerdict | null; sql: str
  */
 export class MySqlRelay {
   private inFlight: InFlight | null = null;
-  /** Masked tables the last judged statement read: its warnings may quote their values. */
-  private maskedScope: readonly string[] = [];
+  /** The last judged statement may have read masked values: its warnings may quote them. */
+  private isLastScopeMasked = false;
   /** Statements prepared through the gateway: their verdict masks every execution's rows. */
-  private readonly prepared = new Map<number, { verdict: AllowVerdict; sql: string }>();
+  private readonly prepared = new Map<number, PreparedStatement>();
+  private readonly catalog: CatalogFreshness;
 
-  constructor(private readonly options: RelayOptions) {}
+  constructor(private readonly options: RelayOptions) {
+    this.catalog = new CatalogFreshness(options.catalog);
+  }
 
   get isBusy(): boolean {
     return this.inFlight !== null;
@@ -94,7 +105,9 @@ export class MySqlRelay {
             ),
           ];
         }
-        return this.forward(raw, { kind: "result", rowFormat: "binary" }, statement.verdict, statement.sql);
+        // The catalog may have moved since PREPARE (a table replaced by a view): scoped again.
+        const scope = await this.scopeOf(statement.verdict, statement.shape);
+        return this.forward(raw, { kind: "result", rowFormat: "binary" }, scope);
       }
       case "stmt-close":
         this.prepared.delete(command.statementId);
@@ -112,9 +125,9 @@ export class MySqlRelay {
             ),
           ];
         }
-        return this.forward(raw, { kind: "simple" }, null);
+        return this.forward(raw, { kind: "simple" }, NOTHING_READ);
       case "ping":
-        return this.forward(raw, { kind: "simple" }, null);
+        return this.forward(raw, { kind: "simple" }, NOTHING_READ);
       case "quit":
         return [
           { kind: "to-upstream", raw },
@@ -135,6 +148,16 @@ export class MySqlRelay {
           ),
         ];
       case "unsupported":
+        if (command.code === CHANGE_USER) {
+          // Another login on this connection would skip the agent login and the session's audit row.
+          return this.fatal(
+            new MySqlClientError(
+              ER_UNKNOWN_COM,
+              "08S01",
+              "COM_CHANGE_USER is refused by Sluice: a session belongs to the agent that logged in; open a new connection as the other agent",
+            ),
+          );
+        }
         return this.fatal(
           new MySqlClientError(
             ER_UNKNOWN_COM,
@@ -156,9 +179,7 @@ export class MySqlRelay {
         continue;
       }
       this.inFlight = null;
-      if (event.prepared && flight.verdict && flight.sql !== undefined) {
-        this.prepared.set(event.prepared.statementId, { verdict: flight.verdict, sql: flight.sql });
-      }
+      if (event.prepared && flight.prepared) this.prepared.set(event.prepared.statementId, flight.prepared);
     }
     return actions;
   }
@@ -168,7 +189,7 @@ export class MySqlRelay {
    * columns, the server's message is withheld and only its code and SQLSTATE go through.
    */
   private withheld(payload: Buffer, flight: InFlight): Buffer {
-    if (!isErrPacket(payload) || (flight.verdict?.maskedTables?.length ?? 0) === 0) return payload;
+    if (!isErrPacket(payload) || !flight.scope.readsMasked) return payload;
     const error = parseErr(payload);
     return encodeErr({
       ...error,
@@ -185,48 +206,65 @@ export class MySqlRelay {
     let decided = await this.options.decisions.decide({ sql, via });
     while (decided.kind === "hold") decided = await decided.release;
     this.options.hooks?.onVerdict?.(sql, decided);
-    const verdict = this.withDiagnosticsScope(sql, decided);
-    if (verdict.kind === "deny") {
+    if (decided.kind === "deny") {
+      this.isLastScopeMasked = false;
       return [
         this.refusal(
-          MySqlClientError.refused(`${verdict.message}${verdict.hint ? ` (hint: ${verdict.hint})` : ""}`),
+          MySqlClientError.refused(`${decided.message}${decided.hint ? ` (hint: ${decided.hint})` : ""}`),
         ),
       ];
     }
-    return this.forward(raw, expected, verdict, sql);
+    const masksRows = applicableRules(this.options.maskingRules(), this.options.groups).length > 0;
+    const shape = masksRows ? readMaskingShape(sql) : null;
+    const scope = this.withDiagnosticsScope(
+      shape,
+      masksRows ? await this.scopeOf(decided, shape) : NOTHING_READ,
+    );
+    const channel = unmaskableChannel(scope, shape);
+    if (channel) {
+      return [
+        this.refusal(
+          MySqlClientError.refused(
+            `blocked by Sluice default "sluice:unmaskable-channel": ${channel} (hint: read masked columns with a plain SELECT; the gateway masks them on the way out)`,
+          ),
+        ),
+      ];
+    }
+    this.catalog.noteStatement(masksRows ? shape : null);
+    const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
+    return this.forward(raw, expected, scope, prepared);
+  }
+
+  private scopeOf(verdict: AllowVerdict, shape: MaskingShape | null): Promise<MaskingScope> {
+    return this.catalog.scope(verdict, shape);
   }
 
   /**
    * Warnings and errors of a statement that read masked columns can quote their values
    * ("Truncated incorrect DOUBLE value: 'ada@example.com'"): a SHOW (WARNINGS, ERRORS) right after
-   * such a statement has its computed columns masked as if it read the same tables.
+   * such a statement reads masked values too, so its computed columns are redacted.
    */
-  private withDiagnosticsScope(sql: string, verdict: SettledVerdict): SettledVerdict {
-    const previous = this.maskedScope;
-    this.maskedScope = verdict.kind === "allow" ? (verdict.maskedTables ?? []) : [];
-    if (verdict.kind !== "allow" || previous.length === 0) return verdict;
-    const parsed = parseMySql(sql);
-    const isShow = !parsed.ok || parsed.statements.some((facts) => facts.kind === "SHOW");
-    if (!isShow) return verdict;
-    this.maskedScope = previous;
-    return { ...verdict, maskedTables: [...new Set([...(verdict.maskedTables ?? []), ...previous])] };
+  private withDiagnosticsScope(shape: MaskingShape | null, scope: MaskingScope): MaskingScope {
+    const wasMasked = this.isLastScopeMasked;
+    const isShow = shape?.statements.some((facts) => facts.kind === "SHOW") ?? false;
+    if (isShow && wasMasked) return { ...scope, readsMasked: true };
+    this.isLastScopeMasked = scope.readsMasked;
+    return scope;
   }
 
   private forward(
     raw: Buffer,
     expected: ExpectedResponse,
-    verdict: AllowVerdict | null,
-    sql?: string,
+    scope: MaskingScope,
+    prepared?: PreparedStatement,
   ): RelayAction[] {
     const rules = applicableRules(this.options.maskingRules(), this.options.groups);
-    const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0;
-    const constants = readsMasked && sql !== undefined ? constantOutputs(sql) : null;
     const planFor = (columns: readonly ColumnDefinition[]): Array<MaskRule | null> =>
-      planColumns(columns, rules, verdict, constants);
+      planColumns(columns, rules, scope);
     this.inFlight = {
       tracker: new ResultTracker(expected, this.options.isDeprecateEof, planFor, this.options.hashKey),
-      verdict,
-      sql,
+      scope,
+      ...(prepared ? { prepared } : {}),
     };
     return [{ kind: "to-upstream", raw }];
   }

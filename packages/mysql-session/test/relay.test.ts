@@ -4,8 +4,19 @@ import { encodeTextRow, parseTextRow } from "@sluice/mysql-wire/rows";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import { describe, expect, it } from "vitest";
 import { MySqlRelay, type RelayAction } from "../src/relay";
+import { catalogOf } from "../src/upstream-catalog";
 
 const query = (sql: string) => Buffer.concat([Buffer.from([0x03]), Buffer.from(sql)]);
+
+/** The upstream as the catalog read lists it: two tables and a view over one of them. */
+const CATALOG = catalogOf(
+  [
+    { schema: "shop", table: "employees", type: "BASE TABLE" },
+    { schema: "shop", table: "departments", type: "BASE TABLE" },
+    { schema: "shop", table: "v", type: "VIEW" },
+  ],
+  Date.now(),
+);
 
 function relayWith(verdict: Verdict) {
   const seen: string[] = [];
@@ -30,9 +41,23 @@ function relayWith(verdict: Verdict) {
     ],
     groups: ["analysts"],
     hashKey: Buffer.alloc(32),
+    catalog: { current: () => CATALOG, refresh: async () => CATALOG },
     isDeprecateEof: true,
   });
   return { relay, seen };
+}
+
+/** The upstream's answer to a one-column query: column count, its definition, one row, EOF. */
+async function oneColumnAnswer(relay: MySqlRelay, sql: string, definition: Buffer, value: string) {
+  await relay.onClientPacket(0, query(sql), Buffer.alloc(0));
+  const packets = [
+    Buffer.from([0x01]),
+    definition,
+    encodeTextRow([Buffer.from(value)]),
+    encodeOk({ status: 2 }, 0xfe),
+  ];
+  const out = packets.flatMap((payload, index) => toClient(relay.onUpstreamPacket(index + 1, payload)));
+  return parseTextRow(out[2]?.payload as Buffer, 1)[0]?.toString();
 }
 
 const column = (name: string, orgTable: string, orgName: string) =>
@@ -94,6 +119,50 @@ describe("MySqlRelay", () => {
     expect(relay.isBusy).toBe(false);
   });
 
+  it("redacts a view's column: the server names the view, not the masked table under it", async () => {
+    const { relay } = relayWith({ kind: "allow", maskedTables: [], relations: [["shop.v"]] });
+    const value = await oneColumnAnswer(
+      relay,
+      "SELECT contact FROM v",
+      column("contact", "v", "contact"),
+      "ada@x",
+    );
+    expect(value).toBe("[REDACTED]");
+  });
+
+  it("redacts a derived table's column that borrowed a real table's name", async () => {
+    const { relay } = relayWith({
+      kind: "allow",
+      maskedTables: ["shop.employees"],
+      relations: [["shop.employees"]],
+    });
+    const value = await oneColumnAnswer(
+      relay,
+      "SELECT name FROM (SELECT email AS name FROM employees) AS departments",
+      column("name", "departments", "name"),
+      "ada@x",
+    );
+    expect(value).toBe("[REDACTED]");
+  });
+
+  it("leaves a stored table's column in clear when nothing masked is read", async () => {
+    const { relay } = relayWith({ kind: "allow", maskedTables: [], relations: [["shop.departments"]] });
+    const value = await oneColumnAnswer(
+      relay,
+      "SELECT name FROM departments",
+      column("name", "departments", "name"),
+      "eng",
+    );
+    expect(value).toBe("eng");
+  });
+
+  it("refuses keeping values of a view in a user variable", async () => {
+    const { relay } = relayWith({ kind: "allow", maskedTables: [], relations: [["shop.v"]] });
+    const actions = await relay.onClientPacket(0, query("SELECT contact INTO @c FROM v"), Buffer.alloc(0));
+    expect(actions.some((a) => a.kind === "to-upstream")).toBe(false);
+    expect(parseErr(toClient(actions)[0]?.payload as Buffer).message).toMatch(/unmaskable-channel/);
+  });
+
   it("judges COM_INIT_DB as the USE it is", async () => {
     const { relay, seen } = relayWith({ kind: "allow" });
     await relay.onClientPacket(
@@ -102,6 +171,14 @@ describe("MySqlRelay", () => {
       Buffer.alloc(0),
     );
     expect(seen).toEqual(["USE `we``ird`"]);
+  });
+
+  it("refuses COM_CHANGE_USER with a reason and closes the client", async () => {
+    const { relay } = relayWith({ kind: "allow" });
+    const actions = await relay.onClientPacket(0, Buffer.from([0x11, 0x61, 0]), Buffer.alloc(0));
+    expect(actions.some((a) => a.kind === "to-upstream")).toBe(false);
+    expect(parseErr(toClient(actions)[0]?.payload as Buffer).message).toMatch(/COM_CHANGE_USER is refused/);
+    expect(actions.at(-1)?.kind).toBe("close");
   });
 
   it("closes the client on a command it does not support", async () => {

@@ -1,5 +1,5 @@
 import nodeSqlParser from "node-sql-parser/build/mariadb.js";
-import { isNode, nodesOf } from "./ast-walk";
+import { type AstNode, isNode, nodesOf } from "./ast-walk";
 import { readAsServer } from "./server-lexing";
 
 type NodeSqlParser = { astify: (sql: string, options: { database: string }) => unknown };
@@ -22,7 +22,12 @@ export function constantOutputs(sql: string): boolean[] | null {
     return null;
   }
   const ast = Array.isArray(tree) ? (tree.length === 1 ? tree[0] : null) : tree;
-  if (!isNode(ast) || ast.type !== "select" || ast._next || !Array.isArray(ast.columns)) return null;
+  return isNode(ast) ? outputsFromLiterals(ast) : null;
+}
+
+/** constantOutputs for a statement already parsed. */
+export function outputsFromLiterals(ast: AstNode): boolean[] | null {
+  if (ast.type !== "select" || ast._next || !Array.isArray(ast.columns)) return null;
   const outputs: boolean[] = [];
   for (const column of ast.columns) {
     if (!isNode(column)) return null;

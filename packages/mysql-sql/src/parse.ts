@@ -1,6 +1,7 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import nodeSqlParser from "node-sql-parser/build/mariadb.js";
 import { type AstNode, isNode } from "./ast-walk";
+import { diagnosticsShow } from "./diagnostics-statements";
 import { extractMySqlFacts, RefusedStatement } from "./extract-facts";
 import { readAsServer } from "./server-lexing";
 
@@ -21,6 +22,8 @@ export function parseMySql(sql: string): ParsedStatements {
   if (!reading.ok) {
     return { ok: false, error: `Sluice refuses ${reading.reason}`, position: reading.position + 1 };
   }
+  const diagnostics = diagnosticsShow(reading.text);
+  if (diagnostics) return { ok: true, statements: [diagnostics] };
   let tree: unknown;
   try {
     tree = parser.astify(reading.text, OPTIONS);

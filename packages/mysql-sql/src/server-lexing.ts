@@ -117,3 +117,35 @@ function quotedEnd(sql: string, start: number, quote: string): number {
   }
   return -1;
 }
+
+/**
+ * The statement with every string literal ('…', "…") replaced, as the server bounds them (backslash
+ * escapes, doubled quotes; comments skipped so a quote inside one starts nothing), for recordings
+ * of statements whose typed values may be sensitive. Whatever cannot be bounded is cut off.
+ */
+export function redactLiterals(sql: string, placeholder: string): string {
+  let out = "";
+  let at = 0;
+  while (at < sql.length) {
+    const ch = sql[at] as string;
+    const next = sql[at + 1];
+    let end = at + 1;
+    if (ch === "'" || ch === '"' || ch === "`") {
+      end = quotedEnd(sql, at, ch);
+      if (end < 0) return `${out}${ch}${placeholder}`;
+      out += ch === "`" ? sql.slice(at, end) : `'${placeholder}'`;
+      at = end;
+      continue;
+    }
+    if (ch === "/" && next === "*") {
+      const close = sql.indexOf("*/", at + 2);
+      if (close < 0) return `${out}/*${placeholder}`;
+      end = close + 2;
+    } else if (ch === "#" || (ch === "-" && next === "-" && /[\s]/.test(sql[at + 2] ?? ""))) {
+      end = lineEnd(sql, at);
+    }
+    out += sql.slice(at, end);
+    at = end;
+  }
+  return out;
+}

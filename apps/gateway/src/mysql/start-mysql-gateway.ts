@@ -5,9 +5,12 @@ import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { LoginLimits } from "@sluice/session/connection-phases";
+import type { SessionHooks } from "@sluice/session/session-start";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
+import { createMySqlCatalogs } from "./mysql-catalog";
 
 export type StartMySqlGatewayOptions = {
   port: number;
@@ -19,6 +22,10 @@ export type StartMySqlGatewayOptions = {
   /** Replaces the store's policy (tests). */
   decisions?: DecisionPoint;
   tlsContext: tls.SecureContext | null;
+  /** Failed-login limits, shared with the Postgres path. */
+  loginLimits?: LoginLimits;
+  /** Audit and recording, shared with the Postgres path. */
+  hooks?: SessionHooks;
   log: (line: string) => void;
 };
 
@@ -41,10 +48,13 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
     ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
     directory: createPrismaDirectory(options.prisma, options.secretKey, "MYSQL"),
     decisions,
+    catalogFor: createMySqlCatalogs(),
     maskingRules: (connectionId) => options.policies.get(connectionId)?.masking ?? [],
     // The same key the Postgres path's masking service derives, so a hashed value matches on both.
     hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
     tlsContext: options.tlsContext,
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
     log: options.log,
   });
 }

@@ -17,6 +17,7 @@ import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import mysql from "mysql2/promise";
 import { inject } from "vitest";
+import { createMySqlCatalogs } from "../../src/mysql/mysql-catalog";
 
 const run = promisify(execFile);
 
@@ -99,6 +100,7 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
     directory,
     decisions,
     maskingRules: () => current.policy.masking ?? [],
+    catalogFor: createMySqlCatalogs(),
     hashKey: randomBytes(32),
     tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
     onVerdict: (_identity, sql, verdict) => verdicts.push({ sql, verdict }),
@@ -168,8 +170,16 @@ print(json.dumps(out, default=str))
     return JSON.parse(stdout) as Array<{ rows?: unknown[][]; error?: number; message?: string }>;
   };
 
+  /** Runs statements as the server's administrator inside this harness's database (views, grants). */
+  const asAdmin = async (sql: string) => {
+    await admin.query(`USE ${database}`);
+    return admin.query(sql);
+  };
+
   return {
     port: listener.port,
+    asAdmin,
+    upstreamUser,
     token,
     database,
     current,

@@ -3,12 +3,14 @@ import net from "node:net";
 import tls from "node:tls";
 import { AgentLogin, agreedCapabilities, isDeprecateEof } from "@sluice/mysql-session/agent-login";
 import { MySqlClientError } from "@sluice/mysql-session/mysql-client-error";
+import { recordableStatement } from "@sluice/mysql-session/recordable-statement";
 import { MySqlRelay, type RelayAction } from "@sluice/mysql-session/relay";
 import { UpstreamLogin } from "@sluice/mysql-session/upstream-login";
 import { MAX_JOINED_PAYLOAD_BYTES, MAX_LOGIN_PAYLOAD_BYTES } from "@sluice/mysql-wire/limits";
 import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
 import { framePacket, type Packet, PacketBuffer } from "@sluice/mysql-wire/packet-buffer";
 import { encodeOk } from "@sluice/mysql-wire/responses";
+import type { LiveSession } from "../connection-deps";
 import type { MySqlListenerOptions } from "./mysql-listener";
 
 /** Socket → packets, delivered one at a time to an async handler (MySQL is request/response). */
@@ -74,15 +76,21 @@ const TRACE = process.env.SLUICE_MYSQL_TRACE === "1";
 export function serveMySqlClient(
   socket: net.Socket,
   options: MySqlListenerOptions,
+  track: (session: LiveSession) => () => void,
   onClosed: () => void,
 ): void {
   let client: net.Socket = socket;
   let upstream: net.Socket | null = null;
   let isClosed = false;
+  /** Set once the session row exists: its end is recorded with the reason. */
+  let sessionId: string | null = null;
+  let untrack: () => void = () => {};
   const login = new AgentLogin({
     directory: options.directory,
     isTlsAvailable: options.tlsContext !== null,
     connectionId: nextConnectionId++,
+    ...(options.loginLimits ? { limits: options.loginLimits } : {}),
+    clientAddress: socket.remoteAddress ?? "",
   });
 
   const close = (reason: string) => {
@@ -91,6 +99,8 @@ export function serveMySqlClient(
     options.log(`[mysql] connection closed: ${reason}`);
     client.end();
     upstream?.destroy();
+    untrack();
+    if (sessionId !== null) options.hooks?.onSessionEnd(sessionId, reason);
     onClosed();
   };
   const sendClient = (sequenceId: number, payload: Buffer) => {
@@ -163,6 +173,7 @@ export function serveMySqlClient(
   ): Promise<void> {
     const { agent, connection } = step;
     const capabilities = agreedCapabilities(step.response);
+    let relay: MySqlRelay | null = null;
     const upstreamLogin = new UpstreamLogin(
       { user: connection.user, password: connection.password ?? "", database: connection.database },
       capabilities,
@@ -178,7 +189,12 @@ export function serveMySqlClient(
           else if (next.kind === "failed") reject(new Error(next.message));
           else if (next.kind === "ready") {
             upstreamPump.setHandler(
-              async (relayed) => apply(relay.onUpstreamPacket(relayed.sequenceId, relayed.payload)),
+              async (relayed) =>
+                apply(
+                  relay?.onUpstreamPacket(relayed.sequenceId, relayed.payload) ?? [
+                    { kind: "close", reason: "the upstream spoke before the session began" },
+                  ],
+                ),
               MAX_JOINED_PAYLOAD_BYTES,
             );
             resolve();
@@ -192,27 +208,6 @@ export function serveMySqlClient(
         reject(new Error("the upstream closed the connection"));
         close("the upstream closed the connection");
       });
-    });
-    const identity = {
-      agentId: agent.agentId,
-      agentName: agent.agentName,
-      groups: agent.groups,
-      connectionId: connection.connectionId,
-      connectionName: connection.name,
-      sessionId: randomUUID(),
-    };
-    const decisions = options.decisions.openSession(identity, {
-      login: connection.user,
-      // MySQL's default database is where unqualified names resolve: the path of one.
-      startupSettings: [{ name: "search_path", value: connection.database }],
-    });
-    const relay = new MySqlRelay({
-      decisions,
-      maskingRules: () => options.maskingRules(connection.connectionId),
-      groups: agent.groups,
-      hashKey: options.hashKey,
-      isDeprecateEof: isDeprecateEof(capabilities),
-      hooks: { onVerdict: (sql, verdict) => options.onVerdict?.(identity, sql, verdict) },
     });
     try {
       await ready;
@@ -230,10 +225,70 @@ export function serveMySqlClient(
       close("upstream login failed");
       return;
     }
+    try {
+      // Audit first: the session row exists before any statement can reach the upstream.
+      sessionId =
+        (await options.hooks?.onSessionStart({
+          agent,
+          connection,
+          clientAddress: socket.remoteAddress ?? "",
+          isTls: client !== socket,
+        })) ?? null;
+    } catch (error) {
+      options.log(
+        `[mysql] could not record the session: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      sendClient(
+        step.sequenceId,
+        MySqlClientError.fatal(1105, "HY000", "Sluice could not record the session").payload(),
+      );
+      close("the session could not be recorded");
+      return;
+    }
+    const identity = {
+      agentId: agent.agentId,
+      agentName: agent.agentName,
+      groups: agent.groups,
+      connectionId: connection.connectionId,
+      connectionName: connection.name,
+      sessionId: sessionId ?? randomUUID(),
+    };
+    const decisions = options.decisions.openSession(identity, {
+      login: connection.user,
+      // MySQL's default database is where unqualified names resolve: the path of one.
+      startupSettings: [{ name: "search_path", value: connection.database }],
+    });
+    relay = new MySqlRelay({
+      decisions,
+      maskingRules: () => options.maskingRules(connection.connectionId),
+      groups: agent.groups,
+      hashKey: options.hashKey,
+      catalog: options.catalogFor(connection),
+      isDeprecateEof: isDeprecateEof(capabilities),
+      hooks: {
+        onVerdict: (sql, verdict) => {
+          options.onVerdict?.(identity, sql, verdict);
+          if (sessionId !== null)
+            options.hooks?.onVerdict?.(sessionId, recordableStatement(sql, verdict), verdict);
+        },
+      },
+    });
+    if (isClosed) return;
+    untrack = track({
+      sessionId: identity.sessionId,
+      agentId: agent.agentId,
+      credentialId: agent.credentialId,
+      connectionId: connection.connectionId,
+      terminate: (error) => {
+        sendClient(0, MySqlClientError.fatal(1927, "70100", error.message).payload());
+        close(error.message);
+      },
+    });
     options.log(`[mysql] ${agent.agentName} connected to ${connection.name}`);
     sendClient(step.sequenceId, encodeOk({ status: 0x0002 }));
     clientPump.setHandler(
-      async (packet) => apply(await relay.onClientPacket(packet.sequenceId, packet.payload, packet.raw)),
+      async (packet) =>
+        apply((await relay?.onClientPacket(packet.sequenceId, packet.payload, packet.raw)) ?? []),
       MAX_JOINED_PAYLOAD_BYTES,
     );
   }

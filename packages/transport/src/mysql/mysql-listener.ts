@@ -1,8 +1,12 @@
 import net from "node:net";
 import type tls from "node:tls";
+import type { UpstreamCatalogAccess } from "@sluice/mysql-session/upstream-catalog";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
-import type { Directory } from "@sluice/session/directory";
+import type { LoginLimits } from "@sluice/session/connection-phases";
+import type { ConnectionRecord, Directory } from "@sluice/session/directory";
+import type { SessionHooks } from "@sluice/session/session-start";
+import type { LiveSession } from "../connection-deps";
 import { serveMySqlClient } from "./mysql-client-connection";
 
 /** The MySQL listener's default port, beside PostgreSQL's 15432. */
@@ -15,23 +19,39 @@ export type MySqlListenerOptions = {
   decisions: DecisionPoint;
   /** The connection's masking rules as the policy holds them now. */
   maskingRules: (connectionId: string) => readonly MaskingRuleDef[];
+  /** The connection's relations as the upstream lists them: masking trusts origins against it. */
+  catalogFor: (connection: ConnectionRecord) => UpstreamCatalogAccess;
   /** Keyed-hash masking key. */
   hashKey: Buffer;
   /** Without TLS every login is refused: the agent token would cross the network in clear. */
   tlsContext: tls.SecureContext | null;
   onVerdict?: (identity: Identity, sql: string, verdict: Verdict) => void;
+  /** Failed-login limits, the same instance as the Postgres listener's (one budget per address). */
+  loginLimits?: LoginLimits;
+  /** Audit and recording: the session row exists before the first statement can run. */
+  hooks?: SessionHooks;
   log: (line: string) => void;
 };
 
-export type MySqlListener = { port: number; close: () => Promise<void> };
+export type MySqlListener = {
+  port: number;
+  /** Sessions past login, for revocation (the same shape as the Postgres path's). */
+  sessions: () => LiveSession[];
+  close: () => Promise<void>;
+};
 
 /** Accepts MySQL/MariaDB clients (`mysql://AGENT:TOKEN@gateway:13306/CONNECTION`). */
 export async function startMySqlListener(options: MySqlListenerOptions): Promise<MySqlListener> {
   const sockets = new Set<net.Socket>();
+  const live = new Set<LiveSession>();
+  const track = (session: LiveSession) => {
+    live.add(session);
+    return () => live.delete(session);
+  };
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    serveMySqlClient(socket, options, () => sockets.delete(socket));
+    serveMySqlClient(socket, options, track, () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -40,6 +60,7 @@ export async function startMySqlListener(options: MySqlListenerOptions): Promise
   const address = server.address();
   return {
     port: typeof address === "object" && address ? address.port : options.port,
+    sessions: () => [...live],
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

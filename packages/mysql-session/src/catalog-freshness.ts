@@ -1,0 +1,63 @@
+import type { MaskingShape } from "@sluice/mysql-sql/masking-shape";
+import type { Verdict } from "@sluice/policy/verdict";
+import { type MaskingScope, maskingScope, unknownRelations } from "./masking-scope";
+import type { UpstreamCatalog, UpstreamCatalogAccess } from "./upstream-catalog";
+
+/**
+ * A view created, or a table replaced by a view, after the catalog was read would pass for what it
+ * was: the catalog is read again when older than this, before a statement is scoped.
+ */
+export const CATALOG_MAX_AGE_MS = 10_000;
+/** A name the catalog lacks is read for again at most this often (it stays opaque meanwhile). */
+export const UNKNOWN_NAME_REREAD_MS = 1_000;
+
+type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
+
+/** Statement kinds after which the session's own changes must be in the catalog before the next. */
+const CATALOG_CHANGING = /^(CREATE|DROP|ALTER|RENAME)/;
+
+/**
+ * One session's reading of the upstream catalog for masking: read before the first scoped
+ * statement, again when it is old, when a statement names a relation it lacks, and after the
+ * session changed the schema itself. A read that fails leaves the catalog unknown: nothing is
+ * trusted (every untraceable column is redacted) until a read succeeds.
+ */
+export class CatalogFreshness {
+  private isStale = false;
+
+  constructor(
+    private readonly access: UpstreamCatalogAccess,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async scope(verdict: AllowVerdict | null, shape: MaskingShape | null): Promise<MaskingScope> {
+    let catalog = this.access.current();
+    const isOld = catalog === null || this.now() - catalog.readAt > CATALOG_MAX_AGE_MS;
+    const lacksName =
+      catalog !== null &&
+      this.now() - catalog.readAt > UNKNOWN_NAME_REREAD_MS &&
+      unknownRelations(verdict, catalog).some(
+        (candidates) =>
+          !candidates.some((name) => shape?.derivedNames.has(name.slice(name.indexOf(".") + 1))),
+      );
+    if (this.isStale || isOld || lacksName) catalog = await this.read();
+    return maskingScope(verdict, shape, catalog);
+  }
+
+  /** After a statement that may have created, dropped or renamed relations. */
+  noteStatement(shape: MaskingShape | null): void {
+    if (shape === null || shape.statements.some((facts) => CATALOG_CHANGING.test(facts.kind))) {
+      this.isStale = true;
+    }
+  }
+
+  private async read(): Promise<UpstreamCatalog | null> {
+    try {
+      const catalog = await this.access.refresh();
+      this.isStale = false;
+      return catalog;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import type { MaskingShape } from "@sluice/mysql-sql/masking-shape";
+import type { Verdict } from "@sluice/policy/verdict";
+import { DESCRIPTIVE_SYSTEM_RELATIONS, SYSTEM_SCHEMAS, type UpstreamCatalog } from "./upstream-catalog";
+
+type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
+
+/**
+ * What one statement's answer is masked by: whether it may read masked values at all (a table a
+ * rule covers, or a relation whose columns cannot be traced by name: a view, a system relation
+ * holding values, a name the catalog does not know), and which column origins are stored tables.
+ */
+export type MaskingScope = {
+  readsMasked: boolean;
+  /** Relations that made the statement opaque (views, unknown names), for refusals and tests. */
+  opaque: readonly string[];
+  /** The catalog the origins are checked against; null when it could not be read (nothing is trusted). */
+  catalog: UpstreamCatalog | null;
+  derivedNames: ReadonlySet<string>;
+  constants: readonly boolean[] | null;
+  /** The policy's lineage, used only when nothing opaque is read (it knows no views). */
+  cleanOutputs: readonly boolean[] | null;
+};
+
+/** Candidate names the policy adds for PostgreSQL's implicit schemas: never a MySQL database. */
+const FOREIGN_CANDIDATE = /^pg_(catalog|temp)\./;
+
+/** The relations (each a list of the names it may resolve to) no candidate of which the catalog knows. */
+export function unknownRelations(verdict: AllowVerdict | null, catalog: UpstreamCatalog | null): string[][] {
+  return candidateLists(verdict).filter(
+    (candidates) => !candidates.some((name) => catalog?.relations.has(name) || isSystemName(name)),
+  );
+}
+
+export function maskingScope(
+  verdict: AllowVerdict | null,
+  shape: MaskingShape | null,
+  catalog: UpstreamCatalog | null,
+): MaskingScope {
+  const opaque: string[] = [];
+  for (const candidates of candidateLists(verdict)) {
+    const isOpaque =
+      catalog === null ||
+      candidates.some((name) => catalog.relations.get(name) === "view" || isValueHoldingSystem(name)) ||
+      !candidates.some((name) => catalog.relations.has(name) || isSystemName(name));
+    if (isOpaque) opaque.push(candidates.join(" or "));
+  }
+  // A statement that could not be shaped (read by the policy, not here) is opaque as a whole.
+  if (shape === null && verdict !== null) opaque.push("(the statement's shape)");
+  const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0 || opaque.length > 0;
+  return {
+    readsMasked,
+    opaque,
+    catalog,
+    derivedNames: shape?.derivedNames ?? new Set(),
+    constants: shape?.constants ?? null,
+    cleanOutputs: opaque.length === 0 ? (verdict?.cleanOutputs ?? null) : null,
+  };
+}
+
+/**
+ * A statement that may read masked values must not keep them where no column origin follows:
+ * a user variable or setting read back later, or another table (read back in clear).
+ */
+export function unmaskableChannel(scope: MaskingScope, shape: MaskingShape | null): string | null {
+  if (!scope.readsMasked || shape === null) return null;
+  if (shape.storesValues) {
+    return "it stores values in a variable or setting, where masking cannot follow them, while it reads masked or untraceable columns";
+  }
+  const write = shape.statements.find((facts) => facts.tablesWritten.length > 0);
+  if (write && scope.opaque.length > 0) {
+    return `${write.kind} would copy values of ${scope.opaque[0]} (a view or a relation whose columns cannot be traced) into ${write.tablesWritten[0]?.name}, where they could be read back in clear`;
+  }
+  return null;
+}
+
+/** The origin names a stored table's column, so a rule on that column (or none) decides it. */
+export function isStoredOrigin(
+  scope: MaskingScope,
+  origin: { schema: string; orgTable: string; orgName: string },
+): boolean {
+  if (origin.orgTable === "" || origin.orgName === "" || scope.catalog === null) return false;
+  if (scope.derivedNames.has(origin.orgTable.toLowerCase())) return false;
+  return scope.catalog.relations.get(`${origin.schema}.${origin.orgTable}`.toLowerCase()) === "table";
+}
+
+function candidateLists(verdict: AllowVerdict | null): string[][] {
+  return (verdict?.relations ?? [])
+    .map((candidates) =>
+      candidates.filter((name) => !FOREIGN_CANDIDATE.test(name)).map((name) => name.toLowerCase()),
+    )
+    .filter((candidates) => candidates.length > 0);
+}
+
+function isSystemName(name: string): boolean {
+  return SYSTEM_SCHEMAS.has(name.slice(0, name.indexOf(".")));
+}
+
+function isValueHoldingSystem(name: string): boolean {
+  return isSystemName(name) && !DESCRIPTIVE_SYSTEM_RELATIONS.has(name);
+}

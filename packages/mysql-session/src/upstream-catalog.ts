@@ -1,0 +1,76 @@
+/**
+ * The upstream's relations as the gateway last read them (information_schema.TABLES), so a result
+ * column's origin can be checked against what it names: a base table's column is where the value
+ * was stored; a view's column (MariaDB reports the view, not the table under it) or anything else
+ * may be any table's value under another name.
+ */
+export type RelationKind = "table" | "view" | "system";
+
+export type UpstreamCatalog = {
+  /** `schema.table`, lower-cased (a table and a view whose names differ only in case: the view wins). */
+  readonly relations: ReadonlyMap<string, RelationKind>;
+  /** When it was read (ms since the epoch): a relation created since then is not in it. */
+  readonly readAt: number;
+};
+
+/** How a session reaches the catalog: the last read, and a new read (shared while under way). */
+export type UpstreamCatalogAccess = {
+  current: () => UpstreamCatalog | null;
+  refresh: () => Promise<UpstreamCatalog>;
+};
+
+/** One row of the catalog read. */
+export type CatalogRelationRow = { schema: string; table: string; type: string };
+
+/** The databases the server keeps its own state in: never a user's base table. */
+export const SYSTEM_SCHEMAS = new Set(["information_schema", "performance_schema", "mysql", "sys"]);
+
+/**
+ * information_schema relations that describe objects and hold no stored values: reading them is
+ * not reading a masked table. Everything else in the system schemas is opaque — PROCESSLIST holds
+ * other sessions' statement text, mysql.column_stats a column's minimum and maximum values,
+ * performance_schema statement histories.
+ */
+export const DESCRIPTIVE_SYSTEM_RELATIONS = new Set(
+  [
+    "schemata",
+    "tables",
+    "columns",
+    "views",
+    "routines",
+    "parameters",
+    "statistics",
+    "key_column_usage",
+    "table_constraints",
+    "referential_constraints",
+    "check_constraints",
+    "triggers",
+    "events",
+    "character_sets",
+    "collations",
+    "collation_character_set_applicability",
+    "engines",
+    "schema_privileges",
+    "table_privileges",
+    "column_privileges",
+    "user_privileges",
+  ].map((name) => `information_schema.${name}`),
+);
+
+/** TABLE_TYPE values whose rows are stored where the column origin says (system versioning too). */
+const STORED_TYPES = new Set(["BASE TABLE", "SYSTEM VERSIONED"]);
+
+export function catalogOf(rows: readonly CatalogRelationRow[], readAt: number): UpstreamCatalog {
+  const relations = new Map<string, RelationKind>();
+  for (const row of rows) {
+    const key = `${row.schema}.${row.table}`.toLowerCase();
+    const kind: RelationKind = SYSTEM_SCHEMAS.has(row.schema.toLowerCase())
+      ? "system"
+      : STORED_TYPES.has(row.type)
+        ? "table"
+        : "view";
+    // Names that differ only in case may both exist: the less provable kind decides.
+    if (relations.get(key) !== "view") relations.set(key, kind);
+  }
+  return { relations, readAt };
+}

@@ -1,0 +1,63 @@
+import type { StatementFacts } from "@sluice/sql/facts";
+import nodeSqlParser from "node-sql-parser/build/mariadb.js";
+import { type AstNode, isNode, nameText, nodesOf } from "./ast-walk";
+import { outputsFromLiterals } from "./constant-outputs";
+import { parseMySql } from "./parse";
+import { readAsServer } from "./server-lexing";
+
+type NodeSqlParser = { astify: (sql: string, options: { database: string }) => unknown };
+const { Parser } = nodeSqlParser as unknown as { Parser: new () => NodeSqlParser };
+const parser = new Parser();
+
+/**
+ * What result masking needs to know of one COM_QUERY or prepared statement, read once: its facts,
+ * which outputs are made of literals alone, the names it gives derived tables and CTEs (a column
+ * reports such a name as its origin table, which may also be a real table's name), and whether it
+ * stores values where no column origin follows them (user variables, settings).
+ */
+export type MaskingShape = {
+  statements: StatementFacts[];
+  /** Per output of a single plain SELECT: made of literals alone; null when not lined up. */
+  constants: boolean[] | null;
+  /** Lower-cased names of derived tables and CTEs: an origin with such a name is not a stored table. */
+  derivedNames: ReadonlySet<string>;
+  /** `INTO @v`, `@v := …`, `SET …`: a value kept in the session, read back later with no origin. */
+  storesValues: boolean;
+};
+
+/** The statement's masking shape, or null when Sluice cannot read it (then it was refused anyway). */
+export function readMaskingShape(sql: string): MaskingShape | null {
+  const parsed = parseMySql(sql);
+  if (!parsed.ok) return null;
+  const reading = readAsServer(sql);
+  if (!reading.ok) return null;
+  let tree: unknown;
+  try {
+    tree = reading.text.trim() === "" ? [] : parser.astify(reading.text, { database: "MariaDB" });
+  } catch {
+    // A form read before the grammar (SHOW WARNINGS): no derived tables, no assignments.
+    return { statements: parsed.statements, constants: null, derivedNames: new Set(), storesValues: false };
+  }
+  const asts = (Array.isArray(tree) ? tree : [tree]).filter(isNode) as AstNode[];
+  const derivedNames = new Set<string>();
+  let storesValues = false;
+  for (const node of nodesOf(asts)) {
+    if (Array.isArray(node.with)) {
+      for (const cte of node.with) if (isNode(cte)) addName(derivedNames, nameText(cte.name));
+    }
+    if (isNode(node.expr) && "ast" in node.expr && "as" in node) addName(derivedNames, nameText(node.as));
+    const isAssignment = node.type === "assign" || node.type === "set";
+    if (isAssignment || (node.type === "into" && node.keyword === "var")) storesValues = true;
+  }
+  const [only] = asts;
+  return {
+    statements: parsed.statements,
+    constants: asts.length === 1 && only ? outputsFromLiterals(only) : null,
+    derivedNames,
+    storesValues,
+  };
+}
+
+function addName(names: Set<string>, name: string | null): void {
+  if (name !== null) names.add(name.toLowerCase());
+}
