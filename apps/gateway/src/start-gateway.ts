@@ -159,6 +159,11 @@ export async function startGateway(options: StartGatewayOptions) {
           policy: (connectionId) => policies.getHttp(connectionId),
           // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
+          sessions: {
+            audit: createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+            recordings,
+          },
+          reviews: reviews.broker,
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const mysql =

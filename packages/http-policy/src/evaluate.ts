@@ -6,7 +6,9 @@ import type { HttpConnectionPolicy, HttpRequestMatch, HttpRule } from "./rules";
 /** The verdict on one call, in the SQL path's shape: rule name, why, what to do. */
 export type HttpVerdict =
   | { kind: "allow" }
-  | { kind: "deny"; status: number; rule: string; message: string; hint?: string };
+  | { kind: "deny"; status: number; rule: string; message: string; hint?: string }
+  /** Allowed once a reviewer approves: the gateway holds it or answers with the review's number. */
+  | { kind: "review"; rule: string; reviewerGroups: string[]; message: string };
 
 const READ_ONLY_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const ALLOW: HttpVerdict = Object.freeze({ kind: "allow" });
@@ -39,7 +41,16 @@ export function evaluateRequest(policy: HttpConnectionPolicy, facts: HttpRequest
       `${call} matches none of the connection's ALLOW rules (${allowList.map((rule) => rule.name).join(", ")})`,
       "call an allowed endpoint, or ask an admin for an ALLOW rule",
     );
-  return ALLOW;
+  // Reviews come after every refusal, as on the SQL path: a reviewer is never asked about a call
+  // that would be refused anyway.
+  const review = policy.reviews.find((rule) => requestMatches(rule.match, facts));
+  if (!review) return ALLOW;
+  return {
+    kind: "review",
+    rule: review.name,
+    reviewerGroups: review.reviewerGroups,
+    message: `${call} needs approval under review rule "${review.name}" on connection ${policy.connectionName} (reviewers: ${review.reviewerGroups.join(", ") || "none"})`,
+  };
 }
 
 /**

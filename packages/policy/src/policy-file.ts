@@ -1,4 +1,5 @@
 import { parsePointer } from "@sluice/http-policy/json-pointer";
+import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { z } from "zod";
 import { ZName } from "./names";
 import { guardrailKindsProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
@@ -86,7 +87,8 @@ const ZMasking = z
 
 const ZReview = z.object({
   name: ZName,
-  match: ZReviewMatch,
+  /** Statement facts on a database connection; method/path/query/body on an HTTP one (checked below). */
+  match: z.union([ZReviewMatch.strict(), ZHttpRequestMatch]),
   reviewerGroups: z.array(ZName).min(1),
   mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
   minApprovals: z.number().int().min(1).default(1),
@@ -138,6 +140,18 @@ const ZConnection = z
   })
   .transform((connection, ctx) => {
     const { tls, readOnly, strictMasking, disabled, ...rest } = connection;
+    connection.reviews.forEach((review, index) => {
+      const isHttpMatch = ZHttpRequestMatch.safeParse(review.match).success;
+      if (isHttpMatch !== (connection.type === "http"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["reviews", index, "match"],
+          message:
+            connection.type === "http"
+              ? "an HTTP connection's review rule matches methods, path, query or body"
+              : "a database connection's review rule matches kinds, tables or columns",
+        });
+    });
     return {
       ...rest,
       tlsMode: oneReading(

@@ -8,12 +8,17 @@ import { readRequest } from "@sluice/http-policy/read-request";
 import { planResponse } from "@sluice/http-policy/response-plan";
 import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
 import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-masking";
+import type { ReviewBroker } from "@sluice/policy/decision-point";
+import type { Verdict } from "@sluice/policy/verdict";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { AgentAuth } from "./agent-auth";
+import { describeCall, reviewCall } from "./call-review";
 import type { HttpConnectionRecord, HttpDirectory } from "./http-directory";
 import { AUTH_CACHE_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
 import { sendRefusal } from "./http-refusal";
+import { type HttpSession, type HttpSessionSinks, HttpSessions } from "./http-sessions";
 import { readBody } from "./read-body";
+import { RecordedExchange } from "./recorded-exchange";
 import { relayResponse } from "./relay-response";
 import { callUpstream, UpstreamCallError, UpstreamPools } from "./upstream-call";
 
@@ -26,6 +31,10 @@ export type HttpGatewayOptions = {
   policy: (connectionId: string) => HttpConnectionPolicy | undefined;
   /** Keyed-hash secret for HASH masking (the same deployment key as the SQL path). */
   hashKey: Buffer;
+  /** Session rows, audit and recordings: the SQL path's. */
+  sessions: HttpSessionSinks;
+  /** The review broker the SQL path uses; null refuses every call a review rule matches. */
+  reviews: ReviewBroker | null;
   log: (line: string) => void;
 };
 
@@ -47,6 +56,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
   const pools = new UpstreamPools();
   const connections = new ConnectionCache(options.directory);
   const maskingFor = maskingCache(options.hashKey);
+  const sessions = new HttpSessions(options.sessions);
   const serverOptions: http.ServerOptions = {
     maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -145,17 +155,73 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         message: `no policy is loaded for connection ${connection.name} yet`,
       });
     const verdict = evaluateRequest(policy, facts);
-    if (verdict.kind === "deny") {
-      options.log(`[http] ${agent.agentName}: ${verdict.message}`);
-      const { status, kind: _kind, ...refusal } = verdict;
-      return sendRefusal(response, status, refusal);
-    }
     let masking: ResponseMasking;
     try {
       masking = maskingFor(policy, agent.groups);
     } catch (error) {
       return sendRefusal(response, 503, { rule: "sluice:invalid-policy", message: (error as Error).message });
     }
+    // Audit first: the session row exists before anything of the call reaches the upstream.
+    let session: HttpSession;
+    try {
+      session = await sessions.open({
+        socket: request.socket,
+        agent,
+        connection,
+        isTls: Boolean((request.socket as TLSSocket).encrypted),
+      });
+    } catch (error) {
+      options.log(`[http] could not record a session: ${String(error)}`);
+      return sendRefusal(response, 503, {
+        rule: "sluice:recording",
+        message: "the gateway cannot record the call now, so it does not make it; try again",
+      });
+    }
+    const call = describeCall(connection.name, facts);
+    const exchange = new RecordedExchange(session, call);
+    exchange.request(facts, masking);
+    let judged: Verdict;
+    let wasHeld = false;
+    if (verdict.kind === "deny") {
+      options.log(`[http] ${agent.agentName}: ${verdict.message}`);
+      judged = { kind: "deny", rule: verdict.rule, message: verdict.message };
+    } else if (verdict.kind === "review") {
+      judged = await reviewCall({
+        broker: options.reviews,
+        identity: {
+          agentId: agent.agentId,
+          agentName: agent.agentName,
+          groups: agent.groups,
+          connectionId: connection.connectionId,
+          connectionName: connection.name,
+          sessionId: session.sessionId,
+        },
+        call,
+        facts,
+        verdict,
+        response,
+        onHold: (held) => {
+          wasHeld = true;
+          exchange.verdict(held);
+        },
+      });
+    } else judged = { kind: "allow" };
+    exchange.verdict(judged);
+    if (judged.kind === "deny") {
+      // A non-blocking review's refusal names the review; the same call goes through once approved.
+      const hint =
+        verdict.kind === "deny"
+          ? verdict.hint
+          : wasHeld
+            ? undefined
+            : "send the same call (method, path, query and body) again once the review is approved";
+      return exchange.refuse(response, 403, {
+        rule: judged.rule,
+        message: judged.message,
+        ...(hint ? { hint } : {}),
+      });
+    }
+    if (response.destroyed) return;
     let upstream: IncomingMessage;
     try {
       upstream = await callUpstream({
@@ -167,7 +233,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       });
     } catch (error) {
       const status = error instanceof UpstreamCallError ? error.status : 502;
-      return sendRefusal(response, status, {
+      return exchange.refuse(response, status, {
         rule: "sluice:upstream",
         message: error instanceof Error ? error.message : "the upstream call failed",
       });
@@ -180,13 +246,14 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     });
     if (plan.kind === "refuse") {
       upstream.destroy();
-      return sendRefusal(response, 502, {
+      return exchange.refuse(response, 502, {
         rule: "sluice:http-response",
         message: plan.message,
         hint: "ask the upstream for uncompressed JSON or text",
       });
     }
-    const ended = await relayResponse(upstream, response, plan);
+    const ended = await relayResponse(upstream, response, plan, (chunk) => exchange.bodyBytes(chunk));
+    exchange.response(upstream.statusCode ?? 502, upstream.headers["content-type"], ended.reason);
     if (ended.outcome === "cut")
       options.log(
         `[http] ${agent.agentName}: ${facts.method} ${connection.name}${facts.path} cut: ${ended.reason}`,

@@ -146,7 +146,7 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
           data: {
             connectionId: id,
             name: rule.name,
-            match: rule.match,
+            match: rule.match as object,
             mode: rule.mode,
             minApprovals: rule.minApprovals,
             timeoutSeconds: rule.timeoutSeconds,
