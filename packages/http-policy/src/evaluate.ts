@@ -1,4 +1,5 @@
-import { parsePointer, valuesAt } from "./json-pointer";
+import { parseSelector } from "./json-path";
+import { valuesAt } from "./json-pointer";
 import { pathMatches } from "./path-pattern";
 import type { HttpRequestFacts } from "./read-request";
 import type { HttpConnectionPolicy, HttpRequestMatch, HttpRule } from "./rules";
@@ -72,7 +73,7 @@ export function requestMatches(match: HttpRequestMatch, facts: HttpRequestFacts,
   }
   if (match.body) {
     for (const [pointer, expected] of Object.entries(match.body)) {
-      const values = facts.body === undefined ? [] : valuesAt(facts.body, parsePointer(pointer));
+      const values = facts.body === undefined ? [] : valuesAt(facts.body, parseSelector(pointer));
       if (values.length === 0) return false;
       const isAny = expected === "*";
       // A deny fires when any value at a wildcard pointer matches; an allow needs every one to.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parsePointer } from "./json-pointer";
+import { parseSelector } from "./json-path";
 import { HTTP_METHODS } from "./read-request";
 
 /** `{name}` and `*` stand for one path segment, a final `**` for any rest (including none). */
@@ -22,7 +22,7 @@ export const ZPathPattern = z
 
 const ZPointer = z.string().superRefine((pointer, context) => {
   try {
-    parsePointer(pointer);
+    parseSelector(pointer);
   } catch (error) {
     context.addIssue({ code: "custom", message: (error as Error).message });
   }

@@ -1,4 +1,4 @@
-import { parsePointer } from "@sluice/http-policy/json-pointer";
+import { parseSelector } from "@sluice/http-policy/json-path";
 import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { z } from "zod";
 import { ZName } from "./names";
@@ -63,7 +63,9 @@ const ZMasking = z
     jsonPointer: z
       .string()
       .optional()
-      .describe("HTTP connections: JSON Pointer of response fields, * and ** wildcards (/customers/*/email)"),
+      .describe(
+        "HTTP connections: response fields by JSON Pointer with * and ** wildcards (/customers/*/email) or JSONPath ($.customers[*].email, $..ssn)",
+      ),
     detector: z
       .string()
       .optional()
@@ -79,7 +81,7 @@ const ZMasking = z
   .superRefine((rule, context) => {
     if (!rule.jsonPointer) return;
     try {
-      parsePointer(rule.jsonPointer);
+      parseSelector(rule.jsonPointer);
     } catch (error) {
       context.addIssue({ code: "custom", path: ["jsonPointer"], message: (error as Error).message });
     }
