@@ -105,7 +105,7 @@ describe("JSONPath selectors", () => {
     expect(masked["odd name"]["it's"]).toBe("[REDACTED]");
     const deeper = mask(["$.customers.*.*.zip"], ORDERS) as typeof ORDERS;
     expect(deeper.customers.map((c) => c.address.zip)).toEqual(["[REDACTED]", "[REDACTED]"]);
-    expect(deeper.customers[1]?.address.geo.zip).toBe("inner");
+    expect(deeper.customers[1]?.address.geo?.zip).toBe("inner");
   });
 
   it("body rules take JSONPath too", () => {
