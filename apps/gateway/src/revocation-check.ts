@@ -63,7 +63,10 @@ export async function readStillAllowed(
 }
 
 /** The sessions the store no longer allows, each with the reason its client is told. */
-export function findRevoked<S extends Checked>(sessions: readonly S[], allowed: StillAllowed): Revocation<S>[] {
+export function findRevoked<S extends Checked>(
+  sessions: readonly S[],
+  allowed: StillAllowed,
+): Revocation<S>[] {
   const revoked: Revocation<S>[] = [];
   for (const session of sessions) {
     if (!allowed.credentialIds.has(session.credentialId)) {

@@ -19,6 +19,8 @@ import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
+import { VERIFIED_TOKEN_MS } from "./http/http-limits";
+import { HttpRevocations } from "./http/http-revocation";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { startMySqlGateway } from "./mysql/start-mysql-gateway";
@@ -164,6 +166,10 @@ export async function startGateway(options: StartGatewayOptions) {
             recordings,
           },
           reviews: reviews.broker,
+          watchRevocations: (caches) =>
+            new HttpRevocations(options.prisma, caches, VERIFIED_TOKEN_MS, (line) =>
+              options.log(`[gateway] ${line}`),
+            ),
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const mysql =

@@ -124,6 +124,13 @@ const ZConnection = z
       .regex(/^[A-Za-z0-9-]+$/)
       .optional()
       .describe("HTTP connections with httpAuthKind HEADER: the header carrying the secret"),
+    httpTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .optional()
+      .describe("HTTP connections: seconds the upstream may take to answer or go silent (default 30 / 60)"),
     requireClientTls: z.boolean().default(false),
     isReadOnly: z.boolean().optional(),
     isStrictMasking: z.boolean().optional(),

@@ -5,22 +5,20 @@ import type { TLSSocket } from "node:tls";
 import { evaluateRequest } from "@sluice/http-policy/evaluate";
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES } from "@sluice/http-policy/limits";
 import { readRequest } from "@sluice/http-policy/read-request";
-import { planResponse } from "@sluice/http-policy/response-plan";
 import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
-import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-masking";
+import type { ResponseMasking } from "@sluice/http-policy/value-masking";
 import type { ReviewBroker } from "@sluice/policy/decision-point";
-import type { Verdict } from "@sluice/policy/verdict";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { AgentAuth } from "./agent-auth";
-import { describeCall, reviewCall } from "./call-review";
-import type { HttpConnectionRecord, HttpDirectory } from "./http-directory";
-import { AUTH_CACHE_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
+import { ConnectionCache, maskingCache } from "./http-caches";
+import type { HttpDirectory } from "./http-directory";
+import { KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
 import { sendRefusal } from "./http-refusal";
+import type { HttpRevocations, RevocableCaches } from "./http-revocation";
 import { type HttpSession, type HttpSessionSinks, HttpSessions } from "./http-sessions";
 import { readBody } from "./read-body";
-import { RecordedExchange } from "./recorded-exchange";
-import { relayResponse } from "./relay-response";
-import { callUpstream, UpstreamCallError, UpstreamPools } from "./upstream-call";
+import { relayCall } from "./relay-call";
+import { UpstreamPools } from "./upstream-call";
 
 export type HttpGatewayOptions = {
   port: number;
@@ -35,6 +33,8 @@ export type HttpGatewayOptions = {
   sessions: HttpSessionSinks;
   /** The review broker the SQL path uses; null refuses every call a review rule matches. */
   reviews: ReviewBroker | null;
+  /** Starts the revocation watcher over the listener's caches and calls in flight. */
+  watchRevocations: (caches: RevocableCaches) => Pick<HttpRevocations, "note" | "track" | "stop">;
   log: (line: string) => void;
 };
 
@@ -57,6 +57,10 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
   const connections = new ConnectionCache(options.directory);
   const maskingFor = maskingCache(options.hashKey);
   const sessions = new HttpSessions(options.sessions);
+  const revocations = options.watchRevocations({
+    forgetCredential: (credentialId) => auth.forgetCredential(credentialId),
+    forgetConnection: (connectionId) => connections.forget(connectionId),
+  });
   const serverOptions: http.ServerOptions = {
     maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -177,87 +181,36 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         message: "the gateway cannot record the call now, so it does not make it; try again",
       });
     }
-    const call = describeCall(connection.name, facts);
-    const exchange = new RecordedExchange(session, call);
-    exchange.request(facts, masking);
-    let judged: Verdict;
-    let wasHeld = false;
-    if (verdict.kind === "deny") {
-      options.log(`[http] ${agent.agentName}: ${verdict.message}`);
-      judged = { kind: "deny", rule: verdict.rule, message: verdict.message };
-    } else if (verdict.kind === "review") {
-      judged = await reviewCall({
-        broker: options.reviews,
-        identity: {
-          agentId: agent.agentId,
-          agentName: agent.agentName,
-          groups: agent.groups,
-          connectionId: connection.connectionId,
-          connectionName: connection.name,
-          sessionId: session.sessionId,
-        },
-        call,
-        facts,
-        verdict,
-        response,
-        onHold: (held) => {
-          wasHeld = true;
-          exchange.verdict(held);
-        },
-      });
-    } else judged = { kind: "allow" };
-    exchange.verdict(judged);
-    if (judged.kind === "deny") {
-      // A non-blocking review's refusal names the review; the same call goes through once approved.
-      const hint =
-        verdict.kind === "deny"
-          ? verdict.hint
-          : wasHeld
-            ? undefined
-            : "send the same call (method, path, query and body) again once the review is approved";
-      return exchange.refuse(response, 403, {
-        rule: judged.rule,
-        message: judged.message,
-        ...(hint ? { hint } : {}),
-      });
-    }
-    if (response.destroyed) return;
-    let upstream: IncomingMessage;
+    revocations.note(
+      { agentId: agent.agentId, credentialId: agent.credentialId, connectionId: connection.connectionId },
+      agent.groups,
+    );
+    // A revocation while the call waits (review, upstream) or streams ends it, within a second.
+    const untrack = revocations.track({
+      agentId: agent.agentId,
+      credentialId: agent.credentialId,
+      connectionId: connection.connectionId,
+      end: (reason) =>
+        sendRefusal(response, 401, { rule: "sluice:revoked", message: reason }, { isClosing: true }),
+    });
     try {
-      upstream = await callUpstream({
+      await relayCall({
+        request,
+        response,
+        agent,
         connection,
         facts,
-        rawHeaders: request.rawHeaders,
+        verdict,
+        masking,
+        session,
         body: body.body,
         pools,
+        reviews: options.reviews,
+        log: options.log,
       });
-    } catch (error) {
-      const status = error instanceof UpstreamCallError ? error.status : 502;
-      return exchange.refuse(response, status, {
-        rule: "sluice:upstream",
-        message: error instanceof Error ? error.message : "the upstream call failed",
-      });
+    } finally {
+      untrack();
     }
-    const plan = planResponse({
-      method: facts.method,
-      status: upstream.statusCode ?? 502,
-      rawHeaders: upstream.rawHeaders,
-      masking,
-    });
-    if (plan.kind === "refuse") {
-      upstream.destroy();
-      return exchange.refuse(response, 502, {
-        rule: "sluice:http-response",
-        message: plan.message,
-        hint: "ask the upstream for uncompressed JSON or text",
-      });
-    }
-    const ended = await relayResponse(upstream, response, plan, (chunk) => exchange.bodyBytes(chunk));
-    exchange.response(upstream.statusCode ?? 502, upstream.headers["content-type"], ended.reason);
-    if (ended.outcome === "cut")
-      options.log(
-        `[http] ${agent.agentName}: ${facts.method} ${connection.name}${facts.path} cut: ${ended.reason}`,
-      );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -267,42 +220,10 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
   return {
     port: (server.address() as AddressInfo).port,
     close: async () => {
+      revocations.stop();
       pools.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  };
-}
-
-/** Connection records for AUTH_CACHE_MS: a keep-alive agent does not cost a store read per call. */
-class ConnectionCache {
-  private readonly entries = new Map<string, { record: HttpConnectionRecord | null; until: number }>();
-  constructor(private readonly directory: HttpDirectory) {}
-
-  async find(name: string): Promise<HttpConnectionRecord | null> {
-    const cached = this.entries.get(name);
-    if (cached && cached.until > Date.now()) return cached.record;
-    const record = await this.directory.findConnection(name);
-    this.entries.set(name, { record, until: Date.now() + AUTH_CACHE_MS });
-    return record;
-  }
-}
-
-/** Compiled masking per policy object (a reload makes new ones) and agent groups. */
-function maskingCache(hashKey: Buffer) {
-  const byPolicy = new WeakMap<HttpConnectionPolicy, Map<string, ResponseMasking>>();
-  return (policy: HttpConnectionPolicy, groups: readonly string[]): ResponseMasking => {
-    let byGroups = byPolicy.get(policy);
-    if (!byGroups) {
-      byGroups = new Map();
-      byPolicy.set(policy, byGroups);
-    }
-    const key = [...groups].sort().join("\0");
-    let masking = byGroups.get(key);
-    if (!masking) {
-      masking = compileMasking(policy.masking, groups, hashKey);
-      byGroups.set(key, masking);
-    }
-    return masking;
   };
 }
