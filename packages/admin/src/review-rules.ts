@@ -1,6 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
-import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
+import { type HttpRequestMatch, ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { kindListProblem } from "@sluice/policy/rules";
 import { normalizeKindName } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
@@ -30,14 +30,25 @@ const ZKinds = z
   .transform((kinds) => kinds.map(normalizeKindName))
   .optional();
 
+const ZSqlReviewMatch = z.object({ kinds: ZKinds, tables: ZList, columns: ZList });
+
 export const ZReviewRuleInput = z
   .object({
     name: ZName,
     connectionId: z.string().min(1).nullable().default(null),
     /** Statement facts; on an HTTP connection, methods/path/query/body as its guardrails take. */
     match: z
-      .union([z.object({ kinds: ZKinds, tables: ZList, columns: ZList }).strict(), ZHttpRequestMatch])
-      .default({}),
+      .record(z.string(), z.unknown())
+      .default({})
+      .transform((match, context) => {
+        // One reading per kind of match, so a field's message lands on that field (match.kinds).
+        const schema = isHttpMatch(match) ? ZHttpRequestMatch : ZSqlReviewMatch;
+        const parsed = schema.safeParse(match);
+        if (parsed.success) return parsed.data as z.infer<typeof ZSqlReviewMatch> | HttpRequestMatch;
+        for (const issue of parsed.error.issues)
+          context.addIssue({ code: "custom", message: issue.message, path: issue.path as PropertyKey[] });
+        return z.NEVER;
+      }),
     reviewerGroups: z.array(z.string().min(1)).min(1, "pick at least one reviewer group"),
     mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
     minApprovals: z.coerce.number().int().min(1).max(10).default(1),
@@ -55,7 +66,7 @@ export const ZReviewRuleInput = z
     },
   );
 
-function isHttpMatch(match: object): match is z.infer<typeof ZHttpRequestMatch> {
+function isHttpMatch(match: object): match is HttpRequestMatch {
   return ["methods", "path", "query", "body"].some((part) => part in match);
 }
 
