@@ -49,7 +49,6 @@ type Frame = {
 
 /** Distinct locations whose pointer rule is remembered; past it, rules are matched for each value. */
 const RULE_NODES = 4096;
-
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
