@@ -9,7 +9,10 @@ export type StillAllowed = {
   agentOnConnection: ReadonlySet<string>;
 };
 
-export type Revocation = { session: LiveSession; reason: string };
+export type Revocation<S = LiveSession> = { session: S; reason: string };
+
+/** What a revocation check needs of a session (the HTTP path's calls carry the same three ids). */
+type Checked = Pick<LiveSession, "credentialId" | "connectionId" | "agentId">;
 
 export const CREDENTIAL_REVOKED =
   "the agent's credential was revoked or the agent was disabled; the session was ended";
@@ -17,7 +20,12 @@ export const ACCESS_REVOKED =
   "the connection was disabled or removed, or the agent lost access to it; the session was ended";
 
 /** Two queries per tick, whatever the number of sessions: one for credentials, one for access. */
-export async function readStillAllowed(prisma: PrismaClient, sessions: LiveSession[]): Promise<StillAllowed> {
+export async function readStillAllowed(
+  prisma: PrismaClient,
+  sessions: readonly Checked[],
+  /** The wire gateway watches Postgres and MySQL sessions; the HTTP path its own calls. */
+  connectionTypes: ReadonlyArray<"POSTGRES" | "MYSQL" | "HTTP"> = ["POSTGRES", "MYSQL"],
+): Promise<StillAllowed> {
   const credentialIds = [...new Set(sessions.map((session) => session.credentialId))];
   const connectionIds = [...new Set(sessions.map((session) => session.connectionId))];
   const agentIds = [...new Set(sessions.map((session) => session.agentId))];
@@ -32,7 +40,7 @@ export async function readStillAllowed(prisma: PrismaClient, sessions: LiveSessi
       select: { id: true },
     }),
     prisma.connection.findMany({
-      where: { id: { in: connectionIds }, isDisabled: false, type: { in: ["POSTGRES", "MYSQL"] } },
+      where: { id: { in: connectionIds }, isDisabled: false, type: { in: [...connectionTypes] } },
       select: {
         id: true,
         access: {
@@ -56,8 +64,11 @@ export async function readStillAllowed(prisma: PrismaClient, sessions: LiveSessi
 }
 
 /** The sessions the store no longer allows, each with the reason its client is told. */
-export function findRevoked(sessions: LiveSession[], allowed: StillAllowed): Revocation[] {
-  const revoked: Revocation[] = [];
+export function findRevoked<S extends Checked>(
+  sessions: readonly S[],
+  allowed: StillAllowed,
+): Revocation<S>[] {
+  const revoked: Revocation<S>[] = [];
   for (const session of sessions) {
     if (!allowed.credentialIds.has(session.credentialId)) {
       revoked.push({ session, reason: CREDENTIAL_REVOKED });

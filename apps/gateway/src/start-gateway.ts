@@ -19,6 +19,8 @@ import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
+import { VERIFIED_TOKEN_MS } from "./http/http-limits";
+import { HttpRevocations } from "./http/http-revocation";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { startMySqlGateway } from "./mysql/start-mysql-gateway";
@@ -160,6 +162,15 @@ export async function startGateway(options: StartGatewayOptions) {
           policy: (connectionId) => policies.getHttp(connectionId),
           // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
+          sessions: {
+            audit: createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+            recordings,
+          },
+          reviews: reviews.broker,
+          watchRevocations: (caches) =>
+            new HttpRevocations(options.prisma, caches, VERIFIED_TOKEN_MS, (line) =>
+              options.log(`[gateway] ${line}`),
+            ),
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const mysql =

@@ -1,5 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
+import { parseSelector } from "@sluice/http-policy/json-path";
 import { DETECTOR_NAMES, type DetectorName } from "@sluice/masking/detectors";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
@@ -26,6 +27,19 @@ export const ZMaskingRuleInput = z
       )
       .nullable()
       .optional(),
+    /** HTTP connections: response fields by JSON Pointer (`/customers/*\/email`) or JSONPath (`$..ssn`). */
+    jsonPointer: z
+      .string()
+      .trim()
+      .superRefine((selector, context) => {
+        try {
+          parseSelector(selector);
+        } catch (error) {
+          context.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      })
+      .nullable()
+      .optional(),
     detector: z
       .enum(DETECTOR_NAMES as [DetectorName, ...DetectorName[]])
       .nullable()
@@ -35,8 +49,8 @@ export const ZMaskingRuleInput = z
     isEnabled: z.boolean().default(true),
     exemptGroups: ZGroupNames,
   })
-  .refine((rule) => Boolean(rule.columnSelector) !== Boolean(rule.detector), {
-    message: "give a column selector or a content detector (one of the two)",
+  .refine((rule) => [rule.columnSelector, rule.jsonPointer, rule.detector].filter(Boolean).length === 1, {
+    message: "give a column selector, a JSON field selector or a content detector (one of them)",
     path: ["columnSelector"],
   });
 
@@ -75,9 +89,22 @@ export async function saveMaskingRule(context: AdminContext, options: { id?: str
   }
   try {
     return await context.db.$transaction(async (db) => {
-      if (input.connectionId && !(await db.connection.findUnique({ where: { id: input.connectionId } }))) {
+      const connection = input.connectionId
+        ? await db.connection.findUnique({ where: { id: input.connectionId }, select: { type: true } })
+        : null;
+      if (input.connectionId && !connection) {
         throw new AdminError("invalid", "some fields need attention", { connectionId: "no such connection" });
       }
+      // A field selector on a database connection would mask nothing; a column on an HTTP one makes
+      // the gateway refuse every call (it cannot judge it): both are refused here instead.
+      if (connection && input.jsonPointer && connection.type !== "HTTP")
+        throw new AdminError("invalid", "some fields need attention", {
+          jsonPointer: "JSON field selectors mask HTTP responses: bind the rule to an HTTP connection",
+        });
+      if (connection && input.columnSelector && connection.type === "HTTP")
+        throw new AdminError("invalid", "some fields need attention", {
+          columnSelector: "HTTP responses have no columns: give a JSON field selector or a detector",
+        });
       const before = options.id
         ? await db.maskingRule.findUnique({ where: { id: options.id }, include: INCLUDE })
         : null;
@@ -88,6 +115,7 @@ export async function saveMaskingRule(context: AdminContext, options: { id?: str
         ...fields,
         keepLast: input.strategy === "PARTIAL" ? (input.keepLast ?? null) : null,
         columnSelector: input.columnSelector || null,
+        jsonPointer: input.jsonPointer || null,
         detector: input.detector ?? null,
         exemptions: { create: groups.map((group) => ({ groupId: group.id })) },
       };

@@ -1,5 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
+import { type HttpRequestMatch, ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { kindListProblem } from "@sluice/policy/rules";
 import { normalizeKindName } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
@@ -29,11 +30,25 @@ const ZKinds = z
   .transform((kinds) => kinds.map(normalizeKindName))
   .optional();
 
+const ZSqlReviewMatch = z.object({ kinds: ZKinds, tables: ZList, columns: ZList });
+
 export const ZReviewRuleInput = z
   .object({
     name: ZName,
     connectionId: z.string().min(1).nullable().default(null),
-    match: z.object({ kinds: ZKinds, tables: ZList, columns: ZList }).default({}),
+    /** Statement facts; on an HTTP connection, methods/path/query/body as its guardrails take. */
+    match: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .transform((match, context) => {
+        // One reading per kind of match, so a field's message lands on that field (match.kinds).
+        const schema = isHttpMatch(match) ? ZHttpRequestMatch : ZSqlReviewMatch;
+        const parsed = schema.safeParse(match);
+        if (parsed.success) return parsed.data as z.infer<typeof ZSqlReviewMatch> | HttpRequestMatch;
+        for (const issue of parsed.error.issues)
+          context.addIssue({ code: "custom", message: issue.message, path: issue.path as PropertyKey[] });
+        return z.NEVER;
+      }),
     reviewerGroups: z.array(z.string().min(1)).min(1, "pick at least one reviewer group"),
     mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
     minApprovals: z.coerce.number().int().min(1).max(10).default(1),
@@ -47,12 +62,18 @@ export const ZReviewRuleInput = z
     isEnabled: z.boolean().default(true),
   })
   .refine(
-    (rule) => Boolean(rule.match.kinds?.length || rule.match.tables?.length || rule.match.columns?.length),
+    (rule) =>
+      isHttpMatch(rule.match) ||
+      Boolean(rule.match.kinds?.length || rule.match.tables?.length || rule.match.columns?.length),
     {
       message: "say which statements need review: kinds, tables or columns",
       path: ["match"],
     },
   );
+
+function isHttpMatch(match: object): match is HttpRequestMatch {
+  return ["methods", "path", "query", "body"].some((part) => part in match);
+}
 
 export async function listReviewerGroups(context: AdminContext) {
   assertCan(context.actor, "policy:read");
@@ -140,8 +161,21 @@ export async function saveReviewRule(context: AdminContext, options: { id?: stri
           reviewerGroups: `no reviewer group named ${missing.join(", ")}`,
         });
       }
-      if (input.connectionId && !(await db.connection.findUnique({ where: { id: input.connectionId } }))) {
+      const connection = input.connectionId
+        ? await db.connection.findUnique({ where: { id: input.connectionId }, select: { type: true } })
+        : null;
+      if (input.connectionId && !connection) {
         throw new AdminError("invalid", "some fields need attention", { connectionId: "no such connection" });
+      }
+      // An HTTP match only means something bound to an HTTP connection, and statement facts only on
+      // a database one: a rule read the other way would match nothing, silently.
+      if (isHttpMatch(input.match) !== (connection?.type === "HTTP")) {
+        throw new AdminError("invalid", "some fields need attention", {
+          match:
+            connection?.type === "HTTP"
+              ? "an HTTP connection's review rule matches methods, path, query or body"
+              : "methods, path, query and body match calls on an HTTP connection: pick one",
+        });
       }
       const before = options.id
         ? await db.reviewRule.findUnique({ where: { id: options.id }, include: INCLUDE })

@@ -1,4 +1,5 @@
-import { parsePointer, valuesAt } from "./json-pointer";
+import { parseSelector } from "./json-path";
+import { valuesAt } from "./json-pointer";
 import { pathMatches } from "./path-pattern";
 import type { HttpRequestFacts } from "./read-request";
 import type { HttpConnectionPolicy, HttpRequestMatch, HttpRule } from "./rules";
@@ -6,7 +7,9 @@ import type { HttpConnectionPolicy, HttpRequestMatch, HttpRule } from "./rules";
 /** The verdict on one call, in the SQL path's shape: rule name, why, what to do. */
 export type HttpVerdict =
   | { kind: "allow" }
-  | { kind: "deny"; status: number; rule: string; message: string; hint?: string };
+  | { kind: "deny"; status: number; rule: string; message: string; hint?: string }
+  /** Allowed once a reviewer approves: the gateway holds it or answers with the review's number. */
+  | { kind: "review"; rule: string; reviewerGroups: string[]; message: string };
 
 const READ_ONLY_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const ALLOW: HttpVerdict = Object.freeze({ kind: "allow" });
@@ -39,7 +42,16 @@ export function evaluateRequest(policy: HttpConnectionPolicy, facts: HttpRequest
       `${call} matches none of the connection's ALLOW rules (${allowList.map((rule) => rule.name).join(", ")})`,
       "call an allowed endpoint, or ask an admin for an ALLOW rule",
     );
-  return ALLOW;
+  // Reviews come after every refusal, as on the SQL path: a reviewer is never asked about a call
+  // that would be refused anyway.
+  const review = policy.reviews.find((rule) => requestMatches(rule.match, facts));
+  if (!review) return ALLOW;
+  return {
+    kind: "review",
+    rule: review.name,
+    reviewerGroups: review.reviewerGroups,
+    message: `${call} needs approval under review rule "${review.name}" on connection ${policy.connectionName} (reviewers: ${review.reviewerGroups.join(", ") || "none"})`,
+  };
 }
 
 /**
@@ -61,7 +73,7 @@ export function requestMatches(match: HttpRequestMatch, facts: HttpRequestFacts,
   }
   if (match.body) {
     for (const [pointer, expected] of Object.entries(match.body)) {
-      const values = facts.body === undefined ? [] : valuesAt(facts.body, parsePointer(pointer));
+      const values = facts.body === undefined ? [] : valuesAt(facts.body, parseSelector(pointer));
       if (values.length === 0) return false;
       const isAny = expected === "*";
       // A deny fires when any value at a wildcard pointer matches; an allow needs every one to.

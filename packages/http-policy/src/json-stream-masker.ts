@@ -1,6 +1,8 @@
 import { isUtf8 } from "node:buffer";
 import { maskDetected } from "@sluice/masking/content-masker";
+import type { MaskRule } from "@sluice/masking/strategies";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
+import { Output } from "./masker-output";
 import { maskedJsonValue, pointerRuleAt, type ResponseMasking } from "./value-masking";
 
 /** The response is not the JSON it was declared to be: the rest of it must not reach the agent. */
@@ -29,8 +31,24 @@ enum Token {
   ClosedString,
 }
 
-type Frame = { isObject: boolean; key: string; index: number };
+/**
+ * A location's pointer rule, remembered: one node per distinct path of member names from the root,
+ * all items of an array sharing one (see `ruleNode`). A document of a million alike records costs
+ * one map lookup per value rather than matching every pointer against its location.
+ */
+type RuleNode = { rule: MaskRule | null; members: Map<string, RuleNode>; items: RuleNode | null };
 
+/** A frame of the nesting stack; `node` is the container's rule node, `member` its current member's. */
+type Frame = {
+  isObject: boolean;
+  key: string;
+  index: number;
+  node: RuleNode | null;
+  member: RuleNode | null;
+};
+
+/** Distinct locations whose pointer rule is remembered; past it, rules are matched for each value. */
+const RULE_NODES = 4096;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
@@ -58,64 +76,87 @@ export class JsonStreamMasker {
   private tokenBytes = 0;
   private isTokenKey = false;
   private isEscaped = false;
+  /** No byte of the string read so far is above 0x7f: its text is its bytes, no UTF-8 check needed. */
+  private isTokenAscii = true;
   /** Inside a value a pointer rule replaced whole: parsed, not written, until the stack is this deep. */
   private suppressDepth = -1;
   private offset = 0;
+  /** Rule nodes exist only when no pointer names an index: then every item of an array has one rule. */
+  private readonly isRuleCached: boolean;
+  private rootNode: RuleNode | null = null;
+  private ruleNodes = 0;
 
   constructor(
     private readonly masking: ResponseMasking,
     /** NDJSON: one value after another (newline-separated); JSON: exactly one value. */
     private readonly isSequence = false,
-  ) {}
+  ) {
+    this.isRuleCached =
+      masking.pointers.length > 0 &&
+      !masking.pointers.some((pointer) =>
+        pointer.tokens.some((token) => typeof token === "string" && /^(0|[1-9][0-9]*)$/.test(token)),
+      );
+  }
 
   push(chunk: Buffer): Buffer {
-    const out: Buffer[] = [];
+    const out = new Output(chunk.length + 256);
     let copyFrom = 0;
     const flushTo = (end: number) => {
-      if (end > copyFrom && this.suppressDepth < 0) out.push(chunk.subarray(copyFrom, end));
+      if (end > copyFrom && this.suppressDepth < 0) out.range(chunk, copyFrom, end);
       copyFrom = end;
     };
-    for (let i = 0; i < chunk.length; i++) {
+    const length = chunk.length;
+    for (let i = 0; i < length; i++) {
+      if (this.token === Token.String && !this.isEscaped) {
+        // The inside of a string, in one tight loop: only a quote or a backslash changes anything.
+        let j = i;
+        let byte = chunk[j] as number;
+        while (byte !== QUOTE && byte !== BACKSLASH) {
+          if (byte >= 0x80) this.isTokenAscii = false;
+          if (++j === length) break;
+          byte = chunk[j] as number;
+        }
+        if (j === length) break;
+        i = j;
+      }
       const byte = chunk[i] as number;
       if (this.token !== Token.None) {
         if (this.continueToken(byte)) continue;
-        // The byte ends a number or literal: hold what came, then read the byte as structure.
-        this.holdToken(chunk, copyFrom, i);
+        // The byte ends a number or literal: judge what came, then read the byte as structure.
+        this.finishToken(out, chunk, copyFrom, i);
         copyFrom = i;
-        this.finishToken(out);
       }
       if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
       const structural = this.structural(byte, chunk, i, out, flushTo);
       if (structural === "token") copyFrom = i;
     }
     if (this.token !== Token.None) {
-      this.holdToken(chunk, copyFrom, chunk.length);
       // The stream may reuse the chunk's memory: own what straddles into the next one.
-      this.tokenParts = this.tokenParts.map((part) => Buffer.from(part));
+      this.holdToken(Buffer.from(chunk.subarray(copyFrom)));
     } else flushTo(chunk.length);
     this.offset += chunk.length;
-    return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+    return out.take();
   }
 
   /** The body ended: a value left open means it was cut short upstream. */
   end(): Buffer {
-    const out: Buffer[] = [];
+    const out = new Output(64);
     if (this.token === Token.Number || this.token === Token.Literal || this.token === Token.ClosedString)
-      this.finishToken(out);
+      this.finishToken(out, Buffer.alloc(0), 0, 0);
     if (
       this.token !== Token.None ||
       this.stack.length > 0 ||
       (this.expect !== Expect.End && !(this.isSequence && this.expect === Expect.Value))
     )
       throw this.error("the JSON body ended before its value was complete");
-    return Buffer.concat(out);
+    return out.take();
   }
 
   private structural(
     byte: number,
     chunk: Buffer,
     at: number,
-    out: Buffer[],
+    out: Output,
     flushTo: (end: number) => void,
   ): "token" | "copy" {
     switch (this.expect) {
@@ -154,7 +195,7 @@ export class JsonStreamMasker {
   private startValue(
     byte: number,
     at: number,
-    out: Buffer[],
+    out: Output,
     flushTo: (end: number) => void,
   ): "token" | "copy" {
     const isString = byte === QUOTE;
@@ -165,17 +206,20 @@ export class JsonStreamMasker {
       throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(byte))}`, at);
     if (isContainer) {
       if (this.stack.length >= MAX_JSON_DEPTH) throw this.error(`nesting deeper than ${MAX_JSON_DEPTH}`, at);
-      const rule =
-        this.suppressDepth < 0 && this.masking.pointers.length > 0
-          ? pointerRuleAt(this.masking, this.location())
-          : null;
+      const rule = this.suppressDepth < 0 ? this.ruleAt() : null;
       if (rule) {
         // The whole object or array is replaced: write the placeholder, then read on without writing.
         flushTo(at);
-        out.push(Buffer.from(maskedJsonValue(rule, "", this.masking.hashKey)));
+        out.text(maskedJsonValue(rule, "", this.masking.hashKey));
         this.suppressDepth = this.stack.length;
       }
-      this.stack.push({ isObject: byte === 0x7b, key: "", index: 0 });
+      this.stack.push({
+        isObject: byte === 0x7b,
+        key: "",
+        index: 0,
+        node: this.ruleNode(),
+        member: null,
+      });
       this.expect = byte === 0x7b ? Expect.FirstKey : Expect.FirstValue;
       if (rule) flushTo(at + 1);
       return "copy";
@@ -206,6 +250,7 @@ export class JsonStreamMasker {
     this.token = kind;
     this.isTokenKey = isKey;
     this.isEscaped = false;
+    this.isTokenAscii = true;
     this.tokenParts = [];
     this.tokenBytes = 0;
   }
@@ -234,33 +279,46 @@ export class JsonStreamMasker {
     return byte >= 0x61 && byte <= 0x7a;
   }
 
-  private holdToken(chunk: Buffer, from: number, to: number): void {
-    if (to <= from) return;
-    this.tokenBytes += to - from;
-    if (this.tokenBytes > MAX_JSON_TOKEN_BYTES)
-      throw this.error(
-        `a JSON value is longer than ${MAX_JSON_TOKEN_BYTES} bytes, more than the gateway holds to mask`,
-      );
-    this.tokenParts.push(chunk.subarray(from, to));
+  /** A token that goes on past the chunk: its bytes so far, owned. */
+  private holdToken(part: Buffer): void {
+    if (part.length === 0) return;
+    this.tokenBytes += part.length;
+    if (this.tokenBytes > MAX_JSON_TOKEN_BYTES) throw this.tooLong();
+    this.tokenParts.push(part);
   }
 
-  private finishToken(out: Buffer[]): void {
-    const raw =
-      this.tokenParts.length === 1 ? (this.tokenParts[0] as Buffer) : Buffer.concat(this.tokenParts);
+  private tooLong(): BodyStreamError {
+    return this.error(
+      `a JSON value is longer than ${MAX_JSON_TOKEN_BYTES} bytes, more than the gateway holds to mask`,
+    );
+  }
+
+  /** The token ends at `end` of this chunk (it began at `start`, or in earlier chunks). */
+  private finishToken(out: Output, chunk: Buffer, start: number, end: number): void {
+    let raw: Buffer;
+    if (this.tokenParts.length === 0) raw = chunk.subarray(start, end);
+    else {
+      if (this.tokenBytes + end - start > MAX_JSON_TOKEN_BYTES) throw this.tooLong();
+      raw = Buffer.concat([...this.tokenParts, chunk.subarray(start, end)]);
+    }
+    if (raw.length > MAX_JSON_TOKEN_BYTES) throw this.tooLong();
     const kind = this.token;
     this.token = Token.None;
     this.tokenParts = [];
-    const written = this.maskToken(kind, raw);
-    if (this.suppressDepth < 0) out.push(written);
+    const masked = this.maskToken(kind, raw);
+    if (this.suppressDepth >= 0) return;
+    if (masked === null) out.bytes(raw);
+    else out.text(masked);
   }
 
-  private maskToken(kind: Token, raw: Buffer): Buffer {
+  /** The token's replacement as JSON text, or null when it goes as it came. */
+  private maskToken(kind: Token, raw: Buffer): string | null {
     if (kind === Token.ClosedString) {
       let text: string;
       try {
         // Without a backslash the text is the bytes between the quotes (JSON.parse only to unescape).
-        if (!isUtf8(raw)) throw new Error("not UTF-8");
-        const decoded = raw.toString("utf8");
+        if (!this.isTokenAscii && !isUtf8(raw)) throw new Error("not UTF-8");
+        const decoded = this.isTokenAscii ? raw.toString("latin1") : raw.toString("utf8");
         text = raw.includes(BACKSLASH) ? (JSON.parse(decoded) as string) : plainString(decoded);
       } catch {
         throw this.error("invalid JSON string (escape or UTF-8)");
@@ -268,10 +326,11 @@ export class JsonStreamMasker {
       if (this.isTokenKey) {
         (this.stack[this.stack.length - 1] as Frame).key = text;
         this.expect = Expect.Colon;
+        (this.stack[this.stack.length - 1] as Frame).member = null;
         const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
-        return masked === null ? raw : Buffer.from(JSON.stringify(masked));
+        return masked === null ? null : JSON.stringify(masked);
       }
-      return this.maskScalar(raw, text, true);
+      return this.maskScalar(text, true);
     }
     const text = raw.toString("latin1");
     if (
@@ -280,17 +339,54 @@ export class JsonStreamMasker {
       throw this.error(
         `invalid JSON ${kind === Token.Number ? "number" : "literal"} ${JSON.stringify(text.slice(0, 40))}`,
       );
-    return this.maskScalar(raw, text, kind === Token.Number);
+    return this.maskScalar(text, kind === Token.Number);
   }
 
-  private maskScalar(raw: Buffer, text: string, isScanned: boolean): Buffer {
+  private maskScalar(text: string, isScanned: boolean): string | null {
+    // The rule is looked up before afterValue: it belongs to the location this value was read at.
+    const rule = this.suppressDepth < 0 ? this.ruleAt() : null;
     this.afterValue();
-    if (this.suppressDepth >= 0) return raw;
-    const rule = this.masking.pointers.length > 0 ? pointerRuleAt(this.masking, this.location()) : null;
-    if (rule) return Buffer.from(maskedJsonValue(rule, text, this.masking.hashKey));
-    if (!isScanned || this.masking.detectors.length === 0) return raw;
+    if (this.suppressDepth >= 0) return null;
+    if (rule) return maskedJsonValue(rule, text, this.masking.hashKey);
+    if (!isScanned || this.masking.detectors.length === 0) return null;
     const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
-    return masked === null ? raw : Buffer.from(JSON.stringify(masked));
+    return masked === null ? null : JSON.stringify(masked);
+  }
+
+  /** The pointer rule for the value about to be read (or being read). */
+  private ruleAt(): MaskRule | null {
+    if (this.masking.pointers.length === 0) return null;
+    const node = this.ruleNode();
+    return node ? node.rule : pointerRuleAt(this.masking, this.location());
+  }
+
+  /** The rule node of the value about to be read; null when not cached (see RULE_NODES). */
+  private ruleNode(): RuleNode | null {
+    if (!this.isRuleCached) return null;
+    const frame = this.stack[this.stack.length - 1];
+    if (!frame) {
+      this.rootNode ??= this.newRuleNode();
+      return this.rootNode;
+    }
+    if (!frame.node) return null;
+    if (!frame.isObject) {
+      frame.node.items ??= this.newRuleNode();
+      return frame.node.items;
+    }
+    if (frame.member) return frame.member;
+    let member = frame.node.members.get(frame.key) ?? null;
+    if (!member) {
+      member = this.newRuleNode();
+      if (member) frame.node.members.set(frame.key, member);
+    }
+    frame.member = member;
+    return member;
+  }
+
+  private newRuleNode(): RuleNode | null {
+    if (this.ruleNodes >= RULE_NODES) return null;
+    this.ruleNodes += 1;
+    return { rule: pointerRuleAt(this.masking, this.location()), members: new Map(), items: null };
   }
 
   /** Member names and indices from the root to the value about to be read. */

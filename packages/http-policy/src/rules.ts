@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parsePointer } from "./json-pointer";
+import { parseSelector } from "./json-path";
 import { HTTP_METHODS } from "./read-request";
 
 /** `{name}` and `*` stand for one path segment, a final `**` for any rest (including none). */
@@ -22,7 +22,7 @@ export const ZPathPattern = z
 
 const ZPointer = z.string().superRefine((pointer, context) => {
   try {
-    parsePointer(pointer);
+    parseSelector(pointer);
   } catch (error) {
     context.addIssue({ code: "custom", message: (error as Error).message });
   }
@@ -63,6 +63,13 @@ export type HttpRule = {
   message?: string;
 };
 
+/** A REVIEW rule on an HTTP connection: a matching call waits for (or asks for) a human's approval. */
+export type HttpReviewRule = {
+  name: string;
+  match: HttpRequestMatch;
+  reviewerGroups: string[];
+};
+
 export type HttpMaskingRule = {
   name: string;
   /** JSON Pointer (with `*`/`**` wildcards) of response fields; null for a content-detector rule. */
@@ -81,6 +88,8 @@ export type HttpConnectionPolicy = {
   /** A READ_ONLY guardrail that made it read-only: its name and message go to the agent. */
   readOnlyRule?: { name: string; message?: string };
   rules: HttpRule[];
+  /** Bound review rules, in the order they were made: the first match names the review. */
+  reviews: HttpReviewRule[];
   masking: HttpMaskingRule[];
   /** Why stored rules did not validate: every call is refused until an admin fixes them. */
   invalidRules?: string;

@@ -1,7 +1,8 @@
 import type { DetectorRule } from "@sluice/masking/content-masker";
 import { DETECTOR_NAMES, type DetectorName } from "@sluice/masking/detectors";
 import { type MaskRule, maskText } from "@sluice/masking/strategies";
-import { type PointerToken, parsePointer, pointerMatches } from "./json-pointer";
+import { parseSelector } from "./json-path";
+import { type PointerToken, pointerMatches } from "./json-pointer";
 import type { HttpMaskingRule } from "./rules";
 
 /** A connection's masking rules for one agent, ready for the response maskers. */
@@ -26,7 +27,7 @@ export function compileMasking(
   return {
     pointers: applying
       .filter((rule) => rule.pointer !== null)
-      .map((rule) => ({ tokens: parsePointer(rule.pointer as string), rule: toMaskRule(rule) })),
+      .map((rule) => ({ tokens: parseSelector(rule.pointer as string), rule: toMaskRule(rule) })),
     detectors: applying
       .filter((rule) => rule.detector !== null)
       .map((rule) => {

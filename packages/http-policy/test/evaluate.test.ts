@@ -8,7 +8,7 @@ function rule(name: string, effect: "DENY" | "ALLOW", match: unknown, message?: 
 }
 
 function policy(rules: HttpRule[], isReadOnly = false): HttpConnectionPolicy {
-  return { connectionName: "shop", isReadOnly, rules, masking: [] };
+  return { connectionName: "shop", isReadOnly, rules, reviews: [], masking: [] };
 }
 
 function judge(p: HttpConnectionPolicy, method: string, target: string, body?: unknown) {
@@ -90,6 +90,30 @@ describe("HTTP rules", () => {
     for (const method of ["GET", "HEAD", "OPTIONS"]) expect(judge(p, method, "/shop/x").kind).toBe("allow");
     for (const method of ["POST", "PUT", "PATCH", "DELETE"])
       expect(judge(p, method, "/shop/x")).toMatchObject({ kind: "deny", rule: "sluice:read-only" });
+  });
+
+  it("a review rule matches after every refusal, and names its reviewers", () => {
+    const reviewed: HttpConnectionPolicy = {
+      ...policy([rule("no-admin", "DENY", { path: "/admin/**" })]),
+      reviews: [
+        {
+          name: "refunds",
+          match: ZHttpRequestMatch.parse({ methods: ["POST"], path: "/orders/{id}/refund" }),
+          reviewerGroups: ["finance"],
+        },
+        { name: "admin-too", match: ZHttpRequestMatch.parse({ path: "/admin/**" }), reviewerGroups: ["ops"] },
+      ],
+    };
+    expect(judge(reviewed, "POST", "/shop/Orders/7/refund/", { amount: 5 })).toEqual({
+      kind: "review",
+      rule: "refunds",
+      reviewerGroups: ["finance"],
+      message:
+        'POST /Orders/7/refund/ needs approval under review rule "refunds" on connection shop (reviewers: finance)',
+    });
+    expect(judge(reviewed, "GET", "/shop/orders/7/refund")).toEqual({ kind: "allow" });
+    // A call a guardrail refuses is never put to a reviewer.
+    expect(judge(reviewed, "GET", "/shop/admin/x")).toMatchObject({ kind: "deny", rule: "no-admin" });
   });
 
   it("an unreadable policy refuses every call", () => {

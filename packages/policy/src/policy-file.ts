@@ -1,4 +1,5 @@
-import { parsePointer } from "@sluice/http-policy/json-pointer";
+import { parseSelector } from "@sluice/http-policy/json-path";
+import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { z } from "zod";
 import { ZName } from "./names";
 import {
@@ -68,7 +69,9 @@ const ZMasking = z
     jsonPointer: z
       .string()
       .optional()
-      .describe("HTTP connections: JSON Pointer of response fields, * and ** wildcards (/customers/*/email)"),
+      .describe(
+        "HTTP connections: response fields by JSON Pointer with * and ** wildcards (/customers/*/email) or JSONPath ($.customers[*].email, $..ssn)",
+      ),
     detector: z
       .string()
       .optional()
@@ -84,7 +87,7 @@ const ZMasking = z
   .superRefine((rule, context) => {
     if (!rule.jsonPointer) return;
     try {
-      parsePointer(rule.jsonPointer);
+      parseSelector(rule.jsonPointer);
     } catch (error) {
       context.addIssue({ code: "custom", path: ["jsonPointer"], message: (error as Error).message });
     }
@@ -92,7 +95,8 @@ const ZMasking = z
 
 const ZReview = z.object({
   name: ZName,
-  match: ZReviewMatch,
+  /** Statement facts on a database connection; method/path/query/body on an HTTP one (checked below). */
+  match: z.union([ZReviewMatch.strict(), ZHttpRequestMatch]),
   reviewerGroups: z.array(ZName).min(1),
   mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
   minApprovals: z.number().int().min(1).default(1),
@@ -126,6 +130,13 @@ const ZConnection = z
       .regex(/^[A-Za-z0-9-]+$/)
       .optional()
       .describe("HTTP connections with httpAuthKind HEADER: the header carrying the secret"),
+    httpTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .optional()
+      .describe("HTTP connections: seconds the upstream may take to answer or go silent (default 30 / 60)"),
     requireClientTls: z.boolean().default(false),
     isReadOnly: z.boolean().optional(),
     isStrictMasking: z.boolean().optional(),
@@ -158,6 +169,18 @@ const ZConnection = z
   })
   .transform((connection, ctx) => {
     const { tls, readOnly, strictMasking, disabled, ...rest } = connection;
+    connection.reviews.forEach((review, index) => {
+      const isHttpMatch = ZHttpRequestMatch.safeParse(review.match).success;
+      if (isHttpMatch !== (connection.type === "http"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["reviews", index, "match"],
+          message:
+            connection.type === "http"
+              ? "an HTTP connection's review rule matches methods, path, query or body"
+              : "a database connection's review rule matches kinds, tables or columns",
+        });
+    });
     return {
       ...rest,
       tlsMode: oneReading(

@@ -28,6 +28,20 @@ export type RecordingEvent =
   | { t: number; type: "error"; n: number; severity: string; code: string; message: string }
   | { t: number; type: "notice"; n: number; message: string }
   | { t: number; type: "ready"; n: number }
+  /** An HTTP call as the upstream got it (no headers: the credential is the gateway's); body redacted. */
+  | { t: number; type: "http-request"; n: number; method: string; target: string; body?: string }
+  /** The HTTP response as the agent got it (masked); `body` is at most the connection's result cap. */
+  | {
+      t: number;
+      type: "http-response";
+      n: number;
+      status: number;
+      contentType?: string;
+      body: string;
+      bodyBytes: number;
+      /** The relay was cut (not the JSON it said, the upstream went silent, the agent left). */
+      cut?: string;
+    }
   | { t: number; type: "end"; reason: string };
 
 export type RecordingEventType = RecordingEvent["type"];

@@ -108,12 +108,41 @@ export function renderFrames(events: readonly RecordingEvent[]): Frame[] {
       case "ready":
         frames.push({ t: event.t, text: line("") });
         break;
+      case "http-request":
+        frames.push({
+          t: event.t,
+          text: `${line(`${BOLD}${connection}>${RESET} ${event.method} ${event.target}`)}${event.body ? line(crlf(event.body)) : ""}`,
+          marker: "statement",
+          statement: event.n,
+        });
+        break;
+      case "http-response": {
+        const shown =
+          event.body.length < event.bodyBytes ? `${DIM}… (${event.bodyBytes} bytes in all)${RESET}` : "";
+        frames.push({
+          t: event.t,
+          text: [
+            line(
+              `${event.status >= 400 ? RED : DIM}HTTP ${event.status}${event.contentType ? ` ${event.contentType}` : ""}${RESET}`,
+            ),
+            event.body ? line(crlf(event.body)) : "",
+            shown ? line(shown) : "",
+            event.cut ? line(`${YELLOW}-- sluice: the response was cut: ${event.cut}${RESET}`) : "",
+            line(""),
+          ].join(""),
+        });
+        break;
+      }
       case "end":
         frames.push({ t: event.t, text: line(`${DIM}-- session ended: ${event.reason}${RESET}`) });
         break;
     }
   }
   return frames;
+}
+
+function crlf(text: string): string {
+  return text.replace(/\r?\n/g, "\r\n");
 }
 
 function renderTable(columns: string[], rows: (string | null)[][]): string {

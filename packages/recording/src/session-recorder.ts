@@ -118,6 +118,29 @@ export class SessionRecorder {
   }
 
   /**
+   * An HTTP call: its request line and (already redacted) body start a new numbered exchange, as a
+   * statement does; its verdict and response follow with `httpVerdict` and `httpResponse`.
+   */
+  httpRequest(call: { method: string; target: string; body?: string }): void {
+    this.recordedStatements += 1;
+    this.record({ t: this.t(), type: "http-request", n: this.recordedStatements, ...call }, STATEMENT);
+  }
+
+  httpVerdict(verdict: { kind: "allow" | "deny" | "hold"; rule?: string; message?: string }): void {
+    this.record({ t: this.t(), type: "verdict", n: this.recordedStatements, ...verdict });
+  }
+
+  /** The response as the agent received it; the body is cut to the connection's result cap by the caller. */
+  httpResponse(response: Omit<Extract<RecordingEvent, { type: "http-response" }>, "t" | "type" | "n">): void {
+    this.record({ t: this.t(), type: "http-response", n: this.recordedStatements, ...response });
+  }
+
+  /** The per-exchange cap on recorded body bytes (the connection's `recordResultBytes`). */
+  get resultBytesCap(): number {
+    return this.options.resultBytesCap;
+  }
+
+  /**
    * Whole messages as one write to the client carried them (already masked). Rows past the cap are
    * counted without being looked at: a long result costs the recorder almost nothing per row.
    */

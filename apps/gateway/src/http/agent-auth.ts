@@ -4,14 +4,14 @@ import { isTokenOfVerifier } from "@sluice/secrets/token-check";
 import type { AgentRecord } from "@sluice/session/directory";
 import type { RateLimiter } from "@sluice/session/rate-limiter";
 import type { HttpDirectory } from "./http-directory";
-import { AUTH_CACHE_ENTRIES, AUTH_CACHE_MS } from "./http-limits";
+import { AUTH_CACHE_ENTRIES, VERIFIED_TOKEN_MS } from "./http-limits";
 
 export type AuthResult = { ok: true; agent: AgentRecord } | { ok: false; status: 401 | 429; message: string };
 
 /**
  * Agents authenticate each request with their token, as a bearer token or as basic auth
  * (`AGENT:TOKEN`, for clients that only take credentials in a URL). The token is checked against
- * the stored SCRAM verifier, like the Postgres path; a success is remembered for AUTH_CACHE_MS
+ * the stored SCRAM verifier, like the Postgres path; a success is remembered for VERIFIED_TOKEN_MS
  * under the token's SHA-256 (never the token), so keep-alive calls do not pay PBKDF2 each time.
  */
 export class AgentAuth {
@@ -51,8 +51,14 @@ export class AgentAuth {
     this.failuresByAddress.recordSuccess(address);
     if (this.verified.size >= AUTH_CACHE_ENTRIES)
       this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(cacheKey, { agent, until: Date.now() + AUTH_CACHE_MS });
+    this.verified.set(cacheKey, { agent, until: Date.now() + VERIFIED_TOKEN_MS });
     return { ok: true, agent };
+  }
+
+  /** A revoked credential (or an agent whose groups changed): its next call authenticates afresh. */
+  forgetCredential(credentialId: string): void {
+    for (const [key, entry] of this.verified)
+      if (entry.agent.credentialId === credentialId) this.verified.delete(key);
   }
 
   private async verify(credentials: {

@@ -3,6 +3,7 @@ import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { decryptSecret } from "@sluice/secrets/secret-box";
 import type { AgentRecord, UpstreamTlsMode } from "@sluice/session/directory";
 import { createPrismaDirectory } from "../prisma-directory";
+import { UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS } from "./http-limits";
 
 /** An HTTP connection as the proxy needs it; the secret is decrypted only in gateway memory. */
 export type HttpConnectionRecord = {
@@ -16,6 +17,8 @@ export type HttpConnectionRecord = {
   tlsCaPem: string | null;
   tlsServerName: string | null;
   requireClientTls: boolean;
+  /** The connection's own upstream timeouts (`httpTimeoutSeconds`), or the defaults. */
+  timeouts: { headersMs: number; idleMs: number };
   auth: {
     kind: "BEARER" | "BASIC" | "HEADER";
     header: string | null;
@@ -71,6 +74,9 @@ export function createHttpDirectory(prisma: PrismaClient, secretKey: Buffer): Ht
         tlsCaPem: connection.tlsCaPem,
         tlsServerName: connection.tlsServerName,
         requireClientTls: connection.requireClientTls,
+        timeouts: connection.httpTimeoutSeconds
+          ? { headersMs: connection.httpTimeoutSeconds * 1000, idleMs: connection.httpTimeoutSeconds * 1000 }
+          : { headersMs: UPSTREAM_HEADERS_TIMEOUT_MS, idleMs: UPSTREAM_IDLE_TIMEOUT_MS },
         auth:
           connection.httpAuthKind && secret !== null
             ? {

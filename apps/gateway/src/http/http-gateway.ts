@@ -5,17 +5,20 @@ import type { TLSSocket } from "node:tls";
 import { evaluateRequest } from "@sluice/http-policy/evaluate";
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES } from "@sluice/http-policy/limits";
 import { readRequest } from "@sluice/http-policy/read-request";
-import { planResponse } from "@sluice/http-policy/response-plan";
 import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
-import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-masking";
+import type { ResponseMasking } from "@sluice/http-policy/value-masking";
+import type { ReviewBroker } from "@sluice/policy/decision-point";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { AgentAuth } from "./agent-auth";
-import type { HttpConnectionRecord, HttpDirectory } from "./http-directory";
-import { AUTH_CACHE_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
+import { ConnectionCache, maskingCache } from "./http-caches";
+import type { HttpDirectory } from "./http-directory";
+import { KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
 import { sendRefusal } from "./http-refusal";
+import type { HttpRevocations, RevocableCaches } from "./http-revocation";
+import { type HttpSession, type HttpSessionSinks, HttpSessions } from "./http-sessions";
 import { readBody } from "./read-body";
-import { relayResponse } from "./relay-response";
-import { callUpstream, UpstreamCallError, UpstreamPools } from "./upstream-call";
+import { relayCall } from "./relay-call";
+import { UpstreamPools } from "./upstream-call";
 
 export type HttpGatewayOptions = {
   port: number;
@@ -26,6 +29,12 @@ export type HttpGatewayOptions = {
   policy: (connectionId: string) => HttpConnectionPolicy | undefined;
   /** Keyed-hash secret for HASH masking (the same deployment key as the SQL path). */
   hashKey: Buffer;
+  /** Session rows, audit and recordings: the SQL path's. */
+  sessions: HttpSessionSinks;
+  /** The review broker the SQL path uses; null refuses every call a review rule matches. */
+  reviews: ReviewBroker | null;
+  /** Starts the revocation watcher over the listener's caches and calls in flight. */
+  watchRevocations: (caches: RevocableCaches) => Pick<HttpRevocations, "note" | "track" | "stop">;
   log: (line: string) => void;
 };
 
@@ -47,6 +56,11 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
   const pools = new UpstreamPools();
   const connections = new ConnectionCache(options.directory);
   const maskingFor = maskingCache(options.hashKey);
+  const sessions = new HttpSessions(options.sessions);
+  const revocations = options.watchRevocations({
+    forgetCredential: (credentialId) => auth.forgetCredential(credentialId),
+    forgetConnection: (connectionId) => connections.forget(connectionId),
+  });
   const serverOptions: http.ServerOptions = {
     maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -145,52 +159,58 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         message: `no policy is loaded for connection ${connection.name} yet`,
       });
     const verdict = evaluateRequest(policy, facts);
-    if (verdict.kind === "deny") {
-      options.log(`[http] ${agent.agentName}: ${verdict.message}`);
-      const { status, kind: _kind, ...refusal } = verdict;
-      return sendRefusal(response, status, refusal);
-    }
     let masking: ResponseMasking;
     try {
       masking = maskingFor(policy, agent.groups);
     } catch (error) {
       return sendRefusal(response, 503, { rule: "sluice:invalid-policy", message: (error as Error).message });
     }
-    let upstream: IncomingMessage;
+    // Audit first: the session row exists before anything of the call reaches the upstream.
+    let session: HttpSession;
     try {
-      upstream = await callUpstream({
+      session = await sessions.open({
+        socket: request.socket,
+        agent,
         connection,
-        facts,
-        rawHeaders: request.rawHeaders,
-        body: body.body,
-        pools,
+        isTls: Boolean((request.socket as TLSSocket).encrypted),
       });
     } catch (error) {
-      const status = error instanceof UpstreamCallError ? error.status : 502;
-      return sendRefusal(response, status, {
-        rule: "sluice:upstream",
-        message: error instanceof Error ? error.message : "the upstream call failed",
+      options.log(`[http] could not record a session: ${String(error)}`);
+      return sendRefusal(response, 503, {
+        rule: "sluice:recording",
+        message: "the gateway cannot record the call now, so it does not make it; try again",
       });
     }
-    const plan = planResponse({
-      method: facts.method,
-      status: upstream.statusCode ?? 502,
-      rawHeaders: upstream.rawHeaders,
-      masking,
+    revocations.note(
+      { agentId: agent.agentId, credentialId: agent.credentialId, connectionId: connection.connectionId },
+      agent.groups,
+    );
+    // A revocation while the call waits (review, upstream) or streams ends it, within a second.
+    const untrack = revocations.track({
+      agentId: agent.agentId,
+      credentialId: agent.credentialId,
+      connectionId: connection.connectionId,
+      end: (reason) =>
+        sendRefusal(response, 401, { rule: "sluice:revoked", message: reason }, { isClosing: true }),
     });
-    if (plan.kind === "refuse") {
-      upstream.destroy();
-      return sendRefusal(response, 502, {
-        rule: "sluice:http-response",
-        message: plan.message,
-        hint: "ask the upstream for uncompressed JSON or text",
+    try {
+      await relayCall({
+        request,
+        response,
+        agent,
+        connection,
+        facts,
+        verdict,
+        masking,
+        session,
+        body: body.body,
+        pools,
+        reviews: options.reviews,
+        log: options.log,
       });
+    } finally {
+      untrack();
     }
-    const ended = await relayResponse(upstream, response, plan);
-    if (ended.outcome === "cut")
-      options.log(
-        `[http] ${agent.agentName}: ${facts.method} ${connection.name}${facts.path} cut: ${ended.reason}`,
-      );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -200,42 +220,10 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
   return {
     port: (server.address() as AddressInfo).port,
     close: async () => {
+      revocations.stop();
       pools.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  };
-}
-
-/** Connection records for AUTH_CACHE_MS: a keep-alive agent does not cost a store read per call. */
-class ConnectionCache {
-  private readonly entries = new Map<string, { record: HttpConnectionRecord | null; until: number }>();
-  constructor(private readonly directory: HttpDirectory) {}
-
-  async find(name: string): Promise<HttpConnectionRecord | null> {
-    const cached = this.entries.get(name);
-    if (cached && cached.until > Date.now()) return cached.record;
-    const record = await this.directory.findConnection(name);
-    this.entries.set(name, { record, until: Date.now() + AUTH_CACHE_MS });
-    return record;
-  }
-}
-
-/** Compiled masking per policy object (a reload makes new ones) and agent groups. */
-function maskingCache(hashKey: Buffer) {
-  const byPolicy = new WeakMap<HttpConnectionPolicy, Map<string, ResponseMasking>>();
-  return (policy: HttpConnectionPolicy, groups: readonly string[]): ResponseMasking => {
-    let byGroups = byPolicy.get(policy);
-    if (!byGroups) {
-      byGroups = new Map();
-      byPolicy.set(policy, byGroups);
-    }
-    const key = [...groups].sort().join("\0");
-    let masking = byGroups.get(key);
-    if (!masking) {
-      masking = compileMasking(policy.masking, groups, hashKey);
-      byGroups.set(key, masking);
-    }
-    return masking;
   };
 }

@@ -10,7 +10,15 @@ export const UPSTREAM_HEADERS_TIMEOUT_MS = 30_000;
 export const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
 /** Idle upstream sockets kept per connection for keep-alive. */
 export const UPSTREAM_MAX_FREE_SOCKETS = 16;
-/** How long a verified token, its agent and a connection's record are reused (revocation lag). */
+/**
+ * How long a connection's record is reused: changes to its upstream settings take this long.
+ * Disabling it or removing an agent's access does not wait: the revocation watcher empties it.
+ */
 export const AUTH_CACHE_MS = 5_000;
+/**
+ * How long a verified token and its agent are reused (PBKDF2 is not paid per call). Revocation does
+ * not wait for it: the watcher (http-revocation.ts) forgets a revoked credential within a second.
+ */
+export const VERIFIED_TOKEN_MS = 60_000;
 /** Verified tokens remembered at most; the oldest are forgotten first. */
 export const AUTH_CACHE_ENTRIES = 10_000;

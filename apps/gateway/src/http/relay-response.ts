@@ -15,6 +15,8 @@ export function relayResponse(
   upstream: IncomingMessage,
   response: ServerResponse,
   plan: Extract<ResponsePlan, { kind: "relay" }>,
+  /** Each piece of body as the agent gets it (masked), for the recording. */
+  onBody: (chunk: Buffer) => void = () => {},
 ): Promise<{ outcome: "complete" | "cut"; reason?: string }> {
   const headers = forwardedResponseHeaders(upstream.rawHeaders);
   const status = upstream.statusCode ?? 502;
@@ -47,6 +49,7 @@ export function relayResponse(
         return cut(reasonOf(error));
       }
       writeHead();
+      if (out.length > 0) onBody(out);
       if (out.length > 0 && !response.write(out)) {
         upstream.pause();
         response.once("drain", () => upstream.resume());
@@ -63,6 +66,7 @@ export function relayResponse(
       if (!upstream.complete) return cut("the upstream closed before its body was complete");
       isDone = true;
       writeHead();
+      if (tail.length > 0) onBody(tail);
       response.end(tail);
       resolve({ outcome: "complete" });
     });

@@ -3,11 +3,7 @@ import https from "node:https";
 import { forwardedRequestHeaders } from "@sluice/http-policy/headers";
 import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
 import type { HttpConnectionRecord } from "./http-directory";
-import {
-  UPSTREAM_HEADERS_TIMEOUT_MS,
-  UPSTREAM_IDLE_TIMEOUT_MS,
-  UPSTREAM_MAX_FREE_SOCKETS,
-} from "./http-limits";
+import { UPSTREAM_MAX_FREE_SOCKETS } from "./http-limits";
 
 /** Why an upstream call failed, in words for the agent (never the brokered credentials). */
 export class UpstreamCallError extends Error {
@@ -100,17 +96,17 @@ export function callUpstream(options: {
       path,
       headers,
       agent: options.pools.forConnection(connection),
-      timeout: UPSTREAM_IDLE_TIMEOUT_MS,
+      timeout: connection.timeouts.idleMs,
     });
+    const headersMs = connection.timeouts.headersMs;
     const headersTimer = setTimeout(() => {
+      request.destroy(new UpstreamCallError(504, `the upstream did not answer within ${headersMs / 1000} s`));
+    }, headersMs);
+    request.on("timeout", () =>
       request.destroy(
-        new UpstreamCallError(
-          504,
-          `the upstream did not answer within ${UPSTREAM_HEADERS_TIMEOUT_MS / 1000} s`,
-        ),
-      );
-    }, UPSTREAM_HEADERS_TIMEOUT_MS);
-    request.on("timeout", () => request.destroy(new UpstreamCallError(504, "the upstream went silent")));
+        new UpstreamCallError(504, `the upstream went silent for ${connection.timeouts.idleMs / 1000} s`),
+      ),
+    );
     request.on("response", (response) => {
       clearTimeout(headersTimer);
       resolve(response);

@@ -123,6 +123,11 @@ export class RecordingWriter {
     );
   }
 
+  /** The HTTP path's events go straight to the session's recorder (there are no wire messages to read). */
+  recorderOf(sessionId: string): SessionRecorder | undefined {
+    return this.sessions.get(sessionId)?.recorder;
+  }
+
   clientBytes(sessionId: string, bytes: Buffer): void {
     this.sessions.get(sessionId)?.recorder.toClientBytes(bytes);
   }

@@ -96,6 +96,13 @@ export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }) {
       response.writeHead(200, { "content-type": "application/octet-stream" });
       return response.end(Buffer.from(CUSTOMERS[0]?.email ?? ""));
     }
+    if (route === "GET /api/slow")
+      return setTimeout(() => json(200, { ok: true }), Number(url.searchParams.get("ms") ?? "0"));
+    if (route === "GET /api/stall") {
+      // One customer, then silence: the connection stays open until the server closes.
+      response.writeHead(200, { "content-type": "application/json" });
+      return response.write(`{"customers":[${JSON.stringify(CUSTOMERS[1])},`);
+    }
     if (route === "GET /api/redirect") {
       response.writeHead(302, { location: "https://upstream.internal:8443/api/customers" });
       return response.end();

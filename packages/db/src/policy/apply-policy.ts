@@ -83,6 +83,7 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
         tlsServerName: connection.tlsServerName ?? null,
         httpAuthKind: connection.httpAuthKind ?? null,
         httpAuthHeader: connection.httpAuthHeader ?? null,
+        httpTimeoutSeconds: connection.httpTimeoutSeconds ?? null,
         requireClientTls: connection.requireClientTls,
         isReadOnly: connection.isReadOnly,
         isStrictMasking: connection.isStrictMasking,
@@ -148,7 +149,7 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
           data: {
             connectionId: id,
             name: rule.name,
-            match: rule.match,
+            match: rule.match as object,
             mode: rule.mode,
             minApprovals: rule.minApprovals,
             timeoutSeconds: rule.timeoutSeconds,

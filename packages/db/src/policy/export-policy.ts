@@ -57,6 +57,7 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       tlsServerName: c.tlsServerName ?? undefined,
       httpAuthKind: c.httpAuthKind ?? undefined,
       httpAuthHeader: c.httpAuthHeader ?? undefined,
+      httpTimeoutSeconds: c.httpTimeoutSeconds ?? undefined,
       requireClientTls: c.requireClientTls,
       isReadOnly: c.isReadOnly,
       isStrictMasking: c.isStrictMasking,

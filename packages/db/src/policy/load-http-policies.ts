@@ -1,19 +1,30 @@
-import { type HttpConnectionPolicy, type HttpRule, ZHttpRequestMatch } from "@sluice/http-policy/rules";
+import {
+  type HttpConnectionPolicy,
+  type HttpReviewRule,
+  type HttpRule,
+  ZHttpRequestMatch,
+} from "@sluice/http-policy/rules";
 import type { PrismaClient } from "../prisma";
 
 /**
  * Every HTTP connection's policy: HTTP_REQUEST and READ_ONLY guardrails, JSON Pointer and detector
- * masking rules, bound to the connection or global. Global SQL rules do not apply to HTTP; a SQL
- * rule bound to an HTTP connection (or an HTTP rule that does not validate) cannot be judged, so the
- * connection refuses every call until an admin fixes it.
+ * masking rules, bound to the connection or global, and review rules bound to it (a review rule's
+ * match is an HTTP_REQUEST match). Global SQL rules do not apply to HTTP; a SQL rule bound to an
+ * HTTP connection (or an HTTP rule that does not validate) cannot be judged, so the connection
+ * refuses every call until an admin fixes it.
  */
 export async function loadHttpPolicies(prisma: PrismaClient): Promise<Map<string, HttpConnectionPolicy>> {
-  const [connections, guardrails, masking] = await Promise.all([
+  const [connections, guardrails, reviewRules, masking] = await Promise.all([
     prisma.connection.findMany({
       where: { type: "HTTP" },
       select: { id: true, name: true, isReadOnly: true },
     }),
     prisma.guardrailRule.findMany({ where: { isEnabled: true }, orderBy: { createdAt: "asc" } }),
+    prisma.reviewRule.findMany({
+      where: { isEnabled: true, connection: { type: "HTTP" } },
+      include: { groups: { include: { group: true } } },
+      orderBy: { createdAt: "asc" },
+    }),
     prisma.maskingRule.findMany({
       where: { isEnabled: true },
       include: { exemptions: { include: { group: true } } },
@@ -54,6 +65,21 @@ export async function loadHttpPolicies(prisma: PrismaClient): Promise<Map<string
         ...(rule.message ? { message: rule.message } : {}),
       });
     }
+    const reviews: HttpReviewRule[] = [];
+    for (const rule of reviewRules.filter(isBound)) {
+      const match = ZHttpRequestMatch.safeParse(rule.match);
+      if (!match.success) {
+        problems.push(
+          `review rule "${rule.name}": ${match.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`,
+        );
+        continue;
+      }
+      reviews.push({
+        name: rule.name,
+        match: match.data,
+        reviewerGroups: rule.groups.map((link) => link.group.name),
+      });
+    }
     const maskingRules = masking.filter(applies).filter((rule) => {
       if (rule.columnSelector === null) return true;
       if (isBound(rule))
@@ -65,6 +91,7 @@ export async function loadHttpPolicies(prisma: PrismaClient): Promise<Map<string
       isReadOnly: connection.isReadOnly || readOnlyRule !== undefined,
       ...(readOnlyRule ? { readOnlyRule } : {}),
       rules,
+      reviews,
       masking: maskingRules.map((rule) => ({
         name: rule.name,
         pointer: rule.jsonPointer,

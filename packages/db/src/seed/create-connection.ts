@@ -22,6 +22,7 @@ export type CreateConnectionOptions = {
   /** HTTP: how the brokered secret (`password`) reaches the upstream. */
   httpAuthKind?: Db.HttpAuthKind;
   httpAuthHeader?: string;
+  httpTimeoutSeconds?: number;
   isReadOnly?: boolean;
 };
 
@@ -44,6 +45,7 @@ export async function createConnection(prisma: DbClient, options: CreateConnecti
       type: options.type ?? "POSTGRES",
       httpAuthKind: options.httpAuthKind ?? null,
       httpAuthHeader: options.httpAuthHeader ?? null,
+      httpTimeoutSeconds: options.httpTimeoutSeconds ?? null,
       isReadOnly: options.isReadOnly ?? false,
       description: options.description ?? null,
       host: options.host,

@@ -1,0 +1,43 @@
+import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
+import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-masking";
+import type { HttpConnectionRecord, HttpDirectory } from "./http-directory";
+import { AUTH_CACHE_MS } from "./http-limits";
+
+/** Connection records for AUTH_CACHE_MS: a keep-alive agent does not cost a store read per call. */
+export class ConnectionCache {
+  private readonly entries = new Map<string, { record: HttpConnectionRecord | null; until: number }>();
+  constructor(private readonly directory: HttpDirectory) {}
+
+  async find(name: string): Promise<HttpConnectionRecord | null> {
+    const cached = this.entries.get(name);
+    if (cached && cached.until > Date.now()) return cached.record;
+    const record = await this.directory.findConnection(name);
+    this.entries.set(name, { record, until: Date.now() + AUTH_CACHE_MS });
+    return record;
+  }
+
+  /** Disabled, removed or access lost: the next call reads the record (and its groups) again. */
+  forget(connectionId: string): void {
+    for (const [name, entry] of this.entries)
+      if (entry.record?.connectionId === connectionId) this.entries.delete(name);
+  }
+}
+
+/** Compiled masking per policy object (a reload makes new ones) and agent groups. */
+export function maskingCache(hashKey: Buffer) {
+  const byPolicy = new WeakMap<HttpConnectionPolicy, Map<string, ResponseMasking>>();
+  return (policy: HttpConnectionPolicy, groups: readonly string[]): ResponseMasking => {
+    let byGroups = byPolicy.get(policy);
+    if (!byGroups) {
+      byGroups = new Map();
+      byPolicy.set(policy, byGroups);
+    }
+    const key = [...groups].sort().join("\0");
+    let masking = byGroups.get(key);
+    if (!masking) {
+      masking = compileMasking(policy.masking, groups, hashKey);
+      byGroups.set(key, masking);
+    }
+    return masking;
+  };
+}

@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HttpVerdict } from "@sluice/http-policy/evaluate";
+import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
+import { planResponse } from "@sluice/http-policy/response-plan";
+import type { ResponseMasking } from "@sluice/http-policy/value-masking";
+import type { ReviewBroker } from "@sluice/policy/decision-point";
+import type { Verdict } from "@sluice/policy/verdict";
+import type { AgentRecord } from "@sluice/session/directory";
+import { describeCall, reviewCall } from "./call-review";
+import type { HttpConnectionRecord } from "./http-directory";
+import type { HttpSession } from "./http-sessions";
+import { RecordedExchange } from "./recorded-exchange";
+import { relayResponse } from "./relay-response";
+import { callUpstream, UpstreamCallError, type UpstreamPools } from "./upstream-call";
+
+export type CallContext = {
+  request: IncomingMessage;
+  response: ServerResponse;
+  agent: AgentRecord;
+  connection: HttpConnectionRecord;
+  facts: HttpRequestFacts;
+  verdict: HttpVerdict;
+  masking: ResponseMasking;
+  session: HttpSession;
+  body: Buffer;
+  pools: UpstreamPools;
+  reviews: ReviewBroker | null;
+  log: (line: string) => void;
+};
+
+/**
+ * One judged call from its verdict on, recorded in its session: a denial is answered; a review
+ * verdict goes to the broker (held or refused); an allowed call goes upstream with the brokered
+ * credential and its response streams back masked.
+ */
+export async function relayCall(context: CallContext): Promise<void> {
+  const { request, response, agent, connection, facts, verdict, masking, session, pools } = context;
+  const options = { reviews: context.reviews, log: context.log };
+  const call = describeCall(connection.name, facts);
+  const exchange = new RecordedExchange(session, call);
+  exchange.request(facts, masking);
+  let judged: Verdict;
+  let wasHeld = false;
+  if (verdict.kind === "deny") {
+    options.log(`[http] ${agent.agentName}: ${verdict.message}`);
+    judged = { kind: "deny", rule: verdict.rule, message: verdict.message };
+  } else if (verdict.kind === "review") {
+    judged = await reviewCall({
+      broker: options.reviews,
+      identity: {
+        agentId: agent.agentId,
+        agentName: agent.agentName,
+        groups: agent.groups,
+        connectionId: connection.connectionId,
+        connectionName: connection.name,
+        sessionId: session.sessionId,
+      },
+      call,
+      facts,
+      verdict,
+      response,
+      onHold: (held) => {
+        wasHeld = true;
+        exchange.verdict(held);
+      },
+    });
+  } else judged = { kind: "allow" };
+  exchange.verdict(judged);
+  if (judged.kind === "deny") {
+    // A non-blocking review's refusal names the review; the same call goes through once approved.
+    const hint =
+      verdict.kind === "deny"
+        ? verdict.hint
+        : wasHeld
+          ? undefined
+          : "send the same call (method, path, query and body) again once the review is approved";
+    return exchange.refuse(response, 403, {
+      rule: judged.rule,
+      message: judged.message,
+      ...(hint ? { hint } : {}),
+    });
+  }
+  if (response.destroyed) return;
+  let upstream: IncomingMessage;
+  try {
+    upstream = await callUpstream({
+      connection,
+      facts,
+      rawHeaders: request.rawHeaders,
+      body: context.body,
+      pools,
+    });
+  } catch (error) {
+    const status = error instanceof UpstreamCallError ? error.status : 502;
+    return exchange.refuse(response, status, {
+      rule: "sluice:upstream",
+      message: error instanceof Error ? error.message : "the upstream call failed",
+    });
+  }
+  // The call was ended meanwhile (revoked, the agent left): its response is not wanted.
+  if (response.writableEnded || response.destroyed) {
+    upstream.destroy();
+    return;
+  }
+  const plan = planResponse({
+    method: facts.method,
+    status: upstream.statusCode ?? 502,
+    rawHeaders: upstream.rawHeaders,
+    masking,
+  });
+  if (plan.kind === "refuse") {
+    upstream.destroy();
+    return exchange.refuse(response, 502, {
+      rule: "sluice:http-response",
+      message: plan.message,
+      hint: "ask the upstream for uncompressed JSON or text",
+    });
+  }
+  const ended = await relayResponse(upstream, response, plan, (chunk) => exchange.bodyBytes(chunk));
+  exchange.response(upstream.statusCode ?? 502, upstream.headers["content-type"], ended.reason);
+  if (ended.outcome === "cut")
+    options.log(
+      `[http] ${agent.agentName}: ${facts.method} ${connection.name}${facts.path} cut: ${ended.reason}`,
+    );
+}

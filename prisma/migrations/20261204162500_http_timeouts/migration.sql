@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "connections" ADD COLUMN     "http_timeout_seconds" INTEGER;
+
