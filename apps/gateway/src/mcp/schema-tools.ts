@@ -46,10 +46,18 @@ export async function describeSchema(options: {
   schema?: string | undefined;
 }): Promise<CallToolResult> {
   const { agent } = options;
-  const sql = `SELECT table_schema, table_name, column_name, data_type, is_nullable
-    FROM information_schema.columns
-    WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-    ORDER BY table_schema, table_name, ordinal_position`;
+  // pg_catalog's own tables, not information_schema: the gateway masks what views return (it cannot
+  // prove their columns' origins). The names are cast to text: a system catalog's own columns are
+  // outside the upstream catalog the masker reads, so they would arrive as unprovable; a computed
+  // value is judged by lineage, which proves these come from no masked column.
+  const sql = `SELECT n.nspname::text, c.relname::text, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
+      CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END
+    FROM pg_catalog.pg_attribute a
+    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%'
+    ORDER BY n.nspname, c.relname, a.attnum`;
   const outcome = await callThroughGateway({
     endpoint: options.endpoint,
     agent,
