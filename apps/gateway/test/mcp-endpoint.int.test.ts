@@ -209,13 +209,14 @@ describe("MCP endpoint", () => {
     }
   });
 
-  it("answers a held call at once, then review_status returns the masked-as-on-the-wire rows once approved", async () => {
+  it("answers a held call at once, then review_status returns the rows once approved", async () => {
     const client = await mcpClient();
     try {
       const held = await call(client, "run_query", { connection: "shop", sql: SALARIES });
       expect(held).toMatchObject({ status: "held", waitingFor: "finance-leads" });
       const reviewId = held.review as string;
       expect(held.next).toContain(`review_status with review "${reviewId}"`);
+      expect(held.next).toContain("a reviewer in finance-leads decides");
       const review = await harness.prisma.review.findFirstOrThrow({
         where: { number: Number(reviewId.slice(2)) },
       });
