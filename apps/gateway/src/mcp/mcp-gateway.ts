@@ -119,8 +119,10 @@ export async function startMcpGateway(options: McpGatewayOptions) {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  const port = (server.address() as AddressInfo).port;
+  options.log(`MCP endpoint listening on port ${port}${MCP_PATH}`);
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     close: async () => {
       held.cancelAll();
       server.closeIdleConnections();
