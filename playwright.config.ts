@@ -45,6 +45,7 @@ export default defineConfig({
       SLUICE_OIDC_PORT: process.env.SLUICE_E2E_OIDC_PORT ?? "3101",
       SLUICE_MYSQL_PORT: process.env.SLUICE_E2E_MYSQL_PORT ?? "13406",
       SLUICE_HTTP_PORT: process.env.SLUICE_E2E_HTTP_PORT ?? "18180",
+      SLUICE_MCP_PORT: process.env.SLUICE_E2E_MCP_PORT ?? "18190",
     },
   },
 });

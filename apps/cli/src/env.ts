@@ -14,6 +14,8 @@ const ZEnv = z.object({
   SLUICE_GATEWAY_PORT: ZPort.default(15432),
   /** The HTTP data path (`https://gateway:PORT/CONNECTION/...`). */
   SLUICE_HTTP_PORT: ZPort.default(18080),
+  /** The MCP endpoint (`https://gateway:PORT/mcp`, Streamable HTTP, the agent token as bearer). */
+  SLUICE_MCP_PORT: ZPort.default(18090),
   /** The MySQL/MariaDB listener (`mysql://agent:token@localhost:13306/connection`). */
   SLUICE_MYSQL_PORT: ZPort.default(13306),
   SLUICE_EMBEDDED_PG_PORT: ZPort.default(54329),

@@ -11,6 +11,12 @@ export type WorkerConfig = {
   httpPort?: number | null;
   /** The MySQL listener's port, shared by every worker the same way; null or absent: off. */
   mysqlPort?: number | null;
+  /**
+   * The MCP endpoint's port. Only one worker serves it (the primary gives it to the first worker and
+   * its replacements): a held MCP call's outcome lives in the process that made the call, so every
+   * `review_status` must reach that process.
+   */
+  mcpPort?: number | null;
   home: string;
   isTlsEnabled: boolean;
   hosts?: string[];
@@ -30,7 +36,7 @@ export type PrimaryMessage =
 export type WorkerMessage =
   /** Loaded and listening for messages: a message sent before this would be lost. */
   | { type: "ready" }
-  | { type: "listening"; port: number; caFile: string | null }
+  | { type: "listening"; port: number; caFile: string | null; mcpPort?: number | null }
   | { type: "cancel"; processId: number; secretKey: string }
   | { type: "failed"; message: string }
   /** The worker's log lines go through the primary's log, like a single process's. */

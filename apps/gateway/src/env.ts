@@ -10,6 +10,8 @@ const ZGatewayProcessEnv = z.object({
   SLUICE_NATIVE_HASH: z.enum(["on", "off"]).default("on"),
   /** Starts the HTTP listener on this port (0: a free one); unset: no HTTP listener. */
   SLUICE_GATEWAY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Starts the MCP endpoint on this port (0: a free one); unset: no MCP endpoint. */
+  SLUICE_GATEWAY_MCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type GatewayProcessEnv = {
@@ -17,6 +19,7 @@ export type GatewayProcessEnv = {
   secretKey: Buffer;
   isNativeKeyedHashAllowed: boolean;
   httpPort: number | null;
+  mcpPort: number | null;
 };
 
 /**
@@ -42,5 +45,6 @@ export function loadGatewayProcessEnv(source: NodeJS.ProcessEnv = process.env): 
     secretKey,
     isNativeKeyedHashAllowed: parsed.data.SLUICE_NATIVE_HASH === "on",
     httpPort: parsed.data.SLUICE_GATEWAY_HTTP_PORT ?? null,
+    mcpPort: parsed.data.SLUICE_GATEWAY_MCP_PORT ?? null,
   };
 }

@@ -15,6 +15,8 @@ export type StartGatewayClusterOptions = Omit<WorkerConfig, "secretKey"> & {
 export type GatewayCluster = {
   port: number;
   caFile: string | null;
+  /** The MCP endpoint's port (served by one worker), or null when not started. */
+  mcpPort: number | null;
   /** The live workers' pids, for tests and the banner. */
   workerPids: () => number[];
   close: () => Promise<void>;
@@ -50,20 +52,29 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
   const { workers: _count, log: _log, secretKey, ...shared } = options;
   const config: WorkerConfig = { ...shared, secretKey: secretKey.toString("base64") };
 
+  /** The worker serving MCP (see WorkerConfig.mcpPort): one at a time, replaced like any other. */
+  let mcpWorker: Worker | null = null;
+  let mcpPort: number | null = null;
   const fork = (port: number): Promise<number> => {
     const worker = cluster.fork();
+    const servesMcp = mcpWorker === null && config.mcpPort !== undefined && config.mcpPort !== null;
+    if (servesMcp) mcpWorker = worker;
     const startedAt = Date.now();
     workers.add(worker);
     return new Promise((resolve, reject) => {
       worker.on("message", (message: WorkerMessage) => {
         switch (message?.type) {
           case "ready":
-            worker.send({ type: "config", config: { ...config, port } } satisfies PrimaryMessage);
+            worker.send({
+              type: "config",
+              config: { ...config, port, mcpPort: servesMcp ? config.mcpPort : null },
+            } satisfies PrimaryMessage);
             break;
           case "log":
             options.log(message.line);
             break;
           case "listening":
+            if (message.mcpPort) mcpPort = message.mcpPort;
             resolve(message.port);
             break;
           case "failed":
@@ -79,6 +90,7 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
       });
       worker.once("exit", (code, signal) => {
         workers.delete(worker);
+        if (mcpWorker === worker) mcpWorker = null;
         reject(new Error(`gateway worker ${worker.process.pid} exited during start (${signal ?? code})`));
         if (isClosing) return;
         options.log(`gateway worker ${worker.process.pid} exited (${signal ?? code})`);
@@ -121,6 +133,7 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
     return {
       port,
       caFile: material?.caFile ?? null,
+      mcpPort,
       workerPids: () => [...workers].map((worker) => worker.process.pid ?? 0),
       close,
     };

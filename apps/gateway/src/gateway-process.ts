@@ -1,8 +1,9 @@
 /**
  * A gateway in a process of its own, against an existing store: tests of what crosses processes (a
  * review approved while another process holds the statement; a gateway that dies holding one) and
- * benchmarks that measure the gateway's own memory. Prints `{"port","httpPort","pid"}` as one JSON
- * line; the HTTP listener starts when SLUICE_GATEWAY_HTTP_PORT is set (0: a free port).
+ * benchmarks that measure the gateway's own memory. Prints `{"port","httpPort","mcpPort","pid"}` as
+ * one JSON line; the HTTP listener starts when SLUICE_GATEWAY_HTTP_PORT is set (0: a free port), the
+ * MCP endpoint when SLUICE_GATEWAY_MCP_PORT is.
  *
  *   SLUICE_GATEWAY_STORE_URL=postgresql://… SLUICE_GATEWAY_SECRET_KEY=<base64> tsx apps/gateway/src/gateway-process.ts
  *
@@ -23,6 +24,7 @@ const gateway = await startGateway({
   databaseUrl: env.storeUrl,
   port: 0,
   httpPort: env.httpPort,
+  mcpPort: env.mcpPort,
   secretKey: env.secretKey,
   isNativeKeyedHashAllowed: env.isNativeKeyedHashAllowed,
   home: mkdtempSync(path.join(tmpdir(), "sluice-gw-proc-")),
@@ -31,7 +33,7 @@ const gateway = await startGateway({
   log: (line) => process.stderr.write(`${line}\n`),
 });
 process.stdout.write(
-  `${JSON.stringify({ port: gateway.port, httpPort: gateway.httpPort, pid: process.pid })}\n`,
+  `${JSON.stringify({ port: gateway.port, httpPort: gateway.httpPort, mcpPort: gateway.mcpPort, pid: process.pid })}\n`,
 );
 process.once("SIGTERM", () => {
   void gateway

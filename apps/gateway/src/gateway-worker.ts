@@ -45,6 +45,7 @@ async function start(config: WorkerConfig): Promise<void> {
       port: config.port,
       httpPort: config.httpPort ?? null,
       mysqlPort: config.mysqlPort ?? null,
+      mcpPort: config.mcpPort ?? null,
       secretKey: Buffer.from(config.secretKey, "base64"),
       home: config.home,
       isTlsEnabled: config.isTlsEnabled,
@@ -61,7 +62,7 @@ async function start(config: WorkerConfig): Promise<void> {
       await gateway.close();
       await prisma.$disconnect();
     };
-    send({ type: "listening", port: gateway.port, caFile: gateway.caFile });
+    send({ type: "listening", port: gateway.port, caFile: gateway.caFile, mcpPort: gateway.mcpPort });
   } catch (error) {
     send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
     process.exit(1);

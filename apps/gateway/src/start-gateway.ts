@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
@@ -23,6 +24,7 @@ import { VERIFIED_TOKEN_MS } from "./http/http-limits";
 import { HttpRevocations } from "./http/http-revocation";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
+import { startMcpGateway } from "./mcp/mcp-gateway";
 import { startMySqlGateway } from "./mysql/start-mysql-gateway";
 import { createParsePool } from "./parse-limits";
 import { PolicyStore } from "./policy/policy-store";
@@ -62,6 +64,8 @@ export type StartGatewayOptions = {
   isNativeKeyedHashAllowed?: boolean;
   /** The MySQL listener's port (0: any free one); null or absent: no MySQL listener. */
   mysqlPort?: number | null;
+  /** The MCP endpoint's port (`https://gateway:PORT/mcp`; 0: any free one); null or absent: none. */
+  mcpPort?: number | null;
   log: (line: string) => void;
 };
 
@@ -79,6 +83,11 @@ function scheduleRetention(prisma: PrismaClient, gatewayId: string, log: (line: 
   );
   void sweeping.runNow();
   return sweeping;
+}
+
+/** Where this process reaches its own Postgres listener: its bound address, or loopback for "any". */
+function loopbackFor(host: string | undefined): string {
+  return !host || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
 }
 
 /** Composes the Postgres gateway: store-backed directory, decisions, TLS, revocation and audit. */
@@ -189,6 +198,24 @@ export async function startGateway(options: StartGatewayOptions) {
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
           log: (line) => options.log(`[gateway] ${line}`),
         });
+  const mcp =
+    options.mcpPort === undefined || options.mcpPort === null
+      ? null
+      : await startMcpGateway({
+          port: options.mcpPort,
+          ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
+          tls: material ? { cert: material.cert, key: material.key } : null,
+          directory: createHttpDirectory(options.prisma, options.secretKey),
+          prisma: options.prisma,
+          // The MCP tools are clients of this gateway's own Postgres listener, as the agent.
+          endpoint: {
+            host: loopbackFor(options.hosts?.[0]),
+            port: server.port,
+            caPem: material ? readFileSync(material.caFile, "utf8") : null,
+          },
+          policy: (connectionId) => policies.get(connectionId),
+          log: (line) => options.log(`[gateway] ${line}`),
+        });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
@@ -201,6 +228,7 @@ export async function startGateway(options: StartGatewayOptions) {
     port: server.port,
     httpPort: httpGateway?.port ?? null,
     mysqlPort: mysql?.port ?? null,
+    mcpPort: mcp?.port ?? null,
     caFile: material?.caFile ?? null,
     server,
     policies,
@@ -214,6 +242,8 @@ export async function startGateway(options: StartGatewayOptions) {
       await reviews
         .close()
         .catch((error: unknown) => options.log(`[gateway] could not abandon held reviews: ${String(error)}`));
+      // After the reviews: a held MCP call has then had its refusal; closing ends its session.
+      await mcp?.close();
       await mysql?.close();
       await server.close();
       await httpGateway?.close();

@@ -2,9 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { actorForUser } from "@sluice/admin/api-tokens";
+import { decideReview } from "@sluice/admin/decide-review";
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { type GatewayCluster, startGatewayCluster } from "@sluice/gateway/gateway-cluster";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until as waitUntil } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 let harness: Harness;
@@ -25,6 +31,7 @@ beforeAll(async () => {
     reviewWebhook: null,
     consoleUrl: null,
     workers: 2,
+    mcpPort: 0,
     log: (line) => logs.push(line),
   });
 });
@@ -36,6 +43,15 @@ afterAll(async () => {
 
 const clusterUrl = () =>
   `postgresql://${harness.agent.name}:${encodeURIComponent(harness.token)}@127.0.0.1:${gateway.port}/${harness.connectionName}?sslmode=disable`;
+
+async function connectDirect() {
+  const client = new pg.Client({ connectionString: harness.upstreamAdminUrl });
+  await client.connect();
+  return { client, [Symbol.asyncDispose]: () => client.end() };
+}
+
+const until = <T>(probe: () => Promise<T | null>) =>
+  waitUntil(probe, { what: "the MCP answer", timeoutMs: 30_000, intervalMs: 250 });
 
 /** The gateway workers (pids) of the live sessions in the store: each worker writes its own id. */
 async function workersOfLiveSessions(): Promise<Set<string>> {
@@ -78,6 +94,79 @@ function sendCancel(client: pg.Client): Promise<void> {
 }
 
 describe("the gateway on two worker processes", () => {
+  it("serves MCP from one worker, so a held call's outcome is found by every later request", async () => {
+    await using direct = await connectDirect();
+    await direct.client.query(`CREATE TABLE bonuses (id int, amount int); INSERT INTO bonuses VALUES (1, 500);
+      GRANT ALL ON bonuses TO ${decodeURIComponent(new URL(harness.directUrl).username)}`);
+    const shop = await harness.prisma.connection.findUniqueOrThrow({
+      where: { name: harness.connectionName },
+    });
+    const group = await harness.prisma.reviewerGroup.create({ data: { name: "leads", idpGroup: "leads" } });
+    await harness.prisma.reviewRule.create({
+      data: {
+        connectionId: shop.id,
+        name: "bonus-reads",
+        match: { tables: ["public.bonuses"] },
+        groups: { create: [{ groupId: group.id }] },
+      },
+    });
+    await bumpPolicyVersion(harness.prisma);
+    const user = await harness.prisma.user.create({
+      data: {
+        issuer: "https://idp.test",
+        subject: "lee",
+        email: "lee@example.test",
+        idpGroups: ["leads"],
+        roles: ["REVIEWER"],
+      },
+    });
+    const actor = await actorForUser(harness.prisma, user.id);
+    if (!actor) throw new Error("no actor");
+
+    const url = new URL(`http://127.0.0.1:${gateway.mcpPort}/mcp`);
+    // A fresh client (a new TCP connection) per call: any worker accepting one would lose the held call.
+    const tool = async (name: string, args: Record<string, unknown>) => {
+      const client = new Client({ name: "cluster-test", version: "1.0.0" });
+      await client.connect(
+        new StreamableHTTPClientTransport(url, {
+          requestInit: { headers: { authorization: `Bearer ${harness.token}` } },
+        }),
+      );
+      try {
+        return (await client.callTool({ name, arguments: args })).structuredContent as Record<
+          string,
+          unknown
+        >;
+      } finally {
+        await client.close();
+      }
+    };
+    const held = await until(async () => {
+      const answer = await tool("run_query", {
+        connection: harness.connectionName,
+        sql: "SELECT amount FROM bonuses",
+      });
+      return answer.status === "held" ? answer : null; // until both workers have the new rule
+    });
+    const review = await harness.prisma.review.findFirstOrThrow({
+      where: { number: Number(String(held.review).slice(2)) },
+    });
+    await decideReview(
+      { db: harness.prisma, actor, secretKey: harness.secretKey },
+      { reviewId: review.id, input: { verdict: "APPROVE" } },
+    );
+    const done = await until(async () => {
+      const answer = await tool("review_status", { review: held.review });
+      return answer.status === "held" ? null : answer;
+    });
+    expect(done).toMatchObject({ status: "ok", results: [{ rows: [["500"]] }] });
+    for (let i = 0; i < 4; i++)
+      expect(await tool("review_status", { review: held.review })).toMatchObject({ status: "ok" });
+    // The calls above may share one kept-alive connection (one worker either way), so the design
+    // itself is checked: exactly one worker listens for MCP.
+    expect(logs.filter((line) => line.includes("MCP endpoint listening on port"))).toHaveLength(1);
+  });
+
   it("serves sessions on both workers, cancels across them, and revokes on both", async () => {
     expect(gateway.workerPids()).toHaveLength(2);
     const clients = await sessionsOnEveryWorker();

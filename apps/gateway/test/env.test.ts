@@ -29,7 +29,7 @@ describe("the gateway process's environment", () => {
     ).toThrow(/SLUICE_GATEWAY_STORE_URL/);
   });
 
-  it("reads the key, the store, the native hash switch and the HTTP port", () => {
+  it("reads the key, the store, the native hash switch and the HTTP and MCP ports", () => {
     const key = randomBytes(32);
     const env = loadGatewayProcessEnv({
       SLUICE_GATEWAY_STORE_URL: STORE_URL,
@@ -41,6 +41,7 @@ describe("the gateway process's environment", () => {
       secretKey: key,
       isNativeKeyedHashAllowed: false,
       httpPort: null,
+      mcpPort: null,
     });
     expect(
       loadGatewayProcessEnv({
@@ -49,6 +50,13 @@ describe("the gateway process's environment", () => {
         SLUICE_GATEWAY_HTTP_PORT: "18081",
       }).httpPort,
     ).toBe(18081);
+    expect(
+      loadGatewayProcessEnv({
+        SLUICE_GATEWAY_STORE_URL: STORE_URL,
+        SLUICE_GATEWAY_SECRET_KEY: key.toString("base64"),
+        SLUICE_GATEWAY_MCP_PORT: "0",
+      }).mcpPort,
+    ).toBe(0);
     expect(
       loadGatewayProcessEnv({
         SLUICE_GATEWAY_STORE_URL: STORE_URL,

@@ -1,3 +1,4 @@
+import { guardrailHint, HTTP_CANNOT_JUDGE_HINT } from "@sluice/policy/agent-guidance";
 import { parseSelector } from "./json-path";
 import { valuesAt } from "./json-pointer";
 import { pathMatches } from "./path-pattern";
@@ -123,7 +124,7 @@ function denied(
     status: 403,
     rule: rule.name,
     message: `blocked by guardrail "${rule.name}" on connection ${policy.connectionName}: ${what}`,
-    ...(rule.message ? { hint: rule.message } : {}),
+    hint: rule.message || guardrailHint(policy.connectionName, "request"),
   };
 }
 
@@ -133,7 +134,6 @@ function builtin(policy: HttpConnectionPolicy, rule: string, what: string, hint?
     status: 403,
     rule,
     message: `blocked by Sluice default "${rule}" on connection ${policy.connectionName}: ${what}`,
-    hint:
-      hint ?? "Sluice refuses what it cannot judge; an admin can relax this only with an explicit ALLOW rule",
+    hint: hint ?? HTTP_CANNOT_JUDGE_HINT,
   };
 }

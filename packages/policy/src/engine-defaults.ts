@@ -1,6 +1,7 @@
 // The engine's fail-closed defaults (Sluice's built-in rules) and the policy's allow lists.
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { normalizeKindName } from "@sluice/sql/statement-kinds";
+import { defaultRuleHint } from "./agent-guidance";
 import {
   PRIVILEGE_SETTINGS,
   PRIVILEGED_KINDS,
@@ -152,6 +153,6 @@ export function builtin(policy: ConnectionPolicy, rule: string, what: string): P
     kind: "deny",
     rule,
     message: `blocked by Sluice default "${rule}" on connection ${policy.connectionName}: ${what}`,
-    hint: "Sluice refuses what it cannot judge; an admin can relax this only with an explicit ALLOW guardrail",
+    hint: defaultRuleHint(rule),
   };
 }

@@ -1,7 +1,9 @@
 // The engine's checks of a connection's own rules: guardrails, the table allow list, review matches.
+
 import { type ColumnSource, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { kindCovers } from "@sluice/sql/statement-kinds";
+import { guardrailHint } from "./agent-guidance";
 import { namesOnlyCatalog } from "./column-catalog";
 import { namesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";
@@ -143,7 +145,8 @@ export function denied(policy: ConnectionPolicy, rule: GuardrailRule, what: stri
     kind: "deny",
     rule: rule.name,
     message: `blocked by guardrail "${rule.name}" on connection ${policy.connectionName}: ${what}`,
-    ...(rule.message ? { hint: rule.message } : {}),
+    // The admin's own words when they wrote some; otherwise how to get past it without them.
+    hint: rule.message || guardrailHint(policy.connectionName),
   };
 }
 

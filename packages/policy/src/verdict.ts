@@ -52,6 +52,8 @@ export type Verdict =
       kind: "hold";
       rule: string;
       message: string;
+      /** What the agent should do meanwhile (who decides, how long to wait): the notice's HINT. */
+      hint?: string;
       release: Promise<Verdict>;
       /** The client gave up (cancel, disconnect): whoever decides is told nothing will run. */
       withdraw?: (reason: string) => void;

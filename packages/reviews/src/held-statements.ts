@@ -73,6 +73,6 @@ export function withNote<V extends Verdict>(verdict: V, note: string): V {
   return verdict.kind === "allow" ? { ...verdict, note } : verdict;
 }
 
-export function deny(rule: string, message: string): Verdict {
-  return { kind: "deny", rule, message, code: "42501" };
+export function deny(rule: string, message: string, hint?: string): Verdict {
+  return { kind: "deny", rule, message, code: "42501", ...(hint ? { hint } : {}) };
 }

@@ -1,6 +1,12 @@
 import { hostname } from "node:os";
 import { statementHash } from "@sluice/db/review-events";
 import { type Clock, systemClock } from "@sluice/db/scheduling/clock";
+import {
+  ASK_AGAIN_HINT,
+  deniedByReviewerHint,
+  holdHint,
+  retryAfterApprovalHint,
+} from "@sluice/policy/agent-guidance";
 import type { ReviewBroker as ReviewBrokerContract, ReviewRequest } from "@sluice/policy/decision-point";
 import type { Verdict } from "@sluice/policy/verdict";
 import {
@@ -74,6 +80,7 @@ export class ReviewBroker implements ReviewBrokerContract {
         deny(
           waiter.rule,
           `the gateway shut down while review R-${waiter.number} was pending; it was abandoned and will not run`,
+          ASK_AGAIN_HINT,
         ),
       );
     }
@@ -102,6 +109,7 @@ export class ReviewBroker implements ReviewBrokerContract {
         rule: request.rule,
         code: "42501",
         message: `approval required by review rule "${request.rule}": review R-${review.number} by ${groups} is pending (expires in ${minutes} min); run the exact same statement again once it is approved`,
+        hint: retryAfterApprovalHint(review.number, groups),
       };
     }
 
@@ -117,6 +125,7 @@ export class ReviewBroker implements ReviewBrokerContract {
       kind: "hold",
       rule: request.rule,
       message: `waiting for approval: review R-${review.number} by ${groups} (expires in ${minutes} min)`,
+      hint: holdHint(groups, minutes),
       release,
       withdraw: (reason) => {
         if (!this.held.get(review.id)) return;
@@ -265,7 +274,8 @@ export class ReviewBroker implements ReviewBrokerContract {
     if (!waiter) return;
     const review = await this.options.store.readDecided(reviewId);
     if (!review || review.status === "PENDING") return;
-    const refuse = (message: string) => this.held.release(reviewId, deny(waiter.rule, message));
+    const refuse = (message: string, hint = ASK_AGAIN_HINT) =>
+      this.held.release(reviewId, deny(waiter.rule, message, hint));
     if (review.status === "APPROVED") {
       const now = this.date();
       // The once-grant made by the approval is this held statement's; it is spent here, and only
@@ -283,7 +293,8 @@ export class ReviewBroker implements ReviewBrokerContract {
     }
     if (review.status === "DENIED") {
       const reason = review.denial?.reason ? `: ${review.denial.reason}` : "";
-      refuse(`review R-${review.number} was denied by ${review.denial?.by ?? "a reviewer"}${reason}`);
+      const by = review.denial?.by ?? "a reviewer";
+      refuse(`review R-${review.number} was denied by ${by}${reason}`, deniedByReviewerHint(by));
       return;
     }
     refuse(
@@ -298,7 +309,11 @@ export class ReviewBroker implements ReviewBrokerContract {
     if (expired) {
       this.held.release(
         reviewId,
-        deny(waiter.rule, `review R-${waiter.number} expired without a decision; nothing was run`),
+        deny(
+          waiter.rule,
+          `review R-${waiter.number} expired without a decision; nothing was run`,
+          ASK_AGAIN_HINT,
+        ),
       );
     } else {
       await this.settle(reviewId); // decided just before the deadline

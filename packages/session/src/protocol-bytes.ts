@@ -31,8 +31,8 @@ export function errorBytes(error: ClientError): Buffer {
 }
 
 /** What the agent sees while a statement waits, e.g. for a reviewer. */
-export function noticeBytes(message: string): Buffer {
-  return noticeResponse({ severity: "NOTICE", code: "00000", message });
+export function noticeBytes(message: string, hint?: string): Buffer {
+  return noticeResponse({ severity: "NOTICE", code: "00000", message, ...(hint ? { hint } : {}) });
 }
 
 export function cancelRequestBytes(processId: number, secretKey: Buffer): Buffer {

@@ -245,7 +245,7 @@ export class Relay {
     this.options.onVerdict?.(sql, verdict);
     if (verdict.kind !== "hold") return then(verdict);
     // Only this session waits; the notice tells the agent why nothing is coming back yet.
-    const notice = noticeBytes(verdict.message);
+    const notice = noticeBytes(verdict.message, verdict.hint);
     const sendNow = this.options.sendNow;
     sendNow?.(notice);
     return releaseOrWithdrawal(verdict, (held) => {

@@ -7,6 +7,8 @@ export type BannerOptions = {
   gatewayPort: number;
   /** The MySQL listener's port; null or absent when it is not running. */
   mysqlPort?: number | null;
+  /** The MCP endpoint's port; null or absent when it is not running. */
+  mcpPort?: number | null;
   caFile: string | null;
   demo: DemoState | null;
   demoConnection: string;
@@ -20,6 +22,11 @@ export function renderBanner(options: BannerOptions): string {
   if (options.mysqlPort) {
     lines.push(
       `  MySQL:    mysql://<agent>:<token>@localhost:${options.mysqlPort}/<connection>   (TLS required)`,
+    );
+  }
+  if (options.mcpPort) {
+    lines.push(
+      `  MCP:      https://localhost:${options.mcpPort}/mcp   (Authorization: Bearer <agent token>)`,
     );
   }
   lines.push("  CLI:      pnpm exec sluice login   (then sluice connections, agents, api; --json for jq)");

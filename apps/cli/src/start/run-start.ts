@@ -21,6 +21,7 @@ export async function runStart(env: Env): Promise<void> {
   await assertPortFree(env.SLUICE_CONSOLE_PORT, "SLUICE_CONSOLE_PORT");
   await assertPortFree(env.SLUICE_GATEWAY_PORT, "SLUICE_GATEWAY_PORT");
   await assertPortFree(env.SLUICE_MYSQL_PORT, "SLUICE_MYSQL_PORT");
+  await assertPortFree(env.SLUICE_MCP_PORT, "SLUICE_MCP_PORT");
   if (!env.OIDC_ISSUER) await assertPortFree(env.SLUICE_OIDC_PORT, "SLUICE_OIDC_PORT");
 
   const running: Stoppable[] = [];
@@ -55,6 +56,7 @@ export async function runStart(env: Env): Promise<void> {
       port: env.SLUICE_GATEWAY_PORT,
       httpPort: env.SLUICE_HTTP_PORT,
       mysqlPort: env.SLUICE_MYSQL_PORT,
+      mcpPort: env.SLUICE_MCP_PORT,
       secretKey,
       home: env.SLUICE_HOME,
       isNativeKeyedHashAllowed: env.SLUICE_NATIVE_HASH === "on",
@@ -106,6 +108,7 @@ export async function runStart(env: Env): Promise<void> {
         identityProvider: env.OIDC_ISSUER ? null : oidc.issuer,
         gatewayPort: env.SLUICE_GATEWAY_PORT,
         mysqlPort: env.SLUICE_MYSQL_PORT,
+        mcpPort: gateway.mcpPort,
         caFile: gateway.caFile,
         demo,
         demoConnection: DEMO_CONNECTION,

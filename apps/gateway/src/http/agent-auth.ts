@@ -74,7 +74,10 @@ export class AgentAuth {
   }
 }
 
-function readCredentials(header: string | undefined): { agentName: string | null; token: string } | null {
+/** The agent and token an Authorization header carries (bearer: token only; basic: AGENT:TOKEN). */
+export function readCredentials(
+  header: string | undefined,
+): { agentName: string | null; token: string } | null {
   if (!header) return null;
   const [scheme, value, ...rest] = header.trim().split(/\s+/);
   if (!scheme || !value || rest.length > 0) return null;

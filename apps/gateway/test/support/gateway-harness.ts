@@ -17,6 +17,8 @@ export type HarnessOptions = {
   isTlsEnabled?: boolean;
   /** Starts the MySQL listener too (0: a free port). */
   mysqlPort?: number;
+  /** Starts the MCP endpoint too (0: a free port). */
+  mcpPort?: number;
   log?: (line: string) => void;
 };
 
@@ -67,6 +69,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     decisions: options.decisions,
     hosts: ["127.0.0.1"],
     ...(options.mysqlPort !== undefined ? { mysqlPort: options.mysqlPort } : {}),
+    ...(options.mcpPort !== undefined ? { mcpPort: options.mcpPort } : {}),
     log: options.log ?? ((line) => logs.push(line)),
   });
 
