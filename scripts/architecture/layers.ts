@@ -6,7 +6,13 @@
 export const LAYERS: readonly { name: string; packages: readonly string[] }[] = [
   {
     name: "bytes and keys",
-    packages: ["@sluice/wire", "@sluice/mysql-wire", "@sluice/secrets", "@sluice/identity"],
+    packages: [
+      "@sluice/wire",
+      "@sluice/mysql-wire",
+      "@sluice/secrets",
+      "@sluice/identity",
+      "@sluice/agent-guidance",
+    ],
   },
   { name: "statement facts and value masking", packages: ["@sluice/sql", "@sluice/masking"] },
   // MySQL's reading fills the facts vocabulary sql defines; HTTP rules and recordings mask values.

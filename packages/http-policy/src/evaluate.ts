@@ -1,4 +1,4 @@
-import { guardrailHint, HTTP_CANNOT_JUDGE_HINT } from "@sluice/policy/agent-guidance";
+import { guardrailHint, HTTP_CANNOT_JUDGE_HINT } from "@sluice/agent-guidance/agent-guidance";
 import { parseSelector } from "./json-path";
 import { valuesAt } from "./json-pointer";
 import { pathMatches } from "./path-pattern";

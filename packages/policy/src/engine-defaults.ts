@@ -1,7 +1,7 @@
 // The engine's fail-closed defaults (Sluice's built-in rules) and the policy's allow lists.
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { normalizeKindName } from "@sluice/sql/statement-kinds";
-import { defaultRuleHint } from "./agent-guidance";
+import { defaultRuleHint } from "@sluice/agent-guidance/agent-guidance";
 import {
   PRIVILEGE_SETTINGS,
   PRIVILEGED_KINDS,

@@ -3,7 +3,7 @@
 import { type ColumnSource, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { kindCovers } from "@sluice/sql/statement-kinds";
-import { guardrailHint } from "./agent-guidance";
+import { guardrailHint } from "@sluice/agent-guidance/agent-guidance";
 import { namesOnlyCatalog } from "./column-catalog";
 import { namesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";

@@ -6,7 +6,7 @@ import {
   deniedByReviewerHint,
   holdHint,
   retryAfterApprovalHint,
-} from "@sluice/policy/agent-guidance";
+} from "@sluice/agent-guidance/agent-guidance";
 import type { ReviewBroker as ReviewBrokerContract, ReviewRequest } from "@sluice/policy/decision-point";
 import type { Verdict } from "@sluice/policy/verdict";
 import {

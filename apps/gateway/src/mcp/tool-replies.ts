@@ -1,5 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { ASK_AGAIN_HINT, deniedByReviewerHint, holdHint } from "@sluice/policy/agent-guidance";
+import { ASK_AGAIN_HINT, deniedByReviewerHint, holdHint } from "@sluice/agent-guidance/agent-guidance";
 import type { AgentReview } from "./agent-reviews";
 import type { WireOutcome } from "./gateway-wire-call";
 
