@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import * as xmllint from "@authenio/samlify-xmllint-wasm";
 import * as samlify from "samlify";
 import type { LocalIdpUser } from "../local-idp";
 import { renderLoginPage } from "../login-page";
@@ -38,6 +38,10 @@ const EMAIL_FORMAT = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 type IdpSession = { email: string; sessionIndex: string; expiresAt: number };
 type PendingLogin = { requestId: string; relayState: string; expiresAt: number };
 
+/** XSD validation by libxml2 compiled to WebAssembly; the package ships JavaScript without types. */
+const xmllint = createRequire(import.meta.url)("@authenio/samlify-xmllint-wasm") as {
+  validate: (xml: string) => Promise<true>;
+};
 let isValidatorSet = false;
 
 /**
@@ -90,7 +94,7 @@ export async function startLocalSamlIdp(options: LocalSamlIdpOptions): Promise<L
           buildLoginResponseXml(template, {
             idpEntityId: entityId,
             spEntityId: sp.entityMeta.getEntityID(),
-            acsUrl: String(sp.entityMeta.getAssertionConsumerService(SAML_BINDINGS.post)),
+            acsUrl: String(sp.entityMeta.getAssertionConsumerService("post")),
             inResponseTo: login.requestId,
             user,
             sessionIndex: session.sessionIndex,

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { generateServiceProviderMetadata, SAML, ValidateInResponseTo } from "@node-saml/node-saml";
-import { SAML_CLOCK_SKEW_MS, type SamlIdentityProvider, type SamlServiceProvider } from "./saml-settings";
+import { SAML, ValidateInResponseTo } from "@node-saml/node-saml";
+import {
+  SAML_BINDINGS,
+  SAML_CLOCK_SKEW_MS,
+  SAML_NS,
+  type SamlIdentityProvider,
+  type SamlServiceProvider,
+} from "./saml-settings";
 
 /** What the SP must keep about a signed-in person to ask the IdP to end their session. */
 export type SamlSessionReference = {
@@ -83,14 +89,22 @@ export async function isSuccessfulLogoutResponse(
   }
 }
 
-/** The SP metadata document an IdP administrator loads to trust the console. */
+/**
+ * The SP metadata document an IdP administrator loads to trust the console: signed requests (with
+ * the certificate to check them), signed assertions wanted, the ACS for HTTP-POST and single logout
+ * answered over HTTP-Redirect.
+ */
 export function serviceProviderMetadata(sp: SamlServiceProvider): string {
-  return generateServiceProviderMetadata({
-    issuer: sp.entityId,
-    callbackUrl: sp.acsUrl,
-    logoutCallbackUrl: sp.sloUrl,
-    publicCerts: sp.signingCert,
-    identifierFormat: null,
-    wantAssertionsSigned: true,
-  });
+  const certificate = sp.signingCert.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
+  const attr = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="${SAML_NS.metadata}" xmlns:ds="${SAML_NS.signature}" entityID="${attr(sp.entityId)}">
+  <md:SPSSODescriptor protocolSupportEnumeration="${SAML_NS.protocol}" AuthnRequestsSigned="true" WantAssertionsSigned="true">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleLogoutService Binding="${SAML_BINDINGS.redirect}" Location="${attr(sp.sloUrl)}"/>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
+    <md:AssertionConsumerService index="0" isDefault="true" Binding="${SAML_BINDINGS.post}" Location="${attr(sp.acsUrl)}"/>
+  </md:SPSSODescriptor>
+</md:EntityDescriptor>
+`;
 }
