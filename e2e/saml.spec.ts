@@ -33,7 +33,9 @@ for (const role of ["admin", "reviewer", "auditor"] as const) {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/sign-in\?signedOut=idp$/);
-    await expect(page.getByRole("status")).toHaveText("You are signed out of Sluice and of your identity provider.");
+    await expect(page.getByRole("status")).toHaveText(
+      "You are signed out of Sluice and of your identity provider.",
+    );
     // The IdP forgot the session: signing in again asks for the password.
     await page.getByRole("link", { name: "Sign in with SAML" }).click();
     await expect(page.getByLabel("Password")).toBeVisible();
