@@ -18,7 +18,8 @@ export async function GET(request: Request) {
   });
   if (!saml) return NextResponse.redirect(new URL("/sign-in?error=SamlUnavailable", config.origin), 303);
   const asked = new URL(request.url).searchParams.get("callbackUrl") ?? "/";
-  const callbackUrl = asked.startsWith("/") && !asked.startsWith("//") ? asked : "/";
+  // Same-origin paths only; a backslash is read as a slash by browsers ("/\\evil.example").
+  const callbackUrl = asked.startsWith("/") && !asked.startsWith("//") && !asked.includes("\\") ? asked : "/";
   const requestId = newSamlId();
   const binding = randomBytes(32).toString("base64url");
   await beginSamlSignIn(db(), { requestId, binding, callbackUrl });
