@@ -9,6 +9,14 @@ import { consoleSaml } from "@/server/saml";
  */
 export async function GET(request: Request) {
   const url = new URL(request.url);
+  if (url.searchParams.has("SAMLRequest")) {
+    // An IdP-initiated logout would need the console to end a session it cannot see from here
+    // (sessions are stateless cookies); say so rather than pretend it happened.
+    return new Response(
+      "Sluice does not support logout started by the identity provider yet: sign out in the Sluice console.",
+      { status: 501, headers: { "content-type": "text/plain; charset=utf-8" } },
+    );
+  }
   const saml = await consoleSaml().catch(() => null);
   const isIdpSignedOut =
     saml !== null &&
