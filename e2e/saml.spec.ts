@@ -10,7 +10,9 @@ async function signInWithSaml(page: Page, role: DemoRole): Promise<string> {
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(role === "reviewer" ? /\/reviews$/ : /\/dashboard$/);
+  // Four hops after the IdP's form (ACS, completion page, next-auth, landing page): on a busy
+  // machine the first run of each page takes longer than the default five seconds.
+  await expect(page).toHaveURL(role === "reviewer" ? /\/reviews$/ : /\/dashboard$/, { timeout: 30_000 });
   await expect(page.getByTestId("viewer-email")).toHaveText(user.email);
   return user.email;
 }
@@ -32,7 +34,7 @@ for (const role of ["admin", "reviewer", "auditor"] as const) {
     if (role !== "admin") expect(await links.filter({ hasText: /^Connections$/ }).count()).toBe(0);
 
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect(page).toHaveURL(/\/sign-in\?signedOut=idp$/);
+    await expect(page).toHaveURL(/\/sign-in\?signedOut=idp$/, { timeout: 30_000 });
     await expect(page.getByRole("status")).toHaveText(
       "You are signed out of Sluice and of your identity provider.",
     );
@@ -47,7 +49,7 @@ for (const role of ["admin", "reviewer", "auditor"] as const) {
 test("[ADMIN] after signing out, single sign-on (OIDC) asks for the password again", async ({ page }) => {
   await signIn(page, "admin");
   await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveURL(/\/sign-in$/, { timeout: 30_000 });
   await page.getByRole("button", { name: "Sign in with single sign-on" }).click();
   await expect(page.getByLabel("Password")).toBeVisible();
 });
