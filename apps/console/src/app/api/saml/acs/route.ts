@@ -1,5 +1,6 @@
 import { acceptSamlAssertion } from "@sluice/admin/saml-sign-in";
 import { verifySamlResponse } from "@sluice/identity/saml/saml-response";
+import { MAX_SAML_RESPONSE_BYTES } from "@sluice/identity/saml/saml-settings";
 import { SamlRejection } from "@sluice/identity/saml/saml-xml";
 import { NextResponse } from "next/server";
 import { db } from "@/server/db";
@@ -25,6 +26,10 @@ export async function POST(request: Request) {
     return fail(`the IdP metadata could not be read (${String(error)})`);
   }
   if (!saml) return new Response("SAML sign-in is not configured", { status: 404 });
+  // A sign-in form is one base64 field of at most MAX_SAML_RESPONSE_BYTES; refuse larger bodies unread.
+  const length = Number(request.headers.get("content-length") ?? "NaN");
+  if (!Number.isFinite(length) || length > MAX_SAML_RESPONSE_BYTES * 2)
+    return fail("the posted form is too large or unsized");
   const form = await request.formData().catch(() => null);
   const samlResponse = form?.get("SAMLResponse");
   if (typeof samlResponse !== "string") return fail("no SAMLResponse in the posted form");
