@@ -43,6 +43,7 @@ export default defineConfig({
       SLUICE_GATEWAY_PORT: process.env.SLUICE_E2E_GATEWAY_PORT ?? "15532",
       SLUICE_EMBEDDED_PG_PORT: process.env.SLUICE_E2E_PG_PORT ?? "54429",
       SLUICE_OIDC_PORT: process.env.SLUICE_E2E_OIDC_PORT ?? "3101",
+      SLUICE_SAML_PORT: process.env.SLUICE_E2E_SAML_PORT ?? "3102",
       SLUICE_MYSQL_PORT: process.env.SLUICE_E2E_MYSQL_PORT ?? "13406",
       SLUICE_HTTP_PORT: process.env.SLUICE_E2E_HTTP_PORT ?? "18180",
       SLUICE_MCP_PORT: process.env.SLUICE_E2E_MCP_PORT ?? "18190",

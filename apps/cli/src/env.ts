@@ -33,6 +33,15 @@ const ZEnv = z.object({
   OIDC_CLIENT_SECRET: z.string().optional(),
   /** The claim carrying the user's groups (default `groups`). */
   OIDC_GROUPS_CLAIM: z.string().optional(),
+  /** The local SAML IdP's port (used when SAML_IDP_METADATA_URL is unset and the demo runs). */
+  SLUICE_SAML_PORT: ZPort.default(3002),
+  /** Your SAML IdP's metadata URL; unset: a local SAML IdP with the demo users starts with Sluice. */
+  SAML_IDP_METADATA_URL: z.string().url().optional(),
+  /** The console's SAML signing key pair (PEM files); unset: generated under SLUICE_HOME/saml-sp. */
+  SAML_SP_KEY_FILE: z.string().optional(),
+  SAML_SP_CERT_FILE: z.string().optional(),
+  /** The assertion attribute carrying the user's groups (default `groups`). */
+  SAML_GROUPS_ATTRIBUTE: z.string().optional(),
   /** The console for `sluice api` and its shortcuts (default http://localhost:SLUICE_CONSOLE_PORT). */
   SLUICE_API_URL: z.string().url().optional(),
   /** An API token (`slt_…`); unset: the one `sluice login` stored. */
@@ -56,10 +65,15 @@ const ZEnvChecked = ZEnv.refine((env) => !env.SLUICE_REVIEW_WEBHOOK_URL || env.S
   message:
     "SLUICE_REVIEW_WEBHOOK_URL needs SLUICE_REVIEW_WEBHOOK_SECRET (at least 16 characters) to sign its bodies",
   path: ["SLUICE_REVIEW_WEBHOOK_SECRET"],
-}).refine((env) => !env.OIDC_ISSUER || (env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET), {
-  message: "OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
-  path: ["OIDC_ISSUER"],
-});
+})
+  .refine((env) => Boolean(env.SAML_SP_KEY_FILE) === Boolean(env.SAML_SP_CERT_FILE), {
+    message: "SAML_SP_KEY_FILE and SAML_SP_CERT_FILE go together",
+    path: ["SAML_SP_KEY_FILE"],
+  })
+  .refine((env) => !env.OIDC_ISSUER || (env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET), {
+    message: "OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET",
+    path: ["OIDC_ISSUER"],
+  });
 
 export type Env = z.infer<typeof ZEnv> & {
   repoRoot: string;

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import type { IdpMaterial } from "./idp-material";
-import { renderLoginPage } from "./login-page";
+import { renderLoginPage, renderLogoutPage } from "./login-page";
 
 export type LocalIdpUser = { email: string; name: string; groups: readonly string[]; password: string };
 
@@ -104,7 +104,18 @@ function configuration(options: LocalIdpOptions): Configuration {
     },
     jwks: { keys: [options.material.signingKey as never] },
     cookies: { keys: [options.material.cookieKey] },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        // The console sends people here when they sign out: end the provider's session too, at once
+        // (the form carries the provider's own anti-forgery token), so the next sign-in asks again.
+        logoutSource: async (ctx, form) => {
+          ctx.type = "html";
+          ctx.body = renderLogoutPage(form);
+        },
+      },
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
     ttl: { Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600, AccessToken: 600, IdToken: 600 },

@@ -26,6 +26,20 @@ ${error}
 </form></body></html>`;
 }
 
+/**
+ * The provider's sign-out step: its own form (with its anti-forgery token) submitted with
+ * `logout=yes` as soon as the page loads; the button is for browsers without scripts.
+ */
+export function renderLogoutPage(form: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Signing out · Sluice local identity provider</title></head>
+<body>${form}
+<p>Signing you out of the local identity provider…</p>
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+<script>var f=document.getElementById("op.logoutForm");var i=document.createElement("input");i.type="hidden";i.name="logout";i.value="yes";f.appendChild(i);f.submit();</script>
+</body></html>`;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

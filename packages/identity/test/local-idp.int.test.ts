@@ -97,6 +97,42 @@ describe("local identity provider", () => {
     expect(await userinfo.json()).toMatchObject({ sub: USER.email, email: USER.email, groups: USER.groups });
   });
 
+  it("ends its own session on RP-initiated logout, so the next sign-in asks for the password", async () => {
+    const jar = new CookieJar();
+    const { discovery, interaction } = await authorize(jar, pkcePair().challenge);
+    await fetchWithJar(jar, interaction);
+    const login = await fetchWithJar(jar, interaction, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ email: USER.email, password: USER.password }).toString(),
+    });
+    await followUntilLeaving(jar, login.headers.get("location") ?? "", idp.issuer);
+    // Signed in at the provider: another authorization goes straight back to the console.
+    const again = await authorize(jar, pkcePair().challenge);
+    expect(await followUntilLeaving(jar, again.interaction, idp.issuer)).toContain(REDIRECT);
+
+    const endSession = (discovery as Discovery & { end_session_endpoint: string }).end_session_endpoint;
+    const logoutPage = await fetchWithJar(
+      jar,
+      `${endSession}?${new URLSearchParams({ client_id: "console", post_logout_redirect_uri: "http://localhost:9/" })}`,
+    );
+    const html = await logoutPage.text();
+    expect(html).toContain('name="logout"');
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? "";
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const confirmed = await fetchWithJar(jar, new URL(action, idp.issuer).toString(), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ xsrf, logout: "yes" }).toString(),
+    });
+    expect(await followUntilLeaving(jar, confirmed.headers.get("location") ?? "", idp.issuer)).toBe(
+      "http://localhost:9/",
+    );
+
+    const afterLogout = await authorize(jar, pkcePair().challenge);
+    expect(await (await fetchWithJar(jar, afterLogout.interaction)).text()).toContain('name="password"');
+  });
+
   it("refuses a wrong password with the form again and no code", async () => {
     const jar = new CookieJar();
     const { interaction } = await authorize(jar, pkcePair().challenge);

@@ -4,6 +4,8 @@ export type BannerOptions = {
   consoleUrl: string;
   /** The local OpenID provider's issuer; null when an external IdP signs people in. */
   identityProvider: string | null;
+  /** The local SAML IdP's metadata URL; null or absent when it is not running. */
+  samlIdentityProvider?: string | null;
   gatewayPort: number;
   /** The MySQL listener's port; null or absent when it is not running. */
   mysqlPort?: number | null;
@@ -41,6 +43,11 @@ export function renderBanner(options: BannerOptions): string {
           `    ${user.email.padEnd(24)} password ${user.password}   groups ${user.groups.join(", ")}`,
         );
       }
+    }
+    if (options.samlIdentityProvider) {
+      lines.push(
+        `  The same users sign in with SAML through the local SAML IdP ${options.samlIdentityProvider}.`,
+      );
     }
     lines.push("", `  Demo agent connection string (${options.demoAgent} on ${options.demoConnection}):`);
     if (options.demo.agentToken) {

@@ -8,6 +8,7 @@ import { startConsole } from "./console-process";
 import { type DemoState, ensureDemo } from "./demo";
 import { startIdentityProvider } from "./identity-provider";
 import { openStore } from "./open-store";
+import { startSamlIdentityProvider } from "./saml-identity-provider";
 import { deriveKey, loadSecretKey } from "./secret-key";
 
 type Stoppable = { name: string; stop: () => Promise<void> };
@@ -23,6 +24,8 @@ export async function runStart(env: Env): Promise<void> {
   await assertPortFree(env.SLUICE_MYSQL_PORT, "SLUICE_MYSQL_PORT");
   await assertPortFree(env.SLUICE_MCP_PORT, "SLUICE_MCP_PORT");
   if (!env.OIDC_ISSUER) await assertPortFree(env.SLUICE_OIDC_PORT, "SLUICE_OIDC_PORT");
+  if (!env.SAML_IDP_METADATA_URL && !env.SLUICE_NO_DEMO)
+    await assertPortFree(env.SLUICE_SAML_PORT, "SLUICE_SAML_PORT");
 
   const running: Stoppable[] = [];
   let isStopping = false;
@@ -75,6 +78,8 @@ export async function runStart(env: Env): Promise<void> {
     const consoleUrl = `http://localhost:${env.SLUICE_CONSOLE_PORT}`;
     const oidc = await startIdentityProvider(env, consoleUrl, demo);
     running.push({ name: "identity provider", stop: oidc.stop });
+    const saml = await startSamlIdentityProvider(env, consoleUrl, demo);
+    if (saml) running.push({ name: "SAML identity provider", stop: saml.stop });
 
     const console_ = await startConsole({
       repoRoot: env.repoRoot,
@@ -88,6 +93,7 @@ export async function runStart(env: Env): Promise<void> {
         OIDC_CLIENT_ID: oidc.clientId,
         OIDC_CLIENT_SECRET: oidc.clientSecret,
         ...(env.OIDC_GROUPS_CLAIM ? { OIDC_GROUPS_CLAIM: env.OIDC_GROUPS_CLAIM } : {}),
+        ...(saml?.consoleEnv ?? {}),
         SLUICE_GATEWAY_HOST: "localhost",
         SLUICE_GATEWAY_PORT: String(env.SLUICE_GATEWAY_PORT),
         ...(gateway.caFile ? { SLUICE_GATEWAY_CA_FILE: gateway.caFile } : {}),
@@ -106,6 +112,7 @@ export async function runStart(env: Env): Promise<void> {
       renderBanner({
         consoleUrl: console_.url,
         identityProvider: env.OIDC_ISSUER ? null : oidc.issuer,
+        samlIdentityProvider: saml?.localMetadataUrl ?? null,
         gatewayPort: env.SLUICE_GATEWAY_PORT,
         mysqlPort: env.SLUICE_MYSQL_PORT,
         mcpPort: gateway.mcpPort,

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { parseIdpMetadata } from "@sluice/identity/saml/saml-idp-metadata";
+import type {
+  SamlAttributeNames,
+  SamlIdentityProvider,
+  SamlServiceProvider,
+} from "@sluice/identity/saml/saml-settings";
+import { env } from "./env";
+
+export type ConsoleSaml = {
+  sp: SamlServiceProvider;
+  idp: SamlIdentityProvider;
+  attributes: SamlAttributeNames;
+};
+
+/** The browser-binding cookie of a SAML sign-in in flight (see packages/admin saml-sign-in). */
+export const SAML_BINDING_COOKIE = "sluice_saml_binding";
+
+/** IdP metadata is re-read this often, so a certificate rollover at the IdP is picked up. */
+const METADATA_CACHE_MS = 5 * 60_000;
+let cachedIdp: { idp: SamlIdentityProvider; url: string; readAt: number } | null = null;
+
+export function isSamlConfigured(): boolean {
+  return Boolean(env().SAML_IDP_METADATA_URL);
+}
+
+/** The console as an SP, from its public URL; its entity ID is its metadata URL. */
+export function serviceProvider(): SamlServiceProvider | null {
+  const config = env();
+  if (!config.SAML_SP_KEY_FILE || !config.SAML_SP_CERT_FILE) return null;
+  return {
+    entityId: `${config.origin}/api/saml/metadata`,
+    acsUrl: `${config.origin}/api/saml/acs`,
+    sloUrl: `${config.origin}/api/saml/slo`,
+    signingKey: readFileSync(config.SAML_SP_KEY_FILE, "utf8"),
+    signingCert: readFileSync(config.SAML_SP_CERT_FILE, "utf8"),
+  };
+}
+
+/** Everything a SAML exchange needs, or null when SAML is not configured. Throws when the IdP's metadata cannot be read. */
+export async function consoleSaml(): Promise<ConsoleSaml | null> {
+  const config = env();
+  const sp = serviceProvider();
+  if (!config.SAML_IDP_METADATA_URL || !sp) return null;
+  const now = Date.now();
+  if (
+    !cachedIdp ||
+    cachedIdp.url !== config.SAML_IDP_METADATA_URL ||
+    now - cachedIdp.readAt > METADATA_CACHE_MS
+  ) {
+    const response = await fetch(config.SAML_IDP_METADATA_URL, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`the SAML IdP metadata answered ${response.status}`);
+    cachedIdp = {
+      idp: parseIdpMetadata(await response.text()),
+      url: config.SAML_IDP_METADATA_URL,
+      readAt: now,
+    };
+  }
+  return {
+    sp,
+    idp: cachedIdp.idp,
+    attributes: {
+      groups: config.SAML_GROUPS_ATTRIBUTE,
+      email: config.SAML_EMAIL_ATTRIBUTE,
+      name: config.SAML_NAME_ATTRIBUTE,
+    },
+  };
+}
+
+/** A cookie's value from a Cookie header. */
+export function cookieValue(header: string | null | undefined, name: string): string | null {
+  for (const part of (header ?? "").split(/;\s*/)) {
+    if (part.startsWith(`${name}=`)) return decodeURIComponent(part.slice(name.length + 1));
+  }
+  return null;
+}
