@@ -13,8 +13,8 @@ import {
 import { SamlRejection } from "@sluice/identity/saml/saml-xml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStore } from "../../../test/support";
-import { CookieJar, fetchWithJar } from "../../identity/test/oidc-flow";
-import { samlPeers } from "../../identity/test/saml-fixtures";
+import { CookieJar, fetchWithJar } from "@sluice/identity/testing/oidc-flow";
+import { samlPeers } from "@sluice/identity/testing/saml-fixtures";
 import { acceptSamlAssertion, beginSamlSignIn, completeSamlSignIn } from "../src/saml-sign-in";
 
 const USERS = [
