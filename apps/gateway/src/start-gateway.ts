@@ -4,6 +4,7 @@ import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { deleteExpiredRecordings } from "@sluice/db/recording-retention";
 import { type Repeating, repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
+import { createWorkloadTokenVerifier, type VerifyWorkloadToken } from "@sluice/identity/workload-token";
 import { allowNativeKeyedHash } from "@sluice/masking/native-keyed-hash";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
@@ -60,6 +61,8 @@ export type StartGatewayOptions = {
   isNativeKeyedHashAllowed?: boolean;
   /** The MySQL listener's port (0: any free one); null or absent: no MySQL listener. */
   mysqlPort?: number | null;
+  /** Verifies agents' workload tokens (tests pass one with their own clock); absent: issuers' JWKS, cached. */
+  verifyWorkloadToken?: VerifyWorkloadToken;
   log: (line: string) => void;
 };
 
@@ -124,6 +127,9 @@ export async function startGateway(options: StartGatewayOptions) {
       },
     },
   );
+  const verifyWorkloadToken =
+    options.verifyWorkloadToken ??
+    createWorkloadTokenVerifier({ log: (line) => options.log(`[gateway] ${line}`) });
   const relationLookups = createRelationLookups((line) => options.log(`[gateway] ${line}`));
   const masking = createMaskingService(policies, options.secretKey, (line) =>
     options.log(`[gateway] ${line}`),
@@ -131,7 +137,7 @@ export async function startGateway(options: StartGatewayOptions) {
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
-    directory: createPrismaDirectory(options.prisma, options.secretKey),
+    directory: createPrismaDirectory(options.prisma, options.secretKey, "POSTGRES", verifyWorkloadToken),
     decisions,
     lookupRelations: (connection) => relationLookups.forConnection(connection),
     mockSaltKey: createHmac("sha256", options.secretKey).update("sluice-scram-mock-salt").digest(),
@@ -155,7 +161,7 @@ export async function startGateway(options: StartGatewayOptions) {
           port: options.httpPort,
           ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
           tls: material ? { cert: material.cert, key: material.key } : null,
-          directory: createHttpDirectory(options.prisma, options.secretKey),
+          directory: createHttpDirectory(options.prisma, options.secretKey, verifyWorkloadToken),
           policy: (connectionId) => policies.getHttp(connectionId),
           // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
@@ -173,6 +179,7 @@ export async function startGateway(options: StartGatewayOptions) {
           reviews: reviews.broker,
           decisions: options.decisions,
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
+          verifyWorkloadToken,
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>

@@ -5,6 +5,7 @@ import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { Directory } from "@sluice/session/directory";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
@@ -19,6 +20,7 @@ export type StartMySqlGatewayOptions = {
   /** Replaces the store's policy (tests). */
   decisions?: DecisionPoint;
   tlsContext: tls.SecureContext | null;
+  verifyWorkloadToken?: Directory["verifyWorkloadToken"];
   log: (line: string) => void;
 };
 
@@ -39,7 +41,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
   return startMySqlListener({
     port: options.port,
     ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
-    directory: createPrismaDirectory(options.prisma, options.secretKey, "MYSQL"),
+    directory: createPrismaDirectory(options.prisma, options.secretKey, "MYSQL", options.verifyWorkloadToken),
     decisions,
     maskingRules: (connectionId) => options.policies.get(connectionId)?.masking ?? [],
     // The same key the Postgres path's masking service derives, so a hashed value matches on both.
