@@ -95,7 +95,7 @@ describe("workload tokens from the local OpenID provider (client credentials)", 
   });
 });
 
-type KeyPair = { privateKey: CryptoKey; jwk: JWK };
+type KeyPair = { privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"]; jwk: JWK };
 
 async function keyPair(kid: string): Promise<KeyPair> {
   const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
