@@ -2,6 +2,7 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { decryptSecret } from "@sluice/secrets/secret-box";
 import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
+import { workloadIdentityOf } from "./workload-identity";
 
 /**
  * The gateway's view of agents and connections, read from the store at every startup. Each
@@ -11,8 +12,10 @@ export function createPrismaDirectory(
   prisma: PrismaClient,
   secretKey: Buffer,
   type: "POSTGRES" | "MYSQL" = "POSTGRES",
+  verifyWorkloadToken?: Directory["verifyWorkloadToken"],
 ): Directory {
   return {
+    ...(verifyWorkloadToken ? { verifyWorkloadToken } : {}),
     async findAgent(name: string): Promise<AgentRecord | null> {
       const now = new Date();
       const agent = await prisma.agent.findUnique({
@@ -25,13 +28,16 @@ export function createPrismaDirectory(
           },
         },
       });
-      const credential = agent?.credentials[0];
-      if (!agent || agent.isDisabled || !credential) return null;
+      if (!agent || agent.isDisabled) return null;
+      const credential = agent.credentials[0];
+      const workload = workloadIdentityOf(agent);
+      if (!credential && !workload) return null;
       return {
         agentId: agent.id,
         agentName: agent.name,
-        credentialId: credential.id,
-        scramVerifier: credential.scramVerifier,
+        credentialId: credential?.id ?? "",
+        scramVerifier: credential?.scramVerifier ?? null,
+        workload,
         otherCredentials: agent.credentials
           .slice(1)
           .map((other) => ({ credentialId: other.id, scramVerifier: other.scramVerifier })),

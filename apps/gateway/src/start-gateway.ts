@@ -5,6 +5,7 @@ import tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { deleteExpiredRecordings } from "@sluice/db/recording-retention";
 import { type Repeating, repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
+import { createWorkloadTokenVerifier, type VerifyWorkloadToken } from "@sluice/identity/workload-token";
 import { allowNativeKeyedHash } from "@sluice/masking/native-keyed-hash";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
@@ -66,6 +67,8 @@ export type StartGatewayOptions = {
   mysqlPort?: number | null;
   /** The MCP endpoint's port (`https://gateway:PORT/mcp`; 0: any free one); null or absent: none. */
   mcpPort?: number | null;
+  /** Verifies agents' workload tokens (tests pass one with their own clock); absent: issuers' JWKS, cached. */
+  verifyWorkloadToken?: VerifyWorkloadToken;
   log: (line: string) => void;
 };
 
@@ -132,6 +135,9 @@ export async function startGateway(options: StartGatewayOptions) {
       },
     },
   );
+  const verifyWorkloadToken =
+    options.verifyWorkloadToken ??
+    createWorkloadTokenVerifier({ log: (line) => options.log(`[gateway] ${line}`) });
   const relationLookups = createRelationLookups((line) => options.log(`[gateway] ${line}`));
   const masking = createMaskingService(policies, options.secretKey, (line) =>
     options.log(`[gateway] ${line}`),
@@ -146,7 +152,7 @@ export async function startGateway(options: StartGatewayOptions) {
   const server = await startGatewayServer({
     port: options.port,
     hosts: options.hosts,
-    directory: createPrismaDirectory(options.prisma, options.secretKey),
+    directory: createPrismaDirectory(options.prisma, options.secretKey, "POSTGRES", verifyWorkloadToken),
     decisions,
     lookupRelations: (connection) => relationLookups.forConnection(connection),
     mockSaltKey: createHmac("sha256", options.secretKey).update("sluice-scram-mock-salt").digest(),
@@ -167,7 +173,7 @@ export async function startGateway(options: StartGatewayOptions) {
           port: options.httpPort,
           ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
           tls: material ? { cert: material.cert, key: material.key } : null,
-          directory: createHttpDirectory(options.prisma, options.secretKey),
+          directory: createHttpDirectory(options.prisma, options.secretKey, verifyWorkloadToken),
           policy: (connectionId) => policies.getHttp(connectionId),
           // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
@@ -196,6 +202,7 @@ export async function startGateway(options: StartGatewayOptions) {
           hooks: sessionHooks,
           loginLimits,
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
+          verifyWorkloadToken,
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const mcp =

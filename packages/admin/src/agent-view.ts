@@ -1,4 +1,5 @@
 import type { Db } from "@sluice/db/prisma";
+import { workloadIdentityFromColumns } from "@sluice/policy/workload-identity";
 
 type AgentRow = Db.Agent & {
   memberships: { group: { name: string; connectionGrants: { connection: { name: string } }[] } }[];
@@ -19,13 +20,24 @@ export const AGENT_INCLUDE = {
  * connections its groups are allowed on (by name, each once).
  */
 export function toAgentView(row: AgentRow) {
-  const { memberships, credentials, ...rest } = row;
+  const {
+    memberships,
+    credentials,
+    workloadIssuer: _issuer,
+    workloadJwksUri: _jwksUri,
+    workloadAudience: _audience,
+    workloadSubject: _subject,
+    workloadClaims: _claims,
+    workloadGroupsClaim: _groupsClaim,
+    ...rest
+  } = row;
   const connections = new Set(
     memberships.flatMap((link) => link.group.connectionGrants.map((grant) => grant.connection.name)),
   );
   return {
     ...rest,
     groups: memberships.map((link) => link.group.name).sort(),
+    workloadIdentity: workloadIdentityFromColumns(row),
     connections: [...connections].sort(),
     credentials: credentials.map(({ scramVerifier: _verifier, ...credential }) => credential),
   };

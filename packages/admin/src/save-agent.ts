@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import { workloadColumns, ZWorkloadIdentity } from "@sluice/policy/workload-identity";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
@@ -13,11 +14,14 @@ export const ZAgentInput = z.object({
   description: z.string().trim().max(500).optional().nullable(),
   groups: ZGroupNames,
   isDisabled: z.boolean().default(false),
+  /** Null or absent: the agent signs in with its static tokens only. */
+  workloadIdentity: ZWorkloadIdentity.nullable().default(null),
 });
 
 /**
  * Creates or updates an agent. Disabling one ends its live sessions within a second (the gateway's
- * revocation watcher); group changes apply to its next connection.
+ * revocation watcher); group changes apply to its next connection. A workload identity lets it
+ * sign in with a short-lived JWT; removing it ends the sessions opened that way.
  */
 export async function saveAgent(context: AdminContext, options: { id?: string; input: unknown }) {
   assertCan(context.actor, "policy:write");
@@ -35,6 +39,7 @@ export async function saveAgent(context: AdminContext, options: { id?: string; i
         name: input.name,
         description: input.description || null,
         isDisabled: input.isDisabled,
+        ...workloadColumns(input.workloadIdentity),
         memberships: { create: groups.map((group) => ({ groupId: group.id })) },
       };
       const saved = before

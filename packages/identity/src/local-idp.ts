@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
 import type { IdpMaterial } from "./idp-material";
 import { renderLoginPage, renderLogoutPage } from "./login-page";
 
@@ -14,8 +14,25 @@ export type LocalIdpOptions = {
   users: readonly LocalIdpUser[];
   material: IdpMaterial;
   client: { clientId: string; redirectUris: string[]; postLogoutRedirectUris: string[] };
+  /** Machine clients that get workload tokens (client credentials grant) for Sluice's gateway. */
+  workloadClients?: readonly LocalWorkloadClient[];
   log?: (line: string) => void;
 };
+
+/**
+ * A workload (an agent's runtime) that asks for a token with the client credentials grant and
+ * `resource=<audience>`; the token is a signed JWT whose `sub` is the client id and whose `groups`
+ * claim holds these groups.
+ */
+export type LocalWorkloadClient = {
+  clientId: string;
+  clientSecret: string;
+  audience: string;
+  groups: readonly string[];
+};
+
+/** How long a workload token is valid: short, as such tokens are meant to be. */
+export const WORKLOAD_TOKEN_TTL_SECONDS = 300;
 
 export type LocalIdp = { issuer: string; clientId: string; clientSecret: string; close: () => Promise<void> };
 
@@ -74,8 +91,17 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
 
 function configuration(options: LocalIdpOptions): Configuration {
   const byEmail = new Map(options.users.map((user) => [user.email.toLowerCase(), user]));
+  const workloads = new Map((options.workloadClients ?? []).map((client) => [client.clientId, client]));
   return {
     clients: [
+      ...[...workloads.values()].map((workload) => ({
+        client_id: workload.clientId,
+        client_secret: workload.clientSecret,
+        grant_types: ["client_credentials"],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: "client_secret_basic" as const,
+      })),
       {
         client_id: options.client.clientId,
         client_secret: options.material.clientSecret,
@@ -115,6 +141,26 @@ function configuration(options: LocalIdpOptions): Configuration {
           ctx.body = renderLogoutPage(form);
         },
       },
+      clientCredentials: { enabled: workloads.size > 0 },
+      resourceIndicators: {
+        enabled: true,
+        // Only a workload client, and only for its own audience, gets a (JWT) access token for Sluice.
+        getResourceServerInfo: (_ctx, resource, client) => {
+          const workload = workloads.get(client.clientId);
+          if (!workload || workload.audience !== resource) throw new errors.InvalidTarget();
+          return {
+            audience: resource,
+            scope: "gateway",
+            accessTokenFormat: "jwt",
+            accessTokenTTL: WORKLOAD_TOKEN_TTL_SECONDS,
+            jwt: { sign: { alg: "RS256" } },
+          };
+        },
+      },
+    },
+    extraTokenClaims: (_ctx, token) => {
+      const workload = token.clientId ? workloads.get(token.clientId) : undefined;
+      return workload ? { groups: [...workload.groups] } : undefined;
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },

@@ -11,8 +11,8 @@ import {
   UTF8MB4_COLLATION,
 } from "@sluice/mysql-wire/handshake";
 import type { Packet } from "@sluice/mysql-wire/packet-buffer";
-import { verifyClearToken } from "@sluice/secrets/mysql-auth";
 import type { LoginLimits } from "@sluice/session/connection-phases";
+import { checkAgentPassword } from "@sluice/session/agent-password";
 import {
   type AgentRecord,
   type ConnectionRecord,
@@ -53,8 +53,8 @@ export type AgentLoginOptions = {
 /**
  * The agent's side of the login, as steps (no sockets): greeting → SSLRequest → TLS →
  * HandshakeResponse41 → the token in clear over TLS (caching_sha2_password full authentication,
- * or mysql_clear_password) → checked against the agent's stored SCRAM verifier, so the token is
- * never stored. A login without TLS is refused: the token would cross the network in clear.
+ * or mysql_clear_password) → checked against each of the agent's stored SCRAM verifiers (the token
+ * is never stored), or as a workload token (a signed JWT) when the agent has a workload identity. A login without TLS is refused: the token would cross the network in clear.
  * @see https://mariadb.com/kb/en/connection/
  */
 export class AgentLogin {
@@ -135,12 +135,11 @@ export class AgentLogin {
         response.user,
       );
     }
-    const agent = await this.options.directory.findAgent(response.user);
-    const isValid =
-      agent !== null &&
-      token !== "" &&
-      (await verifyClearToken(token, agent.scramVerifier).catch(() => false));
-    if (!agent || !isValid) {
+    const found = await this.options.directory.findAgent(response.user);
+    // Every live token of the agent counts, and a workload token where the agent has that identity.
+    const login = found && token !== "" ? await checkAgentPassword(found, token, this.options.directory) : null;
+    const agent = login?.ok ? login.agent : null;
+    if (!agent) {
       limits?.recordFailure(clientAddress, response.user);
       const delayMs = limits?.failureDelayMs?.(response.user) ?? 0;
       // A guesser waits longer for each wrong answer; a right token is answered at once.

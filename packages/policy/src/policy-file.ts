@@ -9,6 +9,7 @@ import {
   MAX_POOL_WAIT_SECONDS,
 } from "./pool-limits";
 import { guardrailKindsProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
+import { ZWorkloadIdentity } from "./workload-identity";
 
 /**
  * Policy as code: the YAML format of `sluice policy apply` / `export`. Secrets never appear in it:
@@ -229,6 +230,9 @@ const ZAgent = z
     groups: z.array(ZName).default([]),
     isDisabled: z.boolean().optional(),
     disabled: z.boolean().optional().describe(deprecated("isDisabled")),
+    workloadIdentity: ZWorkloadIdentity.optional().describe(
+      "the agent may sign in with a short-lived JWT from this issuer instead of a static token",
+    ),
   })
   .transform(({ disabled, ...agent }, ctx) => ({
     ...agent,

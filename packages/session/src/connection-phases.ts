@@ -1,6 +1,7 @@
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { PROTOCOL_3_0 } from "@sluice/wire/limits";
 import { WireError } from "@sluice/wire/wire-error";
+import { createCleartextAuth, isLoopbackAddress } from "./cleartext-auth";
 import { createClientAuth } from "./client-auth";
 import { ClientError } from "./client-error";
 import { AuthenticationFailed, ConnectionRefused, LoginLimited } from "./connection-failures";
@@ -77,6 +78,7 @@ export class ConnectionPhases {
   private current: ConnectionPhase = "startup";
   private isTls = false;
   private auth: ReturnType<typeof createClientAuth> | null = null;
+  private cleartext: ReturnType<typeof createCleartextAuth> | null = null;
   private agent: AgentRecord | null = null;
   private connection: ConnectionRecord | null = null;
   private requestedConnectionName = "";
@@ -175,30 +177,54 @@ export class ConnectionPhases {
     }
     this.agent = agent;
     this.connection = connection;
+    this.current = "authenticating";
+    const negotiation = negotiateDown(protocolVersion, request.protocolOptions);
+    if (agent?.workload) {
+      if (!this.isTls && !isLoopbackAddress(this.options.clientAddress)) {
+        throw new ConnectionRefused(
+          "requires-tls",
+          request.connectionName,
+          "28000",
+          `agent "${request.agentName}" signs in with a workload token, which is only accepted over TLS`,
+          "use sslmode=require or stricter",
+        );
+      }
+      this.cleartext = createCleartextAuth(agent, this.options.directory, this.options.log);
+      const begin = this.cleartext.begin();
+      return { toClient: negotiation ? [negotiation, begin] : [begin], next: READ.next };
+    }
     this.auth = createClientAuth(
       request.agentName,
       agent?.scramVerifier ?? null,
       this.options.mockSaltKey,
       agent?.otherCredentials?.map((other) => other.scramVerifier),
     );
-    this.current = "authenticating";
-    const negotiation = negotiateDown(protocolVersion, request.protocolOptions);
     return {
       toClient: negotiation ? [negotiation, this.auth.begin()] : [this.auth.begin()],
       next: READ.next,
     };
   }
 
-  private onAuthMessage(message: ClientMessage): PhaseStep {
-    if (message.name !== "authResponse" || !this.auth) {
+  private onAuthMessage(message: ClientMessage): PhaseStep | Promise<PhaseStep> {
+    if (message.name !== "authResponse" || !(this.auth || this.cleartext)) {
       throw ClientError.fatal("08P01", `expected an authentication response, got ${message.name}`);
     }
-    const step = this.auth.handle(message.body);
+    if (this.cleartext) {
+      return this.cleartext.handle(message.body).then((agent) => this.authenticated(agent, []));
+    }
+    const step = (this.auth as ReturnType<typeof createClientAuth>).handle(message.body);
     if (!step.isAuthenticated) return { toClient: step.toClient, next: READ.next };
     const newest = this.agent as AgentRecord; // a null agent can never authenticate
     // Revocation follows the token the agent actually proved, not merely the newest one.
     const proved = newest.otherCredentials?.[(step.verifierIndex ?? 0) - 1];
-    const agent = proved ? { ...newest, credentialId: proved.credentialId } : newest;
+    return this.authenticated(
+      proved ? { ...newest, credentialId: proved.credentialId } : newest,
+      step.toClient,
+    );
+  }
+
+  /** The agent proved itself: the connection must exist and be open to one of its groups. */
+  private authenticated(agent: AgentRecord, toClient: Buffer[]): PhaseStep {
     this.options.limits.recordSuccess(this.options.clientAddress, agent.agentName);
     const connection = this.connection;
     if (!connection) {
@@ -220,7 +246,7 @@ export class ConnectionPhases {
     }
     this.current = "authenticated";
     return {
-      toClient: [...step.toClient, authenticationOk()],
+      toClient: [...toClient, authenticationOk()],
       next: {
         kind: "openSession",
         client: {

@@ -5,13 +5,35 @@
 export type AgentRecord = {
   agentId: string;
   agentName: string;
+  /** The credential the agent proved (revocation follows it); a workload login's is WORKLOAD_CREDENTIAL. */
   credentialId: string;
-  /** PostgreSQL-format SCRAM-SHA-256 verifier of the agent's current token. */
-  scramVerifier: string;
+  /** PostgreSQL-format SCRAM-SHA-256 verifier of the agent's current token; null: it has none. */
+  scramVerifier: string | null;
   /** The agent's other live tokens (a rotation's grace window, or several issued side by side). */
   otherCredentials?: { credentialId: string; scramVerifier: string }[];
   groups: string[];
+  /** Groups a workload token granted this session (its groups claim), beside the agent's own. */
+  tokenGroups?: string[];
+  /** Set: the agent may present a short-lived signed token (JWT) from this issuer instead. */
+  workload?: WorkloadIdentity | null;
 };
+
+/** An agent's workload identity mapping (see @sluice/identity/workload-token). */
+export type WorkloadIdentity = {
+  issuer: string;
+  jwksUri: string | null;
+  audience: string;
+  subject: string;
+  claims: Readonly<Record<string, string>>;
+  groupsClaim: string | null;
+};
+
+export type WorkloadCheck =
+  | { ok: true; subject: string; groups: string[]; expiresAt: Date }
+  | { ok: false; reason: string };
+
+/** The credential id of sessions opened with a workload token: live while the agent keeps its mapping. */
+export const WORKLOAD_CREDENTIAL = "workload";
 
 export type UpstreamTlsMode = "DISABLE" | "PREFER" | "REQUIRE" | "VERIFY_CA" | "VERIFY_FULL";
 
@@ -36,8 +58,13 @@ export type ConnectionRecord = {
 };
 
 export type Directory = {
-  /** The agent and its newest usable credential, or null when unknown, disabled or revoked. */
+  /**
+   * The agent and its newest usable credential, or null when unknown, disabled, or with neither a
+   * live credential nor a workload identity.
+   */
   findAgent: (name: string) => Promise<AgentRecord | null>;
+  /** Verifies a workload token against an agent's mapping; absent: workload tokens are refused. */
+  verifyWorkloadToken?: (token: string, workload: WorkloadIdentity) => Promise<WorkloadCheck>;
   /** An enabled Postgres connection by name, or null. */
   findConnection: (name: string) => Promise<ConnectionRecord | null>;
 };

@@ -279,6 +279,7 @@ export class ClientConnection {
         sessionId,
         agentId: client.agent.agentId,
         credentialId: client.agent.credentialId,
+        ...(client.agent.tokenGroups ? { tokenGroups: client.agent.tokenGroups } : {}),
         connectionId: client.connection.connectionId,
         terminate: (error) => {
           this.endReason = error.message;

@@ -32,6 +32,8 @@ export type LiveSession = {
   sessionId: string;
   agentId: string;
   credentialId: string;
+  /** Groups a workload token granted (its groups claim); they keep access while the connection allows them. */
+  tokenGroups?: readonly string[];
   connectionId: string;
   terminate: (error: ClientError) => void;
 };

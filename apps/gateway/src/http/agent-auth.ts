@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import { claimedIssuer } from "@sluice/identity/workload-token";
 import { tokenFingerprint } from "@sluice/secrets/agent-token";
-import { isTokenOfVerifier } from "@sluice/secrets/token-check";
+import { checkAgentPassword } from "@sluice/session/agent-password";
 import type { AgentRecord } from "@sluice/session/directory";
 import type { RateLimiter } from "@sluice/session/rate-limiter";
 import type { HttpDirectory } from "./http-directory";
@@ -11,7 +12,8 @@ export type AuthResult = { ok: true; agent: AgentRecord } | { ok: false; status:
 /**
  * Agents authenticate each request with their token, as a bearer token or as basic auth
  * (`AGENT:TOKEN`, for clients that only take credentials in a URL). The token is checked against
- * the stored SCRAM verifier, like the Postgres path; a success is remembered for VERIFIED_TOKEN_MS
+ * every live credential's SCRAM verifier, like the Postgres path, or as a workload token (a signed
+ * JWT) against the mapping of agents with a workload identity; a success is remembered for VERIFIED_TOKEN_MS
  * under the token's SHA-256 (never the token), so keep-alive calls do not pay PBKDF2 each time.
  */
 export class AgentAuth {
@@ -43,16 +45,21 @@ export class AgentAuth {
     const cached = this.verified.get(cacheKey);
     if (cached && cached.until > Date.now()) return { ok: true, agent: cached.agent };
     this.verified.delete(cacheKey);
-    const agent = await this.verify(credentials);
-    if (!agent) {
+    const verified = await this.verify(credentials);
+    if (!verified) {
       this.failuresByAddress.recordFailure(address);
       return { ok: false, status: 401, message: "authentication failed: unknown agent or token" };
     }
     this.failuresByAddress.recordSuccess(address);
     if (this.verified.size >= AUTH_CACHE_ENTRIES)
       this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(cacheKey, { agent, until: Date.now() + VERIFIED_TOKEN_MS });
-    return { ok: true, agent };
+    // A workload token is never remembered past its own expiry.
+    const until = Math.min(
+      Date.now() + VERIFIED_TOKEN_MS,
+      verified.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    this.verified.set(cacheKey, { agent: verified.agent, until });
+    return { ok: true, agent: verified.agent };
   }
 
   /** A revoked credential (or an agent whose groups changed): its next call authenticates afresh. */
@@ -64,13 +71,22 @@ export class AgentAuth {
   private async verify(credentials: {
     agentName: string | null;
     token: string;
-  }): Promise<AgentRecord | null> {
+  }): Promise<{ agent: AgentRecord; expiresAt: Date | null } | null> {
     const candidates = credentials.agentName
       ? [await this.directory.findAgent(credentials.agentName)].filter((agent) => agent !== null)
-      : await this.directory.findAgentsByFingerprint(tokenFingerprint(credentials.token));
-    for (const agent of candidates)
-      if (await isTokenOfVerifier(credentials.token, agent.scramVerifier)) return agent;
+      : await this.bearerCandidates(credentials.token);
+    for (const candidate of candidates) {
+      const login = await checkAgentPassword(candidate, credentials.token, this.directory);
+      if (login.ok) return login;
+    }
     return null;
+  }
+
+  /** A bearer token names no agent: a Sluice token is found by fingerprint, a JWT by its issuer. */
+  private async bearerCandidates(token: string): Promise<AgentRecord[]> {
+    const issuer = claimedIssuer(token);
+    if (issuer !== null) return this.directory.findAgentsByWorkloadIssuer(issuer);
+    return this.directory.findAgentsByFingerprint(tokenFingerprint(token));
   }
 }
 

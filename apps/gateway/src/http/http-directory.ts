@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { decryptSecret } from "@sluice/secrets/secret-box";
-import type { AgentRecord, UpstreamTlsMode } from "@sluice/session/directory";
+import type { AgentRecord, Directory, UpstreamTlsMode } from "@sluice/session/directory";
 import { createPrismaDirectory } from "../prisma-directory";
 import { UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS } from "./http-limits";
 
@@ -30,15 +30,33 @@ export type HttpConnectionRecord = {
 
 export type HttpDirectory = {
   findAgent: (name: string) => Promise<AgentRecord | null>;
-  /** Agents whose newest usable credential has this fingerprint (a bearer token carries no name). */
+  /** Agents with a usable credential of this fingerprint (a bearer token carries no name). */
   findAgentsByFingerprint: (fingerprint: string) => Promise<AgentRecord[]>;
+  /** Enabled agents whose workload identity names this issuer (a bearer JWT carries no agent name). */
+  findAgentsByWorkloadIssuer: (issuer: string) => Promise<AgentRecord[]>;
+  verifyWorkloadToken?: Directory["verifyWorkloadToken"];
   findConnection: (name: string) => Promise<HttpConnectionRecord | null>;
 };
 
-export function createHttpDirectory(prisma: PrismaClient, secretKey: Buffer): HttpDirectory {
-  const agents = createPrismaDirectory(prisma, secretKey);
+export function createHttpDirectory(
+  prisma: PrismaClient,
+  secretKey: Buffer,
+  verifyWorkloadToken?: Directory["verifyWorkloadToken"],
+): HttpDirectory {
+  const agents = createPrismaDirectory(prisma, secretKey, "POSTGRES", verifyWorkloadToken);
   return {
     findAgent: agents.findAgent,
+    ...(verifyWorkloadToken ? { verifyWorkloadToken } : {}),
+
+    async findAgentsByWorkloadIssuer(issuer) {
+      const named = await prisma.agent.findMany({
+        where: { workloadIssuer: issuer, isDisabled: false },
+        select: { name: true },
+        orderBy: { name: "asc" },
+      });
+      const found = await Promise.all(named.map((agent) => agents.findAgent(agent.name)));
+      return found.filter((agent): agent is AgentRecord => agent?.workload != null);
+    },
 
     async findAgentsByFingerprint(fingerprint) {
       const now = new Date();
@@ -48,9 +66,9 @@ export function createHttpDirectory(prisma: PrismaClient, secretKey: Buffer): Ht
       });
       const found: AgentRecord[] = [];
       for (const credential of credentials) {
-        // Only the agent's newest usable credential logs in, as on the Postgres path.
+        // Any live credential logs in, as on the Postgres path; the check tries each of them.
         const agent = await agents.findAgent(credential.agent.name);
-        if (agent && agent.credentialId === credential.id) found.push(agent);
+        if (agent && !found.some((other) => other.agentId === agent.agentId)) found.push(agent);
       }
       return found;
     },

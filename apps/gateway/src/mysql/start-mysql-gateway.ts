@@ -7,6 +7,7 @@ import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import type { LoginLimits } from "@sluice/session/connection-phases";
 import type { SessionHooks } from "@sluice/session/session-start";
+import type { Directory } from "@sluice/session/directory";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
@@ -26,6 +27,7 @@ export type StartMySqlGatewayOptions = {
   loginLimits?: LoginLimits;
   /** Audit and recording, shared with the Postgres path. */
   hooks?: SessionHooks;
+  verifyWorkloadToken?: Directory["verifyWorkloadToken"];
   log: (line: string) => void;
 };
 
@@ -46,7 +48,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
   return startMySqlListener({
     port: options.port,
     ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
-    directory: createPrismaDirectory(options.prisma, options.secretKey, "MYSQL"),
+    directory: createPrismaDirectory(options.prisma, options.secretKey, "MYSQL", options.verifyWorkloadToken),
     decisions,
     catalogFor: createMySqlCatalogs(),
     maskingRules: (connectionId) => options.policies.get(connectionId)?.masking ?? [],

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { PolicyFile } from "@sluice/policy/policy-file";
+import { workloadColumns } from "@sluice/policy/workload-identity";
 import { encryptSecret } from "@sluice/secrets/secret-box";
 import { bumpPolicyVersion } from "../policy-version";
 import type { DbClient, PrismaClient } from "../prisma";
@@ -55,15 +56,24 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
     for (const agent of policy.agents) {
       const row = await db.agent.upsert({
         where: { name: agent.name },
-        update: { description: agent.description ?? null, isDisabled: agent.isDisabled },
-        create: { name: agent.name, description: agent.description ?? null, isDisabled: agent.isDisabled },
+        update: {
+          description: agent.description ?? null,
+          isDisabled: agent.isDisabled,
+          ...workloadColumns(agent.workloadIdentity),
+        },
+        create: {
+          name: agent.name,
+          description: agent.description ?? null,
+          isDisabled: agent.isDisabled,
+          ...workloadColumns(agent.workloadIdentity),
+        },
       });
       await db.agentGroupMember.deleteMany({ where: { agentId: row.id } });
       await db.agentGroupMember.createMany({
         data: agent.groups.map((name) => ({ agentId: row.id, groupId: groupIds.get(name) as string })),
       });
       const credentials = await db.agentCredential.count({ where: { agentId: row.id, revokedAt: null } });
-      if (credentials === 0)
+      if (credentials === 0 && !agent.workloadIdentity)
         warnings.push(`agent ${agent.name} has no credential yet: issue one in the console or API`);
     }
     let rules = 0;

@@ -1,4 +1,5 @@
 import type { PolicyFile } from "@sluice/policy/policy-file";
+import { workloadIdentityFromColumns } from "@sluice/policy/workload-identity";
 import type { DbClient } from "../prisma";
 
 /**
@@ -34,6 +35,7 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       ...(a.description ? { description: a.description } : {}),
       groups: a.memberships.map((m) => m.group.name).sort(),
       isDisabled: a.isDisabled,
+      ...withWorkloadIdentity(a),
     })),
     reviewerGroups: reviewerGroups.map((g) => ({
       name: g.name,
@@ -95,4 +97,9 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       })),
     })),
   };
+}
+
+function withWorkloadIdentity(agent: Parameters<typeof workloadIdentityFromColumns>[0]) {
+  const identity = workloadIdentityFromColumns(agent);
+  return identity ? { workloadIdentity: identity } : {};
 }

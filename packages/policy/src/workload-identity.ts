@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+const MAX_FIELD = 500;
+
+/** Keys over plain http could be swapped on the way, so only https is trusted (http only to this machine). */
+function isTrustedKeyUrl(text: string): boolean {
+  const url = new URL(text);
+  if (url.protocol === "https:") return true;
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return (
+    url.protocol === "http:" && (host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host))
+  );
+}
+
+const ZKeyUrl = z.url().max(MAX_FIELD).refine(isTrustedKeyUrl, "must be https (http only for localhost)");
+
+/**
+ * An agent's workload identity, the same in the API, the console and the policy YAML: the agent may
+ * sign in with a short-lived JWT from `issuer` for `audience` whose `sub` is `subject` and whose
+ * `claims` hold these values; `groupsClaim` names the claim whose groups the session gains.
+ */
+export const ZWorkloadIdentity = z
+  .object({
+    issuer: ZKeyUrl.describe(
+      "the token's iss, exactly; its discovery document gives the keys unless jwksUri is set",
+    ),
+    jwksUri: ZKeyUrl.nullable()
+      .optional()
+      .describe("where the issuer's keys are (e.g. a Kubernetes cluster's JWKS)"),
+    audience: z.string().trim().min(1).max(MAX_FIELD).describe("a value the token's aud must hold"),
+    subject: z.string().trim().min(1).max(MAX_FIELD).describe("the token's sub, exactly"),
+    claims: z
+      .record(z.string().min(1).max(MAX_FIELD), z.string().max(MAX_FIELD))
+      .default({})
+      .describe('further claims and their required values; nested with "/", e.g. "kubernetes.io/namespace"'),
+    groupsClaim: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_FIELD)
+      .nullable()
+      .optional()
+      .describe("claim with group names"),
+  })
+  .strict();
+
+export type WorkloadIdentityInput = z.infer<typeof ZWorkloadIdentity>;
+
+/** The store's columns for an identity (all null: none). */
+export function workloadColumns(identity: WorkloadIdentityInput | null | undefined) {
+  return {
+    workloadIssuer: identity?.issuer ?? null,
+    workloadJwksUri: identity?.jwksUri ?? null,
+    workloadAudience: identity?.audience ?? null,
+    workloadSubject: identity?.subject ?? null,
+    // An empty object rather than null: a JSON column's null needs the store client's own marker.
+    workloadClaims: identity ? identity.claims : {},
+    workloadGroupsClaim: identity?.groupsClaim ?? null,
+  };
+}
+
+type WorkloadColumns = {
+  workloadIssuer: string | null;
+  workloadJwksUri: string | null;
+  workloadAudience: string | null;
+  workloadSubject: string | null;
+  workloadClaims: unknown;
+  workloadGroupsClaim: string | null;
+};
+
+/** The identity the columns hold, as the API and the YAML export show it; null when none. */
+export function workloadIdentityFromColumns(row: WorkloadColumns): WorkloadIdentityInput | null {
+  if (!row.workloadIssuer || !row.workloadAudience || !row.workloadSubject) return null;
+  const claims = z.record(z.string(), z.string()).safeParse(row.workloadClaims ?? {});
+  return {
+    issuer: row.workloadIssuer,
+    ...(row.workloadJwksUri ? { jwksUri: row.workloadJwksUri } : {}),
+    audience: row.workloadAudience,
+    subject: row.workloadSubject,
+    claims: claims.success ? claims.data : {},
+    ...(row.workloadGroupsClaim ? { groupsClaim: row.workloadGroupsClaim } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+import { isAgentTokenShaped } from "@sluice/secrets/agent-token";
+import { isTokenOfVerifier } from "@sluice/secrets/token-check";
+import { type AgentRecord, type Directory, WORKLOAD_CREDENTIAL } from "./directory";
+
+export type PasswordLogin =
+  /** `agent` carries the credential that matched and, for a workload token, the token's groups. */
+  | { ok: true; agent: AgentRecord; expiresAt: Date | null }
+  /** `reason` is for the gateway's log; the client is told only that authentication failed. */
+  | { ok: false; reason: string };
+
+/**
+ * Checks a password presented whole (Postgres cleartext, MySQL clear password, HTTP bearer/basic):
+ * a Sluice token against every live credential of the agent (several may be live at once: a
+ * rotation's grace window, tokens issued side by side), anything else as a workload token when the
+ * agent has a workload identity.
+ */
+export async function checkAgentPassword(
+  agent: AgentRecord,
+  password: string,
+  directory: Pick<Directory, "verifyWorkloadToken">,
+): Promise<PasswordLogin> {
+  if (password === "") return { ok: false, reason: "empty password" };
+  if (isAgentTokenShaped(password)) return checkStaticToken(agent, password);
+  if (!agent.workload)
+    return { ok: false, reason: "not a Sluice token, and the agent has no workload identity" };
+  if (!directory.verifyWorkloadToken) return { ok: false, reason: "workload tokens are not accepted here" };
+  const checked = await directory.verifyWorkloadToken(password, agent.workload);
+  if (!checked.ok) return { ok: false, reason: `workload token refused: ${checked.reason}` };
+  const groups = [...new Set([...agent.groups, ...checked.groups])];
+  return {
+    ok: true,
+    agent: {
+      ...agent,
+      credentialId: WORKLOAD_CREDENTIAL,
+      groups,
+      tokenGroups: checked.groups,
+      otherCredentials: [],
+    },
+    expiresAt: checked.expiresAt,
+  };
+}
+
+async function checkStaticToken(agent: AgentRecord, token: string): Promise<PasswordLogin> {
+  const live = [
+    ...(agent.scramVerifier
+      ? [{ credentialId: agent.credentialId, scramVerifier: agent.scramVerifier }]
+      : []),
+    ...(agent.otherCredentials ?? []),
+  ];
+  // Every credential is checked, so the time taken does not tell which one matched.
+  const matches = await Promise.all(
+    live.map((credential) => isTokenOfVerifier(token, credential.scramVerifier).catch(() => false)),
+  );
+  const matched = live[matches.indexOf(true)];
+  if (!matched) return { ok: false, reason: "token matches none of the agent's live credentials" };
+  return { ok: true, agent: { ...agent, credentialId: matched.credentialId }, expiresAt: null };
+}
