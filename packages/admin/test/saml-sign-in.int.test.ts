@@ -11,10 +11,10 @@ import {
   serviceProviderMetadata,
 } from "@sluice/identity/saml/saml-sp-messages";
 import { SamlRejection } from "@sluice/identity/saml/saml-xml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStore } from "../../../test/support";
 import { CookieJar, fetchWithJar } from "@sluice/identity/testing/oidc-flow";
 import { samlPeers } from "@sluice/identity/testing/saml-fixtures";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestStore } from "../../../test/support";
 import { acceptSamlAssertion, beginSamlSignIn, completeSamlSignIn } from "../src/saml-sign-in";
 
 const USERS = [

@@ -11,8 +11,8 @@ import {
   UTF8MB4_COLLATION,
 } from "@sluice/mysql-wire/handshake";
 import type { Packet } from "@sluice/mysql-wire/packet-buffer";
-import type { LoginLimits } from "@sluice/session/connection-phases";
 import { checkAgentPassword } from "@sluice/session/agent-password";
+import type { LoginLimits } from "@sluice/session/connection-phases";
 import {
   type AgentRecord,
   type ConnectionRecord,
@@ -137,7 +137,8 @@ export class AgentLogin {
     }
     const found = await this.options.directory.findAgent(response.user);
     // Every live token of the agent counts, and a workload token where the agent has that identity.
-    const login = found && token !== "" ? await checkAgentPassword(found, token, this.options.directory) : null;
+    const login =
+      found && token !== "" ? await checkAgentPassword(found, token, this.options.directory) : null;
     const agent = login?.ok ? login.agent : null;
     if (!agent) {
       limits?.recordFailure(clientAddress, response.user);

@@ -1,7 +1,8 @@
 // The engine's fail-closed defaults (Sluice's built-in rules) and the policy's allow lists.
+
+import { defaultRuleHint } from "@sluice/agent-guidance/agent-guidance";
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { normalizeKindName } from "@sluice/sql/statement-kinds";
-import { defaultRuleHint } from "@sluice/agent-guidance/agent-guidance";
 import {
   PRIVILEGE_SETTINGS,
   PRIVILEGED_KINDS,

@@ -1,9 +1,9 @@
 // The engine's checks of a connection's own rules: guardrails, the table allow list, review matches.
 
+import { guardrailHint } from "@sluice/agent-guidance/agent-guidance";
 import { type ColumnSource, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { kindCovers } from "@sluice/sql/statement-kinds";
-import { guardrailHint } from "@sluice/agent-guidance/agent-guidance";
 import { namesOnlyCatalog } from "./column-catalog";
 import { namesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";

@@ -1,4 +1,3 @@
-import { CODE_MAX_AGE_MS, CODE_REFRESH_AFTER_MS } from "../src/code-freshness";
 import {
   type CatalogSnapshot,
   type ColumnCatalogAccess,
@@ -11,6 +10,7 @@ import { type UpstreamCode, upstreamCode } from "@sluice/policy/upstream-code";
 import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
 import { loadParser } from "@sluice/sql/parser";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { CODE_MAX_AGE_MS, CODE_REFRESH_AFTER_MS } from "../src/code-freshness";
 
 beforeAll(() => loadParser());
 beforeEach(() => {

@@ -1,12 +1,12 @@
 import { hostname } from "node:os";
-import { statementHash } from "@sluice/db/review-events";
-import { type Clock, systemClock } from "@sluice/db/scheduling/clock";
 import {
   ASK_AGAIN_HINT,
   deniedByReviewerHint,
   holdHint,
   retryAfterApprovalHint,
 } from "@sluice/agent-guidance/agent-guidance";
+import { statementHash } from "@sluice/db/review-events";
+import { type Clock, systemClock } from "@sluice/db/scheduling/clock";
 import type { ReviewBroker as ReviewBrokerContract, ReviewRequest } from "@sluice/policy/decision-point";
 import type { Verdict } from "@sluice/policy/verdict";
 import {

@@ -1,7 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { MASKED_VALUES_NOTE } from "@sluice/agent-guidance/agent-guidance";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { matchesSelector } from "@sluice/masking/selector";
-import { MASKED_VALUES_NOTE } from "@sluice/agent-guidance/agent-guidance";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
 import { callThroughGateway, type GatewayEndpoint } from "./gateway-wire-call";
 import type { McpAgent } from "./mcp-credentials";

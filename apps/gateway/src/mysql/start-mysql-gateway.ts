@@ -6,8 +6,8 @@ import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/dec
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import type { LoginLimits } from "@sluice/session/connection-phases";
-import type { SessionHooks } from "@sluice/session/session-start";
 import type { Directory } from "@sluice/session/directory";
+import type { SessionHooks } from "@sluice/session/session-start";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
