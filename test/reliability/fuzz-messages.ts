@@ -153,6 +153,8 @@ function mutateOnce(messages: Buffer[], random: Random): Buffer[] {
     }
     case 2: {
       // A length that lies: a little short or long (long ones wait for bytes that never come).
+      // A message an earlier mutation cut below its length field has no length to lie about.
+      if (target.length < 5) return out;
       const lied = Buffer.from(target);
       const delta = random.pick([-5, -1, 1, 3, -target.length, 2_000_000_000]);
       lied.writeInt32BE(Math.max(-2_147_483_648, Math.min(2_147_483_647, target.length - 1 + delta)), 1);
