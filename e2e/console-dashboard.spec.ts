@@ -20,12 +20,12 @@ test("[ADMIN] the dashboard shows health and rankings, and its names and bars op
   const agents = page.getByRole("list", { name: "Busiest agents" });
   await agents.getByRole("link", { name: "demo-agent" }).click();
   await expect(page).toHaveURL(/\/sessions\?agent=demo-agent$/);
-  await expect(page.getByLabel("Agent")).toHaveValue("demo-agent");
+  await expect(page.getByLabel("Agent", { exact: true })).toHaveValue("demo-agent");
   await page.reload();
-  await expect(page.getByLabel("Agent")).toHaveValue("demo-agent");
+  await expect(page.getByLabel("Agent", { exact: true })).toHaveValue("demo-agent");
   await expect(page.getByRole("row").nth(1)).toContainText("demo-agent");
   // Part of the name, any case, finds it too.
-  await page.getByLabel("Agent").fill("DEMO");
+  await page.getByLabel("Agent", { exact: true }).fill("DEMO");
   await expect(page).toHaveURL(/agent=DEMO/);
   await expect(page.getByRole("row").nth(1)).toContainText("demo-agent");
 
