@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
-import { ConfirmButton } from "@/client/confirm-button";
+import { RuleRowActions } from "@/client/rule-row-actions";
 import { useToast } from "@/client/toast";
 import {
   Badge,
@@ -270,32 +270,15 @@ export function GuardrailsPanel() {
                   )}
                 </td>
                 <td className="px-2 py-2">
-                  <div className="flex flex-wrap justify-end gap-2">
-                    <button
-                      type="button"
-                      className={secondaryButtonClass}
-                      aria-label={`Edit guardrail ${rule.name}`}
-                      onClick={() => startEditing(rule)}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      className={secondaryButtonClass}
-                      aria-label={`${rule.isEnabled ? "Disable" : "Enable"} guardrail ${rule.name}`}
-                      onClick={() => toggle.mutate(rule)}
-                    >
-                      {rule.isEnabled ? "Disable" : "Enable"}
-                    </button>
-                    <ConfirmButton
-                      label="Delete"
-                      accessibleName={`Delete guardrail ${rule.name}`}
-                      title={`Delete guardrail ${rule.name}?`}
-                      impact={`What it ${rule.effect === "DENY" ? "refuses" : "allows"} is judged without it from the next statement on. To keep it but stop it for now, disable it instead.`}
-                      confirmLabel="Delete guardrail"
-                      onConfirm={() => remove.mutate(rule)}
-                    />
-                  </div>
+                  <RuleRowActions
+                    noun="guardrail"
+                    name={rule.name}
+                    isEnabled={rule.isEnabled}
+                    deleteImpact={`What it ${rule.effect === "DENY" ? "refuses" : "allows"} is judged without it from the next statement on.`}
+                    onEdit={() => startEditing(rule)}
+                    onToggle={() => toggle.mutate(rule)}
+                    onDelete={() => remove.mutate(rule)}
+                  />
                 </td>
               </tr>
             ))}

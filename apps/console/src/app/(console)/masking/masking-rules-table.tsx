@@ -1,7 +1,7 @@
 "use client";
 
-import { ConfirmButton } from "@/client/confirm-button";
-import { Badge, Card, EmptyState, secondaryButtonClass, Table } from "@/client/ui";
+import { RuleRowActions } from "@/client/rule-row-actions";
+import { Badge, Card, EmptyState, Table } from "@/client/ui";
 import type { MaskingRuleView } from "./masking-options";
 
 type Props = {
@@ -47,32 +47,15 @@ export function MaskingRulesTable({ rules, onEdit, onToggle, onDelete }: Props) 
                 )}
               </td>
               <td className="px-2 py-2">
-                <div className="flex flex-wrap justify-end gap-2">
-                  <button
-                    type="button"
-                    className={secondaryButtonClass}
-                    aria-label={`Edit masking rule ${rule.name}`}
-                    onClick={() => onEdit(rule)}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className={secondaryButtonClass}
-                    aria-label={`${rule.isEnabled ? "Disable" : "Enable"} masking rule ${rule.name}`}
-                    onClick={() => onToggle(rule)}
-                  >
-                    {rule.isEnabled ? "Disable" : "Enable"}
-                  </button>
-                  <ConfirmButton
-                    label="Delete"
-                    accessibleName={`Delete masking rule ${rule.name}`}
-                    title={`Delete masking rule ${rule.name}?`}
-                    impact="Values it masks reach agents in clear from the next statement on, unless another rule or a detector still covers them. To stop it for now, disable it instead."
-                    confirmLabel="Delete rule"
-                    onConfirm={() => onDelete(rule)}
-                  />
-                </div>
+                <RuleRowActions
+                  noun="masking rule"
+                  name={rule.name}
+                  isEnabled={rule.isEnabled}
+                  deleteImpact="Values it masks reach agents in clear from the next statement on, unless another rule or a detector still covers them."
+                  onEdit={() => onEdit(rule)}
+                  onToggle={() => onToggle(rule)}
+                  onDelete={() => onDelete(rule)}
+                />
               </td>
             </tr>
           ))}

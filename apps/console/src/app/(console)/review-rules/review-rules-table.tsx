@@ -1,7 +1,7 @@
 "use client";
 
-import { ConfirmButton } from "@/client/confirm-button";
-import { Badge, Card, EmptyState, secondaryButtonClass, Table } from "@/client/ui";
+import { RuleRowActions } from "@/client/rule-row-actions";
+import { Badge, Card, EmptyState, Table } from "@/client/ui";
 import { describeExpiry, describeReviewMatch, type ReviewRuleView } from "./review-rule-options";
 
 type Props = {
@@ -34,32 +34,15 @@ export function ReviewRulesTable({ rules, onEdit, onToggle, onDelete }: Props) {
                 {rule.isBlocking ? "" : " (refuses at once)"}
               </td>
               <td className="px-2 py-2">
-                <div className="flex flex-wrap justify-end gap-2">
-                  <button
-                    type="button"
-                    className={secondaryButtonClass}
-                    aria-label={`Edit review rule ${rule.name}`}
-                    onClick={() => onEdit(rule)}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className={secondaryButtonClass}
-                    aria-label={`${rule.isEnabled ? "Disable" : "Enable"} review rule ${rule.name}`}
-                    onClick={() => onToggle(rule)}
-                  >
-                    {rule.isEnabled ? "Disable" : "Enable"}
-                  </button>
-                  <ConfirmButton
-                    label="Delete"
-                    accessibleName={`Delete review rule ${rule.name}`}
-                    title={`Delete review rule ${rule.name}?`}
-                    impact="Statements it holds for review run without one from the next statement on. To stop it for now, disable it instead."
-                    confirmLabel="Delete rule"
-                    onConfirm={() => onDelete(rule)}
-                  />
-                </div>
+                <RuleRowActions
+                  noun="review rule"
+                  name={rule.name}
+                  isEnabled={rule.isEnabled}
+                  deleteImpact="Statements it holds for review run without one from the next statement on."
+                  onEdit={() => onEdit(rule)}
+                  onToggle={() => onToggle(rule)}
+                  onDelete={() => onDelete(rule)}
+                />
               </td>
             </tr>
           ))}
