@@ -1,6 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page, test } from "@playwright/test";
-import { type DemoRole, signIn } from "./support";
+import { expect, test } from "@playwright/test";
+import { type DemoRole, seriousViolations, signIn } from "./support";
 
 /** Every page each role can open; the sign-in page is checked signed out. */
 const PAGES_BY_ROLE: Record<DemoRole, string[]> = {
@@ -20,20 +19,6 @@ const PAGES_BY_ROLE: Record<DemoRole, string[]> = {
   reviewer: ["/reviews", "/dashboard", "/api-tokens"],
   auditor: ["/dashboard", "/sessions", "/audit", "/api-tokens"],
 };
-
-/** Serious and critical violations: what blocks or badly hinders someone using assistive technology. */
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-    .analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({
-      rule: violation.id,
-      help: violation.help,
-      targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
-    }));
-}
 
 test("the sign-in page has no serious accessibility violation", async ({ page }) => {
   await page.goto("/sign-in");

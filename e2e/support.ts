@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 
 export const HOME = process.env.SLUICE_E2E_HOME ?? "/tmp/sluice-e2e";
@@ -39,4 +40,18 @@ export async function signIn(page: Page, role: DemoRole): Promise<void> {
   // Reviewers land on their inbox, everyone else on the dashboard.
   await expect(page).toHaveURL(role === "reviewer" ? /\/reviews$/ : /\/dashboard$/);
   await expect(page.getByTestId("viewer-email")).toHaveText(user.email);
+}
+
+/** Serious and critical violations: what blocks or badly hinders someone using assistive technology. */
+export async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => ({
+      rule: violation.id,
+      help: violation.help,
+      targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
+    }));
 }

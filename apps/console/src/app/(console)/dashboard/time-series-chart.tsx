@@ -44,7 +44,13 @@ export function TimeSeriesChart({
   const y = (v: number) => TOP + plotHeight - (v / max) * plotHeight;
   return (
     <figure>
-      <svg role="img" aria-label={`${label} per day`} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className="w-full">
+      <svg
+        // A group, not an image: its bars are links, and an image may hold nothing interactive.
+        role="group"
+        aria-label={`${label} per day`}
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        className="w-full"
+      >
         {ticks.map((tick) => (
           <g key={tick}>
             <line x1={LEFT} x2={WIDTH - 4} y1={y(tick)} y2={y(tick)} stroke="#e2e8f0" />
