@@ -43,11 +43,10 @@ export function TimeSeriesChart({
   const ticks = [0, max / 4, max / 2, (3 * max) / 4, max];
   const y = (v: number) => TOP + plotHeight - (v / max) * plotHeight;
   return (
-    <figure>
+    <figure aria-label={`${label} per day`}>
       <svg
-        // A group, not an image: its bars are links, and an image may hold nothing interactive.
-        role="group"
-        aria-label={`${label} per day`}
+        // No role="img": its bars are links, and an image may hold nothing interactive. The figure
+        // names the chart; its caption reads out every value.
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         className="w-full"
       >
