@@ -50,6 +50,7 @@ export function TimeSeriesChart({
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         className="w-full"
       >
+        <title>{`${label} per day`}</title>
         {ticks.map((tick) => (
           <g key={tick}>
             <line x1={LEFT} x2={WIDTH - 4} y1={y(tick)} y2={y(tick)} stroke="#e2e8f0" />
