@@ -1,6 +1,7 @@
 import { can } from "@sluice/admin/permissions";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { LoadingBar } from "@/client/loading-bar";
 import { currentActor } from "@/server/actor";
 import { NAV_ITEMS } from "./nav-items";
 import { NavLinks } from "./nav-links";
@@ -30,7 +31,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <SignOutButton />
         </div>
       </nav>
-      <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+      <div className="min-w-0 flex-1">
+        <LoadingBar />
+        <main className="px-8 py-5">{children}</main>
+      </div>
     </div>
   );
 }
