@@ -1,4 +1,5 @@
 import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
+import { isStructureCatalog } from "@sluice/masking/structure-catalogs";
 import type { UpstreamCode } from "@sluice/policy/upstream-code";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
@@ -24,6 +25,15 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`;
 
+/** System relations by OID: the structure catalogs among them are told apart by identity, not name. */
+const SYSTEM_RELATIONS_SQL = `
+SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r', 'v')`;
+
+/** A structure catalog as this upstream numbers it (see @sluice/masking/structure-catalogs). */
+export type StructureRelation = { oid: number; schema: string; name: string };
+
 /**
  * Reads the upstream's catalog with the connection's brokered credentials, so a RowDescription's
  * (table OID, attribute number) can be named as `schema.table.column`, and the code statements can
@@ -31,7 +41,7 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'p', 
  */
 export async function readColumnCatalog(
   connection: ConnectionRecord,
-): Promise<{ columns: CatalogColumn[]; code: UpstreamCode }> {
+): Promise<{ columns: CatalogColumn[]; code: UpstreamCode; structure: StructureRelation[] }> {
   const client = new pg.Client(pgClientConfig(connection, "sluice-masking-catalog"));
   client.on("error", () => {});
   await client.connect();
@@ -52,7 +62,11 @@ export async function readColumnCatalog(
       column: row.column,
       isView: row.is_view,
     }));
-    return { columns, code: await readUpstreamCode(client) };
+    const system = await client.query<{ oid: string; schema: string; name: string }>(SYSTEM_RELATIONS_SQL);
+    const structure = system.rows
+      .filter((row) => isStructureCatalog(row.schema, row.name))
+      .map((row) => ({ oid: Number(row.oid), schema: row.schema, name: row.name }));
+    return { columns, code: await readUpstreamCode(client), structure };
   } finally {
     await client.end().catch(() => {});
   }
