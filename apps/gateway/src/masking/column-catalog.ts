@@ -1,5 +1,6 @@
 import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
 import { isStructureCatalog } from "@sluice/masking/structure-catalogs";
+import { inheritanceFamilies } from "@sluice/policy/inherited-selectors";
 import type { UpstreamCode } from "@sluice/policy/upstream-code";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
@@ -39,9 +40,13 @@ export type StructureRelation = { oid: number; schema: string; name: string };
  * (table OID, attribute number) can be named as `schema.table.column`, and the code statements can
  * run without naming it (triggers, functions shadowing built-ins, user casts).
  */
-export async function readColumnCatalog(
-  connection: ConnectionRecord,
-): Promise<{ columns: CatalogColumn[]; code: UpstreamCode; structure: StructureRelation[] }> {
+export async function readColumnCatalog(connection: ConnectionRecord): Promise<{
+  columns: CatalogColumn[];
+  code: UpstreamCode;
+  structure: StructureRelation[];
+  /** Inheritance and partition families, as table OIDs. */
+  families: number[][];
+}> {
   const client = new pg.Client(pgClientConfig(connection, "sluice-masking-catalog"));
   client.on("error", () => {});
   await client.connect();
@@ -66,7 +71,13 @@ export async function readColumnCatalog(
     const structure = system.rows
       .filter((row) => isStructureCatalog(row.schema, row.name))
       .map((row) => ({ oid: Number(row.oid), schema: row.schema, name: row.name }));
-    return { columns, code: await readUpstreamCode(client), structure };
+    const inherits = await client.query<{ child: string; parent: string }>(
+      "SELECT inhrelid::int8 AS child, inhparent::int8 AS parent FROM pg_inherits",
+    );
+    const families = inheritanceFamilies(
+      inherits.rows.map((row) => ({ child: Number(row.child), parent: Number(row.parent) })),
+    );
+    return { columns, code: await readUpstreamCode(client), structure, families };
   } finally {
     await client.end().catch(() => {});
   }

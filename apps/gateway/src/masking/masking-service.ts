@@ -23,6 +23,8 @@ type CachedCatalog = {
   columns: CatalogColumn[];
   /** System relations that describe structure only: their columns are never masked by origin. */
   structure: StructureRelation[];
+  /** Inheritance families by table OID: a rule on one member's column masks it in all. */
+  families: number[][];
   readAt: number;
   snapshot: CatalogSnapshot;
 };
@@ -51,12 +53,13 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
     if (cached && (!isStale || (underWaySince !== undefined && underWaySince >= startedAfter))) return cached;
     const startedAt = Date.now();
     reading.set(id, startedAt);
-    const loading = readColumnCatalog(connection).then(({ columns, code, structure }) => {
+    const loading = readColumnCatalog(connection).then(({ columns, code, structure, families }) => {
       const catalog = {
         columns,
         structure,
+        families,
         readAt: startedAt,
-        snapshot: catalogSnapshot(columns, code, startedAt),
+        snapshot: catalogSnapshot(columns, code, startedAt, familiesByName(columns, families)),
       };
       // Two reads may overlap: the one begun later shows more.
       if ((latest.get(id)?.readAt ?? Number.NEGATIVE_INFINITY) <= startedAt) latest.set(id, catalog);
@@ -154,10 +157,16 @@ function compileCatalog(catalog: CachedCatalog, rules: readonly MaskingRuleDef[]
   const byOrigin = new Map<string, MaskRule | null>();
   const knownTables = new Set<number>();
   const maskedTables = new Set<number>();
+  const relatives = relativesByOid(catalog);
   for (const column of catalog.columns) {
     knownTables.add(column.tableOid);
+    // The column itself, or the same-named column of a relation it inherits from or is inherited by.
+    const family = [
+      column,
+      ...(relatives.get(column.tableOid) ?? []).map((r) => ({ ...r, column: column.column })),
+    ];
     const rule = (rules as MaskingRuleWithSelector[]).find((candidate) =>
-      matchesSelector(candidate.selector, column),
+      family.some((member) => matchesSelector(candidate.selector, member)),
     );
     if (rule) maskedTables.add(column.tableOid);
     // A view's column may be any table's under another name: unless a rule names it, it is unprovable.
@@ -191,6 +200,40 @@ function compileCatalog(catalog: CachedCatalog, rules: readonly MaskingRuleDef[]
     structureOids,
     structureNames,
   };
+}
+
+/** Each table OID's inheritance relatives (parents, children, partitions), named. */
+function relativesByOid(catalog: CachedCatalog): Map<number, { schema: string; table: string }[]> {
+  const names = new Map<number, { schema: string; table: string }>();
+  for (const column of catalog.columns)
+    names.set(column.tableOid, { schema: column.schema, table: column.table });
+  const out = new Map<number, { schema: string; table: string }[]>();
+  for (const family of catalog.families) {
+    for (const oid of family) {
+      const others = family.filter((other) => other !== oid).map((other) => names.get(other));
+      out.set(
+        oid,
+        others.filter((name) => name !== undefined),
+      );
+    }
+  }
+  return out;
+}
+
+/** The families as the policy's snapshot keeps them: `schema.table` → the others' names. */
+function familiesByName(columns: readonly CatalogColumn[], families: readonly number[][]) {
+  const names = new Map<number, string>();
+  for (const column of columns) names.set(column.tableOid, `${column.schema}.${column.table}`);
+  const out = new Map<string, string[]>();
+  for (const family of families) {
+    const named = family.map((oid) => names.get(oid)).filter((name) => name !== undefined);
+    for (const name of named)
+      out.set(
+        name,
+        named.filter((other) => other !== name),
+      );
+  }
+  return out;
 }
 
 /** How a statement may name a relation: `schema.table`, and `pg_temp.table` for a temporary one. */
