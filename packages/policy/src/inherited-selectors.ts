@@ -53,7 +53,9 @@ export function withInheritedSelectors(
     for (const column of relation.columns) {
       const own = { schema: relation.schema, table: relation.table, column };
       if (!selectors.some((selector) => matchesSelector(selector, own))) continue;
-      for (const relative of relatives) out.add(`${relative}.${column}`);
+      for (const relative of relatives) {
+        if (snapshot.relations.get(relative)?.columns.includes(column)) out.add(`${relative}.${column}`);
+      }
     }
   }
   const result = [...out];
