@@ -24,6 +24,10 @@ const CASES: ValueCase[] = [
   { steps: ["SELECT to_jsonb(v) FROM vip v"], expect: "rows", isRealLeak: true },
   { steps: ["SELECT upper(s) FROM ONLY vip AS v(i, f, e, s)"], expect: "rows", isRealLeak: true },
   { steps: ["CREATE TEMP TABLE copied AS SELECT ssn FROM vip"], expect: "sluice:unmaskable-channel" },
+  // …and a rule on a partition masks the column read through the partitioned parent.
+  { steps: ["SELECT ssn FROM accounts"], expect: "rows", isRealLeak: true },
+  { steps: ["SELECT a::text FROM accounts a"], expect: "rows", isRealLeak: true },
+  { steps: ["SELECT upper(ssn) FROM accounts"], expect: "rows", isRealLeak: true },
   {
     steps: ["SELECT ssn || '' FROM customers GROUP BY GROUPING SETS ((ssn), ())"],
     expect: "rows",
@@ -86,6 +90,17 @@ const CASES: ValueCase[] = [
     steps: ["CREATE DOMAIN dd AS int CHECK (VALUE > (SELECT count(*) FROM customers WHERE ssn LIKE '1%'))"],
     expect: "sluice:unmodeled",
   },
+  // The owner's code behind names the agent may use unawares: refused, or its output masked.
+  {
+    steps: ["SET search_path = public, pg_catalog", "SELECT initcap('x')"],
+    expect: "sluice:unknown-function",
+    isRealLeak: true,
+  },
+  { steps: ["SELECT 'a'::text + 'b'::text"], expect: "sluice:unknown-function", isRealLeak: true },
+  { steps: ["SELECT ROW(1)::other.pair::text"], expect: "sluice:unknown-function", isRealLeak: true },
+  { steps: ["SELECT other.agg(status) FROM orders"], expect: "sluice:unknown-function", isRealLeak: true },
+  { steps: ["SELECT 'x'::other.checked"], expect: "sluice:unknown-function", isRealLeak: true },
+  { steps: ["SELECT x FROM other.v"], expect: "rows", isRealLeak: true },
   // Error text: constraint errors print the row, foreign keys the key, triggers what they read.
   { steps: ["INSERT INTO notes VALUES (1, 'x')"], expect: "rows", isRealLeak: true },
   {

@@ -13,8 +13,11 @@ export const VIP = {
   card: "4111111111111111",
 };
 
+/** An SSN in a partition whose column is masked, read through its partitioned parent. */
+export const PARTITION_SSN = "555-12-3456";
+
 /** Every value that must not arrive, and the forms an error can print them in (digits only). */
-export const SENSITIVE_FORMS = [...SENSITIVE_VALUES, VIP.ssn, VIP.email, VIP.card]
+export const SENSITIVE_FORMS = [...SENSITIVE_VALUES, VIP.ssn, VIP.email, VIP.card, PARTITION_SSN]
   .flatMap((value) => [value, value.replace(/\D/g, "")])
   .filter((form) => form.length >= 6);
 
@@ -22,7 +25,9 @@ export const SENSITIVE_FORMS = [...SENSITIVE_VALUES, VIP.ssn, VIP.email, VIP.car
  * The masked shop (see masked-shop.ts) with what an attacker's variants lean on, all created by the
  * upstream's own role as an admin would: a check constraint and a unique key on customers, a table
  * whose foreign key quotes an SSN, a trigger that RAISEs SSNs, a user function in another schema,
- * a child table of customers; and guardrails: DELETE/UPDATE must be limited, no ALTER of any kind.
+ * a child table of customers, and the owner's code behind names an agent may use unawares (a
+ * function and an operator shadowing built-ins, a cast, an aggregate, a domain CHECK that RAISEs,
+ * a view, a column default); and guardrails: DELETE/UPDATE must be limited, no ALTER of any kind.
  */
 export async function seedVariantShop(harness: Harness): Promise<void> {
   await seedMaskedShop(harness);
@@ -39,7 +44,24 @@ export async function seedVariantShop(harness: Harness): Promise<void> {
     CREATE FUNCTION noisy() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE NOTICE 'saw %', (SELECT string_agg(ssn, ',') FROM customers); RETURN NEW; END $$;
     CREATE TRIGGER noisy BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION noisy();
-    CREATE TABLE vip () INHERITS (customers);`);
+    CREATE TABLE vip () INHERITS (customers);
+    CREATE FUNCTION other.ssns() RETURNS text LANGUAGE sql AS 'SELECT string_agg(ssn, '','') FROM public.customers';
+    CREATE FUNCTION public.initcap(text) RETURNS text LANGUAGE sql AS 'SELECT other.ssns()';
+    CREATE FUNCTION other.plus(text, text) RETURNS text LANGUAGE sql AS 'SELECT other.ssns()';
+    CREATE OPERATOR public.+ (function = other.plus, leftarg = text, rightarg = text);
+    CREATE TYPE other.pair AS (a int);
+    CREATE FUNCTION other.pair_text(other.pair) RETURNS text LANGUAGE sql AS 'SELECT other.ssns()';
+    CREATE CAST (other.pair AS text) WITH FUNCTION other.pair_text(other.pair);
+    CREATE FUNCTION other.sf(text, text) RETURNS text LANGUAGE sql AS 'SELECT other.ssns()';
+    CREATE AGGREGATE other.agg(text) (sfunc = other.sf, stype = text);
+    CREATE FUNCTION other.loud(text) RETURNS bool LANGUAGE plpgsql AS
+      $$ BEGIN RAISE NOTICE '%', other.ssns(); RETURN true; END $$;
+    CREATE DOMAIN other.checked AS text CHECK (other.loud(VALUE));
+    CREATE VIEW other.v AS SELECT other.ssns() AS x;
+    CREATE TABLE other.audit (id int, x text DEFAULT other.ssns());
+    CREATE TABLE accounts (id int, ssn text) PARTITION BY RANGE (id);
+    CREATE TABLE accounts_eu PARTITION OF accounts FOR VALUES FROM (0) TO (100);`);
+  await direct.query("INSERT INTO accounts VALUES (1, $1)", [PARTITION_SSN]);
   await direct.query("INSERT INTO vip VALUES ($1, $2, $3, $4, $5)", [
     VIP.id,
     VIP.firstName,
@@ -49,6 +71,15 @@ export async function seedVariantShop(harness: Harness): Promise<void> {
   ]);
   await direct.end();
   const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
+  // The rule names the partition only: its rows are the parent's rows too.
+  await harness.prisma.maskingRule.create({
+    data: {
+      connectionId: shop.id,
+      name: "eu-ssn",
+      columnSelector: "public.accounts_eu.ssn",
+      strategy: "REDACT",
+    },
+  });
   await harness.prisma.guardrailRule.createMany({
     data: [
       {
