@@ -101,6 +101,34 @@ const CASES: ValueCase[] = [
   { steps: ["SELECT other.agg(status) FROM orders"], expect: "sluice:unknown-function", isRealLeak: true },
   { steps: ["SELECT 'x'::other.checked"], expect: "sluice:unknown-function", isRealLeak: true },
   { steps: ["SELECT x FROM other.v"], expect: "rows", isRealLeak: true },
+  // Values stored where a later statement reads them back with no origin: a sequence, a lock key.
+  {
+    steps: [
+      "CREATE TEMP SEQUENCE s9",
+      "SELECT setval('s9', replace(ssn, '-', '')::bigint) FROM customers WHERE id = 1",
+      "SELECT nextval('s9')::text AS v, last_value::text AS l FROM pg_sequences WHERE sequencename = 's9'",
+    ],
+    expect: "rows",
+    isRealLeak: true,
+  },
+  {
+    steps: [
+      "SELECT pg_advisory_lock(replace(ssn, '-', '')::bigint) IS NOT NULL FROM customers WHERE id = 1",
+      "SELECT objid::text AS o FROM pg_locks WHERE locktype = 'advisory'",
+    ],
+    expect: "rows",
+    isRealLeak: true,
+  },
+  {
+    steps: [
+      "BEGIN",
+      "SELECT pg_try_advisory_xact_lock(0, replace(ssn, '-', '')::int) FROM customers WHERE id = 3",
+      "SELECT objid::text AS o FROM pg_locks WHERE locktype = 'advisory'",
+    ],
+    // The refusal aborts the transaction, as the server's own error would: the read is refused too.
+    expect: "error",
+    isRealLeak: true,
+  },
   // Error text: constraint errors print the row, foreign keys the key, triggers what they read.
   { steps: ["INSERT INTO notes VALUES (1, 'x')"], expect: "rows", isRealLeak: true },
   {
@@ -117,7 +145,8 @@ const CASES: ValueCase[] = [
   { steps: ["SELECT current_setting(ssn) FROM customers"], expect: "error", isRealLeak: true },
   { steps: ["SELECT encode('x', ssn) FROM customers"], expect: "error", isRealLeak: true },
   { steps: ["SELECT ssn::int4range FROM customers"], expect: "error", isRealLeak: true },
-  { steps: ["SELECT nextval(ssn) FROM customers"], expect: "error", isRealLeak: true },
+  // nextval stores into a sequence: refused before its error could quote anything.
+  { steps: ["SELECT nextval(ssn) FROM customers"], expect: "sluice:unmaskable-channel", isRealLeak: true },
   { steps: ["SELECT ssn::regnamespace FROM customers"], expect: "error", isRealLeak: true },
   { steps: ["SELECT convert_to('x', email) FROM customers"], expect: "error", isRealLeak: true },
   { steps: ["SELECT ssn::pg_lsn FROM customers"], expect: "error", isRealLeak: true },
