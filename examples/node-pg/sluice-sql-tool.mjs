@@ -14,18 +14,17 @@ export class SluiceSqlTool {
     this.pool.on("connect", (client) => client.on("notice", (notice) => this.notices.push(notice.message)));
   }
 
-  // Names are cast to text: Sluice masks values of type `name` it cannot trace (pg_tables,
-  // information_schema), so the plain catalog queries would list "[REDACTED]" (examples/README.md).
+  // Plain catalog queries: Sluice returns the structure catalogs in clear (examples/README.md).
   async listTables() {
     const result = await this.pool.query(
-      "SELECT c.relname::text AS name FROM pg_catalog.pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'p') ORDER BY 1",
+      "SELECT c.relname AS name FROM pg_catalog.pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'p') ORDER BY 1",
     );
     return result.rows.map((row) => row.name);
   }
 
   async describeTable(table) {
     const result = await this.pool.query(
-      `SELECT a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
          FROM pg_catalog.pg_attribute a
         WHERE a.attrelid = ('public.' || quote_ident($1))::regclass AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum`,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 
@@ -41,32 +41,15 @@ class SluiceSQLTool:
         # pool_pre_ping: a session Sluice ended (revoked token, shutdown) is replaced, not reused.
         self.engine = create_engine(db_uri, pool_pre_ping=True, future=True)
 
-    # The catalog is read with names cast to text. Sluice masks values of type `name` it cannot
-    # trace (what SQLAlchemy's inspector and information_schema return), so reflection through
-    # Sluice would list "[REDACTED]" tables; see examples/README.md.
+    # Reflection as LangChain's SQLDatabase does it: Sluice returns the structure catalogs
+    # (pg_class, pg_attribute, information_schema) in clear while it masks the values.
     def list_tables(self) -> list[str]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT c.relname::text FROM pg_catalog.pg_class c"
-                    " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'v', 'p')"
-                    " ORDER BY 1"
-                )
-            )
-            return [row[0] for row in rows]
+        inspector = inspect(self.engine)
+        return sorted(inspector.get_table_names() + inspector.get_view_names())
 
     def describe_table(self, table: str) -> list[dict[str, str]]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)"
-                    " FROM pg_catalog.pg_attribute a"
-                    " WHERE a.attrelid = ('public.' || quote_ident(:table))::regclass"
-                    " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
-                ),
-                {"table": table},
-            )
-            return [{"name": name, "type": type_name} for name, type_name in rows]
+        columns = inspect(self.engine).get_columns(table)
+        return [{"name": column["name"], "type": str(column["type"])} for column in columns]
 
     def run_query(self, sql: str) -> ToolResult:
         with self.engine.connect() as connection:

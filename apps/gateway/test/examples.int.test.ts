@@ -111,6 +111,11 @@ function stepNamed(steps: Step[], name: string): Step {
 /** What every example must show: masked values, a refusal with its reason, a held read that ran. */
 function expectDemoBehaviour(steps: Step[]) {
   expect(stepNamed(steps, "list_tables").result).toEqual(expect.arrayContaining(["customers", "employees"]));
+  // Structure comes back in clear on the masked connection: the real column names, no placeholder.
+  const columns = (stepNamed(steps, "describe_table").result as { name: string }[]).map(
+    (column) => column.name,
+  );
+  expect(columns).toEqual(expect.arrayContaining(["first_name", "ssn", "email", "card_number"]));
   const masked = stepNamed(steps, "masked");
   expect(masked).toMatchObject({ ok: true, columns: ["first_name", "ssn", "email", "card_number"] });
   for (const [firstName, ssn, email, card] of masked.rows as string[][]) {

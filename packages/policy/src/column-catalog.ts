@@ -26,6 +26,11 @@ export type CatalogSnapshot = {
   readonly code?: UpstreamCode;
   /** When the read began (epoch ms): it shows what was committed by then. */
   readonly readAt?: number;
+  /**
+   * `schema.table` → the other relations of its inheritance family (parents, children,
+   * partitions), whose rows are its rows too: a rule on one masks the same column of all.
+   */
+  readonly families?: ReadonlyMap<string, readonly string[]>;
 };
 
 /**
@@ -41,6 +46,7 @@ export function catalogSnapshot(
   rows: readonly CatalogColumnRow[],
   code?: UpstreamCode,
   readAt?: number,
+  families?: ReadonlyMap<string, readonly string[]>,
 ): CatalogSnapshot {
   const relations = new Map<string, { schema: string; table: string; columns: string[]; isView: boolean }>();
   const ordered = [...rows].sort((a, b) => a.attnum - b.attnum);
@@ -65,6 +71,7 @@ export function catalogSnapshot(
     temporary,
     ...(code ? { code } : {}),
     ...(readAt !== undefined ? { readAt } : {}),
+    ...(families && families.size > 0 ? { families } : {}),
   };
 }
 

@@ -2,6 +2,8 @@ import { selectorTouchesTable } from "@sluice/masking/selector";
 import { type RelationCatalog, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts } from "@sluice/sql/facts";
 import { mayHoldMasked } from "./column-catalog";
+import type { FunctionClass } from "./function-class";
+import { FUNCTION_CLASSES } from "./generated/function-classes";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
 
@@ -57,17 +59,29 @@ export function maskedColumnAsOracle(
   return null;
 }
 
-/** Functions whose arguments leave by a channel that carries no column origin. */
-export const SIDE_CHANNEL_FUNCTIONS = new Set([
-  "pg_notify",
-  "set_config",
-  "pg_catalog.pg_notify",
-  "pg_catalog.set_config",
+/**
+ * Function classes whose calls keep or send their arguments where a later statement, or another
+ * session, reads them back with no column origin: a setting (`current_setting`), a notification,
+ * a sequence (`setval`, then `nextval` or `pg_sequences`), an advisory lock's key (`pg_locks`).
+ * Decided by the classification of every built-in, not by a list of names.
+ */
+const STORING_CLASSES: ReadonlySet<FunctionClass> = new Set([
+  "settings",
+  "notify",
+  "writes",
+  "sleep-and-locks",
 ]);
+
+/** Does this call store its arguments where masking cannot follow? Unqualified: the built-in (user code is refused). */
+function storesArguments(call: { schema: string | null; name: string }): boolean {
+  const cls = FUNCTION_CLASSES[call.schema ?? "pg_catalog"]?.[call.name];
+  return cls !== undefined && STORING_CLASSES.has(cls);
+}
 
 /**
  * Ways a statement that touches masked tables could move their values where masking cannot follow:
- * into another table (read back later in clear), into a notification or a setting. Returns why, or null.
+ * into another table (read back later in clear), into a notification, a setting, a sequence or a lock
+ * key. Returns why, or null.
  */
 export function maskedDataLeak(
   selectors: readonly string[],
@@ -83,8 +97,10 @@ export function maskedDataLeak(
       // COPY output carries no column origins, so its values cannot be masked safely yet.
       return `COPY of ${maskedTables[0]} would bypass masking; SELECT the rows instead`;
     }
-    if (facts.kinds.includes("NOTIFY") || facts.functions.some((name) => SIDE_CHANNEL_FUNCTIONS.has(name))) {
-      return `${facts.kind} sends values by a notification or a setting, which masking cannot follow, while it reads masked tables`;
+    const storing = facts.functionCalls.find(storesArguments);
+    if (facts.kinds.includes("NOTIFY") || storing) {
+      const by = storing ? `${storing.name}()` : "NOTIFY";
+      return `${facts.kind} would send values by ${by} (a notification, a setting, a sequence or a lock key), which masking cannot follow, while it reads masked tables`;
     }
     if (facts.tablesWritten.length > 0 && (facts.tablesRead.length > 0 || mentionsMasked(facts))) {
       return `${facts.kind} would copy values of masked tables into ${facts.tablesWritten[0]?.name}, where they could be read back in clear`;

@@ -1,8 +1,9 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { StatementFacts } from "@sluice/sql/facts";
-import { namesOnlyCatalog } from "./column-catalog";
+import { type CatalogSnapshot, namesOnlyCatalog } from "./column-catalog";
 import type { SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
+import { withInheritedSelectors } from "./inherited-selectors";
 import {
   applicableSelectors,
   hasContentRules,
@@ -28,6 +29,8 @@ export type MaskingScopeOf = {
   cursors: CursorScope;
   /** The upstream's columns for the session, when they are known. */
   columnsFor: (session: SessionContext) => RelationCatalog | undefined;
+  /** The upstream's catalog as last read, for rules that reach other relations by inheritance. */
+  snapshot?: () => CatalogSnapshot | null;
 };
 
 /** The allow verdict with its masking scope, or a denial when masking could not follow the values. */
@@ -51,7 +54,10 @@ export function allowWithMasking(
   );
   // Relations go with the verdict so masking can also count views over masked tables.
   let relations = relationsTouched(statements, state.searchPath);
-  const selectors = applicableSelectors(policy, identity.groups);
+  const selectors = withInheritedSelectors(
+    applicableSelectors(policy, identity.groups),
+    scope.snapshot?.() ?? null,
+  );
   let maskedTables = maskedTablesRead(selectors, statements, state.searchPath);
   const columns = scope.columnsFor(state) ?? namesOnlyCatalog(state);
   const leak =

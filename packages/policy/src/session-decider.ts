@@ -65,6 +65,7 @@ export class SessionDecider implements SessionDecisions {
       state: this.state,
       cursors: this.cursors,
       columnsFor: (session) => this.columnsFor(session),
+      snapshot: () => this.upstream?.columns?.current() ?? null,
     };
   }
 

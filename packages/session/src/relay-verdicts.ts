@@ -32,12 +32,18 @@ export type PreparedRecord = {
   mayRunUnjudgedCode?: boolean;
 };
 
-/** Where the rows of an allowed statement come from, for the result masker. */
+/**
+ * Where the rows of an allowed statement come from, for the result masker. A statement that may run
+ * code nobody judged (a trigger behind an INSERT, a rule, a user function an admin allowed by name)
+ * can read any table and RAISE what it read, or return it from a computed column: its origin is
+ * unknown, so its notices and errors are withheld and its computed columns masked (fail closed).
+ */
 export function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope {
   return {
     maskedTables: verdict.maskedTables ?? [],
     relations: verdict.relations ?? [],
-    ...(verdict.cleanOutputs ? { cleanOutputs: verdict.cleanOutputs } : {}),
+    ...(verdict.cleanOutputs && !verdict.mayRunUnjudgedCode ? { cleanOutputs: verdict.cleanOutputs } : {}),
+    ...(verdict.mayRunUnjudgedCode ? { isOriginUnknown: true } : {}),
   };
 }
 

@@ -221,8 +221,16 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       visitCopy(node, c, ctes);
       return;
     case "TruncateStmt":
-      for (const relation of asArray(node["relations"]))
-        addTable(c.written, asNode(asNode(relation)["RangeVar"]), ctes);
+      for (const relation of asArray(node["relations"])) {
+        const rangeVar = asNode(asNode(relation)["RangeVar"]);
+        addTable(c.written, rangeVar, ctes);
+        // TRUNCATE is a DELETE of every row: a rule that wants DELETEs limited refuses it too.
+        c.unscoped.push({
+          kind: "DELETE",
+          table: tableRef(rangeVar),
+          reason: "is a TRUNCATE, which removes every row (no WHERE clause can limit it)",
+        });
+      }
       return;
     case "DropStmt":
       visitDrop(node, c);

@@ -129,3 +129,13 @@ describe("a CTE does not hide the table a write targets", () => {
     expect(one("WITH secrets AS (SELECT 1 AS id) SELECT * FROM secrets").tablesRead).toEqual([]);
   });
 });
+
+describe("TRUNCATE is a DELETE of every row", () => {
+  it("lists each truncated table as an unscoped DELETE, with the reason", () => {
+    expect(unscoped("TRUNCATE TABLE ONLY orders, public.notes RESTART IDENTITY")).toEqual([
+      "DELETE orders",
+      "DELETE notes",
+    ]);
+    expect(one("TRUNCATE orders").unscopedWrites[0]?.reason).toMatch(/TRUNCATE, which removes every row/);
+  });
+});

@@ -1,4 +1,6 @@
 import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
+import { isStructureCatalog } from "@sluice/masking/structure-catalogs";
+import { inheritanceFamilies } from "@sluice/policy/inherited-selectors";
 import type { UpstreamCode } from "@sluice/policy/upstream-code";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
@@ -24,14 +26,27 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`;
 
+/** System relations by OID: the structure catalogs among them are told apart by identity, not name. */
+const SYSTEM_RELATIONS_SQL = `
+SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r', 'v')`;
+
+/** A structure catalog as this upstream numbers it (see @sluice/masking/structure-catalogs). */
+export type StructureRelation = { oid: number; schema: string; name: string };
+
 /**
  * Reads the upstream's catalog with the connection's brokered credentials, so a RowDescription's
  * (table OID, attribute number) can be named as `schema.table.column`, and the code statements can
  * run without naming it (triggers, functions shadowing built-ins, user casts).
  */
-export async function readColumnCatalog(
-  connection: ConnectionRecord,
-): Promise<{ columns: CatalogColumn[]; code: UpstreamCode }> {
+export async function readColumnCatalog(connection: ConnectionRecord): Promise<{
+  columns: CatalogColumn[];
+  code: UpstreamCode;
+  structure: StructureRelation[];
+  /** Inheritance and partition families, as table OIDs. */
+  families: number[][];
+}> {
   const client = new pg.Client(pgClientConfig(connection, "sluice-masking-catalog"));
   client.on("error", () => {});
   await client.connect();
@@ -52,7 +67,17 @@ export async function readColumnCatalog(
       column: row.column,
       isView: row.is_view,
     }));
-    return { columns, code: await readUpstreamCode(client) };
+    const system = await client.query<{ oid: string; schema: string; name: string }>(SYSTEM_RELATIONS_SQL);
+    const structure = system.rows
+      .filter((row) => isStructureCatalog(row.schema, row.name))
+      .map((row) => ({ oid: Number(row.oid), schema: row.schema, name: row.name }));
+    const inherits = await client.query<{ child: string; parent: string }>(
+      "SELECT inhrelid::int8 AS child, inhparent::int8 AS parent FROM pg_inherits",
+    );
+    const families = inheritanceFamilies(
+      inherits.rows.map((row) => ({ child: Number(row.child), parent: Number(row.parent) })),
+    );
+    return { columns, code: await readUpstreamCode(client), structure, families };
   } finally {
     await client.end().catch(() => {});
   }

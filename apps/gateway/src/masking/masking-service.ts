@@ -14,12 +14,20 @@ import type { Identity } from "@sluice/policy/verdict";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import type { SessionMasking } from "@sluice/session/result-masker";
 import type { PolicyStore } from "../policy/policy-store";
-import { type CatalogColumn, readColumnCatalog } from "./column-catalog";
+import { type CatalogColumn, readColumnCatalog, type StructureRelation } from "./column-catalog";
 
 /** A table created after the catalog was read is masked as unprovable until the next read. */
 export const CATALOG_MAX_AGE_MS = 30_000;
 
-type CachedCatalog = { columns: CatalogColumn[]; readAt: number; snapshot: CatalogSnapshot };
+type CachedCatalog = {
+  columns: CatalogColumn[];
+  /** System relations that describe structure only: their columns are never masked by origin. */
+  structure: StructureRelation[];
+  /** Inheritance families by table OID: a rule on one member's column masks it in all. */
+  families: number[][];
+  readAt: number;
+  snapshot: CatalogSnapshot;
+};
 
 /**
  * Masking for sessions: which result columns hold sensitive values, by their origin in the
@@ -45,8 +53,14 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
     if (cached && (!isStale || (underWaySince !== undefined && underWaySince >= startedAfter))) return cached;
     const startedAt = Date.now();
     reading.set(id, startedAt);
-    const loading = readColumnCatalog(connection).then(({ columns, code }) => {
-      const catalog = { columns, readAt: startedAt, snapshot: catalogSnapshot(columns, code, startedAt) };
+    const loading = readColumnCatalog(connection).then(({ columns, code, structure, families }) => {
+      const catalog = {
+        columns,
+        structure,
+        families,
+        readAt: startedAt,
+        snapshot: catalogSnapshot(columns, code, startedAt, familiesByName(columns, families)),
+      };
       // Two reads may overlap: the one begun later shows more.
       if ((latest.get(id)?.readAt ?? Number.NEGATIVE_INFINITY) <= startedAt) latest.set(id, catalog);
       return catalog;
@@ -100,7 +114,8 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       };
       const origins: ColumnOrigins = {
         ruleFor: (tableOid, attnum) => {
-          const { knownTables, maskedTables, byOrigin } = current();
+          const { knownTables, maskedTables, byOrigin, structureOids } = current();
+          if (structureOids.has(tableOid)) return null;
           if (!knownTables.has(tableOid)) {
             void catalogFor(connection, true).catch((error: unknown) =>
               log(`masking catalog refresh failed: ${String(error)}`),
@@ -119,8 +134,10 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
         hasColumnRules: true,
         isMaskedTable: (candidates) => candidates.some((name) => current().tableNames.has(name)),
         isOpaqueRelation: (candidates) => {
-          const { knownNames, viewNames } = current();
+          const { knownNames, viewNames, structureNames } = current();
           if (candidates.some((name) => viewNames.has(name))) return true;
+          // A structure catalog's views (information_schema's) rename only structure, never values.
+          if (candidates.some((name) => structureNames.has(name))) return false;
           // Created after the catalog was read: unknown counts as opaque until the next read.
           const isKnown = candidates.some(
             (name) => knownNames.has(name) || name.startsWith("pg_catalog.pg_"),
@@ -140,10 +157,16 @@ function compileCatalog(catalog: CachedCatalog, rules: readonly MaskingRuleDef[]
   const byOrigin = new Map<string, MaskRule | null>();
   const knownTables = new Set<number>();
   const maskedTables = new Set<number>();
+  const relatives = relativesByOid(catalog);
   for (const column of catalog.columns) {
     knownTables.add(column.tableOid);
+    // The column itself, or the same-named column of a relation it inherits from or is inherited by.
+    const family = [
+      column,
+      ...(relatives.get(column.tableOid) ?? []).map((r) => ({ ...r, column: column.column })),
+    ];
     const rule = (rules as MaskingRuleWithSelector[]).find((candidate) =>
-      matchesSelector(candidate.selector, column),
+      family.some((member) => matchesSelector(candidate.selector, member)),
     );
     if (rule) maskedTables.add(column.tableOid);
     // A view's column may be any table's under another name: unless a rule names it, it is unprovable.
@@ -164,7 +187,53 @@ function compileCatalog(catalog: CachedCatalog, rules: readonly MaskingRuleDef[]
   const knownNames = new Set(catalog.columns.flatMap(namesOf));
   const viewNames = new Set(catalog.columns.filter((c) => c.isView).flatMap(namesOf));
   const tableNames = new Set(catalog.columns.filter((c) => maskedTables.has(c.tableOid)).flatMap(namesOf));
-  return { catalog, byOrigin, knownTables, maskedTables, knownNames, viewNames, tableNames };
+  const structureOids = new Set(catalog.structure.map((relation) => relation.oid));
+  const structureNames = new Set(catalog.structure.map((relation) => `${relation.schema}.${relation.name}`));
+  return {
+    catalog,
+    byOrigin,
+    knownTables,
+    maskedTables,
+    knownNames,
+    viewNames,
+    tableNames,
+    structureOids,
+    structureNames,
+  };
+}
+
+/** Each table OID's inheritance relatives (parents, children, partitions), named. */
+function relativesByOid(catalog: CachedCatalog): Map<number, { schema: string; table: string }[]> {
+  const names = new Map<number, { schema: string; table: string }>();
+  for (const column of catalog.columns)
+    names.set(column.tableOid, { schema: column.schema, table: column.table });
+  const out = new Map<number, { schema: string; table: string }[]>();
+  for (const family of catalog.families) {
+    for (const oid of family) {
+      const others = family.filter((other) => other !== oid).map((other) => names.get(other));
+      out.set(
+        oid,
+        others.filter((name) => name !== undefined),
+      );
+    }
+  }
+  return out;
+}
+
+/** The families as the policy's snapshot keeps them: `schema.table` → the others' names. */
+function familiesByName(columns: readonly CatalogColumn[], families: readonly number[][]) {
+  const names = new Map<number, string>();
+  for (const column of columns) names.set(column.tableOid, `${column.schema}.${column.table}`);
+  const out = new Map<string, string[]>();
+  for (const family of families) {
+    const named = family.map((oid) => names.get(oid)).filter((name) => name !== undefined);
+    for (const name of named)
+      out.set(
+        name,
+        named.filter((other) => other !== name),
+      );
+  }
+  return out;
 }
 
 /** How a statement may name a relation: `schema.table`, and `pg_temp.table` for a temporary one. */

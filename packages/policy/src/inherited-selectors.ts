@@ -1,0 +1,68 @@
+import { matchesSelector } from "@sluice/masking/selector";
+import type { CatalogSnapshot } from "./column-catalog";
+
+/**
+ * Relations related by inheritance or partitioning, as families of OIDs: a parent's rows include
+ * its children's, and a child's rows are rows of its parent, so a masking rule on a column of one
+ * covers the same-named column of every relation in its family (PostgreSQL matches inherited
+ * columns by name). Built from pg_inherits' (child, parent) pairs; a family lists every member.
+ * @see https://www.postgresql.org/docs/current/ddl-inherit.html
+ */
+export function inheritanceFamilies(edges: readonly { child: number; parent: number }[]): number[][] {
+  const root = new Map<number, number>();
+  const find = (oid: number): number => {
+    let at = oid;
+    while (root.get(at) !== undefined && root.get(at) !== at) at = root.get(at) as number;
+    root.set(oid, at);
+    return at;
+  };
+  for (const { child, parent } of edges) {
+    if (!root.has(child)) root.set(child, child);
+    if (!root.has(parent)) root.set(parent, parent);
+    root.set(find(child), find(parent));
+  }
+  const families = new Map<number, number[]>();
+  for (const oid of root.keys()) {
+    const top = find(oid);
+    families.set(top, [...(families.get(top) ?? []), oid]);
+  }
+  return [...families.values()].filter((family) => family.length > 1);
+}
+
+const expanded = new WeakMap<CatalogSnapshot, Map<string, readonly string[]>>();
+
+/**
+ * The selectors with, for every column of the snapshot one of them covers, the same column of each
+ * relation inheriting from, or inherited by, its relation: `public.customers.ssn` also masks
+ * `public.vip.ssn` when vip INHERITS customers (and the other way round). Cached per snapshot.
+ */
+export function withInheritedSelectors(
+  selectors: readonly string[],
+  snapshot: CatalogSnapshot | null,
+): readonly string[] {
+  const families = snapshot?.families;
+  if (!snapshot || !families || families.size === 0 || selectors.length === 0) return selectors;
+  const key = selectors.join("\u0000");
+  let bySelectors = expanded.get(snapshot);
+  const cached = bySelectors?.get(key);
+  if (cached) return cached;
+  const out = new Set(selectors);
+  for (const [name, relatives] of families) {
+    const relation = snapshot.relations.get(name);
+    if (!relation) continue;
+    for (const column of relation.columns) {
+      const own = { schema: relation.schema, table: relation.table, column };
+      if (!selectors.some((selector) => matchesSelector(selector, own))) continue;
+      for (const relative of relatives) {
+        if (snapshot.relations.get(relative)?.columns.includes(column)) out.add(`${relative}.${column}`);
+      }
+    }
+  }
+  const result = [...out];
+  if (!bySelectors) {
+    bySelectors = new Map();
+    expanded.set(snapshot, bySelectors);
+  }
+  bySelectors.set(key, result);
+  return result;
+}
