@@ -1,6 +1,8 @@
-import type { ParsedStatements } from "@sluice/sql/facts";
+import { rememberLineageResolver } from "@sluice/sql/column-lineage";
+import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import nodeSqlParser from "node-sql-parser/build/mariadb.js";
 import { type AstNode, isNode } from "./ast-walk";
+import { mysqlLineage } from "./column-lineage";
 import { diagnosticsShow } from "./diagnostics-statements";
 import { extractMySqlFacts, RefusedStatement } from "./extract-facts";
 import { readAsServer } from "./server-lexing";
@@ -33,9 +35,16 @@ export function parseMySql(sql: string): ParsedStatements {
   }
   const asts = (Array.isArray(tree) ? tree : [tree]).filter(isNode) as AstNode[];
   try {
-    return { ok: true, statements: asts.map(extractMySqlFacts) };
+    return { ok: true, statements: asts.map(factsWithLineage) };
   } catch (error) {
     if (error instanceof RefusedStatement) return { ok: false, error: error.message, position: null };
     throw error;
   }
+}
+
+/** The statement's facts, with the lineage the masking decisions resolve against a catalog later. */
+function factsWithLineage(ast: AstNode): StatementFacts {
+  const facts = extractMySqlFacts(ast);
+  rememberLineageResolver(facts, (catalog) => mysqlLineage(ast, catalog));
+  return facts;
 }
