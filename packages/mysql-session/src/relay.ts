@@ -1,5 +1,9 @@
 import type { MaskRule } from "@sluice/masking/strategies";
-import { type MaskingShape, readMaskingShape } from "@sluice/mysql-sql/masking-shape";
+import {
+  type MaskingReading,
+  type MaskingShape,
+  readStatementForMasking,
+} from "@sluice/mysql-sql/masking-shape";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
@@ -203,7 +207,14 @@ export class MySqlRelay {
     raw: Buffer,
     expected: ExpectedResponse,
   ): Promise<RelayAction[]> {
-    let decided = await this.options.decisions.decide({ sql, via });
+    const masksRows = this.masksRows();
+    // Masking needs the statement's shape: it is read once, and the decision judges that reading.
+    const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
+    let decided = await this.options.decisions.decide({
+      sql,
+      via,
+      ...(reading ? { parsed: reading.parsed } : {}),
+    });
     while (decided.kind === "hold") decided = await decided.release;
     this.options.hooks?.onVerdict?.(sql, decided);
     if (decided.kind === "deny") {
@@ -214,11 +225,12 @@ export class MySqlRelay {
         ),
       ];
     }
-    const masksRows = applicableRules(this.options.maskingRules(), this.options.groups).length > 0;
-    const shape = masksRows ? readMaskingShape(sql) : null;
+    // Rules may have changed while a review held the statement: masking follows the rules now.
+    const masksNow = this.masksRows();
+    const shape = masksNow ? (reading ?? readStatementForMasking(sql)).shape : null;
     const scope = this.withDiagnosticsScope(
       shape,
-      masksRows ? await this.scopeOf(decided, shape) : NOTHING_READ,
+      masksNow ? await this.scopeOf(decided, shape) : NOTHING_READ,
     );
     const channel = unmaskableChannel(scope, shape);
     if (channel) {
@@ -230,9 +242,13 @@ export class MySqlRelay {
         ),
       ];
     }
-    this.catalog.noteStatement(masksRows ? shape : null);
+    this.catalog.noteStatement(masksNow ? shape : null);
     const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
     return this.forward(raw, expected, scope, prepared);
+  }
+
+  private masksRows(): boolean {
+    return applicableRules(this.options.maskingRules(), this.options.groups).length > 0;
   }
 
   private scopeOf(verdict: AllowVerdict, shape: MaskingShape | null): Promise<MaskingScope> {
