@@ -252,7 +252,9 @@ export class MySqlRelay {
   }
 
   private scopeOf(verdict: AllowVerdict, shape: MaskingShape | null): Promise<MaskingScope> {
-    return this.catalog.scope(verdict, shape);
+    const rules = applicableRules(this.options.maskingRules(), this.options.groups);
+    const selectors = rules.map((rule) => rule.selector as string);
+    return this.catalog.scope(verdict, shape, selectors);
   }
 
   /**
