@@ -215,7 +215,12 @@ export class MySqlRelay {
       via,
       ...(reading ? { parsed: reading.parsed } : {}),
     });
-    while (decided.kind === "hold") decided = await decided.release;
+    // A held statement waits here for its review (the session sends nothing else meanwhile); the
+    // hold is recorded first, then the verdict it was released with, as on the Postgres path.
+    while (decided.kind === "hold") {
+      this.options.hooks?.onVerdict?.(sql, decided);
+      decided = await decided.release;
+    }
     this.options.hooks?.onVerdict?.(sql, decided);
     if (decided.kind === "deny") {
       this.isLastScopeMasked = false;
