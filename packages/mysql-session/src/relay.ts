@@ -9,6 +9,7 @@ import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import type { ResultEvent } from "@sluice/recording/result-events";
 import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
 import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
@@ -25,6 +26,8 @@ export type RelayAction =
 /** Hooks for audit and recording; the verdict is seen before the statement goes upstream. */
 export type RelayHooks = {
   onVerdict?: (sql: string, verdict: Verdict) => void;
+  /** What the client gets back (columns, masked rows, completions, errors), for the recording. */
+  onResult?: (event: ResultEvent) => void;
 };
 
 export type RelayOptions = {
@@ -179,7 +182,9 @@ export class MySqlRelay {
     const actions: RelayAction[] = [];
     for (const event of flight.tracker.onPacket(payload)) {
       if (event.kind === "packet") {
-        actions.push({ kind: "to-client", sequenceId, payload: this.withheld(event.payload, flight) });
+        const payload = this.withheld(event.payload, flight);
+        if (isErrPacket(payload)) this.recordError(payload);
+        actions.push({ kind: "to-client", sequenceId, payload });
         continue;
       }
       this.inFlight = null;
@@ -285,7 +290,13 @@ export class MySqlRelay {
     const planFor = (columns: readonly ColumnDefinition[]): Array<MaskRule | null> =>
       planColumns(columns, rules, scope);
     this.inFlight = {
-      tracker: new ResultTracker(expected, this.options.isDeprecateEof, planFor, this.options.hashKey),
+      tracker: new ResultTracker(
+        expected,
+        this.options.isDeprecateEof,
+        planFor,
+        this.options.hashKey,
+        this.options.hooks?.onResult,
+      ),
       scope,
       ...(prepared ? { prepared } : {}),
     };
@@ -293,7 +304,16 @@ export class MySqlRelay {
   }
 
   private refusal(error: MySqlClientError): RelayAction {
-    return { kind: "to-client", sequenceId: 1, payload: error.payload() };
+    const payload = error.payload();
+    this.recordError(payload);
+    return { kind: "to-client", sequenceId: 1, payload };
+  }
+
+  /** An ERR packet as the client gets it (the server's text withheld when it may quote masked values). */
+  private recordError(payload: Buffer): void {
+    if (!this.options.hooks?.onResult) return;
+    const error = parseErr(payload);
+    this.options.hooks.onResult({ type: "error", code: error.sqlState, message: error.message });
   }
 
   private fatal(error: MySqlClientError): RelayAction[] {
