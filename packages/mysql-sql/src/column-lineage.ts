@@ -131,6 +131,8 @@ function query(ast: AstNode, outer: Level[], outerCtes: Ctes, cx: Context): Colu
   expression(ast.groupby, "group", scope, ctes, cx, aliases);
   expression(ast.having, "having", scope, ctes, cx, aliases);
   expression(ast.orderby, "order", scope, ctes, cx, aliases);
+  ordinals(ast.groupby, "group", outputs, cx);
+  ordinals(ast.orderby, "order", outputs, cx);
   expression(ast.window, "window", scope, ctes, cx);
   if (!isNode(ast._next)) return outputs;
   const next = query(ast._next, outer, outerCtes, cx);
@@ -139,6 +141,17 @@ function query(ast: AstNode, outer: Level[], outerCtes: Ctes, cx: Context): Colu
     name: column.name,
     sources: union([column.sources, (next[index] as Column).sources]),
   }));
+}
+
+/** `GROUP BY 2`, `ORDER BY 2`: the second output, read where the clause uses it (an oracle in strict mode). */
+function ordinals(clause: unknown, name: string, outputs: Column[] | null, cx: Context): void {
+  const entries = isNode(clause) && Array.isArray(clause.columns) ? clause.columns : clause;
+  for (const entry of Array.isArray(entries) ? entries : []) {
+    const expr = isNode(entry) && isNode(entry.expr) ? entry.expr : entry;
+    if (!isNode(expr) || expr.type !== "number" || typeof expr.value !== "number") continue;
+    const output = outputs?.[expr.value - 1];
+    record(`${expr.value}`, name, output ? output.sources : UNKNOWN, cx);
+  }
 }
 
 /** WITH: each CTE's outputs (renamed by its column list); a CTE reading its own name reads unknown. */

@@ -58,6 +58,16 @@ describe("MySQL column lineage", () => {
   });
 });
 
+it("ORDER BY and GROUP BY an output's position read that output", () => {
+  const lineage = lineageOf("SELECT id, ssn FROM employees GROUP BY 1, 2 ORDER BY 2");
+  const positional = lineage.references.filter((ref) => /^\d$/.test(ref.text));
+  expect(positional.map((ref) => [ref.clause, text(ref.sources)])).toEqual([
+    ["group", "employees.id"],
+    ["group", "employees.ssn"],
+    ["order", "employees.ssn"],
+  ]);
+});
+
 describe("MySQL writes read what their values and conditions name, as PostgreSQL's facts do", () => {
   it.each([
     ["UPDATE employees SET name = 'x' WHERE id = 1", []],
