@@ -30,7 +30,11 @@ export class CatalogFreshness {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async scope(verdict: AllowVerdict | null, shape: MaskingShape | null): Promise<MaskingScope> {
+  async scope(
+    verdict: AllowVerdict | null,
+    shape: MaskingShape | null,
+    selectors: readonly string[],
+  ): Promise<MaskingScope> {
     let catalog = this.access.current();
     const isOld = catalog === null || this.now() - catalog.readAt > CATALOG_MAX_AGE_MS;
     const lacksName =
@@ -41,7 +45,7 @@ export class CatalogFreshness {
           !candidates.some((name) => shape?.derivedNames.has(name.slice(name.indexOf(".") + 1))),
       );
     if (this.isStale || isOld || lacksName) catalog = await this.read();
-    return maskingScope(verdict, shape, catalog);
+    return maskingScope(verdict, shape, catalog, selectors);
   }
 
   /** After a statement that may have created, dropped or renamed relations. */

@@ -2,7 +2,7 @@ import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
-import { isStoredOrigin, type MaskingScope } from "./masking-scope";
+import { isCleanOrigin, type MaskingScope } from "./masking-scope";
 
 /** Rules that apply to an agent: every selector rule whose exempt groups the agent is in none of. */
 export function applicableRules(
@@ -42,7 +42,7 @@ export function planColumns(
           ...(rule.keepLast !== null ? { keepLast: rule.keepLast } : {}),
         };
     }
-    if (!scope.readsMasked || isStoredOrigin(scope, column)) return null;
+    if (!scope.readsMasked || isCleanOrigin(scope, column)) return null;
     if (isAligned(scope.constants) && scope.constants[index] === true) return null;
     if (isAligned(scope.cleanOutputs) && scope.cleanOutputs[index] === true) return null;
     return FAIL_CLOSED_RULE;

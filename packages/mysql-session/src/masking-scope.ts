@@ -1,13 +1,15 @@
 import type { MaskingShape } from "@sluice/mysql-sql/masking-shape";
 import type { Verdict } from "@sluice/policy/verdict";
 import { DESCRIPTIVE_SYSTEM_RELATIONS, SYSTEM_SCHEMAS, type UpstreamCatalog } from "./upstream-catalog";
+import { isCleanTrace } from "./view-lineage";
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
 
 /**
  * What one statement's answer is masked by: whether it may read masked values at all (a table a
- * rule covers, or a relation whose columns cannot be traced by name: a view, a system relation
- * holding values, a name the catalog does not know), and which column origins are stored tables.
+ * rule covers, or a relation whose columns cannot be traced by name: a view that is untraceable or
+ * reaches a masked column, a system relation holding values, a name the catalog does not know),
+ * and which column origins are stored tables or traced view columns.
  */
 export type MaskingScope = {
   readsMasked: boolean;
@@ -17,8 +19,10 @@ export type MaskingScope = {
   catalog: UpstreamCatalog | null;
   derivedNames: ReadonlySet<string>;
   constants: readonly boolean[] | null;
-  /** The policy's lineage, used only when nothing opaque is read (it knows no views). */
+  /** The policy's lineage, used only when nothing opaque is read (it reads views by name). */
   cleanOutputs: readonly boolean[] | null;
+  /** The applicable masking selectors, which a view column's traced sources are checked against. */
+  selectors: readonly string[];
 };
 
 /** Candidate names the policy adds for PostgreSQL's implicit schemas: never a MySQL database. */
@@ -35,13 +39,20 @@ export function maskingScope(
   verdict: AllowVerdict | null,
   shape: MaskingShape | null,
   catalog: UpstreamCatalog | null,
+  selectors: readonly string[] = [],
 ): MaskingScope {
+  const derivedNames = shape?.derivedNames ?? new Set<string>();
   const opaque: string[] = [];
   for (const candidates of candidateLists(verdict)) {
     const isOpaque =
       catalog === null ||
-      candidates.some((name) => catalog.relations.get(name) === "view" || isValueHoldingSystem(name)) ||
-      !candidates.some((name) => catalog.relations.has(name) || isSystemName(name));
+      candidates.some(
+        (name) =>
+          (catalog.relations.get(name) === "view" && !isCleanView(catalog, name, selectors)) ||
+          isValueHoldingSystem(name),
+      ) ||
+      (!candidates.some((name) => catalog.relations.has(name) || isSystemName(name)) &&
+        !candidates.every((name) => derivedNames.has(relationPart(name))));
     if (isOpaque) opaque.push(candidates.join(" or "));
   }
   // A statement that could not be shaped (read by the policy, not here) is opaque as a whole.
@@ -51,10 +62,29 @@ export function maskingScope(
     readsMasked,
     opaque,
     catalog,
-    derivedNames: shape?.derivedNames ?? new Set(),
+    derivedNames,
     constants: shape?.constants ?? null,
     cleanOutputs: opaque.length === 0 ? (verdict?.cleanOutputs ?? null) : null,
+    selectors,
   };
+}
+
+/**
+ * A view every column of which traces to stored columns no selector covers reads no masked value:
+ * it is read like a table. A CTE's name, which no catalog holds, is traced like a derived table
+ * (its columns report it as their origin, never trusted as stored, and the policy's lineage follows it).
+ */
+function isCleanView(catalog: UpstreamCatalog, name: string, selectors: readonly string[]): boolean {
+  const trace = catalog.views.get(name);
+  return (
+    trace !== null &&
+    trace !== undefined &&
+    [...trace.values()].every((sources) => isCleanTrace(sources, selectors))
+  );
+}
+
+function relationPart(qualified: string): string {
+  return qualified.slice(qualified.indexOf(".") + 1);
 }
 
 /**
@@ -73,14 +103,21 @@ export function unmaskableChannel(scope: MaskingScope, shape: MaskingShape | nul
   return null;
 }
 
-/** The origin names a stored table's column, so a rule on that column (or none) decides it. */
-export function isStoredOrigin(
+/**
+ * The origin names a stored table's column, so a rule on that column (or none) decides it; or a
+ * view's column whose trace reads only columns no selector covers.
+ */
+export function isCleanOrigin(
   scope: MaskingScope,
   origin: { schema: string; orgTable: string; orgName: string },
 ): boolean {
   if (origin.orgTable === "" || origin.orgName === "" || scope.catalog === null) return false;
   if (scope.derivedNames.has(origin.orgTable.toLowerCase())) return false;
-  return scope.catalog.relations.get(`${origin.schema}.${origin.orgTable}`.toLowerCase()) === "table";
+  const key = `${origin.schema}.${origin.orgTable}`.toLowerCase();
+  const kind = scope.catalog.relations.get(key);
+  if (kind === "table") return true;
+  const column = scope.catalog.views.get(key)?.get(origin.orgName.toLowerCase());
+  return kind === "view" && isCleanTrace(column, scope.selectors);
 }
 
 function candidateLists(verdict: AllowVerdict | null): string[][] {

@@ -1,10 +1,15 @@
 import type { MaskRule } from "@sluice/masking/strategies";
-import { type MaskingShape, readMaskingShape } from "@sluice/mysql-sql/masking-shape";
+import {
+  type MaskingReading,
+  type MaskingShape,
+  readStatementForMasking,
+} from "@sluice/mysql-sql/masking-shape";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import type { ResultEvent } from "@sluice/recording/result-events";
 import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
 import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
@@ -21,6 +26,8 @@ export type RelayAction =
 /** Hooks for audit and recording; the verdict is seen before the statement goes upstream. */
 export type RelayHooks = {
   onVerdict?: (sql: string, verdict: Verdict) => void;
+  /** What the client gets back (columns, masked rows, completions, errors), for the recording. */
+  onResult?: (event: ResultEvent) => void;
 };
 
 export type RelayOptions = {
@@ -175,7 +182,9 @@ export class MySqlRelay {
     const actions: RelayAction[] = [];
     for (const event of flight.tracker.onPacket(payload)) {
       if (event.kind === "packet") {
-        actions.push({ kind: "to-client", sequenceId, payload: this.withheld(event.payload, flight) });
+        const payload = this.withheld(event.payload, flight);
+        if (isErrPacket(payload)) this.recordError(payload);
+        actions.push({ kind: "to-client", sequenceId, payload });
         continue;
       }
       this.inFlight = null;
@@ -203,8 +212,20 @@ export class MySqlRelay {
     raw: Buffer,
     expected: ExpectedResponse,
   ): Promise<RelayAction[]> {
-    let decided = await this.options.decisions.decide({ sql, via });
-    while (decided.kind === "hold") decided = await decided.release;
+    const masksRows = this.masksRows();
+    // Masking needs the statement's shape: it is read once, and the decision judges that reading.
+    const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
+    let decided = await this.options.decisions.decide({
+      sql,
+      via,
+      ...(reading ? { parsed: reading.parsed } : {}),
+    });
+    // A held statement waits here for its review (the session sends nothing else meanwhile); the
+    // hold is recorded first, then the verdict it was released with, as on the Postgres path.
+    while (decided.kind === "hold") {
+      this.options.hooks?.onVerdict?.(sql, decided);
+      decided = await decided.release;
+    }
     this.options.hooks?.onVerdict?.(sql, decided);
     if (decided.kind === "deny") {
       this.isLastScopeMasked = false;
@@ -214,11 +235,12 @@ export class MySqlRelay {
         ),
       ];
     }
-    const masksRows = applicableRules(this.options.maskingRules(), this.options.groups).length > 0;
-    const shape = masksRows ? readMaskingShape(sql) : null;
+    // Rules may have changed while a review held the statement: masking follows the rules now.
+    const masksNow = this.masksRows();
+    const shape = masksNow ? (reading ?? readStatementForMasking(sql)).shape : null;
     const scope = this.withDiagnosticsScope(
       shape,
-      masksRows ? await this.scopeOf(decided, shape) : NOTHING_READ,
+      masksNow ? await this.scopeOf(decided, shape) : NOTHING_READ,
     );
     const channel = unmaskableChannel(scope, shape);
     if (channel) {
@@ -230,13 +252,19 @@ export class MySqlRelay {
         ),
       ];
     }
-    this.catalog.noteStatement(masksRows ? shape : null);
+    this.catalog.noteStatement(masksNow ? shape : null);
     const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
     return this.forward(raw, expected, scope, prepared);
   }
 
+  private masksRows(): boolean {
+    return applicableRules(this.options.maskingRules(), this.options.groups).length > 0;
+  }
+
   private scopeOf(verdict: AllowVerdict, shape: MaskingShape | null): Promise<MaskingScope> {
-    return this.catalog.scope(verdict, shape);
+    const rules = applicableRules(this.options.maskingRules(), this.options.groups);
+    const selectors = rules.map((rule) => rule.selector as string);
+    return this.catalog.scope(verdict, shape, selectors);
   }
 
   /**
@@ -262,7 +290,13 @@ export class MySqlRelay {
     const planFor = (columns: readonly ColumnDefinition[]): Array<MaskRule | null> =>
       planColumns(columns, rules, scope);
     this.inFlight = {
-      tracker: new ResultTracker(expected, this.options.isDeprecateEof, planFor, this.options.hashKey),
+      tracker: new ResultTracker(
+        expected,
+        this.options.isDeprecateEof,
+        planFor,
+        this.options.hashKey,
+        this.options.hooks?.onResult,
+      ),
       scope,
       ...(prepared ? { prepared } : {}),
     };
@@ -270,7 +304,16 @@ export class MySqlRelay {
   }
 
   private refusal(error: MySqlClientError): RelayAction {
-    return { kind: "to-client", sequenceId: 1, payload: error.payload() };
+    const payload = error.payload();
+    this.recordError(payload);
+    return { kind: "to-client", sequenceId: 1, payload };
+  }
+
+  /** An ERR packet as the client gets it (the server's text withheld when it may quote masked values). */
+  private recordError(payload: Buffer): void {
+    if (!this.options.hooks?.onResult) return;
+    const error = parseErr(payload);
+    this.options.hooks.onResult({ type: "error", code: error.sqlState, message: error.message });
   }
 
   private fatal(error: MySqlClientError): RelayAction[] {

@@ -1,9 +1,5 @@
 import { type MaskRule, maskValue } from "@sluice/masking/strategies";
-import {
-  type ColumnDefinition,
-  FieldType,
-  parseColumnDefinition,
-} from "@sluice/mysql-wire/column-definition";
+import { type ColumnDefinition, parseColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
 import { PayloadReader } from "@sluice/mysql-wire/payload-reader";
 import {
@@ -20,6 +16,8 @@ import {
   parseBinaryRow,
   parseTextRow,
 } from "@sluice/mysql-wire/rows";
+import type { ResultEvent } from "@sluice/recording/result-events";
+import { recordedValues, STRING_TYPES } from "./recorded-rows";
 
 /** What the upstream's answer to one command looks like, so each packet is read for what it is. */
 export type ExpectedResponse =
@@ -29,18 +27,6 @@ export type ExpectedResponse =
 
 /** PostgreSQL's text type OID: what the masking strategies write a placeholder into. */
 const TEXT_TYPE_OID = 25;
-const STRING_TYPES = new Set<number>([
-  FieldType.VarChar,
-  FieldType.VarString,
-  FieldType.String,
-  FieldType.TinyBlob,
-  FieldType.MediumBlob,
-  FieldType.LongBlob,
-  FieldType.Blob,
-  FieldType.Json,
-  FieldType.Enum,
-  FieldType.Set,
-]);
 
 export type TrackerEvent =
   | { kind: "packet"; payload: Buffer }
@@ -77,6 +63,8 @@ export class ResultTracker {
     /** The masking plan of one result set, from its column definitions. */
     private readonly planFor: (columns: readonly ColumnDefinition[]) => Array<MaskRule | null>,
     private readonly hashKey: Buffer,
+    /** The result as the client gets it (masked), for the session's recording. */
+    private readonly onResult?: (event: ResultEvent) => void,
   ) {}
 
   get isDone(): boolean {
@@ -123,6 +111,8 @@ export class ResultTracker {
     }
     if (payload[0] === 0x00) {
       const ok = parseOk(payload);
+      if (this.expected.kind === "result")
+        this.onResult?.({ type: "complete", tag: `OK ${ok.affectedRows}` });
       if ((ok.status & STATUS_MORE_RESULTS) !== 0) return [{ kind: "packet", payload }];
       return this.finish(payload, false);
     }
@@ -142,6 +132,7 @@ export class ResultTracker {
     if (this.columns.length === this.columnCount) {
       this.plan = this.planFor(this.columns);
       this.state = this.isDeprecateEof ? "rows" : "columns-eof";
+      this.onResult?.({ type: "columns", names: this.columns.map((column) => column.name) });
     }
     return [{ kind: "packet", payload }];
   }
@@ -149,6 +140,7 @@ export class ResultTracker {
   private row(payload: Buffer): TrackerEvent[] {
     if (isErrPacket(payload)) return this.finish(payload, true);
     if (isEofPacket(payload) && payload.length < 0xff_ff_ff && (payload.length < 9 || this.isDeprecateEof)) {
+      this.onResult?.({ type: "complete", tag: "SELECT" });
       const status = parseEofStatus(payload);
       if ((status & STATUS_MORE_RESULTS) !== 0) {
         this.state = "first";
@@ -156,8 +148,11 @@ export class ResultTracker {
       }
       return this.finish(payload, false);
     }
-    if (!this.plan.some((rule) => rule !== null)) return [{ kind: "packet", payload }];
-    return [{ kind: "packet", payload: this.maskRow(payload) }];
+    const outgoing = this.plan.some((rule) => rule !== null) ? this.maskRow(payload) : payload;
+    const rowFormat = this.expected.kind === "result" ? this.expected.rowFormat : "text";
+    if (this.onResult)
+      this.onResult({ type: "row", values: recordedValues(outgoing, this.columns, rowFormat) });
+    return [{ kind: "packet", payload: outgoing }];
   }
 
   private maskRow(payload: Buffer): Buffer {

@@ -1,3 +1,5 @@
+import { traceViews, type ViewColumnRow, type ViewRow, type ViewTraces } from "./view-lineage";
+
 /**
  * The upstream's relations as the gateway last read them (information_schema.TABLES), so a result
  * column's origin can be checked against what it names: a base table's column is where the value
@@ -9,6 +11,8 @@ export type RelationKind = "table" | "view" | "system";
 export type UpstreamCatalog = {
   /** `schema.table`, lower-cased (a table and a view whose names differ only in case: the view wins). */
   readonly relations: ReadonlyMap<string, RelationKind>;
+  /** Each view's columns traced to the stored columns they read (see view-lineage.ts). */
+  readonly views: ViewTraces;
   /** When it was read (ms since the epoch): a relation created since then is not in it. */
   readonly readAt: number;
 };
@@ -60,10 +64,17 @@ export const DESCRIPTIVE_SYSTEM_RELATIONS = new Set(
 /** TABLE_TYPE values whose rows are stored where the column origin says (system versioning too). */
 const STORED_TYPES = new Set(["BASE TABLE", "SYSTEM VERSIONED"]);
 
-export function catalogOf(rows: readonly CatalogRelationRow[], readAt: number): UpstreamCatalog {
+export function catalogOf(
+  rows: readonly CatalogRelationRow[],
+  readAt: number,
+  views: readonly ViewRow[] = [],
+  viewColumns: readonly ViewColumnRow[] = [],
+): UpstreamCatalog {
   const relations = new Map<string, RelationKind>();
+  const collided = new Set<string>();
   for (const row of rows) {
     const key = `${row.schema}.${row.table}`.toLowerCase();
+    if (relations.has(key)) collided.add(key);
     const kind: RelationKind = SYSTEM_SCHEMAS.has(row.schema.toLowerCase())
       ? "system"
       : STORED_TYPES.has(row.type)
@@ -72,5 +83,8 @@ export function catalogOf(rows: readonly CatalogRelationRow[], readAt: number): 
     // Names that differ only in case may both exist: the less provable kind decides.
     if (relations.get(key) !== "view") relations.set(key, kind);
   }
-  return { relations, readAt };
+  const isValueHolding = (qualified: string) => !DESCRIPTIVE_SYSTEM_RELATIONS.has(qualified);
+  // An origin names one of the relations a lower-cased key stands for, not which: none is traced.
+  const traceable = views.filter((view) => !collided.has(`${view.schema}.${view.view}`.toLowerCase()));
+  return { relations, views: traceViews(relations, isValueHolding, traceable, viewColumns), readAt };
 }

@@ -40,8 +40,8 @@ export function extractMySqlFacts(ast: AstNode): StatementFacts {
   const isWrite = WRITING_TYPES.has(type);
   const targets = type === "insert" || type === "replace" ? tablesOf(ast.table) : [];
   const tablesWritten = isWrite ? (targets.length > 0 ? targets : withoutAliases(tables)) : [];
-  // Reads over-report too (a CTE's name, an INSERT's target): a table rule sees more, never less.
-  const tablesRead = withoutAliases(tables);
+  // Reads over-report too (a CTE's name, a multi-table write's targets): a rule sees more, never less.
+  const tablesRead = withoutAliases(readOutsideTarget(ast, type) ?? tables);
   const functionCalls = callsOf(ast);
   const where = "where" in ast ? columnsOf(ast.where) : [];
   const selected = "columns" in ast ? columnsOf(ast.columns) : [];
@@ -72,6 +72,25 @@ export function extractMySqlFacts(ast: AstNode): StatementFacts {
     requestsReadWrite: requestsReadWrite(ast, type),
     dialect: "mysql",
   };
+}
+
+/**
+ * A single-table write reads only what its values, conditions and subqueries name, as PostgreSQL's
+ * facts have it (`UPDATE t SET a = 1 WHERE id = 2` reads no table): the target counts as read only
+ * when one of those names it again. Null for every other statement (all it names is read).
+ */
+function readOutsideTarget(ast: AstNode, type: string): TableRef[] | null {
+  const parts: Record<string, string[]> = {
+    update: ["set", "where", "orderby", "limit"],
+    delete: ["where", "orderby", "limit"],
+    insert: ["values", "set", "on_duplicate_update", "select"],
+    replace: ["values", "set", "select"],
+  };
+  const clauses = parts[type];
+  const targets = type === "delete" ? ast.from : ast.table;
+  if (!clauses || !Array.isArray(targets) || targets.length !== 1 || ast.with) return null;
+  if (type === "delete" && Array.isArray(ast.table) && ast.table.length > 1) return null;
+  return clauses.flatMap((clause) => tablesOf(ast[clause]));
 }
 
 function kindOf(ast: AstNode, type: string): string {

@@ -1,13 +1,7 @@
-import type { StatementFacts } from "@sluice/sql/facts";
-import nodeSqlParser from "node-sql-parser/build/mariadb.js";
+import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import { type AstNode, isNode, nameText, nodesOf } from "./ast-walk";
 import { outputsFromLiterals } from "./constant-outputs";
-import { parseMySql } from "./parse";
-import { readAsServer } from "./server-lexing";
-
-type NodeSqlParser = { astify: (sql: string, options: { database: string }) => unknown };
-const { Parser } = nodeSqlParser as unknown as { Parser: new () => NodeSqlParser };
-const parser = new Parser();
+import { readMySql } from "./parse";
 
 /**
  * What result masking needs to know of one COM_QUERY or prepared statement, read once: its facts,
@@ -27,18 +21,18 @@ export type MaskingShape = {
 
 /** The statement's masking shape, or null when Sluice cannot read it (then it was refused anyway). */
 export function readMaskingShape(sql: string): MaskingShape | null {
-  const parsed = parseMySql(sql);
-  if (!parsed.ok) return null;
-  const reading = readAsServer(sql);
-  if (!reading.ok) return null;
-  let tree: unknown;
-  try {
-    tree = reading.text.trim() === "" ? [] : parser.astify(reading.text, { database: "MariaDB" });
-  } catch {
-    // A form read before the grammar (SHOW WARNINGS): no derived tables, no assignments.
-    return { statements: parsed.statements, constants: null, derivedNames: new Set(), storesValues: false };
-  }
-  const asts = (Array.isArray(tree) ? tree : [tree]).filter(isNode) as AstNode[];
+  return readStatementForMasking(sql).shape;
+}
+
+/** What the decision and masking both need of a statement, from one parse (see readMySql). */
+export type MaskingReading = { parsed: ParsedStatements; shape: MaskingShape | null };
+
+export function readStatementForMasking(sql: string): MaskingReading {
+  const { parsed, asts } = readMySql(sql);
+  return { parsed, shape: parsed.ok ? shapeOf(parsed.statements, asts) : null };
+}
+
+function shapeOf(statements: StatementFacts[], asts: readonly AstNode[]): MaskingShape {
   const derivedNames = new Set<string>();
   let storesValues = false;
   for (const node of nodesOf(asts)) {
@@ -51,7 +45,7 @@ export function readMaskingShape(sql: string): MaskingShape | null {
   }
   const [only] = asts;
   return {
-    statements: parsed.statements,
+    statements,
     constants: asts.length === 1 && only ? outputsFromLiterals(only) : null,
     derivedNames,
     storesValues,

@@ -1,6 +1,8 @@
-import type { ParsedStatements } from "@sluice/sql/facts";
+import { rememberLineageResolver } from "@sluice/sql/column-lineage";
+import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import nodeSqlParser from "node-sql-parser/build/mariadb.js";
 import { type AstNode, isNode } from "./ast-walk";
+import { mysqlLineage } from "./column-lineage";
 import { diagnosticsShow } from "./diagnostics-statements";
 import { extractMySqlFacts, RefusedStatement } from "./extract-facts";
 import { readAsServer } from "./server-lexing";
@@ -17,25 +19,43 @@ const OPTIONS = { database: "MariaDB" };
  * by node-sql-parser's MariaDB grammar; whatever either cannot read is refused, never guessed at.
  */
 export function parseMySql(sql: string): ParsedStatements {
-  if (sql.trim() === "") return { ok: true, statements: [] };
+  return readMySql(sql).parsed;
+}
+
+/** The facts and the trees they came from (none for the forms read before the grammar: SHOW WARNINGS). */
+export type MySqlReading = { parsed: ParsedStatements; asts: AstNode[] };
+
+/** parseMySql, keeping the trees for what else needs them (masking's shape): one parse for both. */
+export function readMySql(sql: string): MySqlReading {
+  if (sql.trim() === "") return { parsed: { ok: true, statements: [] }, asts: [] };
   const reading = readAsServer(sql);
   if (!reading.ok) {
-    return { ok: false, error: `Sluice refuses ${reading.reason}`, position: reading.position + 1 };
+    const error = `Sluice refuses ${reading.reason}`;
+    return { parsed: { ok: false, error, position: reading.position + 1 }, asts: [] };
   }
   const diagnostics = diagnosticsShow(reading.text);
-  if (diagnostics) return { ok: true, statements: [diagnostics] };
+  if (diagnostics) return { parsed: { ok: true, statements: [diagnostics] }, asts: [] };
   let tree: unknown;
   try {
     tree = parser.astify(reading.text, OPTIONS);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: `MySQL syntax Sluice cannot read: ${message.slice(0, 200)}`, position: null };
+    const refused = `MySQL syntax Sluice cannot read: ${message.slice(0, 200)}`;
+    return { parsed: { ok: false, error: refused, position: null }, asts: [] };
   }
   const asts = (Array.isArray(tree) ? tree : [tree]).filter(isNode) as AstNode[];
   try {
-    return { ok: true, statements: asts.map(extractMySqlFacts) };
+    return { parsed: { ok: true, statements: asts.map(factsWithLineage) }, asts };
   } catch (error) {
-    if (error instanceof RefusedStatement) return { ok: false, error: error.message, position: null };
+    if (error instanceof RefusedStatement)
+      return { parsed: { ok: false, error: error.message, position: null }, asts: [] };
     throw error;
   }
+}
+
+/** The statement's facts, with the lineage the masking decisions resolve against a catalog later. */
+function factsWithLineage(ast: AstNode): StatementFacts {
+  const facts = extractMySqlFacts(ast);
+  rememberLineageResolver(facts, (catalog) => mysqlLineage(ast, catalog));
+  return facts;
 }

@@ -26,7 +26,8 @@ export function provablyCleanOutputs(
   const [facts] = statements;
   if (statements.length !== 1 || !facts) return null;
   const outputs = resolveLineage(facts, columns).outputs;
-  return outputs ? outputs.map((sources) => !mayHoldMasked(sources, selectors)) : null;
+  const matching = selectorsFor(facts, selectors);
+  return outputs ? outputs.map((sources) => !mayHoldMasked(sources, matching)) : null;
 }
 
 /** Clauses where a masked column reveals its values without being read: predicates and their kin. */
@@ -48,8 +49,9 @@ export function maskedColumnAsOracle(
 ): string | null {
   for (const facts of statements) {
     const { references } = resolveLineage(facts, columns);
+    const matching = selectorsFor(facts, selectors);
     for (const [clause, label] of Object.entries(ORACLE_CLAUSES)) {
-      const hit = references.find((ref) => ref.clause === clause && mayHoldMasked(ref.sources, selectors));
+      const hit = references.find((ref) => ref.clause === clause && mayHoldMasked(ref.sources, matching));
       if (!hit) continue;
       return hit.sources.isUnknown
         ? `${hit.text} cannot be traced to a column that is not masked, and using it in ${label} could reveal masked values`
@@ -90,8 +92,10 @@ export function maskedDataLeak(
   columns: RelationCatalog,
 ): string | null {
   // Every reference as the server resolves it: `c.to_jsonb` in a SET is the whole masked row.
-  const mentionsMasked = (facts: StatementFacts) =>
-    resolveLineage(facts, columns).references.some((ref) => mayHoldMasked(ref.sources, selectors));
+  const mentionsMasked = (facts: StatementFacts) => {
+    const matching = selectorsFor(facts, selectors);
+    return resolveLineage(facts, columns).references.some((ref) => mayHoldMasked(ref.sources, matching));
+  };
   for (const facts of statements) {
     if (facts.kinds.includes("COPY")) {
       // COPY output carries no column origins, so its values cannot be masked safely yet.
@@ -107,6 +111,18 @@ export function maskedDataLeak(
     }
   }
   return null;
+}
+
+/**
+ * The selectors as the statement's server matches column names: MySQL folds a column name's case
+ * (`EMAIL` reads `email`), and its lineage gives names lower-cased, so a selector's column is too.
+ */
+function selectorsFor(facts: StatementFacts, selectors: readonly string[]): readonly string[] {
+  if (facts.dialect !== "mysql") return selectors;
+  return selectors.map((selector) => {
+    const at = selector.lastIndexOf(".");
+    return `${selector.slice(0, at + 1)}${selector.slice(at + 1).toLowerCase()}`;
+  });
 }
 
 /** Content-detector rules apply to this agent (its exemptions removed). */

@@ -109,7 +109,7 @@ export class SessionDecider implements SessionDecisions {
     }
     const tooLong = statementTooLong(statement.sql, this.options.maxStatementBytes ?? MAX_STATEMENT_BYTES);
     if (tooLong) return tooLong;
-    const parsed = this.options.facts.parseOffLoop(statement.sql);
+    const parsed = statement.parsed ?? this.options.facts.parseOffLoop(statement.sql);
     if (parsed instanceof Promise) {
       return parsed.then((facts) => this.decideParsed(policy, statement, facts), unjudgeable);
     }

@@ -1,3 +1,4 @@
+import type { ParsedStatements } from "@sluice/sql/facts";
 import type { ColumnCatalogAccess } from "./column-catalog";
 import type { RelationLookup } from "./search-path";
 
@@ -82,6 +83,11 @@ export type StatementRequest = {
    * as another connection reads it now is what the server will resolve names against.
    */
   isUpstreamSettled?: boolean;
+  /**
+   * The statement as the front end already read it with the decision point's own grammar (the
+   * MySQL relay reads a statement once for the verdict and for masking); absent, it is parsed here.
+   */
+  parsed?: ParsedStatements;
 };
 
 /** What the front end can offer about the upstream a session talks to. */

@@ -4,6 +4,7 @@ import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
 import { encodeEvent, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { redactStatement } from "./redact-statement";
+import type { UntimedResultEvent } from "./result-events";
 import {
   CLIENT_BYTES,
   DROPPED_ROWS,
@@ -133,6 +134,11 @@ export class SessionRecorder {
   /** The response as the agent received it; the body is cut to the connection's result cap by the caller. */
   httpResponse(response: Omit<Extract<RecordingEvent, { type: "http-response" }>, "t" | "type" | "n">): void {
     this.record({ t: this.t(), type: "http-response", n: this.recordedStatements, ...response });
+  }
+
+  /** A result event another protocol read itself (MySQL rows, masked), in the current statement. */
+  resultEvent(event: UntimedResultEvent): void {
+    this.record({ ...event, t: this.t(), n: this.recordedStatements } as RecordingEvent);
   }
 
   /** The per-exchange cap on recorded body bytes (the connection's `recordResultBytes`). */

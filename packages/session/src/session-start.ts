@@ -1,6 +1,7 @@
 import type { ColumnCatalogAccess } from "@sluice/policy/column-catalog";
 import type { RelationLookup } from "@sluice/policy/search-path";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
+import type { ResultEvent } from "@sluice/recording/result-events";
 import { ClientError } from "./client-error";
 import type { AuthenticatedClient } from "./connection-phases";
 import type { AgentRecord, ConnectionRecord } from "./directory";
@@ -23,6 +24,8 @@ export type SessionHooks = {
   onVerdict?: (sessionId: string, sql: string, verdict: Verdict) => void;
   /** Every write of whole messages the relay sends the client, after masking (what a recording shows). */
   onClientBytes?: (sessionId: string, bytes: Buffer) => void;
+  /** A front end that reads its own protocol's results (MySQL) reports them so, after masking. */
+  onResultEvent?: (sessionId: string, event: ResultEvent) => void;
 };
 
 export type { SessionMasking };

@@ -66,11 +66,23 @@ export type Context = {
 
 const trees = new WeakMap<StatementFacts, unknown>();
 
+/** Another grammar's resolver (MySQL's), kept with the facts it produced. */
+export type LineageResolver = (catalog: RelationCatalog | null) => StatementLineage;
+const resolvers = new WeakMap<StatementFacts, LineageResolver>();
+
 const memo = new WeakMap<RelationCatalog, WeakMap<StatementFacts, StatementLineage>>();
 
 /** Kept by extractFacts so lineage can be resolved later, against a catalog, without parsing again. */
 export function rememberTree(facts: StatementFacts, statement: unknown): void {
   trees.set(facts, statement);
+}
+
+/**
+ * For facts another grammar produced: how their lineage is resolved, so the masking decisions
+ * (copies into tables, clean outputs, oracles) are the same for every front end.
+ */
+export function rememberLineageResolver(facts: StatementFacts, resolver: LineageResolver): void {
+  resolvers.set(facts, resolver);
 }
 
 /**
@@ -85,8 +97,10 @@ export function resolveLineage(facts: StatementFacts, catalog: RelationCatalog |
   const cached = catalog ? memo.get(catalog)?.get(facts) : undefined;
   if (cached) return cached;
   const tree = trees.get(facts);
-  const lineage: StatementLineage =
-    tree === undefined
+  const resolver = resolvers.get(facts);
+  const lineage: StatementLineage = resolver
+    ? resolver(catalog)
+    : tree === undefined
       ? { outputs: null, references: [{ text: "*", clause: "other", sources: UNKNOWN }], targets: [] }
       : analyzeStatement(tree, catalog);
   if (catalog) {

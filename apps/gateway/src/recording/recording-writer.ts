@@ -3,6 +3,7 @@ import { type Repeating, repeatWithoutOverlap } from "@sluice/db/scheduling/repe
 import type { Verdict } from "@sluice/policy/verdict";
 import { packChunk } from "@sluice/recording/chunk-codec";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
+import { CappedResults, type ResultEvent } from "@sluice/recording/result-events";
 import {
   DEFAULT_RECORD_RESULT_BYTES,
   MAX_PENDING_BYTES,
@@ -45,6 +46,8 @@ type Recording = {
   /** The session was asked to end because its recording could not keep up. */
   isOverflowing: boolean;
   isHeld: boolean;
+  /** Results a front end reports as events (MySQL), capped as the recorder caps wire rows. */
+  results: CappedResults;
 };
 
 type WriterOptions = {
@@ -103,6 +106,7 @@ export class RecordingWriter {
       unstoredBytes: 0,
       isOverflowing: false,
       isHeld: false,
+      results: new CappedResults((event) => recorder.resultEvent(event), recorder.resultBytesCap),
     });
   }
 
@@ -130,6 +134,11 @@ export class RecordingWriter {
 
   clientBytes(sessionId: string, bytes: Buffer): void {
     this.sessions.get(sessionId)?.recorder.toClientBytes(bytes);
+  }
+
+  /** A MySQL session's result events (already masked), with the connection's result cap applied. */
+  resultEvent(sessionId: string, event: ResultEvent): void {
+    this.sessions.get(sessionId)?.results.push(event);
   }
 
   /** Records the end and writes what is left; resolves once the last chunk is stored. */
@@ -324,6 +333,9 @@ export function withRecording(audit: SessionHooks, writer: RecordingWriter): Ses
     },
     onClientBytes(sessionId, bytes) {
       writer.clientBytes(sessionId, bytes);
+    },
+    onResultEvent(sessionId, event) {
+      writer.resultEvent(sessionId, event);
     },
     onSessionEnd(sessionId, reason) {
       void writer.end(sessionId, reason);

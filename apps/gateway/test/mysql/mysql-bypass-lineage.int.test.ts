@@ -33,6 +33,13 @@ beforeAll(async () => {
     CREATE VIEW v_nested AS SELECT * FROM v_contacts;
     CREATE VIEW v_upper AS SELECT id, UPPER(email) AS loud FROM employees;
     CREATE VIEW v_departments AS SELECT id, name FROM departments;
+    CREATE VIEW v_departments_nested AS SELECT * FROM v_departments;
+    CREATE VIEW v_renamed AS SELECT id, contact AS name FROM v_contacts;
+    CREATE VIEW v_derived AS SELECT x AS label FROM (SELECT email AS x FROM employees) AS d;
+    CREATE VIEW v_union AS SELECT name FROM departments UNION SELECT email FROM employees;
+    CREATE FUNCTION mail_of(i INT) RETURNS VARCHAR(200) READS SQL DATA
+      RETURN (SELECT email FROM employees WHERE id = i);
+    CREATE VIEW v_function AS SELECT id, mail_of(id) AS label FROM departments;
   `);
   agent = await harness.connectAgent();
   direct = await harness.connectDirect();
@@ -107,13 +114,50 @@ describe("a column read under another name is masked or refused", () => {
     expect(through).toEqual([{ contact: "[REDACTED]" }]);
   });
 
-  it("a view over clean tables stays readable, only untraceable columns are redacted", async () => {
-    expect((await run(agent, "SELECT name FROM departments ORDER BY id")) as unknown).toEqual(
-      await run(direct, "SELECT name FROM departments ORDER BY id"),
+  it.each([
+    ["a view renaming a masked column", "SELECT name FROM v_renamed ORDER BY id"],
+    ["a view over a derived table", "SELECT label FROM v_derived"],
+    ["a view with UNION", "SELECT name FROM v_union"],
+    ["a view calling a stored function (it can read any table)", "SELECT label FROM v_function"],
+    ["a CTE over a view over a view", "WITH c AS (SELECT * FROM v_nested) SELECT contact FROM c"],
+    ["a CTE over a renaming view", "WITH c AS (SELECT name AS n FROM v_renamed) SELECT LOWER(n) AS n FROM c"],
+    ["a CTE with a column list", "WITH c (n) AS (SELECT email FROM employees) SELECT n FROM c"],
+  ])("traced to a masked column: %s", async (_name, sql) => {
+    const through = await expectDirectLeakAndGatewayNot(sql);
+    expect(JSON.stringify(through)).toMatch(/REDACTED/);
+  });
+});
+
+describe("views and CTEs that trace only to unmasked columns are read in clear", () => {
+  it.each([
+    ["a view over a clean table", "SELECT id, name FROM v_departments ORDER BY id"],
+    ["a view over a clean view", "SELECT id, name FROM v_departments_nested ORDER BY id"],
+    ["a CTE over a clean table", "WITH c AS (SELECT id, name FROM departments) SELECT id, name FROM c"],
+    ["a CTE over a clean view", "WITH c AS (SELECT name FROM v_departments) SELECT UPPER(name) AS n FROM c"],
+    ["the clean column of a view that also holds a masked one", "SELECT id FROM v_contacts ORDER BY id"],
+    ["the clean column of a view over that view", "SELECT id FROM v_nested ORDER BY id"],
+    [
+      "a clean view joined with the masked table's clean columns",
+      "SELECT v.name, e.name AS person FROM v_departments v JOIN employees e ON e.id = v.id",
+    ],
+  ])("%s", async (_name, sql) => {
+    const through = await run(agent, sql);
+    expect(through).toEqual(await run(direct, sql));
+    expect(JSON.stringify(through)).not.toMatch(/REDACTED/);
+  });
+
+  it("a clean view beside the masked table: the view's columns clear, the masked one redacted", async () => {
+    const [rows] = await agent.query(
+      "SELECT d.name, v.name AS vname, UPPER(v.name) AS loud, e.email FROM departments d JOIN v_departments v ON v.id = d.id JOIN employees e ON e.id = d.id",
     );
-    // A view's columns cannot be traced to their table by origin: redacted, never clear.
-    const [rows] = await agent.query("SELECT d.name, v.name AS vname FROM departments d, v_departments v");
-    expect(rows).toEqual([{ name: "eng", vname: "[REDACTED]" }]);
+    expect(rows).toEqual([{ name: "eng", vname: "eng", loud: "ENG", email: "[REDACTED]" }]);
+  });
+
+  it("copying from a clean view into a table is a write like any other", async () => {
+    await agent.query("INSERT INTO departments SELECT 100 + id, name FROM v_departments");
+    const [rows] = await direct.query("SELECT name FROM departments WHERE id > 100");
+    await direct.query("DELETE FROM departments WHERE id > 100");
+    expect(rows).toEqual([{ name: "eng" }]);
   });
 });
 

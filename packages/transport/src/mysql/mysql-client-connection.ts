@@ -271,6 +271,13 @@ export function serveMySqlClient(
           if (sessionId !== null)
             options.hooks?.onVerdict?.(sessionId, recordableStatement(sql, verdict), verdict);
         },
+        ...(options.hooks?.onResultEvent
+          ? {
+              onResult: (event) => {
+                if (sessionId !== null) options.hooks?.onResultEvent?.(sessionId, event);
+              },
+            }
+          : {}),
       },
     });
     if (isClosed) return;

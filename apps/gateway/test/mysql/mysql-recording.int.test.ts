@@ -1,0 +1,133 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { bumpPolicyVersion } from "@sluice/db/policy-version";
+import { unpackChunk } from "@sluice/recording/chunk-codec";
+import type { RecordingEvent } from "@sluice/recording/events";
+import mysql from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { until } from "../../../../test/until";
+import { type Harness, startHarness } from "../support/gateway-harness";
+
+/**
+ * A MySQL session's recording holds what the agent got back, as the Postgres path's does: column
+ * names, rows (masked exactly as sent), completions and errors. A masked value never reaches it in
+ * clear, by the text protocol or the binary one (prepared statements).
+ */
+let harness: Harness;
+let admin: mysql.Connection;
+const suffix = randomBytes(4).toString("hex");
+const database = `recorded_${suffix}`;
+const user = `recorded_app_${suffix}`;
+const password = randomBytes(12).toString("base64url");
+const CLEAR_SSNS = /123-45-6789|987-65-4321/;
+
+beforeAll(async () => {
+  const server = inject("mariadb");
+  admin = await mysql.createConnection({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    multipleStatements: true,
+  });
+  await admin.query(`
+    CREATE DATABASE ${database};
+    CREATE TABLE ${database}.people (id INT PRIMARY KEY, name VARCHAR(50), ssn VARCHAR(20) UNIQUE);
+    INSERT INTO ${database}.people VALUES (1, 'Ada', '123-45-6789'), (2, 'Grace', '987-65-4321');
+    CREATE USER '${user}'@'%' IDENTIFIED BY '${password}';
+    GRANT ALL ON ${database}.* TO '${user}'@'%';`);
+  harness = await startHarness({ mysqlPort: 0 });
+  await harness.addConnection({
+    name: "maria",
+    type: "MYSQL",
+    host: server.host,
+    port: server.port,
+    database,
+    username: user,
+    password,
+    tlsMode: "DISABLE",
+  });
+  const maria = await harness.prisma.connection.findUniqueOrThrow({ where: { name: "maria" } });
+  await harness.prisma.maskingRule.create({
+    data: { connectionId: maria.id, name: "ssn", columnSelector: "*.people.ssn", strategy: "REDACT" },
+  });
+  await bumpPolicyVersion(harness.prisma);
+  await harness.gateway.policies.reload();
+});
+afterAll(async () => {
+  await harness?.stop();
+  await admin?.query(`DROP DATABASE ${database}; DROP USER '${user}'@'%'`);
+  await admin?.end();
+});
+
+async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {
+  return until(
+    async () => {
+      const chunks = await harness.prisma.recordingChunk.findMany({
+        where: { sessionId },
+        orderBy: { seq: "asc" },
+      });
+      const events = chunks.flatMap((chunk) => unpackChunk(chunk.payload));
+      return events.at(-1)?.type === "end" ? events : null;
+    },
+    { what: "the session's recording", timeoutMs: 15_000, intervalMs: 50 },
+  );
+}
+
+describe("a MySQL session's recording", () => {
+  it("holds the rows the agent got, masked, and never a clear masked value", async () => {
+    const agent = await mysql.createConnection({
+      host: "127.0.0.1",
+      port: harness.gateway.mysqlPort as number,
+      user: harness.agent.name,
+      password: harness.token,
+      database: "maria",
+      ssl: { ca: readFileSync(harness.caFile as string, "utf8") },
+    });
+    const [text] = await agent.query("SELECT id, name, ssn FROM people ORDER BY id");
+    const [binary] = await agent.execute("SELECT name, ssn FROM people WHERE id = ?", [2]);
+    await agent.query("UPDATE people SET name = 'Ada L.' WHERE id = 1");
+    const duplicate = await agent
+      .query("INSERT INTO people VALUES (3, 'Lin', '123-45-6789')")
+      .catch((error: { errno?: number; message: string }) => error);
+    await agent.end();
+    // What the agent saw: masked, and the duplicate key's text (which quotes the value) withheld.
+    expect(text).toEqual([
+      { id: 1, name: "Ada", ssn: "[REDACTED]" },
+      { id: 2, name: "Grace", ssn: "[REDACTED]" },
+    ]);
+    expect(binary).toEqual([{ name: "Grace", ssn: "[REDACTED]" }]);
+    expect(duplicate).toMatchObject({ errno: 1062 });
+    expect((duplicate as Error).message).not.toMatch(CLEAR_SSNS);
+
+    const session = await harness.prisma.gatewaySession.findFirstOrThrow({
+      where: { connection: { name: "maria" } },
+      orderBy: { startedAt: "desc" },
+    });
+    const events = await recordingOf(session.id);
+    expect(JSON.stringify(events)).not.toMatch(CLEAR_SSNS);
+    const results = events.flatMap((event) =>
+      event.type === "columns"
+        ? [["columns", event.n, event.names]]
+        : event.type === "row"
+          ? [["row", event.n, event.values]]
+          : event.type === "complete"
+            ? [["complete", event.n, event.tag, event.rows]]
+            : event.type === "error"
+              ? [["error", event.n, event.code]]
+              : [],
+    );
+    expect(results).toEqual([
+      ["columns", 1, ["id", "name", "ssn"]],
+      ["row", 1, ["1", "Ada", "[REDACTED]"]],
+      ["row", 1, ["2", "Grace", "[REDACTED]"]],
+      ["complete", 1, "SELECT", 2],
+      // The prepared statement: its PREPARE, then its execution's binary row (strings as text).
+      ["columns", 2, ["name", "ssn"]],
+      ["row", 2, ["Grace", "[REDACTED]"]],
+      ["complete", 2, "SELECT", 1],
+      ["complete", 3, "OK 1", 0],
+      ["error", 4, "23000"],
+    ]);
+  });
+});
