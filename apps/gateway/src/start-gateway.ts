@@ -19,6 +19,7 @@ import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import type { UpstreamPoolIdleLimits } from "@sluice/transport/upstream-pool";
 import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
 import { VERIFIED_TOKEN_MS } from "./http/http-limits";
@@ -69,6 +70,8 @@ export type StartGatewayOptions = {
   mcpPort?: number | null;
   /** Verifies agents' workload tokens (tests pass one with their own clock); absent: issuers' JWKS, cached. */
   verifyWorkloadToken?: VerifyWorkloadToken;
+  /** Pooled upstream logins' idle limits (tests shorten them); absent: upstream-pool.ts's constants. */
+  upstreamIdle?: UpstreamPoolIdleLimits;
   log: (line: string) => void;
 };
 
@@ -163,6 +166,7 @@ export async function startGateway(options: StartGatewayOptions) {
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
     loginLimits,
     hooks: sessionHooks,
+    ...(options.upstreamIdle ? { upstreamIdle: options.upstreamIdle } : {}),
     log: (line) => options.log(`[gateway] ${line}`),
   });
   liveSessions = () => server.sessions();

@@ -6,6 +6,7 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { type CreateConnectionOptions, createConnection } from "@sluice/db/seed/create-connection";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { UpstreamPoolIdleLimits } from "@sluice/transport/upstream-pool";
 import { inject } from "vitest";
 import { adminQuery, createTestDatabase, createTestStore } from "../../../../test/support";
 import { startGateway } from "../../src/start-gateway";
@@ -19,6 +20,8 @@ export type HarnessOptions = {
   mysqlPort?: number;
   /** Starts the MCP endpoint too (0: a free port). */
   mcpPort?: number;
+  /** Pooled upstream logins' idle limits, shortened so a test sees idle backends closed. */
+  upstreamIdle?: UpstreamPoolIdleLimits;
   log?: (line: string) => void;
 };
 
@@ -70,6 +73,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     hosts: ["127.0.0.1"],
     ...(options.mysqlPort !== undefined ? { mysqlPort: options.mysqlPort } : {}),
     ...(options.mcpPort !== undefined ? { mcpPort: options.mcpPort } : {}),
+    ...(options.upstreamIdle ? { upstreamIdle: options.upstreamIdle } : {}),
     log: options.log ?? ((line) => logs.push(line)),
   });
 
