@@ -1,9 +1,9 @@
 import net from "node:net";
-import type { UpstreamPool } from "@sluice/transport/upstream-pool";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "../../apps/gateway/test/support/gateway-harness";
 import { errorFields } from "../../apps/gateway/test/support/raw-client";
+import type { UpstreamPool } from "../../packages/transport/src/upstream-pool";
 import { adminQuery } from "../support";
 import { mutateStartup, type StartupCase } from "./fuzz-startup";
 import { createRandom } from "./seeded-random";

@@ -28,6 +28,7 @@ import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { startMcpGateway } from "./mcp/mcp-gateway";
 import { startMySqlGateway } from "./mysql/start-mysql-gateway";
+import { scheduleOrphanSweep } from "./orphaned-sessions";
 import { createParsePool } from "./parse-limits";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
@@ -230,6 +231,9 @@ export async function startGateway(options: StartGatewayOptions) {
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
+  const orphans = scheduleOrphanSweep(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
+    options.log(`[gateway] ${line}`),
+  );
   const revocations = watchRevocations(
     options.prisma,
     () => [...server.sessions(), ...(mysql?.sessions() ?? [])],
@@ -246,6 +250,7 @@ export async function startGateway(options: StartGatewayOptions) {
     close: async () => {
       revocations.stop();
       retention.stop();
+      orphans.stop();
       // Held statements are refused (and their reviews abandoned) while their clients can still hear
       // it: the server's close lets each refusal come back through the upstream before the FATAL.
       // A store that cannot record the abandonments must not stop the shutdown: what stays held is
