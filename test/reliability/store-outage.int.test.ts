@@ -47,13 +47,13 @@ async function connect(): Promise<pg.Client> {
   return client;
 }
 
-const valueOf = async (client: pg.Client, id: number) =>
+const rowValue = async (client: pg.Client, id: number) =>
   (await client.query<{ v: string }>("SELECT v FROM data WHERE id = $1", [id])).rows[0]?.v;
 
 describe("the store down and back", () => {
   it("keeps sessions in flight, refuses new logins clearly while down, serves them after", async () => {
     const inFlight = await connect();
-    expect(await valueOf(inFlight, 1)).toBe("row 1");
+    expect(await rowValue(inFlight, 1)).toBe("row 1");
     const { id: sessionId } = await harness.prisma.gatewaySession.findFirstOrThrow({
       where: { endedAt: null },
       orderBy: { startedAt: "desc" },
@@ -61,7 +61,7 @@ describe("the store down and back", () => {
 
     await relay.cut();
     // The session in flight goes on: what it needs was read at login.
-    for (const id of [2, 3, 4]) expect(await valueOf(inFlight, id)).toBe(`row ${id}`);
+    for (const id of [2, 3, 4]) expect(await rowValue(inFlight, id)).toBe(`row ${id}`);
     // A new login cannot be checked: refused, and told why.
     const refused = await connect().catch((error: pg.DatabaseError) => error);
     expect(refused).toMatchObject({
@@ -71,7 +71,7 @@ describe("the store down and back", () => {
     });
     expect(harness.logs.filter((line) => line.includes("internal error"))).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-    for (const id of [5, 1]) expect(await valueOf(inFlight, id)).toBe(`row ${id}`);
+    for (const id of [5, 1]) expect(await rowValue(inFlight, id)).toBe(`row ${id}`);
 
     await relay.restore();
     const next = await until(() => connect().catch(() => null), {
@@ -79,8 +79,8 @@ describe("the store down and back", () => {
       timeoutMs: 30_000,
       intervalMs: 250,
     });
-    expect(await valueOf(next, 5)).toBe("row 5");
-    expect(await valueOf(inFlight, 1)).toBe("row 1");
+    expect(await rowValue(next, 5)).toBe("row 5");
+    expect(await rowValue(inFlight, 1)).toBe("row 1");
     await Promise.all([next.end(), inFlight.end()]);
 
     // The recording of the session that lived through it is whole: anchored, no chunk missing.
