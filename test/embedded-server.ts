@@ -8,11 +8,14 @@
 import { startEmbeddedPostgres } from "@sluice/db/embedded-postgres";
 
 const [dataDir, port] = process.argv.slice(2);
+// The long reliability run holds hundreds of sessions, each with its own upstream backend.
+const maxConnections = process.env.SLUICE_IT_MAX_CONNECTIONS;
 const server = await startEmbeddedPostgres({
   dataDir: dataDir as string,
   port: Number(port),
   portSetting: "(integration test port)",
   isEphemeral: true,
+  ...(maxConnections ? { settings: { max_connections: maxConnections } } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 const stop = async () => {

@@ -45,8 +45,25 @@ async function expectBystanderFine() {
   expect(rows).toEqual([{ n: 50 }]);
 }
 
+type SessionView = { token: string; pid: number; value: string; product: number; tempTable: string | null };
+
+/**
+ * One agent session's own state and answers: a setting and a temporary table only it wrote, and a
+ * query whose answer depends on its index. Returned as the server saw them, to be checked against
+ * what this session alone should see.
+ */
+async function viewOf(client: pg.Client, index: number): Promise<SessionView> {
+  const { rows } = await client.query<SessionView>(
+    `SELECT coalesce(current_setting('app.token', true), '') AS token, pg_backend_pid() AS pid,
+            (SELECT v FROM data WHERE id = $1) AS value, $2::int * 7 AS product,
+            to_regclass('pg_temp.mine')::text AS "tempTable"`,
+    [(index % 50) + 1, index],
+  );
+  return rows[0] as SessionView;
+}
+
 describe("load", () => {
-  it("holds many concurrent sessions with bounded memory, each answered right", async () => {
+  it("holds many concurrent pooled sessions with bounded memory, each seeing only its own", async () => {
     const { rows } = await adminQuery(
       harness.directUrl,
       "SELECT current_setting('max_connections')::int AS max",
@@ -57,31 +74,56 @@ describe("load", () => {
       where: { name: harness.connectionName },
       data: { poolSize: count + 5 },
     });
-    const before = rssMb();
-    const started = performance.now();
-    const clients = await Promise.all(Array.from({ length: count }, () => connect()));
-    const connectSeconds = (performance.now() - started) / 1000;
-    const answers = await Promise.all(
-      clients.map(
-        async (client, i) => (await client.query("SELECT v FROM data WHERE id = $1", [(i % 50) + 1])).rows,
-      ),
-    );
-    expect(answers).toEqual(answers.map((_, i) => [{ v: `row ${(i % 50) + 1}` }]));
-    const held = rssMb();
-    const backends = await adminQuery(
-      harness.upstreamAdminUrl,
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
-    );
-    await Promise.all(clients.map((client) => client.end()));
-    await expectBystanderFine();
-    console.log(
-      `load: ${count} concurrent sessions connected in ${connectSeconds.toFixed(1)} s; ` +
-        `test process RSS ${before.toFixed(0)} → ${held.toFixed(0)} MB while held (gateway and clients together); ` +
-        `${(backends.rows[0] as { n: number }).n} upstream backends`,
-    );
-    // Bounded: far below one result-sized buffer per session; a per-session leak of MiBs fails it.
-    expect(held - before).toBeLessThan(count * 2 + 64);
-  }, 600_000);
+    const figures: string[] = [];
+    // Two rounds: the second's sessions get backends the first's used (pooled) and must find nothing of them.
+    for (const round of [1, 2]) {
+      const before = rssMb();
+      const started = performance.now();
+      const clients = await Promise.all(Array.from({ length: count }, () => connect()));
+      const connectSeconds = (performance.now() - started) / 1000;
+      const fresh = await Promise.all(clients.map((client, i) => viewOf(client, i)));
+      // Nothing of an earlier session: no setting, no temporary table.
+      for (const view of fresh) expect([view.token, view.tempTable]).toEqual(["", null]);
+      await Promise.all(
+        clients.map(async (client, i) => {
+          await client.query(`SELECT set_config('app.token', 'round-${round}-session-${i}', false)`);
+          await client.query(
+            `CREATE TEMP TABLE mine (t text); INSERT INTO mine VALUES ('round-${round}-session-${i}')`,
+          );
+        }),
+      );
+      const views = await Promise.all(clients.map((client, i) => viewOf(client, i)));
+      const tempRows = await Promise.all(
+        clients.map(async (client) => (await client.query("SELECT t FROM pg_temp.mine")).rows),
+      );
+      expect(tempRows).toEqual(clients.map((_, i) => [{ t: `round-${round}-session-${i}` }]));
+      expect(views.map(({ pid: _pid, ...view }) => view)).toEqual(
+        views.map((_, i) => ({
+          token: `round-${round}-session-${i}`,
+          value: `row ${(i % 50) + 1}`,
+          product: i * 7,
+          tempTable: "mine",
+        })),
+      );
+      // Every session on a backend of its own while they are all held.
+      expect(new Set(views.map((view) => view.pid)).size).toBe(count);
+      const held = rssMb();
+      const backends = await adminQuery(
+        harness.upstreamAdminUrl,
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
+      );
+      await Promise.all(clients.map((client) => client.end()));
+      await expectBystanderFine();
+      figures.push(
+        `round ${round}: ${count} concurrent sessions connected in ${connectSeconds.toFixed(1)} s; ` +
+          `test process RSS ${before.toFixed(0)} → ${held.toFixed(0)} MB while held (gateway and clients together); ` +
+          `${(backends.rows[0] as { n: number }).n} upstream backends`,
+      );
+      // Bounded: far below one result-sized buffer per session; a per-session leak of MiBs fails it.
+      expect(held - before).toBeLessThan(count * 2 + 64);
+    }
+    console.log(`load: ${figures.join("; ")}`);
+  }, 1_800_000);
 });
 
 describe("faults", () => {

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { decryptSecret } from "@sluice/secrets/secret-box";
+import { StoreUnavailable } from "@sluice/session/connection-failures";
 import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
 import { workloadIdentityOf } from "./workload-identity";
 
@@ -18,16 +19,18 @@ export function createPrismaDirectory(
     ...(verifyWorkloadToken ? { verifyWorkloadToken } : {}),
     async findAgent(name: string): Promise<AgentRecord | null> {
       const now = new Date();
-      const agent = await prisma.agent.findUnique({
-        where: { name },
-        include: {
-          memberships: { include: { group: true } },
-          credentials: {
-            where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-            orderBy: { createdAt: "desc" },
+      const agent = await fromStore(
+        prisma.agent.findUnique({
+          where: { name },
+          include: {
+            memberships: { include: { group: true } },
+            credentials: {
+              where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+              orderBy: { createdAt: "desc" },
+            },
           },
-        },
-      });
+        }),
+      );
       if (!agent || agent.isDisabled) return null;
       const credential = agent.credentials[0];
       const workload = workloadIdentityOf(agent);
@@ -46,10 +49,12 @@ export function createPrismaDirectory(
     },
 
     async findConnection(name: string): Promise<ConnectionRecord | null> {
-      const connection = await prisma.connection.findUnique({
-        where: { name },
-        include: { access: { include: { group: true } } },
-      });
+      const connection = await fromStore(
+        prisma.connection.findUnique({
+          where: { name },
+          include: { access: { include: { group: true } } },
+        }),
+      );
       if (!connection || connection.isDisabled || connection.type !== type) return null;
       return {
         connectionId: connection.id,
@@ -71,4 +76,16 @@ export function createPrismaDirectory(
       };
     },
   };
+}
+
+/**
+ * A read the store did not answer (down, unreachable, restarting) refuses the login with an error
+ * that says so, instead of an internal error: the agent and its operator learn what to wait for.
+ */
+async function fromStore<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (error) {
+    throw Object.assign(new StoreUnavailable(), { cause: error });
+  }
 }

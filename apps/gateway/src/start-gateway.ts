@@ -19,6 +19,7 @@ import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
+import type { UpstreamPoolIdleLimits } from "@sluice/transport/upstream-pool";
 import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
 import { VERIFIED_TOKEN_MS } from "./http/http-limits";
@@ -27,6 +28,7 @@ import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { startMcpGateway } from "./mcp/mcp-gateway";
 import { startMySqlGateway } from "./mysql/start-mysql-gateway";
+import { scheduleOrphanSweep } from "./orphaned-sessions";
 import { createParsePool } from "./parse-limits";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
@@ -69,6 +71,8 @@ export type StartGatewayOptions = {
   mcpPort?: number | null;
   /** Verifies agents' workload tokens (tests pass one with their own clock); absent: issuers' JWKS, cached. */
   verifyWorkloadToken?: VerifyWorkloadToken;
+  /** Pooled upstream logins' idle limits (tests shorten them); absent: upstream-pool.ts's constants. */
+  upstreamIdle?: UpstreamPoolIdleLimits;
   log: (line: string) => void;
 };
 
@@ -163,6 +167,7 @@ export async function startGateway(options: StartGatewayOptions) {
     tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
     loginLimits,
     hooks: sessionHooks,
+    ...(options.upstreamIdle ? { upstreamIdle: options.upstreamIdle } : {}),
     log: (line) => options.log(`[gateway] ${line}`),
   });
   liveSessions = () => server.sessions();
@@ -226,6 +231,9 @@ export async function startGateway(options: StartGatewayOptions) {
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
+  const orphans = scheduleOrphanSweep(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
+    options.log(`[gateway] ${line}`),
+  );
   const revocations = watchRevocations(
     options.prisma,
     () => [...server.sessions(), ...(mysql?.sessions() ?? [])],
@@ -242,6 +250,7 @@ export async function startGateway(options: StartGatewayOptions) {
     close: async () => {
       revocations.stop();
       retention.stop();
+      orphans.stop();
       // Held statements are refused (and their reviews abandoned) while their clients can still hear
       // it: the server's close lets each refusal come back through the upstream before the FATAL.
       // A store that cannot record the abandonments must not stop the shutdown: what stays held is

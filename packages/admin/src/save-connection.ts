@@ -16,7 +16,8 @@ import { upsertGroups, ZGroupNames, ZName } from "./names";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
 
-export const ZConnectionInput = z.object({
+/** Every field a connection has, nothing defaulted: what a PATCH may name. */
+const ZConnectionFields = z.object({
   name: ZName,
   description: z.string().trim().max(500).optional().nullable(),
   host: z.string().trim().min(1, "required").max(253),
@@ -25,41 +26,62 @@ export const ZConnectionInput = z.object({
   username: z.string().trim().min(1, "required").max(63),
   /** Write-only: empty or absent keeps the stored password when editing. */
   password: z.string().max(1000).optional(),
-  tlsMode: z.enum(["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"]).default("PREFER"),
+  tlsMode: z.enum(["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"]),
   tlsCaPem: z.string().trim().max(20_000).optional().nullable(),
   tlsServerName: z.string().trim().max(253).optional().nullable(),
-  requireClientTls: z.boolean().default(false),
-  isReadOnly: z.boolean().default(false),
-  isStrictMasking: z.boolean().default(false),
-  isDisabled: z.boolean().default(false),
+  requireClientTls: z.boolean(),
+  isReadOnly: z.boolean(),
+  isStrictMasking: z.boolean(),
+  isDisabled: z.boolean(),
   poolSize: z.coerce
     .number()
     .int("a whole number")
     .min(0, `0 to ${MAX_POOL_SIZE}`)
-    .max(MAX_POOL_SIZE, `0 to ${MAX_POOL_SIZE}`)
-    .default(DEFAULT_POOL_SIZE),
+    .max(MAX_POOL_SIZE, `0 to ${MAX_POOL_SIZE}`),
   poolWaitSeconds: z.coerce
     .number()
     .int("a whole number")
     .min(0, `0 to ${MAX_POOL_WAIT_SECONDS}`)
-    .max(MAX_POOL_WAIT_SECONDS, `0 to ${MAX_POOL_WAIT_SECONDS}`)
-    .default(DEFAULT_POOL_WAIT_SECONDS),
+    .max(MAX_POOL_WAIT_SECONDS, `0 to ${MAX_POOL_WAIT_SECONDS}`),
+  allowedGroups: z.array(ZName).max(100),
+});
+
+/** Creating: what is omitted takes its default. */
+export const ZConnectionInput = ZConnectionFields.extend({
+  tlsMode: ZConnectionFields.shape.tlsMode.default("PREFER"),
+  requireClientTls: z.boolean().default(false),
+  isReadOnly: z.boolean().default(false),
+  isStrictMasking: z.boolean().default(false),
+  isDisabled: z.boolean().default(false),
+  poolSize: ZConnectionFields.shape.poolSize.default(DEFAULT_POOL_SIZE),
+  poolWaitSeconds: ZConnectionFields.shape.poolWaitSeconds.default(DEFAULT_POOL_WAIT_SECONDS),
   allowedGroups: ZGroupNames,
 });
+
+/**
+ * Updating (PATCH): a field that is omitted keeps its stored value. Defaults here would quietly
+ * reset what the request did not name (a pool size back to the default because a client sent only the field it meant to change).
+ */
+export const ZConnectionPatch = ZConnectionFields.partial();
+
 export type ConnectionInput = z.input<typeof ZConnectionInput>;
 
 export type SaveConnectionOptions = { id?: string; input: unknown };
 
-/** Creates or updates a connection; the brokered password is encrypted and never returned. */
+type ConnectionFields = z.output<typeof ZConnectionInput>;
+type StoredConnection = Omit<ConnectionFields, "password" | "allowedGroups"> & {
+  access: { group: { name: string } }[];
+};
+
+/**
+ * Creates a connection (`id` absent: omitted fields take their defaults) or updates one (`id`
+ * given: the input is a patch, and only the fields it names change). The brokered password is
+ * encrypted and never returned.
+ */
 export async function saveConnection(context: AdminContext, options: SaveConnectionOptions) {
   assertCan(context.actor, "policy:write");
-  const input = parseInput(ZConnectionInput, options.input);
-  if ((input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL") && !input.tlsCaPem) {
-    throw new AdminError("invalid", "some fields need attention", {
-      tlsCaPem:
-        "verify-ca and verify-full need the CA certificate (PEM) that signs the upstream's certificate",
-    });
-  }
+  const patch = options.id ? parseInput(ZConnectionPatch, options.input) : null;
+  const created = patch ? null : parseInput(ZConnectionInput, options.input);
   try {
     return await context.db.$transaction(async (db) => {
       const before = options.id
@@ -69,6 +91,14 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
           })
         : null;
       if (options.id && !before) throw new AdminError("not_found", "no such connection");
+      const input: ConnectionFields =
+        before && patch ? { ...storedFields(before), ...patch } : (created as ConnectionFields);
+      if ((input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL") && !input.tlsCaPem) {
+        throw new AdminError("invalid", "some fields need attention", {
+          tlsCaPem:
+            "verify-ca and verify-full need the CA certificate (PEM) that signs the upstream's certificate",
+        });
+      }
       // The stored password goes only where it was typed for: pointing the connection elsewhere
       // (host, port, user, TLS) needs it typed again, or "test connection" would hand it over.
       if (before?.passwordCipher && !input.password && addressChanged(before, input)) {
@@ -115,6 +145,28 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
     }
     throw error;
   }
+}
+
+/** A stored connection as the input that would save it unchanged (its password stays where it is). */
+function storedFields(stored: StoredConnection): ConnectionFields {
+  return {
+    name: stored.name,
+    description: stored.description,
+    host: stored.host,
+    port: stored.port,
+    database: stored.database,
+    username: stored.username,
+    tlsMode: stored.tlsMode,
+    tlsCaPem: stored.tlsCaPem,
+    tlsServerName: stored.tlsServerName,
+    requireClientTls: stored.requireClientTls,
+    isReadOnly: stored.isReadOnly,
+    isStrictMasking: stored.isStrictMasking,
+    isDisabled: stored.isDisabled,
+    poolSize: stored.poolSize,
+    poolWaitSeconds: stored.poolWaitSeconds,
+    allowedGroups: stored.access.map((access) => access.group.name),
+  };
 }
 
 function addressChanged(

@@ -15,6 +15,8 @@ export type EmbeddedPostgresOptions = {
   onLog?: (line: string) => void;
   /** Delete the cluster on stop (tests). */
   isEphemeral?: boolean;
+  /** Server settings for this start (`-c name=value`), e.g. a larger max_connections for load tests. */
+  settings?: Record<string, string>;
 };
 
 export type RunningPostgres = {
@@ -48,7 +50,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: isRoot(),
     initdbFlags: ["--encoding=UTF8"],
     // Only loopback: the embedded server is Sluice's own store and the demo upstream.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
+    ],
     onLog: (message: unknown) => log(String(message)),
     onError: (error: unknown) => log(`[error] ${String(error)}`),
   });

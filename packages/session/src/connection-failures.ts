@@ -72,3 +72,19 @@ export class UpstreamPoolExhausted extends ClientError {
     this.name = "UpstreamPoolExhausted";
   }
 }
+
+/**
+ * The gateway could not read its store (Sluice's own database) to check a login: refused, never
+ * let through unchecked. 57P03 (cannot_connect_now) because trying again later is the right move.
+ */
+export class StoreUnavailable extends ClientError {
+  constructor() {
+    super(
+      "FATAL",
+      "57P03",
+      "the Sluice gateway cannot reach its store to check this login",
+      "try again shortly; if it persists, the gateway's own database is down or unreachable",
+    );
+    this.name = "StoreUnavailable";
+  }
+}

@@ -3,11 +3,13 @@ import { ClientError } from "@sluice/session/client-error";
 import { ClientConnection, type ClientConnectionDeps, type LiveSession } from "./client-connection";
 import { SHUTDOWN_DRAIN_MS } from "./limits";
 import type { UpstreamLogins } from "./upstream-logins";
-import { createUpstreamPool } from "./upstream-pool";
+import { createUpstreamPool, type UpstreamPoolIdleLimits } from "./upstream-pool";
 
 export type GatewayServerOptions = Omit<ClientConnectionDeps, "track" | "upstreams"> & {
   /** Where sessions get their upstream login; default: this process's pool of logins per connection. */
   upstreams?: UpstreamLogins;
+  /** The default pool's idle limits (tests shorten them); ignored when `upstreams` is given. */
+  upstreamIdle?: UpstreamPoolIdleLimits;
   port: number;
   /** Addresses to listen on; the default serves local agents over IPv4 and IPv6. */
   hosts?: string[];
@@ -39,7 +41,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const connections = new Set<ClientConnection>();
   const deps: ClientConnectionDeps = {
     ...options,
-    upstreams: options.upstreams ?? createUpstreamPool({ log: options.log }),
+    upstreams: options.upstreams ?? createUpstreamPool({ log: options.log, ...options.upstreamIdle }),
     track: (session) => {
       live.add(session);
       return () => live.delete(session);

@@ -19,8 +19,18 @@ import {
 
 /** When the connection record names none (tests' in-memory directories): the store's defaults. */
 const DEFAULT_POOL_WAIT_MS = DEFAULT_POOL_WAIT_SECONDS * 1000;
-/** An idle login unused this long is closed, so the server's connection slots are not held for nothing. */
-export const IDLE_CLOSE_MS = 5 * 60_000;
+/**
+ * An idle login unused this long is closed. A burst of per-tool-call connects reuses logins within
+ * seconds; a minute without a taker means the burst is over, and the server's connection slot
+ * (PostgreSQL's default max_connections is 100, shared by every client) is worth more to others.
+ */
+export const IDLE_CLOSE_MS = 60_000;
+/**
+ * Idle logins one gateway process keeps, across all its connections; past it the login idle longest
+ * is closed. `poolSize` bounds what one connection may use at once; this bounds what the process
+ * holds while nobody uses it: with the default two workers, 32 of the server's default 100 slots.
+ */
+export const MAX_IDLE_LOGINS = 16;
 /** An idle login unused this long is asked an empty query before an agent gets it (the server may be gone). */
 export const CHECK_AFTER_IDLE_MS = 30_000;
 /** A reset or check slower than this closes the login: a healthy idle backend answers in milliseconds. */
@@ -48,6 +58,16 @@ type ConnectionPool = {
 
 type Lease = { pool: ConnectionPool; backend: Backend; isReleased: boolean; isCancelled: boolean };
 
+/** The idle limits, replaceable so tests see a backend closed in their own time. */
+export type UpstreamPoolIdleLimits = {
+  /** Default IDLE_CLOSE_MS. */
+  idleCloseMs?: number;
+  /** Default MAX_IDLE_LOGINS. */
+  maxIdleLogins?: number;
+};
+
+export type UpstreamPoolOptions = DirectUpstreamLoginsOptions & UpstreamPoolIdleLimits;
+
 export type UpstreamPool = UpstreamLogins & {
   /** Idle, in use, and opening logins per connection id, for tests and operators. */
   stats: (connectionId: string) => { open: number; idle: number; waiting: number };
@@ -62,8 +82,10 @@ export type UpstreamPool = UpstreamLogins & {
  * (DISCARD ALL, then the server's own answer that nothing is left: see upstream-reset) succeeded;
  * otherwise it is closed. Pools are per gateway process (each cluster worker has its own).
  */
-export function createUpstreamPool(options: DirectUpstreamLoginsOptions): UpstreamPool {
+export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPool {
   const direct = createDirectUpstreamLogins(options);
+  const idleCloseMs = options.idleCloseMs ?? IDLE_CLOSE_MS;
+  const maxIdleLogins = options.maxIdleLogins ?? MAX_IDLE_LOGINS;
   const pools = new Map<string, ConnectionPool>();
   const leases = new WeakMap<AuthenticatedUpstream, Lease>();
   let isClosed = false;
@@ -99,7 +121,7 @@ export function createUpstreamPool(options: DirectUpstreamLoginsOptions): Upstre
     };
     const onData = drop("the server spoke while it was idle (shutting down?)");
     const onGone = drop("the server closed it while it was idle");
-    const timer = setTimeout(drop(""), IDLE_CLOSE_MS);
+    const timer = setTimeout(drop(""), idleCloseMs);
     timer.unref();
     backend.socket.on("data", onData);
     backend.socket.on("error", onGone);
@@ -115,7 +137,24 @@ export function createUpstreamPool(options: DirectUpstreamLoginsOptions): Upstre
     };
     backend.socket.resume();
     pool.idle.push(backend);
+    capIdle();
     wake(pool);
+  };
+
+  /** Past the process's idle cap, the login idle longest, whichever connection it serves, makes room. */
+  const capIdle = () => {
+    let idleCount = 0;
+    for (const pool of pools.values()) idleCount += pool.idle.length;
+    for (; idleCount > maxIdleLogins; idleCount -= 1) {
+      // Each pool's idle list is in the order its logins came back: its head is its longest idle.
+      let oldest: ConnectionPool | undefined;
+      for (const pool of pools.values()) {
+        const head = pool.idle[0];
+        if (head && (!oldest || head.idleSince < (oldest.idle[0] as Backend).idleSince)) oldest = pool;
+      }
+      if (!oldest) return;
+      discard(oldest, oldest.idle.shift() as Backend, "");
+    }
   };
 
   /** A backend idle for long is asked an empty query first: a server that restarted meanwhile fails it. */

@@ -30,8 +30,12 @@ export const MAX_RECORDER_BYTES = 2 * MAX_PENDING_BYTES;
  * work run: with many busy sessions, one round is too much work to do without a break.
  */
 const FLUSH_SLICE_MS = 5;
-/** A chunk the store refused is tried again after each of these waits before it is given up. */
-const RETRY_DELAYS_MS = [250, 1000];
+/**
+ * A chunk the store refused is tried again after each of these waits (half a minute in all) before
+ * it is given up: a store restart or failover takes seconds, and a recording should come through it
+ * whole. Later chunks queue behind it meanwhile, bounded by MAX_UNSTORED_BYTES.
+ */
+const RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 15_000];
 /** PostgreSQL's unique_violation through Prisma: the row is there already. */
 const UNIQUE_VIOLATION = "P2002";
 

@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { PrismaClient } from "@sluice/db/prisma";
+import { createPrisma, type PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { type CreateConnectionOptions, createConnection } from "@sluice/db/seed/create-connection";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import type { UpstreamPoolIdleLimits } from "@sluice/transport/upstream-pool";
 import { inject } from "vitest";
 import { adminQuery, createTestDatabase, createTestStore } from "../../../../test/support";
 import { startGateway } from "../../src/start-gateway";
@@ -19,6 +20,13 @@ export type HarnessOptions = {
   mysqlPort?: number;
   /** Starts the MCP endpoint too (0: a free port). */
   mcpPort?: number;
+  /** Pooled upstream logins' idle limits, shortened so a test sees idle backends closed. */
+  upstreamIdle?: UpstreamPoolIdleLimits;
+  /**
+   * Where the gateway reaches its store, given the store's URL (a relay the test can cut); the
+   * harness's own `prisma`, for seeding and checking, always goes direct.
+   */
+  storeRoute?: (storeUrl: string) => string;
   log?: (line: string) => void;
 };
 
@@ -59,9 +67,11 @@ export async function startHarness(options: HarnessOptions = {}) {
   });
   const { agent, token } = await createAgent(store.prisma, { name: "agent-a", groups: ["analysts"] });
   const logs: string[] = [];
+  const gatewayStoreUrl = options.storeRoute?.(store.url) ?? store.url;
+  const gatewayPrisma = gatewayStoreUrl === store.url ? store.prisma : createPrisma(gatewayStoreUrl);
   const gateway = await startGateway({
-    prisma: store.prisma,
-    databaseUrl: store.url,
+    prisma: gatewayPrisma,
+    databaseUrl: gatewayStoreUrl,
     port: 0,
     secretKey,
     home,
@@ -70,6 +80,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     hosts: ["127.0.0.1"],
     ...(options.mysqlPort !== undefined ? { mysqlPort: options.mysqlPort } : {}),
     ...(options.mcpPort !== undefined ? { mcpPort: options.mcpPort } : {}),
+    ...(options.upstreamIdle ? { upstreamIdle: options.upstreamIdle } : {}),
     log: options.log ?? ((line) => logs.push(line)),
   });
 
@@ -115,6 +126,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     },
     stop: async () => {
       await gateway.close();
+      if (gatewayPrisma !== store.prisma) await gatewayPrisma.$disconnect();
       await store.drop();
       await upstream.drop();
       await adminQuery(adminUrl, `DROP ROLE IF EXISTS ${role}`);

@@ -3,7 +3,7 @@ import { deleteConnection } from "@sluice/admin/delete-connection";
 import { getAgent, listAgentGroups, listAgents } from "@sluice/admin/list-agents";
 import { getConnection, listConnections } from "@sluice/admin/list-connections";
 import { deleteAgent, saveAgent, ZAgentInput } from "@sluice/admin/save-agent";
-import { saveConnection, ZConnectionInput } from "@sluice/admin/save-connection";
+import { saveConnection, ZConnectionInput, ZConnectionPatch } from "@sluice/admin/save-connection";
 import { testConnection } from "@sluice/admin/test-connection";
 import { type ApiRoute, id } from "../route-table";
 
@@ -38,10 +38,10 @@ export const CONNECTION_ROUTES: ApiRoute[] = [
   {
     method: "PATCH",
     path: "/connections/{id}",
-    summary: "Update a connection (an empty password keeps the stored one)",
+    summary: "Update a connection: only the fields named change (an empty password keeps the stored one)",
     tag: "connections",
     permission: "policy:write",
-    body: ZConnectionInput,
+    body: ZConnectionPatch,
     run: (context, input) => saveConnection(context, { ...id(input), input: input.body }),
   },
   {

@@ -1,0 +1,105 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Harness, startHarness } from "../../apps/gateway/test/support/gateway-harness";
+import { adminQuery } from "../support";
+import { startTcpRelay, type TcpRelay } from "../tcp-relay";
+import { until } from "../until";
+
+/**
+ * The Sluice store (its own PostgreSQL database) goes away and comes back while agents work. The
+ * gateway reaches its store through a relay the test cuts: every store connection is reset and new
+ * ones are refused, as when the store's server crashes or the network to it fails; the server
+ * itself keeps running, so the test checks afterwards what really reached it.
+ *
+ * - a session in flight keeps working (its agent, connection and policy were read at login) and its
+ *   recording comes through whole once the store is back;
+ * - a new login is refused with 57P03 and a message that names the store, never let in unchecked;
+ * - once the store is back, new logins succeed without restarting the gateway.
+ */
+/**
+ * How long the store stays away after the session's statements: the outage itself, the scenario's
+ * one duration (not a wait for an event). Longer than a recording flush (1 s) plus the retries a
+ * chunk used to get (1.25 s), so the in-flight session's recording must come through it.
+ */
+const OUTAGE_MS = 4000;
+
+let harness: Harness;
+let relay: TcpRelay;
+beforeAll(async () => {
+  const store = new URL(inject("adminUrl"));
+  relay = await startTcpRelay({ host: store.hostname, port: Number(store.port) });
+  harness = await startHarness({ isTlsEnabled: false, storeRoute: relay.urlThrough });
+  await adminQuery(
+    harness.directUrl,
+    "CREATE TABLE data (id int PRIMARY KEY, v text); INSERT INTO data SELECT g, 'row ' || g FROM generate_series(1, 5) g",
+  );
+});
+afterAll(async () => {
+  await relay?.restore().catch(() => {});
+  await harness?.stop();
+  await relay?.close();
+});
+
+async function connect(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: harness.url });
+  client.on("error", () => {});
+  await client.connect();
+  return client;
+}
+
+const rowValue = async (client: pg.Client, id: number) =>
+  (await client.query<{ v: string }>("SELECT v FROM data WHERE id = $1", [id])).rows[0]?.v;
+
+describe("the store down and back", () => {
+  it("keeps sessions in flight, refuses new logins clearly while down, serves them after", async () => {
+    const inFlight = await connect();
+    expect(await rowValue(inFlight, 1)).toBe("row 1");
+    const { id: sessionId } = await harness.prisma.gatewaySession.findFirstOrThrow({
+      where: { endedAt: null },
+      orderBy: { startedAt: "desc" },
+    });
+
+    await relay.cut();
+    // The session in flight goes on: what it needs was read at login.
+    for (const id of [2, 3, 4]) expect(await rowValue(inFlight, id)).toBe(`row ${id}`);
+    // A new login cannot be checked: refused, and told why.
+    const refused = await connect().catch((error: pg.DatabaseError) => error);
+    expect(refused).toMatchObject({
+      code: "57P03",
+      severity: "FATAL",
+      message: "the Sluice gateway cannot reach its store to check this login",
+    });
+    expect(harness.logs.filter((line) => line.includes("internal error"))).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    for (const id of [5, 1]) expect(await rowValue(inFlight, id)).toBe(`row ${id}`);
+
+    await relay.restore();
+    const next = await until(() => connect().catch(() => null), {
+      what: "a new login once the store is back",
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
+    expect(await rowValue(next, 5)).toBe("row 5");
+    expect(await rowValue(inFlight, 1)).toBe("row 1");
+    await Promise.all([next.end(), inFlight.end()]);
+
+    // The recording of the session that lived through it is whole: anchored, no chunk missing.
+    const ended = await until(
+      async () => {
+        const row = await harness.prisma.gatewaySession.findUniqueOrThrow({ where: { id: sessionId } });
+        return row.endedAt && row.recordingChunks !== null ? row : null;
+      },
+      { what: "the session's end and recording anchor stored", timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const chunks = await harness.prisma.recordingChunk.findMany({
+      where: { sessionId },
+      select: { seq: true },
+      orderBy: { seq: "asc" },
+    });
+    expect(chunks.map((chunk) => chunk.seq)).toEqual(
+      Array.from({ length: ended.recordingChunks ?? 0 }, (_, seq) => seq),
+    );
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(harness.logs.filter((line) => line.includes("has a gap"))).toEqual([]);
+  }, 120_000);
+});
