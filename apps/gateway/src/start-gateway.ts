@@ -175,6 +175,7 @@ export async function startGateway(options: StartGatewayOptions) {
           tls: material ? { cert: material.cert, key: material.key } : null,
           directory: createHttpDirectory(options.prisma, options.secretKey, verifyWorkloadToken),
           policy: (connectionId) => policies.getHttp(connectionId),
+          policyVersion: () => policies.version,
           // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
           sessions: {

@@ -27,6 +27,8 @@ export type HttpGatewayOptions = {
   tls: { cert: Buffer | string; key: Buffer | string } | null;
   directory: HttpDirectory;
   policy: (connectionId: string) => HttpConnectionPolicy | undefined;
+  /** Moves whenever the policy store reloads: cached connection records are read again. */
+  policyVersion: () => number;
   /** Keyed-hash secret for HASH masking (the same deployment key as the SQL path). */
   hashKey: Buffer;
   /** Session rows, audit and recordings: the SQL path's. */
@@ -54,7 +56,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }),
   );
   const pools = new UpstreamPools();
-  const connections = new ConnectionCache(options.directory);
+  const connections = new ConnectionCache(options.directory, options.policyVersion);
   const maskingFor = maskingCache(options.hashKey);
   const sessions = new HttpSessions(options.sessions);
   const revocations = options.watchRevocations({
