@@ -23,6 +23,8 @@ const ROWS = Number(process.env.BENCH_HTTP_ROWS ?? 200_000);
 const IN_FLIGHT = 8;
 const RUNS = 2;
 const KEY = "bench-upstream-key";
+/** A directory: the gateway process writes a CPU profile there when the run ends (node --cpu-prof). */
+const CPU_PROFILE_DIR = process.env.BENCH_HTTP_CPU_PROFILE;
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 
 function customer(id: number) {
@@ -147,7 +149,10 @@ async function main() {
       ],
     });
     await bumpPolicyVersion(env.prisma);
-    const gateway = await spawnGatewayProcess(env, cleanup, { isHttpEnabled: true });
+    const gateway = await spawnGatewayProcess(env, cleanup, {
+      isHttpEnabled: true,
+      ...(CPU_PROFILE_DIR ? { cpuProfileDir: CPU_PROFILE_DIR } : {}),
+    });
     const directBase = `http://127.0.0.1:${api.port}/api`;
     const sluiceBase = `http://127.0.0.1:${gateway.httpPort}/api`;
     const upstreamAuth = `Bearer ${KEY}`;
@@ -181,6 +186,10 @@ async function main() {
       (v) => v.mbPerSecond,
     );
     const peakRss = gateway.peakRss();
+    if (CPU_PROFILE_DIR) {
+      await gateway.stop();
+      console.error(`the gateway's CPU profile is in ${CPU_PROFILE_DIR}`);
+    }
 
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -209,7 +218,8 @@ async function main() {
       "",
       `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size response, ${mb(peakRss)} after the full ones. Load average at the end of the run: ${loadavg()[0]?.toFixed(1)} (a shared machine: compare the ratios, not the absolute rates).`,
     ].join("\n");
-    writeSection(REPORT, "http", body);
+    // A profiled gateway runs slower: its figures are not the benchmark's.
+    if (!CPU_PROFILE_DIR) writeSection(REPORT, "http", body);
     console.log(body);
   } finally {
     await cleanup.run();
