@@ -10,7 +10,9 @@ import { allowNativeKeyedHash } from "@sluice/masking/native-keyed-hash";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import { AgentReviews } from "@sluice/reviews/agent-reviews";
 import type { WebhookConfig } from "@sluice/reviews/review-webhook";
+import { reviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
 import { startReviewBroker } from "@sluice/reviews/start-review-broker";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { ClientError } from "@sluice/session/client-error";
@@ -183,6 +185,8 @@ export async function startGateway(options: StartGatewayOptions) {
             recordings,
           },
           reviews: reviews.broker,
+          reviewKeys: reviewedCallKeys(options.secretKey),
+          agentReviews: new AgentReviews(options.prisma, options.gatewayId ?? GATEWAY_ID),
           watchRevocations: (caches) =>
             new HttpRevocations(options.prisma, caches, VERIFIED_TOKEN_MS, (line) =>
               options.log(`[gateway] ${line}`),

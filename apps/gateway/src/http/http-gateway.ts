@@ -4,12 +4,16 @@ import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { evaluateRequest } from "@sluice/http-policy/evaluate";
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES } from "@sluice/http-policy/limits";
-import { readRequest } from "@sluice/http-policy/read-request";
+import { type HttpRequestFacts, readRequest } from "@sluice/http-policy/read-request";
 import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
 import type { ResponseMasking } from "@sluice/http-policy/value-masking";
 import type { ReviewBroker } from "@sluice/policy/decision-point";
+import type { AgentReviews } from "@sluice/reviews/agent-reviews";
+import type { ReviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
+import type { AgentRecord } from "@sluice/session/directory";
 import { RateLimiter } from "@sluice/session/rate-limiter";
 import { AgentAuth } from "./agent-auth";
+import { REVIEW_STATUS_PREFIX } from "./call-review";
 import { ConnectionCache, maskingCache } from "./http-caches";
 import type { HttpDirectory } from "./http-directory";
 import { KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
@@ -18,6 +22,7 @@ import type { HttpRevocations, RevocableCaches } from "./http-revocation";
 import { type HttpSession, type HttpSessionSinks, HttpSessions } from "./http-sessions";
 import { readBody } from "./read-body";
 import { relayCall } from "./relay-call";
+import { type ApprovedCall, answerReviewRoute } from "./review-status";
 import { UpstreamPools } from "./upstream-call";
 
 export type HttpGatewayOptions = {
@@ -35,6 +40,9 @@ export type HttpGatewayOptions = {
   sessions: HttpSessionSinks;
   /** The review broker the SQL path uses; null refuses every call a review rule matches. */
   reviews: ReviewBroker | null;
+  /** Seal and hash reviewed calls' rows; the status URL's reviews (see review-status.ts). */
+  reviewKeys: ReviewedCallKeys;
+  agentReviews: AgentReviews;
   /** Starts the revocation watcher over the listener's caches and calls in flight. */
   watchRevocations: (caches: RevocableCaches) => Pick<HttpRevocations, "note" | "track" | "stop">;
   log: (line: string) => void;
@@ -111,6 +119,19 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       );
     }
     const agent = authenticated.agent;
+    if (request.url?.startsWith(REVIEW_STATUS_PREFIX)) {
+      // A status read or a run takes no body: the call run is the one reviewed.
+      request.resume();
+      return answerReviewRoute({
+        request,
+        response,
+        agent,
+        reviews: options.agentReviews,
+        keys: options.reviewKeys,
+        serve: (facts, body, approved) => serveCall(request, response, agent, facts, body, approved),
+        log: options.log,
+      });
+    }
     const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (!body.ok) {
       return sendRefusal(
@@ -136,8 +157,24 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       const { status, ...refusal } = read.refusal;
       return sendRefusal(response, status, refusal);
     }
-    const facts = read.value;
+    await serveCall(request, response, agent, read.value, body.body);
+  }
+
+  /** A call read and authenticated: its connection, access, policy, session, then relayCall. */
+  async function serveCall(
+    request: IncomingMessage,
+    response: ServerResponse,
+    agent: AgentRecord,
+    facts: HttpRequestFacts,
+    body: Buffer,
+    approved?: ApprovedCall,
+  ): Promise<void> {
     const connection = await connections.find(facts.connectionName);
+    if (approved && connection && connection.connectionId !== approved.connectionId)
+      return sendRefusal(response, 409, {
+        rule: "sluice:review-run",
+        message: `connection ${facts.connectionName} is not the one review R-${approved.number} was for (renamed since?); nothing was run`,
+      });
     if (!connection)
       return sendRefusal(response, 404, {
         rule: "sluice:http-connection",
@@ -205,9 +242,11 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         verdict,
         masking,
         session,
-        body: body.body,
+        body,
         pools,
         reviews: options.reviews,
+        reviewKeys: options.reviewKeys,
+        ...(approved ? { approvedRun: approved.run } : {}),
         log: options.log,
       });
     } finally {
