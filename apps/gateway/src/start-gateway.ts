@@ -25,6 +25,7 @@ import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
 import { VERIFIED_TOKEN_MS } from "./http/http-limits";
 import { HttpRevocations } from "./http/http-revocation";
+import { createRefusedAttempts } from "./http/refused-attempts";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { startMcpGateway } from "./mcp/mcp-gateway";
@@ -187,6 +188,9 @@ export async function startGateway(options: StartGatewayOptions) {
           reviews: reviews.broker,
           reviewKeys: reviewedCallKeys(options.secretKey),
           agentReviews: new AgentReviews(options.prisma, options.gatewayId ?? GATEWAY_ID),
+          recordRefusal: createRefusedAttempts(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
+            options.log(`[gateway] ${line}`),
+          ),
           watchRevocations: (caches) =>
             new HttpRevocations(options.prisma, caches, VERIFIED_TOKEN_MS, (line) =>
               options.log(`[gateway] ${line}`),

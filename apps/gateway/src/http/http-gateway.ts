@@ -12,7 +12,7 @@ import type { AgentReviews } from "@sluice/reviews/agent-reviews";
 import type { ReviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
 import type { AgentRecord } from "@sluice/session/directory";
 import { RateLimiter } from "@sluice/session/rate-limiter";
-import { AgentAuth } from "./agent-auth";
+import { AgentAuth, readCredentials } from "./agent-auth";
 import { REVIEW_STATUS_PREFIX } from "./call-review";
 import { ConnectionCache, maskingCache } from "./http-caches";
 import type { HttpDirectory } from "./http-directory";
@@ -21,6 +21,7 @@ import { sendRefusal } from "./http-refusal";
 import type { HttpRevocations, RevocableCaches } from "./http-revocation";
 import { type HttpSession, type HttpSessionSinks, HttpSessions } from "./http-sessions";
 import { readBody } from "./read-body";
+import type { RefusedAttempt } from "./refused-attempts";
 import { relayCall } from "./relay-call";
 import { type ApprovedCall, answerReviewRoute } from "./review-status";
 import { UpstreamPools } from "./upstream-call";
@@ -43,6 +44,8 @@ export type HttpGatewayOptions = {
   /** Seal and hash reviewed calls' rows; the status URL's reviews (see review-status.ts). */
   reviewKeys: ReviewedCallKeys;
   agentReviews: AgentReviews;
+  /** Records a call refused before it became a session (auth, connection, access), off the request path. */
+  recordRefusal: (attempt: RefusedAttempt) => void;
   /** Starts the revocation watcher over the listener's caches and calls in flight. */
   watchRevocations: (caches: RevocableCaches) => Pick<HttpRevocations, "note" | "track" | "stop">;
   log: (line: string) => void;
@@ -106,6 +109,18 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     const authenticated = await auth.authenticate(request.headers.authorization, address);
     if (!authenticated.ok) {
       request.resume();
+      // A rate-limited guess (429) is not written: the limit keeps the store's rows bounded too.
+      if (authenticated.status === 401)
+        options.recordRefusal({
+          agentId: null,
+          claimedAgent: readCredentials(request.headers.authorization)?.agentName ?? null,
+          connectionId: null,
+          claimedConnection: firstSegment(request.url),
+          clientAddress: address,
+          isTls: Boolean((request.socket as TLSSocket).encrypted),
+          rule: "sluice:auth",
+          message: authenticated.message,
+        });
       return sendRefusal(
         response,
         authenticated.status,
@@ -155,6 +170,17 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         `[http] ${agent.agentName}: refused ${request.method} ${request.url}: ${read.refusal.message}`,
       );
       const { status, ...refusal } = read.refusal;
+      // The connection is not known yet: the attempt is recorded under the name the target gave.
+      options.recordRefusal({
+        agentId: agent.agentId,
+        claimedAgent: agent.agentName,
+        connectionId: null,
+        claimedConnection: firstSegment(request.url),
+        clientAddress: address,
+        isTls: Boolean((request.socket as TLSSocket).encrypted),
+        rule: refusal.rule,
+        message: refusal.message,
+      });
       return sendRefusal(response, status, refusal);
     }
     await serveCall(request, response, agent, read.value, body.body);
@@ -170,24 +196,40 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     approved?: ApprovedCall,
   ): Promise<void> {
     const connection = await connections.find(facts.connectionName);
+    const refuseBeforeSession = (
+      status: number,
+      refusal: { rule: string; message: string; hint?: string },
+    ) => {
+      options.recordRefusal({
+        agentId: agent.agentId,
+        claimedAgent: agent.agentName,
+        connectionId: connection?.connectionId ?? null,
+        claimedConnection: facts.connectionName,
+        clientAddress: request.socket.remoteAddress ?? "unknown",
+        isTls: Boolean((request.socket as TLSSocket).encrypted),
+        rule: refusal.rule,
+        message: refusal.message,
+      });
+      sendRefusal(response, status, refusal);
+    };
     if (approved && connection && connection.connectionId !== approved.connectionId)
       return sendRefusal(response, 409, {
         rule: "sluice:review-run",
         message: `connection ${facts.connectionName} is not the one review R-${approved.number} was for (renamed since?); nothing was run`,
       });
     if (!connection)
-      return sendRefusal(response, 404, {
+      return refuseBeforeSession(404, {
         rule: "sluice:http-connection",
         message: `no HTTP connection named ${facts.connectionName}`,
       });
     if (!agent.groups.some((group) => connection.allowedGroups.includes(group)))
-      return sendRefusal(response, 403, {
+      return refuseBeforeSession(403, {
         rule: "sluice:access",
         message: `agent ${agent.agentName} may not use connection ${connection.name}`,
         hint: "an admin can add one of the agent's groups to the connection",
       });
     if (connection.requireClientTls && !(request.socket as TLSSocket).encrypted)
-      return sendRefusal(response, 403, {
+      return refuseBeforeSession(403, {
         rule: "sluice:client-tls",
         message: `connection ${connection.name} requires TLS to the gateway`,
       });
@@ -267,4 +309,10 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The connection a target names (its first path segment), as given; null when there is none. */
+function firstSegment(target: string | undefined): string | null {
+  const segment = (target ?? "").split("?", 1)[0]?.split("/")[1];
+  return segment ? segment : null;
 }
