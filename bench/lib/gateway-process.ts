@@ -25,12 +25,19 @@ function statusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
 export async function spawnGatewayProcess(
   env: BenchEnv,
   cleanup: Cleanup,
-  options: { isHttpEnabled?: boolean; cpuProfileDir?: string } = {},
+  options: {
+    isHttpEnabled?: boolean;
+    cpuProfileDir?: string;
+    /** Another checkout of Sluice (its own node_modules) whose gateway runs instead: a baseline. */
+    checkout?: string;
+  } = {},
 ) {
+  const entry = options.checkout ? path.join(options.checkout, "apps/gateway/src/gateway-process.ts") : ENTRY;
+  const tsx = options.checkout ? path.join(options.checkout, "node_modules/.bin/tsx") : TSX;
   // With the process settings `scripts/start.sh` gives the product; a CPU profile adds to them.
   // (Node refuses --cpu-prof in NODE_OPTIONS; tsx hands it to the node running the entry.)
   const profiling = options.cpuProfileDir ? `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir} ` : "";
-  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${TSX} ${profiling}${ENTRY}`], {
+  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${tsx} ${profiling}${entry}`], {
     env: {
       ...process.env,
       SLUICE_GATEWAY_STORE_URL: env.storeUrl,
