@@ -6,14 +6,15 @@
  *
  *   ./node_modules/.bin/tsx bench/http.ts      (BENCH_HTTP_REQUESTS, default 3000; BENCH_HTTP_ROWS, default 200000)
  */
+import { execFileSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import path from "node:path";
 import { bumpPolicyVersion } from "../packages/db/src/policy-version";
 import { createConnection } from "../packages/db/src/seed/create-connection";
-import { createBenchEnv } from "./lib/bench-env";
-import { createCleanup } from "./lib/cleanup";
+import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
+import { type Cleanup, createCleanup } from "./lib/cleanup";
 import { spawnGatewayProcess } from "./lib/gateway-process";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
@@ -23,6 +24,13 @@ const ROWS = Number(process.env.BENCH_HTTP_ROWS ?? 200_000);
 const IN_FLIGHT = 8;
 const RUNS = 2;
 const KEY = "bench-upstream-key";
+/** A directory: the gateway process writes a CPU profile there when the run ends (node --cpu-prof). */
+const CPU_PROFILE_DIR = process.env.BENCH_HTTP_CPU_PROFILE;
+/**
+ * Another checkout (e.g. the main branch's): its gateway runs beside this one against the same
+ * store, and the large stream is measured through both in the same run, for a before/after ratio.
+ */
+const BASELINE = process.env.BENCH_HTTP_BASELINE;
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 
 function customer(id: number) {
@@ -112,6 +120,32 @@ async function best<T>(runs: number, measure: () => Promise<T>, score: (value: T
   return top as T;
 }
 
+/**
+ * The large stream directly, through the baseline checkout's gateway and through this one, in
+ * turn within each round so all three see the same load: the best of each, and the baseline's commit.
+ */
+async function measureBaseline(
+  env: BenchEnv,
+  cleanup: Cleanup,
+  urls: { direct: string; sluice: string },
+  auth: { upstream: string; agent: string },
+) {
+  const checkout = BASELINE as string;
+  const revision = execFileSync("git", ["-C", checkout, "rev-parse", "--short", "HEAD"], {
+    encoding: "utf8",
+  }).trim();
+  const gateway = await spawnGatewayProcess(env, cleanup, { isHttpEnabled: true, checkout });
+  const before = `http://127.0.0.1:${gateway.httpPort}/api/customers?n=${ROWS}`;
+  const best = { direct: 0, before: 0, after: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    best.direct = Math.max(best.direct, (await stream(urls.direct, auth.upstream)).mbPerSecond);
+    best.before = Math.max(best.before, (await stream(before, auth.agent)).mbPerSecond);
+    best.after = Math.max(best.after, (await stream(urls.sluice, auth.agent)).mbPerSecond);
+  }
+  await gateway.stop();
+  return { revision, ...best };
+}
+
 async function main() {
   const cleanup = createCleanup();
   try {
@@ -147,7 +181,10 @@ async function main() {
       ],
     });
     await bumpPolicyVersion(env.prisma);
-    const gateway = await spawnGatewayProcess(env, cleanup, { isHttpEnabled: true });
+    const gateway = await spawnGatewayProcess(env, cleanup, {
+      isHttpEnabled: true,
+      ...(CPU_PROFILE_DIR ? { cpuProfileDir: CPU_PROFILE_DIR } : {}),
+    });
     const directBase = `http://127.0.0.1:${api.port}/api`;
     const sluiceBase = `http://127.0.0.1:${gateway.httpPort}/api`;
     const upstreamAuth = `Bearer ${KEY}`;
@@ -181,6 +218,18 @@ async function main() {
       (v) => v.mbPerSecond,
     );
     const peakRss = gateway.peakRss();
+    const baseline = BASELINE
+      ? await measureBaseline(
+          env,
+          cleanup,
+          { direct: `${directBase}/customers?n=${ROWS}`, sluice: `${sluiceBase}/customers?n=${ROWS}` },
+          { upstream: upstreamAuth, agent: agentAuth },
+        )
+      : null;
+    if (CPU_PROFILE_DIR) {
+      await gateway.stop();
+      console.error(`the gateway's CPU profile is in ${CPU_PROFILE_DIR}`);
+    }
 
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -204,12 +253,29 @@ async function main() {
             sluiceBig.mbPerSecond.toFixed(1),
             ratio(sluiceBig.mbPerSecond, directBig.mbPerSecond),
           ],
+          ...(baseline
+            ? [
+                [
+                  `large streamed JSON, MB/s, interleaved: before (${baseline.revision})`,
+                  baseline.direct.toFixed(1),
+                  baseline.before.toFixed(1),
+                  ratio(baseline.before, baseline.direct),
+                ],
+                [
+                  "large streamed JSON, MB/s, interleaved: after (this tree)",
+                  baseline.direct.toFixed(1),
+                  baseline.after.toFixed(1),
+                  ratio(baseline.after, baseline.direct),
+                ],
+              ]
+            : []),
         ],
       ),
       "",
       `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size response, ${mb(peakRss)} after the full ones. Load average at the end of the run: ${loadavg()[0]?.toFixed(1)} (a shared machine: compare the ratios, not the absolute rates).`,
     ].join("\n");
-    writeSection(REPORT, "http", body);
+    // A profiled gateway runs slower: its figures are not the benchmark's.
+    if (!CPU_PROFILE_DIR) writeSection(REPORT, "http", body);
     console.log(body);
   } finally {
     await cleanup.run();

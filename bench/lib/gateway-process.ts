@@ -25,10 +25,19 @@ function statusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
 export async function spawnGatewayProcess(
   env: BenchEnv,
   cleanup: Cleanup,
-  options: { isHttpEnabled?: boolean } = {},
+  options: {
+    isHttpEnabled?: boolean;
+    cpuProfileDir?: string;
+    /** Another checkout of Sluice (its own node_modules) whose gateway runs instead: a baseline. */
+    checkout?: string;
+  } = {},
 ) {
-  // With the process settings `scripts/start.sh` gives the product.
-  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${TSX} ${ENTRY}`], {
+  const entry = options.checkout ? path.join(options.checkout, "apps/gateway/src/gateway-process.ts") : ENTRY;
+  const tsx = options.checkout ? path.join(options.checkout, "node_modules/.bin/tsx") : TSX;
+  // With the process settings `scripts/start.sh` gives the product; a CPU profile adds to them.
+  // (Node refuses --cpu-prof in NODE_OPTIONS; tsx hands it to the node running the entry.)
+  const profiling = options.cpuProfileDir ? `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir} ` : "";
+  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${tsx} ${profiling}${entry}`], {
     env: {
       ...process.env,
       SLUICE_GATEWAY_STORE_URL: env.storeUrl,
@@ -61,5 +70,12 @@ export async function spawnGatewayProcess(
     rss: () => statusBytes(pid, "VmRSS"),
     peakRss: () => statusBytes(pid, "VmHWM"),
     cpuMicros: () => processCpuMicros(pid),
+    /** Stops the gateway as SIGTERM does in production, so Node writes its CPU profile on exit. */
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(pid, "SIGTERM");
+      await exited;
+    },
   };
 }

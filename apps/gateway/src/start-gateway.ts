@@ -10,7 +10,9 @@ import { allowNativeKeyedHash } from "@sluice/masking/native-keyed-hash";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import { AgentReviews } from "@sluice/reviews/agent-reviews";
 import type { WebhookConfig } from "@sluice/reviews/review-webhook";
+import { reviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
 import { startReviewBroker } from "@sluice/reviews/start-review-broker";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { ClientError } from "@sluice/session/client-error";
@@ -24,6 +26,7 @@ import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
 import { VERIFIED_TOKEN_MS } from "./http/http-limits";
 import { HttpRevocations } from "./http/http-revocation";
+import { createRefusedAttempts } from "./http/refused-attempts";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { startMcpGateway } from "./mcp/mcp-gateway";
@@ -180,6 +183,7 @@ export async function startGateway(options: StartGatewayOptions) {
           tls: material ? { cert: material.cert, key: material.key } : null,
           directory: createHttpDirectory(options.prisma, options.secretKey, verifyWorkloadToken),
           policy: (connectionId) => policies.getHttp(connectionId),
+          policyVersion: () => policies.version,
           // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
           sessions: {
@@ -187,6 +191,11 @@ export async function startGateway(options: StartGatewayOptions) {
             recordings,
           },
           reviews: reviews.broker,
+          reviewKeys: reviewedCallKeys(options.secretKey),
+          agentReviews: new AgentReviews(options.prisma, options.gatewayId ?? GATEWAY_ID),
+          recordRefusal: createRefusedAttempts(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
+            options.log(`[gateway] ${line}`),
+          ),
           watchRevocations: (caches) =>
             new HttpRevocations(options.prisma, caches, VERIFIED_TOKEN_MS, (line) =>
               options.log(`[gateway] ${line}`),

@@ -4,6 +4,7 @@ import { parseInput } from "./admin-error";
 import { auditFieldChanges } from "./audit-change";
 import { auditTargetKey, resolveAuditTargets } from "./audit-targets";
 import { assertCan } from "./permissions";
+import { sessionNames } from "./session-names";
 
 /** Pages are small so the audit log and session list stay fast with tens of thousands of rows. */
 const PAGE_SIZE = 50;
@@ -67,10 +68,11 @@ export async function listSessions(context: AdminContext, options: { query: unkn
         ...(query.from ? { gte: new Date(query.from) } : {}),
       },
       // Part of a name, any case: an auditor rarely remembers an agent's exact spelling.
-      ...(query.agent ? { agent: { name: { contains: query.agent, mode: "insensitive" as const } } } : {}),
-      ...(query.connection
-        ? { connection: { name: { contains: query.connection, mode: "insensitive" as const } } }
-        : {}),
+      // A refused attempt is found by the names the client gave, whether or not they exist.
+      AND: [
+        ...(query.agent ? [nameFilter("agent", "claimedAgent", query.agent)] : []),
+        ...(query.connection ? [nameFilter("connection", "claimedConnection", query.connection)] : []),
+      ],
       ...(query.verdict === "denied" ? { deniedCount: { gt: 0 } } : {}),
       ...(query.verdict === "held" ? { heldCount: { gt: 0 } } : {}),
       ...(query.verdict === "masked" ? { maskedCount: { gt: 0 } } : {}),
@@ -83,11 +85,20 @@ export async function listSessions(context: AdminContext, options: { query: unkn
   return {
     sessions: rows.map(({ agent, connection, ...row }) => ({
       ...row,
-      agentName: agent.name,
-      connectionName: connection.name,
+      ...sessionNames({ agent, connection, ...row }),
     })),
     next: rows.length === PAGE_SIZE ? (rows.at(-1)?.startedAt.toISOString() ?? null) : null,
   };
+}
+
+/** Sessions whose agent (or connection) name, or the name a refused attempt gave, contains `part`. */
+function nameFilter(
+  relation: "agent" | "connection",
+  claimed: "claimedAgent" | "claimedConnection",
+  part: string,
+) {
+  const contains = { contains: part, mode: "insensitive" as const };
+  return { OR: [{ [relation]: { name: contains } }, { [claimed]: contains }] };
 }
 
 /** Reviews for the reviewer's inbox: pending first, then the most recent decisions. */

@@ -9,6 +9,7 @@ import type { AdminContext } from "./actor";
 import { AdminError, parseInput } from "./admin-error";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
+import { sessionNames } from "./session-names";
 
 export const ZRecordingQuery = z.object({
   /** Live view: only events of chunks after this seq (the client has the rest). */
@@ -63,8 +64,7 @@ export async function getRecording(context: AdminContext, options: { sessionId: 
   return {
     session: {
       id: session.id,
-      agentName: session.agent.name,
-      connectionName: session.connection.name,
+      ...sessionNames(session),
       clientAddress: session.clientAddress,
       isTls: session.isTls,
       startedAt: session.startedAt,
@@ -95,7 +95,8 @@ export async function exportRecording(context: AdminContext, options: { sessionI
     targetId: session.id,
     metadata: { format: query.format },
   });
-  const title = `${session.agent.name} on ${session.connection.name}`;
+  const names = sessionNames(session);
+  const title = `${names.agentName} on ${names.connectionName}`;
   if (query.format === "json") {
     return {
       filename: `sluice-session-${session.id}.json`,
@@ -104,8 +105,8 @@ export async function exportRecording(context: AdminContext, options: { sessionI
         {
           session: {
             id: session.id,
-            agent: session.agent.name,
-            connection: session.connection.name,
+            agent: names.agentName,
+            connection: names.connectionName,
             startedAt: session.startedAt,
           },
           verification: verifyChain(chunks, chainOptions(context, session)),

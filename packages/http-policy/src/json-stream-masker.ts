@@ -1,9 +1,10 @@
-import { isUtf8 } from "node:buffer";
 import { maskDetected } from "@sluice/masking/content-masker";
-import type { MaskRule } from "@sluice/masking/strategies";
+import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
 import { Output } from "./masker-output";
-import { maskedJsonValue, pointerRuleAt, type ResponseMasking } from "./value-masking";
+import { MemberNameVerdicts } from "./member-name-verdicts";
+import { type Frame, PointerRuleTree } from "./pointer-rule-tree";
+import { maskedJsonValue, type ResponseMasking } from "./value-masking";
 
 /** The response is not the JSON it was declared to be: the rest of it must not reach the agent. */
 export class BodyStreamError extends Error {}
@@ -31,35 +32,9 @@ enum Token {
   ClosedString,
 }
 
-/**
- * A location's pointer rule, remembered: one node per distinct path of member names from the root,
- * all items of an array sharing one (see `ruleNode`). A document of a million alike records costs
- * one map lookup per value rather than matching every pointer against its location.
- */
-type RuleNode = { rule: MaskRule | null; members: Map<string, RuleNode>; items: RuleNode | null };
-
-/** A frame of the nesting stack; `node` is the container's rule node, `member` its current member's. */
-type Frame = {
-  isObject: boolean;
-  key: string;
-  index: number;
-  node: RuleNode | null;
-  member: RuleNode | null;
-};
-
-/** Distinct locations whose pointer rule is remembered; past it, rules are matched for each value. */
-const RULE_NODES = 4096;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
-
-/** A quoted JSON string with no escapes: refused when it holds a raw control character, as JSON.parse would. */
-function plainString(quoted: string): string {
-  const text = quoted.slice(1, -1);
-  for (let i = 0; i < text.length; i++)
-    if (text.charCodeAt(i) < 0x20) throw new Error("control character in a string");
-  return text;
-}
 
 /**
  * Masks a JSON (or NDJSON) body as it streams: structure and whitespace are copied through, each
@@ -78,24 +53,23 @@ export class JsonStreamMasker {
   private isEscaped = false;
   /** No byte of the string read so far is above 0x7f: its text is its bytes, no UTF-8 check needed. */
   private isTokenAscii = true;
+  /** The string read so far has a backslash: its text needs JSON.parse to unescape. */
+  private hasTokenBackslash = false;
+  /** The string read so far has a raw control character, which JSON does not allow. */
+  private hasTokenControl = false;
+  private readonly memberNames: MemberNameVerdicts;
   /** Inside a value a pointer rule replaced whole: parsed, not written, until the stack is this deep. */
   private suppressDepth = -1;
   private offset = 0;
-  /** Rule nodes exist only when no pointer names an index: then every item of an array has one rule. */
-  private readonly isRuleCached: boolean;
-  private rootNode: RuleNode | null = null;
-  private ruleNodes = 0;
+  private readonly rules: PointerRuleTree;
 
   constructor(
     private readonly masking: ResponseMasking,
     /** NDJSON: one value after another (newline-separated); JSON: exactly one value. */
     private readonly isSequence = false,
   ) {
-    this.isRuleCached =
-      masking.pointers.length > 0 &&
-      !masking.pointers.some((pointer) =>
-        pointer.tokens.some((token) => typeof token === "string" && /^(0|[1-9][0-9]*)$/.test(token)),
-      );
+    this.memberNames = new MemberNameVerdicts(masking);
+    this.rules = new PointerRuleTree(masking);
   }
 
   push(chunk: Buffer): Buffer {
@@ -113,6 +87,7 @@ export class JsonStreamMasker {
         let byte = chunk[j] as number;
         while (byte !== QUOTE && byte !== BACKSLASH) {
           if (byte >= 0x80) this.isTokenAscii = false;
+          else if (byte < 0x20) this.hasTokenControl = true;
           if (++j === length) break;
           byte = chunk[j] as number;
         }
@@ -206,7 +181,7 @@ export class JsonStreamMasker {
       throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(byte))}`, at);
     if (isContainer) {
       if (this.stack.length >= MAX_JSON_DEPTH) throw this.error(`nesting deeper than ${MAX_JSON_DEPTH}`, at);
-      const rule = this.suppressDepth < 0 ? this.ruleAt() : null;
+      const rule = this.suppressDepth < 0 ? this.rules.ruleAt(this.stack) : null;
       if (rule) {
         // The whole object or array is replaced: write the placeholder, then read on without writing.
         flushTo(at);
@@ -217,7 +192,7 @@ export class JsonStreamMasker {
         isObject: byte === 0x7b,
         key: "",
         index: 0,
-        node: this.ruleNode(),
+        node: this.rules.nodeAt(this.stack),
         member: null,
       });
       this.expect = byte === 0x7b ? Expect.FirstKey : Expect.FirstValue;
@@ -251,6 +226,8 @@ export class JsonStreamMasker {
     this.isTokenKey = isKey;
     this.isEscaped = false;
     this.isTokenAscii = true;
+    this.hasTokenBackslash = false;
+    this.hasTokenControl = false;
     this.tokenParts = [];
     this.tokenBytes = 0;
   }
@@ -258,9 +235,12 @@ export class JsonStreamMasker {
   /** Whether the byte belongs to the token being read (a string's closing quote does). */
   private continueToken(byte: number): boolean {
     if (this.token === Token.String) {
+      if (byte >= 0x80) this.isTokenAscii = false;
       if (this.isEscaped) this.isEscaped = false;
-      else if (byte === BACKSLASH) this.isEscaped = true;
-      else if (byte === QUOTE) {
+      else if (byte === BACKSLASH) {
+        this.isEscaped = true;
+        this.hasTokenBackslash = true;
+      } else if (byte === QUOTE) {
         this.token = Token.ClosedString;
         return true;
       }
@@ -293,46 +273,45 @@ export class JsonStreamMasker {
     );
   }
 
-  /** The token ends at `end` of this chunk (it began at `start`, or in earlier chunks). */
+  /**
+   * The token ends at `end` of this chunk (it began at `start`, or in earlier chunks). A token within
+   * one chunk is read in place: no Buffer per value (most of a large body's values are small, and
+   * an object per value was a third of the masking path's time, in allocation and collection).
+   */
   private finishToken(out: Output, chunk: Buffer, start: number, end: number): void {
-    let raw: Buffer;
-    if (this.tokenParts.length === 0) raw = chunk.subarray(start, end);
-    else {
+    let source = chunk;
+    let from = start;
+    let to = end;
+    if (this.tokenParts.length > 0) {
       if (this.tokenBytes + end - start > MAX_JSON_TOKEN_BYTES) throw this.tooLong();
-      raw = Buffer.concat([...this.tokenParts, chunk.subarray(start, end)]);
+      source = Buffer.concat([...this.tokenParts, chunk.subarray(start, end)]);
+      from = 0;
+      to = source.length;
     }
-    if (raw.length > MAX_JSON_TOKEN_BYTES) throw this.tooLong();
+    if (to - from > MAX_JSON_TOKEN_BYTES) throw this.tooLong();
     const kind = this.token;
     this.token = Token.None;
     this.tokenParts = [];
-    const masked = this.maskToken(kind, raw);
+    const masked = this.maskToken(kind, source, from, to);
     if (this.suppressDepth >= 0) return;
-    if (masked === null) out.bytes(raw);
+    if (masked === null) out.range(source, from, to);
     else out.text(masked);
   }
 
-  /** The token's replacement as JSON text, or null when it goes as it came. */
-  private maskToken(kind: Token, raw: Buffer): string | null {
+  /** The token at source[from, to)'s replacement as JSON text, or null when it goes as it came. */
+  private maskToken(kind: Token, source: Buffer, from: number, to: number): string | null {
     if (kind === Token.ClosedString) {
-      let text: string;
-      try {
-        // Without a backslash the text is the bytes between the quotes (JSON.parse only to unescape).
-        if (!this.isTokenAscii && !isUtf8(raw)) throw new Error("not UTF-8");
-        const decoded = this.isTokenAscii ? raw.toString("latin1") : raw.toString("utf8");
-        text = raw.includes(BACKSLASH) ? (JSON.parse(decoded) as string) : plainString(decoded);
-      } catch {
-        throw this.error("invalid JSON string (escape or UTF-8)");
-      }
+      const text = this.stringText(source, from, to);
       if (this.isTokenKey) {
-        (this.stack[this.stack.length - 1] as Frame).key = text;
+        const frame = this.stack[this.stack.length - 1] as Frame;
+        frame.key = text;
+        frame.member = null;
         this.expect = Expect.Colon;
-        (this.stack[this.stack.length - 1] as Frame).member = null;
-        const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
-        return masked === null ? null : JSON.stringify(masked);
+        return this.memberNames.of(text);
       }
       return this.maskScalar(text, true);
     }
-    const text = raw.toString("latin1");
+    const text = source.toString("latin1", from, to);
     if (
       kind === Token.Number ? !NUMBER_TEXT.test(text) : text !== "true" && text !== "false" && text !== "null"
     )
@@ -342,56 +321,28 @@ export class JsonStreamMasker {
     return this.maskScalar(text, kind === Token.Number);
   }
 
+  /** A closed string token's text (the bytes between its quotes, unescaped); throws when not JSON. */
+  private stringText(source: Buffer, from: number, to: number): string {
+    try {
+      return stringTokenText(source, from, to, {
+        isAscii: this.isTokenAscii,
+        hasBackslash: this.hasTokenBackslash,
+        hasControl: this.hasTokenControl,
+      });
+    } catch {
+      throw this.error("invalid JSON string (escape or UTF-8)");
+    }
+  }
+
   private maskScalar(text: string, isScanned: boolean): string | null {
     // The rule is looked up before afterValue: it belongs to the location this value was read at.
-    const rule = this.suppressDepth < 0 ? this.ruleAt() : null;
+    const rule = this.suppressDepth < 0 ? this.rules.ruleAt(this.stack) : null;
     this.afterValue();
     if (this.suppressDepth >= 0) return null;
     if (rule) return maskedJsonValue(rule, text, this.masking.hashKey);
     if (!isScanned || this.masking.detectors.length === 0) return null;
     const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
     return masked === null ? null : JSON.stringify(masked);
-  }
-
-  /** The pointer rule for the value about to be read (or being read). */
-  private ruleAt(): MaskRule | null {
-    if (this.masking.pointers.length === 0) return null;
-    const node = this.ruleNode();
-    return node ? node.rule : pointerRuleAt(this.masking, this.location());
-  }
-
-  /** The rule node of the value about to be read; null when not cached (see RULE_NODES). */
-  private ruleNode(): RuleNode | null {
-    if (!this.isRuleCached) return null;
-    const frame = this.stack[this.stack.length - 1];
-    if (!frame) {
-      this.rootNode ??= this.newRuleNode();
-      return this.rootNode;
-    }
-    if (!frame.node) return null;
-    if (!frame.isObject) {
-      frame.node.items ??= this.newRuleNode();
-      return frame.node.items;
-    }
-    if (frame.member) return frame.member;
-    let member = frame.node.members.get(frame.key) ?? null;
-    if (!member) {
-      member = this.newRuleNode();
-      if (member) frame.node.members.set(frame.key, member);
-    }
-    frame.member = member;
-    return member;
-  }
-
-  private newRuleNode(): RuleNode | null {
-    if (this.ruleNodes >= RULE_NODES) return null;
-    this.ruleNodes += 1;
-    return { rule: pointerRuleAt(this.masking, this.location()), members: new Map(), items: null };
-  }
-
-  /** Member names and indices from the root to the value about to be read. */
-  private location(): (string | number)[] {
-    return this.stack.map((frame) => (frame.isObject ? frame.key : frame.index));
   }
 
   private error(message: string, at?: number): BodyStreamError {

@@ -143,6 +143,30 @@ describe("JsonStreamMasker", () => {
     expect(() => masker.push(Buffer.alloc(MAX_JSON_TOKEN_BYTES + 1, 0x61))).toThrow("longer than");
   });
 
+  it.each([
+    ['{"a":"tab\there"}', "a value"],
+    ['{"tab\there":1}', "a member name"],
+    ['{"a":"caf\u00e9 \u0001"}', "a non-ASCII value"],
+  ])("refuses a raw control character in %s (%s), in every split", (text) => {
+    const bytes = Buffer.from(text);
+    for (let split = 0; split <= bytes.length; split++) {
+      const masker = new JsonStreamMasker(MASKING);
+      expect(() => [
+        masker.push(bytes.subarray(0, split)),
+        masker.push(bytes.subarray(split)),
+        masker.end(),
+      ]).toThrow("invalid JSON string");
+    }
+  });
+
+  it("masks a member name each time it recurs, and a long one too", () => {
+    const long = `ada@${"x".repeat(60)}.example.com`;
+    const records = Array.from({ length: 3 }, (_, id) => ({ id, "bob@example.com": id, [long]: id }));
+    const masked = maskWhole(JSON.stringify(records));
+    expect(masked).not.toContain("example.com");
+    expect(JSON.parse(masked)).toEqual(records.map((_, id) => ({ id, "[REDACTED]": id })));
+  });
+
   it("refuses invalid UTF-8 inside a string", () => {
     const masker = new JsonStreamMasker(MASKING);
     const body = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);

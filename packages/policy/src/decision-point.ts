@@ -33,6 +33,12 @@ export type ReviewRequest = {
   touches: StatementTouches;
   /** The verdict the statement gets once approved (its masking scope included). */
   onApproval: Extract<Verdict, { kind: "allow" }>;
+  /**
+   * For a statement whose text must not rest in clear (an HTTP call's body): what reviewers, audit
+   * rows and webhooks see instead of `sql` (its sensitive values masked), the exact text sealed
+   * with the deployment key, and the keyed hash that finds the same call again.
+   */
+  protectedText?: { shown: string; sealed: string; hash: string };
 };
 
 /** Turns a review verdict into allow (a grant covers it), deny (non-blocking, refused) or hold. */

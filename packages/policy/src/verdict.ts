@@ -48,6 +48,8 @@ export type Verdict =
        * as `allowed` says (their masking scope), and the refusal is answered where the next starts.
        */
       runsFirst?: { textBytes: number; allowed: Extract<Verdict, { kind: "allow" }> };
+      /** A non-blocking review's refusal: the review the agent can follow (the HTTP status URL). */
+      review?: { id: string; number: number };
     }
   | {
       kind: "hold";

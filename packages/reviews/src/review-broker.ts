@@ -91,7 +91,7 @@ export class ReviewBroker implements ReviewBrokerContract {
     if (this.isClosing) return deny(request.rule, "the gateway is shutting down; try again");
     const { store } = this.options;
     const { identity } = request;
-    const hash = statementHash(request.sql);
+    const hash = request.protectedText?.hash ?? statementHash(request.sql);
     const rule = await store.findRule(identity.connectionId, request.rule);
     if (!rule) return deny(request.rule, `review rule "${request.rule}" is no longer configured; try again`);
 
@@ -110,6 +110,7 @@ export class ReviewBroker implements ReviewBrokerContract {
         code: "42501",
         message: `approval required by review rule "${request.rule}": review R-${review.number} by ${groups} is pending (expires in ${minutes} min); run the exact same statement again once it is approved`,
         hint: retryAfterApprovalHint(review.number, groups),
+        review: { id: review.id, number: review.number },
       };
     }
 
@@ -197,7 +198,7 @@ export class ReviewBroker implements ReviewBrokerContract {
         metadata: {
           grant: "WINDOW",
           review: window.number,
-          statement: request.sql.slice(0, AUDIT_STATEMENT_CHARS),
+          statement: shownText(request).slice(0, AUDIT_STATEMENT_CHARS),
         },
       });
       return withNote(request.onApproval, `window grant of review R-${window.number}`);
@@ -219,7 +220,8 @@ export class ReviewBroker implements ReviewBrokerContract {
     const review = await this.options.store.createReview({
       identity,
       ruleId: rule.id,
-      statement: request.sql,
+      statement: shownText(request),
+      statementSealed: request.protectedText?.sealed ?? null,
       statementHash: hash,
       facts: { ...request.touches, reason: request.message },
       maskedTables: [...new Set(onApproval.maskedTables ?? [])],
@@ -236,7 +238,7 @@ export class ReviewBroker implements ReviewBrokerContract {
         rule: request.rule,
         reviewerGroups: request.reviewerGroups,
         isBlocking,
-        statement: request.sql.slice(0, AUDIT_STATEMENT_CHARS),
+        statement: shownText(request).slice(0, AUDIT_STATEMENT_CHARS),
       },
     });
     this.options.onRequested?.({
@@ -246,7 +248,7 @@ export class ReviewBroker implements ReviewBrokerContract {
       connection: identity.connectionName,
       rule: request.rule,
       reviewerGroups: request.reviewerGroups,
-      statement: request.sql,
+      statement: shownText(request),
       expiresAt: review.expiresAt,
     });
     return review;
@@ -341,4 +343,9 @@ export class ReviewBroker implements ReviewBrokerContract {
   private date(): Date {
     return new Date(this.clock.now());
   }
+}
+
+/** The statement as stored, audited and sent to webhooks: never a protected text in clear. */
+function shownText(request: ReviewRequest): string {
+  return request.protectedText?.shown ?? request.sql;
 }

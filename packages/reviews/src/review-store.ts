@@ -9,6 +9,8 @@ export type NewReview = {
   identity: Identity;
   ruleId: string;
   statement: string;
+  /** The exact text sealed (an HTTP call), when `statement` is a masked copy of it. */
+  statementSealed: string | null;
   statementHash: string;
   facts: Record<string, unknown>;
   maskedTables: readonly string[];
@@ -118,6 +120,7 @@ export function createPrismaReviewStore(prisma: PrismaClient, gatewayId: string)
           sessionId: review.identity.sessionId,
           ruleId: review.ruleId,
           statement: review.statement,
+          statementSealed: review.statementSealed,
           statementHash: review.statementHash,
           facts: review.facts as object,
           maskingPlan: { maskedTables: [...review.maskedTables] },

@@ -1,8 +1,15 @@
 import type { ServerResponse } from "node:http";
 import type { HttpVerdict } from "@sluice/http-policy/evaluate";
 import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
+import type { ResponseMasking } from "@sluice/http-policy/value-masking";
 import type { ReviewBroker } from "@sluice/policy/decision-point";
 import type { Identity, Verdict } from "@sluice/policy/verdict";
+import {
+  type ReviewedCallKeys,
+  reviewedCallHash,
+  sealReviewedCall,
+} from "@sluice/reviews/reviewed-call-seal";
+import { maskedRequestBody } from "./recorded-exchange";
 
 /**
  * A call as reviewers read it and as its review is found again: method, path below the connection,
@@ -13,6 +20,41 @@ export function describeCall(connectionName: string, facts: HttpRequestFacts): s
   const target = `/${connectionName}${facts.path}${facts.canonicalQuery ? `?${facts.canonicalQuery}` : ""}`;
   return `${facts.method} ${target}${facts.body === undefined ? "" : `\n${JSON.stringify(facts.body)}`}`;
 }
+
+/**
+ * The call as reviewers, audit rows and recordings read it: the request line, and the body with
+ * the values the connection masks masked and anything a detector recognises redacted.
+ */
+export function showCall(call: string, facts: HttpRequestFacts, masking: ResponseMasking): string {
+  const line = call.split("\n", 1)[0] as string;
+  return facts.body === undefined ? line : `${line}\n${maskedRequestBody(facts.body, masking)}`;
+}
+
+/**
+ * The call as its review row keeps it: shown (see showCall), the exact call sealed (opened only
+ * by a gateway, to run it once approved), and the keyed hash that finds it again. Nothing of the
+ * body rests in clear.
+ */
+export function protectCall(options: {
+  call: string;
+  shown: string;
+  keys: ReviewedCallKeys;
+  owner: { agentId: string; connectionId: string };
+}) {
+  return {
+    shown: options.shown,
+    sealed: sealReviewedCall(options.keys, options.call, options.owner),
+    hash: reviewedCallHash(options.keys, options.call),
+  };
+}
+
+/** Where an agent follows a review of its own (GET), and runs the approved call once (POST …/run). */
+export function reviewStatusPath(reviewId: string): string {
+  return `${REVIEW_STATUS_PREFIX}${encodeURIComponent(reviewId)}`;
+}
+
+/** No connection is named `_sluice` (names start with a letter or digit): the path is the gateway's. */
+export const REVIEW_STATUS_PREFIX = "/_sluice/reviews/";
 
 /**
  * Puts a call a review rule matched to the review broker, as the SQL path does: a grant lets it
@@ -26,6 +68,8 @@ export async function reviewCall(options: {
   call: string;
   facts: HttpRequestFacts;
   verdict: Extract<HttpVerdict, { kind: "review" }>;
+  /** The call's body masked, sealed and hashed for its review row (see protectCall). */
+  protectedText: { shown: string; sealed: string; hash: string };
   response: ServerResponse;
   /** Told when the call starts waiting, with the broker's words (the recording shows the hold). */
   onHold: (verdict: Extract<Verdict, { kind: "hold" }>) => void;
@@ -45,6 +89,7 @@ export async function reviewCall(options: {
       columns: [],
     },
     onApproval: { kind: "allow" },
+    protectedText: options.protectedText,
   });
   if (first.kind !== "hold") return first;
   options.onHold(first);

@@ -3,16 +3,29 @@ import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-
 import type { HttpConnectionRecord, HttpDirectory } from "./http-directory";
 import { AUTH_CACHE_MS } from "./http-limits";
 
-/** Connection records for AUTH_CACHE_MS: a keep-alive agent does not cost a store read per call. */
+/**
+ * Connection records, so a keep-alive agent does not cost a store read per call. A record is reused
+ * only while the policy version it was read under is current: every change to a connection bumps
+ * that version, and the policy store hears of it by NOTIFY, so the next call reads the change. The
+ * AUTH_CACHE_MS bound stays as a backstop for a version move the gateway has not heard of yet.
+ */
 export class ConnectionCache {
-  private readonly entries = new Map<string, { record: HttpConnectionRecord | null; until: number }>();
-  constructor(private readonly directory: HttpDirectory) {}
+  private readonly entries = new Map<
+    string,
+    { record: HttpConnectionRecord | null; until: number; version: number }
+  >();
+  constructor(
+    private readonly directory: HttpDirectory,
+    /** The policy store's local version: it moves on every reload that a store change caused. */
+    private readonly policyVersion: () => number,
+  ) {}
 
   async find(name: string): Promise<HttpConnectionRecord | null> {
+    const version = this.policyVersion();
     const cached = this.entries.get(name);
-    if (cached && cached.until > Date.now()) return cached.record;
+    if (cached && cached.version === version && cached.until > Date.now()) return cached.record;
     const record = await this.directory.findConnection(name);
-    this.entries.set(name, { record, until: Date.now() + AUTH_CACHE_MS });
+    this.entries.set(name, { record, until: Date.now() + AUTH_CACHE_MS, version });
     return record;
   }
 

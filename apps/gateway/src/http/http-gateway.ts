@@ -4,12 +4,16 @@ import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { evaluateRequest } from "@sluice/http-policy/evaluate";
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES } from "@sluice/http-policy/limits";
-import { readRequest } from "@sluice/http-policy/read-request";
+import { type HttpRequestFacts, readRequest } from "@sluice/http-policy/read-request";
 import type { HttpConnectionPolicy } from "@sluice/http-policy/rules";
 import type { ResponseMasking } from "@sluice/http-policy/value-masking";
 import type { ReviewBroker } from "@sluice/policy/decision-point";
+import type { AgentReviews } from "@sluice/reviews/agent-reviews";
+import type { ReviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
+import type { AgentRecord } from "@sluice/session/directory";
 import { RateLimiter } from "@sluice/session/rate-limiter";
-import { AgentAuth } from "./agent-auth";
+import { AgentAuth, readCredentials } from "./agent-auth";
+import { REVIEW_STATUS_PREFIX } from "./call-review";
 import { ConnectionCache, maskingCache } from "./http-caches";
 import type { HttpDirectory } from "./http-directory";
 import { KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./http-limits";
@@ -17,7 +21,9 @@ import { sendRefusal } from "./http-refusal";
 import type { HttpRevocations, RevocableCaches } from "./http-revocation";
 import { type HttpSession, type HttpSessionSinks, HttpSessions } from "./http-sessions";
 import { readBody } from "./read-body";
+import type { RefusedAttempt } from "./refused-attempts";
 import { relayCall } from "./relay-call";
+import { type ApprovedCall, answerReviewRoute } from "./review-status";
 import { UpstreamPools } from "./upstream-call";
 
 export type HttpGatewayOptions = {
@@ -27,12 +33,19 @@ export type HttpGatewayOptions = {
   tls: { cert: Buffer | string; key: Buffer | string } | null;
   directory: HttpDirectory;
   policy: (connectionId: string) => HttpConnectionPolicy | undefined;
+  /** Moves whenever the policy store reloads: cached connection records are read again. */
+  policyVersion: () => number;
   /** Keyed-hash secret for HASH masking (the same deployment key as the SQL path). */
   hashKey: Buffer;
   /** Session rows, audit and recordings: the SQL path's. */
   sessions: HttpSessionSinks;
   /** The review broker the SQL path uses; null refuses every call a review rule matches. */
   reviews: ReviewBroker | null;
+  /** Seal and hash reviewed calls' rows; the status URL's reviews (see review-status.ts). */
+  reviewKeys: ReviewedCallKeys;
+  agentReviews: AgentReviews;
+  /** Records a call refused before it became a session (auth, connection, access), off the request path. */
+  recordRefusal: (attempt: RefusedAttempt) => void;
   /** Starts the revocation watcher over the listener's caches and calls in flight. */
   watchRevocations: (caches: RevocableCaches) => Pick<HttpRevocations, "note" | "track" | "stop">;
   log: (line: string) => void;
@@ -54,7 +67,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }),
   );
   const pools = new UpstreamPools();
-  const connections = new ConnectionCache(options.directory);
+  const connections = new ConnectionCache(options.directory, options.policyVersion);
   const maskingFor = maskingCache(options.hashKey);
   const sessions = new HttpSessions(options.sessions);
   const revocations = options.watchRevocations({
@@ -96,6 +109,18 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
     const authenticated = await auth.authenticate(request.headers.authorization, address);
     if (!authenticated.ok) {
       request.resume();
+      // A rate-limited guess (429) is not written: the limit keeps the store's rows bounded too.
+      if (authenticated.status === 401)
+        options.recordRefusal({
+          agentId: null,
+          claimedAgent: readCredentials(request.headers.authorization)?.agentName ?? null,
+          connectionId: null,
+          claimedConnection: firstSegment(request.url),
+          clientAddress: address,
+          isTls: Boolean((request.socket as TLSSocket).encrypted),
+          rule: "sluice:auth",
+          message: authenticated.message,
+        });
       return sendRefusal(
         response,
         authenticated.status,
@@ -109,6 +134,19 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       );
     }
     const agent = authenticated.agent;
+    if (request.url?.startsWith(REVIEW_STATUS_PREFIX)) {
+      // A status read or a run takes no body: the call run is the one reviewed.
+      request.resume();
+      return answerReviewRoute({
+        request,
+        response,
+        agent,
+        reviews: options.agentReviews,
+        keys: options.reviewKeys,
+        serve: (facts, body, approved) => serveCall(request, response, agent, facts, body, approved),
+        log: options.log,
+      });
+    }
     const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
     if (!body.ok) {
       return sendRefusal(
@@ -132,23 +170,66 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         `[http] ${agent.agentName}: refused ${request.method} ${request.url}: ${read.refusal.message}`,
       );
       const { status, ...refusal } = read.refusal;
+      // The connection is not known yet: the attempt is recorded under the name the target gave.
+      options.recordRefusal({
+        agentId: agent.agentId,
+        claimedAgent: agent.agentName,
+        connectionId: null,
+        claimedConnection: firstSegment(request.url),
+        clientAddress: address,
+        isTls: Boolean((request.socket as TLSSocket).encrypted),
+        rule: refusal.rule,
+        message: refusal.message,
+      });
       return sendRefusal(response, status, refusal);
     }
-    const facts = read.value;
+    await serveCall(request, response, agent, read.value, body.body);
+  }
+
+  /** A call read and authenticated: its connection, access, policy, session, then relayCall. */
+  async function serveCall(
+    request: IncomingMessage,
+    response: ServerResponse,
+    agent: AgentRecord,
+    facts: HttpRequestFacts,
+    body: Buffer,
+    approved?: ApprovedCall,
+  ): Promise<void> {
     const connection = await connections.find(facts.connectionName);
+    const refuseBeforeSession = (
+      status: number,
+      refusal: { rule: string; message: string; hint?: string },
+    ) => {
+      options.recordRefusal({
+        agentId: agent.agentId,
+        claimedAgent: agent.agentName,
+        connectionId: connection?.connectionId ?? null,
+        claimedConnection: facts.connectionName,
+        clientAddress: request.socket.remoteAddress ?? "unknown",
+        isTls: Boolean((request.socket as TLSSocket).encrypted),
+        rule: refusal.rule,
+        message: refusal.message,
+      });
+      sendRefusal(response, status, refusal);
+    };
+    if (approved && connection && connection.connectionId !== approved.connectionId)
+      return sendRefusal(response, 409, {
+        rule: "sluice:review-run",
+        message: `connection ${facts.connectionName} is not the one review R-${approved.number} was for (renamed since?); nothing was run`,
+      });
     if (!connection)
-      return sendRefusal(response, 404, {
+      return refuseBeforeSession(404, {
         rule: "sluice:http-connection",
         message: `no HTTP connection named ${facts.connectionName}`,
       });
     if (!agent.groups.some((group) => connection.allowedGroups.includes(group)))
-      return sendRefusal(response, 403, {
+      return refuseBeforeSession(403, {
         rule: "sluice:access",
         message: `agent ${agent.agentName} may not use connection ${connection.name}`,
         hint: "an admin can add one of the agent's groups to the connection",
       });
     if (connection.requireClientTls && !(request.socket as TLSSocket).encrypted)
-      return sendRefusal(response, 403, {
+      return refuseBeforeSession(403, {
         rule: "sluice:client-tls",
         message: `connection ${connection.name} requires TLS to the gateway`,
       });
@@ -203,9 +284,11 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         verdict,
         masking,
         session,
-        body: body.body,
+        body,
         pools,
         reviews: options.reviews,
+        reviewKeys: options.reviewKeys,
+        ...(approved ? { approvedRun: approved.run } : {}),
         log: options.log,
       });
     } finally {
@@ -226,4 +309,10 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The connection a target names (its first path segment), as given; null when there is none. */
+function firstSegment(target: string | undefined): string | null {
+  const segment = (target ?? "").split("?", 1)[0]?.split("/")[1];
+  return segment ? segment : null;
 }

@@ -11,8 +11,9 @@ export const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
 /** Idle upstream sockets kept per connection for keep-alive. */
 export const UPSTREAM_MAX_FREE_SOCKETS = 16;
 /**
- * How long a connection's record is reused: changes to its upstream settings take this long.
- * Disabling it or removing an agent's access does not wait: the revocation watcher empties it.
+ * The longest a connection's record is reused. A change to it does not wait for this: the policy
+ * version it bumps (NOTIFY) makes the next call read the record again; this only bounds a version
+ * move the gateway has not heard of (its listener down, between polls).
  */
 export const AUTH_CACHE_MS = 5_000;
 /**

@@ -1,7 +1,13 @@
 import type { ServerResponse } from "node:http";
 
 /** What the agent reads when the gateway answers itself: one JSON shape for every refusal. */
-export type HttpRefusalBody = { rule: string; message: string; hint?: string };
+export type HttpRefusalBody = {
+  rule: string;
+  message: string;
+  hint?: string;
+  /** A pending non-blocking review of the call: where the agent follows it. */
+  review?: { number: number; statusUrl: string };
+};
 
 /**
  * Writes a refusal as `{"error":{rule,message,hint}}` with its status. A refusal that leaves the

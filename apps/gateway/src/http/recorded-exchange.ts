@@ -24,7 +24,7 @@ export class RecordedExchange {
 
   request(facts: HttpRequestFacts, masking: ResponseMasking | null): void {
     const target = this.call.split("\n", 1)[0]?.slice(facts.method.length + 1) ?? facts.path;
-    const body = facts.body === undefined ? undefined : recordedBody(facts.body, masking);
+    const body = facts.body === undefined ? undefined : maskedRequestBody(facts.body, masking);
     this.session.recorder()?.httpRequest({ method: facts.method, target, ...(body ? { body } : {}) });
   }
 
@@ -76,11 +76,11 @@ export class RecordedExchange {
 }
 
 /**
- * A request body as the recording keeps it: values the connection masks in responses are masked
- * here too (an agent can send what it may not read back), and anything a content detector
- * recognises is redacted whatever the rules, as in recorded SQL.
+ * A request body as the recording and the review inbox keep it: values the connection masks in
+ * responses are masked here too (an agent can send what it may not read back), and anything a
+ * content detector recognises is redacted whatever the rules, as in recorded SQL.
  */
-function recordedBody(body: unknown, masking: ResponseMasking | null): string {
+export function maskedRequestBody(body: unknown, masking: ResponseMasking | null): string {
   let text = JSON.stringify(body);
   if (masking && hasMasking(masking)) {
     const masker = new JsonStreamMasker(masking);

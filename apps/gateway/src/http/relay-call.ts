@@ -5,8 +5,9 @@ import { planResponse } from "@sluice/http-policy/response-plan";
 import type { ResponseMasking } from "@sluice/http-policy/value-masking";
 import type { ReviewBroker } from "@sluice/policy/decision-point";
 import type { Verdict } from "@sluice/policy/verdict";
+import type { ReviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
 import type { AgentRecord } from "@sluice/session/directory";
-import { describeCall, reviewCall } from "./call-review";
+import { describeCall, protectCall, reviewCall, reviewStatusPath, showCall } from "./call-review";
 import type { HttpConnectionRecord } from "./http-directory";
 import type { HttpSession } from "./http-sessions";
 import { RecordedExchange } from "./recorded-exchange";
@@ -25,6 +26,13 @@ export type CallContext = {
   body: Buffer;
   pools: UpstreamPools;
   reviews: ReviewBroker | null;
+  /** Seal and hash the reviewed calls' rows (see reviewed-call-seal). */
+  reviewKeys: ReviewedCallKeys;
+  /**
+   * The call is an approved review's, run from its status URL: a review verdict by that rule (or
+   * an allow, the rule since removed) runs once `claim` spends the approval; any refusal stands.
+   */
+  approvedRun?: { rule: string; claim: (sessionId: string) => Promise<Verdict> };
   log: (line: string) => void;
 };
 
@@ -37,13 +45,24 @@ export async function relayCall(context: CallContext): Promise<void> {
   const { request, response, agent, connection, facts, verdict, masking, session, pools } = context;
   const options = { reviews: context.reviews, log: context.log };
   const call = describeCall(connection.name, facts);
-  const exchange = new RecordedExchange(session, call);
+  // Audit rows, reviews and the recording get the call as shown: the body's sensitive values masked.
+  const shown = showCall(call, facts, masking);
+  const exchange = new RecordedExchange(session, shown);
   exchange.request(facts, masking);
   let judged: Verdict;
-  let wasHeld = false;
+  const { approvedRun } = context;
   if (verdict.kind === "deny") {
     options.log(`[http] ${agent.agentName}: ${verdict.message}`);
     judged = { kind: "deny", rule: verdict.rule, message: verdict.message };
+  } else if (approvedRun) {
+    judged =
+      verdict.kind === "review" && verdict.rule !== approvedRun.rule
+        ? {
+            kind: "deny",
+            rule: verdict.rule,
+            message: `${verdict.message}; the approval was given under review rule "${approvedRun.rule}", which does not cover it now`,
+          }
+        : await approvedRun.claim(session.sessionId);
   } else if (verdict.kind === "review") {
     judged = await reviewCall({
       broker: options.reviews,
@@ -58,26 +77,32 @@ export async function relayCall(context: CallContext): Promise<void> {
       call,
       facts,
       verdict,
+      protectedText: protectCall({
+        call,
+        shown,
+        keys: context.reviewKeys,
+        owner: { agentId: agent.agentId, connectionId: connection.connectionId },
+      }),
       response,
-      onHold: (held) => {
-        wasHeld = true;
-        exchange.verdict(held);
-      },
+      onHold: (held) => exchange.verdict(held),
     });
   } else judged = { kind: "allow" };
   exchange.verdict(judged);
   if (judged.kind === "deny") {
     // A non-blocking review's refusal names the review; the same call goes through once approved.
+    const pending = judged.review;
+    const statusUrl = pending ? reviewStatusPath(pending.id) : null;
     const hint =
       verdict.kind === "deny"
         ? verdict.hint
-        : wasHeld
-          ? undefined
-          : "send the same call (method, path, query and body) again once the review is approved";
+        : statusUrl
+          ? `poll GET ${statusUrl} for the review's state; once it is approved, POST ${statusUrl}/run runs this call once (or send the same call again)`
+          : undefined;
     return exchange.refuse(response, 403, {
       rule: judged.rule,
       message: judged.message,
       ...(hint ? { hint } : {}),
+      ...(pending && statusUrl ? { review: { number: pending.number, statusUrl } } : {}),
     });
   }
   if (response.destroyed) return;

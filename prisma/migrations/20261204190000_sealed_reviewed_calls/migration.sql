@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "reviews" ADD COLUMN     "statement_sealed" TEXT;
+
