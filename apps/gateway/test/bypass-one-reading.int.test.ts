@@ -1,10 +1,11 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BypassStage, startBypassStage, type UpstreamLogin } from "./support/bypass-stage";
+import { type BypassStage, startBypassStage } from "./support/bypass-stage";
 import type { Harness } from "./support/gateway-harness";
 import { bytes, int32, RawClient } from "./support/raw-client";
 import { type Outcome, readOutcome, runBytes } from "./support/raw-outcome";
 import { run } from "./support/run";
+import type { UpstreamLogin } from "./support/side-by-side";
 
 /**
  * Bypass corpus, class "one reading": every way to make the server read a statement's bytes

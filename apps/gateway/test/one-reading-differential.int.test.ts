@@ -2,11 +2,12 @@ import { loadParser, parseStatements } from "@sluice/sql/parser";
 import { firstInvalidUtf8 } from "@sluice/wire/strict-utf8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLexerCorpus, MARKER_RESULT } from "./corpus/lexer-corpus";
-import { applyGuardrails, directLogin, type UpstreamLogin } from "./support/bypass-stage";
+import { applyGuardrails } from "./support/bypass-stage";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import type { RawClient } from "./support/raw-client";
 import { rawLogin } from "./support/raw-login";
 import { type Outcome, runBytes } from "./support/raw-outcome";
+import { directLogin, type UpstreamLogin } from "./support/side-by-side";
 
 /**
  * The gateway must read every byte as the server does. For a seeded corpus of byte strings, each

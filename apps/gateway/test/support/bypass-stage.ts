@@ -3,10 +3,7 @@ import type { Db } from "@sluice/db/prisma";
 import pg from "pg";
 import { type Harness, startHarness } from "./gateway-harness";
 import type { RawClient } from "./raw-client";
-import { rawLogin } from "./raw-login";
-
-/** The brokered role's own login to the upstream database: the oracle side of a bypass case. */
-export type UpstreamLogin = { port: number; user: string; password: string; database: string };
+import { directLogin, loginAs, type UpstreamLogin } from "./side-by-side";
 
 /** A guardrail on the harness's connection (its id is filled in). */
 export type GuardrailInput = Omit<Db.Prisma.GuardrailRuleCreateManyInput, "connectionId">;
@@ -22,16 +19,6 @@ export type BypassStage = {
   direct: () => Promise<RawClient>;
   stop: () => Promise<void>;
 };
-
-export function directLogin(harness: Harness): UpstreamLogin {
-  const direct = new URL(harness.directUrl);
-  return {
-    port: Number(direct.port),
-    user: decodeURIComponent(direct.username),
-    password: decodeURIComponent(direct.password),
-    database: direct.pathname.slice(1),
-  };
-}
 
 /** Puts `rules` on the harness's connection and makes the gateway judge by them from now on. */
 export async function applyGuardrails(harness: Harness, rules: GuardrailInput[]): Promise<void> {
@@ -63,10 +50,8 @@ export async function startBypassStage(options: {
     harness,
     upstream,
     admin,
-    viaGateway: async () =>
-      (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName)).client,
-    direct: async () =>
-      (await rawLogin(upstream.port, upstream.user, upstream.password, upstream.database)).client,
+    viaGateway: () => loginAs(harness, "gateway"),
+    direct: () => loginAs(harness, "direct"),
     stop: async () => {
       await admin.end();
       await harness.stop();
