@@ -10,8 +10,8 @@ import "../apps/gateway/src/wasm-baseline-only";
 import { loadavg } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { startGateway } from "../apps/gateway/src/start-gateway";
 import { createBenchEnv } from "./lib/bench-env";
+import { startBenchGateway } from "./lib/bench-gateway";
 import { createCleanup } from "./lib/cleanup";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
@@ -24,20 +24,10 @@ async function main() {
   const cleanup = createCleanup();
   try {
     const env = await createBenchEnv(cleanup);
-    const gateway = await startGateway({
-      prisma: env.prisma,
-      databaseUrl: env.storeUrl,
-      port: 0,
-      secretKey: env.secretKey,
-      home: env.home,
-      isTlsEnabled: false,
-      hosts: ["127.0.0.1"],
-      log: () => {},
-    });
-    cleanup.add(() => gateway.close());
+    const gateway = await startBenchGateway(env, cleanup);
     const { upstream } = env;
     const direct = `postgresql://${upstream.user}:${encodeURIComponent(upstream.password)}@${upstream.host}:${upstream.port}/${upstream.database}`;
-    const viaSluice = `postgresql://${env.agent.name}:${encodeURIComponent(env.agent.token)}@127.0.0.1:${gateway.port}/bench?sslmode=disable`;
+    const viaSluice = gateway.url;
     const setPool = (poolSize: number) =>
       env.prisma.connection.update({ where: { name: "bench" }, data: { poolSize } });
     const samples: Record<string, number[]> = { direct: [], "Sluice, pool off": [], "Sluice, pooled": [] };

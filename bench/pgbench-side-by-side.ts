@@ -8,9 +8,9 @@
 // As the gateway runs: WebAssembly on the baseline compiler only.
 import "../apps/gateway/src/wasm-baseline-only";
 import path from "node:path";
-import { startGateway } from "../apps/gateway/src/start-gateway";
 import { ALLOW_ALL, type DecisionPoint } from "../packages/policy/src/verdict";
 import { BENCH_SCALE, type BenchEnv, createBenchEnv } from "./lib/bench-env";
+import { startBenchGateway } from "./lib/bench-gateway";
 import { createCleanup } from "./lib/cleanup";
 import { describeMachine } from "./lib/machine";
 import { writeSection } from "./lib/markdown-section";
@@ -72,21 +72,8 @@ async function startTargets(env: BenchEnv, cleanup: ReturnType<typeof createClea
   cleanup.add(bouncer.stop);
   const pipe = await startNodePipe(env.upstream);
   cleanup.add(pipe.stop);
-  const gateway = async (decisions: DecisionPoint | undefined) => {
-    const started = await startGateway({
-      prisma: env.prisma,
-      databaseUrl: env.storeUrl,
-      port: 0,
-      secretKey: env.secretKey,
-      home: env.home,
-      isTlsEnabled: false,
-      hosts: ["127.0.0.1"],
-      log: () => {},
-      decisions,
-    });
-    cleanup.add(() => started.close());
-    return started.port;
-  };
+  const gateway = async (decisions: DecisionPoint | undefined) =>
+    (await startBenchGateway(env, cleanup, decisions)).port;
   const viaSluice = { host: "127.0.0.1", user: env.agent.name, database: env.upstream.database };
   const agent = { ...viaSluice, password: env.agent.token, cpu: selfCpu };
   const targets: (Target & { settings?: string })[] = [

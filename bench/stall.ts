@@ -9,8 +9,8 @@
 import "../apps/gateway/src/wasm-baseline-only";
 import path from "node:path";
 import pg from "pg";
-import { startGateway } from "../apps/gateway/src/start-gateway";
 import { createBenchEnv } from "./lib/bench-env";
+import { startBenchGateway } from "./lib/bench-gateway";
 import { createCleanup } from "./lib/cleanup";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
@@ -23,18 +23,8 @@ async function main() {
   const cleanup = createCleanup();
   try {
     const env = await createBenchEnv(cleanup);
-    const gateway = await startGateway({
-      prisma: env.prisma,
-      databaseUrl: env.storeUrl,
-      port: 0,
-      secretKey: env.secretKey,
-      home: env.home,
-      isTlsEnabled: false,
-      hosts: ["127.0.0.1"],
-      log: () => {},
-    });
-    cleanup.add(() => gateway.close());
-    const url = `postgresql://${env.agent.name}:${encodeURIComponent(env.agent.token)}@127.0.0.1:${gateway.port}/${env.upstream.database}?sslmode=disable`;
+    const gateway = await startBenchGateway(env, cleanup);
+    const url = gateway.url;
     const connect = async () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();

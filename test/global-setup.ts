@@ -8,6 +8,9 @@ import "./provided-context";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 
+/** Engineers' runs share the machine: a random port may be taken, so a few tries, each on another. */
+const PORT_TRIES = 5;
+
 /**
  * One embedded PostgreSQL (the same package Sluice starts by default) for the whole integration
  * tier, in a child process (see embedded-server.ts); each test file creates its own databases in
@@ -17,21 +20,7 @@ export default async function setup(project: TestProject) {
   const home = mkdtempSync(path.join(tmpdir(), "sluice-it-"));
   // mkdtemp makes the directory 0700; the server runs as `postgres` when tests run as root.
   chmodSync(home, 0o755);
-  const port = 55000 + Math.floor(Math.random() * 4000);
-  const child = spawn(
-    path.join(REPO_ROOT, "node_modules/.bin/tsx"),
-    [path.join(REPO_ROOT, "test/embedded-server.ts"), path.join(home, "pg"), String(port)],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split("\n").find((candidate) => candidate.startsWith("{"));
-      if (line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.once("exit", (code) => reject(new Error(`the integration PostgreSQL exited early (${code})`)));
-  });
+  const { child, url } = await startPostgres(home);
   project.provide("adminUrl", url);
   // The MySQL data path's tests need a real MariaDB too; a port range apart from PostgreSQL's.
   const mariadb = await startMariaDb(59100 + Math.floor(Math.random() * 800)).catch((error: unknown) => {
@@ -51,4 +40,33 @@ export default async function setup(project: TestProject) {
     await exited;
     rmSync(home, { recursive: true, force: true });
   };
+}
+
+async function startPostgres(home: string) {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = 55000 + Math.floor(Math.random() * 4000);
+    const child = spawn(
+      path.join(REPO_ROOT, "node_modules/.bin/tsx"),
+      [path.join(REPO_ROOT, "test/embedded-server.ts"), path.join(home, `pg-${attempt}`), String(port)],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      return { child, url: await readyUrl(child) };
+    } catch (error) {
+      if (attempt >= PORT_TRIES) throw error;
+    }
+  }
+}
+
+/** The server's URL, once embedded-server.ts prints it. */
+function readyUrl(child: ReturnType<typeof spawn>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split("\n").find((candidate) => candidate.startsWith("{"));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.once("exit", (code) => reject(new Error(`the integration PostgreSQL exited early (${code})`)));
+  });
 }

@@ -1,11 +1,9 @@
-import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { CODE_MAX_AGE_MS } from "@sluice/policy/code-freshness";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type BypassStage, startBypassStage } from "./support/bypass-stage";
 import { extended } from "./support/extended";
-import { type Harness, startHarness } from "./support/gateway-harness";
 import type { RawClient } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
 import { type Outcome, queryBytes, readOutcome } from "./support/raw-outcome";
 
 /**
@@ -17,8 +15,6 @@ import { type Outcome, queryBytes, readOutcome } from "./support/raw-outcome";
  * it is read by the server as two statements. Each attack first deletes straight against the
  * server (the oracle); through Sluice the victims' rows must survive.
  */
-let harness: Harness;
-let upstream: { port: number; user: string; password: string; database: string };
 let admin: pg.Client;
 const VICTIMS = 3;
 /** Valid UTF-8 that GBK splits differently: E2 82 AC 5C is [E2 82][AC 5C] there, so the quote closes. */
@@ -26,18 +22,11 @@ const EURO_DELETE = Buffer.from("SELECT E'€\\' AS harmless; DELETE FROM victim
 /** The same inside a transaction: the DELETE commits first, so closing the session keeps it. */
 const EURO_COMMIT_DELETE = Buffer.from("SELECT E'€\\' AS harmless; COMMIT; DELETE FROM victims; -- '");
 
+let stage: BypassStage;
+
 beforeAll(async () => {
-  harness = await startHarness();
-  const direct = new URL(harness.directUrl);
-  upstream = {
-    port: Number(direct.port),
-    user: decodeURIComponent(direct.username),
-    password: decodeURIComponent(direct.password),
-    database: direct.pathname.slice(1),
-  };
-  admin = new pg.Client({ connectionString: harness.upstreamAdminUrl });
-  await admin.connect();
-  await admin.query(`
+  stage = await startBypassStage({
+    schema: (role) => `
     CREATE TABLE victims (id int PRIMARY KEY, note text);
     CREATE TABLE items (id int PRIMARY KEY, label text);
     INSERT INTO items VALUES (1, 'one');
@@ -67,36 +56,29 @@ beforeAll(async () => {
     CREATE TRIGGER truncated_gbk BEFORE TRUNCATE ON truncated
       FOR EACH STATEMENT EXECUTE FUNCTION public.gbk_trigger();
     CREATE TABLE checked_keyed (id int PRIMARY KEY, note checked_note);
-    GRANT ALL ON ALL TABLES IN SCHEMA public TO ${upstream.user};
-    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${upstream.user};`);
-  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  // The owner's functions, allowed by name: views and triggers the agent creates may call them.
-  await harness.prisma.guardrailRule.create({
-    data: {
-      connectionId: shop.id,
-      name: "allow-owner-functions",
-      kind: "FUNCTION",
-      effect: "ALLOW",
-      match: { functions: ["public.go_gbk", "public.gbk_trigger"] },
-    },
+    GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role};
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${role};`,
+    guardrails: [
+      // The owner's functions, allowed by name: views and triggers the agent creates may call them.
+      {
+        name: "allow-owner-functions",
+        kind: "FUNCTION",
+        effect: "ALLOW",
+        match: { functions: ["public.go_gbk", "public.gbk_trigger"] },
+      },
+    ],
   });
-  await bumpPolicyVersion(harness.prisma);
-  await harness.gateway.policies.reload();
+  ({ admin } = stage);
 });
-afterAll(async () => {
-  await admin?.end();
-  await harness?.stop();
-});
+afterAll(() => stage?.stop());
 beforeEach(async () => {
   await admin.query("TRUNCATE victims; INSERT INTO victims VALUES (1, 'a'), (2, 'b'), (3, 'c')");
 });
 
 const victimsLeft = async (): Promise<number> =>
   (await admin.query("SELECT count(*)::int AS n FROM victims")).rows[0].n;
-const viaGateway = async () =>
-  (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName)).client;
-const direct = async () =>
-  (await rawLogin(upstream.port, upstream.user, upstream.password, upstream.database)).client;
+const viaGateway = () => stage.viaGateway();
+const direct = () => stage.direct();
 
 /** Runs `setup` one Query at a time, then writes `attack` and the smuggled DELETE at once. */
 async function attack(

@@ -1,13 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { bumpPolicyVersion } from "@sluice/db/policy-version";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type BypassStage, startBypassStage } from "./support/bypass-stage";
 import { extended } from "./support/extended";
-import { type Harness, startHarness } from "./support/gateway-harness";
+import type { Harness } from "./support/gateway-harness";
 import { bytes, type RawClient } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
 import { type Outcome, queryBytes, readOutcome } from "./support/raw-outcome";
 import { run } from "./support/run";
 
@@ -20,7 +19,6 @@ import { run } from "./support/run";
  * gateway, where the victims' rows must survive.
  */
 let harness: Harness;
-let upstream: { port: number; user: string; password: string; database: string };
 let admin: pg.Client;
 const VICTIMS = 3;
 
@@ -31,18 +29,11 @@ const EURO_SCOPED_DELETE = Buffer.from("DELETE FROM victims WHERE note = E'€\\
 /** With standard_conforming_strings off the backslash escapes the quote: a literal and a DELETE. */
 const SCS_OFF_DELETE = Buffer.from("SELECT 'a\\'' AS harmless; DELETE FROM victims; -- '");
 
+let stage: BypassStage;
+
 beforeAll(async () => {
-  harness = await startHarness();
-  const direct = new URL(harness.directUrl);
-  upstream = {
-    port: Number(direct.port),
-    user: decodeURIComponent(direct.username),
-    password: decodeURIComponent(direct.password),
-    database: direct.pathname.slice(1),
-  };
-  admin = new pg.Client({ connectionString: harness.upstreamAdminUrl });
-  await admin.connect();
-  await admin.query(`
+  stage = await startBypassStage({
+    schema: (role) => `
     CREATE TABLE victims (id int PRIMARY KEY, note text);
     CREATE TABLE bench_items (id int PRIMARY KEY, label text);
     INSERT INTO bench_items SELECT g, 'item ' || g FROM generate_series(1, 50) g;
@@ -57,25 +48,20 @@ beforeAll(async () => {
     CREATE FUNCTION public.audit_gbk() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM set_config('client_encoding', 'GBK', false); RETURN NEW; END $$;
     CREATE TRIGGER audit_gbk BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_gbk();
-    GRANT ALL ON ALL TABLES IN SCHEMA public TO ${upstream.user};
-    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${upstream.user};`);
-  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  await harness.prisma.guardrailRule.create({
-    data: {
-      connectionId: shop.id,
-      name: "allow-owner-functions",
-      kind: "FUNCTION",
-      effect: "ALLOW",
-      match: { functions: ["public.go_gbk", "public.scs_off", "public.benign"] },
-    },
+    GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role};
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${role};`,
+    guardrails: [
+      {
+        name: "allow-owner-functions",
+        kind: "FUNCTION",
+        effect: "ALLOW",
+        match: { functions: ["public.go_gbk", "public.scs_off", "public.benign"] },
+      },
+    ],
   });
-  await bumpPolicyVersion(harness.prisma);
-  await harness.gateway.policies.reload();
+  ({ harness, admin } = stage);
 });
-afterAll(async () => {
-  await admin?.end();
-  await harness?.stop();
-});
+afterAll(() => stage?.stop());
 beforeEach(async () => {
   await admin.query("TRUNCATE victims, audit_log; INSERT INTO victims VALUES (1, 'a'), (2, 'b'), (3, 'c')");
 });
@@ -84,10 +70,8 @@ async function victimsLeft(): Promise<number> {
   return (await admin.query("SELECT count(*)::int AS n FROM victims")).rows[0].n;
 }
 
-const viaGateway = async () =>
-  (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName)).client;
-const direct = async () =>
-  (await rawLogin(upstream.port, upstream.user, upstream.password, upstream.database)).client;
+const viaGateway = () => stage.viaGateway();
+const direct = () => stage.direct();
 
 /** One Parse/Bind/Execute of the unnamed statement, its SQL as exact bytes. */
 function unnamedRun(sql: Buffer): Buffer {

@@ -1,11 +1,11 @@
-import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "./support/gateway-harness";
+import { type BypassStage, startBypassStage } from "./support/bypass-stage";
+import type { Harness } from "./support/gateway-harness";
 import { bytes, int32, RawClient } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
 import { type Outcome, readOutcome, runBytes } from "./support/raw-outcome";
 import { run } from "./support/run";
+import type { UpstreamLogin } from "./support/side-by-side";
 
 /**
  * Bypass corpus, class "one reading": every way to make the server read a statement's bytes
@@ -13,7 +13,7 @@ import { run } from "./support/run";
  * through the real gateway, with the upstream's rows checked after each attempted write.
  */
 let harness: Harness;
-let upstream: { port: number; user: string; password: string; database: string };
+let upstream: UpstreamLogin;
 let admin: pg.Client;
 const ORDERS = 3;
 
@@ -30,18 +30,11 @@ const BACKSLASH_DELETE = "SELECT '\\' AS harmless; DELETE FROM orders; -- '";
 /** The other way round: one literal with standard strings on, a literal and a DELETE with them off. */
 const SCS_OFF_DELETE = "SELECT 'a\\'' AS harmless; DELETE FROM orders; -- '";
 
+let stage: BypassStage;
+
 beforeAll(async () => {
-  harness = await startHarness();
-  const direct = new URL(harness.directUrl);
-  upstream = {
-    port: Number(direct.port),
-    user: decodeURIComponent(direct.username),
-    password: decodeURIComponent(direct.password),
-    database: direct.pathname.slice(1),
-  };
-  admin = new pg.Client({ connectionString: harness.upstreamAdminUrl });
-  await admin.connect();
-  await admin.query(`
+  stage = await startBypassStage({
+    schema: (role) => `
     CREATE TABLE orders (id int PRIMARY KEY, status text);
     INSERT INTO orders VALUES (1, 'paid'), (2, 'shipped'), (3, 'paid');
     CREATE SCHEMA hr; CREATE TABLE hr.people (id int); INSERT INTO hr.people VALUES (7);
@@ -53,54 +46,41 @@ beforeAll(async () => {
     -- A function SET clause: the encoding changes only while it runs.
     CREATE FUNCTION public.enc_inside() RETURNS text LANGUAGE sql SET client_encoding = 'GBK'
       AS $$ SELECT current_setting('client_encoding') $$;
-    GRANT ALL ON ALL TABLES IN SCHEMA public, hr TO ${upstream.user};
-    GRANT USAGE ON SCHEMA hr TO ${upstream.user};
-    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${upstream.user};`);
-  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  await harness.prisma.guardrailRule.create({
-    data: {
-      connectionId: shop.id,
-      name: "no-unscoped-delete",
-      kind: "MISSING_WHERE",
-      match: { kinds: ["DELETE"] },
-    },
+    GRANT ALL ON ALL TABLES IN SCHEMA public, hr TO ${role};
+    GRANT USAGE ON SCHEMA hr TO ${role};
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${role};`,
+    guardrails: [
+      {
+        name: "no-unscoped-delete",
+        kind: "MISSING_WHERE",
+        match: { kinds: ["DELETE"] },
+      },
+      // The functions that change a pinned setting where the gateway cannot see, allowed by name: an
+      // admin's choice the backstop must still survive (unknown functions are refused by default).
+      {
+        name: "allow-encoding-functions",
+        kind: "FUNCTION",
+        effect: "ALLOW",
+        match: { functions: ["public.go_gbk", "public.scs_off", "public.enc_inside"] },
+      },
+      // A DENY SETTING rule: a setting given at connect is the same SET, refused the same way.
+      {
+        name: "no-lock-timeout",
+        kind: "SETTING",
+        match: { settings: ["lock_timeout"] },
+      },
+    ],
   });
-  // The functions that change a pinned setting where the gateway cannot see, allowed by name: an
-  // admin's choice the backstop must still survive (unknown functions are refused by default).
-  await harness.prisma.guardrailRule.create({
-    data: {
-      connectionId: shop.id,
-      name: "allow-encoding-functions",
-      kind: "FUNCTION",
-      effect: "ALLOW",
-      match: { functions: ["public.go_gbk", "public.scs_off", "public.enc_inside"] },
-    },
-  });
-  // A DENY SETTING rule: a setting given at connect is the same SET, refused the same way.
-  await harness.prisma.guardrailRule.create({
-    data: {
-      connectionId: shop.id,
-      name: "no-lock-timeout",
-      kind: "SETTING",
-      match: { settings: ["lock_timeout"] },
-    },
-  });
-  await bumpPolicyVersion(harness.prisma);
-  await harness.gateway.policies.reload();
+  ({ harness, upstream, admin } = stage);
 });
-afterAll(async () => {
-  await admin?.end();
-  await harness?.stop();
-});
+afterAll(() => stage?.stop());
 
 async function ordersLeft(): Promise<number> {
   return (await admin.query("SELECT count(*)::int AS n FROM orders")).rows[0].n;
 }
 
-const viaGateway = async () =>
-  (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName)).client;
-const direct = async () =>
-  (await rawLogin(upstream.port, upstream.user, upstream.password, upstream.database)).client;
+const viaGateway = () => stage.viaGateway();
+const direct = () => stage.direct();
 const text = (sql: string) => Buffer.from(sql);
 
 /** The Sluice rule that refused, "22021"/"08P01" for a refusal of the bytes, or "allow". */

@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { bytes, errorFields, type RawClient, type RawMessage } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
+import { loginAs, type Side } from "./support/side-by-side";
 
 /**
  * A simple Query of several statements with one of them refused is answered as the server answers
@@ -66,21 +66,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-type Side = "direct" | "gateway";
-
-async function login(side: Side, database = harness.connectionName): Promise<RawClient> {
-  if (side === "gateway") {
-    return (await rawLogin(harness.port, harness.agent.name, harness.token, database)).client;
-  }
-  const url = new URL(harness.directUrl);
-  const session = await rawLogin(
-    Number(url.port),
-    decodeURIComponent(url.username),
-    decodeURIComponent(url.password),
-    url.pathname.slice(1),
-  );
-  return session.client;
-}
+const login = (side: Side, database = harness.connectionName) => loginAs(harness, side, database);
 
 /** Every message up to ReadyForQuery: an error by its code and severity, anything else byte for byte. */
 async function answerTo(client: RawClient, sql: string): Promise<string[]> {

@@ -1,12 +1,13 @@
-import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { loadParser, parseStatements } from "@sluice/sql/parser";
 import { firstInvalidUtf8 } from "@sluice/wire/strict-utf8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateLexerCorpus, MARKER_RESULT } from "./corpus/lexer-corpus";
+import { applyGuardrails } from "./support/bypass-stage";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import type { RawClient } from "./support/raw-client";
 import { rawLogin } from "./support/raw-login";
 import { type Outcome, runBytes } from "./support/raw-outcome";
+import { directLogin, type UpstreamLogin } from "./support/side-by-side";
 
 /**
  * The gateway must read every byte as the server does. For a seeded corpus of byte strings, each
@@ -32,24 +33,13 @@ const SETTINGS = [
 ];
 
 let harness: Harness;
-let upstream: { port: number; user: string; password: string; database: string };
+let upstream: UpstreamLogin;
 
 beforeAll(async () => {
   await loadParser();
   harness = await startHarness();
-  const direct = new URL(harness.directUrl);
-  upstream = {
-    port: Number(direct.port),
-    user: decodeURIComponent(direct.username),
-    password: decodeURIComponent(direct.password),
-    database: direct.pathname.slice(1),
-  };
-  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  await harness.prisma.guardrailRule.create({
-    data: { connectionId: shop.id, name: "no-upper", kind: "FUNCTION", match: { functions: ["upper"] } },
-  });
-  await bumpPolicyVersion(harness.prisma);
-  await harness.gateway.policies.reload();
+  upstream = directLogin(harness);
+  await applyGuardrails(harness, [{ name: "no-upper", kind: "FUNCTION", match: { functions: ["upper"] } }]);
 });
 afterAll(() => harness?.stop());
 

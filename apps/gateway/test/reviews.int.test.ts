@@ -375,9 +375,13 @@ describe("several gateway processes", () => {
     for (const child of processes) child.kill("SIGKILL");
   });
 
-  /** `pid` is the gateway's own process (tsx runs it as a child of the process it spawns). */
+  /**
+   * The gateway is node itself with tsx's loader, so a signal reaches it as sent. (Under tsx's CLI
+   * wrapper a SIGTERM is relayed, and a child that does not answer the relay within 30 ms, as
+   * happens on a loaded machine, is SIGKILLed: its clients lost their connection without a word.)
+   */
   async function spawnGateway(): Promise<{ port: number; pid: number; child: ChildProcess }> {
-    const child = spawn("./node_modules/.bin/tsx", ["apps/gateway/src/gateway-process.ts"], {
+    const child = spawn(process.execPath, ["--import", "tsx", "apps/gateway/src/gateway-process.ts"], {
       env: {
         ...process.env,
         SLUICE_GATEWAY_STORE_URL: harness.storeUrl,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { bytes, errorFields, type RawClient } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
+import { loginAs, type Side } from "./support/side-by-side";
 
 /**
  * Text PostgreSQL's parser rejects is answered with the server's own ErrorResponse, byte for byte:
@@ -49,19 +49,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-async function login(side: "direct" | "gateway"): Promise<RawClient> {
-  if (side === "gateway") {
-    return (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName)).client;
-  }
-  const url = new URL(harness.directUrl);
-  const session = await rawLogin(
-    Number(url.port),
-    decodeURIComponent(url.username),
-    decodeURIComponent(url.password),
-    url.pathname.slice(1),
-  );
-  return session.client;
-}
+const login = (side: Side) => loginAs(harness, side);
 
 const parse = (sql: string, name = "") => bytes.tagged("P", Buffer.from(`${name}\0${sql}\0\0\0`));
 const sync = () => bytes.tagged("S", Buffer.alloc(0));
@@ -72,7 +60,7 @@ async function answer(client: RawClient, request: Buffer): Promise<string[]> {
   return (await client.readUntil("Z")).map((m) => `${m.type}:${m.body.toString("hex")}`);
 }
 
-async function answersTo(side: "direct" | "gateway", sql: string): Promise<string[][]> {
+async function answersTo(side: Side, sql: string): Promise<string[][]> {
   const client = await login(side);
   try {
     return [

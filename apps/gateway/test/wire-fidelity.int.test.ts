@@ -1,14 +1,14 @@
-import net from "node:net";
-import tls from "node:tls";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { extended } from "./support/extended";
 import { type Harness, startHarness } from "./support/gateway-harness";
-import { bytes, errorFields, int32, RawClient, type RawMessage } from "./support/raw-client";
+import { bytes, errorFields, type RawClient, type RawMessage } from "./support/raw-client";
 import { rawLogin } from "./support/raw-login";
 import { run } from "./support/run";
+import { loginAs, type Side } from "./support/side-by-side";
 
 /**
  * Refusals and protocol edges answered the way PostgreSQL answers them (issue 21): the same
@@ -28,35 +28,6 @@ beforeAll(async () => {
   await direct.end();
 });
 afterAll(() => harness?.stop());
-
-/** Frontend messages of the extended protocol, built here, independent of the code under test. */
-const ext = {
-  parse: (sql: string, name = "") => bytes.tagged("P", Buffer.from(`${name}\0${sql}\0\0\0`)),
-  bind: (statement = "", portal = "") =>
-    bytes.tagged("B", Buffer.concat([Buffer.from(`${portal}\0${statement}\0`), Buffer.alloc(6)])),
-  describePortal: (portal = "") => bytes.tagged("D", Buffer.from(`P${portal}\0`)),
-  describeStatement: (name = "") => bytes.tagged("D", Buffer.from(`S${name}\0`)),
-  execute: (portal = "", maxRows = 0) =>
-    bytes.tagged("E", Buffer.concat([Buffer.from(`${portal}\0`), int32(maxRows)])),
-  flush: () => bytes.tagged("H", Buffer.alloc(0)),
-  sync: () => bytes.tagged("S", Buffer.alloc(0)),
-};
-
-type Side = "gateway" | "direct";
-
-async function login(side: Side): Promise<RawClient> {
-  if (side === "gateway") {
-    return (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName)).client;
-  }
-  const url = new URL(harness.directUrl);
-  const session = await rawLogin(
-    Number(url.port),
-    decodeURIComponent(url.username),
-    decodeURIComponent(url.password),
-    url.pathname.slice(1),
-  );
-  return session.client;
-}
 
 /** Types of the messages read until `last` (an ErrorResponse shown as E:<SQLSTATE>), or until quiet. */
 async function readTypes(client: RawClient, last: string | null, quietMs = 300): Promise<string[]> {
@@ -86,7 +57,7 @@ async function bothSides(
 ): Promise<Record<Side, string[]>> {
   const result = {} as Record<Side, string[]>;
   for (const side of ["direct", "gateway"] as const) {
-    const client = await login(side);
+    const client = await loginAs(harness, side);
     try {
       result[side] = await exchange(client);
     } finally {
@@ -111,16 +82,18 @@ async function ledgerRows(): Promise<number> {
 describe("a refusal is answered where the server answers an error (Flush before Sync)", () => {
   it("answers a refused Parse followed by Describe and Flush at once, without waiting for Sync", async () => {
     const exchange = (refused: string) => async (client: RawClient) => {
-      client.write(Buffer.concat([ext.parse(refused), ext.describeStatement(), ext.flush()]));
+      client.write(
+        Buffer.concat([extended.parse("", refused), extended.describe("S", ""), extended.flush()]),
+      );
       const beforeSync = await readTypes(client, "E");
-      client.write(ext.sync());
+      client.write(extended.sync());
       return [...beforeSync, "|sync|", ...(await readTypes(client, "Z"))];
     };
     const seen = await bothSides(exchange("SELEC 1"));
     expect(seen.gateway).toEqual(seen.direct);
     expect(seen.direct).toEqual(["E:42601", "|sync|", "Z:I"]);
     // The server would run this one; Sluice's refusal takes the place a server error would.
-    const gateway = await login("gateway");
+    const gateway = await loginAs(harness, "gateway");
     try {
       expect(await exchange(DENIED)(gateway)).toEqual(["E:42501", "|sync|", "Z:I"]);
     } finally {
@@ -130,9 +103,9 @@ describe("a refusal is answered where the server answers an error (Flush before 
 
   it("answers a refused Parse with nothing after it, not even a Flush: the server flushes errors at once", async () => {
     const seen = await bothSides(async (client) => {
-      client.write(ext.parse("SELEC 1"));
+      client.write(extended.parse("", "SELEC 1"));
       const error = await readTypes(client, "E");
-      client.write(ext.sync());
+      client.write(extended.sync());
       return [...error, ...(await readTypes(client, "Z"))];
     });
     expect(seen.gateway).toEqual(seen.direct);
@@ -143,18 +116,18 @@ describe("a refusal is answered where the server answers an error (Flush before 
     const seen = await bothSides(async (client) => {
       client.write(
         Buffer.concat([
-          ext.parse("SELECT 1"),
-          ext.bind(),
-          ext.execute(),
-          ext.parse("SELEC 2"),
-          ext.bind(),
-          ext.execute(),
-          ext.flush(),
+          extended.parse("", "SELECT 1"),
+          extended.bind("", ""),
+          extended.execute(""),
+          extended.parse("", "SELEC 2"),
+          extended.bind("", ""),
+          extended.execute(""),
+          extended.flush(),
         ]),
       );
       const beforeSync = await readTypes(client, "E");
       const afterError = await readTypes(client, null);
-      client.write(ext.sync());
+      client.write(extended.sync());
       return [...beforeSync, ...afterError, "|sync|", ...(await readTypes(client, "Z"))];
     });
     expect(seen.gateway).toEqual(seen.direct);
@@ -163,9 +136,11 @@ describe("a refusal is answered where the server answers an error (Flush before 
 
   it("answers a refused Bind (a statement it never prepared) before Sync", async () => {
     const seen = await bothSides(async (client) => {
-      client.write(Buffer.concat([ext.bind("never_prepared"), ext.execute(), ext.flush()]));
+      client.write(
+        Buffer.concat([extended.bind("", "never_prepared"), extended.execute(""), extended.flush()]),
+      );
       const beforeSync = await readTypes(client, "E");
-      client.write(ext.sync());
+      client.write(extended.sync());
       return [...beforeSync, "|sync|", ...(await readTypes(client, "Z"))];
     });
     expect(seen.gateway).toEqual(seen.direct);
@@ -262,17 +237,17 @@ describe("a refusal aborts the transaction as the server's own error does", () =
     it(`extended protocol, refused ${JSON.stringify(refused)} mid-batch: the batch's earlier Execute is rolled back`, async () => {
       const kept: Record<Side, number> = { direct: -1, gateway: -1 };
       for (const side of ["direct", "gateway"] as const) {
-        const client = await login(side);
+        const client = await loginAs(harness, side);
         try {
           client.write(
             Buffer.concat([
-              ext.parse("INSERT INTO ledger VALUES (1)"),
-              ext.bind(),
-              ext.execute(),
-              ext.parse(refused),
-              ext.bind(),
-              ext.execute(),
-              ext.sync(),
+              extended.parse("", "INSERT INTO ledger VALUES (1)"),
+              extended.bind("", ""),
+              extended.execute(""),
+              extended.parse("", refused),
+              extended.bind("", ""),
+              extended.execute(""),
+              extended.sync(),
             ]),
           );
           await readTypes(client, "Z");
@@ -326,12 +301,12 @@ describe("a refusal inside a batch under masking", () => {
       // A computed column: only the masking scope of the statement (not a column origin) covers it.
       client.write(
         Buffer.concat([
-          ext.parse("SELECT upper(email) AS e FROM contacts"),
-          ext.bind(),
-          ext.describePortal(),
-          ext.execute(),
-          ext.parse(DENIED),
-          ext.sync(),
+          extended.parse("", "SELECT upper(email) AS e FROM contacts"),
+          extended.bind("", ""),
+          extended.describe("P", ""),
+          extended.execute(""),
+          extended.parse("", DENIED),
+          extended.sync(),
         ]),
       );
       const messages: RawMessage[] = [];
@@ -401,136 +376,18 @@ describe("empty queries", () => {
         client.write(bytes.query(sql));
         const simple = await readTypes(client, "Z");
         client.write(
-          Buffer.concat([ext.parse(sql), ext.bind(), ext.describePortal(), ext.execute(), ext.sync()]),
+          Buffer.concat([
+            extended.parse("", sql),
+            extended.bind("", ""),
+            extended.describe("P", ""),
+            extended.execute(""),
+            extended.sync(),
+          ]),
         );
         return [...simple, "|extended|", ...(await readTypes(client, "Z"))];
       });
       expect(seen.gateway, JSON.stringify(sql)).toEqual(seen.direct);
     }
-  });
-});
-
-describe("bytes before a startup packet", () => {
-  const directPort = () => Number(new URL(harness.directUrl).port);
-
-  /** The first thing the peer answers: a FATAL's SQLSTATE, a single byte, or a close without a word. */
-  async function firstAnswer(port: number, sent: Buffer): Promise<string> {
-    const client = await RawClient.connect(port);
-    try {
-      client.write(sent);
-      const message = await client.readMessage(3000).catch(() => null);
-      if (message)
-        return `${message.type}:${errorFields(message.body)["S"]}:${errorFields(message.body)["C"]}`;
-      await client.waitClosed(3000);
-      return "closed";
-    } finally {
-      client.close();
-    }
-  }
-
-  it("answers (or closes on) each as the server does", async () => {
-    const cases: Record<string, Buffer> = {
-      "Terminate before startup": bytes.tagged("X", Buffer.alloc(0)),
-      "an HTTP request": Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
-      "a negative length": Buffer.concat([int32(-1), int32(196608)]),
-      "a length below the header": Buffer.concat([int32(7), int32(196608)]),
-      "a length above the server's cap": Buffer.concat([int32(10_009), int32(196608)]),
-      "an unknown protocol": bytes.startup({ user: "x" }, 0x00040000),
-      "no terminator after the parameters": bytes.startup({ user: "x" }).subarray(0, -1),
-    };
-    // The lengths of the last one are rewritten: one byte shorter, as sent.
-    const unterminated = cases["no terminator after the parameters"] as Buffer;
-    unterminated.writeInt32BE(unterminated.length, 0);
-    for (const [name, sent] of Object.entries(cases)) {
-      const direct = await firstAnswer(directPort(), sent);
-      const gateway = await firstAnswer(harness.port, sent);
-      expect({ name, gateway }).toEqual({ name, gateway: direct });
-    }
-  });
-});
-
-describe("direct TLS (sslnegotiation=direct, PostgreSQL 17+)", () => {
-  /** What came back over TLS after a StartupMessage: the first message's type, or why there was none. */
-  async function startupOverTls(socket: tls.TLSSocket): Promise<string> {
-    return new Promise((resolve) => {
-      let received = Buffer.alloc(0);
-      const timer = setTimeout(() => resolve("silent"), 3000);
-      socket.on("data", (chunk: Buffer) => {
-        received = Buffer.concat([received, chunk]);
-        if (received.length >= 9) {
-          clearTimeout(timer);
-          resolve(`${String.fromCharCode(received[0] ?? 0)}:${received.readInt32BE(5)}`);
-          socket.destroy();
-        }
-      });
-      socket.on("error", (error) => {
-        clearTimeout(timer);
-        resolve(`error: ${error.message}`);
-      });
-      socket.on("close", () => {
-        clearTimeout(timer);
-        resolve(received.length === 0 ? "closed" : `partial ${received.length}`);
-      });
-      socket.write(bytes.startup({ user: harness.agent.name, database: harness.connectionName }));
-    });
-  }
-
-  function directTls(alpn: string[] | undefined): Promise<{ socket: tls.TLSSocket; alpn: string | false }> {
-    return new Promise((resolve, reject) => {
-      const socket = tls.connect({
-        host: "127.0.0.1",
-        port: harness.port,
-        rejectUnauthorized: false,
-        ...(alpn ? { ALPNProtocols: alpn } : {}),
-      });
-      socket.once("secureConnect", () => resolve({ socket, alpn: socket.alpnProtocol ?? false }));
-      socket.once("error", reject);
-    });
-  }
-
-  it("accepts a TLS handshake as the first bytes, with ALPN postgresql, and speaks the protocol over it", async () => {
-    const { socket, alpn } = await directTls(["postgresql"]);
-    expect(alpn).toBe("postgresql");
-    // AuthenticationSASL: the agent logs in over the direct TLS session.
-    expect(await startupOverTls(socket)).toBe("R:10");
-  });
-
-  it("refuses direct TLS that offers another ALPN protocol, in the handshake", async () => {
-    const outcome = await directTls(["http/1.1"]).then(
-      ({ socket }) => startupOverTls(socket),
-      (error: Error) => `handshake failed: ${error.message}`,
-    );
-    // The server's ALPN callback answers a fatal no_application_protocol alert (RFC 7301).
-    expect(outcome).toMatch(/handshake failed: .*no application protocol/);
-  });
-
-  it("closes direct TLS without ALPN after the handshake, without a word, as the server does", async () => {
-    const { socket, alpn } = await directTls(undefined);
-    expect(alpn).toBe(false);
-    expect(await startupOverTls(socket)).toBe("closed");
-  });
-
-  it("after an SSLRequest, ALPN is optional but must be postgresql when offered", async () => {
-    async function afterSslRequest(alpn: string[] | undefined): Promise<string> {
-      const plain = net.connect({ host: "127.0.0.1", port: harness.port });
-      await new Promise((resolve) => plain.once("connect", resolve));
-      plain.write(Buffer.concat([int32(8), int32(80877103)]));
-      const answer = await new Promise<Buffer>((resolve) => plain.once("data", resolve));
-      expect(answer.toString()).toBe("S");
-      const secure = tls.connect({
-        socket: plain,
-        rejectUnauthorized: false,
-        ...(alpn ? { ALPNProtocols: alpn } : {}),
-      });
-      const ready = await new Promise<string | null>((resolve) => {
-        secure.once("secureConnect", () => resolve(null));
-        secure.once("error", (error) => resolve(`handshake failed: ${error.message}`));
-      });
-      return ready ?? startupOverTls(secure);
-    }
-    expect(await afterSslRequest(undefined)).toBe("R:10");
-    expect(await afterSslRequest(["postgresql"])).toBe("R:10");
-    expect(await afterSslRequest(["http/1.1"])).toMatch(/handshake failed: .*no application protocol/);
   });
 });
 

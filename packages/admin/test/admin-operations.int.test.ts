@@ -1,14 +1,12 @@
-import type { PrismaClient } from "@sluice/db/prisma";
 import { encodeEvents, type RecordingEvent } from "@sluice/recording/events";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminQuery, createTestDatabase, createTestStore } from "../../../test/support";
+import { adminQuery, createTestDatabase } from "../../../test/support";
 import { listAuditEvents } from "../src/activity";
-import type { Actor, AdminContext } from "../src/actor";
-import { AdminError } from "../src/admin-error";
+import type { AdminContext } from "../src/actor";
 import { issueCredential } from "../src/agent-credentials";
-import { actorForUser, authenticateApiToken, createApiToken, revokeApiToken } from "../src/api-tokens";
+import { authenticateApiToken, createApiToken, revokeApiToken } from "../src/api-tokens";
 import { saveGuardrail } from "../src/guardrail-rules";
 import { saveMaskingRule } from "../src/masking-rules";
 import { previewMasking } from "../src/preview-masking";
@@ -18,43 +16,29 @@ import { saveConnection } from "../src/save-connection";
 import { testConnection } from "../src/test-connection";
 import { tryStatement } from "../src/try-statement";
 import { recordSignIn } from "../src/users";
+import { type AdminStore, createAdminStore, refusal } from "./support/admin-store";
 
 const KEY = Buffer.alloc(32, 9);
 const dump = (value: unknown) =>
   JSON.stringify(value, (_key, field: unknown) => (typeof field === "bigint" ? field.toString() : field));
 
-async function expectAdminError(promise: Promise<unknown>, kind: AdminError["kind"]) {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AdminError);
-  expect((error as AdminError).kind).toBe(kind);
-  return error as AdminError;
-}
-
 describe("admin operations against a real store", () => {
-  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let store: AdminStore;
   let upstream: { url: string; drop: () => Promise<void> };
   let admin: AdminContext;
   let reviewer: AdminContext;
   let auditor: AdminContext;
   let upstreamLogin: { host: string; port: number; user: string; password: string; database: string };
 
-  const contextFor = async (email: string, groups: string[]): Promise<AdminContext> => {
-    const user = await recordSignIn(store.prisma, {
-      issuer: "https://idp.test",
-      subject: email,
-      email,
-      groups,
-    });
-    if (!user) throw new Error(`${email} got no role`);
-    const actor = (await actorForUser(store.prisma, user.id)) as Actor;
-    return { db: store.prisma, actor, secretKey: KEY };
-  };
-
   beforeAll(async () => {
-    store = await createTestStore();
+    store = await createAdminStore({
+      roles: [
+        { idpGroup: "admins", role: "ADMIN" },
+        { idpGroup: "reviewers", role: "REVIEWER" },
+        { idpGroup: "auditors", role: "AUDITOR" },
+      ],
+      secretKey: KEY,
+    });
     upstream = await createTestDatabase("upstream");
     await adminQuery(
       upstream.url,
@@ -68,16 +52,9 @@ describe("admin operations against a real store", () => {
       password: decodeURIComponent(url.password),
       database: url.pathname.slice(1),
     };
-    await store.prisma.roleMapping.createMany({
-      data: [
-        { idpGroup: "admins", role: "ADMIN" },
-        { idpGroup: "reviewers", role: "REVIEWER" },
-        { idpGroup: "auditors", role: "AUDITOR" },
-      ],
-    });
-    admin = await contextFor("ada@example.test", ["admins"]);
-    reviewer = await contextFor("rey@example.test", ["reviewers"]);
-    auditor = await contextFor("aud@example.test", ["auditors"]);
+    admin = await store.contextFor("ada@example.test", ["admins"]);
+    reviewer = await store.contextFor("rey@example.test", ["reviewers"]);
+    auditor = await store.contextFor("aud@example.test", ["auditors"]);
   });
   afterAll(async () => {
     await store.drop();
@@ -118,7 +95,7 @@ describe("admin operations against a real store", () => {
     expect(row.passwordCipher).toMatch(/^v1:/);
     expect(row.passwordCipher).not.toContain(upstreamLogin.password);
 
-    const moved = await expectAdminError(
+    const moved = await refusal(
       saveConnection(admin, {
         id: saved.id,
         input: connectionInput({ password: "", host: "attacker.example" }),
@@ -193,30 +170,24 @@ describe("admin operations against a real store", () => {
   });
 
   it("names the fields that are wrong", async () => {
-    const error = await expectAdminError(
+    const error = await refusal(
       saveConnection(admin, { input: connectionInput({ name: "bad name", port: 70000, host: "" }) }),
       "invalid",
     );
     expect(Object.keys(error.fields).sort()).toEqual(["host", "name", "port"]);
-    const guardrail = await expectAdminError(
+    const guardrail = await refusal(
       saveGuardrail(admin, { input: { name: "t", kind: "TABLE", match: { tables: [] } } }),
       "invalid",
     );
     expect(guardrail.fields).toHaveProperty(["match.tables"]);
-    const duplicate = await expectAdminError(saveConnection(admin, { input: connectionInput() }), "conflict");
+    const duplicate = await refusal(saveConnection(admin, { input: connectionInput() }), "conflict");
     expect(duplicate.fields).toEqual({ name: "already in use" });
   });
 
   it("lets only admins change policy, only admins and auditors read the audit log", async () => {
-    await expectAdminError(
-      saveConnection(reviewer, { input: connectionInput({ name: "other" }) }),
-      "forbidden",
-    );
-    await expectAdminError(
-      saveGuardrail(auditor, { input: { name: "g", kind: "MULTI_STATEMENT" } }),
-      "forbidden",
-    );
-    await expectAdminError(listAuditEvents(reviewer, { query: {} }), "forbidden");
+    await refusal(saveConnection(reviewer, { input: connectionInput({ name: "other" }) }), "forbidden");
+    await refusal(saveGuardrail(auditor, { input: { name: "g", kind: "MULTI_STATEMENT" } }), "forbidden");
+    await refusal(listAuditEvents(reviewer, { query: {} }), "forbidden");
     const page = await listAuditEvents(auditor, { query: {} });
     expect(page.events.length).toBeGreaterThan(0);
   });
@@ -393,7 +364,7 @@ describe("admin operations against a real store", () => {
       });
       prevHash = hash;
     }
-    await expectAdminError(getRecording(reviewer, { sessionId: session.id, query: {} }), "forbidden");
+    await refusal(getRecording(reviewer, { sessionId: session.id, query: {} }), "forbidden");
     const recording = await getRecording(auditor, { sessionId: session.id, query: {} });
     expect(recording.verification).toEqual({ isVerified: true, chunks: 3 });
     expect(recording.events.map((event) => event.type)).toEqual(["connect", "statement", "end"]);
@@ -437,7 +408,7 @@ describe("admin operations against a real store", () => {
       reason: "chunk 1 was modified",
     });
 
-    await expectAdminError(deleteRecording(auditor, { sessionId: session.id }), "forbidden");
+    await refusal(deleteRecording(auditor, { sessionId: session.id }), "forbidden");
     await deleteRecording(admin, { sessionId: session.id });
     expect(await store.prisma.recordingChunk.count({ where: { sessionId: session.id } })).toBe(0);
     expect(
@@ -448,7 +419,7 @@ describe("admin operations against a real store", () => {
   });
 
   it("API tokens act with one role of their owner, and stop when revoked", async () => {
-    await expectAdminError(createApiToken(admin, { input: { name: "ci", role: "AUDITOR" } }), "invalid");
+    await refusal(createApiToken(admin, { input: { name: "ci", role: "AUDITOR" } }), "invalid");
     const created = await createApiToken(admin, { input: { name: "ci", role: "ADMIN" } });
     const actor = await authenticateApiToken(store.prisma, created.token);
     expect(actor).toMatchObject({ kind: "API_TOKEN", roles: ["ADMIN"] });

@@ -1,43 +1,29 @@
-import type { PrismaClient } from "@sluice/db/prisma";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStore } from "../../../test/support";
 import { listSessions } from "../src/activity";
-import type { Actor, AdminContext } from "../src/actor";
-import { actorForUser } from "../src/api-tokens";
+import type { AdminContext } from "../src/actor";
 import { dashboardOverview } from "../src/dashboard-overview";
 import { listReviews } from "../src/review-list";
-import { recordSignIn } from "../src/users";
+import { type AdminStore, createAdminStore } from "./support/admin-store";
 
 const KEY = Buffer.alloc(32, 9);
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
 describe("the dashboard overview and the reviewer's inbox, against a real store", () => {
-  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let store: AdminStore;
   let admin: AdminContext;
   let reviewer: AdminContext;
 
-  const contextFor = async (email: string, groups: string[]): Promise<AdminContext> => {
-    const user = await recordSignIn(store.prisma, {
-      issuer: "https://idp.test",
-      subject: email,
-      email,
-      groups,
-    });
-    if (!user) throw new Error(`${email} got no role`);
-    return { db: store.prisma, actor: (await actorForUser(store.prisma, user.id)) as Actor, secretKey: KEY };
-  };
-
   beforeAll(async () => {
-    store = await createTestStore();
-    const db = store.prisma;
-    await db.roleMapping.createMany({
-      data: [
+    store = await createAdminStore({
+      roles: [
         { idpGroup: "admins", role: "ADMIN" },
         { idpGroup: "reviewers", role: "REVIEWER" },
       ],
+      secretKey: KEY,
     });
-    admin = await contextFor("ada@example.test", ["admins"]);
-    reviewer = await contextFor("rey@example.test", ["reviewers"]);
+    const db = store.prisma;
+    admin = await store.contextFor("ada@example.test", ["admins"]);
+    reviewer = await store.contextFor("rey@example.test", ["reviewers"]);
     const connection = await db.connection.create({
       data: { name: "Shop_Main", host: "127.0.0.1", port: 5432, database: "shop", username: "u" },
     });

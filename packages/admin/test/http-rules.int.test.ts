@@ -1,42 +1,22 @@
 import { loadHttpPolicies } from "@sluice/db/policy/load-http-policies";
-import type { PrismaClient } from "@sluice/db/prisma";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStore } from "../../../test/support";
-import type { Actor, AdminContext } from "../src/actor";
+import type { AdminContext } from "../src/actor";
 import { AdminError } from "../src/admin-error";
-import { actorForUser } from "../src/api-tokens";
 import { saveMaskingRule } from "../src/masking-rules";
 import { saveReviewerGroup, saveReviewRule } from "../src/review-rules";
-import { recordSignIn } from "../src/users";
+import { type AdminStore, createAdminStore, refusal } from "./support/admin-store";
 
 const KEY = Buffer.alloc(32, 9);
 
-async function refusal(promise: Promise<unknown>): Promise<AdminError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AdminError);
-  return error as AdminError;
-}
-
 describe("review rules for HTTP connections in the admin API", () => {
-  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let store: AdminStore;
   let admin: AdminContext;
   let httpId: string;
   let pgId: string;
 
   beforeAll(async () => {
-    store = await createTestStore();
-    await store.prisma.roleMapping.create({ data: { idpGroup: "admins", role: "ADMIN" } });
-    const user = await recordSignIn(store.prisma, {
-      issuer: "https://idp.test",
-      subject: "ada",
-      email: "ada@example.test",
-      groups: ["admins"],
-    });
-    if (!user) throw new Error("no role");
-    admin = { db: store.prisma, actor: (await actorForUser(store.prisma, user.id)) as Actor, secretKey: KEY };
+    store = await createAdminStore({ roles: [{ idpGroup: "admins", role: "ADMIN" }], secretKey: KEY });
+    admin = await store.contextFor("ada@example.test", ["admins"]);
     const base = { host: "127.0.0.1", port: 8080, database: "/api", username: "u" };
     httpId = (await store.prisma.connection.create({ data: { ...base, name: "crm", type: "HTTP" } })).id;
     pgId = (await store.prisma.connection.create({ data: { ...base, name: "db", database: "db" } })).id;
@@ -84,20 +64,12 @@ describe("review rules for HTTP connections in the admin API", () => {
 });
 
 describe("masking rules for HTTP connections in the admin API", () => {
-  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let store: AdminStore;
   let admin: AdminContext;
 
   beforeAll(async () => {
-    store = await createTestStore();
-    await store.prisma.roleMapping.create({ data: { idpGroup: "admins", role: "ADMIN" } });
-    const user = await recordSignIn(store.prisma, {
-      issuer: "https://idp.test",
-      subject: "ada",
-      email: "ada@example.test",
-      groups: ["admins"],
-    });
-    if (!user) throw new Error("no role");
-    admin = { db: store.prisma, actor: (await actorForUser(store.prisma, user.id)) as Actor, secretKey: KEY };
+    store = await createAdminStore({ roles: [{ idpGroup: "admins", role: "ADMIN" }], secretKey: KEY });
+    admin = await store.contextFor("ada@example.test", ["admins"]);
   });
   afterAll(() => store?.drop());
 

@@ -1,45 +1,25 @@
-import type { PrismaClient } from "@sluice/db/prisma";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, createTestStore } from "../../../test/support";
-import type { Actor, AdminContext } from "../src/actor";
-import { AdminError } from "../src/admin-error";
-import { actorForUser } from "../src/api-tokens";
+import { createTestDatabase } from "../../../test/support";
+import type { AdminContext } from "../src/actor";
 import { saveGuardrail } from "../src/guardrail-rules";
 import { saveReviewerGroup, saveReviewRule } from "../src/review-rules";
 import { saveAgent } from "../src/save-agent";
 import { saveConnection } from "../src/save-connection";
 import { tryStatement } from "../src/try-statement";
-import { recordSignIn } from "../src/users";
+import { type AdminStore, createAdminStore, refusal } from "./support/admin-store";
 
 const KEY = Buffer.alloc(32, 7);
 
-async function refusal(promise: Promise<unknown>): Promise<AdminError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AdminError);
-  return error as AdminError;
-}
-
 describe("statement kinds in the admin API, and the try box's verdicts", () => {
-  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let store: AdminStore;
   let upstream: { url: string; drop: () => Promise<void> };
   let admin: AdminContext;
   let connectionId: string;
 
   beforeAll(async () => {
-    store = await createTestStore();
+    store = await createAdminStore({ roles: [{ idpGroup: "admins", role: "ADMIN" }], secretKey: KEY });
     upstream = await createTestDatabase("kinds_upstream");
-    await store.prisma.roleMapping.create({ data: { idpGroup: "admins", role: "ADMIN" } });
-    const user = await recordSignIn(store.prisma, {
-      issuer: "https://idp.test",
-      subject: "ada",
-      email: "ada@example.test",
-      groups: ["admins"],
-    });
-    if (!user) throw new Error("no role");
-    admin = { db: store.prisma, actor: (await actorForUser(store.prisma, user.id)) as Actor, secretKey: KEY };
+    admin = await store.contextFor("ada@example.test", ["admins"]);
     const url = new URL(upstream.url);
     const connection = await saveConnection(admin, {
       input: {

@@ -1,42 +1,19 @@
-import type { PrismaClient } from "@sluice/db/prisma";
 import { generateApiToken, hashApiToken, shownPrefix } from "@sluice/secrets/api-token";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStore } from "../../../test/support";
 import type { Actor, AdminContext } from "../src/actor";
-import { AdminError } from "../src/admin-error";
-import { actorForUser, authenticateApiToken, listApiTokens, revokeApiToken } from "../src/api-tokens";
+import { authenticateApiToken, listApiTokens, revokeApiToken } from "../src/api-tokens";
 import { approveTerminalLogin } from "../src/approve-terminal-login";
-import { recordSignIn } from "../src/users";
+import { type AdminStore, createAdminStore, refusal } from "./support/admin-store";
 
 const KEY = Buffer.alloc(32, 3);
 
-async function refusal(promise: Promise<unknown>): Promise<AdminError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AdminError);
-  return error as AdminError;
-}
-
 describe("approving sluice login's token (the console's /cli-login page)", () => {
-  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let store: AdminStore;
   let reviewer: AdminContext;
 
   beforeAll(async () => {
-    store = await createTestStore();
-    await store.prisma.roleMapping.create({ data: { idpGroup: "reviewers", role: "REVIEWER" } });
-    const user = await recordSignIn(store.prisma, {
-      issuer: "https://idp.test",
-      subject: "rey",
-      email: "rey@example.test",
-      groups: ["reviewers"],
-    });
-    reviewer = {
-      db: store.prisma,
-      actor: (await actorForUser(store.prisma, user?.id ?? "")) as Actor,
-      secretKey: KEY,
-    };
+    store = await createAdminStore({ roles: [{ idpGroup: "reviewers", role: "REVIEWER" }], secretKey: KEY });
+    reviewer = await store.contextFor("rey@example.test", ["reviewers"]);
   });
   afterAll(() => store?.drop());
 

@@ -72,19 +72,21 @@ export class ReviewBroker implements ReviewBrokerContract {
     for (const reviewId of this.held.ids()) {
       const waiter = this.held.get(reviewId);
       if (!waiter) continue;
-      await this.options.store.move(reviewId, "abandon", this.date(), {
-        metadata: { reason: "gateway shut down" },
-      });
-      this.held.release(
-        reviewId,
-        deny(
-          waiter.rule,
-          `the gateway shut down while review R-${waiter.number} was pending; it was abandoned and will not run`,
-          ASK_AGAIN_HINT,
-        ),
-      );
+      this.held.release(reviewId, await this.abandonForShutdown(reviewId, waiter.number, waiter.rule));
     }
     return count;
+  }
+
+  /** Marks a review abandoned by this gateway's shutdown; returns its statement's refusal. */
+  private async abandonForShutdown(reviewId: string, number: number, rule: string): Promise<Verdict> {
+    await this.options.store.move(reviewId, "abandon", this.date(), {
+      metadata: { reason: "gateway shut down" },
+    });
+    return deny(
+      rule,
+      `the gateway shut down while review R-${number} was pending; it was abandoned and will not run`,
+      ASK_AGAIN_HINT,
+    );
   }
 
   async request(request: ReviewRequest): Promise<Verdict> {
@@ -115,6 +117,9 @@ export class ReviewBroker implements ReviewBrokerContract {
     }
 
     const review = await this.createReview(request, rule, hash, true);
+    // A shutdown that began while the review was written found nothing held, and nothing would
+    // release this statement: it is refused and abandoned here, as `close` does with the held ones.
+    if (this.isClosing) return this.abandonForShutdown(review.id, review.number, request.rule);
     const release = this.held.hold(review.id, {
       number: review.number,
       expiresAt: review.expiresAt,

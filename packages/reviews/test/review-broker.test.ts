@@ -2,6 +2,7 @@ import { FakeClock } from "@sluice/db/testing";
 import type { ReviewRequest } from "@sluice/policy/decision-point";
 import type { Verdict } from "@sluice/policy/verdict";
 import { beforeEach, describe, expect, it } from "vitest";
+import { until } from "../../../test/until";
 import { isGoneFromThisHost } from "../src/gateway-liveness";
 import { ReviewBroker } from "../src/review-broker";
 import { FakeLiveness, FakeReviewStore } from "./fake-review-store";
@@ -160,6 +161,29 @@ describe("review broker: blocking reviews", () => {
     expect(await broker.request(request())).toMatchObject({
       message: "the gateway is shutting down; try again",
     });
+  });
+
+  it("refuses and abandons a review the shutdown began under, before its statement was held", async () => {
+    // The review's row is written (visible to reviewers) before the broker holds its statement.
+    let resumeAudit = () => {};
+    const auditWritten = new Promise<void>((resolve) => {
+      resumeAudit = resolve;
+    });
+    const audit = store.auditAgent;
+    store.auditAgent = async (entry) => {
+      if (entry.action === "review.requested") await auditWritten;
+      return audit(entry);
+    };
+    const verdict = broker.request(request());
+    await until(() => store.reviews.size === 1, { what: "the review row" });
+    expect(await broker.close()).toBe(0);
+    resumeAudit();
+    expect(await verdict).toMatchObject({
+      kind: "deny",
+      message: "the gateway shut down while review R-1001 was pending; it was abandoned and will not run",
+    });
+    expect(store.only().status).toBe("ABANDONED");
+    expect(broker.heldCount).toBe(0);
   });
 
   it("refuses a statement whose rule is no longer configured", async () => {

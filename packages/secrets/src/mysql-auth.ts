@@ -1,22 +1,6 @@
-import { createHash, pbkdf2, timingSafeEqual } from "node:crypto";
-import { promisify } from "node:util";
-import { SCRAM_KEY_BYTES } from "./limits";
-import { hmac, sha256 } from "./scram-primitives";
-import { parseScramVerifier } from "./scram-verifier";
+import { createHash } from "node:crypto";
 
-const pbkdf2Async = promisify(pbkdf2);
-
-/**
- * Whether a token an agent sent in clear (MySQL's caching_sha2_password full authentication or
- * mysql_clear_password, both only over TLS) is the one the stored SCRAM verifier was made from:
- * the same StoredKey PostgreSQL's SCRAM derives, so one verifier serves both data paths and the
- * token itself is never stored. PBKDF2 runs on the thread pool, not the event loop.
- */
-export async function verifyClearToken(token: string, verifier: string): Promise<boolean> {
-  const { salt, iterations, storedKey } = parseScramVerifier(verifier);
-  const salted = await pbkdf2Async(Buffer.from(token, "utf8"), salt, iterations, SCRAM_KEY_BYTES, "sha256");
-  return timingSafeEqual(sha256(hmac(salted, "Client Key")), storedKey);
-}
+// An agent's token sent in clear over MySQL is checked by `token-check.ts`, as on every other path.
 
 function sha1(...parts: Buffer[]): Buffer {
   const hash = createHash("sha1");

@@ -69,27 +69,6 @@ export function functionCallRefusal(): ClientError {
 }
 
 /**
- * A held statement's final verdict: the reviewer's, or a 57014 refusal once `withdraw` (handed to
- * `onHeld`, for a cancel or a disconnect) is called first.
- */
-export function releaseOrWithdrawal(
-  verdict: Extract<Verdict, { kind: "hold" }>,
-  onHeld: (held: { withdraw: (reason: string) => void }) => void,
-): Promise<Verdict> {
-  let withdrawn: (verdict: Verdict) => void = () => {};
-  const withdrawal = new Promise<Verdict>((resolve) => {
-    withdrawn = resolve;
-  });
-  onHeld({
-    withdraw: (reason) => {
-      verdict.withdraw?.(reason);
-      withdrawn({ kind: "deny", rule: verdict.rule, message: reason, code: "57014" });
-    },
-  });
-  return Promise.race([verdict.release, withdrawal]);
-}
-
-/**
  * A refusal whose stand-in went upstream: the server's ErrorResponse for the stand-in is replaced by
  * `denial`. Null once shown, or when an earlier error of the server made it skip the stand-in.
  */

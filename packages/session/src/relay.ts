@@ -1,4 +1,3 @@
-import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import { ClientCode } from "@sluice/wire/client-codes";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
@@ -8,7 +7,7 @@ import { parameterStatus } from "./parameter-status";
 import { assertPinnedReport } from "./pinned-backstop";
 import { PipelineGate } from "./pipeline-gate";
 import { PreparedStatements } from "./prepared-statements";
-import { errorBytes, noticeBytes } from "./protocol-bytes";
+import { errorBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import { SYNTAX_ERROR, upstreamForRefusedQuery } from "./refused-query";
 import { EMPTY_STEP, type RelayStep } from "./relay-step";
@@ -18,28 +17,19 @@ import {
   emptyBatch,
   functionCallRefusal,
   type Refusable,
-  releaseOrWithdrawal,
   resultScope,
   type Settled,
 } from "./relay-verdicts";
 import { EMPTY_SCOPE } from "./result-scope";
+import { type RelayOptions, StatementJudge } from "./statement-judge";
+
+export type { RelayOptions } from "./statement-judge";
 
 /** One ReadyForQuery the upstream owes us, and the refusal (if any) in what it ends. */
 type OwedReady = {
   /** Which batch this ReadyForQuery ends (see `Relay.batchSerial`). */
   batch: number;
   refusal: Refusable;
-};
-
-export type RelayOptions = {
-  decisions: SessionDecisions;
-  /** Called with every verdict before the statement can reach the upstream (audit first). */
-  onVerdict?: (sql: string, verdict: Verdict) => void;
-  /**
-   * Sends bytes to the client at once, outside the step order: the notice that a statement is held
-   * must reach the agent while it waits, not after. Without it the notice comes with the answer.
-   */
-  sendNow?: (bytes: Buffer) => void;
 };
 
 /**
@@ -59,9 +49,8 @@ export class Relay {
   private readonly statements = new PreparedStatements();
   /** Counts the batches sent upstream (each ended by a Sync or a simple Query). */
   private batchSerial = 0;
-
-  /** The statement waiting for a human, if any: a cancel or a disconnect withdraws it. */
-  private held: { withdraw: (reason: string) => void } | null = null;
+  /** Judges each statement and holds the one waiting for a human (a cancel or a disconnect withdraws it). */
+  private readonly statementJudge: StatementJudge;
   /**
    * Messages of an extended-protocol batch went upstream since its last Sync (a refusal later in
    * the batch does not undo them): what the next statement is judged against may still change.
@@ -70,16 +59,16 @@ export class Relay {
   /** Counts messages sent upstream, so a Bind can tell whether anything ran since its Parse. */
   private forwarded = 0;
 
-  constructor(private readonly options: RelayOptions) {}
+  constructor(private readonly options: RelayOptions) {
+    this.statementJudge = new StatementJudge(options);
+  }
 
   /**
    * Withdraws the held statement (the client cancelled or left): it is refused with `reason` and
    * will never run. Returns false when nothing is held, so a cancel goes to the upstream instead.
    */
   withdrawHeld(reason: string): boolean {
-    if (!this.held) return false;
-    this.held.withdraw(reason);
-    return true;
+    return this.statementJudge.withdrawHeld(reason);
   }
 
   get status(): string {
@@ -88,12 +77,17 @@ export class Relay {
 
   /** Nothing is held and the upstream has answered everything sent to it up to a ReadyForQuery. */
   get isSettled(): boolean {
-    return this.held === null && this.owed.length === 0;
+    return !this.statementJudge.isHolding && this.owed.length === 0;
   }
 
   /** Everything sent upstream was answered, up to a ReadyForQuery outside any transaction. */
   isUpstreamIdle(): boolean {
-    return this.owed.length === 0 && !this.isUnsynced && this.transactionStatus === "I" && !this.held;
+    return (
+      this.owed.length === 0 &&
+      !this.isUnsynced &&
+      this.transactionStatus === "I" &&
+      !this.statementJudge.isHolding
+    );
   }
 
   /** Handles one client message; a Promise only when the decision point had to wait. */
@@ -232,31 +226,7 @@ export class Relay {
       statementName === undefined
         ? { sql, via, isUpstreamSettled }
         : { sql, via, statementName, isUpstreamSettled };
-    const verdict = this.options.decisions.decide(request);
-    if (verdict instanceof Promise) return verdict.then((resolved) => this.settle(sql, resolved, then));
-    return this.settle(sql, verdict, then);
-  }
-
-  private settle(
-    sql: string,
-    verdict: Verdict,
-    then: (verdict: Settled) => RelayStep,
-  ): RelayStep | Promise<RelayStep> {
-    this.options.onVerdict?.(sql, verdict);
-    if (verdict.kind !== "hold") return then(verdict);
-    // Only this session waits; the notice tells the agent why nothing is coming back yet.
-    const notice = noticeBytes(verdict.message, verdict.hint);
-    const sendNow = this.options.sendNow;
-    sendNow?.(notice);
-    return releaseOrWithdrawal(verdict, (held) => {
-      this.held = held;
-    }).then((released) => {
-      this.held = null;
-      const step = this.settle(sql, released, then);
-      if (sendNow) return step;
-      if (step instanceof Promise) return step.then((s) => ({ ...s, toClient: [notice, ...s.toClient] }));
-      return { ...step, toClient: [notice, ...step.toClient] };
-    });
+    return this.statementJudge.decide(request, then);
   }
 
   private afterQueryVerdict(verdict: Settled, raw: Buffer, sql: string): RelayStep {

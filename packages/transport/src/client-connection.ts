@@ -5,7 +5,6 @@ import {
   ConnectionPhases,
   type PhaseStep,
 } from "@sluice/session/connection-phases";
-import { errorBytes } from "@sluice/session/protocol-bytes";
 import type { Relay } from "@sluice/session/relay";
 import type { RelayStep } from "@sluice/session/relay-step";
 import type { ResultMasker } from "@sluice/session/result-masker";
@@ -15,13 +14,12 @@ import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messa
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
 import { isUndecodable } from "./client-failure";
-import { closingFatal } from "./closing-error";
+import { closingFatal, endWithFatal } from "./closing-error";
 import type { ClientConnectionDeps, ClientSocket } from "./connection-deps";
 import { AUTHENTICATION_TIMEOUT_MS, FATAL_FLUSH_MS } from "./limits";
 import { QuietSignal } from "./quiet-signal";
+import { SessionUpstream } from "./session-upstream";
 import { upgradeToTls } from "./tls-upgrade";
-import { attachUpstreamListeners } from "./upstream-listeners";
-import type { AuthenticatedUpstream } from "./upstream-logins";
 
 export type { SessionHooks, SessionInfo } from "@sluice/session/session-start";
 export type { ClientConnectionDeps, ClientSocket, LiveSession } from "./connection-deps";
@@ -31,12 +29,14 @@ type Relaying = { relay: Relay; masker: ResultMasker | null };
 
 /**
  * One agent connection's sockets. The decisions are @sluice/session's (ConnectionPhases before the
- * relay, Relay after it) and return the bytes to send; this class reads, writes them in order,
- * applies backpressure, and closes. The upstream login is the UpstreamLogins driver's.
+ * relay, Relay after it) and return the bytes to send; this class reads, writes them in order and
+ * closes. The upstream login is the UpstreamLogins driver's; the open session's upstream, with
+ * backpressure both ways and its release, is SessionUpstream's.
  */
 export class ClientConnection {
   private client: ClientSocket;
-  private upstream: AuthenticatedUpstream | null = null;
+  /** The session's upstream, from its login until it is released. */
+  private upstream: SessionUpstream | null = null;
   private readonly clientFrames = createClientFrameBuffer();
   private readonly phases: ConnectionPhases;
   private relaying: Relaying | null = null;
@@ -53,8 +53,6 @@ export class ClientConnection {
   private endReason = "client disconnected";
   /** What a shutdown waits on: nothing read, judged or owed by the upstream (see `shutDown`). */
   private readonly quiet = new QuietSignal(() => this.isQuiet());
-  private detachUpstream: () => void = () => {};
-  private readonly resumeClient = () => this.client.resume();
 
   constructor(
     socket: ClientSocket,
@@ -246,7 +244,7 @@ export class ClientConnection {
       this.deps.upstreams.release(upstream, { isIdle: true });
       return;
     }
-    this.upstream = upstream;
+    this.upstream = new SessionUpstream(upstream, this.client, this.deps);
     const sessionId = await this.deps.hooks.onSessionStart({
       agent: client.agent,
       connection: client.connection,
@@ -289,27 +287,16 @@ export class ClientConnection {
     );
     // The greeting first: what the upstream sent after its ReadyForQuery comes after the client's.
     this.client.write(sessionReadyBytes(upstream.session, key));
-    this.attachUpstream(upstream);
-  }
-
-  private attachUpstream(upstream: AuthenticatedUpstream): void {
-    this.detachUpstream = attachUpstreamListeners(
-      upstream.socket,
-      {
-        onData: (chunk) => this.onUpstreamData(chunk),
-        onError: (error) => this.deps.log(`upstream error: ${error.message}`),
-        onGone: () => {
-          if (this.isClosed) return;
-          // After the client's Terminate the upstream closing is the expected answer, not the reason.
-          if (!this.isTerminating) this.endReason = "upstream closed the session";
-          this.close(this.endReason);
-        },
-      },
-      { drain: this.resumeClient },
-    );
     // Anything the upstream sent after ReadyForQuery belongs to the relay.
-    if (upstream.frames.buffered() > 0) this.onUpstreamData(Buffer.alloc(0));
-    upstream.socket.resume();
+    this.upstream?.attach({
+      onData: (chunk) => this.onUpstreamData(chunk),
+      onGone: () => {
+        if (this.isClosed) return;
+        // After the client's Terminate the upstream closing is the expected answer, not the reason.
+        if (!this.isTerminating) this.endReason = "upstream closed the session";
+        this.close(this.endReason);
+      },
+    });
   }
 
   private onUpstreamData(chunk: Buffer): void {
@@ -329,7 +316,7 @@ export class ClientConnection {
   private applyRelayStep(step: RelayStep): void {
     if (step.toClient.length > 0) this.writeRelayed(Buffer.concat(step.toClient));
     const toUpstream = clientToUpstream(step, this.relaying?.masker ?? null);
-    if (toUpstream) this.writeUpstream(toUpstream);
+    if (toUpstream) this.upstream?.toUpstream(toUpstream);
     if (step.isClosing) {
       // The upstream is released, not ended: a pooled one serves the next session.
       this.isTerminating = true;
@@ -344,29 +331,9 @@ export class ClientConnection {
    * client is not kept waiting while its result is recorded (the bytes are never changed after this).
    */
   private writeRelayed(bytes: Buffer): void {
-    this.writeClient(bytes);
+    if (this.upstream) this.upstream.toClient(bytes);
+    else this.client.write(bytes);
     if (this.sessionId) this.deps.hooks.onClientBytes?.(this.sessionId, bytes);
-  }
-
-  /** A slow upstream pauses the client instead of growing the gateway's memory. */
-  private writeUpstream(bytes: Buffer): void {
-    const upstream = this.upstream?.socket;
-    if (upstream && !upstream.write(bytes)) {
-      this.client.pause();
-      upstream.once("drain", this.resumeClient);
-    }
-  }
-
-  /** A slow client pauses the upstream instead of growing the gateway's memory. */
-  private writeClient(bytes: Buffer): void {
-    const upstream = this.upstream?.socket;
-    if (!this.client.write(bytes) && upstream) {
-      upstream.pause();
-      // Only while it is still this session's: a released upstream belongs to the pool.
-      this.client.once("drain", () => {
-        if (this.upstream?.socket === upstream) upstream.resume();
-      });
-    }
   }
 
   /** Ends this client with an error it can read; never lets an exception reach the process. */
@@ -374,11 +341,7 @@ export class ClientConnection {
     if (this.isClosed) return;
     const fatal = closingFatal(error, this.deps.log);
     this.endReason = fatal.message;
-    try {
-      this.client.end(errorBytes(fatal));
-    } catch {
-      this.client.destroy();
-    }
+    endWithFatal(this.client, fatal);
     this.close(this.endReason);
   }
 
@@ -387,9 +350,7 @@ export class ClientConnection {
     const upstream = this.upstream;
     if (!upstream) return;
     this.upstream = null;
-    this.detachUpstream();
-    const isIdle = (this.relaying?.relay.isUpstreamIdle() ?? true) && upstream.frames.buffered() === 0;
-    this.deps.upstreams.release(upstream, { isIdle });
+    upstream.release(this.relaying?.relay.isUpstreamIdle() ?? true);
   }
 
   private destroy(): void {

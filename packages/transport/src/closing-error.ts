@@ -1,4 +1,6 @@
+import type { Duplex } from "node:stream";
 import { ClientError } from "@sluice/session/client-error";
+import { errorBytes } from "@sluice/session/protocol-bytes";
 import { WireError } from "@sluice/wire/wire-error";
 
 /**
@@ -16,4 +18,13 @@ export function closingFatal(error: unknown, log: (line: string) => void): Clien
   return clientError.severity === "FATAL"
     ? clientError
     : new ClientError("FATAL", clientError.code, clientError.message, clientError.hint);
+}
+
+/** Sends `fatal` as the client's last message and ends it; a socket that cannot take it is destroyed. */
+export function endWithFatal(client: Duplex, fatal: ClientError): void {
+  try {
+    client.end(errorBytes(fatal));
+  } catch {
+    client.destroy();
+  }
 }

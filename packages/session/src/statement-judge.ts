@@ -1,0 +1,89 @@
+import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
+import { noticeBytes } from "./protocol-bytes";
+import type { RelayStep } from "./relay-step";
+import type { Settled } from "./relay-verdicts";
+
+export type RelayOptions = {
+  decisions: SessionDecisions;
+  /** Called with every verdict before the statement can reach the upstream (audit first). */
+  onVerdict?: (sql: string, verdict: Verdict) => void;
+  /**
+   * Sends bytes to the client at once, outside the step order: the notice that a statement is held
+   * must reach the agent while it waits, not after. Without it the notice comes with the answer.
+   */
+  sendNow?: (bytes: Buffer) => void;
+};
+
+/**
+ * Asks the decision point about one statement and hands its settled verdict to the relay's next
+ * step. The verdict is audited before anything can reach the upstream; a hold tells the agent why
+ * nothing comes back yet and waits, withdrawable, for the reviewers' verdict (or a cancel's).
+ */
+export class StatementJudge {
+  /** The statement waiting for a human, if any: a cancel or a disconnect withdraws it. */
+  private held: { withdraw: (reason: string) => void } | null = null;
+
+  constructor(private readonly options: RelayOptions) {}
+
+  get isHolding(): boolean {
+    return this.held !== null;
+  }
+
+  /** Refuses the held statement with `reason`; false when nothing is held. */
+  withdrawHeld(reason: string): boolean {
+    if (!this.held) return false;
+    this.held.withdraw(reason);
+    return true;
+  }
+
+  /** Judges `request`; `then` makes the step from the settled verdict (after a hold, once released). */
+  decide(request: StatementRequest, then: (verdict: Settled) => RelayStep): RelayStep | Promise<RelayStep> {
+    const verdict = this.options.decisions.decide(request);
+    if (verdict instanceof Promise)
+      return verdict.then((resolved) => this.settle(request.sql, resolved, then));
+    return this.settle(request.sql, verdict, then);
+  }
+
+  private settle(
+    sql: string,
+    verdict: Verdict,
+    then: (verdict: Settled) => RelayStep,
+  ): RelayStep | Promise<RelayStep> {
+    this.options.onVerdict?.(sql, verdict);
+    if (verdict.kind !== "hold") return then(verdict);
+    // Only this session waits; the notice tells the agent why nothing is coming back yet.
+    const notice = noticeBytes(verdict.message, verdict.hint);
+    const sendNow = this.options.sendNow;
+    sendNow?.(notice);
+    return releaseOrWithdrawal(verdict, (held) => {
+      this.held = held;
+    }).then((released) => {
+      this.held = null;
+      const step = this.settle(sql, released, then);
+      if (sendNow) return step;
+      if (step instanceof Promise) return step.then((s) => ({ ...s, toClient: [notice, ...s.toClient] }));
+      return { ...step, toClient: [notice, ...step.toClient] };
+    });
+  }
+}
+
+/**
+ * A held statement's final verdict: the reviewer's, or a 57014 refusal once `withdraw` (handed to
+ * `onHeld`, for a cancel or a disconnect) is called first.
+ */
+function releaseOrWithdrawal(
+  verdict: Extract<Verdict, { kind: "hold" }>,
+  onHeld: (held: { withdraw: (reason: string) => void }) => void,
+): Promise<Verdict> {
+  let withdrawn: (verdict: Verdict) => void = () => {};
+  const withdrawal = new Promise<Verdict>((resolve) => {
+    withdrawn = resolve;
+  });
+  onHeld({
+    withdraw: (reason) => {
+      verdict.withdraw?.(reason);
+      withdrawn({ kind: "deny", rule: verdict.rule, message: reason, code: "57014" });
+    },
+  });
+  return Promise.race([verdict.release, withdrawal]);
+}

@@ -1,0 +1,80 @@
+import type { ClientSocket } from "./connection-deps";
+import { attachUpstreamListeners } from "./upstream-listeners";
+import type { AuthenticatedUpstream, UpstreamLogins } from "./upstream-logins";
+
+export type UpstreamEvents = {
+  onData: (chunk: Buffer) => void;
+  /** The upstream ended or closed while it was still this session's. */
+  onGone: () => void;
+};
+
+/**
+ * An open session's upstream, paired with its client: what one side cannot take yet pauses the
+ * other instead of growing the gateway's memory, and the upstream goes back to the UpstreamLogins
+ * driver (a pool keeps it for the next session) with nothing of this session left on it.
+ */
+export class SessionUpstream {
+  private isReleased = false;
+  private detach: () => void = () => {};
+  private readonly resumeClient = () => this.client.resume();
+
+  constructor(
+    private readonly upstream: AuthenticatedUpstream,
+    private readonly client: ClientSocket,
+    private readonly deps: { upstreams: UpstreamLogins; log: (line: string) => void },
+  ) {}
+
+  get socket(): AuthenticatedUpstream["socket"] {
+    return this.upstream.socket;
+  }
+
+  get frames(): AuthenticatedUpstream["frames"] {
+    return this.upstream.frames;
+  }
+
+  /** Starts reading: first what the upstream sent after its ReadyForQuery, then the socket. */
+  attach(events: UpstreamEvents): void {
+    this.detach = attachUpstreamListeners(
+      this.upstream.socket,
+      {
+        onData: events.onData,
+        onError: (error) => this.deps.log(`upstream error: ${error.message}`),
+        onGone: events.onGone,
+      },
+      { drain: this.resumeClient },
+    );
+    if (this.upstream.frames.buffered() > 0) events.onData(Buffer.alloc(0));
+    this.upstream.socket.resume();
+  }
+
+  /** A slow upstream pauses the client; once released, a late step's bytes are dropped. */
+  toUpstream(bytes: Buffer): void {
+    const socket = this.upstream.socket;
+    if (this.isReleased || socket.write(bytes)) return;
+    this.client.pause();
+    socket.once("drain", this.resumeClient);
+  }
+
+  /** A slow client pauses the upstream, while the upstream is still this session's. */
+  toClient(bytes: Buffer): void {
+    const socket = this.upstream.socket;
+    if (this.client.write(bytes) || this.isReleased) return;
+    socket.pause();
+    // A released upstream belongs to the pool: the client's drain must not resume it.
+    this.client.once("drain", () => {
+      if (!this.isReleased) socket.resume();
+    });
+  }
+
+  /**
+   * Gives the upstream back, once: idle when the relay says everything was answered outside a
+   * transaction (`isRelayIdle`) and no answer is half read.
+   */
+  release(isRelayIdle: boolean): void {
+    if (this.isReleased) return;
+    this.isReleased = true;
+    this.detach();
+    const isIdle = isRelayIdle && this.upstream.frames.buffered() === 0;
+    this.deps.upstreams.release(this.upstream, { isIdle });
+  }
+}

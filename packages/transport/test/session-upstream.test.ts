@@ -1,0 +1,104 @@
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
+import { describe, expect, it } from "vitest";
+import { SessionUpstream } from "../src/session-upstream";
+import type { AuthenticatedUpstream, UpstreamLogins } from "../src/upstream-logins";
+
+/** A socket whose buffer is full while `isFull`: enough of a Duplex for flow control. */
+class FakeSocket extends EventEmitter {
+  isFull = false;
+  isPaused = false;
+  readonly written: Buffer[] = [];
+  write(bytes: Buffer): boolean {
+    this.written.push(bytes);
+    return !this.isFull;
+  }
+  pause(): this {
+    this.isPaused = true;
+    return this;
+  }
+  resume(): this {
+    this.isPaused = false;
+    return this;
+  }
+}
+
+function setUp(leftByLogin?: Buffer) {
+  const client = new FakeSocket();
+  const socket = new FakeSocket();
+  socket.isPaused = true; // as the login hands it over
+  const frames = createServerFrameBuffer();
+  if (leftByLogin) frames.push(leftByLogin);
+  const upstream = { socket: socket as unknown as Duplex, frames } as AuthenticatedUpstream;
+  const releases: boolean[] = [];
+  const upstreams = {
+    release: (_: AuthenticatedUpstream, state: { isIdle: boolean }) => releases.push(state.isIdle),
+  };
+  const link = new SessionUpstream(upstream, client as unknown as Duplex, {
+    upstreams: upstreams as unknown as UpstreamLogins,
+    log: () => {},
+  });
+  const read: Buffer[] = [];
+  let gone = 0;
+  link.attach({ onData: (chunk) => read.push(chunk), onGone: () => (gone += 1) });
+  return { client, socket, link, releases, read, gone: () => gone };
+}
+
+describe("SessionUpstream", () => {
+  it("reads what the login left behind first, then the socket, until it is released", () => {
+    const { socket, link, read, gone } = setUp(Buffer.from([0x5a, 0, 0]));
+    expect(read).toEqual([Buffer.alloc(0)]);
+    expect(socket.isPaused).toBe(false);
+    socket.emit("data", Buffer.from("more"));
+    socket.emit("end");
+    expect(read).toHaveLength(2);
+    expect(gone()).toBe(1);
+    link.release(true);
+    socket.emit("data", Buffer.from("late"));
+    socket.emit("close");
+    expect(read).toHaveLength(2);
+    expect(gone()).toBe(1);
+  });
+
+  it("gives the upstream back idle only when the relay says so and nothing is half read", () => {
+    const halfRead = setUp(Buffer.from([0x5a, 0, 0]));
+    halfRead.link.release(true);
+    const relayBusy = setUp();
+    relayBusy.link.release(false);
+    const idle = setUp();
+    idle.link.release(true);
+    idle.link.release(true);
+    expect([halfRead.releases, relayBusy.releases, idle.releases]).toEqual([[false], [false], [true]]);
+  });
+
+  it("pauses the client while the upstream cannot take more, and resumes it on the upstream's drain", () => {
+    const { client, socket, link } = setUp();
+    socket.isFull = true;
+    link.toUpstream(Buffer.from("Q"));
+    expect(client.isPaused).toBe(true);
+    socket.emit("drain");
+    expect(client.isPaused).toBe(false);
+  });
+
+  it("pauses the upstream while the client cannot take more; once released, the client's drain leaves it alone", () => {
+    const { client, socket, link } = setUp();
+    client.isFull = true;
+    link.toClient(Buffer.from("D"));
+    expect(socket.isPaused).toBe(true);
+    client.emit("drain");
+    expect(socket.isPaused).toBe(false);
+
+    link.toClient(Buffer.from("D"));
+    link.release(true);
+    client.emit("drain");
+    expect(socket.isPaused).toBe(true);
+  });
+
+  it("drops a late step's bytes once the upstream is released", () => {
+    const { socket, link } = setUp();
+    link.release(true);
+    link.toUpstream(Buffer.from("Q"));
+    expect(socket.written).toEqual([]);
+  });
+});
