@@ -28,7 +28,7 @@ export const IDLE_CLOSE_MS = 60_000;
 /**
  * Idle logins one gateway process keeps, across all its connections; past it the login idle longest
  * is closed. `poolSize` bounds what one connection may use at once; this bounds what the process
- * holds while nobody uses it: with the default two workers, 32 of the server's default 100 slots.
+ * holds while nobody uses it: with two workers (a 2-core host's default), 32 of the default 100 slots.
  */
 export const MAX_IDLE_LOGINS = 16;
 /** An idle login unused this long is asked an empty query before an agent gets it (the server may be gone). */
