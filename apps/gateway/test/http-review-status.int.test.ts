@@ -184,9 +184,12 @@ describe("the status URL of a non-blocking review", () => {
     expect(harness.upstream.seen.length).toBe(before + 1);
   });
 
-  it("a status URL takes its own method only", async () => {
+  it("a status URL takes its own method only, and names only real reviews", async () => {
     const pending = await postOrder("/orders", order(7));
     expect((await asAgent(pending.statusUrl, "POST")).status).toBe(405);
     expect((await asAgent(`${pending.statusUrl}/run`, "GET")).status).toBe(405);
+    // Ids that are no review's: unknown, not UTF-8 once decoded, or a path below one.
+    for (const id of ["nope", "%ff", "a%2Fb"])
+      expect((await asAgent(`/_sluice/reviews/${id}`)).status).toBe(404);
   });
 });

@@ -40,8 +40,15 @@ export function relayResponse(
       else response.destroy();
       resolve({ outcome: "cut", reason });
     };
-    upstream.on("data", (chunk: Buffer) => {
-      if (isDone) return;
+    // An upstream that writes each record as a chunk of its own (most JSON APIs streaming a list)
+    // arrives as thousands of 'data' events per socket read. Masking and writing each alone cost a
+    // write (a syscall and a chunk header) per record: the most of the gateway's time after masking.
+    // What one read brings is collected and masked and written once, before the next read.
+    let pending: Buffer[] = [];
+    const flush = () => {
+      if (isDone || pending.length === 0) return;
+      const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+      pending = [];
       let out: Buffer;
       try {
         out = masker ? masker.push(chunk) : chunk;
@@ -54,8 +61,14 @@ export function relayResponse(
         upstream.pause();
         response.once("drain", () => upstream.resume());
       }
+    };
+    upstream.on("data", (chunk: Buffer) => {
+      if (isDone) return;
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(chunk);
     });
     upstream.on("end", () => {
+      flush();
       if (isDone) return;
       let tail: Buffer;
       try {

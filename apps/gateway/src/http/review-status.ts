@@ -37,7 +37,7 @@ export async function answerReviewRoute(options: ReviewRouteOptions): Promise<vo
   const { request, response, agent } = options;
   const path = (request.url ?? "").split("?", 1)[0] as string;
   const isRun = path.endsWith(RUN_SUFFIX);
-  const reviewId = decodeURIComponent(
+  const reviewId = safeDecode(
     path.slice(REVIEW_STATUS_PREFIX.length, isRun ? -RUN_SUFFIX.length : undefined),
   );
   const expected = isRun ? "POST" : "GET";
@@ -49,11 +49,14 @@ export async function answerReviewRoute(options: ReviewRouteOptions): Promise<vo
       { headers: { allow: expected } },
     );
   const now = new Date();
-  const review = reviewId.includes("/") ? null : await options.reviews.find(reviewId, agent.agentId, now);
+  const review =
+    reviewId === null || reviewId.includes("/")
+      ? null
+      : await options.reviews.find(reviewId, agent.agentId, now);
   if (!review)
     return sendRefusal(response, 404, {
       rule: "sluice:review-status",
-      message: `no review ${reviewId} of agent ${agent.agentName}`,
+      message: `no such review of agent ${agent.agentName}`,
     });
   if (!isRun) return sendStatus(response, review);
   const refusal = options.reviews.refusalToRun(review);
@@ -140,4 +143,13 @@ function openCall(options: ReviewRouteOptions, review: AgentReview) {
     body,
   });
   return read.ok ? { facts: read.value, body } : null;
+}
+
+/** A review id as sent; null when its escapes are not UTF-8 (no review has such an id). */
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
