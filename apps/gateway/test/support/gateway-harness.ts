@@ -5,6 +5,7 @@ import path from "node:path";
 import type { PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { type CreateConnectionOptions, createConnection } from "@sluice/db/seed/create-connection";
+import type { VerifyWorkloadToken } from "@sluice/identity/workload-token";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import { inject } from "vitest";
 import { adminQuery, createTestDatabase, createTestStore } from "../../../../test/support";
@@ -19,6 +20,10 @@ export type HarnessOptions = {
   mysqlPort?: number;
   /** Starts the MCP endpoint too (0: a free port). */
   mcpPort?: number;
+  /** Starts the HTTP listener too (0: a free port). */
+  httpPort?: number;
+  /** Verifies workload tokens (e.g. without clock skew, for short-lived tokens); absent: the default. */
+  verifyWorkloadToken?: VerifyWorkloadToken;
   log?: (line: string) => void;
 };
 
@@ -70,6 +75,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     hosts: ["127.0.0.1"],
     ...(options.mysqlPort !== undefined ? { mysqlPort: options.mysqlPort } : {}),
     ...(options.mcpPort !== undefined ? { mcpPort: options.mcpPort } : {}),
+    ...(options.httpPort !== undefined ? { httpPort: options.httpPort } : {}),
+    ...(options.verifyWorkloadToken ? { verifyWorkloadToken: options.verifyWorkloadToken } : {}),
     log: options.log ?? ((line) => logs.push(line)),
   });
 
