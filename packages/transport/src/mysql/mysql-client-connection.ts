@@ -91,6 +91,7 @@ export function serveMySqlClient(
     connectionId: nextConnectionId++,
     ...(options.loginLimits ? { limits: options.loginLimits } : {}),
     clientAddress: socket.remoteAddress ?? "",
+    log: options.log,
   });
 
   const close = (reason: string) => {
