@@ -4,6 +4,8 @@ const MAX_FIELD = 500;
 
 /** Keys over plain http could be swapped on the way, so only https is trusted (http only to this machine). */
 function isTrustedKeyUrl(text: string): boolean {
+  // Zod runs this even after the URL check failed: that check's message is the one to show.
+  if (!URL.canParse(text)) return true;
   const url = new URL(text);
   if (url.protocol === "https:") return true;
   const host = url.hostname.replace(/^\[|\]$/g, "");
@@ -41,9 +43,11 @@ export const ZWorkloadIdentity = z
     audience: requiredText("a value the token's aud holds").describe("a value the token's aud must hold"),
     subject: requiredText("the token's sub, exactly").describe("the token's sub, exactly"),
     claims: z
-      .record(
-        z.string().min(1, "a claim needs a name").max(MAX_FIELD, `at most ${MAX_FIELD} characters`),
-        z.string().max(MAX_FIELD, `at most ${MAX_FIELD} characters`),
+      .record(z.string(), z.string().max(MAX_FIELD, `at most ${MAX_FIELD} characters`))
+      // Checked on the whole map: a record's key issue would name a path no form field has.
+      .refine(
+        (claims) => Object.keys(claims).every((name) => name.length > 0 && name.length <= MAX_FIELD),
+        `a claim needs a name of at most ${MAX_FIELD} characters`,
       )
       .default({})
       .describe('further claims and their required values; nested with "/", e.g. "kubernetes.io/namespace"'),
