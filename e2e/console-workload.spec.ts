@@ -49,15 +49,10 @@ test("[ADMIN] gives an agent a workload identity, field by field, and it connect
   await page.getByLabel("Groups claim").fill("groups");
   await page.getByRole("button", { name: "Create agent", exact: true }).click();
 
-  // No static token is issued; the row shows how the agent connects with a workload token instead.
+  // No static token is issued: the list marks the agent, and nothing was revealed.
   const row = page.getByTestId(`agent-${agentName}`);
-  await expect(row).toBeVisible();
+  await expect(row.getByText("workload token", { exact: true })).toBeVisible();
   await expect(page.getByTestId("connection-string")).toHaveCount(0);
-  await expect(row.getByText("none", { exact: true }).first()).toBeVisible();
-  await row.getByText("Connect with a workload token").click();
-  const snippet = row.getByTestId("workload-snippet").locator("pre");
-  await expect(snippet).toContainText(`-d resource=urn:sluice:gateway`);
-  await expect(snippet).toContainText(`postgresql://${agentName}@localhost:${GATEWAY_PORT}/`);
 
   // Editing another field keeps the mapping the form showed.
   await row.getByRole("button", { name: `Edit agent ${agentName}` }).click();
@@ -65,7 +60,13 @@ test("[ADMIN] gives an agent a workload identity, field by field, and it connect
   await page.getByLabel("Description").fill("reads the demo shop with a workload token");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(row.getByText("reads the demo shop with a workload token")).toBeVisible();
-  await expect(row.getByTestId("workload-snippet")).toBeVisible();
+
+  // Its page shows how it connects with a workload token.
+  await row.getByRole("link", { name: agentName }).click();
+  const snippet = page.getByTestId("workload-snippet");
+  await expect(snippet).toContainText(`whose sub is demo-workload`);
+  await expect(snippet.locator("pre")).toContainText("-d resource=urn:sluice:gateway");
+  await expect(snippet.locator("pre")).toContainText(`postgresql://${agentName}@localhost:${GATEWAY_PORT}/`);
 
   // The agent has no static secret: psql signs in with the provider's short-lived token.
   const token = await demoWorkloadToken();
@@ -87,9 +88,11 @@ test("[ADMIN] the demo's workload agent is listed with its snippet, and the demo
 }) => {
   await signIn(page, "admin");
   await page.getByRole("link", { name: "Agents" }).click();
-  const row = page.getByTestId("agent-demo-workload-agent");
-  await row.getByText("Connect with a workload token").click();
-  await expect(row.getByTestId("workload-snippet")).toContainText(ISSUER);
+  await page
+    .getByTestId("agent-demo-workload-agent")
+    .getByRole("link", { name: "demo-workload-agent" })
+    .click();
+  await expect(page.getByTestId("workload-snippet")).toContainText(ISSUER);
   const psql = await run(
     "psql",
     [

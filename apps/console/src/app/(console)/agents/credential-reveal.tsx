@@ -55,7 +55,7 @@ export function CredentialReveal({
       <div className="mb-3 flex items-center gap-2">
         <code
           data-testid="connection-string"
-          className="block flex-1 overflow-x-auto whitespace-nowrap rounded bg-slate-900 px-3 py-2 text-xs text-slate-50"
+          className="block flex-1 whitespace-pre-wrap break-all rounded bg-slate-900 px-3 py-2 text-xs text-slate-50"
         >
           {uri}
         </code>
@@ -82,7 +82,9 @@ export function CredentialReveal({
                 {copied === snippet.label ? "Copied" : "Copy"}
               </button>
             </div>
-            <pre className="overflow-x-auto rounded bg-slate-100 p-2 text-xs">{snippet.code}</pre>
+            <pre className="whitespace-pre-wrap break-all rounded bg-slate-100 p-2 text-xs">
+              {snippet.code}
+            </pre>
           </div>
         ))}
       </div>

@@ -2,6 +2,7 @@
 
 import type { WorkloadIdentityInput } from "@sluice/policy/workload-identity";
 import { CopyButton } from "@/client/copy-button";
+import { Card } from "@/client/ui";
 import type { GatewayAddress } from "./connection-snippets";
 
 /**
@@ -30,7 +31,8 @@ export function workloadSnippet(
   ].join("\n");
 }
 
-export function WorkloadSnippet({
+/** On the agent's page: how it signs in with a workload token, ready to adapt and paste. */
+export function WorkloadCard({
   gateway,
   agentName,
   identity,
@@ -43,16 +45,26 @@ export function WorkloadSnippet({
 }) {
   const code = workloadSnippet(gateway, agentName, identity, connections[0] ?? "<connection>");
   return (
-    <details className="mt-1 text-xs" data-testid="workload-snippet">
-      <summary className="cursor-pointer text-sky-800">Connect with a workload token</summary>
-      <p className="mt-1 text-slate-600">
-        Signs in with tokens from <code>{identity.issuer}</code> whose sub is <code>{identity.subject}</code>:
-        no static secret is needed.
-      </p>
-      <pre className="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-slate-100">
-        <code>{code}</code>
-      </pre>
-      <CopyButton value={code} what={`the workload token snippet of agent ${agentName}`} />
-    </details>
+    <Card title="Connect with a workload token">
+      <div data-testid="workload-snippet" className="grid gap-2 text-sm">
+        <p className="text-slate-600">
+          Signs in with tokens from <code>{identity.issuer}</code> whose sub is{" "}
+          <code>{identity.subject}</code>
+          {identity.groupsClaim ? (
+            <>
+              {" "}
+              and takes groups from their <code>{identity.groupsClaim}</code> claim
+            </>
+          ) : null}
+          : no static secret is needed.
+        </p>
+        <pre className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-100 px-3 py-2 text-xs">
+          <code>{code}</code>
+        </pre>
+        <div>
+          <CopyButton value={code} what={`the workload token snippet of agent ${agentName}`} />
+        </div>
+      </div>
+    </Card>
   );
 }
