@@ -46,7 +46,7 @@ test("[ADMIN] gives an agent a workload identity, field by field, and it connect
   await page.getByLabel("Token issuer").fill(ISSUER);
   await expect(page.locator("#agent-workload-issuer-error")).toHaveCount(0);
   await page.getByLabel("Token audience").fill("urn:sluice:gateway");
-  await page.getByLabel("Groups claim").fill("groups");
+  await page.getByLabel("Group claim").fill("groups");
   await page.getByRole("button", { name: "Create agent", exact: true }).click();
 
   // No static token is issued: the list marks the agent, and nothing was revealed.

@@ -72,7 +72,7 @@ export function WorkloadFields({
       </Field>
       <TextField
         id="agent-workload-groups-claim"
-        label="Groups claim"
+        label="Group claim"
         error={errors[`${PREFIX}.groupsClaim`]}
         hint="Claim whose group names the session gains, e.g. groups (optional)"
         value={draft.groupsClaim}
