@@ -16,8 +16,8 @@ import {
 
 /**
  * Agents with no static secret on the MySQL listener (the JWT is the password, sent in clear inside
- * TLS as caching_sha2_password's full authentication or mysql_clear_password), and the end of a
- * workload session on both SQL listeners when its token expires.
+ * TLS by caching_sha2_password's full authentication, as mysql2 does), and the end of a workload
+ * session on both SQL listeners when its token expires.
  */
 let harness: Harness;
 let idps: WorkloadIdp;
