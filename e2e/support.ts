@@ -11,6 +11,8 @@ export const PG_PORT = process.env.SLUICE_E2E_PG_PORT ?? "54429";
 type DemoState = {
   agentToken: string;
   upstreamPassword: string;
+  /** The demo workload's client secret at the local provider (client credentials). */
+  workloadClientSecret?: string;
   users: { email: string; password: string; groups: string[] }[];
 };
 

@@ -15,4 +15,22 @@ describe("the start banner", () => {
     expect(banner).toContain("  Console:  http://localhost:3000\n");
     expect(banner).toContain("  CLI:      pnpm exec sluice login");
   });
+
+  it("shows how the demo's workload agent gets a token and connects with it, no static secret", () => {
+    const banner = renderBanner({
+      consoleUrl: "http://localhost:3000",
+      identityProvider: "http://127.0.0.1:3001",
+      gatewayPort: 15432,
+      caFile: "/home/me/.sluice/tls/ca.crt",
+      demo: { agentToken: null, upstreamPassword: "p", users: [], workloadClientSecret: "wl-secret" },
+      demoConnection: "demo_shop",
+      demoAgent: "demo-agent",
+    });
+    expect(banner).toContain(
+      "curl -s -u demo-workload:wl-secret -d grant_type=client_credentials \\\n      -d resource=urn:sluice:gateway http://127.0.0.1:3001/token",
+    );
+    expect(banner).toContain(
+      'psql "postgresql://demo-workload-agent@localhost:15432/demo_shop?sslmode=verify-full&sslrootcert=/home/me/.sluice/tls/ca.crt"',
+    );
+  });
 });

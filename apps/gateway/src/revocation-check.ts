@@ -17,10 +17,15 @@ export type StillAllowed = {
 export type Revocation<S = LiveSession> = { session: S; reason: string };
 
 /** What a revocation check needs of a session (the HTTP path's calls carry the same three ids). */
-type Checked = Pick<LiveSession, "credentialId" | "connectionId" | "agentId" | "tokenGroups">;
+type Checked = Pick<
+  LiveSession,
+  "credentialId" | "connectionId" | "agentId" | "tokenGroups" | "tokenExpiresAt"
+>;
 
 export const CREDENTIAL_REVOKED =
   "the agent's credential was revoked or the agent was disabled; the session was ended";
+export const TOKEN_EXPIRED =
+  "the workload token this session signed in with expired; the session was ended: connect again with a fresh token";
 export const ACCESS_REVOKED =
   "the connection was disabled or removed, or the agent lost access to it; the session was ended";
 
@@ -97,9 +102,15 @@ export async function readStillAllowed(
 export function findRevoked<S extends Checked>(
   sessions: readonly S[],
   allowed: StillAllowed,
+  now = Date.now(),
 ): Revocation<S>[] {
   const revoked: Revocation<S>[] = [];
   for (const session of sessions) {
+    // A token's expiry is its own revocation: no store change announces it.
+    if (session.tokenExpiresAt && session.tokenExpiresAt.getTime() <= now) {
+      revoked.push({ session, reason: TOKEN_EXPIRED });
+      continue;
+    }
     const isCredentialLive =
       session.credentialId === WORKLOAD_CREDENTIAL
         ? allowed.workloadAgentIds.has(session.agentId)

@@ -226,7 +226,7 @@ export async function startGateway(options: StartGatewayOptions) {
           port: options.mcpPort,
           ...(options.hosts?.[0] ? { host: options.hosts[0] } : {}),
           tls: material ? { cert: material.cert, key: material.key } : null,
-          directory: createHttpDirectory(options.prisma, options.secretKey),
+          directory: createHttpDirectory(options.prisma, options.secretKey, verifyWorkloadToken),
           prisma: options.prisma,
           // The MCP tools are clients of this gateway's own Postgres listener, as the agent.
           endpoint: {

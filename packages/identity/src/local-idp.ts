@@ -29,6 +29,8 @@ export type LocalWorkloadClient = {
   clientSecret: string;
   audience: string;
   groups: readonly string[];
+  /** How long its tokens are valid; absent: WORKLOAD_TOKEN_TTL_SECONDS (tests ask for seconds). */
+  ttlSeconds?: number;
 };
 
 /** How long a workload token is valid: short, as such tokens are meant to be. */
@@ -152,7 +154,7 @@ function configuration(options: LocalIdpOptions): Configuration {
             audience: resource,
             scope: "gateway",
             accessTokenFormat: "jwt",
-            accessTokenTTL: WORKLOAD_TOKEN_TTL_SECONDS,
+            accessTokenTTL: workload.ttlSeconds ?? WORKLOAD_TOKEN_TTL_SECONDS,
             jwt: { sign: { alg: "RS256" } },
           };
         },

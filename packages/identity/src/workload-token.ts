@@ -135,7 +135,13 @@ function readGroups(payload: JWTPayload, claim: string | null): string[] | null 
 
 function rejectionReason(error: unknown): string {
   if (error instanceof errors.JWTExpired) return "token expired";
-  if (error instanceof errors.JWTClaimValidationFailed) return `claim ${error.claim} ${error.reason}`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "iss" && error.reason === "check_failed")
+      return "claim iss: the token's issuer is not the one the agent trusts";
+    if (error.claim === "aud" && error.reason === "check_failed")
+      return "claim aud: the token is not meant for the audience the agent's mapping names";
+    return `claim ${error.claim} ${error.reason}`;
+  }
   if (error instanceof errors.JOSEAlgNotAllowed) return "signature algorithm not accepted";
   if (error instanceof errors.JWKSNoMatchingKey) return "no key of the issuer matches the token";
   if (error instanceof errors.JWSSignatureVerificationFailed) return "signature does not verify";
@@ -152,6 +158,17 @@ export function claimedIssuer(token: string): string | null {
   try {
     const { iss } = decodeJwt(token);
     return typeof iss === "string" ? iss : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The `sub` a token claims, unverified: only to tell which agent's refusal concerns it. */
+export function claimedSubject(token: string): string | null {
+  if (!isJwtShaped(token)) return null;
+  try {
+    const { sub } = decodeJwt(token);
+    return typeof sub === "string" ? sub : null;
   } catch {
     return null;
   }

@@ -48,6 +48,8 @@ export type AgentLoginOptions = {
   /** The Postgres path's failed-login limits, shared (absent: no limit, tests of the bare login). */
   limits?: LoginLimits;
   clientAddress?: string;
+  /** Why a login was refused, for the operator (the client hears only "access denied"). */
+  log?: (line: string) => void;
 };
 
 /**
@@ -141,6 +143,7 @@ export class AgentLogin {
       found && token !== "" ? await checkAgentPassword(found, token, this.options.directory) : null;
     const agent = login?.ok ? login.agent : null;
     if (!agent) {
+      if (login && !login.ok) this.options.log?.(`[mysql] agent "${response.user}": ${login.reason}`);
       limits?.recordFailure(clientAddress, response.user);
       const delayMs = limits?.failureDelayMs?.(response.user) ?? 0;
       // A guesser waits longer for each wrong answer; a right token is answered at once.

@@ -4,6 +4,8 @@ const MAX_FIELD = 500;
 
 /** Keys over plain http could be swapped on the way, so only https is trusted (http only to this machine). */
 function isTrustedKeyUrl(text: string): boolean {
+  // Zod runs this even after the URL check failed: that check's message is the one to show.
+  if (!URL.canParse(text)) return true;
   const url = new URL(text);
   if (url.protocol === "https:") return true;
   const host = url.hostname.replace(/^\[|\]$/g, "");
@@ -12,7 +14,18 @@ function isTrustedKeyUrl(text: string): boolean {
   );
 }
 
-const ZKeyUrl = z.url().max(MAX_FIELD).refine(isTrustedKeyUrl, "must be https (http only for localhost)");
+const ZKeyUrl = z
+  .url("an absolute URL, e.g. https://issuer.example.com")
+  .max(MAX_FIELD, `at most ${MAX_FIELD} characters`)
+  .refine(isTrustedKeyUrl, "must be https (http only for localhost)");
+
+/** A required text the token must carry, with a message that says which. */
+const requiredText = (what: string) =>
+  z
+    .string(`required: ${what}`)
+    .trim()
+    .min(1, `required: ${what}`)
+    .max(MAX_FIELD, `at most ${MAX_FIELD} characters`);
 
 /**
  * An agent's workload identity, the same in the API, the console and the policy YAML: the agent may
@@ -27,17 +40,22 @@ export const ZWorkloadIdentity = z
     jwksUri: ZKeyUrl.nullable()
       .optional()
       .describe("where the issuer's keys are (e.g. a Kubernetes cluster's JWKS)"),
-    audience: z.string().trim().min(1).max(MAX_FIELD).describe("a value the token's aud must hold"),
-    subject: z.string().trim().min(1).max(MAX_FIELD).describe("the token's sub, exactly"),
+    audience: requiredText("a value the token's aud holds").describe("a value the token's aud must hold"),
+    subject: requiredText("the token's sub, exactly").describe("the token's sub, exactly"),
     claims: z
-      .record(z.string().min(1).max(MAX_FIELD), z.string().max(MAX_FIELD))
+      .record(z.string(), z.string().max(MAX_FIELD, `at most ${MAX_FIELD} characters`))
+      // Checked on the whole map: a record's key issue would name a path no form field has.
+      .refine(
+        (claims) => Object.keys(claims).every((name) => name.length > 0 && name.length <= MAX_FIELD),
+        `a claim needs a name of at most ${MAX_FIELD} characters`,
+      )
       .default({})
       .describe('further claims and their required values; nested with "/", e.g. "kubernetes.io/namespace"'),
     groupsClaim: z
       .string()
       .trim()
-      .min(1)
-      .max(MAX_FIELD)
+      .min(1, "a claim name, or nothing")
+      .max(MAX_FIELD, `at most ${MAX_FIELD} characters`)
       .nullable()
       .optional()
       .describe("claim with group names"),

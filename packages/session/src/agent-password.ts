@@ -34,6 +34,7 @@ export async function checkAgentPassword(
       credentialId: WORKLOAD_CREDENTIAL,
       groups,
       tokenGroups: checked.groups,
+      tokenExpiresAt: checked.expiresAt,
       otherCredentials: [],
     },
     expiresAt: checked.expiresAt,

@@ -14,6 +14,11 @@ export type AgentRecord = {
   groups: string[];
   /** Groups a workload token granted this session (its groups claim), beside the agent's own. */
   tokenGroups?: string[];
+  /**
+   * When the workload token this session signed in with expires (its `exp`): the session ends then,
+   * as the token would no longer open one. Absent for static tokens, which are revoked instead.
+   */
+  tokenExpiresAt?: Date;
   /** Set: the agent may present a short-lived signed token (JWT) from this issuer instead. */
   workload?: WorkloadIdentity | null;
 };

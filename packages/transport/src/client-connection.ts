@@ -278,6 +278,7 @@ export class ClientConnection {
         agentId: client.agent.agentId,
         credentialId: client.agent.credentialId,
         ...(client.agent.tokenGroups ? { tokenGroups: client.agent.tokenGroups } : {}),
+        ...(client.agent.tokenExpiresAt ? { tokenExpiresAt: client.agent.tokenExpiresAt } : {}),
         connectionId: client.connection.connectionId,
         terminate: (error) => {
           this.endReason = error.message;

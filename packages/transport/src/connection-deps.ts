@@ -34,6 +34,8 @@ export type LiveSession = {
   credentialId: string;
   /** Groups a workload token granted (its groups claim); they keep access while the connection allows them. */
   tokenGroups?: readonly string[];
+  /** A workload token's expiry: the session ends then (the revocation watcher ends it). */
+  tokenExpiresAt?: Date;
   connectionId: string;
   terminate: (error: ClientError) => void;
 };

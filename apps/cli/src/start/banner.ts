@@ -1,3 +1,8 @@
+import {
+  DEMO_WORKLOAD_AGENT,
+  DEMO_WORKLOAD_AUDIENCE,
+  DEMO_WORKLOAD_CLIENT,
+} from "@sluice/db/demo/demo-workload";
 import type { DemoState } from "./demo";
 
 export type BannerOptions = {
@@ -58,7 +63,22 @@ export function renderBanner(options: BannerOptions): string {
     } else {
       lines.push("    (token not on disk any more: issue a new one for the agent in the console)");
     }
+    if (options.identityProvider && options.demo.workloadClientSecret) {
+      lines.push(...workloadLines(options, options.identityProvider, options.demo.workloadClientSecret));
+    }
   }
   lines.push("", "  Ctrl-C stops everything.", "");
   return lines.join("\n");
+}
+
+/** How the demo's workload agent connects: a token from the local provider is its only secret. */
+function workloadLines(options: BannerOptions, issuer: string, clientSecret: string): string[] {
+  const tls = options.caFile ? `?sslmode=verify-full&sslrootcert=${options.caFile}` : "";
+  return [
+    "",
+    `  Demo workload agent (${DEMO_WORKLOAD_AGENT}: no static secret; a token lasts 5 min, its session ends then):`,
+    `    export PGPASSWORD=$(curl -s -u ${DEMO_WORKLOAD_CLIENT}:${clientSecret} -d grant_type=client_credentials \\`,
+    `      -d resource=${DEMO_WORKLOAD_AUDIENCE} ${issuer}/token | jq -r .access_token)`,
+    `    psql "postgresql://${DEMO_WORKLOAD_AGENT}@localhost:${options.gatewayPort}/${options.demoConnection}${tls}"`,
+  ];
 }

@@ -8,11 +8,13 @@ import { z } from "zod";
 
 /**
  * What the demo needs to remember in clear: the agent's token (the store keeps only its verifier),
- * the brokered password, and the local identity provider's demo passwords. Demo only; mode 0600.
+ * the brokered password, and the local identity provider's demo passwords and workload secret. Demo only; mode 0600.
  */
 const ZDemoState = z.object({
   agentToken: z.string().nullable(),
   upstreamPassword: z.string(),
+  /** The demo workload's client secret at the local provider (absent in demos made before it). */
+  workloadClientSecret: z.string().optional(),
   users: z.array(
     z.object({ email: z.string(), name: z.string(), groups: z.array(z.string()), password: z.string() }),
   ),
@@ -36,6 +38,7 @@ export async function ensureDemo(options: EnsureDemoOptions): Promise<DemoState>
     secretKey: options.secretKey,
   });
   if (seeded) state.agentToken = seeded.token;
+  state.workloadClientSecret ??= randomBytes(24).toString("base64url");
   writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return state;
 }
@@ -44,6 +47,7 @@ function newState(): DemoState {
   return {
     agentToken: null,
     upstreamPassword: randomBytes(18).toString("base64url"),
+    workloadClientSecret: randomBytes(24).toString("base64url"),
     users: DEMO_USERS.map((user) => ({
       ...user,
       groups: [...user.groups],

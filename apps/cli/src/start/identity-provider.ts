@@ -1,4 +1,9 @@
 import path from "node:path";
+import {
+  DEMO_WORKLOAD_AUDIENCE,
+  DEMO_WORKLOAD_CLIENT,
+  DEMO_WORKLOAD_GROUPS,
+} from "@sluice/db/demo/demo-workload";
 import { loadIdpMaterial } from "@sluice/identity/idp-material";
 import type { Env } from "../env";
 import type { DemoState } from "./demo";
@@ -47,6 +52,19 @@ export async function startIdentityProvider(
       redirectUris: [`${consoleUrl}/api/auth/callback/oidc`],
       postLogoutRedirectUris: [`${consoleUrl}/sign-in`],
     },
+    // The demo workload agent's tokens: client credentials of this client, for the gateway's audience.
+    ...(demo.workloadClientSecret
+      ? {
+          workloadClients: [
+            {
+              clientId: DEMO_WORKLOAD_CLIENT,
+              clientSecret: demo.workloadClientSecret,
+              audience: DEMO_WORKLOAD_AUDIENCE,
+              groups: [...DEMO_WORKLOAD_GROUPS],
+            },
+          ],
+        }
+      : {}),
   });
   return { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, stop: idp.close };
 }

@@ -1,4 +1,5 @@
 import { DEMO_AGENT, DEMO_CONNECTION } from "@sluice/db/demo/demo-policy";
+import { ensureDemoWorkloadAgent } from "@sluice/db/demo/demo-workload";
 import { assertPortFree } from "@sluice/db/port-check";
 import { getPrisma } from "@sluice/db/prisma";
 import { startGatewayCluster } from "@sluice/gateway/gateway-cluster";
@@ -78,6 +79,8 @@ export async function runStart(env: Env): Promise<void> {
     const consoleUrl = `http://localhost:${env.SLUICE_CONSOLE_PORT}`;
     const oidc = await startIdentityProvider(env, consoleUrl, demo);
     running.push({ name: "identity provider", stop: oidc.stop });
+    // The demo's workload agent trusts the local provider as it runs now (its port may have moved).
+    if (demo && !env.OIDC_ISSUER) await ensureDemoWorkloadAgent(prisma, oidc.issuer);
     const saml = await startSamlIdentityProvider(env, consoleUrl, demo);
     if (saml) running.push({ name: "SAML identity provider", stop: saml.stop });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { claimedIssuer } from "@sluice/identity/workload-token";
+import { claimedIssuer, claimedSubject } from "@sluice/identity/workload-token";
 import { tokenFingerprint } from "@sluice/secrets/agent-token";
 import { checkAgentPassword } from "@sluice/session/agent-password";
 import type { AgentRecord } from "@sluice/session/directory";
@@ -46,9 +46,9 @@ export class AgentAuth {
     if (cached && cached.until > Date.now()) return { ok: true, agent: cached.agent };
     this.verified.delete(cacheKey);
     const verified = await this.verify(credentials);
-    if (!verified) {
+    if ("reason" in verified) {
       this.failuresByAddress.recordFailure(address);
-      return { ok: false, status: 401, message: "authentication failed: unknown agent or token" };
+      return { ok: false, status: 401, message: `authentication failed: ${verified.reason}` };
     }
     this.failuresByAddress.recordSuccess(address);
     if (this.verified.size >= AUTH_CACHE_ENTRIES)
@@ -68,26 +68,55 @@ export class AgentAuth {
       if (entry.agent.credentialId === credentialId) this.verified.delete(key);
   }
 
+  /**
+   * The agent, or why not. A static token's failure says only "unknown agent or token" (a guesser
+   * learns nothing); a workload token's says what is wrong with the token (expired, audience,
+   * signature...), which only tells its holder about the token it already has.
+   */
   private async verify(credentials: {
     agentName: string | null;
     token: string;
-  }): Promise<{ agent: AgentRecord; expiresAt: Date | null } | null> {
+  }): Promise<{ agent: AgentRecord; expiresAt: Date | null } | { reason: string }> {
+    const issuer = claimedIssuer(credentials.token);
     const candidates = credentials.agentName
       ? [await this.directory.findAgent(credentials.agentName)].filter((agent) => agent !== null)
-      : await this.bearerCandidates(credentials.token);
+      : await this.bearerCandidates(credentials.token, issuer);
+    const refusals: { agent: AgentRecord; reason: string }[] = [];
     for (const candidate of candidates) {
       const login = await checkAgentPassword(candidate, credentials.token, this.directory);
       if (login.ok) return login;
+      refusals.push({ agent: candidate, reason: login.reason });
     }
-    return null;
+    if (issuer === null) return { reason: "unknown agent or token" };
+    if (refusals.length === 0)
+      return {
+        reason: credentials.agentName
+          ? "unknown agent or token"
+          : `workload token refused: no agent accepts tokens from issuer ${issuer}`,
+      };
+    return { reason: mostTellingRefusal(refusals, credentials.token) };
   }
 
   /** A bearer token names no agent: a Sluice token is found by fingerprint, a JWT by its issuer. */
-  private async bearerCandidates(token: string): Promise<AgentRecord[]> {
-    const issuer = claimedIssuer(token);
+  private async bearerCandidates(token: string, issuer: string | null): Promise<AgentRecord[]> {
     if (issuer !== null) return this.directory.findAgentsByWorkloadIssuer(issuer);
     return this.directory.findAgentsByFingerprint(tokenFingerprint(token));
   }
+}
+
+/**
+ * Several agents may trust one issuer: the refusal that concerns the agent mapped to the token's
+ * (unverified) subject says most, else the first (a wrong signature or expiry is the same for all).
+ */
+function mostTellingRefusal(
+  refusals: readonly { agent: AgentRecord; reason: string }[],
+  token: string,
+): string {
+  // An agent without a workload identity is not told apart from an unknown one.
+  const workloads = refusals.filter((refusal) => refusal.agent.workload);
+  const subject = claimedSubject(token);
+  const mapped = workloads.find((refusal) => refusal.agent.workload?.subject === subject);
+  return (mapped ?? workloads[0])?.reason ?? "unknown agent or token";
 }
 
 /** The agent and token an Authorization header carries (bearer: token only; basic: AGENT:TOKEN). */

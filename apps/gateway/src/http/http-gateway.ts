@@ -262,15 +262,18 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
         message: "the gateway cannot record the call now, so it does not make it; try again",
       });
     }
-    revocations.note(
-      { agentId: agent.agentId, credentialId: agent.credentialId, connectionId: connection.connectionId },
-      agent.groups,
-    );
-    // A revocation while the call waits (review, upstream) or streams ends it, within a second.
-    const untrack = revocations.track({
+    // A workload token's groups and expiry count as on the wire paths: the watcher checks both.
+    const checkedCall = {
       agentId: agent.agentId,
       credentialId: agent.credentialId,
       connectionId: connection.connectionId,
+      ...(agent.tokenGroups ? { tokenGroups: agent.tokenGroups } : {}),
+      ...(agent.tokenExpiresAt ? { tokenExpiresAt: agent.tokenExpiresAt } : {}),
+    };
+    revocations.note(checkedCall, agent.groups);
+    // A revocation while the call waits (review, upstream) or streams ends it, within a second.
+    const untrack = revocations.track({
+      ...checkedCall,
       end: (reason) =>
         sendRefusal(response, 401, { rule: "sluice:revoked", message: reason }, { isClosing: true }),
     });

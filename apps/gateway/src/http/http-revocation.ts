@@ -4,7 +4,14 @@ import { findRevoked, readStillAllowed } from "../revocation-check";
 import { REVOCATION_POLL_MS } from "../revocation-watcher";
 
 /** Whose call on which connection: what a revocation is checked against. */
-export type CheckedCall = { agentId: string; credentialId: string; connectionId: string };
+export type CheckedCall = {
+  agentId: string;
+  credentialId: string;
+  connectionId: string;
+  /** A workload token's groups (its access may come from them) and its expiry (the call ends then). */
+  tokenGroups?: readonly string[];
+  tokenExpiresAt?: Date;
+};
 
 /** A call in flight (held for review, waiting for the upstream or streaming): ended when revoked. */
 export type LiveCall = CheckedCall & { end: (reason: string) => void };

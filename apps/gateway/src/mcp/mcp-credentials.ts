@@ -8,7 +8,7 @@ export type McpAgent = {
   /**
    * What the MCP server sends as the password when it connects to the Postgres listener as this
    * agent: the agent's own credential, so the listener authenticates it again exactly as it would
-   * any client (a static token, or a workload JWT once that verifier is plugged in).
+   * any client (a static token, or the workload JWT the agent presented).
    */
   wirePassword: string;
 };
@@ -19,27 +19,26 @@ export type McpCredentialCheck =
 
 /**
  * One way of turning `Authorization` into an agent. Null means "not a credential of my kind", so the
- * next verifier is asked; a refusal ends the request. A workload-JWT verifier implements this too
- * (issue 18's workload identity) and is placed before the static one.
+ * next verifier is asked; a refusal ends the request. The agent's own credential (static token or
+ * workload JWT) is the last one asked; other kinds of credential plug in before it.
  */
 export type McpCredentialVerifier = (
   authorization: string | undefined,
   address: string,
 ) => Promise<McpCredentialCheck | null>;
 
-/** A JWT is three base64url parts; a static Sluice token never has dots. */
-function looksLikeJwt(token: string): boolean {
-  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
-}
-
-/** Static agent tokens (bearer, or basic AGENT:TOKEN), checked like the HTTP path checks them. */
-export function staticTokenVerifier(auth: AgentAuth): McpCredentialVerifier {
+/**
+ * The agent's own credential, checked as the HTTP path checks it: a static Sluice token (bearer, or
+ * basic AGENT:TOKEN), or a workload token (a JWT from an issuer an agent's mapping trusts, as bearer
+ * or basic AGENT:JWT). A refused workload token's 401 says why (expired, audience, signature...).
+ */
+export function agentCredentialVerifier(auth: AgentAuth): McpCredentialVerifier {
   return async (authorization, address) => {
     const credentials = readCredentials(authorization);
-    if (credentials && looksLikeJwt(credentials.token)) return null;
     const checked = await auth.authenticate(authorization, address);
     if (!checked.ok || !credentials) return checked.ok ? null : checked;
     const { agentId, agentName, groups } = checked.agent;
+    // The listener verifies the same token again (and ends the call's session when a JWT expires).
     return { ok: true, agent: { agentId, agentName, groups, wirePassword: credentials.token } };
   };
 }
@@ -57,7 +56,7 @@ export function firstAccepting(
       ok: false,
       status: 401,
       message:
-        "send the agent's credential as 'Authorization: Bearer TOKEN' (a Sluice agent token), or basic auth AGENT:TOKEN",
+        "send the agent's credential as 'Authorization: Bearer TOKEN' (a Sluice agent token or a workload JWT), or basic auth AGENT:TOKEN",
     };
   };
 }

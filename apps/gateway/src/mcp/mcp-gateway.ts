@@ -9,7 +9,7 @@ import type { HttpDirectory } from "../http/http-directory";
 import { sendRefusal } from "../http/http-refusal";
 import { readBody } from "../http/read-body";
 import { HeldCalls } from "./held-calls";
-import { firstAccepting, type McpCredentialVerifier, staticTokenVerifier } from "./mcp-credentials";
+import { agentCredentialVerifier, firstAccepting, type McpCredentialVerifier } from "./mcp-credentials";
 import { AUTH_FAILURE_WINDOW_MS, AUTH_FAILURES_PER_ADDRESS, MAX_MCP_BODY_BYTES } from "./mcp-limits";
 import { type McpToolsContext, registerTools } from "./mcp-tools";
 
@@ -21,7 +21,7 @@ export type McpGatewayOptions = Omit<McpToolsContext, "held"> & {
   host?: string;
   tls: { cert: Buffer | string; key: Buffer | string } | null;
   directory: HttpDirectory;
-  /** Verifiers asked before the static token one (a workload-JWT verifier plugs in here). */
+  /** Verifiers asked before the agent's own credential (static token or workload JWT). */
   verifiers?: readonly McpCredentialVerifier[];
   log: (line: string) => void;
 };
@@ -35,7 +35,7 @@ export type McpGatewayOptions = Omit<McpToolsContext, "held"> & {
 export async function startMcpGateway(options: McpGatewayOptions) {
   const verify = firstAccepting([
     ...(options.verifiers ?? []),
-    staticTokenVerifier(
+    agentCredentialVerifier(
       new AgentAuth(
         options.directory,
         new RateLimiter({ maxFailures: AUTH_FAILURES_PER_ADDRESS, windowMs: AUTH_FAILURE_WINDOW_MS }),

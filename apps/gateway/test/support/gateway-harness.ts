@@ -5,6 +5,7 @@ import path from "node:path";
 import { createPrisma, type PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { type CreateConnectionOptions, createConnection } from "@sluice/db/seed/create-connection";
+import type { VerifyWorkloadToken } from "@sluice/identity/workload-token";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import type { UpstreamPoolIdleLimits } from "@sluice/transport/upstream-pool";
 import { inject } from "vitest";
@@ -27,6 +28,10 @@ export type HarnessOptions = {
    * harness's own `prisma`, for seeding and checking, always goes direct.
    */
   storeRoute?: (storeUrl: string) => string;
+  /** Starts the HTTP listener too (0: a free port). */
+  httpPort?: number;
+  /** Verifies workload tokens (e.g. without clock skew, for short-lived tokens); absent: the default. */
+  verifyWorkloadToken?: VerifyWorkloadToken;
   log?: (line: string) => void;
 };
 
@@ -81,6 +86,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     ...(options.mysqlPort !== undefined ? { mysqlPort: options.mysqlPort } : {}),
     ...(options.mcpPort !== undefined ? { mcpPort: options.mcpPort } : {}),
     ...(options.upstreamIdle ? { upstreamIdle: options.upstreamIdle } : {}),
+    ...(options.httpPort !== undefined ? { httpPort: options.httpPort } : {}),
+    ...(options.verifyWorkloadToken ? { verifyWorkloadToken: options.verifyWorkloadToken } : {}),
     log: options.log ?? ((line) => logs.push(line)),
   });
 

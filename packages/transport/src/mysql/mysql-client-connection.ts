@@ -91,6 +91,7 @@ export function serveMySqlClient(
     connectionId: nextConnectionId++,
     ...(options.loginLimits ? { limits: options.loginLimits } : {}),
     clientAddress: socket.remoteAddress ?? "",
+    log: options.log,
   });
 
   const close = (reason: string) => {
@@ -285,6 +286,9 @@ export function serveMySqlClient(
       sessionId: identity.sessionId,
       agentId: agent.agentId,
       credentialId: agent.credentialId,
+      // A workload session's groups and expiry, as on the Postgres path: the watcher checks both.
+      ...(agent.tokenGroups ? { tokenGroups: agent.tokenGroups } : {}),
+      ...(agent.tokenExpiresAt ? { tokenExpiresAt: agent.tokenExpiresAt } : {}),
       connectionId: connection.connectionId,
       terminate: (error) => {
         sendClient(0, MySqlClientError.fatal(1927, "70100", error.message).payload());

@@ -4,7 +4,7 @@ import type { AgentView } from "@sluice/admin/agent-view";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { api, fieldErrors } from "@/client/api";
+import { api } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useToast } from "@/client/toast";
 import {
@@ -13,14 +13,11 @@ import {
   Card,
   EmptyState,
   ErrorBanner,
-  FormError,
   PageHeader,
-  SubmitForm,
   secondaryButtonClass,
-  splitNames,
   Table,
-  TextField,
 } from "@/client/ui";
+import { AgentForm } from "./agent-form";
 import type { GatewayAddress } from "./connection-snippets";
 import { CredentialButtons, CredentialList, useCredentialActions } from "./credential-actions";
 import { CredentialReveal } from "./credential-reveal";
@@ -63,7 +60,9 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
             onDone={(created) => {
               setEditing(null);
               void refresh();
-              if (created) credentials.issue.mutate({ id: created.id, rotate: false });
+              // A workload agent needs no static token: its platform's short-lived ones sign it in.
+              if (created && !created.workloadIdentity)
+                credentials.issue.mutate({ id: created.id, rotate: false });
             }}
           />
         </div>
@@ -84,6 +83,7 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
                   </Link>{" "}
                   {agent.isDisabled ? <Badge tone="red">disabled</Badge> : null}
                   {agent.description ? <p className="text-xs text-slate-500">{agent.description}</p> : null}
+                  {agent.workloadIdentity ? <Badge tone="slate">workload token</Badge> : null}
                 </td>
                 <td className="px-2 py-2">
                   {agent.groups.join(", ") || <span className="text-slate-500">none</span>}
@@ -118,77 +118,5 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
         )}
       </Card>
     </>
-  );
-}
-
-function AgentForm({
-  agent,
-  onDone,
-}: {
-  agent: AgentView | null;
-  onDone: (created: AgentView | null) => void;
-}) {
-  const [form, setForm] = useState({
-    name: agent?.name ?? "",
-    description: agent?.description ?? "",
-    groups: agent?.groups.join(", ") ?? "",
-    isDisabled: agent?.isDisabled ?? false,
-  });
-  const save = useMutation({
-    mutationFn: () =>
-      api<AgentView>(agent ? `/agents/${agent.id}` : "/agents", {
-        method: agent ? "PATCH" : "POST",
-        body: { ...form, groups: splitNames(form.groups) },
-      }),
-    onSuccess: (saved) => onDone(agent ? null : saved),
-  });
-  const errors = fieldErrors(save.error);
-  return (
-    <Card title={agent ? `Edit ${agent.name}` : "New agent"}>
-      <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={() => save.mutate()}>
-        <TextField
-          id="agent-name"
-          label="Name"
-          error={errors.name}
-          hint="The user name in its connection string"
-          value={form.name}
-          onChange={(value) => setForm({ ...form, name: value })}
-        />
-        <TextField
-          id="agent-groups"
-          label="Groups"
-          error={errors.groups}
-          hint="Comma-separated, e.g. analysts"
-          value={form.groups}
-          onChange={(value) => setForm({ ...form, groups: value })}
-        />
-        <TextField
-          id="agent-description"
-          label="Description"
-          error={errors.description}
-          value={form.description}
-          onChange={(value) => setForm({ ...form, description: value })}
-        />
-        <label className="flex items-center gap-2 text-sm md:col-span-3">
-          <input
-            type="checkbox"
-            checked={form.isDisabled}
-            onChange={(event) => setForm({ ...form, isDisabled: event.target.checked })}
-          />
-          Disabled (ends its live sessions)
-        </label>
-        <div className="flex gap-2 md:col-span-3">
-          <button type="submit" className={buttonClass} disabled={save.isPending}>
-            {agent ? "Save" : "Create agent and issue a token"}
-          </button>
-          <button type="button" className={secondaryButtonClass} onClick={() => onDone(null)}>
-            Cancel
-          </button>
-        </div>
-        <div className="md:col-span-3">
-          <FormError error={save.error} />
-        </div>
-      </SubmitForm>
-    </Card>
   );
 }

@@ -9,6 +9,7 @@ import { Badge, Card, EmptyState, ErrorBanner, PageHeader, Table } from "@/clien
 import { connectionString, type GatewayAddress } from "../connection-snippets";
 import { CredentialButtons, CredentialList, useCredentialActions } from "../credential-actions";
 import { CredentialReveal } from "../credential-reveal";
+import { WorkloadCard } from "../workload-snippet";
 
 /** JSON turns the activity's dates into strings on the way to the browser. */
 type Activity = Omit<AgentActivity, "lastSeenAt"> & { lastSeenAt: string | null };
@@ -59,6 +60,14 @@ export function AgentPage({ id, gateway }: { id: string; gateway: GatewayAddress
             </div>
           </Card>
           <ConnectCard agent={view} gateway={gateway} />
+          {view.workloadIdentity ? (
+            <WorkloadCard
+              gateway={gateway}
+              agentName={view.name}
+              identity={view.workloadIdentity}
+              connections={view.connections}
+            />
+          ) : null}
           {activity.data ? <SessionsCard activity={activity.data} /> : null}
           {activity.data ? <DenialsCard activity={activity.data} /> : null}
         </div>
@@ -111,7 +120,11 @@ function ConnectCard({ agent, gateway }: { agent: AgentView; gateway: GatewayAdd
   return (
     <Card title="How it connects">
       {agent.connections.length === 0 ? (
-        <EmptyState>This agent is in no group that a connection allows yet.</EmptyState>
+        <EmptyState>
+          {agent.workloadIdentity
+            ? "This agent is in no group of its own: the connections it reaches come from its workload token's groups."
+            : "This agent is in no group that a connection allows yet."}
+        </EmptyState>
       ) : (
         <ul className="grid gap-2">
           {agent.connections.map((connection) => (
