@@ -150,9 +150,19 @@ export class ResultTracker {
     }
     const outgoing = this.plan.some((rule) => rule !== null) ? this.maskRow(payload) : payload;
     const rowFormat = this.expected.kind === "result" ? this.expected.rowFormat : "text";
-    if (this.onResult)
-      this.onResult({ type: "row", values: recordedValues(outgoing, this.columns, rowFormat) });
+    if (this.onResult) this.recordRow(outgoing, rowFormat);
     return [{ kind: "packet", payload: outgoing }];
+  }
+
+  /** A row the recording cannot read is recorded as a row of nulls: it still counts, nothing of it shows. */
+  private recordRow(payload: Buffer, rowFormat: "text" | "binary"): void {
+    let values: (string | null)[];
+    try {
+      values = recordedValues(payload, this.columns, rowFormat);
+    } catch {
+      values = this.columns.map(() => null);
+    }
+    this.onResult?.({ type: "row", values });
   }
 
   private maskRow(payload: Buffer): Buffer {
