@@ -32,7 +32,8 @@ export async function agentActivity(context: AdminContext, options: AgentActivit
       include: { connection: { select: { name: true } } },
     }),
     context.db.gatewaySession.aggregate({
-      where: { agentId: agent.id, startedAt: { gte: since } },
+      // Refused attempts (a bad token, no access) are listed, but they are not sessions.
+      where: { agentId: agent.id, startedAt: { gte: since }, refusal: null },
       _count: { _all: true },
       _sum: { statementCount: true, deniedCount: true, heldCount: true, maskedCount: true },
     }),
@@ -73,7 +74,9 @@ export async function agentActivity(context: AdminContext, options: AgentActivit
     },
     sessions: sessions.map(({ connection, ...session }) => ({
       id: session.id,
-      connectionName: connection.name,
+      // A refused attempt (a bad token, no access) names the connection the client asked for.
+      connectionName: connection?.name ?? session.claimedConnection ?? "(no connection named)",
+      refusal: session.refusal,
       clientAddress: session.clientAddress,
       startedAt: session.startedAt,
       endedAt: session.endedAt,

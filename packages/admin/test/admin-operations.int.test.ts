@@ -157,12 +157,12 @@ describe("admin operations against a real store", () => {
       poolSize: 0,
       poolWaitSeconds: 42,
     });
-    const invalid = await expectAdminError(
+    const invalid = await refusal(
       saveConnection(admin, { id: saved.id, input: { poolWaitSeconds: -1, tlsMode: "VERIFY_FULL" } }),
       "invalid",
     );
     expect(Object.keys(invalid.fields)).toEqual(["poolWaitSeconds"]);
-    const unverifiable = await expectAdminError(
+    const unverifiable = await refusal(
       saveConnection(admin, { id: saved.id, input: { tlsMode: "VERIFY_FULL" } }),
       "invalid",
     );

@@ -68,6 +68,18 @@ describe("an agent's activity, against a real store", () => {
     // Older than the 30-day totals window: listed among sessions, not counted in totals.
     await session(busy.id, before(60 * 24 * 40), before(60 * 24 * 40 - 1));
     const otherSession = await session(other.id, before(3), null);
+    // A refused attempt (a wrong token) by the busy agent: listed, not counted as a session.
+    await db.gatewaySession.create({
+      data: {
+        agentId: busy.id,
+        claimedConnection: "shop",
+        refusal: "password authentication failed",
+        gatewayId: "gw",
+        clientAddress: "127.0.0.1",
+        startedAt: before(2),
+        endedAt: before(2),
+      },
+    });
     await db.auditEvent.createMany({
       data: [
         {
@@ -96,8 +108,13 @@ describe("an agent's activity, against a real store", () => {
   it("lists the agent's own sessions newest first, with 30-day totals and its denials only", async () => {
     const activity = await agentActivity(admin, { agentId: ids.busy ?? "", now: NOW });
     expect(activity.agentName).toBe("report-bot");
-    expect(activity.sessions).toHaveLength(3);
+    expect(activity.sessions).toHaveLength(4);
+    expect(activity.sessions[0]).toMatchObject({
+      connectionName: "shop",
+      refusal: "password authentication failed",
+    });
     expect(activity.sessions.map((session) => session.endedAt?.toISOString())).toEqual([
+      before(2).toISOString(),
       before(5).toISOString(),
       before(20).toISOString(),
       before(60 * 24 * 40 - 1).toISOString(),
@@ -111,7 +128,7 @@ describe("an agent's activity, against a real store", () => {
       }),
     ]);
     expect(activity.liveSessions).toBe(0);
-    expect(activity.lastSeenAt?.toISOString()).toBe(before(5).toISOString());
+    expect(activity.lastSeenAt?.toISOString()).toBe(before(2).toISOString());
   });
 
   it("says an agent with a live session is seen now", async () => {

@@ -169,7 +169,13 @@ function SessionsCard({ activity }: { activity: Activity }) {
               </td>
               <td className="px-2 py-2">{session.maskedCount}</td>
               <td className="px-2 py-2 text-xs">
-                {session.endedAt ? (session.endReason ?? "closed") : <Badge tone="sky">live</Badge>}
+                {session.refusal ? (
+                  <Badge tone="red">refused: {session.refusal}</Badge>
+                ) : session.endedAt ? (
+                  (session.endReason ?? "closed")
+                ) : (
+                  <Badge tone="sky">live</Badge>
+                )}
               </td>
             </tr>
           ))}
