@@ -4,7 +4,7 @@ import { workloadColumns, ZWorkloadIdentity } from "@sluice/policy/workload-iden
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
-import { AGENT_INCLUDE, toAgentView } from "./agent-view";
+import { AGENT_INCLUDE, type AgentView, toAgentView } from "./agent-view";
 import { upsertGroups, ZGroupNames, ZName } from "./names";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
@@ -19,13 +19,27 @@ export const ZAgentInput = z.object({
 });
 
 /**
+ * Updating (PATCH): a field that is omitted keeps its stored value. With defaults, a client that
+ * sent only a new description would remove every group, re-enable a disabled agent and drop its
+ * workload identity (ending the sessions it opened).
+ */
+export const ZAgentPatch = z.object({
+  name: ZName.optional(),
+  description: z.string().trim().max(500).optional().nullable(),
+  groups: z.array(ZName).max(100).optional(),
+  isDisabled: z.boolean().optional(),
+  workloadIdentity: ZWorkloadIdentity.nullable().optional(),
+});
+
+/**
  * Creates or updates an agent. Disabling one ends its live sessions within a second (the gateway's
  * revocation watcher); group changes apply to its next connection. A workload identity lets it
  * sign in with a short-lived JWT; removing it ends the sessions opened that way.
  */
 export async function saveAgent(context: AdminContext, options: { id?: string; input: unknown }) {
   assertCan(context.actor, "policy:write");
-  const input = parseInput(ZAgentInput, options.input);
+  const patch = options.id ? parseInput(ZAgentPatch, options.input) : null;
+  const created = patch ? null : parseInput(ZAgentInput, options.input);
   try {
     return await context.db.$transaction(async (db) => {
       const before = options.id
@@ -33,13 +47,15 @@ export async function saveAgent(context: AdminContext, options: { id?: string; i
         : null;
       if (options.id && !before) throw new AdminError("not_found", "no such agent");
       const id = options.id ?? randomUUID();
+      const input = before && patch ? mergePatch(toAgentView(before), patch) : (created as AgentFields);
       const groups = await upsertGroups(db, input.groups);
       if (before) await db.agentGroupMember.deleteMany({ where: { agentId: id } });
       const data = {
         name: input.name,
         description: input.description || null,
         isDisabled: input.isDisabled,
-        ...workloadColumns(input.workloadIdentity),
+        // An update that does not name the workload identity leaves its columns as they are.
+        ...(input.workloadIdentity === undefined ? {} : workloadColumns(input.workloadIdentity)),
         memberships: { create: groups.map((group) => ({ groupId: group.id })) },
       };
       const saved = before
@@ -60,6 +76,21 @@ export async function saveAgent(context: AdminContext, options: { id?: string; i
       throw new AdminError("conflict", "an agent with that name exists", { name: "already in use" });
     throw error;
   }
+}
+
+type AgentFields = Omit<z.output<typeof ZAgentInput>, "workloadIdentity"> & {
+  /** Undefined: keep the stored identity (an update that does not name it). */
+  workloadIdentity: z.output<typeof ZAgentInput>["workloadIdentity"] | undefined;
+};
+
+function mergePatch(stored: AgentView, patch: z.output<typeof ZAgentPatch>): AgentFields {
+  return {
+    name: patch.name ?? stored.name,
+    description: patch.description === undefined ? stored.description : patch.description,
+    groups: patch.groups ?? stored.groups,
+    isDisabled: patch.isDisabled ?? stored.isDisabled,
+    workloadIdentity: patch.workloadIdentity,
+  };
 }
 
 /** Deletes an agent that never connected; one with recorded sessions is disabled instead. */

@@ -96,4 +96,30 @@ describe("an agent's workload identity through the admin API", () => {
     });
     expect(cleared.workloadIdentity).toBeNull();
   });
+
+  it("changes on update only what the request names (PATCH), keeping groups, state and identity", async () => {
+    const saved = await saveAgent(admin, {
+      input: { name: "wl-patch", groups: ["analysts", "etl"], isDisabled: true, workloadIdentity: IDENTITY },
+    });
+    const described = await saveAgent(admin, { id: saved.id, input: { description: "nightly loads" } });
+    expect(described).toMatchObject({
+      name: "wl-patch",
+      description: "nightly loads",
+      groups: ["analysts", "etl"],
+      isDisabled: true,
+      workloadIdentity: IDENTITY,
+    });
+    const enabled = await saveAgent(admin, { id: saved.id, input: { isDisabled: false, groups: [] } });
+    expect(enabled).toMatchObject({
+      isDisabled: false,
+      groups: [],
+      description: "nightly loads",
+      workloadIdentity: IDENTITY,
+    });
+    // Named fields are still checked.
+    const error = await saveAgent(admin, { id: saved.id, input: { name: "no spaces allowed" } }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(AdminError);
+  });
 });

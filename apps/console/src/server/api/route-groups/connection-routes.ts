@@ -2,7 +2,7 @@ import { issueCredential, revokeCredential, ZIssueCredentialInput } from "@sluic
 import { deleteConnection } from "@sluice/admin/delete-connection";
 import { getAgent, listAgentGroups, listAgents } from "@sluice/admin/list-agents";
 import { getConnection, listConnections } from "@sluice/admin/list-connections";
-import { deleteAgent, saveAgent, ZAgentInput } from "@sluice/admin/save-agent";
+import { deleteAgent, saveAgent, ZAgentInput, ZAgentPatch } from "@sluice/admin/save-agent";
 import { saveConnection, ZConnectionInput, ZConnectionPatch } from "@sluice/admin/save-connection";
 import { testConnection } from "@sluice/admin/test-connection";
 import { type ApiRoute, id } from "../route-table";
@@ -93,7 +93,7 @@ export const CONNECTION_ROUTES: ApiRoute[] = [
     summary: "Update an agent (groups, description, disabled)",
     tag: "agents",
     permission: "policy:write",
-    body: ZAgentInput,
+    body: ZAgentPatch,
     run: (context, input) => saveAgent(context, { ...id(input), input: input.body }),
   },
   {
