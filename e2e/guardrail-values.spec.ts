@@ -11,7 +11,6 @@ test("[ADMIN] editing an ALLOW SETTING rule in the console keeps the values it a
   // A custom setting of this test's own: the demo's behaviour for other specs is unchanged.
   const setting = `e2e.tenant_${suffix}`;
   await signIn(page, "admin");
-  await page.getByRole("link", { name: "Guardrails" }).click();
   const origin = new URL(page.url()).origin;
   const created = await page.request.post("/api/v1/guardrails", {
     headers: { origin },
@@ -23,7 +22,8 @@ test("[ADMIN] editing an ALLOW SETTING rule in the console keeps the values it a
     },
   });
   expect(created.ok(), await created.text()).toBe(true);
-  await page.reload();
+  await page.getByRole("link", { name: "Guardrails" }).click();
+  await expect(page.getByRole("link", { name: "Guardrails" })).toHaveAttribute("aria-current", "page");
 
   const row = page.getByTestId(`guardrail-${name}`);
   await expect(row.getByTestId("guardrail-parameters")).toHaveText(`${setting} values: tenant_*`);
