@@ -356,12 +356,10 @@ describe("bypass corpus: protocol-level evasions", () => {
   });
 
   for (const [name, value] of [
-    ["options", "-c default_transaction_read_only=off"],
     ["options", "-c search_path=hr -c role=postgres"],
     ["replication", "true"],
     ["role", "postgres"],
     ["session_authorization", "postgres"],
-    ["default_transaction_read_only", "off"],
   ] as const) {
     it(`[startup-options] ${name}=${value} is refused before anything reaches the upstream`, async () => {
       const client = await RawClient.connect(harness.port);
@@ -372,4 +370,32 @@ describe("bypass corpus: protocol-level evasions", () => {
       await client.waitClosed();
     });
   }
+
+  it("[startup-options] default_transaction_read_only=off cannot disarm a read-only connection, even where an ALLOW SETTING names it", async () => {
+    const allowing = await harness.addTwinConnection("shop_ro_allowing");
+    await harness.prisma.connection.update({ where: { id: allowing.id }, data: { isReadOnly: true } });
+    await harness.prisma.guardrailRule.create({
+      data: {
+        connectionId: allowing.id,
+        name: "read-only-setting",
+        kind: "SETTING",
+        effect: "ALLOW",
+        match: { settings: ["default_transaction_read_only"] },
+      },
+    });
+    await bumpPolicyVersion(harness.prisma);
+    await harness.gateway.policies.reload();
+    for (const database of [READ_ONLY, "shop_ro_allowing"]) {
+      const url = harness.urlFor(harness.agent.name, harness.token, database);
+      const viaOptions = new pg.Client({
+        connectionString: url,
+        options: "-c default_transaction_read_only=off",
+      });
+      const error = await viaOptions.connect().catch((e: pg.DatabaseError) => e);
+      await viaOptions.end().catch(() => {});
+      expect(error, database).toMatchObject({ severity: "FATAL", code: "42501" });
+      expect((error as Error).message, database).toContain("default_transaction_read_only");
+      if (database === "shop_ro_allowing") expect((error as Error).message).toContain("read-only");
+    }
+  });
 });

@@ -485,7 +485,7 @@ describe("bypass corpus: one reading of every byte", () => {
 
     for (const [options, named] of [
       ["-c role=postgres", 'setting "role"'],
-      ["-c search_path=hr -c default_transaction_read_only=off", 'setting "default_transaction_read_only"'],
+      ["-c search_path=hr -c backslash_quote=on", 'setting "backslash_quote"'],
       ["-c search_path=hr -O", '"-O" is not a "-c name=value" setting'],
       ["-c session_authorization=postgres", 'setting "session_authorization"'],
     ]) {

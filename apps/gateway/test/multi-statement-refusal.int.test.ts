@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { bytes, errorFields, type RawClient, type RawMessage } from "./support/raw-client";
+import { run } from "./support/run";
 import { loginAs, type Side } from "./support/side-by-side";
 
 /**
@@ -183,5 +184,71 @@ describe("masking of the statements that run before a refusal", () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe("a MULTI_STATEMENT deny rule", () => {
+  const CONNECTION = "shop_one_at_a_time";
+  const direct = async (sql: string) => {
+    const client = new pg.Client({ connectionString: harness.directUrl });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  };
+  const psql = (sql: string) =>
+    run("psql", [
+      "-X",
+      "-At",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      sql,
+      harness.urlFor(harness.agent.name, harness.token, CONNECTION),
+    ]);
+
+  beforeAll(async () => {
+    await direct(
+      "CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3); CREATE SEQUENCE tick",
+    );
+    const twin = await harness.addTwinConnection(CONNECTION);
+    await harness.prisma.guardrailRule.create({
+      data: {
+        connectionId: twin.id,
+        name: "one-at-a-time",
+        kind: "MULTI_STATEMENT",
+        effect: "DENY",
+        match: {},
+      },
+    });
+    await bumpPolicyVersion(harness.prisma);
+    await harness.gateway.policies.reload();
+  });
+
+  const tick = () => direct("SELECT last_value::int AS last, is_called FROM tick");
+
+  it('refuses psql -c "select 1; delete from orders" before any of it reaches the server', async () => {
+    const result = await psql("select 1; delete from orders");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('blocked by guardrail "one-at-a-time"');
+    expect(result.stderr).toContain("the message holds 2 statements");
+    // psql prints every result of a -c string (PostgreSQL 15+): the first statement's row would show.
+    expect(result.stdout).toBe("");
+    expect(await direct("SELECT count(*)::int AS n FROM orders")).toEqual([{ n: 3 }]);
+  });
+
+  it("runs none of the statements before the second, not even one whose effect outlives a rollback", async () => {
+    // The same statement alone is allowed and moves the sequence: the check below can see it run.
+    expect(await tick()).toEqual([{ last: 1, is_called: false }]);
+    expect(await psql("select nextval('tick')")).toMatchObject({ code: 0, stdout: "1\n" });
+    expect(await tick()).toEqual([{ last: 1, is_called: true }]);
+
+    const result = await psql("select nextval('tick'); delete from orders");
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(await tick()).toEqual([{ last: 1, is_called: true }]);
+    expect(await direct("SELECT count(*)::int AS n FROM orders")).toEqual([{ n: 3 }]);
   });
 });

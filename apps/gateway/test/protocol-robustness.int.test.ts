@@ -72,16 +72,28 @@ describe("startup refusals", () => {
     }
   });
 
-  it("refuses a later major version in the 3.0 format, with the server's code and message", async () => {
+  it("refuses a later major version in the 3.0 format with the server's fields, F, L and R included", async () => {
     const direct = new URL(harness.directUrl);
-    const fields: Record<string, string>[] = [];
+    const answers: Buffer[] = [];
     for (const port of [Number(direct.port), harness.port]) {
       const client = await RawClient.connect(port);
       client.write(bytes.startup({ user: "agent-a", database: "shop" }, 0x00040000));
-      const { S, V, C, M } = await expectFatal(client, "0A000", /unsupported frontend protocol 4\.0/);
-      fields.push({ S: S ?? "", V: V ?? "", C: C ?? "", M: M ?? "" });
+      const reply = await client.readMessage();
+      expect(reply.type).toBe("E");
+      expect(errorFields(reply.body)).toMatchObject({
+        S: "FATAL",
+        C: "0A000",
+        M: expect.stringMatching(/unsupported frontend protocol 4\.0/),
+        F: expect.any(String),
+        L: expect.any(String),
+        R: expect.any(String),
+      });
+      await client.waitClosed();
+      answers.push(reply.body);
     }
-    expect(fields[1]).toEqual(fields[0]);
+    // Byte for byte: the embedded server is the PostgreSQL release whose server_version Sluice reports.
+    expect(errorFields(answers[1] as Buffer)).toEqual(errorFields(answers[0] as Buffer));
+    expect((answers[1] as Buffer).equals(answers[0] as Buffer)).toBe(true);
   });
 
   it("refuses options and replication startup parameters", async () => {

@@ -1,6 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
-import { guardrailKindsProblem, ZGuardrailMatch } from "@sluice/policy/rules";
+import { guardrailMatchProblem, ZGuardrailMatch } from "@sluice/policy/rules";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
@@ -55,9 +55,12 @@ export async function saveGuardrail(context: AdminContext, options: { id?: strin
     }
     throw new AdminError("invalid", "some fields need attention", fields);
   }
-  const kindsProblem = guardrailKindsProblem(input.kind, input.effect, match.data);
-  if (kindsProblem)
-    throw new AdminError("invalid", "some fields need attention", { "match.kinds": kindsProblem });
+  const matchProblem = guardrailMatchProblem(input.kind, input.effect, match.data);
+  if (matchProblem) {
+    throw new AdminError("invalid", "some fields need attention", {
+      [`match.${matchProblem.field}`]: matchProblem.message,
+    });
+  }
   try {
     return await context.db.$transaction(async (db) => {
       if (input.connectionId && !(await db.connection.findUnique({ where: { id: input.connectionId } }))) {

@@ -2,7 +2,17 @@ import type { FactsCache } from "./facts-cache";
 import type { StatementTouches } from "./gateway-verdict";
 import type { ConnectionPolicy } from "./rules";
 import { SessionDecider } from "./session-decider";
-import type { DecisionPoint, Identity, SessionDecisions, UpstreamAccess, Verdict } from "./verdict";
+import { PolicySessionState } from "./session-state";
+import { judgeStartupSettings } from "./startup-verdict";
+import {
+  ALLOW,
+  type DecisionPoint,
+  type Identity,
+  type SessionDecisions,
+  type StartupJudgement,
+  type UpstreamAccess,
+  type Verdict,
+} from "./verdict";
 
 /** Where the decision point reads policy: the gateway's live store, or a snapshot (the console's try box). */
 export type PolicySource = {
@@ -53,5 +63,23 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
   return {
     openSession: (identity: Identity, upstream?: UpstreamAccess): SessionDecisions =>
       new SessionDecider(options, identity, upstream),
+    judgeStartup: ({ connectionId, login, settings }: StartupJudgement): Verdict | Promise<Verdict> => {
+      if (settings.length === 0) return ALLOW;
+      const judge = (): Verdict => {
+        const policy = options.policies.get(connectionId);
+        if (!policy) return NO_POLICY_AT_CONNECT;
+        // The session as it starts: a startup search_path already counts where names may resolve.
+        const session = new PolicySessionState(login);
+        session.absorbStartupSettings(settings);
+        return judgeStartupSettings(policy, settings, (sql) => options.facts.parse(sql), session);
+      };
+      return options.policies.get(connectionId) ? judge() : options.policies.reload().then(judge);
+    },
   };
 }
+
+const NO_POLICY_AT_CONNECT: Verdict = Object.freeze({
+  kind: "deny",
+  rule: "sluice:no-policy",
+  message: "no policy is loaded for this connection, so its startup settings cannot be judged",
+});

@@ -11,6 +11,7 @@ import {
   READ_ONLY_SETTINGS,
   VALUE_REVEALING_RELATIONS,
 } from "./builtins";
+import { isSettingAllowedByRule, isSettingNamedByAllowRule } from "./connect-settings";
 import type { PolicyVerdict, SessionContext } from "./engine";
 import { denied, describe, formatTable } from "./engine-rules";
 import { refusedCall } from "./function-calls";
@@ -57,7 +58,10 @@ export function checkBuiltins(
   for (const setting of facts.settings) {
     if (
       (PRIVILEGE_SETTINGS as readonly string[]).includes(setting.name) &&
-      !allowsSetting(policy, setting.name)
+      // RESET goes back to the login's own value; anything else must be a value the rule allows.
+      !(setting.via === "RESET"
+        ? isSettingNamedByAllowRule(policy, setting.name)
+        : isSettingAllowedByRule(policy, setting.name, setting.value))
     ) {
       const what =
         setting.via === "pg_settings"
@@ -137,15 +141,6 @@ function allowsTable(policy: ConnectionPolicy, qualified: string): boolean {
       rule.effect === "ALLOW" &&
       rule.kind === "TABLE" &&
       rule.match.tables.some((p) => matchesTablePattern(qualified, p)),
-  );
-}
-
-function allowsSetting(policy: ConnectionPolicy, name: string): boolean {
-  return policy.guardrails.some(
-    (rule) =>
-      rule.effect === "ALLOW" &&
-      rule.kind === "SETTING" &&
-      rule.match.settings.some((p) => p.toLowerCase() === name),
   );
 }
 

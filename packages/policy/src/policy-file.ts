@@ -8,7 +8,7 @@ import {
   MAX_POOL_SIZE,
   MAX_POOL_WAIT_SECONDS,
 } from "./pool-limits";
-import { guardrailKindsProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
+import { guardrailMatchProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
 import { ZWorkloadIdentity } from "./workload-identity";
 
 /**
@@ -57,8 +57,9 @@ const ZGuardrail = z.discriminatedUnion(
         enabled: z.boolean().default(true),
       })
       .superRefine((rule, context) => {
-        const problem = guardrailKindsProblem(kind, rule.effect, rule.match);
-        if (problem) context.addIssue({ code: "custom", message: problem, path: ["match", "kinds"] });
+        const problem = guardrailMatchProblem(kind, rule.effect, rule.match);
+        if (problem)
+          context.addIssue({ code: "custom", message: problem.message, path: ["match", problem.field] });
       }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );

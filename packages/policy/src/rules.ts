@@ -1,6 +1,7 @@
 import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
+import { NEVER_ALLOWABLE } from "./connect-settings";
 import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
 
 /** Table, column and function patterns: `name`, `schema.name`, `schema.*`, `*` (case-sensitive as the server is). */
@@ -63,7 +64,15 @@ export const ZGuardrailMatch = {
   FUNCTION: z.object({ functions: ZPatterns }),
   MISSING_WHERE: z.object({ kinds: z.array(z.enum(["UPDATE", "DELETE"])).min(1) }),
   MULTI_STATEMENT: z.object({}),
-  SETTING: z.object({ settings: ZPatterns }),
+  /** `values` (ALLOW only): the values the rule allows, `*` for any run of characters; absent, any value. */
+  SETTING: z.object({
+    settings: ZPatterns,
+    values: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("ALLOW only: the values allowed, exact, * for any run of characters; absent: any value"),
+  }),
   READ_ONLY: z.object({}),
   /** HTTP connections only; a Postgres connection never sees one (the loader keeps them apart). */
   HTTP_REQUEST: ZHttpRequestMatch,
@@ -145,6 +154,8 @@ export function parseGuardrail(raw: {
   }
   if (raw.effect !== "DENY" && raw.effect !== "ALLOW")
     throw new Error(`guardrail "${raw.name}": unknown effect ${raw.effect}`);
+  // Only what would change the rule's meaning: a stored ALLOW of a pinned setting (refused as input
+  // since) relaxes nothing, so it does not make the whole connection's rules unreadable.
   const problem = guardrailKindsProblem(kind, raw.effect, parsed.data);
   if (problem) throw new Error(`guardrail "${raw.name}": match.kinds ${problem}`);
   return {
@@ -154,6 +165,35 @@ export function parseGuardrail(raw: {
     match: parsed.data,
     ...(raw.message ? { message: raw.message } : {}),
   } as GuardrailRule;
+}
+
+/**
+ * A rule's match checked against its kind and effect, beyond what the kind's schema says, where a
+ * rule is written (API, policy file): the field that needs attention (`match.kinds`,
+ * `match.settings`, `match.values`) and why, or null.
+ */
+export function guardrailMatchProblem(
+  kind: GuardrailKind,
+  effect: string,
+  match: unknown,
+): { field: "kinds" | "settings" | "values"; message: string } | null {
+  const kinds = guardrailKindsProblem(kind, effect, match);
+  if (kinds) return { field: "kinds", message: kinds };
+  if (kind !== "SETTING") return null;
+  const { settings, values } = match as { settings?: unknown; values?: unknown };
+  if (values !== undefined && effect !== "ALLOW") {
+    return {
+      field: "values",
+      message:
+        "values narrow an ALLOW rule to the values it allows; a DENY SETTING rule refuses every change of the setting, so leave values out",
+    };
+  }
+  if (effect !== "ALLOW" || !Array.isArray(settings)) return null;
+  for (const name of settings.map((s) => String(s).toLowerCase())) {
+    const never = NEVER_ALLOWABLE.get(name);
+    if (never) return { field: "settings", message: `${name} can never be allowed: ${never}` };
+  }
+  return null;
 }
 
 /** A STATEMENT_KIND rule's kinds checked against its effect; null for every other rule. */

@@ -16,19 +16,11 @@ import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./maski
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
-import { judgeStartupSettings } from "./startup-verdict";
 import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
 import { mayRunUnjudgedCode } from "./unjudged-code";
 import { resolvableNames, resolveNames } from "./unqualified-names";
-import {
-  ALLOW,
-  type Identity,
-  type SessionDecisions,
-  type StatementRequest,
-  type UpstreamAccess,
-  type Verdict,
-} from "./verdict";
+import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
 
 type Parsed = ReturnType<FactsCache["parse"]>;
 
@@ -82,20 +74,6 @@ export class SessionDecider implements SessionDecisions {
 
   observeSetting(name: string, value: string): void {
     this.state.observeSetting(name, value);
-  }
-
-  /** Settings given at connect, judged by every SET rule as if the session ran `SET` for each. */
-  judgeStartup(): Verdict | Promise<Verdict> {
-    const settings = this.upstream?.startupSettings ?? [];
-    if (settings.length === 0) return ALLOW;
-    const judge = (): Verdict => {
-      const policy = this.options.policies.get(this.identity.connectionId);
-      if (!policy) return NO_POLICY_AT_CONNECT;
-      return judgeStartupSettings(policy, settings, (sql) => this.options.facts.parse(sql), this.state);
-    };
-    return this.options.policies.get(this.identity.connectionId)
-      ? judge()
-      : this.options.policies.reload().then(judge);
   }
 
   private decideWith(statement: StatementRequest): Verdict | Promise<Verdict> {
@@ -292,12 +270,6 @@ export class SessionDecider implements SessionDecisions {
     });
   }
 }
-
-const NO_POLICY_AT_CONNECT: Verdict = Object.freeze({
-  kind: "deny",
-  rule: "sluice:no-policy",
-  message: "no policy is loaded for this connection, so its startup settings cannot be judged",
-});
 
 /** Kinds that name no relation, function or type: judged without the upstream's catalog. */
 const CATALOG_FREE_KINDS = new Set([

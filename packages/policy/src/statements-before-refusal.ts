@@ -23,10 +23,11 @@ export type PrefixJudges = {
  * A message of several statements is run by the server one statement after another until one
  * fails; the rest are skipped. A refused statement is answered the same way: the statements before
  * it run (with their own masking scope), then the refusal. The refused statement is the first whose
- * prefix of the message the engine refuses, which also places a message-level rule (one statement
- * per message) at the statement that breaks it. Returns null when everything is refused whole: the
+ * prefix of the message the engine refuses. Returns null when everything is refused whole: the
  * first statement is refused, a statement before the refused one needs review (only the whole
- * message is ever put to a reviewer), or the statements before it are refused as a group (masking).
+ * message is ever put to a reviewer), the statements before it are refused as a group (masking),
+ * or the refusal is of the message itself (a MULTI_STATEMENT rule: an admin who allows one
+ * statement per message means none of a longer one runs).
  */
 export function denialAfterPrefix(
   statements: readonly StatementFacts[],
@@ -39,6 +40,10 @@ export function denialAfterPrefix(
     if (through.kind === "review") return null;
     const before = statements.slice(0, refused);
     if (judges.evaluate(before).kind !== "allow") return null;
+    // Not refused alone, or not by the same rule: what is refused is the message (one statement
+    // per message), not this statement, so none of it may run.
+    const alone = judges.evaluate(statements.slice(refused, refused + 1));
+    if (alone.kind !== "deny" || alone.rule !== through.rule) return null;
     const textBefore = statements[refused]?.byteOffset;
     if (textBefore === undefined) return null;
     const allowed = judges.allow({ ok: true, statements: before }, textBefore);

@@ -110,6 +110,18 @@ export type UpstreamAccess = {
  */
 export type DecisionPoint = {
   openSession: (identity: Identity, upstream?: UpstreamAccess) => SessionDecisions;
+  /**
+   * The settings a client gave at connect, judged before the upstream login (a refusal is the
+   * connection's FATAL). Absent: only the built-in connect settings pass (startup-verdict.ts).
+   */
+  judgeStartup?: (request: StartupJudgement) => Verdict | Promise<Verdict>;
+};
+
+/** What a connect-time judgement needs: whose connection, its upstream login, the settings in order. */
+export type StartupJudgement = {
+  connectionId: string;
+  login: string;
+  settings: ReadonlyArray<{ name: string; value: string }>;
 };
 
 /**
@@ -125,8 +137,6 @@ export type SessionDecisions = {
   version: () => number;
   /** A setting the upstream reported (ParameterStatus): search_path tells where names resolve. */
   observeSetting?: (name: string, value: string) => void;
-  /** The settings given at connect (UpstreamAccess.startupSettings), judged as the SETs they are. */
-  judgeStartup?: () => Verdict | Promise<Verdict>;
 };
 
 export const ALLOW_ALL: DecisionPoint = {

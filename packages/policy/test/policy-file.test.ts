@@ -20,6 +20,37 @@ describe("policy file docs stay true", () => {
     expect(committed).toEqual(policyJsonSchema());
   });
 
+  it("reads ALLOW SETTING values, and refuses values on a DENY rule at the field", () => {
+    const file = (effect: string) =>
+      readPolicyFile(
+        [
+          "version: 1",
+          "connections:",
+          "  - name: shop",
+          "    type: postgres",
+          "    host: 127.0.0.1",
+          "    port: 5432",
+          "    database: shop",
+          "    username: app",
+          "    guardrails:",
+          "      - name: isolation-levels",
+          "        kind: SETTING",
+          `        effect: ${effect}`,
+          "        match: { settings: [default_transaction_isolation], values: [serializable, 'read *'] }",
+        ].join("\n"),
+      );
+    const allowed = file("ALLOW");
+    expect(allowed.ok ? allowed.policy.connections[0]?.guardrails[0]?.match : allowed.errors).toEqual({
+      settings: ["default_transaction_isolation"],
+      values: ["serializable", "read *"],
+    });
+    const denied = file("DENY");
+    expect(denied.ok).toBe(false);
+    expect(denied.ok ? [] : denied.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/match\.values: values narrow an ALLOW rule/),
+    ]);
+  });
+
   it("reports duplicate names and YAML syntax errors with a position", () => {
     const duplicate = readPolicyFile("version: 1\nagents:\n  - name: a\n  - name: a\n");
     expect(duplicate).toMatchObject({ ok: false, errors: [{ message: 'agent "a" appears twice' }] });

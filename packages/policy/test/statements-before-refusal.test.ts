@@ -58,13 +58,10 @@ describe("the statements of a refused message that run before the refusal", () =
     expect(split(reviewed, "SELECT 1; DELETE FROM t WHERE id = 1; DROP TABLE t").denial).toBeNull();
   });
 
-  it("place a one-statement-per-message rule at the second statement", () => {
-    const sql = "SELECT 1; SELECT 2; SELECT 3";
-    const { denial } = split(policy([rule("one-at-a-time", "MULTI_STATEMENT", {})]), sql);
-    expect(denial).toMatchObject({
-      rule: "one-at-a-time",
-      runsFirst: { textBytes: sql.indexOf("SELECT 2") },
-    });
+  it("are none under a one-statement-per-message rule: it refuses the message, not a statement", () => {
+    const oneAtATime = policy([rule("one-at-a-time", "MULTI_STATEMENT", {}), ...NO_DROP.guardrails]);
+    expect(split(oneAtATime, "SELECT 1; SELECT 2; SELECT 3")).toEqual({ denial: null, allowedKinds: [] });
+    expect(split(oneAtATime, "SELECT 1; DROP TABLE t").denial).toBeNull();
   });
 
   it("are none for a single statement or past the bound on statements split", () => {

@@ -11,6 +11,12 @@ export class ClientError extends Error {
     readonly detail?: string,
     /** 1-based character position in the statement text, as the server's Position field. */
     readonly position?: number,
+    /**
+     * For an error the gateway answers in the server's place, exactly as the server raises it: where
+     * in the server's source (F, L, R fields; libpq shows them as LOCATION in verbose mode). Sluice's
+     * own refusals have none: no server source raises them.
+     */
+    readonly source?: { file: string; line: string; routine: string },
   ) {
     super(message);
     this.name = "ClientError";

@@ -27,6 +27,7 @@ export function errorBytes(error: ClientError): Buffer {
     ...(error.hint ? { hint: error.hint } : {}),
     ...(error.detail ? { detail: error.detail } : {}),
     ...(error.position ? { position: error.position } : {}),
+    ...(error.source ? { source: error.source } : {}),
   });
 }
 

@@ -2,7 +2,6 @@ import type { ColumnCatalogAccess } from "@sluice/policy/column-catalog";
 import type { RelationLookup } from "@sluice/policy/search-path";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
-import { ClientError } from "./client-error";
 import type { AuthenticatedClient } from "./connection-phases";
 import type { AgentRecord, ConnectionRecord } from "./directory";
 import { backendKeyData, readyForQuery } from "./protocol-bytes";
@@ -88,9 +87,6 @@ export async function openSessionRelay(
     ...(lookupRelations ? { lookupRelations } : {}),
     ...(columns ? { columns } : {}),
   });
-  // Settings given at connect are SETs before the first statement: a refused one ends the session.
-  const startup = await decisions.judgeStartup?.();
-  if (startup?.kind === "deny") throw ClientError.fatal("42501", startup.message);
   const relay = new Relay({
     decisions,
     onVerdict: (sql, verdict) => deps.hooks.onVerdict?.(sessionId, sql, verdict),

@@ -1,3 +1,4 @@
+import { BUILT_IN_CONNECT_SETTINGS, NEVER_AT_CONNECT } from "@sluice/policy/connect-settings";
 import {
   cleanEncodingName,
   isPinnedSetting,
@@ -6,27 +7,6 @@ import {
 } from "@sluice/policy/pinned-settings";
 import { ClientError } from "./client-error";
 import { formatStartupOptions, parseStartupOptions, type StartupOption } from "./startup-options";
-
-/**
- * Settings an agent may set at connect time, as a startup parameter or as `-c name=value` in
- * `options` (lower-case: the server matches setting names case-insensitively). Anything else is
- * refused: a startup parameter can set any GUC (`role`, `session_authorization`,
- * `default_transaction_read_only`, ...), and `replication` changes what the session may do.
- * The whole list, with the reason for each refusal, is in docs/policy.md "Connect-time parameters".
- */
-const PASS_THROUGH = new Set([
-  "application_name",
-  "datestyle",
-  "timezone",
-  "extra_float_digits",
-  "intervalstyle",
-  "search_path",
-  "statement_timeout",
-  "lock_timeout",
-  "idle_in_transaction_session_timeout",
-  "bytea_output",
-  "geqo",
-]);
 
 /** Parameters that say who the client is and where it goes; consumed by the gateway itself. */
 const GATEWAY_OWNED = new Set(["user", "database"]);
@@ -43,7 +23,11 @@ export type StartupRequest = {
   connectionName: string;
   /** Validated parameters to forward upstream (`options` rewritten to the settings judged). */
   passThrough: Record<string, string>;
-  /** Every setting the session starts with, in the order the server applies them. */
+  /**
+   * Every setting the session starts with, in the order the server applies them. Settings beyond
+   * the built-in ones are forwarded too: the connection's ALLOW SETTING rules judge them once the
+   * agent is known, before the upstream login (policy/startup-verdict.ts).
+   */
   settings: StartupOption[];
   /** `_pq_.*` protocol options the client asked for; the gateway supports none and says so. */
   protocolOptions: string[];
@@ -78,7 +62,8 @@ export function validateStartupParams(params: Record<string, string>): StartupRe
     if (name === "replication") {
       throw refused(
         `startup parameter "${name}"`,
-        "it opens a replication session, which bypasses statement policy; remove replication= from the connection string",
+        "it opens a replication session, which bypasses statement policy",
+        "remove replication= from the connection string",
       );
     }
     if (name === "options") {
@@ -106,7 +91,7 @@ function judgeOptions(options: string, into: StartupOption[]): string {
     throw ClientError.fatal(
       "42501",
       `startup parameter "options" is not allowed through Sluice: "${parsed.argument}" is not a "-c name=value" setting`,
-      `only settings are allowed in options (-c name=value or --name=value); allowed settings: ${[...PASS_THROUGH].join(", ")}`,
+      "only settings are allowed in options (-c name=value or --name=value)",
     );
   }
   const forwarded: StartupOption[] = [];
@@ -120,7 +105,8 @@ function judgeOptions(options: string, into: StartupOption[]): string {
 
 /**
  * A pinned setting is accepted only at its pinned value and not forwarded (the upstream login
- * sends that value itself); any other setting must be on the pass-through list.
+ * sends that value itself); one that can never be set at connect is refused here, before
+ * authentication, as it is on every connection; any other is forwarded, to be judged later.
  */
 function judgeSetting(name: string, value: string, what: string): { value: string; isForwarded: boolean } {
   const lower = name.toLowerCase();
@@ -144,12 +130,13 @@ function judgeSetting(name: string, value: string, what: string): { value: strin
     }
     return { value: PINNED_SETTINGS[lower], isForwarded: false };
   }
-  if (!PASS_THROUGH.has(lower)) {
-    throw refused(what, `allowed settings: ${[...PASS_THROUGH].join(", ")}`);
-  }
+  const never = NEVER_AT_CONNECT.get(lower);
+  if (never) throw refused(what, `${lower} can never be set at connect: ${never}`);
   return { value, isForwarded: true };
 }
 
-function refused(what: string, hint: string): ClientError {
-  return ClientError.fatal("42501", `${what} is not allowed through Sluice`, hint);
+function refused(what: string, why: string, hint = SETTINGS_HINT): ClientError {
+  return ClientError.fatal("42501", `${what} is not allowed through Sluice: ${why}`, hint);
 }
+
+const SETTINGS_HINT = `settings every connection accepts at connect: ${[...BUILT_IN_CONNECT_SETTINGS].join(", ")}; others need an ALLOW SETTING rule on the connection`;

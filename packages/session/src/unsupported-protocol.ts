@@ -4,6 +4,13 @@ import { ClientError } from "./client-error";
 const SUPPORTED_MAJOR = 3;
 /** What PostgreSQL 18, whose server_version the gateway reports, says it supports. */
 const SERVER_SUPPORTS = "3.0 to 3.2";
+/**
+ * Where PostgreSQL 18.4 raises this refusal (its F, L and R fields): a 3.0-format answer carries
+ * them as the server's does, so a client printing LOCATION (psql's VERBOSITY verbose) or reading
+ * the fields (pg's error.file/line/routine) sees the server's answer.
+ * @see https://github.com/postgres/postgres/blob/REL_18_STABLE/src/backend/tcop/backend_startup.c (ProcessStartupPacket)
+ */
+const SERVER_SOURCE = { file: "backend_startup.c", line: "732", routine: "ProcessStartupPacket" } as const;
 
 /**
  * A refusal of the protocol version a StartupMessage asks for. Before 3.0 there were no error
@@ -17,7 +24,7 @@ export class UnsupportedProtocolError extends ClientError {
     /** The client speaks protocol 2.0 or older: the error goes in the format it reads. */
     readonly isBeforeProtocol3: boolean,
   ) {
-    super("FATAL", "0A000", message);
+    super("FATAL", "0A000", message, undefined, undefined, undefined, SERVER_SOURCE);
   }
 
   /** The bytes the client gets, in the format of the protocol it asked for. */

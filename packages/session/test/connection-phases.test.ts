@@ -8,6 +8,7 @@ import {
   type PhaseStep,
 } from "@sluice/session/connection-phases";
 import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
+import { errorBytes } from "@sluice/session/protocol-bytes";
 import {
   encodeCancelRequest,
   encodeSaslInitialResponse,
@@ -20,6 +21,19 @@ import { createClientFrameBuffer } from "@sluice/wire/frame-buffer";
 import { PROTOCOL_3_0, PROTOCOL_3_2 } from "@sluice/wire/limits";
 import { ServerCode } from "@sluice/wire/server-codes";
 import { describe, expect, it } from "vitest";
+
+/** An ErrorResponse's fields by code; null for the pre-3.0 format, which has none. */
+function errorBody(bytes: Buffer): Record<string, string> | null {
+  if (bytes[0] !== 0x45 || bytes.readInt32BE(1) !== bytes.length - 1) return null;
+  const fields: Record<string, string> = {};
+  let at = 5;
+  while (bytes[at] !== 0) {
+    const end = bytes.indexOf(0, at + 1);
+    fields[String.fromCharCode(bytes[at] as number)] = bytes.toString("utf8", at + 1, end);
+    at = end + 1;
+  }
+  return fields;
+}
 
 const TOKEN = "sl_token_for_the_tests";
 const ADDRESS = "10.0.0.7";
@@ -184,7 +198,23 @@ describe("ConnectionPhases, before the startup message", () => {
       code: "0A000",
       message: expect.stringMatching(/unsupported frontend protocol 2\.0/),
     });
+    // A later major is answered in the 3.0 format with the server's source fields, as the server does.
+    const later = failure((await step(setUp().phases, startup("reporter", "shop", 4 << 16))).next);
+    const fields = errorBody(errorBytes(later.error));
+    expect(fields).toEqual({
+      S: "FATAL",
+      V: "FATAL",
+      C: "0A000",
+      M: "unsupported frontend protocol 4.0: server supports 3.0 to 3.2",
+      F: "backend_startup.c",
+      L: "732",
+      R: "ProcessStartupPacket",
+    });
+    // Protocol 2.0 gets the old format, which has no fields at all.
+    expect(errorBody(errorBytes(old.error))).toBeNull();
     const query = failure((await step(setUp().phases, { name: "query", sql: "SELECT 1" })).next);
+    // Sluice's own refusals carry no source: no server code raises them.
+    expect(Object.keys(errorBody(errorBytes(query.error)) ?? {})).toEqual(["S", "V", "C", "M"]);
     expect(query.error).toMatchObject({ code: "08P01", message: "expected a startup message, got query" });
   });
 });

@@ -65,16 +65,24 @@ describe("connect-time settings", () => {
     expect(request.settings.map((s) => s.value)).toEqual(["a", "b"]);
   });
 
-  it("refuses any other setting in options, naming it", () => {
+  it("refuses, before authentication, settings no rule can allow at connect and other switches, naming them", () => {
     for (const [options, named] of [
       ["-c role=postgres", 'setting "role"'],
-      ["-c default_transaction_read_only=off", 'setting "default_transaction_read_only"'],
       ["--session-authorization=postgres", 'setting "session_authorization"'],
+      ["-c backslash_quote=on", 'setting "backslash_quote"'],
       ["-c search_path=x -O", '"-O" is not a "-c name=value" setting'],
-      ["-c allow_system_table_mods=on", 'setting "allow_system_table_mods"'],
     ]) {
       expect(() => connect({ options: options as string })).toThrow(named as string);
     }
+  });
+
+  it("forwards any other setting, for the connection's ALLOW SETTING rules to judge after authentication", () => {
+    const request = connect({ options: "-c default_transaction_read_only=off --app.tenant=t1" });
+    expect(request.settings).toEqual([
+      { name: "default_transaction_read_only", value: "off" },
+      { name: "app.tenant", value: "t1" },
+    ]);
+    expect(request.passThrough).toEqual({ options: "-c default_transaction_read_only=off -c app.tenant=t1" });
   });
 
   it("accepts the UTF8 spellings and libpq's C-locale SQL_ASCII; the login sends UTF8 itself", () => {

@@ -28,13 +28,7 @@ describe("startup parameters", () => {
   });
 
   it("refuses parameters that change privileges or behaviour, with SQLSTATE 42501", () => {
-    for (const name of [
-      "options",
-      "replication",
-      "role",
-      "session_authorization",
-      "default_transaction_read_only",
-    ]) {
+    for (const name of ["options", "replication", "role", "session_authorization", "backslash_quote"]) {
       const attempt = () => validateStartupParams({ user: "a", database: "shop", [name]: "x" });
       expect(attempt).toThrow(ClientError);
       expect(attempt).toThrow(`startup parameter "${name}" is not allowed`);

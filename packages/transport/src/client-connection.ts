@@ -9,6 +9,7 @@ import type { Relay } from "@sluice/session/relay";
 import type { RelayStep } from "@sluice/session/relay-step";
 import type { ResultMasker } from "@sluice/session/result-masker";
 import { openSessionRelay, sessionReadyBytes } from "@sluice/session/session-start";
+import { judgeConnectSettings } from "@sluice/session/startup-judgement";
 import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-output";
 import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
@@ -236,6 +237,8 @@ export class ClientConnection {
   private async openSession(client: AuthenticatedClient): Promise<void> {
     clearTimeout(this.authTimer);
     admitAuthenticated(this.clientFrames);
+    await judgeConnectSettings(client, this.deps.decisions);
+    if (this.isClosed) return;
     const upstream = await this.deps.upstreams.acquire({
       connection: client.connection,
       startupParams: client.startupParams,

@@ -78,7 +78,10 @@ export function GuardrailsPanel() {
   const kind = GUARDRAIL_KINDS[form.kind];
   const save = useMutation({
     mutationFn: () => {
-      const match: Record<string, unknown> = {};
+      // Parameters the form has no field for (an ALLOW SETTING rule's values) are kept as they are:
+      // dropping them on an edit would widen what the rule allows.
+      const match: Record<string, unknown> =
+        editing && editing.kind === form.kind ? { ...editing.match } : {};
       if (kind.list)
         match[kind.list.key] =
           form.kind === "STATEMENT_KIND" || form.kind === "MISSING_WHERE"
