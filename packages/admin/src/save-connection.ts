@@ -11,6 +11,12 @@ import { encryptSecret } from "@sluice/secrets/secret-box";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
+import {
+  CONNECTION_TYPES,
+  connectionKindProblems,
+  HTTP_AUTH_KINDS,
+  MAX_HTTP_TIMEOUT_SECONDS,
+} from "./connection-kinds";
 import { toConnectionView } from "./connection-view";
 import { upsertGroups, ZGroupNames, ZName } from "./names";
 import { assertCan } from "./permissions";
@@ -18,10 +24,13 @@ import { recordAudit } from "./record-audit";
 
 export const ZConnectionInput = z.object({
   name: ZName,
+  /** What the upstream speaks; agents reach it on that kind's listener (docs/mysql.md, docs/http.md). */
+  type: z.enum(CONNECTION_TYPES).default("POSTGRES"),
   description: z.string().trim().max(500).optional().nullable(),
   host: z.string().trim().min(1, "required").max(253),
   port: z.coerce.number().int("a whole number").min(1, "1 to 65535").max(65535, "1 to 65535"),
-  database: z.string().trim().min(1, "required").max(63),
+  /** The upstream database (Postgres, MySQL) or the base path below which agents call (HTTP). */
+  database: z.string().trim().min(1, "required").max(253, "at most 253 characters"),
   username: z.string().trim().min(1, "required").max(63),
   /** Write-only: empty or absent keeps the stored password when editing. */
   password: z.string().max(1000).optional(),
@@ -29,6 +38,17 @@ export const ZConnectionInput = z.object({
   tlsCaPem: z.string().trim().max(20_000).optional().nullable(),
   tlsServerName: z.string().trim().max(253).optional().nullable(),
   requireClientTls: z.boolean().default(false),
+  /** HTTP connections: how the brokered secret (the password) reaches the upstream; null sends none. */
+  httpAuthKind: z.enum(HTTP_AUTH_KINDS).optional().nullable(),
+  httpAuthHeader: z.string().trim().max(100).optional().nullable(),
+  /** HTTP connections: seconds to answer and to go silent while streaming; null keeps 30 s / 60 s. */
+  httpTimeoutSeconds: z.coerce
+    .number()
+    .int("a whole number")
+    .min(1, `1 to ${MAX_HTTP_TIMEOUT_SECONDS}`)
+    .max(MAX_HTTP_TIMEOUT_SECONDS, `1 to ${MAX_HTTP_TIMEOUT_SECONDS}`)
+    .optional()
+    .nullable(),
   isReadOnly: z.boolean().default(false),
   isStrictMasking: z.boolean().default(false),
   isDisabled: z.boolean().default(false),
@@ -69,11 +89,15 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
           })
         : null;
       if (options.id && !before) throw new AdminError("not_found", "no such connection");
+      const kindProblems = connectionKindProblems(input, Boolean(before?.passwordCipher));
+      if (Object.keys(kindProblems).length > 0)
+        throw new AdminError("invalid", "some fields need attention", kindProblems);
       // The stored password goes only where it was typed for: pointing the connection elsewhere
       // (host, port, user, TLS) needs it typed again, or "test connection" would hand it over.
       if (before?.passwordCipher && !input.password && addressChanged(before, input)) {
         throw new AdminError("invalid", "some fields need attention", {
-          password: "type the password again: the upstream's address, user or TLS settings changed",
+          password:
+            "type the password again: the upstream's kind, address, user, TLS or authentication changed",
         });
       }
       const id = options.id ?? randomUUID();
@@ -84,6 +108,9 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
         description: fields.description || null,
         tlsCaPem: fields.tlsCaPem || null,
         tlsServerName: fields.tlsServerName || null,
+        httpAuthKind: fields.httpAuthKind ?? null,
+        httpAuthHeader: fields.httpAuthKind === "HEADER" ? fields.httpAuthHeader || null : null,
+        httpTimeoutSeconds: fields.httpTimeoutSeconds ?? null,
         ...(password
           ? { passwordCipher: encryptSecret(password, context.secretKey, connectionSecretAad(id)) }
           : {}),
@@ -117,8 +144,15 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
   }
 }
 
+/**
+ * Whether the stored secret would go somewhere it was not typed for: another upstream, user, TLS
+ * setting, protocol, or (HTTP) another way of presenting it.
+ */
 function addressChanged(
   before: {
+    type: string;
+    httpAuthKind: string | null;
+    httpAuthHeader: string | null;
     host: string;
     port: number;
     username: string;
@@ -128,6 +162,9 @@ function addressChanged(
     tlsServerName: string | null;
   },
   input: {
+    type: string;
+    httpAuthKind?: string | null;
+    httpAuthHeader?: string | null;
     host: string;
     port: number;
     username: string;
@@ -138,6 +175,9 @@ function addressChanged(
   },
 ): boolean {
   return (
+    before.type !== input.type ||
+    (before.httpAuthKind ?? "") !== (input.httpAuthKind ?? "") ||
+    (before.httpAuthHeader ?? "") !== (input.httpAuthHeader ?? "") ||
     before.host !== input.host ||
     before.port !== input.port ||
     before.username !== input.username ||

@@ -1,7 +1,9 @@
 import { can } from "@sluice/admin/permissions";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { GatewayAddressProvider } from "@/client/gateway-address";
 import { currentActor } from "@/server/actor";
+import { env } from "@/server/env";
 import { NAV_ITEMS } from "./nav-items";
 import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
@@ -9,6 +11,14 @@ import { SignOutButton } from "./sign-out-button";
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const actor = await currentActor();
   if (!actor) redirect("/sign-in");
+  const config = env();
+  const gateway = {
+    host: config.SLUICE_GATEWAY_HOST,
+    postgresPort: config.SLUICE_GATEWAY_PORT,
+    mysqlPort: config.SLUICE_GATEWAY_MYSQL_PORT,
+    httpPort: config.SLUICE_GATEWAY_HTTP_PORT,
+    caFile: config.SLUICE_GATEWAY_CA_FILE ?? null,
+  };
   return (
     <div className="flex min-h-screen">
       <nav aria-label="Console" className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
@@ -30,7 +40,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <SignOutButton />
         </div>
       </nav>
-      <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+      <main className="min-w-0 flex-1 px-8 py-6">
+        <GatewayAddressProvider value={gateway}>{children}</GatewayAddressProvider>
+      </main>
     </div>
   );
 }
