@@ -1,5 +1,4 @@
-import { ApiError } from "@/client/api";
-import { splitNames } from "@/client/ui";
+import { ApiError } from "../../client/api";
 
 /**
  * An HTTP match (guardrail or review rule on an HTTP connection) as a form holds it: methods and
@@ -32,11 +31,12 @@ export function httpMatchFormOf(match: unknown): HttpMatchForm {
 export function httpMatchOf(form: HttpMatchForm): Record<string, unknown> {
   const problems: Record<string, string> = {};
   const match: Record<string, unknown> = {};
-  const methods = splitNames(form.methods).map((method) => method.toUpperCase());
+  const methods = split(form.methods, /[\s,]+/).map((method) => method.toUpperCase());
   if (methods.length) match.methods = methods;
   if (form.path.trim()) match.path = form.path.trim();
   const query: Record<string, string> = {};
-  for (const item of splitNames(form.query)) {
+  // Commas only: a value may hold spaces.
+  for (const item of split(form.query, /,/)) {
     const at = item.indexOf("=");
     if (at <= 0) problems["match.query"] = `"${item}": write name=value, or name=* for any value`;
     else query[item.slice(0, at).trim()] = item.slice(at + 1).trim();
@@ -50,6 +50,13 @@ export function httpMatchOf(form: HttpMatchForm): Record<string, unknown> {
   }
   if (Object.keys(problems).length) throw new ApiError(400, "some fields need attention", problems);
   return match;
+}
+
+function split(text: string, separator: RegExp): string[] {
+  return text
+    .split(separator)
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | null {
