@@ -74,7 +74,9 @@ export type SaveConnectionOptions = { id?: string; input: unknown };
 export async function saveConnection(context: AdminContext, options: SaveConnectionOptions) {
   assertCan(context.actor, "policy:write");
   const input = parseInput(ZConnectionInput, options.input);
-  if ((input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL") && !input.tlsCaPem) {
+  // An HTTP upstream without a CA of its own is verified against the system's CAs (docs/http.md).
+  const isVerifying = input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL";
+  if (isVerifying && !input.tlsCaPem && input.type !== "HTTP") {
     throw new AdminError("invalid", "some fields need attention", {
       tlsCaPem:
         "verify-ca and verify-full need the CA certificate (PEM) that signs the upstream's certificate",

@@ -12,6 +12,7 @@ import {
 } from "@sluice/admin/masking-rules";
 import { previewMasking, ZMaskingPreviewInput } from "@sluice/admin/preview-masking";
 import { previewMaskingExample, ZMaskingExampleInput } from "@sluice/admin/preview-masking-example";
+import { tryHttpRequest, ZTryHttpRequestInput } from "@sluice/admin/try-http-request";
 import { tryStatement, ZTryStatementInput } from "@sluice/admin/try-statement";
 import type { ApiRoute } from "../route-table";
 import { ruleResourceRoutes } from "../rule-resource-routes";
@@ -56,5 +57,14 @@ export const RULE_ROUTES: ApiRoute[] = [
     permission: "policy:read",
     body: ZTryStatementInput,
     run: (context, input) => tryStatement(context, { input: input.body }),
+  },
+  {
+    method: "POST",
+    path: "/try-http-request",
+    summary: "The verdict the HTTP gateway would give a call (method, path, body), and why",
+    tag: "guardrails",
+    permission: "policy:read",
+    body: ZTryHttpRequestInput,
+    run: (context, input) => tryHttpRequest(context, { input: input.body }),
   },
 ];
