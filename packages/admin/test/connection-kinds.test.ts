@@ -33,6 +33,20 @@ describe("what each kind of connection needs", () => {
     expect(Object.keys(problems).sort()).toEqual(["httpAuthHeader", "httpAuthKind", "httpTimeoutSeconds"]);
   });
 
+  it("refuses a TLS promise the MySQL path cannot keep yet", () => {
+    const mysql = { type: "MYSQL" as const, database: "shop", username: "app" };
+    expect(connectionKindProblems({ ...mysql, tlsMode: "PREFER" }, false)).toEqual({});
+    expect(connectionKindProblems({ ...mysql, tlsMode: "DISABLE" }, false)).toEqual({});
+    for (const tlsMode of ["REQUIRE", "VERIFY_CA", "VERIFY_FULL"])
+      expect(connectionKindProblems({ ...mysql, tlsMode }, false).tlsMode, tlsMode).toMatch(/does not use TLS/);
+    expect(
+      connectionKindProblems(
+        { type: "POSTGRES", database: "shop", username: "app", tlsMode: "VERIFY_FULL" },
+        false,
+      ),
+    ).toEqual({});
+  });
+
   it("holds database names to each server's identifier limit", () => {
     const name = "d".repeat(64);
     expect(connectionKindProblems({ type: "MYSQL", database: name, username: "a" }, false)).toEqual({});

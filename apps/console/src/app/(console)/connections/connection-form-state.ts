@@ -68,8 +68,17 @@ export function withType(form: ConnectionForm, type: ConnectionType): Connection
     form.port === String(DEFAULT_PORTS[form.type]) || form.port === ""
       ? String(DEFAULT_PORTS[type])
       : form.port;
-  if (type !== "HTTP")
-    return { ...form, type, port, httpAuthKind: "", httpAuthHeader: "", httpTimeoutSeconds: "" };
+  const notHttp = {
+    ...form,
+    type,
+    port,
+    httpAuthKind: "" as const,
+    httpAuthHeader: "",
+    httpTimeoutSeconds: "",
+  };
+  // The MySQL path has no upstream TLS yet: the form offers only the modes that promise none.
+  if (type === "MYSQL" && form.tlsMode !== "DISABLE") return { ...notHttp, tlsMode: "PREFER" };
+  if (type !== "HTTP") return notHttp;
   return {
     ...form,
     type,

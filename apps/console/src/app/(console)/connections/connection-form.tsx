@@ -33,6 +33,11 @@ const HTTP_TLS_LABELS: Partial<Record<TlsMode, string>> = {
   VERIFY_CA: "https://, verify the chain (not the name)",
   VERIFY_FULL: "https://, verify chain and name",
 };
+/** The MySQL path has no upstream TLS yet (docs/mysql.md): only modes that promise none are offered. */
+const MYSQL_TLS_LABELS: Partial<Record<TlsMode, string>> = {
+  DISABLE: "disable",
+  PREFER: "prefer (plain until the MySQL path has upstream TLS)",
+};
 
 export type FieldProps = {
   form: Form;
@@ -63,6 +68,7 @@ export function ConnectionForm({
     edited(key);
   };
   const isHttp = form.type === "HTTP";
+  const kindTlsLabels = isHttp ? HTTP_TLS_LABELS : form.type === "MYSQL" ? MYSQL_TLS_LABELS : null;
   const text = (
     key: keyof Form,
     label: string,
@@ -152,9 +158,9 @@ export function ConnectionForm({
             value={form.tlsMode}
             onChange={(event) => set("tlsMode", event.target.value as TlsMode)}
           >
-            {TLS_MODES.filter((mode) => !isHttp || HTTP_TLS_LABELS[mode]).map((mode) => (
+            {TLS_MODES.filter((mode) => !kindTlsLabels || kindTlsLabels[mode]).map((mode) => (
               <option key={mode} value={mode}>
-                {(isHttp ? HTTP_TLS_LABELS[mode] : null) ?? mode.toLowerCase().replace("_", "-")}
+                {kindTlsLabels?.[mode] ?? mode.toLowerCase().replace("_", "-")}
               </option>
             ))}
           </select>
