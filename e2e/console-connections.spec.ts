@@ -126,6 +126,13 @@ test("[ADMIN] a MySQL connection's token comes with mysql CLI and PyMySQL snippe
   await expect(snippets).toHaveCount(2);
   await expect(snippets.first()).toContainText(`mysql -h localhost -P ${MYSQL_PORT} -u ${agentName} -psk_`);
   await expect(snippets.first()).toContainText("--ssl-verify-server-cert");
+  // The CLI snippet, pasted as is, logs the agent in over verified TLS: the gateway then tries the
+  // (absent) upstream, which only happens after the token was accepted.
+  await page.getByRole("button", { name: "Copy the mysql / mariadb CLI snippet" }).click();
+  const cli = await page.evaluate(() => navigator.clipboard.readText());
+  const answer = await run("bash", ["-c", `${cli} -e 'select 1'`]);
+  expect(answer.stderr).toContain(`Sluice could not log in to connection "${name}"`);
+  expect(answer.stderr).not.toMatch(/access denied for|SSL|TLS/i);
   await expect(snippets.nth(1)).toContainText("import pymysql");
   await expect(snippets.nth(1)).toContainText(`port=${MYSQL_PORT},`);
   // Neither the upstream's password nor a Postgres URI is in what the agent is given.
