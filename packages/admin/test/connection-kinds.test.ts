@@ -38,7 +38,9 @@ describe("what each kind of connection needs", () => {
     expect(connectionKindProblems({ ...mysql, tlsMode: "PREFER" }, false)).toEqual({});
     expect(connectionKindProblems({ ...mysql, tlsMode: "DISABLE" }, false)).toEqual({});
     for (const tlsMode of ["REQUIRE", "VERIFY_CA", "VERIFY_FULL"])
-      expect(connectionKindProblems({ ...mysql, tlsMode }, false).tlsMode, tlsMode).toMatch(/does not use TLS/);
+      expect(connectionKindProblems({ ...mysql, tlsMode }, false).tlsMode, tlsMode).toMatch(
+        /does not use TLS/,
+      );
     expect(
       connectionKindProblems(
         { type: "POSTGRES", database: "shop", username: "app", tlsMode: "VERIFY_FULL" },
