@@ -176,8 +176,10 @@ test("[ADMIN] HTTP masking, guardrail and review rules are written, edited, disa
   // A review rule on HTTP calls: the try box reports the hold as a hold.
   await page.getByRole("link", { name: "Review rules" }).click();
   const reviewName = `api-refunds-${suffix}`;
-  await page.getByLabel("Name").last().fill(reviewName);
+  // The connection first: picking an HTTP one turns the match into method, path, query and body.
+  await expect(page.getByRole("cell", { name: "finance-leads" }).first()).toBeVisible();
   await page.locator("#rule-connection").selectOption({ label: connection });
+  await page.locator("#rule-name").fill(reviewName);
   await page.locator("#rule-http-methods").fill("POST");
   await page.locator("#rule-http-path").fill("/orders/{id}/refund");
   await page.locator("#rule-http-body").fill('{"$.amount": "*"}');

@@ -15,6 +15,7 @@ export const queryKeys = {
   connections: resourceKeys("connections"),
   agents: resourceKeys("agents"),
   reviewerGroups: resourceKeys("reviewer-groups"),
+  samlIdp: resourceKeys("saml-idp"),
 } as const;
 
 // Rule resources get theirs from the API contract's names: resourceKeys("masking-rules").

@@ -28,7 +28,7 @@ export function ConnectInstructionsView({ instructions }: { instructions: Connec
         </code>
         <button
           type="button"
-          aria-label="Copy connection string"
+          aria-label={`${copied === "address" ? "Copied" : "Copy"} connection string`}
           className={secondaryButtonClass}
           onClick={() => void copy("address", address.code)}
         >
@@ -42,7 +42,7 @@ export function ConnectInstructionsView({ instructions }: { instructions: Connec
               {snippet.label}
               <button
                 type="button"
-                aria-label={`Copy the ${snippet.label} snippet`}
+                aria-label={`${copied === snippet.label ? "Copied" : "Copy"} the ${snippet.label} snippet`}
                 className="text-sky-700 underline"
                 onClick={() => void copy(snippet.label, snippet.code)}
               >
