@@ -180,3 +180,21 @@ test("[AUDITOR] the audit log names targets with links, shows changes field by f
   await page.reload();
   await expect(page.getByLabel("Action starts with")).toHaveValue("guardrail.");
 });
+
+test("[ADMIN] a page waiting on slow data says it is loading, then shows the data", async ({ page }) => {
+  await signIn(page, "admin");
+  // The agents list answers slowly, as a busy store would; the page must say it is waiting.
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/api/v1/agents", async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Agents" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Loading" })).toBeVisible();
+  release();
+  await expect(page.getByTestId("agent-demo-agent")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Loading" })).toHaveCount(0);
+});

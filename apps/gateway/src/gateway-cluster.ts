@@ -26,6 +26,8 @@ export type GatewayCluster = {
 const WORKER_SHUTDOWN_GRACE_MS = 10_000;
 /** A worker that dies is replaced; one that dies this soon after starting stops the restarts. */
 const MIN_WORKER_LIFETIME_MS = 5_000;
+/** Signals that ask a process to stop; a worker ended by one of them is not replaced. */
+const STOP_SIGNALS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
 
 const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "gateway-worker-entry.mjs");
 
@@ -94,6 +96,13 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
         reject(new Error(`gateway worker ${worker.process.pid} exited during start (${signal ?? code})`));
         if (isClosing) return;
         options.log(`gateway worker ${worker.process.pid} exited (${signal ?? code})`);
+        if (signal !== null && STOP_SIGNALS.has(signal)) {
+          // Asked to stop, not crashed: a service manager or a terminal signals the whole process
+          // group, and the worker may see it before the primary does. A replacement forked now
+          // would start under a primary that is exiting.
+          options.log("not replacing it: it was stopped by a signal");
+          return;
+        }
         if (Date.now() - startedAt < MIN_WORKER_LIFETIME_MS) {
           options.log("not replacing it: it died right after starting");
           return;

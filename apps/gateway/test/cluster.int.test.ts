@@ -201,6 +201,44 @@ describe("the gateway on two worker processes", () => {
       data: { isDisabled: false },
     });
   }, 120_000);
+
+  // Last: it leaves the cluster with one worker.
+  it("replaces a worker that crashes, but not one stopped by a signal (the whole group is stopping)", async () => {
+    const started = Date.now();
+    // Workers that die right after starting are not replaced (a crash loop); these are older.
+    await waitUntil(async () => (Date.now() - started > 5_500 ? true : null), {
+      what: "the workers to outlive the crash-loop guard",
+      timeoutMs: 10_000,
+      intervalMs: 250,
+    });
+    const [crashing] = gateway.workerPids();
+    process.kill(crashing as number, "SIGKILL");
+    await waitUntil(
+      async () => {
+        const pids = gateway.workerPids();
+        return pids.length === 2 &&
+          !pids.includes(crashing as number) &&
+          logs.some((line) => line.includes("a replacement gateway worker is serving"))
+          ? pids
+          : null;
+      },
+      { what: "a replacement worker", timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const [original] = gateway.workerPids().filter((pid) => pid !== crashing);
+    process.kill(original as number, "SIGTERM");
+    await waitUntil(async () => (logs.some((line) => line.includes("stopped by a signal")) ? true : null), {
+      what: "the stopped worker's exit",
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
+    expect(gateway.workerPids()).not.toContain(original);
+    expect(gateway.workerPids()).toHaveLength(1);
+    // The survivor still serves.
+    const client = new pg.Client({ connectionString: clusterUrl() });
+    await client.connect();
+    expect((await client.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    await client.end();
+  }, 120_000);
 });
 
 /** Waits until the upstream shows a statement sleeping: a cancel sent before it would be lost. */

@@ -2,6 +2,7 @@ import { can } from "@sluice/admin/permissions";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { GatewayAddressProvider } from "@/client/gateway-address";
+import { LoadingBar } from "@/client/loading-bar";
 import { currentActor } from "@/server/actor";
 import { env } from "@/server/env";
 import { NAV_ITEMS } from "./nav-items";
@@ -40,9 +41,12 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <SignOutButton />
         </div>
       </nav>
-      <main className="min-w-0 flex-1 px-8 py-6">
-        <GatewayAddressProvider value={gateway}>{children}</GatewayAddressProvider>
-      </main>
+      <div className="min-w-0 flex-1">
+        <LoadingBar />
+        <main className="px-8 py-5">
+          <GatewayAddressProvider value={gateway}>{children}</GatewayAddressProvider>
+        </main>
+      </div>
     </div>
   );
 }

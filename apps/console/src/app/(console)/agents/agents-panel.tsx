@@ -2,6 +2,7 @@
 
 import type { AgentView } from "@sluice/admin/agent-view";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
@@ -21,34 +22,16 @@ import {
   TextField,
 } from "@/client/ui";
 import type { GatewayAddress } from "./connection-snippets";
-import { CredentialReveal, type IssuedCredential } from "./credential-reveal";
-import { RotationGrace } from "./rotation-grace";
+import { CredentialButtons, CredentialList, useCredentialActions } from "./credential-actions";
+import { CredentialReveal } from "./credential-reveal";
 
 export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
   const queryClient = useQueryClient();
   const agents = useQuery({ queryKey: ["agents"], queryFn: () => api<AgentView[]>("/agents") });
   const [editing, setEditing] = useState<AgentView | "new" | null>(null);
-  const [issued, setIssued] = useState<IssuedCredential | null>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["agents"] });
   const toast = useToast();
-  const [graceMinutes, setGraceMinutes] = useState(0);
-  const issue = useMutation({
-    mutationFn: ({ id, rotate, graceMinutes = 0 }: { id: string; rotate: boolean; graceMinutes?: number }) =>
-      api<IssuedCredential>(`/agents/${id}/credentials`, { method: "POST", body: { rotate, graceMinutes } }),
-    onSuccess: (result, variables) => {
-      setIssued(result);
-      if (variables.rotate) toast(`Tokens of ${result.agentName} rotated`);
-      void refresh();
-    },
-  });
-  const revoke = useMutation({
-    mutationFn: ({ agentId, credentialId }: { agentId: string; credentialId: string }) =>
-      api(`/agents/${agentId}/credentials/${credentialId}`, { method: "DELETE" }),
-    onSuccess: () => {
-      toast("Credential revoked");
-      return refresh();
-    },
-  });
+  const credentials = useCredentialActions();
   const remove = useMutation({
     mutationFn: (id: string) => api(`/agents/${id}`, { method: "DELETE" }),
     onSuccess: () => {
@@ -68,9 +51,9 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
           </button>
         }
       />
-      {issued ? (
+      {credentials.issued ? (
         <div className="mb-6">
-          <CredentialReveal issued={issued} gateway={gateway} onClose={() => setIssued(null)} />
+          <CredentialReveal issued={credentials.issued} gateway={gateway} onClose={credentials.closeIssued} />
         </div>
       ) : null}
       {editing ? (
@@ -80,12 +63,12 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
             onDone={(created) => {
               setEditing(null);
               void refresh();
-              if (created) issue.mutate({ id: created.id, rotate: false });
+              if (created) credentials.issue.mutate({ id: created.id, rotate: false });
             }}
           />
         </div>
       ) : null}
-      <ErrorBanner error={agents.error ?? issue.error ?? revoke.error ?? remove.error} />
+      <ErrorBanner error={agents.error ?? credentials.error ?? remove.error} />
       <Card>
         {agents.data?.length === 0 ? (
           <EmptyState>
@@ -96,7 +79,9 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
             {agents.data?.map((agent) => (
               <tr key={agent.id} data-testid={`agent-${agent.name}`}>
                 <td className="px-2 py-2">
-                  <span className="font-medium">{agent.name}</span>{" "}
+                  <Link href={`/agents/${agent.id}`} className="font-medium text-sky-700 underline">
+                    {agent.name}
+                  </Link>{" "}
                   {agent.isDisabled ? <Badge tone="red">disabled</Badge> : null}
                   {agent.description ? <p className="text-xs text-slate-500">{agent.description}</p> : null}
                 </td>
@@ -104,55 +89,11 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
                   {agent.groups.join(", ") || <span className="text-slate-500">none</span>}
                 </td>
                 <td className="px-2 py-2 text-xs">
-                  {agent.credentials.length === 0 ? <span className="text-slate-500">none</span> : null}
-                  {agent.credentials.map((credential) => (
-                    <div key={credential.id} className="flex items-center gap-2">
-                      <code>{credential.fingerprint}</code>
-                      {credential.expiresAt && !credential.revokedAt ? (
-                        <span className="text-slate-600" data-testid="credential-expiry">
-                          until {new Date(credential.expiresAt).toLocaleString()}
-                        </span>
-                      ) : null}
-                      {credential.revokedAt ? (
-                        <Badge tone="red">revoked</Badge>
-                      ) : (
-                        <ConfirmButton
-                          label="Revoke"
-                          accessibleName={`Revoke credential ${credential.fingerprint} of agent ${agent.name}`}
-                          title={`Revoke credential ${credential.fingerprint}?`}
-                          impact={`Sessions of ${agent.name} that signed in with this token end within a second, and the token is refused from now on. This cannot be undone; issue a new token instead.`}
-                          confirmLabel="Revoke credential"
-                          onConfirm={() => revoke.mutate({ agentId: agent.id, credentialId: credential.id })}
-                        />
-                      )}
-                    </div>
-                  ))}
+                  <CredentialList agent={agent} actions={credentials} />
                 </td>
                 <td className="px-2 py-2">
                   <div className="flex flex-wrap justify-end gap-2">
-                    <button
-                      type="button"
-                      className={secondaryButtonClass}
-                      aria-label={`Issue token for agent ${agent.name}`}
-                      onClick={() => issue.mutate({ id: agent.id, rotate: false })}
-                    >
-                      Issue token
-                    </button>
-                    <ConfirmButton
-                      label="Rotate"
-                      tone="neutral"
-                      accessibleName={`Rotate the tokens of agent ${agent.name}`}
-                      title={`Rotate the tokens of ${agent.name}?`}
-                      impact={
-                        <RotationGrace
-                          agentName={agent.name}
-                          minutes={graceMinutes}
-                          onChange={setGraceMinutes}
-                        />
-                      }
-                      confirmLabel="Rotate tokens"
-                      onConfirm={() => issue.mutate({ id: agent.id, rotate: true, graceMinutes })}
-                    />
+                    <CredentialButtons agent={agent} actions={credentials} />
                     <button
                       type="button"
                       className={secondaryButtonClass}

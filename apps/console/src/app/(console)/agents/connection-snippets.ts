@@ -7,7 +7,10 @@ export function connectionString(
   token: string,
   connection: string,
 ): string {
-  const tls = gateway.caFile ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(gateway.caFile)}` : "";
+  // The CA path keeps its slashes readable; libpq decodes %-escapes, and `/` needs none in a query.
+  const tls = gateway.caFile
+    ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(gateway.caFile).replaceAll("%2F", "/")}`
+    : "";
   return `postgresql://${encodeURIComponent(agent)}:${encodeURIComponent(token)}@${gateway.host}:${gateway.port}/${encodeURIComponent(connection)}${tls}`;
 }
 

@@ -5,6 +5,7 @@ import {
   ZAuditQuery,
   ZSessionQuery,
 } from "@sluice/admin/activity";
+import { agentActivity } from "@sluice/admin/agent-activity";
 import { dashboardOverview } from "@sluice/admin/dashboard-overview";
 import {
   deleteRecording,
@@ -33,6 +34,14 @@ export const ACTIVITY_ROUTES: ApiRoute[] = [
     tag: "activity",
     permission: "dashboard:read",
     run: (context) => dashboardOverview(context),
+  },
+  {
+    method: "GET",
+    path: "/agents/{id}/activity",
+    summary: "One agent's latest sessions, 30-day totals, latest denials and when it was last seen",
+    tag: "activity",
+    permission: "sessions:read",
+    run: (context, input) => agentActivity(context, { agentId: input.params.id ?? "" }),
   },
   {
     method: "GET",
