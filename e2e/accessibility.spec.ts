@@ -14,6 +14,7 @@ const PAGES_BY_ROLE: Record<DemoRole, string[]> = {
     "/sessions",
     "/audit",
     "/people",
+    "/settings",
     "/api-tokens",
   ],
   reviewer: ["/reviews", "/dashboard", "/api-tokens"],

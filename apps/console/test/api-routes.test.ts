@@ -1,3 +1,4 @@
+import { RULE_RESOURCES } from "@sluice/admin/api-contract";
 import { can, PERMISSIONS } from "@sluice/admin/permissions";
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../src/server/api/openapi";
@@ -8,6 +9,14 @@ describe("the /api/v1 route table", () => {
   it("has one route per method and path", () => {
     const keys = API_ROUTES.map((route) => `${route.method} ${route.path}`);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("serves every rule resource of the API contract with the four calls the rule editor makes", () => {
+    const keys = new Set(API_ROUTES.map((route) => `${route.method} ${route.path}`));
+    for (const { path } of Object.values(RULE_RESOURCES)) {
+      for (const key of [`GET ${path}`, `POST ${path}`, `PATCH ${path}/{id}`, `DELETE ${path}/{id}`])
+        expect(keys.has(key), key).toBe(true);
+    }
   });
 
   it("matches parameters and nothing looser", () => {

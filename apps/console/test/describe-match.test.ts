@@ -19,6 +19,16 @@ describe("describeMatch", () => {
     );
   });
 
+  it("reads an HTTP call's match as the call it refuses", () => {
+    expect(
+      describeMatch("HTTP_REQUEST", {
+        methods: ["POST", "PUT"],
+        path: "/users/{id}",
+        body: { "/role": "admin" },
+      }),
+    ).toBe('POST/PUT /users/{id} · body /role = "admin"');
+  });
+
   it("says when a list is empty and when a kind has no parameters", () => {
     expect(describeMatch("COLUMN", { columns: [] })).toBe("none");
     expect(describeMatch("COLUMN", {})).toBe("nothing listed");

@@ -51,8 +51,18 @@ export function exampleForColumn(column: string, type = ""): string {
 }
 
 /** An example for a rule: its detector's kind of value, or its selector's column part (`*` reads as unknown). */
-export function exampleForRule(rule: { columnSelector?: string | null; detector?: string | null }): string {
+export function exampleForRule(rule: {
+  columnSelector?: string | null;
+  jsonPointer?: string | null;
+  detector?: string | null;
+}): string {
   if (rule.detector) return BY_DETECTOR[rule.detector] ?? FALLBACK;
-  const column = rule.columnSelector?.split(".").at(-1) ?? "";
+  // A JSON field is named like a column: `$..ssn`, `/customers/*/card` and `$['card']` end in it.
+  const column = rule.jsonPointer
+    ? (rule.jsonPointer
+        .split(/[./[\]'"$]+/)
+        .filter((part) => part !== "" && !/^\d+$/.test(part))
+        .at(-1) ?? "")
+    : (rule.columnSelector?.split(".").at(-1) ?? "");
   return column === "*" ? FALLBACK : exampleForColumn(column);
 }

@@ -31,6 +31,7 @@ function toGuardrailView(row: GuardrailRow) {
   const { connection, ...rest } = row;
   return { ...rest, connectionName: connection?.name ?? null };
 }
+export type GuardrailView = ReturnType<typeof toGuardrailView>;
 
 export async function listGuardrails(context: AdminContext) {
   assertCan(context.actor, "policy:read");

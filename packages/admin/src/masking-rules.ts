@@ -68,6 +68,7 @@ function toMaskingRuleView(row: RuleRow) {
     exemptGroups: exemptions.map((link) => link.group.name).sort(),
   };
 }
+export type MaskingRuleView = ReturnType<typeof toMaskingRuleView>;
 
 export async function listMaskingRules(context: AdminContext) {
   assertCan(context.actor, "policy:read");

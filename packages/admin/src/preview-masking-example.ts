@@ -9,6 +9,7 @@ export const ZMaskingExampleInput = z.object({
   strategy: z.enum(["REDACT", "PARTIAL", "HASH", "NULL"]).default("REDACT"),
   keepLast: z.coerce.number().int().min(1).max(8).optional().nullable(),
   columnSelector: z.string().trim().max(300).nullable().optional(),
+  jsonPointer: z.string().trim().max(300).nullable().optional(),
   detector: z.string().trim().max(40).nullable().optional(),
   /** A value to try instead of the made-up one (the admin's own example; never read from data). */
   value: z.string().max(200).optional(),

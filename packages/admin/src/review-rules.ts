@@ -138,6 +138,7 @@ function toReviewRuleView(row: ReviewRuleRow) {
     reviewerGroups: groups.map((link) => link.group.name).sort(),
   };
 }
+export type ReviewRuleView = ReturnType<typeof toReviewRuleView>;
 
 export async function listReviewRules(context: AdminContext) {
   assertCan(context.actor, "policy:read");

@@ -11,6 +11,12 @@ import { encryptSecret } from "@sluice/secrets/secret-box";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
+import {
+  CONNECTION_TYPES,
+  connectionKindProblems,
+  HTTP_AUTH_KINDS,
+  MAX_HTTP_TIMEOUT_SECONDS,
+} from "./connection-kinds";
 import { toConnectionView } from "./connection-view";
 import { upsertGroups, ZGroupNames, ZName } from "./names";
 import { assertCan } from "./permissions";
@@ -19,10 +25,13 @@ import { recordAudit } from "./record-audit";
 /** Every field a connection has, nothing defaulted: what a PATCH may name. */
 const ZConnectionFields = z.object({
   name: ZName,
+  /** What the upstream speaks; agents reach it on that kind's listener (docs/mysql.md, docs/http.md). */
+  type: z.enum(CONNECTION_TYPES),
   description: z.string().trim().max(500).optional().nullable(),
   host: z.string().trim().min(1, "required").max(253),
   port: z.coerce.number().int("a whole number").min(1, "1 to 65535").max(65535, "1 to 65535"),
-  database: z.string().trim().min(1, "required").max(63),
+  /** The upstream database (Postgres, MySQL) or the base path below which agents call (HTTP). */
+  database: z.string().trim().min(1, "required").max(253, "at most 253 characters"),
   username: z.string().trim().min(1, "required").max(63),
   /** Write-only: empty or absent keeps the stored password when editing. */
   password: z.string().max(1000).optional(),
@@ -30,6 +39,17 @@ const ZConnectionFields = z.object({
   tlsCaPem: z.string().trim().max(20_000).optional().nullable(),
   tlsServerName: z.string().trim().max(253).optional().nullable(),
   requireClientTls: z.boolean(),
+  /** HTTP connections: how the brokered secret (the password) reaches the upstream; null sends none. */
+  httpAuthKind: z.enum(HTTP_AUTH_KINDS).optional().nullable(),
+  httpAuthHeader: z.string().trim().max(100).optional().nullable(),
+  /** HTTP connections: seconds to answer and to go silent while streaming; null keeps 30 s / 60 s. */
+  httpTimeoutSeconds: z.coerce
+    .number()
+    .int("a whole number")
+    .min(1, `1 to ${MAX_HTTP_TIMEOUT_SECONDS}`)
+    .max(MAX_HTTP_TIMEOUT_SECONDS, `1 to ${MAX_HTTP_TIMEOUT_SECONDS}`)
+    .optional()
+    .nullable(),
   isReadOnly: z.boolean(),
   isStrictMasking: z.boolean(),
   isDisabled: z.boolean(),
@@ -48,6 +68,7 @@ const ZConnectionFields = z.object({
 
 /** Creating: what is omitted takes its default. */
 export const ZConnectionInput = ZConnectionFields.extend({
+  type: ZConnectionFields.shape.type.default("POSTGRES"),
   tlsMode: ZConnectionFields.shape.tlsMode.default("PREFER"),
   requireClientTls: z.boolean().default(false),
   isReadOnly: z.boolean().default(false),
@@ -93,17 +114,23 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
       if (options.id && !before) throw new AdminError("not_found", "no such connection");
       const input: ConnectionFields =
         before && patch ? { ...storedFields(before), ...patch } : (created as ConnectionFields);
-      if ((input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL") && !input.tlsCaPem) {
+      // An HTTP upstream without a CA of its own is verified against the system's CAs (docs/http.md).
+      const isVerifying = input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL";
+      if (isVerifying && !input.tlsCaPem && input.type !== "HTTP") {
         throw new AdminError("invalid", "some fields need attention", {
           tlsCaPem:
             "verify-ca and verify-full need the CA certificate (PEM) that signs the upstream's certificate",
         });
       }
+      const kindProblems = connectionKindProblems(input, Boolean(before?.passwordCipher));
+      if (Object.keys(kindProblems).length > 0)
+        throw new AdminError("invalid", "some fields need attention", kindProblems);
       // The stored password goes only where it was typed for: pointing the connection elsewhere
       // (host, port, user, TLS) needs it typed again, or "test connection" would hand it over.
       if (before?.passwordCipher && !input.password && addressChanged(before, input)) {
         throw new AdminError("invalid", "some fields need attention", {
-          password: "type the password again: the upstream's address, user or TLS settings changed",
+          password:
+            "type the password again: the upstream's kind, address, user, TLS or authentication changed",
         });
       }
       const id = options.id ?? randomUUID();
@@ -114,6 +141,9 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
         description: fields.description || null,
         tlsCaPem: fields.tlsCaPem || null,
         tlsServerName: fields.tlsServerName || null,
+        httpAuthKind: fields.httpAuthKind ?? null,
+        httpAuthHeader: fields.httpAuthKind === "HEADER" ? fields.httpAuthHeader || null : null,
+        httpTimeoutSeconds: fields.httpTimeoutSeconds ?? null,
         ...(password
           ? { passwordCipher: encryptSecret(password, context.secretKey, connectionSecretAad(id)) }
           : {}),
@@ -151,6 +181,7 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
 function storedFields(stored: StoredConnection): ConnectionFields {
   return {
     name: stored.name,
+    type: stored.type,
     description: stored.description,
     host: stored.host,
     port: stored.port,
@@ -160,6 +191,9 @@ function storedFields(stored: StoredConnection): ConnectionFields {
     tlsCaPem: stored.tlsCaPem,
     tlsServerName: stored.tlsServerName,
     requireClientTls: stored.requireClientTls,
+    httpAuthKind: stored.httpAuthKind,
+    httpAuthHeader: stored.httpAuthHeader,
+    httpTimeoutSeconds: stored.httpTimeoutSeconds,
     isReadOnly: stored.isReadOnly,
     isStrictMasking: stored.isStrictMasking,
     isDisabled: stored.isDisabled,
@@ -169,8 +203,15 @@ function storedFields(stored: StoredConnection): ConnectionFields {
   };
 }
 
+/**
+ * Whether the stored secret would go somewhere it was not typed for: another upstream, user, TLS
+ * setting, protocol, or (HTTP) another way of presenting it.
+ */
 function addressChanged(
   before: {
+    type: string;
+    httpAuthKind: string | null;
+    httpAuthHeader: string | null;
     host: string;
     port: number;
     username: string;
@@ -180,6 +221,9 @@ function addressChanged(
     tlsServerName: string | null;
   },
   input: {
+    type: string;
+    httpAuthKind?: string | null;
+    httpAuthHeader?: string | null;
     host: string;
     port: number;
     username: string;
@@ -190,6 +234,9 @@ function addressChanged(
   },
 ): boolean {
   return (
+    before.type !== input.type ||
+    (before.httpAuthKind ?? "") !== (input.httpAuthKind ?? "") ||
+    (before.httpAuthHeader ?? "") !== (input.httpAuthHeader ?? "") ||
     before.host !== input.host ||
     before.port !== input.port ||
     before.username !== input.username ||

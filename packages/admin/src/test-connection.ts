@@ -19,6 +19,13 @@ export async function testConnection(
   assertCan(context.actor, "policy:write");
   const connection = await context.db.connection.findUnique({ where: { id: options.id } });
   if (!connection) throw new AdminError("not_found", "no such connection");
+  // The check logs in over the PostgreSQL protocol; pointed at a MySQL server or an HTTP API it
+  // would report a misleading failure (or hand the secret to a protocol it was not stored for).
+  if (connection.type !== "POSTGRES")
+    throw new AdminError(
+      "invalid",
+      `testing ${connection.type === "MYSQL" ? "MySQL" : "HTTP"} connections from the console is not built yet: connect an agent through the gateway to check it`,
+    );
   const started = performance.now();
   const millis = () => Math.round(performance.now() - started);
   try {

@@ -7,6 +7,7 @@ import { loadParser } from "@sluice/sql/parser";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, parseInput } from "./admin-error";
+import { describeReviewOutcome } from "./describe-review-outcome";
 import { assertCan } from "./permissions";
 
 export const ZTryStatementInput = z.object({
@@ -70,7 +71,17 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   const parsed = facts.parse(input.statement);
   return {
     verdict: asked.review
-      ? await describeReview(context, asked.review, agent?.id ?? null)
+      ? await describeReviewOutcome(
+          context,
+          {
+            rule: asked.review.rule,
+            connectionId: asked.review.identity.connectionId,
+            reviewerGroups: asked.review.reviewerGroups,
+            message: asked.review.message,
+            maskedTables: asked.review.onApproval.maskedTables ?? [],
+          },
+          agent?.id ?? null,
+        )
       : describeVerdict(verdict),
     facts: parsed.ok
       ? parsed.statements.map((statement) => ({
@@ -85,50 +96,6 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
           functions: statement.functions,
         }))
       : { parseError: parsed.error },
-  };
-}
-
-/**
- * What the gateway's review broker makes of a review verdict: allow under the agent's approval
- * window for the rule; refused when the rule is gone; otherwise a hold (blocking rules) or a
- * refusal that files a review (non-blocking ones). A once-grant for the exact statement is not
- * looked at: trying a statement must not spend it.
- */
-async function describeReview(context: AdminContext, request: ReviewRequest, agentId: string | null) {
-  const { connectionId } = request.identity;
-  const rules = await context.db.reviewRule.findMany({
-    where: { name: request.rule, isEnabled: true, OR: [{ connectionId }, { connectionId: null }] },
-  });
-  const rule = rules.find((candidate) => candidate.connectionId === connectionId) ?? rules[0];
-  if (!rule) {
-    return describeVerdict({
-      kind: "deny",
-      rule: request.rule,
-      message: `review rule "${request.rule}" is no longer configured; try again`,
-    });
-  }
-  const window = agentId
-    ? await context.db.reviewGrant.findFirst({
-        where: { kind: "WINDOW", agentId, connectionId, ruleId: rule.id, expiresAt: { gt: new Date() } },
-        include: { review: { select: { number: true } } },
-      })
-    : null;
-  const maskedTables = [...new Set(request.onApproval.maskedTables ?? [])];
-  if (window) {
-    return {
-      kind: "allow" as const,
-      maskedTables,
-      note: `runs under the approval window of review R-${window.review.number} (rule "${rule.name}")`,
-    };
-  }
-  return {
-    kind: "hold" as const,
-    rule: request.rule,
-    reviewerGroups: [...request.reviewerGroups],
-    isBlocking: rule.isBlocking,
-    timeoutSeconds: rule.timeoutSeconds,
-    message: request.message,
-    maskedTables,
   };
 }
 

@@ -18,6 +18,13 @@ describe("masking preview examples", () => {
     expect(exampleForRule({ columnSelector: "public.customers.*" })).toBe("Jane Doe");
   });
 
+  it("name a JSON field's value by its last member, in JSON Pointer or JSONPath", () => {
+    expect(exampleForRule({ jsonPointer: "$..ssn" })).toBe("123-45-6789");
+    expect(exampleForRule({ jsonPointer: "/customers/*/card_number" })).toBe("4111 1111 1111 1111");
+    expect(exampleForRule({ jsonPointer: "$['customers'][0]['email']" })).toBe("jane.doe@example.com");
+    expect(exampleForRule({ jsonPointer: "$.items[*]" })).toBe(exampleForColumn("items"));
+  });
+
   it("mask a card column with PARTIAL to its last digits, not to an email's tail", () => {
     const card = exampleForColumn("card_number");
     const masked = maskExample({ name: "cards", strategy: "PARTIAL", keepLast: 4 }, card);

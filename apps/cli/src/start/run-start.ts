@@ -99,6 +99,8 @@ export async function runStart(env: Env): Promise<void> {
         ...(saml?.consoleEnv ?? {}),
         SLUICE_GATEWAY_HOST: "localhost",
         SLUICE_GATEWAY_PORT: String(env.SLUICE_GATEWAY_PORT),
+        SLUICE_GATEWAY_MYSQL_PORT: String(env.SLUICE_MYSQL_PORT),
+        SLUICE_GATEWAY_HTTP_PORT: String(env.SLUICE_HTTP_PORT),
         ...(gateway.caFile ? { SLUICE_GATEWAY_CA_FILE: gateway.caFile } : {}),
       },
       log,

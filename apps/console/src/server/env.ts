@@ -26,6 +26,9 @@ const ZConsoleEnv = z.object({
   /** How agents reach the gateway, for the connection strings the console shows. */
   SLUICE_GATEWAY_HOST: z.string().default("localhost"),
   SLUICE_GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(15432),
+  /** The gateway's MySQL and HTTP listeners (`SLUICE_MYSQL_PORT`, `SLUICE_HTTP_PORT` of `sluice start`). */
+  SLUICE_GATEWAY_MYSQL_PORT: z.coerce.number().int().min(1).max(65535).default(13306),
+  SLUICE_GATEWAY_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(18080),
   /** The gateway's CA certificate file, for `sslmode=verify-full` in the snippets. */
   SLUICE_GATEWAY_CA_FILE: z.string().optional(),
 });

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import { storedIdpMetadata } from "@sluice/admin/saml-idp-config";
 import { parseIdpMetadata } from "@sluice/identity/saml/saml-idp-metadata";
 import type {
   SamlAttributeNames,
   SamlIdentityProvider,
   SamlServiceProvider,
 } from "@sluice/identity/saml/saml-settings";
+import { db } from "./db";
 import { env } from "./env";
 
 export type ConsoleSaml = {
@@ -20,8 +22,10 @@ export const SAML_BINDING_COOKIE = "sluice_saml_binding";
 const METADATA_CACHE_MS = 5 * 60_000;
 let cachedIdp: { idp: SamlIdentityProvider; url: string; readAt: number } | null = null;
 
-export function isSamlConfigured(): boolean {
-  return Boolean(env().SAML_IDP_METADATA_URL);
+/** SAML sign-in is offered when an IdP is known: stored by an admin, or the environment's URL. */
+export async function isSamlConfigured(): Promise<boolean> {
+  if (env().SAML_IDP_METADATA_URL) return true;
+  return (await storedIdpMetadata(db())) !== null;
 }
 
 /** The console as an SP, from its public URL; its entity ID is its metadata URL. */
@@ -41,7 +45,17 @@ export function serviceProvider(): SamlServiceProvider | null {
 export async function consoleSaml(): Promise<ConsoleSaml | null> {
   const config = env();
   const sp = serviceProvider();
-  if (!config.SAML_IDP_METADATA_URL || !sp) return null;
+  if (!sp) return null;
+  const attributes = {
+    groups: config.SAML_GROUPS_ATTRIBUTE,
+    email: config.SAML_EMAIL_ATTRIBUTE,
+    name: config.SAML_NAME_ATTRIBUTE,
+  };
+  // Metadata an admin stored in the console wins over the environment's URL: it is read from the
+  // store on every exchange, so a replaced IdP applies to the next sign-in.
+  const stored = await storedIdpMetadata(db());
+  if (stored) return { sp, idp: parseIdpMetadata(stored), attributes };
+  if (!config.SAML_IDP_METADATA_URL) return null;
   const now = Date.now();
   if (
     !cachedIdp ||
@@ -56,15 +70,7 @@ export async function consoleSaml(): Promise<ConsoleSaml | null> {
       readAt: now,
     };
   }
-  return {
-    sp,
-    idp: cachedIdp.idp,
-    attributes: {
-      groups: config.SAML_GROUPS_ATTRIBUTE,
-      email: config.SAML_EMAIL_ATTRIBUTE,
-      name: config.SAML_NAME_ATTRIBUTE,
-    },
-  };
+  return { sp, idp: cachedIdp.idp, attributes };
 }
 
 /** A cookie's value from a Cookie header. */

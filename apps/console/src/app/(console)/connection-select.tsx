@@ -3,6 +3,7 @@
 import type { ConnectionView } from "@sluice/admin/connection-view";
 import { useQuery } from "@tanstack/react-query";
 import { api } from "@/client/api";
+import { queryKeys } from "@/client/query-keys";
 import { inputClass } from "@/client/ui";
 
 /** A connection picker; `allowAll` adds "every connection" (rules that apply everywhere). */
@@ -19,10 +20,7 @@ export function ConnectionSelect({
   allowAll?: boolean;
   invalid?: boolean;
 }) {
-  const connections = useQuery({
-    queryKey: ["connections"],
-    queryFn: () => api<ConnectionView[]>("/connections"),
-  });
+  const connections = useConnections();
   return (
     <select
       id={id}
@@ -39,4 +37,21 @@ export function ConnectionSelect({
       ))}
     </select>
   );
+}
+
+export function useConnections() {
+  return useQuery({
+    queryKey: queryKeys.connections.list(),
+    queryFn: () => api<ConnectionView[]>("/connections"),
+  });
+}
+
+/**
+ * The kind of the picked connection, which decides what a rule on it can match; null for "every
+ * connection" (database rules: the global rules HTTP connections take are their own kinds).
+ */
+export function useConnectionType(connectionId: string | null): ConnectionView["type"] | null {
+  const connections = useConnections();
+  if (!connectionId) return null;
+  return connections.data?.find((connection) => connection.id === connectionId)?.type ?? null;
 }

@@ -1,8 +1,10 @@
 import { can } from "@sluice/admin/permissions";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { GatewayAddressProvider } from "@/client/gateway-address";
 import { LoadingBar } from "@/client/loading-bar";
 import { currentActor } from "@/server/actor";
+import { env } from "@/server/env";
 import { NAV_ITEMS } from "./nav-items";
 import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
@@ -10,6 +12,14 @@ import { SignOutButton } from "./sign-out-button";
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const actor = await currentActor();
   if (!actor) redirect("/sign-in");
+  const config = env();
+  const gateway = {
+    host: config.SLUICE_GATEWAY_HOST,
+    postgresPort: config.SLUICE_GATEWAY_PORT,
+    mysqlPort: config.SLUICE_GATEWAY_MYSQL_PORT,
+    httpPort: config.SLUICE_GATEWAY_HTTP_PORT,
+    caFile: config.SLUICE_GATEWAY_CA_FILE ?? null,
+  };
   return (
     <div className="flex min-h-screen">
       <nav aria-label="Console" className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
@@ -33,7 +43,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       </nav>
       <div className="min-w-0 flex-1">
         <LoadingBar />
-        <main className="px-8 py-5">{children}</main>
+        <main className="px-8 py-5">
+          <GatewayAddressProvider value={gateway}>{children}</GatewayAddressProvider>
+        </main>
       </div>
     </div>
   );

@@ -12,5 +12,6 @@ export const NAV_ITEMS: { href: string; label: string; permission: Permission }[
   { href: "/sessions", label: "Sessions", permission: "sessions:read" },
   { href: "/audit", label: "Audit log", permission: "audit:read" },
   { href: "/people", label: "People & roles", permission: "users:read" },
+  { href: "/settings", label: "Sign-in settings", permission: "users:read" },
   { href: "/api-tokens", label: "API tokens", permission: "tokens:own" },
 ];

@@ -3,6 +3,7 @@ import { secondaryButtonClass } from "@/client/ui";
 import { currentActor } from "@/server/actor";
 import { env } from "@/server/env";
 import { landingPath } from "@/server/landing-path";
+import { isSamlConfigured } from "@/server/saml";
 import { SignInButton } from "./sign-in-button";
 
 export const metadata = { title: "Sign in · Sluice" };
@@ -60,7 +61,7 @@ export default async function SignInPage({
         </p>
       ) : null}
       {config.OIDC_ISSUER ? <SignInButton callbackUrl={target} /> : null}
-      {config.SAML_IDP_METADATA_URL ? (
+      {(await isSamlConfigured()) ? (
         // A plain link: the SAML request is built and signed server-side, then the IdP takes over.
         <a
           className={`${secondaryButtonClass} py-2.5 text-center text-base`}

@@ -1,8 +1,15 @@
 "use client";
 
+import type { ConnectionView } from "@sluice/admin/connection-view";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { api } from "@/client/api";
+import { useGatewayAddresses } from "@/client/gateway-address";
+import { queryKeys } from "@/client/query-keys";
 import { Card, secondaryButtonClass } from "@/client/ui";
-import { connectionString, type GatewayAddress, snippets } from "./connection-snippets";
+import { ConnectInstructionsView } from "../connections/connect-instructions";
+import { connectInstructions } from "../connections/connect-snippets";
+import type { GatewayAddress } from "./connection-snippets";
 
 export type IssuedCredential = {
   agentName: string;
@@ -14,20 +21,25 @@ export type IssuedCredential = {
 /** Shows a new token's connection strings exactly once: nothing here can be fetched again. */
 export function CredentialReveal({
   issued,
-  gateway,
   onClose,
 }: {
   issued: IssuedCredential;
+  /** Kept for the agents page; the layout's addresses include the MySQL and HTTP listeners too. */
   gateway: GatewayAddress;
   onClose: () => void;
 }) {
   const [connection, setConnection] = useState(issued.connections[0] ?? "");
-  const [copied, setCopied] = useState<string | null>(null);
-  const uri = connectionString(gateway, issued.agentName, issued.token, connection || "<connection>");
-  const copy = async (label: string, text: string) => {
-    await navigator.clipboard.writeText(text);
-    setCopied(label);
-  };
+  const connections = useQuery({
+    queryKey: queryKeys.connections.list(),
+    queryFn: () => api<ConnectionView[]>("/connections"),
+  });
+  const addresses = useGatewayAddresses();
+  // Each kind has its own listener and client; the list says which kind the picked connection is.
+  // Until it is known, no snippet: one for the wrong protocol would be copied and then refused.
+  const type = connections.data?.find((candidate) => candidate.name === connection)?.type;
+  const instructions = type
+    ? connectInstructions(addresses, { type, agent: issued.agentName, token: issued.token, connection })
+    : null;
   return (
     <Card title={`New token for ${issued.agentName}`}>
       <p className="mb-3 text-sm text-amber-800" role="status">
@@ -52,42 +64,7 @@ export function CredentialReveal({
           </select>
         </label>
       )}
-      <div className="mb-3 flex items-center gap-2">
-        <code
-          data-testid="connection-string"
-          className="block flex-1 whitespace-pre-wrap break-all rounded bg-slate-900 px-3 py-2 text-xs text-slate-50"
-        >
-          {uri}
-        </code>
-        <button
-          type="button"
-          aria-label="Copy connection string"
-          className={secondaryButtonClass}
-          onClick={() => void copy("uri", uri)}
-        >
-          {copied === "uri" ? "Copied" : "Copy"}
-        </button>
-      </div>
-      <div className="grid gap-3 md:grid-cols-2">
-        {snippets(gateway, uri).map((snippet) => (
-          <div key={snippet.label}>
-            <div className="mb-1 flex items-center justify-between text-xs font-medium text-slate-600">
-              {snippet.label}
-              <button
-                type="button"
-                aria-label={`Copy the ${snippet.label} snippet`}
-                className="text-sky-700 underline"
-                onClick={() => void copy(snippet.label, snippet.code)}
-              >
-                {copied === snippet.label ? "Copied" : "Copy"}
-              </button>
-            </div>
-            <pre className="whitespace-pre-wrap break-all rounded bg-slate-100 p-2 text-xs">
-              {snippet.code}
-            </pre>
-          </div>
-        ))}
-      </div>
+      {instructions ? <ConnectInstructionsView instructions={instructions} /> : null}
       <button type="button" className={`${secondaryButtonClass} mt-4`} onClick={onClose}>
         I have copied it
       </button>

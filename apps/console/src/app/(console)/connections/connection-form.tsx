@@ -1,10 +1,10 @@
 "use client";
 
+import { CONNECTION_TYPES } from "@sluice/admin/connection-kinds";
 import type { ConnectionView } from "@sluice/admin/connection-view";
-import { DEFAULT_POOL_SIZE, DEFAULT_POOL_WAIT_SECONDS } from "@sluice/policy/pool-limits";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, fieldErrors } from "@/client/api";
+import { api } from "@/client/api";
 import {
   buttonClass,
   Card,
@@ -15,9 +15,37 @@ import {
   secondaryButtonClass,
   splitNames,
 } from "@/client/ui";
+import { useFieldErrors } from "@/client/use-field-errors";
+import {
+  connectionFormOf,
+  connectionInputOf,
+  type ConnectionForm as Form,
+  KIND_LABELS,
+  type TlsMode,
+  withType,
+} from "./connection-form-state";
+import { HttpConnectionFields } from "./http-connection-fields";
 
-const TLS_MODES = ["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"] as const;
+const TLS_MODES: TlsMode[] = ["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"];
+/** HTTP reads TLS modes its own way (docs/http.md): every mode but DISABLE verifies the chain. */
+const HTTP_TLS_LABELS: Partial<Record<TlsMode, string>> = {
+  DISABLE: "plain http://",
+  VERIFY_CA: "https://, verify the chain (not the name)",
+  VERIFY_FULL: "https://, verify chain and name",
+};
+/** The MySQL path has no upstream TLS yet (docs/mysql.md): only modes that promise none are offered. */
+const MYSQL_TLS_LABELS: Partial<Record<TlsMode, string>> = {
+  DISABLE: "disable",
+  PREFER: "prefer (plain until the MySQL path has upstream TLS)",
+};
 
+export type FieldProps = {
+  form: Form;
+  errors: Record<string, string>;
+  set: <K extends keyof Form>(key: K, value: Form[K]) => void;
+};
+
+/** Creates or edits a connection of any kind; the fields follow what the kind's upstream needs. */
 export function ConnectionForm({
   connection,
   onDone,
@@ -25,41 +53,24 @@ export function ConnectionForm({
   connection: ConnectionView | null;
   onDone: () => void;
 }) {
-  const [form, setForm] = useState({
-    name: connection?.name ?? "",
-    description: connection?.description ?? "",
-    host: connection?.host ?? "",
-    port: String(connection?.port ?? 5432),
-    database: connection?.database ?? "",
-    username: connection?.username ?? "",
-    password: "",
-    tlsMode: connection?.tlsMode ?? "PREFER",
-    tlsCaPem: connection?.tlsCaPem ?? "",
-    allowedGroups: connection?.allowedGroups.join(", ") ?? "",
-    isReadOnly: connection?.isReadOnly ?? false,
-    isStrictMasking: connection?.isStrictMasking ?? false,
-    requireClientTls: connection?.requireClientTls ?? false,
-    isDisabled: connection?.isDisabled ?? false,
-    poolSize: String(connection?.poolSize ?? DEFAULT_POOL_SIZE),
-    poolWaitSeconds: String(connection?.poolWaitSeconds ?? DEFAULT_POOL_WAIT_SECONDS),
-  });
+  const [form, setForm] = useState(() => connectionFormOf(connection));
   const save = useMutation({
     mutationFn: () =>
-      api(connection ? `/connections/${connection.id}` : "/connections", {
+      api<ConnectionView>(connection ? `/connections/${connection.id}` : "/connections", {
         method: connection ? "PATCH" : "POST",
-        body: {
-          ...form,
-          port: Number(form.port),
-          poolSize: Number(form.poolSize),
-          poolWaitSeconds: Number(form.poolWaitSeconds),
-          allowedGroups: splitNames(form.allowedGroups),
-        },
+        body: connectionInputOf(form, splitNames),
       }),
     onSuccess: onDone,
   });
-  const errors = fieldErrors(save.error);
+  const { errors, edited } = useFieldErrors(save.error);
+  const set: FieldProps["set"] = (key, value) => {
+    setForm((current) => ({ ...current, [key]: value }));
+    edited(key);
+  };
+  const isHttp = form.type === "HTTP";
+  const kindTlsLabels = isHttp ? HTTP_TLS_LABELS : form.type === "MYSQL" ? MYSQL_TLS_LABELS : null;
   const text = (
-    key: keyof typeof form,
+    key: keyof Form,
     label: string,
     options: { type?: string; hint?: string; placeholder?: string } = {},
   ) => (
@@ -72,8 +83,9 @@ export function ConnectionForm({
         value={String(form[key])}
         placeholder={options.placeholder}
         aria-invalid={Boolean(errors[key])}
+        aria-describedby={errors[key] ? `connection-${key}-error` : undefined}
         autoComplete={options.type === "password" ? "new-password" : "off"}
-        onChange={(event) => setForm({ ...form, [key]: event.target.value })}
+        onChange={(event) => set(key, event.target.value as never)}
       />
     </Field>
   );
@@ -86,7 +98,7 @@ export function ConnectionForm({
         type="checkbox"
         name={key}
         checked={form[key]}
-        onChange={(event) => setForm({ ...form, [key]: event.target.checked })}
+        onChange={(event) => set(key, event.target.checked)}
       />
       {label}
     </label>
@@ -95,12 +107,45 @@ export function ConnectionForm({
   return (
     <Card title={connection ? `Edit ${connection.name}` : "New connection"}>
       <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={() => save.mutate()}>
-        {text("name", "Name", { hint: "What agents put as the database in their connection string" })}
+        <Field
+          id="connection-type"
+          label="Kind"
+          error={errors.type}
+          hint="What the upstream speaks; agents reach it on that kind's gateway port"
+        >
+          <select
+            id="connection-type"
+            className={inputClass}
+            value={form.type}
+            onChange={(event) => {
+              setForm(withType(form, event.target.value as Form["type"]));
+              edited("type");
+            }}
+          >
+            {CONNECTION_TYPES.map((type) => (
+              <option key={type} value={type}>
+                {KIND_LABELS[type]}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {text("name", "Name", {
+          hint: isHttp
+            ? "The first path segment agents call: https://gateway/NAME/…"
+            : "What agents put as the database in their connection string",
+        })}
         {text("host", "Host")}
         {text("port", "Port", { type: "number" })}
-        {text("database", "Upstream database")}
-        {text("username", "Upstream user")}
-        {text("password", "Upstream password", {
+        {isHttp
+          ? text("database", "Base path", {
+              hint: "Agents' paths go below it: / or /api/v2",
+              placeholder: "/",
+            })
+          : text("database", "Upstream database")}
+        {text("username", "Upstream user", {
+          hint: isHttp ? "Sent only with Basic authentication" : undefined,
+        })}
+        {text("password", isHttp ? "Upstream secret (API key or token)" : "Upstream password", {
           type: "password",
           hint: connection?.hasPassword
             ? "Stored, encrypted. Leave empty to keep it."
@@ -111,46 +156,54 @@ export function ConnectionForm({
             id="connection-tlsMode"
             className={inputClass}
             value={form.tlsMode}
-            onChange={(event) =>
-              setForm({ ...form, tlsMode: event.target.value as (typeof TLS_MODES)[number] })
-            }
+            onChange={(event) => set("tlsMode", event.target.value as TlsMode)}
           >
-            {TLS_MODES.map((mode) => (
+            {TLS_MODES.filter((mode) => !kindTlsLabels || kindTlsLabels[mode]).map((mode) => (
               <option key={mode} value={mode}>
-                {mode.toLowerCase().replace("_", "-")}
+                {kindTlsLabels?.[mode] ?? mode.toLowerCase().replace("_", "-")}
               </option>
             ))}
           </select>
         </Field>
+        {isHttp ? <HttpConnectionFields form={form} errors={errors} set={set} /> : null}
         {text("allowedGroups", "Agent groups allowed", {
           hint: "Comma-separated; agents in these groups may connect",
           placeholder: "analysts, support",
         })}
         {text("description", "Description")}
-        {text("poolSize", "Pooled upstream logins", {
-          type: "number",
-          hint: "Kept and reused per gateway process; also the most sessions at once. 0: a new login per session",
-        })}
-        {text("poolWaitSeconds", "Wait for a free login (seconds)", {
-          type: "number",
-          hint: "When every pooled login is in use, a connect waits this long, then is refused",
-        })}
+        {isHttp ? null : (
+          <>
+            {text("poolSize", "Pooled upstream logins", {
+              type: "number",
+              hint: "Kept and reused per gateway process; also the most sessions at once. 0: a new login per session",
+            })}
+            {text("poolWaitSeconds", "Wait for a free login (seconds)", {
+              type: "number",
+              hint: "When every pooled login is in use, a connect waits this long, then is refused",
+            })}
+          </>
+        )}
         {form.tlsMode === "VERIFY_CA" || form.tlsMode === "VERIFY_FULL" ? (
           <div className="md:col-span-3">
-            <Field id="connection-tlsCaPem" label="Upstream CA certificate (PEM)" error={errors.tlsCaPem}>
+            <Field
+              id="connection-tlsCaPem"
+              label="Upstream CA certificate (PEM)"
+              error={errors.tlsCaPem}
+              hint={isHttp ? "Empty: the system's CAs" : undefined}
+            >
               <textarea
                 id="connection-tlsCaPem"
                 className={`${inputClass} h-24 font-mono text-xs`}
                 value={form.tlsCaPem}
                 aria-invalid={Boolean(errors.tlsCaPem)}
-                onChange={(event) => setForm({ ...form, tlsCaPem: event.target.value })}
+                onChange={(event) => set("tlsCaPem", event.target.value)}
               />
             </Field>
           </div>
         ) : null}
         <div className="flex flex-wrap gap-4 md:col-span-3">
-          {check("isReadOnly", "Read-only")}
-          {check("isStrictMasking", "Strict masking (refuse masked columns in predicates)")}
+          {check("isReadOnly", isHttp ? "Read-only (GET, HEAD and OPTIONS only)" : "Read-only")}
+          {isHttp ? null : check("isStrictMasking", "Strict masking (refuse masked columns in predicates)")}
           {check("requireClientTls", "Agents must use TLS")}
           {check("isDisabled", "Disabled")}
         </div>

@@ -6,6 +6,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
+import { useGatewayAddresses } from "@/client/gateway-address";
+import { queryKeys } from "@/client/query-keys";
 import { useToast } from "@/client/toast";
 import {
   Badge,
@@ -17,16 +19,22 @@ import {
   secondaryButtonClass,
   Table,
 } from "@/client/ui";
+import { ConnectInstructionsView } from "./connect-instructions";
+import { connectInstructions } from "./connect-snippets";
 import { ConnectionForm } from "./connection-form";
+import { describeUpstream, KIND_LABELS } from "./connection-form-state";
 
 export function ConnectionsPanel() {
   const queryClient = useQueryClient();
   const toast = useToast();
   const connections = useQuery({
-    queryKey: ["connections"],
+    queryKey: queryKeys.connections.list(),
     queryFn: () => api<ConnectionView[]>("/connections"),
   });
+  const gateway = useGatewayAddresses();
   const [editing, setEditing] = useState<ConnectionView | "new" | null>(null);
+  /** The connection whose "how agents connect" snippets are open. */
+  const [showing, setShowing] = useState<ConnectionView | null>(null);
   const [tests, setTests] = useState<Record<string, ConnectionTestResult>>({});
   const test = useMutation({
     mutationFn: (id: string) => api<ConnectionTestResult>(`/connections/${id}/test`, { method: "POST" }),
@@ -36,7 +44,7 @@ export function ConnectionsPanel() {
     mutationFn: (id: string) => api(`/connections/${id}`, { method: "DELETE" }),
     onSuccess: () => {
       toast("Connection deleted");
-      return queryClient.invalidateQueries({ queryKey: ["connections"] });
+      return queryClient.invalidateQueries({ queryKey: queryKeys.connections.all });
     },
   });
 
@@ -44,7 +52,7 @@ export function ConnectionsPanel() {
     <>
       <PageHeader
         title="Connections"
-        description="Upstream databases the gateway brokers. Agents name a connection as the database of their connection string; the password stays here, encrypted."
+        description="Upstream databases and HTTP APIs the gateway brokers. Agents name a connection as the database of their connection string (or the first segment of their URL); the password or secret stays here, encrypted."
         action={
           <button type="button" className={buttonClass} onClick={() => setEditing("new")}>
             New connection
@@ -57,9 +65,30 @@ export function ConnectionsPanel() {
             connection={editing === "new" ? null : editing}
             onDone={() => {
               setEditing(null);
-              void queryClient.invalidateQueries({ queryKey: ["connections"] });
+              void queryClient.invalidateQueries({ queryKey: queryKeys.connections.all });
             }}
           />
+        </div>
+      ) : null}
+      {showing ? (
+        <div className="mb-6">
+          <Card title={`How agents connect to ${showing.name} (${KIND_LABELS[showing.type]})`}>
+            <p className="mb-3 text-sm text-slate-600">
+              Replace AGENT and TOKEN with an agent's name and token: a token is shown once, when it is issued
+              on the Agents page, with these snippets filled in.
+            </p>
+            <ConnectInstructionsView
+              instructions={connectInstructions(gateway, {
+                type: showing.type,
+                connection: showing.name,
+                agent: "AGENT",
+                token: "TOKEN",
+              })}
+            />
+            <button type="button" className={`${secondaryButtonClass} mt-4`} onClick={() => setShowing(null)}>
+              Close
+            </button>
+          </Card>
         </div>
       ) : null}
       <ErrorBanner error={connections.error ?? remove.error ?? test.error} />
@@ -69,15 +98,16 @@ export function ConnectionsPanel() {
             No connections yet. Create one for the database your agents should reach, then test it.
           </EmptyState>
         ) : (
-          <Table head={["Name", "Upstream", "Agent groups", "Mode", "Test", ""]}>
+          <Table head={["Name", "Kind", "Upstream", "Agent groups", "Mode", "Test", ""]}>
             {connections.data?.map((connection) => {
               const result = tests[connection.id];
               return (
                 <tr key={connection.id} data-testid={`connection-${connection.name}`}>
                   <td className="px-2 py-2 font-medium">{connection.name}</td>
-                  <td className="px-2 py-2 font-mono text-xs">
-                    {connection.username}@{connection.host}:{connection.port}/{connection.database}
+                  <td className="px-2 py-2" data-testid="connection-kind">
+                    {KIND_LABELS[connection.type]}
                   </td>
+                  <td className="px-2 py-2 font-mono text-xs break-all">{describeUpstream(connection)}</td>
                   <td className="px-2 py-2">
                     {connection.allowedGroups.join(", ") || <span className="text-slate-500">none</span>}
                   </td>
@@ -99,13 +129,23 @@ export function ConnectionsPanel() {
                     ) : null}
                   </td>
                   <td className="space-x-2 px-2 py-2 text-right">
+                    {connection.type === "POSTGRES" ? (
+                      <button
+                        type="button"
+                        className={secondaryButtonClass}
+                        disabled={test.isPending}
+                        onClick={() => test.mutate(connection.id)}
+                      >
+                        Test
+                      </button>
+                    ) : null}
                     <button
                       type="button"
                       className={secondaryButtonClass}
-                      disabled={test.isPending}
-                      onClick={() => test.mutate(connection.id)}
+                      aria-label={`How agents connect to ${connection.name}`}
+                      onClick={() => setShowing(connection)}
                     >
-                      Test
+                      Connect
                     </button>
                     <button
                       type="button"

@@ -1,3 +1,4 @@
+import { describeHttpMatch } from "../http-match";
 import { GUARDRAIL_KINDS, type GuardrailKindName } from "./guardrail-kinds";
 
 const ACCESS_WORDS: Record<string, string> = { any: "read or write", read: "read", write: "write" };
@@ -8,6 +9,7 @@ const ACCESS_WORDS: Record<string, string> = { any: "read or write", read: "read
  * not know are still shown, as `key: value`, so nothing the gateway judges is hidden.
  */
 export function describeMatch(kind: GuardrailKindName, match: Record<string, unknown>): string {
+  if (kind === "HTTP_REQUEST") return describeHttpMatch(match) || "—";
   const listKey = GUARDRAIL_KINDS[kind]?.list?.key;
   const parts: string[] = [];
   for (const [key, value] of Object.entries(match)) {

@@ -27,6 +27,7 @@ export const GUARDRAIL_KINDS = {
     list: { key: "settings", label: "Settings", hint: "e.g. statement_timeout, search_path" },
   },
   READ_ONLY: { label: "Read-only (no writes)", list: null },
+  HTTP_REQUEST: { label: "HTTP call (method, path, query, body)", list: null },
 } as const;
 
 export type GuardrailKindName = keyof typeof GUARDRAIL_KINDS;

@@ -4,45 +4,71 @@ import type { AgentView } from "@sluice/admin/agent-view";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, fieldErrors } from "@/client/api";
+import { queryKeys } from "@/client/query-keys";
 import { buttonClass, Card, Field, FormError, inputClass, SubmitForm } from "@/client/ui";
-import { ConnectionSelect } from "../connection-select";
+import { ConnectionSelect, useConnectionType } from "../connection-select";
+import { METHODS_WITH_BODY, TryHttpFields } from "./try-http-fields";
+import { type TryVerdict, VerdictBox } from "./verdict-text";
 
-type TryResult = {
-  verdict:
-    | { kind: "allow"; maskedTables: string[]; note?: string }
-    | { kind: "deny"; rule: string; message: string; hint: string | null }
-    | {
-        kind: "hold";
-        rule: string;
-        message: string;
-        reviewerGroups: string[];
-        isBlocking: boolean;
-        timeoutSeconds: number;
-        maskedTables: string[];
-      };
-  facts:
-    | Array<{
-        kind: string;
-        kinds: string[];
-        tablesRead: string[];
-        tablesWritten: string[];
-        functions: string[];
-      }>
-    | { parseError: string };
+type StatementFacts = {
+  kind: string;
+  kinds: string[];
+  tablesRead: string[];
+  tablesWritten: string[];
+  functions: string[];
+};
+type TryStatementResult = { verdict: TryVerdict; facts: StatementFacts[] | { parseError: string } };
+type TryHttpResult = { verdict: TryVerdict; call: string | null; masking: string[] };
+
+export type TryForm = {
+  connectionId: string | null;
+  agentId: string;
+  statement: string;
+  method: string;
+  path: string;
+  body: string;
 };
 
-/** Type a statement, see the verdict the gateway would give it now, and the facts it was judged on. */
+/**
+ * Type a statement (or, on an HTTP connection, a call: method, path, body) and see the verdict the
+ * gateway would give it now, from its own decision code over the stored policy, and what it was
+ * judged on. Nothing runs upstream; a review rule's match shows as the hold it would be.
+ */
 export function TryStatement() {
-  const agents = useQuery({ queryKey: ["agents"], queryFn: () => api<AgentView[]>("/agents") });
-  const [form, setForm] = useState({ connectionId: null as string | null, agentId: "", statement: "" });
+  const agents = useQuery({ queryKey: queryKeys.agents.list(), queryFn: () => api<AgentView[]>("/agents") });
+  const [form, setForm] = useState<TryForm>({
+    connectionId: null,
+    agentId: "",
+    statement: "",
+    method: "GET",
+    path: "/",
+    body: "",
+  });
+  const isHttp = useConnectionType(form.connectionId) === "HTTP";
   const run = useMutation({
-    mutationFn: () =>
-      api<TryResult>("/try-statement", { method: "POST", body: { ...form, agentId: form.agentId || null } }),
+    mutationFn: (): Promise<{ http: TryHttpResult } | { sql: TryStatementResult }> => {
+      const common = { connectionId: form.connectionId, agentId: form.agentId || null };
+      return isHttp
+        ? api<TryHttpResult>("/try-http-request", {
+            method: "POST",
+            body: {
+              ...common,
+              method: form.method,
+              path: form.path,
+              body: METHODS_WITH_BODY.has(form.method) ? form.body || null : null,
+            },
+          }).then((http) => ({ http }))
+        : api<TryStatementResult>("/try-statement", {
+            method: "POST",
+            body: { ...common, statement: form.statement },
+          }).then((sql) => ({ sql }));
+    },
   });
   const errors = fieldErrors(run.error);
-  const verdict = run.data?.verdict;
+  // A result for the other kind of connection than the one now picked is not shown as this one's.
+  const result = run.data && "http" in run.data === isHttp ? run.data : null;
   return (
-    <Card title="Try a statement">
+    <Card title={isHttp ? "Try an HTTP call" : "Try a statement"}>
       <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-2" onSubmit={() => run.mutate()}>
         <Field id="try-connection" label="Connection" error={errors.connectionId}>
           <ConnectionSelect
@@ -72,18 +98,22 @@ export function TryStatement() {
             ))}
           </select>
         </Field>
-        <div className="md:col-span-2">
-          <Field id="try-statement" label="Statement" error={errors.statement}>
-            <textarea
-              id="try-statement"
-              className={`${inputClass} h-28 font-mono`}
-              value={form.statement}
-              aria-invalid={Boolean(errors.statement)}
-              placeholder="DELETE FROM orders"
-              onChange={(event) => setForm({ ...form, statement: event.target.value })}
-            />
-          </Field>
-        </div>
+        {isHttp ? (
+          <TryHttpFields form={form} errors={errors} onChange={setForm} />
+        ) : (
+          <div className="md:col-span-2">
+            <Field id="try-statement" label="Statement" error={errors.statement}>
+              <textarea
+                id="try-statement"
+                className={`${inputClass} h-28 font-mono`}
+                value={form.statement}
+                aria-invalid={Boolean(errors.statement)}
+                placeholder="DELETE FROM orders"
+                onChange={(event) => setForm({ ...form, statement: event.target.value })}
+              />
+            </Field>
+          </div>
+        )}
         <div>
           <button type="submit" className={buttonClass} disabled={run.isPending}>
             Judge it
@@ -92,75 +122,44 @@ export function TryStatement() {
       </SubmitForm>
       <div className="mt-4 space-y-2" aria-live="polite">
         <FormError error={run.error} />
-        {verdict ? (
-          <div
-            data-testid="verdict"
-            className={`rounded-md border px-3 py-2 text-sm ${VERDICT_TONE[verdict.kind]}`}
-          >
-            <VerdictText verdict={verdict} />
-          </div>
-        ) : null}
-        {run.data && Array.isArray(run.data.facts) ? (
-          <ul className="text-xs text-slate-600">
-            {run.data.facts.map((facts, index) => (
-              <li key={`${facts.kind}-${index}`}>
-                {facts.kinds.join(" + ")} · reads {facts.tablesRead.join(", ") || "no table"} · writes{" "}
-                {facts.tablesWritten.join(", ") || "nothing"}
-                {facts.functions.length ? ` · calls ${facts.functions.join(", ")}` : ""}
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        {result && "http" in result ? <HttpResult result={result.http} /> : null}
+        {result && "sql" in result ? <StatementResult result={result.sql} /> : null}
       </div>
     </Card>
   );
 }
 
-const VERDICT_TONE: Record<TryResult["verdict"]["kind"], string> = {
-  allow: "border-emerald-200 bg-emerald-50 text-emerald-900",
-  hold: "border-amber-200 bg-amber-50 text-amber-900",
-  deny: "border-red-200 bg-red-50 text-red-900",
-};
-
-function maskingScope(tables: string[]): string {
-  return tables.length ? `Masking applies to ${[...new Set(tables)].join(", ")}.` : "No masking applies.";
+function StatementResult({ result }: { result: TryStatementResult }) {
+  return (
+    <>
+      <VerdictBox verdict={result.verdict} />
+      {Array.isArray(result.facts) ? (
+        <ul className="text-xs text-slate-600">
+          {result.facts.map((facts, index) => (
+            <li key={`${facts.kind}-${index}`}>
+              {facts.kinds.join(" + ")} · reads {facts.tablesRead.join(", ") || "no table"} · writes{" "}
+              {facts.tablesWritten.join(", ") || "nothing"}
+              {facts.functions.length ? ` · calls ${facts.functions.join(", ")}` : ""}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  );
 }
 
-/** The verdict in words: what the agent would see, and who decides when a review holds it. */
-function VerdictText({ verdict }: { verdict: TryResult["verdict"] }) {
-  switch (verdict.kind) {
-    case "allow":
-      return (
-        <p>
-          <strong>Allowed.</strong> {verdict.note ? `It ${verdict.note}. ` : ""}
-          {maskingScope(verdict.maskedTables)}
+function HttpResult({ result }: { result: TryHttpResult }) {
+  const masking = result.masking.length
+    ? `The response is masked by ${result.masking.join(", ")}.`
+    : "No masking applies to the response.";
+  return (
+    <>
+      <VerdictBox verdict={result.verdict} masking={masking} />
+      {result.call ? (
+        <p className="text-xs text-slate-600" data-testid="judged-call">
+          Judged as <code className="font-mono">{result.call}</code>
         </p>
-      );
-    case "deny":
-      return (
-        <>
-          <p>
-            <strong>Denied</strong> by <code>{verdict.rule}</code>
-          </p>
-          <p className="mt-1 font-mono text-xs">{verdict.message}</p>
-          {verdict.hint ? <p className="mt-1 text-xs">Hint: {verdict.hint}</p> : null}
-        </>
-      );
-    case "hold":
-      return (
-        <>
-          <p>
-            <strong>Held for review</strong> by rule <code>{verdict.rule}</code>; reviewers:{" "}
-            {verdict.reviewerGroups.join(", ") || "none"}.
-          </p>
-          <p className="mt-1 text-xs">
-            {verdict.isBlocking
-              ? `The agent's statement waits for a decision (up to ${Math.max(1, Math.round(verdict.timeoutSeconds / 60))} min), then runs or is refused.`
-              : "Non-blocking: the agent is refused at once with a review number, and runs the same statement again once it is approved."}{" "}
-            Once approved: {maskingScope(verdict.maskedTables)}
-          </p>
-          <p className="mt-1 font-mono text-xs">{verdict.message}</p>
-        </>
-      );
-  }
+      ) : null}
+    </>
+  );
 }

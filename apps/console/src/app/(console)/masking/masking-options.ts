@@ -1,15 +1,8 @@
-export type MaskingRuleView = {
-  id: string;
-  name: string;
-  connectionId: string | null;
-  connectionName: string | null;
-  columnSelector: string | null;
-  detector: string | null;
-  strategy: string;
-  keepLast: number | null;
-  isEnabled: boolean;
-  exemptGroups: string[];
-};
+import type { RuleApi } from "@sluice/admin/api-contract";
+import { splitNames } from "@/client/ui";
+
+export type MaskingRuleView = RuleApi["masking-rules"]["view"];
+type MaskingRuleInput = RuleApi["masking-rules"]["input"];
 
 export const DETECTORS = [
   { value: "email", label: "email addresses" },
@@ -33,8 +26,10 @@ export const STRATEGIES = [
 export type MaskingForm = {
   name: string;
   connectionId: string | null;
-  matchBy: "column" | "detector";
+  /** Database columns, HTTP response fields, or values a detector recognises wherever they appear. */
+  matchBy: "column" | "json" | "detector";
   columnSelector: string;
+  jsonPointer: string;
   detector: string;
   strategy: string;
   keepLast: string;
@@ -46,6 +41,7 @@ export const EMPTY_MASKING_FORM: MaskingForm = {
   connectionId: null,
   matchBy: "column",
   columnSelector: "",
+  jsonPointer: "",
   detector: "email",
   strategy: "REDACT",
   keepLast: "4",
@@ -57,8 +53,9 @@ export function formOf(rule: MaskingRuleView): MaskingForm {
   return {
     name: rule.name,
     connectionId: rule.connectionId,
-    matchBy: rule.detector ? "detector" : "column",
+    matchBy: rule.detector ? "detector" : rule.jsonPointer ? "json" : "column",
     columnSelector: rule.columnSelector ?? "",
+    jsonPointer: rule.jsonPointer ?? "",
     detector: rule.detector ?? "email",
     strategy: rule.strategy,
     keepLast: String(rule.keepLast ?? 4),
@@ -67,13 +64,14 @@ export function formOf(rule: MaskingRuleView): MaskingForm {
 }
 
 /** The API's input for a form (the rule's enabled state is kept as it is). */
-export function bodyOf(form: MaskingForm, splitNames: (text: string) => string[]) {
+export function inputOf(form: MaskingForm): MaskingRuleInput {
   return {
     name: form.name,
     connectionId: form.connectionId,
-    strategy: form.strategy,
+    strategy: form.strategy as MaskingRuleInput["strategy"],
     columnSelector: form.matchBy === "column" ? form.columnSelector : null,
-    detector: form.matchBy === "detector" ? form.detector : null,
+    jsonPointer: form.matchBy === "json" ? form.jsonPointer : null,
+    detector: form.matchBy === "detector" ? (form.detector as MaskingRuleInput["detector"]) : null,
     keepLast: form.strategy === "PARTIAL" ? Number(form.keepLast) : null,
     exemptGroups: splitNames(form.exemptGroups),
   };

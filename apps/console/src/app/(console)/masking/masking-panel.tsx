@@ -1,97 +1,42 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { api } from "@/client/api";
-import { useToast } from "@/client/toast";
-import { ErrorBanner, PageHeader, splitNames } from "@/client/ui";
-import { useFieldErrors } from "@/client/use-field-errors";
-import { bodyOf, EMPTY_MASKING_FORM, formOf, type MaskingRuleView } from "./masking-options";
+import { ErrorBanner, PageHeader } from "@/client/ui";
+import { useRuleEditor } from "@/client/use-rule-editor";
+import { EMPTY_MASKING_FORM, formOf, inputOf } from "./masking-options";
 import { MaskingRuleForm } from "./masking-rule-form";
 import { MaskingRulesTable } from "./masking-rules-table";
 
 export function MaskingPanel() {
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const rules = useQuery({
-    queryKey: ["masking-rules"],
-    queryFn: () => api<MaskingRuleView[]>("/masking-rules"),
+  const editor = useRuleEditor({
+    resource: "masking-rules",
+    empty: EMPTY_MASKING_FORM,
+    formOf,
+    inputOf,
+    savedInputOf: (rule) => inputOf(formOf(rule)),
+    focusId: "masking-name",
   });
-  const [form, setForm] = useState(EMPTY_MASKING_FORM);
-  /** The rule being edited, or null while the form creates a new one. */
-  const [editingId, setEditingId] = useState<string | null>(null);
-  const editing = rules.data?.find((rule) => rule.id === editingId) ?? null;
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["masking-rules"] });
-  const stopEditing = () => {
-    setEditingId(null);
-    setForm(EMPTY_MASKING_FORM);
-  };
-  const save = useMutation({
-    mutationFn: () => {
-      const body = bodyOf(form, splitNames);
-      return editing
-        ? api(`/masking-rules/${editing.id}`, {
-            method: "PATCH",
-            body: { ...body, isEnabled: editing.isEnabled },
-          })
-        : api("/masking-rules", { method: "POST", body });
-    },
-    onSuccess: () => {
-      toast(`Masking rule ${form.name} saved`);
-      stopEditing();
-      void refresh();
-    },
-  });
-  const toggle = useMutation({
-    mutationFn: (rule: MaskingRuleView) =>
-      api(`/masking-rules/${rule.id}`, {
-        method: "PATCH",
-        body: { ...bodyOf(formOf(rule), splitNames), isEnabled: !rule.isEnabled },
-      }),
-    onSuccess: (_result, rule) => {
-      toast(`Masking rule ${rule.name} ${rule.isEnabled ? "disabled" : "enabled"}`);
-      return refresh();
-    },
-  });
-  const remove = useMutation({
-    mutationFn: (rule: MaskingRuleView) => api(`/masking-rules/${rule.id}`, { method: "DELETE" }),
-    onSuccess: (_result, rule) => {
-      toast(`Masking rule ${rule.name} deleted`);
-      if (rule.id === editingId) stopEditing();
-      return refresh();
-    },
-  });
-  const { errors, edited } = useFieldErrors(save.error);
-
   return (
     <>
       <PageHeader
         title="Masking"
-        description="Columns whose values never reach agents in clear. The gateway rewrites each row as it passes; an exempt agent group sees clear values, and that shows here and in recordings."
+        description="Columns and HTTP response fields whose values never reach agents in clear. The gateway rewrites each row or response as it passes; an exempt agent group sees clear values, and that shows here and in recordings."
       />
       <MaskingRuleForm
-        form={form}
-        onChange={(next, field) => {
-          setForm(next);
-          edited(field);
-        }}
-        onSubmit={() => save.mutate()}
-        onCancel={editing ? stopEditing : null}
-        editingName={editing?.name ?? null}
-        errors={errors}
-        error={save.error}
-        isSaving={save.isPending}
+        form={editor.form}
+        onChange={editor.change}
+        onSubmit={() => editor.save.mutate()}
+        onCancel={editor.editing ? editor.stopEditing : null}
+        editingName={editor.editing?.name ?? null}
+        errors={editor.errors}
+        error={editor.save.error}
+        isSaving={editor.save.isPending}
       />
-      <ErrorBanner error={rules.error ?? remove.error ?? toggle.error} />
+      <ErrorBanner error={editor.listError} />
       <MaskingRulesTable
-        rules={rules.data}
-        onEdit={(rule) => {
-          setEditingId(rule.id);
-          setForm(formOf(rule));
-          document.getElementById("masking-name")?.focus();
-        }}
-        onToggle={(rule) => toggle.mutate(rule)}
-        onDelete={(rule) => remove.mutate(rule)}
+        rules={editor.rules.data}
+        onEdit={editor.startEditing}
+        onToggle={(rule) => editor.toggle.mutate(rule)}
+        onDelete={(rule) => editor.remove.mutate(rule)}
       />
     </>
   );

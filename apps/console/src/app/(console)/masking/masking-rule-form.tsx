@@ -63,7 +63,8 @@ export function MaskingRuleForm({
             value={form.matchBy}
             onChange={(event) => set("matchBy", event.target.value)}
           >
-            <option value="column">column selector</option>
+            <option value="column">column selector (databases)</option>
+            <option value="json">JSON field (HTTP responses)</option>
             <option value="detector">content detector (values whose origin is unknown)</option>
           </select>
         </Field>
@@ -81,6 +82,22 @@ export function MaskingRuleForm({
                 </option>
               ))}
             </select>
+          </Field>
+        ) : form.matchBy === "json" ? (
+          <Field
+            id="masking-json"
+            label="JSON field"
+            error={errors.jsonPointer}
+            hint="JSONPath or JSON Pointer: $..ssn, $.customers[*].card, /customers/*/email"
+          >
+            <input
+              id="masking-json"
+              className={`${inputClass} font-mono`}
+              value={form.jsonPointer}
+              aria-invalid={Boolean(errors.jsonPointer)}
+              aria-describedby={errors.jsonPointer ? "masking-json-error" : undefined}
+              onChange={(event) => set("jsonPointer", event.target.value)}
+            />
           </Field>
         ) : (
           <Field

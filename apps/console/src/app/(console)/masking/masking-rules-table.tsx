@@ -29,7 +29,8 @@ export function MaskingRulesTable({ rules, onEdit, onToggle, onDelete }: Props) 
                 {rule.connectionName ?? <span className="text-slate-500">every connection</span>}
               </td>
               <td className="px-2 py-2 font-mono text-xs break-words">
-                {rule.columnSelector ?? `detector: ${rule.detector}`}
+                {rule.columnSelector ??
+                  (rule.jsonPointer ? `field: ${rule.jsonPointer}` : `detector: ${rule.detector}`)}
               </td>
               <td className="px-2 py-2">
                 {rule.strategy.toLowerCase()}

@@ -10,6 +10,7 @@ export function StrategyExample({ form }: { form: MaskingForm }) {
     strategy: form.strategy,
     keepLast: form.strategy === "PARTIAL" ? Number(form.keepLast) || null : null,
     columnSelector: form.matchBy === "column" ? form.columnSelector : null,
+    jsonPointer: form.matchBy === "json" ? form.jsonPointer : null,
     detector: form.matchBy === "detector" ? form.detector : null,
   };
   const example = useQuery({

@@ -10,7 +10,8 @@ import {
   secondaryButtonClass,
   TextField,
 } from "@/client/ui";
-import { ConnectionSelect } from "../connection-select";
+import { ConnectionSelect, useConnections } from "../connection-select";
+import { HttpMatchFields } from "../http-match-fields";
 import type { ReviewRuleForm as Form } from "./review-rule-options";
 
 type Props = {
@@ -37,6 +38,7 @@ export function ReviewRuleForm({
 }: Props) {
   const set = <K extends keyof Form>(field: K, value: Form[K], errorField: string = field) =>
     onChange({ ...form, [field]: value }, errorField);
+  const connections = useConnections();
   return (
     <Card title={editingName ? `Edit review rule ${editingName}` : "New review rule"}>
       <SubmitForm className="grid grid-cols-1 gap-3 md:grid-cols-2" onSubmit={onSubmit}>
@@ -52,33 +54,51 @@ export function ReviewRuleForm({
             id="rule-connection"
             value={form.connectionId}
             allowAll
-            onChange={(connectionId) => set("connectionId", connectionId)}
+            onChange={(connectionId) => {
+              // A rule on an HTTP connection matches calls; any other rule matches statements.
+              const type = connections.data?.find((connection) => connection.id === connectionId)?.type;
+              onChange(
+                { ...form, connectionId, matchKind: type === "HTTP" ? "http" : "sql" },
+                "connectionId",
+              );
+            }}
           />
         </Field>
-        <TextField
-          id="rule-kinds"
-          label="Statement kinds"
-          error={errors["match.kinds"] ?? errors.match}
-          hint="e.g. DELETE, UPDATE, ALTER (a family: every ALTER …)"
-          value={form.kinds}
-          onChange={(v) => set("kinds", v, errors["match.kinds"] ? "match.kinds" : "match")}
-        />
-        <TextField
-          id="rule-tables"
-          label="Tables"
-          error={errors["match.tables"]}
-          hint="e.g. public.employees"
-          value={form.tables}
-          onChange={(v) => set("tables", v, errors["match.tables"] ? "match.tables" : "match")}
-        />
-        <TextField
-          id="rule-columns"
-          label="Columns"
-          error={errors["match.columns"]}
-          hint="e.g. salary"
-          value={form.columns}
-          onChange={(v) => set("columns", v, errors["match.columns"] ? "match.columns" : "match")}
-        />
+        {form.matchKind === "http" ? (
+          <HttpMatchFields
+            idPrefix="rule-http"
+            value={form.http}
+            errors={errors}
+            onChange={(http, errorField) => set("http", http, errorField)}
+          />
+        ) : (
+          <>
+            <TextField
+              id="rule-kinds"
+              label="Statement kinds"
+              error={errors["match.kinds"] ?? errors.match}
+              hint="e.g. DELETE, UPDATE, ALTER (a family: every ALTER …)"
+              value={form.kinds}
+              onChange={(v) => set("kinds", v, errors["match.kinds"] ? "match.kinds" : "match")}
+            />
+            <TextField
+              id="rule-tables"
+              label="Tables"
+              error={errors["match.tables"]}
+              hint="e.g. public.employees"
+              value={form.tables}
+              onChange={(v) => set("tables", v, errors["match.tables"] ? "match.tables" : "match")}
+            />
+            <TextField
+              id="rule-columns"
+              label="Columns"
+              error={errors["match.columns"]}
+              hint="e.g. salary"
+              value={form.columns}
+              onChange={(v) => set("columns", v, errors["match.columns"] ? "match.columns" : "match")}
+            />
+          </>
+        )}
         <TextField
           id="rule-groups"
           label="Reviewer groups"
@@ -110,7 +130,7 @@ export function ReviewRuleForm({
           id="rule-expires"
           label="Expires after (minutes)"
           error={errors.timeoutSeconds}
-          hint="An undecided statement is refused after this; 0.5 to 1440"
+          hint="An undecided statement or call is refused after this; 0.5 to 1440"
           type="number"
           value={form.expiresMinutes}
           onChange={(v) => set("expiresMinutes", v, "timeoutSeconds")}

@@ -1,26 +1,32 @@
+import type { RuleApi } from "@sluice/admin/api-contract";
+import { splitNames } from "@/client/ui";
+import {
+  describeHttpMatch,
+  EMPTY_HTTP_MATCH,
+  type HttpMatchForm,
+  httpMatchFormOf,
+  httpMatchOf,
+  isHttpMatch,
+} from "../http-match";
+
 export type ReviewerGroup = { id: string; name: string; idpGroup: string; description: string | null };
 
-export type ReviewRuleView = {
-  id: string;
-  name: string;
-  connectionId: string | null;
-  connectionName: string | null;
-  match: { kinds?: string[]; tables?: string[]; columns?: string[] };
-  reviewerGroups: string[];
-  mode: "ANY_OF" | "ALL_OF";
-  minApprovals: number;
-  timeoutSeconds: number;
-  isBlocking: boolean;
-  isEnabled: boolean;
-};
+export type ReviewRuleView = RuleApi["review-rules"]["view"];
+type ReviewRuleInput = RuleApi["review-rules"]["input"];
+
+/** The facts a database statement is matched on. */
+type SqlMatch = { kinds?: string[]; tables?: string[]; columns?: string[] };
 
 /** The form keeps expiry in minutes, like the review window reviewers pick when they approve. */
 export type ReviewRuleForm = {
   name: string;
   connectionId: string | null;
+  /** What the rule matches: statements (database connections) or calls (an HTTP connection). */
+  matchKind: "sql" | "http";
   kinds: string;
   tables: string;
   columns: string;
+  http: HttpMatchForm;
   reviewerGroups: string;
   mode: "ANY_OF" | "ALL_OF";
   minApprovals: string;
@@ -31,9 +37,11 @@ export type ReviewRuleForm = {
 export const EMPTY_REVIEW_RULE_FORM: ReviewRuleForm = {
   name: "",
   connectionId: null,
+  matchKind: "sql",
   kinds: "",
   tables: "",
   columns: "",
+  http: EMPTY_HTTP_MATCH,
   reviewerGroups: "",
   mode: "ANY_OF",
   minApprovals: "1",
@@ -42,12 +50,15 @@ export const EMPTY_REVIEW_RULE_FORM: ReviewRuleForm = {
 };
 
 export function formOf(rule: ReviewRuleView): ReviewRuleForm {
+  const match = sqlMatchOf(rule.match);
   return {
     name: rule.name,
     connectionId: rule.connectionId,
-    kinds: (rule.match.kinds ?? []).join(", "),
-    tables: (rule.match.tables ?? []).join(", "),
-    columns: (rule.match.columns ?? []).join(", "),
+    matchKind: isHttpMatch(rule.match) ? "http" : "sql",
+    kinds: (match.kinds ?? []).join(", "),
+    tables: (match.tables ?? []).join(", "),
+    columns: (match.columns ?? []).join(", "),
+    http: httpMatchFormOf(rule.match),
     reviewerGroups: rule.reviewerGroups.join(", "),
     mode: rule.mode,
     minApprovals: String(rule.minApprovals),
@@ -56,15 +67,19 @@ export function formOf(rule: ReviewRuleView): ReviewRuleForm {
   };
 }
 
-export function bodyOf(form: ReviewRuleForm, splitNames: (text: string) => string[]) {
+/** The API's input for a form; an HTTP match the form cannot read is reported on its field. */
+export function inputOf(form: ReviewRuleForm): ReviewRuleInput {
   return {
     name: form.name,
     connectionId: form.connectionId,
-    match: {
-      ...(form.kinds ? { kinds: splitNames(form.kinds).map((kind) => kind.toUpperCase()) } : {}),
-      ...(form.tables ? { tables: splitNames(form.tables) } : {}),
-      ...(form.columns ? { columns: splitNames(form.columns) } : {}),
-    },
+    match:
+      form.matchKind === "http"
+        ? httpMatchOf(form.http)
+        : {
+            ...(form.kinds ? { kinds: splitNames(form.kinds).map((kind) => kind.toUpperCase()) } : {}),
+            ...(form.tables ? { tables: splitNames(form.tables) } : {}),
+            ...(form.columns ? { columns: splitNames(form.columns) } : {}),
+          },
     reviewerGroups: splitNames(form.reviewerGroups),
     mode: form.mode,
     minApprovals: Number(form.minApprovals),
@@ -75,8 +90,17 @@ export function bodyOf(form: ReviewRuleForm, splitNames: (text: string) => strin
   };
 }
 
-/** A rule's match in words: "kinds DELETE, UPDATE · tables public.employees". */
-export function describeReviewMatch(match: ReviewRuleView["match"]): string {
+/** The stored match read as a database one (its lists), whatever else it holds. */
+function sqlMatchOf(stored: unknown): SqlMatch {
+  const record = (typeof stored === "object" && stored !== null ? stored : {}) as Record<string, unknown>;
+  const list = (key: string) => (Array.isArray(record[key]) ? record[key].map(String) : undefined);
+  return { kinds: list("kinds"), tables: list("tables"), columns: list("columns") };
+}
+
+/** A rule's match in words: "kinds DELETE, UPDATE · tables public.employees", or an HTTP call's. */
+export function describeReviewMatch(stored: ReviewRuleView["match"]): string {
+  if (isHttpMatch(stored)) return describeHttpMatch(stored);
+  const match = sqlMatchOf(stored);
   const parts = [
     match.kinds?.length ? `kinds ${match.kinds.join(", ")}` : null,
     match.tables?.length ? `tables ${match.tables.join(", ")}` : null,

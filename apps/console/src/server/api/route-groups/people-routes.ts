@@ -1,6 +1,12 @@
 import { createApiToken, listApiTokens, revokeApiToken, ZApiTokenInput } from "@sluice/admin/api-tokens";
 import { approveTerminalLogin, ZTerminalLoginApproval } from "@sluice/admin/approve-terminal-login";
 import {
+  deleteSamlIdpMetadata,
+  getSamlIdpConfig,
+  saveSamlIdpMetadata,
+  ZSamlIdpMetadataInput,
+} from "@sluice/admin/saml-idp-config";
+import {
   createRoleMapping,
   deleteRoleMapping,
   listRoleMappings,
@@ -102,5 +108,31 @@ export const PEOPLE_ROUTES: ApiRoute[] = [
     permission: "tokens:own",
     status: 204,
     run: (context, input) => revokeApiToken(context, id(input)),
+  },
+  {
+    method: "GET",
+    path: "/settings/saml-idp",
+    summary: "The SAML identity provider stored in the console (entity, endpoints), if any",
+    tag: "people",
+    permission: "users:read",
+    run: (context) => getSamlIdpConfig(context),
+  },
+  {
+    method: "POST",
+    path: "/settings/saml-idp",
+    summary: "Store the SAML IdP's metadata (XML), validated; it replaces SAML_IDP_METADATA_URL",
+    tag: "people",
+    permission: "users:write",
+    body: ZSamlIdpMetadataInput,
+    run: (context, input) => saveSamlIdpMetadata(context, { input: input.body }),
+  },
+  {
+    method: "DELETE",
+    path: "/settings/saml-idp",
+    summary: "Forget the stored SAML IdP (SAML_IDP_METADATA_URL applies again, if set)",
+    tag: "people",
+    permission: "users:write",
+    status: 204,
+    run: (context) => deleteSamlIdpMetadata(context),
   },
 ];

@@ -13,6 +13,7 @@ import {
   ZReviewRuleInput,
 } from "@sluice/admin/review-rules";
 import { type ApiRoute, id } from "../route-table";
+import { ruleResourceRoutes } from "../rule-resource-routes";
 
 /** Who reviews what (reviewer groups, review rules) and the reviews themselves. */
 export const REVIEW_ROUTES: ApiRoute[] = [
@@ -52,42 +53,12 @@ export const REVIEW_ROUTES: ApiRoute[] = [
     status: 204,
     run: (context, input) => deleteReviewerGroup(context, id(input)),
   },
-  {
-    method: "GET",
-    path: "/review-rules",
-    summary: "List review rules",
-    tag: "reviews",
-    permission: "policy:read",
-    run: (context) => listReviewRules(context),
-  },
-  {
-    method: "POST",
-    path: "/review-rules",
-    summary: "Create a review rule",
-    tag: "reviews",
-    permission: "policy:write",
+  ...ruleResourceRoutes("review-rules", {
+    list: listReviewRules,
+    save: saveReviewRule,
+    remove: deleteReviewRule,
     body: ZReviewRuleInput,
-    status: 201,
-    run: (context, input) => saveReviewRule(context, { input: input.body }),
-  },
-  {
-    method: "PATCH",
-    path: "/review-rules/{id}",
-    summary: "Update a review rule",
-    tag: "reviews",
-    permission: "policy:write",
-    body: ZReviewRuleInput,
-    run: (context, input) => saveReviewRule(context, { ...id(input), input: input.body }),
-  },
-  {
-    method: "DELETE",
-    path: "/review-rules/{id}",
-    summary: "Delete a review rule",
-    tag: "reviews",
-    permission: "policy:write",
-    status: 204,
-    run: (context, input) => deleteReviewRule(context, id(input)),
-  },
+  }),
   {
     method: "GET",
     path: "/reviews",

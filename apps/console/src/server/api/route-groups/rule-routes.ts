@@ -12,47 +12,19 @@ import {
 } from "@sluice/admin/masking-rules";
 import { previewMasking, ZMaskingPreviewInput } from "@sluice/admin/preview-masking";
 import { previewMaskingExample, ZMaskingExampleInput } from "@sluice/admin/preview-masking-example";
+import { tryHttpRequest, ZTryHttpRequestInput } from "@sluice/admin/try-http-request";
 import { tryStatement, ZTryStatementInput } from "@sluice/admin/try-statement";
-import { type ApiRoute, id } from "../route-table";
+import type { ApiRoute } from "../route-table";
+import { ruleResourceRoutes } from "../rule-resource-routes";
 
 /** Masking rules and guardrails, and trying a statement or a masking rule before saving. */
 export const RULE_ROUTES: ApiRoute[] = [
-  {
-    method: "GET",
-    path: "/masking-rules",
-    summary: "List masking rules",
-    tag: "masking",
-    permission: "policy:read",
-    run: (context) => listMaskingRules(context),
-  },
-  {
-    method: "POST",
-    path: "/masking-rules",
-    summary: "Create a masking rule",
-    tag: "masking",
-    permission: "policy:write",
+  ...ruleResourceRoutes("masking-rules", {
+    list: listMaskingRules,
+    save: saveMaskingRule,
+    remove: deleteMaskingRule,
     body: ZMaskingRuleInput,
-    status: 201,
-    run: (context, input) => saveMaskingRule(context, { input: input.body }),
-  },
-  {
-    method: "PATCH",
-    path: "/masking-rules/{id}",
-    summary: "Update a masking rule",
-    tag: "masking",
-    permission: "policy:write",
-    body: ZMaskingRuleInput,
-    run: (context, input) => saveMaskingRule(context, { ...id(input), input: input.body }),
-  },
-  {
-    method: "DELETE",
-    path: "/masking-rules/{id}",
-    summary: "Delete a masking rule",
-    tag: "masking",
-    permission: "policy:write",
-    status: 204,
-    run: (context, input) => deleteMaskingRule(context, id(input)),
-  },
+  }),
   {
     method: "POST",
     path: "/masking-preview/example",
@@ -71,42 +43,12 @@ export const RULE_ROUTES: ApiRoute[] = [
     body: ZMaskingPreviewInput,
     run: (context, input) => previewMasking(context, { input: input.body }),
   },
-  {
-    method: "GET",
-    path: "/guardrails",
-    summary: "List guardrails",
-    tag: "guardrails",
-    permission: "policy:read",
-    run: (context) => listGuardrails(context),
-  },
-  {
-    method: "POST",
-    path: "/guardrails",
-    summary: "Create a guardrail",
-    tag: "guardrails",
-    permission: "policy:write",
+  ...ruleResourceRoutes("guardrails", {
+    list: listGuardrails,
+    save: saveGuardrail,
+    remove: deleteGuardrail,
     body: ZGuardrailInput,
-    status: 201,
-    run: (context, input) => saveGuardrail(context, { input: input.body }),
-  },
-  {
-    method: "PATCH",
-    path: "/guardrails/{id}",
-    summary: "Update a guardrail",
-    tag: "guardrails",
-    permission: "policy:write",
-    body: ZGuardrailInput,
-    run: (context, input) => saveGuardrail(context, { ...id(input), input: input.body }),
-  },
-  {
-    method: "DELETE",
-    path: "/guardrails/{id}",
-    summary: "Delete a guardrail",
-    tag: "guardrails",
-    permission: "policy:write",
-    status: 204,
-    run: (context, input) => deleteGuardrail(context, id(input)),
-  },
+  }),
   {
     method: "POST",
     path: "/try-statement",
@@ -115,5 +57,14 @@ export const RULE_ROUTES: ApiRoute[] = [
     permission: "policy:read",
     body: ZTryStatementInput,
     run: (context, input) => tryStatement(context, { input: input.body }),
+  },
+  {
+    method: "POST",
+    path: "/try-http-request",
+    summary: "The verdict the HTTP gateway would give a call (method, path, body), and why",
+    tag: "guardrails",
+    permission: "policy:read",
+    body: ZTryHttpRequestInput,
+    run: (context, input) => tryHttpRequest(context, { input: input.body }),
   },
 ];
