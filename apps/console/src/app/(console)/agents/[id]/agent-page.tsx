@@ -2,11 +2,15 @@
 
 import type { AgentActivity } from "@sluice/admin/agent-activity";
 import type { AgentView } from "@sluice/admin/agent-view";
+import type { ConnectionView } from "@sluice/admin/connection-view";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { api } from "@/client/api";
+import { useGatewayAddresses } from "@/client/gateway-address";
+import { queryKeys } from "@/client/query-keys";
 import { Badge, Card, EmptyState, ErrorBanner, PageHeader, Table } from "@/client/ui";
-import { connectionString, type GatewayAddress } from "../connection-snippets";
+import { connectInstructions } from "../../connections/connect-snippets";
+import type { GatewayAddress } from "../connection-snippets";
 import { CredentialButtons, CredentialList, useCredentialActions } from "../credential-actions";
 import { CredentialReveal } from "../credential-reveal";
 import { WorkloadCard } from "../workload-snippet";
@@ -59,7 +63,7 @@ export function AgentPage({ id, gateway }: { id: string; gateway: GatewayAddress
               </div>
             </div>
           </Card>
-          <ConnectCard agent={view} gateway={gateway} />
+          <ConnectCard agent={view} />
           {view.workloadIdentity ? (
             <WorkloadCard
               gateway={gateway}
@@ -115,8 +119,17 @@ function lastSeenText(activity: Activity): string {
   return new Date(activity.lastSeenAt).toLocaleString();
 }
 
-/** The token is shown once when issued; here the strings carry a placeholder in its place. */
-function ConnectCard({ agent, gateway }: { agent: AgentView; gateway: GatewayAddress }) {
+/**
+ * The token is shown once when issued; here the addresses carry a placeholder in its place. Each
+ * connection's kind picks its listener and form (a Postgres URI for a MySQL connection is refused).
+ */
+function ConnectCard({ agent }: { agent: AgentView }) {
+  const addresses = useGatewayAddresses();
+  const connections = useQuery({
+    queryKey: queryKeys.connections.list(),
+    queryFn: () => api<ConnectionView[]>("/connections"),
+  });
+  const typeOf = (name: string) => connections.data?.find((candidate) => candidate.name === name)?.type;
   return (
     <Card title="How it connects">
       {agent.connections.length === 0 ? (
@@ -127,18 +140,29 @@ function ConnectCard({ agent, gateway }: { agent: AgentView; gateway: GatewayAdd
         </EmptyState>
       ) : (
         <ul className="grid gap-2">
-          {agent.connections.map((connection) => (
-            <li key={connection}>
-              <code className="block whitespace-pre-wrap break-all rounded bg-slate-100 px-3 py-2 text-xs">
-                {connectionString(gateway, agent.name, "TOKEN", connection)}
-              </code>
-            </li>
-          ))}
+          {agent.connections.map((connection) => {
+            const type = typeOf(connection);
+            const address = type
+              ? connectInstructions(addresses, { type, agent: agent.name, token: "TOKEN", connection })
+                  .address
+              : null;
+            return (
+              <li key={connection} data-testid={`agent-connect-${connection}`}>
+                <p className="text-xs font-medium text-slate-600">
+                  {connection} {type ? <Badge>{type.toLowerCase()}</Badge> : null}
+                </p>
+                {address ? (
+                  <code className="block whitespace-pre-wrap break-all rounded bg-slate-100 px-3 py-2 text-xs">
+                    {address.code}
+                  </code>
+                ) : null}
+              </li>
+            );
+          })}
         </ul>
       )}
       <p className="mt-2 text-xs text-slate-600">
-        TOKEN is a token issued to this agent (shown once when issued). Each connection's name is the database
-        of the string.
+        TOKEN is a token issued to this agent (shown once when issued, with snippets for each client).
       </p>
     </Card>
   );
