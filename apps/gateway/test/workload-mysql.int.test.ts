@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { createMariaStage, type MariaStage } from "./support/maria-stage";
 import {
   expiryOf,
   startWorkloadIdps,
@@ -21,46 +21,25 @@ import {
  */
 let harness: Harness;
 let idps: WorkloadIdp;
-let admin: mysql.Connection;
-const suffix = randomBytes(4).toString("hex");
-const database = `wl_${suffix}`;
-const user = `wl_app_${suffix}`;
-const password = randomBytes(12).toString("base64url");
+let stage: MariaStage;
 
 beforeAll(async () => {
-  const server = inject("mariadb");
-  admin = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    multipleStatements: true,
-  });
-  await admin.query(`
-    CREATE DATABASE ${database};
-    CREATE TABLE ${database}.items (id INT PRIMARY KEY, label VARCHAR(50));
-    INSERT INTO ${database}.items VALUES (1, 'one');
-    CREATE USER '${user}'@'%' IDENTIFIED BY '${password}';
-    GRANT ALL ON ${database}.* TO '${user}'@'%';`);
+  stage = await createMariaStage(
+    "wl",
+    (database) => `
+      CREATE TABLE ${database}.items (id INT PRIMARY KEY, label VARCHAR(50));
+      INSERT INTO ${database}.items VALUES (1, 'one');
+    `,
+  );
   harness = await startHarness({ mysqlPort: 0, verifyWorkloadToken: strictVerifier() });
-  await harness.addConnection({
-    name: "maria",
-    type: "MYSQL",
-    host: server.host,
-    port: server.port,
-    database,
-    username: user,
-    password,
-    tlsMode: "DISABLE",
-  });
+  await stage.addConnection(harness);
   idps = await startWorkloadIdps();
 });
 
 afterAll(async () => {
   await harness?.stop();
   await idps?.close();
-  await admin?.query(`DROP DATABASE ${database}; DROP USER '${user}'@'%'`);
-  await admin?.end();
+  await stage?.drop();
 });
 
 const ca = () => readFileSync(harness.caFile as string, "utf8");

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { unpackChunk } from "@sluice/recording/chunk-codec";
 import type { RecordingEvent } from "@sluice/recording/events";
@@ -6,52 +5,32 @@ import { verifyChain } from "@sluice/recording/hash-chain";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../../test/until";
 import { type Harness, startHarness } from "../support/gateway-harness";
+import { createMariaStage, type MariaStage } from "../support/maria-stage";
 
 /**
  * The MySQL listener as `sluice start` composes it: agents, connections and policies from the
  * store, MYSQL connections only, the same CA as the Postgres listener.
  */
 let harness: Harness;
-let admin: mysql.Connection;
-const suffix = randomBytes(4).toString("hex");
-const database = `store_${suffix}`;
-const user = `store_app_${suffix}`;
-const password = randomBytes(12).toString("base64url");
+let stage: MariaStage;
 
 beforeAll(async () => {
-  const server = inject("mariadb");
-  admin = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    multipleStatements: true,
-  });
-  await admin.query(`
-    CREATE DATABASE ${database};
-    CREATE TABLE ${database}.items (id INT PRIMARY KEY, label VARCHAR(50));
-    INSERT INTO ${database}.items VALUES (1, 'one');
-    CREATE USER '${user}'@'%' IDENTIFIED BY '${password}';
-    GRANT ALL ON ${database}.* TO '${user}'@'%';`);
+  stage = await createMariaStage(
+    "store",
+    (database) => `
+      CREATE TABLE ${database}.items (id INT PRIMARY KEY, label VARCHAR(50));
+      INSERT INTO ${database}.items VALUES (1, 'one');
+    `,
+  );
   harness = await startHarness({ mysqlPort: 0 });
-  await harness.addConnection({
-    name: "maria",
-    type: "MYSQL",
-    host: server.host,
-    port: server.port,
-    database,
-    username: user,
-    password,
-    tlsMode: "DISABLE",
-  });
+  await stage.addConnection(harness);
 });
 afterAll(async () => {
   await harness?.stop();
-  await admin?.query(`DROP DATABASE ${database}; DROP USER '${user}'@'%'`);
-  await admin?.end();
+  await stage?.drop();
 });
 
 const connect = (connection: string) =>
@@ -129,7 +108,7 @@ describe("the MySQL listener composed with the store", () => {
   });
 
   it("counts failed logins in the same budget as the Postgres listener", async () => {
-    const { agent, token } = await harness.addAgent(`guessed_${suffix}`, ["analysts"]);
+    const { agent, token } = await harness.addAgent(`guessed_${stage.database}`, ["analysts"]);
     const login = (password: string) =>
       mysql.createConnection({
         host: "127.0.0.1",

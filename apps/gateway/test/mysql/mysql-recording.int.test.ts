@@ -1,12 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { unpackChunk } from "@sluice/recording/chunk-codec";
 import type { RecordingEvent } from "@sluice/recording/events";
 import mysql from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../../test/until";
 import { type Harness, startHarness } from "../support/gateway-harness";
+import { createMariaStage, type MariaStage } from "../support/maria-stage";
 
 /**
  * A MySQL session's recording holds what the agent got back, as the Postgres path's does: column
@@ -14,50 +14,28 @@ import { type Harness, startHarness } from "../support/gateway-harness";
  * clear, by the text protocol or the binary one (prepared statements).
  */
 let harness: Harness;
-let admin: mysql.Connection;
-const suffix = randomBytes(4).toString("hex");
-const database = `recorded_${suffix}`;
-const user = `recorded_app_${suffix}`;
-const password = randomBytes(12).toString("base64url");
+let stage: MariaStage;
 const CLEAR_SSNS = /123-45-6789|987-65-4321/;
 
 beforeAll(async () => {
-  const server = inject("mariadb");
-  admin = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    multipleStatements: true,
-  });
-  await admin.query(`
-    CREATE DATABASE ${database};
-    CREATE TABLE ${database}.people (id INT PRIMARY KEY, name VARCHAR(50), ssn VARCHAR(20) UNIQUE);
-    INSERT INTO ${database}.people VALUES (1, 'Ada', '123-45-6789'), (2, 'Grace', '987-65-4321');
-    CREATE USER '${user}'@'%' IDENTIFIED BY '${password}';
-    GRANT ALL ON ${database}.* TO '${user}'@'%';`);
+  stage = await createMariaStage(
+    "recorded",
+    (database) => `
+      CREATE TABLE ${database}.people (id INT PRIMARY KEY, name VARCHAR(50), ssn VARCHAR(20) UNIQUE);
+      INSERT INTO ${database}.people VALUES (1, 'Ada', '123-45-6789'), (2, 'Grace', '987-65-4321');
+    `,
+  );
   harness = await startHarness({ mysqlPort: 0 });
-  await harness.addConnection({
-    name: "maria",
-    type: "MYSQL",
-    host: server.host,
-    port: server.port,
-    database,
-    username: user,
-    password,
-    tlsMode: "DISABLE",
-  });
-  const maria = await harness.prisma.connection.findUniqueOrThrow({ where: { name: "maria" } });
+  const mariaId = await stage.addConnection(harness);
   await harness.prisma.maskingRule.create({
-    data: { connectionId: maria.id, name: "ssn", columnSelector: "*.people.ssn", strategy: "REDACT" },
+    data: { connectionId: mariaId, name: "ssn", columnSelector: "*.people.ssn", strategy: "REDACT" },
   });
   await bumpPolicyVersion(harness.prisma);
   await harness.gateway.policies.reload();
 });
 afterAll(async () => {
   await harness?.stop();
-  await admin?.query(`DROP DATABASE ${database}; DROP USER '${user}'@'%'`);
-  await admin?.end();
+  await stage?.drop();
 });
 
 async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AdminContext } from "@sluice/admin/actor";
 import { actorForUser } from "@sluice/admin/api-tokens";
@@ -6,9 +5,10 @@ import { decideReview } from "@sluice/admin/decide-review";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import { unpackChunk } from "@sluice/recording/chunk-codec";
 import mysql from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until as waitUntil } from "../../../../test/until";
 import { type Harness, startHarness } from "../support/gateway-harness";
+import { createMariaStage, type MariaStage } from "../support/maria-stage";
 
 /**
  * Review rules on a MySQL connection, as `sluice start` composes it: the statement is held in the
@@ -16,54 +16,33 @@ import { type Harness, startHarness } from "../support/gateway-harness";
  * a denial or an expiry reaches the mysql2 client as an ERR packet that says why.
  */
 let harness: Harness;
-let admin: mysql.Connection;
+let stage: MariaStage;
 let rey: AdminContext;
-const suffix = randomBytes(4).toString("hex");
-const database = `reviewed_${suffix}`;
-const user = `reviewed_app_${suffix}`;
-const password = randomBytes(12).toString("base64url");
 
 const until = <T>(probe: () => Promise<T | null | undefined>, what: string, timeoutMs = 15_000) =>
   waitUntil(probe, { what, timeoutMs, intervalMs: 50 });
 
 beforeAll(async () => {
-  const server = inject("mariadb");
-  admin = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.user,
-    password: server.password,
-    multipleStatements: true,
-  });
-  await admin.query(`
-    CREATE DATABASE ${database};
-    CREATE TABLE ${database}.payroll (id INT PRIMARY KEY, amount INT);
-    INSERT INTO ${database}.payroll VALUES (1, 120000), (2, 95000);
-    CREATE TABLE ${database}.ledger (id INT PRIMARY KEY);
-    INSERT INTO ${database}.ledger VALUES (1);
-    CREATE USER '${user}'@'%' IDENTIFIED BY '${password}';
-    GRANT ALL ON ${database}.* TO '${user}'@'%';`);
+  stage = await createMariaStage(
+    "reviewed",
+    (database) => `
+      CREATE TABLE ${database}.payroll (id INT PRIMARY KEY, amount INT);
+      INSERT INTO ${database}.payroll VALUES (1, 120000), (2, 95000);
+      CREATE TABLE ${database}.ledger (id INT PRIMARY KEY);
+      INSERT INTO ${database}.ledger VALUES (1);
+    `,
+  );
   harness = await startHarness({ mysqlPort: 0 });
-  await harness.addConnection({
-    name: "maria",
-    type: "MYSQL",
-    host: server.host,
-    port: server.port,
-    database,
-    username: user,
-    password,
-    tlsMode: "DISABLE",
-  });
-  const maria = await harness.prisma.connection.findUniqueOrThrow({ where: { name: "maria" } });
+  const mariaId = await stage.addConnection(harness);
   const finance = await harness.prisma.reviewerGroup.create({
     data: { name: "finance-leads", idpGroup: "finance-leads" },
   });
   const rule = (name: string, table: string, extra: object) =>
     harness.prisma.reviewRule.create({
       data: {
-        connectionId: maria.id,
+        connectionId: mariaId,
         name,
-        match: { tables: [`${database}.${table}`] },
+        match: { tables: [`${stage.database}.${table}`] },
         ...extra,
         groups: { create: [{ groupId: finance.id }] },
       },
@@ -87,8 +66,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await harness?.stop();
-  await admin?.query(`DROP DATABASE ${database}; DROP USER '${user}'@'%'`);
-  await admin?.end();
+  await stage?.drop();
 });
 
 const connect = () =>
@@ -165,7 +143,7 @@ describe("review rules on a MySQL connection", () => {
       expect(refused).toMatchObject({ errno: 1227 });
       expect((refused as Error).message).toMatch(/expired without a decision; nothing was run/);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
-      const [rows] = await admin.query(`SELECT id FROM ${database}.ledger`);
+      const [rows] = await stage.admin.query(`SELECT id FROM ${stage.database}.ledger`);
       expect(rows).toEqual([{ id: 1 }]);
     } finally {
       await agent.end();
