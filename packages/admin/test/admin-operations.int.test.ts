@@ -122,53 +122,6 @@ describe("admin operations against a real store", () => {
     expect(dump(events)).not.toContain(row.passwordCipher);
   });
 
-  it("changes on update only the fields the request names", async () => {
-    const saved = await saveConnection(admin, {
-      input: connectionInput({
-        name: "pooled-shop",
-        poolSize: 3,
-        poolWaitSeconds: 42,
-        isReadOnly: true,
-        description: "kept",
-        allowedGroups: ["pool-testers"],
-      }),
-    });
-    const updated = await saveConnection(admin, { id: saved.id, input: { isStrictMasking: true } });
-    expect(updated).toMatchObject({
-      name: "pooled-shop",
-      poolSize: 3,
-      poolWaitSeconds: 42,
-      isReadOnly: true,
-      isStrictMasking: true,
-      description: "kept",
-      tlsMode: "DISABLE",
-      allowedGroups: ["pool-testers"],
-    });
-    const row = await store.prisma.connection.findUniqueOrThrow({ where: { id: saved.id } });
-    expect(row).toMatchObject({ poolSize: 3, poolWaitSeconds: 42, isReadOnly: true, isStrictMasking: true });
-    // What the console's form sends: every field but the pool's.
-    const fromForm = await saveConnection(admin, {
-      id: saved.id,
-      input: connectionInput({ name: "pooled-shop", password: "", allowedGroups: ["pool-testers"] }),
-    });
-    expect(fromForm).toMatchObject({ poolSize: 3, poolWaitSeconds: 42, isStrictMasking: true });
-    // Named fields still change, and are still checked.
-    expect(await saveConnection(admin, { id: saved.id, input: { poolSize: 0 } })).toMatchObject({
-      poolSize: 0,
-      poolWaitSeconds: 42,
-    });
-    const invalid = await refusal(
-      saveConnection(admin, { id: saved.id, input: { poolWaitSeconds: -1, tlsMode: "VERIFY_FULL" } }),
-      "invalid",
-    );
-    expect(Object.keys(invalid.fields)).toEqual(["poolWaitSeconds"]);
-    const unverifiable = await refusal(
-      saveConnection(admin, { id: saved.id, input: { tlsMode: "VERIFY_FULL" } }),
-      "invalid",
-    );
-    expect(unverifiable.fields).toHaveProperty("tlsCaPem");
-  });
-
   it("names the fields that are wrong", async () => {
     const error = await refusal(
       saveConnection(admin, { input: connectionInput({ name: "bad name", port: 70000, host: "" }) }),

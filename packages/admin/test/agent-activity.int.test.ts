@@ -1,43 +1,29 @@
-import type { PrismaClient } from "@sluice/db/prisma";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStore } from "../../../test/support";
-import type { Actor, AdminContext } from "../src/actor";
+import type { AdminContext } from "../src/actor";
 import { agentActivity } from "../src/agent-activity";
-import { actorForUser } from "../src/api-tokens";
-import { recordSignIn } from "../src/users";
+import { type AdminStore, createAdminStore } from "./support/admin-store";
 
 const KEY = Buffer.alloc(32, 7);
 const NOW = new Date("2026-12-04T12:00:00Z");
 const before = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
 
 describe("an agent's activity, against a real store", () => {
-  let store: { prisma: PrismaClient; drop: () => Promise<void> };
+  let store: AdminStore;
   let admin: AdminContext;
   let reviewer: AdminContext;
   const ids: Record<string, string> = {};
 
-  const contextFor = async (email: string, groups: string[]): Promise<AdminContext> => {
-    const user = await recordSignIn(store.prisma, {
-      issuer: "https://idp.test",
-      subject: email,
-      email,
-      groups,
-    });
-    if (!user) throw new Error(`${email} got no role`);
-    return { db: store.prisma, actor: (await actorForUser(store.prisma, user.id)) as Actor, secretKey: KEY };
-  };
-
   beforeAll(async () => {
-    store = await createTestStore();
-    const db = store.prisma;
-    await db.roleMapping.createMany({
-      data: [
+    store = await createAdminStore({
+      roles: [
         { idpGroup: "admins", role: "ADMIN" },
         { idpGroup: "reviewers", role: "REVIEWER" },
       ],
+      secretKey: KEY,
     });
-    admin = await contextFor("ada@example.test", ["admins"]);
-    reviewer = await contextFor("rey@example.test", ["reviewers"]);
+    const db = store.prisma;
+    admin = await store.contextFor("ada@example.test", ["admins"]);
+    reviewer = await store.contextFor("rey@example.test", ["reviewers"]);
     const connection = await db.connection.create({
       data: { name: "shop", host: "127.0.0.1", port: 5432, database: "shop", username: "u" },
     });
