@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import mysql from "mysql2/promise";
+import { createMySqlCatalogs } from "../apps/gateway/src/mysql/mysql-catalog";
 import { parseMySql } from "../packages/mysql-sql/src/parse";
 import { createPolicyDecisionPoint } from "../packages/policy/src/decision-point";
 import { FactsCache } from "../packages/policy/src/facts-cache";
@@ -78,6 +79,7 @@ try {
       upstreamUser: () => "bench",
     }),
     maskingRules: () => [],
+    catalogFor: createMySqlCatalogs(),
     hashKey: randomBytes(32),
     tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
     log: () => {},
