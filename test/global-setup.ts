@@ -45,9 +45,17 @@ export default async function setup(project: TestProject) {
 async function startPostgres(home: string) {
   for (let attempt = 1; ; attempt += 1) {
     const port = 55000 + Math.floor(Math.random() * 4000);
+    // Node itself with tsx as a loader, not tsx's command-line wrapper: the wrapper kills its child
+    // 30 ms after passing on a SIGTERM, before the server has stopped (left running, port taken).
     const child = spawn(
-      path.join(REPO_ROOT, "node_modules/.bin/tsx"),
-      [path.join(REPO_ROOT, "test/embedded-server.ts"), path.join(home, `pg-${attempt}`), String(port)],
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(REPO_ROOT, "test/embedded-server.ts"),
+        path.join(home, `pg-${attempt}`),
+        String(port),
+      ],
       { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
     );
     try {
