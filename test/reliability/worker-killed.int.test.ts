@@ -56,6 +56,9 @@ beforeAll(async () => {
     reviewWebhook: null,
     consoleUrl: null,
     workers: 2,
+    // The worker is killed seconds after it started, well inside the production crash-loop guard,
+    // which would leave it unreplaced (on a quiet machine; a loaded one took long enough).
+    minWorkerLifetimeMs: 0,
     log: (line: string) => logs.push(line),
   });
 });

@@ -9,6 +9,11 @@ export type StartGatewayClusterOptions = Omit<WorkerConfig, "secretKey"> & {
   secretKey: Buffer;
   /** Gateway worker processes; the default is one per core. */
   workers?: number;
+  /**
+   * A worker that dies sooner than this after starting is not replaced (a crash loop). Tests that
+   * kill a worker on purpose right after start set it lower; the default suits production.
+   */
+  minWorkerLifetimeMs?: number;
   log: (line: string) => void;
 };
 
@@ -51,7 +56,13 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
 
   const workers = new Set<Worker>();
   let isClosing = false;
-  const { workers: _count, log: _log, secretKey, ...shared } = options;
+  const {
+    workers: _count,
+    log: _log,
+    minWorkerLifetimeMs = MIN_WORKER_LIFETIME_MS,
+    secretKey,
+    ...shared
+  } = options;
   const config: WorkerConfig = { ...shared, secretKey: secretKey.toString("base64") };
 
   /** The worker serving MCP (see WorkerConfig.mcpPort): one at a time, replaced like any other. */
@@ -103,7 +114,7 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
           options.log("not replacing it: it was stopped by a signal");
           return;
         }
-        if (Date.now() - startedAt < MIN_WORKER_LIFETIME_MS) {
+        if (Date.now() - startedAt < minWorkerLifetimeMs) {
           options.log("not replacing it: it died right after starting");
           return;
         }

@@ -145,6 +145,18 @@ describe("workload tokens on the MCP endpoint", () => {
 describe("workload tokens on the HTTP path", () => {
   it("[HTTP] a bearer workload token reads through the gateway, recorded as its agent", async () => {
     const agent = await idps.addAgent(harness, WORKLOADS.reporting);
+    // A twin trusting the same identity (as the MCP tests' agent does): a bearer JWT names no agent,
+    // so more than one agent accepting it is refused rather than resolved by whichever is found first.
+    await idps.addAgent(harness, WORKLOADS.reporting);
+    const ambiguous = await httpCall(await idps.mint(WORKLOADS.reporting));
+    expect(ambiguous.status).toBe(401);
+    expect(((await ambiguous.json()) as { error: { message: string } }).error.message).toMatch(
+      /\d agents accept it .*map it to exactly one/,
+    );
+    await harness.prisma.agent.updateMany({
+      where: { workloadSubject: WORKLOADS.reporting, id: { not: agent.id } },
+      data: { isDisabled: true },
+    });
     const response = await httpCall(await idps.mint(WORKLOADS.reporting));
     expect(response.status).toBe(200);
     expect(((await response.json()) as { customers: unknown[] }).customers.length).toBeGreaterThan(0);

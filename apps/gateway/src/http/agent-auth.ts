@@ -82,11 +82,20 @@ export class AgentAuth {
       ? [await this.directory.findAgent(credentials.agentName)].filter((agent) => agent !== null)
       : await this.bearerCandidates(credentials.token, issuer);
     const refusals: { agent: AgentRecord; reason: string }[] = [];
+    const accepted: Extract<Awaited<ReturnType<typeof checkAgentPassword>>, { ok: true }>[] = [];
     for (const candidate of candidates) {
       const login = await checkAgentPassword(candidate, credentials.token, this.directory);
-      if (login.ok) return login;
-      refusals.push({ agent: candidate, reason: login.reason });
+      if (login.ok && (credentials.agentName || issuer === null)) return login;
+      if (login.ok) accepted.push(login);
+      else refusals.push({ agent: candidate, reason: login.reason });
     }
+    // A bearer JWT names no agent: it must map to exactly one, or it would act as whichever
+    // agent happened to be found first (fail closed rather than guess).
+    if (accepted.length > 1)
+      return {
+        reason: `workload token refused: ${accepted.length} agents accept it (same issuer, audience and subject); an admin must map it to exactly one`,
+      };
+    if (accepted[0]) return accepted[0];
     if (issuer === null) return { reason: "unknown agent or token" };
     if (refusals.length === 0)
       return {
