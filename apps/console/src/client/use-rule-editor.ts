@@ -2,12 +2,11 @@
 
 import type { RuleApi, RuleResourceName } from "@sluice/admin/api-contract";
 import { RULE_RESOURCES } from "@sluice/admin/api-contract";
-import { type QueryKey, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type QueryKey, useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "./api";
-import { resourceKeys } from "./query-keys";
 import { useToast } from "./toast";
-import { useFieldErrors } from "./use-field-errors";
+import { useResource } from "./use-resource";
 
 type View<Name extends RuleResourceName> = RuleApi[Name]["view"];
 type Input<Name extends RuleResourceName> = RuleApi[Name]["input"];
@@ -29,48 +28,42 @@ export type RuleEditorOptions<Name extends RuleResourceName, Form> = {
 };
 
 /**
- * One rule resource edited in place, the same on every rule page: its list, a form that creates or
- * edits, Disable/Enable and Delete, a toast naming the rule after each change, and field errors that
- * clear as their field is edited. Pages differ only in their form and table.
+ * One rule resource edited in place, the same on every rule page: the shared resource hook (list,
+ * save, delete, toasts, field errors that clear as their field is edited) plus a form that creates
+ * or edits and Disable/Enable. Pages differ only in their form and table.
  */
 export function useRuleEditor<Name extends RuleResourceName, Form extends { name: string }>(
   options: RuleEditorOptions<Name, Form>,
 ) {
   const { resource, empty, formOf, inputOf, savedInputOf } = options;
   const { path, noun } = RULE_RESOURCES[resource];
-  const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
-  const keys = resourceKeys(resource);
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const rules = useQuery({ queryKey: keys.list(), queryFn: () => api<View<Name>[]>(path) });
+  const rules = useResource<View<Name>, Input<Name>>({
+    name: resource,
+    path,
+    noun,
+    nameOf: (rule) => rule.name,
+    alsoInvalidates: options.alsoInvalidates,
+  });
   const [form, setForm] = useState(empty);
   /** The rule being edited, or null while the form creates a new one. */
   const [editingId, setEditingId] = useState<string | null>(null);
-  const editing = rules.data?.find((rule) => rule.id === editingId) ?? null;
-  const refresh = () =>
-    Promise.all(
-      [keys.all, ...(options.alsoInvalidates ?? [])].map((queryKey) =>
-        queryClient.invalidateQueries({ queryKey }),
-      ),
-    );
+  const editing = rules.list.data?.find((rule) => rule.id === editingId) ?? null;
   const stopEditing = () => {
     setEditingId(null);
     setForm(empty);
   };
-  const save = useMutation({
-    mutationFn: () =>
-      editing
-        ? api<View<Name>>(`${path}/${editing.id}`, {
-            method: "PATCH",
-            body: { ...inputOf(form), isEnabled: editing.isEnabled },
-          })
-        : api<View<Name>>(path, { method: "POST", body: inputOf(form) }),
-    onSuccess: () => {
-      toast(`${Noun} ${form.name} saved`);
-      stopEditing();
-      void refresh();
-    },
-  });
+  const toast = useToast();
+  const save = {
+    error: rules.save.error,
+    isPending: rules.save.isPending,
+    mutate: () =>
+      rules.save.mutate(
+        editing
+          ? { id: editing.id, name: form.name, input: { ...inputOf(form), isEnabled: editing.isEnabled } }
+          : { name: form.name, input: inputOf(form) },
+        { onSuccess: stopEditing },
+      ),
+  };
   const toggle = useMutation({
     mutationFn: (rule: View<Name>) =>
       api<View<Name>>(`${path}/${rule.id}`, {
@@ -78,26 +71,22 @@ export function useRuleEditor<Name extends RuleResourceName, Form extends { name
         body: { ...savedInputOf(rule), isEnabled: !rule.isEnabled },
       }),
     onSuccess: (_result, rule) => {
+      const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
       toast(`${Noun} ${rule.name} ${rule.isEnabled ? "disabled" : "enabled"}`);
-      return refresh();
+      return rules.refresh();
     },
   });
-  const remove = useMutation({
-    mutationFn: (rule: View<Name>) => api<void>(`${path}/${rule.id}`, { method: "DELETE" }),
-    onSuccess: (_result, rule) => {
-      toast(`${Noun} ${rule.name} deleted`);
-      if (rule.id === editingId) stopEditing();
-      return refresh();
-    },
-  });
-  const { errors, edited } = useFieldErrors(save.error);
+  const remove = {
+    mutate: (rule: View<Name>) =>
+      rules.remove.mutate(rule, { onSuccess: () => (rule.id === editingId ? stopEditing() : undefined) }),
+  };
   return {
-    rules,
+    rules: rules.list,
     form,
     /** Sets the form after an edit of `field`, whose error message then goes. */
     change: (next: Form, field: string) => {
       setForm(next);
-      edited(field);
+      rules.edited(field);
     },
     editing,
     startEditing: (rule: View<Name>) => {
@@ -109,9 +98,9 @@ export function useRuleEditor<Name extends RuleResourceName, Form extends { name
     save,
     toggle,
     remove,
-    errors,
-    refresh,
+    errors: rules.errors,
+    refresh: rules.refresh,
     /** The first failure of the list or a row action, for the page's banner. */
-    listError: rules.error ?? toggle.error ?? remove.error,
+    listError: rules.listError ?? toggle.error,
   };
 }

@@ -1,9 +1,7 @@
 "use client";
 
 import type { AgentView } from "@sluice/admin/agent-view";
-import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "@/client/api";
 import {
   buttonClass,
   Card,
@@ -14,18 +12,30 @@ import {
   TextField,
 } from "@/client/ui";
 import { useFieldErrors } from "@/client/use-field-errors";
+import type { ResourceSave } from "@/client/use-resource";
 import { draftOf, readDraft, type WorkloadDraft } from "./workload-draft";
 import { WorkloadFields } from "./workload-fields";
 
+/** What a save sends: the form as shown, groups split, the workload identity as read from its fields. */
+export type AgentInput = {
+  name: string;
+  description: string;
+  groups: string[];
+  isDisabled: boolean;
+  workloadIdentity: unknown;
+};
+
 /**
- * Creates or edits an agent. The workload identity is always sent as shown, so saving other
+ * Creates or edits an agent through the agents list's shared save (its toast, its refresh). The workload identity is always sent as shown, so saving other
  * fields never drops a mapping the form displayed.
  */
 export function AgentForm({
   agent,
+  save,
   onDone,
 }: {
   agent: AgentView | null;
+  save: ResourceSave<AgentView, AgentInput>;
   onDone: (created: AgentView | null) => void;
 }) {
   const [form, setForm] = useState({
@@ -36,19 +46,19 @@ export function AgentForm({
   });
   const [workload, setWorkload] = useState<WorkloadDraft>(draftOf(agent?.workloadIdentity));
   const [claimsError, setClaimsError] = useState<string | null>(null);
-  const save = useMutation({
-    mutationFn: (workloadIdentity: unknown) =>
-      api<AgentView>(agent ? `/agents/${agent.id}` : "/agents", {
-        method: agent ? "PATCH" : "POST",
-        body: { ...form, groups: splitNames(form.groups), workloadIdentity },
-      }),
-    onSuccess: (saved) => onDone(agent ? null : saved),
-  });
   const { errors, edited } = useFieldErrors(save.error);
   const submit = () => {
     const read = readDraft(workload);
     setClaimsError(read.ok ? null : read.claimsError);
-    if (read.ok) save.mutate(read.identity);
+    if (!read.ok) return;
+    save.mutate(
+      {
+        id: agent?.id,
+        name: form.name,
+        input: { ...form, groups: splitNames(form.groups), workloadIdentity: read.identity },
+      },
+      { onSuccess: (saved) => onDone(agent ? null : saved) },
+    );
   };
   // A new agent with a workload identity gets no static token: its platform's tokens sign it in.
   const isWorkloadOnly = !agent && Object.values(workload).some((value) => value.trim() !== "");

@@ -1,25 +1,22 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { CopyButton } from "@/client/copy-button";
-import { useToast } from "@/client/toast";
+import { ResourceTable } from "@/client/resource-table";
 import {
   Badge,
   buttonClass,
   Card,
-  EmptyState,
   ErrorBanner,
   Field,
   FormError,
   inputClass,
   PageHeader,
   SubmitForm,
-  Table,
   TextField,
 } from "@/client/ui";
+import { useResource } from "@/client/use-resource";
 
 type TokenRow = {
   id: string;
@@ -32,32 +29,32 @@ type TokenRow = {
   lastUsedAt: string | null;
   user: { email: string };
 };
+type TokenInput = { name: string; role: string; expiresInDays: number };
 
 export function ApiTokensPanel({ roles }: { roles: string[] }) {
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const tokens = useQuery({ queryKey: ["api-tokens"], queryFn: () => api<TokenRow[]>("/api-tokens") });
+  // The create answers with the token itself, once; the list only ever holds its prefix.
+  const tokens = useResource<TokenRow & { token?: string }, TokenInput>({
+    name: "api-tokens",
+    path: "/api-tokens",
+    noun: "API token",
+    nameOf: (token) => token.name,
+    removedVerb: "revoked",
+  });
   const [form, setForm] = useState({ name: "", role: roles[0] ?? "", expiresInDays: "90" });
   const [created, setCreated] = useState<string | null>(null);
-  const create = useMutation({
-    mutationFn: () =>
-      api<{ token: string }>("/api-tokens", {
-        method: "POST",
-        body: { ...form, expiresInDays: Number(form.expiresInDays) },
-      }),
-    onSuccess: (result) => {
-      setCreated(result.token);
-      void queryClient.invalidateQueries({ queryKey: ["api-tokens"] });
-    },
-  });
-  const revoke = useMutation({
-    mutationFn: (id: string) => api(`/api-tokens/${id}`, { method: "DELETE" }),
-    onSuccess: () => {
-      toast("API token revoked");
-      return queryClient.invalidateQueries({ queryKey: ["api-tokens"] });
-    },
-  });
-  const errors = fieldErrors(create.error);
+  const change = (next: typeof form, field: keyof typeof form) => {
+    setForm(next);
+    tokens.edited(field);
+  };
+  const create = () =>
+    tokens.save.mutate(
+      {
+        name: form.name,
+        verb: "created",
+        input: { ...form, expiresInDays: Number(form.expiresInDays) },
+      },
+      { onSuccess: (result) => setCreated(result.token ?? null) },
+    );
   return (
     <>
       <PageHeader
@@ -65,20 +62,20 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
         description="Tokens for automation against /api/v1 (OpenAPI at /api/v1/openapi.json). A token acts with one of your roles, and stops when you lose that role."
       />
       <Card title="New token">
-        <SubmitForm className="flex flex-wrap items-end gap-3" onSubmit={() => create.mutate()}>
+        <SubmitForm className="flex flex-wrap items-end gap-3" onSubmit={create}>
           <TextField
             id="token-name"
             label="Name"
-            error={errors.name}
+            error={tokens.errors.name}
             value={form.name}
-            onChange={(value) => setForm({ ...form, name: value })}
+            onChange={(value) => change({ ...form, name: value }, "name")}
           />
-          <Field id="token-role" label="Role" error={errors.role}>
+          <Field id="token-role" label="Role" error={tokens.errors.role}>
             <select
               id="token-role"
               className={inputClass}
               value={form.role}
-              onChange={(event) => setForm({ ...form, role: event.target.value })}
+              onChange={(event) => change({ ...form, role: event.target.value }, "role")}
             >
               {roles.map((role) => (
                 <option key={role} value={role}>
@@ -90,16 +87,16 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
           <TextField
             id="token-expires"
             label="Expires in (days)"
-            error={errors.expiresInDays}
+            error={tokens.errors.expiresInDays}
             type="number"
             value={form.expiresInDays}
-            onChange={(value) => setForm({ ...form, expiresInDays: value })}
+            onChange={(value) => change({ ...form, expiresInDays: value }, "expiresInDays")}
           />
-          <button type="submit" className={buttonClass}>
+          <button type="submit" className={buttonClass} disabled={tokens.save.isPending}>
             Create token
           </button>
         </SubmitForm>
-        <FormError error={create.error} />
+        <FormError error={tokens.save.error} />
         {created ? (
           <p className="mt-3 text-sm" role="status">
             Copy it now, it is not shown again:{" "}
@@ -111,44 +108,43 @@ export function ApiTokensPanel({ roles }: { roles: string[] }) {
         ) : null}
       </Card>
       <div className="mt-6">
-        <ErrorBanner error={tokens.error ?? revoke.error} />
-        <Card title="Tokens">
-          {tokens.data?.length === 0 ? (
-            <EmptyState>No API tokens.</EmptyState>
-          ) : (
-            <Table head={["Name", "Owner", "Role", "Prefix", "Expires", "Last used", ""]}>
-              {tokens.data?.map((token) => (
-                <tr key={token.id}>
-                  <td className="px-2 py-2 font-medium">{token.name}</td>
-                  <td className="px-2 py-2 text-xs">{token.user.email}</td>
-                  <td className="px-2 py-2">{token.role.toLowerCase()}</td>
-                  <td className="px-2 py-2 font-mono text-xs">{token.prefix}…</td>
-                  <td className="px-2 py-2 text-xs">
-                    {token.expiresAt ? new Date(token.expiresAt).toLocaleDateString() : "never"}
-                  </td>
-                  <td className="px-2 py-2 text-xs">
-                    {token.lastUsedAt ? new Date(token.lastUsedAt).toLocaleString() : "never"}
-                  </td>
-                  <td className="px-2 py-2 text-right">
-                    {token.revokedAt ? (
-                      <Badge tone="red">revoked</Badge>
-                    ) : (
-                      <ConfirmButton
-                        label="Revoke"
-                        accessibleName={`Revoke API token ${token.name}`}
-                        title={`Revoke API token ${token.name}?`}
-                        impact="Every script using this token is refused from now on. A revoked token cannot be restored; create a new one instead."
-                        confirmLabel="Revoke token"
-                        isPending={revoke.isPending}
-                        onConfirm={() => revoke.mutate(token.id)}
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </Table>
+        <ErrorBanner error={tokens.listError} />
+        <ResourceTable
+          title="Tokens"
+          rows={tokens.list.data}
+          head={["Name", "Owner", "Role", "Prefix", "Expires", "Last used"]}
+          empty="No API tokens."
+          rowTestId={(token) => `api-token-${token.name}`}
+          cells={(token) => (
+            <>
+              <td className="px-2 py-2 font-medium">{token.name}</td>
+              <td className="px-2 py-2 text-xs">{token.user.email}</td>
+              <td className="px-2 py-2">{token.role.toLowerCase()}</td>
+              <td className="px-2 py-2 font-mono text-xs">{token.prefix}…</td>
+              <td className="px-2 py-2 text-xs">
+                {token.expiresAt ? new Date(token.expiresAt).toLocaleDateString() : "never"}
+              </td>
+              <td className="px-2 py-2 text-xs">
+                {token.lastUsedAt ? new Date(token.lastUsedAt).toLocaleString() : "never"}
+              </td>
+            </>
           )}
-        </Card>
+          actions={(token) =>
+            token.revokedAt ? (
+              <Badge tone="red">revoked</Badge>
+            ) : (
+              <ConfirmButton
+                label="Revoke"
+                accessibleName={`Revoke API token ${token.name}`}
+                title={`Revoke API token ${token.name}?`}
+                impact="Every script using this token is refused from now on. A revoked token cannot be restored; create a new one instead."
+                confirmLabel="Revoke token"
+                isPending={tokens.remove.isPending}
+                onConfirm={() => tokens.remove.mutate(token)}
+              />
+            )
+          }
+        />
       </div>
     </>
   );

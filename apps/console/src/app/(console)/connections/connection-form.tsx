@@ -2,9 +2,7 @@
 
 import { CONNECTION_TYPES } from "@sluice/admin/connection-kinds";
 import type { ConnectionView } from "@sluice/admin/connection-view";
-import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "@/client/api";
 import {
   buttonClass,
   Card,
@@ -16,7 +14,9 @@ import {
   splitNames,
 } from "@/client/ui";
 import { useFieldErrors } from "@/client/use-field-errors";
+import type { ResourceSave } from "@/client/use-resource";
 import {
+  type ConnectionInput,
   connectionFormOf,
   connectionInputOf,
   type ConnectionForm as Form,
@@ -45,23 +45,20 @@ export type FieldProps = {
   set: <K extends keyof Form>(key: K, value: Form[K]) => void;
 };
 
-/** Creates or edits a connection of any kind; the fields follow what the kind's upstream needs. */
+/**
+ * Creates or edits a connection of any kind, through the connections list's shared save; the fields
+ * follow what the kind's upstream needs.
+ */
 export function ConnectionForm({
   connection,
+  save,
   onDone,
 }: {
   connection: ConnectionView | null;
+  save: ResourceSave<ConnectionView, ConnectionInput>;
   onDone: () => void;
 }) {
   const [form, setForm] = useState(() => connectionFormOf(connection));
-  const save = useMutation({
-    mutationFn: () =>
-      api<ConnectionView>(connection ? `/connections/${connection.id}` : "/connections", {
-        method: connection ? "PATCH" : "POST",
-        body: connectionInputOf(form, splitNames),
-      }),
-    onSuccess: onDone,
-  });
   const { errors, edited } = useFieldErrors(save.error);
   const set: FieldProps["set"] = (key, value) => {
     setForm((current) => ({ ...current, [key]: value }));
@@ -106,7 +103,15 @@ export function ConnectionForm({
 
   return (
     <Card title={connection ? `Edit ${connection.name}` : "New connection"}>
-      <SubmitForm className="grid grid-cols-1 gap-4 md:grid-cols-3" onSubmit={() => save.mutate()}>
+      <SubmitForm
+        className="grid grid-cols-1 gap-4 md:grid-cols-3"
+        onSubmit={() =>
+          save.mutate(
+            { id: connection?.id, name: form.name, input: connectionInputOf(form, splitNames) },
+            { onSuccess: onDone },
+          )
+        }
+      >
         <Field
           id="connection-type"
           label="Kind"

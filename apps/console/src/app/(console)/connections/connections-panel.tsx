@@ -2,34 +2,25 @@
 
 import type { ConnectionView } from "@sluice/admin/connection-view";
 import type { ConnectionTestResult } from "@sluice/admin/test-connection";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
 import { useGatewayAddresses } from "@/client/gateway-address";
-import { queryKeys } from "@/client/query-keys";
-import { useToast } from "@/client/toast";
-import {
-  Badge,
-  buttonClass,
-  Card,
-  EmptyState,
-  ErrorBanner,
-  PageHeader,
-  secondaryButtonClass,
-  Table,
-} from "@/client/ui";
+import { ResourceTable } from "@/client/resource-table";
+import { Badge, buttonClass, Card, ErrorBanner, PageHeader, secondaryButtonClass } from "@/client/ui";
+import { useResource } from "@/client/use-resource";
 import { ConnectInstructionsView } from "./connect-instructions";
 import { connectInstructions } from "./connect-snippets";
 import { ConnectionForm } from "./connection-form";
-import { describeUpstream, KIND_LABELS } from "./connection-form-state";
+import { type ConnectionInput, describeUpstream, KIND_LABELS } from "./connection-form-state";
 
 export function ConnectionsPanel() {
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const connections = useQuery({
-    queryKey: queryKeys.connections.list(),
-    queryFn: () => api<ConnectionView[]>("/connections"),
+  const connections = useResource<ConnectionView, ConnectionInput>({
+    name: "connections",
+    path: "/connections",
+    noun: "connection",
+    nameOf: (connection) => connection.name,
   });
   const gateway = useGatewayAddresses();
   const [editing, setEditing] = useState<ConnectionView | "new" | null>(null);
@@ -40,13 +31,10 @@ export function ConnectionsPanel() {
     mutationFn: (id: string) => api<ConnectionTestResult>(`/connections/${id}/test`, { method: "POST" }),
     onSuccess: (result, id) => setTests((current) => ({ ...current, [id]: result })),
   });
-  const remove = useMutation({
-    mutationFn: (id: string) => api(`/connections/${id}`, { method: "DELETE" }),
-    onSuccess: () => {
-      toast("Connection deleted");
-      return queryClient.invalidateQueries({ queryKey: queryKeys.connections.all });
-    },
-  });
+  const open = (target: ConnectionView | "new") => {
+    connections.save.reset();
+    setEditing(target);
+  };
 
   return (
     <>
@@ -54,7 +42,7 @@ export function ConnectionsPanel() {
         title="Connections"
         description="Upstream databases and HTTP APIs the gateway brokers. Agents name a connection as the database of their connection string (or the first segment of their URL); the password or secret stays here, encrypted."
         action={
-          <button type="button" className={buttonClass} onClick={() => setEditing("new")}>
+          <button type="button" className={buttonClass} onClick={() => open("new")}>
             New connection
           </button>
         }
@@ -63,10 +51,8 @@ export function ConnectionsPanel() {
         <div className="mb-6">
           <ConnectionForm
             connection={editing === "new" ? null : editing}
-            onDone={() => {
-              setEditing(null);
-              void queryClient.invalidateQueries({ queryKey: queryKeys.connections.all });
-            }}
+            save={connections.save}
+            onDone={() => setEditing(null)}
           />
         </div>
       ) : null}
@@ -91,84 +77,84 @@ export function ConnectionsPanel() {
           </Card>
         </div>
       ) : null}
-      <ErrorBanner error={connections.error ?? remove.error ?? test.error} />
-      <Card>
-        {connections.data?.length === 0 ? (
-          <EmptyState>
-            No connections yet. Create one for the database your agents should reach, then test it.
-          </EmptyState>
-        ) : (
-          <Table head={["Name", "Kind", "Upstream", "Agent groups", "Mode", "Test", ""]}>
-            {connections.data?.map((connection) => {
-              const result = tests[connection.id];
-              return (
-                <tr key={connection.id} data-testid={`connection-${connection.name}`}>
-                  <td className="px-2 py-2 font-medium">{connection.name}</td>
-                  <td className="px-2 py-2" data-testid="connection-kind">
-                    {KIND_LABELS[connection.type]}
-                  </td>
-                  <td className="px-2 py-2 font-mono text-xs break-all">{describeUpstream(connection)}</td>
-                  <td className="px-2 py-2">
-                    {connection.allowedGroups.join(", ") || <span className="text-slate-500">none</span>}
-                  </td>
-                  <td className="space-x-1 px-2 py-2">
-                    {connection.isDisabled ? <Badge tone="red">disabled</Badge> : null}
-                    {connection.isReadOnly ? <Badge tone="sky">read-only</Badge> : null}
-                    {connection.isStrictMasking ? <Badge tone="amber">strict masking</Badge> : null}
-                    <Badge>{connection.tlsMode.toLowerCase().replace("_", "-")}</Badge>
-                  </td>
-                  <td className="px-2 py-2 text-xs" data-testid="test-result">
-                    {result ? (
-                      result.ok ? (
-                        <span className="text-emerald-700">
-                          ok · PostgreSQL {result.serverVersion} as {result.user} ({result.millis} ms)
-                        </span>
-                      ) : (
-                        <span className="text-red-700">{result.error}</span>
-                      )
-                    ) : null}
-                  </td>
-                  <td className="space-x-2 px-2 py-2 text-right">
-                    {connection.type === "POSTGRES" ? (
-                      <button
-                        type="button"
-                        className={secondaryButtonClass}
-                        disabled={test.isPending}
-                        onClick={() => test.mutate(connection.id)}
-                      >
-                        Test
-                      </button>
-                    ) : null}
-                    <button
-                      type="button"
-                      className={secondaryButtonClass}
-                      aria-label={`How agents connect to ${connection.name}`}
-                      onClick={() => setShowing(connection)}
-                    >
-                      Connect
-                    </button>
-                    <button
-                      type="button"
-                      className={secondaryButtonClass}
-                      onClick={() => setEditing(connection)}
-                    >
-                      Edit
-                    </button>
-                    <ConfirmButton
-                      label="Delete"
-                      accessibleName={`Delete connection ${connection.name}`}
-                      title={`Delete connection ${connection.name}?`}
-                      impact="Agents' live sessions on it end within a second, and its masking rules, guardrails and review rules are deleted with it. Recordings are kept. This cannot be undone."
-                      confirmLabel="Delete connection"
-                      onConfirm={() => remove.mutate(connection.id)}
-                    />
-                  </td>
-                </tr>
-              );
-            })}
-          </Table>
+      <ErrorBanner error={connections.listError ?? test.error} />
+      <ResourceTable
+        rows={connections.list.data}
+        head={["Name", "Kind", "Upstream", "Agent groups", "Mode", "Test"]}
+        empty="No connections yet. Create one for the database your agents should reach, then test it."
+        rowTestId={(connection) => `connection-${connection.name}`}
+        cells={(connection) => (
+          <>
+            <td className="px-2 py-2 font-medium">{connection.name}</td>
+            <td className="px-2 py-2" data-testid="connection-kind">
+              {KIND_LABELS[connection.type]}
+            </td>
+            <td className="px-2 py-2 font-mono text-xs break-all">{describeUpstream(connection)}</td>
+            <td className="px-2 py-2">
+              {connection.allowedGroups.join(", ") || <span className="text-slate-500">none</span>}
+            </td>
+            <td className="space-x-1 px-2 py-2">
+              {connection.isDisabled ? <Badge tone="red">disabled</Badge> : null}
+              {connection.isReadOnly ? <Badge tone="sky">read-only</Badge> : null}
+              {connection.isStrictMasking ? <Badge tone="amber">strict masking</Badge> : null}
+              <Badge>{connection.tlsMode.toLowerCase().replace("_", "-")}</Badge>
+            </td>
+            <td className="px-2 py-2 text-xs" data-testid="test-result">
+              <TestResult result={tests[connection.id]} />
+            </td>
+          </>
         )}
-      </Card>
+        actions={(connection) => (
+          <>
+            {connection.type === "POSTGRES" ? (
+              <button
+                type="button"
+                className={secondaryButtonClass}
+                aria-label={`Test connection ${connection.name}`}
+                disabled={test.isPending}
+                onClick={() => test.mutate(connection.id)}
+              >
+                Test
+              </button>
+            ) : null}
+            <button
+              type="button"
+              className={secondaryButtonClass}
+              aria-label={`How agents connect to ${connection.name}`}
+              onClick={() => setShowing(connection)}
+            >
+              Connect
+            </button>
+            <button
+              type="button"
+              className={secondaryButtonClass}
+              aria-label={`Edit connection ${connection.name}`}
+              onClick={() => open(connection)}
+            >
+              Edit
+            </button>
+            <ConfirmButton
+              label="Delete"
+              accessibleName={`Delete connection ${connection.name}`}
+              title={`Delete connection ${connection.name}?`}
+              impact="Agents' live sessions on it end within a second, and its masking rules, guardrails and review rules are deleted with it. Recordings are kept. This cannot be undone."
+              confirmLabel="Delete connection"
+              onConfirm={() => connections.remove.mutate(connection)}
+            />
+          </>
+        )}
+      />
     </>
+  );
+}
+
+function TestResult({ result }: { result: ConnectionTestResult | undefined }) {
+  if (!result) return null;
+  return result.ok ? (
+    <span className="text-emerald-700">
+      ok · PostgreSQL {result.serverVersion} as {result.user} ({result.millis} ms)
+    </span>
+  ) : (
+    <span className="text-red-700">{result.error}</span>
   );
 }

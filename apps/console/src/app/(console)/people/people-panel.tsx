@@ -1,14 +1,11 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, fieldErrors } from "@/client/api";
 import { ConfirmButton } from "@/client/confirm-button";
-import { useToast } from "@/client/toast";
+import { ResourceTable } from "@/client/resource-table";
 import {
   Badge,
   buttonClass,
-  Card,
   ErrorBanner,
   Field,
   FormError,
@@ -16,9 +13,9 @@ import {
   PageHeader,
   SubmitForm,
   secondaryButtonClass,
-  Table,
   TextField,
 } from "@/client/ui";
+import { useResource } from "@/client/use-resource";
 
 type User = {
   id: string;
@@ -30,33 +27,36 @@ type User = {
   lastLoginAt: string | null;
 };
 type Mapping = { id: string; idpGroup: string; role: string };
+type MappingInput = { idpGroup: string; role: string };
+
+const describeMapping = (mapping: MappingInput) => `${mapping.idpGroup} → ${mapping.role.toLowerCase()}`;
 
 export function PeoplePanel({ selfId }: { selfId: string }) {
-  const queryClient = useQueryClient();
-  const toast = useToast();
-  const users = useQuery({ queryKey: ["users"], queryFn: () => api<User[]>("/users") });
-  const mappings = useQuery({ queryKey: ["role-mappings"], queryFn: () => api<Mapping[]>("/role-mappings") });
+  const users = useResource<User, { isDisabled: boolean }>({
+    name: "users",
+    path: "/users",
+    noun: "person",
+    nameOf: (user) => user.email,
+  });
+  const mappings = useResource<Mapping, MappingInput>({
+    name: "role-mappings",
+    path: "/role-mappings",
+    noun: "role mapping",
+    nameOf: describeMapping,
+    removedVerb: "removed",
+    // A mapping changes the roles people get at their next sign-in, shown beside each person.
+    alsoInvalidates: [["users"]],
+  });
   const [mapping, setMapping] = useState({ idpGroup: "", role: "REVIEWER" });
-  const addMapping = useMutation({
-    mutationFn: () => api("/role-mappings", { method: "POST", body: mapping }),
-    onSuccess: () => {
-      setMapping({ ...mapping, idpGroup: "" });
-      void queryClient.invalidateQueries({ queryKey: ["role-mappings"] });
-    },
-  });
-  const removeMapping = useMutation({
-    mutationFn: (id: string) => api(`/role-mappings/${id}`, { method: "DELETE" }),
-    onSuccess: () => {
-      toast("Role mapping removed");
-      return queryClient.invalidateQueries({ queryKey: ["role-mappings"] });
-    },
-  });
-  const setDisabled = useMutation({
-    mutationFn: (user: User) =>
-      api(`/users/${user.id}`, { method: "PATCH", body: { isDisabled: !user.isDisabled } }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users"] }),
-  });
-  const errors = fieldErrors(addMapping.error);
+  const change = (next: MappingInput, field: keyof MappingInput) => {
+    setMapping(next);
+    mappings.edited(field);
+  };
+  const addMapping = () =>
+    mappings.save.mutate(
+      { name: describeMapping(mapping), verb: "added", input: mapping },
+      { onSuccess: () => setMapping({ ...mapping, idpGroup: "" }) },
+    );
   return (
     <>
       <PageHeader
@@ -64,57 +64,68 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
         description="Roles come from identity-provider groups, mapped here and applied at each sign-in. People appear after their first sign-in."
       />
       <div className="grid gap-6 lg:grid-cols-2">
-        <Card title="Group → role mappings">
-          <SubmitForm className="mb-4 flex flex-wrap items-end gap-3" onSubmit={() => addMapping.mutate()}>
-            <TextField
-              id="mapping-group"
-              label="IdP group"
-              error={errors.idpGroup}
-              value={mapping.idpGroup}
-              onChange={(value) => setMapping({ ...mapping, idpGroup: value })}
-            />
-            <Field id="mapping-role" label="Role" error={errors.role}>
-              <select
-                id="mapping-role"
-                className={inputClass}
-                value={mapping.role}
-                onChange={(event) => setMapping({ ...mapping, role: event.target.value })}
-              >
-                <option value="ADMIN">admin</option>
-                <option value="REVIEWER">reviewer</option>
-                <option value="AUDITOR">auditor</option>
-              </select>
-            </Field>
-            <button type="submit" className={buttonClass}>
-              Map
-            </button>
-          </SubmitForm>
-          <FormError error={addMapping.error} />
-          <ErrorBanner error={removeMapping.error} />
-          <Table head={["IdP group", "Role", ""]}>
-            {mappings.data?.map((item) => (
-              <tr key={item.id}>
+        <div className="space-y-3">
+          <ErrorBanner error={mappings.listError} />
+          <ResourceTable
+            title="Group → role mappings"
+            rows={mappings.list.data}
+            head={["IdP group", "Role"]}
+            empty="No mappings: nobody gets a role at sign-in."
+            rowTestId={(item) => `role-mapping-${item.idpGroup}-${item.role.toLowerCase()}`}
+            cells={(item) => (
+              <>
                 <td className="px-2 py-2 font-mono text-xs">{item.idpGroup}</td>
                 <td className="px-2 py-2">{item.role.toLowerCase()}</td>
-                <td className="px-2 py-2 text-right">
-                  <ConfirmButton
-                    label="Remove"
-                    accessibleName={`Remove the ${item.role.toLowerCase()} role from IdP group ${item.idpGroup}`}
-                    title={`Remove the ${item.role.toLowerCase()} role from ${item.idpGroup}?`}
-                    impact="People in that group lose the role at their next request, unless another mapping grants it. Add the mapping again to undo."
-                    confirmLabel="Remove mapping"
-                    onConfirm={() => removeMapping.mutate(item.id)}
-                  />
-                </td>
-              </tr>
-            ))}
-          </Table>
-        </Card>
-        <Card title="People">
-          <ErrorBanner error={users.error ?? setDisabled.error} />
-          <Table head={["Person", "Roles", "Groups", ""]}>
-            {users.data?.map((user) => (
-              <tr key={user.id}>
+              </>
+            )}
+            actions={(item) => (
+              <ConfirmButton
+                label="Remove"
+                accessibleName={`Remove the ${item.role.toLowerCase()} role from IdP group ${item.idpGroup}`}
+                title={`Remove the ${item.role.toLowerCase()} role from ${item.idpGroup}?`}
+                impact="People in that group lose the role at their next request, unless another mapping grants it. Add the mapping again to undo."
+                confirmLabel="Remove mapping"
+                onConfirm={() => mappings.remove.mutate(item)}
+              />
+            )}
+          >
+            <SubmitForm className="mb-4 flex flex-wrap items-end gap-3" onSubmit={addMapping}>
+              <TextField
+                id="mapping-group"
+                label="IdP group"
+                error={mappings.errors.idpGroup}
+                value={mapping.idpGroup}
+                onChange={(value) => change({ ...mapping, idpGroup: value }, "idpGroup")}
+              />
+              <Field id="mapping-role" label="Role" error={mappings.errors.role}>
+                <select
+                  id="mapping-role"
+                  className={inputClass}
+                  value={mapping.role}
+                  onChange={(event) => change({ ...mapping, role: event.target.value }, "role")}
+                >
+                  <option value="ADMIN">admin</option>
+                  <option value="REVIEWER">reviewer</option>
+                  <option value="AUDITOR">auditor</option>
+                </select>
+              </Field>
+              <button type="submit" className={buttonClass} disabled={mappings.save.isPending}>
+                Map
+              </button>
+            </SubmitForm>
+            <FormError error={mappings.save.error} />
+          </ResourceTable>
+        </div>
+        <div className="space-y-3">
+          <ErrorBanner error={users.listError ?? users.save.error} />
+          <ResourceTable
+            title="People"
+            rows={users.list.data}
+            head={["Person", "Roles", "Groups"]}
+            empty="Nobody has signed in yet."
+            rowTestId={(user) => `person-${user.email}`}
+            cells={(user) => (
+              <>
                 <td className="px-2 py-2">
                   <span className="font-medium">{user.email}</span>{" "}
                   {user.isDisabled ? <Badge tone="red">disabled</Badge> : null}
@@ -126,21 +137,46 @@ export function PeoplePanel({ selfId }: { selfId: string }) {
                   {user.roles.map((role) => role.toLowerCase()).join(", ") || "none"}
                 </td>
                 <td className="px-2 py-2 font-mono text-xs">{user.idpGroups.join(", ")}</td>
-                <td className="px-2 py-2 text-right">
-                  {user.id === selfId ? null : (
-                    <button
-                      type="button"
-                      className={secondaryButtonClass}
-                      onClick={() => setDisabled.mutate(user)}
-                    >
-                      {user.isDisabled ? "Enable" : "Disable"}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </Table>
-        </Card>
+              </>
+            )}
+            actions={(user) =>
+              user.id === selfId ? null : user.isDisabled ? (
+                <button
+                  type="button"
+                  className={secondaryButtonClass}
+                  aria-label={`Enable person ${user.email}`}
+                  onClick={() =>
+                    users.save.mutate({
+                      id: user.id,
+                      name: user.email,
+                      verb: "enabled",
+                      input: { isDisabled: false },
+                    })
+                  }
+                >
+                  Enable
+                </button>
+              ) : (
+                <ConfirmButton
+                  label="Disable"
+                  accessibleName={`Disable person ${user.email}`}
+                  title={`Disable ${user.email}?`}
+                  impact="Their console session and API tokens stop working at their next request. Enable them again to undo."
+                  confirmLabel="Disable person"
+                  tone="neutral"
+                  onConfirm={() =>
+                    users.save.mutate({
+                      id: user.id,
+                      name: user.email,
+                      verb: "disabled",
+                      input: { isDisabled: true },
+                    })
+                  }
+                />
+              )
+            }
+          />
+        </div>
       </div>
     </>
   );
