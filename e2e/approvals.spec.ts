@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
-import { demoState, GATEWAY_PORT, HOME, PG_PORT, run, signIn } from "./support";
+import { demoState, GATEWAY_PORT, HOME, run, signIn, storeSuperuserUrl } from "./support";
 
 function demoUrl(): string {
   return `postgresql://demo-agent:${demoState().agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${HOME}/tls/ca.crt`;
@@ -85,12 +84,11 @@ test("[REVIEWER] a window grant lets the agent run the rule's statements without
   expect(next.stdout.trim()).toBe("t");
 
   // Close the window again so the next run of this suite sees the hold from the start.
-  const superuser = `postgresql://postgres:${readFileSync(`${HOME}/pg.password`, "utf8").trim()}@127.0.0.1:${PG_PORT}/sluice`;
   const closed = await run("psql", [
     "-X",
     "-c",
     "UPDATE review_grants SET expires_at = now() WHERE kind = 'WINDOW'",
-    superuser,
+    storeSuperuserUrl(),
   ]);
   expect(closed.stderr).toBe("");
 });

@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
 import { expect, type Page, test } from "@playwright/test";
-import { demoState, GATEWAY_PORT, HOME, run, signIn } from "./support";
+import { demoState, GATEWAY_PORT, HOME, run, signIn, storeSuperuserUrl } from "./support";
 
 test.use({ viewport: { width: 1440, height: 900 }, permissions: ["clipboard-read", "clipboard-write"] });
 
@@ -181,20 +182,35 @@ test("[AUDITOR] the audit log names targets with links, shows changes field by f
   await expect(page.getByLabel("Action starts with")).toHaveValue("guardrail.");
 });
 
-test("[ADMIN] a page waiting on slow data says it is loading, then shows the data", async ({ page }) => {
+test("[ADMIN] a page whose store answers slowly streams a skeleton at once, then the data rendered on the server", async ({
+  page,
+}) => {
   await signIn(page, "admin");
-  // The agents list answers slowly, as a busy store would; the page must say it is waiting.
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
+  const listRequests: string[] = [];
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/api/v1/agents") listRequests.push(request.method());
   });
-  await page.route("**/api/v1/agents", async (route) => {
-    await released;
-    await route.continue();
+  // A really slow store: a transaction holds the agents table locked until the test lets it go.
+  const locker = spawn("psql", ["-X", "-At", "-v", "ON_ERROR_STOP=1", storeSuperuserUrl()], {
+    stdio: ["pipe", "pipe", "inherit"],
   });
-  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Agents" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Loading" })).toBeVisible();
-  release();
-  await expect(page.getByTestId("agent-demo-agent")).toBeVisible();
-  await expect(page.getByRole("status").filter({ hasText: "Loading" })).toHaveCount(0);
+  try {
+    const locked = new Promise<void>((resolve) =>
+      locker.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("locked") && resolve()),
+    );
+    locker.stdin.write("BEGIN; LOCK TABLE agents IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n");
+    await locked;
+    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Agents" }).click();
+    await expect(page.getByTestId("page-skeleton")).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Agents", level: 1 })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "Loading agents" })).toBeVisible();
+    locker.stdin.write("COMMIT;\n");
+    await expect(page.getByTestId("agent-demo-agent")).toBeVisible();
+    await expect(page.getByTestId("page-skeleton")).toHaveCount(0);
+    // The rows came with the page: the browser did not have to ask the API for them.
+    expect(listRequests).toEqual([]);
+  } finally {
+    locker.stdin.end();
+    locker.kill();
+  }
 });

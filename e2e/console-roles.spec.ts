@@ -1,7 +1,16 @@
 import { expect, test } from "@playwright/test";
 import { run, signIn } from "./support";
 
-const ADMIN_PAGES = ["/connections", "/agents", "/masking", "/guardrails", "/review-rules", "/people"];
+const ADMIN_PAGES = [
+  "/connections",
+  "/agents",
+  "/agents/any-id",
+  "/masking",
+  "/guardrails",
+  "/review-rules",
+  "/people",
+  "/settings",
+];
 
 test("[REVIEWER] sees only the dashboard, reviews and API tokens; policy pages and routes are refused", async ({
   page,

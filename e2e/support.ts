@@ -28,6 +28,12 @@ export function run(command: string, args: string[], env: Record<string, string>
   });
 }
 
+/** The console's own store as its superuser: for tests that must change it behind the console's back. */
+export function storeSuperuserUrl(): string {
+  const password = readFileSync(path.join(HOME, "pg.password"), "utf8").trim();
+  return `postgresql://postgres:${password}@127.0.0.1:${PG_PORT}/sluice`;
+}
+
 export type DemoRole = "admin" | "reviewer" | "auditor";
 
 /** Signs in through the console's button and the local OpenID provider's form, as a person would. */

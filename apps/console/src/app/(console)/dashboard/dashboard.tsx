@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { api } from "@/client/api";
+import { queryKeys } from "@/client/query-keys";
 import { Card, ErrorBanner, PageHeader } from "@/client/ui";
 import type { Day, Overview } from "./overview-types";
 import { HealthCard, PendingReviewsCard, RecentDenialsCard } from "./status-cards";
@@ -17,7 +18,7 @@ const SERIES = [
 
 export function Dashboard() {
   const overview = useQuery({
-    queryKey: ["dashboard", "overview"],
+    queryKey: queryKeys.dashboard.detail("overview"),
     queryFn: () => api<Overview>("/dashboard/overview"),
     refetchInterval: 10_000,
   });

@@ -23,9 +23,12 @@ const ACTIVITY_REFRESH_MS = 5000;
 
 /** One agent: when it was last seen, what it ran, what was refused, its tokens and how it connects. */
 export function AgentPage({ id, gateway }: { id: string; gateway: GatewayAddress }) {
-  const agent = useQuery({ queryKey: ["agents", id], queryFn: () => api<AgentView>(`/agents/${id}`) });
+  const agent = useQuery({
+    queryKey: queryKeys.agents.detail(id),
+    queryFn: () => api<AgentView>(`/agents/${id}`),
+  });
   const activity = useQuery({
-    queryKey: ["agents", id, "activity"],
+    queryKey: [...queryKeys.agents.detail(id), "activity"],
     queryFn: () => api<Activity>(`/agents/${id}/activity`),
     refetchInterval: ACTIVITY_REFRESH_MS,
   });
