@@ -12,6 +12,7 @@ import {
 } from "@sluice/mysql-wire/handshake";
 import type { Packet } from "@sluice/mysql-wire/packet-buffer";
 import { checkAgentPassword } from "@sluice/session/agent-password";
+import { StoreUnavailable } from "@sluice/session/connection-failures";
 import type { LoginLimits } from "@sluice/session/connection-phases";
 import {
   type AgentRecord,
@@ -19,7 +20,7 @@ import {
   type Directory,
   isAgentAllowed,
 } from "@sluice/session/directory";
-import { ER_ACCESS_DENIED, ER_DBACCESS_DENIED, MySqlClientError } from "./mysql-client-error";
+import { ER_ACCESS_DENIED, ER_CON_COUNT, ER_DBACCESS_DENIED, MySqlClientError } from "./mysql-client-error";
 
 /** What the gateway announces: a MariaDB-looking version so clients enable what MariaDB has. */
 export const GATEWAY_SERVER_VERSION = "5.5.5-10.11.0-MariaDB-sluice";
@@ -124,7 +125,30 @@ export class AgentLogin {
     return this.verify(packet.payload, next);
   }
 
+  /**
+   * The store (Sluice's own database) not answering refuses the login as retryable, in the packet
+   * the client expects next: an internal error at sequence id 0 reads as a broken stream.
+   */
   private async verify(data: Buffer, sequenceId: number): Promise<AgentLoginStep> {
+    try {
+      return await this.verifyWithStore(data, sequenceId);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      this.options.log?.(`[mysql] login not checked: ${error.message}`);
+      return {
+        kind: "refuse",
+        sequenceId,
+        agentName: this.response?.user ?? null,
+        error: MySqlClientError.fatal(
+          ER_CON_COUNT,
+          "08004",
+          "Sluice cannot reach its store to check this login; retry in a moment",
+        ),
+      };
+    }
+  }
+
+  private async verifyWithStore(data: Buffer, sequenceId: number): Promise<AgentLoginStep> {
     const response = this.response as HandshakeResponse;
     const token = (data[data.length - 1] === 0 ? data.subarray(0, -1) : data).toString("utf8");
     const { limits, clientAddress = "" } = this.options;

@@ -2,6 +2,8 @@ import { encodeErr } from "@sluice/mysql-wire/responses";
 
 /** MySQL error codes the gateway itself answers with (the server's own numbers, so clients map them). */
 export const ER_ACCESS_DENIED = 1045;
+/** "Too many connections": the client's retry-later answer, as the Postgres path's 57P03. */
+export const ER_CON_COUNT = 1040;
 export const ER_DBACCESS_DENIED = 1044;
 export const ER_SPECIFIC_ACCESS_DENIED = 1227;
 export const ER_UNKNOWN_COM = 1047;

@@ -1,5 +1,5 @@
+import { binaryValueText } from "@sluice/mysql-wire/binary-value-text";
 import { type ColumnDefinition, FieldType } from "@sluice/mysql-wire/column-definition";
-import { PayloadReader } from "@sluice/mysql-wire/payload-reader";
 import { parseBinaryRow, parseTextRow } from "@sluice/mysql-wire/rows";
 
 /** Column types whose binary-protocol value is a length-encoded string (text, blobs, JSON, decimals). */
@@ -17,9 +17,9 @@ export const STRING_TYPES: ReadonlySet<number> = new Set<number>([
 ]);
 
 /**
- * A row as the client received it (masked already), as the recording shows it: text-protocol
- * values as text; binary-protocol strings as text and other binary values (integers, dates,
- * floats in their wire encoding) as hex, the way the Postgres recording shows binary values.
+ * A row as the client received it (masked already), as the recording shows it: the text the text
+ * protocol carries, and binary-protocol values (integers, dates, floats in their wire encoding)
+ * decoded to that same text, so a prepared statement's rows read like a plain query's.
  */
 export function recordedValues(
   payload: Buffer,
@@ -30,10 +30,7 @@ export function recordedValues(
     return parseTextRow(payload, columns.length).map((value) => value?.toString("utf8") ?? null);
   }
   const types = columns.map((column) => column.type);
-  return parseBinaryRow(payload, types).values.map((value, index) => {
-    if (value === null) return null;
-    if (STRING_TYPES.has(types[index] as number))
-      return new PayloadReader(value).lenencBytes()?.toString("utf8") ?? null;
-    return `\\x${value.toString("hex")}`;
-  });
+  return parseBinaryRow(payload, types).values.map((value, index) =>
+    value === null ? null : binaryValueText(value, columns[index] as ColumnDefinition),
+  );
 }

@@ -23,6 +23,10 @@ beforeAll(async () => {
     (database) => `
       CREATE TABLE ${database}.people (id INT PRIMARY KEY, name VARCHAR(50), ssn VARCHAR(20) UNIQUE);
       INSERT INTO ${database}.people VALUES (1, 'Ada', '123-45-6789'), (2, 'Grace', '987-65-4321');
+      CREATE TABLE ${database}.typed (t TINYINT, u BIGINT UNSIGNED, s SMALLINT, m MEDIUMINT, y YEAR,
+        f FLOAT, d DOUBLE, n DECIMAL(8,3), dt DATE, ts DATETIME(3), tm TIME, z DATETIME);
+      INSERT INTO ${database}.typed VALUES (-5, 18446744073709551615, -300, 70000, 2024, 1.1, -0.125,
+        12.5, '2024-02-29', '2024-12-31 23:59:58.123', '-51:04:05', NULL);
     `,
   );
   harness = await startHarness({ mysqlPort: 0 });
@@ -37,6 +41,25 @@ afterAll(async () => {
   await harness?.stop();
   await stage?.drop();
 });
+
+function agentConnection() {
+  return mysql.createConnection({
+    host: "127.0.0.1",
+    port: harness.gateway.mysqlPort as number,
+    user: harness.agent.name,
+    password: harness.token,
+    database: "maria",
+    ssl: { ca: readFileSync(harness.caFile as string, "utf8") },
+  });
+}
+
+async function latestRecording(): Promise<RecordingEvent[]> {
+  const session = await harness.prisma.gatewaySession.findFirstOrThrow({
+    where: { connection: { name: "maria" } },
+    orderBy: { startedAt: "desc" },
+  });
+  return recordingOf(session.id);
+}
 
 async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {
   return until(
@@ -54,14 +77,7 @@ async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {
 
 describe("a MySQL session's recording", () => {
   it("holds the rows the agent got, masked, and never a clear masked value", async () => {
-    const agent = await mysql.createConnection({
-      host: "127.0.0.1",
-      port: harness.gateway.mysqlPort as number,
-      user: harness.agent.name,
-      password: harness.token,
-      database: "maria",
-      ssl: { ca: readFileSync(harness.caFile as string, "utf8") },
-    });
+    const agent = await agentConnection();
     const [text] = await agent.query("SELECT id, name, ssn FROM people ORDER BY id");
     const [binary] = await agent.execute("SELECT name, ssn FROM people WHERE id = ?", [2]);
     await agent.query("UPDATE people SET name = 'Ada L.' WHERE id = 1");
@@ -78,11 +94,7 @@ describe("a MySQL session's recording", () => {
     expect(duplicate).toMatchObject({ errno: 1062 });
     expect((duplicate as Error).message).not.toMatch(CLEAR_SSNS);
 
-    const session = await harness.prisma.gatewaySession.findFirstOrThrow({
-      where: { connection: { name: "maria" } },
-      orderBy: { startedAt: "desc" },
-    });
-    const events = await recordingOf(session.id);
+    const events = await latestRecording();
     expect(JSON.stringify(events)).not.toMatch(CLEAR_SSNS);
     const results = events.flatMap((event) =>
       event.type === "columns"
@@ -107,5 +119,30 @@ describe("a MySQL session's recording", () => {
       ["complete", 3, "OK 1", 0],
       ["error", 4, "23000"],
     ]);
+  });
+
+  it("shows a prepared statement's numbers and dates as the text protocol does, not as hex", async () => {
+    const agent = await agentConnection();
+    const select = "SELECT t, u, s, m, y, f, d, n, dt, ts, tm, z FROM typed";
+    await agent.query(select);
+    await agent.execute(select);
+    await agent.end();
+    const rows = (await latestRecording()).flatMap((event) => (event.type === "row" ? [event.values] : []));
+    const asText = [
+      "-5",
+      "18446744073709551615",
+      "-300",
+      "70000",
+      "2024",
+      "1.1",
+      "-0.125",
+      "12.500",
+      "2024-02-29",
+      "2024-12-31 23:59:58.123",
+      "-51:04:05",
+      null,
+    ];
+    // The first row came by the text protocol (the server's own text), the second by the binary one.
+    expect(rows).toEqual([asText, asText]);
   });
 });
