@@ -1,4 +1,8 @@
+import { isUtf8 } from "node:buffer";
+import { ByteGates } from "@sluice/masking/byte-gates";
 import { maskDetected } from "@sluice/masking/content-masker";
+import { isJsonLiteral, isJsonNumber } from "./json-scalar-bytes";
+import { BACKSLASH, Expect, isNumberByte, QUOTE, ScalarKind, Token } from "./json-stream-states";
 import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
 import { Output } from "./masker-output";
@@ -9,32 +13,7 @@ import { maskedJsonValue, type ResponseMasking } from "./value-masking";
 /** The response is not the JSON it was declared to be: the rest of it must not reach the agent. */
 export class BodyStreamError extends Error {}
 
-enum Expect {
-  Value,
-  /** After `{`: a member name or `}`. */
-  FirstKey,
-  Key,
-  Colon,
-  /** After `[`: a value or `]`. */
-  FirstValue,
-  /** After a value inside a container: `,` or its close. */
-  CommaOrClose,
-  /** After the top-level value. */
-  End,
-}
-
-enum Token {
-  None,
-  String,
-  Number,
-  Literal,
-  /** A string whose closing quote was read: it ends at the next byte (or the body's end). */
-  ClosedString,
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const NUMBER_TEXT = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Masks a JSON (or NDJSON) body as it streams: structure and whitespace are copied through, each
@@ -62,6 +41,7 @@ export class JsonStreamMasker {
   private suppressDepth = -1;
   private offset = 0;
   private readonly rules: PointerRuleTree;
+  private readonly byteGates: ByteGates;
 
   constructor(
     private readonly masking: ResponseMasking,
@@ -70,11 +50,15 @@ export class JsonStreamMasker {
   ) {
     this.memberNames = new MemberNameVerdicts(masking);
     this.rules = new PointerRuleTree(masking);
+    this.byteGates = new ByteGates(masking.detectors.map((rule) => rule.detector));
   }
 
   push(chunk: Buffer): Buffer {
     const out = new Output(chunk.length + 256);
+    // Bytes from copyFrom on are not written yet: a value that goes as it came is never copied on
+    // its own, only with the structure around it when something before it is replaced or the chunk ends.
     let copyFrom = 0;
+    let tokenFrom = 0;
     const flushTo = (end: number) => {
       if (end > copyFrom && this.suppressDepth < 0) out.range(chunk, copyFrom, end);
       copyFrom = end;
@@ -94,21 +78,40 @@ export class JsonStreamMasker {
         if (j === length) break;
         i = j;
       }
+      if (this.token === Token.Number) {
+        // A number's digits, likewise: it ends at the first byte that cannot be part of one.
+        let j = i;
+        while (j < length && isNumberByte(chunk[j] as number)) j++;
+        if (j === length) break;
+        i = j;
+      }
       const byte = chunk[i] as number;
       if (this.token !== Token.None) {
         if (this.continueToken(byte)) continue;
         // The byte ends a number or literal: judge what came, then read the byte as structure.
-        this.finishToken(out, chunk, copyFrom, i);
-        copyFrom = i;
+        const masked = this.finishToken(chunk, tokenFrom, i);
+        if (masked !== null) {
+          // Held parts were written (or dropped) when their chunk ended: only this chunk's part is left.
+          flushTo(tokenFrom);
+          if (this.suppressDepth < 0) out.text(masked);
+          copyFrom = i;
+        } else if (this.tokenParts.length > 0) {
+          if (this.suppressDepth < 0) for (const part of this.tokenParts) out.bytes(part);
+          flushTo(i);
+        }
+        this.tokenParts = [];
       }
       if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
       const structural = this.structural(byte, chunk, i, out, flushTo);
-      if (structural === "token") copyFrom = i;
+      if (structural === "token") tokenFrom = i;
     }
     if (this.token !== Token.None) {
-      // The stream may reuse the chunk's memory: own what straddles into the next one.
-      this.holdToken(Buffer.from(chunk.subarray(copyFrom)));
-    } else flushTo(chunk.length);
+      // What comes before the token is written; the stream may reuse the chunk's memory, so what
+      // straddles into the next one is owned (and written once its verdict is known).
+      flushTo(tokenFrom);
+      this.holdToken(Buffer.from(chunk.subarray(tokenFrom)));
+      copyFrom = length;
+    } else flushTo(length);
     this.offset += chunk.length;
     return out.take();
   }
@@ -116,8 +119,13 @@ export class JsonStreamMasker {
   /** The body ended: a value left open means it was cut short upstream. */
   end(): Buffer {
     const out = new Output(64);
-    if (this.token === Token.Number || this.token === Token.Literal || this.token === Token.ClosedString)
-      this.finishToken(out, Buffer.alloc(0), 0, 0);
+    if (this.token === Token.Number || this.token === Token.Literal || this.token === Token.ClosedString) {
+      const masked = this.finishToken(EMPTY, 0, 0);
+      if (this.suppressDepth < 0)
+        if (masked !== null) out.text(masked);
+        else for (const part of this.tokenParts) out.bytes(part);
+      this.tokenParts = [];
+    }
     if (
       this.token !== Token.None ||
       this.stack.length > 0 ||
@@ -139,7 +147,6 @@ export class JsonStreamMasker {
       case Expect.Key:
         if (byte === 0x7d && this.expect === Expect.FirstKey) return this.close(true, chunk, at, flushTo);
         if (byte !== QUOTE) throw this.error("expected a member name", at);
-        flushTo(at);
         this.startToken(Token.String, true);
         return "token";
       case Expect.Colon:
@@ -199,7 +206,6 @@ export class JsonStreamMasker {
       if (rule) flushTo(at + 1);
       return "copy";
     }
-    flushTo(at);
     this.startToken(isString ? Token.String : isNumber ? Token.Number : Token.Literal, false);
     return "token";
   }
@@ -247,15 +253,7 @@ export class JsonStreamMasker {
       return true;
     }
     if (this.token === Token.ClosedString) return false;
-    if (this.token === Token.Number)
-      return (
-        (byte >= 0x30 && byte <= 0x39) ||
-        byte === 0x2e ||
-        byte === 0x2d ||
-        byte === 0x2b ||
-        byte === 0x65 ||
-        byte === 0x45
-      );
+    if (this.token === Token.Number) return isNumberByte(byte);
     return byte >= 0x61 && byte <= 0x7a;
   }
 
@@ -274,11 +272,12 @@ export class JsonStreamMasker {
   }
 
   /**
-   * The token ends at `end` of this chunk (it began at `start`, or in earlier chunks). A token within
-   * one chunk is read in place: no Buffer per value (most of a large body's values are small, and
-   * an object per value was a third of the masking path's time, in allocation and collection).
+   * The token ends at `end` of this chunk (it began at `start`, or in earlier chunks, whose parts
+   * are held): its replacement as JSON text, or null when it goes as it came. A token within one
+   * chunk is read in place: no Buffer per value (most of a large body's values are small, and an
+   * object per value was a third of the masking path's time, in allocation and collection).
    */
-  private finishToken(out: Output, chunk: Buffer, start: number, end: number): void {
+  private finishToken(chunk: Buffer, start: number, end: number): string | null {
     let source = chunk;
     let from = start;
     let to = end;
@@ -291,34 +290,43 @@ export class JsonStreamMasker {
     if (to - from > MAX_JSON_TOKEN_BYTES) throw this.tooLong();
     const kind = this.token;
     this.token = Token.None;
-    this.tokenParts = [];
-    const masked = this.maskToken(kind, source, from, to);
-    if (this.suppressDepth >= 0) return;
-    if (masked === null) out.range(source, from, to);
-    else out.text(masked);
+    if (kind === Token.ClosedString)
+      return this.isTokenKey ? this.readMemberName(source, from, to) : this.maskString(source, from, to);
+    if (kind === Token.Number ? !isJsonNumber(source, from, to) : !isJsonLiteral(source, from, to)) {
+      const text = source.toString("latin1", from, Math.min(to, from + 40));
+      throw this.error(
+        `invalid JSON ${kind === Token.Number ? "number" : "literal"} ${JSON.stringify(text)}`,
+      );
+    }
+    return this.maskScalar(source, from, to, kind === Token.Number ? ScalarKind.Number : ScalarKind.Literal);
   }
 
-  /** The token at source[from, to)'s replacement as JSON text, or null when it goes as it came. */
-  private maskToken(kind: Token, source: Buffer, from: number, to: number): string | null {
-    if (kind === Token.ClosedString) {
+  /** A member name: the frame's key for the rules, and its replacement when a detector finds it. */
+  private readMemberName(source: Buffer, from: number, to: number): string | null {
+    const isPlain = this.isTokenAscii && !this.hasTokenBackslash && !this.hasTokenControl;
+    const name =
+      (isPlain ? this.memberNames.known(source, from, to) : null) ??
+      this.memberNames.read(this.stringText(source, from, to), source, from, to, isPlain);
+    const frame = this.stack[this.stack.length - 1] as Frame;
+    frame.key = name.name;
+    frame.member = null;
+    this.expect = Expect.Colon;
+    return name.verdict;
+  }
+
+  /**
+   * A string value. One with no escape is checked (UTF-8, no control characters) on its bytes,
+   * and decoded only when a rule or a detector needs its text.
+   */
+  private maskString(source: Buffer, from: number, to: number): string | null {
+    if (this.hasTokenBackslash || this.hasTokenControl) {
       const text = this.stringText(source, from, to);
-      if (this.isTokenKey) {
-        const frame = this.stack[this.stack.length - 1] as Frame;
-        frame.key = text;
-        frame.member = null;
-        this.expect = Expect.Colon;
-        return this.memberNames.of(text);
-      }
-      return this.maskScalar(text, true);
+      return this.maskScalar(source, from, to, ScalarKind.String, text);
     }
-    const text = source.toString("latin1", from, to);
-    if (
-      kind === Token.Number ? !NUMBER_TEXT.test(text) : text !== "true" && text !== "false" && text !== "null"
-    )
-      throw this.error(
-        `invalid JSON ${kind === Token.Number ? "number" : "literal"} ${JSON.stringify(text.slice(0, 40))}`,
-      );
-    return this.maskScalar(text, kind === Token.Number);
+    if (!this.isTokenAscii && !isUtf8(source.subarray(from, to)))
+      throw this.error("invalid JSON string (escape or UTF-8)");
+    // Quotes excluded: the bytes between them are the text's UTF-8.
+    return this.maskScalar(source, from + 1, to - 1, ScalarKind.String);
   }
 
   /** A closed string token's text (the bytes between its quotes, unescaped); throws when not JSON. */
@@ -334,15 +342,43 @@ export class JsonStreamMasker {
     }
   }
 
-  private maskScalar(text: string, isScanned: boolean): string | null {
+  /**
+   * A value's replacement, or null. `text` is its text when already decoded; otherwise
+   * source[from, to) is its UTF-8 (a string's without the quotes), decoded only if needed.
+   */
+  private maskScalar(
+    source: Buffer,
+    from: number,
+    to: number,
+    kind: ScalarKind,
+    text: string | null = null,
+  ): string | null {
     // The rule is looked up before afterValue: it belongs to the location this value was read at.
     const rule = this.suppressDepth < 0 ? this.rules.ruleAt(this.stack) : null;
     this.afterValue();
     if (this.suppressDepth >= 0) return null;
-    if (rule) return maskedJsonValue(rule, text, this.masking.hashKey);
-    if (!isScanned || this.masking.detectors.length === 0) return null;
-    const masked = maskDetected(text, this.masking.detectors, this.masking.hashKey);
+    // No closure for the text: tsx names every arrow function it creates, a cost per value.
+    if (rule)
+      return maskedJsonValue(
+        rule,
+        rule.strategy === "REDACT" ? "" : (text ?? this.scalarText(source, from, to, kind)),
+        this.masking.hashKey,
+      );
+    if (kind === ScalarKind.Literal || this.masking.detectors.length === 0) return null;
+    if (text === null && !this.byteGates.mayMatch(source, from, to)) return null;
+    const masked = maskDetected(
+      text ?? this.scalarText(source, from, to, kind),
+      this.masking.detectors,
+      this.masking.hashKey,
+    );
     return masked === null ? null : JSON.stringify(masked);
+  }
+
+  /** The text of an escape-free scalar whose UTF-8 (checked already) is source[from, to). */
+  private scalarText(source: Buffer, from: number, to: number, kind: ScalarKind): string {
+    return kind !== ScalarKind.String || this.isTokenAscii
+      ? source.toString("latin1", from, to)
+      : source.toString("utf8", from, to);
   }
 
   private error(message: string, at?: number): BodyStreamError {

@@ -32,6 +32,25 @@ export class Output {
   }
 
   text(text: string): void {
+    // Replacements are short and mostly ASCII (placeholders, hashes, stars): copied by a loop,
+    // which is cheaper than measuring and encoding them natively; other text is encoded as UTF-8.
+    const length = text.length;
+    this.reserve(length);
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        this.length = at;
+        this.utf8(text.slice(i));
+        return;
+      }
+      buffer[at++] = code;
+    }
+    this.length = at;
+  }
+
+  private utf8(text: string): void {
     this.reserve(Buffer.byteLength(text));
     this.length += this.buffer.write(text, this.length);
   }

@@ -1,6 +1,6 @@
 import type { DetectorRule } from "@sluice/masking/content-masker";
 import { DETECTOR_NAMES, type DetectorName } from "@sluice/masking/detectors";
-import { type MaskRule, maskText } from "@sluice/masking/strategies";
+import { type MaskRule, maskText, REDACTED_TEXT } from "@sluice/masking/strategies";
 import { parseSelector } from "./json-path";
 import { type PointerToken, pointerMatches } from "./json-pointer";
 import type { HttpMaskingRule } from "./rules";
@@ -52,8 +52,12 @@ export function pointerRuleAt(
   return null;
 }
 
+const REDACTED_JSON = JSON.stringify(REDACTED_TEXT);
+
 /** A whole JSON value's replacement under a pointer rule: NULL is `null`, the others a string. */
 export function maskedJsonValue(rule: MaskRule, text: string, hashKey: Buffer): string {
   if (rule.strategy === "NULL") return "null";
+  // Every redaction is the same text, whatever the value: it is not read.
+  if (rule.strategy === "REDACT") return REDACTED_JSON;
   return JSON.stringify(maskText(rule, text, 0, text.length, hashKey));
 }

@@ -144,9 +144,19 @@ export function maskText(rule: MaskRule, text: string, start: number, end: numbe
 
 /** PARTIAL over characters, not bytes (multi-byte UTF-8). */
 function partialText(text: string, keepLast: number | undefined): string {
+  if (!hasSurrogates(text)) {
+    // One UTF-16 unit per character, as in most values: no array of characters to make.
+    const keep = Math.min(keepLast ?? 4, MAX_KEEP_LAST, Math.floor(text.length / 2));
+    return "*".repeat(text.length - keep) + text.slice(text.length - keep);
+  }
   const chars = [...text];
   const keep = Math.min(keepLast ?? 4, MAX_KEEP_LAST, Math.floor(chars.length / 2));
   return "*".repeat(chars.length - keep) + chars.slice(chars.length - keep).join("");
+}
+
+function hasSurrogates(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if ((text.charCodeAt(i) & 0xf800) === 0xd800) return true;
+  return false;
 }
 
 function isAscii(bytes: Uint8Array, start: number, end: number): boolean {

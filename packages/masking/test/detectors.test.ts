@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ByteGates } from "../src/byte-gates";
 import { maskDetected } from "../src/content-masker";
 import { DETECTOR_NAMES, type DetectorName, detect } from "../src/detectors";
 
@@ -96,7 +97,40 @@ describe("content detectors", () => {
     it(`${name}: leaves look-alikes alone`, () => {
       for (const value of misses) expect(found(value, name), value).toEqual([]);
     });
+    it(`${name}: its byte gate lets every true positive through`, () => {
+      const gates = new ByteGates([name]);
+      for (const value of hits) {
+        const bytes = Buffer.from(`before ${value} after ☃`);
+        expect(gates.mayMatch(bytes, 0, bytes.length), value).toBe(true);
+      }
+    });
   }
+
+  it("byte gates stop ordinary values and never stop what a detector finds", () => {
+    const gates = new ByteGates(DETECTOR_NAMES);
+    const plain = (text: string) => gates.mayMatch(Buffer.from(text), 0, Buffer.byteLength(text));
+    for (const text of ["Customer 42", "2026", "true", "shipped", "café ☃", "1.5"])
+      expect(plain(text), text).toBe(false);
+    // Pieces of true positives shuffled together: whatever detect finds, the gate must let through.
+    const pieces = Object.values(CASES).flatMap(({ hits, misses }) =>
+      [...hits, ...misses].flatMap((value) => [value, value.slice(0, value.length / 2), value.slice(3)]),
+    );
+    let seed = 17;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let detected = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = Array.from({ length: 1 + next(3) }, () => pieces[next(pieces.length)]).join(
+        [" ", "", "-", "."][next(4)],
+      );
+      if (detect(text, DETECTOR_NAMES).length === 0) continue;
+      detected += 1;
+      expect(gates.mayMatch(Buffer.from(text), 0, Buffer.byteLength(text)), text).toBe(true);
+    }
+    expect(detected).toBeGreaterThan(1000);
+  });
 
   it("finds a card followed by more digit groups, but not inside a long unseparated number", () => {
     expect(found("card 4111 1111 1111 1111 123 ok", "payment_card")).toEqual(["4111 1111 1111 1111"]);

@@ -1,7 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { HttpVerdict } from "@sluice/http-policy/evaluate";
 import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
-import type { ResponseMasking } from "@sluice/http-policy/value-masking";
 import type { ReviewBroker } from "@sluice/policy/decision-point";
 import type { Identity, Verdict } from "@sluice/policy/verdict";
 import {
@@ -9,7 +8,6 @@ import {
   reviewedCallHash,
   sealReviewedCall,
 } from "@sluice/reviews/reviewed-call-seal";
-import { maskedRequestBody } from "./recorded-exchange";
 
 /**
  * A call as reviewers read it and as its review is found again: method, path below the connection,
@@ -22,12 +20,12 @@ export function describeCall(connectionName: string, facts: HttpRequestFacts): s
 }
 
 /**
- * The call as reviewers, audit rows and recordings read it: the request line, and the body with
- * the values the connection masks masked and anything a detector recognises redacted.
+ * The call as reviewers, audit rows and recordings read it: the request line, and the body as
+ * `maskedRequestBody` shows it (computed once per call by the caller, who records it too).
  */
-export function showCall(call: string, facts: HttpRequestFacts, masking: ResponseMasking): string {
+export function showCall(call: string, shownBody: string | undefined): string {
   const line = call.split("\n", 1)[0] as string;
-  return facts.body === undefined ? line : `${line}\n${maskedRequestBody(facts.body, masking)}`;
+  return shownBody === undefined ? line : `${line}\n${shownBody}`;
 }
 
 /**

@@ -22,9 +22,9 @@ export class RecordedExchange {
     private readonly call: string,
   ) {}
 
-  request(facts: HttpRequestFacts, masking: ResponseMasking | null): void {
+  /** The request line, and the body as shown (see maskedRequestBody), masked once per call by the caller. */
+  request(facts: HttpRequestFacts, body: string | undefined): void {
     const target = this.call.split("\n", 1)[0]?.slice(facts.method.length + 1) ?? facts.path;
-    const body = facts.body === undefined ? undefined : maskedRequestBody(facts.body, masking);
     this.session.recorder()?.httpRequest({ method: facts.method, target, ...(body ? { body } : {}) });
   }
 

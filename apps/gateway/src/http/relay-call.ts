@@ -10,7 +10,7 @@ import type { AgentRecord } from "@sluice/session/directory";
 import { describeCall, protectCall, reviewCall, reviewStatusPath, showCall } from "./call-review";
 import type { HttpConnectionRecord } from "./http-directory";
 import type { HttpSession } from "./http-sessions";
-import { RecordedExchange } from "./recorded-exchange";
+import { maskedRequestBody, RecordedExchange } from "./recorded-exchange";
 import { relayResponse } from "./relay-response";
 import { callUpstream, UpstreamCallError, type UpstreamPools } from "./upstream-call";
 
@@ -45,10 +45,12 @@ export async function relayCall(context: CallContext): Promise<void> {
   const { request, response, agent, connection, facts, verdict, masking, session, pools } = context;
   const options = { reviews: context.reviews, log: context.log };
   const call = describeCall(connection.name, facts);
-  // Audit rows, reviews and the recording get the call as shown: the body's sensitive values masked.
-  const shown = showCall(call, facts, masking);
+  // Audit rows, reviews and the recording get the call as shown: the body's sensitive values
+  // masked, once for all of them (a body of up to 1 MiB goes through the masker and the redactor).
+  const shownBody = facts.body === undefined ? undefined : maskedRequestBody(facts.body, masking);
+  const shown = showCall(call, shownBody);
   const exchange = new RecordedExchange(session, shown);
-  exchange.request(facts, masking);
+  exchange.request(facts, shownBody);
   let judged: Verdict;
   const { approvedRun } = context;
   if (verdict.kind === "deny") {
