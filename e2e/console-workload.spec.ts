@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { demoState, GATEWAY_PORT, HOME, run, signIn } from "./support";
 
 const OIDC_PORT = process.env.SLUICE_E2E_OIDC_PORT ?? "3101";
@@ -17,6 +17,19 @@ async function demoWorkloadToken(): Promise<string> {
     body: new URLSearchParams({ grant_type: "client_credentials", resource: "urn:sluice:gateway" }),
   });
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Enables or disables an agent by name through the console API, as the signed-in page. */
+async function setAgentDisabled(page: Page, name: string, isDisabled: boolean): Promise<void> {
+  const agents = (await (await page.request.get("/api/v1/agents")).json()) as { id: string; name: string }[];
+  const agent = agents.find((candidate) => candidate.name === name);
+  if (!agent) throw new Error(`no agent ${name}`);
+  const origin = new URL(page.url()).origin;
+  const response = await page.request.patch(`/api/v1/agents/${agent.id}`, {
+    headers: { origin },
+    data: { isDisabled },
+  });
+  expect(response.ok(), await response.text()).toBe(true);
 }
 
 test("[ADMIN] gives an agent a workload identity, field by field, and it connects with a provider token only", async ({
@@ -48,7 +61,22 @@ test("[ADMIN] gives an agent a workload identity, field by field, and it connect
   await page.getByLabel("Token audience").fill("urn:sluice:gateway");
   await page.getByLabel("Group claim").fill("groups");
   await page.getByRole("button", { name: "Create agent", exact: true }).click();
+  // The demo's workload agent already accepts these tokens: one token must never sign in as two agents.
+  await expect(page.locator("#agent-workload-subject-error")).toContainText(
+    "agent demo-workload-agent already accepts tokens from this issuer with this subject",
+  );
+  await setAgentDisabled(page, "demo-workload-agent", true);
+  try {
+    await page.getByRole("button", { name: "Create agent", exact: true }).click();
+    await connectsWithProviderTokenOnly(page, agentName);
+  } finally {
+    // The demo agent back as it was (this one out of its way first, or that would overlap).
+    await setAgentDisabled(page, agentName, true).catch(() => {});
+    await setAgentDisabled(page, "demo-workload-agent", false);
+  }
+});
 
+async function connectsWithProviderTokenOnly(page: Page, agentName: string): Promise<void> {
   // No static token is issued: the list marks the agent, and nothing was revealed.
   const row = page.getByTestId(`agent-${agentName}`);
   await expect(row.getByText("workload token", { exact: true })).toBeVisible();
@@ -81,7 +109,7 @@ test("[ADMIN] gives an agent a workload identity, field by field, and it connect
   );
   expect(psql.stderr).toBe("");
   expect(psql.stdout.trim()).toBe("t");
-});
+}
 
 test("[ADMIN] the demo's workload agent is listed with its snippet, and the demo token signs it in", async ({
   page,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
-import { workloadColumns, ZWorkloadIdentity } from "@sluice/policy/workload-identity";
+import { findOverlappingWorkloadAgent } from "@sluice/db/workload-overlap";
+import { workloadColumns, workloadOverlapMessage, ZWorkloadIdentity } from "@sluice/policy/workload-identity";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
@@ -34,7 +35,8 @@ export const ZAgentPatch = z.object({
 /**
  * Creates or updates an agent. Disabling one ends its live sessions within a second (the gateway's
  * revocation watcher); group changes apply to its next connection. A workload identity lets it
- * sign in with a short-lived JWT; removing it ends the sessions opened that way.
+ * sign in with a short-lived JWT; removing it ends the sessions opened that way. An enabled agent's
+ * identity may not overlap another enabled agent's (a conflict naming the other agent).
  */
 export async function saveAgent(context: AdminContext, options: { id?: string; input: unknown }) {
   assertCan(context.actor, "policy:write");
@@ -48,6 +50,19 @@ export async function saveAgent(context: AdminContext, options: { id?: string; i
       if (options.id && !before) throw new AdminError("not_found", "no such agent");
       const id = options.id ?? randomUUID();
       const input = before && patch ? mergePatch(toAgentView(before), patch) : (created as AgentFields);
+      // A JWT names no agent: two enabled agents accepting one token would make it ambiguous.
+      const overlapping = await findOverlappingWorkloadAgent(db, {
+        id: before ? id : null,
+        isDisabled: input.isDisabled,
+        workloadIdentity:
+          input.workloadIdentity === undefined
+            ? (before && toAgentView(before).workloadIdentity) || null
+            : input.workloadIdentity,
+      });
+      if (overlapping)
+        throw new AdminError("conflict", `the workload identity overlaps agent ${overlapping.name}'s`, {
+          "workloadIdentity.subject": workloadOverlapMessage(overlapping.name),
+        });
       const groups = await upsertGroups(db, input.groups);
       if (before) await db.agentGroupMember.deleteMany({ where: { agentId: id } });
       const data = {

@@ -62,4 +62,28 @@ describe("workload identity in the policy file", () => {
       expect(result.ok).toBe(false);
     }
   });
+
+  it("refuses a file that gives two enabled agents one identity, applying nothing", async () => {
+    const store = await createTestStore();
+    cleanups.push(store.drop);
+    const twin = POLICY.replace("  - name: reporting-bot", "  - name: reporting-bot-twin").replace(
+      "audience: sluice",
+      "audience: another-audience",
+    );
+    const read = readPolicyFile(`${POLICY}${twin.slice(twin.indexOf("  - name:"))}`);
+    if (!read.ok) throw new Error(JSON.stringify(read.errors));
+    expect(read.policy.agents).toHaveLength(2);
+    const applying = applyPolicy(store.prisma, { policy: read.policy, secretKey: randomBytes(32), env: {} });
+    await expect(applying).rejects.toThrow(
+      /^agent reporting-bot-twin: workloadIdentity\.subject: agent reporting-bot already accepts tokens/,
+    );
+    expect(await store.prisma.agent.count()).toBe(0);
+    // The twin disabled accepts no token: the file applies.
+    const disabled = readPolicyFile(
+      `${POLICY}${twin.slice(twin.indexOf("  - name:")).replace("    groups:", "    isDisabled: true\n    groups:")}`,
+    );
+    if (!disabled.ok) throw new Error(JSON.stringify(disabled.errors));
+    await applyPolicy(store.prisma, { policy: disabled.policy, secretKey: randomBytes(32), env: {} });
+    expect(await store.prisma.agent.count({ where: { isDisabled: false } })).toBe(1);
+  });
 });

@@ -99,3 +99,21 @@ export function workloadIdentityFromColumns(row: WorkloadColumns): WorkloadIdent
     ...(row.workloadGroupsClaim ? { groupsClaim: row.workloadGroupsClaim } : {}),
   };
 }
+
+/**
+ * Whether one token could satisfy both mappings. Only the issuer and the subject keep two mappings
+ * apart: a token's `aud` may list several audiences and its claims may be lists, and a list claim
+ * matches every value it holds, so a token for `{aud: [a, b], team: [x, y]}` passes a mapping for
+ * audience a and team x as well as one for audience b and team y.
+ */
+export function workloadIdentitiesOverlap(
+  a: Pick<WorkloadIdentityInput, "issuer" | "subject">,
+  b: Pick<WorkloadIdentityInput, "issuer" | "subject">,
+): boolean {
+  return a.issuer === b.issuer && a.subject === b.subject;
+}
+
+/** The field message beside the subject when another enabled agent already accepts such tokens. */
+export function workloadOverlapMessage(otherAgentName: string): string {
+  return `agent ${otherAgentName} already accepts tokens from this issuer with this subject; a token could sign in as either (aud and claims may be lists, so they do not tell them apart): use a distinct subject or disable ${otherAgentName}`;
+}

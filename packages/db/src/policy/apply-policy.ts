@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { PolicyFile } from "@sluice/policy/policy-file";
-import { workloadColumns } from "@sluice/policy/workload-identity";
+import { workloadColumns, workloadOverlapMessage } from "@sluice/policy/workload-identity";
 import { encryptSecret } from "@sluice/secrets/secret-box";
 import { bumpPolicyVersion } from "../policy-version";
 import type { DbClient, PrismaClient } from "../prisma";
 import { connectionSecretAad } from "../seed/create-connection";
+import { findOverlappingWorkloadAgent } from "../workload-overlap";
 
 export type ApplyPolicyOptions = {
   policy: PolicyFile;
@@ -72,6 +73,16 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
       await db.agentGroupMember.createMany({
         data: agent.groups.map((name) => ({ agentId: row.id, groupId: groupIds.get(name) as string })),
       });
+      // Checked after the upsert, so agents earlier in the file (and the store's others) count.
+      const overlapping = await findOverlappingWorkloadAgent(db, {
+        id: row.id,
+        isDisabled: agent.isDisabled,
+        workloadIdentity: agent.workloadIdentity ?? null,
+      });
+      if (overlapping)
+        throw new Error(
+          `agent ${agent.name}: workloadIdentity.subject: ${workloadOverlapMessage(overlapping.name)}`,
+        );
       const credentials = await db.agentCredential.count({ where: { agentId: row.id, revokedAt: null } });
       if (credentials === 0 && !agent.workloadIdentity)
         warnings.push(`agent ${agent.name} has no credential yet: issue one in the console or API`);
