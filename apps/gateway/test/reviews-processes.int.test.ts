@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
-import { createInterface } from "node:readline";
 import type { AdminContext } from "@sluice/admin/actor";
 import type { AdminError } from "@sluice/admin/admin-error";
 import { decideReview } from "@sluice/admin/decide-review";
 import { HEARTBEAT_MS } from "@sluice/reviews/gateway-liveness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnGatewayChild } from "./support/gateway-child";
 import type { Harness } from "./support/gateway-harness";
 import { connect as connectAgent, type ReviewStage, startReviewStage, until } from "./support/review-stage";
 
@@ -32,28 +32,10 @@ describe("several gateway processes", () => {
     for (const child of processes) child.kill("SIGKILL");
   });
 
-  /**
-   * The gateway is node itself with tsx's loader, so a signal reaches it as sent. (Under tsx's CLI
-   * wrapper a SIGTERM is relayed, and a child that does not answer the relay within 30 ms, as
-   * happens on a loaded machine, is SIGKILLed: its clients lost their connection without a word.)
-   */
-  async function spawnGateway(): Promise<{ port: number; pid: number; child: ChildProcess }> {
-    const child = spawn(process.execPath, ["--import", "tsx", "apps/gateway/src/gateway-process.ts"], {
-      env: {
-        ...process.env,
-        SLUICE_GATEWAY_STORE_URL: harness.storeUrl,
-        SLUICE_GATEWAY_SECRET_KEY: harness.secretKey.toString("base64"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    processes.push(child);
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    const first = await new Promise<string>((resolve, reject) => {
-      lines.once("line", resolve);
-      child.once("exit", (code) => reject(new Error(`gateway process exited ${code}`)));
-    });
-    const { port, pid } = JSON.parse(first) as { port: number; pid: number };
-    return { port, pid, child };
+  async function spawnGateway() {
+    const gateway = await spawnGatewayChild(harness);
+    processes.push(gateway.child);
+    return gateway;
   }
 
   const urlOn = (port: number) => harness.url.replace(`:${harness.port}/`, `:${port}/`);

@@ -1,0 +1,30 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import type { Harness } from "./gateway-harness";
+
+export type GatewayChild = { port: number; pid: number; child: ChildProcess; url: string };
+
+/**
+ * A second gateway process on the harness's store, for what only another process shows: a
+ * process that dies, is stopped (SIGSTOP) or shuts down. It is node itself with tsx's loader, so a
+ * signal reaches it as sent. (Under tsx's CLI wrapper a SIGTERM is relayed, and a child that does
+ * not answer the relay within 30 ms, as happens on a loaded machine, is SIGKILLed: its clients lost
+ * their connection without a word.) Callers kill it (`child.kill`) when done.
+ */
+export async function spawnGatewayChild(harness: Harness): Promise<GatewayChild> {
+  const child = spawn(process.execPath, ["--import", "tsx", "apps/gateway/src/gateway-process.ts"], {
+    env: {
+      ...process.env,
+      SLUICE_GATEWAY_STORE_URL: harness.storeUrl,
+      SLUICE_GATEWAY_SECRET_KEY: harness.secretKey.toString("base64"),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`gateway process exited ${code}`)));
+  });
+  const { port, pid } = JSON.parse(first) as { port: number; pid: number };
+  return { port, pid, child, url: harness.url.replace(`:${harness.port}/`, `:${port}/`) };
+}
