@@ -92,6 +92,24 @@ describe("settings an ALLOW SETTING rule lets agents give at connect", () => {
     }
   });
 
+  it("compares an enum setting's value as the server does: the rule's spelling is not the driver's", async () => {
+    // The rule lists "serializable"; the server takes the value in any case, so Sluice does too.
+    const client = await connect({ options: "-c default_transaction_isolation=SERIALIZABLE" });
+    try {
+      expect(await show(client, "default_transaction_isolation")).toBe("serializable");
+    } finally {
+      await client.end();
+    }
+    const psql = await run("psql", ["-X", "-At", "-c", "SHOW default_transaction_isolation", url()], {
+      env: { PGOPTIONS: "-c default_transaction_isolation=Read\\ Committed" },
+    });
+    expect(psql.stderr).toBe("");
+    expect(psql.stdout.trim()).toBe("read committed");
+    // Case is all that is forgiven: another level stays refused.
+    const other = await refusal({ options: "-c default_transaction_isolation=REPEATABLE\\ READ" });
+    expect(other).toMatchObject({ severity: "FATAL", code: "42501" });
+  });
+
   it("refuses a setting no rule names, or a value its rule does not list, with a FATAL naming the setting", async () => {
     const unnamed = await refusal({ options: "-c work_mem=64MB" });
     expect(unnamed).toMatchObject({ severity: "FATAL", code: "42501" });

@@ -1,5 +1,6 @@
 import { isPinnedSetting, keepsPinnedValue, PINNED_SETTINGS } from "./pinned-settings";
 import type { ConnectionPolicy } from "./rules";
+import { normalizeSettingValue } from "./setting-values";
 
 /**
  * Which settings an agent may give at connect time (a startup parameter, or `-c name=value` in
@@ -61,8 +62,9 @@ export const NEVER_ALLOWABLE: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
- * A value against an ALLOW SETTING value pattern: exact and case-sensitive (a search_path or an
- * application_name is compared as the server keeps it), `*` standing for any run of characters.
+ * A value against a value pattern: exact and case-sensitive, `*` standing for any run of
+ * characters. ALLOW SETTING rules first bring both to the form the server compares
+ * (setting-values.ts).
  */
 export function matchesValuePattern(value: string, pattern: string): boolean {
   const parts = pattern.split("*");
@@ -98,17 +100,23 @@ export function isSettingNamedByAllowRule(policy: ConnectionPolicy, name: string
 
 /**
  * Whether an ALLOW SETTING rule names this setting with this value (any value when the rule lists
- * none); a computed value (null) matches only a rule without values.
+ * none), compared as the server compares the setting's values (enum and boolean settings
+ * case-insensitively, booleans by meaning; see setting-values.ts); a computed value (null) matches
+ * only a rule without values.
  */
 export function isSettingAllowedByRule(
   policy: ConnectionPolicy,
   name: string,
   value: string | null,
 ): boolean {
+  const normalized = value === null ? null : normalizeSettingValue(name, value);
   return allowRulesFor(policy, name).some(
     ({ match }) =>
       match.values === undefined ||
-      (value !== null && match.values.some((pattern) => matchesValuePattern(value, pattern))),
+      (normalized !== null &&
+        match.values.some((pattern) =>
+          matchesValuePattern(normalized, normalizeSettingValue(name, pattern)),
+        )),
   );
 }
 

@@ -2,6 +2,7 @@ import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
 import { NEVER_ALLOWABLE } from "./connect-settings";
+import { parseServerBool, settingValueKind } from "./setting-values";
 import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
 
 /** Table, column and function patterns: `name`, `schema.name`, `schema.*`, `*` (case-sensitive as the server is). */
@@ -193,7 +194,21 @@ export function guardrailMatchProblem(
     const never = NEVER_ALLOWABLE.get(name);
     if (never) return { field: "settings", message: `${name} can never be allowed: ${never}` };
   }
-  return null;
+  const unreadable = unreadableBoolValue(settings.map(String), values);
+  return unreadable ? { field: "values", message: unreadable } : null;
+}
+
+/**
+ * A value that no setting of a rule naming only boolean settings could ever have (the server
+ * refuses it): the admin meant something else, and the rule would silently allow nothing. A
+ * pattern with `*` is left alone.
+ */
+function unreadableBoolValue(settings: readonly string[], values: unknown): string | null {
+  if (!Array.isArray(values) || settings.length === 0) return null;
+  if (!settings.every((name) => settingValueKind(name) === "bool")) return null;
+  const bad = values.map(String).find((value) => !value.includes("*") && parseServerBool(value) === null);
+  if (bad === undefined) return null;
+  return `${settings[0]} is on or off (true/false, yes/no, 1/0 say the same); the server refuses ${JSON.stringify(bad)}`;
 }
 
 /** A STATEMENT_KIND rule's kinds checked against its effect; null for every other rule. */

@@ -71,7 +71,10 @@ export function GuardrailFormCard({
             className={inputClass}
             value={form.kind}
             onChange={(event) =>
-              onChange({ ...form, kind: event.target.value as GuardrailKindName, list: "" }, "kind")
+              onChange(
+                { ...form, kind: event.target.value as GuardrailKindName, list: "", values: "" },
+                "kind",
+              )
             }
           >
             {Object.entries(GUARDRAIL_KINDS).map(([value, option]) => (
@@ -101,6 +104,23 @@ export function GuardrailFormCard({
             errors={errors}
             onChange={(http, errorField) => onChange({ ...form, http }, errorField)}
           />
+        ) : null}
+        {form.kind === "SETTING" ? (
+          <Field
+            id="guardrail-values"
+            label="Allowed values"
+            error={errors["match.values"]}
+            hint="Allow only: one a line, * for any run of characters; empty allows any value. Enum and on/off settings compare as the server reads them (WARNING is warning, true is on)"
+          >
+            <textarea
+              id="guardrail-values"
+              className={`${inputClass} h-16 font-mono`}
+              value={form.values}
+              aria-invalid={Boolean(errors["match.values"])}
+              aria-describedby={errors["match.values"] ? "guardrail-values-error" : undefined}
+              onChange={(event) => set("values", event.target.value, "match.values")}
+            />
+          </Field>
         ) : null}
         {form.kind === "TABLE" ? (
           <Field id="guardrail-access" label="Access">

@@ -15,12 +15,17 @@ export type GuardrailForm = {
   list: string;
   /** TABLE guardrails: which access they judge. */
   access: string;
+  /**
+   * SETTING guardrails: the values an ALLOW allows, one a line (a value may hold commas, as a
+   * search_path does); empty, any value.
+   */
+  values: string;
   /** HTTP_REQUEST guardrails: the call they match. */
   http: HttpMatchForm;
   message: string;
   /**
-   * The saved rule's kind and match, when editing: parameters the form has no field for (an ALLOW
-   * SETTING rule's values) are sent back as they are, since dropping them would widen the rule.
+   * The saved rule's kind and match, when editing: parameters the form has no field for are sent
+   * back as they are, since dropping one could widen the rule.
    */
   saved: { kind: GuardrailKindName; match: Record<string, unknown> } | null;
 };
@@ -32,6 +37,7 @@ export const EMPTY_GUARDRAIL_FORM: GuardrailForm = {
   effect: "DENY",
   list: "",
   access: "any",
+  values: "",
   http: EMPTY_HTTP_MATCH,
   message: "",
   saved: null,
@@ -56,6 +62,7 @@ export function formOf(rule: GuardrailView): GuardrailForm {
     effect: rule.effect,
     list: list.join(", "),
     access: typeof match.access === "string" ? match.access : "any",
+    values: Array.isArray(match.values) ? match.values.map(String).join("\n") : "",
     http: rule.kind === "HTTP_REQUEST" ? httpMatchFormOf(match) : EMPTY_HTTP_MATCH,
     message: rule.message ?? "",
     saved: { kind: rule.kind, match },
@@ -73,6 +80,12 @@ export function inputOf(form: GuardrailForm): GuardrailInput {
         ? splitNames(form.list).map((k) => k.toUpperCase())
         : splitNames(form.list);
   if (form.kind === "TABLE") match.access = form.access;
+  if (form.kind === "SETTING") {
+    const values = valueLines(form.values);
+    // Sent whatever the effect: on a DENY the API says, on this field, why values do not belong.
+    if (values.length > 0) match.values = values;
+    else delete match.values;
+  }
   return {
     name: form.name,
     connectionId: form.connectionId,
@@ -81,6 +94,14 @@ export function inputOf(form: GuardrailForm): GuardrailInput {
     match,
     message: form.message || null,
   };
+}
+
+/** The values field's lines, each trimmed, blank lines dropped. */
+export function valueLines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
 }
 
 /** A saved rule sent back as it is stored (its match untouched by the form's reading of it). */
