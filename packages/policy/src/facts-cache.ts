@@ -29,8 +29,9 @@ export type FactsCacheOptions = {
  * Bounded caches of statement → facts. Facts depend only on the text (never on policy or session),
  * so entries stay valid across policy changes. Agents often repeat one statement with different
  * constants (`WHERE id = 42`), so facts are also kept under the normalized text — but only facts
- * that no constant can change: a statement that sets a setting or names a server file is keyed by
- * its exact text alone.
+ * that no constant can change: a statement that sets a setting, names a server file, or updates or
+ * deletes rows (whether its condition limits them can turn on a constant: `LIKE 'pa%'` does,
+ * `LIKE '%'` does not) is keyed by its exact text alone.
  */
 export class FactsCache {
   private readonly exact = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
@@ -71,9 +72,18 @@ export class FactsCache {
   }
 }
 
+/** Kinds whose MISSING_WHERE judgement can read a constant (a MERGE's actions are reported as these). */
+const WRITE_SCOPE_KINDS = new Set(["UPDATE", "DELETE"]);
+
 function isConstantIndependent(parsed: ParsedStatements): boolean {
   return (
-    parsed.ok && parsed.statements.every((facts) => facts.settings.length === 0 && !facts.serverFileAccess)
+    parsed.ok &&
+    parsed.statements.every(
+      (facts) =>
+        facts.settings.length === 0 &&
+        !facts.serverFileAccess &&
+        !facts.kinds.some((kind) => WRITE_SCOPE_KINDS.has(kind)),
+    )
   );
 }
 

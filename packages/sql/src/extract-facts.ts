@@ -28,7 +28,7 @@ import {
   withCtes,
 } from "./facts-visitors";
 import { impliedKinds, STATEMENT_KINDS } from "./statement-kinds";
-import { limitsTarget, writeTarget } from "./write-scope";
+import { whyUnlimited, writeTarget } from "./write-scope";
 
 export type Node = Record<string, unknown>;
 
@@ -202,11 +202,12 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
       addTable(c.written, relation, NO_CTES);
       const kind = type === "UpdateStmt" ? "UPDATE" : "DELETE";
       const others = type === "UpdateStmt" ? node["fromClause"] : node["usingClause"];
-      const target = writeTarget(relation, others);
+      const target = writeTarget(relation, others, node["withClause"], ctes);
+      const why = node["whereClause"] === undefined ? null : whyUnlimited(node["whereClause"], target);
       if (node["whereClause"] === undefined) {
         c.unscoped.push({ kind, table: tableRef(relation) });
-      } else if (!limitsTarget(node["whereClause"], target)) {
-        c.unscoped.push({ kind, table: tableRef(relation), reason: unlimitedWhere(target) });
+      } else if (why !== null) {
+        c.unscoped.push({ kind, table: tableRef(relation), reason: unlimitedWhere(target, why) });
       }
       walkField("targetList", node["targetList"], c, ctes, "set");
       walkExcept(node, ["relation", "withClause", "targetList"], c, ctes);
@@ -214,7 +215,7 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
     }
     case "MergeStmt":
       addTable(c.written, asNode(node["relation"]), NO_CTES);
-      visitMergeActions(node, c);
+      visitMergeActions(node, c, ctes);
       walkExcept(node, ["relation", "withClause"], c, ctes);
       return;
     case "CopyStmt":

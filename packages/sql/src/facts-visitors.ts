@@ -13,7 +13,7 @@ import {
   tableRef,
   walkExcept,
 } from "./facts-nodes";
-import { limitsTarget, type WriteTarget, writeTarget } from "./write-scope";
+import { type WriteTarget, whyUnlimited, writeTarget } from "./write-scope";
 
 const MERGE_COMMANDS: Record<string, "INSERT" | "UPDATE" | "DELETE"> = {
   CMD_INSERT: "INSERT",
@@ -23,14 +23,16 @@ const MERGE_COMMANDS: Record<string, "INSERT" | "UPDATE" | "DELETE"> = {
 
 /**
  * A MERGE runs an INSERT, UPDATE or DELETE per WHEN clause: each counts as that kind, and an
- * UPDATE or DELETE is unscoped unless its rows are limited by a condition naming the target. For
- * WHEN MATCHED that is the ON condition or the clause's own AND condition; WHEN NOT MATCHED BY
- * SOURCE acts on the target rows ON did not match, so only its AND condition can limit them.
+ * UPDATE or DELETE is unscoped unless its rows are limited by a condition on the target (see
+ * write-scope.ts). For WHEN MATCHED that is the ON condition or the clause's own AND condition;
+ * WHEN NOT MATCHED BY SOURCE acts on the target rows ON did not match, so only its AND condition
+ * can limit them. A source that reads the target table matches the target to itself: ON then
+ * limits nothing.
  */
-export function visitMergeActions(node: Node, c: Collector): void {
+export function visitMergeActions(node: Node, c: Collector, ctes: Set<string>): void {
   const relation = asNode(node["relation"]);
-  const target = writeTarget(relation, [node["sourceRelation"]]);
-  const isOnLimiting = limitsTarget(node["joinCondition"], target);
+  const target = writeTarget(relation, [node["sourceRelation"]], node["withClause"], ctes);
+  const onWhy = whyUnlimited(node["joinCondition"], target);
   for (const entry of asArray(node["mergeWhenClauses"])) {
     const clause = asNode(asNode(entry)["MergeWhenClause"]);
     const kind = MERGE_COMMANDS[String(clause["commandType"])];
@@ -38,26 +40,30 @@ export function visitMergeActions(node: Node, c: Collector): void {
     c.kinds.add(kind);
     if (kind === "INSERT") continue;
     const isBySource = clause["matchKind"] === "MERGE_WHEN_NOT_MATCHED_BY_SOURCE";
-    const isLimited =
-      (!isBySource && isOnLimiting) ||
-      (clause["condition"] !== undefined && limitsTarget(clause["condition"], target));
-    if (isLimited) continue;
+    const andWhy =
+      clause["condition"] === undefined ? "it has none" : whyUnlimited(clause["condition"], target);
+    if ((!isBySource && onWhy === null) || andWhy === null) continue;
     const when = isBySource ? "WHEN NOT MATCHED BY SOURCE" : "WHEN MATCHED";
     const action = `(MERGE … ${when} THEN ${kind})`;
     c.unscoped.push({
       kind,
       table: tableRef(relation),
       reason: isBySource
-        ? `${action} acts on every target row no source row matches, and the clause's AND condition names no column of ${target.refName}`
-        : `${action} is limited neither by ON nor by the clause's AND condition naming a column of ${target.refName}`,
+        ? `${action} acts on every target row no source row matches, and the clause's AND condition does not limit them (${andWhy}). ${howToLimit(target)}`
+        : `${action} is limited neither by ON (${onWhy}) nor by the clause's AND condition (${andWhy}). ${howToLimit(target)}`,
     });
   }
 }
 
-export function unlimitedWhere(target: WriteTarget): string {
-  return target.isAlone
-    ? `has a WHERE clause that does not limit its rows (nothing it requires of a row names a column of ${target.refName})`
-    : `has a WHERE clause that does not limit its rows (nothing it requires of a row names ${target.refName}.column; with FROM or USING, an unqualified name may be another table's)`;
+export function unlimitedWhere(target: WriteTarget, why: string): string {
+  return `has a WHERE clause that does not limit its rows: ${why}. ${howToLimit(target)}`;
+}
+
+/** What to write instead, in the target's own names. */
+function howToLimit(target: WriteTarget): string {
+  const ref = target.refName;
+  const column = target.isAlone ? "id" : `${ref}.id`;
+  return `Compare a column of ${ref}, as it is, with values that do not come from ${ref} itself, e.g. ${column} = $1, ${column} IN (SELECT x.col FROM other_table x) or ${target.isAlone ? "" : `${ref}.`}created_at < now() - interval '30 days'`;
 }
 
 /** Statement-level WITH: non-recursive CTEs see earlier ones; recursive ones see all, themselves too. */
