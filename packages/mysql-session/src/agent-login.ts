@@ -96,6 +96,15 @@ export class AgentLogin {
       }
       const response = parseHandshakeResponse41(packet.payload);
       this.response = response;
+      if (!this.isTls && response.authPlugin === CLEAR_PASSWORD && response.authResponse.length > 1) {
+        // Refused all the same, and told: the token itself has already crossed the network.
+        this.options.log?.(`[mysql] agent "${response.user}" sent its token in clear without TLS`);
+        return this.refuse(
+          next,
+          "mysql_clear_password without TLS: the agent token was just sent over the network in clear; revoke it, issue a new one, and connect with --ssl / ssl-mode=REQUIRED and the gateway's CA",
+          response.user,
+        );
+      }
       if (!this.isTls) {
         return this.refuse(
           next,
