@@ -190,6 +190,26 @@ describe("MySQL and HTTP connections and HTTP calls in the admin API", () => {
     expect(twice.verdict.kind).toBe("deny");
   });
 
+  it("judges the headers typed with a call as the listener judges an agent's", async () => {
+    const tried = (headers: string, method = "GET", body: string | null = null) =>
+      tryHttpRequest(admin, { input: { connectionId: crmId, method, path: "/customers", headers, body } });
+    expect((await tried("Accept: application/json\n\nX-Request-Id: 7")).verdict.kind).toBe("allow");
+    expect((await tried("X-HTTP-Method-Override: DELETE")).verdict).toMatchObject({
+      kind: "deny",
+      rule: "sluice:http-method-override",
+      status: 400,
+    });
+    expect((await tried("Upgrade: websocket")).verdict).toMatchObject({ rule: "sluice:http-upgrade" });
+    // A Content-Type typed here is the one judged: no JSON default over it.
+    expect((await tried("Content-Type: text/plain", "POST", '{"a": 1}')).verdict).toMatchObject({
+      kind: "deny",
+      status: 415,
+    });
+    expect((await tried("", "POST", '{"a": 1}')).verdict.kind).toBe("allow");
+    const unreadable = await refusal(tried("Accept application/json"));
+    expect(unreadable.fields.headers).toBe("line 1 is not a header (Name: value)");
+  });
+
   it("reports a call a review rule matches as a hold, blocking or not, without filing a review", async () => {
     await saveReviewRule(admin, {
       input: {
