@@ -94,7 +94,6 @@ async function createHttpConnection(page: Page, name: string): Promise<void> {
       host: "crm.invalid",
       port: 443,
       database: "/",
-      username: "svc",
       tlsMode: "VERIFY_FULL",
     },
   });
