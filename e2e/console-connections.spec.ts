@@ -27,8 +27,13 @@ test("[ADMIN] an HTTP connection is created with field errors that clear, and it
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Host").fill("crm.invalid");
   await page.getByLabel("Base path").fill("api v2");
-  await page.getByLabel("Upstream user").fill("svc");
+  // An HTTP upstream needs a user only with basic auth: the field appears with it, and is required.
+  await expect(page.getByLabel("Upstream user")).toHaveCount(0);
+  await page.getByLabel("Secret sent upstream as").selectOption("BASIC");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await expect(page.locator("#connection-username-error")).toContainText("basic authentication sends user");
   await page.getByLabel("Secret sent upstream as").selectOption("HEADER");
+  await expect(page.getByLabel("Upstream user")).toHaveCount(0);
   await page.getByLabel("Header name").fill("Host");
   await page.getByLabel("Agent groups allowed").fill(group);
   await page.getByRole("button", { name: "Create connection" }).click();

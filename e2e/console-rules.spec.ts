@@ -94,7 +94,6 @@ async function createHttpConnection(page: Page, name: string): Promise<void> {
       host: "crm.invalid",
       port: 443,
       database: "/",
-      username: "svc",
       tlsMode: "VERIFY_FULL",
     },
   });
@@ -166,6 +165,15 @@ test("[ADMIN] HTTP masking, guardrail and review rules are written, edited, disa
   await page.getByRole("button", { name: "Judge it" }).click();
   await expect(verdict).toContainText("Allowed.");
   await expect(verdict).toContainText("masked by field /customers/*/ssn");
+  // Headers are judged as the gateway judges an agent's: an override header is refused.
+  await page.getByLabel("Headers").fill("Accept: application/json\nX-HTTP-Method-Override: DELETE");
+  await page.getByRole("button", { name: "Judge it" }).click();
+  await expect(verdict).toContainText("sluice:http-method-override");
+  await page.getByLabel("Headers").fill("Accept application/json");
+  await page.getByRole("button", { name: "Judge it" }).click();
+  await expect(page.locator("#try-headers")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("line 1 is not a header (Name: value)")).toBeVisible();
+  await page.getByLabel("Headers").fill("");
   expect(await seriousViolations(page)).toEqual([]);
   await guardRow.getByRole("button", { name: `Disable guardrail ${guardName}` }).click();
   await expect(guardRow).toContainText("disabled");

@@ -66,6 +66,14 @@ describe("the connection form by kind", () => {
     });
   });
 
+  it("sends an HTTP connection's upstream user only with basic auth", () => {
+    const http = { ...withType(connectionFormOf(null), "HTTP"), username: "svc" };
+    expect(connectionInputOf({ ...http, httpAuthKind: "BEARER" }, split).username).toBe("");
+    expect(connectionInputOf({ ...http, httpAuthKind: "" }, split).username).toBe("");
+    expect(connectionInputOf({ ...http, httpAuthKind: "BASIC" }, split).username).toBe("svc");
+    expect(connectionInputOf({ ...connectionFormOf(null), username: "app" }, split).username).toBe("app");
+  });
+
   it("shows an HTTP upstream as its URL and a database one as user@host/db", () => {
     const base = {
       ...connectionFormOf(null),

@@ -71,6 +71,7 @@ export function connectionKindProblems(
   hasStoredPassword: boolean,
 ): Record<string, string> {
   const problems: Record<string, string> = {};
+  if (input.type !== "HTTP" && !input.username) problems.username = "required: the user Sluice logs in as";
   if (input.type !== "HTTP") {
     // Only the HTTP listener reads these; on a database connection they would silently do nothing.
     if (input.httpAuthKind) problems.httpAuthKind = "only HTTP connections present a secret this way";
@@ -95,6 +96,11 @@ export function connectionKindProblems(
   } else if (input.httpAuthHeader) {
     problems.httpAuthHeader = "only the named-header method sends the secret in a header of your choice";
   }
+  // Basic auth sends user:secret; the other methods send no user, so none is needed (docs/http.md).
+  if (input.httpAuthKind === "BASIC" && !input.username)
+    problems.username = "basic authentication sends user:secret: type the user";
+  else if (input.httpAuthKind !== "BASIC" && input.username)
+    problems.username = "only basic authentication sends a user: leave it empty";
   // A method that presents a secret with no secret stored would send an empty credential upstream.
   if (input.httpAuthKind && !input.password && !hasStoredPassword)
     problems.password = "type the secret the upstream expects";

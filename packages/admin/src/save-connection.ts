@@ -32,7 +32,8 @@ const ZConnectionFields = z.object({
   port: z.coerce.number().int("a whole number").min(1, "1 to 65535").max(65535, "1 to 65535"),
   /** The upstream database (Postgres, MySQL) or the base path below which agents call (HTTP). */
   database: z.string().trim().min(1, "required").max(253, "at most 253 characters"),
-  username: z.string().trim().min(1, "required").max(63),
+  /** The upstream user: every database connection's, and an HTTP one's only with basic auth (checked per kind). */
+  username: z.string().trim().max(63, "at most 63 characters"),
   /** Write-only: empty or absent keeps the stored password when editing. */
   password: z.string().max(1000).optional(),
   tlsMode: z.enum(["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"]),
@@ -69,6 +70,7 @@ const ZConnectionFields = z.object({
 /** Creating: what is omitted takes its default. */
 export const ZConnectionInput = ZConnectionFields.extend({
   type: ZConnectionFields.shape.type.default("POSTGRES"),
+  username: ZConnectionFields.shape.username.default(""),
   tlsMode: ZConnectionFields.shape.tlsMode.default("PREFER"),
   requireClientTls: z.boolean().default(false),
   isReadOnly: z.boolean().default(false),
@@ -112,8 +114,12 @@ export async function saveConnection(context: AdminContext, options: SaveConnect
           })
         : null;
       if (options.id && !before) throw new AdminError("not_found", "no such connection");
-      const input: ConnectionFields =
+      const merged: ConnectionFields =
         before && patch ? { ...storedFields(before), ...patch } : (created as ConnectionFields);
+      // An HTTP upstream is sent a user only with basic auth: otherwise none is kept (one stored
+      // before, when every connection needed a user, is dropped rather than refused on each edit).
+      const input =
+        patch && patch.username === undefined && !sendsUser(merged) ? { ...merged, username: "" } : merged;
       // An HTTP upstream without a CA of its own is verified against the system's CAs (docs/http.md).
       const isVerifying = input.tlsMode === "VERIFY_CA" || input.tlsMode === "VERIFY_FULL";
       if (isVerifying && !input.tlsCaPem && input.type !== "HTTP") {
@@ -239,10 +245,15 @@ function addressChanged(
     (before.httpAuthHeader ?? "") !== (input.httpAuthHeader ?? "") ||
     before.host !== input.host ||
     before.port !== input.port ||
-    before.username !== input.username ||
+    (before.username !== input.username && sendsUser(input)) ||
     before.database !== input.database ||
     before.tlsMode !== input.tlsMode ||
     (before.tlsCaPem ?? "") !== (input.tlsCaPem ?? "") ||
     (before.tlsServerName ?? "") !== (input.tlsServerName ?? "")
   );
+}
+
+/** Whether the upstream is sent the connection's user: every database, an HTTP API only with basic auth. */
+function sendsUser(connection: { type: string; httpAuthKind?: string | null }): boolean {
+  return connection.type !== "HTTP" || connection.httpAuthKind === "BASIC";
 }

@@ -1,11 +1,13 @@
 import { loadHttpPolicies } from "@sluice/db/policy/load-http-policies";
 import { evaluateRequest } from "@sluice/http-policy/evaluate";
+import { MAX_REQUEST_HEADER_BYTES } from "@sluice/http-policy/limits";
 import { HTTP_METHODS, readRequest } from "@sluice/http-policy/read-request";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, parseInput } from "./admin-error";
 import { describeReviewOutcome } from "./describe-review-outcome";
 import { assertCan } from "./permissions";
+import { hasHeader, parseHeaderLines } from "./try-http-headers";
 
 /** As much body as the gateway reads (1 MiB would be refused there with 413 before any rule). */
 const MAX_TRY_BODY_CHARS = 1_000_000;
@@ -19,6 +21,12 @@ export const ZTryHttpRequestInput = z.object({
   path: z.string().min(1, "type a path").max(8_000).startsWith("/", "a path starts with /"),
   /** The JSON body as it would be sent; empty for none. */
   body: z.string().max(MAX_TRY_BODY_CHARS, "at most 1,000,000 characters").optional().nullable(),
+  /** Request headers, one `Name: value` a line, judged as the listener judges an agent's. */
+  headers: z
+    .string()
+    .max(MAX_REQUEST_HEADER_BYTES, `at most ${MAX_REQUEST_HEADER_BYTES} characters, as the listener reads`)
+    .optional()
+    .nullable(),
 });
 
 /**
@@ -48,11 +56,19 @@ export async function tryHttpRequest(context: AdminContext, options: { input: un
     });
   if (input.agentId && !agent)
     throw new AdminError("invalid", "some fields need attention", { agentId: "no such agent" });
+  const headers = parseHeaderLines(input.headers ?? "");
+  if (!headers.ok)
+    throw new AdminError("invalid", "some fields need attention", { headers: headers.message });
   const body = input.body?.trim() ? input.body : "";
+  // A body is JSON unless the headers say otherwise (a Content-Type typed here is judged as sent).
+  const rawHeaders =
+    body && !hasHeader(headers.rawHeaders, "content-type")
+      ? [...headers.rawHeaders, "Content-Type", "application/json"]
+      : headers.rawHeaders;
   const read = readRequest({
     method: input.method,
     target: `/${encodeURIComponent(connection.name)}${input.path}`,
-    rawHeaders: body ? ["Content-Type", "application/json"] : [],
+    rawHeaders,
     body: Buffer.from(body, "utf8"),
   });
   if (!read.ok) {

@@ -4,7 +4,7 @@ import { type ConnectionKindFields, connectionKindProblems } from "../src/connec
 const http = (fields: Partial<ConnectionKindFields> = {}): ConnectionKindFields => ({
   type: "HTTP",
   database: "/api/v2",
-  username: "svc",
+  username: "",
   password: "s3cret",
   httpAuthKind: "BEARER",
   ...fields,
@@ -99,5 +99,27 @@ describe("what each kind of connection needs", () => {
     expect(connectionKindProblems(http({ httpTimeoutSeconds: 3601 }), false).httpTimeoutSeconds).toMatch(
       /1 to 3600/,
     );
+  });
+
+  it("needs an upstream user for a database, and for an HTTP API only with basic auth", () => {
+    expect(connectionKindProblems({ type: "POSTGRES", database: "shop", username: "" }, false)).toEqual({
+      username: "required: the user Sluice logs in as",
+    });
+    expect(connectionKindProblems({ type: "MYSQL", database: "shop", username: "" }, false).username).toBe(
+      "required: the user Sluice logs in as",
+    );
+    for (const httpAuthKind of [null, "BEARER", "HEADER"] as const) {
+      const header = httpAuthKind === "HEADER" ? { httpAuthHeader: "X-Api-Key" } : {};
+      expect(connectionKindProblems(http({ httpAuthKind, ...header }), false), String(httpAuthKind)).toEqual(
+        {},
+      );
+      expect(connectionKindProblems(http({ httpAuthKind, ...header, username: "svc" }), false)).toEqual({
+        username: "only basic authentication sends a user: leave it empty",
+      });
+    }
+    expect(connectionKindProblems(http({ httpAuthKind: "BASIC" }), false)).toEqual({
+      username: "basic authentication sends user:secret: type the user",
+    });
+    expect(connectionKindProblems(http({ httpAuthKind: "BASIC", username: "svc" }), false)).toEqual({});
   });
 });

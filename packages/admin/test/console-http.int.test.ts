@@ -30,7 +30,6 @@ const httpInput = (fields: Record<string, unknown> = {}) => ({
   host: "crm.internal",
   port: 443,
   database: "/api/v2",
-  username: "svc",
   password: "crm-secret",
   tlsMode: "VERIFY_FULL",
   httpAuthKind: "HEADER",
@@ -137,6 +136,38 @@ describe("MySQL and HTTP connections and HTTP calls in the admin API", () => {
     expect(await store.prisma.connection.count({ where: { name: "bad" } })).toBe(0);
   });
 
+  it("asks an HTTP connection for an upstream user only with basic auth, next to the field", async () => {
+    const bearer = await saveConnection(admin, {
+      input: httpInput({ name: "api-bearer", httpAuthKind: "BEARER", httpAuthHeader: null }),
+    });
+    expect(bearer.username).toBe("");
+    const none = await saveConnection(admin, {
+      input: httpInput({ name: "api-open", httpAuthKind: null, httpAuthHeader: null, password: "" }),
+    });
+    expect(none).toMatchObject({ username: "", hasPassword: false });
+    const basic = await refusal(
+      saveConnection(admin, {
+        input: httpInput({ name: "api-basic", httpAuthKind: "BASIC", httpAuthHeader: null }),
+      }),
+    );
+    expect(basic.fields).toEqual({ username: "basic authentication sends user:secret: type the user" });
+    const extra = await refusal(
+      saveConnection(admin, { input: httpInput({ name: "api-user", username: "svc" }) }),
+    );
+    expect(extra.fields).toEqual({ username: "only basic authentication sends a user: leave it empty" });
+    // A user stored when every connection needed one is dropped on the next edit, not refused, and
+    // the stored secret stays (no user is sent either way).
+    await store.prisma.connection.update({ where: { id: bearer.id }, data: { username: "legacy" } });
+    const edited = await saveConnection(admin, { id: bearer.id, input: { description: "billing API" } });
+    expect(edited).toMatchObject({ username: "", description: "billing API", hasPassword: true });
+    const database = await refusal(
+      saveConnection(admin, {
+        input: { type: "POSTGRES", name: "no-user", host: "db", port: 5432, database: "shop" },
+      }),
+    );
+    expect(database.fields).toEqual({ username: "required: the user Sluice logs in as" });
+  });
+
   it("judges a call as the HTTP listener would: guardrails, allow-lists and masking by field", async () => {
     await saveGuardrail(admin, {
       input: {
@@ -188,6 +219,26 @@ describe("MySQL and HTTP connections and HTTP calls in the admin API", () => {
       input: { connectionId: crmId, method: "POST", path: "/orders", body: '{"a": 1, "a": 2}' },
     });
     expect(twice.verdict.kind).toBe("deny");
+  });
+
+  it("judges the headers typed with a call as the listener judges an agent's", async () => {
+    const tried = (headers: string, method = "GET", body: string | null = null) =>
+      tryHttpRequest(admin, { input: { connectionId: crmId, method, path: "/customers", headers, body } });
+    expect((await tried("Accept: application/json\n\nX-Request-Id: 7")).verdict.kind).toBe("allow");
+    expect((await tried("X-HTTP-Method-Override: DELETE")).verdict).toMatchObject({
+      kind: "deny",
+      rule: "sluice:http-method-override",
+      status: 400,
+    });
+    expect((await tried("Upgrade: websocket")).verdict).toMatchObject({ rule: "sluice:http-upgrade" });
+    // A Content-Type typed here is the one judged: no JSON default over it.
+    expect((await tried("Content-Type: text/plain", "POST", '{"a": 1}')).verdict).toMatchObject({
+      kind: "deny",
+      status: 415,
+    });
+    expect((await tried("", "POST", '{"a": 1}')).verdict.kind).toBe("allow");
+    const unreadable = await refusal(tried("Accept application/json"));
+    expect(unreadable.fields.headers).toBe("line 1 is not a header (Name: value)");
   });
 
   it("reports a call a review rule matches as a hold, blocking or not, without filing a review", async () => {

@@ -21,7 +21,6 @@ connections:
     host: crm.internal
     port: 443
     database: /api/v2
-    username: sluice
     passwordEnv: CRM_KEY
     tlsMode: VERIFY_FULL
     httpAuthKind: HEADER

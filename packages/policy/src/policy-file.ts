@@ -115,7 +115,11 @@ const ZConnection = z
     host: z.string().min(1),
     port: z.number().int().min(1).max(65535),
     database: z.string().min(1),
-    username: z.string().min(1),
+    username: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("the upstream user: required for databases, and for HTTP only with httpAuthKind BASIC"),
     passwordEnv: z
       .string()
       .optional()
@@ -171,6 +175,23 @@ const ZConnection = z
   })
   .transform((connection, ctx) => {
     const { tls, readOnly, strictMasking, disabled, ...rest } = connection;
+    // A database logs in as a user; an HTTP upstream is sent one only with basic auth (docs/http.md).
+    const isUserSent = connection.type !== "http" || connection.httpAuthKind === "BASIC";
+    if (isUserSent && !connection.username)
+      ctx.addIssue({
+        code: "custom",
+        path: ["username"],
+        message:
+          connection.type === "http"
+            ? "basic authentication sends username:secret: name the user"
+            : "required: the user Sluice logs in as",
+      });
+    if (!isUserSent && connection.username)
+      ctx.addIssue({
+        code: "custom",
+        path: ["username"],
+        message: "only basic authentication sends a user to an HTTP upstream: leave it out",
+      });
     connection.reviews.forEach((review, index) => {
       const isHttpMatch = ZHttpRequestMatch.safeParse(review.match).success;
       if (isHttpMatch !== (connection.type === "http"))

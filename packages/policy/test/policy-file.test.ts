@@ -51,6 +51,39 @@ describe("policy file docs stay true", () => {
     ]);
   });
 
+  it("needs an upstream user for a database, and for an HTTP API only with basic auth", () => {
+    const connection = (lines: string[]) =>
+      readPolicyFile(
+        [
+          "version: 1",
+          "connections:",
+          "  - name: c",
+          "    host: h",
+          "    port: 443",
+          "    database: /",
+          ...lines,
+        ]
+          .map((line, index) => (index > 2 ? `    ${line.trim()}` : line))
+          .join("\n"),
+      );
+    const messages = (result: ReturnType<typeof readPolicyFile>) =>
+      result.ok ? [] : result.errors.map((error) => error.message);
+    for (const kind of ["BEARER", "HEADER"]) {
+      const header = kind === "HEADER" ? ["httpAuthHeader: X-Api-Key"] : [];
+      expect(messages(connection(["type: http", `httpAuthKind: ${kind}`, ...header])), kind).toEqual([]);
+      expect(
+        messages(connection(["type: http", `httpAuthKind: ${kind}`, ...header, "username: svc"])),
+      ).toEqual([expect.stringMatching(/username: only basic authentication sends a user/)]);
+    }
+    expect(messages(connection(["type: http"]))).toEqual([]);
+    expect(messages(connection(["type: http", "httpAuthKind: BASIC"]))).toEqual([
+      expect.stringMatching(/username: basic authentication sends username:secret/),
+    ]);
+    expect(messages(connection(["type: http", "httpAuthKind: BASIC", "username: svc"]))).toEqual([]);
+    expect(messages(connection(["type: postgres"]))).toEqual([expect.stringMatching(/username: required/)]);
+    expect(messages(connection(["type: mysql", "username: app"]))).toEqual([]);
+  });
+
   it("reports duplicate names and YAML syntax errors with a position", () => {
     const duplicate = readPolicyFile("version: 1\nagents:\n  - name: a\n  - name: a\n");
     expect(duplicate).toMatchObject({ ok: false, errors: [{ message: 'agent "a" appears twice' }] });

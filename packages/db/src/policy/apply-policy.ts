@@ -98,7 +98,7 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
         host: connection.host,
         port: connection.port,
         database: connection.database,
-        username: connection.username,
+        username: connection.username ?? "",
         tlsMode: connection.tlsMode,
         tlsCaPem: connection.tlsCaPem ?? null,
         tlsServerName: connection.tlsServerName ?? null,

@@ -49,7 +49,8 @@ export async function exportPolicy(db: DbClient): Promise<PolicyFile> {
       host: c.host,
       port: c.port,
       database: c.database,
-      username: c.username,
+      // An HTTP connection without basic auth has no user (stored empty): left out.
+      ...(c.username ? { username: c.username } : {}),
       ...(c.passwordCipher
         ? { passwordEnv: `SLUICE_PASSWORD_${c.name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}` }
         : {}),

@@ -103,7 +103,8 @@ export function connectionInputOf(
     host: form.host,
     port: Number(form.port),
     database: form.database,
-    username: form.username,
+    // An HTTP upstream is sent a user only with basic auth; the field is hidden otherwise.
+    username: isHttp && form.httpAuthKind !== "BASIC" ? "" : form.username,
     password: form.password,
     tlsMode: form.tlsMode,
     tlsCaPem: form.tlsCaPem,

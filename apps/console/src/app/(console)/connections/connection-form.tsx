@@ -147,9 +147,11 @@ export function ConnectionForm({
               placeholder: "/",
             })
           : text("database", "Upstream database")}
-        {text("username", "Upstream user", {
-          hint: isHttp ? "Sent only with Basic authentication" : undefined,
-        })}
+        {!isHttp || form.httpAuthKind === "BASIC"
+          ? text("username", "Upstream user", {
+              hint: isHttp ? "Sent with the secret as Basic authentication" : undefined,
+            })
+          : null}
         {text("password", isHttp ? "Upstream secret (API key or token)" : "Upstream password", {
           type: "password",
           hint: connection?.hasPassword

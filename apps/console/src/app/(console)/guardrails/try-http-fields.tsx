@@ -7,7 +7,7 @@ import type { TryForm } from "./try-statement";
 const METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"];
 export const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 
-/** A call as an agent would send it below the connection: method, path with its query, JSON body. */
+/** A call as an agent would send it below the connection: method, path with its query, headers, JSON body. */
 export function TryHttpFields({
   form,
   errors,
@@ -39,6 +39,23 @@ export function TryHttpFields({
         value={form.path}
         onChange={(path) => onChange({ ...form, path })}
       />
+      <div className="md:col-span-2">
+        <Field
+          id="try-headers"
+          label="Headers"
+          error={errors.headers}
+          hint="One Name: value a line, judged as the gateway judges an agent's (a body is application/json unless a Content-Type is given)"
+        >
+          <textarea
+            id="try-headers"
+            className={`${inputClass} h-16 font-mono text-xs`}
+            value={form.headers}
+            aria-invalid={Boolean(errors.headers)}
+            placeholder="Accept: application/json"
+            onChange={(event) => onChange({ ...form, headers: event.target.value })}
+          />
+        </Field>
+      </div>
       {METHODS_WITH_BODY.has(form.method) ? (
         <div className="md:col-span-2">
           <Field id="try-body" label="Body (JSON)" error={errors.body}>

@@ -26,11 +26,12 @@ export type TryForm = {
   statement: string;
   method: string;
   path: string;
+  headers: string;
   body: string;
 };
 
 /**
- * Type a statement (or, on an HTTP connection, a call: method, path, body) and see the verdict the
+ * Type a statement (or, on an HTTP connection, a call: method, path, headers, body) and see the verdict the
  * gateway would give it now, from its own decision code over the stored policy, and what it was
  * judged on. Nothing runs upstream; a review rule's match shows as the hold it would be.
  */
@@ -42,6 +43,7 @@ export function TryStatement() {
     statement: "",
     method: "GET",
     path: "/",
+    headers: "",
     body: "",
   });
   const isHttp = useConnectionType(form.connectionId) === "HTTP";
@@ -55,6 +57,7 @@ export function TryStatement() {
               ...common,
               method: form.method,
               path: form.path,
+              headers: form.headers || null,
               body: METHODS_WITH_BODY.has(form.method) ? form.body || null : null,
             },
           }).then((http) => ({ http }))
