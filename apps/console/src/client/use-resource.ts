@@ -27,8 +27,12 @@ export type ResourceOptions<View> = {
   alsoInvalidates?: QueryKey[];
 };
 
-/** One save: `id` for an update (PATCH), none for a create (POST); `name` and `verb` word the toast. */
-export type SaveVariables<Input> = { id?: string; input: Input; name: string; verb?: string };
+/**
+ * One save: `id` for an update (PATCH), none for a create (POST); `name` and `verb` word the toast.
+ * `input` may be a function, read inside the save: a form that cannot be read (it throws an
+ * ApiError with field messages) then fails the save like the API would, messages beside fields.
+ */
+export type SaveVariables<Input> = { id?: string; input: Input | (() => Input); name: string; verb?: string };
 export type ResourceSave<View, Input> = UseMutationResult<View, Error, SaveVariables<Input>>;
 
 /**
@@ -50,10 +54,12 @@ export function useResource<View extends { id: string }, Input = unknown>(option
       ),
     );
   const save: ResourceSave<View, Input> = useMutation({
-    mutationFn: ({ id, input }: SaveVariables<Input>) =>
-      id
-        ? api<View>(`${path}/${id}`, { method: "PATCH", body: input })
-        : api<View>(path, { method: "POST", body: input }),
+    mutationFn: async ({ id, input }: SaveVariables<Input>) => {
+      const body = typeof input === "function" ? (input as () => Input)() : input;
+      return id
+        ? api<View>(`${path}/${id}`, { method: "PATCH", body })
+        : api<View>(path, { method: "POST", body });
+    },
     onSuccess: (_saved, variables) => {
       toast(`${Noun} ${variables.name} ${variables.verb ?? "saved"}`);
       void refresh();

@@ -59,8 +59,12 @@ export function useRuleEditor<Name extends RuleResourceName, Form extends { name
     mutate: () =>
       rules.save.mutate(
         editing
-          ? { id: editing.id, name: form.name, input: { ...inputOf(form), isEnabled: editing.isEnabled } }
-          : { name: form.name, input: inputOf(form) },
+          ? {
+              id: editing.id,
+              name: form.name,
+              input: () => ({ ...inputOf(form), isEnabled: editing.isEnabled }),
+            }
+          : { name: form.name, input: () => inputOf(form) },
         { onSuccess: stopEditing },
       ),
   };

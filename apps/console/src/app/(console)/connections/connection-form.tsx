@@ -107,7 +107,7 @@ export function ConnectionForm({
         className="grid grid-cols-1 gap-4 md:grid-cols-3"
         onSubmit={() =>
           save.mutate(
-            { id: connection?.id, name: form.name, input: connectionInputOf(form, splitNames) },
+            { id: connection?.id, name: form.name, input: () => connectionInputOf(form, splitNames) },
             { onSuccess: onDone },
           )
         }
