@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { STORE_UNREACHABLE_REASON } from "../../apps/gateway/src/recording/recording-writer";
 import { type Harness, startHarness } from "../../apps/gateway/test/support/gateway-harness";
 import { adminQuery } from "../support";
 import { startTcpRelay, type TcpRelay } from "../tcp-relay";
@@ -14,7 +15,9 @@ import { until } from "../until";
  * - a session in flight keeps working (its agent, connection and policy were read at login) and its
  *   recording comes through whole once the store is back;
  * - a new login is refused with 57P03 and a message that names the store, never let in unchecked;
- * - once the store is back, new logins succeed without restarting the gateway.
+ * - once the store is back, new logins succeed without restarting the gateway;
+ * - a store away for longer than a recording chunk's retries ends the sessions that would run on
+ *   unrecorded, and their recordings still come through whole once it is back.
  */
 /**
  * How long the store stays away after the session's statements: the outage itself, the scenario's
@@ -22,6 +25,8 @@ import { until } from "../until";
  * chunk used to get (1.25 s), so the in-flight session's recording must come through it.
  */
 const OUTAGE_MS = 4000;
+/** The retries of the second gateway's recording chunks: 0.6 s in all, far shorter than OUTAGE_MS. */
+const SHORT_RETRY_DELAYS_MS = [200, 400];
 
 let harness: Harness;
 let relay: TcpRelay;
@@ -40,8 +45,8 @@ afterAll(async () => {
   await relay?.close();
 });
 
-async function connect(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: harness.url });
+async function connect(through: Harness = harness): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: through.url });
   client.on("error", () => {});
   await client.connect();
   return client;
@@ -101,5 +106,73 @@ describe("the store down and back", () => {
     );
     expect(chunks.length).toBeGreaterThan(0);
     expect(harness.logs.filter((line) => line.includes("has a gap"))).toEqual([]);
+  }, 120_000);
+});
+
+/** The chunk seqs stored for `sessionId`, and the count its anchor says the recording ended with. */
+async function storedRecording(through: Harness, sessionId: string) {
+  const ended = await until(
+    async () => {
+      const row = await through.prisma.gatewaySession.findUniqueOrThrow({ where: { id: sessionId } });
+      return row.recordingChunks !== null ? row : null;
+    },
+    { what: "the session's recording anchor stored", timeoutMs: 60_000, intervalMs: 250 },
+  );
+  const chunks = await through.prisma.recordingChunk.findMany({
+    where: { sessionId },
+    select: { seq: true },
+    orderBy: { seq: "asc" },
+  });
+  return { seqs: chunks.map((chunk) => chunk.seq), anchored: ended.recordingChunks ?? 0 };
+}
+
+describe("the store down for longer than a recording's retries", () => {
+  let shortRetries: Harness;
+  let shortRelay: TcpRelay;
+  beforeAll(async () => {
+    const store = new URL(inject("adminUrl"));
+    shortRelay = await startTcpRelay({ host: store.hostname, port: Number(store.port) });
+    shortRetries = await startHarness({
+      isTlsEnabled: false,
+      storeRoute: shortRelay.urlThrough,
+      recordingRetryDelaysMs: SHORT_RETRY_DELAYS_MS,
+    });
+    await adminQuery(
+      shortRetries.directUrl,
+      "CREATE TABLE data (id int PRIMARY KEY, v text); INSERT INTO data VALUES (1, 'row 1')",
+    );
+  });
+  afterAll(async () => {
+    await shortRelay?.restore().catch(() => {});
+    await shortRetries?.stop();
+    await shortRelay?.close();
+  });
+
+  it("ends the session fail-closed, keeps its recording, and stores it whole when the store is back", async () => {
+    const inFlight = await connect(shortRetries);
+    const errors: pg.DatabaseError[] = [];
+    inFlight.on("error", (error) => errors.push(error as pg.DatabaseError));
+    expect(await rowValue(inFlight, 1)).toBe("row 1");
+    const { id: sessionId } = await shortRetries.prisma.gatewaySession.findFirstOrThrow({
+      where: { endedAt: null },
+      orderBy: { startedAt: "desc" },
+    });
+
+    await shortRelay.cut();
+    // Answered while the recording's chunk is still within its retries...
+    expect(await rowValue(inFlight, 1)).toBe("row 1");
+    // ...then, past them, ended: it would run on unrecorded.
+    await until(async () => errors[0], { what: "the session to be ended", timeoutMs: OUTAGE_MS * 5 });
+    expect(errors[0]).toMatchObject({ code: "53000", severity: "FATAL", message: STORE_UNREACHABLE_REASON });
+    await expect(rowValue(inFlight, 1)).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    await shortRelay.restore();
+
+    // Nothing given up: every chunk up to the anchor stored, with no gap logged.
+    const recording = await storedRecording(shortRetries, sessionId);
+    expect(recording.anchored).toBeGreaterThan(0);
+    expect(recording.seqs).toEqual(Array.from({ length: recording.anchored }, (_, seq) => seq));
+    expect(shortRetries.logs.filter((line) => line.includes("has a gap"))).toEqual([]);
+    await inFlight.end().catch(() => {});
   }, 120_000);
 });

@@ -76,6 +76,8 @@ export type StartGatewayOptions = {
   verifyWorkloadToken?: VerifyWorkloadToken;
   /** Pooled upstream logins' idle limits (tests shorten them); absent: upstream-pool.ts's constants. */
   upstreamIdle?: UpstreamPoolIdleLimits;
+  /** Waits between a recording chunk's store attempts before its session is ended (tests shorten them); absent: RETRY_DELAYS_MS. */
+  recordingRetryDelaysMs?: readonly number[];
   log: (line: string) => void;
 };
 
@@ -135,6 +137,7 @@ export async function startGateway(options: StartGatewayOptions) {
     (line) => options.log(`[gateway] ${line}`),
     deriveKey(options.secretKey, RECORDING_CHAIN_PURPOSE),
     {
+      ...(options.recordingRetryDelaysMs ? { retryDelaysMs: options.recordingRetryDelaysMs } : {}),
       endSession: (sessionId, reason) => {
         for (const session of liveSessions()) {
           if (session.sessionId === sessionId) session.terminate(ClientError.fatal("53000", reason));

@@ -6,7 +6,7 @@ import type { SessionInfo } from "@sluice/transport/client-connection";
 import { commandComplete, readyForQuery } from "@sluice/wire/testing";
 import { describe, expect, it, vi } from "vitest";
 import { until } from "../../../test/until";
-import { RecordingWriter } from "../src/recording/recording-writer";
+import { RecordingWriter, STORE_UNREACHABLE_REASON } from "../src/recording/recording-writer";
 
 /** Set by a test to make compression fail for the chunks packed while it is set. */
 const packing = vi.hoisted(() => ({ shouldFail: false }));
@@ -139,7 +139,39 @@ describe("recording writer", () => {
     });
   });
 
-  it("names a chunk the store kept refusing as missing, and the next one follows the last stored", async () => {
+  it("ends the session once the retries are spent, keeps the chunk, and stores it when the store answers", async () => {
+    const key = randomBytes(32);
+    let isStoreBack = false;
+    const store = fakeStore((call) => (call.data.seq === 1 && !isStoreBack ? "refuse" : "store"));
+    const logs: string[] = [];
+    const ended: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, {
+      retryDelaysMs: [1, 1],
+      endSession: (_sessionId, reason) => ended.push(reason),
+    });
+    await writer.start(SESSION, INFO);
+    await recordStatement(writer, 1);
+    await writer.flushAll(); // chunk 0
+    await recordStatement(writer, 2);
+    await writer.flushAll(); // chunk 1: refused past the retries
+    await until(() => ended.length > 0, { what: "the session to be ended" });
+    expect(ended).toEqual([STORE_UNREACHABLE_REASON]);
+    await recordStatement(writer, 3);
+    const ending = writer.end(SESSION, STORE_UNREACHABLE_REASON); // chunk 2 waits behind chunk 1
+    isStoreBack = true;
+    await ending;
+    await writer.close();
+
+    expect(logs.join("\n")).toMatch(/chunk 1 of session session-1 is not stored yet, the session is ended/);
+    expect(logs.join("\n")).not.toMatch(/gap/);
+    expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 1, 2]);
+    expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toEqual({
+      isVerified: true,
+      chunks: 3,
+    });
+  });
+
+  it("names a chunk the store still refuses at shutdown as missing, and the next one follows the last stored", async () => {
     const key = randomBytes(32);
     const store = fakeStore((call) => (call.data.seq === 1 ? "refuse" : "store"));
     const logs: string[] = [];
@@ -150,14 +182,16 @@ describe("recording writer", () => {
     await recordStatement(writer, 1);
     await writer.flushAll(); // chunk 0
     await recordStatement(writer, 2);
-    await writer.flushAll(); // chunk 1: refused three times
+    await writer.flushAll(); // chunk 1: refused until the writer closes
     await recordStatement(writer, 3);
-    await writer.end(SESSION, "client terminated the session"); // chunk 2
+    void writer.end(SESSION, "client terminated the session"); // chunk 2
     await writer.close();
 
     expect(store.stored.map((chunk) => chunk.seq)).toEqual([0, 2]);
     expect(store.stored[1]?.prevHash).toBe(store.stored[0]?.hash);
-    expect(logs.join("\n")).toMatch(/chunk 1 of session session-1 was not stored after 3 attempts/);
+    expect(logs.join("\n")).toMatch(
+      /chunk 1 of session session-1 was not stored after \d+ attempts and the gateway shut down, the recording has a gap there/,
+    );
     expect(verifyChain(store.stored, { key, anchor: store.anchor() })).toMatchObject({
       isVerified: false,
       brokenAt: 1,

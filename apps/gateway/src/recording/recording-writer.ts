@@ -31,11 +31,16 @@ export const MAX_RECORDER_BYTES = 2 * MAX_PENDING_BYTES;
  */
 const FLUSH_SLICE_MS = 5;
 /**
- * A chunk the store refused is tried again after each of these waits (half a minute in all) before
- * it is given up: a store restart or failover takes seconds, and a recording should come through it
- * whole. Later chunks queue behind it meanwhile, bounded by MAX_UNSTORED_BYTES.
+ * A chunk the store refused is tried again after each of these waits (half a minute in all): a
+ * store restart or failover takes seconds, and a recording should come through it whole. Past them
+ * the session is ended (STORE_UNREACHABLE_REASON), since it would run on unrecorded, and the chunk
+ * is still kept and tried every last wait until the store takes it: a recording is never given up
+ * while the gateway runs. Later chunks queue behind it meanwhile, bounded by MAX_UNSTORED_BYTES.
  */
-const RETRY_DELAYS_MS = [250, 1000, 2000, 4000, 8000, 15_000];
+export const RETRY_DELAYS_MS: readonly number[] = [250, 1000, 2000, 4000, 8000, 15_000];
+/** Why a session is ended when its recording has waited out RETRY_DELAYS_MS. */
+export const STORE_UNREACHABLE_REASON =
+  "the session's recording could not be stored (the Sluice store is unreachable); the session was ended so nothing runs unrecorded, and its recording is kept until the store is back";
 /** PostgreSQL's unique_violation through Prisma: the row is there already. */
 const UNIQUE_VIOLATION = "P2002";
 
@@ -59,6 +64,7 @@ type WriterOptions = {
   endSession?: (sessionId: string, reason: string) => void;
   maxUnstoredBytes?: number;
   maxRecorderBytes?: number;
+  /** RETRY_DELAYS_MS by default; tests shorten the window before a session is ended. */
   retryDelaysMs?: readonly number[];
   flushSliceMs?: number;
 };
@@ -74,6 +80,12 @@ export class RecordingWriter {
   private flushing: Promise<void> | null = null;
   /** The round asked for while one was in progress: it starts when that one ends. */
   private nextRound: Promise<void> | null = null;
+  /** Set by close: a chunk still refused then is given up (and named), not retried forever. */
+  private isClosing = false;
+  /** Retry waits in progress, cut short by close. */
+  private readonly sleepers = new Set<() => void>();
+  /** Ended sessions' chunks and anchors still on their way: close waits for them. */
+  private readonly endings = new Set<Promise<void>>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -166,14 +178,22 @@ export class RecordingWriter {
             this.log(`the end of session ${sessionId}'s recording was not anchored: ${String(error)}`),
         ),
     );
-    return recording.writing;
+    const ending = recording.writing;
+    this.endings.add(ending);
+    void ending.finally(() => this.endings.delete(ending));
+    return ending;
   }
 
+  /**
+   * Ends the live sessions' recordings; a chunk the store still refuses after one more attempt is
+   * given up with its gap logged (a shutdown cannot wait for a store that may never come back).
+   */
   async close(): Promise<void> {
     this.timer.stop();
-    await Promise.all(
-      [...this.sessions.keys()].map((sessionId) => this.end(sessionId, "the gateway shut down")),
-    );
+    const live = [...this.sessions.keys()].map((sessionId) => this.end(sessionId, "the gateway shut down"));
+    this.isClosing = true;
+    for (const wake of this.sleepers) wake();
+    await Promise.all([...live, ...this.endings]);
   }
 
   /** Bytes of a live session's chunks still on their way to the store. */
@@ -246,8 +266,7 @@ export class RecordingWriter {
     if (events === 0) return;
     const seq = recording.seq;
     recording.seq += 1;
-    // The drained bytes are let go once compressed; only their count stays for the bound.
-    const size = bytes.length;
+    const size = bytes.length; // the bytes go once compressed; only their count stays for the bound
     recording.unstoredBytes += size;
     // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
     const packed = packChunk(bytes);
@@ -291,7 +310,10 @@ export class RecordingWriter {
     }
   }
 
-  /** Stores one chunk, trying again while the store refuses; false once it is given up. */
+  /**
+   * Stores one chunk, trying again while the store refuses: past the retry delays the session is
+   * ended and the chunk still tried; false only when the writer closes before the store takes it.
+   */
   private async store(chunk: {
     sessionId: string;
     seq: number;
@@ -308,18 +330,47 @@ export class RecordingWriter {
       } catch (error) {
         // An earlier attempt that was stored but whose answer was lost: the same bytes are there.
         if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return true;
-        const delay = delays[attempt];
-        if (delay === undefined) {
-          // An attempt whose answer was lost may have stored it after all: a gap must be a real one.
-          if (await this.isStored(chunk)) return true;
+        const isSpent = this.isClosing || attempt === delays.length;
+        // An attempt whose answer was lost may have stored it after all: a gap must be a real one.
+        if (isSpent && (await this.isStored(chunk))) return true;
+        if (this.isClosing) {
           this.log(
-            `recording chunk ${chunk.seq} of session ${chunk.sessionId} was not stored after ${attempt + 1} attempts, the recording has a gap there: ${String(error)}`,
+            `recording chunk ${chunk.seq} of session ${chunk.sessionId} was not stored after ${attempt + 1} attempts and the gateway shut down, the recording has a gap there: ${String(error)}`,
           );
           return false;
         }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (attempt === delays.length) this.endUnrecordable(chunk.sessionId, chunk.seq, error);
+        await this.sleep(delays[Math.min(attempt, delays.length - 1)] ?? RECORDING_FLUSH_MS);
       }
     }
+  }
+
+  /** The retries are spent: the session would run on unrecorded, so it is ended (once). */
+  private endUnrecordable(sessionId: string, seq: number, error: unknown): void {
+    this.log(
+      `recording chunk ${seq} of session ${sessionId} is not stored yet, the session is ended and the chunk kept: ${String(error)}`,
+    );
+    const recording = this.sessions.get(sessionId);
+    if (!recording || recording.isOverflowing) return;
+    recording.isOverflowing = true;
+    try {
+      this.options.endSession?.(sessionId, STORE_UNREACHABLE_REASON);
+    } catch (endError) {
+      this.log(`session ${sessionId} could not be ended: ${String(endError)}`);
+    }
+  }
+
+  /** A retry's wait, cut short when the writer closes. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
   }
 }
 

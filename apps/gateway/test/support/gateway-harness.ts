@@ -28,6 +28,8 @@ export type HarnessOptions = {
    * harness's own `prisma`, for seeding and checking, always goes direct.
    */
   storeRoute?: (storeUrl: string) => string;
+  /** Recording chunks' retry waits, shortened so a test's store outage outlasts them. */
+  recordingRetryDelaysMs?: readonly number[];
   /** Starts the HTTP listener too (0: a free port). */
   httpPort?: number;
   /** Verifies workload tokens (e.g. without clock skew, for short-lived tokens); absent: the default. */
@@ -86,6 +88,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     ...(options.mysqlPort !== undefined ? { mysqlPort: options.mysqlPort } : {}),
     ...(options.mcpPort !== undefined ? { mcpPort: options.mcpPort } : {}),
     ...(options.upstreamIdle ? { upstreamIdle: options.upstreamIdle } : {}),
+    ...(options.recordingRetryDelaysMs ? { recordingRetryDelaysMs: options.recordingRetryDelaysMs } : {}),
     ...(options.httpPort !== undefined ? { httpPort: options.httpPort } : {}),
     ...(options.verifyWorkloadToken ? { verifyWorkloadToken: options.verifyWorkloadToken } : {}),
     log: options.log ?? ((line) => logs.push(line)),
