@@ -6,6 +6,7 @@ import type { AdminError } from "@sluice/admin/admin-error";
 import { decideReview } from "@sluice/admin/decide-review";
 import { HEARTBEAT_MS } from "@sluice/reviews/gateway-liveness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tsxCommand } from "../../../test/tsx-command";
 import type { Harness } from "./support/gateway-harness";
 import { connect as connectAgent, type ReviewStage, startReviewStage, until } from "./support/review-stage";
 
@@ -32,13 +33,10 @@ describe("several gateway processes", () => {
     for (const child of processes) child.kill("SIGKILL");
   });
 
-  /**
-   * The gateway is node itself with tsx's loader, so a signal reaches it as sent. (Under tsx's CLI
-   * wrapper a SIGTERM is relayed, and a child that does not answer the relay within 30 ms, as
-   * happens on a loaded machine, is SIGKILLed: its clients lost their connection without a word.)
-   */
+  /** The gateway is node itself with tsx's loader (see tsxCommand), so a signal reaches it as sent. */
   async function spawnGateway(): Promise<{ port: number; pid: number; child: ChildProcess }> {
-    const child = spawn(process.execPath, ["--import", "tsx", "apps/gateway/src/gateway-process.ts"], {
+    const { command, args } = tsxCommand("apps/gateway/src/gateway-process.ts");
+    const child = spawn(command, args, {
       env: {
         ...process.env,
         SLUICE_GATEWAY_STORE_URL: harness.storeUrl,
