@@ -1,9 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { demoState, GATEWAY_PORT, HOME, run, signIn, storeSuperuserUrl } from "./support";
-
-function demoUrl(): string {
-  return `postgresql://demo-agent:${demoState().agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${HOME}/tls/ca.crt`;
-}
+import { demoUrl, run, signIn, storeSuperuserUrl } from "./support";
 
 /** Starts psql on a statement the demo's "salary-reads" rule holds; resolves when psql exits. */
 function agentAsks(sql: string) {

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { demoState, run } from "./support";
+import { tsxCommand } from "../test/tsx-command";
+import { demoState, runSluice } from "./support";
 
 test("[ADMIN] approves `sluice login` after signing in from its link; the terminal's token works until revoked", async ({
   page,
@@ -11,13 +12,14 @@ test("[ADMIN] approves `sluice login` after signing in from its link; the termin
 }) => {
   const home = mkdtempSync(path.join(tmpdir(), "sluice-e2e-login-"));
   const env = { PATH: process.env.PATH ?? "", HOME: home };
-  const login = spawn(
-    "./node_modules/.bin/tsx",
-    ["apps/cli/src/main.ts", "login", "--url", baseURL ?? "", "--timeout", "120"],
-    {
-      env,
-    },
-  );
+  const { command, args } = tsxCommand("apps/cli/src/main.ts", [
+    "login",
+    "--url",
+    baseURL ?? "",
+    "--timeout",
+    "120",
+  ]);
+  const login = spawn(command, args, { env });
   let stderr = "";
   const link = await new Promise<string>((resolve, reject) => {
     login.stderr.on("data", (chunk: Buffer) => {
@@ -55,11 +57,7 @@ test("[ADMIN] approves `sluice login` after signing in from its link; the termin
     url: baseURL,
     token: expect.stringMatching(/^slt_/),
   });
-  const listed = await run(
-    "./node_modules/.bin/tsx",
-    ["apps/cli/src/main.ts", "connections", "list", "--json"],
-    env,
-  );
+  const listed = await runSluice(["connections", "list", "--json"], env);
   expect(listed.code, listed.stderr).toBe(0);
   expect((JSON.parse(listed.stdout) as { name: string }[]).map((row) => row.name)).toContain("demo_shop");
 
@@ -73,7 +71,7 @@ test("[ADMIN] approves `sluice login` after signing in from its link; the termin
   await row.getByRole("button", { name: "Revoke" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Revoke token" }).click();
   await expect(row.getByText("revoked")).toBeVisible();
-  const refused = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "connections", "list"], env);
+  const refused = await runSluice(["connections", "list"], env);
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain("401");
   rmSync(home, { recursive: true, force: true });

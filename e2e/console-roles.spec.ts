@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { run, signIn } from "./support";
+import { runSluice, signIn } from "./support";
 
 const ADMIN_PAGES = [
   "/connections",
@@ -124,23 +124,15 @@ test("[ADMIN] an API token acts for automation and the OpenAPI document describe
   // The sluice CLI is an API client too.
   const cliEnv = { SLUICE_API_URL: baseURL, SLUICE_API_TOKEN: token };
   const name = `cli-bot-${Date.now().toString(36)}`;
-  const created = await run(
-    "./node_modules/.bin/tsx",
-    ["apps/cli/src/main.ts", "agents", "create", name, "--group", "demo-agents", "--json"],
-    cliEnv,
-  );
+  const created = await runSluice(["agents", "create", name, "--group", "demo-agents", "--json"], cliEnv);
   expect(created.stderr).toBe("");
   expect(JSON.parse(created.stdout)).toMatchObject({ agentName: name, token: expect.stringMatching(/^sk_/) });
-  const listed = await run(
-    "./node_modules/.bin/tsx",
-    ["apps/cli/src/main.ts", "agents", "list", "--json"],
-    cliEnv,
-  );
+  const listed = await runSluice(["agents", "list", "--json"], cliEnv);
   expect(
     (JSON.parse(listed.stdout) as { name: string; groups: string[] }[]).find((agent) => agent.name === name)
       ?.groups,
   ).toEqual(["demo-agents"]);
-  const refused = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "api", "GET", "/agents"], {
+  const refused = await runSluice(["api", "GET", "/agents"], {
     ...cliEnv,
     SLUICE_API_TOKEN: "slt_wrong",
   });

@@ -1,26 +1,5 @@
-import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { expect, test } from "@playwright/test";
-
-const HOME = process.env.SLUICE_E2E_HOME ?? "/tmp/sluice-e2e";
-const GATEWAY_PORT = process.env.SLUICE_E2E_GATEWAY_PORT ?? "15532";
-
-function run(command: string, args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(command, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-function demoUrl(): string {
-  const { agentToken } = JSON.parse(readFileSync(path.join(HOME, "demo.json"), "utf8")) as {
-    agentToken: string;
-  };
-  const ca = path.join(HOME, "tls", "ca.crt");
-  return `postgresql://demo-agent:${agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${ca}`;
-}
+import { demoUrl, run, runSluice } from "./support";
 
 test("[AGENT] the demo agent's connection string works in psql with verify-full and the demo guardrails stop it", async () => {
   const url = demoUrl();
@@ -81,7 +60,7 @@ test("[AGENT] the demo agent sees placeholders for the demo's sensitive columns"
 
 test("[OPERATOR] a second start on a port in use fails with one line naming the port and the setting", async () => {
   const consolePort = new URL(test.info().project.use.baseURL ?? "http://localhost:3100").port;
-  const result = await run("./node_modules/.bin/tsx", ["apps/cli/src/main.ts", "start"], {
+  const result = await runSluice(["start"], {
     SLUICE_HOME: "/tmp/sluice-e2e-second",
     SLUICE_CONSOLE_PORT: consolePort,
   });

@@ -1,10 +1,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { demoState, GATEWAY_PORT, HOME, PG_PORT, run, signIn } from "./support";
+import { demoState, demoUrl, PG_PORT, run, signIn } from "./support";
 
-const demoUrl = () =>
-  `postgresql://demo-agent:${demoState().agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${HOME}/tls/ca.crt`;
 const upstreamUrl = () =>
   `postgresql://sluice_demo:${encodeURIComponent(demoState().upstreamPassword)}@127.0.0.1:${PG_PORT}/demo_shop`;
 

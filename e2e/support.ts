@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
+import { tsxCommand } from "../test/tsx-command";
 
 export const HOME = process.env.SLUICE_E2E_HOME ?? "/tmp/sluice-e2e";
 export const GATEWAY_PORT = process.env.SLUICE_E2E_GATEWAY_PORT ?? "15532";
@@ -20,6 +21,11 @@ export function demoState(): DemoState {
   return JSON.parse(readFileSync(path.join(HOME, "demo.json"), "utf8")) as DemoState;
 }
 
+/** The demo agent's connection string through the gateway, verifying the demo CA's certificate. */
+export function demoUrl(): string {
+  return `postgresql://demo-agent:${demoState().agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${HOME}/tls/ca.crt`;
+}
+
 export function run(command: string, args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(command, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
@@ -32,6 +38,12 @@ export function run(command: string, args: string[], env: Record<string, string>
 export function storeSuperuserUrl(): string {
   const password = readFileSync(path.join(HOME, "pg.password"), "utf8").trim();
   return `postgresql://postgres:${password}@127.0.0.1:${PG_PORT}/sluice`;
+}
+
+/** `sluice ARGS…` from this checkout, run to its end like `run`. */
+export function runSluice(args: string[], env: Record<string, string> = {}) {
+  const { command, args: argv } = tsxCommand("apps/cli/src/main.ts", args);
+  return run(command, argv, env);
 }
 
 export type DemoRole = "admin" | "reviewer" | "auditor";

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 source scripts/runtime-env.sh
-exec ./node_modules/.bin/tsx apps/cli/src/main.ts start
+exec node --import tsx apps/cli/src/main.ts start

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startMariaDb } from "./mariadb-server";
+import { tsxCommand } from "./tsx-command";
 import "./provided-context";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
@@ -45,19 +46,11 @@ export default async function setup(project: TestProject) {
 async function startPostgres(home: string) {
   for (let attempt = 1; ; attempt += 1) {
     const port = 55000 + Math.floor(Math.random() * 4000);
-    // Node itself with tsx as a loader, not tsx's command-line wrapper: the wrapper kills its child
-    // 30 ms after passing on a SIGTERM, before the server has stopped (left running, port taken).
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(REPO_ROOT, "test/embedded-server.ts"),
-        path.join(home, `pg-${attempt}`),
-        String(port),
-      ],
-      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const { command, args } = tsxCommand(path.join(REPO_ROOT, "test/embedded-server.ts"), [
+      path.join(home, `pg-${attempt}`),
+      String(port),
+    ]);
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
     try {
       return { child, url: await readyUrl(child) };
     } catch (error) {

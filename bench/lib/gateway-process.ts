@@ -2,12 +2,13 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { tsxCommand } from "../../test/tsx-command";
 import type { BenchEnv } from "./bench-env";
 import type { Cleanup } from "./cleanup";
 import { processCpuMicros } from "./proc-cpu";
 
 const ENTRY = path.resolve(import.meta.dirname, "../../apps/gateway/src/gateway-process.ts");
-const TSX = path.resolve(import.meta.dirname, "../../node_modules/.bin/tsx");
+const REPO = path.resolve(import.meta.dirname, "../..");
 const RUNTIME_ENV = path.resolve(import.meta.dirname, "../../scripts/runtime-env.sh");
 
 /** A field of /proc/<pid>/status in bytes (the kernel reports kB). */
@@ -33,11 +34,14 @@ export async function spawnGatewayProcess(
   } = {},
 ) {
   const entry = options.checkout ? path.join(options.checkout, "apps/gateway/src/gateway-process.ts") : ENTRY;
-  const tsx = options.checkout ? path.join(options.checkout, "node_modules/.bin/tsx") : TSX;
-  // With the process settings `scripts/start.sh` gives the product; a CPU profile adds to them.
-  // (Node refuses --cpu-prof in NODE_OPTIONS; tsx hands it to the node running the entry.)
-  const profiling = options.cpuProfileDir ? `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir} ` : "";
-  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec ${tsx} ${profiling}${entry}`], {
+  // Node refuses --cpu-prof in NODE_OPTIONS: a CPU profile is asked for on the command line.
+  const { command, args } = tsxCommand(entry, [], {
+    nodeFlags: options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+  });
+  // With the process settings `scripts/start.sh` gives the product (runtime-env.sh); tsx is the
+  // checkout's own, resolved from its directory.
+  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec "$0" "$@"`, command, ...args], {
+    cwd: options.checkout ?? REPO,
     env: {
       ...process.env,
       SLUICE_GATEWAY_STORE_URL: env.storeUrl,
@@ -54,7 +58,7 @@ export async function spawnGatewayProcess(
     lines.once("line", resolve);
     child.once("exit", (code) => reject(new Error(`the gateway process exited with ${code}`)));
   });
-  // tsx runs the entry in a child of its own: the pid printed is the gateway's.
+  // `exec` keeps the pid, but the gateway's own report is what the measurements read.
   const { port, httpPort, pid } = JSON.parse(first) as { port: number; httpPort: number | null; pid: number };
   cleanup.add(() => {
     try {

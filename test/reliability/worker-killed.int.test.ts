@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GatewayCluster, startGatewayCluster } from "../../apps/gateway/src/gateway-cluster";
+import type { GatewayCluster } from "../../apps/gateway/src/gateway-cluster";
 import { ORPHANED_END_REASON } from "../../apps/gateway/src/orphaned-sessions";
+import { type ClusterStage, startClusterStage } from "../../apps/gateway/test/support/cluster-stage";
 import { type Harness, startHarness } from "../../apps/gateway/test/support/gateway-harness";
 import { actorForUser } from "../../packages/admin/src/api-tokens";
 import { decideReview } from "../../packages/admin/src/decide-review";
@@ -22,9 +20,8 @@ import { until } from "../until";
  *   intact, instead of showing as live forever.
  */
 let harness: Harness;
+let cluster: ClusterStage;
 let gateway: GatewayCluster;
-let home = "";
-const logs: string[] = [];
 
 beforeAll(async () => {
   harness = await startHarness({ isTlsEnabled: false });
@@ -45,31 +42,17 @@ beforeAll(async () => {
       groups: { create: [{ groupId: group.id }] },
     },
   });
-  home = mkdtempSync(path.join(tmpdir(), "sluice-killed-"));
-  gateway = await startGatewayCluster({
-    databaseUrl: harness.storeUrl,
-    port: 0,
-    secretKey: harness.secretKey,
-    home,
-    isTlsEnabled: false,
-    hosts: ["127.0.0.1"],
-    reviewWebhook: null,
-    consoleUrl: null,
-    workers: 2,
-    // The worker is killed seconds after it started, well inside the production crash-loop guard,
-    // which would leave it unreplaced (on a quiet machine; a loaded one took long enough).
-    minWorkerLifetimeMs: 0,
-    log: (line: string) => logs.push(line),
-  });
+  // The worker is killed seconds after it started, well inside the production crash-loop guard,
+  // which would leave it unreplaced (on a quiet machine; a loaded one took long enough).
+  cluster = await startClusterStage(harness, { minWorkerLifetimeMs: 0 });
+  gateway = cluster.gateway;
 });
 afterAll(async () => {
-  await gateway?.close();
+  await cluster?.stop();
   await harness?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
 });
 
-const clusterUrl = () =>
-  `postgresql://${harness.agent.name}:${encodeURIComponent(harness.token)}@127.0.0.1:${gateway.port}/${harness.connectionName}?sslmode=disable`;
+const clusterUrl = () => cluster.url();
 
 const amount = async () =>
   (await adminQuery(harness.upstreamAdminUrl, "SELECT amount FROM bonuses WHERE id = 1")).rows[0]?.amount;
@@ -164,7 +147,7 @@ describe("a gateway worker killed mid-review and mid-recording", () => {
       timeoutMs: 60_000,
     });
     console.log(
-      `worker killed: agent saw "${(outcome as Error).message}"; review ${abandoned.status}; session ended "${ended.endReason}"; ${chunks.length} chunks kept; logs: ${logs.filter((line) => /exited|replacement|ended \d+ sessions/.test(line)).join(" | ")}`,
+      `worker killed: agent saw "${(outcome as Error).message}"; review ${abandoned.status}; session ended "${ended.endReason}"; ${chunks.length} chunks kept; logs: ${cluster.logs.filter((line) => /exited|replacement|ended \d+ sessions/.test(line)).join(" | ")}`,
     );
   }, 240_000);
 });

@@ -11,12 +11,12 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { loginCode } from "@sluice/secrets/api-token";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, createTestStore } from "../../../test/support";
+import { tsxCommand } from "../../../test/tsx-command";
 import { until } from "../../../test/until";
 import { writeCredentials } from "../src/api/credentials-file";
 import { startApiServer } from "./support/api-server";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
-const TSX = path.join(REPO, "node_modules/.bin/tsx");
 const MAIN = path.join(REPO, "apps/cli/src/main.ts");
 
 type Result = { code: number | null; stdout: string; stderr: string };
@@ -38,9 +38,16 @@ function run(command: string, args: string[], env: Record<string, string>, input
   });
 }
 
+/** `sluice ARGS…` run to its end, as `run` runs any command. */
+function runSluice(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
+  const { command, args: argv } = tsxCommand(MAIN, args);
+  return run(command, argv, env, input);
+}
+
 /** `sluice login …` running in the background, once it has printed its link. */
 async function startLogin(args: string[], env: Record<string, string>) {
-  const child = spawn(TSX, [MAIN, "login", ...args], {
+  const login = tsxCommand(MAIN, ["login", ...args]);
+  const child = spawn(login.command, login.args, {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? "", ...env },
   });
@@ -71,7 +78,7 @@ describe("the sluice CLI against the console's API (real route table, operations
   let upstreamLogin: { host: string; port: string; user: string; password: string; database: string };
   const secretKey = Buffer.alloc(32, 7);
   const sluice = (args: string[], extra: Record<string, string> = {}, input?: string) =>
-    run(TSX, [MAIN, ...args], { ...env, ...extra }, input);
+    runSluice(args, { ...env, ...extra }, input);
 
   beforeAll(async () => {
     store = await createTestStore();
@@ -258,14 +265,14 @@ describe("the sluice CLI against the console's API (real route table, operations
     expect(createHash("sha256").update(stored.token).digest("hex")).toBe(tokenHash);
     expect(link.toString()).not.toContain(stored.token);
 
-    const listed = await run(TSX, [MAIN, "agents", "list", "--json"], loginEnv);
+    const listed = await runSluice(["agents", "list", "--json"], loginEnv);
     expect(listed.code, listed.stderr).toBe(0);
     const audit = await store.prisma.auditEvent.findFirst({
       where: { action: "api_token.create", after: { path: ["via"], equals: "sluice login" } },
     });
     expect(audit?.actorName).toBe("ada@example.test");
 
-    const logout = await run(TSX, [MAIN, "logout"], loginEnv);
+    const logout = await runSluice(["logout"], loginEnv);
     expect(logout.code, logout.stderr).toBe(0);
     expect(existsSync(file)).toBe(false);
     expect(await authenticateApiToken(store.prisma, stored.token)).toBeNull();
@@ -287,7 +294,7 @@ describe("the sluice CLI against the console's API (real route table, operations
     expect(existsSync(path.join(home, ".config/sluice/credentials"))).toBe(false);
 
     writeCredentials(path.join(home, ".config/sluice/credentials"), { url: server.url, token: printed });
-    const elsewhere = await run(TSX, [MAIN, "agents", "list"], {
+    const elsewhere = await runSluice(["agents", "list"], {
       HOME: home,
       SLUICE_API_URL: "http://127.0.0.1:9",
     });
@@ -295,7 +302,7 @@ describe("the sluice CLI against the console's API (real route table, operations
     expect(elsewhere.stderr).toContain(
       `the stored token is for ${server.url} but SLUICE_API_URL is http://127.0.0.1:9`,
     );
-    const same = await run(TSX, [MAIN, "agents", "list", "--json"], {
+    const same = await runSluice(["agents", "list", "--json"], {
       HOME: home,
       SLUICE_API_URL: `${server.url}/`,
     });
@@ -304,7 +311,7 @@ describe("the sluice CLI against the console's API (real route table, operations
   });
 
   it("gives up when nobody approves in time, and stores nothing", async () => {
-    const waited = await run(TSX, [MAIN, "login", "--url", server.url, "--timeout", "1"], { HOME: home });
+    const waited = await runSluice(["login", "--url", server.url, "--timeout", "1"], { HOME: home });
     expect(waited.code).toBe(1);
     expect(waited.stderr).toContain("not approved within 1 s");
     expect(existsSync(path.join(home, ".config/sluice/credentials"))).toBe(false);

@@ -2,90 +2,15 @@ import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BypassCase, GUARDRAIL_CASES } from "./corpus/guardrail-cases";
+import { READ_ONLY_CONNECTION as READ_ONLY, seedDemoShapedShop } from "./support/demo-shaped-shop";
 import { type Harness, startHarness } from "./support/gateway-harness";
-import { bytes, errorFields, int32, RawClient } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
 import { run } from "./support/run";
 
 let harness: Harness;
-const READ_ONLY = "shop_ro";
 
-/** The demo's guardrails and review rule, plus a table rule, on a database shaped like the demo. */
 beforeAll(async () => {
   harness = await startHarness();
-  const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
-  await direct.connect();
-  const role = decodeURIComponent(new URL(harness.directUrl).username);
-  await direct.query(`
-    CREATE TABLE orders (id serial PRIMARY KEY, status text);
-    CREATE TABLE employees (id serial PRIMARY KEY, first_name text, salary numeric);
-    CREATE TABLE secrets (id int);
-    CREATE TABLE notes (id int); INSERT INTO notes VALUES (1), (2);
-    CREATE SCHEMA hr; CREATE TABLE hr.secrets (id int);
-    -- Moves the search path where the statement text cannot show it.
-    CREATE FUNCTION public.path_to_public() RETURNS text LANGUAGE sql
-      AS $$ SELECT set_config('search_path', 'public', false) $$;
-    INSERT INTO orders (status) VALUES ('paid'), ('shipped');
-    GRANT ALL ON ALL TABLES IN SCHEMA public, hr TO ${role};
-    GRANT USAGE ON SCHEMA hr TO ${role};
-    GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role};`);
-  await direct.end();
-
-  const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
-  await harness.addTwinConnection(READ_ONLY);
-  await harness.prisma.connection.update({ where: { name: READ_ONLY }, data: { isReadOnly: true } });
-  await harness.prisma.guardrailRule.createMany({
-    data: [
-      {
-        connectionId: shop.id,
-        name: "no-drop-truncate",
-        kind: "STATEMENT_KIND",
-        match: { kinds: ["DROP", "TRUNCATE"] },
-      },
-      {
-        connectionId: shop.id,
-        name: "no-unscoped-delete",
-        kind: "MISSING_WHERE",
-        match: { kinds: ["DELETE"] },
-      },
-      {
-        connectionId: shop.id,
-        name: "no-unscoped-update",
-        kind: "MISSING_WHERE",
-        match: { kinds: ["UPDATE"] },
-      },
-      {
-        connectionId: shop.id,
-        name: "no-file-functions",
-        kind: "FUNCTION",
-        match: { functions: ["pg_read_file", "lo_import", "lo_export"] },
-      },
-      { connectionId: shop.id, name: "no-secrets", kind: "TABLE", match: { tables: ["public.secrets"] } },
-      // A user-defined function is refused unless named: the search-path case below needs this one.
-      {
-        connectionId: shop.id,
-        name: "allow-path-to-public",
-        kind: "FUNCTION",
-        effect: "ALLOW",
-        match: { functions: ["public.path_to_public"] },
-      },
-    ],
-  });
-  const finance = await harness.prisma.reviewerGroup.create({
-    data: { name: "finance-leads", idpGroup: "finance-leads" },
-  });
-  await harness.prisma.reviewRule.create({
-    data: {
-      connectionId: shop.id,
-      name: "salary-reads",
-      match: { columns: ["public.employees.salary"] },
-      // Non-blocking: the corpus checks the classification; holding is tested in reviews.int.test.ts.
-      isBlocking: false,
-      groups: { create: [{ groupId: finance.id }] },
-    },
-  });
-  await bumpPolicyVersion(harness.prisma);
-  await harness.gateway.policies.reload();
+  await seedDemoShapedShop(harness);
 });
 afterAll(() => harness?.stop());
 
@@ -293,109 +218,4 @@ describe("bypass corpus: names resolved the way the server resolves them", () =>
       await admin.query("ALTER TABLE hr.secrets RENAME TO secrets_moved");
       expect(await verdictOfQuery(agent, COUNT_SECRETS)).toBe("no-secrets");
     }));
-});
-
-describe("bypass corpus: protocol-level evasions", () => {
-  it("[prepared] a SQL PREPAREd statement cannot be run by a protocol Bind of its name, past its EXECUTE checks", async () => {
-    const { client } = await rawLogin(
-      harness.port,
-      harness.agent.name,
-      harness.token,
-      harness.connectionName,
-    );
-    client.write(bytes.query("PREPARE p AS SELECT count(*) FROM notes"));
-    expect((await client.readUntil("Z")).map((m) => m.type)).toEqual(["C", "Z"]);
-    // Bind "" to statement "p", no parameters, no result formats; Execute; Sync.
-    const bind = Buffer.concat([Buffer.from("\0p\0"), Buffer.from([0, 0, 0, 0, 0, 0])]);
-    client.write(
-      Buffer.concat([
-        bytes.tagged("B", bind),
-        bytes.tagged("E", Buffer.concat([Buffer.from("\0"), int32(0)])),
-        bytes.tagged("S", Buffer.alloc(0)),
-      ]),
-    );
-    const reply = await client.readUntil("Z");
-    expect(reply.map((m) => m.type)).toEqual(["E", "Z"]);
-    expect(errorFields(reply[0]?.body ?? Buffer.alloc(0))).toMatchObject({
-      C: "26000",
-      M: 'prepared statement "p" does not exist',
-    });
-    client.close();
-  });
-
-  it("[function-call] the FunctionCall message cannot run pg_read_file without SQL", async () => {
-    const { client } = await rawLogin(
-      harness.port,
-      harness.agent.name,
-      harness.token,
-      harness.connectionName,
-    );
-    // FunctionCall for pg_read_file(text) (oid 2624), one text argument.
-    const path = Buffer.from("/etc/passwd");
-    client.write(
-      bytes.tagged(
-        "F",
-        Buffer.concat([
-          int32(2624),
-          Buffer.from([0, 1, 0, 0]),
-          Buffer.from([0, 1]),
-          int32(path.length),
-          path,
-          Buffer.from([0, 0]),
-        ]),
-      ),
-    );
-    const reply = await client.readUntil("Z");
-    expect(reply.map((m) => m.type)).toEqual(["E", "Z"]);
-    expect(errorFields(reply[0]?.body ?? Buffer.alloc(0))).toMatchObject({
-      C: "42501",
-      M: expect.stringContaining("FunctionCall"),
-    });
-    expect(Buffer.concat(reply.map((m) => m.body)).toString()).not.toContain("root:");
-    client.close();
-  });
-
-  for (const [name, value] of [
-    ["options", "-c search_path=hr -c role=postgres"],
-    ["replication", "true"],
-    ["role", "postgres"],
-    ["session_authorization", "postgres"],
-  ] as const) {
-    it(`[startup-options] ${name}=${value} is refused before anything reaches the upstream`, async () => {
-      const client = await RawClient.connect(harness.port);
-      client.write(bytes.startup({ user: harness.agent.name, database: READ_ONLY, [name]: value }));
-      const reply = await client.readMessage();
-      expect(reply.type).toBe("E");
-      expect(errorFields(reply.body)).toMatchObject({ S: "FATAL", C: "42501" });
-      await client.waitClosed();
-    });
-  }
-
-  it("[startup-options] default_transaction_read_only=off cannot disarm a read-only connection, even where an ALLOW SETTING names it", async () => {
-    const allowing = await harness.addTwinConnection("shop_ro_allowing");
-    await harness.prisma.connection.update({ where: { id: allowing.id }, data: { isReadOnly: true } });
-    await harness.prisma.guardrailRule.create({
-      data: {
-        connectionId: allowing.id,
-        name: "read-only-setting",
-        kind: "SETTING",
-        effect: "ALLOW",
-        match: { settings: ["default_transaction_read_only"] },
-      },
-    });
-    await bumpPolicyVersion(harness.prisma);
-    await harness.gateway.policies.reload();
-    for (const database of [READ_ONLY, "shop_ro_allowing"]) {
-      const url = harness.urlFor(harness.agent.name, harness.token, database);
-      const viaOptions = new pg.Client({
-        connectionString: url,
-        options: "-c default_transaction_read_only=off",
-      });
-      const error = await viaOptions.connect().catch((e: pg.DatabaseError) => e);
-      await viaOptions.end().catch(() => {});
-      expect(error, database).toMatchObject({ severity: "FATAL", code: "42501" });
-      expect((error as Error).message, database).toContain("default_transaction_read_only");
-      if (database === "shop_ro_allowing") expect((error as Error).message).toContain("read-only");
-    }
-  });
 });

@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FUNCTION_CASES, SSN_QUERY } from "./corpus/function-cases";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { createCustomers } from "./support/masked-shop";
 import { connectRecording } from "./support/received-bytes";
 
 /**
@@ -23,19 +24,7 @@ beforeAll(async () => {
   harness = await startHarness();
   const direct = new pg.Client({ connectionString: harness.directUrl });
   await direct.connect();
-  await direct.query(
-    "CREATE TABLE customers (id int PRIMARY KEY, first_name text, email text, ssn text, card_number text)",
-  );
-  await direct.query(
-    "INSERT INTO customers SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[])",
-    [
-      people.map((_, i) => i + 1),
-      people.map((p) => p.firstName),
-      people.map((p) => p.email),
-      people.map((p) => p.ssn),
-      people.map((p) => p.cardNumber),
-    ],
-  );
+  await createCustomers(direct, people);
   // What an owner (or an extension) may have left in the database: each one runs a query inside.
   await direct.query(`
     CREATE TABLE notes (body text);

@@ -1,48 +1,32 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
-import { type GatewayCluster, startGatewayCluster } from "@sluice/gateway/gateway-cluster";
+import type { GatewayCluster } from "@sluice/gateway/gateway-cluster";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until as waitUntil } from "../../../test/until";
+import { type ClusterStage, startClusterStage } from "./support/cluster-stage";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 let harness: Harness;
+let cluster: ClusterStage;
 let gateway: GatewayCluster;
-let home = "";
-const logs: string[] = [];
+let logs: string[];
 
 beforeAll(async () => {
   harness = await startHarness({ isTlsEnabled: false });
-  home = mkdtempSync(path.join(tmpdir(), "sluice-cluster-"));
-  gateway = await startGatewayCluster({
-    databaseUrl: harness.storeUrl,
-    port: 0,
-    secretKey: harness.secretKey,
-    home,
-    isTlsEnabled: false,
-    hosts: ["127.0.0.1"],
-    reviewWebhook: null,
-    consoleUrl: null,
-    workers: 2,
-    mcpPort: 0,
-    log: (line) => logs.push(line),
-  });
+  cluster = await startClusterStage(harness, { mcpPort: 0 });
+  ({ gateway, logs } = cluster);
 });
 afterAll(async () => {
-  await gateway?.close();
+  await cluster?.stop();
   await harness?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
 });
 
-const clusterUrl = () =>
-  `postgresql://${harness.agent.name}:${encodeURIComponent(harness.token)}@127.0.0.1:${gateway.port}/${harness.connectionName}?sslmode=disable`;
+const clusterUrl = () => cluster.url();
 
 async function connectDirect() {
   const client = new pg.Client({ connectionString: harness.upstreamAdminUrl });

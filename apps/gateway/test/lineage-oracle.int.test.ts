@@ -3,6 +3,7 @@ import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import { testConnectionRecord } from "@sluice/session/testing";
 import { loadParser } from "@sluice/sql/parser";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,20 +66,18 @@ beforeAll(async () => {
   }
   const url = new URL(harness.directUrl);
   const snapshot = catalogSnapshot(
-    await readColumnCatalog({
-      connectionId: "oracle",
-      name: "oracle",
-      host: url.hostname,
-      port: Number(url.port),
-      database: url.pathname.slice(1),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      tlsMode: "DISABLE",
-      tlsCaPem: null,
-      tlsServerName: null,
-      requireClientTls: false,
-      allowedGroups: [],
-    }).then((read) => read.columns),
+    await readColumnCatalog(
+      testConnectionRecord({
+        connectionId: "oracle",
+        name: "oracle",
+        host: url.hostname,
+        port: Number(url.port),
+        database: url.pathname.slice(1),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        allowedGroups: [],
+      }),
+    ).then((read) => read.columns),
   );
   const point = createPolicyDecisionPoint({
     policies: { version: 1, get: () => POLICY, reload: async () => {} },

@@ -13,23 +13,22 @@ let harness: Harness;
 const SSNS = ["123-45-6789", "987-65-4321"];
 
 async function recordingOf(sessionId: string): Promise<RecordingEvent[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const chunks = await harness.prisma.recordingChunk.findMany({
-      where: { sessionId },
-      orderBy: { seq: "asc" },
-    });
-    const events = chunks.flatMap((chunk) => unpackChunk(chunk.payload));
-    if (events.at(-1)?.type === "end") {
-      const key = deriveKey(harness.secretKey, RECORDING_CHAIN_PURPOSE);
-      expect(verifyChain(chunks, { key })).toEqual({ isVerified: true, chunks: chunks.length });
-      // Without the deployment's key the chain cannot be recomputed, so it does not verify.
-      expect(verifyChain(chunks).isVerified).toBe(false);
-      return events;
-    }
-    if (Date.now() > deadline) throw new Error("the recording did not end");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const { chunks, events } = await until(
+    async () => {
+      const chunks = await harness.prisma.recordingChunk.findMany({
+        where: { sessionId },
+        orderBy: { seq: "asc" },
+      });
+      const events = chunks.flatMap((chunk) => unpackChunk(chunk.payload));
+      return events.at(-1)?.type === "end" ? { chunks, events } : null;
+    },
+    { what: "the recording's end event", intervalMs: 100 },
+  );
+  const key = deriveKey(harness.secretKey, RECORDING_CHAIN_PURPOSE);
+  expect(verifyChain(chunks, { key })).toEqual({ isVerified: true, chunks: chunks.length });
+  // Without the deployment's key the chain cannot be recomputed, so it does not verify.
+  expect(verifyChain(chunks).isVerified).toBe(false);
+  return events;
 }
 
 async function lastSession(agentName: string) {

@@ -1,6 +1,6 @@
 /**
  * What a function can do, as Sluice judges it. Every function of the supported server's pg_proc has
- * one (see generated/function-classes.ts and scripts/function-class-rules.ts, which says why); a
+ * one (see generated/function-classes.ts and scripts/function-class-rules/, which says why); a
  * function of no class (user-defined, from an extension, in any schema) is unknown, and refused.
  */
 export type FunctionClass =

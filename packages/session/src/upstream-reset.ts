@@ -1,5 +1,5 @@
 import { encodeQuery } from "@sluice/wire/client-encoders";
-import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
+import { ErrorField, ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 
 /**
  * What a pooled upstream must look like before another agent's session gets it. `DISCARD ALL`
@@ -137,6 +137,8 @@ function readTextRow(body: Buffer): string[] {
   return values;
 }
 
+const SQLSTATE_FIELD = ErrorField.Code.charCodeAt(0);
+
 /** The SQLSTATE field of an ErrorResponse body (the text may quote another agent's statement: not logged). */
 function errorCode(body: Buffer): string {
   let offset = 0;
@@ -144,7 +146,7 @@ function errorCode(body: Buffer): string {
     const field = body[offset];
     const end = body.indexOf(0, offset + 1);
     if (end < 0) break;
-    if (field === 0x43) return body.toString("utf8", offset + 1, end);
+    if (field === SQLSTATE_FIELD) return body.toString("utf8", offset + 1, end);
     offset = end + 1;
   }
   return "unknown";

@@ -1,5 +1,4 @@
 import { createScramClient } from "@sluice/secrets/scram-client";
-import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import { AuthenticationFailed, ConnectionRefused, LoginLimited } from "@sluice/session/connection-failures";
 import {
   ConnectionPhases,
@@ -7,8 +6,9 @@ import {
   type PhaseNext,
   type PhaseStep,
 } from "@sluice/session/connection-phases";
-import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
+import type { ConnectionRecord, Directory } from "@sluice/session/directory";
 import { errorBytes } from "@sluice/session/protocol-bytes";
+import { testAgentRecord, testConnectionRecord } from "@sluice/session/testing";
 import {
   encodeCancelRequest,
   encodeSaslInitialResponse,
@@ -38,28 +38,8 @@ function errorBody(bytes: Buffer): Record<string, string> | null {
 const TOKEN = "sl_token_for_the_tests";
 const ADDRESS = "10.0.0.7";
 
-const AGENT: AgentRecord = {
-  agentId: "agent-1",
-  agentName: "reporter",
-  credentialId: "cred-1",
-  scramVerifier: createScramVerifier(TOKEN, Buffer.alloc(16, 1), 4096),
-  groups: ["analysts"],
-};
-
-const CONNECTION: ConnectionRecord = {
-  connectionId: "conn-1",
-  name: "shop",
-  host: "127.0.0.1",
-  port: 5432,
-  database: "shop",
-  user: "app",
-  password: "pencil",
-  tlsMode: "DISABLE",
-  tlsCaPem: null,
-  tlsServerName: null,
-  requireClientTls: false,
-  allowedGroups: ["analysts"],
-};
+const AGENT = testAgentRecord(TOKEN);
+const CONNECTION = testConnectionRecord({ host: "127.0.0.1" });
 
 type Recorded = { failures: string[]; successes: string[]; lookups: number };
 

@@ -3,11 +3,11 @@ import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import { ConnectionPhases, type PhaseStep } from "@sluice/session/connection-phases";
 import {
   type AgentRecord,
-  type ConnectionRecord,
   type Directory,
   WORKLOAD_CREDENTIAL,
   type WorkloadIdentity,
 } from "@sluice/session/directory";
+import { testConnectionRecord } from "@sluice/session/testing";
 import { encodePasswordMessage, encodeStartup } from "@sluice/wire/client-encoders";
 import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import { createClientFrameBuffer } from "@sluice/wire/frame-buffer";
@@ -39,20 +39,11 @@ const AGENT: AgentRecord = {
   workload: WORKLOAD,
 };
 
-const CONNECTION: ConnectionRecord = {
-  connectionId: "conn-1",
-  name: "shop",
+const CONNECTION = testConnectionRecord({
   host: "127.0.0.1",
-  port: 5432,
-  database: "shop",
-  user: "app",
   password: null,
-  tlsMode: "DISABLE",
-  tlsCaPem: null,
-  tlsServerName: null,
-  requireClientTls: false,
   allowedGroups: ["analysts", "readers"],
-};
+});
 
 function setUp(options: { address?: string; isTls?: boolean; withVerifier?: boolean } = {}) {
   const failures: string[] = [];

@@ -2,9 +2,8 @@ import { once } from "node:events";
 import { type Duplex, duplexPair } from "node:stream";
 import type { DecisionPoint, Verdict } from "@sluice/policy/verdict";
 import { createScramClient } from "@sluice/secrets/scram-client";
-import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import { ClientError } from "@sluice/session/client-error";
-import type { AgentRecord, ConnectionRecord } from "@sluice/session/directory";
+import { testAgentRecord, testConnectionRecord } from "@sluice/session/testing";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import { ClientConnection, type LiveSession } from "@sluice/transport/client-connection";
 import {
@@ -30,27 +29,8 @@ import { until } from "../../../test/until";
 import type { AuthenticatedUpstream, UpstreamLogins } from "../src/upstream-logins";
 
 const TOKEN = "sl_transport_test_token";
-const AGENT: AgentRecord = {
-  agentId: "agent-1",
-  agentName: "reporter",
-  credentialId: "cred-1",
-  scramVerifier: createScramVerifier(TOKEN, Buffer.alloc(16, 2), 4096),
-  groups: ["analysts"],
-};
-const CONNECTION: ConnectionRecord = {
-  connectionId: "conn-1",
-  name: "shop",
-  host: "db.internal",
-  port: 5432,
-  database: "shop",
-  user: "app",
-  password: "pencil",
-  tlsMode: "DISABLE",
-  tlsCaPem: null,
-  tlsServerName: null,
-  requireClientTls: false,
-  allowedGroups: ["analysts"],
-};
+const AGENT = testAgentRecord(TOKEN);
+const CONNECTION = testConnectionRecord();
 const REFUSE_BAD: DecisionPoint = {
   openSession: () => ({
     decide: ({ sql }) =>

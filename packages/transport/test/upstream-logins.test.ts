@@ -3,7 +3,7 @@ import { type Duplex, duplexPair } from "node:stream";
 import { createScramServer } from "@sluice/secrets/scram-server";
 import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import { UpstreamLoginFailed } from "@sluice/session/connection-failures";
-import type { ConnectionRecord } from "@sluice/session/directory";
+import { testConnectionRecord } from "@sluice/session/testing";
 import {
   type ClientMessage,
   decodeClientFrame,
@@ -27,20 +27,7 @@ import { describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
 import { createDirectUpstreamLogins } from "../src/upstream-logins";
 
-const CONNECTION: ConnectionRecord = {
-  connectionId: "conn-1",
-  name: "shop",
-  host: "db.internal",
-  port: 5432,
-  database: "shop",
-  user: "app",
-  password: "pencil",
-  tlsMode: "DISABLE",
-  tlsCaPem: null,
-  tlsServerName: null,
-  requireClientTls: false,
-  allowedGroups: [],
-};
+const CONNECTION = testConnectionRecord({ allowedGroups: [] });
 
 const UPSTREAM_KEY = Buffer.from([9, 8, 7, 6]);
 

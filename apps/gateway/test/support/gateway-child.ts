@@ -1,18 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { tsxCommand } from "../../../../test/tsx-command";
 import type { Harness } from "./gateway-harness";
 
 export type GatewayChild = { port: number; pid: number; child: ChildProcess; url: string };
 
 /**
  * A second gateway process on the harness's store, for what only another process shows: a
- * process that dies, is stopped (SIGSTOP) or shuts down. It is node itself with tsx's loader, so a
- * signal reaches it as sent. (Under tsx's CLI wrapper a SIGTERM is relayed, and a child that does
- * not answer the relay within 30 ms, as happens on a loaded machine, is SIGKILLed: its clients lost
- * their connection without a word.) Callers kill it (`child.kill`) when done.
+ * process that dies, is stopped (SIGSTOP) or shuts down. Started as tsxCommand says, so a signal reaches it
+ * as sent. Callers kill it (`child.kill`) when done.
  */
 export async function spawnGatewayChild(harness: Harness): Promise<GatewayChild> {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/gateway/src/gateway-process.ts"], {
+  const { command, args } = tsxCommand("apps/gateway/src/gateway-process.ts");
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       SLUICE_GATEWAY_STORE_URL: harness.storeUrl,

@@ -12,7 +12,8 @@ import type { ConnectionPolicy } from "@sluice/policy/rules";
 import type { Verdict } from "@sluice/policy/verdict";
 import { generateAgentToken } from "@sluice/secrets/agent-token";
 import { createScramVerifier } from "@sluice/secrets/scram-verifier";
-import type { ConnectionRecord, Directory } from "@sluice/session/directory";
+import type { Directory } from "@sluice/session/directory";
+import { testConnectionRecord } from "@sluice/session/testing";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import mysql from "mysql2/promise";
@@ -65,20 +66,14 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
     scramVerifier: createScramVerifier(token),
     groups: ["analysts"],
   };
-  const connection: ConnectionRecord = {
-    connectionId: "conn-1",
-    name: "shop",
+  const connection = testConnectionRecord({
     host: server.host,
     port: server.port,
     database,
     user: upstreamUser,
     password: upstreamPassword,
-    tlsMode: "DISABLE",
-    tlsCaPem: null,
-    tlsServerName: null,
     requireClientTls: true,
-    allowedGroups: ["analysts"],
-  };
+  });
   const directory: Directory = {
     findAgent: async (name) => (name === agent.agentName ? agent : null),
     findConnection: async (name) => (name === connection.name ? connection : null),

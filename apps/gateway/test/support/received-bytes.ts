@@ -17,3 +17,23 @@ export async function connectRecording(url: string): Promise<RecordingClient> {
   );
   return { client, received: () => Buffer.concat(chunks) };
 }
+
+/**
+ * Every byte a fresh client received while `run` used it, as latin1 text. An error the server (or
+ * the gateway) sent is part of what was received; any other failure, such as an assertion inside
+ * `run`, is thrown.
+ */
+export async function receivedBytes(
+  url: string,
+  run: (client: pg.Client) => Promise<unknown>,
+): Promise<string> {
+  const { client, received } = await connectRecording(url);
+  try {
+    await run(client).catch((error: unknown) => {
+      if (!(error instanceof pg.DatabaseError)) throw error;
+    });
+  } finally {
+    await client.end();
+  }
+  return received().toString("latin1");
+}

@@ -67,7 +67,6 @@ class PacketPump {
 }
 
 let nextConnectionId = 1;
-const TRACE = process.env.SLUICE_MYSQL_TRACE === "1";
 
 /**
  * One agent connection: the I/O loop around the session's steps (AgentLogin, UpstreamLogin,
@@ -128,10 +127,6 @@ export function serveMySqlClient(
 
   async function onLoginPacket(packet: Packet): Promise<void> {
     const step = await login.onPacket(packet);
-    if (TRACE)
-      options.log(
-        `[mysql] login packet ${packet.sequenceId} (${packet.payload.length} bytes) → ${step.kind}`,
-      );
     switch (step.kind) {
       case "send":
         sendClient(step.sequenceId, step.payload);
@@ -144,7 +139,6 @@ export function serveMySqlClient(
         client.removeAllListeners("error");
         // A ClientHello that came in the same read as the SSLRequest goes back to the socket.
         const rest = clientPump.pauseAndTakeRest();
-        if (TRACE) options.log(`[mysql] rest after SSLRequest: ${rest.length}`);
         if (rest.length > 0) client.unshift(rest);
         const secure = new tls.TLSSocket(client, {
           isServer: true,
