@@ -16,6 +16,7 @@ import { reviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
 import { startReviewBroker } from "@sluice/reviews/start-review-broker";
 import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import { ClientError } from "@sluice/session/client-error";
+import type { LoginRefusal } from "@sluice/session/session-start";
 import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import type { LiveSession } from "@sluice/transport/client-connection";
@@ -26,7 +27,6 @@ import { createHttpDirectory } from "./http/http-directory";
 import { startHttpGateway } from "./http/http-gateway";
 import { VERIFIED_TOKEN_MS } from "./http/http-limits";
 import { HttpRevocations } from "./http/http-revocation";
-import { createRefusedAttempts } from "./http/refused-attempts";
 import { createLoginThrottle } from "./login-limits";
 import { createMaskingService } from "./masking/masking-service";
 import { startMcpGateway } from "./mcp/mcp-gateway";
@@ -37,6 +37,7 @@ import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
 import { createPrismaDirectory } from "./prisma-directory";
 import { RecordingWriter, withRecording } from "./recording/recording-writer";
+import { createRefusedAttempts, refusedLogin } from "./refused-attempts";
 import { watchRevocations } from "./revocation-watcher";
 import { createSessionAudit, GATEWAY_ID } from "./session-audit";
 
@@ -152,11 +153,18 @@ export async function startGateway(options: StartGatewayOptions) {
   const masking = createMaskingService(policies, options.secretKey, (line) =>
     options.log(`[gateway] ${line}`),
   );
-  // One audit and recording for both SQL data paths: the console lists and replays both alike.
-  const sessionHooks = withRecording(
-    createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
-    recordings,
+  // Refused logins and calls of every path, where admins look for sessions, with the precise reason.
+  const recordRefusal = createRefusedAttempts(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
+    options.log(`[gateway] ${line}`),
   );
+  // One audit and recording for both SQL data paths: the console lists and replays both alike.
+  const sessionHooks = {
+    ...withRecording(
+      createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+      recordings,
+    ),
+    onLoginRefused: (refusal: LoginRefusal) => recordRefusal(refusedLogin(refusal)),
+  };
   // One failed-login budget per address for both SQL listeners: guessing on one counts on the other.
   const loginLimits = createLoginThrottle();
   const server = await startGatewayServer({
@@ -196,9 +204,7 @@ export async function startGateway(options: StartGatewayOptions) {
           reviews: reviews.broker,
           reviewKeys: reviewedCallKeys(options.secretKey),
           agentReviews: new AgentReviews(options.prisma, options.gatewayId ?? GATEWAY_ID),
-          recordRefusal: createRefusedAttempts(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
-            options.log(`[gateway] ${line}`),
-          ),
+          recordRefusal,
           watchRevocations: (caches) =>
             new HttpRevocations(options.prisma, caches, VERIFIED_TOKEN_MS, (line) =>
               options.log(`[gateway] ${line}`),
@@ -238,6 +244,7 @@ export async function startGateway(options: StartGatewayOptions) {
             caPem: material ? readFileSync(material.caFile, "utf8") : null,
           },
           policy: (connectionId) => policies.get(connectionId),
+          recordRefusal,
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>

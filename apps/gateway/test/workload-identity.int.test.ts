@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
 import { issueAgentCredential } from "@sluice/db/seed/issue-agent-credential";
 import { loadIdpMaterial } from "@sluice/identity/idp-material";
 import { type LocalIdp, startLocalIdp } from "@sluice/identity/local-idp";
@@ -9,6 +10,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { refusalsSince } from "./support/refused-attempts";
 
 const AUDIENCE = "urn:sluice:gateway";
 const BOT_SECRET = randomBytes(32).toString("base64url");
@@ -109,12 +111,35 @@ describe("agents signing in with a workload token (JWT) instead of a static secr
     >;
     const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, groups: ["admins"] })).toString("base64url")}.${signature}`;
     const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${payload}.`;
-    for (const password of [other, forged, unsigned, "not-a-token"]) {
+    const since = new Date();
+    const cases: [string, string, RegExp][] = [
+      ["another workload", other, /subject does not match/],
+      ["forged groups", forged, /signature does not verify/],
+      ["unsigned", unsigned, /signature algorithm not accepted|invalid token/],
+    ];
+    for (const [what, password] of cases) {
       const error = await tlsClient(agent.name, password)
         .connect()
         .catch((failure: Error) => failure);
-      expect(error).toMatchObject({ code: "28P01" });
+      expect(error, what).toMatchObject({ code: "28P01" });
+      // The same words whatever is wrong: no telling which issuers some agent trusts.
+      expect((error as Error).message, what).toBe(
+        `authentication failed for agent "${agent.name}": ${WORKLOAD_TOKEN_NOT_ACCEPTED}`,
+      );
     }
+    const garbage = await tlsClient(agent.name, "not-a-token")
+      .connect()
+      .catch((failure: Error) => failure);
+    expect(garbage).toMatchObject({
+      code: "28P01",
+      message: `authentication failed for agent "${agent.name}"`,
+    });
+    // Each refusal is written for admins, with what the client was not told.
+    const written = await refusalsSince(harness.prisma, since, cases.length + 1);
+    cases.forEach(([what, , reason], index) => {
+      expect(written[index], what).toMatchObject({ path: "postgres", claimedAgent: agent.name });
+      expect(written[index]?.refusal, what).toMatch(reason);
+    });
   });
 
   it("keeps every live static token of the agent working on the cleartext path", async () => {

@@ -1,11 +1,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { startJsonUpstream, UPSTREAM_KEY } from "./support/json-upstream";
+import { refusalsSince } from "./support/refused-attempts";
 import {
   expiryOf,
   startWorkloadIdps,
@@ -18,7 +20,7 @@ import {
 /**
  * Agents with no static secret on the MCP endpoint and the HTTP path: the bearer is a JWT from the
  * trusted provider's client-credentials flow, verified against its JWKS and the agent's mapping.
- * A bad token gets a 401 that says what is wrong with it, and no session.
+ * A bad token gets one 401 whatever is wrong with it, and no session; the reason is written for admins.
  */
 let harness: Harness;
 let idps: WorkloadIdp;
@@ -120,24 +122,33 @@ describe("workload tokens on the MCP endpoint", () => {
     expect(session.agentGroups).toEqual(["analysts"]);
   });
 
-  it("[MCP] refuses a foreign, mis-addressed or tampered token with a 401 that says why, and no session", async () => {
+  it("[MCP] refuses a foreign, mis-addressed or tampered token with one 401 for all, the reason kept for admins", async () => {
     const agent = await idps.addAgent(harness, WORKLOADS.elsewhere);
     const good = await idps.mint(WORKLOADS.reporting);
+    const since = new Date();
     const cases: [string, string, RegExp][] = [
       ["unknown issuer", await idps.mintFromStranger(), /no agent accepts tokens from issuer http:\/\//],
       ["wrong audience", await idps.mint(WORKLOADS.elsewhere), /audience/],
       ["wrong signature", tamperedToken(good), /signature does not verify/],
     ];
-    for (const [what, token, reason] of cases) {
+    for (const [what, token] of cases) {
       const refused = await mcpInitialize(token);
       expect(refused.status, what).toBe(401);
       expect(refused.challenge, what).toContain("Bearer");
       const { error } = JSON.parse(refused.body) as { error: { rule: string; message: string } };
       expect(error.rule, what).toBe("sluice:auth");
-      expect(error.message, what).toMatch(/^authentication failed: workload token refused: /);
-      expect(error.message, what).toMatch(reason);
+      // The same words whatever is wrong: no telling which issuers some agent trusts.
+      expect(error.message, what).toBe(`authentication failed: ${WORKLOAD_TOKEN_NOT_ACCEPTED}`);
       expect(refused.body, what).not.toContain(token);
     }
+    const written = await refusalsSince(harness.prisma, since, cases.length);
+    cases.forEach(([what, , reason], index) => {
+      expect(written[index], what).toMatchObject({
+        path: "mcp",
+        clientMessage: `authentication failed: ${WORKLOAD_TOKEN_NOT_ACCEPTED}`,
+      });
+      expect(written[index]?.refusal, what).toMatch(reason);
+    });
     expect(await sessionsOf(agent.id)).toBe(0);
   });
 });
@@ -148,11 +159,14 @@ describe("workload tokens on the HTTP path", () => {
     // A twin trusting the same identity (as the MCP tests' agent does): a bearer JWT names no agent,
     // so more than one agent accepting it is refused rather than resolved by whichever is found first.
     await idps.addAgent(harness, WORKLOADS.reporting);
+    const since = new Date();
     const ambiguous = await httpCall(await idps.mint(WORKLOADS.reporting));
     expect(ambiguous.status).toBe(401);
-    expect(((await ambiguous.json()) as { error: { message: string } }).error.message).toMatch(
-      /\d agents accept it .*map it to exactly one/,
+    expect(((await ambiguous.json()) as { error: { message: string } }).error.message).toBe(
+      `authentication failed: ${WORKLOAD_TOKEN_NOT_ACCEPTED}`,
     );
+    const [written] = await refusalsSince(harness.prisma, since, 1);
+    expect(written?.refusal).toMatch(/\d agents accept it .*map it to exactly one/);
     await harness.prisma.agent.updateMany({
       where: { workloadSubject: WORKLOADS.reporting, id: { not: agent.id } },
       data: { isDisabled: true },
@@ -166,21 +180,27 @@ describe("workload tokens on the HTTP path", () => {
     expect(session.agentGroups).toEqual(["analysts"]);
   });
 
-  it("[HTTP] refuses a foreign, mis-addressed or tampered token with a 401 that says why", async () => {
+  it("[HTTP] refuses a foreign, mis-addressed or tampered token with one 401 for all, the reason kept for admins", async () => {
     const agent = await idps.addAgent(harness, WORKLOADS.elsewhere);
     const good = await idps.mint(WORKLOADS.reporting);
     const upstreamCallsBefore = upstream.seen.length;
+    const since = new Date();
     const cases: [string, string, RegExp][] = [
       ["unknown issuer", await idps.mintFromStranger(), /no agent accepts tokens from issuer/],
       ["wrong audience", await idps.mint(WORKLOADS.elsewhere), /audience/],
       ["wrong signature", tamperedToken(good), /signature does not verify/],
     ];
-    for (const [what, token, reason] of cases) {
+    for (const [what, token] of cases) {
       const response = await httpCall(token);
       expect(response.status, what).toBe(401);
       const { error } = (await response.json()) as { error: { message: string } };
-      expect(error.message, what).toMatch(reason);
+      expect(error.message, what).toBe(`authentication failed: ${WORKLOAD_TOKEN_NOT_ACCEPTED}`);
     }
+    const written = await refusalsSince(harness.prisma, since, cases.length);
+    cases.forEach(([what, , reason], index) => {
+      expect(written[index]?.path, what).toBe("http");
+      expect(written[index]?.refusal, what).toMatch(reason);
+    });
     // Nothing reached the upstream: authentication comes before everything else.
     expect(upstream.seen.length).toBe(upstreamCallsBefore);
     expect(await sessionsOf(agent.id)).toBe(0);
@@ -202,12 +222,19 @@ describe("when a workload token expires", () => {
 
     await until(() => Date.now() > expiryOf(token), { what: "the token's expiry", timeoutMs: 30_000 });
     expect((await wireEnded).message).toMatch(/workload token this session signed in with expired/);
-    await expect(tool(mcp, "list_connections")).rejects.toThrow(/workload token refused: token expired/);
+    const since = new Date();
+    await expect(tool(mcp, "list_connections")).rejects.toThrow(WORKLOAD_TOKEN_NOT_ACCEPTED);
     const refused = await httpCall(token);
     expect(refused.status).toBe(401);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
-      /workload token refused: token expired/,
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      `authentication failed: ${WORKLOAD_TOKEN_NOT_ACCEPTED}`,
     );
+    // The admin's record says what the client was not told.
+    const written = await refusalsSince(harness.prisma, since, 2);
+    expect(written.map((attempt) => [attempt.path, attempt.refusal])).toEqual([
+      ["mcp", "workload token refused: token expired"],
+      ["http", "workload token refused: token expired"],
+    ]);
     await mcp.close().catch(() => {});
   });
 });

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { createMariaStage, type MariaStage } from "./support/maria-stage";
+import { refusalsSince } from "./support/refused-attempts";
 import {
   expiryOf,
   startWorkloadIdps,
@@ -70,22 +72,31 @@ describe("workload tokens on the MySQL listener", () => {
     expect(session).toMatchObject({ isTls: true, agentGroups: ["analysts"] });
   });
 
-  it("[MySQL] refuses a foreign, mis-addressed or tampered token, and opens no session", async () => {
+  it("[MySQL] refuses a foreign, mis-addressed or tampered token in the same words, and opens no session", async () => {
     const reporting = await idps.addAgent(harness, WORKLOADS.reporting);
     const elsewhere = await idps.addAgent(harness, WORKLOADS.elsewhere);
     const good = await idps.mint(WORKLOADS.reporting);
-    const cases: [string, string, string][] = [
-      ["unknown issuer", reporting.name, await idps.mintFromStranger()],
-      ["wrong audience", elsewhere.name, await idps.mint(WORKLOADS.elsewhere)],
-      ["wrong signature", reporting.name, tamperedToken(good)],
+    const since = new Date();
+    const cases: [string, string, string, RegExp][] = [
+      ["unknown issuer", reporting.name, await idps.mintFromStranger(), /no key of the issuer matches/],
+      ["wrong audience", elsewhere.name, await idps.mint(WORKLOADS.elsewhere), /claim aud: /],
+      ["wrong signature", reporting.name, tamperedToken(good), /signature does not verify/],
     ];
     for (const [what, agentName, token] of cases) {
       const error = await mysqlConnect(agentName, token).catch((failure: Error) => failure);
       expect(error, what).toMatchObject({ errno: 1045 });
-      expect((error as Error).message, what).toContain(`Access denied for agent "${agentName}"`);
+      expect((error as Error).message, what).toBe(
+        `Access denied for agent "${agentName}": ${WORKLOAD_TOKEN_NOT_ACCEPTED}`,
+      );
     }
     expect(await sessionsOf(reporting.id)).toBe(0);
     expect(await sessionsOf(elsewhere.id)).toBe(0);
+    // Each refusal is written for admins with what the client was not told.
+    const written = await refusalsSince(harness.prisma, since, cases.length);
+    cases.forEach(([what, agentName, , reason], index) => {
+      expect(written[index], what).toMatchObject({ path: "mysql", claimedAgent: agentName });
+      expect(written[index]?.refusal, what).toMatch(reason);
+    });
   });
 });
 

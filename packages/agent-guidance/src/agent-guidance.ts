@@ -37,6 +37,14 @@ export const CANNOT_JUDGE_HINT =
 export const HTTP_CANNOT_JUDGE_HINT =
   "send a plain request the gateway can read one way (no duplicated or conflicting headers, strict JSON); an admin can allow it only with an explicit ALLOW rule";
 
+/**
+ * A workload token (JWT) that signed in as no agent, whatever the reason: the same words on every
+ * path, so a caller cannot tell an unknown issuer from a wrong audience or signature and learn which
+ * issuers some agent trusts. The precise reason goes to the refused attempt admins see.
+ */
+export const WORKLOAD_TOKEN_NOT_ACCEPTED =
+  "workload token not accepted: check issuer/audience/expiry configured on the agent";
+
 /** Masked values are placeholders: reading them is fine, reasoning about them is not. */
 export const MASKED_VALUES_NOTE =
   "masked columns arrive as placeholders ([REDACTED], h_<hash>, ****1234, NULL); read them but do not filter, join, sort or group on them, and never write them back; ask an admin for an exemption if you need the values";

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
 import { Capability, GATEWAY_CAPABILITIES, hasCapability } from "@sluice/mysql-wire/capabilities";
 import {
   encodeAuthMoreData,
@@ -20,6 +21,7 @@ import {
   type Directory,
   isAgentAllowed,
 } from "@sluice/session/directory";
+import type { LoginRefusal } from "@sluice/session/session-start";
 import { ER_ACCESS_DENIED, ER_CON_COUNT, ER_DBACCESS_DENIED, MySqlClientError } from "./mysql-client-error";
 
 /** What the gateway announces: a MariaDB-looking version so clients enable what MariaDB has. */
@@ -51,6 +53,8 @@ export type AgentLoginOptions = {
   clientAddress?: string;
   /** Why a login was refused, for the operator (the client hears only "access denied"). */
   log?: (line: string) => void;
+  /** Told of a token refused for a known agent, with the precise reason the client never reads. */
+  onLoginRefused?: (refusal: LoginRefusal) => void;
 };
 
 /**
@@ -176,16 +180,29 @@ export class AgentLogin {
       found && token !== "" ? await checkAgentPassword(found, token, this.options.directory) : null;
     const agent = login?.ok ? login.agent : null;
     if (!agent) {
-      if (login && !login.ok) this.options.log?.(`[mysql] agent "${response.user}": ${login.reason}`);
+      // A workload token's refusal reads the same whatever its reason (no oracle on trusted issuers).
+      const message = `Access denied for agent "${response.user}": ${
+        login && !login.ok && login.isWorkloadToken
+          ? WORKLOAD_TOKEN_NOT_ACCEPTED
+          : "unknown agent or wrong token"
+      }`;
+      if (found && login && !login.ok) {
+        this.options.log?.(`[mysql] agent "${response.user}": ${login.reason}`);
+        this.options.onLoginRefused?.({
+          path: "mysql",
+          agentName: response.user,
+          connectionName: response.database ?? null,
+          clientAddress,
+          isTls: this.isTls,
+          clientMessage: message,
+          reason: login.reason,
+        });
+      }
       limits?.recordFailure(clientAddress, response.user);
       const delayMs = limits?.failureDelayMs?.(response.user) ?? 0;
       // A guesser waits longer for each wrong answer; a right token is answered at once.
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return this.refuse(
-        sequenceId,
-        `Access denied for agent "${response.user}": unknown agent or wrong token`,
-        response.user,
-      );
+      return this.refuse(sequenceId, message, response.user);
     }
     const connectionName = response.database ?? "";
     const connection =

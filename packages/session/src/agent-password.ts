@@ -1,3 +1,4 @@
+import { isJwtShaped } from "@sluice/identity/workload-token";
 import { isAgentTokenShaped } from "@sluice/secrets/agent-token";
 import { isTokenOfVerifier } from "@sluice/secrets/token-check";
 import { type AgentRecord, type Directory, WORKLOAD_CREDENTIAL } from "./directory";
@@ -5,8 +6,11 @@ import { type AgentRecord, type Directory, WORKLOAD_CREDENTIAL } from "./directo
 export type PasswordLogin =
   /** `agent` carries the credential that matched and, for a workload token, the token's groups. */
   | { ok: true; agent: AgentRecord; expiresAt: Date | null }
-  /** `reason` is for the gateway's log; the client is told only that authentication failed. */
-  | { ok: false; reason: string };
+  /**
+   * `reason` is for the gateway's log and the refused attempt admins see; the client is told only
+   * that authentication failed (for a workload token, in the same words whatever the reason).
+   */
+  | { ok: false; reason: string; isWorkloadToken: boolean };
 
 /**
  * Checks a password presented whole (Postgres cleartext, MySQL clear password, HTTP bearer/basic):
@@ -19,13 +23,17 @@ export async function checkAgentPassword(
   password: string,
   directory: Pick<Directory, "verifyWorkloadToken">,
 ): Promise<PasswordLogin> {
-  if (password === "") return { ok: false, reason: "empty password" };
+  if (password === "") return { ok: false, reason: "empty password", isWorkloadToken: false };
   if (isAgentTokenShaped(password)) return checkStaticToken(agent, password);
-  if (!agent.workload)
-    return { ok: false, reason: "not a Sluice token, and the agent has no workload identity" };
-  if (!directory.verifyWorkloadToken) return { ok: false, reason: "workload tokens are not accepted here" };
+  const refuse = (reason: string): PasswordLogin => ({
+    ok: false,
+    reason,
+    isWorkloadToken: isJwtShaped(password),
+  });
+  if (!agent.workload) return refuse("not a Sluice token, and the agent has no workload identity");
+  if (!directory.verifyWorkloadToken) return refuse("workload tokens are not accepted here");
   const checked = await directory.verifyWorkloadToken(password, agent.workload);
-  if (!checked.ok) return { ok: false, reason: `workload token refused: ${checked.reason}` };
+  if (!checked.ok) return refuse(`workload token refused: ${checked.reason}`);
   const groups = [...new Set([...agent.groups, ...checked.groups])];
   return {
     ok: true,
@@ -53,6 +61,11 @@ async function checkStaticToken(agent: AgentRecord, token: string): Promise<Pass
     live.map((credential) => isTokenOfVerifier(token, credential.scramVerifier).catch(() => false)),
   );
   const matched = live[matches.indexOf(true)];
-  if (!matched) return { ok: false, reason: "token matches none of the agent's live credentials" };
+  if (!matched)
+    return {
+      ok: false,
+      reason: "token matches none of the agent's live credentials",
+      isWorkloadToken: false,
+    };
   return { ok: true, agent: { ...agent, credentialId: matched.credentialId }, expiresAt: null };
 }

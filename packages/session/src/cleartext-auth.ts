@@ -29,7 +29,7 @@ export function createCleartextAuth(
       const login = await checkAgentPassword(agent, password, directory);
       if (!login.ok) {
         log(`agent "${agent.agentName}": ${login.reason}`);
-        throw new AuthenticationFailed(agent.agentName);
+        throw new AuthenticationFailed(agent.agentName, login);
       }
       return login.agent;
     },

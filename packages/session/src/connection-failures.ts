@@ -1,3 +1,4 @@
+import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
 import { ClientError } from "./client-error";
 
 /**
@@ -5,14 +6,23 @@ import { ClientError } from "./client-error";
  * ClientError the client sees (SQLSTATE, FATAL), with what the gateway needs beside it.
  */
 
-/** The agent's proof did not verify (or the agent does not exist): counts against login limits. */
+/**
+ * The agent's proof did not verify (or the agent does not exist): counts against login limits.
+ * `reason`, when the password was checked whole, says precisely why for the refused attempt admins
+ * see; the client never reads it. A workload token's refusal reads the same whatever the reason.
+ */
 export class AuthenticationFailed extends ClientError {
-  constructor(readonly agentName: string) {
+  constructor(
+    readonly agentName: string,
+    readonly refused?: { reason: string; isWorkloadToken: boolean },
+  ) {
     super(
       "FATAL",
       "28P01",
-      `authentication failed for agent "${agentName}"`,
-      "check the token in the connection string",
+      refused?.isWorkloadToken
+        ? `authentication failed for agent "${agentName}": ${WORKLOAD_TOKEN_NOT_ACCEPTED}`
+        : `authentication failed for agent "${agentName}"`,
+      refused?.isWorkloadToken ? undefined : "check the token in the connection string",
     );
     this.name = "AuthenticationFailed";
   }

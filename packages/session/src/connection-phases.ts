@@ -7,6 +7,7 @@ import { ClientError } from "./client-error";
 import { AuthenticationFailed, ConnectionRefused, LoginLimited } from "./connection-failures";
 import { type AgentRecord, type ConnectionRecord, type Directory, isAgentAllowed } from "./directory";
 import { authenticationOk, negotiateProtocolVersion, singleByte } from "./protocol-bytes";
+import type { LoginRefusal } from "./session-start";
 import type { StartupOption } from "./startup-options";
 import { validateStartupParams } from "./startup-params";
 import { unsupportedProtocol } from "./unsupported-protocol";
@@ -62,6 +63,8 @@ export type ConnectionPhasesOptions = {
   /** Keys the fabricated SCRAM salts of unknown agents (stable across restarts). */
   mockSaltKey?: Buffer;
   log: (line: string) => void;
+  /** Told of a password refused for a known agent, with the precise reason the client never reads. */
+  onLoginRefused?: (refusal: LoginRefusal) => void;
 };
 
 /** The first byte of a TLS handshake record: a client that starts TLS at once (sslnegotiation=direct). */
@@ -266,6 +269,16 @@ export class ConnectionPhases {
       const afterMs = limits.failureDelayMs?.(error.agentName) ?? 0;
       limits.recordFailure(clientAddress, error.agentName);
       this.options.log(`authentication failed for agent "${error.agentName}" from ${clientAddress}`);
+      if (error.refused && this.agent)
+        this.options.onLoginRefused?.({
+          path: "postgres",
+          agentName: error.agentName,
+          connectionName: this.requestedConnectionName || null,
+          clientAddress,
+          isTls: this.isTls,
+          clientMessage: error.message,
+          reason: error.refused.reason,
+        });
       return { toClient: [], next: { kind: "fail", error, afterMs } };
     }
     if (error instanceof ClientError) return { toClient: [], next: { kind: "fail", error, afterMs: 0 } };

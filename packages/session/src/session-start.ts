@@ -16,7 +16,24 @@ export type SessionInfo = {
   isTls: boolean;
 };
 
+/**
+ * A login refused after the agent's password was checked whole (a workload token, a Sluice token
+ * sent in clear): who it said it was and, for admins only, precisely why. The client got
+ * `clientMessage`, which for a workload token reads the same whatever `reason` is.
+ */
+export type LoginRefusal = {
+  path: "postgres" | "mysql";
+  agentName: string;
+  connectionName: string | null;
+  clientAddress: string;
+  isTls: boolean;
+  clientMessage: string;
+  reason: string;
+};
+
 export type SessionHooks = {
+  /** Written off the login's path: a refusal is answered whether or not the store takes it. */
+  onLoginRefused?: (refusal: LoginRefusal) => void;
   /** Called before the first statement can reach the upstream; returns the session's id. */
   onSessionStart: (info: SessionInfo) => Promise<string>;
   onSessionEnd: (sessionId: string, reason: string) => void;

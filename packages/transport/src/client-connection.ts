@@ -68,6 +68,7 @@ export class ClientConnection {
       isTlsAvailable: deps.tlsContext !== null,
       ...(deps.mockSaltKey ? { mockSaltKey: deps.mockSaltKey } : {}),
       log: deps.log,
+      ...(deps.hooks.onLoginRefused ? { onLoginRefused: deps.hooks.onLoginRefused } : {}),
     });
     this.attachClient(socket);
     this.authTimer = setTimeout(

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { claimedIssuer, claimedSubject } from "@sluice/identity/workload-token";
+import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
+import { claimedIssuer, claimedSubject, isJwtShaped } from "@sluice/identity/workload-token";
 import { tokenFingerprint } from "@sluice/secrets/agent-token";
 import { checkAgentPassword } from "@sluice/session/agent-password";
 import type { AgentRecord } from "@sluice/session/directory";
@@ -7,7 +8,10 @@ import type { RateLimiter } from "@sluice/session/rate-limiter";
 import type { HttpDirectory } from "./http-directory";
 import { AUTH_CACHE_ENTRIES, VERIFIED_TOKEN_MS } from "./http-limits";
 
-export type AuthResult = { ok: true; agent: AgentRecord } | { ok: false; status: 401 | 429; message: string };
+export type AuthResult =
+  | { ok: true; agent: AgentRecord }
+  /** `message` is what the client reads; `reason`, when set, is precisely why, for admins only. */
+  | { ok: false; status: 401 | 429; message: string; reason?: string };
 
 /**
  * Agents authenticate each request with their token, as a bearer token or as basic auth
@@ -48,7 +52,15 @@ export class AgentAuth {
     const verified = await this.verify(credentials);
     if ("reason" in verified) {
       this.failuresByAddress.recordFailure(address);
-      return { ok: false, status: 401, message: `authentication failed: ${verified.reason}` };
+      // A JWT's refusal reads the same whatever is wrong with it: an unknown issuer, a wrong
+      // audience and a bad signature told apart would tell a caller which issuers agents trust.
+      const isWorkloadToken = isJwtShaped(credentials.token);
+      return {
+        ok: false,
+        status: 401,
+        message: `authentication failed: ${isWorkloadToken ? WORKLOAD_TOKEN_NOT_ACCEPTED : verified.reason}`,
+        ...(isWorkloadToken ? { reason: verified.reason } : {}),
+      };
     }
     this.failuresByAddress.recordSuccess(address);
     if (this.verified.size >= AUTH_CACHE_ENTRIES)
@@ -70,8 +82,8 @@ export class AgentAuth {
 
   /**
    * The agent, or why not. A static token's failure says only "unknown agent or token" (a guesser
-   * learns nothing); a workload token's says what is wrong with the token (expired, audience,
-   * signature...), which only tells its holder about the token it already has.
+   * learns nothing); a workload token's reason says what is wrong with the token (expired,
+   * audience, signature...), for the refused attempt admins see, never for the client.
    */
   private async verify(credentials: {
     agentName: string | null;

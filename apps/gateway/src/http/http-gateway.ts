@@ -12,6 +12,7 @@ import type { AgentReviews } from "@sluice/reviews/agent-reviews";
 import type { ReviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
 import type { AgentRecord } from "@sluice/session/directory";
 import { RateLimiter } from "@sluice/session/rate-limiter";
+import type { RefusedAttempt } from "../refused-attempts";
 import { AgentAuth, readCredentials } from "./agent-auth";
 import { REVIEW_STATUS_PREFIX } from "./call-review";
 import { ConnectionCache, maskingCache } from "./http-caches";
@@ -21,7 +22,6 @@ import { sendRefusal } from "./http-refusal";
 import type { HttpRevocations, RevocableCaches } from "./http-revocation";
 import { type HttpSession, type HttpSessionSinks, HttpSessions } from "./http-sessions";
 import { readBody } from "./read-body";
-import type { RefusedAttempt } from "./refused-attempts";
 import { relayCall } from "./relay-call";
 import { type ApprovedCall, answerReviewRoute } from "./review-status";
 import { UpstreamPools } from "./upstream-call";
@@ -112,6 +112,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       // A rate-limited guess (429) is not written: the limit keeps the store's rows bounded too.
       if (authenticated.status === 401)
         options.recordRefusal({
+          path: "http",
           agentId: null,
           claimedAgent: readCredentials(request.headers.authorization)?.agentName ?? null,
           connectionId: null,
@@ -120,6 +121,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
           isTls: Boolean((request.socket as TLSSocket).encrypted),
           rule: "sluice:auth",
           message: authenticated.message,
+          ...(authenticated.reason ? { reason: authenticated.reason } : {}),
         });
       return sendRefusal(
         response,
@@ -172,6 +174,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       const { status, ...refusal } = read.refusal;
       // The connection is not known yet: the attempt is recorded under the name the target gave.
       options.recordRefusal({
+        path: "http",
         agentId: agent.agentId,
         claimedAgent: agent.agentName,
         connectionId: null,
@@ -201,6 +204,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       refusal: { rule: string; message: string; hint?: string },
     ) => {
       options.recordRefusal({
+        path: "http",
         agentId: agent.agentId,
         claimedAgent: agent.agentName,
         connectionId: connection?.connectionId ?? null,

@@ -15,7 +15,8 @@ export type McpAgent = {
 
 export type McpCredentialCheck =
   | { ok: true; agent: McpAgent }
-  | { ok: false; status: 401 | 429; message: string };
+  /** `reason`, when set, is precisely why, for the refused attempt admins see (never the client). */
+  | { ok: false; status: 401 | 429; message: string; reason?: string };
 
 /**
  * One way of turning `Authorization` into an agent. Null means "not a credential of my kind", so the
@@ -30,7 +31,8 @@ export type McpCredentialVerifier = (
 /**
  * The agent's own credential, checked as the HTTP path checks it: a static Sluice token (bearer, or
  * basic AGENT:TOKEN), or a workload token (a JWT from an issuer an agent's mapping trusts, as bearer
- * or basic AGENT:JWT). A refused workload token's 401 says why (expired, audience, signature...).
+ * or basic AGENT:JWT). A refused workload token's 401 reads the same whatever is wrong with it; the
+ * reason (expired, audience, signature...) goes to the refused attempt admins see.
  */
 export function agentCredentialVerifier(auth: AgentAuth): McpCredentialVerifier {
   return async (authorization, address) => {

@@ -1,13 +1,15 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { RateLimiter } from "@sluice/session/rate-limiter";
-import { AgentAuth } from "../http/agent-auth";
+import { AgentAuth, readCredentials } from "../http/agent-auth";
 import type { HttpDirectory } from "../http/http-directory";
 import { sendRefusal } from "../http/http-refusal";
 import { readBody } from "../http/read-body";
+import type { RefusedAttempt } from "../refused-attempts";
 import { HeldCalls } from "./held-calls";
 import { agentCredentialVerifier, firstAccepting, type McpCredentialVerifier } from "./mcp-credentials";
 import { AUTH_FAILURE_WINDOW_MS, AUTH_FAILURES_PER_ADDRESS, MAX_MCP_BODY_BYTES } from "./mcp-limits";
@@ -23,6 +25,8 @@ export type McpGatewayOptions = Omit<McpToolsContext, "held"> & {
   directory: HttpDirectory;
   /** Verifiers asked before the agent's own credential (static token or workload JWT). */
   verifiers?: readonly McpCredentialVerifier[];
+  /** Where a refused credential is written for admins, with the precise reason (absent: nowhere). */
+  recordRefusal?: (attempt: RefusedAttempt) => void;
   log: (line: string) => void;
 };
 
@@ -54,9 +58,24 @@ export async function startMcpGateway(options: McpGatewayOptions) {
         message: `the MCP endpoint is ${MCP_PATH}`,
       });
     }
-    const checked = await verify(request.headers.authorization, request.socket.remoteAddress ?? "unknown");
+    const address = request.socket.remoteAddress ?? "unknown";
+    const checked = await verify(request.headers.authorization, address);
     if (!checked.ok) {
       request.resume();
+      // As on the HTTP path: a rate-limited guess (429) is not written.
+      if (checked.status === 401)
+        options.recordRefusal?.({
+          path: "mcp",
+          agentId: null,
+          claimedAgent: readCredentials(request.headers.authorization)?.agentName ?? null,
+          connectionId: null,
+          claimedConnection: null,
+          clientAddress: address,
+          isTls: Boolean((request.socket as TLSSocket).encrypted),
+          rule: "sluice:auth",
+          message: checked.message,
+          ...(checked.reason ? { reason: checked.reason } : {}),
+        });
       return sendRefusal(
         response,
         checked.status,

@@ -91,6 +91,7 @@ export function serveMySqlClient(
     ...(options.loginLimits ? { limits: options.loginLimits } : {}),
     clientAddress: socket.remoteAddress ?? "",
     log: options.log,
+    ...(options.hooks?.onLoginRefused ? { onLoginRefused: options.hooks.onLoginRefused } : {}),
   });
 
   const close = (reason: string) => {
