@@ -8,7 +8,7 @@ import { API_ROUTES } from "./api/routes";
 import { db } from "./db";
 import { env } from "./env";
 
-/** One query a page's client component makes, answered on the server: its key and its GET path. */
+/** One query a page's client component makes, answered on the server: its key and GET path (and query). */
 export type Prefetch = { key: QueryKey; path: string };
 
 /**
@@ -62,13 +62,19 @@ async function Hydrated({
  * the operation's own check), shaped as the browser would receive it (dates as strings). A failure
  * leaves the query empty: the page's query then asks the API and shows its error as usual.
  */
-async function readApi(actor: Actor, path: string): Promise<unknown> {
+async function readApi(actor: Actor, pathAndQuery: string): Promise<unknown> {
+  const url = new URL(pathAndQuery, "http://console.invalid");
+  const path = url.pathname;
   const route = API_ROUTES.find((candidate) => candidate.method === "GET" && matchPath(candidate.path, path));
   if (!route || !can(actor, route.permission)) return undefined;
   try {
     const result = await route.run(
       { db: db(), actor, secretKey: env().secretKey },
-      { params: matchPath(route.path, path) ?? {}, body: undefined, query: {} },
+      {
+        params: matchPath(route.path, path) ?? {},
+        body: undefined,
+        query: Object.fromEntries(url.searchParams),
+      },
     );
     if (result instanceof Response) return undefined;
     return JSON.parse(
@@ -77,7 +83,7 @@ async function readApi(actor: Actor, path: string): Promise<unknown> {
       ),
     );
   } catch (error) {
-    console.error(`prefetch ${path} failed:`, error instanceof Error ? error.stack : error);
+    console.error(`prefetch ${pathAndQuery} failed:`, error instanceof Error ? error.stack : error);
     return undefined;
   }
 }

@@ -6,6 +6,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { api } from "@/client/api";
 import { Badge, Card, EmptyState, ErrorBanner, PageHeader, Table } from "@/client/ui";
 import { Countdown } from "./countdown";
+import { REVIEW_STATUSES, reviewListKey, reviewStatusOf } from "./review-statuses";
 
 type ReviewRow = {
   id: string;
@@ -27,12 +28,6 @@ const TONES: Record<string, "amber" | "green" | "red" | "slate"> = {
   DENIED: "red",
 };
 
-const STATUSES = [
-  { value: "all", label: "All" },
-  { value: "pending", label: "Pending" },
-  { value: "decided", label: "Decided" },
-] as const;
-
 const EMPTY: Record<string, string> = {
   all: "No statement has been held for review yet.",
   pending: "Nothing is waiting for review.",
@@ -47,10 +42,9 @@ export function ReviewsList() {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
-  const requested = searchParams.get("status");
-  const status = STATUSES.some((s) => s.value === requested) ? (requested as string) : "all";
+  const status = reviewStatusOf(searchParams.get("status"));
   const reviews = useQuery({
-    queryKey: ["reviews", status],
+    queryKey: reviewListKey(status),
     queryFn: () => api<ReviewRow[]>(`/reviews?status=${status}`),
     refetchInterval: 2_000,
   });
@@ -61,7 +55,7 @@ export function ReviewsList() {
         description="Statements that review rules held for a human decision: pending first, the one expiring soonest on top, then decisions newest first. The list refreshes on its own every two seconds."
       />
       <nav aria-label="Review status" className="mb-4 flex gap-2">
-        {STATUSES.map((option) => (
+        {REVIEW_STATUSES.map((option) => (
           <button
             key={option.value}
             type="button"
