@@ -1,13 +1,15 @@
 /**
  * The gateway on every core, side by side in one run: direct to PostgreSQL, through pgbouncer
  * (session mode), through Sluice with one worker process and with one per core, as `start` runs it
- * (the store's policy: the demo's guardrails; recording on). Steady state at -c 1 and -c 16, simple
- * and prepared, and -C (a new connection per transaction). Writes docs/benchmarks.md ("workers").
+ * (the store's policy: the demo's guardrails; recording on), plain and with TLS (sslmode=require).
+ * Steady state at -c 1 and -c 16, simple and prepared, and -C (a new connection per transaction).
+ * Records the load average before and after (the machine is shared). Writes docs/benchmarks.md
+ * ("workers").
  *
  *   ./node_modules/.bin/tsx bench/pgbench-workers.ts      (BENCH_SECONDS per run, default 6)
  */
 import "../apps/gateway/src/wasm-baseline-only";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { startGatewayCluster } from "../apps/gateway/src/gateway-cluster";
 import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
@@ -52,11 +54,13 @@ async function main() {
     const env = await createBenchEnv(cleanup);
     const targets = await startTargets(env, cleanup);
     for (const target of targets) await runPgbench({ ...target, clients: 1, protocol: "simple", seconds: 2 });
+    const loadBefore = loadavg();
     const rows: Row[] = [];
     for (const config of CONFIGS) {
       for (const target of targets) rows.push(await measure(target, config));
     }
-    writeSection(REPORT, "workers", render(rows, describeMachine(env.pgVersion)));
+    const load = { before: loadBefore, after: loadavg() };
+    writeSection(REPORT, "workers", render(rows, describeMachine(env.pgVersion), load));
     console.log(`wrote ${REPORT}`);
   } finally {
     await cleanup.run();
@@ -66,14 +70,14 @@ async function main() {
 async function startTargets(env: BenchEnv, cleanup: Cleanup): Promise<Target[]> {
   const bouncer = await startPgbouncer(env.upstream);
   cleanup.add(bouncer.stop);
-  const sluice = async (workers: number): Promise<Target> => {
+  const sluice = async (workers: number, isTls = false): Promise<Target> => {
     // A port of its own: clusters in one process asking for port 0 would share one listening socket.
     const cluster = await startGatewayCluster({
       databaseUrl: env.storeUrl,
       port: await freePort(),
       secretKey: env.secretKey,
       home: env.home,
-      isTlsEnabled: false,
+      isTlsEnabled: isTls,
       hosts: ["127.0.0.1"],
       reviewWebhook: null,
       consoleUrl: null,
@@ -87,7 +91,8 @@ async function startTargets(env: BenchEnv, cleanup: Cleanup): Promise<Target[]> 
       user: env.agent.name,
       password: env.agent.token,
       database: env.upstream.database,
-      name: `Sluice, ${workers} worker${workers === 1 ? "" : "s"}`,
+      name: `Sluice, ${workers} worker${workers === 1 ? "" : "s"}${isTls ? ", TLS" : ""}`,
+      ...(isTls ? { sslMode: "require" as const } : {}),
       cpu: () => cluster.workerPids().reduce((sum, pid) => sum + cpuOf(pid), 0),
     };
   };
@@ -97,6 +102,7 @@ async function startTargets(env: BenchEnv, cleanup: Cleanup): Promise<Target[]> 
     { ...env.upstream, name: PGBOUNCER, port: bouncer.port, cpu: () => total(bouncer.cpu()) },
     await sluice(1),
     ...(cores > 1 ? [await sluice(cores)] : []),
+    await sluice(cores, true),
   ];
 }
 
@@ -115,7 +121,10 @@ async function measure(target: Target, config: Config): Promise<Row> {
   }
 }
 
-function render(rows: Row[], machine: string): string {
+type Load = { before: number[]; after: number[] };
+
+function render(rows: Row[], machine: string, load: Load): string {
+  const averages = (values: number[]) => values.map((value) => value.toFixed(1)).join(", ");
   const lines: string[][] = [];
   for (const row of rows) {
     const same = rows.filter((other) => other.config === row.config);
@@ -143,9 +152,11 @@ function render(rows: Row[], machine: string): string {
     "",
     `${machine}. \`bench/pgbench-workers.ts\`, ${SECONDS} s per run, pgbench -S (select-only), scale 10, one run.`,
     "Sluice runs as `start` runs it (`startGatewayCluster`: worker processes sharing one listening socket,",
-    "the store's policy with the demo's guardrails, recording on), without TLS. The ratio columns compare",
-    "TPS for steady state and the average connection time for -C (lower is better there). CPU µs/txn",
-    "sums the worker processes' (or pgbouncer's) user+system time over the run.",
+    "the store's policy with the demo's guardrails, recording on), plain and with TLS (`sslmode=require`;",
+    "direct and pgbouncer are plain). The ratio columns compare TPS for steady state and the average",
+    "connection time for -C (lower is better there). CPU µs/txn sums the worker processes' (or",
+    "pgbouncer's) user+system time over the run.",
+    `Load average (1, 5, 15 min) before the runs ${averages(load.before)}, after ${averages(load.after)}.`,
     "",
     table(["config", "path", "TPS", "connect ms (-C)", "CPU µs/txn", "× direct", "× pgbouncer"], lines),
   ].join("\n");

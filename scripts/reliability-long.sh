@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# The reliability suite's long run: many more fuzzed sequences and concurrent sessions than CI's.
-# The integration server's max_connections caps the sessions held (the load test leaves 30 free),
-# so this run starts it with SLUICE_IT_MAX_CONNECTIONS (600: 500 sessions, their pooled backends,
-# and room for the other files' servers). Every session has its own upstream backend (session
-# pooling), so the machine needs memory for 500 PostgreSQL backends.
+# The reliability suite's long run: many more fuzzed messages and concurrent sessions than CI's,
+# held for minutes. The integration server's max_connections caps the sessions held (the load test
+# leaves 30 free), so this run starts it with SLUICE_IT_MAX_CONNECTIONS (600: 500 sessions, their
+# pooled backends, and room for the other files' servers). Every session has its own upstream
+# backend (session pooling), so the machine needs memory for 500 PostgreSQL backends.
 #
-#   bash scripts/reliability-long.sh            (SLUICE_FUZZ_SEQUENCES=5000 SLUICE_LOAD_SESSIONS=500)
+#   bash scripts/reliability-long.sh                       (the whole suite, sizes below)
+#   bash scripts/reliability-long.sh test/reliability/load-and-faults.int.test.ts   (one file)
+#
+# SLUICE_FUZZ_MESSAGES    messages the protocol fuzzer sends (default 1000000), on
+# SLUICE_FUZZ_LANES       concurrent fuzzed sessions (default 16), within
+# SLUICE_FUZZ_MAX_SECONDS a time budget (default 0: none; the run reports how far it got)
+# SLUICE_LOAD_SESSIONS    concurrent sessions the load test holds (default 500) for
+# SLUICE_LOAD_HOLD_SECONDS seconds, each asking a question every 5 s (default 180)
+# SLUICE_STARTUP_FUZZ_CLIENTS mutated startups (default 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export SLUICE_FUZZ_SEQUENCES="${SLUICE_FUZZ_SEQUENCES:-5000}"
+export SLUICE_FUZZ_MESSAGES="${SLUICE_FUZZ_MESSAGES:-1000000}"
+export SLUICE_FUZZ_LANES="${SLUICE_FUZZ_LANES:-16}"
+export SLUICE_FUZZ_MAX_SECONDS="${SLUICE_FUZZ_MAX_SECONDS:-0}"
 export SLUICE_LOAD_SESSIONS="${SLUICE_LOAD_SESSIONS:-500}"
+export SLUICE_LOAD_HOLD_SECONDS="${SLUICE_LOAD_HOLD_SECONDS:-180}"
 export SLUICE_STARTUP_FUZZ_CLIENTS="${SLUICE_STARTUP_FUZZ_CLIENTS:-2000}"
 export SLUICE_IT_MAX_CONNECTIONS="${SLUICE_IT_MAX_CONNECTIONS:-600}"
-exec pnpm exec vitest run --project integration test/reliability --testTimeout 3600000
+if [ "$#" -eq 0 ]; then set -- test/reliability; fi
+exec pnpm exec vitest run --project integration "$@" --testTimeout 86400000

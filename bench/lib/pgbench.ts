@@ -21,6 +21,8 @@ export type PgbenchRun = {
   seconds: number;
   /** -C: a new connection for every transaction (what agents opening one per tool call do). */
   isConnectPerTransaction?: boolean;
+  /** libpq's sslmode (default "disable"); "require" measures a TLS session, handshake included. */
+  sslMode?: "disable" | "require";
   /** Kills pgbench when the benchmark is interrupted. */
   signal?: AbortSignal;
 };
@@ -40,7 +42,7 @@ export function threadsFor(clients: number): number {
 }
 
 /** `pgbench -n -S` (select-only, no vacuum: the gateway paths could not vacuum as an agent anyway). */
-export function pgbenchArgs(run: Omit<PgbenchRun, "password" | "signal">): string[] {
+export function pgbenchArgs(run: Omit<PgbenchRun, "password" | "signal" | "sslMode">): string[] {
   return [
     ...(run.isConnectPerTransaction ? ["-C"] : []),
     "-n",
@@ -70,7 +72,7 @@ export function runPgbench(run: PgbenchRun): Promise<PgbenchResult> {
       "pgbench",
       pgbenchArgs(run),
       {
-        env: { ...process.env, PGPASSWORD: run.password, PGSSLMODE: "disable" },
+        env: { ...process.env, PGPASSWORD: run.password, PGSSLMODE: run.sslMode ?? "disable" },
         timeout: run.seconds * 1000 + HANG_MARGIN_MS,
         killSignal: "SIGKILL",
         signal: run.signal,

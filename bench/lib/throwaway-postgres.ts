@@ -23,6 +23,9 @@ export async function startThrowawayPostgres(cleanup: Cleanup, label: string) {
     port: await freePort(),
     portSetting: `(${label}: a free port)`,
     isEphemeral: true,
+    // Room for every path's backends at once: pgbouncer's pool, and each gateway's pooled logins
+    // (kept idle between runs, per worker) beside direct's -c 16; the default 100 ran out.
+    settings: { max_connections: "300" },
     onLog: () => {},
   });
   cleanup.add(() => server.stop());

@@ -13,6 +13,17 @@ import { until } from "../until";
  * `scripts/reliability-long.sh` holds more against a server configured for them.
  */
 const SESSIONS = Number(process.env.SLUICE_LOAD_SESSIONS ?? 60);
+/**
+ * How long round 1 holds its sessions, each asking a question now and then, while the bystander's
+ * latency is sampled (CI: 0, held only while checked; the long run: minutes).
+ */
+const HOLD_SECONDS = Number(process.env.SLUICE_LOAD_HOLD_SECONDS ?? 0);
+/** How often each held session asks its question during the hold. */
+const HOLD_QUERY_EVERY_MS = 5000;
+/** How often the bystander's latency is sampled, before the load and during the hold. */
+const LATENCY_SAMPLE_EVERY_MS = 200;
+/** How long the bystander's unloaded latency is sampled before the hold's sessions connect. */
+const BASELINE_MS = 10_000;
 /** The slow client's result: rows of 1000 bytes, far more than any socket buffer holds. */
 const SLOW_ROWS = 100_000;
 
@@ -62,6 +73,58 @@ async function viewOf(client: pg.Client, index: number): Promise<SessionView> {
   return rows[0] as SessionView;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+
+/** The bystander's query latencies (ms, sorted) sampled until `isDone()`. */
+async function sampleBystander(isDone: () => boolean): Promise<number[]> {
+  const samples: number[] = [];
+  while (!isDone()) {
+    const started = performance.now();
+    await expectBystanderFine();
+    samples.push(performance.now() - started);
+    await sleep(LATENCY_SAMPLE_EVERY_MS);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+/**
+ * Holds `clients` for HOLD_SECONDS, each asking its own question every few seconds (answers
+ * checked), while the bystander's latency is compared with its latency before any load. Returns
+ * the figures; fails if memory grows past the bound or a held session gets a wrong answer.
+ */
+async function holdSessions(clients: pg.Client[], rssBefore: number, baseline: number[]): Promise<string> {
+  let isOver = false;
+  const held = clients.map(async (client, i) => {
+    await sleep(Math.floor((i / clients.length) * HOLD_QUERY_EVERY_MS));
+    let asked = 0;
+    while (!isOver) {
+      expect((await viewOf(client, i)).product).toBe(i * 7);
+      asked += 1;
+      await sleep(HOLD_QUERY_EVERY_MS);
+    }
+    return asked;
+  });
+  const rssAtStart = rssMb();
+  const timer = setTimeout(() => {
+    isOver = true;
+  }, HOLD_SECONDS * 1000);
+  const [latencies, asked] = await Promise.all([sampleBystander(() => isOver), Promise.all(held)]);
+  clearTimeout(timer);
+  const rssAtEnd = rssMb();
+  const perSession = (rssAtEnd - rssBefore) / clients.length;
+  expect(rssAtEnd - rssBefore).toBeLessThan(clients.length * 2 + 64);
+  const total = asked.reduce((sum, n) => sum + n, 0);
+  return (
+    `; held ${HOLD_SECONDS} s: ${total} queries answered by the held sessions, RSS ${rssAtStart.toFixed(0)} → ` +
+    `${rssAtEnd.toFixed(0)} MB over the hold (${perSession.toFixed(2)} MB per session since before connecting); ` +
+    `bystander latency before any load p50 ${percentile(baseline, 50).toFixed(1)} ms, ` +
+    `p99 ${percentile(baseline, 99).toFixed(1)} ms; during the hold p50 ${percentile(latencies, 50).toFixed(1)} ms, ` +
+    `p99 ${percentile(latencies, 99).toFixed(1)} ms (${latencies.length} samples)`
+  );
+}
+
 describe("load", () => {
   it("holds many concurrent pooled sessions with bounded memory, each seeing only its own", async () => {
     const { rows } = await adminQuery(
@@ -75,6 +138,9 @@ describe("load", () => {
       data: { poolSize: count + 5 },
     });
     const figures: string[] = [];
+    // The bystander's latency with no load, what the hold's latency is compared with.
+    const baselineUntil = Date.now() + (HOLD_SECONDS > 0 ? BASELINE_MS : 0);
+    const baseline = HOLD_SECONDS > 0 ? await sampleBystander(() => Date.now() > baselineUntil) : [];
     // Two rounds: the second's sessions get backends the first's used (pooled) and must find nothing of them.
     for (const round of [1, 2]) {
       const before = rssMb();
@@ -92,6 +158,7 @@ describe("load", () => {
           );
         }),
       );
+      const hold = round === 1 && HOLD_SECONDS > 0 ? await holdSessions(clients, before, baseline) : "";
       const views = await Promise.all(clients.map((client, i) => viewOf(client, i)));
       const tempRows = await Promise.all(
         clients.map(async (client) => (await client.query("SELECT t FROM pg_temp.mine")).rows),
@@ -117,7 +184,7 @@ describe("load", () => {
       figures.push(
         `round ${round}: ${count} concurrent sessions connected in ${connectSeconds.toFixed(1)} s; ` +
           `test process RSS ${before.toFixed(0)} → ${held.toFixed(0)} MB while held (gateway and clients together); ` +
-          `${(backends.rows[0] as { n: number }).n} upstream backends`,
+          `${(backends.rows[0] as { n: number }).n} upstream backends${hold}`,
       );
       // Bounded: far below one result-sized buffer per session; a per-session leak of MiBs fails it.
       expect(held - before).toBeLessThan(count * 2 + 64);

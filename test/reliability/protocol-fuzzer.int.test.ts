@@ -20,9 +20,17 @@ import { createRandom } from "./seeded-random";
  * - the gateway never crashes: it runs in this process (a crash fails the file) and a fresh session
  *   logs in and queries at the end.
  *
- * CI runs SLUICE_FUZZ_SEQUENCES (default 80); `scripts/reliability-long.sh` runs many more.
+ * CI runs SLUICE_FUZZ_SEQUENCES (default 80) on one lane; `scripts/reliability-long.sh` runs many
+ * more: SLUICE_FUZZ_MESSAGES (when set, sequences run until that many messages were sent, 1M in the
+ * long run) on SLUICE_FUZZ_LANES concurrent sessions, each lane with its own seed (SEED + lane).
  */
 const SEQUENCES = Number(process.env.SLUICE_FUZZ_SEQUENCES ?? 80);
+const MESSAGES = Number(process.env.SLUICE_FUZZ_MESSAGES ?? 0);
+const LANES = Math.max(1, Number(process.env.SLUICE_FUZZ_LANES ?? 1));
+/** A time budget for long runs (0: none): the run stops there and reports how far it got. */
+const MAX_SECONDS = Number(process.env.SLUICE_FUZZ_MAX_SECONDS ?? 0);
+/** How often (in sequences, over all lanes) the bystander and the canary are checked. */
+const CHECK_EVERY = 20;
 // CI replays one fixed seed, so a red run is the code's doing and not the draw's; local runs draw a
 // new one each time (printed, and replayed with SLUICE_FUZZ_SEED), and scripts/reliability-long.sh many.
 const CI_SEED = 20261204;
@@ -76,33 +84,45 @@ describe("protocol fuzzer", () => {
     expect(await canaryRows()).toBe(0);
   });
 
-  it(`survives ${SEQUENCES} mutated sequences (seed ${SEED}) with nothing unjudged reaching the upstream`, async () => {
-    const random = createRandom(SEED);
-    const outcomes = { answered: 0, closed: 0, waiting: 0, sessions: 0, messages: 0 };
-    let session: RawClient | null = null;
-    for (let i = 0; i < SEQUENCES; i += 1) {
-      if (!session || session.isClosed) {
-        session = (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName))
-          .client;
-        outcomes.sessions += 1;
+  const goal = MESSAGES > 0 ? `${MESSAGES} messages` : `${SEQUENCES} mutated sequences`;
+  it(`survives ${goal} on ${LANES} lane(s) (seed ${SEED}) with nothing unjudged reaching the upstream`, async () => {
+    const outcomes = { answered: 0, closed: 0, waiting: 0, sessions: 0, messages: 0, sequences: 0 };
+    const started = performance.now();
+    const isOutOfTime = () => MAX_SECONDS > 0 && performance.now() - started > MAX_SECONDS * 1000;
+    const isDone = () =>
+      isOutOfTime() || (MESSAGES > 0 ? outcomes.messages >= MESSAGES : outcomes.sequences >= SEQUENCES);
+    // One lane: its own session, fed mutated sequences until the run's goal is met.
+    const runLane = async (lane: number) => {
+      const random = createRandom(SEED + lane);
+      let session: RawClient | null = null;
+      while (!isDone()) {
+        if (!session || session.isClosed) {
+          session = (await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName))
+            .client;
+          outcomes.sessions += 1;
+        }
+        const seed = SEED_SEQUENCES[random.int(SEED_SEQUENCES.length)] as Buffer[];
+        const mutated = mutateSequence(seed, random);
+        const index = outcomes.sequences;
+        outcomes.sequences += 1;
+        outcomes.messages += mutated.messages;
+        const outcome = await sendAndMark(session, mutated.chunks, `mark-${lane}-${index}`);
+        outcomes[outcome] += 1;
+        if (outcome !== "answered") {
+          session.close();
+          session = null;
+        }
+        if (index % CHECK_EVERY === CHECK_EVERY - 1) {
+          // Other sessions unaffected: the bystander's answer is the data, whatever the fuzzer did.
+          const { rows } = await bystander.query("SELECT count(*)::int AS n, max(v) AS top FROM data");
+          expect(rows[0]).toEqual({ n: 50, top: "row 9" });
+          expect(await canaryRows()).toBe(0);
+        }
       }
-      const seed = SEED_SEQUENCES[random.int(SEED_SEQUENCES.length)] as Buffer[];
-      const mutated = mutateSequence(seed, random);
-      outcomes.messages += mutated.messages;
-      const outcome = await sendAndMark(session, mutated.chunks, `mark-${i}`);
-      outcomes[outcome] += 1;
-      if (outcome !== "answered") {
-        session.close();
-        session = null;
-      }
-      if (i % 20 === 19) {
-        // Other sessions unaffected: the bystander's answer is the data, whatever the fuzzer did.
-        const { rows } = await bystander.query("SELECT count(*)::int AS n, max(v) AS top FROM data");
-        expect(rows[0]).toEqual({ n: 50, top: "row 9" });
-        expect(await canaryRows()).toBe(0);
-      }
-    }
-    session?.close();
+      session?.close();
+    };
+    await Promise.all(Array.from({ length: LANES }, (_, lane) => runLane(lane)));
+    const seconds = (performance.now() - started) / 1000;
     expect(await canaryRows()).toBe(0);
     const fresh = new pg.Client({ connectionString: harness.url });
     await fresh.connect();
@@ -110,10 +130,11 @@ describe("protocol fuzzer", () => {
     await fresh.end();
     const internal = harness.logs.filter((line) => line.includes("internal error"));
     console.log(
-      `fuzzer seed ${SEED}: ${SEQUENCES} sequences, ${outcomes.messages} messages, ${outcomes.sessions} sessions; ` +
+      `fuzzer seed ${SEED}, ${LANES} lane(s): ${outcomes.sequences} sequences, ${outcomes.messages} messages, ` +
+        `${outcomes.sessions} sessions in ${seconds.toFixed(0)} s (${(outcomes.messages / seconds).toFixed(0)} messages/s); ` +
         `answered ${outcomes.answered}, closed by the gateway ${outcomes.closed}, left waiting ${outcomes.waiting}; ` +
-        `internal errors logged ${internal.length}; canary rows 0`,
+        `internal errors logged ${internal.length}; canary rows 0${isOutOfTime() ? `; stopped at the ${MAX_SECONDS} s budget` : ""}`,
     );
     for (const line of internal.slice(0, 5)) console.log(line.slice(0, 400));
-  }, 600_000);
+  }, 86_400_000);
 });
