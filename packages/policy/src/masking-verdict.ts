@@ -97,6 +97,7 @@ export function allowWithMasking(
     relations = [...relations, ...cursors.relations.values()];
   }
   const cleanOutputs = provablyCleanOutputs(selectors, parsed.statements, columns);
+  const readsNoRows = statements.every((facts) => facts.kinds.every((kind) => ROWLESS_KINDS.has(kind)));
   // A write's parameters arrive only at Bind: they are checked there for placeholders too.
   const isWrite = parsed.statements.some((facts) => facts.tablesWritten.length > 0);
   return {
@@ -104,9 +105,35 @@ export function allowWithMasking(
     maskedTables,
     relations,
     ...(cleanOutputs ? { cleanOutputs } : {}),
+    ...(readsNoRows ? { readsNoRows } : {}),
     ...(isWrite ? { checkParams: placeholderParamCheck(policy.connectionName) } : {}),
   };
 }
+
+/**
+ * Kinds the server runs without reading a row of any relation: they define, rename or drop objects
+ * (a new table is empty; a function, trigger or policy body is checked, not run). Their errors
+ * name objects, never values. ALTER TABLE (a RENAME counts as one), CREATE INDEX, CLUSTER and
+ * REFRESH read rows (a duplicate key's DETAIL quotes it; a USING cast prints the value it failed
+ * on) and are not here; neither is CREATE VIEW, whose query is reported as a SELECT.
+ */
+const ROWLESS_KINDS = new Set([
+  "CREATE TABLE",
+  "CREATE SCHEMA",
+  "CREATE SEQUENCE",
+  "CREATE FUNCTION",
+  "CREATE TRIGGER",
+  "CREATE RULE",
+  "CREATE POLICY",
+  "ALTER POLICY",
+  "ALTER OWNER",
+  "DROP",
+  "COMMENT",
+  "RENAME",
+  "GRANT",
+  "REVOKE",
+  "LOCK",
+]);
 
 export function relationsTouched(statements: StatementFacts[], searchPath: readonly string[]): string[][] {
   const tables = statements.flatMap((facts) => [...facts.tablesRead, ...facts.tablesWritten]);

@@ -15,6 +15,11 @@ export type Verdict =
       relations?: readonly (readonly string[])[];
       /** Per output column: provably computed from no masked column (lineage), so left in clear. */
       cleanOutputs?: readonly boolean[];
+      /**
+       * Every statement only defines, renames or drops objects (CREATE TABLE, DROP, COMMENT …): the
+       * server reads no row to run it, so its errors cannot quote a value, masked or not.
+       */
+      readsNoRows?: boolean;
       /** Why a held statement now runs (who approved), for the session's recording. */
       note?: string;
       /**

@@ -37,11 +37,14 @@ export type PreparedRecord = {
  * code nobody judged (a trigger behind an INSERT, a rule, a user function an admin allowed by name)
  * can read any table and RAISE what it read, or return it from a computed column: its origin is
  * unknown, so its notices and errors are withheld and its computed columns masked (fail closed).
+ * A statement that reads no row (CREATE TABLE, DROP …) cannot put a value in its error: the
+ * relations it names, new or unknown to the catalog, do not make its error text withheld.
  */
 export function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): ResultScope {
+  const isRowless = verdict.readsNoRows === true;
   return {
-    maskedTables: verdict.maskedTables ?? [],
-    relations: verdict.relations ?? [],
+    maskedTables: isRowless ? [] : (verdict.maskedTables ?? []),
+    relations: isRowless ? [] : (verdict.relations ?? []),
     ...(verdict.cleanOutputs && !verdict.mayRunUnjudgedCode ? { cleanOutputs: verdict.cleanOutputs } : {}),
     ...(verdict.mayRunUnjudgedCode ? { isOriginUnknown: true } : {}),
   };

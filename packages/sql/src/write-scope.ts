@@ -14,6 +14,17 @@ type Scope = { target: WriteTarget; localNames: ReadonlySet<string> | null };
 
 const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">="]);
 const LIKES = new Set(["~~", "!~~", "~~*", "!~~*"]);
+/** Expression kinds that compare with an operator, and those whose operand list needs no operator. */
+const OPERATOR_KINDS = new Set(["AEXPR_OP", "AEXPR_OP_ANY", "AEXPR_OP_ALL"]);
+const LIST_KINDS = new Set([
+  "AEXPR_IN",
+  "AEXPR_DISTINCT",
+  "AEXPR_NOT_DISTINCT",
+  "AEXPR_BETWEEN",
+  "AEXPR_NOT_BETWEEN",
+  "AEXPR_BETWEEN_SYM",
+  "AEXPR_NOT_BETWEEN_SYM",
+]);
 
 /**
  * Null when the condition limits the target's rows; otherwise why not, in words. `WHERE CURRENT
@@ -68,9 +79,8 @@ function judgeComparison(expr: Node, scope: Scope, isNegated: boolean): string |
   const operator = String(asNode(asNode(asArray(expr["name"])[0])["String"])["sval"]);
   const isSymmetric = kind === "AEXPR_OP" || kind === "AEXPR_DISTINCT" || kind === "AEXPR_NOT_DISTINCT";
   const isKnown =
-    (["AEXPR_OP", "AEXPR_OP_ANY", "AEXPR_OP_ALL"].includes(kind) && COMPARISONS.has(operator)) ||
-    ["AEXPR_IN", "AEXPR_DISTINCT", "AEXPR_NOT_DISTINCT"].includes(kind) ||
-    kind.includes("BETWEEN") ||
+    (OPERATOR_KINDS.has(kind) && COMPARISONS.has(operator)) ||
+    LIST_KINDS.has(kind) ||
     ((kind === "AEXPR_LIKE" || kind === "AEXPR_ILIKE") && LIKES.has(operator));
   if (!isKnown) return noColumn(scope);
   let other = expr["rexpr"];

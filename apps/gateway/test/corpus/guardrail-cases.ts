@@ -54,8 +54,9 @@ export const GUARDRAIL_CASES: BypassCase[] = [
   },
   {
     class: "merge",
+    // The source is the target itself: ON matches every row to itself.
     sql: "MERGE INTO orders o USING orders s ON o.id = s.id WHEN MATCHED THEN DELETE",
-    expect: "allow",
+    expect: "no-unscoped-delete",
   },
   // statements that name no table
   { class: "no-table", sql: "SELECT pg_read_file('/etc/passwd')", expect: "no-file-functions" },
