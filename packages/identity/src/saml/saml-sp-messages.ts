@@ -20,7 +20,8 @@ export function newSamlId(): string {
   return `_${randomBytes(20).toString("hex")}`;
 }
 
-function client(sp: SamlServiceProvider, idp: SamlIdentityProvider, id?: string): SAML {
+/** node-saml configured as the console SP talking to this IdP (signing with the SP key). */
+export function samlClient(sp: SamlServiceProvider, idp: SamlIdentityProvider, id?: string): SAML {
   return new SAML({
     idpCert: idp.certificates,
     issuer: sp.entityId,
@@ -47,7 +48,7 @@ export async function authnRequestUrl(
   idp: SamlIdentityProvider,
   id: string,
 ): Promise<string> {
-  return client(sp, idp, id).getAuthorizeUrlAsync("", undefined, {});
+  return samlClient(sp, idp, id).getAuthorizeUrlAsync("", undefined, {});
 }
 
 /** The IdP URL (HTTP-Redirect binding, signed) that ends the person's IdP session, or null without SLO. */
@@ -57,7 +58,7 @@ export async function logoutRequestUrl(
   session: SamlSessionReference,
 ): Promise<string | null> {
   if (!idp.sloUrl) return null;
-  return client(sp, idp, newSamlId()).getLogoutUrlAsync(
+  return samlClient(sp, idp, newSamlId()).getLogoutUrlAsync(
     {
       issuer: idp.entityId,
       nameID: session.nameId,
@@ -82,7 +83,7 @@ export async function isSuccessfulLogoutResponse(
   const container = Object.fromEntries(query) as Record<string, string>;
   if (!container.SAMLResponse || !container.Signature) return false;
   try {
-    const result = await client(sp, idp).validateRedirectAsync(container, rawQuery);
+    const result = await samlClient(sp, idp).validateRedirectAsync(container, rawQuery);
     return result.loggedOut === true;
   } catch {
     return false;
