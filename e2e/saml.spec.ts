@@ -115,4 +115,6 @@ test("[ANONYMOUS] the console publishes its SAML SP metadata", async ({ request 
   expect(xml).toContain('AuthnRequestsSigned="true"');
   expect(xml).toMatch(/AssertionConsumerService[^>]+Location="http:\/\/localhost:\d+\/api\/saml\/acs"/);
   expect(xml).toContain("<ds:X509Certificate>");
+  // An IdP may encrypt assertions to the console: the metadata says with which key.
+  expect(xml).toContain('<md:KeyDescriptor use="encryption">');
 });

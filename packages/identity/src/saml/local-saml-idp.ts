@@ -18,6 +18,8 @@ export type LocalSamlIdpOptions = {
   signing: SigningKeyPair;
   /** The console's SP metadata (from its own generator), which the IdP trusts for requests and ACS. */
   spMetadata: string;
+  /** Encrypt each assertion to the SP metadata's encryption certificate (AES-256-GCM, RSA-OAEP). */
+  encryptAssertions?: boolean;
   log?: (line: string) => void;
 };
 
@@ -79,6 +81,13 @@ export async function startLocalSamlIdp(options: LocalSamlIdpOptions): Promise<L
     wantLogoutRequestSigned: true,
     singleSignOnService: [{ Binding: SAML_BINDINGS.redirect, Location: `${base}/sso` }],
     singleLogoutService: [{ Binding: SAML_BINDINGS.redirect, Location: `${base}/slo` }],
+    ...(options.encryptAssertions
+      ? {
+          isAssertionEncrypted: true,
+          dataEncryptionAlgorithm: "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+          keyEncryptionAlgorithm: "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+        }
+      : {}),
   });
   const sp = samlify.ServiceProvider({
     metadata: options.spMetadata,
