@@ -1,6 +1,8 @@
 import { expect, type Page, test } from "@playwright/test";
 import { type DemoRole, demoState, signIn } from "./support";
 
+const SAML_PORT = process.env.SLUICE_E2E_SAML_PORT ?? "3102";
+
 /** Signs in through the console's SAML link and the local SAML IdP's form, as a person would. */
 async function signInWithSaml(page: Page, role: DemoRole): Promise<string> {
   const user = demoState().users.find((candidate) => candidate.email === `${role}@sluice.local`);
@@ -46,6 +48,38 @@ for (const role of ["admin", "reviewer", "auditor"] as const) {
   });
 }
 
+test("[AUDITOR] signing out at the SAML IdP ends that console session wherever its cookie is", async ({
+  page,
+  browser,
+}) => {
+  await signInWithSaml(page, "auditor");
+  // The same console session held by another browser (a copied cookie), and a second, separate sign-in.
+  const copied = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  await copied.addCookies(await page.context().cookies(new URL(page.url()).origin));
+  const copiedPage = await copied.newPage();
+  await copiedPage.goto("/dashboard");
+  await expect(copiedPage.getByTestId("viewer-email")).toHaveText("auditor@sluice.local");
+  const separate = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const separatePage = await separate.newPage();
+  await signInWithSaml(separatePage, "auditor");
+
+  // The IdP sends a signed LogoutRequest through this browser; the console answers signed.
+  await page.goto(`http://127.0.0.1:${SAML_PORT}/logout`);
+  await expect(page.getByText("You are signed out of Sluice and of this identity provider.")).toBeVisible({
+    timeout: 30_000,
+  });
+  await page.goto("/dashboard");
+  await expect(page).toHaveURL(/\/sign-in/);
+  // The copied cookie was never cleared, yet its session is over.
+  await copiedPage.goto("/dashboard");
+  await expect(copiedPage).toHaveURL(/\/sign-in/);
+  // Another IdP session (another SessionIndex) of the same person goes on.
+  await separatePage.goto("/dashboard");
+  await expect(separatePage.getByTestId("viewer-email")).toHaveText("auditor@sluice.local");
+  await copied.close();
+  await separate.close();
+});
+
 test("[ADMIN] after signing out, single sign-on (OIDC) asks for the password again", async ({ page }) => {
   await signIn(page, "admin");
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -81,4 +115,6 @@ test("[ANONYMOUS] the console publishes its SAML SP metadata", async ({ request 
   expect(xml).toContain('AuthnRequestsSigned="true"');
   expect(xml).toMatch(/AssertionConsumerService[^>]+Location="http:\/\/localhost:\d+\/api\/saml\/acs"/);
   expect(xml).toContain("<ds:X509Certificate>");
+  // An IdP may encrypt assertions to the console: the metadata says with which key.
+  expect(xml).toContain('<md:KeyDescriptor use="encryption">');
 });

@@ -11,7 +11,13 @@ import { recordSignIn } from "./users";
 export const SAML_SIGN_IN_TTL_MS = 10 * 60_000;
 
 /** What the console keeps in its session about a SAML sign-in, to ask the IdP to end it (SLO). */
-export type SamlSessionClaims = { nameId: string; nameIdFormat: string | null; sessionIndex: string | null };
+export type SamlSessionClaims = {
+  /** The IdP's entity ID: an IdP-initiated logout is matched on it and the NameID. */
+  issuer: string;
+  nameId: string;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+};
 
 const ZStoredClaims = z.object({
   issuer: z.string(),
@@ -127,6 +133,11 @@ export async function completeSamlSignIn(
   if (!user) return { failure: "no-role" };
   return {
     user: { id: user.id, email: user.email, name: user.name },
-    session: { nameId: claims.nameId, nameIdFormat: claims.nameIdFormat, sessionIndex: claims.sessionIndex },
+    session: {
+      issuer: claims.issuer,
+      nameId: claims.nameId,
+      nameIdFormat: claims.nameIdFormat,
+      sessionIndex: claims.sessionIndex,
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { type LocalSamlIdp, startLocalSamlIdp } from "@sluice/identity/saml/local-saml-idp";
+import { idpLogoutResponseUrl, verifyIdpLogoutRequest } from "@sluice/identity/saml/saml-idp-logout";
 import { parseIdpMetadata } from "@sluice/identity/saml/saml-idp-metadata";
 import { verifySamlResponse } from "@sluice/identity/saml/saml-response";
 import { DEFAULT_SAML_ATTRIBUTES, type SamlIdentityProvider } from "@sluice/identity/saml/saml-settings";
@@ -15,6 +16,7 @@ import { CookieJar, fetchWithJar } from "@sluice/identity/testing/oidc-flow";
 import { samlPeers } from "@sluice/identity/testing/saml-fixtures";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStore } from "../../../test/support";
+import { endSamlSessions, isSamlSessionEnded } from "../src/saml-logout";
 import { acceptSamlAssertion, beginSamlSignIn, completeSamlSignIn } from "../src/saml-sign-in";
 
 const USERS = [
@@ -159,5 +161,70 @@ describe("SAML sign-in against the local IdP and a real store", () => {
     logout.searchParams.delete("Signature");
     const answer = await fetch(logout);
     expect(answer.status).toBe(400);
+  });
+
+  it("[IdP-initiated SLO] ends the console session the IdP names, answers signed, and refuses forgeries and replays", async () => {
+    const jar = new CookieJar();
+    const { requestId, samlResponse } = await signInAtIdp(jar, USERS[0] ?? null, "browser-slo");
+    await acceptSamlAssertion(store.prisma, await verify(samlResponse));
+    const signedIn = await completeSamlSignIn(store.prisma, { requestId, binding: "browser-slo" });
+    if (!("session" in signedIn)) throw new Error("not signed in");
+    const session = { ...signedIn.session, signedInAt: new Date(Date.now() - 1000) };
+    expect(session.sessionIndex).toMatch(/^_/);
+    expect(await isSamlSessionEnded(store.prisma, session)).toBe(false);
+
+    // The IdP's own logout page sends the browser to the console's SLO with a signed LogoutRequest.
+    const started = await fetchWithJar(jar, new URL("/logout", idp.metadataUrl).toString());
+    expect(started.status).toBe(302);
+    const requestUrl = new URL(started.headers.get("location") ?? "");
+    expect(`${requestUrl.origin}${requestUrl.pathname}`).toBe(peers.sp.sloUrl);
+    const check = (url: URL, overrides: { sp?: object; idp?: object } = {}) =>
+      verifyIdpLogoutRequest({
+        sp: { ...peers.sp, ...overrides.sp },
+        idp: { ...idpSettings, ...overrides.idp },
+        query: url.searchParams,
+        rawQuery: url.search.slice(1),
+      });
+    const logout = await check(requestUrl);
+    expect(logout).toMatchObject({
+      issuer: idp.entityId,
+      nameId: "auditor@sluice.local",
+      sessionIndexes: [session.sessionIndex],
+    });
+    await endSamlSessions(store.prisma, logout);
+    expect(await isSamlSessionEnded(store.prisma, session)).toBe(true);
+    // A later sign-in of the same person is a new session.
+    expect(
+      await isSamlSessionEnded(store.prisma, { ...session, signedInAt: new Date(Date.now() + 1000) }),
+    ).toBe(false);
+    // The answer is a LogoutResponse the IdP verifies against the SP's metadata.
+    const answer = await fetchWithJar(jar, await idpLogoutResponseUrl(peers.sp, idpSettings, logout, ""));
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain("You are signed out");
+
+    const reasonOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => "accepted",
+        (error: unknown) => (error instanceof SamlRejection ? error.reason : String(error)),
+      );
+    expect(await reasonOf(endSamlSessions(store.prisma, logout))).toBe("replayed");
+    const fresh = new URL(idp.logoutRequestUrl("auditor@sluice.local"));
+    const unsigned = new URL(fresh);
+    unsigned.searchParams.delete("Signature");
+    expect(await reasonOf(check(unsigned))).toBe("unsigned");
+    const tampered = new URL(fresh);
+    tampered.searchParams.set("Signature", Buffer.alloc(256, 1).toString("base64"));
+    expect(await reasonOf(check(tampered))).toBe("bad-signature");
+    expect(await reasonOf(check(fresh, { sp: { sloUrl: "https://elsewhere.example/slo" } }))).toBe(
+      "wrong-destination",
+    );
+    expect(await reasonOf(check(fresh, { idp: { entityId: "https://other-idp.example" } }))).toBe(
+      "wrong-issuer",
+    );
+    // Signed by a key the IdP's metadata does not hold.
+    expect(await reasonOf(check(fresh, { idp: { certificates: [peers.sp.signingCert] } }))).toBe(
+      "bad-signature",
+    );
+    expect(await reasonOf(check(fresh))).toBe("accepted");
   });
 });

@@ -53,6 +53,8 @@ export async function startSamlIdentityProvider(
       sloUrl: `${consoleUrl}/api/saml/slo`,
       signingKey: spKeys.key,
       signingCert: spKeys.cert,
+      // As the console describes itself (apps/console server/saml.ts): the same pair encrypts.
+      encryption: { key: spKeys.key, cert: spKeys.cert },
     }),
     log: (line) => console.error(`[sluice] ${line}`),
   });

@@ -6,6 +6,7 @@ import { getToken } from "next-auth/jwt";
 import { authOptions } from "./auth-options";
 import { db } from "./db";
 import { env } from "./env";
+import { isEndedByIdp } from "./saml-session-ended";
 
 /** How a request proved who it is; cookie-authenticated changes must also pass the origin check. */
 export type RequestActor = { actor: Actor; via: "cookie" | "bearer" };
@@ -22,7 +23,7 @@ export async function actorFromRequest(request: NextRequest): Promise<RequestAct
     return actor ? { actor, via: "bearer" } : null;
   }
   const token = await getToken({ req: request, secret: env().NEXTAUTH_SECRET });
-  const userId = typeof token?.userId === "string" ? token.userId : null;
+  const userId = typeof token?.userId === "string" && !(await isEndedByIdp(token)) ? token.userId : null;
   const actor = userId ? await actorForUser(db(), userId) : null;
   return actor ? { actor, via: "cookie" } : null;
 }

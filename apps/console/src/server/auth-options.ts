@@ -6,6 +6,7 @@ import type { OAuthConfig } from "next-auth/providers/oauth";
 import { db } from "./db";
 import { env } from "./env";
 import { cookieValue, SAML_BINDING_COOKIE } from "./saml";
+import { isEndedByIdp } from "./saml-session-ended";
 
 /** Console sessions are short: roles are re-derived from IdP groups at each sign-in. */
 const SESSION_MAX_AGE_SECONDS = 8 * 3600;
@@ -55,6 +56,8 @@ export function authOptions(): NextAuthOptions {
           token.userId = user.id;
           token.signedInWith = "saml";
           token.saml = (user as unknown as SamlUser).saml;
+          // When it signed in: an IdP-initiated logout ends the sessions that began before it.
+          token.samlSignedInAt = Date.now();
         } else if (account?.provider === "oidc" && profile && config.OIDC_ISSUER) {
           const row = await db().user.findUnique({
             where: { issuer_subject: { issuer: config.OIDC_ISSUER, subject: (profile as OidcProfile).sub } },
@@ -68,6 +71,8 @@ export function authOptions(): NextAuthOptions {
         return token;
       },
       async session({ session, token }) {
+        // A session the IdP ended (SAML Single Logout) carries no user: the console signs in again.
+        if (await isEndedByIdp(token)) return { ...session, userId: undefined };
         return { ...session, userId: token.userId };
       },
     },

@@ -32,12 +32,16 @@ export async function isSamlConfigured(): Promise<boolean> {
 export function serviceProvider(): SamlServiceProvider | null {
   const config = env();
   if (!config.SAML_SP_KEY_FILE || !config.SAML_SP_CERT_FILE) return null;
+  const signingKey = readFileSync(config.SAML_SP_KEY_FILE, "utf8");
+  const signingCert = readFileSync(config.SAML_SP_CERT_FILE, "utf8");
   return {
     entityId: `${config.origin}/api/saml/metadata`,
     acsUrl: `${config.origin}/api/saml/acs`,
     sloUrl: `${config.origin}/api/saml/slo`,
-    signingKey: readFileSync(config.SAML_SP_KEY_FILE, "utf8"),
-    signingCert: readFileSync(config.SAML_SP_CERT_FILE, "utf8"),
+    signingKey,
+    signingCert,
+    // One key pair for both: the metadata advertises it for encryption, so an IdP may encrypt.
+    encryption: { key: signingKey, cert: signingCert },
   };
 }
 

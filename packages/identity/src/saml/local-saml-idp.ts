@@ -18,6 +18,8 @@ export type LocalSamlIdpOptions = {
   signing: SigningKeyPair;
   /** The console's SP metadata (from its own generator), which the IdP trusts for requests and ACS. */
   spMetadata: string;
+  /** Encrypt each assertion to the SP metadata's encryption certificate (AES-256-GCM, RSA-OAEP). */
+  encryptAssertions?: boolean;
   log?: (line: string) => void;
 };
 
@@ -25,6 +27,11 @@ export type LocalSamlIdp = {
   entityId: string;
   metadataUrl: string;
   metadata: string;
+  /**
+   * A signed LogoutRequest (HTTP-Redirect, to the SP's SLO endpoint) ending `email`'s sessions, as
+   * `/logout` sends a signed-in browser; tests use it to send one without a browser.
+   */
+  logoutRequestUrl: (email: string, sessionIndex?: string) => string;
   close: () => Promise<void>;
 };
 
@@ -74,8 +81,27 @@ export async function startLocalSamlIdp(options: LocalSamlIdpOptions): Promise<L
     wantLogoutRequestSigned: true,
     singleSignOnService: [{ Binding: SAML_BINDINGS.redirect, Location: `${base}/sso` }],
     singleLogoutService: [{ Binding: SAML_BINDINGS.redirect, Location: `${base}/slo` }],
+    ...(options.encryptAssertions
+      ? {
+          isAssertionEncrypted: true,
+          dataEncryptionAlgorithm: "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+          keyEncryptionAlgorithm: "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+        }
+      : {}),
   });
-  const sp = samlify.ServiceProvider({ metadata: options.spMetadata, wantLogoutResponseSigned: true });
+  const sp = samlify.ServiceProvider({
+    metadata: options.spMetadata,
+    wantLogoutResponseSigned: true,
+    // The IdP signs the LogoutRequests it starts (IdP-initiated logout): the SP accepts no other.
+    wantLogoutRequestSigned: true,
+  });
+  const logoutRequestUrl = (email: string, sessionIndex?: string): string =>
+    (
+      idp.createLogoutRequest(sp, "redirect", {
+        logoutNameID: email,
+        ...(sessionIndex ? { sessionIndex } : {}),
+      }) as { context: string }
+    ).context;
   const sessions = new Map<string, IdpSession>();
   const pending = new Map<string, PendingLogin>();
   const failures = new Map<string, number>();
@@ -201,6 +227,23 @@ export async function startLocalSamlIdp(options: LocalSamlIdpOptions): Promise<L
       );
       return respondWithAssertion(res, login, session);
     }
+    if (url.pathname === "/logout" && req.method === "GET") {
+      // IdP-initiated logout: this IdP session ends, and the SP is asked to end the console's.
+      const session = sessionFrom(req, sessions, now);
+      if (!session) return sendHtml(res, 200, "<p>You are not signed in here.</p>");
+      for (const [id, held] of sessions) if (held === session) sessions.delete(id);
+      res.writeHead(302, {
+        location: logoutRequestUrl(session.email, session.sessionIndex),
+        "set-cookie": `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`,
+      });
+      res.end();
+      return;
+    }
+    if (url.pathname === "/slo" && req.method === "GET" && url.searchParams.has("SAMLResponse")) {
+      // The SP's signed answer to a logout this IdP started.
+      await idp.parseLogoutResponse(sp, "redirect", redirectRequest(url));
+      return sendHtml(res, 200, "<p>You are signed out of Sluice and of this identity provider.</p>");
+    }
     if (url.pathname === "/slo" && req.method === "GET") {
       const parsed = await idp.parseLogoutRequest(sp, "redirect", redirectRequest(url));
       const extract = parsed.extract as {
@@ -234,6 +277,7 @@ export async function startLocalSamlIdp(options: LocalSamlIdpOptions): Promise<L
     entityId,
     metadataUrl: `${base}/metadata`,
     metadata: idp.getMetadata(),
+    logoutRequestUrl,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -246,7 +290,7 @@ export async function startLocalSamlIdp(options: LocalSamlIdpOptions): Promise<L
 function redirectRequest(url: URL) {
   const raw = url.search.replace(/^\?/, "").split("&");
   const pick = (name: string) => raw.find((part) => part.startsWith(`${name}=`));
-  const octetString = ["SAMLRequest", "RelayState", "SigAlg"]
+  const octetString = ["SAMLRequest", "SAMLResponse", "RelayState", "SigAlg"]
     .map(pick)
     .filter((part): part is string => part !== undefined)
     .join("&");

@@ -1,4 +1,5 @@
 import { SAML, ValidateInResponseTo } from "@node-saml/node-saml";
+import { withDecryptedAssertion } from "./saml-decrypt";
 import { checkResponseShape, type ResponseShape } from "./saml-response-shape";
 import {
   MAX_SAML_RESPONSE_BYTES,
@@ -37,8 +38,8 @@ export type VerifySamlResponseOptions = {
 
 /**
  * Verifies an HTTP-POST SAMLResponse for the console's sign-in. The shape is checked first, on our
- * own strict parse (one Response, exactly one Assertion in the whole document, no encrypted or
- * duplicated IDs, the assertion's signature referencing that assertion), which closes signature
+ * own strict parse (one Response, exactly one Assertion in the whole document once an encrypted one
+ * is decrypted with the SP's key, no duplicated IDs, the assertion's signature referencing that assertion), which closes signature
  * wrapping before any signature is looked at; node-saml then verifies the signature with the IdP's
  * certificates and the audience and validity windows; finally Destination, Recipient, issuer and
  * InResponseTo are checked on the same single assertion. Anything missing is a rejection.
@@ -54,7 +55,10 @@ export async function verifySamlResponse(options: VerifySamlResponseOptions): Pr
   if (!/^[A-Za-z0-9+/=\s]+$/.test(options.samlResponse)) {
     throw new SamlRejection("malformed", "the response is not base64");
   }
-  const xml = Buffer.from(options.samlResponse, "base64").toString("utf8");
+  const xml = await withDecryptedAssertion(
+    Buffer.from(options.samlResponse, "base64").toString("utf8"),
+    sp.encryption?.key,
+  );
   const shape = checkResponseShape(xml);
   checkAddressing(shape, sp, idp);
   checkTimes(shape, now);
@@ -71,6 +75,7 @@ export async function verifySamlResponse(options: VerifySamlResponseOptions): Pr
     validateInResponseTo: ValidateInResponseTo.never,
     acceptedClockSkewMs: SAML_CLOCK_SKEW_MS,
     maxAssertionAgeMs: SAML_MAX_ASSERTION_AGE_MS,
+    ...(sp.encryption ? { decryptionPvk: sp.encryption.key } : {}),
   });
   let profile: Record<string, unknown> | null;
   try {

@@ -9,6 +9,11 @@ export type SamlServiceProvider = {
   /** PEM key and certificate the SP signs its requests with (the IdP checks them against SP metadata). */
   signingKey: string;
   signingCert: string;
+  /**
+   * PEM key and certificate assertions may be encrypted to; absent: encrypted assertions are refused
+   * and the SP metadata advertises no encryption key.
+   */
+  encryption?: { key: string; cert: string };
 };
 
 /** What the SP trusts about its identity provider, read from the IdP's metadata. */

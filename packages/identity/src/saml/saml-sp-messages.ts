@@ -20,7 +20,8 @@ export function newSamlId(): string {
   return `_${randomBytes(20).toString("hex")}`;
 }
 
-function client(sp: SamlServiceProvider, idp: SamlIdentityProvider, id?: string): SAML {
+/** node-saml configured as the console SP talking to this IdP (signing with the SP key). */
+export function samlClient(sp: SamlServiceProvider, idp: SamlIdentityProvider, id?: string): SAML {
   return new SAML({
     idpCert: idp.certificates,
     issuer: sp.entityId,
@@ -47,7 +48,7 @@ export async function authnRequestUrl(
   idp: SamlIdentityProvider,
   id: string,
 ): Promise<string> {
-  return client(sp, idp, id).getAuthorizeUrlAsync("", undefined, {});
+  return samlClient(sp, idp, id).getAuthorizeUrlAsync("", undefined, {});
 }
 
 /** The IdP URL (HTTP-Redirect binding, signed) that ends the person's IdP session, or null without SLO. */
@@ -57,7 +58,7 @@ export async function logoutRequestUrl(
   session: SamlSessionReference,
 ): Promise<string | null> {
   if (!idp.sloUrl) return null;
-  return client(sp, idp, newSamlId()).getLogoutUrlAsync(
+  return samlClient(sp, idp, newSamlId()).getLogoutUrlAsync(
     {
       issuer: idp.entityId,
       nameID: session.nameId,
@@ -82,7 +83,7 @@ export async function isSuccessfulLogoutResponse(
   const container = Object.fromEntries(query) as Record<string, string>;
   if (!container.SAMLResponse || !container.Signature) return false;
   try {
-    const result = await client(sp, idp).validateRedirectAsync(container, rawQuery);
+    const result = await samlClient(sp, idp).validateRedirectAsync(container, rawQuery);
     return result.loggedOut === true;
   } catch {
     return false;
@@ -91,20 +92,25 @@ export async function isSuccessfulLogoutResponse(
 
 /**
  * The SP metadata document an IdP administrator loads to trust the console: signed requests (with
- * the certificate to check them), signed assertions wanted, the ACS for HTTP-POST and single logout
- * answered over HTTP-Redirect.
+ * the certificate to check them), signed assertions wanted, the key to encrypt them to when the SP
+ * has one, the ACS for HTTP-POST and single logout answered over HTTP-Redirect.
  */
 export function serviceProviderMetadata(sp: SamlServiceProvider): string {
-  const certificate = sp.signingCert.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
+  const certificate = pemBody(sp.signingCert);
   const attr = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
   return `<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="${SAML_NS.metadata}" xmlns:ds="${SAML_NS.signature}" entityID="${attr(sp.entityId)}">
   <md:SPSSODescriptor protocolSupportEnumeration="${SAML_NS.protocol}" AuthnRequestsSigned="true" WantAssertionsSigned="true">
     <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-    <md:SingleLogoutService Binding="${SAML_BINDINGS.redirect}" Location="${attr(sp.sloUrl)}"/>
+${sp.encryption ? `    <md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${pemBody(sp.encryption.cert)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n` : ""}    <md:SingleLogoutService Binding="${SAML_BINDINGS.redirect}" Location="${attr(sp.sloUrl)}"/>
     <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
     <md:AssertionConsumerService index="0" isDefault="true" Binding="${SAML_BINDINGS.post}" Location="${attr(sp.acsUrl)}"/>
   </md:SPSSODescriptor>
 </md:EntityDescriptor>
 `;
+}
+
+/** A PEM certificate's base64 body, as metadata's X509Certificate holds it. */
+function pemBody(pem: string): string {
+  return pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
 }
