@@ -63,6 +63,8 @@ test("[ADMIN] revoking an agent's token asks first, naming the token and what st
 
   // It has a recorded session now, so deleting is refused with the reversible choice named.
   await row.getByRole("button", { name: `Delete agent ${name}` }).click();
+  // The dialog says so before the click, not only the refusal after it.
+  await expect(page.getByRole("dialog")).toContainText("recorded sessions cannot be deleted");
   await page.getByRole("dialog").getByRole("button", { name: "Delete agent" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "disable it instead" })).toBeVisible();
   await expect(row).toBeVisible();

@@ -98,7 +98,7 @@ export function AgentsPanel({ gateway }: { gateway: GatewayAddress }) {
               label="Delete"
               accessibleName={`Delete agent ${agent.name}`}
               title={`Delete agent ${agent.name}?`}
-              impact="Its live sessions end within a second and every token it holds stops working. Recordings of its past sessions are kept. This cannot be undone."
+              impact="Every token it holds stops working at once. An agent that has recorded sessions cannot be deleted, so its history keeps its name: disable it instead. This cannot be undone."
               confirmLabel="Delete agent"
               onConfirm={() => agents.remove.mutate(agent)}
             />

@@ -137,7 +137,7 @@ export function ConnectionsPanel() {
               label="Delete"
               accessibleName={`Delete connection ${connection.name}`}
               title={`Delete connection ${connection.name}?`}
-              impact="Agents' live sessions on it end within a second, and its masking rules, guardrails and review rules are deleted with it. Recordings are kept. This cannot be undone."
+              impact="Its masking rules, guardrails and review rules are deleted with it. A connection that has recorded sessions cannot be deleted, so its history keeps its name: disable it instead. This cannot be undone."
               confirmLabel="Delete connection"
               onConfirm={() => connections.remove.mutate(connection)}
             />
