@@ -32,6 +32,16 @@ describe("connection snippets by kind", () => {
     expect(python).toContain(`password="sk_abc'def",`);
     expect(python).toContain('ssl_ca="/etc/sluice/ca.crt"');
     expect(python).toContain("ssl_verify_identity=True");
+    expect(snippets.map((snippet) => snippet.label)).toEqual([
+      "mysql / mariadb CLI",
+      "Node (mysql2)",
+      "Python (PyMySQL)",
+      "Python (SQLAlchemy)",
+    ]);
+    const sqlalchemy = snippets[3]?.code ?? "";
+    expect(sqlalchemy).toContain('"mysql+pymysql://bot-1:sk_abc\'def@gw.local:13306/shop"');
+    expect(sqlalchemy).toContain("ssl_verify_identity=True");
+    expect(snippets[1]?.code).toContain('ssl: { ca: readFileSync("/etc/sluice/ca.crt", "utf8") }');
   });
 
   it("asks for TLS even when the CA file is unknown", () => {

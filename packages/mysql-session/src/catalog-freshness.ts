@@ -18,8 +18,9 @@ const CATALOG_CHANGING = /^(CREATE|DROP|ALTER|RENAME)/;
 
 /**
  * One session's reading of the upstream catalog for masking: read before the first scoped
- * statement, again when it is old, when a statement names a relation it lacks, and after the
- * session changed the schema itself. A read that fails leaves the catalog unknown: nothing is
+ * statement, again when it is old, when a statement names a relation it lacks, after the session
+ * changed the schema itself, and whenever the upstream's catalog fingerprint no longer matches
+ * (checked before every scoped statement, so a change made from anywhere counts at once). A read that fails leaves the catalog unknown: nothing is
  * trusted (every untraceable column is redacted) until a read succeeds.
  */
 export class CatalogFreshness {
@@ -44,7 +45,8 @@ export class CatalogFreshness {
         (candidates) =>
           !candidates.some((name) => shape?.derivedNames.has(name.slice(name.indexOf(".") + 1))),
       );
-    if (this.isStale || isOld || lacksName) catalog = await this.read();
+    if (this.isStale || isOld || lacksName || !(await this.matchesUpstream(catalog)))
+      catalog = await this.read();
     return maskingScope(verdict, shape, catalog, selectors);
   }
 
@@ -53,6 +55,12 @@ export class CatalogFreshness {
     if (shape === null || shape.statements.some((facts) => CATALOG_CHANGING.test(facts.kind))) {
       this.isStale = true;
     }
+  }
+
+  /** Whether nothing changed upstream since the catalog was read; a failed check says no. */
+  private async matchesUpstream(catalog: UpstreamCatalog | null): Promise<boolean> {
+    if (catalog === null) return false;
+    return this.access.isCurrent(catalog).catch(() => false);
   }
 
   private async read(): Promise<UpstreamCatalog | null> {

@@ -15,11 +15,17 @@ export type UpstreamCatalog = {
   readonly views: ViewTraces;
   /** When it was read (ms since the epoch): a relation created since then is not in it. */
   readonly readAt: number;
+  /** The upstream's catalog fingerprint when it was read: unchanged since means still true. */
+  readonly fingerprint?: string;
 };
 
-/** How a session reaches the catalog: the last read, and a new read (shared while under way). */
+/**
+ * How a session reaches the catalog: the last read, whether the upstream still matches it (checked
+ * before each masked statement), and a new read (shared while under way).
+ */
 export type UpstreamCatalogAccess = {
   current: () => UpstreamCatalog | null;
+  isCurrent: (catalog: UpstreamCatalog) => Promise<boolean>;
   refresh: () => Promise<UpstreamCatalog>;
 };
 

@@ -46,7 +46,7 @@ function relayWith(rules: "masking" | "none") {
           ],
     groups: ["analysts"],
     hashKey: Buffer.alloc(32),
-    catalog: { current: () => CATALOG, refresh: async () => CATALOG },
+    catalog: { current: () => CATALOG, isCurrent: async () => true, refresh: async () => CATALOG },
     isDeprecateEof: true,
   });
   return { relay, requests };

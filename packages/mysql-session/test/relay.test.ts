@@ -41,7 +41,7 @@ function relayWith(verdict: Verdict) {
     ],
     groups: ["analysts"],
     hashKey: Buffer.alloc(32),
-    catalog: { current: () => CATALOG, refresh: async () => CATALOG },
+    catalog: { current: () => CATALOG, isCurrent: async () => true, refresh: async () => CATALOG },
     isDeprecateEof: true,
   });
   return { relay, seen };

@@ -8,6 +8,7 @@ import {
 import type { ViewColumnRow, ViewRow } from "@sluice/mysql-session/view-lineage";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import mysql from "mysql2/promise";
+import { CATALOG_FINGERPRINT_SQL, sharedFromNow } from "./catalog-fingerprint";
 
 /** Every relation the connection's login can see, system schemas included (they are classified). */
 const RELATIONS_SQL =
@@ -23,47 +24,95 @@ const VIEW_COLUMNS_SQL = `SELECT c.TABLE_SCHEMA AS \`schema\`, c.TABLE_NAME AS \
 
 /** A side connection's login must not wait on a stalled server longer than a statement would. */
 const CATALOG_CONNECT_TIMEOUT_MS = 10_000;
+/** A catalog side connection idle this long is closed (an active masked session keeps it open). */
+const CATALOG_IDLE_MS = 5_000;
+/** Reads the catalog moved under before a read is given up (the catalog is then unknown: all masked). */
+const MAX_CATALOG_READS = 3;
+
+type Queryable = Pick<mysql.Pool, "query">;
+
+async function fingerprintOf(client: Queryable): Promise<string> {
+  const [rows] = await client.query(CATALOG_FINGERPRINT_SQL);
+  return String((rows as Array<{ fingerprint: string }>)[0]?.fingerprint);
+}
 
 /**
- * Reads the upstream's relations, and its views' definitions and columns, with the connection's
- * brokered credentials. The reads are not one snapshot: a view redefined between them may not
- * line up with its columns, and is then untraceable (masked whole) until the next read.
+ * Reads the upstream's relations, and its views' definitions and columns, as one consistent
+ * picture. information_schema is not transactional (a consistent-snapshot transaction does not
+ * cover it), so the reads are bracketed by the catalog's fingerprint and repeated when it moved
+ * between them: a view redefined mid-read is never paired with the other definition's columns.
  */
-export async function readMySqlCatalog(connection: ConnectionRecord): Promise<UpstreamCatalog> {
-  const client = await mysql.createConnection({
+export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatalog> {
+  for (let attempt = 1; attempt <= MAX_CATALOG_READS; attempt++) {
+    const readAt = Date.now();
+    const before = await fingerprintOf(client);
+    const [rows] = await client.query(RELATIONS_SQL);
+    const [views] = await client.query(VIEWS_SQL);
+    const [columns] = await client.query(VIEW_COLUMNS_SQL);
+    if ((await fingerprintOf(client)) !== before) continue;
+    const catalog = catalogOf(
+      rows as CatalogRelationRow[],
+      readAt,
+      views as ViewRow[],
+      columns as ViewColumnRow[],
+    );
+    return { ...catalog, fingerprint: before };
+  }
+  throw new Error(`the upstream catalog changed during each of ${MAX_CATALOG_READS} reads`);
+}
+
+/** The side connections a connection's catalog work shares, with its brokered credentials. */
+function catalogPool(connection: ConnectionRecord): mysql.Pool {
+  return mysql.createPool({
     host: connection.host,
     port: connection.port,
     user: connection.user,
     password: connection.password ?? "",
     connectTimeout: CATALOG_CONNECT_TIMEOUT_MS,
+    connectionLimit: 2,
+    maxIdle: 0,
+    idleTimeout: CATALOG_IDLE_MS,
   });
-  try {
-    const readAt = Date.now();
-    const [rows] = await client.query(RELATIONS_SQL);
-    const [views] = await client.query(VIEWS_SQL);
-    const [columns] = await client.query(VIEW_COLUMNS_SQL);
-    return catalogOf(rows as CatalogRelationRow[], readAt, views as ViewRow[], columns as ViewColumnRow[]);
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 /**
  * Catalogs per connection, shared by its sessions: a read under way serves everyone who asks
- * meanwhile, and the newest read is what `current` gives.
+ * meanwhile, and the newest read is what `current` gives. `isCurrent` compares a catalog's
+ * fingerprint with the upstream's now (one round trip, shared by statements that ask together):
+ * a table replaced by a view from anywhere is seen by the very next masked statement.
  */
 export function createMySqlCatalogs(
-  read: (connection: ConnectionRecord) => Promise<UpstreamCatalog> = readMySqlCatalog,
+  read: (client: Queryable) => Promise<UpstreamCatalog> = readMySqlCatalog,
 ) {
   const latest = new Map<string, UpstreamCatalog>();
   const reading = new Map<string, Promise<UpstreamCatalog>>();
+  const sides = new Map<string, { pool: mysql.Pool; fingerprint: () => Promise<string> }>();
+  const sideOf = (connection: ConnectionRecord) => {
+    // Credentials or address edited in the console: a new pool (the old one closes when idle).
+    const key = [
+      connection.connectionId,
+      connection.host,
+      connection.port,
+      connection.user,
+      connection.password,
+    ].join("\0");
+    let side = sides.get(key);
+    if (!side) {
+      const pool = catalogPool(connection);
+      side = { pool, fingerprint: sharedFromNow(() => fingerprintOf(pool)) };
+      sides.set(key, side);
+    }
+    return side;
+  };
   return (connection: ConnectionRecord): UpstreamCatalogAccess => ({
     current: () => latest.get(connection.connectionId) ?? null,
+    isCurrent: async (catalog) =>
+      catalog.fingerprint !== undefined && (await sideOf(connection).fingerprint()) === catalog.fingerprint,
     refresh: () => {
       const id = connection.connectionId;
       const under = reading.get(id);
       if (under) return under;
-      const next = read(connection).then((catalog) => {
+      const next = read(sideOf(connection).pool).then((catalog) => {
         latest.set(id, catalog);
         return catalog;
       });

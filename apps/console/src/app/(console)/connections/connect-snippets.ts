@@ -1,6 +1,7 @@
 import type { ConnectionType } from "@sluice/admin/connection-kinds";
 import type { GatewayAddresses } from "@/client/gateway-address";
 import { connectionString, snippets as postgresSnippets } from "../agents/connection-snippets";
+import { mysqlSnippets, mysqlUri, pyString, shellQuote } from "./mysql-snippets";
 
 export type Snippet = { label: string; code: string };
 
@@ -35,35 +36,10 @@ export function connectInstructions(gateway: GatewayAddresses, target: ConnectTa
 }
 
 function mysqlInstructions(gateway: GatewayAddresses, target: ConnectTarget): ConnectInstructions {
-  const { host, mysqlPort: port, caFile } = gateway;
-  const uri = `mysql://${encodeURIComponent(target.agent)}:${encodeURIComponent(target.token)}@${host}:${port}/${encodeURIComponent(target.connection)}`;
-  // The gateway refuses a login without TLS before any secret is sent: every client asks for it.
-  const cliTls = caFile ? `--ssl-ca=${shellQuote(caFile)} --ssl-verify-server-cert` : "--ssl";
-  const cli = `mysql -h ${host} -P ${port} -u ${shellQuote(target.agent)} -p${shellQuote(target.token)} ${cliTls} ${shellQuote(target.connection)}`;
-  const pythonTls = caFile
-    ? `ssl_ca=${pyString(caFile)},\n    ssl_verify_cert=True,\n    ssl_verify_identity=True,`
-    : "ssl_verify_cert=True,  # the system's CAs; add ssl_ca= for Sluice's own CA";
-  const pymysql = [
-    "import pymysql",
-    "",
-    "conn = pymysql.connect(",
-    `    host=${pyString(host)},`,
-    `    port=${port},`,
-    `    user=${pyString(target.agent)},`,
-    `    password=${pyString(target.token)},`,
-    `    database=${pyString(target.connection)},`,
-    `    ${pythonTls}`,
-    ")",
-    "with conn.cursor() as cursor:",
-    '    cursor.execute("select 1")',
-    "    print(cursor.fetchone())",
-  ].join("\n");
+  const address = { host: gateway.host, port: gateway.mysqlPort, caFile: gateway.caFile };
   return {
-    address: { label: "Connection URI", code: uri },
-    snippets: [
-      { label: "mysql / mariadb CLI", code: cli },
-      { label: "Python (PyMySQL)", code: pymysql },
-    ],
+    address: { label: "Connection URI", code: mysqlUri(address, target) },
+    snippets: mysqlSnippets(address, target),
   };
 }
 
@@ -89,14 +65,4 @@ function httpInstructions(gateway: GatewayAddresses, target: ConnectTarget): Con
       { label: "Python (requests)", code: requests },
     ],
   };
-}
-
-/** Single quotes keep a shell from expanding anything in a token or a path. */
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'"'"'`)}'`;
-}
-
-/** A Python string literal: JSON's escapes are a subset of Python's. */
-function pyString(text: string): string {
-  return JSON.stringify(text);
 }

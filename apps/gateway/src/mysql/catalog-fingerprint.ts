@@ -1,0 +1,61 @@
+import { SYSTEM_SCHEMAS } from "@sluice/mysql-session/upstream-catalog";
+
+const USER_SCHEMAS = `TABLE_SCHEMA NOT IN (${[...SYSTEM_SCHEMAS].map((schema) => `'${schema}'`).join(", ")})`;
+
+/**
+ * Count, CRC32 sum and 128 bits of MD5 XOR-ed over rows: order-free, in plain SQL that MySQL and
+ * MariaDB both run (GROUP_CONCAT would be cut at group_concat_max_len without a word).
+ */
+function digestOf(row: string, from: string): string {
+  const half = (start: number) =>
+    `LPAD(HEX(BIT_XOR(CAST(CONV(SUBSTR(MD5(${row}), ${start}, 16), 16, 10) AS UNSIGNED))), 16, '0')`;
+  return `(SELECT CONCAT_WS(':', COUNT(*), COALESCE(SUM(CRC32(${row})), 0), ${half(1)}, ${half(17)}) FROM ${from})`;
+}
+
+/**
+ * One statement whose answer changes whenever what `readMySqlCatalog` reads changes: every user
+ * relation's name and type, every view's definition (which carries the view's column names: the
+ * server folds a column list into the definition as aliases, `select t.id AS a from t`). It is
+ * what lets a cached catalog be checked before each masked statement at the cost of one round trip,
+ * and what tells a read that the catalog moved while it was being read.
+ */
+export const CATALOG_FINGERPRINT_SQL = `SELECT CONCAT_WS('|', ${digestOf(
+  "CONCAT_WS(0x1f, TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE)",
+  `information_schema.TABLES WHERE ${USER_SCHEMAS}`,
+)}, ${digestOf(
+  "CONCAT_WS(0x1f, TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION)",
+  `information_schema.VIEWS WHERE ${USER_SCHEMAS}`,
+)}) AS fingerprint`;
+
+/**
+ * A check whose answer is never older than the call: a caller that arrives while one runs waits for
+ * the next (which all such callers share) rather than taking an answer begun before it asked.
+ */
+export function sharedFromNow<T>(run: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | null = null;
+  let next: Promise<T> | null = null;
+  const start = (): Promise<T> => {
+    const started = run();
+    current = started;
+    const clear = () => {
+      if (current === started) current = null;
+    };
+    started.then(clear, clear);
+    return started;
+  };
+  return () => {
+    if (current === null) return start();
+    if (next === null) {
+      next = current
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          next = null;
+          return start();
+        });
+    }
+    return next;
+  };
+}
