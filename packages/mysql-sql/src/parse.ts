@@ -2,9 +2,11 @@ import { rememberLineageResolver } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import nodeSqlParser from "node-sql-parser/build/mariadb.js";
 import { type AstNode, isNode } from "./ast-walk";
+import { showTables } from "./catalog-show-statements";
 import { mysqlLineage } from "./column-lineage";
 import { diagnosticsShow } from "./diagnostics-statements";
 import { extractMySqlFacts, RefusedStatement } from "./extract-facts";
+import { pinnedCharsetSet } from "./pinned-charset-statements";
 import { readAsServer } from "./server-lexing";
 
 type NodeSqlParser = { astify: (sql: string, options: { database: string }) => unknown };
@@ -22,7 +24,7 @@ export function parseMySql(sql: string): ParsedStatements {
   return readMySql(sql).parsed;
 }
 
-/** The facts and the trees they came from (none for the forms read before the grammar: SHOW WARNINGS). */
+/** The facts and the trees they came from (none for the forms read before the grammar: SHOW WARNINGS, SET NAMES utf8mb4, SHOW TABLES). */
 export type MySqlReading = { parsed: ParsedStatements; asts: AstNode[] };
 
 /** parseMySql, keeping the trees for what else needs them (masking's shape): one parse for both. */
@@ -33,8 +35,9 @@ export function readMySql(sql: string): MySqlReading {
     const error = `Sluice refuses ${reading.reason}`;
     return { parsed: { ok: false, error, position: reading.position + 1 }, asts: [] };
   }
-  const diagnostics = diagnosticsShow(reading.text);
-  if (diagnostics) return { parsed: { ok: true, statements: [diagnostics] }, asts: [] };
+  const preGrammar =
+    diagnosticsShow(reading.text) ?? pinnedCharsetSet(reading.text) ?? showTables(reading.text);
+  if (preGrammar) return { parsed: { ok: true, statements: [preGrammar] }, asts: [] };
   let tree: unknown;
   try {
     tree = parser.astify(reading.text, OPTIONS);

@@ -62,6 +62,54 @@ describe("parseMySql", () => {
     expect(facts("SET @a = 1")[0]?.settings).toEqual([]);
   });
 
+  it("reads SHOW [FULL] TABLES as SQLAlchemy's inspect() sends it, and nothing more", () => {
+    for (const sql of [
+      "SHOW FULL TABLES FROM `shop_1`",
+      "show tables",
+      "SHOW TABLES IN shop LIKE 'emp%'",
+      "SHOW FULL TABLES FROM `we``ird` LIKE 'it''s'",
+      // One literal to the server too (backslash escapes): read as the server reads it.
+      "SHOW TABLES LIKE 'a\\' OR 1 -- '",
+    ]) {
+      expect(facts(sql)[0]?.kind, sql).toBe("SHOW");
+      expect(facts(sql)[0]?.tablesRead, sql).toEqual([]);
+    }
+    for (const sql of [
+      "SHOW FULL TABLES WHERE (SELECT ssn FROM employees LIMIT 1) = 'x'",
+      "SHOW TABLES LIKE 'a' OR 1",
+      "SHOW FULL TABLES FROM shop; DELETE FROM employees",
+    ]) {
+      expect(refusal(sql), sql).not.toBeNull();
+    }
+  });
+
+  it("accepts SET NAMES that restates the pinned utf8mb4, and nothing riding along with it", () => {
+    for (const sql of [
+      "SET NAMES utf8mb4",
+      "set names 'utf8mb4'",
+      "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci;",
+      "SET NAMES `utf8mb4` COLLATE 'utf8mb4_bin'",
+      "SET CHARACTER SET utf8mb4",
+      'SET CHARSET "utf8mb4"',
+      "SET /* driver */ NAMES utf8mb4",
+    ]) {
+      expect(facts(sql)[0]?.kind, sql).toBe("SET");
+      expect(facts(sql)[0]?.settings, sql).toEqual([]);
+    }
+    for (const sql of [
+      "SET NAMES utf8",
+      "SET NAMES gbk",
+      "SET NAMES utf8mb4 COLLATE gbk_chinese_ci",
+      "SET NAMES utf8mb4, sql_mode = 'ANSI_QUOTES'",
+      "SET NAMES utf8mb4; SET NAMES big5",
+      "SET NAMES utf8mb4x",
+      "SET NAMES DEFAULT",
+      "SET NAMES 'utf8mb4",
+    ]) {
+      expect(refusal(sql), sql).not.toBeNull();
+    }
+  });
+
   it("marks server files: INTO OUTFILE, INTO DUMPFILE, LOAD DATA", () => {
     expect(facts("SELECT * FROM t INTO OUTFILE '/tmp/x'")[0]?.serverFileAccess).toBe("file");
     expect(facts("SELECT * FROM t INTO DUMPFILE '/tmp/x'")[0]?.serverFileAccess).toBe("file");

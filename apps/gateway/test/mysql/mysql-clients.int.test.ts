@@ -57,6 +57,14 @@ describe("MySQL clients through Sluice see what they see directly", () => {
     ]);
   });
 
+  it("SQLAlchemy (mysql+pymysql): connect, inspect() and a query, as directly", async () => {
+    const viaGateway = await harness.sqlalchemy("gateway", "departments");
+    const viaDirect = await harness.sqlalchemy("direct", "departments");
+    expect(viaGateway).toEqual(viaDirect);
+    expect(viaGateway.tables).toEqual(["departments", "employees"]);
+    expect(viaGateway.primaryKey).toEqual(["id"]);
+  });
+
   it("refuses a login without TLS, with a wrong token, or to an unknown connection", async () => {
     await expect(harness.connectAgent({ ssl: false })).rejects.toThrow(/requires TLS/);
     await expect(harness.connectAgent({ password: "sk_wrong" })).rejects.toThrow(

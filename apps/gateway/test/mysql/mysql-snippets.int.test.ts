@@ -63,14 +63,12 @@ describe("the console's MySQL snippets, run as pasted", () => {
     expect(result).toMatchObject({ code: 0, stdout: "(1,)\n" });
   });
 
-  // Known gap (docs/mysql.md): SQLAlchemy's connect hook sends SET NAMES, which the MySQL grammar
-  // Sluice reads does not parse, so it is refused. This pins it; it flips once SET NAMES is judged.
-  it("SQLAlchemy (mysql+pymysql://) reaches the gateway over verified TLS, then is refused at SET NAMES", async () => {
+  // SQLAlchemy's connect hook sends SET NAMES utf8mb4, which restates the charset Sluice pins.
+  it("SQLAlchemy (mysql+pymysql://) connects over verified TLS and runs a query", async () => {
     expect(snippet("Python (SQLAlchemy)")).toContain('"mysql+pymysql://agent-a:');
     const result = await runSnippet("Python (SQLAlchemy)");
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('cursor.execute("SET NAMES %s" % charset_name)');
-    expect(result.stderr).toContain("MySQL syntax Sluice cannot read");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
   });
 
   // The verification is real: the same snippets with the system's CAs instead of Sluice's fail.

@@ -165,6 +165,40 @@ print(json.dumps(out, default=str))
     return JSON.parse(stdout) as Array<{ rows?: unknown[][]; error?: number; message?: string }>;
   };
 
+  /**
+   * SQLAlchemy (`mysql+pymysql://`, as LangChain's SQLDatabase and CrewAI's NL2SQLTool reach a
+   * database) through the gateway or directly: what `inspect()` reports of `table` and its rows.
+   */
+  const sqlalchemy = async (via: "gateway" | "direct", table: string) => {
+    const url =
+      via === "gateway"
+        ? `mysql+pymysql://${agent.agentName}:${token}@127.0.0.1:${listener.port}/shop`
+        : `mysql+pymysql://${upstreamUser}:${upstreamPassword}@${server.host}:${server.port}/${database}`;
+    const ssl = via === "gateway" ? `{"ssl": {"ca": ${JSON.stringify(material.caFile)}}}` : "{}";
+    const script = `
+import json, sys
+from sqlalchemy import create_engine, inspect, text
+engine = create_engine(sys.argv[1], connect_args=${ssl})
+table = sys.argv[2]
+found = inspect(engine)
+with engine.connect() as conn:
+    rows = [list(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
+print(json.dumps({
+    "tables": sorted(found.get_table_names()),
+    "columns": [[c["name"], str(c["type"])] for c in found.get_columns(table)],
+    "primaryKey": found.get_pk_constraint(table)["constrained_columns"],
+    "rows": rows,
+}, default=str))
+`;
+    const { stdout } = await run("/usr/bin/python3", ["-c", script, url, table]);
+    return JSON.parse(stdout) as {
+      tables: string[];
+      columns: string[][];
+      primaryKey: string[];
+      rows: unknown[][];
+    };
+  };
+
   /** Runs statements as the server's administrator inside this harness's database (views, grants). */
   const asAdmin = async (sql: string) => {
     await admin.query(`USE ${database}`);
@@ -185,6 +219,7 @@ print(json.dumps(out, default=str))
     connectDirect,
     mariadbCli,
     pymysql,
+    sqlalchemy,
     stop: async () => {
       await listener.close();
       await admin.query(`DROP DATABASE ${database}; DROP USER '${upstreamUser}'@'%'`);
