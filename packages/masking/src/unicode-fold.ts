@@ -30,6 +30,11 @@ for (let code = 0x80; code < 0x10000; code++) {
 const SPACES = [0x00a0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007];
 SPACES.push(0x2008, 0x2009, 0x200a, 0x202f, 0x205f, 0x3000);
 for (const code of SPACES) FOLD[code] = 0x20;
+/**
+ * Invisible characters (zero-width space, joiners, word joiner, BOM, soft hyphen): `4242\u200b4242…`
+ * reads as a card. Folded to a space, the one separator every digit pattern allows.
+ */
+for (const code of [0x00ad, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff]) FOLD[code] = 0x20;
 /** Hyphens, dashes and minus signs (U+2011 is the non-breaking hyphen word processors insert). */
 for (const code of [0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xfe58, 0xfe63, 0xff0d]) {
   FOLD[code] = 0x2d;

@@ -50,6 +50,8 @@ const CASES: Partial<Record<DetectorName, Cases>> = {
       `4111${NBSP}1111${NBSP}1111${NBSP}1111`,
       "४२४२४२४२४२४२४२४२",
       `5555${NB_HYPHEN}5555${NB_HYPHEN}5555${NB_HYPHEN}4444`,
+      "4242\u200b4242\u200b4242\u200b4242",
+      [..."4111111111111111"].join("\u2060"),
     ],
     misses: ["４２４２ ４２４２ ４２４２ ４２４１", "１２３４５６７８９０１２３４５６"],
   },
