@@ -34,6 +34,9 @@ const KINDS = {
       tags: ["a", "b"],
     }),
   "short code": (i: number) => `SKU-${i}`,
+  // Non-ASCII text and values the detectors fold (no-break spaces, an RFC 6531 address).
+  "mixed-script note": (i: number) =>
+    `Kundin Zoë Müller ${i}: zoë${i}@exämple.de, Tel.\u00a0+49\u00a030\u00a01234\u00a0${String(i % 10000).padStart(4, "0")}, 東京`,
 } as const;
 
 function measure(values: string[]): number {

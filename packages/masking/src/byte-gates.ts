@@ -1,10 +1,13 @@
 // Whether any content detector could match a value, read from its UTF-8 bytes without decoding it.
 import type { DetectorName } from "./detectors";
+import { FOLD } from "./unicode-fold";
 
 /**
  * Bytes some detector needs at least one of. In UTF-8 every byte of a multi-byte character is
- * above 0x7f, so an ASCII byte in the value is that character in its text, and the count of ASCII
- * digits is the text's: these checks read the same facts `statsOf` and the gates read, only fewer.
+ * above 0x7f, so an ASCII byte in the value is that character in its text. The detectors also read
+ * non-ASCII look-alikes as ASCII (`unicode-fold.ts`): such a character counts as the ASCII one it
+ * folds to, so the digits counted are the folded text's and a class is seen whenever the folded
+ * text has it: these checks read the same facts `statsOf` and the gates read, only fewer.
  */
 enum ByteClass {
   At = 1,
@@ -45,10 +48,11 @@ const NEEDS: Partial<Record<DetectorName, Need[]>> = {
   private_key: [{ digits: 0, anyOf: ByteClass.Dash }],
 };
 
-/** Digits count 1 in the low byte; classes sit above it. */
+/** Digits count 1 in the low byte; classes sit above it; `LEAD` marks a multi-byte character's first byte. */
 const DIGIT = 1;
 const CLASS_SHIFT = 8;
-const BYTE_TABLE = new Uint16Array(256);
+const LEAD = 1 << 16;
+const BYTE_TABLE = new Uint32Array(256);
 for (let byte = 0x30; byte <= 0x39; byte++) BYTE_TABLE[byte] = DIGIT;
 for (let byte = 0x41; byte <= 0x5a; byte++) BYTE_TABLE[byte] = ByteClass.Upper << CLASS_SHIFT;
 BYTE_TABLE[0x40] = ByteClass.At << CLASS_SHIFT;
@@ -58,6 +62,36 @@ BYTE_TABLE[0x3a] = ByteClass.Colon << CLASS_SHIFT;
 BYTE_TABLE[0x4a] = (ByteClass.LetterJ | ByteClass.Upper) << CLASS_SHIFT;
 BYTE_TABLE[0x41] = (ByteClass.LetterA | ByteClass.Upper) << CLASS_SHIFT;
 BYTE_TABLE[0x5f] = ByteClass.Underscore << CLASS_SHIFT;
+
+/**
+ * What each BMP character the detectors fold to ASCII counts as (`unicode-fold.ts`): the digit or
+ * classes of its ASCII character. Read only at a two- or three-byte character's lead byte, so
+ * ASCII values pay one untaken branch per byte.
+ */
+const FOLDED_TABLE = new Uint32Array(0x10000);
+/** Per lead byte, everything its characters can count as: for a character cut off by `to`. */
+const LEAD_TABLE = new Uint32Array(256);
+for (let code = 0x80; code < 0x10000; code++) {
+  const ascii = FOLD[code] as number;
+  if (ascii === 0) continue;
+  FOLDED_TABLE[code] = BYTE_TABLE[ascii] as number;
+  const lead = code < 0x800 ? 0xc0 | (code >> 6) : 0xe0 | (code >> 12);
+  LEAD_TABLE[lead] = (LEAD_TABLE[lead] as number) | (BYTE_TABLE[ascii] as number);
+}
+for (let byte = 0xc0; byte < 0xf0; byte++) BYTE_TABLE[byte] = LEAD;
+
+/** What the character whose lead byte is at `i` counts as (astral ones fold to nothing). */
+function foldedAt(bytes: Uint8Array, i: number, to: number): number {
+  const lead = bytes[i] as number;
+  if (lead < 0xe0) {
+    if (i + 1 >= to) return LEAD_TABLE[lead] as number;
+    return FOLDED_TABLE[((lead & 0x1f) << 6) | ((bytes[i + 1] as number) & 0x3f)] as number;
+  }
+  if (i + 2 >= to) return LEAD_TABLE[lead] as number;
+  const code =
+    ((lead & 0x0f) << 12) | (((bytes[i + 1] as number) & 0x3f) << 6) | ((bytes[i + 2] as number) & 0x3f);
+  return FOLDED_TABLE[code] as number;
+}
 
 /**
  * A cheap test run before a value is decoded for the detectors: most values of a large body (ids,
@@ -81,7 +115,8 @@ export class ByteGates {
     let digits = 0;
     let classes = 0;
     for (let i = from; i < to; i++) {
-      const seen = BYTE_TABLE[bytes[i] as number] as number;
+      let seen = BYTE_TABLE[bytes[i] as number] as number;
+      if (seen === LEAD) seen = foldedAt(bytes, i, to);
       digits += seen & 0xff;
       classes |= seen;
     }

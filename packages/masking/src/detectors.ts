@@ -3,6 +3,7 @@ import { earliestStart, Gate, latestStart, mayMatch } from "./detector-gates";
 import { EMAIL_FROM_LOCAL_START, findEmails, ibanChecksum, isCardNumber } from "./detector-validators";
 import { perArray } from "./per-array";
 import { digitCount, statsOf, type TextStats } from "./text-stats";
+import { foldForDetection } from "./unicode-fold";
 
 /** The detectors a rule can name; `ip` covers IPv4 and IPv6. */
 export type DetectorName =
@@ -28,7 +29,7 @@ type Detector = {
   /** Could this value contain a match at all? Cheap, and most values answer no (see `mayMatch`). */
   gate: Gate;
   /** Finds the matches itself, trying `pattern` (sticky) only where a match can start. */
-  scan?: (text: string, found: Detection[], as: DetectorName) => void;
+  scan?: (text: string, found: Detection[], as: DetectorName, stats: TextStats) => void;
 };
 
 /**
@@ -121,7 +122,7 @@ type Entry = {
   pattern: RegExp;
   validate: ((match: string) => boolean) | null;
   within: ((match: string) => [number, number] | null) | null;
-  scan: ((text: string, found: Detection[], as: DetectorName) => void) | null;
+  scan: ((text: string, found: Detection[], as: DetectorName, stats: TextStats) => void) | null;
 };
 
 function entryOf(detector: Detector, as: DetectorName): Entry {
@@ -149,9 +150,18 @@ const entriesFor = perArray((names: readonly DetectorName[]) =>
   names.flatMap((name) => ENTRIES.get(name) ?? []),
 );
 
-/** Every span the named detectors recognise, earliest first, overlaps merged to the longest. */
-export function detect(text: string, names: readonly DetectorName[]): Detection[] {
-  const stats = statsOf(text);
+/**
+ * Every span the named detectors recognise, earliest first, overlaps merged to the longest. The
+ * detectors read the value with its non-ASCII look-alikes folded (full-width digits, U+2011, `＠`):
+ * the folded text is as long as the value, so its spans are the value's.
+ */
+export function detect(value: string, names: readonly DetectorName[]): Detection[] {
+  let text = value;
+  let stats = statsOf(value);
+  if (stats.nonAscii) {
+    text = foldForDetection(value);
+    if (text !== value) stats = statsOf(text);
+  }
   const found: Detection[] = [];
   const entries = entriesFor(names);
   for (let i = 0; i < entries.length; i++) runDetector(entries[i] as Entry, text, stats, found);
@@ -193,7 +203,7 @@ function sortSpans(spans: Detection[]): void {
 function runDetector(entry: Entry, text: string, stats: TextStats, found: Detection[]): void {
   if (!mayMatch(entry.gate, text, stats)) return;
   if (entry.scan) {
-    entry.scan(text, found, entry.as);
+    entry.scan(text, found, entry.as, stats);
     return;
   }
   const pattern = entry.pattern;

@@ -16,6 +16,8 @@ export type TextStats = {
   /** `::` somewhere (IPv6 shorthand). */
   doubleColon: boolean;
   upperThenDigit: boolean;
+  /** A character above U+007F: the value may hold look-alikes to fold (`unicode-fold.ts`). */
+  nonAscii: boolean;
   /**
    * Where a match can start at the earliest, so a pattern skips what comes before (its lookbehind
    * still sees it): the first digit (a phone number starts at one, or at the `+` or `(` before it);
@@ -87,6 +89,7 @@ const STATS: TextStats = {
   colonsBetweenHex: 0,
   doubleColon: false,
   upperThenDigit: false,
+  nonAscii: false,
   firstDigit: 0,
   nineRunFrom: 0,
   thirteenRunFrom: 0,
@@ -103,9 +106,12 @@ enum CharKind {
   Digit = 1,
   /** A separator or marker some detector's statistics count: space - @ + ( . : */
   Noted = 2,
+  /** Above U+007F: noted once, as `nonAscii`. */
+  NonAscii = 3,
 }
 
 const CHAR_KIND = new Uint8Array(0x10000);
+CHAR_KIND.fill(CharKind.NonAscii, 0x80);
 CHAR_KIND.fill(CharKind.Digit, 48, 58);
 for (const char of " -@+(.:") CHAR_KIND[char.charCodeAt(0)] = CharKind.Noted;
 
@@ -122,6 +128,7 @@ export function statsOf(text: string): TextStats {
   let colonsBetweenHex = 0;
   let doubleColon = false;
   let upperThenDigit = false;
+  let nonAscii = false;
   let firstDigit = -1;
   let nineRunFrom = -1;
   let thirteenRunFrom = -1;
@@ -164,6 +171,12 @@ export function statsOf(text: string): TextStats {
       previous = code;
       continue;
     }
+    if (kind === CharKind.NonAscii) {
+      nonAscii = true;
+      run = 0;
+      previous = code;
+      continue;
+    }
     if (!((code === 32 || code === 45) && previous >= 48 && previous <= 57)) run = 0;
     if (code === 64) at = true;
     else if (code === 45) dash = true;
@@ -195,6 +208,7 @@ export function statsOf(text: string): TextStats {
   stats.colonsBetweenHex = colonsBetweenHex;
   stats.doubleColon = doubleColon;
   stats.upperThenDigit = upperThenDigit;
+  stats.nonAscii = nonAscii;
   stats.firstDigit = firstDigit;
   stats.nineRunFrom = nineRunFrom;
   stats.thirteenRunFrom = thirteenRunFrom;
