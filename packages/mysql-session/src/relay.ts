@@ -1,4 +1,5 @@
 import type { MaskRule } from "@sluice/masking/strategies";
+import { type KillStatement, readKillStatement } from "@sluice/mysql-sql/kill-statement";
 import {
   type MaskingReading,
   type MaskingShape,
@@ -13,6 +14,7 @@ import type { ResultEvent } from "@sluice/recording/result-events";
 import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
 import { ConnectionReset } from "./connection-reset";
+import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
 import { ER_UNKNOWN_COM, ER_UNKNOWN_STMT_HANDLER, MySqlClientError } from "./mysql-client-error";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
@@ -40,6 +42,8 @@ export type RelayOptions = {
   /** The upstream's relations: result columns are trusted by origin only against it. */
   catalog: UpstreamCatalogAccess;
   isDeprecateEof: boolean;
+  /** Maps the gateway connection id in `KILL [QUERY] id` to this agent's upstream thread. */
+  killTargets?: KillTargets;
   hooks?: RelayHooks;
 };
 
@@ -99,8 +103,11 @@ export class MySqlRelay {
       ];
     }
     switch (command.type) {
-      case "query":
+      case "query": {
+        const kill = readKillStatement(command.sql);
+        if (kill) return this.killed(command.sql, kill);
         return this.judged(command.sql, "simple", raw, { kind: "result", rowFormat: "text" });
+      }
       case "init-db":
         // The default database is where unqualified names resolve: judged as the USE it is.
         return this.judged(`USE \`${command.schema.replaceAll("`", "``")}\``, "simple", raw, {
@@ -201,6 +208,26 @@ export class MySqlRelay {
       if (event.prepared && flight.prepared) this.prepared.set(event.prepared.statementId, flight.prepared);
     }
     return actions;
+  }
+
+  /**
+   * KILL names a gateway connection id: it runs upstream only as the same KILL of that session's
+   * upstream thread, and only for the agent's own sessions on this connection (a raw upstream id
+   * would let an agent interrupt whatever the server runs under the brokered login).
+   */
+  private killed(sql: string, kill: KillStatement): RelayAction[] {
+    const mapped = mappedKill(kill, this.options.killTargets);
+    this.isLastScopeMasked = false;
+    if ("error" in mapped) {
+      this.options.hooks?.onVerdict?.(sql, {
+        kind: "deny",
+        rule: "sluice:kill-scope",
+        message: mapped.error.message,
+      });
+      return [this.refusal(mapped.error)];
+    }
+    this.options.hooks?.onVerdict?.(sql, { kind: "allow", readsNoRows: true });
+    return this.forward(mapped.raw, { kind: "simple" }, NOTHING_READ);
   }
 
   private onResetPacket(payload: Buffer): RelayAction[] {
