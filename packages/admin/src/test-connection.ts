@@ -1,10 +1,21 @@
+import { connectionSecretAad } from "@sluice/db/seed/create-connection";
+import { decryptSecret } from "@sluice/secrets/secret-box";
 import type { AdminContext } from "./actor";
 import { AdminError } from "./admin-error";
 import { openUpstream } from "./open-upstream";
 import { assertCan } from "./permissions";
+import { testMySqlConnection } from "./test-mysql-connection";
 
 export type ConnectionTestResult =
-  | { ok: true; serverVersion: string; user: string; database: string; tls: boolean; millis: number }
+  | {
+      ok: true;
+      engine: "PostgreSQL" | "MySQL";
+      serverVersion: string;
+      user: string;
+      database: string;
+      tls: boolean;
+      millis: number;
+    }
   | { ok: false; error: string; millis: number };
 
 /**
@@ -19,15 +30,31 @@ export async function testConnection(
   assertCan(context.actor, "policy:write");
   const connection = await context.db.connection.findUnique({ where: { id: options.id } });
   if (!connection) throw new AdminError("not_found", "no such connection");
-  // The check logs in over the PostgreSQL protocol; pointed at a MySQL server or an HTTP API it
-  // would report a misleading failure (or hand the secret to a protocol it was not stored for).
-  if (connection.type !== "POSTGRES")
+  // An HTTP API has no login to try without making a request on the agent's behalf.
+  if (connection.type === "HTTP")
     throw new AdminError(
       "invalid",
-      `testing ${connection.type === "MYSQL" ? "MySQL" : "HTTP"} connections from the console is not built yet: connect an agent through the gateway to check it`,
+      "testing HTTP connections from the console is not built yet: use Try a request to check it",
     );
   const started = performance.now();
   const millis = () => Math.round(performance.now() - started);
+  if (connection.type === "MYSQL") {
+    const password = connection.passwordCipher
+      ? decryptSecret(connection.passwordCipher, context.secretKey, connectionSecretAad(connection.id))
+      : "";
+    const outcome = await testMySqlConnection(connection, password);
+    if (!outcome.ok) return { ok: false, error: outcome.error, millis: millis() };
+    // The login named the database (CONNECT_WITH_DB) and the server accepted both; no TLS yet.
+    return {
+      ok: true,
+      engine: "MySQL",
+      serverVersion: outcome.serverVersion,
+      user: connection.username,
+      database: connection.database,
+      tls: false,
+      millis: millis(),
+    };
+  }
   try {
     const client = await openUpstream(connection, context.secretKey, "sluice-connection-test");
     try {
@@ -39,6 +66,7 @@ export async function testConnection(
       if (!row) throw new Error("the upstream returned no row");
       return {
         ok: true,
+        engine: "PostgreSQL",
         serverVersion: row.version,
         user: row.user,
         database: row.database,

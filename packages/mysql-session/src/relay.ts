@@ -1,4 +1,5 @@
 import type { MaskRule } from "@sluice/masking/strategies";
+import { type KillStatement, readKillStatement } from "@sluice/mysql-sql/kill-statement";
 import {
   type MaskingReading,
   type MaskingShape,
@@ -12,6 +13,8 @@ import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
 import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
+import { ConnectionReset } from "./connection-reset";
+import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
 import { ER_UNKNOWN_COM, ER_UNKNOWN_STMT_HANDLER, MySqlClientError } from "./mysql-client-error";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
@@ -39,6 +42,8 @@ export type RelayOptions = {
   /** The upstream's relations: result columns are trusted by origin only against it. */
   catalog: UpstreamCatalogAccess;
   isDeprecateEof: boolean;
+  /** Maps the gateway connection id in `KILL [QUERY] id` to this agent's upstream thread. */
+  killTargets?: KillTargets;
   hooks?: RelayHooks;
 };
 
@@ -59,6 +64,8 @@ const NOTHING_READ: MaskingScope = maskingScope(null, null, null);
  */
 export class MySqlRelay {
   private inFlight: InFlight | null = null;
+  /** A COM_RESET_CONNECTION between its forwarding and the modes pinned again. */
+  private reset: ConnectionReset | null = null;
   /** The last judged statement may have read masked values: its warnings may quote them. */
   private isLastScopeMasked = false;
   /** Statements prepared through the gateway: their verdict masks every execution's rows. */
@@ -70,13 +77,19 @@ export class MySqlRelay {
   }
 
   get isBusy(): boolean {
-    return this.inFlight !== null;
+    return this.inFlight !== null || this.reset !== null;
   }
 
   async onClientPacket(sequenceId: number, payload: Buffer, raw: Buffer): Promise<RelayAction[]> {
     if (sequenceId !== 0) {
       return this.fatal(
         new MySqlClientError(1156, "08S01", "a command must start a new exchange (sequence id 0)"),
+      );
+    }
+    if (this.reset) {
+      // Sent before the reset's answer, it would reach the server before the modes are pinned again.
+      return this.fatal(
+        new MySqlClientError(1156, "08S01", "a command arrived before COM_RESET_CONNECTION was answered"),
       );
     }
     let command: ClientCommand;
@@ -90,8 +103,11 @@ export class MySqlRelay {
       ];
     }
     switch (command.type) {
-      case "query":
+      case "query": {
+        const kill = readKillStatement(command.sql);
+        if (kill) return this.killed(command.sql, kill);
         return this.judged(command.sql, "simple", raw, { kind: "result", rowFormat: "text" });
+      }
       case "init-db":
         // The default database is where unqualified names resolve: judged as the USE it is.
         return this.judged(`USE \`${command.schema.replaceAll("`", "``")}\``, "simple", raw, {
@@ -141,13 +157,13 @@ export class MySqlRelay {
           { kind: "close", reason: "the client quit" },
         ];
       case "reset-connection":
-        return [
-          this.refusal(
-            MySqlClientError.refused(
-              "COM_RESET_CONNECTION is refused by Sluice: it would reset the pinned sql_mode and character set; reconnect instead",
-            ),
-          ),
-        ];
+        // The server drops its prepared statements, temporary tables and open transaction: the
+        // gateway forgets the same, and reads the catalog again (a temporary table is gone).
+        this.prepared.clear();
+        this.isLastScopeMasked = false;
+        this.catalog.noteStatement(null);
+        this.reset = new ConnectionReset();
+        return [{ kind: "to-upstream", raw }];
       case "stmt-fetch":
         return [
           this.refusal(
@@ -177,6 +193,7 @@ export class MySqlRelay {
 
   /** One upstream packet of the answer in flight → the packets the client gets. */
   onUpstreamPacket(sequenceId: number, payload: Buffer): RelayAction[] {
+    if (this.reset) return this.onResetPacket(payload);
     const flight = this.inFlight;
     if (!flight) return [{ kind: "close", reason: "the upstream sent a packet nobody asked for" }];
     const actions: RelayAction[] = [];
@@ -191,6 +208,35 @@ export class MySqlRelay {
       if (event.prepared && flight.prepared) this.prepared.set(event.prepared.statementId, flight.prepared);
     }
     return actions;
+  }
+
+  /**
+   * KILL names a gateway connection id: it runs upstream only as the same KILL of that session's
+   * upstream thread, and only for the agent's own sessions on this connection (a raw upstream id
+   * would let an agent interrupt whatever the server runs under the brokered login).
+   */
+  private killed(sql: string, kill: KillStatement): RelayAction[] {
+    const mapped = mappedKill(kill, this.options.killTargets);
+    this.isLastScopeMasked = false;
+    if ("error" in mapped) {
+      this.options.hooks?.onVerdict?.(sql, {
+        kind: "deny",
+        rule: "sluice:kill-scope",
+        message: mapped.error.message,
+      });
+      return [this.refusal(mapped.error)];
+    }
+    this.options.hooks?.onVerdict?.(sql, { kind: "allow", readsNoRows: true });
+    return this.forward(mapped.raw, { kind: "simple" }, NOTHING_READ);
+  }
+
+  private onResetPacket(payload: Buffer): RelayAction[] {
+    const step = (this.reset as ConnectionReset).onUpstreamPacket(payload);
+    if (step.kind === "send-upstream") return [{ kind: "to-upstream", raw: step.raw }];
+    this.reset = null;
+    if (step.kind === "fail") return this.fatal(step.error);
+    if (isErrPacket(payload)) this.recordError(payload);
+    return [{ kind: "to-client", sequenceId: 1, payload: step.payload }];
   }
 
   /**

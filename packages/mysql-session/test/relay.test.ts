@@ -1,3 +1,4 @@
+import { PIN_SESSION_SQL } from "@sluice/mysql-sql/pinned-modes";
 import { encodeColumnDefinition, FieldType } from "@sluice/mysql-wire/column-definition";
 import { encodeOk, parseErr } from "@sluice/mysql-wire/responses";
 import { encodeTextRow, parseTextRow } from "@sluice/mysql-wire/rows";
@@ -190,10 +191,26 @@ describe("MySqlRelay", () => {
     expect(actions.at(-1)?.kind).toBe("close");
   });
 
-  it("refuses COM_RESET_CONNECTION (it would undo the pinned modes) and executes of unknown statements", async () => {
+  it("answers COM_RESET_CONNECTION only after the modes are pinned again, and refuses unknown executes", async () => {
     const { relay } = relayWith({ kind: "allow" });
-    const reset = await relay.onClientPacket(0, Buffer.from([0x1f]), Buffer.alloc(0));
-    expect(parseErr(toClient(reset)[0]?.payload as Buffer).message).toMatch(/pinned/);
+    const raw = Buffer.from([1, 0, 0, 0, 0x1f]);
+    expect(await relay.onClientPacket(0, Buffer.from([0x1f]), raw)).toEqual([{ kind: "to-upstream", raw }]);
+    // Nothing of the client's may reach the server before the pin.
+    const early = await relay.onClientPacket(0, Buffer.from([0x0e]), Buffer.from([1, 0, 0, 0, 0x0e]));
+    expect(early.at(-1)?.kind).toBe("close");
+  });
+
+  it("forwards the pinning statement after the server's reset OK, then answers the client", async () => {
+    const { relay } = relayWith({ kind: "allow" });
+    await relay.onClientPacket(0, Buffer.from([0x1f]), Buffer.alloc(0));
+    const pin = relay.onUpstreamPacket(1, encodeOk({ status: 2 }));
+    expect(pin).toHaveLength(1);
+    expect(pin[0]?.kind === "to-upstream" ? pin[0].raw.subarray(5).toString() : "").toBe(PIN_SESSION_SQL);
+    expect(relay.isBusy).toBe(true);
+    expect(toClient(relay.onUpstreamPacket(1, encodeOk({ status: 2 })))).toEqual([
+      { kind: "to-client", sequenceId: 1, payload: encodeOk({ status: 2 }) },
+    ]);
+    expect(relay.isBusy).toBe(false);
     const execute = await relay.onClientPacket(
       0,
       Buffer.from([0x17, 9, 0, 0, 0, 0, 1, 0, 0, 0]),

@@ -35,7 +35,15 @@ type ConnectionView = {
 };
 
 type TestResult =
-  | { ok: true; serverVersion: string; user: string; database: string; tls: boolean; millis: number }
+  | {
+      ok: true;
+      engine: string;
+      serverVersion: string;
+      user: string;
+      database: string;
+      tls: boolean;
+      millis: number;
+    }
   | { ok: false; error: string; millis: number };
 
 /** `sluice connections …`: the console API's connection operations by name. */
@@ -73,7 +81,7 @@ export async function runConnections(env: Env, args: string[]): Promise<number> 
     else
       process.stdout.write(
         result.ok
-          ? `ok: PostgreSQL ${result.serverVersion} as ${result.user} on ${result.database}, ${result.tls ? "TLS" : "no TLS"}, ${result.millis} ms\n`
+          ? `ok: ${result.engine} ${result.serverVersion} as ${result.user} on ${result.database}, ${result.tls ? "TLS" : "no TLS"}, ${result.millis} ms\n`
           : `failed: ${result.error} (${result.millis} ms)\n`,
       );
     return result.ok ? 0 : 1;

@@ -66,6 +66,15 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
     scramVerifier: createScramVerifier(token),
     groups: ["analysts"],
   };
+  /** A second agent allowed on the same connection, for what one agent may do to another's sessions. */
+  const otherToken = generateAgentToken();
+  const otherAgent = {
+    ...agent,
+    agentId: "agent-2",
+    agentName: "agent-b",
+    credentialId: "cred-2",
+    scramVerifier: createScramVerifier(otherToken),
+  };
   const connection = testConnectionRecord({
     host: server.host,
     port: server.port,
@@ -75,7 +84,7 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
     requireClientTls: true,
   });
   const directory: Directory = {
-    findAgent: async (name) => (name === agent.agentName ? agent : null),
+    findAgent: async (name) => [agent, otherAgent].find((known) => known.agentName === name) ?? null,
     findConnection: async (name) => (name === connection.name ? connection : null),
   };
   const current: { policy: ConnectionPolicy } = {
@@ -103,12 +112,14 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
   });
 
   /** mysql2 through the gateway (TLS with the gateway's CA). */
-  const connectAgent = (options: { password?: string; database?: string; ssl?: boolean } = {}) =>
+  const connectAgent = (
+    options: { password?: string; database?: string; ssl?: boolean; isOtherAgent?: boolean } = {},
+  ) =>
     mysql.createConnection({
       host: "127.0.0.1",
       port: listener.port,
-      user: agent.agentName,
-      password: options.password ?? token,
+      user: options.isOtherAgent ? otherAgent.agentName : agent.agentName,
+      password: options.password ?? (options.isOtherAgent ? otherToken : token),
       database: options.database ?? "shop",
       ...(options.ssl === false ? {} : { ssl: { ca: material.ca.toString() } }),
     });

@@ -12,6 +12,7 @@ import { framePacket, type Packet, PacketBuffer } from "@sluice/mysql-wire/packe
 import { encodeOk } from "@sluice/mysql-wire/responses";
 import type { LiveSession } from "../connection-deps";
 import type { MySqlListenerOptions } from "./mysql-listener";
+import type { MySqlSessionIds } from "./mysql-session-ids";
 
 /** Socket → packets, delivered one at a time to an async handler (MySQL is request/response). */
 class PacketPump {
@@ -75,9 +76,12 @@ let nextConnectionId = 1;
 export function serveMySqlClient(
   socket: net.Socket,
   options: MySqlListenerOptions,
-  track: (session: LiveSession) => () => void,
+  registries: { track: (session: LiveSession) => () => void; sessionIds: MySqlSessionIds },
   onClosed: () => void,
 ): void {
+  const { track, sessionIds } = registries;
+  const gatewayConnectionId = nextConnectionId++;
+  let unregisterId: () => void = () => {};
   let client: net.Socket = socket;
   let upstream: net.Socket | null = null;
   let isClosed = false;
@@ -87,7 +91,7 @@ export function serveMySqlClient(
   const login = new AgentLogin({
     directory: options.directory,
     isTlsAvailable: options.tlsContext !== null,
-    connectionId: nextConnectionId++,
+    connectionId: gatewayConnectionId,
     ...(options.loginLimits ? { limits: options.loginLimits } : {}),
     clientAddress: socket.remoteAddress ?? "",
     log: options.log,
@@ -101,6 +105,7 @@ export function serveMySqlClient(
     client.end();
     upstream?.destroy();
     untrack();
+    unregisterId();
     if (sessionId !== null) options.hooks?.onSessionEnd(sessionId, reason);
     onClosed();
   };
@@ -170,6 +175,7 @@ export function serveMySqlClient(
     const { agent, connection } = step;
     const capabilities = agreedCapabilities(step.response);
     let relay: MySqlRelay | null = null;
+    let upstreamThreadId = 0;
     const upstreamLogin = new UpstreamLogin(
       { user: connection.user, password: connection.password ?? "", database: connection.database },
       capabilities,
@@ -184,6 +190,7 @@ export function serveMySqlClient(
           if (next.kind === "send") socketUp.write(framePacket(next.sequenceId, next.payload));
           else if (next.kind === "failed") reject(new Error(next.message));
           else if (next.kind === "ready") {
+            upstreamThreadId = next.handshake.connectionId;
             upstreamPump.setHandler(
               async (relayed) =>
                 apply(
@@ -261,6 +268,8 @@ export function serveMySqlClient(
       hashKey: options.hashKey,
       catalog: options.catalogFor(connection),
       isDeprecateEof: isDeprecateEof(capabilities),
+      killTargets: (id) =>
+        sessionIds.upstreamThreadFor(id, { agentId: agent.agentId, connectionId: connection.connectionId }),
       hooks: {
         onVerdict: (sql, verdict) => {
           options.onVerdict?.(identity, sql, verdict);
@@ -289,6 +298,11 @@ export function serveMySqlClient(
         sendClient(0, MySqlClientError.fatal(1927, "70100", error.message).payload());
         close(error.message);
       },
+    });
+    unregisterId = sessionIds.register(gatewayConnectionId, {
+      agentId: agent.agentId,
+      connectionId: connection.connectionId,
+      upstreamThreadId,
     });
     options.log(`[mysql] ${agent.agentName} connected to ${connection.name}`);
     sendClient(step.sequenceId, encodeOk({ status: 0x0002 }));

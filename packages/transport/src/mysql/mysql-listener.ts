@@ -8,6 +8,7 @@ import type { ConnectionRecord, Directory } from "@sluice/session/directory";
 import type { SessionHooks } from "@sluice/session/session-start";
 import type { LiveSession } from "../connection-deps";
 import { serveMySqlClient } from "./mysql-client-connection";
+import { MySqlSessionIds } from "./mysql-session-ids";
 
 /** The MySQL listener's default port, beside PostgreSQL's 15432. */
 export const DEFAULT_MYSQL_PORT = 13306;
@@ -44,6 +45,7 @@ export type MySqlListener = {
 export async function startMySqlListener(options: MySqlListenerOptions): Promise<MySqlListener> {
   const sockets = new Set<net.Socket>();
   const live = new Set<LiveSession>();
+  const sessionIds = new MySqlSessionIds();
   const track = (session: LiveSession) => {
     live.add(session);
     return () => live.delete(session);
@@ -51,7 +53,7 @@ export async function startMySqlListener(options: MySqlListenerOptions): Promise
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
-    serveMySqlClient(socket, options, track, () => sockets.delete(socket));
+    serveMySqlClient(socket, options, { track, sessionIds }, () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -106,7 +106,7 @@ export function ConnectionsPanel() {
         )}
         actions={(connection) => (
           <>
-            {connection.type === "POSTGRES" ? (
+            {connection.type !== "HTTP" ? (
               <button
                 type="button"
                 className={secondaryButtonClass}
@@ -152,7 +152,7 @@ function TestResult({ result }: { result: ConnectionTestResult | undefined }) {
   if (!result) return null;
   return result.ok ? (
     <span className="text-emerald-700">
-      ok · PostgreSQL {result.serverVersion} as {result.user} ({result.millis} ms)
+      ok · {result.engine} {result.serverVersion} as {result.user} ({result.millis} ms)
     </span>
   ) : (
     <span className="text-red-700">{result.error}</span>

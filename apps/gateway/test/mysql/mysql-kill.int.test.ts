@@ -1,0 +1,97 @@
+import type { Connection } from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
+
+/**
+ * `KILL [QUERY] id` with the id a client knows, the gateway connection id from its handshake
+ * (mysql2's `threadId`): the gateway maps it to that session's upstream thread, only for the same
+ * agent, and never forwards an id as the agent wrote it.
+ */
+let harness: MySqlHarness;
+beforeAll(async () => {
+  // SLEEP is refused by default (a timing channel): the test's connection allows it by name.
+  harness = await startMySqlHarness({
+    guardrails: [{ name: "allow-sleep", kind: "FUNCTION", effect: "ALLOW", match: { functions: ["sleep"] } }],
+  });
+});
+afterAll(async () => harness?.stop());
+
+/** Runs `SELECT SLEEP(30)` and resolves with how it ended and how long it took. */
+function sleeping(connection: Connection) {
+  const started = performance.now();
+  return connection.query("SELECT SLEEP(30) AS slept").then(
+    ([rows]) => ({ rows, millis: performance.now() - started }),
+    (error: { errno?: number }) => ({ errno: error.errno, millis: performance.now() - started }),
+  );
+}
+
+/** Waits until the upstream shows this many threads of the harness's user running SLEEP. */
+async function untilSleeping(count: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const [rows] = (await harness.asAdmin(
+      `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
+    )) as unknown as [[{ n: number }]];
+    if (Number(rows[0].n) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(
+    `the SLEEP never started upstream: ${JSON.stringify(harness.verdicts.slice(-3).map((v) => [v.sql, v.verdict.kind, "message" in v.verdict ? v.verdict.message : ""]))}`,
+  );
+}
+
+describe("KILL through Sluice", () => {
+  it("KILL QUERY of the agent's own session interrupts it within a second", async () => {
+    const victim = await harness.connectAgent();
+    const killer = await harness.connectAgent();
+    try {
+      const outcome = sleeping(victim);
+      await untilSleeping(1);
+      await killer.query(`KILL QUERY ${victim.threadId}`);
+      const ended = await outcome;
+      expect(ended).toMatchObject({ errno: 1317 });
+      expect(ended.millis).toBeLessThan(1_000);
+      // The victim's session goes on: only its statement was killed.
+      const [rows] = await victim.query("SELECT 1 AS alive");
+      expect(rows).toEqual([{ alive: 1 }]);
+    } finally {
+      await victim.end();
+      await killer.end();
+    }
+  });
+
+  it("refuses another agent's KILL and an upstream thread id, revealing nothing", async () => {
+    const victim = await harness.connectAgent();
+    const other = await harness.connectAgent({ isOtherAgent: true });
+    try {
+      const outcome = sleeping(victim);
+      await untilSleeping(1);
+      await expect(other.query(`KILL QUERY ${victim.threadId}`)).rejects.toMatchObject({
+        errno: 1094,
+        message: expect.stringMatching(/no session of yours/),
+      });
+      // The victim's upstream thread id, as the server numbers it, is not a gateway id: even the
+      // same agent's KILL of it is refused (unless it happens to equal one of its gateway ids).
+      const [threads] = (await harness.asAdmin(
+        `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
+      )) as unknown as [[{ id: number }]];
+      const upstreamId = Number(threads[0].id);
+      const sameAgent = await harness.connectAgent();
+      try {
+        if (upstreamId !== victim.threadId && upstreamId !== sameAgent.threadId)
+          await expect(sameAgent.query(`KILL QUERY ${upstreamId}`)).rejects.toMatchObject({ errno: 1094 });
+      } finally {
+        await sameAgent.end();
+      }
+      await expect(other.query(`KILL QUERY 4000000000`)).rejects.toMatchObject({ errno: 1094 });
+      const [still] = (await harness.asAdmin(
+        `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
+      )) as unknown as [[{ n: number }]];
+      expect(Number(still[0].n)).toBe(1);
+      await harness.asAdmin(`KILL QUERY ${upstreamId}`);
+      await outcome;
+    } finally {
+      await victim.end();
+      await other.end();
+    }
+  });
+});

@@ -1,0 +1,35 @@
+import { type KillStatement, killStatementSql } from "@sluice/mysql-sql/kill-statement";
+import { framePacket } from "@sluice/mysql-wire/packet-buffer";
+import { MySqlClientError } from "./mysql-client-error";
+
+/** "Unknown thread id": what the server says for an id that is not one of the user's threads. */
+export const ER_NO_SUCH_THREAD = 1094;
+
+/**
+ * The upstream thread behind a gateway connection id, only when that session belongs to the asking
+ * agent on the same connection (null otherwise, whether or not the id exists: other agents'
+ * sessions are never revealed).
+ */
+export type KillTargets = (gatewayConnectionId: number) => number | null;
+
+/** COM_QUERY's command byte. @see https://mariadb.com/kb/en/com_query/ */
+const COM_QUERY = 0x03;
+
+/** The COM_QUERY packet to forward in place of the agent's KILL, or the refusal it gets. */
+export function mappedKill(
+  kill: KillStatement,
+  targets: KillTargets | undefined,
+): { raw: Buffer } | { error: MySqlClientError } {
+  const upstreamThreadId = targets?.(kill.id) ?? null;
+  if (upstreamThreadId === null) {
+    return {
+      error: new MySqlClientError(
+        ER_NO_SUCH_THREAD,
+        "HY000",
+        `KILL ${kill.id}: no session of yours on this connection has that id (Sluice kills only your own sessions, by the connection id the gateway gave them)`,
+      ),
+    };
+  }
+  const sql = killStatementSql(kill, upstreamThreadId);
+  return { raw: framePacket(0, Buffer.concat([Buffer.from([COM_QUERY]), Buffer.from(sql)])) };
+}
