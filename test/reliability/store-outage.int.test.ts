@@ -1,7 +1,13 @@
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { STORE_UNREACHABLE_REASON } from "../../apps/gateway/src/recording/recording-writer";
+import { STORE_UNREACHABLE_REASON } from "../../apps/gateway/src/recording/recording-limits";
 import { type Harness, startHarness } from "../../apps/gateway/test/support/gateway-harness";
+import {
+  connectThrough,
+  newestLiveSessionId,
+  rowValue,
+  storedEnd,
+} from "../../apps/gateway/test/support/stored-session-end";
 import { adminQuery } from "../support";
 import { startTcpRelay, type TcpRelay } from "../tcp-relay";
 import { until } from "../until";
@@ -17,7 +23,7 @@ import { until } from "../until";
  * - a new login is refused with 57P03 and a message that names the store, never let in unchecked;
  * - once the store is back, new logins succeed without restarting the gateway;
  * - a store away for longer than a recording chunk's retries ends the sessions that would run on
- *   unrecorded, and their recordings still come through whole once it is back.
+ *   unrecorded, and their recordings and ends (endedAt, reason, anchor) are stored once it is back.
  */
 /**
  * How long the store stays away after the session's statements: the outage itself, the scenario's
@@ -45,24 +51,13 @@ afterAll(async () => {
   await relay?.close();
 });
 
-async function connect(through: Harness = harness): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: through.url });
-  client.on("error", () => {});
-  await client.connect();
-  return client;
-}
-
-const rowValue = async (client: pg.Client, id: number) =>
-  (await client.query<{ v: string }>("SELECT v FROM data WHERE id = $1", [id])).rows[0]?.v;
+const connect = () => connectThrough(harness);
 
 describe("the store down and back", () => {
   it("keeps sessions in flight, refuses new logins clearly while down, serves them after", async () => {
     const inFlight = await connect();
     expect(await rowValue(inFlight, 1)).toBe("row 1");
-    const { id: sessionId } = await harness.prisma.gatewaySession.findFirstOrThrow({
-      where: { endedAt: null },
-      orderBy: { startedAt: "desc" },
-    });
+    const sessionId = await newestLiveSessionId(harness);
 
     await relay.cut();
     // The session in flight goes on: what it needs was read at login.
@@ -89,42 +84,12 @@ describe("the store down and back", () => {
     await Promise.all([next.end(), inFlight.end()]);
 
     // The recording of the session that lived through it is whole: anchored, no chunk missing.
-    const ended = await until(
-      async () => {
-        const row = await harness.prisma.gatewaySession.findUniqueOrThrow({ where: { id: sessionId } });
-        return row.endedAt && row.recordingChunks !== null ? row : null;
-      },
-      { what: "the session's end and recording anchor stored", timeoutMs: 60_000, intervalMs: 250 },
-    );
-    const chunks = await harness.prisma.recordingChunk.findMany({
-      where: { sessionId },
-      select: { seq: true },
-      orderBy: { seq: "asc" },
-    });
-    expect(chunks.map((chunk) => chunk.seq)).toEqual(
-      Array.from({ length: ended.recordingChunks ?? 0 }, (_, seq) => seq),
-    );
-    expect(chunks.length).toBeGreaterThan(0);
+    const { seqs, verdict } = await storedEnd(harness, sessionId);
+    expect(seqs.length).toBeGreaterThan(0);
+    expect(verdict).toEqual({ isVerified: true, chunks: seqs.length });
     expect(harness.logs.filter((line) => line.includes("has a gap"))).toEqual([]);
   }, 120_000);
 });
-
-/** The chunk seqs stored for `sessionId`, and the count its anchor says the recording ended with. */
-async function storedRecording(through: Harness, sessionId: string) {
-  const ended = await until(
-    async () => {
-      const row = await through.prisma.gatewaySession.findUniqueOrThrow({ where: { id: sessionId } });
-      return row.recordingChunks !== null ? row : null;
-    },
-    { what: "the session's recording anchor stored", timeoutMs: 60_000, intervalMs: 250 },
-  );
-  const chunks = await through.prisma.recordingChunk.findMany({
-    where: { sessionId },
-    select: { seq: true },
-    orderBy: { seq: "asc" },
-  });
-  return { seqs: chunks.map((chunk) => chunk.seq), anchored: ended.recordingChunks ?? 0 };
-}
 
 describe("the store down for longer than a recording's retries", () => {
   let shortRetries: Harness;
@@ -148,31 +113,38 @@ describe("the store down for longer than a recording's retries", () => {
     await shortRelay?.close();
   });
 
-  it("ends the session fail-closed, keeps its recording, and stores it whole when the store is back", async () => {
-    const inFlight = await connect(shortRetries);
-    const errors: pg.DatabaseError[] = [];
-    inFlight.on("error", (error) => errors.push(error as pg.DatabaseError));
+  it("ends the session fail-closed, keeps its recording and its end, stores both when the store is back", async () => {
+    const inFlight = await connectThrough(shortRetries);
     expect(await rowValue(inFlight, 1)).toBe("row 1");
-    const { id: sessionId } = await shortRetries.prisma.gatewaySession.findFirstOrThrow({
-      where: { endedAt: null },
-      orderBy: { startedAt: "desc" },
-    });
+    const sessionId = await newestLiveSessionId(shortRetries);
 
     await shortRelay.cut();
     // Answered while the recording's chunk is still within its retries...
     expect(await rowValue(inFlight, 1)).toBe("row 1");
     // ...then, past them, ended: it would run on unrecorded.
-    await until(async () => errors[0], { what: "the session to be ended", timeoutMs: OUTAGE_MS * 5 });
-    expect(errors[0]).toMatchObject({ code: "53000", severity: "FATAL", message: STORE_UNREACHABLE_REASON });
+    await until(async () => inFlight.errors[0], {
+      what: "the session to be ended",
+      timeoutMs: OUTAGE_MS * 5,
+    });
+    expect(inFlight.errors[0]).toMatchObject({
+      code: "53000",
+      severity: "FATAL",
+      message: STORE_UNREACHABLE_REASON,
+    });
     await expect(rowValue(inFlight, 1)).rejects.toThrow();
+    // The end was written while the store was away: longer than every retry wait, it must be retried.
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
     await shortRelay.restore();
 
-    // Nothing given up: every chunk up to the anchor stored, with no gap logged.
-    const recording = await storedRecording(shortRetries, sessionId);
-    expect(recording.anchored).toBeGreaterThan(0);
-    expect(recording.seqs).toEqual(Array.from({ length: recording.anchored }, (_, seq) => seq));
-    expect(shortRetries.logs.filter((line) => line.includes("has a gap"))).toEqual([]);
+    // The session shows ended, why, and a recording that verifies against its anchor: nothing given up.
+    const { row, seqs, verdict } = await storedEnd(shortRetries, sessionId);
+    expect(row.endReason).toBe(STORE_UNREACHABLE_REASON);
+    expect(row.recordingChunks).toBeGreaterThan(0);
+    expect(seqs).toEqual(Array.from({ length: row.recordingChunks ?? 0 }, (_, seq) => seq));
+    expect(verdict).toEqual({ isVerified: true, chunks: row.recordingChunks });
+    expect(
+      shortRetries.logs.filter((line) => line.includes("has a gap") || line.includes("could not record")),
+    ).toEqual([]);
     await inFlight.end().catch(() => {});
   }, 120_000);
 });

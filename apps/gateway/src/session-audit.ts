@@ -11,6 +11,12 @@ import type { SessionHooks } from "@sluice/transport/client-connection";
 export const GATEWAY_ID = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
 /**
+ * How the end of a session reaches the store: once by default; the gateway passes its recording
+ * writer's `keepTrying`, so an end written while the store is away is stored when it is back.
+ */
+export type EndWriter = (what: string, write: () => Promise<unknown>) => Promise<void>;
+
+/**
  * Records each session in the store before its first statement can run (audit first), and its end.
  * Statement-level recording belongs to the recording layer.
  */
@@ -18,6 +24,11 @@ export function createSessionAudit(
   prisma: PrismaClient,
   log: (line: string) => void,
   gatewayId: string = GATEWAY_ID,
+  writeEnd: EndWriter = (what, write) =>
+    write().then(
+      () => {},
+      (error: unknown) => log(`could not record ${what}: ${String(error)}`),
+    ),
 ): SessionHooks {
   const counters = new Map<
     string,
@@ -82,20 +93,19 @@ export function createSessionAudit(
     onSessionEnd(sessionId, reason) {
       const counter = counters.get(sessionId);
       counters.delete(sessionId);
-      prisma.gatewaySession
-        .update({
-          where: { id: sessionId },
-          data: {
-            endedAt: new Date(),
-            endReason: reason.slice(0, 500),
-            statementCount: counter?.statements ?? 0,
-            deniedCount: counter?.denied ?? 0,
-            maskedCount: counter?.masked ?? 0,
-            heldCount: counter?.held ?? 0,
-            tablesTouched: [...(counter?.tables ?? [])].slice(0, 200),
-          },
-        })
-        .catch((error: unknown) => log(`could not record the end of session ${sessionId}: ${String(error)}`));
+      // Read now, so a retried write still says when the session ended.
+      const data = {
+        endedAt: new Date(),
+        endReason: reason.slice(0, 500),
+        statementCount: counter?.statements ?? 0,
+        deniedCount: counter?.denied ?? 0,
+        maskedCount: counter?.masked ?? 0,
+        heldCount: counter?.held ?? 0,
+        tablesTouched: [...(counter?.tables ?? [])].slice(0, 200),
+      };
+      void writeEnd(`the end of session ${sessionId}`, () =>
+        prisma.gatewaySession.update({ where: { id: sessionId }, data, select: { id: true } }),
+      );
     },
   };
 }

@@ -36,7 +36,8 @@ import { createParsePool } from "./parse-limits";
 import { PolicyStore } from "./policy/policy-store";
 import { createRelationLookups } from "./policy/relation-lookup";
 import { createPrismaDirectory } from "./prisma-directory";
-import { RecordingWriter, withRecording } from "./recording/recording-writer";
+import { RecordingWriter } from "./recording/recording-writer";
+import { withRecording } from "./recording/with-recording";
 import { createRefusedAttempts, refusedLogin } from "./refused-attempts";
 import { watchRevocations } from "./revocation-watcher";
 import { createSessionAudit, GATEWAY_ID } from "./session-audit";
@@ -79,6 +80,8 @@ export type StartGatewayOptions = {
   upstreamIdle?: UpstreamPoolIdleLimits;
   /** Waits between a recording chunk's store attempts before its session is ended (tests shorten them); absent: RETRY_DELAYS_MS. */
   recordingRetryDelaysMs?: readonly number[];
+  /** Chunk bytes all sessions may keep while the store is away (tests lower it); absent: MAX_KEPT_BYTES. */
+  maxKeptRecordingBytes?: number;
   log: (line: string) => void;
 };
 
@@ -139,6 +142,7 @@ export async function startGateway(options: StartGatewayOptions) {
     deriveKey(options.secretKey, RECORDING_CHAIN_PURPOSE),
     {
       ...(options.recordingRetryDelaysMs ? { retryDelaysMs: options.recordingRetryDelaysMs } : {}),
+      ...(options.maxKeptRecordingBytes ? { maxKeptBytes: options.maxKeptRecordingBytes } : {}),
       endSession: (sessionId, reason) => {
         for (const session of liveSessions()) {
           if (session.sessionId === sessionId) session.terminate(ClientError.fatal("53000", reason));
@@ -157,10 +161,12 @@ export async function startGateway(options: StartGatewayOptions) {
   const recordRefusal = createRefusedAttempts(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
+  // The end of a session is retried as its recording is: both are stored once the store is back.
+  const retryEnd = (what: string, write: () => Promise<unknown>) => recordings.keepTrying(what, write);
   // One audit and recording for both SQL data paths: the console lists and replays both alike.
   const sessionHooks = {
     ...withRecording(
-      createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+      createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID, retryEnd),
       recordings,
     ),
     onLoginRefused: (refusal: LoginRefusal) => recordRefusal(refusedLogin(refusal)),
@@ -198,7 +204,7 @@ export async function startGateway(options: StartGatewayOptions) {
           // The SQL path's HASH key: a value hashes to the same placeholder on both paths.
           hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
           sessions: {
-            audit: createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID),
+            audit: createSessionAudit(options.prisma, options.log, options.gatewayId ?? GATEWAY_ID, retryEnd),
             recordings,
           },
           reviews: reviews.broker,

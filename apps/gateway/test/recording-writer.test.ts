@@ -6,7 +6,8 @@ import type { SessionInfo } from "@sluice/transport/client-connection";
 import { commandComplete, readyForQuery } from "@sluice/wire/testing";
 import { describe, expect, it, vi } from "vitest";
 import { until } from "../../../test/until";
-import { RecordingWriter, STORE_UNREACHABLE_REASON } from "../src/recording/recording-writer";
+import { STORE_UNREACHABLE_REASON } from "../src/recording/recording-limits";
+import { RecordingWriter } from "../src/recording/recording-writer";
 
 /** Set by a test to make compression fail for the chunks packed while it is set. */
 const packing = vi.hoisted(() => ({ shouldFail: false }));
@@ -284,7 +285,9 @@ describe("recording writer", () => {
       await writer.flushAll();
     }
     expect(ended).toEqual([SESSION]);
-    expect(logs.join("\n")).toMatch(/session session-1 is ended: its recording is not reaching the store/);
+    expect(logs.join("\n")).toMatch(
+      /session session-1 is ended: the session.s recording is not reaching the store/,
+    );
     await recordStatement(writer, 1000);
     await writer.flushAll();
     expect(ended).toEqual([SESSION]);

@@ -4,43 +4,21 @@ import type { Verdict } from "@sluice/policy/verdict";
 import { packChunk } from "@sluice/recording/chunk-codec";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
 import { CappedResults, type ResultEvent } from "@sluice/recording/result-events";
+import { DEFAULT_RECORD_RESULT_BYTES, SessionRecorder } from "@sluice/recording/session-recorder";
+import { ClientError } from "@sluice/session/client-error";
+import type { SessionInfo } from "@sluice/transport/client-connection";
 import {
-  DEFAULT_RECORD_RESULT_BYTES,
-  MAX_PENDING_BYTES,
-  SessionRecorder,
-} from "@sluice/recording/session-recorder";
-import type { SessionHooks, SessionInfo } from "@sluice/transport/client-connection";
+  FLUSH_SLICE_MS,
+  KEPT_BOUND_REASON,
+  MAX_KEPT_BYTES,
+  MAX_RECORDER_BYTES,
+  MAX_UNSTORED_BYTES,
+  RECORDING_FLUSH_MS,
+  RETRY_DELAYS_MS,
+  STORE_UNREACHABLE_REASON,
+} from "./recording-limits";
+import { StoreRetries } from "./store-retries";
 
-/** Recordings reach the store at least this often: a gateway crash loses at most this much. */
-export const RECORDING_FLUSH_MS = 1000;
-/**
- * Chunk bytes one session may have waiting for the store. Past it, the periodic flush leaves the
- * session's events with its recorder, whose own bound then counts rows instead of keeping them:
- * a slow store costs recorded rows (counted in the recording), never unbounded memory.
- */
-export const MAX_UNSTORED_BYTES = 32 * 1024 * 1024;
-/**
- * What a session's recorder may hold while its chunks wait for the store. Rows past the recorder's
- * own bound are only counted, but statements, verdicts and errors are kept: a session that goes on
- * past this is ended (nothing runs unrecorded), not left to grow.
- */
-export const MAX_RECORDER_BYTES = 2 * MAX_PENDING_BYTES;
-/**
- * How long one turn of the periodic flush may turn sessions' logs into chunks before it lets other
- * work run: with many busy sessions, one round is too much work to do without a break.
- */
-const FLUSH_SLICE_MS = 5;
-/**
- * A chunk the store refused is tried again after each of these waits (half a minute in all): a
- * store restart or failover takes seconds, and a recording should come through it whole. Past them
- * the session is ended (STORE_UNREACHABLE_REASON), since it would run on unrecorded, and the chunk
- * is still kept and tried every last wait until the store takes it: a recording is never given up
- * while the gateway runs. Later chunks queue behind it meanwhile, bounded by MAX_UNSTORED_BYTES.
- */
-export const RETRY_DELAYS_MS: readonly number[] = [250, 1000, 2000, 4000, 8000, 15_000];
-/** Why a session is ended when its recording has waited out RETRY_DELAYS_MS. */
-export const STORE_UNREACHABLE_REASON =
-  "the session's recording could not be stored (the Sluice store is unreachable); the session was ended so nothing runs unrecorded, and its recording is kept until the store is back";
 /** PostgreSQL's unique_violation through Prisma: the row is there already. */
 const UNIQUE_VIOLATION = "P2002";
 
@@ -64,6 +42,8 @@ type WriterOptions = {
   endSession?: (sessionId: string, reason: string) => void;
   maxUnstoredBytes?: number;
   maxRecorderBytes?: number;
+  /** MAX_KEPT_BYTES by default: chunk bytes of all sessions waiting for the store. */
+  maxKeptBytes?: number;
   /** RETRY_DELAYS_MS by default; tests shorten the window before a session is ended. */
   retryDelaysMs?: readonly number[];
   flushSliceMs?: number;
@@ -80,10 +60,10 @@ export class RecordingWriter {
   private flushing: Promise<void> | null = null;
   /** The round asked for while one was in progress: it starts when that one ends. */
   private nextRound: Promise<void> | null = null;
-  /** Set by close: a chunk still refused then is given up (and named), not retried forever. */
-  private isClosing = false;
-  /** Retry waits in progress, cut short by close. */
-  private readonly sleepers = new Set<() => void>();
+  /** Closed by close: a write still refused then is given up (and named), not retried forever. */
+  private readonly retries: StoreRetries;
+  /** Chunk bytes of every session not stored yet, for MAX_KEPT_BYTES. */
+  private keptBytes = 0;
   /** Ended sessions' chunks and anchors still on their way: close waits for them. */
   private readonly endings = new Set<Promise<void>>();
 
@@ -94,6 +74,7 @@ export class RecordingWriter {
     private readonly chainKey: Buffer,
     private readonly options: WriterOptions = {},
   ) {
+    this.retries = new StoreRetries(options.retryDelaysMs ?? RETRY_DELAYS_MS);
     this.timer = repeatWithoutOverlap(RECORDING_FLUSH_MS, () => this.flushAll(), {
       onError: (error) => this.log(`recording flush failed: ${String(error)}`),
     });
@@ -166,19 +147,54 @@ export class RecordingWriter {
     // The last events go whatever is waiting: the end of a recording is never left behind.
     this.flush(sessionId, recording, true);
     // The anchor: how many chunks the recording ended with and the last hash, on the session row.
+    // Retried like the chunks: without it the recording cannot be verified.
     recording.writing = recording.writing.then(() =>
-      this.prisma.gatewaySession
-        .update({
+      this.keepTrying(`the anchor of session ${sessionId}'s recording`, () =>
+        this.prisma.gatewaySession.update({
           where: { id: sessionId },
           data: { recordingChunks: recording.seq, recordingHash: recording.prevHash },
-        })
-        .then(
-          () => {},
-          (error: unknown) =>
-            this.log(`the end of session ${sessionId}'s recording was not anchored: ${String(error)}`),
-        ),
+          select: { id: true },
+        }),
+      ),
     );
-    const ending = recording.writing;
+    return this.track(recording.writing);
+  }
+
+  /**
+   * A write about a session's end (its row's endedAt and counters), tried until the store takes it,
+   * as its recording is: a session whose end is lost looks live forever. Close waits for it.
+   */
+  keepTrying(what: string, write: () => Promise<unknown>): Promise<void> {
+    return this.track(
+      this.retries.untilStored(write).then((givenUp) => {
+        if (givenUp)
+          this.log(
+            `${what} was not stored after ${givenUp.attempts} attempts and the gateway shut down: ${String(givenUp.error)}`,
+          );
+      }),
+    );
+  }
+
+  /**
+   * Refuses a login while the process keeps MAX_KEPT_BYTES for the store: the session could not be
+   * recorded without growing memory past the bound. 57P03, as any login the store cannot take.
+   */
+  refuseIfKeptBound(): void {
+    if (this.keptBytes < (this.options.maxKeptBytes ?? MAX_KEPT_BYTES)) return;
+    throw new ClientError(
+      "FATAL",
+      "57P03",
+      "the Sluice store is unavailable: this gateway keeps as many recordings for it as it may",
+      "try again once the gateway's own database is back",
+    );
+  }
+
+  /** Bytes of every session's chunks still on their way to the store. */
+  keptChunkBytes(): number {
+    return this.keptBytes;
+  }
+
+  private track(ending: Promise<void>): Promise<void> {
     this.endings.add(ending);
     void ending.finally(() => this.endings.delete(ending));
     return ending;
@@ -191,8 +207,7 @@ export class RecordingWriter {
   async close(): Promise<void> {
     this.timer.stop();
     const live = [...this.sessions.keys()].map((sessionId) => this.end(sessionId, "the gateway shut down"));
-    this.isClosing = true;
-    for (const wake of this.sleepers) wake();
+    this.retries.close();
     await Promise.all([...live, ...this.endings]);
   }
 
@@ -237,21 +252,20 @@ export class RecordingWriter {
 
   private flush(sessionId: string, recording: Recording, isFinal: boolean): void {
     if (!recording.recorder.hasPending) return;
+    if (!isFinal && this.keptBytes >= (this.options.maxKeptBytes ?? MAX_KEPT_BYTES)) {
+      // The events stay with the recorder (bounded by its own limits) until the session's end.
+      this.endOverflowing(sessionId, recording, KEPT_BOUND_REASON);
+      return;
+    }
     const maxUnstored = this.options.maxUnstoredBytes ?? MAX_UNSTORED_BYTES;
     if (!isFinal && recording.unstoredBytes >= maxUnstored) {
       const maxRecorder = this.options.maxRecorderBytes ?? MAX_RECORDER_BYTES;
-      if (recording.recorder.pendingBytes > maxRecorder && !recording.isOverflowing) {
-        recording.isOverflowing = true;
-        this.log(`session ${sessionId} is ended: its recording is not reaching the store`);
-        try {
-          this.options.endSession?.(
-            sessionId,
-            "the session's recording is not reaching the store; the session was ended so nothing runs unrecorded",
-          );
-        } catch (error) {
-          this.log(`session ${sessionId} could not be ended: ${String(error)}`);
-        }
-      }
+      if (recording.recorder.pendingBytes > maxRecorder)
+        this.endOverflowing(
+          sessionId,
+          recording,
+          "the session's recording is not reaching the store; the session was ended so nothing runs unrecorded",
+        );
       return;
     }
     let drained: { bytes: Buffer; events: number };
@@ -268,6 +282,7 @@ export class RecordingWriter {
     recording.seq += 1;
     const size = bytes.length; // the bytes go once compressed; only their count stays for the bound
     recording.unstoredBytes += size;
+    this.keptBytes += size;
     // Compression runs on the thread pool; chaining keeps hashing and storing in seq order.
     const packed = packChunk(bytes);
     // Awaited (and its failure logged) when the chain reaches it, which can be seconds away while
@@ -293,6 +308,7 @@ export class RecordingWriter {
         this.log(`recording chunk ${seq} of session ${sessionId} could not be packed: ${String(error)}`);
       } finally {
         recording.unstoredBytes -= size;
+        this.keptBytes -= size;
       }
     });
   }
@@ -322,27 +338,22 @@ export class RecordingWriter {
     prevHash: string;
     hash: string;
   }): Promise<boolean> {
-    const delays = this.options.retryDelaysMs ?? RETRY_DELAYS_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.prisma.recordingChunk.create({ data: chunk, select: { seq: true } });
-        return true;
-      } catch (error) {
+    const givenUp = await this.retries.untilStored(
+      () => this.prisma.recordingChunk.create({ data: chunk, select: { seq: true } }),
+      {
         // An earlier attempt that was stored but whose answer was lost: the same bytes are there.
-        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return true;
-        const isSpent = this.isClosing || attempt === delays.length;
-        // An attempt whose answer was lost may have stored it after all: a gap must be a real one.
-        if (isSpent && (await this.isStored(chunk))) return true;
-        if (this.isClosing) {
-          this.log(
-            `recording chunk ${chunk.seq} of session ${chunk.sessionId} was not stored after ${attempt + 1} attempts and the gateway shut down, the recording has a gap there: ${String(error)}`,
-          );
-          return false;
-        }
-        if (attempt === delays.length) this.endUnrecordable(chunk.sessionId, chunk.seq, error);
-        await this.sleep(delays[Math.min(attempt, delays.length - 1)] ?? RECORDING_FLUSH_MS);
-      }
-    }
+        // Checked by reading only when giving up, so a gap is a real one.
+        isDone: async (error, isSpent) =>
+          (error as { code?: unknown }).code === UNIQUE_VIOLATION ||
+          (isSpent && (await this.isStored(chunk))),
+        onSpent: (error) => this.endUnrecordable(chunk.sessionId, chunk.seq, error),
+      },
+    );
+    if (!givenUp) return true;
+    this.log(
+      `recording chunk ${chunk.seq} of session ${chunk.sessionId} was not stored after ${givenUp.attempts} attempts and the gateway shut down, the recording has a gap there: ${String(givenUp.error)}`,
+    );
+    return false;
   }
 
   /** The retries are spent: the session would run on unrecorded, so it is ended (once). */
@@ -351,50 +362,18 @@ export class RecordingWriter {
       `recording chunk ${seq} of session ${sessionId} is not stored yet, the session is ended and the chunk kept: ${String(error)}`,
     );
     const recording = this.sessions.get(sessionId);
-    if (!recording || recording.isOverflowing) return;
+    if (recording) this.endOverflowing(sessionId, recording, STORE_UNREACHABLE_REASON);
+  }
+
+  /** Ends a live session (once) whose recording cannot go on without losing or outgrowing a bound. */
+  private endOverflowing(sessionId: string, recording: Recording, reason: string): void {
+    if (recording.isOverflowing) return;
     recording.isOverflowing = true;
+    this.log(`session ${sessionId} is ended: ${reason}`);
     try {
-      this.options.endSession?.(sessionId, STORE_UNREACHABLE_REASON);
-    } catch (endError) {
-      this.log(`session ${sessionId} could not be ended: ${String(endError)}`);
+      this.options.endSession?.(sessionId, reason);
+    } catch (error) {
+      this.log(`session ${sessionId} could not be ended: ${String(error)}`);
     }
   }
-
-  /** A retry's wait, cut short when the writer closes. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
-    });
-  }
-}
-
-/** Session hooks that record, composed with the audit hooks that create and close the session row. */
-export function withRecording(audit: SessionHooks, writer: RecordingWriter): SessionHooks {
-  return {
-    async onSessionStart(info) {
-      const sessionId = await audit.onSessionStart(info);
-      await writer.start(sessionId, info);
-      return sessionId;
-    },
-    onVerdict(sessionId, sql, verdict) {
-      writer.verdict(sessionId, sql, verdict);
-      audit.onVerdict?.(sessionId, sql, verdict);
-    },
-    onClientBytes(sessionId, bytes) {
-      writer.clientBytes(sessionId, bytes);
-    },
-    onResultEvent(sessionId, event) {
-      writer.resultEvent(sessionId, event);
-    },
-    onSessionEnd(sessionId, reason) {
-      void writer.end(sessionId, reason);
-      audit.onSessionEnd(sessionId, reason);
-    },
-  };
 }

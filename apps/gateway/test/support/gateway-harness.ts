@@ -30,6 +30,8 @@ export type HarnessOptions = {
   storeRoute?: (storeUrl: string) => string;
   /** Recording chunks' retry waits, shortened so a test's store outage outlasts them. */
   recordingRetryDelaysMs?: readonly number[];
+  /** Chunk bytes all sessions may keep for the store, lowered so a test reaches the bound. */
+  maxKeptRecordingBytes?: number;
   /** Starts the HTTP listener too (0: a free port). */
   httpPort?: number;
   /** Verifies workload tokens (e.g. without clock skew, for short-lived tokens); absent: the default. */
@@ -89,6 +91,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     ...(options.mcpPort !== undefined ? { mcpPort: options.mcpPort } : {}),
     ...(options.upstreamIdle ? { upstreamIdle: options.upstreamIdle } : {}),
     ...(options.recordingRetryDelaysMs ? { recordingRetryDelaysMs: options.recordingRetryDelaysMs } : {}),
+    ...(options.maxKeptRecordingBytes ? { maxKeptRecordingBytes: options.maxKeptRecordingBytes } : {}),
     ...(options.httpPort !== undefined ? { httpPort: options.httpPort } : {}),
     ...(options.verifyWorkloadToken ? { verifyWorkloadToken: options.verifyWorkloadToken } : {}),
     log: options.log ?? ((line) => logs.push(line)),
