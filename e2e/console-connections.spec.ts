@@ -96,7 +96,7 @@ test("[ADMIN] an HTTP connection is created with field errors that clear, and it
   }).toPass({ timeout: 20_000 });
 });
 
-test("[ADMIN] a MySQL connection's token comes with mysql CLI and PyMySQL snippets on the MySQL listener", async ({
+test("[ADMIN] a MySQL connection's token comes with CLI, mysql2, PyMySQL and SQLAlchemy snippets on the MySQL listener", async ({
   page,
 }) => {
   const suffix = Date.now().toString(36);
@@ -128,7 +128,7 @@ test("[ADMIN] a MySQL connection's token comes with mysql CLI and PyMySQL snippe
     new RegExp(`^mysql://${agentName}:sk_[^@]+@localhost:${MYSQL_PORT}/${name}$`),
   );
   const snippets = page.getByTestId("connect-snippet");
-  await expect(snippets).toHaveCount(2);
+  await expect(snippets).toHaveCount(4);
   await expect(snippets.first()).toContainText(`mysql -h localhost -P ${MYSQL_PORT} -u ${agentName} -psk_`);
   await expect(snippets.first()).toContainText("--ssl-verify-server-cert");
   // The CLI snippet, pasted as is, logs the agent in over verified TLS: the gateway then tries the
@@ -138,8 +138,10 @@ test("[ADMIN] a MySQL connection's token comes with mysql CLI and PyMySQL snippe
   const answer = await run("bash", ["-c", `${cli} -e 'select 1'`]);
   expect(answer.stderr).toContain(`Sluice could not log in to connection "${name}"`);
   expect(answer.stderr).not.toMatch(/access denied for|SSL|TLS/i);
-  await expect(snippets.nth(1)).toContainText("import pymysql");
-  await expect(snippets.nth(1)).toContainText(`port=${MYSQL_PORT},`);
+  await expect(snippets.nth(1)).toContainText('import mysql from "mysql2/promise"');
+  await expect(snippets.nth(2)).toContainText("import pymysql");
+  await expect(snippets.nth(2)).toContainText(`port=${MYSQL_PORT},`);
+  await expect(snippets.nth(3)).toContainText(`mysql+pymysql://${agentName}:`);
   // Neither the upstream's password nor a Postgres URI is in what the agent is given.
   await expect(page.getByText("mysql-upstream-secret")).toHaveCount(0);
   await expect(page.getByText("postgresql://")).toHaveCount(0);
