@@ -96,8 +96,14 @@ describe("a gateway whose heartbeat stalls", () => {
     await until(async () => errors[0], "the resumed gateway to close the session", 10_000);
     expect(errors[0]).toMatchObject({ code: "57P01", message: ENDED_ELSEWHERE_REASON });
     await expect(client.query("SELECT 1")).rejects.toThrow();
-    const closed = await harness.prisma.gatewaySession.findUniqueOrThrow({ where: { id: row.id } });
-    expect(closed.endReason).toBe(ENDED_ELSEWHERE_REASON);
+    // The client hears the FATAL first; the row's end is written after it, as the session closes.
+    const endReason = async () =>
+      (await harness.prisma.gatewaySession.findUniqueOrThrow({ where: { id: row.id } })).endReason;
+    await until(
+      async () => (await endReason()) === ENDED_ELSEWHERE_REASON,
+      "the closed session's reason",
+      10_000,
+    );
     // And it keeps serving: a new session on the resumed gateway works.
     const fresh = await connect();
     expect((await fresh.client.query("SELECT count(*)::int AS n FROM data")).rows).toEqual([{ n: 2 }]);
