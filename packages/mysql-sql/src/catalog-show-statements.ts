@@ -1,4 +1,5 @@
 import type { StatementFacts } from "@sluice/sql/facts";
+import { preGrammarFacts } from "./pre-grammar-facts";
 
 const NAME = "(?:`(?:[^`]|``)+`|[A-Za-z0-9_$]+)";
 const LIKE = "'(?:[^'\\\\]|'')*'";
@@ -19,20 +20,5 @@ const SHOW_TABLES_FORM = new RegExp(
 /** The facts of a SHOW TABLES, or null when the text is anything else. */
 export function showTables(text: string): StatementFacts | null {
   if (!SHOW_TABLES_FORM.test(text)) return null;
-  return {
-    kind: "SHOW",
-    kinds: ["SHOW"],
-    tablesRead: [],
-    tablesWritten: [],
-    functions: [],
-    functionCalls: [],
-    operators: [],
-    unscopedWrites: [],
-    settings: [],
-    columns: [],
-    columnsByClause: { select: [], where: [], other: [] },
-    opaque: [],
-    requestsReadWrite: false,
-    dialect: "mysql",
-  };
+  return preGrammarFacts("SHOW");
 }

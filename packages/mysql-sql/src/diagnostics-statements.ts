@@ -1,4 +1,5 @@
 import type { StatementFacts } from "@sluice/sql/facts";
+import { preGrammarFacts } from "./pre-grammar-facts";
 
 /**
  * `SHOW WARNINGS`, `SHOW ERRORS` (with LIMIT) and `SHOW COUNT(*) WARNINGS|ERRORS`: the grammar
@@ -13,20 +14,5 @@ const DIAGNOSTICS_FORM =
 /** The facts of a diagnostics SHOW, or null when the text is anything else. */
 export function diagnosticsShow(text: string): StatementFacts | null {
   if (!DIAGNOSTICS_FORM.test(text)) return null;
-  return {
-    kind: "SHOW",
-    kinds: ["SHOW"],
-    tablesRead: [],
-    tablesWritten: [],
-    functions: [],
-    functionCalls: [],
-    operators: [],
-    unscopedWrites: [],
-    settings: [],
-    columns: [],
-    columnsByClause: { select: [], where: [], other: [] },
-    opaque: [],
-    requestsReadWrite: false,
-    dialect: "mysql",
-  };
+  return preGrammarFacts("SHOW");
 }

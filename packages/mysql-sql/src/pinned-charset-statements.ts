@@ -1,4 +1,5 @@
 import type { StatementFacts } from "@sluice/sql/facts";
+import { preGrammarFacts } from "./pre-grammar-facts";
 
 /**
  * `SET NAMES utf8mb4 [COLLATE utf8mb4_…]` and `SET CHARACTER SET|CHARSET utf8mb4`: the grammar
@@ -21,21 +22,5 @@ const PINNED_CHARSET_FORM = new RegExp(
 /** The facts of a SET NAMES that restates the pinned utf8mb4, or null when the text is anything else. */
 export function pinnedCharsetSet(text: string): StatementFacts | null {
   if (!PINNED_CHARSET_FORM.test(text)) return null;
-  return {
-    kind: "SET",
-    kinds: ["SET"],
-    tablesRead: [],
-    tablesWritten: [],
-    functions: [],
-    functionCalls: [],
-    operators: [],
-    unscopedWrites: [],
-    // Nothing changes: the session already reads utf8mb4, so there is no setting for rules to judge.
-    settings: [],
-    columns: [],
-    columnsByClause: { select: [], where: [], other: [] },
-    opaque: [],
-    requestsReadWrite: false,
-    dialect: "mysql",
-  };
+  return preGrammarFacts("SET");
 }
