@@ -119,6 +119,7 @@ export async function startGateway(options: StartGatewayOptions) {
     prisma: options.prisma,
     databaseUrl: options.databaseUrl,
     gatewayId: options.gatewayId ?? GATEWAY_ID,
+    statementKeys: reviewedCallKeys(options.secretKey),
     webhook: options.reviewWebhook ?? null,
     consoleUrl: options.consoleUrl ?? null,
     log: (line) => options.log(`[gateway] ${line}`),

@@ -5,7 +5,6 @@ import {
   holdHint,
   retryAfterApprovalHint,
 } from "@sluice/agent-guidance/agent-guidance";
-import { statementHash } from "@sluice/db/review-events";
 import { type Clock, systemClock } from "@sluice/db/scheduling/clock";
 import type { ReviewBroker as ReviewBrokerContract, ReviewRequest } from "@sluice/policy/decision-point";
 import type { Verdict } from "@sluice/policy/verdict";
@@ -19,6 +18,8 @@ import {
 import { type AllowVerdict, deny, HeldStatements, withNote } from "./held-statements";
 import type { ReviewStore } from "./review-store";
 import type { ReviewNotice } from "./review-webhook";
+import type { ReviewedCallKeys } from "./reviewed-call-seal";
+import { type ReviewedStatement, reviewedStatement } from "./reviewed-statement";
 
 /** Stale non-blocking reviews expired per poll; the next poll takes the rest. */
 const EXPIRE_BATCH = 100;
@@ -30,6 +31,8 @@ export type ReviewBrokerOptions = {
   liveness: LivenessStore;
   /** This gateway process; a review it holds is abandoned if the process goes away. */
   gatewayId: string;
+  /** Keys the hash that finds a statement or call again (see reviewed-statement). */
+  statementKeys: ReviewedCallKeys;
   /** Told of every new review (the webhook); never awaited. */
   onRequested?: (notice: Omit<ReviewNotice, "consoleUrl">) => void;
   log: (line: string) => void;
@@ -93,19 +96,19 @@ export class ReviewBroker implements ReviewBrokerContract {
     if (this.isClosing) return deny(request.rule, "the gateway is shutting down; try again");
     const { store } = this.options;
     const { identity } = request;
-    const hash = request.protectedText?.hash ?? statementHash(request.sql);
+    const reviewed = reviewedStatement(request, this.options.statementKeys);
     const rule = await store.findRule(identity.connectionId, request.rule);
     if (!rule) return deny(request.rule, `review rule "${request.rule}" is no longer configured; try again`);
 
-    const granted = await this.useGrant(request, rule.id, hash);
+    const granted = await this.useGrant(request, rule.id, reviewed);
     if (granted) return granted;
 
     const groups = request.reviewerGroups.join(" or ") || "a reviewer";
     const minutes = Math.max(1, Math.round(rule.timeoutSeconds / 60));
     if (!rule.isBlocking) {
       const lookup = { agentId: identity.agentId, connectionId: identity.connectionId, now: this.date() };
-      const pending = await store.findPendingNonBlocking({ ...lookup, statementHash: hash });
-      const review = pending ?? (await this.createReview(request, rule, hash, false));
+      const pending = await store.findPendingNonBlocking({ ...lookup, statementHash: reviewed.hash });
+      const review = pending ?? (await this.createReview(request, rule, reviewed, false));
       return {
         kind: "deny",
         rule: request.rule,
@@ -116,7 +119,7 @@ export class ReviewBroker implements ReviewBrokerContract {
       };
     }
 
-    const review = await this.createReview(request, rule, hash, true);
+    const review = await this.createReview(request, rule, reviewed, true);
     // A shutdown that began while the review was written found nothing held, and nothing would
     // release this statement: it is refused and abandoned here, as `close` does with the held ones.
     if (this.isClosing) return this.abandonForShutdown(review.id, review.number, request.rule);
@@ -189,7 +192,11 @@ export class ReviewBroker implements ReviewBrokerContract {
   }
 
   /** A window grant for the rule, or an unused once-grant for this exact statement, lets it run. */
-  private async useGrant(request: ReviewRequest, ruleId: string, hash: string): Promise<AllowVerdict | null> {
+  private async useGrant(
+    request: ReviewRequest,
+    ruleId: string,
+    reviewed: ReviewedStatement,
+  ): Promise<AllowVerdict | null> {
     const { store } = this.options;
     const { identity } = request;
     const now = this.date();
@@ -203,12 +210,12 @@ export class ReviewBroker implements ReviewBrokerContract {
         metadata: {
           grant: "WINDOW",
           review: window.number,
-          statement: shownText(request).slice(0, AUDIT_STATEMENT_CHARS),
+          statement: reviewed.shown.slice(0, AUDIT_STATEMENT_CHARS),
         },
       });
       return withNote(request.onApproval, `window grant of review R-${window.number}`);
     }
-    const once = await store.findOnceGrant({ ...lookup, statementHash: hash });
+    const once = await store.findOnceGrant({ ...lookup, statementHash: reviewed.hash });
     // Claimed conditionally, so two sessions racing for one once-grant run the statement once between them.
     if (!once || !(await store.claimGrant(once.id, now))) return null;
     await store.move(once.reviewId, "execute", now, { metadata: { grant: "ONCE" }, agent: identity });
@@ -218,16 +225,16 @@ export class ReviewBroker implements ReviewBrokerContract {
   private async createReview(
     request: ReviewRequest,
     rule: { id: string; timeoutSeconds: number },
-    hash: string,
+    reviewed: ReviewedStatement,
     isBlocking: boolean,
   ) {
     const { identity, onApproval } = request;
     const review = await this.options.store.createReview({
       identity,
       ruleId: rule.id,
-      statement: shownText(request),
+      statement: reviewed.shown,
       statementSealed: request.protectedText?.sealed ?? null,
-      statementHash: hash,
+      statementHash: reviewed.hash,
       facts: { ...request.touches, reason: request.message },
       maskedTables: [...new Set(onApproval.maskedTables ?? [])],
       isBlocking,
@@ -243,7 +250,7 @@ export class ReviewBroker implements ReviewBrokerContract {
         rule: request.rule,
         reviewerGroups: request.reviewerGroups,
         isBlocking,
-        statement: shownText(request).slice(0, AUDIT_STATEMENT_CHARS),
+        statement: reviewed.shown.slice(0, AUDIT_STATEMENT_CHARS),
       },
     });
     this.options.onRequested?.({
@@ -253,7 +260,7 @@ export class ReviewBroker implements ReviewBrokerContract {
       connection: identity.connectionName,
       rule: request.rule,
       reviewerGroups: request.reviewerGroups,
-      statement: shownText(request),
+      statement: reviewed.shown,
       expiresAt: review.expiresAt,
     });
     return review;
@@ -348,9 +355,4 @@ export class ReviewBroker implements ReviewBrokerContract {
   private date(): Date {
     return new Date(this.clock.now());
   }
-}
-
-/** The statement as stored, audited and sent to webhooks: never a protected text in clear. */
-function shownText(request: ReviewRequest): string {
-  return request.protectedText?.shown ?? request.sql;
 }

@@ -6,6 +6,7 @@ import { createPrismaLivenessStore, HEARTBEAT_MS } from "./gateway-liveness";
 import { ReviewBroker } from "./review-broker";
 import { createPrismaReviewStore } from "./review-store";
 import { deliverReviewWebhook, type WebhookConfig } from "./review-webhook";
+import type { ReviewedCallKeys } from "./reviewed-call-seal";
 
 /** How often held reviews are re-read in case a NOTIFY was missed, and stale ones expired. */
 export const REVIEW_POLL_MS = 1000;
@@ -14,6 +15,8 @@ export type StartReviewBrokerOptions = {
   prisma: PrismaClient;
   databaseUrl: string;
   gatewayId: string;
+  /** Keys the hash that finds a held statement or call again (see reviewed-statement). */
+  statementKeys: ReviewedCallKeys;
   webhook: WebhookConfig | null;
   consoleUrl: string | null;
   log: (line: string) => void;
@@ -38,6 +41,7 @@ export async function startReviewBroker(options: StartReviewBrokerOptions): Prom
     store: createPrismaReviewStore(prisma, gatewayId),
     liveness,
     gatewayId,
+    statementKeys: options.statementKeys,
     log,
     ...(webhook
       ? {

@@ -8,6 +8,7 @@ type Row = {
   status: ReviewStatus;
   agentId: string;
   connectionId: string;
+  statement: string;
   statementHash: string;
   isBlocking: boolean;
   gatewayId: string | null;
@@ -67,6 +68,7 @@ export class FakeReviewStore implements ReviewStore {
       status: "PENDING",
       agentId: review.identity.agentId,
       connectionId: review.identity.connectionId,
+      statement: review.statement,
       statementHash: review.statementHash,
       isBlocking: review.isBlocking,
       gatewayId: review.gatewayId,

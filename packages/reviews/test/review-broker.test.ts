@@ -5,10 +5,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
 import { isGoneFromThisHost } from "../src/gateway-liveness";
 import { ReviewBroker } from "../src/review-broker";
+import { reviewedCallKeys } from "../src/reviewed-call-seal";
 import { FakeLiveness, FakeReviewStore } from "./fake-review-store";
 
 const GATEWAY = "host-a:100:abcd1234";
 const TIMEOUT_SECONDS = 300;
+const KEYS = reviewedCallKeys(Buffer.alloc(32, 7));
 
 function request(sql = "SELECT salary FROM staff"): ReviewRequest {
   return {
@@ -41,7 +43,14 @@ beforeEach(() => {
   liveness = new FakeLiveness();
   clock = new FakeClock();
   logs = [];
-  broker = new ReviewBroker({ store, liveness, gatewayId: GATEWAY, clock, log: (line) => logs.push(line) });
+  broker = new ReviewBroker({
+    store,
+    liveness,
+    gatewayId: GATEWAY,
+    statementKeys: KEYS,
+    clock,
+    log: (line) => logs.push(line),
+  });
 });
 
 async function hold(sql?: string): Promise<Extract<Verdict, { kind: "hold" }>> {
@@ -222,6 +231,14 @@ describe("review broker: non-blocking reviews and grants", () => {
     expect(store.reviews.size).toBe(2);
   });
 
+  it("stores a typed sensitive value redacted, and still finds the exact statement on a retry", async () => {
+    const sql = "SELECT salary FROM staff WHERE ssn = '123-45-6789'";
+    await broker.request(request(sql));
+    expect(store.only().statement).toBe("SELECT salary FROM staff WHERE ssn = '[REDACTED]'");
+    store.approve(store.only().id, "alice@example.com");
+    expect(await broker.request(request(sql))).toMatchObject({ kind: "allow" });
+  });
+
   it("lets a window grant cover any statement of the rule until it ends", async () => {
     await broker.request(request());
     store.approve(store.only().id, "alice@example.com", "WINDOW", new Date(clock.now() + 60_000));
@@ -244,7 +261,14 @@ describe("review broker: non-blocking reviews and grants", () => {
 describe("review broker: cluster liveness", () => {
   it("abandons the reviews of a holder that went silent", async () => {
     store.rules.set("salaries", { id: "rule-1", timeoutSeconds: TIMEOUT_SECONDS, isBlocking: true });
-    const other = new ReviewBroker({ store, liveness, gatewayId: "host-b:7:ffff0000", clock, log: () => {} });
+    const other = new ReviewBroker({
+      store,
+      liveness,
+      gatewayId: "host-b:7:ffff0000",
+      statementKeys: KEYS,
+      clock,
+      log: () => {},
+    });
     const held = await other.request(request());
     expect(held.kind).toBe("hold");
     liveness.silent = [{ id: store.only().id, gatewayId: "host-b:7:ffff0000" }];
@@ -254,7 +278,15 @@ describe("review broker: cluster liveness", () => {
 
   it("abandons at start-up the reviews of dead processes on this host, not its own or live ones", async () => {
     const self = { host: "host-a", pid: 100, isAlive: (pid: number) => pid === 200 };
-    const local = new ReviewBroker({ store, liveness, gatewayId: GATEWAY, clock, log: () => {}, self });
+    const local = new ReviewBroker({
+      store,
+      liveness,
+      gatewayId: GATEWAY,
+      statementKeys: KEYS,
+      clock,
+      log: () => {},
+      self,
+    });
     for (const [id, gatewayId] of [
       ["review-dead", "host-a:300:1111aaaa"],
       ["review-live", "host-a:200:2222bbbb"],
@@ -290,6 +322,7 @@ function emptyRow(id: string) {
     status: "PENDING" as const,
     agentId: "agent-1",
     connectionId: "conn-1",
+    statement: "SELECT 1",
     statementHash: id,
     isBlocking: true,
     gatewayId: null,
