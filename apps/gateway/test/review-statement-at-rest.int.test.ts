@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AdminContext } from "@sluice/admin/actor";
 import { decideReview } from "@sluice/admin/decide-review";
+import { unpackChunk } from "@sluice/recording/chunk-codec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Harness } from "./support/gateway-harness";
 import { connect, type ReviewStage, startReviewStage, until } from "./support/review-stage";
@@ -42,6 +43,33 @@ describe("a held statement at rest", () => {
       expect((await pending).rows).toEqual([{ salary: "120000" }]);
     } finally {
       await agent.client.end();
+    }
+  });
+
+  it("literals are bounded by the server's own lexer: a dollar-quoted value and a comment are redacted too", async () => {
+    const agent = await connect(harness.url);
+    try {
+      const sql = "SELECT salary FROM employees WHERE first_name = $q$Ada$q$ /* Lovelace */ AND id > 0";
+      const pending = agent.client.query(sql);
+      const review = await stage.pendingReview(
+        "SELECT salary FROM employees WHERE first_name = '[REDACTED]' /* [REDACTED] */ AND id > 0",
+      );
+      expect(await auditTextOf(review.id)).not.toMatch(/Ada|Lovelace/);
+      await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } });
+      expect((await pending).rows).toEqual([{ salary: "120000" }]);
+      await agent.client.end();
+      const recorded = await until(async () => {
+        const chunks = await harness.prisma.recordingChunk.findMany({
+          where: { sessionId: review.sessionId ?? "" },
+          orderBy: { seq: "asc" },
+        });
+        const events = chunks.flatMap((chunk) => unpackChunk(chunk.payload));
+        return events.at(-1)?.type === "end" ? JSON.stringify(events) : null;
+      }, "the recording");
+      expect(recorded).toContain("first_name = '[REDACTED]' /* [REDACTED] */ AND id > 0");
+      expect(recorded).not.toMatch(/Lovelace|\$q\$/);
+    } finally {
+      await agent.client.end().catch(() => {});
     }
   });
 

@@ -36,6 +36,8 @@ export type PolicyDecisionOptions = {
 export type ReviewRequest = {
   identity: Identity;
   sql: string;
+  /** Whose lexer bounds the statement's literals when its row keeps it redacted; absent: PostgreSQL. */
+  dialect?: "mysql";
   rule: string;
   reviewerGroups: readonly string[];
   /** The engine's words for why review is needed. */

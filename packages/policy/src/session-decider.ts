@@ -226,6 +226,9 @@ export class SessionDecider implements SessionDecisions {
     return this.options.reviews.request({
       identity: this.identity,
       sql,
+      ...(parsed.ok && parsed.statements.some((facts) => facts.dialect === "mysql")
+        ? { dialect: "mysql" as const }
+        : {}),
       rule: judged.rule,
       reviewerGroups: judged.reviewerGroups,
       message: judged.message,

@@ -2,8 +2,6 @@ import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker"
 import { DETECTOR_NAMES } from "@sluice/masking/detectors";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
 
-/** String literals, with '' escapes (E'' strings' backslash escapes end up inside too). */
-const STRING_LITERAL = /'(?:[^']|'')*'/g;
 const EVERY_DETECTOR: DetectorRule[] = DETECTOR_NAMES.map((detector) => ({
   name: detector,
   detector,
@@ -12,11 +10,19 @@ const EVERY_DETECTOR: DetectorRule[] = DETECTOR_NAMES.map((detector) => ({
 const NO_KEY = Buffer.alloc(32);
 
 /**
- * The statement text as a recording keeps it. An agent can type a sensitive value into its SQL
- * (`WHERE ssn = '…'`): literals are redacted when the statement reads masked tables, and anything a
- * content detector recognises is redacted always, so no clear value enters a recording this way.
+ * Replaces a statement's string constants and comments, bounded as its server's lexer bounds them
+ * (`@sluice/sql/redact-literals` for PostgreSQL, `@sluice/mysql-sql/server-lexing` for MariaDB):
+ * a quote read by another dialect's rules could end early and leave a value in clear.
  */
-export function redactStatement(sql: string, touchesMaskedTables: boolean): string {
-  const literalsRedacted = touchesMaskedTables ? sql.replace(STRING_LITERAL, `'${REDACTED_TEXT}'`) : sql;
+export type LiteralRedactor = (sql: string, placeholder: string) => string;
+
+/**
+ * The statement text as a recording or a review row keeps it. An agent can type a sensitive value
+ * into its SQL (`WHERE ssn = '…'`): literals (and comments) are redacted by `redactLiterals` when the
+ * statement touches masked tables or was refused or held (pass null otherwise), and anything a
+ * content detector recognises is redacted always, so no clear value is kept this way.
+ */
+export function redactStatement(sql: string, redactLiterals: LiteralRedactor | null): string {
+  const literalsRedacted = redactLiterals ? redactLiterals(sql, REDACTED_TEXT) : sql;
   return maskDetected(literalsRedacted, EVERY_DETECTOR, NO_KEY) ?? literalsRedacted;
 }

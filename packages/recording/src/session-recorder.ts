@@ -3,7 +3,7 @@ import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
 import { encodeEvent, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
-import { redactStatement } from "./redact-statement";
+import { type LiteralRedactor, redactStatement } from "./redact-statement";
 import type { UntimedResultEvent } from "./result-events";
 import {
   CLIENT_BYTES,
@@ -52,7 +52,14 @@ export class SessionRecorder {
   private formats: number[] = [];
   private readonly startedAt: number;
 
-  constructor(private readonly options: { resultBytesCap: number; clock?: Clock }) {
+  constructor(
+    private readonly options: {
+      resultBytesCap: number;
+      /** The session's dialect's lexer, for the literals of statements whose values may be sensitive. */
+      redactLiterals: LiteralRedactor;
+      clock?: Clock;
+    },
+  ) {
     this.startedAt = this.now();
   }
 
@@ -101,10 +108,8 @@ export class SessionRecorder {
       this.recordedStatements += 1;
       this.keptResultBytes = 0;
       // Refused and held statements are where typed values matter most: their literals go too.
-      const recorded = redactStatement(
-        sql,
-        verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0,
-      );
+      const isSensitive = verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0;
+      const recorded = redactStatement(sql, isSensitive ? this.options.redactLiterals : null);
       this.record({ t: this.t(), type: "statement", n: this.recordedStatements, sql: recorded }, STATEMENT);
     }
     this.record({

@@ -1,3 +1,4 @@
+import { redactLiterals } from "@sluice/sql/redact-literals";
 import { dataRowBody, tagged as message } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
 import { parseEvents } from "../src/events";
@@ -17,7 +18,7 @@ const TRICKY = [
 
 describe("rows written straight from the wire into NDJSON", () => {
   it("reads back every value exactly, quotes, escapes, control characters and long values included", () => {
-    const recorder = new SessionRecorder({ resultBytesCap: 10_000_000 });
+    const recorder = new SessionRecorder({ resultBytesCap: 10_000_000, redactLiterals });
     const rows = Array.from({ length: 300 }, (_, i) => [
       TRICKY[i % TRICKY.length] as string,
       i % 5 === 0 ? null : String(i),
@@ -37,7 +38,7 @@ describe("rows written straight from the wire into NDJSON", () => {
   });
 
   it("counts what it drains: the store keeps the number of events per chunk", () => {
-    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals });
     recorder.toClientBytes(Buffer.concat([dataRow(["a"]), dataRow(["b"]), message("Z", Buffer.from("I"))]));
     const { bytes, events } = recorder.drainBytes();
     expect(events).toBe(3);
@@ -45,7 +46,7 @@ describe("rows written straight from the wire into NDJSON", () => {
   });
 
   it("copies rows up to the result cap, counts the rest, and starts over with the next result", () => {
-    const recorder = new SessionRecorder({ resultBytesCap: 100 });
+    const recorder = new SessionRecorder({ resultBytesCap: 100, redactLiterals });
     // 25-byte row bodies: four fit in 100; the rest arrive in the same write and the next one.
     const rows = Array.from({ length: 6 }, () => dataRow(["0123456789012345678"]));
     recorder.toClientBytes(Buffer.concat(rows));
@@ -61,7 +62,7 @@ describe("rows written straight from the wire into NDJSON", () => {
   });
 
   it("keeps a recording valid UTF-8 and going when the server sends what it should not", () => {
-    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals });
     const latin1 = Buffer.concat([Buffer.from([0, 1, 0, 0, 0, 3]), Buffer.from([0x41, 0xe9, 0x42])]);
     // Says three values, holds one: left out, counted.
     const broken = Buffer.concat([Buffer.from([0, 3, 0, 0, 0, 1]), Buffer.from("x")]);

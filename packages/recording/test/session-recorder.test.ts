@@ -1,5 +1,8 @@
+import { redactLiterals as mysqlLiterals } from "@sluice/mysql-sql/server-lexing";
+import { loadParser } from "@sluice/sql/parser";
+import { redactLiterals } from "@sluice/sql/redact-literals";
 import { dataRowBody, rowDescriptionBody } from "@sluice/wire/testing";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { toAsciicast } from "../src/asciicast";
 import { parseEvents } from "../src/events";
 import { renderFrames } from "../src/render-terminal";
@@ -14,10 +17,12 @@ const dataRow = dataRowBody;
 const tag = (text: string) => Buffer.from(`${text}\0`);
 const errorBody = (message: string) => Buffer.from(`SERROR\0VERROR\0C42501\0M${message}\0\0`);
 
+beforeAll(() => loadParser());
+
 describe("session recorder", () => {
   it("records statements, verdicts and results as the client received them", () => {
     let now = 1000;
-    const recorder = new SessionRecorder({ resultBytesCap: 1024, clock: () => now });
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals, clock: () => now });
     recorder.connect({
       agent: "bot",
       groups: ["analysts"],
@@ -66,7 +71,7 @@ describe("session recorder", () => {
   });
 
   it("stops recording rows past the per-statement cap but keeps counting them", () => {
-    const recorder = new SessionRecorder({ resultBytesCap: 100 });
+    const recorder = new SessionRecorder({ resultBytesCap: 100, redactLiterals });
     recorder.verdict("SELECT x FROM t", { kind: "allow" }, false);
     recorder.toClient(0x54, rowDescription(["x"]));
     for (let i = 0; i < 10; i++) recorder.toClient(0x44, dataRow(["0123456789012345678"]));
@@ -78,7 +83,7 @@ describe("session recorder", () => {
   });
 
   it("keeps no clear value typed into a statement: literals when masked tables are read, detected values always", () => {
-    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals });
     recorder.verdict(
       "SELECT name FROM customers WHERE ssn = '123456789' AND note = 'it''s'",
       { kind: "allow", maskedTables: ["public.customers"] },
@@ -94,8 +99,55 @@ describe("session recorder", () => {
     ]);
   });
 
+  it("bounds literals as the session's server does: dollar quotes, escape strings and comments on PostgreSQL", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals });
+    const masked = { kind: "allow" as const, maskedTables: ["public.customers"] };
+    recorder.verdict(
+      "SELECT id FROM customers WHERE last_name = $$Lovelace$$ AND city = $q$Lon'don$q$",
+      masked,
+      false,
+    );
+    recorder.verdict(
+      "SELECT id FROM customers WHERE last_name = E'Love\\'lace' /* Byron */ -- Ada",
+      masked,
+      false,
+    );
+    recorder.verdict("SELECT \"last_name\" FROM customers WHERE first_name = U&'Ad\\0061'", masked, false);
+    recorder.verdict(
+      "SELECT id FROM customers WHERE last_name = 'unterminated",
+      { kind: "deny", rule: "r" },
+      false,
+    );
+    const statements = parseEvents(recorder.drain()).flatMap((event) =>
+      event.type === "statement" ? [event.sql] : [],
+    );
+    expect(statements).toEqual([
+      "SELECT id FROM customers WHERE last_name = '[REDACTED]' AND city = '[REDACTED]'",
+      "SELECT id FROM customers WHERE last_name = '[REDACTED]' /* [REDACTED] */ -- [REDACTED]",
+      `SELECT "last_name" FROM customers WHERE first_name = '[REDACTED]'`,
+      "SELECT id FROM customers WHERE last_name = '[REDACTED]'",
+    ]);
+    for (const sql of statements) expect(sql).not.toMatch(/Lovelace|Lon|Byron|Ada|Ad\\|unterminated/);
+  });
+
+  it("bounds literals as MariaDB does on a MySQL session: backslash escapes, double-quoted strings", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals: mysqlLiterals });
+    const masked = { kind: "allow" as const, maskedTables: ["shop.customers"] };
+    recorder.verdict(
+      "SELECT id FROM customers WHERE last_name = 'Love\\'lace' AND city = \"London\"",
+      masked,
+      false,
+    );
+    const statements = parseEvents(recorder.drain()).flatMap((event) =>
+      event.type === "statement" ? [event.sql] : [],
+    );
+    expect(statements).toEqual([
+      "SELECT id FROM customers WHERE last_name = '[REDACTED]' AND city = '[REDACTED]'",
+    ]);
+  });
+
   it("records binary-format values as hex", () => {
-    const recorder = new SessionRecorder({ resultBytesCap: 1024 });
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals });
     recorder.verdict("SELECT b", { kind: "allow" }, false);
     recorder.toClient(0x54, rowDescription(["b"], 1));
     recorder.toClient(0x44, dataRow(["\u0001\u0002"]));
@@ -104,7 +156,7 @@ describe("session recorder", () => {
 });
 
 describe("terminal rendering and asciicast", () => {
-  const recorder = new SessionRecorder({ resultBytesCap: 1024, clock: () => 0 });
+  const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals, clock: () => 0 });
   recorder.connect({ agent: "bot", groups: [], connection: "shop", clientAddress: "::1", isTls: false });
   recorder.verdict(
     "SELECT name FROM customers",

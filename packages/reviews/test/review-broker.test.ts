@@ -1,7 +1,8 @@
 import { FakeClock } from "@sluice/db/testing";
 import type { ReviewRequest } from "@sluice/policy/decision-point";
 import type { Verdict } from "@sluice/policy/verdict";
-import { beforeEach, describe, expect, it } from "vitest";
+import { loadParser } from "@sluice/sql/parser";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
 import { isGoneFromThisHost } from "../src/gateway-liveness";
 import { ReviewBroker } from "../src/review-broker";
@@ -36,6 +37,8 @@ let liveness: FakeLiveness;
 let clock: FakeClock;
 let logs: string[];
 let broker: ReviewBroker;
+
+beforeAll(() => loadParser());
 
 beforeEach(() => {
   store = new FakeReviewStore();

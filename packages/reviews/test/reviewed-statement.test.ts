@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import type { ReviewRequest } from "@sluice/policy/decision-point";
-import { describe, expect, it } from "vitest";
+import { loadParser } from "@sluice/sql/parser";
+import { beforeAll, describe, expect, it } from "vitest";
 import { reviewedCallHash, reviewedCallKeys } from "../src/reviewed-call-seal";
 import { reviewedStatement } from "../src/reviewed-statement";
 
 const KEYS = reviewedCallKeys(Buffer.alloc(32, 3));
+
+beforeAll(() => loadParser());
 
 function request(sql: string, maskedTables: string[]): ReviewRequest {
   return {
@@ -39,6 +42,18 @@ describe("a held SQL statement as its review row keeps it", () => {
     expect(reviewedStatement(request(sql, ["public.customers"]), KEYS).hash).toBe(reviewed.hash);
     expect(reviewedStatement(request(sql.replace("6789", "6780"), ["public.customers"]), KEYS).hash).not.toBe(
       reviewed.hash,
+    );
+  });
+
+  it("bounds literals by the statement's own server's lexer", () => {
+    const postgres = "UPDATE customers SET note = $$Lovelace$$ /* Ada */ WHERE id = 1";
+    expect(reviewedStatement(request(postgres, ["public.customers"]), KEYS).shown).toBe(
+      "UPDATE customers SET note = '[REDACTED]' /* [REDACTED] */ WHERE id = 1",
+    );
+    const mysql = `UPDATE customers SET note = 'Love\\'lace', city = "London" WHERE id = 1`;
+    const onMySql = { ...request(mysql, ["shop.customers"]), dialect: "mysql" as const };
+    expect(reviewedStatement(onMySql, KEYS).shown).toBe(
+      "UPDATE customers SET note = '[REDACTED]', city = '[REDACTED]' WHERE id = 1",
     );
   });
 

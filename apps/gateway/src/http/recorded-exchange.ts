@@ -86,5 +86,5 @@ export function maskedRequestBody(body: unknown, masking: ResponseMasking | null
     const masker = new JsonStreamMasker(masking);
     text = Buffer.concat([masker.push(Buffer.from(text)), masker.end()]).toString("utf8");
   }
-  return redactStatement(text, false);
+  return redactStatement(text, null);
 }

@@ -1,11 +1,13 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { type Repeating, repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
+import { redactLiterals as redactMySqlLiterals } from "@sluice/mysql-sql/server-lexing";
 import type { Verdict } from "@sluice/policy/verdict";
 import { packChunk } from "@sluice/recording/chunk-codec";
 import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
 import { CappedResults, type ResultEvent } from "@sluice/recording/result-events";
 import { DEFAULT_RECORD_RESULT_BYTES, SessionRecorder } from "@sluice/recording/session-recorder";
 import { ClientError } from "@sluice/session/client-error";
+import { redactLiterals as redactPostgresLiterals } from "@sluice/sql/redact-literals";
 import type { SessionInfo } from "@sluice/transport/client-connection";
 import {
   FLUSH_SLICE_MS,
@@ -83,10 +85,11 @@ export class RecordingWriter {
   async start(sessionId: string, info: SessionInfo): Promise<void> {
     const connection = await this.prisma.connection.findUnique({
       where: { id: info.connection.connectionId },
-      select: { recordResultBytes: true },
+      select: { recordResultBytes: true, type: true },
     });
     const recorder = new SessionRecorder({
       resultBytesCap: connection?.recordResultBytes ?? DEFAULT_RECORD_RESULT_BYTES,
+      redactLiterals: connection?.type === "MYSQL" ? redactMySqlLiterals : redactPostgresLiterals,
     });
     recorder.connect({
       agent: info.agent.agentName,

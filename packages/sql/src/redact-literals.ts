@@ -1,0 +1,47 @@
+import { scanSync } from "libpg-query";
+
+/**
+ * The statement with every string constant and comment replaced, bounded by PostgreSQL's own lexer
+ * (`'…'`, `E'…'`, `U&'…'`, `B'…'`/`X'…'` and dollar quotes end exactly where the server ends them,
+ * with the standard_conforming_strings the gateway pins), for recordings and review rows of
+ * statements whose typed values may be sensitive. Names and numbers stay, so the statement still
+ * reads. A statement the lexer cannot read (an unterminated quote) is cut off at its first quote or
+ * comment, so nothing after a boundary nobody can place is kept. Needs `loadParser()` first.
+ */
+export function redactLiterals(sql: string, placeholder: string): string {
+  const bytes = Buffer.from(sql, "utf8");
+  let tokens: ReturnType<typeof scanSync>["tokens"];
+  try {
+    tokens = scanSync(sql).tokens;
+  } catch {
+    return cutAtFirstQuote(sql, placeholder);
+  }
+  let out = "";
+  let copiedTo = 0;
+  for (const token of tokens) {
+    const replacement = replacementOf(token, placeholder);
+    if (replacement === null) continue;
+    // Token offsets are byte offsets into the UTF-8 text.
+    out += bytes.subarray(copiedTo, token.start).toString("utf8") + replacement;
+    copiedTo = token.end;
+  }
+  return out + bytes.subarray(copiedTo).toString("utf8");
+}
+
+function replacementOf(token: { tokenName: string; text: string }, placeholder: string): string | null {
+  if (token.tokenName === "SQL_COMMENT") return `-- ${placeholder}`;
+  if (token.tokenName === "C_COMMENT") return `/* ${placeholder} */`;
+  // SCONST covers '…', E'…' and dollar quotes; U&'…', B'…' and X'…' come back unnamed, with their quote.
+  if (token.tokenName === "SCONST" || isQuotedConstant(token.text)) return `'${placeholder}'`;
+  return null;
+}
+
+/** A constant with a prefix (U&, B, X, N, E) and a single quote; a double-quoted name has none. */
+function isQuotedConstant(text: string): boolean {
+  return text.endsWith("'") && !text.startsWith('"');
+}
+
+function cutAtFirstQuote(sql: string, placeholder: string): string {
+  const first = sql.search(/['$"]|--|\/\*/);
+  return first < 0 ? sql : `${sql.slice(0, first)}'${placeholder}'`;
+}
