@@ -17,6 +17,11 @@ export type WorkerConfig = {
    * `review_status` must reach that process.
    */
   mcpPort?: number | null;
+  /**
+   * This worker's slot in MySQL connection ids (`mysql-session-ids.ts`): unique among live workers,
+   * so a KILL can be routed to the worker that handed its id out.
+   */
+  workerSlot?: number;
   home: string;
   isTlsEnabled: boolean;
   hosts?: string[];
@@ -31,13 +36,39 @@ export type PrimaryMessage =
   | { type: "config"; config: WorkerConfig }
   /** A CancelRequest another worker received for a key it does not hold. */
   | { type: "cancel"; processId: number; secretKey: string }
+  /** Another worker's KILL of a MySQL connection id in this worker's slot. */
+  | MySqlKillLookup
+  /** The answer to this worker's MySqlKillLookup. */
+  | { type: "mysql-kill-target"; requestId: number; upstreamThreadId: number | null }
   | { type: "shutdown" };
+
+/**
+ * `KILL [QUERY] id` for a MySQL connection id another worker handed out: which upstream thread is
+ * behind it, asked only for this agent on this connection (null otherwise).
+ */
+export type MySqlKillLookup = {
+  type: "mysql-kill-lookup";
+  requestId: number;
+  askerSlot: number;
+  gatewayConnectionId: number;
+  agentId: string;
+  connectionId: string;
+};
 
 export type WorkerMessage =
   /** Loaded and listening for messages: a message sent before this would be lost. */
   | { type: "ready" }
-  | { type: "listening"; port: number; caFile: string | null; mcpPort?: number | null }
+  | {
+      type: "listening";
+      port: number;
+      caFile: string | null;
+      mcpPort?: number | null;
+      mysqlPort?: number | null;
+    }
   | { type: "cancel"; processId: number; secretKey: string }
+  | MySqlKillLookup
+  /** The owner's answer to a lookup, for the primary to hand to the asking worker's slot. */
+  | { type: "mysql-kill-target"; requestId: number; askerSlot: number; upstreamThreadId: number | null }
   | { type: "failed"; message: string }
   /** The worker's log lines go through the primary's log, like a single process's. */
   | { type: "log"; line: string };

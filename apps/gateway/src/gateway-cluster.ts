@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAX_ID_SLOTS, slotOfConnectionId } from "@sluice/transport/mysql/mysql-session-ids";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import type { PrimaryMessage, WorkerConfig, WorkerMessage } from "./cluster-messages";
 
@@ -22,6 +23,8 @@ export type GatewayCluster = {
   caFile: string | null;
   /** The MCP endpoint's port (served by one worker), or null when not started. */
   mcpPort: number | null;
+  /** The MySQL listener's port (every worker shares it), or null when not started. */
+  mysqlPort: number | null;
   /** The live workers' pids, for tests and the banner. */
   workerPids: () => number[];
   close: () => Promise<void>;
@@ -36,25 +39,37 @@ const STOP_SIGNALS: ReadonlySet<string> = new Set(["SIGTERM", "SIGINT", "SIGHUP"
 
 const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), "gateway-worker-entry.mjs");
 
+/** One per core, at most one per MySQL connection-id slot (ids carry their worker's slot). */
 export function defaultWorkerCount(): number {
-  return availableParallelism();
+  return Math.min(availableParallelism(), MAX_ID_SLOTS);
 }
 
 /**
  * The gateway on every core: N worker processes that each accept on one shared listening socket
  * (cluster with SCHED_NONE, so no process hands out connections: the kernel wakes an accepting
- * worker). The primary only starts workers, replaces dead ones and forwards CancelRequests between
- * them; revocation, live policy, holds and heartbeats run in each worker against the store.
+ * worker). The primary only starts workers, replaces dead ones and forwards CancelRequests and
+ * MySQL KILL lookups between them (a KILL's connection id names its worker's slot); revocation, live policy, holds and heartbeats run in each worker against the store.
  */
 export async function startGatewayCluster(options: StartGatewayClusterOptions): Promise<GatewayCluster> {
   if (!cluster.isPrimary) throw new Error("a gateway cluster is started from the primary process");
   const count = Math.max(1, options.workers ?? defaultWorkerCount());
+  if (count > MAX_ID_SLOTS)
+    throw new Error(`at most ${MAX_ID_SLOTS} gateway workers (MySQL connection ids name their worker)`);
   // Generated once here, so workers never race to create it.
   const material = options.isTlsEnabled ? ensureTlsMaterial(path.join(options.home, "tls")) : null;
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: [], silent: false });
 
   const workers = new Set<Worker>();
+  /** Each live worker's slot in MySQL connection ids; a replacement takes the lowest free one. */
+  const slots = new Map<Worker, number>();
+  const workerInSlot = (slot: number) => [...slots].find(([, held]) => held === slot)?.[0] ?? null;
+  const freeSlot = () => {
+    const held = new Set(slots.values());
+    let slot = 0;
+    while (held.has(slot)) slot++;
+    return slot;
+  };
   let isClosing = false;
   const {
     workers: _count,
@@ -68,8 +83,11 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
   /** The worker serving MCP (see WorkerConfig.mcpPort): one at a time, replaced like any other. */
   let mcpWorker: Worker | null = null;
   let mcpPort: number | null = null;
+  let mysqlPort: number | null = null;
   const fork = (port: number): Promise<number> => {
     const worker = cluster.fork();
+    const slot = freeSlot();
+    slots.set(worker, slot);
     const servesMcp = mcpWorker === null && config.mcpPort !== undefined && config.mcpPort !== null;
     if (servesMcp) mcpWorker = worker;
     const startedAt = Date.now();
@@ -80,7 +98,7 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
           case "ready":
             worker.send({
               type: "config",
-              config: { ...config, port, mcpPort: servesMcp ? config.mcpPort : null },
+              config: { ...config, port, mcpPort: servesMcp ? config.mcpPort : null, workerSlot: slot },
             } satisfies PrimaryMessage);
             break;
           case "log":
@@ -88,6 +106,7 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
             break;
           case "listening":
             if (message.mcpPort) mcpPort = message.mcpPort;
+            if (message.mysqlPort) mysqlPort = message.mysqlPort;
             resolve(message.port);
             break;
           case "failed":
@@ -99,10 +118,33 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
                 other.send({ ...message } satisfies PrimaryMessage);
             }
             break;
+          case "mysql-kill-lookup": {
+            // Only the worker in the id's slot can hold the session; none there: nobody's id.
+            const owner = workerInSlot(slotOfConnectionId(message.gatewayConnectionId));
+            if (owner?.isConnected()) owner.send({ ...message } satisfies PrimaryMessage);
+            else
+              worker.send({
+                type: "mysql-kill-target",
+                requestId: message.requestId,
+                upstreamThreadId: null,
+              } satisfies PrimaryMessage);
+            break;
+          }
+          case "mysql-kill-target": {
+            const asker = workerInSlot(message.askerSlot);
+            if (asker?.isConnected())
+              asker.send({
+                type: "mysql-kill-target",
+                requestId: message.requestId,
+                upstreamThreadId: message.upstreamThreadId,
+              } satisfies PrimaryMessage);
+            break;
+          }
         }
       });
       worker.once("exit", (code, signal) => {
         workers.delete(worker);
+        slots.delete(worker);
         if (mcpWorker === worker) mcpWorker = null;
         reject(new Error(`gateway worker ${worker.process.pid} exited during start (${signal ?? code})`));
         if (isClosing) return;
@@ -154,6 +196,7 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
       port,
       caFile: material?.caFile ?? null,
       mcpPort,
+      mysqlPort,
       workerPids: () => [...workers].map((worker) => worker.process.pid ?? 0),
       close,
     };

@@ -21,6 +21,7 @@ import { loadParser } from "@sluice/sql/parser";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import type { LiveSession } from "@sluice/transport/client-connection";
 import { startGatewayServer } from "@sluice/transport/gateway-server";
+import type { MySqlSessionIds } from "@sluice/transport/mysql/mysql-session-ids";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import type { UpstreamPoolIdleLimits } from "@sluice/transport/upstream-pool";
 import { createHttpDirectory } from "./http/http-directory";
@@ -62,6 +63,8 @@ export type StartGatewayOptions = {
   consoleUrl?: string | null;
   /** Cancel keys of this process's sessions; a cluster worker's forwards keys it does not know. */
   cancels?: CancelRegistry;
+  /** MySQL connection ids of this process (a cluster worker's slot and KILL route); absent: slot 0. */
+  mysqlSessionIds?: MySqlSessionIds;
   /** A cluster worker: shares the listening socket with its siblings (gateway-cluster.ts). */
   isSharedListener?: boolean;
   /** Longer statements are refused with 54000 before parsing (default MAX_STATEMENT_BYTES, 16 MiB). */
@@ -233,6 +236,7 @@ export async function startGateway(options: StartGatewayOptions) {
           loginLimits,
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
           verifyWorkloadToken,
+          ...(options.mysqlSessionIds ? { sessionIds: options.mysqlSessionIds } : {}),
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const mcp =

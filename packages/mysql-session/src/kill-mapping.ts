@@ -8,19 +8,19 @@ export const ER_NO_SUCH_THREAD = 1094;
 /**
  * The upstream thread behind a gateway connection id, only when that session belongs to the asking
  * agent on the same connection (null otherwise, whether or not the id exists: other agents'
- * sessions are never revealed).
+ * sessions are never revealed). The session may live in another gateway worker: it is asked there.
  */
-export type KillTargets = (gatewayConnectionId: number) => number | null;
+export type KillTargets = (gatewayConnectionId: number) => Promise<number | null>;
 
 /** COM_QUERY's command byte. @see https://mariadb.com/kb/en/com_query/ */
 const COM_QUERY = 0x03;
 
 /** The COM_QUERY packet to forward in place of the agent's KILL, or the refusal it gets. */
-export function mappedKill(
+export async function mappedKill(
   kill: KillStatement,
   targets: KillTargets | undefined,
-): { raw: Buffer } | { error: MySqlClientError } {
-  const upstreamThreadId = targets?.(kill.id) ?? null;
+): Promise<{ raw: Buffer } | { error: MySqlClientError }> {
+  const upstreamThreadId = (await targets?.(kill.id)) ?? null;
   if (upstreamThreadId === null) {
     return {
       error: new MySqlClientError(

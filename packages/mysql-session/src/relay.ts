@@ -215,8 +215,8 @@ export class MySqlRelay {
    * upstream thread, and only for the agent's own sessions on this connection (a raw upstream id
    * would let an agent interrupt whatever the server runs under the brokered login).
    */
-  private killed(sql: string, kill: KillStatement): RelayAction[] {
-    const mapped = mappedKill(kill, this.options.killTargets);
+  private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
+    const mapped = await mappedKill(kill, this.options.killTargets);
     this.isLastScopeMasked = false;
     if ("error" in mapped) {
       this.options.hooks?.onVerdict?.(sql, {

@@ -9,6 +9,7 @@ import type { LoginLimits } from "@sluice/session/connection-phases";
 import type { Directory } from "@sluice/session/directory";
 import type { SessionHooks } from "@sluice/session/session-start";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
+import type { MySqlSessionIds } from "@sluice/transport/mysql/mysql-session-ids";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
 import { createMySqlCatalogs } from "./mysql-catalog";
@@ -28,6 +29,8 @@ export type StartMySqlGatewayOptions = {
   /** Audit and recording, shared with the Postgres path. */
   hooks?: SessionHooks;
   verifyWorkloadToken?: Directory["verifyWorkloadToken"];
+  /** This process's connection ids (a cluster worker's slot and KILL route). */
+  sessionIds?: MySqlSessionIds;
   log: (line: string) => void;
 };
 
@@ -57,6 +60,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
     tlsContext: options.tlsContext,
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+    ...(options.sessionIds ? { sessionIds: options.sessionIds } : {}),
     log: options.log,
   });
 }

@@ -67,8 +67,6 @@ class PacketPump {
   }
 }
 
-let nextConnectionId = 1;
-
 /**
  * One agent connection: the I/O loop around the session's steps (AgentLogin, UpstreamLogin,
  * MySqlRelay), which never touch a socket themselves.
@@ -80,7 +78,7 @@ export function serveMySqlClient(
   onClosed: () => void,
 ): void {
   const { track, sessionIds } = registries;
-  const gatewayConnectionId = nextConnectionId++;
+  const gatewayConnectionId = sessionIds.allocate();
   let unregisterId: () => void = () => {};
   let client: net.Socket = socket;
   let upstream: net.Socket | null = null;

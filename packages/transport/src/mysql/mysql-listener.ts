@@ -31,6 +31,11 @@ export type MySqlListenerOptions = {
   loginLimits?: LoginLimits;
   /** Audit and recording: the session row exists before the first statement can run. */
   hooks?: SessionHooks;
+  /**
+   * The connection ids this process hands out and the sessions behind them (absent: a process of
+   * its own, slot 0). A cluster worker passes its slot and the route to its siblings for KILL.
+   */
+  sessionIds?: MySqlSessionIds;
   log: (line: string) => void;
 };
 
@@ -45,7 +50,7 @@ export type MySqlListener = {
 export async function startMySqlListener(options: MySqlListenerOptions): Promise<MySqlListener> {
   const sockets = new Set<net.Socket>();
   const live = new Set<LiveSession>();
-  const sessionIds = new MySqlSessionIds();
+  const sessionIds = options.sessionIds ?? new MySqlSessionIds();
   const track = (session: LiveSession) => {
     live.add(session);
     return () => live.delete(session);
