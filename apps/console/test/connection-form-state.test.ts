@@ -26,15 +26,16 @@ describe("the connection form by kind", () => {
     expect(http).toMatchObject({ database: "/", httpAuthKind: "BEARER", tlsMode: "VERIFY_FULL" });
   });
 
-  it("offers MySQL only the TLS modes its path can keep, and clears HTTP fields off other kinds", () => {
+  it("keeps the TLS mode for MySQL, and clears HTTP fields off other kinds", () => {
     const http = {
       ...withType(connectionFormOf(null), "HTTP"),
       httpAuthHeader: "X-Key",
       httpTimeoutSeconds: "5",
     };
     const mysql = withType(http, "MYSQL");
+    // HTTP's verification carries over: MySQL upstreams take every TLS mode.
     expect(mysql).toMatchObject({
-      tlsMode: "PREFER",
+      tlsMode: "VERIFY_FULL",
       httpAuthKind: "",
       httpAuthHeader: "",
       httpTimeoutSeconds: "",

@@ -44,13 +44,6 @@ const RESERVED_HEADERS = new Set([
 /** A base path is plain segments: the gateway resolves agent paths below it and refuses the rest. */
 const BASE_PATH = /^\/([A-Za-z0-9\-._~!$&'()*+,=:@%]+\/?)*$/;
 
-/**
- * The MySQL path has no TLS to its upstream yet (docs/mysql.md, "Not yet"): a mode that promises
- * encryption or verification would be silently ignored, so only the modes that promise neither
- * are taken.
- */
-const MYSQL_TLS_MODES = new Set(["DISABLE", "PREFER"]);
-
 export type ConnectionKindFields = {
   type: ConnectionType;
   tlsMode?: string;
@@ -78,9 +71,6 @@ export function connectionKindProblems(
     if (input.httpAuthHeader) problems.httpAuthHeader = "only HTTP connections send a secret in a header";
     if (input.httpTimeoutSeconds != null)
       problems.httpTimeoutSeconds = "only HTTP connections take an upstream timeout here";
-    if (input.type === "MYSQL" && input.tlsMode && !MYSQL_TLS_MODES.has(input.tlsMode))
-      problems.tlsMode =
-        "the MySQL gateway does not use TLS to the upstream yet: pick disable or prefer, or keep the upstream on a trusted network";
     const limit = MAX_DATABASE_NAME[input.type];
     if (input.database.length > limit) problems.database = `at most ${limit} characters`;
     return problems;

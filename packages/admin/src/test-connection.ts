@@ -44,14 +44,14 @@ export async function testConnection(
       : "";
     const outcome = await testMySqlConnection(connection, password);
     if (!outcome.ok) return { ok: false, error: outcome.error, millis: millis() };
-    // The login named the database (CONNECT_WITH_DB) and the server accepted both; no TLS yet.
+    // The login named the database (CONNECT_WITH_DB) and the server accepted both.
     return {
       ok: true,
       engine: "MySQL",
       serverVersion: outcome.serverVersion,
       user: connection.username,
       database: connection.database,
-      tls: false,
+      tls: outcome.isTls,
       millis: millis(),
     };
   }

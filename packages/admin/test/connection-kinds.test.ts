@@ -33,14 +33,10 @@ describe("what each kind of connection needs", () => {
     expect(Object.keys(problems).sort()).toEqual(["httpAuthHeader", "httpAuthKind", "httpTimeoutSeconds"]);
   });
 
-  it("refuses a TLS promise the MySQL path cannot keep yet", () => {
+  it("takes every TLS mode for MySQL: the gateway speaks TLS to MySQL upstreams", () => {
     const mysql = { type: "MYSQL" as const, database: "shop", username: "app" };
-    expect(connectionKindProblems({ ...mysql, tlsMode: "PREFER" }, false)).toEqual({});
-    expect(connectionKindProblems({ ...mysql, tlsMode: "DISABLE" }, false)).toEqual({});
-    for (const tlsMode of ["REQUIRE", "VERIFY_CA", "VERIFY_FULL"])
-      expect(connectionKindProblems({ ...mysql, tlsMode }, false).tlsMode, tlsMode).toMatch(
-        /does not use TLS/,
-      );
+    for (const tlsMode of ["DISABLE", "PREFER", "REQUIRE", "VERIFY_CA", "VERIFY_FULL"])
+      expect(connectionKindProblems({ ...mysql, tlsMode }, false), tlsMode).toEqual({});
     expect(
       connectionKindProblems(
         { type: "POSTGRES", database: "shop", username: "app", tlsMode: "VERIFY_FULL" },

@@ -66,11 +66,10 @@ describe("testing a MySQL connection from the console", () => {
     expect(await error({ database: "no_such_db" }, "bad-db")).toMatch(/refused the login: .*no_such_db/);
     const port = await closedPort();
     expect(await error({ port }, "nowhere")).toBe(`unreachable: ${maria.host}:${port}: ECONNREFUSED`);
-    // The form refuses REQUIRE for MySQL; a row written otherwise (policy file, older store) fails plainly.
-    const wantsTls = await save("wants-tls");
-    await store.prisma.connection.update({ where: { id: wantsTls.id }, data: { tlsMode: "REQUIRE" } });
-    const tls = await testConnection(admin, { id: wantsTls.id });
-    expect(tls.ok ? "" : tls.error).toMatch(/^TLS: .*REQUIRE.*does not speak to MySQL/);
+    // This server offers no TLS: REQUIRE refuses it before the credentials are sent.
+    expect(await error({ tlsMode: "REQUIRE" }, "wants-tls")).toBe(
+      "TLS: the upstream does not offer TLS and the connection requires it (REQUIRE)",
+    );
   });
 
   it("still refuses to test an HTTP connection", async () => {

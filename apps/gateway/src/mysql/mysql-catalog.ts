@@ -5,6 +5,7 @@ import {
   type UpstreamCatalog,
   type UpstreamCatalogAccess,
 } from "@sluice/mysql-session/upstream-catalog";
+import { isTlsRequired } from "@sluice/mysql-session/upstream-tls";
 import type { ViewColumnRow, ViewRow } from "@sluice/mysql-session/view-lineage";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import mysql from "mysql2/promise";
@@ -69,10 +70,29 @@ function catalogPool(connection: ConnectionRecord): mysql.Pool {
     user: connection.user,
     password: connection.password ?? "",
     connectTimeout: CATALOG_CONNECT_TIMEOUT_MS,
+    ...catalogTls(connection),
     connectionLimit: 2,
     maxIdle: 0,
     idleTimeout: CATALOG_IDLE_MS,
   });
+}
+
+/**
+ * The side connection honours the connection's TLS as the session does. mysql2 checks the name
+ * against `host` only, so a VERIFY_FULL connection whose certificate names only `tlsServerName`
+ * fails its catalog read (every column masked) rather than skipping the check. PREFER stays in
+ * clear (mysql2 cannot fall back), where the password crosses only as a scramble answer.
+ */
+function catalogTls(connection: ConnectionRecord): { ssl?: mysql.SslOptions } {
+  if (!isTlsRequired(connection.tlsMode)) return {};
+  const verify = connection.tlsMode !== "REQUIRE";
+  return {
+    ssl: {
+      ...(connection.tlsCaPem ? { ca: connection.tlsCaPem } : {}),
+      rejectUnauthorized: verify,
+      verifyIdentity: connection.tlsMode === "VERIFY_FULL",
+    },
+  };
 }
 
 /**

@@ -1,15 +1,10 @@
 import pg from "pg";
-import { fakePerson } from "./fake-people";
-import { DEPARTMENTS, ORDER_STATUSES, PRODUCTS, TITLES } from "./names";
-import { createRandom } from "./random";
+import { DEMO_SIZES, demoShopRows } from "./demo-rows";
 
 export const DEMO_DATABASE = "demo_shop";
 export const DEMO_UPSTREAM_ROLE = "sluice_demo";
 
-/** Enough rows that masking and result streaming are exercised, small enough to build in seconds. */
-export const DEMO_SIZES = { customers: 5000, orders: 20_000, employees: 250 } as const;
-
-const SEED = 20261124;
+export { DEMO_SIZES };
 
 const SCHEMA = `
 CREATE TABLE customers (
@@ -103,42 +98,28 @@ async function ensureRole(admin: pg.Client, password: string): Promise<void> {
 }
 
 async function insertData(client: pg.Client): Promise<void> {
-  const random = createRandom(SEED);
-  const people = Array.from({ length: DEMO_SIZES.customers }, (_, i) => fakePerson(random, i + 1));
+  const { customers, products, orders, employees } = demoShopRows();
   await client.query(
     `INSERT INTO customers (first_name, last_name, email, phone, ssn, card_number, street, city, state, postal_code, created_at)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])`,
     [
-      people.map((p) => p.firstName),
-      people.map((p) => p.lastName),
-      people.map((p) => p.email),
-      people.map((p) => p.phone),
-      people.map((p) => p.ssn),
-      people.map((p) => p.cardNumber),
-      people.map((p) => p.street),
-      people.map((p) => p.city),
-      people.map((p) => p.state),
-      people.map((p) => p.postalCode),
-      people.map(() => daysAgo(random.int(30, 1500))),
+      customers.map((p) => p.firstName),
+      customers.map((p) => p.lastName),
+      customers.map((p) => p.email),
+      customers.map((p) => p.phone),
+      customers.map((p) => p.ssn),
+      customers.map((p) => p.cardNumber),
+      customers.map((p) => p.street),
+      customers.map((p) => p.city),
+      customers.map((p) => p.state),
+      customers.map((p) => p.postalCode),
+      customers.map((p) => p.createdAt),
     ],
   );
   await client.query("INSERT INTO products (name, price_cents) SELECT * FROM unnest($1::text[], $2::int[])", [
-    PRODUCTS.map(([name]) => name),
-    PRODUCTS.map(([, price]) => price),
+    products.map((p) => p.name),
+    products.map((p) => p.priceCents),
   ]);
-  const orders = Array.from({ length: DEMO_SIZES.orders }, () => {
-    const productIndex = random.int(0, PRODUCTS.length - 1);
-    const quantity = random.int(1, 4);
-    const price = PRODUCTS[productIndex]?.[1] ?? 0;
-    return {
-      customerId: random.int(1, DEMO_SIZES.customers),
-      productId: productIndex + 1,
-      quantity,
-      total: price * quantity,
-      status: random.pick(ORDER_STATUSES),
-      orderedAt: daysAgo(random.int(0, 700)),
-    };
-  });
   await client.query(
     `INSERT INTO orders (customer_id, product_id, quantity, total_cents, status, ordered_at)
      SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::int[], $5::text[], $6::timestamptz[])`,
@@ -151,27 +132,20 @@ async function insertData(client: pg.Client): Promise<void> {
       orders.map((o) => o.orderedAt),
     ],
   );
-  const staff = Array.from({ length: DEMO_SIZES.employees }, (_, i) => fakePerson(random, i + 1));
   await client.query(
     `INSERT INTO employees (first_name, last_name, email, ssn, department, title, salary, hired_on)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::date[])`,
     [
-      staff.map((p) => p.firstName),
-      staff.map((p) => p.lastName),
-      staff.map(
-        (p) => `${`${p.firstName}.${p.lastName}`.toLowerCase().replace(/[^a-z.]/g, "")}@shop.example`,
-      ),
-      staff.map((p) => p.ssn),
-      staff.map(() => random.pick(DEPARTMENTS)),
-      staff.map(() => random.pick(TITLES)),
-      staff.map(() => (random.int(48_000, 240_000) + random.int(0, 99) / 100).toFixed(2)),
-      staff.map(() => daysAgo(random.int(30, 4000)).slice(0, 10)),
+      employees.map((e) => e.firstName),
+      employees.map((e) => e.lastName),
+      employees.map((e) => e.email),
+      employees.map((e) => e.ssn),
+      employees.map((e) => e.department),
+      employees.map((e) => e.title),
+      employees.map((e) => e.salary),
+      employees.map((e) => e.hiredOn),
     ],
   );
-}
-
-function daysAgo(days: number): string {
-  return new Date(Date.UTC(2026, 10, 1) - days * 86_400_000).toISOString();
 }
 
 export function withDatabase(url: string, database: string): string {

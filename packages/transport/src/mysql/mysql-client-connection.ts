@@ -1,71 +1,19 @@
 import { randomUUID } from "node:crypto";
-import net from "node:net";
+import type net from "node:net";
 import tls from "node:tls";
 import { AgentLogin, agreedCapabilities, isDeprecateEof } from "@sluice/mysql-session/agent-login";
 import { MySqlClientError } from "@sluice/mysql-session/mysql-client-error";
 import { recordableStatement } from "@sluice/mysql-session/recordable-statement";
 import { MySqlRelay, type RelayAction } from "@sluice/mysql-session/relay";
-import { UpstreamLogin } from "@sluice/mysql-session/upstream-login";
 import { MAX_JOINED_PAYLOAD_BYTES, MAX_LOGIN_PAYLOAD_BYTES } from "@sluice/mysql-wire/limits";
 import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
-import { framePacket, type Packet, PacketBuffer } from "@sluice/mysql-wire/packet-buffer";
+import { framePacket, type Packet } from "@sluice/mysql-wire/packet-buffer";
 import { encodeOk } from "@sluice/mysql-wire/responses";
 import type { LiveSession } from "../connection-deps";
 import type { MySqlListenerOptions } from "./mysql-listener";
 import type { MySqlSessionIds } from "./mysql-session-ids";
-
-/** Socket → packets, delivered one at a time to an async handler (MySQL is request/response). */
-class PacketPump {
-  private readonly buffer: PacketBuffer;
-  private isRunning = false;
-  private isPaused = false;
-
-  constructor(
-    maxPayload: number,
-    private handler: (packet: Packet) => Promise<void>,
-    private readonly onError: (error: unknown) => void,
-  ) {
-    this.buffer = new PacketBuffer(maxPayload);
-  }
-
-  setHandler(handler: (packet: Packet) => Promise<void>, maxPayload: number): void {
-    this.handler = handler;
-    this.buffer.setMaxPayloadBytes(maxPayload);
-  }
-
-  push(chunk: Buffer): void {
-    this.buffer.append(chunk);
-    void this.drain();
-  }
-
-  /** Stops reading packets (the TLS layer takes over the stream) and returns what was not read. */
-  pauseAndTakeRest(): Buffer {
-    this.isPaused = true;
-    return this.buffer.takeRest();
-  }
-
-  resume(): void {
-    this.isPaused = false;
-  }
-
-  private async drain(): Promise<void> {
-    if (this.isRunning) return;
-    this.isRunning = true;
-    try {
-      // One packet at a time: a handler may hand the rest of the stream to TLS.
-      for (;;) {
-        if (this.isPaused) break;
-        const packet = this.buffer.next();
-        if (!packet) break;
-        await this.handler(packet);
-      }
-    } catch (error) {
-      this.onError(error);
-    } finally {
-      this.isRunning = false;
-    }
-  }
-}
+import { openMySqlUpstream } from "./mysql-upstream";
+import { PacketPump } from "./packet-pump";
 
 /**
  * One agent connection: the I/O loop around the session's steps (AgentLogin, UpstreamLogin,
@@ -81,7 +29,7 @@ export function serveMySqlClient(
   const gatewayConnectionId = sessionIds.allocate();
   let unregisterId: () => void = () => {};
   let client: net.Socket = socket;
-  let upstream: net.Socket | null = null;
+  let upstream: net.Socket | tls.TLSSocket | null = null;
   let isClosed = false;
   /** Set once the session row exists: its end is recorded with the reason. */
   let sessionId: string | null = null;
@@ -174,44 +122,22 @@ export function serveMySqlClient(
     const capabilities = agreedCapabilities(step.response);
     let relay: MySqlRelay | null = null;
     let upstreamThreadId = 0;
-    const upstreamLogin = new UpstreamLogin(
-      { user: connection.user, password: connection.password ?? "", database: connection.database },
-      capabilities,
-    );
-    const socketUp = net.connect({ host: connection.host, port: connection.port });
-    upstream = socketUp;
-    const ready = new Promise<void>((resolve, reject) => {
-      const upstreamPump = new PacketPump(
-        MAX_JOINED_PAYLOAD_BYTES,
-        async (packet) => {
-          const next = upstreamLogin.onPacket(packet);
-          if (next.kind === "send") socketUp.write(framePacket(next.sequenceId, next.payload));
-          else if (next.kind === "failed") reject(new Error(next.message));
-          else if (next.kind === "ready") {
-            upstreamThreadId = next.handshake.connectionId;
-            upstreamPump.setHandler(
-              async (relayed) =>
-                apply(
-                  relay?.onUpstreamPacket(relayed.sequenceId, relayed.payload) ?? [
-                    { kind: "close", reason: "the upstream spoke before the session began" },
-                  ],
-                ),
-              MAX_JOINED_PAYLOAD_BYTES,
-            );
-            resolve();
-          }
-        },
-        reject,
-      );
-      socketUp.on("data", (chunk: Buffer) => upstreamPump.push(chunk));
-      socketUp.on("error", (error) => reject(error));
-      socketUp.on("close", () => {
-        reject(new Error("the upstream closed the connection"));
-        close("the upstream closed the connection");
-      });
+    const ready = openMySqlUpstream(connection, {
+      agentCapabilities: capabilities,
+      onSocket: (opened) => {
+        upstream = opened;
+      },
+      onPacket: async (relayed) =>
+        apply(
+          relay?.onUpstreamPacket(relayed.sequenceId, relayed.payload) ?? [
+            { kind: "close", reason: "the upstream spoke before the session began" },
+          ],
+        ),
+      onClose: () => close("the upstream closed the connection"),
     });
     try {
-      await ready;
+      const opened = await ready;
+      upstreamThreadId = opened.handshake.connectionId;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       options.log(`[mysql] upstream login for ${connection.name} failed: ${message}`);

@@ -76,8 +76,6 @@ export function withType(form: ConnectionForm, type: ConnectionType): Connection
     httpAuthHeader: "",
     httpTimeoutSeconds: "",
   };
-  // The MySQL path has no upstream TLS yet: the form offers only the modes that promise none.
-  if (type === "MYSQL" && form.tlsMode !== "DISABLE") return { ...notHttp, tlsMode: "PREFER" };
   if (type !== "HTTP") return notHttp;
   return {
     ...form,

@@ -33,11 +33,6 @@ const HTTP_TLS_LABELS: Partial<Record<TlsMode, string>> = {
   VERIFY_CA: "https://, verify the chain (not the name)",
   VERIFY_FULL: "https://, verify chain and name",
 };
-/** The MySQL path has no upstream TLS yet (docs/mysql.md): only modes that promise none are offered. */
-const MYSQL_TLS_LABELS: Partial<Record<TlsMode, string>> = {
-  DISABLE: "disable",
-  PREFER: "prefer (plain until the MySQL path has upstream TLS)",
-};
 
 export type FieldProps = {
   form: Form;
@@ -65,7 +60,7 @@ export function ConnectionForm({
     edited(key);
   };
   const isHttp = form.type === "HTTP";
-  const kindTlsLabels = isHttp ? HTTP_TLS_LABELS : form.type === "MYSQL" ? MYSQL_TLS_LABELS : null;
+  const kindTlsLabels = isHttp ? HTTP_TLS_LABELS : null;
   const text = (
     key: keyof Form,
     label: string,
