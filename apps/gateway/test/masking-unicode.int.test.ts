@@ -8,8 +8,8 @@ import { receivedBytes } from "./support/received-bytes";
 /**
  * Values an agent reads as an address, a card or an SSN though part of them is not ASCII: each
  * reached agents unmasked before the detectors folded look-alikes and accepted RFC 6531 addresses.
- * Each path is checked on what the real client received, not on what it parsed. (MySQL rows have
- * no content detectors at all yet: docs/mysql.md, "Not yet".)
+ * Each path is checked on what the real client received, not on what it parsed. (MySQL rows:
+ * mysql/mysql-content-detectors.int.test.ts.)
  */
 const SECRETS = {
   accented: "zoë@example.com",

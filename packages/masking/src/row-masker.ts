@@ -26,7 +26,7 @@ export type MaskPlan = {
 };
 
 /** As UTF-8 text, as binary jsonb (a version byte, then text), or not at all. */
-type ScanMode = "text" | "json" | "jsonb-binary" | null;
+export type ScanMode = "text" | "json" | "jsonb-binary" | null;
 const JSON_OID = 114;
 
 /** Types whose text form can take a placeholder in place of part of it and stay valid. */
@@ -72,17 +72,30 @@ export function planMasking(
     if (field.tableOid !== 0) return origins.ruleFor(field.tableOid, field.attnum);
     return hasMaskedTableInScope && clean?.[i] !== true ? UNPROVABLE_RULE : null;
   });
-  const scan: ScanMode[] = fields.map((field, i) => {
-    if (detectors.length === 0 || rules[i] !== null) return null;
-    const mode = scanModeOf(field);
+  const scan = planScans(rules, (i) => scanModeOf(fields[i] as FieldInfo), detectors);
+  return rules.some((rule) => rule !== null) || scan.some(Boolean)
+    ? { fields, rules, scan, detectors }
+    : null;
+}
+
+/**
+ * Which columns the content detectors search, for every protocol's rows (Postgres and MySQL alike):
+ * when content rules apply, each column no rule masks whole is searched as its `modeOf` says; one
+ * whose value cannot be searched in place is masked whole instead (its rule set in `rules`).
+ */
+export function planScans(
+  rules: (MaskRule | null)[],
+  modeOf: (index: number) => ScanMode | "opaque",
+  detectors: readonly DetectorRule[],
+): ScanMode[] {
+  return rules.map((rule, i) => {
+    if (detectors.length === 0 || rule !== null) return null;
+    const mode = modeOf(i);
     if (mode !== "opaque") return mode;
     // Content rules apply but this value cannot be searched in place: masked whole, fail closed.
     rules[i] = UNPROVABLE_RULE;
     return null;
   });
-  return rules.some((rule) => rule !== null) || scan.some(Boolean)
-    ? { fields, rules, scan, detectors }
-    : null;
 }
 
 /** What pass one decided for a column: keep its bytes, or one of the masked forms (see strategies). */
@@ -143,7 +156,7 @@ export function maskDataRowInto(
         bytes = maskedLength(action as MaskedForm, length);
       }
     } else if (plan?.scan[i] && length >= 0) {
-      const scanned = scanValue(
+      const scanned = maskDetectedValue(
         raw.subarray(start, start + length),
         plan.scan[i] as Exclude<ScanMode, null>,
         plan.detectors,
@@ -219,7 +232,7 @@ export function maskDataRow(raw: Buffer, plan: MaskPlan | null, hashKey: Buffer)
 }
 
 /** Masks what content rules find in one value; undefined when nothing matched (the bytes stay). */
-function scanValue(
+export function maskDetectedValue(
   value: Buffer,
   mode: Exclude<ScanMode, null>,
   detectors: readonly DetectorRule[],

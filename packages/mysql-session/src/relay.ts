@@ -1,4 +1,4 @@
-import type { MaskRule } from "@sluice/masking/strategies";
+import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
 import { type KillStatement, readKillStatement } from "@sluice/mysql-sql/kill-statement";
 import {
   type MaskingReading,
@@ -12,7 +12,7 @@ import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
 import { CatalogFreshness } from "./catalog-freshness";
-import { applicableRules, planColumns } from "./column-masking";
+import { applicableDetectors, applicableRules, planRow, type RowPlan } from "./column-masking";
 import { ConnectionReset } from "./connection-reset";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
@@ -45,12 +45,19 @@ export type RelayOptions = {
   /** Maps the gateway connection id in `KILL [QUERY] id` to this agent's upstream thread. */
   killTargets?: KillTargets;
   hooks?: RelayHooks;
+  /** Where a rule naming a detector Sluice does not have is reported. */
+  log?: (line: string) => void;
 };
 
 /** COM_CHANGE_USER's command byte. @see https://mariadb.com/kb/en/com_change_user/ */
 const CHANGE_USER = 0x11;
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
-type InFlight = { tracker: ResultTracker; scope: MaskingScope; prepared?: PreparedStatement };
+type InFlight = {
+  tracker: ResultTracker;
+  scope: MaskingScope;
+  detectors: readonly DetectorRule[];
+  prepared?: PreparedStatement;
+};
 type PreparedStatement = { verdict: AllowVerdict; shape: MaskingShape | null };
 /** What needs no masking: a ping, a statement reset. */
 const NOTHING_READ: MaskingScope = maskingScope(null, null, null);
@@ -71,6 +78,13 @@ export class MySqlRelay {
   /** Statements prepared through the gateway: their verdict masks every execution's rows. */
   private readonly prepared = new Map<number, PreparedStatement>();
   private readonly catalog: CatalogFreshness;
+  /** Log lines already written: a rule's unknown detector is reported once per session. */
+  private readonly reported = new Set<string>();
+  private readonly reportOnce = (line: string): void => {
+    if (this.reported.has(line)) return;
+    this.reported.add(line);
+    this.options.log?.(line);
+  };
 
   constructor(private readonly options: RelayOptions) {
     this.catalog = new CatalogFreshness(options.catalog);
@@ -244,8 +258,13 @@ export class MySqlRelay {
    * columns, the server's message is withheld and only its code and SQLSTATE go through.
    */
   private withheld(payload: Buffer, flight: InFlight): Buffer {
-    if (!isErrPacket(payload) || !flight.scope.readsMasked) return payload;
+    if (!isErrPacket(payload)) return payload;
     const error = parseErr(payload);
+    if (!flight.scope.readsMasked) {
+      // Otherwise the content detectors mask what they recognise in it, as in a row.
+      const masked = maskDetected(error.message, flight.detectors, this.options.hashKey);
+      return masked === null ? payload : encodeErr({ ...error, message: masked });
+    }
     return encodeErr({
       ...error,
       message: `error ${error.code} (its text is withheld by Sluice: the statement reads masked columns)`,
@@ -332,10 +351,13 @@ export class MySqlRelay {
     scope: MaskingScope,
     prepared?: PreparedStatement,
   ): RelayAction[] {
-    const rules = applicableRules(this.options.maskingRules(), this.options.groups);
-    const planFor = (columns: readonly ColumnDefinition[]): Array<MaskRule | null> =>
-      planColumns(columns, rules, scope);
+    const all = this.options.maskingRules();
+    const rules = applicableRules(all, this.options.groups);
+    const detectors = applicableDetectors(all, this.options.groups, this.reportOnce);
+    const planFor = (columns: readonly ColumnDefinition[]): RowPlan =>
+      planRow(columns, rules, scope, detectors);
     this.inFlight = {
+      detectors,
       tracker: new ResultTracker(
         expected,
         this.options.isDeprecateEof,

@@ -1,4 +1,5 @@
-import { type MaskRule, maskValue } from "@sluice/masking/strategies";
+import { maskDetectedValue } from "@sluice/masking/row-masker";
+import { maskValue } from "@sluice/masking/strategies";
 import { type ColumnDefinition, parseColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
 import { PayloadReader } from "@sluice/mysql-wire/payload-reader";
@@ -17,6 +18,7 @@ import {
   parseTextRow,
 } from "@sluice/mysql-wire/rows";
 import type { ResultEvent } from "@sluice/recording/result-events";
+import type { RowPlan } from "./column-masking";
 import { recordedValues, STRING_TYPES } from "./recorded-rows";
 
 /** What the upstream's answer to one command looks like, so each packet is read for what it is. */
@@ -52,7 +54,9 @@ export class ResultTracker {
     | "done" = "first";
   private columnCount = 0;
   private columns: ColumnDefinition[] = [];
-  private plan: Array<MaskRule | null> = [];
+  private plan: RowPlan = { rules: [], scan: [], detectors: [] };
+  /** Some column of the current result set is masked or searched: its rows are rewritten. */
+  private isRewriting = false;
   private remaining = 0;
   private paramCount = 0;
   private statementId = 0;
@@ -61,7 +65,7 @@ export class ResultTracker {
     private readonly expected: ExpectedResponse,
     private readonly isDeprecateEof: boolean,
     /** The masking plan of one result set, from its column definitions. */
-    private readonly planFor: (columns: readonly ColumnDefinition[]) => Array<MaskRule | null>,
+    private readonly planFor: (columns: readonly ColumnDefinition[]) => RowPlan,
     private readonly hashKey: Buffer,
     /** The result as the client gets it (masked), for the session's recording. */
     private readonly onResult?: (event: ResultEvent) => void,
@@ -131,6 +135,8 @@ export class ResultTracker {
     this.columns.push(parseColumnDefinition(payload));
     if (this.columns.length === this.columnCount) {
       this.plan = this.planFor(this.columns);
+      this.isRewriting =
+        this.plan.rules.some((rule) => rule !== null) || this.plan.scan.some((mode) => mode !== null);
       this.state = this.isDeprecateEof ? "rows" : "columns-eof";
       this.onResult?.({ type: "columns", names: this.columns.map((column) => column.name) });
     }
@@ -148,7 +154,7 @@ export class ResultTracker {
       }
       return this.finish(payload, false);
     }
-    const outgoing = this.plan.some((rule) => rule !== null) ? this.maskRow(payload) : payload;
+    const outgoing = this.isRewriting ? this.maskRow(payload) : payload;
     const rowFormat = this.expected.kind === "result" ? this.expected.rowFormat : "text";
     if (this.onResult) this.recordRow(outgoing, rowFormat);
     return [{ kind: "packet", payload: outgoing }];
@@ -170,23 +176,31 @@ export class ResultTracker {
       const types = this.columns.map((column) => column.type);
       const row = parseBinaryRow(payload, types);
       row.values = row.values.map((value, index) => {
-        const rule = this.plan[index];
-        if (!rule || value === null) return value;
+        if (value === null) return value;
         const isString = STRING_TYPES.has(types[index] as number);
-        // The binary value of a string column is length-encoded: mask its content.
+        // The binary value of a string column is length-encoded: its content is masked or searched.
         const content = isString ? new PayloadReader(value).lenencBytes() : value;
-        const masked = maskValue(rule, content, isString ? TEXT_TYPE_OID : 0, this.hashKey);
+        const masked = this.maskValueAt(index, content, isString);
+        if (masked === content) return value;
         return masked === null ? null : binaryString(masked);
       });
       return encodeBinaryRow(row);
     }
-    const values = parseTextRow(payload, this.columns.length).map((value, index) => {
-      const rule = this.plan[index];
-      if (!rule) return value;
-      const isString = STRING_TYPES.has(this.columns[index]?.type as number);
-      return maskValue(rule, value, isString ? TEXT_TYPE_OID : 0, this.hashKey);
-    });
+    const values = parseTextRow(payload, this.columns.length).map((value, index) =>
+      value === null
+        ? value
+        : this.maskValueAt(index, value, STRING_TYPES.has(this.columns[index]?.type as number)),
+    );
     return encodeTextRow(values);
+  }
+
+  /** One value under its column's plan: masked whole by a rule, or what the detectors find masked. */
+  private maskValueAt(index: number, value: Buffer | null, isString: boolean): Buffer | null {
+    const rule = this.plan.rules[index];
+    if (rule) return maskValue(rule, value, isString ? TEXT_TYPE_OID : 0, this.hashKey);
+    const mode = this.plan.scan[index];
+    if (!mode || value === null) return value;
+    return maskDetectedValue(value, mode, this.plan.detectors, this.hashKey) ?? value;
   }
 
   private prepareMetadata(payload: Buffer): TrackerEvent[] {

@@ -1,3 +1,4 @@
+import { callArgumentClause } from "@sluice/sql/aggregates";
 import type {
   ColumnReference,
   ColumnSource,
@@ -19,6 +20,7 @@ import {
   union,
   unknownItem,
 } from "./lineage-scope";
+import { callKind } from "./mysql-aggregates";
 
 /** CTEs in scope by lower-cased name: their outputs, or null while their own body is read. */
 type Ctes = ReadonlyMap<string, Column[] | null>;
@@ -237,6 +239,18 @@ function expression(
     return record("(subquery)", clause, sources, cx);
   }
   if (node.type === "var") return record("(variable)", clause, UNKNOWN, cx);
+  const call = callKind(node);
+  if (call) {
+    // An aggregate's or a window call's arguments are in a clause of their own, as on Postgres.
+    const argClause = callArgumentClause(clause, call);
+    return union(
+      Object.entries(node)
+        .filter(([key, value]) => key !== "loc" && typeof value === "object" && value !== null)
+        .map(([key, value]) =>
+          expression(value, key === "over" ? "window" : argClause, scope, ctes, cx, aliases),
+        ),
+    );
+  }
   return union(
     Object.entries(node)
       .filter(([key, value]) => key !== "loc" && typeof value === "object" && value !== null)

@@ -31,6 +31,21 @@ describe("MySQL column lineage", () => {
     expect(lineageOf(sql).outputs?.map(text)).toEqual(expected);
   });
 
+  it.each([
+    ["SELECT MAX(ssn) FROM employees", "aggregate"],
+    ["SELECT GROUP_CONCAT(name ORDER BY ssn) FROM employees", "aggregate"],
+    ["SELECT JSON_ARRAYAGG(ssn) FROM employees", "aggregate"],
+    ["SELECT SUM(ssn = 'x') FROM employees", "aggregate"],
+    ["SELECT ROW_NUMBER() OVER (ORDER BY ssn) FROM employees", "window"],
+    ["SELECT FIRST_VALUE(ssn) OVER (PARTITION BY id) FROM employees", "window"],
+    ["SELECT UPPER(ssn) FROM employees", "select"],
+  ])("%s reads ssn in clause %s (an aggregate's or window's own, as on Postgres)", (sql, clause) => {
+    const clauses = lineageOf(sql)
+      .references.filter((ref) => text(ref.sources) === "employees.ssn")
+      .map((ref) => ref.clause);
+    expect(clauses).toEqual([clause]);
+  });
+
   it("a star over a relation whose columns are not listed has no outputs, only its whole row", () => {
     const lineage = lineageOf("SELECT * FROM employees");
     expect(lineage.outputs).toBeNull();

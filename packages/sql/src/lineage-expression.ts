@@ -1,5 +1,5 @@
 // Column lineage of expressions, and the names the server gives result columns.
-import { AGGREGATE_NAMES } from "./aggregates";
+import { AGGREGATE_NAMES, callArgumentClause } from "./aggregates";
 import { type Context, type Ctes, type Sources, statement } from "./column-lineage";
 import { relationItem } from "./lineage-from";
 import {
@@ -47,7 +47,10 @@ export function expression(value: unknown, clause: string, scope: Level[], ctes:
       case "FuncCall": {
         const call = asNode(inner);
         const name = functionName({ FuncCall: call }) ?? "";
-        const argClause = call["over"] ? "window" : AGGREGATE_NAMES.has(name) ? "aggregate" : clause;
+        const argClause = callArgumentClause(clause, {
+          isWindow: Boolean(call["over"]),
+          isAggregate: AGGREGATE_NAMES.has(name),
+        });
         parts.push(
           expression([call["args"], call["agg_filter"], call["agg_order"]], argClause, scope, ctes, cx),
         );

@@ -1,6 +1,4 @@
 import { createHmac } from "node:crypto";
-import type { DetectorRule } from "@sluice/masking/content-masker";
-import { DETECTOR_NAMES, type DetectorName } from "@sluice/masking/detectors";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
@@ -9,6 +7,7 @@ import {
   type ColumnCatalogAccess,
   catalogSnapshot,
 } from "@sluice/policy/column-catalog";
+import { contentRules } from "@sluice/policy/content-rules";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
 import type { ConnectionRecord } from "@sluice/session/directory";
@@ -240,23 +239,4 @@ function familiesByName(columns: readonly CatalogColumn[], families: readonly nu
 function namesOf(column: CatalogColumn): string[] {
   const name = `${column.schema}.${column.table}`;
   return /^pg_temp_\d+$/.test(column.schema) ? [name, `pg_temp.${column.table}`] : [name];
-}
-
-/** The detector rules that apply; one naming a detector Sluice does not have is reported and skipped. */
-function contentRules(rules: readonly MaskingRuleDef[], log: (line: string) => void): DetectorRule[] {
-  const out: DetectorRule[] = [];
-  for (const rule of rules) {
-    if (rule.detector === null) continue;
-    if (!(DETECTOR_NAMES as readonly string[]).includes(rule.detector)) {
-      log(`masking rule "${rule.name}" names an unknown detector "${rule.detector}"; it masks nothing`);
-      continue;
-    }
-    out.push({
-      name: rule.name,
-      detector: rule.detector as DetectorName,
-      strategy: rule.strategy,
-      ...(rule.keepLast ? { keepLast: rule.keepLast } : {}),
-    });
-  }
-  return out;
 }

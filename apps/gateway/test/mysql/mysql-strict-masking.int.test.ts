@@ -50,6 +50,16 @@ const ORACLES = [
   "SELECT id FROM employees ORDER BY ssn LIMIT 1",
   "SELECT COUNT(*) FROM employees GROUP BY ssn",
   "SELECT a.id FROM employees a JOIN employees b ON a.ssn = b.ssn",
+  // Aggregates and window calls answer questions about every row's value, as on Postgres.
+  "SELECT MAX(ssn) AS top FROM employees",
+  "SELECT MIN(e.ssn) AS low FROM employees e",
+  "SELECT GROUP_CONCAT(name ORDER BY ssn) AS names FROM employees",
+  "SELECT GROUP_CONCAT(ssn SEPARATOR ',') AS all_ssns FROM employees",
+  "SELECT JSON_ARRAYAGG(ssn) AS all_ssns FROM employees",
+  `SELECT SUM(ssn = '${SSN_OF_ADA}') AS hits FROM employees`,
+  "SELECT COUNT(DISTINCT LEFT(ssn, 1)) AS firsts FROM employees",
+  "SELECT name, ROW_NUMBER() OVER (ORDER BY ssn) AS rank_by_ssn FROM employees",
+  "SELECT MAX(s) AS top FROM (SELECT ssn AS s FROM employees) AS t",
 ];
 
 describe("strict masking on MySQL", () => {
@@ -87,19 +97,25 @@ describe("strict masking on MySQL", () => {
     expect(prepared).toEqual([{ ssn: "[REDACTED]" }]);
   });
 
-  it("refuses an oracle whose operator it cannot read (<=>), and masks an aggregate of the column", async () => {
+  it("refuses an oracle whose operator it cannot read (<=>), and an aggregate as a prepared statement", async () => {
     const nullSafe = `SELECT id FROM employees WHERE ssn <=> '${SSN_OF_ADA}'`;
     expect(await outcome(direct.query(nullSafe))).toEqual({ rows: [{ id: 1 }] });
     expect(await outcome(agent.query(nullSafe))).toMatchObject({
       message: expect.stringContaining("MySQL syntax Sluice cannot read"),
     });
-    // Unlike the Postgres path, strict mode lets MAX(ssn) run; its value comes back masked.
-    expect(await outcome(direct.query("SELECT MAX(ssn) AS top FROM employees"))).toEqual({
-      rows: [{ top: "987-65-4321" }],
+    const top = "SELECT MAX(ssn) AS top FROM employees WHERE id > ?";
+    expect(await outcome(direct.execute(top, [0]))).toEqual({ rows: [{ top: "987-65-4321" }] });
+    expect(await outcome(agent.execute(top, [0]))).toMatchObject({
+      errno: 1227,
+      message: expect.stringContaining("is masked, and using it in an aggregate"),
     });
-    expect(await outcome(agent.query("SELECT MAX(ssn) AS top FROM employees"))).toEqual({
-      rows: [{ top: "[REDACTED]" }],
-    });
+  });
+
+  it("still counts rows and aggregates other columns", async () => {
+    const [rows] = await agent.query(
+      "SELECT COUNT(*) AS n, MAX(salary) AS top, COUNT(id) AS ids FROM employees",
+    );
+    expect(rows).toEqual([{ n: 2, top: 200, ids: 2 }]);
   });
 
   it("without strict mode the same oracle runs: the refusal is strict mode's doing", async () => {

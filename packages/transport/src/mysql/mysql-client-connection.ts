@@ -192,6 +192,7 @@ export function serveMySqlClient(
       hashKey: options.hashKey,
       catalog: options.catalogFor(connection),
       isDeprecateEof: isDeprecateEof(capabilities),
+      log: options.log,
       killTargets: (id) =>
         sessionIds.upstreamThreadFor(id, { agentId: agent.agentId, connectionId: connection.connectionId }),
       hooks: {
