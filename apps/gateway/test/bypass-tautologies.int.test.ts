@@ -55,6 +55,23 @@ const TAUTOLOGIES = [
   "MERGE INTO orders t USING (SELECT 1) s ON t.id IS NOT NULL WHEN MATCHED THEN DELETE",
   "MERGE INTO orders t USING (SELECT 1) s ON t.id = t.id WHEN MATCHED THEN DELETE",
   "MERGE INTO orders t USING (SELECT 1) s ON true WHEN MATCHED AND t.id = t.id THEN DELETE",
+  // Branches that each limit but together cover every row: an OR counts only of listed values.
+  "DELETE FROM orders WHERE id < 5 OR id >= 5",
+  "DELETE FROM orders WHERE id <= 5 OR id > 5",
+  "DELETE FROM orders WHERE status IS NULL OR status IS NOT NULL",
+  "DELETE FROM orders WHERE id = 1 OR NOT id = 1",
+  "DELETE FROM orders WHERE id = 1 OR id <> 1",
+  "DELETE FROM orders WHERE NOT (id < 5 AND id >= 5)",
+  "DELETE FROM orders WHERE id BETWEEN 1 AND 5 OR id NOT BETWEEN 1 AND 5",
+  "DELETE FROM orders WHERE id IN (1, 2) OR id NOT IN (1, 2)",
+  "DELETE FROM orders WHERE id IS DISTINCT FROM 1 OR id = 1",
+  "DELETE FROM orders WHERE (id < 5 AND status IS NULL) OR id >= 5 OR status IS NOT NULL",
+  "DELETE FROM orders WHERE is_paid OR NOT is_paid",
+  "DELETE FROM orders WHERE is_paid = true OR is_paid = false",
+  "DELETE FROM orders WHERE is_paid IN (true, false)",
+  "UPDATE orders SET status = 'gone' WHERE id < 5 OR id >= 5",
+  "UPDATE orders SET status = 'gone' WHERE id = 1 OR NOT id = 1",
+  "MERGE INTO orders t USING (SELECT 1) s ON t.id < 5 OR t.id >= 5 WHEN MATCHED THEN DELETE",
 ];
 
 /** Scoped writes that must still run (inside a transaction that is rolled back). */
@@ -75,6 +92,10 @@ const SCOPED: { sql: string; values?: unknown[] }[] = [
   {
     sql: "WITH old AS (SELECT r.order_id FROM refunds r) DELETE FROM orders WHERE id IN (SELECT o.order_id FROM old o)",
   },
+  { sql: "DELETE FROM orders WHERE id = 1 OR status IS NULL" },
+  { sql: "DELETE FROM orders WHERE id IN (1, 2) OR id = ANY($1)", values: [[3]] },
+  { sql: "DELETE FROM orders WHERE NOT (id <> 1 AND id <> 2)" },
+  { sql: "DELETE FROM orders WHERE (id < 5 AND status = 'a') OR id = 7" },
 ];
 
 /** Rows of orders a statement left unwritten: 0 when it deleted or set to 'gone' every one. */
@@ -88,6 +109,8 @@ beforeAll(async () => {
   await direct.connect();
   await direct.query(`
     ALTER TABLE orders ADD COLUMN created_at timestamptz NOT NULL DEFAULT now();
+    ALTER TABLE orders ADD COLUMN is_paid boolean NOT NULL DEFAULT false;
+    UPDATE orders SET is_paid = id % 2 = 0;
     CREATE TABLE refunds (order_id int, note text);
     INSERT INTO refunds VALUES (-1, 'none of ours');`);
   await direct.end();

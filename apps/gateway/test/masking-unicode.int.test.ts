@@ -17,9 +17,14 @@ const SECRETS = {
   punycode: "ada@xn--mnchen-3ya.de",
   card: "４２４２ ４２４２ ４２４２ ４２４２",
   ssn: "１２３－４５－６７８９",
+  /** Mathematical bold digits U+1D7CE–U+1D7D7: astral, each a surrogate pair (four UTF-8 bytes). */
+  boldCard: "𝟒𝟐𝟒𝟐 𝟒𝟐𝟒𝟐 𝟒𝟐𝟒𝟐 𝟒𝟐𝟒𝟐",
+  /** Monospace and double-struck digits mixed with ASCII. */
+  mixedSsn: "𝟷𝟸𝟹-45-𝟞𝟟𝟠𝟡",
 };
-const NOTE = `Kontakt ${SECRETS.accented} oder ${SECRETS.chinese}, ${SECRETS.punycode}, Karte ${SECRETS.card}, SSN ${SECRETS.ssn}`;
-const MASKED_NOTE = "Kontakt [REDACTED] oder [REDACTED], [REDACTED], Karte [REDACTED], SSN [REDACTED]";
+const NOTE = `Kontakt ${SECRETS.accented} oder ${SECRETS.chinese}, ${SECRETS.punycode}, Karte ${SECRETS.card}, SSN ${SECRETS.ssn}, ${SECRETS.boldCard} / ${SECRETS.mixedSsn} 𝟘k`;
+const MASKED_NOTE =
+  "Kontakt [REDACTED] oder [REDACTED], [REDACTED], Karte [REDACTED], SSN [REDACTED], [REDACTED] / [REDACTED] 𝟘k";
 
 function leaked(utf8: string): string[] {
   return Object.values(SECRETS).filter((secret) => utf8.includes(secret));

@@ -1,6 +1,6 @@
 // Whether any content detector could match a value, read from its UTF-8 bytes without decoding it.
 import type { DetectorName } from "./detectors";
-import { FOLD } from "./unicode-fold";
+import { ASTRAL_FOLD, FOLD } from "./unicode-fold";
 
 /**
  * Bytes some detector needs at least one of. In UTF-8 every byte of a multi-byte character is
@@ -78,11 +78,28 @@ for (let code = 0x80; code < 0x10000; code++) {
   const lead = code < 0x800 ? 0xc0 | (code >> 6) : 0xe0 | (code >> 12);
   LEAD_TABLE[lead] = (LEAD_TABLE[lead] as number) | (BYTE_TABLE[ascii] as number);
 }
-for (let byte = 0xc0; byte < 0xf0; byte++) BYTE_TABLE[byte] = LEAD;
+/** The same for plane 1's look-alikes (`ASTRAL_FOLD`), all behind the four-byte lead 0xf0. */
+const ASTRAL_FOLDED_TABLE = new Uint32Array(0x10000);
+for (let index = 0; index < 0x10000; index++) {
+  const ascii = ASTRAL_FOLD[index] as number;
+  if (ascii === 0) continue;
+  ASTRAL_FOLDED_TABLE[index] = BYTE_TABLE[ascii] as number;
+  LEAD_TABLE[0xf0] = (LEAD_TABLE[0xf0] as number) | (BYTE_TABLE[ascii] as number);
+}
+for (let byte = 0xc0; byte <= 0xf0; byte++) BYTE_TABLE[byte] = LEAD;
 
-/** What the character whose lead byte is at `i` counts as (astral ones fold to nothing). */
+/** What the character whose lead byte is at `i` counts as (above plane 1, nothing folds). */
 function foldedAt(bytes: Uint8Array, i: number, to: number): number {
   const lead = bytes[i] as number;
+  if (lead === 0xf0) {
+    if (i + 3 >= to) return LEAD_TABLE[lead] as number;
+    const code =
+      (((bytes[i + 1] as number) & 0x3f) << 12) |
+      (((bytes[i + 2] as number) & 0x3f) << 6) |
+      ((bytes[i + 3] as number) & 0x3f);
+    // Lead 0xf0 holds U+10000–U+3FFFF; only plane 1 (0x10000–0x1ffff) has look-alikes.
+    return code >= 0x10000 && code < 0x20000 ? (ASTRAL_FOLDED_TABLE[code - 0x10000] as number) : 0;
+  }
   if (lead < 0xe0) {
     if (i + 1 >= to) return LEAD_TABLE[lead] as number;
     return FOLDED_TABLE[((lead & 0x1f) << 6) | ((bytes[i + 1] as number) & 0x3f)] as number;

@@ -157,14 +157,24 @@ const entriesFor = perArray((names: readonly DetectorName[]) =>
  */
 export function detect(value: string, names: readonly DetectorName[]): Detection[] {
   let text = value;
+  let origin: Int32Array | null = null;
   let stats = statsOf(value);
   if (stats.nonAscii) {
-    text = foldForDetection(value);
+    const folded = foldForDetection(value);
+    text = folded.text;
+    origin = folded.origin;
     if (text !== value) stats = statsOf(text);
   }
   const found: Detection[] = [];
   const entries = entriesFor(names);
   for (let i = 0; i < entries.length; i++) runDetector(entries[i] as Entry, text, stats, found);
+  if (origin !== null) {
+    // Spans of the folded text, put back onto the original's characters (astral pairs whole).
+    for (const span of found) {
+      span.start = origin[span.start] as number;
+      span.end = origin[span.end] as number;
+    }
+  }
   if (found.length <= 1) return found;
   sortSpans(found);
   // The spans were made by this call, so overlapping ones are merged in place.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ByteGates } from "../src/byte-gates";
 import { maskDetected } from "../src/content-masker";
 import { DETECTOR_NAMES, type DetectorName, detect } from "../src/detectors";
-import { foldForDetection } from "../src/unicode-fold";
+import { ASTRAL_FOLD, foldForDetection } from "../src/unicode-fold";
 
 const found = (text: string, name: DetectorName) =>
   detect(text, [name]).map((span) => text.slice(span.start, span.end));
@@ -10,6 +10,18 @@ const found = (text: string, name: DetectorName) =>
 const NBSP = "\u00a0";
 const NB_HYPHEN = "\u2011";
 const NARROW_NBSP = "\u202f";
+/** Plane 1 look-alikes, each a surrogate pair: `𝟎` bold, `𝟘` double-struck, `𝟬` sans-serif bold. */
+const BOLD = (ascii: string) => [...ascii].map((d) => String.fromCodePoint(0x1d7ce + Number(d))).join("");
+const DOUBLE_STRUCK = (ascii: string) =>
+  [...ascii].map((d) => String.fromCodePoint(0x1d7d8 + Number(d))).join("");
+const SANS_BOLD = (ascii: string) =>
+  [...ascii].map((d) => String.fromCodePoint(0x1d7ec + Number(d))).join("");
+/** Segmented digits U+1FBF0–U+1FBF9 (Symbols for Legacy Computing). */
+const SEGMENTED = (ascii: string) =>
+  [...ascii].map((d) => String.fromCodePoint(0x1fbf0 + Number(d))).join("");
+/** Mathematical bold capitals U+1D400–U+1D419. */
+const BOLD_CAPITALS = (ascii: string) =>
+  [...ascii].map((c) => String.fromCodePoint(0x1d400 + c.charCodeAt(0) - 65)).join("");
 
 /** Values an agent reads as sensitive though a part of them is not ASCII; each was missed before. */
 type Cases = { hits: string[]; misses: string[] };
@@ -37,12 +49,20 @@ const CASES: Partial<Record<DetectorName, Cases>> = {
       "٤١٥-٥٥٥-٠١٣٤",
       `(415)${NARROW_NBSP}555${NB_HYPHEN}0134`,
       "415\u2013555\u20130134",
+      `+1 ${BOLD("415")} ${BOLD("555")} ${BOLD("0134")}`,
+      `(${SEGMENTED("415")}) ${SEGMENTED("555")}-${SEGMENTED("0134")}`,
     ],
     misses: ["２０２６－１１－２５", "４１５５５５０１３４", "＋１２"],
   },
   us_ssn: {
-    hits: ["１２３－４５－６７８９", `123${NB_HYPHEN}45${NB_HYPHEN}6789`, "١٢٣-٤٥-٦٧٨٩"],
-    misses: ["１２３４５６７８９", "０００－１２－３４５６"],
+    hits: [
+      "１２３－４５－６７８９",
+      `123${NB_HYPHEN}45${NB_HYPHEN}6789`,
+      "١٢٣-٤٥-٦٧٨٩",
+      `${BOLD("123")}-${BOLD("45")}-${BOLD("6789")}`,
+      `${DOUBLE_STRUCK("123")}-45-${SANS_BOLD("6789")}`,
+    ],
+    misses: ["１２３４５６７８９", "０００－１２－３４５６", BOLD("123456789"), `${BOLD("000")}-12-3456`],
   },
   payment_card: {
     hits: [
@@ -52,13 +72,21 @@ const CASES: Partial<Record<DetectorName, Cases>> = {
       `5555${NB_HYPHEN}5555${NB_HYPHEN}5555${NB_HYPHEN}4444`,
       "4242\u200b4242\u200b4242\u200b4242",
       [..."4111111111111111"].join("\u2060"),
+      `${BOLD("4242")} ${BOLD("4242")} ${BOLD("4242")} ${BOLD("4242")}`,
+      `4111 ${SANS_BOLD("1111")} ${DOUBLE_STRUCK("1111")} 1111`,
+      SEGMENTED("4242424242424242"),
     ],
-    misses: ["４２４２ ４２４２ ４２４２ ４２４１", "１２３４５６７８９０１２３４５６"],
+    misses: [
+      "４２４２ ４２４２ ４２４２ ４２４１",
+      "１２３４５６７８９０１２３４５６",
+      BOLD("4242424242424241"),
+    ],
   },
   iban: {
     hits: [
       "ＤＥ８９ ３７０４ ００４４ ０５３２ ０１３０ ００",
       `GB82${NBSP}WEST${NBSP}1234${NBSP}5698${NBSP}7654${NBSP}32`,
+      `${BOLD_CAPITALS("DE")}${BOLD("89")} ${BOLD("3704")} 0044 0532 0130 00`,
     ],
     misses: ["ＤＥ８９ ３７０４ ００４４ ０５３２ ０１３０ ０１"],
   },
@@ -85,14 +113,40 @@ describe("detectors read non-ASCII look-alikes as the ASCII value", () => {
     });
   }
 
-  it("folds to a string of the same length, and returns ASCII and plain text as they came", () => {
+  it("folds BMP look-alikes one unit to one, and returns ASCII and plain text as they came", () => {
     for (const hit of Object.values(CASES).flatMap((c) => c.hits)) {
-      expect(foldForDetection(hit).length, hit).toBe(hit.length);
+      if (/[\ud800-\udfff]/.test(hit)) continue;
+      const folded = foldForDetection(hit);
+      expect(folded.text.length, hit).toBe(hit.length);
+      expect(folded.origin, hit).toBeNull();
     }
     const ascii = "Customer note 42";
-    expect(foldForDetection(ascii)).toBe(ascii);
-    expect(foldForDetection("Привет, 東京")).toBe("Привет, 東京");
-    expect(foldForDetection("＋１ ４１５")).toBe("+1 415");
+    expect(foldForDetection(ascii).text).toBe(ascii);
+    expect(foldForDetection("Привет, 東京").text).toBe("Привет, 東京");
+    expect(foldForDetection("＋１ ４１５").text).toBe("+1 415");
+  });
+
+  it("folds each astral look-alike's surrogate pair to one unit, and maps it back to the pair", () => {
+    const value = `a😀${BOLD("12")}x${SEGMENTED("3")}\ud835`;
+    const folded = foldForDetection(value);
+    // The emoji and the lone high surrogate are no look-alikes: kept as they are, unit for unit.
+    expect(folded.text).toBe("a😀12x3\ud835");
+    expect([...(folded.origin ?? [])]).toEqual([0, 1, 2, 3, 5, 7, 8, 10, 11]);
+    expect(foldForDetection(BOLD_CAPITALS("AZ")).text).toBe("AZ");
+  });
+
+  it("no plane but plane 1 holds a digit or an ASCII look-alike (ASTRAL_FOLD covers them all)", () => {
+    const digit = /^\p{Nd}$/u;
+    const alphanumeric = /^[0-9A-Za-z]$/;
+    for (let code = 0x20000; code <= 0x10ffff; code += 1) {
+      const char = String.fromCodePoint(code);
+      if (digit.test(char) || alphanumeric.test(char.normalize("NFKC"))) throw new Error(code.toString(16));
+    }
+    for (let code = 0x10000; code < 0x20000; code += 1) {
+      const char = String.fromCodePoint(code);
+      const expected = digit.test(char) || alphanumeric.test(char.normalize("NFKC"));
+      expect(ASTRAL_FOLD[code - 0x10000] !== 0, code.toString(16)).toBe(expected);
+    }
   });
 
   it("masks the original characters and leaves the text around them byte for byte", () => {
@@ -104,6 +158,10 @@ describe("detectors read non-ASCII look-alikes as the ASCII value", () => {
     const text = '{"名前":"ゾーイ","mail":"zoë@example.com","card":"４２４２ ４２４２ ４２４２ ４２４２"}';
     const masked = JSON.parse(maskDetected(text, rules, key) ?? "{}") as Record<string, string>;
     expect(masked).toEqual({ 名前: "ゾーイ", mail: "[REDACTED]", card: "***************４２４２" });
+    const astral = `{"card":"${BOLD("4242")} ${BOLD("4242")} ${BOLD("4242")} ${BOLD("4242")}","n":"𝟘 ok"}`;
+    const maskedAstral = JSON.parse(maskDetected(astral, rules, key) ?? "{}") as Record<string, string>;
+    // Whole characters replaced: fifteen of nineteen stars, the last four kept as the pairs they are.
+    expect(maskedAstral).toEqual({ card: `***************${BOLD("4242")}`, n: "𝟘 ok" });
   });
 
   it("an address glued to text of its own script is masked with it (fail closed)", () => {

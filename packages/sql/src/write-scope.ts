@@ -28,8 +28,9 @@ const LIST_KINDS = new Set([
 
 /**
  * Null when the condition limits the target's rows; otherwise why not, in words. `WHERE CURRENT
- * OF` names one row. AND limits when any operand does, OR only when every operand does, and NOT
- * swaps the two (De Morgan); an atom limits in the shapes `judgeAtom` knows.
+ * OF` names one row. AND limits when any operand does, OR only when every operand does and pins
+ * a column to listed values (`pinsValues`), and NOT swaps the two (De Morgan); an atom limits in
+ * the shapes `judgeAtom` knows.
  */
 export function whyUnlimited(condition: unknown, target: WriteTarget): string | null {
   return judge(condition, { target, localNames: null }, false);
@@ -51,7 +52,79 @@ function judge(condition: unknown, scope: Scope, isNegated: boolean): string | n
   const isConjunction = (bool["boolop"] === "AND_EXPR") !== isNegated;
   if (isConjunction) return reasons.includes(null) ? null : (reasons[0] ?? noColumn(scope));
   const failed = reasons.find((reason) => reason !== null);
-  return failed === undefined ? null : `one branch of its OR limits nothing: ${failed}`;
+  if (failed !== undefined) return `one branch of its OR limits nothing: ${failed}`;
+  // Branches that each limit can still cover every row together (`id < 5 OR id >= 5`,
+  // `a = 1 OR a <> 1`): an OR counts only when every branch pins a column to listed values.
+  return args.every((arg) => pinsValues(arg, scope, isNegated)) ? null : OR_OF_RANGES;
+}
+
+/**
+ * True when the condition holds only for rows whose column (of the target) is one of finitely many
+ * values the statement names: `=`, `IN (…)`, `= ANY (…)`, `IS NOT DISTINCT FROM`, `IS NULL`, and
+ * what NOT turns into them; an AND when any operand does, an OR when every one does. A union of
+ * such sets is a tautology only if the table's data happen to lie in it, never by its shape, unless
+ * the column's type has no other values: so a boolean constant never pins (`b = true OR b = false`).
+ */
+function pinsValues(condition: unknown, scope: Scope, isNegated: boolean): boolean {
+  const node = asNode(condition);
+  const bool = node["BoolExpr"] ? asNode(node["BoolExpr"]) : null;
+  if (bool) {
+    const args = asArray(bool["args"]);
+    if (bool["boolop"] === "NOT_EXPR") return pinsValues(args[0], scope, !isNegated);
+    const isConjunction = (bool["boolop"] === "AND_EXPR") !== isNegated;
+    return isConjunction
+      ? args.some((arg) => pinsValues(arg, scope, isNegated))
+      : args.every((arg) => pinsValues(arg, scope, isNegated));
+  }
+  return hasPointShape(node, isNegated) && judgeAtom(node, scope, isNegated) === null;
+}
+
+function hasPointShape(node: Node, isNegated: boolean): boolean {
+  if (node["NullTest"]) return (asNode(node["NullTest"])["nulltesttype"] === "IS_NULL") !== isNegated;
+  if (node["SubLink"]) {
+    const link = asNode(node["SubLink"]);
+    // `IN (SELECT …)` carries no operator name; `= ANY (SELECT …)` and `<> ALL (SELECT …)` do.
+    const names = asArray(link["operName"]);
+    const operator = names.length === 0 ? "=" : asNode(asNode(names.at(-1))["String"])["sval"];
+    if (link["subLinkType"] === "ANY_SUBLINK") return operator === "=" && !isNegated;
+    return link["subLinkType"] === "ALL_SUBLINK" && (operator === "<>" || operator === "!=") && isNegated;
+  }
+  if (!node["A_Expr"]) return false;
+  const expr = asNode(node["A_Expr"]);
+  if (hasBooleanConstant(expr["lexpr"]) || hasBooleanConstant(expr["rexpr"])) return false;
+  const kind = expr["kind"];
+  const operator = asNode(asNode(asArray(expr["name"])[0])["String"])["sval"];
+  const isEqual = operator === "=";
+  const isUnequal = operator === "<>" || operator === "!=";
+  switch (kind) {
+    case "AEXPR_OP":
+    case "AEXPR_IN":
+      return isNegated ? isUnequal : isEqual;
+    case "AEXPR_OP_ANY":
+      return isEqual && !isNegated;
+    case "AEXPR_OP_ALL":
+      return isUnequal && isNegated;
+    case "AEXPR_NOT_DISTINCT":
+      return !isNegated;
+    case "AEXPR_DISTINCT":
+      return isNegated;
+    default:
+      return false;
+  }
+}
+
+/** `true`, `false` or a cast to boolean anywhere in the value: the whole domain is two values. */
+function hasBooleanConstant(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasBooleanConstant);
+  if (value === null || typeof value !== "object") return false;
+  const node = value as Node;
+  if (node["A_Const"] && asNode(node["A_Const"])["boolval"] !== undefined) return true;
+  if (node["TypeCast"]) {
+    const names = asArray(asNode(asNode(node["TypeCast"])["typeName"])["names"]);
+    const last = asNode(asNode(names.at(-1))["String"])["sval"];
+    if (last === "bool" || last === "boolean") return true;
+  }
+  return Object.values(node).some(hasBooleanConstant);
 }
 
 function judgeAtom(node: Node, scope: Scope, isNegated: boolean): string | null {
@@ -90,6 +163,9 @@ function judgeComparison(expr: Node, scope: Scope, isNegated: boolean): string |
   }
   if (dependsOnTarget(other, scope)) return selfCompared(scope);
   if (kind === "AEXPR_LIKE" || kind === "AEXPR_ILIKE") return hasLiteralCharacter(other) ? null : LIKE_ALL;
+  // `b IN (true, false)` lists a boolean's whole domain.
+  const isList = kind === "AEXPR_IN" || kind === "AEXPR_OP_ANY" || kind === "AEXPR_OP_ALL";
+  if (isList && hasBooleanConstant(other)) return BOOLEAN_LIST;
   // `x IS DISTINCT FROM NULL` is `x IS NOT NULL`, and its negation the other way round.
   const isNull = asNode(asNode(other)["A_Const"])["isnull"] === true;
   const isDistinctTest = kind === "AEXPR_DISTINCT" || kind === "AEXPR_NOT_DISTINCT";
@@ -196,6 +272,9 @@ function hasLiteralCharacter(pattern: unknown): boolean {
 }
 
 const NOT_NULL = "IS NOT NULL (or IS DISTINCT FROM NULL) holds for every row where the column has a value";
+const OR_OF_RANGES =
+  "an OR counts only when every branch pins a column to listed values (=, IN, = ANY, IS NULL); ranges, <>, LIKE and NOT … can together cover every row";
+const BOOLEAN_LIST = "a list of boolean values can name every value the column has";
 const LIKE_ALL = "LIKE counts only with a constant pattern that has a character other than % and _";
 const EXISTS_NOT_JOIN =
   "EXISTS (…) counts only as a join to other tables on a qualified column of the target, with no GROUP BY, HAVING or computed select list";

@@ -61,6 +61,23 @@ describe("which UPDATEs and DELETEs limit their rows", () => {
     "UPDATE orders SET status = 'x' WHERE id = id",
     "UPDATE orders o SET status = 'x' FROM orders s WHERE o.id = s.id",
     "UPDATE orders SET status = 'x' WHERE x OR true",
+    // Branches that each limit but can together cover every row.
+    "DELETE FROM orders WHERE id < 5 OR id >= 5",
+    "DELETE FROM orders WHERE id <= 5 OR id > 5",
+    "DELETE FROM orders WHERE x IS NULL OR x IS NOT NULL",
+    "DELETE FROM orders WHERE a = 1 OR NOT a = 1",
+    "DELETE FROM orders WHERE a = 1 OR a <> 1",
+    "DELETE FROM orders WHERE NOT (id < 5 AND id >= 5)",
+    "DELETE FROM orders WHERE id BETWEEN 1 AND 5 OR id NOT BETWEEN 1 AND 5",
+    "DELETE FROM orders WHERE id IN (1, 2) OR id NOT IN (1, 2)",
+    "DELETE FROM orders WHERE id IS DISTINCT FROM 1 OR id = 1",
+    "DELETE FROM orders WHERE status LIKE 'a%' OR status NOT LIKE 'a%'",
+    "DELETE FROM orders WHERE id = ANY ('{1}') OR id <> ALL ('{1}')",
+    "DELETE FROM orders WHERE id IN (SELECT r.order_id FROM refunds r) OR id NOT IN (SELECT r.order_id FROM refunds r)",
+    "DELETE FROM orders WHERE is_paid OR NOT is_paid",
+    "DELETE FROM orders WHERE is_paid IS TRUE OR is_paid IS FALSE",
+    "DELETE FROM orders WHERE is_paid = true OR is_paid = 'f'::boolean",
+    "DELETE FROM orders WHERE is_paid IN (true, false)",
   ])("%s is unscoped", (sql) => {
     expect(unscoped(sql)).toHaveLength(1);
     expect(one(sql).unscopedWrites[0]?.reason).toMatch(/does not limit its rows/);
@@ -94,6 +111,13 @@ describe("which UPDATEs and DELETEs limit their rows", () => {
     "DELETE FROM orders WHERE id IS DISTINCT FROM 5 AND status = 'x'",
     "WITH old AS (SELECT r.order_id FROM refunds r) DELETE FROM orders WHERE id IN (SELECT o.order_id FROM old o)",
     "UPDATE orders SET status = 'x' WHERE id = $1 AND status <> 'gone'",
+    // An OR of branches that each pin a column to listed values.
+    "DELETE FROM orders WHERE id = 1 OR status IS NULL",
+    "DELETE FROM orders WHERE id IN (1, 2) OR id = ANY($1)",
+    "DELETE FROM orders WHERE NOT (id <> 1 AND id <> 2)",
+    "DELETE FROM orders WHERE (id < 5 AND status = 'a') OR id = 7",
+    "DELETE FROM orders WHERE id = 1 OR id IN (SELECT r.order_id FROM refunds r)",
+    "DELETE FROM orders WHERE id IS NOT DISTINCT FROM 1 OR id = $1",
   ])("%s is scoped", (sql) => {
     expect(unscoped(sql)).toEqual([]);
   });
@@ -135,6 +159,8 @@ describe("MERGE counts as the writes its WHEN clauses make", () => {
     // Unqualified, `id` could be the source's column: it does not count.
     ["MERGE INTO orders USING src s ON id = s.id WHEN MATCHED THEN DELETE", ["DELETE orders"]],
     ["MERGE INTO orders t USING src s ON t.id = s.id WHEN MATCHED THEN DELETE", []],
+    ["MERGE INTO orders t USING src s ON t.id < 5 OR t.id >= 5 WHEN MATCHED THEN DELETE", ["DELETE orders"]],
+    ["MERGE INTO orders t USING src s ON t.id = 5 OR t.id = s.id WHEN MATCHED THEN DELETE", []],
     ["MERGE INTO orders t USING src s ON true WHEN MATCHED AND t.id = 1 THEN DELETE", []],
     ["MERGE INTO orders t USING src s ON true WHEN MATCHED AND s.id = 1 THEN DELETE", ["DELETE orders"]],
     // BY SOURCE acts on the rows ON did not match: ON cannot limit them.
