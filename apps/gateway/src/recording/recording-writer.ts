@@ -81,13 +81,17 @@ export class RecordingWriter {
   }
 
   async start(sessionId: string, info: SessionInfo): Promise<void> {
-    const connection = await this.prisma.connection.findUnique({
-      where: { id: info.connection.connectionId },
-      select: { recordResultBytes: true },
-    });
-    const recorder = new SessionRecorder({
-      resultBytesCap: connection?.recordResultBytes ?? DEFAULT_RECORD_RESULT_BYTES,
-    });
+    // The directory read the cap with the rest of the connection at this login: no second round trip.
+    const resultBytesCap =
+      info.connection.recordResultBytes ??
+      (
+        await this.prisma.connection.findUnique({
+          where: { id: info.connection.connectionId },
+          select: { recordResultBytes: true },
+        })
+      )?.recordResultBytes ??
+      DEFAULT_RECORD_RESULT_BYTES;
+    const recorder = new SessionRecorder({ resultBytesCap });
     recorder.connect({
       agent: info.agent.agentName,
       groups: [...info.agent.groups],
