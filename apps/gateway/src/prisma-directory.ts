@@ -18,22 +18,17 @@ export function createPrismaDirectory(
   return {
     ...(verifyWorkloadToken ? { verifyWorkloadToken } : {}),
     async findAgent(name: string): Promise<AgentRecord | null> {
-      const now = new Date();
-      const agent = await fromStore(
-        prisma.agent.findUnique({
-          where: { name },
-          include: {
-            memberships: { include: { group: true } },
-            credentials: {
-              where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-              orderBy: { createdAt: "desc" },
-            },
-          },
-        }),
-      );
-      if (!agent || agent.isDisabled) return null;
+      const [agent] = await fromStore(readAgent(prisma, name, new Date()));
+      if (!agent || agent.is_disabled) return null;
       const credential = agent.credentials[0];
-      const workload = workloadIdentityOf(agent);
+      const workload = workloadIdentityOf({
+        workloadIssuer: agent.workload_issuer,
+        workloadJwksUri: agent.workload_jwks_uri,
+        workloadAudience: agent.workload_audience,
+        workloadSubject: agent.workload_subject,
+        workloadClaims: agent.workload_claims,
+        workloadGroupsClaim: agent.workload_groups_claim,
+      });
       if (!credential && !workload) return null;
       return {
         agentId: agent.id,
@@ -44,18 +39,13 @@ export function createPrismaDirectory(
         otherCredentials: agent.credentials
           .slice(1)
           .map((other) => ({ credentialId: other.id, scramVerifier: other.scramVerifier })),
-        groups: agent.memberships.map((membership) => membership.group.name),
+        groups: agent.groups,
       };
     },
 
     async findConnection(name: string): Promise<ConnectionRecord | null> {
-      const connection = await fromStore(
-        prisma.connection.findUnique({
-          where: { name },
-          include: { access: { include: { group: true } } },
-        }),
-      );
-      if (!connection || connection.isDisabled || connection.type !== type) return null;
+      const [connection] = await fromStore(readConnection(prisma, name));
+      if (!connection || connection.is_disabled || connection.type !== type) return null;
       return {
         connectionId: connection.id,
         name: connection.name,
@@ -63,19 +53,92 @@ export function createPrismaDirectory(
         port: connection.port,
         database: connection.database,
         user: connection.username,
-        password: connection.passwordCipher
-          ? decryptSecret(connection.passwordCipher, secretKey, connectionSecretAad(connection.id))
+        password: connection.password_cipher
+          ? decryptSecret(connection.password_cipher, secretKey, connectionSecretAad(connection.id))
           : null,
-        tlsMode: connection.tlsMode,
-        tlsCaPem: connection.tlsCaPem,
-        tlsServerName: connection.tlsServerName,
-        requireClientTls: connection.requireClientTls,
-        allowedGroups: connection.access.map((access) => access.group.name),
-        poolSize: connection.poolSize,
-        poolWaitMs: connection.poolWaitSeconds * 1000,
+        tlsMode: connection.tls_mode,
+        tlsCaPem: connection.tls_ca_pem,
+        tlsServerName: connection.tls_server_name,
+        requireClientTls: connection.require_client_tls,
+        allowedGroups: connection.allowed_groups,
+        poolSize: connection.pool_size,
+        poolWaitMs: connection.pool_wait_seconds * 1000,
+        recordResultBytes: connection.record_result_bytes,
+        ...(type === "MYSQL" ? { dialect: "mysql" as const } : {}),
       };
     },
   };
+}
+
+type AgentRow = {
+  id: string;
+  name: string;
+  is_disabled: boolean;
+  workload_issuer: string | null;
+  workload_jwks_uri: string | null;
+  workload_audience: string | null;
+  workload_subject: string | null;
+  workload_claims: unknown;
+  workload_groups_claim: string | null;
+  groups: string[];
+  /** Live credentials, newest first. */
+  credentials: { id: string; scramVerifier: string }[];
+};
+
+/**
+ * The agent, its groups and its live credentials in one round trip: a login waits on it, and the
+ * relation includes it replaces cost four sequential queries. Timestamps are stored as UTC without
+ * a zone (Prisma's mapping), so "now" is compared as that UTC wall time.
+ */
+function readAgent(prisma: PrismaClient, name: string, now: Date) {
+  return prisma.$queryRaw<AgentRow[]>`
+    SELECT a.id, a.name, a.is_disabled, a.workload_issuer, a.workload_jwks_uri, a.workload_audience,
+      a.workload_subject, a.workload_claims, a.workload_groups_claim,
+      ARRAY(
+        SELECT g.name FROM agent_group_members m JOIN agent_groups g ON g.id = m.group_id
+        WHERE m.agent_id = a.id
+      ) AS groups,
+      COALESCE((
+        SELECT json_agg(json_build_object('id', c.id, 'scramVerifier', c.scram_verifier)
+          ORDER BY c.created_at DESC, c.id DESC)
+        FROM agent_credentials c
+        WHERE c.agent_id = a.id AND c.revoked_at IS NULL
+          AND (c.expires_at IS NULL OR c.expires_at > ${now.toISOString()}::timestamp)
+      ), '[]'::json) AS credentials
+    FROM agents a WHERE a.name = ${name}`;
+}
+
+type ConnectionRow = {
+  id: string;
+  name: string;
+  type: string;
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password_cipher: string | null;
+  tls_mode: ConnectionRecord["tlsMode"];
+  tls_ca_pem: string | null;
+  tls_server_name: string | null;
+  require_client_tls: boolean;
+  pool_size: number;
+  pool_wait_seconds: number;
+  record_result_bytes: number;
+  is_disabled: boolean;
+  allowed_groups: string[];
+};
+
+/** The connection and the groups it is open to, in one round trip (see readAgent). */
+function readConnection(prisma: PrismaClient, name: string) {
+  return prisma.$queryRaw<ConnectionRow[]>`
+    SELECT c.id, c.name, c.type::text AS type, c.host, c.port, c.database, c.username,
+      c.password_cipher, c.tls_mode::text AS tls_mode, c.tls_ca_pem, c.tls_server_name,
+      c.require_client_tls, c.pool_size, c.pool_wait_seconds, c.record_result_bytes, c.is_disabled,
+      ARRAY(
+        SELECT g.name FROM connection_access x JOIN agent_groups g ON g.id = x.group_id
+        WHERE x.connection_id = c.id
+      ) AS allowed_groups
+    FROM connections c WHERE c.name = ${name}`;
 }
 
 /**

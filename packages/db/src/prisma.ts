@@ -21,6 +21,16 @@ export function getPrisma(databaseUrl: string): PrismaClient {
   return client;
 }
 
-export function createPrisma(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+export type CreatePrismaOptions = {
+  /** Told every statement the client sends (tests that count a code path's store round trips). */
+  onQuery?: (sql: string) => void;
+};
+
+export function createPrisma(databaseUrl: string, options: CreatePrismaOptions = {}): PrismaClient {
+  const adapter = new PrismaPg({ connectionString: databaseUrl });
+  const { onQuery } = options;
+  if (!onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  client.$on("query", (event) => onQuery(event.query));
+  return client;
 }

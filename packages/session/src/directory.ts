@@ -60,6 +60,10 @@ export type ConnectionRecord = {
   poolSize?: number;
   /** How long a connect waits for a pooled login to come free before it is refused; absent: the default. */
   poolWaitMs?: number;
+  /** Result bytes the session's recording keeps per statement; absent: the recording reads it from the store. */
+  recordResultBytes?: number;
+  /** Whose lexer reads the connection's statements (recordings bound literals by it); absent: PostgreSQL. */
+  dialect?: "mysql";
 };
 
 export type Directory = {

@@ -83,13 +83,19 @@ export class RecordingWriter {
   }
 
   async start(sessionId: string, info: SessionInfo): Promise<void> {
-    const connection = await this.prisma.connection.findUnique({
-      where: { id: info.connection.connectionId },
-      select: { recordResultBytes: true, type: true },
-    });
+    // The directory read the cap with the rest of the connection at this login: no second round trip.
+    const resultBytesCap =
+      info.connection.recordResultBytes ??
+      (
+        await this.prisma.connection.findUnique({
+          where: { id: info.connection.connectionId },
+          select: { recordResultBytes: true },
+        })
+      )?.recordResultBytes ??
+      DEFAULT_RECORD_RESULT_BYTES;
     const recorder = new SessionRecorder({
-      resultBytesCap: connection?.recordResultBytes ?? DEFAULT_RECORD_RESULT_BYTES,
-      redactLiterals: connection?.type === "MYSQL" ? redactMySqlLiterals : redactPostgresLiterals,
+      resultBytesCap,
+      redactLiterals: info.connection.dialect === "mysql" ? redactMySqlLiterals : redactPostgresLiterals,
     });
     recorder.connect({
       agent: info.agent.agentName,

@@ -1,0 +1,141 @@
+/**
+ * The gateway's own CPU per connect and per transaction, which a loaded machine does not hide: the
+ * gateway runs in a process of its own with the process settings `start` gives it
+ * (`lib/gateway-process.ts`), its CPU is read from /proc, and the Node byte pipe (the floor for any
+ * relay in Node) runs the same way in a process of its own. With BENCH_BASELINE=<another checkout>
+ * that checkout's gateway runs too, interleaved round by round, so before/after is side by side.
+ *
+ *   ./node_modules/.bin/tsx bench/gateway-cpu.ts
+ *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
+ *     BENCH_BASELINE=/path/to/checkout, BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile)
+ */
+import "../apps/gateway/src/wasm-baseline-only";
+import { loadavg } from "node:os";
+import pg from "pg";
+import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
+import { createCleanup } from "./lib/cleanup";
+import { spawnGatewayProcess } from "./lib/gateway-process";
+import { spawnNodePipeProcess } from "./lib/node-pipe-process";
+import { type PgbenchProtocol, runPgbench } from "./lib/pgbench";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTS = Number(process.env.CONNECTS ?? 200);
+/** Which measures run (comma-separated): connect, prepared, simple; all by default. */
+const MEASURES = new Set((process.env.BENCH_MEASURES ?? "connect,prepared,simple").split(","));
+
+const PIPE = "Node byte pipe (floor)";
+
+type Path = { name: string; port: number; user: string; password: string; cpuMicros: () => number };
+type Sample = { path: string; measure: string; value: number; extra: string };
+
+async function main() {
+  const cleanup = createCleanup();
+  try {
+    const env = await createBenchEnv(cleanup);
+    await env.prisma.connection.update({ where: { name: "bench" }, data: { poolSize: 20 } });
+    const paths = await startPaths(env, cleanup);
+    const samples: Sample[] = [];
+    for (const path of paths)
+      await runPgbench({ ...pgbenchTarget(env, path), clients: 1, protocol: "simple", seconds: 1 });
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      console.log(
+        `round ${round}, load average ${loadavg()
+          .map((load) => load.toFixed(1))
+          .join(" ")}`,
+      );
+      for (const path of paths) {
+        if (MEASURES.has("connect") && path.name !== PIPE) samples.push(await connectCpu(env, path));
+      }
+      for (const protocol of (["prepared", "simple"] as const).filter((name) => MEASURES.has(name))) {
+        for (const path of paths) samples.push(await steadyCpu(env, path, protocol));
+      }
+    }
+    report(samples);
+    for (const path of paths) await (path as Path & { stop?: () => Promise<void> }).stop?.();
+  } finally {
+    await cleanup.run();
+  }
+}
+
+async function startPaths(env: BenchEnv, cleanup: ReturnType<typeof createCleanup>): Promise<Path[]> {
+  const sluice = async (name: string, checkout?: string) => {
+    const gateway = await spawnGatewayProcess(env, cleanup, {
+      ...(checkout ? { checkout } : { cpuProfileDir: process.env.BENCH_CPU_PROFILE }),
+    });
+    return { ...gateway, name, user: env.agent.name, password: env.agent.token };
+  };
+  const pipe = await spawnNodePipeProcess(env.upstream, cleanup);
+  const paths: Path[] = [
+    {
+      name: PIPE,
+      port: pipe.port,
+      user: env.upstream.user,
+      password: env.upstream.password,
+      cpuMicros: pipe.cpuMicros,
+    },
+    await sluice("Sluice (this tree)"),
+  ];
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline) paths.push(await sluice(`Sluice (${baseline})`, baseline));
+  return paths;
+}
+
+function pgbenchTarget(env: BenchEnv, path: Path) {
+  return {
+    host: "127.0.0.1",
+    port: path.port,
+    user: path.user,
+    password: path.password,
+    database: env.upstream.database,
+  };
+}
+
+/** Sequential connect + SELECT 1 + end, as an agent connecting per tool call does. */
+async function connectCpu(env: BenchEnv, path: Path): Promise<Sample> {
+  const url = `postgresql://${encodeURIComponent(path.user)}:${encodeURIComponent(path.password)}@127.0.0.1:${path.port}/${env.upstream.database}`;
+  const times: number[] = [];
+  const before = path.cpuMicros();
+  for (let i = 0; i < CONNECTS; i += 1) {
+    const started = performance.now();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query("SELECT 1");
+    await client.end();
+    times.push(performance.now() - started);
+  }
+  const cpu = (path.cpuMicros() - before) / CONNECTS;
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
+  console.log(
+    `  connect   ${path.name.padEnd(40)} ${cpu.toFixed(0)} µs CPU/connect, median ${median.toFixed(2)} ms`,
+  );
+  return { path: path.name, measure: "connect", value: cpu, extra: median.toFixed(2) };
+}
+
+async function steadyCpu(env: BenchEnv, path: Path, protocol: PgbenchProtocol): Promise<Sample> {
+  const before = path.cpuMicros();
+  const result = await runPgbench({ ...pgbenchTarget(env, path), clients: 16, protocol, seconds: SECONDS });
+  const cpu = (path.cpuMicros() - before) / result.transactions;
+  console.log(
+    `  -c 16 ${protocol.padEnd(8)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps`,
+  );
+  return { path: path.name, measure: `-c 16 ${protocol}`, value: cpu, extra: result.tps.toFixed(0) };
+}
+
+function report(samples: Sample[]) {
+  const keys = [...new Set(samples.map((sample) => `${sample.measure}|${sample.path}`))];
+  console.log("\nmeasure | path | CPU µs per connect or txn (each round) | median ms or TPS (each round)");
+  for (const key of keys) {
+    const [measure, path] = key.split("|");
+    const mine = samples.filter((sample) => sample.measure === measure && sample.path === path);
+    console.log(
+      `${measure} | ${path} | ${mine.map((sample) => sample.value.toFixed(1)).join(", ")} | ${mine.map((sample) => sample.extra).join(", ")}`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
