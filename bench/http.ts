@@ -6,7 +6,6 @@
  *
  *   ./node_modules/.bin/tsx bench/http.ts      (BENCH_HTTP_REQUESTS, default 3000; BENCH_HTTP_ROWS, default 200000)
  */
-import { execFileSync } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
@@ -16,13 +15,21 @@ import { createConnection } from "../packages/db/src/seed/create-connection";
 import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
 import { type Cleanup, createCleanup } from "./lib/cleanup";
 import { spawnGatewayProcess } from "./lib/gateway-process";
+import {
+  type InterleavedResult,
+  interleave,
+  roundRatios,
+  shortRevision,
+  spread,
+} from "./lib/http-interleaved";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
 
 const REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 3000);
 const ROWS = Number(process.env.BENCH_HTTP_ROWS ?? 200_000);
 const IN_FLIGHT = 8;
-const RUNS = 2;
+/** Rounds of each measure; the machine is shared, so the spread is reported with the best. */
+const RUNS = 3;
 const KEY = "bench-upstream-key";
 /** A directory: the gateway process writes a CPU profile there when the run ends (node --cpu-prof). */
 const CPU_PROFILE_DIR = process.env.BENCH_HTTP_CPU_PROFILE;
@@ -121,41 +128,111 @@ async function best<T>(runs: number, measure: () => Promise<T>, score: (value: T
 }
 
 /**
- * The large stream directly, through the baseline checkout's gateway and through this one, in
- * turn within each round so all three see the same load: the best of each, and the baseline's commit.
+ * Small calls and the large stream directly, through the baseline checkout's gateway and through
+ * this one, in turn within each round (see interleave): rates, the ratio to direct per round, and
+ * each process's CPU per call or response, which shows what bounds the ratio on a loaded machine.
  */
 async function measureBaseline(
   env: BenchEnv,
   cleanup: Cleanup,
-  urls: { direct: string; sluice: string },
+  bases: { direct: string; sluice: string },
   auth: { upstream: string; agent: string },
-  /** This tree's gateway process, whose CPU time per response is read as the baseline's is. */
+  /** This tree's gateway process, whose CPU time is read as the baseline's is. */
   current: { cpuMicros: () => number },
 ) {
   const checkout = BASELINE as string;
-  const revision = execFileSync("git", ["-C", checkout, "rev-parse", "--short", "HEAD"], {
-    encoding: "utf8",
-  }).trim();
   const gateway = await spawnGatewayProcess(env, cleanup, { isHttpEnabled: true, checkout });
-  const before = `http://127.0.0.1:${gateway.httpPort}/api/customers?n=${ROWS}`;
-  const best = { direct: 0, before: 0, after: 0, beforeCpuMs: Infinity, afterCpuMs: Infinity };
-  // The gateway's own CPU time per response moves far less with the machine's load than a rate.
-  const timed = async (url: string, gatewayProcess: { cpuMicros: () => number }) => {
-    const cpu = gatewayProcess.cpuMicros();
-    const { mbPerSecond } = await stream(url, auth.agent);
-    return { mbPerSecond, cpuMs: (gatewayProcess.cpuMicros() - cpu) / 1000 };
-  };
-  for (let i = 0; i < RUNS; i++) {
-    best.direct = Math.max(best.direct, (await stream(urls.direct, auth.upstream)).mbPerSecond);
-    const old = await timed(before, gateway);
-    best.before = Math.max(best.before, old.mbPerSecond);
-    best.beforeCpuMs = Math.min(best.beforeCpuMs, old.cpuMs);
-    const now = await timed(urls.sluice, current);
-    best.after = Math.max(best.after, now.mbPerSecond);
-    best.afterCpuMs = Math.min(best.afterCpuMs, now.cpuMs);
-  }
+  const beforeBase = `http://127.0.0.1:${gateway.httpPort}/api`;
+  // Warmed as this tree's gateway was before the rounds: its JIT has seen both kinds of call.
+  await smallRequests(`${beforeBase}/customers/1`, auth.agent);
+  await stream(`${beforeBase}/customers?n=${Math.floor(ROWS / 4)}`, auth.agent);
+  const legs = (run: (base: string, authorization: string) => Promise<{ rate: number; units: number }>) => [
+    { name: "direct", run: () => run(bases.direct, auth.upstream) },
+    { name: "before", run: () => run(beforeBase, auth.agent), gatewayCpuMicros: gateway.cpuMicros },
+    { name: "after", run: () => run(bases.sluice, auth.agent), gatewayCpuMicros: current.cpuMicros },
+  ];
+  const small = await interleave(
+    legs(async (base, authorization) => ({
+      rate: await smallRequests(`${base}/customers/1`, authorization),
+      units: REQUESTS,
+    })),
+    RUNS,
+    1,
+  );
+  const large = await interleave(
+    legs(async (base, authorization) => ({
+      rate: (await stream(`${base}/customers?n=${ROWS}`, authorization)).mbPerSecond,
+      units: 1,
+    })),
+    RUNS,
+    1 / 1000,
+  );
   await gateway.stop();
-  return { revision, ...best };
+  return { revision: shortRevision(checkout), small, large };
+}
+
+/** The interleaved before/after table: one row per leg of each measure. */
+function baselineTable(baseline: Awaited<ReturnType<typeof measureBaseline>>): string {
+  const rows: string[][] = [];
+  const add = (measure: string, result: InterleavedResult, rateDigits: number, cpuUnit: string) => {
+    const [direct = [], ...legs] = result.samples;
+    const names = [`before (${baseline.revision})`, "after (this tree)"];
+    rows.push([
+      measure,
+      "direct",
+      spread(
+        direct.map((s) => s.rate),
+        true,
+        rateDigits,
+      ),
+      "1×",
+      "",
+      spread(
+        direct.map((s) => s.benchCpu),
+        false,
+        0,
+      ),
+    ]);
+    for (const [index, leg] of legs.entries())
+      rows.push([
+        measure,
+        names[index] as string,
+        spread(
+          leg.map((s) => s.rate),
+          true,
+          rateDigits,
+        ),
+        `${spread(roundRatios(leg, direct), true, 2)}×`,
+        `${spread(
+          leg.map((s) => s.gatewayCpu ?? 0),
+          false,
+          0,
+        )} ${cpuUnit}`,
+        spread(
+          leg.map((s) => s.benchCpu),
+          false,
+          0,
+        ),
+      ]);
+  };
+  add("small JSON calls/s", baseline.small, 0, "µs/call");
+  add("large streamed JSON, MB/s", baseline.large, 1, "ms/response");
+  const loads = [...baseline.small.loads, ...baseline.large.loads];
+  return [
+    table(
+      [
+        "Measure",
+        "Leg",
+        "Rate: best (range)",
+        "÷ direct, per round",
+        "Gateway CPU",
+        "Client + API CPU (same unit)",
+      ],
+      rows,
+    ),
+    "",
+    `Interleaved: direct, before, after in each of ${RUNS} rounds. Load average (1 min) at the rounds' starts: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}.`,
+  ].join("\n");
 }
 
 async function main() {
@@ -234,7 +311,7 @@ async function main() {
       ? await measureBaseline(
           env,
           cleanup,
-          { direct: `${directBase}/customers?n=${ROWS}`, sluice: `${sluiceBase}/customers?n=${ROWS}` },
+          { direct: directBase, sluice: sluiceBase },
           { upstream: upstreamAuth, agent: agentAuth },
           gateway,
         )
@@ -266,31 +343,10 @@ async function main() {
             sluiceBig.mbPerSecond.toFixed(1),
             ratio(sluiceBig.mbPerSecond, directBig.mbPerSecond),
           ],
-          ...(baseline
-            ? [
-                [
-                  `large streamed JSON, MB/s, interleaved: before (${baseline.revision})`,
-                  baseline.direct.toFixed(1),
-                  baseline.before.toFixed(1),
-                  ratio(baseline.before, baseline.direct),
-                ],
-                [
-                  "large streamed JSON, MB/s, interleaved: after (this tree)",
-                  baseline.direct.toFixed(1),
-                  baseline.after.toFixed(1),
-                  ratio(baseline.after, baseline.direct),
-                ],
-              ]
-            : []),
         ],
       ),
       "",
-      ...(baseline
-        ? [
-            `Gateway CPU time per large response (best of ${RUNS}, interleaved): ${baseline.beforeCpuMs.toFixed(0)} ms before (${baseline.revision}), ${baseline.afterCpuMs.toFixed(0)} ms after.`,
-            "",
-          ]
-        : []),
+      ...(baseline ? [baselineTable(baseline), ""] : []),
       `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size response, ${mb(peakRss)} after the full ones. Load average at the end of the run: ${loadavg()[0]?.toFixed(1)} (a shared machine: compare the ratios, not the absolute rates).`,
     ].join("\n");
     // A profiled gateway runs slower: its figures are not the benchmark's.

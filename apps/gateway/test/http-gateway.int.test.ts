@@ -194,6 +194,17 @@ describe("HTTP gateway: calls through Sluice", () => {
     });
   });
 
+  it("sends a small body that came whole with its content-length, not chunked", async () => {
+    const response = await harness.call("/shop/customers/2");
+    expect(response.status).toBe(200);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.headers.get("transfer-encoding")).toBeNull();
+    expect(response.headers.get("content-length")).toBe(String(bytes.length));
+    expect(JSON.parse(bytes.toString("utf8"))).toMatchObject({ id: 2, email: "[REDACTED]" });
+    const head = await harness.call("/shop/customers/2", { method: "HEAD" });
+    expect(head.headers.get("content-length")).toBeNull();
+  });
+
   it("answers HEAD without a body and keeps the connection alive across calls", async () => {
     const head = await harness.call("/shop/customers", { method: "HEAD" });
     expect(head.status).toBe(200);

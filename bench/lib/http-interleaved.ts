@@ -1,0 +1,68 @@
+import { execFileSync } from "node:child_process";
+import { loadavg } from "node:os";
+
+/** One leg of the HTTP benchmark: its rate, and the CPU each process spent on it. */
+export type LegSample = {
+  /** Requests/s for small calls, MB/s for the large stream. */
+  rate: number;
+  /** The gateway process's CPU per unit (ms per large response, µs per small call); null when direct. */
+  gatewayCpu: number | null;
+  /** The benchmark process's own CPU (the client and the API) per unit, in the same unit. */
+  benchCpu: number;
+};
+
+export type Leg = {
+  name: string;
+  /** Measures once: the rate, and the units (calls or responses) it served. */
+  run: () => Promise<{ rate: number; units: number }>;
+  /** The gateway process's CPU so far, in µs; absent for the direct leg. */
+  gatewayCpuMicros?: () => number;
+};
+
+/** Samples per leg, the load average seen before each round, and the baseline's commit. */
+export type InterleavedResult = { samples: LegSample[][]; loads: number[] };
+
+/**
+ * Runs the legs in turn within each round (direct, before, after), so the machine's load at any
+ * moment hits all of them alike: on a shared two-core machine rates move by a third between runs,
+ * but three legs measured seconds apart see nearly the same load. `unitScale` turns CPU µs per
+ * unit into the reported unit (1 for µs per call, 1/1000 for ms per response).
+ */
+export async function interleave(legs: Leg[], rounds: number, unitScale: number): Promise<InterleavedResult> {
+  const samples: LegSample[][] = legs.map(() => []);
+  const loads: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    loads.push(loadavg()[0] ?? 0);
+    for (const [index, leg] of legs.entries()) {
+      const gatewayBefore = leg.gatewayCpuMicros?.() ?? 0;
+      const benchBefore = process.cpuUsage();
+      const { rate, units } = await leg.run();
+      const bench = process.cpuUsage(benchBefore);
+      samples[index]?.push({
+        rate,
+        gatewayCpu: leg.gatewayCpuMicros
+          ? ((leg.gatewayCpuMicros() - gatewayBefore) / units) * unitScale
+          : null,
+        benchCpu: ((bench.user + bench.system) / units) * unitScale,
+      });
+    }
+  }
+  return { samples, loads };
+}
+
+/** "best (lowest–highest)" of one measure over a leg's samples, higher-is-better or not. */
+export function spread(values: number[], isHigherBetter: boolean, digits: number): string {
+  const best = isHigherBetter ? Math.max(...values) : Math.min(...values);
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  return `${best.toFixed(digits)} (${low.toFixed(digits)}–${high.toFixed(digits)})`;
+}
+
+/** Per round, the leg's rate over the direct leg's in the same round: the ratios' spread. */
+export function roundRatios(leg: LegSample[], direct: LegSample[]): number[] {
+  return leg.map((sample, round) => sample.rate / (direct[round]?.rate ?? Number.NaN));
+}
+
+export function shortRevision(checkout: string): string {
+  return execFileSync("git", ["-C", checkout, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+}
