@@ -8,16 +8,20 @@
 #   bash scripts/reliability-long.sh                       (the whole suite, sizes below)
 #   bash scripts/reliability-long.sh test/reliability/load-and-faults.int.test.ts   (one file)
 #
-# SLUICE_FUZZ_MESSAGES    messages the protocol fuzzer sends (default 1000000), on
-# SLUICE_FUZZ_LANES       concurrent fuzzed sessions (default 16), within
+# SLUICE_FUZZ_MESSAGES    messages the session fuzzer sends on kept sessions (default 1000000)
+# SLUICE_LOGIN_FUZZ_MESSAGES messages the protocol fuzzer sends, most costing a login (default 100000)
+# SLUICE_FUZZ_LANES       concurrent fuzzed sessions of each (default 16), within
 # SLUICE_FUZZ_MAX_SECONDS a time budget (default 0: none; the run reports how far it got)
+# SLUICE_FUZZ_PROGRESS_SECONDS how often the session fuzzer prints its progress (default 60)
 # SLUICE_LOAD_SESSIONS    concurrent sessions the load test holds (default 500) for
 # SLUICE_LOAD_HOLD_SECONDS seconds, each asking a question every 5 s (default 180)
 # SLUICE_STARTUP_FUZZ_CLIENTS mutated startups (default 2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SLUICE_FUZZ_MESSAGES="${SLUICE_FUZZ_MESSAGES:-1000000}"
+export SLUICE_LOGIN_FUZZ_MESSAGES="${SLUICE_LOGIN_FUZZ_MESSAGES:-100000}"
 export SLUICE_FUZZ_LANES="${SLUICE_FUZZ_LANES:-16}"
+export SLUICE_FUZZ_PROGRESS_SECONDS="${SLUICE_FUZZ_PROGRESS_SECONDS:-60}"
 export SLUICE_FUZZ_MAX_SECONDS="${SLUICE_FUZZ_MAX_SECONDS:-0}"
 export SLUICE_LOAD_SESSIONS="${SLUICE_LOAD_SESSIONS:-500}"
 export SLUICE_LOAD_HOLD_SECONDS="${SLUICE_LOAD_HOLD_SECONDS:-180}"

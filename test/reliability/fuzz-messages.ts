@@ -108,14 +108,23 @@ function encode(message: Message): Buffer {
 
 export const SEED_SEQUENCES: Buffer[][] = SEEDS.map((sequence) => sequence.map(encode));
 
+/**
+ * Which mutations apply. "any": all of them, most of which leave a message the gateway cannot
+ * decode (a lying length, a truncation, a flipped header byte, a body read as another type's), and
+ * it ends the session for that. "session": those that keep every message decodable, so the
+ * session goes on and what is fuzzed is what the gateway judges (see mutateInSession).
+ */
+export type MutationScope = "any" | "session";
+
 /** A seed sequence with one to three mutations; `chunks` are the writes, split anywhere. */
 export function mutateSequence(
   seed: readonly Buffer[],
   random: Random,
+  scope: MutationScope = "any",
 ): { chunks: Buffer[]; messages: number } {
   let messages: Buffer[] = seed.map((raw) => Buffer.from(raw));
   const count = 1 + random.int(3);
-  for (let i = 0; i < count; i += 1) messages = mutateOnce(messages, random);
+  for (let i = 0; i < count; i += 1) messages = mutateOnce(messages, random, scope);
   const stream = Buffer.concat(messages);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < stream.length; ) {
@@ -128,22 +137,15 @@ export function mutateSequence(
   return { chunks, messages: messages.length };
 }
 
-function mutateOnce(messages: Buffer[], random: Random): Buffer[] {
+function mutateOnce(messages: Buffer[], random: Random, scope: MutationScope): Buffer[] {
+  if (scope === "session") return mutateInSession(messages, random);
   const index = random.int(messages.length);
   const target = messages[index] as Buffer;
   const out: Buffer[] = [...messages];
   switch (random.int(8)) {
-    case 0: {
-      // Structure-aware: splice into the SQL text and fix the length, so the message still frames.
-      const textStart = 5 + (target[0] === 0x50 ? target.indexOf(0, 5) + 1 - 5 : 0);
-      const textEnd = target.indexOf(0, textStart);
-      if (textEnd < 0) return out;
-      const at = textStart + random.int(textEnd - textStart + 1);
-      const spliced = Buffer.concat([target.subarray(0, at), random.pick(SPLICES), target.subarray(at)]);
-      spliced.writeInt32BE(spliced.length - 1, 1);
-      out[index] = spliced;
+    case 0:
+      out[index] = spliceSql(target, random);
       return out;
-    }
     case 1: {
       const flipped = Buffer.from(target);
       const at = random.int(flipped.length);
@@ -185,4 +187,72 @@ function mutateOnce(messages: Buffer[], random: Random): Buffer[] {
       return out;
     }
   }
+}
+
+/** Types whose bodies read alike, so a retype within a group still decodes. */
+const BODY_ALIKE_TYPES: readonly number[][] = [
+  [0x53, 0x48, 0x63], // Sync, Flush, CopyDone: empty
+  [0x44, 0x43], // Describe, Close: a target and a name
+  [0x51, 0x66], // Query, CopyFail: one string
+];
+
+/**
+ * Mutations a session outlives: SQL spliced (lengths fixed), a bit flipped in SQL text (never to
+ * NUL), messages dropped, repeated, swapped, or retyped within BODY_ALIKE_TYPES. The statement
+ * text, the order of the extended protocol and the batch boundaries are what they fuzz.
+ */
+function mutateInSession(messages: Buffer[], random: Random): Buffer[] {
+  const index = random.int(messages.length);
+  const target = messages[index] as Buffer;
+  const out: Buffer[] = [...messages];
+  switch (random.int(7)) {
+    case 0:
+    case 1:
+      out[index] = spliceSql(target, random);
+      return out;
+    case 2: {
+      const { start, end } = sqlText(target);
+      if (end <= start) return out;
+      const flipped = Buffer.from(target);
+      const at = start + random.int(end - start);
+      const byte = (flipped[at] ?? 0) ^ (1 << random.int(8));
+      if (byte !== 0) flipped[at] = byte;
+      out[index] = flipped;
+      return out;
+    }
+    case 3: {
+      const group = BODY_ALIKE_TYPES.find((types) => types.includes(target[0] as number));
+      const retyped = Buffer.from(target);
+      if (group) retyped[0] = random.pick(group);
+      out[index] = retyped;
+      return out;
+    }
+    case 4:
+      out.splice(index, 1);
+      return out.length > 0 ? out : messages;
+    case 5:
+      out.splice(index, 0, target);
+      return out;
+    default: {
+      const other = random.int(out.length);
+      [out[index], out[other]] = [out[other] as Buffer, target];
+      return out;
+    }
+  }
+}
+
+/** Where a message's SQL text lies: after a Parse's name, else right after the header. */
+function sqlText(message: Buffer): { start: number; end: number } {
+  const start = 5 + (message[0] === 0x50 ? message.indexOf(0, 5) + 1 - 5 : 0);
+  return { start, end: message.indexOf(0, start) };
+}
+
+/** Structure-aware: splices into the SQL text and fixes the length, so the message still frames. */
+function spliceSql(target: Buffer, random: Random): Buffer {
+  const { start, end } = sqlText(target);
+  if (end < 0) return target;
+  const at = start + random.int(end - start + 1);
+  const spliced = Buffer.concat([target.subarray(0, at), random.pick(SPLICES), target.subarray(at)]);
+  spliced.writeInt32BE(spliced.length - 1, 1);
+  return spliced;
 }

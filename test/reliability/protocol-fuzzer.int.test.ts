@@ -21,11 +21,12 @@ import { createRandom } from "./seeded-random";
  *   logs in and queries at the end.
  *
  * CI runs SLUICE_FUZZ_SEQUENCES (default 80) on one lane; `scripts/reliability-long.sh` runs many
- * more: SLUICE_FUZZ_MESSAGES (when set, sequences run until that many messages were sent, 1M in the
- * long run) on SLUICE_FUZZ_LANES concurrent sessions, each lane with its own seed (SEED + lane).
+ * more: SLUICE_LOGIN_FUZZ_MESSAGES (when set, sequences run until that many messages were sent) on
+ * SLUICE_FUZZ_LANES concurrent sessions, each lane with its own seed (SEED + lane). Most sequences
+ * here cost a login, so the 1M-message volume is session-fuzzer.int.test.ts's, which keeps them.
  */
 const SEQUENCES = Number(process.env.SLUICE_FUZZ_SEQUENCES ?? 80);
-const MESSAGES = Number(process.env.SLUICE_FUZZ_MESSAGES ?? 0);
+const MESSAGES = Number(process.env.SLUICE_LOGIN_FUZZ_MESSAGES ?? 0);
 const LANES = Math.max(1, Number(process.env.SLUICE_FUZZ_LANES ?? 1));
 /** A time budget for long runs (0: none): the run stops there and reports how far it got. */
 const MAX_SECONDS = Number(process.env.SLUICE_FUZZ_MAX_SECONDS ?? 0);

@@ -5,6 +5,7 @@ import { AgentLogin, agreedCapabilities, isDeprecateEof } from "@sluice/mysql-se
 import { MySqlClientError } from "@sluice/mysql-session/mysql-client-error";
 import { recordableStatement } from "@sluice/mysql-session/recordable-statement";
 import { MySqlRelay, type RelayAction } from "@sluice/mysql-session/relay";
+import { sessionStartRefusal } from "@sluice/mysql-session/session-start-refusal";
 import { MAX_JOINED_PAYLOAD_BYTES, MAX_LOGIN_PAYLOAD_BYTES } from "@sluice/mysql-wire/limits";
 import { MySqlWireError } from "@sluice/mysql-wire/mysql-wire-error";
 import { framePacket, type Packet } from "@sluice/mysql-wire/packet-buffer";
@@ -165,10 +166,7 @@ export function serveMySqlClient(
       options.log(
         `[mysql] could not record the session: ${error instanceof Error ? error.message : String(error)}`,
       );
-      sendClient(
-        step.sequenceId,
-        MySqlClientError.fatal(1105, "HY000", "Sluice could not record the session").payload(),
-      );
+      sendClient(step.sequenceId, sessionStartRefusal(error).payload());
       close("the session could not be recorded");
       return;
     }
