@@ -48,8 +48,8 @@ export type LocalMariaDb = {
   port: number;
   adminUser: string;
   adminPassword: string;
-  /** Runs SQL as the administrator through the CLI (multi-statement). */
-  execute: (sql: string) => Promise<void>;
+  /** Runs SQL as the administrator through the CLI (multi-statement); returns its tab-separated rows. */
+  execute: (sql: string) => Promise<string>;
   stop: () => Promise<void>;
 };
 
@@ -111,9 +111,12 @@ export async function startLocalMariaDb(options: LocalMariaDbOptions): Promise<L
     cleanUp();
     throw error;
   }
-  const execute = async (sql: string) => {
-    await runWithInput(programs.client, ["--no-defaults", `--socket=${socket}`, "--user=root"], sql);
-  };
+  const execute = (sql: string) =>
+    runWithInput(
+      programs.client,
+      ["--no-defaults", `--socket=${socket}`, "--user=root", "--batch", "--skip-column-names"],
+      sql,
+    );
   const passwordFile = `${dataDir}.admin-password`;
   const adminPassword = existsSync(passwordFile)
     ? readFileSync(passwordFile, "utf8").trim()
@@ -151,18 +154,23 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Runs a program with `input` on its stdin; rejects with its stderr when it fails. */
-function runWithInput(program: string, args: string[], input: string): Promise<void> {
+/** Runs a program with `input` on its stdin and gives its stdout; rejects with its stderr when it fails. */
+function runWithInput(program: string, args: string[], input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
     let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     child.once("error", reject);
-    child.once("exit", (code) =>
+    // "close", not "exit": stdout is complete only once its stream has ended.
+    child.once("close", (code) =>
       code === 0
-        ? resolve()
+        ? resolve(stdout)
         : reject(new Error(`${path.basename(program)} failed (${code}): ${stderr.trim()}`)),
     );
     child.stdin.end(input);
