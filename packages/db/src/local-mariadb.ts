@@ -12,6 +12,8 @@ export const MARIADB_INSTALL_HINT = "apt-get install mariadb-server";
 
 /** Long enough for a cold `mariadbd` on a busy 2-core machine; it is an event wait, not a sleep. */
 export const MARIADB_READY_TIMEOUT_MS = 90_000;
+/** Bounds `mariadb-install-db` and each SQL script (the demo's load is the longest), so start ends. */
+export const MARIADB_STEP_TIMEOUT_MS = 120_000;
 
 /** Where Debian's mariadb-server puts its programs; `mysqld` is the name older packages used. */
 const SERVER_CANDIDATES = ["/usr/sbin/mariadbd", "/usr/bin/mariadbd", "/usr/sbin/mysqld", "/usr/bin/mysqld"];
@@ -75,14 +77,23 @@ export async function startLocalMariaDb(options: LocalMariaDbOptions): Promise<L
   const isNew = !existsSync(path.join(dataDir, "mysql"));
   if (isNew) {
     mkdirSync(dataDir, { recursive: true });
-    await run(programs.installDb, [
-      "--no-defaults",
-      `--datadir=${dataDir}`,
-      // Root logs in only through the private socket; agents and Sluice use password logins.
-      "--auth-root-authentication-method=normal",
-      "--skip-test-db",
-      ...asUser,
-    ]);
+    await run(
+      programs.installDb,
+      [
+        "--no-defaults",
+        `--datadir=${dataDir}`,
+        // Root logs in only through the private socket; agents and Sluice use password logins.
+        "--auth-root-authentication-method=normal",
+        "--skip-test-db",
+        ...asUser,
+      ],
+      { timeout: MARIADB_STEP_TIMEOUT_MS },
+    ).catch((error: unknown) => {
+      // A half-initialized directory would look initialized to the next start.
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(runDir, { recursive: true, force: true });
+      throw error;
+    });
   }
   const child = spawn(
     programs.server,
@@ -157,7 +168,11 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** Runs a program with `input` on its stdin and gives its stdout; rejects with its stderr when it fails. */
 function runWithInput(program: string, args: string[], input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(program, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: MARIADB_STEP_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
