@@ -47,6 +47,10 @@ export default defineConfig({
       SLUICE_MYSQL_PORT: process.env.SLUICE_E2E_MYSQL_PORT ?? "13406",
       SLUICE_HTTP_PORT: process.env.SLUICE_E2E_HTTP_PORT ?? "18180",
       SLUICE_MCP_PORT: process.env.SLUICE_E2E_MCP_PORT ?? "18190",
+      // The demo's own MariaDB (when installed); unset: a free port at each start.
+      ...(process.env.SLUICE_E2E_MARIADB_PORT
+        ? { SLUICE_DEMO_MARIADB_PORT: process.env.SLUICE_E2E_MARIADB_PORT }
+        : {}),
     },
   },
 });

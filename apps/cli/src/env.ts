@@ -19,6 +19,8 @@ const ZEnv = z.object({
   /** The MySQL/MariaDB listener (`mysql://agent:token@localhost:13306/connection`). */
   SLUICE_MYSQL_PORT: ZPort.default(13306),
   SLUICE_EMBEDDED_PG_PORT: ZPort.default(54329),
+  /** The demo's own MariaDB (when installed); unset: a free loopback port at each start. */
+  SLUICE_DEMO_MARIADB_PORT: ZPort.optional(),
   /** Gateway worker processes sharing SLUICE_GATEWAY_PORT; unset: one per core. */
   SLUICE_GATEWAY_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   /** The longest statement the gateway judges, in bytes (longer: 54000); unset: 16 MiB. */

@@ -33,4 +33,24 @@ describe("the start banner", () => {
       'psql "postgresql://demo-workload-agent@localhost:15432/demo_shop?sslmode=verify-full&sslrootcert=/home/me/.sluice/tls/ca.crt"',
     );
   });
+
+  it("prints the demo agent's mysql command beside the psql one when the demo has MariaDB", () => {
+    const banner = renderBanner({
+      consoleUrl: "http://localhost:3000",
+      identityProvider: null,
+      gatewayPort: 15432,
+      mysqlPort: 13306,
+      caFile: "/home/me/.sluice/tls/ca.crt",
+      demo: { agentToken: "sk_demo", upstreamPassword: "p", users: [] },
+      demoConnection: "demo_shop",
+      demoMySqlConnection: "demo_shop_mysql",
+      demoAgent: "demo-agent",
+    });
+    expect(banner).toContain(
+      "  Demo agent connection strings (demo-agent on demo_shop and demo_shop_mysql):",
+    );
+    expect(banner).toContain(
+      'psql "postgresql://demo-agent:sk_demo@localhost:15432/demo_shop?sslmode=verify-full&sslrootcert=/home/me/.sluice/tls/ca.crt"\n    mariadb -h localhost -P 13306 -u demo-agent -psk_demo --ssl-ca=/home/me/.sluice/tls/ca.crt --ssl-verify-server-cert demo_shop_mysql\n',
+    );
+  });
 });

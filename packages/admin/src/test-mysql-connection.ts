@@ -88,7 +88,8 @@ export async function testMySqlConnection(
         plain.removeAllListeners("error");
         const secure = tls.connect({ socket: plain, ...upstreamTlsOptions(connection) });
         socket = secure;
-        secure.once("error", (error) =>
+        // `on`, not `once`: a socket that failed its handshake may still report a reset afterwards.
+        secure.on("error", (error) =>
           finish({ ok: false, error: `TLS: the upstream's TLS handshake failed: ${error.message}` }),
         );
         secure.once("secureConnect", () => {

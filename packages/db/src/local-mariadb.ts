@@ -12,6 +12,8 @@ export const MARIADB_INSTALL_HINT = "apt-get install mariadb-server";
 
 /** Long enough for a cold `mariadbd` on a busy 2-core machine; it is an event wait, not a sleep. */
 export const MARIADB_READY_TIMEOUT_MS = 90_000;
+/** Bounds `mariadb-install-db` and each SQL script (the demo's load is the longest), so start ends. */
+export const MARIADB_STEP_TIMEOUT_MS = 120_000;
 
 /** Where Debian's mariadb-server puts its programs; `mysqld` is the name older packages used. */
 const SERVER_CANDIDATES = ["/usr/sbin/mariadbd", "/usr/bin/mariadbd", "/usr/sbin/mysqld", "/usr/bin/mysqld"];
@@ -48,8 +50,8 @@ export type LocalMariaDb = {
   port: number;
   adminUser: string;
   adminPassword: string;
-  /** Runs SQL as the administrator through the CLI (multi-statement). */
-  execute: (sql: string) => Promise<void>;
+  /** Runs SQL as the administrator through the CLI (multi-statement); returns its tab-separated rows. */
+  execute: (sql: string) => Promise<string>;
   stop: () => Promise<void>;
 };
 
@@ -75,14 +77,23 @@ export async function startLocalMariaDb(options: LocalMariaDbOptions): Promise<L
   const isNew = !existsSync(path.join(dataDir, "mysql"));
   if (isNew) {
     mkdirSync(dataDir, { recursive: true });
-    await run(programs.installDb, [
-      "--no-defaults",
-      `--datadir=${dataDir}`,
-      // Root logs in only through the private socket; agents and Sluice use password logins.
-      "--auth-root-authentication-method=normal",
-      "--skip-test-db",
-      ...asUser,
-    ]);
+    await run(
+      programs.installDb,
+      [
+        "--no-defaults",
+        `--datadir=${dataDir}`,
+        // Root logs in only through the private socket; agents and Sluice use password logins.
+        "--auth-root-authentication-method=normal",
+        "--skip-test-db",
+        ...asUser,
+      ],
+      { timeout: MARIADB_STEP_TIMEOUT_MS },
+    ).catch((error: unknown) => {
+      // A half-initialized directory would look initialized to the next start.
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(runDir, { recursive: true, force: true });
+      throw error;
+    });
   }
   const child = spawn(
     programs.server,
@@ -111,9 +122,12 @@ export async function startLocalMariaDb(options: LocalMariaDbOptions): Promise<L
     cleanUp();
     throw error;
   }
-  const execute = async (sql: string) => {
-    await runWithInput(programs.client, ["--no-defaults", `--socket=${socket}`, "--user=root"], sql);
-  };
+  const execute = (sql: string) =>
+    runWithInput(
+      programs.client,
+      ["--no-defaults", `--socket=${socket}`, "--user=root", "--batch", "--skip-column-names"],
+      sql,
+    );
   const passwordFile = `${dataDir}.admin-password`;
   const adminPassword = existsSync(passwordFile)
     ? readFileSync(passwordFile, "utf8").trim()
@@ -151,18 +165,27 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Runs a program with `input` on its stdin; rejects with its stderr when it fails. */
-function runWithInput(program: string, args: string[], input: string): Promise<void> {
+/** Runs a program with `input` on its stdin and gives its stdout; rejects with its stderr when it fails. */
+function runWithInput(program: string, args: string[], input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn(program, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: MARIADB_STEP_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    });
+    let stdout = "";
     let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     child.once("error", reject);
-    child.once("exit", (code) =>
+    // "close", not "exit": stdout is complete only once its stream has ended.
+    child.once("close", (code) =>
       code === 0
-        ? resolve()
+        ? resolve(stdout)
         : reject(new Error(`${path.basename(program)} failed (${code}): ${stderr.trim()}`)),
     );
     child.stdin.end(input);

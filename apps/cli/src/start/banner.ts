@@ -19,6 +19,8 @@ export type BannerOptions = {
   caFile: string | null;
   demo: DemoState | null;
   demoConnection: string;
+  /** The demo's MySQL connection; null or absent when the demo has no MariaDB. */
+  demoMySqlConnection?: string | null;
   demoAgent: string;
 };
 
@@ -54,12 +56,22 @@ export function renderBanner(options: BannerOptions): string {
         `  The same users sign in with SAML through the local SAML IdP ${options.samlIdentityProvider}.`,
       );
     }
-    lines.push("", `  Demo agent connection string (${options.demoAgent} on ${options.demoConnection}):`);
+    const on = options.demoMySqlConnection
+      ? `${options.demoConnection} and ${options.demoMySqlConnection}`
+      : options.demoConnection;
+    lines.push("", `  Demo agent connection strings (${options.demoAgent} on ${on}):`);
     if (options.demo.agentToken) {
       const tls = options.caFile ? `?sslmode=verify-full&sslrootcert=${options.caFile}` : "";
       lines.push(
         `    psql "postgresql://${options.demoAgent}:${options.demo.agentToken}@localhost:${options.gatewayPort}/${options.demoConnection}${tls}"`,
       );
+      if (options.demoMySqlConnection && options.mysqlPort) {
+        // The same verified TLS as the console's mysql snippet: the gateway's CA and its name.
+        const tls = options.caFile ? `--ssl-ca=${options.caFile} --ssl-verify-server-cert` : "--ssl";
+        lines.push(
+          `    mariadb -h localhost -P ${options.mysqlPort} -u ${options.demoAgent} -p${options.demo.agentToken} ${tls} ${options.demoMySqlConnection}`,
+        );
+      }
     } else {
       lines.push("    (token not on disk any more: issue a new one for the agent in the console)");
     }

@@ -1,3 +1,4 @@
+import { type DemoMySql, startDemoMySql } from "@sluice/db/demo/demo-mysql";
 import { DEMO_AGENT, DEMO_CONNECTION } from "@sluice/db/demo/demo-policy";
 import { ensureDemoWorkloadAgent } from "@sluice/db/demo/demo-workload";
 import { assertPortFree } from "@sluice/db/port-check";
@@ -50,8 +51,18 @@ export async function runStart(env: Env): Promise<void> {
     const secretKey = loadSecretKey(env.SLUICE_HOME, env.SLUICE_SECRET_KEY);
 
     let demo: DemoState | null = null;
+    let demoMySql: DemoMySql | null = null;
     if (!env.SLUICE_NO_DEMO) {
       demo = await ensureDemo({ home: env.SLUICE_HOME, prisma, adminUrl: store.adminUrl, secretKey });
+      demoMySql = await startDemoMySql({
+        home: env.SLUICE_HOME,
+        prisma,
+        secretKey,
+        upstreamPassword: demo.upstreamPassword,
+        ...(env.SLUICE_DEMO_MARIADB_PORT ? { port: env.SLUICE_DEMO_MARIADB_PORT } : {}),
+      });
+      if (demoMySql.isRunning) running.push({ name: "demo MariaDB", stop: demoMySql.stop });
+      else log(demoMySql.reason);
     }
 
     // One worker process per core (SLUICE_GATEWAY_WORKERS), all accepting on the gateway's port.
@@ -124,6 +135,7 @@ export async function runStart(env: Env): Promise<void> {
         caFile: gateway.caFile,
         demo,
         demoConnection: DEMO_CONNECTION,
+        demoMySqlConnection: demoMySql?.isRunning ? demoMySql.connection : null,
         demoAgent: DEMO_AGENT,
       }),
     );

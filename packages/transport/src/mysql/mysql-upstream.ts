@@ -100,9 +100,12 @@ async function startTls(
   plain.removeAllListeners("close");
   plain.removeAllListeners("error");
   const secure = tls.connect({ socket: plain, ...upstreamTlsOptions(connection) });
+  // The TCP socket's own failures end the TLS socket, whose listeners report them.
+  plain.on("error", (error) => secure.destroy(error));
   await new Promise<void>((resolve, reject) => {
     secure.once("secureConnect", resolve);
-    secure.once("error", (error) => reject(new Error(`TLS with the upstream failed: ${error.message}`)));
+    // `on`, not `once`: a socket that failed its handshake may still report a reset afterwards.
+    secure.on("error", (error) => reject(new Error(`TLS with the upstream failed: ${error.message}`)));
   });
   secure.removeAllListeners("error");
   return secure;
