@@ -5,16 +5,18 @@
  * Writes percentiles into docs/benchmarks.md. Target: p50 ≤ 50 µs.
  *
  *   ./node_modules/.bin/tsx bench/decision-time.ts
+ *   ./node_modules/.bin/tsx bench/decision-time.ts --baseline /tmp/baseline   # side by side
+ *
+ * With `--baseline <dir>` (a checkout of another commit made by `bench/make-baseline.sh`), the same
+ * paths of that commit's parser and engine run in the same process, interleaved statement by
+ * statement with this checkout's (the order swapped every round), so machine noise hits both alike;
+ * the section then shows both and their ratio.
  */
 // As the gateway runs: WebAssembly on the baseline compiler only.
 import "../apps/gateway/src/wasm-baseline-only";
 import os from "node:os";
 import path from "node:path";
-import { evaluate } from "../packages/policy/src/engine";
-import { FactsCache } from "../packages/policy/src/facts-cache";
-import { type ConnectionPolicy, parseGuardrail } from "../packages/policy/src/rules";
-import { PolicySessionState } from "../packages/policy/src/session-state";
-import { loadParser, parseStatements } from "../packages/sql/src/parser";
+import type { ConnectionPolicy } from "../packages/policy/src/rules";
 import { table, writeSection } from "./lib/markdown-section";
 
 const ROUNDS = 200;
@@ -34,7 +36,32 @@ const STATEMENTS = [
   (n: number) => `SELECT first_name FROM employees WHERE department = 'Sales' AND id > ${n}`,
 ];
 
-const POLICY: ConnectionPolicy = {
+/** The decision modules of one checkout: this one, or the baseline's. */
+type Decider = {
+  uncached: (sql: string) => void;
+  cached: (sql: string) => void;
+};
+
+async function loadDecider(root: string): Promise<Decider> {
+  const at = (module: string) => path.join(root, module);
+  const { evaluate } = await import(at("packages/policy/src/engine.ts"));
+  const { FactsCache } = await import(at("packages/policy/src/facts-cache.ts"));
+  const { parseGuardrail } = await import(at("packages/policy/src/rules.ts"));
+  const { PolicySessionState } = await import(at("packages/policy/src/session-state.ts"));
+  const { loadParser, parseStatements } = await import(at("packages/sql/src/parser.ts"));
+  await loadParser();
+  const policy = policyOf(parseGuardrail);
+  const state = new PolicySessionState("app");
+  const cache = new FactsCache();
+  return {
+    uncached: (sql) => evaluate(policy, parseStatements(sql), state),
+    cached: (sql) => evaluate(policy, cache.parse(sql), state),
+  };
+}
+
+const policyOf = (
+  parseGuardrail: (input: unknown) => ConnectionPolicy["guardrails"][number],
+): ConnectionPolicy => ({
   connectionName: "demo_shop",
   isReadOnly: false,
   guardrails: [
@@ -70,7 +97,7 @@ const POLICY: ConnectionPolicy = {
       reviewerGroups: ["finance-leads"],
     },
   ],
-};
+});
 
 function percentiles(samples: number[]): { p50: number; p95: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -78,52 +105,70 @@ function percentiles(samples: number[]): { p50: number; p95: number; p99: number
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
 }
 
-function measure(decide: (sql: string) => void, sqlFor: (round: number, i: number) => string): number[] {
-  const samples: number[] = [];
+type Samples = { current: number[]; baseline: number[] };
+
+/** Each statement timed on both checkouts back to back, which one goes first swapped every round. */
+function measure(
+  deciders: { current: Decider; baseline: Decider | null },
+  path: keyof Decider,
+  sqlFor: (round: number, i: number) => string,
+): Samples {
+  const samples: Samples = { current: [], baseline: [] };
+  const time = (decider: Decider, sql: string, into: number[]) => {
+    const start = process.hrtime.bigint();
+    decider[path](sql);
+    into.push(Number(process.hrtime.bigint() - start) / 1000);
+  };
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i] of STATEMENTS.entries()) {
       const sql = sqlFor(round, i);
-      const start = process.hrtime.bigint();
-      decide(sql);
-      samples.push(Number(process.hrtime.bigint() - start) / 1000);
+      const { current, baseline } = deciders;
+      if (baseline && round % 2 === 0) time(baseline, sql, samples.baseline);
+      time(current, sql, samples.current);
+      if (baseline && round % 2 === 1) time(baseline, sql, samples.baseline);
     }
   }
   return samples;
 }
 
 async function main() {
-  await loadParser();
-  const state = new PolicySessionState("app");
-  const uncached = (sql: string) => evaluate(POLICY, parseStatements(sql), state);
-  const cache = new FactsCache();
-  const cached = (sql: string) => evaluate(POLICY, cache.parse(sql), state);
+  const at = process.argv.indexOf("--baseline");
+  const baselineRoot = at > 0 ? path.resolve(process.argv[at + 1] ?? "") : null;
+  const current = await loadDecider(path.resolve(import.meta.dirname, ".."));
+  const baseline = baselineRoot ? await loadDecider(baselineRoot) : null;
+  const deciders = { current, baseline };
   const statement = (round: number, i: number) => (STATEMENTS[i] as (n: number) => string)(round);
-  measure(uncached, statement); // warm up the parser and the JIT
-  const neverSeen = measure(uncached, (round, i) => statement(round + 1000, i));
-  measure(cached, (_round, i) => statement(7, i)); // fill the exact cache
-  const exactHit = measure(cached, (_round, i) => statement(7, i));
-  measure(cached, statement); // teach the normalized cache each statement's shape
-  const shapeHit = measure(cached, (round, i) => statement(round + 5000, i));
+  measure(deciders, "uncached", statement); // warm up the parser and the JIT
+  const neverSeen = measure(deciders, "uncached", (round, i) => statement(round + 1000, i));
+  measure(deciders, "cached", (_round, i) => statement(7, i)); // fill the exact cache
+  const exactHit = measure(deciders, "cached", (_round, i) => statement(7, i));
+  measure(deciders, "cached", statement); // teach the normalized cache each statement's shape
+  const shapeHit = measure(deciders, "cached", (round, i) => statement(round + 5000, i));
   const rows = [
     ["never seen (parse + facts + engine)", neverSeen],
     ["same statement again (exact cache)", exactHit],
     ["same shape, new constants (normalized cache)", shapeHit],
   ] as const;
   const body = rows.map(([name, samples]) => {
-    const p = percentiles([...samples]);
-    return [name, p.p50.toFixed(1), p.p95.toFixed(1), p.p99.toFixed(1)];
+    const p = percentiles(samples.current);
+    const cells = [name, p.p50.toFixed(1), p.p95.toFixed(1), p.p99.toFixed(1)];
+    if (!baseline) return cells;
+    const b = percentiles(samples.baseline);
+    return [...cells, b.p50.toFixed(1), (p.p50 / b.p50).toFixed(2)];
   });
   for (const row of body) console.log(row.join("  "));
+  const headers = ["path", "p50 µs", "p95 µs", "p99 µs"];
+  const load = os.loadavg()[0]?.toFixed(1);
   writeSection(
     path.resolve(import.meta.dirname, "../docs/benchmarks.md"),
     "decision",
     `## Decision time per statement
 
-${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"} · Node ${process.version} · \`bench/decision-time.ts\`.
+${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"} · Node ${process.version} · load average ${load} (1 min) at the end · \`bench/decision-time.ts${baseline ? " --baseline" : ""}\`.
 ${STATEMENTS.length} typical agent statements × ${ROUNDS} rounds through the policy engine with the demo's four guardrails and
-its review rule; the time includes PostgreSQL's parser (libpg-query, WebAssembly) where the path parses. Target: p50 ≤ 50 µs.
+its review rule; the time includes PostgreSQL's parser (libpg-query, WebAssembly) where the path parses. Target: p50 ≤ 50 µs.${baseline ? "\nThe baseline is another commit's parser and engine, run interleaved in the same process; × is this checkout's p50 over the baseline's." : ""}
 
-${table(["path", "p50 µs", "p95 µs", "p99 µs"], body)}`,
+${table(baseline ? [...headers, "baseline p50 µs", "× baseline"] : headers, body)}`,
   );
 }
 

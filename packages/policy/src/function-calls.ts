@@ -213,7 +213,7 @@ function judged(
 }
 
 /** An ALLOW FUNCTION guardrail names the call: `name` (unqualified or pg_catalog), `schema.name`, `prefix*`, `*`. */
-function allowsCall(policy: ConnectionPolicy, call: RoutineRef): boolean {
+export function allowsCall(policy: ConnectionPolicy, call: RoutineRef): boolean {
   return policy.guardrails.some(
     (rule) =>
       rule.effect === "ALLOW" &&

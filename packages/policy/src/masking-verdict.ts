@@ -13,6 +13,7 @@ import {
   provablyCleanOutputs,
   unscannedCopy,
 } from "./masking-scope";
+import { OWNER_CODE_RULE, ownerCodeRefusal } from "./owner-code";
 import { candidateNames } from "./patterns";
 import { placeholderParamCheck } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
@@ -84,6 +85,17 @@ export function allowWithMasking(
       rule: "sluice:unmaskable-channel",
       message: `blocked by Sluice default "sluice:unmaskable-channel" on connection ${policy.connectionName}: ${leak}`,
       hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
+    };
+  }
+  // The owner's triggers, rules and defaults run with a write and may copy masked values.
+  const isMasking = selectors.length > 0 || hasContentRules(policy, identity.groups);
+  const ownerCode = isMasking ? ownerCodeRefusal(policy, statements, scope.snapshot?.()?.code) : null;
+  if (ownerCode) {
+    return {
+      kind: "deny",
+      rule: OWNER_CODE_RULE,
+      message: `blocked by Sluice default "${OWNER_CODE_RULE}" on connection ${policy.connectionName}: ${ownerCode}`,
+      hint: "write to tables whose triggers, rules and defaults an admin has allowed, or ask an admin to allow the function by name",
     };
   }
   state.afterAllowed(parsed);

@@ -21,6 +21,12 @@ export type UpstreamCode = {
    */
   readRunsCode: ReadonlySet<string>;
   readRunsCodeNames: ReadonlySet<string>;
+  /**
+   * What a write to each relation runs (`schema.table`, and the bare name for unqualified writes,
+   * every schema's together): its triggers, rules, defaults…, with the function each calls (see
+   * owner-code.ts). Only relations with such code are keys.
+   */
+  writeCode: ReadonlyMap<string, readonly WriteCode[]>;
   /** Function names outside pg_catalog and information_schema → the schemas holding one. */
   userFunctions: ReadonlyMap<string, readonly string[]>;
   /** Operator names outside pg_catalog → the schemas holding one. */
@@ -31,6 +37,25 @@ export type UpstreamCode = {
   hasEventTriggers: boolean;
   /** A user function behind an assignment or implicit cast between built-in types: any expression may run it. */
   hasBuiltinCastCode: boolean;
+};
+
+/** One piece of the owner's code a write runs: `function` null when it names none (a rule). */
+export type WriteCode = {
+  /** What runs, in words: `trigger copy_ssn`, `the default of column x`, `rule r`. */
+  source: string;
+  /** The relation it is attached to, as `schema.table`: the written one, or one the write reaches. */
+  via: string;
+  function: RoutineRef | null;
+};
+
+/** One row of the catalog's write-code read. */
+export type WriteCodeRow = {
+  schema: string;
+  table: string;
+  source: string;
+  via: string;
+  functionSchema: string | null;
+  functionName: string | null;
 };
 
 /** One row of the catalog read: a type and a function outside pg_catalog that casting it runs. */
@@ -45,6 +70,7 @@ export type TypeCodeRow = {
 export function upstreamCode(rows: {
   writeRunsCode: readonly { schema: string; table: string }[];
   readRunsCode?: readonly { schema: string; table: string }[];
+  writeCode?: readonly WriteCodeRow[];
   userFunctions: readonly { schema: string; name: string }[];
   userOperators: readonly { schema: string; name: string }[];
   typeCode: readonly TypeCodeRow[];
@@ -64,12 +90,27 @@ export function upstreamCode(rows: {
     writeRunsCodeNames: new Set(rows.writeRunsCode.map((r) => r.table)),
     readRunsCode: new Set(readRunsCode.map((r) => `${r.schema}.${r.table}`)),
     readRunsCodeNames: new Set(readRunsCode.map((r) => r.table)),
+    writeCode: writeCodeOf(rows.writeCode ?? []),
     userFunctions: bySchema(rows.userFunctions),
     userOperators: bySchema(rows.userOperators),
     castFunctions,
     hasEventTriggers: rows.hasEventTriggers,
     hasBuiltinCastCode: rows.hasBuiltinCastCode === true,
   };
+}
+
+function writeCodeOf(rows: readonly WriteCodeRow[]): Map<string, WriteCode[]> {
+  const out = new Map<string, WriteCode[]>();
+  for (const row of rows) {
+    const fn =
+      row.functionSchema !== null && row.functionName !== null
+        ? { schema: row.functionSchema, name: row.functionName }
+        : null;
+    const code = { source: row.source, via: row.via, function: fn };
+    for (const key of [row.table, `${row.schema}.${row.table}`])
+      out.set(key, [...(out.get(key) ?? []), code]);
+  }
+  return out;
 }
 
 function bySchema(rows: readonly { schema: string; name: string }[]): Map<string, string[]> {

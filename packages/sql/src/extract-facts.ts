@@ -124,8 +124,13 @@ export function walk(value: unknown, c: Collector, ctes: Set<string>): void {
     visitNode("FuncCall", value as Node, c, ctes);
     return;
   }
-  for (const [key, inner] of Object.entries(value as Node)) {
-    if (isNodeType(key) && inner !== null && typeof inner === "object" && !Array.isArray(inner)) {
+  // `for…in`, not Object.entries: no array of pairs allocated per node of the tree (JSON.parse
+  // makes plain objects with own properties only).
+  for (const key in value as Node) {
+    const inner = (value as Node)[key];
+    // Locations, flags and names hold nothing to collect: no call for them.
+    if (inner === null || typeof inner !== "object") continue;
+    if (isNodeType(key) && !Array.isArray(inner)) {
       visitNode(key, inner as Node, c, ctes);
     } else {
       walkField(key, inner, c, ctes);

@@ -53,8 +53,12 @@ export function constantString(value: unknown): string | null {
   return null;
 }
 
-export function walkExcept(node: Node, skip: string[], c: Collector, ctes: Set<string>): void {
-  for (const [key, value] of Object.entries(node)) if (!skip.includes(key)) walkField(key, value, c, ctes);
+export function walkExcept(node: Node, skip: readonly string[], c: Collector, ctes: Set<string>): void {
+  // `for…in`, not Object.entries: no array of pairs allocated per node; primitives hold nothing.
+  for (const key in node) {
+    const value = node[key];
+    if (value !== null && typeof value === "object" && !skip.includes(key)) walkField(key, value, c, ctes);
+  }
 }
 
 export function isNodeType(key: string): boolean {
@@ -62,12 +66,19 @@ export function isNodeType(key: string): boolean {
   return first >= 65 && first <= 90;
 }
 
+/**
+ * What a missing node or list reads as: one frozen empty value, not one allocated per call (the walk
+ * asks for absent fields of most nodes it visits). Frozen, so a write to it throws.
+ */
+const NO_NODE: Node = Object.freeze({}) as Node;
+const NO_LIST: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 export function asNode(value: unknown): Node {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Node) : {};
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Node) : NO_NODE;
 }
 
 export function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+  return Array.isArray(value) ? value : NO_LIST;
 }
 
 export function stringValue(value: unknown): string {

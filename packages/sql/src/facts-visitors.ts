@@ -160,6 +160,8 @@ const NON_OPERATOR_EXPRESSIONS = new Set([
 
 /** The operator an expression, `x op ANY (subquery)` or `ORDER BY x USING op` names, if any. */
 export function operatorOf(type: string, node: Node): RoutineRef | null {
+  // Asked of every node: most are none of these, and leave before any list is read.
+  if (type !== "A_Expr" && type !== "SubLink" && type !== "SortBy") return null;
   const list =
     type === "A_Expr" && !NON_OPERATOR_EXPRESSIONS.has(String(node["kind"]))
       ? node["name"]

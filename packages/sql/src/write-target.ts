@@ -134,10 +134,17 @@ export function rangeNames(items: unknown[]): Set<string> {
   return names;
 }
 
+/**
+ * What a missing node or list reads as: one frozen empty value, not one allocated per call (the walk
+ * asks for absent fields of most nodes it visits). Frozen, so a write to it throws.
+ */
+const NO_NODE: Node = Object.freeze({}) as Node;
+const NO_LIST: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 export function asNode(value: unknown): Node {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Node) : {};
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Node) : NO_NODE;
 }
 
 export function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
+  return Array.isArray(value) ? value : NO_LIST;
 }

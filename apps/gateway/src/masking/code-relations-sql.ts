@@ -5,7 +5,7 @@
  */
 
 /** Functions and operators outside the server's own schemas: the owner's code, never judged. */
-const USER_CODE = `
+export const USER_CODE = `
 user_procs AS (
   SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')),
@@ -22,7 +22,7 @@ user_ops AS (
  * (ORDER BY, indexes) in user functions; and, transitively, domains over, arrays of, ranges of and
  * row types holding such a type.
  */
-const CODE_TYPES = `
+export const CODE_TYPES = `
 code_types(oid) AS (
   SELECT t.oid FROM pg_type t
   WHERE t.typinput IN (SELECT oid FROM user_procs) OR t.typoutput IN (SELECT oid FROM user_procs)
@@ -109,7 +109,7 @@ read_runs_code(oid) AS (
   ) edge JOIN read_runs_code r ON edge.source = r.oid)`;
 
 /** The server's own relations are judged by name (function classes, value-revealing relations). */
-const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
+export const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
 
 /** One row per relation and the access that runs code: `runs_on` is 'write' or 'read'. */
 export const RELATIONS_RUNNING_CODE_SQL = `

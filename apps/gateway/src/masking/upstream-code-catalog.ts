@@ -1,6 +1,7 @@
 import { type UpstreamCode, upstreamCode } from "@sluice/policy/upstream-code";
 import type pg from "pg";
 import { RELATIONS_RUNNING_CODE_SQL } from "./code-relations-sql";
+import { WRITE_CODE_SQL } from "./write-code-sql";
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema')`;
 
@@ -58,6 +59,14 @@ export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode>
   const relations = await client.query<{ schema: string; table: string; runs_on: "read" | "write" }>(
     RELATIONS_RUNNING_CODE_SQL,
   );
+  const writeCode = await client.query<{
+    schema: string;
+    table: string;
+    source: string;
+    via: string;
+    function_schema: string | null;
+    function_name: string | null;
+  }>(WRITE_CODE_SQL);
   const userFunctions = await client.query<{ schema: string; name: string }>(USER_FUNCTIONS_SQL);
   const userOperators = await client.query<{ schema: string; name: string }>(USER_OPERATORS_SQL);
   const typeCode = await client.query<{
@@ -72,6 +81,14 @@ export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode>
   return upstreamCode({
     writeRunsCode: relations.rows.filter((row) => row.runs_on === "write"),
     readRunsCode: relations.rows.filter((row) => row.runs_on === "read"),
+    writeCode: writeCode.rows.map((row) => ({
+      schema: row.schema,
+      table: row.table,
+      source: row.source,
+      via: row.via,
+      functionSchema: row.function_schema,
+      functionName: row.function_name,
+    })),
     userFunctions: userFunctions.rows,
     userOperators: userOperators.rows,
     typeCode: typeCode.rows.map((row) => ({

@@ -1,0 +1,70 @@
+/**
+ * Owner code a write runs, judged on a connection with masking. A trigger, a rule, a default or a
+ * generated column runs the table owner's code with the agent's write, and that code reads what it
+ * likes: `AFTER INSERT ON orders … INSERT INTO audit SELECT ssn FROM customers` stores clear values
+ * in a table no masking rule names, for a later SELECT to return. The gateway cannot see into a
+ * function body (plpgsql least of all), so it judges the function by name, as a direct call: a
+ * write runs only if every function its code calls is classified safe or allowed by an ALLOW
+ * FUNCTION guardrail. Code that names no function (a rule's actions, a column type's input) cannot
+ * be allowed that way and is refused.
+ */
+import type { RoutineRef, StatementFacts, TableRef } from "@sluice/sql/facts";
+import { allowsCall, readCall } from "./function-calls";
+import { CLASS_VERDICTS } from "./function-class";
+import type { ConnectionPolicy } from "./rules";
+import type { UpstreamCode, WriteCode } from "./upstream-code";
+
+export const OWNER_CODE_RULE = "sluice:owner-code";
+
+/**
+ * Why the first write of these statements may not run the owner's code it fires, or null. Without
+ * the upstream's code catalog nothing is known of a write's code: every write is refused.
+ */
+export function ownerCodeRefusal(
+  policy: ConnectionPolicy,
+  statements: readonly StatementFacts[],
+  code: UpstreamCode | undefined,
+): string | null {
+  for (const facts of statements) {
+    // MySQL has no catalog read of its triggers yet (docs/mysql.md).
+    if (facts.dialect === "mysql") continue;
+    for (const table of facts.tablesWritten) {
+      const shown = table.schema === null ? table.name : `${table.schema}.${table.name}`;
+      if (!code)
+        return `the upstream's catalog could not be read, so what a write to ${shown} runs (triggers, rules, defaults) is unknown`;
+      for (const piece of codeOf(table, code)) {
+        const why = unjudgedPiece(policy, piece);
+        if (why) return `a write to ${shown} runs ${describe(piece, shown)}, ${why}`;
+      }
+    }
+  }
+  return null;
+}
+
+/** An unqualified name may be any schema's table of that name: all of them count (fail closed). */
+function codeOf(table: TableRef, code: UpstreamCode): readonly WriteCode[] {
+  const key =
+    table.schema === null || table.schema === "pg_temp" ? table.name : `${table.schema}.${table.name}`;
+  return code.writeCode.get(key) ?? [];
+}
+
+function describe(piece: WriteCode, shown: string): string {
+  const on = piece.via === shown || piece.via.endsWith(`.${shown}`) ? "" : ` on ${piece.via}`;
+  const calls = piece.function ? ` (${routineName(piece.function)}())` : "";
+  return `the table owner's ${piece.source}${on}${calls}`;
+}
+
+function unjudgedPiece(policy: ConnectionPolicy, piece: WriteCode): string | null {
+  const fn = piece.function;
+  if (fn === null) {
+    return "code Sluice cannot judge (it names no function to allow), which could copy masked values into a table no masking rule covers; mask that table's columns on another connection, or write without masking";
+  }
+  const reading = readCall(fn, false);
+  if (reading.kind === "known" && CLASS_VERDICTS[reading.cls].kind === "allow") return null;
+  if (allowsCall(policy, fn)) return null;
+  return `whose body Sluice cannot judge and which could copy masked values into a table no masking rule covers; an admin can allow it by name with an ALLOW FUNCTION guardrail (functions: [${JSON.stringify(routineName(fn))}])`;
+}
+
+function routineName(fn: RoutineRef): string {
+  return fn.schema === null ? fn.name : `${fn.schema}.${fn.name}`;
+}
