@@ -1,10 +1,9 @@
 import { expect, test } from "@playwright/test";
-import { run, seriousViolations, signIn } from "./support";
+import { MYSQL_PORT, run, seriousViolations, signIn } from "./support";
 
 test.use({ viewport: { width: 1440, height: 900 }, permissions: ["clipboard-read", "clipboard-write"] });
 
 const HTTP_PORT = process.env.SLUICE_E2E_HTTP_PORT ?? "18180";
-const MYSQL_PORT = process.env.SLUICE_E2E_MYSQL_PORT ?? "13406";
 
 // Connections here point at upstreams that do not exist: what is checked is the console, the
 // snippets it hands out, and the gateway's own answers before any call would go upstream.

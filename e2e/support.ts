@@ -26,6 +26,28 @@ export function demoUrl(): string {
   return `postgresql://demo-agent:${demoState().agentToken}@localhost:${GATEWAY_PORT}/demo_shop?sslmode=verify-full&sslrootcert=${HOME}/tls/ca.crt`;
 }
 
+export const MYSQL_PORT = process.env.SLUICE_E2E_MYSQL_PORT ?? "13406";
+
+/** The demo agent's `mariadb` command on the demo's MySQL connection, as the start banner prints it. */
+export function demoMariadb(sql: string) {
+  return run("mariadb", [
+    "-h",
+    "localhost",
+    "-P",
+    MYSQL_PORT,
+    "-u",
+    "demo-agent",
+    `-p${demoState().agentToken}`,
+    `--ssl-ca=${HOME}/tls/ca.crt`,
+    "--ssl-verify-server-cert",
+    "--batch",
+    "--skip-column-names",
+    "demo_shop_mysql",
+    "-e",
+    sql,
+  ]);
+}
+
 export function run(command: string, args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(command, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
