@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../bench/lib/free-port";
 
 const run = promisify(execFile);
 
@@ -18,6 +19,12 @@ export type MariaDbServer = {
   stop: () => Promise<void>;
 };
 
+/** How a test's own server differs from the default one. */
+export type MariaDbOptions = {
+  /** The server's global sql_mode from its start (`--sql-mode`), for tests of how sessions are pinned. */
+  sqlMode?: string;
+};
+
 /** Long enough for a cold `mariadbd` on a busy 2-core machine; it is an event wait, not a sleep. */
 const READY_TIMEOUT_MS = 90_000;
 
@@ -26,7 +33,7 @@ const READY_TIMEOUT_MS = 90_000;
  * own socket and a port chosen here, real users with passwords (never --skip-grant-tables), stopped
  * and deleted when the run ends. The machine's own server on 3306 is never touched.
  */
-export async function startMariaDb(port: number): Promise<MariaDbServer> {
+export async function startMariaDb(port: number, options: MariaDbOptions = {}): Promise<MariaDbServer> {
   if (!MARIADBD) {
     throw new Error(
       "mariadbd is not installed; the MySQL integration tests need Debian's mariadb-server (bash scripts/test.sh installs it)",
@@ -55,6 +62,7 @@ export async function startMariaDb(port: number): Promise<MariaDbServer> {
       "--skip-name-resolve",
       `--pid-file=${path.join(home, "mariadbd.pid")}`,
       "--innodb-buffer-pool-size=32M",
+      ...(options.sqlMode !== undefined ? [`--sql-mode=${options.sqlMode}`] : []),
       ...asUser,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
@@ -109,4 +117,22 @@ function readyFor(child: ChildProcess): Promise<void> {
       reject(new Error(`MariaDB exited early (${code}):\n${log.slice(-2000)}`));
     });
   });
+}
+
+/** Ports taken between the OS's choice and the server's bind (parallel runs): a few tries. */
+const PORT_TRIES = 3;
+
+/**
+ * A MariaDB of one test file's own, on a port the OS chose: for a test that needs the server's
+ * global state to differ (a global sql_mode), which it must never change on the shared server,
+ * where every other file's sessions would see it.
+ */
+export async function startOwnMariaDb(options: MariaDbOptions): Promise<MariaDbServer> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startMariaDb(await freePort(), options);
+    } catch (error) {
+      if (attempt >= PORT_TRIES) throw error;
+    }
+  }
 }

@@ -23,6 +23,8 @@ import { createMySqlCatalogs } from "../../src/mysql/mysql-catalog";
 const run = promisify(execFile);
 
 export type MySqlHarness = Awaited<ReturnType<typeof startMySqlHarness>>;
+/** An administrative TCP login, as the integration tier provides its MariaDB's. */
+export type MariaDbLogin = { host: string; port: number; user: string; password: string };
 
 /** Statements that give each harness its own database on the integration tier's MariaDB. */
 function seedSql(database: string, user: string, password: string): string {
@@ -43,8 +45,12 @@ function seedSql(database: string, user: string, password: string): string {
  * (token checked against a SCRAM verifier, as the store keeps it) allowed on one connection whose
  * upstream login is a real user with a password. `policy` may be changed between statements.
  */
-export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) {
-  const server = inject("mariadb");
+export async function startMySqlHarness(
+  policy: Partial<ConnectionPolicy> = {},
+  /** Another MariaDB than the integration tier's (a test file's own; see startOwnMariaDb). */
+  options: { server?: MariaDbLogin } = {},
+) {
+  const server = options.server ?? inject("mariadb");
   const suffix = randomBytes(4).toString("hex");
   const database = `shop_${suffix}`;
   const upstreamUser = `app_${suffix}`;
