@@ -119,7 +119,13 @@ export async function startMySqlHarness(
 
   /** mysql2 through the gateway (TLS with the gateway's CA). */
   const connectAgent = (
-    options: { password?: string; database?: string; ssl?: boolean; isOtherAgent?: boolean } = {},
+    options: {
+      password?: string;
+      database?: string;
+      ssl?: boolean;
+      isOtherAgent?: boolean;
+      multipleStatements?: boolean;
+    } = {},
   ) =>
     mysql.createConnection({
       host: "127.0.0.1",
@@ -127,12 +133,14 @@ export async function startMySqlHarness(
       user: options.isOtherAgent ? otherAgent.agentName : agent.agentName,
       password: options.password ?? (options.isOtherAgent ? otherToken : token),
       database: options.database ?? "shop",
+      ...(options.multipleStatements ? { multipleStatements: true } : {}),
       ...(options.ssl === false ? {} : { ssl: { ca: material.ca.toString() } }),
     });
 
   /** The same database directly, as the upstream user (what an agent would see without Sluice). */
-  const connectDirect = () =>
+  const connectDirect = (options: { multipleStatements?: boolean } = {}) =>
     mysql.createConnection({
+      ...(options.multipleStatements ? { multipleStatements: true } : {}),
       host: server.host,
       port: server.port,
       user: upstreamUser,
