@@ -40,6 +40,8 @@ export type LocalMariaDbOptions = {
   port: number;
   /** PEM files of the server's certificate and key: the server then offers TLS. */
   tls?: { certFile: string; keyFile: string };
+  /** The server's global sql_mode from its start (`--sql-mode`), for tests of how sessions are pinned. */
+  sqlMode?: string;
   /** Delete the data directory on stop (tests). */
   isEphemeral?: boolean;
 };
@@ -107,6 +109,7 @@ export async function startLocalMariaDb(options: LocalMariaDbOptions): Promise<L
       `--pid-file=${path.join(runDir, "mariadbd.pid")}`,
       "--innodb-buffer-pool-size=32M",
       ...(options.tls ? [`--ssl-cert=${options.tls.certFile}`, `--ssl-key=${options.tls.keyFile}`] : []),
+      ...(options.sqlMode !== undefined ? [`--sql-mode=${options.sqlMode}`] : []),
       ...asUser,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },

@@ -1,6 +1,5 @@
 import type { Connection } from "mysql2/promise";
-import mysql from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
 
 /**
@@ -186,32 +185,5 @@ describe("masking by origin and lineage, fail closed", () => {
         (caught: { message: string }) => caught,
       );
     expect(error?.message ?? "").not.toMatch(/example\.com/);
-  });
-});
-
-describe("the upstream session is pinned", () => {
-  it("strips ANSI_QUOTES and NO_BACKSLASH_ESCAPES from a server default that has them", async () => {
-    const server = inject("mariadb");
-    const admin = await mysql.createConnection({
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-    });
-    const [[before]] = (await admin.query("SELECT @@GLOBAL.sql_mode AS mode")) as unknown as [
-      [{ mode: string }],
-    ];
-    await admin.query("SET GLOBAL sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES'");
-    try {
-      const pinned = await harness.connectAgent();
-      const [[row]] = (await pinned.query(
-        "SELECT @@SESSION.sql_mode AS mode, @@character_set_client AS cs",
-      )) as unknown as [[{ mode: string; cs: string }]];
-      expect(row).toEqual({ mode: "STRICT_TRANS_TABLES", cs: "utf8mb4" });
-      await pinned.end();
-    } finally {
-      await admin.query("SET GLOBAL sql_mode = ?", [before?.mode ?? ""]);
-      await admin.end();
-    }
   });
 });

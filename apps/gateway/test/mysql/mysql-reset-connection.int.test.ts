@@ -1,44 +1,84 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MariaDbServer, startOwnMariaDb } from "../../../../test/mariadb-server";
 import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
 
 /**
- * COM_RESET_CONNECTION (mysql2's `connection.reset()`): the server's reset puts sql_mode back to
- * the global default, so the gateway pins the lexing modes again before the client's OK. The test
- * makes the global default carry ANSI_QUOTES for the moment of the reset: unpinned, `"x"` would
- * then name a column instead of being a string, and the gateway would read statements differently
- * from the server.
+ * A server whose global sql_mode lexes differently from the pinned modes: at login, and after
+ * COM_RESET_CONNECTION (mysql2's `connection.reset()`), which puts sql_mode back to the global
+ * default, the gateway pins the lexing modes before the client's first statement or OK. Unpinned,
+ * `"x"` would name a column instead of being a string, and the gateway would read statements
+ * differently from the server. The global mode is this file's own MariaDB's from its start: a
+ * global change on the shared server would reach every other test file's sessions.
  */
+const GLOBAL_MODE = "ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES";
+
+let server: MariaDbServer;
 let harness: MySqlHarness;
 beforeAll(async () => {
-  harness = await startMySqlHarness({
-    masking: [
-      {
-        name: "mask-ssn",
-        selector: "*.employees.ssn",
-        detector: null,
-        strategy: "REDACT" as const,
-        keepLast: null,
-        exemptGroups: [],
+  server = await startOwnMariaDb({ sqlMode: GLOBAL_MODE });
+  harness = await startMySqlHarness(
+    {
+      masking: [
+        {
+          name: "mask-ssn",
+          selector: "*.employees.ssn",
+          detector: null,
+          strategy: "REDACT" as const,
+          keepLast: null,
+          exemptGroups: [],
+        },
+      ],
+    },
+    {
+      server: {
+        host: server.host,
+        port: server.port,
+        user: server.adminUser,
+        password: server.adminPassword,
       },
-    ],
+    },
+  );
+});
+afterAll(async () => {
+  await harness?.stop();
+  await server?.stop();
+});
+
+describe("a server whose global sql_mode has ANSI_QUOTES and NO_BACKSLASH_ESCAPES", () => {
+  it("reads them directly: the hazard the pinning removes", async () => {
+    const direct = await harness.connectDirect();
+    try {
+      const [[row]] = (await direct.query("SELECT @@SESSION.sql_mode AS mode")) as unknown as [
+        [{ mode: string }],
+      ];
+      expect(row.mode.split(",")).toEqual(expect.arrayContaining(GLOBAL_MODE.split(",")));
+      // Directly, "email" names the column.
+      const [named] = await direct.query(`SELECT "email" AS e FROM employees WHERE id = 1`);
+      expect(named).toEqual([{ e: "ada@example.com" }]);
+    } finally {
+      await direct.end();
+    }
+  });
+
+  it("is pinned at login: the lexing modes stripped, utf8mb4 the client set", async () => {
+    const agent = await harness.connectAgent();
+    try {
+      const [[row]] = (await agent.query(
+        "SELECT @@SESSION.sql_mode AS mode, @@character_set_client AS cs",
+      )) as unknown as [[{ mode: string; cs: string }]];
+      expect(row).toEqual({ mode: "STRICT_TRANS_TABLES", cs: "utf8mb4" });
+    } finally {
+      await agent.end();
+    }
   });
 });
-afterAll(async () => harness?.stop());
 
 describe("COM_RESET_CONNECTION through Sluice", () => {
   it("resets the session, pins sql_mode and utf8mb4 again, and masking still applies", async () => {
     const agent = await harness.connectAgent();
     try {
       await agent.query("SET @before = 1");
-      const [[global]] = (await harness.asAdmin("SELECT @@GLOBAL.sql_mode AS mode")) as unknown as [
-        [{ mode: string }],
-      ];
-      await harness.asAdmin("SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',ANSI_QUOTES')");
-      try {
-        await agent.reset();
-      } finally {
-        await harness.asAdmin(`SET GLOBAL sql_mode = '${global.mode}'`);
-      }
+      await agent.reset();
       const [rows] = await agent.query(
         `SELECT "x" AS quoted, @before AS kept, @@SESSION.sql_mode LIKE '%ANSI_QUOTES%' AS ansi, @@character_set_client AS cs`,
       );

@@ -23,6 +23,8 @@ import { createMySqlCatalogs } from "../../src/mysql/mysql-catalog";
 const run = promisify(execFile);
 
 export type MySqlHarness = Awaited<ReturnType<typeof startMySqlHarness>>;
+/** An administrative TCP login, as the integration tier provides its MariaDB's. */
+export type MariaDbLogin = { host: string; port: number; user: string; password: string };
 
 /** Statements that give each harness its own database on the integration tier's MariaDB. */
 function seedSql(database: string, user: string, password: string): string {
@@ -43,8 +45,12 @@ function seedSql(database: string, user: string, password: string): string {
  * (token checked against a SCRAM verifier, as the store keeps it) allowed on one connection whose
  * upstream login is a real user with a password. `policy` may be changed between statements.
  */
-export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) {
-  const server = inject("mariadb");
+export async function startMySqlHarness(
+  policy: Partial<ConnectionPolicy> = {},
+  /** Another MariaDB than the integration tier's (a test file's own; see startOwnMariaDb). */
+  options: { server?: MariaDbLogin } = {},
+) {
+  const server = options.server ?? inject("mariadb");
   const suffix = randomBytes(4).toString("hex");
   const database = `shop_${suffix}`;
   const upstreamUser = `app_${suffix}`;
@@ -113,7 +119,13 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
 
   /** mysql2 through the gateway (TLS with the gateway's CA). */
   const connectAgent = (
-    options: { password?: string; database?: string; ssl?: boolean; isOtherAgent?: boolean } = {},
+    options: {
+      password?: string;
+      database?: string;
+      ssl?: boolean;
+      isOtherAgent?: boolean;
+      multipleStatements?: boolean;
+    } = {},
   ) =>
     mysql.createConnection({
       host: "127.0.0.1",
@@ -121,12 +133,14 @@ export async function startMySqlHarness(policy: Partial<ConnectionPolicy> = {}) 
       user: options.isOtherAgent ? otherAgent.agentName : agent.agentName,
       password: options.password ?? (options.isOtherAgent ? otherToken : token),
       database: options.database ?? "shop",
+      ...(options.multipleStatements ? { multipleStatements: true } : {}),
       ...(options.ssl === false ? {} : { ssl: { ca: material.ca.toString() } }),
     });
 
   /** The same database directly, as the upstream user (what an agent would see without Sluice). */
-  const connectDirect = () =>
+  const connectDirect = (options: { multipleStatements?: boolean } = {}) =>
     mysql.createConnection({
+      ...(options.multipleStatements ? { multipleStatements: true } : {}),
       host: server.host,
       port: server.port,
       user: upstreamUser,
