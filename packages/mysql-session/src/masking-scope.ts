@@ -1,4 +1,5 @@
 import type { MaskingShape } from "@sluice/mysql-sql/masking-shape";
+import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { Verdict } from "@sluice/policy/verdict";
 import { DESCRIPTIVE_SYSTEM_RELATIONS, SYSTEM_SCHEMAS, type UpstreamCatalog } from "./upstream-catalog";
 import { isCleanTrace } from "./view-lineage";
@@ -134,4 +135,17 @@ function isSystemName(name: string): boolean {
 
 function isValueHoldingSystem(name: string): boolean {
   return isSystemName(name) && !DESCRIPTIVE_SYSTEM_RELATIONS.has(name);
+}
+
+/**
+ * Error text can quote values (a duplicate key's value): while the statement reads masked
+ * columns, the server's message is withheld and only its code and SQLSTATE go through.
+ */
+export function withheldErrorText(payload: Buffer, scope: MaskingScope): Buffer {
+  if (!isErrPacket(payload) || !scope.readsMasked) return payload;
+  const error = parseErr(payload);
+  return encodeErr({
+    ...error,
+    message: `error ${error.code} (its text is withheld by Sluice: the statement reads masked columns)`,
+  });
 }

@@ -7,7 +7,7 @@ import {
 } from "@sluice/mysql-sql/masking-shape";
 import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
-import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
+import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
@@ -15,9 +15,19 @@ import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
 import { ConnectionReset } from "./connection-reset";
 import { type KillTargets, mappedKill } from "./kill-mapping";
-import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
-import { ER_UNKNOWN_COM, ER_UNKNOWN_STMT_HANDLER, MySqlClientError } from "./mysql-client-error";
+import { type MaskingScope, maskingScope, unmaskableChannel, withheldErrorText } from "./masking-scope";
+import { MySqlClientError } from "./mysql-client-error";
+import {
+  cursorRulesChanged,
+  isCursorRequested,
+  noOpenCursor,
+  type PreparedStatement,
+  PreparedStatements,
+  type StatementCursor,
+  unknownStatement,
+} from "./prepared-statements";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
+import { unsupportedCommand } from "./unsupported-command";
 import type { UpstreamCatalogAccess } from "./upstream-catalog";
 
 /** What the relay asks the transport to do, in order. */
@@ -47,11 +57,16 @@ export type RelayOptions = {
   hooks?: RelayHooks;
 };
 
-/** COM_CHANGE_USER's command byte. @see https://mariadb.com/kb/en/com_change_user/ */
-const CHANGE_USER = 0x11;
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
-type InFlight = { tracker: ResultTracker; scope: MaskingScope; prepared?: PreparedStatement };
-type PreparedStatement = { verdict: AllowVerdict; shape: MaskingShape | null };
+type InFlight = {
+  tracker: ResultTracker;
+  scope: MaskingScope;
+  prepared?: PreparedStatement;
+  /** The prepared statement an execution or fetch is for: its cursor is opened or closed by the answer. */
+  statementId?: number;
+  /** The masking rules an execution's plan was made with (a cursor's fetches must match them). */
+  rulesKey?: string;
+};
 /** What needs no masking: a ping, a statement reset. */
 const NOTHING_READ: MaskingScope = maskingScope(null, null, null);
 
@@ -68,8 +83,8 @@ export class MySqlRelay {
   private reset: ConnectionReset | null = null;
   /** The last judged statement may have read masked values: its warnings may quote them. */
   private isLastScopeMasked = false;
-  /** Statements prepared through the gateway: their verdict masks every execution's rows. */
-  private readonly prepared = new Map<number, PreparedStatement>();
+  /** Statements prepared through the gateway (their verdict masks every execution's rows) and cursors. */
+  private readonly prepared = new PreparedStatements();
   private readonly catalog: CatalogFreshness;
 
   constructor(private readonly options: RelayOptions) {
@@ -117,37 +132,33 @@ export class MySqlRelay {
         return this.judged(command.sql, "parse", raw, { kind: "prepare" });
       case "stmt-execute": {
         const statement = this.prepared.get(command.statementId);
-        if (!statement) {
-          return [
-            this.refusal(
-              new MySqlClientError(
-                ER_UNKNOWN_STMT_HANDLER,
-                "HY000",
-                `unknown prepared statement ${command.statementId}`,
-              ),
-            ),
-          ];
-        }
+        if (!statement) return [this.refusal(unknownStatement(command.statementId))];
+        // Executing again closes the statement's cursor on the server: its old plan goes with it.
+        this.prepared.dropCursor(command.statementId);
         // The catalog may have moved since PREPARE (a table replaced by a view): scoped again.
         const scope = await this.scopeOf(statement.verdict, statement.shape);
-        return this.forward(raw, { kind: "result", rowFormat: "binary" }, scope);
+        const isCursor = isCursorRequested(command.flags);
+        return this.forward(
+          raw,
+          { kind: "result", rowFormat: "binary", isCursorRequested: isCursor },
+          scope,
+          {
+            statementId: command.statementId,
+            rulesKey: this.rulesKey(),
+          },
+        );
       }
+      case "stmt-fetch":
+        return this.fetched(command.statementId, raw);
       case "stmt-close":
-        this.prepared.delete(command.statementId);
+        this.prepared.close(command.statementId);
         // COM_STMT_CLOSE has no answer.
         return [{ kind: "to-upstream", raw }];
       case "stmt-reset":
-        if (!this.prepared.has(command.statementId)) {
-          return [
-            this.refusal(
-              new MySqlClientError(
-                ER_UNKNOWN_STMT_HANDLER,
-                "HY000",
-                `unknown prepared statement ${command.statementId}`,
-              ),
-            ),
-          ];
-        }
+        if (!this.prepared.has(command.statementId))
+          return [this.refusal(unknownStatement(command.statementId))];
+        // The server closes the statement's cursor and forgets its long data.
+        this.prepared.dropCursor(command.statementId);
         return this.forward(raw, { kind: "simple" }, NOTHING_READ);
       case "ping":
         return this.forward(raw, { kind: "simple" }, NOTHING_READ);
@@ -164,30 +175,8 @@ export class MySqlRelay {
         this.catalog.noteStatement(null);
         this.reset = new ConnectionReset();
         return [{ kind: "to-upstream", raw }];
-      case "stmt-fetch":
-        return [
-          this.refusal(
-            MySqlClientError.refused("cursor fetches (COM_STMT_FETCH) are not supported by Sluice yet"),
-          ),
-        ];
       case "unsupported":
-        if (command.code === CHANGE_USER) {
-          // Another login on this connection would skip the agent login and the session's audit row.
-          return this.fatal(
-            new MySqlClientError(
-              ER_UNKNOWN_COM,
-              "08S01",
-              "COM_CHANGE_USER is refused by Sluice: a session belongs to the agent that logged in; open a new connection as the other agent",
-            ),
-          );
-        }
-        return this.fatal(
-          new MySqlClientError(
-            ER_UNKNOWN_COM,
-            "08S01",
-            `command 0x${command.code.toString(16).padStart(2, "0")} is not supported by Sluice; the connection is closed`,
-          ),
-        );
+        return this.fatal(unsupportedCommand(command.code));
     }
   }
 
@@ -199,13 +188,23 @@ export class MySqlRelay {
     const actions: RelayAction[] = [];
     for (const event of flight.tracker.onPacket(payload)) {
       if (event.kind === "packet") {
-        const payload = this.withheld(event.payload, flight);
+        const payload = withheldErrorText(event.payload, flight.scope);
         if (isErrPacket(payload)) this.recordError(payload);
         actions.push({ kind: "to-client", sequenceId, payload });
         continue;
       }
       this.inFlight = null;
-      if (event.prepared && flight.prepared) this.prepared.set(event.prepared.statementId, flight.prepared);
+      if (event.prepared && flight.prepared) this.prepared.add(event.prepared.statementId, flight.prepared);
+      if (flight.statementId === undefined) continue;
+      if (event.openedCursor) {
+        this.prepared.openCursor(flight.statementId, {
+          ...event.openedCursor,
+          scope: flight.scope,
+          rulesKey: flight.rulesKey ?? "",
+        });
+      } else if (event.isCursorClosed || event.isError) {
+        this.prepared.dropCursor(flight.statementId);
+      }
     }
     return actions;
   }
@@ -218,16 +217,28 @@ export class MySqlRelay {
   private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
     const mapped = await mappedKill(kill, this.options.killTargets);
     this.isLastScopeMasked = false;
-    if ("error" in mapped) {
-      this.options.hooks?.onVerdict?.(sql, {
-        kind: "deny",
-        rule: "sluice:kill-scope",
-        message: mapped.error.message,
-      });
-      return [this.refusal(mapped.error)];
-    }
-    this.options.hooks?.onVerdict?.(sql, { kind: "allow", readsNoRows: true });
+    this.options.hooks?.onVerdict?.(sql, mapped.verdict);
+    if ("error" in mapped) return [this.refusal(mapped.error)];
     return this.forward(mapped.raw, { kind: "simple" }, NOTHING_READ);
+  }
+
+  /**
+   * COM_STMT_FETCH: rows of the statement's open cursor, masked by the plan its execution made
+   * (each statement's own: cursors of several statements interleave). A fetch the gateway has no
+   * cursor for gets the server's own answer without reaching it; one under masking rules other
+   * than the cursor's is refused: the plan would not be the one the rules now ask for.
+   */
+  private fetched(statementId: number, raw: Buffer): RelayAction[] {
+    if (!this.prepared.has(statementId)) return [this.refusal(unknownStatement(statementId))];
+    const cursor: StatementCursor | undefined = this.prepared.cursorOf(statementId);
+    if (!cursor) return [this.refusal(noOpenCursor(statementId))];
+    if (cursor.rulesKey !== this.rulesKey()) return [this.refusal(cursorRulesChanged())];
+    return this.forward(raw, { kind: "fetch", cursor }, cursor.scope, { statementId });
+  }
+
+  /** The masking rules that apply now, as one comparable string. */
+  private rulesKey(): string {
+    return JSON.stringify(applicableRules(this.options.maskingRules(), this.options.groups));
   }
 
   private onResetPacket(payload: Buffer): RelayAction[] {
@@ -237,19 +248,6 @@ export class MySqlRelay {
     if (step.kind === "fail") return this.fatal(step.error);
     if (isErrPacket(payload)) this.recordError(payload);
     return [{ kind: "to-client", sequenceId: 1, payload: step.payload }];
-  }
-
-  /**
-   * Error text can quote values (a duplicate key's value): while the statement reads masked
-   * columns, the server's message is withheld and only its code and SQLSTATE go through.
-   */
-  private withheld(payload: Buffer, flight: InFlight): Buffer {
-    if (!isErrPacket(payload) || !flight.scope.readsMasked) return payload;
-    const error = parseErr(payload);
-    return encodeErr({
-      ...error,
-      message: `error ${error.code} (its text is withheld by Sluice: the statement reads masked columns)`,
-    });
   }
 
   private async judged(
@@ -300,7 +298,7 @@ export class MySqlRelay {
     }
     this.catalog.noteStatement(masksNow ? shape : null);
     const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
-    return this.forward(raw, expected, scope, prepared);
+    return this.forward(raw, expected, scope, prepared ? { prepared } : {});
   }
 
   private masksRows(): boolean {
@@ -330,7 +328,7 @@ export class MySqlRelay {
     raw: Buffer,
     expected: ExpectedResponse,
     scope: MaskingScope,
-    prepared?: PreparedStatement,
+    about: Pick<InFlight, "prepared" | "statementId" | "rulesKey"> = {},
   ): RelayAction[] {
     const rules = applicableRules(this.options.maskingRules(), this.options.groups);
     const planFor = (columns: readonly ColumnDefinition[]): Array<MaskRule | null> =>
@@ -344,7 +342,7 @@ export class MySqlRelay {
         this.options.hooks?.onResult,
       ),
       scope,
-      ...(prepared ? { prepared } : {}),
+      ...about,
     };
     return [{ kind: "to-upstream", raw }];
   }

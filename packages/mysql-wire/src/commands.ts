@@ -7,7 +7,8 @@ export type ClientCommand =
   | { type: "query"; sql: string }
   | { type: "init-db"; schema: string }
   | { type: "stmt-prepare"; sql: string }
-  | { type: "stmt-execute"; statementId: number }
+  /** `flags`: the cursor type the client asks for (0: none; CURSOR_TYPE_READ_ONLY is 1). */
+  | { type: "stmt-execute"; statementId: number; flags: number }
   | { type: "stmt-close"; statementId: number }
   | { type: "stmt-reset"; statementId: number }
   | { type: "stmt-fetch"; statementId: number }
@@ -34,7 +35,7 @@ export function parseCommand(payload: Buffer): ClientCommand {
     case CommandCode.StmtPrepare:
       return { type: "stmt-prepare", sql: strictUtf8(reader.rest()) };
     case CommandCode.StmtExecute:
-      return { type: "stmt-execute", statementId: reader.int4() };
+      return { type: "stmt-execute", statementId: reader.int4(), flags: reader.int1() };
     case CommandCode.StmtClose:
       return { type: "stmt-close", statementId: reader.int4() };
     case CommandCode.StmtReset:

@@ -124,7 +124,9 @@ describe("parseCommand", () => {
     expect(parseCommand(Buffer.from([0x17, 5, 0, 0, 0, 0, 1, 0, 0, 0]))).toEqual({
       type: "stmt-execute",
       statementId: 5,
+      flags: 0,
     });
+    expect(parseCommand(Buffer.from([0x17, 5, 0, 0, 0, 1, 1, 0, 0, 0]))).toMatchObject({ flags: 1 });
     expect(parseCommand(Buffer.from([0x0e]))).toEqual({ type: "ping" });
     expect(parseCommand(Buffer.from([0x01]))).toEqual({ type: "quit" });
     expect(parseCommand(Buffer.from([0x12, 1]))).toEqual({ type: "unsupported", code: 0x12 });
