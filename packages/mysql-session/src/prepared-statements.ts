@@ -15,6 +15,12 @@ export type PreparedStatement = { verdict: AllowVerdict; shape: MaskingShape | n
  */
 export type StatementCursor = OpenCursor & { scope: MaskingScope; rulesKey: string };
 
+/**
+ * A long-data piece is recorded up to this many bytes (its length always): a parameter can be a
+ * whole document, and the recording keeps what the agent did, not a copy of its uploads.
+ */
+export const MAX_RECORDED_PARAMETER_BYTES = 4096;
+
 /** "The statement (N) has no open cursor": the server's own answer to such a fetch. */
 export const ER_STMT_HAS_NO_OPEN_CURSOR = 1421;
 

@@ -20,6 +20,7 @@ import { MySqlClientError } from "./mysql-client-error";
 import {
   cursorRulesChanged,
   isCursorRequested,
+  MAX_RECORDED_PARAMETER_BYTES,
   noOpenCursor,
   type PreparedStatement,
   PreparedStatements,
@@ -175,6 +176,8 @@ export class MySqlRelay {
         this.catalog.noteStatement(null);
         this.reset = new ConnectionReset();
         return [{ kind: "to-upstream", raw }];
+      case "stmt-send-long-data":
+        return this.longData(command, raw);
       case "unsupported":
         return this.fatal(unsupportedCommand(command.code));
     }
@@ -248,6 +251,29 @@ export class MySqlRelay {
     if (step.kind === "fail") return this.fatal(step.error);
     if (isErrPacket(payload)) this.recordError(payload);
     return [{ kind: "to-client", sequenceId: 1, payload: step.payload }];
+  }
+
+  /**
+   * COM_STMT_SEND_LONG_DATA: a piece of one parameter's value for a statement judged at PREPARE. It
+   * is a value, never statement text, so it cannot change what was judged; it reaches the server
+   * only for a statement prepared through the gateway (there is no answer to refuse it with: any
+   * other is dropped, and its EXECUTE is refused as unknown). Recorded as the parameter it is.
+   */
+  private longData(
+    command: Extract<ClientCommand, { type: "stmt-send-long-data" }>,
+    raw: Buffer,
+  ): RelayAction[] {
+    const statement = this.prepared.get(command.statementId);
+    if (!statement) return [];
+    const isMasked = (statement.verdict.maskedTables?.length ?? 0) > 0;
+    this.options.hooks?.onResult?.({
+      type: "parameter",
+      statement: command.statementId,
+      index: command.paramId,
+      bytes: command.data.length,
+      value: isMasked ? null : command.data.subarray(0, MAX_RECORDED_PARAMETER_BYTES).toString("utf8"),
+    });
+    return [{ kind: "to-upstream", raw }];
   }
 
   private async judged(

@@ -9,6 +9,8 @@ export type ClientCommand =
   | { type: "stmt-prepare"; sql: string }
   /** `flags`: the cursor type the client asks for (0: none; CURSOR_TYPE_READ_ONLY is 1). */
   | { type: "stmt-execute"; statementId: number; flags: number }
+  /** A piece of one parameter's value, appended to what earlier pieces sent; it has no answer. */
+  | { type: "stmt-send-long-data"; statementId: number; paramId: number; data: Buffer }
   | { type: "stmt-close"; statementId: number }
   | { type: "stmt-reset"; statementId: number }
   | { type: "stmt-fetch"; statementId: number }
@@ -36,6 +38,13 @@ export function parseCommand(payload: Buffer): ClientCommand {
       return { type: "stmt-prepare", sql: strictUtf8(reader.rest()) };
     case CommandCode.StmtExecute:
       return { type: "stmt-execute", statementId: reader.int4(), flags: reader.int1() };
+    case CommandCode.StmtSendLongData:
+      return {
+        type: "stmt-send-long-data",
+        statementId: reader.int4(),
+        paramId: reader.int2(),
+        data: reader.rest(),
+      };
     case CommandCode.StmtClose:
       return { type: "stmt-close", statementId: reader.int4() };
     case CommandCode.StmtReset:
