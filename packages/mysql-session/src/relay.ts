@@ -13,6 +13,7 @@ import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
 import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
+import { fieldListStatement, initDbStatement } from "./command-statements";
 import { ConnectionReset } from "./connection-reset";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, maskingScope, unmaskableChannel, withheldErrorText } from "./masking-scope";
@@ -125,10 +126,9 @@ export class MySqlRelay {
         return this.judged(command.sql, "simple", raw, { kind: "result", rowFormat: "text" });
       }
       case "init-db":
-        // The default database is where unqualified names resolve: judged as the USE it is.
-        return this.judged(`USE \`${command.schema.replaceAll("`", "``")}\``, "simple", raw, {
-          kind: "simple",
-        });
+        return this.judged(initDbStatement(command.schema), "simple", raw, { kind: "simple" });
+      case "field-list":
+        return this.judged(fieldListStatement(command.table), "simple", raw, { kind: "field-list" });
       case "stmt-prepare":
         return this.judged(command.sql, "parse", raw, { kind: "prepare" });
       case "stmt-execute": {

@@ -26,6 +26,8 @@ export type ExpectedResponse =
   /** COM_STMT_FETCH: binary rows of a cursor whose columns and plan its execution gave. */
   | { kind: "fetch"; cursor: OpenCursor }
   | { kind: "prepare" }
+  /** COM_FIELD_LIST: column definitions (no rows) and a terminator. */
+  | { kind: "field-list" }
   | { kind: "simple" };
 
 /** A statement's open cursor: the result set's columns and the masking plan of its execution. */
@@ -107,6 +109,13 @@ export class ResultTracker {
   }
 
   onPacket(payload: Buffer): TrackerEvent[] {
+    if (this.expected.kind === "field-list") {
+      // Column definitions start with their catalog "def" (0x03): only an ERR or 0xFE ends the list.
+      if (this.state === "done")
+        throw new MySqlWireError("the upstream sent a packet after its answer was complete");
+      if (isErrPacket(payload) || isEofPacket(payload)) return this.finish(payload, isErrPacket(payload));
+      return [{ kind: "packet", payload }];
+    }
     switch (this.state) {
       case "first":
         return this.first(payload);

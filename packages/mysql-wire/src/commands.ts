@@ -14,6 +14,8 @@ export type ClientCommand =
   | { type: "stmt-close"; statementId: number }
   | { type: "stmt-reset"; statementId: number }
   | { type: "stmt-fetch"; statementId: number }
+  /** COM_FIELD_LIST (deprecated; the mariadb CLI's table-name completion still sends it). */
+  | { type: "field-list"; table: string; wildcard: string }
   | { type: "ping" }
   | { type: "quit" }
   | { type: "reset-connection" }
@@ -51,6 +53,16 @@ export function parseCommand(payload: Buffer): ClientCommand {
       return { type: "stmt-reset", statementId: reader.int4() };
     case CommandCode.StmtFetch:
       return { type: "stmt-fetch", statementId: reader.int4() };
+    case CommandCode.FieldList: {
+      const table = reader.rest();
+      const end = table.indexOf(0);
+      if (end < 0) throw new MySqlWireError("COM_FIELD_LIST without the end of its table name");
+      return {
+        type: "field-list",
+        table: strictUtf8(table.subarray(0, end)),
+        wildcard: strictUtf8(table.subarray(end + 1)),
+      };
+    }
     case CommandCode.Ping:
       return { type: "ping" };
     case CommandCode.Quit:

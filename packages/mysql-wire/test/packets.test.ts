@@ -133,6 +133,12 @@ describe("parseCommand", () => {
       paramId: 2,
       data: Buffer.from("AB"),
     });
+    expect(parseCommand(Buffer.from("\u0004people\u0000na%"))).toEqual({
+      type: "field-list",
+      table: "people",
+      wildcard: "na%",
+    });
+    expect(() => parseCommand(Buffer.from("\u0004people"))).toThrow(/table name/);
     expect(parseCommand(Buffer.from([0x0e]))).toEqual({ type: "ping" });
     expect(parseCommand(Buffer.from([0x01]))).toEqual({ type: "quit" });
     expect(parseCommand(Buffer.from([0x12, 1]))).toEqual({ type: "unsupported", code: 0x12 });

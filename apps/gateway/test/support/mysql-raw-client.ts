@@ -164,6 +164,12 @@ export class MySqlRawClient {
     return this.resultSets();
   }
 
+  /** COM_FIELD_LIST: the table's column definitions and the packet after them (or an ERR). */
+  async fieldList(table: string, wildcard = ""): Promise<RawPacket[]> {
+    this.send(Buffer.concat([Buffer.from([0x04]), Buffer.from(`${table}\0${wildcard}`)]));
+    return this.rows();
+  }
+
   /** COM_STMT_PREPARE: the statement id and every packet of the answer. */
   async prepare(sql: string): Promise<{ statementId: number; packets: RawPacket[] }> {
     this.send(Buffer.concat([Buffer.from([0x16]), Buffer.from(sql)]));
