@@ -16,6 +16,7 @@ import { CURSOR_TYPE_READ_ONLY, MySqlRawClient, type RawPacket } from "../suppor
  */
 let harness: Harness;
 let stage: MariaStage;
+let mariaId: string;
 const SSNS = ["111-11-1111", "222-22-2222", "333-33-3333", "444-44-4444", "555-55-5555"];
 
 beforeAll(async () => {
@@ -29,7 +30,7 @@ beforeAll(async () => {
     `,
   );
   harness = await startHarness({ mysqlPort: 0 });
-  const mariaId = await stage.addConnection(harness);
+  mariaId = await stage.addConnection(harness);
   await harness.prisma.maskingRule.create({
     data: { connectionId: mariaId, name: "ssn", columnSelector: "*.people.ssn", strategy: "REDACT" },
   });
@@ -214,6 +215,32 @@ describe.each([
     } finally {
       viaSluice.end();
       direct.end();
+    }
+  }, 60_000);
+});
+
+describe("a cursor under changed masking rules", () => {
+  it("refuses the fetch rather than mask it by the plan of the rules it was opened under", async () => {
+    const { viaSluice, direct } = await bothWays(true);
+    direct.end();
+    const { statementId } = await viaSluice.prepare("SELECT id, label FROM items ORDER BY id");
+    await viaSluice.execute(statementId, [], CURSOR_TYPE_READ_ONLY);
+    expect(rowsOf(await viaSluice.fetch(statementId, 1), 1)).toEqual([[1, "one"]]);
+    const rule = await harness.prisma.maskingRule.create({
+      data: { connectionId: mariaId, name: "label", columnSelector: "*.items.label", strategy: "REDACT" },
+    });
+    try {
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
+      expect(errorCode((await viaSluice.fetch(statementId, 1))[0])).toBe(1227);
+      // Executed again, its rows follow the rules as they are now.
+      await viaSluice.execute(statementId, [], CURSOR_TYPE_READ_ONLY);
+      expect(rowsOf(await viaSluice.fetch(statementId, 1), 1)).toEqual([[1, "[REDACTED]"]]);
+    } finally {
+      viaSluice.end();
+      await harness.prisma.maskingRule.delete({ where: { id: rule.id } });
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
     }
   }, 60_000);
 });
