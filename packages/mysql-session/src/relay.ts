@@ -15,6 +15,7 @@ import { CatalogFreshness } from "./catalog-freshness";
 import { applicableRules, planColumns } from "./column-masking";
 import { fieldListStatement, initDbStatement } from "./command-statements";
 import { ConnectionReset } from "./connection-reset";
+import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, maskingScope, unmaskableChannel, withheldErrorText } from "./masking-scope";
 import { MySqlClientError } from "./mysql-client-error";
@@ -29,7 +30,7 @@ import {
   unknownStatement,
 } from "./prepared-statements";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
-import { unsupportedCommand } from "./unsupported-command";
+import { outOfOrder, unreadableCommand, unsupportedCommand } from "./unsupported-command";
 import type { UpstreamCatalogAccess } from "./upstream-catalog";
 
 /** What the relay asks the transport to do, in order. */
@@ -88,6 +89,7 @@ export class MySqlRelay {
   /** Statements prepared through the gateway (their verdict masks every execution's rows) and cursors. */
   private readonly prepared = new PreparedStatements();
   private readonly catalog: CatalogFreshness;
+  private readonly idle = new IdleGate();
 
   constructor(private readonly options: RelayOptions) {
     this.catalog = new CatalogFreshness(options.catalog);
@@ -97,27 +99,23 @@ export class MySqlRelay {
     return this.inFlight !== null || this.reset !== null;
   }
 
+  /** Resolves once no answer is in flight: the transport hands over the next command only then. */
+  whenIdle(): Promise<void> {
+    return this.idle.wait(this.isBusy);
+  }
+
   async onClientPacket(sequenceId: number, payload: Buffer, raw: Buffer): Promise<RelayAction[]> {
-    if (sequenceId !== 0) {
-      return this.fatal(
-        new MySqlClientError(1156, "08S01", "a command must start a new exchange (sequence id 0)"),
-      );
-    }
+    if (sequenceId !== 0)
+      return this.fatal(outOfOrder("a command must start a new exchange (sequence id 0)"));
     if (this.reset) {
       // Sent before the reset's answer, it would reach the server before the modes are pinned again.
-      return this.fatal(
-        new MySqlClientError(1156, "08S01", "a command arrived before COM_RESET_CONNECTION was answered"),
-      );
+      return this.fatal(outOfOrder("a command arrived before COM_RESET_CONNECTION was answered"));
     }
     let command: ClientCommand;
     try {
       command = parseCommand(payload);
     } catch (error) {
-      return [
-        this.refusal(
-          new MySqlClientError(1064, "42000", error instanceof Error ? error.message : String(error)),
-        ),
-      ];
+      return [this.refusal(unreadableCommand(error))];
     }
     switch (command.type) {
       case "query": {
@@ -185,7 +183,12 @@ export class MySqlRelay {
 
   /** One upstream packet of the answer in flight → the packets the client gets. */
   onUpstreamPacket(sequenceId: number, payload: Buffer): RelayAction[] {
-    if (this.reset) return this.onResetPacket(payload);
+    const actions = this.reset ? this.onResetPacket(payload) : this.onAnswerPacket(sequenceId, payload);
+    if (!this.isBusy) this.idle.open();
+    return actions;
+  }
+
+  private onAnswerPacket(sequenceId: number, payload: Buffer): RelayAction[] {
     const flight = this.inFlight;
     if (!flight) return [{ kind: "close", reason: "the upstream sent a packet nobody asked for" }];
     const actions: RelayAction[] = [];

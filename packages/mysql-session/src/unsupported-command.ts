@@ -1,4 +1,9 @@
-import { ER_UNKNOWN_COM, MySqlClientError } from "./mysql-client-error";
+import {
+  ER_NET_PACKETS_OUT_OF_ORDER,
+  ER_PARSE,
+  ER_UNKNOWN_COM,
+  MySqlClientError,
+} from "./mysql-client-error";
 
 /** COM_CHANGE_USER's command byte. @see https://mariadb.com/kb/en/com_change_user/ */
 const CHANGE_USER = 0x11;
@@ -21,4 +26,14 @@ export function unsupportedCommand(code: number): MySqlClientError {
     "08S01",
     `command 0x${code.toString(16).padStart(2, "0")} is not supported by Sluice; the connection is closed`,
   );
+}
+
+/** A command packet out of the exchange's order: fatal, the stream can no longer be read. */
+export function outOfOrder(message: string): MySqlClientError {
+  return new MySqlClientError(ER_NET_PACKETS_OUT_OF_ORDER, "08S01", message);
+}
+
+/** A command packet the gateway cannot decode (truncated, text not UTF-8): refused, the session goes on. */
+export function unreadableCommand(error: unknown): MySqlClientError {
+  return new MySqlClientError(ER_PARSE, "42000", error instanceof Error ? error.message : String(error));
 }
