@@ -135,3 +135,6 @@ function isSystemName(name: string): boolean {
 function isValueHoldingSystem(name: string): boolean {
   return isSystemName(name) && !DESCRIPTIVE_SYSTEM_RELATIONS.has(name);
 }
+
+/** What needs no masking: a ping, a statement reset. */
+export const NOTHING_READ: MaskingScope = maskingScope(null, null, null);

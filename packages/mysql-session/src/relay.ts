@@ -1,24 +1,33 @@
-import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
+import type { DetectorRule } from "@sluice/masking/content-masker";
 import { type KillStatement, readKillStatement } from "@sluice/mysql-sql/kill-statement";
 import {
   type MaskingReading,
   type MaskingShape,
   readStatementForMasking,
 } from "@sluice/mysql-sql/masking-shape";
-import type { ColumnDefinition } from "@sluice/mysql-wire/column-definition";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
-import { encodeErr, isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
+import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
+import { AgentMasking } from "./agent-masking";
 import { CatalogFreshness } from "./catalog-freshness";
-import { applicableDetectors, applicableRules, planRow, type RowPlan } from "./column-masking";
+import { fieldListStatement, initDbStatement } from "./command-statements";
 import { ConnectionReset } from "./connection-reset";
+import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
-import { type MaskingScope, maskingScope, unmaskableChannel } from "./masking-scope";
-import { ER_UNKNOWN_COM, ER_UNKNOWN_STMT_HANDLER, MySqlClientError } from "./mysql-client-error";
+import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
+import { MySqlClientError } from "./mysql-client-error";
+import {
+  type CursorOwner,
+  PreparedStatementCommands,
+  type StatementStep,
+} from "./prepared-statement-commands";
+import type { PreparedStatement } from "./prepared-statements";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
+import { outOfOrder, unreadableCommand, unsupportedCommand } from "./unsupported-command";
 import type { UpstreamCatalogAccess } from "./upstream-catalog";
+import { withheldErrorText } from "./withheld-error-text";
 
 /** What the relay asks the transport to do, in order. */
 export type RelayAction =
@@ -49,25 +58,24 @@ export type RelayOptions = {
   log?: (line: string) => void;
 };
 
-/** COM_CHANGE_USER's command byte. @see https://mariadb.com/kb/en/com_change_user/ */
-const CHANGE_USER = 0x11;
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
 type InFlight = {
   tracker: ResultTracker;
   scope: MaskingScope;
+  /** The detectors the answer's rows are searched with: its error text is searched with them too. */
   detectors: readonly DetectorRule[];
   prepared?: PreparedStatement;
+  /** An execution's or fetch's statement: the answer opens or closes its cursor. */
+  owner?: CursorOwner;
 };
-type PreparedStatement = { verdict: AllowVerdict; shape: MaskingShape | null };
-/** What needs no masking: a ping, a statement reset. */
-const NOTHING_READ: MaskingScope = maskingScope(null, null, null);
 
 /**
  * The session after login, as steps (no sockets): each client command is judged before anything
  * reaches the upstream — COM_QUERY and COM_STMT_PREPARE by the decision point (a refusal is an ERR
- * packet with Sluice's message and the session continues), COM_INIT_DB as `USE` — and the
- * upstream's answer is read packet by packet so rows are masked by their columns' origin.
- * Unknown commands close the client with a clear error.
+ * packet with Sluice's message and the session continues), COM_INIT_DB as `USE`, COM_FIELD_LIST as
+ * a read of its table — and the upstream's answer is read packet by packet so rows are masked by
+ * their columns' origin and the content detectors. Commands on a prepared statement (execute,
+ * fetch, long data) are stepped by PreparedStatementCommands. Unknown commands close the client.
  */
 export class MySqlRelay {
   private inFlight: InFlight | null = null;
@@ -75,46 +83,43 @@ export class MySqlRelay {
   private reset: ConnectionReset | null = null;
   /** The last judged statement may have read masked values: its warnings may quote them. */
   private isLastScopeMasked = false;
-  /** Statements prepared through the gateway: their verdict masks every execution's rows. */
-  private readonly prepared = new Map<number, PreparedStatement>();
+  /** Statements prepared through the gateway (their verdict masks every execution's rows) and cursors. */
+  private readonly statements: PreparedStatementCommands;
   private readonly catalog: CatalogFreshness;
-  /** Log lines already written: a rule's unknown detector is reported once per session. */
-  private readonly reported = new Set<string>();
-  private readonly reportOnce = (line: string): void => {
-    if (this.reported.has(line)) return;
-    this.reported.add(line);
-    this.options.log?.(line);
-  };
+  private readonly masking: AgentMasking;
+  private readonly idle = new IdleGate();
 
   constructor(private readonly options: RelayOptions) {
     this.catalog = new CatalogFreshness(options.catalog);
+    this.masking = new AgentMasking(options);
+    this.statements = new PreparedStatementCommands({
+      scopeOf: (verdict, shape) => this.scopeOf(verdict, shape),
+      rulesKey: () => this.masking.rulesKey(),
+      onResult: (event) => this.options.hooks?.onResult?.(event),
+    });
   }
 
   get isBusy(): boolean {
     return this.inFlight !== null || this.reset !== null;
   }
 
+  /** Resolves once no answer is in flight: the transport hands over the next command only then. */
+  whenIdle(): Promise<void> {
+    return this.idle.wait(this.isBusy);
+  }
+
   async onClientPacket(sequenceId: number, payload: Buffer, raw: Buffer): Promise<RelayAction[]> {
-    if (sequenceId !== 0) {
-      return this.fatal(
-        new MySqlClientError(1156, "08S01", "a command must start a new exchange (sequence id 0)"),
-      );
-    }
+    if (sequenceId !== 0)
+      return this.fatal(outOfOrder("a command must start a new exchange (sequence id 0)"));
     if (this.reset) {
       // Sent before the reset's answer, it would reach the server before the modes are pinned again.
-      return this.fatal(
-        new MySqlClientError(1156, "08S01", "a command arrived before COM_RESET_CONNECTION was answered"),
-      );
+      return this.fatal(outOfOrder("a command arrived before COM_RESET_CONNECTION was answered"));
     }
     let command: ClientCommand;
     try {
       command = parseCommand(payload);
     } catch (error) {
-      return [
-        this.refusal(
-          new MySqlClientError(1064, "42000", error instanceof Error ? error.message : String(error)),
-        ),
-      ];
+      return [this.refusal(unreadableCommand(error))];
     }
     switch (command.type) {
       case "query": {
@@ -123,46 +128,17 @@ export class MySqlRelay {
         return this.judged(command.sql, "simple", raw, { kind: "result", rowFormat: "text" });
       }
       case "init-db":
-        // The default database is where unqualified names resolve: judged as the USE it is.
-        return this.judged(`USE \`${command.schema.replaceAll("`", "``")}\``, "simple", raw, {
-          kind: "simple",
-        });
+        return this.judged(initDbStatement(command.schema), "simple", raw, { kind: "simple" });
+      case "field-list":
+        return this.judged(fieldListStatement(command.table), "simple", raw, { kind: "field-list" });
       case "stmt-prepare":
         return this.judged(command.sql, "parse", raw, { kind: "prepare" });
-      case "stmt-execute": {
-        const statement = this.prepared.get(command.statementId);
-        if (!statement) {
-          return [
-            this.refusal(
-              new MySqlClientError(
-                ER_UNKNOWN_STMT_HANDLER,
-                "HY000",
-                `unknown prepared statement ${command.statementId}`,
-              ),
-            ),
-          ];
-        }
-        // The catalog may have moved since PREPARE (a table replaced by a view): scoped again.
-        const scope = await this.scopeOf(statement.verdict, statement.shape);
-        return this.forward(raw, { kind: "result", rowFormat: "binary" }, scope);
-      }
+      case "stmt-execute":
+      case "stmt-fetch":
       case "stmt-close":
-        this.prepared.delete(command.statementId);
-        // COM_STMT_CLOSE has no answer.
-        return [{ kind: "to-upstream", raw }];
       case "stmt-reset":
-        if (!this.prepared.has(command.statementId)) {
-          return [
-            this.refusal(
-              new MySqlClientError(
-                ER_UNKNOWN_STMT_HANDLER,
-                "HY000",
-                `unknown prepared statement ${command.statementId}`,
-              ),
-            ),
-          ];
-        }
-        return this.forward(raw, { kind: "simple" }, NOTHING_READ);
+      case "stmt-send-long-data":
+        return this.stepped(await this.statements.step(command), raw);
       case "ping":
         return this.forward(raw, { kind: "simple" }, NOTHING_READ);
       case "quit":
@@ -173,53 +149,43 @@ export class MySqlRelay {
       case "reset-connection":
         // The server drops its prepared statements, temporary tables and open transaction: the
         // gateway forgets the same, and reads the catalog again (a temporary table is gone).
-        this.prepared.clear();
+        this.statements.clear();
         this.isLastScopeMasked = false;
         this.catalog.noteStatement(null);
         this.reset = new ConnectionReset();
         return [{ kind: "to-upstream", raw }];
-      case "stmt-fetch":
-        return [
-          this.refusal(
-            MySqlClientError.refused("cursor fetches (COM_STMT_FETCH) are not supported by Sluice yet"),
-          ),
-        ];
       case "unsupported":
-        if (command.code === CHANGE_USER) {
-          // Another login on this connection would skip the agent login and the session's audit row.
-          return this.fatal(
-            new MySqlClientError(
-              ER_UNKNOWN_COM,
-              "08S01",
-              "COM_CHANGE_USER is refused by Sluice: a session belongs to the agent that logged in; open a new connection as the other agent",
-            ),
-          );
-        }
-        return this.fatal(
-          new MySqlClientError(
-            ER_UNKNOWN_COM,
-            "08S01",
-            `command 0x${command.code.toString(16).padStart(2, "0")} is not supported by Sluice; the connection is closed`,
-          ),
-        );
+        return this.fatal(unsupportedCommand(command.code));
     }
   }
 
   /** One upstream packet of the answer in flight → the packets the client gets. */
   onUpstreamPacket(sequenceId: number, payload: Buffer): RelayAction[] {
-    if (this.reset) return this.onResetPacket(payload);
+    const actions = this.reset ? this.onResetPacket(payload) : this.onAnswerPacket(sequenceId, payload);
+    if (!this.isBusy) this.idle.open();
+    return actions;
+  }
+
+  private onAnswerPacket(sequenceId: number, payload: Buffer): RelayAction[] {
     const flight = this.inFlight;
     if (!flight) return [{ kind: "close", reason: "the upstream sent a packet nobody asked for" }];
     const actions: RelayAction[] = [];
     for (const event of flight.tracker.onPacket(payload)) {
       if (event.kind === "packet") {
-        const payload = this.withheld(event.payload, flight);
+        const payload = withheldErrorText(
+          event.payload,
+          flight.scope,
+          flight.detectors,
+          this.options.hashKey,
+        );
         if (isErrPacket(payload)) this.recordError(payload);
         actions.push({ kind: "to-client", sequenceId, payload });
         continue;
       }
       this.inFlight = null;
-      if (event.prepared && flight.prepared) this.prepared.set(event.prepared.statementId, flight.prepared);
+      if (event.prepared && flight.prepared)
+        this.statements.prepared(event.prepared.statementId, flight.prepared);
+      if (flight.owner) this.statements.answered(flight.owner, flight.scope, event);
     }
     return actions;
   }
@@ -232,16 +198,23 @@ export class MySqlRelay {
   private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
     const mapped = await mappedKill(kill, this.options.killTargets);
     this.isLastScopeMasked = false;
-    if ("error" in mapped) {
-      this.options.hooks?.onVerdict?.(sql, {
-        kind: "deny",
-        rule: "sluice:kill-scope",
-        message: mapped.error.message,
-      });
-      return [this.refusal(mapped.error)];
-    }
-    this.options.hooks?.onVerdict?.(sql, { kind: "allow", readsNoRows: true });
+    this.options.hooks?.onVerdict?.(sql, mapped.verdict);
+    if ("error" in mapped) return [this.refusal(mapped.error)];
     return this.forward(mapped.raw, { kind: "simple" }, NOTHING_READ);
+  }
+
+  /** A prepared-statement command's step, as the packets it takes. */
+  private stepped(step: StatementStep, raw: Buffer): RelayAction[] {
+    switch (step.kind) {
+      case "refuse":
+        return [this.refusal(step.error)];
+      case "forward":
+        return this.forward(raw, step.expected, step.scope, step.owner ? { owner: step.owner } : {});
+      case "forward-unanswered":
+        return [{ kind: "to-upstream", raw }];
+      case "drop":
+        return [];
+    }
   }
 
   private onResetPacket(payload: Buffer): RelayAction[] {
@@ -251,24 +224,6 @@ export class MySqlRelay {
     if (step.kind === "fail") return this.fatal(step.error);
     if (isErrPacket(payload)) this.recordError(payload);
     return [{ kind: "to-client", sequenceId: 1, payload: step.payload }];
-  }
-
-  /**
-   * Error text can quote values (a duplicate key's value): while the statement reads masked
-   * columns, the server's message is withheld and only its code and SQLSTATE go through.
-   */
-  private withheld(payload: Buffer, flight: InFlight): Buffer {
-    if (!isErrPacket(payload)) return payload;
-    const error = parseErr(payload);
-    if (!flight.scope.readsMasked) {
-      // Otherwise the content detectors mask what they recognise in it, as in a row.
-      const masked = maskDetected(error.message, flight.detectors, this.options.hashKey);
-      return masked === null ? payload : encodeErr({ ...error, message: masked });
-    }
-    return encodeErr({
-      ...error,
-      message: `error ${error.code} (its text is withheld by Sluice: the statement reads masked columns)`,
-    });
   }
 
   private async judged(
@@ -319,16 +274,15 @@ export class MySqlRelay {
     }
     this.catalog.noteStatement(masksNow ? shape : null);
     const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
-    return this.forward(raw, expected, scope, prepared);
+    return this.forward(raw, expected, scope, prepared ? { prepared } : {});
   }
 
   private masksRows(): boolean {
-    return applicableRules(this.options.maskingRules(), this.options.groups).length > 0;
+    return this.masking.columnRules().length > 0;
   }
 
   private scopeOf(verdict: AllowVerdict, shape: MaskingShape | null): Promise<MaskingScope> {
-    const rules = applicableRules(this.options.maskingRules(), this.options.groups);
-    const selectors = rules.map((rule) => rule.selector as string);
+    const selectors = this.masking.columnRules().map((rule) => rule.selector as string);
     return this.catalog.scope(verdict, shape, selectors);
   }
 
@@ -349,15 +303,10 @@ export class MySqlRelay {
     raw: Buffer,
     expected: ExpectedResponse,
     scope: MaskingScope,
-    prepared?: PreparedStatement,
+    about: Pick<InFlight, "prepared" | "owner"> = {},
   ): RelayAction[] {
-    const all = this.options.maskingRules();
-    const rules = applicableRules(all, this.options.groups);
-    const detectors = applicableDetectors(all, this.options.groups, this.reportOnce);
-    const planFor = (columns: readonly ColumnDefinition[]): RowPlan =>
-      planRow(columns, rules, scope, detectors);
+    const { planFor, detectors } = this.masking.planner(scope);
     this.inFlight = {
-      detectors,
       tracker: new ResultTracker(
         expected,
         this.options.isDeprecateEof,
@@ -366,7 +315,9 @@ export class MySqlRelay {
         this.options.hooks?.onResult,
       ),
       scope,
-      ...(prepared ? { prepared } : {}),
+      // A fetch's rows are masked by its cursor's plan: its error text by that plan's detectors too.
+      detectors: expected.kind === "fetch" ? expected.cursor.plan.detectors : detectors,
+      ...about,
     };
     return [{ kind: "to-upstream", raw }];
   }

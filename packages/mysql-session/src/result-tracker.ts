@@ -23,16 +23,41 @@ import { recordedValues, STRING_TYPES } from "./recorded-rows";
 
 /** What the upstream's answer to one command looks like, so each packet is read for what it is. */
 export type ExpectedResponse =
-  | { kind: "result"; rowFormat: "text" | "binary" }
+  /** `isCursorRequested`: a COM_STMT_EXECUTE asking for a cursor (its answer may hold no rows). */
+  | { kind: "result"; rowFormat: "text" | "binary"; isCursorRequested?: boolean }
+  /** COM_STMT_FETCH: binary rows of a cursor whose columns and plan its execution gave. */
+  | { kind: "fetch"; cursor: OpenCursor }
   | { kind: "prepare" }
+  /** COM_FIELD_LIST: column definitions (no rows) and a terminator. */
+  | { kind: "field-list" }
   | { kind: "simple" };
+
+/**
+ * A statement's open cursor: the result set's columns and the whole masking plan of its execution
+ * (column rules and the detectors' scans), so fetched rows are masked exactly as executed ones.
+ */
+export type OpenCursor = { columns: readonly ColumnDefinition[]; plan: RowPlan };
+
+/** The server has an open cursor for the statement. @see https://mariadb.com/kb/en/ok_packet/#server-status-flag */
+const STATUS_CURSOR_EXISTS = 0x0040;
+/** The cursor's last row was sent: the server closed it. */
+const STATUS_LAST_ROW_SENT = 0x0080;
 
 /** PostgreSQL's text type OID: what the masking strategies write a placeholder into. */
 const TEXT_TYPE_OID = 25;
 
 export type TrackerEvent =
   | { kind: "packet"; payload: Buffer }
-  | { kind: "done"; isError: boolean; errorPayload?: Buffer; prepared?: { statementId: number } };
+  | {
+      kind: "done";
+      isError: boolean;
+      errorPayload?: Buffer;
+      prepared?: { statementId: number };
+      /** An execution opened a cursor: its rows come by COM_STMT_FETCH. */
+      openedCursor?: OpenCursor;
+      /** A fetch's answer said the cursor is gone (its last row sent, or none open). */
+      isCursorClosed?: boolean;
+    };
 
 /**
  * Reads the upstream's answer to one command packet by packet (OK, ERR, or a result set: column
@@ -57,6 +82,8 @@ export class ResultTracker {
   private plan: RowPlan = { rules: [], scan: [], detectors: [] };
   /** Some column of the current result set is masked or searched: its rows are rewritten. */
   private isRewriting = false;
+  /** Rows of the current result set: a cursor opens only on one that sent none. */
+  private rowsInSet = 0;
   private remaining = 0;
   private paramCount = 0;
   private statementId = 0;
@@ -69,7 +96,15 @@ export class ResultTracker {
     private readonly hashKey: Buffer,
     /** The result as the client gets it (masked), for the session's recording. */
     private readonly onResult?: (event: ResultEvent) => void,
-  ) {}
+  ) {
+    if (expected.kind === "fetch") {
+      // A fetch's answer is rows and a terminator; the result set's head came with the execution.
+      this.columns = [...expected.cursor.columns];
+      this.usePlan(expected.cursor.plan);
+      this.state = "rows";
+      this.onResult?.({ type: "columns", names: this.columns.map((column) => column.name) });
+    }
+  }
 
   get isDone(): boolean {
     return this.state === "done";
@@ -81,6 +116,13 @@ export class ResultTracker {
   }
 
   onPacket(payload: Buffer): TrackerEvent[] {
+    if (this.expected.kind === "field-list") {
+      // Column definitions start with their catalog "def" (0x03): only an ERR or 0xFE ends the list.
+      if (this.state === "done")
+        throw new MySqlWireError("the upstream sent a packet after its answer was complete");
+      if (isErrPacket(payload) || isEofPacket(payload)) return this.finish(payload, isErrPacket(payload));
+      return [{ kind: "packet", payload }];
+    }
     switch (this.state) {
       case "first":
         return this.first(payload);
@@ -88,6 +130,8 @@ export class ResultTracker {
         return this.column(payload);
       case "columns-eof":
         this.state = "rows";
+        this.rowsInSet = 0;
+        if (this.opensCursor(payload)) return this.finishWithCursor(payload);
         return [{ kind: "packet", payload }];
       case "rows":
         return this.row(payload);
@@ -127,6 +171,7 @@ export class ResultTracker {
     if (count === null || count === 0) throw new MySqlWireError("invalid column count");
     this.columnCount = count;
     this.columns = [];
+    this.rowsInSet = 0;
     this.state = "columns";
     return [{ kind: "packet", payload }];
   }
@@ -134,9 +179,7 @@ export class ResultTracker {
   private column(payload: Buffer): TrackerEvent[] {
     this.columns.push(parseColumnDefinition(payload));
     if (this.columns.length === this.columnCount) {
-      this.plan = this.planFor(this.columns);
-      this.isRewriting =
-        this.plan.rules.some((rule) => rule !== null) || this.plan.scan.some((mode) => mode !== null);
+      this.usePlan(this.planFor(this.columns));
       this.state = this.isDeprecateEof ? "rows" : "columns-eof";
       this.onResult?.({ type: "columns", names: this.columns.map((column) => column.name) });
     }
@@ -146,18 +189,34 @@ export class ResultTracker {
   private row(payload: Buffer): TrackerEvent[] {
     if (isErrPacket(payload)) return this.finish(payload, true);
     if (isEofPacket(payload) && payload.length < 0xff_ff_ff && (payload.length < 9 || this.isDeprecateEof)) {
-      this.onResult?.({ type: "complete", tag: "SELECT" });
       const status = parseEofStatus(payload);
+      if (this.expected.kind === "fetch") {
+        this.onResult?.({ type: "complete", tag: `FETCH ${this.rowsInSet}` });
+        const isClosed = (status & STATUS_CURSOR_EXISTS) === 0 || (status & STATUS_LAST_ROW_SENT) !== 0;
+        this.state = "done";
+        return [
+          { kind: "packet", payload },
+          { kind: "done", isError: false, isCursorClosed: isClosed },
+        ];
+      }
+      // Under DEPRECATE_EOF the packet that ends the column definitions is this OK.
+      if (this.rowsInSet === 0 && this.opensCursor(payload)) return this.finishWithCursor(payload);
+      this.onResult?.({ type: "complete", tag: "SELECT" });
       if ((status & STATUS_MORE_RESULTS) !== 0) {
         this.state = "first";
         return [{ kind: "packet", payload }];
       }
       return this.finish(payload, false);
     }
+    this.rowsInSet += 1;
     const outgoing = this.isRewriting ? this.maskRow(payload) : payload;
-    const rowFormat = this.expected.kind === "result" ? this.expected.rowFormat : "text";
-    if (this.onResult) this.recordRow(outgoing, rowFormat);
+    if (this.onResult) this.recordRow(outgoing, this.isBinary() ? "binary" : "text");
     return [{ kind: "packet", payload: outgoing }];
+  }
+
+  private usePlan(plan: RowPlan): void {
+    this.plan = plan;
+    this.isRewriting = plan.rules.some((rule) => rule !== null) || plan.scan.some((mode) => mode !== null);
   }
 
   /** A row the recording cannot read is recorded as a row of nulls: it still counts, nothing of it shows. */
@@ -171,8 +230,30 @@ export class ResultTracker {
     this.onResult?.({ type: "row", values });
   }
 
+  /** Prepared statements' rows, executed or fetched, are in the binary protocol. */
+  private isBinary(): boolean {
+    return (
+      this.expected.kind === "fetch" ||
+      (this.expected.kind === "result" && this.expected.rowFormat === "binary")
+    );
+  }
+
+  /** The packet after an execution's column definitions says the server holds a cursor. */
+  private opensCursor(payload: Buffer): boolean {
+    if (this.expected.kind !== "result" || this.expected.isCursorRequested !== true) return false;
+    return isEofPacket(payload) && (parseEofStatus(payload) & STATUS_CURSOR_EXISTS) !== 0;
+  }
+
+  private finishWithCursor(payload: Buffer): TrackerEvent[] {
+    this.state = "done";
+    return [
+      { kind: "packet", payload },
+      { kind: "done", isError: false, openedCursor: { columns: [...this.columns], plan: this.plan } },
+    ];
+  }
+
   private maskRow(payload: Buffer): Buffer {
-    if (this.expected.kind === "result" && this.expected.rowFormat === "binary") {
+    if (this.isBinary()) {
       const types = this.columns.map((column) => column.type);
       const row = parseBinaryRow(payload, types);
       row.values = row.values.map((value, index) => {

@@ -7,10 +7,15 @@ export type ClientCommand =
   | { type: "query"; sql: string }
   | { type: "init-db"; schema: string }
   | { type: "stmt-prepare"; sql: string }
-  | { type: "stmt-execute"; statementId: number }
+  /** `flags`: the cursor type the client asks for (0: none; CURSOR_TYPE_READ_ONLY is 1). */
+  | { type: "stmt-execute"; statementId: number; flags: number }
+  /** A piece of one parameter's value, appended to what earlier pieces sent; it has no answer. */
+  | { type: "stmt-send-long-data"; statementId: number; paramId: number; data: Buffer }
   | { type: "stmt-close"; statementId: number }
   | { type: "stmt-reset"; statementId: number }
   | { type: "stmt-fetch"; statementId: number }
+  /** COM_FIELD_LIST (deprecated; the mariadb CLI's table-name completion still sends it). */
+  | { type: "field-list"; table: string; wildcard: string }
   | { type: "ping" }
   | { type: "quit" }
   | { type: "reset-connection" }
@@ -34,13 +39,30 @@ export function parseCommand(payload: Buffer): ClientCommand {
     case CommandCode.StmtPrepare:
       return { type: "stmt-prepare", sql: strictUtf8(reader.rest()) };
     case CommandCode.StmtExecute:
-      return { type: "stmt-execute", statementId: reader.int4() };
+      return { type: "stmt-execute", statementId: reader.int4(), flags: reader.int1() };
+    case CommandCode.StmtSendLongData:
+      return {
+        type: "stmt-send-long-data",
+        statementId: reader.int4(),
+        paramId: reader.int2(),
+        data: reader.rest(),
+      };
     case CommandCode.StmtClose:
       return { type: "stmt-close", statementId: reader.int4() };
     case CommandCode.StmtReset:
       return { type: "stmt-reset", statementId: reader.int4() };
     case CommandCode.StmtFetch:
       return { type: "stmt-fetch", statementId: reader.int4() };
+    case CommandCode.FieldList: {
+      const table = reader.rest();
+      const end = table.indexOf(0);
+      if (end < 0) throw new MySqlWireError("COM_FIELD_LIST without the end of its table name");
+      return {
+        type: "field-list",
+        table: strictUtf8(table.subarray(0, end)),
+        wildcard: strictUtf8(table.subarray(end + 1)),
+      };
+    }
     case CommandCode.Ping:
       return { type: "ping" };
     case CommandCode.Quit:

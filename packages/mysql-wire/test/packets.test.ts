@@ -124,7 +124,21 @@ describe("parseCommand", () => {
     expect(parseCommand(Buffer.from([0x17, 5, 0, 0, 0, 0, 1, 0, 0, 0]))).toEqual({
       type: "stmt-execute",
       statementId: 5,
+      flags: 0,
     });
+    expect(parseCommand(Buffer.from([0x17, 5, 0, 0, 0, 1, 1, 0, 0, 0]))).toMatchObject({ flags: 1 });
+    expect(parseCommand(Buffer.from([0x18, 5, 0, 0, 0, 2, 0, 0x41, 0x42]))).toEqual({
+      type: "stmt-send-long-data",
+      statementId: 5,
+      paramId: 2,
+      data: Buffer.from("AB"),
+    });
+    expect(parseCommand(Buffer.from("\u0004people\u0000na%"))).toEqual({
+      type: "field-list",
+      table: "people",
+      wildcard: "na%",
+    });
+    expect(() => parseCommand(Buffer.from("\u0004people"))).toThrow(/table name/);
     expect(parseCommand(Buffer.from([0x0e]))).toEqual({ type: "ping" });
     expect(parseCommand(Buffer.from([0x01]))).toEqual({ type: "quit" });
     expect(parseCommand(Buffer.from([0x12, 1]))).toEqual({ type: "unsupported", code: 0x12 });

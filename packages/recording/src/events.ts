@@ -27,6 +27,21 @@ export type RecordingEvent =
   | { t: number; type: "complete"; n: number; tag: string; rows: number; truncatedRows: number }
   | { t: number; type: "error"; n: number; severity: string; code: string; message: string }
   | { t: number; type: "notice"; n: number; message: string }
+  /**
+   * A parameter value the client sent apart from its execution (MySQL's COM_STMT_SEND_LONG_DATA):
+   * one piece, appended to the parameter's earlier pieces. `value` is its text, cut to
+   * MAX_RECORDED_PARAMETER_BYTES, or null when the statement reads masked tables (its literals
+   * would be redacted too); `bytes` is the piece's whole length.
+   */
+  | {
+      t: number;
+      type: "parameter";
+      n: number;
+      statement: number;
+      index: number;
+      bytes: number;
+      value: string | null;
+    }
   | { t: number; type: "ready"; n: number }
   /** An HTTP call as the upstream got it (no headers: the credential is the gateway's); body redacted. */
   | { t: number; type: "http-request"; n: number; method: string; target: string; body?: string }

@@ -105,6 +105,14 @@ export function renderFrames(events: readonly RecordingEvent[]): Frame[] {
       case "notice":
         frames.push({ t: event.t, text: line(`NOTICE:  ${event.message}`) });
         break;
+      case "parameter":
+        frames.push({
+          t: event.t,
+          text: line(
+            `-- parameter ${event.index} of statement ${event.statement}: ${event.value === null ? `${event.bytes} bytes, redacted` : JSON.stringify(event.value)}`,
+          ),
+        });
+        break;
       case "ready":
         frames.push({ t: event.t, text: line("") });
         break;

@@ -8,14 +8,16 @@ export type ResultEvent =
   | { type: "columns"; names: string[] }
   | { type: "row"; values: (string | null)[] }
   | { type: "complete"; tag: string }
-  | { type: "error"; code: string; message: string };
+  | { type: "error"; code: string; message: string }
+  | { type: "parameter"; statement: number; index: number; bytes: number; value: string | null };
 
 /** An event ready for the recording, but for its time and statement number. */
 export type UntimedResultEvent =
   | Omit<Extract<RecordingEvent, { type: "columns" }>, "t" | "n">
   | Omit<Extract<RecordingEvent, { type: "row" }>, "t" | "n">
   | Omit<Extract<RecordingEvent, { type: "complete" }>, "t" | "n">
-  | Omit<Extract<RecordingEvent, { type: "error" }>, "t" | "n">;
+  | Omit<Extract<RecordingEvent, { type: "error" }>, "t" | "n">
+  | Omit<Extract<RecordingEvent, { type: "parameter" }>, "t" | "n">;
 
 /**
  * Turns result events into recording events with the cap the Postgres recorder applies: per
@@ -56,6 +58,10 @@ export class CappedResults {
       case "error":
         this.record({ type: "error", severity: "ERROR", code: event.code, message: event.message });
         this.reset();
+        return;
+      case "parameter":
+        // A value sent for the next execution: no part of a result, so no part of its cap.
+        this.record(event);
         return;
     }
   }

@@ -16,4 +16,16 @@ describe("renderFrames", () => {
     expect(text).not.toContain("\x1b[1A");
     expect(text).not.toContain("\x07");
   });
+
+  it("shows a long-data parameter by its text, or by its length when it was redacted", () => {
+    const text = renderFrames([
+      { t: 0, type: "parameter", n: 1, statement: 3, index: 0, bytes: 9, value: "hi\x1b[2Kyo" },
+      { t: 1, type: "parameter", n: 1, statement: 3, index: 1, bytes: 11, value: null },
+    ])
+      .map((frame) => frame.text)
+      .join("");
+    expect(text).toContain("parameter 0 of statement 3");
+    expect(text).not.toContain("\x1b[2K");
+    expect(text).toContain("parameter 1 of statement 3: 11 bytes, redacted");
+  });
 });

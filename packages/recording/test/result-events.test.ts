@@ -21,4 +21,20 @@ describe("CappedResults", () => {
       { type: "error", severity: "ERROR", code: "23000", message: "error 1062 (withheld)" },
     ]);
   });
+
+  it("records a long-data parameter as it came, outside any result's cap and count", () => {
+    const recorded: UntimedResultEvent[] = [];
+    const results = new CappedResults((event) => recorded.push(event), 2);
+    const parameter = { type: "parameter", statement: 1, index: 0, bytes: 5, value: "hello" } as const;
+    results.push(parameter);
+    results.push({ type: "columns", names: ["a"] });
+    results.push({ type: "row", values: ["ab"] });
+    results.push({ type: "complete", tag: "SELECT" });
+    expect(recorded).toEqual([
+      parameter,
+      { type: "columns", names: ["a"] },
+      { type: "row", values: ["ab"] },
+      { type: "complete", tag: "SELECT", rows: 1, truncatedRows: 0 },
+    ]);
+  });
 });

@@ -229,11 +229,11 @@ export function serveMySqlClient(
     });
     options.log(`[mysql] ${agent.agentName} connected to ${connection.name}`);
     sendClient(step.sequenceId, encodeOk({ status: 0x0002 }));
-    clientPump.setHandler(
-      async (packet) =>
-        apply((await relay?.onClientPacket(packet.sequenceId, packet.payload, packet.raw)) ?? []),
-      MAX_JOINED_PAYLOAD_BYTES,
-    );
+    clientPump.setHandler(async (packet) => {
+      // A command sent before the last answer is complete waits for it (relay's IdleGate).
+      await relay?.whenIdle();
+      apply((await relay?.onClientPacket(packet.sequenceId, packet.payload, packet.raw)) ?? []);
+    }, MAX_JOINED_PAYLOAD_BYTES);
   }
 
   function apply(actions: RelayAction[]): void {
