@@ -18,6 +18,12 @@ let harness: Harness;
 let stage: MariaStage;
 let mariaId: string;
 const SSNS = ["111-11-1111", "222-22-2222", "333-33-3333", "444-44-4444", "555-55-5555"];
+/** Free text no column rule covers: only the content detectors can find the SSNs in it. */
+const TICKETS: Array<[number, string]> = [
+  [1, "call 123-45-6789 now"],
+  [2, "nothing here"],
+  [3, "ssn 234-56-7890"],
+];
 
 beforeAll(async () => {
   stage = await createMariaStage(
@@ -27,6 +33,8 @@ beforeAll(async () => {
       INSERT INTO ${database}.people VALUES ${SSNS.map((ssn, index) => `(${index + 1}, 'p${index + 1}', '${ssn}')`).join(", ")};
       CREATE TABLE ${database}.items (id INT PRIMARY KEY, label VARCHAR(20));
       INSERT INTO ${database}.items VALUES (1, 'one'), (2, 'two'), (3, 'three'), (4, 'four'), (5, 'five');
+      CREATE TABLE ${database}.tickets (id INT PRIMARY KEY, body VARCHAR(60));
+      INSERT INTO ${database}.tickets VALUES ${TICKETS.map(([id, body]) => `(${id}, '${body}')`).join(", ")};
     `,
   );
   harness = await startHarness({ mysqlPort: 0 });
@@ -239,6 +247,51 @@ describe("a cursor under changed masking rules", () => {
     } finally {
       viaSluice.end();
       await harness.prisma.maskingRule.delete({ where: { id: rule.id } });
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
+    }
+  }, 60_000);
+});
+
+describe("a cursor's rows and the content detectors", () => {
+  it("masks every fetch with the detectors its execution had, and refuses one after they changed", async () => {
+    const { viaSluice, direct } = await bothWays(true);
+    const sql = "SELECT id, body FROM tickets ORDER BY id";
+    const { statementId: directId } = await direct.prepare(sql);
+    await direct.execute(directId, [], CURSOR_TYPE_READ_ONLY);
+    expect(rowsOf(await direct.fetch(directId, 10), 1)).toEqual(TICKETS);
+    direct.end();
+    const ssns = await harness.prisma.maskingRule.create({
+      data: { connectionId: mariaId, name: "ssns", detector: "us_ssn", strategy: "REDACT" },
+    });
+    const ruleIds = [ssns.id];
+    try {
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
+      const { statementId } = await viaSluice.prepare(sql);
+      await viaSluice.execute(statementId, [], CURSOR_TYPE_READ_ONLY);
+      const fetched = [
+        ...rowsOf(await viaSluice.fetch(statementId, 1), 1),
+        ...rowsOf(await viaSluice.fetch(statementId, 10), 1),
+      ];
+      expect(fetched).toEqual([
+        [1, "call [REDACTED] now"],
+        [2, "nothing here"],
+        [3, "ssn [REDACTED]"],
+      ]);
+
+      // A detector added after the execution: the cursor's plan no longer is the rules' plan.
+      await viaSluice.execute(statementId, [], CURSOR_TYPE_READ_ONLY);
+      const emails = await harness.prisma.maskingRule.create({
+        data: { connectionId: mariaId, name: "emails", detector: "email", strategy: "HASH" },
+      });
+      ruleIds.push(emails.id);
+      await bumpPolicyVersion(harness.prisma);
+      await harness.gateway.policies.reload();
+      expect(errorCode((await viaSluice.fetch(statementId, 1))[0])).toBe(1227);
+    } finally {
+      viaSluice.end();
+      await harness.prisma.maskingRule.deleteMany({ where: { id: { in: ruleIds } } });
       await bumpPolicyVersion(harness.prisma);
       await harness.gateway.policies.reload();
     }
