@@ -17,6 +17,7 @@ import { createCleanup } from "./lib/cleanup";
 import { spawnGatewayProcess } from "./lib/gateway-process";
 import { spawnNodePipeProcess } from "./lib/node-pipe-process";
 import { type PgbenchProtocol, runPgbench } from "./lib/pgbench";
+import { processSyscalls } from "./lib/proc-cpu";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -26,7 +27,14 @@ const MEASURES = new Set((process.env.BENCH_MEASURES ?? "connect,prepared,simple
 
 const PIPE = "Node byte pipe (floor)";
 
-type Path = { name: string; port: number; user: string; password: string; cpuMicros: () => number };
+type Path = {
+  name: string;
+  port: number;
+  pid: number;
+  user: string;
+  password: string;
+  cpuMicros: () => number;
+};
 type Sample = { path: string; measure: string; value: number; extra: string };
 
 async function main() {
@@ -70,6 +78,7 @@ async function startPaths(env: BenchEnv, cleanup: ReturnType<typeof createCleanu
     {
       name: PIPE,
       port: pipe.port,
+      pid: pipe.pid,
       user: env.upstream.user,
       password: env.upstream.password,
       cpuMicros: pipe.cpuMicros,
@@ -115,10 +124,14 @@ async function connectCpu(env: BenchEnv, path: Path): Promise<Sample> {
 
 async function steadyCpu(env: BenchEnv, path: Path, protocol: PgbenchProtocol): Promise<Sample> {
   const before = path.cpuMicros();
+  const callsBefore = processSyscalls(path.pid);
   const result = await runPgbench({ ...pgbenchTarget(env, path), clients: 16, protocol, seconds: SECONDS });
   const cpu = (path.cpuMicros() - before) / result.transactions;
+  const calls = processSyscalls(path.pid);
+  const perTxn = (now: number, then: number) => ((now - then) / result.transactions).toFixed(2);
+  const syscalls = `${perTxn(calls.reads, callsBefore.reads)} reads + ${perTxn(calls.writes, callsBefore.writes)} writes per txn`;
   console.log(
-    `  -c 16 ${protocol.padEnd(8)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps`,
+    `  -c 16 ${protocol.padEnd(8)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}`,
   );
   return { path: path.name, measure: `-c 16 ${protocol}`, value: cpu, extra: result.tps.toFixed(0) };
 }
