@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { ByteGates } from "@sluice/masking/byte-gates";
+import type { ByteGates } from "@sluice/masking/byte-gates";
 import { maskDetected } from "@sluice/masking/content-masker";
 import { isJsonLiteral, isJsonNumber } from "./json-scalar-bytes";
 import { BACKSLASH, Expect, isNumberByte, QUOTE, ScalarKind, Token } from "./json-stream-states";
@@ -7,8 +7,9 @@ import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
 import { MaskedScalarBytes, type Replacement, writeReplacement } from "./masked-scalar-bytes";
 import { Output } from "./masker-output";
-import { MemberNameVerdicts } from "./member-name-verdicts";
-import { type Frame, PointerRuleTree } from "./pointer-rule-tree";
+import { lookupsFor } from "./masking-lookups";
+import type { MemberNameVerdicts } from "./member-name-verdicts";
+import type { Frame, PointerRuleTree } from "./pointer-rule-tree";
 import { maskedJsonValue, type ResponseMasking } from "./value-masking";
 
 /** The response is not the JSON it was declared to be: the rest of it must not reach the agent. */
@@ -50,9 +51,10 @@ export class JsonStreamMasker {
     /** NDJSON: one value after another (newline-separated); JSON: exactly one value. */
     private readonly isSequence = false,
   ) {
-    this.memberNames = new MemberNameVerdicts(masking);
-    this.rules = new PointerRuleTree(masking);
-    this.byteGates = new ByteGates(masking.detectors.map((rule) => rule.detector));
+    const lookups = lookupsFor(masking);
+    this.memberNames = lookups.memberNames;
+    this.rules = lookups.rules;
+    this.byteGates = lookups.byteGates;
     this.maskedBytes = new MaskedScalarBytes(masking);
   }
 
