@@ -7,17 +7,23 @@
  *
  *   ./node_modules/.bin/tsx bench/gateway-cpu.ts
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
- *     BENCH_BASELINE=/path/to/checkout, BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile)
+ *     BENCH_BASELINE=/path/to/checkout, BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
+ *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section)
  */
 import "../apps/gateway/src/wasm-baseline-only";
 import { loadavg } from "node:os";
+import nodePath from "node:path";
 import pg from "pg";
 import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
 import { createCleanup } from "./lib/cleanup";
 import { spawnGatewayProcess } from "./lib/gateway-process";
+import { describeMachine } from "./lib/machine";
+import { table, writeSection } from "./lib/markdown-section";
 import { spawnNodePipeProcess } from "./lib/node-pipe-process";
 import { type PgbenchProtocol, runPgbench } from "./lib/pgbench";
+import { processSyscalls } from "./lib/proc-cpu";
 
+const REPORT = nodePath.resolve(import.meta.dirname, "../docs/benchmarks.md");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTS = Number(process.env.CONNECTS ?? 200);
@@ -26,7 +32,14 @@ const MEASURES = new Set((process.env.BENCH_MEASURES ?? "connect,prepared,simple
 
 const PIPE = "Node byte pipe (floor)";
 
-type Path = { name: string; port: number; user: string; password: string; cpuMicros: () => number };
+type Path = {
+  name: string;
+  port: number;
+  pid: number;
+  user: string;
+  password: string;
+  cpuMicros: () => number;
+};
 type Sample = { path: string; measure: string; value: number; extra: string };
 
 async function main() {
@@ -38,7 +51,9 @@ async function main() {
     const samples: Sample[] = [];
     for (const path of paths)
       await runPgbench({ ...pgbenchTarget(env, path), clients: 1, protocol: "simple", seconds: 1 });
+    const loads: number[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
+      loads.push(loadavg()[0] ?? 0);
       console.log(
         `round ${round}, load average ${loadavg()
           .map((load) => load.toFixed(1))
@@ -51,7 +66,9 @@ async function main() {
         for (const path of paths) samples.push(await steadyCpu(env, path, protocol));
       }
     }
-    report(samples);
+    const body = report(samples, describeMachine(env.pgVersion), loads);
+    if (process.env.BENCH_WRITE_DOCS !== "0") writeSection(REPORT, "gateway-cpu", body);
+    console.log(body);
     for (const path of paths) await (path as Path & { stop?: () => Promise<void> }).stop?.();
   } finally {
     await cleanup.run();
@@ -70,6 +87,7 @@ async function startPaths(env: BenchEnv, cleanup: ReturnType<typeof createCleanu
     {
       name: PIPE,
       port: pipe.port,
+      pid: pipe.pid,
       user: env.upstream.user,
       password: env.upstream.password,
       cpuMicros: pipe.cpuMicros,
@@ -91,11 +109,27 @@ function pgbenchTarget(env: BenchEnv, path: Path) {
   };
 }
 
+/** How long the idle process is measured before each run: its timers, polls and flushes. */
+const IDLE_MS = 2000;
+
+/**
+ * CPU (µs) the process spends per millisecond with no client: subtracted from a run's CPU, so that a
+ * run the loaded machine slows down is not charged for the background work of its longer wall time.
+ */
+async function idleCpuPerMs(path: Path): Promise<number> {
+  const before = path.cpuMicros();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  return Math.max(0, path.cpuMicros() - before) / (performance.now() - started);
+}
+
 /** Sequential connect + SELECT 1 + end, as an agent connecting per tool call does. */
 async function connectCpu(env: BenchEnv, path: Path): Promise<Sample> {
   const url = `postgresql://${encodeURIComponent(path.user)}:${encodeURIComponent(path.password)}@127.0.0.1:${path.port}/${env.upstream.database}`;
   const times: number[] = [];
+  const idlePerMs = await idleCpuPerMs(path);
   const before = path.cpuMicros();
+  const started = performance.now();
   for (let i = 0; i < CONNECTS; i += 1) {
     const started = performance.now();
     const client = new pg.Client({ connectionString: url });
@@ -104,7 +138,7 @@ async function connectCpu(env: BenchEnv, path: Path): Promise<Sample> {
     await client.end();
     times.push(performance.now() - started);
   }
-  const cpu = (path.cpuMicros() - before) / CONNECTS;
+  const cpu = (path.cpuMicros() - before - idlePerMs * (performance.now() - started)) / CONNECTS;
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
   console.log(
@@ -114,25 +148,66 @@ async function connectCpu(env: BenchEnv, path: Path): Promise<Sample> {
 }
 
 async function steadyCpu(env: BenchEnv, path: Path, protocol: PgbenchProtocol): Promise<Sample> {
+  const idlePerMs = await idleCpuPerMs(path);
   const before = path.cpuMicros();
+  const started = performance.now();
+  const callsBefore = processSyscalls(path.pid);
   const result = await runPgbench({ ...pgbenchTarget(env, path), clients: 16, protocol, seconds: SECONDS });
-  const cpu = (path.cpuMicros() - before) / result.transactions;
+  const busy = path.cpuMicros() - before - idlePerMs * (performance.now() - started);
+  const cpu = busy / result.transactions;
+  const calls = processSyscalls(path.pid);
+  const perTxn = (now: number, then: number) => ((now - then) / result.transactions).toFixed(2);
+  const syscalls = `${perTxn(calls.reads, callsBefore.reads)} reads + ${perTxn(calls.writes, callsBefore.writes)} writes per txn`;
   console.log(
-    `  -c 16 ${protocol.padEnd(8)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps`,
+    `  -c 16 ${protocol.padEnd(8)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}`,
   );
   return { path: path.name, measure: `-c 16 ${protocol}`, value: cpu, extra: result.tps.toFixed(0) };
 }
 
-function report(samples: Sample[]) {
+/** Rounds' values side by side, and the spread (smallest–largest) a loaded machine gives them. */
+function report(samples: Sample[], machine: string, loads: number[]): string {
   const keys = [...new Set(samples.map((sample) => `${sample.measure}|${sample.path}`))];
-  console.log("\nmeasure | path | CPU µs per connect or txn (each round) | median ms or TPS (each round)");
-  for (const key of keys) {
-    const [measure, path] = key.split("|");
+  const rows = keys.map((key) => {
+    const [measure = "", path = ""] = key.split("|");
     const mine = samples.filter((sample) => sample.measure === measure && sample.path === path);
-    console.log(
-      `${measure} | ${path} | ${mine.map((sample) => sample.value.toFixed(1)).join(", ")} | ${mine.map((sample) => sample.extra).join(", ")}`,
-    );
-  }
+    const values = mine.map((sample) => sample.value);
+    const pipe = samples.filter((sample) => sample.measure === measure && sample.path === PIPE);
+    const ratios =
+      pipe.length === mine.length
+        ? mine.map((sample, i) => sample.value / (pipe[i]?.value ?? Number.NaN))
+        : [];
+    return [
+      measure,
+      path,
+      values.map((value) => value.toFixed(1)).join(", "),
+      `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`,
+      measure === "connect" ? "–" : ratios.map((ratio) => ratio.toFixed(2)).join(", "),
+      mine.map((sample) => sample.extra).join(", "),
+    ];
+  });
+  return [
+    "## The gateway's own CPU per connect and per transaction",
+    "",
+    `${machine}. \`bench/gateway-cpu.ts\`, ${ROUNDS} rounds, paths interleaved in each round: ${CONNECTS} sequential`,
+    "connect + `SELECT 1` + disconnect (pg, pooled upstream logins, no TLS), then pgbench -S -c 16 -j 2 for",
+    `${SECONDS} s per protocol. Sluice runs as \`start\` runs it (a process of its own, the store's policy with the`,
+    "demo's guardrails, recording on), the Node byte pipe likewise; CPU is each process's user+system time",
+    "from /proc (every thread: the event loop, the thread pool's compression, the garbage collector), less",
+    `what the idle process used in the ${IDLE_MS / 1000} s before the run over the run's wall time (its timers and polls).`,
+    `Load average (1 min) at the start of each round: ${loads.map((load) => load.toFixed(1)).join(", ")}.`,
+    "",
+    table(
+      [
+        "measure",
+        "path",
+        "CPU µs per connect or txn, each round",
+        "spread",
+        "× pipe, each round",
+        "median connect ms or TPS, each round",
+      ],
+      rows,
+    ),
+  ].join("\n");
 }
 
 main().catch((error: unknown) => {

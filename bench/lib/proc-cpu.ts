@@ -32,3 +32,10 @@ export function processCpuMicros(pid: number): number {
 export function selfCpu(): CpuTimes {
   return process.cpuUsage();
 }
+
+/** Read and write system calls another process has made so far (/proc/<pid>/io: syscr, syscw). */
+export function processSyscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, "utf8");
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, "m").exec(io)?.[1] ?? Number.NaN);
+  return { reads: field("syscr"), writes: field("syscw") };
+}

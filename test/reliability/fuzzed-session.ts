@@ -10,6 +10,11 @@ import { createFrameTracker, realignFiller } from "./frame-tracker";
 const MAX_FILLER_BYTES = 64 * 1024;
 /** How long a session may take to answer the marker after a mutated sequence. */
 const MARKER_WAIT_MS = 5000;
+/**
+ * How long each step of a login may take: a long run on a loaded machine (its process niced) can
+ * wait seconds for the CPU, and a login slow for that reason is not what the fuzzer looks for.
+ */
+const LOGIN_STEP_WAIT_MS = 30_000;
 
 /**
  * How a session came out of a sequence: "answered" (it answered the marker and goes on),
@@ -37,7 +42,7 @@ export async function openFuzzedSession(
   token: string,
   database: string,
 ): Promise<FuzzedSession> {
-  const { client } = await rawLogin(port, user, token, database);
+  const { client } = await rawLogin(port, user, token, database, LOGIN_STEP_WAIT_MS);
   const frames = createFrameTracker();
   let isLeft = false;
   const write = (chunk: Buffer) => {

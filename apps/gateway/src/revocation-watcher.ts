@@ -31,8 +31,11 @@ export function watchRevocations(
       prisma,
       sessions.map((session) => session.sessionId),
     );
+    // A session that ended here while the query ran has its own end in the store by now: only one
+    // still live after the answer was ended elsewhere.
+    const stillLive = new Set(liveSessions());
     for (const session of sessions) {
-      if (!endedElsewhere.has(session.sessionId)) continue;
+      if (!endedElsewhere.has(session.sessionId) || !stillLive.has(session)) continue;
       log(`ending session ${session.sessionId}: another gateway ended it while this one was silent`);
       session.terminate(ClientError.fatal("57P01", ENDED_ELSEWHERE_REASON));
     }

@@ -52,6 +52,8 @@ export function createSessionAudit(
           isTls: info.isTls,
           agentGroups: info.agent.groups,
         },
+        // The id is all a login waits for: no row of columns to read back and convert.
+        select: { id: true },
       });
       counters.set(session.id, {
         statements: 0,

@@ -256,6 +256,7 @@ export async function startGateway(options: StartGatewayOptions) {
           },
           policy: (connectionId) => policies.get(connectionId),
           recordRefusal,
+          isAtKeptBound: () => recordings.isAtKeptBound(),
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const retention = scheduleRetention(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>

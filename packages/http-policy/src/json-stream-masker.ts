@@ -1,13 +1,15 @@
 import { isUtf8 } from "node:buffer";
-import { ByteGates } from "@sluice/masking/byte-gates";
+import type { ByteGates } from "@sluice/masking/byte-gates";
 import { maskDetected } from "@sluice/masking/content-masker";
 import { isJsonLiteral, isJsonNumber } from "./json-scalar-bytes";
 import { BACKSLASH, Expect, isNumberByte, QUOTE, ScalarKind, Token } from "./json-stream-states";
 import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
+import { MaskedScalarBytes, type Replacement, writeReplacement } from "./masked-scalar-bytes";
 import { Output } from "./masker-output";
-import { MemberNameVerdicts } from "./member-name-verdicts";
-import { type Frame, PointerRuleTree } from "./pointer-rule-tree";
+import { lookupsFor } from "./masking-lookups";
+import type { MemberNameVerdicts } from "./member-name-verdicts";
+import type { Frame, PointerRuleTree } from "./pointer-rule-tree";
 import { maskedJsonValue, type ResponseMasking } from "./value-masking";
 
 /** The response is not the JSON it was declared to be: the rest of it must not reach the agent. */
@@ -42,15 +44,18 @@ export class JsonStreamMasker {
   private offset = 0;
   private readonly rules: PointerRuleTree;
   private readonly byteGates: ByteGates;
+  private readonly maskedBytes: MaskedScalarBytes;
 
   constructor(
     private readonly masking: ResponseMasking,
     /** NDJSON: one value after another (newline-separated); JSON: exactly one value. */
     private readonly isSequence = false,
   ) {
-    this.memberNames = new MemberNameVerdicts(masking);
-    this.rules = new PointerRuleTree(masking);
-    this.byteGates = new ByteGates(masking.detectors.map((rule) => rule.detector));
+    const lookups = lookupsFor(masking);
+    this.memberNames = lookups.memberNames;
+    this.rules = lookups.rules;
+    this.byteGates = lookups.byteGates;
+    this.maskedBytes = new MaskedScalarBytes(masking);
   }
 
   push(chunk: Buffer): Buffer {
@@ -93,13 +98,14 @@ export class JsonStreamMasker {
         if (masked !== null) {
           // Held parts were written (or dropped) when their chunk ended: only this chunk's part is left.
           flushTo(tokenFrom);
-          if (this.suppressDepth < 0) out.text(masked);
+          if (this.suppressDepth < 0) writeReplacement(out, masked);
           copyFrom = i;
         } else if (this.tokenParts.length > 0) {
           if (this.suppressDepth < 0) for (const part of this.tokenParts) out.bytes(part);
           flushTo(i);
         }
-        this.tokenParts = [];
+        // Most tokens lie within one chunk and hold no parts: no new array per token to collect.
+        if (this.tokenParts.length > 0) this.tokenParts = [];
       }
       if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
       const structural = this.structural(byte, chunk, i, out, flushTo);
@@ -122,7 +128,7 @@ export class JsonStreamMasker {
     if (this.token === Token.Number || this.token === Token.Literal || this.token === Token.ClosedString) {
       const masked = this.finishToken(EMPTY, 0, 0);
       if (this.suppressDepth < 0)
-        if (masked !== null) out.text(masked);
+        if (masked !== null) writeReplacement(out, masked);
         else for (const part of this.tokenParts) out.bytes(part);
       this.tokenParts = [];
     }
@@ -234,7 +240,7 @@ export class JsonStreamMasker {
     this.isTokenAscii = true;
     this.hasTokenBackslash = false;
     this.hasTokenControl = false;
-    this.tokenParts = [];
+    if (this.tokenParts.length > 0) this.tokenParts = [];
     this.tokenBytes = 0;
   }
 
@@ -277,7 +283,7 @@ export class JsonStreamMasker {
    * chunk is read in place: no Buffer per value (most of a large body's values are small, and an
    * object per value was a third of the masking path's time, in allocation and collection).
    */
-  private finishToken(chunk: Buffer, start: number, end: number): string | null {
+  private finishToken(chunk: Buffer, start: number, end: number): Replacement {
     let source = chunk;
     let from = start;
     let to = end;
@@ -318,7 +324,7 @@ export class JsonStreamMasker {
    * A string value. One with no escape is checked (UTF-8, no control characters) on its bytes,
    * and decoded only when a rule or a detector needs its text.
    */
-  private maskString(source: Buffer, from: number, to: number): string | null {
+  private maskString(source: Buffer, from: number, to: number): Replacement {
     if (this.hasTokenBackslash || this.hasTokenControl) {
       const text = this.stringText(source, from, to);
       return this.maskScalar(source, from, to, ScalarKind.String, text);
@@ -352,20 +358,25 @@ export class JsonStreamMasker {
     to: number,
     kind: ScalarKind,
     text: string | null = null,
-  ): string | null {
+  ): Replacement {
     // The rule is looked up before afterValue: it belongs to the location this value was read at.
     const rule = this.suppressDepth < 0 ? this.rules.ruleAt(this.stack) : null;
     this.afterValue();
     if (this.suppressDepth >= 0) return null;
+    // An ASCII value whose bytes are its text is masked from its bytes (no string made of it).
+    const isAsciiBytes = text === null && (kind !== ScalarKind.String || this.isTokenAscii);
     // No closure for the text: tsx names every arrow function it creates, a cost per value.
-    if (rule)
+    if (rule) {
+      if (isAsciiBytes && this.maskedBytes.byRule(rule, source, from, to)) return this.maskedBytes;
       return maskedJsonValue(
         rule,
         rule.strategy === "REDACT" ? "" : (text ?? this.scalarText(source, from, to, kind)),
         this.masking.hashKey,
       );
+    }
     if (kind === ScalarKind.Literal || this.masking.detectors.length === 0) return null;
     if (text === null && !this.byteGates.mayMatch(source, from, to)) return null;
+    if (isAsciiBytes) return this.maskedBytes.byDetectors(source, from, to) ? this.maskedBytes : null;
     const masked = maskDetected(
       text ?? this.scalarText(source, from, to, kind),
       this.masking.detectors,

@@ -10,7 +10,7 @@ export type DetectorRule = MaskRule & { detector: DetectorName };
  * text form), leaving the rest byte for byte, so JSON stays JSON. Returns null when nothing matched.
  */
 export function maskDetected(text: string, rules: readonly DetectorRule[], hashKey: Buffer): string | null {
-  const spans = detect(text, namesOf(rules));
+  const spans = detect(text, detectorNamesOf(rules));
   if (spans.length === 0) return null;
   let out = "";
   let at = 0;
@@ -24,9 +24,11 @@ export function maskDetected(text: string, rules: readonly DetectorRule[], hashK
 }
 
 /** A session's rules are one array for its life: their detector names are listed once. */
-const namesOf = perArray((rules: readonly DetectorRule[]) => rules.map((rule) => rule.detector));
+export const detectorNamesOf = perArray((rules: readonly DetectorRule[]) =>
+  rules.map((rule) => rule.detector),
+);
 
-function ruleFor(rules: readonly DetectorRule[], detector: DetectorName): MaskRule {
+export function ruleFor(rules: readonly DetectorRule[], detector: DetectorName): MaskRule {
   for (const rule of rules) if (rule.detector === detector) return rule;
   throw new Error(`no rule for detector ${detector}`);
 }

@@ -12,6 +12,7 @@ import type { AgentReviews } from "@sluice/reviews/agent-reviews";
 import type { ReviewedCallKeys } from "@sluice/reviews/reviewed-call-seal";
 import type { AgentRecord } from "@sluice/session/directory";
 import { RateLimiter } from "@sluice/session/rate-limiter";
+import { KEPT_BOUND_LOGIN_HINT, KEPT_BOUND_LOGIN_MESSAGE } from "../recording/recording-limits";
 import type { RefusedAttempt } from "../refused-attempts";
 import { AgentAuth, readCredentials } from "./agent-auth";
 import { REVIEW_STATUS_PREFIX } from "./call-review";
@@ -249,6 +250,16 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
       masking = maskingFor(policy, agent.groups);
     } catch (error) {
       return sendRefusal(response, 503, { rule: "sluice:invalid-policy", message: (error as Error).message });
+    }
+    // The SQL paths' check at login, asked by every call: a new session or a call on a kept one
+    // would record more while the process keeps all it may for the store (nothing runs unrecorded).
+    if (options.sessions.recordings.isAtKeptBound()) {
+      options.log(`[http] ${agent.agentName}: refused a call: ${KEPT_BOUND_LOGIN_MESSAGE}`);
+      return sendRefusal(response, 503, {
+        rule: "sluice:store-unavailable",
+        message: KEPT_BOUND_LOGIN_MESSAGE,
+        hint: KEPT_BOUND_LOGIN_HINT,
+      });
     }
     // Audit first: the session row exists before anything of the call reaches the upstream.
     let session: HttpSession;

@@ -12,6 +12,8 @@ export type HttpSessionSinks = {
     start: (sessionId: string, info: Parameters<SessionHooks["onSessionStart"]>[0]) => Promise<void>;
     recorderOf: (sessionId: string) => SessionRecorder | undefined;
     end: (sessionId: string, reason: string) => Promise<void>;
+    /** The kept-chunk bound (RecordingWriter.isAtKeptBound): past it no call may be recorded. */
+    isAtKeptBound: () => boolean;
   };
 };
 

@@ -41,10 +41,23 @@ export function relayResponse(
       resolve({ outcome: "cut", reason });
     };
     // An upstream that writes each record as a chunk of its own (most JSON APIs streaming a list)
-    // arrives as thousands of 'data' events per socket read. Masking and writing each alone cost a
+    // arrives as thousands of chunks per socket read. Masking and writing each alone cost a
     // write (a syscall and a chunk header) per record: the most of the gateway's time after masking.
-    // What one read brings is collected and masked and written once, before the next read.
+    // What one read brings is collected and masked and written once, before the next read. It is
+    // taken with read() on 'readable' (one call for all the chunks buffered) rather than a 'data'
+    // event and a handler per chunk; while the agent's side is full nothing is read, so the
+    // upstream's stream fills and its socket pauses.
     let pending: Buffer[] = [];
+    let isWaitingForDrain = false;
+    const take = () => {
+      if (isDone || isWaitingForDrain) return;
+      let chunk: Buffer | null = upstream.read();
+      while (chunk !== null) {
+        if (pending.length === 0) setImmediate(flush);
+        pending.push(chunk);
+        chunk = upstream.read();
+      }
+    };
     const flush = () => {
       if (isDone || pending.length === 0) return;
       const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
@@ -58,14 +71,17 @@ export function relayResponse(
       writeHead();
       if (out.length > 0) onBody(out);
       if (out.length > 0 && !response.write(out)) {
-        upstream.pause();
-        response.once("drain", () => upstream.resume());
+        isWaitingForDrain = true;
+        response.once("drain", () => {
+          isWaitingForDrain = false;
+          take();
+        });
       }
     };
     // The whole body came before anything was written (most small JSON answers: one socket read
     // brings the body and its end): masked in one piece and sent with a content-length, so the
     // agent gets one write (status line, headers and body) instead of a chunked body and its
-    // terminator in writes of their own, a syscall each and most of a small call's cost.
+    // terminator in writes of their own, a syscall each.
     const sendWhole = () => {
       const body = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
       pending = [];
@@ -86,11 +102,7 @@ export function relayResponse(
       response.end(out);
       resolve({ outcome: "complete" });
     };
-    upstream.on("data", (chunk: Buffer) => {
-      if (isDone) return;
-      if (pending.length === 0) setImmediate(flush);
-      pending.push(chunk);
-    });
+    upstream.on("readable", take);
     upstream.on("end", () => {
       if (isDone) return;
       if (!response.headersSent) return sendWhole();

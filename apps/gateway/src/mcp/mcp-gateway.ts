@@ -9,6 +9,7 @@ import { AgentAuth, readCredentials } from "../http/agent-auth";
 import type { HttpDirectory } from "../http/http-directory";
 import { sendRefusal } from "../http/http-refusal";
 import { readBody } from "../http/read-body";
+import { KEPT_BOUND_LOGIN_HINT, KEPT_BOUND_LOGIN_MESSAGE } from "../recording/recording-limits";
 import type { RefusedAttempt } from "../refused-attempts";
 import { HeldCalls } from "./held-calls";
 import { agentCredentialVerifier, firstAccepting, type McpCredentialVerifier } from "./mcp-credentials";
@@ -27,6 +28,11 @@ export type McpGatewayOptions = Omit<McpToolsContext, "held"> & {
   verifiers?: readonly McpCredentialVerifier[];
   /** Where a refused credential is written for admins, with the precise reason (absent: nowhere). */
   recordRefusal?: (attempt: RefusedAttempt) => void;
+  /**
+   * The kept-chunk bound (RecordingWriter.isAtKeptBound): the tools' statements would be recorded,
+   * so past it a request is refused here, in HTTP's words, before a tool logs in and is refused.
+   */
+  isAtKeptBound: () => boolean;
   log: (line: string) => void;
 };
 
@@ -84,6 +90,16 @@ export async function startMcpGateway(options: McpGatewayOptions) {
           isClosing: true,
           ...(checked.status === 401 ? { headers: { "www-authenticate": 'Bearer realm="sluice"' } } : {}),
         },
+      );
+    }
+    if (options.isAtKeptBound()) {
+      request.resume();
+      options.log(`[mcp] ${checked.agent.agentName}: refused a request: ${KEPT_BOUND_LOGIN_MESSAGE}`);
+      return sendRefusal(
+        response,
+        503,
+        { rule: "sluice:store-unavailable", message: KEPT_BOUND_LOGIN_MESSAGE, hint: KEPT_BOUND_LOGIN_HINT },
+        { isClosing: true },
       );
     }
     let body: unknown;

@@ -23,6 +23,13 @@ export const MAX_RECORDER_BYTES = 2 * MAX_PENDING_BYTES;
  * stored once the store is back, never dropped. 256 MiB: eight sessions at MAX_UNSTORED_BYTES.
  */
 export const MAX_KEPT_BYTES = 256 * 1024 * 1024;
+/**
+ * What a login (SQL: FATAL 57P03; MySQL: 1040; HTTP and MCP: 503) is told while the process keeps
+ * MAX_KEPT_BYTES for the store, and what it should do.
+ */
+export const KEPT_BOUND_LOGIN_MESSAGE =
+  "the Sluice store is unavailable: this gateway keeps as many recordings for it as it may";
+export const KEPT_BOUND_LOGIN_HINT = "try again once the gateway's own database is back";
 /** Why a live session is ended when the process keeps MAX_KEPT_BYTES for the store. */
 export const KEPT_BOUND_REASON =
   "the Sluice store is unavailable and this gateway keeps as many recordings for it as it may; the session was ended so nothing runs unrecorded";

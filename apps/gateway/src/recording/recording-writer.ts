@@ -11,6 +11,8 @@ import { redactLiterals as redactPostgresLiterals } from "@sluice/sql/redact-lit
 import type { SessionInfo } from "@sluice/transport/client-connection";
 import {
   FLUSH_SLICE_MS,
+  KEPT_BOUND_LOGIN_HINT,
+  KEPT_BOUND_LOGIN_MESSAGE,
   KEPT_BOUND_REASON,
   MAX_KEPT_BYTES,
   MAX_RECORDER_BYTES,
@@ -185,17 +187,17 @@ export class RecordingWriter {
   }
 
   /**
-   * Refuses a login while the process keeps MAX_KEPT_BYTES for the store: the session could not be
-   * recorded without growing memory past the bound. 57P03, as any login the store cannot take.
+   * Whether the process keeps MAX_KEPT_BYTES for the store: a new session could not be recorded
+   * without growing memory past the bound. Every path's logins ask this one check.
    */
+  isAtKeptBound(): boolean {
+    return this.keptBytes >= (this.options.maxKeptBytes ?? MAX_KEPT_BYTES);
+  }
+
+  /** Refuses a SQL login at the kept-chunk bound: 57P03, as any login the store cannot take. */
   refuseIfKeptBound(): void {
-    if (this.keptBytes < (this.options.maxKeptBytes ?? MAX_KEPT_BYTES)) return;
-    throw new ClientError(
-      "FATAL",
-      "57P03",
-      "the Sluice store is unavailable: this gateway keeps as many recordings for it as it may",
-      "try again once the gateway's own database is back",
-    );
+    if (!this.isAtKeptBound()) return;
+    throw new ClientError("FATAL", "57P03", KEPT_BOUND_LOGIN_MESSAGE, KEPT_BOUND_LOGIN_HINT);
   }
 
   /** Bytes of every session's chunks still on their way to the store. */
@@ -261,7 +263,7 @@ export class RecordingWriter {
 
   private flush(sessionId: string, recording: Recording, isFinal: boolean): void {
     if (!recording.recorder.hasPending) return;
-    if (!isFinal && this.keptBytes >= (this.options.maxKeptBytes ?? MAX_KEPT_BYTES)) {
+    if (!isFinal && this.isAtKeptBound()) {
       // The events stay with the recorder (bounded by its own limits) until the session's end.
       this.endOverflowing(sessionId, recording, KEPT_BOUND_REASON);
       return;

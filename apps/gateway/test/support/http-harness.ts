@@ -16,7 +16,13 @@ export type HttpHarness = Awaited<ReturnType<typeof startHttpHarness>>;
  * A real gateway with its HTTP listener on a free port, in front of a real JSON upstream whose key
  * the gateway brokers, with connection `shop` (base path /api) allowed for agent-a's group.
  */
-export async function startHttpHarness(options: { isTlsEnabled?: boolean } = {}) {
+export async function startHttpHarness(
+  options: {
+    isTlsEnabled?: boolean;
+    /** Chunk bytes all sessions may keep for the store, lowered so a test reaches the bound. */
+    maxKeptRecordingBytes?: number;
+  } = {},
+) {
   const store = await createTestStore();
   const upstream = await startJsonUpstream();
   const home = mkdtempSync(path.join(tmpdir(), "sluice-http-"));
@@ -45,12 +51,15 @@ export async function startHttpHarness(options: { isTlsEnabled?: boolean } = {})
     home,
     isTlsEnabled: options.isTlsEnabled ?? false,
     hosts: ["127.0.0.1"],
+    ...(options.maxKeptRecordingBytes ? { maxKeptRecordingBytes: options.maxKeptRecordingBytes } : {}),
     log: (line) => logs.push(line),
   });
   const scheme = options.isTlsEnabled ? "https" : "http";
   const base = `${scheme}://127.0.0.1:${gateway.httpPort}`;
   return {
     prisma: store.prisma as PrismaClient,
+    /** The store's URL, for a test that holds its tables (locks) beside the gateway. */
+    storeUrl: store.url,
     gateway,
     upstream,
     connection,

@@ -20,18 +20,25 @@ function saltedPassword(token: string, salt: string, iterations: number): Buffer
 
 /**
  * Logs a RawClient in with SCRAM-SHA-256, written here from RFC 5802 (not with the code under
- * test), and returns the messages up to the first ReadyForQuery.
+ * test), and returns the messages up to the first ReadyForQuery. `timeoutMs` bounds each answer
+ * (a long run on a loaded machine waits longer than a test does).
  */
-export async function rawLogin(port: number, user: string, token: string, database: string) {
+export async function rawLogin(
+  port: number,
+  user: string,
+  token: string,
+  database: string,
+  timeoutMs = 5000,
+) {
   const client = await RawClient.connect(port);
   client.write(bytes.startup({ user, database }));
-  const sasl = await client.readMessage();
+  const sasl = await client.readMessage(timeoutMs);
   if (sasl.type !== "R" || sasl.body.readInt32BE(0) !== 10)
     throw new Error(`expected AuthenticationSASL, got ${describe(sasl)}`);
   const clientNonce = randomBytes(18).toString("base64");
   const clientFirstBare = `n=,r=${clientNonce}`;
   client.write(bytes.saslInitial("SCRAM-SHA-256", `n,,${clientFirstBare}`));
-  const cont = await client.readMessage();
+  const cont = await client.readMessage(timeoutMs);
   if (cont.type !== "R" || cont.body.readInt32BE(0) !== 11)
     throw new Error(`expected SASLContinue, got ${describe(cont)}`);
   const serverFirst = cont.body.subarray(4).toString();
@@ -44,7 +51,7 @@ export async function rawLogin(port: number, user: string, token: string, databa
   const signature = createHmac("sha256", storedKey).update(authMessage).digest();
   const proof = Buffer.from(clientKey.map((byte, i) => byte ^ (signature[i] ?? 0)));
   client.write(bytes.saslResponse(`${withoutProof},p=${proof.toString("base64")}`));
-  const messages = await client.readUntil("Z");
+  const messages = await client.readUntil("Z", timeoutMs);
   return { client, messages };
 }
 

@@ -1,0 +1,81 @@
+import type { PrismaClient } from "@sluice/db/prisma";
+import type { LiveSession } from "@sluice/transport/client-connection";
+import { describe, expect, it } from "vitest";
+import { until } from "../../../test/until";
+import { watchRevocations } from "../src/revocation-watcher";
+
+/**
+ * A store that still allows the session, and says its row has ended: as it will for a session that
+ * ended here while the watcher's query ran (its own end is written right after it leaves the live
+ * list), and for one another gateway ended while this one was silent.
+ */
+function storeSayingEnded(onEndedQuery: () => void): PrismaClient {
+  return {
+    agentCredential: { findMany: async () => [{ id: "cred-1" }] },
+    agent: { findMany: async () => [] },
+    connection: {
+      findMany: async () => [
+        { id: "conn-1", access: [{ group: { name: "analysts", members: [{ agentId: "agent-1" }] } }] },
+      ],
+    },
+    gatewaySession: {
+      findMany: async () => {
+        onEndedQuery();
+        return [{ id: "session-1" }];
+      },
+    },
+  } as unknown as PrismaClient;
+}
+
+function liveSession(terminated: string[]): LiveSession {
+  return {
+    sessionId: "session-1",
+    agentId: "agent-1",
+    credentialId: "cred-1",
+    connectionId: "conn-1",
+    terminate: (error) => terminated.push(error.message),
+  };
+}
+
+describe("the watcher's check for sessions ended elsewhere", () => {
+  it("ends a session still live here whose row another gateway ended", async () => {
+    const terminated: string[] = [];
+    const live = [liveSession(terminated)];
+    let queries = 0;
+    const watcher = watchRevocations(
+      storeSayingEnded(() => (queries += 1)),
+      () => live,
+      () => {},
+    );
+    try {
+      await until(async () => terminated.length > 0 || null, "the session's end");
+      expect(terminated[0]).toContain("another gateway ended this session");
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it("leaves alone a session that ended here while the query ran: no FATAL, no false log line", async () => {
+    const terminated: string[] = [];
+    const logs: string[] = [];
+    let live = [liveSession(terminated)];
+    let queries = 0;
+    const watcher = watchRevocations(
+      storeSayingEnded(() => {
+        queries += 1;
+        live = [];
+      }),
+      () => live,
+      (line) => logs.push(line),
+    );
+    try {
+      await until(async () => queries > 0 || null, "the watcher's query");
+      // One more tick, so a wrong termination would have happened.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(terminated).toEqual([]);
+      expect(logs.filter((line) => line.includes("another gateway"))).toEqual([]);
+    } finally {
+      watcher.stop();
+    }
+  });
+});
