@@ -48,7 +48,7 @@ describe("the watcher's check for sessions ended elsewhere", () => {
       () => {},
     );
     try {
-      await until(async () => terminated.length > 0 || null, "the session's end");
+      await until(async () => terminated.length > 0 || null, { what: "the session's end" });
       expect(terminated[0]).toContain("another gateway ended this session");
     } finally {
       watcher.stop();
@@ -69,7 +69,7 @@ describe("the watcher's check for sessions ended elsewhere", () => {
       (line) => logs.push(line),
     );
     try {
-      await until(async () => queries > 0 || null, "the watcher's query");
+      await until(async () => queries > 0 || null, { what: "the watcher's query" });
       // One more tick, so a wrong termination would have happened.
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(terminated).toEqual([]);
