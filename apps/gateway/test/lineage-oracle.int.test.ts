@@ -1,3 +1,4 @@
+import { readColumnCatalog } from "@sluice/db/upstream/column-catalog";
 import { catalogSnapshot } from "@sluice/policy/column-catalog";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
@@ -7,7 +8,6 @@ import { testConnectionRecord } from "@sluice/session/testing";
 import { loadParser } from "@sluice/sql/parser";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readColumnCatalog } from "../src/masking/column-catalog";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 /**

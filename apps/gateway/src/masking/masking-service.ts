@@ -1,19 +1,20 @@
 import { createHmac } from "node:crypto";
+import { upstreamCatalogSnapshot } from "@sluice/db/upstream/catalog-snapshot";
+import {
+  type CatalogColumn,
+  readColumnCatalog,
+  type StructureRelation,
+} from "@sluice/db/upstream/column-catalog";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
-import {
-  type CatalogSnapshot,
-  type ColumnCatalogAccess,
-  catalogSnapshot,
-} from "@sluice/policy/column-catalog";
+import type { CatalogSnapshot, ColumnCatalogAccess } from "@sluice/policy/column-catalog";
 import { contentRules } from "@sluice/policy/content-rules";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import type { SessionMasking } from "@sluice/session/result-masker";
 import type { PolicyStore } from "../policy/policy-store";
-import { type CatalogColumn, readColumnCatalog, type StructureRelation } from "./column-catalog";
 
 /** A table created after the catalog was read is masked as unprovable until the next read. */
 export const CATALOG_MAX_AGE_MS = 30_000;
@@ -52,13 +53,13 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
     if (cached && (!isStale || (underWaySince !== undefined && underWaySince >= startedAfter))) return cached;
     const startedAt = Date.now();
     reading.set(id, startedAt);
-    const loading = readColumnCatalog(connection).then(({ columns, code, structure, families }) => {
+    const loading = readColumnCatalog(connection).then((read) => {
       const catalog = {
-        columns,
-        structure,
-        families,
+        columns: read.columns,
+        structure: read.structure,
+        families: read.families,
         readAt: startedAt,
-        snapshot: catalogSnapshot(columns, code, startedAt, familiesByName(columns, families)),
+        snapshot: upstreamCatalogSnapshot(read, startedAt),
       };
       // Two reads may overlap: the one begun later shows more.
       if ((latest.get(id)?.readAt ?? Number.NEGATIVE_INFINITY) <= startedAt) latest.set(id, catalog);
@@ -215,22 +216,6 @@ function relativesByOid(catalog: CachedCatalog): Map<number, { schema: string; t
         others.filter((name) => name !== undefined),
       );
     }
-  }
-  return out;
-}
-
-/** The families as the policy's snapshot keeps them: `schema.table` → the others' names. */
-function familiesByName(columns: readonly CatalogColumn[], families: readonly number[][]) {
-  const names = new Map<number, string>();
-  for (const column of columns) names.set(column.tableOid, `${column.schema}.${column.table}`);
-  const out = new Map<string, string[]>();
-  for (const family of families) {
-    const named = family.map((oid) => names.get(oid)).filter((name) => name !== undefined);
-    for (const name of named)
-      out.set(
-        name,
-        named.filter((other) => other !== name),
-      );
   }
   return out;
 }

@@ -1,9 +1,8 @@
-import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
 import { isStructureCatalog } from "@sluice/masking/structure-catalogs";
 import { inheritanceFamilies } from "@sluice/policy/inherited-selectors";
 import type { UpstreamCode } from "@sluice/policy/upstream-code";
-import type { ConnectionRecord } from "@sluice/session/directory";
 import pg from "pg";
+import { pgClientConfig, type UpstreamLogin } from "./pg-client-config";
 import { readUpstreamCode } from "./upstream-code-catalog";
 
 export type CatalogColumn = {
@@ -35,20 +34,50 @@ WHERE n.nspname IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r', '
 /** A structure catalog as this upstream numbers it (see @sluice/masking/structure-catalogs). */
 export type StructureRelation = { oid: number; schema: string; name: string };
 
-/**
- * Reads the upstream's catalog with the connection's brokered credentials, so a RowDescription's
- * (table OID, attribute number) can be named as `schema.table.column`, and the code statements can
- * run without naming it (triggers, functions shadowing built-ins, user casts).
- */
-export async function readColumnCatalog(connection: ConnectionRecord): Promise<{
+/** What one read of the upstream's catalog found. */
+export type ColumnCatalog = {
   columns: CatalogColumn[];
   code: UpstreamCode;
   structure: StructureRelation[];
   /** Inheritance and partition families, as table OIDs. */
   families: number[][];
-}> {
-  const client = new pg.Client(pgClientConfig(connection, "sluice-masking-catalog"));
+};
+
+/**
+ * Reads the upstream's catalog with the connection's brokered credentials, so a RowDescription's
+ * (table OID, attribute number) can be named as `schema.table.column`, and the code statements can
+ * run without naming it (triggers, functions shadowing built-ins, user casts). The gateway and the
+ * console's try box both read it here, so both judge against the same facts.
+ */
+export async function readColumnCatalog(
+  login: UpstreamLogin,
+  options: { timeoutMs?: number } = {},
+): Promise<ColumnCatalog> {
+  const { timeoutMs } = options;
+  const client = new pg.Client({
+    ...pgClientConfig(login, "sluice-masking-catalog"),
+    ...(timeoutMs === undefined ? {} : { connectionTimeoutMillis: timeoutMs }),
+  });
   client.on("error", () => {});
+  const reading = readOver(client);
+  if (timeoutMs === undefined) return reading;
+  // A whole read bounded, not only its connect: a person waits on it (the try box).
+  reading.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`the upstream did not answer within ${timeoutMs} ms`));
+      void client.end().catch(() => {});
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([reading, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readOver(client: pg.Client): Promise<ColumnCatalog> {
   await client.connect();
   try {
     const { rows } = await client.query<{
