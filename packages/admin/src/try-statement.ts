@@ -8,7 +8,9 @@ import { z } from "zod";
 import type { AdminContext } from "./actor";
 import { AdminError, parseInput } from "./admin-error";
 import { describeReviewOutcome } from "./describe-review-outcome";
+import { brokeredLogin } from "./open-upstream";
 import { assertCan } from "./permissions";
+import { createTryCatalog } from "./try-catalog";
 
 export const ZTryStatementInput = z.object({
   connectionId: z.string().min(1, "pick a connection"),
@@ -20,8 +22,9 @@ export const ZTryStatementInput = z.object({
 /**
  * The verdict the gateway would give a statement now, from the same decision point and the policy
  * as stored: allow (and which tables it masks), deny with the rule and the agent-facing message, or
- * hold for review (which rule, which reviewer groups, blocking or not). Nothing is sent upstream,
- * and no review is filed.
+ * hold for review (which rule, which reviewer groups, blocking or not). On a Postgres connection
+ * it reads the upstream's catalog as the gateway does (what a write's triggers run, which functions
+ * are the owner's); nothing else is sent upstream, and no review is filed.
  */
 export async function tryStatement(context: AdminContext, options: { input: unknown }) {
   assertCan(context.actor, "policy:read");
@@ -49,6 +52,11 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   // The gateway hands a review verdict to its broker; this one only remembers what it was asked,
   // so the answer below is the gateway's own decision with nothing held or stored.
   const asked: { review?: ReviewRequest } = {};
+  // MySQL's catalog is the MySQL relay's own (and its owner-code check is not there yet).
+  const catalog =
+    connection.type === "POSTGRES"
+      ? createTryCatalog(() => brokeredLogin(connection, context.secretKey))
+      : null;
   const decisions = createPolicyDecisionPoint({
     policies: { version: 0, get: (id) => loaded.policies.get(id), reload: async () => {} },
     facts,
@@ -59,16 +67,20 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
         return { kind: "hold", rule: request.rule, message: request.message, release: new Promise(() => {}) };
       },
     },
-  }).openSession({
-    agentId: agent?.id ?? "try",
-    agentName: agent?.name ?? "(any agent)",
-    groups: agent?.memberships.map((link) => link.group.name) ?? [],
-    connectionId: connection.id,
-    connectionName: connection.name,
-    sessionId: "try",
-  });
+  }).openSession(
+    {
+      agentId: agent?.id ?? "try",
+      agentName: agent?.name ?? "(any agent)",
+      groups: agent?.memberships.map((link) => link.group.name) ?? [],
+      connectionId: connection.id,
+      connectionName: connection.name,
+      sessionId: "try",
+    },
+    catalog ? { login: connection.username, columns: catalog.access } : undefined,
+  );
   const verdict: Verdict = await decisions.decide({ sql: input.statement, via: "simple" });
   const parsed = facts.parse(input.statement);
+  const catalogProblem = catalog?.problem() ?? null;
   return {
     verdict: asked.review
       ? await describeReviewOutcome(
@@ -96,6 +108,10 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
           functions: statement.functions,
         }))
       : { parseError: parsed.error },
+    /** Set when the verdict was given without the upstream's catalog because the console could not read it. */
+    catalogProblem: catalogProblem
+      ? `The console could not read the upstream's catalog (${catalogProblem}), so this is the fail-closed verdict the gateway gives without it; the gateway, reading it, may judge otherwise.`
+      : null,
   };
 }
 

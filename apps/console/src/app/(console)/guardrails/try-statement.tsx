@@ -17,7 +17,12 @@ type StatementFacts = {
   tablesWritten: string[];
   functions: string[];
 };
-type TryStatementResult = { verdict: TryVerdict; facts: StatementFacts[] | { parseError: string } };
+type TryStatementResult = {
+  verdict: TryVerdict;
+  facts: StatementFacts[] | { parseError: string };
+  /** Why the verdict was given without the upstream's catalog, when the console could not read it. */
+  catalogProblem: string | null;
+};
 type TryHttpResult = { verdict: TryVerdict; call: string | null; masking: string[] };
 
 export type TryForm = {
@@ -136,6 +141,11 @@ function StatementResult({ result }: { result: TryStatementResult }) {
   return (
     <>
       <VerdictBox verdict={result.verdict} />
+      {result.catalogProblem ? (
+        <p className="text-xs text-amber-800" data-testid="catalog-problem">
+          {result.catalogProblem}
+        </p>
+      ) : null}
       {Array.isArray(result.facts) ? (
         <ul className="text-xs text-slate-600">
           {result.facts.map((facts, index) => (
