@@ -20,6 +20,8 @@ export const DEFAULT_RECORD_RESULT_BYTES = 1024 * 1024;
 export const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
 type Clock = () => number;
+/** `redactLiterals`: the session's dialect's lexer, for literals of statements whose values may be sensitive. */
+type RecorderOptions = { resultBytesCap: number; redactLiterals: LiteralRedactor; clock?: Clock };
 
 /** What the recording shows besides rows: RowDescription, CommandComplete, errors, notices, ReadyForQuery. */
 const RECORDED_MESSAGES: ReadonlySet<number> = new Set([
@@ -52,14 +54,7 @@ export class SessionRecorder {
   private formats: number[] = [];
   private readonly startedAt: number;
 
-  constructor(
-    private readonly options: {
-      resultBytesCap: number;
-      /** The session's dialect's lexer, for the literals of statements whose values may be sensitive. */
-      redactLiterals: LiteralRedactor;
-      clock?: Clock;
-    },
-  ) {
+  constructor(private readonly options: RecorderOptions) {
     this.startedAt = this.now();
   }
 
