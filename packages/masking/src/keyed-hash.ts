@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { nativeKeyedHash } from "./native-keyed-hash";
+import { type NativeModule, nativeKeyedHash } from "./native-keyed-hash";
 
 /**
  * HMAC-SHA256 for the keyed-hash masking strategy, computed in JavaScript with the key's inner and
@@ -107,28 +107,40 @@ function checkRange(data: Uint8Array, start: number, end: number): void {
   }
 }
 
-/** HMAC-SHA256 under one key; the returned array is reused by the next call. */
-export type Hasher = { digest(data: Uint8Array, start?: number, end?: number): Uint8Array };
+/** HMAC-SHA256 under one key. */
+export type Hasher = {
+  /** The 32-byte MAC of `data[start..end]`; the returned array is reused by the next call. */
+  digest(data: Uint8Array, start?: number, end?: number): Uint8Array;
+  /** The MAC's first `hexBytes` bytes (see createKeyedHasher) in lowercase hex, at `out[at..]`. */
+  writeHex(data: Uint8Array, start: number, end: number, out: Uint8Array, at: number): void;
+  /**
+   * `writeHex` for `count` values: job i is `jobs[3i..3i+3]` = (start, end, at). Every job is
+   * checked before any is written.
+   */
+  writeHexMany(data: Uint8Array, jobs: Int32Array, count: number, out: Uint8Array): void;
+};
 
-/** The native hash when it was built (see native-keyed-hash.ts), else the JavaScript one: same MACs. */
-export function createKeyedHasher(key: Uint8Array): Hasher {
+/**
+ * The native hash when it was built (see native-keyed-hash.ts), else the JavaScript one: same MACs.
+ * `hexBytes`: how much of the MAC `writeHex` shows.
+ */
+export function createKeyedHasher(key: Uint8Array, hexBytes = 32): Hasher {
   const native = nativeKeyedHash();
-  return native ? new NativeKeyedHash(key, native.createDigest) : new KeyedHash(key);
+  return native ? new NativeKeyedHash(key, hexBytes, native) : new KeyedHash(key, hexBytes);
 }
 
-/** HMAC-SHA256 by Node's OpenSSL, through the native module. */
+/** HMAC-SHA256 by Node's OpenSSL, through the native module (which checks every offset itself). */
 export class NativeKeyedHash implements Hasher {
   private readonly digestBytes = new Uint8Array(32);
   private readonly digestInto: (data: Uint8Array, start: number, end: number) => void;
+  // The native functions themselves, not wrappers: one call per masked value, or per read.
+  readonly writeHex: (data: Uint8Array, start: number, end: number, out: Uint8Array, at: number) => void;
+  readonly writeHexMany: (data: Uint8Array, jobs: Int32Array, count: number, out: Uint8Array) => void;
 
-  constructor(
-    key: Uint8Array,
-    createDigest: (
-      key: Uint8Array,
-      out: Uint8Array,
-    ) => (data: Uint8Array, start: number, end: number) => void,
-  ) {
-    this.digestInto = createDigest(key, this.digestBytes);
+  constructor(key: Uint8Array, hexBytes: number, native: NativeModule) {
+    this.digestInto = native.createDigest(key, this.digestBytes);
+    this.writeHex = native.createHex(key, hexBytes);
+    this.writeHexMany = native.createHexMany(key, hexBytes);
   }
 
   digest(data: Uint8Array, start = 0, end = data.length): Uint8Array {
@@ -136,6 +148,8 @@ export class NativeKeyedHash implements Hasher {
     return this.digestBytes;
   }
 }
+
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
 
 /** HMAC-SHA256 in JavaScript. Each call runs to completion (nothing yields), so scratch space is shared. */
 export class KeyedHash implements Hasher {
@@ -146,7 +160,13 @@ export class KeyedHash implements Hasher {
   private readonly tail = new Uint8Array(2 * BLOCK_BYTES);
   private readonly digestBytes = new Uint8Array(32);
 
-  constructor(key: Uint8Array) {
+  constructor(
+    key: Uint8Array,
+    private readonly hexBytes = 32,
+  ) {
+    if (!(Number.isInteger(hexBytes) && hexBytes >= 0 && hexBytes <= 32)) {
+      throw new RangeError("hexBytes: 0 to 32");
+    }
     const blockKey = new Uint8Array(BLOCK_BYTES);
     blockKey.set(key.length > BLOCK_BYTES ? createHash("sha256").update(key).digest() : key);
     const pad = new Uint8Array(BLOCK_BYTES);
@@ -174,6 +194,36 @@ export class KeyedHash implements Hasher {
     compressSchedule(this.state);
     writeState(this.state, this.digestBytes, 0);
     return this.digestBytes;
+  }
+
+  writeHex(data: Uint8Array, start: number, end: number, out: Uint8Array, at: number): void {
+    // Checked as the native module checks: a write past the array would be silently dropped.
+    if (!(Number.isInteger(at) && at >= 0 && out.length - at >= 2 * this.hexBytes)) {
+      throw new RangeError("writeHex: no room at `at`");
+    }
+    const mac = this.digest(data, start, end);
+    for (let i = 0; i < this.hexBytes; i++) {
+      const byte = mac[i] as number;
+      out[at + 2 * i] = HEX_DIGITS[byte >>> 4] as number;
+      out[at + 2 * i + 1] = HEX_DIGITS[byte & 0x0f] as number;
+    }
+  }
+
+  writeHexMany(data: Uint8Array, jobs: Int32Array, count: number, out: Uint8Array): void {
+    if (!(Number.isInteger(count) && count >= 0 && 3 * count <= jobs.length)) {
+      throw new RangeError("writeHexMany: more jobs than the array holds");
+    }
+    for (let i = 0; i < count; i++) {
+      const start = jobs[3 * i] as number;
+      const end = jobs[3 * i + 1] as number;
+      checkRange(data, start, end);
+      const at = jobs[3 * i + 2] as number;
+      if (!(at >= 0 && out.length - at >= 2 * this.hexBytes))
+        throw new RangeError("writeHexMany: no room at `at`");
+    }
+    for (let i = 0; i < count; i++) {
+      this.writeHex(data, jobs[3 * i] as number, jobs[3 * i + 1] as number, out, jobs[3 * i + 2] as number);
+    }
   }
 
   /** A message that fits one block with its padding: its bytes go straight into the schedule. */

@@ -9,8 +9,16 @@ import { fileURLToPath } from "node:url";
  * Loaded with `process.dlopen` from a path computed at run time, so bundlers (the console's Next
  * build imports this package for previews) leave it alone and simply fall back to JavaScript.
  */
-type NativeModule = {
+export type NativeModule = {
   createDigest: (key: Uint8Array, out: Uint8Array) => (data: Uint8Array, start: number, end: number) => void;
+  createHex: (
+    key: Uint8Array,
+    bytes: number,
+  ) => (data: Uint8Array, start: number, end: number, out: Uint8Array, at: number) => void;
+  createHexMany: (
+    key: Uint8Array,
+    bytes: number,
+  ) => (data: Uint8Array, jobs: Int32Array, count: number, out: Uint8Array) => void;
 };
 
 const MODULE_PATH = path.join(
@@ -46,6 +54,14 @@ export function nativeKeyedHash(): NativeModule | null {
     // Built for another platform, or a copy that does not load here: the JavaScript hash does the same work.
     return loaded;
   }
-  if (typeof module.exports.createDigest === "function") loaded = module.exports as NativeModule;
+  // A module built from an older keyed_hash.c lacks the newer functions: the JavaScript hash then.
+  const { createDigest, createHex, createHexMany } = module.exports;
+  if (
+    typeof createDigest === "function" &&
+    typeof createHex === "function" &&
+    typeof createHexMany === "function"
+  ) {
+    loaded = module.exports as NativeModule;
+  }
   return loaded;
 }

@@ -1,13 +1,19 @@
 import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
+import { WireError } from "@sluice/wire/wire-error";
 import { type DetectorRule, maskDetected } from "./content-masker";
+import { hashBatch } from "./hash-batch";
 import type { FieldInfo } from "./row-description";
 import {
-  MASKED_COMPUTED,
+  columnForm,
+  HASH_PLACEHOLDER_LENGTH,
+  hasherFor,
+  isAscii,
+  MASKED_HASH,
   MASKED_NULL,
+  MASKED_PARTIAL_ASCII,
   type MaskedForm,
   type MaskRule,
-  maskedForm,
   maskedLength,
   maskValue,
   REDACTED_TEXT,
@@ -98,9 +104,11 @@ export function planScans(
   });
 }
 
-/** What pass one decided for a column: keep its bytes, or one of the masked forms (see strategies). */
+/** What pass one decided for a value: keep its bytes, or one of the masked forms (see strategies). */
 const KEEP = -1;
 const WRITE_BYTES = 5;
+/** What a column's content rules do: scan each value (a per-value decision, like KEEP otherwise). */
+const SCAN = -2;
 
 /**
  * Per-column scratch of `maskDataRowInto`, shared: a row is rewritten start to finish without
@@ -119,9 +127,35 @@ function ensureScratch(columns: number): void {
 }
 
 /**
- * Rewrites one DataRow message ('D', header included) under a plan into `out`; values not masked
- * are copied byte for byte, masked ones are written in place (no per-value buffers). With no plan
- * (rows whose description the gateway never saw) every column is masked.
+ * Each column's form under a plan (KEEP, SCAN or the MaskedForm of its rule), decided once per
+ * plan instead of once per value; rows come in runs of one plan, so the last one is kept.
+ * A column past the plan's description (a row wider than its RowDescription) has no rule to
+ * prove it clean: it is masked like an unprovable one, to NULL.
+ */
+let formsPlan: MaskPlan | null = null;
+let planForms = new Int8Array(0);
+
+function columnFormsOf(plan: MaskPlan): Int8Array {
+  if (plan === formsPlan) return planForms;
+  planForms = Int8Array.from(plan.rules, (rule, i) => {
+    if (rule) return columnForm(rule, plan.fields[i]?.typeOid ?? 0);
+    return plan.scan[i] ? SCAN : KEEP;
+  });
+  formsPlan = plan;
+  return planForms;
+}
+
+/** A DataRow whose lengths do not add up is the upstream's fault, and not one to relay. */
+function malformed(why: string): WireError {
+  return new WireError(`malformed DataRow from the server: ${why}`);
+}
+
+/**
+ * Rewrites one DataRow message ('D', header included) at `raw[rowStart..]` under a plan into
+ * `out`; values not masked are copied byte for byte, masked ones are written in place (no
+ * per-value buffers). With no plan (rows whose description the gateway never saw) every column is
+ * masked. The row's declared length must be exactly what its columns take.
+ * @throws WireError for a row whose column lengths do not match its length.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-DATAROW
  */
 export function maskDataRowInto(
@@ -129,55 +163,70 @@ export function maskDataRowInto(
   plan: MaskPlan | null,
   hashKey: Buffer,
   out: OutputBuffer,
+  rowStart = 0,
 ): void {
-  const count = raw.readInt16BE(5);
+  if (raw.length - rowStart < 7) throw malformed("shorter than its header");
+  const rowEnd = rowStart + 1 + readInt32(raw, rowStart + 1);
+  if (rowEnd > raw.length || rowEnd < rowStart + 7) throw malformed("its length is out of range");
+  const count = (raw[rowStart + 5] as number) * 256 + (raw[rowStart + 6] as number);
   ensureScratch(count);
+  const forms = plan ? columnFormsOf(plan) : null;
+  const known = forms ? forms.length : 0;
   // First pass: what becomes of each column, and the row's new size (type byte, length, count, columns).
   let size = 7;
-  let offset = 7;
+  let offset = rowStart + 7;
   for (let i = 0; i < count; i++) {
-    const length = raw.readInt32BE(offset);
+    if (offset + 4 > rowEnd) throw malformed(`column ${i + 1} starts past its end`);
+    const length = readInt32(raw, offset);
     const start = offset + 4;
+    if (length < -1 || start + length > rowEnd) throw malformed(`column ${i + 1} has length ${length}`);
     starts[i] = start;
     lengths[i] = length;
-    offset = start + Math.max(length, 0);
-    const rule = plan ? (plan.rules[i] ?? null) : UNPROVABLE_RULE;
-    let action: number = KEEP;
+    offset = length < 0 ? start : start + length;
+    let action = i < known ? ((forms as Int8Array)[i] as number) : MASKED_NULL;
     let bytes = 0;
-    if (rule) {
-      const typeOid = plan?.fields[i]?.typeOid ?? 0;
-      action = maskedForm(rule, typeOid, raw, start, length);
-      if (action === MASKED_COMPUTED) {
-        const value = maskValue(rule, raw.subarray(start, start + length), typeOid, hashKey);
-        computed[i] = value;
-        action = value ? WRITE_BYTES : MASKED_NULL;
-        bytes = value?.length ?? 0;
-      } else {
-        bytes = maskedLength(action as MaskedForm, length);
-      }
-    } else if (plan?.scan[i] && length >= 0) {
+    if (length < 0) {
+      // SQL NULL stays NULL under every form.
+      action = action === KEEP || action === SCAN ? KEEP : MASKED_NULL;
+    } else if (action === SCAN) {
       const scanned = maskDetectedValue(
         raw.subarray(start, start + length),
-        plan.scan[i] as Exclude<ScanMode, null>,
-        plan.detectors,
+        (plan as MaskPlan).scan[i] as Exclude<ScanMode, null>,
+        (plan as MaskPlan).detectors,
         hashKey,
       );
+      action = KEEP;
       if (scanned !== undefined) {
         computed[i] = scanned;
         action = WRITE_BYTES;
         bytes = scanned.length;
       }
+    } else if (action === MASKED_PARTIAL_ASCII && !isAscii(raw, start, start + length)) {
+      const rule = (plan as MaskPlan).rules[i] as MaskRule;
+      const value = maskValue(
+        rule,
+        raw.subarray(start, start + length),
+        plan?.fields[i]?.typeOid ?? 0,
+        hashKey,
+      );
+      computed[i] = value;
+      action = value ? WRITE_BYTES : MASKED_NULL;
+      bytes = value?.length ?? 0;
+    } else if (action !== KEEP) {
+      bytes = maskedLength(action as MaskedForm, length);
     }
-    if (action === KEEP) bytes = Math.max(length, 0);
+    if (action === KEEP) bytes = length < 0 ? 0 : length;
     actions[i] = action;
     size += 4 + bytes;
   }
+  if (offset !== rowEnd) throw malformed("its columns do not fill its length");
   // Second pass: kept columns copied byte for byte, masked ones written where they go.
   let at = out.reserve(size);
   const target = out.bytes;
   target[at] = ServerCode.DataRow;
-  target.writeInt32BE(size - 1, at + 1);
-  target.writeInt16BE(count, at + 5);
+  writeInt32(target, at + 1, size - 1);
+  target[at + 5] = count >>> 8;
+  target[at + 6] = count & 0xff;
   at += 7;
   for (let i = 0; i < count; i++) {
     const action = actions[i] as number;
@@ -185,24 +234,32 @@ export function maskDataRowInto(
     const length = lengths[i] as number;
     if (action === KEEP) {
       // Kept neighbours are contiguous in the original row: one copy for the run.
-      let end = start + Math.max(length, 0);
+      let end = length < 0 ? start : start + length;
       while (i + 1 < count && actions[i + 1] === KEEP) {
         i += 1;
-        end = (starts[i] as number) + Math.max(lengths[i] as number, 0);
+        const next = lengths[i] as number;
+        end = (starts[i] as number) + (next < 0 ? 0 : next);
       }
       at = copyBytes(raw, start - 4, end, target, at);
     } else if (action === MASKED_NULL) {
-      at = target.writeInt32BE(-1, at);
+      at = writeInt32(target, at, -1);
+    } else if (action === MASKED_HASH) {
+      // `h_`, then the MAC's digits, owed to `out` and written for the whole read in one call.
+      at = writeInt32(target, at, HASH_PLACEHOLDER_LENGTH);
+      target[at] = 0x68; // h
+      target[at + 1] = 0x5f; // _
+      hashBatch.add(hasherFor(hashKey), raw, start, start + length, out, at + 2);
+      at += HASH_PLACEHOLDER_LENGTH;
     } else if (action === WRITE_BYTES) {
       const value = computed[i] as Buffer;
       computed[i] = null;
-      at = target.writeInt32BE(value.length, at);
-      at += value.copy(target, at);
+      at = writeInt32(target, at, value.length);
+      at = copyBytes(value, 0, value.length, target, at);
     } else {
       const lengthAt = at;
       at = writeMasked(
         action as MaskedForm,
-        plan ? (plan.rules[i] as MaskRule) : UNPROVABLE_RULE,
+        (plan as MaskPlan).rules[i] as MaskRule,
         raw,
         start,
         length,
@@ -210,9 +267,27 @@ export function maskDataRowInto(
         target,
         at + 4,
       );
-      target.writeInt32BE(at - lengthAt - 4, lengthAt);
+      writeInt32(target, lengthAt, at - lengthAt - 4);
     }
   }
+}
+
+/** Big-endian, without Buffer's per-call argument checks: offsets here are checked by the caller. */
+function readInt32(bytes: Uint8Array, at: number): number {
+  return (
+    ((bytes[at] as number) << 24) |
+    ((bytes[at + 1] as number) << 16) |
+    ((bytes[at + 2] as number) << 8) |
+    (bytes[at + 3] as number)
+  );
+}
+
+function writeInt32(bytes: Uint8Array, at: number, value: number): number {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
+  return at + 4;
 }
 
 /** Below this, a loop beats `Buffer.copy`'s fixed cost (most column values are short). */

@@ -7,9 +7,9 @@ import { maskValue } from "../src/strategies";
 const native = nativeKeyedHash();
 
 /** Both implementations give the same MACs; the native one exists wherever the install built it. */
-const IMPLEMENTATIONS: [string, (key: Uint8Array) => Hasher][] = [
-  ["JavaScript", (key) => new KeyedHash(key)],
-  ["native", (key) => new NativeKeyedHash(key, (native ?? missingNative()).createDigest)],
+const IMPLEMENTATIONS: [string, (key: Uint8Array, hexBytes?: number) => Hasher][] = [
+  ["JavaScript", (key, hexBytes) => new KeyedHash(key, hexBytes)],
+  ["native", (key, hexBytes = 32) => new NativeKeyedHash(key, hexBytes, native ?? missingNative())],
 ];
 
 function missingNative(): never {
@@ -61,6 +61,61 @@ describe.each(IMPLEMENTATIONS)("keyed hash, %s (HMAC-SHA256 with precomputed pad
     ] as const) {
       expect(() => hasher.digest(data, start, end), `${start}..${end}`).toThrow(/range outside/);
     }
+  });
+
+  it("writes the MAC's first bytes in hex where it is told, and nothing around them", () => {
+    const key = randomBytes(32);
+    for (const hexBytes of [0, 1, 8, 32]) {
+      const hasher = create(key, hexBytes);
+      for (let length = 0; length <= 130; length += 13) {
+        const data = randomBytes(length + 4);
+        const out = Buffer.alloc(2 * hexBytes + 10, 0x2e);
+        hasher.writeHex(data, 2, 2 + length, out, 5);
+        const mac = createHmac("sha256", key)
+          .update(data.subarray(2, 2 + length))
+          .digest();
+        const expected = `.....${mac.subarray(0, hexBytes).toString("hex")}.....`;
+        expect(out.toString("latin1"), `${hexBytes} bytes of ${length}`).toBe(expected);
+      }
+    }
+  });
+
+  it("refuses to write hex past its output or from a range outside the data", () => {
+    const hasher = create(randomBytes(32), 8);
+    const data = Buffer.from("short");
+    const out = Buffer.alloc(20);
+    for (const at of [5, -1, 0.5, Number.NaN, 21]) {
+      expect(() => hasher.writeHex(data, 0, 5, out, at), `at ${at}`).toThrow(/no room/);
+    }
+    expect(() => hasher.writeHex(data, 0, 6, out, 0)).toThrow(/range outside/);
+    expect(() => hasher.writeHex(data, 3, 2, out, 0)).toThrow(/range outside/);
+    hasher.writeHex(data, 0, 5, out, 4);
+  });
+
+  it("writes many values' hex in one call as one call each would, and refuses a bad job before writing", () => {
+    const key = randomBytes(32);
+    const hasher = create(key, 8);
+    const data = randomBytes(200);
+    const jobs = Int32Array.from([0, 20, 0, 20, 20, 16, 50, 199, 32, 7, 7, 48]);
+    const many = Buffer.alloc(64, 0x2e);
+    hasher.writeHexMany(data, jobs, 4, many);
+    const one = Buffer.alloc(64, 0x2e);
+    for (let i = 0; i < 4; i++)
+      hasher.writeHex(data, jobs[3 * i] ?? 0, jobs[3 * i + 1] ?? 0, one, jobs[3 * i + 2] ?? 0);
+    expect(many.toString("latin1")).toBe(one.toString("latin1"));
+    for (const [bad, why] of [
+      [[0, 201, 0], /range outside/],
+      [[5, 4, 0], /range outside/],
+      [[-1, 4, 0], /range outside/],
+      [[0, 4, 49], /no room/],
+      [[0, 4, -1], /no room/],
+    ] as const) {
+      const out = Buffer.alloc(64, 0x2e);
+      // A good job first: nothing at all is written when a later one is bad.
+      expect(() => hasher.writeHexMany(data, Int32Array.from([0, 20, 0, ...bad]), 2, out)).toThrow(why);
+      expect(out.equals(Buffer.alloc(64, 0x2e))).toBe(true);
+    }
+    expect(() => hasher.writeHexMany(data, jobs, 5, many)).toThrow(/more jobs/);
   });
 
   it("keeps each key's pads apart when hashers for different keys are interleaved", () => {

@@ -120,6 +120,61 @@ describe("row masking", () => {
   });
 });
 
+describe("row masking from a read", () => {
+  const fields = parseRowDescription(
+    rowDescription([
+      { name: "id", table: 100, attnum: 1, type: INT4 },
+      { name: "ssn", table: 100, attnum: 2, type: TEXT },
+    ]),
+  );
+  const plan = planMasking(
+    fields,
+    { ruleFor: (_table, attnum) => (attnum === 2 ? { name: "ssn", strategy: "PARTIAL" as const } : null) },
+    false,
+  );
+
+  it("masks rows where they lie in a read, each as if masked alone", () => {
+    const rows = [dataRow(["1", "123-45-6789"]), dataRow([null, "ünï-cødé-1234"]), dataRow(["3", null])];
+    const read = Buffer.concat([Buffer.from("junk"), ...rows]);
+    const out = new OutputBuffer(1);
+    let at = 4;
+    for (const row of rows) {
+      maskDataRowInto(read, plan, KEY, out, at);
+      at += row.length;
+    }
+    expect(out.take()).toEqual(Buffer.concat(rows.map((row) => maskDataRow(row, plan, KEY))));
+    expect(rowValues(maskDataRow(rows[1] as Buffer, plan, KEY))).toEqual([null, "*********1234"]);
+  });
+
+  it("masks to NULL the columns of a row wider than its description", () => {
+    expect(rowValues(maskDataRow(dataRow(["1", "123-45-6789", "secret"]), plan, KEY))).toEqual([
+      "1",
+      "*******6789",
+      null,
+    ]);
+  });
+
+  it("refuses a row whose lengths do not add up, whatever the plan", () => {
+    const row = dataRow(["1", "123-45-6789"]);
+    const longer = Buffer.from(row);
+    longer.writeInt32BE(12, 7 + 4 + 1); // the second value claims one byte more than it has
+    const shorter = Buffer.from(row);
+    shorter.writeInt32BE(10, 7 + 4 + 1);
+    const badNull = Buffer.from(row);
+    badNull.writeInt32BE(-2, 7);
+    const fewer = Buffer.from(row);
+    fewer.writeInt16BE(1, 5);
+    const more = Buffer.from(row);
+    more.writeInt16BE(3, 5);
+    const truncated = row.subarray(0, row.length - 1);
+    for (const bad of [longer, shorter, badNull, fewer, more, truncated]) {
+      for (const anyPlan of [plan, null]) {
+        expect(() => maskDataRow(bad, anyPlan, KEY)).toThrow(/malformed DataRow/);
+      }
+    }
+  });
+});
+
 describe("selectors and errors", () => {
   it("match schema.table.column with wildcards", () => {
     const column = { schema: "public", table: "customers", column: "ssn" };

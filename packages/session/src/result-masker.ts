@@ -50,16 +50,20 @@ export class ResultMasker {
     this.pairing.onAnswer(type, body);
   }
 
+  /** Writes the DataRow at `bytes[start..end]` into `out`, masked by its own source's plan. */
+  maskRowInto(bytes: Buffer, start: number, end: number, out: OutputBuffer): void {
+    const source = this.pairing.rowSource();
+    const plan = source ? this.planOf(source) : null;
+    if (plan === CLEAN) out.appendRange(bytes, start, end);
+    else maskDataRowInto(bytes, plan, this.masking.hashKey, out, start);
+  }
+
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
   maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
     switch (type) {
-      case ServerCode.DataRow: {
-        const source = this.pairing.rowSource();
-        const plan = source ? this.planOf(source) : null;
-        if (plan === CLEAN) out.append(raw);
-        else maskDataRowInto(raw, plan, this.masking.hashKey, out);
+      case ServerCode.DataRow:
+        this.maskRowInto(raw, 0, raw.length, out);
         return;
-      }
       case ServerCode.RowDescription:
       case ServerCode.NoData: {
         const pairing = this.pairing.onAnswer(type, body);

@@ -1,5 +1,7 @@
 import type { FrameBuffer } from "@sluice/wire/frame-buffer";
+import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
+import { ServerCode } from "@sluice/wire/server-codes";
 import type { Relay } from "./relay";
 import type { RelayStep } from "./relay-step";
 import type { ResultMasker } from "./result-masker";
@@ -34,15 +36,22 @@ function plain(frames: FrameBuffer, relay: Relay): Buffer | null {
 function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBytes: number): Buffer | null {
   // Masked values can be longer than the originals (a placeholder for a short value): some room.
   const out = new OutputBuffer(chunkBytes + (chunkBytes >> 2) + 256);
-  for (let frame = frames.next(); frame; frame = frames.next()) {
-    if (frame.kind !== "tagged") continue;
+  for (let view = frames.nextInPlace(); view; view = frames.nextInPlace()) {
+    // Rows, most of a result's messages, are read where they lie: the relay never replaces one
+    // (beforeUpstreamMessage answers to other types only).
+    if (view.type === ServerCode.DataRow) {
+      masker.maskRowInto(view.bytes, view.start, view.end, out);
+      continue;
+    }
+    const raw = view.bytes.subarray(view.start, view.end);
+    const body = raw.subarray(TAGGED_HEADER_BYTES);
     // Sluice's own denial in place of the server's error for a refusal's stand-in: nothing to
     // mask, but the masker still follows what the server answered.
-    const replacement = relay.beforeUpstreamMessage(frame.type, frame.body);
+    const replacement = relay.beforeUpstreamMessage(view.type, body);
     if (replacement) {
-      masker.follow(frame.type, frame.body);
+      masker.follow(view.type, body);
       out.append(replacement);
-    } else masker.maskInto(frame.type, frame.body, frame.raw, out);
+    } else masker.maskInto(view.type, body, raw, out);
   }
   return out.size > 0 ? out.take() : null;
 }

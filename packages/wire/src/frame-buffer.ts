@@ -22,6 +22,13 @@ export type Frame =
 
 export type FrameMode = "startup" | "tagged";
 
+/**
+ * A tagged message read in place (`FrameBuffer.nextInPlace`): `bytes[start..end]`, header
+ * included. One object per buffer, rewritten by every call; its bytes stay valid after later calls
+ * (they are never written over), the object itself does not.
+ */
+export type FrameView = { type: number; bytes: Buffer; start: number; end: number };
+
 export type FrameBufferOptions = {
   mode: FrameMode;
   /** The largest Int32 length accepted: it counts itself but not the type byte, as PostgreSQL counts. */
@@ -71,6 +78,7 @@ export class FrameBuffer {
   private consumed = 0;
 
   private maxMessageBytes: number;
+  private readonly view: FrameView = { type: 0, bytes: EMPTY, start: 0, end: 0 };
 
   constructor(private readonly options: FrameBufferOptions) {
     this.mode = options.mode;
@@ -143,6 +151,33 @@ export class FrameBuffer {
     return this.mode === "startup" ? this.nextUntagged() : this.nextTagged();
   }
 
+  /**
+   * `next()` for a tagged stream without making a Frame or its two Buffer views: a streamed result
+   * is a million messages, and those objects were a tenth of the cost of masking each row.
+   * @throws WireError as `next()` does.
+   */
+  nextInPlace(): FrameView | null {
+    if (this.mode !== "tagged") throw new Error("nextInPlace reads tagged messages only");
+    const view = this.view;
+    if (this.joined) {
+      const frame = this.nextJoined(this.joined);
+      if (!frame) return null;
+      view.type = (frame as Extract<Frame, { kind: "tagged" }>).type;
+      view.bytes = frame.raw;
+      view.start = 0;
+      view.end = frame.raw.length;
+      return view;
+    }
+    const length = this.wholeTaggedLength();
+    if (length < 0) return null;
+    view.type = this.storage[this.start] as number;
+    view.bytes = this.storage;
+    view.start = this.start;
+    view.end = this.start + length + 1;
+    this.skip(length + 1);
+    return view;
+  }
+
   /** The joined message, read with the same checks, then back to the chunk behind it. */
   private nextJoined(joined: Buffer): Frame | null {
     const { storage, start, end, isOwned } = this;
@@ -198,20 +233,30 @@ export class FrameBuffer {
   }
 
   private nextTagged(): Frame | null {
-    if (this.buffered() < 1) return null;
+    const length = this.wholeTaggedLength();
+    if (length < 0) return null;
+    const type = this.storage[this.start] as number;
+    const raw = this.take(length + 1);
+    return { kind: "tagged", type, body: raw.subarray(TAGGED_HEADER_BYTES), raw };
+  }
+
+  /**
+   * The length word of the tagged message at `start` once all of it is here, else -1.
+   * @throws WireError for an unknown type (as soon as it arrives) or a length out of range.
+   */
+  private wholeTaggedLength(): number {
+    if (this.buffered() < 1) return -1;
     const type = this.storage[this.start] as number;
     if (this.options.isKnownType && !this.options.isKnownType(type)) {
       throw new WireError(`invalid frontend message type '${printable(type)}'`);
     }
-    if (this.buffered() < TAGGED_HEADER_BYTES) return null;
+    if (this.buffered() < TAGGED_HEADER_BYTES) return -1;
     // The length counts itself but not the type byte.
     const length = this.storage.readInt32BE(this.start + 1);
     if (length < 4 || length > this.maxMessageBytes) {
       throw new WireError(`invalid message length ${length} for message type '${printable(type)}'`);
     }
-    if (this.buffered() < length + 1) return null;
-    const raw = this.take(length + 1);
-    return { kind: "tagged", type, body: raw.subarray(TAGGED_HEADER_BYTES), raw };
+    return this.buffered() < length + 1 ? -1 : length;
   }
 
   /** The full size of the pending tagged message once its header is in and valid, else 0. */
@@ -223,6 +268,12 @@ export class FrameBuffer {
 
   private take(count: number): Buffer {
     const raw = this.storage.subarray(this.start, this.start + count);
+    this.skip(count);
+    return raw;
+  }
+
+  /** Consumes `count` bytes already looked at. */
+  private skip(count: number): void {
     this.start += count;
     this.consumed += count;
     if (this.start === this.end) {
@@ -232,7 +283,6 @@ export class FrameBuffer {
       this.end = 0;
       this.isOwned = false;
     }
-    return raw;
   }
 }
 

@@ -3,9 +3,16 @@
  * rows rewritten in place of copies, then one socket write. Grows by doubling; the buffer is handed
  * over by `take()` and never written again (the socket may still be sending it).
  */
+/**
+ * Bytes written into reserved room later, many at once (see `OutputBuffer.defer`): the writer
+ * fills whatever it still owes into `target` when asked.
+ */
+export type DeferredWrites = { writeOwed(target: OutputBuffer): void };
+
 export class OutputBuffer {
   private storage: Buffer;
   private length = 0;
+  private owed: DeferredWrites | null = null;
 
   constructor(capacity: number) {
     this.storage = Buffer.allocUnsafe(Math.max(capacity, 64));
@@ -34,12 +41,30 @@ export class OutputBuffer {
     this.storage.set(chunk, at);
   }
 
+  /** Appends `from[start..end]`. */
+  appendRange(from: Buffer, start: number, end: number): void {
+    const at = this.reserve(end - start);
+    from.copy(this.storage, at, start, end);
+  }
+
   get size(): number {
     return this.length;
   }
 
-  /** What was written, as one buffer. */
+  /**
+   * Registers a writer that owes bytes into room already reserved here; `take()` has it write them
+   * first, so no reserved byte leaves unwritten (the storage is not zeroed: it could hold anything).
+   */
+  defer(writes: DeferredWrites): void {
+    if (this.owed && this.owed !== writes) this.owed.writeOwed(this);
+    this.owed = writes;
+  }
+
+  /** What was written, as one buffer, deferred writes done. */
   take(): Buffer {
+    const owed = this.owed;
+    this.owed = null;
+    owed?.writeOwed(this);
     return this.storage.subarray(0, this.length);
   }
 }

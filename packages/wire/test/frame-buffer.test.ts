@@ -7,7 +7,17 @@ import {
   FrameBuffer,
 } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES, MAX_PREAUTH_MESSAGE_BYTES } from "@sluice/wire/limits";
-import { byte, cstr, fixtures, int32, tagged, untagged } from "@sluice/wire/testing";
+import {
+  byte,
+  commandComplete,
+  cstr,
+  dataRow,
+  fixtures,
+  int32,
+  readyForQuery,
+  tagged,
+  untagged,
+} from "@sluice/wire/testing";
 import { describe, expect, it, vi } from "vitest";
 import { expectWireError } from "./expect-wire-error";
 
@@ -318,5 +328,37 @@ describe("FrameBuffer", () => {
     const tooBig = createServerFrameBuffer();
     tooBig.push(Buffer.concat([Buffer.from("D"), int32(0x7fffffff)]));
     expectWireError(() => tooBig.next(), "08P01", /invalid message length 2147483647/);
+  });
+
+  it("reads the same messages in place as next() does, wherever the stream is cut", () => {
+    const messages = [
+      tagged("T", Buffer.alloc(30, 1)),
+      ...Array.from({ length: 40 }, (_, i) => dataRow([String(i), "x".repeat(i), null])),
+      commandComplete("SELECT 40"),
+      readyForQuery("I"),
+    ];
+    const stream = Buffer.concat(messages);
+    for (const cut of [1, 2, 5, 7, 13, 64, 100, stream.length]) {
+      const buffer = createServerFrameBuffer();
+      const seen: { type: number; bytes: Buffer }[] = [];
+      for (let at = 0; at < stream.length; at += cut) {
+        buffer.push(stream.subarray(at, at + cut));
+        for (let view = buffer.nextInPlace(); view; view = buffer.nextInPlace()) {
+          seen.push({ type: view.type, bytes: view.bytes.subarray(view.start, view.end) });
+        }
+      }
+      // Each message's bytes, checked after every later push: none was written over.
+      expect(seen.map((message) => message.bytes)).toEqual(messages);
+      expect(seen.map((message) => message.type)).toEqual(messages.map((message) => message[0]));
+      expect(buffer.buffered()).toBe(0);
+      expect(buffer.totalConsumed()).toBe(stream.length);
+    }
+  });
+
+  it("checks lengths in place as next() does", () => {
+    const buffer = createServerFrameBuffer();
+    buffer.push(Buffer.concat([Buffer.from("D"), int32(3)]));
+    expectWireError(() => buffer.nextInPlace(), "08P01", /invalid message length 3/);
+    expect(() => createClientFrameBuffer().nextInPlace()).toThrow(/tagged messages only/);
   });
 });
