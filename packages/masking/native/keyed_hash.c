@@ -247,50 +247,33 @@ static napi_value create_digest(napi_env env, napi_callback_info info) {
   return hasher_function(env, "digest", digest, hasher);
 }
 
-/* createHex(key, bytes): a hex function for one key, writing the first `bytes` bytes of each MAC. */
-static napi_value create_hex(napi_env env, napi_callback_info info) {
+/* A function over one key that writes the first `bytes` bytes of each MAC in hex: `call` is hex or hex_many. */
+static napi_value create_hex_function(napi_env env, napi_callback_info info, const char *name, napi_callback call) {
   size_t argc = 2;
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
-    return throw_type(env, "createHex(key, bytes)");
-  }
   unsigned char *key = NULL;
   size_t key_length = 0;
-  int ok = 1;
-  size_t hex_bytes = 0;
-  if (bytes_of(env, argv[0], &key, &key_length)) hex_bytes = offset_of(env, argv[1], SHA256_DIGEST_LENGTH, &ok);
-  else ok = 0;
-  if (!ok) return throw_type(env, "createHex(key: Uint8Array, bytes: 0 to 32)");
+  int ok = napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 2 &&
+           bytes_of(env, argv[0], &key, &key_length);
+  size_t hex_bytes = ok ? offset_of(env, argv[1], SHA256_DIGEST_LENGTH, &ok) : 0;
+  if (!ok) return throw_type(env, "expected (key: Uint8Array, bytes: 0 to 32)");
   Hasher *hasher = new_hasher(key, key_length);
   if (!hasher) {
-    napi_throw_error(env, NULL, "createHex: out of memory");
+    napi_throw_error(env, NULL, "keyed hash: out of memory");
     return NULL;
   }
   hasher->hex_bytes = hex_bytes;
-  return hasher_function(env, "hex", hex, hasher);
+  return hasher_function(env, name, call, hasher);
 }
 
-/* createHexMany(key, bytes): hexMany over one key, writing the first `bytes` bytes of each MAC. */
+/* createHex(key, bytes): `hex` over one key. */
+static napi_value create_hex(napi_env env, napi_callback_info info) {
+  return create_hex_function(env, info, "hex", hex);
+}
+
+/* createHexMany(key, bytes): `hexMany` over one key. */
 static napi_value create_hex_many(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
-    return throw_type(env, "createHexMany(key, bytes)");
-  }
-  unsigned char *key = NULL;
-  size_t key_length = 0;
-  int ok = 1;
-  size_t hex_bytes = 0;
-  if (bytes_of(env, argv[0], &key, &key_length)) hex_bytes = offset_of(env, argv[1], SHA256_DIGEST_LENGTH, &ok);
-  else ok = 0;
-  if (!ok) return throw_type(env, "createHexMany(key: Uint8Array, bytes: 0 to 32)");
-  Hasher *hasher = new_hasher(key, key_length);
-  if (!hasher) {
-    napi_throw_error(env, NULL, "createHexMany: out of memory");
-    return NULL;
-  }
-  hasher->hex_bytes = hex_bytes;
-  return hasher_function(env, "hexMany", hex_many, hasher);
+  return create_hex_function(env, info, "hexMany", hex_many);
 }
 
 NAPI_MODULE_INIT() {

@@ -2,6 +2,7 @@ import { encryptSecret } from "@sluice/secrets/secret-box";
 import type { PrismaClient } from "../prisma";
 import { connectionSecretAad, createConnection } from "../seed/create-connection";
 import { DEMO_AGENT_GROUP } from "./demo-policy";
+import { demoGuardrails, demoMaskingRules } from "./demo-rules";
 import { DEMO_DATABASE, DEMO_UPSTREAM_ROLE } from "./demo-shop";
 
 /** The demo's MySQL connection: the same shop on the demo's own MariaDB. */
@@ -49,62 +50,8 @@ export async function seedDemoMySqlPolicy(prisma: PrismaClient, options: SeedDem
       allowedGroups: [DEMO_AGENT_GROUP],
     });
     // MySQL's schema is the database: selectors name demo_shop where Postgres names public.
-    const column = (table: string, name: string) => `${DEMO_DATABASE}.${table}.${name}`;
-    await db.maskingRule.createMany({
-      data: [
-        {
-          connectionId: connection.id,
-          name: "customer-email",
-          columnSelector: column("customers", "email"),
-          strategy: "HASH",
-        },
-        {
-          connectionId: connection.id,
-          name: "customer-ssn",
-          columnSelector: column("customers", "ssn"),
-          strategy: "REDACT",
-        },
-        {
-          connectionId: connection.id,
-          name: "customer-card",
-          columnSelector: column("customers", "card_number"),
-          strategy: "PARTIAL",
-          keepLast: 4,
-        },
-      ],
-    });
-    await db.guardrailRule.createMany({
-      data: [
-        {
-          connectionId: connection.id,
-          name: "no-drop-truncate",
-          kind: "STATEMENT_KIND",
-          match: { kinds: ["DROP", "TRUNCATE"] },
-          message: "dropping or truncating tables is not allowed for agents",
-        },
-        {
-          connectionId: connection.id,
-          name: "no-unscoped-delete",
-          kind: "MISSING_WHERE",
-          match: { kinds: ["DELETE"] },
-          message: "add a WHERE clause that scopes the rows to delete",
-        },
-        {
-          connectionId: connection.id,
-          name: "no-unscoped-update",
-          kind: "MISSING_WHERE",
-          match: { kinds: ["UPDATE"] },
-          message: "add a WHERE clause that scopes the rows to update",
-        },
-        {
-          connectionId: connection.id,
-          name: "no-file-functions",
-          kind: "FUNCTION",
-          match: { functions: ["load_file"] },
-          message: "reading server files is not allowed",
-        },
-      ],
-    });
+    await db.maskingRule.createMany({ data: demoMaskingRules(connection.id, DEMO_DATABASE) });
+    await db.guardrailRule.createMany({ data: demoGuardrails(connection.id, ["load_file"]) });
     const financeLeads = await db.reviewerGroup.upsert({
       where: { name: "finance-leads" },
       update: {},
@@ -118,7 +65,7 @@ export async function seedDemoMySqlPolicy(prisma: PrismaClient, options: SeedDem
       data: {
         connectionId: connection.id,
         name: "salary-reads",
-        match: { columns: [column("employees", "salary")] },
+        match: { columns: [`${DEMO_DATABASE}.employees.salary`] },
         groups: { create: [{ groupId: financeLeads.id }] },
       },
     });

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../prisma";
 import { createAgent } from "../seed/create-agent";
 import { createConnection } from "../seed/create-connection";
+import { demoGuardrails, demoMaskingRules } from "./demo-rules";
 import { DEMO_DATABASE, DEMO_UPSTREAM_ROLE } from "./demo-shop";
 
 export const DEMO_AGENT = "demo-agent";
@@ -48,69 +49,16 @@ export async function seedDemoPolicy(prisma: PrismaClient, options: SeedDemoOpti
       tlsMode: "DISABLE",
       allowedGroups: [DEMO_AGENT_GROUP],
     });
-    await db.maskingRule.createMany({
-      data: [
-        {
-          connectionId: connection.id,
-          name: "customer-email",
-          columnSelector: "public.customers.email",
-          strategy: "HASH",
-        },
-        {
-          connectionId: connection.id,
-          name: "customer-ssn",
-          columnSelector: "public.customers.ssn",
-          strategy: "REDACT",
-        },
-        {
-          connectionId: connection.id,
-          name: "customer-card",
-          columnSelector: "public.customers.card_number",
-          strategy: "PARTIAL",
-          keepLast: 4,
-        },
-      ],
-    });
+    await db.maskingRule.createMany({ data: demoMaskingRules(connection.id, "public") });
     await db.guardrailRule.createMany({
-      data: [
-        {
-          connectionId: connection.id,
-          name: "no-drop-truncate",
-          kind: "STATEMENT_KIND",
-          match: { kinds: ["DROP", "TRUNCATE"] },
-          message: "dropping or truncating tables is not allowed for agents",
-        },
-        {
-          connectionId: connection.id,
-          name: "no-unscoped-delete",
-          kind: "MISSING_WHERE",
-          match: { kinds: ["DELETE"] },
-          message: "add a WHERE clause that scopes the rows to delete",
-        },
-        {
-          connectionId: connection.id,
-          name: "no-unscoped-update",
-          kind: "MISSING_WHERE",
-          match: { kinds: ["UPDATE"] },
-          message: "add a WHERE clause that scopes the rows to update",
-        },
-        {
-          connectionId: connection.id,
-          name: "no-file-functions",
-          kind: "FUNCTION",
-          match: {
-            functions: [
-              "pg_read_file",
-              "pg_read_binary_file",
-              "pg_ls_dir",
-              "pg_stat_file",
-              "lo_import",
-              "lo_export",
-            ],
-          },
-          message: "reading server files is not allowed",
-        },
-      ],
+      data: demoGuardrails(connection.id, [
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_stat_file",
+        "lo_import",
+        "lo_export",
+      ]),
     });
     const financeLeads = await db.reviewerGroup.create({
       data: { name: "finance-leads", idpGroup: "finance-leads", description: "Approves access to pay data" },
