@@ -34,24 +34,33 @@ const ENTRY = new URL("./parse-worker-entry.mjs", import.meta.url);
 /**
  * A small pool of worker threads that parse large statements, so one agent's megabytes of SQL never
  * stall every other session's event loop. Bounded: `size` parses at once, `maxQueued` waiting; a
- * worker that dies (heap limit, crash) fails its statement and is replaced.
+ * worker that dies (heap limit, crash) fails its statement and is replaced. Threads start with the
+ * first statement that needs one: each holds its own parser and heap (tens of MB), and most
+ * gateways never see a statement this large.
  */
 export class ParsePool {
-  private readonly slots: Slot[] = [];
+  /** null: a thread not started yet (or not again since its last one died idle). */
+  private readonly slots: (Slot | null)[];
   private readonly queue: Job[] = [];
   private nextId = 1;
   private isClosed = false;
 
   constructor(private readonly options: ParsePoolOptions) {
-    for (let i = 0; i < options.size; i++) this.slots.push(this.spawn());
+    this.slots = Array.from({ length: options.size }, () => null);
   }
 
   /** Resolves with the statement's facts, or rejects with a ParsePoolError (never hangs). */
   parse(sql: string): Promise<ParsedStatements> {
     if (this.isClosed) return Promise.reject(new ParsePoolError("the parse pool is closed", false));
     return new Promise((resolve, reject) => {
-      const idle = this.slots.find((slot) => slot.job === null);
+      const idle = this.slots.find((slot) => slot !== null && slot.job === null);
       if (idle) return this.run(idle, { sql, resolve, reject });
+      const unstarted = this.slots.indexOf(null);
+      if (unstarted >= 0) {
+        const slot = this.spawn();
+        this.slots[unstarted] = slot;
+        return this.run(slot, { sql, resolve, reject });
+      }
       if (this.queue.length >= this.options.maxQueued) {
         return reject(new ParsePoolError("too many large statements are waiting to be parsed", true));
       }
@@ -61,14 +70,19 @@ export class ParsePool {
 
   /** Statements being parsed and waiting, for tests and metrics. */
   load(): { running: number; queued: number } {
-    return { running: this.slots.filter((slot) => slot.job).length, queued: this.queue.length };
+    return { running: this.slots.filter((slot) => slot?.job).length, queued: this.queue.length };
+  }
+
+  /** Threads started and alive, for tests and metrics. */
+  threads(): number {
+    return this.slots.filter((slot) => slot !== null).length;
   }
 
   async close(): Promise<void> {
     this.isClosed = true;
     for (const job of this.queue.splice(0))
       job.reject(new ParsePoolError("the gateway is shutting down", false));
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(this.slots.map((slot) => slot?.worker.terminate()));
   }
 
   private spawn(): Slot {
@@ -112,6 +126,11 @@ export class ParsePool {
     slot.job = null;
     job?.reject(new ParsePoolError(reason, false));
     if (this.isClosed) return;
+    // A fresh thread only for statements already waiting; otherwise the next one starts it.
+    if (this.queue.length === 0) {
+      this.slots[index] = null;
+      return;
+    }
     const fresh = this.spawn();
     this.slots[index] = fresh;
     this.next(fresh);

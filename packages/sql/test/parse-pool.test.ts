@@ -10,6 +10,22 @@ beforeAll(async () => {
 afterAll(() => pool.close());
 
 describe("ParsePool", () => {
+  it("starts a thread with the first statement that needs one, not before", async () => {
+    const lazy = new ParsePool({ size: 2, maxQueued: 1, workerHeapMb: 64 });
+    try {
+      expect(lazy.threads()).toBe(0);
+      expect(await lazy.parse("SELECT 1")).toEqual(parseStatements("SELECT 1"));
+      expect(lazy.threads()).toBe(1);
+      // The idle thread takes the next statement: no second one for statements one after another.
+      await lazy.parse("SELECT 2");
+      expect(lazy.threads()).toBe(1);
+      await Promise.all([lazy.parse("SELECT 3"), lazy.parse("SELECT 4")]);
+      expect(lazy.threads()).toBe(2);
+    } finally {
+      await lazy.close();
+    }
+  });
+
   it("gives the same facts as parsing on the event loop, and the same parse errors", async () => {
     for (const sql of [
       "SELECT id, email FROM customers WHERE id IN (1, 2, 3)",
