@@ -35,6 +35,7 @@ export const ORACLE_CLAUSES: Record<string, string> = {
   where: "WHERE",
   join: "a JOIN condition",
   group: "GROUP BY",
+  distinct: "DISTINCT",
   having: "HAVING",
   order: "ORDER BY",
   window: "a window",

@@ -84,11 +84,11 @@ export function analyzeQuery(select: Node, outer: Level[], outerCtes: Ctes, cx: 
     if (expandsComposite(value)) outputs = null;
     outputs?.push({ name: typeof res["name"] === "string" ? res["name"] : figureName(value), sources });
   }
-  expression(select["distinctClause"], "select", scope, ctes, cx);
   expression(select["whereClause"], "where", scope, ctes, cx);
-  // GROUP BY and ORDER BY may name a result column instead of an input one (or its position):
-  // the server prefers one or the other by clause, so both are taken as read.
+  // GROUP BY, ORDER BY and DISTINCT ON may name a result column instead of an input one (or its
+  // position): the server prefers one or the other by clause, so both are taken as read.
   const withOutputs = [...outer, { items: [...level.items, resultItem(outputs)] }];
+  distinctReferences(select["distinctClause"], outputs, withOutputs, ctes, cx);
   expression(select["groupClause"], "group", withOutputs, ctes, cx);
   positionalReferences(select["groupClause"], "group", outputs, cx);
   expression(select["havingClause"], "having", scope, ctes, cx);
@@ -99,10 +99,46 @@ export function analyzeQuery(select: Node, outer: Level[], outerCtes: Ctes, cx: 
   return outputs;
 }
 
-/** `ORDER BY 2`, `GROUP BY 1`: the result column at that position is read there. */
+/**
+ * `SELECT DISTINCT` compares every result column, `DISTINCT ON (…)` the ones it names (by input or
+ * result name, or position): both tell which rows share a value, as GROUP BY does.
+ */
+function distinctReferences(
+  list: unknown,
+  outputs: Column[] | null,
+  withOutputs: Level[],
+  ctes: Ctes,
+  cx: Context,
+): void {
+  const entries = asArray(list);
+  if (entries.length === 0) return;
+  // Plain DISTINCT is a list of one empty node.
+  if (entries.every((entry) => Object.keys(asNode(entry)).length === 0)) {
+    for (const column of outputs ?? [{ name: "DISTINCT", sources: UNKNOWN }]) {
+      cx.references.push({ text: column.name ?? "DISTINCT", clause: "distinct", sources: column.sources });
+    }
+    return;
+  }
+  expression(entries, "distinct", withOutputs, ctes, cx);
+  positionalReferences(entries, "distinct", outputs, cx);
+}
+
+/**
+ * `ORDER BY 2`, `GROUP BY 1`, `DISTINCT ON (2)`: the result column at that position is read there.
+ * In GROUP BY a position counts inside ROLLUP, CUBE and GROUPING SETS too, and each member of a
+ * parenthesized list `(1, 2)` is one (the server flattens them).
+ */
 function positionalReferences(list: unknown, clause: string, outputs: Column[] | null, cx: Context): void {
   for (const entry of asArray(list)) {
     const node = asNode(entry);
+    if (node["GroupingSet"]) {
+      positionalReferences(asNode(node["GroupingSet"])["content"], clause, outputs, cx);
+      continue;
+    }
+    if (node["RowExpr"] && clause === "group") {
+      positionalReferences(asNode(node["RowExpr"])["args"], clause, outputs, cx);
+      continue;
+    }
     const constant = asNode(asNode(node["SortBy"] ? asNode(node["SortBy"])["node"] : node)["A_Const"]);
     if (!constant["ival"]) continue;
     const position = Number(asNode(constant["ival"])["ival"] ?? 0);

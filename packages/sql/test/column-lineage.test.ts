@@ -145,6 +145,34 @@ describe("column lineage: columns resolve the way the server resolves them", () 
     expect(byClause("SELECT ssn AS k FROM customers ORDER BY k", "order")).toContain("customers.ssn");
   });
 
+  it("reads positions inside ROLLUP, CUBE, GROUPING SETS and parenthesized lists as result columns", () => {
+    const grouped = (sql: string) =>
+      resolveLineage(one(sql), CATALOG)
+        .references.filter((ref) => ref.clause === "group")
+        .flatMap((ref) => show(ref.sources));
+    for (const group of ["ROLLUP(2)", "CUBE((1, 2))", "GROUPING SETS ((1), (2), ())", "(1, 2)"]) {
+      expect(grouped(`SELECT id, ssn, count(*) FROM customers GROUP BY ${group}`), group).toContain(
+        "customers.ssn",
+      );
+    }
+    expect(grouped("SELECT id, ssn, count(*) FROM customers GROUP BY ROLLUP(1)")).not.toContain(
+      "customers.ssn",
+    );
+  });
+
+  it("reads DISTINCT as comparing every result column, DISTINCT ON as the ones it names", () => {
+    const distinct = (sql: string) =>
+      resolveLineage(one(sql), CATALOG)
+        .references.filter((ref) => ref.clause === "distinct")
+        .flatMap((ref) => show(ref.sources));
+    expect(distinct("SELECT DISTINCT id, ssn FROM customers")).toContain("customers.ssn");
+    expect(distinct("SELECT DISTINCT ON (2) id, ssn FROM customers")).toContain("customers.ssn");
+    expect(distinct("SELECT DISTINCT ON (ssn) id FROM customers")).toContain("customers.ssn");
+    expect(distinct("SELECT DISTINCT ON (k) id, ssn AS k FROM customers")).toContain("customers.ssn");
+    expect(distinct("SELECT DISTINCT ON (1) id, ssn FROM customers")).not.toContain("customers.ssn");
+    expect(distinct("SELECT id, ssn FROM customers")).toEqual([]);
+  });
+
   it("does not line up outputs behind a (x).* whose width it cannot know", () => {
     expect(outputs("SELECT (c).*, upper(first_name) FROM customers c")).toBeNull();
   });
