@@ -13,6 +13,21 @@ import { type Outcome, queryBytes, readOutcome } from "./support/raw-outcome";
  * quotes: a harmless SELECT to the gateway, an unscoped DELETE to the server. Now a write to any
  * relation whose writes reach pg_settings (read from the catalog) is judged as a write to it.
  */
+/** Views the database's owner made (the catalog shows them): writing one is writing pg_settings. */
+const OWNER_VIEWS: { name: string; views: string; write: string }[] = [
+  {
+    name: "a view over pg_settings",
+    views: "CREATE VIEW public.sv AS SELECT * FROM pg_settings",
+    write: "UPDATE sv SET setting = 'off' WHERE name = 'standard_conforming_strings'",
+  },
+  {
+    name: "a view over a view over pg_catalog.pg_settings",
+    views: `CREATE VIEW public.sv1 AS SELECT name, setting FROM pg_catalog.pg_settings;
+      CREATE VIEW public.sv2 AS SELECT * FROM sv1 WHERE name LIKE 'standard%'`,
+    write: "UPDATE public.sv2 SET setting = 'off' WHERE name = 'standard_conforming_strings'",
+  },
+];
+
 let stage: BypassStage;
 let admin: pg.Client;
 const VICTIMS = 3;
@@ -21,7 +36,11 @@ const SMUGGLED = Buffer.from("SELECT 'a\\' , $$' ; DELETE FROM victims; -- $$");
 
 beforeAll(async () => {
   stage = await startBypassStage({
+    // The owner's views exist before the gateway first reads the catalog: one made later by another
+    // connection is seen within the catalog's 5 s (docs/policy.md, Freshness), a residual of its own.
     schema: (role) => `CREATE TABLE victims (id int PRIMARY KEY, note text);
+      ${OWNER_VIEWS.map((view) => view.views).join(";\n")};
+      CREATE VIEW public.rv AS SELECT * FROM pg_settings;
       GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role};`,
     guardrails: [{ name: "scoped-deletes", kind: "MISSING_WHERE", match: { kinds: ["DELETE"] } }],
   });
@@ -44,7 +63,7 @@ async function runEach(client: RawClient, steps: readonly string[]): Promise<Out
   return outcomes;
 }
 
-/** The setup one Query at a time, then the write with the smuggled Query pipelined behind it. */
+/** The write with the smuggled Query pipelined behind it, after the setup one Query at a time. */
 async function attack(client: RawClient, setup: readonly string[], write: string): Promise<Outcome[]> {
   await runEach(client, setup);
   client.write(Buffer.concat([queryBytes(Buffer.from(write)), queryBytes(SMUGGLED)]));
@@ -58,50 +77,58 @@ async function attack(client: RawClient, setup: readonly string[], write: string
   return outcomes;
 }
 
-const ATTACKS: { name: string; setup: string[]; write: string }[] = [
+/** Views the agent makes: refused as they are made, so no later statement can write through one. */
+const AGENT_VIEWS: { name: string; setup: string[]; write: string }[] = [
   {
-    name: "a temporary view over pg_settings",
-    setup: ["CREATE TEMP VIEW sv AS SELECT * FROM pg_settings", "SELECT 1"],
-    write: "UPDATE sv SET setting = 'off' WHERE name = 'standard_conforming_strings'",
+    name: "a temporary view, then its write",
+    setup: ["CREATE TEMP VIEW tv AS SELECT * FROM pg_settings", "SELECT 1"],
+    write: "UPDATE tv SET setting = 'off' WHERE name = 'standard_conforming_strings'",
   },
   {
-    name: "a view over a view over pg_catalog.pg_settings",
-    setup: [
-      "CREATE TEMP VIEW sv1 AS SELECT name, setting FROM pg_catalog.pg_settings",
-      "CREATE TEMP VIEW sv2 AS SELECT * FROM sv1 WHERE name LIKE 'standard%'",
-      "SELECT 1",
-    ],
-    write: "UPDATE sv2 SET setting = 'off' WHERE name = 'standard_conforming_strings'",
-  },
-  {
-    name: "a view in the public schema, written schema-qualified",
-    setup: ["CREATE VIEW public.settings_view AS SELECT * FROM pg_settings", "SELECT 1"],
-    write: "UPDATE public.settings_view SET setting = 'off' WHERE name = 'standard_conforming_strings'",
+    name: "a view and its write in one message, before any catalog read could show the view",
+    setup: [],
+    write:
+      "CREATE TEMP VIEW tv2 AS SELECT name, setting FROM pg_catalog.pg_settings; UPDATE tv2 SET setting = 'off' WHERE name = 'standard_conforming_strings'",
   },
 ];
 
 describe("bypass corpus: one reading, settings written through a view", () => {
-  for (const { name, setup, write } of ATTACKS) {
+  for (const { name, write } of OWNER_VIEWS) {
     it(`[one-reading] ${name}: the write is refused and the smuggled DELETE never runs`, async () => {
-      await attack(await stage.direct(), setup, write);
+      await attack(await stage.direct(), [], write);
       expect(await victimsLeft()).toBe(0);
-      await admin.query("DROP VIEW IF EXISTS public.settings_view");
       await admin.query("INSERT INTO victims VALUES (1, 'a'), (2, 'b'), (3, 'c')");
 
-      const [written, smuggled] = await attack(await stage.viaGateway(), setup, write);
+      const [written, smuggled] = await attack(await stage.viaGateway(), ["SELECT 1 FROM victims"], write);
       expect(written?.error).toMatchObject({ code: "42501" });
       expect(written?.error?.message).toContain('"sluice:privilege-change"');
       expect(smuggled?.error ?? null).toBeNull();
       expect(await victimsLeft()).toBe(VICTIMS);
-      await admin.query("DROP VIEW IF EXISTS public.settings_view");
+    });
+  }
+
+  for (const { name, setup, write } of AGENT_VIEWS) {
+    it(`[one-reading] ${name}: the view is refused and the smuggled DELETE never runs`, async () => {
+      await attack(await stage.direct(), setup, write);
+      expect(await victimsLeft()).toBe(0);
+      await admin.query("INSERT INTO victims VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+
+      const client = await stage.viaGateway();
+      const [made] = setup.length > 0 ? await runEach(client, setup.slice(0, 1)) : [];
+      const [written, smuggled] = await attack(client, setup.slice(1), write);
+      const refusal = (made ?? written)?.error;
+      expect(refusal).toMatchObject({ code: "42501" });
+      expect(refusal?.message).toContain('"sluice:privilege-change"');
+      expect(written?.error).not.toBeNull();
+      expect(smuggled?.error ?? null).toBeNull();
+      expect(await victimsLeft()).toBe(VICTIMS);
     });
   }
 
   it("a view over pg_settings cannot set role either", async () => {
     const client = await stage.viaGateway();
-    const [, , update, who] = await runEach(client, [
-      "CREATE TEMP VIEW rv AS SELECT * FROM pg_settings",
-      "SELECT 1",
+    const [, update, who] = await runEach(client, [
+      "SELECT 1 FROM victims",
       "UPDATE rv SET setting = 'pg_read_all_data' WHERE name = 'role'",
       "SELECT current_user = session_user AS same",
     ]);

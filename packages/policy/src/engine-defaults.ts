@@ -68,7 +68,7 @@ export function checkBuiltins(
     ) {
       const what =
         setting.via === "pg_settings"
-          ? "writing pg_settings (it sets any setting, as SET does)"
+          ? "writing pg_settings, or making or writing a view over it (it sets any setting, as SET does)"
           : setting.name === "*"
             ? "set_config() with a computed setting name"
             : `changing ${setting.name}`;
