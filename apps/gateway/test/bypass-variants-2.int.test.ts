@@ -328,6 +328,39 @@ const CASES: VariantCase[] = [
   { cls: 3, steps: ["SELECT ssn FROM ONLY customers"], expect: "rows", isRealLeak: true },
   { cls: 3, steps: ["SELECT a FROM accounts_eu AS x(i, a)"], expect: "rows", isRealLeak: true },
   { cls: 3, steps: ["SELECT * FROM accounts_eu"], expect: "rows", isRealLeak: true },
+  // Writes through a view the agent made over a clean table: masked values stay out of it.
+  {
+    cls: 3,
+    steps: [
+      "CREATE TEMP VIEW ow_{m} AS SELECT * FROM orders",
+      "INSERT INTO ow_{m} SELECT -id, ssn FROM customers WHERE id = 1",
+    ],
+    expect: "sluice:unmaskable-channel",
+  },
+  {
+    cls: 3,
+    steps: [
+      "CREATE TEMP VIEW ow2_{m} AS SELECT * FROM orders WHERE id > 0",
+      "MERGE INTO ow2_{m} t USING customers c ON t.id = c.id WHEN MATCHED THEN UPDATE SET status = c.ssn",
+    ],
+    expect: "sluice:unmaskable-channel",
+  },
+  {
+    cls: 3,
+    steps: [
+      "CREATE TEMP VIEW ow3_{m} AS SELECT * FROM orders",
+      "UPDATE ow3_{m} o SET status = c.email FROM customers c WHERE c.id = o.id",
+    ],
+    expect: "sluice:unmaskable-channel",
+  },
+  {
+    cls: 3,
+    steps: [
+      "CREATE TEMP VIEW cw_{m} AS SELECT * FROM customers",
+      "UPDATE cw_{m} SET first_name = ssn WHERE id = 1",
+    ],
+    expect: "error",
+  },
   // Functions by knowledge: attribute notation, named arguments, defaults and checks, shadowed built-ins, catalogs that hold values.
   {
     cls: 4,
