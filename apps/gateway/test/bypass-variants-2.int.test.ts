@@ -707,6 +707,10 @@ const CASES: VariantCase[] = [
     steps: ["EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF) SELECT ssn FROM customers"],
     expect: "rows",
   },
+  // Error text of a value the owner's view computed from masked rows (the statement names none).
+  { cls: 5, steps: ["SELECT x::int FROM other.v"], expect: "error", isRealLeak: true },
+  { cls: 5, steps: ["SELECT to_jsonb(v)::text::numeric FROM other.v v"], expect: "error", isRealLeak: true },
+  { cls: 5, steps: ["SELECT 1 FROM other.v WHERE x::date IS NULL"], expect: "error", isRealLeak: true },
   // One reading: lexing settings by every door, and literals only the lexer can end.
   {
     cls: 1,
