@@ -11,6 +11,7 @@ import { describeReviewOutcome } from "./describe-review-outcome";
 import { brokeredLogin } from "./open-upstream";
 import { assertCan } from "./permissions";
 import { createTryCatalog } from "./try-catalog";
+import { createTryNames } from "./try-session-names";
 
 export const ZTryStatementInput = z.object({
   connectionId: z.string().min(1, "pick a connection"),
@@ -57,6 +58,12 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
     connection.type === "POSTGRES"
       ? createTryCatalog(() => brokeredLogin(connection, context.secretKey))
       : null;
+  // Unqualified names resolve where a session of this connection would find them (its path as the
+  // upstream reports it at login), not under the server's built-in default path.
+  const names =
+    connection.type === "POSTGRES"
+      ? createTryNames(() => brokeredLogin(connection, context.secretKey))
+      : null;
   const decisions = createPolicyDecisionPoint({
     policies: { version: 0, get: (id) => loaded.policies.get(id), reload: async () => {} },
     facts,
@@ -76,10 +83,25 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
       connectionName: connection.name,
       sessionId: "try",
     },
-    catalog ? { login: connection.username, columns: catalog.access } : undefined,
+    catalog && names
+      ? { login: connection.username, columns: catalog.access, lookupRelations: names.lookupRelations }
+      : undefined,
   );
-  const verdict: Verdict = await decisions.decide({ sql: input.statement, via: "simple" });
   const parsed = facts.parse(input.statement);
+  let verdict: Verdict;
+  try {
+    // A statement naming an unqualified relation needs both the path and the catalog: read together,
+    // so an upstream that never answers costs one bound, not two.
+    const [startingPath] =
+      names && catalog && namesUnqualifiedRelation(parsed)
+        ? await Promise.all([names.startingPath(), catalog.access.refresh().catch(() => null)])
+        : [null];
+    if (startingPath != null) decisions.observeSetting?.("search_path", startingPath);
+    // A first statement of a fresh session: nothing sent before it is still running.
+    verdict = await decisions.decide({ sql: input.statement, via: "simple", isUpstreamSettled: true });
+  } finally {
+    await names?.close();
+  }
   const catalogProblem = catalog?.problem() ?? null;
   return {
     verdict: asked.review
@@ -130,4 +152,13 @@ function describeVerdict(verdict: Verdict) {
       // Only the broker holds, and the try's broker is the one above: no other hold reaches here.
       throw new Error(`unexpected hold by ${verdict.rule}`);
   }
+}
+
+function namesUnqualifiedRelation(parsed: ReturnType<FactsCache["parse"]>): boolean {
+  return (
+    parsed.ok &&
+    parsed.statements.some((statement) =>
+      [...statement.tablesRead, ...statement.tablesWritten].some((table) => table.schema === null),
+    )
+  );
 }

@@ -18,6 +18,7 @@ import { refusedCall } from "./function-calls";
 import { matchesTablePattern } from "./patterns";
 import { pinnedSettingRefusal } from "./pinned-settings";
 import type { ConnectionPolicy } from "./rules";
+import { settingsWrittenThroughViews } from "./upstream-code";
 
 export function checkBuiltins(
   policy: ConnectionPolicy,
@@ -55,7 +56,9 @@ export function checkBuiltins(
   }
   const revealing = valueRevealingRead(policy, facts);
   if (revealing) return builtin(policy, "sluice:catalog-values", revealing);
-  for (const setting of facts.settings) {
+  // A write through a view over pg_settings sets settings as a write to pg_settings does.
+  const settings = [...facts.settings, ...settingsWrittenThroughViews(facts, session.upstreamCode)];
+  for (const setting of settings) {
     if (
       (PRIVILEGE_SETTINGS as readonly string[]).includes(setting.name) &&
       // RESET goes back to the login's own value; anything else must be a value the rule allows.
@@ -65,7 +68,7 @@ export function checkBuiltins(
     ) {
       const what =
         setting.via === "pg_settings"
-          ? "writing pg_settings (it sets any setting, as SET does)"
+          ? "writing pg_settings, or making or writing a view over it (it sets any setting, as SET does)"
           : setting.name === "*"
             ? "set_config() with a computed setting name"
             : `changing ${setting.name}`;
@@ -73,7 +76,7 @@ export function checkBuiltins(
     }
   }
   // Not relaxable by any rule: the gateway's reading of every later statement depends on these.
-  for (const setting of facts.settings) {
+  for (const setting of settings) {
     const why = pinnedSettingRefusal(setting.name, setting.value, setting.via === "RESET");
     if (why) return builtin(policy, "sluice:pinned-setting", why);
   }

@@ -1,4 +1,4 @@
-import type { RoutineRef } from "@sluice/sql/facts";
+import type { RoutineRef, SettingChange, StatementFacts } from "@sluice/sql/facts";
 
 /**
  * Code in the upstream database that statements can run without naming it, as the gateway last read
@@ -21,6 +21,12 @@ export type UpstreamCode = {
    */
   readRunsCode: ReadonlySet<string>;
   readRunsCodeNames: ReadonlySet<string>;
+  /**
+   * Views whose writes reach pg_catalog.pg_settings (its UPDATE rule calls set_config), as
+   * `schema.table`: writing one is SET of a setting the gateway cannot name.
+   */
+  writeSetsSettings: ReadonlySet<string>;
+  writeSetsSettingsNames: ReadonlySet<string>;
   /**
    * What a write to each relation runs (`schema.table`, and the bare name for unqualified writes,
    * every schema's together): its triggers, rules, defaults…, with the function each calls (see
@@ -70,6 +76,7 @@ export type TypeCodeRow = {
 export function upstreamCode(rows: {
   writeRunsCode: readonly { schema: string; table: string }[];
   readRunsCode?: readonly { schema: string; table: string }[];
+  writeSetsSettings?: readonly { schema: string; table: string }[];
   writeCode?: readonly WriteCodeRow[];
   userFunctions: readonly { schema: string; name: string }[];
   userOperators: readonly { schema: string; name: string }[];
@@ -78,6 +85,7 @@ export function upstreamCode(rows: {
   hasBuiltinCastCode?: boolean;
 }): UpstreamCode {
   const readRunsCode = rows.readRunsCode ?? [];
+  const writeSetsSettings = rows.writeSetsSettings ?? [];
   const castFunctions = new Map<string, RoutineRef[]>();
   for (const row of rows.typeCode) {
     const fn = { schema: row.functionSchema, name: row.functionName };
@@ -90,6 +98,8 @@ export function upstreamCode(rows: {
     writeRunsCodeNames: new Set(rows.writeRunsCode.map((r) => r.table)),
     readRunsCode: new Set(readRunsCode.map((r) => `${r.schema}.${r.table}`)),
     readRunsCodeNames: new Set(readRunsCode.map((r) => r.table)),
+    writeSetsSettings: new Set(writeSetsSettings.map((r) => `${r.schema}.${r.table}`)),
+    writeSetsSettingsNames: new Set(writeSetsSettings.map((r) => r.table)),
     writeCode: writeCodeOf(rows.writeCode ?? []),
     userFunctions: bySchema(rows.userFunctions),
     userOperators: bySchema(rows.userOperators),
@@ -123,4 +133,23 @@ function bySchema(rows: readonly { schema: string; name: string }[]): Map<string
 export function castFunctionsOf(code: UpstreamCode, type: RoutineRef): readonly RoutineRef[] {
   const key = type.schema === null ? type.name : `${type.schema}.${type.name}`;
   return code.castFunctions.get(key) ?? [];
+}
+
+/**
+ * The setting changes a statement's writes make through views over pg_settings, which the
+ * statement's text cannot show (`CREATE VIEW s AS SELECT * FROM pg_settings; UPDATE s SET …`): one
+ * change of a setting nobody can name per such write. An unqualified name matches every schema's.
+ */
+export function settingsWrittenThroughViews(
+  facts: Pick<StatementFacts, "tablesWritten">,
+  code: UpstreamCode | undefined,
+): SettingChange[] {
+  if (!code) return [];
+  return facts.tablesWritten
+    .filter((table) =>
+      table.schema === null || table.schema === "pg_temp"
+        ? code.writeSetsSettingsNames.has(table.name)
+        : code.writeSetsSettings.has(`${table.schema}.${table.name}`),
+    )
+    .map(() => ({ name: "*", value: null, via: "pg_settings" as const }));
 }

@@ -172,3 +172,25 @@ describe("statements that may run code nobody judged", () => {
     expect(runs("INSERT INTO plain SELECT * FROM audited")).toBe(false);
   });
 });
+
+describe("views whose writes reach pg_settings", () => {
+  const SETTINGS_VIEWS = upstreamCode({
+    writeRunsCode: [{ schema: "public", table: "knobs" }],
+    writeSetsSettings: [{ schema: "public", table: "knobs" }],
+    userFunctions: [],
+    userOperators: [],
+    typeCode: [],
+    hasEventTriggers: false,
+  });
+
+  it("judges a write to one as a write to pg_settings, by any spelling, and leaves reads alone", () => {
+    const sql = "UPDATE knobs SET setting = 'x' WHERE name = 'role'";
+    expect(ruleOf(sql, policy(), SETTINGS_VIEWS)).toBe("sluice:privilege-change");
+    expect(ruleOf(sql.replace("knobs", "public.knobs"), policy(), SETTINGS_VIEWS)).toBe(
+      "sluice:privilege-change",
+    );
+    expect(ruleOf(sql.replace("knobs", "other.knobs"), policy(), SETTINGS_VIEWS)).toBe("allow");
+    expect(ruleOf("SELECT setting FROM knobs", policy(), SETTINGS_VIEWS)).toBe("allow");
+    expect(mayRunUnjudgedCode(facts(sql), session(SETTINGS_VIEWS))).toBe(true);
+  });
+});

