@@ -1,7 +1,7 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
-import { encodeEvent, type RecordingEvent } from "./events";
+import { encodeEvent, encodeStatementLine, encodeVerdictLine, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { type LiteralRedactor, redactStatement } from "./redact-statement";
 import type { UntimedResultEvent } from "./result-events";
@@ -105,10 +105,12 @@ export class SessionRecorder {
       // Refused and held statements are where typed values matter most: their literals go too.
       const isSensitive = verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0;
       const recorded = redactStatement(sql, isSensitive ? this.options.redactLiterals : null);
-      this.record({ t: this.t(), type: "statement", n: this.recordedStatements, sql: recorded }, STATEMENT);
+      const t = this.t();
+      this.log.text(STATEMENT, t, encodeStatementLine(t, this.recordedStatements, recorded));
     }
-    this.record({
-      t: this.t(),
+    const t = this.t();
+    const line = encodeVerdictLine({
+      t,
       type: "verdict",
       n: this.recordedStatements,
       kind: verdict.kind,
@@ -116,6 +118,7 @@ export class SessionRecorder {
       ...(verdict.message ? { message: verdict.message } : {}),
       ...(verdict.maskedTables?.length ? { maskedTables: [...new Set(verdict.maskedTables)] } : {}),
     });
+    this.log.text(LINE_ENTRY, t, line);
   }
 
   /**
