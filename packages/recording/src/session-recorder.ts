@@ -52,6 +52,11 @@ export class SessionRecorder {
   private rows = 0;
   private truncatedRows = 0;
   private formats: number[] = [];
+  /**
+   * The last RowDescription and what the recording made of it: a statement run again (a prepared
+   * one, a repeated query) describes the same columns, so its bytes are compared, not decoded again.
+   */
+  private lastColumns: { body: Buffer; formats: number[]; names: Buffer } | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly options: RecorderOptions) {
@@ -241,14 +246,14 @@ export class SessionRecorder {
   private message(type: number, body: Buffer): void {
     switch (type) {
       case ServerCode.RowDescription: {
-        const fields = parseRowDescription(body);
-        this.formats = fields.map((field) => field.format);
-        this.push({
-          t: this.entryT,
-          type: "columns",
-          n: this.statement,
-          names: fields.map((field) => field.name),
-        });
+        const columns = this.columnsOf(body);
+        this.formats = columns.formats;
+        // `encodeEvent` of the columns event, its names encoded once per distinct RowDescription.
+        this.startLine("columns");
+        this.pending.ascii(',"names":');
+        this.pending.json(columns.names);
+        this.pending.ascii("}");
+        this.pending.endLine();
         return;
       }
       case ServerCode.DataRow:
@@ -285,6 +290,19 @@ export class SessionRecorder {
       default:
         return;
     }
+  }
+
+  private columnsOf(body: Buffer): { formats: number[]; names: Buffer } {
+    const last = this.lastColumns;
+    if (last?.body.equals(body)) return last;
+    const fields = parseRowDescription(body);
+    const columns = {
+      body: Buffer.from(body),
+      formats: fields.map((field) => field.format),
+      names: Buffer.from(JSON.stringify(fields.map((field) => field.name))),
+    };
+    this.lastColumns = columns;
+    return columns;
   }
 
   end(reason: string): void {
