@@ -7,7 +7,7 @@
  *
  *   ./node_modules/.bin/tsx bench/gateway-cpu.ts
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
- *     BENCH_BASELINE=/path/to/checkout, BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
+ *     BENCH_BASELINE=/path/to/checkout (BENCH_BASELINE_NAME: its name in the table), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
  *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section)
  */
 import "../apps/gateway/src/wasm-baseline-only";
@@ -95,7 +95,7 @@ async function startPaths(env: BenchEnv, cleanup: ReturnType<typeof createCleanu
     await sluice("Sluice (this tree)"),
   ];
   const baseline = process.env.BENCH_BASELINE;
-  if (baseline) paths.push(await sluice(`Sluice (${baseline})`, baseline));
+  if (baseline) paths.push(await sluice(`Sluice (${process.env.BENCH_BASELINE_NAME ?? baseline})`, baseline));
   return paths;
 }
 

@@ -1,6 +1,7 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import { normalizeStatement } from "@sluice/sql/normalize";
 import { parseStatements as parsePostgres } from "@sluice/sql/parser";
+import { agreesWithNormalized, quickShape } from "@sluice/sql/quick-shape";
 
 /** Agents repeat statements; parsing is the expensive part of a decision, so its result is kept. */
 export const FACTS_CACHE_ENTRIES = 10_000;
@@ -20,6 +21,11 @@ export type FactsCacheOptions = {
    */
   parseStatements?: (sql: string) => ParsedStatements;
   normalize?: ((sql: string) => string | null) | null;
+  /**
+   * The shape read without WebAssembly (`quickShape`), trusted once it agrees with `normalize`; the
+   * default with PostgreSQL's normalizer, off (null) with any other.
+   */
+  quickShape?: ((sql: string) => string | null) | null;
   offload?: ParseOffloader;
   /** Defaults to OFFLOAD_ABOVE_SQL_CHARS. */
   offloadAboveChars?: number;
@@ -32,17 +38,29 @@ export type FactsCacheOptions = {
  * that no constant can change: a statement that sets a setting, names a server file, or updates or
  * deletes rows (whether its condition limits them can turn on a constant: `LIKE 'pa%'` does,
  * `LIKE '%'` does not) is keyed by its exact text alone.
+ *
+ * Normalizing in WebAssembly costs more than the rest of a cached decision, so the shape is first
+ * read by a small lexer in JavaScript (`@sluice/sql/quick-shape`). Its shape is trusted only after
+ * PostgreSQL's normalizer, run on the first statement of that shape, replaced exactly the literals it
+ * marked; a shape they disagree on (a literal the grammar reads as a raw token, like `float(10)`)
+ * keeps taking the slow path, every time.
  */
 export class FactsCache {
   private readonly exact = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
   private readonly normalized = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
+  /** Facts by quick shape; only shapes the normalizer agreed with, and only constant-independent facts. */
+  private readonly quick = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
 
   private readonly parseStatements: (sql: string) => ParsedStatements;
   private readonly normalize: ((sql: string) => string | null) | null;
+  private readonly quickShape: ((sql: string) => string | null) | null;
 
   constructor(private readonly options: FactsCacheOptions = {}) {
     this.parseStatements = options.parseStatements ?? parsePostgres;
     this.normalize = options.normalize === undefined ? normalizeStatement : options.normalize;
+    const isPostgresShape = options.normalize === undefined;
+    this.quickShape =
+      options.quickShape === undefined ? (isPostgresShape ? quickShape : null) : options.quickShape;
   }
 
   /**
@@ -62,12 +80,23 @@ export class FactsCache {
     const cached = this.exact.get(sql);
     if (cached) return cached;
     if (sql.length > FACTS_CACHE_MAX_SQL_CHARS) return this.parseStatements(sql);
+    const quick = this.quickShape && this.normalize ? this.quickShape(sql) : null;
+    const byQuickShape = quick === null ? undefined : this.quick.get(quick);
+    if (byQuickShape) return byQuickShape;
     const shape = this.normalize ? this.normalize(sql) : null;
+    const isQuickTrusted = quick !== null && shape !== null && agreesWithNormalized(quick, shape);
     const byShape = shape === null ? undefined : this.normalized.get(shape);
-    if (byShape) return byShape;
+    if (byShape) {
+      // Only constant-independent facts are kept under a shape, so they may go under the quick one too.
+      if (isQuickTrusted) this.quick.set(quick, byShape);
+      return byShape;
+    }
     const parsed = this.parseStatements(sql);
     this.exact.set(sql, parsed);
-    if (shape !== null && isConstantIndependent(parsed)) this.normalized.set(shape, parsed);
+    if (shape !== null && isConstantIndependent(parsed)) {
+      this.normalized.set(shape, parsed);
+      if (isQuickTrusted) this.quick.set(quick, parsed);
+    }
     return parsed;
   }
 }

@@ -14,6 +14,7 @@ import type { FactsCache } from "./facts-cache";
 import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
+import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
 import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
@@ -35,6 +36,8 @@ export class SessionDecider implements SessionDecisions {
   private readonly cursors: CursorScope = { maskedTables: new Set(), relations: new Map() };
   private readonly maskingScope: MaskingScopeOf;
   private readonly codeChanges = new SessionCodeChanges();
+  /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
+  private readonly repeats = new RepeatVerdicts();
   /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
   private cachedColumns:
     | {
@@ -126,7 +129,41 @@ export class SessionDecider implements SessionDecisions {
       }
       if (age === "read-behind") void catalogs.refresh().catch(() => {});
     }
-    return this.judgeParsed(policy, statement, parsed, movesPath);
+    return this.judgeOrRepeat(policy, statement, parsed, movesPath);
+  }
+
+  /**
+   * A plain read judged before under the same key gets the verdict it got then, without judging it
+   * again (the same facts, policy, session state and catalog give the same verdict); anything else,
+   * and a read whose key changed, is judged.
+   */
+  private judgeOrRepeat(
+    policy: ConnectionPolicy,
+    statement: StatementRequest,
+    parsed: Parsed,
+    movesPath: boolean,
+  ): Verdict | Promise<Verdict> {
+    if (movesPath || this.codeChanges.uncertainty !== null || !isPlainRead(parsed)) {
+      return this.judgeParsed(policy, statement, parsed, movesPath);
+    }
+    const key = this.repeatKey(policy, statement.via);
+    const repeated = this.repeats.get(parsed, key);
+    if (repeated) return repeated;
+    const verdict = this.judgeParsed(policy, statement, parsed, movesPath);
+    // Kept only when judging it left everything the key stands for as it was.
+    if (!(verdict instanceof Promise) && this.codeChanges.uncertainty === null)
+      this.repeats.remember(parsed, this.repeatKey(policy, statement.via), verdict, key);
+    return verdict;
+  }
+
+  private repeatKey(policy: ConnectionPolicy, via: StatementRequest["via"]): RepeatKey {
+    return {
+      policy,
+      policyVersion: this.options.policies.version,
+      stateVersion: this.state.version,
+      snapshot: this.upstream?.columns?.current() ?? null,
+      via,
+    };
   }
 
   /** What this session, and this message's statements before the last, changed that the catalog cannot show. */

@@ -32,6 +32,8 @@ export class PolicySessionState implements SessionContext {
   /** A statement set the path to a value computed at run time: pg_catalog may come later on it since. */
   isPathComputed = false;
   private changes = 0;
+  /** Bumped by anything that changes this state, so a verdict remembered for it can tell it is stale. */
+  private mutations = 0;
   private isRoleChanged = false;
   private readonly loginIdentity = new Map<string, string>();
 
@@ -57,6 +59,14 @@ export class PolicySessionState implements SessionContext {
     return this.changes;
   }
 
+  /**
+   * Changes whenever anything in this state may have changed (settings seen, schemas added, path or
+   * role moved, statements prepared or deallocated): a verdict judged at one version holds at it.
+   */
+  get version(): number {
+    return this.mutations;
+  }
+
   /** The role the session logged in as upstream. */
   get login(): string {
     return this.upstreamUser;
@@ -64,6 +74,7 @@ export class PolicySessionState implements SessionContext {
 
   /** A setting the upstream reported (ParameterStatus). */
   observeSetting(name: string, value: string): void {
+    this.mutations += 1;
     if (REPORTED_IDENTITY.has(name)) {
       const atLogin = this.loginIdentity.get(name);
       if (atLogin === undefined) this.loginIdentity.set(name, value);
@@ -96,6 +107,7 @@ export class PolicySessionState implements SessionContext {
     if (!parsed.ok) return false;
     let isMoved = false;
     for (const facts of parsed.statements) {
+      if (facts.settings.length > 0) this.mutations += 1;
       for (const setting of facts.settings) {
         if (ROLE_SETTINGS.has(setting.name)) this.isRoleChanged = true;
         if (!PATH_SETTINGS.has(setting.name)) continue;
@@ -114,12 +126,15 @@ export class PolicySessionState implements SessionContext {
    * search_path (PostgreSQL before 18 never reports it) joins the union as SET's value would.
    */
   absorbStartupSettings(settings: ReadonlyArray<{ name: string; value: string }>): void {
+    this.mutations += 1;
     for (const { name, value } of settings) if (name === "search_path") this.addSchemas(value);
   }
 
   afterAllowed(parsed: ParsedStatements): void {
     if (!parsed.ok) return;
     for (const facts of parsed.statements) {
+      if (facts.kind === "PREPARE" || facts.kind === "DEALLOCATE" || facts.kind === "DISCARD")
+        this.mutations += 1;
       if (
         facts.kind === "PREPARE" &&
         facts.preparedName !== undefined &&
@@ -152,6 +167,7 @@ export class PolicySessionState implements SessionContext {
    * both readings join the union (a candidate too many only makes a rule match more).
    */
   private addSchemas(value: string): void {
+    this.mutations += 1;
     for (const schema of new Set([
       ...loosePieces(value),
       ...(parseSearchPath(value, this.upstreamUser) ?? []),
@@ -164,6 +180,7 @@ export class PolicySessionState implements SessionContext {
   }
 
   private addSchema(schema: string, isExplicit: boolean): void {
+    this.mutations += 1;
     if (!this.schemas.includes(schema)) {
       this.schemas.push(schema);
       this.changes += 1;

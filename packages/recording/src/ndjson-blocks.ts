@@ -34,6 +34,13 @@ export class NdjsonBlocks extends OffHeapBlocks {
     this.count += 1;
   }
 
+  /** JSON already encoded as UTF-8 bytes, as part of a line. */
+  json(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.block.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
   /** ASCII text that needs no escaping (keys, punctuation), as part of a line. */
   ascii(text: string): void {
     this.reserve(text.length);

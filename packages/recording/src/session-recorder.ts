@@ -1,7 +1,7 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
-import { encodeEvent, type RecordingEvent } from "./events";
+import { encodeEvent, encodeStatementLine, encodeVerdictLine, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { type LiteralRedactor, redactStatement } from "./redact-statement";
 import type { UntimedResultEvent } from "./result-events";
@@ -52,6 +52,11 @@ export class SessionRecorder {
   private rows = 0;
   private truncatedRows = 0;
   private formats: number[] = [];
+  /**
+   * The last RowDescription and what the recording made of it: a statement run again (a prepared
+   * one, a repeated query) describes the same columns, so its bytes are compared, not decoded again.
+   */
+  private lastColumns: { body: Buffer; formats: number[]; names: Buffer } | null = null;
   private readonly startedAt: number;
 
   constructor(private readonly options: RecorderOptions) {
@@ -105,10 +110,12 @@ export class SessionRecorder {
       // Refused and held statements are where typed values matter most: their literals go too.
       const isSensitive = verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0;
       const recorded = redactStatement(sql, isSensitive ? this.options.redactLiterals : null);
-      this.record({ t: this.t(), type: "statement", n: this.recordedStatements, sql: recorded }, STATEMENT);
+      const t = this.t();
+      this.log.text(STATEMENT, t, encodeStatementLine(t, this.recordedStatements, recorded));
     }
-    this.record({
-      t: this.t(),
+    const t = this.t();
+    const line = encodeVerdictLine({
+      t,
       type: "verdict",
       n: this.recordedStatements,
       kind: verdict.kind,
@@ -116,6 +123,7 @@ export class SessionRecorder {
       ...(verdict.message ? { message: verdict.message } : {}),
       ...(verdict.maskedTables?.length ? { maskedTables: [...new Set(verdict.maskedTables)] } : {}),
     });
+    this.log.text(LINE_ENTRY, t, line);
   }
 
   /**
@@ -238,14 +246,14 @@ export class SessionRecorder {
   private message(type: number, body: Buffer): void {
     switch (type) {
       case ServerCode.RowDescription: {
-        const fields = parseRowDescription(body);
-        this.formats = fields.map((field) => field.format);
-        this.push({
-          t: this.entryT,
-          type: "columns",
-          n: this.statement,
-          names: fields.map((field) => field.name),
-        });
+        const columns = this.columnsOf(body);
+        this.formats = columns.formats;
+        // `encodeEvent` of the columns event, its names encoded once per distinct RowDescription.
+        this.startLine("columns");
+        this.pending.ascii(',"names":');
+        this.pending.json(columns.names);
+        this.pending.ascii("}");
+        this.pending.endLine();
         return;
       }
       case ServerCode.DataRow:
@@ -282,6 +290,19 @@ export class SessionRecorder {
       default:
         return;
     }
+  }
+
+  private columnsOf(body: Buffer): { formats: number[]; names: Buffer } {
+    const last = this.lastColumns;
+    if (last?.body.equals(body)) return last;
+    const fields = parseRowDescription(body);
+    const columns = {
+      body: Buffer.from(body),
+      formats: fields.map((field) => field.format),
+      names: Buffer.from(JSON.stringify(fields.map((field) => field.name))),
+    };
+    this.lastColumns = columns;
+    return columns;
   }
 
   end(reason: string): void {

@@ -4,7 +4,7 @@ import { redactLiterals } from "@sluice/sql/redact-literals";
 import { dataRowBody, rowDescriptionBody } from "@sluice/wire/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toAsciicast } from "../src/asciicast";
-import { parseEvents } from "../src/events";
+import { encodeEvent, parseEvents } from "../src/events";
 import { renderFrames } from "../src/render-terminal";
 import { SessionRecorder } from "../src/session-recorder";
 
@@ -68,6 +68,37 @@ describe("session recorder", () => {
     expect(events[6]).toMatchObject({ tag: "SELECT 2", rows: 2, truncatedRows: 0 });
     expect(events[10]).toMatchObject({ code: "42501", message: "blocked by guardrail" });
     expect(recorder.hasPending).toBe(false);
+  });
+
+  it("records each result's columns and formats, a RowDescription repeated or not", () => {
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals, clock: () => 5 });
+    const results: Array<[names: string[], format: number]> = [
+      [["id", 'naïve "name"'], 0],
+      [["id", 'naïve "name"'], 0],
+      [["id", 'naïve "name"'], 1],
+      [["other"], 0],
+      [["id", 'naïve "name"'], 0],
+    ];
+    for (const [names, format] of results) {
+      recorder.verdict("SELECT 1", { kind: "allow" }, false);
+      recorder.toClient(0x54, rowDescription(names, format));
+      recorder.toClient(0x44, dataRow(names.map(() => "ab")));
+      recorder.toClient(0x43, tag("SELECT 1"));
+    }
+    const lines = recorder.drain().split("\n");
+    const columns = lines.filter((line) => line.includes('"type":"columns"'));
+    expect(columns).toEqual(
+      results.map(([names], i) => encodeEvent({ t: 0, type: "columns", n: i + 1, names })),
+    );
+    const rows = parseEvents(lines.join("\n")).filter((event) => event.type === "row");
+    // The binary result's values are hex, the text results' as they are: each by its own formats.
+    expect(rows.map((row) => (row.type === "row" ? row.values[0] : null))).toEqual([
+      "ab",
+      "ab",
+      "\\x6162",
+      "ab",
+      "ab",
+    ]);
   });
 
   it("stops recording rows past the per-statement cap but keeps counting them", () => {

@@ -22,15 +22,33 @@ export function upstreamToClient(
   return masker ? masked(frames, relay, masker, chunkBytes) : plain(frames, relay);
 }
 
-/** Upstream messages as they are: the chunk's own bytes when it held whole messages only. */
+/**
+ * Upstream messages as they are: the chunk's own bytes (one view, no copy) while the messages relayed
+ * unchanged lie one after another in it, as a whole answer read at once does.
+ */
 function plain(frames: FrameBuffer, relay: Relay): Buffer | null {
   const out: Buffer[] = [];
+  let isContiguous = true;
   for (let frame = frames.next(); frame; frame = frames.next()) {
     if (frame.kind !== "tagged") continue;
-    out.push(relay.beforeUpstreamMessage(frame.type, frame.body) ?? frame.raw);
+    const replacement = relay.beforeUpstreamMessage(frame.type, frame.body);
+    const piece = replacement ?? frame.raw;
+    const previous = out[out.length - 1];
+    if (previous && (replacement || !follows(previous, piece))) isContiguous = false;
+    if (replacement && out.length === 0) isContiguous = false;
+    out.push(piece);
   }
   if (out.length === 0) return null;
-  return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+  if (out.length === 1) return out[0] as Buffer;
+  if (!isContiguous) return Buffer.concat(out);
+  const first = out[0] as Buffer;
+  const last = out[out.length - 1] as Buffer;
+  return Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
+}
+
+/** `next` starts in the same memory right where `previous` ends. */
+function follows(previous: Buffer, next: Buffer): boolean {
+  return previous.buffer === next.buffer && previous.byteOffset + previous.length === next.byteOffset;
 }
 
 function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBytes: number): Buffer | null {

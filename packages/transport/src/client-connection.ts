@@ -118,8 +118,8 @@ export class ClientConnection {
   /** Processes queued client frames in order; an async step pauses the queue until it settles. */
   private drain(): void {
     // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write.
-    const upstream = this.upstream?.socket;
-    upstream?.cork();
+    const upstream = this.upstream;
+    upstream?.gather();
     try {
       while (!this.isBusy && this.pending.length > 0 && !this.isClosed) {
         const frame = this.pending.shift() as Frame;
@@ -133,7 +133,7 @@ export class ClientConnection {
         if (result instanceof Promise) this.runAsync(result);
       }
     } finally {
-      upstream?.uncork();
+      upstream?.flushGathered();
     }
     this.quiet.progress();
   }

@@ -15,6 +15,8 @@ export type UpstreamEvents = {
  */
 export class SessionUpstream {
   private isReleased = false;
+  /** Messages of one client read on their way upstream, while `gather` is in effect. */
+  private gathered: Buffer[] | null = null;
   private detach: () => void = () => {};
   private readonly resumeClient = () => this.client.resume();
 
@@ -47,8 +49,28 @@ export class SessionUpstream {
     this.upstream.socket.resume();
   }
 
+  /**
+   * From now until `flushGathered`, what goes upstream is kept and then written at once: a pipelined
+   * batch (Bind, Execute, Sync) is one write, a view of the client's read itself when its messages
+   * went on unchanged, one after another.
+   */
+  gather(): void {
+    this.gathered ??= [];
+  }
+
+  flushGathered(): void {
+    const gathered = this.gathered;
+    this.gathered = null;
+    if (gathered && gathered.length > 0) this.write(joined(gathered));
+  }
+
   /** A slow upstream pauses the client; once released, a late step's bytes are dropped. */
   toUpstream(bytes: Buffer): void {
+    if (this.gathered) this.gathered.push(bytes);
+    else this.write(bytes);
+  }
+
+  private write(bytes: Buffer): void {
     const socket = this.upstream.socket;
     if (this.isReleased || socket.write(bytes)) return;
     this.client.pause();
@@ -72,9 +94,24 @@ export class SessionUpstream {
    */
   release(isRelayIdle: boolean): void {
     if (this.isReleased) return;
+    // What the session sent before it ended goes first, ahead of anything the pool sends.
+    this.flushGathered();
     this.isReleased = true;
     this.detach();
     const isIdle = isRelayIdle && this.upstream.frames.buffered() === 0;
     this.deps.upstreams.release(this.upstream, { isIdle });
   }
+}
+
+/** The pieces as one buffer: a view of the memory they share when each starts where the last ends. */
+function joined(pieces: Buffer[]): Buffer {
+  const first = pieces[0] as Buffer;
+  if (pieces.length === 1) return first;
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < pieces.length; i += 1) {
+    const piece = pieces[i] as Buffer;
+    if (piece.buffer !== first.buffer || piece.byteOffset !== end) return Buffer.concat(pieces);
+    end += piece.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }

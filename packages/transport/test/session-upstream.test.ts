@@ -95,6 +95,58 @@ describe("SessionUpstream", () => {
     expect(socket.isPaused).toBe(true);
   });
 
+  it("writes what one client read sent as one write: a view of the read when nothing was changed", () => {
+    const { socket, link } = setUp();
+    const read = Buffer.from("BindDescribeExecuteSync");
+    link.gather();
+    for (const [start, end] of [
+      [0, 4],
+      [4, 12],
+      [12, 19],
+      [19, 23],
+    ] as const)
+      link.toUpstream(read.subarray(start, end));
+    expect(socket.written).toEqual([]);
+    link.flushGathered();
+    expect(socket.written).toEqual([read]);
+    expect(socket.written[0]?.buffer).toBe(read.buffer);
+  });
+
+  it("joins messages from different memory in the order they were sent", () => {
+    const { socket, link } = setUp();
+    const read = Buffer.from("BindExecuteSync");
+    link.gather();
+    link.toUpstream(read.subarray(0, 4));
+    link.toUpstream(Buffer.from("Describe"));
+    link.toUpstream(read.subarray(4));
+    link.flushGathered();
+    link.flushGathered();
+    expect(socket.written.map(String)).toEqual(["BindDescribeExecuteSync"]);
+  });
+
+  it("sends what was gathered before the upstream goes back to the pool", () => {
+    const { socket, link, releases } = setUp();
+    link.gather();
+    link.toUpstream(Buffer.from("Query"));
+    expect(releases).toEqual([]);
+    link.release(false);
+    expect(socket.written.map(String)).toEqual(["Query"]);
+    expect(releases).toEqual([false]);
+    link.flushGathered();
+    link.toUpstream(Buffer.from("late"));
+    expect(socket.written.map(String)).toEqual(["Query"]);
+  });
+
+  it("pauses the client when a gathered write finds the upstream full", () => {
+    const { client, socket, link } = setUp();
+    socket.isFull = true;
+    link.gather();
+    link.toUpstream(Buffer.from("Q"));
+    expect(client.isPaused).toBe(false);
+    link.flushGathered();
+    expect(client.isPaused).toBe(true);
+  });
+
   it("drops a late step's bytes once the upstream is released", () => {
     const { socket, link } = setUp();
     link.release(true);

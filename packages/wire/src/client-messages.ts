@@ -11,7 +11,7 @@ import {
 import { printable } from "./printable";
 import { Reader } from "./reader";
 import { TargetCode } from "./server-codes";
-import { decodeUtf8Strict } from "./strict-utf8";
+import { assertUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
 export { isClientMessageType } from "./client-codes";
@@ -168,7 +168,7 @@ function parseBind(reader: Reader): ClientMessage {
   // gateway's checks decode the same bytes, so they must be the text the server reads.
   for (const [i, param] of params.entries()) {
     const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
-    if (param && format === 0) decodeUtf8Strict(param);
+    if (param && format === 0) assertUtf8Strict(param);
   }
   const resultFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
   reader.end();

@@ -18,11 +18,34 @@ const MAX_QUOTED_BYTES = 8;
  * pg_verify_mbstr refuses it inside text (a C string cannot hold it).
  */
 export function decodeUtf8Strict(bytes: Buffer, start = 0, end = bytes.length): string {
+  // Plain ASCII (statement and portal names, most SQL) is its own text: no decoder, no view.
+  if (asciiEnd(bytes, start, end) === end) return bytes.toString("latin1", start, end);
   const view = bytes.subarray(start, end);
   const bad = firstInvalidUtf8(view);
   if (bad >= 0) throw invalidByteSequence(view, bad);
   // The scan above is the authority (it is PostgreSQL's); the fatal decoder only converts.
   return FATAL_DECODER.decode(view);
+}
+
+/**
+ * Throws the WireError 22021 `decodeUtf8Strict` would, without making the string: for values that
+ * are checked here and read as text only by the server (a Bind's text parameters).
+ */
+export function assertUtf8Strict(bytes: Buffer): void {
+  if (asciiEnd(bytes, 0, bytes.length) === bytes.length) return;
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) throw invalidByteSequence(bytes, bad);
+}
+
+/** Where the run of ASCII other than NUL that starts at `start` ends (`end` when it reaches it). */
+function asciiEnd(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end) {
+    const byte = bytes[i] as number;
+    if (byte === 0 || byte >= 0x80) return i;
+    i += 1;
+  }
+  return i;
 }
 
 /** Offset of the first byte that starts an invalid sequence (or a NUL), or -1 when all is valid. */

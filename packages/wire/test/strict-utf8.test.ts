@@ -2,7 +2,7 @@ import { decodeClientFrame } from "@sluice/wire/client-messages";
 import { FrameBuffer } from "@sluice/wire/frame-buffer";
 import { MAX_MESSAGE_BYTES } from "@sluice/wire/limits";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
-import { decodeUtf8Strict, firstInvalidUtf8 } from "@sluice/wire/strict-utf8";
+import { assertUtf8Strict, decodeUtf8Strict, firstInvalidUtf8 } from "@sluice/wire/strict-utf8";
 import { byte, cstr, int16, int32, tagged } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
 import { expectWireError } from "./expect-wire-error";
@@ -47,8 +47,24 @@ describe("strict UTF-8 (PostgreSQL's pg_utf8_islegal and report_invalid_encoding
         new RegExp(`^invalid byte sequence for encoding "UTF8": ${quoted}$`),
       );
       expect(firstInvalidUtf8(input)).toBe(2);
+      // The check without the string refuses the same bytes with the same words.
+      expectWireError(
+        () => assertUtf8Strict(input),
+        "22021",
+        new RegExp(`^invalid byte sequence for encoding "UTF8": ${quoted}$`),
+      );
     });
   }
+
+  it("reads plain ASCII as itself, a range of it too, and still refuses a NUL inside it", () => {
+    const text = Buffer.from("P0_1\x00SELECT 1");
+    expect(decodeUtf8Strict(text, 0, 4)).toBe("P0_1");
+    expect(decodeUtf8Strict(text, 5)).toBe("SELECT 1");
+    expect(decodeUtf8Strict(Buffer.alloc(0))).toBe("");
+    expectWireError(() => decodeUtf8Strict(text), "22021", /0x00$/);
+    expectWireError(() => assertUtf8Strict(Buffer.from("12\x003")), "22021", /0x00$/);
+    expect(() => assertUtf8Strict(Buffer.from("42 é"))).not.toThrow();
+  });
 });
 
 describe("client messages are read strictly", () => {
