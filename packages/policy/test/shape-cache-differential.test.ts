@@ -49,7 +49,29 @@ const TEMPLATES = [
   "SELECT a FROM t UNION SELECT {I} ORDER BY {I}",
 ];
 
-const PIECES = ["a", "Z", "''", '"', "$", "$$", "--", "/*", "*/", "\n", " ", "é", "😀", ";", "(", ")", "&", "U&", "\t", "1", "%"];
+const PIECES = [
+  "a",
+  "Z",
+  "''",
+  '"',
+  "$",
+  "$$",
+  "--",
+  "/*",
+  "*/",
+  "\n",
+  " ",
+  "é",
+  "😀",
+  ";",
+  "(",
+  ")",
+  "&",
+  "U&",
+  "\t",
+  "1",
+  "%",
+];
 
 function random(seed: number) {
   let state = seed;

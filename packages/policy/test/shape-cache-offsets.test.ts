@@ -64,7 +64,14 @@ describe("facts shared by shape across a message of several statements", () => {
       upstreamUser: () => "app",
     });
     const session = point.openSession(
-      { agentId: "a", agentName: "agent", groups: [], connectionId: "c", connectionName: "shop", sessionId: "s" },
+      {
+        agentId: "a",
+        agentName: "agent",
+        groups: [],
+        connectionId: "c",
+        connectionName: "shop",
+        sessionId: "s",
+      },
       { login: "app" },
     );
     const decide = async (sql: string): Promise<Verdict> =>
