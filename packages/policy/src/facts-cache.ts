@@ -37,7 +37,9 @@ export type FactsCacheOptions = {
  * constants (`WHERE id = 42`), so facts are also kept under the normalized text — but only facts
  * that no constant can change: a statement that sets a setting, names a server file, or updates or
  * deletes rows (whether its condition limits them can turn on a constant: `LIKE 'pa%'` does,
- * `LIKE '%'` does not) is keyed by its exact text alone.
+ * `LIKE '%'` does not) is keyed by its exact text alone. So is a message of several statements:
+ * where each statement after the first starts (`byteOffset`, the text a refusal lets run first)
+ * moves with the length of every literal before it.
  *
  * Normalizing in WebAssembly costs more than the rest of a cached decision, so the shape is first
  * read by a small lexer in JavaScript (`@sluice/sql/quick-shape`). Its shape is trusted only after
@@ -107,6 +109,8 @@ const WRITE_SCOPE_KINDS = new Set(["UPDATE", "DELETE"]);
 function isConstantIndependent(parsed: ParsedStatements): boolean {
   return (
     parsed.ok &&
+    // A second statement's byteOffset is the text's own (a shorter literal before it moves it).
+    parsed.statements.length === 1 &&
     parsed.statements.every(
       (facts) =>
         facts.settings.length === 0 &&
