@@ -1,8 +1,10 @@
 /**
- * The HTTP data path side by side in one run: a JSON API called directly, then through Sluice
- * (bearer token, guardrails and masking on). Small JSON requests (keep-alive, a few in flight) in
- * requests/s, and one large streamed JSON response in MB/s with the gateway process's peak RSS after
- * a quarter of it and after all of it (flat: memory bounded). Writes the table into docs/benchmarks.md.
+ * The HTTP data path side by side in one run: a JSON API called directly, through a bare Node HTTP
+ * relay (the floor) and through Sluice (bearer token, guardrails, masking and recording on), in turn
+ * within each round. Small JSON requests (keep-alive, a few in flight) in requests/s, and one large
+ * streamed JSON response in MB/s, with each relaying process's CPU and the gateway's peak RSS after
+ * quarter-size responses and after the full ones (flat: memory bounded). Writes the table into
+ * docs/benchmarks.md.
  *
  *   ./node_modules/.bin/tsx bench/http.ts      (BENCH_HTTP_REQUESTS, default 3000; BENCH_HTTP_ROWS, default 200000)
  */
@@ -24,6 +26,7 @@ import {
 } from "./lib/http-interleaved";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
+import { spawnNodeHttpRelayProcess } from "./lib/node-http-relay-process";
 
 const REQUESTS = Number(process.env.BENCH_HTTP_REQUESTS ?? 3000);
 const ROWS = Number(process.env.BENCH_HTTP_ROWS ?? 200_000);
@@ -118,15 +121,6 @@ async function stream(
   return { mbPerSecond: bytes / 1024 / 1024 / ((performance.now() - started) / 1000), bytes, sample };
 }
 
-async function best<T>(runs: number, measure: () => Promise<T>, score: (value: T) => number): Promise<T> {
-  let top: T | null = null;
-  for (let i = 0; i < runs; i++) {
-    const value = await measure();
-    if (top === null || score(value) > score(top)) top = value;
-  }
-  return top as T;
-}
-
 /**
  * Small calls and the large stream directly, through the baseline checkout's gateway and through
  * this one, in turn within each round (see interleave): rates, the ratio to direct per round, and
@@ -171,13 +165,17 @@ async function measureBaseline(
   return { revision: shortRevision(checkout), small, large };
 }
 
-/** The interleaved before/after table: one row per leg of each measure. */
-function baselineTable(baseline: Awaited<ReturnType<typeof measureBaseline>>): string {
-  const rows: string[][] = [];
-  const add = (measure: string, result: InterleavedResult, rateDigits: number, cpuUnit: string) => {
-    const [direct = [], ...legs] = result.samples;
-    const names = [`before (${baseline.revision})`, "after (this tree)"];
-    rows.push([
+/** One row per leg of a measure: its rate, its ratio to direct per round, and each process's CPU. */
+function legRows(
+  measure: string,
+  result: InterleavedResult,
+  names: readonly string[],
+  rateDigits: number,
+  cpuUnit: string,
+): string[][] {
+  const [direct = [], ...legs] = result.samples;
+  const rows = [
+    [
       measure,
       "direct",
       spread(
@@ -192,44 +190,51 @@ function baselineTable(baseline: Awaited<ReturnType<typeof measureBaseline>>): s
         false,
         0,
       ),
+    ],
+  ];
+  for (const [index, leg] of legs.entries())
+    rows.push([
+      measure,
+      names[index] as string,
+      spread(
+        leg.map((s) => s.rate),
+        true,
+        rateDigits,
+      ),
+      `${spread(roundRatios(leg, direct), true, 2)}×`,
+      `${spread(
+        leg.map((s) => s.gatewayCpu ?? 0),
+        false,
+        0,
+      )} ${cpuUnit}`,
+      spread(
+        leg.map((s) => s.benchCpu),
+        false,
+        0,
+      ),
     ]);
-    for (const [index, leg] of legs.entries())
-      rows.push([
-        measure,
-        names[index] as string,
-        spread(
-          leg.map((s) => s.rate),
-          true,
-          rateDigits,
-        ),
-        `${spread(roundRatios(leg, direct), true, 2)}×`,
-        `${spread(
-          leg.map((s) => s.gatewayCpu ?? 0),
-          false,
-          0,
-        )} ${cpuUnit}`,
-        spread(
-          leg.map((s) => s.benchCpu),
-          false,
-          0,
-        ),
-      ]);
-  };
-  add("small JSON calls/s", baseline.small, 0, "µs/call");
-  add("large streamed JSON, MB/s", baseline.large, 1, "ms/response");
+  return rows;
+}
+
+const LEG_COLUMNS = [
+  "Measure",
+  "Leg",
+  "Rate: best (range)",
+  "÷ direct, per round",
+  "Relay or gateway CPU",
+  "Client + API CPU (same unit)",
+];
+
+/** The interleaved before/after table: one row per leg of each measure. */
+function baselineTable(baseline: Awaited<ReturnType<typeof measureBaseline>>): string {
+  const names = [`before (${baseline.revision})`, "after (this tree)"];
+  const rows = [
+    ...legRows("small JSON calls/s", baseline.small, names, 0, "µs/call"),
+    ...legRows("large streamed JSON, MB/s", baseline.large, names, 1, "ms/response"),
+  ];
   const loads = [...baseline.small.loads, ...baseline.large.loads];
   return [
-    table(
-      [
-        "Measure",
-        "Leg",
-        "Rate: best (range)",
-        "÷ direct, per round",
-        "Gateway CPU",
-        "Client + API CPU (same unit)",
-      ],
-      rows,
-    ),
+    table(LEG_COLUMNS, rows),
     "",
     `Interleaved: direct, before, after in each of ${RUNS} rounds. Load average (1 min) at the rounds' starts: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}.`,
   ].join("\n");
@@ -283,28 +288,40 @@ async function main() {
     if (!check.sample.includes('"ssn":"[REDACTED]"') || check.sample.includes("@example.com"))
       throw new Error(`masking did not apply: ${check.sample}`);
 
-    const directSmall = await best(
-      RUNS,
-      () => smallRequests(`${directBase}/customers/1`, upstreamAuth),
-      (v) => v,
-    );
-    const sluiceSmall = await best(
-      RUNS,
-      () => smallRequests(`${sluiceBase}/customers/1`, agentAuth),
-      (v) => v,
-    );
+    const relay = await spawnNodeHttpRelayProcess({ host: "127.0.0.1", port: api.port }, cleanup);
+    const relayBase = `http://127.0.0.1:${relay.port}/api`;
     const idleRss = gateway.rss();
-    await stream(`${sluiceBase}/customers?n=${Math.floor(ROWS / 4)}`, agentAuth);
+    // Warmed before the rounds: each path's JIT has seen both kinds of call.
+    for (const [base, authorization] of [
+      [relayBase, upstreamAuth],
+      [sluiceBase, agentAuth],
+    ] as const) {
+      await smallRequests(`${base}/customers/1`, authorization);
+      await stream(`${base}/customers?n=${Math.floor(ROWS / 4)}`, authorization);
+    }
     const quarterRss = gateway.peakRss();
-    const directBig = await best(
+    const legs = (run: (base: string, authorization: string) => Promise<{ rate: number; units: number }>) => [
+      { name: "direct", run: () => run(directBase, upstreamAuth) },
+      { name: "relay", run: () => run(relayBase, upstreamAuth), gatewayCpuMicros: relay.cpuMicros },
+      { name: "sluice", run: () => run(sluiceBase, agentAuth), gatewayCpuMicros: gateway.cpuMicros },
+    ];
+    const small = await interleave(
+      legs(async (base, authorization) => ({
+        rate: await smallRequests(`${base}/customers/1`, authorization),
+        units: REQUESTS,
+      })),
       RUNS,
-      () => stream(`${directBase}/customers?n=${ROWS}`, upstreamAuth),
-      (v) => v.mbPerSecond,
+      1,
     );
-    const sluiceBig = await best(
+    let bigBytes = 0;
+    const large = await interleave(
+      legs(async (base, authorization) => {
+        const streamed = await stream(`${base}/customers?n=${ROWS}`, authorization);
+        bigBytes = streamed.bytes;
+        return { rate: streamed.mbPerSecond, units: 1 };
+      }),
       RUNS,
-      () => stream(`${sluiceBase}/customers?n=${ROWS}`, agentAuth),
-      (v) => v.mbPerSecond,
+      1 / 1000,
     );
     const peakRss = gateway.peakRss();
     const baseline = BASELINE
@@ -322,32 +339,20 @@ async function main() {
     }
 
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    const names = ["bare Node relay", "Sluice"];
+    const loads = [...small.loads, ...large.loads];
     const body = [
       "## HTTP: direct vs Sluice",
       "",
-      `\`bench/http.ts\`: a Node JSON API called directly and through Sluice's HTTP listener (bearer token checked, two HTTP_REQUEST guardrails, masking: two JSON Pointer rules and the email detector as keyed hash). Small requests: ${REQUESTS.toLocaleString("en-US")} GETs of one customer (~130 bytes of JSON), ${IN_FLIGHT} in flight over keep-alive, best of ${RUNS}. Large: one response of ${ROWS.toLocaleString("en-US")} customers (${mb(directBig.bytes)} from the upstream), streamed chunked, best of ${RUNS}. The API and the client share the benchmark's process; the gateway runs in a process of its own, whose peak RSS (VmHWM) is read after a quarter-size response and after the full one. ${describeMachine(env.pgVersion)}.`,
+      `\`bench/http.ts\`: a Node JSON API called directly, through a bare Node HTTP relay (\`bench/lib/node-http-relay.ts\`: Node's server and client over kept-alive sockets, nothing else: the floor of any Node HTTP gateway) and through Sluice's HTTP listener (bearer token checked, two HTTP_REQUEST guardrails, masking: two JSON Pointer rules and the email detector as keyed hash, the exchange recorded). Small requests: ${REQUESTS.toLocaleString("en-US")} GETs of one customer (~130 bytes of JSON), ${IN_FLIGHT} in flight over keep-alive. Large: one response of ${ROWS.toLocaleString("en-US")} customers (${mb(bigBytes)} from the upstream), streamed chunked (the relay does not mask it). Interleaved: direct, relay, Sluice in each of ${RUNS} rounds; the ratio is each round's rate over the direct leg's in the same round. The API and the client share the benchmark's process; the relay and the gateway run in processes of their own, whose CPU per call (µs) or per large response (ms) is read from /proc. ${describeMachine(env.pgVersion)}.`,
       "",
-      table(
-        ["Measure", "Direct", "Sluice", "Sluice / direct"],
-        [
-          [
-            "small JSON requests/s",
-            Math.round(directSmall).toLocaleString("en-US"),
-            Math.round(sluiceSmall).toLocaleString("en-US"),
-            ratio(sluiceSmall, directSmall),
-          ],
-          [
-            "large streamed JSON, MB/s",
-            directBig.mbPerSecond.toFixed(1),
-            sluiceBig.mbPerSecond.toFixed(1),
-            ratio(sluiceBig.mbPerSecond, directBig.mbPerSecond),
-          ],
-        ],
-      ),
+      table(LEG_COLUMNS, [
+        ...legRows("small JSON calls/s", small, names, 0, "µs/call"),
+        ...legRows("large streamed JSON, MB/s", large, names, 1, "ms/response"),
+      ]),
       "",
       ...(baseline ? [baselineTable(baseline), ""] : []),
-      `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size response, ${mb(peakRss)} after the full ones. Load average at the end of the run: ${loadavg()[0]?.toFixed(1)} (a shared machine: compare the ratios, not the absolute rates).`,
+      `Gateway RSS: ${mb(idleRss)} idle, peak ${mb(quarterRss)} after the quarter-size responses, ${mb(peakRss)} after the full ones. Load average (1 min) at the rounds' starts: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, at the end ${loadavg()[0]?.toFixed(1)} (a shared machine: compare the ratios and the CPU columns, not the absolute rates).`,
     ].join("\n");
     // A profiled gateway runs slower: its figures are not the benchmark's.
     if (!CPU_PROFILE_DIR) writeSection(REPORT, "http", body);

@@ -104,6 +104,42 @@ describe("HTTP revocation reaches cached tokens and calls in flight", () => {
     await until(async () => (await agent.call("/shop/customers/1")).status === 401, "the token refused");
   });
 
+  it("a revoked token is refused on the keep-alive socket that was verified with it", async () => {
+    const agent = await freshAgent("revoked-kept-alive");
+    // One socket for every call: the listener's per-socket verification is what is tested.
+    const pool = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const call = () =>
+      new Promise<{ status: number; isReused: boolean }>((resolve, reject) => {
+        const request = http.get(
+          `${harness.base}/shop/customers/1`,
+          { agent: pool, headers: { authorization: `Bearer ${agent.token}` } },
+          (response) => {
+            response.resume();
+            response.on("end", () =>
+              resolve({ status: response.statusCode ?? 0, isReused: request.reusedSocket }),
+            );
+          },
+        );
+        request.on("error", reject);
+      });
+    try {
+      expect(await call()).toEqual({ status: 200, isReused: false });
+      expect(await call()).toEqual({ status: 200, isReused: true });
+      await harness.prisma.agentCredential.updateMany({
+        where: { agentId: agent.agent.id },
+        data: { revokedAt: new Date() },
+      });
+      const refused = await until(async () => {
+        const result = await call();
+        return result.status === 401 && result;
+      }, "the token refused on its socket");
+      // Refused on the socket that had been verified, not on a new one.
+      expect(refused.isReused).toBe(true);
+    } finally {
+      pool.destroy();
+    }
+  });
+
   it("an agent removed from the connection's groups is refused at once", async () => {
     const agent = await freshAgent("regrouped-http");
     const analysts = await harness.prisma.agentGroup.findUniqueOrThrow({ where: { name: "analysts" } });

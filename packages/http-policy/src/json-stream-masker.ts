@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import type { ByteGates } from "@sluice/masking/byte-gates";
+import { type ByteGates, GateVerdict } from "@sluice/masking/byte-gates";
 import { maskDetected } from "@sluice/masking/content-masker";
 import { isJsonLiteral, isJsonNumber } from "./json-scalar-bytes";
 import { BACKSLASH, Expect, isNumberByte, QUOTE, ScalarKind, Token } from "./json-stream-states";
@@ -375,13 +375,13 @@ export class JsonStreamMasker {
       );
     }
     if (kind === ScalarKind.Literal || this.masking.detectors.length === 0) return null;
-    if (text === null && !this.byteGates.mayMatch(source, from, to)) return null;
-    if (isAsciiBytes) return this.maskedBytes.byDetectors(source, from, to) ? this.maskedBytes : null;
-    const masked = maskDetected(
-      text ?? this.scalarText(source, from, to, kind),
-      this.masking.detectors,
-      this.masking.hashKey,
-    );
+    const gates = text === null ? this.byteGates.verdict(source, from, to) : GateVerdict.Any;
+    if (gates === GateVerdict.None) return null;
+    const isEmailOnly = gates === GateVerdict.EmailOnly;
+    if (isAsciiBytes)
+      return this.maskedBytes.byDetectors(source, from, to, isEmailOnly) ? this.maskedBytes : null;
+    const value = text ?? this.scalarText(source, from, to, kind);
+    const masked = maskDetected(value, this.masking.detectors, this.masking.hashKey);
     return masked === null ? null : JSON.stringify(masked);
   }
 

@@ -1,3 +1,4 @@
+import { findAsciiEmails } from "@sluice/masking/ascii-emails";
 import {
   hasAsciiMaskedForm,
   MAX_REPLACEMENT_BYTES,
@@ -35,10 +36,16 @@ export class MaskedScalarBytes {
     return true;
   }
 
-  /** The detectors' spans in the value replaced; false (nothing made) when none found anything. */
-  byDetectors(source: Buffer, from: number, to: number): boolean {
+  /**
+   * The detectors' spans in the value replaced; false (nothing made) when none found anything.
+   * When the byte gates found that only the email detector could match (`isEmailOnly`), its spans
+   * are read from the bytes: what `detect` finds then, without a string or a regex per value.
+   */
+  byDetectors(source: Buffer, from: number, to: number, isEmailOnly: boolean): boolean {
     const detectors = this.masking.detectors;
-    const spans = detect(source.toString("latin1", from, to), detectorNamesOf(detectors));
+    const spans = isEmailOnly
+      ? findAsciiEmails(source, from, to)
+      : detect(source.toString("latin1", from, to), detectorNamesOf(detectors));
     if (spans.length === 0) return false;
     const buffer = this.reserve(to - from + spans.length * MAX_REPLACEMENT_BYTES);
     buffer[0] = QUOTE;

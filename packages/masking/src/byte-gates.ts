@@ -110,16 +110,27 @@ function foldedAt(bytes: Uint8Array, i: number, to: number): number {
   return FOLDED_TABLE[code] as number;
 }
 
+/** What the byte gates say of a value: no detector can match it, only the email one can, or others can. */
+export enum GateVerdict {
+  None,
+  /** Only the email detector's needs are met: its matches can be found from the bytes (ascii-emails.ts). */
+  EmailOnly,
+  Any,
+}
+
 /**
  * A cheap test run before a value is decoded for the detectors: most values of a large body (ids,
  * names, amounts, dates) cannot hold anything a detector finds, and are then copied as they came.
  */
 export class ByteGates {
-  private readonly needs: Need[];
+  private readonly emailNeeds: Need[];
+  /** Every other detector's; a detector without needs listed here could match anything. */
+  private readonly otherNeeds: Need[];
 
   constructor(names: readonly DetectorName[]) {
-    // A detector without needs listed here could match anything: its values are always decoded.
-    this.needs = names.flatMap((name) => NEEDS[name] ?? [{ digits: 0, anyOf: 0 }]);
+    const needsOf = (name: DetectorName) => NEEDS[name] ?? [{ digits: 0, anyOf: 0 }];
+    this.emailNeeds = names.filter((name) => name === "email").flatMap(needsOf);
+    this.otherNeeds = names.filter((name) => name !== "email").flatMap(needsOf);
   }
 
   /**
@@ -127,8 +138,12 @@ export class ByteGates {
    * text's UTF-8 as is: a JSON string with an escape must be decoded first (`\u0040` is an `@`).
    */
   mayMatch(bytes: Uint8Array, from: number, to: number): boolean {
-    const needs = this.needs;
-    if (needs.length === 0) return false;
+    return this.verdict(bytes, from, to) !== GateVerdict.None;
+  }
+
+  /** Which detectors could match the text these bytes encode (the same bytes as `mayMatch`). */
+  verdict(bytes: Uint8Array, from: number, to: number): GateVerdict {
+    if (this.emailNeeds.length === 0 && this.otherNeeds.length === 0) return GateVerdict.None;
     let digits = 0;
     let classes = 0;
     for (let i = from; i < to; i++) {
@@ -138,10 +153,15 @@ export class ByteGates {
       classes |= seen;
     }
     classes >>>= CLASS_SHIFT;
-    for (let i = 0; i < needs.length; i++) {
-      const need = needs[i] as Need;
-      if (digits >= need.digits && (need.anyOf === 0 || (classes & need.anyOf) !== 0)) return true;
-    }
-    return false;
+    if (isAnyMet(this.otherNeeds, digits, classes)) return GateVerdict.Any;
+    return isAnyMet(this.emailNeeds, digits, classes) ? GateVerdict.EmailOnly : GateVerdict.None;
   }
+}
+
+function isAnyMet(needs: readonly Need[], digits: number, classes: number): boolean {
+  for (let i = 0; i < needs.length; i++) {
+    const need = needs[i] as Need;
+    if (digits >= need.digits && (need.anyOf === 0 || (classes & need.anyOf) !== 0)) return true;
+  }
+  return false;
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
 import { claimedIssuer, claimedSubject, isJwtShaped } from "@sluice/identity/workload-token";
 import { tokenFingerprint } from "@sluice/secrets/agent-token";
@@ -13,22 +13,53 @@ export type AuthResult =
   /** `message` is what the client reads; `reason`, when set, is precisely why, for admins only. */
   | { ok: false; status: 401 | 429; message: string; reason?: string };
 
+/** A verified token's agent, until when it is reused, and whether a revocation has dropped it. */
+type Verified = { agent: AgentRecord; until: number; isForgotten: boolean };
+
 /**
  * Agents authenticate each request with their token, as a bearer token or as basic auth
  * (`AGENT:TOKEN`, for clients that only take credentials in a URL). The token is checked against
  * every live credential's SCRAM verifier, like the Postgres path, or as a workload token (a signed
  * JWT) against the mapping of agents with a workload identity; a success is remembered for VERIFIED_TOKEN_MS
  * under the token's SHA-256 (never the token), so keep-alive calls do not pay PBKDF2 each time.
+ * Each client socket also keeps the Authorization header its last call was verified with and that
+ * verification: a keep-alive call sending the same header again (compared in constant time) is
+ * not parsed or hashed again. Both caches hold one entry object, which `forgetCredential` marks, so
+ * a revocation the watcher hears of reaches the sockets' copies too.
  */
 export class AgentAuth {
-  private readonly verified = new Map<string, { agent: AgentRecord; until: number }>();
+  private readonly verified = new Map<string, Verified>();
+  private readonly bySocket = new WeakMap<object, { header: Buffer; entry: Verified }>();
 
   constructor(
     private readonly directory: HttpDirectory,
     private readonly failuresByAddress: RateLimiter,
   ) {}
 
-  async authenticate(authorization: string | undefined, address: string): Promise<AuthResult> {
+  /** `socket`: the client connection the call came on, whose last verification may be reused. */
+  async authenticate(
+    authorization: string | undefined,
+    address: string,
+    socket: object | null = null,
+  ): Promise<AuthResult> {
+    const last = socket && authorization ? this.bySocket.get(socket) : undefined;
+    if (last && isSameHeader(last.header, authorization as string)) {
+      if (!last.entry.isForgotten && last.entry.until > Date.now()) {
+        // The same header parses to the same credentials: only the address's limit is left to check.
+        const retryMs = this.failuresByAddress.retryAfterMs(address);
+        if (retryMs <= 0) return { ok: true, agent: last.entry.agent };
+      }
+    }
+    const result = await this.authenticateHeader(authorization, address);
+    if (socket && authorization && result.ok)
+      this.bySocket.set(socket, { header: Buffer.from(authorization), entry: result.entry });
+    return result.ok ? { ok: true, agent: result.agent } : result;
+  }
+
+  private async authenticateHeader(
+    authorization: string | undefined,
+    address: string,
+  ): Promise<Extract<AuthResult, { ok: false }> | { ok: true; agent: AgentRecord; entry: Verified }> {
     const credentials = readCredentials(authorization);
     if (!credentials)
       return {
@@ -47,8 +78,8 @@ export class AgentAuth {
       .update(`${credentials.agentName ?? ""}\0${credentials.token}`)
       .digest("hex");
     const cached = this.verified.get(cacheKey);
-    if (cached && cached.until > Date.now()) return { ok: true, agent: cached.agent };
-    this.verified.delete(cacheKey);
+    if (cached && cached.until > Date.now()) return { ok: true, agent: cached.agent, entry: cached };
+    this.forget(cacheKey);
     const verified = await this.verify(credentials);
     if ("reason" in verified) {
       this.failuresByAddress.recordFailure(address);
@@ -63,21 +94,28 @@ export class AgentAuth {
       };
     }
     this.failuresByAddress.recordSuccess(address);
-    if (this.verified.size >= AUTH_CACHE_ENTRIES)
-      this.verified.delete(this.verified.keys().next().value as string);
+    if (this.verified.size >= AUTH_CACHE_ENTRIES) this.forget(this.verified.keys().next().value as string);
     // A workload token is never remembered past its own expiry.
     const until = Math.min(
       Date.now() + VERIFIED_TOKEN_MS,
       verified.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY,
     );
-    this.verified.set(cacheKey, { agent: verified.agent, until });
-    return { ok: true, agent: verified.agent };
+    const entry = { agent: verified.agent, until, isForgotten: false };
+    this.verified.set(cacheKey, entry);
+    return { ok: true, agent: verified.agent, entry };
   }
 
   /** A revoked credential (or an agent whose groups changed): its next call authenticates afresh. */
   forgetCredential(credentialId: string): void {
-    for (const [key, entry] of this.verified)
-      if (entry.agent.credentialId === credentialId) this.verified.delete(key);
+    for (const [key, entry] of this.verified) if (entry.agent.credentialId === credentialId) this.forget(key);
+  }
+
+  /** Drops a verification from the shared cache and from every socket that kept it. */
+  private forget(cacheKey: string): void {
+    const entry = this.verified.get(cacheKey);
+    if (!entry) return;
+    entry.isForgotten = true;
+    this.verified.delete(cacheKey);
   }
 
   /**
@@ -138,6 +176,12 @@ function mostTellingRefusal(
   const subject = claimedSubject(token);
   const mapped = workloads.find((refusal) => refusal.agent.workload?.subject === subject);
   return (mapped ?? workloads[0])?.reason ?? "unknown agent or token";
+}
+
+/** Whether a header is the one kept, in time that does not depend on where they differ. */
+function isSameHeader(kept: Buffer, header: string): boolean {
+  const bytes = Buffer.from(header);
+  return bytes.length === kept.length && timingSafeEqual(bytes, kept);
 }
 
 /** The agent and token an Authorization header carries (bearer: token only; basic: AGENT:TOKEN). */

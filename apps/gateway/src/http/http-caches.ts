@@ -39,13 +39,19 @@ export class ConnectionCache {
 /** Compiled masking per policy object (a reload makes new ones) and agent groups. */
 export function maskingCache(hashKey: Buffer) {
   const byPolicy = new WeakMap<HttpConnectionPolicy, Map<string, ResponseMasking>>();
+  // An agent record's groups are one array while it is cached: their key is made once, not per call.
+  const keys = new WeakMap<readonly string[], string>();
   return (policy: HttpConnectionPolicy, groups: readonly string[]): ResponseMasking => {
     let byGroups = byPolicy.get(policy);
     if (!byGroups) {
       byGroups = new Map();
       byPolicy.set(policy, byGroups);
     }
-    const key = [...groups].sort().join("\0");
+    let key = keys.get(groups);
+    if (key === undefined) {
+      key = [...groups].sort().join("\0");
+      keys.set(groups, key);
+    }
     let masking = byGroups.get(key);
     if (!masking) {
       masking = compileMasking(policy.masking, groups, hashKey);

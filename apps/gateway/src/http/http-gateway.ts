@@ -107,7 +107,7 @@ export async function startHttpGateway(options: HttpGatewayOptions) {
 
   async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const address = request.socket.remoteAddress ?? "unknown";
-    const authenticated = await auth.authenticate(request.headers.authorization, address);
+    const authenticated = await auth.authenticate(request.headers.authorization, address, request.socket);
     if (!authenticated.ok) {
       request.resume();
       // A rate-limited guess (429) is not written: the limit keeps the store's rows bounded too.

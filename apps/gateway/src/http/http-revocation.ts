@@ -32,8 +32,14 @@ export type RevocableCaches = {
  * the agent's groups (which masking exemptions follow) empties its cached record too.
  */
 export class HttpRevocations {
-  /** Pairs the caches let through recently, with the agent's groups as cached. */
-  private readonly recent = new Map<string, CheckedCall & { groups: string; until: number }>();
+  /**
+   * Pairs the caches let through recently, with the agent's groups as cached (`groupsOf`: the
+   * array they were read from, so a keep-alive call with the same record only moves `until`).
+   */
+  private readonly recent = new Map<
+    string,
+    CheckedCall & { groups: string; groupsOf: readonly string[]; until: number }
+  >();
   private readonly calls = new Set<LiveCall>();
   private readonly watching;
 
@@ -51,9 +57,21 @@ export class HttpRevocations {
 
   note(call: CheckedCall, groups: readonly string[]): void {
     const key = `${call.credentialId} ${call.connectionId}`;
+    const noted = this.recent.get(key);
+    if (
+      noted &&
+      noted.groupsOf === groups &&
+      noted.agentId === call.agentId &&
+      noted.tokenGroups === call.tokenGroups &&
+      noted.tokenExpiresAt === call.tokenExpiresAt
+    ) {
+      noted.until = Date.now() + this.rememberMs;
+      return;
+    }
     this.recent.set(key, {
       ...call,
       groups: [...groups].sort().join("\0"),
+      groupsOf: groups,
       until: Date.now() + this.rememberMs,
     });
   }

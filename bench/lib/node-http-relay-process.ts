@@ -1,0 +1,29 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { tsxCommand } from "../../test/tsx-command";
+import type { Cleanup } from "./cleanup";
+import { processCpuMicros } from "./proc-cpu";
+
+const ENTRY = path.resolve(import.meta.dirname, "node-http-relay-entry.ts");
+const RUNTIME_ENV = path.resolve(import.meta.dirname, "../../scripts/runtime-env.sh");
+
+/**
+ * The bare Node HTTP relay (`node-http-relay.ts`) in a process of its own with the gateway's process
+ * settings (runtime-env.sh), so its CPU per call is read from /proc exactly as the gateway's is.
+ */
+export async function spawnNodeHttpRelayProcess(upstream: { host: string; port: number }, cleanup: Cleanup) {
+  const { command, args } = tsxCommand(ENTRY, [upstream.host, String(upstream.port)]);
+  const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec "$0" "$@"`, command, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  cleanup.add(() => {
+    child.kill("SIGTERM");
+  });
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the Node HTTP relay process exited with ${code}`)));
+  });
+  const { port, pid } = JSON.parse(first) as { port: number; pid: number };
+  return { port, pid, cpuMicros: () => processCpuMicros(pid) };
+}
