@@ -10,6 +10,7 @@ import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
+import type { RoutineRef } from "@sluice/sql/facts";
 import { AgentMasking } from "./agent-masking";
 import { CatalogFreshness } from "./catalog-freshness";
 import { fieldListStatement, initDbStatement } from "./command-statements";
@@ -18,6 +19,7 @@ import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
 import { MySqlClientError } from "./mysql-client-error";
+import { OWNER_CODE_RULE, ownerCodeRefusal } from "./owner-code";
 import {
   type CursorOwner,
   PreparedStatementCommands,
@@ -51,6 +53,11 @@ export type RelayOptions = {
   /** The upstream's relations: result columns are trusted by origin only against it. */
   catalog: UpstreamCatalogAccess;
   isDeprecateEof: boolean;
+  /**
+   * May the owner's code a write fires call this function (a safe built-in, or allowed by name)?
+   * Absent: only the built-ins Sluice classifies safe.
+   */
+  isCallAllowed?: (call: RoutineRef) => boolean;
   /** Maps the gateway connection id in `KILL [QUERY] id` to this agent's upstream thread. */
   killTargets?: KillTargets;
   hooks?: RelayHooks;
@@ -59,6 +66,7 @@ export type RelayOptions = {
 };
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
+type DenyVerdict = Extract<Verdict, { kind: "deny" }>;
 type InFlight = {
   tracker: ResultTracker;
   scope: MaskingScope;
@@ -94,6 +102,10 @@ export class MySqlRelay {
     this.masking = new AgentMasking(options);
     this.statements = new PreparedStatementCommands({
       scopeOf: (verdict, shape) => this.scopeOf(verdict, shape),
+      refusalOf: (shape, scope) => {
+        const refused = this.maskedWriteRefusal(shape, scope);
+        return refused ? refusedBy(refused) : null;
+      },
       rulesKey: () => this.masking.rulesKey(),
       onResult: (event) => this.options.hooks?.onResult?.(event),
     });
@@ -246,14 +258,10 @@ export class MySqlRelay {
       this.options.hooks?.onVerdict?.(sql, decided);
       decided = await decided.release;
     }
-    this.options.hooks?.onVerdict?.(sql, decided);
     if (decided.kind === "deny") {
+      this.options.hooks?.onVerdict?.(sql, decided);
       this.isLastScopeMasked = false;
-      return [
-        this.refusal(
-          MySqlClientError.refused(`${decided.message}${decided.hint ? ` (hint: ${decided.hint})` : ""}`),
-        ),
-      ];
+      return [this.refusal(refusedBy(decided))];
     }
     // Rules may have changed while a review held the statement: masking follows the rules now.
     const masksNow = this.masksRows();
@@ -262,19 +270,41 @@ export class MySqlRelay {
       shape,
       masksNow ? await this.scopeOf(decided, shape) : NOTHING_READ,
     );
-    const channel = unmaskableChannel(scope, shape);
-    if (channel) {
-      return [
-        this.refusal(
-          MySqlClientError.refused(
-            `blocked by Sluice default "sluice:unmaskable-channel": ${channel} (hint: read masked columns with a plain SELECT; the gateway masks them on the way out)`,
-          ),
-        ),
-      ];
-    }
+    // What only the catalog can tell is judged before the verdict is recorded: a refusal here is
+    // the statement's verdict.
+    const refused = masksNow ? this.maskedWriteRefusal(shape, scope) : null;
+    this.options.hooks?.onVerdict?.(sql, refused ?? decided);
+    if (refused) return [this.refusal(refusedBy(refused))];
     this.catalog.noteStatement(masksNow ? shape : null);
     const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
     return this.forward(raw, expected, scope, prepared ? { prepared } : {});
+  }
+
+  /**
+   * A statement that may read masked values keeping them where masking cannot follow, or a write
+   * whose table runs owner's code (triggers, computed columns) that could copy them.
+   */
+  private maskedWriteRefusal(shape: MaskingShape | null, scope: MaskingScope): DenyVerdict | null {
+    const channel = unmaskableChannel(scope, shape);
+    if (channel) {
+      return {
+        kind: "deny",
+        rule: "sluice:unmaskable-channel",
+        message: `blocked by Sluice default "sluice:unmaskable-channel": ${channel}`,
+        hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
+      };
+    }
+    const ownerCode = ownerCodeRefusal(shape, scope.catalog, {
+      selectors: this.masking.columnRules().map((rule) => rule.selector as string),
+      isCallAllowed: this.options.isCallAllowed ?? (() => false),
+    });
+    if (!ownerCode) return null;
+    return {
+      kind: "deny",
+      rule: OWNER_CODE_RULE,
+      message: `blocked by Sluice default "${OWNER_CODE_RULE}": ${ownerCode}`,
+      hint: "write to tables whose triggers and computed columns copy no masked value, or ask an admin to allow the function by name",
+    };
   }
 
   private masksRows(): boolean {
@@ -341,4 +371,9 @@ export class MySqlRelay {
       { kind: "close", reason: error.message },
     ];
   }
+}
+
+/** A refusal as the client reads it: Sluice's message with its hint. */
+function refusedBy(verdict: DenyVerdict): MySqlClientError {
+  return MySqlClientError.refused(`${verdict.message}${verdict.hint ? ` (hint: ${verdict.hint})` : ""}`);
 }

@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
+import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
 import type { Verdict } from "@sluice/policy/verdict";
 import { generateAgentToken } from "@sluice/secrets/agent-token";
@@ -110,6 +111,7 @@ export async function startMySqlHarness(
     directory,
     decisions,
     maskingRules: () => current.policy.masking ?? [],
+    isCallAllowed: (_connectionId, call) => isOwnerCodeCallAllowed(current.policy, call),
     catalogFor: createMySqlCatalogs(),
     hashKey: randomBytes(32),
     tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
