@@ -73,7 +73,11 @@ function keysOf(table: TableRef, catalog: UpstreamCatalog): string[] {
   return [...catalog.relations.keys()].filter((key) => key.slice(key.indexOf(".") + 1) === name);
 }
 
-function unjudgedPiece(piece: WriteCodePiece, catalog: UpstreamCatalog, judge: OwnerCodeJudge): string | null {
+function unjudgedPiece(
+  piece: WriteCodePiece,
+  catalog: UpstreamCatalog,
+  judge: OwnerCodeJudge,
+): string | null {
   const reading = piece.reading;
   if (!reading.isReadable) {
     return `which Sluice cannot judge (${reading.why}) and which could copy masked values into a table no masking rule covers; mask that table's columns on another connection, or write without masking`;
@@ -88,14 +92,21 @@ function unjudgedPiece(piece: WriteCodePiece, catalog: UpstreamCatalog, judge: O
   if (piece.fills !== null && isMaskedColumn(piece.via, piece.fills, judge.selectors)) return null;
   const masked = reading.reads.columns.find((source) => !isCleanSource(source, catalog, judge.selectors));
   if (masked) {
-    const where = piece.fills === null ? "where no masking rule follows it" : `into column ${piece.fills}, which no masking rule covers`;
+    const where =
+      piece.fills === null
+        ? "where no masking rule follows it"
+        : `into column ${piece.fills}, which no masking rule covers`;
     return `which reads ${shownSource(masked)} (masked, or a view reaching masked columns) and would copy it ${where}`;
   }
   return null;
 }
 
 /** A stored column no selector covers; a view's column whose trace reads none. */
-function isCleanSource(source: ColumnSource, catalog: UpstreamCatalog, selectors: readonly string[]): boolean {
+function isCleanSource(
+  source: ColumnSource,
+  catalog: UpstreamCatalog,
+  selectors: readonly string[],
+): boolean {
   const key = `${source.schema}.${source.table}`.toLowerCase();
   if (catalog.relations.get(key) !== "view")
     return isCleanTrace({ isUnknown: false, columns: [source] }, selectors);

@@ -7,6 +7,7 @@ import {
 } from "@sluice/mysql-sql/masking-shape";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
+import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
@@ -281,29 +282,29 @@ export class MySqlRelay {
   }
 
   /**
-   * A statement that may read masked values keeping them where masking cannot follow, or a write
-   * whose table runs owner's code (triggers, computed columns) that could copy them.
+   * A write whose table runs owner's code (triggers, computed columns) that could copy masked
+   * values, or a statement that may read masked values keeping them where masking cannot follow.
    */
   private maskedWriteRefusal(shape: MaskingShape | null, scope: MaskingScope): DenyVerdict | null {
-    const channel = unmaskableChannel(scope, shape);
-    if (channel) {
-      return {
-        kind: "deny",
-        rule: "sluice:unmaskable-channel",
-        message: `blocked by Sluice default "sluice:unmaskable-channel": ${channel}`,
-        hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
-      };
-    }
     const ownerCode = ownerCodeRefusal(shape, scope.catalog, {
       selectors: this.masking.columnRules().map((rule) => rule.selector as string),
-      isCallAllowed: this.options.isCallAllowed ?? (() => false),
+      isCallAllowed: this.options.isCallAllowed ?? ((call) => isOwnerCodeCallAllowed(undefined, call)),
     });
-    if (!ownerCode) return null;
+    if (ownerCode) {
+      return {
+        kind: "deny",
+        rule: OWNER_CODE_RULE,
+        message: `blocked by Sluice default "${OWNER_CODE_RULE}": ${ownerCode}`,
+        hint: "write to tables whose triggers and computed columns copy no masked value, or ask an admin to allow the function by name",
+      };
+    }
+    const channel = unmaskableChannel(scope, shape);
+    if (!channel) return null;
     return {
       kind: "deny",
-      rule: OWNER_CODE_RULE,
-      message: `blocked by Sluice default "${OWNER_CODE_RULE}": ${ownerCode}`,
-      hint: "write to tables whose triggers and computed columns copy no masked value, or ask an admin to allow the function by name",
+      rule: "sluice:unmaskable-channel",
+      message: `blocked by Sluice default "sluice:unmaskable-channel": ${channel}`,
+      hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
     };
   }
 

@@ -1,10 +1,21 @@
-import { type OwnerCodeReading, readColumnExpression, readTriggerBody } from "@sluice/mysql-sql/owner-code-reading";
+import {
+  type OwnerCodeReading,
+  readColumnExpression,
+  readTriggerBody,
+} from "@sluice/mysql-sql/owner-code-reading";
 import { readMySql } from "@sluice/mysql-sql/parse";
 import type { RelationCatalog, RelationColumns } from "@sluice/sql/column-lineage";
 import type { RelationKind } from "./upstream-catalog";
 
 /** One trigger as information_schema.TRIGGERS lists it. */
-export type TriggerRow = { schema: string; trigger: string; table: string; timing: string; event: string; body: string };
+export type TriggerRow = {
+  schema: string;
+  trigger: string;
+  table: string;
+  timing: string;
+  event: string;
+  body: string;
+};
 
 /**
  * One column whose value the server computes on a write (information_schema.COLUMNS): its
@@ -75,7 +86,10 @@ export function traceWriteCode(
       expressions.push([`the DEFAULT of column ${row.column}`, row.defaultValue]);
     const onUpdate = row.extra.toLowerCase().indexOf(ON_UPDATE);
     if (onUpdate >= 0)
-      expressions.push([`the ON UPDATE of column ${row.column}`, row.extra.slice(onUpdate + ON_UPDATE.length)]);
+      expressions.push([
+        `the ON UPDATE of column ${row.column}`,
+        row.extra.slice(onUpdate + ON_UPDATE.length),
+      ]);
     for (const [source, expression] of expressions) {
       add(row.schema, row.table, {
         source,

@@ -80,7 +80,7 @@ export function readColumnExpression(
   const opaque = facts.opaque[0];
   if (opaque) return { isReadable: false, why: `${opaque.construct}: ${opaque.reason}` };
   const outputs = mysqlLineage(ast, catalog).outputs;
-  if (!outputs || outputs.length !== 1) return { isReadable: false, why: "it is not one expression" };
+  if (outputs?.length !== 1) return { isReadable: false, why: "it is not one expression" };
   return { isReadable: true, reads: outputs[0] ?? UNKNOWN, calls: facts.functionCalls, writes: [] };
 }
 
@@ -110,7 +110,9 @@ function variablesOf(ast: AstNode, on: CodeTable): Sources[] {
       !node.prefix && name !== null && ROW_NAMES.has(name.toLowerCase()) && members.length === 1;
     const column = isRowColumn ? nameText(member) : null;
     found.push(
-      column !== null ? { isUnknown: false, columns: [{ schema: on.schema, table: on.table, column }] } : UNKNOWN,
+      column !== null
+        ? { isUnknown: false, columns: [{ schema: on.schema, table: on.table, column }] }
+        : UNKNOWN,
     );
   }
   return found;

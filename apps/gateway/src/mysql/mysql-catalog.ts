@@ -1,7 +1,6 @@
 import {
   type CatalogRelationRow,
   catalogOf,
-  SYSTEM_SCHEMAS,
   type UpstreamCatalog,
   type UpstreamCatalogAccess,
 } from "@sluice/mysql-session/upstream-catalog";
@@ -66,10 +65,16 @@ export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatal
     const [triggers] = await client.query(TRIGGERS_SQL);
     const [columnCode] = await client.query(COLUMN_CODE_SQL);
     if ((await fingerprintOf(client)) !== before) continue;
-    const catalog = catalogOf(rows as CatalogRelationRow[], readAt, views as ViewRow[], columns as ViewColumnRow[], {
-      triggers: triggers as TriggerRow[],
-      columns: columnCode as ColumnCodeRow[],
-    });
+    const catalog = catalogOf(
+      rows as CatalogRelationRow[],
+      readAt,
+      views as ViewRow[],
+      columns as ViewColumnRow[],
+      {
+        triggers: triggers as TriggerRow[],
+        columns: columnCode as ColumnCodeRow[],
+      },
+    );
     return { ...catalog, fingerprint: before };
   }
   throw new Error(`the upstream catalog changed during each of ${MAX_CATALOG_READS} reads`);

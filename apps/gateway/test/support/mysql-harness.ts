@@ -15,7 +15,7 @@ import { generateAgentToken } from "@sluice/secrets/agent-token";
 import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import type { Directory } from "@sluice/session/directory";
 import { testConnectionRecord } from "@sluice/session/testing";
-import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
+import { type MySqlListenerOptions, startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import mysql from "mysql2/promise";
 import { inject } from "vitest";
@@ -49,7 +49,11 @@ function seedSql(database: string, user: string, password: string): string {
 export async function startMySqlHarness(
   policy: Partial<ConnectionPolicy> = {},
   /** Another MariaDB than the integration tier's (a test file's own; see startOwnMariaDb). */
-  options: { server?: MariaDbLogin } = {},
+  options: {
+    server?: MariaDbLogin;
+    /** Another catalog than the upstream's real one (a catalog that cannot be read). */
+    catalogFor?: MySqlListenerOptions["catalogFor"];
+  } = {},
 ) {
   const server = options.server ?? inject("mariadb");
   const suffix = randomBytes(4).toString("hex");
@@ -112,7 +116,7 @@ export async function startMySqlHarness(
     decisions,
     maskingRules: () => current.policy.masking ?? [],
     isCallAllowed: (_connectionId, call) => isOwnerCodeCallAllowed(current.policy, call),
-    catalogFor: createMySqlCatalogs(),
+    catalogFor: options.catalogFor ?? createMySqlCatalogs(),
     hashKey: randomBytes(32),
     tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
     onVerdict: (_identity, sql, verdict) => verdicts.push({ sql, verdict }),
