@@ -1,5 +1,5 @@
 import type { DetectorRule } from "@sluice/masking/content-masker";
-import { type KillStatement, readKillStatement } from "@sluice/mysql-sql/kill-statement";
+import { type KillStatement, killFacts, readKillStatement } from "@sluice/mysql-sql/kill-statement";
 import {
   type MaskingReading,
   type MaskingShape,
@@ -9,7 +9,7 @@ import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
-import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
 import type { RoutineRef } from "@sluice/sql/facts";
 import { AgentMasking } from "./agent-masking";
@@ -209,8 +209,14 @@ export class MySqlRelay {
    * would let an agent interrupt whatever the server runs under the brokered login).
    */
   private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
-    const mapped = await mappedKill(kill, this.options.killTargets);
     this.isLastScopeMasked = false;
+    // Guardrails and reviews on the KILL kind come first: the mapping only narrows what may run.
+    const decided = await this.released(sql, "simple", { ok: true, statements: [killFacts()] });
+    if (decided.kind === "deny") {
+      this.options.hooks?.onVerdict?.(sql, decided);
+      return [this.refusal(refusedBy(decided))];
+    }
+    const mapped = await mappedKill(kill, this.options.killTargets);
     this.options.hooks?.onVerdict?.(sql, mapped.verdict);
     if ("error" in mapped) return [this.refusal(mapped.error)];
     return this.forward(mapped.raw, { kind: "simple" }, NOTHING_READ);
@@ -248,17 +254,7 @@ export class MySqlRelay {
     const masksRows = this.masksRows();
     // Masking needs the statement's shape: it is read once, and the decision judges that reading.
     const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
-    let decided = await this.options.decisions.decide({
-      sql,
-      via,
-      ...(reading ? { parsed: reading.parsed } : {}),
-    });
-    // A held statement waits here for its review (the session sends nothing else meanwhile); the
-    // hold is recorded first, then the verdict it was released with, as on the Postgres path.
-    while (decided.kind === "hold") {
-      this.options.hooks?.onVerdict?.(sql, decided);
-      decided = await decided.release;
-    }
+    const decided = await this.released(sql, via, reading?.parsed);
     if (decided.kind === "deny") {
       this.options.hooks?.onVerdict?.(sql, decided);
       this.isLastScopeMasked = false;
@@ -306,6 +302,24 @@ export class MySqlRelay {
       message: `blocked by Sluice default "sluice:unmaskable-channel": ${channel}`,
       hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
     };
+  }
+
+  /**
+   * The decision point's verdict. A held statement waits here for its review (the session sends
+   * nothing else meanwhile); the hold is recorded first, then the verdict it was released with
+   * (recorded by the caller), as on the Postgres path.
+   */
+  private async released(
+    sql: string,
+    via: "simple" | "parse",
+    parsed?: StatementRequest["parsed"],
+  ): Promise<Exclude<Verdict, { kind: "hold" }>> {
+    let decided = await this.options.decisions.decide({ sql, via, ...(parsed ? { parsed } : {}) });
+    while (decided.kind === "hold") {
+      this.options.hooks?.onVerdict?.(sql, decided);
+      decided = await decided.release;
+    }
+    return decided;
   }
 
   private masksRows(): boolean {
