@@ -1,3 +1,4 @@
+import net from "node:net";
 import {
   type CatalogRelationRow,
   catalogOf,
@@ -83,8 +84,7 @@ export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatal
 /** The side connections a connection's catalog work shares, with its brokered credentials. */
 function catalogPool(connection: ConnectionRecord): mysql.Pool {
   return mysql.createPool({
-    host: connection.host,
-    port: connection.port,
+    ...catalogAddress(connection),
     user: connection.user,
     password: connection.password ?? "",
     connectTimeout: CATALOG_CONNECT_TIMEOUT_MS,
@@ -96,10 +96,23 @@ function catalogPool(connection: ConnectionRecord): mysql.Pool {
 }
 
 /**
- * The side connection honours the connection's TLS as the session does. mysql2 checks the name
- * against `host` only, so a VERIFY_FULL connection whose certificate names only `tlsServerName`
- * fails its catalog read (every column masked) rather than skipping the check. PREFER stays in
- * clear (mysql2 cannot fall back), where the password crosses only as a scramble answer.
+ * Where the side connection goes. mysql2 checks the certificate against `host` (and sends it as
+ * SNI), so a VERIFY_FULL connection with a `tlsServerName` gives that name as `host` and opens the
+ * socket to the real address itself: the name is checked as the session's own login checks it
+ * (upstream-tls.ts), before any credential is sent. A server name that is an IP address cannot go
+ * that way (mysql2 checks an IP host against the socket's address): the side connection then checks
+ * the connection's host, as the session does when no name is set.
+ */
+function catalogAddress(connection: ConnectionRecord): Pick<mysql.PoolOptions, "host" | "port" | "stream"> {
+  const name = connection.tlsServerName;
+  if (connection.tlsMode !== "VERIFY_FULL" || !name || net.isIP(name) || name === connection.host)
+    return { host: connection.host, port: connection.port };
+  return { host: name, port: connection.port, stream: () => net.connect(connection.port, connection.host) };
+}
+
+/**
+ * The side connection honours the connection's TLS as the session does. PREFER stays in clear
+ * (mysql2 cannot fall back), where the password crosses only as a scramble answer.
  */
 function catalogTls(connection: ConnectionRecord): { ssl?: mysql.SslOptions } {
   if (!isTlsRequired(connection.tlsMode)) return {};
@@ -126,13 +139,16 @@ export function createMySqlCatalogs(
   const reading = new Map<string, Promise<UpstreamCatalog>>();
   const sides = new Map<string, { pool: mysql.Pool; fingerprint: () => Promise<string> }>();
   const sideOf = (connection: ConnectionRecord) => {
-    // Credentials or address edited in the console: a new pool (the old one closes when idle).
+    // Credentials, address or TLS edited in the console: a new pool (the old one closes when idle).
     const key = [
       connection.connectionId,
       connection.host,
       connection.port,
       connection.user,
       connection.password,
+      connection.tlsMode,
+      connection.tlsServerName,
+      connection.tlsCaPem,
     ].join("\0");
     let side = sides.get(key);
     if (!side) {
