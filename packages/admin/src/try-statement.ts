@@ -53,7 +53,7 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   // The gateway hands a review verdict to its broker; this one only remembers what it was asked,
   // so the answer below is the gateway's own decision with nothing held or stored.
   const asked: { review?: ReviewRequest } = {};
-  // MySQL's catalog is the MySQL relay's own (and its owner-code check is not there yet).
+  // MySQL's catalog is the MySQL relay's own (its owner-code check runs there, not here).
   const catalog =
     connection.type === "POSTGRES"
       ? createTryCatalog(() => brokeredLogin(connection, context.secretKey))

@@ -42,6 +42,11 @@ export type StatementStep =
 export type StatementCommandContext = {
   /** A statement's verdict scoped against the catalog now (it may have moved since PREPARE). */
   scopeOf: (verdict: AllowVerdict, shape: MaskingShape | null) => Promise<MaskingScope>;
+  /**
+   * Why the statement may not run now that it is scoped again (a trigger created since PREPARE
+   * could copy masked values), or null.
+   */
+  refusalOf?: (shape: MaskingShape | null, scope: MaskingScope) => MySqlClientError | null;
   /** The masking rules that apply now, as one comparable string. */
   rulesKey: () => string;
   /** Long data is recorded as the parameter it is. */
@@ -108,6 +113,8 @@ export class PreparedStatementCommands {
     // Executing again closes the statement's cursor on the server: its old plan goes with it.
     this.statements.dropCursor(statementId);
     const scope = await this.context.scopeOf(statement.verdict, statement.shape);
+    const refused = statement.shape ? this.context.refusalOf?.(statement.shape, scope) : null;
+    if (refused) return { kind: "refuse", error: refused };
     return {
       kind: "forward",
       expected: { kind: "result", rowFormat: "binary", isCursorRequested: isCursorRequested(flags) },

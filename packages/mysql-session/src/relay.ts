@@ -1,5 +1,5 @@
 import type { DetectorRule } from "@sluice/masking/content-masker";
-import { type KillStatement, readKillStatement } from "@sluice/mysql-sql/kill-statement";
+import { type KillStatement, killFacts, readKillStatement } from "@sluice/mysql-sql/kill-statement";
 import {
   type MaskingReading,
   type MaskingShape,
@@ -7,9 +7,11 @@ import {
 } from "@sluice/mysql-sql/masking-shape";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
+import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
-import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
+import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
+import type { RoutineRef } from "@sluice/sql/facts";
 import { AgentMasking } from "./agent-masking";
 import { CatalogFreshness } from "./catalog-freshness";
 import { fieldListStatement, initDbStatement } from "./command-statements";
@@ -18,6 +20,7 @@ import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
 import { MySqlClientError } from "./mysql-client-error";
+import { OWNER_CODE_RULE, ownerCodeRefusal } from "./owner-code";
 import {
   type CursorOwner,
   PreparedStatementCommands,
@@ -51,6 +54,11 @@ export type RelayOptions = {
   /** The upstream's relations: result columns are trusted by origin only against it. */
   catalog: UpstreamCatalogAccess;
   isDeprecateEof: boolean;
+  /**
+   * May the owner's code a write fires call this function (a safe built-in, or allowed by name)?
+   * Absent: only the built-ins Sluice classifies safe.
+   */
+  isCallAllowed?: (call: RoutineRef) => boolean;
   /** Maps the gateway connection id in `KILL [QUERY] id` to this agent's upstream thread. */
   killTargets?: KillTargets;
   hooks?: RelayHooks;
@@ -59,6 +67,7 @@ export type RelayOptions = {
 };
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
+type DenyVerdict = Extract<Verdict, { kind: "deny" }>;
 type InFlight = {
   tracker: ResultTracker;
   scope: MaskingScope;
@@ -94,6 +103,10 @@ export class MySqlRelay {
     this.masking = new AgentMasking(options);
     this.statements = new PreparedStatementCommands({
       scopeOf: (verdict, shape) => this.scopeOf(verdict, shape),
+      refusalOf: (shape, scope) => {
+        const refused = this.maskedWriteRefusal(shape, scope);
+        return refused ? refusedBy(refused) : null;
+      },
       rulesKey: () => this.masking.rulesKey(),
       onResult: (event) => this.options.hooks?.onResult?.(event),
     });
@@ -196,8 +209,14 @@ export class MySqlRelay {
    * would let an agent interrupt whatever the server runs under the brokered login).
    */
   private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
-    const mapped = await mappedKill(kill, this.options.killTargets);
     this.isLastScopeMasked = false;
+    // Guardrails and reviews on the KILL kind come first: the mapping only narrows what may run.
+    const decided = await this.released(sql, "simple", { ok: true, statements: [killFacts()] });
+    if (decided.kind === "deny") {
+      this.options.hooks?.onVerdict?.(sql, decided);
+      return [this.refusal(refusedBy(decided))];
+    }
+    const mapped = await mappedKill(kill, this.options.killTargets);
     this.options.hooks?.onVerdict?.(sql, mapped.verdict);
     if ("error" in mapped) return [this.refusal(mapped.error)];
     return this.forward(mapped.raw, { kind: "simple" }, NOTHING_READ);
@@ -235,25 +254,11 @@ export class MySqlRelay {
     const masksRows = this.masksRows();
     // Masking needs the statement's shape: it is read once, and the decision judges that reading.
     const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
-    let decided = await this.options.decisions.decide({
-      sql,
-      via,
-      ...(reading ? { parsed: reading.parsed } : {}),
-    });
-    // A held statement waits here for its review (the session sends nothing else meanwhile); the
-    // hold is recorded first, then the verdict it was released with, as on the Postgres path.
-    while (decided.kind === "hold") {
-      this.options.hooks?.onVerdict?.(sql, decided);
-      decided = await decided.release;
-    }
-    this.options.hooks?.onVerdict?.(sql, decided);
+    const decided = await this.released(sql, via, reading?.parsed);
     if (decided.kind === "deny") {
+      this.options.hooks?.onVerdict?.(sql, decided);
       this.isLastScopeMasked = false;
-      return [
-        this.refusal(
-          MySqlClientError.refused(`${decided.message}${decided.hint ? ` (hint: ${decided.hint})` : ""}`),
-        ),
-      ];
+      return [this.refusal(refusedBy(decided))];
     }
     // Rules may have changed while a review held the statement: masking follows the rules now.
     const masksNow = this.masksRows();
@@ -262,19 +267,59 @@ export class MySqlRelay {
       shape,
       masksNow ? await this.scopeOf(decided, shape) : NOTHING_READ,
     );
-    const channel = unmaskableChannel(scope, shape);
-    if (channel) {
-      return [
-        this.refusal(
-          MySqlClientError.refused(
-            `blocked by Sluice default "sluice:unmaskable-channel": ${channel} (hint: read masked columns with a plain SELECT; the gateway masks them on the way out)`,
-          ),
-        ),
-      ];
-    }
+    // What only the catalog can tell is judged before the verdict is recorded: a refusal here is
+    // the statement's verdict.
+    const refused = masksNow ? this.maskedWriteRefusal(shape, scope) : null;
+    this.options.hooks?.onVerdict?.(sql, refused ?? decided);
+    if (refused) return [this.refusal(refusedBy(refused))];
     this.catalog.noteStatement(masksNow ? shape : null);
     const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
     return this.forward(raw, expected, scope, prepared ? { prepared } : {});
+  }
+
+  /**
+   * A write whose table runs owner's code (triggers, computed columns) that could copy masked
+   * values, or a statement that may read masked values keeping them where masking cannot follow.
+   */
+  private maskedWriteRefusal(shape: MaskingShape | null, scope: MaskingScope): DenyVerdict | null {
+    const ownerCode = ownerCodeRefusal(shape, scope.catalog, {
+      selectors: this.masking.columnRules().map((rule) => rule.selector as string),
+      isCallAllowed: this.options.isCallAllowed ?? ((call) => isOwnerCodeCallAllowed(undefined, call)),
+    });
+    if (ownerCode) {
+      return {
+        kind: "deny",
+        rule: OWNER_CODE_RULE,
+        message: `blocked by Sluice default "${OWNER_CODE_RULE}": ${ownerCode}`,
+        hint: "write to tables whose triggers and computed columns copy no masked value, or ask an admin to allow the function by name",
+      };
+    }
+    const channel = unmaskableChannel(scope, shape);
+    if (!channel) return null;
+    return {
+      kind: "deny",
+      rule: "sluice:unmaskable-channel",
+      message: `blocked by Sluice default "sluice:unmaskable-channel": ${channel}`,
+      hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
+    };
+  }
+
+  /**
+   * The decision point's verdict. A held statement waits here for its review (the session sends
+   * nothing else meanwhile); the hold is recorded first, then the verdict it was released with
+   * (recorded by the caller), as on the Postgres path.
+   */
+  private async released(
+    sql: string,
+    via: "simple" | "parse",
+    parsed?: StatementRequest["parsed"],
+  ): Promise<Exclude<Verdict, { kind: "hold" }>> {
+    let decided = await this.options.decisions.decide({ sql, via, ...(parsed ? { parsed } : {}) });
+    while (decided.kind === "hold") {
+      this.options.hooks?.onVerdict?.(sql, decided);
+      decided = await decided.release;
+    }
+    return decided;
   }
 
   private masksRows(): boolean {
@@ -341,4 +386,9 @@ export class MySqlRelay {
       { kind: "close", reason: error.message },
     ];
   }
+}
+
+/** A refusal as the client reads it: Sluice's message with its hint. */
+function refusedBy(verdict: DenyVerdict): MySqlClientError {
+  return MySqlClientError.refused(`${verdict.message}${verdict.hint ? ` (hint: ${verdict.hint})` : ""}`);
 }

@@ -1,4 +1,5 @@
 import { traceViews, type ViewColumnRow, type ViewRow, type ViewTraces } from "./view-lineage";
+import { type ColumnCodeRow, type TriggerRow, traceWriteCode, type WriteCodeTraces } from "./write-code";
 
 /**
  * The upstream's relations as the gateway last read them (information_schema.TABLES), so a result
@@ -13,6 +14,12 @@ export type UpstreamCatalog = {
   readonly relations: ReadonlyMap<string, RelationKind>;
   /** Each view's columns traced to the stored columns they read (see view-lineage.ts). */
   readonly views: ViewTraces;
+  /**
+   * What a write to each relation runs (triggers, generated columns, DEFAULT and ON UPDATE
+   * expressions, a view's tables); absent when the read did not include it (every write is then
+   * judged to run unknown code).
+   */
+  readonly writeCode?: WriteCodeTraces;
   /** When it was read (ms since the epoch): a relation created since then is not in it. */
   readonly readAt: number;
   /** The upstream's catalog fingerprint when it was read: unchanged since means still true. */
@@ -75,6 +82,7 @@ export function catalogOf(
   readAt: number,
   views: readonly ViewRow[] = [],
   viewColumns: readonly ViewColumnRow[] = [],
+  code?: { triggers: readonly TriggerRow[]; columns: readonly ColumnCodeRow[] },
 ): UpstreamCatalog {
   const relations = new Map<string, RelationKind>();
   const collided = new Set<string>();
@@ -92,5 +100,10 @@ export function catalogOf(
   const isValueHolding = (qualified: string) => !DESCRIPTIVE_SYSTEM_RELATIONS.has(qualified);
   // An origin names one of the relations a lower-cased key stands for, not which: none is traced.
   const traceable = views.filter((view) => !collided.has(`${view.schema}.${view.view}`.toLowerCase()));
-  return { relations, views: traceViews(relations, isValueHolding, traceable, viewColumns), readAt };
+  return {
+    relations,
+    views: traceViews(relations, isValueHolding, traceable, viewColumns),
+    ...(code ? { writeCode: traceWriteCode(relations, code.triggers, code.columns, views) } : {}),
+    readAt,
+  };
 }

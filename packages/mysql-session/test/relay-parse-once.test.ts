@@ -17,7 +17,10 @@ vi.mock("@sluice/mysql-sql/parse", async (importOriginal) => {
   };
 });
 
-const CATALOG = catalogOf([{ schema: "shop", table: "employees", type: "BASE TABLE" }], Date.now());
+const CATALOG = catalogOf([{ schema: "shop", table: "employees", type: "BASE TABLE" }], Date.now(), [], [], {
+  triggers: [],
+  columns: [],
+});
 const query = (sql: string) => Buffer.concat([Buffer.from([0x03]), Buffer.from(sql)]);
 
 function relayWith(rules: "masking" | "none") {

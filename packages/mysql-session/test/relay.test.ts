@@ -17,6 +17,10 @@ const CATALOG = catalogOf(
     { schema: "shop", table: "v", type: "VIEW" },
   ],
   Date.now(),
+  [],
+  [],
+  // A read that found no triggers nor computed columns (without this part, writes are refused).
+  { triggers: [], columns: [] },
 );
 
 function relayWith(verdict: Verdict) {

@@ -1,3 +1,6 @@
+import type { StatementFacts } from "@sluice/sql/facts";
+import { preGrammarFacts } from "./pre-grammar-facts";
+
 /**
  * `KILL [HARD | SOFT] [CONNECTION | QUERY] id`, which node-sql-parser does not read. The id a client
  * knows is the gateway's connection id (from its handshake), never the upstream's thread id, so the
@@ -11,6 +14,14 @@ export type KillStatement = {
   force: "HARD" | "SOFT" | null;
   id: number;
 };
+
+/**
+ * What the policy judges of a KILL before the gateway maps it (guardrails and reviews on the KILL
+ * kind): it reads and writes no table.
+ */
+export function killFacts(): StatementFacts {
+  return preGrammarFacts("KILL");
+}
 
 /** The largest id MariaDB's thread ids reach (unsigned 32 bits in the handshake). */
 const MAX_CONNECTION_ID = 0xffff_ffff;

@@ -2,9 +2,9 @@ import type { StatementFacts } from "@sluice/sql/facts";
 
 /**
  * The facts of a statement recognized whole before the grammar (SHOW WARNINGS, SET NAMES utf8mb4,
- * SHOW TABLES): it reads no table, calls no function and changes no setting, only its kind differs.
+ * SHOW TABLES, KILL): it reads no table, calls no function and changes no setting, only its kind differs.
  */
-export function preGrammarFacts(kind: "SHOW" | "SET"): StatementFacts {
+export function preGrammarFacts(kind: "SHOW" | "SET" | "KILL"): StatementFacts {
   return {
     kind,
     kinds: [kind],

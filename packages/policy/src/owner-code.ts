@@ -26,7 +26,7 @@ export function ownerCodeRefusal(
   code: UpstreamCode | undefined,
 ): string | null {
   for (const facts of statements) {
-    // MySQL has no catalog read of its triggers yet (docs/mysql.md).
+    // MySQL's relay judges its writes' code against its own catalog (mysql-session/src/owner-code.ts).
     if (facts.dialect === "mysql") continue;
     for (const table of facts.tablesWritten) {
       const shown = table.schema === null ? table.name : `${table.schema}.${table.name}`;

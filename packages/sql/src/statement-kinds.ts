@@ -172,8 +172,15 @@ export function derivedKind(type: string): string {
     .toUpperCase();
 }
 
+/**
+ * Kinds only the MySQL path reports (its statements PostgreSQL has no statement for): KILL, which
+ * the gateway maps to the agent's own sessions before it runs, and which a rule may refuse or hold.
+ */
+export const MYSQL_ONLY_KINDS = ["KILL"] as const;
+
 /** Every kind the parser can report, in `StatementFacts.kind` and `kinds`. */
 export const REPORTED_KINDS: ReadonlySet<string> = new Set([
+  ...MYSQL_ONLY_KINDS,
   ...STATEMENT_KINDS.values(),
   ...UNMODELED_KINDS.values(),
   ...Object.values(TRANSACTION_KINDS),

@@ -1,6 +1,15 @@
 import { SYSTEM_SCHEMAS } from "@sluice/mysql-session/upstream-catalog";
 
-const USER_SCHEMAS = `TABLE_SCHEMA NOT IN (${[...SYSTEM_SCHEMAS].map((schema) => `'${schema}'`).join(", ")})`;
+/** `column` names a database other than the server's own (see SYSTEM_SCHEMAS). */
+export function userSchemasIn(column: string): string {
+  return `${column} NOT IN (${[...SYSTEM_SCHEMAS].map((schema) => `'${schema}'`).join(", ")})`;
+}
+
+const USER_SCHEMAS = userSchemasIn("TABLE_SCHEMA");
+
+/** Columns whose value the server computes on a write: generated, a DEFAULT other than NULL, ON UPDATE. */
+export const COLUMN_CODE_FILTER =
+  "(IS_GENERATED <> 'NEVER' OR (COLUMN_DEFAULT IS NOT NULL AND COLUMN_DEFAULT <> 'NULL') OR EXTRA LIKE '%on update%')";
 
 /**
  * Count, CRC32 sum and 128 bits of MD5 XOR-ed over rows: order-free, in plain SQL that MySQL and
@@ -15,7 +24,8 @@ function digestOf(row: string, from: string): string {
 /**
  * One statement whose answer changes whenever what `readMySqlCatalog` reads changes: every user
  * relation's name and type, every view's definition (which carries the view's column names: the
- * server folds a column list into the definition as aliases, `select t.id AS a from t`). It is
+ * server folds a column list into the definition as aliases, `select t.id AS a from t`), every
+ * trigger's body and every computed column's expressions (the code a write runs). It is
  * what lets a cached catalog be checked before each masked statement at the cost of one round trip,
  * and what tells a read that the catalog moved while it was being read.
  */
@@ -25,6 +35,12 @@ export const CATALOG_FINGERPRINT_SQL = `SELECT CONCAT_WS('|', ${digestOf(
 )}, ${digestOf(
   "CONCAT_WS(0x1f, TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION)",
   `information_schema.VIEWS WHERE ${USER_SCHEMAS}`,
+)}, ${digestOf(
+  "CONCAT_WS(0x1f, TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT)",
+  `information_schema.TRIGGERS WHERE ${userSchemasIn("TRIGGER_SCHEMA")}`,
+)}, ${digestOf(
+  "CONCAT_WS(0x1f, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, GENERATION_EXPRESSION, EXTRA)",
+  `information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`,
 )}) AS fingerprint`;
 
 /**

@@ -4,6 +4,7 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
+import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import type { LoginLimits } from "@sluice/session/connection-phases";
 import type { Directory } from "@sluice/session/directory";
@@ -55,6 +56,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
     decisions,
     catalogFor: createMySqlCatalogs(),
     maskingRules: (connectionId) => options.policies.get(connectionId)?.masking ?? [],
+    isCallAllowed: (connectionId, call) => isOwnerCodeCallAllowed(options.policies.get(connectionId), call),
     // The same key the Postgres path's masking service derives, so a hashed value matches on both.
     hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
     tlsContext: options.tlsContext,

@@ -94,4 +94,40 @@ describe("KILL through Sluice", () => {
       await other.end();
     }
   });
+
+  it("is judged by the policy first: a DENY guardrail on KILL refuses the agent's own KILL", async () => {
+    const before = harness.current.policy;
+    harness.current.policy = {
+      ...before,
+      guardrails: [
+        ...before.guardrails,
+        { name: "no-kill", kind: "STATEMENT_KIND", effect: "DENY", match: { kinds: ["KILL"] } },
+      ],
+    };
+    const victim = await harness.connectAgent();
+    const killer = await harness.connectAgent();
+    try {
+      const outcome = sleeping(victim);
+      await untilSleeping(1);
+      await expect(killer.query(`KILL QUERY ${victim.threadId}`)).rejects.toMatchObject({
+        errno: 1227,
+        message: expect.stringMatching(/no-kill/),
+      });
+      expect(harness.verdicts.at(-1)).toMatchObject({
+        sql: `KILL QUERY ${victim.threadId}`,
+        verdict: { kind: "deny" },
+      });
+      const [still] = (await harness.asAdmin(
+        `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
+      )) as unknown as [[{ n: number }]];
+      expect(Number(still[0].n)).toBe(1);
+      harness.current.policy = before;
+      await killer.query(`KILL QUERY ${victim.threadId}`);
+      expect(await outcome).toMatchObject({ errno: 1317 });
+    } finally {
+      harness.current.policy = before;
+      await victim.end();
+      await killer.end();
+    }
+  });
 });

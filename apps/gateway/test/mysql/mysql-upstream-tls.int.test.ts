@@ -5,10 +5,12 @@ import path from "node:path";
 import { testMySqlConnection } from "@sluice/admin/test-mysql-connection";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { decryptSecret } from "@sluice/secrets/secret-box";
+import { testConnectionRecord } from "@sluice/session/testing";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type MariaDbServer, startMariaDb } from "../../../../test/mariadb-server";
+import { createMySqlCatalogs } from "../../src/mysql/mysql-catalog";
 import { type Harness, startHarness } from "../support/gateway-harness";
 
 /**
@@ -152,5 +154,28 @@ describe("TLS to a MySQL upstream", () => {
       "TLS: the upstream does not offer TLS and the connection requires it (REQUIRE)",
     );
     expect(await agentQuery("plain-preferred", "SELECT 7 AS n")).toEqual([{ n: 7 }]);
+  });
+
+  it("the catalog's side connection checks the connection's TLS server name, not only the host", async () => {
+    // The certificate names localhost and 127.0.0.1: the host alone would pass any name.
+    const catalogFor = (tlsServerName: string) =>
+      createMySqlCatalogs()(
+        testConnectionRecord({
+          connectionId: `catalog-${tlsServerName}`,
+          host: "127.0.0.1",
+          port: server.port,
+          database: "secure_shop",
+          user: USER,
+          password: PASSWORD,
+          tlsMode: "VERIFY_FULL",
+          tlsCaPem: caPem,
+          tlsServerName,
+        }),
+      );
+    const named = await catalogFor("localhost").refresh();
+    expect(named.relations.get("secure_shop.notes")).toBe("table");
+    await expect(catalogFor("db.elsewhere.test").refresh()).rejects.toThrow(
+      /Hostname\/IP does not match certificate's altnames: Host: db\.elsewhere\.test/,
+    );
   });
 });

@@ -8,13 +8,14 @@ import { promisify } from "node:util";
 import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
+import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
 import type { Verdict } from "@sluice/policy/verdict";
 import { generateAgentToken } from "@sluice/secrets/agent-token";
 import { createScramVerifier } from "@sluice/secrets/scram-verifier";
 import type { Directory } from "@sluice/session/directory";
 import { testConnectionRecord } from "@sluice/session/testing";
-import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
+import { type MySqlListenerOptions, startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import mysql from "mysql2/promise";
 import { inject } from "vitest";
@@ -48,7 +49,11 @@ function seedSql(database: string, user: string, password: string): string {
 export async function startMySqlHarness(
   policy: Partial<ConnectionPolicy> = {},
   /** Another MariaDB than the integration tier's (a test file's own; see startOwnMariaDb). */
-  options: { server?: MariaDbLogin } = {},
+  options: {
+    server?: MariaDbLogin;
+    /** Another catalog than the upstream's real one (a catalog that cannot be read). */
+    catalogFor?: MySqlListenerOptions["catalogFor"];
+  } = {},
 ) {
   const server = options.server ?? inject("mariadb");
   const suffix = randomBytes(4).toString("hex");
@@ -110,7 +115,8 @@ export async function startMySqlHarness(
     directory,
     decisions,
     maskingRules: () => current.policy.masking ?? [],
-    catalogFor: createMySqlCatalogs(),
+    isCallAllowed: (_connectionId, call) => isOwnerCodeCallAllowed(current.policy, call),
+    catalogFor: options.catalogFor ?? createMySqlCatalogs(),
     hashKey: randomBytes(32),
     tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
     onVerdict: (_identity, sql, verdict) => verdicts.push({ sql, verdict }),

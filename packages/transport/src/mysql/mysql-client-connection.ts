@@ -186,6 +186,9 @@ export function serveMySqlClient(
     relay = new MySqlRelay({
       decisions,
       maskingRules: () => options.maskingRules(connection.connectionId),
+      ...(options.isCallAllowed
+        ? { isCallAllowed: (call) => options.isCallAllowed?.(connection.connectionId, call) ?? false }
+        : {}),
       groups: agent.groups,
       hashKey: options.hashKey,
       catalog: options.catalogFor(connection),

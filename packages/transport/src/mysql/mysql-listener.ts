@@ -20,6 +20,11 @@ export type MySqlListenerOptions = {
   decisions: DecisionPoint;
   /** The connection's masking rules as the policy holds them now. */
   maskingRules: (connectionId: string) => readonly MaskingRuleDef[];
+  /**
+   * May the owner's code an agent's write fires on this connection call the function (a safe
+   * built-in, or one an ALLOW FUNCTION guardrail names)? Absent: the safe built-ins only.
+   */
+  isCallAllowed?: (connectionId: string, call: { schema: string | null; name: string }) => boolean;
   /** The connection's relations as the upstream lists them: masking trusts origins against it. */
   catalogFor: (connection: ConnectionRecord) => UpstreamCatalogAccess;
   /** Keyed-hash masking key. */
