@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminQuery } from "../../../test/support";
 import { type Pg15Server, pg15Missing, startPg15 } from "../../../test/pg15-server";
+import { adminQuery } from "../../../test/support";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 /**

@@ -109,7 +109,8 @@ export function createUpstreamReset(loginUser: string) {
 
 /** Throws unless the row is the clean one; returns the search_path it read. */
 function checkRow(row: (string | null)[] | null, loginUser: string): string {
-  if (!row || row.length !== CHECK_COLUMNS.length + 1) throw new UpstreamResetFailed("the check returned no row");
+  if (!row || row.length !== CHECK_COLUMNS.length + 1)
+    throw new UpstreamResetFailed("the check returned no row");
   const expected = [loginUser, loginUser, "0", "0", "0", "0", "0"];
   for (const [index, value] of row.slice(0, CHECK_COLUMNS.length).entries()) {
     if (value !== expected[index]) {
