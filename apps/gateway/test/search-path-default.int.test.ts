@@ -53,6 +53,21 @@ beforeAll(async () => {
       tlsMode: "DISABLE",
     });
     ids.push(connection.id);
+    // A role's own default outranks the database's: public first, so `secrets` is public.secrets.
+    const publicFirst = `agent_${randomBytes(4).toString("hex")}`;
+    await adminQuery(pg15.adminUrl, `CREATE ROLE ${publicFirst} LOGIN PASSWORD '${password}'`);
+    await adminQuery(shopUrl.toString(), grants(publicFirst));
+    await adminQuery(pg15.adminUrl, `ALTER ROLE ${publicFirst} SET search_path = public, hr`);
+    const roleConnection = await harness.addConnection({
+      name: "shop15_public_first",
+      host: "127.0.0.1",
+      port: pg15.port,
+      database: "shop15",
+      username: publicFirst,
+      password,
+      tlsMode: "DISABLE",
+    });
+    ids.push(roleConnection.id);
   }
   for (const connectionId of ids) {
     await harness.prisma.guardrailRule.create({
@@ -147,6 +162,20 @@ for (const server of servers) {
     });
   });
 }
+
+describe.skipIf(Boolean(pg15Skip))("a role's default search_path on PostgreSQL 15", () => {
+  it("resolves names where the server does: public.secrets first, so only hr.secrets is refused", async () => {
+    await asAgent("shop15_public_first", async (client) => {
+      const { rows } = await client.query("SELECT pg_catalog.current_setting('search_path') AS path");
+      expect(rows[0].path).toBe("public, hr");
+      expect(await verdict(client, "SELECT * FROM secrets")).toBe("allow");
+      expect(await verdict(client, "SELECT * FROM hr.secrets")).toBe("no-hr-secrets");
+      // The agent puts hr first: the read path no longer says where names go, so every candidate counts.
+      await client.query("SET search_path = hr, public");
+      expect(await verdict(client, "SELECT * FROM secrets")).toBe("no-hr-secrets");
+    });
+  });
+});
 
 it.runIf(Boolean(pg15Skip))("PostgreSQL 15 tests skipped", () => {
   console.warn(`search-path-default: the PostgreSQL 15 cases were skipped: ${pg15Skip}`);
