@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 source scripts/apt.sh
 bash scripts/bootstrap.sh
 # Real clients and Debian's Chromium; nothing is downloaded by the test tools themselves.
-apt_install chromium postgresql-client pgbouncer python3-psycopg2 python3-psycopg python3-sqlalchemy libpostgresql-jdbc-java mariadb-server mariadb-client python3-pymysql
+apt_install chromium postgresql-client postgresql-15 pgbouncer python3-psycopg2 python3-psycopg python3-sqlalchemy libpostgresql-jdbc-java mariadb-server mariadb-client python3-pymysql
 command -v javac >/dev/null 2>&1 || apt_install default-jdk-headless
 step() { echo; echo "=== $1"; }
 step "lint";        pnpm lint

@@ -54,6 +54,8 @@ export class SessionDecider implements SessionDecisions {
     private readonly upstream: UpstreamAccess | undefined,
   ) {
     this.state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
+    if (upstream?.unreportedSearchPath !== undefined)
+      this.state.seedUnreportedPath(upstream.unreportedSearchPath);
     this.state.absorbStartupSettings(upstream?.startupSettings ?? []);
     this.maskingScope = {
       identity,
@@ -285,6 +287,7 @@ export class SessionDecider implements SessionDecisions {
     const runsCode =
       mayRunUnjudgedCode(parsed.statements, session) ||
       parsed.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
+    if (runsCode) this.state.forgetUnreportedPath();
     const changesCode = this.codeChanges.note(parsed.statements, runsCode);
     if (!runsCode && !changesCode) return verdict;
     return {

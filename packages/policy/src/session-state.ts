@@ -29,6 +29,11 @@ export class PolicySessionState implements SessionContext {
   readonly prepared = new Map<string, StatementFacts[]>();
   readonly implicitSchemas: Set<string>;
   private reported: string[] | null = null;
+  /**
+   * The upstream never reports search_path (before PostgreSQL 18): the path read at login stands
+   * only until something may move it, since no report would show where it went.
+   */
+  private isPathUnreported = false;
   /** A statement set the path to a value computed at run time: pg_catalog may come later on it since. */
   isPathComputed = false;
   private changes = 0;
@@ -99,6 +104,23 @@ export class PolicySessionState implements SessionContext {
   }
 
   /**
+   * The path the gateway read from an upstream that does not report search_path (the role's or
+   * database's default): names resolve there at first, and its schemas join the union for good.
+   */
+  seedUnreportedPath(value: string): void {
+    this.isPathUnreported = true;
+    this.observeSetting("search_path", value);
+  }
+
+  /** Code the gateway did not judge may have moved the path where no report will show it. */
+  forgetUnreportedPath(): void {
+    if (this.isPathUnreported && this.reported !== null) {
+      this.reported = null;
+      this.changes += 1;
+    }
+  }
+
+  /**
    * Before a message is judged: schemas its own statements put on the path join the union, so
    * `SET search_path = hr; SELECT * FROM secrets` is judged with hr in view. Returns whether the
    * message moves the path at all (then the reported path no longer says where names resolve).
@@ -112,6 +134,7 @@ export class PolicySessionState implements SessionContext {
         if (ROLE_SETTINGS.has(setting.name)) this.isRoleChanged = true;
         if (!PATH_SETTINGS.has(setting.name)) continue;
         isMoved = true;
+        this.forgetUnreportedPath();
         // A computed value, or a constant one under a computed setting name (`*`).
         if (setting.name === "*" || (setting.value === null && setting.via !== "RESET"))
           this.isPathComputed = true;

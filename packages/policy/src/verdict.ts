@@ -107,6 +107,11 @@ export type UpstreamAccess = {
   startupSettings?: ReadonlyArray<{ name: string; value: string }>;
   /** The upstream's relations and columns, so lineage and column rules resolve as the server does. */
   columns?: ColumnCatalogAccess;
+  /**
+   * The search_path read from a server that does not report it (before PostgreSQL 18), right after
+   * login or the pool's reset: the role's or database's default, where names resolve at first.
+   */
+  unreportedSearchPath?: string;
 };
 
 /**

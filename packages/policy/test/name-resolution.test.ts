@@ -256,3 +256,38 @@ describe("unqualified names against the upstream's catalog", () => {
     expect(await kindOf(session, settled("EXECUTE q"))).toBe("allow");
   });
 });
+
+describe("the path read from an upstream that never reports search_path (before PostgreSQL 18)", () => {
+  const catalog = () => upstreamCatalog({ public: ["events", "orders"], audit: ["events", "log"] });
+
+  it("judges unqualified names under the role's or database's default, not under $user, public", async () => {
+    // Without the read, `log` would be judged as app.log or public.log and allowed.
+    const session = openSession({ login: "app", unreportedSearchPath: "audit, public" });
+    expect(await kindOf(session, settled("SELECT * FROM log"))).toBe("deny");
+    expect(await kindOf(session, settled("SELECT * FROM public.orders"))).toBe("allow");
+  });
+
+  it("resolves names with it while nothing has moved the path", async () => {
+    const upstream = catalog();
+    const session = openSession({
+      login: "app",
+      lookupRelations: upstream.lookup,
+      unreportedSearchPath: '"$user", public, audit',
+    });
+    expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("allow");
+  });
+
+  it("stops resolving with it once a statement moves the path (no report would tell where it went)", async () => {
+    const upstream = catalog();
+    const session = openSession({
+      login: "app",
+      lookupRelations: upstream.lookup,
+      unreportedSearchPath: "public, audit",
+    });
+    await session.decide(settled("SET search_path = audit, public"));
+    // audit.events now comes first on the server; the stale read would have said public.events.
+    expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("deny");
+    await session.decide(settled("RESET search_path"));
+    expect(await kindOf(session, settled("SELECT * FROM events"))).toBe("deny");
+  });
+});

@@ -103,6 +103,9 @@ export async function openSessionRelay(
     startupSettings: client.startupSettings,
     ...(lookupRelations ? { lookupRelations } : {}),
     ...(columns ? { columns } : {}),
+    ...(upstream.unreportedSearchPath !== undefined
+      ? { unreportedSearchPath: upstream.unreportedSearchPath }
+      : {}),
   });
   const relay = new Relay({
     decisions,

@@ -25,6 +25,11 @@ export type UpstreamSession = {
   processId: number;
   secretKey: Buffer;
   transactionStatus: string;
+  /**
+   * The search_path the gateway read itself, when the server does not report it (before
+   * PostgreSQL 18): the role's or database's default, where unqualified names resolve.
+   */
+  unreportedSearchPath?: string;
 };
 
 export type LoginStep = { toUpstream: Buffer[]; done?: UpstreamSession };

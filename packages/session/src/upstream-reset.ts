@@ -18,7 +18,9 @@ export const RESET_CHECK_SQL = [
   "(SELECT count(*) FROM pg_catalog.pg_listening_channels())::text,",
   "(SELECT count(*) FROM pg_catalog.pg_prepared_statements)::text,",
   "(SELECT count(*) FROM pg_catalog.pg_cursors)::text,",
-  "(SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema())::text",
+  "(SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema())::text,",
+  // Back at the role's or database's default, which servers before 18 never report.
+  "pg_catalog.current_setting('search_path')",
 ].join(" ");
 
 const CHECK_COLUMNS = [
@@ -42,6 +44,8 @@ export class UpstreamResetFailed extends Error {
 export type ResetOutcome = {
   /** ParameterStatus frames the server sent while resetting (settings returned to the login's). */
   parameterStatus: Buffer[];
+  /** The session's search_path after the reset, as the server read it back. */
+  searchPath: string;
 };
 
 /**
@@ -53,7 +57,7 @@ export type ResetOutcome = {
 export function createUpstreamReset(loginUser: string) {
   const parameterStatus: Buffer[] = [];
   let readies = 0;
-  let row: string[] | null = null;
+  let row: (string | null)[] | null = null;
   let discarded = false;
 
   return {
@@ -94,8 +98,7 @@ export function createUpstreamReset(loginUser: string) {
             if (!discarded) throw new UpstreamResetFailed("DISCARD ALL did not complete");
             return null;
           }
-          checkRow(row, loginUser);
-          return { parameterStatus };
+          return { parameterStatus, searchPath: checkRow(row, loginUser) };
         }
         default:
           throw new UpstreamResetFailed(`unexpected message type ${type} while resetting`);
@@ -104,14 +107,19 @@ export function createUpstreamReset(loginUser: string) {
   };
 }
 
-function checkRow(row: string[] | null, loginUser: string): void {
-  if (!row || row.length !== CHECK_COLUMNS.length) throw new UpstreamResetFailed("the check returned no row");
+/** Throws unless the row is the clean one; returns the search_path it read. */
+function checkRow(row: (string | null)[] | null, loginUser: string): string {
+  if (!row || row.length !== CHECK_COLUMNS.length + 1)
+    throw new UpstreamResetFailed("the check returned no row");
   const expected = [loginUser, loginUser, "0", "0", "0", "0", "0"];
-  for (const [index, value] of row.entries()) {
+  for (const [index, value] of row.slice(0, CHECK_COLUMNS.length).entries()) {
     if (value !== expected[index]) {
       throw new UpstreamResetFailed(`${CHECK_COLUMNS[index]} is ${JSON.stringify(value)} after DISCARD ALL`);
     }
   }
+  const searchPath = row[CHECK_COLUMNS.length];
+  if (searchPath === null || searchPath === undefined) throw new UpstreamResetFailed("search_path is NULL");
+  return searchPath;
 }
 
 function commandTag(body: Buffer): string {
@@ -120,15 +128,15 @@ function commandTag(body: Buffer): string {
 }
 
 /** @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-DATAROW */
-function readTextRow(body: Buffer): string[] {
+export function readTextRow(body: Buffer): (string | null)[] {
   const count = body.readInt16BE(0);
-  const values: string[] = [];
+  const values: (string | null)[] = [];
   let offset = 2;
   for (let column = 0; column < count; column += 1) {
     const length = body.readInt32BE(offset);
     offset += 4;
     if (length < 0) {
-      values.push("NULL");
+      values.push(null);
       continue;
     }
     values.push(body.toString("utf8", offset, offset + length));

@@ -29,7 +29,7 @@ function run(messages: Buffer[], user = "app") {
   return outcome;
 }
 
-const CLEAN = ["app", "app", "0", "0", "0", "0", "0"];
+const CLEAN = ["app", "app", "0", "0", "0", "0", "0", "hr, public"];
 
 describe("upstream reset", () => {
   it("sends DISCARD ALL and the check together", () => {
@@ -49,14 +49,15 @@ describe("upstream reset", () => {
       commandComplete("SELECT 1"),
       readyForQuery("I"),
     ]);
-    expect(outcome).toEqual({ parameterStatus: [reported] });
+    // The path read back is the default the next session starts with (servers before 18 never report it).
+    expect(outcome).toEqual({ parameterStatus: [reported], searchPath: "hr, public" });
   });
 
   it.each([
-    ["another role still set", ["other", "app", "0", "0", "0", "0", "0"], /current_user/],
-    ["an advisory lock still held", ["app", "app", "1", "0", "0", "0", "0"], /advisory locks/],
-    ["a channel still listened to", ["app", "app", "0", "1", "0", "0", "0"], /LISTEN/],
-    ["a temporary table left", ["app", "app", "0", "0", "0", "0", "2"], /temporary relations/],
+    ["another role still set", ["other", "app", "0", "0", "0", "0", "0", "public"], /current_user/],
+    ["an advisory lock still held", ["app", "app", "1", "0", "0", "0", "0", "public"], /advisory locks/],
+    ["a channel still listened to", ["app", "app", "0", "1", "0", "0", "0", "public"], /LISTEN/],
+    ["a temporary table left", ["app", "app", "0", "0", "0", "0", "2", "public"], /temporary relations/],
   ])("fails when the check shows %s", (_, row, reason) => {
     expect(() =>
       run([

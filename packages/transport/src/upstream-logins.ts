@@ -3,10 +3,15 @@ import { UpstreamLoginFailed } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import { cancelRequestBytes } from "@sluice/session/protocol-bytes";
 import { createUpstreamLogin, type UpstreamSession } from "@sluice/session/upstream-login";
+import { createSearchPathRead, reportsSearchPath } from "@sluice/session/upstream-search-path";
 import { encodeTerminate } from "@sluice/wire/client-encoders";
 import { createServerFrameBuffer, type FrameBuffer } from "@sluice/wire/frame-buffer";
 import { decodeServerFrame } from "@sluice/wire/server-decoder";
+import { exchange } from "./upstream-exchange";
 import { connectUpstream } from "./upstream-socket";
+
+/** How long the search_path read right after login may take. */
+const SEARCH_PATH_READ_MS = 10_000;
 
 export type UpstreamLoginRequest = {
   connection: ConnectionRecord;
@@ -68,7 +73,7 @@ export function createDirectUpstreamLogins(options: DirectUpstreamLoginsOptions)
     acquire: async ({ connection, startupParams }) => {
       const { socket, isTls } = await connect(connection);
       try {
-        return await logInUpstream(socket, isTls, connection, startupParams);
+        return await withSearchPath(await logInUpstream(socket, isTls, connection, startupParams));
       } catch (error) {
         socket.destroy();
         throw error;
@@ -90,6 +95,34 @@ export function createDirectUpstreamLogins(options: DirectUpstreamLoginsOptions)
       }
     },
   };
+}
+
+/**
+ * A server that does not report search_path (before PostgreSQL 18) is asked for it before the
+ * session is handed out: its role's or database's default decides where unqualified names resolve,
+ * and a path the gateway only assumed would let `secrets` dodge a rule on `hr.secrets`. A path that
+ * cannot be read fails the login (fail closed).
+ */
+export async function withSearchPath(upstream: AuthenticatedUpstream): Promise<AuthenticatedUpstream> {
+  if (reportsSearchPath(upstream.session.parameterStatus)) return upstream;
+  const read = createSearchPathRead();
+  const { connection } = upstream;
+  try {
+    const value = await exchange(
+      upstream.socket,
+      upstream.frames,
+      read.request(),
+      (type, body) => read.handle(type, body),
+      SEARCH_PATH_READ_MS,
+    );
+    return { ...upstream, session: { ...upstream.session, unreportedSearchPath: value } };
+  } catch (error) {
+    throw new UpstreamLoginFailed(
+      connection.name,
+      "08006",
+      `connection "${connection.name}": ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /**

@@ -238,6 +238,9 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPool {
       );
       for (const [name, frame] of parametersByName(outcome.parameterStatus))
         backend.parameters.set(name, frame);
+      // Back at the role's or database's default: what the next session starts judging names with.
+      if (backend.session.unreportedSearchPath !== undefined)
+        backend.session = { ...backend.session, unreportedSearchPath: outcome.searchPath };
     } catch (error) {
       discard(pool, backend, error instanceof Error ? error.message : String(error));
       return;

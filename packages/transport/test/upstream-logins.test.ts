@@ -18,6 +18,7 @@ import {
   authenticationSASLContinue,
   authenticationSASLFinal,
   backendKeyData,
+  commandComplete,
   errorResponse,
   noticeResponse,
   parameterStatus,
@@ -69,6 +70,8 @@ function scramUpstream() {
       authenticationSASLFinal(result.serverFinal),
       authenticationOk(),
       parameterStatus("server_version", "18.1"),
+      // PostgreSQL 18 reports it: nothing more is asked before the session is handed over.
+      parameterStatus("search_path", '"$user", public'),
       backendKeyData(4242, UPSTREAM_KEY),
       readyForQuery("I"),
       noticeResponse({ severity: "NOTICE", code: "00000", message: "after ready" }),
@@ -83,6 +86,67 @@ function tryInitial(body: Buffer): string | null {
     return null;
   }
 }
+
+/** A DataRow of one text value, built here byte by byte. */
+function dataRow(value: string): Buffer {
+  const bytes = Buffer.from(value);
+  const body = Buffer.alloc(6 + bytes.length);
+  body.writeInt16BE(1, 0);
+  body.writeInt32BE(bytes.length, 2);
+  bytes.copy(body, 6);
+  const header = Buffer.from([0x44, 0, 0, 0, 0]);
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
+}
+
+/** A PostgreSQL 15 (trust): no search_path in its ParameterStatus; `answer` replies to a query. */
+function olderUpstream(answer: (sql: string) => Buffer[]) {
+  return fakeUpstream((message, reply) => {
+    if (message.name === "startup")
+      return reply(
+        authenticationOk(),
+        parameterStatus("server_version", "15.10"),
+        backendKeyData(4242, UPSTREAM_KEY),
+        readyForQuery("I"),
+      );
+    if (message.name === "query") reply(...answer(message.sql));
+  });
+}
+
+describe("an upstream that does not report search_path", () => {
+  it("is asked for it before the session is handed over", async () => {
+    const upstream = olderUpstream((sql) => [
+      Buffer.from([0x54, 0, 0, 0, 6, 0, 0]),
+      dataRow(sql.includes("current_setting('search_path')") ? "hr, public" : "?"),
+      commandComplete("SELECT 1"),
+      readyForQuery("I"),
+    ]);
+    const logins = createDirectUpstreamLogins({
+      connect: async () => ({ socket: upstream.gatewaySide, isTls: false }),
+      log: () => {},
+    });
+    const acquired = await logins.acquire({ connection: CONNECTION, startupParams: {} });
+    expect(acquired.session.unreportedSearchPath).toBe("hr, public");
+    expect(acquired.socket.isPaused()).toBe(true);
+    expect(acquired.frames.next()).toBeNull();
+    logins.release(acquired, { isIdle: true });
+  });
+
+  it("fails the login when the path cannot be read (names are never judged on a guess)", async () => {
+    const upstream = olderUpstream(() => [
+      errorResponse({ severity: "ERROR", code: "42501", message: "permission denied" }),
+      readyForQuery("I"),
+    ]);
+    const logins = createDirectUpstreamLogins({
+      connect: async () => ({ socket: upstream.gatewaySide, isTls: false }),
+      log: () => {},
+    });
+    const attempt = logins.acquire({ connection: CONNECTION, startupParams: {} });
+    await expect(attempt).rejects.toBeInstanceOf(UpstreamLoginFailed);
+    await expect(attempt).rejects.toMatchObject({ message: expect.stringMatching(/search_path/) });
+    expect(upstream.gatewaySide.destroyed).toBe(true);
+  });
+});
 
 describe("direct upstream logins", () => {
   it("logs in with SCRAM and hands over a paused socket with what came after ReadyForQuery", async () => {
@@ -100,7 +164,11 @@ describe("direct upstream logins", () => {
       secretKey: UPSTREAM_KEY,
       transactionStatus: "I",
     });
-    expect(acquired.session.parameterStatus).toEqual([parameterStatus("server_version", "18.1")]);
+    expect(acquired.session.parameterStatus).toEqual([
+      parameterStatus("server_version", "18.1"),
+      parameterStatus("search_path", '"$user", public'),
+    ]);
+    expect(acquired.session.unreportedSearchPath).toBeUndefined();
     expect(acquired.socket.isPaused()).toBe(true);
     const leftover = acquired.frames.next();
     expect(leftover?.raw).toEqual(
