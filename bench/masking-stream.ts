@@ -4,6 +4,9 @@
  * while the result streams. Writes the table into docs/benchmarks.md.
  *
  *   ./node_modules/.bin/tsx bench/masking-stream.ts      (BENCH_ROWS, default 1000000)
+ *
+ * With BENCH_BASELINE=<another checkout> (BENCH_BASELINE_NAME: its name in the table) that
+ * checkout's gateway reads the same rows too, in each round, so before and after are side by side.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -17,7 +20,11 @@ import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const RUNS = 2;
+/**
+ * Rounds of one direct read then one through Sluice, best of each: the machine's speed drifts
+ * (other tenants, frequency), and legs run back to back in each round drift together.
+ */
+const RUNS = 3;
 const QUERY = "SELECT id, first_name, email, ssn, card_number FROM stream_customers";
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 
@@ -58,14 +65,22 @@ async function main() {
 
     // Warm-up: the first session through Sluice reads the upstream's catalog.
     await psql(sluiceUrl, "SELECT ssn FROM stream_customers LIMIT 1");
-    const direct = await best(() => psql(upstreamUrl, QUERY));
     const idleRss = gateway.rss();
     // A quarter of the rows first: if memory stays flat, the peak does not grow with the result.
     await psql(sluiceUrl, `${QUERY} LIMIT ${Math.floor(ROWS / 4)}`);
     const quarterRss = gateway.peakRss();
-    const cpuBefore = gateway.cpuMicros();
-    const sluice = await best(() => psql(sluiceUrl, QUERY));
-    const cpuPerRow = (gateway.cpuMicros() - cpuBefore) / (RUNS * ROWS);
+    const baseline = await spawnBaseline(env, cleanup);
+    let direct = Number.POSITIVE_INFINITY;
+    let sluice = Number.POSITIVE_INFINITY;
+    let gatewayCpu = 0;
+    for (let round = 0; round < RUNS; round++) {
+      direct = Math.min(direct, (await psql(upstreamUrl, QUERY)).ms);
+      const cpuBefore = gateway.cpuMicros();
+      sluice = Math.min(sluice, (await psql(sluiceUrl, QUERY)).ms);
+      gatewayCpu += gateway.cpuMicros() - cpuBefore;
+      await baseline?.read();
+    }
+    const cpuPerRow = gatewayCpu / (RUNS * ROWS);
     const peakRss = gateway.peakRss();
     const sample = await psql(sluiceUrl, `${QUERY} ORDER BY id LIMIT 1`, true);
     if (!sample.stdout.includes("[REDACTED]")) throw new Error(`masking did not apply: ${sample.stdout}`);
@@ -75,7 +90,7 @@ async function main() {
     const body = [
       "## Masking a streamed result",
       "",
-      `\`bench/masking-stream.ts\`: \`${QUERY}\` returning ${ROWS.toLocaleString("en-US")} rows, three of the five columns masked (keyed hash, redaction, partial; the keyed hash ${nativeKeyedHash() ? "on Node's OpenSSL through `packages/masking/native`, built at install" : "in JavaScript: the native module was not built"}), read by psql (best of ${RUNS}). The gateway runs in a process of its own (\`apps/gateway/src/gateway-process.ts\`: Node, the store's Prisma client, the WebAssembly parser, as \`sluice start\` runs it — WebAssembly on V8's baseline compiler only, see \`apps/gateway/src/wasm-baseline-only.ts\` —, without the benchmark driver); peak RSS is the kernel's high-water mark for that process (VmHWM), read after a quarter of the rows and after the full result: a peak that does not grow from one to the other is memory staying flat. CPU is the gateway process's user+system time per row. ${describeMachine(env.pgVersion)}.`,
+      `\`bench/masking-stream.ts\`: \`${QUERY}\` returning ${ROWS.toLocaleString("en-US")} rows, three of the five columns masked (keyed hash, redaction, partial; the keyed hash ${nativeKeyedHash() ? "on Node's OpenSSL through `packages/masking/native`, built at install" : "in JavaScript: the native module was not built"}), read by psql (${RUNS} rounds of one direct read then one through Sluice, best of each). The gateway runs in a process of its own (\`apps/gateway/src/gateway-process.ts\`: Node, the store's Prisma client, the WebAssembly parser, as \`sluice start\` runs it — WebAssembly on V8's baseline compiler only, see \`apps/gateway/src/wasm-baseline-only.ts\` —, without the benchmark driver); peak RSS is the kernel's high-water mark for that process (VmHWM), read after a quarter of the rows and after the full result: a peak that does not grow from one to the other is memory staying flat. CPU is the gateway process's user+system time per row. ${describeMachine(env.pgVersion)}.`,
       "",
       table(
         [
@@ -96,6 +111,18 @@ async function main() {
             cpuPerRow.toFixed(2),
             `${mb(idleRss)} → ${mb(quarterRss)} → ${mb(peakRss)}`,
           ],
+          ...(baseline
+            ? [
+                [
+                  `Sluice at ${baseline.name}`,
+                  (baseline.best() / 1000).toFixed(2),
+                  rate(baseline.best()),
+                  (direct / baseline.best()).toFixed(2),
+                  baseline.cpuPerRow().toFixed(2),
+                  "–",
+                ],
+              ]
+            : []),
         ],
       ),
       "",
@@ -126,10 +153,30 @@ async function loadRows(url: string): Promise<void> {
   }
 }
 
-async function best(run: () => Promise<{ ms: number }>): Promise<number> {
+/** Another checkout's gateway over the same rows and rules, read once per round; null without BENCH_BASELINE. */
+async function spawnBaseline(
+  env: Awaited<ReturnType<typeof createBenchEnv>>,
+  cleanup: ReturnType<typeof createCleanup>,
+) {
+  const checkout = process.env.BENCH_BASELINE;
+  if (!checkout) return null;
+  const gateway = await spawnGatewayProcess(env, cleanup, { checkout });
+  const url = `postgresql://${env.agent.name}:${encodeURIComponent(env.agent.token)}@127.0.0.1:${gateway.port}/${env.upstream.database}`;
+  await psql(url, "SELECT ssn FROM stream_customers LIMIT 1");
   let fastest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < RUNS; i++) fastest = Math.min(fastest, (await run()).ms);
-  return fastest;
+  let cpu = 0;
+  let reads = 0;
+  return {
+    name: process.env.BENCH_BASELINE_NAME ?? checkout,
+    read: async () => {
+      const before = gateway.cpuMicros();
+      fastest = Math.min(fastest, (await psql(url, QUERY)).ms);
+      cpu += gateway.cpuMicros() - before;
+      reads += 1;
+    },
+    best: () => fastest,
+    cpuPerRow: () => cpu / (reads * ROWS),
+  };
 }
 
 /** psql in its own process (its memory is not the gateway's), output discarded unless asked for. */
