@@ -12,6 +12,8 @@ export type CatalogColumnRow = {
   attnum: number;
   /** A view or materialized view: its columns can be any table's under other names. */
   isView: boolean;
+  /** A generated column: attribute numbers of its row's columns it is computed from, or "opaque" (user code). */
+  computedFrom?: readonly number[] | "opaque";
 };
 
 /** The upstream's user relations with their non-dropped attributes in attnum order. */
@@ -31,6 +33,11 @@ export type CatalogSnapshot = {
    * partitions), whose rows are its rows too: a rule on one masks the same column of all.
    */
   readonly families?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * `schema.table` → its generated columns, each with the names of the columns of its row it is
+   * computed from, or "opaque" when its expression calls code that is not built in.
+   */
+  readonly generated?: ReadonlyMap<string, ReadonlyMap<string, readonly string[] | "opaque">>;
 };
 
 /**
@@ -61,6 +68,7 @@ export function catalogSnapshot(
     relation.columns.push(row.column);
     relations.set(key, relation);
   }
+  const generated = generatedColumns(ordered);
   const temporary = new Map<string, string[]>();
   for (const [key, relation] of relations) {
     if (!/^pg_temp_\d+$/.test(relation.schema)) continue;
@@ -72,7 +80,30 @@ export function catalogSnapshot(
     ...(code ? { code } : {}),
     ...(readAt !== undefined ? { readAt } : {}),
     ...(families && families.size > 0 ? { families } : {}),
+    ...(generated.size > 0 ? { generated } : {}),
   };
+}
+
+/** Generated columns by relation, their inputs named. */
+function generatedColumns(rows: readonly CatalogColumnRow[]) {
+  const names = new Map<string, string>();
+  for (const row of rows) names.set(`${row.schema}.${row.table}:${row.attnum}`, row.column);
+  const out = new Map<string, Map<string, readonly string[] | "opaque">>();
+  for (const row of rows) {
+    if (row.computedFrom === undefined) continue;
+    const key = `${row.schema}.${row.table}`;
+    const inputs =
+      row.computedFrom === "opaque"
+        ? "opaque"
+        : // An input the read did not list (it cannot happen for a column of the same row) is unknown: opaque.
+          row.computedFrom.every((attnum) => names.has(`${key}:${attnum}`))
+          ? row.computedFrom.map((attnum) => names.get(`${key}:${attnum}`) as string)
+          : "opaque";
+    const columns = out.get(key) ?? new Map<string, readonly string[] | "opaque">();
+    columns.set(row.column, inputs);
+    out.set(key, columns);
+  }
+  return out;
 }
 
 /** Where a session may find relations: its search path, and names resolved against the upstream. */

@@ -34,14 +34,18 @@ const expanded = new WeakMap<CatalogSnapshot, Map<string, readonly string[]>>();
 /**
  * The selectors with, for every column of the snapshot one of them covers, the same column of each
  * relation inheriting from, or inherited by, its relation: `public.customers.ssn` also masks
- * `public.vip.ssn` when vip INHERITS customers (and the other way round). Cached per snapshot.
+ * `public.vip.ssn` when vip INHERITS customers (and the other way round). Then every generated
+ * column computed from a covered column of its row (or by code that is not built in) is covered
+ * too: `ssn_digits GENERATED ALWAYS AS (replace(ssn, '-', ''))` is the SSN under another name.
+ * Cached per snapshot.
  */
 export function withInheritedSelectors(
   selectors: readonly string[],
   snapshot: CatalogSnapshot | null,
 ): readonly string[] {
-  const families = snapshot?.families;
-  if (!snapshot || !families || families.size === 0 || selectors.length === 0) return selectors;
+  const families = snapshot?.families ?? new Map<string, readonly string[]>();
+  const generated = snapshot?.generated;
+  if (!snapshot || (families.size === 0 && !generated) || selectors.length === 0) return selectors;
   const key = selectors.join("\u0000");
   let bySelectors = expanded.get(snapshot);
   const cached = bySelectors?.get(key);
@@ -56,6 +60,17 @@ export function withInheritedSelectors(
       for (const relative of relatives) {
         if (snapshot.relations.get(relative)?.columns.includes(column)) out.add(`${relative}.${column}`);
       }
+    }
+  }
+  for (const [name, columns] of generated ?? []) {
+    const relation = snapshot.relations.get(name);
+    if (!relation) continue;
+    const covered = (column: string) =>
+      [...out].some((selector) =>
+        matchesSelector(selector, { schema: relation.schema, table: relation.table, column }),
+      );
+    for (const [column, inputs] of columns) {
+      if (inputs === "opaque" || inputs.some(covered)) out.add(`${name}.${column}`);
     }
   }
   const result = [...out];

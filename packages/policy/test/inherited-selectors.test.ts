@@ -59,3 +59,36 @@ describe("inheritance families", () => {
     expect(withInheritedSelectors(["public.customers.ssn"], null)).toEqual(["public.customers.ssn"]);
   });
 });
+
+describe("generated columns", () => {
+  const rows = [
+    column("patients", "id", 1),
+    column("patients", "ssn", 2),
+    { ...column("patients", "ssn_digits", 3), computedFrom: [2] },
+    { ...column("patients", "id_text", 4), computedFrom: [1] },
+    { ...column("patients", "shout", 5), computedFrom: "opaque" as const },
+    { ...column("vip", "ssn_tail", 3), computedFrom: [2] },
+  ];
+  const snapshot = catalogSnapshot(
+    [...rows, column("vip", "id", 1), column("vip", "ssn", 2)],
+    undefined,
+    0,
+    new Map([
+      ["public.patients", ["public.vip"]],
+      ["public.vip", ["public.patients"]],
+    ]),
+  );
+
+  it("cover a column computed from a covered one, or by user code, and not the others", () => {
+    const selectors = withInheritedSelectors(["public.patients.ssn"], snapshot);
+    expect(selectors).toContain("public.patients.ssn_digits");
+    expect(selectors).toContain("public.patients.shout");
+    expect(selectors).not.toContain("public.patients.id_text");
+    // Through the family first: vip.ssn is covered, so is what vip computes from it.
+    expect(selectors).toContain("public.vip.ssn_tail");
+  });
+
+  it("leave selectors alone where nothing is generated", () => {
+    expect(withInheritedSelectors(["public.orders.id"], catalogSnapshot(ROWS))).toEqual(["public.orders.id"]);
+  });
+});

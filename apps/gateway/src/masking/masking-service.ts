@@ -184,6 +184,17 @@ function compileCatalog(catalog: CachedCatalog, rules: readonly MaskingRuleDef[]
           : null,
     );
   }
+  // A generated column is computed from other columns of its row: one computed from a masked
+  // column (or by code the gateway cannot read) is a copy of it under another name.
+  for (const column of catalog.columns) {
+    const from = column.computedFrom;
+    if (from === undefined || byOrigin.get(`${column.tableOid}:${column.attnum}`)) continue;
+    const readsMasked =
+      from === "opaque" || from.some((attnum) => byOrigin.get(`${column.tableOid}:${attnum}`));
+    if (!readsMasked) continue;
+    byOrigin.set(`${column.tableOid}:${column.attnum}`, UNPROVABLE_RULE);
+    maskedTables.add(column.tableOid);
+  }
   const knownNames = new Set(catalog.columns.flatMap(namesOf));
   const viewNames = new Set(catalog.columns.filter((c) => c.isView).flatMap(namesOf));
   const tableNames = new Set(catalog.columns.filter((c) => maskedTables.has(c.tableOid)).flatMap(namesOf));

@@ -13,6 +13,12 @@ export type CatalogColumn = {
   column: string;
   /** A view or materialized view: it can expose any table's columns under other names. */
   isView: boolean;
+  /**
+   * A generated column: the attribute numbers of its own table's columns its expression reads, or
+   * "opaque" when it also calls code that is not built in (a user function could read anything).
+   * Absent for a column the server does not compute.
+   */
+  computedFrom?: number[] | "opaque";
 };
 
 /** User columns of every table-like relation; system schemas hold nothing an agent's rules name. */
@@ -24,6 +30,23 @@ JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`;
+
+/**
+ * What each generated column's expression depends on: the server records the dependencies of the
+ * column's default expression (pg_attrdef) on every column, function, operator and type it uses,
+ * besides the column itself. Objects below FirstNormalObjectId (16384) are built in.
+ * @see https://github.com/postgres/postgres/blob/REL_18_STABLE/src/backend/catalog/heap.c (StoreAttrDefault)
+ */
+const GENERATED_SQL = `
+SELECT a.attrelid::int8 AS table_oid, a.attnum,
+       CASE WHEN d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = a.attrelid
+            THEN d.refobjsubid END AS reads_attnum,
+       d.refobjid IS NOT NULL AND d.refobjid::int8 >= 16384
+         AND NOT (d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = a.attrelid) AS is_user_code
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
+WHERE a.attgenerated <> '' AND NOT a.attisdropped AND a.attnum > 0`;
 
 /** System relations by OID: the structure catalogs among them are told apart by identity, not name. */
 const SYSTEM_RELATIONS_SQL = `
@@ -77,6 +100,29 @@ export async function readColumnCatalog(
   }
 }
 
+/** Generated columns by `tableOid:attnum`, with what they are computed from. */
+async function readGenerated(client: pg.Client): Promise<Map<string, number[] | "opaque">> {
+  const { rows } = await client.query<{
+    table_oid: string;
+    attnum: number;
+    reads_attnum: number | null;
+    is_user_code: boolean;
+  }>(GENERATED_SQL);
+  const out = new Map<string, number[] | "opaque">();
+  for (const row of rows) {
+    const key = `${Number(row.table_oid)}:${row.attnum}`;
+    const known = out.get(key) ?? [];
+    if (known === "opaque" || row.is_user_code) {
+      out.set(key, "opaque");
+      continue;
+    }
+    // The expression's dependency on its own column is not a read of it.
+    const reads = row.reads_attnum !== null && row.reads_attnum > 0 && row.reads_attnum !== row.attnum;
+    out.set(key, reads ? [...known, row.reads_attnum as number] : known);
+  }
+  return out;
+}
+
 async function readOver(client: pg.Client): Promise<ColumnCatalog> {
   await client.connect();
   try {
@@ -88,14 +134,19 @@ async function readOver(client: pg.Client): Promise<ColumnCatalog> {
       column: string;
       is_view: boolean;
     }>(COLUMNS_SQL);
-    const columns = rows.map((row) => ({
-      tableOid: Number(row.table_oid),
-      attnum: row.attnum,
-      schema: row.schema,
-      table: row.table,
-      column: row.column,
-      isView: row.is_view,
-    }));
+    const generated = await readGenerated(client);
+    const columns = rows.map((row): CatalogColumn => {
+      const column = {
+        tableOid: Number(row.table_oid),
+        attnum: row.attnum,
+        schema: row.schema,
+        table: row.table,
+        column: row.column,
+        isView: row.is_view,
+      };
+      const computedFrom = generated.get(`${column.tableOid}:${column.attnum}`);
+      return computedFrom === undefined ? column : { ...column, computedFrom };
+    });
     const system = await client.query<{ oid: string; schema: string; name: string }>(SYSTEM_RELATIONS_SQL);
     const structure = system.rows
       .filter((row) => isStructureCatalog(row.schema, row.name))
