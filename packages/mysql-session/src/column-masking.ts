@@ -5,7 +5,7 @@ import type { MaskRule } from "@sluice/masking/strategies";
 import { type ColumnDefinition, FieldType } from "@sluice/mysql-wire/column-definition";
 import { contentRules } from "@sluice/policy/content-rules";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
-import { isCleanOrigin, type MaskingScope } from "./masking-scope";
+import { isCleanOrigin, isComputedFromMasked, type MaskingScope } from "./masking-scope";
 import { STRING_TYPES } from "./recorded-rows";
 
 /** Rules that apply to an agent: every selector rule whose exempt groups the agent is in none of. */
@@ -90,6 +90,7 @@ export function planColumns(
           ...(rule.keepLast !== null ? { keepLast: rule.keepLast } : {}),
         };
     }
+    if (column.orgTable !== "" && isComputedFromMasked(scope, column)) return FAIL_CLOSED_RULE;
     if (!scope.readsMasked || isCleanOrigin(scope, column)) return null;
     if (isAligned(scope.constants) && scope.constants[index] === true) return null;
     if (isAligned(scope.cleanOutputs) && scope.cleanOutputs[index] === true) return null;

@@ -115,9 +115,27 @@ export function isCleanOrigin(
   if (scope.derivedNames.has(origin.orgTable.toLowerCase())) return false;
   const key = `${origin.schema}.${origin.orgTable}`.toLowerCase();
   const kind = scope.catalog.relations.get(key);
-  if (kind === "table") return true;
+  if (kind === "table") return !isComputedFromMasked(scope, origin);
   const column = scope.catalog.views.get(key)?.get(origin.orgName.toLowerCase());
   return kind === "view" && isCleanTrace(column, scope.selectors);
+}
+
+/**
+ * A generated column of a stored table is computed from other columns of its row: one whose
+ * expression reads a masked column (or cannot be read) is that column under another name, whatever
+ * the policy's lineage (which knows it only by its own name) says of the output.
+ */
+export function isComputedFromMasked(
+  scope: MaskingScope,
+  origin: { schema: string; orgTable: string; orgName: string },
+): boolean {
+  const relation = `${origin.schema}.${origin.orgTable}`.toLowerCase();
+  const name = origin.orgName.toLowerCase();
+  const generated = scope.catalog?.writeCode
+    ?.get(relation)
+    ?.find((piece) => piece.source.startsWith("generated column ") && piece.fills?.toLowerCase() === name);
+  if (!generated) return false;
+  return !generated.reading.isReadable || !isCleanTrace(generated.reading.reads, scope.selectors);
 }
 
 function candidateLists(verdict: AllowVerdict | null): string[][] {

@@ -173,6 +173,20 @@ describe("owner's code that copies no masked value runs", () => {
   });
 });
 
+describe("reading a generated column over a masked column", () => {
+  it("redacts it, as the column it copies (it is clear directly)", async () => {
+    await direct.query("INSERT INTO people (id, ssn) VALUES (7, '777-66-4321')");
+    expect(await directRows("SELECT ssn4 FROM people WHERE id = 7")).toEqual([{ ssn4: "4321" }]);
+    for (const sql of ["SELECT ssn4 FROM people WHERE id = 7", "SELECT * FROM people WHERE id = 7"]) {
+      const [rows] = await agent.query(sql);
+      expect(JSON.stringify(rows), sql).not.toContain("4321");
+      expect((rows as Array<Record<string, unknown>>)[0]?.ssn4, sql).toBe("[REDACTED]");
+    }
+    const [clean] = await agent.query("SELECT id FROM people WHERE id = 7");
+    expect(clean).toEqual([{ id: 7 }]);
+  });
+});
+
 describe("without the upstream's catalog", () => {
   it("every write on a masked connection is refused: its code is unknown", async () => {
     const blind = await startMySqlHarness(
