@@ -179,7 +179,7 @@ void free_hasher(napi_env env, void *data, void *hint) {
 Hasher *new_hasher(const unsigned char *key, size_t key_length) {
   unsigned char block[BLOCK_BYTES] = {0};
   if (key_length > BLOCK_BYTES) SHA256(key, key_length, block);
-  else memcpy(block, key, key_length);
+  else if (key_length > 0) memcpy(block, key, key_length); /* memcpy from NULL is undefined even for 0 bytes. */
   Hasher *hasher = calloc(1, sizeof *hasher);
   if (hasher) {
     unsigned char pad[BLOCK_BYTES];

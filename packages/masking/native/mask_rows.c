@@ -199,8 +199,8 @@ static int plan_row(const RowMasker *masker, const int32_t *program, size_t know
     state[STATE_DETAIL] = WHY_UNFILLED;
     return STATUS_MALFORMED;
   }
-  /* The masked row's length must fit its Int32 length word. */
-  if (size - 1 > INT32_MAX) return STATUS_NEEDS_JS;
+  /* The masked row's length must fit its Int32 length word, and its size the int32 the JS reads back. */
+  if (size > INT32_MAX) return STATUS_NEEDS_JS;
   row->end = end;
   row->size = size;
   return STATUS_DONE;
@@ -368,7 +368,8 @@ static napi_value create_row_masker(napi_env env, napi_callback_info info) {
     return NULL;
   }
   masker->hasher->hex_bytes = hex_bytes;
-  memcpy(masker->redacted, redacted, redacted_length);
+  /* memcpy from NULL is undefined even for 0 bytes (an empty redaction text). */
+  if (redacted_length > 0) memcpy(masker->redacted, redacted, redacted_length);
   masker->redacted_length = redacted_length;
   napi_value fn;
   if (napi_create_function(env, "maskRows", NAPI_AUTO_LENGTH, mask_rows, masker, &fn) != napi_ok ||

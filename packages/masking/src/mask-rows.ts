@@ -51,7 +51,7 @@ export function maskDataRowsInto(
   let at = start;
   while (at < end) {
     if (!maskRows || !program) {
-      at = maskRowInJavaScript(raw, at, plan, hashKey, out);
+      at = maskRowInJavaScript(raw, at, end, plan, hashKey, out);
       continue;
     }
     // Masked rows are rarely longer than the originals (placeholders over short values): room
@@ -63,19 +63,24 @@ export function maskDataRowsInto(
     if (status === MASK_ROWS_STATUS.DONE) return;
     if (status === MASK_ROWS_STATUS.NEED_ROOM) out.ensureSpare(state[MASK_ROWS_STATE.DETAIL] as number);
     // Malformed (the JavaScript throws its WireError) or needing the JavaScript: this row is its.
-    else at = maskRowInJavaScript(raw, at, plan, hashKey, out);
+    else at = maskRowInJavaScript(raw, at, end, plan, hashKey, out);
   }
 }
 
-/** maskDataRowInto for the row at raw[at..]; returns where the next row starts. */
+/**
+ * maskDataRowInto for the row at raw[at..end]; returns where the next row starts. It checks a row
+ * against the end of the bytes it is given, so it gets the run's own range: a row claiming more
+ * than the run holds is malformed here too, never masked with bytes past it.
+ */
 function maskRowInJavaScript(
   raw: Buffer,
   at: number,
+  end: number,
   plan: MaskPlan | null,
   hashKey: Buffer,
   out: OutputBuffer,
 ): number {
-  maskDataRowInto(raw, plan, hashKey, out, at);
+  maskDataRowInto(end < raw.length ? raw.subarray(0, end) : raw, plan, hashKey, out, at);
   // It checked the row's length against the bytes there: the next row starts after it.
   return at + 1 + raw.readInt32BE(at + 1);
 }

@@ -457,3 +457,18 @@ describe("native row masker: partial masks at every UTF-8 edge", () => {
     expect(text).toBe(`${"*".repeat(7)}６７８９😀😀`);
   });
 });
+
+describe("a run that ends inside a row", () => {
+  // A row whose declared length reaches past the run's end, into bytes that lie after it in the same
+  // buffer (a clear row of another read, say): neither masker may use those bytes.
+  const clear = Buffer.from("123-45-6789");
+  const row = dataRowOf([clear, clear]);
+  const plan = planOf([{ name: "r", strategy: "REDACT" }, null]);
+
+  it.each([true, false])("is malformed, not masked with what lies past the end (native %s)", (isNative) => {
+    const cut = row.length - 3;
+    const outcome = maskWith(isNative, row, plan, 0, cut);
+    expect(outcome.error).toMatch(/malformed|length|past/i);
+    expect(Buffer.from(outcome.bytes, "hex").includes(clear)).toBe(false);
+  });
+});
