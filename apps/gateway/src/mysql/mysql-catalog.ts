@@ -30,7 +30,7 @@ const VIEWS_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`view\`, VI
 const VIEW_COLUMNS_SQL = `SELECT c.TABLE_SCHEMA AS \`schema\`, c.TABLE_NAME AS \`view\`, c.COLUMN_NAME AS \`column\`, c.ORDINAL_POSITION AS \`position\` FROM information_schema.COLUMNS c JOIN information_schema.VIEWS v ON v.TABLE_SCHEMA = c.TABLE_SCHEMA AND v.TABLE_NAME = c.TABLE_NAME WHERE c.${USER_SCHEMAS}`;
 
 /** Triggers with their bodies: the owner's code a write runs (judged on connections with masking). */
-const TRIGGERS_SQL = `SELECT TRIGGER_SCHEMA AS \`schema\`, TRIGGER_NAME AS \`trigger\`, EVENT_OBJECT_TABLE AS \`table\`, ACTION_TIMING AS \`timing\`, EVENT_MANIPULATION AS \`event\`, ACTION_STATEMENT AS \`body\` FROM information_schema.TRIGGERS WHERE ${userSchemasIn("TRIGGER_SCHEMA")}`;
+const TRIGGERS_SQL = `SELECT TRIGGER_SCHEMA AS \`schema\`, TRIGGER_NAME AS \`trigger\`, EVENT_OBJECT_TABLE AS \`table\`, ACTION_TIMING AS \`timing\`, EVENT_MANIPULATION AS \`event\`, ACTION_STATEMENT AS \`body\`, SQL_MODE AS \`sqlMode\` FROM information_schema.TRIGGERS WHERE ${userSchemasIn("TRIGGER_SCHEMA")}`;
 
 /** Columns whose value the server computes on a write: generated, a DEFAULT other than NULL, ON UPDATE. */
 const COLUMN_CODE_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_DEFAULT AS \`defaultValue\`, GENERATION_EXPRESSION AS \`generation\`, EXTRA AS \`extra\` FROM information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`;
