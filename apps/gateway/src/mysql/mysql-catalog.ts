@@ -8,6 +8,7 @@ import {
 import { isTlsRequired } from "@sluice/mysql-session/upstream-tls";
 import type { ViewColumnRow, ViewRow } from "@sluice/mysql-session/view-lineage";
 import type { ColumnCodeRow, TriggerRow } from "@sluice/mysql-session/write-code";
+import { ed25519PasswordSignature } from "@sluice/secrets/mysql-ed25519";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import mysql from "mysql2/promise";
 import {
@@ -87,6 +88,12 @@ function catalogPool(connection: ConnectionRecord): mysql.Pool {
     ...catalogAddress(connection),
     user: connection.user,
     password: connection.password ?? "",
+    // mysql2 speaks native and caching_sha2 itself; MariaDB's ed25519 is answered as the session's
+    // own login answers it (the nonce as sent, 32 bytes).
+    authPlugins: {
+      client_ed25519: () => (nonce: Buffer) =>
+        ed25519PasswordSignature(connection.password ?? "", nonce.subarray(0, 32)),
+    },
     connectTimeout: CATALOG_CONNECT_TIMEOUT_MS,
     ...catalogTls(connection),
     connectionLimit: 2,
