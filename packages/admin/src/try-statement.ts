@@ -1,8 +1,10 @@
 import { loadPolicies } from "@sluice/db/policy/load-policies";
+import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewRequest } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { Verdict } from "@sluice/policy/verdict";
+import { decryptSecret } from "@sluice/secrets/secret-box";
 import { loadParser } from "@sluice/sql/parser";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
@@ -11,6 +13,7 @@ import { describeReviewOutcome } from "./describe-review-outcome";
 import { brokeredLogin } from "./open-upstream";
 import { assertCan } from "./permissions";
 import { createTryCatalog } from "./try-catalog";
+import { tryMySqlOwnerCode } from "./try-mysql-owner-code";
 import { createTryNames } from "./try-session-names";
 
 export const ZTryStatementInput = z.object({
@@ -23,9 +26,10 @@ export const ZTryStatementInput = z.object({
 /**
  * The verdict the gateway would give a statement now, from the same decision point and the policy
  * as stored: allow (and which tables it masks), deny with the rule and the agent-facing message, or
- * hold for review (which rule, which reviewer groups, blocking or not). On a Postgres connection
- * it reads the upstream's catalog as the gateway does (what a write's triggers run, which functions
- * are the owner's); nothing else is sent upstream, and no review is filed.
+ * hold for review (which rule, which reviewer groups, blocking or not). It reads the upstream's
+ * catalog as the gateway does (Postgres: what a write's triggers run, which functions are the
+ * owner's; MySQL: the triggers and computed columns a masked write runs, judged as the MySQL relay
+ * judges them after an allow); nothing else is sent upstream, and no review is filed.
  */
 export async function tryStatement(context: AdminContext, options: { input: unknown }) {
   assertCan(context.actor, "policy:read");
@@ -53,7 +57,7 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   // The gateway hands a review verdict to its broker; this one only remembers what it was asked,
   // so the answer below is the gateway's own decision with nothing held or stored.
   const asked: { review?: ReviewRequest } = {};
-  // MySQL's catalog is the MySQL relay's own (its owner-code check runs there, not here).
+  // MySQL's catalog is read below, for the owner-code check its relay makes after the verdict.
   const catalog =
     connection.type === "POSTGRES"
       ? createTryCatalog(() => brokeredLogin(connection, context.secretKey))
@@ -102,7 +106,21 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   } finally {
     await names?.close();
   }
-  const catalogProblem = catalog?.problem() ?? null;
+  let catalogProblem = catalog?.problem() ?? null;
+  // MySQL's owner-code check runs in its relay after the decision point's allow: asked the same way.
+  if (connection.type === "MYSQL" && verdict.kind === "allow" && !asked.review) {
+    const ownerCode = await tryMySqlOwnerCode({
+      connection,
+      password: connection.passwordCipher
+        ? decryptSecret(connection.passwordCipher, context.secretKey, connectionSecretAad(connection.id))
+        : null,
+      policy: loaded.policies.get(connection.id),
+      groups: agent?.memberships.map((link) => link.group.name) ?? [],
+      statement: input.statement,
+    });
+    if (ownerCode.verdict) verdict = ownerCode.verdict;
+    catalogProblem = ownerCode.problem;
+  }
   return {
     verdict: asked.review
       ? await describeReviewOutcome(

@@ -1,6 +1,9 @@
 import type { MaskingShape } from "@sluice/mysql-sql/masking-shape";
+import type { MaskingRuleDef } from "@sluice/policy/rules";
+import type { Verdict } from "@sluice/policy/verdict";
 import type { ColumnSource } from "@sluice/sql/column-lineage";
 import type { RoutineRef, TableRef } from "@sluice/sql/facts";
+import { applicableRules } from "./column-masking";
 import type { UpstreamCatalog } from "./upstream-catalog";
 import { isCleanTrace } from "./view-lineage";
 import type { WriteCodePiece } from "./write-code";
@@ -17,6 +20,30 @@ export type OwnerCodeJudge = {
   /** A built-in Sluice classifies safe, or a function an ALLOW FUNCTION guardrail names. */
   isCallAllowed: (call: RoutineRef) => boolean;
 };
+
+/** The selectors of the column rules that apply to an agent of these groups. */
+export function ownerCodeSelectors(rules: readonly MaskingRuleDef[], groups: readonly string[]): string[] {
+  return applicableRules(rules, groups).map((rule) => rule.selector as string);
+}
+
+/**
+ * The refusal the agent gets for owner's code that could copy masked values, or null: the same
+ * words from the MySQL relay and from the console's try box.
+ */
+export function ownerCodeDenial(
+  shape: MaskingShape | null,
+  catalog: UpstreamCatalog | null,
+  judge: OwnerCodeJudge,
+): Extract<Verdict, { kind: "deny" }> | null {
+  const why = ownerCodeRefusal(shape, catalog, judge);
+  if (!why) return null;
+  return {
+    kind: "deny",
+    rule: OWNER_CODE_RULE,
+    message: `blocked by Sluice default "${OWNER_CODE_RULE}": ${why}`,
+    hint: "write to tables whose triggers and computed columns copy no masked value, or ask an admin to allow the function by name",
+  };
+}
 
 /**
  * Why a write on a connection with masking may not run the owner's code it fires, or null. A

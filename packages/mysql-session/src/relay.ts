@@ -20,7 +20,7 @@ import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
 import { MySqlClientError } from "./mysql-client-error";
-import { OWNER_CODE_RULE, ownerCodeRefusal } from "./owner-code";
+import { ownerCodeDenial } from "./owner-code";
 import {
   type CursorOwner,
   PreparedStatementCommands,
@@ -282,18 +282,11 @@ export class MySqlRelay {
    * values, or a statement that may read masked values keeping them where masking cannot follow.
    */
   private maskedWriteRefusal(shape: MaskingShape | null, scope: MaskingScope): DenyVerdict | null {
-    const ownerCode = ownerCodeRefusal(shape, scope.catalog, {
+    const ownerCode = ownerCodeDenial(shape, scope.catalog, {
       selectors: this.masking.columnRules().map((rule) => rule.selector as string),
       isCallAllowed: this.options.isCallAllowed ?? ((call) => isOwnerCodeCallAllowed(undefined, call)),
     });
-    if (ownerCode) {
-      return {
-        kind: "deny",
-        rule: OWNER_CODE_RULE,
-        message: `blocked by Sluice default "${OWNER_CODE_RULE}": ${ownerCode}`,
-        hint: "write to tables whose triggers and computed columns copy no masked value, or ask an admin to allow the function by name",
-      };
-    }
+    if (ownerCode) return ownerCode;
     const channel = unmaskableChannel(scope, shape);
     if (!channel) return null;
     return {

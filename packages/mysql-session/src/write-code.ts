@@ -4,6 +4,7 @@ import {
   readTriggerBody,
 } from "@sluice/mysql-sql/owner-code-reading";
 import { readMySql } from "@sluice/mysql-sql/parse";
+import { LEXING_SQL_MODES } from "@sluice/mysql-sql/pinned-modes";
 import type { RelationCatalog, RelationColumns } from "@sluice/sql/column-lineage";
 import type { RelationKind } from "./upstream-catalog";
 
@@ -15,6 +16,11 @@ export type TriggerRow = {
   timing: string;
   event: string;
   body: string;
+  /**
+   * The sql_mode the trigger was created under: the server reads its body under that mode at
+   * every run, whatever the session's (`"ssn"` is a column under ANSI_QUOTES, a string without).
+   */
+  sqlMode?: string;
 };
 
 /**
@@ -73,7 +79,7 @@ export function traceWriteCode(
     const on = { schema: row.schema, table: row.table };
     add(row.schema, row.table, {
       source: `trigger ${row.trigger} (${row.timing} ${row.event})`,
-      reading: readTriggerBody(row.body, on, catalogIn(row.schema, relations)),
+      reading: lexingModeOf(row.sqlMode) ?? readTriggerBody(row.body, on, catalogIn(row.schema, relations)),
       fills: null,
     });
   }
@@ -106,6 +112,26 @@ export function traceWriteCode(
     });
   }
   return traces;
+}
+
+/**
+ * The modes under which the server reads a stored body otherwise than Sluice does. IGNORE_SPACE
+ * is not among them: it only lets `name (` be a call as well as `name(`, and Sluice's grammar
+ * reads both as a call already (mysql2 and other clients that ask for CLIENT_IGNORE_SPACE leave it
+ * in every trigger they create).
+ */
+const BODY_LEXING_MODES = LEXING_SQL_MODES.filter((mode) => mode !== "IGNORE_SPACE");
+
+/** A body created under one of those modes is unreadable: the server reads it another way. */
+function lexingModeOf(sqlMode: string | undefined): OwnerCodeReading | null {
+  if (sqlMode === undefined) return null;
+  const flags = sqlMode.toUpperCase().split(",");
+  const flag = BODY_LEXING_MODES.find((mode) => flags.includes(mode));
+  if (!flag) return null;
+  return {
+    isReadable: false,
+    why: `it was created under sql_mode ${flag}, under which the server reads its body otherwise than Sluice does`,
+  };
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { RelationCatalog, Sources } from "@sluice/sql/column-lineage";
 import type { RoutineRef } from "@sluice/sql/facts";
-import { type AstNode, nameText, nodesOf } from "./ast-walk";
+import { type AstNode, isNode, nameText, nodesOf } from "./ast-walk";
 import { mysqlLineage } from "./column-lineage";
+import { isCompoundBody, splitCompoundBody } from "./compound-body";
 import { union } from "./lineage-scope";
 import { readMySql } from "./parse";
+import { readAsServer } from "./server-lexing";
 
 /** The table owner's code runs on: a trigger's table, a column's table. */
 export type CodeTable = { schema: string; table: string };
@@ -12,8 +14,8 @@ export type CodeTable = { schema: string; table: string };
  * What a piece of the owner's code does when a write runs it, read with the agent's grammar and
  * lineage: every stored column it reads (`NEW.x`/`OLD.x` are the written row's columns), the
  * functions it calls, the relations it writes (whose own code runs in turn). `unreadable` says why
- * Sluice cannot tell (a compound BEGIN … END body, a stored procedure call, anything the grammar
- * cannot read): such code is judged to do anything.
+ * Sluice cannot tell (a loop, a cursor or dynamic SQL in a compound body, a stored procedure call,
+ * anything the grammar cannot read): such code is judged to do anything.
  */
 export type OwnerCodeReading =
   | {
@@ -27,10 +29,46 @@ export type OwnerCodeReading =
 const UNKNOWN: Sources = { isUnknown: true, columns: [] };
 
 /**
- * A trigger's ACTION_STATEMENT. MariaDB runs it as one statement with the written row as `NEW`
- * and `OLD`; unqualified names are in the trigger's database.
+ * A trigger's ACTION_STATEMENT. MariaDB runs it with the written row as `NEW` and `OLD`;
+ * unqualified names are in the trigger's database. A compound body (`BEGIN … END`) is split into
+ * the statements and expressions the server runs inside it (`compound-body.ts`), each read as one
+ * statement is, and what they read, call and write together is the body's. A local variable holds
+ * only values the body computed from what it reads, every one of which is judged here, so a
+ * reference to one reads nothing more; a name the body did not declare is read as a column.
  */
 export function readTriggerBody(body: string, on: CodeTable, catalog: RelationCatalog): OwnerCodeReading {
+  const lexed = readAsServer(body);
+  if (lexed.ok && isCompoundBody(lexed.text)) {
+    const split = splitCompoundBody(lexed.text);
+    if (!split.ok) return { isReadable: false, why: split.why };
+    const readings: OwnerCodeReading[] = [];
+    for (const piece of split.pieces) {
+      const text = piece.kind === "expression" ? `SELECT (${piece.text})` : piece.text;
+      const reading = readBodyStatement(text, on, catalog, piece.locals);
+      if (!reading.isReadable) return reading;
+      if (piece.kind === "expression" && !reading.isExpression)
+        return { isReadable: false, why: "an expression in it is not one expression Sluice can read" };
+      readings.push(reading);
+    }
+    return {
+      isReadable: true,
+      reads: union(readings.flatMap((reading) => (reading.isReadable ? [reading.reads] : []))),
+      calls: readings.flatMap((reading) => (reading.isReadable ? reading.calls : [])),
+      writes: readings.flatMap((reading) => (reading.isReadable ? reading.writes : [])),
+    };
+  }
+  return readBodyStatement(body, on, catalog, NO_LOCALS);
+}
+
+const NO_LOCALS: ReadonlySet<string> = new Set();
+
+/** One statement the trigger runs, with the local variables in scope where it stands. */
+function readBodyStatement(
+  body: string,
+  on: CodeTable,
+  catalog: RelationCatalog,
+  locals: ReadonlySet<string>,
+): OwnerCodeReading & { isExpression?: boolean } {
   const { parsed, asts } = readMySql(body);
   if (!parsed.ok) return { isReadable: false, why: parsed.error };
   const [facts] = parsed.statements;
@@ -39,6 +77,8 @@ export function readTriggerBody(body: string, on: CodeTable, catalog: RelationCa
     return { isReadable: false, why: "it is not one statement Sluice can read" };
   const opaque = facts.opaque[0];
   if (opaque) return { isReadable: false, why: `${opaque.construct}: ${opaque.reason}` };
+  const into = intoTarget(ast);
+  if (into) return { isReadable: false, why: into };
   // An alias or table named new/old would make `new.x` ambiguous to this reading: not followed.
   const named = [...facts.tablesRead, ...facts.tablesWritten].flatMap((table) => [table.name, table.alias]);
   if (named.some((name) => name !== undefined && ROW_NAMES.has(name.toLowerCase())))
@@ -48,16 +88,32 @@ export function readTriggerBody(body: string, on: CodeTable, catalog: RelationCa
   for (const reference of lineage.references) {
     // A variable's reference is read from the tree below, where NEW.x and @v can be told apart.
     if (reference.text === "(variable)") continue;
+    if (reference.sources.isUnknown && locals.has(reference.text.toLowerCase())) continue;
     const rowColumn = reference.sources.isUnknown ? rowColumnOf(reference.text, on) : null;
     reads.push(rowColumn ?? reference.sources);
   }
-  reads.push(...variablesOf(ast, on));
+  reads.push(...variablesOf(ast, on, locals));
+  const isExpression =
+    facts.kind === "SELECT" && facts.kinds.length === 1 && lineage.outputs?.length === 1 && ast.from == null;
   return {
     isReadable: true,
     reads: union(reads),
     calls: facts.functionCalls,
     writes: facts.tablesWritten.map((table) => ({ schema: table.schema ?? on.schema, table: table.name })),
+    isExpression,
   };
+}
+
+/**
+ * `SELECT … INTO` in a body may fill variables only: into a file (OUTFILE, DUMPFILE) it would
+ * write where no masking follows. Why it is refused, or null.
+ */
+function intoTarget(ast: AstNode): string | null {
+  const into = ast.into;
+  if (!isNode(into) || into.position == null) return null;
+  const keyword = typeof into.keyword === "string" ? into.keyword.toLowerCase() : null;
+  if (keyword === null || keyword === "var") return null;
+  return `SELECT … INTO ${keyword.toUpperCase()} writes a file on the server`;
 }
 
 /**
@@ -99,7 +155,7 @@ function rowColumnOf(text: string, on: CodeTable): Sources | null {
  * Variables in the body: `NEW.x`/`OLD.x` (as SET's targets and values) are the row's columns; a
  * user or system variable may hold anything.
  */
-function variablesOf(ast: AstNode, on: CodeTable): Sources[] {
+function variablesOf(ast: AstNode, on: CodeTable, locals: ReadonlySet<string>): Sources[] {
   const found: Sources[] = [];
   for (const node of nodesOf(ast)) {
     if (node.type !== "var") continue;
@@ -109,6 +165,8 @@ function variablesOf(ast: AstNode, on: CodeTable): Sources[] {
     const isRowColumn =
       !node.prefix && name !== null && ROW_NAMES.has(name.toLowerCase()) && members.length === 1;
     const column = isRowColumn ? nameText(member) : null;
+    // A local variable (SET v = …): what it is given is read where it is given.
+    if (!node.prefix && name !== null && members.length === 0 && locals.has(name.toLowerCase())) continue;
     found.push(
       column !== null
         ? { isUnknown: false, columns: [{ schema: on.schema, table: on.table, column }] }

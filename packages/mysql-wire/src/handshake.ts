@@ -170,14 +170,18 @@ export function encodeSslRequest(capabilities: number, collation: number, maxPac
 /** 0xFE + plugin name + plugin data: the server asks the client to authenticate another way. */
 export type AuthSwitchRequest = { plugin: string; data: Buffer };
 
-export function parseAuthSwitchRequest(payload: Buffer): AuthSwitchRequest {
+/**
+ * `data` without a trailing NUL (the native and caching_sha2 scrambles carry one that is not part
+ * of them); `rawData` as sent, for plugins whose data is binary of a fixed length (client_ed25519's
+ * 32-byte nonce, whose last byte may be 0).
+ */
+export function parseAuthSwitchRequest(payload: Buffer): AuthSwitchRequest & { rawData: Buffer } {
   const reader = new PayloadReader(payload);
   if (reader.int1() !== 0xfe) throw new MySqlWireError("not an AuthSwitchRequest");
   const plugin = reader.nulString();
   const rest = reader.rest();
-  // The data is NUL-terminated in practice; the terminator is not part of the scramble.
   const data = rest.length > 0 && rest[rest.length - 1] === 0 ? rest.subarray(0, -1) : rest;
-  return { plugin, data };
+  return { plugin, data, rawData: rest };
 }
 
 export function encodeAuthSwitchRequest(request: AuthSwitchRequest): Buffer {

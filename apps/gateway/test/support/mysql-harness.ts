@@ -28,7 +28,7 @@ export type MySqlHarness = Awaited<ReturnType<typeof startMySqlHarness>>;
 export type MariaDbLogin = { host: string; port: number; user: string; password: string };
 
 /** Statements that give each harness its own database on the integration tier's MariaDB. */
-function seedSql(database: string, user: string, password: string): string {
+function seedSql(database: string, user: string, password: string, plugin: string): string {
   return `
     CREATE DATABASE ${database} CHARACTER SET utf8mb4;
     CREATE TABLE ${database}.employees (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(200), ssn VARCHAR(20), salary INT);
@@ -36,7 +36,7 @@ function seedSql(database: string, user: string, password: string): string {
       (1, 'Ada', 'ada@example.com', '123-45-6789', 100), (2, 'Grace', 'grace@example.com', '987-65-4321', 200);
     CREATE TABLE ${database}.departments (id INT PRIMARY KEY, name VARCHAR(100));
     INSERT INTO ${database}.departments VALUES (1, 'eng');
-    CREATE USER '${user}'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('${password}');
+    CREATE USER '${user}'@'%' IDENTIFIED VIA ${plugin} USING PASSWORD('${password}');
     GRANT ALL ON ${database}.* TO '${user}'@'%';
   `;
 }
@@ -53,6 +53,8 @@ export async function startMySqlHarness(
     server?: MariaDbLogin;
     /** Another catalog than the upstream's real one (a catalog that cannot be read). */
     catalogFor?: MySqlListenerOptions["catalogFor"];
+    /** The upstream login's server plugin (`ed25519` needs `INSTALL SONAME 'auth_ed25519'` first). */
+    upstreamPlugin?: "mysql_native_password" | "ed25519";
   } = {},
 ) {
   const server = options.server ?? inject("mariadb");
@@ -67,7 +69,9 @@ export async function startMySqlHarness(
     password: server.password,
     multipleStatements: true,
   });
-  await admin.query(seedSql(database, upstreamUser, upstreamPassword));
+  await admin.query(
+    seedSql(database, upstreamUser, upstreamPassword, options.upstreamPlugin ?? "mysql_native_password"),
+  );
 
   const token = generateAgentToken();
   const agent = {
@@ -240,6 +244,8 @@ print(json.dumps({
     port: listener.port,
     asAdmin,
     upstreamUser,
+    /** The brokered password (tests that change the upstream login put it back). */
+    upstreamPassword,
     token,
     database,
     current,

@@ -1,4 +1,4 @@
-import { SYSTEM_SCHEMAS } from "@sluice/mysql-session/upstream-catalog";
+import { SYSTEM_SCHEMAS } from "./upstream-catalog";
 
 /** `column` names a database other than the server's own (see SYSTEM_SCHEMAS). */
 export function userSchemasIn(column: string): string {
@@ -36,42 +36,9 @@ export const CATALOG_FINGERPRINT_SQL = `SELECT CONCAT_WS('|', ${digestOf(
   "CONCAT_WS(0x1f, TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION)",
   `information_schema.VIEWS WHERE ${USER_SCHEMAS}`,
 )}, ${digestOf(
-  "CONCAT_WS(0x1f, TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT)",
+  "CONCAT_WS(0x1f, TRIGGER_SCHEMA, TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT, SQL_MODE)",
   `information_schema.TRIGGERS WHERE ${userSchemasIn("TRIGGER_SCHEMA")}`,
 )}, ${digestOf(
   "CONCAT_WS(0x1f, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, GENERATION_EXPRESSION, EXTRA)",
   `information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`,
 )}) AS fingerprint`;
-
-/**
- * A check whose answer is never older than the call: a caller that arrives while one runs waits for
- * the next (which all such callers share) rather than taking an answer begun before it asked.
- */
-export function sharedFromNow<T>(run: () => Promise<T>): () => Promise<T> {
-  let current: Promise<T> | null = null;
-  let next: Promise<T> | null = null;
-  const start = (): Promise<T> => {
-    const started = run();
-    current = started;
-    const clear = () => {
-      if (current === started) current = null;
-    };
-    started.then(clear, clear);
-    return started;
-  };
-  return () => {
-    if (current === null) return start();
-    if (next === null) {
-      next = current
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .then(() => {
-          next = null;
-          return start();
-        });
-    }
-    return next;
-  };
-}

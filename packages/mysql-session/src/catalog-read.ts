@@ -1,0 +1,65 @@
+import { CATALOG_FINGERPRINT_SQL, COLUMN_CODE_FILTER, userSchemasIn } from "./catalog-fingerprint";
+import { type CatalogRelationRow, catalogOf, type UpstreamCatalog } from "./upstream-catalog";
+import type { ViewColumnRow, ViewRow } from "./view-lineage";
+import type { ColumnCodeRow, TriggerRow } from "./write-code";
+
+/** Every relation the connection's login can see, system schemas included (they are classified). */
+const RELATIONS_SQL =
+  "SELECT TABLE_SCHEMA AS `schema`, TABLE_NAME AS `table`, TABLE_TYPE AS `type` FROM information_schema.TABLES";
+
+const USER_SCHEMAS = userSchemasIn("TABLE_SCHEMA");
+
+/** Views' definitions (empty without SHOW VIEW: such a view is not traced, so masked whole). */
+const VIEWS_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`view\`, VIEW_DEFINITION AS \`definition\` FROM information_schema.VIEWS WHERE ${USER_SCHEMAS}`;
+
+/** Views' column names in order, which the definition's outputs are lined up with. */
+const VIEW_COLUMNS_SQL = `SELECT c.TABLE_SCHEMA AS \`schema\`, c.TABLE_NAME AS \`view\`, c.COLUMN_NAME AS \`column\`, c.ORDINAL_POSITION AS \`position\` FROM information_schema.COLUMNS c JOIN information_schema.VIEWS v ON v.TABLE_SCHEMA = c.TABLE_SCHEMA AND v.TABLE_NAME = c.TABLE_NAME WHERE c.${USER_SCHEMAS}`;
+
+/** Triggers with their bodies: the owner's code a write runs (judged on connections with masking). */
+const TRIGGERS_SQL = `SELECT TRIGGER_SCHEMA AS \`schema\`, TRIGGER_NAME AS \`trigger\`, EVENT_OBJECT_TABLE AS \`table\`, ACTION_TIMING AS \`timing\`, EVENT_MANIPULATION AS \`event\`, ACTION_STATEMENT AS \`body\`, SQL_MODE AS \`sqlMode\` FROM information_schema.TRIGGERS WHERE ${userSchemasIn("TRIGGER_SCHEMA")}`;
+
+/** Columns whose value the server computes on a write: generated, a DEFAULT other than NULL, ON UPDATE. */
+const COLUMN_CODE_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_DEFAULT AS \`defaultValue\`, GENERATION_EXPRESSION AS \`generation\`, EXTRA AS \`extra\` FROM information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`;
+
+/** Reads the catalog moved under before a read is given up (the catalog is then unknown: all masked). */
+const MAX_CATALOG_READS = 3;
+
+/** A side connection that answers a text query with its rows first (mysql2's `query`). */
+export type Queryable = { query: (sql: string) => Promise<[unknown, unknown]> };
+
+export async function fingerprintOf(client: Queryable): Promise<string> {
+  const [rows] = await client.query(CATALOG_FINGERPRINT_SQL);
+  return String((rows as Array<{ fingerprint: string }>)[0]?.fingerprint);
+}
+
+/**
+ * Reads the upstream's relations, its views' definitions and columns, and the code its writes run
+ * (triggers, computed columns), as one consistent
+ * picture. information_schema is not transactional (a consistent-snapshot transaction does not
+ * cover it), so the reads are bracketed by the catalog's fingerprint and repeated when it moved
+ * between them: a view redefined mid-read is never paired with the other definition's columns.
+ */
+export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatalog> {
+  for (let attempt = 1; attempt <= MAX_CATALOG_READS; attempt++) {
+    const readAt = Date.now();
+    const before = await fingerprintOf(client);
+    const [rows] = await client.query(RELATIONS_SQL);
+    const [views] = await client.query(VIEWS_SQL);
+    const [columns] = await client.query(VIEW_COLUMNS_SQL);
+    const [triggers] = await client.query(TRIGGERS_SQL);
+    const [columnCode] = await client.query(COLUMN_CODE_SQL);
+    if ((await fingerprintOf(client)) !== before) continue;
+    const catalog = catalogOf(
+      rows as CatalogRelationRow[],
+      readAt,
+      views as ViewRow[],
+      columns as ViewColumnRow[],
+      {
+        triggers: triggers as TriggerRow[],
+        columns: columnCode as ColumnCodeRow[],
+      },
+    );
+    return { ...catalog, fingerprint: before };
+  }
+  throw new Error(`the upstream catalog changed during each of ${MAX_CATALOG_READS} reads`);
+}
