@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startMariaDb } from "./mariadb-server";
+import { startOwnMariaDb } from "./mariadb-server";
 import { tsxCommand } from "./tsx-command";
 import "./provided-context";
 
@@ -23,8 +23,9 @@ export default async function setup(project: TestProject) {
   chmodSync(home, 0o755);
   const { child, url } = await startPostgres(home);
   project.provide("adminUrl", url);
-  // The MySQL data path's tests need a real MariaDB too; a port range apart from PostgreSQL's.
-  const mariadb = await startMariaDb(59100 + Math.floor(Math.random() * 800)).catch((error: unknown) => {
+  // The MySQL data path's tests need a real MariaDB too, on a port the OS chose, tried again when
+  // another process takes it before the server binds (a random pick once collided with a parallel run).
+  const mariadb = await startOwnMariaDb({}).catch((error: unknown) => {
     child.kill("SIGTERM");
     throw error;
   });

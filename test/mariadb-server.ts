@@ -45,9 +45,9 @@ export async function startMariaDb(port: number, options: MariaDbOptions = {}): 
 const PORT_TRIES = 3;
 
 /**
- * A MariaDB of one test file's own, on a port the OS chose: for a test that needs the server's
- * global state to differ (a global sql_mode), which it must never change on the shared server,
- * where every other file's sessions would see it.
+ * A MariaDB on a port the OS chose: the integration tier's shared server, and a test file's own
+ * for a test that needs the server's global state to differ (a global sql_mode), which it must
+ * never change on the shared server, where every other file's sessions would see it.
  */
 export async function startOwnMariaDb(options: MariaDbOptions): Promise<MariaDbServer> {
   for (let attempt = 1; ; attempt += 1) {
