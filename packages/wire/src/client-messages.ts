@@ -75,6 +75,13 @@ function decodeUntagged(code: number, body: Buffer): ClientMessage {
   }
 }
 
+/**
+ * Messages without fields are one object each, shared: a pipelined client sends a Sync per
+ * statement. Frozen, so nothing can change one for every session.
+ */
+const SYNC: ClientMessage = Object.freeze({ name: "sync" });
+const FLUSH: ClientMessage = Object.freeze({ name: "flush" });
+
 function decodeTagged(type: number, body: Buffer): ClientMessage {
   switch (type) {
     case ClientCode.Query:
@@ -90,9 +97,9 @@ function decodeTagged(type: number, body: Buffer): ClientMessage {
     case ClientCode.Close:
       return { name: "close", ...parseTarget(new Reader(body, "Close")) };
     case ClientCode.Sync:
-      return empty(new Reader(body, "Sync"), { name: "sync" });
+      return body.length === 0 ? SYNC : empty(new Reader(body, "Sync"), SYNC);
     case ClientCode.Flush:
-      return empty(new Reader(body, "Flush"), { name: "flush" });
+      return body.length === 0 ? FLUSH : empty(new Reader(body, "Flush"), FLUSH);
     case ClientCode.Terminate:
       return empty(new Reader(body, "Terminate"), { name: "terminate" });
     case ClientCode.CopyData:
@@ -154,11 +161,16 @@ function parseParse(reader: Reader): ClientMessage {
 function parseBind(reader: Reader): ClientMessage {
   const portal = reader.cstring();
   const statement = reader.cstring();
-  const paramFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
-  const params = Array.from({ length: reader.count(4) }, () => {
+  // Loops, not Array.from with a callback: a Bind per statement is the prepared protocol's hot path.
+  const formatCount = reader.count(2);
+  const paramFormats: number[] = new Array(formatCount);
+  for (let i = 0; i < formatCount; i += 1) paramFormats[i] = reader.int16();
+  const paramCount = reader.count(4);
+  const params: (Buffer | null)[] = new Array(paramCount);
+  for (let i = 0; i < paramCount; i += 1) {
     const length = reader.int32();
-    return length === -1 ? null : reader.bytes(length);
-  });
+    params[i] = length === -1 ? null : reader.bytes(length);
+  }
   // As PostgreSQL: no formats (all text), one for all, or one per parameter.
   if (paramFormats.length > 1 && paramFormats.length !== params.length)
     throw new WireError(
@@ -166,11 +178,14 @@ function parseBind(reader: Reader): ClientMessage {
     );
   // A text value is converted (so verified) by the server before any input function sees it; the
   // gateway's checks decode the same bytes, so they must be the text the server reads.
-  for (const [i, param] of params.entries()) {
+  for (let i = 0; i < paramCount; i += 1) {
+    const param = params[i];
     const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
     if (param && format === 0) assertUtf8Strict(param);
   }
-  const resultFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
+  const resultCount = reader.count(2);
+  const resultFormats: number[] = new Array(resultCount);
+  for (let i = 0; i < resultCount; i += 1) resultFormats[i] = reader.int16();
   reader.end();
   return { name: "bind", portal, statement, paramFormats, params, resultFormats };
 }
