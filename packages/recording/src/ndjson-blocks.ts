@@ -47,23 +47,9 @@ export class NdjsonBlocks extends OffHeapBlocks {
     for (let i = 0; i < text.length; i++) this.block[this.used++] = text.charCodeAt(i);
   }
 
-  /** A non-negative integer, as part of a line: its digits written in place, without a string. */
+  /** A non-negative integer, as part of a line. */
   int(value: number): void {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      this.ascii(String(value));
-      return;
-    }
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
-    this.reserve(digits);
-    const block = this.block;
-    let at = this.used + digits;
-    this.used = at;
-    let rest = value;
-    do {
-      block[--at] = 0x30 + (rest % 10);
-      rest = Math.floor(rest / 10);
-    } while (rest > 0);
+    this.ascii(String(value));
   }
 
   /**

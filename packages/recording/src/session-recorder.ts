@@ -32,15 +32,6 @@ const RECORDED_MESSAGES: ReadonlySet<number> = new Set([
   ServerCode.ReadyForQuery,
 ]);
 
-/** The lines written piece by piece, and the text between their `t` and `n`, made once, not per line. */
-const TYPE_KEYS = {
-  row: ',"type":"row","n":',
-  complete: ',"type":"complete","n":',
-  ready: ',"type":"ready","n":',
-  columns: ',"type":"columns","n":',
-} as const;
-type LineType = keyof typeof TYPE_KEYS;
-
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
  * results from the bytes written to the client (so they are recorded masked, exactly as received).
@@ -87,10 +78,10 @@ export class SessionRecorder {
   }
 
   /** `{"t":…,"type":"…","n":…` of a line written piece by piece. */
-  private startLine(type: LineType): void {
+  private startLine(type: string): void {
     this.pending.ascii('{"t":');
     this.pending.int(this.entryT);
-    this.pending.ascii(TYPE_KEYS[type]);
+    this.pending.ascii(`,"type":"${type}","n":`);
     this.pending.int(this.statement);
   }
 
