@@ -7,6 +7,7 @@ import {
   MIN_CANCEL_KEY_BYTES,
   PROTOCOL_3_0,
   SSL_REQUEST_CODE,
+  TAGGED_HEADER_BYTES,
 } from "./limits";
 import { printable } from "./printable";
 import { Reader } from "./reader";
@@ -58,7 +59,7 @@ export type ClientMessage =
 export function decodeClientFrame(frame: Frame): ClientMessage {
   return frame.kind === "untagged"
     ? decodeUntagged(frame.code, frame.body)
-    : decodeTagged(frame.type, frame.body);
+    : decodeTagged(frame.type, frame.raw);
 }
 
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
@@ -82,36 +83,42 @@ function decodeUntagged(code: number, body: Buffer): ClientMessage {
 const SYNC: ClientMessage = Object.freeze({ name: "sync" });
 const FLUSH: ClientMessage = Object.freeze({ name: "flush" });
 
-function decodeTagged(type: number, body: Buffer): ClientMessage {
+/** A reader of a whole tagged message's fields, past its header, in place (no view of the body). */
+function fieldsOf(raw: Buffer, what: string): Reader {
+  return new Reader(raw, what, true, TAGGED_HEADER_BYTES);
+}
+
+/** `raw` is the whole message, header included. */
+function decodeTagged(type: number, raw: Buffer): ClientMessage {
   switch (type) {
     case ClientCode.Query:
-      return parseQuery(new Reader(body, "Query"));
+      return parseQuery(fieldsOf(raw, "Query"));
     case ClientCode.Parse:
-      return parseParse(new Reader(body, "Parse"));
+      return parseParse(fieldsOf(raw, "Parse"));
     case ClientCode.Bind:
-      return parseBind(new Reader(body, "Bind"));
+      return parseBind(fieldsOf(raw, "Bind"));
     case ClientCode.Describe:
-      return { name: "describe", ...parseTarget(new Reader(body, "Describe")) };
+      return { name: "describe", ...parseTarget(fieldsOf(raw, "Describe")) };
     case ClientCode.Execute:
-      return parseExecute(new Reader(body, "Execute"));
+      return parseExecute(fieldsOf(raw, "Execute"));
     case ClientCode.Close:
-      return { name: "close", ...parseTarget(new Reader(body, "Close")) };
+      return { name: "close", ...parseTarget(fieldsOf(raw, "Close")) };
     case ClientCode.Sync:
-      return body.length === 0 ? SYNC : empty(new Reader(body, "Sync"), SYNC);
+      return raw.length === TAGGED_HEADER_BYTES ? SYNC : empty(fieldsOf(raw, "Sync"), SYNC);
     case ClientCode.Flush:
-      return body.length === 0 ? FLUSH : empty(new Reader(body, "Flush"), FLUSH);
+      return raw.length === TAGGED_HEADER_BYTES ? FLUSH : empty(fieldsOf(raw, "Flush"), FLUSH);
     case ClientCode.Terminate:
-      return empty(new Reader(body, "Terminate"), { name: "terminate" });
+      return empty(fieldsOf(raw, "Terminate"), { name: "terminate" });
     case ClientCode.CopyData:
-      return { name: "copyData", data: body };
+      return { name: "copyData", data: raw.subarray(TAGGED_HEADER_BYTES) };
     case ClientCode.CopyDone:
-      return empty(new Reader(body, "CopyDone"), { name: "copyDone" });
+      return empty(fieldsOf(raw, "CopyDone"), { name: "copyDone" });
     case ClientCode.CopyFail:
-      return parseCopyFail(new Reader(body, "CopyFail"));
+      return parseCopyFail(fieldsOf(raw, "CopyFail"));
     case ClientCode.FunctionCall:
-      return parseFunctionCall(new Reader(body, "FunctionCall"));
+      return parseFunctionCall(fieldsOf(raw, "FunctionCall"));
     case ClientCode.AuthResponse:
-      return { name: "authResponse", body };
+      return { name: "authResponse", body: raw.subarray(TAGGED_HEADER_BYTES) };
     default:
       throw new WireError(`invalid frontend message type '${printable(type)}'`);
   }
