@@ -69,7 +69,17 @@ const DEFAULT_RULE_HINTS: Record<string, string> = {
   "sluice:statement-too-long": "send the values in smaller batches, or as parameters of a prepared statement",
 };
 
-/** The hint of a refusal by one of Sluice's own defaults. */
-export function defaultRuleHint(rule: string): string {
-  return DEFAULT_RULE_HINTS[rule] ?? CANNOT_JUDGE_HINT;
+/** Where MySQL's words differ: it has no COPY, and its server files are reached by other statements. */
+const MYSQL_RULE_HINTS: Record<string, string> = {
+  "sluice:server-files":
+    "read rows with a plain SELECT and write them with INSERT; the database server's files are out of reach",
+};
+
+/** The hint of a refusal by one of Sluice's own defaults, in the words of the statement's dialect. */
+export function defaultRuleHint(rule: string, dialect?: "mysql"): string {
+  return (
+    (dialect === "mysql" ? MYSQL_RULE_HINTS[rule] : undefined) ??
+    DEFAULT_RULE_HINTS[rule] ??
+    CANNOT_JUDGE_HINT
+  );
 }

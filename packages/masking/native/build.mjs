@@ -1,8 +1,9 @@
 /**
- * Builds the native keyed hash (keyed_hash.c) against the headers of the Node that runs this script,
+ * Builds the native module (keyed_hash.c: the keyed hash; mask_rows.c: a read's DataRows masked in
+ * one call) against the headers of the Node that runs this script,
  * with the system's C compiler. No download: Node's own headers and OpenSSL are used, and the
  * symbols resolve against the running Node when the module loads. A machine without a compiler or
- * headers still works: the build is skipped with a message and the JavaScript hash is used.
+ * headers still works: the build is skipped with a message and the JavaScript hash and row masking are used.
  *
  *   node packages/masking/native/build.mjs      (run by the root postinstall)
  */
@@ -11,7 +12,7 @@ import { existsSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 
 const here = import.meta.dirname;
-const source = path.join(here, "keyed_hash.c");
+const sources = ["keyed_hash.c", "mask_rows.c"].map((file) => path.join(here, file));
 const target = path.join(here, "build", "keyed_hash.node");
 const headers = path.resolve(process.execPath, "../../include/node");
 
@@ -30,7 +31,7 @@ const partial = `${target}.partial`;
 try {
   execFileSync(
     compiler,
-    ["-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", `-I${headers}`, "-o", partial, source],
+    ["-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", `-I${headers}`, "-o", partial, ...sources],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
 } catch (error) {

@@ -9,24 +9,12 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <node_api.h>
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <string.h>
 #include <stdlib.h>
 
 #define BLOCK_BYTES 64
 
-/*
- * One key's precomputed pads and a reference to the Uint8Array its digests are written to. The
- * array's memory is looked up again at every call, never kept: its buffer could be detached
- * (transferred) and freed while the array itself stays alive.
- */
-typedef struct {
-  SHA256_CTX inner;
-  SHA256_CTX outer;
-  napi_ref out_ref;
-  /* How many bytes of the MAC `hex` writes (as twice as many digits). */
-  size_t hex_bytes;
-} Hasher;
+#include "keyed_hash.h"
 
 static napi_value throw_type(napi_env env, const char *message) {
   napi_throw_type_error(env, NULL, message);
@@ -54,7 +42,7 @@ static size_t offset_of(napi_env env, napi_value value, size_t limit, int *ok) {
 }
 
 /* The MAC of data[start..end] under a hasher's pads into `mac`; the contexts are wiped after. */
-static void mac_of(const Hasher *hasher, const unsigned char *data, size_t length,
+void mac_of(const Hasher *hasher, const unsigned char *data, size_t length,
                    unsigned char mac[SHA256_DIGEST_LENGTH]) {
   SHA256_CTX ctx;
   unsigned char inner[SHA256_DIGEST_LENGTH];
@@ -179,7 +167,7 @@ static napi_value hex_many(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static void free_hasher(napi_env env, void *data, void *hint) {
+void free_hasher(napi_env env, void *data, void *hint) {
   (void)hint;
   Hasher *hasher = data;
   if (hasher->out_ref != NULL) napi_delete_reference(env, hasher->out_ref);
@@ -188,10 +176,10 @@ static void free_hasher(napi_env env, void *data, void *hint) {
 }
 
 /* A hasher with one key's pads compressed, or NULL (out of memory). */
-static Hasher *new_hasher(const unsigned char *key, size_t key_length) {
+Hasher *new_hasher(const unsigned char *key, size_t key_length) {
   unsigned char block[BLOCK_BYTES] = {0};
   if (key_length > BLOCK_BYTES) SHA256(key, key_length, block);
-  else memcpy(block, key, key_length);
+  else if (key_length > 0) memcpy(block, key, key_length); /* memcpy from NULL is undefined even for 0 bytes. */
   Hasher *hasher = calloc(1, sizeof *hasher);
   if (hasher) {
     unsigned char pad[BLOCK_BYTES];
@@ -283,7 +271,8 @@ NAPI_MODULE_INIT() {
       napi_create_function(env, "createHex", NAPI_AUTO_LENGTH, create_hex, NULL, &hex_fn) != napi_ok ||
       napi_set_named_property(env, exports, "createHex", hex_fn) != napi_ok ||
       napi_create_function(env, "createHexMany", NAPI_AUTO_LENGTH, create_hex_many, NULL, &hex_many_fn) != napi_ok ||
-      napi_set_named_property(env, exports, "createHexMany", hex_many_fn) != napi_ok) {
+      napi_set_named_property(env, exports, "createHexMany", hex_many_fn) != napi_ok ||
+      !register_mask_rows(env, exports)) {
     return NULL;
   }
   return exports;

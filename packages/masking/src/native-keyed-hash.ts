@@ -19,6 +19,20 @@ export type NativeModule = {
     key: Uint8Array,
     bytes: number,
   ) => (data: Uint8Array, jobs: Int32Array, count: number, out: Uint8Array) => void;
+  /** From native/mask_rows.c; absent from a module built before it (then rows are masked in JavaScript). */
+  createRowMasker?: (
+    key: Uint8Array,
+    hashBytes: number,
+    redacted: Uint8Array,
+  ) => (
+    program: Int32Array,
+    data: Uint8Array,
+    start: number,
+    end: number,
+    out: Uint8Array,
+    at: number,
+    state: Int32Array,
+  ) => number;
 };
 
 const MODULE_PATH = path.join(

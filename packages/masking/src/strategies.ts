@@ -15,7 +15,7 @@ export const REDACTED_TEXT = "[REDACTED]";
 /** Shared, never written to: every redaction is the same bytes. */
 const REDACTED_BYTES = Buffer.from(REDACTED_TEXT);
 /** PARTIAL never reveals more than this many characters, whatever a rule says. */
-const MAX_KEEP_LAST = 8;
+export const MAX_KEEP_LAST = 8;
 
 /**
  * How a rule's output is produced. Most strategies are written straight into the outgoing row
@@ -183,7 +183,7 @@ let lastKey: Buffer | null = null;
 let lastHasher: Hasher | null = null;
 
 /** Bytes of the MAC the placeholder shows: 64 bits, plenty to join on, little to brute-force from. */
-const HASH_PLACEHOLDER_BYTES = (HASH_PLACEHOLDER_LENGTH - 2) / 2;
+export const HASH_PLACEHOLDER_BYTES = (HASH_PLACEHOLDER_LENGTH - 2) / 2;
 
 export function hasherFor(key: Buffer): Hasher {
   if (key === lastKey && lastHasher) return lastHasher;

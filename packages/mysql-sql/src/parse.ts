@@ -6,7 +6,7 @@ import { showTables } from "./catalog-show-statements";
 import { mysqlLineage } from "./column-lineage";
 import { diagnosticsShow } from "./diagnostics-statements";
 import { extractMySqlFacts, RefusedStatement } from "./extract-facts";
-import { pinnedCharsetSet } from "./pinned-charset-statements";
+import { otherCharsetRefusal, pinnedCharsetSet } from "./pinned-charset-statements";
 import { readAsServer } from "./server-lexing";
 
 type NodeSqlParser = { astify: (sql: string, options: { database: string }) => unknown };
@@ -38,6 +38,8 @@ export function readMySql(sql: string): MySqlReading {
   const preGrammar =
     diagnosticsShow(reading.text) ?? pinnedCharsetSet(reading.text) ?? showTables(reading.text);
   if (preGrammar) return { parsed: { ok: true, statements: [preGrammar] }, asts: [] };
+  const charsetRefusal = otherCharsetRefusal(reading.text);
+  if (charsetRefusal) return { parsed: { ok: false, error: charsetRefusal, position: null }, asts: [] };
   let tree: unknown;
   try {
     tree = parser.astify(reading.text, OPTIONS);

@@ -24,3 +24,15 @@ export function pinnedCharsetSet(text: string): StatementFacts | null {
   if (!PINNED_CHARSET_FORM.test(text)) return null;
   return preGrammarFacts("SET");
 }
+
+/** `SET NAMES x` / `SET CHARACTER SET x` naming anything (the grammar reads neither form). */
+const ANY_CHARSET_FORM = /^\s*SET\s+(?:NAMES|CHARACTER\s+SET|CHARSET)\b/i;
+
+/**
+ * Why a SET NAMES of another character set is refused, so the agent reads that the character set is
+ * pinned instead of a syntax error; null for every other text (pinnedCharsetSet has accepted utf8mb4).
+ */
+export function otherCharsetRefusal(text: string): string | null {
+  if (!ANY_CHARSET_FORM.test(text)) return null;
+  return "the character set is pinned by Sluice (utf8mb4): another one would make the server read statements differently from the gateway; leave it as it is";
+}

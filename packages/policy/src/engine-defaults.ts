@@ -48,11 +48,7 @@ export function checkBuiltins(
     facts.serverFileAccess &&
     !allowsKind(policy, facts.serverFileAccess === "program" ? "COPY PROGRAM" : "COPY FILE")
   ) {
-    return builtin(
-      policy,
-      "sluice:server-files",
-      `COPY with a server-side ${facts.serverFileAccess} reaches the database server's ${facts.serverFileAccess === "program" ? "shell" : "files"}; use COPY ... TO STDOUT / FROM STDIN`,
-    );
+    return builtin(policy, "sluice:server-files", serverFilesWhat(facts), facts.dialect);
   }
   const revealing = valueRevealingRead(policy, facts);
   if (revealing) return builtin(policy, "sluice:catalog-values", revealing);
@@ -147,11 +143,25 @@ function allowsTable(policy: ConnectionPolicy, qualified: string): boolean {
   );
 }
 
-export function builtin(policy: ConnectionPolicy, rule: string, what: string): PolicyVerdict {
+/** Why a statement that reaches the server's files is refused, in its own dialect's terms. */
+function serverFilesWhat(facts: StatementFacts): string {
+  if (facts.dialect === "mysql") {
+    return "SELECT ... INTO OUTFILE/DUMPFILE and LOAD DATA INFILE reach the database server's files";
+  }
+  const reached = facts.serverFileAccess === "program" ? "shell" : "files";
+  return `COPY with a server-side ${facts.serverFileAccess} reaches the database server's ${reached}; use COPY ... TO STDOUT / FROM STDIN`;
+}
+
+export function builtin(
+  policy: ConnectionPolicy,
+  rule: string,
+  what: string,
+  dialect?: StatementFacts["dialect"],
+): PolicyVerdict {
   return {
     kind: "deny",
     rule,
     message: `blocked by Sluice default "${rule}" on connection ${policy.connectionName}: ${what}`,
-    hint: defaultRuleHint(rule),
+    hint: defaultRuleHint(rule, dialect),
   };
 }

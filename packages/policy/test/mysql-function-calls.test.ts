@@ -45,4 +45,14 @@ describe("MySQL functions by knowledge", () => {
     expect(judge("INSERT INTO t VALUES (1)", { isReadOnly: true }).kind).toBe("deny");
     expect(judge("SELECT * FROM t", { isReadOnly: true }).kind).toBe("allow");
   });
+
+  it("refuses server files in MySQL's own words, never COPY's", () => {
+    for (const sql of ["SELECT a FROM t INTO OUTFILE '/tmp/x'", "LOAD DATA INFILE '/tmp/x' INTO TABLE t"]) {
+      const verdict = judge(sql);
+      expect(verdict).toMatchObject({ kind: "deny", rule: "sluice:server-files" });
+      if (verdict.kind !== "deny") continue;
+      expect(verdict.message).toMatch(/INTO OUTFILE/);
+      expect(`${verdict.message} ${verdict.hint}`).not.toMatch(/COPY/);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
 import { maskDetectedInErrorBody, withHeader, withholdErrorText } from "@sluice/masking/error-fields";
-import { type ColumnOrigins, type MaskPlan, maskDataRowInto, planMasking } from "@sluice/masking/row-masker";
+import { maskDataRowsInto } from "@sluice/masking/mask-rows";
+import { type ColumnOrigins, type MaskPlan, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import type { OutputBuffer } from "@sluice/wire/output-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
@@ -50,19 +51,22 @@ export class ResultMasker {
     this.pairing.onAnswer(type, body);
   }
 
-  /** Writes the DataRow at `bytes[start..end]` into `out`, masked by its own source's plan. */
-  maskRowInto(bytes: Buffer, start: number, end: number, out: OutputBuffer): void {
+  /**
+   * Writes the DataRows lying one after another at `bytes[start..end]` (whole messages, with no
+   * other message between them, so all of one source) into `out`, masked by their source's plan.
+   */
+  maskRowsInto(bytes: Buffer, start: number, end: number, out: OutputBuffer): void {
     const source = this.pairing.rowSource();
     const plan = source ? this.planOf(source) : null;
     if (plan === CLEAN) out.appendRange(bytes, start, end);
-    else maskDataRowInto(bytes, plan, this.masking.hashKey, out, start);
+    else maskDataRowsInto(bytes, start, end, plan, this.masking.hashKey, out);
   }
 
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
   maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
     switch (type) {
       case ServerCode.DataRow:
-        this.maskRowInto(raw, 0, raw.length, out);
+        this.maskRowsInto(raw, 0, raw.length, out);
         return;
       case ServerCode.RowDescription:
       case ServerCode.NoData: {

@@ -71,13 +71,28 @@ function appended(pieces: Buffer[] | null, piece: Buffer): Buffer[] {
 function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBytes: number): Buffer | null {
   // Masked values can be longer than the originals (a placeholder for a short value): some room.
   const out = new OutputBuffer(chunkBytes + (chunkBytes >> 2) + 256);
+  // Rows, most of a result's messages, are read where they lie and masked a run at a time (one
+  // native call for a read's rows): consecutive rows in one piece of memory, with no other
+  // message between them, belong to one source. The relay never replaces a row
+  // (beforeUpstreamMessage answers to other types only).
+  let runBytes: Buffer | null = null;
+  let runStart = 0;
+  let runEnd = 0;
   for (let view = frames.nextInPlace(); view; view = frames.nextInPlace()) {
-    // Rows, most of a result's messages, are read where they lie: the relay never replaces one
-    // (beforeUpstreamMessage answers to other types only).
     if (view.type === ServerCode.DataRow) {
-      masker.maskRowInto(view.bytes, view.start, view.end, out);
+      if (view.bytes === runBytes && view.start === runEnd) {
+        runEnd = view.end;
+        continue;
+      }
+      if (runBytes) masker.maskRowsInto(runBytes, runStart, runEnd, out);
+      runBytes = view.bytes;
+      runStart = view.start;
+      runEnd = view.end;
       continue;
     }
+    // The run is masked before the pairing hears of anything after it.
+    if (runBytes) masker.maskRowsInto(runBytes, runStart, runEnd, out);
+    runBytes = null;
     const raw = view.bytes.subarray(view.start, view.end);
     const body = raw.subarray(TAGGED_HEADER_BYTES);
     // Sluice's own denial in place of the server's error for a refusal's stand-in: nothing to
@@ -88,6 +103,7 @@ function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBy
       out.append(replacement);
     } else masker.maskInto(view.type, body, raw, out);
   }
+  if (runBytes) masker.maskRowsInto(runBytes, runStart, runEnd, out);
   return out.size > 0 ? out.take() : null;
 }
 

@@ -1,9 +1,11 @@
+import { allowNativeRowMasking } from "@sluice/masking/native-row-masker";
 import type { SessionDecisions } from "@sluice/policy/verdict";
 import { Relay } from "@sluice/session/relay";
+import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
 import { upstreamToClient } from "@sluice/session/upstream-output";
 import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
 import { commandComplete, cstr, dataRow, readyForQuery, rowDescription, tagged } from "@sluice/wire/testing";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 
 const settings: Array<[string, string]> = [];
 const decisions: SessionDecisions = {
@@ -142,5 +144,92 @@ describe("upstream output without masking", () => {
     const ready = readyForQuery("T");
     relayed(relay, [ready.subarray(0, 5), ready.subarray(5)]);
     expect(relay.status).toBe("T");
+  });
+});
+
+/** Table 100 is `customers(id, email, card, ssn)`: hashed, partly shown, redacted. */
+const MASKING: SessionMasking = {
+  origins: {
+    ruleFor: (tableOid, attnum) => {
+      if (tableOid !== 100) return null;
+      if (attnum === 2) return { name: "email", strategy: "HASH" };
+      if (attnum === 3) return { name: "card", strategy: "PARTIAL", keepLast: 4 };
+      return attnum === 4 ? { name: "ssn", strategy: "REDACT" } : null;
+    },
+  },
+  hashKey: Buffer.alloc(32, 7),
+  hasColumnRules: true,
+  detectors: [],
+  isMaskedTable: (names) => names.includes("public.customers"),
+  isOpaqueRelation: () => false,
+};
+
+/** Two result sets of one query: customers' rows (masked), then orders' (relayed as they are). */
+const MASKED_ANSWER = Buffer.concat([
+  rowDescription([
+    { name: "id", table: 100, attnum: 1, type: 23 },
+    { name: "email", table: 100, attnum: 2, type: 25 },
+    { name: "card", table: 100, attnum: 3, type: 25 },
+    { name: "ssn", table: 100, attnum: 4, type: 25 },
+  ]),
+  ...Array.from({ length: 12 }, (_, i) =>
+    dataRow([
+      String(i),
+      `user${i}@example.com`,
+      i % 3 ? `4111-1111-1111-${1000 + i}` : "Zoë 😀 ab",
+      i % 4 ? "123-45-6789" : null,
+    ]),
+  ),
+  commandComplete("SELECT 12"),
+  rowDescription([{ name: "total", table: 200, attnum: 1, type: 23 }]),
+  ...Array.from({ length: 5 }, (_, i) => dataRow([String(i * 10)])),
+  commandComplete("SELECT 5"),
+  readyForQuery(),
+]);
+
+/** The client's bytes for MASKED_ANSWER read in `reads`, masked natively or in JavaScript. */
+function maskedRelay(reads: Buffer[], isNative: boolean): Buffer {
+  allowNativeRowMasking(isNative);
+  const relay = new Relay({ decisions });
+  const sql = "SELECT id, email, card, ssn FROM customers; SELECT total FROM orders";
+  relay.handleClient({ name: "query", sql }, tagged("Q"));
+  const masker = new ResultMasker(MASKING);
+  masker.noteSent(tagged("Q", Buffer.from(`${sql}\0`)), {
+    maskedTables: ["public.customers"],
+    relations: [["public.customers"], ["public.orders"]],
+  });
+  const frames = createServerFrameBuffer();
+  const out: Buffer[] = [];
+  for (const read of reads) {
+    frames.push(read);
+    const bytes = upstreamToClient(frames, relay, masker, read.length);
+    if (bytes) out.push(Buffer.from(bytes));
+  }
+  return Buffer.concat(out);
+}
+
+describe("upstream output with masking", () => {
+  afterEach(() => allowNativeRowMasking(true));
+
+  it("masks rows the same, natively or not, however the reads split them", () => {
+    const whole = maskedRelay([MASKED_ANSWER], false);
+    const text = whole.toString("latin1");
+    expect(text).not.toContain("example.com");
+    expect(text).not.toContain("123-45-6789");
+    expect(text).not.toContain("4111-1111");
+    expect(text).toContain("***************1010");
+    for (let split = 1; split < MASKED_ANSWER.length; split += 7) {
+      for (const second of [split + 1, split + 40, MASKED_ANSWER.length]) {
+        // Copies, so the reads never share memory, as two socket reads do not.
+        const reads = [
+          Buffer.from(MASKED_ANSWER.subarray(0, split)),
+          Buffer.from(MASKED_ANSWER.subarray(split, second)),
+          Buffer.from(MASKED_ANSWER.subarray(second)),
+        ];
+        expect(maskedRelay(reads, true).equals(whole)).toBe(true);
+        expect(maskedRelay(reads, false).equals(whole)).toBe(true);
+      }
+    }
+    expect(maskedRelay([MASKED_ANSWER], true).equals(whole)).toBe(true);
   });
 });

@@ -31,6 +31,27 @@ export class OutputBuffer {
     return at;
   }
 
+  /**
+   * Makes room for at least `bytes` more without claiming it, for a writer that learns how much it
+   * wrote only afterwards (the native row masker): it writes at `size` in `this.bytes`, then
+   * `commit`s its end.
+   */
+  ensureSpare(bytes: number): void {
+    const needed = this.length + bytes;
+    if (needed <= this.storage.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.storage.length));
+    this.storage.copy(grown, 0, 0, this.length);
+    this.storage = grown;
+  }
+
+  /** Claims what was written past `size`, up to `end` (within the storage). */
+  commit(end: number): void {
+    if (!(Number.isInteger(end) && end >= this.length && end <= this.storage.length)) {
+      throw new RangeError(`output buffer: cannot commit to ${end}`);
+    }
+    this.length = end;
+  }
+
   /** The storage to write reserved bytes into; valid until the next `reserve`. */
   get bytes(): Buffer {
     return this.storage;
