@@ -8,7 +8,10 @@
  *   ./node_modules/.bin/tsx bench/gateway-cpu.ts
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
  *     BENCH_BASELINE=/path/to/checkout (BENCH_BASELINE_NAME: its name in the table), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
- *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section)
+ *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section),
+ *     BENCH_CLIENTS (pgbench -c of the steady runs, default 16), BENCH_RATES=2000,6000 (pgbench -R: each steady run paced at each rate, so every path does the same
+ *     transactions per second; at a low rate each message wakes the process on its own, which costs more
+ *     per transaction than a saturated run, and a process's per-second work weighs more)
  */
 import "../apps/gateway/src/wasm-baseline-only";
 import { loadavg } from "node:os";
@@ -20,7 +23,7 @@ import { spawnGatewayProcess } from "./lib/gateway-process";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
 import { spawnNodePipeProcess } from "./lib/node-pipe-process";
-import { type PgbenchProtocol, runPgbench } from "./lib/pgbench";
+import { type PgbenchProtocol, runPgbench, threadsFor } from "./lib/pgbench";
 import { processSyscalls } from "./lib/proc-cpu";
 
 const REPORT = nodePath.resolve(import.meta.dirname, "../docs/benchmarks.md");
@@ -29,6 +32,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTS = Number(process.env.CONNECTS ?? 200);
 /** Which measures run (comma-separated): connect, prepared, simple; all by default. */
 const MEASURES = new Set((process.env.BENCH_MEASURES ?? "connect,prepared,simple").split(","));
+/** pgbench's clients in the steady runs (-c); 16 by default. */
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
+/** pgbench -R rates (transactions per second, all clients); unpaced when unset. */
+const RATES: (number | undefined)[] = process.env.BENCH_RATES
+  ? process.env.BENCH_RATES.split(",").map(Number)
+  : [undefined];
 
 const PIPE = "Node byte pipe (floor)";
 
@@ -63,7 +72,9 @@ async function main() {
         if (MEASURES.has("connect") && path.name !== PIPE) samples.push(await connectCpu(env, path));
       }
       for (const protocol of (["prepared", "simple"] as const).filter((name) => MEASURES.has(name))) {
-        for (const path of paths) samples.push(await steadyCpu(env, path, protocol));
+        for (const rate of RATES) {
+          for (const path of paths) samples.push(await steadyCpu(env, path, protocol, rate));
+        }
       }
     }
     const body = report(samples, describeMachine(env.pgVersion), loads);
@@ -147,21 +158,33 @@ async function connectCpu(env: BenchEnv, path: Path): Promise<Sample> {
   return { path: path.name, measure: "connect", value: cpu, extra: median.toFixed(2) };
 }
 
-async function steadyCpu(env: BenchEnv, path: Path, protocol: PgbenchProtocol): Promise<Sample> {
+async function steadyCpu(
+  env: BenchEnv,
+  path: Path,
+  protocol: PgbenchProtocol,
+  rate: number | undefined,
+): Promise<Sample> {
   const idlePerMs = await idleCpuPerMs(path);
   const before = path.cpuMicros();
   const started = performance.now();
   const callsBefore = processSyscalls(path.pid);
-  const result = await runPgbench({ ...pgbenchTarget(env, path), clients: 16, protocol, seconds: SECONDS });
+  const result = await runPgbench({
+    ...pgbenchTarget(env, path),
+    clients: CLIENTS,
+    protocol,
+    seconds: SECONDS,
+    ...(rate ? { rate } : {}),
+  });
   const busy = path.cpuMicros() - before - idlePerMs * (performance.now() - started);
   const cpu = busy / result.transactions;
   const calls = processSyscalls(path.pid);
   const perTxn = (now: number, then: number) => ((now - then) / result.transactions).toFixed(2);
   const syscalls = `${perTxn(calls.reads, callsBefore.reads)} reads + ${perTxn(calls.writes, callsBefore.writes)} writes per txn`;
+  const measure = `-c ${CLIENTS} ${protocol}${rate ? ` -R ${rate}` : ""}`;
   console.log(
-    `  -c 16 ${protocol.padEnd(8)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}`,
+    `  ${measure.padEnd(24)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}`,
   );
-  return { path: path.name, measure: `-c 16 ${protocol}`, value: cpu, extra: result.tps.toFixed(0) };
+  return { path: path.name, measure, value: cpu, extra: result.tps.toFixed(0) };
 }
 
 /** Rounds' values side by side, and the spread (smallest–largest) a loaded machine gives them. */
@@ -189,7 +212,7 @@ function report(samples: Sample[], machine: string, loads: number[]): string {
     "## The gateway's own CPU per connect and per transaction",
     "",
     `${machine}. \`bench/gateway-cpu.ts\`, ${ROUNDS} rounds, paths interleaved in each round: ${CONNECTS} sequential`,
-    "connect + `SELECT 1` + disconnect (pg, pooled upstream logins, no TLS), then pgbench -S -c 16 -j 2 for",
+    `connect + \`SELECT 1\` + disconnect (pg, pooled upstream logins, no TLS), then pgbench -S -c ${CLIENTS} -j ${threadsFor(CLIENTS)} for`,
     `${SECONDS} s per protocol. Sluice runs as \`start\` runs it (a process of its own, the store's policy with the`,
     "demo's guardrails, recording on), the Node byte pipe likewise; CPU is each process's user+system time",
     "from /proc (every thread: the event loop, the thread pool's compression, the garbage collector), less",

@@ -1,12 +1,14 @@
 /**
  * The gateway on every core, side by side in one run: direct to PostgreSQL, through pgbouncer
- * (session mode), through Sluice with one worker process and with one per core, as `start` runs it
- * (the store's policy: the demo's guardrails; recording on), plain and with TLS (sslmode=require).
- * Steady state at -c 1 and -c 16, simple and prepared, and -C (a new connection per transaction).
- * Records the load average before and after (the machine is shared). Writes docs/benchmarks.md
- * ("workers").
+ * (session mode), through the Node byte pipe (the floor of any relay in Node, a process of its own),
+ * through Sluice with one worker process and with one per core, as `start` runs it (the store's
+ * policy: the demo's guardrails; recording on), plain and with TLS (sslmode=require). Steady state
+ * at -c 1 and -c 16, simple and prepared, and -C (a new connection per transaction), in rounds
+ * that interleave every path per configuration; the table gives each path's median and range over
+ * the rounds, and the median of the per-round ratios. Records the load average before and after
+ * (the machine is shared). Writes docs/benchmarks.md ("workers").
  *
- *   ./node_modules/.bin/tsx bench/pgbench-workers.ts      (BENCH_SECONDS per run, default 6)
+ *   ./node_modules/.bin/tsx bench/pgbench-workers.ts      (BENCH_SECONDS per run, default 6; BENCH_ROUNDS, default 1)
  */
 import "../apps/gateway/src/wasm-baseline-only";
 import { availableParallelism, loadavg } from "node:os";
@@ -17,11 +19,14 @@ import { type Cleanup, createCleanup } from "./lib/cleanup";
 import { freePort } from "./lib/free-port";
 import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
+import { spawnNodePipeProcess } from "./lib/node-pipe-process";
 import { type PgbenchProtocol, type PgbenchResult, type PgbenchRun, runPgbench } from "./lib/pgbench";
 import { startPgbouncer } from "./lib/pgbouncer";
 import { processCpu } from "./lib/proc-cpu";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const PIPE = "Node byte pipe (floor)";
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 const DIRECT = "direct";
 const PGBOUNCER = "pgbouncer (session)";
@@ -43,6 +48,7 @@ type Target = Omit<PgbenchRun, "clients" | "protocol" | "seconds"> & {
 type Row = {
   config: Config;
   target: string;
+  round: number;
   result: PgbenchResult | null;
   cpuPerTxn: number | null;
   error?: string;
@@ -56,8 +62,11 @@ async function main() {
     for (const target of targets) await runPgbench({ ...target, clients: 1, protocol: "simple", seconds: 2 });
     const loadBefore = loadavg();
     const rows: Row[] = [];
-    for (const config of CONFIGS) {
-      for (const target of targets) rows.push(await measure(target, config));
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      console.log(`round ${round}, load average ${loadavg()[0]?.toFixed(1)}`);
+      for (const config of CONFIGS) {
+        for (const target of targets) rows.push({ ...(await measure(target, config)), round });
+      }
     }
     const load = { before: loadBefore, after: loadavg() };
     writeSection(REPORT, "workers", render(rows, describeMachine(env.pgVersion), load));
@@ -97,16 +106,18 @@ async function startTargets(env: BenchEnv, cleanup: Cleanup): Promise<Target[]> 
     };
   };
   const cores = availableParallelism();
+  const pipe = await spawnNodePipeProcess(env.upstream, cleanup);
   return [
     { ...env.upstream, name: DIRECT, cpu: null },
     { ...env.upstream, name: PGBOUNCER, port: bouncer.port, cpu: () => total(bouncer.cpu()) },
+    { ...env.upstream, name: PIPE, port: pipe.port, cpu: pipe.cpuMicros },
     await sluice(1),
     ...(cores > 1 ? [await sluice(cores)] : []),
     await sluice(cores, true),
   ];
 }
 
-async function measure(target: Target, config: Config): Promise<Row> {
+async function measure(target: Target, config: Config): Promise<Omit<Row, "round">> {
   const before = target.cpu?.() ?? 0;
   try {
     const result = await runPgbench({ ...target, ...config, seconds: SECONDS });
@@ -126,40 +137,84 @@ type Load = { before: number[]; after: number[] };
 function render(rows: Row[], machine: string, load: Load): string {
   const averages = (values: number[]) => values.map((value) => value.toFixed(1)).join(", ");
   const lines: string[][] = [];
-  for (const row of rows) {
-    const same = rows.filter((other) => other.config === row.config);
-    const of = (name: string) => same.find((other) => other.target === name)?.result ?? null;
-    const value = (result: PgbenchResult | null) =>
-      result
-        ? row.config.isConnectPerTransaction
-          ? (result.connectMs ?? Number.NaN)
-          : result.tps
-        : Number.NaN;
-    const mine = value(row.result);
-    const ratio = (base: number) => (Number.isFinite(mine) && base > 0 ? (mine / base).toFixed(2) : "–");
-    lines.push([
-      label(row.config),
-      row.target,
-      row.result ? row.result.tps.toFixed(0) : `failed: ${row.error ?? ""}`,
-      row.result?.connectMs !== undefined ? row.result.connectMs.toFixed(2) : "–",
-      row.cpuPerTxn !== null ? row.cpuPerTxn.toFixed(1) : "–",
-      ratio(value(of(DIRECT))),
-      ratio(value(of(PGBOUNCER))),
-    ]);
+  const measured = (row: Row | undefined) =>
+    row?.result
+      ? row.config.isConnectPerTransaction
+        ? (row.result.connectMs ?? Number.NaN)
+        : row.result.tps
+      : Number.NaN;
+  for (const config of CONFIGS) {
+    const mine = rows.filter((row) => row.config === config);
+    for (const target of [...new Set(mine.map((row) => row.target))]) {
+      const runs = mine.filter((row) => row.target === target);
+      const inRound = (name: string, round: number) =>
+        mine.find((row) => row.target === name && row.round === round);
+      const ratios = (name: string) =>
+        runs
+          .map((row) => measured(row) / measured(inRound(name, row.round)))
+          .filter((ratio) => Number.isFinite(ratio));
+      const cpu = runs.flatMap((row) => (row.cpuPerTxn !== null ? [row.cpuPerTxn] : []));
+      const pipeCpu = ratiosOf(
+        runs.map((row) => [row.cpuPerTxn, inRound(PIPE, row.round)?.cpuPerTxn ?? null] as const),
+      );
+      const failed = runs.filter((row) => !row.result);
+      lines.push([
+        label(config),
+        target,
+        spread(
+          runs.flatMap((row) => (row.result ? [row.result.tps] : [])),
+          0,
+        ) + (failed.length > 0 ? ` (${failed.length} failed: ${failed[0]?.error ?? ""})` : ""),
+        config.isConnectPerTransaction
+          ? spread(
+              runs.flatMap((row) => (row.result?.connectMs !== undefined ? [row.result.connectMs] : [])),
+              2,
+            )
+          : "–",
+        cpu.length > 0 ? spread(cpu, 1) : "–",
+        spread(ratios(DIRECT), 2),
+        spread(ratios(PGBOUNCER), 2),
+        target === PIPE || pipeCpu.length === 0 ? "–" : spread(pipeCpu, 2),
+      ]);
+    }
   }
   return [
-    "## The gateway on every core: direct vs pgbouncer vs Sluice, 1 worker and N",
+    "## The gateway on every core: direct vs pgbouncer vs the Node byte pipe vs Sluice, 1 worker and N",
     "",
-    `${machine}. \`bench/pgbench-workers.ts\`, ${SECONDS} s per run, pgbench -S (select-only), scale 10, one run.`,
+    `${machine}. \`bench/pgbench-workers.ts\`, ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} of ${SECONDS} s per run, pgbench -S (select-only), scale 10;`,
+    "in each round every path runs each configuration in turn (interleaved), so the machine's drift hits them alike.",
     "Sluice runs as `start` runs it (`startGatewayCluster`: worker processes sharing one listening socket,",
     "the store's policy with the demo's guardrails, recording on), plain and with TLS (`sslmode=require`;",
-    "direct and pgbouncer are plain). The ratio columns compare TPS for steady state and the average",
-    "connection time for -C (lower is better there). CPU µs/txn sums the worker processes' (or",
-    "pgbouncer's) user+system time over the run.",
+    "direct, pgbouncer and the pipe are plain). The Node byte pipe is a process of its own that copies bytes",
+    "and understands nothing (`bench/lib/node-pipe.ts`): the floor of any relay written in Node. Each cell is",
+    "the median over the rounds with the range in brackets; ratio columns are the median of each round's",
+    "ratio, comparing TPS for steady state and the average connection time for -C (lower is better there).",
+    "CPU µs/txn sums the worker processes' (or pgbouncer's, or the pipe's) user+system time over the run.",
     `Load average (1, 5, 15 min) before the runs ${averages(load.before)}, after ${averages(load.after)}.`,
     "",
-    table(["config", "path", "TPS", "connect ms (-C)", "CPU µs/txn", "× direct", "× pgbouncer"], lines),
+    table(
+      ["config", "path", "TPS", "connect ms (-C)", "CPU µs/txn", "× direct", "× pgbouncer", "CPU × pipe"],
+      lines,
+    ),
   ].join("\n");
+}
+
+/** Each pair's first over its second, where both are known. */
+function ratiosOf(pairs: (readonly [number | null, number | null])[]): number[] {
+  return pairs.flatMap(([mine, base]) => (mine !== null && base !== null && base > 0 ? [mine / base] : []));
+}
+
+/** The median of `values`, with their range when there is more than one. */
+function spread(values: number[], digits: number): string {
+  if (values.length === 0) return "–";
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2
+      ? (sorted[middle] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  if (sorted.length === 1) return median.toFixed(digits);
+  return `${median.toFixed(digits)} (${(sorted[0] as number).toFixed(digits)}–${(sorted.at(-1) as number).toFixed(digits)})`;
 }
 
 function label(config: Config): string {

@@ -36,7 +36,11 @@ export async function spawnGatewayProcess(
   const entry = options.checkout ? path.join(options.checkout, "apps/gateway/src/gateway-process.ts") : ENTRY;
   // Node refuses --cpu-prof in NODE_OPTIONS: a CPU profile is asked for on the command line.
   const { command, args } = tsxCommand(entry, [], {
-    nodeFlags: options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+    nodeFlags: [
+      ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      // e.g. --trace-gc, for the garbage collector's share; Node refuses most V8 flags in NODE_OPTIONS.
+      ...(process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+    ],
   });
   // With the process settings `scripts/start.sh` gives the product (runtime-env.sh); tsx is the
   // checkout's own, resolved from its directory.
@@ -54,8 +58,16 @@ export async function spawnGatewayProcess(
     child.kill("SIGTERM");
   });
   const lines = createInterface({ input: child.stdout });
+  // The gateway's report is its first JSON line; anything else it prints (--trace-gc's lines) goes
+  // to this process's stderr, marked, so a flag in BENCH_GATEWAY_NODE_FLAGS can be read there.
   const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
+    let isReported = false;
+    lines.on("line", (line) => {
+      if (!isReported && line.startsWith("{")) {
+        isReported = true;
+        resolve(line);
+      } else process.stderr.write(`[gateway ${child.pid}] ${line}\n`);
+    });
     child.once("exit", (code) => reject(new Error(`the gateway process exited with ${code}`)));
   });
   // `exec` keeps the pid, but the gateway's own report is what the measurements read.

@@ -23,6 +23,12 @@ export type PgbenchRun = {
   isConnectPerTransaction?: boolean;
   /** libpq's sslmode (default "disable"); "require" measures a TLS session, handshake included. */
   sslMode?: "disable" | "require";
+  /**
+   * -R: transactions per second in all, paced by pgbench. Paths compared at one rate do the same
+   * work per second, so what a process spends per second whatever the load (timers, store polls)
+   * weighs the same on each.
+   */
+  rate?: number;
   /** Kills pgbench when the benchmark is interrupted. */
   signal?: AbortSignal;
 };
@@ -45,6 +51,7 @@ export function threadsFor(clients: number): number {
 export function pgbenchArgs(run: Omit<PgbenchRun, "password" | "signal" | "sslMode">): string[] {
   return [
     ...(run.isConnectPerTransaction ? ["-C"] : []),
+    ...(run.rate ? ["-R", String(run.rate)] : []),
     "-n",
     "-S",
     "-M",

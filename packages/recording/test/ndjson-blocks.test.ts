@@ -2,6 +2,7 @@ import { redactLiterals } from "@sluice/sql/redact-literals";
 import { dataRowBody, tagged as message } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
 import { parseEvents } from "../src/events";
+import { NdjsonBlocks } from "../src/ndjson-blocks";
 import { SessionRecorder } from "../src/session-recorder";
 
 const dataRow = (values: (string | null)[]) => message("D", dataRowBody(values));
@@ -80,5 +81,33 @@ describe("rows written straight from the wire into NDJSON", () => {
     expect(events.find((event) => event.type === "row")).toMatchObject({ values: ["A\uFFFDB"] });
     expect(events.at(-1)).toMatchObject({ type: "complete", rows: 2, truncatedRows: 1 });
     expect(Buffer.from(bytes.toString("utf8"), "utf8").equals(bytes)).toBe(true);
+  });
+});
+
+describe("integers written digit by digit", () => {
+  it("writes what String writes, for every digit count and across block boundaries", () => {
+    const blocks = new NdjsonBlocks();
+    const values = [0, 7, 9, 10, 99, 100, 1009, 65_535, 4_294_967_296, Number.MAX_SAFE_INTEGER];
+    // Enough lines to fill several 64 KiB blocks, so some integers land at a block's end.
+    const written: string[] = [];
+    for (let i = 0; i < 40_000; i += 1) {
+      const value = values[i % values.length] as number;
+      blocks.ascii("x".repeat(i % 7));
+      blocks.int(value);
+      blocks.endLine();
+      written.push(`${"x".repeat(i % 7)}${value}`);
+    }
+    const { bytes, lines } = blocks.take();
+    expect(lines).toBe(written.length);
+    expect(bytes.toString("utf8")).toBe(`${written.join("\n")}\n`);
+  });
+
+  it("writes a value that is not a safe non-negative integer as String does", () => {
+    const blocks = new NdjsonBlocks();
+    for (const value of [1.5, -3, 2 ** 60]) {
+      blocks.int(value);
+      blocks.endLine();
+    }
+    expect(blocks.take().bytes.toString("utf8")).toBe(`1.5\n-3\n${String(2 ** 60)}\n`);
   });
 });

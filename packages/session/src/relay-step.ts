@@ -10,5 +10,11 @@ export type RelayStep = {
   scope?: ResultScope;
 };
 
+/**
+ * `toClient` of a step that answers nothing itself, shared: most steps only forward a message, and
+ * an array per message was garbage. Frozen, so no caller can add to another step's answer.
+ */
+export const NO_BYTES: Buffer[] = Object.freeze([]) as unknown as Buffer[];
+
 /** A step that sends nothing: what the relay answers inside a batch it already refused. */
-export const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: [], toClient: [] }) as RelayStep;
+export const EMPTY_STEP: RelayStep = Object.freeze({ toUpstream: NO_BYTES, toClient: NO_BYTES }) as RelayStep;

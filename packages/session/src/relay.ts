@@ -10,7 +10,7 @@ import { PreparedStatements } from "./prepared-statements";
 import { errorBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import { SYNTAX_ERROR, upstreamForRefusedQuery } from "./refused-query";
-import { EMPTY_STEP, type RelayStep } from "./relay-step";
+import { EMPTY_STEP, NO_BYTES, type RelayStep } from "./relay-step";
 import {
   type Batch,
   denialError,
@@ -131,18 +131,18 @@ export class Relay {
         this.batch = emptyBatch();
         this.isUnsynced = false;
         this.forwarded += 1;
-        return { toUpstream: [raw], toClient: [] };
+        return { toUpstream: [raw], toClient: NO_BYTES };
       }
       case "copyData":
       case "copyDone":
       case "copyFail":
-        return { toUpstream: [raw], toClient: [] };
+        return { toUpstream: [raw], toClient: NO_BYTES };
       case "functionCall":
         if (this.batch.isRefused) return EMPTY_STEP;
         return this.refuseInPlace(functionCallRefusal());
       case "terminate":
         // Not forwarded: the upstream is released (a pool keeps it for the next session).
-        return { toUpstream: [], toClient: [], isClosing: true };
+        return { toUpstream: [], toClient: NO_BYTES, isClosing: true };
       default:
         throw ClientError.fatal("08P01", `unexpected ${message.name} message after authentication`);
     }
@@ -165,17 +165,28 @@ export class Relay {
    * place (Sluice's denial for the server's error about a stand-in), or null to relay it as it is.
    */
   beforeUpstreamMessage(type: number, body: Buffer): Buffer | null {
+    return this.beforeUpstreamMessageAt(type, body, 0, body.length);
+  }
+
+  /**
+   * `beforeUpstreamMessage` for a message whose body is `bytes[start..end]`, read where it lies: a
+   * view of the body is made only for the two types that read more than a byte of it (most of what
+   * the upstream sends is rows, completions and readiness, and a view per message was garbage).
+   */
+  beforeUpstreamMessageAt(type: number, bytes: Buffer, start: number, end: number): Buffer | null {
     if (type === ServerCode.ParameterStatus) {
-      this.observeParameter(body);
+      this.observeParameter(bytes.subarray(start, end));
       return null;
     }
-    if (type === ServerCode.ErrorResponse) return this.denialInPlaceOf(body);
+    if (type === ServerCode.ErrorResponse) return this.denialInPlaceOf(bytes.subarray(start, end));
     if (type === ServerCode.ParseComplete) {
       this.statements.confirmOldest();
       return null;
     }
     if (type !== ServerCode.ReadyForQuery) return null;
-    this.transactionStatus = String.fromCharCode(body[0] ?? TransactionStatus.Idle);
+    this.transactionStatus = String.fromCharCode(
+      start < end ? (bytes[start] as number) : TransactionStatus.Idle,
+    );
     const owed = this.owed.shift();
     if (owed) this.statements.forgetRefusedParses(owed.batch);
     // The ParameterStatus of whatever ran came before this: what waited behind it may go.
@@ -237,7 +248,7 @@ export class Relay {
         batch: this.batchSerial++,
         refusal: { denial: null },
       });
-      return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
+      return { toUpstream: [raw], toClient: NO_BYTES, scope: resultScope(verdict) };
     }
     const { message, scope, probe } = upstreamForRefusedQuery(this.standIn, verdict, raw, sql);
     return this.refuseInPlace(denialError(verdict), message, scope, probe);
@@ -290,7 +301,7 @@ export class Relay {
     if (!known || !denial) {
       this.gate.afterBind(portal, known?.mayRunUnjudgedCode === true);
       this.noteForwarded();
-      return { toUpstream: [raw], toClient: [] };
+      return { toUpstream: [raw], toClient: NO_BYTES };
     }
     this.options.onVerdict?.(known.sql, denial);
     return this.refuseBatch(denialError(denial));
@@ -316,7 +327,7 @@ export class Relay {
         ...(verdict.mayRunUnjudgedCode ? { mayRunUnjudgedCode: true } : {}),
         forwardedAt: this.forwarded,
       });
-      return { toUpstream: [raw], toClient: [], scope: resultScope(verdict) };
+      return { toUpstream: [raw], toClient: NO_BYTES, scope: resultScope(verdict) };
     }
     if (!isBind && statement === "") {
       // The server drops the unnamed statement before it parses the stand-in, as before any Parse.
@@ -338,7 +349,7 @@ export class Relay {
     this.batch.isRefused = true;
     this.batch.denial = errorBytes(error);
     this.forwarded += 1;
-    return { toUpstream: [this.standIn.parse(parseName)], toClient: [], scope: EMPTY_SCOPE };
+    return { toUpstream: [this.standIn.parse(parseName)], toClient: NO_BYTES, scope: EMPTY_SCOPE };
   }
 
   private noteForwarded(): void {
@@ -350,7 +361,7 @@ export class Relay {
   private forwardInBatch(raw: Buffer): RelayStep {
     if (this.batch.isRefused) return EMPTY_STEP;
     this.noteForwarded();
-    return { toUpstream: [raw], toClient: [] };
+    return { toUpstream: [raw], toClient: NO_BYTES };
   }
 
   /**
@@ -366,6 +377,6 @@ export class Relay {
     this.gate.afterQuery(this.batchSerial, false);
     this.owed.push({ batch: this.batchSerial++, refusal: { denial: errorBytes(error), probe } });
     this.forwarded += 1;
-    return { toUpstream: [standIn], toClient: [], scope };
+    return { toUpstream: [standIn], toClient: NO_BYTES, scope };
   }
 }

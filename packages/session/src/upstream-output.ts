@@ -24,31 +24,48 @@ export function upstreamToClient(
 
 /**
  * Upstream messages as they are: the chunk's own bytes (one view, no copy) while the messages relayed
- * unchanged lie one after another in it, as a whole answer read at once does.
+ * unchanged lie one after another in it, as a whole answer read at once does. Messages are read in
+ * place: no object or view per message, only one per run of unchanged messages.
  */
 function plain(frames: FrameBuffer, relay: Relay): Buffer | null {
-  const out: Buffer[] = [];
-  let isContiguous = true;
-  for (let frame = frames.next(); frame; frame = frames.next()) {
-    if (frame.kind !== "tagged") continue;
-    const replacement = relay.beforeUpstreamMessage(frame.type, frame.body);
-    const piece = replacement ?? frame.raw;
-    const previous = out[out.length - 1];
-    if (previous && (replacement || !follows(previous, piece))) isContiguous = false;
-    if (replacement && out.length === 0) isContiguous = false;
-    out.push(piece);
+  // The run being extended: `runBytes[runStart..runEnd]`, messages relayed unchanged.
+  let runBytes: Buffer | null = null;
+  let runStart = 0;
+  let runEnd = 0;
+  // Only when the output is more than one run: runs and replacements, in order.
+  let pieces: Buffer[] | null = null;
+  for (let view = frames.nextInPlace(); view; view = frames.nextInPlace()) {
+    const replacement = relay.beforeUpstreamMessageAt(
+      view.type,
+      view.bytes,
+      view.start + TAGGED_HEADER_BYTES,
+      view.end,
+    );
+    if (!replacement && view.bytes === runBytes && view.start === runEnd) {
+      runEnd = view.end;
+      continue;
+    }
+    if (runBytes) pieces = appended(pieces, runBytes.subarray(runStart, runEnd));
+    if (replacement) {
+      pieces = appended(pieces, replacement);
+      runBytes = null;
+    } else {
+      runBytes = view.bytes;
+      runStart = view.start;
+      runEnd = view.end;
+    }
   }
-  if (out.length === 0) return null;
-  if (out.length === 1) return out[0] as Buffer;
-  if (!isContiguous) return Buffer.concat(out);
-  const first = out[0] as Buffer;
-  const last = out[out.length - 1] as Buffer;
-  return Buffer.from(first.buffer, first.byteOffset, last.byteOffset + last.length - first.byteOffset);
+  const run = runBytes ? runBytes.subarray(runStart, runEnd) : null;
+  if (!pieces) return run;
+  if (run) pieces.push(run);
+  return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
 }
 
-/** `next` starts in the same memory right where `previous` ends. */
-function follows(previous: Buffer, next: Buffer): boolean {
-  return previous.buffer === next.buffer && previous.byteOffset + previous.length === next.byteOffset;
+/** `pieces` with `piece` at its end: the list is made only once a read has more than one piece. */
+function appended(pieces: Buffer[] | null, piece: Buffer): Buffer[] {
+  if (!pieces) return [piece];
+  pieces.push(piece);
+  return pieces;
 }
 
 function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBytes: number): Buffer | null {

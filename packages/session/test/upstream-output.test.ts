@@ -4,10 +4,12 @@ import { Relay } from "@sluice/session/relay";
 import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
 import { upstreamToClient } from "@sluice/session/upstream-output";
 import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
-import { commandComplete, dataRow, readyForQuery, rowDescription, tagged } from "@sluice/wire/testing";
+import { commandComplete, cstr, dataRow, readyForQuery, rowDescription, tagged } from "@sluice/wire/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
+const settings: Array<[string, string]> = [];
 const decisions: SessionDecisions = {
+  observeSetting: (name, value) => settings.push([name, value]),
   decide: (statement) =>
     statement.sql.includes("secret")
       ? { kind: "deny", rule: "r", message: 'blocked by guardrail "r"' }
@@ -69,6 +71,79 @@ describe("upstream output without masking", () => {
     expect(text).toContain('blocked by guardrail "r"');
     expect(text).not.toContain("sluice_refused_");
     expect(text.endsWith(readyForQuery().toString("latin1"))).toBe(true);
+  });
+
+  /**
+   * A relay with a simple Query answered, a Query refused (its stand-in's error owed), and what the
+   * upstream sends for both: a setting, rows, the stand-in's error, readiness in a transaction.
+   */
+  function refusedAmidAnswers(): { relay: Relay; stream: Buffer } {
+    const relay = new Relay({ decisions });
+    relay.handleClient({ name: "query", sql: "SELECT abalance FROM a" }, tagged("Q"));
+    const step = relay.handleClient({ name: "query", sql: "SELECT secret" }, tagged("Q"));
+    if (step instanceof Promise) throw new Error("unexpected async step");
+    const standIn = step.toUpstream[0]?.toString("latin1").match(/sluice_refused_[0-9a-f]+/)?.[0];
+    const error = tagged("E", Buffer.from(`SERROR\0C42601\0Msyntax error at or near "${standIn}"\0P1\0\0`));
+    const stream = Buffer.concat([
+      tagged("S", cstr("application_name"), cstr("bench")),
+      ...ANSWER.slice(0, -1),
+      readyForQuery("T"),
+      error,
+      readyForQuery("E"),
+    ]);
+    return { relay, stream };
+  }
+
+  /** The oracle: each message through `beforeUpstreamMessage` on its own, its replacement or its bytes. */
+  function messageByMessage(relay: Relay, stream: Buffer): Buffer {
+    const frames = createServerFrameBuffer();
+    frames.push(stream);
+    const out: Buffer[] = [];
+    for (let frame = frames.next(); frame; frame = frames.next()) {
+      if (frame.kind !== "tagged") throw new Error("tagged only");
+      out.push(relay.beforeUpstreamMessage(frame.type, frame.body) ?? frame.raw);
+    }
+    return Buffer.concat(out);
+  }
+
+  it("relays every split of the stream, in two reads or three, as the messages one by one would be", () => {
+    const reference = refusedAmidAnswers();
+    const expected = messageByMessage(reference.relay, reference.stream);
+    expect(expected.toString("latin1")).toContain('blocked by guardrail "r"');
+    expect(expected.toString("latin1")).not.toContain("sluice_refused_");
+    const { length } = reference.stream;
+    for (let first = 1; first < length; first += 1) {
+      // The second split: none, or one to six bytes later (a header cut again, a one-byte read).
+      for (const second of new Set([length, ...[1, 2, 5, 6].map((skip) => Math.min(first + skip, length))])) {
+        settings.length = 0;
+        const { relay, stream } = refusedAmidAnswers();
+        // Copies, so no two reads share memory, as two socket reads do not.
+        const reads = [stream.subarray(0, first), stream.subarray(first, second), stream.subarray(second)]
+          .filter((read) => read.length > 0)
+          .map((read) => Buffer.from(read));
+        expect(Buffer.concat(relayed(relay, reads))).toEqual(expected);
+        expect(relay.status).toBe("E");
+        expect(settings).toEqual([["application_name", "bench"]]);
+      }
+    }
+  });
+
+  it("sends one view of the read for each run of unchanged messages around a replacement", () => {
+    const { relay, stream } = refusedAmidAnswers();
+    const [out] = relayed(relay, [stream]);
+    const reference = refusedAmidAnswers();
+    expect(out).toEqual(messageByMessage(reference.relay, reference.stream));
+    // Joined once (a replacement in the middle); the bytes before it went on unchanged.
+    const errorAt = stream.indexOf(Buffer.from("SERROR")) - 5;
+    expect(out?.subarray(0, errorAt)).toEqual(stream.subarray(0, errorAt));
+  });
+
+  it("reads the transaction status of a ReadyForQuery split from its status byte", () => {
+    const relay = new Relay({ decisions });
+    relay.handleClient({ name: "query", sql: "BEGIN" }, tagged("Q"));
+    const ready = readyForQuery("T");
+    relayed(relay, [ready.subarray(0, 5), ready.subarray(5)]);
+    expect(relay.status).toBe("T");
   });
 });
 

@@ -15,8 +15,9 @@ export type UpstreamEvents = {
  */
 export class SessionUpstream {
   private isReleased = false;
-  /** Messages of one client read on their way upstream, while `gather` is in effect. */
-  private gathered: Buffer[] | null = null;
+  /** Messages of one client read on their way upstream, while `isGathering` (one array, reused per read). */
+  private readonly gathered: Buffer[] = [];
+  private isGathering = false;
   private detach: () => void = () => {};
   private readonly resumeClient = () => this.client.resume();
 
@@ -55,18 +56,22 @@ export class SessionUpstream {
    * went on unchanged, one after another.
    */
   gather(): void {
-    this.gathered ??= [];
+    this.isGathering = true;
   }
 
   flushGathered(): void {
+    if (!this.isGathering) return;
+    this.isGathering = false;
     const gathered = this.gathered;
-    this.gathered = null;
-    if (gathered && gathered.length > 0) this.write(joined(gathered));
+    if (gathered.length === 0) return;
+    const bytes = joined(gathered);
+    gathered.length = 0;
+    this.write(bytes);
   }
 
   /** A slow upstream pauses the client; once released, a late step's bytes are dropped. */
   toUpstream(bytes: Buffer): void {
-    if (this.gathered) this.gathered.push(bytes);
+    if (this.isGathering) this.gathered.push(bytes);
     else this.write(bytes);
   }
 

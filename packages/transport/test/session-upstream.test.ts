@@ -124,6 +124,23 @@ describe("SessionUpstream", () => {
     expect(socket.written.map(String)).toEqual(["BindDescribeExecuteSync"]);
   });
 
+  it("starts each client read's write empty: nothing of the last read goes again", () => {
+    const { socket, link } = setUp();
+    for (const read of ["BindExecuteSync", "Query", "ParseBindDescribeExecuteSync"]) {
+      const bytes = Buffer.from(read);
+      link.gather();
+      link.toUpstream(bytes.subarray(0, 4));
+      link.toUpstream(Buffer.from("|"));
+      link.toUpstream(bytes.subarray(4));
+      link.flushGathered();
+    }
+    expect(socket.written.map(String)).toEqual([
+      "Bind|ExecuteSync",
+      "Quer|y",
+      "Pars|eBindDescribeExecuteSync",
+    ]);
+  });
+
   it("sends what was gathered before the upstream goes back to the pool", () => {
     const { socket, link, releases } = setUp();
     link.gather();

@@ -7,6 +7,7 @@ import {
   MIN_CANCEL_KEY_BYTES,
   PROTOCOL_3_0,
   SSL_REQUEST_CODE,
+  TAGGED_HEADER_BYTES,
 } from "./limits";
 import { printable } from "./printable";
 import { Reader } from "./reader";
@@ -58,7 +59,7 @@ export type ClientMessage =
 export function decodeClientFrame(frame: Frame): ClientMessage {
   return frame.kind === "untagged"
     ? decodeUntagged(frame.code, frame.body)
-    : decodeTagged(frame.type, frame.body);
+    : decodeTagged(frame.type, frame.raw);
 }
 
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
@@ -75,36 +76,49 @@ function decodeUntagged(code: number, body: Buffer): ClientMessage {
   }
 }
 
-function decodeTagged(type: number, body: Buffer): ClientMessage {
+/**
+ * Messages without fields are one object each, shared: a pipelined client sends a Sync per
+ * statement. Frozen, so nothing can change one for every session.
+ */
+const SYNC: ClientMessage = Object.freeze({ name: "sync" });
+const FLUSH: ClientMessage = Object.freeze({ name: "flush" });
+
+/** A reader of a whole tagged message's fields, past its header, in place (no view of the body). */
+function fieldsOf(raw: Buffer, what: string): Reader {
+  return new Reader(raw, what, true, TAGGED_HEADER_BYTES);
+}
+
+/** `raw` is the whole message, header included. */
+function decodeTagged(type: number, raw: Buffer): ClientMessage {
   switch (type) {
     case ClientCode.Query:
-      return parseQuery(new Reader(body, "Query"));
+      return parseQuery(fieldsOf(raw, "Query"));
     case ClientCode.Parse:
-      return parseParse(new Reader(body, "Parse"));
+      return parseParse(fieldsOf(raw, "Parse"));
     case ClientCode.Bind:
-      return parseBind(new Reader(body, "Bind"));
+      return parseBind(fieldsOf(raw, "Bind"));
     case ClientCode.Describe:
-      return { name: "describe", ...parseTarget(new Reader(body, "Describe")) };
+      return { name: "describe", ...parseTarget(fieldsOf(raw, "Describe")) };
     case ClientCode.Execute:
-      return parseExecute(new Reader(body, "Execute"));
+      return parseExecute(fieldsOf(raw, "Execute"));
     case ClientCode.Close:
-      return { name: "close", ...parseTarget(new Reader(body, "Close")) };
+      return { name: "close", ...parseTarget(fieldsOf(raw, "Close")) };
     case ClientCode.Sync:
-      return empty(new Reader(body, "Sync"), { name: "sync" });
+      return raw.length === TAGGED_HEADER_BYTES ? SYNC : empty(fieldsOf(raw, "Sync"), SYNC);
     case ClientCode.Flush:
-      return empty(new Reader(body, "Flush"), { name: "flush" });
+      return raw.length === TAGGED_HEADER_BYTES ? FLUSH : empty(fieldsOf(raw, "Flush"), FLUSH);
     case ClientCode.Terminate:
-      return empty(new Reader(body, "Terminate"), { name: "terminate" });
+      return empty(fieldsOf(raw, "Terminate"), { name: "terminate" });
     case ClientCode.CopyData:
-      return { name: "copyData", data: body };
+      return { name: "copyData", data: raw.subarray(TAGGED_HEADER_BYTES) };
     case ClientCode.CopyDone:
-      return empty(new Reader(body, "CopyDone"), { name: "copyDone" });
+      return empty(fieldsOf(raw, "CopyDone"), { name: "copyDone" });
     case ClientCode.CopyFail:
-      return parseCopyFail(new Reader(body, "CopyFail"));
+      return parseCopyFail(fieldsOf(raw, "CopyFail"));
     case ClientCode.FunctionCall:
-      return parseFunctionCall(new Reader(body, "FunctionCall"));
+      return parseFunctionCall(fieldsOf(raw, "FunctionCall"));
     case ClientCode.AuthResponse:
-      return { name: "authResponse", body };
+      return { name: "authResponse", body: raw.subarray(TAGGED_HEADER_BYTES) };
     default:
       throw new WireError(`invalid frontend message type '${printable(type)}'`);
   }
@@ -154,11 +168,16 @@ function parseParse(reader: Reader): ClientMessage {
 function parseBind(reader: Reader): ClientMessage {
   const portal = reader.cstring();
   const statement = reader.cstring();
-  const paramFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
-  const params = Array.from({ length: reader.count(4) }, () => {
+  // Loops, not Array.from with a callback: a Bind per statement is the prepared protocol's hot path.
+  const formatCount = reader.count(2);
+  const paramFormats: number[] = new Array(formatCount);
+  for (let i = 0; i < formatCount; i += 1) paramFormats[i] = reader.int16();
+  const paramCount = reader.count(4);
+  const params: (Buffer | null)[] = new Array(paramCount);
+  for (let i = 0; i < paramCount; i += 1) {
     const length = reader.int32();
-    return length === -1 ? null : reader.bytes(length);
-  });
+    params[i] = length === -1 ? null : reader.bytes(length);
+  }
   // As PostgreSQL: no formats (all text), one for all, or one per parameter.
   if (paramFormats.length > 1 && paramFormats.length !== params.length)
     throw new WireError(
@@ -166,11 +185,14 @@ function parseBind(reader: Reader): ClientMessage {
     );
   // A text value is converted (so verified) by the server before any input function sees it; the
   // gateway's checks decode the same bytes, so they must be the text the server reads.
-  for (const [i, param] of params.entries()) {
+  for (let i = 0; i < paramCount; i += 1) {
+    const param = params[i];
     const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
     if (param && format === 0) assertUtf8Strict(param);
   }
-  const resultFormats = Array.from({ length: reader.count(2) }, () => reader.int16());
+  const resultCount = reader.count(2);
+  const resultFormats: number[] = new Array(resultCount);
+  for (let i = 0; i < resultCount; i += 1) resultFormats[i] = reader.int16();
   reader.end();
   return { name: "bind", portal, statement, paramFormats, params, resultFormats };
 }

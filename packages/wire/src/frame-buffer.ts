@@ -18,7 +18,24 @@ import { WireError } from "./wire-error";
  */
 export type Frame =
   | { kind: "untagged"; code: number; body: Buffer; raw: Buffer }
-  | { kind: "tagged"; type: number; body: Buffer; raw: Buffer };
+  | { kind: "tagged"; type: number; readonly body: Buffer; raw: Buffer };
+
+/**
+ * A tagged Frame whose body view is made only when asked for: the client decoder reads `raw` past
+ * its header in place, so a relayed message costs one view, not two.
+ */
+class TaggedFrame {
+  readonly kind = "tagged";
+
+  constructor(
+    readonly type: number,
+    readonly raw: Buffer,
+  ) {}
+
+  get body(): Buffer {
+    return this.raw.subarray(TAGGED_HEADER_BYTES);
+  }
+}
 
 export type FrameMode = "startup" | "tagged";
 
@@ -237,7 +254,7 @@ export class FrameBuffer {
     if (length < 0) return null;
     const type = this.storage[this.start] as number;
     const raw = this.take(length + 1);
-    return { kind: "tagged", type, body: raw.subarray(TAGGED_HEADER_BYTES), raw };
+    return new TaggedFrame(type, raw);
   }
 
   /**

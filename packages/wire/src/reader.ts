@@ -6,19 +6,24 @@ import { WireError } from "./wire-error";
  * are protocol violations (08P01), never a RangeError or a silently shortened value.
  */
 export class Reader {
-  private offset = 0;
+  private offset: number;
 
   /**
    * @param isStrictText strings must be valid UTF-8 (22021 otherwise), as the server requires of
    *   every string a client sends in a UTF8 session: the gateway must read the bytes as the server
    *   will, so bytes that are not UTF-8 are refused, never replaced. Only the server's own
    *   messages are read leniently.
+   * @param start where the body starts in `body`: a whole message can be read past its header in
+   *   place, without a view of its body.
    */
   constructor(
     private readonly body: Buffer,
     private readonly what: string,
     private readonly isStrictText = true,
-  ) {}
+    start = 0,
+  ) {
+    this.offset = start;
+  }
 
   int16(): number {
     this.need(2);

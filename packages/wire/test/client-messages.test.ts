@@ -219,3 +219,38 @@ describe("client message decoder", () => {
     });
   }
 });
+
+describe("client messages decoded in place, at every split of the stream", () => {
+  it("decodes every message as it decodes on its own, and its body is the bytes past its header", () => {
+    const messages = [
+      fixtures.parse,
+      fixtures.bind,
+      fixtures.describe,
+      fixtures.execute,
+      fixtures.sync,
+      fixtures.query,
+      tagged("d", Buffer.from("1\t2\n")),
+      tagged("c"),
+      fixtures.flush,
+      fixtures.terminate,
+    ];
+    const expected = messages.map(decode);
+    const stream = Buffer.concat(messages);
+    for (let split = 0; split <= stream.length; split += 1) {
+      const frames = new FrameBuffer({ mode: "tagged", maxMessageBytes: MAX_MESSAGE_BYTES });
+      const decoded: ClientMessage[] = [];
+      // Copies, so the two reads share no memory, as two socket reads do not.
+      for (const read of [stream.subarray(0, split), stream.subarray(split)].map((part) =>
+        Buffer.from(part),
+      )) {
+        frames.push(read);
+        for (let frame = frames.next(); frame; frame = frames.next()) {
+          if (frame.kind !== "tagged") throw new Error("tagged only");
+          expect(frame.body).toEqual(frame.raw.subarray(5));
+          decoded.push(decodeClientFrame(frame));
+        }
+      }
+      expect(decoded).toEqual(expected);
+    }
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * The relay's own per-transaction work, without sockets: what one pgbench -S transaction (prepared:
+ * Bind, Execute, Sync in; BindComplete, DataRow, CommandComplete, ReadyForQuery out) costs in the
+ * three places this checkout changes per message — decoding the client's messages, the upstream
+ * read's way to the client (not masked), and the recording's conversion of what the client got —
+ * for this checkout and, with a baseline checkout, for that one, interleaved in one process.
+ *
+ *   ./node_modules/.bin/tsx bench/relay-path-cost.ts [/path/to/baseline/checkout]
+ *     BENCH_ROUNDS (default 7), BENCH_TRANSACTIONS per round (default 200000)
+ */
+import path from "node:path";
+import {
+  commandComplete,
+  cstr,
+  dataRow,
+  int16,
+  int32,
+  readyForQuery,
+  tagged,
+} from "../packages/wire/src/testing";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 200_000);
+
+type Modules = {
+  frames: typeof import("../packages/wire/src/frame-buffer");
+  messages: typeof import("../packages/wire/src/client-messages");
+  relay: typeof import("../packages/session/src/relay");
+  output: typeof import("../packages/session/src/upstream-output");
+  recorder: typeof import("../packages/recording/src/session-recorder");
+};
+
+async function load(root: string): Promise<Modules> {
+  const from = (file: string) => import(path.join(root, "packages", file));
+  return {
+    frames: await from("wire/src/frame-buffer.ts"),
+    messages: await from("wire/src/client-messages.ts"),
+    relay: await from("session/src/relay.ts"),
+    output: await from("session/src/upstream-output.ts"),
+    recorder: await from("recording/src/session-recorder.ts"),
+  };
+}
+
+const BIND = tagged(
+  "B",
+  cstr(""),
+  cstr("P0_1"),
+  int16(0),
+  int16(1),
+  int32(5),
+  Buffer.from("12345"),
+  int16(0),
+);
+const EXECUTE = tagged("E", cstr(""), int32(0));
+const SYNC = tagged("S");
+const CLIENT_READ = Buffer.concat([BIND, EXECUTE, SYNC]);
+const ANSWER = Buffer.concat([tagged("2"), dataRow(["-4712"]), commandComplete("SELECT 1"), readyForQuery()]);
+
+/** CPU µs per transaction of `work`, run `TRANSACTIONS` times. */
+function timed(work: () => void): number {
+  const before = process.cpuUsage();
+  for (let i = 0; i < TRANSACTIONS; i += 1) work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / TRANSACTIONS;
+}
+
+function measures(modules: Modules): Record<string, () => number> {
+  const decisions = { decide: () => ({ kind: "allow" as const }), version: () => 1 };
+  return {
+    "client decode (Bind, Execute, Sync)": () => {
+      const frames = modules.frames.createClientFrameBuffer();
+      frames.setMode("tagged");
+      modules.frames.admitAuthenticated(frames);
+      return timed(() => {
+        frames.push(Buffer.from(CLIENT_READ.buffer, CLIENT_READ.byteOffset, CLIENT_READ.length));
+        for (let frame = frames.next(); frame; frame = frames.next())
+          modules.messages.decodeClientFrame(frame);
+      });
+    },
+    "upstream read to client (not masked)": () => {
+      const relay = new modules.relay.Relay({ decisions });
+      const frames = modules.frames.createServerFrameBuffer();
+      return timed(() => {
+        // A fresh view per read, as a socket's read is a Buffer of its own.
+        frames.push(Buffer.from(ANSWER.buffer, ANSWER.byteOffset, ANSWER.length));
+        modules.output.upstreamToClient(frames, relay, null, ANSWER.length);
+      });
+    },
+    "recording: copy and convert to NDJSON": () => {
+      const recorder = new modules.recorder.SessionRecorder({
+        resultBytesCap: 1 << 20,
+        redactLiterals: (sql: string) => sql,
+      });
+      let n = 0;
+      return timed(() => {
+        recorder.toClientBytes(ANSWER);
+        // Drained as the writer does, about once a second: here every 500 transactions.
+        n += 1;
+        if (n % 500 === 0) recorder.drainBytes();
+      });
+    },
+  };
+}
+
+async function main() {
+  const here = path.resolve(import.meta.dirname, "..");
+  const baseline = process.argv[2];
+  const trees: [string, Modules][] = [["this tree", await load(here)]];
+  if (baseline) trees.push([`baseline (${baseline})`, await load(path.resolve(baseline))]);
+  const results = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [tree, modules] of trees) {
+      for (const [name, run] of Object.entries(measures(modules))) {
+        const key = `${name}|${tree}`;
+        results.set(key, [...(results.get(key) ?? []), run()]);
+      }
+    }
+  }
+  console.log("| measure | tree | µs/txn median (range) |\n| --- | --- | --- |");
+  for (const [key, values] of results) {
+    const [name, tree] = key.split("|");
+    const sorted = [...values].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] as number;
+    console.log(
+      `| ${name} | ${tree} | ${median.toFixed(3)} (${(sorted[0] as number).toFixed(3)}–${(sorted.at(-1) as number).toFixed(3)}) |`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
