@@ -17,6 +17,22 @@ export class BodyStreamError extends Error {}
 
 const EMPTY = Buffer.alloc(0);
 
+/** What a byte inside a JSON string means to the scan: nothing, the end of the run, or a note. */
+enum StringByte {
+  Plain = 0,
+  /** A quote or a backslash: the string ends or an escape starts. */
+  Stop = 1,
+  /** Above 0x7f: the string is not ASCII (its UTF-8 is checked once it ends). */
+  High = 2,
+  /** Below 0x20: not allowed raw in a JSON string. */
+  Control = 3,
+}
+const STRING_BYTE = new Uint8Array(256);
+for (let byte = 0; byte < 0x20; byte++) STRING_BYTE[byte] = StringByte.Control;
+for (let byte = 0x80; byte < 0x100; byte++) STRING_BYTE[byte] = StringByte.High;
+STRING_BYTE[QUOTE] = StringByte.Stop;
+STRING_BYTE[BACKSLASH] = StringByte.Stop;
+
 /**
  * Masks a JSON (or NDJSON) body as it streams: structure and whitespace are copied through, each
  * string and number is held whole (at most MAX_JSON_TOKEN_BYTES), judged by the pointer rules for
@@ -70,20 +86,26 @@ export class JsonStreamMasker {
     };
     const length = chunk.length;
     for (let i = 0; i < length; i++) {
-      if (this.token === Token.String && !this.isEscaped) {
-        // The inside of a string, in one tight loop: only a quote or a backslash changes anything.
+      const token = this.token;
+      if (token === Token.String && !this.isEscaped) {
+        // The inside of a string, in one tight loop: one table read per byte, and only a quote or
+        // a backslash stops it (a byte above 0x7f or a control character is noted on the way).
         let j = i;
-        let byte = chunk[j] as number;
-        while (byte !== QUOTE && byte !== BACKSLASH) {
-          if (byte >= 0x80) this.isTokenAscii = false;
-          else if (byte < 0x20) this.hasTokenControl = true;
+        let seen = STRING_BYTE[chunk[j] as number] as number;
+        while (seen !== StringByte.Stop) {
+          if (seen === StringByte.High) this.isTokenAscii = false;
+          else if (seen === StringByte.Control) this.hasTokenControl = true;
           if (++j === length) break;
-          byte = chunk[j] as number;
+          seen = STRING_BYTE[chunk[j] as number] as number;
         }
         if (j === length) break;
         i = j;
-      }
-      if (this.token === Token.Number) {
+        if (chunk[i] === QUOTE) {
+          // Closed: its verdict is taken at the next byte, which is read as structure.
+          this.token = Token.ClosedString;
+          continue;
+        }
+      } else if (token === Token.Number) {
         // A number's digits, likewise: it ends at the first byte that cannot be part of one.
         let j = i;
         while (j < length && isNumberByte(chunk[j] as number)) j++;
@@ -91,8 +113,9 @@ export class JsonStreamMasker {
         i = j;
       }
       const byte = chunk[i] as number;
-      if (this.token !== Token.None) {
-        if (this.continueToken(byte)) continue;
+      if (token !== Token.None) {
+        // A closed string and a scanned number end here; an escape and a literal go on byte by byte.
+        if (token !== Token.ClosedString && token !== Token.Number && this.continueToken(byte)) continue;
         // The byte ends a number or literal: judge what came, then read the byte as structure.
         const masked = this.finishToken(chunk, tokenFrom, i);
         if (masked !== null) {
@@ -207,6 +230,7 @@ export class JsonStreamMasker {
         index: 0,
         node: this.rules.nodeAt(this.stack),
         member: null,
+        name: null,
       });
       this.expect = byte === 0x7b ? Expect.FirstKey : Expect.FirstValue;
       if (rule) flushTo(at + 1);
@@ -310,12 +334,16 @@ export class JsonStreamMasker {
   /** A member name: the frame's key for the rules, and its replacement when a detector finds it. */
   private readMemberName(source: Buffer, from: number, to: number): string | null {
     const isPlain = this.isTokenAscii && !this.hasTokenBackslash && !this.hasTokenControl;
+    const depth = this.stack.length;
+    const frame = this.stack[depth - 1] as Frame;
+    // The name before it in this object (null for the first) tells which name to compare first.
+    const previous = frame.name;
     const name =
-      (isPlain ? this.memberNames.known(source, from, to) : null) ??
-      this.memberNames.read(this.stringText(source, from, to), source, from, to, isPlain);
-    const frame = this.stack[this.stack.length - 1] as Frame;
+      (isPlain ? this.memberNames.known(source, from, to, previous, depth) : null) ??
+      this.memberNames.read(this.stringText(source, from, to), source, from, to, isPlain, previous, depth);
     frame.key = name.name;
-    frame.member = null;
+    frame.name = name;
+    frame.member = name.memberOf !== null && name.memberOf === frame.node ? name.member : null;
     this.expect = Expect.Colon;
     return name.verdict;
   }
