@@ -5,7 +5,8 @@ import { isJsonLiteral, isJsonNumber } from "./json-scalar-bytes";
 import { BACKSLASH, Expect, isNumberByte, QUOTE, ScalarKind, Token } from "./json-stream-states";
 import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
-import { MaskedScalarBytes, type Replacement, writeReplacement } from "./masked-scalar-bytes";
+import type { MaskedScalarBytes } from "./masked-scalar-bytes";
+import { type Replacement, writeReplacement } from "./masked-scalar-bytes";
 import { Output } from "./masker-output";
 import { lookupsFor } from "./masking-lookups";
 import type { MemberNameVerdicts } from "./member-name-verdicts";
@@ -58,6 +59,8 @@ export class JsonStreamMasker {
   /** Inside a value a pointer rule replaced whole: parsed, not written, until the stack is this deep. */
   private suppressDepth = -1;
   private offset = 0;
+  /** Bytes of the chunk being pushed from here on are not written yet (see push). */
+  private copyFrom = 0;
   private readonly rules: PointerRuleTree;
   private readonly byteGates: ByteGates;
   private readonly maskedBytes: MaskedScalarBytes;
@@ -71,19 +74,15 @@ export class JsonStreamMasker {
     this.memberNames = lookups.memberNames;
     this.rules = lookups.rules;
     this.byteGates = lookups.byteGates;
-    this.maskedBytes = new MaskedScalarBytes(masking);
+    this.maskedBytes = lookups.maskedBytes;
   }
 
   push(chunk: Buffer): Buffer {
     const out = new Output(chunk.length + 256);
     // Bytes from copyFrom on are not written yet: a value that goes as it came is never copied on
     // its own, only with the structure around it when something before it is replaced or the chunk ends.
-    let copyFrom = 0;
+    this.copyFrom = 0;
     let tokenFrom = 0;
-    const flushTo = (end: number) => {
-      if (end > copyFrom && this.suppressDepth < 0) out.range(chunk, copyFrom, end);
-      copyFrom = end;
-    };
     const length = chunk.length;
     for (let i = 0; i < length; i++) {
       const token = this.token;
@@ -120,40 +119,43 @@ export class JsonStreamMasker {
         const masked = this.finishToken(chunk, tokenFrom, i);
         if (masked !== null) {
           // Held parts were written (or dropped) when their chunk ended: only this chunk's part is left.
-          flushTo(tokenFrom);
+          this.flushTo(out, chunk, tokenFrom);
           if (this.suppressDepth < 0) writeReplacement(out, masked);
-          copyFrom = i;
+          this.copyFrom = i;
         } else if (this.tokenParts.length > 0) {
           if (this.suppressDepth < 0) for (const part of this.tokenParts) out.bytes(part);
-          flushTo(i);
+          this.flushTo(out, chunk, i);
         }
         // Most tokens lie within one chunk and hold no parts: no new array per token to collect.
         if (this.tokenParts.length > 0) this.tokenParts = [];
       }
       if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
-      const structural = this.structural(byte, chunk, i, out, flushTo);
+      const structural = this.structural(byte, chunk, i, out);
       if (structural === "token") tokenFrom = i;
     }
     if (this.token !== Token.None) {
       // What comes before the token is written; the stream may reuse the chunk's memory, so what
       // straddles into the next one is owned (and written once its verdict is known).
-      flushTo(tokenFrom);
+      this.flushTo(out, chunk, tokenFrom);
       this.holdToken(Buffer.from(chunk.subarray(tokenFrom)));
-      copyFrom = length;
-    } else flushTo(length);
+      this.copyFrom = length;
+    } else this.flushTo(out, chunk, length);
     this.offset += chunk.length;
     return out.take();
   }
 
   /** The body ended: a value left open means it was cut short upstream. */
   end(): Buffer {
-    const out = new Output(64);
+    // Most bodies end after a container's close: nothing is left to write, and nothing is allocated.
+    let tail: Buffer = EMPTY;
     if (this.token === Token.Number || this.token === Token.Literal || this.token === Token.ClosedString) {
+      const out = new Output(64);
       const masked = this.finishToken(EMPTY, 0, 0);
       if (this.suppressDepth < 0)
         if (masked !== null) writeReplacement(out, masked);
         else for (const part of this.tokenParts) out.bytes(part);
       this.tokenParts = [];
+      tail = out.take();
     }
     if (
       this.token !== Token.None ||
@@ -161,20 +163,14 @@ export class JsonStreamMasker {
       (this.expect !== Expect.End && !(this.isSequence && this.expect === Expect.Value))
     )
       throw this.error("the JSON body ended before its value was complete");
-    return out.take();
+    return tail;
   }
 
-  private structural(
-    byte: number,
-    chunk: Buffer,
-    at: number,
-    out: Output,
-    flushTo: (end: number) => void,
-  ): "token" | "copy" {
+  private structural(byte: number, chunk: Buffer, at: number, out: Output): "token" | "copy" {
     switch (this.expect) {
       case Expect.FirstKey:
       case Expect.Key:
-        if (byte === 0x7d && this.expect === Expect.FirstKey) return this.close(true, chunk, at, flushTo);
+        if (byte === 0x7d && this.expect === Expect.FirstKey) return this.close(true, chunk, at, out);
         if (byte !== QUOTE) throw this.error("expected a member name", at);
         this.startToken(Token.String, true);
         return "token";
@@ -189,26 +185,21 @@ export class JsonStreamMasker {
           if (!frame.isObject) frame.index++;
           return "copy";
         }
-        return this.close(frame.isObject, chunk, at, flushTo);
+        return this.close(frame.isObject, chunk, at, out);
       }
       case Expect.End:
         if (!this.isSequence) throw this.error("unexpected text after the JSON value", at);
         this.expect = Expect.Value;
-        return this.structural(byte, chunk, at, out, flushTo);
+        return this.structural(byte, chunk, at, out);
       case Expect.FirstValue:
-        if (byte === 0x5d) return this.close(false, chunk, at, flushTo);
-        return this.startValue(byte, at, out, flushTo);
+        if (byte === 0x5d) return this.close(false, chunk, at, out);
+        return this.startValue(byte, chunk, at, out);
       case Expect.Value:
-        return this.startValue(byte, at, out, flushTo);
+        return this.startValue(byte, chunk, at, out);
     }
   }
 
-  private startValue(
-    byte: number,
-    at: number,
-    out: Output,
-    flushTo: (end: number) => void,
-  ): "token" | "copy" {
+  private startValue(byte: number, chunk: Buffer, at: number, out: Output): "token" | "copy" {
     const isString = byte === QUOTE;
     const isNumber = byte === 0x2d || (byte >= 0x30 && byte <= 0x39);
     const isLiteral = byte === 0x74 || byte === 0x66 || byte === 0x6e;
@@ -220,7 +211,7 @@ export class JsonStreamMasker {
       const rule = this.suppressDepth < 0 ? this.rules.ruleAt(this.stack) : null;
       if (rule) {
         // The whole object or array is replaced: write the placeholder, then read on without writing.
-        flushTo(at);
+        this.flushTo(out, chunk, at);
         out.text(maskedJsonValue(rule, "", this.masking.hashKey));
         this.suppressDepth = this.stack.length;
       }
@@ -233,24 +224,33 @@ export class JsonStreamMasker {
         name: null,
       });
       this.expect = byte === 0x7b ? Expect.FirstKey : Expect.FirstValue;
-      if (rule) flushTo(at + 1);
+      if (rule) this.flushTo(out, chunk, at + 1);
       return "copy";
     }
     this.startToken(isString ? Token.String : isNumber ? Token.Number : Token.Literal, false);
     return "token";
   }
 
-  private close(isObject: boolean, chunk: Buffer, at: number, flushTo: (end: number) => void): "copy" {
+  private close(isObject: boolean, chunk: Buffer, at: number, out: Output): "copy" {
     const frame = this.stack[this.stack.length - 1];
     if (!frame || frame.isObject !== isObject || chunk[at] !== (isObject ? 0x7d : 0x5d))
       throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(chunk[at] as number))}`, at);
     this.stack.pop();
     if (this.suppressDepth === this.stack.length) {
-      flushTo(at + 1);
+      this.flushTo(out, chunk, at + 1);
       this.suppressDepth = -1;
     }
     this.afterValue();
     return "copy";
+  }
+
+  /**
+   * Writes the chunk's bytes from copyFrom to `end` (unless inside a value replaced whole). A method
+   * rather than a closure per push: no function object (named by tsx) per chunk or small body.
+   */
+  private flushTo(out: Output, chunk: Buffer, end: number): void {
+    if (end > this.copyFrom && this.suppressDepth < 0) out.range(chunk, this.copyFrom, end);
+    this.copyFrom = end;
   }
 
   private afterValue(): void {
