@@ -70,6 +70,10 @@ async function startApi() {
     }
     response.end("]}");
   });
+  // Node closes a kept-alive socket after 5 s idle by default, and the small calls' sockets sit idle
+  // while a large response streams: a gateway reusing one just as it closes gets ECONNRESET (a 502),
+  // which ended a five-round run. Upstreams behind load balancers keep them a minute or more.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, port: (server.address() as AddressInfo).port };
 }
