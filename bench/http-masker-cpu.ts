@@ -4,7 +4,9 @@
  * No sockets and no other process, so a shared machine's load moves it less than the end-to-end
  * rates; run it under `--cpu-prof` to see where the masking path spends its time. With
  * BENCH_HTTP_MASKER_BASELINE=/path/to/another/checkout, that checkout's masker runs interleaved
- * with this one's in the same process, and their outputs must be identical bytes.
+ * with this one's in the same process, and their outputs must be identical bytes. Then the same for
+ * the small calls' answers: SMALL_BODIES bodies of one customer, each through a masker of its own
+ * (what a small call costs the masking path, per body).
  *
  *   ./node_modules/.bin/tsx [--cpu-prof] bench/http-masker-cpu.ts      (BENCH_HTTP_ROWS, default 200000)
  */
@@ -18,6 +20,7 @@ const ROWS = Number(process.env.BENCH_HTTP_ROWS ?? 200_000);
 const RUNS = 5;
 const CHUNK_BYTES = 64 * 1024;
 const BASELINE = process.env.BENCH_HTTP_MASKER_BASELINE;
+const SMALL_BODIES = 100_000;
 
 type Masker = { push(chunk: Buffer): Buffer; end(): Buffer };
 type MaskerVersion = { name: string; create: () => Masker };
@@ -79,3 +82,30 @@ versions.forEach((version, index) => {
 });
 if (outputs.length === 2 && !(outputs[0] as Buffer).equals(outputs[1] as Buffer))
   throw new Error("the baseline's output differs from this tree's");
+
+const smallBody = Buffer.from(JSON.stringify(customers[1]));
+function runSmall(version: MaskerVersion): { us: number; out: Buffer } {
+  let out = Buffer.alloc(0);
+  const started = process.cpuUsage();
+  for (let i = 0; i < SMALL_BODIES; i++) {
+    const masker = version.create();
+    out = Buffer.concat([masker.push(smallBody), masker.end()]);
+  }
+  const used = process.cpuUsage(started);
+  return { us: (used.user + used.system) / SMALL_BODIES, out };
+}
+const bestSmall = versions.map(() => Number.POSITIVE_INFINITY);
+const smallOutputs: Buffer[] = [];
+for (let round = 0; round < RUNS; round++)
+  versions.forEach((version, index) => {
+    const { us, out } = runSmall(version);
+    bestSmall[index] = Math.min(bestSmall[index] as number, us);
+    smallOutputs[index] = out;
+  });
+versions.forEach((version, index) => {
+  console.log(
+    `${version.name}: ${smallBody.length}-byte bodies, a masker each: best of ${RUNS} ${(bestSmall[index] as number).toFixed(2)} µs CPU per body`,
+  );
+});
+if (smallOutputs.length === 2 && !(smallOutputs[0] as Buffer).equals(smallOutputs[1] as Buffer))
+  throw new Error("the baseline's output differs from this tree's (small bodies)");

@@ -50,12 +50,18 @@ export async function interleave(legs: Leg[], rounds: number, unitScale: number)
   return { samples, loads };
 }
 
-/** "best (lowest–highest)" of one measure over a leg's samples, higher-is-better or not. */
-export function spread(values: number[], isHigherBetter: boolean, digits: number): string {
-  const best = isHigherBetter ? Math.max(...values) : Math.min(...values);
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  return `${best.toFixed(digits)} (${low.toFixed(digits)}–${high.toFixed(digits)})`;
+/**
+ * "median (lowest–highest)" of one measure over a leg's samples: on a shared machine one round's
+ * best is luck, and the median of several rounds is what a run can stand behind.
+ */
+export function spread(values: number[], digits: number): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[Math.floor(middle)] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return `${median.toFixed(digits)} (${(sorted[0] as number).toFixed(digits)}–${(sorted[sorted.length - 1] as number).toFixed(digits)})`;
 }
 
 /** Per round, the leg's rate over the direct leg's in the same round: the ratios' spread. */

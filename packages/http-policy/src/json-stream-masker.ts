@@ -5,7 +5,8 @@ import { isJsonLiteral, isJsonNumber } from "./json-scalar-bytes";
 import { BACKSLASH, Expect, isNumberByte, QUOTE, ScalarKind, Token } from "./json-stream-states";
 import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
-import { MaskedScalarBytes, type Replacement, writeReplacement } from "./masked-scalar-bytes";
+import type { MaskedScalarBytes } from "./masked-scalar-bytes";
+import { type Replacement, writeReplacement } from "./masked-scalar-bytes";
 import { Output } from "./masker-output";
 import { lookupsFor } from "./masking-lookups";
 import type { MemberNameVerdicts } from "./member-name-verdicts";
@@ -16,6 +17,22 @@ import { maskedJsonValue, type ResponseMasking } from "./value-masking";
 export class BodyStreamError extends Error {}
 
 const EMPTY = Buffer.alloc(0);
+
+/** What a byte inside a JSON string means to the scan: nothing, the end of the run, or a note. */
+enum StringByte {
+  Plain = 0,
+  /** A quote or a backslash: the string ends or an escape starts. */
+  Stop = 1,
+  /** Above 0x7f: the string is not ASCII (its UTF-8 is checked once it ends). */
+  High = 2,
+  /** Below 0x20: not allowed raw in a JSON string. */
+  Control = 3,
+}
+const STRING_BYTE = new Uint8Array(256);
+for (let byte = 0; byte < 0x20; byte++) STRING_BYTE[byte] = StringByte.Control;
+for (let byte = 0x80; byte < 0x100; byte++) STRING_BYTE[byte] = StringByte.High;
+STRING_BYTE[QUOTE] = StringByte.Stop;
+STRING_BYTE[BACKSLASH] = StringByte.Stop;
 
 /**
  * Masks a JSON (or NDJSON) body as it streams: structure and whitespace are copied through, each
@@ -42,6 +59,8 @@ export class JsonStreamMasker {
   /** Inside a value a pointer rule replaced whole: parsed, not written, until the stack is this deep. */
   private suppressDepth = -1;
   private offset = 0;
+  /** Bytes of the chunk being pushed from here on are not written yet (see push). */
+  private copyFrom = 0;
   private readonly rules: PointerRuleTree;
   private readonly byteGates: ByteGates;
   private readonly maskedBytes: MaskedScalarBytes;
@@ -55,35 +74,37 @@ export class JsonStreamMasker {
     this.memberNames = lookups.memberNames;
     this.rules = lookups.rules;
     this.byteGates = lookups.byteGates;
-    this.maskedBytes = new MaskedScalarBytes(masking);
+    this.maskedBytes = lookups.maskedBytes;
   }
 
   push(chunk: Buffer): Buffer {
     const out = new Output(chunk.length + 256);
     // Bytes from copyFrom on are not written yet: a value that goes as it came is never copied on
     // its own, only with the structure around it when something before it is replaced or the chunk ends.
-    let copyFrom = 0;
+    this.copyFrom = 0;
     let tokenFrom = 0;
-    const flushTo = (end: number) => {
-      if (end > copyFrom && this.suppressDepth < 0) out.range(chunk, copyFrom, end);
-      copyFrom = end;
-    };
     const length = chunk.length;
     for (let i = 0; i < length; i++) {
-      if (this.token === Token.String && !this.isEscaped) {
-        // The inside of a string, in one tight loop: only a quote or a backslash changes anything.
+      const token = this.token;
+      if (token === Token.String && !this.isEscaped) {
+        // The inside of a string, in one tight loop: one table read per byte, and only a quote or
+        // a backslash stops it (a byte above 0x7f or a control character is noted on the way).
         let j = i;
-        let byte = chunk[j] as number;
-        while (byte !== QUOTE && byte !== BACKSLASH) {
-          if (byte >= 0x80) this.isTokenAscii = false;
-          else if (byte < 0x20) this.hasTokenControl = true;
+        let seen = STRING_BYTE[chunk[j] as number] as number;
+        while (seen !== StringByte.Stop) {
+          if (seen === StringByte.High) this.isTokenAscii = false;
+          else if (seen === StringByte.Control) this.hasTokenControl = true;
           if (++j === length) break;
-          byte = chunk[j] as number;
+          seen = STRING_BYTE[chunk[j] as number] as number;
         }
         if (j === length) break;
         i = j;
-      }
-      if (this.token === Token.Number) {
+        if (chunk[i] === QUOTE) {
+          // Closed: its verdict is taken at the next byte, which is read as structure.
+          this.token = Token.ClosedString;
+          continue;
+        }
+      } else if (token === Token.Number) {
         // A number's digits, likewise: it ends at the first byte that cannot be part of one.
         let j = i;
         while (j < length && isNumberByte(chunk[j] as number)) j++;
@@ -91,46 +112,50 @@ export class JsonStreamMasker {
         i = j;
       }
       const byte = chunk[i] as number;
-      if (this.token !== Token.None) {
-        if (this.continueToken(byte)) continue;
+      if (token !== Token.None) {
+        // A closed string and a scanned number end here; an escape and a literal go on byte by byte.
+        if (token !== Token.ClosedString && token !== Token.Number && this.continueToken(byte)) continue;
         // The byte ends a number or literal: judge what came, then read the byte as structure.
         const masked = this.finishToken(chunk, tokenFrom, i);
         if (masked !== null) {
           // Held parts were written (or dropped) when their chunk ended: only this chunk's part is left.
-          flushTo(tokenFrom);
+          this.flushTo(out, chunk, tokenFrom);
           if (this.suppressDepth < 0) writeReplacement(out, masked);
-          copyFrom = i;
+          this.copyFrom = i;
         } else if (this.tokenParts.length > 0) {
           if (this.suppressDepth < 0) for (const part of this.tokenParts) out.bytes(part);
-          flushTo(i);
+          this.flushTo(out, chunk, i);
         }
         // Most tokens lie within one chunk and hold no parts: no new array per token to collect.
         if (this.tokenParts.length > 0) this.tokenParts = [];
       }
       if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
-      const structural = this.structural(byte, chunk, i, out, flushTo);
+      const structural = this.structural(byte, chunk, i, out);
       if (structural === "token") tokenFrom = i;
     }
     if (this.token !== Token.None) {
       // What comes before the token is written; the stream may reuse the chunk's memory, so what
       // straddles into the next one is owned (and written once its verdict is known).
-      flushTo(tokenFrom);
+      this.flushTo(out, chunk, tokenFrom);
       this.holdToken(Buffer.from(chunk.subarray(tokenFrom)));
-      copyFrom = length;
-    } else flushTo(length);
+      this.copyFrom = length;
+    } else this.flushTo(out, chunk, length);
     this.offset += chunk.length;
     return out.take();
   }
 
   /** The body ended: a value left open means it was cut short upstream. */
   end(): Buffer {
-    const out = new Output(64);
+    // Most bodies end after a container's close: nothing is left to write, and nothing is allocated.
+    let tail: Buffer = EMPTY;
     if (this.token === Token.Number || this.token === Token.Literal || this.token === Token.ClosedString) {
+      const out = new Output(64);
       const masked = this.finishToken(EMPTY, 0, 0);
       if (this.suppressDepth < 0)
         if (masked !== null) writeReplacement(out, masked);
         else for (const part of this.tokenParts) out.bytes(part);
       this.tokenParts = [];
+      tail = out.take();
     }
     if (
       this.token !== Token.None ||
@@ -138,20 +163,14 @@ export class JsonStreamMasker {
       (this.expect !== Expect.End && !(this.isSequence && this.expect === Expect.Value))
     )
       throw this.error("the JSON body ended before its value was complete");
-    return out.take();
+    return tail;
   }
 
-  private structural(
-    byte: number,
-    chunk: Buffer,
-    at: number,
-    out: Output,
-    flushTo: (end: number) => void,
-  ): "token" | "copy" {
+  private structural(byte: number, chunk: Buffer, at: number, out: Output): "token" | "copy" {
     switch (this.expect) {
       case Expect.FirstKey:
       case Expect.Key:
-        if (byte === 0x7d && this.expect === Expect.FirstKey) return this.close(true, chunk, at, flushTo);
+        if (byte === 0x7d && this.expect === Expect.FirstKey) return this.close(true, chunk, at, out);
         if (byte !== QUOTE) throw this.error("expected a member name", at);
         this.startToken(Token.String, true);
         return "token";
@@ -166,26 +185,21 @@ export class JsonStreamMasker {
           if (!frame.isObject) frame.index++;
           return "copy";
         }
-        return this.close(frame.isObject, chunk, at, flushTo);
+        return this.close(frame.isObject, chunk, at, out);
       }
       case Expect.End:
         if (!this.isSequence) throw this.error("unexpected text after the JSON value", at);
         this.expect = Expect.Value;
-        return this.structural(byte, chunk, at, out, flushTo);
+        return this.structural(byte, chunk, at, out);
       case Expect.FirstValue:
-        if (byte === 0x5d) return this.close(false, chunk, at, flushTo);
-        return this.startValue(byte, at, out, flushTo);
+        if (byte === 0x5d) return this.close(false, chunk, at, out);
+        return this.startValue(byte, chunk, at, out);
       case Expect.Value:
-        return this.startValue(byte, at, out, flushTo);
+        return this.startValue(byte, chunk, at, out);
     }
   }
 
-  private startValue(
-    byte: number,
-    at: number,
-    out: Output,
-    flushTo: (end: number) => void,
-  ): "token" | "copy" {
+  private startValue(byte: number, chunk: Buffer, at: number, out: Output): "token" | "copy" {
     const isString = byte === QUOTE;
     const isNumber = byte === 0x2d || (byte >= 0x30 && byte <= 0x39);
     const isLiteral = byte === 0x74 || byte === 0x66 || byte === 0x6e;
@@ -197,7 +211,7 @@ export class JsonStreamMasker {
       const rule = this.suppressDepth < 0 ? this.rules.ruleAt(this.stack) : null;
       if (rule) {
         // The whole object or array is replaced: write the placeholder, then read on without writing.
-        flushTo(at);
+        this.flushTo(out, chunk, at);
         out.text(maskedJsonValue(rule, "", this.masking.hashKey));
         this.suppressDepth = this.stack.length;
       }
@@ -207,26 +221,36 @@ export class JsonStreamMasker {
         index: 0,
         node: this.rules.nodeAt(this.stack),
         member: null,
+        name: null,
       });
       this.expect = byte === 0x7b ? Expect.FirstKey : Expect.FirstValue;
-      if (rule) flushTo(at + 1);
+      if (rule) this.flushTo(out, chunk, at + 1);
       return "copy";
     }
     this.startToken(isString ? Token.String : isNumber ? Token.Number : Token.Literal, false);
     return "token";
   }
 
-  private close(isObject: boolean, chunk: Buffer, at: number, flushTo: (end: number) => void): "copy" {
+  private close(isObject: boolean, chunk: Buffer, at: number, out: Output): "copy" {
     const frame = this.stack[this.stack.length - 1];
     if (!frame || frame.isObject !== isObject || chunk[at] !== (isObject ? 0x7d : 0x5d))
       throw this.error(`unexpected ${JSON.stringify(String.fromCharCode(chunk[at] as number))}`, at);
     this.stack.pop();
     if (this.suppressDepth === this.stack.length) {
-      flushTo(at + 1);
+      this.flushTo(out, chunk, at + 1);
       this.suppressDepth = -1;
     }
     this.afterValue();
     return "copy";
+  }
+
+  /**
+   * Writes the chunk's bytes from copyFrom to `end` (unless inside a value replaced whole). A method
+   * rather than a closure per push: no function object (named by tsx) per chunk or small body.
+   */
+  private flushTo(out: Output, chunk: Buffer, end: number): void {
+    if (end > this.copyFrom && this.suppressDepth < 0) out.range(chunk, this.copyFrom, end);
+    this.copyFrom = end;
   }
 
   private afterValue(): void {
@@ -310,12 +334,16 @@ export class JsonStreamMasker {
   /** A member name: the frame's key for the rules, and its replacement when a detector finds it. */
   private readMemberName(source: Buffer, from: number, to: number): string | null {
     const isPlain = this.isTokenAscii && !this.hasTokenBackslash && !this.hasTokenControl;
+    const depth = this.stack.length;
+    const frame = this.stack[depth - 1] as Frame;
+    // The name before it in this object (null for the first) tells which name to compare first.
+    const previous = frame.name;
     const name =
-      (isPlain ? this.memberNames.known(source, from, to) : null) ??
-      this.memberNames.read(this.stringText(source, from, to), source, from, to, isPlain);
-    const frame = this.stack[this.stack.length - 1] as Frame;
+      (isPlain ? this.memberNames.known(source, from, to, previous, depth) : null) ??
+      this.memberNames.read(this.stringText(source, from, to), source, from, to, isPlain, previous, depth);
     frame.key = name.name;
-    frame.member = null;
+    frame.name = name;
+    frame.member = name.memberOf !== null && name.memberOf === frame.node ? name.member : null;
     this.expect = Expect.Colon;
     return name.verdict;
   }

@@ -17,7 +17,9 @@ import type { ResponseMasking } from "./value-masking";
  * and control-free strings, numbers): the JSON string maskedJsonValue or maskDetected plus
  * JSON.stringify would make, written into one reused buffer with no string, slice or hash buffer
  * per value. Such text holds no quote, backslash or control character, so quoting it is escaping
- * it. One per masker (not shared): it holds the replacement until the masker writes it.
+ * it. One per compiled masking, shared by its maskers (not a buffer allocated per small call):
+ * a replacement lives only from maskScalar making it to push or end writing it,
+ * within one synchronous call, so no other masker can run in between.
  */
 export class MaskedScalarBytes {
   private buffer = Buffer.allocUnsafe(256);

@@ -1,4 +1,5 @@
 import { ByteGates } from "@sluice/masking/byte-gates";
+import { MaskedScalarBytes } from "./masked-scalar-bytes";
 import { MemberNameVerdicts } from "./member-name-verdicts";
 import { PointerRuleTree } from "./pointer-rule-tree";
 import type { ResponseMasking } from "./value-masking";
@@ -8,6 +9,8 @@ export type MaskingLookups = {
   memberNames: MemberNameVerdicts;
   rules: PointerRuleTree;
   byteGates: ByteGates;
+  /** Where replacements are made; see MaskedScalarBytes for why one can serve every masker. */
+  maskedBytes: MaskedScalarBytes;
 };
 
 const lookupsByMasking = new WeakMap<ResponseMasking, MaskingLookups>();
@@ -26,6 +29,7 @@ export function lookupsFor(masking: ResponseMasking): MaskingLookups {
       memberNames: new MemberNameVerdicts(masking),
       rules: new PointerRuleTree(masking),
       byteGates: new ByteGates(masking.detectors.map((rule) => rule.detector)),
+      maskedBytes: new MaskedScalarBytes(masking),
     };
     lookupsByMasking.set(masking, lookups);
   }

@@ -1,4 +1,5 @@
 import type { MaskRule } from "@sluice/masking/strategies";
+import type { KnownName } from "./member-name-verdicts";
 import { pointerRuleAt, type ResponseMasking } from "./value-masking";
 
 /**
@@ -8,13 +9,17 @@ import { pointerRuleAt, type ResponseMasking } from "./value-masking";
  */
 export type RuleNode = { rule: MaskRule | null; members: Map<string, RuleNode>; items: RuleNode | null };
 
-/** A frame of the masker's nesting stack; `node` is the container's rule node, `member` its current member's. */
+/**
+ * A frame of the masker's nesting stack; `node` is the container's rule node, `member` its current
+ * member's, `name` its current member's name when it was found among the remembered ones.
+ */
 export type Frame = {
   isObject: boolean;
   key: string;
   index: number;
   node: RuleNode | null;
   member: RuleNode | null;
+  name: KnownName | null;
 };
 
 /** Distinct locations whose pointer rule is remembered; past it, rules are matched for each value. */
@@ -62,6 +67,11 @@ export class PointerRuleTree {
       if (member) frame.node.members.set(frame.key, member);
     }
     frame.member = member;
+    // The name remembers its node under this parent: the next record's same member needs no lookup.
+    if (frame.name !== null && frame.name.bytes !== null) {
+      frame.name.memberOf = frame.node;
+      frame.name.member = member;
+    }
     return member;
   }
 
