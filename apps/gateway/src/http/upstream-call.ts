@@ -87,6 +87,38 @@ export function callUpstream(options: {
     headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.secret}`).toString("base64")}`;
   else if (auth?.kind === "HEADER" && auth.header) headers[auth.header.toLowerCase()] = auth.secret;
   const path = `${connection.basePath}${facts.path}${facts.canonicalQuery ? `?${facts.canonicalQuery}` : ""}`;
+  const send = () => sendOnce(options, headers, path);
+  return send().catch((error: unknown) => {
+    if (!(error instanceof StaleSocketError)) throw error;
+    // The upstream closed an idle keep-alive socket as the call went out on it: nothing was
+    // answered, and a method that changes nothing is safe to send once more on a new socket.
+    if (!RETRIED_METHODS.has(facts.method)) throw error.asCallError;
+    return send().catch((again: unknown) => {
+      throw again instanceof StaleSocketError ? again.asCallError : again;
+    });
+  });
+}
+
+/**
+ * Methods sent again after a reused socket was reset before any answer (the keep-alive race: the
+ * upstream closing an idle socket just as a call is written to it). Only those that change nothing:
+ * a POST or DELETE may have run before the reset, and a reviewed write must run at most once.
+ */
+const RETRIED_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** A reused keep-alive socket failed before any response byte: maybe the keep-alive race. */
+class StaleSocketError extends Error {
+  constructor(readonly asCallError: UpstreamCallError) {
+    super(asCallError.message);
+  }
+}
+
+function sendOnce(
+  options: { connection: HttpConnectionRecord; facts: HttpRequestFacts; body: Buffer; pools: UpstreamPools },
+  headers: Record<string, string>,
+  path: string,
+): Promise<http.IncomingMessage> {
+  const { connection, facts, body } = options;
   const transport = connection.tlsMode === "DISABLE" ? http : https;
   return new Promise((resolve, reject) => {
     const request = transport.request({
@@ -111,11 +143,12 @@ export function callUpstream(options: {
       clearTimeout(headersTimer);
       resolve(response);
     });
-    request.on("error", (error) => {
+    request.on("error", (error: Error & { code?: string }) => {
       clearTimeout(headersTimer);
-      reject(
-        error instanceof UpstreamCallError ? error : new UpstreamCallError(502, describeUpstreamError(error)),
-      );
+      if (error instanceof UpstreamCallError) return reject(error);
+      const failure = new UpstreamCallError(502, describeUpstreamError(error));
+      const isStale = request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE");
+      reject(isStale ? new StaleSocketError(failure) : failure);
     });
     request.end(facts.hasBody ? body : undefined);
   });
