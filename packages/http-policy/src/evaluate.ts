@@ -74,7 +74,8 @@ export function requestMatches(match: HttpRequestMatch, facts: HttpRequestFacts,
   }
   if (match.body) {
     for (const [pointer, expected] of Object.entries(match.body)) {
-      const values = facts.body === undefined ? [] : valuesAt(facts.body, parseSelector(pointer));
+      // Member names without case, as query names: some upstreams bind `Role` to `role`.
+      const values = facts.body === undefined ? [] : valuesAt(facts.body, parseSelector(pointer), true);
       if (values.length === 0) return false;
       const isAny = expected === "*";
       // A deny fires when any value at a wildcard pointer matches; an allow needs every one to.

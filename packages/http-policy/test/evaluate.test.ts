@@ -136,3 +136,14 @@ describe("HTTP rules", () => {
     expect(JSON.stringify(parsed.error?.issues)).toContain(why);
   });
 });
+
+describe("body rules read member names without case, as some upstreams bind them", () => {
+  const noAdmin = policy([rule("no-admin-role", "DENY", { body: { "/user/role": "admin" } })]);
+  it.each([{ user: { role: "admin" } }, { User: { Role: "admin" } }, { USER: { role: "admin" } }])(
+    "%j is denied",
+    (body) => expect(judge(noAdmin, "POST", "/shop/orders", body)).toMatchObject({ kind: "deny" }),
+  );
+  it("a value that differs is allowed", () => {
+    expect(judge(noAdmin, "POST", "/shop/orders", { User: { Role: "user" } })).toEqual({ kind: "allow" });
+  });
+});
