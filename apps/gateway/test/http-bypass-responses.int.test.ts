@@ -29,6 +29,12 @@ beforeAll(async () => {
       { connectionId, name: "no-deletes", kind: "HTTP_REQUEST", match: { methods: ["DELETE"] } },
       { connectionId, name: "no-admin-role", kind: "HTTP_REQUEST", match: { body: { "/role": "admin" } } },
       { connectionId, name: "no-big-pages", kind: "HTTP_REQUEST", match: { query: { limit: "1000" } } },
+      {
+        connectionId,
+        name: "no-refunds",
+        kind: "HTTP_REQUEST",
+        match: { methods: ["POST"], path: "/orders/{id}/refund" },
+      },
     ],
   });
   await fields.prisma.maskingRule.createMany({
@@ -243,6 +249,20 @@ const PATH_CASES: RequestCase[] = [
   { name: "encoded CR LF", target: "/shop/admin%0d%0aX:%20y/users", status: 400 },
 ];
 
+const SUFFIX_CASES: RequestCase[] = [
+  { name: "format suffix on a denied prefix", target: "/shop/admin.json", status: 403 },
+  {
+    name: "format suffix on a denied action",
+    method: "POST",
+    target: "/shop/orders/1/refund.json",
+    status: 403,
+  },
+  { name: "upper-case suffix", method: "POST", target: "/shop/orders/1/REFUND.XML", status: 403 },
+  { name: "trailing dot", method: "POST", target: "/shop/orders/1/refund.", status: 403 },
+  { name: "trailing encoded space", method: "POST", target: "/shop/orders/1/refund%20", status: 403 },
+  { name: "trailing dots and spaces", method: "POST", target: "/shop/orders/1/refund.%20.", status: 403 },
+];
+
 const METHOD_CASES: RequestCase[] = [
   {
     name: "override in lower case",
@@ -358,6 +378,7 @@ describe("requests: the rule reads what the upstream would", () => {
       status,
     })),
     ...PATH_CASES,
+    ...SUFFIX_CASES.map((c) => ({ ...c, headers: JSON_HEADERS, body: c.method === "POST" ? "{}" : "" })),
     ...METHOD_CASES,
     ...FRAMING_CASES,
   ];
@@ -372,6 +393,7 @@ describe("requests: the rule reads what the upstream would", () => {
           ADMIN.test(decodeURIComponent(seen.url)) ||
           seen.method === "DELETE" ||
           /admin/i.test(seen.body) ||
+          /refund/i.test(seen.url) ||
           /limit=1000\b/i.test(seen.url),
       ),
     ).toEqual([]);

@@ -1,7 +1,7 @@
 import { guardrailHint, HTTP_CANNOT_JUDGE_HINT } from "@sluice/agent-guidance/agent-guidance";
 import { parseSelector } from "./json-path";
 import { valuesAt } from "./json-pointer";
-import { pathMatches } from "./path-pattern";
+import { pathMatches, withoutFormatSuffix } from "./path-pattern";
 import type { HttpRequestFacts } from "./read-request";
 import type { HttpConnectionPolicy, HttpRequestMatch, HttpRule } from "./rules";
 
@@ -65,7 +65,10 @@ export function requestMatches(match: HttpRequestMatch, facts: HttpRequestFacts,
     const isNamed = methods.includes(facts.method) || (facts.method === "HEAD" && methods.includes("GET"));
     if (!isNamed) return false;
   }
-  if (match.path !== undefined && !pathMatches(match.path, facts.segments)) return false;
+  if (match.path !== undefined && !pathMatches(match.path, facts.segments)) {
+    const suffixless = isAllow ? null : withoutFormatSuffix(facts.segments);
+    if (suffixless === null || !pathMatches(match.path, suffixless)) return false;
+  }
   if (match.query) {
     for (const [name, expected] of Object.entries(match.query)) {
       const value = queryValue(facts.query, name);
