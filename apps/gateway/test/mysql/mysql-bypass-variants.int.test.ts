@@ -162,6 +162,13 @@ describe("one reading: every way to change how the server lexes is refused, the 
     "SELECT x FROM (SELECT email FROM employees) AS t(x)",
     "VALUES ((SELECT email FROM employees LIMIT 1))",
     "SELECT HIGH_PRIORITY email AS x FROM employees",
+    // The plan with a const table's row substituted: "where 'ada@example.com' = d.name".
+    "EXPLAIN FORMAT=JSON SELECT d.name FROM departments d JOIN employees e ON e.email = d.name WHERE e.id = 1",
+    "EXPLAIN EXTENDED SELECT d.name FROM departments d JOIN employees e ON e.email = d.name WHERE e.id = 1",
+    "ANALYZE FORMAT=JSON SELECT d.name FROM departments d JOIN employees e ON e.email = d.name WHERE e.id = 1",
+    "ANALYZE SELECT d.name FROM departments d JOIN employees e ON e.email = d.name WHERE e.id = 1",
+    "DESCRIBE SELECT name FROM departments WHERE name = (SELECT email FROM employees WHERE id = 1)",
+    "SELECT _utf8mb4'x' AS x",
     "SELECT x FROM employees NATURAL JOIN (SELECT id, email AS x FROM employees) AS t",
   ])("syntax the grammar cannot read is refused, never guessed at: %s", async (sql) => {
     const { through } = await sideBySide([sql]);
@@ -345,6 +352,18 @@ describe("lineage: a masked value under another shape is masked", () => {
       await own.end();
       await agent.end();
     }
+  });
+});
+
+describe("the optimizer's own record of a statement", () => {
+  it("information_schema.OPTIMIZER_TRACE after a join on a const masked row is redacted", async () => {
+    const { directly, through } = await sideBySide([
+      "SET optimizer_trace = 'enabled=on'",
+      "SELECT d.name FROM departments d JOIN employees e ON e.email = d.name WHERE e.id = 1",
+      "SELECT TRACE AS x FROM information_schema.OPTIMIZER_TRACE",
+    ]);
+    expect(JSON.stringify(directly[2])).toMatch(/ada@example\.com/);
+    expect(through[2]).toEqual({ rows: [{ x: "[REDACTED]" }] });
   });
 });
 
