@@ -460,3 +460,57 @@ describe("values kept where masking cannot follow them: refused, nothing written
     expect(JSON.stringify(names)).not.toMatch(CLEAR);
   });
 });
+
+describe("protocol commands around the judged text", () => {
+  it("COM_CHANGE_USER (which the server would run) is refused and the client closed", async () => {
+    const own = await harness.connectDirect();
+    await own.changeUser({ database: harness.database });
+    await own.end();
+    const agent = await harness.connectAgent();
+    await expect(agent.changeUser({ database: "information_schema" })).rejects.toThrow(/COM_CHANGE_USER/);
+    agent.destroy();
+  });
+
+  it.each(["SET sql_mode = 'ANSI_QUOTES'", "SET NAMES gbk", "SET @@session.character_set_client = 'sjis'"])(
+    "COM_STMT_PREPARE of a reading change: %s",
+    async (sql) => {
+      const agent = await harness.connectAgent();
+      try {
+        await expect(agent.prepare(sql)).rejects.toMatchObject(SLUICE_REFUSAL);
+        expect((await agent.query("SELECT @@sql_mode AS m, @@character_set_client AS cs"))[0]).toEqual([
+          { m: expect.not.stringMatching(/ANSI_QUOTES/), cs: "utf8mb4" },
+        ]);
+      } finally {
+        await agent.end();
+      }
+    },
+  );
+
+  it.each([
+    ["USE information_schema", "SELECT info AS x FROM PROCESSLIST"],
+    ["SELECT 1 AS y", "PREPARED SHOW PROCESSLIST"],
+  ])("another session's statement text after %s: %s", async (first, second) => {
+    const own = await harness.connectDirect();
+    const agent = await harness.connectAgent();
+    try {
+      const running = own.query("SELECT SLEEP(2), '987-65-4321' AS quoted");
+      let seen: unknown = [];
+      for (let i = 0; i < 50 && !CLEAR.test(JSON.stringify(seen)); i++)
+        [seen] = await direct.query("SELECT info FROM information_schema.PROCESSLIST");
+      await agent.query(first);
+      const through =
+        second === "PREPARED SHOW PROCESSLIST"
+          ? await agent.execute("SHOW PROCESSLIST").then(
+              ([rows]) => ({ rows }),
+              (error: { errno?: number }) => ({ errno: error.errno }),
+            )
+          : await run(agent, second);
+      await running;
+      expect(JSON.stringify(seen)).toMatch(CLEAR);
+      expect(JSON.stringify(through)).not.toMatch(CLEAR);
+    } finally {
+      await own.end();
+      await agent.end();
+    }
+  });
+});
