@@ -194,7 +194,7 @@ const QUERY_CASES: RequestCase[] = [
 ];
 
 const JSON_HEADERS = ["Content-Type: application/json"];
-const BODY_CASES: RequestCase[] = [
+const BODY_CASES: Array<Pick<RequestCase, "name" | "body" | "status">> = [
   { name: "member name by case", body: '{"Role":"admin"}', status: 403 },
   { name: "member name upper case", body: '{"ROLE":"admin"}', status: 403 },
   { name: "two names equal but for case", body: '{"role":"user","ROLE":"admin"}', status: 400 },
