@@ -1,7 +1,7 @@
 import { guardrailHint, HTTP_CANNOT_JUDGE_HINT } from "@sluice/agent-guidance/agent-guidance";
 import { parseSelector } from "./json-path";
 import { valuesAt } from "./json-pointer";
-import { pathMatches } from "./path-pattern";
+import { pathMatches, withoutFormatSuffix } from "./path-pattern";
 import type { HttpRequestFacts } from "./read-request";
 import type { HttpConnectionPolicy, HttpRequestMatch, HttpRule } from "./rules";
 
@@ -65,7 +65,10 @@ export function requestMatches(match: HttpRequestMatch, facts: HttpRequestFacts,
     const isNamed = methods.includes(facts.method) || (facts.method === "HEAD" && methods.includes("GET"));
     if (!isNamed) return false;
   }
-  if (match.path !== undefined && !pathMatches(match.path, facts.segments)) return false;
+  if (match.path !== undefined && !pathMatches(match.path, facts.segments)) {
+    const suffixless = isAllow ? null : withoutFormatSuffix(facts.segments);
+    if (suffixless === null || !pathMatches(match.path, suffixless)) return false;
+  }
   if (match.query) {
     for (const [name, expected] of Object.entries(match.query)) {
       const value = queryValue(facts.query, name);
@@ -74,7 +77,8 @@ export function requestMatches(match: HttpRequestMatch, facts: HttpRequestFacts,
   }
   if (match.body) {
     for (const [pointer, expected] of Object.entries(match.body)) {
-      const values = facts.body === undefined ? [] : valuesAt(facts.body, parseSelector(pointer));
+      // Member names without case, as query names: some upstreams bind `Role` to `role`.
+      const values = facts.body === undefined ? [] : valuesAt(facts.body, parseSelector(pointer), true);
       if (values.length === 0) return false;
       const isAny = expected === "*";
       // A deny fires when any value at a wildcard pointer matches; an allow needs every one to.

@@ -45,7 +45,12 @@ export function pointerMatches(
 }
 
 /** Every value in a parsed document at a location the pointer names. */
-export function valuesAt(document: unknown, tokens: readonly PointerToken[]): unknown[] {
+export function valuesAt(
+  document: unknown,
+  tokens: readonly PointerToken[],
+  /** Member names compared without case (a body parseStrictJson read: no two names differ only in case). */
+  isCaseFolded = false,
+): unknown[] {
   const found: unknown[] = [];
   const walk = (value: unknown, from: number) => {
     if (from === tokens.length) {
@@ -65,8 +70,12 @@ export function valuesAt(document: unknown, tokens: readonly PointerToken[]): un
     if (Array.isArray(value)) {
       if (/^(0|[1-9][0-9]*)$/.test(token as string) && Number(token) < value.length)
         walk(value[Number(token)], from + 1);
-    } else if (value !== null && typeof value === "object" && Object.hasOwn(value, token as string)) {
-      walk((value as Record<string, unknown>)[token as string], from + 1);
+    } else if (value !== null && typeof value === "object") {
+      const name = isCaseFolded
+        ? Object.keys(value).find((key) => key.toLowerCase() === (token as string).toLowerCase())
+        : (token as string);
+      if (name !== undefined && Object.hasOwn(value, name))
+        walk((value as Record<string, unknown>)[name], from + 1);
     }
   };
   walk(document, 0);

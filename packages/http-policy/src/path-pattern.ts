@@ -16,6 +16,19 @@ export function pathMatches(pattern: string, segments: readonly string[]): boole
   return parts.length === segments.length;
 }
 
+/**
+ * The segments as frameworks that ignore a format suffix route them: Rails (and Spring before 5.3)
+ * send `/orders/1/refund.json` to the `refund` action, IIS drops trailing dots and spaces. A deny or
+ * review rule is tested against this reading too; an allow rule never is (it would widen it).
+ */
+export function withoutFormatSuffix(segments: readonly string[]): string[] | null {
+  const last = segments.at(-1);
+  if (last === undefined) return null;
+  const stripped = last.replace(/(?:\.|%20)+$/i, "").replace(/\.[A-Za-z0-9]+$/, "");
+  if (stripped === last || stripped === "") return null;
+  return [...segments.slice(0, -1), stripped];
+}
+
 /** Unreserved escapes decoded, other escapes in one case: as normalizeTarget leaves request segments. */
 function canonical(segment: string): string {
   return segment

@@ -41,6 +41,12 @@ export function readQuery(raw: string | undefined): Reading<QueryParams> {
     const value = decodeComponent(equals < 0 ? "" : piece.slice(equals + 1));
     if (name === null || value === null)
       return refuse(400, RULE, `query parameter ${JSON.stringify(piece)} is not valid percent-encoded UTF-8`);
+    if (name.includes("\0") || value.includes("\0"))
+      return refuse(
+        400,
+        RULE,
+        `query parameter ${JSON.stringify(name)} carries NUL, where some readers end the text`,
+      );
     const folded = name.toLowerCase();
     if (METHOD_OVERRIDE_PARAMS.has(folded))
       return refuse(

@@ -1,15 +1,24 @@
 import { JsonStreamMasker } from "./json-stream-masker";
 import { hasUtf8Charset, isJsonType, isNdjsonType, parseMediaType } from "./media-type";
 import { headerValue } from "./read-request";
+import { shownResponseHeaders } from "./shown-response-headers";
 import { TextStreamMasker } from "./text-stream-masker";
 import { hasMasking, type ResponseMasking } from "./value-masking";
 
 /** What turns the upstream's body into the agent's: push each chunk, then end. */
 export type BodyMasker = { push: (chunk: Buffer) => Buffer; end: () => Buffer };
 
+type BodyKind = "json" | "ndjson" | "text" | "unmasked" | "none";
+
 export type ResponsePlan =
   | { kind: "refuse"; message: string }
-  | { kind: "relay"; masker: BodyMasker | null; bodyKind: "json" | "ndjson" | "text" | "unmasked" | "none" };
+  | {
+      kind: "relay";
+      masker: BodyMasker | null;
+      bodyKind: BodyKind;
+      /** The response headers the agent gets, as [name, value] pairs. */
+      headers: Array<[string, string]>;
+    };
 
 /**
  * How an upstream response reaches the agent, decided from its headers before any body byte:
@@ -22,6 +31,12 @@ export function planResponse(options: {
   rawHeaders: readonly string[];
   masking: ResponseMasking;
 }): ResponsePlan {
+  const relay = (masker: BodyMasker | null, bodyKind: BodyKind): ResponsePlan => ({
+    kind: "relay",
+    masker,
+    bodyKind,
+    headers: shownResponseHeaders(options.rawHeaders, options.masking),
+  });
   const encoding = headerValue(options.rawHeaders, "content-encoding")?.trim().toLowerCase();
   if (encoding && encoding !== "identity")
     return {
@@ -34,8 +49,8 @@ export function planResponse(options: {
     options.status === 304 ||
     (options.status >= 100 && options.status < 200)
   )
-    return { kind: "relay", masker: null, bodyKind: "none" };
-  if (!hasMasking(options.masking)) return { kind: "relay", masker: null, bodyKind: "unmasked" };
+    return relay(null, "none");
+  if (!hasMasking(options.masking)) return relay(null, "unmasked");
   const contentType = headerValue(options.rawHeaders, "content-type");
   const media = contentType === undefined ? null : parseMediaType(contentType);
   if (!media)
@@ -48,12 +63,18 @@ export function planResponse(options: {
       kind: "refuse",
       message: `the upstream's response is in charset ${media.params.get("charset")}; only UTF-8 is masked`,
     };
-  if (isNdjsonType(media.type))
-    return { kind: "relay", masker: new JsonStreamMasker(options.masking, true), bodyKind: "ndjson" };
-  if (isJsonType(media.type))
-    return { kind: "relay", masker: new JsonStreamMasker(options.masking), bodyKind: "json" };
-  if (media.type.startsWith("text/"))
-    return { kind: "relay", masker: new TextStreamMasker(options.masking), bodyKind: "text" };
+  if (isNdjsonType(media.type)) return relay(new JsonStreamMasker(options.masking, true), "ndjson");
+  if (isJsonType(media.type)) return relay(new JsonStreamMasker(options.masking), "json");
+  if (media.type.startsWith("text/")) {
+    // A field rule names a place in a JSON document; in text (CSV, HTML, JSON served as text/plain,
+    // a representation the agent picked with Accept) the same value has no place the rule can name.
+    if (options.masking.pointers.length > 0)
+      return {
+        kind: "refuse",
+        message: `the upstream's response is ${media.type}, and field masking rules apply to this call: they can only be applied to JSON`,
+      };
+    return relay(new TextStreamMasker(options.masking), "text");
+  }
   return {
     kind: "refuse",
     message: `the upstream's response is ${media.type}, which the gateway cannot read to mask`,

@@ -13,7 +13,8 @@ export class StrictJsonError extends Error {
 /**
  * Parses JSON (RFC 8259) strictly: a member name given twice in one object is refused (parsers keep
  * the first or the last, so a rule and the upstream could read different values), names are
- * compared after unescaping (`"a"` and `"\u0061"` are the same name), lone surrogates are refused,
+ * compared after unescaping (`"a"` and `"\u0061"` are the same name) and without case, lone
+ * surrogates and NUL characters are refused,
  * and nesting is bounded. Objects come back with a null prototype, so `__proto__` is an ordinary name.
  * @see https://www.rfc-editor.org/rfc/rfc8259
  */
@@ -76,9 +77,15 @@ class StrictParser {
       if (this.text[this.at] !== '"') throw new StrictJsonError("expected a member name", this.at);
       const nameAt = this.at;
       const name = this.string();
-      if (names.has(name))
-        throw new StrictJsonError(`member name ${JSON.stringify(name)} appears twice in one object`, nameAt);
-      names.add(name);
+      // Names equal but for case count as the same name: some upstreams bind members without case
+      // (ASP.NET Core's web defaults, Jackson's case-insensitive option), so `Role` is `role` there.
+      const folded = name.toLowerCase();
+      if (names.has(folded))
+        throw new StrictJsonError(
+          `member name ${JSON.stringify(name)} appears twice in one object (names are compared without case)`,
+          nameAt,
+        );
+      names.add(folded);
       this.skipSpace();
       this.expect(":");
       this.skipSpace();
@@ -175,6 +182,9 @@ class StrictParser {
 
   private unicodeEscape(): string {
     const unit = this.hex4();
+    // Readers in C end a string at NUL: "admin\u0000x" is "admin" to them and not to a rule.
+    if (unit === 0)
+      throw new StrictJsonError("\\u0000 in a string (some readers end the string there)", this.at - 6);
     if (unit < 0xd800 || unit > 0xdfff) return String.fromCharCode(unit);
     if (unit > 0xdbff || this.text.slice(this.at, this.at + 2) !== "\\u")
       throw new StrictJsonError("lone surrogate escape", this.at - 6);

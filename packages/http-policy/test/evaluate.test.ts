@@ -136,3 +136,34 @@ describe("HTTP rules", () => {
     expect(JSON.stringify(parsed.error?.issues)).toContain(why);
   });
 });
+
+describe("body rules read member names without case, as some upstreams bind them", () => {
+  const noAdmin = policy([rule("no-admin-role", "DENY", { body: { "/user/role": "admin" } })]);
+  it.each([{ user: { role: "admin" } }, { User: { Role: "admin" } }, { USER: { role: "admin" } }])(
+    "%j is denied",
+    (body) => expect(judge(noAdmin, "POST", "/shop/orders", body)).toMatchObject({ kind: "deny" }),
+  );
+  it("a value that differs is allowed", () => {
+    expect(judge(noAdmin, "POST", "/shop/orders", { User: { Role: "user" } })).toEqual({ kind: "allow" });
+  });
+});
+
+describe("deny and review rules read a format suffix as the framework routes it", () => {
+  const noRefunds = policy([rule("no-refunds", "DENY", { methods: ["POST"], path: "/orders/{id}/refund" })]);
+  it.each([
+    "/shop/orders/1/refund.json",
+    "/shop/orders/1/refund.",
+    "/shop/orders/1/refund%20",
+    "/shop/orders/1/REFUND.XML",
+  ])("%s is denied", (target) =>
+    expect(judge(noRefunds, "POST", target, {})).toMatchObject({ kind: "deny" }),
+  );
+  it("another action is not", () => {
+    expect(judge(noRefunds, "POST", "/shop/orders/1/refunds.json", {})).toEqual({ kind: "allow" });
+  });
+  it("an allow rule is not widened by it", () => {
+    const onlyReports = policy([rule("reports", "ALLOW", { path: "/reports" })]);
+    expect(judge(onlyReports, "GET", "/shop/reports")).toEqual({ kind: "allow" });
+    expect(judge(onlyReports, "GET", "/shop/reports.csv")).toMatchObject({ kind: "deny" });
+  });
+});

@@ -223,11 +223,62 @@ describe("planResponse", () => {
     expect(plan(["Content-Type", "text/plain; charset=latin1"])).toMatchObject({ kind: "refuse" });
   });
 
+  it("refuses text when field rules apply: they name places in JSON, which text has not", () => {
+    for (const type of ["text/plain", "text/csv; charset=utf-8", "text/html", "text/json"])
+      expect(plan(["Content-Type", type]), type).toMatchObject({
+        kind: "refuse",
+        message: expect.stringContaining("field masking rules"),
+      });
+  });
+
+  it("drops a shown header whose value a detector finds something in", () => {
+    const detectorsOnly = compileMasking(
+      [
+        {
+          name: "ssns",
+          pointer: null,
+          detector: "us_ssn",
+          strategy: "REDACT",
+          keepLast: null,
+          exemptGroups: [],
+        },
+      ],
+      [],
+      KEY,
+    );
+    const headers = ["Content-Type", "application/json", "ETag", '"123-45-6789"', "X-Request-Id", "abc"];
+    expect(plan(headers, "GET", detectorsOnly)).toMatchObject({
+      headers: [
+        ["content-type", "application/json"],
+        ["x-request-id", "abc"],
+      ],
+    });
+    expect(plan(headers, "HEAD", detectorsOnly)).toMatchObject({
+      headers: expect.not.arrayContaining([["etag", '"123-45-6789"']]),
+    });
+  });
+
   it("picks the masker by content type", () => {
     expect(plan(["Content-Type", "application/json"])).toMatchObject({ bodyKind: "json" });
     expect(plan(["Content-Type", "application/problem+json"])).toMatchObject({ bodyKind: "json" });
     expect(plan(["Content-Type", "application/x-ndjson"])).toMatchObject({ bodyKind: "ndjson" });
-    expect(plan(["Content-Type", "text/csv; charset=utf-8"])).toMatchObject({ bodyKind: "text" });
+    const detectorsOnly = compileMasking(
+      [
+        {
+          name: "ssns",
+          pointer: null,
+          detector: "us_ssn",
+          strategy: "REDACT",
+          keepLast: null,
+          exemptGroups: [],
+        },
+      ],
+      [],
+      KEY,
+    );
+    expect(plan(["Content-Type", "text/csv; charset=utf-8"], "GET", detectorsOnly)).toMatchObject({
+      bodyKind: "text",
+    });
     expect(plan(["Content-Type", "application/json"], "HEAD")).toMatchObject({ bodyKind: "none" });
     expect(plan(["Content-Type", "image/png"], "GET", compileMasking([], [], KEY))).toMatchObject({
       bodyKind: "unmasked",

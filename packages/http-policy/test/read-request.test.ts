@@ -78,6 +78,8 @@ describe("query", () => {
     ["/shop/c?id=1;id=2", "';'"],
     ["/shop/c?_method=DELETE", "overrides the method"],
     ["/shop/c?q=%E0%A4", "UTF-8"],
+    ["/shop/c?limit=1000%00", "NUL"],
+    ["/shop/c?limit%00=1000", "NUL"],
   ])("%s is refused (%s)", (target, why) => {
     expect(refusal("GET", target).message).toContain(why);
   });
@@ -113,6 +115,10 @@ describe("body", () => {
   it.each([
     ['{"role":"user","role":"admin"}', "appears twice"],
     ['{"role":"user","r\\u006fle":"admin"}', "appears twice"],
+    ['{"role":"user","Role":"admin"}', "without case"],
+    ['{"user":{"ROLE":"admin","role":"user"}}', "without case"],
+    ['{"role":"admin\\u0000"}', "u0000"],
+    ['{"ro\\u0000le":"admin"}', "u0000"],
     ['{"a":1} {"b":2}', "after the JSON value"],
     ["{'a':1}", "member name"],
     ['{"a":"\\ud800"}', "lone surrogate"],

@@ -57,6 +57,9 @@ export function maskingScope(
   }
   // A statement that could not be shaped (read by the policy, not here) is opaque as a whole.
   if (shape === null && verdict !== null) opaque.push("(the statement's shape)");
+  // Statement text (SHOW PROCESSLIST's Info) quotes whatever its statement did: read as opaque,
+  // as information_schema.PROCESSLIST is.
+  if (shape?.readsStatementText) opaque.push("(statement text the server holds)");
   const readsMasked = (verdict?.maskedTables?.length ?? 0) > 0 || opaque.length > 0;
   return {
     readsMasked,

@@ -16,6 +16,7 @@ import { AgentMasking } from "./agent-masking";
 import { CatalogFreshness } from "./catalog-freshness";
 import { fieldListStatement, initDbStatement } from "./command-statements";
 import { ConnectionReset } from "./connection-reset";
+import { DiagnosticsArea } from "./diagnostics-area";
 import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
@@ -90,8 +91,8 @@ export class MySqlRelay {
   private inFlight: InFlight | null = null;
   /** A COM_RESET_CONNECTION between its forwarding and the modes pinned again. */
   private reset: ConnectionReset | null = null;
-  /** The last judged statement may have read masked values: its warnings may quote them. */
-  private isLastScopeMasked = false;
+  /** Whether SHOW WARNINGS / ERRORS may read conditions that quote masked values. */
+  private readonly diagnostics = new DiagnosticsArea();
   /** Statements prepared through the gateway (their verdict masks every execution's rows) and cursors. */
   private readonly statements: PreparedStatementCommands;
   private readonly catalog: CatalogFreshness;
@@ -163,7 +164,7 @@ export class MySqlRelay {
         // The server drops its prepared statements, temporary tables and open transaction: the
         // gateway forgets the same, and reads the catalog again (a temporary table is gone).
         this.statements.clear();
-        this.isLastScopeMasked = false;
+        this.diagnostics.wasReset();
         this.catalog.noteStatement(null);
         this.reset = new ConnectionReset();
         return [{ kind: "to-upstream", raw }];
@@ -183,8 +184,10 @@ export class MySqlRelay {
     const flight = this.inFlight;
     if (!flight) return [{ kind: "close", reason: "the upstream sent a packet nobody asked for" }];
     const actions: RelayAction[] = [];
+    let last: Buffer | undefined;
     for (const event of flight.tracker.onPacket(payload)) {
       if (event.kind === "packet") {
+        last = event.payload;
         const payload = withheldErrorText(
           event.payload,
           flight.scope,
@@ -196,6 +199,7 @@ export class MySqlRelay {
         continue;
       }
       this.inFlight = null;
+      this.diagnostics.answered(flight.scope, last);
       if (event.prepared && flight.prepared)
         this.statements.prepared(event.prepared.statementId, flight.prepared);
       if (flight.owner) this.statements.answered(flight.owner, flight.scope, event);
@@ -209,7 +213,6 @@ export class MySqlRelay {
    * would let an agent interrupt whatever the server runs under the brokered login).
    */
   private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
-    this.isLastScopeMasked = false;
     // Guardrails and reviews on the KILL kind come first: the mapping only narrows what may run.
     const decided = await this.released(sql, "simple", { ok: true, statements: [killFacts()] });
     if (decided.kind === "deny") {
@@ -257,7 +260,6 @@ export class MySqlRelay {
     const decided = await this.released(sql, via, reading?.parsed);
     if (decided.kind === "deny") {
       this.options.hooks?.onVerdict?.(sql, decided);
-      this.isLastScopeMasked = false;
       return [this.refusal(refusedBy(decided))];
     }
     // Rules may have changed while a review held the statement: masking follows the rules now.
@@ -326,14 +328,12 @@ export class MySqlRelay {
 
   /**
    * Warnings and errors of a statement that read masked columns can quote their values
-   * ("Truncated incorrect DOUBLE value: 'ada@example.com'"): a SHOW (WARNINGS, ERRORS) right after
-   * such a statement reads masked values too, so its computed columns are redacted.
+   * ("Truncated incorrect DOUBLE value: 'ada@example.com'"), and the server keeps them for more
+   * than the next statement (see DiagnosticsArea): a SHOW (WARNINGS, ERRORS) while they may still
+   * be there reads masked values too, so its computed columns are redacted.
    */
   private withDiagnosticsScope(shape: MaskingShape | null, scope: MaskingScope): MaskingScope {
-    const wasMasked = this.isLastScopeMasked;
-    const isShow = shape?.statements.some((facts) => facts.kind === "SHOW") ?? false;
-    if (isShow && wasMasked) return { ...scope, readsMasked: true };
-    this.isLastScopeMasked = scope.readsMasked;
+    if (shape?.readsDiagnostics && this.diagnostics.mayQuoteMasked) return { ...scope, readsMasked: true };
     return scope;
   }
 
@@ -344,6 +344,7 @@ export class MySqlRelay {
     about: Pick<InFlight, "prepared" | "owner"> = {},
   ): RelayAction[] {
     const { planFor, detectors } = this.masking.planner(scope);
+    this.diagnostics.forwarded(scope);
     this.inFlight = {
       tracker: new ResultTracker(
         expected,

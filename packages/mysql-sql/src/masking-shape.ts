@@ -17,7 +17,17 @@ export type MaskingShape = {
   derivedNames: ReadonlySet<string>;
   /** `INTO @v`, `@v := …`, `SET …`: a value kept in the session, read back later with no origin. */
   storesValues: boolean;
+  /**
+   * `SHOW PROCESSLIST`, `SHOW BINLOG EVENTS`: the server answers with the text of statements,
+   * other sessions' too, which may quote any value; no column origin says which.
+   */
+  readsStatementText: boolean;
+  /** SHOW WARNINGS / ERRORS: the conditions earlier statements left, which may quote their values. */
+  readsDiagnostics: boolean;
 };
+
+/** SHOW forms the grammar reads whose answer is statement text the server holds. */
+const STATEMENT_TEXT_SHOWS = new Set(["processlist", "binlog", "relaylog"]);
 
 /** The statement's masking shape, or null when Sluice cannot read it (then it was refused anyway). */
 export function readMaskingShape(sql: string): MaskingShape | null {
@@ -28,14 +38,21 @@ export function readMaskingShape(sql: string): MaskingShape | null {
 export type MaskingReading = { parsed: ParsedStatements; shape: MaskingShape | null };
 
 export function readStatementForMasking(sql: string): MaskingReading {
-  const { parsed, asts } = readMySql(sql);
-  return { parsed, shape: parsed.ok ? shapeOf(parsed.statements, asts) : null };
+  const { parsed, asts, isDiagnostics } = readMySql(sql);
+  return { parsed, shape: parsed.ok ? shapeOf(parsed.statements, asts, isDiagnostics ?? false) : null };
 }
 
-function shapeOf(statements: StatementFacts[], asts: readonly AstNode[]): MaskingShape {
+function shapeOf(
+  statements: StatementFacts[],
+  asts: readonly AstNode[],
+  readsDiagnostics: boolean,
+): MaskingShape {
   const derivedNames = new Set<string>();
   let storesValues = false;
+  let readsStatementText = false;
   for (const node of nodesOf(asts)) {
+    if (node.type === "show" && typeof node.keyword === "string")
+      readsStatementText ||= STATEMENT_TEXT_SHOWS.has(node.keyword.toLowerCase());
     if (Array.isArray(node.with)) {
       for (const cte of node.with) if (isNode(cte)) addName(derivedNames, nameText(cte.name));
     }
@@ -49,6 +66,8 @@ function shapeOf(statements: StatementFacts[], asts: readonly AstNode[]): Maskin
     constants: asts.length === 1 && only ? outputsFromLiterals(only) : null,
     derivedNames,
     storesValues,
+    readsStatementText,
+    readsDiagnostics,
   };
 }
 

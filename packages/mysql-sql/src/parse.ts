@@ -25,7 +25,12 @@ export function parseMySql(sql: string): ParsedStatements {
 }
 
 /** The facts and the trees they came from (none for the forms read before the grammar: SHOW WARNINGS, SET NAMES utf8mb4, SHOW TABLES). */
-export type MySqlReading = { parsed: ParsedStatements; asts: AstNode[] };
+export type MySqlReading = {
+  parsed: ParsedStatements;
+  asts: AstNode[];
+  /** SHOW WARNINGS / ERRORS / COUNT(*): it reads the server's diagnostics area. */
+  isDiagnostics?: boolean;
+};
 
 /** parseMySql, keeping the trees for what else needs them (masking's shape): one parse for both. */
 export function readMySql(sql: string): MySqlReading {
@@ -35,8 +40,9 @@ export function readMySql(sql: string): MySqlReading {
     const error = `Sluice refuses ${reading.reason}`;
     return { parsed: { ok: false, error, position: reading.position + 1 }, asts: [] };
   }
-  const preGrammar =
-    diagnosticsShow(reading.text) ?? pinnedCharsetSet(reading.text) ?? showTables(reading.text);
+  const diagnostics = diagnosticsShow(reading.text);
+  if (diagnostics) return { parsed: { ok: true, statements: [diagnostics] }, asts: [], isDiagnostics: true };
+  const preGrammar = pinnedCharsetSet(reading.text) ?? showTables(reading.text);
   if (preGrammar) return { parsed: { ok: true, statements: [preGrammar] }, asts: [] };
   const charsetRefusal = otherCharsetRefusal(reading.text);
   if (charsetRefusal) return { parsed: { ok: false, error: charsetRefusal, position: null }, asts: [] };

@@ -21,6 +21,19 @@ describe("readMaskingShape", () => {
     expect(readMaskingShape(sql)?.storesValues).toBe(expected);
   });
 
+  it.each([
+    ["SHOW PROCESSLIST", true],
+    ["show processlist", true],
+    ["SHOW BINLOG EVENTS", true],
+    ["SELECT 1; SHOW PROCESSLIST", true],
+    ["SHOW TABLES", false],
+    ["SHOW STATUS", false],
+    ["SHOW CREATE TABLE employees", false],
+    ["SELECT 'processlist' AS x", false],
+  ])("%s reads statement text the server holds: %s", (sql, expected) => {
+    expect(readMaskingShape(sql)?.readsStatementText).toBe(expected);
+  });
+
   it("reads SHOW WARNINGS and its kin as a SHOW, nothing riding along", () => {
     expect(readMaskingShape("SHOW WARNINGS LIMIT 5")?.statements.map((facts) => facts.kind)).toEqual([
       "SHOW",

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { forwardedResponseHeaders } from "@sluice/http-policy/headers";
 import { BodyStreamError } from "@sluice/http-policy/json-stream-masker";
 import type { ResponsePlan } from "@sluice/http-policy/response-plan";
 import { sendRefusal } from "./http-refusal";
@@ -18,7 +17,7 @@ export function relayResponse(
   /** Each piece of body as the agent gets it (masked), for the recording. */
   onBody: (chunk: Buffer) => void = () => {},
 ): Promise<{ outcome: "complete" | "cut"; reason?: string }> {
-  const headers = forwardedResponseHeaders(upstream.rawHeaders);
+  const headers = plan.headers;
   const status = upstream.statusCode ?? 502;
   const masker = plan.masker;
   const writeHead = () => {

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 
 /** What the upstream saw of one call: how the gateway forwarded it. */
 export type SeenCall = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
@@ -107,6 +107,8 @@ export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }) {
       response.writeHead(302, { location: "https://upstream.internal:8443/api/customers" });
       return response.end();
     }
+    const misbehaving = misbehavingAnswer(route, request, response);
+    if (misbehaving) return misbehaving;
     json(404, { error: `no route ${route}` });
   };
   const server = tls
@@ -141,4 +143,139 @@ async function streamBig(response: http.ServerResponse, n: number): Promise<void
       await new Promise((resolve) => response.once("drain", resolve));
   }
   response.end("]}");
+}
+
+/**
+ * Answers that try to carry a masked value past the response masker (the HTTP bypass corpus):
+ * other representations of the same customers, JSON spelled the ways a reader may disagree on,
+ * encodings the gateway did not ask for, and values in the parts of a response that are not its body.
+ */
+function misbehavingAnswer(route: string, request: http.IncomingMessage, response: http.ServerResponse) {
+  const ada = CUSTOMERS[0] as (typeof CUSTOMERS)[number];
+  const send = (headers: http.OutgoingHttpHeaders | string[], body: string | Buffer) => {
+    response.writeHead(200, headers);
+    response.end(request.method === "HEAD" ? undefined : body);
+    return true;
+  };
+  const asCsv = () => ["id,name,ssn", ...CUSTOMERS.map((c) => `${c.id},${c.name},${c.ssn}`)].join("\n");
+  switch (route) {
+    case "GET /api/negotiated":
+      // Content negotiation: the agent's Accept picks the representation.
+      if ((request.headers.accept ?? "").includes("text/csv"))
+        return send({ "content-type": "text/csv" }, asCsv());
+      if ((request.headers.accept ?? "").includes("text/html"))
+        return send({ "content-type": "text/html" }, `<td>${ada.ssn}</td>`);
+      return send({ "content-type": "application/json" }, JSON.stringify({ customers: CUSTOMERS }));
+    case "GET /api/json-as-text":
+      return send({ "content-type": "text/plain; charset=utf-8" }, JSON.stringify({ customers: CUSTOMERS }));
+    case "GET /api/text-json":
+      return send({ "content-type": "text/json" }, JSON.stringify({ customers: CUSTOMERS }));
+    case "GET /api/escaped-keys":
+      return send(
+        { "content-type": "application/json" },
+        `{"customers":[{"id":1,"s\\u0073n":"${ada.ssn}"}]}`,
+      );
+    case "GET /api/escaped-values":
+      return send(
+        { "content-type": "application/json" },
+        `{"ssn":"\\u0031\\u0032\\u0033-45-6789","note":"ada\\u0040example.com"}`,
+      );
+    case "GET /api/duplicate-keys":
+      return send({ "content-type": "application/json" }, `{"ssn":"000-00-0000","ssn":"${ada.ssn}"}`);
+    case "GET /api/ssn-number":
+      return send({ "content-type": "application/json" }, `{"ssn":123456789,"card":4111111111111111}`);
+    case "GET /api/ssn-object":
+      return send({ "content-type": "application/json" }, JSON.stringify({ ssn: { value: ada.ssn } }));
+    case "GET /api/bom":
+      return send({ "content-type": "application/json" }, `\ufeff${JSON.stringify({ ssn: ada.ssn })}`);
+    case "GET /api/utf16":
+      return send(
+        { "content-type": "application/json" },
+        Buffer.from(JSON.stringify({ ssn: ada.ssn }), "utf16le"),
+      );
+    case "GET /api/latin1":
+      return send(
+        { "content-type": "application/json; charset=iso-8859-1" },
+        JSON.stringify({ ssn: ada.ssn }),
+      );
+    case "GET /api/deep":
+      return send({ "content-type": "application/json" }, `${"[".repeat(200)}"${ada.ssn}"${"]".repeat(200)}`);
+    case "GET /api/json-in-string":
+      return send(
+        { "content-type": "application/json" },
+        JSON.stringify({ payload: JSON.stringify({ ssn: ada.ssn }) }),
+      );
+    case "GET /api/problem":
+      return send(
+        { "content-type": "application/problem+json" },
+        JSON.stringify({ detail: { ssn: ada.ssn } }),
+      );
+    case "GET /api/two-encodings":
+      return send(
+        ["content-type", "application/json", "content-encoding", "identity", "content-encoding", "gzip"],
+        gzipSync(JSON.stringify({ ssn: ada.ssn })),
+      );
+    case "GET /api/gzip-text":
+      return send(
+        { "content-type": "text/plain", "content-encoding": "gzip" },
+        gzipSync(`${ada.email} ${ada.ssn}`),
+      );
+    case "GET /api/deflate":
+      return send(
+        { "content-type": "application/json", "content-encoding": "deflate" },
+        deflateSync(JSON.stringify({ ssn: ada.ssn })),
+      );
+    case "GET /api/br":
+      return send(
+        { "content-type": "application/json", "content-encoding": "br" },
+        brotliCompressSync(JSON.stringify({ ssn: ada.ssn })),
+      );
+    case "GET /api/gzip-no-header":
+      // Compressed bytes declared as plain text: not text at all.
+      return send({ "content-type": "text/plain" }, gzipSync(`${ada.email} ${ada.ssn}`));
+    case "GET /api/two-types":
+      return send(
+        ["content-type", "application/octet-stream", "content-type", "application/json"],
+        JSON.stringify({ ssn: ada.ssn }),
+      );
+    case "GET /api/header-values":
+      return send(
+        {
+          "content-type": "application/json",
+          "x-customer-email": ada.email,
+          etag: `"${ada.ssn}"`,
+          "content-language": ada.email,
+          "x-request-id": ada.ssn,
+          link: `<https://upstream.internal/${ada.email}>; rel=next`,
+        },
+        "{}",
+      );
+    case "GET /api/redirect-with-value":
+      response.writeHead(302, { location: `/api/customers?email=${ada.email}` });
+      response.end();
+      return true;
+    case "GET /api/trailers":
+      response.writeHead(200, { "content-type": "application/json", trailer: "x-ssn" });
+      response.write("{}");
+      response.addTrailers({ "x-ssn": ada.ssn });
+      response.end();
+      return true;
+    case "GET /api/early-hints":
+      response.writeEarlyHints({ link: `</${ada.email}>; rel=preload` });
+      return send({ "content-type": "application/json" }, "{}");
+    case "GET /api/error-json":
+      response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: "boom", ssn: ada.ssn }));
+      return true;
+    case "GET /api/ranged":
+      // A static file server honours Range: a slice of the document is another document.
+      if (request.headers.range) {
+        response.writeHead(206, { "content-type": "application/json", "content-range": "bytes 0-12/40" });
+        response.end(`"${ada.name}"`);
+        return true;
+      }
+      return send({ "content-type": "application/json" }, JSON.stringify({ name: ada.name }));
+    default:
+      return false;
+  }
 }
