@@ -3,6 +3,7 @@ import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/fac
 import type { CodeUncertainty } from "./code-freshness";
 import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
 import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatches } from "./engine-rules";
+import type { GeneratedColumns } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
 import type { UpstreamCode } from "./upstream-code";
@@ -36,6 +37,11 @@ export type SessionContext = {
    * server resolves them; absent, relations keep their names but not their columns (fail closed).
    */
   columns?: RelationCatalog;
+  /**
+   * The upstream's generated columns, so a rule on a column also matches the columns computed from
+   * it; absent when the front end has no catalog (then only the named column matches).
+   */
+  generated?: GeneratedColumns;
   /**
    * Code the upstream runs without a statement naming it (triggers, shadowing functions, user
    * casts), as last read from its catalog; absent when unknown.
