@@ -34,7 +34,12 @@ beforeAll(async () => {
   await direct.query(`
     CREATE FUNCTION shout(text) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT upper($1) || '!' $$;
     ALTER TABLE patients ADD COLUMN name_shout text GENERATED ALWAYS AS (shout(name)) STORED;
-    ALTER TABLE employees ADD COLUMN name_shout text GENERATED ALWAYS AS (shout(name)) STORED;`);
+    ALTER TABLE employees ADD COLUMN name_shout text GENERATED ALWAYS AS (shout(name)) STORED;
+    CREATE VIEW pay AS SELECT id, salary FROM employees;
+    CREATE VIEW pay_of_pay AS SELECT * FROM pay;
+    CREATE VIEW doubled AS SELECT id, salary_x2 FROM employees;
+    CREATE VIEW shouted AS SELECT id, shout(name) AS s FROM employees;
+    CREATE VIEW roster AS SELECT id, name FROM employees;`);
   // The oracle: the server really returns the clear digits.
   const { rows } = await direct.query("SELECT ssn_digits FROM patients ORDER BY id");
   expect(rows.map((row) => row.ssn_digits)).toEqual(DIGITS);
@@ -232,5 +237,47 @@ describe("rules on a column follow it into the generated columns computed from i
     );
     await direct.end();
     expect(rows).toEqual([{ n: 0, name: "bob" }]);
+  });
+});
+
+/**
+ * Issue 16, views: the parser sees only the view's name, so a rule on employees.salary let
+ * `SELECT salary FROM pay` through (pay is `SELECT id, salary FROM employees`). What each view's
+ * query reads comes from the server's own record of it (pg_depend of its _RETURN rule).
+ */
+describe("rules on a column follow it through views that read it", () => {
+  const THROUGH_VIEWS = [
+    "SELECT salary FROM pay",
+    "SELECT id FROM pay_of_pay",
+    "SELECT salary_x2 FROM doubled",
+    "SELECT s FROM shouted",
+    "INSERT INTO payslips SELECT id, salary FROM pay",
+  ];
+
+  it("the server gives the salary through the view (the oracle)", async () => {
+    const direct = new pg.Client({ connectionString: harness.directUrl });
+    await direct.connect();
+    const { rows } = await direct.query("SELECT salary FROM pay_of_pay ORDER BY id");
+    await direct.end();
+    expect(rows.map((row) => row.salary)).toEqual([40000, 50000]);
+  });
+
+  for (const sql of THROUGH_VIEWS) {
+    it(`a review rule on salary holds: ${sql}`, async () => {
+      const outcome = await through([sql], REVIEWED);
+      expect(outcome.rule).toBe("salary-reads");
+      expect(outcome.bytes).not.toContain("40000");
+    });
+    it(`a COLUMN guardrail on salary refuses: ${sql}`, async () => {
+      expect((await through([sql], GUARDED)).rule).toBe("no-salary");
+    });
+  }
+
+  it("a view that does not read the column is neither held nor refused", async () => {
+    for (const database of [REVIEWED, GUARDED]) {
+      const outcome = await through(["SELECT name FROM roster ORDER BY id"], database);
+      expect(outcome.rule, database).toBeNull();
+      expect(outcome.bytes).toContain("ann");
+    }
   });
 });

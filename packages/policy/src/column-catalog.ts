@@ -4,6 +4,7 @@ import type { TableRef } from "@sluice/sql/facts";
 import type { GeneratedColumns, GeneratedInputs, GeneratedRelation } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { UpstreamCode } from "./upstream-code";
+import type { ViewReads } from "./view-reads";
 
 /** One user column of the upstream, as the gateway reads pg_attribute. */
 export type CatalogColumnRow = {
@@ -39,6 +40,8 @@ export type CatalogSnapshot = {
    * from, or "opaque" when its expression calls code that is not built in.
    */
   readonly generated?: GeneratedColumns;
+  /** What each view's query reads (see view-reads.ts); absent when the read did not include it. */
+  readonly viewReads?: ViewReads;
 };
 
 /**
@@ -55,6 +58,7 @@ export function catalogSnapshot(
   code?: UpstreamCode,
   readAt?: number,
   families?: ReadonlyMap<string, readonly string[]>,
+  viewReads?: ViewReads,
 ): CatalogSnapshot {
   const relations = new Map<string, { schema: string; table: string; columns: string[]; isView: boolean }>();
   const ordered = [...rows].sort((a, b) => a.attnum - b.attnum);
@@ -82,6 +86,7 @@ export function catalogSnapshot(
     ...(readAt !== undefined ? { readAt } : {}),
     ...(families && families.size > 0 ? { families } : {}),
     ...(generated.size > 0 ? { generated: { relations: generated, isCaseFolded: false } } : {}),
+    ...(viewReads && viewReads.size > 0 ? { viewReads } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { builtin } from "./engine-defaults";
 import { isComputedFrom, writesInto } from "./generated-columns";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
+import { viewReaches } from "./view-reads";
 
 export function checkGuardrails(
   policy: ConnectionPolicy,
@@ -123,17 +124,13 @@ export function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: 
  * as the server resolves it (alias lists, attribute notation, whole rows, subqueries, `*`) or
  * assigned by a write. A reference Sluice cannot follow reaches it. A generated column computed
  * from the column (through any chain, or by code nobody can read) is the column under another
- * name: reading it reaches the column, and writing the column's inputs writes it.
+ * name: reading it reaches the column, and writing the column's inputs writes it. A view whose
+ * query reads the column (through views over views, or by code nobody can read) reaches it.
  */
 function columnPatternMatches(pattern: string, facts: StatementFacts, session: SessionContext): boolean {
   const at = pattern.lastIndexOf(".");
   const tablePattern = at > 0 ? pattern.slice(0, at) : "*";
   const column = at > 0 ? pattern.slice(at + 1) : pattern;
-  const tables = [...facts.tablesRead, ...facts.tablesWritten].filter((table) =>
-    namesFor(table, session).some((name) => matchesTablePattern(name, tablePattern)),
-  );
-  if (tables.length === 0) return false;
-  const lineage = resolveLineage(facts, session.columns ?? namesOnlyCatalog(session));
   const isColumn = (name: string) =>
     session.generated?.isCaseFolded ? name.toLowerCase() === column.toLowerCase() : name === column;
   const isOnTable = (source: ColumnSource) =>
@@ -150,6 +147,11 @@ function columnPatternMatches(pattern: string, facts: StatementFacts, session: S
       target.column === null ||
       target.column === column ||
       writesInto(session.generated, { ...target, column: target.column }, isColumn));
+  const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((table) => namesFor(table, session));
+  // A view's output columns are not told apart: one whose query reads the column reaches it.
+  if (touched.some((name) => viewReaches(session.viewReads, name, reads))) return true;
+  if (!touched.some((name) => matchesTablePattern(name, tablePattern))) return false;
+  const lineage = resolveLineage(facts, session.columns ?? namesOnlyCatalog(session));
   return (
     lineage.references.some((ref) => ref.sources.isUnknown || ref.sources.columns.some(reads)) ||
     lineage.targets.some(writes)

@@ -7,6 +7,7 @@ import type { GeneratedColumns } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
 import type { UpstreamCode } from "./upstream-code";
+import type { ViewReads } from "./view-reads";
 
 /** The engine's answer. `review` becomes a hold where approvals exist, a denial where they do not. */
 export type PolicyVerdict =
@@ -42,6 +43,8 @@ export type SessionContext = {
    * it; absent when the front end has no catalog (then only the named column matches).
    */
   generated?: GeneratedColumns;
+  /** What the upstream's views read, so a column rule matches a read through a view. */
+  viewReads?: ViewReads;
   /**
    * Code the upstream runs without a statement naming it (triggers, shadowing functions, user
    * casts), as last read from its catalog; absent when unknown.

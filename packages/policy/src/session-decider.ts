@@ -198,7 +198,8 @@ export class SessionDecider implements SessionDecisions {
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
     const generated = this.generated();
-    return columns || code || uncertainty || generated
+    const viewReads = this.upstream?.columns?.current()?.viewReads;
+    return columns || code || uncertainty || generated || viewReads
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -207,6 +208,7 @@ export class SessionDecider implements SessionDecisions {
           ...(base.isPathComputed ? { isPathComputed: true } : {}),
           ...(columns ? { columns } : {}),
           ...(generated ? { generated } : {}),
+          ...(viewReads ? { viewReads } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
         }
