@@ -9,6 +9,9 @@ import { type Harness, startHarness } from "./support/gateway-harness";
  */
 let harness: Harness;
 const STRICT = "shop_strict_generated";
+/** A twin with a review rule on employees.salary, and one with a COLUMN guardrail on it. */
+const REVIEWED = "shop_reviewed_generated";
+const GUARDED = "shop_guarded_generated";
 const SSNS = ["123-45-6789", "987-65-4321", "555-12-3456"];
 const DIGITS = SSNS.map((ssn) => ssn.replaceAll("-", ""));
 
@@ -21,11 +24,22 @@ beforeAll(async () => {
       ssn_digits text GENERATED ALWAYS AS (replace(ssn, '-', '')) STORED,
       name_upper text GENERATED ALWAYS AS (upper(name)) STORED);
     CREATE TABLE notes (id int, body text);
-    INSERT INTO patients (id, name, ssn) VALUES (1, 'ann', '${SSNS[0]}'), (2, 'bob', '${SSNS[1]}'), (3, 'cy', '${SSNS[2]}');`);
+    INSERT INTO patients (id, name, ssn) VALUES (1, 'ann', '${SSNS[0]}'), (2, 'bob', '${SSNS[1]}'), (3, 'cy', '${SSNS[2]}');
+    CREATE TABLE employees (id int PRIMARY KEY, name text, salary int,
+      salary_x2 int GENERATED ALWAYS AS (salary * 2) STORED,
+      name_upper text GENERATED ALWAYS AS (upper(name)) STORED);
+    CREATE TABLE payslips (id int, amount int);
+    INSERT INTO employees (id, name, salary) VALUES (1, 'ann', 40000), (2, 'bob', 50000);`);
   // An owner's function could read any table: a column it computes is not proven clean.
   await direct.query(`
     CREATE FUNCTION shout(text) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT upper($1) || '!' $$;
-    ALTER TABLE patients ADD COLUMN name_shout text GENERATED ALWAYS AS (shout(name)) STORED;`);
+    ALTER TABLE patients ADD COLUMN name_shout text GENERATED ALWAYS AS (shout(name)) STORED;
+    ALTER TABLE employees ADD COLUMN name_shout text GENERATED ALWAYS AS (shout(name)) STORED;
+    CREATE VIEW pay AS SELECT id, salary FROM employees;
+    CREATE VIEW pay_of_pay AS SELECT * FROM pay;
+    CREATE VIEW doubled AS SELECT id, salary_x2 FROM employees;
+    CREATE VIEW shouted AS SELECT id, shout(name) AS s FROM employees;
+    CREATE VIEW roster AS SELECT id, name FROM employees;`);
   // The oracle: the server really returns the clear digits.
   const { rows } = await direct.query("SELECT ssn_digits FROM patients ORDER BY id");
   expect(rows.map((row) => row.ssn_digits)).toEqual(DIGITS);
@@ -43,6 +57,29 @@ beforeAll(async () => {
       },
     });
   }
+  const finance = await harness.prisma.reviewerGroup.create({
+    data: { name: "finance-leads", idpGroup: "finance-leads" },
+  });
+  const reviewed = await harness.addTwinConnection(REVIEWED);
+  await harness.prisma.reviewRule.create({
+    data: {
+      connectionId: reviewed.id,
+      name: "salary-reads",
+      match: { columns: ["public.employees.salary"] },
+      // Non-blocking: the refusal names the rule, so the classification is what is checked.
+      isBlocking: false,
+      groups: { create: [{ groupId: finance.id }] },
+    },
+  });
+  const guarded = await harness.addTwinConnection(GUARDED);
+  await harness.prisma.guardrailRule.create({
+    data: {
+      connectionId: guarded.id,
+      name: "no-salary",
+      kind: "COLUMN",
+      match: { columns: ["public.employees.salary"] },
+    },
+  });
   await bumpPolicyVersion(harness.prisma);
   await harness.gateway.policies.reload();
 });
@@ -66,7 +103,12 @@ async function through(
   try {
     for (const text of sql) await client.query(text);
   } catch (error) {
-    rule = /"(sluice:[a-z-]+)"/.exec((error as Error).message)?.[1] ?? null;
+    const message = (error as Error).message;
+    rule =
+      /"(sluice:[a-z-]+)"/.exec(message)?.[1] ??
+      /review rule "([^"]+)"/.exec(message)?.[1] ??
+      /guardrail "([^"]+)"/.exec(message)?.[1] ??
+      null;
     if (!rule) throw error;
   } finally {
     await client.end();
@@ -135,5 +177,107 @@ describe("generated columns over a masked column", () => {
     const outcome = await through(["SELECT name_upper FROM patients ORDER BY id"]);
     expect(outcome.rule).toBeNull();
     expect(outcome.bytes).toContain("ANN");
+  });
+});
+
+/**
+ * Issue 16: review and COLUMN rules named the column only. A rule on employees.salary held
+ * `SELECT salary` but let `salary_x2 GENERATED ALWAYS AS (salary * 2)` through, in reads, writes
+ * and RETURNING. The oracle: the server hands salary_x2 over directly (80000 is 2 × 40000).
+ */
+describe("rules on a column follow it into the generated columns computed from it", () => {
+  const REACHING = [
+    "SELECT salary FROM employees",
+    "SELECT salary_x2 FROM employees",
+    "SELECT e.salary_x2 FROM employees e WHERE id = 1",
+    "SELECT id FROM employees WHERE salary_x2 > 90000",
+    "SELECT (SELECT max(salary_x2) FROM employees) AS top",
+    "SELECT to_jsonb(e) FROM employees e",
+    "SELECT name_shout FROM employees",
+    "INSERT INTO payslips SELECT id, salary_x2 FROM employees",
+    "UPDATE payslips SET amount = (SELECT salary_x2 FROM employees WHERE id = 1)",
+    "UPDATE employees SET name = salary_x2::text WHERE id = 2",
+    "UPDATE employees SET name = 'bo' WHERE id = 2 RETURNING salary_x2",
+    "DELETE FROM payslips WHERE amount IN (SELECT salary_x2 FROM employees)",
+    "WITH c AS (SELECT salary_x2 AS s FROM employees) SELECT s FROM c",
+  ];
+
+  it("the server gives salary_x2 directly (the oracle)", async () => {
+    const direct = new pg.Client({ connectionString: harness.directUrl });
+    await direct.connect();
+    const { rows } = await direct.query("SELECT salary_x2 FROM employees ORDER BY id");
+    await direct.end();
+    expect(rows.map((row) => row.salary_x2)).toEqual([80000, 100000]);
+  });
+
+  for (const sql of REACHING) {
+    it(`a review rule on salary holds: ${sql}`, async () => {
+      const outcome = await through([sql], REVIEWED);
+      expect(outcome.rule).toBe("salary-reads");
+      expect(outcome.bytes).not.toContain("80000");
+    });
+    it(`a COLUMN guardrail on salary refuses: ${sql}`, async () => {
+      expect((await through([sql], GUARDED)).rule).toBe("no-salary");
+    });
+  }
+
+  it("neither rule touches columns computed from other columns", async () => {
+    for (const database of [REVIEWED, GUARDED]) {
+      const outcome = await through(["SELECT id, name, name_upper FROM employees ORDER BY id"], database);
+      expect(outcome.rule, database).toBeNull();
+      expect(outcome.bytes).toContain("ANN");
+    }
+  });
+
+  it("nothing the rules refused reached the upstream", async () => {
+    const direct = new pg.Client({ connectionString: harness.directUrl });
+    await direct.connect();
+    const { rows } = await direct.query(
+      "SELECT (SELECT count(*)::int FROM payslips) AS n, name FROM employees WHERE id = 2",
+    );
+    await direct.end();
+    expect(rows).toEqual([{ n: 0, name: "bob" }]);
+  });
+});
+
+/**
+ * Issue 16, views: the parser sees only the view's name, so a rule on employees.salary let
+ * `SELECT salary FROM pay` through (pay is `SELECT id, salary FROM employees`). What each view's
+ * query reads comes from the server's own record of it (pg_depend of its _RETURN rule).
+ */
+describe("rules on a column follow it through views that read it", () => {
+  const THROUGH_VIEWS = [
+    "SELECT salary FROM pay",
+    "SELECT id FROM pay_of_pay",
+    "SELECT salary_x2 FROM doubled",
+    "SELECT s FROM shouted",
+    "INSERT INTO payslips SELECT id, salary FROM pay",
+  ];
+
+  it("the server gives the salary through the view (the oracle)", async () => {
+    const direct = new pg.Client({ connectionString: harness.directUrl });
+    await direct.connect();
+    const { rows } = await direct.query("SELECT salary FROM pay_of_pay ORDER BY id");
+    await direct.end();
+    expect(rows.map((row) => row.salary)).toEqual([40000, 50000]);
+  });
+
+  for (const sql of THROUGH_VIEWS) {
+    it(`a review rule on salary holds: ${sql}`, async () => {
+      const outcome = await through([sql], REVIEWED);
+      expect(outcome.rule).toBe("salary-reads");
+      expect(outcome.bytes).not.toContain("40000");
+    });
+    it(`a COLUMN guardrail on salary refuses: ${sql}`, async () => {
+      expect((await through([sql], GUARDED)).rule).toBe("no-salary");
+    });
+  }
+
+  it("a view that does not read the column is neither held nor refused", async () => {
+    for (const database of [REVIEWED, GUARDED]) {
+      const outcome = await through(["SELECT name FROM roster ORDER BY id"], database);
+      expect(outcome.rule, database).toBeNull();
+      expect(outcome.bytes).toContain("ann");
+    }
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../../../test/support";
 import type { AdminContext } from "../src/actor";
 import { saveMaskingRule } from "../src/masking-rules";
+import { saveReviewerGroup, saveReviewRule } from "../src/review-rules";
 import { saveConnection } from "../src/save-connection";
 import { TRY_CATALOG_TIMEOUT_MS } from "../src/try-catalog";
 import { tryStatement } from "../src/try-statement";
@@ -59,6 +60,8 @@ describe("the try box reads the upstream's catalog on a masked connection", () =
       CREATE TABLE notes (id int, body text);
       CREATE TABLE orders (id int, customer_id int);
       CREATE TABLE audit (ssn text);
+      CREATE TABLE employees (id int, salary int, salary_x2 int GENERATED ALWAYS AS (salary * 2) STORED);
+      CREATE VIEW pay AS SELECT id, salary FROM employees;
       CREATE FUNCTION copy_ssn() RETURNS trigger LANGUAGE plpgsql AS
         $$ BEGIN INSERT INTO audit SELECT ssn FROM customers WHERE id = NEW.customer_id; RETURN NEW; END $$;
       CREATE TRIGGER copy_ssn AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION copy_ssn();`);
@@ -94,6 +97,23 @@ describe("the try box reads the upstream's catalog on a masked connection", () =
     expect(result.verdict).toHaveProperty("message", expect.stringContaining("trigger copy_ssn"));
     expect(result.verdict).toHaveProperty("message", expect.stringContaining("public.copy_ssn()"));
     expect(result.catalogProblem).toBeNull();
+  });
+
+  it("holds a read of a generated column, or a view, over a column a review rule names", async () => {
+    await saveReviewerGroup(admin, { input: { name: "finance", idpGroup: "finance" } });
+    await saveReviewRule(admin, {
+      input: {
+        name: "salary-reads",
+        connectionId: reachable,
+        match: { columns: ["public.employees.salary"] },
+        reviewerGroups: ["finance"],
+      },
+    });
+    for (const statement of ["SELECT salary_x2 FROM employees", "SELECT salary FROM pay"]) {
+      const result = await judge(reachable, statement);
+      expect(result.verdict, statement).toMatchObject({ kind: "hold", rule: "salary-reads" });
+    }
+    expect((await judge(reachable, "SELECT id FROM employees")).verdict).toMatchObject({ kind: "allow" });
   });
 
   it("fails closed on an unreachable upstream and says the console could not read its catalog", async () => {

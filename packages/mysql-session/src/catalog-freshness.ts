@@ -25,6 +25,8 @@ const CATALOG_CHANGING = /^(CREATE|DROP|ALTER|RENAME)/;
  */
 export class CatalogFreshness {
   private isStale = false;
+  /** The catalog `fresh()` just found current: the next `scope()` needs no second round trip. */
+  private verified: UpstreamCatalog | null = null;
 
   constructor(
     private readonly access: UpstreamCatalogAccess,
@@ -45,9 +47,28 @@ export class CatalogFreshness {
         (candidates) =>
           !candidates.some((name) => shape?.derivedNames.has(name.slice(name.indexOf(".") + 1))),
       );
-    if (this.isStale || isOld || lacksName || !(await this.matchesUpstream(catalog)))
+    const isVerified = catalog !== null && this.verified === catalog;
+    this.verified = null;
+    if (this.isStale || isOld || lacksName || (!isVerified && !(await this.matchesUpstream(catalog))))
       catalog = await this.read();
     return maskingScope(verdict, shape, catalog, selectors);
+  }
+
+  /**
+   * The catalog as the upstream has it now (read again when old, stale or moved), for what the
+   * decision point must know before judging (generated columns); null when it cannot be read.
+   */
+  async fresh(): Promise<UpstreamCatalog | null> {
+    let catalog = this.access.current();
+    const isOld = catalog === null || this.now() - catalog.readAt > CATALOG_MAX_AGE_MS;
+    if (this.isStale || isOld || !(await this.matchesUpstream(catalog))) catalog = await this.read();
+    this.verified = catalog;
+    return catalog;
+  }
+
+  /** A statement held for review runs later: the catalog is checked again before it is scoped. */
+  forgetVerified(): void {
+    this.verified = null;
   }
 
   /** After a statement that may have created, dropped or renamed relations. */

@@ -1,5 +1,7 @@
 import type { MaskingShape } from "@sluice/mysql-sql/masking-shape";
+import { isComputedFrom } from "@sluice/policy/generated-columns";
 import type { Verdict } from "@sluice/policy/verdict";
+import { generatedColumnsOf } from "./generated-columns";
 import { DESCRIPTIVE_SYSTEM_RELATIONS, SYSTEM_SCHEMAS, type UpstreamCatalog } from "./upstream-catalog";
 import { isCleanTrace } from "./view-lineage";
 
@@ -125,20 +127,19 @@ export function isCleanOrigin(
 
 /**
  * A generated column of a stored table is computed from other columns of its row: one whose
- * expression reads a masked column (or cannot be read) is that column under another name, whatever
- * the policy's lineage (which knows it only by its own name) says of the output.
+ * expression reads a masked column (or cannot be read), directly or through other generated
+ * columns (`ssn4_x AS (CONCAT(ssn4, 'x'))` over `ssn4 AS (RIGHT(ssn, 4))`), is that column under
+ * another name, whatever the policy's lineage (which knows it only by its own name) says.
  */
 export function isComputedFromMasked(
   scope: MaskingScope,
   origin: { schema: string; orgTable: string; orgName: string },
 ): boolean {
-  const relation = `${origin.schema}.${origin.orgTable}`.toLowerCase();
-  const name = origin.orgName.toLowerCase();
-  const generated = scope.catalog?.writeCode
-    ?.get(relation)
-    ?.find((piece) => piece.source.startsWith("generated column ") && piece.fills?.toLowerCase() === name);
-  if (!generated) return false;
-  return !generated.reading.isReadable || !isCleanTrace(generated.reading.reads, scope.selectors);
+  if (scope.catalog?.writeCode === undefined) return false;
+  const column = { schema: origin.schema, table: origin.orgTable, column: origin.orgName };
+  const isMasked = (input: string) =>
+    !isCleanTrace({ isUnknown: false, columns: [{ ...column, column: input }] }, scope.selectors);
+  return isComputedFrom(generatedColumnsOf(scope.catalog), column, isMasked);
 }
 
 function candidateLists(verdict: AllowVerdict | null): string[][] {

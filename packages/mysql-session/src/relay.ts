@@ -7,6 +7,7 @@ import {
 } from "@sluice/mysql-sql/masking-shape";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
+import type { GeneratedColumns } from "@sluice/policy/generated-columns";
 import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
@@ -17,6 +18,7 @@ import { CatalogFreshness } from "./catalog-freshness";
 import { fieldListStatement, initDbStatement } from "./command-statements";
 import { ConnectionReset } from "./connection-reset";
 import { DiagnosticsArea } from "./diagnostics-area";
+import { generatedColumnsOf } from "./generated-columns";
 import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
@@ -111,6 +113,14 @@ export class MySqlRelay {
       rulesKey: () => this.masking.rulesKey(),
       onResult: (event) => this.options.hooks?.onResult?.(event),
     });
+  }
+
+  /**
+   * The upstream's generated columns as they are now, for the decision point (strict mode, the
+   * masked-copy guard, review and COLUMN rules follow a column into those computed from it).
+   */
+  async generatedColumns(): Promise<GeneratedColumns> {
+    return generatedColumnsOf(await this.catalog.fresh());
   }
 
   get isBusy(): boolean {
@@ -309,8 +319,11 @@ export class MySqlRelay {
     via: "simple" | "parse",
     parsed?: StatementRequest["parsed"],
   ): Promise<Exclude<Verdict, { kind: "hold" }>> {
+    // Only a check the decision asks for now spares the scope its own.
+    this.catalog.forgetVerified();
     let decided = await this.options.decisions.decide({ sql, via, ...(parsed ? { parsed } : {}) });
     while (decided.kind === "hold") {
+      this.catalog.forgetVerified();
       this.options.hooks?.onVerdict?.(sql, decided);
       decided = await decided.release;
     }

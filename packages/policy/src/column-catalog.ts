@@ -1,8 +1,10 @@
 import { matchesSelector, selectorTouchesTable } from "@sluice/masking/selector";
 import type { ColumnSource, RelationCatalog, RelationColumns, Sources } from "@sluice/sql/column-lineage";
 import type { TableRef } from "@sluice/sql/facts";
+import type { GeneratedColumns, GeneratedInputs, GeneratedRelation } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { UpstreamCode } from "./upstream-code";
+import type { ViewReads } from "./view-reads";
 
 /** One user column of the upstream, as the gateway reads pg_attribute. */
 export type CatalogColumnRow = {
@@ -34,10 +36,12 @@ export type CatalogSnapshot = {
    */
   readonly families?: ReadonlyMap<string, readonly string[]>;
   /**
-   * `schema.table` → its generated columns, each with the names of the columns of its row it is
-   * computed from, or "opaque" when its expression calls code that is not built in.
+   * Generated columns by relation, each with the names of the columns of its row it is computed
+   * from, or "opaque" when its expression calls code that is not built in.
    */
-  readonly generated?: ReadonlyMap<string, ReadonlyMap<string, readonly string[] | "opaque">>;
+  readonly generated?: GeneratedColumns;
+  /** What each view's query reads (see view-reads.ts); absent when the read did not include it. */
+  readonly viewReads?: ViewReads;
 };
 
 /**
@@ -54,6 +58,7 @@ export function catalogSnapshot(
   code?: UpstreamCode,
   readAt?: number,
   families?: ReadonlyMap<string, readonly string[]>,
+  viewReads?: ViewReads,
 ): CatalogSnapshot {
   const relations = new Map<string, { schema: string; table: string; columns: string[]; isView: boolean }>();
   const ordered = [...rows].sort((a, b) => a.attnum - b.attnum);
@@ -80,7 +85,8 @@ export function catalogSnapshot(
     ...(code ? { code } : {}),
     ...(readAt !== undefined ? { readAt } : {}),
     ...(families && families.size > 0 ? { families } : {}),
-    ...(generated.size > 0 ? { generated } : {}),
+    ...(generated.size > 0 ? { generated: { relations: generated, isCaseFolded: false } } : {}),
+    ...(viewReads && viewReads.size > 0 ? { viewReads } : {}),
   };
 }
 
@@ -88,7 +94,7 @@ export function catalogSnapshot(
 function generatedColumns(rows: readonly CatalogColumnRow[]) {
   const names = new Map<string, string>();
   for (const row of rows) names.set(`${row.schema}.${row.table}:${row.attnum}`, row.column);
-  const out = new Map<string, Map<string, readonly string[] | "opaque">>();
+  const out = new Map<string, GeneratedRelation & { columns: Map<string, GeneratedInputs> }>();
   for (const row of rows) {
     if (row.computedFrom === undefined) continue;
     const key = `${row.schema}.${row.table}`;
@@ -99,9 +105,9 @@ function generatedColumns(rows: readonly CatalogColumnRow[]) {
           row.computedFrom.every((attnum) => names.has(`${key}:${attnum}`))
           ? row.computedFrom.map((attnum) => names.get(`${key}:${attnum}`) as string)
           : "opaque";
-    const columns = out.get(key) ?? new Map<string, readonly string[] | "opaque">();
-    columns.set(row.column, inputs);
-    out.set(key, columns);
+    const relation = out.get(key) ?? { schema: row.schema, table: row.table, columns: new Map() };
+    relation.columns.set(row.column, inputs);
+    out.set(key, relation);
   }
   return out;
 }

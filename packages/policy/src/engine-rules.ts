@@ -7,8 +7,10 @@ import { kindCovers } from "@sluice/sql/statement-kinds";
 import { namesOnlyCatalog } from "./column-catalog";
 import { namesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";
+import { isComputedFrom, writesInto } from "./generated-columns";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
+import { viewReaches } from "./view-reads";
 
 export function checkGuardrails(
   policy: ConnectionPolicy,
@@ -120,23 +122,39 @@ export function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: 
 /**
  * `schema.table.column`: the table is touched and the column is reached — read by any reference
  * as the server resolves it (alias lists, attribute notation, whole rows, subqueries, `*`) or
- * assigned by a write. A reference Sluice cannot follow reaches it.
+ * assigned by a write. A reference Sluice cannot follow reaches it. A generated column computed
+ * from the column (through any chain, or by code nobody can read) is the column under another
+ * name: reading it reaches the column, and writing the column's inputs writes it. A view whose
+ * query reads the column (through views over views, or by code nobody can read) reaches it.
  */
 function columnPatternMatches(pattern: string, facts: StatementFacts, session: SessionContext): boolean {
   const at = pattern.lastIndexOf(".");
   const tablePattern = at > 0 ? pattern.slice(0, at) : "*";
   const column = at > 0 ? pattern.slice(at + 1) : pattern;
-  const tables = [...facts.tablesRead, ...facts.tablesWritten].filter((table) =>
-    namesFor(table, session).some((name) => matchesTablePattern(name, tablePattern)),
-  );
-  if (tables.length === 0) return false;
+  const isColumn = (name: string) =>
+    session.generated?.isCaseFolded ? name.toLowerCase() === column.toLowerCase() : name === column;
+  const isOnTable = (source: ColumnSource) =>
+    matchesTablePattern(`${source.schema}.${source.table}`, tablePattern);
+  const reads = (source: ColumnSource) =>
+    isOnTable(source) &&
+    (column === "*" ||
+      source.column === null ||
+      source.column === column ||
+      isComputedFrom(session.generated, { ...source, column: source.column }, isColumn));
+  const writes = (target: ColumnSource) =>
+    isOnTable(target) &&
+    (column === "*" ||
+      target.column === null ||
+      target.column === column ||
+      writesInto(session.generated, { ...target, column: target.column }, isColumn));
+  const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((table) => namesFor(table, session));
+  // A view's output columns are not told apart: one whose query reads the column reaches it.
+  if (touched.some((name) => viewReaches(session.viewReads, name, reads))) return true;
+  if (!touched.some((name) => matchesTablePattern(name, tablePattern))) return false;
   const lineage = resolveLineage(facts, session.columns ?? namesOnlyCatalog(session));
-  const reaches = (source: ColumnSource) =>
-    matchesTablePattern(`${source.schema}.${source.table}`, tablePattern) &&
-    (column === "*" || source.column === null || source.column === column);
   return (
-    lineage.references.some((ref) => ref.sources.isUnknown || ref.sources.columns.some(reaches)) ||
-    lineage.targets.some(reaches)
+    lineage.references.some((ref) => ref.sources.isUnknown || ref.sources.columns.some(reads)) ||
+    lineage.targets.some(writes)
   );
 }
 

@@ -3,9 +3,11 @@ import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/fac
 import type { CodeUncertainty } from "./code-freshness";
 import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
 import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatches } from "./engine-rules";
+import type { GeneratedColumns } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
 import type { UpstreamCode } from "./upstream-code";
+import type { ViewReads } from "./view-reads";
 
 /** The engine's answer. `review` becomes a hold where approvals exist, a denial where they do not. */
 export type PolicyVerdict =
@@ -36,6 +38,13 @@ export type SessionContext = {
    * server resolves them; absent, relations keep their names but not their columns (fail closed).
    */
   columns?: RelationCatalog;
+  /**
+   * The upstream's generated columns, so a rule on a column also matches the columns computed from
+   * it; absent when the front end has no catalog (then only the named column matches).
+   */
+  generated?: GeneratedColumns;
+  /** What the upstream's views read, so a column rule matches a read through a view. */
+  viewReads?: ViewReads;
   /**
    * Code the upstream runs without a statement naming it (triggers, shadowing functions, user
    * casts), as last read from its catalog; absent when unknown.

@@ -1,5 +1,6 @@
 import { matchesSelector } from "@sluice/masking/selector";
 import type { CatalogSnapshot } from "./column-catalog";
+import { type GeneratedColumns, generatedColumnsOf, isComputedFrom } from "./generated-columns";
 
 /**
  * Relations related by inheritance or partitioning, as families of OIDs: a parent's rows include
@@ -29,7 +30,7 @@ export function inheritanceFamilies(edges: readonly { child: number; parent: num
   return [...families.values()].filter((family) => family.length > 1);
 }
 
-const expanded = new WeakMap<CatalogSnapshot, Map<string, readonly string[]>>();
+const expanded = new WeakMap<object, Map<string, readonly string[]>>();
 
 /**
  * The selectors with, for every column of the snapshot one of them covers, the same column of each
@@ -42,42 +43,62 @@ const expanded = new WeakMap<CatalogSnapshot, Map<string, readonly string[]>>();
 export function withInheritedSelectors(
   selectors: readonly string[],
   snapshot: CatalogSnapshot | null,
+  generated: GeneratedColumns | undefined = snapshot?.generated,
 ): readonly string[] {
   const families = snapshot?.families ?? new Map<string, readonly string[]>();
-  const generated = snapshot?.generated;
-  if (!snapshot || (families.size === 0 && !generated) || selectors.length === 0) return selectors;
+  if ((families.size === 0 && !generated) || selectors.length === 0) return selectors;
+  const cacheOwner = snapshot ?? generated;
+  if (!cacheOwner) return selectors;
   const key = selectors.join("\u0000");
-  let bySelectors = expanded.get(snapshot);
+  let bySelectors = expanded.get(cacheOwner);
   const cached = bySelectors?.get(key);
   if (cached) return cached;
   const out = new Set(selectors);
   for (const [name, relatives] of families) {
-    const relation = snapshot.relations.get(name);
+    const relation = snapshot?.relations.get(name);
     if (!relation) continue;
     for (const column of relation.columns) {
       const own = { schema: relation.schema, table: relation.table, column };
       if (!selectors.some((selector) => matchesSelector(selector, own))) continue;
       for (const relative of relatives) {
-        if (snapshot.relations.get(relative)?.columns.includes(column)) out.add(`${relative}.${column}`);
+        if (snapshot?.relations.get(relative)?.columns.includes(column)) out.add(`${relative}.${column}`);
       }
     }
   }
-  for (const [name, columns] of generated ?? []) {
-    const relation = snapshot.relations.get(name);
-    if (!relation) continue;
-    const covered = (column: string) =>
-      [...out].some((selector) =>
-        matchesSelector(selector, { schema: relation.schema, table: relation.table, column }),
-      );
-    for (const [column, inputs] of columns) {
-      if (inputs === "opaque" || inputs.some(covered)) out.add(`${name}.${column}`);
-    }
-  }
+  for (const selector of generatedSelectors([...out], generated)) out.add(selector);
   const result = [...out];
   if (!bySelectors) {
     bySelectors = new Map();
-    expanded.set(snapshot, bySelectors);
+    expanded.set(cacheOwner, bySelectors);
   }
   bySelectors.set(key, result);
   return result;
+}
+
+/**
+ * A selector for every generated column computed, through any chain of generated columns, from a
+ * column the selectors cover, or by code nobody can read. Unknown generated columns (the catalog
+ * could not be read) cover every column of each table a selector touches.
+ */
+function generatedSelectors(selectors: readonly string[], generated: GeneratedColumns | undefined): string[] {
+  if (!generated) return [];
+  if (generated.isUnknown)
+    return selectors.map((selector) => `${selector.slice(0, selector.lastIndexOf(".") + 1)}*`);
+  // Where the server folds names, a selector in any case covers (more is the safe side).
+  const fold = (name: string) => (generated.isCaseFolded ? name.toLowerCase() : name);
+  const folded = selectors.map(fold);
+  const out: string[] = [];
+  for (const column of generatedColumnsOf(generated)) {
+    const covers = (name: string) =>
+      folded.some((selector) =>
+        matchesSelector(selector, {
+          schema: fold(column.schema),
+          table: fold(column.table),
+          column: fold(name),
+        }),
+      );
+    if (isComputedFrom(generated, column, covers))
+      out.push(`${column.schema}.${column.table}.${column.column}`);
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import type { StatementFacts } from "@sluice/sql/facts";
 import { type CatalogSnapshot, namesOnlyCatalog } from "./column-catalog";
 import type { SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
+import type { GeneratedColumns } from "./generated-columns";
 import { withInheritedSelectors } from "./inherited-selectors";
 import {
   applicableSelectors,
@@ -32,6 +33,8 @@ export type MaskingScopeOf = {
   columnsFor: (session: SessionContext) => RelationCatalog | undefined;
   /** The upstream's catalog as last read, for rules that reach other relations by inheritance. */
   snapshot?: () => CatalogSnapshot | null;
+  /** The upstream's generated columns (the snapshot's, or read apart by the front end). */
+  generated?: () => GeneratedColumns | undefined;
 };
 
 /** The allow verdict with its masking scope, or a denial when masking could not follow the values. */
@@ -58,6 +61,7 @@ export function allowWithMasking(
   const selectors = withInheritedSelectors(
     applicableSelectors(policy, identity.groups),
     scope.snapshot?.() ?? null,
+    scope.generated?.(),
   );
   let maskedTables = maskedTablesRead(selectors, statements, state.searchPath);
   const columns = scope.columnsFor(state) ?? namesOnlyCatalog(state);

@@ -1,5 +1,6 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import type { CatalogSnapshot } from "./column-catalog";
+import type { GeneratedColumns } from "./generated-columns";
 import type { ConnectionPolicy } from "./rules";
 import type { Verdict } from "./verdict";
 
@@ -18,6 +19,8 @@ export type RepeatKey = {
   policyVersion: number;
   stateVersion: number;
   snapshot: CatalogSnapshot | null;
+  /** The generated columns the judgement followed (a front end without a snapshot reads them apart). */
+  generated: GeneratedColumns | null;
   via: "simple" | "parse";
 };
 
@@ -53,6 +56,7 @@ function isSameKey(a: RepeatKey, b: RepeatKey): boolean {
     a.policyVersion === b.policyVersion &&
     a.stateVersion === b.stateVersion &&
     a.snapshot === b.snapshot &&
+    a.generated === b.generated &&
     a.via === b.via
   );
 }

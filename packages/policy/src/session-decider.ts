@@ -12,6 +12,7 @@ import type { PolicyDecisionOptions } from "./decision-point";
 import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
 import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
+import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
@@ -38,6 +39,8 @@ export class SessionDecider implements SessionDecisions {
   private readonly codeChanges = new SessionCodeChanges();
   /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
   private readonly repeats = new RepeatVerdicts();
+  /** Generated columns as last checked through `upstream.generated` (front ends without a snapshot). */
+  private checkedGenerated: GeneratedColumns | undefined;
   /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
   private cachedColumns:
     | {
@@ -63,6 +66,7 @@ export class SessionDecider implements SessionDecisions {
       cursors: this.cursors,
       columnsFor: (session) => this.columnsFor(session),
       snapshot: () => this.upstream?.columns?.current() ?? null,
+      generated: () => this.generated(),
     };
   }
 
@@ -131,7 +135,21 @@ export class SessionDecider implements SessionDecisions {
       }
       if (age === "read-behind") void catalogs.refresh().catch(() => {});
     }
+    const generated = this.upstream?.generated;
+    if (generated && parsed.ok && needsCatalog(parsed.statements) && followsColumns(policy)) {
+      // A column computed from a covered one is covered: what the upstream computes is checked first.
+      const judge = (known: GeneratedColumns) => {
+        this.checkedGenerated = known;
+        return this.judgeOrRepeat(policy, statement, parsed, movesPath);
+      };
+      return generated().then(judge, () => judge(UNKNOWN_GENERATED));
+    }
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
+  }
+
+  /** The upstream's generated columns: the snapshot's, or as the front end last checked them. */
+  private generated(): GeneratedColumns | undefined {
+    return this.upstream?.columns?.current()?.generated ?? this.checkedGenerated;
   }
 
   /**
@@ -164,6 +182,7 @@ export class SessionDecider implements SessionDecisions {
       policyVersion: this.options.policies.version,
       stateVersion: this.state.version,
       snapshot: this.upstream?.columns?.current() ?? null,
+      generated: this.generated() ?? null,
       via,
     };
   }
@@ -178,7 +197,9 @@ export class SessionDecider implements SessionDecisions {
   private withColumns(base: SessionContext, uncertainty: CodeUncertainty | null = null): SessionContext {
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
-    return columns || code || uncertainty
+    const generated = this.generated();
+    const viewReads = this.upstream?.columns?.current()?.viewReads;
+    return columns || code || uncertainty || generated || viewReads
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -186,6 +207,8 @@ export class SessionDecider implements SessionDecisions {
           ...(base.resolved ? { resolved: base.resolved } : {}),
           ...(base.isPathComputed ? { isPathComputed: true } : {}),
           ...(columns ? { columns } : {}),
+          ...(generated ? { generated } : {}),
+          ...(viewReads ? { viewReads } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
         }

@@ -1,4 +1,5 @@
 import { type CatalogSnapshot, catalogSnapshot } from "@sluice/policy/column-catalog";
+import type { ViewReads, ViewSource } from "@sluice/policy/view-reads";
 import type { CatalogColumn, ColumnCatalog } from "./column-catalog";
 
 /**
@@ -11,7 +12,39 @@ export function upstreamCatalogSnapshot(catalog: ColumnCatalog, readAt: number):
     catalog.code,
     readAt,
     familiesByName(catalog.columns, catalog.families),
+    viewReadsByName(catalog),
   );
+}
+
+/**
+ * Views' inputs named as `schema.table.column`. An input the catalog does not name (a system
+ * relation, or an attribute the read did not list) is kept as a whole row of what it can name, and
+ * a relation it cannot name at all makes the view opaque: nothing it reads is left out.
+ */
+function viewReadsByName(catalog: ColumnCatalog): ViewReads {
+  const relations = new Map<number, { schema: string; table: string }>();
+  const columns = new Map<string, string>();
+  for (const column of catalog.columns) {
+    relations.set(column.tableOid, { schema: column.schema, table: column.table });
+    columns.set(`${column.tableOid}:${column.attnum}`, column.column);
+  }
+  const out = new Map<string, ViewSource[] | "opaque">();
+  for (const [oid, reads] of catalog.viewReads) {
+    const view = relations.get(oid);
+    if (!view) continue;
+    const named: ViewSource[] = [];
+    let isOpaque = reads === "opaque";
+    for (const read of reads === "opaque" ? [] : reads) {
+      const relation = relations.get(read.oid);
+      if (!relation) {
+        isOpaque = true;
+        break;
+      }
+      named.push({ ...relation, column: columns.get(`${read.oid}:${read.attnum}`) ?? null });
+    }
+    out.set(`${view.schema}.${view.table}`, isOpaque ? "opaque" : named);
+  }
+  return out;
 }
 
 /** The families as the policy's snapshot keeps them: `schema.table` → the others' names. */

@@ -48,6 +48,24 @@ JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
 WHERE a.attgenerated <> '' AND NOT a.attisdropped AND a.attnum > 0`;
 
+/**
+ * What each view's (and materialized view's) query reads: the server records a dependency of its
+ * `_RETURN` rule on every column the query references (attribute 0: a whole row), and on every
+ * function and operator it calls. A function or operator not built in (OID 16384 and up) could
+ * read anything: the view is then opaque.
+ * @see https://www.postgresql.org/docs/current/catalog-pg-depend.html
+ */
+const VIEW_READS_SQL = `
+SELECT r.ev_class::int8 AS view_oid,
+       CASE WHEN d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN d.refobjid::int8 END AS reads_oid,
+       CASE WHEN d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN d.refobjsubid END AS reads_attnum,
+       d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass)
+         AND d.refobjid::int8 >= 16384 AS is_user_code
+FROM pg_catalog.pg_rewrite r
+JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+WHERE r.rulename = '_RETURN'
+  AND NOT (d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = r.ev_class)`;
+
 /** System relations by OID: the structure catalogs among them are told apart by identity, not name. */
 const SYSTEM_RELATIONS_SQL = `
 SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name
@@ -64,6 +82,8 @@ export type ColumnCatalog = {
   structure: StructureRelation[];
   /** Inheritance and partition families, as table OIDs. */
   families: number[][];
+  /** What each view reads, by view OID: (relation OID, attnum; 0 a whole row) pairs, or "opaque". */
+  viewReads: Map<number, Array<{ oid: number; attnum: number }> | "opaque">;
 };
 
 /**
@@ -123,6 +143,28 @@ async function readGenerated(client: pg.Client): Promise<Map<string, number[] | 
   return out;
 }
 
+/** Each view's inputs, as the server recorded them. */
+async function readViewReads(client: pg.Client): Promise<ColumnCatalog["viewReads"]> {
+  const { rows } = await client.query<{
+    view_oid: string;
+    reads_oid: string | null;
+    reads_attnum: number | null;
+    is_user_code: boolean;
+  }>(VIEW_READS_SQL);
+  const out: ColumnCatalog["viewReads"] = new Map();
+  for (const row of rows) {
+    const view = Number(row.view_oid);
+    const known = out.get(view) ?? [];
+    if (known === "opaque" || row.is_user_code) {
+      out.set(view, "opaque");
+      continue;
+    }
+    if (row.reads_oid !== null) known.push({ oid: Number(row.reads_oid), attnum: row.reads_attnum ?? 0 });
+    out.set(view, known);
+  }
+  return out;
+}
+
 async function readOver(client: pg.Client): Promise<ColumnCatalog> {
   await client.connect();
   try {
@@ -157,7 +199,8 @@ async function readOver(client: pg.Client): Promise<ColumnCatalog> {
     const families = inheritanceFamilies(
       inherits.rows.map((row) => ({ child: Number(row.child), parent: Number(row.parent) })),
     );
-    return { columns, code: await readUpstreamCode(client), structure, families };
+    const viewReads = await readViewReads(client);
+    return { columns, code: await readUpstreamCode(client), structure, families, viewReads };
   } finally {
     await client.end().catch(() => {});
   }

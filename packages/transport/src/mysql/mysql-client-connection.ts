@@ -182,6 +182,9 @@ export function serveMySqlClient(
       login: connection.user,
       // MySQL's default database is where unqualified names resolve: the path of one.
       startupSettings: [{ name: "search_path", value: connection.database }],
+      // The relay keeps the catalog fresh; the decision is only ever asked from inside it.
+      generated: () =>
+        relay ? relay.generatedColumns() : Promise.reject(new Error("the session has no relay yet")),
     });
     relay = new MySqlRelay({
       decisions,
