@@ -147,9 +147,17 @@ export class SessionDecider implements SessionDecisions {
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
   }
 
-  /** The upstream's generated columns: the snapshot's, or as the front end last checked them. */
+  /**
+   * The upstream's generated columns: the snapshot's, or as the front end last checked them. A
+   * front end that reads a catalog but holds none (it could not be read) cannot tell which columns
+   * are computed from which, so any may be computed from any other (fail closed).
+   */
   private generated(): GeneratedColumns | undefined {
-    return this.upstream?.columns?.current()?.generated ?? this.checkedGenerated;
+    const catalogs = this.upstream?.columns;
+    if (!catalogs) return this.checkedGenerated;
+    const snapshot = catalogs.current();
+    if (!snapshot) return UNKNOWN_GENERATED;
+    return snapshot.generated ?? this.checkedGenerated;
   }
 
   /**
