@@ -3,6 +3,15 @@
 import { ConfirmButton } from "./confirm-button";
 import { secondaryButtonClass } from "./ui";
 
+/** What every rule page hands its table of rules (from `useRuleEditor`). */
+export type RuleTableProps<Rule> = {
+  /** Undefined while the list loads. */
+  rules: Rule[] | undefined;
+  onEdit: (rule: Rule) => void;
+  onToggle: (rule: Rule) => void;
+  onDelete: (rule: Rule) => void;
+};
+
 /**
  * Edit, Disable/Enable and Delete for one rule's row, the same on every rule page: each button named
  * for the rule it acts on ("Delete masking rule pii-email"), Delete only after a confirmation that

@@ -5,6 +5,8 @@ import { RULE_RESOURCES } from "@sluice/admin/api-contract";
 import { type QueryKey, useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "./api";
+import type { RuleFormProps } from "./rule-form";
+import type { RuleTableProps } from "./rule-row-actions";
 import { useToast } from "./toast";
 import { useResource } from "./use-resource";
 
@@ -84,25 +86,37 @@ export function useRuleEditor<Name extends RuleResourceName, Form extends { name
     mutate: (rule: View<Name>) =>
       rules.remove.mutate(rule, { onSuccess: () => (rule.id === editingId ? stopEditing() : undefined) }),
   };
-  return {
-    rules: rules.list,
+  /** Sets the form after an edit of `field`, whose error message then goes. */
+  const change = (next: Form, field: string) => {
+    setForm(next);
+    rules.edited(field);
+  };
+  const startEditing = (rule: View<Name>) => {
+    setEditingId(rule.id);
+    setForm(formOf(rule));
+    document.getElementById(options.focusId)?.focus();
+  };
+  /** What the page's form takes, the same on every rule page. */
+  const formProps: RuleFormProps<Form> = {
     form,
-    /** Sets the form after an edit of `field`, whose error message then goes. */
-    change: (next: Form, field: string) => {
-      setForm(next);
-      rules.edited(field);
-    },
-    editing,
-    startEditing: (rule: View<Name>) => {
-      setEditingId(rule.id);
-      setForm(formOf(rule));
-      document.getElementById(options.focusId)?.focus();
-    },
-    stopEditing,
-    save,
-    toggle,
-    remove,
+    onChange: change,
+    onSubmit: () => save.mutate(),
+    onCancel: editing ? stopEditing : null,
+    editingName: editing?.name ?? null,
     errors: rules.errors,
+    error: save.error,
+    isSaving: save.isPending,
+  };
+  /** What the page's table of rules takes. */
+  const tableProps: RuleTableProps<View<Name>> = {
+    rules: rules.list.data,
+    onEdit: startEditing,
+    onToggle: (rule) => toggle.mutate(rule),
+    onDelete: (rule) => remove.mutate(rule),
+  };
+  return {
+    formProps,
+    tableProps,
     refresh: rules.refresh,
     /** The first failure of the list or a row action, for the page's banner. */
     listError: rules.listError ?? toggle.error,

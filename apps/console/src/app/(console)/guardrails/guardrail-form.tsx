@@ -1,31 +1,14 @@
 "use client";
 
-import {
-  buttonClass,
-  Card,
-  Field,
-  FormError,
-  inputClass,
-  SubmitForm,
-  secondaryButtonClass,
-  TextField,
-} from "@/client/ui";
+import { RuleFormActions, type RuleFormProps } from "@/client/rule-form";
+import { Card, Field, inputClass, SubmitForm, TextField } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 import { HttpMatchFields } from "../http-match-fields";
 import { GUARDRAIL_KINDS, type GuardrailKindName } from "./guardrail-kinds";
 import type { GuardrailForm } from "./guardrail-options";
 import { STATEMENT_KINDS_LIST, StatementKindOptions } from "./statement-kind-options";
 
-type Props = {
-  form: GuardrailForm;
-  onChange: (form: GuardrailForm, field: string) => void;
-  onSubmit: () => void;
-  onCancel: (() => void) | null;
-  editingName: string | null;
-  errors: Record<string, string>;
-  error: unknown;
-  isSaving: boolean;
-};
+type Props = RuleFormProps<GuardrailForm>;
 
 /** Creates a guardrail, or edits one when `editingName` is set; its parameters follow its kind. */
 export function GuardrailFormCard({
@@ -160,19 +143,14 @@ export function GuardrailFormCard({
           value={form.message}
           onChange={(value) => set("message", value)}
         />
-        <div className="flex gap-2 md:col-span-3">
-          <button type="submit" className={buttonClass} disabled={isSaving}>
-            {editingName ? "Save guardrail" : "Add guardrail"}
-          </button>
-          {onCancel ? (
-            <button type="button" className={secondaryButtonClass} onClick={onCancel}>
-              Cancel editing
-            </button>
-          ) : null}
-        </div>
-        <div className="md:col-span-3">
-          <FormError error={error} />
-        </div>
+        <RuleFormActions
+          noun="guardrail"
+          columns={3}
+          editingName={editingName}
+          isSaving={isSaving}
+          onCancel={onCancel}
+          error={error}
+        />
       </SubmitForm>
     </Card>
   );

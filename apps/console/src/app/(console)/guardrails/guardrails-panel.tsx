@@ -21,23 +21,9 @@ export function GuardrailsPanel() {
         title="Guardrails"
         description="Deny lists that understand SQL and HTTP: judged on what a statement does (the database's own grammar) or what a call is (method, path, query, body as the upstream reads them), not on text. Built-in defaults already refuse file, program and network functions, privilege changes and SQL hidden in strings."
       />
-      <GuardrailFormCard
-        form={editor.form}
-        onChange={editor.change}
-        onSubmit={() => editor.save.mutate()}
-        onCancel={editor.editing ? editor.stopEditing : null}
-        editingName={editor.editing?.name ?? null}
-        errors={editor.errors}
-        error={editor.save.error}
-        isSaving={editor.save.isPending}
-      />
+      <GuardrailFormCard {...editor.formProps} />
       <ErrorBanner error={editor.listError} />
-      <GuardrailsTable
-        rules={editor.rules.data}
-        onEdit={editor.startEditing}
-        onToggle={(rule) => editor.toggle.mutate(rule)}
-        onDelete={(rule) => editor.remove.mutate(rule)}
-      />
+      <GuardrailsTable {...editor.tableProps} />
     </>
   );
 }

@@ -1,17 +1,12 @@
 "use client";
 
-import { RuleRowActions } from "@/client/rule-row-actions";
+import { RuleRowActions, type RuleTableProps } from "@/client/rule-row-actions";
 import { Badge, Card, EmptyState, Table } from "@/client/ui";
 import { describeMatch } from "./describe-match";
 import { GUARDRAIL_KINDS } from "./guardrail-kinds";
 import { type GuardrailView, matchOf } from "./guardrail-options";
 
-type Props = {
-  rules: GuardrailView[] | undefined;
-  onEdit: (rule: GuardrailView) => void;
-  onToggle: (rule: GuardrailView) => void;
-  onDelete: (rule: GuardrailView) => void;
-};
+type Props = RuleTableProps<GuardrailView>;
 
 export function GuardrailsTable({ rules, onEdit, onToggle, onDelete }: Props) {
   return (

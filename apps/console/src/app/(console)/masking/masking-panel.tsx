@@ -21,23 +21,9 @@ export function MaskingPanel() {
         title="Masking"
         description="Columns and HTTP response fields whose values never reach agents in clear. The gateway rewrites each row or response as it passes; an exempt agent group sees clear values, and that shows here and in recordings."
       />
-      <MaskingRuleForm
-        form={editor.form}
-        onChange={editor.change}
-        onSubmit={() => editor.save.mutate()}
-        onCancel={editor.editing ? editor.stopEditing : null}
-        editingName={editor.editing?.name ?? null}
-        errors={editor.errors}
-        error={editor.save.error}
-        isSaving={editor.save.isPending}
-      />
+      <MaskingRuleForm {...editor.formProps} />
       <ErrorBanner error={editor.listError} />
-      <MaskingRulesTable
-        rules={editor.rules.data}
-        onEdit={editor.startEditing}
-        onToggle={(rule) => editor.toggle.mutate(rule)}
-        onDelete={(rule) => editor.remove.mutate(rule)}
-      />
+      <MaskingRulesTable {...editor.tableProps} />
     </>
   );
 }

@@ -1,29 +1,12 @@
 "use client";
 
-import {
-  buttonClass,
-  Card,
-  Field,
-  FormError,
-  inputClass,
-  SubmitForm,
-  secondaryButtonClass,
-  TextField,
-} from "@/client/ui";
+import { RuleFormActions, type RuleFormProps } from "@/client/rule-form";
+import { Card, Field, inputClass, SubmitForm, TextField } from "@/client/ui";
 import { ConnectionSelect } from "../connection-select";
 import { DETECTORS, type MaskingForm, STRATEGIES } from "./masking-options";
 import { StrategyExample } from "./strategy-example";
 
-type Props = {
-  form: MaskingForm;
-  onChange: (form: MaskingForm, field: string) => void;
-  onSubmit: () => void;
-  onCancel: (() => void) | null;
-  editingName: string | null;
-  errors: Record<string, string>;
-  error: unknown;
-  isSaving: boolean;
-};
+type Props = RuleFormProps<MaskingForm>;
 
 /** Creates a masking rule, or edits one when `editingName` is set; shows the strategy on an example. */
 export function MaskingRuleForm({
@@ -148,19 +131,14 @@ export function MaskingRuleForm({
           onChange={(value) => set("exemptGroups", value)}
         />
         <StrategyExample form={form} />
-        <div className="flex gap-2 md:col-span-3">
-          <button type="submit" className={buttonClass} disabled={isSaving}>
-            {editingName ? "Save masking rule" : "Add masking rule"}
-          </button>
-          {onCancel ? (
-            <button type="button" className={secondaryButtonClass} onClick={onCancel}>
-              Cancel editing
-            </button>
-          ) : null}
-        </div>
-        <div className="md:col-span-3">
-          <FormError error={error} />
-        </div>
+        <RuleFormActions
+          noun="masking rule"
+          columns={3}
+          editingName={editingName}
+          isSaving={isSaving}
+          onCancel={onCancel}
+          error={error}
+        />
       </SubmitForm>
     </Card>
   );

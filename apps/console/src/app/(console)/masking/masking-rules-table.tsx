@@ -1,15 +1,10 @@
 "use client";
 
-import { RuleRowActions } from "@/client/rule-row-actions";
+import { RuleRowActions, type RuleTableProps } from "@/client/rule-row-actions";
 import { Badge, Card, EmptyState, Table } from "@/client/ui";
 import type { MaskingRuleView } from "./masking-options";
 
-type Props = {
-  rules: MaskingRuleView[] | undefined;
-  onEdit: (rule: MaskingRuleView) => void;
-  onToggle: (rule: MaskingRuleView) => void;
-  onDelete: (rule: MaskingRuleView) => void;
-};
+type Props = RuleTableProps<MaskingRuleView>;
 
 export function MaskingRulesTable({ rules, onEdit, onToggle, onDelete }: Props) {
   return (

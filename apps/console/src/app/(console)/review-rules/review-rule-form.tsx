@@ -1,29 +1,12 @@
 "use client";
 
-import {
-  buttonClass,
-  Card,
-  Field,
-  FormError,
-  inputClass,
-  SubmitForm,
-  secondaryButtonClass,
-  TextField,
-} from "@/client/ui";
+import { RuleFormActions, type RuleFormProps } from "@/client/rule-form";
+import { Card, Field, inputClass, SubmitForm, TextField } from "@/client/ui";
 import { ConnectionSelect, useConnections } from "../connection-select";
 import { HttpMatchFields } from "../http-match-fields";
 import type { ReviewRuleForm as Form } from "./review-rule-options";
 
-type Props = {
-  form: Form;
-  onChange: (form: Form, field: string) => void;
-  onSubmit: () => void;
-  onCancel: (() => void) | null;
-  editingName: string | null;
-  errors: Record<string, string>;
-  error: unknown;
-  isSaving: boolean;
-};
+type Props = RuleFormProps<Form>;
 
 /** Creates a review rule, or edits one when `editingName` is set. */
 export function ReviewRuleForm({
@@ -148,19 +131,14 @@ export function ReviewRuleForm({
             </option>
           </select>
         </Field>
-        <div className="flex gap-2 md:col-span-2">
-          <button type="submit" className={buttonClass} disabled={isSaving}>
-            {editingName ? "Save review rule" : "Add review rule"}
-          </button>
-          {onCancel ? (
-            <button type="button" className={secondaryButtonClass} onClick={onCancel}>
-              Cancel editing
-            </button>
-          ) : null}
-        </div>
-        <div className="md:col-span-2">
-          <FormError error={error} />
-        </div>
+        <RuleFormActions
+          noun="review rule"
+          columns={2}
+          editingName={editingName}
+          isSaving={isSaving}
+          onCancel={onCancel}
+          error={error}
+        />
       </SubmitForm>
     </Card>
   );

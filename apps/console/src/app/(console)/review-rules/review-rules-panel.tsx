@@ -34,25 +34,11 @@ export function ReviewRulesPanel() {
       />
       <div className="grid gap-6 lg:grid-cols-2">
         <ReviewerGroupsCard groups={groups.data} onChanged={editor.refresh} />
-        <ReviewRuleForm
-          form={editor.form}
-          onChange={editor.change}
-          onSubmit={() => editor.save.mutate()}
-          onCancel={editor.editing ? editor.stopEditing : null}
-          editingName={editor.editing?.name ?? null}
-          errors={editor.errors}
-          error={editor.save.error}
-          isSaving={editor.save.isPending}
-        />
+        <ReviewRuleForm {...editor.formProps} />
       </div>
       <div className="mt-6">
         <ErrorBanner error={editor.listError} />
-        <ReviewRulesTable
-          rules={editor.rules.data}
-          onEdit={editor.startEditing}
-          onToggle={(rule) => editor.toggle.mutate(rule)}
-          onDelete={(rule) => editor.remove.mutate(rule)}
-        />
+        <ReviewRulesTable {...editor.tableProps} />
       </div>
     </>
   );

@@ -1,15 +1,10 @@
 "use client";
 
-import { RuleRowActions } from "@/client/rule-row-actions";
+import { RuleRowActions, type RuleTableProps } from "@/client/rule-row-actions";
 import { Badge, Card, EmptyState, Table } from "@/client/ui";
 import { describeExpiry, describeReviewMatch, type ReviewRuleView } from "./review-rule-options";
 
-type Props = {
-  rules: ReviewRuleView[] | undefined;
-  onEdit: (rule: ReviewRuleView) => void;
-  onToggle: (rule: ReviewRuleView) => void;
-  onDelete: (rule: ReviewRuleView) => void;
-};
+type Props = RuleTableProps<ReviewRuleView>;
 
 export function ReviewRulesTable({ rules, onEdit, onToggle, onDelete }: Props) {
   return (
