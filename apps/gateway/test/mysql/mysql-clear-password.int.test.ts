@@ -1,9 +1,6 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mariadbCli } from "../support/mariadb-cli";
 import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
-
-const run = promisify(execFile);
 
 /**
  * `mysql_clear_password`: the client sends the agent token as it is, in its first answer. Inside
@@ -20,14 +17,17 @@ afterAll(async () => {
 });
 
 /** `mariadb` through the gateway with the clear-password plugin; stdout, or the error it printed. */
-async function clearPasswordLogin(isTls: boolean): Promise<{ stdout?: string; stderr?: string }> {
-  const args = ["--no-defaults", "--protocol=TCP", "-h", "127.0.0.1", "-P", String(harness.port)];
-  args.push("-u", "agent-a", `-p${harness.token}`, "--default-auth=mysql_clear_password");
-  args.push(...(isTls ? ["--ssl", `--ssl-ca=${harness.caFile}`] : ["--skip-ssl"]));
-  args.push("--batch", "--skip-column-names", "shop", "-e", "SELECT name FROM employees ORDER BY id");
-  return run("mariadb", args).then(
-    ({ stdout }) => ({ stdout }),
-    (error: { stderr: string }) => ({ stderr: error.stderr }),
+function clearPasswordLogin(isTls: boolean): Promise<{ stdout?: string; stderr?: string }> {
+  return mariadbCli(
+    {
+      port: harness.port,
+      user: "agent-a",
+      password: harness.token,
+      database: "shop",
+      caFile: isTls ? harness.caFile : null,
+      options: ["--default-auth=mysql_clear_password"],
+    },
+    "SELECT name FROM employees ORDER BY id",
   );
 }
 
@@ -47,10 +47,17 @@ describe("mysql_clear_password", () => {
   });
 
   it("fails with a wrong token over TLS like any login", async () => {
-    const args = ["--no-defaults", "--protocol=TCP", "-h", "127.0.0.1", "-P", String(harness.port)];
-    args.push("-u", "agent-a", "-pnot-the-token", "--default-auth=mysql_clear_password");
-    args.push("--ssl", `--ssl-ca=${harness.caFile}`, "shop", "-e", "SELECT 1");
-    const error = await run("mariadb", args).catch((failure: { stderr: string }) => failure);
-    expect((error as { stderr: string }).stderr).toMatch(/ERROR 1045 \(28000\).*wrong token/);
+    const refused = await mariadbCli(
+      {
+        port: harness.port,
+        user: "agent-a",
+        password: "not-the-token",
+        database: "shop",
+        caFile: harness.caFile,
+        options: ["--default-auth=mysql_clear_password"],
+      },
+      "SELECT 1",
+    );
+    expect(refused.stderr).toMatch(/ERROR 1045 \(28000\).*wrong token/);
   });
 });

@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTcpRelay, type TcpRelay } from "../../../../test/tcp-relay";
 import { until } from "../../../../test/until";
 import { type Harness, startHarness } from "../support/gateway-harness";
 import { createMariaStage, type MariaStage } from "../support/maria-stage";
-
-const run = promisify(execFile);
+import { mariadbCli } from "../support/mariadb-cli";
 
 /**
  * A MySQL login while Sluice's own store is away (the gateway reaches it through a relay the test
@@ -31,22 +28,16 @@ afterAll(async () => {
   await stage?.drop();
 });
 
-/** `mariadb -e "SELECT 1"` through the gateway; resolves with stdout, or with the error it printed. */
-async function mariadbLogin(): Promise<{ stdout?: string; stderr?: string }> {
-  const args = [
-    "--no-defaults",
-    "--protocol=TCP",
-    "-h",
-    "127.0.0.1",
-    "-P",
-    String(harness.gateway.mysqlPort),
-  ];
-  args.push("-u", harness.agent.name, `-p${harness.token}`, "--ssl", `--ssl-ca=${harness.caFile}`);
-  args.push("--batch", "--skip-column-names", "maria", "-e", "SELECT 41 + 1");
-  return run("mariadb", args).then(
-    ({ stdout }) => ({ stdout }),
-    (error: { stderr: string }) => ({ stderr: error.stderr }),
-  );
+/** `mariadb -e "SELECT 41 + 1"` through the gateway: what it printed, or the error it printed. */
+function mariadbLogin(): Promise<{ stdout?: string; stderr?: string }> {
+  const target = {
+    port: harness.gateway.mysqlPort as number,
+    user: harness.agent.name,
+    password: harness.token,
+    database: "maria",
+    caFile: harness.caFile,
+  };
+  return mariadbCli(target, "SELECT 41 + 1");
 }
 
 describe("a MySQL login while the store is down", () => {
