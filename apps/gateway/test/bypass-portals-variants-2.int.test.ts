@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extended } from "./support/extended";
 import { type Harness, startHarness } from "./support/gateway-harness";
-import { MASKED_PEOPLE, SENSITIVE_VALUES, seedMaskedShop } from "./support/masked-shop";
-import { bytes, type RawMessage } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
+import { MASKED_PEOPLE, seedMaskedShop } from "./support/masked-shop";
+import { CLEAN_STATEMENT, exchangeBatches, leakedIn, MASKED_STATEMENT } from "./support/portal-exchange";
+import { bytes } from "./support/raw-client";
 
 /**
  * Issue 14's second class, second round of held-back variants: result state that could be carried
@@ -15,8 +15,8 @@ import { rawLogin } from "./support/raw-login";
  * masked by its own portal's columns.
  */
 let harness: Harness;
-const MASKED = "SELECT id, ssn, email, card_number FROM customers ORDER BY id";
-const CLEAN = "SELECT id, status, status AS s2, status AS s3 FROM orders ORDER BY id";
+const MASKED = MASKED_STATEMENT;
+const CLEAN = CLEAN_STATEMENT;
 const PEOPLE = MASKED_PEOPLE.length;
 
 beforeAll(async () => {
@@ -25,25 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-const leaked = (messages: RawMessage[]) => {
-  const text = Buffer.concat(messages.map((m) => m.body)).toString("latin1");
-  return SENSITIVE_VALUES.filter((value) => text.includes(value));
-};
-
-/** Sends the batches in order (each read up to its ReadyForQuery), returning every message. */
-async function exchange(batches: Buffer[][]): Promise<RawMessage[]> {
-  const { client } = await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName);
-  const messages: RawMessage[] = [];
-  try {
-    for (const batch of batches) {
-      client.write(Buffer.concat(batch));
-      messages.push(...(await client.readUntil("Z")));
-    }
-  } finally {
-    client.close();
-  }
-  return messages;
-}
+const leaked = leakedIn;
+const exchange = (batches: Buffer[][]) => exchangeBatches(harness, batches);
 
 const VARIANTS: { name: string; batches: Buffer[][]; rows: number; errors?: number }[] = [
   {

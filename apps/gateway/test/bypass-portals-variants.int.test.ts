@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extended } from "./support/extended";
 import { type Harness, startHarness } from "./support/gateway-harness";
-import { MASKED_PEOPLE, SENSITIVE_VALUES, seedMaskedShop } from "./support/masked-shop";
-import { bytes, type RawMessage } from "./support/raw-client";
-import { rawLogin } from "./support/raw-login";
+import { MASKED_PEOPLE, seedMaskedShop } from "./support/masked-shop";
+import { CLEAN_STATEMENT, exchangeBatches, leakedIn, MASKED_STATEMENT } from "./support/portal-exchange";
+import { bytes } from "./support/raw-client";
 
 /**
  * Held-back variants of issue 14's second class: the same portal or statement name re-bound after
@@ -12,8 +12,8 @@ import { rawLogin } from "./support/raw-login";
  * transaction, binary formats. Every DataRow must be masked by its own portal's columns.
  */
 let harness: Harness;
-const MASKED = "SELECT id, ssn, email, card_number FROM customers ORDER BY id";
-const CLEAN = "SELECT id, status, status AS s2, status AS s3 FROM orders ORDER BY id";
+const MASKED = MASKED_STATEMENT;
+const CLEAN = CLEAN_STATEMENT;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -21,25 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-const leaked = (messages: RawMessage[]) => {
-  const text = Buffer.concat(messages.map((m) => m.body)).toString("latin1");
-  return SENSITIVE_VALUES.filter((value) => text.includes(value));
-};
-
-/** Sends the batches in order (each read up to its ReadyForQuery), returning every message. */
-async function exchange(batches: Buffer[][]): Promise<RawMessage[]> {
-  const { client } = await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName);
-  const messages: RawMessage[] = [];
-  try {
-    for (const batch of batches) {
-      client.write(Buffer.concat(batch));
-      messages.push(...(await client.readUntil("Z")));
-    }
-  } finally {
-    client.close();
-  }
-  return messages;
-}
+const leaked = leakedIn;
+const exchange = (batches: Buffer[][]) => exchangeBatches(harness, batches);
 
 const VARIANTS: { name: string; batches: Buffer[][]; rows: number }[] = [
   {
