@@ -1,6 +1,11 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
+import {
+  MASK_EMPLOYEE_EMAIL,
+  MASK_EMPLOYEE_SSN,
+  type MySqlHarness,
+  startMySqlHarness,
+} from "../support/mysql-harness";
 
 /**
  * The Postgres bypass classes, each with MySQL cases, through the real gateway: one reading (the
@@ -19,24 +24,7 @@ let direct: Connection;
 
 beforeAll(async () => {
   harness = await startMySqlHarness({
-    masking: [
-      {
-        name: "mask-email",
-        selector: "*.employees.email",
-        detector: null,
-        strategy: "REDACT",
-        keepLast: null,
-        exemptGroups: [],
-      },
-      {
-        name: "mask-ssn",
-        selector: "*.employees.ssn",
-        detector: null,
-        strategy: "PARTIAL",
-        keepLast: 4,
-        exemptGroups: [],
-      },
-    ],
+    masking: [MASK_EMPLOYEE_EMAIL, MASK_EMPLOYEE_SSN],
   });
   await harness.asAdmin(`
     CREATE VIEW v_mail AS SELECT id, email AS contact FROM employees;

@@ -1,6 +1,6 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
+import { MASK_EMPLOYEE_EMAIL, type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
 
 /**
  * The MySQL bypass corpus for masking by catalog identity: every way a masked column's value can
@@ -17,16 +17,7 @@ let direct: Connection;
 
 beforeAll(async () => {
   harness = await startMySqlHarness({
-    masking: [
-      {
-        name: "mask-email",
-        selector: "*.employees.email",
-        detector: null,
-        strategy: "REDACT",
-        keepLast: null,
-        exemptGroups: [],
-      },
-    ],
+    masking: [MASK_EMPLOYEE_EMAIL],
   });
   await harness.asAdmin(`
     CREATE VIEW v_contacts AS SELECT id, email AS contact FROM employees;

@@ -1,6 +1,11 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
+import {
+  MASK_EMPLOYEE_EMAIL,
+  MASK_EMPLOYEE_SSN,
+  type MySqlHarness,
+  startMySqlHarness,
+} from "../support/mysql-harness";
 
 /**
  * A red-team round on the MySQL path, by Postgres bypass class: one reading (every way to change
@@ -18,24 +23,7 @@ let direct: Connection;
 
 beforeAll(async () => {
   harness = await startMySqlHarness({
-    masking: [
-      {
-        name: "mask-email",
-        selector: "*.employees.email",
-        detector: null,
-        strategy: "REDACT",
-        keepLast: null,
-        exemptGroups: [],
-      },
-      {
-        name: "mask-ssn",
-        selector: "*.employees.ssn",
-        detector: null,
-        strategy: "PARTIAL",
-        keepLast: 4,
-        exemptGroups: [],
-      },
-    ],
+    masking: [MASK_EMPLOYEE_EMAIL, MASK_EMPLOYEE_SSN],
   });
   await harness.asAdmin("CREATE TABLE notes (id INT PRIMARY KEY, v VARCHAR(200))");
   direct = await harness.connectDirect({ multipleStatements: true });

@@ -1,6 +1,11 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
+import {
+  MASK_EMPLOYEE_EMAIL,
+  MASK_EMPLOYEE_SSN,
+  type MySqlHarness,
+  startMySqlHarness,
+} from "../support/mysql-harness";
 
 /**
  * The MySQL bypass corpus: every way an agent could get past the guardrails or masking by making
@@ -12,24 +17,7 @@ let agent: Connection;
 
 beforeAll(async () => {
   harness = await startMySqlHarness({
-    masking: [
-      {
-        name: "mask-email",
-        selector: "*.employees.email",
-        detector: null,
-        strategy: "REDACT",
-        keepLast: null,
-        exemptGroups: [],
-      },
-      {
-        name: "mask-ssn",
-        selector: "*.employees.ssn",
-        detector: null,
-        strategy: "PARTIAL",
-        keepLast: 4,
-        exemptGroups: [],
-      },
-    ],
+    masking: [MASK_EMPLOYEE_EMAIL, MASK_EMPLOYEE_SSN],
     guardrails: [
       { name: "no-unscoped", kind: "MISSING_WHERE", effect: "DENY", match: { kinds: ["UPDATE", "DELETE"] } },
     ],

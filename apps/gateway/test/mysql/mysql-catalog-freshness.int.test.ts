@@ -1,6 +1,6 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
+import { MASK_EMPLOYEE_EMAIL, type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
 
 /**
  * The catalog the gateway masks by is checked against the upstream before every masked statement:
@@ -16,16 +16,7 @@ let direct: Connection;
 
 beforeAll(async () => {
   harness = await startMySqlHarness({
-    masking: [
-      {
-        name: "mask-email",
-        selector: "*.employees.email",
-        detector: null,
-        strategy: "REDACT",
-        keepLast: null,
-        exemptGroups: [],
-      },
-    ],
+    masking: [MASK_EMPLOYEE_EMAIL],
   });
   await harness.asAdmin(`
     CREATE TABLE handles (id INT PRIMARY KEY, handle VARCHAR(200));

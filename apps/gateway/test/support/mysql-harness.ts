@@ -9,7 +9,7 @@ import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
-import type { ConnectionPolicy } from "@sluice/policy/rules";
+import type { ConnectionPolicy, MaskingRuleDef } from "@sluice/policy/rules";
 import type { Verdict } from "@sluice/policy/verdict";
 import { generateAgentToken } from "@sluice/secrets/agent-token";
 import { createScramVerifier } from "@sluice/secrets/scram-verifier";
@@ -26,6 +26,25 @@ const run = promisify(execFile);
 export type MySqlHarness = Awaited<ReturnType<typeof startMySqlHarness>>;
 /** An administrative TCP login, as the integration tier provides its MariaDB's. */
 export type MariaDbLogin = { host: string; port: number; user: string; password: string };
+
+/** The seeded `employees.email` redacted: the masking most MySQL bypass cases attack. */
+export const MASK_EMPLOYEE_EMAIL: MaskingRuleDef = {
+  name: "mask-email",
+  selector: "*.employees.email",
+  detector: null,
+  strategy: "REDACT",
+  keepLast: null,
+  exemptGroups: [],
+};
+/** The seeded `employees.ssn` partially masked, its last 4 digits kept. */
+export const MASK_EMPLOYEE_SSN: MaskingRuleDef = {
+  name: "mask-ssn",
+  selector: "*.employees.ssn",
+  detector: null,
+  strategy: "PARTIAL",
+  keepLast: 4,
+  exemptGroups: [],
+};
 
 /** Statements that give each harness its own database on the integration tier's MariaDB. */
 function seedSql(database: string, user: string, password: string, plugin: string): string {
