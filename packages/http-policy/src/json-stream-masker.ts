@@ -6,8 +6,8 @@ import {
   Expect,
   isNumberByte,
   QUOTE,
-  STRING_BYTE,
   ScalarKind,
+  STRING_BYTE,
   StringByte,
   Token,
 } from "./json-stream-states";
@@ -15,11 +15,11 @@ import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
 import { type Replacement, writeReplacement } from "./masked-scalar-bytes";
 import { Output } from "./masker-output";
-import { scalarReplacement } from "./scalar-replacement";
 import { lookupsFor, type MaskingLookups } from "./masking-lookups";
 import { nameMember } from "./member-name-guesses";
 import type { MemberNameVerdicts } from "./member-name-verdicts";
 import type { Frame, PointerRuleTree } from "./pointer-rule-tree";
+import { scalarReplacement } from "./scalar-replacement";
 import { maskedJsonValue, type ResponseMasking } from "./value-masking";
 
 export { BodyStreamError };
