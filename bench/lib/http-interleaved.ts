@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import path from "node:path";
 
 /** One leg of the HTTP benchmark: its rate, and the CPU each process spent on it. */
 export type LegSample = {
@@ -70,5 +72,8 @@ export function roundRatios(leg: LegSample[], direct: LegSample[]): number[] {
 }
 
 export function shortRevision(checkout: string): string {
+  // A copy made by bench/make-baseline.sh is no git checkout: it names its commit in a file.
+  const named = path.join(checkout, ".baseline-revision");
+  if (existsSync(named)) return readFileSync(named, "utf8").trim();
   return execFileSync("git", ["-C", checkout, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
 }
