@@ -25,7 +25,8 @@ export type Leg = {
 export type InterleavedResult = { samples: LegSample[][]; loads: number[] };
 
 /**
- * Runs the legs in turn within each round (direct, before, after), so the machine's load at any
+ * Runs the legs in turn within each round (direct, then the others, their order swapped every
+ * round), so the machine's load at any
  * moment hits all of them alike: on a shared two-core machine rates move by a third between runs,
  * but three legs measured seconds apart see nearly the same load. `unitScale` turns CPU µs per
  * unit into the reported unit (1 for µs per call, 1/1000 for ms per response).
@@ -35,7 +36,12 @@ export async function interleave(legs: Leg[], rounds: number, unitScale: number)
   const loads: number[] = [];
   for (let round = 0; round < rounds; round++) {
     loads.push(loadavg()[0] ?? 0);
-    for (const [index, leg] of legs.entries()) {
+    // The first leg (direct) opens each round; the others swap order every round. In a fixed order
+    // the leg after another ran measurably cheaper: a copy of this tree as the baseline measured
+    // 323 µs per call in the "before" slot against 260 in the "after" one (5 rounds, load 13).
+    const order = round % 2 === 0 ? [...legs.keys()] : [0, ...[...legs.keys()].slice(1).reverse()];
+    for (const index of order) {
+      const leg = legs[index] as Leg;
       const gatewayBefore = leg.gatewayCpuMicros?.() ?? 0;
       const benchBefore = process.cpuUsage();
       const { rate, units } = await leg.run();
