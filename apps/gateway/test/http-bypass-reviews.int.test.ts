@@ -1,7 +1,7 @@
 import type { AdminContext } from "@sluice/admin/actor";
-import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consoleUser, reviewerGroup } from "./support/http-fixtures";
 import { type HttpHarness, startHttpHarness } from "./support/http-harness";
 import { rawHttp, requestText } from "./support/raw-http";
 
@@ -15,28 +15,22 @@ let rey: AdminContext;
 
 beforeAll(async () => {
   harness = await startHttpHarness();
-  const connectionId = harness.connection.id;
-  const finance = await harness.prisma.reviewerGroup.create({ data: { name: "fin", idpGroup: "fin" } });
-  const rule = (name: string, match: object) =>
-    harness.prisma.reviewRule.create({
-      data: { connectionId, name, match, isBlocking: false, groups: { create: [{ groupId: finance.id }] } },
-    });
-  await rule("customer-deletes", { methods: ["DELETE"], path: "/customers/{id}" });
-  await rule("customer-reads", { methods: ["GET"], path: "/customers/{id}" });
-  await rule("admin-orders", { methods: ["POST"], path: "/orders", body: { "$.role": "admin" } });
+  const rule = await reviewerGroup(harness, "fin");
+  const nonBlocking = { isBlocking: false };
+  await rule("customer-deletes", { methods: ["DELETE"], path: "/customers/{id}" }, nonBlocking);
+  await rule("customer-reads", { methods: ["GET"], path: "/customers/{id}" }, nonBlocking);
+  await rule(
+    "admin-orders",
+    { methods: ["POST"], path: "/orders", body: { "$.role": "admin" } },
+    nonBlocking,
+  );
   await harness.reloadPolicy();
-  const user = await harness.prisma.user.create({
-    data: {
-      issuer: "https://idp.test",
-      subject: "rey",
-      email: "rey@x.test",
-      idpGroups: ["fin"],
-      roles: ["REVIEWER"],
-    },
+  rey = await consoleUser(harness, {
+    subject: "rey",
+    email: "rey@x.test",
+    idpGroups: ["fin"],
+    roles: ["REVIEWER"],
   });
-  const actor = await actorForUser(harness.prisma, user.id);
-  if (!actor) throw new Error("no actor");
-  rey = { db: harness.prisma, actor, secretKey: harness.secretKey };
 });
 afterAll(() => harness?.stop());
 

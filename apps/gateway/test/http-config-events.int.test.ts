@@ -44,6 +44,8 @@ describe("HTTP configuration changes apply by event", () => {
       const response = await harness.call("/shop/customers/2");
       expect(response.status).toBe(200);
       expect(moved.seen.map((call) => call.url)).toEqual(["/api/customers/2"]);
+      // The Host header names the new upstream too: nothing of the old record's call is reused.
+      expect(moved.seen[0]?.headers.host).toBe(`127.0.0.1:${moved.port}`);
       expect(harness.upstream.seen.length).toBe(seenBefore);
     } finally {
       await changeAndWaitForReload(() =>

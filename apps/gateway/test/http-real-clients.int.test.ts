@@ -4,11 +4,11 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { createConnection } from "@sluice/db/seed/create-connection";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpConnection } from "./support/http-fixtures";
 import { type HttpHarness, startHttpHarness } from "./support/http-harness";
-import { SENSITIVE, startJsonUpstream, UPSTREAM_KEY } from "./support/json-upstream";
+import { SENSITIVE, startJsonUpstream } from "./support/json-upstream";
 
 const run = promisify(execFile);
 let harness: HttpHarness;
@@ -37,19 +37,11 @@ beforeAll(async () => {
     ["secure-shop", material.ca.toString()],
     ["untrusted-shop", undefined],
   ] as const) {
-    await createConnection(harness.prisma, {
+    await createHttpConnection(harness, {
       name,
-      type: "HTTP",
-      host: "127.0.0.1",
       port: upstreamTls.port,
-      database: "/api",
-      username: "unused",
-      password: UPSTREAM_KEY,
-      httpAuthKind: "BEARER",
-      secretKey: harness.secretKey,
       tlsMode: "VERIFY_FULL",
       ...(tlsCaPem ? { tlsCaPem } : {}),
-      allowedGroups: ["analysts"],
     });
   }
   await harness.reloadPolicy();

@@ -1,9 +1,9 @@
 import { listSessions } from "@sluice/admin/activity";
 import type { AdminContext } from "@sluice/admin/actor";
-import { actorForUser } from "@sluice/admin/api-tokens";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
+import { consoleUser } from "./support/http-fixtures";
 import { type HttpHarness, startHttpHarness } from "./support/http-harness";
 
 /**
@@ -18,18 +18,12 @@ const WRONG_TOKEN = "sl_wrong-token-that-must-never-be-stored";
 
 beforeAll(async () => {
   harness = await startHttpHarness();
-  const user = await harness.prisma.user.create({
-    data: {
-      issuer: "https://idp.test",
-      subject: "aud",
-      email: "aud@x.test",
-      idpGroups: [],
-      roles: ["AUDITOR"],
-    },
+  auditor = await consoleUser(harness, {
+    subject: "aud",
+    email: "aud@x.test",
+    idpGroups: [],
+    roles: ["AUDITOR"],
   });
-  const actor = await actorForUser(harness.prisma, user.id);
-  if (!actor) throw new Error("no actor");
-  auditor = { db: harness.prisma, actor, secretKey: harness.secretKey };
   outsiderToken = (await createAgent(harness.prisma, { name: "outsider", groups: ["others"] })).token;
 });
 afterAll(() => harness?.stop());

@@ -1,10 +1,10 @@
 import type { AdminContext } from "@sluice/admin/actor";
-import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { getReview } from "@sluice/admin/get-review";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
+import { consoleUser, reviewerGroup } from "./support/http-fixtures";
 import { type HttpHarness, startHttpHarness } from "./support/http-harness";
 
 /**
@@ -27,36 +27,23 @@ type Status = { review: { number: number; state: string; call: string; run?: str
 beforeAll(async () => {
   harness = await startHttpHarness();
   const connectionId = harness.connection.id;
-  const finance = await harness.prisma.reviewerGroup.create({ data: { name: "fin", idpGroup: "fin" } });
-  const rule = (name: string, path: string, timeoutSeconds = 600) =>
-    harness.prisma.reviewRule.create({
-      data: {
-        connectionId,
-        name,
-        match: { methods: ["POST"], path },
-        isBlocking: false,
-        timeoutSeconds,
-        groups: { create: [{ groupId: finance.id }] },
-      },
-    });
-  await rule("orders", "/orders");
-  await rule("quick-orders", "/orders/quick", 1);
+  const rule = await reviewerGroup(harness, "fin");
+  await rule("orders", { methods: ["POST"], path: "/orders" }, { isBlocking: false, timeoutSeconds: 600 });
+  await rule(
+    "quick-orders",
+    { methods: ["POST"], path: "/orders/quick" },
+    { isBlocking: false, timeoutSeconds: 1 },
+  );
   await harness.prisma.maskingRule.create({
     data: { connectionId, name: "ssn", jsonPointer: "/**/ssn", strategy: "REDACT" },
   });
   await harness.reloadPolicy();
-  const user = await harness.prisma.user.create({
-    data: {
-      issuer: "https://idp.test",
-      subject: "rey",
-      email: "rey@x.test",
-      idpGroups: ["fin"],
-      roles: ["REVIEWER"],
-    },
+  rey = await consoleUser(harness, {
+    subject: "rey",
+    email: "rey@x.test",
+    idpGroups: ["fin"],
+    roles: ["REVIEWER"],
   });
-  const actor = await actorForUser(harness.prisma, user.id);
-  if (!actor) throw new Error("no actor");
-  rey = { db: harness.prisma, actor, secretKey: harness.secretKey };
   otherToken = (await createAgent(harness.prisma, { name: "agent-b", groups: ["analysts"] })).token;
 });
 afterAll(() => harness?.stop());

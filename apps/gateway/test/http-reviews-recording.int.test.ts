@@ -1,12 +1,12 @@
 import http from "node:http";
 import type { AdminContext } from "@sluice/admin/actor";
-import { actorForUser } from "@sluice/admin/api-tokens";
 import { decideReview } from "@sluice/admin/decide-review";
 import { unpackChunk } from "@sluice/recording/chunk-codec";
 import type { RecordingEvent } from "@sluice/recording/events";
 import { renderFrames } from "@sluice/recording/render-terminal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until as waitUntil } from "../../../test/until";
+import { consoleUser, reviewerGroup } from "./support/http-fixtures";
 import { type HttpHarness, startHttpHarness } from "./support/http-harness";
 import { SENSITIVE, UPSTREAM_KEY } from "./support/json-upstream";
 
@@ -22,13 +22,7 @@ const CARD = "4111111111111111";
 beforeAll(async () => {
   harness = await startHttpHarness();
   const connectionId = harness.connection.id;
-  const finance = await harness.prisma.reviewerGroup.create({
-    data: { name: "finance-leads", idpGroup: "finance-leads" },
-  });
-  const rule = (name: string, match: object, extra: object = {}) =>
-    harness.prisma.reviewRule.create({
-      data: { connectionId, name, match, ...extra, groups: { create: [{ groupId: finance.id }] } },
-    });
+  const rule = await reviewerGroup(harness, "finance-leads");
   await rule("new-orders", { methods: ["POST"], path: "/orders" });
   await rule("customer-deletes", { methods: ["DELETE"], path: "/customers/{id}" }, { isBlocking: false });
   await harness.prisma.guardrailRule.create({
@@ -42,18 +36,12 @@ beforeAll(async () => {
     ],
   });
   await harness.reloadPolicy();
-  const user = await harness.prisma.user.create({
-    data: {
-      issuer: "https://idp.test",
-      subject: "rey",
-      email: "rey@example.test",
-      idpGroups: ["finance-leads"],
-      roles: ["REVIEWER"],
-    },
+  rey = await consoleUser(harness, {
+    subject: "rey",
+    email: "rey@example.test",
+    idpGroups: ["finance-leads"],
+    roles: ["REVIEWER"],
   });
-  const actor = await actorForUser(harness.prisma, user.id);
-  if (!actor) throw new Error("no actor");
-  rey = { db: harness.prisma, actor, secretKey: harness.secretKey };
 });
 afterAll(() => harness?.stop());
 

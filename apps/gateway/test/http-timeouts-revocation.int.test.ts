@@ -1,10 +1,9 @@
 import http from "node:http";
 import { createAgent } from "@sluice/db/seed/create-agent";
-import { createConnection } from "@sluice/db/seed/create-connection";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until as waitUntil } from "../../../test/until";
+import { createHttpConnection } from "./support/http-fixtures";
 import { type HttpHarness, startHttpHarness } from "./support/http-harness";
-import { UPSTREAM_KEY } from "./support/json-upstream";
 
 let harness: HttpHarness;
 type Refusal = { error: { rule: string; message: string } };
@@ -15,20 +14,7 @@ const until = <T>(probe: () => Promise<T | null | undefined | false>, what: stri
 beforeAll(async () => {
   harness = await startHttpHarness();
   // The same upstream under a connection that gives it 1 s to answer or to go silent.
-  await createConnection(harness.prisma, {
-    name: "quick",
-    type: "HTTP",
-    host: "127.0.0.1",
-    port: harness.upstream.port,
-    database: "/api",
-    username: "unused",
-    password: UPSTREAM_KEY,
-    httpAuthKind: "BEARER",
-    secretKey: harness.secretKey,
-    tlsMode: "DISABLE",
-    allowedGroups: ["analysts"],
-    httpTimeoutSeconds: 1,
-  });
+  await createHttpConnection(harness, { name: "quick", httpTimeoutSeconds: 1 });
   await harness.reloadPolicy();
 });
 afterAll(() => harness?.stop());

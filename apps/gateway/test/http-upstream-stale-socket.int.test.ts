@@ -1,6 +1,6 @@
 import net from "node:net";
-import { createConnection } from "@sluice/db/seed/create-connection";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHttpConnection } from "./support/http-fixtures";
 import { type HttpHarness, startHttpHarness } from "./support/http-harness";
 
 /**
@@ -48,19 +48,7 @@ let upstream: Awaited<ReturnType<typeof startResettingUpstream>>;
 beforeAll(async () => {
   harness = await startHttpHarness();
   upstream = await startResettingUpstream();
-  await createConnection(harness.prisma, {
-    name: "flaky",
-    type: "HTTP",
-    host: "127.0.0.1",
-    port: upstream.port,
-    database: "/api",
-    username: "unused",
-    password: "unused-key",
-    httpAuthKind: "BEARER",
-    secretKey: harness.secretKey,
-    tlsMode: "DISABLE",
-    allowedGroups: ["analysts"],
-  });
+  await createHttpConnection(harness, { name: "flaky", port: upstream.port, key: "unused-key" });
   await harness.reloadPolicy();
 });
 afterAll(async () => {

@@ -1,38 +1,30 @@
 import { isUtf8 } from "node:buffer";
-import { type ByteGates, GateVerdict } from "@sluice/masking/byte-gates";
-import { maskDetected } from "@sluice/masking/content-masker";
+import { BodyStreamError } from "./body-stream-error";
 import { isJsonLiteral, isJsonNumber } from "./json-scalar-bytes";
-import { BACKSLASH, Expect, isNumberByte, QUOTE, ScalarKind, Token } from "./json-stream-states";
+import {
+  BACKSLASH,
+  Expect,
+  isNumberByte,
+  QUOTE,
+  ScalarKind,
+  STRING_BYTE,
+  StringByte,
+  Token,
+} from "./json-stream-states";
 import { stringTokenText } from "./json-string-token";
 import { MAX_JSON_DEPTH, MAX_JSON_TOKEN_BYTES } from "./limits";
-import type { MaskedScalarBytes } from "./masked-scalar-bytes";
 import { type Replacement, writeReplacement } from "./masked-scalar-bytes";
 import { Output } from "./masker-output";
-import { lookupsFor } from "./masking-lookups";
+import { lookupsFor, type MaskingLookups } from "./masking-lookups";
+import { nameMember } from "./member-name-guesses";
 import type { MemberNameVerdicts } from "./member-name-verdicts";
 import type { Frame, PointerRuleTree } from "./pointer-rule-tree";
+import { scalarReplacement } from "./scalar-replacement";
 import { maskedJsonValue, type ResponseMasking } from "./value-masking";
 
-/** The response is not the JSON it was declared to be: the rest of it must not reach the agent. */
-export class BodyStreamError extends Error {}
+export { BodyStreamError };
 
 const EMPTY = Buffer.alloc(0);
-
-/** What a byte inside a JSON string means to the scan: nothing, the end of the run, or a note. */
-enum StringByte {
-  Plain = 0,
-  /** A quote or a backslash: the string ends or an escape starts. */
-  Stop = 1,
-  /** Above 0x7f: the string is not ASCII (its UTF-8 is checked once it ends). */
-  High = 2,
-  /** Below 0x20: not allowed raw in a JSON string. */
-  Control = 3,
-}
-const STRING_BYTE = new Uint8Array(256);
-for (let byte = 0; byte < 0x20; byte++) STRING_BYTE[byte] = StringByte.Control;
-for (let byte = 0x80; byte < 0x100; byte++) STRING_BYTE[byte] = StringByte.High;
-STRING_BYTE[QUOTE] = StringByte.Stop;
-STRING_BYTE[BACKSLASH] = StringByte.Stop;
 
 /**
  * Masks a JSON (or NDJSON) body as it streams: structure and whitespace are copied through, each
@@ -62,8 +54,7 @@ export class JsonStreamMasker {
   /** Bytes of the chunk being pushed from here on are not written yet (see push). */
   private copyFrom = 0;
   private readonly rules: PointerRuleTree;
-  private readonly byteGates: ByteGates;
-  private readonly maskedBytes: MaskedScalarBytes;
+  private readonly lookups: MaskingLookups;
 
   constructor(
     private readonly masking: ResponseMasking,
@@ -73,8 +64,7 @@ export class JsonStreamMasker {
     const lookups = lookupsFor(masking);
     this.memberNames = lookups.memberNames;
     this.rules = lookups.rules;
-    this.byteGates = lookups.byteGates;
-    this.maskedBytes = lookups.maskedBytes;
+    this.lookups = lookups;
   }
 
   push(chunk: Buffer): Buffer {
@@ -333,19 +323,19 @@ export class JsonStreamMasker {
 
   /** A member name: the frame's key for the rules, and its replacement when a detector finds it. */
   private readMemberName(source: Buffer, from: number, to: number): string | null {
-    const isPlain = this.isTokenAscii && !this.hasTokenBackslash && !this.hasTokenControl;
-    const depth = this.stack.length;
-    const frame = this.stack[depth - 1] as Frame;
-    // The name before it in this object (null for the first) tells which name to compare first.
-    const previous = frame.name;
-    const name =
-      (isPlain ? this.memberNames.known(source, from, to, previous, depth) : null) ??
-      this.memberNames.read(this.stringText(source, from, to), source, from, to, isPlain, previous, depth);
-    frame.key = name.name;
-    frame.name = name;
-    frame.member = name.memberOf !== null && name.memberOf === frame.node ? name.member : null;
     this.expect = Expect.Colon;
-    return name.verdict;
+    // The token's shape as flags, not an object: a name found again allocates nothing.
+    const { isTokenAscii, hasTokenBackslash, hasTokenControl } = this;
+    return nameMember(
+      this.memberNames,
+      this.stack,
+      source,
+      from,
+      to,
+      isTokenAscii,
+      hasTokenBackslash,
+      hasTokenControl,
+    );
   }
 
   /**
@@ -391,33 +381,17 @@ export class JsonStreamMasker {
     const rule = this.suppressDepth < 0 ? this.rules.ruleAt(this.stack) : null;
     this.afterValue();
     if (this.suppressDepth >= 0) return null;
-    // An ASCII value whose bytes are its text is masked from its bytes (no string made of it).
-    const isAsciiBytes = text === null && (kind !== ScalarKind.String || this.isTokenAscii);
-    // No closure for the text: tsx names every arrow function it creates, a cost per value.
-    if (rule) {
-      if (isAsciiBytes && this.maskedBytes.byRule(rule, source, from, to)) return this.maskedBytes;
-      return maskedJsonValue(
-        rule,
-        rule.strategy === "REDACT" ? "" : (text ?? this.scalarText(source, from, to, kind)),
-        this.masking.hashKey,
-      );
-    }
-    if (kind === ScalarKind.Literal || this.masking.detectors.length === 0) return null;
-    const gates = text === null ? this.byteGates.verdict(source, from, to) : GateVerdict.Any;
-    if (gates === GateVerdict.None) return null;
-    const isEmailOnly = gates === GateVerdict.EmailOnly;
-    if (isAsciiBytes)
-      return this.maskedBytes.byDetectors(source, from, to, isEmailOnly) ? this.maskedBytes : null;
-    const value = text ?? this.scalarText(source, from, to, kind);
-    const masked = maskDetected(value, this.masking.detectors, this.masking.hashKey);
-    return masked === null ? null : JSON.stringify(masked);
-  }
-
-  /** The text of an escape-free scalar whose UTF-8 (checked already) is source[from, to). */
-  private scalarText(source: Buffer, from: number, to: number, kind: ScalarKind): string {
-    return kind !== ScalarKind.String || this.isTokenAscii
-      ? source.toString("latin1", from, to)
-      : source.toString("utf8", from, to);
+    return scalarReplacement(
+      this.masking,
+      this.lookups,
+      rule,
+      source,
+      from,
+      to,
+      kind,
+      this.isTokenAscii,
+      text,
+    );
   }
 
   private error(message: string, at?: number): BodyStreamError {

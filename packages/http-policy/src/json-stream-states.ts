@@ -43,3 +43,19 @@ export function isNumberByte(byte: number): boolean {
     (byte | 0x20) === 0x65
   );
 }
+
+/** What a byte inside a JSON string means to the scan: nothing, the end of the run, or a note. */
+export enum StringByte {
+  Plain = 0,
+  /** A quote or a backslash: the string ends or an escape starts. */
+  Stop = 1,
+  /** Above 0x7f: the string is not ASCII (its UTF-8 is checked once it ends). */
+  High = 2,
+  /** Below 0x20: not allowed raw in a JSON string. */
+  Control = 3,
+}
+export const STRING_BYTE = new Uint8Array(256);
+for (let byte = 0; byte < 0x20; byte++) STRING_BYTE[byte] = StringByte.Control;
+for (let byte = 0x80; byte < 0x100; byte++) STRING_BYTE[byte] = StringByte.High;
+STRING_BYTE[QUOTE] = StringByte.Stop;
+STRING_BYTE[BACKSLASH] = StringByte.Stop;

@@ -1,5 +1,5 @@
 import { JsonStreamMasker } from "./json-stream-masker";
-import { hasUtf8Charset, isJsonType, isNdjsonType, parseMediaType } from "./media-type";
+import { hasUtf8Charset, isJsonType, isNdjsonType, type MediaType, parseMediaType } from "./media-type";
 import { headerValue } from "./read-request";
 import { shownResponseHeaders } from "./shown-response-headers";
 import { TextStreamMasker } from "./text-stream-masker";
@@ -31,12 +31,6 @@ export function planResponse(options: {
   rawHeaders: readonly string[];
   masking: ResponseMasking;
 }): ResponsePlan {
-  const relay = (masker: BodyMasker | null, bodyKind: BodyKind): ResponsePlan => ({
-    kind: "relay",
-    masker,
-    bodyKind,
-    headers: shownResponseHeaders(options.rawHeaders, options.masking),
-  });
   const encoding = headerValue(options.rawHeaders, "content-encoding")?.trim().toLowerCase();
   if (encoding && encoding !== "identity")
     return {
@@ -49,10 +43,10 @@ export function planResponse(options: {
     options.status === 304 ||
     (options.status >= 100 && options.status < 200)
   )
-    return relay(null, "none");
-  if (!hasMasking(options.masking)) return relay(null, "unmasked");
+    return relay(options, null, "none");
+  if (!hasMasking(options.masking)) return relay(options, null, "unmasked");
   const contentType = headerValue(options.rawHeaders, "content-type");
-  const media = contentType === undefined ? null : parseMediaType(contentType);
+  const media = contentType === undefined ? null : mediaTypeOf(contentType);
   if (!media)
     return {
       kind: "refuse",
@@ -63,8 +57,8 @@ export function planResponse(options: {
       kind: "refuse",
       message: `the upstream's response is in charset ${media.params.get("charset")}; only UTF-8 is masked`,
     };
-  if (isNdjsonType(media.type)) return relay(new JsonStreamMasker(options.masking, true), "ndjson");
-  if (isJsonType(media.type)) return relay(new JsonStreamMasker(options.masking), "json");
+  if (isNdjsonType(media.type)) return relay(options, new JsonStreamMasker(options.masking, true), "ndjson");
+  if (isJsonType(media.type)) return relay(options, new JsonStreamMasker(options.masking), "json");
   if (media.type.startsWith("text/")) {
     // A field rule names a place in a JSON document; in text (CSV, HTML, JSON served as text/plain,
     // a representation the agent picked with Accept) the same value has no place the rule can name.
@@ -73,10 +67,41 @@ export function planResponse(options: {
         kind: "refuse",
         message: `the upstream's response is ${media.type}, and field masking rules apply to this call: they can only be applied to JSON`,
       };
-    return relay(new TextStreamMasker(options.masking), "text");
+    return relay(options, new TextStreamMasker(options.masking), "text");
   }
   return {
     kind: "refuse",
     message: `the upstream's response is ${media.type}, which the gateway cannot read to mask`,
   };
+}
+
+/** A relay plan (a function, not a closure per response: tsx names each closure it makes). */
+function relay(
+  options: { rawHeaders: readonly string[]; masking: ResponseMasking },
+  masker: BodyMasker | null,
+  bodyKind: BodyKind,
+): ResponsePlan {
+  return {
+    kind: "relay",
+    masker,
+    bodyKind,
+    headers: shownResponseHeaders(options.rawHeaders, options.masking),
+  };
+}
+
+/** Content-Type values parsed, by their text: an upstream repeats one or two on every response. */
+const mediaTypes = new Map<string, MediaType | null>();
+/** Distinct values kept, and the longest kept; past either a value is parsed each time (an upstream varying a parameter). */
+const REMEMBERED_MEDIA_TYPES = 256;
+const REMEMBERED_MEDIA_TYPE_CHARS = 200;
+
+/** parseMediaType, remembered; the result is only read, never changed, by the plan. */
+function mediaTypeOf(contentType: string): MediaType | null {
+  let media = mediaTypes.get(contentType);
+  if (media === undefined) {
+    media = parseMediaType(contentType);
+    if (mediaTypes.size < REMEMBERED_MEDIA_TYPES && contentType.length <= REMEMBERED_MEDIA_TYPE_CHARS)
+      mediaTypes.set(contentType, media);
+  }
+  return media;
 }

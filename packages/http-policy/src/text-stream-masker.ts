@@ -1,5 +1,5 @@
 import { maskDetected } from "@sluice/masking/content-masker";
-import { BodyStreamError } from "./json-stream-masker";
+import { BodyStreamError } from "./body-stream-error";
 import { MAX_TEXT_LINE_BYTES } from "./limits";
 import type { ResponseMasking } from "./value-masking";
 

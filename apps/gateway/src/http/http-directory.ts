@@ -26,6 +26,8 @@ export type HttpConnectionRecord = {
     secret: string;
   } | null;
   allowedGroups: string[];
+  /** Body bytes the recording keeps per exchange, read with the record: no store read per session. */
+  recordResultBytes: number;
 };
 
 export type HttpDirectory = {
@@ -105,6 +107,7 @@ export function createHttpDirectory(
               }
             : null,
         allowedGroups: connection.access.map((access) => access.group.name),
+        recordResultBytes: connection.recordResultBytes,
       };
     },
   };

@@ -91,6 +91,8 @@ export class HttpSessions {
         tlsServerName: connection.tlsServerName,
         requireClientTls: connection.requireClientTls,
         allowedGroups: connection.allowedGroups,
+        // Given, so the recording does not read it from the store while the call waits (audit first).
+        recordResultBytes: connection.recordResultBytes,
       },
       clientAddress: options.socket.remoteAddress ?? "unknown",
       isTls: options.isTls,

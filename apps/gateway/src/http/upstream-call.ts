@@ -16,13 +16,45 @@ export class UpstreamCallError extends Error {
 }
 
 /**
+ * What every call to one connection record sends alike: its socket pool, the Host header and the
+ * brokered credential header. Made once per record (a reload makes a new record), not per call.
+ */
+type UpstreamTarget = {
+  pool: http.Agent;
+  transport: typeof http | typeof https;
+  host: string;
+  /** [lower-case name, value], or null when the connection brokers no credential. */
+  credential: [string, string] | null;
+};
+
+/**
  * Keep-alive socket pools, one per connection and TLS setting: a changed CA or mode gets a new pool,
  * never a socket verified under the old one.
  */
 export class UpstreamPools {
   private readonly pools = new Map<string, http.Agent>();
+  /** By record: a cached record's calls find their target without building the pool key (with the CA's PEM) again. */
+  private targets = new WeakMap<HttpConnectionRecord, UpstreamTarget>();
 
-  forConnection(connection: HttpConnectionRecord): http.Agent {
+  targetOf(connection: HttpConnectionRecord): UpstreamTarget {
+    let target = this.targets.get(connection);
+    if (!target) {
+      const isPlain = connection.tlsMode === "DISABLE";
+      target = {
+        pool: this.forConnection(connection),
+        transport: isPlain ? http : https,
+        host:
+          connection.port === (isPlain ? 80 : 443)
+            ? connection.host
+            : `${connection.host}:${connection.port}`,
+        credential: credentialHeader(connection.auth),
+      };
+      this.targets.set(connection, target);
+    }
+    return target;
+  }
+
+  private forConnection(connection: HttpConnectionRecord): http.Agent {
     const key = JSON.stringify([
       connection.connectionId,
       connection.host,
@@ -54,6 +86,7 @@ export class UpstreamPools {
   close(): void {
     for (const pool of this.pools.values()) pool.destroy();
     this.pools.clear();
+    this.targets = new WeakMap();
   }
 }
 
@@ -70,24 +103,18 @@ export function callUpstream(options: {
   pools: UpstreamPools;
 }): Promise<http.IncomingMessage> {
   const { connection, facts, body } = options;
+  const target = options.pools.targetOf(connection);
   const headers: Record<string, string> = {};
   for (const [name, value] of forwardedRequestHeaders(options.rawHeaders)) headers[name] = value;
-  headers.host =
-    connection.port === (connection.tlsMode === "DISABLE" ? 80 : 443)
-      ? connection.host
-      : `${connection.host}:${connection.port}`;
+  headers.host = target.host;
   headers["accept-encoding"] = "identity";
   if (facts.hasBody) {
     headers["content-type"] = "application/json";
     headers["content-length"] = String(body.length);
   }
-  const auth = connection.auth;
-  if (auth?.kind === "BEARER") headers.authorization = `Bearer ${auth.secret}`;
-  else if (auth?.kind === "BASIC")
-    headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.secret}`).toString("base64")}`;
-  else if (auth?.kind === "HEADER" && auth.header) headers[auth.header.toLowerCase()] = auth.secret;
+  if (target.credential) headers[target.credential[0]] = target.credential[1];
   const path = `${connection.basePath}${facts.path}${facts.canonicalQuery ? `?${facts.canonicalQuery}` : ""}`;
-  const send = () => sendOnce(options, headers, path);
+  const send = () => sendOnce(options, target, headers, path);
   return send().catch((error: unknown) => {
     if (!(error instanceof StaleSocketError)) throw error;
     // The upstream closed an idle keep-alive socket as the call went out on it: nothing was
@@ -114,20 +141,20 @@ class StaleSocketError extends Error {
 }
 
 function sendOnce(
-  options: { connection: HttpConnectionRecord; facts: HttpRequestFacts; body: Buffer; pools: UpstreamPools },
+  options: { connection: HttpConnectionRecord; facts: HttpRequestFacts; body: Buffer },
+  target: UpstreamTarget,
   headers: Record<string, string>,
   path: string,
 ): Promise<http.IncomingMessage> {
   const { connection, facts, body } = options;
-  const transport = connection.tlsMode === "DISABLE" ? http : https;
   return new Promise((resolve, reject) => {
-    const request = transport.request({
+    const request = target.transport.request({
       host: connection.host,
       port: connection.port,
       method: facts.method,
       path,
       headers,
-      agent: options.pools.forConnection(connection),
+      agent: target.pool,
       timeout: connection.timeouts.idleMs,
     });
     const headersMs = connection.timeouts.headersMs;
@@ -152,6 +179,15 @@ function sendOnce(
     });
     request.end(facts.hasBody ? body : undefined);
   });
+}
+
+/** The header that carries the brokered credential, as the connection's auth kind sends it. */
+function credentialHeader(auth: HttpConnectionRecord["auth"]): [string, string] | null {
+  if (auth?.kind === "BEARER") return ["authorization", `Bearer ${auth.secret}`];
+  if (auth?.kind === "BASIC")
+    return ["authorization", `Basic ${Buffer.from(`${auth.username}:${auth.secret}`).toString("base64")}`];
+  if (auth?.kind === "HEADER" && auth.header) return [auth.header.toLowerCase(), auth.secret];
+  return null;
 }
 
 /** A network or TLS failure in words: the code and what it means, never a header or a secret. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
-import type { PrismaClient } from "@sluice/db/prisma";
+import { createPrisma, type PrismaClient } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { createConnection } from "@sluice/db/seed/create-connection";
 import { createTestStore } from "../../../../test/support";
@@ -21,9 +21,15 @@ export async function startHttpHarness(
     isTlsEnabled?: boolean;
     /** Chunk bytes all sessions may keep for the store, lowered so a test reaches the bound. */
     maxKeptRecordingBytes?: number;
+    /** Told every statement the gateway sends to the store (tests that count a call's round trips). */
+    onStoreQuery?: (sql: string) => void;
   } = {},
 ) {
   const store = await createTestStore();
+  // The gateway's own client when its statements are counted; the test's writes stay uncounted.
+  const gatewayPrisma = options.onStoreQuery
+    ? createPrisma(store.url, { onQuery: options.onStoreQuery })
+    : store.prisma;
   const upstream = await startJsonUpstream();
   const home = mkdtempSync(path.join(tmpdir(), "sluice-http-"));
   const secretKey = randomBytes(32);
@@ -43,7 +49,7 @@ export async function startHttpHarness(
   const { agent, token } = await createAgent(store.prisma, { name: "agent-a", groups: ["analysts"] });
   const logs: string[] = [];
   const gateway = await startGateway({
-    prisma: store.prisma,
+    prisma: gatewayPrisma,
     databaseUrl: store.url,
     port: 0,
     httpPort: 0,
@@ -81,6 +87,7 @@ export async function startHttpHarness(
     },
     stop: async () => {
       await gateway.close();
+      if (gatewayPrisma !== store.prisma) await gatewayPrisma.$disconnect();
       await upstream.close();
       await store.drop();
       rmSync(home, { recursive: true, force: true });
