@@ -58,8 +58,11 @@ export function viewReach(
     return { why: `${name} may be a view reading any column: ${viewReads.unknownBecause}` };
   }
   const key = (relation: string) => (viewReads.isCaseFolded ? relation.toLowerCase() : relation);
+  const start = key(name);
+  // Most relations a statement names are tables: nothing to walk.
+  if (!viewReads.has(start)) return null;
   const seen = new Set<string>();
-  const pending = [key(name)];
+  const pending = [start];
   while (pending.length > 0) {
     const at = pending.pop() as string;
     if (seen.has(at)) continue;
