@@ -127,6 +127,27 @@ describe("a review rule on a column holds reads through views computed from it",
     );
   });
 
+  it("holds a prepared read through a view", async () => {
+    const held = await outcome(reviewed.agent.execute("SELECT s FROM pay WHERE id = ?", [1]));
+    expect(ruleOf(held)).toBe("salary-reads");
+  });
+
+  it("sees a view this session created, in its next message, without holding what reads no salary", async () => {
+    expect(
+      await outcome(reviewed.agent.query("CREATE VIEW own_names AS SELECT id, name FROM employees")),
+    ).toMatchObject({ rows: { affectedRows: 0 } });
+    expect(await outcome(reviewed.agent.query("SELECT name FROM own_names WHERE id = 2"))).toEqual({
+      rows: [{ name: "Grace" }],
+    });
+    // Another connection makes it read salaries: the session's next read is held.
+    await reviewed.direct.query(
+      "CREATE OR REPLACE VIEW own_names AS SELECT id, salary AS name FROM employees",
+    );
+    expect(ruleOf(await outcome(reviewed.agent.query("SELECT name FROM own_names WHERE id = 2")))).toBe(
+      "salary-reads",
+    );
+  });
+
   it("holds a view another connection creates mid-session, at its first read", async () => {
     expect(await outcome(reviewed.agent.query("SELECT id FROM staff WHERE id = 1"))).toEqual({
       rows: [{ id: 1 }],
