@@ -1,5 +1,6 @@
 import { loadPolicies } from "@sluice/db/policy/load-policies";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
+import { followedColumnsOf } from "@sluice/mysql-session/followed-columns";
 import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewRequest } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
@@ -13,6 +14,7 @@ import { describeReviewOutcome } from "./describe-review-outcome";
 import { brokeredLogin } from "./open-upstream";
 import { assertCan } from "./permissions";
 import { createTryCatalog } from "./try-catalog";
+import { createTryMySqlCatalog } from "./try-mysql-catalog";
 import { tryMySqlOwnerCode } from "./try-mysql-owner-code";
 import { createTryNames } from "./try-session-names";
 
@@ -28,8 +30,9 @@ export const ZTryStatementInput = z.object({
  * as stored: allow (and which tables it masks), deny with the rule and the agent-facing message, or
  * hold for review (which rule, which reviewer groups, blocking or not). It reads the upstream's
  * catalog as the gateway does (Postgres: what a write's triggers run, which functions are the
- * owner's; MySQL: the triggers and computed columns a masked write runs, judged as the MySQL relay
- * judges them after an allow); nothing else is sent upstream, and no review is filed.
+ * owner's; MySQL: the generated columns and views review and COLUMN rules follow, and the triggers
+ * and computed columns a masked write runs, judged as the MySQL relay judges them after an allow);
+ * nothing else is sent upstream, and no review is filed.
  */
 export async function tryStatement(context: AdminContext, options: { input: unknown }) {
   assertCan(context.actor, "policy:read");
@@ -57,7 +60,17 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   // The gateway hands a review verdict to its broker; this one only remembers what it was asked,
   // so the answer below is the gateway's own decision with nothing held or stored.
   const asked: { review?: ReviewRequest } = {};
-  // MySQL's catalog is read below, for the owner-code check its relay makes after the verdict.
+  // MySQL's catalog is read once, when the decision point follows columns (generated columns,
+  // views) and for the owner-code check its relay makes after the verdict.
+  const mysqlCatalog =
+    connection.type === "MYSQL"
+      ? createTryMySqlCatalog(
+          connection,
+          connection.passwordCipher
+            ? decryptSecret(connection.passwordCipher, context.secretKey, connectionSecretAad(connection.id))
+            : null,
+        )
+      : null;
   const catalog =
     connection.type === "POSTGRES"
       ? createTryCatalog(() => brokeredLogin(connection, context.secretKey))
@@ -89,7 +102,14 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
     },
     catalog && names
       ? { login: connection.username, columns: catalog.access, lookupRelations: names.lookupRelations }
-      : undefined,
+      : mysqlCatalog
+        ? {
+            login: connection.username,
+            // As the gateway's MySQL listener opens a session: the connection's database is the path.
+            startupSettings: [{ name: "search_path", value: connection.database }],
+            followed: async () => followedColumnsOf(await mysqlCatalog.read()),
+          }
+        : undefined,
   );
   const parsed = facts.parse(input.statement);
   let verdict: Verdict;
@@ -106,21 +126,17 @@ export async function tryStatement(context: AdminContext, options: { input: unkn
   } finally {
     await names?.close();
   }
-  let catalogProblem = catalog?.problem() ?? null;
   // MySQL's owner-code check runs in its relay after the decision point's allow: asked the same way.
-  if (connection.type === "MYSQL" && verdict.kind === "allow" && !asked.review) {
+  if (mysqlCatalog && verdict.kind === "allow" && !asked.review) {
     const ownerCode = await tryMySqlOwnerCode({
-      connection,
-      password: connection.passwordCipher
-        ? decryptSecret(connection.passwordCipher, context.secretKey, connectionSecretAad(connection.id))
-        : null,
+      catalog: mysqlCatalog,
       policy: loaded.policies.get(connection.id),
       groups: agent?.memberships.map((link) => link.group.name) ?? [],
       statement: input.statement,
     });
-    if (ownerCode.verdict) verdict = ownerCode.verdict;
-    catalogProblem = ownerCode.problem;
+    if (ownerCode) verdict = ownerCode;
   }
+  const catalogProblem = catalog?.problem() ?? mysqlCatalog?.problem() ?? null;
   return {
     verdict: asked.review
       ? await describeReviewOutcome(

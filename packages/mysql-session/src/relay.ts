@@ -7,7 +7,7 @@ import {
 } from "@sluice/mysql-sql/masking-shape";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
-import type { GeneratedColumns } from "@sluice/policy/generated-columns";
+import type { FollowedColumns } from "@sluice/policy/followed-columns";
 import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
@@ -18,7 +18,7 @@ import { CatalogFreshness } from "./catalog-freshness";
 import { fieldListStatement, initDbStatement } from "./command-statements";
 import { ConnectionReset } from "./connection-reset";
 import { DiagnosticsArea } from "./diagnostics-area";
-import { generatedColumnsOf } from "./generated-columns";
+import { followedColumnsOf } from "./followed-columns";
 import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
 import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
@@ -116,11 +116,12 @@ export class MySqlRelay {
   }
 
   /**
-   * The upstream's generated columns as they are now, for the decision point (strict mode, the
-   * masked-copy guard, review and COLUMN rules follow a column into those computed from it).
+   * The upstream's generated columns and what its views read as they are now (a view another
+   * connection just created too), for the decision point: strict mode, the masked-copy guard,
+   * review and COLUMN rules follow a column into those computed from it and the views reading it.
    */
-  async generatedColumns(): Promise<GeneratedColumns> {
-    return generatedColumnsOf(await this.catalog.fresh());
+  async followedColumns(): Promise<FollowedColumns> {
+    return followedColumnsOf(await this.catalog.fresh());
   }
 
   get isBusy(): boolean {

@@ -14,13 +14,20 @@ export type ViewColumnRow = { schema: string; view: string; column: string; posi
  * reads, through any views under it; null when the view cannot be traced (no definition, a
  * definition Sluice cannot read or line up, a function that is not a known built-in — a stored
  * function can read any table —, a relation the catalog does not know or that holds system values).
+ * `whyUntraceable` says, per view that is null or has a column read from somewhere untraceable, why
+ * (review and COLUMN rules name it in their verdicts).
  */
-export type ViewTraces = ReadonlyMap<string, ReadonlyMap<string, Sources> | null>;
+export type ViewTraces = ReadonlyMap<string, ReadonlyMap<string, Sources> | null> & {
+  readonly whyUntraceable?: ReadonlyMap<string, string>;
+};
 
 /** Views over views deeper than this are not followed (untraceable, so masked whole). */
 export const MAX_VIEW_NESTING = 32;
 
 const UNKNOWN: Sources = { isUnknown: true, columns: [] };
+
+/** A column's sources, and when they are unknown because of a view under it, why (and its first cause). */
+type Resolved = { sources: Sources; why?: string; cause?: string };
 
 export function traceViews(
   relations: ReadonlyMap<string, RelationKind>,
@@ -35,38 +42,85 @@ export function traceViews(
     names.set(key, [...(names.get(key) ?? []), row]);
   }
   const traces = new Map<string, Map<string, Sources> | null>();
+  const why = new Map<string, string>();
+  /** The first cause under each untraceable view, named with its view: nesting does not lengthen it. */
+  const cause = new Map<string, string>();
   const underway = new Set<string>();
+  /** Per view traced, the views in the longest chain from it down to stored tables (itself included). */
+  const heights = new Map<string, number>();
+
+  const untraceable = (key: string, reason: string): null => {
+    traces.set(key, null);
+    why.set(key, reason);
+    cause.set(key, `${key}: ${reason}`);
+    // Already untraceable for its own reason: views over it are not made deeper by it.
+    if (!heights.has(key)) heights.set(key, 1);
+    return null;
+  };
 
   const trace = (key: string, depth: number): Map<string, Sources> | null => {
     if (traces.has(key)) return traces.get(key) ?? null;
     const row = rows.get(key);
+    // Not remembered: the same view reached from nearer the top may still be traced.
     if (underway.has(key) || depth > MAX_VIEW_NESTING) return null;
-    if (!row?.definition) {
-      traces.set(key, null);
-      return null;
+    if (!row) return untraceable(key, "its definition is not in the catalog");
+    if (!row.definition) {
+      return untraceable(key, "its definition cannot be read (the brokered login lacks SHOW VIEW)");
     }
-    underway.add(key);
     const catalog = definitionCatalog(row.schema, relations, isValueHoldingSystem);
     const read = readViewDefinition(row.definition, catalog);
-    const ordered = [...(names.get(key) ?? [])].sort((a, b) => a.position - b.position);
-    const callsUnknown = read?.functionCalls.some(
+    if (!read) return untraceable(key, "Sluice cannot read its definition");
+    const unknownCall = read.functionCalls.find(
       (call) => call.schema !== null || !MYSQL_SAFE_FUNCTIONS.has(call.name),
     );
-    let result: Map<string, Sources> | null = null;
-    if (read && !callsUnknown && read.outputs.length === ordered.length) {
-      result = new Map();
-      for (const [index, column] of ordered.entries()) {
-        const sources = throughViews(read.outputs[index] as Sources, (view) => trace(view, depth + 1));
-        result.set(column.column.toLowerCase(), sources);
+    if (unknownCall) {
+      const name = unknownCall.schema ? `${unknownCall.schema}.${unknownCall.name}` : unknownCall.name;
+      return untraceable(key, `it calls ${name}(), which is not a known built-in`);
+    }
+    const ordered = [...(names.get(key) ?? [])].sort((a, b) => a.position - b.position);
+    if (read.outputs.length !== ordered.length) {
+      return untraceable(key, "Sluice cannot line its definition up with its columns");
+    }
+    underway.add(key);
+    // Left by a try cut off deeper down, now traced from nearer its top.
+    why.delete(key);
+    cause.delete(key);
+    const result = new Map<string, Sources>();
+    // How many views the longest chain under this one holds, so the limit does not hang on which
+    // view is traced first; a chain cut off by `depth` leaves this view to be traced from nearer
+    // its own top (at the top, the chain is too deep).
+    let below = 0;
+    let isCutOff = false;
+    const nested = (view: string) => {
+      const traced = trace(view, depth + 1);
+      if (traced === null && !traces.has(view)) isCutOff = true;
+      below = Math.max(below, heights.get(view) ?? MAX_VIEW_NESTING);
+      return traced;
+    };
+    for (const [index, column] of ordered.entries()) {
+      const resolved = throughViews(read.outputs[index] as Sources, nested);
+      result.set(column.column.toLowerCase(), resolved.sources);
+      if (resolved.sources.isUnknown && !why.has(key)) {
+        const reason = resolved.why ?? `what its column ${column.column} reads cannot be traced`;
+        why.set(key, reason);
+        cause.set(key, resolved.cause ?? `${key}: ${reason}`);
       }
     }
     underway.delete(key);
+    if (isCutOff && depth > 0) return null;
+    heights.set(key, below + 1);
+    if (isCutOff || below + 1 > MAX_VIEW_NESTING) {
+      return untraceable(key, `it nests deeper than ${MAX_VIEW_NESTING} views`);
+    }
     traces.set(key, result);
     return result;
   };
 
-  const throughViews = (sources: Sources, nested: (view: string) => Map<string, Sources> | null): Sources => {
-    if (sources.isUnknown) return UNKNOWN;
+  const throughViews = (
+    sources: Sources,
+    nested: (view: string) => Map<string, Sources> | null,
+  ): Resolved => {
+    if (sources.isUnknown) return { sources: UNKNOWN };
     const resolved: ColumnSource[] = [];
     for (const source of sources.columns) {
       const key = `${source.schema}.${source.table}`.toLowerCase();
@@ -77,14 +131,21 @@ export function traceViews(
       const view = nested(key);
       const found =
         view && (source.column === null ? [...view.values()] : [view.get(source.column.toLowerCase())]);
-      if (!found || found.some((part) => part === undefined || part.isUnknown)) return UNKNOWN;
+      if (!found || found.some((part) => part === undefined || part.isUnknown)) {
+        const under = cause.get(key) ?? `${key}: it nests deeper than ${MAX_VIEW_NESTING} views`;
+        return {
+          sources: UNKNOWN,
+          why: `it reads view ${key}, which Sluice cannot trace (${under})`,
+          cause: under,
+        };
+      }
       resolved.push(...found.flatMap((part) => (part as Sources).columns));
     }
-    return { isUnknown: false, columns: resolved };
+    return { sources: { isUnknown: false, columns: resolved } };
   };
 
   for (const key of rows.keys()) trace(key, 0);
-  return traces;
+  return Object.assign(traces, { whyUntraceable: why });
 }
 
 /**

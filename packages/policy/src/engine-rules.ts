@@ -10,7 +10,7 @@ import { builtin } from "./engine-defaults";
 import { isComputedFrom, writesInto } from "./generated-columns";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
-import { viewReaches } from "./view-reads";
+import { type ViewReach, viewReach } from "./view-reads";
 
 export function checkGuardrails(
   policy: ConnectionPolicy,
@@ -47,7 +47,8 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
     }
     case "COLUMN": {
       for (const pattern of rule.match.columns) {
-        if (columnPatternMatches(pattern, facts, session)) return `${describe(facts)} uses column ${pattern}`;
+        const match = columnPatternMatch(pattern, facts, session);
+        if (match) return `${describe(facts)} uses column ${pattern}${match.why ? ` (${match.why})` : ""}`;
       }
       return null;
     }
@@ -108,15 +109,28 @@ export function checkTableAllowList(
   return null;
 }
 
-export function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: SessionContext): boolean {
+/**
+ * Whether a review rule matches the statement (null: it does not); `why` is set when a column it
+ * names was reached only through a view Sluice cannot trace, so the verdict can say so.
+ */
+export function reviewMatch(
+  rule: ReviewRule,
+  facts: StatementFacts,
+  session: SessionContext,
+): ViewReach | null {
   const { kinds, tables, columns } = rule.match;
-  if (kinds && !facts.kinds.some((kind) => kinds.some((k) => kindCovers(k, kind)))) return false;
+  if (!(kinds || tables || columns)) return null;
+  if (kinds && !facts.kinds.some((kind) => kinds.some((k) => kindCovers(k, kind)))) return null;
   if (tables) {
     const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) => namesFor(t, session));
-    if (!touched.some((name) => tables.some((p) => matchesTablePattern(name, p)))) return false;
+    if (!touched.some((name) => tables.some((p) => matchesTablePattern(name, p)))) return null;
   }
-  if (columns && !columns.some((pattern) => columnPatternMatches(pattern, facts, session))) return false;
-  return Boolean(kinds || tables || columns);
+  if (!columns) return { why: null };
+  for (const pattern of columns) {
+    const match = columnPatternMatch(pattern, facts, session);
+    if (match) return match;
+  }
+  return null;
 }
 
 /**
@@ -125,9 +139,14 @@ export function reviewMatches(rule: ReviewRule, facts: StatementFacts, session: 
  * assigned by a write. A reference Sluice cannot follow reaches it. A generated column computed
  * from the column (through any chain, or by code nobody can read) is the column under another
  * name: reading it reaches the column, and writing the column's inputs writes it. A view whose
- * query reads the column (through views over views, or by code nobody can read) reaches it.
+ * query reads the column (through views over views, or by code nobody can read) reaches it, read
+ * or written through; a view Sluice cannot trace reaches every column, and `why` says so.
  */
-function columnPatternMatches(pattern: string, facts: StatementFacts, session: SessionContext): boolean {
+function columnPatternMatch(
+  pattern: string,
+  facts: StatementFacts,
+  session: SessionContext,
+): ViewReach | null {
   const at = pattern.lastIndexOf(".");
   const tablePattern = at > 0 ? pattern.slice(0, at) : "*";
   const column = at > 0 ? pattern.slice(at + 1) : pattern;
@@ -139,23 +158,26 @@ function columnPatternMatches(pattern: string, facts: StatementFacts, session: S
     isOnTable(source) &&
     (column === "*" ||
       source.column === null ||
-      source.column === column ||
+      isColumn(source.column) ||
       isComputedFrom(session.generated, { ...source, column: source.column }, isColumn));
   const writes = (target: ColumnSource) =>
     isOnTable(target) &&
     (column === "*" ||
       target.column === null ||
-      target.column === column ||
+      isColumn(target.column) ||
       writesInto(session.generated, { ...target, column: target.column }, isColumn));
   const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((table) => namesFor(table, session));
   // A view's output columns are not told apart: one whose query reads the column reaches it.
-  if (touched.some((name) => viewReaches(session.viewReads, name, reads))) return true;
-  if (!touched.some((name) => matchesTablePattern(name, tablePattern))) return false;
+  for (const name of touched) {
+    const reached = viewReach(session.viewReads, name, reads);
+    if (reached) return reached;
+  }
+  if (!touched.some((name) => matchesTablePattern(name, tablePattern))) return null;
   const lineage = resolveLineage(facts, session.columns ?? namesOnlyCatalog(session));
-  return (
+  const isReached =
     lineage.references.some((ref) => ref.sources.isUnknown || ref.sources.columns.some(reads)) ||
-    lineage.targets.some(writes)
-  );
+    lineage.targets.some(writes);
+  return isReached ? { why: null } : null;
 }
 
 export function denied(policy: ConnectionPolicy, rule: GuardrailRule, what: string): PolicyVerdict {

@@ -2,7 +2,7 @@ import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
 import type { CodeUncertainty } from "./code-freshness";
 import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
-import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatches } from "./engine-rules";
+import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatch } from "./engine-rules";
 import type { GeneratedColumns } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
@@ -129,14 +129,17 @@ function judgeStatement(
     checkPrepared(policy, facts, session, depth) ??
     checkTableAllowList(policy, facts, session);
   if (refusal) return refusal;
-  const review = policy.reviews.find((rule) => reviewMatches(rule, facts, session));
-  if (!review) return ALLOW;
-  return {
-    kind: "review",
-    rule: review.name,
-    reviewerGroups: review.reviewerGroups,
-    message: `${describe(facts)} needs approval under review rule "${review.name}" on connection ${policy.connectionName} (reviewers: ${review.reviewerGroups.join(", ") || "none"})`,
-  };
+  for (const review of policy.reviews) {
+    const match = reviewMatch(review, facts, session);
+    if (!match) continue;
+    return {
+      kind: "review",
+      rule: review.name,
+      reviewerGroups: review.reviewerGroups,
+      message: `${describe(facts)} needs approval under review rule "${review.name}" on connection ${policy.connectionName} (reviewers: ${review.reviewerGroups.join(", ") || "none"})${match.why ? `: ${match.why}` : ""}`,
+    };
+  }
+  return ALLOW;
 }
 
 function checkPrepared(

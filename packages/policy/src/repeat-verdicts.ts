@@ -3,6 +3,7 @@ import type { CatalogSnapshot } from "./column-catalog";
 import type { GeneratedColumns } from "./generated-columns";
 import type { ConnectionPolicy } from "./rules";
 import type { Verdict } from "./verdict";
+import type { ViewReads } from "./view-reads";
 
 /** Remembered verdicts per session: an agent repeats a handful of reads, a loop of new ones clears it. */
 export const MAX_REPEAT_VERDICTS = 256;
@@ -21,6 +22,8 @@ export type RepeatKey = {
   snapshot: CatalogSnapshot | null;
   /** The generated columns the judgement followed (a front end without a snapshot reads them apart). */
   generated: GeneratedColumns | null;
+  /** What the upstream's views read, likewise. */
+  viewReads: ViewReads | null;
   via: "simple" | "parse";
 };
 
@@ -57,6 +60,7 @@ function isSameKey(a: RepeatKey, b: RepeatKey): boolean {
     a.stateVersion === b.stateVersion &&
     a.snapshot === b.snapshot &&
     a.generated === b.generated &&
+    a.viewReads === b.viewReads &&
     a.via === b.via
   );
 }

@@ -1,5 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
+import { followsColumns, needsCatalog, readsUnknownRelation } from "./catalog-needs";
 import {
   type CodeUncertainty,
   catalogAge,
@@ -7,10 +8,11 @@ import {
   uncertaintyWithin,
   widerUncertainty,
 } from "./code-freshness";
-import { type CatalogSnapshot, isKnownRelation, isSystemRelation, relationCatalog } from "./column-catalog";
+import { type CatalogSnapshot, relationCatalog } from "./column-catalog";
 import type { PolicyDecisionOptions } from "./decision-point";
 import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
+import { type FollowedColumns, unknownFollowedColumns } from "./followed-columns";
 import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
 import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
@@ -23,8 +25,13 @@ import { denialAfterPrefix } from "./statements-before-refusal";
 import { mayRunUnjudgedCode } from "./unjudged-code";
 import { resolvableNames, resolveNames } from "./unqualified-names";
 import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
+import { unknownViewReads, type ViewReads } from "./view-reads";
 
 type Parsed = ReturnType<FactsCache["parse"]>;
+
+/** Why a message that changes relations before its last statement is judged with views unknown. */
+const VIEWS_CHANGED_WITHIN =
+  "a statement earlier in the same message may create or replace views, which the catalog cannot show yet";
 
 /**
  * One session's decisions, in the order a statement meets them: the policy loaded → facts (cached)
@@ -39,8 +46,8 @@ export class SessionDecider implements SessionDecisions {
   private readonly codeChanges = new SessionCodeChanges();
   /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
   private readonly repeats = new RepeatVerdicts();
-  /** Generated columns as last checked through `upstream.generated` (front ends without a snapshot). */
-  private checkedGenerated: GeneratedColumns | undefined;
+  /** Generated columns and view reads as last checked through `upstream.followed` (front ends without a snapshot). */
+  private checked: FollowedColumns | undefined;
   /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
   private cachedColumns:
     | {
@@ -135,14 +142,15 @@ export class SessionDecider implements SessionDecisions {
       }
       if (age === "read-behind") void catalogs.refresh().catch(() => {});
     }
-    const generated = this.upstream?.generated;
-    if (generated && parsed.ok && needsCatalog(parsed.statements) && followsColumns(policy)) {
-      // A column computed from a covered one is covered: what the upstream computes is checked first.
-      const judge = (known: GeneratedColumns) => {
-        this.checkedGenerated = known;
+    const followed = this.upstream?.followed;
+    if (followed && parsed.ok && needsCatalog(parsed.statements) && followsColumns(policy)) {
+      // A column computed from a covered one, or a view reading it, is covered: what the upstream
+      // computes and what its views read (a view another connection just made too) is checked first.
+      const judge = (known: FollowedColumns) => {
+        this.checked = known;
         return this.judgeOrRepeat(policy, statement, parsed, movesPath);
       };
-      return generated().then(judge, () => judge(UNKNOWN_GENERATED));
+      return followed().then(judge, () => judge(unknownFollowedColumns()));
     }
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
   }
@@ -154,10 +162,24 @@ export class SessionDecider implements SessionDecisions {
    */
   private generated(): GeneratedColumns | undefined {
     const catalogs = this.upstream?.columns;
-    if (!catalogs) return this.checkedGenerated;
+    if (!catalogs) return this.checked?.generated;
     const snapshot = catalogs.current();
     if (!snapshot) return UNKNOWN_GENERATED;
-    return snapshot.generated ?? this.checkedGenerated;
+    return snapshot.generated ?? this.checked?.generated;
+  }
+
+  /**
+   * What the upstream's views read: the snapshot's, or as the front end last checked them. A check
+   * made before the message ran cannot show a view an earlier statement of it creates or replaces:
+   * then any relation may be a view reading anything (fail closed).
+   */
+  private viewReads(parsed: Parsed | null = null): ViewReads | undefined {
+    const snapshot = this.upstream?.columns?.current();
+    if (snapshot) return snapshot.viewReads;
+    if (this.checked && parsed?.ok && uncertaintyWithin(parsed.statements) !== null) {
+      return unknownViewReads(VIEWS_CHANGED_WITHIN);
+    }
+    return this.checked?.viewReads;
   }
 
   /**
@@ -191,6 +213,7 @@ export class SessionDecider implements SessionDecisions {
       stateVersion: this.state.version,
       snapshot: this.upstream?.columns?.current() ?? null,
       generated: this.generated() ?? null,
+      viewReads: this.viewReads() ?? null,
       via,
     };
   }
@@ -202,11 +225,12 @@ export class SessionDecider implements SessionDecisions {
   }
 
   /** The session as the engine sees it, with the upstream's columns when they are known. */
-  private withColumns(base: SessionContext, uncertainty: CodeUncertainty | null = null): SessionContext {
+  private withColumns(base: SessionContext, parsed: Parsed | null = null): SessionContext {
+    const uncertainty = parsed ? this.uncertaintyOf(parsed) : null;
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
     const generated = this.generated();
-    const viewReads = this.upstream?.columns?.current()?.viewReads;
+    const viewReads = this.viewReads(parsed);
     return columns || code || uncertainty || generated || viewReads
       ? {
           searchPath: base.searchPath,
@@ -245,8 +269,7 @@ export class SessionDecider implements SessionDecisions {
     parsed: Parsed,
     movesPath: boolean,
   ): Verdict | Promise<Verdict> {
-    const uncertainty = this.uncertaintyOf(parsed);
-    const judged = evaluate(policy, parsed, this.withColumns(this.state, uncertainty));
+    const judged = evaluate(policy, parsed, this.withColumns(this.state, parsed));
     const lookup = this.upstream?.lookupRelations;
     const path = this.state.reportedPath;
     // Judged over every schema a name could resolve to, a statement is refused when any of them
@@ -259,11 +282,7 @@ export class SessionDecider implements SessionDecisions {
     const asJudged = () => this.afterJudged(policy, statement, parsed, judged);
     return resolveNames(names, path, lookup, this.state.login).then((resolved) => {
       if (!resolved) return asJudged();
-      const rejudged = evaluate(
-        policy,
-        parsed,
-        this.withColumns(this.state.resolvedAs(resolved), uncertainty),
-      );
+      const rejudged = evaluate(policy, parsed, this.withColumns(this.state.resolvedAs(resolved), parsed));
       // A review would run the statement later, when the catalog may have moved: only an allow (or
       // a refusal) rests on the names as they resolve now.
       if (rejudged.kind === "review") return asJudged();
@@ -314,7 +333,7 @@ export class SessionDecider implements SessionDecisions {
    */
   private withUnjudgedCode(verdict: Verdict, parsed: Parsed): Verdict {
     if (verdict.kind !== "allow" || !parsed.ok) return verdict;
-    const session = this.withColumns(this.state, this.uncertaintyOf(parsed));
+    const session = this.withColumns(this.state, parsed);
     const runsCode =
       mayRunUnjudgedCode(parsed.statements, session) ||
       parsed.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
@@ -330,7 +349,7 @@ export class SessionDecider implements SessionDecisions {
 
   /** A simple Query refused at a later statement: the ones before it run, as on the server. */
   private splitAtRefusal(policy: ConnectionPolicy, sql: string, statements: StatementFacts[]) {
-    const session = this.withColumns(this.state, this.uncertaintyOf({ ok: true, statements }));
+    const session = this.withColumns(this.state, { ok: true, statements });
     return denialAfterPrefix(statements, {
       evaluate: (some) => evaluate(policy, { ok: true, statements: some }, session),
       allow: (before, textBytes) => {
@@ -343,69 +362,4 @@ export class SessionDecider implements SessionDecisions {
       deny: (denial) => toGatewayVerdict(denial) as Extract<Verdict, { kind: "deny" }>,
     });
   }
-}
-
-/** Kinds that name no relation, function or type: judged without the upstream's catalog. */
-const CATALOG_FREE_KINDS = new Set([
-  "SET",
-  "SHOW",
-  "RESET",
-  "TRANSACTION",
-  "BEGIN",
-  "COMMIT",
-  "ROLLBACK",
-  "SAVEPOINT",
-  "RELEASE",
-  "DISCARD",
-  "LISTEN",
-  "UNLISTEN",
-  "DEALLOCATE",
-  "CLOSE",
-  "SELECT",
-]);
-
-/**
- * Whether judging the statements needs the upstream's catalog: a session that only runs
- * `SELECT 1`, SET or BEGIN never waits for (or causes) a catalog read.
- */
-function needsCatalog(statements: readonly StatementFacts[]): boolean {
-  return statements.some(
-    (facts) =>
-      facts.tablesRead.length > 0 ||
-      facts.tablesWritten.length > 0 ||
-      facts.functionCalls.length > 0 ||
-      facts.functions.length > 0 ||
-      facts.operators.length > 0 ||
-      (facts.typeCasts?.length ?? 0) > 0 ||
-      facts.kinds.some((kind) => !CATALOG_FREE_KINDS.has(kind)),
-  );
-}
-
-/** Rules that follow columns: masking by column, review and guardrail rules that name columns. */
-function followsColumns(policy: ConnectionPolicy): boolean {
-  return (
-    (policy.masking ?? []).some((rule) => rule.selector !== null) ||
-    policy.reviews.some((rule) => rule.match.columns !== undefined) ||
-    policy.guardrails.some((rule) => rule.kind === "COLUMN")
-  );
-}
-
-/**
- * A relation the statements read that the catalog does not hold (system relations aside). Only
- * reads count: a write's lineage is judged by what it reads, and CREATE would always miss.
- */
-function readsUnknownRelation(
-  statements: StatementFacts[],
-  snapshot: CatalogSnapshot,
-  session: SessionContext,
-): boolean {
-  return statements.some((facts) =>
-    facts.tablesRead.some(
-      (table) =>
-        !isSystemRelation(table) &&
-        // Statistics are left out of the catalog read too: reading it again would not find them.
-        !table.name.startsWith("pg_stat") &&
-        !isKnownRelation(snapshot, table, session),
-    ),
-  );
 }

@@ -1,6 +1,6 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import type { ColumnCatalogAccess } from "./column-catalog";
-import type { GeneratedColumns } from "./generated-columns";
+import type { FollowedColumns } from "./followed-columns";
 import type { RelationLookup } from "./search-path";
 
 /**
@@ -109,11 +109,12 @@ export type UpstreamAccess = {
   /** The upstream's relations and columns, so lineage and column rules resolve as the server does. */
   columns?: ColumnCatalogAccess;
   /**
-   * For a front end whose catalog is not a `columns` snapshot (MySQL): its generated columns,
-   * checked against the upstream before a statement whose rules follow columns is judged. A
-   * rejected check leaves them unknown (every column counts as computed from every other).
+   * For a front end whose catalog is not a `columns` snapshot (MySQL): its generated columns and
+   * what its views read, checked against the upstream before a statement whose rules follow columns
+   * is judged. A rejected check leaves them unknown (every column counts as computed from every
+   * other, every relation as a view reading every column).
    */
-  generated?: () => Promise<GeneratedColumns>;
+  followed?: () => Promise<FollowedColumns>;
   /**
    * The search_path read from a server that does not report it (before PostgreSQL 18), right after
    * login or the pool's reset: the role's or database's default, where names resolve at first.

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type ViewReads, type ViewSource, viewReaches } from "../src/view-reads";
+import {
+  unknownViewReads,
+  type ViewRead,
+  type ViewReads,
+  type ViewSource,
+  viewReach,
+  viewReaches,
+} from "../src/view-reads";
 
 const VIEWS: ViewReads = new Map<string, readonly ViewSource[] | "opaque">([
   ["public.pay", [{ schema: "public", table: "employees", column: "salary" }]],
@@ -25,5 +32,32 @@ describe("viewReaches", () => {
   it("reaches nothing for a table or without the catalog", () => {
     expect(viewReaches(VIEWS, "public.employees", isSalary)).toBe(false);
     expect(viewReaches(undefined, "public.pay", isSalary)).toBe(false);
+  });
+});
+
+describe("viewReach", () => {
+  const folded: ViewReads = Object.assign(
+    new Map<string, ViewRead>([
+      ["shop.pay", [{ schema: "shop", table: "employees", column: "salary" }]],
+      ["shop.opaque", { whyOpaque: "it calls f(), which is not a known built-in" }],
+    ]),
+    { isCaseFolded: true },
+  );
+
+  it("looks MySQL names up in any case", () => {
+    expect(viewReach(folded, "Shop.PAY", isSalary)).toEqual({ why: null });
+    expect(viewReach(VIEWS, "public.PAY", isSalary)).toBeNull();
+  });
+
+  it("says why an opaque view reaches every column", () => {
+    expect(viewReach(folded, "shop.opaque", () => false)).toEqual({
+      why: "view shop.opaque counts as reading every column: it calls f(), which is not a known built-in",
+    });
+  });
+
+  it("counts every relation as such a view when the catalog is unknown", () => {
+    expect(
+      viewReach(unknownViewReads("the catalog could not be read"), "shop.departments", () => false),
+    ).toEqual({ why: "shop.departments may be a view reading any column: the catalog could not be read" });
   });
 });

@@ -183,8 +183,8 @@ export function serveMySqlClient(
       // MySQL's default database is where unqualified names resolve: the path of one.
       startupSettings: [{ name: "search_path", value: connection.database }],
       // The relay keeps the catalog fresh; the decision is only ever asked from inside it.
-      generated: () =>
-        relay ? relay.generatedColumns() : Promise.reject(new Error("the session has no relay yet")),
+      followed: () =>
+        relay ? relay.followedColumns() : Promise.reject(new Error("the session has no relay yet")),
     });
     relay = new MySqlRelay({
       decisions,

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { followedColumnsOf } from "../src/followed-columns";
+import { catalogOf } from "../src/upstream-catalog";
+
+const TABLES = [
+  { schema: "shop", table: "employees", type: "BASE TABLE" },
+  { schema: "shop", table: "departments", type: "BASE TABLE" },
+];
+
+type ViewSpec = { definition: string | null; columns: string[] };
+
+/** A catalog with these views, listed in the given order (the order the catalog read returns them). */
+function catalogWith(views: Array<[string, ViewSpec]>) {
+  return catalogOf(
+    [...TABLES, ...views.map(([view]) => ({ schema: "shop", table: view, type: "VIEW" }))],
+    Date.now(),
+    views.map(([view, { definition }]) => ({ schema: "shop", view, definition })),
+    views.flatMap(([view, { columns }]) =>
+      columns.map((column, index) => ({ schema: "shop", view, column, position: index + 1 })),
+    ),
+  );
+}
+
+const readsOf = (views: Array<[string, ViewSpec]>, view: string) =>
+  followedColumnsOf(catalogWith(views)).viewReads.get(`shop.${view}`);
+
+/** v1 over departments, each v(n) over v(n-1). */
+const chain = (length: number): Array<[string, ViewSpec]> =>
+  Array.from({ length }, (_, i) => [
+    `v${i + 1}`,
+    {
+      definition:
+        i === 0
+          ? "select `shop`.`departments`.`id` AS `id` from `shop`.`departments`"
+          : `select \`shop\`.\`v${i}\`.\`id\` AS \`id\` from \`shop\`.\`v${i}\``,
+      columns: ["id"],
+    },
+  ]);
+
+describe("followedColumnsOf: what each view reads, for review and COLUMN rules", () => {
+  it("gives every stored column a view reads, through views over views", () => {
+    const views: Array<[string, ViewSpec]> = [
+      [
+        "pay",
+        {
+          definition:
+            "select `shop`.`employees`.`id` AS `id`,`shop`.`employees`.`Salary` AS `s` from `shop`.`employees`",
+          columns: ["id", "s"],
+        },
+      ],
+      ["pay2", { definition: "select `shop`.`pay`.`s` * 2 AS `s2` from `shop`.`pay`", columns: ["s2"] }],
+    ];
+    expect(readsOf(views, "pay")).toEqual([
+      { schema: "shop", table: "employees", column: "id" },
+      { schema: "shop", table: "employees", column: "salary" },
+    ]);
+    expect(readsOf(views, "pay2")).toEqual([{ schema: "shop", table: "employees", column: "salary" }]);
+  });
+
+  it.each([
+    ["no definition", { definition: null, columns: ["a"] }, "lacks SHOW VIEW"],
+    [
+      "a stored function",
+      { definition: "select `shop`.`f`(`d`.`id`) AS `a` from `shop`.`departments` `d`", columns: ["a"] },
+      "shop.f(), which is not a known built-in",
+    ],
+    [
+      "an unreadable definition",
+      { definition: "select from where", columns: ["a"] },
+      "cannot read its definition",
+    ],
+  ])("counts a view with %s as reading every column, saying why", (_name, spec, why) => {
+    const reads = readsOf([["v", spec]], "v") as { whyOpaque: string };
+    expect(reads.whyOpaque).toContain(why);
+    const over = readsOf(
+      [
+        ["v", spec],
+        ["w", { definition: "select `shop`.`v`.`a` AS `a` from `shop`.`v`", columns: ["a"] }],
+      ],
+      "w",
+    ) as { whyOpaque: string };
+    expect(over.whyOpaque).toContain("it reads view shop.v, which Sluice cannot trace");
+    expect(over.whyOpaque).toContain(why);
+  });
+
+  it("traces 32 views over views and no more, whichever the catalog lists first", () => {
+    for (const views of [chain(40), chain(40).reverse()]) {
+      expect(Array.isArray(readsOf(views, "v32"))).toBe(true);
+      expect(readsOf(views, "v33")).toEqual({ whyOpaque: "it nests deeper than 32 views" });
+      expect((readsOf(views, "v40") as { whyOpaque: string }).whyOpaque).toContain("deeper than 32 views");
+    }
+  });
+
+  it("counts every relation as an opaque view when the catalog could not be read", () => {
+    expect(followedColumnsOf(null).viewReads.unknownBecause).toBe("the upstream's catalog could not be read");
+  });
+});
