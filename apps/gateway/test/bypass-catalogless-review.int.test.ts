@@ -50,7 +50,9 @@ afterAll(() => harness?.stop());
 
 /** Every byte the client got for `sql` through the reviewed connection, or the rule that held it. */
 async function through(sql: string): Promise<{ bytes: string; rule: string | null }> {
-  const client = new pg.Client({ connectionString: harness.urlFor(harness.agent.name, harness.token, REVIEWED) });
+  const client = new pg.Client({
+    connectionString: harness.urlFor(harness.agent.name, harness.token, REVIEWED),
+  });
   await client.connect();
   const chunks: Buffer[] = [];
   (client as unknown as { connection: { stream: NodeJS.ReadableStream } }).connection.stream.on(
