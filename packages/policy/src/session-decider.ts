@@ -1,22 +1,19 @@
-import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import {
   type CodeUncertainty,
-  catalogAge,
   SessionCodeChanges,
   uncertaintyWithin,
   widerUncertainty,
 } from "./code-freshness";
-import { type CatalogSnapshot, isKnownRelation, isSystemRelation, relationCatalog } from "./column-catalog";
 import type { PolicyDecisionOptions } from "./decision-point";
-import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
+import { evaluate, type PolicyVerdict } from "./engine";
 import type { FactsCache } from "./facts-cache";
 import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
-import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
 import type { ConnectionPolicy } from "./rules";
+import { SessionCatalog } from "./session-catalog";
 import { PolicySessionState } from "./session-state";
 import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
@@ -28,9 +25,10 @@ type Parsed = ReturnType<FactsCache["parse"]>;
 
 /**
  * One session's decisions, in the order a statement meets them: the policy loaded → facts (cached)
- * → the upstream's catalog read again when the statement reads a relation it lacks → the pure
- * engine → a refusal that hangs on an unqualified name judged again with the name resolved → the
- * allowed statement's masking scope → a review verdict handed to the broker.
+ * → the upstream's catalog read again when the statement reads a relation it lacks
+ * (`session-catalog.ts`) → the pure engine → a refusal that hangs on an unqualified name judged
+ * again with the name resolved → the allowed statement's masking scope → a review verdict handed
+ * to the broker.
  */
 export class SessionDecider implements SessionDecisions {
   private readonly state: PolicySessionState;
@@ -39,17 +37,7 @@ export class SessionDecider implements SessionDecisions {
   private readonly codeChanges = new SessionCodeChanges();
   /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
   private readonly repeats = new RepeatVerdicts();
-  /** Generated columns as last checked through `upstream.generated` (front ends without a snapshot). */
-  private checkedGenerated: GeneratedColumns | undefined;
-  /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
-  private cachedColumns:
-    | {
-        snapshot: CatalogSnapshot;
-        key: string;
-        resolved: ReadonlyMap<string, string> | undefined;
-        catalog: RelationCatalog;
-      }
-    | undefined;
+  private readonly catalog: SessionCatalog;
 
   constructor(
     private readonly options: PolicyDecisionOptions,
@@ -60,13 +48,14 @@ export class SessionDecider implements SessionDecisions {
     if (upstream?.unreportedSearchPath !== undefined)
       this.state.seedUnreportedPath(upstream.unreportedSearchPath);
     this.state.absorbStartupSettings(upstream?.startupSettings ?? []);
+    this.catalog = new SessionCatalog(upstream, this.state, this.codeChanges);
     this.maskingScope = {
       identity,
       state: this.state,
       cursors: this.cursors,
-      columnsFor: (session) => this.columnsFor(session),
-      snapshot: () => this.upstream?.columns?.current() ?? null,
-      generated: () => this.generated(),
+      columnsFor: (session) => this.catalog.columnsFor(session),
+      snapshot: () => this.catalog.snapshot(),
+      generated: () => this.catalog.generated(),
     };
   }
 
@@ -109,55 +98,11 @@ export class SessionDecider implements SessionDecisions {
     parsed: ParsedStatements,
   ): Verdict | Promise<Verdict> {
     const movesPath = this.state.absorbPathChanges(parsed);
-    const catalogs = this.upstream?.columns;
-    if (catalogs && parsed.ok && needsCatalog(parsed.statements)) {
-      const snapshot = catalogs.current();
-      const now = Date.now();
-      const age = catalogAge(snapshot, now);
-      // This session's own code changes show in a read begun after they were committed.
-      const mustCatchUp = this.codeChanges.uncertainty !== null && statement.isUpstreamSettled === true;
-      // A relation created since the catalog was read (a temp table of this session) would be
-      // unknown, so masked whole: read the catalog again first, when the server would see it too.
-      const isStale =
-        age === "read-first" ||
-        mustCatchUp ||
-        (snapshot !== null &&
-          followsColumns(policy) &&
-          statement.isUpstreamSettled === true &&
-          readsUnknownRelation(parsed.statements, snapshot, this.state));
-      if (isStale) {
-        const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
-        const caughtUp = () => {
-          if (mustCatchUp) this.codeChanges.caughtUp();
-          return judge();
-        };
-        return catalogs.refresh(mustCatchUp ? { startedAfter: now } : undefined).then(caughtUp, judge);
-      }
-      if (age === "read-behind") void catalogs.refresh().catch(() => {});
-    }
-    const generated = this.upstream?.generated;
-    if (generated && parsed.ok && needsCatalog(parsed.statements) && followsColumns(policy)) {
-      // A column computed from a covered one is covered: what the upstream computes is checked first.
-      const judge = (known: GeneratedColumns) => {
-        this.checkedGenerated = known;
-        return this.judgeOrRepeat(policy, statement, parsed, movesPath);
-      };
-      return generated().then(judge, () => judge(UNKNOWN_GENERATED));
-    }
+    const refreshing = this.catalog.refreshBefore(policy, statement, parsed);
+    if (refreshing) return refreshing.then(() => this.judgeParsed(policy, statement, parsed, movesPath));
+    const checking = this.catalog.checkGeneratedBefore(policy, parsed);
+    if (checking) return checking.then(() => this.judgeOrRepeat(policy, statement, parsed, movesPath));
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
-  }
-
-  /**
-   * The upstream's generated columns: the snapshot's, or as the front end last checked them. A
-   * front end that reads a catalog but holds none (it could not be read) cannot tell which columns
-   * are computed from which, so any may be computed from any other (fail closed).
-   */
-  private generated(): GeneratedColumns | undefined {
-    const catalogs = this.upstream?.columns;
-    if (!catalogs) return this.checkedGenerated;
-    const snapshot = catalogs.current();
-    if (!snapshot) return UNKNOWN_GENERATED;
-    return snapshot.generated ?? this.checkedGenerated;
   }
 
   /**
@@ -189,8 +134,8 @@ export class SessionDecider implements SessionDecisions {
       policy,
       policyVersion: this.options.policies.version,
       stateVersion: this.state.version,
-      snapshot: this.upstream?.columns?.current() ?? null,
-      generated: this.generated() ?? null,
+      snapshot: this.catalog.snapshot(),
+      generated: this.catalog.generated() ?? null,
       via,
     };
   }
@@ -201,44 +146,6 @@ export class SessionDecider implements SessionDecisions {
     return widerUncertainty(this.codeChanges.uncertainty, within);
   }
 
-  /** The session as the engine sees it, with the upstream's columns when they are known. */
-  private withColumns(base: SessionContext, uncertainty: CodeUncertainty | null = null): SessionContext {
-    const columns = this.columnsFor(base);
-    const code = this.upstream?.columns?.current()?.code;
-    const generated = this.generated();
-    const viewReads = this.upstream?.columns?.current()?.viewReads;
-    return columns || code || uncertainty || generated || viewReads
-      ? {
-          searchPath: base.searchPath,
-          implicitSchemas: base.implicitSchemas,
-          prepared: base.prepared,
-          ...(base.resolved ? { resolved: base.resolved } : {}),
-          ...(base.isPathComputed ? { isPathComputed: true } : {}),
-          ...(columns ? { columns } : {}),
-          ...(generated ? { generated } : {}),
-          ...(viewReads ? { viewReads } : {}),
-          ...(code ? { upstreamCode: code } : {}),
-          ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
-        }
-      : base;
-  }
-
-  private columnsFor(base: SessionContext): RelationCatalog | undefined {
-    const snapshot = this.upstream?.columns?.current() ?? null;
-    if (!snapshot) return undefined;
-    const key = base.searchPath.join("\u0000");
-    const cached = this.cachedColumns;
-    if (cached?.snapshot !== snapshot || cached.key !== key || cached.resolved !== base.resolved) {
-      this.cachedColumns = {
-        snapshot,
-        key,
-        resolved: base.resolved,
-        catalog: relationCatalog(snapshot, base),
-      };
-    }
-    return this.cachedColumns?.catalog;
-  }
-
   private judgeParsed(
     policy: ConnectionPolicy,
     statement: StatementRequest,
@@ -246,7 +153,7 @@ export class SessionDecider implements SessionDecisions {
     movesPath: boolean,
   ): Verdict | Promise<Verdict> {
     const uncertainty = this.uncertaintyOf(parsed);
-    const judged = evaluate(policy, parsed, this.withColumns(this.state, uncertainty));
+    const judged = evaluate(policy, parsed, this.catalog.withColumns(this.state, uncertainty));
     const lookup = this.upstream?.lookupRelations;
     const path = this.state.reportedPath;
     // Judged over every schema a name could resolve to, a statement is refused when any of them
@@ -262,7 +169,7 @@ export class SessionDecider implements SessionDecisions {
       const rejudged = evaluate(
         policy,
         parsed,
-        this.withColumns(this.state.resolvedAs(resolved), uncertainty),
+        this.catalog.withColumns(this.state.resolvedAs(resolved), uncertainty),
       );
       // A review would run the statement later, when the catalog may have moved: only an allow (or
       // a refusal) rests on the names as they resolve now.
@@ -314,7 +221,7 @@ export class SessionDecider implements SessionDecisions {
    */
   private withUnjudgedCode(verdict: Verdict, parsed: Parsed): Verdict {
     if (verdict.kind !== "allow" || !parsed.ok) return verdict;
-    const session = this.withColumns(this.state, this.uncertaintyOf(parsed));
+    const session = this.catalog.withColumns(this.state, this.uncertaintyOf(parsed));
     const runsCode =
       mayRunUnjudgedCode(parsed.statements, session) ||
       parsed.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
@@ -330,7 +237,7 @@ export class SessionDecider implements SessionDecisions {
 
   /** A simple Query refused at a later statement: the ones before it run, as on the server. */
   private splitAtRefusal(policy: ConnectionPolicy, sql: string, statements: StatementFacts[]) {
-    const session = this.withColumns(this.state, this.uncertaintyOf({ ok: true, statements }));
+    const session = this.catalog.withColumns(this.state, this.uncertaintyOf({ ok: true, statements }));
     return denialAfterPrefix(statements, {
       evaluate: (some) => evaluate(policy, { ok: true, statements: some }, session),
       allow: (before, textBytes) => {
@@ -343,69 +250,4 @@ export class SessionDecider implements SessionDecisions {
       deny: (denial) => toGatewayVerdict(denial) as Extract<Verdict, { kind: "deny" }>,
     });
   }
-}
-
-/** Kinds that name no relation, function or type: judged without the upstream's catalog. */
-const CATALOG_FREE_KINDS = new Set([
-  "SET",
-  "SHOW",
-  "RESET",
-  "TRANSACTION",
-  "BEGIN",
-  "COMMIT",
-  "ROLLBACK",
-  "SAVEPOINT",
-  "RELEASE",
-  "DISCARD",
-  "LISTEN",
-  "UNLISTEN",
-  "DEALLOCATE",
-  "CLOSE",
-  "SELECT",
-]);
-
-/**
- * Whether judging the statements needs the upstream's catalog: a session that only runs
- * `SELECT 1`, SET or BEGIN never waits for (or causes) a catalog read.
- */
-function needsCatalog(statements: readonly StatementFacts[]): boolean {
-  return statements.some(
-    (facts) =>
-      facts.tablesRead.length > 0 ||
-      facts.tablesWritten.length > 0 ||
-      facts.functionCalls.length > 0 ||
-      facts.functions.length > 0 ||
-      facts.operators.length > 0 ||
-      (facts.typeCasts?.length ?? 0) > 0 ||
-      facts.kinds.some((kind) => !CATALOG_FREE_KINDS.has(kind)),
-  );
-}
-
-/** Rules that follow columns: masking by column, review and guardrail rules that name columns. */
-function followsColumns(policy: ConnectionPolicy): boolean {
-  return (
-    (policy.masking ?? []).some((rule) => rule.selector !== null) ||
-    policy.reviews.some((rule) => rule.match.columns !== undefined) ||
-    policy.guardrails.some((rule) => rule.kind === "COLUMN")
-  );
-}
-
-/**
- * A relation the statements read that the catalog does not hold (system relations aside). Only
- * reads count: a write's lineage is judged by what it reads, and CREATE would always miss.
- */
-function readsUnknownRelation(
-  statements: StatementFacts[],
-  snapshot: CatalogSnapshot,
-  session: SessionContext,
-): boolean {
-  return statements.some((facts) =>
-    facts.tablesRead.some(
-      (table) =>
-        !isSystemRelation(table) &&
-        // Statistics are left out of the catalog read too: reading it again would not find them.
-        !table.name.startsWith("pg_stat") &&
-        !isKnownRelation(snapshot, table, session),
-    ),
-  );
 }
