@@ -46,6 +46,10 @@ export function loadPgQuery(): Promise<void> {
   return loading;
 }
 
+// Begun at import, as libpg-query's wrapper does: code that parses a while after importing (a relay
+// met in a test, the console's first request) finds the module ready without awaiting it.
+void loadPgQuery().catch(() => {});
+
 function loaded(): PgQueryModule {
   if (!instance) throw new Error("PostgreSQL's parser is not loaded: call loadParser() first");
   return instance;
