@@ -74,7 +74,7 @@ describe("facts kept under a statement's quick shape", () => {
     const castsOf = (sql: string) => {
       const parsed = cache.parse(sql);
       if (!parsed.ok) throw new Error(parsed.error);
-      return parsed.statements[0]?.typeCasts.map((cast) => cast.name);
+      return parsed.statements[0]?.typeCasts?.map((cast) => cast.name);
     };
     // One quick shape, two types: the grammar reads float(p) as float4 up to 24 bits, float8 above.
     expect(castsOf("SELECT x::float(10) FROM t")).toEqual(["float4"]);
