@@ -69,6 +69,18 @@ describe("facts kept under a statement's quick shape", () => {
     expect(calls.normalize).toBe(0);
   });
 
+  it("never let a first statement the normalizer disagrees with stand for its shape", () => {
+    // A normalizer that reads the first text differently (as PostgreSQL's would a raw token).
+    const cache = new FactsCache({
+      normalize: (sql) => (sql.endsWith("= 1") ? sql : normalizeStatement(sql)),
+      quickShape,
+    });
+    const first = cache.parse("SELECT abalance FROM pgbench_accounts WHERE aid = 1");
+    const second = cache.parse("SELECT abalance FROM pgbench_accounts WHERE aid = 2");
+    expect(second).not.toBe(first);
+    expect(cache.parse("SELECT abalance FROM pgbench_accounts WHERE aid = 3")).toBe(second);
+  });
+
   it("hand a shape's first facts to a second statement only once the normalizer agreed", () => {
     const { cache } = countedCache();
     const castsOf = (sql: string) => {
