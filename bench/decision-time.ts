@@ -1,7 +1,8 @@
 /**
  * Decision time per statement, parse included: the policy engine with the demo's guardrails and
- * review rule over typical agent statements. Three paths: a statement never seen (full parse), the
- * same statement again (exact cache), and the same shape with new constants (normalized cache).
+ * review rule over typical agent statements. Four paths: a statement never seen (full parse), the
+ * same statement again (exact cache), the same shape with new constants (normalized cache), and a
+ * shape never seen through the facts cache, as the gateway meets it (its shape read, then parsed).
  * Writes percentiles into docs/benchmarks.md. Target: p50 ≤ 50 µs.
  *
  *   ./node_modules/.bin/tsx bench/decision-time.ts
@@ -99,6 +100,15 @@ const policyOf = (
   ],
 });
 
+/**
+ * The statement made into a shape of its own: an unused CTE named after `n` (PostgreSQL takes one
+ * before SELECT, INSERT, UPDATE and DELETE alike), so every `n` misses every cache.
+ */
+function newShape(sql: string, n: number): string {
+  const cte = `s${n} AS (SELECT 1)`;
+  return sql.startsWith("WITH ") ? sql.replace("WITH ", `WITH ${cte}, `) : `WITH ${cte} ${sql}`;
+}
+
 function percentiles(samples: number[]): { p50: number; p95: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -144,10 +154,15 @@ async function main() {
   const exactHit = measure(deciders, "cached", (_round, i) => statement(7, i));
   measure(deciders, "cached", statement); // teach the normalized cache each statement's shape
   const shapeHit = measure(deciders, "cached", (round, i) => statement(round + 5000, i));
+  const newShapeOf = (offset: number) => (round: number, i: number) =>
+    newShape(statement(round, i), round + offset);
+  measure(deciders, "cached", newShapeOf(20_000)); // warm up the facts cache's miss path
+  const shapeMiss = measure(deciders, "cached", newShapeOf(30_000));
   const rows = [
     ["never seen (parse + facts + engine)", neverSeen],
     ["same statement again (exact cache)", exactHit],
     ["same shape, new constants (normalized cache)", shapeHit],
+    ["shape never seen (facts cache miss + engine)", shapeMiss],
   ] as const;
   const body = rows.map(([name, samples]) => {
     const p = percentiles(samples.current);

@@ -43,15 +43,24 @@ export type FactsCacheOptions = {
  *
  * Normalizing in WebAssembly costs more than the rest of a cached decision, so the shape is first
  * read by a small lexer in JavaScript (`@sluice/sql/quick-shape`). Its shape is trusted only after
- * PostgreSQL's normalizer, run on the first statement of that shape, replaced exactly the literals it
- * marked; a shape they disagree on (a literal the grammar reads as a raw token, like `float(10)`)
+ * PostgreSQL's normalizer replaced exactly the literals it marked; a shape they disagree on (a literal the grammar reads as a raw token, like `float(10)`)
  * keeps taking the slow path, every time.
+ *
+ * Most shapes an agent sends come once, and for those the normalizer is work thrown away (about a
+ * third of a never-seen statement's decision). So the first statement of a quick shape is parsed
+ * without it, its facts set aside unconfirmed. When a second statement of that shape comes, both are
+ * normalized: the first one's facts stand for the shape only if the normalizer agrees with the quick
+ * shape and gives both texts one normalized form, the same guarantee as checking the first alone.
  */
 export class FactsCache {
   private readonly exact = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
   private readonly normalized = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
   /** Facts by quick shape; only shapes the normalizer agreed with, and only constant-independent facts. */
   private readonly quick = new BoundedMap<ParsedStatements>(FACTS_CACHE_ENTRIES);
+  /** The first statement of a quick shape and its facts, never served for another until the normalizer agrees. */
+  private readonly unconfirmed = new BoundedMap<{ sql: string; parsed: ParsedStatements }>(
+    FACTS_CACHE_ENTRIES,
+  );
 
   private readonly parseStatements: (sql: string) => ParsedStatements;
   private readonly normalize: ((sql: string) => string | null) | null;
@@ -83,22 +92,38 @@ export class FactsCache {
     if (cached) return cached;
     if (sql.length > FACTS_CACHE_MAX_SQL_CHARS) return this.parseStatements(sql);
     const quick = this.quickShape && this.normalize ? this.quickShape(sql) : null;
-    const byQuickShape = quick === null ? undefined : this.quick.get(quick);
+    if (quick === null) return this.byNormalizedShape(sql, this.normalize ? this.normalize(sql) : null);
+    const byQuickShape = this.quick.get(quick);
     if (byQuickShape) return byQuickShape;
-    const shape = this.normalize ? this.normalize(sql) : null;
-    const isQuickTrusted = quick !== null && shape !== null && agreesWithNormalized(quick, shape);
-    const byShape = shape === null ? undefined : this.normalized.get(shape);
-    if (byShape) {
-      // Only constant-independent facts are kept under a shape, so they may go under the quick one too.
-      if (isQuickTrusted) this.quick.set(quick, byShape);
-      return byShape;
+    const first = this.unconfirmed.get(quick);
+    if (!first) {
+      const parsed = this.parseExact(sql);
+      if (isConstantIndependent(parsed)) this.unconfirmed.set(quick, { sql, parsed });
+      return parsed;
     }
+    const normalize = this.normalize as (sql: string) => string | null;
+    const shape = normalize(sql);
+    if (shape !== null && agreesWithNormalized(quick, shape) && normalize(first.sql) === shape) {
+      // Only constant-independent facts are set aside, so they may stand for the shape.
+      this.quick.set(quick, first.parsed);
+      this.normalized.set(shape, first.parsed);
+      return first.parsed;
+    }
+    return this.byNormalizedShape(sql, shape);
+  }
+
+  /** The slow path: facts kept under PostgreSQL's normalized text (`shape`), or parsed. */
+  private byNormalizedShape(sql: string, shape: string | null): ParsedStatements {
+    const byShape = shape === null ? undefined : this.normalized.get(shape);
+    if (byShape) return byShape;
+    const parsed = this.parseExact(sql);
+    if (shape !== null && isConstantIndependent(parsed)) this.normalized.set(shape, parsed);
+    return parsed;
+  }
+
+  private parseExact(sql: string): ParsedStatements {
     const parsed = this.parseStatements(sql);
     this.exact.set(sql, parsed);
-    if (shape !== null && isConstantIndependent(parsed)) {
-      this.normalized.set(shape, parsed);
-      if (isQuickTrusted) this.quick.set(quick, parsed);
-    }
     return parsed;
   }
 }

@@ -56,7 +56,42 @@ describe("facts kept under a statement's quick shape", () => {
     cache.parse("SELECT x::float(10) FROM t");
     cache.parse("SELECT x::float(30) FROM t");
     cache.parse("SELECT x::float(40) FROM t");
+    cache.parse("SELECT x::float(50) FROM t");
+    // The first of the shape is parsed without the normalizer; every later one is normalized.
     expect(calls.normalize).toBe(3);
+  });
+
+  it("leave the normalizer out of a shape's first statement, and of statements never shared", () => {
+    const { cache, calls } = countedCache();
+    cache.parse("SELECT abalance FROM pgbench_accounts WHERE aid = 1");
+    cache.parse("UPDATE orders SET status = 'x' WHERE id = 1");
+    cache.parse("UPDATE orders SET status = 'x' WHERE id = 2");
+    expect(calls.normalize).toBe(0);
+  });
+
+  it("never let a first statement the normalizer disagrees with stand for its shape", () => {
+    // A normalizer that reads the first text differently (as PostgreSQL's would a raw token).
+    const cache = new FactsCache({
+      normalize: (sql) => (sql.endsWith("= 1") ? sql : normalizeStatement(sql)),
+      quickShape,
+    });
+    const first = cache.parse("SELECT abalance FROM pgbench_accounts WHERE aid = 1");
+    const second = cache.parse("SELECT abalance FROM pgbench_accounts WHERE aid = 2");
+    expect(second).not.toBe(first);
+    expect(cache.parse("SELECT abalance FROM pgbench_accounts WHERE aid = 3")).toBe(second);
+  });
+
+  it("hand a shape's first facts to a second statement only once the normalizer agreed", () => {
+    const { cache } = countedCache();
+    const castsOf = (sql: string) => {
+      const parsed = cache.parse(sql);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.statements[0]?.typeCasts?.map((cast) => cast.name);
+    };
+    // One quick shape, two types: the grammar reads float(p) as float4 up to 24 bits, float8 above.
+    expect(castsOf("SELECT x::float(10) FROM t")).toEqual(["float4"]);
+    expect(castsOf("SELECT x::float(30) FROM t")).toEqual(["float8"]);
+    expect(castsOf("SELECT x::float(20) FROM t")).toEqual(["float4"]);
   });
 
   it("are not shared between writes whose scope turns on a constant", () => {

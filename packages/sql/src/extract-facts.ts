@@ -183,7 +183,16 @@ export function walkField(
  */
 const NO_CTES = new Set<string>();
 
+/**
+ * Value nodes: a constant and its parts (`{"A_Const": {"ival": {"ival": 5}}}`), a name's piece. They
+ * hold only primitives, never a relation, column, function, operator or statement, and they are
+ * most of a tree's nodes: not walked into. A name's pieces are read where the name is
+ * (`visitColumnRef`, `nameParts`), and a constant where it matters (`constantString`).
+ */
+const VALUE_NODES = new Set(["A_Const", "String", "Integer", "Float", "Boolean", "BitString"]);
+
 function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string>): void {
+  if (VALUE_NODES.has(type)) return;
   if (type.endsWith("Stmt")) {
     c.kinds.add(kindOf(type, node));
     for (const implied of impliedKinds(type, node)) c.kinds.add(implied);

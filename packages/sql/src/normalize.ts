@@ -1,4 +1,4 @@
-import { normalizeSync } from "libpg-query";
+import { normalizeQuery } from "./pg-query-module";
 
 /**
  * The statement with its constants replaced by placeholders, by PostgreSQL's own lexer (so string,
@@ -7,9 +7,5 @@ import { normalizeSync } from "libpg-query";
  * Returns null when the text does not lex; the caller then parses it in full.
  */
 export function normalizeStatement(sql: string): string | null {
-  try {
-    return normalizeSync(sql);
-  } catch {
-    return null;
-  }
+  return normalizeQuery(sql);
 }

@@ -1,12 +1,12 @@
-import { hasSqlDetails, loadModule, parseSync } from "libpg-query";
 import { extractFacts } from "./extract-facts";
 import type { ParsedStatements } from "./facts";
+import { loadPgQuery, type PgQueryError, parseToJson } from "./pg-query-module";
 
 let loading: Promise<void> | null = null;
 
 /** Loads the WebAssembly parser once per process; every parse after that is synchronous. */
 export function loadParser(): Promise<void> {
-  loading ??= loadModule();
+  loading ??= loadPgQuery();
   return loading;
 }
 
@@ -19,21 +19,11 @@ export function parseStatements(sql: string): ParsedStatements {
   if (sql === "") return { ok: true, statements: [] };
   let tree: { stmts?: Array<{ stmt?: unknown; stmt_location?: number }> };
   try {
-    tree = parseSync(sql) as typeof tree;
+    const parsed = parseToJson(sql);
+    if ("error" in parsed) return syntaxError(parsed.error);
+    tree = JSON.parse(parsed.json) as typeof tree;
   } catch (error) {
-    if (hasSqlDetails(error)) {
-      const details = error.sqlDetails;
-      const source =
-        details?.fileName && details.functionName && details.lineNumber !== undefined
-          ? { file: details.fileName, line: details.lineNumber, routine: details.functionName }
-          : undefined;
-      return {
-        ok: false,
-        error: details?.message ?? error.message,
-        position: details?.cursorPosition ?? null,
-        ...(source ? { source } : {}),
-      };
-    }
+    // The parser could not run (memory): nothing was judged, so the statement is refused.
     return { ok: false, error: error instanceof Error ? error.message : String(error), position: null };
   }
   const statements = (tree.stmts ?? []).map((entry) => {
@@ -43,4 +33,18 @@ export function parseStatements(sql: string): ParsedStatements {
     return facts;
   });
   return { ok: true, statements };
+}
+
+/** PostgreSQL's syntax error, with where in its sources it was raised when it says. */
+function syntaxError(details: PgQueryError): ParsedStatements {
+  const source =
+    details.fileName && details.functionName && details.lineNumber !== undefined
+      ? { file: details.fileName, line: details.lineNumber, routine: details.functionName }
+      : undefined;
+  return {
+    ok: false,
+    error: details.message,
+    position: details.cursorPosition,
+    ...(source ? { source } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { scanSync } from "libpg-query";
+import { type ScanToken, scanQuery } from "./pg-query-module";
 
 /**
  * The statement with every string constant and comment replaced, bounded by PostgreSQL's own lexer
@@ -10,12 +10,13 @@ import { scanSync } from "libpg-query";
  */
 export function redactLiterals(sql: string, placeholder: string): string {
   const bytes = Buffer.from(sql, "utf8");
-  let tokens: ReturnType<typeof scanSync>["tokens"];
+  let tokens: ScanToken[] | null;
   try {
-    tokens = scanSync(sql).tokens;
+    tokens = scanQuery(sql);
   } catch {
-    return cutAtFirstQuote(sql, placeholder);
+    tokens = null;
   }
+  if (!tokens) return cutAtFirstQuote(sql, placeholder);
   let out = "";
   let copiedTo = 0;
   for (const token of tokens) {
