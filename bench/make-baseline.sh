@@ -10,12 +10,13 @@ dir="$2"
 root="$(git rev-parse --show-toplevel)"
 rm -rf "$dir"
 mkdir -p "$dir"
-git -C "$root" archive "$commit" packages apps/gateway/src/wasm-baseline-only.ts tsconfig.base.json | tar -x -C "$dir"
+# apps/gateway whole: gateway-cpu.ts runs the baseline's own gateway process.
+git -C "$root" archive "$commit" packages apps/gateway/src apps/gateway/package.json tsconfig.base.json | tar -x -C "$dir"
 ln -s "$root/node_modules" "$dir/node_modules"
-for package in "$root"/packages/*/; do
-  name="$(basename "$package")"
-  if [[ -d "$package/node_modules" && -d "$dir/packages/$name" ]]; then
-    cp -a "$package/node_modules" "$dir/packages/$name/node_modules"
+for package in "$root"/packages/*/ "$root"/apps/gateway/; do
+  relative="${package#"$root"/}"
+  if [[ -d "$package/node_modules" && -d "$dir/$relative" ]]; then
+    cp -a "$package/node_modules" "$dir/$relative/node_modules"
   fi
 done
 # Native and generated files the sources import but git does not hold.
