@@ -1,26 +1,30 @@
 /**
  * The gateway's own CPU for its periodic store work, which a pgbench profile shows only as a few
  * percent among the socket writes: a revocation check (every REVOCATION_POLL_MS per worker) and a
- * second's recording chunks of every live session, written one INSERT each (as before batching) or
- * as one multi-row INSERT (ChunkBatches). One process, one store, the three measures interleaved
- * round by round; CPU is this process's user+system time (Prisma and pg run in it, as in the
+ * second's recording chunks of every live session, written one INSERT each (as before batching), as
+ * Prisma's createMany, or as one raw multi-row INSERT (ChunkBatches, what the writer does now). One
+ * process, one store, the measures interleaved round by round; CPU is this process's user+system time (Prisma and pg run in it, as in the
  * gateway), so PostgreSQL's own work is not counted. Per second of a gateway with SESSIONS live
  * sessions, and per transaction at BENCH_TPS.
  *
- *   ./node_modules/.bin/tsx bench/store-work-cost.ts
+ * With a baseline checkout (bench/make-baseline.sh), its revocation tick is measured beside this one.
+ *
+ *   ./node_modules/.bin/tsx bench/store-work-cost.ts [/path/to/baseline/checkout]
  *     BENCH_ROUNDS (default 5), BENCH_REPEATS per measure per round (default 100),
  *     BENCH_SESSIONS live sessions (default 16), BENCH_TPS (default 10000), BENCH_CHUNK_BYTES (default 8192)
  */
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
+import path from "node:path";
 import { withDatabase } from "@sluice/db/demo/demo-shop";
 import { migrate } from "@sluice/db/migrations";
 import { createPrisma } from "@sluice/db/prisma";
 import { createAgent } from "@sluice/db/seed/create-agent";
 import { createConnection } from "@sluice/db/seed/create-connection";
 import pg from "pg";
-import { findEndedElsewhere } from "../apps/gateway/src/ended-elsewhere";
-import { findRevoked, readStillAllowed } from "../apps/gateway/src/revocation-check";
+import { ChunkBatches } from "../apps/gateway/src/recording/chunk-batches";
+import { findRevoked } from "../apps/gateway/src/revocation-check";
+import { readRevocationFacts } from "../apps/gateway/src/revocation-query";
 import { REVOCATION_POLL_MS } from "../apps/gateway/src/revocation-watcher";
 import { createCleanup } from "./lib/cleanup";
 import { startThrowawayPostgres } from "./lib/throwaway-postgres";
@@ -30,6 +34,28 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 100);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 16);
 const TPS = Number(process.env.BENCH_TPS ?? 10_000);
 const CHUNK_BYTES = Number(process.env.BENCH_CHUNK_BYTES ?? 8192);
+const BASELINE = process.argv[2];
+
+type Watched = { sessionId: string; credentialId: string; connectionId: string; agentId: string };
+type Prisma = ReturnType<typeof createPrisma>;
+
+/** The baseline's revocation tick (before this branch: four Prisma queries), as its watcher ran it. */
+async function baselineTick(checkout: string): Promise<(prisma: Prisma, live: Watched[]) => Promise<void>> {
+  const source = path.resolve(checkout, "apps/gateway/src");
+  const check = (await import(path.join(source, "revocation-check.ts"))) as {
+    readStillAllowed: (prisma: Prisma, sessions: Watched[]) => Promise<unknown>;
+  };
+  const elsewhere = (await import(path.join(source, "ended-elsewhere.ts"))) as {
+    findEndedElsewhere?: (prisma: Prisma, ids: string[]) => Promise<unknown>;
+  };
+  return async (prisma, live) => {
+    await check.readStillAllowed(prisma, live);
+    await elsewhere.findEndedElsewhere?.(
+      prisma,
+      live.map((session) => session.sessionId),
+    );
+  };
+}
 
 const cleanup = createCleanup();
 try {
@@ -76,6 +102,8 @@ try {
     connectionId: connection.id,
     agentId: agent.id,
   }));
+  const baseline = BASELINE ? await baselineTick(BASELINE) : null;
+  const batches = new ChunkBatches(prisma);
   const payload = new Uint8Array(randomBytes(CHUNK_BYTES));
   let seq = 0;
   const chunksOfOneSecond = () => {
@@ -91,17 +119,27 @@ try {
   };
 
   const measures: Record<string, { perSecond: number; run: () => Promise<unknown> }> = {
-    "revocation check (4 queries)": {
+    "revocation tick (this tree)": {
       perSecond: 1000 / REVOCATION_POLL_MS,
       run: async () => {
-        const allowed = await readStillAllowed(prisma, live);
-        if (findRevoked(live, allowed).length > 0) throw new Error("a bench session was revoked");
-        await findEndedElsewhere(
+        const { allowed, ended } = await readRevocationFacts(
           prisma,
+          live,
+          ["POSTGRES", "MYSQL"],
           live.map((session) => session.sessionId),
         );
+        if (findRevoked(live, allowed).length > 0 || ended.size > 0)
+          throw new Error("a bench session was revoked");
       },
     },
+    ...(baseline
+      ? {
+          [`revocation tick (${path.basename(BASELINE ?? "")})`]: {
+            perSecond: 1000 / REVOCATION_POLL_MS,
+            run: () => baseline(prisma, live),
+          },
+        }
+      : {}),
     [`${SESSIONS} chunks, one INSERT each`]: {
       perSecond: 1,
       run: () =>
@@ -113,24 +151,13 @@ try {
       perSecond: 1,
       run: () => prisma.recordingChunk.createMany({ data: chunksOfOneSecond() }),
     },
-    [`${SESSIONS} chunks, one raw multi-row INSERT`]: {
+    [`${SESSIONS} chunks, one multi-row INSERT (ChunkBatches)`]: {
       perSecond: 1,
       run: () => {
-        const rows = chunksOfOneSecond();
-        const values = rows.map(
-          (_, row) => `(${[1, 2, 3, 4, 5, 6].map((column) => `$${row * 6 + column}`).join(", ")})`,
-        );
-        return prisma.$executeRawUnsafe(
-          `INSERT INTO recording_chunks (session_id, seq, payload, event_count, prev_hash, hash) VALUES ${values.join(", ")}`,
-          ...rows.flatMap((row) => [
-            row.sessionId,
-            row.seq,
-            row.payload,
-            row.eventCount,
-            row.prevHash,
-            row.hash,
-          ]),
-        );
+        const release = batches.hold();
+        const stored = Promise.all(chunksOfOneSecond().map((chunk) => batches.store(chunk)));
+        release();
+        return stored;
       },
     },
   };
