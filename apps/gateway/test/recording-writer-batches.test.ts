@@ -4,6 +4,7 @@ import { verifyChain } from "@sluice/recording/hash-chain";
 import type { SessionInfo } from "@sluice/transport/client-connection";
 import { commandComplete, readyForQuery } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
+import { MAX_BATCH_BYTES, MAX_BATCH_ROWS, splitBatches } from "../src/recording/chunk-batches";
 import { RecordingWriter } from "../src/recording/recording-writer";
 import { fakeStore } from "./support/fake-recording-store";
 
@@ -106,5 +107,28 @@ describe("recording writer: chunks of many sessions in one insert", () => {
       const chunks = store.stored.filter((chunk) => chunk.sessionId === sessionId);
       expect(verifyChain(chunks, { key, anchor: store.anchorOf(sessionId) }).isVerified).toBe(true);
     }
+  });
+});
+
+describe("the size of one chunk INSERT", () => {
+  const chunkOf = (bytes: number) => ({ chunk: { payload: new Uint8Array(bytes) } });
+
+  it("splits at MAX_BATCH_ROWS rows, in order", () => {
+    const waiting = Array.from({ length: 2 * MAX_BATCH_ROWS + 5 }, () => chunkOf(1));
+    const batches = splitBatches(waiting);
+    expect(batches.map((batch) => batch.length)).toEqual([MAX_BATCH_ROWS, MAX_BATCH_ROWS, 5]);
+    expect(batches.flat()).toEqual(waiting);
+  });
+
+  it("splits at MAX_BATCH_BYTES of payload, and sends a larger chunk alone", () => {
+    const half = MAX_BATCH_BYTES / 2;
+    const sizes = (batches: { chunk: { payload: Uint8Array } }[][]) =>
+      batches.map((batch) => batch.map((entry) => entry.chunk.payload.byteLength));
+    expect(sizes(splitBatches([chunkOf(half), chunkOf(half), chunkOf(1)]))).toEqual([[half, half], [1]]);
+    expect(sizes(splitBatches([chunkOf(1), chunkOf(2 * MAX_BATCH_BYTES), chunkOf(1)]))).toEqual([
+      [1],
+      [2 * MAX_BATCH_BYTES],
+      [1],
+    ]);
   });
 });

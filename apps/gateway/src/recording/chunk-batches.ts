@@ -20,6 +20,15 @@ export class ChunkBatchRefused extends Error {
   }
 }
 
+/**
+ * Rows of one INSERT: PostgreSQL takes at most 65,535 parameters a statement (six a row), and one
+ * statement of many sessions' chunks is refused or stored whole, so it is kept to a size a retry
+ * alone would not mind.
+ */
+export const MAX_BATCH_ROWS = 1000;
+/** Payload bytes of one INSERT (the chunks are in memory already; this bounds one statement's copy). */
+export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
 /** recording_chunks' columns (prisma/schema.prisma's @map names), in the order rowOf gives them. */
 const COLUMNS = ["session_id", "seq", "payload", "event_count", "prev_hash", "hash"] as const;
 
@@ -84,7 +93,7 @@ export class ChunkBatches {
     setImmediate(() => {
       this.isScheduled = false;
       if (this.holds > 0) return;
-      void this.send(this.waiting.splice(0));
+      for (const batch of splitBatches(this.waiting.splice(0))) void this.send(batch);
     });
   }
 
@@ -107,4 +116,23 @@ export class ChunkBatches {
     }
     for (const waiting of batch) waiting.stored();
   }
+}
+
+/** Consecutive runs of at most MAX_BATCH_ROWS chunks and MAX_BATCH_BYTES of payload (one at least). */
+export function splitBatches<T extends { chunk: { payload: Uint8Array } }>(waiting: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const entry of waiting) {
+    const size = entry.chunk.payload.byteLength;
+    if (batch.length > 0 && (batch.length >= MAX_BATCH_ROWS || bytes + size > MAX_BATCH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
