@@ -10,8 +10,11 @@ dir="$2"
 root="$(git rev-parse --show-toplevel)"
 rm -rf "$dir"
 mkdir -p "$dir"
-# apps/gateway whole: gateway-cpu.ts runs the baseline's own gateway process.
-git -C "$root" archive "$commit" packages apps/gateway/src apps/gateway/package.json tsconfig.base.json | tar -x -C "$dir"
+# apps/gateway and test/tsx-command.ts: the HTTP and gateway-CPU benches run the baseline's gateway process.
+git -C "$root" archive "$commit" packages apps/gateway test/tsx-command.ts scripts/runtime-env.sh tsconfig.base.json \
+  | tar -x -C "$dir"
+# Not a git checkout: the benches name the baseline by this file.
+git -C "$root" rev-parse --short "$commit" >"$dir/.baseline-revision"
 ln -s "$root/node_modules" "$dir/node_modules"
 for package in "$root"/packages/*/ "$root"/apps/gateway/; do
   relative="${package#"$root"/}"
