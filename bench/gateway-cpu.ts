@@ -7,7 +7,7 @@
  *
  *   ./node_modules/.bin/tsx bench/gateway-cpu.ts
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
- *     BENCH_BASELINE=/path/to/checkout (BENCH_BASELINE_NAME: its name in the table), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
+ *     BENCH_BASELINE=/path/to/checkout[,another] (BENCH_BASELINE_NAME: their names in the table, comma-separated), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
  *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section),
  *     BENCH_CLIENTS (pgbench -c of the steady runs, default 16), BENCH_RATES=2000,6000 (pgbench -R: each steady run paced at each rate, so every path does the same
  *     transactions per second; at a low rate each message wakes the process on its own, which costs more
@@ -105,8 +105,11 @@ async function startPaths(env: BenchEnv, cleanup: ReturnType<typeof createCleanu
     },
     await sluice("Sluice (this tree)"),
   ];
-  const baseline = process.env.BENCH_BASELINE;
-  if (baseline) paths.push(await sluice(`Sluice (${process.env.BENCH_BASELINE_NAME ?? baseline})`, baseline));
+  // Several baselines (comma-separated) measure a branch's changes one by one in the same rounds.
+  const baselines = process.env.BENCH_BASELINE?.split(",").filter(Boolean) ?? [];
+  const names = process.env.BENCH_BASELINE_NAME?.split(",") ?? [];
+  for (const [index, baseline] of baselines.entries())
+    paths.push(await sluice(`Sluice (${names[index] ?? baseline})`, baseline));
   return paths;
 }
 

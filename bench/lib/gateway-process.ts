@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { tsxCommand } from "../../test/tsx-command";
 import type { BenchEnv } from "./bench-env";
 import type { Cleanup } from "./cleanup";
@@ -20,6 +21,19 @@ function statusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
 }
 
 /**
+ * The Node flags the checkout's cluster forks its workers with (`gateway-node-flags.ts`), so a
+ * baseline checkout runs with its own; one from before that file had none.
+ */
+async function gatewayNodeFlags(checkout: string): Promise<readonly string[]> {
+  const file = path.join(checkout, "apps/gateway/src/gateway-node-flags.ts");
+  if (!existsSync(file)) return [];
+  const { GATEWAY_NODE_FLAGS } = (await import(pathToFileURL(file).href)) as {
+    GATEWAY_NODE_FLAGS: readonly string[];
+  };
+  return GATEWAY_NODE_FLAGS;
+}
+
+/**
  * The gateway in a process of its own (as `scripts/start.sh` runs it: no benchmark driver, no pg
  * client beside it, the same process settings), so its memory is its own. `peakRss` is the kernel's high-water mark (VmHWM).
  */
@@ -34,9 +48,11 @@ export async function spawnGatewayProcess(
   } = {},
 ) {
   const entry = options.checkout ? path.join(options.checkout, "apps/gateway/src/gateway-process.ts") : ENTRY;
+  const nodeFlags = await gatewayNodeFlags(options.checkout ?? REPO);
   // Node refuses --cpu-prof in NODE_OPTIONS: a CPU profile is asked for on the command line.
   const { command, args } = tsxCommand(entry, [], {
     nodeFlags: [
+      ...nodeFlags,
       ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
       // e.g. --trace-gc, for the garbage collector's share; Node refuses most V8 flags in NODE_OPTIONS.
       ...(process.env.BENCH_GATEWAY_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),

@@ -1,4 +1,3 @@
-import type { PrismaClient } from "@sluice/db/prisma";
 import { HOLDER_SILENCE_MS } from "@sluice/reviews/gateway-liveness";
 
 /**
@@ -11,16 +10,3 @@ import { HOLDER_SILENCE_MS } from "@sluice/reviews/gateway-liveness";
 export const ENDED_ELSEWHERE_REASON =
   `this gateway was silent for over ${HOLDER_SILENCE_MS / 1000} s (stalled or cut off from its store) ` +
   "and another gateway ended this session meanwhile; it was closed rather than run on unaudited: connect again";
-
-/** Ids of the sessions among `sessionIds` that the store says have ended (one query per tick). */
-export async function findEndedElsewhere(
-  prisma: PrismaClient,
-  sessionIds: readonly string[],
-): Promise<ReadonlySet<string>> {
-  if (sessionIds.length === 0) return new Set();
-  const ended = await prisma.gatewaySession.findMany({
-    where: { id: { in: [...sessionIds] }, endedAt: { not: null } },
-    select: { id: true },
-  });
-  return new Set(ended.map((row) => row.id));
-}

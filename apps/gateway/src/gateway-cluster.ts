@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { MAX_ID_SLOTS, slotOfConnectionId } from "@sluice/transport/mysql/mysql-session-ids";
 import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import type { PrimaryMessage, WorkerConfig, WorkerMessage } from "./cluster-messages";
+import { GATEWAY_NODE_FLAGS } from "./gateway-node-flags";
 
 export type StartGatewayClusterOptions = Omit<WorkerConfig, "secretKey"> & {
   secretKey: Buffer;
@@ -58,7 +59,7 @@ export async function startGatewayCluster(options: StartGatewayClusterOptions): 
   // Generated once here, so workers never race to create it.
   const material = options.isTlsEnabled ? ensureTlsMaterial(path.join(options.home, "tls")) : null;
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: [], silent: false });
+  cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: [...GATEWAY_NODE_FLAGS], silent: false });
 
   const workers = new Set<Worker>();
   /** Each live worker's slot in MySQL connection ids; a replacement takes the lowest free one. */

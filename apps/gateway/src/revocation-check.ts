@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { WORKLOAD_CREDENTIAL } from "@sluice/session/directory";
 import type { LiveSession } from "@sluice/transport/client-connection";
+import { type ConnectionType, connectionAgentKey, readRevocationFacts } from "./revocation-query";
 
 /** What the store says is still allowed, for the sessions live on this gateway. */
 export type StillAllowed = {
@@ -29,73 +30,14 @@ export const TOKEN_EXPIRED =
 export const ACCESS_REVOKED =
   "the connection was disabled or removed, or the agent lost access to it; the session was ended";
 
-/** Three queries per tick, whatever the number of sessions: credentials, workload agents, access. */
+/** One query per tick, whatever the number of sessions (revocation-query.ts). */
 export async function readStillAllowed(
   prisma: PrismaClient,
   sessions: readonly Checked[],
   /** The wire gateway watches Postgres and MySQL sessions; the HTTP path its own calls. */
-  connectionTypes: ReadonlyArray<"POSTGRES" | "MYSQL" | "HTTP"> = ["POSTGRES", "MYSQL"],
+  connectionTypes: readonly ConnectionType[] = ["POSTGRES", "MYSQL"],
 ): Promise<StillAllowed> {
-  const credentialIds = [...new Set(sessions.map((session) => session.credentialId))];
-  const connectionIds = [...new Set(sessions.map((session) => session.connectionId))];
-  const agentIds = [...new Set(sessions.map((session) => session.agentId))];
-  const workloadSessionAgents = [
-    ...new Set(
-      sessions.filter((session) => session.credentialId === WORKLOAD_CREDENTIAL).map((s) => s.agentId),
-    ),
-  ];
-  const [credentials, workloadAgents, connections] = await Promise.all([
-    prisma.agentCredential.findMany({
-      where: {
-        id: { in: credentialIds },
-        revokedAt: null,
-        OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }],
-        agent: { isDisabled: false },
-      },
-      select: { id: true },
-    }),
-    prisma.agent.findMany({
-      where: {
-        id: { in: workloadSessionAgents },
-        isDisabled: false,
-        workloadIssuer: { not: null },
-        workloadAudience: { not: null },
-        workloadSubject: { not: null },
-      },
-      select: { id: true },
-    }),
-    prisma.connection.findMany({
-      where: { id: { in: connectionIds }, isDisabled: false, type: { in: [...connectionTypes] } },
-      select: {
-        id: true,
-        access: {
-          select: {
-            group: {
-              select: {
-                name: true,
-                members: { where: { agentId: { in: agentIds } }, select: { agentId: true } },
-              },
-            },
-          },
-        },
-      },
-    }),
-  ]);
-  const agentOnConnection = new Set<string>();
-  const connectionGroups = new Map<string, Set<string>>();
-  for (const connection of connections) {
-    connectionGroups.set(connection.id, new Set(connection.access.map((access) => access.group.name)));
-    for (const access of connection.access) {
-      for (const member of access.group.members)
-        agentOnConnection.add(pairKey(connection.id, member.agentId));
-    }
-  }
-  return {
-    credentialIds: new Set(credentials.map((credential) => credential.id)),
-    workloadAgentIds: new Set(workloadAgents.map((agent) => agent.id)),
-    agentOnConnection,
-    connectionGroups,
-  };
+  return (await readRevocationFacts(prisma, sessions, connectionTypes)).allowed;
 }
 
 /** The sessions the store no longer allows, each with the reason its client is told. */
@@ -125,11 +67,7 @@ export function findRevoked<S extends Checked>(
 }
 
 function hasAccess(session: Checked, allowed: StillAllowed): boolean {
-  if (allowed.agentOnConnection.has(pairKey(session.connectionId, session.agentId))) return true;
+  if (allowed.agentOnConnection.has(connectionAgentKey(session.connectionId, session.agentId))) return true;
   const open = allowed.connectionGroups.get(session.connectionId);
   return open !== undefined && (session.tokenGroups ?? []).some((group) => open.has(group));
-}
-
-function pairKey(connectionId: string, agentId: string): string {
-  return `${connectionId} ${agentId}`;
 }

@@ -2,11 +2,15 @@ import type { PrismaClient } from "@sluice/db/prisma";
 import { repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
 import { ClientError } from "@sluice/session/client-error";
 import type { LiveSession } from "@sluice/transport/client-connection";
-import { ENDED_ELSEWHERE_REASON, findEndedElsewhere } from "./ended-elsewhere";
-import { findRevoked, readStillAllowed } from "./revocation-check";
+import { ENDED_ELSEWHERE_REASON } from "./ended-elsewhere";
+import { findRevoked } from "./revocation-check";
+import { readRevocationFacts } from "./revocation-query";
 
 /** Revoking or disabling must end live sessions "within a second": poll at twice that rate. */
 export const REVOCATION_POLL_MS = 500;
+
+/** The wire gateway's sessions: Postgres and MySQL (the HTTP path watches its own calls). */
+const WATCHED_TYPES = ["POSTGRES", "MYSQL"] as const;
 
 /**
  * Ends live sessions whose agent was disabled or deleted, whose credential was revoked or expired,
@@ -22,15 +26,17 @@ export function watchRevocations(
   const tick = async () => {
     const sessions = liveSessions();
     if (sessions.length === 0) return;
-    const allowed = await readStillAllowed(prisma, sessions);
+    // One query: what is still allowed, and which sessions the store says have ended.
+    const { allowed, ended: endedElsewhere } = await readRevocationFacts(
+      prisma,
+      sessions,
+      WATCHED_TYPES,
+      sessions.map((session) => session.sessionId),
+    );
     for (const { session, reason } of findRevoked(sessions, allowed)) {
       log(`ending session ${session.sessionId}: ${reason}`);
       session.terminate(ClientError.fatal("28000", reason));
     }
-    const endedElsewhere = await findEndedElsewhere(
-      prisma,
-      sessions.map((session) => session.sessionId),
-    );
     // A session that ended here while the query ran has its own end in the store by now: only one
     // still live after the answer was ended elsewhere.
     const stillLive = new Set(liveSessions());

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { PrismaClient } from "@sluice/db/prisma";
 import { unpackChunks } from "@sluice/recording/chunk-codec";
-import { type StoredChunk, verifyChain } from "@sluice/recording/hash-chain";
+import { verifyChain } from "@sluice/recording/hash-chain";
 import type { SessionInfo } from "@sluice/transport/client-connection";
 import { commandComplete, readyForQuery } from "@sluice/wire/testing";
 import { describe, expect, it, vi } from "vitest";
 import { until } from "../../../test/until";
 import { STORE_UNREACHABLE_REASON } from "../src/recording/recording-limits";
 import { RecordingWriter } from "../src/recording/recording-writer";
+import { fakeStore } from "./support/fake-recording-store";
 
 /** Set by a test to make compression fail for the chunks packed while it is set. */
 const packing = vi.hoisted(() => ({ shouldFail: false }));
@@ -28,60 +28,6 @@ const INFO = {
   clientAddress: "127.0.0.1",
   isTls: false,
 } as unknown as SessionInfo;
-
-type CreateCall = { data: StoredChunk & { sessionId: string } };
-
-/**
- * The store as the writer sees it. `create` decides per attempt what the store answers: stored,
- * refused, or never answered until `release` is called.
- */
-function fakeStore(
-  create: (call: CreateCall, attempt: number) => "store" | "refuse" | "stall" | "store, answer lost",
-) {
-  const stored: StoredChunk[] = [];
-  let anchor: { chunks: number; hash: string } | null = null;
-  const stalled: (() => void)[] = [];
-  let isReleased = false;
-  let attempts = 0;
-  const prisma = {
-    connection: { findUnique: async () => ({ recordResultBytes: 1024 * 1024 }) },
-    recordingChunk: {
-      findUnique: async (call: { where: { sessionId_seq: { seq: number } } }) =>
-        stored.find((chunk) => chunk.seq === call.where.sessionId_seq.seq) ?? null,
-      create: (call: CreateCall) => {
-        const answer = create(call, attempts++);
-        const store = () => {
-          stored.push(call.data);
-          return { seq: call.data.seq };
-        };
-        if (answer === "refuse") return Promise.reject(new Error("the store is unavailable"));
-        if (answer === "store, answer lost") {
-          store();
-          return Promise.reject(new Error("connection reset"));
-        }
-        if (answer === "store" || isReleased) return Promise.resolve(store());
-        return new Promise((resolve) => stalled.push(() => resolve(store())));
-      },
-    },
-    gatewaySession: {
-      update: async (call: { data: { recordingChunks: number; recordingHash: string } }) => {
-        anchor = { chunks: call.data.recordingChunks, hash: call.data.recordingHash };
-        return {};
-      },
-    },
-  } as unknown as PrismaClient;
-  return {
-    prisma,
-    stored,
-    anchor: () => anchor,
-    attempts: () => attempts,
-    /** Answers the stalled attempts, and every later one at once. */
-    release: () => {
-      isReleased = true;
-      for (const resolve of stalled.splice(0)) resolve();
-    },
-  };
-}
 
 /** A statement's completion and readiness, as the relay writes them to the client. */
 function completion(tag: string): Buffer {

@@ -11,18 +11,15 @@ import { watchRevocations } from "../src/revocation-watcher";
  */
 function storeSayingEnded(onEndedQuery: () => void): PrismaClient {
   return {
-    agentCredential: { findMany: async () => [{ id: "cred-1" }] },
-    agent: { findMany: async () => [] },
-    connection: {
-      findMany: async () => [
-        { id: "conn-1", access: [{ group: { name: "analysts", members: [{ agentId: "agent-1" }] } }] },
-      ],
-    },
-    gatewaySession: {
-      findMany: async () => {
-        onEndedQuery();
-        return [{ id: "session-1" }];
-      },
+    // The watcher's one query (revocation-query.ts): its rows as the store answers them.
+    $queryRawUnsafe: async () => {
+      onEndedQuery();
+      return [
+        { kind: "credential", a: "cred-1", b: null },
+        { kind: "group", a: "conn-1", b: "analysts" },
+        { kind: "member", a: "conn-1", b: "agent-1" },
+        { kind: "ended", a: "session-1", b: null },
+      ];
     },
   } as unknown as PrismaClient;
 }

@@ -78,6 +78,26 @@ describe("revocation ends live sessions for every change it claims", () => {
     await expectEnded(session, /credential was revoked or the agent was disabled/);
   });
 
+  it("ends the session when its credential expires in the store, not one expiring later", async () => {
+    const expiring = await liveSession();
+    const later = await liveSession();
+    // The watcher compares expiries in the store's clock (revocation-query.ts): an hour either side
+    // would show a time zone taken wrong.
+    for (const [session, offsetMs] of [
+      [expiring, -1000],
+      [later, 3_600_000],
+    ] as const) {
+      await harness.prisma.agentCredential.updateMany({
+        where: { agentId: session.agent.id },
+        data: { expiresAt: new Date(Date.now() + offsetMs) },
+      });
+    }
+    await expectEnded(expiring, /credential was revoked or the agent was disabled/);
+    // The tick that ended the expired session checked the other too: it still answers.
+    expect((await later.client.query("SELECT 2 AS ok")).rows).toEqual([{ ok: 2 }]);
+    await later.client.end();
+  });
+
   it("leaves sessions that are still allowed alone", async () => {
     const kept = await liveSession();
     const revoked = await liveSession();

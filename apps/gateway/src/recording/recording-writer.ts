@@ -9,6 +9,7 @@ import { DEFAULT_RECORD_RESULT_BYTES, SessionRecorder } from "@sluice/recording/
 import { ClientError } from "@sluice/session/client-error";
 import { redactLiterals as redactPostgresLiterals } from "@sluice/sql/redact-literals";
 import type { SessionInfo } from "@sluice/transport/client-connection";
+import { ChunkWrites } from "./chunk-writes";
 import {
   FLUSH_SLICE_MS,
   KEPT_BOUND_LOGIN_HINT,
@@ -22,9 +23,6 @@ import {
   STORE_UNREACHABLE_REASON,
 } from "./recording-limits";
 import { StoreRetries } from "./store-retries";
-
-/** PostgreSQL's unique_violation through Prisma: the row is there already. */
-const UNIQUE_VIOLATION = "P2002";
 
 type Recording = {
   recorder: SessionRecorder;
@@ -70,6 +68,8 @@ export class RecordingWriter {
   private keptBytes = 0;
   /** Ended sessions' chunks and anchors still on their way: close waits for them. */
   private readonly endings = new Set<Promise<void>>();
+  /** Every session's chunks to the store, first attempts many to an INSERT. */
+  private readonly chunks: ChunkWrites;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -79,6 +79,9 @@ export class RecordingWriter {
     private readonly options: WriterOptions = {},
   ) {
     this.retries = new StoreRetries(options.retryDelaysMs ?? RETRY_DELAYS_MS);
+    this.chunks = new ChunkWrites(prisma, this.retries, log, (chunk, error) =>
+      this.endUnrecordable(chunk.sessionId, chunk.seq, error),
+    );
     this.timer = repeatWithoutOverlap(RECORDING_FLUSH_MS, () => this.flushAll(), {
       onError: (error) => this.log(`recording flush failed: ${String(error)}`),
     });
@@ -245,23 +248,31 @@ export class RecordingWriter {
     }
     const sliceMs = this.options.flushSliceMs ?? FLUSH_SLICE_MS;
     const sessionIds = [...this.sessions.keys()];
+    // The round's chunks wait for each other (their compression ends at different times) and go
+    // to the store as one INSERT.
+    const release = this.chunks.hold();
+    const packing: Promise<unknown>[] = [];
     this.flushing = (async () => {
       let sliceStart = performance.now();
       for (const sessionId of sessionIds) {
         const recording = this.sessions.get(sessionId);
-        if (recording) this.flush(sessionId, recording, false);
+        const packed = recording ? this.flush(sessionId, recording, false) : undefined;
+        if (packed) packing.push(packed);
         if (performance.now() - sliceStart >= sliceMs) {
           await new Promise((resolve) => setImmediate(resolve));
           sliceStart = performance.now();
         }
       }
     })().finally(() => {
+      // Chunks still behind an earlier one of their session (a retry) go when their turn comes.
+      void Promise.allSettled(packing).then(release);
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  private flush(sessionId: string, recording: Recording, isFinal: boolean): void {
+  /** Drains a session's events into its next chunk; returns the chunk's compression, if any. */
+  private flush(sessionId: string, recording: Recording, isFinal: boolean): Promise<unknown> | undefined {
     if (!recording.recorder.hasPending) return;
     if (!isFinal && this.isAtKeptBound()) {
       // The events stay with the recorder (bounded by its own limits) until the session's end.
@@ -314,7 +325,7 @@ export class RecordingWriter {
         };
         // A chunk given up leaves its seq unused: the next one follows the last stored chunk, so
         // verification names the missing chunk instead of reporting a broken link.
-        if (await this.store(chunk)) recording.prevHash = hash;
+        if (await this.chunks.store(chunk)) recording.prevHash = hash;
       } catch (error) {
         this.log(`recording chunk ${seq} of session ${sessionId} could not be packed: ${String(error)}`);
       } finally {
@@ -322,49 +333,7 @@ export class RecordingWriter {
         this.keptBytes -= size;
       }
     });
-  }
-
-  /** Whether the store holds this chunk (false when it cannot even say). */
-  private async isStored(chunk: { sessionId: string; seq: number; hash: string }): Promise<boolean> {
-    try {
-      const found = await this.prisma.recordingChunk.findUnique({
-        where: { sessionId_seq: { sessionId: chunk.sessionId, seq: chunk.seq } },
-        select: { hash: true },
-      });
-      return found?.hash === chunk.hash;
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * Stores one chunk, trying again while the store refuses: past the retry delays the session is
-   * ended and the chunk still tried; false only when the writer closes before the store takes it.
-   */
-  private async store(chunk: {
-    sessionId: string;
-    seq: number;
-    payload: Uint8Array<ArrayBuffer>;
-    eventCount: number;
-    prevHash: string;
-    hash: string;
-  }): Promise<boolean> {
-    const givenUp = await this.retries.untilStored(
-      () => this.prisma.recordingChunk.create({ data: chunk, select: { seq: true } }),
-      {
-        // An earlier attempt that was stored but whose answer was lost: the same bytes are there.
-        // Checked by reading only when giving up, so a gap is a real one.
-        isDone: async (error, isSpent) =>
-          (error as { code?: unknown }).code === UNIQUE_VIOLATION ||
-          (isSpent && (await this.isStored(chunk))),
-        onSpent: (error) => this.endUnrecordable(chunk.sessionId, chunk.seq, error),
-      },
-    );
-    if (!givenUp) return true;
-    this.log(
-      `recording chunk ${chunk.seq} of session ${chunk.sessionId} was not stored after ${givenUp.attempts} attempts and the gateway shut down, the recording has a gap there: ${String(givenUp.error)}`,
-    );
-    return false;
+    return packed;
   }
 
   /** The retries are spent: the session would run on unrecorded, so it is ended (once). */
