@@ -140,6 +140,7 @@ function isConstantIndependent(parsed: ParsedStatements): boolean {
       (facts) =>
         facts.settings.length === 0 &&
         !facts.serverFileAccess &&
+        !facts.readsPositions &&
         !facts.kinds.some((kind) => WRITE_SCOPE_KINDS.has(kind)),
     )
   );

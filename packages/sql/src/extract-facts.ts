@@ -50,6 +50,7 @@ export type Collector = {
   opaque: StatementFacts["opaque"];
   preparedName?: string;
   serverFileAccess?: "file" | "program";
+  readsPositions?: true;
   requestsReadWrite: boolean;
 };
 
@@ -109,9 +110,23 @@ export function extractFacts(statement: unknown): StatementFacts {
   };
   if (collector.preparedName !== undefined) facts.preparedName = collector.preparedName;
   if (collector.serverFileAccess) facts.serverFileAccess = collector.serverFileAccess;
+  if (collector.readsPositions) facts.readsPositions = true;
   // Column lineage depends on the catalog: it is resolved at decision time from the same tree.
   rememberTree(facts, statement);
   return facts;
+}
+
+/** Clauses where the server reads an integer constant as a result column's position. */
+const POSITION_CLAUSES = ["sortClause", "groupClause", "distinctClause"];
+
+/** Whether a constant appears anywhere below `value` (wider than positions alone: fail closed). */
+function holdsConstant(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsConstant);
+  if (value === null || typeof value !== "object") return false;
+  for (const key in value as Node) {
+    if (key === "A_Const" || holdsConstant((value as Node)[key])) return true;
+  }
+  return false;
 }
 
 export function walk(value: unknown, c: Collector, ctes: Set<string>): void {
@@ -210,6 +225,7 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
         c.kinds.add("SELECT INTO");
         addTable(c.written, asNode(asNode(node["intoClause"])["rel"]), ctes);
       }
+      if (POSITION_CLAUSES.some((clause) => holdsConstant(node[clause]))) c.readsPositions = true;
       walkExcept(node, ["withClause", "intoClause"], c, ctes);
       return;
     case "InsertStmt":

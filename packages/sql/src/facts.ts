@@ -68,6 +68,12 @@ export type StatementFacts = {
   /** COPY to or from the server's files or a program. */
   serverFileAccess?: "file" | "program";
   /**
+   * ORDER BY, GROUP BY or DISTINCT ON holds a constant, which may name a result column by position
+   * (`DISTINCT ON (2)`, `ROLLUP (2)`): the normalizer replaces some of those with `$n`, so facts of
+   * one such text never stand for another of the same shape.
+   */
+  readsPositions?: true;
+  /**
    * Whose grammar produced these facts; absent for PostgreSQL. Function names are judged by that
    * server's built-ins (MySQL has no search path for functions).
    */
