@@ -55,6 +55,60 @@ function loaded(): PgQueryModule {
   return instance;
 }
 
+/** A new module is made at most this often, however fast faults come. */
+const REPLACE_INTERVAL_MS = 1_000;
+let replacement: ReturnType<typeof setTimeout> | Promise<void> | null = null;
+let lastReplacedAt = 0;
+let replacements = 0;
+
+/** How many times a faulted module was replaced by a fresh one (for tests and diagnostics). */
+export function parserReplacements(): number {
+  return replacements;
+}
+
+/**
+ * A call that traps inside the module (a stack overflow on deep nesting, an out-of-bounds access)
+ * unwinds past PostgreSQL's own cleanup: the statement's memory context is never freed (about
+ * 0.15 MB per overflow), and enough of them would fill the module's heap and fail every later
+ * parse on this thread, for every session. The faulted module keeps serving until a fresh one is
+ * ready, then is dropped; at most one replacement a second.
+ */
+function replaceAfterFault(faulted: PgQueryModule): void {
+  if (replacement !== null || instance !== faulted) return;
+  const replace = () => {
+    replacement = (createModule as () => Promise<PgQueryModule>)()
+      .then((fresh) => {
+        instance = fresh;
+        replacements++;
+      })
+      .catch(() => {})
+      .finally(() => {
+        lastReplacedAt = Date.now();
+        replacement = null;
+      });
+  };
+  const wait = lastReplacedAt + REPLACE_INTERVAL_MS - Date.now();
+  if (wait <= 0) {
+    replace();
+    return;
+  }
+  const timer = setTimeout(replace, wait);
+  timer.unref?.();
+  replacement = timer;
+}
+
+/** Runs a call into the module; a trap (not an error this file reports) has the module replaced. */
+function guarded<T>(module: PgQueryModule, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    // WebAssembly.RuntimeError (a trap) by name: this package's types do not declare WebAssembly.
+    const isTrap = error instanceof Error && error.name === "RuntimeError";
+    if (error instanceof RangeError || isTrap) replaceAfterFault(module);
+    throw error;
+  }
+}
+
 /** Calls `run` with `text` as a NUL-terminated UTF-8 string in the module's memory. */
 function withCString<T>(module: PgQueryModule, text: string, run: (pointer: number) => T): T {
   // At most 3 bytes per UTF-16 unit (a surrogate pair's 4 bytes take 2 units), and the NUL.
@@ -64,7 +118,7 @@ function withCString<T>(module: PgQueryModule, text: string, run: (pointer: numb
   try {
     const { written } = encoder.encodeInto(text, module.HEAPU8.subarray(pointer, pointer + capacity - 1));
     module.HEAPU8[pointer + written] = 0;
-    return run(pointer);
+    return guarded(module, () => run(pointer));
   } finally {
     module._free(pointer);
   }
