@@ -1,7 +1,11 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import { ClientError } from "@sluice/session/client-error";
 import { Relay } from "@sluice/session/relay";
-import { describe, expect, it } from "vitest";
+import { loadParser } from "@sluice/sql/parser";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// The relay answers a statement the parser rejects from the parser itself (syntax-error probe).
+beforeAll(() => loadParser());
 
 /** `unjudged(...)` statements may run code the gateway did not judge; everything is allowed. */
 const decisions: SessionDecisions = {

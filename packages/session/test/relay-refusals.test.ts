@@ -1,8 +1,12 @@
 import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import { Relay } from "@sluice/session/relay";
 import type { RelayStep } from "@sluice/session/relay-step";
+import { loadParser } from "@sluice/sql/parser";
 import type { ClientMessage } from "@sluice/wire/client-messages";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// The relay answers a statement the parser rejects from the parser itself (syntax-error probe).
+beforeAll(() => loadParser());
 
 /**
  * Every interleaving of a refusal with the messages around it. The relay sends a stand-in the

@@ -1,7 +1,11 @@
 import type { Verdict } from "@sluice/policy/verdict";
-import { describe, expect, it } from "vitest";
+import { loadParser } from "@sluice/sql/parser";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RelayStep } from "../src/relay-step";
 import { StatementJudge } from "../src/statement-judge";
+
+// The relay answers a statement the parser rejects from the parser itself (syntax-error probe).
+beforeAll(() => loadParser());
 
 const REQUEST = { sql: "SELECT salary FROM staff", via: "simple" as const };
 const step = (verdict: Verdict): RelayStep => ({ toUpstream: [Buffer.from(verdict.kind)], toClient: [] });

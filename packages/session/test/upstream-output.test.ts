@@ -3,9 +3,13 @@ import type { SessionDecisions } from "@sluice/policy/verdict";
 import { Relay } from "@sluice/session/relay";
 import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
 import { upstreamToClient } from "@sluice/session/upstream-output";
+import { loadParser } from "@sluice/sql/parser";
 import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
 import { commandComplete, cstr, dataRow, readyForQuery, rowDescription, tagged } from "@sluice/wire/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+
+// The relay answers a statement the parser rejects from the parser itself (syntax-error probe).
+beforeAll(() => loadParser());
 
 const settings: Array<[string, string]> = [];
 const decisions: SessionDecisions = {
