@@ -9,10 +9,12 @@
  *
  * BENCH_STATEMENTS (default 500) per protocol per round, BENCH_ROUNDS (default 5); BENCH_MASKED=1
  * gives the agent a column masking rule (on a column the statements do not read), so every
- * statement takes the catalog path masking needs.
+ * statement takes the catalog path masking needs. BENCH_LEGS=current (comma-separated: direct,
+ * baseline, current) runs only those; BENCH_CPU_PROFILE=<file.cpuprofile> profiles the rounds.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
@@ -38,6 +40,15 @@ async function gatewayModules(root: string) {
     factsCache: await import(path.join(root, "packages/policy/src/facts-cache.ts")),
     listener: await import(path.join(root, "packages/transport/src/mysql/mysql-listener.ts")),
   };
+}
+
+/** This process's CPU profile from now (BENCH_CPU_PROFILE=<file.cpuprofile>): stop it to get it. */
+async function startProfile(): Promise<() => Promise<unknown>> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => (await session.post("Profiler.stop")).profile;
 }
 
 const server = await startMariaDb(await freePort());
@@ -110,7 +121,7 @@ try {
       catalogFor: m.catalogs.createMySqlCatalogs(),
       hashKey: randomBytes(32),
       tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
-      log: () => {},
+      log: (line: string) => console.error(`[${path.basename(root)}] ${line}`),
     });
   };
   const gateways = {
@@ -138,6 +149,9 @@ try {
         ssl: { ca: material.ca.toString() },
       });
   }
+  const only = process.env.BENCH_LEGS?.split(",");
+  for (const name of Object.keys(legs)) if (only && !only.includes(name)) delete legs[name];
+  const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : null;
   const samples: Record<string, { text: number[]; prepared: number[] }> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, connect] of Object.entries(legs)) {
@@ -184,6 +198,7 @@ try {
       `baseline/direct per round:  text ${ratios(baseline.text, direct.text)} · prepared ${ratios(baseline.prepared, direct.prepared)}`,
     );
   }
+  if (profiler) writeFileSync(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(await profiler()));
   for (const gateway of Object.values(gateways)) await gateway.close();
 } finally {
   await server.stop();

@@ -45,7 +45,7 @@ const values = async (connection: Connection, sql: string) =>
   ((await connection.query(sql))[0] as Array<Record<string, unknown>>).map((row) => Object.values(row)[0]);
 
 /** mysql2 prepares a statement once per connection and executes that same statement again. */
-const executed = async (connection: Connection, sql: string, parameters: unknown[]) =>
+const executed = async (connection: Connection, sql: string, parameters: number[]) =>
   ((await connection.execute(sql, parameters))[0] as Array<Record<string, unknown>>).map(
     (row) => Object.values(row)[0],
   );
