@@ -8,7 +8,6 @@ import {
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { FollowedColumns } from "@sluice/policy/followed-columns";
-import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
@@ -21,9 +20,9 @@ import { DiagnosticsArea } from "./diagnostics-area";
 import { followedColumnsOf } from "./followed-columns";
 import { IdleGate } from "./idle-gate";
 import { type KillTargets, mappedKill } from "./kill-mapping";
-import { type MaskingScope, NOTHING_READ, unmaskableChannel } from "./masking-scope";
-import { MySqlClientError } from "./mysql-client-error";
-import { ownerCodeDenial } from "./owner-code";
+import { type DenyVerdict, maskedStatementRefusal, refusedBy } from "./masked-statement-refusal";
+import { type MaskingScope, NOTHING_READ } from "./masking-scope";
+import type { MySqlClientError } from "./mysql-client-error";
 import {
   type CursorOwner,
   PreparedStatementCommands,
@@ -70,7 +69,6 @@ export type RelayOptions = {
 };
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
-type DenyVerdict = Extract<Verdict, { kind: "deny" }>;
 type InFlight = {
   tracker: ResultTracker;
   scope: MaskingScope;
@@ -105,9 +103,12 @@ export class MySqlRelay {
     this.catalog = new CatalogFreshness(options.catalog);
     this.masking = new AgentMasking(options);
     this.statements = new PreparedStatementCommands({
-      scopeOf: (verdict, shape) => this.scopeOf(verdict, shape),
+      // An execution is scoped and judged as COM_QUERY is: against the catalog only under column
+      // rules (no rule, no value to mask by origin; the fingerprint check costs a round trip).
+      scopeOf: (verdict, shape) =>
+        this.masksRows() ? this.scopeOf(verdict, shape) : Promise.resolve(NOTHING_READ),
       refusalOf: (shape, scope) => {
-        const refused = this.maskedWriteRefusal(shape, scope);
+        const refused = this.masksRows() ? this.maskedWriteRefusal(shape, scope) : null;
         return refused ? refusedBy(refused) : null;
       },
       rulesKey: () => this.masking.rulesKey(),
@@ -290,24 +291,11 @@ export class MySqlRelay {
     return this.forward(raw, expected, scope, prepared ? { prepared } : {});
   }
 
-  /**
-   * A write whose table runs owner's code (triggers, computed columns) that could copy masked
-   * values, or a statement that may read masked values keeping them where masking cannot follow.
-   */
   private maskedWriteRefusal(shape: MaskingShape | null, scope: MaskingScope): DenyVerdict | null {
-    const ownerCode = ownerCodeDenial(shape, scope.catalog, {
+    return maskedStatementRefusal(shape, scope, {
       selectors: this.masking.columnRules().map((rule) => rule.selector as string),
-      isCallAllowed: this.options.isCallAllowed ?? ((call) => isOwnerCodeCallAllowed(undefined, call)),
+      ...(this.options.isCallAllowed ? { isCallAllowed: this.options.isCallAllowed } : {}),
     });
-    if (ownerCode) return ownerCode;
-    const channel = unmaskableChannel(scope, shape);
-    if (!channel) return null;
-    return {
-      kind: "deny",
-      rule: "sluice:unmaskable-channel",
-      message: `blocked by Sluice default "sluice:unmaskable-channel": ${channel}`,
-      hint: "read masked columns with a plain SELECT; the gateway masks them on the way out",
-    };
   }
 
   /**
@@ -394,9 +382,4 @@ export class MySqlRelay {
       { kind: "close", reason: error.message },
     ];
   }
-}
-
-/** A refusal as the client reads it: Sluice's message with its hint. */
-function refusedBy(verdict: DenyVerdict): MySqlClientError {
-  return MySqlClientError.refused(`${verdict.message}${verdict.hint ? ` (hint: ${verdict.hint})` : ""}`);
 }

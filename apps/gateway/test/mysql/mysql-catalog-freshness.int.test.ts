@@ -35,6 +35,12 @@ afterAll(async () => {
 const values = async (connection: Connection, sql: string) =>
   ((await connection.query(sql))[0] as Array<Record<string, unknown>>).map((row) => Object.values(row)[0]);
 
+/** mysql2 prepares a statement once per connection and executes that same statement again. */
+const executed = async (connection: Connection, sql: string, parameters: number[]) =>
+  ((await connection.execute(sql, parameters))[0] as Array<Record<string, unknown>>).map(
+    (row) => Object.values(row)[0],
+  );
+
 describe("the MySQL masking catalog, checked per statement", () => {
   it("sees a table replaced by a view from outside Sluice on the very next statement", async () => {
     // The agent's session has read the catalog: handles is a table, its values are stored there.
@@ -56,6 +62,23 @@ describe("the MySQL masking catalog, checked per statement", () => {
     await harness.asAdmin("CREATE OR REPLACE VIEW labels AS SELECT id, email AS label FROM employees");
     expect(JSON.stringify(await values(direct, "SELECT label FROM labels ORDER BY id"))).toMatch(CLEAR);
     const through = await values(agent, "SELECT label FROM labels ORDER BY id");
+    expect(through).toEqual(["[REDACTED]", "[REDACTED]"]);
+  });
+
+  it("sees a table replaced by a view from another connection between two executions of one prepared statement", async () => {
+    await harness.asAdmin(`
+      CREATE TABLE nicknames (id INT PRIMARY KEY, nickname VARCHAR(200));
+      INSERT INTO nicknames VALUES (1, 'ada'), (2, 'grace');
+    `);
+    const sql = "SELECT nickname FROM nicknames WHERE id >= ? ORDER BY id";
+    expect(await executed(agent, sql, [1])).toEqual(["ada", "grace"]);
+    await harness.asAdmin(
+      "DROP TABLE nicknames; CREATE VIEW nicknames AS SELECT id, email AS nickname FROM employees",
+    );
+    expect(JSON.stringify(await executed(direct, sql, [1]))).toMatch(CLEAR);
+    // The same statement id executed again: no PREPARE, no new verdict, only the execution's check.
+    const through = await executed(agent, sql, [1]);
+    expect(JSON.stringify(through)).not.toMatch(CLEAR);
     expect(through).toEqual(["[REDACTED]", "[REDACTED]"]);
   });
 
