@@ -20,8 +20,9 @@ const CATALOG_CHANGING = /^(CREATE|DROP|ALTER|RENAME)/;
  * One session's reading of the upstream catalog for masking: read before the first scoped
  * statement, again when it is old, when a statement names a relation it lacks, after the session
  * changed the schema itself, and whenever the upstream's catalog fingerprint no longer matches
- * (checked before every scoped statement, so a change made from anywhere counts at once). A read that fails leaves the catalog unknown: nothing is
- * trusted (every untraceable column is redacted) until a read succeeds.
+ * (checked before every statement scoped under column rules, so a change made from anywhere counts
+ * at once). A read that fails leaves the catalog unknown: nothing is trusted (every untraceable
+ * column is redacted) until a read succeeds.
  */
 export class CatalogFreshness {
   private isStale = false;
