@@ -215,7 +215,7 @@ export function maskDataRowInto(
     } else if (action !== KEEP) {
       bytes = maskedLength(action as MaskedForm, length);
     }
-    if (action === KEEP) bytes = length < 0 ? 0 : length;
+    if (action === KEEP) bytes = Math.max(length, 0);
     actions[i] = action;
     size += 4 + bytes;
   }
@@ -238,7 +238,7 @@ export function maskDataRowInto(
       while (i + 1 < count && actions[i + 1] === KEEP) {
         i += 1;
         const next = lengths[i] as number;
-        end = (starts[i] as number) + (next < 0 ? 0 : next);
+        end = (starts[i] as number) + Math.max(next, 0);
       }
       at = copyBytes(raw, start - 4, end, target, at);
     } else if (action === MASKED_NULL) {

@@ -3,6 +3,7 @@ import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
 import { encodeEvent, encodeStatementLine, encodeVerdictLine, type RecordingEvent } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
+import { errorFields, isWellFormedRow } from "./recorded-message-fields";
 import { type LiteralRedactor, redactStatement } from "./redact-statement";
 import type { UntimedResultEvent } from "./result-events";
 import {
@@ -388,31 +389,4 @@ export class SessionRecorder {
     this.truncatedRows = 0;
     this.formats = [];
   }
-}
-
-function errorFields(body: Buffer): Record<string, string> {
-  const fields: Record<string, string> = {};
-  let offset = 0;
-  while (offset < body.length && body[offset] !== 0) {
-    const code = String.fromCharCode(body[offset] as number);
-    const end = body.indexOf(0, offset + 1);
-    if (end < 0) break;
-    fields[code] = body.toString("utf8", offset + 1, end);
-    offset = end + 1;
-  }
-  return fields;
-}
-
-/** Every value of the DataRow in `bytes[start..end]` lies inside it (checked before a line starts). */
-function isWellFormedRow(bytes: Buffer, start: number, end: number): boolean {
-  if (end - start < 2) return false;
-  const count = bytes.readInt16BE(start);
-  let offset = start + 2;
-  for (let i = 0; i < count; i++) {
-    if (offset + 4 > end) return false;
-    const length = bytes.readInt32BE(offset);
-    offset += 4 + Math.max(length, 0);
-    if (offset > end) return false;
-  }
-  return count >= 0;
 }
