@@ -3,9 +3,9 @@ import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AdminContext } from "../src/actor";
 import { saveMaskingRule } from "../src/masking-rules";
-import { saveConnection } from "../src/save-connection";
 import { tryStatement } from "../src/try-statement";
 import { type AdminStore, createAdminStore } from "./support/admin-store";
+import { saveMariaDbConnection } from "./support/mariadb-connection";
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -26,18 +26,7 @@ describe("the try box judges MySQL owner code", () => {
   let gone: string;
 
   const save = async (name: string, port: number) => {
-    const connection = await saveConnection(admin, {
-      input: {
-        type: "MYSQL",
-        name,
-        host: maria.host,
-        port,
-        database,
-        username: maria.user,
-        password: maria.password,
-        tlsMode: "DISABLE",
-      },
-    });
+    const connection = await saveMariaDbConnection(admin, maria, { name, port, database });
     await saveMaskingRule(admin, {
       input: {
         name: `${name}-ssn`,

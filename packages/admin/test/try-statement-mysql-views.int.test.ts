@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AdminContext } from "../src/actor";
 import { saveGuardrail } from "../src/guardrail-rules";
 import { saveReviewerGroup, saveReviewRule } from "../src/review-rules";
-import { saveConnection } from "../src/save-connection";
 import { tryStatement } from "../src/try-statement";
 import { type AdminStore, createAdminStore } from "./support/admin-store";
+import { saveMariaDbConnection } from "./support/mariadb-connection";
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -26,18 +26,7 @@ describe("the try box follows MySQL views into review and COLUMN rules", () => {
   let gone: string;
 
   const save = async (name: string, port: number) => {
-    const connection = await saveConnection(admin, {
-      input: {
-        type: "MYSQL",
-        name,
-        host: maria.host,
-        port,
-        database,
-        username: maria.user,
-        password: maria.password,
-        tlsMode: "DISABLE",
-      },
-    });
+    const connection = await saveMariaDbConnection(admin, maria, { name, port, database });
     await saveReviewRule(admin, {
       input: {
         name: `${name}-salary`,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../../test/until";
 import { type Harness, startHarness } from "../support/gateway-harness";
 import { createMariaStage, type MariaStage } from "../support/maria-stage";
-import { mariadbCli } from "../support/mariadb-cli";
+import { gatewayMariadbTarget, mariadbCli } from "../support/mariadb-cli";
 
 /**
  * A MySQL login at the kept-chunk bound (test/reliability/store-kept-bound.int.test.ts for the
@@ -32,16 +32,7 @@ afterAll(async () => {
 });
 
 /** `mariadb -e "SELECT 41 + 1"` through the gateway: what it printed, or the error it printed. */
-function mariadbLogin(): Promise<{ stdout?: string; stderr?: string }> {
-  const target = {
-    port: harness.gateway.mysqlPort as number,
-    user: harness.agent.name,
-    password: harness.token,
-    database: "maria",
-    caFile: harness.caFile,
-  };
-  return mariadbCli(target, "SELECT 41 + 1");
-}
+const mariadbLogin = () => mariadbCli(gatewayMariadbTarget(harness, "maria"), "SELECT 41 + 1");
 
 describe("a MySQL login at the kept-chunk bound", () => {
   it("is refused as retry-later with the bound's words, and served once the chunks are stored", async () => {

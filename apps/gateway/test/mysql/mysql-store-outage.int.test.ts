@@ -3,7 +3,7 @@ import { startTcpRelay, type TcpRelay } from "../../../../test/tcp-relay";
 import { until } from "../../../../test/until";
 import { type Harness, startHarness } from "../support/gateway-harness";
 import { createMariaStage, type MariaStage } from "../support/maria-stage";
-import { mariadbCli } from "../support/mariadb-cli";
+import { gatewayMariadbTarget, mariadbCli } from "../support/mariadb-cli";
 
 /**
  * A MySQL login while Sluice's own store is away (the gateway reaches it through a relay the test
@@ -29,16 +29,7 @@ afterAll(async () => {
 });
 
 /** `mariadb -e "SELECT 41 + 1"` through the gateway: what it printed, or the error it printed. */
-function mariadbLogin(): Promise<{ stdout?: string; stderr?: string }> {
-  const target = {
-    port: harness.gateway.mysqlPort as number,
-    user: harness.agent.name,
-    password: harness.token,
-    database: "maria",
-    caFile: harness.caFile,
-  };
-  return mariadbCli(target, "SELECT 41 + 1");
-}
+const mariadbLogin = () => mariadbCli(gatewayMariadbTarget(harness, "maria"), "SELECT 41 + 1");
 
 describe("a MySQL login while the store is down", () => {
   it("is refused with a retryable error that names the store, then succeeds once it is back", async () => {

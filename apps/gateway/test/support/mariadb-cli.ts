@@ -31,3 +31,22 @@ export function mariadbCli(
     (error: { stderr: string }) => ({ stderr: error.stderr }),
   );
 }
+
+/** The agent's login to a gateway harness's MySQL listener (TLS checked against its CA, when it has one). */
+export function gatewayMariadbTarget(
+  harness: {
+    gateway: { mysqlPort?: number | null };
+    agent: { name: string };
+    token: string;
+    caFile: string | null;
+  },
+  database: string,
+): MariadbCliTarget {
+  return {
+    port: harness.gateway.mysqlPort as number,
+    user: harness.agent.name,
+    password: harness.token,
+    database,
+    caFile: harness.caFile,
+  };
+}
