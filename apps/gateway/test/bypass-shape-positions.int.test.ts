@@ -36,13 +36,14 @@ beforeAll(async () => {
 afterAll(() => harness?.stop());
 
 /** The Sluice rule that refused `sql`, or null when Sluice let it through (the server may still fail it). */
-async function refusal(sql: string): Promise<string | null> {
+async function refusal(sql: string, values?: unknown[]): Promise<string | null> {
   const client = new pg.Client({
     connectionString: harness.urlFor(harness.agent.name, harness.token, STRICT),
   });
   await client.connect();
   try {
-    await client.query(sql);
+    // With values, pg sends Parse/Bind/Execute: the extended protocol's path to the same cache.
+    await (values ? client.query(sql, values) : client.query(sql));
     return null;
   } catch (error) {
     return /"(sluice:[a-z-]+)"/.exec((error as Error).message)?.[1] ?? null;
@@ -68,6 +69,15 @@ describe("a position the lineage reads, in a shape seen before", () => {
       "SELECT ssn, count(*) FROM customers GROUP BY GROUPING SETS ((1))",
     ],
     ["SELECT id, ssn FROM customers GROUP BY (1, 1)", "SELECT id, ssn FROM customers GROUP BY (1, 2)"],
+    // The same positions one level down: a derived table and a CTE.
+    [
+      "SELECT * FROM (SELECT DISTINCT ON (1) id, ssn FROM customers) AS d",
+      "SELECT * FROM (SELECT DISTINCT ON (2) id, ssn FROM customers) AS d",
+    ],
+    [
+      "WITH g AS (SELECT ssn, count(*) FROM customers GROUP BY ROLLUP(2)) SELECT * FROM g",
+      "WITH g AS (SELECT ssn, count(*) FROM customers GROUP BY ROLLUP(1)) SELECT * FROM g",
+    ],
   ] as const) {
     it(`refuses ${oracle} after ${allowed} ran`, async () => {
       // Alone (a shape of its own: one more space), it is refused as an oracle.
@@ -76,4 +86,14 @@ describe("a position the lineage reads, in a shape seen before", () => {
       expect(await refusal(oracle)).toBe("sluice:strict-masking");
     });
   }
+});
+
+describe("the same positions through the extended protocol", () => {
+  it("refuses DISTINCT ON (2) parsed after DISTINCT ON (1), each bound with a parameter", async () => {
+    const allowed = "SELECT DISTINCT ON (1) id, ssn FROM customers WHERE id <> $1";
+    const oracle = "SELECT DISTINCT ON (2) id, ssn FROM customers WHERE id <> $1";
+    expect(await refusal(oracle.replace(" FROM", "  FROM"), [0])).toBe("sluice:strict-masking");
+    expect(await refusal(allowed, [0])).toBeNull();
+    expect(await refusal(oracle, [0])).toBe("sluice:strict-masking");
+  });
 });
