@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminQuery } from "../../../test/support";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { addSalaryReviewRule } from "./support/salary-review";
 
 /**
  * A review rule on a column when the gateway cannot read the upstream's catalog (issue 14, found by
@@ -29,20 +30,8 @@ beforeAll(async () => {
     INSERT INTO payslips VALUES (7, 1234);`);
   await direct.end();
   await adminQuery(harness.upstreamAdminUrl, "REVOKE SELECT ON pg_catalog.pg_attrdef FROM PUBLIC");
-  const finance = await harness.prisma.reviewerGroup.create({
-    data: { name: "finance-leads", idpGroup: "finance-leads" },
-  });
   const reviewed = await harness.addTwinConnection(REVIEWED);
-  await harness.prisma.reviewRule.create({
-    data: {
-      connectionId: reviewed.id,
-      name: "salary-reads",
-      match: { columns: ["public.employees.salary"] },
-      // Non-blocking: the refusal names the rule and the statement waits for a reviewer unrun.
-      isBlocking: false,
-      groups: { create: [{ groupId: finance.id }] },
-    },
-  });
+  await addSalaryReviewRule(harness, reviewed.id);
   await bumpPolicyVersion(harness.prisma);
   await harness.gateway.policies.reload();
 });

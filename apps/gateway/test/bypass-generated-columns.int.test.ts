@@ -2,6 +2,7 @@ import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/gateway-harness";
+import { addSalaryReviewRule } from "./support/salary-review";
 
 /**
  * Generated columns (issue 14, class 3): a column the server computes from a masked one is a copy
@@ -57,20 +58,8 @@ beforeAll(async () => {
       },
     });
   }
-  const finance = await harness.prisma.reviewerGroup.create({
-    data: { name: "finance-leads", idpGroup: "finance-leads" },
-  });
   const reviewed = await harness.addTwinConnection(REVIEWED);
-  await harness.prisma.reviewRule.create({
-    data: {
-      connectionId: reviewed.id,
-      name: "salary-reads",
-      match: { columns: ["public.employees.salary"] },
-      // Non-blocking: the refusal names the rule, so the classification is what is checked.
-      isBlocking: false,
-      groups: { create: [{ groupId: finance.id }] },
-    },
-  });
+  await addSalaryReviewRule(harness, reviewed.id);
   const guarded = await harness.addTwinConnection(GUARDED);
   await harness.prisma.guardrailRule.create({
     data: {

@@ -1,6 +1,7 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import pg from "pg";
 import type { Harness } from "./gateway-harness";
+import { addSalaryReviewRule } from "./salary-review";
 
 /** A read-only twin of the harness's connection, for the cases that need one. */
 export const READ_ONLY_CONNECTION = "shop_ro";
@@ -71,19 +72,7 @@ export async function seedDemoShapedShop(harness: Harness): Promise<void> {
       },
     ],
   });
-  const finance = await harness.prisma.reviewerGroup.create({
-    data: { name: "finance-leads", idpGroup: "finance-leads" },
-  });
-  await harness.prisma.reviewRule.create({
-    data: {
-      connectionId: shop.id,
-      name: "salary-reads",
-      match: { columns: ["public.employees.salary"] },
-      // Non-blocking: the corpus checks the classification; holding is tested in reviews.int.test.ts.
-      isBlocking: false,
-      groups: { create: [{ groupId: finance.id }] },
-    },
-  });
+  await addSalaryReviewRule(harness, shop.id);
   await bumpPolicyVersion(harness.prisma);
   await harness.gateway.policies.reload();
 }
