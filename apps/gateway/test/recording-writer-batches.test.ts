@@ -55,8 +55,9 @@ describe("recording writer: chunks of many sessions in one insert", () => {
     // still sends its chunks together.
     const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, { flushSliceMs: 0 });
     await recordTwoRounds(writer);
-    // Each round's three chunks went together; the ends' last chunks too.
-    expect(store.batches).toEqual([3, 3, 3]);
+    // Each round's three chunks went together. The ends' last chunks are not held for each other:
+    // they go in whatever batches their compression (on the thread pool) finishing together makes.
+    expect(store.batches.slice(0, 2)).toEqual([3, 3]);
     expect(store.attempts()).toBe(9);
     expect(logs).toEqual([]);
     expectEveryChainWhole(store, key);
