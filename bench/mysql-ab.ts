@@ -13,17 +13,12 @@
  * baseline, current) runs only those; BENCH_CPU_PROFILE=<file.cpuprofile> profiles the rounds.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import os, { tmpdir } from "node:os";
+import os from "node:os";
 import path from "node:path";
-import tls from "node:tls";
-import mysql from "mysql2/promise";
-import { generateAgentToken } from "../packages/secrets/src/agent-token";
-import { createScramVerifier } from "../packages/secrets/src/scram-verifier";
-import { ensureTlsMaterial } from "../packages/transport/src/tls-material";
-import { startMariaDb } from "../test/mariadb-server";
-import { freePort } from "./lib/free-port";
+import type mysql from "mysql2/promise";
+import { startMySqlBench, statementsPerSecond } from "./lib/mysql-bench-env";
 
 const STATEMENTS = Number(process.env.BENCH_STATEMENTS ?? 500);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -51,46 +46,9 @@ async function startProfile(): Promise<() => Promise<unknown>> {
   return async () => (await session.post("Profiler.stop")).profile;
 }
 
-const server = await startMariaDb(await freePort());
-console.error(`MariaDB up on ${server.port}`);
-const home = mkdtempSync(path.join(tmpdir(), "sluice-mysql-ab-"));
+const bench = await startMySqlBench("mysql-ab");
+console.error("MariaDB up");
 try {
-  const password = randomBytes(12).toString("base64url");
-  const admin = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.adminUser,
-    password: server.adminPassword,
-    multipleStatements: true,
-  });
-  await admin.query(`CREATE DATABASE bench;
-    CREATE TABLE bench.items (id INT PRIMARY KEY, label VARCHAR(50), secret VARCHAR(50));
-    INSERT INTO bench.items SELECT seq, CONCAT('item ', seq), 'hidden' FROM bench.seq_1_to_1000;
-    CREATE USER 'bench'@'%' IDENTIFIED BY '${password}'; GRANT ALL ON bench.* TO 'bench'@'%';`);
-  await admin.end();
-  const token = generateAgentToken();
-  const agent = {
-    agentId: "a",
-    agentName: "bench-agent",
-    credentialId: "c",
-    scramVerifier: createScramVerifier(token),
-    groups: ["g"],
-  };
-  const connection = {
-    connectionId: "c1",
-    name: "bench",
-    host: server.host,
-    port: server.port,
-    database: "bench",
-    user: "bench",
-    password,
-    tlsMode: "DISABLE" as const,
-    tlsCaPem: null,
-    tlsServerName: null,
-    requireClientTls: true,
-    allowedGroups: ["g"],
-  };
-  const policy = { connectionName: "bench", isReadOnly: false, guardrails: [], reviews: [] };
   const rules = IS_MASKED
     ? [
         {
@@ -103,24 +61,20 @@ try {
         },
       ]
     : [];
-  const material = ensureTlsMaterial(path.join(home, "tls"));
   const start = async (root: string) => {
     const m = await gatewayModules(root);
     return m.listener.startMySqlListener({
       port: 0,
-      directory: {
-        findAgent: async () => agent,
-        findConnection: async (name: string) => (name === "bench" ? connection : null),
-      },
+      directory: bench.directory,
       decisions: m.decisionPoint.createPolicyDecisionPoint({
-        policies: { version: 1, get: () => policy, reload: async () => {} },
+        policies: { version: 1, get: () => bench.policy, reload: async () => {} },
         facts: new m.factsCache.FactsCache({ parseStatements: m.parse.parseMySql, normalize: null }),
         upstreamUser: () => "bench",
       }),
       maskingRules: () => rules,
       catalogFor: m.catalogs.createMySqlCatalogs(),
       hashKey: randomBytes(32),
-      tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
+      tlsContext: bench.tlsContext,
       log: (line: string) => console.error(`[${path.basename(root)}] ${line}`),
     });
   };
@@ -128,27 +82,9 @@ try {
     baseline: await start(path.resolve(baselineDir)),
     current: await start(path.resolve(import.meta.dirname, "..")),
   };
-  const legs: Record<string, () => Promise<mysql.Connection>> = {
-    direct: () =>
-      mysql.createConnection({
-        host: server.host,
-        port: server.port,
-        user: "bench",
-        password,
-        database: "bench",
-      }),
-  };
-  for (const [name, gateway] of Object.entries(gateways)) {
-    legs[name] = () =>
-      mysql.createConnection({
-        host: "127.0.0.1",
-        port: gateway.port,
-        user: agent.agentName,
-        password: token,
-        database: "bench",
-        ssl: { ca: material.ca.toString() },
-      });
-  }
+  const legs: Record<string, () => Promise<mysql.Connection>> = { direct: bench.connectDirect };
+  for (const [name, gateway] of Object.entries(gateways))
+    legs[name] = () => bench.connectThrough(gateway.port);
   const only = process.env.BENCH_LEGS?.split(",");
   for (const name of Object.keys(legs)) if (only && !only.includes(name)) delete legs[name];
   const profiler = process.env.BENCH_CPU_PROFILE ? await startProfile() : null;
@@ -156,11 +92,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, connect] of Object.entries(legs)) {
       const client = await connect();
-      const run = async (statement: (id: number) => Promise<unknown>) => {
-        const started = performance.now();
-        for (let i = 0; i < STATEMENTS; i++) await statement((i % 1000) + 1);
-        return STATEMENTS / ((performance.now() - started) / 1000);
-      };
+      const run = (statement: (id: number) => Promise<unknown>) => statementsPerSecond(STATEMENTS, statement);
       const text = await run((id) => client.query(`SELECT id, label FROM items WHERE id = ${id}`));
       const prepared = await run((id) => client.execute("SELECT id, label FROM items WHERE id = ?", [id]));
       await client.end();
@@ -201,6 +133,5 @@ try {
   if (profiler) writeFileSync(process.env.BENCH_CPU_PROFILE as string, JSON.stringify(await profiler()));
   for (const gateway of Object.values(gateways)) await gateway.close();
 } finally {
-  await server.stop();
-  rmSync(home, { recursive: true, force: true });
+  await bench.stop();
 }

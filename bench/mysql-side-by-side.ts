@@ -6,102 +6,40 @@
  *
  *   ./node_modules/.bin/tsx bench/mysql-side-by-side.ts
  */
+
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import tls from "node:tls";
-import mysql from "mysql2/promise";
 import { createMySqlCatalogs } from "../apps/gateway/src/mysql/mysql-catalog";
 import { parseMySql } from "../packages/mysql-sql/src/parse";
 import { createPolicyDecisionPoint } from "../packages/policy/src/decision-point";
 import { FactsCache } from "../packages/policy/src/facts-cache";
-import { generateAgentToken } from "../packages/secrets/src/agent-token";
-import { createScramVerifier } from "../packages/secrets/src/scram-verifier";
 import { startMySqlListener } from "../packages/transport/src/mysql/mysql-listener";
-import { ensureTlsMaterial } from "../packages/transport/src/tls-material";
-import { startMariaDb } from "../test/mariadb-server";
-import { freePort } from "./lib/free-port";
 import { table, writeSection } from "./lib/markdown-section";
+import { startMySqlBench, statementsPerSecond } from "./lib/mysql-bench-env";
 
 /** Kept small: the machine is shared, and the ratio settles within a few thousand statements. */
 const STATEMENTS = 3000;
 const CONNECTS = 30;
 
-const server = await startMariaDb(await freePort());
-const home = mkdtempSync(path.join(tmpdir(), "sluice-mysql-bench-"));
+const bench = await startMySqlBench("mysql-bench");
 try {
-  const password = randomBytes(12).toString("base64url");
-  const admin = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    user: server.adminUser,
-    password: server.adminPassword,
-    multipleStatements: true,
-  });
-  await admin.query(`CREATE DATABASE bench; CREATE TABLE bench.items (id INT PRIMARY KEY, label VARCHAR(50));
-    INSERT INTO bench.items SELECT seq, CONCAT('item ', seq) FROM bench.seq_1_to_1000;
-    CREATE USER 'bench'@'%' IDENTIFIED BY '${password}'; GRANT ALL ON bench.* TO 'bench'@'%';`);
-  await admin.end();
-  const token = generateAgentToken();
-  const agent = {
-    agentId: "a",
-    agentName: "bench-agent",
-    credentialId: "c",
-    scramVerifier: createScramVerifier(token),
-    groups: ["g"],
-  };
-  const connection = {
-    connectionId: "c1",
-    name: "bench",
-    host: server.host,
-    port: server.port,
-    database: "bench",
-    user: "bench",
-    password,
-    tlsMode: "DISABLE" as const,
-    tlsCaPem: null,
-    tlsServerName: null,
-    requireClientTls: true,
-    allowedGroups: ["g"],
-  };
-  const policy = { connectionName: "bench", isReadOnly: false, guardrails: [], reviews: [] };
-  const material = ensureTlsMaterial(path.join(home, "tls"));
   const listener = await startMySqlListener({
     port: 0,
-    directory: {
-      findAgent: async () => agent,
-      findConnection: async (name) => (name === "bench" ? connection : null),
-    },
+    directory: bench.directory,
     decisions: createPolicyDecisionPoint({
-      policies: { version: 1, get: () => policy, reload: async () => {} },
+      policies: { version: 1, get: () => bench.policy, reload: async () => {} },
       facts: new FactsCache({ parseStatements: parseMySql, normalize: null }),
       upstreamUser: () => "bench",
     }),
     maskingRules: () => [],
     catalogFor: createMySqlCatalogs(),
     hashKey: randomBytes(32),
-    tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
+    tlsContext: bench.tlsContext,
     log: () => {},
   });
   const legs = {
-    direct: () =>
-      mysql.createConnection({
-        host: server.host,
-        port: server.port,
-        user: "bench",
-        password,
-        database: "bench",
-      }),
-    sluice: () =>
-      mysql.createConnection({
-        host: "127.0.0.1",
-        port: listener.port,
-        user: agent.agentName,
-        password: token,
-        database: "bench",
-        ssl: { ca: material.ca.toString() },
-      }),
+    direct: bench.connectDirect,
+    sluice: () => bench.connectThrough(listener.port),
   };
   const rows: string[][] = [];
   const results: Record<string, { connectMs: number; textQps: number; preparedQps: number }> = {};
@@ -115,11 +53,7 @@ try {
     }
     times.sort((a, b) => a - b);
     const client = await connect();
-    const run = async (statement: (id: number) => Promise<unknown>) => {
-      const started = performance.now();
-      for (let i = 0; i < STATEMENTS; i++) await statement((i % 1000) + 1);
-      return STATEMENTS / ((performance.now() - started) / 1000);
-    };
+    const run = (statement: (id: number) => Promise<unknown>) => statementsPerSecond(STATEMENTS, statement);
     const textQps = await run((id) => client.query(`SELECT id, label FROM items WHERE id = ${id}`));
     const preparedQps = await run((id) => client.execute("SELECT id, label FROM items WHERE id = ?", [id]));
     await client.end();
@@ -146,6 +80,5 @@ ${table(["leg", "connect ms (median)", "text q/s", "text vs direct", "prepared q
   writeSection(path.join(import.meta.dirname, "../docs/benchmarks.md"), "mysql-side-by-side", body);
   await listener.close();
 } finally {
-  await server.stop();
-  rmSync(home, { recursive: true, force: true });
+  await bench.stop();
 }
