@@ -13,8 +13,6 @@
  * statement with this checkout's (the order swapped every round), so machine noise hits both alike;
  * the section then shows both and their ratio.
  */
-// As the gateway runs: WebAssembly on the baseline compiler only.
-import "../apps/gateway/src/wasm-baseline-only";
 import os from "node:os";
 import path from "node:path";
 import type { ConnectionPolicy } from "../packages/policy/src/rules";
@@ -144,8 +142,12 @@ function measure(
 async function main() {
   const at = process.argv.indexOf("--baseline");
   const baselineRoot = at > 0 ? path.resolve(process.argv[at + 1] ?? "") : null;
-  const current = await loadDecider(path.resolve(import.meta.dirname, ".."));
+  // As the gateway runs (apps/gateway/src/wasm-tiers.ts): the parser may tier up to TurboFan, any
+  // WebAssembly compiled after it stays on Liftoff. The baseline's parser is compiled first, so
+  // both checkouts' parsers run on the same tiers and the ratio compares code, not compilers.
   const baseline = baselineRoot ? await loadDecider(baselineRoot) : null;
+  await import("../apps/gateway/src/wasm-tiers");
+  const current = await loadDecider(path.resolve(import.meta.dirname, ".."));
   const deciders = { current, baseline };
   const statement = (round: number, i: number) => (STATEMENTS[i] as (n: number) => string)(round);
   measure(deciders, "uncached", statement); // warm up the parser and the JIT

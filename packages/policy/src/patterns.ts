@@ -20,8 +20,7 @@ export function matchesTablePattern(qualified: string, pattern: string): boolean
   if (patternAt < 0) return pattern === name;
   const patternName = pattern.slice(patternAt + 1);
   return (
-    pattern.slice(0, patternAt) === qualified.slice(0, at) &&
-    (patternName === "*" || patternName === name)
+    pattern.slice(0, patternAt) === qualified.slice(0, at) && (patternName === "*" || patternName === name)
   );
 }
 
