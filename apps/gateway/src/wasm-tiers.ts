@@ -10,8 +10,10 @@ import { loadParser } from "@sluice/sql/parser";
  * PostgreSQL's parser is the exception. Every statement the gateway has not seen runs it, and on
  * Liftoff code it is the largest part of that decision (docs/benchmarks.md, "Decision time"). V8
  * fixes a module's tiers when the module is compiled, so the parser, instantiated here first, keeps
- * its tier-up to TurboFan, and `--liftoff-only`, set once it is ready, holds every module compiled
- * after it (the store client's, the parse thread's, a parser replaced after a fault) to Liftoff.
+ * its tier-up to TurboFan, and `--liftoff-only`, set once it is ready, holds every other module
+ * compiled after it (the store client's) to Liftoff. The parse thread's parser and one replaced
+ * after a fault are the same bytes, which V8 compiles once per process and shares (two instances
+ * made either side of the flag ran equally fast, measured in docs/benchmarks.md).
  * Were a Node release to read the flag at tier-up time instead, the parser would stay on Liftoff:
  * slower, never wrong. `bench/wasm-tiers.ts` measures what this costs and buys.
  */
