@@ -6,7 +6,7 @@
  *
  *   ./node_modules/.bin/tsx bench/connect-pooled.ts      (CONNECT_ROUNDS, default 5; 20 connects each)
  */
-import "../apps/gateway/src/wasm-baseline-only";
+import "../apps/gateway/src/wasm-tiers";
 import { loadavg } from "node:os";
 import path from "node:path";
 import pg from "pg";

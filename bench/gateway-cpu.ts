@@ -13,7 +13,7 @@
  *     transactions per second; at a low rate each message wakes the process on its own, which costs more
  *     per transaction than a saturated run, and a process's per-second work weighs more)
  */
-import "../apps/gateway/src/wasm-baseline-only";
+import "../apps/gateway/src/wasm-tiers";
 import { loadavg } from "node:os";
 import nodePath from "node:path";
 import pg from "pg";

@@ -6,7 +6,7 @@
  *   ./node_modules/.bin/tsx bench/pgbench-side-by-side.ts      (BENCH_SECONDS per run, default 10)
  */
 // As the gateway runs: WebAssembly on the baseline compiler only.
-import "../apps/gateway/src/wasm-baseline-only";
+import "../apps/gateway/src/wasm-tiers";
 import path from "node:path";
 import { ALLOW_ALL, type DecisionPoint } from "../packages/policy/src/verdict";
 import { BENCH_SCALE, type BenchEnv, createBenchEnv } from "./lib/bench-env";

@@ -10,7 +10,7 @@
  *
  *   ./node_modules/.bin/tsx bench/pgbench-workers.ts      (BENCH_SECONDS per run, default 6; BENCH_ROUNDS, default 1)
  */
-import "../apps/gateway/src/wasm-baseline-only";
+import "../apps/gateway/src/wasm-tiers";
 import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { startGatewayCluster } from "../apps/gateway/src/gateway-cluster";

@@ -6,7 +6,7 @@
  *
  *   ./node_modules/.bin/tsx bench/stall.ts      (STALL_BIG_STATEMENTS, default 2)
  */
-import "../apps/gateway/src/wasm-baseline-only";
+import "../apps/gateway/src/wasm-tiers";
 import path from "node:path";
 import pg from "pg";
 import { createBenchEnv } from "./lib/bench-env";

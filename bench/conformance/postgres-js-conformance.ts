@@ -8,7 +8,7 @@
  *
  * See bench/README.md for preparing the checkout (it is never committed here).
  */
-import "../../apps/gateway/src/wasm-baseline-only";
+import "../../apps/gateway/src/wasm-tiers";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createCleanup } from "../lib/cleanup";

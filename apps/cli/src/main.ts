@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     case "start": {
       // Loaded only here: the start path pulls in the gateway and the OpenID provider, which other
       // commands do not need (and which announce themselves on stderr).
-      await import("@sluice/gateway/wasm-baseline-only");
+      await import("@sluice/gateway/wasm-tiers");
       const { runStart } = await import("./start/run-start");
       await runStart(env);
       return -1; // keeps running until a signal

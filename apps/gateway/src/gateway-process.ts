@@ -9,7 +9,7 @@
  *
  * Its environment is read by `env.ts` only; a missing or malformed key stops it before it listens.
  */
-import "./wasm-baseline-only";
+import "./wasm-tiers";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

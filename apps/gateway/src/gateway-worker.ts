@@ -4,7 +4,7 @@
  * the primary forwards (MySQL KILL lookups likewise, by the id's slot), and closes in order when
  * told to.
  */
-import "./wasm-baseline-only";
+import "./wasm-tiers";
 import { createPrisma } from "@sluice/db/prisma";
 import { CancelRegistry } from "@sluice/transport/cancel-registry";
 import { MySqlSessionIds } from "@sluice/transport/mysql/mysql-session-ids";

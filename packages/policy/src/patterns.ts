@@ -13,10 +13,15 @@ export function candidateNames(table: TableRef, searchPath: readonly string[]): 
 /** `schema.table` against a pattern: `table`, `schema.table`, `schema.*`, `*`. */
 export function matchesTablePattern(qualified: string, pattern: string): boolean {
   if (pattern === "*") return true;
-  const [schema, name] = splitQualified(qualified);
-  if (!pattern.includes(".")) return pattern === name;
-  const [patternSchema, patternName] = splitQualified(pattern);
-  return patternSchema === schema && (patternName === "*" || patternName === name);
+  // Compared in place, not split into pairs: every relation of every decision comes through here.
+  const at = qualified.lastIndexOf(".");
+  const patternAt = pattern.lastIndexOf(".");
+  const name = qualified.slice(at + 1);
+  if (patternAt < 0) return pattern === name;
+  const patternName = pattern.slice(patternAt + 1);
+  return (
+    pattern.slice(0, patternAt) === qualified.slice(0, at) && (patternName === "*" || patternName === name)
+  );
 }
 
 /** Lower-case function name against a pattern, ignoring the implicit pg_catalog schema. */
@@ -26,9 +31,4 @@ export function matchesFunctionPattern(name: string, pattern: string): boolean {
   if (wanted.endsWith("*"))
     return bare.startsWith(wanted.slice(0, -1)) || name.startsWith(wanted.slice(0, -1));
   return bare === wanted || name === wanted;
-}
-
-function splitQualified(qualified: string): [string, string] {
-  const at = qualified.lastIndexOf(".");
-  return [qualified.slice(0, at), qualified.slice(at + 1)];
 }

@@ -124,9 +124,26 @@ function withCString<T>(module: PgQueryModule, text: string, run: (pointer: numb
   }
 }
 
+/**
+ * The module's memory as a Buffer, whose `indexOf` is the C library's memchr: a typed array's own
+ * `indexOf` compares byte by byte in a loop, about as long as decoding the parse tree's JSON itself.
+ * Made again when the memory grows (Emscripten then replaces HEAPU8 with a view of the new memory).
+ */
+const heapBuffers = new WeakMap<Uint8Array, Buffer>();
+
+function heapBuffer(module: PgQueryModule): Buffer {
+  const heap = module.HEAPU8;
+  let buffer = heapBuffers.get(heap);
+  if (buffer === undefined) {
+    buffer = Buffer.from(heap.buffer, heap.byteOffset, heap.byteLength);
+    heapBuffers.set(heap, buffer);
+  }
+  return buffer;
+}
+
 /** The NUL-terminated UTF-8 string at `pointer`. */
 function cString(module: PgQueryModule, pointer: number): string {
-  const heap = module.HEAPU8;
+  const heap = heapBuffer(module);
   const end = heap.indexOf(0, pointer);
   return decoder.decode(heap.subarray(pointer, end < 0 ? heap.length : end));
 }

@@ -227,10 +227,25 @@ export function normalizeKindName(name: string): string {
 }
 
 /**
+ * Rule kind names as `kindCovers` compares them, so each decision does not run the regex again for
+ * every kind of every rule. Names come from policies, a handful per connection; the bound keeps a
+ * caller passing arbitrary names from growing it.
+ */
+const normalizedKindNames = new Map<string, string>();
+const MAX_REMEMBERED_KIND_NAMES = 1_024;
+
+function rememberNormalized(name: string): string {
+  const normalized = normalizeKindName(name);
+  if (normalizedKindNames.size >= MAX_REMEMBERED_KIND_NAMES) normalizedKindNames.clear();
+  normalizedKindNames.set(name, normalized);
+  return normalized;
+}
+
+/**
  * Whether a rule's kind name covers a reported kind: the same kind, a kind that begins with its
  * words (ALTER covers ALTER TABLE; CREATE TABLE covers CREATE TABLE AS), or a listed extra member.
  */
 export function kindCovers(name: string, kind: string): boolean {
-  const wanted = normalizeKindName(name);
+  const wanted = normalizedKindNames.get(name) ?? rememberNormalized(name);
   return wanted === kind || kind.startsWith(`${wanted} `) || (FAMILY_EXTRAS[wanted]?.includes(kind) ?? false);
 }
