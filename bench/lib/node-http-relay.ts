@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** Idle upstream sockets kept, as the gateway keeps them (UPSTREAM_MAX_FREE_SOCKETS). */
+/** Idle upstream sockets kept: more than the benchmark keeps in flight, so none is reopened. */
 const MAX_FREE_SOCKETS = 16;
 
 /**

@@ -8,8 +8,12 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const UPSTREAM_HEADERS_TIMEOUT_MS = 30_000;
 /** Silence on the upstream socket once its response streams: the call is cut. */
 export const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
-/** Idle upstream sockets kept per connection for keep-alive. */
-export const UPSTREAM_MAX_FREE_SOCKETS = 16;
+/**
+ * An idle kept-alive upstream socket is closed after this (sooner when the upstream's Keep-Alive
+ * header says it closes sooner): long enough for an agent's next call, short enough that the
+ * upstream rarely closes it first (Node's server: 5 s).
+ */
+export const UPSTREAM_KEEP_ALIVE_MS = 4_000;
 /**
  * The longest a connection's record is reused. A change to it does not wait for this: the policy
  * version it bumps (NOTIFY) makes the next call read the record again; this only bounds a version

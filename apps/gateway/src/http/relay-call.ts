@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HttpVerdict } from "@sluice/http-policy/evaluate";
 import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
+import { headerValue } from "@sluice/http-policy/read-request";
 import { planResponse } from "@sluice/http-policy/response-plan";
 import type { ResponseMasking } from "@sluice/http-policy/value-masking";
 import type { ReviewBroker } from "@sluice/policy/decision-point";
@@ -12,6 +13,7 @@ import type { HttpConnectionRecord } from "./http-directory";
 import type { HttpSession } from "./http-sessions";
 import { maskedRequestBody, RecordedExchange } from "./recorded-exchange";
 import { relayResponse } from "./relay-response";
+import type { UpstreamAnswer } from "./upstream-answer";
 import { callUpstream, UpstreamCallError, type UpstreamPools } from "./upstream-call";
 
 export type CallContext = {
@@ -108,7 +110,7 @@ export async function relayCall(context: CallContext): Promise<void> {
     });
   }
   if (response.destroyed) return;
-  let upstream: IncomingMessage;
+  let upstream: UpstreamAnswer;
   try {
     upstream = await callUpstream({
       connection,
@@ -131,7 +133,7 @@ export async function relayCall(context: CallContext): Promise<void> {
   }
   const plan = planResponse({
     method: facts.method,
-    status: upstream.statusCode ?? 502,
+    status: upstream.status,
     rawHeaders: upstream.rawHeaders,
     masking,
   });
@@ -144,7 +146,7 @@ export async function relayCall(context: CallContext): Promise<void> {
     });
   }
   const ended = await relayResponse(upstream, response, plan, (chunk) => exchange.bodyBytes(chunk));
-  exchange.response(upstream.statusCode ?? 502, upstream.headers["content-type"], ended.reason);
+  exchange.response(upstream.status, headerValue(upstream.rawHeaders, "content-type"), ended.reason);
   if (ended.outcome === "cut")
     options.log(
       `[http] ${agent.agentName}: ${facts.method} ${connection.name}${facts.path} cut: ${ended.reason}`,

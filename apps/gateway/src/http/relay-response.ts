@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { BodyStreamError } from "@sluice/http-policy/json-stream-masker";
 import type { ResponsePlan } from "@sluice/http-policy/response-plan";
 import { sendRefusal } from "./http-refusal";
+import type { UpstreamAnswer } from "./upstream-answer";
 
 /**
  * Streams the upstream's response to the agent through its masker, with backpressure both ways.
@@ -11,18 +12,15 @@ import { sendRefusal } from "./http-refusal";
  * complete document with unmasked bytes. Resolves with how the response ended.
  */
 export function relayResponse(
-  upstream: IncomingMessage,
+  upstream: UpstreamAnswer,
   response: ServerResponse,
   plan: Extract<ResponsePlan, { kind: "relay" }>,
   /** Each piece of body as the agent gets it (masked), for the recording. */
   onBody: (chunk: Buffer) => void = () => {},
 ): Promise<{ outcome: "complete" | "cut"; reason?: string }> {
   const headers = plan.headers;
-  const status = upstream.statusCode ?? 502;
+  const status = upstream.status;
   const masker = plan.masker;
-  const writeHead = () => {
-    if (!response.headersSent) response.writeHead(status, headers.flat());
-  };
   return new Promise((resolve) => {
     let isDone = false;
     const cut = (reason: string) => {
@@ -39,23 +37,45 @@ export function relayResponse(
       else response.destroy();
       resolve({ outcome: "cut", reason });
     };
+    // The whole body came before anything was written (most small JSON answers: one socket read
+    // brings the headers, the body and its end): masked in one piece and sent with a
+    // content-length, so the agent gets one write (status line, headers and body) instead of a
+    // chunked body and its terminator in writes of their own, a syscall each.
+    const sendWhole = (parts: Buffer[]) => {
+      const body = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      let out: Buffer;
+      try {
+        out = masker ? Buffer.concat([masker.push(body), masker.end()]) : body;
+      } catch (error) {
+        return cut(reasonOf(error));
+      }
+      isDone = true;
+      // An empty body keeps no length: a HEAD's, a 204's or a 304's must not claim one of 0.
+      response.writeHead(
+        status,
+        out.length > 0 ? [...headers.flat(), "content-length", String(out.length)] : headers.flat(),
+      );
+      if (out.length > 0) onBody(out);
+      response.end(out);
+      resolve({ outcome: "complete" });
+    };
+    response.on("close", () => {
+      if (!isDone) {
+        isDone = true;
+        upstream.destroy();
+        resolve({ outcome: "cut", reason: "the agent went away" });
+      }
+    });
+    if (upstream.isComplete) return sendWhole(upstream.takeBody());
     // An upstream that writes each record as a chunk of its own (most JSON APIs streaming a list)
-    // arrives as thousands of chunks per socket read. Masking and writing each alone cost a
-    // write (a syscall and a chunk header) per record: the most of the gateway's time after masking.
-    // What one read brings is collected and masked and written once, before the next read. It is
-    // taken with read() on 'readable' (one call for all the chunks buffered) rather than a 'data'
-    // event and a handler per chunk; while the agent's side is full nothing is read, so the
-    // upstream's stream fills and its socket pauses.
+    // delivers thousands of chunks per socket read. Masking and writing each alone cost a write (a
+    // syscall and a chunk header) per record: the most of the gateway's time after masking. What
+    // one read brings is collected, masked and written once, when the read is done. While the
+    // agent's side is full the upstream's socket is paused.
     let pending: Buffer[] = [];
     let isWaitingForDrain = false;
-    const take = () => {
-      if (isDone || isWaitingForDrain) return;
-      let chunk: Buffer | null = upstream.read();
-      while (chunk !== null) {
-        if (pending.length === 0) setImmediate(flush);
-        pending.push(chunk);
-        chunk = upstream.read();
-      }
+    const writeHead = () => {
+      if (!response.headersSent) response.writeHead(status, headers.flat());
     };
     const flush = () => {
       if (isDone || pending.length === 0) return;
@@ -73,61 +93,39 @@ export function relayResponse(
         isWaitingForDrain = true;
         response.once("drain", () => {
           isWaitingForDrain = false;
-          take();
+          upstream.resume();
         });
       }
     };
-    // The whole body came before anything was written (most small JSON answers: one socket read
-    // brings the body and its end): masked in one piece and sent with a content-length, so the
-    // agent gets one write (status line, headers and body) instead of a chunked body and its
-    // terminator in writes of their own, a syscall each.
-    const sendWhole = () => {
-      const body = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
-      pending = [];
-      let out: Buffer;
-      try {
-        out = masker ? Buffer.concat([masker.push(body), masker.end()]) : body;
-      } catch (error) {
-        return cut(reasonOf(error));
-      }
-      if (!upstream.complete) return cut("the upstream closed before its body was complete");
-      isDone = true;
-      // An empty body keeps no length: a HEAD's, a 204's or a 304's must not claim one of 0.
-      response.writeHead(
-        status,
-        out.length > 0 ? [...headers.flat(), "content-length", String(out.length)] : headers.flat(),
-      );
-      if (out.length > 0) onBody(out);
-      response.end(out);
-      resolve({ outcome: "complete" });
-    };
-    upstream.on("readable", take);
-    upstream.on("end", () => {
-      if (isDone) return;
-      if (!response.headersSent) return sendWhole();
-      flush();
-      if (isDone) return;
-      let tail: Buffer;
-      try {
-        tail = masker ? masker.end() : Buffer.alloc(0);
-      } catch (error) {
-        return cut(reasonOf(error));
-      }
-      if (!upstream.complete) return cut("the upstream closed before its body was complete");
-      isDone = true;
-      writeHead();
-      if (tail.length > 0) onBody(tail);
-      response.end(tail);
-      resolve({ outcome: "complete" });
-    });
-    upstream.on("aborted", () => cut("the upstream closed before its body was complete"));
-    upstream.on("error", (error: Error) => cut(`the upstream failed while streaming (${error.message})`));
-    response.on("close", () => {
-      if (!isDone) {
+    upstream.attach({
+      data: (chunk) => {
+        if (isDone) return false;
+        if (pending.length === 0) setImmediate(flush);
+        pending.push(chunk);
+        return !isWaitingForDrain;
+      },
+      end: () => {
+        if (isDone) return;
+        if (!response.headersSent) {
+          const parts = pending;
+          pending = [];
+          return sendWhole(parts);
+        }
+        flush();
+        if (isDone) return;
+        let tail: Buffer;
+        try {
+          tail = masker ? masker.end() : Buffer.alloc(0);
+        } catch (error) {
+          return cut(reasonOf(error));
+        }
         isDone = true;
-        upstream.destroy();
-        resolve({ outcome: "cut", reason: "the agent went away" });
-      }
+        writeHead();
+        if (tail.length > 0) onBody(tail);
+        response.end(tail);
+        resolve({ outcome: "complete" });
+      },
+      fail: (reason) => cut(reason),
     });
   });
 }

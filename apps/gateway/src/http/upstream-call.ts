@@ -1,9 +1,9 @@
-import http from "node:http";
-import https from "node:https";
 import { forwardedRequestHeaders } from "@sluice/http-policy/headers";
 import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
+import { Pool } from "undici";
 import type { HttpConnectionRecord } from "./http-directory";
-import { UPSTREAM_MAX_FREE_SOCKETS } from "./http-limits";
+import { UPSTREAM_KEEP_ALIVE_MS } from "./http-limits";
+import { UpstreamAnswer } from "./upstream-answer";
 
 /** Why an upstream call failed, in words for the agent (never the brokered credentials). */
 export class UpstreamCallError extends Error {
@@ -16,23 +16,25 @@ export class UpstreamCallError extends Error {
 }
 
 /**
- * What every call to one connection record sends alike: its socket pool, the Host header and the
- * brokered credential header. Made once per record (a reload makes a new record), not per call.
+ * What every call to one connection record sends alike: its socket pool, the Host header, the TLS
+ * server name and the brokered credential header. Made once per record (a reload makes a new
+ * record), not per call.
  */
 type UpstreamTarget = {
-  pool: http.Agent;
-  transport: typeof http | typeof https;
+  pool: Pool;
   host: string;
+  /** The name TLS checks the certificate against (undici would otherwise take it from Host). */
+  servername: string | undefined;
   /** [lower-case name, value], or null when the connection brokers no credential. */
   credential: [string, string] | null;
 };
 
 /**
- * Keep-alive socket pools, one per connection and TLS setting: a changed CA or mode gets a new pool,
- * never a socket verified under the old one.
+ * Keep-alive socket pools (undici's), one per connection, TLS setting and connect timeout: a
+ * changed CA or mode gets a new pool, never a socket verified under the old one.
  */
 export class UpstreamPools {
-  private readonly pools = new Map<string, http.Agent>();
+  private readonly pools = new Map<string, Pool>();
   /** By record: a cached record's calls find their target without building the pool key (with the CA's PEM) again. */
   private targets = new WeakMap<HttpConnectionRecord, UpstreamTarget>();
 
@@ -42,11 +44,11 @@ export class UpstreamPools {
       const isPlain = connection.tlsMode === "DISABLE";
       target = {
         pool: this.forConnection(connection),
-        transport: isPlain ? http : https,
         host:
           connection.port === (isPlain ? 80 : 443)
             ? connection.host
             : `${connection.host}:${connection.port}`,
+        servername: isPlain ? undefined : (connection.tlsServerName ?? connection.host),
         credential: credentialHeader(connection.auth),
       };
       this.targets.set(connection, target);
@@ -54,7 +56,7 @@ export class UpstreamPools {
     return target;
   }
 
-  private forConnection(connection: HttpConnectionRecord): http.Agent {
+  private forConnection(connection: HttpConnectionRecord): Pool {
     const key = JSON.stringify([
       connection.connectionId,
       connection.host,
@@ -62,29 +64,36 @@ export class UpstreamPools {
       connection.tlsMode,
       connection.tlsCaPem,
       connection.tlsServerName,
+      connection.timeouts.headersMs,
     ]);
     let pool = this.pools.get(key);
     if (!pool) {
-      const base = { keepAlive: true, maxFreeSockets: UPSTREAM_MAX_FREE_SOCKETS };
-      pool =
-        connection.tlsMode === "DISABLE"
-          ? new http.Agent(base)
-          : new https.Agent({
-              ...base,
-              // Every TLS mode verifies the chain (custom CA or the system's): HTTP has no "encrypt
-              // but trust anyone" mode here. VERIFY_CA alone skips the name check.
-              rejectUnauthorized: true,
-              ...(connection.tlsCaPem ? { ca: connection.tlsCaPem } : {}),
-              servername: connection.tlsServerName ?? connection.host,
-              ...(connection.tlsMode === "VERIFY_CA" ? { checkServerIdentity: () => undefined } : {}),
-            });
+      const isPlain = connection.tlsMode === "DISABLE";
+      const host = connection.host.includes(":") ? `[${connection.host}]` : connection.host;
+      pool = new Pool(`${isPlain ? "http" : "https"}://${host}:${connection.port}`, {
+        keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS,
+        connect: {
+          // Connecting counts toward the time the upstream has to answer (the headers timer).
+          timeout: connection.timeouts.headersMs,
+          ...(isPlain
+            ? {}
+            : {
+                // Every TLS mode verifies the chain (custom CA or the system's): HTTP has no "encrypt
+                // but trust anyone" mode here. VERIFY_CA alone skips the name check.
+                rejectUnauthorized: true,
+                ...(connection.tlsCaPem ? { ca: connection.tlsCaPem } : {}),
+                servername: connection.tlsServerName ?? connection.host,
+                ...(connection.tlsMode === "VERIFY_CA" ? { checkServerIdentity: () => undefined } : {}),
+              }),
+        },
+      });
       this.pools.set(key, pool);
     }
     return pool;
   }
 
   close(): void {
-    for (const pool of this.pools.values()) pool.destroy();
+    for (const pool of this.pools.values()) void pool.destroy();
     this.pools.clear();
     this.targets = new WeakMap();
   }
@@ -101,24 +110,22 @@ export function callUpstream(options: {
   rawHeaders: readonly string[];
   body: Buffer;
   pools: UpstreamPools;
-}): Promise<http.IncomingMessage> {
-  const { connection, facts, body } = options;
+}): Promise<UpstreamAnswer> {
+  const { connection, facts } = options;
   const target = options.pools.targetOf(connection);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of forwardedRequestHeaders(options.rawHeaders)) headers[name] = value;
-  headers.host = target.host;
-  headers["accept-encoding"] = "identity";
-  if (facts.hasBody) {
-    headers["content-type"] = "application/json";
-    headers["content-length"] = String(body.length);
-  }
-  if (target.credential) headers[target.credential[0]] = target.credential[1];
+  // Flat [name, value, …]: undici takes them as they are. Host goes first, as Node's client sent it;
+  // undici adds Content-Length for a body itself.
+  const headers: string[] = ["host", target.host];
+  for (const [name, value] of forwardedRequestHeaders(options.rawHeaders)) headers.push(name, value);
+  headers.push("accept-encoding", "identity");
+  if (facts.hasBody) headers.push("content-type", "application/json");
+  if (target.credential) headers.push(target.credential[0], target.credential[1]);
   const path = `${connection.basePath}${facts.path}${facts.canonicalQuery ? `?${facts.canonicalQuery}` : ""}`;
   const send = () => sendOnce(options, target, headers, path);
   return send().catch((error: unknown) => {
     if (!(error instanceof StaleSocketError)) throw error;
-    // The upstream closed an idle keep-alive socket as the call went out on it: nothing was
-    // answered, and a method that changes nothing is safe to send once more on a new socket.
+    // The upstream closed a keep-alive socket as the call went out on it: nothing was answered,
+    // and a method that changes nothing is safe to send once more on a new socket.
     if (!RETRIED_METHODS.has(facts.method)) throw error.asCallError;
     return send().catch((again: unknown) => {
       throw again instanceof StaleSocketError ? again.asCallError : again;
@@ -133,51 +140,65 @@ export function callUpstream(options: {
  */
 const RETRIED_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/** A reused keep-alive socket failed before any response byte: maybe the keep-alive race. */
+/** The socket closed or was reset before any response byte: maybe the keep-alive race. */
 class StaleSocketError extends Error {
   constructor(readonly asCallError: UpstreamCallError) {
     super(asCallError.message);
   }
 }
 
+/**
+ * Codes of a socket the upstream closed or reset under a call. undici does not say whether the
+ * socket was a reused one, so a fresh socket failing so is sent once more too: only for methods
+ * that change nothing, and at most once.
+ */
+const CLOSED_SOCKET_CODES: ReadonlySet<string> = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
+
 function sendOnce(
   options: { connection: HttpConnectionRecord; facts: HttpRequestFacts; body: Buffer },
   target: UpstreamTarget,
-  headers: Record<string, string>,
+  headers: string[],
   path: string,
-): Promise<http.IncomingMessage> {
-  const { connection, facts, body } = options;
+): Promise<UpstreamAnswer> {
+  const { connection, facts } = options;
   return new Promise((resolve, reject) => {
-    const request = target.transport.request({
-      host: connection.host,
-      port: connection.port,
-      method: facts.method,
-      path,
-      headers,
-      agent: target.pool,
-      timeout: connection.timeouts.idleMs,
-    });
     const headersMs = connection.timeouts.headersMs;
-    const headersTimer = setTimeout(() => {
-      request.destroy(new UpstreamCallError(504, `the upstream did not answer within ${headersMs / 1000} s`));
+    const idleMs = connection.timeouts.idleMs;
+    let headersTimer: NodeJS.Timeout | undefined;
+    const answer = new UpstreamAnswer({
+      onHeaders: (answered) => {
+        clearTimeout(headersTimer);
+        resolve(answered);
+      },
+      onFailedBeforeHeaders: (error: Error & { code?: string }) => {
+        clearTimeout(headersTimer);
+        if (error instanceof UpstreamCallError) return reject(error);
+        const failure = new UpstreamCallError(502, describeUpstreamError(error));
+        reject(CLOSED_SOCKET_CODES.has(error.code ?? "") ? new StaleSocketError(failure) : failure);
+      },
+      describeBodyFailure: (error: Error & { code?: string }) =>
+        error.code === "UND_ERR_BODY_TIMEOUT"
+          ? `the upstream failed while streaming (the upstream went silent for ${idleMs / 1000} s)`
+          : CLOSED_SOCKET_CODES.has(error.code ?? "")
+            ? "the upstream closed before its body was complete"
+            : `the upstream failed while streaming (${describeUpstreamError(error)})`,
+    });
+    headersTimer = setTimeout(() => {
+      answer.destroy(new UpstreamCallError(504, `the upstream did not answer within ${headersMs / 1000} s`));
     }, headersMs);
-    request.on("timeout", () =>
-      request.destroy(
-        new UpstreamCallError(504, `the upstream went silent for ${connection.timeouts.idleMs / 1000} s`),
-      ),
+    target.pool.dispatch(
+      {
+        path,
+        method: facts.method,
+        headers,
+        body: facts.hasBody ? options.body : null,
+        // The headers timer above covers connecting, waiting for a socket and the headers.
+        headersTimeout: 0,
+        bodyTimeout: idleMs,
+        ...(target.servername ? { servername: target.servername } : {}),
+      },
+      answer,
     );
-    request.on("response", (response) => {
-      clearTimeout(headersTimer);
-      resolve(response);
-    });
-    request.on("error", (error: Error & { code?: string }) => {
-      clearTimeout(headersTimer);
-      if (error instanceof UpstreamCallError) return reject(error);
-      const failure = new UpstreamCallError(502, describeUpstreamError(error));
-      const isStale = request.reusedSocket && (error.code === "ECONNRESET" || error.code === "EPIPE");
-      reject(isStale ? new StaleSocketError(failure) : failure);
-    });
-    request.end(facts.hasBody ? body : undefined);
   });
 }
 
