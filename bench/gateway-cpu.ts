@@ -9,6 +9,7 @@
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
  *     BENCH_BASELINE=/path/to/checkout[,another] (BENCH_BASELINE_NAME: their names in the table, comma-separated), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
  *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section),
+ *     BENCH_POLICY=demo|guardrails (the demo's masking and review rules besides the guardrails, or the guardrails alone; demo by default),
  *     BENCH_CLIENTS (pgbench -c of the steady runs, default 16), BENCH_RATES=2000,6000 (pgbench -R: each steady run paced at each rate, so every path does the same
  *     transactions per second; at a low rate each message wakes the process on its own, which costs more
  *     per transaction than a saturated run, and a process's per-second work weighs more)
@@ -17,6 +18,7 @@ import "../apps/gateway/src/wasm-baseline-only";
 import { loadavg } from "node:os";
 import nodePath from "node:path";
 import pg from "pg";
+import { addDemoShapedPolicy } from "./lib/bench-demo-policy";
 import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
 import { createCleanup } from "./lib/cleanup";
 import { spawnGatewayProcess } from "./lib/gateway-process";
@@ -24,7 +26,7 @@ import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
 import { spawnNodePipeProcess } from "./lib/node-pipe-process";
 import { type PgbenchProtocol, runPgbench, threadsFor } from "./lib/pgbench";
-import { processSyscalls } from "./lib/proc-cpu";
+import { processCpu, processSyscalls } from "./lib/proc-cpu";
 
 const REPORT = nodePath.resolve(import.meta.dirname, "../docs/benchmarks.md");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -38,6 +40,12 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const RATES: (number | undefined)[] = process.env.BENCH_RATES
   ? process.env.BENCH_RATES.split(",").map(Number)
   : [undefined];
+
+/**
+ * `demo` (the default): the demo policy's shape, masking and review rules besides the guardrails, as
+ * `start` ships it (`lib/bench-demo-policy.ts`); `guardrails`: the guardrails alone, as before.
+ */
+const POLICY = process.env.BENCH_POLICY ?? "demo";
 
 const PIPE = "Node byte pipe (floor)";
 
@@ -56,6 +64,8 @@ async function main() {
   try {
     const env = await createBenchEnv(cleanup);
     await env.prisma.connection.update({ where: { name: "bench" }, data: { poolSize: 20 } });
+    if (POLICY === "demo") await addDemoShapedPolicy(env, "bench");
+    else if (POLICY !== "guardrails") throw new Error(`BENCH_POLICY is demo or guardrails, not ${POLICY}`);
     const paths = await startPaths(env, cleanup);
     const samples: Sample[] = [];
     for (const path of paths)
@@ -171,6 +181,7 @@ async function steadyCpu(
   const before = path.cpuMicros();
   const started = performance.now();
   const callsBefore = processSyscalls(path.pid);
+  const splitBefore = processCpu(path.pid);
   const result = await runPgbench({
     ...pgbenchTarget(env, path),
     clients: CLIENTS,
@@ -181,11 +192,15 @@ async function steadyCpu(
   const busy = path.cpuMicros() - before - idlePerMs * (performance.now() - started);
   const cpu = busy / result.transactions;
   const calls = processSyscalls(path.pid);
+  const split = processCpu(path.pid);
   const perTxn = (now: number, then: number) => ((now - then) / result.transactions).toFixed(2);
   const syscalls = `${perTxn(calls.reads, callsBefore.reads)} reads + ${perTxn(calls.writes, callsBefore.writes)} writes per txn`;
+  // The kernel's share (system) against the process's own (user), idle time not subtracted: which
+  // side of the system calls a difference between paths is on.
+  const userSystem = `user ${perTxn(split.user, splitBefore.user)} + system ${perTxn(split.system, splitBefore.system)} µs/txn`;
   const measure = `-c ${CLIENTS} ${protocol}${rate ? ` -R ${rate}` : ""}`;
   console.log(
-    `  ${measure.padEnd(24)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}`,
+    `  ${measure.padEnd(24)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}, ${userSystem}`,
   );
   return { path: path.name, measure, value: cpu, extra: result.tps.toFixed(0) };
 }
@@ -217,7 +232,8 @@ function report(samples: Sample[], machine: string, loads: number[]): string {
     `${machine}. \`bench/gateway-cpu.ts\`, ${ROUNDS} rounds, paths interleaved in each round: ${CONNECTS} sequential`,
     `connect + \`SELECT 1\` + disconnect (pg, pooled upstream logins, no TLS), then pgbench -S -c ${CLIENTS} -j ${threadsFor(CLIENTS)} for`,
     `${SECONDS} s per protocol. Sluice runs as \`start\` runs it (a process of its own, the store's policy with the`,
-    "demo's guardrails, recording on), the Node byte pipe likewise; CPU is each process's user+system time",
+    `${POLICY === "demo" ? "demo's guardrails and the demo policy's masking and review rules on pgbench's tables, columns pgbench does not read" : "demo's guardrails"}, recording on), the Node byte pipe likewise;`,
+    "CPU is each process's user+system time",
     "from /proc (every thread: the event loop, the thread pool's compression, the garbage collector), less",
     `what the idle process used in the ${IDLE_MS / 1000} s before the run over the run's wall time (its timers and polls).`,
     `Load average (1 min) at the start of each round: ${loads.map((load) => load.toFixed(1)).join(", ")}.`,
