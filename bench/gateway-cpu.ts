@@ -9,6 +9,7 @@
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
  *     BENCH_BASELINE=/path/to/checkout[,another] (BENCH_BASELINE_NAME: their names in the table, comma-separated), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
  *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section),
+ *     BENCH_WARMUP_SECONDS (pgbench per path and protocol before the first round, default 3),
  *     BENCH_POLICY=demo|guardrails (the demo's masking and review rules besides the guardrails, or the guardrails alone; demo by default),
  *     BENCH_CLIENTS (pgbench -c of the steady runs, default 16), BENCH_RATES=2000,6000 (pgbench -R: each steady run paced at each rate, so every path does the same
  *     transactions per second; at a low rate each message wakes the process on its own, which costs more
@@ -34,6 +35,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTS = Number(process.env.CONNECTS ?? 200);
 /** Which measures run (comma-separated): connect, prepared, simple; all by default. */
 const MEASURES = new Set((process.env.BENCH_MEASURES ?? "connect,prepared,simple").split(","));
+/** Seconds of pgbench per path and protocol before the first round; 3 by default. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 /** pgbench's clients in the steady runs (-c); 16 by default. */
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 /** pgbench -R rates (transactions per second, all clients); unpaced when unset. */
@@ -68,8 +71,17 @@ async function main() {
     else if (POLICY !== "guardrails") throw new Error(`BENCH_POLICY is demo or guardrails, not ${POLICY}`);
     const paths = await startPaths(env, cleanup);
     const samples: Sample[] = [];
-    for (const path of paths)
-      await runPgbench({ ...pgbenchTarget(env, path), clients: 1, protocol: "simple", seconds: 1 });
+    // Warm every path on what it will run: under the demo's masking rules a gateway's first
+    // seconds read catalogs and compile its hot paths (a 1 s warm-up left its first round 3-4x dearer).
+    for (const path of paths) {
+      for (const protocol of (["prepared", "simple"] as const).filter((name) => MEASURES.has(name)))
+        await runPgbench({
+          ...pgbenchTarget(env, path),
+          clients: CLIENTS,
+          protocol,
+          seconds: WARMUP_SECONDS,
+        });
+    }
     const loads: number[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       loads.push(loadavg()[0] ?? 0);
