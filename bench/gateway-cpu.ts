@@ -9,6 +9,8 @@
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
  *     BENCH_BASELINE=/path/to/checkout[,another] (BENCH_BASELINE_NAME: their names in the table, comma-separated), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
  *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section),
+ *     BENCH_WARMUP_SECONDS (pgbench per path and protocol before the first round, default 3),
+ *     BENCH_POLICY=demo|guardrails (the demo's masking and review rules besides the guardrails, or the guardrails alone; demo by default),
  *     BENCH_CLIENTS (pgbench -c of the steady runs, default 16), BENCH_RATES=2000,6000 (pgbench -R: each steady run paced at each rate, so every path does the same
  *     transactions per second; at a low rate each message wakes the process on its own, which costs more
  *     per transaction than a saturated run, and a process's per-second work weighs more)
@@ -17,6 +19,7 @@ import "../apps/gateway/src/wasm-tiers";
 import { loadavg } from "node:os";
 import nodePath from "node:path";
 import pg from "pg";
+import { addDemoShapedPolicy } from "./lib/bench-demo-policy";
 import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
 import { createCleanup } from "./lib/cleanup";
 import { spawnGatewayProcess } from "./lib/gateway-process";
@@ -24,7 +27,7 @@ import { describeMachine } from "./lib/machine";
 import { table, writeSection } from "./lib/markdown-section";
 import { spawnNodePipeProcess } from "./lib/node-pipe-process";
 import { type PgbenchProtocol, runPgbench, threadsFor } from "./lib/pgbench";
-import { processSyscalls } from "./lib/proc-cpu";
+import { processCpu, processSyscalls } from "./lib/proc-cpu";
 
 const REPORT = nodePath.resolve(import.meta.dirname, "../docs/benchmarks.md");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -32,12 +35,20 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTS = Number(process.env.CONNECTS ?? 200);
 /** Which measures run (comma-separated): connect, prepared, simple; all by default. */
 const MEASURES = new Set((process.env.BENCH_MEASURES ?? "connect,prepared,simple").split(","));
+/** Seconds of pgbench per path and protocol before the first round; 3 by default. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 /** pgbench's clients in the steady runs (-c); 16 by default. */
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 /** pgbench -R rates (transactions per second, all clients); unpaced when unset. */
 const RATES: (number | undefined)[] = process.env.BENCH_RATES
   ? process.env.BENCH_RATES.split(",").map(Number)
   : [undefined];
+
+/**
+ * `demo` (the default): the demo policy's shape, masking and review rules besides the guardrails, as
+ * `start` ships it (`lib/bench-demo-policy.ts`); `guardrails`: the guardrails alone, as before.
+ */
+const POLICY = process.env.BENCH_POLICY ?? "demo";
 
 const PIPE = "Node byte pipe (floor)";
 
@@ -56,10 +67,26 @@ async function main() {
   try {
     const env = await createBenchEnv(cleanup);
     await env.prisma.connection.update({ where: { name: "bench" }, data: { poolSize: 20 } });
+    if (POLICY === "demo") await addDemoShapedPolicy(env, "bench");
+    else if (POLICY !== "guardrails") throw new Error(`BENCH_POLICY is demo or guardrails, not ${POLICY}`);
     const paths = await startPaths(env, cleanup);
     const samples: Sample[] = [];
-    for (const path of paths)
+    // Warm every path on what it will run: under the demo's masking rules a gateway's first
+    // seconds read catalogs and compile its hot paths (a 1 s warm-up left its first round 3-4x dearer).
+    for (const path of paths) {
       await runPgbench({ ...pgbenchTarget(env, path), clients: 1, protocol: "simple", seconds: 1 });
+      for (const protocol of (["prepared", "simple"] as const).filter((name) => MEASURES.has(name))) {
+        // On a loaded machine 16 first logins can outlast a short run: a warm-up is not a measure.
+        await runPgbench({
+          ...pgbenchTarget(env, path),
+          clients: CLIENTS,
+          protocol,
+          seconds: WARMUP_SECONDS,
+        }).catch((error: unknown) =>
+          console.log(`  warm-up of ${path.name} (${protocol}) ran nothing: ${String(error).split("\n")[0]}`),
+        );
+      }
+    }
     const loads: number[] = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       loads.push(loadavg()[0] ?? 0);
@@ -171,6 +198,7 @@ async function steadyCpu(
   const before = path.cpuMicros();
   const started = performance.now();
   const callsBefore = processSyscalls(path.pid);
+  const splitBefore = processCpu(path.pid);
   const result = await runPgbench({
     ...pgbenchTarget(env, path),
     clients: CLIENTS,
@@ -181,11 +209,15 @@ async function steadyCpu(
   const busy = path.cpuMicros() - before - idlePerMs * (performance.now() - started);
   const cpu = busy / result.transactions;
   const calls = processSyscalls(path.pid);
+  const split = processCpu(path.pid);
   const perTxn = (now: number, then: number) => ((now - then) / result.transactions).toFixed(2);
   const syscalls = `${perTxn(calls.reads, callsBefore.reads)} reads + ${perTxn(calls.writes, callsBefore.writes)} writes per txn`;
+  // The kernel's share (system) against the process's own (user), idle time not subtracted: which
+  // side of the system calls a difference between paths is on.
+  const userSystem = `user ${perTxn(split.user, splitBefore.user)} + system ${perTxn(split.system, splitBefore.system)} µs/txn`;
   const measure = `-c ${CLIENTS} ${protocol}${rate ? ` -R ${rate}` : ""}`;
   console.log(
-    `  ${measure.padEnd(24)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}`,
+    `  ${measure.padEnd(24)} ${path.name.padEnd(40)} ${cpu.toFixed(1)} µs CPU/txn, ${result.tps.toFixed(0)} tps, ${syscalls}, ${userSystem}`,
   );
   return { path: path.name, measure, value: cpu, extra: result.tps.toFixed(0) };
 }
@@ -217,7 +249,8 @@ function report(samples: Sample[], machine: string, loads: number[]): string {
     `${machine}. \`bench/gateway-cpu.ts\`, ${ROUNDS} rounds, paths interleaved in each round: ${CONNECTS} sequential`,
     `connect + \`SELECT 1\` + disconnect (pg, pooled upstream logins, no TLS), then pgbench -S -c ${CLIENTS} -j ${threadsFor(CLIENTS)} for`,
     `${SECONDS} s per protocol. Sluice runs as \`start\` runs it (a process of its own, the store's policy with the`,
-    "demo's guardrails, recording on), the Node byte pipe likewise; CPU is each process's user+system time",
+    `${POLICY === "demo" ? "demo's guardrails and the demo policy's masking and review rules on pgbench's tables, columns pgbench does not read" : "demo's guardrails"}, recording on), the Node byte pipe likewise;`,
+    "CPU is each process's user+system time",
     "from /proc (every thread: the event loop, the thread pool's compression, the garbage collector), less",
     `what the idle process used in the ${IDLE_MS / 1000} s before the run over the run's wall time (its timers and polls).`,
     `Load average (1 min) at the start of each round: ${loads.map((load) => load.toFixed(1)).join(", ")}.`,

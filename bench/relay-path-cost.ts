@@ -1,8 +1,10 @@
 /**
  * The relay's own per-transaction work, without sockets: what one pgbench -S transaction (prepared:
  * Bind, Execute, Sync in; BindComplete, DataRow, CommandComplete, ReadyForQuery out) costs in the
- * three places this checkout changes per message — decoding the client's messages, the upstream
- * read's way to the client (not masked), and the recording's conversion of what the client got —
+ * places a checkout changes per message — decoding the client's messages, the upstream read's way
+ * to the client (not masked, and on a masked connection for a column no rule masks), the
+ * recording's statement and verdict lines under a masked table, and the recording's conversion of
+ * what the client got —
  * for this checkout and, with a baseline checkout, for that one, interleaved in one process.
  *
  *   ./node_modules/.bin/tsx bench/relay-path-cost.ts [/path/to/baseline/checkout]
@@ -16,6 +18,7 @@ import {
   int16,
   int32,
   readyForQuery,
+  rowDescription,
   tagged,
 } from "../packages/wire/src/testing";
 
@@ -28,16 +31,24 @@ type Modules = {
   relay: typeof import("../packages/session/src/relay");
   output: typeof import("../packages/session/src/upstream-output");
   recorder: typeof import("../packages/recording/src/session-recorder");
+  masker: typeof import("../packages/session/src/result-masker");
+  parser: typeof import("../packages/sql/src/parser");
+  redact: typeof import("../packages/sql/src/redact-literals");
 };
 
 async function load(root: string): Promise<Modules> {
   const from = (file: string) => import(path.join(root, "packages", file));
+  // The statement lines redact with the tree's own lexer, which needs its parser loaded.
+  await (await from("sql/src/parser.ts")).loadParser();
   return {
     frames: await from("wire/src/frame-buffer.ts"),
     messages: await from("wire/src/client-messages.ts"),
     relay: await from("session/src/relay.ts"),
     output: await from("session/src/upstream-output.ts"),
     recorder: await from("recording/src/session-recorder.ts"),
+    masker: await from("session/src/result-masker.ts"),
+    parser: await from("sql/src/parser.ts"),
+    redact: await from("sql/src/redact-literals.ts"),
   };
 }
 
@@ -55,6 +66,44 @@ const EXECUTE = tagged("E", cstr(""), int32(0));
 const SYNC = tagged("S");
 const CLIENT_READ = Buffer.concat([BIND, EXECUTE, SYNC]);
 const ANSWER = Buffer.concat([tagged("2"), dataRow(["-4712"]), commandComplete("SELECT 1"), readyForQuery()]);
+
+/**
+ * The same transaction as libpq sends it on a masked connection (its Describe of the portal) and
+ * its answer: `pgbench_accounts.abalance` (table 16400, attribute 3), a column no rule masks, of a
+ * table that has a masked column (the demo-shaped policy of `gateway-cpu.ts`).
+ */
+const DESCRIBE_PORTAL = tagged("D", Buffer.from("P"), cstr(""));
+const MASKED_CLIENT_MESSAGES = [BIND, DESCRIBE_PORTAL, EXECUTE, SYNC];
+const ACCOUNTS_OID = 16400;
+const MASKED_ANSWER = Buffer.concat([
+  tagged("2"),
+  rowDescription([{ name: "abalance", table: ACCOUNTS_OID, attnum: 3, type: 23 }]),
+  dataRow(["-4712"]),
+  commandComplete("SELECT 1"),
+  readyForQuery(),
+]);
+const ACCOUNTS_SCOPE = {
+  maskedTables: ["public.pgbench_accounts"],
+  relations: [["public.pgbench_accounts"]],
+};
+const PGBENCH_SELECT = "SELECT abalance FROM pgbench_accounts WHERE aid = 48213;";
+
+/** Column rules as the gateway compiles them: `filler` (attribute 4) of the accounts is masked. */
+function demoShapedMasking() {
+  const catalogRead = {};
+  return {
+    origins: {
+      ruleFor: (tableOid: number, attnum: number) =>
+        tableOid === ACCOUNTS_OID && attnum === 4 ? { name: "filler", strategy: "HASH" as const } : null,
+    },
+    hashKey: Buffer.alloc(32, 7),
+    hasColumnRules: true,
+    detectors: [],
+    isMaskedTable: (names: readonly string[]) => names.includes("public.pgbench_accounts"),
+    isOpaqueRelation: () => false,
+    planKey: () => catalogRead,
+  };
+}
 
 /** CPU µs per transaction of `work`, run `TRANSACTIONS` times. */
 function timed(work: () => void): number {
@@ -84,6 +133,28 @@ function measures(modules: Modules): Record<string, () => number> {
         // A fresh view per read, as a socket's read is a Buffer of its own.
         frames.push(Buffer.from(ANSWER.buffer, ANSWER.byteOffset, ANSWER.length));
         modules.output.upstreamToClient(frames, relay, null, ANSWER.length);
+      });
+    },
+    "upstream read to client (masked connection, unmasked column)": () => {
+      const relay = new modules.relay.Relay({ decisions });
+      const masker = new modules.masker.ResultMasker(demoShapedMasking());
+      const frames = modules.frames.createServerFrameBuffer();
+      return timed(() => {
+        for (const message of MASKED_CLIENT_MESSAGES) masker.noteSent(message, ACCOUNTS_SCOPE);
+        frames.push(Buffer.from(MASKED_ANSWER.buffer, MASKED_ANSWER.byteOffset, MASKED_ANSWER.length));
+        modules.output.upstreamToClient(frames, relay, masker, MASKED_ANSWER.length);
+      });
+    },
+    "recording: a statement and its verdict (masked table, simple protocol)": () => {
+      const recorder = new modules.recorder.SessionRecorder({
+        resultBytesCap: 1 << 20,
+        redactLiterals: modules.redact.redactLiterals,
+      });
+      let n = 0;
+      return timed(() => {
+        recorder.verdict(PGBENCH_SELECT, { kind: "allow", maskedTables: ACCOUNTS_SCOPE.maskedTables }, false);
+        n += 1;
+        if (n % 500 === 0) recorder.drainBytes();
       });
     },
     "recording: copy and convert to NDJSON": () => {

@@ -78,13 +78,22 @@ export function encodeStatementLine(t: number, n: number, sql: string): string {
 }
 
 /**
- * `encodeEvent` of a verdict event, the plain allow (no rule, message or masked table: most
- * statements) without building the object. Same bytes as `encodeEvent`.
+ * `encodeEvent` of a verdict event `{ t, type, n, kind, rule?, message?, maskedTables? }`, without
+ * building the object: every statement's verdict is recorded, and on a masked connection most
+ * carry the tables they read. Same bytes as `encodeEvent` of that object (keys in that order, an
+ * undefined one left out as JSON.stringify leaves it out).
  */
-export function encodeVerdictLine(event: Extract<RecordingEvent, { type: "verdict" }>): string {
-  if (event.kind !== "allow" || event.rule !== undefined || event.message !== undefined || event.maskedTables)
-    return encodeEvent(event);
-  return `{"t":${JSON.stringify(event.t)},"type":"verdict","n":${JSON.stringify(event.n)},"kind":"allow"}`;
+export function encodeVerdictLine(
+  t: number,
+  n: number,
+  verdict: { kind: "allow" | "deny" | "hold"; rule?: string | undefined; message?: string | undefined },
+  maskedTables?: readonly string[],
+): string {
+  let line = `{"t":${JSON.stringify(t)},"type":"verdict","n":${JSON.stringify(n)},"kind":${JSON.stringify(verdict.kind)}`;
+  if (verdict.rule !== undefined) line += `,"rule":${JSON.stringify(verdict.rule)}`;
+  if (verdict.message !== undefined) line += `,"message":${JSON.stringify(verdict.message)}`;
+  if (maskedTables !== undefined) line += `,"maskedTables":${JSON.stringify(maskedTables)}`;
+  return `${line}}`;
 }
 
 export function encodeEvents(events: readonly RecordingEvent[]): Buffer {

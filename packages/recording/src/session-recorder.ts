@@ -115,15 +115,14 @@ export class SessionRecorder {
       this.log.text(STATEMENT, t, encodeStatementLine(t, this.recordedStatements, recorded));
     }
     const t = this.t();
-    const line = encodeVerdictLine({
+    const tables = verdict.maskedTables;
+    const line = encodeVerdictLine(
       t,
-      type: "verdict",
-      n: this.recordedStatements,
-      kind: verdict.kind,
-      ...(verdict.rule ? { rule: verdict.rule } : {}),
-      ...(verdict.message ? { message: verdict.message } : {}),
-      ...(verdict.maskedTables?.length ? { maskedTables: [...new Set(verdict.maskedTables)] } : {}),
-    });
+      this.recordedStatements,
+      // An empty rule or message is left out, as an absent one.
+      { kind: verdict.kind, rule: verdict.rule || undefined, message: verdict.message || undefined },
+      tables?.length ? (tables.length === 1 ? tables : [...new Set(tables)]) : undefined,
+    );
     this.log.text(LINE_ENTRY, t, line);
   }
 

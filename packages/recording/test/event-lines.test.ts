@@ -16,9 +16,30 @@ describe("the per-statement lines written without an event object", () => {
     { t: 3, type: "verdict" as const, n: 1, kind: "allow" as const },
     { t: 3.25, type: "verdict" as const, n: 2, kind: "allow" as const, message: "approved by ann" },
     { t: 3, type: "verdict" as const, n: 3, kind: "allow" as const, maskedTables: ["public.customers"] },
+    {
+      t: 3,
+      type: "verdict" as const,
+      n: 3,
+      kind: "allow" as const,
+      maskedTables: ["public.customers", 'odd"schema.t\u2028'],
+    },
     { t: 3, type: "verdict" as const, n: 4, kind: "deny" as const, rule: "no-drop", message: 'no "DROP"' },
     { t: 3, type: "verdict" as const, n: 5, kind: "hold" as const, rule: "review-writes" },
+    {
+      t: 3,
+      type: "verdict" as const,
+      n: 6,
+      kind: "hold" as const,
+      rule: "salary-reads",
+      message: "held for review",
+      maskedTables: ["public.employees"],
+    },
   ])("a verdict line is the event's own encoding: $kind $n", (event) => {
-    expect(encodeVerdictLine(event)).toBe(encodeEvent(event));
+    const { t, n, kind, rule, message, maskedTables } = event as typeof event & {
+      rule?: string;
+      message?: string;
+      maskedTables?: string[];
+    };
+    expect(encodeVerdictLine(t, n, { kind, rule, message }, maskedTables)).toBe(encodeEvent(event));
   });
 });

@@ -60,6 +60,12 @@ export class ResponsePairing {
   private readonly portals = new Map<string, ResultSource>();
   /** The result of a simple Query whose rows are arriving, once its RowDescription came. */
   private current: ResultSource | null = null;
+  /**
+   * The last RowDescription's bytes (a copy) and its fields: a statement run again describes the
+   * same columns, so equal bytes share one fields array (never changed once made), which lets the
+   * masker find the plan it made for them.
+   */
+  private lastDescription: { body: Buffer; fields: FieldInfo[] } | null = null;
 
   /**
    * Notes one message as it goes upstream, with the scope its verdict gave (a Parse, a Query, or
@@ -132,7 +138,7 @@ export class ResponsePairing {
         return { kind: "row", source: this.rowSource() };
       case ServerCode.RowDescription:
       case ServerCode.NoData:
-        return this.onDescription(type === ServerCode.RowDescription ? parseRowDescription(body) : []);
+        return this.onDescription(type === ServerCode.RowDescription ? this.describedFields(body) : []);
       case ServerCode.ParseComplete:
       case ServerCode.BindComplete:
         this.shift();
@@ -215,6 +221,14 @@ export class ResponsePairing {
       this.portals.set(name, portal);
     }
     return portal;
+  }
+
+  private describedFields(body: Buffer): FieldInfo[] {
+    const last = this.lastDescription;
+    if (last?.body.equals(body)) return last.fields;
+    const fields = parseRowDescription(body);
+    this.lastDescription = { body: Buffer.from(body), fields };
+    return fields;
   }
 
   private onDescription(fields: FieldInfo[]): Pairing {

@@ -1,6 +1,7 @@
 import { type DetectorRule, maskDetected } from "@sluice/masking/content-masker";
 import { maskDetectedInErrorBody, withHeader, withholdErrorText } from "@sluice/masking/error-fields";
 import { maskDataRowsInto } from "@sluice/masking/mask-rows";
+import type { FieldInfo } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import type { OutputBuffer } from "@sluice/wire/output-buffer";
@@ -23,10 +24,25 @@ export type SessionMasking = {
    * computed outputs cannot be traced by name, so lineage does not count while it is in flight.
    */
   isOpaqueRelation: (candidates: readonly string[]) => boolean;
+  /**
+   * An object that stays the same while `origins`, `isMaskedTable` and `isOpaqueRelation` answer as
+   * they did (one catalog read under the session's rules), or null while they may answer otherwise
+   * next time (they met a relation the catalog does not know: a new read is on its way). A plan is
+   * reused for another result only under the key it was made under; without this method, never.
+   */
+  planKey?: () => object | null;
 };
 
 /** Rows of a source that needs no masking are copied as they are. */
 const CLEAN = Symbol("clean");
+
+/** What a plan was made from, besides the session's masking: see `ResultMasker.reusedPlan`. */
+type PlanMemo = {
+  key: object;
+  fields: FieldInfo[];
+  scope: ResultScope;
+  plan: MaskPlan | typeof CLEAN;
+};
 
 /**
  * Masks a session's upstream messages as they pass, each by what its own portal or query
@@ -38,6 +54,8 @@ export class ResultMasker {
   private readonly plans = new WeakMap<ResultSource, MaskPlan | typeof CLEAN>();
   private lastSource: ResultSource | null = null;
   private lastPlan: MaskPlan | typeof CLEAN | null = null;
+  /** The last plan made, for the next result of the same statement (a new source each run). */
+  private memo: PlanMemo | null = null;
 
   constructor(private readonly masking: SessionMasking) {}
 
@@ -105,21 +123,49 @@ export class ResultMasker {
     if (!fields) return null;
     const { masking } = this;
     const scope = source.scope;
+    const key = masking.planKey?.() ?? null;
+    const reused = key ? this.reusedPlan(key, fields, scope) : null;
+    const plan = reused ?? this.makePlan(fields, scope);
+    // Kept for the next result only if the masking answered every question under the same key.
+    if (!reused && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
+    this.plans.set(source, plan);
+    this.lastSource = source;
+    this.lastPlan = plan;
+    return plan;
+  }
+
+  private makePlan(fields: FieldInfo[], scope: ResultScope): MaskPlan | typeof CLEAN {
+    const { masking } = this;
     const isUntraceable =
       scope.relations.some(masking.isOpaqueRelation) ||
       (masking.hasColumnRules && scope.isOriginUnknown === true);
-    const plan =
+    return (
       planMasking(
         fields,
         masking.origins,
         isUntraceable || scope.maskedTables.length > 0 || scope.relations.some(masking.isMaskedTable),
         isUntraceable ? null : (scope.cleanOutputs ?? null),
         masking.detectors,
-      ) ?? CLEAN;
-    this.plans.set(source, plan);
-    this.lastSource = source;
-    this.lastPlan = plan;
-    return plan;
+      ) ?? CLEAN
+    );
+  }
+
+  /**
+   * The last plan, when this result would get the same one: the same columns (one fields array:
+   * the pairing shares it between equal RowDescriptions), under the same masking key, from a scope
+   * that asks the same questions (its verdict's own lists, as a remembered verdict hands them over).
+   */
+  private reusedPlan(key: object, fields: FieldInfo[], scope: ResultScope): MaskPlan | typeof CLEAN | null {
+    const memo = this.memo;
+    if (!memo || memo.key !== key || memo.fields !== fields) return null;
+    const last = memo.scope;
+    const isSameScope =
+      last === scope ||
+      (last.relations === scope.relations &&
+        last.cleanOutputs === scope.cleanOutputs &&
+        last.isOriginUnknown === scope.isOriginUnknown &&
+        last.maskedTables.length > 0 === scope.maskedTables.length > 0);
+    return isSameScope ? memo.plan : null;
   }
 
   /** Could a value of a masked column be quoted by an error or notice of what is in flight? */

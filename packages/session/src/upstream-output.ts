@@ -70,7 +70,9 @@ function appended(pieces: Buffer[] | null, piece: Buffer): Buffer[] {
 
 function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBytes: number): Buffer | null {
   // Masked values can be longer than the originals (a placeholder for a short value): some room.
-  const out = new OutputBuffer(chunkBytes + (chunkBytes >> 2) + 256);
+  // A read the masking changes nothing in (rows of no masked column, the answers around them) goes
+  // to the client as the read itself, as without masking: the output copies only once it must.
+  const out = OutputBuffer.viewFirst(chunkBytes + (chunkBytes >> 2) + 256);
   // Rows, most of a result's messages, are read where they lie and masked a run at a time (one
   // native call for a read's rows): consecutive rows in one piece of memory, with no other
   // message between them, belong to one source. The relay never replaces a row

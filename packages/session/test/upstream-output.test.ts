@@ -237,3 +237,50 @@ describe("upstream output with masking", () => {
     expect(maskedRelay([MASKED_ANSWER], true).equals(whole)).toBe(true);
   });
 });
+
+describe("upstream output on a masked connection, for a read the masking changes nothing in", () => {
+  it("is the read itself, not a copy, and a read with a masked row is a copy", () => {
+    const relay = new Relay({ decisions });
+    relay.handleClient({ name: "query", sql: "SELECT total FROM orders" }, tagged("Q"));
+    const masker = new ResultMasker(MASKING);
+    masker.noteSent(tagged("Q", cstr("SELECT total FROM orders")), {
+      maskedTables: [],
+      relations: [["public.orders"]],
+    });
+    const frames = createServerFrameBuffer();
+    // Its own memory, as a socket's read (not a slice of Node's shared pool).
+    const read = Buffer.alloc(256);
+    const answer = Buffer.concat([
+      rowDescription([{ name: "total", table: 200, attnum: 1, type: 23 }]),
+      dataRow(["10"]),
+      commandComplete("SELECT 1"),
+      readyForQuery(),
+    ]);
+    answer.copy(read);
+    const chunk = read.subarray(0, answer.length);
+    frames.push(chunk);
+    const bytes = upstreamToClient(frames, relay, masker, chunk.length);
+    expect(bytes?.equals(answer)).toBe(true);
+    expect(bytes?.buffer).toBe(read.buffer);
+
+    relay.handleClient({ name: "query", sql: "SELECT ssn FROM customers" }, tagged("Q"));
+    masker.noteSent(tagged("Q", cstr("SELECT ssn FROM customers")), {
+      maskedTables: ["public.customers"],
+      relations: [["public.customers"]],
+    });
+    const masked = Buffer.alloc(256);
+    const secret = Buffer.concat([
+      rowDescription([{ name: "ssn", table: 100, attnum: 4, type: 25 }]),
+      dataRow(["123-45-6789"]),
+      commandComplete("SELECT 1"),
+      readyForQuery(),
+    ]);
+    secret.copy(masked);
+    const secretChunk = masked.subarray(0, secret.length);
+    frames.push(secretChunk);
+    const maskedBytes = upstreamToClient(frames, relay, masker, secretChunk.length);
+    expect(maskedBytes?.buffer).not.toBe(masked.buffer);
+    expect(maskedBytes?.toString("latin1")).not.toContain("123-45-6789");
+    expect(maskedBytes?.subarray(0, 5).equals(secret.subarray(0, 5))).toBe(true);
+  });
+});

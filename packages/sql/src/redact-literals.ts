@@ -1,6 +1,15 @@
 import { type ScanToken, scanQuery } from "./pg-query-module";
 
 /**
+ * What every string constant and comment PostgreSQL's lexer reads starts with (a quote, a dollar
+ * quote, `--`, `/*`), a double quote (an unterminated name makes the lexer fail, and the text is then
+ * cut) and UTF-16 surrogates (a lone one is sent as U+FFFD): a statement with none of them comes back
+ * from the lexer path unchanged, so it is returned without one. Most statements an agent sends
+ * inline only numbers (`WHERE id = 42`), and the lexer is a WebAssembly call per statement.
+ */
+const MAY_HOLD_LITERAL = /['"$\uD800-\uDFFF]|--|\/\*/;
+
+/**
  * The statement with every string constant and comment replaced, bounded by PostgreSQL's own lexer
  * (`'…'`, `E'…'`, `U&'…'`, `B'…'`/`X'…'` and dollar quotes end exactly where the server ends them,
  * with the standard_conforming_strings the gateway pins), for recordings and review rows of
@@ -9,6 +18,7 @@ import { type ScanToken, scanQuery } from "./pg-query-module";
  * comment, so nothing after a boundary nobody can place is kept. Needs `loadParser()` first.
  */
 export function redactLiterals(sql: string, placeholder: string): string {
+  if (!MAY_HOLD_LITERAL.test(sql)) return sql;
   const bytes = Buffer.from(sql, "utf8");
   let tokens: ScanToken[] | null;
   try {

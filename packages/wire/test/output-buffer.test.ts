@@ -22,3 +22,68 @@ describe("OutputBuffer, written past its size and then committed", () => {
     expect(out.take().toString()).toBe("head");
   });
 });
+
+describe("OutputBuffer.viewFirst", () => {
+  // A read of its own memory, as a socket's (not a slice of Node's shared pool).
+  const read = () => {
+    const chunk = Buffer.alloc(16);
+    chunk.write("0123456789abcdef");
+    return chunk;
+  };
+
+  it("hands over the appended run as a view of its own memory, copying nothing", () => {
+    const chunk = read();
+    const out = OutputBuffer.viewFirst(64);
+    out.append(chunk.subarray(2, 5));
+    out.appendRange(chunk, 5, 9);
+    out.append(chunk.subarray(9, 9));
+    expect(out.size).toBe(7);
+    const taken = out.take();
+    expect(taken.toString()).toBe("2345678");
+    expect(taken.buffer).toBe(chunk.buffer);
+    expect(taken.byteOffset).toBe(chunk.byteOffset + 2);
+  });
+
+  it("copies the run once something else comes, keeping the order", () => {
+    for (const other of [
+      (out: OutputBuffer) => out.append(Buffer.from("XY")),
+      // Bytes of the same memory that do not follow the run.
+      (out: OutputBuffer, chunk: Buffer) => out.append(chunk.subarray(12, 14)),
+      (out: OutputBuffer, chunk: Buffer) => out.appendRange(chunk, 1, 3),
+    ]) {
+      const chunk = read();
+      const out = OutputBuffer.viewFirst(4);
+      out.appendRange(chunk, 4, 8);
+      other(out, chunk);
+      out.append(chunk.subarray(8, 10));
+      const taken = out.take();
+      const expected = taken.toString();
+      expect(expected).toMatch(/^4567(XY|cd|12)89$/);
+      // A copy: the read's memory is not what the output holds.
+      chunk.fill(0);
+      expect(taken.toString()).toBe(expected);
+    }
+  });
+
+  it("copies the run before room is reserved or written by a deferred writer", () => {
+    const chunk = read();
+    const out = OutputBuffer.viewFirst(4);
+    out.append(chunk.subarray(0, 3));
+    const at = out.reserve(2);
+    out.bytes.write("!?", at);
+    out.defer({ writeOwed: (target) => target.append(Buffer.from("+")) });
+    expect(out.take().toString()).toBe("012!?+");
+
+    const spare = OutputBuffer.viewFirst(4);
+    spare.append(chunk.subarray(0, 2));
+    spare.ensureSpare(3);
+    spare.bytes.write("zz", spare.size);
+    spare.commit(spare.size + 2);
+    expect(spare.take().toString()).toBe("01zz");
+  });
+
+  it("is empty when nothing was appended", () => {
+    expect(OutputBuffer.viewFirst(8).take().length).toBe(0);
+    expect(OutputBuffer.viewFirst(8).size).toBe(0);
+  });
+});

@@ -101,6 +101,8 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           hasColumnRules: false,
           isMaskedTable: () => false,
           isOpaqueRelation: () => false,
+          // Nothing here depends on a catalog: a plan holds for the whole session.
+          planKey: () => CONTENT_RULES_ONLY,
         };
       }
       let catalog = await catalogFor(connection);
@@ -112,11 +114,15 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
         if (newest && newest !== compiled.catalog) compiled = compileCatalog(newest, rules);
         return compiled;
       };
+      // The compiled catalog under which a relation it does not know was asked about (a read is on
+      // its way): until the next one, no plan is reused, so each result asks again, as before.
+      let unknownMetUnder: object | null = null;
       const origins: ColumnOrigins = {
         ruleFor: (tableOid, attnum) => {
           const { knownTables, maskedTables, byOrigin, structureOids } = current();
           if (structureOids.has(tableOid)) return null;
           if (!knownTables.has(tableOid)) {
+            unknownMetUnder = compiled;
             void catalogFor(connection, true).catch((error: unknown) =>
               log(`masking catalog refresh failed: ${String(error)}`),
             );
@@ -142,13 +148,23 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           const isKnown = candidates.some(
             (name) => knownNames.has(name) || name.startsWith("pg_catalog.pg_"),
           );
-          if (!isKnown) void catalogFor(connection, true).catch(() => {});
+          if (!isKnown) {
+            unknownMetUnder = compiled;
+            void catalogFor(connection, true).catch(() => {});
+          }
           return !isKnown;
+        },
+        planKey: () => {
+          const compiledNow = current();
+          return unknownMetUnder === compiledNow ? null : compiledNow;
         },
       };
     },
   };
 }
+
+/** The plan key of a session with content rules only (see `SessionMasking.planKey`). */
+const CONTENT_RULES_ONLY = Object.freeze({});
 
 type MaskingRuleWithSelector = MaskingRuleDef & { selector: string };
 
