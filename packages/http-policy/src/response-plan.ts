@@ -1,3 +1,4 @@
+import { unreadableCoding } from "./body-codings";
 import { JsonStreamMasker } from "./json-stream-masker";
 import { hasUtf8Charset, isJsonType, isNdjsonType, type MediaType, parseMediaType } from "./media-type";
 import { headerValue } from "./read-request";
@@ -31,11 +32,14 @@ export function planResponse(options: {
   rawHeaders: readonly string[];
   masking: ResponseMasking;
 }): ResponsePlan {
-  const encoding = headerValue(options.rawHeaders, "content-encoding")?.trim().toLowerCase();
-  if (encoding && encoding !== "identity")
+  const unreadable = unreadableCoding(options.rawHeaders);
+  if (unreadable)
     return {
       kind: "refuse",
-      message: `the upstream answered with Content-Encoding ${encoding} although the gateway asked for identity; it cannot read that body`,
+      message:
+        unreadable.header === "content-encoding"
+          ? `the upstream answered with Content-Encoding ${unreadable.coding} although the gateway asked for identity; it cannot read that body`
+          : `the upstream answered with Transfer-Encoding ${unreadable.coding}; the gateway cannot read a body in that coding`,
     };
   if (
     options.method === "HEAD" ||
