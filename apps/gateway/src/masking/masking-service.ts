@@ -117,20 +117,25 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       // The compiled catalog under which a relation it does not know was asked about (a read is on
       // its way): until the next one, no plan is reused, so each result asks again, as before.
       let unknownMetUnder: object | null = null;
+      const unknownMet = () => {
+        unknownMetUnder = compiled;
+        void catalogFor(connection, true).catch((error: unknown) =>
+          log(`masking catalog refresh failed: ${String(error)}`),
+        );
+        return UNPROVABLE_RULE;
+      };
       const origins: ColumnOrigins = {
         ruleFor: (tableOid, attnum) => {
           const { knownTables, maskedTables, byOrigin, structureOids } = current();
           if (structureOids.has(tableOid)) return null;
-          if (!knownTables.has(tableOid)) {
-            unknownMetUnder = compiled;
-            void catalogFor(connection, true).catch((error: unknown) =>
-              log(`masking catalog refresh failed: ${String(error)}`),
-            );
-            return UNPROVABLE_RULE;
-          }
+          if (!knownTables.has(tableOid)) return unknownMet();
           // Attribute 0 is the whole row (`SELECT c FROM customers c`): sensitive if any column is.
           if (attnum <= 0) return maskedTables.has(tableOid) ? UNPROVABLE_RULE : null;
-          return byOrigin.get(`${tableOid}:${attnum}`) ?? null;
+          // The read lists every user column of a known table: one it does not list was added since
+          // (by another connection: this session's own DDL is caught up before it runs), and may be
+          // computed from a masked column, so it is masked until the next read shows what it is.
+          const rule = byOrigin.get(`${tableOid}:${attnum}`);
+          return rule === undefined ? unknownMet() : rule;
         },
       };
       return {
