@@ -160,8 +160,9 @@ describe("the gateway on two worker processes", () => {
     // and must be forwarded there. Every one must cancel its statement.
     const outcomes: unknown[] = [];
     for (const client of clients) {
+      const backend = await upstreamPid(client);
       const running = client.query("SELECT pg_sleep(60)").catch((error: pg.DatabaseError) => error);
-      await waitUntilSleeping();
+      await waitUntilSleeping(backend);
       await sendCancel(client);
       outcomes.push(await running);
     }
@@ -225,14 +226,25 @@ describe("the gateway on two worker processes", () => {
   }, 120_000);
 });
 
-/** Waits until the upstream shows a statement sleeping: a cancel sent before it would be lost. */
-async function waitUntilSleeping(): Promise<void> {
+/** The upstream backend behind a session: the gateway keeps one per session for its whole life. */
+async function upstreamPid(client: pg.Client): Promise<number> {
+  return (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid as number;
+}
+
+/**
+ * Waits until this session's own backend runs the sleep: a cancel sent before it would be lost.
+ * Any backend would not do: the previous session's, cancelled a moment ago, still shows its sleep
+ * as active after its client got the error (the server sends the error before it reports idle),
+ * and a cancel sent on the strength of it reaches this session's backend before its statement.
+ */
+async function waitUntilSleeping(pid: number): Promise<void> {
   const direct = new pg.Client({ connectionString: harness.upstreamAdminUrl });
   await direct.connect();
   try {
     for (;;) {
       const { rows } = await direct.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' AND state = 'active'",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1 AND query = 'SELECT pg_sleep(60)' AND state = 'active'",
+        [pid],
       );
       if (rows[0].n > 0) return;
     }
