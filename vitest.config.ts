@@ -18,6 +18,9 @@ export default defineConfig({
           // Randomized corpora take 1–3 s on an idle machine and past vitest's 5 s default on a busy
           // one (seen with a load of 15 on 2 cores): the limit is for hangs, not for speed.
           testTimeout: 30_000,
+          // Hooks too: the SAML tests' beforeAll makes three RSA keys with openssl, which went past
+          // vitest's 10 s hook default at a load of 30 on 2 cores.
+          hookTimeout: 30_000,
         },
       },
       {

@@ -4,7 +4,6 @@ import { deriveKey, RECORDING_CHAIN_PURPOSE } from "@sluice/secrets/derive-key";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../../test/until";
-import { RECORDING_FLUSH_MS } from "../src/recording/recording-limits";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 let harness: Harness;
@@ -19,8 +18,18 @@ describe("recording chunks of many sessions", () => {
     const clients = Array.from({ length: 3 }, () => new pg.Client({ connectionString: harness.url }));
     await Promise.all(clients.map((client) => client.connect()));
     await Promise.all(clients.map((client, n) => client.query(`SELECT ${n + 1} AS first`)));
-    // Past a flush round, so its chunks (one per session) are written while all three are live.
-    await new Promise((resolve) => setTimeout(resolve, 2 * RECORDING_FLUSH_MS));
+    // Until a flush round (every RECORDING_FLUSH_MS) has stored chunks of all three while they are live.
+    await until(
+      async () =>
+        (
+          await harness.prisma.recordingChunk.findMany({
+            where: { session: { agent: { name: harness.agent.name } } },
+            distinct: ["sessionId"],
+            select: { sessionId: true },
+          })
+        ).length === 3,
+      { what: "a flush round's chunks of the three live sessions", timeoutMs: 30_000, intervalMs: 100 },
+    );
     await Promise.all(clients.map((client, n) => client.query(`SELECT ${n + 10} AS second`)));
     const pids = await Promise.all(
       clients.map(async (client) => (await client.query("SELECT pg_backend_pid() AS pid")).rows[0].pid),

@@ -4,6 +4,7 @@ import { verifyChain } from "@sluice/recording/hash-chain";
 import type { SessionInfo } from "@sluice/transport/client-connection";
 import { commandComplete, readyForQuery } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
+import { until } from "../../../test/until";
 import { MAX_BATCH_BYTES, MAX_BATCH_ROWS, splitBatches } from "../src/recording/chunk-batches";
 import { RecordingWriter } from "../src/recording/recording-writer";
 import { fakeStore } from "./support/fake-recording-store";
@@ -100,7 +101,8 @@ describe("recording writer: chunks of many sessions in one insert", () => {
     for (const sessionId of SESSIONS) await writer.start(sessionId, INFO);
     for (const sessionId of SESSIONS) recordStatement(writer, sessionId, 1);
     await writer.flushAll();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The retry runs after flushAll's first refusal, behind its wait: its ends are awaited, not timed.
+    await until(() => ended.length === SESSIONS.length, { what: "the batch's sessions ended" });
     expect(ended.sort()).toEqual(SESSIONS);
     isStoreBack = true;
     await writer.close();

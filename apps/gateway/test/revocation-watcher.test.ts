@@ -1,8 +1,8 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import type { LiveSession } from "@sluice/transport/client-connection";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { until } from "../../../test/until";
-import { watchRevocations } from "../src/revocation-watcher";
+import { REVOCATION_POLL_MS, watchRevocations } from "../src/revocation-watcher";
 
 /**
  * A store that still allows the session, and says its row has ended: as it will for a session that
@@ -73,6 +73,41 @@ describe("the watcher's check for sessions ended elsewhere", () => {
       expect(logs.filter((line) => line.includes("another gateway"))).toEqual([]);
     } finally {
       watcher.stop();
+    }
+  });
+});
+
+describe("the watcher's pace", () => {
+  it("ends a session at the first poll after its credential is revoked: within a second", async () => {
+    vi.useFakeTimers();
+    try {
+      let isRevoked = false;
+      const store = {
+        $queryRawUnsafe: async () => [
+          ...(isRevoked ? [] : [{ kind: "credential", a: "cred-1", b: null }]),
+          { kind: "group", a: "conn-1", b: "analysts" },
+          { kind: "member", a: "conn-1", b: "agent-1" },
+        ],
+      } as unknown as PrismaClient;
+      const terminated: string[] = [];
+      const live = [liveSession(terminated)];
+      const watcher = watchRevocations(
+        store,
+        () => live,
+        () => {},
+      );
+      try {
+        await vi.advanceTimersByTimeAsync(REVOCATION_POLL_MS);
+        expect(terminated).toEqual([]);
+        isRevoked = true;
+        await vi.advanceTimersByTimeAsync(REVOCATION_POLL_MS);
+        expect(terminated).toEqual([expect.stringContaining("credential was revoked")]);
+        expect(REVOCATION_POLL_MS).toBeLessThanOrEqual(500);
+      } finally {
+        watcher.stop();
+      }
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

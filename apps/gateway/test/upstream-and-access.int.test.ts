@@ -196,19 +196,18 @@ describe("client TLS and access", () => {
     await client.end();
   });
 
-  it("ends live sessions within a second when the credential is revoked, and refuses new ones", async () => {
+  // How soon (the watcher's poll) is the unit tier's: revocation-watcher.test.ts, on a fake clock.
+  it("ends live sessions when the credential is revoked, and refuses new ones", async () => {
     const { agent, token, credential } = await harness.addAgent(`revoked-${suffix}`, ["analysts"]);
     const client = new pg.Client({ connectionString: harness.urlFor(agent.name, token) });
     await client.connect();
     const ended = new Promise<Error>((resolve) => client.on("error", resolve));
     await client.query("SELECT 1");
-    const revokedAt = Date.now();
     await harness.prisma.agentCredential.update({
       where: { id: credential.id },
       data: { revokedAt: new Date() },
     });
     const error = await ended;
-    expect(Date.now() - revokedAt).toBeLessThan(1500);
     expect(error.message).toContain("credential was revoked or the agent was disabled");
     const again = await new pg.Client({ connectionString: harness.urlFor(agent.name, token) })
       .connect()

@@ -146,12 +146,13 @@ describe("a refusal is answered where the server answers an error (Flush before 
     expect(seen.gateway).toEqual(seen.direct);
   });
 
+  // A hang fails these by the test's timeout: an answer that is merely slow (a busy machine) is not one.
   it("pg with a cursor (Execute + Flush) gets the denial instead of hanging", async () => {
     const client = new pg.Client({ connectionString: harness.url });
     await client.connect();
     try {
       const cursor = client.query(new Cursor(DENIED));
-      const error = await withTimeout(cursor.read(10)).catch((e: pg.DatabaseError) => e);
+      const error = await cursor.read(10).catch((e: pg.DatabaseError) => e);
       expect(error).toMatchObject({ code: "42501" });
       await cursor.close().catch(() => {});
       expect((await client.query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
@@ -163,11 +164,11 @@ describe("a refusal is answered where the server answers an error (Flush before 
   it("postgres.js (Parse + Describe + Flush) gets the denial instead of hanging", async () => {
     const sql = postgres(harness.url, { max: 1, onnotice: () => {} });
     try {
-      const error = await withTimeout(sql.unsafe("SELECT pg_read_file($1)", ["/etc/hostname"])).catch(
-        (e: { code?: string }) => e,
-      );
+      const error = await sql
+        .unsafe("SELECT pg_read_file($1)", ["/etc/hostname"])
+        .catch((e: { code?: string }) => e);
       expect(error).toMatchObject({ code: "42501" });
-      expect(await withTimeout(sql`SELECT 1 AS ok`)).toEqual([{ ok: 1 }]);
+      expect(await sql`SELECT 1 AS ok`).toEqual([{ ok: 1 }]);
     } finally {
       await sql.end({ timeout: 1 });
     }
@@ -390,10 +391,3 @@ describe("empty queries", () => {
     }
   });
 });
-
-function withTimeout<T>(promise: Promise<T>, ms = 5000): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
-  ]);
-}

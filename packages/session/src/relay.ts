@@ -71,6 +71,11 @@ export class Relay {
     return this.statementJudge.withdrawHeld(reason);
   }
 
+  /** The client left: the held statement, and a hold still being decided, never runs. */
+  end(reason: string): void {
+    this.statementJudge.end(reason);
+  }
+
   get status(): string {
     return this.transactionStatus;
   }

@@ -22,6 +22,12 @@ export type RelayOptions = {
 export class StatementJudge {
   /** The statement waiting for a human, if any: a cancel or a disconnect withdraws it. */
   private held: { withdraw: (reason: string) => void } | null = null;
+  /**
+   * Why the session ended, once it has: a hold that comes after (the client left while the review
+   * was being written, before anything was held) is withdrawn as it comes, or its review would
+   * wait, and could be approved, for a client that is gone.
+   */
+  private endedBecause: string | null = null;
 
   constructor(private readonly options: RelayOptions) {}
 
@@ -34,6 +40,12 @@ export class StatementJudge {
     if (!this.held) return false;
     this.held.withdraw(reason);
     return true;
+  }
+
+  /** The session ended: the held statement, and any hold still to come, is withdrawn with `reason`. */
+  end(reason: string): void {
+    this.endedBecause = reason;
+    this.withdrawHeld(reason);
   }
 
   /** Judges `request`; `then` makes the step from the settled verdict (after a hold, once released). */
@@ -57,6 +69,7 @@ export class StatementJudge {
     sendNow?.(notice);
     return releaseOrWithdrawal(verdict, (held) => {
       this.held = held;
+      if (this.endedBecause !== null) held.withdraw(this.endedBecause);
     }).then((released) => {
       this.held = null;
       const step = this.settle(sql, released, then);

@@ -86,4 +86,29 @@ describe("StatementJudge", () => {
     expect(hold.withdrawn).toEqual(["the client cancelled"]);
     expect(judge.isHolding).toBe(false);
   });
+
+  it("a session that ends while its statement's review is being written withdraws the hold as it comes", async () => {
+    const hold = holdOf();
+    let written: (verdict: Verdict) => void = () => {};
+    const judge = new StatementJudge({
+      decisions: {
+        decide: () =>
+          new Promise<Verdict>((resolve) => {
+            written = resolve;
+          }),
+        version: () => 0,
+      },
+    });
+    let settled: Verdict | null = null;
+    const result = judge.decide(REQUEST, (verdict) => {
+      settled = verdict;
+      return step(verdict);
+    });
+    judge.end("the session ended");
+    written(hold.verdict);
+    await result;
+    expect(settled).toMatchObject({ kind: "deny", message: "the session ended", code: "57014" });
+    expect(hold.withdrawn).toEqual(["the session ended"]);
+    expect(judge.isHolding).toBe(false);
+  });
 });

@@ -367,9 +367,7 @@ export class ClientConnection {
     if (this.isClosed) return;
     this.isClosed = true;
     clearTimeout(this.authTimer);
-    this.relaying?.relay.withdrawHeld(
-      `the session ended while the statement waited for approval (${reason})`,
-    );
+    this.relaying?.relay.end(`the session ended while the statement waited for approval (${reason})`);
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups = [];
     this.quiet.progress();

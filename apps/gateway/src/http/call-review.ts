@@ -95,6 +95,9 @@ export async function reviewCall(options: {
   // The agent hanging up withdraws the call: nothing runs later for a client no longer there.
   const onClose = () => first.withdraw?.("the agent closed the connection while the call waited for review");
   response.once("close", onClose);
+  // The agent may have hung up before anyone listened (while its review was being written): that
+  // 'close' is gone, and without this the review would wait, and could be approved, for no one.
+  if (response.closed) onClose();
   try {
     return await first.release;
   } finally {

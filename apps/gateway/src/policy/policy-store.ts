@@ -22,6 +22,8 @@ export class PolicyStore {
   private localVersion = 0;
   private listening: Listening | null = null;
   private reloading: Promise<void> | null = null;
+  /** The reload that follows the running one, for the triggers that came while it ran. */
+  private reloadingAgain: Promise<void> | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -65,9 +67,23 @@ export class PolicyStore {
     await this.listening?.stop();
   }
 
-  /** Reloads everything; concurrent triggers share one reload. */
+  /**
+   * Reloads everything. A trigger that comes while a reload runs may announce a change committed
+   * after that reload read the store: it gets one more reload, after the running one (the triggers
+   * meanwhile share it), never the running one, which would leave sessions on the old rules until
+   * the next poll.
+   */
   reload(): Promise<void> {
-    this.reloading ??= this.doReload().finally(() => {
+    if (this.reloading) {
+      this.reloadingAgain ??= this.reloading
+        .catch(() => {})
+        .then(() => {
+          this.reloadingAgain = null;
+          return this.reload();
+        });
+      return this.reloadingAgain;
+    }
+    this.reloading = this.doReload().finally(() => {
       this.reloading = null;
     });
     return this.reloading;

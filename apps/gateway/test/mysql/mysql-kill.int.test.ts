@@ -1,5 +1,6 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../../../../test/until";
 import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
 
 /**
@@ -36,18 +37,33 @@ async function upstreamThreads(): Promise<Array<{ id: number; info: string | nul
   return rows.map((row) => ({ id: Number(row.id), info: row.info }));
 }
 
-/** Waits until the upstream shows this many threads of the harness's user running SLEEP. */
-async function untilSleeping(count: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const [rows] = (await harness.asAdmin(
-      `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
-    )) as unknown as [[{ n: number }]];
-    if (Number(rows[0].n) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(
-    `the SLEEP never started upstream: ${JSON.stringify(harness.verdicts.slice(-3).map((v) => [v.sql, v.verdict.kind, "message" in v.verdict ? v.verdict.message : ""]))}`,
-  );
+/** The upstream thread behind a session: the one its statements run on. */
+async function upstreamThreadOf(connection: Connection): Promise<number> {
+  const [rows] = (await connection.query("SELECT CONNECTION_ID() AS upstream")) as unknown as [
+    [{ upstream: number }],
+  ];
+  return Number(rows[0].upstream);
+}
+
+/** Whether this upstream thread is running the SLEEP. */
+async function isSleeping(thread: number): Promise<boolean> {
+  const [rows] = (await harness.asAdmin(
+    `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ${thread} AND INFO LIKE 'SELECT SLEEP%'`,
+  )) as unknown as [[{ n: number }]];
+  return Number(rows[0].n) > 0;
+}
+
+/**
+ * Waits until this session's own upstream thread runs the SLEEP: a KILL QUERY before that finds
+ * nothing to interrupt. Not any thread: one whose SLEEP was killed a moment ago still shows it in
+ * the process list for a while after its client got the error.
+ */
+async function untilSleeping(thread: number): Promise<void> {
+  await until(() => isSleeping(thread), {
+    what: `the SLEEP to start upstream (last verdicts: ${JSON.stringify(harness.verdicts.slice(-3).map((v) => [v.sql, v.verdict.kind]))})`,
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
 }
 
 describe("KILL through Sluice", () => {
@@ -55,19 +71,18 @@ describe("KILL through Sluice", () => {
     const victim = await harness.connectAgent();
     const killer = await harness.connectAgent();
     try {
+      const sleeper = await upstreamThreadOf(victim);
       const outcome = sleeping(victim);
-      await untilSleeping(1);
-      const [sleeper] = (await upstreamThreads()).filter((thread) => thread.info?.startsWith("SELECT SLEEP"));
+      await untilSleeping(sleeper);
       await killer.query(`KILL QUERY ${victim.threadId}`);
       // 1317 (query interrupted) is what only a KILL gives; the SLEEP would have answered a row.
       expect(await outcome).toEqual({ errno: 1317 });
       // The victim's upstream thread is the one that was interrupted, and it is still there: only
       // its statement was killed, and the session goes on over the same upstream connection.
-      const threads = await upstreamThreads();
-      expect(threads.filter((thread) => thread.info?.startsWith("SELECT SLEEP"))).toEqual([]);
-      expect(threads.map((thread) => thread.id)).toContain(sleeper?.id);
+      await until(async () => !(await isSleeping(sleeper)), { what: "the SLEEP to leave the process list" });
+      expect((await upstreamThreads()).map((thread) => thread.id)).toContain(sleeper);
       const [rows] = await victim.query("SELECT 1 AS alive, CONNECTION_ID() AS upstream");
-      expect(rows).toEqual([{ alive: 1, upstream: sleeper?.id }]);
+      expect(rows).toEqual([{ alive: 1, upstream: sleeper }]);
     } finally {
       await victim.end();
       await killer.end();
@@ -78,18 +93,15 @@ describe("KILL through Sluice", () => {
     const victim = await harness.connectAgent();
     const other = await harness.connectAgent({ isOtherAgent: true });
     try {
+      const upstreamId = await upstreamThreadOf(victim);
       const outcome = sleeping(victim);
-      await untilSleeping(1);
+      await untilSleeping(upstreamId);
       await expect(other.query(`KILL QUERY ${victim.threadId}`)).rejects.toMatchObject({
         errno: 1094,
         message: expect.stringMatching(/no session of yours/),
       });
       // The victim's upstream thread id, as the server numbers it, is not a gateway id: even the
       // same agent's KILL of it is refused (unless it happens to equal one of its gateway ids).
-      const [threads] = (await harness.asAdmin(
-        `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
-      )) as unknown as [[{ id: number }]];
-      const upstreamId = Number(threads[0].id);
       const sameAgent = await harness.connectAgent();
       try {
         if (upstreamId !== victim.threadId && upstreamId !== sameAgent.threadId)
@@ -98,10 +110,7 @@ describe("KILL through Sluice", () => {
         await sameAgent.end();
       }
       await expect(other.query(`KILL QUERY 4000000000`)).rejects.toMatchObject({ errno: 1094 });
-      const [still] = (await harness.asAdmin(
-        `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
-      )) as unknown as [[{ n: number }]];
-      expect(Number(still[0].n)).toBe(1);
+      expect(await isSleeping(upstreamId)).toBe(true);
       await harness.asAdmin(`KILL QUERY ${upstreamId}`);
       await outcome;
     } finally {
@@ -122,8 +131,9 @@ describe("KILL through Sluice", () => {
     const victim = await harness.connectAgent();
     const killer = await harness.connectAgent();
     try {
+      const sleeper = await upstreamThreadOf(victim);
       const outcome = sleeping(victim);
-      await untilSleeping(1);
+      await untilSleeping(sleeper);
       await expect(killer.query(`KILL QUERY ${victim.threadId}`)).rejects.toMatchObject({
         errno: 1227,
         message: expect.stringMatching(/no-kill/),
@@ -132,10 +142,7 @@ describe("KILL through Sluice", () => {
         sql: `KILL QUERY ${victim.threadId}`,
         verdict: { kind: "deny" },
       });
-      const [still] = (await harness.asAdmin(
-        `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = '${harness.upstreamUser}' AND INFO LIKE 'SELECT SLEEP%'`,
-      )) as unknown as [[{ n: number }]];
-      expect(Number(still[0].n)).toBe(1);
+      expect(await isSleeping(sleeper)).toBe(true);
       harness.current.policy = before;
       await killer.query(`KILL QUERY ${victim.threadId}`);
       expect(await outcome).toMatchObject({ errno: 1317 });
