@@ -56,7 +56,12 @@ describe("a statement prepared before a rule that refuses it", () => {
       "a DENY COLUMN guardrail",
       {
         guardrails: [
-          { name: "no salary", kind: "COLUMN" as const, effect: "DENY" as const, match: { columns: ["employees.salary"] } },
+          {
+            name: "no salary",
+            kind: "COLUMN" as const,
+            effect: "DENY" as const,
+            match: { columns: ["employees.salary"] },
+          },
         ],
       },
       "SELECT salary FROM employees WHERE id >= ?",
@@ -65,7 +70,11 @@ describe("a statement prepared before a rule that refuses it", () => {
     [
       // The harness has no review broker: a hold is refused, as without one in production.
       "a review rule on the column",
-      { reviews: [{ name: "salaries", match: { columns: ["employees.salary"] }, reviewerGroups: ["finance"] }] },
+      {
+        reviews: [
+          { name: "salaries", match: { columns: ["employees.salary"] }, reviewerGroups: ["finance"] },
+        ],
+      },
       "SELECT id, salary FROM employees WHERE id <> ?",
       /review rule "salaries"/,
     ],

@@ -21,7 +21,14 @@ let agent: Connection;
 beforeAll(async () => {
   harness = await startMySqlHarness({
     masking: [
-      { name: "ssns", selector: null, detector: "us_ssn", strategy: "REDACT", keepLast: null, exemptGroups: [] },
+      {
+        name: "ssns",
+        selector: null,
+        detector: "us_ssn",
+        strategy: "REDACT",
+        keepLast: null,
+        exemptGroups: [],
+      },
     ],
   });
   await harness.asAdmin(`
