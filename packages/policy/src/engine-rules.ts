@@ -37,13 +37,12 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
         ...(rule.match.access !== "write" ? facts.tablesRead : []),
         ...(rule.match.access !== "read" ? facts.tablesWritten : []),
       ];
+      const isCovered = (name: string) => rule.match.tables.some((p) => matchesTablePattern(name, p));
       for (const table of tables) {
-        const hit = namesFor(table, session).find((name) =>
-          rule.match.tables.some((p) => matchesTablePattern(name, p)),
-        );
+        const hit = namesFor(table, session).find(isCovered);
         if (hit) return `${describe(facts)} touches ${hit}`;
       }
-      return null;
+      return rule.match.access !== "read" ? writtenThroughView(facts, session, isCovered) : null;
     }
     case "COLUMN": {
       for (const pattern of rule.match.columns) {
@@ -105,6 +104,27 @@ export function checkTableAllowList(
         `${formatTable(table)} is not on the connection's table allow-list`,
       );
     }
+  }
+  return null;
+}
+
+/**
+ * A write to a view writes the relations under it: the server rewrites it into a write to the
+ * relation its query reads, through any number of views (INSTEAD OF code can write anything). So a
+ * TABLE rule on writes sees every relation the written views read, as the column rules do, and a
+ * view Sluice cannot trace counts as writing every table. Why, or null.
+ */
+function writtenThroughView(
+  facts: StatementFacts,
+  session: SessionContext,
+  isCovered: (name: string) => boolean,
+): string | null {
+  for (const name of facts.tablesWritten.flatMap((table) => namesFor(table, session))) {
+    const reached = viewReach(session.viewReads, name, (source) =>
+      isCovered(`${source.schema}.${source.table}`),
+    );
+    if (reached)
+      return `${describe(facts)} writes through ${name} into a table the rule covers${reached.why ? ` (${reached.why})` : ""}`;
   }
   return null;
 }

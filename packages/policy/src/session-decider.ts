@@ -1,6 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
-import { followsColumns, needsCatalog, readsUnknownRelation } from "./catalog-needs";
+import { followsColumns, followsWrittenViews, needsCatalog, readsUnknownRelation } from "./catalog-needs";
 import {
   type CodeUncertainty,
   catalogAge,
@@ -143,7 +143,12 @@ export class SessionDecider implements SessionDecisions {
       if (age === "read-behind") void catalogs.refresh().catch(() => {});
     }
     const followed = this.upstream?.followed;
-    if (followed && parsed.ok && needsCatalog(parsed.statements) && followsColumns(policy)) {
+    if (
+      followed &&
+      parsed.ok &&
+      needsCatalog(parsed.statements) &&
+      (followsColumns(policy) || followsWrittenViews(policy, parsed.statements))
+    ) {
       // A column computed from a covered one, or a view reading it, is covered: what the upstream
       // computes and what its views read (a view another connection just made too) is checked first.
       const judge = (known: FollowedColumns) => {
