@@ -103,6 +103,24 @@ describe("writes into orders through a view", () => {
   });
 });
 
+describe("a prepared write through a view replaced between Parse and Bind", () => {
+  it("is judged again at the Bind, and refused once the view reads orders", async () => {
+    await agent.query("CREATE TABLE mine (id int PRIMARY KEY, total int)");
+    await agent.query("INSERT INTO mine VALUES (1, 1), (2, 2)");
+    await agent.query("CREATE VIEW swapped AS SELECT * FROM mine");
+    const prepared = { name: "delete_swapped", text: "DELETE FROM swapped WHERE id = $1" };
+    expect((await agent.query({ ...prepared, values: [1] })).rowCount).toBe(1);
+    // A read of orders, which the rule on writes allows; the server's prepared DELETE now deletes orders.
+    await agent.query("CREATE OR REPLACE VIEW swapped AS SELECT * FROM orders");
+    const refused = await agent.query({ ...prepared, values: [2] }).then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/guardrail "orders are read-only".*writes through .*swapped/);
+    expect(await orders()).toEqual(ORIGINAL);
+  });
+});
+
 describe("what the rule does not cover", () => {
   it("reads through the views run", async () => {
     expect((await agent.query("SELECT id FROM ov_over_ov ORDER BY id")).rows).toEqual([{ id: 1 }, { id: 2 }]);

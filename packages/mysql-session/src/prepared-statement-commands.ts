@@ -133,14 +133,15 @@ export class PreparedStatementCommands {
    * The statement as the policy now judges it. Clients keep a prepared statement for the life of
    * their connection (mysql2 caches one per text), so a verdict kept from PREPARE would let a rule
    * added since — a DENY, a review, READ_ONLY — never reach it: an execution under another
-   * decisions version than its statement's is judged again first, the text as it was prepared.
+   * decisions version than its statement's, or of a verdict that holds only for the catalog as it
+   * was, is judged again first, the text as it was prepared.
    */
   private async current(
     statementId: number,
     statement: PreparedStatement,
   ): Promise<PreparedStatement | MySqlClientError> {
     const version = this.context.decisionsVersion();
-    if (statement.version === version) return statement;
+    if (statement.version === version && statement.verdict.isJudgedPerRun !== true) return statement;
     const verdict = await this.context.judgeAgain(statement.sql);
     if (verdict instanceof MySqlClientError) return verdict;
     const renewed = { ...statement, verdict, version };

@@ -314,7 +314,9 @@ export class SessionDecider implements SessionDecisions {
     }
     const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
     if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
-    const allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
+    let allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
+    // What a view writes into can change before a prepared write through it runs again.
+    if (parsed.ok && followsWrittenViews(policy, parsed.statements)) allowed = perRun(allowed);
     if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
     if (!this.options.reviews) return toGatewayVerdict(judged);
     return this.options.reviews.request({
