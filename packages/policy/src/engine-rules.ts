@@ -5,7 +5,7 @@ import { type ColumnSource, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { kindCovers } from "@sluice/sql/statement-kinds";
 import { namesOnlyCatalog } from "./column-catalog";
-import { namesFor, type PolicyVerdict, type SessionContext } from "./engine";
+import { familyNamesFor, namesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";
 import { isComputedFrom, writesInto } from "./generated-columns";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
@@ -39,7 +39,7 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
       ];
       const isCovered = (name: string) => rule.match.tables.some((p) => matchesTablePattern(name, p));
       for (const table of tables) {
-        const hit = namesFor(table, session).find(isCovered);
+        const hit = familyNamesFor(table, session).find(isCovered);
         if (hit) return `${describe(facts)} touches ${hit}`;
       }
       return rule.match.access !== "read" ? writtenThroughView(facts, session, isCovered) : null;
@@ -119,9 +119,11 @@ function writtenThroughView(
   session: SessionContext,
   isCovered: (name: string) => boolean,
 ): string | null {
+  const isCoveredInFamily = (name: string) =>
+    isCovered(name) || (session.families?.get(name) ?? []).some(isCovered);
   for (const name of facts.tablesWritten.flatMap((table) => namesFor(table, session))) {
     const reached = viewReach(session.viewReads, name, (source) =>
-      isCovered(`${source.schema}.${source.table}`),
+      isCoveredInFamily(`${source.schema}.${source.table}`),
     );
     if (reached)
       return `${describe(facts)} writes through ${name} into a table the rule covers${reached.why ? ` (${reached.why})` : ""}`;
@@ -142,7 +144,7 @@ export function reviewMatch(
   if (!(kinds || tables || columns)) return null;
   if (kinds && !facts.kinds.some((kind) => kinds.some((k) => kindCovers(k, kind)))) return null;
   if (tables) {
-    const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) => namesFor(t, session));
+    const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((t) => familyNamesFor(t, session));
     if (!touched.some((name) => tables.some((p) => matchesTablePattern(name, p)))) return null;
   }
   if (!columns) return { why: null };

@@ -234,9 +234,10 @@ export class SessionDecider implements SessionDecisions {
     const uncertainty = parsed ? this.uncertaintyOf(parsed) : null;
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
+    const families = this.upstream?.columns?.current()?.families;
     const generated = this.generated();
     const viewReads = this.viewReads(parsed);
-    return columns || code || uncertainty || generated || viewReads
+    return columns || code || uncertainty || generated || viewReads || families
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -246,6 +247,7 @@ export class SessionDecider implements SessionDecisions {
           ...(columns ? { columns } : {}),
           ...(generated ? { generated } : {}),
           ...(viewReads ? { viewReads } : {}),
+          ...(families && families.size > 0 ? { families } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
         }
