@@ -9,7 +9,8 @@ import { type BypassStage, startBypassStage } from "./support/bypass-stage";
  * `SELECT * FROM orders_low` read every order of that partition and `DELETE FROM orders_low …`
  * deleted them; with `secrets` denied, its child table read its rows. Each statement is first run
  * straight against the upstream (a write rolled back) to show what it reaches; through Sluice it is
- * refused and the rows are as they were. A table of a similar name outside the family still runs.
+ * refused and the rows are as they were. COLUMN rules (and review rules, which match the same
+ * way) missed the child's column alike. A table of a similar name outside the family still runs.
  */
 let stage: BypassStage;
 let agent: pg.Client;
@@ -33,6 +34,9 @@ beforeAll(async () => {
       CREATE TABLE ledger (id int, amount int) PARTITION BY LIST (id);
       CREATE TABLE ledger_one PARTITION OF ledger FOR VALUES IN (1, 2);
       INSERT INTO ledger VALUES (1, 100), (2, 200);
+      CREATE TABLE staff (id int, salary int);
+      CREATE TABLE staff_contractors () INHERITS (staff);
+      INSERT INTO staff_contractors VALUES (1, 5000);
       GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role};
       GRANT CREATE ON SCHEMA public TO ${role};`,
     guardrails: [
@@ -49,6 +53,7 @@ beforeAll(async () => {
         effect: "DENY",
         match: { tables: ["audit_private"], access: "read" },
       },
+      { name: "no salaries", kind: "COLUMN", effect: "DENY", match: { columns: ["public.staff.salary"] } },
       {
         name: "ledger is append-free",
         kind: "TABLE",
@@ -122,6 +127,22 @@ describe("a TABLE rule covers the relations of its inheritance family", () => {
       /guardrail "ledger is append-free"/,
     );
     expect(await rowsNow()).toBe(before);
+  });
+});
+
+describe("a COLUMN rule covers the same column of the family", () => {
+  it.each([
+    "SELECT salary FROM staff_contractors",
+    "SELECT * FROM staff_contractors",
+    "SELECT to_jsonb(c) FROM staff_contractors c",
+    "SELECT max(salary) FROM public.staff_contractors",
+  ])("refuses %s", async (sql) => {
+    expect((await directly(sql)).rowCount).toBeGreaterThan(0);
+    expect(await refusal(sql)).toMatch(/guardrail "no salaries"/);
+  });
+
+  it("another column of the child still reads", async () => {
+    expect((await agent.query("SELECT id FROM staff_contractors")).rows).toEqual([{ id: 1 }]);
   });
 });
 

@@ -174,8 +174,14 @@ function columnPatternMatch(
   const column = at > 0 ? pattern.slice(at + 1) : pattern;
   const isColumn = (name: string) =>
     session.generated?.isCaseFolded ? name.toLowerCase() === column.toLowerCase() : name === column;
-  const isOnTable = (source: ColumnSource) =>
-    matchesTablePattern(`${source.schema}.${source.table}`, tablePattern);
+  // An inheriting child's or a partition's column of the same name is the column too (its rows are
+  // rows of its parent, and the other way round), as masking has it.
+  const isOnTable = (source: ColumnSource) => {
+    const name = `${source.schema}.${source.table}`;
+    return [name, ...(session.families?.get(name) ?? [])].some((relation) =>
+      matchesTablePattern(relation, tablePattern),
+    );
+  };
   const reads = (source: ColumnSource) =>
     isOnTable(source) &&
     (column === "*" ||
@@ -188,7 +194,9 @@ function columnPatternMatch(
       target.column === null ||
       isColumn(target.column) ||
       writesInto(session.generated, { ...target, column: target.column }, isColumn));
-  const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((table) => namesFor(table, session));
+  const touched = [...facts.tablesRead, ...facts.tablesWritten].flatMap((table) =>
+    familyNamesFor(table, session),
+  );
   // A view's output columns are not told apart: one whose query reads the column reaches it.
   for (const name of touched) {
     const reached = viewReach(session.viewReads, name, reads);
