@@ -3,7 +3,7 @@ import type { ClientCommand } from "@sluice/mysql-wire/commands";
 import type { Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
 import { type MaskingScope, NOTHING_READ } from "./masking-scope";
-import type { MySqlClientError } from "./mysql-client-error";
+import { MySqlClientError } from "./mysql-client-error";
 import {
   cursorRulesChanged,
   isCursorRequested,
@@ -49,6 +49,10 @@ export type StatementCommandContext = {
   refusalOf?: (shape: MaskingShape | null, scope: MaskingScope) => MySqlClientError | null;
   /** The masking rules that apply now, as one comparable string. */
   rulesKey: () => string;
+  /** The session decisions' version now (policy and name resolution; see PreparedStatement). */
+  decisionsVersion: () => number;
+  /** The statement's text judged again now: its new verdict, or why it may not run. */
+  judgeAgain: (sql: string) => Promise<AllowVerdict | MySqlClientError>;
   /** Long data is recorded as the parameter it is. */
   onResult?: (event: ResultEvent) => void;
 };
@@ -108,8 +112,10 @@ export class PreparedStatementCommands {
   }
 
   private async executed(statementId: number, flags: number): Promise<StatementStep> {
-    const statement = this.statements.get(statementId);
-    if (!statement) return { kind: "refuse", error: unknownStatement(statementId) };
+    const known = this.statements.get(statementId);
+    if (!known) return { kind: "refuse", error: unknownStatement(statementId) };
+    const statement = await this.current(statementId, known);
+    if (statement instanceof MySqlClientError) return { kind: "refuse", error: statement };
     // Executing again closes the statement's cursor on the server: its old plan goes with it.
     this.statements.dropCursor(statementId);
     const scope = await this.context.scopeOf(statement.verdict, statement.shape);
@@ -121,6 +127,26 @@ export class PreparedStatementCommands {
       scope,
       owner: { statementId, rulesKey: this.context.rulesKey() },
     };
+  }
+
+  /**
+   * The statement as the policy now judges it. Clients keep a prepared statement for the life of
+   * their connection (mysql2 caches one per text), so a verdict kept from PREPARE would let a rule
+   * added since — a DENY, a review, READ_ONLY — never reach it: an execution under another
+   * decisions version than its statement's, or of a verdict that holds only for the catalog as it
+   * was, is judged again first, the text as it was prepared.
+   */
+  private async current(
+    statementId: number,
+    statement: PreparedStatement,
+  ): Promise<PreparedStatement | MySqlClientError> {
+    const version = this.context.decisionsVersion();
+    if (statement.version === version && statement.verdict.isJudgedPerRun !== true) return statement;
+    const verdict = await this.context.judgeAgain(statement.sql);
+    if (verdict instanceof MySqlClientError) return verdict;
+    const renewed = { ...statement, verdict, version };
+    this.statements.rejudged(statementId, renewed);
+    return renewed;
   }
 
   /**

@@ -6,8 +6,17 @@ import type { OpenCursor } from "./result-tracker";
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
 
-/** A statement prepared through the gateway: its verdict masks every execution's rows. */
-export type PreparedStatement = { verdict: AllowVerdict; shape: MaskingShape | null };
+/**
+ * A statement prepared through the gateway: its verdict masks every execution's rows. `version` is
+ * the session decisions' version it was judged under (policy and name resolution): an execution
+ * under another is judged again first, as the text it was prepared from.
+ */
+export type PreparedStatement = {
+  verdict: AllowVerdict;
+  shape: MaskingShape | null;
+  sql: string;
+  version: number;
+};
 
 /**
  * A statement's open cursor: what its execution's result set looks like, how that execution was
@@ -75,6 +84,11 @@ export class PreparedStatements {
   add(statementId: number, statement: PreparedStatement): void {
     this.statements.set(statementId, statement);
     this.cursors.delete(statementId);
+  }
+
+  /** The statement judged again under a newer policy: its verdict from now on (its cursor stays). */
+  rejudged(statementId: number, statement: PreparedStatement): void {
+    if (this.statements.has(statementId)) this.statements.set(statementId, statement);
   }
 
   close(statementId: number): void {

@@ -112,6 +112,8 @@ export class MySqlRelay {
         return refused ? refusedBy(refused) : null;
       },
       rulesKey: () => this.masking.rulesKey(),
+      decisionsVersion: () => this.options.decisions.version(),
+      judgeAgain: (sql) => this.judgedAgain(sql),
       onResult: (event) => this.options.hooks?.onResult?.(event),
     });
   }
@@ -266,6 +268,8 @@ export class MySqlRelay {
     raw: Buffer,
     expected: ExpectedResponse,
   ): Promise<RelayAction[]> {
+    // Read before judging: a policy change during the decision makes an execution judge again.
+    const version = this.options.decisions.version();
     const masksRows = this.masksRows();
     // Masking needs the statement's shape: it is read once, and the decision judges that reading.
     const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
@@ -287,8 +291,15 @@ export class MySqlRelay {
     this.options.hooks?.onVerdict?.(sql, refused ?? decided);
     if (refused) return [this.refusal(refusedBy(refused))];
     this.catalog.noteStatement(masksNow ? shape : null);
-    const prepared = expected.kind === "prepare" ? { verdict: decided, shape } : undefined;
+    const prepared = expected.kind === "prepare" ? { verdict: decided, shape, sql, version } : undefined;
     return this.forward(raw, expected, scope, prepared ? { prepared } : {});
+  }
+
+  /** A prepared statement's text judged again at an execution (the policy changed since). */
+  private async judgedAgain(sql: string): Promise<AllowVerdict | MySqlClientError> {
+    const decided = await this.released(sql, "parse");
+    this.options.hooks?.onVerdict?.(sql, decided);
+    return decided.kind === "deny" ? refusedBy(decided) : decided;
   }
 
   private maskedWriteRefusal(shape: MaskingShape | null, scope: MaskingScope): DenyVerdict | null {

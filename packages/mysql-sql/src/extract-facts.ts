@@ -2,6 +2,7 @@ import type { SettingChange, StatementFacts, TableRef } from "@sluice/sql/facts"
 import { type AstNode, callsOf, columnsOf, isNode, nameText, nodesOf, tablesOf } from "./ast-walk";
 import { PINNED_VARIABLES } from "./pinned-modes";
 import { MYSQL_CREATE_KINDS, MYSQL_STATEMENT_KINDS, MYSQL_TRANSACTION_KINDS } from "./statement-kinds";
+import { triggerBodySettings } from "./trigger-settings";
 
 /** Thrown for a statement Sluice refuses to read at all (a pinned variable changed). */
 export class RefusedStatement extends Error {}
@@ -144,6 +145,7 @@ function settingsOf(ast: AstNode, type: string): SettingChange[] {
     // The default database is where unqualified names resolve: MySQL's search path of one.
     return [{ name: "search_path", value: db, via: "SET" }];
   }
+  if (type === "create") return triggerBodySettings(ast).map(refusingPinned);
   if (type !== "set") return [];
   const settings: SettingChange[] = [];
   for (const assign of Array.isArray(ast.expr) ? ast.expr : []) {
@@ -159,15 +161,20 @@ function settingsOf(ast: AstNode, type: string): SettingChange[] {
       .join(".")
       .toLowerCase()
       .replace(/^(session|local|global)\./, "");
-    if (PINNED_VARIABLES.has(name)) {
-      throw new RefusedStatement(
-        `${name} is pinned by Sluice (sql_mode without ANSI_QUOTES/NO_BACKSLASH_ESCAPES, utf8mb4): another value would make the server read statements differently from the gateway`,
-      );
-    }
     const value = isNode(assign.right) && typeof assign.right.value === "string" ? assign.right.value : null;
-    settings.push({ name, value, via: "SET" });
+    settings.push(refusingPinned({ name, value, via: "SET" }));
   }
   return settings;
+}
+
+/** The setting, unless it is a pinned variable: then the whole statement is refused. */
+function refusingPinned(setting: SettingChange): SettingChange {
+  if (PINNED_VARIABLES.has(setting.name)) {
+    throw new RefusedStatement(
+      `${setting.name} is pinned by Sluice (sql_mode without ANSI_QUOTES/NO_BACKSLASH_ESCAPES, utf8mb4): another value would make the server read statements differently from the gateway`,
+    );
+  }
+  return setting;
 }
 
 function requestsReadWrite(ast: AstNode, type: string): boolean {

@@ -64,6 +64,17 @@ describe("parseMySql", () => {
     expect(facts("SET @a = 1")[0]?.settings).toEqual([]);
   });
 
+  it("reads a trigger's SET body as settings of the session its write fires it in", () => {
+    const trigger = (body: string) => `CREATE TRIGGER t BEFORE INSERT ON scratch FOR EACH ROW SET ${body}`;
+    // MariaDB keeps character_set_results after the trigger: later rows would come in UTF-16.
+    expect(refusal(trigger("NEW.a = 1, character_set_results = 'utf16'"))).toMatch(/pinned/);
+    expect(refusal(trigger("`SQL_MODE` = 'ANSI_QUOTES'"))).toMatch(/pinned/);
+    expect(facts(trigger("NEW.a = 1, foreign_key_checks = 0"))[0]?.settings).toEqual([
+      { name: "foreign_key_checks", value: null, via: "SET" },
+    ]);
+    expect(facts(trigger("NEW.a = NEW.id, old.b = 2"))[0]?.settings).toEqual([]);
+  });
+
   it("reads SHOW [FULL] TABLES as SQLAlchemy's inspect() sends it, and nothing more", () => {
     for (const sql of [
       "SHOW FULL TABLES FROM `shop_1`",

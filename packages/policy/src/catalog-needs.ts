@@ -51,6 +51,21 @@ export function followsColumns(policy: ConnectionPolicy): boolean {
 }
 
 /**
+ * Rules that follow a write through views into the relations under them: DENY TABLE rules on
+ * writes (see engine-rules' writtenThroughView), for a statement that writes.
+ */
+export function followsWrittenViews(
+  policy: ConnectionPolicy,
+  statements: readonly StatementFacts[],
+): boolean {
+  return (
+    policy.guardrails.some(
+      (rule) => rule.kind === "TABLE" && rule.effect === "DENY" && rule.match.access !== "read",
+    ) && statements.some((facts) => facts.tablesWritten.length > 0)
+  );
+}
+
+/**
  * A relation the statements read that the catalog does not hold (system relations aside). Only
  * reads count: a write's lineage is judged by what it reads, and CREATE would always miss.
  */

@@ -5,7 +5,7 @@ import { type ColumnSource, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { kindCovers } from "@sluice/sql/statement-kinds";
 import { namesOnlyCatalog } from "./column-catalog";
-import { namesFor, type PolicyVerdict, type SessionContext } from "./engine";
+import { familyNamesFor, namesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";
 import { isComputedFrom, writesInto } from "./generated-columns";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
@@ -37,13 +37,12 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
         ...(rule.match.access !== "write" ? facts.tablesRead : []),
         ...(rule.match.access !== "read" ? facts.tablesWritten : []),
       ];
+      const isCovered = (name: string) => rule.match.tables.some((p) => matchesTablePattern(name, p));
       for (const table of tables) {
-        const hit = namesFor(table, session).find((name) =>
-          rule.match.tables.some((p) => matchesTablePattern(name, p)),
-        );
+        const hit = familyNamesFor(table, session).find(isCovered);
         if (hit) return `${describe(facts)} touches ${hit}`;
       }
-      return null;
+      return rule.match.access !== "read" ? writtenThroughView(facts, session, isCovered) : null;
     }
     case "COLUMN": {
       for (const pattern of rule.match.columns) {
@@ -105,6 +104,29 @@ export function checkTableAllowList(
         `${formatTable(table)} is not on the connection's table allow-list`,
       );
     }
+  }
+  return null;
+}
+
+/**
+ * A write to a view writes the relations under it: the server rewrites it into a write to the
+ * relation its query reads, through any number of views (INSTEAD OF code can write anything). So a
+ * TABLE rule on writes sees every relation the written views read, as the column rules do, and a
+ * view Sluice cannot trace counts as writing every table. Why, or null.
+ */
+function writtenThroughView(
+  facts: StatementFacts,
+  session: SessionContext,
+  isCovered: (name: string) => boolean,
+): string | null {
+  const isCoveredInFamily = (name: string) =>
+    isCovered(name) || (session.families?.get(name) ?? []).some(isCovered);
+  for (const name of facts.tablesWritten.flatMap((table) => namesFor(table, session))) {
+    const reached = viewReach(session.viewReads, name, (source) =>
+      isCoveredInFamily(`${source.schema}.${source.table}`),
+    );
+    if (reached)
+      return `${describe(facts)} writes through ${name} into a table the rule covers${reached.why ? ` (${reached.why})` : ""}`;
   }
   return null;
 }
@@ -174,8 +196,8 @@ function columnPatternMatch(
 /** Every name the relations a statement reads or writes may stand for. */
 function touchedNames(facts: StatementFacts, session: SessionContext): string[] {
   const names: string[] = [];
-  for (const table of facts.tablesRead) names.push(...namesFor(table, session));
-  for (const table of facts.tablesWritten) names.push(...namesFor(table, session));
+  for (const table of facts.tablesRead) names.push(...familyNamesFor(table, session));
+  for (const table of facts.tablesWritten) names.push(...familyNamesFor(table, session));
   return names;
 }
 
@@ -187,8 +209,14 @@ function sourceMatchers(
 ): { reads: (source: ColumnSource) => boolean; writes: (target: ColumnSource) => boolean } {
   const isColumn = (name: string) =>
     session.generated?.isCaseFolded ? name.toLowerCase() === column.toLowerCase() : name === column;
-  const isOnTable = (source: ColumnSource) =>
-    matchesTablePattern(`${source.schema}.${source.table}`, tablePattern);
+  // An inheriting child's or a partition's column of the same name is the column too (its rows are
+  // rows of its parent, and the other way round), as masking has it.
+  const isOnTable = (source: ColumnSource) => {
+    const name = `${source.schema}.${source.table}`;
+    return [name, ...(session.families?.get(name) ?? [])].some((relation) =>
+      matchesTablePattern(relation, tablePattern),
+    );
+  };
   const reads = (source: ColumnSource) =>
     isOnTable(source) &&
     (column === "*" ||

@@ -46,6 +46,11 @@ export type SessionContext = {
   /** What the upstream's views read, so a column rule matches a read through a view. */
   viewReads?: ViewReads;
   /**
+   * `schema.table` → the other relations of its inheritance family (parents, children,
+   * partitions), whose rows are its rows too: a TABLE rule on one covers them all.
+   */
+  families?: ReadonlyMap<string, readonly string[]>;
+  /**
    * Code the upstream runs without a statement naming it (triggers, shadowing functions, user
    * casts), as last read from its catalog; absent when unknown.
    */
@@ -56,6 +61,19 @@ export type SessionContext = {
    */
   codeUncertainty?: CodeUncertainty;
 };
+
+/**
+ * The names a TABLE rule is matched against: every name the relation may have (see namesFor) and
+ * every relation of its inheritance family. A partition's or child's rows are rows of its parent,
+ * and a parent's read or write reaches its children's rows, so `DELETE FROM orders_2024 …` is a
+ * write to orders and `SELECT * FROM secrets_child` a read of secrets.
+ */
+export function familyNamesFor(table: TableRef, session: SessionContext): string[] {
+  const names = namesFor(table, session);
+  const families = session.families;
+  if (!families || families.size === 0) return names;
+  return [...new Set([...names, ...names.flatMap((name) => families.get(name) ?? [])])];
+}
 
 /** Where the server finds a relation: the resolved schema (and the session's own temp schema), or every candidate. */
 export function namesFor(table: TableRef, session: SessionContext): string[] {

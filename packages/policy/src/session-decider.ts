@@ -1,6 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
-import { followsColumns, needsCatalog, readsUnknownRelation } from "./catalog-needs";
+import { followsColumns, followsWrittenViews, needsCatalog, readsUnknownRelation } from "./catalog-needs";
 import {
   type CodeUncertainty,
   catalogAge,
@@ -143,7 +143,12 @@ export class SessionDecider implements SessionDecisions {
       if (age === "read-behind") void catalogs.refresh().catch(() => {});
     }
     const followed = this.upstream?.followed;
-    if (followed && parsed.ok && needsCatalog(parsed.statements) && followsColumns(policy)) {
+    if (
+      followed &&
+      parsed.ok &&
+      needsCatalog(parsed.statements) &&
+      (followsColumns(policy) || followsWrittenViews(policy, parsed.statements))
+    ) {
       // A column computed from a covered one, or a view reading it, is covered: what the upstream
       // computes and what its views read (a view another connection just made too) is checked first.
       const judge = (known: FollowedColumns) => {
@@ -229,9 +234,10 @@ export class SessionDecider implements SessionDecisions {
     const uncertainty = parsed ? this.uncertaintyOf(parsed) : null;
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
+    const families = this.upstream?.columns?.current()?.families;
     const generated = this.generated();
     const viewReads = this.viewReads(parsed);
-    return columns || code || uncertainty || generated || viewReads
+    return columns || code || uncertainty || generated || viewReads || families
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -241,6 +247,7 @@ export class SessionDecider implements SessionDecisions {
           ...(columns ? { columns } : {}),
           ...(generated ? { generated } : {}),
           ...(viewReads ? { viewReads } : {}),
+          ...(families && families.size > 0 ? { families } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
         }
@@ -309,7 +316,9 @@ export class SessionDecider implements SessionDecisions {
     }
     const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
     if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
-    const allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
+    let allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
+    // What a view writes into can change before a prepared write through it runs again.
+    if (parsed.ok && followsWrittenViews(policy, parsed.statements)) allowed = perRun(allowed);
     if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
     if (!this.options.reviews) return toGatewayVerdict(judged);
     return this.options.reviews.request({

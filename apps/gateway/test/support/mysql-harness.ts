@@ -121,11 +121,32 @@ export async function startMySqlHarness(
     findAgent: async (name) => [agent, otherAgent].find((known) => known.agentName === name) ?? null,
     findConnection: async (name) => (name === connection.name ? connection : null),
   };
-  const current: { policy: ConnectionPolicy } = {
-    policy: { connectionName: "shop", isReadOnly: false, guardrails: [], reviews: [], ...policy },
+  // A new policy is a new version, as the store's policy version is bumped with every change.
+  let policyVersion = 1;
+  let currentPolicy: ConnectionPolicy = {
+    connectionName: "shop",
+    isReadOnly: false,
+    guardrails: [],
+    reviews: [],
+    ...policy,
+  };
+  const current = {
+    get policy(): ConnectionPolicy {
+      return currentPolicy;
+    },
+    set policy(next: ConnectionPolicy) {
+      currentPolicy = next;
+      policyVersion += 1;
+    },
   };
   const decisions = createPolicyDecisionPoint({
-    policies: { version: 1, get: () => current.policy, reload: async () => {} },
+    policies: {
+      get version() {
+        return policyVersion;
+      },
+      get: () => current.policy,
+      reload: async () => {},
+    },
     facts: new FactsCache({ parseStatements: parseMySql, normalize: null }),
     upstreamUser: () => upstreamUser,
   });
