@@ -98,6 +98,10 @@ export class MySqlRelay {
   private readonly catalog: CatalogFreshness;
   private readonly masking: AgentMasking;
   private readonly idle = new IdleGate();
+  /** The statement waiting for a reviewer: the session's end withdraws it. */
+  private held: { withdraw?: (reason: string) => void } | null = null;
+  /** Why the session ended, once it has: a hold that comes after is withdrawn as it comes. */
+  private endedBecause: string | null = null;
 
   constructor(private readonly options: RelayOptions) {
     this.catalog = new CatalogFreshness(options.catalog);
@@ -125,6 +129,15 @@ export class MySqlRelay {
    */
   async followedColumns(): Promise<FollowedColumns> {
     return followedColumnsOf(await this.catalog.fresh());
+  }
+
+  /**
+   * The client left (or the session was ended): a statement waiting for its review is withdrawn,
+   * so no reviewer approves a statement nobody will run and the review does not read as executed.
+   */
+  end(reason: string): void {
+    this.endedBecause ??= reason;
+    this.held?.withdraw?.(reason);
   }
 
   get isBusy(): boolean {
@@ -325,7 +338,14 @@ export class MySqlRelay {
     while (decided.kind === "hold") {
       this.catalog.forgetVerified();
       this.options.hooks?.onVerdict?.(sql, decided);
-      decided = await decided.release;
+      this.held = decided;
+      // The session ended while the review was written: nothing would withdraw this hold later.
+      if (this.endedBecause !== null) decided.withdraw?.(this.endedBecause);
+      try {
+        decided = await decided.release;
+      } finally {
+        this.held = null;
+      }
     }
     return decided;
   }

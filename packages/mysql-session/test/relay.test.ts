@@ -260,3 +260,43 @@ describe("MySqlRelay review holds", () => {
     expect(parseErr(toClient(actions)[0]?.payload as Buffer).message).toBe("rejected by a reviewer");
   });
 });
+
+describe("MySqlRelay: a held statement when the session ends", () => {
+  function heldVerdict() {
+    const withdrawn: string[] = [];
+    let release: (verdict: Verdict) => void = () => {};
+    const verdict: Verdict = {
+      kind: "hold",
+      rule: "review-deletes",
+      message: "needs approval",
+      release: new Promise((resolve) => {
+        release = resolve;
+      }),
+      withdraw: (reason) => {
+        withdrawn.push(reason);
+        release({ kind: "deny", rule: "review-deletes", message: reason });
+      },
+    };
+    return { verdict, withdrawn };
+  }
+
+  it("is withdrawn when the client leaves while it waits", async () => {
+    const { verdict, withdrawn } = heldVerdict();
+    const { relay } = relayWith(verdict);
+    const pending = relay.onClientPacket(0, query("DELETE FROM t WHERE id = 1"), Buffer.from("raw"));
+    await new Promise((resolve) => setImmediate(resolve));
+    relay.end("the client disconnected");
+    expect(withdrawn).toEqual(["the client disconnected"]);
+    // Nothing goes upstream: the statement is refused with the reason.
+    expect(toClient(await pending)).toHaveLength(1);
+  });
+
+  it("is withdrawn as it comes when the session ended while it was being written", async () => {
+    const { verdict, withdrawn } = heldVerdict();
+    const { relay } = relayWith(verdict);
+    relay.end("the client disconnected");
+    const actions = await relay.onClientPacket(0, query("DELETE FROM t WHERE id = 1"), Buffer.from("raw"));
+    expect(withdrawn).toEqual(["the client disconnected"]);
+    expect(actions.some((action) => action.kind === "to-upstream")).toBe(false);
+  });
+});

@@ -150,6 +150,25 @@ describe("review rules on a MySQL connection", () => {
     }
   });
 
+  it("a client that leaves while held withdraws its review: an approval then runs nothing", async () => {
+    const agent = await connect();
+    const sql = "DELETE FROM payroll WHERE id = 2";
+    void agent.query(sql).catch(() => {});
+    const review = await pendingReview(sql);
+    agent.destroy();
+    await until(
+      async () =>
+        (await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } })).status ===
+          "ABANDONED" || null,
+      "the review abandoned",
+    );
+    await decideReview(rey, { reviewId: review.id, input: { verdict: "APPROVE" } }).catch(() => {});
+    const after = await harness.prisma.review.findUniqueOrThrow({ where: { id: review.id } });
+    expect(after.status).toBe("ABANDONED");
+    const [rows] = await stage.admin.query(`SELECT id FROM ${stage.database}.payroll ORDER BY id`);
+    expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
   it("the session's recording shows the hold and the approval", async () => {
     const agent = await connect();
     const sql = "SELECT amount FROM payroll WHERE id = 1";

@@ -35,6 +35,8 @@ export function serveMySqlClient(
   /** Set once the session row exists: its end is recorded with the reason. */
   let sessionId: string | null = null;
   let untrack: () => void = () => {};
+  /** Ends the session's relay (withdrawing a statement held for review) once it exists. */
+  let endRelay: (reason: string) => void = () => {};
   const login = new AgentLogin({
     directory: options.directory,
     isTlsAvailable: options.tlsContext !== null,
@@ -50,6 +52,7 @@ export function serveMySqlClient(
     isClosed = true;
     options.log(`[mysql] connection closed: ${reason}`);
     client.end();
+    endRelay(reason);
     upstream?.destroy();
     untrack();
     unregisterId();
@@ -214,6 +217,8 @@ export function serveMySqlClient(
           : {}),
       },
     });
+    const started = relay;
+    endRelay = (reason) => started.end(reason);
     if (isClosed) return;
     untrack = track({
       sessionId: identity.sessionId,
