@@ -42,7 +42,19 @@ export type CatalogSnapshot = {
   readonly generated?: GeneratedColumns;
   /** What each view's query reads (see view-reads.ts); absent when the read did not include it. */
   readonly viewReads?: ViewReads;
+  /** `schema.table` → the tables its writes change through foreign keys (see ForeignKeyCascades). */
+  readonly cascades?: ForeignKeyCascades;
 };
+
+/**
+ * Tables a write to a referenced table changes through foreign keys, followed transitively:
+ * `changes` by DELETE or UPDATE (CASCADE, SET NULL, SET DEFAULT actions), `truncates` by
+ * TRUNCATE … CASCADE (every key).
+ */
+export type ForeignKeyCascades = ReadonlyMap<
+  string,
+  { readonly changes: readonly string[]; readonly truncates: readonly string[] }
+>;
 
 /**
  * How a front end offers the upstream's catalog: what it has now, and a fresh read (one already
@@ -59,6 +71,7 @@ export function catalogSnapshot(
   readAt?: number,
   families?: ReadonlyMap<string, readonly string[]>,
   viewReads?: ViewReads,
+  cascades?: ForeignKeyCascades,
 ): CatalogSnapshot {
   const relations = new Map<string, { schema: string; table: string; columns: string[]; isView: boolean }>();
   const ordered = [...rows].sort((a, b) => a.attnum - b.attnum);
@@ -87,6 +100,7 @@ export function catalogSnapshot(
     ...(families && families.size > 0 ? { families } : {}),
     ...(generated.size > 0 ? { generated: { relations: generated, isCaseFolded: false } } : {}),
     ...(viewReads && viewReads.size > 0 ? { viewReads } : {}),
+    ...(cascades && cascades.size > 0 ? { cascades } : {}),
   };
 }
 

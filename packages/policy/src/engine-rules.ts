@@ -42,7 +42,10 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
         const hit = familyNamesFor(table, session).find(isCovered);
         if (hit) return `${describe(facts)} touches ${hit}`;
       }
-      return rule.match.access !== "read" ? writtenThroughView(facts, session, isCovered) : null;
+      if (rule.match.access === "read") return null;
+      return (
+        writtenThroughView(facts, session, isCovered) ?? writtenThroughCascade(facts, session, isCovered)
+      );
     }
     case "COLUMN": {
       for (const pattern of rule.match.columns) {
@@ -127,6 +130,32 @@ function writtenThroughView(
     );
     if (reached)
       return `${describe(facts)} writes through ${name} into a table the rule covers${reached.why ? ` (${reached.why})` : ""}`;
+  }
+  return null;
+}
+
+/**
+ * A write to a table other tables' foreign keys point at changes them too when the keys cascade
+ * (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT; any key under TRUNCATE … CASCADE): `DELETE FROM
+ * customers` deletes their orders. Which of DELETE, UPDATE or INSERT … ON CONFLICT a written table
+ * gets is not told apart: every cascading key counts for any write (refusing more, never less).
+ */
+function writtenThroughCascade(
+  facts: StatementFacts,
+  session: SessionContext,
+  isCovered: (name: string) => boolean,
+): string | null {
+  const cascades = session.cascades;
+  if (!cascades) return null;
+  const isTruncate = facts.kinds.includes("TRUNCATE");
+  for (const table of facts.tablesWritten) {
+    for (const name of familyNamesFor(table, session)) {
+      const reach = cascades.get(name);
+      const hit = (isTruncate ? reach?.truncates : reach?.changes)?.find(
+        (changed) => isCovered(changed) || (session.families?.get(changed) ?? []).some(isCovered),
+      );
+      if (hit) return `${describe(facts)} writes ${name}, whose foreign keys cascade into ${hit}`;
+    }
   }
   return null;
 }

@@ -1,6 +1,7 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
 import type { CodeUncertainty } from "./code-freshness";
+import type { ForeignKeyCascades } from "./column-catalog";
 import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
 import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatch } from "./engine-rules";
 import type { GeneratedColumns } from "./generated-columns";
@@ -50,6 +51,8 @@ export type SessionContext = {
    * partitions), whose rows are its rows too: a TABLE rule on one covers them all.
    */
   families?: ReadonlyMap<string, readonly string[]>;
+  /** Tables a write changes through foreign keys' cascades: a TABLE rule on writes covers them. */
+  cascades?: ForeignKeyCascades;
   /**
    * Code the upstream runs without a statement naming it (triggers, shadowing functions, user
    * casts), as last read from its catalog; absent when unknown.

@@ -235,9 +235,10 @@ export class SessionDecider implements SessionDecisions {
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
     const families = this.upstream?.columns?.current()?.families;
+    const cascades = this.upstream?.columns?.current()?.cascades;
     const generated = this.generated();
     const viewReads = this.viewReads(parsed);
-    return columns || code || uncertainty || generated || viewReads || families
+    return columns || code || uncertainty || generated || viewReads || families || cascades
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -248,6 +249,7 @@ export class SessionDecider implements SessionDecisions {
           ...(generated ? { generated } : {}),
           ...(viewReads ? { viewReads } : {}),
           ...(families && families.size > 0 ? { families } : {}),
+          ...(cascades ? { cascades } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
         }

@@ -84,7 +84,21 @@ export type ColumnCatalog = {
   families: number[][];
   /** What each view reads, by view OID: (relation OID, attnum; 0 a whole row) pairs, or "opaque". */
   viewReads: Map<number, Array<{ oid: number; attnum: number }> | "opaque">;
+  /** Foreign keys, by table OID: see ForeignKeyEdge. */
+  foreignKeys: ForeignKeyEdge[];
 };
+
+/**
+ * One foreign key: `referencing` rows point at `referenced` rows. A DELETE or UPDATE of the
+ * referenced table changes the referencing one when the key's action is CASCADE, SET NULL or SET
+ * DEFAULT (`changes`); TRUNCATE … CASCADE empties it whatever the action.
+ */
+export type ForeignKeyEdge = { referenced: number; referencing: number; changes: boolean };
+
+const FOREIGN_KEYS_SQL = `
+SELECT confrelid::int8 AS referenced, conrelid::int8 AS referencing,
+       (confdeltype IN ('c', 'n', 'd') OR confupdtype IN ('c', 'n', 'd')) AS changes
+FROM pg_constraint WHERE contype = 'f'`;
 
 /**
  * Reads the upstream's catalog with the connection's brokered credentials, so a RowDescription's
@@ -200,7 +214,15 @@ async function readOver(client: pg.Client): Promise<ColumnCatalog> {
       inherits.rows.map((row) => ({ child: Number(row.child), parent: Number(row.parent) })),
     );
     const viewReads = await readViewReads(client);
-    return { columns, code: await readUpstreamCode(client), structure, families, viewReads };
+    const keys = await client.query<{ referenced: string; referencing: string; changes: boolean }>(
+      FOREIGN_KEYS_SQL,
+    );
+    const foreignKeys = keys.rows.map((row) => ({
+      referenced: Number(row.referenced),
+      referencing: Number(row.referencing),
+      changes: row.changes,
+    }));
+    return { columns, code: await readUpstreamCode(client), structure, families, viewReads, foreignKeys };
   } finally {
     await client.end().catch(() => {});
   }
