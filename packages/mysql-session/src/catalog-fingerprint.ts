@@ -25,7 +25,8 @@ function digestOf(row: string, from: string): string {
  * One statement whose answer changes whenever what `readMySqlCatalog` reads changes: every user
  * relation's name and type, every view's definition (which carries the view's column names: the
  * server folds a column list into the definition as aliases, `select t.id AS a from t`), every
- * trigger's body and every computed column's expressions (the code a write runs). It is
+ * trigger's body, every computed column's expressions (the code a write runs) and every foreign
+ * key with its actions (what a write changes through cascades). It is
  * what lets a cached catalog be checked before each masked statement at the cost of one round trip,
  * and what tells a read that the catalog moved while it was being read.
  */
@@ -41,4 +42,7 @@ export const CATALOG_FINGERPRINT_SQL = `SELECT CONCAT_WS('|', ${digestOf(
 )}, ${digestOf(
   "CONCAT_WS(0x1f, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, GENERATION_EXPRESSION, EXTRA)",
   `information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`,
+)}, ${digestOf(
+  "CONCAT_WS(0x1f, CONSTRAINT_SCHEMA, CONSTRAINT_NAME, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME, DELETE_RULE, UPDATE_RULE)",
+  `information_schema.REFERENTIAL_CONSTRAINTS WHERE ${userSchemasIn("CONSTRAINT_SCHEMA")}`,
 )}) AS fingerprint`;

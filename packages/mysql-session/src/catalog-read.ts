@@ -1,5 +1,10 @@
 import { CATALOG_FINGERPRINT_SQL, COLUMN_CODE_FILTER, userSchemasIn } from "./catalog-fingerprint";
-import { type CatalogRelationRow, catalogOf, type UpstreamCatalog } from "./upstream-catalog";
+import {
+  type CatalogRelationRow,
+  catalogOf,
+  type ForeignKeyRow,
+  type UpstreamCatalog,
+} from "./upstream-catalog";
 import type { ViewColumnRow, ViewRow } from "./view-lineage";
 import type { ColumnCodeRow, TriggerRow } from "./write-code";
 
@@ -20,6 +25,9 @@ const TRIGGERS_SQL = `SELECT TRIGGER_SCHEMA AS \`schema\`, TRIGGER_NAME AS \`tri
 
 /** Columns whose value the server computes on a write: generated, a DEFAULT other than NULL, ON UPDATE. */
 const COLUMN_CODE_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_DEFAULT AS \`defaultValue\`, GENERATION_EXPRESSION AS \`generation\`, EXTRA AS \`extra\` FROM information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`;
+
+/** Foreign keys with their actions: a write to the referenced table changes the referencing one. */
+const FOREIGN_KEYS_SQL = `SELECT CONSTRAINT_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, UNIQUE_CONSTRAINT_SCHEMA AS \`referencedSchema\`, REFERENCED_TABLE_NAME AS \`referencedTable\`, DELETE_RULE AS \`onDelete\`, UPDATE_RULE AS \`onUpdate\` FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE ${userSchemasIn("CONSTRAINT_SCHEMA")}`;
 
 /** Reads the catalog moved under before a read is given up (the catalog is then unknown: all masked). */
 const MAX_CATALOG_READS = 3;
@@ -48,6 +56,7 @@ export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatal
     const [columns] = await client.query(VIEW_COLUMNS_SQL);
     const [triggers] = await client.query(TRIGGERS_SQL);
     const [columnCode] = await client.query(COLUMN_CODE_SQL);
+    const [foreignKeys] = await client.query(FOREIGN_KEYS_SQL);
     if ((await fingerprintOf(client)) !== before) continue;
     const catalog = catalogOf(
       rows as CatalogRelationRow[],
@@ -59,7 +68,7 @@ export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatal
         columns: columnCode as ColumnCodeRow[],
       },
     );
-    return { ...catalog, fingerprint: before };
+    return { ...catalog, fingerprint: before, foreignKeys: foreignKeys as ForeignKeyRow[] };
   }
   throw new Error(`the upstream catalog changed during each of ${MAX_CATALOG_READS} reads`);
 }

@@ -1,7 +1,8 @@
 import { type FollowedColumns, unknownFollowedColumns } from "@sluice/policy/followed-columns";
+import { type ForeignKeyCascades, foreignKeyCascades } from "@sluice/policy/foreign-key-cascades";
 import type { ViewRead, ViewReads, ViewSource } from "@sluice/policy/view-reads";
 import { generatedColumnsOf } from "./generated-columns";
-import type { UpstreamCatalog } from "./upstream-catalog";
+import type { ForeignKeyRow, UpstreamCatalog } from "./upstream-catalog";
 
 const byCatalog = new WeakMap<UpstreamCatalog, FollowedColumns>();
 
@@ -22,7 +23,11 @@ export function followedColumnsOf(catalog: UpstreamCatalog | null): FollowedColu
     if (kind === "view") reads.set(key, viewRead(catalog, key));
   }
   const viewReads: ViewReads = Object.assign(reads, { isCaseFolded: true });
-  const followed = { generated: generatedColumnsOf(catalog), viewReads };
+  const followed = {
+    generated: generatedColumnsOf(catalog),
+    viewReads,
+    ...(catalog.foreignKeys ? { cascades: cascadesOf(catalog.foreignKeys) } : {}),
+  };
   byCatalog.set(catalog, followed);
   return followed;
 }
@@ -44,4 +49,20 @@ function viewRead(catalog: UpstreamCatalog, key: string): ViewRead {
     }
   }
   return sources;
+}
+
+/** Actions that change the referencing rows when the referenced one is deleted or updated. */
+const CHANGING_ACTIONS = new Set(["CASCADE", "SET NULL", "SET DEFAULT"]);
+
+/** InnoDB's foreign keys as the policy follows them (names compared case-folded, as relations are). */
+function cascadesOf(keys: readonly ForeignKeyRow[]): ForeignKeyCascades {
+  return foreignKeyCascades(
+    keys.map((key) => ({
+      referenced: `${key.referencedSchema}.${key.referencedTable}`,
+      referencing: `${key.schema}.${key.table}`,
+      changes:
+        CHANGING_ACTIONS.has(key.onDelete.toUpperCase()) || CHANGING_ACTIONS.has(key.onUpdate.toUpperCase()),
+    })),
+    true,
+  );
 }

@@ -24,6 +24,19 @@ export type UpstreamCatalog = {
   readonly readAt: number;
   /** The upstream's catalog fingerprint when it was read: unchanged since means still true. */
   readonly fingerprint?: string;
+  /** Foreign keys (InnoDB's), with their actions; absent when the read did not include them. */
+  readonly foreignKeys?: readonly ForeignKeyRow[];
+};
+
+/** One foreign key as information_schema.REFERENTIAL_CONSTRAINTS lists it. */
+export type ForeignKeyRow = {
+  schema: string;
+  table: string;
+  referencedSchema: string;
+  referencedTable: string;
+  /** CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION. */
+  onDelete: string;
+  onUpdate: string;
 };
 
 /**

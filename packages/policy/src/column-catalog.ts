@@ -1,6 +1,7 @@
 import { matchesSelector, selectorTouchesTable } from "@sluice/masking/selector";
 import type { ColumnSource, RelationCatalog, RelationColumns, Sources } from "@sluice/sql/column-lineage";
 import type { TableRef } from "@sluice/sql/facts";
+import type { ForeignKeyCascades } from "./foreign-key-cascades";
 import type { GeneratedColumns, GeneratedInputs, GeneratedRelation } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { UpstreamCode } from "./upstream-code";
@@ -45,16 +46,6 @@ export type CatalogSnapshot = {
   /** `schema.table` → the tables its writes change through foreign keys (see ForeignKeyCascades). */
   readonly cascades?: ForeignKeyCascades;
 };
-
-/**
- * Tables a write to a referenced table changes through foreign keys, followed transitively:
- * `changes` by DELETE or UPDATE (CASCADE, SET NULL, SET DEFAULT actions), `truncates` by
- * TRUNCATE … CASCADE (every key).
- */
-export type ForeignKeyCascades = ReadonlyMap<
-  string,
-  { readonly changes: readonly string[]; readonly truncates: readonly string[] }
->;
 
 /**
  * How a front end offers the upstream's catalog: what it has now, and a fresh read (one already

@@ -150,7 +150,7 @@ function writtenThroughCascade(
   const isTruncate = facts.kinds.includes("TRUNCATE");
   for (const table of facts.tablesWritten) {
     for (const name of familyNamesFor(table, session)) {
-      const reach = cascades.get(name);
+      const reach = cascades.get(cascades.isCaseFolded ? name.toLowerCase() : name);
       const hit = (isTruncate ? reach?.truncates : reach?.changes)?.find(
         (changed) => isCovered(changed) || (session.families?.get(changed) ?? []).some(isCovered),
       );

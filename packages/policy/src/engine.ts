@@ -1,9 +1,9 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts, TableRef } from "@sluice/sql/facts";
 import type { CodeUncertainty } from "./code-freshness";
-import type { ForeignKeyCascades } from "./column-catalog";
 import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
 import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatch } from "./engine-rules";
+import type { ForeignKeyCascades } from "./foreign-key-cascades";
 import type { GeneratedColumns } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";

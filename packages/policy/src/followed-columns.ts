@@ -1,3 +1,4 @@
+import type { ForeignKeyCascades } from "./foreign-key-cascades";
 import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { unknownViewReads, type ViewReads } from "./view-reads";
 
@@ -10,6 +11,8 @@ import { unknownViewReads, type ViewReads } from "./view-reads";
 export type FollowedColumns = {
   generated: GeneratedColumns;
   viewReads: ViewReads;
+  /** Tables writes change through foreign keys' cascades; absent when the read did not list keys. */
+  cascades?: ForeignKeyCascades;
 };
 
 /** Why nothing is known when the catalog could not be read (shown in the verdicts it causes). */

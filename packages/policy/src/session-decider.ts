@@ -235,7 +235,9 @@ export class SessionDecider implements SessionDecisions {
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
     const families = this.upstream?.columns?.current()?.families;
-    const cascades = this.upstream?.columns?.current()?.cascades;
+    const cascades = this.upstream?.columns
+      ? this.upstream.columns.current()?.cascades
+      : this.checked?.cascades;
     const generated = this.generated();
     const viewReads = this.viewReads(parsed);
     return columns || code || uncertainty || generated || viewReads || families || cascades

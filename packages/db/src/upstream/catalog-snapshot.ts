@@ -1,4 +1,5 @@
 import { type CatalogSnapshot, catalogSnapshot } from "@sluice/policy/column-catalog";
+import { foreignKeyCascades } from "@sluice/policy/foreign-key-cascades";
 import type { ViewReads, ViewSource } from "@sluice/policy/view-reads";
 import type { CatalogColumn, ColumnCatalog, ForeignKeyEdge } from "./column-catalog";
 
@@ -17,35 +18,19 @@ export function upstreamCatalogSnapshot(catalog: ColumnCatalog, readAt: number):
   );
 }
 
-/**
- * For each table others' foreign keys point at, the tables a write to it may change through
- * them, followed transitively (a cascade's DELETE cascades again): `changes` by a DELETE or UPDATE
- * (the keys' CASCADE, SET NULL, SET DEFAULT actions), `truncates` by TRUNCATE … CASCADE (every key).
- */
+/** The foreign keys named as the policy's snapshot keeps relations (`schema.table`). */
 function cascadesByName(columns: readonly CatalogColumn[], keys: readonly ForeignKeyEdge[]) {
   const names = new Map<number, string>();
   for (const column of columns) names.set(column.tableOid, `${column.schema}.${column.table}`);
-  const reach = (edges: readonly ForeignKeyEdge[], from: number): string[] => {
-    const seen = new Set<number>([from]);
-    const queue = [from];
-    for (let oid = queue.pop(); oid !== undefined; oid = queue.pop())
-      for (const edge of edges)
-        if (edge.referenced === oid && !seen.has(edge.referencing)) {
-          seen.add(edge.referencing);
-          queue.push(edge.referencing);
-        }
-    seen.delete(from);
-    // A table the read did not name (created since) is named by its OID: it still covers nothing.
-    return [...seen].map((oid) => names.get(oid) ?? `#${oid}`);
-  };
-  const changing = keys.filter((key) => key.changes);
-  const out = new Map<string, { changes: string[]; truncates: string[] }>();
-  for (const referenced of new Set(keys.map((key) => key.referenced))) {
-    const name = names.get(referenced);
-    if (name === undefined) continue;
-    out.set(name, { changes: reach(changing, referenced), truncates: reach(keys, referenced) });
-  }
-  return out;
+  // A table the read did not name (created since) is named by its OID: it still covers nothing.
+  const name = (oid: number) => names.get(oid) ?? `#${oid}`;
+  return foreignKeyCascades(
+    keys.map((key) => ({
+      referenced: name(key.referenced),
+      referencing: name(key.referencing),
+      changes: key.changes,
+    })),
+  );
 }
 
 /**

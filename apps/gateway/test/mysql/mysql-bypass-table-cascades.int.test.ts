@@ -1,0 +1,101 @@
+import type { Connection } from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
+
+/**
+ * Bypass corpus, MySQL: a DENY TABLE rule on writes, got around through InnoDB foreign keys (the
+ * Postgres corpus's bypass-table-cascades.int.test.ts). orders reference customers ON DELETE
+ * CASCADE ON UPDATE CASCADE, so `DELETE FROM customers` deletes orders rows the rule protects. Each
+ * write is first run directly (rolled back) to show it changes orders; through Sluice it is refused
+ * and orders are as they were. A key that does not cascade (RESTRICT) is not in the way.
+ */
+let harness: MySqlHarness;
+let agent: Connection;
+const ORIGINAL = [
+  { id: 1, total: 10, customer_id: 1 },
+  { id: 2, total: 20, customer_id: 2 },
+];
+const ORDERS = "SELECT id, total, customer_id FROM orders ORDER BY id";
+
+beforeAll(async () => {
+  harness = await startMySqlHarness({
+    guardrails: [
+      {
+        name: "orders are read-only",
+        kind: "TABLE",
+        effect: "DENY",
+        match: { tables: ["orders"], access: "write" },
+      },
+    ],
+  });
+  await harness.asAdmin(`
+    CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB;
+    INSERT INTO customers VALUES (1, 'ann'), (2, 'bob'), (3, 'cy');
+    CREATE TABLE orders (id INT PRIMARY KEY, total INT, customer_id INT,
+      FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE ON UPDATE CASCADE) ENGINE=InnoDB;
+    INSERT INTO orders VALUES (1, 10, 1), (2, 20, 2);
+    CREATE TABLE regions (id INT PRIMARY KEY) ENGINE=InnoDB;
+    INSERT INTO regions VALUES (1), (2);
+    CREATE TABLE shops (id INT PRIMARY KEY, region_id INT,
+      FOREIGN KEY (region_id) REFERENCES regions (id) ON DELETE RESTRICT) ENGINE=InnoDB;`);
+  agent = await harness.connectAgent();
+});
+afterAll(async () => {
+  await agent?.end();
+  await harness?.stop();
+});
+
+const orders = async () => {
+  const direct = await harness.connectDirect();
+  try {
+    return (await direct.query(ORDERS))[0];
+  } finally {
+    await direct.end();
+  }
+};
+
+async function directlyChanges(sql: string): Promise<boolean> {
+  const direct = await harness.connectDirect();
+  try {
+    await direct.query("START TRANSACTION");
+    await direct.query(sql);
+    const [rows] = await direct.query(ORDERS);
+    return JSON.stringify(rows) !== JSON.stringify(ORIGINAL);
+  } finally {
+    await direct.query("ROLLBACK");
+    await direct.end();
+  }
+}
+
+const refusal = (run: Promise<unknown>) =>
+  run.then(
+    () => null,
+    (error: { errno?: number; message: string }) => error,
+  );
+
+describe("writes that change orders through foreign keys' cascades", () => {
+  it.each([
+    "DELETE FROM customers WHERE id = 1",
+    "UPDATE customers SET id = 10 WHERE id = 1",
+    "DELETE c FROM customers c WHERE c.id = 2",
+  ])("refuses %s", async (sql) => {
+    expect(await directlyChanges(sql)).toBe(true);
+    const refused = await refusal(agent.query(sql));
+    expect(refused?.errno).toBe(1227);
+    expect(refused?.message).toMatch(/guardrail "orders are read-only".*foreign keys cascade into/);
+    expect(await orders()).toEqual(ORIGINAL);
+  });
+
+  it("refuses the same write prepared", async () => {
+    const refused = await refusal(agent.execute("DELETE FROM customers WHERE id = ?", [1]));
+    expect(refused?.message).toMatch(/guardrail "orders are read-only"/);
+    expect(await orders()).toEqual(ORIGINAL);
+  });
+});
+
+describe("what the rule does not cover", () => {
+  it("a write whose keys do not cascade into orders runs", async () => {
+    await agent.query("DELETE FROM regions WHERE id = 2");
+    expect(await orders()).toEqual(ORIGINAL);
+  });
+});
