@@ -30,6 +30,7 @@ import {
 } from "./prepared-statement-commands";
 import type { PreparedStatement } from "./prepared-statements";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
+import { ReviewHold } from "./review-hold";
 import { outOfOrder, unreadableCommand, unsupportedCommand } from "./unsupported-command";
 import type { UpstreamCatalogAccess } from "./upstream-catalog";
 import { withheldErrorText } from "./withheld-error-text";
@@ -98,10 +99,7 @@ export class MySqlRelay {
   private readonly catalog: CatalogFreshness;
   private readonly masking: AgentMasking;
   private readonly idle = new IdleGate();
-  /** The statement waiting for a reviewer: the session's end withdraws it. */
-  private held: { withdraw?: (reason: string) => void } | null = null;
-  /** Why the session ended, once it has: a hold that comes after is withdrawn as it comes. */
-  private endedBecause: string | null = null;
+  private readonly hold = new ReviewHold();
 
   constructor(private readonly options: RelayOptions) {
     this.catalog = new CatalogFreshness(options.catalog);
@@ -131,13 +129,9 @@ export class MySqlRelay {
     return followedColumnsOf(await this.catalog.fresh());
   }
 
-  /**
-   * The client left (or the session was ended): a statement waiting for its review is withdrawn,
-   * so no reviewer approves a statement nobody will run and the review does not read as executed.
-   */
+  /** The client left (or the session was ended): a statement waiting for its review is withdrawn. */
   end(reason: string): void {
-    this.endedBecause ??= reason;
-    this.held?.withdraw?.(reason);
+    this.hold.end(reason);
   }
 
   get isBusy(): boolean {
@@ -323,9 +317,8 @@ export class MySqlRelay {
   }
 
   /**
-   * The decision point's verdict. A held statement waits here for its review (the session sends
-   * nothing else meanwhile); the hold is recorded first, then the verdict it was released with
-   * (recorded by the caller), as on the Postgres path.
+   * The decision point's verdict; a held statement waits for its review (the session sends nothing
+   * else meanwhile), its hold recorded first, then its release (by the caller), as on Postgres.
    */
   private async released(
     sql: string,
@@ -334,20 +327,11 @@ export class MySqlRelay {
   ): Promise<Exclude<Verdict, { kind: "hold" }>> {
     // Only a check the decision asks for now spares the scope its own.
     this.catalog.forgetVerified();
-    let decided = await this.options.decisions.decide({ sql, via, ...(parsed ? { parsed } : {}) });
-    while (decided.kind === "hold") {
+    const decided = await this.options.decisions.decide({ sql, via, ...(parsed ? { parsed } : {}) });
+    return this.hold.released(decided, (held) => {
       this.catalog.forgetVerified();
-      this.options.hooks?.onVerdict?.(sql, decided);
-      this.held = decided;
-      // The session ended while the review was written: nothing would withdraw this hold later.
-      if (this.endedBecause !== null) decided.withdraw?.(this.endedBecause);
-      try {
-        decided = await decided.release;
-      } finally {
-        this.held = null;
-      }
-    }
-    return decided;
+      this.options.hooks?.onVerdict?.(sql, held);
+    });
   }
 
   private masksRows(): boolean {
