@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BypassStage, startBypassStage } from "./support/bypass-stage";
+import { type BypassStage, changesDirectly, startBypassStage } from "./support/bypass-stage";
 
 /**
  * A DENY TABLE rule on writes, got around through foreign keys (guardrails that never fire): orders
@@ -50,20 +50,7 @@ const ORIGINAL = [
   { id: 2, total: 20, customer_id: 2 },
 ];
 
-/** Whether `sql`, run directly as the agent's login and rolled back, changes orders. */
-async function directlyChanges(sql: string, values?: unknown[]): Promise<boolean> {
-  const direct = new pg.Client({ connectionString: stage.harness.directUrl });
-  await direct.connect();
-  try {
-    await direct.query("BEGIN");
-    await direct.query(sql, values);
-    const { rows } = await direct.query(ORDERS);
-    return JSON.stringify(rows) !== JSON.stringify(ORIGINAL);
-  } finally {
-    await direct.query("ROLLBACK");
-    await direct.end();
-  }
-}
+const directlyChanges = (sql: string, values?: unknown[]) => changesDirectly(stage, ORDERS, sql, values);
 
 const refusal = (sql: string, values?: unknown[]) =>
   agent.query(sql, values).then(

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BypassStage, startBypassStage } from "./support/bypass-stage";
+import { type BypassStage, changesDirectly, startBypassStage } from "./support/bypass-stage";
 
 /**
  * A DENY TABLE rule on writes, got around through a view (guardrails that never fire): the rule
@@ -58,20 +58,8 @@ const ORIGINAL = [
   { id: 2, total: 20 },
 ];
 
-/** The rows orders would hold after `sql`, run directly as the agent's login and rolled back. */
-async function directlyChanges(sql: string, values?: unknown[]): Promise<boolean> {
-  const direct = new pg.Client({ connectionString: stage.harness.directUrl });
-  await direct.connect();
-  try {
-    await direct.query("BEGIN");
-    await direct.query(sql, values);
-    const { rows } = await direct.query("SELECT id, total FROM orders ORDER BY id");
-    return JSON.stringify(rows) !== JSON.stringify(ORIGINAL);
-  } finally {
-    await direct.query("ROLLBACK");
-    await direct.end();
-  }
-}
+const directlyChanges = (sql: string, values?: unknown[]) =>
+  changesDirectly(stage, "SELECT id, total FROM orders ORDER BY id", sql, values);
 
 const refusal = (sql: string, values?: unknown[]) =>
   agent.query(sql, values).then(

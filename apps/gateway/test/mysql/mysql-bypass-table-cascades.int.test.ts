@@ -1,5 +1,6 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { changesDirectly } from "../support/mysql-direct-oracle";
 import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
 
 /**
@@ -54,18 +55,7 @@ const orders = async () => {
   }
 };
 
-async function directlyChanges(sql: string): Promise<boolean> {
-  const direct = await harness.connectDirect();
-  try {
-    await direct.query("START TRANSACTION");
-    await direct.query(sql);
-    const [rows] = await direct.query(ORDERS);
-    return JSON.stringify(rows) !== JSON.stringify(ORIGINAL);
-  } finally {
-    await direct.query("ROLLBACK");
-    await direct.end();
-  }
-}
+const directlyChanges = (sql: string) => changesDirectly(harness, ORDERS, sql);
 
 const refusal = (run: Promise<unknown>) =>
   run.then(

@@ -58,3 +58,27 @@ export async function startBypassStage(options: {
     },
   };
 }
+
+/**
+ * Whether `sql`, run straight against the upstream as the agent's login inside a transaction that
+ * is rolled back, changes what `read` returns: the oracle that a write the gateway refuses would
+ * really have changed the protected rows.
+ */
+export async function changesDirectly(
+  stage: BypassStage,
+  read: string,
+  sql: string,
+  values?: unknown[],
+): Promise<boolean> {
+  const direct = new pg.Client({ connectionString: stage.harness.directUrl });
+  await direct.connect();
+  try {
+    const before = JSON.stringify((await direct.query(read)).rows);
+    await direct.query("BEGIN");
+    await direct.query(sql, values);
+    return JSON.stringify((await direct.query(read)).rows) !== before;
+  } finally {
+    await direct.query("ROLLBACK");
+    await direct.end();
+  }
+}
