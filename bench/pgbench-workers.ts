@@ -2,7 +2,8 @@
  * The gateway on every core, side by side in one run: direct to PostgreSQL, through pgbouncer
  * (session mode), through the Node byte pipe (the floor of any relay in Node, a process of its own),
  * through Sluice with one worker process and with one per core, as `start` runs it (the store's
- * policy: the demo's guardrails; recording on), plain and with TLS (sslmode=require). Steady state
+ * policy: the demo's guardrails plus the demo policy's masking and review rules on pgbench's tables,
+ * `BENCH_POLICY=guardrails` for the guardrails alone; recording on), plain and with TLS (sslmode=require). Steady state
  * at -c 1 and -c 16, simple and prepared, and -C (a new connection per transaction), in rounds
  * that interleave every path per configuration; the table gives each path's median and range over
  * the rounds, and the median of the per-round ratios. Records the load average before and after
@@ -14,6 +15,7 @@ import "../apps/gateway/src/wasm-tiers";
 import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { startGatewayCluster } from "../apps/gateway/src/gateway-cluster";
+import { addDemoShapedPolicy } from "./lib/bench-demo-policy";
 import { type BenchEnv, createBenchEnv } from "./lib/bench-env";
 import { type Cleanup, createCleanup } from "./lib/cleanup";
 import { freePort } from "./lib/free-port";
@@ -26,6 +28,8 @@ import { processCpu } from "./lib/proc-cpu";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+/** demo: what `start` ships (guardrails, masking and review rules); guardrails: the guardrails alone. */
+const POLICY = process.env.BENCH_POLICY ?? "demo";
 const PIPE = "Node byte pipe (floor)";
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 const DIRECT = "direct";
@@ -58,6 +62,8 @@ async function main() {
   const cleanup = createCleanup();
   try {
     const env = await createBenchEnv(cleanup);
+    if (POLICY === "demo") await addDemoShapedPolicy(env, "bench");
+    else if (POLICY !== "guardrails") throw new Error(`BENCH_POLICY is demo or guardrails, not ${POLICY}`);
     const targets = await startTargets(env, cleanup);
     for (const target of targets) await runPgbench({ ...target, clients: 1, protocol: "simple", seconds: 2 });
     const loadBefore = loadavg();
@@ -184,7 +190,8 @@ function render(rows: Row[], machine: string, load: Load): string {
     `${machine}. \`bench/pgbench-workers.ts\`, ${ROUNDS} round${ROUNDS === 1 ? "" : "s"} of ${SECONDS} s per run, pgbench -S (select-only), scale 10;`,
     "in each round every path runs each configuration in turn (interleaved), so the machine's drift hits them alike.",
     "Sluice runs as `start` runs it (`startGatewayCluster`: worker processes sharing one listening socket,",
-    "the store's policy with the demo's guardrails, recording on), plain and with TLS (`sslmode=require`;",
+    `the store's policy with ${POLICY === "demo" ? "the demo's guardrails and the demo policy's masking and review rules on pgbench's tables (`bench/lib/bench-demo-policy.ts`)" : "the demo's guardrails alone"},`,
+    "recording on), plain and with TLS (`sslmode=require`;",
     "direct, pgbouncer and the pipe are plain). The Node byte pipe is a process of its own that copies bytes",
     "and understands nothing (`bench/lib/node-pipe.ts`): the floor of any relay written in Node. Each cell is",
     "the median over the rounds with the range in brackets; ratio columns are the median of each round's",
