@@ -1,6 +1,7 @@
 import { forwardedRequestHeaders } from "@sluice/http-policy/headers";
 import type { HttpRequestFacts } from "@sluice/http-policy/read-request";
 import { Pool } from "undici";
+import { hostHeader, hostInAuthority } from "./host-authority";
 import type { HttpConnectionRecord } from "./http-directory";
 import { UPSTREAM_KEEP_ALIVE_MS } from "./http-limits";
 import { UpstreamAnswer } from "./upstream-answer";
@@ -44,10 +45,7 @@ export class UpstreamPools {
       const isPlain = connection.tlsMode === "DISABLE";
       target = {
         pool: this.forConnection(connection),
-        host:
-          connection.port === (isPlain ? 80 : 443)
-            ? connection.host
-            : `${connection.host}:${connection.port}`,
+        host: hostHeader(connection.host, connection.port, isPlain ? 80 : 443),
         servername: isPlain ? undefined : (connection.tlsServerName ?? connection.host),
         credential: credentialHeader(connection.auth),
       };
@@ -69,8 +67,8 @@ export class UpstreamPools {
     let pool = this.pools.get(key);
     if (!pool) {
       const isPlain = connection.tlsMode === "DISABLE";
-      const host = connection.host.includes(":") ? `[${connection.host}]` : connection.host;
-      pool = new Pool(`${isPlain ? "http" : "https"}://${host}:${connection.port}`, {
+      const origin = `${isPlain ? "http" : "https"}://${hostInAuthority(connection.host)}:${connection.port}`;
+      pool = new Pool(origin, {
         keepAliveTimeout: UPSTREAM_KEEP_ALIVE_MS,
         connect: {
           // Connecting counts toward the time the upstream has to answer (the headers timer).

@@ -23,6 +23,8 @@ export async function startHttpHarness(
     maxKeptRecordingBytes?: number;
     /** Told every statement the gateway sends to the store (tests that count a call's round trips). */
     onStoreQuery?: (sql: string) => void;
+    /** Where the upstream listens and what the connection record names: 127.0.0.1 unless said. */
+    upstreamHost?: "127.0.0.1" | "::1";
   } = {},
 ) {
   const store = await createTestStore();
@@ -30,13 +32,14 @@ export async function startHttpHarness(
   const gatewayPrisma = options.onStoreQuery
     ? createPrisma(store.url, { onQuery: options.onStoreQuery })
     : store.prisma;
-  const upstream = await startJsonUpstream();
+  const upstreamHost = options.upstreamHost ?? "127.0.0.1";
+  const upstream = await startJsonUpstream(undefined, upstreamHost);
   const home = mkdtempSync(path.join(tmpdir(), "sluice-http-"));
   const secretKey = randomBytes(32);
   const connection = await createConnection(store.prisma, {
     name: "shop",
     type: "HTTP",
-    host: "127.0.0.1",
+    host: upstreamHost,
     port: upstream.port,
     database: "/api",
     username: "unused",

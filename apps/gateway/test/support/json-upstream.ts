@@ -33,7 +33,7 @@ export const SENSITIVE = CUSTOMERS.flatMap((c) => [c.email, c.ssn, c.card, "ada.
  * A small JSON API behind the gateway, with a bearer key the gateway brokers: customers and
  * orders, a large streamed list, and endpoints that misbehave the ways masking must survive.
  */
-export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }) {
+export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }, address = "127.0.0.1") {
   const seen: SeenCall[] = [];
   const handler = async (request: http.IncomingMessage, response: http.ServerResponse) => {
     const parts: Buffer[] = [];
@@ -114,7 +114,7 @@ export async function startJsonUpstream(tls?: { cert: Buffer; key: Buffer }) {
   const server = tls
     ? https.createServer({ cert: tls.cert, key: tls.key }, handler)
     : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   return {
     port: (server.address() as AddressInfo).port,
     seen,
