@@ -1,3 +1,5 @@
+import { mulberry32 } from "../mulberry32";
+
 /** A small seeded PRNG (mulberry32), so a failing fuzz run can be replayed from its seed. */
 export type Random = {
   /** 0 ≤ n < below */
@@ -7,14 +9,7 @@ export type Random = {
 };
 
 export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = mulberry32(seed);
   const int = (below: number) => Math.floor(next() * below);
   return {
     int,

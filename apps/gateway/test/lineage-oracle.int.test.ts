@@ -8,6 +8,7 @@ import { testConnectionRecord } from "@sluice/session/testing";
 import { loadParser } from "@sluice/sql/parser";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../../test/mulberry32";
 import { type Harness, startHarness } from "./support/gateway-harness";
 
 /**
@@ -106,13 +107,7 @@ afterAll(async () => {
 
 /** A small deterministic generator (mulberry32), so a failure names a statement that stays put. */
 function randomFrom(seed: number) {
-  let state = seed;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const chance = (p: number) => next() < p;
   return { pick, chance, next };

@@ -2,6 +2,7 @@ import { JsonStreamMasker } from "@sluice/http-policy/json-stream-masker";
 import type { HttpMaskingRule } from "@sluice/http-policy/rules";
 import { compileMasking, type ResponseMasking } from "@sluice/http-policy/value-masking";
 import { describe, expect, it } from "vitest";
+import { mulberry32 as random } from "../../../test/mulberry32";
 import { JsonStreamMasker as ReferenceMasker } from "./reference/json-stream-masker";
 
 /**
@@ -56,18 +57,6 @@ const MASKINGS: Array<[string, ResponseMasking]> = [
     compileMasking([rule("email", null, "email", "REDACT"), rule("ip", null, "ip", "HASH")], [], KEY),
   ],
 ];
-
-/** mulberry32: small, seeded, good enough to pick shapes. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = [
   "id",

@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { mulberry32 as random } from "../../../test/mulberry32";
 import { findAsciiEmails } from "../src/ascii-emails";
 import { ByteGates, GateVerdict } from "../src/byte-gates";
 import { DETECTOR_NAMES, detect } from "../src/detectors";
 
 // The JSON masker finds emails in ASCII values from their bytes (ascii-emails.ts) when the byte
 // gates say no other detector can match: both must find exactly what `detect` finds on the text.
-
-/** A small seeded generator (mulberry32): the corpus is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Pieces that make the pattern's edges likely: label and local characters, dots and `@`s next to

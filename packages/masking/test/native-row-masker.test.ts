@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { WireError } from "@sluice/wire/wire-error";
 import { afterEach, describe, expect, it } from "vitest";
+import { mulberry32 as random } from "../../../test/mulberry32";
 import { compileColumnProgram } from "../src/column-program";
 import { maskDataRowsInto } from "../src/mask-rows";
 import {
@@ -23,18 +24,6 @@ function missingNative(): never {
   throw new Error(
     "packages/masking/native/build/keyed_hash.node was not built (or predates createRowMasker): run `node packages/masking/native/build.mjs`",
   );
-}
-
-/** Deterministic randomness (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Random = () => number;

@@ -1,5 +1,6 @@
 import { loadModule, parseSync } from "libpg-query";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 as seeded } from "../../../test/mulberry32";
 import { loadPgQuery, parseToJson } from "../src/pg-query-module";
 
 beforeAll(() => Promise.all([loadModule(), loadPgQuery()]));
@@ -11,18 +12,6 @@ beforeAll(() => Promise.all([loadModule(), loadPgQuery()]));
  * decoding (multi-byte and astral text inside literals, names and comments, escapes the JSON writer
  * must escape, several statements, errors), plus typical agent statements and long ones.
  */
-
-/** mulberry32: small, seeded, and the same on every machine. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXT = [
   "a",

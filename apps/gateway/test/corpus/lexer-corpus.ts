@@ -7,20 +7,10 @@
  * @see https://github.com/postgres/postgres/blob/master/src/backend/parser/scan.l
  */
 
+import { mulberry32 as seeded } from "../../../../test/mulberry32";
+
 export const MARKER = "upper('executed')";
 export const MARKER_RESULT = "EXECUTED";
-
-/** mulberry32: small, seeded, and the same on every machine. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Piece = string | number[];
 
