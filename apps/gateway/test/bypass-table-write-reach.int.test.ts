@@ -29,6 +29,11 @@ beforeAll(async () => {
       CREATE TABLE events (id int, at date) PARTITION BY RANGE (at);
       CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
       CREATE TABLE event_orders (event_id int, order_id int REFERENCES orders ON DELETE CASCADE);
+      CREATE TABLE ledger (id int, at date, amount int) PARTITION BY RANGE (at);
+      CREATE TABLE ledger_2024 PARTITION OF ledger FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE ledger_2025 PARTITION OF ledger FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+      INSERT INTO ledger VALUES (1, '2024-05-01', 100), (2, '2025-05-01', 200);
+      CREATE VIEW lv AS SELECT * FROM ledger;
       -- The owner's code (see "owner triggers" below), there before the gateway's first catalog read.
       CREATE TABLE audit_in (id int);
       CREATE FUNCTION audit_in_wipe() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -46,6 +51,12 @@ beforeAll(async () => {
         kind: "TABLE",
         effect: "DENY",
         match: { tables: ["public.orders"], access: "write" },
+      },
+      {
+        name: "2024 is closed",
+        kind: "TABLE",
+        effect: "DENY",
+        match: { tables: ["public.ledger_2024"], access: "write" },
       },
     ],
   });
@@ -166,6 +177,32 @@ describe("owner triggers on other relations that write orders (a connection with
     // node-postgres answers CopyInResponse with CopyFail: a statement that got through fails so.
     expect(await refusal("COPY inbox FROM STDIN")).toMatch(/guardrail "orders are read-only"|owner/);
     expect(await orders()).toEqual(ORIGINAL);
+  });
+});
+
+/** Partition routing: a write to the parent (or a view over it) the server routes into a closed partition. */
+describe("writes routed into a protected partition", () => {
+  const LEDGER = "SELECT id, at::text, amount FROM ledger_2024 ORDER BY id";
+  const closed = async () => (await stage.admin.query(LEDGER)).rows;
+  const CLOSED = [{ id: 1, at: "2024-05-01", amount: 100 }];
+
+  it.each([
+    ["INSERT INTO ledger VALUES (3, '2024-06-01', 300)"],
+    ["UPDATE ledger SET at = '2024-07-01' WHERE id = 2"],
+    ["INSERT INTO lv VALUES (4, '2024-08-01', 400)"],
+    ["DELETE FROM lv WHERE at < '2025-01-01'"],
+    [
+      "MERGE INTO lv t USING (SELECT 5 AS id) s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (5, '2024-09-01', 5)",
+    ],
+  ])("refuses %s", async (sql) => {
+    expect(await changesDirectly(stage, LEDGER, sql)).toBe(true);
+    expect(await refusal(sql)).toMatch(/guardrail "2024 is closed"/);
+    expect(await closed()).toEqual(CLOSED);
+  });
+
+  it("refuses COPY FROM STDIN into the parent", async () => {
+    expect(await refusal("COPY ledger FROM STDIN")).toMatch(/guardrail "2024 is closed"/);
+    expect(await closed()).toEqual(CLOSED);
   });
 });
 
