@@ -43,6 +43,8 @@ beforeAll(async () => {
       CREATE FUNCTION inbox_insert() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN UPDATE orders SET total = 0 WHERE id = NEW.id; RETURN NEW; END $$;
       CREATE TRIGGER inbox_insert INSTEAD OF INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION inbox_insert();
+      CREATE TABLE rule_in (id int);
+      CREATE RULE rule_in_wipe AS ON INSERT TO rule_in DO ALSO DELETE FROM orders WHERE id = NEW.id;
       GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role};
       GRANT CREATE ON SCHEMA public TO ${role};`,
     guardrails: [
@@ -156,12 +158,14 @@ describe("other paths into orders (permanent corpus cases)", () => {
 /**
  * Owner code: the table owner's trigger on another table writes orders when the agent writes that
  * table (AFTER INSERT ON audit_in … DELETE FROM orders; an INSTEAD OF trigger on a view over
- * scratch). The gateway cannot see into a plpgsql body, so a write that fires a function it cannot
- * judge counts as writing any table under a TABLE rule on writes, as on a masking connection.
+ * scratch; the owner's DO ALSO rule on rule_in). The gateway cannot see into a plpgsql body, so a
+ * write that fires a function it cannot judge, or a rule, counts as writing any table under a TABLE
+ * rule on writes, as on a masking connection.
  */
-describe("owner triggers on other relations that write orders (a connection with no masking)", () => {
+describe("owner triggers and rules on other relations that write orders (no masking)", () => {
   it.each([
     ["INSERT INTO audit_in VALUES (1)"],
+    ["INSERT INTO rule_in VALUES (1)"],
     ["WITH w AS (INSERT INTO audit_in VALUES (2) RETURNING id) SELECT * FROM w"],
     ["INSERT INTO inbox VALUES (1, 'z')"],
     [
