@@ -45,7 +45,8 @@ export function writeReach(
       throughView: (from?.throughView ?? false) || isView,
     };
     pending.push(reached);
-    // A relation's parents, children and partitions hold its rows: a TRUNCATE of one reaches them.
+    // Its parents, children and partitions share its rows: a write reaching it reaches them (and
+    // their own views' and keys' paths), the way a write to a relation the statement names does.
     for (const relation of families?.get(name) ?? [])
       pending.push({ ...reached, name: relation, chain: `${chain} → family member ${relation}` });
   };
