@@ -5,12 +5,14 @@ import { type ColumnSource, resolveLineage } from "@sluice/sql/column-lineage";
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import { kindCovers } from "@sluice/sql/statement-kinds";
 import { namesOnlyCatalog } from "./column-catalog";
-import { familyNamesFor, namesFor, type PolicyVerdict, type SessionContext } from "./engine";
+import { familyNamesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";
 import { isComputedFrom, writesInto } from "./generated-columns";
+import { ownerCodeWriteReach } from "./owner-code";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
 import { type ViewReach, viewReach } from "./view-reads";
+import { writeReach } from "./write-reach";
 
 export function checkGuardrails(
   policy: ConnectionPolicy,
@@ -19,14 +21,19 @@ export function checkGuardrails(
 ): PolicyVerdict | null {
   for (const rule of policy.guardrails) {
     if (rule.effect !== "DENY") continue;
-    const what = guardrailHit(rule, facts, session);
+    const what = guardrailHit(policy, rule, facts, session);
     if (what) return denied(policy, rule, what);
   }
   return null;
 }
 
 /** Why a DENY rule matches this statement, or null when it does not. */
-function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: SessionContext): string | null {
+function guardrailHit(
+  policy: ConnectionPolicy,
+  rule: GuardrailRule,
+  facts: StatementFacts,
+  session: SessionContext,
+): string | null {
   switch (rule.kind) {
     case "STATEMENT_KIND": {
       const kind = facts.kinds.find((k) => rule.match.kinds.some((wanted) => kindCovers(wanted, k)));
@@ -44,7 +51,7 @@ function guardrailHit(rule: GuardrailRule, facts: StatementFacts, session: Sessi
       }
       if (rule.match.access === "read") return null;
       return (
-        writtenThroughView(facts, session, isCovered) ?? writtenThroughCascade(facts, session, isCovered)
+        writeReach(facts, session, isCovered) ?? ownerCodeWriteReach(policy, facts, session.upstreamCode)
       );
     }
     case "COLUMN": {
@@ -106,55 +113,6 @@ export function checkTableAllowList(
         "sluice:table-allow-list",
         `${formatTable(table)} is not on the connection's table allow-list`,
       );
-    }
-  }
-  return null;
-}
-
-/**
- * A write to a view writes the relations under it: the server rewrites it into a write to the
- * relation its query reads, through any number of views (INSTEAD OF code can write anything). So a
- * TABLE rule on writes sees every relation the written views read, as the column rules do, and a
- * view Sluice cannot trace counts as writing every table. Why, or null.
- */
-function writtenThroughView(
-  facts: StatementFacts,
-  session: SessionContext,
-  isCovered: (name: string) => boolean,
-): string | null {
-  const isCoveredInFamily = (name: string) =>
-    isCovered(name) || (session.families?.get(name) ?? []).some(isCovered);
-  for (const name of facts.tablesWritten.flatMap((table) => namesFor(table, session))) {
-    const reached = viewReach(session.viewReads, name, (source) =>
-      isCoveredInFamily(`${source.schema}.${source.table}`),
-    );
-    if (reached)
-      return `${describe(facts)} writes through ${name} into a table the rule covers${reached.why ? ` (${reached.why})` : ""}`;
-  }
-  return null;
-}
-
-/**
- * A write to a table other tables' foreign keys point at changes them too when the keys cascade
- * (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT; any key under TRUNCATE … CASCADE): `DELETE FROM
- * customers` deletes their orders. Which of DELETE, UPDATE or INSERT … ON CONFLICT a written table
- * gets is not told apart: every cascading key counts for any write (refusing more, never less).
- */
-function writtenThroughCascade(
-  facts: StatementFacts,
-  session: SessionContext,
-  isCovered: (name: string) => boolean,
-): string | null {
-  const cascades = session.cascades;
-  if (!cascades) return null;
-  const isTruncate = facts.kinds.includes("TRUNCATE");
-  for (const table of facts.tablesWritten) {
-    for (const name of familyNamesFor(table, session)) {
-      const reach = cascades.get(cascades.isCaseFolded ? name.toLowerCase() : name);
-      const hit = (isTruncate ? reach?.truncates : reach?.changes)?.find(
-        (changed) => isCovered(changed) || (session.families?.get(changed) ?? []).some(isCovered),
-      );
-      if (hit) return `${describe(facts)} writes ${name}, whose foreign keys cascade into ${hit}`;
     }
   }
   return null;

@@ -54,6 +54,12 @@ export type SessionContext = {
   /** Tables a write changes through foreign keys' cascades: a TABLE rule on writes covers them. */
   cascades?: ForeignKeyCascades;
   /**
+   * Set (to why) when the front end reads a catalog but holds none: any relation written may be a
+   * view over, or have foreign keys cascading into, any table, so a TABLE rule on writes refuses
+   * every write (see write-reach.ts).
+   */
+  catalogUnreadBecause?: string;
+  /**
    * Code the upstream runs without a statement naming it (triggers, shadowing functions, user
    * casts), as last read from its catalog; absent when unknown.
    */

@@ -59,10 +59,42 @@ function unjudgedPiece(policy: ConnectionPolicy, piece: WriteCode): string | nul
   if (fn === null) {
     return "code Sluice cannot judge (it names no function to allow), which could copy masked values into a table no masking rule covers; mask that table's columns on another connection, or write without masking";
   }
-  const reading = readCall(fn, false);
-  if (reading.kind === "known" && CLASS_VERDICTS[reading.cls].kind === "allow") return null;
-  if (allowsCall(policy, fn)) return null;
+  if (isTrustedCode(policy, fn)) return null;
   return `whose body Sluice cannot judge and which could copy masked values into a table no masking rule covers; an admin can allow it by name with an ALLOW FUNCTION guardrail (functions: [${JSON.stringify(routineName(fn))}])`;
+}
+
+/** A function classified safe, or one an admin allowed by name: its code is taken as judged. */
+function isTrustedCode(policy: ConnectionPolicy, fn: RoutineRef): boolean {
+  const reading = readCall(fn, false);
+  return (reading.kind === "known" && CLASS_VERDICTS[reading.cls].kind === "allow") || allowsCall(policy, fn);
+}
+
+/**
+ * Why a write may change any table through the owner's code it fires, or null: a TABLE rule on
+ * writes cannot see into a trigger's plpgsql body (`AFTER INSERT ON audit_in … DELETE FROM
+ * orders`) nor follow a rule's actions, so such code counts as writing every table, on any
+ * connection, unless every function it calls is classified safe or allowed by name. The catalog
+ * lists, per written relation, the code of the relations the write reaches too (partitions,
+ * cascades, the relations under a view).
+ */
+export function ownerCodeWriteReach(
+  policy: ConnectionPolicy,
+  facts: StatementFacts,
+  code: UpstreamCode | undefined,
+): string | null {
+  // MySQL's relay reads its triggers' bodies (mysql-session/src/owner-code.ts).
+  if (!code || facts.dialect === "mysql") return null;
+  for (const table of facts.tablesWritten) {
+    const shown = table.schema === null ? table.name : `${table.schema}.${table.name}`;
+    for (const piece of codeOf(table, code)) {
+      if (piece.function !== null && isTrustedCode(policy, piece.function)) continue;
+      const allow = piece.function
+        ? `; an admin can allow it by name with an ALLOW FUNCTION guardrail (functions: [${JSON.stringify(routineName(piece.function))}])`
+        : "";
+      return `${facts.kind} writes ${shown}, which runs ${describe(piece, shown)}: code Sluice cannot see into, which may write a table the rule covers${allow}`;
+    }
+  }
+  return null;
 }
 
 function routineName(fn: RoutineRef): string {

@@ -12,7 +12,7 @@ import { type CatalogSnapshot, relationCatalog } from "./column-catalog";
 import type { PolicyDecisionOptions } from "./decision-point";
 import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
-import { type FollowedColumns, unknownFollowedColumns } from "./followed-columns";
+import { CATALOG_UNREAD, type FollowedColumns, unknownFollowedColumns } from "./followed-columns";
 import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
 import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
@@ -240,7 +240,9 @@ export class SessionDecider implements SessionDecisions {
       : this.checked?.cascades;
     const generated = this.generated();
     const viewReads = this.viewReads(parsed);
-    return columns || code || uncertainty || generated || viewReads || families || cascades
+    // A front end that reads a catalog but holds none (the read failed) cannot follow a write.
+    const isCatalogUnread = this.upstream?.columns !== undefined && this.upstream.columns.current() === null;
+    return columns || code || uncertainty || generated || viewReads || families || cascades || isCatalogUnread
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -252,6 +254,7 @@ export class SessionDecider implements SessionDecisions {
           ...(viewReads ? { viewReads } : {}),
           ...(families && families.size > 0 ? { families } : {}),
           ...(cascades ? { cascades } : {}),
+          ...(isCatalogUnread ? { catalogUnreadBecause: CATALOG_UNREAD } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
         }

@@ -38,7 +38,10 @@ beforeAll(async () => {
     CREATE TABLE regions (id INT PRIMARY KEY) ENGINE=InnoDB;
     INSERT INTO regions VALUES (1), (2);
     CREATE TABLE shops (id INT PRIMARY KEY, region_id INT,
-      FOREIGN KEY (region_id) REFERENCES regions (id) ON DELETE RESTRICT) ENGINE=InnoDB;`);
+      FOREIGN KEY (region_id) REFERENCES regions (id) ON DELETE RESTRICT) ENGINE=InnoDB;
+    CREATE VIEW cv AS SELECT * FROM customers;
+    CREATE VIEW cv_over_cv AS SELECT id, name FROM cv WHERE id > 0;
+    CREATE VIEW rv AS SELECT * FROM regions;`);
   agent = await harness.connectAgent();
 });
 afterAll(async () => {
@@ -83,9 +86,27 @@ describe("writes that change orders through foreign keys' cascades", () => {
   });
 });
 
+/** Views and cascades composed (issue 14): a view over customers deletes orders through their key. */
+describe("writes through a view into a table whose keys cascade into orders", () => {
+  it.each([
+    "DELETE FROM cv WHERE id = 1",
+    "UPDATE cv SET id = 10 WHERE id = 1",
+    "DELETE FROM cv_over_cv WHERE id = 2",
+    "UPDATE cv_over_cv SET id = 20 WHERE id = 2",
+  ])("refuses %s", async (sql) => {
+    expect(await directlyChanges(sql)).toBe(true);
+    const refused = await refusal(agent.query(sql));
+    expect(refused?.message).toMatch(
+      /guardrail "orders are read-only".*writes through .*cv.*foreign key cascade into .*orders/i,
+    );
+    expect(await orders()).toEqual(ORIGINAL);
+  });
+});
+
 describe("what the rule does not cover", () => {
   it("a write whose keys do not cascade into orders runs", async () => {
     await agent.query("DELETE FROM regions WHERE id = 2");
+    await agent.query("DELETE FROM rv WHERE id = 1");
     expect(await orders()).toEqual(ORIGINAL);
   });
 });

@@ -1,0 +1,89 @@
+import type { StatementFacts } from "@sluice/sql/facts";
+import { namesFor, type SessionContext } from "./engine";
+import type { OpaqueView } from "./view-reads";
+
+/**
+ * Why a write reaches a relation a TABLE rule on writes covers without naming it, or null. A write
+ * changes more than the relations it names, and the ways compose, so they are followed together to
+ * a fixed point:
+ *   - through views: the server rewrites a write to an updatable view into one to the relation its
+ *     query reads, through any number of views (INSTEAD OF code can write anything, so a view
+ *     Sluice cannot trace counts as writing every table);
+ *   - through foreign keys' cascades: a DELETE or UPDATE of a referenced table changes the tables
+ *     whose keys cascade (CASCADE, SET NULL, SET DEFAULT), and `TRUNCATE … CASCADE` empties every
+ *     referencing table; which rows are reached is not judged (refusing more, never less);
+ *   - through inheritance families: a relation's parents, children and partitions;
+ * so `DELETE FROM cv` with `cv` over customers, whose keys cascade into orders, writes orders.
+ * Without the catalog none of this can be followed: any write may reach anything (fail closed).
+ */
+export function writeReach(
+  facts: StatementFacts,
+  session: SessionContext,
+  isCovered: (name: string) => boolean,
+): string | null {
+  const written = [...new Set(facts.tablesWritten.flatMap((table) => namesFor(table, session)))];
+  if (written.length === 0) return null;
+  if (session.catalogUnreadBecause !== undefined) {
+    const [first] = facts.tablesWritten;
+    const name = first?.schema ? `${first.schema}.${first.name}` : first?.name;
+    return `${facts.kind} writes ${name}, which may be a view over, or have foreign keys cascading into, a table the rule covers: ${session.catalogUnreadBecause}`;
+  }
+  const { viewReads, cascades, families } = session;
+  const viewKey = (name: string) => (viewReads?.isCaseFolded ? name.toLowerCase() : name);
+  const cascadeKey = (name: string) => (cascades?.isCaseFolded ? name.toLowerCase() : name);
+  const isTruncate = facts.kinds.includes("TRUNCATE");
+  // Each relation reached, with the chain of steps that reached it (for the verdict's message).
+  type Reached = { name: string; chain: string; isStart: boolean; throughView: boolean };
+  const seen = new Set<string>();
+  const pending: Reached[] = [];
+  const reach = (from: Reached | null, name: string, step: string, isView: boolean) => {
+    const chain = from ? `${from.chain} → ${step} ${name}` : name;
+    const reached = {
+      name,
+      chain,
+      isStart: from === null,
+      throughView: (from?.throughView ?? false) || isView,
+    };
+    pending.push(reached);
+    // Its parents, children and partitions share its rows: a write reaching it reaches them (and
+    // their own views' and keys' paths), the way a write to a relation the statement names does.
+    for (const relation of families?.get(name) ?? [])
+      pending.push({ ...reached, name: relation, chain: `${chain} → family member ${relation}` });
+  };
+  for (const name of written) reach(null, name, "", false);
+  for (let at = pending.shift(); at !== undefined; at = pending.shift()) {
+    const key = viewKey(at.name);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // A relation the statement names is judged by the rule itself; one reached is the finding.
+    if (!at.isStart && isCovered(at.name)) return reachedMessage(facts, at);
+    if (viewReads?.unknownBecause !== undefined) {
+      return `${facts.kind} writes through ${at.name} into a table the rule covers (${at.name} may be a view reading any column: ${viewReads.unknownBecause})`;
+    }
+    const view = viewReads?.get(key);
+    if (view === "opaque") return `${facts.kind} writes through ${at.chain} into a table the rule covers`;
+    if (view !== undefined && !Array.isArray(view)) {
+      return `${facts.kind} writes through ${at.chain} into a table the rule covers (view ${at.name} counts as reading every column: ${(view as OpaqueView).whyOpaque})`;
+    }
+    if (Array.isArray(view)) {
+      for (const source of view) reach(at, `${source.schema}.${source.table}`, "view over", true);
+      continue;
+    }
+    const cascade = cascades?.get(cascadeKey(at.name));
+    // TRUNCATE … CASCADE reaches every referencing table, but only from the tables it names.
+    const changed = (isTruncate && at.isStart ? cascade?.truncates : cascade?.changes) ?? [];
+    for (const name of changed) reach(at, name, "foreign key cascade into", false);
+  }
+  return null;
+}
+
+function reachedMessage(
+  facts: StatementFacts,
+  at: { name: string; chain: string; throughView: boolean },
+): string {
+  const start = at.chain.slice(0, at.chain.indexOf(" → "));
+  const reached = at.chain.slice(at.chain.lastIndexOf(" ") + 1);
+  return at.throughView
+    ? `${facts.kind} writes through ${start} into a table the rule covers (${at.chain})`
+    : `${facts.kind} writes ${start}, whose foreign keys cascade into ${reached} (${at.chain})`;
+}
