@@ -77,7 +77,11 @@ export function extractMySqlFacts(ast: AstNode): StatementFacts {
  * The tables an UPDATE or DELETE writes whose rows its WHERE does not limit (see write-scope.ts),
  * and a TRUNCATE's tables: it removes every row, so a rule on DELETE refuses it, as on Postgres.
  */
-function unscopedWrites(ast: AstNode, type: string, tablesWritten: TableRef[]): StatementFacts["unscopedWrites"] {
+function unscopedWrites(
+  ast: AstNode,
+  type: string,
+  tablesWritten: TableRef[],
+): StatementFacts["unscopedWrites"] {
   if (type === "truncate")
     return tablesOf(ast.name).map((table) => ({
       kind: "DELETE",

@@ -54,11 +54,15 @@ function judge(node: unknown, target: MySqlWriteTarget, isNegated: boolean): str
   const operator = typeof node.operator === "string" ? node.operator.toUpperCase() : null;
   if (node.type === "unary_expr" && (operator === "NOT" || operator === "!"))
     return judge(node.expr, target, !isNegated);
-  if (node.type === "binary_expr" && (operator === "AND" || operator === "&&" || operator === "OR" || operator === "||")) {
+  if (
+    node.type === "binary_expr" &&
+    (operator === "AND" || operator === "&&" || operator === "OR" || operator === "||")
+  ) {
     const isAnd = operator === "AND" || operator === "&&";
     const reasons = [judge(node.left, target, isNegated), judge(node.right, target, isNegated)];
     if (isAnd !== isNegated) return reasons.includes(null) ? null : (reasons[0] ?? NO_TARGET_COLUMN);
-    if (reasons.some((reason) => reason !== null)) return `${reasons.find((r) => r !== null)} (in one branch of an OR)`;
+    if (reasons.some((reason) => reason !== null))
+      return `${reasons.find((r) => r !== null)} (in one branch of an OR)`;
     return pinsValues(node.left, target, isNegated) && pinsValues(node.right, target, isNegated)
       ? null
       : OR_OF_RANGES;
@@ -152,10 +156,15 @@ function isClearValue(node: unknown, target: MySqlWriteTarget): boolean {
     }
     if (Array.isArray(value.tableList)) {
       const named = target.table.name.toLowerCase();
-      if (value.tableList.some((entry) => String(entry).toLowerCase().endsWith(`::${named}`))) isClear = false;
+      if (value.tableList.some((entry) => String(entry).toLowerCase().endsWith(`::${named}`)))
+        isClear = false;
     }
     // A table named in a subquery's FROM, however its list above was written.
-    if (typeof value.table === "string" && value.table.toLowerCase() === target.table.name.toLowerCase() && "as" in value)
+    if (
+      typeof value.table === "string" &&
+      value.table.toLowerCase() === target.table.name.toLowerCase() &&
+      "as" in value
+    )
       isClear = false;
     for (const child of Object.values(value)) visit(child);
   };

@@ -70,13 +70,15 @@ describe("MySQL scoped writes: a WHERE counts only in a shape that limits the ta
     expect(unscoped("UPDATE departments d, employees e SET d.name = 'x' WHERE e.id = 1")).toEqual([
       "UPDATE departments",
     ]);
-    expect(unscoped("UPDATE departments d, employees e SET d.name = 'x' WHERE d.id = 1 AND e.id = 1")).toEqual(
-      [],
-    );
+    expect(
+      unscoped("UPDATE departments d, employees e SET d.name = 'x' WHERE d.id = 1 AND e.id = 1"),
+    ).toEqual([]);
     // A bare column of a join may be either table's.
     expect(unscoped("DELETE d FROM departments d JOIN employees e ON d.id = e.id WHERE id = 1")).toEqual([
       "DELETE departments",
     ]);
-    expect(unscoped("DELETE d FROM departments d JOIN employees e ON d.id = e.id WHERE d.id = 1")).toEqual([]);
+    expect(unscoped("DELETE d FROM departments d JOIN employees e ON d.id = e.id WHERE d.id = 1")).toEqual(
+      [],
+    );
   });
 });
