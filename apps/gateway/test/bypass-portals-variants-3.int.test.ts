@@ -199,7 +199,12 @@ describe("a masking rule added while a session is open applies to its next resul
         );
         const shop = await bare.prisma.connection.findUniqueOrThrow({ where: { name: bare.connectionName } });
         await bare.prisma.maskingRule.create({
-          data: { connectionId: shop.id, name: "ssn", columnSelector: "public.customers.ssn", strategy: "REDACT" },
+          data: {
+            connectionId: shop.id,
+            name: "ssn",
+            columnSelector: "public.customers.ssn",
+            strategy: "REDACT",
+          },
         });
         await bumpPolicyVersion(bare.prisma);
         await bare.gateway.policies.reload();
@@ -224,7 +229,12 @@ describe("a masking rule added while a session is open applies to its next resul
 
 describe("a prepared statement bound again after the masking rules changed under it", () => {
   it("masks first_name at the second Bind once a rule names it, though Parse ran before the rule", async () => {
-    const { client } = await rawLogin(harness.port, harness.agent.name, harness.token, harness.connectionName);
+    const { client } = await rawLogin(
+      harness.port,
+      harness.agent.name,
+      harness.token,
+      harness.connectionName,
+    );
     try {
       client.write(
         Buffer.concat([
@@ -234,19 +244,32 @@ describe("a prepared statement bound again after the masking rules changed under
           extended.sync(),
         ]),
       );
-      const before = (await client.readUntil("Z")).filter((m) => m.type === "D").map((m) => dataRowValues(m.body));
+      const before = (await client.readUntil("Z"))
+        .filter((m) => m.type === "D")
+        .map((m) => dataRowValues(m.body));
       expect(before).toEqual([["1", MASKED_PEOPLE[0]?.firstName]]);
-      const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });
+      const shop = await harness.prisma.connection.findUniqueOrThrow({
+        where: { name: harness.connectionName },
+      });
       const rule = await harness.prisma.maskingRule.create({
-        data: { connectionId: shop.id, name: "first-name", columnSelector: "public.customers.first_name", strategy: "REDACT" },
+        data: {
+          connectionId: shop.id,
+          name: "first-name",
+          columnSelector: "public.customers.first_name",
+          strategy: "REDACT",
+        },
       });
       try {
         await bumpPolicyVersion(harness.prisma);
         await harness.gateway.policies.reload();
         client.write(Buffer.concat([extended.bind("p2", "s"), extended.execute("p2"), extended.sync()]));
-        const after = (await client.readUntil("Z")).filter((m) => m.type === "D").map((m) => dataRowValues(m.body));
+        const after = (await client.readUntil("Z"))
+          .filter((m) => m.type === "D")
+          .map((m) => dataRowValues(m.body));
         client.write(bytes.query("SELECT id, first_name FROM customers ORDER BY id LIMIT 1"));
-        const simple = (await client.readUntil("Z")).filter((m) => m.type === "D").map((m) => dataRowValues(m.body));
+        const simple = (await client.readUntil("Z"))
+          .filter((m) => m.type === "D")
+          .map((m) => dataRowValues(m.body));
         expect(simple).toEqual([["1", "[REDACTED]"]]);
         expect(after.length).toBe(PEOPLE);
         const names = new Set(MASKED_PEOPLE.map((person) => person.firstName));

@@ -30,7 +30,9 @@ beforeAll(async () => {
     guardrails: [
       { name: "no-unscoped", kind: "MISSING_WHERE", effect: "DENY", match: { kinds: ["UPDATE", "DELETE"] } },
     ],
-    reviews: [{ name: "salary-reads", match: { columns: ["employees.salary"] }, reviewerGroups: ["finance"] }],
+    reviews: [
+      { name: "salary-reads", match: { columns: ["employees.salary"] }, reviewerGroups: ["finance"] },
+    ],
   });
 });
 afterAll(() => harness?.stop());
@@ -150,15 +152,25 @@ const HELD: { steps: string[]; reads: "masked" | "salary" }[] = [
   { steps: ["SELECT x FROM (SELECT salary x FROM employees) t"], reads: "salary" },
   { steps: ["CREATE TEMPORARY TABLE te AS SELECT * FROM employees", "SELECT * FROM te"], reads: "masked" },
   {
-    steps: ["CREATE TEMPORARY TABLE te2 LIKE employees", "INSERT INTO te2 SELECT * FROM employees", "SELECT * FROM te2"],
+    steps: [
+      "CREATE TEMPORARY TABLE te2 LIKE employees",
+      "INSERT INTO te2 SELECT * FROM employees",
+      "SELECT * FROM te2",
+    ],
     reads: "masked",
   },
   { steps: ["SELECT e.* FROM employees e"], reads: "masked" },
   { steps: ["SELECT COLUMN_JSON(COLUMN_CREATE('a', email)) AS x FROM employees"], reads: "masked" },
   { steps: ["SELECT JSON_OBJECT('a', email) AS x FROM employees"], reads: "masked" },
   { steps: ["SELECT email AS x FROM employees UNION SELECT 'z'"], reads: "masked" },
-  { steps: ["SELECT EXTRACTVALUE(1, CONCAT(0x7e, (SELECT email FROM employees LIMIT 1))) AS x"], reads: "masked" },
-  { steps: ["SELECT UPDATEXML(1, CONCAT(0x7e, (SELECT email FROM employees LIMIT 1)), 1) AS x"], reads: "masked" },
+  {
+    steps: ["SELECT EXTRACTVALUE(1, CONCAT(0x7e, (SELECT email FROM employees LIMIT 1))) AS x"],
+    reads: "masked",
+  },
+  {
+    steps: ["SELECT UPDATEXML(1, CONCAT(0x7e, (SELECT email FROM employees LIMIT 1)), 1) AS x"],
+    reads: "masked",
+  },
   { steps: ["SELECT email + 0 AS x FROM employees", "SHOW WARNINGS"], reads: "masked" },
   { steps: ["SELECT CAST(email AS DATE) AS x FROM employees", "SHOW WARNINGS"], reads: "masked" },
   { steps: ["SELECT CAST(ssn AS INT) AS x FROM employees", "SHOW WARNINGS"], reads: "masked" },
@@ -171,14 +183,26 @@ const HELD: { steps: string[]; reads: "masked" | "salary" }[] = [
   { steps: ["SELECT email FROM `employees`"], reads: "masked" },
   { steps: ["SELECT LAG(email) OVER (ORDER BY id) AS x FROM employees"], reads: "masked" },
   { steps: ["SELECT ssn AS x FROM employees ORDER BY 1"], reads: "masked" },
-  { steps: ["CREATE TEMPORARY TABLE notes2 AS SELECT email AS v FROM employees", "SELECT v FROM notes2"], reads: "masked" },
+  {
+    steps: ["CREATE TEMPORARY TABLE notes2 AS SELECT email AS v FROM employees", "SELECT v FROM notes2"],
+    reads: "masked",
+  },
   { steps: ["SELECT email AS x FROM employees LIMIT 1 INTO @e", "SELECT @e AS x"], reads: "masked" },
   {
-    steps: ["SELECT * FROM JSON_TABLE((SELECT JSON_ARRAYAGG(email) FROM employees), '$[*]' COLUMNS (x VARCHAR(200) PATH '$')) jt"],
+    steps: [
+      "SELECT * FROM JSON_TABLE((SELECT JSON_ARRAYAGG(email) FROM employees), '$[*]' COLUMNS (x VARCHAR(200) PATH '$')) jt",
+    ],
     reads: "masked",
   },
   { steps: ["SELECT * FROM (VALUES ((SELECT salary FROM employees LIMIT 1))) t"], reads: "salary" },
-  { steps: ["CREATE VIEW vv AS SELECT salary AS x FROM employees", "SELECT x FROM vv", "DROP VIEW IF EXISTS vv"], reads: "salary" },
+  {
+    steps: [
+      "CREATE VIEW vv AS SELECT salary AS x FROM employees",
+      "SELECT x FROM vv",
+      "DROP VIEW IF EXISTS vv",
+    ],
+    reads: "salary",
+  },
 ];
 
 describe("held: masked and reviewed values under other shapes stay out", () => {
@@ -186,7 +210,8 @@ describe("held: masked and reviewed values under other shapes stay out", () => {
 
   it.each(HELD.map((held) => [held.steps.join("; "), held] as const))("%s", async (_name, held) => {
     const directly = JSON.stringify(await runAll("direct", held.steps));
-    const isRevealed = (text: string) => (held.reads === "masked" ? CLEAR.test(text) : /\b(100|200)\b/.test(text));
+    const isRevealed = (text: string) =>
+      held.reads === "masked" ? CLEAR.test(text) : /\b(100|200)\b/.test(text);
     expect(isRevealed(directly), `the server answers ${directly.slice(0, 200)}`).toBe(true);
     const through = JSON.stringify(await runAll("agent", held.steps));
     expect(isRevealed(through), through.slice(0, 400)).toBe(false);
