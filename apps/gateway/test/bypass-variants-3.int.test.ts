@@ -1164,6 +1164,163 @@ const CASES: VariantCase[] = [
   { cls: "lineage", steps: ["SELECT * FROM customers NATURAL JOIN vip"], expect: "rows", isRealLeak: true },
   { cls: "lineage", steps: ["SELECT * FROM ONLY vip"], expect: "rows", isRealLeak: true },
   { cls: "lineage", steps: ["SELECT a FROM accounts a"], expect: "rows", isRealLeak: true },
+  // Writes to the masked table whose errors (FK, CHECK, unique, partition routing) or RETURNING
+  // (old/new, WITH (OLD AS o)) would carry its values.
+  {
+    cls: "errors",
+    steps: ["BEGIN", "DELETE FROM customers WHERE id = 1"],
+    expect: "error",
+    isRealLeak: true,
+  },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "UPDATE customers SET ssn = 'x' WHERE id = 1"],
+    expect: "error",
+    isRealLeak: true,
+  },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "UPDATE customers SET ssn = NULL WHERE id = 1"],
+    expect: "error",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "UPDATE customers SET ssn = ssn || '' WHERE id = 1"],
+    expect: "sluice:unmaskable-channel",
+  },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "DELETE FROM customers WHERE id = 1 RETURNING id"],
+    expect: "error",
+    isRealLeak: true,
+  },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "MERGE INTO customers c USING (VALUES (1)) v(i) ON c.id = v.i WHEN MATCHED THEN DELETE"],
+    expect: "error",
+    isRealLeak: true,
+  },
+  { cls: "errors", steps: ["BEGIN", "UPDATE customers SET id = 2 WHERE id = 1"], expect: "error" },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "UPDATE customers SET first_name = repeat('y', 50) WHERE id = 1"],
+    expect: "error",
+    isRealLeak: true,
+  },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "INSERT INTO customers (id, first_name) VALUES (1, 'x')"],
+    expect: "error",
+  },
+  {
+    cls: "errors",
+    steps: [
+      "BEGIN",
+      "INSERT INTO customers (id, first_name) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET first_name = repeat('z', 60)",
+    ],
+    expect: "error",
+    isRealLeak: true,
+  },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "INSERT INTO customers (id, first_name) VALUES (5000, repeat('q', 70))"],
+    expect: "error",
+  },
+  {
+    cls: "errors",
+    steps: ["BEGIN", "UPDATE vip SET first_name = repeat('w', 60) WHERE id = 900"],
+    expect: "error",
+    isRealLeak: true,
+  },
+  { cls: "writes", steps: ["BEGIN", "DELETE FROM vip WHERE id = 900"], expect: "rows" },
+  { cls: "errors", steps: ["BEGIN", "UPDATE accounts SET id = 500 WHERE id = 1"], expect: "error" },
+  { cls: "errors", steps: ["BEGIN", "INSERT INTO accounts VALUES (500, 'x')"], expect: "error" },
+  {
+    cls: "writes",
+    steps: ["BEGIN", "DELETE FROM refs WHERE ssn IS NULL", "DELETE FROM customers WHERE id = 2", "SELECT 1"],
+    expect: "rows",
+  },
+  {
+    cls: "writes",
+    steps: ["BEGIN", "SAVEPOINT a", "DELETE FROM customers WHERE id = 1", "ROLLBACK TO a", "SELECT 1"],
+    expect: "rows",
+    isRealLeak: true,
+  },
+  {
+    cls: "writes",
+    steps: ["BEGIN", "SET CONSTRAINTS ALL DEFERRED", "DELETE FROM customers WHERE id = 1", "COMMIT"],
+    expect: "rows",
+    isRealLeak: true,
+  },
+  { cls: "writes", steps: ["BEGIN", "LOCK customers", "SELECT 1"], expect: "rows" },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "UPDATE customers SET card_number = card_number WHERE id = 1"],
+    expect: "sluice:unmaskable-channel",
+  },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "UPDATE customers SET email = 'x' WHERE id = 1 RETURNING email"],
+    expect: "sluice:unmaskable-channel",
+  },
+  {
+    cls: "channels",
+    steps: [
+      "BEGIN",
+      "UPDATE customers SET email = 'x' WHERE id = 1 RETURNING (SELECT email FROM customers WHERE id = 2)",
+    ],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "UPDATE customers SET first_name = first_name WHERE id = 1 RETURNING old.ssn"],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "DELETE FROM customers WHERE id = 1 RETURNING old.*"],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "UPDATE customers SET first_name = 'n' WHERE id = 1 RETURNING new"],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "UPDATE customers SET first_name = 'n' WHERE id = 1 RETURNING WITH (OLD AS o) o.ssn"],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: [
+      "BEGIN",
+      "UPDATE orders SET status = 'x' WHERE id = 1 RETURNING (SELECT string_agg(ssn, ',') FROM customers)",
+    ],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: ["BEGIN", "INSERT INTO orders VALUES (99, 'x') RETURNING (SELECT min(ssn) FROM customers)"],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
+  {
+    cls: "channels",
+    steps: [
+      "BEGIN",
+      "WITH d AS (DELETE FROM orders WHERE id = 1 RETURNING *) SELECT d.*, c.ssn FROM d, customers c",
+    ],
+    expect: "sluice:unmaskable-channel",
+    isRealLeak: true,
+  },
 ];
 
 /** Salaries of `employees`: a reviewed column, so they must not come back without a review. */
