@@ -5,11 +5,11 @@ import {
   readColumnCatalog,
   type StructureRelation,
 } from "@sluice/db/upstream/column-catalog";
+import type { DetectorRule } from "@sluice/masking/content-masker";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
 import type { CatalogSnapshot, ColumnCatalogAccess } from "@sluice/policy/column-catalog";
-import type { DetectorRule } from "@sluice/masking/content-masker";
 import { contentRules } from "@sluice/policy/content-rules";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
