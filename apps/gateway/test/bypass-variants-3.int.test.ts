@@ -21,7 +21,9 @@ import { attempt, leakedForms, ordersFingerprint, seedVariantShop } from "./supp
  * `COPY employees TO STDOUT` and `COPY employees (salary) TO STDOUT` read salaries with no review
  * (COPY of a table made no column reference); `INSERT INTO employees VALUES (…)`,
  * `INSERT INTO employees SELECT …` and `MERGE … WHEN NOT MATCHED THEN INSERT VALUES (…)` wrote
- * salary with no review (a write without a column list had no targets).
+ * salary with no review (a write without a column list had no targets);
+ * `CREATE UNIQUE INDEX … ON employees (salary)` ran with no review, and its duplicate-key DETAIL
+ * printed a salary (columns an index or a constraint names by bare name were no references).
  */
 type VariantCase = {
   cls: "reading" | "lineage" | "channels" | "functions" | "errors" | "writes" | "review";
@@ -1321,6 +1323,32 @@ const CASES: VariantCase[] = [
     expect: "sluice:unmaskable-channel",
     isRealLeak: true,
   },
+  // A unique index or constraint on the reviewed column: a duplicate's DETAIL prints the salary
+  // (employees 1 and 3 earn the same).
+  {
+    cls: "review",
+    steps: ["BEGIN", "CREATE UNIQUE INDEX ux_{m} ON employees (salary)"],
+    expect: "salary-reads",
+    isRealLeak: true,
+  },
+  {
+    cls: "review",
+    steps: ["BEGIN", "CREATE UNIQUE INDEX ux2_{m} ON employees (salary) WHERE id > 0"],
+    expect: "salary-reads",
+    isRealLeak: true,
+  },
+  { cls: "review", steps: ["BEGIN", "CREATE INDEX ix_{m} ON employees (salary)"], expect: "salary-reads" },
+  {
+    cls: "review",
+    steps: ["BEGIN", "CREATE INDEX ix2_{m} ON employees (id) INCLUDE (salary)"],
+    expect: "salary-reads",
+  },
+  {
+    cls: "review",
+    steps: ["BEGIN", "ALTER TABLE employees ADD CONSTRAINT u_{m} UNIQUE (salary)"],
+    expect: "no-alter",
+    isRealLeak: true,
+  },
 ];
 
 /** Salaries of `employees`: a reviewed column, so they must not come back without a review. */
@@ -1334,7 +1362,7 @@ beforeAll(async () => {
   await direct.connect();
   await direct.query(
     `CREATE TABLE employees (id int, name text, salary int);
-     INSERT INTO employees VALUES (1, 'a', ${SALARIES[0]}), (2, 'b', ${SALARIES[1]})`,
+     INSERT INTO employees VALUES (1, 'a', ${SALARIES[0]}), (2, 'b', ${SALARIES[1]}), (3, 'c', ${SALARIES[0]})`,
   );
   await direct.end();
   const shop = await harness.prisma.connection.findUniqueOrThrow({ where: { name: harness.connectionName } });

@@ -194,6 +194,14 @@ export function statement(type: string, node: Node, outer: Level[], outerCtes: C
     case "CopyStmt":
       copy(node, outer, ctes, cx);
       return;
+    case "IndexStmt":
+    case "AlterTableStmt":
+      // Their expressions are walked as before (a column there has no FROM: unknown), and the
+      // columns they name by bare name are read too: CREATE UNIQUE INDEX ON employees (salary) or
+      // ADD UNIQUE (salary) reads every salary, and a duplicate's DETAIL prints one.
+      expression(node, "other", outer, ctes, cx);
+      namedColumns(node, outer, ctes, cx);
+      return;
     default:
       // Anything else (EXPLAIN, PREPARE, DECLARE, CREATE … AS, DDL expressions): its
       // queries are analysed where they stand; a stray column reference (an index expression, a
@@ -223,6 +231,34 @@ function copy(node: Node, outer: Level[], ctes: Ctes, cx: Context): void {
   }
   const sources = names.length === 0 ? table.wholeRow : union(names.map((name) => columnOf(table, name)));
   cx.references.push({ text: names.length === 0 ? "*" : names.join(", "), clause: "select", sources });
+}
+
+/**
+ * The columns an index or a constraint names as strings — IndexElem names (keys, INCLUDE,
+ * EXCLUDE elements) and Constraint keys, INCLUDE and foreign-key columns — read from the relation
+ * the statement is on.
+ */
+function namedColumns(node: Node, outer: Level[], ctes: Ctes, cx: Context): void {
+  if (!node["relation"]) return;
+  const table = fromItem({ RangeVar: node["relation"] }, outer, { items: [] }, ctes, cx);
+  const read = (name: string) =>
+    cx.references.push({ text: name, clause: "other", sources: columnOf(table, name) });
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (typeof value !== "object" || value === null) return;
+    const object = value as Node;
+    const elem = object["IndexElem"] ? asNode(object["IndexElem"]) : null;
+    if (elem && typeof elem["name"] === "string") read(elem["name"]);
+    const constraint = object["Constraint"] ? asNode(object["Constraint"]) : null;
+    if (constraint)
+      for (const list of [constraint["keys"], constraint["including"], constraint["fk_attrs"]])
+        for (const key of asArray(list)) read(stringValue(asNode(asNode(key)["String"])["sval"]));
+    for (const child of Object.values(object)) visit(child);
+  };
+  visit([node["indexParams"], node["indexIncludingParams"], node["cmds"]]);
 }
 
 /** A named column of a FROM result: its sources, or the whole row when the columns are not listed. */

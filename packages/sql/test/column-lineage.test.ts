@@ -220,6 +220,24 @@ describe("column lineage: columns resolve the way the server resolves them", () 
     expect(written("COPY employees FROM STDIN")).toEqual(["employees.*"]);
   });
 
+  it("reads the columns an index or a constraint names", () => {
+    const read = (sql: string) =>
+      resolveLineage(one(sql), CATALOG)
+        .references.filter((ref) => !ref.sources.isUnknown)
+        .flatMap((ref) => show(ref.sources))
+        .filter((name) => name !== "employees.*");
+    expect(read("CREATE UNIQUE INDEX ux ON employees (salary)")).toEqual(["employees.salary"]);
+    expect(read("CREATE INDEX ix ON employees (id) INCLUDE (salary)")).toEqual([
+      "employees.id",
+      "employees.salary",
+    ]);
+    expect(read("ALTER TABLE employees ADD CONSTRAINT u UNIQUE (salary)")).toEqual(["employees.salary"]);
+    expect(read("ALTER TABLE employees ADD PRIMARY KEY (id, salary)")).toEqual([
+      "employees.id",
+      "employees.salary",
+    ]);
+  });
+
   it("writes every column of an INSERT without a column list, in a MERGE too", () => {
     const written = (sql: string) =>
       resolveLineage(one(sql), CATALOG).targets.map((t) => `${t.table}.${t.column ?? "*"}`);
