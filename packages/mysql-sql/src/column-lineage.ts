@@ -81,6 +81,11 @@ function insert(ast: AstNode, ctes: Ctes, cx: Context): void {
   for (const column of Array.isArray(ast.columns) ? ast.columns : [])
     target(refname, nameText(column), scope, cx);
   const values = ast.values;
+  // INSERT/REPLACE without a column list (nor SET) fills the table's columns in order: every column
+  // may be written (`INSERT INTO employees VALUES (3, 'c', 'e', 's', 5)` writes salary).
+  const hasColumns = Array.isArray(ast.columns) && ast.columns.length > 0;
+  const hasSet = Array.isArray(ast.set) && ast.set.length > 0;
+  if (!hasColumns && !hasSet && values) cx.targets.push(...(level.items[0]?.wholeRow ?? UNKNOWN).columns);
   if (isNode(values) && values.type === "select") query(values, [], ctes, cx);
   else expression(values, "values", [], ctes, cx);
   for (const assignment of Array.isArray(ast.set) ? ast.set : []) {

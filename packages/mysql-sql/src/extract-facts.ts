@@ -3,6 +3,7 @@ import { type AstNode, callsOf, columnsOf, isNode, nameText, nodesOf, tablesOf }
 import { PINNED_VARIABLES } from "./pinned-modes";
 import { MYSQL_CREATE_KINDS, MYSQL_STATEMENT_KINDS, MYSQL_TRANSACTION_KINDS } from "./statement-kinds";
 import { triggerBodySettings } from "./trigger-settings";
+import { whyUnlimitedMySql } from "./write-scope";
 
 /** Thrown for a statement Sluice refuses to read at all (a pinned variable changed). */
 export class RefusedStatement extends Error {}
@@ -57,10 +58,7 @@ export function extractMySqlFacts(ast: AstNode): StatementFacts {
     functions: functionCalls.map((call) => (call.schema ? `${call.schema}.${call.name}` : call.name)),
     functionCalls,
     operators: [],
-    unscopedWrites:
-      (type === "update" || type === "delete") && !ast.where
-        ? tablesWritten.map((table) => ({ kind: type === "update" ? "UPDATE" : "DELETE", table }))
-        : [],
+    unscopedWrites: unscopedWrites(ast, type, tablesWritten),
     settings: settingsOf(ast, type),
     columns,
     columnsByClause: {
@@ -73,6 +71,62 @@ export function extractMySqlFacts(ast: AstNode): StatementFacts {
     requestsReadWrite: requestsReadWrite(ast, type),
     dialect: "mysql",
   };
+}
+
+/**
+ * The tables an UPDATE or DELETE writes whose rows its WHERE does not limit (see write-scope.ts),
+ * and a TRUNCATE's tables: it removes every row, so a rule on DELETE refuses it, as on Postgres.
+ */
+function unscopedWrites(
+  ast: AstNode,
+  type: string,
+  tablesWritten: TableRef[],
+): StatementFacts["unscopedWrites"] {
+  if (type === "truncate")
+    return tablesOf(ast.name).map((table) => ({
+      kind: "DELETE",
+      table,
+      reason: "is a TRUNCATE, which removes every row (no WHERE clause can limit it)",
+    }));
+  if (type !== "update" && type !== "delete") return [];
+  const kind = type === "update" ? "UPDATE" : "DELETE";
+  const named = type === "delete" ? ast.from : ast.table;
+  const isOnlyTable = Array.isArray(named) && named.length === 1 && !named[0]?.join;
+  const out: StatementFacts["unscopedWrites"] = [];
+  for (const table of writeTargets(ast, type) ?? tablesWritten) {
+    if (!ast.where) {
+      out.push({ kind, table });
+      continue;
+    }
+    const reason = whyUnlimitedMySql(ast.where, { table, isOnlyTable });
+    if (reason !== null) out.push({ kind, table, reason });
+  }
+  return out;
+}
+
+/**
+ * The tables an UPDATE or DELETE really writes, from its own table list (the tables its
+ * subqueries read are not written); null when they cannot be placed (every named table then is).
+ */
+function writeTargets(ast: AstNode, type: string): TableRef[] | null {
+  const listed = type === "delete" ? ast.from : ast.table;
+  if (!Array.isArray(listed) || !listed.every(isNode)) return null;
+  const entries = listed.map((entry) => ({
+    schema: typeof entry.db === "string" ? entry.db : null,
+    name: String(entry.table),
+    ...(typeof entry.as === "string" ? { alias: entry.as } : {}),
+  }));
+  if (entries.length === 1) return entries;
+  const byRefname = (ref: unknown) =>
+    entries.find((entry) => (entry.alias ?? entry.name).toLowerCase() === String(ref).toLowerCase());
+  // DELETE t1, t2 FROM …: the names before FROM; UPDATE a, b SET a.x = …: the qualifiers in SET.
+  const refs =
+    type === "delete"
+      ? (Array.isArray(ast.table) ? ast.table : []).map((entry) => (isNode(entry) ? entry.table : null))
+      : (Array.isArray(ast.set) ? ast.set : []).map((entry) => (isNode(entry) ? entry.table : null));
+  if (refs.length === 0 || refs.some((ref) => typeof ref !== "string")) return entries;
+  const targets = refs.map(byRefname);
+  return targets.every((target) => target !== undefined) ? (targets as TableRef[]) : entries;
 }
 
 /**

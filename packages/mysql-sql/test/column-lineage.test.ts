@@ -65,6 +65,16 @@ describe("MySQL column lineage", () => {
     expect(lineage.targets).toEqual([{ schema: "shop", table: "notes", column: "body" }]);
   });
 
+  it.each([
+    ["INSERT INTO employees VALUES (3, 'c', 'e', 's', 5)", ["employees.null"]],
+    ["REPLACE INTO employees VALUES (1, 'a', 'e', 's', 5)", ["employees.null"]],
+    ["INSERT INTO employees SELECT * FROM departments", ["employees.null"]],
+    ["INSERT INTO employees (id, name) VALUES (3, 'c')", ["employees.id", "employees.name"]],
+    ["INSERT INTO employees SET id = 4, salary = 9", ["employees.id", "employees.salary"]],
+  ])("%s writes %j (no column list: every column, in order)", (sql, expected) => {
+    expect(lineageOf(sql).targets.map((t) => `${t.table}.${t.column}`)).toEqual(expected);
+  });
+
   it("ORDER BY a select alias reads what the alias reads (and column x, if the table has one)", () => {
     const lineage = lineageOf("SELECT email AS x FROM employees ORDER BY x");
     expect(

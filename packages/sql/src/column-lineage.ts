@@ -138,6 +138,10 @@ export function statement(type: string, node: Node, outer: Level[], outerCtes: C
       const target = fromItem({ RangeVar: node["relation"] }, outer, { items: [] }, ctes, cx);
       for (const col of asArray(node["cols"]))
         addTarget(target, stringValue(asNode(asNode(col)["ResTarget"])["name"]), cx);
+      // Without a column list the values fill the table's columns in order: every column may be
+      // written (`INSERT INTO employees VALUES (3, 'c', 5)` writes salary).
+      if (asArray(node["cols"]).length === 0 && node["selectStmt"])
+        cx.targets.push(...target.wholeRow.columns);
       if (node["selectStmt"]) analyzeQuery(asNode(asNode(node["selectStmt"])["SelectStmt"]), outer, ctes, cx);
       const excluded: Item = { ...target.items[0], refname: "excluded" } as Item;
       const level: Level = { items: [...target.items, excluded] };
@@ -178,18 +182,91 @@ export function statement(type: string, node: Node, outer: Level[], outerCtes: C
         else {
           for (const col of asArray(clause["targetList"]))
             addTarget(target, stringValue(asNode(asNode(col)["ResTarget"])["name"]), cx);
+          // INSERT VALUES without a column list fills every column in order (DO NOTHING has none).
+          if (asArray(clause["targetList"]).length === 0 && clause["values"])
+            cx.targets.push(...target.wholeRow.columns);
           expression(clause["values"], "values", scope, ctes, cx);
         }
       }
       expression(node["returningList"] ?? node["returningClause"], "returning", scope, ctes, cx);
       return;
     }
+    case "CopyStmt":
+      copy(node, outer, ctes, cx);
+      return;
+    case "IndexStmt":
+    case "AlterTableStmt":
+      // Their expressions are walked as before (a column there has no FROM: unknown), and the
+      // columns they name by bare name are read too: CREATE UNIQUE INDEX ON employees (salary) or
+      // ADD UNIQUE (salary) reads every salary, and a duplicate's DETAIL prints one.
+      expression(node, "other", outer, ctes, cx);
+      namedColumns(node, outer, ctes, cx);
+      return;
     default:
-      // Anything else (EXPLAIN, PREPARE, DECLARE, COPY (query), CREATE … AS, DDL expressions): its
+      // Anything else (EXPLAIN, PREPARE, DECLARE, CREATE … AS, DDL expressions): its
       // queries are analysed where they stand; a stray column reference (an index expression, a
       // constraint) has no FROM to resolve against and stays unknown.
       expression(node, "other", outer, ctes, cx);
   }
+}
+
+/**
+ * COPY of a table reads (TO) or writes (FROM) its listed columns, or every column when none is
+ * listed: the same references a SELECT of them or an INSERT into them makes, so review rules,
+ * COLUMN guardrails and the masking checks see `COPY employees TO STDOUT` read `salary`. COPY
+ * (query) is the query's own lineage.
+ */
+function copy(node: Node, outer: Level[], ctes: Ctes, cx: Context): void {
+  if (!node["relation"]) {
+    expression(node["query"], "other", outer, ctes, cx);
+    return;
+  }
+  const table = fromItem({ RangeVar: node["relation"] }, outer, { items: [] }, ctes, cx);
+  const names = asArray(node["attlist"]).map((name) => stringValue(asNode(asNode(name)["String"])["sval"]));
+  if (node["is_from"] === true) {
+    if (names.length === 0) cx.targets.push(...table.wholeRow.columns);
+    for (const name of names) addTarget(table, name, cx);
+    expression(node["whereClause"], "where", [...outer, { items: table.items }], ctes, cx);
+    return;
+  }
+  const sources = names.length === 0 ? table.wholeRow : union(names.map((name) => columnOf(table, name)));
+  cx.references.push({ text: names.length === 0 ? "*" : names.join(", "), clause: "select", sources });
+}
+
+/**
+ * The columns an index or a constraint names as strings — IndexElem names (keys, INCLUDE,
+ * EXCLUDE elements) and Constraint keys, INCLUDE and foreign-key columns — read from the relation
+ * the statement is on.
+ */
+function namedColumns(node: Node, outer: Level[], ctes: Ctes, cx: Context): void {
+  if (!node["relation"]) return;
+  const table = fromItem({ RangeVar: node["relation"] }, outer, { items: [] }, ctes, cx);
+  const read = (name: string) =>
+    cx.references.push({ text: name, clause: "other", sources: columnOf(table, name) });
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (typeof value !== "object" || value === null) return;
+    const object = value as Node;
+    const elem = object["IndexElem"] ? asNode(object["IndexElem"]) : null;
+    if (elem && typeof elem["name"] === "string") read(elem["name"]);
+    const constraint = object["Constraint"] ? asNode(object["Constraint"]) : null;
+    if (constraint)
+      for (const list of [constraint["keys"], constraint["including"], constraint["fk_attrs"]])
+        for (const key of asArray(list)) read(stringValue(asNode(asNode(key)["String"])["sval"]));
+    for (const child of Object.values(object)) visit(child);
+  };
+  visit([node["indexParams"], node["indexIncludingParams"], node["cmds"]]);
+}
+
+/** A named column of a FROM result: its sources, or the whole row when the columns are not listed. */
+function columnOf(table: FromResult, name: string): Sources {
+  const found = table.columns
+    ? table.columns.filter((column) => column.name === name || column.name === null)
+    : null;
+  return found && found.length > 0 ? union(found.map((column) => column.sources)) : table.wholeRow;
 }
 
 /** UPDATE SET / ON CONFLICT DO UPDATE: each target is written, each value read in clause "set". */
@@ -202,10 +279,6 @@ function assignments(list: unknown, target: FromResult, scope: Level[], ctes: Ct
 }
 
 function addTarget(target: FromResult, name: string, cx: Context): void {
-  const found = target.columns
-    ? target.columns.filter((column) => column.name === name || column.name === null)
-    : null;
-  const sources = found && found.length > 0 ? union(found.map((column) => column.sources)) : target.wholeRow;
-  for (const source of sources.columns)
+  for (const source of columnOf(target, name).columns)
     cx.targets.push(source.column === null ? { ...source, column: name } : source);
 }

@@ -201,4 +201,59 @@ describe("column lineage: columns resolve the way the server resolves them", () 
       columns: [{ table: "customers", column: null }],
     });
   });
+
+  it("reads what COPY of a table sends out, and writes what COPY FROM loads", () => {
+    const read = (sql: string) =>
+      resolveLineage(one(sql), CATALOG)
+        .references.filter((ref) => ref.clause === "select")
+        .flatMap((ref) => show(ref.sources));
+    expect(read("COPY employees TO STDOUT")).toEqual(["employees.*"]);
+    expect(read("COPY employees (id, salary) TO STDOUT (FORMAT csv)")).toEqual([
+      "employees.id",
+      "employees.salary",
+    ]);
+    expect(read("COPY (SELECT salary FROM employees) TO STDOUT")).toEqual(["employees.salary"]);
+    expect(read("COPY nowhere TO STDOUT")).toEqual(["?"]);
+    const written = (sql: string) =>
+      resolveLineage(one(sql), CATALOG).targets.map((t) => `${t.table}.${t.column ?? "*"}`);
+    expect(written("COPY employees (salary) FROM STDIN")).toEqual(["employees.salary"]);
+    expect(written("COPY employees FROM STDIN")).toEqual(["employees.*"]);
+  });
+
+  it("reads the columns an index or a constraint names", () => {
+    const read = (sql: string) =>
+      resolveLineage(one(sql), CATALOG)
+        .references.filter((ref) => !ref.sources.isUnknown)
+        .flatMap((ref) => show(ref.sources))
+        .filter((name) => name !== "employees.*");
+    expect(read("CREATE UNIQUE INDEX ux ON employees (salary)")).toEqual(["employees.salary"]);
+    expect(read("CREATE INDEX ix ON employees (id) INCLUDE (salary)")).toEqual([
+      "employees.id",
+      "employees.salary",
+    ]);
+    expect(read("ALTER TABLE employees ADD CONSTRAINT u UNIQUE (salary)")).toEqual(["employees.salary"]);
+    expect(read("ALTER TABLE employees ADD PRIMARY KEY (id, salary)")).toEqual([
+      "employees.id",
+      "employees.salary",
+    ]);
+  });
+
+  it("writes every column of an INSERT without a column list, in a MERGE too", () => {
+    const written = (sql: string) =>
+      resolveLineage(one(sql), CATALOG).targets.map((t) => `${t.table}.${t.column ?? "*"}`);
+    expect(written("INSERT INTO employees VALUES (3, 'a', 'b', 'c', 'd', 'e', 'f', 5)")).toEqual([
+      "employees.*",
+    ]);
+    expect(written("INSERT INTO employees SELECT * FROM employees")).toEqual(["employees.*"]);
+    expect(written("INSERT INTO employees (id, salary) VALUES (3, 5)")).toEqual([
+      "employees.id",
+      "employees.salary",
+    ]);
+    expect(written("INSERT INTO employees DEFAULT VALUES")).toEqual([]);
+    expect(
+      written(
+        "MERGE INTO employees t USING orders s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES (s.id)",
+      ),
+    ).toEqual(["employees.*"]);
+  });
 });

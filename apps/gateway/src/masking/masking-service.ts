@@ -5,6 +5,7 @@ import {
   readColumnCatalog,
   type StructureRelation,
 } from "@sluice/db/upstream/column-catalog";
+import type { DetectorRule } from "@sluice/masking/content-masker";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector } from "@sluice/masking/selector";
 import type { MaskRule } from "@sluice/masking/strategies";
@@ -85,33 +86,46 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           catalogFor(connection, true, options?.startedAfter).then((catalog) => catalog.snapshot),
       };
     },
-    async openSession(identity: Identity, connection: ConnectionRecord): Promise<SessionMasking | null> {
-      const applicable = (policies.get(connection.connectionId)?.masking ?? []).filter(
-        (rule) => !rule.exemptGroups.some((group) => identity.groups.includes(group)),
-      );
-      const rules = applicable.filter((rule) => rule.selector !== null);
-      const detectors = contentRules(applicable, log);
-      if (rules.length === 0 && detectors.length === 0) return null;
-      if (rules.length === 0) {
-        // Content rules only: no column is sensitive by origin; text is searched as it passes.
+    /**
+     * The session's masking. Its rules are the connection's current ones, read again whenever the
+     * policy changes (an admin's new rule or a withdrawn exemption applies to the next result of
+     * sessions already open, as every other rule does); a session that has none yet still gets a
+     * masker, so a rule added later has somewhere to act.
+     */
+    async openSession(identity: Identity, connection: ConnectionRecord): Promise<SessionMasking> {
+      const id = connection.connectionId;
+      const rulesFor = (masking: readonly MaskingRuleDef[] | undefined): SessionRules => {
+        const applicable = (masking ?? []).filter(
+          (rule) => !rule.exemptGroups.some((group) => identity.groups.includes(group)),
+        );
         return {
-          origins: { ruleFor: () => null },
-          hashKey,
-          detectors,
-          hasColumnRules: false,
-          isMaskedTable: () => false,
-          isOpaqueRelation: () => false,
-          // Nothing here depends on a catalog: a plan holds for the whole session.
-          planKey: () => CONTENT_RULES_ONLY,
+          masking,
+          rules: applicable.filter((rule) => rule.selector !== null),
+          detectors: contentRules(applicable, log),
         };
+      };
+      let state = rulesFor(policies.get(id)?.masking);
+      if (state.rules.length > 0) {
+        const catalog = await catalogFor(connection);
+        if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) await catalogFor(connection, true);
       }
-      let catalog = await catalogFor(connection);
-      if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) catalog = await catalogFor(connection, true);
-      let compiled = compileCatalog(catalog, rules);
-      // A newer read (a relation created since, such as this session's temp table) replaces the old.
+      let compiled: ReturnType<typeof compileCatalog> | null = null;
+      const rulesNow = (): SessionRules => {
+        const masking = policies.get(id)?.masking;
+        if (masking !== state.masking) {
+          state = rulesFor(masking);
+          compiled = null;
+        }
+        return state;
+      };
+      // The newest catalog read under the current rules (a relation created since, such as this
+      // session's temp table, replaces the old); null while column rules apply and no read has
+      // finished yet (rules added mid-session): every origin is then unprovable until one has.
       const current = () => {
-        const newest = latest.get(connection.connectionId);
-        if (newest && newest !== compiled.catalog) compiled = compileCatalog(newest, rules);
+        const { rules } = rulesNow();
+        const newest = latest.get(id);
+        if (!newest) return null;
+        if (!compiled || newest !== compiled.catalog) compiled = compileCatalog(newest, rules);
         return compiled;
       };
       // The compiled catalog under which a relation it does not know was asked about (a read is on
@@ -124,9 +138,13 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
         );
         return UNPROVABLE_RULE;
       };
+      const hasColumnRules = () => rulesNow().rules.length > 0;
       const origins: ColumnOrigins = {
         ruleFor: (tableOid, attnum) => {
-          const { knownTables, maskedTables, byOrigin, structureOids } = current();
+          if (!hasColumnRules()) return null;
+          const known = current();
+          if (!known) return unknownMet();
+          const { knownTables, maskedTables, byOrigin, structureOids } = known;
           if (structureOids.has(tableOid)) return null;
           if (!knownTables.has(tableOid)) return unknownMet();
           // Attribute 0 is the whole row (`SELECT c FROM customers c`): sensitive if any column is.
@@ -141,11 +159,26 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       return {
         origins,
         hashKey,
-        detectors,
-        hasColumnRules: true,
-        isMaskedTable: (candidates) => candidates.some((name) => current().tableNames.has(name)),
+        get detectors() {
+          return rulesNow().detectors;
+        },
+        get hasColumnRules() {
+          return hasColumnRules();
+        },
+        isMaskedTable: (candidates) => {
+          if (!hasColumnRules()) return false;
+          const known = current();
+          return known ? candidates.some((name) => known.tableNames.has(name)) : true;
+        },
         isOpaqueRelation: (candidates) => {
-          const { knownNames, viewNames, structureNames } = current();
+          // Content rules only (or none): no column is sensitive by origin, nothing to trace.
+          if (!hasColumnRules()) return false;
+          const known = current();
+          if (!known) {
+            unknownMet();
+            return true;
+          }
+          const { knownNames, viewNames, structureNames } = known;
           if (candidates.some((name) => viewNames.has(name))) return true;
           // A structure catalog's views (information_schema's) rename only structure, never values.
           if (candidates.some((name) => structureNames.has(name))) return false;
@@ -160,16 +193,23 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           return !isKnown;
         },
         planKey: () => {
+          // Nothing here depends on a catalog without column rules: a plan holds while the rules do.
+          if (!hasColumnRules()) return state;
           const compiledNow = current();
-          return unknownMetUnder === compiledNow ? null : compiledNow;
+          return compiledNow === null || unknownMetUnder === compiledNow ? null : compiledNow;
         },
       };
     },
   };
 }
 
-/** The plan key of a session with content rules only (see `SessionMasking.planKey`). */
-const CONTENT_RULES_ONLY = Object.freeze({});
+/** A session's rules as the connection's policy has them now, minus the agent's exemptions. */
+type SessionRules = {
+  /** The policy's rule list they were read from: another list is another policy version. */
+  masking: readonly MaskingRuleDef[] | undefined;
+  rules: MaskingRuleDef[];
+  detectors: DetectorRule[];
+};
 
 type MaskingRuleWithSelector = MaskingRuleDef & { selector: string };
 
