@@ -92,6 +92,14 @@ const MASKED_ANSWER = Buffer.concat([
   commandComplete("SELECT 1"),
   readyForQuery(),
 ]);
+/** pgbench's simple statement and its answer: the RowDescription comes with every result. */
+const PGBENCH_QUERY = tagged("Q", cstr("SELECT abalance FROM pgbench_accounts WHERE aid = 48213;"));
+const SIMPLE_ANSWER = Buffer.concat([
+  rowDescription([{ name: "abalance", table: ACCOUNTS_OID, attnum: 3, type: 23 }]),
+  dataRow(["-4712"]),
+  commandComplete("SELECT 1"),
+  readyForQuery(),
+]);
 const ACCOUNTS_SCOPE = {
   maskedTables: ["public.pgbench_accounts"],
   relations: [["public.pgbench_accounts"]],
@@ -234,6 +242,16 @@ function measures(modules: Modules): Record<string, () => number> {
         for (const message of MASKED_CLIENT_MESSAGES) masker.noteSent(message, ACCOUNTS_SCOPE);
         frames.push(Buffer.from(MASKED_ANSWER.buffer, MASKED_ANSWER.byteOffset, MASKED_ANSWER.length));
         modules.output.upstreamToClient(frames, relay, masker, MASKED_ANSWER.length);
+      });
+    },
+    "upstream read to client (masked connection, unmasked column, simple protocol)": () => {
+      const relay = new modules.relay.Relay({ decisions });
+      const masker = new modules.masker.ResultMasker(demoShapedMasking());
+      const frames = modules.frames.createServerFrameBuffer();
+      return timed(() => {
+        masker.noteSent(PGBENCH_QUERY, ACCOUNTS_SCOPE);
+        frames.push(Buffer.from(SIMPLE_ANSWER.buffer, SIMPLE_ANSWER.byteOffset, SIMPLE_ANSWER.length));
+        modules.output.upstreamToClient(frames, relay, masker, SIMPLE_ANSWER.length);
       });
     },
     "decision: pgbench's simple statement, a new constant each time (demo-shaped policy)": () => {
