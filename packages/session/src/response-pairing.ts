@@ -169,6 +169,14 @@ export class ResponsePairing {
    * Whose rows a DataRow is (null: rows the gateway cannot pair with anything; mask them whole).
    * The hot path: a DataRow changes nothing, so it is read without building a Pairing.
    */
+  /**
+   * Whether `source` is the result of a simple Query now arriving: its rows come in one run, and once
+   * its CommandComplete has come no message is paired with it again.
+   */
+  isQueryResult(source: ResultSource): boolean {
+    return source === this.current && this.peek()?.kind === "query";
+  }
+
   rowSource(): ResultSource | null {
     const ask = this.peek();
     if (ask?.kind === "execute") return ask.portal;
@@ -303,8 +311,9 @@ export class ResponsePairing {
     }
     this.current = null;
     this.compact();
-    // Idle: the transaction, and its portals, are gone.
-    if (status === TransactionStatus.Idle) this.portals.clear();
+    // Idle: the transaction, and its portals, are gone. (V8 gives even an empty Map a new table on
+    // clear: a simple Query's ReadyForQuery, where no portal exists, skips it.)
+    if (status === TransactionStatus.Idle && this.portals.size > 0) this.portals.clear();
   }
 
   private push(ask: Ask): void {

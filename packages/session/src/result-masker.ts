@@ -128,7 +128,9 @@ export class ResultMasker {
     const plan = reused ?? this.makePlan(fields, scope);
     // Kept for the next result only if the masking answered every question under the same key.
     if (!reused && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
-    this.plans.set(source, plan);
+    // A portal may be executed again (a row limit, a named portal); a simple Query's result is met
+    // in one run, which `lastSource` covers: a weak map entry per result was only garbage.
+    if (!this.pairing.isQueryResult(source)) this.plans.set(source, plan);
     this.lastSource = source;
     this.lastPlan = plan;
     return plan;
