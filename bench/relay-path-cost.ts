@@ -265,7 +265,8 @@ function measures(modules: Modules): Record<string, () => number> {
           isUpstreamSettled: true,
         });
         // Only the first statements (the catalog read at the start) wait; the bench never does.
-        if (verdict instanceof Promise || verdict.kind !== "allow") throw new Error("not a synchronous allow");
+        if (verdict instanceof Promise || verdict.kind !== "allow")
+          throw new Error("not a synchronous allow");
       };
       for (let i = 0; i < 1000; i += 1) decide();
       return timed(decide);

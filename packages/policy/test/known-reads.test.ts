@@ -69,7 +69,14 @@ function openSession() {
     },
   };
   const session = point.openSession(
-    { agentId: "a", agentName: "agent", groups: [], connectionId: "c", connectionName: "shop", sessionId: "s" },
+    {
+      agentId: "a",
+      agentName: "agent",
+      groups: [],
+      connectionId: "c",
+      connectionName: "shop",
+      sessionId: "s",
+    },
     { login: "app", columns },
   );
   const decide = (sql: string): Promise<Verdict> =>

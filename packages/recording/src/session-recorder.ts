@@ -1,7 +1,13 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
-import { encodeEvent, encodeStatementLine, encodeVerdictLine, type RecordingEvent, TablesJson } from "./events";
+import {
+  encodeEvent,
+  encodeStatementLine,
+  encodeVerdictLine,
+  type RecordingEvent,
+  TablesJson,
+} from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { errorFields, isWellFormedRow } from "./recorded-message-fields";
 import { type LiteralRedactor, redactStatement } from "./redact-statement";

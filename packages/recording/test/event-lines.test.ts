@@ -47,7 +47,9 @@ describe("the per-statement lines written without an event object", () => {
     const numbers = [0, -0, 7, 1234.5, 2 ** 53 + 2, 1e21, 1e-7, -3, Number.NaN, Infinity, -Infinity];
     for (const t of numbers) {
       for (const n of numbers) {
-        expect(encodeStatementLine(t, n, "SELECT 1")).toBe(encodeEvent({ t, type: "statement", n, sql: "SELECT 1" }));
+        expect(encodeStatementLine(t, n, "SELECT 1")).toBe(
+          encodeEvent({ t, type: "statement", n, sql: "SELECT 1" }),
+        );
         expect(encodeVerdictLine(t, n, { kind: "allow" })).toBe(
           encodeEvent({ t, type: "verdict", n, kind: "allow" }),
         );
@@ -58,7 +60,9 @@ describe("the per-statement lines written without an event object", () => {
   it("writes a kind it does not expect through JSON.stringify", () => {
     for (const kind of ["toString", 'odd"kind', "__proto__"]) {
       const verdict = { kind } as unknown as { kind: "allow" };
-      expect(encodeVerdictLine(1, 2, verdict)).toBe(encodeEvent({ t: 1, type: "verdict", n: 2, kind: verdict.kind }));
+      expect(encodeVerdictLine(1, 2, verdict)).toBe(
+        encodeEvent({ t: 1, type: "verdict", n: 2, kind: verdict.kind }),
+      );
     }
   });
 

@@ -124,7 +124,10 @@ describe("ResultMasker plan reuse", () => {
   it("masks every result of one simple Query by its own columns, rows after a notice included (load9)", () => {
     const catalog = countingCatalog();
     const masker = new ResultMasker(catalog.masking);
-    masker.noteSent(tagged("Q", cstr("SELECT id, ssn FROM customers; SELECT ssn FROM customers")), READS_CUSTOMERS);
+    masker.noteSent(
+      tagged("Q", cstr("SELECT id, ssn FROM customers; SELECT ssn FROM customers")),
+      READS_CUSTOMERS,
+    );
     const out = new OutputBuffer(256);
     const notice = tagged("N", Buffer.from("SNOTICE\0Mhello\0\0"));
     for (const message of [
