@@ -2,9 +2,10 @@
  * The relay's own per-transaction work, without sockets: what one pgbench -S transaction (prepared:
  * Bind, Execute, Sync in; BindComplete, DataRow, CommandComplete, ReadyForQuery out) costs in the
  * places a checkout changes per message — decoding the client's messages, the upstream read's way
- * to the client (not masked, and on a masked connection for a column no rule masks), the
- * recording's statement and verdict lines under a masked table, and the recording's conversion of
- * what the client got —
+ * to the client (not masked, and on a masked connection for a column no rule masks, prepared and
+ * simple), the decision of pgbench's simple statement with a new constant each time (demo-shaped
+ * policy), the recording's statement and verdict lines under a masked table, and the recording's
+ * conversion of what the client got —
  * for this checkout and, with a baseline checkout, for that one, interleaved in one process.
  *
  *   ./node_modules/.bin/tsx bench/relay-path-cost.ts [/path/to/baseline/checkout]
