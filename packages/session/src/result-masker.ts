@@ -4,6 +4,7 @@ import { maskDataRowsInto } from "@sluice/masking/mask-rows";
 import type { FieldInfo } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
+import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import type { OutputBuffer } from "@sluice/wire/output-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
 import { fieldsOf, ResponsePairing, type ResultSource } from "./response-pairing";
@@ -78,6 +79,22 @@ export class ResultMasker {
     const plan = source ? this.planOf(source) : null;
     if (plan === CLEAN) out.appendRange(bytes, start, end);
     else maskDataRowsInto(bytes, start, end, plan, this.masking.hashKey, out);
+  }
+
+  /**
+   * A CommandComplete or ReadyForQuery lying whole at `bytes[start..end]`: followed, and written into
+   * `out` as it is (neither carries a value), read in place, without views of its own. The same as
+   * `maskInto` gives them.
+   */
+  passClosingAt(
+    type: ServerCode.CommandComplete | ServerCode.ReadyForQuery,
+    bytes: Buffer,
+    start: number,
+    end: number,
+    out: OutputBuffer,
+  ): void {
+    this.pairing.onClosingAt(type, bytes, start + TAGGED_HEADER_BYTES, end);
+    out.appendRange(bytes, start, end);
   }
 
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
