@@ -2,9 +2,10 @@
  * The relay's own per-transaction work, without sockets: what one pgbench -S transaction (prepared:
  * Bind, Execute, Sync in; BindComplete, DataRow, CommandComplete, ReadyForQuery out) costs in the
  * places a checkout changes per message — decoding the client's messages, the upstream read's way
- * to the client (not masked, and on a masked connection for a column no rule masks), the
- * recording's statement and verdict lines under a masked table, and the recording's conversion of
- * what the client got —
+ * to the client (not masked, and on a masked connection for a column no rule masks, prepared and
+ * simple), the decision of pgbench's simple statement with a new constant each time (demo-shaped
+ * policy), the recording's statement and verdict lines under a masked table, and the recording's
+ * conversion of what the client got —
  * for this checkout and, with a baseline checkout, for that one, interleaved in one process.
  *
  *   ./node_modules/.bin/tsx bench/relay-path-cost.ts [/path/to/baseline/checkout]
@@ -34,6 +35,11 @@ type Modules = {
   masker: typeof import("../packages/session/src/result-masker");
   parser: typeof import("../packages/sql/src/parser");
   redact: typeof import("../packages/sql/src/redact-literals");
+  decisionPoint: typeof import("../packages/policy/src/decision-point");
+  factsCache: typeof import("../packages/policy/src/facts-cache");
+  catalog: typeof import("../packages/policy/src/column-catalog");
+  code: typeof import("../packages/policy/src/upstream-code");
+  rules: typeof import("../packages/policy/src/rules");
 };
 
 async function load(root: string): Promise<Modules> {
@@ -49,6 +55,11 @@ async function load(root: string): Promise<Modules> {
     masker: await from("session/src/result-masker.ts"),
     parser: await from("sql/src/parser.ts"),
     redact: await from("sql/src/redact-literals.ts"),
+    decisionPoint: await from("policy/src/decision-point.ts"),
+    factsCache: await from("policy/src/facts-cache.ts"),
+    catalog: await from("policy/src/column-catalog.ts"),
+    code: await from("policy/src/upstream-code.ts"),
+    rules: await from("policy/src/rules.ts"),
   };
 }
 
@@ -82,6 +93,14 @@ const MASKED_ANSWER = Buffer.concat([
   commandComplete("SELECT 1"),
   readyForQuery(),
 ]);
+/** pgbench's simple statement and its answer: the RowDescription comes with every result. */
+const PGBENCH_QUERY = tagged("Q", cstr("SELECT abalance FROM pgbench_accounts WHERE aid = 48213;"));
+const SIMPLE_ANSWER = Buffer.concat([
+  rowDescription([{ name: "abalance", table: ACCOUNTS_OID, attnum: 3, type: 23 }]),
+  dataRow(["-4712"]),
+  commandComplete("SELECT 1"),
+  readyForQuery(),
+]);
 const ACCOUNTS_SCOPE = {
   maskedTables: ["public.pgbench_accounts"],
   relations: [["public.pgbench_accounts"]],
@@ -103,6 +122,87 @@ function demoShapedMasking() {
     isOpaqueRelation: () => false,
     planKey: () => catalogRead,
   };
+}
+
+/** pgbench's four tables as the gateway's catalog read lists them (no view, no code). */
+const PGBENCH_COLUMNS: [table: string, columns: string[]][] = [
+  ["pgbench_accounts", ["aid", "bid", "abalance", "filler"]],
+  ["pgbench_branches", ["bid", "bbalance", "filler"]],
+  ["pgbench_tellers", ["tid", "bid", "tbalance", "filler"]],
+  ["pgbench_history", ["tid", "bid", "aid", "delta", "mtime", "filler"]],
+];
+
+/**
+ * One session's decision point as the gateway opens it on the demo-shaped policy of `gateway-cpu.ts`
+ * (`lib/bench-demo-policy.ts`: the demo's guardrails, three masking rules and a review rule by
+ * column) over pgbench's catalog, read again every 2 s as the gateway's catalog is.
+ */
+function demoShapedSession(modules: Modules) {
+  const { rules, catalog, code } = modules;
+  const guardrail = (name: string, kind: string, match: unknown) =>
+    rules.parseGuardrail({ name, kind, effect: "DENY", match, message: null });
+  const masking = (name: string, selector: string, strategy: "HASH" | "REDACT" | "PARTIAL") => ({
+    name,
+    selector,
+    detector: null,
+    strategy,
+    keepLast: strategy === "PARTIAL" ? 4 : null,
+    exemptGroups: [],
+  });
+  const policy = {
+    connectionName: "bench",
+    isReadOnly: false,
+    guardrails: [
+      guardrail("no-drop-truncate", "STATEMENT_KIND", { kinds: ["DROP", "TRUNCATE"] }),
+      guardrail("no-unscoped-delete", "MISSING_WHERE", { kinds: ["DELETE"] }),
+      guardrail("no-unscoped-update", "MISSING_WHERE", { kinds: ["UPDATE"] }),
+      guardrail("no-file-functions", "FUNCTION", { functions: ["pg_read_file", "lo_import"] }),
+    ],
+    reviews: [
+      {
+        name: "history-reads",
+        match: { columns: ["public.pgbench_history.delta"] },
+        reviewerGroups: ["bench-reviewers"],
+      },
+    ],
+    masking: [
+      masking("accounts-filler", "public.pgbench_accounts.filler", "HASH"),
+      masking("tellers-filler", "public.pgbench_tellers.filler", "REDACT"),
+      masking("branches-filler", "public.pgbench_branches.filler", "PARTIAL"),
+    ],
+  };
+  const rows = PGBENCH_COLUMNS.flatMap(([table, columns]) =>
+    columns.map((column, index) => ({ schema: "public", table, column, attnum: index + 1, isView: false })),
+  );
+  const noCode = code.upstreamCode({
+    writeRunsCode: [],
+    userFunctions: [],
+    userOperators: [],
+    typeCode: [],
+    hasEventTriggers: false,
+  });
+  let snapshot = catalog.catalogSnapshot(rows, noCode, Date.now());
+  const point = modules.decisionPoint.createPolicyDecisionPoint({
+    policies: { version: 1, get: () => policy, reload: async () => {} },
+    facts: new modules.factsCache.FactsCache(),
+    upstreamUser: () => "bench",
+  });
+  const columns = {
+    current: () => snapshot,
+    refresh: () => {
+      snapshot = catalog.catalogSnapshot(rows, noCode, Date.now());
+      return Promise.resolve(snapshot);
+    },
+  };
+  const identity = {
+    agentId: "a",
+    agentName: "bench-agent",
+    groups: [],
+    connectionId: "c",
+    connectionName: "bench",
+    sessionId: "s",
+  };
+  return point.openSession(identity, { login: "bench", columns });
 }
 
 /** CPU µs per transaction of `work`, run `TRANSACTIONS` times. */
@@ -144,6 +244,33 @@ function measures(modules: Modules): Record<string, () => number> {
         frames.push(Buffer.from(MASKED_ANSWER.buffer, MASKED_ANSWER.byteOffset, MASKED_ANSWER.length));
         modules.output.upstreamToClient(frames, relay, masker, MASKED_ANSWER.length);
       });
+    },
+    "upstream read to client (masked connection, unmasked column, simple protocol)": () => {
+      const relay = new modules.relay.Relay({ decisions });
+      const masker = new modules.masker.ResultMasker(demoShapedMasking());
+      const frames = modules.frames.createServerFrameBuffer();
+      return timed(() => {
+        masker.noteSent(PGBENCH_QUERY, ACCOUNTS_SCOPE);
+        frames.push(Buffer.from(SIMPLE_ANSWER.buffer, SIMPLE_ANSWER.byteOffset, SIMPLE_ANSWER.length));
+        modules.output.upstreamToClient(frames, relay, masker, SIMPLE_ANSWER.length);
+      });
+    },
+    "decision: pgbench's simple statement, a new constant each time (demo-shaped policy)": () => {
+      const session = demoShapedSession(modules);
+      let aid = 0;
+      const decide = () => {
+        aid = (aid % 100_000) + 1;
+        const verdict = session.decide({
+          sql: `SELECT abalance FROM pgbench_accounts WHERE aid = ${aid};`,
+          via: "simple",
+          isUpstreamSettled: true,
+        });
+        // Only the first statements (the catalog read at the start) wait; the bench never does.
+        if (verdict instanceof Promise || verdict.kind !== "allow")
+          throw new Error("not a synchronous allow");
+      };
+      for (let i = 0; i < 1000; i += 1) decide();
+      return timed(decide);
     },
     "recording: a statement and its verdict (masked table, simple protocol)": () => {
       const recorder = new modules.recorder.SessionRecorder({

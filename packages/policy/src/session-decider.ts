@@ -46,6 +46,15 @@ export class SessionDecider implements SessionDecisions {
   private readonly codeChanges = new SessionCodeChanges();
   /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
   private readonly repeats = new RepeatVerdicts();
+  /**
+   * Statements (the facts cache's one object per shape) found to read only relations the catalog
+   * knows, under the snapshot and the session state's version that finding rests on: the same
+   * question asked again under both has the same answer, so a repeated shape skips the lookups.
+   */
+  private readonly knownReads = new WeakMap<
+    readonly StatementFacts[],
+    { snapshot: CatalogSnapshot; stateVersion: number }
+  >();
   /** Generated columns and view reads as last checked through `upstream.followed` (front ends without a snapshot). */
   private checked: FollowedColumns | undefined;
   /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
@@ -131,7 +140,7 @@ export class SessionDecider implements SessionDecisions {
         (snapshot !== null &&
           followsColumns(policy) &&
           statement.isUpstreamSettled === true &&
-          readsUnknownRelation(parsed.statements, snapshot, this.state));
+          this.readsUnknownRelation(parsed.statements, snapshot));
       if (isStale) {
         const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
         const caughtUp = () => {
@@ -158,6 +167,20 @@ export class SessionDecider implements SessionDecisions {
       return followed().then(judge, () => judge(unknownFollowedColumns()));
     }
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
+  }
+
+  /**
+   * `readsUnknownRelation` for this session, remembered per statements object while the snapshot and
+   * the session's state (its search path among it) stay as they were. Only "all known" is kept: an
+   * unknown relation has the catalog read again, which gives a new snapshot anyway.
+   */
+  private readsUnknownRelation(statements: StatementFacts[], snapshot: CatalogSnapshot): boolean {
+    const known = this.knownReads.get(statements);
+    const stateVersion = this.state.version;
+    if (known?.snapshot === snapshot && known.stateVersion === stateVersion) return false;
+    if (readsUnknownRelation(statements, snapshot, this.state)) return true;
+    this.knownReads.set(statements, { snapshot, stateVersion });
+    return false;
   }
 
   /**

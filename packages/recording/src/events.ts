@@ -74,7 +74,54 @@ export function encodeEvent(event: RecordingEvent): string {
  * session is recorded, so this line is written once per statement. Same bytes as `encodeEvent`.
  */
 export function encodeStatementLine(t: number, n: number, sql: string): string {
-  return `{"t":${JSON.stringify(t)},"type":"statement","n":${JSON.stringify(n)},"sql":${JSON.stringify(sql)}}`;
+  return `{"t":${jsonNumber(t)},"type":"statement","n":${jsonNumber(n)},"sql":${JSON.stringify(sql)}}`;
+}
+
+/**
+ * `JSON.stringify` of a number without the call into the runtime (about half a statement line's
+ * integers' cost): a finite number prints as its `String`, exactly as JSON.stringify prints it
+ * (`-0` as `0`, `1e21` as `1e+21`); NaN and the infinities as `null`.
+ */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value) ? `${value}` : "null";
+}
+
+/** A verdict kind as its JSON string; any other value (none is expected) through JSON.stringify. */
+function kindJson(kind: string): string {
+  switch (kind) {
+    case "allow":
+      return '"allow"';
+    case "deny":
+      return '"deny"';
+    case "hold":
+      return '"hold"';
+    default:
+      return JSON.stringify(kind);
+  }
+}
+
+/**
+ * `JSON.stringify` of lists of table names, remembering the last one: a session's repeated read
+ * hands over the same list, which is compared (by its names) instead of encoded again. One per
+ * session recorder, never shared between sessions.
+ */
+export class TablesJson {
+  private last: { names: string[]; json: string } | null = null;
+
+  of(tables: readonly string[]): string {
+    if (this.isLast(tables)) return (this.last as { json: string }).json;
+    const json = JSON.stringify(tables);
+    // A copy: the caller's list may change after this, the remembered one must not.
+    this.last = { names: [...tables], json };
+    return json;
+  }
+
+  private isLast(tables: readonly string[]): boolean {
+    const names = this.last?.names;
+    if (names?.length !== tables.length) return false;
+    for (let i = 0; i < names.length; i += 1) if (names[i] !== tables[i]) return false;
+    return true;
+  }
 }
 
 /**
@@ -88,11 +135,14 @@ export function encodeVerdictLine(
   n: number,
   verdict: { kind: "allow" | "deny" | "hold"; rule?: string | undefined; message?: string | undefined },
   maskedTables?: readonly string[],
+  /** The session's encoder of table lists, which remembers the last one. */
+  tables?: TablesJson,
 ): string {
-  let line = `{"t":${JSON.stringify(t)},"type":"verdict","n":${JSON.stringify(n)},"kind":${JSON.stringify(verdict.kind)}`;
+  let line = `{"t":${jsonNumber(t)},"type":"verdict","n":${jsonNumber(n)},"kind":${kindJson(verdict.kind)}`;
   if (verdict.rule !== undefined) line += `,"rule":${JSON.stringify(verdict.rule)}`;
   if (verdict.message !== undefined) line += `,"message":${JSON.stringify(verdict.message)}`;
-  if (maskedTables !== undefined) line += `,"maskedTables":${JSON.stringify(maskedTables)}`;
+  if (maskedTables !== undefined)
+    line += `,"maskedTables":${tables ? tables.of(maskedTables) : JSON.stringify(maskedTables)}`;
   return `${line}}`;
 }
 

@@ -1,7 +1,13 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
-import { encodeEvent, encodeStatementLine, encodeVerdictLine, type RecordingEvent } from "./events";
+import {
+  encodeEvent,
+  encodeStatementLine,
+  encodeVerdictLine,
+  type RecordingEvent,
+  TablesJson,
+} from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { errorFields, isWellFormedRow } from "./recorded-message-fields";
 import { type LiteralRedactor, redactStatement } from "./redact-statement";
@@ -59,6 +65,8 @@ export class SessionRecorder {
    */
   private lastColumns: { body: Buffer; formats: number[]; names: Buffer } | null = null;
   private readonly startedAt: number;
+  /** The verdict lines' masked tables, the last list's JSON remembered (a repeated read's is the same). */
+  private readonly tablesJson = new TablesJson();
 
   constructor(private readonly options: RecorderOptions) {
     this.startedAt = this.now();
@@ -105,16 +113,16 @@ export class SessionRecorder {
     },
     isRelease: boolean,
   ): void {
+    // One reading of the clock for both lines: they are one moment of the session.
+    const t = this.t();
     if (!isRelease) {
       this.recordedStatements += 1;
       this.keptResultBytes = 0;
       // Refused and held statements are where typed values matter most: their literals go too.
       const isSensitive = verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0;
       const recorded = redactStatement(sql, isSensitive ? this.options.redactLiterals : null);
-      const t = this.t();
       this.log.text(STATEMENT, t, encodeStatementLine(t, this.recordedStatements, recorded));
     }
-    const t = this.t();
     const tables = verdict.maskedTables;
     const line = encodeVerdictLine(
       t,
@@ -122,6 +130,7 @@ export class SessionRecorder {
       // An empty rule or message is left out, as an absent one.
       { kind: verdict.kind, rule: verdict.rule || undefined, message: verdict.message || undefined },
       tables?.length ? (tables.length === 1 ? tables : [...new Set(tables)]) : undefined,
+      this.tablesJson,
     );
     this.log.text(LINE_ENTRY, t, line);
   }

@@ -1,4 +1,4 @@
-import { encodeEvent, encodeStatementLine, encodeVerdictLine } from "@sluice/recording/events";
+import { encodeEvent, encodeStatementLine, encodeVerdictLine, TablesJson } from "@sluice/recording/events";
 import { describe, expect, it } from "vitest";
 
 describe("the per-statement lines written without an event object", () => {
@@ -41,5 +41,56 @@ describe("the per-statement lines written without an event object", () => {
       maskedTables?: string[];
     };
     expect(encodeVerdictLine(t, n, { kind, rule, message }, maskedTables)).toBe(encodeEvent(event));
+  });
+
+  it("writes every number as JSON.stringify does, without calling it (load9)", () => {
+    const numbers = [0, -0, 7, 1234.5, 2 ** 53 + 2, 1e21, 1e-7, -3, Number.NaN, Infinity, -Infinity];
+    for (const t of numbers) {
+      for (const n of numbers) {
+        expect(encodeStatementLine(t, n, "SELECT 1")).toBe(
+          encodeEvent({ t, type: "statement", n, sql: "SELECT 1" }),
+        );
+        expect(encodeVerdictLine(t, n, { kind: "allow" })).toBe(
+          encodeEvent({ t, type: "verdict", n, kind: "allow" }),
+        );
+      }
+    }
+  });
+
+  it("writes a kind it does not expect through JSON.stringify", () => {
+    for (const kind of ["toString", 'odd"kind', "__proto__"]) {
+      const verdict = { kind } as unknown as { kind: "allow" };
+      expect(encodeVerdictLine(1, 2, verdict)).toBe(
+        encodeEvent({ t: 1, type: "verdict", n: 2, kind: verdict.kind }),
+      );
+    }
+  });
+
+  it("remembers the last table list by its names, never by the list object alone (load9)", () => {
+    const tables = new TablesJson();
+    const line = (list: string[]) => encodeVerdictLine(1, 2, { kind: "allow" }, list, tables);
+    const expected = (list: string[]) =>
+      encodeEvent({ t: 1, type: "verdict", n: 2, kind: "allow", maskedTables: [...list] });
+    const list = ["public.customers"];
+    expect(line(list)).toBe(expected(list));
+    expect(line(list)).toBe(expected(list));
+    // The same list object, changed since: its new names are written, not the remembered ones.
+    list[0] = "public.employees";
+    expect(line(list)).toBe(expected(list));
+    list.push('odd"schema.t\u2028');
+    expect(line(list)).toBe(expected(list));
+    expect(line(["public.employees"])).toBe(expected(["public.employees"]));
+    expect(line([])).toBe(expected([]));
+    // Lists in a seeded mix of repeats and changes, each line as the event's own encoding.
+    const names = ["a.x", "b.y", "c.z", 'q"u.o\u0001te'];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let i = 0; i < 500; i += 1) {
+      const random = Array.from({ length: next() % 3 }, () => names[next() % names.length] as string);
+      expect(line(random)).toBe(expected(random));
+    }
   });
 });

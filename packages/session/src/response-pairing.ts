@@ -42,6 +42,8 @@ export type Pairing =
   | { kind: "other" };
 
 const OTHER: Pairing = Object.freeze({ kind: "other" });
+/** What `onClosingAt` hands a CommandComplete's pairing, which never reads its tag. */
+const EMPTY_BODY = Buffer.alloc(0);
 const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
 const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
 
@@ -169,6 +171,28 @@ export class ResponsePairing {
    * Whose rows a DataRow is (null: rows the gateway cannot pair with anything; mask them whole).
    * The hot path: a DataRow changes nothing, so it is read without building a Pairing.
    */
+  /**
+   * `onAnswer` of a CommandComplete or ReadyForQuery whose body is `bytes[start..end]`, read where it
+   * lies: of either body only a ReadyForQuery's status byte is read.
+   */
+  onClosingAt(
+    type: ServerCode.CommandComplete | ServerCode.ReadyForQuery,
+    bytes: Buffer,
+    start: number,
+    end: number,
+  ): void {
+    if (type === ServerCode.ReadyForQuery) this.onReady(start < end ? bytes[start] : undefined);
+    else this.onAnswer(type, EMPTY_BODY);
+  }
+
+  /**
+   * Whether `source` is the result of a simple Query now arriving: its rows come in one run, and once
+   * its CommandComplete has come no message is paired with it again.
+   */
+  isQueryResult(source: ResultSource): boolean {
+    return source === this.current && this.peek()?.kind === "query";
+  }
+
   rowSource(): ResultSource | null {
     const ask = this.peek();
     if (ask?.kind === "execute") return ask.portal;
@@ -303,8 +327,9 @@ export class ResponsePairing {
     }
     this.current = null;
     this.compact();
-    // Idle: the transaction, and its portals, are gone.
-    if (status === TransactionStatus.Idle) this.portals.clear();
+    // Idle: the transaction, and its portals, are gone. (V8 gives even an empty Map a new table on
+    // clear: a simple Query's ReadyForQuery, where no portal exists, skips it.)
+    if (status === TransactionStatus.Idle && this.portals.size > 0) this.portals.clear();
   }
 
   private push(ask: Ask): void {

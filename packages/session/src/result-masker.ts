@@ -4,6 +4,7 @@ import { maskDataRowsInto } from "@sluice/masking/mask-rows";
 import type { FieldInfo } from "@sluice/masking/row-description";
 import { type ColumnOrigins, type MaskPlan, planMasking } from "@sluice/masking/row-masker";
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
+import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import type { OutputBuffer } from "@sluice/wire/output-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
 import { fieldsOf, ResponsePairing, type ResultSource } from "./response-pairing";
@@ -80,6 +81,22 @@ export class ResultMasker {
     else maskDataRowsInto(bytes, start, end, plan, this.masking.hashKey, out);
   }
 
+  /**
+   * A CommandComplete or ReadyForQuery lying whole at `bytes[start..end]`: followed, and written into
+   * `out` as it is (neither carries a value), read in place, without views of its own. The same as
+   * `maskInto` gives them.
+   */
+  passClosingAt(
+    type: ServerCode.CommandComplete | ServerCode.ReadyForQuery,
+    bytes: Buffer,
+    start: number,
+    end: number,
+    out: OutputBuffer,
+  ): void {
+    this.pairing.onClosingAt(type, bytes, start + TAGGED_HEADER_BYTES, end);
+    out.appendRange(bytes, start, end);
+  }
+
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
   maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
     switch (type) {
@@ -128,7 +145,9 @@ export class ResultMasker {
     const plan = reused ?? this.makePlan(fields, scope);
     // Kept for the next result only if the masking answered every question under the same key.
     if (!reused && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
-    this.plans.set(source, plan);
+    // A portal may be executed again (a row limit, a named portal); a simple Query's result is met
+    // in one run, which `lastSource` covers: a weak map entry per result was only garbage.
+    if (!this.pairing.isQueryResult(source)) this.plans.set(source, plan);
     this.lastSource = source;
     this.lastPlan = plan;
     return plan;

@@ -95,6 +95,17 @@ function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBy
     // The run is masked before the pairing hears of anything after it.
     if (runBytes) masker.maskRowsInto(runBytes, runStart, runEnd, out);
     runBytes = null;
+    if (view.type === ServerCode.CommandComplete || view.type === ServerCode.ReadyForQuery) {
+      // A result's closing messages, one or two per statement, carry no value: read in place, as
+      // without masking (the relay replaces neither today; a replacement goes as below).
+      const bodyStart = view.start + TAGGED_HEADER_BYTES;
+      const replacement = relay.beforeUpstreamMessageAt(view.type, view.bytes, bodyStart, view.end);
+      if (replacement) {
+        masker.follow(view.type, view.bytes.subarray(bodyStart, view.end));
+        out.append(replacement);
+      } else masker.passClosingAt(view.type, view.bytes, view.start, view.end, out);
+      continue;
+    }
     const raw = view.bytes.subarray(view.start, view.end);
     const body = raw.subarray(TAGGED_HEADER_BYTES);
     // Sluice's own denial in place of the server's error for a refusal's stand-in: nothing to

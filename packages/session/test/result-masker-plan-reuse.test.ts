@@ -120,6 +120,53 @@ describe("ResultMasker plan reuse", () => {
     expect(run(masker, clean, [[0, 0]], ["computed-6"])).toContain("computed-6");
     expect(run(masker, readsCustomers, [[0, 0]], ["computed-7"])).not.toContain("computed-7");
   });
+
+  it("masks every result of one simple Query by its own columns, rows after a notice included (load9)", () => {
+    const catalog = countingCatalog();
+    const masker = new ResultMasker(catalog.masking);
+    masker.noteSent(
+      tagged("Q", cstr("SELECT id, ssn FROM customers; SELECT ssn FROM customers")),
+      READS_CUSTOMERS,
+    );
+    const out = new OutputBuffer(256);
+    const notice = tagged("N", Buffer.from("SNOTICE\0Mhello\0\0"));
+    for (const message of [
+      wireRowDescription([
+        { name: "id", table: 100, attnum: 1, type: 25 },
+        { name: "ssn", table: 100, attnum: 2, type: 25 },
+      ]),
+      dataRow(["id-41", "123-45-6789"]),
+      notice,
+      dataRow(["id-42", "987-65-4321"]),
+      tagged("C", Buffer.from("SELECT 2\0")),
+      // The second result: the masked column alone, where the first result's clear id was.
+      wireRowDescription([{ name: "ssn", table: 100, attnum: 2, type: 25 }]),
+      dataRow(["555-00-1111"]),
+      tagged("C", Buffer.from("SELECT 1\0")),
+      tagged("Z", Buffer.from("I")),
+    ]) {
+      if (message[0] === 0x44) masker.maskRowsInto(message, 0, message.length, out);
+      else masker.maskInto(message[0] as number, message.subarray(5), message, out);
+    }
+    const text = out.take().toString("latin1");
+    expect(text).not.toContain("123-45-6789");
+    expect(text).not.toContain("987-65-4321");
+    expect(text).not.toContain("555-00-1111");
+    expect(text).toContain("id-41");
+    expect(text).toContain("id-42");
+    // The same Query again: its results are planned again (or by the memo), never by the last one's plan.
+    expect(
+      run(
+        masker,
+        READS_CUSTOMERS,
+        [
+          [100, 1],
+          [100, 2],
+        ],
+        ["3", "111-22-3333"],
+      ),
+    ).not.toContain("111-22-3333");
+  });
 });
 
 const READS_CUSTOMERS: ResultScope = {

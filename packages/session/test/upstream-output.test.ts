@@ -5,6 +5,7 @@ import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker
 import { upstreamToClient } from "@sluice/session/upstream-output";
 import { loadParser } from "@sluice/sql/parser";
 import { createServerFrameBuffer } from "@sluice/wire/frame-buffer";
+import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { commandComplete, cstr, dataRow, readyForQuery, rowDescription, tagged } from "@sluice/wire/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
@@ -284,3 +285,90 @@ describe("upstream output on a masked connection, for a read the masking changes
     expect(maskedBytes?.subarray(0, 5).equals(secret.subarray(0, 5))).toBe(true);
   });
 });
+
+describe("upstream output on a masked connection, against the messages one by one (load9)", () => {
+  const FIRST = "SELECT id, email, card, ssn FROM customers; SELECT total FROM orders";
+  const SECOND = "SELECT 'n' || total FROM orders";
+  /** Two pipelined queries' answers: the first in a transaction (status T), the second after it. */
+  const MESSAGES = [
+    ...splitMessages(MASKED_ANSWER.subarray(0, MASKED_ANSWER.length - readyForQuery().length)),
+    readyForQuery("T"),
+    // A computed column: clear under the second query's scope (no masked table), masked under the first's.
+    rowDescription([{ name: "label", table: 0, attnum: 0, type: 25 }]),
+    dataRow(["n-42"]),
+    commandComplete("SELECT 1"),
+    readyForQuery(),
+  ];
+  const STREAM = Buffer.concat(MESSAGES);
+
+  /** A relay and masker with both queries sent, as the gateway has them before the answers come. */
+  function session() {
+    const relay = new Relay({ decisions });
+    const masker = new ResultMasker(MASKING);
+    const scopes = [
+      { maskedTables: ["public.customers"], relations: [["public.customers"], ["public.orders"]] },
+      { maskedTables: [], relations: [["public.orders"]] },
+    ];
+    for (const [i, sql] of [FIRST, SECOND].entries()) {
+      relay.handleClient({ name: "query", sql }, tagged("Q"));
+      masker.noteSent(tagged("Q", cstr(sql)), scopes[i]);
+    }
+    return { relay, masker };
+  }
+
+  /** The reference: every message on its own through the masker's general path. */
+  function oneByOne(): Buffer {
+    const { relay, masker } = session();
+    const out = new OutputBuffer(4096);
+    for (const message of MESSAGES) {
+      const type = message[0] as number;
+      if (type === 0x44) {
+        masker.maskRowsInto(message, 0, message.length, out);
+        continue;
+      }
+      const body = message.subarray(5);
+      const replacement = relay.beforeUpstreamMessage(type, body);
+      if (replacement) {
+        masker.follow(type, body);
+        out.append(replacement);
+      } else masker.maskInto(type, body, message, out);
+    }
+    return Buffer.from(out.take());
+  }
+
+  it("gives the same bytes and leaves the relay in the same state, however the reads split", () => {
+    allowNativeRowMasking(false);
+    try {
+      const expected = oneByOne();
+      const text = expected.toString("latin1");
+      expect(text).not.toContain("123-45-6789");
+      expect(text).toContain("n-42");
+      for (let split = 1; split < STREAM.length; split += 1) {
+        const { relay, masker } = session();
+        const frames = createServerFrameBuffer();
+        const out: Buffer[] = [];
+        for (const read of [Buffer.from(STREAM.subarray(0, split)), Buffer.from(STREAM.subarray(split))]) {
+          frames.push(read);
+          const bytes = upstreamToClient(frames, relay, masker, read.length);
+          if (bytes) out.push(Buffer.from(bytes));
+        }
+        expect(Buffer.concat(out).equals(expected)).toBe(true);
+        // Both ReadyForQuery were paired: nothing is owed, and the last status is idle.
+        expect(relay.isUpstreamIdle()).toBe(true);
+      }
+    } finally {
+      allowNativeRowMasking(true);
+    }
+  });
+});
+
+/** Whole messages lying one after another in `bytes`. */
+function splitMessages(bytes: Buffer): Buffer[] {
+  const messages: Buffer[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const end = at + 1 + bytes.readUInt32BE(at + 1);
+    messages.push(bytes.subarray(at, end));
+    at = end;
+  }
+  return messages;
+}
