@@ -121,12 +121,16 @@ describe("bypass corpus: reads through a view while the catalog cannot be read",
     },
   );
 
-  // Masked or refused, never clear: how a masked connection's session fares without a catalog is
-  // its own matter (see docs/policy.md, Masking by catalog identity); the SSN must not get out.
-  it("never hands over an SSN read through a view it cannot trace", async () => {
+  // A masked connection cannot tell which result columns hold masked values without its catalog:
+  // its session does not start, and says why (before, the login ended in an internal error).
+  it("starts no session on a masked connection, so no SSN gets out, and says why", async () => {
     for (const sql of ["SELECT ssn FROM patient_ids", "SELECT * FROM patients"]) {
       const outcome = await through(harness.connectionName, sql);
       expect(outcome.bytes, sql).not.toContain(SSN);
+      expect(outcome.refusal, sql).toMatch(
+        /connection "shop" masks columns, and the gateway could not read the upstream's catalog/,
+      );
+      expect(outcome.bytes, sql).toContain("57P03");
     }
   });
 

@@ -12,6 +12,7 @@ import type { CatalogSnapshot, ColumnCatalogAccess } from "@sluice/policy/column
 import { contentRules } from "@sluice/policy/content-rules";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
+import { MaskingCatalogUnread } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import type { SessionMasking } from "@sluice/session/result-masker";
 import type { PolicyStore } from "../policy/policy-store";
@@ -105,8 +106,15 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           planKey: () => CONTENT_RULES_ONLY,
         };
       }
-      let catalog = await catalogFor(connection);
-      if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) catalog = await catalogFor(connection, true);
+      let catalog: CachedCatalog;
+      try {
+        catalog = await catalogFor(connection);
+        if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) catalog = await catalogFor(connection, true);
+      } catch (error) {
+        // The why stays in the log: the client learns only that the catalog could not be read.
+        log(`masking catalog read failed for connection ${connection.name}: ${String(error)}`);
+        throw new MaskingCatalogUnread(connection.name);
+      }
       let compiled = compileCatalog(catalog, rules);
       // A newer read (a relation created since, such as this session's temp table) replaces the old.
       const current = () => {
