@@ -164,6 +164,13 @@ function columnPatternMatch(
   // matchers below are built (closures made per call cost more than the checks on a decision's
   // never-seen path, bench/decision-time.ts).
   if (session.viewReads) {
+    // Without the catalog any relation may be a view over the column's table (a plain table is not
+    // proven): the first one the statement names stands for them all, as it was written.
+    const unknownBecause = session.viewReads.unknownBecause;
+    const first = facts.tablesRead[0] ?? facts.tablesWritten[0];
+    if (unknownBecause !== undefined && first) {
+      return { why: `${formatTable(first)} may be a view reading any column: ${unknownBecause}` };
+    }
     const { reads } = sourceMatchers(tablePattern, column, session);
     // A view's output columns are not told apart: one whose query reads the column reaches it.
     for (const name of touched) {

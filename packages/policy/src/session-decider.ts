@@ -34,6 +34,12 @@ const VIEWS_CHANGED_WITHIN =
   "a statement earlier in the same message may create or replace views, which the catalog cannot show yet";
 
 /**
+ * Views when the catalog could not be read: one value, so a repeated read's key stays the same
+ * while the catalog stays unread (see `RepeatKey`).
+ */
+const VIEWS_UNREAD = unknownViewReads(CATALOG_UNREAD);
+
+/**
  * One session's decisions, in the order a statement meets them: the policy loaded → facts (cached)
  * → the upstream's catalog read again when the statement reads a relation it lacks → the pure
  * engine → a refusal that hangs on an unqualified name judged again with the name resolved → the
@@ -197,13 +203,18 @@ export class SessionDecider implements SessionDecisions {
   }
 
   /**
-   * What the upstream's views read: the snapshot's, or as the front end last checked them. A check
-   * made before the message ran cannot show a view an earlier statement of it creates or replaces:
-   * then any relation may be a view reading anything (fail closed).
+   * What the upstream's views read: the snapshot's, or as the front end last checked them. A front
+   * end that reads a catalog but holds none (it could not be read) cannot tell a table from a view
+   * over any other, and a check made before the message ran cannot show a view an earlier statement
+   * of it creates or replaces: then any relation may be a view reading anything (fail closed).
    */
   private viewReads(parsed: Parsed | null = null): ViewReads | undefined {
-    const snapshot = this.upstream?.columns?.current();
-    if (snapshot) return snapshot.viewReads;
+    const catalogs = this.upstream?.columns;
+    if (catalogs) {
+      const snapshot = catalogs.current();
+      // A snapshot without view reads holds no views.
+      return snapshot ? snapshot.viewReads : VIEWS_UNREAD;
+    }
     if (this.checked && parsed?.ok && uncertaintyWithin(parsed.statements) !== null) {
       return unknownViewReads(VIEWS_CHANGED_WITHIN);
     }

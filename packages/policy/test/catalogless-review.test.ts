@@ -17,9 +17,19 @@ const POLICY: ConnectionPolicy = {
   ],
 };
 
-function openSession(access: ColumnCatalogAccess) {
+/** The same column under a COLUMN guardrail instead (a refusal, not a hold). */
+const GUARDED: ConnectionPolicy = {
+  connectionName: "shop",
+  isReadOnly: false,
+  guardrails: [
+    { name: "no-salary", kind: "COLUMN", effect: "DENY", match: { columns: ["public.employees.salary"] } },
+  ],
+  reviews: [],
+};
+
+function openSession(access: ColumnCatalogAccess, policy: ConnectionPolicy = POLICY) {
   const point = createPolicyDecisionPoint({
-    policies: { version: 1, get: () => POLICY, reload: async () => {} },
+    policies: { version: 1, get: () => policy, reload: async () => {} },
     facts: new FactsCache(),
     upstreamUser: () => "app",
   });
@@ -74,8 +84,32 @@ describe("review rules on a column when the catalog cannot be read", () => {
     expect(await reviewedBy(unreadable, "SELECT salary FROM employees")).toBe("salary-reads");
   });
 
-  it("leave other tables alone", async () => {
-    expect(await reviewedBy(unreadable, "SELECT id FROM orders")).toBeNull();
+  it("catch a read of any other relation, saying why: it may be a view over the table", async () => {
+    // Without the catalog `orders` may be `CREATE VIEW orders AS SELECT salary FROM employees`.
+    expect(await reviewedBy(unreadable, "SELECT id FROM orders")).toBe("salary-reads");
+    expect(await reviewedBy(unreadable, "SELECT 1 FROM hr.pay p JOIN orders o ON true")).toBe("salary-reads");
+    const verdict = await decide(unreadable, "SELECT id FROM orders");
+    expect((verdict as { message?: string }).message).toMatch(
+      /: orders may be a view reading any column: the upstream's catalog could not be read/,
+    );
+  });
+
+  it("refuse the same read under a COLUMN guardrail, saying why", async () => {
+    const verdict = await Promise.resolve(
+      openSession(unreadable, GUARDED).decide({
+        sql: "SELECT id FROM orders",
+        via: "simple",
+        isUpstreamSettled: true,
+      }),
+    );
+    expect(verdict.kind).toBe("deny");
+    expect((verdict as { message?: string }).message).toMatch(
+      /guardrail "no-salary".*\(orders may be a view reading any column: the upstream's catalog could not be read/,
+    );
+  });
+
+  it("leave a statement that reads no relation alone", async () => {
+    expect(await reviewedBy(unreadable, "SELECT 1")).toBeNull();
   });
 
   it("with the catalog read, catch the generated column and allow the others", async () => {
@@ -89,5 +123,7 @@ describe("review rules on a column when the catalog cannot be read", () => {
     };
     expect(await reviewedBy(readable, "SELECT salary_x2 FROM employees")).toBe("salary-reads");
     expect(await reviewedBy(readable, "SELECT id FROM employees")).toBeNull();
+    // A relation the catalog read shows as no view reads nothing of employees.
+    expect(await reviewedBy(readable, "SELECT id FROM orders")).toBeNull();
   });
 });

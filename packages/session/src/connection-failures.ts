@@ -98,3 +98,20 @@ export class StoreUnavailable extends ClientError {
     this.name = "StoreUnavailable";
   }
 }
+
+/**
+ * A connection with column masking rules whose upstream catalog could not be read: nothing tells
+ * which result columns hold masked values, so the session does not start (never unmasked). 57P03
+ * (cannot_connect_now) because trying again once the catalog is readable is the right move.
+ */
+export class MaskingCatalogUnread extends ClientError {
+  constructor(readonly connectionName: string) {
+    super(
+      "FATAL",
+      "57P03",
+      `connection "${connectionName}" masks columns, and the gateway could not read the upstream's catalog to tell which result columns hold them; the session was not started`,
+      "try again shortly; if it persists, the brokered login may have lost access to the system catalogs",
+    );
+    this.name = "MaskingCatalogUnread";
+  }
+}

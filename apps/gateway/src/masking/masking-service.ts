@@ -13,6 +13,7 @@ import type { CatalogSnapshot, ColumnCatalogAccess } from "@sluice/policy/column
 import { contentRules } from "@sluice/policy/content-rules";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { Identity } from "@sluice/policy/verdict";
+import { MaskingCatalogUnread } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import type { SessionMasking } from "@sluice/session/result-masker";
 import type { PolicyStore } from "../policy/policy-store";
@@ -106,8 +107,14 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       };
       let state = rulesFor(policies.get(id)?.masking);
       if (state.rules.length > 0) {
-        const catalog = await catalogFor(connection);
-        if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) await catalogFor(connection, true);
+        try {
+          const catalog = await catalogFor(connection);
+          if (Date.now() - catalog.readAt > CATALOG_MAX_AGE_MS) await catalogFor(connection, true);
+        } catch (error) {
+          // The why stays in the log: the client learns only that the catalog could not be read.
+          log(`masking catalog read failed for connection ${connection.name}: ${String(error)}`);
+          throw new MaskingCatalogUnread(connection.name);
+        }
       }
       let compiled: ReturnType<typeof compileCatalog> | null = null;
       const rulesNow = (): SessionRules => {
