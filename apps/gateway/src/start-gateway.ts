@@ -41,7 +41,7 @@ import { RecordingWriter } from "./recording/recording-writer";
 import { withRecording } from "./recording/with-recording";
 import { createRefusedAttempts, refusedLogin } from "./refused-attempts";
 import { watchRevocations } from "./revocation-watcher";
-import { createSessionAudit, GATEWAY_ID } from "./session-audit";
+import { createSessionAudit, type EndWriter, GATEWAY_ID } from "./session-audit";
 
 export type StartGatewayOptions = {
   prisma: PrismaClient;
@@ -165,8 +165,9 @@ export async function startGateway(options: StartGatewayOptions) {
   const recordRefusal = createRefusedAttempts(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
-  // The end of a session is retried as its recording is: both are stored once the store is back.
-  const retryEnd = (what: string, write: () => Promise<unknown>) => recordings.keepTrying(what, write);
+  // The end of a session is retried as its recording is: both are stored once the store is back,
+  // and the ends of the moment go to the store with the recordings' anchors in one statement.
+  const retryEnd: EndWriter = (what, sessionId, end) => recordings.writeSessionRow(what, sessionId, end);
   // One audit and recording for both SQL data paths: the console lists and replays both alike.
   const sessionHooks = {
     ...withRecording(

@@ -113,6 +113,30 @@ describe("recording writer: chunks of many sessions in one insert", () => {
   });
 });
 
+describe("recording writer: ended sessions' rows in one update", () => {
+  it("writes the anchors of sessions that end together in one statement", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "store");
+    const writer = new RecordingWriter(store.prisma, () => {}, key, { sessionRowBatchMs: 50 });
+    await recordTwoRounds(writer);
+    expect(store.sessionRowBatches).toEqual([3]);
+    expectEveryChainWhole(store, key);
+  });
+
+  it("writes each anchor alone when the store refuses their batch, and loses none", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "store", { isRefusingSessionRowBatches: true });
+    const logs: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, {
+      retryDelaysMs: [1, 1],
+      sessionRowBatchMs: 50,
+    });
+    await recordTwoRounds(writer);
+    expect(logs).toEqual([]);
+    expectEveryChainWhole(store, key);
+  });
+});
+
 describe("the size of one chunk INSERT", () => {
   const chunkOf = (bytes: number) => ({ chunk: { payload: new Uint8Array(bytes) } });
 

@@ -22,6 +22,7 @@ import {
   RETRY_DELAYS_MS,
   STORE_UNREACHABLE_REASON,
 } from "./recording-limits";
+import { SESSION_ROW_BATCH_MS, SessionRowBatches, type SessionRowFields } from "./session-row-batches";
 import { StoreRetries } from "./store-retries";
 
 type Recording = {
@@ -49,6 +50,8 @@ type WriterOptions = {
   /** RETRY_DELAYS_MS by default; tests shorten the window before a session is ended. */
   retryDelaysMs?: readonly number[];
   flushSliceMs?: number;
+  /** SESSION_ROW_BATCH_MS by default: how long ended sessions' row writes wait to go together. */
+  sessionRowBatchMs?: number;
 };
 
 /**
@@ -70,6 +73,8 @@ export class RecordingWriter {
   private readonly endings = new Set<Promise<void>>();
   /** Every session's chunks to the store, first attempts many to an INSERT. */
   private readonly chunks: ChunkWrites;
+  /** Ended sessions' row writes (ends and anchors), first attempts many to an UPDATE. */
+  private readonly rows: SessionRowBatches;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -82,6 +87,7 @@ export class RecordingWriter {
     this.chunks = new ChunkWrites(prisma, this.retries, log, (chunk, error) =>
       this.endUnrecordable(chunk.sessionId, chunk.seq, error),
     );
+    this.rows = new SessionRowBatches(prisma, options.sessionRowBatchMs ?? SESSION_ROW_BATCH_MS);
     this.timer = repeatWithoutOverlap(RECORDING_FLUSH_MS, () => this.flushAll(), {
       onError: (error) => this.log(`recording flush failed: ${String(error)}`),
     });
@@ -163,15 +169,31 @@ export class RecordingWriter {
     // The anchor: how many chunks the recording ended with and the last hash, on the session row.
     // Retried like the chunks: without it the recording cannot be verified.
     recording.writing = recording.writing.then(() =>
-      this.keepTrying(`the anchor of session ${sessionId}'s recording`, () =>
-        this.prisma.gatewaySession.update({
-          where: { id: sessionId },
-          data: { recordingChunks: recording.seq, recordingHash: recording.prevHash },
-          select: { id: true },
-        }),
-      ),
+      this.writeSessionRow(`the anchor of session ${sessionId}'s recording`, sessionId, {
+        recordingChunks: recording.seq,
+        recordingHash: recording.prevHash,
+      }),
     );
     return this.track(recording.writing);
+  }
+
+  /**
+   * Writes an ended session's row (its end, its anchor) until the store takes it: first with the
+   * other ends of the moment in one UPDATE (SessionRowBatches), then alone, as keepTrying does.
+   */
+  writeSessionRow(what: string, sessionId: string, fields: SessionRowFields): Promise<void> {
+    let isFirstAttempt = true;
+    return this.keepTrying(what, () => {
+      if (isFirstAttempt) {
+        isFirstAttempt = false;
+        return this.rows.write(sessionId, fields);
+      }
+      return this.prisma.gatewaySession.update({
+        where: { id: sessionId },
+        data: fields,
+        select: { id: true },
+      });
+    });
   }
 
   /**
@@ -222,6 +244,8 @@ export class RecordingWriter {
     this.timer.stop();
     const live = [...this.sessions.keys()].map((sessionId) => this.end(sessionId, "the gateway shut down"));
     this.retries.close();
+    // Ends waiting to be batched go now, and every later one at once: a shutdown waits for none.
+    this.rows.close();
     await Promise.all([...live, ...this.endings]);
   }
 
