@@ -165,9 +165,9 @@ export async function startGateway(options: StartGatewayOptions) {
   const recordRefusal = createRefusedAttempts(options.prisma, options.gatewayId ?? GATEWAY_ID, (line) =>
     options.log(`[gateway] ${line}`),
   );
-  // The end of a session is retried as its recording is: both are stored once the store is back,
-  // and the ends of the moment go to the store with the recordings' anchors in one statement.
-  const retryEnd: EndWriter = (what, sessionId, end) => recordings.writeSessionRow(what, sessionId, end);
+  // The end of a session is retried as its recording is: both are stored once the store is back.
+  // A session's end goes with its recording's anchor, and the ends of a second in one statement.
+  const retryEnd: EndWriter = (what, sessionId, end) => recordings.writeSessionEnd(what, sessionId, end);
   // One audit and recording for both SQL data paths: the console lists and replays both alike.
   const sessionHooks = {
     ...withRecording(
