@@ -8,7 +8,7 @@
  *   ./node_modules/.bin/tsx bench/gateway-cpu.ts
  *     BENCH_ROUNDS (default 3), BENCH_SECONDS per pgbench run (default 5), CONNECTS per round (default 200),
  *     BENCH_BASELINE=/path/to/checkout[,another] (BENCH_BASELINE_NAME: their names in the table, comma-separated), BENCH_CPU_PROFILE=dir (this tree's gateway writes a .cpuprofile),
- *     BENCH_MEASURES=connect,prepared,simple, BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section),
+ *     BENCH_MEASURES=connect,prepared,simple (connect: direct, then each gateway plain and TLS), BENCH_WRITE_DOCS=0 (print only; default: the "gateway-cpu" section),
  *     BENCH_WARMUP_SECONDS (pgbench per path and protocol before the first round, default 3),
  *     BENCH_POLICY=demo|guardrails (the demo's masking and review rules besides the guardrails, or the guardrails alone; demo by default),
  *     BENCH_CLIENTS (pgbench -c of the steady runs, default 16), BENCH_RATES=2000,6000 (pgbench -R: each steady run paced at each rate, so every path does the same
@@ -33,6 +33,8 @@ const REPORT = nodePath.resolve(import.meta.dirname, "../docs/benchmarks.md");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTS = Number(process.env.CONNECTS ?? 200);
+/** Connects per gateway, plain and TLS, before the first round. */
+const CONNECT_WARMUP = 50;
 /** Which measures run (comma-separated): connect, prepared, simple; all by default. */
 const MEASURES = new Set((process.env.BENCH_MEASURES ?? "connect,prepared,simple").split(","));
 /** Seconds of pgbench per path and protocol before the first round; 3 by default. */
@@ -51,6 +53,7 @@ const RATES: (number | undefined)[] = process.env.BENCH_RATES
 const POLICY = process.env.BENCH_POLICY ?? "demo";
 
 const PIPE = "Node byte pipe (floor)";
+const DIRECT = "direct (PostgreSQL, plain)";
 
 type Path = {
   name: string;
@@ -60,7 +63,8 @@ type Path = {
   password: string;
   cpuMicros: () => number;
 };
-type Sample = { path: string; measure: string; value: number; extra: string };
+/** `median`: a connect measure's median connect ms (its × direct is a ratio of these). */
+type Sample = { path: string; measure: string; value: number; extra: string; median?: number };
 
 async function main() {
   const cleanup = createCleanup();
@@ -75,6 +79,11 @@ async function main() {
     // seconds read catalogs and compile its hot paths (a 1 s warm-up left its first round 3-4x dearer).
     for (const path of paths) {
       await runPgbench({ ...pgbenchTarget(env, path), clients: 1, protocol: "simple", seconds: 1 });
+      // The first TLS handshakes and logins compile their code paths: not what a round measures.
+      if (MEASURES.has("connect") && path.name !== PIPE) {
+        for (const ssl of [false, { rejectUnauthorized: false }])
+          await timedConnects({ ...pgbenchTarget(env, path), ssl }, CONNECT_WARMUP);
+      }
       for (const protocol of (["prepared", "simple"] as const).filter((name) => MEASURES.has(name))) {
         // On a loaded machine 16 first logins can outlast a short run: a warm-up is not a measure.
         await runPgbench({
@@ -95,8 +104,12 @@ async function main() {
           .map((load) => load.toFixed(1))
           .join(" ")}`,
       );
-      for (const path of paths) {
-        if (MEASURES.has("connect") && path.name !== PIPE) samples.push(await connectCpu(env, path));
+      if (MEASURES.has("connect")) {
+        // Direct first, then each gateway plain and with TLS: × direct compares within the round.
+        samples.push(await directConnects(env));
+        for (const isTls of [false, true]) {
+          for (const path of paths) if (path.name !== PIPE) samples.push(await connectCpu(env, path, isTls));
+        }
       }
       for (const protocol of (["prepared", "simple"] as const).filter((name) => MEASURES.has(name))) {
         for (const rate of RATES) {
@@ -117,6 +130,8 @@ async function startPaths(env: BenchEnv, cleanup: ReturnType<typeof createCleanu
   const sluice = async (name: string, checkout?: string) => {
     const gateway = await spawnGatewayProcess(env, cleanup, {
       ...(checkout ? { checkout } : { cpuProfileDir: process.env.BENCH_CPU_PROFILE }),
+      // Plaintext clients never ask for it; the TLS connects do.
+      isTlsEnabled: true,
     });
     return { ...gateway, name, user: env.agent.name, password: env.agent.token };
   };
@@ -164,28 +179,52 @@ async function idleCpuPerMs(path: Path): Promise<number> {
   return Math.max(0, path.cpuMicros() - before) / (performance.now() - started);
 }
 
-/** Sequential connect + SELECT 1 + end, as an agent connecting per tool call does. */
-async function connectCpu(env: BenchEnv, path: Path): Promise<Sample> {
-  const url = `postgresql://${encodeURIComponent(path.user)}:${encodeURIComponent(path.password)}@127.0.0.1:${path.port}/${env.upstream.database}`;
+/** Sequential connect + SELECT 1 + end, as an agent connecting per tool call does; the median ms. */
+async function timedConnects(config: pg.ClientConfig, count = CONNECTS): Promise<number> {
   const times: number[] = [];
-  const idlePerMs = await idleCpuPerMs(path);
-  const before = path.cpuMicros();
-  const started = performance.now();
-  for (let i = 0; i < CONNECTS; i += 1) {
+  for (let i = 0; i < count; i += 1) {
     const started = performance.now();
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client(config);
     await client.connect();
     await client.query("SELECT 1");
     await client.end();
     times.push(performance.now() - started);
   }
-  const cpu = (path.cpuMicros() - before - idlePerMs * (performance.now() - started)) / CONNECTS;
   times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
+  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+}
+
+/** The same connects straight to PostgreSQL (plaintext): the connect time the gateway's are compared with. */
+async function directConnects(env: BenchEnv): Promise<Sample> {
+  const { host, port, user, password, database } = env.upstream;
+  const median = await timedConnects({ host, port, user, password, database });
+  console.log(`  connect   ${DIRECT.padEnd(40)} median ${median.toFixed(2)} ms`);
+  return { path: DIRECT, measure: "connect", value: Number.NaN, extra: median.toFixed(2), median };
+}
+
+/** The gateway's CPU per connect (plaintext or TLS, sslmode=require), its system calls and median ms. */
+async function connectCpu(env: BenchEnv, path: Path, isTls: boolean): Promise<Sample> {
+  const idlePerMs = await idleCpuPerMs(path);
+  const before = path.cpuMicros();
+  const callsBefore = processSyscalls(path.pid);
+  const started = performance.now();
+  const median = await timedConnects({
+    host: "127.0.0.1",
+    port: path.port,
+    user: path.user,
+    password: path.password,
+    database: env.upstream.database,
+    // The gateway's certificate is its own throwaway CA's: encryption is what is measured, not trust.
+    ssl: isTls ? { rejectUnauthorized: false } : false,
+  });
+  const cpu = (path.cpuMicros() - before - idlePerMs * (performance.now() - started)) / CONNECTS;
+  const calls = processSyscalls(path.pid);
+  const perConnect = (now: number, then: number) => ((now - then) / CONNECTS).toFixed(1);
+  const measure = isTls ? "connect TLS" : "connect";
   console.log(
-    `  connect   ${path.name.padEnd(40)} ${cpu.toFixed(0)} µs CPU/connect, median ${median.toFixed(2)} ms`,
+    `  ${measure.padEnd(9)} ${path.name.padEnd(40)} ${cpu.toFixed(0)} µs CPU/connect, median ${median.toFixed(2)} ms, ${perConnect(calls.reads, callsBefore.reads)} reads + ${perConnect(calls.writes, callsBefore.writes)} writes per connect`,
   );
-  return { path: path.name, measure: "connect", value: cpu, extra: median.toFixed(2) };
+  return { path: path.name, measure, value: cpu, extra: median.toFixed(2), median };
 }
 
 async function steadyCpu(
@@ -229,17 +268,26 @@ function report(samples: Sample[], machine: string, loads: number[]): string {
     const [measure = "", path = ""] = key.split("|");
     const mine = samples.filter((sample) => sample.measure === measure && sample.path === path);
     const values = mine.map((sample) => sample.value);
-    const pipe = samples.filter((sample) => sample.measure === measure && sample.path === PIPE);
+    const isConnect = measure.startsWith("connect");
+    // A connect's median time over direct's in the same round; a transaction's CPU over the pipe's.
+    const reference = isConnect
+      ? samples.filter((sample) => sample.path === DIRECT)
+      : samples.filter((sample) => sample.measure === measure && sample.path === PIPE);
     const ratios =
-      pipe.length === mine.length
-        ? mine.map((sample, i) => sample.value / (pipe[i]?.value ?? Number.NaN))
+      reference.length === mine.length
+        ? mine.map((sample, i) =>
+            isConnect
+              ? (sample.median ?? Number.NaN) / (reference[i]?.median ?? Number.NaN)
+              : sample.value / (reference[i]?.value ?? Number.NaN),
+          )
         : [];
+    const isMeasured = values.every((value) => !Number.isNaN(value));
     return [
       measure,
       path,
-      values.map((value) => value.toFixed(1)).join(", "),
-      `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`,
-      measure === "connect" ? "–" : ratios.map((ratio) => ratio.toFixed(2)).join(", "),
+      isMeasured ? values.map((value) => value.toFixed(1)).join(", ") : "–",
+      isMeasured ? `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}` : "–",
+      ratios.map((ratio) => ratio.toFixed(2)).join(", ") || "–",
       mine.map((sample) => sample.extra).join(", "),
     ];
   });
@@ -247,7 +295,8 @@ function report(samples: Sample[], machine: string, loads: number[]): string {
     "## The gateway's own CPU per connect and per transaction",
     "",
     `${machine}. \`bench/gateway-cpu.ts\`, ${ROUNDS} rounds, paths interleaved in each round: ${CONNECTS} sequential`,
-    `connect + \`SELECT 1\` + disconnect (pg, pooled upstream logins, no TLS), then pgbench -S -c ${CLIENTS} -j ${threadsFor(CLIENTS)} for`,
+    "connect + `SELECT 1` + disconnect (pg, pooled upstream logins) directly, then through each gateway plain and with TLS",
+    `(sslmode=require; × direct is the median connect time over direct's in the round), then pgbench -S -c ${CLIENTS} -j ${threadsFor(CLIENTS)} for`,
     `${SECONDS} s per protocol. Sluice runs as \`start\` runs it (a process of its own, the store's policy with the`,
     `${POLICY === "demo" ? "demo's guardrails and the demo policy's masking and review rules on pgbench's tables, columns pgbench does not read" : "demo's guardrails"}, recording on), the Node byte pipe likewise;`,
     "CPU is each process's user+system time",
@@ -261,7 +310,7 @@ function report(samples: Sample[], machine: string, loads: number[]): string {
         "path",
         "CPU µs per connect or txn, each round",
         "spread",
-        "× pipe, each round",
+        "× pipe (txn) or × direct (connect), each round",
         "median connect ms or TPS, each round",
       ],
       rows,

@@ -42,6 +42,8 @@ export async function spawnGatewayProcess(
   cleanup: Cleanup,
   options: {
     isHttpEnabled?: boolean;
+    /** Serves TLS besides plaintext (SLUICE_GATEWAY_TLS; a checkout from before it serves plaintext only). */
+    isTlsEnabled?: boolean;
     cpuProfileDir?: string;
     /** Another checkout of Sluice (its own node_modules) whose gateway runs instead: a baseline. */
     checkout?: string;
@@ -67,6 +69,7 @@ export async function spawnGatewayProcess(
       SLUICE_GATEWAY_STORE_URL: env.storeUrl,
       SLUICE_GATEWAY_SECRET_KEY: env.secretKey.toString("base64"),
       ...(options.isHttpEnabled ? { SLUICE_GATEWAY_HTTP_PORT: "0" } : {}),
+      ...(options.isTlsEnabled ? { SLUICE_GATEWAY_TLS: "on" } : {}),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -12,6 +12,8 @@ const ZGatewayProcessEnv = z.object({
   SLUICE_GATEWAY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Starts the MCP endpoint on this port (0: a free one); unset: no MCP endpoint. */
   SLUICE_GATEWAY_MCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** `on` serves TLS (material generated in the process's temporary home); off by default. */
+  SLUICE_GATEWAY_TLS: z.enum(["on", "off"]).default("off"),
 });
 
 export type GatewayProcessEnv = {
@@ -20,6 +22,7 @@ export type GatewayProcessEnv = {
   isNativeKeyedHashAllowed: boolean;
   httpPort: number | null;
   mcpPort: number | null;
+  isTlsEnabled: boolean;
 };
 
 /**
@@ -46,5 +49,6 @@ export function loadGatewayProcessEnv(source: NodeJS.ProcessEnv = process.env): 
     isNativeKeyedHashAllowed: parsed.data.SLUICE_NATIVE_HASH === "on",
     httpPort: parsed.data.SLUICE_GATEWAY_HTTP_PORT ?? null,
     mcpPort: parsed.data.SLUICE_GATEWAY_MCP_PORT ?? null,
+    isTlsEnabled: parsed.data.SLUICE_GATEWAY_TLS === "on",
   };
 }

@@ -3,7 +3,7 @@
  * review approved while another process holds the statement; a gateway that dies holding one) and
  * benchmarks that measure the gateway's own memory. Prints `{"port","httpPort","mcpPort","pid"}` as
  * one JSON line; the HTTP listener starts when SLUICE_GATEWAY_HTTP_PORT is set (0: a free port), the
- * MCP endpoint when SLUICE_GATEWAY_MCP_PORT is.
+ * MCP endpoint when SLUICE_GATEWAY_MCP_PORT is; it serves TLS when SLUICE_GATEWAY_TLS=on.
  *
  *   SLUICE_GATEWAY_STORE_URL=postgresql://… SLUICE_GATEWAY_SECRET_KEY=<base64> tsx apps/gateway/src/gateway-process.ts
  *
@@ -28,7 +28,7 @@ const gateway = await startGateway({
   secretKey: env.secretKey,
   isNativeKeyedHashAllowed: env.isNativeKeyedHashAllowed,
   home: mkdtempSync(path.join(tmpdir(), "sluice-gw-proc-")),
-  isTlsEnabled: false,
+  isTlsEnabled: env.isTlsEnabled,
   hosts: ["127.0.0.1"],
   log: (line) => process.stderr.write(`${line}\n`),
 });

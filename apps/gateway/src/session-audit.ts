@@ -10,11 +10,23 @@ import type { SessionHooks } from "@sluice/transport/client-connection";
  */
 export const GATEWAY_ID = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
+/** What the end of a session writes to its row. */
+export type SessionEnd = {
+  endedAt: Date;
+  endReason: string;
+  statementCount: number;
+  deniedCount: number;
+  maskedCount: number;
+  heldCount: number;
+  tablesTouched: string[];
+};
+
 /**
  * How the end of a session reaches the store: once by default; the gateway passes its recording
- * writer's `keepTrying`, so an end written while the store is away is stored when it is back.
+ * writer's `writeSessionRow`, so an end is batched with others and, written while the store is
+ * away, stored when it is back.
  */
-export type EndWriter = (what: string, write: () => Promise<unknown>) => Promise<void>;
+export type EndWriter = (what: string, sessionId: string, end: SessionEnd) => Promise<void>;
 
 /**
  * Records each session in the store before its first statement can run (audit first), and its end.
@@ -24,8 +36,8 @@ export function createSessionAudit(
   prisma: PrismaClient,
   log: (line: string) => void,
   gatewayId: string = GATEWAY_ID,
-  writeEnd: EndWriter = (what, write) =>
-    write().then(
+  writeEnd: EndWriter = (what, sessionId, end) =>
+    prisma.gatewaySession.update({ where: { id: sessionId }, data: end, select: { id: true } }).then(
       () => {},
       (error: unknown) => log(`could not record ${what}: ${String(error)}`),
     ),
@@ -96,7 +108,7 @@ export function createSessionAudit(
       const counter = counters.get(sessionId);
       counters.delete(sessionId);
       // Read now, so a retried write still says when the session ended.
-      const data = {
+      const end: SessionEnd = {
         endedAt: new Date(),
         endReason: reason.slice(0, 500),
         statementCount: counter?.statements ?? 0,
@@ -105,9 +117,7 @@ export function createSessionAudit(
         heldCount: counter?.held ?? 0,
         tablesTouched: [...(counter?.tables ?? [])].slice(0, 200),
       };
-      void writeEnd(`the end of session ${sessionId}`, () =>
-        prisma.gatewaySession.update({ where: { id: sessionId }, data, select: { id: true } }),
-      );
+      void writeEnd(`the end of session ${sessionId}`, sessionId, end);
     },
   };
 }

@@ -41,7 +41,7 @@ import { RecordingWriter } from "./recording/recording-writer";
 import { withRecording } from "./recording/with-recording";
 import { createRefusedAttempts, refusedLogin } from "./refused-attempts";
 import { watchRevocations } from "./revocation-watcher";
-import { createSessionAudit, GATEWAY_ID } from "./session-audit";
+import { createSessionAudit, type EndWriter, GATEWAY_ID } from "./session-audit";
 
 export type StartGatewayOptions = {
   prisma: PrismaClient;
@@ -166,7 +166,8 @@ export async function startGateway(options: StartGatewayOptions) {
     options.log(`[gateway] ${line}`),
   );
   // The end of a session is retried as its recording is: both are stored once the store is back.
-  const retryEnd = (what: string, write: () => Promise<unknown>) => recordings.keepTrying(what, write);
+  // A session's end goes with its recording's anchor, and the ends of a second in one statement.
+  const retryEnd: EndWriter = (what, sessionId, end) => recordings.writeSessionEnd(what, sessionId, end);
   // One audit and recording for both SQL data paths: the console lists and replays both alike.
   const sessionHooks = {
     ...withRecording(

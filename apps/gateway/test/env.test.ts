@@ -29,7 +29,7 @@ describe("the gateway process's environment", () => {
     ).toThrow(/SLUICE_GATEWAY_STORE_URL/);
   });
 
-  it("reads the key, the store, the native hash switch and the HTTP and MCP ports", () => {
+  it("reads the key, the store, the native hash switch, the HTTP and MCP ports and TLS", () => {
     const key = randomBytes(32);
     const env = loadGatewayProcessEnv({
       SLUICE_GATEWAY_STORE_URL: STORE_URL,
@@ -42,7 +42,15 @@ describe("the gateway process's environment", () => {
       isNativeKeyedHashAllowed: false,
       httpPort: null,
       mcpPort: null,
+      isTlsEnabled: false,
     });
+    expect(
+      loadGatewayProcessEnv({
+        SLUICE_GATEWAY_STORE_URL: STORE_URL,
+        SLUICE_GATEWAY_SECRET_KEY: key.toString("base64"),
+        SLUICE_GATEWAY_TLS: "on",
+      }).isTlsEnabled,
+    ).toBe(true);
     expect(
       loadGatewayProcessEnv({
         SLUICE_GATEWAY_STORE_URL: STORE_URL,

@@ -155,4 +155,61 @@ describe("the store-backed directory", () => {
     await store.prisma.connection.update({ where: { id: created.id }, data: { isDisabled: true } });
     expect(await createPrismaDirectory(counted, secretKey).findConnection(name)).toBeNull();
   });
+
+  it("reads a login's agent and connection in one round trip, as the two lookups read them", async () => {
+    const agentName = unique("agent");
+    const { agent } = await createAgent(store.prisma, { name: agentName, groups: ["g-one"] });
+    // A revoked and an expired token beside the live ones: the login must never see their verifiers.
+    const revoked = await issueAgentCredential(store.prisma, agent.id);
+    await store.prisma.agentCredential.update({
+      where: { id: revoked.credential.id },
+      data: { revokedAt: new Date() },
+    });
+    const expired = await issueAgentCredential(store.prisma, agent.id);
+    await store.prisma.agentCredential.update({
+      where: { id: expired.credential.id },
+      data: { expiresAt: new Date(Date.now() - HOUR_MS) },
+    });
+    await issueAgentCredential(store.prisma, agent.id, new Date(Date.now() + HOUR_MS));
+    const connectionName = unique("conn");
+    await createConnection(store.prisma, {
+      name: connectionName,
+      host: "db.internal",
+      port: 5433,
+      database: "shop",
+      username: "app",
+      password: "brokered secret",
+      secretKey,
+      allowedGroups: ["g-one"],
+    });
+    const directory = createPrismaDirectory(counted, secretKey);
+    const separately = {
+      agent: await directory.findAgent(agentName),
+      connection: await directory.findConnection(connectionName),
+    };
+    statements = [];
+
+    const login = await directory.findLogin?.(agentName, connectionName);
+
+    expect(statements).toHaveLength(1);
+    expect(login).toEqual(separately);
+    expect(login?.agent?.otherCredentials).toHaveLength(1);
+    expect(login?.connection?.password).toBe("brokered secret");
+    expect(await directory.findLogin?.(unique("nobody"), connectionName)).toEqual({
+      agent: null,
+      connection: separately.connection,
+    });
+    expect(await directory.findLogin?.(agentName, unique("nowhere"))).toEqual({
+      agent: separately.agent,
+      connection: null,
+    });
+    expect(
+      await createPrismaDirectory(counted, secretKey, "MYSQL").findLogin?.(agentName, connectionName),
+    ).toEqual({
+      agent: separately.agent,
+      connection: null,
+    });
+    await store.prisma.agent.update({ where: { id: agent.id }, data: { isDisabled: true } });
+    expect((await directory.findLogin?.(agentName, connectionName))?.agent).toBeNull();
+  });
 });

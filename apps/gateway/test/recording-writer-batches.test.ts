@@ -113,6 +113,65 @@ describe("recording writer: chunks of many sessions in one insert", () => {
   });
 });
 
+describe("recording writer: an ended session's last chunk", () => {
+  it("waits for the next round's insert instead of making one of its own", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "store");
+    const writer = new RecordingWriter(store.prisma, () => {}, key, { sessionRowBatchMs: 10 });
+    const [ending, live] = SESSIONS as [string, string];
+    for (const sessionId of [ending, live]) await writer.start(sessionId, INFO);
+    for (const sessionId of [ending, live]) recordStatement(writer, sessionId, 1);
+    const ended = writer.end(ending, "client terminated the session");
+    // Its compression is done long before this: only the round sends it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(store.stored).toEqual([]);
+
+    await writer.flushAll();
+    await ended;
+
+    expect(store.batches).toEqual([2]);
+    expect(store.anchorOf(ending)).toMatchObject({ chunks: 1 });
+    await writer.close();
+  });
+
+  it("goes at once when the writer closes", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "store");
+    const writer = new RecordingWriter(store.prisma, () => {}, key);
+    const [sessionId] = SESSIONS as [string];
+    await writer.start(sessionId, INFO);
+    recordStatement(writer, sessionId, 1);
+    const started = performance.now();
+    await writer.close();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(verifyChain(store.stored, { key, anchor: store.anchorOf(sessionId) }).isVerified).toBe(true);
+  });
+});
+
+describe("recording writer: ended sessions' rows in one update", () => {
+  it("writes the anchors of sessions that end together in one statement", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "store");
+    const writer = new RecordingWriter(store.prisma, () => {}, key, { sessionRowBatchMs: 50 });
+    await recordTwoRounds(writer);
+    expect(store.sessionRowBatches).toEqual([3]);
+    expectEveryChainWhole(store, key);
+  });
+
+  it("writes each anchor alone when the store refuses their batch, and loses none", async () => {
+    const key = randomBytes(32);
+    const store = fakeStore(() => "store", { isRefusingSessionRowBatches: true });
+    const logs: string[] = [];
+    const writer = new RecordingWriter(store.prisma, (line) => logs.push(line), key, {
+      retryDelaysMs: [1, 1],
+      sessionRowBatchMs: 50,
+    });
+    await recordTwoRounds(writer);
+    expect(logs).toEqual([]);
+    expectEveryChainWhole(store, key);
+  });
+});
+
 describe("the size of one chunk INSERT", () => {
   const chunkOf = (bytes: number) => ({ chunk: { payload: new Uint8Array(bytes) } });
 

@@ -1,5 +1,6 @@
+import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { packChunk, unpackChunk, unpackChunks } from "../src/chunk-codec";
+import { INLINE_DEFLATE_MAX_BYTES, packChunk, unpackChunk, unpackChunks } from "../src/chunk-codec";
 import { encodeEvent, encodeEvents, type RecordingEvent } from "../src/events";
 
 const EVENTS: RecordingEvent[] = [
@@ -36,6 +37,20 @@ describe("recording event lines", () => {
 
 describe("recording chunks", () => {
   const text = EVENTS.map((event) => `${encodeEvent(event)}\n`).join("");
+
+  it("compresses a small chunk without the thread pool, to the same bytes as a large one's way", async () => {
+    let packed: Buffer | null = null;
+    void packChunk(text).then((bytes) => {
+      packed = bytes;
+    });
+    // Settled within the current turn: no trip to the thread pool and back.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(packed).not.toBeNull();
+    expect(packed).toEqual(deflateSync(Buffer.from(text), { level: 1 }));
+    const large = text.repeat(Math.ceil((INLINE_DEFLATE_MAX_BYTES + 1) / text.length));
+    expect(unpackChunk(await packChunk(large))).toEqual(unpackChunk(Buffer.from(large)));
+  });
 
   it("round-trips compressed, and stores far fewer bytes than the NDJSON", async () => {
     const many = text.repeat(200);

@@ -165,10 +165,11 @@ export class ConnectionPhases {
     this.requestedConnectionName = request.connectionName;
     const retryAfterMs = this.options.limits.retryAfterMs(this.options.clientAddress, request.agentName);
     if (retryAfterMs > 0) throw new LoginLimited(retryAfterMs);
-    const [agent, connection] = await Promise.all([
-      this.options.directory.findAgent(request.agentName),
-      this.options.directory.findConnection(request.connectionName),
-    ]);
+    const { agent, connection } = await findLogin(
+      this.options.directory,
+      request.agentName,
+      request.connectionName,
+    );
     if (connection?.requireClientTls && !this.isTls) {
       throw new ConnectionRefused(
         "requires-tls",
@@ -290,6 +291,16 @@ export class ConnectionPhases {
     }
     throw error;
   }
+}
+
+/** The login's agent and connection: in one lookup where the directory offers it. */
+async function findLogin(directory: Directory, agentName: string, connectionName: string) {
+  if (directory.findLogin) return directory.findLogin(agentName, connectionName);
+  const [agent, connection] = await Promise.all([
+    directory.findAgent(agentName),
+    directory.findConnection(connectionName),
+  ]);
+  return { agent, connection };
 }
 
 /**

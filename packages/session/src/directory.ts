@@ -76,6 +76,14 @@ export type Directory = {
   verifyWorkloadToken?: (token: string, workload: WorkloadIdentity) => Promise<WorkloadCheck>;
   /** An enabled Postgres connection by name, or null. */
   findConnection: (name: string) => Promise<ConnectionRecord | null>;
+  /**
+   * Both of a login's lookups at once, as findAgent and findConnection answer them (a store reads
+   * them in one round trip); absent: the two are asked side by side.
+   */
+  findLogin?: (
+    agentName: string,
+    connectionName: string,
+  ) => Promise<{ agent: AgentRecord | null; connection: ConnectionRecord | null }>;
 };
 
 export function isAgentAllowed(agent: AgentRecord, connection: ConnectionRecord): boolean {

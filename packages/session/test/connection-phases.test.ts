@@ -48,6 +48,7 @@ function setUp(
     connection?: Partial<ConnectionRecord> | null;
     isTlsAvailable?: boolean;
     limits?: Partial<LoginLimits>;
+    findLogin?: Directory["findLogin"];
   } = {},
 ) {
   const recorded: Recorded = { failures: [], successes: [], lookups: 0 };
@@ -58,6 +59,7 @@ function setUp(
       return name === AGENT.agentName ? AGENT : null;
     },
     findConnection: async (name) => (connection && name === connection.name ? connection : null),
+    ...(options.findLogin ? { findLogin: options.findLogin } : {}),
   };
   const limits: LoginLimits = {
     retryAfterMs: () => 0,
@@ -220,6 +222,24 @@ describe("ConnectionPhases, authentication", () => {
     });
     expect(phases.phase).toBe("authenticated");
     expect(recorded.successes).toEqual([`${ADDRESS}/reporter`]);
+  });
+
+  it("reads the agent and the connection in one lookup when the directory offers it", async () => {
+    const asked: string[] = [];
+    const { phases, recorded } = setUp({
+      findLogin: async (agentName, connectionName) => {
+        asked.push(`${agentName}@${connectionName}`);
+        return { agent: AGENT, connection: CONNECTION };
+      },
+    });
+    await step(phases, startup("reporter", CONNECTION.name));
+    const done = await authenticate(phases, TOKEN);
+    expect(asked).toEqual([`reporter@${CONNECTION.name}`]);
+    expect(recorded.lookups).toBe(0);
+    expect(done.next).toMatchObject({
+      kind: "openSession",
+      client: { agent: AGENT, connection: CONNECTION },
+    });
   });
 
   it("tells a 3.2 client it speaks 3.0 before offering SCRAM", async () => {

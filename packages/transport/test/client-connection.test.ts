@@ -165,15 +165,21 @@ class ClientReader {
   }
 }
 
-/** Startup and SCRAM as a client holding the token; resolves at the session's ReadyForQuery. */
-async function logIn(client: ClientReader): Promise<Frame[]> {
+/** Startup and SCRAM as a client holding the token, up to its proof (`beforeProof` runs just before). */
+async function sendProof(client: ClientReader, beforeProof: () => void = () => {}): Promise<void> {
   client.socket.write(encodeStartup({ user: "reporter", database: "shop" }));
   await client.next(); // AuthenticationSASL
   const scram = createScramClient(TOKEN);
   client.socket.write(encodeSaslInitialResponse("SCRAM-SHA-256", scram.clientFirst()));
   const cont = decodeServerFrame(await client.next());
   if (cont.name !== "authenticationSASLContinue") throw new Error(`expected SASLContinue, got ${cont.name}`);
+  beforeProof();
   client.socket.write(encodeSaslResponse(scram.handleServerFirst(cont.data)));
+}
+
+/** Startup and SCRAM as a client holding the token; resolves at the session's ReadyForQuery. */
+async function logIn(client: ClientReader): Promise<Frame[]> {
+  await sendProof(client);
   return client.until(ServerCode.ReadyForQuery);
 }
 
@@ -208,6 +214,25 @@ describe("ClientConnection", () => {
     const relayed = await client.until(ServerCode.ReadyForQuery);
     expect(Buffer.concat(relayed.map((frame) => frame.raw))).toEqual(answer);
     expect(Buffer.concat(recorded)).toEqual(answer);
+  });
+
+  it("sends SASLFinal and AuthenticationOk with the greeting, in one write", async () => {
+    const { client } = setUp();
+    const chunks: Buffer[] = [];
+    await sendProof(client, () => client.socket.on("data", (chunk: Buffer) => chunks.push(chunk)));
+    expect(types(await client.until(ServerCode.ReadyForQuery))).toBe("RRSKZ");
+    expect(chunks).toHaveLength(1);
+  });
+
+  it("sends AuthenticationOk before the FATAL of a session that cannot open", async () => {
+    const { client, deps } = setUp();
+    deps.upstreams.acquire = async () => {
+      throw ClientError.fatal("53300", "no pooled upstream login came free");
+    };
+    await sendProof(client);
+    const frames = [await client.next(), await client.next(), await client.next()];
+    expect(types(frames)).toBe("RRE");
+    expect(errorOf(frames[2])).toMatchObject({ severity: "FATAL", code: "53300" });
   });
 
   it("relays what the upstream sent behind its login's ReadyForQuery after the greeting", async () => {

@@ -63,18 +63,32 @@ export class ChunkBatches {
   private waiting: Waiting[] = [];
   private holds = 0;
   private isScheduled = false;
+  private isClosing = false;
 
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Resolves once the chunk is stored; rejects with ChunkBatchRefused when its batch was not. */
-  store(chunk: StoredChunkRow): Promise<void> {
+  /**
+   * Resolves once the chunk is stored; rejects with ChunkBatchRefused when its batch was not. A
+   * chunk that `canWait` (an ended session's last) waits for the next batch to go (the flush round
+   * makes one every RECORDING_FLUSH_MS) instead of making one of its own, unless closing.
+   */
+  store(chunk: StoredChunkRow, canWait = false): Promise<void> {
     return new Promise((stored, refused) => {
       this.waiting.push({ chunk, stored, refused });
-      this.schedule();
+      if (!canWait || this.isClosing) this.schedule();
     });
   }
 
-  /** Keeps chunks waiting until the returned release is called (once): a round's chunks go as one. */
+  /** Sends what waits now, and every later chunk at once: a shutdown waits for no round. */
+  close(): void {
+    this.isClosing = true;
+    this.schedule();
+  }
+
+  /**
+   * Keeps chunks waiting until the returned release is called (once): a round's chunks go as one,
+   * with every chunk that could wait for it.
+   */
   hold(): () => void {
     this.holds += 1;
     let isReleased = false;

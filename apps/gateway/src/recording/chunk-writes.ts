@@ -27,17 +27,23 @@ export class ChunkWrites {
     return this.batches.hold();
   }
 
+  /** First attempts that could wait for a round go now, and later ones at once. */
+  close(): void {
+    this.batches.close();
+  }
+
   /**
    * Stores one chunk, trying again while the store refuses: past the retry delays `onSpent` is told
-   * and the chunk still tried; false only when the writer closes before the store takes it.
+   * and the chunk still tried; false only when the writer closes before the store takes it. One
+   * that `canWait` first waits for the next round's batch (ChunkBatches).
    */
-  async store(chunk: StoredChunkRow): Promise<boolean> {
+  async store(chunk: StoredChunkRow, canWait = false): Promise<boolean> {
     let isFirstAttempt = true;
     const givenUp = await this.retries.untilStored(
       () => {
         if (isFirstAttempt) {
           isFirstAttempt = false;
-          return this.batches.store(chunk);
+          return this.batches.store(chunk, canWait);
         }
         return this.prisma.recordingChunk.create({ data: chunk, select: { seq: true } });
       },

@@ -13,6 +13,8 @@ export function fakeStore(
     call: CreateCall,
     attempt: number,
   ) => "store" | "refuse" | "refuse as a duplicate" | "stall" | "store, answer lost",
+  /** Refuses every UPDATE of ended sessions' rows (SessionRowBatches); lone updates still go. */
+  options: { isRefusingSessionRowBatches?: boolean } = {},
 ) {
   const stored: CreateCall["data"][] = [];
   let anchor: { chunks: number; hash: string } | null = null;
@@ -22,6 +24,8 @@ export function fakeStore(
   let attempts = 0;
   /** Rows per multi-row insert, in order. */
   const batches: number[] = [];
+  /** Rows per UPDATE of ended sessions, in order. */
+  const sessionRowBatches: number[] = [];
   const prisma = {
     connection: { findUnique: async () => ({ recordResultBytes: 1024 * 1024 }) },
     recordingChunk: {
@@ -48,6 +52,18 @@ export function fakeStore(
     },
     /** The writer's multi-row INSERT of chunks: its parameters, six a row, in the table's column order. */
     $executeRawUnsafe: (sql: string, ...values: unknown[]) => {
+      if (sql.startsWith("UPDATE gateway_sessions s SET")) {
+        if (options.isRefusingSessionRowBatches) return Promise.reject(new Error("the store is unavailable"));
+        // Ended sessions' rows (SessionRowBatches), ten values a row: the id first, the anchor last.
+        for (let at = 0; at < values.length; at += 10) {
+          const [id, , , , , , , , chunks, hash] = values.slice(at, at + 10);
+          if (typeof chunks !== "number" || typeof hash !== "string") continue;
+          anchor = { chunks, hash };
+          anchors.set(id as string, anchor);
+        }
+        sessionRowBatches.push(values.length / 10);
+        return Promise.resolve(values.length / 10);
+      }
       if (
         !sql.startsWith(
           "INSERT INTO recording_chunks (session_id, seq, payload, event_count, prev_hash, hash)",
@@ -93,6 +109,7 @@ export function fakeStore(
     anchorOf: (sessionId: string) => anchors.get(sessionId) ?? null,
     attempts: () => attempts,
     batches,
+    sessionRowBatches,
     /** Answers the stalled attempts, and every later one at once. */
     release: () => {
       isReleased = true;

@@ -36,6 +36,8 @@ export type HarnessOptions = {
   httpPort?: number;
   /** Verifies workload tokens (e.g. without clock skew, for short-lived tokens); absent: the default. */
   verifyWorkloadToken?: VerifyWorkloadToken;
+  /** Told every statement the gateway sends to its store (tests that count a path's round trips). */
+  onStoreQuery?: (sql: string) => void;
   log?: (line: string) => void;
 };
 
@@ -77,7 +79,10 @@ export async function startHarness(options: HarnessOptions = {}) {
   const { agent, token } = await createAgent(store.prisma, { name: "agent-a", groups: ["analysts"] });
   const logs: string[] = [];
   const gatewayStoreUrl = options.storeRoute?.(store.url) ?? store.url;
-  const gatewayPrisma = gatewayStoreUrl === store.url ? store.prisma : createPrisma(gatewayStoreUrl);
+  const gatewayPrisma =
+    gatewayStoreUrl === store.url && !options.onStoreQuery
+      ? store.prisma
+      : createPrisma(gatewayStoreUrl, options.onStoreQuery ? { onQuery: options.onStoreQuery } : {});
   const gateway = await startGateway({
     prisma: gatewayPrisma,
     databaseUrl: gatewayStoreUrl,
