@@ -36,14 +36,14 @@ export function extractMySqlFacts(ast: AstNode): StatementFacts {
   if (type === "call") {
     opaque.push({ construct: "CALL", reason: "a stored procedure runs SQL the gateway cannot see" });
   }
-  const tables = dedupe([...tablesOf(ast), ...describedTable(ast)]);
+  const tables = dedupe([...namedTables(ast, type), ...describedTable(ast)]);
   // The grammar misreads some modifiers as names (`DELETE QUICK IGNORE FROM t` names "QUICK"), so
   // writes over-report: an INSERT writes its target, every other writing kind all it names.
   const isWrite = WRITING_TYPES.has(type);
   const targets = type === "insert" || type === "replace" ? tablesOf(ast.table) : [];
-  const tablesWritten = isWrite ? (targets.length > 0 ? targets : withoutAliases(tables)) : [];
+  const tablesWritten = isWrite ? (targets.length > 0 ? targets : tables) : [];
   // Reads over-report too (a CTE's name, a multi-table write's targets): a rule sees more, never less.
-  const tablesRead = withoutAliases(readOutsideTarget(ast, type) ?? tables);
+  const tablesRead = readOutsideTarget(ast, type) ?? tables;
   const functionCalls = callsOf(ast);
   const where = "where" in ast ? columnsOf(ast.where) : [];
   const selected = "columns" in ast ? columnsOf(ast.columns) : [];
@@ -92,13 +92,18 @@ function unscopedWrites(
   const kind = type === "update" ? "UPDATE" : "DELETE";
   const named = type === "delete" ? ast.from : ast.table;
   const isOnlyTable = Array.isArray(named) && named.length === 1 && !named[0]?.join;
+  const refnames = outerEntries(ast, type).map(refnameOf);
   const out: StatementFacts["unscopedWrites"] = [];
   for (const table of writeTargets(ast, type) ?? tablesWritten) {
     if (!ast.where) {
       out.push({ kind, table });
       continue;
     }
-    const reason = whyUnlimitedMySql(ast.where, { table, isOnlyTable });
+    // `DELETE e FROM employees e, departments employees WHERE employees.id = 1`: the alias hides
+    // the table's name, and a qualifier two tables answer to names neither for sure.
+    const own = refnameOf(table);
+    const qualifier = refnames.filter((refname) => refname === own).length > 1 ? null : own;
+    const reason = whyUnlimitedMySql(ast.where, { table, isOnlyTable, qualifier });
     if (reason !== null) out.push({ kind, table, reason });
   }
   return out;
@@ -111,14 +116,9 @@ function unscopedWrites(
 function writeTargets(ast: AstNode, type: string): TableRef[] | null {
   const listed = type === "delete" ? ast.from : ast.table;
   if (!Array.isArray(listed) || !listed.every(isNode)) return null;
-  const entries = listed.map((entry) => ({
-    schema: typeof entry.db === "string" ? entry.db : null,
-    name: String(entry.table),
-    ...(typeof entry.as === "string" ? { alias: entry.as } : {}),
-  }));
+  const entries = outerEntries(ast, type);
   if (entries.length === 1) return entries;
-  const byRefname = (ref: unknown) =>
-    entries.find((entry) => (entry.alias ?? entry.name).toLowerCase() === String(ref).toLowerCase());
+  const byRefname = (ref: unknown) => entries.find((entry) => refnameOf(entry) === String(ref).toLowerCase());
   // DELETE t1, t2 FROM …: the names before FROM; UPDATE a, b SET a.x = …: the qualifiers in SET.
   const refs =
     type === "delete"
@@ -127,6 +127,22 @@ function writeTargets(ast: AstNode, type: string): TableRef[] | null {
   if (refs.length === 0 || refs.some((ref) => typeof ref !== "string")) return entries;
   const targets = refs.map(byRefname);
   return targets.every((target) => target !== undefined) ? (targets as TableRef[]) : entries;
+}
+
+/** The tables of an UPDATE's or DELETE's own block (its FROM, joins included), as written. */
+function outerEntries(ast: AstNode, type: string): TableRef[] {
+  const listed = type === "delete" ? ast.from : type === "update" ? ast.table : null;
+  if (!Array.isArray(listed)) return [];
+  return listed.filter(isNode).map((entry) => ({
+    schema: typeof entry.db === "string" ? entry.db : null,
+    name: String(entry.table),
+    ...(typeof entry.as === "string" ? { alias: entry.as } : {}),
+  }));
+}
+
+/** The name a table answers to in its block: its alias hides its name. */
+function refnameOf(table: TableRef): string {
+  return (table.alias ?? table.name).toLowerCase();
 }
 
 /**
@@ -160,12 +176,21 @@ function kindOf(ast: AstNode, type: string): string {
   return MYSQL_STATEMENT_KINDS.get(type) ?? type.toUpperCase();
 }
 
-/** `DELETE e FROM employees e`: a target written by its alias is the aliased table. */
-function withoutAliases(tables: TableRef[]): TableRef[] {
-  const aliased = new Set(tables.flatMap((table) => (table.alias ? [table.alias.toLowerCase()] : [])));
-  return tables.filter(
-    (table) => table.schema !== null || table.alias || !aliased.has(table.name.toLowerCase()),
+/**
+ * Every table the statement names. `DELETE e FROM employees e`: a target written by an alias of the
+ * DELETE's own FROM is the aliased table, not a table named e. Only there: an alias hides a table's
+ * name in its own query block, so `DELETE FROM locked WHERE id IN (SELECT 1 FROM departments locked)`
+ * still writes locked. A target that names nothing in the FROM stays, as written (the safe side).
+ */
+function namedTables(ast: AstNode, type: string): TableRef[] {
+  if (type !== "delete" || !Array.isArray(ast.table) || !Array.isArray(ast.from)) return tablesOf(ast);
+  const aliases = new Set(
+    outerEntries(ast, type).flatMap((entry) => (entry.alias ? [entry.alias.toLowerCase()] : [])),
   );
+  const targets = tablesOf(ast.table).filter(
+    (target) => target.schema !== null || !aliases.has(target.name.toLowerCase()),
+  );
+  return [...targets, ...tablesOf({ ...ast, table: null })];
 }
 
 /** DESCRIBE names its table as a bare string. */

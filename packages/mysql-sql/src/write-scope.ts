@@ -12,9 +12,15 @@
  */
 import type { TableRef } from "@sluice/sql/facts";
 import { type AstNode, isNode } from "./ast-walk";
+import { hasMisgroupedLogic } from "./logic-precedence";
 
-/** The table judged and how the statement may name it; `isOnlyTable` when the write names no other. */
-export type MySqlWriteTarget = { table: TableRef; isOnlyTable: boolean };
+/**
+ * The table judged and how the statement may name it; `isOnlyTable` when the write names no other.
+ * `qualifier` is the one name that makes `x.col` a column of the target in the statement's own
+ * block — its alias when it has one (the alias hides the table's name), else its name — or null
+ * when another table of that block answers to it too (then no qualified column counts).
+ */
+export type MySqlWriteTarget = { table: TableRef; isOnlyTable: boolean; qualifier: string | null };
 
 const LOGICAL = new Set(["OR", "||", "XOR", "AND", "&&"]);
 const COMPARISONS = new Set(["=", "<>", "!=", "<", ">", "<=", ">=", "<=>"]);
@@ -41,11 +47,15 @@ const NEGATED: Record<string, string> = {
 
 const NO_TARGET_COLUMN =
   "has a WHERE clause that does not limit its rows: compare a column of the table, as it is, with values that do not come from its own rows (WHERE id = 42)";
+const MISGROUPED =
+  "has a WHERE clause with || or XOR beneath AND, NOT or a comparison without parentheses, which Sluice's grammar groups differently from the server: add parentheses or write OR (id = 1 AND (a OR b))";
 const OR_OF_RANGES =
   "has a WHERE clause whose OR branches may together cover every row: in an OR, pin a column to listed values in every branch (id = 1 OR id = 2, id IN (1, 2))";
 
 /** Null when `where` limits the target's rows; otherwise why not, in words. */
 export function whyUnlimitedMySql(where: unknown, target: MySqlWriteTarget): string | null {
+  // The judgement below follows the tree's grouping, which must then be the server's.
+  if (hasMisgroupedLogic(where)) return MISGROUPED;
   return judge(where, target, false);
 }
 
@@ -116,13 +126,14 @@ function judgeAtom(node: AstNode, target: MySqlWriteTarget, isNegated: boolean):
   }
 }
 
-/** A column of the target as it is: qualified with its name or alias, or bare when it is the only table. */
+/** A column of the target as it is: qualified with the name the server resolves to it, or bare when it is the only table. */
 function isTargetColumn(node: unknown, target: MySqlWriteTarget): boolean {
   if (!isNode(node) || node.type !== "column_ref" || node.column === "*") return false;
   if (node.table === null || node.table === undefined) return target.isOnlyTable;
-  return namesTarget(String(node.table), target);
+  return target.qualifier !== null && String(node.table).toLowerCase() === target.qualifier.toLowerCase();
 }
 
+/** Whether a qualifier may name the target anywhere (its name or its alias): for values, the safe side. */
 function namesTarget(name: string, target: MySqlWriteTarget): boolean {
   const lower = name.toLowerCase();
   return lower === target.table.name.toLowerCase() || lower === target.table.alias?.toLowerCase();

@@ -33,6 +33,18 @@ describe("parseMySql", () => {
     expect(remove?.tablesWritten.map((t) => t.name).sort()).toEqual(["departments", "employees"]);
   });
 
+  it("keeps a table whose name a subquery's alias hides only in that subquery (review9)", () => {
+    const names = (tables: { name: string }[] | undefined) => tables?.map((t) => t.name).sort();
+    const [remove] = facts("DELETE FROM locked WHERE id = 1 AND id IN (SELECT 1 FROM departments locked)");
+    expect(names(remove?.tablesWritten)).toContain("locked");
+    const [update] = facts(
+      "UPDATE locked SET note = 'x' WHERE id IN (SELECT locked.id FROM departments AS locked)",
+    );
+    expect(names(update?.tablesWritten)).toContain("locked");
+    const [select] = facts("SELECT * FROM secret WHERE 1 IN (SELECT 1 FROM departments secret)");
+    expect(names(select?.tablesRead)).toEqual(["departments", "secret"]);
+  });
+
   it("refuses executable comments, whose content the server runs", () => {
     expect(refusal("SELECT 1 /*!, secret FROM employees */")).toMatch(/executable comment/);
     expect(refusal("SELECT /*M!100000 1, */ 2")).toMatch(/executable comment/);

@@ -43,6 +43,19 @@ describe("MySQL scoped writes: a WHERE counts only in a shape that limits the ta
     "UPDATE departments SET name = 'x' WHERE name = name",
     "TRUNCATE departments",
     "TRUNCATE TABLE departments",
+    // review9: the server binds AND, NOT and comparisons tighter than || and XOR, the grammar looser.
+    "DELETE FROM departments WHERE id = 1 && 0 || 1",
+    "DELETE FROM departments WHERE id = 1 AND 0 || 1",
+    "DELETE FROM departments WHERE id = 1 AND 0 XOR 1",
+    "DELETE FROM departments WHERE id = 1 AND id = 2 || id <> 0",
+    "DELETE FROM departments WHERE NOT id <> 1 || 1",
+    "DELETE FROM departments WHERE id = 1 AND (id = 2 AND 0 || 1)",
+    // Scoped upstream, but the tree reads `id = (1 || id) = 2`: refused, as before (write OR).
+    "DELETE FROM departments WHERE id = 1 || id = 2",
+    "DELETE FROM departments WHERE id IN (1) AND 0 || 1 AND id = 2",
+    "UPDATE departments SET name = 'x' WHERE id = 1 && 0 || 1",
+    // An alias hides the table's name: departments.id is no column of `d`.
+    "DELETE FROM departments d WHERE departments.id = 1",
   ])("%s is unscoped", (sql) => {
     expect(unscoped(sql)).toEqual([expect.stringMatching(/^(DELETE|UPDATE) departments$/)]);
   });
@@ -62,6 +75,10 @@ describe("MySQL scoped writes: a WHERE counts only in a shape that limits the ta
     "DELETE FROM departments WHERE id = 1 AND 1",
     "DELETE FROM departments WHERE id IN (SELECT e.id FROM employees e WHERE e.salary > 100)",
     "UPDATE departments SET name = 'x' WHERE id = 1",
+    "DELETE FROM departments WHERE id = 1 AND (0 || 1)",
+    "DELETE FROM departments WHERE id = 1 AND (0 XOR 1)",
+    // A subquery's parentheses delimit its own condition.
+    "DELETE FROM departments WHERE id = 1 AND id IN (SELECT e.id FROM employees e WHERE e.a || e.b)",
   ])("%s is scoped", (sql) => {
     expect(unscoped(sql)).toEqual([]);
   });
@@ -80,5 +97,16 @@ describe("MySQL scoped writes: a WHERE counts only in a shape that limits the ta
     expect(unscoped("DELETE d FROM departments d JOIN employees e ON d.id = e.id WHERE d.id = 1")).toEqual(
       [],
     );
+  });
+
+  it("reads a qualifier as the server does: an alias hides the name it shares (review9)", () => {
+    // employees.id is the departments alias: every employee goes.
+    expect(unscoped("DELETE e FROM employees e, departments employees WHERE employees.id = 1")).toEqual([
+      "DELETE employees",
+    ]);
+    expect(
+      unscoped("UPDATE employees e, departments employees SET e.name = 'x' WHERE employees.id = 1"),
+    ).toEqual(["UPDATE employees"]);
+    expect(unscoped("DELETE e FROM employees e, departments employees WHERE e.id = 1")).toEqual([]);
   });
 });
