@@ -83,6 +83,39 @@ describe("a masking rule added while a portal is open (review9)", () => {
     expect(next).not.toContain("987-65-4321");
     expect(next).toContain(REDACTED_TEXT);
   });
+
+  it("masks a computed column its verdict proved clean under the earlier rules", () => {
+    const { masking, addRule } = changingMasking();
+    const masker = new ResultMasker(masking);
+    // `SELECT upper(ssn) FROM customers`, judged with no rule: its lineage said "clean".
+    const provedClean: ResultScope = { ...READS_CUSTOMERS_UNMASKED, cleanOutputs: [true] };
+    for (const [message, scope] of [
+      [query("BEGIN")],
+      [parse("s", "SELECT upper(ssn) FROM customers"), provedClean],
+      [bind("cur", "s")],
+      [describePortal("cur")],
+      [executeRows("cur", 1)],
+      [sync()],
+    ] as Array<[Buffer, ResultScope?]>)
+      masker.noteSent(message, scope);
+    const first = receive(masker, [
+      tagged("C", cstr("BEGIN")),
+      tagged("Z", Buffer.from("T")),
+      tagged("1"),
+      tagged("2"),
+      rowDescription([[0, 0]]),
+      dataRow(["123-45-6789"]),
+      tagged("s"),
+      tagged("Z", Buffer.from("T")),
+    ]);
+    expect(first).toContain("123-45-6789");
+
+    addRule();
+    for (const message of [executeRows("cur", 1), sync()]) masker.noteSent(message);
+    const next = receive(masker, [dataRow(["987-65-4321"]), tagged("s"), tagged("Z", Buffer.from("T"))]);
+    expect(next).not.toContain("987-65-4321");
+    expect(next).toContain(REDACTED_TEXT);
+  });
 });
 
 function receive(masker: ResultMasker, messages: Buffer[]): string {
