@@ -13,6 +13,8 @@ export type StillAllowed = {
   agentOnConnection: ReadonlySet<string>;
   /** connectionId → the group names it is open to, for sessions whose groups came from a token. */
   connectionGroups: ReadonlyMap<string, ReadonlySet<string>>;
+  /** agentId → the groups it is a member of now (an agent in none is absent). */
+  agentGroups?: ReadonlyMap<string, ReadonlySet<string>>;
 };
 
 export type Revocation<S = LiveSession> = { session: S; reason: string };
@@ -21,12 +23,14 @@ export type Revocation<S = LiveSession> = { session: S; reason: string };
 type Checked = Pick<
   LiveSession,
   "credentialId" | "connectionId" | "agentId" | "tokenGroups" | "tokenExpiresAt"
->;
+> & { loginGroups?: readonly string[] | undefined };
 
 export const CREDENTIAL_REVOKED =
   "the agent's credential was revoked or the agent was disabled; the session was ended";
 export const TOKEN_EXPIRED =
   "the workload token this session signed in with expired; the session was ended: connect again with a fresh token";
+export const GROUPS_CHANGED =
+  "the agent's group membership changed (its masking exemptions and reviews follow its groups); the session was ended: connect again";
 export const ACCESS_REVOKED =
   "the connection was disabled or removed, or the agent lost access to it; the session was ended";
 
@@ -61,9 +65,24 @@ export function findRevoked<S extends Checked>(
       revoked.push({ session, reason: CREDENTIAL_REVOKED });
     } else if (!hasAccess(session, allowed)) {
       revoked.push({ session, reason: ACCESS_REVOKED });
+    } else if (haveGroupsChanged(session, allowed)) {
+      revoked.push({ session, reason: GROUPS_CHANGED });
     }
   }
   return revoked;
+}
+
+/**
+ * Whether the groups a session was opened with are no longer the agent's: a session captures them
+ * at login, and a group that exempted it from masking must not outlive the agent's removal from it.
+ * A workload token's groups stay the session's whatever the store says. Only checked when the
+ * session says its groups and the store's answer lists memberships.
+ */
+function haveGroupsChanged(session: Checked, allowed: StillAllowed): boolean {
+  if (!session.loginGroups || !allowed.agentGroups) return false;
+  const now = new Set([...(allowed.agentGroups.get(session.agentId) ?? []), ...(session.tokenGroups ?? [])]);
+  const opened = new Set(session.loginGroups);
+  return now.size !== opened.size || [...now].some((group) => !opened.has(group));
 }
 
 function hasAccess(session: Checked, allowed: StillAllowed): boolean {

@@ -13,7 +13,7 @@ export type ConnectionType = "POSTGRES" | "MYSQL" | "HTTP";
 
 /** Rows of REVOCATION_SQL: what each kind's `a` and `b` hold is said beside its SELECT. */
 type FactRow = {
-  kind: "credential" | "workload" | "group" | "member" | "ended";
+  kind: "credential" | "workload" | "group" | "member" | "agent-group" | "ended";
   a: string;
   b: string | null;
 };
@@ -53,6 +53,11 @@ const REVOCATION_SQL = `
    WHERE cn.id = ANY($3::text[]) AND NOT cn.is_disabled AND cn.type::text = ANY($4::text[])
      AND m.agent_id = ANY($5::text[])
   UNION ALL
+  -- a: a watched agent, b: a group it is a member of now
+  SELECT 'agent-group', m.agent_id, g.name
+    FROM agent_group_members m JOIN agent_groups g ON g.id = m.group_id
+   WHERE m.agent_id = ANY($5::text[])
+  UNION ALL
   -- a: a session whose row has ended (another gateway may have ended it)
   SELECT 'ended', s.id, NULL
     FROM gateway_sessions s
@@ -86,6 +91,7 @@ export async function readRevocationFacts(
   const workloadAgentIds = new Set<string>();
   const agentOnConnection = new Set<string>();
   const connectionGroups = new Map<string, Set<string>>();
+  const agentGroups = new Map<string, Set<string>>();
   const ended = new Set<string>();
   for (const { kind, a, b } of rows) {
     if (kind === "credential") credentialIds.add(a);
@@ -94,9 +100,15 @@ export async function readRevocationFacts(
       const groups = connectionGroups.get(a) ?? new Set<string>();
       connectionGroups.set(a, groups.add(b));
     } else if (kind === "member" && b !== null) agentOnConnection.add(connectionAgentKey(a, b));
-    else if (kind === "ended") ended.add(a);
+    else if (kind === "agent-group" && b !== null) {
+      const groups = agentGroups.get(a) ?? new Set<string>();
+      agentGroups.set(a, groups.add(b));
+    } else if (kind === "ended") ended.add(a);
   }
-  return { allowed: { credentialIds, workloadAgentIds, agentOnConnection, connectionGroups }, ended };
+  return {
+    allowed: { credentialIds, workloadAgentIds, agentOnConnection, connectionGroups, agentGroups },
+    ended,
+  };
 }
 
 /** The key of StillAllowed.agentOnConnection. */

@@ -284,3 +284,55 @@ describe("a prepared statement bound again after the masking rules changed under
     }
   });
 });
+
+describe("a portal suspended before a masking rule is added and resumed after it (review9)", () => {
+  it("masks first_name in the rows of the portal's next Execute", async () => {
+    const { client } = await rawLogin(
+      harness.port,
+      harness.agent.name,
+      harness.token,
+      harness.connectionName,
+    );
+    const rowsUntilReady = async () =>
+      (await client.readUntil("Z")).filter((m) => m.type === "D").map((m) => dataRowValues(m.body));
+    try {
+      client.write(bytes.query("BEGIN"));
+      await client.readUntil("Z");
+      // Inside a transaction the portal outlives the Sync: suspended after one row.
+      client.write(
+        Buffer.concat([
+          extended.parse("s", "SELECT id, first_name FROM customers ORDER BY id"),
+          extended.bind("cur", "s"),
+          extended.execute("cur", 1),
+          extended.sync(),
+        ]),
+      );
+      expect(await rowsUntilReady()).toEqual([["1", MASKED_PEOPLE[0]?.firstName]]);
+      const shop = await harness.prisma.connection.findUniqueOrThrow({
+        where: { name: harness.connectionName },
+      });
+      const rule = await harness.prisma.maskingRule.create({
+        data: {
+          connectionId: shop.id,
+          name: "first-name",
+          columnSelector: "public.customers.first_name",
+          strategy: "REDACT",
+        },
+      });
+      try {
+        await bumpPolicyVersion(harness.prisma);
+        await harness.gateway.policies.reload();
+        client.write(Buffer.concat([extended.execute("cur"), extended.sync()]));
+        const after = await rowsUntilReady();
+        expect(after.length).toBe(PEOPLE - 1);
+        expect(after.every((row) => row[1] === "[REDACTED]")).toBe(true);
+      } finally {
+        await harness.prisma.maskingRule.delete({ where: { id: rule.id } });
+        await bumpPolicyVersion(harness.prisma);
+        await harness.gateway.policies.reload();
+      }
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -1,6 +1,12 @@
 import { WORKLOAD_CREDENTIAL } from "@sluice/session/directory";
 import { describe, expect, it } from "vitest";
-import { ACCESS_REVOKED, findRevoked, type StillAllowed, TOKEN_EXPIRED } from "../src/revocation-check";
+import {
+  ACCESS_REVOKED,
+  findRevoked,
+  GROUPS_CHANGED,
+  type StillAllowed,
+  TOKEN_EXPIRED,
+} from "../src/revocation-check";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 
@@ -41,5 +47,43 @@ describe("findRevoked and workload token expiry", () => {
     expect(
       findRevoked([session], { ...ALLOWED, agentOnConnection: new Set(["conn-1 agent-1"]) }, NOW),
     ).toEqual([]);
+  });
+});
+
+describe("findRevoked and the agent's groups (masking exemptions are captured at login)", () => {
+  const onConnection = { ...ALLOWED, agentOnConnection: new Set(["conn-1 agent-1"]) };
+  const opened = {
+    agentId: "agent-1",
+    credentialId: "cred-1",
+    connectionId: "conn-1",
+    loginGroups: ["analysts", "pii-exempt"],
+  };
+  const withGroups = (...groups: string[]) => ({
+    ...onConnection,
+    agentGroups: new Map([["agent-1", new Set(groups)]]),
+  });
+
+  it("keeps a session whose agent is in the groups it was opened with", () => {
+    expect(findRevoked([opened], withGroups("pii-exempt", "analysts"), NOW)).toEqual([]);
+  });
+
+  it("ends it when the agent leaves a group that still leaves it access, or joins one", () => {
+    expect(findRevoked([opened], withGroups("analysts"), NOW)).toEqual([
+      { session: opened, reason: GROUPS_CHANGED },
+    ]);
+    expect(findRevoked([opened], withGroups("analysts", "pii-exempt", "admins"), NOW)).toEqual([
+      { session: opened, reason: GROUPS_CHANGED },
+    ]);
+    const inNone = { ...onConnection, agentGroups: new Map() };
+    expect(findRevoked([opened], inNone, NOW)).toEqual([{ session: opened, reason: GROUPS_CHANGED }]);
+  });
+
+  it("counts a workload token's groups as the session's, whatever the store's memberships", () => {
+    const session = { ...workloadSession(NOW + 60_000), loginGroups: ["analysts", "pii-exempt"] };
+    const tokenGrants = { ...ALLOWED, agentGroups: new Map([["agent-1", new Set(["pii-exempt"])]]) };
+    expect(findRevoked([session], tokenGrants, NOW)).toEqual([]);
+    expect(findRevoked([session], { ...tokenGrants, agentGroups: new Map() }, NOW)).toEqual([
+      { session, reason: GROUPS_CHANGED },
+    ]);
   });
 });

@@ -11,12 +11,15 @@ afterAll(() => harness?.stop());
 
 /**
  * A live session of a fresh agent on a fresh connection (same upstream), both in a group of their
- * own, so each case revokes only its own session. Resolves `ended` with the FATAL the client reads.
+ * own (and in `otherGroups`, suffixed with its id), so each case revokes only its own session. Resolves `ended` with the FATAL the client reads.
  */
-async function liveSession() {
+async function liveSession(otherGroups: string[] = []) {
   const id = randomBytes(3).toString("hex");
   const group = `grp_${id}`;
-  const { agent, token } = await harness.addAgent(`agent_${id}`, [group]);
+  const { agent, token } = await harness.addAgent(`agent_${id}`, [
+    group,
+    ...otherGroups.map((name) => `${name}_${id}`),
+  ]);
   const connection = await harness.addTwinConnection(`conn_${id}`);
   const groupRow = await harness.prisma.agentGroup.findUniqueOrThrow({ where: { name: group } });
   await harness.prisma.connectionAccess.create({
@@ -28,7 +31,7 @@ async function liveSession() {
     client.on("error", (e) => resolve(e as pg.DatabaseError)),
   );
   expect((await client.query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
-  return { agent, connection, group: groupRow, client, ended };
+  return { id, agent, connection, group: groupRow, client, ended };
 }
 
 /** What every revocation must show the client: a FATAL 28000 naming why, and no more queries. */
@@ -64,6 +67,17 @@ describe("revocation ends live sessions for every change it claims", () => {
       where: { agentId_groupId: { agentId: session.agent.id, groupId: session.group.id } },
     });
     await expectEnded(session, /the agent lost access/);
+  });
+
+  it("ends the session when the agent leaves a group that does not give it access (an exemption's)", async () => {
+    const session = await liveSession(["exempt"]);
+    const exempt = await harness.prisma.agentGroup.findUniqueOrThrow({
+      where: { name: `exempt_${session.id}` },
+    });
+    await harness.prisma.agentGroupMember.delete({
+      where: { agentId_groupId: { agentId: session.agent.id, groupId: exempt.id } },
+    });
+    await expectEnded(session, /group membership changed/);
   });
 
   it("ends the session when the connection is deleted", async () => {

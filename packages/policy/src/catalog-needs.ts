@@ -52,7 +52,7 @@ export function followsColumns(policy: ConnectionPolicy): boolean {
 
 /**
  * Rules that follow a write through views into the relations under them: DENY TABLE rules on
- * writes (see engine-rules' writtenThroughView), for a statement that writes.
+ * writes (see write-reach), for a statement that writes.
  */
 export function followsWrittenViews(
   policy: ConnectionPolicy,
@@ -62,6 +62,18 @@ export function followsWrittenViews(
     policy.guardrails.some(
       (rule) => rule.kind === "TABLE" && rule.effect === "DENY" && rule.match.access !== "read",
     ) && statements.some((facts) => facts.tablesWritten.length > 0)
+  );
+}
+
+/**
+ * Rules that follow a read through views into the relations under them: DENY TABLE rules on reads
+ * (see read-reach), for a statement that reads.
+ */
+export function followsReadViews(policy: ConnectionPolicy, statements: readonly StatementFacts[]): boolean {
+  return (
+    policy.guardrails.some(
+      (rule) => rule.kind === "TABLE" && rule.effect === "DENY" && rule.match.access !== "write",
+    ) && statements.some((facts) => facts.tablesRead.length > 0)
   );
 }
 

@@ -10,6 +10,7 @@ import { builtin } from "./engine-defaults";
 import { isComputedFrom, writesInto } from "./generated-columns";
 import { ownerCodeWriteReach } from "./owner-code";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
+import { readReach } from "./read-reach";
 import type { ConnectionPolicy, GuardrailRule, ReviewRule } from "./rules";
 import { type ViewReach, viewReach } from "./view-reads";
 import { writeReach } from "./write-reach";
@@ -49,6 +50,8 @@ function guardrailHit(
         const hit = familyNamesFor(table, session).find(isCovered);
         if (hit) return `${describe(facts)} touches ${hit}`;
       }
+      const readThrough = rule.match.access !== "write" ? readReach(facts, session, isCovered) : null;
+      if (readThrough) return readThrough;
       if (rule.match.access === "read") return null;
       return (
         writeReach(facts, session, isCovered) ?? ownerCodeWriteReach(policy, facts, session.upstreamCode)

@@ -1,6 +1,12 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
-import { followsColumns, followsWrittenViews, needsCatalog, readsUnknownRelation } from "./catalog-needs";
+import {
+  followsColumns,
+  followsReadViews,
+  followsWrittenViews,
+  needsCatalog,
+  readsUnknownRelation,
+} from "./catalog-needs";
 import {
   type CodeUncertainty,
   catalogAge,
@@ -17,6 +23,7 @@ import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verd
 import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
+import { readsView } from "./read-reach";
 import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
@@ -138,13 +145,14 @@ export class SessionDecider implements SessionDecisions {
       const age = catalogAge(snapshot, now);
       // This session's own code changes show in a read begun after they were committed.
       const mustCatchUp = this.codeChanges.uncertainty !== null && statement.isUpstreamSettled === true;
-      // A relation created since the catalog was read (a temp table of this session) would be
-      // unknown, so masked whole: read the catalog again first, when the server would see it too.
+      // A relation created since the catalog was read (a temp table of this session, a view over a
+      // denied table) would be unknown, so masked whole or not followed: read the catalog again
+      // first, when the server would see it too.
       const isStale =
         age === "read-first" ||
         mustCatchUp ||
         (snapshot !== null &&
-          followsColumns(policy) &&
+          (followsColumns(policy) || followsReadViews(policy, parsed.statements)) &&
           statement.isUpstreamSettled === true &&
           this.readsUnknownRelation(parsed.statements, snapshot));
       if (isStale) {
@@ -162,7 +170,9 @@ export class SessionDecider implements SessionDecisions {
       followed &&
       parsed.ok &&
       needsCatalog(parsed.statements) &&
-      (followsColumns(policy) || followsWrittenViews(policy, parsed.statements))
+      (followsColumns(policy) ||
+        followsWrittenViews(policy, parsed.statements) ||
+        followsReadViews(policy, parsed.statements))
     ) {
       // A column computed from a covered one, or a view reading it, is covered: what the upstream
       // computes and what its views read (a view another connection just made too) is checked first.
@@ -358,8 +368,14 @@ export class SessionDecider implements SessionDecisions {
     const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
     if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
     let allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
-    // What a view writes into can change before a prepared write through it runs again.
-    if (parsed.ok && followsWrittenViews(policy, parsed.statements)) allowed = perRun(allowed);
+    // What a view reads or writes into can change before a prepared statement through it runs again.
+    if (
+      parsed.ok &&
+      (followsWrittenViews(policy, parsed.statements) ||
+        (followsReadViews(policy, parsed.statements) &&
+          readsView(parsed.statements, this.viewReads(parsed), this.state)))
+    )
+      allowed = perRun(allowed);
     if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
     if (!this.options.reviews) return toGatewayVerdict(judged);
     return this.options.reviews.request({

@@ -37,6 +37,15 @@ export type SessionMasking = {
 /** Rows of a source that needs no masking are copied as they are. */
 const CLEAN = Symbol("clean");
 
+/**
+ * A portal's plan and the masking key it was made under: a portal outlives a policy change (a row
+ * limit suspends it, its next Execute comes later), and its next rows follow the rules of then.
+ */
+type PortalPlan = {
+  key: object | null;
+  plan: MaskPlan | typeof CLEAN;
+};
+
 /** What a plan was made from, besides the session's masking: see `ResultMasker.reusedPlan`. */
 type PlanMemo = {
   key: object;
@@ -52,7 +61,8 @@ type PlanMemo = {
  */
 export class ResultMasker {
   private readonly pairing = new ResponsePairing();
-  private readonly plans = new WeakMap<ResultSource, MaskPlan | typeof CLEAN>();
+  private readonly plans = new WeakMap<ResultSource, PortalPlan>();
+  /** The source of the run of DataRows passing now; any other message ends the run. */
   private lastSource: ResultSource | null = null;
   private lastPlan: MaskPlan | typeof CLEAN | null = null;
   /** The last plan made, for the next result of the same statement (a new source each run). */
@@ -67,6 +77,7 @@ export class ResultMasker {
 
   /** An upstream message the client gets something else in place of: only followed. */
   follow(type: number, body: Buffer): void {
+    this.endRun();
     this.pairing.onAnswer(type, body);
   }
 
@@ -93,16 +104,19 @@ export class ResultMasker {
     end: number,
     out: OutputBuffer,
   ): void {
+    this.endRun();
     this.pairing.onClosingAt(type, bytes, start + TAGGED_HEADER_BYTES, end);
     out.appendRange(bytes, start, end);
   }
 
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
   maskInto(type: number, body: Buffer, raw: Buffer, out: OutputBuffer): void {
+    if (type === ServerCode.DataRow) {
+      this.maskRowsInto(raw, 0, raw.length, out);
+      return;
+    }
+    this.endRun();
     switch (type) {
-      case ServerCode.DataRow:
-        this.maskRowsInto(raw, 0, raw.length, out);
-        return;
       case ServerCode.RowDescription:
       case ServerCode.NoData: {
         const pairing = this.pairing.onAnswer(type, body);
@@ -126,28 +140,43 @@ export class ResultMasker {
     }
   }
 
+  /**
+   * A run of rows (one Execute's or one query's, up to the next other message) is masked under one
+   * plan; a policy change applies from the next run, which a suspended portal's next Execute starts.
+   */
+  private endRun(): void {
+    this.lastSource = null;
+    this.lastPlan = null;
+  }
+
   /** The plan for a source's rows; null (mask every column) while its columns are unknown. */
   private planOf(source: ResultSource): MaskPlan | typeof CLEAN | null {
     // Rows come in runs from one source: the last plan answers without a lookup.
     if (source === this.lastSource && this.lastPlan) return this.lastPlan;
+    const { masking } = this;
+    const key = masking.planKey?.() ?? null;
+    // A portal's earlier plan holds only under the key it was made under: a new rule, a withdrawn
+    // exemption or a new catalog read since (or no key to tell) makes a new plan from its columns.
     const cached = this.plans.get(source);
-    if (cached) {
+    if (cached && key !== null && cached.key === key) {
       this.lastSource = source;
-      this.lastPlan = cached;
-      return cached;
+      this.lastPlan = cached.plan;
+      return cached.plan;
     }
     const fields = fieldsOf(source);
     if (!fields) return null;
-    const { masking } = this;
-    const scope = source.scope;
-    const key = masking.planKey?.() ?? null;
-    const reused = key ? this.reusedPlan(key, fields, scope) : null;
+    // Its verdict's lineage was proven under the rules of then: a rule added since may name a
+    // column it read, so its computed columns are unprovable from now on (fail closed).
+    const scope = cached ? withoutLineage(source.scope) : source.scope;
+    const reused = key && !cached ? this.reusedPlan(key, fields, scope) : null;
     const plan = reused ?? this.makePlan(fields, scope);
     // Kept for the next result only if the masking answered every question under the same key.
-    if (!reused && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
+    if (!reused && !cached && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
     // A portal may be executed again (a row limit, a named portal); a simple Query's result is met
     // in one run, which `lastSource` covers: a weak map entry per result was only garbage.
-    if (!this.pairing.isQueryResult(source)) this.plans.set(source, plan);
+    if (!this.pairing.isQueryResult(source)) {
+      this.plans.set(source, { key: key !== null && masking.planKey?.() === key ? key : null, plan });
+    }
     this.lastSource = source;
     this.lastPlan = plan;
     return plan;
@@ -234,4 +263,11 @@ export class ResultMasker {
       Buffer.concat([body.subarray(0, channelEnd + 1), Buffer.from(`${masked}\0`, "utf8")]),
     );
   }
+}
+
+/** A scope whose verdict's lineage no longer counts: see `ResultMasker.planOf`. */
+function withoutLineage(scope: ResultScope): ResultScope {
+  if (scope.cleanOutputs === undefined) return scope;
+  const { cleanOutputs: _stale, ...rest } = scope;
+  return rest;
 }

@@ -286,6 +286,7 @@ export class ClientConnection {
         sessionId,
         agentId: client.agent.agentId,
         credentialId: client.agent.credentialId,
+        loginGroups: client.agent.groups,
         ...(client.agent.tokenGroups ? { tokenGroups: client.agent.tokenGroups } : {}),
         ...(client.agent.tokenExpiresAt ? { tokenExpiresAt: client.agent.tokenExpiresAt } : {}),
         connectionId: client.connection.connectionId,

@@ -32,6 +32,11 @@ export type LiveSession = {
   sessionId: string;
   agentId: string;
   credentialId: string;
+  /**
+   * The groups the session was opened with (the agent's memberships, plus a workload token's):
+   * they decide masking exemptions and reviews for its life, so a change of membership ends it.
+   */
+  loginGroups?: readonly string[];
   /** Groups a workload token granted (its groups claim); they keep access while the connection allows them. */
   tokenGroups?: readonly string[];
   /** A workload token's expiry: the session ends then (the revocation watcher ends it). */

@@ -224,6 +224,7 @@ export function serveMySqlClient(
       sessionId: identity.sessionId,
       agentId: agent.agentId,
       credentialId: agent.credentialId,
+      loginGroups: agent.groups,
       // A workload session's groups and expiry, as on the Postgres path: the watcher checks both.
       ...(agent.tokenGroups ? { tokenGroups: agent.tokenGroups } : {}),
       ...(agent.tokenExpiresAt ? { tokenExpiresAt: agent.tokenExpiresAt } : {}),
