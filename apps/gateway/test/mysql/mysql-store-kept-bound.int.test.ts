@@ -37,14 +37,26 @@ const mariadbLogin = () => mariadbCli(gatewayMariadbTarget(harness, "maria"), "S
 describe("a MySQL login at the kept-chunk bound", () => {
   it("is refused as retry-later with the bound's words, and served once the chunks are stored", async () => {
     expect(await mariadbLogin()).toEqual({ stdout: "42\n" });
-    const inFlight = await mysql.createConnection({
-      host: "127.0.0.1",
-      port: harness.gateway.mysqlPort as number,
-      user: harness.agent.name,
-      password: harness.token,
-      database: "maria",
-      ssl: { ca: readFileSync(harness.caFile as string, "utf8") },
-    });
+    // The first login's last chunk waits for the recording's next flush round (up to a second),
+    // and until it is stored it counts against the one-byte bound: log in once it has been.
+    const inFlight = await until(
+      () =>
+        mysql
+          .createConnection({
+            host: "127.0.0.1",
+            port: harness.gateway.mysqlPort as number,
+            user: harness.agent.name,
+            password: harness.token,
+            database: "maria",
+            ssl: { ca: readFileSync(harness.caFile as string, "utf8") },
+          })
+          .catch(() => null),
+      {
+        what: "a MySQL login once the first session's chunks are stored",
+        timeoutMs: 15_000,
+        intervalMs: 250,
+      },
+    );
     try {
       await locker.query("BEGIN; LOCK TABLE recording_chunks IN ACCESS EXCLUSIVE MODE");
       // The session's next chunk cannot be stored: kept, and the bound (one byte) is reached.
