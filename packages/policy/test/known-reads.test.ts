@@ -1,11 +1,10 @@
-import { type CatalogSnapshot, catalogSnapshot } from "@sluice/policy/column-catalog";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import type { ConnectionPolicy } from "@sluice/policy/rules";
-import { upstreamCode } from "@sluice/policy/upstream-code";
 import type { Verdict } from "@sluice/policy/verdict";
 import { loadParser } from "@sluice/sql/parser";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { catalogOf } from "./support/plain-tables-catalog";
 
 beforeAll(() => loadParser());
 // The catalog's age is read from the clock: frozen, so only an unknown relation makes it read again.
@@ -14,20 +13,6 @@ beforeEach(() => {
   vi.setSystemTime(Date.UTC(2026, 11, 6, 12));
 });
 afterEach(() => vi.useRealTimers());
-
-function catalogOf(tables: Array<[schema: string, table: string]>): CatalogSnapshot {
-  return catalogSnapshot(
-    tables.map(([schema, table]) => ({ schema, table, column: "id", attnum: 1, isView: false })),
-    upstreamCode({
-      writeRunsCode: [],
-      userFunctions: [],
-      userOperators: [],
-      typeCode: [],
-      hasEventTriggers: false,
-    }),
-    Date.now(),
-  );
-}
 
 /** A masked connection: its column rule makes a read of a relation the catalog lacks read it again. */
 const MASKED: ConnectionPolicy = {

@@ -1,11 +1,10 @@
-import { type CatalogSnapshot, catalogSnapshot } from "@sluice/policy/column-catalog";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
 import { FactsCache } from "@sluice/policy/facts-cache";
 import { type ConnectionPolicy, parseGuardrail } from "@sluice/policy/rules";
-import { upstreamCode } from "@sluice/policy/upstream-code";
 import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
 import { loadParser } from "@sluice/sql/parser";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { catalogOf } from "./support/plain-tables-catalog";
 
 beforeAll(() => loadParser());
 // The catalog's age is read from the clock: frozen, so a busy machine never makes it look stale.
@@ -14,22 +13,6 @@ beforeEach(() => {
   vi.setSystemTime(Date.UTC(2026, 11, 5, 12));
 });
 afterEach(() => vi.useRealTimers());
-
-/** The upstream's catalog: plain tables (no view, trigger or function runs code when they are read). */
-function catalogOf(tables: Array<[schema: string, table: string]>): CatalogSnapshot {
-  return catalogSnapshot(
-    tables.map(([schema, table]) => ({ schema, table, column: "id", attnum: 1, isView: false })),
-    upstreamCode({
-      writeRunsCode: [],
-      readRunsCode: [],
-      userFunctions: [],
-      userOperators: [],
-      typeCode: [],
-      hasEventTriggers: false,
-    }),
-    Date.now(),
-  );
-}
 
 const NO_AUDIT = parseGuardrail({
   name: "no-audit",
