@@ -1,16 +1,16 @@
 import type { Db } from "@sluice/db/prisma";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
-import { pgClientConfig, type UpstreamLogin } from "@sluice/db/upstream/pg-client-config";
+import { pgCatalogReaderConfig, type UpstreamLogin } from "@sluice/db/upstream/pg-client-config";
 import { decryptSecret } from "@sluice/secrets/secret-box";
 import pg from "pg";
 import { AdminError } from "./admin-error";
 
 /**
  * Connects to a connection's upstream with its brokered credentials, for the console's own checks
- * (test connection, masking preview).
+ * (test connection, masking preview), which read its catalog: search_path pinned to pg_catalog.
  */
 export async function openUpstream(connection: Db.Connection, secretKey: Buffer, purpose: string) {
-  const client = new pg.Client(pgClientConfig(brokeredLogin(connection, secretKey), purpose));
+  const client = new pg.Client(pgCatalogReaderConfig(brokeredLogin(connection, secretKey), purpose));
   client.on("error", () => {});
   await client.connect();
   return client;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { pgClientConfig } from "@sluice/db/upstream/pg-client-config";
+import { pgCatalogReaderConfig } from "@sluice/db/upstream/pg-client-config";
 import { readRelationHolders } from "@sluice/db/upstream/relation-holders";
 import type { RelationLookup } from "@sluice/policy/search-path";
 import type { ConnectionRecord } from "@sluice/session/directory";
@@ -25,8 +25,7 @@ export function createRelationLookups(log: (line: string) => void) {
         void stale.end().catch(() => {});
       }
       pool = new pg.Pool({
-        ...pgClientConfig(connection, "sluice-name-resolution"),
-        options: "-c search_path=pg_catalog",
+        ...pgCatalogReaderConfig(connection, "sluice-name-resolution"),
         max: 2,
         idleTimeoutMillis: IDLE_MS,
       });

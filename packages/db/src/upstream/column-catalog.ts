@@ -2,7 +2,7 @@ import { isStructureCatalog } from "@sluice/masking/structure-catalogs";
 import { inheritanceFamilies } from "@sluice/policy/inherited-selectors";
 import type { UpstreamCode } from "@sluice/policy/upstream-code";
 import pg from "pg";
-import { pgClientConfig, type UpstreamLogin } from "./pg-client-config";
+import { pgCatalogReaderConfig, type UpstreamLogin } from "./pg-client-config";
 import { readUpstreamCode } from "./upstream-code-catalog";
 
 export type CatalogColumn = {
@@ -112,7 +112,7 @@ export async function readColumnCatalog(
 ): Promise<ColumnCatalog> {
   const { timeoutMs } = options;
   const client = new pg.Client({
-    ...pgClientConfig(login, "sluice-masking-catalog"),
+    ...pgCatalogReaderConfig(login, "sluice-masking-catalog"),
     ...(timeoutMs === undefined ? {} : { connectionTimeoutMillis: timeoutMs }),
   });
   client.on("error", () => {});

@@ -40,3 +40,14 @@ export function pgClientConfig(login: UpstreamLogin, applicationName: string): C
           },
   };
 }
+
+/**
+ * For Sluice's own reads of an upstream's catalog: search_path pinned to pg_catalog by a startup
+ * option, which outranks `ALTER ROLE/DATABASE … SET search_path`. Unqualified catalog names and
+ * operators resolve in pg_catalog first only while the path does not name it, so a default of
+ * `evil, pg_catalog` would put a look-alike `evil.pg_attribute` ahead of the real one and let
+ * whoever may set that default rename the columns masking rules name.
+ */
+export function pgCatalogReaderConfig(login: UpstreamLogin, applicationName: string): ClientConfig {
+  return { ...pgClientConfig(login, applicationName), options: "-c search_path=pg_catalog" };
+}
