@@ -298,6 +298,7 @@ export async function startGateway(options: StartGatewayOptions) {
       await recordings.close();
       await policies.stop();
       await relationLookups.close();
+      await masking.close();
       await parsePool?.close();
     },
   };

@@ -29,8 +29,12 @@ export type CatalogSnapshot = {
   readonly temporary: ReadonlyMap<string, string[]>;
   /** Code statements can run without naming it; absent when the read did not include it. */
   readonly code?: UpstreamCode;
-  /** When the read began (epoch ms): it shows what was committed by then. */
-  readonly readAt?: number;
+  /**
+   * When the read began (epoch ms): it shows what was committed by then. Not readonly: a later read
+   * that finds the catalog unchanged moves it forward, keeping this snapshot (and what is cached
+   * under it) instead of building an identical one.
+   */
+  readAt?: number;
   /**
    * `schema.table` → the other relations of its inheritance family (parents, children,
    * partitions), whose rows are its rows too: a rule on one masks the same column of all.

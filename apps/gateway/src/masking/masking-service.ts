@@ -1,10 +1,7 @@
 import { createHmac } from "node:crypto";
 import { upstreamCatalogSnapshot } from "@sluice/db/upstream/catalog-snapshot";
-import {
-  type CatalogColumn,
-  readColumnCatalog,
-  type StructureRelation,
-} from "@sluice/db/upstream/column-catalog";
+import type { CatalogColumn, StructureRelation } from "@sluice/db/upstream/column-catalog";
+import { createKeptCatalogReader } from "@sluice/db/upstream/kept-catalog-reader";
 import type { DetectorRule } from "@sluice/masking/content-masker";
 import { type ColumnOrigins, UNPROVABLE_RULE } from "@sluice/masking/row-masker";
 import { matchesSelector } from "@sluice/masking/selector";
@@ -27,7 +24,12 @@ type CachedCatalog = {
   structure: StructureRelation[];
   /** Inheritance families by table OID: a rule on one member's column masks it in all. */
   families: number[][];
+  /**
+   * When the catalog was last seen to be this: a later read that finds its fingerprint unchanged
+   * moves it (and the snapshot's) forward in place, so what is compiled or cached under it holds.
+   */
   readAt: number;
+  fingerprint: string;
   snapshot: CatalogSnapshot;
 };
 
@@ -42,6 +44,7 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
   /** When the read under way per connection began. */
   const reading = new Map<string, number>();
   const hashKey = createHmac("sha256", secretKey).update("sluice-masking-hash").digest();
+  const reader = createKeptCatalogReader(log);
 
   const catalogFor = (
     connection: ConnectionRecord,
@@ -55,13 +58,24 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
     if (cached && (!isStale || (underWaySince !== undefined && underWaySince >= startedAfter))) return cached;
     const startedAt = Date.now();
     reading.set(id, startedAt);
-    const loading = readColumnCatalog(connection).then((read) => {
+    const previous = latest.get(id);
+    const loading = reader.read(id, connection, previous?.fingerprint ?? null).then((read) => {
+      if (read.kind === "unchanged" && previous) {
+        // Nothing committed since changed the catalog: the last read is as true as a new one.
+        if (previous.readAt < startedAt) {
+          previous.readAt = startedAt;
+          previous.snapshot.readAt = startedAt;
+        }
+        return previous;
+      }
+      if (read.kind === "unchanged") throw new Error("the catalog read found no earlier read to keep");
       const catalog = {
-        columns: read.columns,
-        structure: read.structure,
-        families: read.families,
+        columns: read.catalog.columns,
+        structure: read.catalog.structure,
+        families: read.catalog.families,
         readAt: startedAt,
-        snapshot: upstreamCatalogSnapshot(read, startedAt),
+        fingerprint: read.fingerprint,
+        snapshot: upstreamCatalogSnapshot(read.catalog, startedAt),
       };
       // Two reads may overlap: the one begun later shows more.
       if ((latest.get(id)?.readAt ?? Number.NEGATIVE_INFINITY) <= startedAt) latest.set(id, catalog);
@@ -79,6 +93,8 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
   };
 
   return {
+    /** Closes the kept catalog connections. */
+    close: () => reader.close(),
     /** The catalog for the decision point: lineage and column rules resolve against it. */
     catalogAccess(connection: ConnectionRecord): ColumnCatalogAccess {
       return {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { upstreamLoginKey } from "@sluice/db/upstream/login-key";
 import { pgCatalogReaderConfig } from "@sluice/db/upstream/pg-client-config";
 import { readRelationHolders } from "@sluice/db/upstream/relation-holders";
 import type { RelationLookup } from "@sluice/policy/search-path";
@@ -16,7 +16,7 @@ export function createRelationLookups(log: (line: string) => void) {
   const pools = new Map<string, pg.Pool>();
 
   const poolFor = (connection: ConnectionRecord): pg.Pool => {
-    const key = loginKey(connection);
+    const key = upstreamLoginKey(connection.connectionId, connection);
     let pool = pools.get(key);
     if (!pool) {
       for (const [other, stale] of pools) {
@@ -46,23 +46,4 @@ export function createRelationLookups(log: (line: string) => void) {
       await Promise.all(closing);
     },
   };
-}
-
-/** Pools are keyed by everything the login uses; the password only as a digest. */
-function loginKey(connection: ConnectionRecord): string {
-  const digest = createHash("sha256")
-    .update(
-      JSON.stringify([
-        connection.host,
-        connection.port,
-        connection.database,
-        connection.user,
-        connection.password,
-        connection.tlsMode,
-        connection.tlsCaPem,
-        connection.tlsServerName,
-      ]),
-    )
-    .digest("hex");
-  return `${connection.connectionId}:${digest}`;
 }

@@ -2,6 +2,7 @@ import { isStructureCatalog } from "@sluice/masking/structure-catalogs";
 import { inheritanceFamilies } from "@sluice/policy/inherited-selectors";
 import type { UpstreamCode } from "@sluice/policy/upstream-code";
 import pg from "pg";
+import { catalogFingerprint, newFingerprintSeed } from "./catalog-fingerprint";
 import { pgCatalogReaderConfig, type UpstreamLogin } from "./pg-client-config";
 import { readUpstreamCode } from "./upstream-code-catalog";
 
@@ -135,7 +136,7 @@ export async function readColumnCatalog(
 }
 
 /** Generated columns by `tableOid:attnum`, with what they are computed from. */
-async function readGenerated(client: pg.Client): Promise<Map<string, number[] | "opaque">> {
+async function readGenerated(client: pg.ClientBase): Promise<Map<string, number[] | "opaque">> {
   const { rows } = await client.query<{
     table_oid: string;
     attnum: number;
@@ -158,7 +159,7 @@ async function readGenerated(client: pg.Client): Promise<Map<string, number[] | 
 }
 
 /** Each view's inputs, as the server recorded them. */
-async function readViewReads(client: pg.Client): Promise<ColumnCatalog["viewReads"]> {
+async function readViewReads(client: pg.ClientBase): Promise<ColumnCatalog["viewReads"]> {
   const { rows } = await client.query<{
     view_oid: string;
     reads_oid: string | null;
@@ -182,48 +183,73 @@ async function readViewReads(client: pg.Client): Promise<ColumnCatalog["viewRead
 async function readOver(client: pg.Client): Promise<ColumnCatalog> {
   await client.connect();
   try {
-    const { rows } = await client.query<{
-      table_oid: string;
-      attnum: number;
-      schema: string;
-      table: string;
-      column: string;
-      is_view: boolean;
-    }>(COLUMNS_SQL);
-    const generated = await readGenerated(client);
-    const columns = rows.map((row): CatalogColumn => {
-      const column = {
-        tableOid: Number(row.table_oid),
-        attnum: row.attnum,
-        schema: row.schema,
-        table: row.table,
-        column: row.column,
-        isView: row.is_view,
-      };
-      const computedFrom = generated.get(`${column.tableOid}:${column.attnum}`);
-      return computedFrom === undefined ? column : { ...column, computedFrom };
-    });
-    const system = await client.query<{ oid: string; schema: string; name: string }>(SYSTEM_RELATIONS_SQL);
-    const structure = system.rows
-      .filter((row) => isStructureCatalog(row.schema, row.name))
-      .map((row) => ({ oid: Number(row.oid), schema: row.schema, name: row.name }));
-    const inherits = await client.query<{ child: string; parent: string }>(
-      "SELECT inhrelid::int8 AS child, inhparent::int8 AS parent FROM pg_inherits",
-    );
-    const families = inheritanceFamilies(
-      inherits.rows.map((row) => ({ child: Number(row.child), parent: Number(row.parent) })),
-    );
-    const viewReads = await readViewReads(client);
-    const keys = await client.query<{ referenced: string; referencing: string; changes: boolean }>(
-      FOREIGN_KEYS_SQL,
-    );
-    const foreignKeys = keys.rows.map((row) => ({
-      referenced: Number(row.referenced),
-      referencing: Number(row.referencing),
-      changes: row.changes,
-    }));
-    return { columns, code: await readUpstreamCode(client), structure, families, viewReads, foreignKeys };
+    return (await readConsistentCatalog(client, newFingerprintSeed())).catalog;
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * The whole read in one REPEATABLE READ transaction, so every part sees the same catalog (a DDL
+ * committed between two parts cannot leave a view known to one part and unknown to another), with
+ * the fingerprint of exactly what it read.
+ */
+export async function readConsistentCatalog(
+  client: pg.ClientBase,
+  seed: string,
+): Promise<{ catalog: ColumnCatalog; fingerprint: string }> {
+  await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  try {
+    const fingerprint = await catalogFingerprint(client, seed);
+    const catalog = await readCatalogIn(client);
+    await client.query("COMMIT");
+    return { catalog, fingerprint };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}
+
+async function readCatalogIn(client: pg.ClientBase): Promise<ColumnCatalog> {
+  const { rows } = await client.query<{
+    table_oid: string;
+    attnum: number;
+    schema: string;
+    table: string;
+    column: string;
+    is_view: boolean;
+  }>(COLUMNS_SQL);
+  const generated = await readGenerated(client);
+  const columns = rows.map((row): CatalogColumn => {
+    const column = {
+      tableOid: Number(row.table_oid),
+      attnum: row.attnum,
+      schema: row.schema,
+      table: row.table,
+      column: row.column,
+      isView: row.is_view,
+    };
+    const computedFrom = generated.get(`${column.tableOid}:${column.attnum}`);
+    return computedFrom === undefined ? column : { ...column, computedFrom };
+  });
+  const system = await client.query<{ oid: string; schema: string; name: string }>(SYSTEM_RELATIONS_SQL);
+  const structure = system.rows
+    .filter((row) => isStructureCatalog(row.schema, row.name))
+    .map((row) => ({ oid: Number(row.oid), schema: row.schema, name: row.name }));
+  const inherits = await client.query<{ child: string; parent: string }>(
+    "SELECT inhrelid::int8 AS child, inhparent::int8 AS parent FROM pg_inherits",
+  );
+  const families = inheritanceFamilies(
+    inherits.rows.map((row) => ({ child: Number(row.child), parent: Number(row.parent) })),
+  );
+  const viewReads = await readViewReads(client);
+  const keys = await client.query<{ referenced: string; referencing: string; changes: boolean }>(
+    FOREIGN_KEYS_SQL,
+  );
+  const foreignKeys = keys.rows.map((row) => ({
+    referenced: Number(row.referenced),
+    referencing: Number(row.referencing),
+    changes: row.changes,
+  }));
+  return { columns, code: await readUpstreamCode(client), structure, families, viewReads, foreignKeys };
 }

@@ -55,7 +55,7 @@ SELECT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') AS has_ev
   ) AS has_builtin_cast_code`;
 
 /** Reads, over a catalog connection already open, the code statements can run without naming it. */
-export async function readUpstreamCode(client: pg.Client): Promise<UpstreamCode> {
+export async function readUpstreamCode(client: pg.ClientBase): Promise<UpstreamCode> {
   const relations = await client.query<{
     schema: string;
     table: string;
