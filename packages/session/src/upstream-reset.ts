@@ -11,14 +11,18 @@ import { ErrorField, ServerCode, TransactionStatus } from "@sluice/wire/server-c
  */
 export const RESET_SQL = "DISCARD ALL";
 
-/** One row, every column text: who the session is, and what it still holds. */
+/**
+ * One row, every column text: who the session is, and what it still holds. Every function, operator
+ * and type is pg_catalog's by name: the session's search_path is back at the role's or database's
+ * default, which may place another schema's look-alike `count(*)` or `=` ahead of pg_catalog's.
+ */
 export const RESET_CHECK_SQL = [
-  "SELECT current_user::text, session_user::text,",
-  "(SELECT count(*) FROM pg_catalog.pg_locks WHERE pid = pg_catalog.pg_backend_pid() AND locktype = 'advisory')::text,",
-  "(SELECT count(*) FROM pg_catalog.pg_listening_channels())::text,",
-  "(SELECT count(*) FROM pg_catalog.pg_prepared_statements)::text,",
-  "(SELECT count(*) FROM pg_catalog.pg_cursors)::text,",
-  "(SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema())::text,",
+  "SELECT current_user::pg_catalog.text, session_user::pg_catalog.text,",
+  "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_locks WHERE pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND locktype OPERATOR(pg_catalog.=) 'advisory')::pg_catalog.text,",
+  "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_listening_channels())::pg_catalog.text,",
+  "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements)::pg_catalog.text,",
+  "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_cursors)::pg_catalog.text,",
+  "(SELECT pg_catalog.count(*) FROM pg_catalog.pg_class WHERE relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema())::pg_catalog.text,",
   // Back at the role's or database's default, which servers before 18 never report.
   "pg_catalog.current_setting('search_path')",
 ].join(" ");
