@@ -1,4 +1,5 @@
 import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-description";
+import type { MaskPlan } from "@sluice/masking/row-masker";
 import { ClientCode } from "@sluice/wire/client-codes";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
@@ -20,7 +21,16 @@ export type ResultSource = {
   statement: StatementEntry | null;
   resultFormats: readonly number[];
   isDescribeAsked: boolean;
+  /**
+   * The masker's plan for these rows, once made (see `ResultMasker.planOf`). Kept on the source, so
+   * it lives exactly as long as the portal: a WeakMap entry per Bind cost every new portal V8's
+   * ephemeron write barrier, and the young-generation collector a pass over the map.
+   */
+  plan: SourcePlan | null;
 };
+
+/** A source's masking plan ("clean": its rows pass as they are) and the masking key it was made under. */
+export type SourcePlan = { key: object | null; plan: MaskPlan | "clean" };
 
 /** One message sent upstream that the server will answer, in the order it will answer. */
 type Ask =
@@ -226,6 +236,7 @@ export class ResponsePairing {
       statement,
       resultFormats: bindResultFormats(raw, statementEnd + 1),
       isDescribeAsked: false,
+      plan: null,
     };
     this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
     this.portals.set(name, portal);
@@ -241,6 +252,7 @@ export class ResponsePairing {
         statement: null,
         resultFormats: [],
         isDescribeAsked: false,
+        plan: null,
       };
       this.portals.set(name, portal);
     }
@@ -273,6 +285,7 @@ export class ResponsePairing {
           statement: null,
           resultFormats: [],
           isDescribeAsked: true,
+          plan: null,
         };
         return SHOWN;
       default:

@@ -35,16 +35,7 @@ export type SessionMasking = {
 };
 
 /** Rows of a source that needs no masking are copied as they are. */
-const CLEAN = Symbol("clean");
-
-/**
- * A portal's plan and the masking key it was made under: a portal outlives a policy change (a row
- * limit suspends it, its next Execute comes later), and its next rows follow the rules of then.
- */
-type PortalPlan = {
-  key: object | null;
-  plan: MaskPlan | typeof CLEAN;
-};
+const CLEAN = "clean";
 
 /** What a plan was made from, besides the session's masking: see `ResultMasker.reusedPlan`. */
 type PlanMemo = {
@@ -61,7 +52,6 @@ type PlanMemo = {
  */
 export class ResultMasker {
   private readonly pairing = new ResponsePairing();
-  private readonly plans = new WeakMap<ResultSource, PortalPlan>();
   /** The source of the run of DataRows passing now; any other message ends the run. */
   private lastSource: ResultSource | null = null;
   private lastPlan: MaskPlan | typeof CLEAN | null = null;
@@ -155,9 +145,10 @@ export class ResultMasker {
     if (source === this.lastSource && this.lastPlan) return this.lastPlan;
     const { masking } = this;
     const key = masking.planKey?.() ?? null;
-    // A portal's earlier plan holds only under the key it was made under: a new rule, a withdrawn
-    // exemption or a new catalog read since (or no key to tell) makes a new plan from its columns.
-    const cached = this.plans.get(source);
+    // A portal's earlier plan (it outlives a policy change: a row limit suspends it, its next Execute
+    // comes later) holds only under the key it was made under: a new rule, a withdrawn exemption or
+    // a new catalog read since (or no key to tell) makes a new plan from its columns.
+    const cached = source.plan;
     if (cached && key !== null && cached.key === key) {
       this.lastSource = source;
       this.lastPlan = cached.plan;
@@ -173,9 +164,9 @@ export class ResultMasker {
     // Kept for the next result only if the masking answered every question under the same key.
     if (!reused && !cached && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
     // A portal may be executed again (a row limit, a named portal); a simple Query's result is met
-    // in one run, which `lastSource` covers: a weak map entry per result was only garbage.
+    // in one run, which `lastSource` covers: a plan kept on it would only be garbage.
     if (!this.pairing.isQueryResult(source)) {
-      this.plans.set(source, { key: key !== null && masking.planKey?.() === key ? key : null, plan });
+      source.plan = { key: key !== null && masking.planKey?.() === key ? key : null, plan };
     }
     this.lastSource = source;
     this.lastPlan = plan;
