@@ -52,7 +52,7 @@ export type Pairing =
   | { kind: "other" };
 
 const OTHER: Pairing = Object.freeze({ kind: "other" });
-/** What `onClosingAt` hands a CommandComplete's pairing, which never reads its tag. */
+/** What `onAnswerAt` hands the pairing of a message whose body it never reads. */
 const EMPTY_BODY = Buffer.alloc(0);
 const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
 const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
@@ -178,21 +178,18 @@ export class ResponsePairing {
   }
 
   /**
-   * Whose rows a DataRow is (null: rows the gateway cannot pair with anything; mask them whole).
-   * The hot path: a DataRow changes nothing, so it is read without building a Pairing.
+   * `onAnswer` of a message whose body is `bytes[start..end]`, read where it lies (no view of it):
+   * of the bodies `onAnswer` reads, a RowDescription's is compared with the last one in place (and
+   * parsed only when it differs) and a ReadyForQuery's status byte read; the others are never read.
    */
-  /**
-   * `onAnswer` of a CommandComplete or ReadyForQuery whose body is `bytes[start..end]`, read where it
-   * lies: of either body only a ReadyForQuery's status byte is read.
-   */
-  onClosingAt(
-    type: ServerCode.CommandComplete | ServerCode.ReadyForQuery,
-    bytes: Buffer,
-    start: number,
-    end: number,
-  ): void {
-    if (type === ServerCode.ReadyForQuery) this.onReady(start < end ? bytes[start] : undefined);
-    else this.onAnswer(type, EMPTY_BODY);
+  onAnswerAt(type: number, bytes: Buffer, start: number, end: number): Pairing {
+    if (type === ServerCode.RowDescription)
+      return this.onDescription(this.describedFieldsAt(bytes, start, end));
+    if (type === ServerCode.ReadyForQuery) {
+      this.onReady(start < end ? bytes[start] : undefined);
+      return OTHER;
+    }
+    return this.onAnswer(type, EMPTY_BODY);
   }
 
   /**
@@ -260,8 +257,20 @@ export class ResponsePairing {
   }
 
   private describedFields(body: Buffer): FieldInfo[] {
+    return this.describedFieldsAt(body, 0, body.length);
+  }
+
+  /** The fields of the RowDescription body `bytes[start..end]`: the last ones when the bytes are equal. */
+  private describedFieldsAt(bytes: Buffer, start: number, end: number): FieldInfo[] {
     const last = this.lastDescription;
-    if (last?.body.equals(body)) return last.fields;
+    if (
+      last &&
+      last.body.length === end - start &&
+      bytes.compare(last.body, 0, last.body.length, start, end) === 0
+    ) {
+      return last.fields;
+    }
+    const body = bytes.subarray(start, end);
     const fields = parseRowDescription(body);
     this.lastDescription = { body: Buffer.from(body), fields };
     return fields;

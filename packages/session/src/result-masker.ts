@@ -34,6 +34,30 @@ export type SessionMasking = {
   planKey?: () => object | null;
 };
 
+/**
+ * Upstream messages that carry no value, which `passAnswerAt` reads in place: a result's closing
+ * messages, the extended protocol's acknowledgements and a result's description (column names and
+ * types, which the client sees unmasked either way). One flag per message type.
+ */
+const PASSED_IN_PLACE = new Uint8Array(256);
+for (const type of [
+  ServerCode.CommandComplete,
+  ServerCode.ReadyForQuery,
+  ServerCode.ParseComplete,
+  ServerCode.BindComplete,
+  ServerCode.CloseComplete,
+  ServerCode.NoData,
+  ServerCode.PortalSuspended,
+  ServerCode.RowDescription,
+]) {
+  PASSED_IN_PLACE[type] = 1;
+}
+
+/** Whether `passAnswerAt` takes an upstream message of this type. */
+export function isPassedInPlace(type: number): boolean {
+  return PASSED_IN_PLACE[type] === 1;
+}
+
 /** Rows of a source that needs no masking are copied as they are. */
 const CLEAN = "clean";
 
@@ -83,20 +107,14 @@ export class ResultMasker {
   }
 
   /**
-   * A CommandComplete or ReadyForQuery lying whole at `bytes[start..end]`: followed, and written into
-   * `out` as it is (neither carries a value), read in place, without views of its own. The same as
-   * `maskInto` gives them.
+   * An answer that carries no value (see `isPassedInPlace`) lying whole at `bytes[start..end]`:
+   * followed, and written into `out` as it is, read in place, without views of its own; a
+   * RowDescription or NoData the gateway asked for itself is swallowed. The same as `maskInto` gives them.
    */
-  passClosingAt(
-    type: ServerCode.CommandComplete | ServerCode.ReadyForQuery,
-    bytes: Buffer,
-    start: number,
-    end: number,
-    out: OutputBuffer,
-  ): void {
+  passAnswerAt(type: number, bytes: Buffer, start: number, end: number, out: OutputBuffer): void {
     this.endRun();
-    this.pairing.onClosingAt(type, bytes, start + TAGGED_HEADER_BYTES, end);
-    out.appendRange(bytes, start, end);
+    const pairing = this.pairing.onAnswerAt(type, bytes, start + TAGGED_HEADER_BYTES, end);
+    if (pairing.kind !== "description" || !pairing.isHidden) out.appendRange(bytes, start, end);
   }
 
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */

@@ -4,7 +4,7 @@ import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
 import type { Relay } from "./relay";
 import type { RelayStep } from "./relay-step";
-import type { ResultMasker } from "./result-masker";
+import { isPassedInPlace, type ResultMasker } from "./result-masker";
 
 /**
  * What the client gets for the upstream messages now whole in `frames`, as one buffer (one socket
@@ -95,15 +95,16 @@ function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBy
     // The run is masked before the pairing hears of anything after it.
     if (runBytes) masker.maskRowsInto(runBytes, runStart, runEnd, out);
     runBytes = null;
-    if (view.type === ServerCode.CommandComplete || view.type === ServerCode.ReadyForQuery) {
-      // A result's closing messages, one or two per statement, carry no value: read in place, as
-      // without masking (the relay replaces neither today; a replacement goes as below).
+    if (isPassedInPlace(view.type)) {
+      // A result's closing messages, one or two per statement, and the extended protocol's
+      // acknowledgements and descriptions carry no value: read in place, as without masking (the
+      // relay replaces none of them today; a replacement goes as below).
       const bodyStart = view.start + TAGGED_HEADER_BYTES;
       const replacement = relay.beforeUpstreamMessageAt(view.type, view.bytes, bodyStart, view.end);
       if (replacement) {
         masker.follow(view.type, view.bytes.subarray(bodyStart, view.end));
         out.append(replacement);
-      } else masker.passClosingAt(view.type, view.bytes, view.start, view.end, out);
+      } else masker.passAnswerAt(view.type, view.bytes, view.start, view.end, out);
       continue;
     }
     const raw = view.bytes.subarray(view.start, view.end);
