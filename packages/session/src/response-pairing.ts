@@ -2,6 +2,7 @@ import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-descrip
 import type { MaskPlan } from "@sluice/masking/row-masker";
 import { ClientCode } from "@sluice/wire/client-codes";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
+import { nulAt } from "@sluice/wire/nul-scan";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE } from "./result-scope";
 
@@ -221,10 +222,10 @@ export class ResponsePairing {
   }
 
   private noteBind(raw: Buffer, scope: ResultScope | undefined): void {
-    const portalEnd = raw.indexOf(0, TAGGED_HEADER_BYTES);
-    const name = raw.toString("utf8", TAGGED_HEADER_BYTES, portalEnd);
-    const statementEnd = raw.indexOf(0, portalEnd + 1);
-    const statement = this.statements.get(raw.toString("utf8", portalEnd + 1, statementEnd)) ?? null;
+    const portalEnd = nulAt(raw, TAGGED_HEADER_BYTES);
+    const name = textAt(raw, TAGGED_HEADER_BYTES, portalEnd);
+    const statementEnd = nulAt(raw, portalEnd + 1);
+    const statement = this.statements.get(textAt(raw, portalEnd + 1, statementEnd)) ?? null;
     // A Bind judged again brings the verdict its statement now has.
     if (statement && scope) statement.scope = scope;
     const portal: ResultSource = {
@@ -263,13 +264,7 @@ export class ResponsePairing {
   /** The fields of the RowDescription body `bytes[start..end]`: the last ones when the bytes are equal. */
   private describedFieldsAt(bytes: Buffer, start: number, end: number): FieldInfo[] {
     const last = this.lastDescription;
-    if (
-      last &&
-      last.body.length === end - start &&
-      bytes.compare(last.body, 0, last.body.length, start, end) === 0
-    ) {
-      return last.fields;
-    }
+    if (last && isSameBytesAt(last.body, bytes, start, end)) return last.fields;
     const body = bytes.subarray(start, end);
     const fields = parseRowDescription(body);
     this.lastDescription = { body: Buffer.from(body), fields };
@@ -397,8 +392,23 @@ export function fieldsOf(source: ResultSource): FieldInfo[] | null {
 }
 
 function cstringAt(raw: Buffer, offset: number): string {
-  const end = raw.indexOf(0, offset);
-  return raw.toString("utf8", offset, end < 0 ? raw.length : end);
+  const end = nulAt(raw, offset);
+  return textAt(raw, offset, end < 0 ? raw.length : end);
+}
+
+/** `raw[start..end]` as UTF-8: the unnamed portal and statement, the usual names, without a call. */
+function textAt(raw: Buffer, start: number, end: number): string {
+  return end === start ? "" : raw.toString("utf8", start, end);
+}
+
+/**
+ * Whether `bytes[start..end]` holds exactly `expected`: a description is a few dozen bytes, which a
+ * loop compares sooner than a call into the runtime.
+ */
+function isSameBytesAt(expected: Buffer, bytes: Buffer, start: number, end: number): boolean {
+  if (expected.length !== end - start) return false;
+  for (let i = 0; i < expected.length; i += 1) if (expected[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 /** The result format codes at the end of a Bind, after its parameter formats and values. */
