@@ -67,7 +67,8 @@ const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 export class ResponsePairing {
-  private readonly asks: Ask[] = [];
+  /** Asked and not yet answered from `head` on; a new array once all are answered (see `compact`). */
+  private asks: Ask[] = [];
   private head = 0;
   private readonly statements = new Map<string, StatementEntry>();
   private readonly portals = new Map<string, ResultSource>();
@@ -367,7 +368,8 @@ export class ResponsePairing {
   /** Drops answered asks once they are a good part of the array (no per-message splice). */
   private compact(): void {
     if (this.head === this.asks.length) {
-      this.asks.length = 0;
+      // A new array, not `length = 0`: V8 sets an array's length in its runtime, once a transaction.
+      if (this.head > 0) this.asks = [];
       this.head = 0;
     } else if (this.head > 64 && this.head * 2 > this.asks.length) {
       this.asks.splice(0, this.head);

@@ -179,13 +179,14 @@ export class ResultMasker {
     const scope = cached ? withoutLineage(source.scope) : source.scope;
     const reused = key && !cached ? this.reusedPlan(key, fields, scope) : null;
     const plan = reused ?? this.makePlan(fields, scope);
-    // Kept for the next result only if the masking answered every question under the same key.
-    if (!reused && !cached && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
+    // The plan holds under `key` only if the masking answered every question under it. A reused
+    // plan asked none (the key is asked again only after questions, one call for both uses below).
+    const isKeyHeld = key !== null && (reused !== null || masking.planKey?.() === key);
+    // Kept for the next result.
+    if (!reused && !cached && isKeyHeld) this.memo = { key, fields, scope, plan };
     // A portal may be executed again (a row limit, a named portal); a simple Query's result is met
     // in one run, which `lastSource` covers: a plan kept on it would only be garbage.
-    if (!this.pairing.isQueryResult(source)) {
-      source.plan = { key: key !== null && masking.planKey?.() === key ? key : null, plan };
-    }
+    if (!this.pairing.isQueryResult(source)) source.plan = { key: isKeyHeld ? key : null, plan };
     this.lastSource = source;
     this.lastPlan = plan;
     return plan;

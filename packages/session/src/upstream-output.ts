@@ -129,12 +129,18 @@ function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBy
 export function clientToUpstream(step: RelayStep, masker: ResultMasker | null): Buffer | null {
   let messages = step.toUpstream;
   if (masker) {
-    messages = [];
-    for (const message of step.toUpstream) {
+    // A new list only once the masker asks for a message of its own (not one per step).
+    let withAsked: Buffer[] | null = null;
+    for (let i = 0; i < step.toUpstream.length; i += 1) {
+      const message = step.toUpstream[i] as Buffer;
       const before = masker.noteSent(message, step.scope);
-      if (before) messages.push(before);
-      messages.push(message);
+      if (before) {
+        withAsked ??= step.toUpstream.slice(0, i);
+        withAsked.push(before);
+      }
+      withAsked?.push(message);
     }
+    if (withAsked) messages = withAsked;
   }
   if (messages.length === 0) return null;
   return messages.length === 1 ? (messages[0] as Buffer) : Buffer.concat(messages);
