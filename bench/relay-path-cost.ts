@@ -4,12 +4,15 @@
  * places a checkout changes per message — decoding the client's messages, the upstream read's way
  * to the client (not masked, and on a masked connection for a column no rule masks, prepared and
  * simple), the decision of pgbench's simple statement with a new constant each time (demo-shaped
- * policy), the recording's statement and verdict lines under a masked table, and the recording's
- * conversion of what the client got —
+ * policy), the recording's statement and verdict lines under a masked table, the recording's
+ * conversion of what the client got, and a whole prepared transaction through the relay and the
+ * masker on a masked connection (client read decoded, judged and noted on its way upstream; the
+ * answer paired and passed) —
  * for this checkout and, with a baseline checkout, for that one, interleaved in one process.
  *
  *   ./node_modules/.bin/tsx bench/relay-path-cost.ts [/path/to/baseline/checkout]
- *     BENCH_ROUNDS (default 7), BENCH_TRANSACTIONS per round (default 200000)
+ *     BENCH_ROUNDS (default 7), BENCH_TRANSACTIONS per round (default 200000),
+ *     BENCH_ONLY=text (only the measures whose name holds it: one path under --cpu-prof)
  */
 import path from "node:path";
 import {
@@ -25,6 +28,7 @@ import {
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 200_000);
+const ONLY = process.env.BENCH_ONLY ?? "";
 
 type Modules = {
   frames: typeof import("../packages/wire/src/frame-buffer");
@@ -85,6 +89,14 @@ const ANSWER = Buffer.concat([tagged("2"), dataRow(["-4712"]), commandComplete("
  */
 const DESCRIBE_PORTAL = tagged("D", Buffer.from("P"), cstr(""));
 const MASKED_CLIENT_MESSAGES = [BIND, DESCRIBE_PORTAL, EXECUTE, SYNC];
+const MASKED_CLIENT_READ = Buffer.concat(MASKED_CLIENT_MESSAGES);
+/** pgbench's prepared statement, parsed once before the transactions. */
+const PARSE_SELECT = tagged(
+  "P",
+  cstr("P0_1"),
+  cstr("SELECT abalance FROM pgbench_accounts WHERE aid = $1;"),
+  int16(0),
+);
 const ACCOUNTS_OID = 16400;
 const MASKED_ANSWER = Buffer.concat([
   tagged("2"),
@@ -272,6 +284,27 @@ function measures(modules: Modules): Record<string, () => number> {
       for (let i = 0; i < 1000; i += 1) decide();
       return timed(decide);
     },
+    "prepared transaction through relay and masker (masked connection, unmasked column)": () => {
+      const verdict = { kind: "allow" as const, ...ACCOUNTS_SCOPE };
+      const relay = new modules.relay.Relay({ decisions: { decide: () => verdict, version: () => 1 } });
+      const masker = new modules.masker.ResultMasker(demoShapedMasking());
+      const clientFrames = modules.frames.createClientFrameBuffer();
+      clientFrames.setMode("tagged");
+      modules.frames.admitAuthenticated(clientFrames);
+      const upstreamFrames = modules.frames.createServerFrameBuffer();
+      const transaction = (read: Buffer, answer: Buffer) => {
+        clientFrames.push(Buffer.from(read.buffer, read.byteOffset, read.length));
+        for (let frame = clientFrames.next(); frame; frame = clientFrames.next()) {
+          const step = relay.handleClient(modules.messages.decodeClientFrame(frame), frame.raw);
+          if (step instanceof Promise) throw new Error("the relay waited");
+          modules.output.clientToUpstream(step, masker);
+        }
+        upstreamFrames.push(Buffer.from(answer.buffer, answer.byteOffset, answer.length));
+        modules.output.upstreamToClient(upstreamFrames, relay, masker, answer.length);
+      };
+      transaction(Buffer.concat([PARSE_SELECT, SYNC]), Buffer.concat([tagged("1"), readyForQuery()]));
+      return timed(() => transaction(MASKED_CLIENT_READ, MASKED_ANSWER));
+    },
     "recording: a statement and its verdict (masked table, simple protocol)": () => {
       const recorder = new modules.recorder.SessionRecorder({
         resultBytesCap: 1 << 20,
@@ -309,6 +342,7 @@ async function main() {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [tree, modules] of trees) {
       for (const [name, run] of Object.entries(measures(modules))) {
+        if (!name.includes(ONLY)) continue;
         const key = `${name}|${tree}`;
         results.set(key, [...(results.get(key) ?? []), run()]);
       }

@@ -35,12 +35,15 @@ export class PipelineGate {
 
   /** For a client message: null to handle it now, or a Promise that settles when it may be. */
   waitFor(message: ClientMessage["name"]): Promise<void> | null {
+    // Open (nearly always): nothing to look up per message.
+    if (this.closedUntil === null) return null;
     // COPY data must reach the COPY it belongs to, which was judged; its encoding is fixed at its start.
     return COPY_MESSAGES.has(message) ? null : this.whenOpen();
   }
 
   /** For a client message: the refusal it gets in a tainted batch, or null. */
   refusalFor(message: ClientMessage["name"], raw: Buffer): ClientError | null {
+    if (!this.isBatchTainted) return null;
     return TEXTLESS_MESSAGES.has(message) ? null : this.refusalInBatch(raw);
   }
 
@@ -60,7 +63,7 @@ export class PipelineGate {
   /** A Bind went upstream: its portal runs unjudged code when Executed, or no longer does. */
   afterBind(portal: string, mayRunUnjudgedCode: boolean): void {
     if (mayRunUnjudgedCode) this.unjudgedPortals.add(portal);
-    else this.unjudgedPortals.delete(portal);
+    else if (this.unjudgedPortals.size > 0) this.unjudgedPortals.delete(portal);
   }
 
   afterClosePortal(portal: string): void {
@@ -69,7 +72,7 @@ export class PipelineGate {
 
   /** An Execute went upstream: from here the server may read this batch in another encoding. */
   afterExecute(portal: string): void {
-    if (this.unjudgedPortals.has(portal)) this.isBatchTainted = true;
+    if (this.unjudgedPortals.size > 0 && this.unjudgedPortals.has(portal)) this.isBatchTainted = true;
   }
 
   /** The batch's Sync went upstream as batch `batch`. */

@@ -1,6 +1,8 @@
 import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-description";
+import type { MaskPlan } from "@sluice/masking/row-masker";
 import { ClientCode } from "@sluice/wire/client-codes";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
+import { nulAt } from "@sluice/wire/nul-scan";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE } from "./result-scope";
 
@@ -20,7 +22,16 @@ export type ResultSource = {
   statement: StatementEntry | null;
   resultFormats: readonly number[];
   isDescribeAsked: boolean;
+  /**
+   * The masker's plan for these rows, once made (see `ResultMasker.planOf`). Kept on the source, so
+   * it lives exactly as long as the portal: a WeakMap entry per Bind cost every new portal V8's
+   * ephemeron write barrier, and the young-generation collector a pass over the map.
+   */
+  plan: SourcePlan | null;
 };
+
+/** A source's masking plan ("clean": its rows pass as they are) and the masking key it was made under. */
+export type SourcePlan = { key: object | null; plan: MaskPlan | "clean" };
 
 /** One message sent upstream that the server will answer, in the order it will answer. */
 type Ask =
@@ -42,7 +53,7 @@ export type Pairing =
   | { kind: "other" };
 
 const OTHER: Pairing = Object.freeze({ kind: "other" });
-/** What `onClosingAt` hands a CommandComplete's pairing, which never reads its tag. */
+/** What `onAnswerAt` hands the pairing of a message whose body it never reads. */
 const EMPTY_BODY = Buffer.alloc(0);
 const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
 const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
@@ -56,7 +67,8 @@ const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 export class ResponsePairing {
-  private readonly asks: Ask[] = [];
+  /** Asked and not yet answered from `head` on; a new array once all are answered (see `compact`). */
+  private asks: Ask[] = [];
   private head = 0;
   private readonly statements = new Map<string, StatementEntry>();
   private readonly portals = new Map<string, ResultSource>();
@@ -168,21 +180,18 @@ export class ResponsePairing {
   }
 
   /**
-   * Whose rows a DataRow is (null: rows the gateway cannot pair with anything; mask them whole).
-   * The hot path: a DataRow changes nothing, so it is read without building a Pairing.
+   * `onAnswer` of a message whose body is `bytes[start..end]`, read where it lies (no view of it):
+   * of the bodies `onAnswer` reads, a RowDescription's is compared with the last one in place (and
+   * parsed only when it differs) and a ReadyForQuery's status byte read; the others are never read.
    */
-  /**
-   * `onAnswer` of a CommandComplete or ReadyForQuery whose body is `bytes[start..end]`, read where it
-   * lies: of either body only a ReadyForQuery's status byte is read.
-   */
-  onClosingAt(
-    type: ServerCode.CommandComplete | ServerCode.ReadyForQuery,
-    bytes: Buffer,
-    start: number,
-    end: number,
-  ): void {
-    if (type === ServerCode.ReadyForQuery) this.onReady(start < end ? bytes[start] : undefined);
-    else this.onAnswer(type, EMPTY_BODY);
+  onAnswerAt(type: number, bytes: Buffer, start: number, end: number): Pairing {
+    if (type === ServerCode.RowDescription)
+      return this.onDescription(this.describedFieldsAt(bytes, start, end));
+    if (type === ServerCode.ReadyForQuery) {
+      this.onReady(start < end ? bytes[start] : undefined);
+      return OTHER;
+    }
+    return this.onAnswer(type, EMPTY_BODY);
   }
 
   /**
@@ -214,10 +223,10 @@ export class ResponsePairing {
   }
 
   private noteBind(raw: Buffer, scope: ResultScope | undefined): void {
-    const portalEnd = raw.indexOf(0, TAGGED_HEADER_BYTES);
-    const name = raw.toString("utf8", TAGGED_HEADER_BYTES, portalEnd);
-    const statementEnd = raw.indexOf(0, portalEnd + 1);
-    const statement = this.statements.get(raw.toString("utf8", portalEnd + 1, statementEnd)) ?? null;
+    const portalEnd = nulAt(raw, TAGGED_HEADER_BYTES);
+    const name = textAt(raw, TAGGED_HEADER_BYTES, portalEnd);
+    const statementEnd = nulAt(raw, portalEnd + 1);
+    const statement = this.statements.get(textAt(raw, portalEnd + 1, statementEnd)) ?? null;
     // A Bind judged again brings the verdict its statement now has.
     if (statement && scope) statement.scope = scope;
     const portal: ResultSource = {
@@ -226,6 +235,7 @@ export class ResponsePairing {
       statement,
       resultFormats: bindResultFormats(raw, statementEnd + 1),
       isDescribeAsked: false,
+      plan: null,
     };
     this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
     this.portals.set(name, portal);
@@ -241,6 +251,7 @@ export class ResponsePairing {
         statement: null,
         resultFormats: [],
         isDescribeAsked: false,
+        plan: null,
       };
       this.portals.set(name, portal);
     }
@@ -248,8 +259,14 @@ export class ResponsePairing {
   }
 
   private describedFields(body: Buffer): FieldInfo[] {
+    return this.describedFieldsAt(body, 0, body.length);
+  }
+
+  /** The fields of the RowDescription body `bytes[start..end]`: the last ones when the bytes are equal. */
+  private describedFieldsAt(bytes: Buffer, start: number, end: number): FieldInfo[] {
     const last = this.lastDescription;
-    if (last?.body.equals(body)) return last.fields;
+    if (last && isSameBytesAt(last.body, bytes, start, end)) return last.fields;
+    const body = bytes.subarray(start, end);
     const fields = parseRowDescription(body);
     this.lastDescription = { body: Buffer.from(body), fields };
     return fields;
@@ -273,6 +290,7 @@ export class ResponsePairing {
           statement: null,
           resultFormats: [],
           isDescribeAsked: true,
+          plan: null,
         };
         return SHOWN;
       default:
@@ -350,7 +368,8 @@ export class ResponsePairing {
   /** Drops answered asks once they are a good part of the array (no per-message splice). */
   private compact(): void {
     if (this.head === this.asks.length) {
-      this.asks.length = 0;
+      // A new array, not `length = 0`: V8 sets an array's length in its runtime, once a transaction.
+      if (this.head > 0) this.asks = [];
       this.head = 0;
     } else if (this.head > 64 && this.head * 2 > this.asks.length) {
       this.asks.splice(0, this.head);
@@ -375,8 +394,23 @@ export function fieldsOf(source: ResultSource): FieldInfo[] | null {
 }
 
 function cstringAt(raw: Buffer, offset: number): string {
-  const end = raw.indexOf(0, offset);
-  return raw.toString("utf8", offset, end < 0 ? raw.length : end);
+  const end = nulAt(raw, offset);
+  return textAt(raw, offset, end < 0 ? raw.length : end);
+}
+
+/** `raw[start..end]` as UTF-8: the unnamed portal and statement, the usual names, without a call. */
+function textAt(raw: Buffer, start: number, end: number): string {
+  return end === start ? "" : raw.toString("utf8", start, end);
+}
+
+/**
+ * Whether `bytes[start..end]` holds exactly `expected`: a description is a few dozen bytes, which a
+ * loop compares sooner than a call into the runtime.
+ */
+function isSameBytesAt(expected: Buffer, bytes: Buffer, start: number, end: number): boolean {
+  if (expected.length !== end - start) return false;
+  for (let i = 0; i < expected.length; i += 1) if (expected[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 /** The result format codes at the end of a Bind, after its parameter formats and values. */

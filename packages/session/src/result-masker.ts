@@ -34,17 +34,32 @@ export type SessionMasking = {
   planKey?: () => object | null;
 };
 
-/** Rows of a source that needs no masking are copied as they are. */
-const CLEAN = Symbol("clean");
-
 /**
- * A portal's plan and the masking key it was made under: a portal outlives a policy change (a row
- * limit suspends it, its next Execute comes later), and its next rows follow the rules of then.
+ * Upstream messages that carry no value, which `passAnswerAt` reads in place: a result's closing
+ * messages, the extended protocol's acknowledgements and a result's description (column names and
+ * types, which the client sees unmasked either way). One flag per message type.
  */
-type PortalPlan = {
-  key: object | null;
-  plan: MaskPlan | typeof CLEAN;
-};
+const PASSED_IN_PLACE = new Uint8Array(256);
+for (const type of [
+  ServerCode.CommandComplete,
+  ServerCode.ReadyForQuery,
+  ServerCode.ParseComplete,
+  ServerCode.BindComplete,
+  ServerCode.CloseComplete,
+  ServerCode.NoData,
+  ServerCode.PortalSuspended,
+  ServerCode.RowDescription,
+]) {
+  PASSED_IN_PLACE[type] = 1;
+}
+
+/** Whether `passAnswerAt` takes an upstream message of this type. */
+export function isPassedInPlace(type: number): boolean {
+  return PASSED_IN_PLACE[type] === 1;
+}
+
+/** Rows of a source that needs no masking are copied as they are. */
+const CLEAN = "clean";
 
 /** What a plan was made from, besides the session's masking: see `ResultMasker.reusedPlan`. */
 type PlanMemo = {
@@ -61,7 +76,6 @@ type PlanMemo = {
  */
 export class ResultMasker {
   private readonly pairing = new ResponsePairing();
-  private readonly plans = new WeakMap<ResultSource, PortalPlan>();
   /** The source of the run of DataRows passing now; any other message ends the run. */
   private lastSource: ResultSource | null = null;
   private lastPlan: MaskPlan | typeof CLEAN | null = null;
@@ -93,20 +107,14 @@ export class ResultMasker {
   }
 
   /**
-   * A CommandComplete or ReadyForQuery lying whole at `bytes[start..end]`: followed, and written into
-   * `out` as it is (neither carries a value), read in place, without views of its own. The same as
-   * `maskInto` gives them.
+   * An answer that carries no value (see `isPassedInPlace`) lying whole at `bytes[start..end]`:
+   * followed, and written into `out` as it is, read in place, without views of its own; a
+   * RowDescription or NoData the gateway asked for itself is swallowed. The same as `maskInto` gives them.
    */
-  passClosingAt(
-    type: ServerCode.CommandComplete | ServerCode.ReadyForQuery,
-    bytes: Buffer,
-    start: number,
-    end: number,
-    out: OutputBuffer,
-  ): void {
+  passAnswerAt(type: number, bytes: Buffer, start: number, end: number, out: OutputBuffer): void {
     this.endRun();
-    this.pairing.onClosingAt(type, bytes, start + TAGGED_HEADER_BYTES, end);
-    out.appendRange(bytes, start, end);
+    const pairing = this.pairing.onAnswerAt(type, bytes, start + TAGGED_HEADER_BYTES, end);
+    if (pairing.kind !== "description" || !pairing.isHidden) out.appendRange(bytes, start, end);
   }
 
   /** Writes one upstream message ('type', its body and its raw bytes) into `out`, masked. */
@@ -155,9 +163,10 @@ export class ResultMasker {
     if (source === this.lastSource && this.lastPlan) return this.lastPlan;
     const { masking } = this;
     const key = masking.planKey?.() ?? null;
-    // A portal's earlier plan holds only under the key it was made under: a new rule, a withdrawn
-    // exemption or a new catalog read since (or no key to tell) makes a new plan from its columns.
-    const cached = this.plans.get(source);
+    // A portal's earlier plan (it outlives a policy change: a row limit suspends it, its next Execute
+    // comes later) holds only under the key it was made under: a new rule, a withdrawn exemption or
+    // a new catalog read since (or no key to tell) makes a new plan from its columns.
+    const cached = source.plan;
     if (cached && key !== null && cached.key === key) {
       this.lastSource = source;
       this.lastPlan = cached.plan;
@@ -170,13 +179,14 @@ export class ResultMasker {
     const scope = cached ? withoutLineage(source.scope) : source.scope;
     const reused = key && !cached ? this.reusedPlan(key, fields, scope) : null;
     const plan = reused ?? this.makePlan(fields, scope);
-    // Kept for the next result only if the masking answered every question under the same key.
-    if (!reused && !cached && key && masking.planKey?.() === key) this.memo = { key, fields, scope, plan };
+    // The plan holds under `key` only if the masking answered every question under it. A reused
+    // plan asked none (the key is asked again only after questions, one call for both uses below).
+    const isKeyHeld = key !== null && (reused !== null || masking.planKey?.() === key);
+    // Kept for the next result.
+    if (!reused && !cached && isKeyHeld) this.memo = { key, fields, scope, plan };
     // A portal may be executed again (a row limit, a named portal); a simple Query's result is met
-    // in one run, which `lastSource` covers: a weak map entry per result was only garbage.
-    if (!this.pairing.isQueryResult(source)) {
-      this.plans.set(source, { key: key !== null && masking.planKey?.() === key ? key : null, plan });
-    }
+    // in one run, which `lastSource` covers: a plan kept on it would only be garbage.
+    if (!this.pairing.isQueryResult(source)) source.plan = { key: isKeyHeld ? key : null, plan };
     this.lastSource = source;
     this.lastPlan = plan;
     return plan;

@@ -4,7 +4,7 @@ import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
 import type { Relay } from "./relay";
 import type { RelayStep } from "./relay-step";
-import type { ResultMasker } from "./result-masker";
+import { isPassedInPlace, type ResultMasker } from "./result-masker";
 
 /**
  * What the client gets for the upstream messages now whole in `frames`, as one buffer (one socket
@@ -95,15 +95,16 @@ function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBy
     // The run is masked before the pairing hears of anything after it.
     if (runBytes) masker.maskRowsInto(runBytes, runStart, runEnd, out);
     runBytes = null;
-    if (view.type === ServerCode.CommandComplete || view.type === ServerCode.ReadyForQuery) {
-      // A result's closing messages, one or two per statement, carry no value: read in place, as
-      // without masking (the relay replaces neither today; a replacement goes as below).
+    if (isPassedInPlace(view.type)) {
+      // A result's closing messages, one or two per statement, and the extended protocol's
+      // acknowledgements and descriptions carry no value: read in place, as without masking (the
+      // relay replaces none of them today; a replacement goes as below).
       const bodyStart = view.start + TAGGED_HEADER_BYTES;
       const replacement = relay.beforeUpstreamMessageAt(view.type, view.bytes, bodyStart, view.end);
       if (replacement) {
         masker.follow(view.type, view.bytes.subarray(bodyStart, view.end));
         out.append(replacement);
-      } else masker.passClosingAt(view.type, view.bytes, view.start, view.end, out);
+      } else masker.passAnswerAt(view.type, view.bytes, view.start, view.end, out);
       continue;
     }
     const raw = view.bytes.subarray(view.start, view.end);
@@ -128,12 +129,18 @@ function masked(frames: FrameBuffer, relay: Relay, masker: ResultMasker, chunkBy
 export function clientToUpstream(step: RelayStep, masker: ResultMasker | null): Buffer | null {
   let messages = step.toUpstream;
   if (masker) {
-    messages = [];
-    for (const message of step.toUpstream) {
+    // A new list only once the masker asks for a message of its own (not one per step).
+    let withAsked: Buffer[] | null = null;
+    for (let i = 0; i < step.toUpstream.length; i += 1) {
+      const message = step.toUpstream[i] as Buffer;
       const before = masker.noteSent(message, step.scope);
-      if (before) messages.push(before);
-      messages.push(message);
+      if (before) {
+        withAsked ??= step.toUpstream.slice(0, i);
+        withAsked.push(before);
+      }
+      withAsked?.push(message);
     }
+    if (withAsked) messages = withAsked;
   }
   if (messages.length === 0) return null;
   return messages.length === 1 ? (messages[0] as Buffer) : Buffer.concat(messages);

@@ -1,5 +1,5 @@
 import { REDACTED_TEXT } from "@sluice/masking/strategies";
-import { ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
+import { isPassedInPlace, ResultMasker, type SessionMasking } from "@sluice/session/result-masker";
 import { OutputBuffer } from "@sluice/wire/output-buffer";
 import { cstr, dataRow, tagged, rowDescription as wireRowDescription } from "@sluice/wire/testing";
 import { describe, expect, it } from "vitest";
@@ -167,6 +167,31 @@ describe("ResultMasker plan reuse", () => {
       ),
     ).not.toContain("111-22-3333");
   });
+
+  it("tells apart descriptions of one length read in place: a masked column after an unmasked one", () => {
+    const catalog = countingCatalog();
+    const masker = new ResultMasker(catalog.masking);
+    // customers(id, ssn, note): the same bytes but for one attribute number, read where they lie.
+    const note = runInPlace(
+      masker,
+      [
+        [100, 1],
+        [100, 3],
+      ],
+      ["1", "a note"],
+    );
+    const ssn = runInPlace(
+      masker,
+      [
+        [100, 1],
+        [100, 2],
+      ],
+      ["1", "123-45-6789"],
+    );
+    expect(note).toContain("a note");
+    expect(ssn).not.toContain("123-45-6789");
+    expect(ssn).toContain(REDACTED_TEXT);
+  });
 });
 
 const READS_CUSTOMERS: ResultScope = {
@@ -237,6 +262,30 @@ function run(
   ]) {
     if (message[0] === 0x44) masker.maskRowsInto(message, 0, message.length, out);
     else masker.maskInto(message[0] as number, message.subarray(5), message, out);
+  }
+  return out.take().toString("latin1");
+}
+
+/**
+ * `run` as the relay reads an upstream read: the whole answer in one buffer, the messages that carry
+ * no value read in place (`passAnswerAt`), rows masked where they lie.
+ */
+function runInPlace(masker: ResultMasker, origins: Array<[number, number]>, values: string[]): string {
+  masker.noteSent(tagged("Q", cstr("SELECT …")), READS_CUSTOMERS);
+  const read = Buffer.concat([
+    wireRowDescription(origins.map(([table, attnum], i) => ({ name: `c${i}`, table, attnum, type: 25 }))),
+    dataRow(values),
+    tagged("C", Buffer.from("SELECT 1\0")),
+    tagged("Z", Buffer.from("I")),
+  ]);
+  const out = new OutputBuffer(256);
+  for (let start = 0; start < read.length; ) {
+    const type = read[start] as number;
+    const end = start + 1 + read.readUInt32BE(start + 1);
+    expect(type === 0x44 || isPassedInPlace(type)).toBe(true);
+    if (type === 0x44) masker.maskRowsInto(read, start, end, out);
+    else masker.passAnswerAt(type, read, start, end, out);
+    start = end;
   }
   return out.take().toString("latin1");
 }

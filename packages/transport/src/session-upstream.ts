@@ -15,8 +15,8 @@ export type UpstreamEvents = {
  */
 export class SessionUpstream {
   private isReleased = false;
-  /** Messages of one client read on their way upstream, while `isGathering` (one array, reused per read). */
-  private readonly gathered: Buffer[] = [];
+  /** Messages of one client read on their way upstream, while `isGathering` (a new array per read). */
+  private gathered: Buffer[] = [];
   private isGathering = false;
   private detach: () => void = () => {};
   private readonly resumeClient = () => this.client.resume();
@@ -64,9 +64,9 @@ export class SessionUpstream {
     this.isGathering = false;
     const gathered = this.gathered;
     if (gathered.length === 0) return;
-    const bytes = joined(gathered);
-    gathered.length = 0;
-    this.write(bytes);
+    // A new array, not `length = 0`: V8 sets an array's length in its runtime, once a client read.
+    this.gathered = [];
+    this.write(joined(gathered));
   }
 
   /** A slow upstream pauses the client; once released, a late step's bytes are dropped. */

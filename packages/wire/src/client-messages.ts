@@ -98,11 +98,11 @@ function decodeTagged(type: number, raw: Buffer): ClientMessage {
     case ClientCode.Bind:
       return parseBind(fieldsOf(raw, "Bind"));
     case ClientCode.Describe:
-      return { name: "describe", ...parseTarget(fieldsOf(raw, "Describe")) };
+      return parseTarget("describe", fieldsOf(raw, "Describe"));
     case ClientCode.Execute:
       return parseExecute(fieldsOf(raw, "Execute"));
     case ClientCode.Close:
-      return { name: "close", ...parseTarget(fieldsOf(raw, "Close")) };
+      return parseTarget("close", fieldsOf(raw, "Close"));
     case ClientCode.Sync:
       return raw.length === TAGGED_HEADER_BYTES ? SYNC : empty(fieldsOf(raw, "Sync"), SYNC);
     case ClientCode.Flush:
@@ -197,13 +197,14 @@ function parseBind(reader: Reader): ClientMessage {
   return { name: "bind", portal, statement, paramFormats, params, resultFormats };
 }
 
-function parseTarget(reader: Reader): { target: "S" | "P"; targetName: string } {
+/** A Describe or Close: one object, no spread (a Describe per statement, on libpq's prepared path). */
+function parseTarget(name: "describe" | "close", reader: Reader): ClientMessage {
   const target = reader.byte();
   if (target !== TargetCode.Statement && target !== TargetCode.Portal)
     throw new WireError(`invalid target '${printable(target)}': expected 'S' or 'P'`);
   const targetName = reader.cstring();
   reader.end();
-  return { target: target === TargetCode.Statement ? "S" : "P", targetName };
+  return { name, target: target === TargetCode.Statement ? "S" : "P", targetName };
 }
 
 function parseExecute(reader: Reader): ClientMessage {

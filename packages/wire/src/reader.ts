@@ -1,3 +1,4 @@
+import { nulAt } from "./nul-scan";
 import { decodeUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
@@ -62,11 +63,15 @@ export class Reader {
 
   /** A NUL-terminated UTF-8 string. */
   cstring(): string {
-    const end = this.body.indexOf(0, this.offset);
+    const end = nulAt(this.body, this.offset);
     if (end < 0) throw new WireError(`missing string terminator in ${this.what} message`);
-    const value = this.isStrictText
-      ? decodeUtf8Strict(this.body, this.offset, end)
-      : this.body.toString("utf8", this.offset, end);
+    // The unnamed portal and statement, in nearly every extended-protocol message.
+    const value =
+      end === this.offset
+        ? ""
+        : this.isStrictText
+          ? decodeUtf8Strict(this.body, this.offset, end)
+          : this.body.toString("utf8", this.offset, end);
     this.offset = end + 1;
     return value;
   }
