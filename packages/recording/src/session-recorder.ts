@@ -3,10 +3,12 @@ import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
 import {
   encodeEvent,
-  encodeStatementLine,
-  encodeVerdictLine,
+  jsonNumber,
   type RecordingEvent,
+  STATEMENT_LINE_TAIL,
+  statementLineHead,
   TablesJson,
+  verdictLine,
 } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { errorFields, isWellFormedRow } from "./recorded-message-fields";
@@ -113,20 +115,25 @@ export class SessionRecorder {
     },
     isRelease: boolean,
   ): void {
-    // One reading of the clock for both lines: they are one moment of the session.
+    // One reading of the clock for both lines: they are one moment of the session (and one number
+    // written once for both, as is the statement's).
     const t = this.t();
+    const tJson = jsonNumber(t);
     if (!isRelease) {
       this.recordedStatements += 1;
       this.keptResultBytes = 0;
+    }
+    const nJson = jsonNumber(this.recordedStatements);
+    if (!isRelease) {
       // Refused and held statements are where typed values matter most: their literals go too.
       const isSensitive = verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0;
       const recorded = redactStatement(sql, isSensitive ? this.options.redactLiterals : null);
-      this.log.text(STATEMENT, t, encodeStatementLine(t, this.recordedStatements, recorded));
+      this.log.textWithString(STATEMENT, t, statementLineHead(tJson, nJson), recorded, STATEMENT_LINE_TAIL);
     }
     const tables = verdict.maskedTables;
-    const line = encodeVerdictLine(
-      t,
-      this.recordedStatements,
+    const line = verdictLine(
+      tJson,
+      nJson,
       // An empty rule or message is left out, as an absent one.
       { kind: verdict.kind, rule: verdict.rule || undefined, message: verdict.message || undefined },
       tables?.length ? (tables.length === 1 ? tables : [...new Set(tables)]) : undefined,
