@@ -12,11 +12,14 @@ const NEEDS_JSON_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 const QUOTE = 0x22;
 
 /**
- * Node's own Latin-1 writer, which every Buffer has (Buffer#write calls it after normalizing its
- * arguments and looking the encoding up, which cost as much again as the copy for a short line).
- * Unchecked: the caller has reserved the room.
+ * Node's own Latin-1 and UTF-8 writers, which every Buffer has (Buffer#write calls them after
+ * normalizing its arguments and looking the encoding up, which cost as much again as the copy for a
+ * short line). Unchecked: the caller has reserved the room.
  */
-type Latin1Writable = Buffer & { latin1Write(text: string, offset: number): number };
+type DirectWritable = Buffer & {
+  latin1Write(text: string, offset: number): number;
+  utf8Write(text: string, offset: number): number;
+};
 
 /** What an entry holds. */
 export const LINE = 1;
@@ -35,7 +38,7 @@ export class WireLog extends OffHeapBlocks {
   /** An event line (UTF-8, no newline); STATEMENT also starts a new statement. */
   text(kind: typeof LINE | typeof STATEMENT, t: number, line: string): void {
     this.reserve(HEADER_BYTES + line.length * 3);
-    const length = this.block.write(line, this.used + HEADER_BYTES, "utf8");
+    const length = (this.block as DirectWritable).utf8Write(line, this.used + HEADER_BYTES);
     this.header(kind, t, length);
     this.used += length;
   }
@@ -58,7 +61,7 @@ export class WireLog extends OffHeapBlocks {
       return;
     }
     this.reserve(HEADER_BYTES + head.length + text.length + tail.length + 2);
-    const block = this.block as Latin1Writable;
+    const block = this.block as DirectWritable;
     const start = this.used + HEADER_BYTES;
     let at = start + block.latin1Write(head, start);
     block[at++] = QUOTE;

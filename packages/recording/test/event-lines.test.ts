@@ -158,3 +158,19 @@ describe("a statement line copied without JSON.stringify (cpu11s)", () => {
     );
   });
 });
+
+describe("a line kept by the wire log (cpu11s)", () => {
+  it.each([
+    "",
+    '{"t":1,"type":"verdict","n":2,"kind":"allow"}',
+    '{"message":"ü 😀 \\u2028 \u2028 \u0001"}',
+    "\uD800 lone, \uDFFF lone",
+    "é".repeat(40_000),
+  ])("is the line's UTF-8, as Buffer.from writes it: %#", (line) => {
+    const log = new WireLog();
+    log.text(STATEMENT, 3, line);
+    const kept: Buffer[] = [];
+    log.take((_kind, _t, bytes, start, end) => kept.push(Buffer.from(bytes.subarray(start, end))));
+    expect(kept).toEqual([Buffer.from(line, "utf8")]);
+  });
+});
