@@ -51,6 +51,11 @@ export function createSessionAudit(
       held: number;
       agentName: string;
       tables: Set<string>;
+      /**
+       * The relation list last added to `tables`: a repeated read's verdict is one object, list and
+       * all (never changed once made), so adding it again would add nothing.
+       */
+      lastRelations: readonly (readonly string[])[] | undefined;
     }
   >();
   return {
@@ -74,6 +79,7 @@ export function createSessionAudit(
         held: 0,
         agentName: info.agent.agentName,
         tables: new Set(),
+        lastRelations: undefined,
       });
       return session.id;
     },
@@ -87,8 +93,10 @@ export function createSessionAudit(
       }
       counter.statements += 1;
       if (verdict.kind === "allow" && (verdict.maskedTables?.length ?? 0) > 0) counter.masked += 1;
-      if (verdict.kind === "allow")
+      if (verdict.kind === "allow" && verdict.relations !== counter.lastRelations) {
         for (const candidates of verdict.relations ?? []) addTouched(counter.tables, candidates);
+        counter.lastRelations = verdict.relations;
+      }
       if (verdict.kind !== "deny") return;
       counter.denied += 1;
       // Denials are rare and never reach the upstream, so each becomes an audit event of its own.

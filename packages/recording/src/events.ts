@@ -74,15 +74,25 @@ export function encodeEvent(event: RecordingEvent): string {
  * session is recorded, so this line is written once per statement. Same bytes as `encodeEvent`.
  */
 export function encodeStatementLine(t: number, n: number, sql: string): string {
-  return `{"t":${jsonNumber(t)},"type":"statement","n":${jsonNumber(n)},"sql":${JSON.stringify(sql)}}`;
+  return `${statementLineHead(jsonNumber(t), jsonNumber(n))}${JSON.stringify(sql)}${STATEMENT_LINE_TAIL}`;
 }
+
+/**
+ * A statement line up to its text (`t` and `n` as `jsonNumber` wrote them): what a writer puts before
+ * the text's JSON string and `STATEMENT_LINE_TAIL`, as `encodeStatementLine` does. ASCII only.
+ */
+export function statementLineHead(tJson: string, nJson: string): string {
+  return `{"t":${tJson},"type":"statement","n":${nJson},"sql":`;
+}
+
+export const STATEMENT_LINE_TAIL = "}";
 
 /**
  * `JSON.stringify` of a number without the call into the runtime (about half a statement line's
  * integers' cost): a finite number prints as its `String`, exactly as JSON.stringify prints it
  * (`-0` as `0`, `1e21` as `1e+21`); NaN and the infinities as `null`.
  */
-function jsonNumber(value: number): string {
+export function jsonNumber(value: number): string {
   return Number.isFinite(value) ? `${value}` : "null";
 }
 
@@ -138,7 +148,21 @@ export function encodeVerdictLine(
   /** The session's encoder of table lists, which remembers the last one. */
   tables?: TablesJson,
 ): string {
-  let line = `{"t":${jsonNumber(t)},"type":"verdict","n":${jsonNumber(n)},"kind":${kindJson(verdict.kind)}`;
+  return verdictLine(jsonNumber(t), jsonNumber(n), verdict, maskedTables, tables);
+}
+
+/**
+ * `encodeVerdictLine` with `t` and `n` already written by `jsonNumber`: a statement's verdict line
+ * shares both with its statement line, which writes them first.
+ */
+export function verdictLine(
+  tJson: string,
+  nJson: string,
+  verdict: { kind: "allow" | "deny" | "hold"; rule?: string | undefined; message?: string | undefined },
+  maskedTables?: readonly string[],
+  tables?: TablesJson,
+): string {
+  let line = `{"t":${tJson},"type":"verdict","n":${nJson},"kind":${kindJson(verdict.kind)}`;
   if (verdict.rule !== undefined) line += `,"rule":${JSON.stringify(verdict.rule)}`;
   if (verdict.message !== undefined) line += `,"message":${JSON.stringify(verdict.message)}`;
   if (maskedTables !== undefined)

@@ -3,10 +3,12 @@ import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
 import {
   encodeEvent,
-  encodeStatementLine,
-  encodeVerdictLine,
+  jsonNumber,
   type RecordingEvent,
+  STATEMENT_LINE_TAIL,
+  statementLineHead,
   TablesJson,
+  verdictLine,
 } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { errorFields, isWellFormedRow } from "./recorded-message-fields";
@@ -39,6 +41,15 @@ const RECORDED_MESSAGES: ReadonlySet<number> = new Set([
   ServerCode.ReadyForQuery,
 ]);
 
+/** The `,"type":"…","n":` of each line type `SessionRecorder` writes piece by piece. */
+const LINE_TYPE_KEYS = {
+  columns: ',"type":"columns","n":',
+  row: ',"type":"row","n":',
+  complete: ',"type":"complete","n":',
+  ready: ',"type":"ready","n":',
+} as const;
+type LineTypeKey = (typeof LINE_TYPE_KEYS)[keyof typeof LINE_TYPE_KEYS];
+
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
  * results from the bytes written to the client (so they are recorded masked, exactly as received).
@@ -67,6 +78,11 @@ export class SessionRecorder {
   private readonly startedAt: number;
   /** The verdict lines' masked tables, the last list's JSON remembered (a repeated read's is the same). */
   private readonly tablesJson = new TablesJson();
+  /** `entryT` and `statement` as last written by `startLine`, and the numbers they were written from. */
+  private tText = "0";
+  private tTextOf = 0;
+  private nText = "0";
+  private nTextOf = 0;
 
   constructor(private readonly options: RecorderOptions) {
     this.startedAt = this.now();
@@ -86,12 +102,24 @@ export class SessionRecorder {
     this.pending.line(encodeEvent(event));
   }
 
-  /** `{"t":…,"type":"…","n":…` of a line written piece by piece. */
-  private startLine(type: string): void {
+  /**
+   * `{"t":…,"type":"…","n":…` of a line written piece by piece. A read's lines (columns, rows,
+   * completion, readiness) share one entry's `t` and one statement's `n`: each is written as text
+   * once, not once per line, and the type's key is a constant.
+   */
+  private startLine(typeKey: LineTypeKey): void {
+    if (this.entryT !== this.tTextOf) {
+      this.tTextOf = this.entryT;
+      this.tText = String(this.entryT);
+    }
+    if (this.statement !== this.nTextOf) {
+      this.nTextOf = this.statement;
+      this.nText = String(this.statement);
+    }
     this.pending.ascii('{"t":');
-    this.pending.int(this.entryT);
-    this.pending.ascii(`,"type":"${type}","n":`);
-    this.pending.int(this.statement);
+    this.pending.ascii(this.tText);
+    this.pending.ascii(typeKey);
+    this.pending.ascii(this.nText);
   }
 
   private t(): number {
@@ -113,20 +141,25 @@ export class SessionRecorder {
     },
     isRelease: boolean,
   ): void {
-    // One reading of the clock for both lines: they are one moment of the session.
+    // One reading of the clock for both lines: they are one moment of the session (and one number
+    // written once for both, as is the statement's).
     const t = this.t();
+    const tJson = jsonNumber(t);
     if (!isRelease) {
       this.recordedStatements += 1;
       this.keptResultBytes = 0;
+    }
+    const nJson = jsonNumber(this.recordedStatements);
+    if (!isRelease) {
       // Refused and held statements are where typed values matter most: their literals go too.
       const isSensitive = verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0;
       const recorded = redactStatement(sql, isSensitive ? this.options.redactLiterals : null);
-      this.log.text(STATEMENT, t, encodeStatementLine(t, this.recordedStatements, recorded));
+      this.log.textWithString(STATEMENT, t, statementLineHead(tJson, nJson), recorded, STATEMENT_LINE_TAIL);
     }
     const tables = verdict.maskedTables;
-    const line = encodeVerdictLine(
-      t,
-      this.recordedStatements,
+    const line = verdictLine(
+      tJson,
+      nJson,
       // An empty rule or message is left out, as an absent one.
       { kind: verdict.kind, rule: verdict.rule || undefined, message: verdict.message || undefined },
       tables?.length ? (tables.length === 1 ? tables : [...new Set(tables)]) : undefined,
@@ -258,7 +291,7 @@ export class SessionRecorder {
         const columns = this.columnsOf(body);
         this.formats = columns.formats;
         // `encodeEvent` of the columns event, its names encoded once per distinct RowDescription.
-        this.startLine("columns");
+        this.startLine(LINE_TYPE_KEYS.columns);
         this.pending.ascii(',"names":');
         this.pending.json(columns.names);
         this.pending.ascii("}");
@@ -340,7 +373,7 @@ export class SessionRecorder {
   }
 
   private ready(): void {
-    this.startLine("ready");
+    this.startLine(LINE_TYPE_KEYS.ready);
     this.pending.ascii("}");
     this.pending.endLine();
   }
@@ -348,7 +381,7 @@ export class SessionRecorder {
   /** CommandComplete: its tag, and how many rows the result had (and how many were not recorded). */
   private complete(bytes: Buffer, start: number, end: number): void {
     const tagEnd = bytes.indexOf(0, start);
-    this.startLine("complete");
+    this.startLine(LINE_TYPE_KEYS.complete);
     this.pending.ascii(',"tag":');
     this.pending.jsonString(bytes, start, tagEnd >= start && tagEnd < end ? tagEnd : end);
     this.pending.ascii(',"rows":');
@@ -369,7 +402,7 @@ export class SessionRecorder {
       return;
     }
     const count = bytes.readInt16BE(start);
-    this.startLine("row");
+    this.startLine(LINE_TYPE_KEYS.row);
     this.pending.ascii(',"values":[');
     let offset = start + 2;
     for (let i = 0; i < count; i++) {

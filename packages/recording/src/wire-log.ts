@@ -3,6 +3,24 @@ import { OffHeapBlocks } from "./off-heap-blocks";
 /** kind (1 byte), t (8 bytes, ms as a double), payload length (4 bytes). */
 const HEADER_BYTES = 13;
 
+/**
+ * Text whose JSON string is itself between two quotes: printable ASCII other than `"` and `\`. Any
+ * other character (a control character, a quote, a backslash, anything above U+007E) takes
+ * JSON.stringify.
+ */
+const NEEDS_JSON_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+const QUOTE = 0x22;
+
+/**
+ * Node's own Latin-1 and UTF-8 writers, which every Buffer has (Buffer#write calls them after
+ * normalizing its arguments and looking the encoding up, which cost as much again as the copy for a
+ * short line). Unchecked: the caller has reserved the room.
+ */
+type DirectWritable = Buffer & {
+  latin1Write(text: string, offset: number): number;
+  utf8Write(text: string, offset: number): number;
+};
+
 /** What an entry holds. */
 export const LINE = 1;
 export const STATEMENT = 2;
@@ -20,9 +38,38 @@ export class WireLog extends OffHeapBlocks {
   /** An event line (UTF-8, no newline); STATEMENT also starts a new statement. */
   text(kind: typeof LINE | typeof STATEMENT, t: number, line: string): void {
     this.reserve(HEADER_BYTES + line.length * 3);
-    const length = this.block.write(line, this.used + HEADER_BYTES, "utf8");
+    const length = (this.block as DirectWritable).utf8Write(line, this.used + HEADER_BYTES);
     this.header(kind, t, length);
     this.used += length;
+  }
+
+  /**
+   * The event line `head` + `text` as a JSON string + `tail` (`head` and `tail` ASCII), the same
+   * bytes as `text` of the joined line. Text that needs no escaping, as most statements are, is
+   * copied between its quotes as Latin-1, which for ASCII is its UTF-8: JSON.stringify's call into
+   * the runtime, the joined string and its encoding were most of a statement line's cost.
+   */
+  textWithString(
+    kind: typeof LINE | typeof STATEMENT,
+    t: number,
+    head: string,
+    text: string,
+    tail: string,
+  ): void {
+    if (NEEDS_JSON_ESCAPE.test(text)) {
+      this.text(kind, t, head + JSON.stringify(text) + tail);
+      return;
+    }
+    this.reserve(HEADER_BYTES + head.length + text.length + tail.length + 2);
+    const block = this.block as DirectWritable;
+    const start = this.used + HEADER_BYTES;
+    let at = start + block.latin1Write(head, start);
+    block[at++] = QUOTE;
+    at += block.latin1Write(text, at);
+    block[at++] = QUOTE;
+    at += block.latin1Write(tail, at);
+    this.header(kind, t, at - start);
+    this.used = at;
   }
 
   /** `bytes[start..end]`: whole protocol messages, as the client received them. */

@@ -1,5 +1,14 @@
-import { encodeEvent, encodeStatementLine, encodeVerdictLine, TablesJson } from "@sluice/recording/events";
+import {
+  encodeEvent,
+  encodeStatementLine,
+  encodeVerdictLine,
+  STATEMENT_LINE_TAIL,
+  statementLineHead,
+  TablesJson,
+} from "@sluice/recording/events";
+import { SessionRecorder } from "@sluice/recording/session-recorder";
 import { describe, expect, it } from "vitest";
+import { STATEMENT, WireLog } from "../src/wire-log";
 
 describe("the per-statement lines written without an event object", () => {
   it.each([
@@ -92,5 +101,76 @@ describe("the per-statement lines written without an event object", () => {
       const random = Array.from({ length: next() % 3 }, () => names[next() % names.length] as string);
       expect(line(random)).toBe(expected(random));
     }
+  });
+});
+
+describe("a statement line copied without JSON.stringify (cpu11s)", () => {
+  const head = statementLineHead("12", "7");
+  /** The bytes `WireLog.text` keeps for the joined line, and those `textWithString` keeps. */
+  const bothWays = (text: string) => {
+    const joined = new WireLog();
+    joined.text(STATEMENT, 12, `${head}${JSON.stringify(text)}${STATEMENT_LINE_TAIL}`);
+    const pieces = new WireLog();
+    pieces.textWithString(STATEMENT, 12, head, text, STATEMENT_LINE_TAIL);
+    const taken = (log: WireLog) => {
+      const entries: string[] = [];
+      log.take((kind, t, bytes, start, end) =>
+        entries.push(`${kind} ${t} ${bytes.toString("hex", start, end)}`),
+      );
+      return entries;
+    };
+    return { expected: taken(joined), actual: taken(pieces) };
+  };
+
+  it("keeps the joined line's bytes for every character up to U+00FF and beyond", () => {
+    for (let code = 0; code <= 0x100; code += 1) {
+      const char = String.fromCharCode(code);
+      const { expected, actual } = bothWays(`SELECT ${char} FROM t WHERE aid = 4${char}`);
+      expect(actual, `U+${code.toString(16)}`).toEqual(expected);
+    }
+  });
+
+  it.each([
+    "",
+    "SELECT abalance FROM pgbench_accounts WHERE aid = 48213;",
+    'SELECT "quoted" FROM t',
+    "SELECT '\\' FROM t",
+    "SELECT 1\n",
+    "SELECT 'ü 😀 \u2028'",
+    "SELECT '\uD800'",
+    "x".repeat(70_000),
+  ])("keeps the joined line's bytes: %j", (text) => {
+    const { expected, actual } = bothWays(text.slice(0, 80_000));
+    expect(actual).toEqual(expected);
+  });
+
+  it("is the statement event's own encoding through the recorder", () => {
+    const recorder = new SessionRecorder({
+      resultBytesCap: 1024,
+      redactLiterals: (sql) => sql,
+      clock: () => 5,
+    });
+    const statements = ["SELECT 1", 'SELECT "a\\b"', "SELECT abalance FROM t WHERE aid = 9;", "SELECT 'é'"];
+    for (const sql of statements) recorder.verdict(sql, { kind: "allow" }, false);
+    const lines = recorder.drain().trim().split("\n");
+    expect(lines.filter((line) => line.includes('"type":"statement"'))).toEqual(
+      statements.map((sql, index) => encodeEvent({ t: 0, type: "statement", n: index + 1, sql })),
+    );
+  });
+});
+
+describe("a line kept by the wire log (cpu11s)", () => {
+  it.each([
+    "",
+    '{"t":1,"type":"verdict","n":2,"kind":"allow"}',
+    '{"message":"ü 😀 \\u2028 \u2028 \u0001"}',
+    "\uD800 lone, \uDFFF lone",
+    "é".repeat(40_000),
+  ])("is the line's UTF-8, as Buffer.from writes it: %#", (line) => {
+    const log = new WireLog();
+    log.text(STATEMENT, 3, line);
+    const kept: Buffer[] = [];
+    log.take((_kind, _t, bytes, start, end) => kept.push(Buffer.from(bytes.subarray(start, end))));
+    expect(kept).toEqual([Buffer.from(line, "utf8")]);
   });
 });

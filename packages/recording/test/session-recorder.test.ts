@@ -70,6 +70,48 @@ describe("session recorder", () => {
     expect(recorder.hasPending).toBe(false);
   });
 
+  it("writes each line's own t and n where reads and statements share or change them (cpu11s)", () => {
+    let now = 0;
+    const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals, clock: () => now });
+    const expected: string[] = [];
+    // A result in one read, a result split over reads at other moments, a moment shared by two
+    // statements, and clock readings that go back to an earlier value.
+    for (const [step, split] of [
+      [0, false],
+      [5, true],
+      [0, false],
+      [0, true],
+      [12.5, false],
+      [-12.5, true],
+    ] as const) {
+      now += step;
+      recorder.verdict("SELECT a FROM t", { kind: "allow" }, false);
+      const n = expected.filter((line) => line.includes('"type":"statement"')).length + 1;
+      expected.push(
+        encodeEvent({ t: now, type: "statement", n, sql: "SELECT a FROM t" }),
+        encodeEvent({ t: now, type: "verdict", n, kind: "allow" }),
+      );
+      const messages: [number, Buffer][] = [
+        [0x54, rowDescription(["a"])],
+        [0x44, dataRow([String(n)])],
+        [0x43, tag("SELECT 1")],
+        [0x5a, Buffer.from("I")],
+      ];
+      for (const [index, [type, body]] of messages.entries()) {
+        if (split && index > 0) now += 1;
+        recorder.toClient(type, body);
+        if (type === 0x54) expected.push(encodeEvent({ t: now, type: "columns", n, names: ["a"] }));
+        if (type === 0x44) expected.push(encodeEvent({ t: now, type: "row", n, values: [String(n)] }));
+        if (type === 0x43)
+          expected.push(
+            encodeEvent({ t: now, type: "complete", n, tag: "SELECT 1", rows: 1, truncatedRows: 0 }),
+          );
+        if (type === 0x5a) expected.push(encodeEvent({ t: now, type: "ready", n }));
+      }
+    }
+    expect(recorder.drain().trim().split("\n")).toEqual(expected);
+  });
+
   it("records each result's columns and formats, a RowDescription repeated or not", () => {
     const recorder = new SessionRecorder({ resultBytesCap: 1024, redactLiterals, clock: () => 5 });
     const results: Array<[names: string[], format: number]> = [

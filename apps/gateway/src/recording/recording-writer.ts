@@ -25,6 +25,9 @@ import {
 import { SESSION_ROW_BATCH_MS, SessionRowBatches, type SessionRowFields } from "./session-row-batches";
 import { StoreRetries } from "./store-retries";
 
+/** An allow that masked nothing: its verdict line carries no table list. */
+const NO_TABLES: readonly string[] = [];
+
 type Recording = {
   recorder: SessionRecorder;
   seq: number;
@@ -137,14 +140,18 @@ export class RecordingWriter {
     if (!recording) return;
     const isRelease = recording.isHeld;
     recording.isHeld = verdict.kind === "hold";
+    // One object shape for every verdict (absent fields undefined, which the lines leave out): built
+    // per statement, spread objects were a copy each.
     recording.recorder.verdict(
       sql,
-      {
-        kind: verdict.kind,
-        ...(verdict.kind === "allow"
-          ? { maskedTables: verdict.maskedTables ?? [], ...(verdict.note ? { message: verdict.note } : {}) }
-          : { rule: verdict.rule, message: verdict.message }),
-      },
+      verdict.kind === "allow"
+        ? {
+            kind: "allow",
+            rule: undefined,
+            message: verdict.note || undefined,
+            maskedTables: verdict.maskedTables ?? NO_TABLES,
+          }
+        : { kind: verdict.kind, rule: verdict.rule, message: verdict.message, maskedTables: undefined },
       isRelease,
     );
   }
