@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
+import { type StoreStatements, storeStatementsOf } from "@sluice/db/store-statements";
 import { decryptSecret } from "@sluice/secrets/secret-box";
 import { StoreUnavailable } from "@sluice/session/connection-failures";
 import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
@@ -16,6 +17,7 @@ export function createPrismaDirectory(
   type: "POSTGRES" | "MYSQL" = "POSTGRES",
   verifyWorkloadToken?: Directory["verifyWorkloadToken"],
 ): Directory {
+  const statements = storeStatementsOf(prisma);
   return {
     ...(verifyWorkloadToken ? { verifyWorkloadToken } : {}),
     async findAgent(name: string): Promise<AgentRecord | null> {
@@ -29,7 +31,7 @@ export function createPrismaDirectory(
     },
 
     async findLogin(agentName: string, connectionName: string) {
-      const [login] = await fromStore(readLogin(prisma, agentName, connectionName, new Date()));
+      const [login] = await fromStore(readLogin(statements, agentName, connectionName, new Date()));
       return { agent: agentRecordOf(login?.agent), connection: connectionRecordOf(login?.connection) };
     },
   };
@@ -168,16 +170,21 @@ function readConnection(prisma: PrismaClient, name: string) {
  * A login's agent and connection in one statement: both are named by the startup message, and as
  * two statements a connect paid a second store round trip (its write, its answer's wake-up and the
  * client's work), about a tenth of the gateway's CPU per connect (bench/gateway-cpu.ts). Each row
- * comes as JSON with the columns above; either is null when no row matched.
+ * comes as JSON with the columns above; either is null when no row matched. Prepared once per store
+ * connection (store-statements.ts): every login runs it.
  */
-function readLogin(prisma: PrismaClient, agentName: string, connectionName: string, now: Date) {
-  return prisma.$queryRawUnsafe<{ agent: AgentRow | null; connection: ConnectionRow | null }[]>(
-    `SELECT (SELECT row_to_json(a) FROM (${agentSelect("$1", "$2")}) a) AS agent,
+const LOGIN_SELECT = {
+  name: "sluice-login",
+  text: `SELECT (SELECT row_to_json(a) FROM (${agentSelect("$1", "$2")}) a) AS agent,
       (SELECT row_to_json(c) FROM (${connectionSelect("$3")}) c) AS connection`,
+};
+
+function readLogin(statements: StoreStatements, agentName: string, connectionName: string, now: Date) {
+  return statements.query<{ agent: AgentRow | null; connection: ConnectionRow | null }>(LOGIN_SELECT, [
     now.toISOString(),
     agentName,
     connectionName,
-  );
+  ]);
 }
 
 /**

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { PrismaClient } from "@sluice/db/prisma";
+import { storeStatementsOf } from "@sluice/db/store-statements";
 import type { SessionHooks } from "@sluice/transport/client-connection";
+import { insertSessionRow } from "./session-row-insert";
 
 /**
  * Identifies this gateway process in sessions and reviews (a restart abandons what it held):
@@ -58,21 +60,18 @@ export function createSessionAudit(
       lastRelations: readonly (readonly string[])[] | undefined;
     }
   >();
+  const statements = storeStatementsOf(prisma);
   return {
     async onSessionStart(info) {
-      const session = await prisma.gatewaySession.create({
-        data: {
-          agentId: info.agent.agentId,
-          connectionId: info.connection.connectionId,
-          gatewayId,
-          clientAddress: info.clientAddress,
-          isTls: info.isTls,
-          agentGroups: info.agent.groups,
-        },
-        // The id is all a login waits for: no row of columns to read back and convert.
-        select: { id: true },
+      const sessionId = await insertSessionRow(statements, {
+        agentId: info.agent.agentId,
+        connectionId: info.connection.connectionId,
+        gatewayId,
+        clientAddress: info.clientAddress,
+        isTls: info.isTls,
+        agentGroups: info.agent.groups,
       });
-      counters.set(session.id, {
+      counters.set(sessionId, {
         statements: 0,
         denied: 0,
         masked: 0,
@@ -81,7 +80,7 @@ export function createSessionAudit(
         tables: new Set(),
         lastRelations: undefined,
       });
-      return session.id;
+      return sessionId;
     },
     onVerdict(sessionId, sql, verdict) {
       const counter = counters.get(sessionId);

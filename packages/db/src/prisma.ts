@@ -1,6 +1,8 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import type { Prisma } from "./generated/prisma/client";
 import { PrismaClient } from "./generated/prisma/client";
+import { registerStorePool } from "./store-statements";
 
 export type { PrismaClient } from "./generated/prisma/client";
 /** What seed helpers and domain functions accept: the client, or a transaction's client. */
@@ -26,11 +28,26 @@ export type CreatePrismaOptions = {
   onQuery?: (sql: string) => void;
 };
 
+/**
+ * A client over a pg pool of its own, which `storeStatementsOf` (store-statements.ts) shares for
+ * the statements a login waits on; `$disconnect` ends the pool.
+ */
 export function createPrisma(databaseUrl: string, options: CreatePrismaOptions = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl });
+  const pool = new pg.Pool({ connectionString: databaseUrl });
+  // An idle connection the store drops is the next statement's error; unheard, before Prisma's
+  // first query attaches its own listener, it would end the process.
+  pool.on("error", () => {});
+  // The same pg at run time; the adapter's @types/pg is a newer copy than ours.
+  const adapterPool = pool as unknown as ConstructorParameters<typeof PrismaPg>[0];
+  const adapter = new PrismaPg(adapterPool, { disposeExternalPool: true });
   const { onQuery } = options;
-  if (!onQuery) return new PrismaClient({ adapter });
+  if (!onQuery) {
+    const client = new PrismaClient({ adapter });
+    registerStorePool(client, pool);
+    return client;
+  }
   const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
   client.$on("query", (event) => onQuery(event.query));
+  registerStorePool(client, pool, onQuery);
   return client;
 }

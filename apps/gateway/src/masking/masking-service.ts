@@ -14,6 +14,7 @@ import { MaskingCatalogUnread } from "@sluice/session/connection-failures";
 import type { ConnectionRecord } from "@sluice/session/directory";
 import type { SessionMasking } from "@sluice/session/result-masker";
 import type { PolicyStore } from "../policy/policy-store";
+import { createCompiledCatalogs } from "./compiled-catalogs";
 
 /** A table created after the catalog was read is masked as unprovable until the next read. */
 export const CATALOG_MAX_AGE_MS = 30_000;
@@ -45,6 +46,7 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
   const reading = new Map<string, number>();
   const hashKey = createHmac("sha256", secretKey).update("sluice-masking-hash").digest();
   const reader = createKeptCatalogReader(log);
+  const compiledUnder = createCompiledCatalogs(compileCatalog);
 
   const catalogFor = (
     connection: ConnectionRecord,
@@ -145,10 +147,10 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       // session's temp table, replaces the old); null while column rules apply and no read has
       // finished yet (rules added mid-session): every origin is then unprovable until one has.
       const current = () => {
-        const { rules } = rulesNow();
+        const { masking, rules } = rulesNow();
         const newest = latest.get(id);
         if (!newest) return null;
-        if (!compiled || newest !== compiled.catalog) compiled = compileCatalog(newest, rules);
+        if (!compiled || newest !== compiled.catalog) compiled = compiledUnder(newest, masking ?? [], rules);
         return compiled;
       };
       // The compiled catalog under which a relation it does not know was asked about (a read is on
