@@ -4,10 +4,13 @@ import { testAgentRecord, testConnectionRecord } from "@sluice/session/testing";
 import { describe, expect, it } from "vitest";
 import { createSessionAudit, type SessionEnd } from "../src/session-audit";
 
-/** The audit over a store that only hands out a session id; ends are kept for the test to read. */
+/**
+ * The audit over a store that only takes the session row (the login's INSERT, which goes by raw SQL
+ * on a store Prisma built no pool for); ends are kept for the test to read.
+ */
 function auditWithEnds() {
   const prisma = {
-    gatewaySession: { create: async () => ({ id: "s1" }) },
+    $queryRawUnsafe: async () => [],
     auditEvent: { create: async () => ({}) },
   } as unknown as PrismaClient;
   const ends: SessionEnd[] = [];
