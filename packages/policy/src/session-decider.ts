@@ -282,11 +282,21 @@ export class SessionDecider implements SessionDecisions {
     const cascades = this.upstream?.columns
       ? this.upstream.columns.current()?.cascades
       : this.checked?.cascades;
+    // Only a front end without a snapshot reads its triggers' bodies (Postgres judges them by name).
+    const ownerWrites = this.upstream?.columns ? undefined : this.checked?.ownerWrites;
     const generated = this.generated();
     const viewReads = this.viewReads(parsed);
     // A front end that reads a catalog but holds none (the read failed) cannot follow a write.
     const isCatalogUnread = this.upstream?.columns !== undefined && this.upstream.columns.current() === null;
-    return columns || code || uncertainty || generated || viewReads || families || cascades || isCatalogUnread
+    return columns ||
+      code ||
+      uncertainty ||
+      generated ||
+      viewReads ||
+      families ||
+      cascades ||
+      ownerWrites ||
+      isCatalogUnread
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -298,6 +308,7 @@ export class SessionDecider implements SessionDecisions {
           ...(viewReads ? { viewReads } : {}),
           ...(families && families.size > 0 ? { families } : {}),
           ...(cascades ? { cascades } : {}),
+          ...(ownerWrites ? { ownerWrites } : {}),
           ...(isCatalogUnread ? { catalogUnreadBecause: CATALOG_UNREAD } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
