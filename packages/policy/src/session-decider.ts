@@ -1,5 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
+import { CatalogEpoch } from "./catalog-epoch";
 import {
   followsColumns,
   followsReadViews,
@@ -59,6 +60,8 @@ export class SessionDecider implements SessionDecisions {
   private readonly codeChanges = new SessionCodeChanges();
   /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
   private readonly repeats = new RepeatVerdicts();
+  /** The catalog snapshots prepared statements were judged under. */
+  private readonly catalogEpoch: CatalogEpoch;
   /**
    * Statements (the facts cache's one object per shape) found to read only relations the catalog
    * knows, under the snapshot and the session state's version that finding rests on: the same
@@ -85,6 +88,7 @@ export class SessionDecider implements SessionDecisions {
     private readonly identity: Identity,
     private readonly upstream: UpstreamAccess | undefined,
   ) {
+    this.catalogEpoch = new CatalogEpoch(upstream?.columns);
     this.state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
     if (upstream?.unreportedSearchPath !== undefined)
       this.state.seedUnreportedPath(upstream.unreportedSearchPath);
@@ -102,6 +106,10 @@ export class SessionDecider implements SessionDecisions {
   /** Both only grow, so their sum changes whenever either does. */
   version(): number {
     return this.options.policies.version + this.state.resolutionEpoch;
+  }
+
+  catalogVersion(): number {
+    return this.catalogEpoch.now();
   }
 
   decide(statement: StatementRequest): Verdict | Promise<Verdict> {
