@@ -388,11 +388,15 @@ export class SessionDecider implements SessionDecisions {
     if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
     let allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
     // What a view reads or writes into can change before a prepared statement through it runs again.
+    // A front end without a snapshot (MySQL) cannot tell a newer catalog at its next run either (a
+    // table replaced by a view over a covered column): its catalog is checked again per run.
     if (
       parsed.ok &&
       (followsWrittenViews(policy, parsed.statements) ||
         (followsReadViews(policy, parsed.statements) &&
-          readsView(parsed.statements, this.viewReads(parsed), this.state)))
+          (this.upstream?.followed !== undefined ||
+            readsView(parsed.statements, this.viewReads(parsed), this.state))) ||
+        (this.upstream?.followed !== undefined && followsColumns(policy) && needsCatalog(parsed.statements)))
     )
       allowed = perRun(allowed);
     if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
