@@ -2,6 +2,7 @@ import { type FollowedColumns, unknownFollowedColumns } from "@sluice/policy/fol
 import { type ForeignKeyCascades, foreignKeyCascades } from "@sluice/policy/foreign-key-cascades";
 import type { ViewRead, ViewReads, ViewSource } from "@sluice/policy/view-reads";
 import { generatedColumnsOf } from "./generated-columns";
+import { triggerWritesOf } from "./trigger-writes";
 import type { ForeignKeyRow, UpstreamCatalog } from "./upstream-catalog";
 
 const byCatalog = new WeakMap<UpstreamCatalog, FollowedColumns>();
@@ -11,8 +12,9 @@ const byCatalog = new WeakMap<UpstreamCatalog, FollowedColumns>();
  * columns, and each view's reads as the masking lineage traced them (`view-lineage.ts`: the
  * definition read with the agent's grammar, views over views, 32 levels). A view that cannot be
  * traced — or whose name the catalog cannot tell apart from another's — counts as reading every
- * column, with the reason. Unknown altogether (every relation may be such a view) when the catalog
- * could not be read. One per catalog read.
+ * column, with the reason. TABLE rules on writes follow a write through the same views, foreign
+ * keys' cascades and the tables triggers write (`trigger-writes.ts`). Unknown altogether (every
+ * relation may be such a view) when the catalog could not be read. One per catalog read.
  */
 export function followedColumnsOf(catalog: UpstreamCatalog | null): FollowedColumns {
   if (catalog === null) return unknownFollowedColumns();
@@ -27,6 +29,7 @@ export function followedColumnsOf(catalog: UpstreamCatalog | null): FollowedColu
     generated: generatedColumnsOf(catalog),
     viewReads,
     ...(catalog.foreignKeys ? { cascades: cascadesOf(catalog.foreignKeys) } : {}),
+    ownerWrites: triggerWritesOf(catalog),
   };
   byCatalog.set(catalog, followed);
   return followed;

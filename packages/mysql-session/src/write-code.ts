@@ -46,6 +46,7 @@ export type WrittenViewRow = { schema: string; view: string; definition: string 
  * column whose value the piece computes (a masked column may be computed from masked columns).
  */
 export type WriteCodePiece = {
+  kind: "trigger" | "column" | "view";
   source: string;
   /** The relation it belongs to, as `schema.table`. */
   via: string;
@@ -78,6 +79,7 @@ export function traceWriteCode(
   for (const row of triggers) {
     const on = { schema: row.schema, table: row.table };
     add(row.schema, row.table, {
+      kind: "trigger",
       source: `trigger ${row.trigger} (${row.timing} ${row.event})`,
       reading: lexingModeOf(row.sqlMode) ?? readTriggerBody(row.body, on, catalogIn(row.schema, relations)),
       fills: null,
@@ -98,6 +100,7 @@ export function traceWriteCode(
       ]);
     for (const [source, expression] of expressions) {
       add(row.schema, row.table, {
+        kind: "column",
         source,
         reading: readColumnExpression(expression, on, catalog),
         fills: row.column,
@@ -106,6 +109,7 @@ export function traceWriteCode(
   }
   for (const row of views) {
     add(row.schema, row.view, {
+      kind: "view",
       source: `view ${row.view}, whose tables' code runs with a write through it`,
       reading: viewReaches(row),
       fills: null,

@@ -95,3 +95,60 @@ describe("followedColumnsOf: what each view reads, for review and COLUMN rules",
     expect(followedColumnsOf(null).viewReads.unknownBecause).toBe("the upstream's catalog could not be read");
   });
 });
+
+describe("followedColumnsOf: what each table's triggers write, for TABLE rules on writes", () => {
+  const trigger = (table: string, trigger: string, body: string) => ({
+    schema: "shop",
+    trigger,
+    table,
+    timing: "AFTER",
+    event: "INSERT",
+    body,
+  });
+  const withTriggers = (triggers: ReturnType<typeof trigger>[]) =>
+    followedColumnsOf(
+      catalogOf(TABLES, Date.now(), [], [], {
+        triggers,
+        columns: [
+          {
+            schema: "shop",
+            table: "departments",
+            column: "code",
+            defaultValue: "uuid()",
+            generation: null,
+            extra: "",
+          },
+        ],
+      }),
+    ).ownerWrites;
+
+  it("lists the tables each trigger writes, in the trigger's database unless named", () => {
+    const writes = withTriggers([
+      trigger("employees", "e_purge", "DELETE FROM departments WHERE id = NEW.id"),
+      trigger("Departments", "d_log", "INSERT INTO other.log VALUES (NEW.id)"),
+    ]);
+    expect(writes?.get("shop.employees")).toEqual([
+      {
+        source: "trigger e_purge (AFTER INSERT)",
+        via: "shop.employees",
+        writes: ["shop.departments"],
+        calls: [],
+      },
+    ]);
+    // Keys are case-folded, as the catalog's relations are; a column's DEFAULT is no trigger.
+    expect(writes?.get("shop.departments")).toEqual([
+      { source: "trigger d_log (AFTER INSERT)", via: "shop.Departments", writes: ["other.log"], calls: [] },
+    ]);
+  });
+
+  it("keeps why a body cannot be read, and knows nothing without the catalog", () => {
+    const writes = withTriggers([trigger("employees", "e_call", "CALL purge_orders(NEW.id)")]);
+    const [piece] = writes?.get("shop.employees") ?? [];
+    expect(piece && "whyUnjudged" in piece).toBe(true);
+    expect(followedColumnsOf(null).ownerWrites?.unknownBecause).toBe(
+      "the upstream's catalog could not be read",
+    );
+    const withoutCode = followedColumnsOf(catalogOf(TABLES, Date.now()));
+    expect(withoutCode.ownerWrites?.unknownBecause).toMatch(/did not include the upstream's triggers/);
+  });
+});

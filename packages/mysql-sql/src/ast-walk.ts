@@ -50,9 +50,23 @@ export function tablesOf(ast: unknown): TableRef[] {
  * Every function call as the server looks it up: MySQL folds built-in names case-insensitively, so
  * names are lower-cased; a `db.f()` call keeps its database.
  */
+/**
+ * `NOT (x)`, which the grammar reads as a call of a function named NOT: NOT is a reserved word, so
+ * the server runs the operator there and calls nothing. Backquoted (`` `not`(x) ``) or qualified
+ * with a database, the name is a stored function's.
+ */
+export function isNotOperatorCall(node: AstNode): boolean {
+  if (node.type !== "function" || !isNode(node.name) || node.name.schema) return false;
+  const parts = node.name.name;
+  if (!Array.isArray(parts) || parts.length !== 1) return false;
+  const [part] = parts;
+  return isNode(part) && part.type === "default" && String(part.value).toUpperCase() === "NOT";
+}
+
 export function callsOf(ast: unknown): RoutineRef[] {
   const calls: RoutineRef[] = [];
   for (const node of nodesOf(ast)) {
+    if (isNotOperatorCall(node)) continue;
     if (node.type === "function" && isNode(node.name)) {
       const parts = Array.isArray(node.name.name) ? node.name.name.map(nameText) : [];
       if (parts.length === 0 || parts.some((part) => part === null)) {

@@ -4,7 +4,11 @@
  * change them are refused (see extract-facts.ts).
  */
 
-/** sql_mode flags that change quoting, escapes, `||` or function-name parsing. `ANSI` implies several. */
+/**
+ * sql_mode flags that change quoting, escapes, `||`, function-name parsing or NOT's precedence.
+ * `ANSI` implies several. HIGH_NOT_PRECEDENCE binds NOT as tightly as `!`: `NOT id <> 5` becomes
+ * `(NOT id) <> 5`, true for every row, where Sluice reads `NOT (id <> 5)` (one row).
+ */
 export const LEXING_SQL_MODES = [
   "ANSI",
   "ANSI_QUOTES",
@@ -12,6 +16,7 @@ export const LEXING_SQL_MODES = [
   "PIPES_AS_CONCAT",
   "IGNORE_SPACE",
   "ORACLE",
+  "HIGH_NOT_PRECEDENCE",
 ] as const;
 
 /**

@@ -7,11 +7,11 @@
  * `WHERE id IN (1, id)`, `WHERE id = 1 OR 1` and `WHERE name IS NOT NULL` do not count.
  *
  * Stricter than Postgres where MySQL reads more loosely: a bare column (`WHERE id`) is true for
- * every non-zero value and never counts; `IS TRUE`/`IS FALSE` do not count either; NOT counts only
- * over the shapes whose negation still pins (`NOT (id <> 1)`), and XOR never does.
+ * every non-zero value and never counts; `IS TRUE`/`IS FALSE` do not count either; NOT and `!`
+ * count only over the shapes whose negation still pins (`NOT (id <> 1)`), and XOR never does.
  */
 import type { TableRef } from "@sluice/sql/facts";
-import { type AstNode, isNode } from "./ast-walk";
+import { type AstNode, isNode, isNotOperatorCall } from "./ast-walk";
 import { hasMisgroupedLogic } from "./logic-precedence";
 
 /**
@@ -59,11 +59,30 @@ export function whyUnlimitedMySql(where: unknown, target: MySqlWriteTarget): str
   return judge(where, target, false);
 }
 
+/**
+ * What a NOT negates, or undefined when `node` is no NOT: `NOT x` and `!x` as the grammar groups
+ * them (as the server does: `!` binds tighter than a comparison, `! id = 0` is `(!id) = 0`; NOT
+ * looser, `NOT id = 1` is `NOT (id = 1)`), and `NOT (x)`, which the grammar reads as a call of a
+ * function named NOT. The call is the operator only where it stands as a condition of its own —
+ * the whole WHERE, an operand of AND, OR or another NOT, which is all `judge` and `pinsValues` are
+ * given. Beneath a comparison (`NOT (id) = 5`: the server's `NOT ((id) = 5)`, the grammar's
+ * `NOT(id) = 5`) the groupings differ, and it is left a call, which limits nothing. A backquoted
+ * or database-qualified `not(…)` is a stored function, never the operator.
+ */
+function negatedOperand(node: AstNode): unknown {
+  const operator = typeof node.operator === "string" ? node.operator.toUpperCase() : null;
+  if (node.type === "unary_expr" && (operator === "NOT" || operator === "!")) return node.expr ?? null;
+  if (!isNotOperatorCall(node)) return undefined;
+  const args = isNode(node.args) && Array.isArray(node.args.value) ? node.args.value : [];
+  // `NOT (a, b)` negates a row, which is no condition Sluice judges.
+  return args.length === 1 ? args[0] : null;
+}
+
 function judge(node: unknown, target: MySqlWriteTarget, isNegated: boolean): string | null {
   if (!isNode(node)) return NO_TARGET_COLUMN;
   const operator = typeof node.operator === "string" ? node.operator.toUpperCase() : null;
-  if (node.type === "unary_expr" && (operator === "NOT" || operator === "!"))
-    return judge(node.expr, target, !isNegated);
+  const negated = negatedOperand(node);
+  if (negated !== undefined) return judge(negated, target, !isNegated);
   if (
     node.type === "binary_expr" &&
     (operator === "AND" || operator === "&&" || operator === "OR" || operator === "||")
@@ -84,8 +103,8 @@ function judge(node: unknown, target: MySqlWriteTarget, isNegated: boolean): str
 function pinsValues(node: unknown, target: MySqlWriteTarget, isNegated: boolean): boolean {
   if (!isNode(node)) return false;
   const operator = typeof node.operator === "string" ? node.operator.toUpperCase() : null;
-  if (node.type === "unary_expr" && (operator === "NOT" || operator === "!"))
-    return pinsValues(node.expr, target, !isNegated);
+  const negated = negatedOperand(node);
+  if (negated !== undefined) return pinsValues(negated, target, !isNegated);
   if (node.type !== "binary_expr" || operator === null) return false;
   if (operator === "AND" || operator === "&&" || operator === "OR" || operator === "||") {
     const isAnd = operator === "AND" || operator === "&&";

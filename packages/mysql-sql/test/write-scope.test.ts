@@ -31,8 +31,20 @@ describe("MySQL scoped writes: a WHERE counts only in a shape that limits the ta
     "DELETE FROM departments WHERE name LIKE '%_%'",
     "DELETE FROM departments WHERE name IS NOT NULL",
     "DELETE FROM departments WHERE NOT (id IS NULL)",
-    // The grammar reads NOT (…) as a call: refused, though Postgres would count NOT (id <> 1).
-    "DELETE FROM departments WHERE NOT (id <> 1)",
+    // NOT and `!` as the server groups them: `!` binds tighter than `=` (`(!id) = 0`, every
+    // non-zero id), NOT looser; `NOT (id) = 5` is the server's `NOT ((id) = 5)` but the grammar's
+    // `NOT(id) = 5`, so the call is not judged as NOT there; a backquoted or qualified `not(…)` is a
+    // stored function; `NOT (a, b)` negates a row.
+    "DELETE FROM departments WHERE ! id = 0",
+    "DELETE FROM departments WHERE ! id <> 1",
+    "DELETE FROM departments WHERE !id IN (0)",
+    "DELETE FROM departments WHERE NOT (id) = 5",
+    "DELETE FROM departments WHERE NOT (id) IN (1, 2)",
+    "DELETE FROM departments WHERE `not`(id <> 1)",
+    "DELETE FROM departments WHERE shop.not(id <> 1)",
+    "DELETE FROM departments WHERE NOT (id, 1)",
+    "DELETE FROM departments WHERE NOT (id <> 1) OR 1",
+    "DELETE FROM departments WHERE NOT (id < 1 AND id > 2)",
     "DELETE FROM departments WHERE id IS TRUE",
     "DELETE FROM departments WHERE id IN (SELECT id FROM departments)",
     "DELETE FROM departments WHERE id IN (SELECT x.id FROM (SELECT id FROM departments) x)",
@@ -77,6 +89,18 @@ describe("MySQL scoped writes: a WHERE counts only in a shape that limits the ta
     "UPDATE departments SET name = 'x' WHERE id = 1",
     "DELETE FROM departments WHERE id = 1 AND (0 || 1)",
     "DELETE FROM departments WHERE id = 1 AND (0 XOR 1)",
+    // NOT (…) negates what it holds, as NOT x and !(…) do.
+    "DELETE FROM departments WHERE NOT (id <> 1)",
+    "DELETE FROM departments WHERE not(id <> 1)",
+    "DELETE FROM departments WHERE NOT NOT (id = 1)",
+    "DELETE FROM departments WHERE NOT (id <> 1 AND id <> 2)",
+    // As `id <> 1 AND id <> 2`, which limits as `id <> -1` does (docs/policy.md, Scoped writes).
+    "DELETE FROM departments WHERE NOT (id = 1 OR id = 2)",
+    "DELETE FROM departments WHERE NOT (id NOT IN (1, 2))",
+    "DELETE FROM departments WHERE NOT (id <> 1) AND name = 'x'",
+    "DELETE FROM departments WHERE !(id <> 1)",
+    "DELETE FROM departments WHERE ! (id <> 1) OR NOT (id <> 2)",
+    "UPDATE departments SET name = 'x' WHERE NOT (id <> 1)",
     // A subquery's parentheses delimit its own condition.
     "DELETE FROM departments WHERE id = 1 AND id IN (SELECT e.id FROM employees e WHERE e.a || e.b)",
   ])("%s is scoped", (sql) => {

@@ -8,6 +8,7 @@ import { namesOnlyCatalog } from "./column-catalog";
 import { familyNamesFor, type PolicyVerdict, type SessionContext } from "./engine";
 import { builtin } from "./engine-defaults";
 import { isComputedFrom, writesInto } from "./generated-columns";
+import { isOwnerCodeCallAllowed } from "./mysql-owner-code-calls";
 import { ownerCodeWriteReach } from "./owner-code";
 import { matchesFunctionPattern, matchesTablePattern } from "./patterns";
 import { readReach } from "./read-reach";
@@ -54,7 +55,8 @@ function guardrailHit(
       if (readThrough) return readThrough;
       if (rule.match.access === "read") return null;
       return (
-        writeReach(facts, session, isCovered) ?? ownerCodeWriteReach(policy, facts, session.upstreamCode)
+        writeReach(facts, session, isCovered, (call) => isOwnerCodeCallAllowed(policy, call)) ??
+        ownerCodeWriteReach(policy, facts, session.upstreamCode)
       );
     }
     case "COLUMN": {

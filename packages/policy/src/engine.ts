@@ -5,6 +5,7 @@ import { builtin, checkBuiltins, checkReadOnly } from "./engine-defaults";
 import { checkGuardrails, checkTableAllowList, denied, describe, reviewMatch } from "./engine-rules";
 import type { ForeignKeyCascades } from "./foreign-key-cascades";
 import type { GeneratedColumns } from "./generated-columns";
+import type { OwnerWrites } from "./owner-writes";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
 import type { UpstreamCode } from "./upstream-code";
@@ -53,6 +54,8 @@ export type SessionContext = {
   families?: ReadonlyMap<string, readonly string[]>;
   /** Tables a write changes through foreign keys' cascades: a TABLE rule on writes covers them. */
   cascades?: ForeignKeyCascades;
+  /** Tables the triggers a write fires write in turn (MySQL): a TABLE rule on writes covers them. */
+  ownerWrites?: OwnerWrites;
   /**
    * Set (to why) when the front end reads a catalog but holds none: any relation written may be a
    * view over, or have foreign keys cascading into, any table, so a TABLE rule on writes refuses

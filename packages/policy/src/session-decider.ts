@@ -1,5 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
+import { CatalogEpoch } from "./catalog-epoch";
 import {
   followsColumns,
   followsReadViews,
@@ -59,6 +60,8 @@ export class SessionDecider implements SessionDecisions {
   private readonly codeChanges = new SessionCodeChanges();
   /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
   private readonly repeats = new RepeatVerdicts();
+  /** The catalog snapshots prepared statements were judged under. */
+  private readonly catalogEpoch: CatalogEpoch;
   /**
    * Statements (the facts cache's one object per shape) found to read only relations the catalog
    * knows, under the snapshot and the session state's version that finding rests on: the same
@@ -85,6 +88,7 @@ export class SessionDecider implements SessionDecisions {
     private readonly identity: Identity,
     private readonly upstream: UpstreamAccess | undefined,
   ) {
+    this.catalogEpoch = new CatalogEpoch(upstream?.columns);
     this.state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
     if (upstream?.unreportedSearchPath !== undefined)
       this.state.seedUnreportedPath(upstream.unreportedSearchPath);
@@ -102,6 +106,10 @@ export class SessionDecider implements SessionDecisions {
   /** Both only grow, so their sum changes whenever either does. */
   version(): number {
     return this.options.policies.version + this.state.resolutionEpoch;
+  }
+
+  catalogVersion(): number {
+    return this.catalogEpoch.now();
   }
 
   decide(statement: StatementRequest): Verdict | Promise<Verdict> {
@@ -282,11 +290,21 @@ export class SessionDecider implements SessionDecisions {
     const cascades = this.upstream?.columns
       ? this.upstream.columns.current()?.cascades
       : this.checked?.cascades;
+    // Only a front end without a snapshot reads its triggers' bodies (Postgres judges them by name).
+    const ownerWrites = this.upstream?.columns ? undefined : this.checked?.ownerWrites;
     const generated = this.generated();
     const viewReads = this.viewReads(parsed);
     // A front end that reads a catalog but holds none (the read failed) cannot follow a write.
     const isCatalogUnread = this.upstream?.columns !== undefined && this.upstream.columns.current() === null;
-    return columns || code || uncertainty || generated || viewReads || families || cascades || isCatalogUnread
+    return columns ||
+      code ||
+      uncertainty ||
+      generated ||
+      viewReads ||
+      families ||
+      cascades ||
+      ownerWrites ||
+      isCatalogUnread
       ? {
           searchPath: base.searchPath,
           implicitSchemas: base.implicitSchemas,
@@ -298,6 +316,7 @@ export class SessionDecider implements SessionDecisions {
           ...(viewReads ? { viewReads } : {}),
           ...(families && families.size > 0 ? { families } : {}),
           ...(cascades ? { cascades } : {}),
+          ...(ownerWrites ? { ownerWrites } : {}),
           ...(isCatalogUnread ? { catalogUnreadBecause: CATALOG_UNREAD } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
@@ -369,11 +388,15 @@ export class SessionDecider implements SessionDecisions {
     if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
     let allowed = this.withUnjudgedCode(allowWithMasking(this.maskingScope, policy, parsed), parsed);
     // What a view reads or writes into can change before a prepared statement through it runs again.
+    // A front end without a snapshot (MySQL) cannot tell a newer catalog at its next run either (a
+    // table replaced by a view over a covered column): its catalog is checked again per run.
     if (
       parsed.ok &&
       (followsWrittenViews(policy, parsed.statements) ||
         (followsReadViews(policy, parsed.statements) &&
-          readsView(parsed.statements, this.viewReads(parsed), this.state)))
+          (this.upstream?.followed !== undefined ||
+            readsView(parsed.statements, this.viewReads(parsed), this.state))) ||
+        (this.upstream?.followed !== undefined && followsColumns(policy) && needsCatalog(parsed.statements)))
     )
       allowed = perRun(allowed);
     if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;

@@ -153,6 +153,12 @@ export type SessionDecisions = {
    * are judged again before they run.
    */
   version: () => number;
+  /**
+   * Bumped when the catalog snapshot statements are judged against changes, or is due a new read
+   * (see catalog-epoch.ts): a prepared statement parsed while `t` was a table runs against the
+   * view another connection replaced it by, so it is judged again before it runs.
+   */
+  catalogVersion?: () => number;
   /** A setting the upstream reported (ParameterStatus): search_path tells where names resolve. */
   observeSetting?: (name: string, value: string) => void;
 };

@@ -1,5 +1,6 @@
-import type { StatementFacts } from "@sluice/sql/facts";
+import type { RoutineRef, StatementFacts } from "@sluice/sql/facts";
 import { namesFor, type SessionContext } from "./engine";
+import type { OwnerWrite } from "./owner-writes";
 import type { OpaqueView } from "./view-reads";
 
 /**
@@ -13,6 +14,10 @@ import type { OpaqueView } from "./view-reads";
  *     whose keys cascade (CASCADE, SET NULL, SET DEFAULT), and `TRUNCATE … CASCADE` empties every
  *     referencing table; which rows are reached is not judged (refusing more, never less);
  *   - through inheritance families: a relation's parents, children and partitions;
+ *   - through the triggers a write fires, where the front end reads their bodies (MySQL's; see
+ *     owner-writes.ts): the tables a trigger writes, whose own triggers run in turn. A body Sluice
+ *     cannot judge, or one calling a function not trusted (`isCallTrusted`), counts as writing
+ *     every table, as owner code does on Postgres (owner-code.ts);
  * so `DELETE FROM cv` with `cv` over customers, whose keys cascade into orders, writes orders.
  * Without the catalog none of this can be followed: any write may reach anything (fail closed).
  */
@@ -20,6 +25,7 @@ export function writeReach(
   facts: StatementFacts,
   session: SessionContext,
   isCovered: (name: string) => boolean,
+  isCallTrusted: (call: RoutineRef) => boolean = () => false,
 ): string | null {
   const written = [...new Set(facts.tablesWritten.flatMap((table) => namesFor(table, session)))];
   if (written.length === 0) return null;
@@ -28,21 +34,29 @@ export function writeReach(
     const name = first?.schema ? `${first.schema}.${first.name}` : first?.name;
     return `${facts.kind} writes ${name}, which may be a view over, or have foreign keys cascading into, a table the rule covers: ${session.catalogUnreadBecause}`;
   }
-  const { viewReads, cascades, families } = session;
+  const { viewReads, cascades, families, ownerWrites } = session;
   const viewKey = (name: string) => (viewReads?.isCaseFolded ? name.toLowerCase() : name);
   const cascadeKey = (name: string) => (cascades?.isCaseFolded ? name.toLowerCase() : name);
+  const ownerKey = (name: string) => (ownerWrites?.isCaseFolded ? name.toLowerCase() : name);
   const isTruncate = facts.kinds.includes("TRUNCATE");
   // Each relation reached, with the chain of steps that reached it (for the verdict's message).
-  type Reached = { name: string; chain: string; isStart: boolean; throughView: boolean };
+  type Reached = {
+    name: string;
+    chain: string;
+    isStart: boolean;
+    throughView: boolean;
+    throughTrigger: boolean;
+  };
   const seen = new Set<string>();
   const pending: Reached[] = [];
-  const reach = (from: Reached | null, name: string, step: string, isView: boolean) => {
+  const reach = (from: Reached | null, name: string, step: string, how: "view" | "cascade" | "trigger") => {
     const chain = from ? `${from.chain} → ${step} ${name}` : name;
     const reached = {
       name,
       chain,
       isStart: from === null,
-      throughView: (from?.throughView ?? false) || isView,
+      throughView: (from?.throughView ?? false) || how === "view",
+      throughTrigger: (from?.throughTrigger ?? false) || how === "trigger",
     };
     pending.push(reached);
     // Its parents, children and partitions share its rows: a write reaching it reaches them (and
@@ -50,7 +64,7 @@ export function writeReach(
     for (const relation of families?.get(name) ?? [])
       pending.push({ ...reached, name: relation, chain: `${chain} → family member ${relation}` });
   };
-  for (const name of written) reach(null, name, "", false);
+  for (const name of written) reach(null, name, "", "cascade");
   for (let at = pending.shift(); at !== undefined; at = pending.shift()) {
     const key = viewKey(at.name);
     if (seen.has(key)) continue;
@@ -66,24 +80,47 @@ export function writeReach(
       return `${facts.kind} writes through ${at.chain} into a table the rule covers (view ${at.name} counts as reading every column: ${(view as OpaqueView).whyOpaque})`;
     }
     if (Array.isArray(view)) {
-      for (const source of view) reach(at, `${source.schema}.${source.table}`, "view over", true);
+      for (const source of view) reach(at, `${source.schema}.${source.table}`, "view over", "view");
       continue;
     }
     const cascade = cascades?.get(cascadeKey(at.name));
     // TRUNCATE … CASCADE reaches every referencing table, but only from the tables it names.
     const changed = (isTruncate && at.isStart ? cascade?.truncates : cascade?.changes) ?? [];
-    for (const name of changed) reach(at, name, "foreign key cascade into", false);
+    for (const name of changed) reach(at, name, "foreign key cascade into", "cascade");
+    if (ownerWrites?.unknownBecause !== undefined) {
+      return `${facts.kind} writes ${at.chain}, whose triggers may write a table the rule covers: ${ownerWrites.unknownBecause}`;
+    }
+    // Every trigger of the table counts, whatever its event or timing (refusing more, never less).
+    for (const piece of ownerWrites?.get(ownerKey(at.name)) ?? []) {
+      const unjudged = unjudgedTrigger(piece, isCallTrusted);
+      if (unjudged)
+        return `${facts.kind} writes ${at.chain}, which runs the table owner's ${piece.source} on ${piece.via}: ${unjudged}`;
+      if ("writes" in piece)
+        for (const name of piece.writes) reach(at, name, `${piece.source} writes`, "trigger");
+    }
   }
   return null;
 }
 
+/** Why a trigger counts as writing every table, or null when what it writes is known. */
+function unjudgedTrigger(piece: OwnerWrite, isCallTrusted: (call: RoutineRef) => boolean): string | null {
+  if ("whyUnjudged" in piece)
+    return `Sluice cannot judge its body (${piece.whyUnjudged}), so it counts as writing every table, the rule's among them`;
+  const call = piece.calls.find((candidate) => !isCallTrusted(candidate));
+  if (!call) return null;
+  const name = call.schema === null ? call.name : `${call.schema}.${call.name}`;
+  return `it calls ${name}(), whose body Sluice cannot see, so it counts as writing every table, the rule's among them; an admin can allow it by name with an ALLOW FUNCTION guardrail (functions: [${JSON.stringify(name)}])`;
+}
+
 function reachedMessage(
   facts: StatementFacts,
-  at: { name: string; chain: string; throughView: boolean },
+  at: { name: string; chain: string; throughView: boolean; throughTrigger: boolean },
 ): string {
   const start = at.chain.slice(0, at.chain.indexOf(" → "));
   const reached = at.chain.slice(at.chain.lastIndexOf(" ") + 1);
-  return at.throughView
-    ? `${facts.kind} writes through ${start} into a table the rule covers (${at.chain})`
+  if (at.throughView)
+    return `${facts.kind} writes through ${start} into a table the rule covers (${at.chain})`;
+  return at.throughTrigger
+    ? `${facts.kind} writes ${start}, whose triggers write ${reached} (${at.chain})`
     : `${facts.kind} writes ${start}, whose foreign keys cascade into ${reached} (${at.chain})`;
 }

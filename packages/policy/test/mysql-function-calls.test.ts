@@ -27,6 +27,16 @@ describe("MySQL functions by knowledge", () => {
     });
   });
 
+  it("reads NOT (…) as the operator, calling nothing; a backquoted or qualified not() is a function", () => {
+    expect(judge("SELECT a FROM t WHERE NOT (a = 1)").kind).toBe("allow");
+    expect(judge("DELETE FROM t WHERE not(a <> 1)").kind).toBe("allow");
+    expect(judge("SELECT `not`(a) FROM t")).toMatchObject({ kind: "deny", rule: "sluice:unknown-function" });
+    expect(judge("SELECT app.not(a) FROM t")).toMatchObject({
+      kind: "deny",
+      rule: "sluice:unknown-function",
+    });
+  });
+
   it("lets an ALLOW FUNCTION guardrail allow a stored function by name", () => {
     const allowed = judge("SELECT my_func(1)", {
       guardrails: [

@@ -14,6 +14,8 @@ export type Settled = Exclude<Verdict, { kind: "hold" }>;
 export type PreparedRecord = {
   sql: string;
   version: number;
+  /** The catalog snapshot's version it was judged under (see SessionDecisions.catalogVersion). */
+  catalogVersion: number;
   /**
    * A statement a reviewer approved runs as many times as approved: once (the Bind that follows
    * its Parse); every Bind after that is judged again (a grant or a new review decides).

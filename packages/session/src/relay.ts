@@ -283,9 +283,13 @@ export class Relay {
       );
     }
     const isApprovalSpent = known.approvedBindsLeft === 0;
+    // The Bind an approval was given for runs what the reviewer saw, whatever the catalog did
+    // meanwhile (a review outlasts any snapshot); every later one is judged again anyway.
+    const isApproved = (known.approvedBindsLeft ?? 0) > 0;
     if (known.approvedBindsLeft) known.approvedBindsLeft -= 1;
     const isStale =
       known.version !== this.options.decisions.version() ||
+      (!isApproved && known.catalogVersion !== this.catalogVersion()) ||
       isApprovalSpent ||
       (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded);
     if (!isStale) return this.bindChecked(statement, params, raw, portal);
@@ -297,6 +301,10 @@ export class Relay {
       // The Bind brings the verdict its statement now has to the portal it creates.
       return scope && bound.toUpstream[0] === raw ? { ...bound, scope } : bound;
     });
+  }
+
+  private catalogVersion(): number {
+    return this.options.decisions.catalogVersion?.() ?? 0;
   }
 
   /** The Bind goes on unless the values it binds are refused (then, like a denial, up to Sync). */
@@ -325,6 +333,7 @@ export class Relay {
       this.statements.set(statement, {
         sql,
         version: this.options.decisions.version(),
+        catalogVersion: this.catalogVersion(),
         // An approval judged at a Bind is spent by that Bind; one judged at Parse, by the next Bind.
         ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
         ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
