@@ -1,7 +1,7 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
 import { type HttpRequestMatch, ZHttpRequestMatch } from "@sluice/http-policy/rules";
-import { kindListProblem } from "@sluice/policy/rules";
+import { kindListProblem, reviewMatchProblem } from "@sluice/policy/rules";
 import { normalizeKindName } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
@@ -30,7 +30,12 @@ const ZKinds = z
   .transform((kinds) => kinds.map(normalizeKindName))
   .optional();
 
-const ZSqlReviewMatch = z.object({ kinds: ZKinds, tables: ZList, columns: ZList });
+const ZSqlReviewMatch = z
+  .object({ kinds: ZKinds, tables: ZList, columns: ZList })
+  .superRefine((match, context) => {
+    const problem = reviewMatchProblem(match);
+    if (problem) context.addIssue({ code: "custom", message: problem.message, path: [problem.field] });
+  });
 
 export const ZReviewRuleInput = z
   .object({

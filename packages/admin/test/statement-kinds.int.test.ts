@@ -79,6 +79,39 @@ describe("statement kinds in the admin API, and the try box's verdicts", () => {
     expect(saved.match).toEqual({ kinds: ["DELETE"] });
   });
 
+  it("refuses table and column patterns that can never match, on their fields", async () => {
+    const table = await refusal(
+      saveGuardrail(admin, {
+        input: {
+          name: "no-emp",
+          connectionId,
+          kind: "TABLE",
+          effect: "DENY",
+          match: { tables: ["*.employees"] },
+        },
+      }),
+    );
+    expect(table.fields["match.tables"]).toContain('"*.employees" never matches');
+    const column = await refusal(
+      saveGuardrail(admin, {
+        input: {
+          name: "no-salary",
+          connectionId,
+          kind: "COLUMN",
+          effect: "DENY",
+          match: { columns: ["*.employees.salary"] },
+        },
+      }),
+    );
+    expect(column.fields["match.columns"]).toContain('"*.employees.salary" never matches');
+    const review = await refusal(
+      saveReviewRule(admin, {
+        input: { name: "emp-reads", connectionId, match: { tables: ["emp*"] }, reviewerGroups: ["dba"] },
+      }),
+    );
+    expect(review.fields["match.tables"]).toContain('"emp*" never matches');
+  });
+
   it("reports a statement the gateway holds for review as a hold, with the rule and the reviewers", async () => {
     const held = await judge("DELETE FROM customers WHERE id = 1");
     expect(held.verdict).toEqual({

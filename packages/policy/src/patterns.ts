@@ -32,3 +32,45 @@ export function matchesFunctionPattern(name: string, pattern: string): boolean {
     return bare.startsWith(wanted.slice(0, -1)) || name.startsWith(wanted.slice(0, -1));
   return bare === wanted || name === wanted;
 }
+
+const TABLE_PATTERN_FORMS = "a table pattern is table, schema.table, schema.* or *";
+
+/**
+ * Why a TABLE pattern can never match, or null. matchesTablePattern compares names exactly, so
+ * `*.employees`, `emp*` or `db.schema.table` would be saved, listed as active and never refuse.
+ */
+export function tablePatternProblem(pattern: string): string | null {
+  return isMatchableTablePattern(pattern) ? null : `"${pattern}" never matches: ${TABLE_PATTERN_FORMS}`;
+}
+
+/** Why a COLUMN pattern (`[table pattern.]column`, the column exact or `*`) can never match, or null. */
+export function columnPatternProblem(pattern: string): string | null {
+  const at = pattern.lastIndexOf(".");
+  const column = pattern.slice(at + 1);
+  if (column === "" || (column !== "*" && column.includes("*"))) {
+    return `"${pattern}" never matches: a column is named exactly, or * for every column`;
+  }
+  if (at < 0 || isMatchableTablePattern(pattern.slice(0, at))) return null;
+  return `"${pattern}" never matches: its table part is not one, ${TABLE_PATTERN_FORMS}`;
+}
+
+function isMatchableTablePattern(pattern: string): boolean {
+  if (pattern === "*") return true;
+  const parts = pattern.split(".");
+  if (parts.length > 2 || parts.some((part) => part === "")) return false;
+  const [schema, name] = parts.length === 2 ? parts : [null, parts[0] ?? ""];
+  if (schema?.includes("*")) return false;
+  return name === "*" ? schema !== null : !name?.includes("*");
+}
+
+/** The first pattern of a list that can never match, with why; null when all can. */
+export function patternsProblem(
+  patterns: readonly string[],
+  check: (pattern: string) => string | null,
+): string | null {
+  for (const pattern of patterns) {
+    const problem = check(pattern);
+    if (problem) return problem;
+  }
+  return null;
+}

@@ -8,7 +8,7 @@ import {
   MAX_POOL_SIZE,
   MAX_POOL_WAIT_SECONDS,
 } from "./pool-limits";
-import { guardrailMatchProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
+import { guardrailMatchProblem, reviewMatchProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
 import { ZWorkloadIdentity } from "./workload-identity";
 
 /**
@@ -95,17 +95,25 @@ const ZMasking = z
     }
   });
 
-const ZReview = z.object({
-  name: ZName,
-  /** Statement facts on a database connection; method/path/query/body on an HTTP one (checked below). */
-  match: z.union([ZReviewMatch.strict(), ZHttpRequestMatch]),
-  reviewerGroups: z.array(ZName).min(1),
-  mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
-  minApprovals: z.number().int().min(1).default(1),
-  timeoutSeconds: z.number().int().min(10).default(600),
-  blocking: z.boolean().default(true),
-  enabled: z.boolean().default(true),
-});
+const ZReview = z
+  .object({
+    name: ZName,
+    /** Statement facts on a database connection; method/path/query/body on an HTTP one (checked below). */
+    match: z.union([ZReviewMatch.strict(), ZHttpRequestMatch]),
+    reviewerGroups: z.array(ZName).min(1),
+    mode: z.enum(["ANY_OF", "ALL_OF"]).default("ANY_OF"),
+    minApprovals: z.number().int().min(1).default(1),
+    timeoutSeconds: z.number().int().min(10).default(600),
+    blocking: z.boolean().default(true),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((review, context) => {
+    // Here, not on the union's member: a union reports only that no member took the input.
+    const match = review.match as { tables?: string[]; columns?: string[] };
+    const problem = reviewMatchProblem(match);
+    if (problem)
+      context.addIssue({ code: "custom", message: problem.message, path: ["match", problem.field] });
+  });
 
 const ZConnection = z
   .object({

@@ -2,6 +2,7 @@ import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
 import { NEVER_ALLOWABLE } from "./connect-settings";
+import { columnPatternProblem, patternsProblem, tablePatternProblem } from "./patterns";
 import { parseServerBool, settingValueKind } from "./setting-values";
 import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
 
@@ -104,6 +105,20 @@ export const ZReviewMatch = z.object({
   columns: z.array(z.string()).optional(),
 });
 
+/**
+ * A review rule's table or column pattern that can never match, where a rule is written (API,
+ * policy file): the field and why, or null. A stored one still loads (it holds nothing, as before).
+ */
+export function reviewMatchProblem(match: {
+  tables?: readonly string[] | undefined;
+  columns?: readonly string[] | undefined;
+}): { field: "tables" | "columns"; message: string } | null {
+  const tables = patternsProblem(match.tables ?? [], tablePatternProblem);
+  if (tables) return { field: "tables", message: tables };
+  const columns = patternsProblem(match.columns ?? [], columnPatternProblem);
+  return columns ? { field: "columns", message: columns } : null;
+}
+
 export type ReviewRule = {
   name: string;
   match: z.infer<typeof ZReviewMatch>;
@@ -171,15 +186,24 @@ export function parseGuardrail(raw: {
 /**
  * A rule's match checked against its kind and effect, beyond what the kind's schema says, where a
  * rule is written (API, policy file): the field that needs attention (`match.kinds`,
- * `match.settings`, `match.values`) and why, or null.
+ * `match.settings`, `match.values`, `match.tables`, `match.columns`) and why, or null.
  */
 export function guardrailMatchProblem(
   kind: GuardrailKind,
   effect: string,
   match: unknown,
-): { field: "kinds" | "settings" | "values"; message: string } | null {
+): { field: "kinds" | "settings" | "values" | "tables" | "columns"; message: string } | null {
   const kinds = guardrailKindsProblem(kind, effect, match);
   if (kinds) return { field: "kinds", message: kinds };
+  const { tables, columns } = match as { tables?: unknown; columns?: unknown };
+  if (kind === "TABLE" && Array.isArray(tables)) {
+    const problem = patternsProblem(tables.map(String), tablePatternProblem);
+    if (problem) return { field: "tables", message: problem };
+  }
+  if (kind === "COLUMN" && Array.isArray(columns)) {
+    const problem = patternsProblem(columns.map(String), columnPatternProblem);
+    if (problem) return { field: "columns", message: problem };
+  }
   if (kind !== "SETTING") return null;
   const { settings, values } = match as { settings?: unknown; values?: unknown };
   if (values !== undefined && effect !== "ALLOW") {

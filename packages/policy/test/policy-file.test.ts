@@ -51,6 +51,29 @@ describe("policy file docs stay true", () => {
     ]);
   });
 
+  it("refuses guardrail and review patterns that can never match, at the field", () => {
+    const result = readPolicyFile(
+      [
+        "version: 1",
+        "connections:",
+        "  - name: shop",
+        "    type: postgres",
+        "    host: 127.0.0.1",
+        "    port: 5432",
+        "    database: shop",
+        "    username: app",
+        "    guardrails:",
+        "      - { name: no-salary, kind: COLUMN, effect: DENY, match: { columns: ['*.employees.salary'] } }",
+        "    reviews:",
+        "      - { name: emp, match: { tables: ['emp*'] }, reviewerGroups: [dba] }",
+      ].join("\n"),
+    );
+    expect(result.ok ? [] : result.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/match\.columns: "\*\.employees\.salary" never matches/),
+      expect.stringMatching(/"emp\*" never matches/),
+    ]);
+  });
+
   it("needs an upstream user for a database, and for an HTTP API only with basic auth", () => {
     const connection = (lines: string[]) =>
       readPolicyFile(
