@@ -112,12 +112,13 @@ describe("a MySQL session's recording", () => {
       ["row", 1, ["1", "Ada", "[REDACTED]"]],
       ["row", 1, ["2", "Grace", "[REDACTED]"]],
       ["complete", 1, "SELECT", 2],
-      // The prepared statement: its PREPARE, then its execution's binary row (strings as text).
-      ["columns", 2, ["name", "ssn"]],
-      ["row", 2, ["Grace", "[REDACTED]"]],
-      ["complete", 2, "SELECT", 1],
-      ["complete", 3, "OK 1", 0],
-      ["error", 4, "23000"],
+      // The prepared statement: its PREPARE (2), then its execution (3), judged again per run under
+      // a masking rule (the catalog may have changed what it reads), with its binary row as text.
+      ["columns", 3, ["name", "ssn"]],
+      ["row", 3, ["Grace", "[REDACTED]"]],
+      ["complete", 3, "SELECT", 1],
+      ["complete", 4, "OK 1", 0],
+      ["error", 5, "23000"],
     ]);
   });
 
