@@ -28,6 +28,9 @@ const wipeTrigger = (table: string) => `
     BEGIN DELETE FROM orders WHERE id = NEW.id; RETURN NEW; END $$;
   CREATE TRIGGER ${table}_wipe AFTER INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_wipe();`;
 
+/** The brokered role's name. */
+const role = () => decodeURIComponent(new URL(stage.harness.directUrl).username);
+
 /** As the brokered role, straight to the server (its own statement_timeout set to none). */
 async function asRole<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const direct = new pg.Client({ connectionString: stage.harness.directUrl });
@@ -65,6 +68,7 @@ beforeAll(async () => {
       INSERT INTO orders VALUES (1, 10), (2, 20);
       CREATE TABLE inbox_seen (id int);
       CREATE TABLE inbox_unseen (id int);
+      CREATE TABLE inbox_unreadable (id int);
       GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role};`,
     guardrails: [
       {
@@ -80,10 +84,12 @@ beforeAll(async () => {
   // Writes with no trigger yet: allowed, and the gateway has read the catalog.
   expect(await refusal("INSERT INTO inbox_seen VALUES (100)")).toBeNull();
   expect(await refusal("INSERT INTO inbox_unseen VALUES (100)")).toBeNull();
+  expect(await refusal("INSERT INTO inbox_unreadable VALUES (100)")).toBeNull();
 }, 120_000);
 
 afterAll(async () => {
   await asRole((direct) => direct.query("ALTER ROLE CURRENT_USER RESET statement_timeout")).catch(() => {});
+  await stage?.admin.query(`ALTER ROLE "${role()}" CONNECTION LIMIT -1`).catch(() => {});
   await agent?.end();
   await stage?.stop();
 });
@@ -112,5 +118,20 @@ describe("a trigger the owner adds after the gateway's last catalog read", () =>
     const orders = (await stage.admin.query(ORDERS)).rows;
     expect(orders).toEqual(ORIGINAL);
     expect(refused).not.toBeNull();
+  });
+
+  it("refuses, saying why, when the fresh read it needs cannot be made at all", async () => {
+    // No new login for the role while the agent's pooled upstream holds its one connection: the
+    // kept catalog connection, ended, cannot come back (what an exhausted server does too).
+    await stage.admin.query(`ALTER ROLE "${role()}" CONNECTION LIMIT 1`);
+    await stage.admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sluice-masking-catalog'",
+    );
+    await stage.admin.query(wipeTrigger("inbox_unreadable"));
+    await new Promise((resolve) => setTimeout(resolve, MAX_AGE_WAIT_MS));
+    const refused = await refusal("INSERT INTO inbox_unreadable VALUES (1)");
+    expect(refused).toMatch(/needed a fresh read of the upstream's catalog, which failed/);
+    expect((await stage.admin.query(ORDERS)).rows).toEqual(ORIGINAL);
+    await stage.admin.query(`ALTER ROLE "${role()}" CONNECTION LIMIT -1`);
   });
 });

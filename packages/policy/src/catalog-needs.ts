@@ -96,3 +96,20 @@ export function readsUnknownRelation(
     ),
   );
 }
+
+/**
+ * Whether a statement writes a relation the snapshot does not hold: a view another session made
+ * since the read would be taken for a plain table, and the write through it to a table a rule on
+ * writes covers would go unseen (`bypass-write-through-fresh-view.int.test.ts`).
+ */
+export function writesUnknownRelation(
+  statements: StatementFacts[],
+  snapshot: CatalogSnapshot,
+  session: SessionContext,
+): boolean {
+  return statements.some((facts) =>
+    facts.tablesWritten.some(
+      (table) => !isSystemRelation(table) && !isKnownRelation(snapshot, table, session),
+    ),
+  );
+}

@@ -7,6 +7,7 @@ import {
   followsWrittenViews,
   needsCatalog,
   readsUnknownRelation,
+  writesUnknownRelation,
 } from "./catalog-needs";
 import {
   type CodeUncertainty,
@@ -28,7 +29,7 @@ import { readsView } from "./read-reach";
 import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
-import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
+import { MAX_STATEMENT_BYTES, staleCatalogDenial, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
 import { mayRunUnjudgedCode } from "./unjudged-code";
 import { resolvableNames, resolveNames } from "./unqualified-names";
@@ -156,20 +157,30 @@ export class SessionDecider implements SessionDecisions {
       // A relation created since the catalog was read (a temp table of this session, a view over a
       // denied table) would be unknown, so masked whole or not followed: read the catalog again
       // first, when the server would see it too.
+      // A write to a relation it does not hold (a view another session just made over a table a
+      // rule on writes covers) is read again first in a transaction too: other sessions' DDL shows.
       const isStale =
         age === "read-first" ||
         mustCatchUp ||
         (snapshot !== null &&
           (followsColumns(policy) || followsReadViews(policy, parsed.statements)) &&
           statement.isUpstreamSettled === true &&
-          this.readsUnknownRelation(parsed.statements, snapshot));
+          this.readsUnknownRelation(parsed.statements, snapshot)) ||
+        (snapshot !== null &&
+          followsWrittenViews(policy, parsed.statements) &&
+          writesUnknownRelation(parsed.statements, snapshot, this.state));
       if (isStale) {
         const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
         const caughtUp = () => {
           if (mustCatchUp) this.codeChanges.caughtUp();
           return judge();
         };
-        return catalogs.refresh(mustCatchUp ? { startedAfter: now } : undefined).then(caughtUp, judge);
+        // A catalog held before is not judged by when the read it needed failed (a role default
+        // such as statement_timeout can make every read fail): refused, saying why. With none
+        // held, the statement is judged as the catalog-less rules say (every relation unknown).
+        const unread = (error: unknown) =>
+          catalogs.current() === null ? judge() : staleCatalogDenial(error);
+        return catalogs.refresh(mustCatchUp ? { startedAfter: now } : undefined).then(caughtUp, unread);
       }
       if (age === "read-behind") void catalogs.refresh().catch(() => {});
     }

@@ -35,3 +35,17 @@ export function unjudgeable(error: unknown): Denial {
     message: `the statement could not be judged, so it was not run: ${error instanceof Error ? error.message : String(error)}`,
   };
 }
+
+/**
+ * The statement needed a fresh read of the upstream's catalog (the one held was too old, or did not
+ * hold a relation it names) and the read failed: judged by the old one, a trigger or view made
+ * since would go unseen, so it is refused. 53000: the client may try again.
+ */
+export function staleCatalogDenial(error: unknown): Denial {
+  return {
+    kind: "deny",
+    rule: "sluice:unjudgeable",
+    code: "53000",
+    message: `the statement was not run: it needed a fresh read of the upstream's catalog, which failed (${error instanceof Error ? error.message : String(error)}), and the catalog read before may no longer be what the server has`,
+  };
+}

@@ -49,5 +49,20 @@ export function pgClientConfig(login: UpstreamLogin, applicationName: string): C
  * whoever may set that default rename the columns masking rules name.
  */
 export function pgCatalogReaderConfig(login: UpstreamLogin, applicationName: string): ClientConfig {
-  return { ...pgClientConfig(login, applicationName), options: "-c search_path=pg_catalog" };
+  return { ...pgClientConfig(login, applicationName), options: CATALOG_READER_OPTIONS };
 }
+
+/**
+ * The settings a role default could use to make every catalog read fail (`ALTER ROLE CURRENT_USER
+ * SET statement_timeout = 1` needs no privilege), pinned too: a statement that needed a fresh read
+ * is refused when it fails, so failing reads would refuse the connection's statements. Only
+ * settings every supported server knows: an unknown one fails the login.
+ */
+const CATALOG_READER_OPTIONS = [
+  "search_path=pg_catalog",
+  "statement_timeout=30s",
+  "lock_timeout=0",
+  "idle_in_transaction_session_timeout=0",
+]
+  .map((setting) => `-c ${setting}`)
+  .join(" ");
