@@ -32,7 +32,7 @@ export const FINGERPRINTED_CATALOGS = [
  * knows the whole catalog read would return what the last one did, without running it (the read
  * costs about 100 ms of the upstream's time on an empty database; this, a few ms).
  *
- * Why it is sound: an INSERT, UPDATE or DELETE of a catalog row (every DDL, GRANT, COMMENT …)
+ * Why it is sound: an INSERT, UPDATE or DELETE of a row of those catalogs (every DDL, GRANT …)
  * leaves a row version with a new (ctid, xmin) pair or takes one away, and VACUUM moves nothing
  * without changing a ctid either. Per catalog, the count of visible row versions and the sum of a
  * 64-bit hash of each pair, seeded with a secret the upstream's users never see, change with the
