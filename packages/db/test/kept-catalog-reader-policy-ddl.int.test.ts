@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminQuery, createTestDatabase } from "../../../test/support";
 import { createKeptCatalogReader, type KeptCatalogReader } from "../src/upstream/kept-catalog-reader";
 import type { UpstreamLogin } from "../src/upstream/pg-client-config";
+import { upstreamLoginOf } from "./upstream-login-of";
 
 /**
  * Review of the catalog fingerprint (catalog-fingerprint.ts): a read skipped while the fingerprint
@@ -36,16 +37,7 @@ const SETUP = `
 
 beforeAll(async () => {
   database = await createTestDatabase("fpddl");
-  const url = new URL(database.url);
-  login = {
-    host: url.hostname,
-    port: Number(url.port),
-    database: database.name,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password) || null,
-    tlsMode: "DISABLE",
-    tlsCaPem: null,
-  };
+  login = upstreamLoginOf(database);
   await adminQuery(database.url, SETUP);
   reader = createKeptCatalogReader(() => {});
 }, 60_000);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminQuery, createTestDatabase } from "../../../test/support";
 import { createKeptCatalogReader, type KeptCatalogReader } from "../src/upstream/kept-catalog-reader";
 import type { UpstreamLogin } from "../src/upstream/pg-client-config";
+import { upstreamLoginOf } from "./upstream-login-of";
 
 /**
  * The gateway's catalog reads over a kept connection, skipped while the fingerprint is unchanged:
@@ -15,16 +16,7 @@ let reader: KeptCatalogReader;
 
 beforeAll(async () => {
   database = await createTestDatabase("fingerprint");
-  const url = new URL(database.url);
-  login = {
-    host: url.hostname,
-    port: Number(url.port),
-    database: database.name,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password) || null,
-    tlsMode: "DISABLE",
-    tlsCaPem: null,
-  };
+  login = upstreamLoginOf(database);
   await adminQuery(
     database.url,
     "CREATE TABLE people (id int PRIMARY KEY, ssn text); INSERT INTO people VALUES (1, '123-45-6789')",
