@@ -67,4 +67,53 @@ describe("a write through a view another session of the agent just created", () 
     expect((await stage.admin.query(ORDERS)).rows).toEqual(ORIGINAL);
     expect(refused).toMatch(/orders are read-only/);
   });
+
+  // The same write in the other shapes a client may send it.
+  const shapes: Array<[string, string, (write: string) => Promise<string | null>]> = [
+    [
+      "inside an open transaction",
+      "ov3",
+      async (write) => {
+        await first.query("BEGIN");
+        try {
+          return await refusal(first, write);
+        } finally {
+          await first.query("ROLLBACK");
+        }
+      },
+    ],
+    [
+      "as a prepared statement (Parse, Bind, Execute)",
+      "ov4",
+      (write) =>
+        first.query({ text: write.replace("= 0", "= $1"), values: [0] }).then(
+          () => null,
+          (error: Error) => error.message,
+        ),
+    ],
+  ];
+  for (const [shape, view, run] of shapes) {
+    it(`is refused ${shape}`, async () => {
+      expect(await refusal(second, `CREATE VIEW ${view} AS SELECT * FROM orders`)).toBeNull();
+      const refused = await run(`UPDATE ${view} SET total = 0 WHERE id = 1`);
+      expect((await stage.admin.query(ORDERS)).rows).toEqual(ORIGINAL);
+      expect(refused).toMatch(/orders are read-only/);
+    });
+  }
+
+  it("is refused as a MERGE and as a writable CTE", async () => {
+    expect(await refusal(second, "CREATE VIEW ov5 AS SELECT * FROM orders")).toBeNull();
+    const merge = await refusal(
+      first,
+      "MERGE INTO ov5 t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN UPDATE SET total = 0",
+    );
+    expect(merge).toMatch(/orders are read-only/);
+    expect(await refusal(second, "CREATE VIEW ov6 AS SELECT * FROM orders")).toBeNull();
+    const cte = await refusal(
+      first,
+      "WITH gone AS (DELETE FROM ov6 WHERE id = 2 RETURNING id) SELECT * FROM gone",
+    );
+    expect(cte).toMatch(/orders are read-only/);
+    expect((await stage.admin.query(ORDERS)).rows).toEqual(ORIGINAL);
+  });
 });
