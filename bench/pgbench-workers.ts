@@ -31,6 +31,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 /** demo: what `start` ships (guardrails, masking and review rules); guardrails: the guardrails alone. */
 const POLICY = process.env.BENCH_POLICY ?? "demo";
 const PIPE = "Node byte pipe (floor)";
+const NATIVE = "C relay after handover";
 const REPORT = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
 const DIRECT = "direct";
 const PGBOUNCER = "pgbouncer (session)";
@@ -113,10 +114,12 @@ async function startTargets(env: BenchEnv, cleanup: Cleanup): Promise<Target[]> 
   };
   const cores = availableParallelism();
   const pipe = await spawnNodePipeProcess(env.upstream, cleanup);
+  const native = await spawnNodePipeProcess(env.upstream, cleanup, "native");
   return [
     { ...env.upstream, name: DIRECT, cpu: null },
     { ...env.upstream, name: PGBOUNCER, port: bouncer.port, cpu: () => total(bouncer.cpu()) },
     { ...env.upstream, name: PIPE, port: pipe.port, cpu: pipe.cpuMicros },
+    { ...env.upstream, name: NATIVE, port: native.port, cpu: native.cpuMicros },
     await sluice(1),
     ...(cores > 1 ? [await sluice(cores)] : []),
     await sluice(cores, true),
@@ -193,7 +196,9 @@ function render(rows: Row[], machine: string, load: Load): string {
     `the store's policy with ${POLICY === "demo" ? "the demo's guardrails and the demo policy's masking and review rules on pgbench's tables (`bench/lib/bench-demo-policy.ts`)" : "the demo's guardrails alone"},`,
     "recording on), plain and with TLS (`sslmode=require`;",
     "direct, pgbouncer and the pipe are plain). The Node byte pipe is a process of its own that copies bytes",
-    "and understands nothing (`bench/lib/node-pipe.ts`): the floor of any relay written in Node. Each cell is",
+    "and understands nothing (`bench/lib/node-pipe.ts`): the floor of any relay written in Node. The C relay after",
+    "handover is the floor of the native data plane `docs/data-path-proposal.md` proposes: Node accepts and connects,",
+    "then hands both sockets to an epoll thread in C that copies bytes (`bench/lib/native-relay/relay.c`). Each cell is",
     "the median over the rounds with the range in brackets; ratio columns are the median of each round's",
     "ratio, comparing TPS for steady state and the average connection time for -C (lower is better there).",
     "CPU µs/txn sums the worker processes' (or pgbouncer's, or the pipe's) user+system time over the run.",

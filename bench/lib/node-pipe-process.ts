@@ -9,11 +9,16 @@ const ENTRY = path.resolve(import.meta.dirname, "node-pipe-entry.ts");
 const RUNTIME_ENV = path.resolve(import.meta.dirname, "../../scripts/runtime-env.sh");
 
 /**
- * The Node byte pipe (`node-pipe.ts`) in a process of its own with the gateway's process settings
- * (runtime-env.sh), so the floor's CPU per transaction is read from /proc exactly as the gateway's is.
+ * The Node byte pipe (`node-pipe.ts`), or with `native` the C relay after a handover
+ * (`native-relay.ts`), in a process of its own with the gateway's process settings (runtime-env.sh),
+ * so the floor's CPU per transaction is read from /proc exactly as the gateway's is.
  */
-export async function spawnNodePipeProcess(upstream: { host: string; port: number }, cleanup: Cleanup) {
-  const { command, args } = tsxCommand(ENTRY, [upstream.host, String(upstream.port)]);
+export async function spawnNodePipeProcess(
+  upstream: { host: string; port: number },
+  cleanup: Cleanup,
+  kind: "node" | "native" = "node",
+) {
+  const { command, args } = tsxCommand(ENTRY, [upstream.host, String(upstream.port), kind]);
   const child = spawn("bash", ["-c", `source ${RUNTIME_ENV} && exec "$0" "$@"`, command, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -22,7 +27,7 @@ export async function spawnNodePipeProcess(upstream: { host: string; port: numbe
   });
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the Node pipe process exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`the ${kind} pipe process exited with ${code}`)));
   });
   const { port, pid } = JSON.parse(first) as { port: number; pid: number };
   return { port, pid, cpuMicros: () => processCpuMicros(pid) };
