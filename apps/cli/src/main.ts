@@ -10,7 +10,7 @@ const USAGE = `usage: sluice <command>
 
   start        start the store, gateway and console (embedded PostgreSQL unless DATABASE_URL is set)
   migrate      apply pending migrations to DATABASE_URL and exit
-  policy       apply -f FILE | export [-o FILE] | schema   (policy as code; see docs/policy.md)
+  policy       apply -f FILE [--dry-run] | export [-o FILE] | schema   (policy as code; see docs/policy.md)
   login        sign this terminal in to the console (approve in a browser); logout revokes it
   connections  list | get | create | update | test | delete   (run one for its flags)
   agents       list | create NAME [--group G]...

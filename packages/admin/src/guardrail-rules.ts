@@ -1,5 +1,6 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
+import { guardrailPatternProblem } from "@sluice/policy/never-matching-rules";
 import { guardrailMatchProblem, ZGuardrailMatch } from "@sluice/policy/rules";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
@@ -27,11 +28,22 @@ export const ZGuardrailInput = z.object({
 type GuardrailRow = Db.GuardrailRule & { connection: { name: string } | null };
 const INCLUDE = { connection: { select: { name: true } } } as const;
 
+/** The stored rule, as the audit keeps it. */
 function toGuardrailView(row: GuardrailRow) {
   const { connection, ...rest } = row;
   return { ...rest, connectionName: connection?.name ?? null };
 }
-export type GuardrailView = ReturnType<typeof toGuardrailView>;
+
+/**
+ * The rule as lists and saves return it, with why its patterns can never match: a rule stored
+ * before such patterns were refused still loads and would be listed as active while it never
+ * fires. Left out of the audit's copies, which say what was stored.
+ */
+function toListedGuardrail(row: GuardrailRow) {
+  const problem = guardrailPatternProblem(row.kind, row.match);
+  return { ...toGuardrailView(row), neverMatches: problem?.message ?? null };
+}
+export type GuardrailView = ReturnType<typeof toListedGuardrail>;
 
 export async function listGuardrails(context: AdminContext) {
   assertCan(context.actor, "policy:read");
@@ -39,7 +51,7 @@ export async function listGuardrails(context: AdminContext) {
     orderBy: [{ connectionId: "asc" }, { name: "asc" }],
     include: INCLUDE,
   });
-  return rows.map(toGuardrailView);
+  return rows.map(toListedGuardrail);
 }
 
 /** Creates or updates a guardrail; it applies to the next statement of every open session. */
@@ -83,7 +95,7 @@ export async function saveGuardrail(context: AdminContext, options: { id?: strin
         after: toGuardrailView(saved),
       });
       await bumpPolicyVersion(db);
-      return toGuardrailView(saved);
+      return toListedGuardrail(saved);
     });
   } catch (error) {
     if (isUniqueViolation(error))

@@ -1,6 +1,7 @@
 import { bumpPolicyVersion } from "@sluice/db/policy-version";
 import type { Db } from "@sluice/db/prisma";
 import { type HttpRequestMatch, ZHttpRequestMatch } from "@sluice/http-policy/rules";
+import { reviewPatternProblem } from "@sluice/policy/never-matching-rules";
 import { kindListProblem, reviewMatchProblem } from "@sluice/policy/rules";
 import { normalizeKindName } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
@@ -143,7 +144,17 @@ function toReviewRuleView(row: ReviewRuleRow) {
     reviewerGroups: groups.map((link) => link.group.name).sort(),
   };
 }
-export type ReviewRuleView = ReturnType<typeof toReviewRuleView>;
+
+/**
+ * The rule as lists and saves return it, with why its patterns can never match (a rule stored
+ * before such patterns were refused still loads, listed as active, and holds nothing). Left out
+ * of the audit's copies, which say what was stored.
+ */
+function toListedReviewRule(row: ReviewRuleRow) {
+  const problem = reviewPatternProblem(row.match);
+  return { ...toReviewRuleView(row), neverMatches: problem?.message ?? null };
+}
+export type ReviewRuleView = ReturnType<typeof toListedReviewRule>;
 
 export async function listReviewRules(context: AdminContext) {
   assertCan(context.actor, "policy:read");
@@ -151,7 +162,7 @@ export async function listReviewRules(context: AdminContext) {
     orderBy: [{ connectionId: "asc" }, { name: "asc" }],
     include: INCLUDE,
   });
-  return rows.map(toReviewRuleView);
+  return rows.map(toListedReviewRule);
 }
 
 /** Creates or updates a review rule; reviewer groups are named, and must exist. */
@@ -205,7 +216,7 @@ export async function saveReviewRule(context: AdminContext, options: { id?: stri
         after: toReviewRuleView(saved),
       });
       await bumpPolicyVersion(db);
-      return toReviewRuleView(saved);
+      return toListedReviewRule(saved);
     });
   } catch (error) {
     if (isUniqueViolation(error))

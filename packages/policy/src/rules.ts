@@ -2,7 +2,7 @@ import { ZHttpRequestMatch } from "@sluice/http-policy/rules";
 import { ALLOW_ONLY_KINDS, normalizeKindName, REPORTED_KINDS } from "@sluice/sql/statement-kinds";
 import { z } from "zod";
 import { NEVER_ALLOWABLE } from "./connect-settings";
-import { columnPatternProblem, patternsProblem, tablePatternProblem } from "./patterns";
+import { guardrailPatternProblem, type PatternProblem, reviewPatternProblem } from "./never-matching-rules";
 import { parseServerBool, settingValueKind } from "./setting-values";
 import { STATEMENT_KIND_NAMES } from "./statement-kind-names";
 
@@ -112,11 +112,8 @@ export const ZReviewMatch = z.object({
 export function reviewMatchProblem(match: {
   tables?: readonly string[] | undefined;
   columns?: readonly string[] | undefined;
-}): { field: "tables" | "columns"; message: string } | null {
-  const tables = patternsProblem(match.tables ?? [], tablePatternProblem);
-  if (tables) return { field: "tables", message: tables };
-  const columns = patternsProblem(match.columns ?? [], columnPatternProblem);
-  return columns ? { field: "columns", message: columns } : null;
+}): PatternProblem | null {
+  return reviewPatternProblem(match);
 }
 
 export type ReviewRule = {
@@ -195,15 +192,8 @@ export function guardrailMatchProblem(
 ): { field: "kinds" | "settings" | "values" | "tables" | "columns"; message: string } | null {
   const kinds = guardrailKindsProblem(kind, effect, match);
   if (kinds) return { field: "kinds", message: kinds };
-  const { tables, columns } = match as { tables?: unknown; columns?: unknown };
-  if (kind === "TABLE" && Array.isArray(tables)) {
-    const problem = patternsProblem(tables.map(String), tablePatternProblem);
-    if (problem) return { field: "tables", message: problem };
-  }
-  if (kind === "COLUMN" && Array.isArray(columns)) {
-    const problem = patternsProblem(columns.map(String), columnPatternProblem);
-    if (problem) return { field: "columns", message: problem };
-  }
+  const patterns = guardrailPatternProblem(kind, match);
+  if (patterns) return patterns;
   if (kind !== "SETTING") return null;
   const { settings, values } = match as { settings?: unknown; values?: unknown };
   if (values !== undefined && effect !== "ALLOW") {

@@ -1,6 +1,7 @@
 import { parseRowDescription } from "@sluice/masking/row-description";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ErrorField, ServerCode } from "@sluice/wire/server-codes";
+import { EventLines } from "./event-lines";
 import {
   encodeEvent,
   jsonNumber,
@@ -41,15 +42,6 @@ const RECORDED_MESSAGES: ReadonlySet<number> = new Set([
   ServerCode.ReadyForQuery,
 ]);
 
-/** The `,"type":"…","n":` of each line type `SessionRecorder` writes piece by piece. */
-const LINE_TYPE_KEYS = {
-  columns: ',"type":"columns","n":',
-  row: ',"type":"row","n":',
-  complete: ',"type":"complete","n":',
-  ready: ',"type":"ready","n":',
-} as const;
-type LineTypeKey = (typeof LINE_TYPE_KEYS)[keyof typeof LINE_TYPE_KEYS];
-
 /**
  * Turns what a session does into recording events: statements and verdicts from the decision hook,
  * results from the bytes written to the client (so they are recorded masked, exactly as received).
@@ -60,6 +52,8 @@ type LineTypeKey = (typeof LINE_TYPE_KEYS)[keyof typeof LINE_TYPE_KEYS];
 export class SessionRecorder {
   private readonly log = new WireLog();
   private pending = new NdjsonBlocks();
+  /** Result lines written from the wire bytes into `pending`. */
+  private readonly lines = new EventLines(this.pending);
   /** Statements seen as they happen (numbering the lines recorded at once). */
   private recordedStatements = 0;
   /** When the entry being turned into events happened. */
@@ -78,11 +72,6 @@ export class SessionRecorder {
   private readonly startedAt: number;
   /** The verdict lines' masked tables, the last list's JSON remembered (a repeated read's is the same). */
   private readonly tablesJson = new TablesJson();
-  /** `entryT` and `statement` as last written by `startLine`, and the numbers they were written from. */
-  private tText = "0";
-  private tTextOf = 0;
-  private nText = "0";
-  private nTextOf = 0;
 
   constructor(private readonly options: RecorderOptions) {
     this.startedAt = this.now();
@@ -100,26 +89,6 @@ export class SessionRecorder {
   /** An event found while the log is turned into events. */
   private push(event: RecordingEvent): void {
     this.pending.line(encodeEvent(event));
-  }
-
-  /**
-   * `{"t":…,"type":"…","n":…` of a line written piece by piece. A read's lines (columns, rows,
-   * completion, readiness) share one entry's `t` and one statement's `n`: each is written as text
-   * once, not once per line, and the type's key is a constant.
-   */
-  private startLine(typeKey: LineTypeKey): void {
-    if (this.entryT !== this.tTextOf) {
-      this.tTextOf = this.entryT;
-      this.tText = String(this.entryT);
-    }
-    if (this.statement !== this.nTextOf) {
-      this.nTextOf = this.statement;
-      this.nText = String(this.statement);
-    }
-    this.pending.ascii('{"t":');
-    this.pending.ascii(this.tText);
-    this.pending.ascii(typeKey);
-    this.pending.ascii(this.nText);
   }
 
   private t(): number {
@@ -290,12 +259,7 @@ export class SessionRecorder {
       case ServerCode.RowDescription: {
         const columns = this.columnsOf(body);
         this.formats = columns.formats;
-        // `encodeEvent` of the columns event, its names encoded once per distinct RowDescription.
-        this.startLine(LINE_TYPE_KEYS.columns);
-        this.pending.ascii(',"names":');
-        this.pending.json(columns.names);
-        this.pending.ascii("}");
-        this.pending.endLine();
+        this.lines.columns(this.entryT, this.statement, columns.names);
         return;
       }
       case ServerCode.DataRow:
@@ -373,23 +337,12 @@ export class SessionRecorder {
   }
 
   private ready(): void {
-    this.startLine(LINE_TYPE_KEYS.ready);
-    this.pending.ascii("}");
-    this.pending.endLine();
+    this.lines.ready(this.entryT, this.statement);
   }
 
   /** CommandComplete: its tag, and how many rows the result had (and how many were not recorded). */
   private complete(bytes: Buffer, start: number, end: number): void {
-    const tagEnd = bytes.indexOf(0, start);
-    this.startLine(LINE_TYPE_KEYS.complete);
-    this.pending.ascii(',"tag":');
-    this.pending.jsonString(bytes, start, tagEnd >= start && tagEnd < end ? tagEnd : end);
-    this.pending.ascii(',"rows":');
-    this.pending.int(this.rows);
-    this.pending.ascii(',"truncatedRows":');
-    this.pending.int(this.truncatedRows);
-    this.pending.ascii("}");
-    this.pending.endLine();
+    this.lines.complete(this.entryT, this.statement, bytes, start, end, this.rows, this.truncatedRows);
     this.resetResult();
   }
 
@@ -401,28 +354,7 @@ export class SessionRecorder {
       this.truncatedRows += 1;
       return;
     }
-    const count = bytes.readInt16BE(start);
-    this.startLine(LINE_TYPE_KEYS.row);
-    this.pending.ascii(',"values":[');
-    let offset = start + 2;
-    for (let i = 0; i < count; i++) {
-      if (i > 0) this.pending.ascii(",");
-      const length = bytes.readInt32BE(offset);
-      offset += 4;
-      if (length < 0) {
-        this.pending.ascii("null");
-        continue;
-      }
-      if (this.formats[i] === 1) {
-        // Binary-format values are recorded as hex, the way psql shows bytea.
-        this.pending.ascii(`"\\\\x${bytes.toString("hex", offset, offset + length)}"`);
-      } else {
-        this.pending.jsonString(bytes, offset, offset + length);
-      }
-      offset += length;
-    }
-    this.pending.ascii("]}");
-    this.pending.endLine();
+    this.lines.row(this.entryT, this.statement, bytes, start, this.formats);
   }
 
   private resetResult(): void {

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { applyPolicy } from "@sluice/db/policy/apply-policy";
 import { exportPolicy } from "@sluice/db/policy/export-policy";
+import { describeNeverMatchingRule, findNeverMatchingRules } from "@sluice/db/policy/never-matching-rules";
 import { createPrisma } from "@sluice/db/prisma";
 import { type PolicyFile, policyJsonSchema } from "@sluice/policy/policy-file";
 import { readPolicyFile } from "@sluice/policy/read-policy-file";
@@ -10,7 +11,7 @@ import { printJson } from "../output";
 import { loadSecretKey } from "../start/secret-key";
 import { resolveStoreUrl } from "../store-url";
 
-export const POLICY_USAGE = `usage: sluice policy apply -f FILE [--json] | export [-o FILE] [--json] | schema`;
+export const POLICY_USAGE = `usage: sluice policy apply -f FILE [--dry-run] [--json] | export [-o FILE] [--json] | schema`;
 
 /** `sluice policy …`: returns the exit code. */
 export async function runPolicy(env: Env, args: string[]): Promise<number> {
@@ -37,17 +38,19 @@ export async function runPolicy(env: Env, args: string[]): Promise<number> {
       return 1;
     }
     const prisma = createPrisma(resolveStoreUrl(env));
+    const isDryRun = rest.includes("--dry-run");
     try {
       const summary = await applyPolicy(prisma, {
         policy: read.policy,
         secretKey: loadSecretKey(env.SLUICE_HOME, env.SLUICE_SECRET_KEY),
         env: passwordVariables(env, read.policy),
+        isDryRun,
       });
       for (const warning of summary.warnings) console.error(`warning: ${warning}`);
-      if (rest.includes("--json")) printJson(summary);
+      if (rest.includes("--json")) printJson({ ...summary, isDryRun });
       else
         console.error(
-          `applied ${file}: ${summary.connections} connections, ${summary.agents} agents, ${summary.rules} rules`,
+          `${isDryRun ? "would apply (dry run, nothing written)" : "applied"} ${file}: ${summary.connections} connections, ${summary.agents} agents, ${summary.rules} rules`,
         );
       return 0;
     } finally {
@@ -58,6 +61,10 @@ export async function runPolicy(env: Env, args: string[]): Promise<number> {
     const prisma = createPrisma(resolveStoreUrl(env));
     try {
       const policy = await exportPolicy(prisma);
+      // Rules stored before such patterns were refused: listed as active, they never fire, and
+      // `apply` refuses this file until they are fixed or removed.
+      for (const rule of await findNeverMatchingRules(prisma))
+        console.error(`warning: ${describeNeverMatchingRule(rule)}`);
       const text = rest.includes("--json")
         ? `${JSON.stringify(policy, null, 2)}\n`
         : `# Sluice policy, exported ${new Date().toISOString()}\n${writePolicyFile(policy)}`;

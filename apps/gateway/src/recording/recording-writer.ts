@@ -1,13 +1,11 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { type Repeating, repeatWithoutOverlap } from "@sluice/db/scheduling/repeat-without-overlap";
-import { redactLiterals as redactMySqlLiterals } from "@sluice/mysql-sql/server-lexing";
 import type { Verdict } from "@sluice/policy/verdict";
 import { packChunk } from "@sluice/recording/chunk-codec";
-import { chunkHash, GENESIS_HASH } from "@sluice/recording/hash-chain";
-import { CappedResults, type ResultEvent } from "@sluice/recording/result-events";
-import { DEFAULT_RECORD_RESULT_BYTES, SessionRecorder } from "@sluice/recording/session-recorder";
+import { chunkHash } from "@sluice/recording/hash-chain";
+import type { ResultEvent } from "@sluice/recording/result-events";
+import { DEFAULT_RECORD_RESULT_BYTES, type SessionRecorder } from "@sluice/recording/session-recorder";
 import { ClientError } from "@sluice/session/client-error";
-import { redactLiterals as redactPostgresLiterals } from "@sluice/sql/redact-literals";
 import type { SessionInfo } from "@sluice/transport/client-connection";
 import { ChunkWrites } from "./chunk-writes";
 import {
@@ -22,29 +20,10 @@ import {
   RETRY_DELAYS_MS,
   STORE_UNREACHABLE_REASON,
 } from "./recording-limits";
+import { SessionEnds } from "./session-ends";
+import { openRecording, type Recording, recordVerdict } from "./session-recording";
 import { SESSION_ROW_BATCH_MS, SessionRowBatches, type SessionRowFields } from "./session-row-batches";
 import { StoreRetries } from "./store-retries";
-
-/** An allow that masked nothing: its verdict line carries no table list. */
-const NO_TABLES: readonly string[] = [];
-
-type Recording = {
-  recorder: SessionRecorder;
-  seq: number;
-  prevHash: string;
-  /** Chunk writes of one session go one after another, so the chain is stored in order. */
-  writing: Promise<void>;
-  /** Bytes drained into chunks that are not stored yet (or given up). */
-  unstoredBytes: number;
-  /** The session was asked to end because its recording could not keep up. */
-  isOverflowing: boolean;
-  isHeld: boolean;
-  /** Results a front end reports as events (MySQL), capped as the recorder caps wire rows. */
-  results: CappedResults;
-};
-
-/** An ended session's end fields waiting for its anchor, and who waits for them to be stored. */
-type Joining = { fields: SessionRowFields; settled: Array<() => void> };
 
 type WriterOptions = {
   /** Ends a live session (with a FATAL to its client) whose recording can no longer keep up. */
@@ -75,14 +54,12 @@ export class RecordingWriter {
   private readonly retries: StoreRetries;
   /** Chunk bytes of every session not stored yet, for MAX_KEPT_BYTES. */
   private keptBytes = 0;
-  /** Ended sessions' chunks and anchors still on their way: close waits for them. */
-  private readonly endings = new Set<Promise<void>>();
   /** Every session's chunks to the store, first attempts many to an INSERT. */
   private readonly chunks: ChunkWrites;
   /** Ended sessions' row writes (ends and anchors), first attempts many to an UPDATE. */
   private readonly rows: SessionRowBatches;
-  /** Ended sessions whose anchor is not written yet: their end is written with it. */
-  private readonly anchorsToCome = new Map<string, Joining>();
+  /** Ended sessions' row writes and anchors, until the store takes them. */
+  private readonly ends: SessionEnds;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -96,6 +73,7 @@ export class RecordingWriter {
       this.endUnrecordable(chunk.sessionId, chunk.seq, error),
     );
     this.rows = new SessionRowBatches(prisma, options.sessionRowBatchMs ?? SESSION_ROW_BATCH_MS);
+    this.ends = new SessionEnds(prisma, this.retries, this.rows, log);
     this.timer = repeatWithoutOverlap(RECORDING_FLUSH_MS, () => this.flushAll(), {
       onError: (error) => this.log(`recording flush failed: ${String(error)}`),
     });
@@ -112,48 +90,12 @@ export class RecordingWriter {
         })
       )?.recordResultBytes ??
       DEFAULT_RECORD_RESULT_BYTES;
-    const recorder = new SessionRecorder({
-      resultBytesCap,
-      redactLiterals: info.connection.dialect === "mysql" ? redactMySqlLiterals : redactPostgresLiterals,
-    });
-    recorder.connect({
-      agent: info.agent.agentName,
-      groups: [...info.agent.groups],
-      connection: info.connection.name,
-      clientAddress: info.clientAddress,
-      isTls: info.isTls,
-    });
-    this.sessions.set(sessionId, {
-      recorder,
-      seq: 0,
-      prevHash: GENESIS_HASH,
-      writing: Promise.resolve(),
-      unstoredBytes: 0,
-      isOverflowing: false,
-      isHeld: false,
-      results: new CappedResults((event) => recorder.resultEvent(event), recorder.resultBytesCap),
-    });
+    this.sessions.set(sessionId, openRecording(info, resultBytesCap));
   }
 
   verdict(sessionId: string, sql: string, verdict: Verdict): void {
     const recording = this.sessions.get(sessionId);
-    if (!recording) return;
-    const isRelease = recording.isHeld;
-    recording.isHeld = verdict.kind === "hold";
-    // One object shape for every verdict (absent fields undefined, which the lines leave out): built
-    // per statement, spread objects were a copy each.
-    recording.recorder.verdict(
-      sql,
-      verdict.kind === "allow"
-        ? {
-            kind: "allow",
-            rule: undefined,
-            message: verdict.note || undefined,
-            maskedTables: verdict.maskedTables ?? NO_TABLES,
-          }
-        : { kind: verdict.kind, rule: verdict.rule, message: verdict.message, maskedTables: undefined },
-      isRelease,
-    );
+    if (recording) recordVerdict(recording, sql, verdict);
   }
 
   /** The HTTP path's events go straight to the session's recorder (there are no wire messages to read). */
@@ -179,67 +121,29 @@ export class RecordingWriter {
     // The last events go whatever is waiting: the end of a recording is never left behind.
     this.flush(sessionId, recording, true);
     // The anchor: how many chunks the recording ended with and the last hash, on the session row.
-    // Retried like the chunks: without it the recording cannot be verified.
-    // The session's end (the audit's, written next) joins it: one row write per session.
-    const joining: Joining = { fields: {}, settled: [] };
-    this.anchorsToCome.set(sessionId, joining);
-    recording.writing = recording.writing.then(() => {
-      this.anchorsToCome.delete(sessionId);
-      const written = this.writeSessionRow(`the anchor of session ${sessionId}'s recording`, sessionId, {
-        ...joining.fields,
-        recordingChunks: recording.seq,
-        recordingHash: recording.prevHash,
-      });
-      for (const settled of joining.settled) void written.then(settled);
-      return written;
-    });
-    return this.track(recording.writing);
+    recording.writing = this.ends.anchorAfter(sessionId, recording.writing, () => ({
+      recordingChunks: recording.seq,
+      recordingHash: recording.prevHash,
+    }));
+    return this.ends.track(recording.writing);
   }
 
   /**
-   * A session's end (its row's endedAt and counters), tried until the store takes it: with the
-   * recording's anchor when the recording is still ending (at a connect per tool call, a row write
-   * per session instead of two), else on its own.
+   * A session's end (its row's endedAt and counters), tried until the store takes it, with the
+   * recording's anchor when the recording is still ending (SessionEnds).
    */
   writeSessionEnd(what: string, sessionId: string, fields: SessionRowFields): Promise<void> {
-    const joining = this.anchorsToCome.get(sessionId);
-    if (!joining) return this.writeSessionRow(what, sessionId, fields);
-    Object.assign(joining.fields, fields);
-    return new Promise((resolve) => joining.settled.push(resolve));
+    return this.ends.writeSessionEnd(what, sessionId, fields);
   }
 
-  /**
-   * Writes an ended session's row (its end, its anchor) until the store takes it: first with the
-   * other ends of the moment in one UPDATE (SessionRowBatches), then alone, as keepTrying does.
-   */
+  /** Writes an ended session's row (its end, its anchor) until the store takes it (SessionEnds). */
   writeSessionRow(what: string, sessionId: string, fields: SessionRowFields): Promise<void> {
-    let isFirstAttempt = true;
-    return this.keepTrying(what, () => {
-      if (isFirstAttempt) {
-        isFirstAttempt = false;
-        return this.rows.write(sessionId, fields);
-      }
-      return this.prisma.gatewaySession.update({
-        where: { id: sessionId },
-        data: fields,
-        select: { id: true },
-      });
-    });
+    return this.ends.writeSessionRow(what, sessionId, fields);
   }
 
-  /**
-   * A write about a session's end (its row's endedAt and counters), tried until the store takes it,
-   * as its recording is: a session whose end is lost looks live forever. Close waits for it.
-   */
+  /** A write about a session's end, tried until the store takes it; close waits for it (SessionEnds). */
   keepTrying(what: string, write: () => Promise<unknown>): Promise<void> {
-    return this.track(
-      this.retries.untilStored(write).then((givenUp) => {
-        if (givenUp)
-          this.log(
-            `${what} was not stored after ${givenUp.attempts} attempts and the gateway shut down: ${String(givenUp.error)}`,
-          );
-      }),
-    );
+    return this.ends.keepTrying(what, write);
   }
 
   /**
@@ -261,12 +165,6 @@ export class RecordingWriter {
     return this.keptBytes;
   }
 
-  private track(ending: Promise<void>): Promise<void> {
-    this.endings.add(ending);
-    void ending.finally(() => this.endings.delete(ending));
-    return ending;
-  }
-
   /**
    * Ends the live sessions' recordings; a chunk the store still refuses after one more attempt is
    * given up with its gap logged (a shutdown cannot wait for a store that may never come back).
@@ -279,7 +177,7 @@ export class RecordingWriter {
     // waits for no round.
     this.chunks.close();
     this.rows.close();
-    await Promise.all([...live, ...this.endings]);
+    await Promise.all([...live, ...this.ends.inFlight()]);
   }
 
   /** Bytes of a live session's chunks still on their way to the store. */

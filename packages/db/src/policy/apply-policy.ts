@@ -6,12 +6,15 @@ import { bumpPolicyVersion } from "../policy-version";
 import type { DbClient, PrismaClient } from "../prisma";
 import { connectionSecretAad } from "../seed/create-connection";
 import { findOverlappingWorkloadAgent } from "../workload-overlap";
+import { describeNeverMatchingRule, findNeverMatchingRules } from "./never-matching-rules";
 
 export type ApplyPolicyOptions = {
   policy: PolicyFile;
   secretKey: Buffer;
   /** Where `passwordEnv` names are looked up (the CLI reads them through its env module). */
   env: Record<string, string | undefined>;
+  /** Everything is checked and written, then rolled back: the summary and warnings of a real apply. */
+  isDryRun?: boolean;
 };
 
 export type ApplySummary = { connections: number; agents: number; rules: number; warnings: string[] };
@@ -25,12 +28,28 @@ type GuardrailEntry = {
   enabled: boolean;
 };
 
+/** Carries a dry run's summary out of the transaction it rolls back. */
+class DryRunRollback extends Error {
+  constructor(readonly summary: ApplySummary) {
+    super("dry run: rolled back");
+  }
+}
+
 /**
  * Makes the store say what the file says, in one transaction: named things are created or
  * updated, and each listed connection's rules become exactly the file's. Anything the file does not
  * mention (other connections, agents' credentials) is left alone. A failure applies nothing.
  */
 export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOptions): Promise<ApplySummary> {
+  try {
+    return await applyInTransaction(prisma, options);
+  } catch (error) {
+    if (error instanceof DryRunRollback) return error.summary;
+    throw error;
+  }
+}
+
+async function applyInTransaction(prisma: PrismaClient, options: ApplyPolicyOptions): Promise<ApplySummary> {
   const { policy } = options;
   const missingSecrets = policy.connections.filter(
     (c) => c.passwordEnv && options.env[c.passwordEnv] === undefined,
@@ -184,8 +203,14 @@ export async function applyPolicy(prisma: PrismaClient, options: ApplyPolicyOpti
       }
       rules += connection.guardrails.length + connection.masking.length + connection.reviews.length;
     }
+    // The file's rules were checked as it was read; rules it leaves alone (other connections',
+    // rules of every connection) may have been stored before such patterns were refused.
+    for (const rule of await findNeverMatchingRules(db))
+      warnings.push(`${describeNeverMatchingRule(rule)} (a stored rule this file leaves alone)`);
     await bumpPolicyVersion(db);
-    return { connections: policy.connections.length, agents: policy.agents.length, rules, warnings };
+    const summary = { connections: policy.connections.length, agents: policy.agents.length, rules, warnings };
+    if (options.isDryRun) throw new DryRunRollback(summary);
+    return summary;
   });
 }
 

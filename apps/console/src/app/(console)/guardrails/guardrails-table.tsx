@@ -1,5 +1,6 @@
 "use client";
 
+import { NeverMatchesNote } from "@/client/never-matches-note";
 import { RuleRowActions, type RuleTableProps } from "@/client/rule-row-actions";
 import { Badge, Card, EmptyState, Table } from "@/client/ui";
 import { describeMatch } from "./describe-match";
@@ -26,8 +27,9 @@ export function GuardrailsTable({ rules, onEdit, onToggle, onDelete }: Props) {
                 {rule.connectionName ?? <span className="text-slate-500">every connection</span>}
               </td>
               <td className="px-2 py-2">{GUARDRAIL_KINDS[rule.kind]?.label ?? rule.kind}</td>
-              <td className="px-2 py-2 font-mono text-xs break-words" data-testid="guardrail-parameters">
-                {describeMatch(rule.kind, matchOf(rule))}
+              <td className="px-2 py-2 font-mono text-xs break-words">
+                <span data-testid="guardrail-parameters">{describeMatch(rule.kind, matchOf(rule))}</span>
+                <NeverMatchesNote why={rule.neverMatches} noun="guardrail" />
               </td>
               <td className="px-2 py-2">
                 {rule.effect === "DENY" ? <Badge tone="red">deny</Badge> : <Badge tone="green">allow</Badge>}

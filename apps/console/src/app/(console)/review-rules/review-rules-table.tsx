@@ -1,5 +1,6 @@
 "use client";
 
+import { NeverMatchesNote } from "@/client/never-matches-note";
 import { RuleRowActions, type RuleTableProps } from "@/client/rule-row-actions";
 import { Badge, Card, EmptyState, Table } from "@/client/ui";
 import { describeExpiry, describeReviewMatch, type ReviewRuleView } from "./review-rule-options";
@@ -19,7 +20,10 @@ export function ReviewRulesTable({ rules, onEdit, onToggle, onDelete }: Props) {
                 {rule.name} {rule.isEnabled ? null : <Badge>disabled</Badge>}
               </td>
               <td className="px-2 py-2">{rule.connectionName ?? "every connection"}</td>
-              <td className="px-2 py-2 text-xs break-words">{describeReviewMatch(rule.match)}</td>
+              <td className="px-2 py-2 text-xs break-words">
+                {describeReviewMatch(rule.match)}
+                <NeverMatchesNote why={rule.neverMatches} noun="review rule" />
+              </td>
               <td className="px-2 py-2">
                 {rule.reviewerGroups.join(", ")} ({rule.mode === "ALL_OF" ? "all of" : "any of"},{" "}
                 {rule.minApprovals} approval{rule.minApprovals > 1 ? "s" : ""})
