@@ -17,7 +17,8 @@ import type { OpaqueView } from "./view-reads";
  *   - through the triggers a write fires, where the front end reads their bodies (MySQL's; see
  *     owner-writes.ts): the tables a trigger writes, whose own triggers run in turn. A body Sluice
  *     cannot judge, or one calling a function not trusted (`isCallTrusted`), counts as writing
- *     every table, as owner code does on Postgres (owner-code.ts);
+ *     every table, as owner code does on Postgres (owner-code.ts), and so does a table whose
+ *     triggers the catalog read may have missed (`whyTriggersUnseen`: MySQL's privilege filter);
  * so `DELETE FROM cv` with `cv` over customers, whose keys cascade into orders, writes orders.
  * Without the catalog none of this can be followed: any write may reach anything (fail closed).
  */
@@ -89,6 +90,10 @@ export function writeReach(
     for (const name of changed) reach(at, name, "foreign key cascade into", "cascade");
     if (ownerWrites?.unknownBecause !== undefined) {
       return `${facts.kind} writes ${at.chain}, whose triggers may write a table the rule covers: ${ownerWrites.unknownBecause}`;
+    }
+    const unseen = ownerWrites?.whyTriggersUnseen?.(at.name, at.isStart);
+    if (unseen) {
+      return `${facts.kind} writes ${at.chain}, whose triggers Sluice cannot see (${unseen}), so they count as writing every table, the rule's among them; an admin can give the brokered login TRIGGER on it`;
     }
     // Every trigger of the table counts, whatever its event or timing (refusing more, never less).
     for (const piece of ownerWrites?.get(ownerKey(at.name)) ?? []) {

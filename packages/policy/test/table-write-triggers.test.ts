@@ -100,6 +100,26 @@ describe("writeReach through triggers", () => {
     expect(writeReach(facts("INSERT INTO notes VALUES (1)"), log, isCovered)).toBeNull();
   });
 
+  it("counts a table whose triggers the catalog may have missed as writing every table", () => {
+    const hidden = (name: string) => name === "shop.customers" || name === "shop.relay";
+    const triggers = { "shop.inbox": [writes("trigger inbox_relay", "shop.inbox", "shop.relay")] };
+    const withSight = {
+      ...session(triggers),
+      ownerWrites: Object.assign(new Map(Object.entries(triggers)), {
+        isCaseFolded: true,
+        whyTriggersUnseen: (name: string, isNamed: boolean) =>
+          hidden(name) ? `no TRIGGER on ${name} (${isNamed ? "named" : "reached"})` : null,
+      }),
+    };
+    expect(writeReach(facts("INSERT INTO customers VALUES (1)"), withSight, isCovered)).toBe(
+      "INSERT writes shop.customers, whose triggers Sluice cannot see (no TRIGGER on shop.customers (named)), so they count as writing every table, the rule's among them; an admin can give the brokered login TRIGGER on it",
+    );
+    expect(writeReach(facts("INSERT INTO inbox VALUES (1)"), withSight, isCovered)).toMatch(
+      /writes shop.inbox → trigger inbox_relay writes shop.relay, whose triggers Sluice cannot see \(no TRIGGER on shop.relay \(reached\)\)/,
+    );
+    expect(writeReach(facts("INSERT INTO notes VALUES (1)"), withSight, isCovered)).toBeNull();
+  });
+
   it("refuses every write when the triggers are unknown", () => {
     const unknown = { ...session({}), ownerWrites: unknownOwnerWrites("no triggers read") };
     expect(writeReach(facts("INSERT INTO notes VALUES (1)"), unknown, isCovered)).toMatch(
