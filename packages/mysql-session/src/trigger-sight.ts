@@ -46,10 +46,10 @@ export function triggerSightOf(
   // Names the read listed, case-folded as write-reach's are; one spelling unseen makes the name unseen.
   const listed = new Map<string, string | null>();
   for (const row of relations) {
-    if (row.type === "VIEW") continue;
     const key = `${row.schema}.${row.table}`.toLowerCase();
     if (listed.get(key)) continue;
-    listed.set(key, whyListedUnseen(row.schema, row.table));
+    // A view has no trigger of its own (what a write through it reaches is followed instead).
+    listed.set(key, row.type === "VIEW" ? null : whyListedUnseen(row.schema, row.table));
   }
   return {
     whyUnseen: (name, isNamed) => {

@@ -91,6 +91,7 @@ describe("triggerSightOf", () => {
     const sight = sightOf("GRANT USAGE ON *.* TO `app`@`%`");
     expect(sight.whyUnseen("mysql.user", false)).toBeNull();
     expect(sight.whyUnseen("shop.cv", true)).toBeNull();
+    expect(sight.whyUnseen("shop.cv", false)).toBeNull();
     const unread = sightOf("REVOKE TRIGGER ON `shop`.`orders` FROM `app`@`%`");
     expect(unread.whyUnseen("crm.leads", true)).toMatch(/grants could not be read \(a REVOKE/);
     expect(unread.whyUnseen("sys.sys_config", true)).toBeNull();
