@@ -1,4 +1,6 @@
 import { CATALOG_FINGERPRINT_SQL, COLUMN_CODE_FILTER, userSchemasIn } from "./catalog-fingerprint";
+import { readTriggerGrants, type TriggerGrants } from "./trigger-grants";
+import { listsTriggersByPrivilege, triggerSightOf } from "./trigger-sight";
 import {
   type CatalogRelationRow,
   catalogOf,
@@ -35,6 +37,12 @@ const MAX_CATALOG_READS = 3;
 /** A side connection that answers a text query with its rows first (mysql2's `query`). */
 export type Queryable = { query: (sql: string) => Promise<[unknown, unknown]> };
 
+/** How a catalog read may be told what kind of server it reads (a test's MariaDB as MySQL). */
+export type CatalogReadOptions = {
+  /** Whether the server lists triggers by privilege; by default read from its version string. */
+  listsTriggersByPrivilege?: boolean;
+};
+
 export async function fingerprintOf(client: Queryable): Promise<string> {
   const [rows] = await client.query(CATALOG_FINGERPRINT_SQL);
   return String((rows as Array<{ fingerprint: string }>)[0]?.fingerprint);
@@ -47,7 +55,11 @@ export async function fingerprintOf(client: Queryable): Promise<string> {
  * cover it), so the reads are bracketed by the catalog's fingerprint and repeated when it moved
  * between them: a view redefined mid-read is never paired with the other definition's columns.
  */
-export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatalog> {
+export async function readMySqlCatalog(
+  client: Queryable,
+  options: CatalogReadOptions = {},
+): Promise<UpstreamCatalog> {
+  const isByPrivilege = options.listsTriggersByPrivilege ?? (await isServerListingByPrivilege(client));
   for (let attempt = 1; attempt <= MAX_CATALOG_READS; attempt++) {
     const readAt = Date.now();
     const before = await fingerprintOf(client);
@@ -57,6 +69,8 @@ export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatal
     const [triggers] = await client.query(TRIGGERS_SQL);
     const [columnCode] = await client.query(COLUMN_CODE_SQL);
     const [foreignKeys] = await client.query(FOREIGN_KEYS_SQL);
+    const grants = isByPrivilege ? await grantsOf(client) : null;
+    const triggerSight = triggerSightOf(grants, rows as CatalogRelationRow[]);
     if ((await fingerprintOf(client)) !== before) continue;
     const catalog = catalogOf(
       rows as CatalogRelationRow[],
@@ -68,7 +82,23 @@ export async function readMySqlCatalog(client: Queryable): Promise<UpstreamCatal
         columns: columnCode as ColumnCodeRow[],
       },
     );
-    return { ...catalog, fingerprint: before, foreignKeys: foreignKeys as ForeignKeyRow[] };
+    return { ...catalog, fingerprint: before, foreignKeys: foreignKeys as ForeignKeyRow[], triggerSight };
   }
   throw new Error(`the upstream catalog changed during each of ${MAX_CATALOG_READS} reads`);
+}
+
+async function isServerListingByPrivilege(client: Queryable): Promise<boolean> {
+  const [rows] = await client.query("SELECT @@version AS version");
+  return listsTriggersByPrivilege(String((rows as Array<{ version: unknown }>)[0]?.version ?? ""));
+}
+
+/**
+ * The login's own grants. A GRANT or REVOKE moves no fingerprint: they are as fresh as the
+ * catalog, which a statement is never judged under once it is older than CATALOG_MAX_AGE_MS (10 s).
+ */
+async function grantsOf(client: Queryable): Promise<TriggerGrants> {
+  const [grants] = await client.query("SHOW GRANTS");
+  return readTriggerGrants(
+    (grants as Array<Record<string, unknown>>).map((row) => String(Object.values(row)[0])),
+  );
 }

@@ -53,7 +53,9 @@ export function ownerCodeDenial(
  * Sluice cannot read it, when it calls a function that is neither a safe built-in nor allowed by
  * name, or when it reads a masked column (through `NEW`/`OLD`, a table or a view) — unless it is a
  * column computed into a column that is masked itself. The relations the code writes are judged in
- * turn. Without the catalog's write code nothing is known: every write is refused.
+ * turn. A table whose triggers the catalog read may have missed (MySQL without TRIGGER on it, or a
+ * table the login holds nothing on) counts as running code Sluice cannot judge. Without the
+ * catalog's write code nothing is known: every write is refused.
  */
 export function ownerCodeRefusal(
   shape: MaskingShape | null,
@@ -72,6 +74,10 @@ export function ownerCodeRefusal(
     for (const key of keys) {
       if (seen.has(key)) continue;
       seen.add(key);
+      // Triggers the read could not list run all the same (trigger-sight.ts).
+      const unseen = catalog.triggerSight?.whyUnseen(key, depth === 0);
+      if (unseen)
+        return `a write to ${shown} runs the triggers of ${key}, which Sluice cannot see (${unseen}) and which could copy masked values into a table no masking rule covers; an admin can give the brokered login TRIGGER on it`;
       for (const piece of code.get(key) ?? []) {
         if (depth > MAX_CODE_NESTING)
           return `a write to ${shown} runs code that writes tables more than ${MAX_CODE_NESTING} levels deep`;

@@ -7,7 +7,9 @@ import type { UpstreamCatalog } from "./upstream-catalog";
  * (write-code.ts), so `INSERT INTO customers …` whose trigger updates orders writes orders. A body
  * Sluice cannot read is kept with why, and counts as writing every table. Generated columns and
  * DEFAULTs write nothing else (MariaDB allows no stored function in them), and a view's own piece
- * is followed through its reads instead. A catalog read without the triggers knows nothing.
+ * is followed through its reads instead. A catalog read without the triggers knows nothing; on a
+ * server that lists triggers by privilege (MySQL), a table whose triggers the login may not see
+ * counts as writing every table (trigger-sight.ts).
  */
 export function triggerWritesOf(catalog: UpstreamCatalog): OwnerWrites {
   if (!catalog.writeCode)
@@ -26,5 +28,6 @@ export function triggerWritesOf(catalog: UpstreamCatalog): OwnerWrites {
     }
     if (triggers.length > 0) out.set(key, triggers);
   }
-  return Object.assign(out, { isCaseFolded: true });
+  const sight = catalog.triggerSight;
+  return Object.assign(out, { isCaseFolded: true, ...(sight ? { whyTriggersUnseen: sight.whyUnseen } : {}) });
 }

@@ -1,3 +1,4 @@
+import type { TriggerSight } from "./trigger-sight";
 import { traceViews, type ViewColumnRow, type ViewRow, type ViewTraces } from "./view-lineage";
 import { type ColumnCodeRow, type TriggerRow, traceWriteCode, type WriteCodeTraces } from "./write-code";
 
@@ -26,6 +27,11 @@ export type UpstreamCatalog = {
   readonly fingerprint?: string;
   /** Foreign keys (InnoDB's), with their actions; absent when the read did not include them. */
   readonly foreignKeys?: readonly ForeignKeyRow[];
+  /**
+   * Which tables' triggers the read may have missed (MySQL lists them by privilege:
+   * trigger-sight.ts); absent from a catalog not read from a server, which is taken as complete.
+   */
+  readonly triggerSight?: TriggerSight;
 };
 
 /** One foreign key as information_schema.REFERENTIAL_CONSTRAINTS lists it. */

@@ -15,7 +15,11 @@ export type TriggerRow = {
   table: string;
   timing: string;
   event: string;
-  body: string;
+  /**
+   * Null when the login may not read it: MariaDB lists every trigger but shows ACTION_STATEMENT
+   * only to a login holding TRIGGER on the table.
+   */
+  body: string | null;
   /**
    * The sql_mode the trigger was created under: the server reads its body under that mode at
    * every run, whatever the session's (`"ssn"` is a column under ANSI_QUOTES, a string without).
@@ -57,6 +61,10 @@ export type WriteCodePiece = {
 /** `schema.table` (lower-cased) → the code a write to it runs; relations with none are absent. */
 export type WriteCodeTraces = ReadonlyMap<string, readonly WriteCodePiece[]>;
 
+/** Why a body the server withholds counts as unreadable (it may write, or read, anything). */
+const HIDDEN_BODY =
+  "the server withholds its body from the brokered login, which lacks the TRIGGER privilege on the table";
+
 /** EXTRA's ON UPDATE clause: the expression the server computes on every UPDATE of the row. */
 const ON_UPDATE = "on update ";
 
@@ -81,7 +89,10 @@ export function traceWriteCode(
     add(row.schema, row.table, {
       kind: "trigger",
       source: `trigger ${row.trigger} (${row.timing} ${row.event})`,
-      reading: lexingModeOf(row.sqlMode) ?? readTriggerBody(row.body, on, catalogIn(row.schema, relations)),
+      reading:
+        row.body === null
+          ? { isReadable: false, why: HIDDEN_BODY }
+          : (lexingModeOf(row.sqlMode) ?? readTriggerBody(row.body, on, catalogIn(row.schema, relations))),
       fills: null,
     });
   }

@@ -97,7 +97,7 @@ describe("followedColumnsOf: what each view reads, for review and COLUMN rules",
 });
 
 describe("followedColumnsOf: what each table's triggers write, for TABLE rules on writes", () => {
-  const trigger = (table: string, trigger: string, body: string) => ({
+  const trigger = (table: string, trigger: string, body: string | null) => ({
     schema: "shop",
     trigger,
     table,
@@ -145,6 +145,15 @@ describe("followedColumnsOf: what each table's triggers write, for TABLE rules o
     const writes = withTriggers([trigger("employees", "e_call", "CALL purge_orders(NEW.id)")]);
     const [piece] = writes?.get("shop.employees") ?? [];
     expect(piece && "whyUnjudged" in piece).toBe(true);
+    // MariaDB withholds the body from a login without TRIGGER on the table.
+    const [withheld] =
+      withTriggers([{ ...trigger("employees", "e_hidden", ""), body: null }])?.get("shop.employees") ?? [];
+    expect(withheld).toEqual({
+      source: "trigger e_hidden (AFTER INSERT)",
+      via: "shop.employees",
+      whyUnjudged:
+        "the server withholds its body from the brokered login, which lacks the TRIGGER privilege on the table",
+    });
     expect(followedColumnsOf(null).ownerWrites?.unknownBecause).toBe(
       "the upstream's catalog could not be read",
     );

@@ -1,6 +1,8 @@
 import { readStatementForMasking } from "@sluice/mysql-sql/masking-shape";
 import { describe, expect, it } from "vitest";
 import { ownerCodeRefusal } from "../src/owner-code";
+import { readTriggerGrants } from "../src/trigger-grants";
+import { triggerSightOf } from "../src/trigger-sight";
 import { catalogOf } from "../src/upstream-catalog";
 import type { TriggerRow } from "../src/write-code";
 
@@ -50,5 +52,32 @@ describe("the owner's code a MySQL write runs", () => {
     expect(
       ownerCodeRefusal(readStatementForMasking("DELETE FROM shop.audit").shape, withoutCode, judge),
     ).toMatch(/catalog could not be read/);
+  });
+
+  it("a table whose triggers the read may have missed runs code Sluice cannot judge", () => {
+    // MySQL, the login holding TRIGGER on shop.orders alone: shop.audit's triggers are not listed.
+    const sight = triggerSightOf(
+      readTriggerGrants(["GRANT TRIGGER ON `shop`.`orders` TO `app`@`%`"]),
+      TABLES,
+    );
+    const catalog = {
+      ...catalogWith([trigger("shop", "orders", "INSERT INTO hidden.log VALUES (NEW.id)")]),
+      triggerSight: sight,
+    };
+    const refusal = (sql: string) => ownerCodeRefusal(readStatementForMasking(sql).shape, catalog, judge);
+    expect(refusal("INSERT INTO shop.audit VALUES (1)")).toMatch(
+      /^a write to shop.audit runs the triggers of shop.audit, which Sluice cannot see \(the brokered login lacks the TRIGGER privilege on shop.audit/,
+    );
+    // shop.orders' trigger is seen, and writes a table the login holds nothing on.
+    expect(refusal("INSERT INTO shop.orders VALUES (1)")).toMatch(
+      /runs the triggers of hidden.log, which Sluice cannot see \(the brokered login holds no privilege on hidden.log/,
+    );
+    expect(
+      ownerCodeRefusal(
+        readStatementForMasking("INSERT INTO shop.audit VALUES (1)").shape,
+        catalogWith([]),
+        judge,
+      ),
+    ).toBeNull();
   });
 });

@@ -7,7 +7,14 @@
 export type ForeignKeyCascades = ReadonlyMap<
   string,
   { readonly changes: readonly string[]; readonly truncates: readonly string[] }
-> & { readonly isCaseFolded?: boolean };
+> & {
+  readonly isCaseFolded?: boolean;
+  /**
+   * Whether the rows a cascade changes fire the referencing table's triggers: PostgreSQL's do (its
+   * actions are statements on that table), InnoDB's do not (the engine changes the rows itself).
+   */
+  readonly firesTriggers?: boolean;
+};
 
 /** One foreign key: `referencing` rows point at `referenced` rows; `changes`: its actions cascade. */
 export type ForeignKeyEdge = { referenced: string; referencing: string; changes: boolean };
@@ -15,6 +22,7 @@ export type ForeignKeyEdge = { referenced: string; referencing: string; changes:
 export function foreignKeyCascades(
   keys: readonly ForeignKeyEdge[],
   isCaseFolded = false,
+  firesTriggers = true,
 ): ForeignKeyCascades {
   const key = (name: string) => (isCaseFolded ? name.toLowerCase() : name);
   const reach = (edges: readonly ForeignKeyEdge[], from: string): string[] => {
@@ -38,5 +46,5 @@ export function foreignKeyCascades(
       truncates: reach(keys, edge.referenced),
     });
   }
-  return Object.assign(out, { isCaseFolded });
+  return Object.assign(out, { isCaseFolded, firesTriggers });
 }

@@ -12,6 +12,12 @@ import type { RoutineRef } from "@sluice/sql/facts";
 export type OwnerWrites = ReadonlyMap<string, readonly OwnerWrite[]> & {
   readonly isCaseFolded?: boolean;
   readonly unknownBecause?: string;
+  /**
+   * Why a relation's triggers may be missing from the map (MySQL lists them only to a login
+   * holding TRIGGER on the table), or null; such a relation counts as writing every table.
+   * `isNamed`: the statement names it itself. Absent: the map lists every trigger.
+   */
+  readonly whyTriggersUnseen?: (name: string, isNamed: boolean) => string | null;
 };
 
 /** One piece of code a write to a relation runs: a trigger, as `trigger name (AFTER INSERT)`. */

@@ -12,12 +12,15 @@ import type { OpaqueView } from "./view-reads";
  *     Sluice cannot trace counts as writing every table);
  *   - through foreign keys' cascades: a DELETE or UPDATE of a referenced table changes the tables
  *     whose keys cascade (CASCADE, SET NULL, SET DEFAULT), and `TRUNCATE … CASCADE` empties every
- *     referencing table; which rows are reached is not judged (refusing more, never less);
+ *     referencing table; which rows are reached is not judged (refusing more, never less); the
+ *     rows a cascade changes fire the referencing table's triggers only where the cascades say so
+ *     (PostgreSQL's do, InnoDB's do not);
  *   - through inheritance families: a relation's parents, children and partitions;
  *   - through the triggers a write fires, where the front end reads their bodies (MySQL's; see
  *     owner-writes.ts): the tables a trigger writes, whose own triggers run in turn. A body Sluice
  *     cannot judge, or one calling a function not trusted (`isCallTrusted`), counts as writing
- *     every table, as owner code does on Postgres (owner-code.ts);
+ *     every table, as owner code does on Postgres (owner-code.ts), and so does a table whose
+ *     triggers the catalog read may have missed (`whyTriggersUnseen`: MySQL's privilege filter);
  * so `DELETE FROM cv` with `cv` over customers, whose keys cascade into orders, writes orders.
  * Without the catalog none of this can be followed: any write may reach anything (fail closed).
  */
@@ -46,8 +49,12 @@ export function writeReach(
     isStart: boolean;
     throughView: boolean;
     throughTrigger: boolean;
+    /** Whether its triggers run: not when only a cascade that fires none changed it. */
+    firesTriggers: boolean;
   };
-  const seen = new Set<string>();
+  // Each relation with whether it was reached firing its triggers: one reached first by such a
+  // cascade is followed again when a write that fires them reaches it too.
+  const seen = new Map<string, boolean>();
   const pending: Reached[] = [];
   const reach = (from: Reached | null, name: string, step: string, how: "view" | "cascade" | "trigger") => {
     const chain = from ? `${from.chain} → ${step} ${name}` : name;
@@ -57,6 +64,7 @@ export function writeReach(
       isStart: from === null,
       throughView: (from?.throughView ?? false) || how === "view",
       throughTrigger: (from?.throughTrigger ?? false) || how === "trigger",
+      firesTriggers: from === null || how !== "cascade" || cascades?.firesTriggers !== false,
     };
     pending.push(reached);
     // Its parents, children and partitions share its rows: a write reaching it reaches them (and
@@ -67,8 +75,9 @@ export function writeReach(
   for (const name of written) reach(null, name, "", "cascade");
   for (let at = pending.shift(); at !== undefined; at = pending.shift()) {
     const key = viewKey(at.name);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const firedBefore = seen.get(key);
+    if (firedBefore === true || (firedBefore === false && !at.firesTriggers)) continue;
+    seen.set(key, at.firesTriggers);
     // A relation the statement names is judged by the rule itself; one reached is the finding.
     if (!at.isStart && isCovered(at.name)) return reachedMessage(facts, at);
     if (viewReads?.unknownBecause !== undefined) {
@@ -87,8 +96,13 @@ export function writeReach(
     // TRUNCATE … CASCADE reaches every referencing table, but only from the tables it names.
     const changed = (isTruncate && at.isStart ? cascade?.truncates : cascade?.changes) ?? [];
     for (const name of changed) reach(at, name, "foreign key cascade into", "cascade");
+    if (!at.firesTriggers) continue;
     if (ownerWrites?.unknownBecause !== undefined) {
       return `${facts.kind} writes ${at.chain}, whose triggers may write a table the rule covers: ${ownerWrites.unknownBecause}`;
+    }
+    const unseen = ownerWrites?.whyTriggersUnseen?.(at.name, at.isStart);
+    if (unseen) {
+      return `${facts.kind} writes ${at.chain}, whose triggers Sluice cannot see (${unseen}), so they count as writing every table, the rule's among them; an admin can give the brokered login TRIGGER on it`;
     }
     // Every trigger of the table counts, whatever its event or timing (refusing more, never less).
     for (const piece of ownerWrites?.get(ownerKey(at.name)) ?? []) {

@@ -100,6 +100,50 @@ describe("writeReach through triggers", () => {
     expect(writeReach(facts("INSERT INTO notes VALUES (1)"), log, isCovered)).toBeNull();
   });
 
+  it("follows no trigger of a table that only an InnoDB cascade changes", () => {
+    const triggers = {
+      "shop.ledger": [writes("trigger ledger_zero", "shop.ledger", "shop.orders")],
+      "shop.inbox": [writes("trigger inbox_ledger", "shop.inbox", "shop.ledger")],
+    };
+    const keys = [{ referenced: "shop.accounts", referencing: "shop.ledger", changes: true }];
+    const sql = facts("DELETE FROM accounts WHERE id = 1");
+    const innodb = session(triggers, { cascades: foreignKeyCascades(keys, true, false) });
+    expect(writeReach(sql, innodb, isCovered)).toBeNull();
+    // PostgreSQL's cascades are statements on the referencing table: its triggers run.
+    const postgres = session(triggers, { cascades: foreignKeyCascades(keys, true) });
+    expect(writeReach(sql, postgres, isCovered)).toMatch(
+      /cascade into shop.ledger → trigger ledger_zero writes shop.orders/,
+    );
+    // Reached by the cascade first, then by a trigger's own DELETE, which fires them.
+    const both = session(
+      { ...triggers, "shop.accounts": [writes("trigger accounts_feed", "shop.accounts", "shop.inbox")] },
+      { cascades: foreignKeyCascades(keys, true, false) },
+    );
+    expect(writeReach(sql, both, isCovered)).toMatch(
+      /inbox_ledger writes shop.ledger → trigger ledger_zero writes shop.orders/,
+    );
+  });
+
+  it("counts a table whose triggers the catalog may have missed as writing every table", () => {
+    const hidden = (name: string) => name === "shop.customers" || name === "shop.relay";
+    const triggers = { "shop.inbox": [writes("trigger inbox_relay", "shop.inbox", "shop.relay")] };
+    const withSight = {
+      ...session(triggers),
+      ownerWrites: Object.assign(new Map(Object.entries(triggers)), {
+        isCaseFolded: true,
+        whyTriggersUnseen: (name: string, isNamed: boolean) =>
+          hidden(name) ? `no TRIGGER on ${name} (${isNamed ? "named" : "reached"})` : null,
+      }),
+    };
+    expect(writeReach(facts("INSERT INTO customers VALUES (1)"), withSight, isCovered)).toBe(
+      "INSERT writes shop.customers, whose triggers Sluice cannot see (no TRIGGER on shop.customers (named)), so they count as writing every table, the rule's among them; an admin can give the brokered login TRIGGER on it",
+    );
+    expect(writeReach(facts("INSERT INTO inbox VALUES (1)"), withSight, isCovered)).toMatch(
+      /writes shop.inbox → trigger inbox_relay writes shop.relay, whose triggers Sluice cannot see \(no TRIGGER on shop.relay \(reached\)\)/,
+    );
+    expect(writeReach(facts("INSERT INTO notes VALUES (1)"), withSight, isCovered)).toBeNull();
+  });
+
   it("refuses every write when the triggers are unknown", () => {
     const unknown = { ...session({}), ownerWrites: unknownOwnerWrites("no triggers read") };
     expect(writeReach(facts("INSERT INTO notes VALUES (1)"), unknown, isCovered)).toMatch(

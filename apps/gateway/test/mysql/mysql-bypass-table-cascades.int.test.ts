@@ -8,7 +8,8 @@ import { type MySqlHarness, startMySqlHarness } from "../support/mysql-harness";
  * Postgres corpus's bypass-table-cascades.int.test.ts). orders reference customers ON DELETE
  * CASCADE ON UPDATE CASCADE, so `DELETE FROM customers` deletes orders rows the rule protects. Each
  * write is first run directly (rolled back) to show it changes orders; through Sluice it is refused
- * and orders are as they were. A key that does not cascade (RESTRICT) is not in the way.
+ * and orders are as they were. A key that does not cascade (RESTRICT) is not in the way, nor is a
+ * cascade into a table whose trigger writes orders: InnoDB's cascades fire no trigger.
  */
 let harness: MySqlHarness;
 let agent: Connection;
@@ -41,7 +42,13 @@ beforeAll(async () => {
       FOREIGN KEY (region_id) REFERENCES regions (id) ON DELETE RESTRICT) ENGINE=InnoDB;
     CREATE VIEW cv AS SELECT * FROM customers;
     CREATE VIEW cv_over_cv AS SELECT id, name FROM cv WHERE id > 0;
-    CREATE VIEW rv AS SELECT * FROM regions;`);
+    CREATE VIEW rv AS SELECT * FROM regions;
+    CREATE TABLE accounts (id INT PRIMARY KEY) ENGINE=InnoDB;
+    INSERT INTO accounts VALUES (1), (2);
+    CREATE TABLE ledger (id INT PRIMARY KEY, account_id INT,
+      FOREIGN KEY (account_id) REFERENCES accounts (id) ON DELETE CASCADE) ENGINE=InnoDB;
+    INSERT INTO ledger VALUES (1, 1), (2, 2);
+    CREATE TRIGGER ledger_zero AFTER DELETE ON ledger FOR EACH ROW UPDATE orders SET total = 0;`);
   agent = await harness.connectAgent();
 });
 afterAll(async () => {
@@ -107,6 +114,23 @@ describe("what the rule does not cover", () => {
   it("a write whose keys do not cascade into orders runs", async () => {
     await agent.query("DELETE FROM regions WHERE id = 2");
     await agent.query("DELETE FROM rv WHERE id = 1");
+    expect(await orders()).toEqual(ORIGINAL);
+  });
+
+  it("a cascade fires no trigger: deleting accounts runs though ledger's trigger writes orders", async () => {
+    // ledger's trigger is real (a DELETE of ledger zeroes orders), and refused through Sluice.
+    expect(await directlyChanges("DELETE FROM ledger WHERE id = 2")).toBe(true);
+    const refused = await refusal(agent.query("DELETE FROM ledger WHERE id = 2"));
+    expect(refused?.message).toMatch(/ledger, whose triggers write .*orders/);
+    // The cascade's deletions of ledger rows do not fire it: InnoDB's cascades activate no trigger.
+    expect(await directlyChanges("DELETE FROM accounts WHERE id = 1")).toBe(false);
+    await agent.query("DELETE FROM accounts WHERE id = 1");
+    const direct = await harness.connectDirect();
+    try {
+      expect((await direct.query("SELECT id FROM ledger ORDER BY id"))[0]).toEqual([{ id: 2 }]);
+    } finally {
+      await direct.end();
+    }
     expect(await orders()).toEqual(ORIGINAL);
   });
 });

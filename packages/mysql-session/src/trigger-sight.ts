@@ -1,0 +1,94 @@
+import type { TriggerGrants } from "./trigger-grants";
+import { type CatalogRelationRow, SYSTEM_SCHEMAS } from "./upstream-catalog";
+
+/**
+ * Which tables' triggers the catalog read could have missed. Both servers list a table's triggers
+ * in information_schema.TRIGGERS only to a login they list the table to at all, and a write
+ * reaches such tables through a view or a trigger running with its definer's rights. MySQL goes
+ * further: it lists a table's triggers only to a login holding TRIGGER on it (`CAN_ACCESS_TRIGGER
+ * (schema, table)` in the view's WHERE: the privilege at any level, through active roles, less
+ * partial revokes), where MariaDB lists them and withholds the body (write-code.ts). A table whose
+ * triggers may be missing is read as having one whose body cannot be read: under a TABLE rule on
+ * writes it counts as writing every table.
+ */
+export type TriggerSight = {
+  /**
+   * Why `schema.table`'s triggers may be missing from the read, or null when every one of them was
+   * listed. `isNamed`: the statement names it itself (rather than reaching it through a view or a
+   * trigger).
+   */
+  readonly whyUnseen: (name: string, isNamed: boolean) => string | null;
+};
+
+/**
+ * Whether the server lists triggers by privilege. MariaDB puts `-MariaDB` in its version string
+ * (`10.11.6-MariaDB-0+deb12u1`) and MySQL cannot (its version has no suffix setting);
+ * @@version_comment is the packager's free text (`Debian 12`), so it decides nothing. Anything not
+ * MariaDB — MySQL, Percona, a proxy answering with its own version — is taken to list by privilege.
+ */
+export function listsTriggersByPrivilege(version: string): boolean {
+  return !/-mariadb/i.test(version);
+}
+
+/**
+ * The sight the read had over the relations it listed: all of their triggers where the server lists
+ * them whatever the login holds (`grants` null: MariaDB), else those of tables the login's grants
+ * give TRIGGER on. A grant counts only where its database name, read as written, is the table's
+ * own: under partial_revokes MySQL reads `%` and `_` in it literally, otherwise as wildcards, and
+ * the literal reading is the narrower of the two (a grant on `shop\_1`.* or `shop%`.* is not
+ * counted). A partial revoke counts for every database its name matches in any case.
+ */
+export function triggerSightOf(
+  grants: TriggerGrants | null,
+  relations: readonly CatalogRelationRow[],
+): TriggerSight {
+  const whyListedUnseen = listedSight(grants);
+  // Names the read listed, case-folded as write-reach's are; one spelling unseen makes the name unseen.
+  const listed = new Map<string, string | null>();
+  for (const row of relations) {
+    const key = `${row.schema}.${row.table}`.toLowerCase();
+    if (listed.get(key)) continue;
+    // A view has no trigger of its own (what a write through it reaches is followed instead).
+    listed.set(key, row.type === "VIEW" ? null : whyListedUnseen(row.schema, row.table));
+  }
+  return {
+    whyUnseen: (name, isNamed) => {
+      if (isSystem(name)) return null;
+      const known = listed.get(name.toLowerCase());
+      if (known !== undefined) return known;
+      // The login writes directly only tables it holds a privilege on, which the read lists: a
+      // name the statement gives that the read lacks is another spelling's candidate, or the
+      // server refuses the write. One reached through a view's or a trigger's definer rights may
+      // be any table, and the server lists none of its triggers to this login.
+      if (isNamed) return null;
+      return `the brokered login holds no privilege on ${name}, so the server lists none of its triggers to it`;
+    },
+  };
+}
+
+/** Why a listed table's triggers may be missing, by the login's grants; always null on MariaDB. */
+function listedSight(grants: TriggerGrants | null): (schema: string, table: string) => string | null {
+  if (grants === null) return () => null;
+  if ("unknownBecause" in grants) {
+    const why = `the brokered login's grants could not be read (${grants.unknownBecause}), and MySQL lists a table's triggers only to a login holding TRIGGER on it`;
+    return () => why;
+  }
+  const holds = (schema: string, table: string) =>
+    grants.tables.some((grant) => grant.schema === schema && grant.table === table) ||
+    grants.schemas.includes(schema) ||
+    (grants.isGlobal &&
+      !grants.revokedSchemas.some((revoked) => revoked.toLowerCase() === schema.toLowerCase()));
+  return (schema, table) =>
+    holds(schema, table)
+      ? null
+      : `the brokered login lacks the TRIGGER privilege on ${schema}.${table}, and MySQL lists a table's triggers only to a login holding it`;
+}
+
+/**
+ * The server's own databases: the catalog read leaves their triggers out altogether (a user's
+ * trigger cannot be made on a system table), so their sight decides nothing.
+ */
+function isSystem(name: string): boolean {
+  const dot = name.indexOf(".");
+  return dot > 0 && SYSTEM_SCHEMAS.has(name.slice(0, dot).toLowerCase());
+}
