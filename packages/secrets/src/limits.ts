@@ -39,3 +39,6 @@ export const MD5_SALT_BYTES = 4;
  * created and deleted over a process's life do not keep their secrets forever.
  */
 export const MAX_OPENED_SECRETS = 1024;
+
+/** Random bytes drawn from the CSPRNG at once for small requests (random-pool.ts): about 100 connects' worth. */
+export const RANDOM_POOL_BYTES = 4096;

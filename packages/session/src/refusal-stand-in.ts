@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "@sluice/secrets/random-pool";
 import { encodeParse, encodeQuery } from "@sluice/wire/client-encoders";
 import { createSyntaxErrorProbe, type SyntaxErrorProbe } from "./syntax-error-probe";
 
@@ -55,7 +55,7 @@ export function createRefusalStandIn(): RefusalStandIn {
   const standIn = (): Made => {
     if (made) return made;
     // A bare identifier is never a statement: the raw parser fails on it, in any transaction state.
-    const text = `sluice_refused_${randomBytes(12).toString("hex")}`;
+    const text = `sluice_refused_${pooledRandomBytes(12).toString("hex")}`;
     made = {
       text,
       marker: Buffer.from(text),
