@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import { type StoreStatements, storeStatementsOf } from "@sluice/db/store-statements";
-import { decryptSecret } from "@sluice/secrets/secret-box";
+import { createSecretOpener } from "@sluice/secrets/secret-opener";
 import { StoreUnavailable } from "@sluice/session/connection-failures";
 import type { AgentRecord, ConnectionRecord, Directory } from "@sluice/session/directory";
 import { workloadIdentityOf } from "./workload-identity";
@@ -18,6 +18,8 @@ export function createPrismaDirectory(
   verifyWorkloadToken?: Directory["verifyWorkloadToken"],
 ): Directory {
   const statements = storeStatementsOf(prisma);
+  // Every login reads the password sealed; opening the same box again is answered from memory.
+  const openSecret = createSecretOpener(secretKey);
   return {
     ...(verifyWorkloadToken ? { verifyWorkloadToken } : {}),
     async findAgent(name: string): Promise<AgentRecord | null> {
@@ -71,7 +73,7 @@ export function createPrismaDirectory(
       database: connection.database,
       user: connection.username,
       password: connection.password_cipher
-        ? decryptSecret(connection.password_cipher, secretKey, connectionSecretAad(connection.id))
+        ? openSecret(connection.password_cipher, connectionSecretAad(connection.id))
         : null,
       tlsMode: connection.tls_mode,
       tlsCaPem: connection.tls_ca_pem,

@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import type { StoreStatements } from "@sluice/db/store-statements";
+import { pooledRandomBytes } from "@sluice/secrets/random-pool";
 
 /** What a session's row holds from its start: the rest is written when it ends. */
 export type SessionRowStart = {
@@ -56,7 +56,7 @@ export function newSessionId(): string {
   counter = (counter + 1) % COUNTER_SPAN;
   const time = Date.now().toString(36).padStart(8, "0");
   const count = counter.toString(36).padStart(4, "0");
-  const random = BigInt(`0x${randomBytes(8).toString("hex")}`)
+  const random = BigInt(`0x${pooledRandomBytes(8).toString("hex")}`)
     .toString(36)
     .padStart(13, "0")
     .slice(-12);

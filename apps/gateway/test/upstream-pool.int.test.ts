@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { connectionSecretAad } from "@sluice/db/seed/create-connection";
 import type { DecisionPoint } from "@sluice/policy/verdict";
+import { encryptSecret } from "@sluice/secrets/secret-box";
 import type { UpstreamPool } from "@sluice/transport/upstream-pool";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -237,6 +239,31 @@ describe("pooled upstream logins", () => {
     const second = await connect(connection.name);
     expect(await backendPid(second)).not.toBe(pid);
     expect((await second.query("SELECT 1 AS ok")).rows).toEqual([{ ok: 1 }]);
+    await second.end();
+  });
+
+  it("logs in with a changed stored password at the next connect, never with an idle login made before", async () => {
+    const connection = await freshConnection();
+    const first = await connect(connection.name);
+    const pid = await backendPid(first);
+    await first.end();
+    await until(idleCount(connection.id), { what: "the backend back in the pool" });
+    const seal = (password: string) =>
+      harness.prisma.connection.update({
+        where: { id: connection.id },
+        data: {
+          passwordCipher: encryptSecret(password, harness.secretKey, connectionSecretAad(connection.id)),
+        },
+      });
+
+    // A password the upstream refuses: the idle login, made with the old one, must not serve it.
+    await seal(`not-${randomBytes(4).toString("hex")}`);
+    await expect(connect(connection.name)).rejects.toThrow(/refused Sluice's brokered credentials/);
+    expect(pool().stats(connection.id)).toMatchObject({ open: 1, idle: 1 });
+
+    await seal(decodeURIComponent(new URL(harness.directUrl).password));
+    const second = await connect(connection.name);
+    expect(await backendPid(second)).toBe(pid);
     await second.end();
   });
 

@@ -44,3 +44,35 @@ it("still answers after $disconnect ended the pool, through Prisma", async () =>
     await prisma.$disconnect();
   }
 });
+
+it.each(["DEALLOCATE ALL", `DEALLOCATE "${BACKEND.name}"`, "DISCARD ALL"])(
+  "prepares a statement again, once, when %s dropped it from under the pool",
+  async (reset) => {
+    const told: string[] = [];
+    const prisma = createPrisma(store.url, { onQuery: (sql) => told.push(sql) });
+    const isPrepared = async () =>
+      (
+        await prisma.$queryRawUnsafe<{ pid: number; count: number }[]>(
+          "SELECT pg_backend_pid() AS pid, count(*)::int AS count FROM pg_prepared_statements WHERE name = $1",
+          BACKEND.name,
+        )
+      )[0];
+    try {
+      const statements = storeStatementsOf(prisma);
+      const [first] = await statements.query<{ pid: number }>(BACKEND, [["a"]]);
+      // Prisma's next statement takes the same idle connection, as a reset or an operator's would.
+      await prisma.$executeRawUnsafe(reset);
+      expect(await isPrepared()).toEqual({ pid: first?.pid, count: 0 });
+      told.length = 0;
+
+      const [again] = await statements.query<{ pid: number; groups: string[] }>(BACKEND, [["b"]]);
+
+      expect(again).toEqual({ pid: first?.pid, groups: ["b"] });
+      expect(await isPrepared()).toEqual({ pid: first?.pid, count: 1 });
+      // The Bind that failed, then Parse and Bind again: one more round trip, told as such.
+      expect(told.filter((sql) => sql === BACKEND.text)).toHaveLength(2);
+    } finally {
+      await prisma.$disconnect();
+    }
+  },
+);

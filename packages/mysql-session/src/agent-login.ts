@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { WORKLOAD_TOKEN_NOT_ACCEPTED } from "@sluice/agent-guidance/agent-guidance";
 import { Capability, GATEWAY_CAPABILITIES, hasCapability } from "@sluice/mysql-wire/capabilities";
 import {
@@ -12,6 +11,7 @@ import {
   UTF8MB4_COLLATION,
 } from "@sluice/mysql-wire/handshake";
 import type { Packet } from "@sluice/mysql-wire/packet-buffer";
+import { pooledRandomBytes } from "@sluice/secrets/random-pool";
 import { checkAgentPassword } from "@sluice/session/agent-password";
 import { StoreUnavailable } from "@sluice/session/connection-failures";
 import type { LoginLimits } from "@sluice/session/connection-phases";
@@ -65,7 +65,7 @@ export type AgentLoginOptions = {
  * @see https://mariadb.com/kb/en/connection/
  */
 export class AgentLogin {
-  private readonly scramble = randomBytes(SCRAMBLE_BYTES).map((byte) => byte & 0x7f || 0x41);
+  private readonly scramble = pooledRandomBytes(SCRAMBLE_BYTES).map((byte) => byte & 0x7f || 0x41);
   private response: HandshakeResponse | null = null;
   private isTls = false;
   private awaiting: "response" | "switch-answer" | "clear-token" = "response";

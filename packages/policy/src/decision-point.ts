@@ -4,6 +4,7 @@ import type { ConnectionPolicy } from "./rules";
 import { SessionDecider } from "./session-decider";
 import { PolicySessionState } from "./session-state";
 import { judgeStartupSettings } from "./startup-verdict";
+import { createStartupVerdicts } from "./startup-verdicts";
 import {
   ALLOW,
   type DecisionPoint,
@@ -62,6 +63,7 @@ export type ReviewBroker = { request: (request: ReviewRequest) => Promise<Verdic
  * verdicts go to the review broker; without one (the try box), they are refused: fail closed.
  */
 export function createPolicyDecisionPoint(options: PolicyDecisionOptions): DecisionPoint {
+  const startupVerdicts = createStartupVerdicts();
   return {
     openSession: (identity: Identity, upstream?: UpstreamAccess): SessionDecisions =>
       new SessionDecider(options, identity, upstream),
@@ -70,10 +72,12 @@ export function createPolicyDecisionPoint(options: PolicyDecisionOptions): Decis
       const judge = (): Verdict => {
         const policy = options.policies.get(connectionId);
         if (!policy) return NO_POLICY_AT_CONNECT;
-        // The session as it starts: a startup search_path already counts where names may resolve.
-        const session = new PolicySessionState(login);
-        session.absorbStartupSettings(settings);
-        return judgeStartupSettings(policy, settings, (sql) => options.facts.parse(sql), session);
+        return startupVerdicts(policy, options.policies.version, { login, settings }, () => {
+          // The session as it starts: a startup search_path already counts where names may resolve.
+          const session = new PolicySessionState(login);
+          session.absorbStartupSettings(settings);
+          return judgeStartupSettings(policy, settings, (sql) => options.facts.parse(sql), session);
+        });
       };
       return options.policies.get(connectionId) ? judge() : options.policies.reload().then(judge);
     },

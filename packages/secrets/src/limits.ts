@@ -32,3 +32,13 @@ export const SECRET_BOX_TAG_BYTES = 16;
 
 /** The md5 AuthenticationRequest carries a 4-byte salt. */
 export const MD5_SALT_BYTES = 4;
+
+/**
+ * Owners (connections) whose opened secret one opener keeps: far more connections than a gateway
+ * serves, so every login of a live one is answered from memory, and bounded so that connections
+ * created and deleted over a process's life do not keep their secrets forever.
+ */
+export const MAX_OPENED_SECRETS = 1024;
+
+/** Random bytes drawn from the CSPRNG at once for small requests (random-pool.ts): about 100 connects' worth. */
+export const RANDOM_POOL_BYTES = 4096;

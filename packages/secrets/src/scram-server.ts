@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { decodeBase64Strict } from "./base64";
 import { SCRAM_KEY_BYTES, SCRAM_NONCE_BYTES } from "./limits";
+import { pooledRandomBytes } from "./random-pool";
 import { decodeScramMessage, expectAttribute, isValidNonce, parseAttributes } from "./scram-attributes";
 import { ScramError } from "./scram-error";
 import { mockScramVerifier } from "./scram-mock-verifier";
@@ -65,7 +66,7 @@ export function createScramServer(options: ScramServerOptions): ScramServer {
   if (!Number.isInteger(nonceBytes) || nonceBytes < MIN_NONCE_BYTES) {
     throw new RangeError(`nonceBytes must be an integer of at least ${MIN_NONCE_BYTES}`);
   }
-  const generateNonce = options.generateNonce ?? (() => randomBytes(nonceBytes).toString("base64"));
+  const generateNonce = options.generateNonce ?? (() => pooledRandomBytes(nonceBytes).toString("base64"));
   let state: ServerState = { step: "client-first" };
 
   return {

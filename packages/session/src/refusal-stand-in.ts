@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "@sluice/secrets/random-pool";
 import { encodeParse, encodeQuery } from "@sluice/wire/client-encoders";
 import { createSyntaxErrorProbe, type SyntaxErrorProbe } from "./syntax-error-probe";
 
@@ -42,17 +42,33 @@ const SYNTAX_ERROR_FIELD = Buffer.from("C42601\0");
 const UNDEFINED_COLUMN_FIELD = Buffer.from("C42703\0");
 const QUERY_TAG = 0x51; // 'Q'
 
+/** The session's nonce and the messages that carry it, made once. */
+type Made = { text: string; marker: Buffer; query: Buffer; unnamedParse: Buffer; namedParse: Buffer };
+
+/**
+ * The nonce is drawn when the session first needs a stand-in, not when it opens: most sessions
+ * never refuse anything, and every connect paid for the random bytes and three encoded messages.
+ * Until then no stand-in went upstream, so no error can be the answer to one.
+ */
 export function createRefusalStandIn(): RefusalStandIn {
-  // A bare identifier is never a statement: the raw parser fails on it, in any transaction state.
-  const text = `sluice_refused_${randomBytes(12).toString("hex")}`;
-  const marker = Buffer.from(text);
-  const query = encodeQuery(text);
-  const unnamedParse = encodeParse("", text);
-  const namedParse = encodeParse(text, text);
+  let made: Made | null = null;
+  const standIn = (): Made => {
+    if (made) return made;
+    // A bare identifier is never a statement: the raw parser fails on it, in any transaction state.
+    const text = `sluice_refused_${pooledRandomBytes(12).toString("hex")}`;
+    made = {
+      text,
+      marker: Buffer.from(text),
+      query: encodeQuery(text),
+      unnamedParse: encodeParse("", text),
+      namedParse: encodeParse(text, text),
+    };
+    return made;
+  };
   return {
-    query: () => query,
+    query: () => standIn().query,
     queryAfter: (statementsBefore) => {
-      const failing = Buffer.from(`SELECT ${text}`);
+      const failing = Buffer.from(`SELECT ${standIn().text}`);
       const length = 4 + statementsBefore.length + failing.length + 1;
       const message = Buffer.alloc(1 + length);
       message[0] = QUERY_TAG;
@@ -61,8 +77,9 @@ export function createRefusalStandIn(): RefusalStandIn {
       failing.copy(message, 5 + statementsBefore.length);
       return message;
     },
-    parse: (statement) => (statement === "" ? unnamedParse : namedParse),
+    parse: (statement) => (statement === "" ? standIn().unnamedParse : standIn().namedParse),
     syntaxProbe: (sql, statement) => {
+      const { text } = standIn();
       const probe = createSyntaxErrorProbe(sql, text);
       const message =
         statement === undefined
@@ -71,6 +88,8 @@ export function createRefusalStandIn(): RefusalStandIn {
       return { message, probe };
     },
     isStandInError: (body) =>
-      (body.includes(SYNTAX_ERROR_FIELD) || body.includes(UNDEFINED_COLUMN_FIELD)) && body.includes(marker),
+      made !== null &&
+      (body.includes(SYNTAX_ERROR_FIELD) || body.includes(UNDEFINED_COLUMN_FIELD)) &&
+      body.includes(made.marker),
   };
 }

@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { pooledRandomBytes } from "@sluice/secrets/random-pool";
 
 export type CancelTarget = {
   /** Sends the upstream's own CancelRequest; the registry knows nothing of sockets. */
@@ -23,9 +24,9 @@ export class CancelRegistry {
 
   register(target: CancelTarget): { processId: number; secretKey: Buffer; unregister: () => void } {
     let processId: number;
-    do processId = randomBytes(4).readUInt32BE() & 0x7fffffff;
+    do processId = pooledRandomBytes(4).readUInt32BE() & 0x7fffffff;
     while (processId === 0 || this.entries.has(processId));
-    const secretKey = randomBytes(4);
+    const secretKey = pooledRandomBytes(4);
     this.entries.set(processId, { secretKey, target });
     return { processId, secretKey, unregister: () => this.entries.delete(processId) };
   }

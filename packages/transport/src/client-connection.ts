@@ -14,6 +14,7 @@ import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-out
 import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
+import { clientAddressOf } from "./client-address";
 import { isUndecodable } from "./client-failure";
 import { closingFatal, endWithFatal } from "./closing-error";
 import type { ClientConnectionDeps, ClientSocket } from "./connection-deps";
@@ -56,12 +57,15 @@ export class ClientConnection {
   private authenticatedBytes: Buffer | null = null;
   /** What a shutdown waits on: nothing read, judged or owed by the upstream (see `shutDown`). */
   private readonly quiet = new QuietSignal(() => this.isQuiet());
+  /** Read once (client-address.ts): the TLS socket that replaces the accepted one would ask again. */
+  private readonly clientAddress: string;
 
   constructor(
     socket: ClientSocket,
     private readonly deps: ClientConnectionDeps,
   ) {
     this.client = socket;
+    this.clientAddress = clientAddressOf(socket);
     socket.setNoDelay?.(true);
     this.phases = new ConnectionPhases({
       directory: deps.directory,
@@ -77,11 +81,6 @@ export class ClientConnection {
       () => this.fail(ClientError.fatal("08006", "authentication timed out")),
       AUTHENTICATION_TIMEOUT_MS,
     );
-  }
-
-  private get clientAddress(): string {
-    const raw = this.client.remoteAddress ?? "unknown";
-    return raw.startsWith("::ffff:") ? raw.slice(7) : raw;
   }
 
   private attachClient(socket: ClientSocket): void {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { DEFAULT_POOL_SIZE, DEFAULT_POOL_WAIT_SECONDS } from "@sluice/policy/pool-limits";
 import { UpstreamPoolExhausted } from "@sluice/session/connection-failures";
@@ -8,6 +7,7 @@ import { createUpstreamReset } from "@sluice/session/upstream-reset";
 import { encodeQuery, encodeTerminate } from "@sluice/wire/client-encoders";
 import type { FrameBuffer } from "@sluice/wire/frame-buffer";
 import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
+import { createPoolKeys } from "./pool-key";
 import { exchange } from "./upstream-exchange";
 import {
   type AuthenticatedUpstream,
@@ -88,6 +88,7 @@ export function createUpstreamPool(options: UpstreamPoolOptions): UpstreamPool {
   const maxIdleLogins = options.maxIdleLogins ?? MAX_IDLE_LOGINS;
   const pools = new Map<string, ConnectionPool>();
   const leases = new WeakMap<AuthenticatedUpstream, Lease>();
+  const poolKey = createPoolKeys();
   let isClosed = false;
 
   const poolFor = (connectionId: string): ConnectionPool => {
@@ -344,30 +345,6 @@ function waitForTurn(pool: ConnectionPool, deadline: number, exhausted: () => Er
     }, remaining);
     pool.waiters.push(waiter);
   });
-}
-
-/**
- * Backends are shared only between sessions that would have logged in identically: same server,
- * role, password and TLS, and the same startup settings (DISCARD ALL returns to those). A changed
- * connection never gets a backend logged in with its old settings.
- */
-function poolKey({ connection, startupParams }: UpstreamLoginRequest): string {
-  const params = Object.entries(startupParams).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash("sha256")
-    .update(
-      JSON.stringify([
-        connection.host,
-        connection.port,
-        connection.database,
-        connection.user,
-        connection.password,
-        connection.tlsMode,
-        connection.tlsCaPem,
-        connection.tlsServerName,
-        params,
-      ]),
-    )
-    .digest("base64");
 }
 
 function parametersByName(frames: readonly Buffer[]): Map<string, Buffer> {

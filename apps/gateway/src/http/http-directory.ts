@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@sluice/db/prisma";
 import { connectionSecretAad } from "@sluice/db/seed/create-connection";
-import { decryptSecret } from "@sluice/secrets/secret-box";
+import { createSecretOpener } from "@sluice/secrets/secret-opener";
 import type { AgentRecord, Directory, UpstreamTlsMode } from "@sluice/session/directory";
 import { createPrismaDirectory } from "../prisma-directory";
 import { UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_IDLE_TIMEOUT_MS } from "./http-limits";
@@ -46,6 +46,8 @@ export function createHttpDirectory(
   verifyWorkloadToken?: Directory["verifyWorkloadToken"],
 ): HttpDirectory {
   const agents = createPrismaDirectory(prisma, secretKey, "POSTGRES", verifyWorkloadToken);
+  // As on the SQL paths: the same sealed secret is opened once, a changed one at once.
+  const openSecret = createSecretOpener(secretKey);
   return {
     findAgent: agents.findAgent,
     ...(verifyWorkloadToken ? { verifyWorkloadToken } : {}),
@@ -82,7 +84,7 @@ export function createHttpDirectory(
       });
       if (!connection || connection.isDisabled || connection.type !== "HTTP") return null;
       const secret = connection.passwordCipher
-        ? decryptSecret(connection.passwordCipher, secretKey, connectionSecretAad(connection.id))
+        ? openSecret(connection.passwordCipher, connectionSecretAad(connection.id))
         : null;
       return {
         connectionId: connection.id,

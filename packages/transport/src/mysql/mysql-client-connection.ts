@@ -37,12 +37,14 @@ export function serveMySqlClient(
   let untrack: () => void = () => {};
   /** Ends the session's relay (withdrawing a statement held for review) once it exists. */
   let endRelay: (reason: string) => void = () => {};
+  // Read once: a socket the client closed during the login answers nothing (see client-address.ts).
+  const clientAddress = socket.remoteAddress ?? "";
   const login = new AgentLogin({
     directory: options.directory,
     isTlsAvailable: options.tlsContext !== null,
     connectionId: gatewayConnectionId,
     ...(options.loginLimits ? { limits: options.loginLimits } : {}),
-    clientAddress: socket.remoteAddress ?? "",
+    clientAddress,
     log: options.log,
     ...(options.hooks?.onLoginRefused ? { onLoginRefused: options.hooks.onLoginRefused } : {}),
   });
@@ -162,7 +164,7 @@ export function serveMySqlClient(
         (await options.hooks?.onSessionStart({
           agent,
           connection,
-          clientAddress: socket.remoteAddress ?? "",
+          clientAddress,
           isTls: client !== socket,
         })) ?? null;
     } catch (error) {
