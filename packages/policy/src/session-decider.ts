@@ -1,17 +1,10 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import { CatalogEpoch } from "./catalog-epoch";
-import {
-  followsColumns,
-  followsReadViews,
-  followsWrittenViews,
-  needsCatalog,
-  readsUnknownRelation,
-  writesUnknownRelation,
-} from "./catalog-needs";
+import { CatalogFreshness } from "./catalog-freshness";
+import { followsColumns, followsReadViews, followsWrittenViews, needsCatalog } from "./catalog-needs";
 import {
   type CodeUncertainty,
-  catalogAge,
   SessionCodeChanges,
   uncertaintyWithin,
   widerUncertainty,
@@ -29,7 +22,7 @@ import { readsView } from "./read-reach";
 import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
 import type { ConnectionPolicy } from "./rules";
 import { PolicySessionState } from "./session-state";
-import { MAX_STATEMENT_BYTES, staleCatalogDenial, statementTooLong, unjudgeable } from "./statement-limits";
+import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
 import { mayRunUnjudgedCode } from "./unjudged-code";
 import { resolvableNames, resolveNames } from "./unqualified-names";
@@ -63,15 +56,8 @@ export class SessionDecider implements SessionDecisions {
   private readonly repeats = new RepeatVerdicts();
   /** The catalog snapshots prepared statements were judged under. */
   private readonly catalogEpoch: CatalogEpoch;
-  /**
-   * Statements (the facts cache's one object per shape) found to read only relations the catalog
-   * knows, under the snapshot and the session state's version that finding rests on: the same
-   * question asked again under both has the same answer, so a repeated shape skips the lookups.
-   */
-  private readonly knownReads = new WeakMap<
-    readonly StatementFacts[],
-    { snapshot: CatalogSnapshot; stateVersion: number }
-  >();
+  /** When a statement waits for the catalog to be read again (absent: the front end reads none). */
+  private readonly freshness: CatalogFreshness | undefined;
   /** Generated columns and view reads as last checked through `upstream.followed` (front ends without a snapshot). */
   private checked: FollowedColumns | undefined;
   /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
@@ -94,6 +80,8 @@ export class SessionDecider implements SessionDecisions {
     if (upstream?.unreportedSearchPath !== undefined)
       this.state.seedUnreportedPath(upstream.unreportedSearchPath);
     this.state.absorbStartupSettings(upstream?.startupSettings ?? []);
+    if (upstream?.columns)
+      this.freshness = new CatalogFreshness(upstream.columns, this.state, this.codeChanges);
     this.maskingScope = {
       identity,
       state: this.state,
@@ -147,42 +135,12 @@ export class SessionDecider implements SessionDecisions {
     parsed: ParsedStatements,
   ): Verdict | Promise<Verdict> {
     const movesPath = this.state.absorbPathChanges(parsed);
-    const catalogs = this.upstream?.columns;
-    if (catalogs && parsed.ok && needsCatalog(parsed.statements)) {
-      const snapshot = catalogs.current();
-      const now = Date.now();
-      const age = catalogAge(snapshot, now);
-      // This session's own code changes show in a read begun after they were committed.
-      const mustCatchUp = this.codeChanges.uncertainty !== null && statement.isUpstreamSettled === true;
-      // A relation created since the catalog was read (a temp table of this session, a view over a
-      // denied table) would be unknown, so masked whole or not followed: read the catalog again
-      // first, when the server would see it too.
-      // A write to a relation it does not hold (a view another session just made over a table a
-      // rule on writes covers) is read again first in a transaction too: other sessions' DDL shows.
-      const isStale =
-        age === "read-first" ||
-        mustCatchUp ||
-        (snapshot !== null &&
-          (followsColumns(policy) || followsReadViews(policy, parsed.statements)) &&
-          statement.isUpstreamSettled === true &&
-          this.readsUnknownRelation(parsed.statements, snapshot)) ||
-        (snapshot !== null &&
-          followsWrittenViews(policy, parsed.statements) &&
-          writesUnknownRelation(parsed.statements, snapshot, this.state));
-      if (isStale) {
-        const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
-        const caughtUp = () => {
-          if (mustCatchUp) this.codeChanges.caughtUp();
-          return judge();
-        };
-        // A catalog held before is not judged by when the read it needed failed (a role default
-        // such as statement_timeout can make every read fail): refused, saying why. With none
-        // held, the statement is judged as the catalog-less rules say (every relation unknown).
-        const unread = (error: unknown) =>
-          catalogs.current() === null ? judge() : staleCatalogDenial(error);
-        return catalogs.refresh(mustCatchUp ? { startedAfter: now } : undefined).then(caughtUp, unread);
-      }
-      if (age === "read-behind") void catalogs.refresh().catch(() => {});
+    if (this.freshness && parsed.ok && needsCatalog(parsed.statements)) {
+      const needed = this.freshness.readNeeded(policy, statement, parsed.statements);
+      if (needed)
+        return this.freshness.judgeAfterRead(needed, () =>
+          this.judgeParsed(policy, statement, parsed, movesPath),
+        );
     }
     const followed = this.upstream?.followed;
     if (
@@ -202,20 +160,6 @@ export class SessionDecider implements SessionDecisions {
       return followed().then(judge, () => judge(unknownFollowedColumns()));
     }
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
-  }
-
-  /**
-   * `readsUnknownRelation` for this session, remembered per statements object while the snapshot and
-   * the session's state (its search path among it) stay as they were. Only "all known" is kept: an
-   * unknown relation has the catalog read again, which gives a new snapshot anyway.
-   */
-  private readsUnknownRelation(statements: StatementFacts[], snapshot: CatalogSnapshot): boolean {
-    const known = this.knownReads.get(statements);
-    const stateVersion = this.state.version;
-    if (known?.snapshot === snapshot && known.stateVersion === stateVersion) return false;
-    if (readsUnknownRelation(statements, snapshot, this.state)) return true;
-    this.knownReads.set(statements, { snapshot, stateVersion });
-    return false;
   }
 
   /**
