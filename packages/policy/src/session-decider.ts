@@ -1,5 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
+import { approvalBasis } from "./approval-basis";
 import { CatalogEpoch } from "./catalog-epoch";
 import { CatalogFreshness } from "./catalog-freshness";
 import { followsColumns, followsReadViews, followsWrittenViews, needsCatalog } from "./catalog-needs";
@@ -210,7 +211,9 @@ export class SessionDecider implements SessionDecisions {
     }
     const key = this.repeatKey(policy, statement.via);
     const repeated = this.repeats.get(parsed, key);
-    if (repeated) return repeated;
+    // Judged now, by the verdict it rests on: the snapshot is the one its key names.
+    if (repeated)
+      return statement.via === "parse" ? this.stamped(repeated, this.catalogEpoch.now()) : repeated;
     const verdict = this.judgeParsed(policy, statement, parsed, movesPath);
     // Kept only when judging it left everything the key stands for as it was.
     if (!(verdict instanceof Promise) && this.codeChanges.uncertainty === null)
@@ -302,23 +305,30 @@ export class SessionDecider implements SessionDecisions {
     movesPath: boolean,
   ): Verdict | Promise<Verdict> {
     const judged = evaluate(policy, parsed, this.withColumns(this.state, parsed));
+    const epoch = this.epochOf(statement, judged);
     const lookup = this.upstream?.lookupRelations;
     const path = this.state.reportedPath;
     // Judged over every schema a name could resolve to, a statement is refused when any of them
     // is; where the server's own answer is knowable, only a refusal is worth the catalog read.
     if (judged.kind === "allow" || !lookup || !path || !statement.isUpstreamSettled || movesPath) {
-      return this.afterJudged(policy, statement, parsed, judged);
+      return this.afterJudged(policy, statement, parsed, judged, epoch);
     }
     const names = resolvableNames(parsed, this.state, statement.via);
-    if (names.length === 0) return this.afterJudged(policy, statement, parsed, judged);
-    const asJudged = () => this.afterJudged(policy, statement, parsed, judged);
+    if (names.length === 0) return this.afterJudged(policy, statement, parsed, judged, epoch);
+    const asJudged = () => this.afterJudged(policy, statement, parsed, judged, epoch);
     return resolveNames(names, path, lookup, this.state.login).then((resolved) => {
       if (!resolved) return asJudged();
       const rejudged = evaluate(policy, parsed, this.withColumns(this.state.resolvedAs(resolved), parsed));
       // A review would run the statement later, when the catalog may have moved: only an allow (or
       // a refusal) rests on the names as they resolve now.
       if (rejudged.kind === "review") return asJudged();
-      const verdict = this.afterJudged(policy, statement, parsed, rejudged);
+      const verdict = this.afterJudged(
+        policy,
+        statement,
+        parsed,
+        rejudged,
+        this.epochOf(statement, rejudged),
+      );
       // Its allow holds for the catalog as it is now: a prepared statement is judged again per run.
       return verdict instanceof Promise ? verdict.then(perRun) : perRun(verdict);
     }, asJudged);
@@ -329,6 +339,7 @@ export class SessionDecider implements SessionDecisions {
     statement: StatementRequest,
     parsed: Parsed,
     judged: PolicyVerdict,
+    epoch: number | undefined,
   ): Verdict | Promise<Verdict> {
     const sql = statement.sql;
     if (judged.kind === "deny") {
@@ -354,8 +365,24 @@ export class SessionDecider implements SessionDecisions {
         (this.upstream?.followed !== undefined && followsColumns(policy) && needsCatalog(parsed.statements)))
     )
       allowed = perRun(allowed);
-    if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
-    if (!this.options.reviews) return toGatewayVerdict(judged);
+    if (judged.kind === "allow" || allowed.kind !== "allow") return this.stamped(allowed, epoch);
+    if (!this.options.reviews || !parsed.ok) return toGatewayVerdict(judged);
+    const approvedAs = approvalBasis(
+      policy,
+      parsed.statements,
+      this.withColumns(this.state, parsed),
+      judged,
+      allowed,
+    );
+    const onApproval = { ...allowed, approvedAs, ...(epoch === undefined ? {} : { catalogVersion: epoch }) };
+    // Approved under an older catalog and the same in every respect under this one: the approval
+    // holds. Anything else (new masking, another rule, a view over other columns) is asked anew.
+    if (statement.approved?.as === approvedAs) {
+      return {
+        ...onApproval,
+        note: `${statement.approved.note}; judged again under a newer catalog, unchanged`,
+      };
+    }
     return this.options.reviews.request({
       identity: this.identity,
       sql,
@@ -366,8 +393,21 @@ export class SessionDecider implements SessionDecisions {
       reviewerGroups: judged.reviewerGroups,
       message: judged.message,
       touches: touchesOf(parsed),
-      onApproval: allowed,
+      onApproval,
     });
+  }
+
+  /**
+   * The catalog version a verdict is judged under, taken when it is judged, where one is kept: for
+   * a prepared statement (judged again at Bind under a newer one) and a review (its approval).
+   */
+  private epochOf(statement: StatementRequest, judged: PolicyVerdict): number | undefined {
+    return statement.via === "parse" || judged.kind === "review" ? this.catalogEpoch.now() : undefined;
+  }
+
+  /** An allow carrying the catalog version it was judged under. */
+  private stamped(verdict: Verdict, epoch: number | undefined): Verdict {
+    return verdict.kind === "allow" && epoch !== undefined ? { ...verdict, catalogVersion: epoch } : verdict;
   }
 
   /**
