@@ -49,6 +49,11 @@ export type CatalogSnapshot = {
   readonly viewReads?: ViewReads;
   /** `schema.table` → the tables its writes change through foreign keys (see ForeignKeyCascades). */
   readonly cascades?: ForeignKeyCascades;
+  /**
+   * The names of pg_catalog's relations, when the read listed them: a bare `pg_…` name not among
+   * them is a user's relation (PostgreSQL reserves the prefix for schemas only).
+   */
+  readonly systemNames?: ReadonlySet<string>;
 };
 
 /**

@@ -29,10 +29,13 @@ const GUARDED: ConnectionPolicy = {
 
 /** A session whose catalog holds `events` and `vault`; `asked` lists the reads its decisions asked for. */
 function openSession() {
-  const snapshot = catalogOf([
-    ["public", "events"],
-    ["public", "vault"],
-  ]);
+  const snapshot = {
+    ...catalogOf([
+      ["public", "events"],
+      ["public", "vault"],
+    ]),
+    systemNames: new Set(["pg_class"]),
+  };
   const asked: Array<{ startedAfter?: number } | undefined> = [];
   const point = createPolicyDecisionPoint({
     policies: { version: 1, get: () => GUARDED, reload: async () => {} },
@@ -76,9 +79,16 @@ describe("a statement naming a relation the catalog does not hold", () => {
     expect(asked).toEqual([{ startedAfter: Date.now() }]);
   });
 
-  it("asks for no read when it names only relations the catalog holds", async () => {
+  it("asks for no read when it names only relations the catalog holds, or pg_catalog's", async () => {
     const { decide, asked } = openSession();
     await decide("SELECT * FROM events");
+    await decide("SELECT relname FROM pg_class");
     expect(asked).toEqual([]);
+  });
+
+  it("counts a bare pg_ name pg_catalog lacks as a user's relation the catalog does not hold", async () => {
+    const { decide, asked } = openSession();
+    await decide("SELECT * FROM pg_fresh");
+    expect(asked).toEqual([{ startedAfter: Date.now() }]);
   });
 });
