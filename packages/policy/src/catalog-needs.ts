@@ -1,7 +1,7 @@
 // When a statement's judgement needs the upstream's catalog, read again or checked first.
 
-import type { StatementFacts, TableRef } from "@sluice/sql/facts";
-import { type CatalogSnapshot, isKnownRelation, isSystemRelation } from "./column-catalog";
+import type { StatementFacts } from "@sluice/sql/facts";
+import { type CatalogSnapshot, isKnownRelation, isServersOwnRelation } from "./column-catalog";
 import type { SessionContext } from "./engine";
 import type { ConnectionPolicy } from "./rules";
 
@@ -92,17 +92,6 @@ const STATISTICS_RELATIONS = new Set([
 ]);
 
 /**
- * A relation of the server's own catalogs. A bare `pg_x` is pg_catalog's (searched first) only when
- * pg_catalog has it: otherwise it is `public.pg_x` or the like, which another session may just have
- * made as a view over a covered table (`bypass-fresh-pg-named-view.int.test.ts`).
- */
-function isServersOwn(table: TableRef, snapshot: CatalogSnapshot): boolean {
-  if (!isSystemRelation(table)) return false;
-  if (table.schema !== null || !snapshot.systemNames) return true;
-  return snapshot.systemNames.has(table.name);
-}
-
-/**
  * A relation the statements read (or, with "write", write) that the snapshot does not hold (system
  * relations aside): one created since the read would be taken for what it is not. A read of a temp
  * table of this session, or of a view over a denied table, would be masked whole or not followed;
@@ -119,7 +108,7 @@ export function namesUnknownRelation(
   return statements.some((facts) =>
     (access === "read" ? facts.tablesRead : facts.tablesWritten).some(
       (table) =>
-        !isServersOwn(table, snapshot) &&
+        !isServersOwnRelation(table, snapshot) &&
         !((table.schema === null || table.schema === "pg_catalog") && STATISTICS_RELATIONS.has(table.name)) &&
         !isKnownRelation(snapshot, table, session),
     ),

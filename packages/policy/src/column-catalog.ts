@@ -177,6 +177,18 @@ export function isSystemRelation(table: TableRef): boolean {
   );
 }
 
+/**
+ * A relation of the server's own catalogs, as far as this snapshot can tell. A bare `pg_x` is
+ * pg_catalog's (searched first) only when pg_catalog has it: PostgreSQL reserves the prefix for
+ * schemas, not relations, so it may be `public.pg_x`, a view another session just made over a
+ * covered table (`bypass-fresh-pg-named-view.int.test.ts`).
+ */
+export function isServersOwnRelation(table: TableRef, snapshot: CatalogSnapshot): boolean {
+  if (!isSystemRelation(table)) return false;
+  if (table.schema !== null || !snapshot.systemNames) return true;
+  return snapshot.systemNames.has(table.name);
+}
+
 const namesOnly = new WeakMap<SessionNames, { key: string; resolved: unknown; catalog: RelationCatalog }>();
 
 /**
