@@ -1,46 +1,28 @@
-import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import { approvalBasis } from "./approval-basis";
 import { CatalogEpoch } from "./catalog-epoch";
 import { CatalogFreshness } from "./catalog-freshness";
 import { followsColumns, followsReadViews, followsWrittenViews, needsCatalog } from "./catalog-needs";
-import {
-  type CodeUncertainty,
-  SessionCodeChanges,
-  uncertaintyWithin,
-  widerUncertainty,
-} from "./code-freshness";
-import { type CatalogSnapshot, relationCatalog } from "./column-catalog";
+import { SessionCodeChanges } from "./code-freshness";
 import type { PolicyDecisionOptions } from "./decision-point";
-import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
+import { evaluate, type PolicyVerdict } from "./engine";
 import type { FactsCache } from "./facts-cache";
-import { CATALOG_UNREAD, type FollowedColumns, unknownFollowedColumns } from "./followed-columns";
+import { type FollowedColumns, unknownFollowedColumns } from "./followed-columns";
 import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
-import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import { readsView } from "./read-reach";
 import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
 import type { ConnectionPolicy } from "./rules";
+import { SessionCatalog } from "./session-catalog";
 import { PolicySessionState } from "./session-state";
 import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
 import { mayRunUnjudgedCode } from "./unjudged-code";
 import { resolvableNames, resolveNames } from "./unqualified-names";
 import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
-import { unknownViewReads, type ViewReads } from "./view-reads";
 
 type Parsed = ReturnType<FactsCache["parse"]>;
-
-/** Why a message that changes relations before its last statement is judged with views unknown. */
-const VIEWS_CHANGED_WITHIN =
-  "a statement earlier in the same message may create or replace views, which the catalog cannot show yet";
-
-/**
- * Views when the catalog could not be read: one value, so a repeated read's key stays the same
- * while the catalog stays unread (see `RepeatKey`).
- */
-const VIEWS_UNREAD = unknownViewReads(CATALOG_UNREAD);
 
 /**
  * One session's decisions, in the order a statement meets them: the policy loaded → facts (cached)
@@ -59,17 +41,8 @@ export class SessionDecider implements SessionDecisions {
   private readonly catalogEpoch: CatalogEpoch;
   /** When a statement waits for the catalog to be read again (absent: the front end reads none). */
   private readonly freshness: CatalogFreshness | undefined;
-  /** Generated columns and view reads as last checked through `upstream.followed` (front ends without a snapshot). */
-  private checked: FollowedColumns | undefined;
-  /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
-  private cachedColumns:
-    | {
-        snapshot: CatalogSnapshot;
-        key: string;
-        resolved: ReadonlyMap<string, string> | undefined;
-        catalog: RelationCatalog;
-      }
-    | undefined;
+  /** The upstream's catalog as this session's judgements see it. */
+  private readonly catalog: SessionCatalog;
 
   constructor(
     private readonly options: PolicyDecisionOptions,
@@ -77,6 +50,7 @@ export class SessionDecider implements SessionDecisions {
     private readonly upstream: UpstreamAccess | undefined,
   ) {
     this.catalogEpoch = new CatalogEpoch(upstream?.columns);
+    this.catalog = new SessionCatalog(upstream, this.codeChanges);
     this.state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
     if (upstream?.unreportedSearchPath !== undefined)
       this.state.seedUnreportedPath(upstream.unreportedSearchPath);
@@ -87,9 +61,9 @@ export class SessionDecider implements SessionDecisions {
       identity,
       state: this.state,
       cursors: this.cursors,
-      columnsFor: (session) => this.columnsFor(session),
+      columnsFor: (session) => this.catalog.columnsFor(session),
       snapshot: () => this.upstream?.columns?.current() ?? null,
-      generated: () => this.generated(),
+      generated: () => this.catalog.generated(),
     };
   }
 
@@ -155,44 +129,12 @@ export class SessionDecider implements SessionDecisions {
       // A column computed from a covered one, or a view reading it, is covered: what the upstream
       // computes and what its views read (a view another connection just made too) is checked first.
       const judge = (known: FollowedColumns) => {
-        this.checked = known;
+        this.catalog.checked = known;
         return this.judgeOrRepeat(policy, statement, parsed, movesPath);
       };
       return followed().then(judge, () => judge(unknownFollowedColumns()));
     }
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
-  }
-
-  /**
-   * The upstream's generated columns: the snapshot's, or as the front end last checked them. A
-   * front end that reads a catalog but holds none (it could not be read) cannot tell which columns
-   * are computed from which, so any may be computed from any other (fail closed).
-   */
-  private generated(): GeneratedColumns | undefined {
-    const catalogs = this.upstream?.columns;
-    if (!catalogs) return this.checked?.generated;
-    const snapshot = catalogs.current();
-    if (!snapshot) return UNKNOWN_GENERATED;
-    return snapshot.generated ?? this.checked?.generated;
-  }
-
-  /**
-   * What the upstream's views read: the snapshot's, or as the front end last checked them. A front
-   * end that reads a catalog but holds none (it could not be read) cannot tell a table from a view
-   * over any other, and a check made before the message ran cannot show a view an earlier statement
-   * of it creates or replaces: then any relation may be a view reading anything (fail closed).
-   */
-  private viewReads(parsed: Parsed | null = null): ViewReads | undefined {
-    const catalogs = this.upstream?.columns;
-    if (catalogs) {
-      const snapshot = catalogs.current();
-      // A snapshot without view reads holds no views.
-      return snapshot ? snapshot.viewReads : VIEWS_UNREAD;
-    }
-    if (this.checked && parsed?.ok && uncertaintyWithin(parsed.statements) !== null) {
-      return unknownViewReads(VIEWS_CHANGED_WITHIN);
-    }
-    return this.checked?.viewReads;
   }
 
   /**
@@ -227,75 +169,10 @@ export class SessionDecider implements SessionDecisions {
       policyVersion: this.options.policies.version,
       stateVersion: this.state.version,
       snapshot: this.upstream?.columns?.current() ?? null,
-      generated: this.generated() ?? null,
-      viewReads: this.viewReads() ?? null,
+      generated: this.catalog.generated() ?? null,
+      viewReads: this.catalog.viewReads() ?? null,
       via,
     };
-  }
-
-  /** What this session, and this message's statements before the last, changed that the catalog cannot show. */
-  private uncertaintyOf(parsed: Parsed): CodeUncertainty | null {
-    const within = parsed.ok ? uncertaintyWithin(parsed.statements) : null;
-    return widerUncertainty(this.codeChanges.uncertainty, within);
-  }
-
-  /** The session as the engine sees it, with the upstream's columns when they are known. */
-  private withColumns(base: SessionContext, parsed: Parsed | null = null): SessionContext {
-    const uncertainty = parsed ? this.uncertaintyOf(parsed) : null;
-    const columns = this.columnsFor(base);
-    const code = this.upstream?.columns?.current()?.code;
-    const families = this.upstream?.columns?.current()?.families;
-    const cascades = this.upstream?.columns
-      ? this.upstream.columns.current()?.cascades
-      : this.checked?.cascades;
-    // Only a front end without a snapshot reads its triggers' bodies (Postgres judges them by name).
-    const ownerWrites = this.upstream?.columns ? undefined : this.checked?.ownerWrites;
-    const generated = this.generated();
-    const viewReads = this.viewReads(parsed);
-    // A front end that reads a catalog but holds none (the read failed) cannot follow a write.
-    const isCatalogUnread = this.upstream?.columns !== undefined && this.upstream.columns.current() === null;
-    return columns ||
-      code ||
-      uncertainty ||
-      generated ||
-      viewReads ||
-      families ||
-      cascades ||
-      ownerWrites ||
-      isCatalogUnread
-      ? {
-          searchPath: base.searchPath,
-          implicitSchemas: base.implicitSchemas,
-          prepared: base.prepared,
-          ...(base.resolved ? { resolved: base.resolved } : {}),
-          ...(base.isPathComputed ? { isPathComputed: true } : {}),
-          ...(columns ? { columns } : {}),
-          ...(generated ? { generated } : {}),
-          ...(viewReads ? { viewReads } : {}),
-          ...(families && families.size > 0 ? { families } : {}),
-          ...(cascades ? { cascades } : {}),
-          ...(ownerWrites ? { ownerWrites } : {}),
-          ...(isCatalogUnread ? { catalogUnreadBecause: CATALOG_UNREAD } : {}),
-          ...(code ? { upstreamCode: code } : {}),
-          ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
-        }
-      : base;
-  }
-
-  private columnsFor(base: SessionContext): RelationCatalog | undefined {
-    const snapshot = this.upstream?.columns?.current() ?? null;
-    if (!snapshot) return undefined;
-    const key = base.searchPath.join("\u0000");
-    const cached = this.cachedColumns;
-    if (cached?.snapshot !== snapshot || cached.key !== key || cached.resolved !== base.resolved) {
-      this.cachedColumns = {
-        snapshot,
-        key,
-        resolved: base.resolved,
-        catalog: relationCatalog(snapshot, base),
-      };
-    }
-    return this.cachedColumns?.catalog;
   }
 
   private judgeParsed(
@@ -304,7 +181,7 @@ export class SessionDecider implements SessionDecisions {
     parsed: Parsed,
     movesPath: boolean,
   ): Verdict | Promise<Verdict> {
-    const judged = evaluate(policy, parsed, this.withColumns(this.state, parsed));
+    const judged = evaluate(policy, parsed, this.catalog.withColumns(this.state, parsed));
     const epoch = this.epochOf(statement, judged);
     const lookup = this.upstream?.lookupRelations;
     const path = this.state.reportedPath;
@@ -318,7 +195,11 @@ export class SessionDecider implements SessionDecisions {
     const asJudged = () => this.afterJudged(policy, statement, parsed, judged, epoch);
     return resolveNames(names, path, lookup, this.state.login).then((resolved) => {
       if (!resolved) return asJudged();
-      const rejudged = evaluate(policy, parsed, this.withColumns(this.state.resolvedAs(resolved), parsed));
+      const rejudged = evaluate(
+        policy,
+        parsed,
+        this.catalog.withColumns(this.state.resolvedAs(resolved), parsed),
+      );
       // A review would run the statement later, when the catalog may have moved: only an allow (or
       // a refusal) rests on the names as they resolve now.
       if (rejudged.kind === "review") return asJudged();
@@ -361,7 +242,7 @@ export class SessionDecider implements SessionDecisions {
       (followsWrittenViews(policy, parsed.statements) ||
         (followsReadViews(policy, parsed.statements) &&
           (this.upstream?.followed !== undefined ||
-            readsView(parsed.statements, this.viewReads(parsed), this.state))) ||
+            readsView(parsed.statements, this.catalog.viewReads(parsed), this.state))) ||
         (this.upstream?.followed !== undefined && followsColumns(policy) && needsCatalog(parsed.statements)))
     )
       allowed = perRun(allowed);
@@ -370,7 +251,7 @@ export class SessionDecider implements SessionDecisions {
     const approvedAs = approvalBasis(
       policy,
       parsed.statements,
-      this.withColumns(this.state, parsed),
+      this.catalog.withColumns(this.state, parsed),
       judged,
       allowed,
     );
@@ -417,7 +298,7 @@ export class SessionDecider implements SessionDecisions {
    */
   private withUnjudgedCode(verdict: Verdict, parsed: Parsed): Verdict {
     if (verdict.kind !== "allow" || !parsed.ok) return verdict;
-    const session = this.withColumns(this.state, parsed);
+    const session = this.catalog.withColumns(this.state, parsed);
     const runsCode =
       mayRunUnjudgedCode(parsed.statements, session) ||
       parsed.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
@@ -433,7 +314,7 @@ export class SessionDecider implements SessionDecisions {
 
   /** A simple Query refused at a later statement: the ones before it run, as on the server. */
   private splitAtRefusal(policy: ConnectionPolicy, sql: string, statements: StatementFacts[]) {
-    const session = this.withColumns(this.state, { ok: true, statements });
+    const session = this.catalog.withColumns(this.state, { ok: true, statements });
     return denialAfterPrefix(statements, {
       evaluate: (some) => evaluate(policy, { ok: true, statements: some }, session),
       allow: (before, textBytes) => {
