@@ -22,6 +22,8 @@ export type Pg15Server = {
   /** The superuser `postgres` over TCP with a SCRAM password. */
   adminUrl: string;
   port: number;
+  /** Stops the server (fast: open sessions are ended) and starts it again on the same port. */
+  restart: () => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -81,6 +83,21 @@ export async function startPg15(): Promise<Pg15Server> {
         return {
           adminUrl: `postgresql://postgres:${password}@127.0.0.1:${port}/postgres`,
           port,
+          restart: async () => {
+            // pg_ctl restart starts it with the options it was last started with (postmaster.opts).
+            await as(`${PG15_BIN}/pg_ctl`, [
+              "restart",
+              "-w",
+              "-t",
+              "60",
+              "-m",
+              "fast",
+              "-D",
+              data,
+              "-l",
+              path.join(home, "log"),
+            ]);
+          },
           stop: async () => {
             await as(`${PG15_BIN}/pg_ctl`, ["stop", "-w", "-m", "fast", "-D", data]).catch(() => {});
             rmSync(home, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // When a statement's judgement needs the upstream's catalog, read again or checked first.
 
 import type { StatementFacts } from "@sluice/sql/facts";
-import { type CatalogSnapshot, isKnownRelation, isSystemRelation } from "./column-catalog";
+import { type CatalogSnapshot, isKnownRelation, isServersOwnRelation } from "./column-catalog";
 import type { SessionContext } from "./engine";
 import type { ConnectionPolicy } from "./rules";
 
@@ -78,38 +78,39 @@ export function followsReadViews(policy: ConnectionPolicy, statements: readonly 
 }
 
 /**
- * A relation the statements read that the catalog does not hold (system relations aside). Only
- * reads count: a write's lineage is judged by what it reads, and CREATE would always miss.
+ * pg_catalog's statistics relations: not system relations (they hold values), but left out of the
+ * catalog read too, so reading it again would never find them. Only these names: a user's own
+ * `public.pg_stat_x` is a relation like any other.
  */
-export function readsUnknownRelation(
-  statements: StatementFacts[],
-  snapshot: CatalogSnapshot,
-  session: SessionContext,
-): boolean {
-  return statements.some((facts) =>
-    facts.tablesRead.some(
-      (table) =>
-        !isSystemRelation(table) &&
-        // Statistics are left out of the catalog read too: reading it again would not find them.
-        !table.name.startsWith("pg_stat") &&
-        !isKnownRelation(snapshot, table, session),
-    ),
-  );
-}
+const STATISTICS_RELATIONS = new Set([
+  "pg_statistic",
+  "pg_statistic_ext",
+  "pg_statistic_ext_data",
+  "pg_stats",
+  "pg_stats_ext",
+  "pg_stats_ext_exprs",
+]);
 
 /**
- * Whether a statement writes a relation the snapshot does not hold: a view another session made
- * since the read would be taken for a plain table, and the write through it to a table a rule on
- * writes covers would go unseen (`bypass-write-through-fresh-view.int.test.ts`).
+ * A relation the statements read (or, with "write", write) that the snapshot does not hold (system
+ * relations aside): one created since the read would be taken for what it is not. A read of a temp
+ * table of this session, or of a view over a denied table, would be masked whole or not followed;
+ * a write through a view another session just made over a table a rule on writes covers would go
+ * unseen (`bypass-write-through-fresh-view.int.test.ts`). Reads and writes are asked apart: a
+ * write's lineage is judged by what it reads, and CREATE would always miss.
  */
-export function writesUnknownRelation(
-  statements: StatementFacts[],
+export function namesUnknownRelation(
+  statements: readonly StatementFacts[],
   snapshot: CatalogSnapshot,
   session: SessionContext,
+  access: "read" | "write",
 ): boolean {
   return statements.some((facts) =>
-    facts.tablesWritten.some(
-      (table) => !isSystemRelation(table) && !isKnownRelation(snapshot, table, session),
+    (access === "read" ? facts.tablesRead : facts.tablesWritten).some(
+      (table) =>
+        !isServersOwnRelation(table, snapshot) &&
+        !((table.schema === null || table.schema === "pg_catalog") && STATISTICS_RELATIONS.has(table.name)) &&
+        !isKnownRelation(snapshot, table, session),
     ),
   );
 }

@@ -49,6 +49,11 @@ export type CatalogSnapshot = {
   readonly viewReads?: ViewReads;
   /** `schema.table` → the tables its writes change through foreign keys (see ForeignKeyCascades). */
   readonly cascades?: ForeignKeyCascades;
+  /**
+   * The names of pg_catalog's relations, when the read listed them: a bare `pg_…` name not among
+   * them is a user's relation (PostgreSQL reserves the prefix for schemas only).
+   */
+  readonly systemNames?: ReadonlySet<string>;
 };
 
 /**
@@ -170,6 +175,18 @@ export function isSystemRelation(table: TableRef): boolean {
     table.schema === "information_schema" ||
     (table.schema === null && table.name.startsWith("pg_"))
   );
+}
+
+/**
+ * A relation of the server's own catalogs, as far as this snapshot can tell. A bare `pg_x` is
+ * pg_catalog's (searched first) only when pg_catalog has it: PostgreSQL reserves the prefix for
+ * schemas, not relations, so it may be `public.pg_x`, a view another session just made over a
+ * covered table (`bypass-fresh-pg-named-view.int.test.ts`).
+ */
+export function isServersOwnRelation(table: TableRef, snapshot: CatalogSnapshot): boolean {
+  if (!isSystemRelation(table)) return false;
+  if (table.schema !== null || !snapshot.systemNames) return true;
+  return snapshot.systemNames.has(table.name);
 }
 
 const namesOnly = new WeakMap<SessionNames, { key: string; resolved: unknown; catalog: RelationCatalog }>();

@@ -1,52 +1,28 @@
-import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
+import { approvalBasis } from "./approval-basis";
 import { CatalogEpoch } from "./catalog-epoch";
-import {
-  followsColumns,
-  followsReadViews,
-  followsWrittenViews,
-  needsCatalog,
-  readsUnknownRelation,
-  writesUnknownRelation,
-} from "./catalog-needs";
-import {
-  type CodeUncertainty,
-  catalogAge,
-  SessionCodeChanges,
-  uncertaintyWithin,
-  widerUncertainty,
-} from "./code-freshness";
-import { type CatalogSnapshot, relationCatalog } from "./column-catalog";
+import { CatalogFreshness } from "./catalog-freshness";
+import { followsColumns, followsReadViews, followsWrittenViews, needsCatalog } from "./catalog-needs";
+import { SessionCodeChanges } from "./code-freshness";
 import type { PolicyDecisionOptions } from "./decision-point";
-import { evaluate, type PolicyVerdict, type SessionContext } from "./engine";
+import { evaluate, type PolicyVerdict } from "./engine";
 import type { FactsCache } from "./facts-cache";
-import { CATALOG_UNREAD, type FollowedColumns, unknownFollowedColumns } from "./followed-columns";
+import { type FollowedColumns, unknownFollowedColumns } from "./followed-columns";
 import { perRun, syntaxError, toGatewayVerdict, touchesOf } from "./gateway-verdict";
-import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
 import { allowWithMasking, type CursorScope, type MaskingScopeOf } from "./masking-verdict";
 import { placeholderDenial, placeholderWriteBack } from "./placeholder-write";
 import { readsView } from "./read-reach";
 import { isPlainRead, type RepeatKey, RepeatVerdicts } from "./repeat-verdicts";
 import type { ConnectionPolicy } from "./rules";
+import { SessionCatalog } from "./session-catalog";
 import { PolicySessionState } from "./session-state";
-import { MAX_STATEMENT_BYTES, staleCatalogDenial, statementTooLong, unjudgeable } from "./statement-limits";
+import { MAX_STATEMENT_BYTES, statementTooLong, unjudgeable } from "./statement-limits";
 import { denialAfterPrefix } from "./statements-before-refusal";
 import { mayRunUnjudgedCode } from "./unjudged-code";
 import { resolvableNames, resolveNames } from "./unqualified-names";
 import type { Identity, SessionDecisions, StatementRequest, UpstreamAccess, Verdict } from "./verdict";
-import { unknownViewReads, type ViewReads } from "./view-reads";
 
 type Parsed = ReturnType<FactsCache["parse"]>;
-
-/** Why a message that changes relations before its last statement is judged with views unknown. */
-const VIEWS_CHANGED_WITHIN =
-  "a statement earlier in the same message may create or replace views, which the catalog cannot show yet";
-
-/**
- * Views when the catalog could not be read: one value, so a repeated read's key stays the same
- * while the catalog stays unread (see `RepeatKey`).
- */
-const VIEWS_UNREAD = unknownViewReads(CATALOG_UNREAD);
 
 /**
  * One session's decisions, in the order a statement meets them: the policy loaded → facts (cached)
@@ -63,26 +39,10 @@ export class SessionDecider implements SessionDecisions {
   private readonly repeats = new RepeatVerdicts();
   /** The catalog snapshots prepared statements were judged under. */
   private readonly catalogEpoch: CatalogEpoch;
-  /**
-   * Statements (the facts cache's one object per shape) found to read only relations the catalog
-   * knows, under the snapshot and the session state's version that finding rests on: the same
-   * question asked again under both has the same answer, so a repeated shape skips the lookups.
-   */
-  private readonly knownReads = new WeakMap<
-    readonly StatementFacts[],
-    { snapshot: CatalogSnapshot; stateVersion: number }
-  >();
-  /** Generated columns and view reads as last checked through `upstream.followed` (front ends without a snapshot). */
-  private checked: FollowedColumns | undefined;
-  /** One catalog view per snapshot and search path, so lineage resolved once is reused. */
-  private cachedColumns:
-    | {
-        snapshot: CatalogSnapshot;
-        key: string;
-        resolved: ReadonlyMap<string, string> | undefined;
-        catalog: RelationCatalog;
-      }
-    | undefined;
+  /** When a statement waits for the catalog to be read again (absent: the front end reads none). */
+  private readonly freshness: CatalogFreshness | undefined;
+  /** The upstream's catalog as this session's judgements see it. */
+  private readonly catalog: SessionCatalog;
 
   constructor(
     private readonly options: PolicyDecisionOptions,
@@ -90,17 +50,20 @@ export class SessionDecider implements SessionDecisions {
     private readonly upstream: UpstreamAccess | undefined,
   ) {
     this.catalogEpoch = new CatalogEpoch(upstream?.columns);
+    this.catalog = new SessionCatalog(upstream, this.codeChanges);
     this.state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
     if (upstream?.unreportedSearchPath !== undefined)
       this.state.seedUnreportedPath(upstream.unreportedSearchPath);
     this.state.absorbStartupSettings(upstream?.startupSettings ?? []);
+    if (upstream?.columns)
+      this.freshness = new CatalogFreshness(upstream.columns, this.state, this.codeChanges);
     this.maskingScope = {
       identity,
       state: this.state,
       cursors: this.cursors,
-      columnsFor: (session) => this.columnsFor(session),
+      columnsFor: (session) => this.catalog.columnsFor(session),
       snapshot: () => this.upstream?.columns?.current() ?? null,
-      generated: () => this.generated(),
+      generated: () => this.catalog.generated(),
     };
   }
 
@@ -147,42 +110,12 @@ export class SessionDecider implements SessionDecisions {
     parsed: ParsedStatements,
   ): Verdict | Promise<Verdict> {
     const movesPath = this.state.absorbPathChanges(parsed);
-    const catalogs = this.upstream?.columns;
-    if (catalogs && parsed.ok && needsCatalog(parsed.statements)) {
-      const snapshot = catalogs.current();
-      const now = Date.now();
-      const age = catalogAge(snapshot, now);
-      // This session's own code changes show in a read begun after they were committed.
-      const mustCatchUp = this.codeChanges.uncertainty !== null && statement.isUpstreamSettled === true;
-      // A relation created since the catalog was read (a temp table of this session, a view over a
-      // denied table) would be unknown, so masked whole or not followed: read the catalog again
-      // first, when the server would see it too.
-      // A write to a relation it does not hold (a view another session just made over a table a
-      // rule on writes covers) is read again first in a transaction too: other sessions' DDL shows.
-      const isStale =
-        age === "read-first" ||
-        mustCatchUp ||
-        (snapshot !== null &&
-          (followsColumns(policy) || followsReadViews(policy, parsed.statements)) &&
-          statement.isUpstreamSettled === true &&
-          this.readsUnknownRelation(parsed.statements, snapshot)) ||
-        (snapshot !== null &&
-          followsWrittenViews(policy, parsed.statements) &&
-          writesUnknownRelation(parsed.statements, snapshot, this.state));
-      if (isStale) {
-        const judge = () => this.judgeParsed(policy, statement, parsed, movesPath);
-        const caughtUp = () => {
-          if (mustCatchUp) this.codeChanges.caughtUp();
-          return judge();
-        };
-        // A catalog held before is not judged by when the read it needed failed (a role default
-        // such as statement_timeout can make every read fail): refused, saying why. With none
-        // held, the statement is judged as the catalog-less rules say (every relation unknown).
-        const unread = (error: unknown) =>
-          catalogs.current() === null ? judge() : staleCatalogDenial(error);
-        return catalogs.refresh(mustCatchUp ? { startedAfter: now } : undefined).then(caughtUp, unread);
-      }
-      if (age === "read-behind") void catalogs.refresh().catch(() => {});
+    if (this.freshness && parsed.ok && needsCatalog(parsed.statements)) {
+      const needed = this.freshness.readNeeded(policy, statement, parsed.statements);
+      if (needed)
+        return this.freshness.judgeAfterRead(needed, () =>
+          this.judgeParsed(policy, statement, parsed, movesPath),
+        );
     }
     const followed = this.upstream?.followed;
     if (
@@ -196,58 +129,12 @@ export class SessionDecider implements SessionDecisions {
       // A column computed from a covered one, or a view reading it, is covered: what the upstream
       // computes and what its views read (a view another connection just made too) is checked first.
       const judge = (known: FollowedColumns) => {
-        this.checked = known;
+        this.catalog.checked = known;
         return this.judgeOrRepeat(policy, statement, parsed, movesPath);
       };
       return followed().then(judge, () => judge(unknownFollowedColumns()));
     }
     return this.judgeOrRepeat(policy, statement, parsed, movesPath);
-  }
-
-  /**
-   * `readsUnknownRelation` for this session, remembered per statements object while the snapshot and
-   * the session's state (its search path among it) stay as they were. Only "all known" is kept: an
-   * unknown relation has the catalog read again, which gives a new snapshot anyway.
-   */
-  private readsUnknownRelation(statements: StatementFacts[], snapshot: CatalogSnapshot): boolean {
-    const known = this.knownReads.get(statements);
-    const stateVersion = this.state.version;
-    if (known?.snapshot === snapshot && known.stateVersion === stateVersion) return false;
-    if (readsUnknownRelation(statements, snapshot, this.state)) return true;
-    this.knownReads.set(statements, { snapshot, stateVersion });
-    return false;
-  }
-
-  /**
-   * The upstream's generated columns: the snapshot's, or as the front end last checked them. A
-   * front end that reads a catalog but holds none (it could not be read) cannot tell which columns
-   * are computed from which, so any may be computed from any other (fail closed).
-   */
-  private generated(): GeneratedColumns | undefined {
-    const catalogs = this.upstream?.columns;
-    if (!catalogs) return this.checked?.generated;
-    const snapshot = catalogs.current();
-    if (!snapshot) return UNKNOWN_GENERATED;
-    return snapshot.generated ?? this.checked?.generated;
-  }
-
-  /**
-   * What the upstream's views read: the snapshot's, or as the front end last checked them. A front
-   * end that reads a catalog but holds none (it could not be read) cannot tell a table from a view
-   * over any other, and a check made before the message ran cannot show a view an earlier statement
-   * of it creates or replaces: then any relation may be a view reading anything (fail closed).
-   */
-  private viewReads(parsed: Parsed | null = null): ViewReads | undefined {
-    const catalogs = this.upstream?.columns;
-    if (catalogs) {
-      const snapshot = catalogs.current();
-      // A snapshot without view reads holds no views.
-      return snapshot ? snapshot.viewReads : VIEWS_UNREAD;
-    }
-    if (this.checked && parsed?.ok && uncertaintyWithin(parsed.statements) !== null) {
-      return unknownViewReads(VIEWS_CHANGED_WITHIN);
-    }
-    return this.checked?.viewReads;
   }
 
   /**
@@ -266,7 +153,9 @@ export class SessionDecider implements SessionDecisions {
     }
     const key = this.repeatKey(policy, statement.via);
     const repeated = this.repeats.get(parsed, key);
-    if (repeated) return repeated;
+    // Judged now, by the verdict it rests on: the snapshot is the one its key names.
+    if (repeated)
+      return statement.via === "parse" ? this.stamped(repeated, this.catalogEpoch.now()) : repeated;
     const verdict = this.judgeParsed(policy, statement, parsed, movesPath);
     // Kept only when judging it left everything the key stands for as it was.
     if (!(verdict instanceof Promise) && this.codeChanges.uncertainty === null)
@@ -280,75 +169,10 @@ export class SessionDecider implements SessionDecisions {
       policyVersion: this.options.policies.version,
       stateVersion: this.state.version,
       snapshot: this.upstream?.columns?.current() ?? null,
-      generated: this.generated() ?? null,
-      viewReads: this.viewReads() ?? null,
+      generated: this.catalog.generated() ?? null,
+      viewReads: this.catalog.viewReads() ?? null,
       via,
     };
-  }
-
-  /** What this session, and this message's statements before the last, changed that the catalog cannot show. */
-  private uncertaintyOf(parsed: Parsed): CodeUncertainty | null {
-    const within = parsed.ok ? uncertaintyWithin(parsed.statements) : null;
-    return widerUncertainty(this.codeChanges.uncertainty, within);
-  }
-
-  /** The session as the engine sees it, with the upstream's columns when they are known. */
-  private withColumns(base: SessionContext, parsed: Parsed | null = null): SessionContext {
-    const uncertainty = parsed ? this.uncertaintyOf(parsed) : null;
-    const columns = this.columnsFor(base);
-    const code = this.upstream?.columns?.current()?.code;
-    const families = this.upstream?.columns?.current()?.families;
-    const cascades = this.upstream?.columns
-      ? this.upstream.columns.current()?.cascades
-      : this.checked?.cascades;
-    // Only a front end without a snapshot reads its triggers' bodies (Postgres judges them by name).
-    const ownerWrites = this.upstream?.columns ? undefined : this.checked?.ownerWrites;
-    const generated = this.generated();
-    const viewReads = this.viewReads(parsed);
-    // A front end that reads a catalog but holds none (the read failed) cannot follow a write.
-    const isCatalogUnread = this.upstream?.columns !== undefined && this.upstream.columns.current() === null;
-    return columns ||
-      code ||
-      uncertainty ||
-      generated ||
-      viewReads ||
-      families ||
-      cascades ||
-      ownerWrites ||
-      isCatalogUnread
-      ? {
-          searchPath: base.searchPath,
-          implicitSchemas: base.implicitSchemas,
-          prepared: base.prepared,
-          ...(base.resolved ? { resolved: base.resolved } : {}),
-          ...(base.isPathComputed ? { isPathComputed: true } : {}),
-          ...(columns ? { columns } : {}),
-          ...(generated ? { generated } : {}),
-          ...(viewReads ? { viewReads } : {}),
-          ...(families && families.size > 0 ? { families } : {}),
-          ...(cascades ? { cascades } : {}),
-          ...(ownerWrites ? { ownerWrites } : {}),
-          ...(isCatalogUnread ? { catalogUnreadBecause: CATALOG_UNREAD } : {}),
-          ...(code ? { upstreamCode: code } : {}),
-          ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
-        }
-      : base;
-  }
-
-  private columnsFor(base: SessionContext): RelationCatalog | undefined {
-    const snapshot = this.upstream?.columns?.current() ?? null;
-    if (!snapshot) return undefined;
-    const key = base.searchPath.join("\u0000");
-    const cached = this.cachedColumns;
-    if (cached?.snapshot !== snapshot || cached.key !== key || cached.resolved !== base.resolved) {
-      this.cachedColumns = {
-        snapshot,
-        key,
-        resolved: base.resolved,
-        catalog: relationCatalog(snapshot, base),
-      };
-    }
-    return this.cachedColumns?.catalog;
   }
 
   private judgeParsed(
@@ -357,24 +181,35 @@ export class SessionDecider implements SessionDecisions {
     parsed: Parsed,
     movesPath: boolean,
   ): Verdict | Promise<Verdict> {
-    const judged = evaluate(policy, parsed, this.withColumns(this.state, parsed));
+    const judged = evaluate(policy, parsed, this.catalog.withColumns(this.state, parsed));
+    const epoch = this.epochOf(statement, judged);
     const lookup = this.upstream?.lookupRelations;
     const path = this.state.reportedPath;
     // Judged over every schema a name could resolve to, a statement is refused when any of them
     // is; where the server's own answer is knowable, only a refusal is worth the catalog read.
     if (judged.kind === "allow" || !lookup || !path || !statement.isUpstreamSettled || movesPath) {
-      return this.afterJudged(policy, statement, parsed, judged);
+      return this.afterJudged(policy, statement, parsed, judged, epoch);
     }
     const names = resolvableNames(parsed, this.state, statement.via);
-    if (names.length === 0) return this.afterJudged(policy, statement, parsed, judged);
-    const asJudged = () => this.afterJudged(policy, statement, parsed, judged);
+    if (names.length === 0) return this.afterJudged(policy, statement, parsed, judged, epoch);
+    const asJudged = () => this.afterJudged(policy, statement, parsed, judged, epoch);
     return resolveNames(names, path, lookup, this.state.login).then((resolved) => {
       if (!resolved) return asJudged();
-      const rejudged = evaluate(policy, parsed, this.withColumns(this.state.resolvedAs(resolved), parsed));
+      const rejudged = evaluate(
+        policy,
+        parsed,
+        this.catalog.withColumns(this.state.resolvedAs(resolved), parsed),
+      );
       // A review would run the statement later, when the catalog may have moved: only an allow (or
       // a refusal) rests on the names as they resolve now.
       if (rejudged.kind === "review") return asJudged();
-      const verdict = this.afterJudged(policy, statement, parsed, rejudged);
+      const verdict = this.afterJudged(
+        policy,
+        statement,
+        parsed,
+        rejudged,
+        this.epochOf(statement, rejudged),
+      );
       // Its allow holds for the catalog as it is now: a prepared statement is judged again per run.
       return verdict instanceof Promise ? verdict.then(perRun) : perRun(verdict);
     }, asJudged);
@@ -385,6 +220,7 @@ export class SessionDecider implements SessionDecisions {
     statement: StatementRequest,
     parsed: Parsed,
     judged: PolicyVerdict,
+    epoch: number | undefined,
   ): Verdict | Promise<Verdict> {
     const sql = statement.sql;
     if (judged.kind === "deny") {
@@ -406,12 +242,28 @@ export class SessionDecider implements SessionDecisions {
       (followsWrittenViews(policy, parsed.statements) ||
         (followsReadViews(policy, parsed.statements) &&
           (this.upstream?.followed !== undefined ||
-            readsView(parsed.statements, this.viewReads(parsed), this.state))) ||
+            readsView(parsed.statements, this.catalog.viewReads(parsed), this.state))) ||
         (this.upstream?.followed !== undefined && followsColumns(policy) && needsCatalog(parsed.statements)))
     )
       allowed = perRun(allowed);
-    if (judged.kind === "allow" || allowed.kind !== "allow") return allowed;
-    if (!this.options.reviews) return toGatewayVerdict(judged);
+    if (judged.kind === "allow" || allowed.kind !== "allow") return this.stamped(allowed, epoch);
+    if (!this.options.reviews || !parsed.ok) return toGatewayVerdict(judged);
+    const approvedAs = approvalBasis(
+      policy,
+      parsed.statements,
+      this.catalog.withColumns(this.state, parsed),
+      judged,
+      allowed,
+    );
+    const onApproval = { ...allowed, approvedAs, ...(epoch === undefined ? {} : { catalogVersion: epoch }) };
+    // Approved under an older catalog and the same in every respect under this one: the approval
+    // holds. Anything else (new masking, another rule, a view over other columns) is asked anew.
+    if (statement.approved?.as === approvedAs) {
+      return {
+        ...onApproval,
+        note: `${statement.approved.note}; judged again under a newer catalog, unchanged`,
+      };
+    }
     return this.options.reviews.request({
       identity: this.identity,
       sql,
@@ -422,8 +274,21 @@ export class SessionDecider implements SessionDecisions {
       reviewerGroups: judged.reviewerGroups,
       message: judged.message,
       touches: touchesOf(parsed),
-      onApproval: allowed,
+      onApproval,
     });
+  }
+
+  /**
+   * The catalog version a verdict is judged under, taken when it is judged, where one is kept: for
+   * a prepared statement (judged again at Bind under a newer one) and a review (its approval).
+   */
+  private epochOf(statement: StatementRequest, judged: PolicyVerdict): number | undefined {
+    return statement.via === "parse" || judged.kind === "review" ? this.catalogEpoch.now() : undefined;
+  }
+
+  /** An allow carrying the catalog version it was judged under. */
+  private stamped(verdict: Verdict, epoch: number | undefined): Verdict {
+    return verdict.kind === "allow" && epoch !== undefined ? { ...verdict, catalogVersion: epoch } : verdict;
   }
 
   /**
@@ -433,7 +298,7 @@ export class SessionDecider implements SessionDecisions {
    */
   private withUnjudgedCode(verdict: Verdict, parsed: Parsed): Verdict {
     if (verdict.kind !== "allow" || !parsed.ok) return verdict;
-    const session = this.withColumns(this.state, parsed);
+    const session = this.catalog.withColumns(this.state, parsed);
     const runsCode =
       mayRunUnjudgedCode(parsed.statements, session) ||
       parsed.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
@@ -449,7 +314,7 @@ export class SessionDecider implements SessionDecisions {
 
   /** A simple Query refused at a later statement: the ones before it run, as on the server. */
   private splitAtRefusal(policy: ConnectionPolicy, sql: string, statements: StatementFacts[]) {
-    const session = this.withColumns(this.state, { ok: true, statements });
+    const session = this.catalog.withColumns(this.state, { ok: true, statements });
     return denialAfterPrefix(statements, {
       evaluate: (some) => evaluate(policy, { ok: true, statements: some }, session),
       allow: (before, textBytes) => {

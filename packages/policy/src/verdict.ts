@@ -38,6 +38,17 @@ export type Verdict =
        * client pipelined behind it must wait until the server has answered it (see unjudged-code.ts).
        */
       mayRunUnjudgedCode?: boolean;
+      /**
+       * The catalog snapshot's version (`SessionDecisions.catalogVersion`) it was judged under,
+       * taken when it was judged: a snapshot read in between does not pass for the one it was
+       * judged by. Set on a prepared statement's allows and on every approval.
+       */
+      catalogVersion?: number;
+      /**
+       * What a reviewer approved (approval-basis.ts): judged again under a newer catalog, the
+       * statement runs on that approval only while this stays the same.
+       */
+      approvedAs?: string;
     }
   | {
       kind: "deny";
@@ -96,6 +107,12 @@ export type StatementRequest = {
    * MySQL relay reads a statement once for the verdict and for masking); absent, it is parsed here.
    */
   parsed?: ParsedStatements;
+  /**
+   * A reviewer approved the statement (an approval's `approvedAs` and `note`) under an older
+   * catalog: judged again, a review the same in every respect runs on that approval instead of
+   * asking again.
+   */
+  approved?: { as: string; note: string };
 };
 
 /** What the front end can offer about the upstream a session talks to. */

@@ -21,6 +21,8 @@ export type PreparedRecord = {
    * its Parse); every Bind after that is judged again (a grant or a new review decides).
    */
   approvedBindsLeft?: number;
+  /** What the reviewer approved, for that Bind's judgement under a newer catalog. */
+  approved?: { as: string; note: string };
   /** The values each Bind supplies are checked before it runs (a write's placeholders). */
   checkParams?: CheckParams;
   /**

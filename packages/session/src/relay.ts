@@ -1,3 +1,4 @@
+import type { StatementRequest } from "@sluice/policy/verdict";
 import { ClientCode } from "@sluice/wire/client-codes";
 import type { ClientMessage } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
@@ -106,12 +107,12 @@ export class Relay {
       case "query":
         // The server ignores everything up to Sync after an error in a batch, a Query too.
         if (this.batch.isRefused) return EMPTY_STEP;
-        return this.judge(message.sql, "simple", undefined, (verdict) =>
+        return this.judge(message.sql, "simple", undefined, undefined, (verdict) =>
           this.afterQueryVerdict(verdict, raw, message.sql),
         );
       case "parse":
         if (this.batch.isRefused) return EMPTY_STEP;
-        return this.judge(message.sql, "parse", message.statement, (verdict) =>
+        return this.judge(message.sql, "parse", message.statement, undefined, (verdict) =>
           this.afterParseVerdict(verdict, raw, message.statement, message.sql),
         );
       case "bind":
@@ -234,14 +235,12 @@ export class Relay {
     sql: string,
     via: "simple" | "parse",
     statementName: string | undefined,
+    approved: StatementRequest["approved"],
     then: (verdict: Settled) => RelayStep,
   ): RelayStep | Promise<RelayStep> {
     // Nothing in flight and no transaction open: the upstream's catalog, read now, is what it will see.
     const isUpstreamSettled = this.owed.length === 0 && !this.isUnsynced && this.transactionStatus === "I";
-    const request =
-      statementName === undefined
-        ? { sql, via, isUpstreamSettled }
-        : { sql, via, statementName, isUpstreamSettled };
+    const request: StatementRequest = { sql, via, isUpstreamSettled, statementName, approved };
     return this.statementJudge.decide(request, then);
   }
 
@@ -259,10 +258,7 @@ export class Relay {
     return this.refuseInPlace(denialError(verdict), message, scope, probe);
   }
 
-  /**
-   * A prepared statement never runs something its Parse-time verdict did not allow: when policy
-   * changed since, it is judged again before this Bind reaches the upstream.
-   */
+  /** A prepared statement runs only as allowed now: judged again under new rules or catalog. */
   private handleBind(
     statement: string,
     params: (Buffer | null)[],
@@ -283,17 +279,19 @@ export class Relay {
       );
     }
     const isApprovalSpent = known.approvedBindsLeft === 0;
-    // The Bind an approval was given for runs what the reviewer saw, whatever the catalog did
-    // meanwhile (a review outlasts any snapshot); every later one is judged again anyway.
     const isApproved = (known.approvedBindsLeft ?? 0) > 0;
     if (known.approvedBindsLeft) known.approvedBindsLeft -= 1;
+    const isPolicyChanged = known.version !== this.options.decisions.version();
     const isStale =
-      known.version !== this.options.decisions.version() ||
-      (!isApproved && known.catalogVersion !== this.catalogVersion()) ||
+      isPolicyChanged ||
+      known.catalogVersion !== this.catalogVersion() ||
       isApprovalSpent ||
       (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded);
     if (!isStale) return this.bindChecked(statement, params, raw, portal);
-    return this.judge(known.sql, "parse", statement, (verdict) => {
+    // The approved Bind under a newer catalog (its table made a view by another connection) runs
+    // on the approval only if it still means what was approved; under new rules it counts for nothing.
+    const approved = isApproved && !isPolicyChanged ? known.approved : undefined;
+    return this.judge(known.sql, "parse", statement, approved, (verdict) => {
       // A refusal's stand-in is the whole step: the Bind itself never goes upstream.
       if (verdict.kind !== "allow") return this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       const { scope } = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
@@ -333,9 +331,14 @@ export class Relay {
       this.statements.set(statement, {
         sql,
         version: this.options.decisions.version(),
-        catalogVersion: this.catalogVersion(),
+        // As the decision point judged it, not as it is now: a snapshot read since must not pass
+        // for the one the statement was judged by.
+        catalogVersion: verdict.catalogVersion ?? this.catalogVersion(),
         // An approval judged at a Bind is spent by that Bind; one judged at Parse, by the next Bind.
         ...(verdict.note ? { approvedBindsLeft: isBind ? 0 : 1 } : {}),
+        ...(verdict.note && verdict.approvedAs
+          ? { approved: { as: verdict.approvedAs, note: verdict.note } }
+          : {}),
         ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
         ...(verdict.isJudgedPerRun ? { isJudgedPerRun: true } : {}),
         ...(verdict.mayRunUnjudgedCode ? { mayRunUnjudgedCode: true } : {}),

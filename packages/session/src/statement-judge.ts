@@ -51,17 +51,16 @@ export class StatementJudge {
   /** Judges `request`; `then` makes the step from the settled verdict (after a hold, once released). */
   decide(request: StatementRequest, then: (verdict: Settled) => RelayStep): RelayStep | Promise<RelayStep> {
     const verdict = this.options.decisions.decide(request);
-    if (verdict instanceof Promise)
-      return verdict.then((resolved) => this.settle(request.sql, resolved, then));
-    return this.settle(request.sql, verdict, then);
+    if (verdict instanceof Promise) return verdict.then((resolved) => this.settle(request, resolved, then));
+    return this.settle(request, verdict, then);
   }
 
   private settle(
-    sql: string,
+    request: StatementRequest,
     verdict: Verdict,
     then: (verdict: Settled) => RelayStep,
   ): RelayStep | Promise<RelayStep> {
-    this.options.onVerdict?.(sql, verdict);
+    this.options.onVerdict?.(request.sql, verdict);
     if (verdict.kind !== "hold") return then(verdict);
     // Only this session waits; the notice tells the agent why nothing is coming back yet.
     const notice = noticeBytes(verdict.message, verdict.hint);
@@ -72,7 +71,20 @@ export class StatementJudge {
       if (this.endedBecause !== null) held.withdraw(this.endedBecause);
     }).then((released) => {
       this.held = null;
-      const step = this.settle(sql, released, then);
+      // Approved under a catalog that has moved on since it was judged (a review outlasts any
+      // snapshot): judged again under the one it will run with, it runs on the approval only if it
+      // still means what the reviewer approved (see approval-basis.ts).
+      const isOutdated =
+        released.kind === "allow" &&
+        released.catalogVersion !== undefined &&
+        released.catalogVersion !== this.options.decisions.catalogVersion?.();
+      const approved =
+        released.kind === "allow" && released.approvedAs !== undefined
+          ? { as: released.approvedAs, note: released.note ?? "approved" }
+          : undefined;
+      const step = isOutdated
+        ? this.decide({ ...request, approved }, then)
+        : this.settle(request, released, then);
       if (sendNow) return step;
       if (step instanceof Promise) return step.then((s) => ({ ...s, toClient: [notice, ...s.toClient] }));
       return { ...step, toClient: [notice, ...step.toClient] };

@@ -23,6 +23,8 @@ type CachedCatalog = {
   columns: CatalogColumn[];
   /** System relations that describe structure only: their columns are never masked by origin. */
   structure: StructureRelation[];
+  /** pg_catalog's relations by bare name, when the read listed them (see ColumnCatalog). */
+  systemNames?: string[];
   /** Inheritance families by table OID: a rule on one member's column masks it in all. */
   families: number[][];
   /**
@@ -74,6 +76,7 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
       const catalog = {
         columns: read.catalog.columns,
         structure: read.catalog.structure,
+        ...(read.catalog.systemNames ? { systemNames: read.catalog.systemNames } : {}),
         families: read.catalog.families,
         readAt: startedAt,
         fingerprint: read.fingerprint,
@@ -208,9 +211,7 @@ export function createMaskingService(policies: PolicyStore, secretKey: Buffer, l
           // A structure catalog's views (information_schema's) rename only structure, never values.
           if (candidates.some((name) => structureNames.has(name))) return false;
           // Created after the catalog was read: unknown counts as opaque until the next read.
-          const isKnown = candidates.some(
-            (name) => knownNames.has(name) || name.startsWith("pg_catalog.pg_"),
-          );
+          const isKnown = candidates.some((name) => knownNames.has(name) || known.isSystemName(name));
           if (!isKnown) {
             unknownMetUnder = compiled;
             void catalogFor(connection, true).catch(() => {});
@@ -286,7 +287,15 @@ function compileCatalog(catalog: CachedCatalog, rules: readonly MaskingRuleDef[]
   const tableNames = new Set(catalog.columns.filter((c) => maskedTables.has(c.tableOid)).flatMap(namesOf));
   const structureOids = new Set(catalog.structure.map((relation) => relation.oid));
   const structureNames = new Set(catalog.structure.map((relation) => `${relation.schema}.${relation.name}`));
+  // PostgreSQL reserves the pg_ prefix for schemas only: `public.pg_x` may be a fresh user view, so a
+  // bare pg_ name is pg_catalog's only when the read found it there.
+  const systemNames = catalog.systemNames
+    ? new Set(catalog.systemNames.map((name) => `pg_catalog.${name}`))
+    : null;
+  const isSystemName = (name: string) =>
+    systemNames ? systemNames.has(name) : name.startsWith("pg_catalog.pg_");
   return {
+    isSystemName,
     catalog,
     byOrigin,
     knownTables,

@@ -8,7 +8,7 @@ import type { CatalogColumn, ColumnCatalog, ForeignKeyEdge } from "./column-cata
  * gateway and the console's try box build it here alike, so both judge a statement the same way.
  */
 export function upstreamCatalogSnapshot(catalog: ColumnCatalog, readAt: number): CatalogSnapshot {
-  return catalogSnapshot(
+  const snapshot = catalogSnapshot(
     catalog.columns,
     catalog.code,
     readAt,
@@ -16,6 +16,7 @@ export function upstreamCatalogSnapshot(catalog: ColumnCatalog, readAt: number):
     viewReadsByName(catalog),
     cascadesByName(catalog.columns, catalog.foreignKeys),
   );
+  return catalog.systemNames ? { ...snapshot, systemNames: new Set(catalog.systemNames) } : snapshot;
 }
 
 /** The foreign keys named as the policy's snapshot keeps relations (`schema.table`). */

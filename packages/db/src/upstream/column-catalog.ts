@@ -81,6 +81,11 @@ export type ColumnCatalog = {
   columns: CatalogColumn[];
   code: UpstreamCode;
   structure: StructureRelation[];
+  /**
+   * The names of pg_catalog's relations: a bare `pg_…` name is one of them only if listed here (the
+   * prefix is reserved for schemas, not relations: a `public.pg_…` view may be anyone's).
+   */
+  systemNames?: string[];
   /** Inheritance and partition families, as table OIDs. */
   families: number[][];
   /** What each view reads, by view OID: (relation OID, attnum; 0 a whole row) pairs, or "opaque". */
@@ -251,5 +256,14 @@ async function readCatalogIn(client: pg.ClientBase): Promise<ColumnCatalog> {
     referencing: Number(row.referencing),
     changes: row.changes,
   }));
-  return { columns, code: await readUpstreamCode(client), structure, families, viewReads, foreignKeys };
+  const systemNames = system.rows.filter((row) => row.schema === "pg_catalog").map((row) => row.name);
+  return {
+    columns,
+    code: await readUpstreamCode(client),
+    structure,
+    systemNames,
+    families,
+    viewReads,
+    foreignKeys,
+  };
 }
