@@ -42,6 +42,12 @@ beforeAll(async () => {
         effect: "DENY",
         match: { tables: ["public.vault"], access: "any" },
       },
+      {
+        name: "events read-only",
+        kind: "TABLE",
+        effect: "DENY",
+        match: { tables: ["public.events"], access: "write" },
+      },
     ],
   });
   const { harness } = stage;
@@ -105,5 +111,68 @@ describe("a fresh view named pg_… over a covered table, by its bare name", () 
     } finally {
       await agent.query("ROLLBACK");
     }
+  });
+  // pg_catalog is searched first only when the path does not name it: `public, pg_catalog` puts a
+  // public relation ahead of the server's own of the same name.
+  it("is refused when it shadows a pg_catalog relation through the search path", async () => {
+    // A session of its own: the path a session held stays in its union.
+    const shifted = new pg.Client({ connectionString: stage.harness.url });
+    await shifted.connect();
+    try {
+      await shifted.query("SET search_path = public, pg_catalog");
+      await shifted.query("SELECT * FROM events");
+      await stage.admin.query(view("public.pg_description", stage.upstream.user));
+      const read = await shifted.query("SELECT secret FROM pg_description").then(
+        (result) => result.rows,
+        (error: Error) => ({ message: error.message }),
+      );
+      expect(read).toMatchObject({ message: expect.stringMatching(/"vault untouched"/) });
+    } finally {
+      await shifted.end();
+    }
+  });
+
+  // The temporary schema is searched before pg_catalog: a temporary view this session just made
+  // under a pg_catalog relation's name is what the server writes through.
+  it("is refused when a temporary view named like a pg_catalog relation is written", async () => {
+    expect(await outcome("SELECT * FROM events")).toEqual([]);
+    // It ends with the session (dropping it is a write through it, refused too).
+    await agent.query("CREATE TEMP VIEW pg_amop AS SELECT id FROM events");
+    expect(await outcome("INSERT INTO pg_amop VALUES (9)")).toMatchObject({
+      message: expect.stringMatching(/"events read-only"/),
+    });
+  });
+
+  // The catalog is read from another connection, which cannot see what this transaction made: a
+  // row write to such a relation cannot be followed, so it is refused under a TABLE rule on writes.
+  it("is refused when a temporary view is written in the transaction that made it", async () => {
+    await agent.query("BEGIN");
+    try {
+      await agent.query("CREATE TEMP VIEW probe_v AS SELECT id FROM events");
+      expect(await outcome("INSERT INTO probe_v VALUES (9)")).toMatchObject({
+        message: expect.stringMatching(/writes probe_v, which the upstream's catalog does not hold/),
+      });
+    } finally {
+      await agent.query("ROLLBACK");
+    }
+  });
+  it("is refused when a temporary view named pg_… is written in the transaction that made it", async () => {
+    await agent.query("BEGIN");
+    try {
+      await agent.query("CREATE TEMP VIEW pg_am AS SELECT id FROM events");
+      expect(await outcome("INSERT INTO pg_am VALUES (9)")).toMatchObject({
+        message: expect.stringMatching(/writes pg_am, which the upstream's catalog does not hold/),
+      });
+    } finally {
+      await agent.query("ROLLBACK");
+    }
+  });
+  // The catalog read lists a temporary view under its session's pg_temp_N; the statement names it
+  // as pg_temp's. A write through it was not followed at all.
+  it("is refused when a temporary view over a covered table is written", async () => {
+    await agent.query("CREATE TEMP VIEW tv_events AS SELECT id FROM events");
+    expect(await outcome("INSERT INTO tv_events VALUES (9)")).toMatchObject({
+      message: expect.stringMatching(/"events read-only"/),
+    });
   });
 });

@@ -1,7 +1,12 @@
 // When a statement's judgement needs the upstream's catalog, read again or checked first.
 
 import type { StatementFacts } from "@sluice/sql/facts";
-import { type CatalogSnapshot, isKnownRelation, isServersOwnRelation } from "./column-catalog";
+import {
+  type CatalogSnapshot,
+  isKnownRelation,
+  isPgCatalogFirst,
+  isServersOwnRelation,
+} from "./column-catalog";
 import type { SessionContext } from "./engine";
 import type { ConnectionPolicy } from "./rules";
 
@@ -108,8 +113,11 @@ export function namesUnknownRelation(
   return statements.some((facts) =>
     (access === "read" ? facts.tablesRead : facts.tablesWritten).some(
       (table) =>
-        !isServersOwnRelation(table, snapshot) &&
-        !((table.schema === null || table.schema === "pg_catalog") && STATISTICS_RELATIONS.has(table.name)) &&
+        !isServersOwnRelation(table, snapshot, session) &&
+        !(
+          (table.schema === "pg_catalog" || (table.schema === null && isPgCatalogFirst(session))) &&
+          STATISTICS_RELATIONS.has(table.name)
+        ) &&
         !isKnownRelation(snapshot, table, session),
     ),
   );

@@ -5,7 +5,7 @@ import type { ForeignKeyCascades } from "./foreign-key-cascades";
 import type { GeneratedColumns, GeneratedInputs, GeneratedRelation } from "./generated-columns";
 import { candidateNames } from "./patterns";
 import type { UpstreamCode } from "./upstream-code";
-import type { ViewReads } from "./view-reads";
+import type { ViewRead, ViewReads, ViewSource } from "./view-reads";
 
 /** One user column of the upstream, as the gateway reads pg_attribute. */
 export type CatalogColumnRow = {
@@ -99,9 +99,36 @@ export function catalogSnapshot(
     ...(readAt !== undefined ? { readAt } : {}),
     ...(families && families.size > 0 ? { families } : {}),
     ...(generated.size > 0 ? { generated: { relations: generated, isCaseFolded: false } } : {}),
-    ...(viewReads && viewReads.size > 0 ? { viewReads } : {}),
+    ...(viewReads && viewReads.size > 0 ? { viewReads: withTemporaryViews(viewReads, temporary) } : {}),
     ...(cascades && cascades.size > 0 ? { cascades } : {}),
   };
+}
+
+/**
+ * The views also under `pg_temp.name`, the name a statement's temporary relation is judged by
+ * (namesFor): the read lists them under each session's own `pg_temp_N`, and which one is this
+ * session's cannot be seen from outside, so the name reads whatever any of them reads (opaque if
+ * any is). Without it a write through a temporary view over a table a rule covers was not
+ * followed (`bypass-fresh-pg-named-view.int.test.ts`).
+ */
+function withTemporaryViews(viewReads: ViewReads, temporary: ReadonlyMap<string, string[]>): ViewReads {
+  let out: Map<string, ViewRead> | null = null;
+  for (const [name, keys] of temporary) {
+    const reads = keys.flatMap((key) => {
+      const read = viewReads.get(key);
+      return read === undefined ? [] : [read];
+    });
+    if (reads.length === 0) continue;
+    out ??= new Map(viewReads);
+    const opaque = reads.find((read) => !Array.isArray(read));
+    out.set(`pg_temp.${name}`, opaque ?? reads.flatMap((read) => read as readonly ViewSource[]));
+  }
+  if (!out) return viewReads;
+  return Object.assign(
+    out,
+    viewReads.isCaseFolded ? { isCaseFolded: true } : {},
+    viewReads.unknownBecause !== undefined ? { unknownBecause: viewReads.unknownBecause } : {},
+  );
 }
 
 /** Generated columns by relation, their inputs named. */
@@ -127,7 +154,15 @@ function generatedColumns(rows: readonly CatalogColumnRow[]) {
 }
 
 /** Where a session may find relations: its search path, and names resolved against the upstream. */
-type SessionNames = { searchPath: readonly string[]; resolved?: ReadonlyMap<string, string> };
+type SessionNames = {
+  /** Every schema the session's path has held, in order of first appearance. */
+  searchPath: readonly string[];
+  resolved?: ReadonlyMap<string, string>;
+  /** A statement set the path to a computed value: where pg_catalog falls is unknown. */
+  isPathComputed?: boolean;
+  /** Bare pg_… names this session may have given its own temporary relations (SessionContext). */
+  shadowingNames?: ReadonlySet<string>;
+};
 
 /**
  * The relations a name may stand for in this session, with their columns. Every candidate the
@@ -157,10 +192,18 @@ export function relationCatalog(snapshot: CatalogSnapshot | null, session: Sessi
       }
       if (found.length > 0) return found;
       // The catalog read leaves system relations out: their columns are taken by name, as without one.
-      return isSystemRelation({ schema, name })
+      return isServersOwnRelation({ schema, name }, snapshot, session)
         ? [{ schema: schema ?? "pg_catalog", table: name, columns: null }]
         : null;
     },
+    ...(snapshot
+      ? {
+          holds: (schema: string | null, name: string) =>
+            isKnownRelation(snapshot, { schema, name }, session) ||
+            isServersOwnRelation({ schema, name }, snapshot, session) ||
+            isOnlyPgCatalogs({ schema, name }, snapshot, session),
+        }
+      : {}),
   };
 }
 
@@ -178,15 +221,45 @@ export function isSystemRelation(table: TableRef): boolean {
 }
 
 /**
- * A relation of the server's own catalogs, as far as this snapshot can tell. A bare `pg_x` is
- * pg_catalog's (searched first) only when pg_catalog has it: PostgreSQL reserves the prefix for
- * schemas, not relations, so it may be `public.pg_x`, a view another session just made over a
- * covered table (`bypass-fresh-pg-named-view.int.test.ts`).
+ * A relation of the server's own catalogs, as far as this snapshot and the session's path can
+ * tell. A bare `pg_x` is pg_catalog's only when pg_catalog has it and nothing the server searches
+ * first can hold it. PostgreSQL reserves the prefix for schemas, not relations, so it may be
+ * `public.pg_x`, a view another session just made over a covered table
+ * (`bypass-fresh-pg-named-view.int.test.ts`). pg_catalog is searched first only while the path
+ * never named it (the session's path is the union of every one it held) and no statement computed
+ * it: `SET search_path = public, pg_catalog` puts public ahead. The temporary schema comes before
+ * pg_catalog too, so a temporary relation of that name is the one read: one the catalog holds, or
+ * one this session may have made since (`shadowingNames`), perhaps in a transaction still open.
  */
-export function isServersOwnRelation(table: TableRef, snapshot: CatalogSnapshot): boolean {
+export function isServersOwnRelation(
+  table: TableRef,
+  snapshot: CatalogSnapshot,
+  session: SessionNames,
+): boolean {
   if (!isSystemRelation(table)) return false;
-  if (table.schema !== null || !snapshot.systemNames) return true;
-  return snapshot.systemNames.has(table.name);
+  if (table.schema !== null) return true;
+  if (!isPgCatalogFirst(session)) return false;
+  const shadows = session.shadowingNames;
+  if (shadows && shadows.size > 0 && (shadows.has(table.name) || shadows.has("*"))) return false;
+  if (!snapshot.systemNames) return true;
+  return snapshot.systemNames.has(table.name) && !snapshot.temporary.has(table.name);
+}
+
+/**
+ * A bare name only pg_catalog holds, among relations a catalog read can see, that this session has
+ * not given a relation of its own (`shadowingNames`): wherever pg_catalog falls on the path, the
+ * server finds pg_catalog's, once the snapshot was read after the statement came (as a write to a
+ * relation it does not hold has it read, catalog-freshness.ts).
+ */
+function isOnlyPgCatalogs(table: TableRef, snapshot: CatalogSnapshot, session: SessionNames): boolean {
+  if (table.schema !== null || !snapshot.systemNames?.has(table.name)) return false;
+  const shadows = session.shadowingNames;
+  return !shadows || !(shadows.has(table.name) || shadows.has("*"));
+}
+
+/** Whether pg_catalog is searched before every schema of the session's path (see above). */
+export function isPgCatalogFirst(session: SessionNames): boolean {
+  return session.isPathComputed !== true && !session.searchPath.includes("pg_catalog");
 }
 
 const namesOnly = new WeakMap<SessionNames, { key: string; resolved: unknown; catalog: RelationCatalog }>();

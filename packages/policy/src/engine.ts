@@ -33,6 +33,12 @@ export type SessionContext = {
    * upstream's catalog and its reported search_path; names absent here keep every candidate.
    */
   resolved?: ReadonlyMap<string, string>;
+  /**
+   * Bare `pg_…` names this session may have given its own relations (CREATE TEMP VIEW pg_am …),
+   * which the server then reads in place of pg_catalog's (its temporary schema is searched first);
+   * `*` once it renamed a relation (to a name Sluice does not read). See isServersOwnRelation.
+   */
+  shadowingNames?: ReadonlySet<string>;
   /** A statement of this session set search_path to a computed value (where pg_catalog falls is unknown). */
   isPathComputed?: boolean;
   /**

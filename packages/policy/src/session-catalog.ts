@@ -117,6 +117,9 @@ export class SessionCatalog {
           prepared: base.prepared,
           ...(base.resolved ? { resolved: base.resolved } : {}),
           ...(base.isPathComputed ? { isPathComputed: true } : {}),
+          ...(base.shadowingNames && base.shadowingNames.size > 0
+            ? { shadowingNames: base.shadowingNames }
+            : {}),
           ...(columns ? { columns } : {}),
           ...(generated ? { generated } : {}),
           ...(viewReads ? { viewReads } : {}),

@@ -15,6 +15,16 @@ const PATH_SETTINGS = new Set(["search_path", "all", "*"]);
 const ROLE_SETTINGS = new Set(["role", "session_authorization", "*", "all"]);
 const REPORTED_IDENTITY = new Set(["session_authorization", "is_superuser"]);
 
+/** Statement kinds that name a relation they create (CREATE MATERIALIZED VIEW reads as CREATE TABLE AS). */
+const CREATING_KINDS = new Set([
+  "CREATE TABLE",
+  "CREATE TABLE AS",
+  "SELECT INTO",
+  "CREATE VIEW",
+  "CREATE SEQUENCE",
+  "CREATE FOREIGN TABLE",
+]);
+
 /** Stands for `$user` while a reported path is parsed (no schema can be named with a NUL). */
 const USER_MARK = "\0user";
 
@@ -36,6 +46,8 @@ export class PolicySessionState implements SessionContext {
   private isPathUnreported = false;
   /** A statement set the path to a value computed at run time: pg_catalog may come later on it since. */
   isPathComputed = false;
+  /** See SessionContext.shadowingNames: only ever grows, like the path's union. */
+  readonly shadowingNames = new Set<string>();
   private changes = 0;
   /** Bumped by anything that changes this state, so a verdict remembered for it can tell it is stale. */
   private mutations = 0;
@@ -129,6 +141,7 @@ export class PolicySessionState implements SessionContext {
     if (!parsed.ok) return false;
     let isMoved = false;
     for (const facts of parsed.statements) {
+      this.absorbShadowingNames(facts);
       if (facts.settings.length > 0) this.mutations += 1;
       for (const setting of facts.settings) {
         if (ROLE_SETTINGS.has(setting.name)) this.isRoleChanged = true;
@@ -142,6 +155,33 @@ export class PolicySessionState implements SessionContext {
       }
     }
     return isMoved;
+  }
+
+  /**
+   * A relation this message may create in the session's temporary schema under a bare `pg_…` name
+   * shadows pg_catalog's of that name; a rename may give any name. Absorbed before judging, so
+   * `CREATE TEMP VIEW pg_am AS SELECT … FROM orders; INSERT INTO pg_am …` in one message is judged
+   * with the shadow in view.
+   */
+  private absorbShadowingNames(facts: StatementFacts): void {
+    const isCreating = CREATING_KINDS.has(facts.kind) || facts.kinds.includes("SELECT INTO");
+    if (!isCreating && facts.kind !== "RENAME") return;
+    const names =
+      facts.kind === "RENAME"
+        ? ["*"]
+        : facts.tablesWritten
+            .filter(
+              (table) =>
+                (table.schema === null || table.schema === "pg_temp" || /^pg_temp_\d+$/.test(table.schema)) &&
+                table.name.startsWith("pg_"),
+            )
+            .map((table) => table.name);
+    for (const name of names) {
+      if (this.shadowingNames.has(name)) continue;
+      this.shadowingNames.add(name);
+      this.mutations += 1;
+      this.changes += 1;
+    }
   }
 
   /**
@@ -179,6 +219,7 @@ export class PolicySessionState implements SessionContext {
     return {
       searchPath: this.schemas,
       isPathComputed: this.isPathComputed,
+      shadowingNames: this.shadowingNames,
       implicitSchemas: this.implicitSchemas,
       prepared: this.prepared,
       resolved,

@@ -35,6 +35,11 @@ export type RelationColumns = { schema: string; table: string; columns: readonly
  */
 export type RelationCatalog = {
   relationsNamed: (schema: string | null, name: string) => readonly RelationColumns[] | null;
+  /**
+   * Whether the catalog holds a relation the name may stand for (a view included, or one of the
+   * server's own); absent when there is no catalog to ask.
+   */
+  holds?: (schema: string | null, name: string) => boolean;
 };
 
 /** One column reference (or a subquery's value used in an expression), resolved. */
