@@ -53,7 +53,10 @@ export function triggerSightOf(
   }
   return {
     whyUnseen: (name, isNamed) => {
-      if (isSystem(name)) return null;
+      if (cannotHoldTriggers(name)) return null;
+      const left = leftOutSchema(name);
+      if (left !== null)
+        return `the catalog read leaves out the triggers of database ${left}, taken for one of the server's own`;
       const known = listed.get(name.toLowerCase());
       if (known !== undefined) return known;
       // The login writes directly only tables it holds a privilege on, which the read lists: a
@@ -85,10 +88,30 @@ function listedSight(grants: TriggerGrants | null): (schema: string, table: stri
 }
 
 /**
- * The server's own databases: the catalog read leaves their triggers out altogether (a user's
- * trigger cannot be made on a system table), so their sight decides nothing.
+ * The databases no trigger can be made in: information_schema and performance_schema (the server's
+ * names in any case), and `mysql` itself, whose tables the server refuses a trigger on ("Triggers
+ * can not be created on system tables", shown on MariaDB). `MySQL` is another database where names
+ * are case-sensitive, so only the exact name counts.
  */
-function isSystem(name: string): boolean {
+const TRIGGERLESS_SCHEMAS = new Set(["information_schema", "performance_schema"]);
+
+function cannotHoldTriggers(name: string): boolean {
   const dot = name.indexOf(".");
-  return dot > 0 && SYSTEM_SCHEMAS.has(name.slice(0, dot).toLowerCase());
+  if (dot <= 0) return false;
+  const schema = name.slice(0, dot);
+  return schema === "mysql" || TRIGGERLESS_SCHEMAS.has(schema.toLowerCase());
+}
+
+/**
+ * The database of `name` when the catalog read leaves its triggers out as a system schema's
+ * (SYSTEM_SCHEMAS, compared without case) although it may hold a user's trigger: `sys` is an
+ * ordinary database (MySQL's helper views live there; anyone with CREATE may make it where it is
+ * missing), and with lower_case_table_names=0 `Sys` or `MySQL` is another database altogether
+ * (`mysql-bypass-system-named-schema.int.test.ts`). Null for every other database.
+ */
+function leftOutSchema(name: string): string | null {
+  const dot = name.indexOf(".");
+  if (dot <= 0) return null;
+  const schema = name.slice(0, dot);
+  return SYSTEM_SCHEMAS.has(schema.toLowerCase()) ? schema : null;
 }
