@@ -42,13 +42,14 @@ beforeAll(async () => {
     CREATE TABLE orders (id INT PRIMARY KEY, total INT) ENGINE=InnoDB;
     INSERT INTO orders VALUES (1, 10), (2, 20);
     ${inboxIn("Sys", harness.database, harness.upstreamUser)}
-    ${inboxIn("sys", harness.database, harness.upstreamUser)}`);
+    ${inboxIn("sys", harness.database, harness.upstreamUser)}
+    ${inboxIn("MYSQL", harness.database, harness.upstreamUser)}`);
   agent = await harness.connectAgent();
 });
 // A write that got through zeroed orders: the next case starts from the same rows.
 afterEach(async () => {
   await harness.asAdmin(
-    "UPDATE orders SET total = id * 10; DELETE FROM `Sys`.inbox; DELETE FROM `sys`.inbox",
+    "UPDATE orders SET total = id * 10; DELETE FROM `Sys`.inbox; DELETE FROM `sys`.inbox; DELETE FROM `MYSQL`.inbox",
   );
 });
 afterAll(async () => {
@@ -82,7 +83,7 @@ describe("the server's own mysql database", () => {
   });
 });
 
-describe.each(["Sys", "sys"])("a trigger on a table in database %s", (schema) => {
+describe.each(["Sys", "sys", "MYSQL"])("a trigger on a table in database %s", (schema) => {
   const sql = `INSERT INTO \`${schema}\`.inbox VALUES (1)`;
 
   it("changes orders straight against the server", async () => {
