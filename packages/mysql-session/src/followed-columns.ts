@@ -3,7 +3,7 @@ import { type ForeignKeyCascades, foreignKeyCascades } from "@sluice/policy/fore
 import type { ViewRead, ViewReads, ViewSource } from "@sluice/policy/view-reads";
 import { generatedColumnsOf } from "./generated-columns";
 import { triggerWritesOf } from "./trigger-writes";
-import type { ForeignKeyRow, UpstreamCatalog } from "./upstream-catalog";
+import { type ForeignKeyRow, SYSTEM_SCHEMAS, type UpstreamCatalog } from "./upstream-catalog";
 
 const byCatalog = new WeakMap<UpstreamCatalog, FollowedColumns>();
 
@@ -40,6 +40,10 @@ function viewRead(catalog: UpstreamCatalog, key: string): ViewRead {
   const trace = catalog.views.get(key);
   const why = catalog.views.whyUntraceable?.get(key);
   if (trace === undefined) {
+    const schema = key.slice(0, key.indexOf("."));
+    // The catalog read leaves out the views of databases named as the server's own (`Sys`, `sys`).
+    if (SYSTEM_SCHEMAS.has(schema))
+      return { whyOpaque: `its database ${schema} is left out of the catalog read, so it is not traced` };
     // catalogOf leaves out a view whose lower-cased name another relation shares.
     return { whyOpaque: "its name differs from another relation's only in case, so it is not traced" };
   }
