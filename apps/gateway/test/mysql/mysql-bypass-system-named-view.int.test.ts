@@ -58,6 +58,21 @@ describe.each(["Sys", "sys"])("a view in database %s", (schema) => {
     expect(await outcome(`SELECT salary FROM \`${schema}\`.pay`)).toMatchObject(REFUSED);
   });
 
+  it("replacing a table of the same name after the catalog was read is refused", async () => {
+    // Apart per database: `Sys.x` and `sys.x` share one case-folded name, which counts as both.
+    const swap = `swap_${schema === "Sys" ? "upper" : "lower"}`;
+    await harness.asAdmin(
+      `CREATE TABLE \`${schema}\`.${swap} (id INT, salary INT); INSERT INTO \`${schema}\`.${swap} VALUES (1, 1);
+       GRANT SELECT ON \`${schema}\`.${swap} TO '${harness.upstreamUser}'@'%'`,
+    );
+    expect(await outcome(`SELECT salary FROM \`${schema}\`.${swap}`)).toEqual([{ salary: 1 }]);
+    await harness.asAdmin(
+      `DROP TABLE \`${schema}\`.${swap};
+       CREATE VIEW \`${schema}\`.${swap} AS SELECT id, salary FROM \`${harness.database}\`.staff`,
+    );
+    expect(JSON.stringify(await outcome(`SELECT salary FROM \`${schema}\`.${swap}`))).not.toContain("91000");
+  });
+
   it("made after the catalog was read, over a denied column, is refused", async () => {
     await outcome("SELECT 1");
     await harness.asAdmin(
