@@ -81,6 +81,14 @@ describe("a fresh public view named as a pg_catalog relation, with pg_catalog la
     });
   });
 
+  it("is refused when read at once under a statistics view's name", async () => {
+    expect(await outcome(agent, "SELECT * FROM events")).toEqual([]);
+    await stage.admin.query(view("pg_stats", stage.upstream.user));
+    expect(await outcome(agent, "SELECT secret FROM pg_stats")).toMatchObject({
+      message: expect.stringMatching(/"vault untouched"/),
+    });
+  });
+
   it("still reads pg_catalog's own relations by their bare names", async () => {
     // No operator or function: with pg_catalog later on the path those are refused by name.
     expect(await outcome(agent, "SELECT relname FROM pg_class LIMIT 0")).toEqual([]);
