@@ -318,20 +318,23 @@ export class MySqlRelay {
 
   /**
    * The decision point's verdict; a held statement waits for its review (the session sends nothing
-   * else meanwhile), its hold recorded first, then its release (by the caller), as on Postgres.
+   * else meanwhile), its hold recorded first, then its release (judged again: review-hold.ts).
    */
   private async released(
     sql: string,
     via: "simple" | "parse",
     parsed?: StatementRequest["parsed"],
   ): Promise<Exclude<Verdict, { kind: "hold" }>> {
-    // Only a check the decision asks for now spares the scope its own.
-    this.catalog.forgetVerified();
-    const decided = await this.options.decisions.decide({ sql, via, ...(parsed ? { parsed } : {}) });
-    return this.hold.released(decided, (held) => {
+    // Only a check the decision asks for now spares the scope its own (after a hold too).
+    const decide = (approved?: StatementRequest["approved"]) => {
+      this.catalog.forgetVerified();
+      return this.options.decisions.decide({ sql, via, parsed, approved });
+    };
+    const onHold = (held: Extract<Verdict, { kind: "hold" }>) => {
       this.catalog.forgetVerified();
       this.options.hooks?.onVerdict?.(sql, held);
-    });
+    };
+    return this.hold.released(await decide(), onHold, decide);
   }
 
   private masksRows(): boolean {

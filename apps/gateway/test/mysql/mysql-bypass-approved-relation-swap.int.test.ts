@@ -14,7 +14,7 @@ import { createMariaStage, type MariaStage } from "../support/maria-stage";
  * MySQL path. A statement a reviewer approved while `by_query` was a plain table, run after another
  * connection replaced the table by a view of the same name over a column a COLUMN rule denies. The
  * server reads the view when the statement runs; Sluice judged the statement once, before the hold,
- * and ran it on the approval.
+ * and ran it on the approval. Now an approval is judged again before it runs (review-hold.ts).
  */
 let harness: Harness;
 let stage: MariaStage;
