@@ -26,7 +26,7 @@ export class ReviewHold {
   async released(
     decided: Verdict,
     onHold: (hold: Extract<Verdict, { kind: "hold" }>) => void,
-    judgeAgain?: (approved: { as: string; note: string }) => Promise<Verdict>,
+    judgeAgain?: (approved: { as: string; note: string }) => Verdict | Promise<Verdict>,
   ): Promise<Exclude<Verdict, { kind: "hold" }>> {
     let verdict = decided;
     while (verdict.kind === "hold") {
