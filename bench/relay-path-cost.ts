@@ -12,7 +12,8 @@
  *
  *   ./node_modules/.bin/tsx bench/relay-path-cost.ts [/path/to/baseline/checkout]
  *     BENCH_ROUNDS (default 7), BENCH_TRANSACTIONS per round (default 200000),
- *     BENCH_ONLY=text (only the measures whose name holds it: one path under --cpu-prof)
+ *     BENCH_ONLY=text (only the measures whose name holds it: one path under --cpu-prof),
+ *     BENCH_TREES=baseline (the baseline alone: under callgrind, one checkout's instructions)
  */
 import path from "node:path";
 import {
@@ -149,7 +150,7 @@ const PGBENCH_COLUMNS: [table: string, columns: string[]][] = [
  * (`lib/bench-demo-policy.ts`: the demo's guardrails, three masking rules and a review rule by
  * column) over pgbench's catalog, read again every 2 s as the gateway's catalog is.
  */
-function demoShapedSession(modules: Modules) {
+function demoShapedSession(modules: Modules, isKeptWhenUnchanged = false) {
   const { rules, catalog, code } = modules;
   const guardrail = (name: string, kind: string, match: unknown) =>
     rules.parseGuardrail({ name, kind, effect: "DENY", match, message: null });
@@ -194,6 +195,9 @@ function demoShapedSession(modules: Modules) {
     hasEventTriggers: false,
   });
   let snapshot = catalog.catalogSnapshot(rows, noCode, Date.now());
+  // Kept and never due a read: the measure counts the same instructions however slowly it runs
+  // (under callgrind a 5 s old snapshot would have a Bind wait for a read).
+  if (isKeptWhenUnchanged) snapshot.readAt = undefined;
   const point = modules.decisionPoint.createPolicyDecisionPoint({
     policies: { version: 1, get: () => policy, reload: async () => {} },
     facts: new modules.factsCache.FactsCache(),
@@ -202,7 +206,10 @@ function demoShapedSession(modules: Modules) {
   const columns = {
     current: () => snapshot,
     refresh: () => {
-      snapshot = catalog.catalogSnapshot(rows, noCode, Date.now());
+      // The gateway's kept catalog reader finds the fingerprint unchanged and keeps the same
+      // snapshot (what is judged under it holds); otherwise a new read.
+      if (isKeptWhenUnchanged) snapshot.readAt = undefined;
+      else snapshot = catalog.catalogSnapshot(rows, noCode, Date.now());
       return Promise.resolve(snapshot);
     },
   };
@@ -215,6 +222,35 @@ function demoShapedSession(modules: Modules) {
     sessionId: "s",
   };
   return point.openSession(identity, { login: "bench", columns });
+}
+
+/**
+ * CPU µs per pgbench prepared transaction on a masked connection (a column no rule masks), decided
+ * by `decisions`: the client's read decoded, judged and noted on its way upstream, the answer paired
+ * and passed.
+ */
+function preparedTransactions(
+  modules: Modules,
+  decisions: ConstructorParameters<Modules["relay"]["Relay"]>[0]["decisions"],
+): number {
+  const relay = new modules.relay.Relay({ decisions });
+  const masker = new modules.masker.ResultMasker(demoShapedMasking());
+  const clientFrames = modules.frames.createClientFrameBuffer();
+  clientFrames.setMode("tagged");
+  modules.frames.admitAuthenticated(clientFrames);
+  const upstreamFrames = modules.frames.createServerFrameBuffer();
+  const transaction = (read: Buffer, answer: Buffer) => {
+    clientFrames.push(Buffer.from(read.buffer, read.byteOffset, read.length));
+    for (let frame = clientFrames.next(); frame; frame = clientFrames.next()) {
+      const step = relay.handleClient(modules.messages.decodeClientFrame(frame), frame.raw);
+      if (step instanceof Promise) throw new Error("the relay waited");
+      modules.output.clientToUpstream(step, masker);
+    }
+    upstreamFrames.push(Buffer.from(answer.buffer, answer.byteOffset, answer.length));
+    modules.output.upstreamToClient(upstreamFrames, relay, masker, answer.length);
+  };
+  transaction(Buffer.concat([PARSE_SELECT, SYNC]), Buffer.concat([tagged("1"), readyForQuery()]));
+  return timed(() => transaction(MASKED_CLIENT_READ, MASKED_ANSWER));
 }
 
 /** CPU µs per transaction of `work`, run `TRANSACTIONS` times. */
@@ -286,25 +322,12 @@ function measures(modules: Modules): Record<string, () => number> {
     },
     "prepared transaction through relay and masker (masked connection, unmasked column)": () => {
       const verdict = { kind: "allow" as const, ...ACCOUNTS_SCOPE };
-      const relay = new modules.relay.Relay({ decisions: { decide: () => verdict, version: () => 1 } });
-      const masker = new modules.masker.ResultMasker(demoShapedMasking());
-      const clientFrames = modules.frames.createClientFrameBuffer();
-      clientFrames.setMode("tagged");
-      modules.frames.admitAuthenticated(clientFrames);
-      const upstreamFrames = modules.frames.createServerFrameBuffer();
-      const transaction = (read: Buffer, answer: Buffer) => {
-        clientFrames.push(Buffer.from(read.buffer, read.byteOffset, read.length));
-        for (let frame = clientFrames.next(); frame; frame = clientFrames.next()) {
-          const step = relay.handleClient(modules.messages.decodeClientFrame(frame), frame.raw);
-          if (step instanceof Promise) throw new Error("the relay waited");
-          modules.output.clientToUpstream(step, masker);
-        }
-        upstreamFrames.push(Buffer.from(answer.buffer, answer.byteOffset, answer.length));
-        modules.output.upstreamToClient(upstreamFrames, relay, masker, answer.length);
-      };
-      transaction(Buffer.concat([PARSE_SELECT, SYNC]), Buffer.concat([tagged("1"), readyForQuery()]));
-      return timed(() => transaction(MASKED_CLIENT_READ, MASKED_ANSWER));
+      return preparedTransactions(modules, { decide: () => verdict, version: () => 1 });
     },
+    "prepared transaction through relay and masker, judged by the demo-shaped session": () =>
+      // The session's own decision point: the Parse is judged, and every Bind checks the policy's
+      // and the catalog snapshot's versions (the re-judge of a statement under a new snapshot).
+      preparedTransactions(modules, demoShapedSession(modules, true)),
     "recording: a statement and its verdict (masked table, simple protocol)": () => {
       const recorder = new modules.recorder.SessionRecorder({
         resultBytesCap: 1 << 20,
@@ -336,7 +359,9 @@ function measures(modules: Modules): Record<string, () => number> {
 async function main() {
   const here = path.resolve(import.meta.dirname, "..");
   const baseline = process.argv[2];
-  const trees: [string, Modules][] = [["this tree", await load(here)]];
+  // BENCH_TREES=baseline measures the baseline alone (one process's instructions per checkout).
+  const trees: [string, Modules][] =
+    process.env.BENCH_TREES === "baseline" ? [] : [["this tree", await load(here)]];
   if (baseline) trees.push([`baseline (${baseline})`, await load(path.resolve(baseline))]);
   const results = new Map<string, number[]>();
   for (let round = 0; round < ROUNDS; round += 1) {
