@@ -92,3 +92,47 @@ describe("a statement naming a relation the catalog does not hold", () => {
     expect(asked).toEqual([{ startedAfter: Date.now() }]);
   });
 });
+
+describe("a bare pg_ name pg_catalog holds", () => {
+  it("asks for a read once the path names pg_catalog after another schema", async () => {
+    const { decide, asked } = openSession();
+    await decide("SET search_path = public, pg_catalog");
+    await decide("SELECT relname FROM pg_class");
+    expect(asked).toEqual([{ startedAfter: Date.now() }]);
+  });
+
+  // The statement after a CREATE catches up with it anyway (code-freshness.ts); the one after that
+  // is the question.
+  it("asks for a read once this session made a relation of that name", async () => {
+    const { decide, asked } = openSession();
+    await decide("CREATE TEMP VIEW pg_class AS SELECT * FROM events");
+    await decide("SELECT * FROM events");
+    asked.length = 0;
+    await decide("SELECT relname FROM pg_class");
+    expect(asked).toEqual([{ startedAfter: Date.now() }]);
+  });
+
+  it("still asks for none after this session made a relation of another name", async () => {
+    const { decide, asked } = openSession();
+    await decide("CREATE TEMP VIEW mine AS SELECT * FROM events");
+    await decide("SELECT * FROM events");
+    asked.length = 0;
+    await decide("SELECT relname FROM pg_class");
+    expect(asked).toEqual([]);
+  });
+});
+
+describe("a row write to a relation the catalog does not hold even when read again", () => {
+  it("is refused under a TABLE rule on writes, saying to commit what made it", async () => {
+    const { decide } = openSession();
+    const verdict = await decide("INSERT INTO made_in_this_transaction VALUES (1)");
+    expect(verdict).toMatchObject({ kind: "deny" });
+    expect(JSON.stringify(verdict)).toMatch(/does not hold even when read again/);
+  });
+
+  it("is not refused for DDL that names it, or for a relation the catalog holds", async () => {
+    const { decide } = openSession();
+    expect(await decide("CREATE TABLE made_now (id int)")).toMatchObject({ kind: "allow" });
+    expect(await decide("INSERT INTO events VALUES (1)")).toMatchObject({ kind: "allow" });
+  });
+});
