@@ -1,4 +1,5 @@
 import { CATALOG_FINGERPRINT_SQL, COLUMN_CODE_FILTER, userSchemasIn } from "./catalog-fingerprint";
+import { type GrantNameRules, grantNameRulesOf } from "./grant-names";
 import { readTriggerGrants, type TriggerGrants } from "./trigger-grants";
 import { listsTriggersByPrivilege, triggerSightOf } from "./trigger-sight";
 import {
@@ -70,7 +71,8 @@ export async function readMySqlCatalog(
     const [columnCode] = await client.query(COLUMN_CODE_SQL);
     const [foreignKeys] = await client.query(FOREIGN_KEYS_SQL);
     const grants = isByPrivilege ? await grantsOf(client) : null;
-    const triggerSight = triggerSightOf(grants, rows as CatalogRelationRow[]);
+    const rules = isByPrivilege ? await grantNameRulesFrom(client) : null;
+    const triggerSight = triggerSightOf(grants, rows as CatalogRelationRow[], rules);
     if ((await fingerprintOf(client)) !== before) continue;
     const catalog = catalogOf(
       rows as CatalogRelationRow[],
@@ -101,4 +103,17 @@ async function grantsOf(client: Queryable): Promise<TriggerGrants> {
   return readTriggerGrants(
     (grants as Array<Record<string, unknown>>).map((row) => String(Object.values(row)[0])),
   );
+}
+
+/** How the server reads a grant's database name (grant-names.ts); null when it cannot be told. */
+async function grantNameRulesFrom(client: Queryable): Promise<GrantNameRules | null> {
+  const [rows] = await client.query(
+    "SHOW VARIABLES WHERE Variable_name IN ('lower_case_table_names', 'partial_revokes')",
+  );
+  const variables = new Map<string, string>();
+  for (const row of rows as Array<Record<string, unknown>>) {
+    const [name, value] = Object.values(row);
+    variables.set(String(name).toLowerCase(), String(value));
+  }
+  return grantNameRulesOf(variables);
 }
