@@ -1,6 +1,5 @@
 import { CATALOG_FINGERPRINT_SQL, COLUMN_CODE_FILTER, userSchemasIn } from "./catalog-fingerprint";
-import { type GrantNameRules, grantNameRulesOf } from "./grant-names";
-import { readTriggerGrants, type TriggerGrants } from "./trigger-grants";
+import { grantStateDigest, grantsOf, readGrantState } from "./grant-state";
 import { listsTriggersByPrivilege, triggerSightOf } from "./trigger-sight";
 import {
   type CatalogRelationRow,
@@ -44,9 +43,15 @@ export type CatalogReadOptions = {
   listsTriggersByPrivilege?: boolean;
 };
 
-export async function fingerprintOf(client: Queryable): Promise<string> {
+/**
+ * The upstream's catalog fingerprint (catalog-fingerprint.ts); `withGrants` where the read takes
+ * the trigger sight from the login's grants (`UpstreamCatalog.fingerprintsGrants`): their digest
+ * too, so a GRANT or REVOKE moves it as a change the server lists does.
+ */
+export async function fingerprintOf(client: Queryable, withGrants = false): Promise<string> {
   const [rows] = await client.query(CATALOG_FINGERPRINT_SQL);
-  return String((rows as Array<{ fingerprint: string }>)[0]?.fingerprint);
+  const catalog = String((rows as Array<{ fingerprint: string }>)[0]?.fingerprint);
+  return withGrants ? `${catalog}|grants:${grantStateDigest(await readGrantState(client))}` : catalog;
 }
 
 /**
@@ -63,17 +68,20 @@ export async function readMySqlCatalog(
   const isByPrivilege = options.listsTriggersByPrivilege ?? (await isServerListingByPrivilege(client));
   for (let attempt = 1; attempt <= MAX_CATALOG_READS; attempt++) {
     const readAt = Date.now();
-    const before = await fingerprintOf(client);
+    const before = await fingerprintOf(client, isByPrivilege);
     const [rows] = await client.query(RELATIONS_SQL);
     const [views] = await client.query(VIEWS_SQL);
     const [columns] = await client.query(VIEW_COLUMNS_SQL);
     const [triggers] = await client.query(TRIGGERS_SQL);
     const [columnCode] = await client.query(COLUMN_CODE_SQL);
     const [foreignKeys] = await client.query(FOREIGN_KEYS_SQL);
-    const grants = isByPrivilege ? await grantsOf(client) : null;
-    const rules = isByPrivilege ? await grantNameRulesFrom(client) : null;
-    const triggerSight = triggerSightOf(grants, rows as CatalogRelationRow[], rules);
-    if ((await fingerprintOf(client)) !== before) continue;
+    const read = isByPrivilege ? grantsOf(await readGrantState(client)) : null;
+    const triggerSight = triggerSightOf(
+      read?.grants ?? null,
+      rows as CatalogRelationRow[],
+      read?.rules ?? null,
+    );
+    if ((await fingerprintOf(client, isByPrivilege)) !== before) continue;
     const catalog = catalogOf(
       rows as CatalogRelationRow[],
       readAt,
@@ -84,7 +92,13 @@ export async function readMySqlCatalog(
         columns: columnCode as ColumnCodeRow[],
       },
     );
-    return { ...catalog, fingerprint: before, foreignKeys: foreignKeys as ForeignKeyRow[], triggerSight };
+    return {
+      ...catalog,
+      fingerprint: before,
+      fingerprintsGrants: isByPrivilege,
+      foreignKeys: foreignKeys as ForeignKeyRow[],
+      triggerSight,
+    };
   }
   throw new Error(`the upstream catalog changed during each of ${MAX_CATALOG_READS} reads`);
 }
@@ -92,28 +106,4 @@ export async function readMySqlCatalog(
 async function isServerListingByPrivilege(client: Queryable): Promise<boolean> {
   const [rows] = await client.query("SELECT @@version AS version");
   return listsTriggersByPrivilege(String((rows as Array<{ version: unknown }>)[0]?.version ?? ""));
-}
-
-/**
- * The login's own grants. A GRANT or REVOKE moves no fingerprint: they are as fresh as the
- * catalog, which a statement is never judged under once it is older than CATALOG_MAX_AGE_MS (10 s).
- */
-async function grantsOf(client: Queryable): Promise<TriggerGrants> {
-  const [grants] = await client.query("SHOW GRANTS");
-  return readTriggerGrants(
-    (grants as Array<Record<string, unknown>>).map((row) => String(Object.values(row)[0])),
-  );
-}
-
-/** How the server reads a grant's database name (grant-names.ts); null when it cannot be told. */
-async function grantNameRulesFrom(client: Queryable): Promise<GrantNameRules | null> {
-  const [rows] = await client.query(
-    "SHOW VARIABLES WHERE Variable_name IN ('lower_case_table_names', 'partial_revokes')",
-  );
-  const variables = new Map<string, string>();
-  for (const row of rows as Array<Record<string, unknown>>) {
-    const [name, value] = Object.values(row);
-    variables.set(String(name).toLowerCase(), String(value));
-  }
-  return grantNameRulesOf(variables);
 }
