@@ -1,4 +1,9 @@
-import { CATALOG_FINGERPRINT_SQL, COLUMN_CODE_FILTER, userSchemasIn } from "./catalog-fingerprint";
+import {
+  CATALOG_FINGERPRINT_SQL,
+  COLUMN_CODE_FILTER,
+  userSchemasIn,
+  usersTablesIn,
+} from "./catalog-fingerprint";
 import { grantStateDigest, grantsOf, readGrantState } from "./grant-state";
 import { listsTriggersByPrivilege, triggerSightOf } from "./trigger-sight";
 import {
@@ -26,10 +31,10 @@ const VIEW_COLUMNS_SQL = `SELECT c.TABLE_SCHEMA AS \`schema\`, c.TABLE_NAME AS \
 const TRIGGERS_SQL = `SELECT TRIGGER_SCHEMA AS \`schema\`, TRIGGER_NAME AS \`trigger\`, EVENT_OBJECT_TABLE AS \`table\`, ACTION_TIMING AS \`timing\`, EVENT_MANIPULATION AS \`event\`, ACTION_STATEMENT AS \`body\`, SQL_MODE AS \`sqlMode\` FROM information_schema.TRIGGERS WHERE ${userSchemasIn("TRIGGER_SCHEMA")}`;
 
 /** Columns whose value the server computes on a write: generated, a DEFAULT other than NULL, ON UPDATE. */
-const COLUMN_CODE_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_DEFAULT AS \`defaultValue\`, GENERATION_EXPRESSION AS \`generation\`, EXTRA AS \`extra\` FROM information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`;
+const COLUMN_CODE_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_DEFAULT AS \`defaultValue\`, GENERATION_EXPRESSION AS \`generation\`, EXTRA AS \`extra\` FROM information_schema.COLUMNS WHERE ${usersTablesIn("TABLE_SCHEMA")} AND ${COLUMN_CODE_FILTER}`;
 
 /** Foreign keys with their actions: a write to the referenced table changes the referencing one. */
-const FOREIGN_KEYS_SQL = `SELECT CONSTRAINT_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, UNIQUE_CONSTRAINT_SCHEMA AS \`referencedSchema\`, REFERENCED_TABLE_NAME AS \`referencedTable\`, DELETE_RULE AS \`onDelete\`, UPDATE_RULE AS \`onUpdate\` FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE ${userSchemasIn("CONSTRAINT_SCHEMA")}`;
+const FOREIGN_KEYS_SQL = `SELECT CONSTRAINT_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, UNIQUE_CONSTRAINT_SCHEMA AS \`referencedSchema\`, REFERENCED_TABLE_NAME AS \`referencedTable\`, DELETE_RULE AS \`onDelete\`, UPDATE_RULE AS \`onUpdate\` FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE ${usersTablesIn("CONSTRAINT_SCHEMA")}`;
 
 /** Reads the catalog moved under before a read is given up (the catalog is then unknown: all masked). */
 const MAX_CATALOG_READS = 3;
