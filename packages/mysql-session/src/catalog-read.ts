@@ -1,5 +1,10 @@
-import { CATALOG_FINGERPRINT_SQL, COLUMN_CODE_FILTER, userSchemasIn } from "./catalog-fingerprint";
-import { readTriggerGrants, type TriggerGrants } from "./trigger-grants";
+import {
+  CATALOG_FINGERPRINT_SQL,
+  COLUMN_CODE_FILTER,
+  userSchemasIn,
+  usersTablesIn,
+} from "./catalog-fingerprint";
+import { grantStateDigest, grantsOf, readGrantState } from "./grant-state";
 import { listsTriggersByPrivilege, triggerSightOf } from "./trigger-sight";
 import {
   type CatalogRelationRow,
@@ -26,10 +31,10 @@ const VIEW_COLUMNS_SQL = `SELECT c.TABLE_SCHEMA AS \`schema\`, c.TABLE_NAME AS \
 const TRIGGERS_SQL = `SELECT TRIGGER_SCHEMA AS \`schema\`, TRIGGER_NAME AS \`trigger\`, EVENT_OBJECT_TABLE AS \`table\`, ACTION_TIMING AS \`timing\`, EVENT_MANIPULATION AS \`event\`, ACTION_STATEMENT AS \`body\`, SQL_MODE AS \`sqlMode\` FROM information_schema.TRIGGERS WHERE ${userSchemasIn("TRIGGER_SCHEMA")}`;
 
 /** Columns whose value the server computes on a write: generated, a DEFAULT other than NULL, ON UPDATE. */
-const COLUMN_CODE_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_DEFAULT AS \`defaultValue\`, GENERATION_EXPRESSION AS \`generation\`, EXTRA AS \`extra\` FROM information_schema.COLUMNS WHERE ${USER_SCHEMAS} AND ${COLUMN_CODE_FILTER}`;
+const COLUMN_CODE_SQL = `SELECT TABLE_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_DEFAULT AS \`defaultValue\`, GENERATION_EXPRESSION AS \`generation\`, EXTRA AS \`extra\` FROM information_schema.COLUMNS WHERE ${usersTablesIn("TABLE_SCHEMA")} AND ${COLUMN_CODE_FILTER}`;
 
 /** Foreign keys with their actions: a write to the referenced table changes the referencing one. */
-const FOREIGN_KEYS_SQL = `SELECT CONSTRAINT_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, UNIQUE_CONSTRAINT_SCHEMA AS \`referencedSchema\`, REFERENCED_TABLE_NAME AS \`referencedTable\`, DELETE_RULE AS \`onDelete\`, UPDATE_RULE AS \`onUpdate\` FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE ${userSchemasIn("CONSTRAINT_SCHEMA")}`;
+const FOREIGN_KEYS_SQL = `SELECT CONSTRAINT_SCHEMA AS \`schema\`, TABLE_NAME AS \`table\`, UNIQUE_CONSTRAINT_SCHEMA AS \`referencedSchema\`, REFERENCED_TABLE_NAME AS \`referencedTable\`, DELETE_RULE AS \`onDelete\`, UPDATE_RULE AS \`onUpdate\` FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE ${usersTablesIn("CONSTRAINT_SCHEMA")}`;
 
 /** Reads the catalog moved under before a read is given up (the catalog is then unknown: all masked). */
 const MAX_CATALOG_READS = 3;
@@ -43,9 +48,15 @@ export type CatalogReadOptions = {
   listsTriggersByPrivilege?: boolean;
 };
 
-export async function fingerprintOf(client: Queryable): Promise<string> {
+/**
+ * The upstream's catalog fingerprint (catalog-fingerprint.ts); `withGrants` where the read takes
+ * the trigger sight from the login's grants (`UpstreamCatalog.fingerprintsGrants`): their digest
+ * too, so a GRANT or REVOKE moves it as a change the server lists does.
+ */
+export async function fingerprintOf(client: Queryable, withGrants = false): Promise<string> {
   const [rows] = await client.query(CATALOG_FINGERPRINT_SQL);
-  return String((rows as Array<{ fingerprint: string }>)[0]?.fingerprint);
+  const catalog = String((rows as Array<{ fingerprint: string }>)[0]?.fingerprint);
+  return withGrants ? `${catalog}|grants:${grantStateDigest(await readGrantState(client))}` : catalog;
 }
 
 /**
@@ -62,16 +73,20 @@ export async function readMySqlCatalog(
   const isByPrivilege = options.listsTriggersByPrivilege ?? (await isServerListingByPrivilege(client));
   for (let attempt = 1; attempt <= MAX_CATALOG_READS; attempt++) {
     const readAt = Date.now();
-    const before = await fingerprintOf(client);
+    const before = await fingerprintOf(client, isByPrivilege);
     const [rows] = await client.query(RELATIONS_SQL);
     const [views] = await client.query(VIEWS_SQL);
     const [columns] = await client.query(VIEW_COLUMNS_SQL);
     const [triggers] = await client.query(TRIGGERS_SQL);
     const [columnCode] = await client.query(COLUMN_CODE_SQL);
     const [foreignKeys] = await client.query(FOREIGN_KEYS_SQL);
-    const grants = isByPrivilege ? await grantsOf(client) : null;
-    const triggerSight = triggerSightOf(grants, rows as CatalogRelationRow[]);
-    if ((await fingerprintOf(client)) !== before) continue;
+    const read = isByPrivilege ? grantsOf(await readGrantState(client)) : null;
+    const triggerSight = triggerSightOf(
+      read?.grants ?? null,
+      rows as CatalogRelationRow[],
+      read?.rules ?? null,
+    );
+    if ((await fingerprintOf(client, isByPrivilege)) !== before) continue;
     const catalog = catalogOf(
       rows as CatalogRelationRow[],
       readAt,
@@ -82,7 +97,13 @@ export async function readMySqlCatalog(
         columns: columnCode as ColumnCodeRow[],
       },
     );
-    return { ...catalog, fingerprint: before, foreignKeys: foreignKeys as ForeignKeyRow[], triggerSight };
+    return {
+      ...catalog,
+      fingerprint: before,
+      fingerprintsGrants: isByPrivilege,
+      foreignKeys: foreignKeys as ForeignKeyRow[],
+      triggerSight,
+    };
   }
   throw new Error(`the upstream catalog changed during each of ${MAX_CATALOG_READS} reads`);
 }
@@ -90,15 +111,4 @@ export async function readMySqlCatalog(
 async function isServerListingByPrivilege(client: Queryable): Promise<boolean> {
   const [rows] = await client.query("SELECT @@version AS version");
   return listsTriggersByPrivilege(String((rows as Array<{ version: unknown }>)[0]?.version ?? ""));
-}
-
-/**
- * The login's own grants. A GRANT or REVOKE moves no fingerprint: they are as fresh as the
- * catalog, which a statement is never judged under once it is older than CATALOG_MAX_AGE_MS (10 s).
- */
-async function grantsOf(client: Queryable): Promise<TriggerGrants> {
-  const [grants] = await client.query("SHOW GRANTS");
-  return readTriggerGrants(
-    (grants as Array<Record<string, unknown>>).map((row) => String(Object.values(row)[0])),
-  );
 }

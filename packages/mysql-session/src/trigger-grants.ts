@@ -12,8 +12,12 @@ export type TriggerGrants =
   | {
       /** TRIGGER (or ALL) on `*.*`. */
       readonly isGlobal: boolean;
-      /** Databases granted TRIGGER as a whole, each name as SHOW GRANTS prints it. */
-      readonly schemas: readonly string[];
+      /**
+       * Every database-level grant line, its name as SHOW GRANTS prints it (a pattern:
+       * grant-names.ts), and whether it gives TRIGGER. Lines that give other privileges count too:
+       * the server takes a database's privileges from the one row that matches it first.
+       */
+      readonly schemas: ReadonlyArray<{ readonly name: string; readonly hasTrigger: boolean }>;
       readonly tables: ReadonlyArray<{ readonly schema: string; readonly table: string }>;
       /** Databases a partial revoke takes the global TRIGGER away from. */
       readonly revokedSchemas: readonly string[];
@@ -36,21 +40,22 @@ type Target =
 
 export function readTriggerGrants(lines: readonly string[]): TriggerGrants {
   let isGlobal = false;
-  const schemas: string[] = [];
+  const schemas: Array<{ name: string; hasTrigger: boolean }> = [];
   const tables: Array<{ schema: string; table: string }> = [];
   const revokedSchemas: string[] = [];
   for (const text of lines) {
     const line = readLine(text);
     if (line === null) continue;
     if (line.kind === "unreadable") return { unknownBecause: `${line.why}: ${text}` };
-    if (!line.privileges.some(isTrigger)) continue;
     const on = line.on;
+    const hasTrigger = line.privileges.some(isTrigger);
+    if (line.kind === "GRANT" && on?.level === "schema") schemas.push({ name: on.schema, hasTrigger });
+    if (!hasTrigger) continue;
     if (line.kind === "REVOKE") {
       // Partial revokes exist for databases only; any other one is not understood.
       if (on?.level !== "schema") return { unknownBecause: `a REVOKE Sluice cannot read: ${text}` };
       revokedSchemas.push(on.schema);
     } else if (on?.level === "global") isGlobal = true;
-    else if (on?.level === "schema") schemas.push(on.schema);
     else if (on?.level === "table") tables.push({ schema: on.schema, table: on.table });
   }
   return { isGlobal, schemas, tables, revokedSchemas };

@@ -1,3 +1,4 @@
+import { type GrantNameRules, mayName, surelyNames } from "./grant-names";
 import type { TriggerGrants } from "./trigger-grants";
 import { type CatalogRelationRow, SYSTEM_SCHEMAS } from "./upstream-catalog";
 
@@ -33,16 +34,18 @@ export function listsTriggersByPrivilege(version: string): boolean {
 /**
  * The sight the read had over the relations it listed: all of their triggers where the server lists
  * them whatever the login holds (`grants` null: MariaDB), else those of tables the login's grants
- * give TRIGGER on. A grant counts only where its database name, read as written, is the table's
- * own: under partial_revokes MySQL reads `%` and `_` in it literally, otherwise as wildcards, and
- * the literal reading is the narrower of the two (a grant on `shop\_1`.* or `shop%`.* is not
- * counted). A partial revoke counts for every database its name matches in any case.
+ * give TRIGGER on. A database-level grant's name is read as the server reads it under `rules`
+ * (`app\_%`.* names app_1; grant-names.ts), or only where every reading agrees when the rules are
+ * unknown; and since the server takes a database's privileges from the first grant row whose name
+ * matches it, TRIGGER counts there only when every database-level grant that may match gives it. A
+ * partial revoke counts for every database its name matches in any case.
  */
 export function triggerSightOf(
   grants: TriggerGrants | null,
   relations: readonly CatalogRelationRow[],
+  rules: GrantNameRules | null = null,
 ): TriggerSight {
-  const whyListedUnseen = listedSight(grants);
+  const whyListedUnseen = listedSight(grants, rules);
   // Names the read listed, case-folded as write-reach's are; one spelling unseen makes the name unseen.
   const listed = new Map<string, string | null>();
   for (const row of relations) {
@@ -70,15 +73,25 @@ export function triggerSightOf(
 }
 
 /** Why a listed table's triggers may be missing, by the login's grants; always null on MariaDB. */
-function listedSight(grants: TriggerGrants | null): (schema: string, table: string) => string | null {
+function listedSight(
+  grants: TriggerGrants | null,
+  rules: GrantNameRules | null,
+): (schema: string, table: string) => string | null {
   if (grants === null) return () => null;
   if ("unknownBecause" in grants) {
     const why = `the brokered login's grants could not be read (${grants.unknownBecause}), and MySQL lists a table's triggers only to a login holding TRIGGER on it`;
     return () => why;
   }
+  const holdsOnSchema = (schema: string) => {
+    const matching = grants.schemas.filter((grant) => mayName(grant.name, schema));
+    return (
+      matching.every((grant) => grant.hasTrigger) &&
+      matching.some((grant) => surelyNames(grant.name, schema, rules))
+    );
+  };
   const holds = (schema: string, table: string) =>
     grants.tables.some((grant) => grant.schema === schema && grant.table === table) ||
-    grants.schemas.includes(schema) ||
+    holdsOnSchema(schema) ||
     (grants.isGlobal &&
       !grants.revokedSchemas.some((revoked) => revoked.toLowerCase() === schema.toLowerCase()));
   return (schema, table) =>

@@ -25,6 +25,8 @@ export type UpstreamCatalog = {
   readonly readAt: number;
   /** The upstream's catalog fingerprint when it was read: unchanged since means still true. */
   readonly fingerprint?: string;
+  /** The fingerprint covers the login's grants (the trigger sight is read from them): `fingerprintOf(client, true)`. */
+  readonly fingerprintsGrants?: boolean;
   /** Foreign keys (InnoDB's), with their actions; absent when the read did not include them. */
   readonly foreignKeys?: readonly ForeignKeyRow[];
   /**

@@ -18,7 +18,7 @@ describe("readTriggerGrants", () => {
       ]),
     ).toEqual({
       isGlobal: false,
-      schemas: ["crm"],
+      schemas: [{ name: "crm", hasTrigger: true }],
       tables: [
         { schema: "shop", table: "orders" },
         { schema: "crm", table: "leads" },
@@ -35,9 +35,13 @@ describe("readTriggerGrants", () => {
   });
 
   it("does not count other privileges, column lists, roles, routines or proxies", () => {
+    // A database-level line without TRIGGER is kept as such: it may be the row the server matches first.
+    expect(readTriggerGrants(["GRANT SELECT, INSERT, UPDATE ON `shop`.* TO `app`@`%`"])).toEqual({
+      ...NONE,
+      schemas: [{ name: "shop", hasTrigger: false }],
+    });
     expect(
       readTriggerGrants([
-        "GRANT SELECT, INSERT, UPDATE ON `shop`.* TO `app`@`%`",
         "GRANT SELECT (`id`, `trigger`), UPDATE (`total`) ON `shop`.`orders` TO `app`@`%`",
         "GRANT `writer`@`%`,`auditor`@`%` TO `app`@`%`",
         "GRANT `trigger_role` TO `app`@`%`",
@@ -58,7 +62,7 @@ describe("readTriggerGrants", () => {
       ]),
     ).toEqual({
       ...NONE,
-      schemas: ['sh"op'],
+      schemas: [{ name: 'sh"op', hasTrigger: true }],
       tables: [
         { schema: "a.b", table: "c`d" },
         { schema: "plain", table: "orders" },

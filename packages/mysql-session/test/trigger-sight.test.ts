@@ -64,6 +64,26 @@ describe("triggerSightOf", () => {
     }
   });
 
+  it("reads a database grant's name as the server's rules say, the first matching row deciding", () => {
+    const rules = { isCaseFolded: false, readsWildcards: true };
+    const under = (...lines: string[]) => triggerSightOf(readTriggerGrants(lines), RELATIONS, rules);
+    for (const grant of ["`shop%`.*", "`sho_`.*", "`%`.*"])
+      expect(under(`GRANT TRIGGER ON ${grant} TO \`app\`@\`%\``).whyUnseen("shop.orders", true)).toBeNull();
+    for (const grant of ["`shop\\_x`.*", "`SHOP`.*", "`crm%`.*"])
+      expect(
+        under(`GRANT TRIGGER ON ${grant} TO \`app\`@\`%\``).whyUnseen("shop.orders", true),
+      ).not.toBeNull();
+    // `shop` is the row the server reads for shop (the most specific), and it lacks TRIGGER.
+    const shadowed = under("GRANT TRIGGER ON `s%`.* TO `app`@`%`", "GRANT SELECT ON `shop`.* TO `app`@`%`");
+    expect(shadowed.whyUnseen("shop.orders", true)).toMatch(/lacks the TRIGGER privilege/);
+    expect(shadowed.whyUnseen("crm.leads", true)).toMatch(/lacks the TRIGGER privilege/);
+    const literal = triggerSightOf(readTriggerGrants(["GRANT TRIGGER ON `sho_`.* TO `app`@`%`"]), RELATIONS, {
+      isCaseFolded: false,
+      readsWildcards: false,
+    });
+    expect(literal.whyUnseen("shop.orders", true)).not.toBeNull();
+  });
+
   it("makes a name unseen when any of its spellings is", () => {
     const sight = sightOf("GRANT TRIGGER ON `shop`.`customers` TO `app`@`%`");
     expect(sight.whyUnseen("shop.customers", true)).toMatch(/Shop.Customers/);

@@ -21,15 +21,19 @@ function catalogPool(connection: ConnectionRecord): mysql.Pool {
 /**
  * Catalogs per connection, shared by its sessions: a read under way serves everyone who asks
  * meanwhile, and the newest read is what `current` gives. `isCurrent` compares a catalog's
- * fingerprint with the upstream's now (one round trip, shared by statements that ask together):
- * a table replaced by a view from anywhere is seen by the very next masked statement.
+ * fingerprint with the upstream's now (one round trip, shared by statements that ask together;
+ * three where the catalog's trigger sight is read from the login's grants, which it then covers):
+ * a table replaced by a view from anywhere, or a REVOKE, is seen by the very next masked statement.
  */
 export function createMySqlCatalogs(
   read: (client: Queryable) => Promise<UpstreamCatalog> = readMySqlCatalog,
 ) {
   const latest = new Map<string, UpstreamCatalog>();
   const reading = new Map<string, Promise<UpstreamCatalog>>();
-  const sides = new Map<string, { pool: mysql.Pool; fingerprint: () => Promise<string> }>();
+  const sides = new Map<
+    string,
+    { pool: mysql.Pool; fingerprint: () => Promise<string>; withGrants: () => Promise<string> }
+  >();
   const sideOf = (connection: ConnectionRecord) => {
     // Credentials, address or TLS edited in the console: a new pool (the old one closes when idle).
     const key = [
@@ -45,15 +49,24 @@ export function createMySqlCatalogs(
     let side = sides.get(key);
     if (!side) {
       const pool = catalogPool(connection);
-      side = { pool, fingerprint: sharedFromNow(() => fingerprintOf(pool)) };
+      side = {
+        pool,
+        fingerprint: sharedFromNow(() => fingerprintOf(pool)),
+        withGrants: sharedFromNow(() => fingerprintOf(pool, true)),
+      };
       sides.set(key, side);
     }
     return side;
   };
   return (connection: ConnectionRecord): UpstreamCatalogAccess => ({
     current: () => latest.get(connection.connectionId) ?? null,
-    isCurrent: async (catalog) =>
-      catalog.fingerprint !== undefined && (await sideOf(connection).fingerprint()) === catalog.fingerprint,
+    isCurrent: async (catalog) => {
+      if (catalog.fingerprint === undefined) return false;
+      const side = sideOf(connection);
+      return (
+        (await (catalog.fingerprintsGrants ? side.withGrants() : side.fingerprint())) === catalog.fingerprint
+      );
+    },
     refresh: () => {
       const id = connection.connectionId;
       const under = reading.get(id);
