@@ -10,7 +10,7 @@ async function store(sql: string) {
 }
 
 // The stored rules match nothing by construction, so other specs' demo behaves as before.
-test("[ADMIN] a guardrail and a review rule stored with patterns that never match are listed with why", async ({
+test("[ADMIN] a guardrail and a review rule stored with patterns that never match are listed with why, and switch off", async ({
   page,
 }) => {
   const suffix = Date.now().toString(36);
@@ -35,12 +35,26 @@ test("[ADMIN] a guardrail and a review rule stored with patterns that never matc
     // A rule that can match carries no such note.
     await expect(page.getByTestId("never-matches")).toHaveCount(1);
 
+    // Disable/Enable changes only the flag: the stored pattern, which a save now refuses, stays.
+    await row.getByRole("button", { name: `Disable guardrail ${guardrail}` }).click();
+    await expect(page.getByText(`Guardrail ${guardrail} disabled`)).toBeVisible();
+    await expect(row).toContainText("disabled");
+    await expect(row.getByRole("button", { name: `Enable guardrail ${guardrail}` })).toBeVisible();
+    await expect(row.getByTestId("never-matches")).toBeVisible();
+    await row.getByRole("button", { name: `Enable guardrail ${guardrail}` }).click();
+    await expect(page.getByText(`Guardrail ${guardrail} enabled`)).toBeVisible();
+    await expect(row.getByRole("button", { name: `Disable guardrail ${guardrail}` })).toBeVisible();
+
     await page.getByRole("link", { name: "Review rules" }).click();
     const reviewRow = page.getByTestId(`review-rule-${reviewRule}`);
     await expect(reviewRow).toContainText("columns *.employees.salary");
     await expect(reviewRow.getByTestId("never-matches")).toContainText(
       '"*.employees.salary" never matches: its table part is not one',
     );
+
+    await reviewRow.getByRole("button", { name: `Disable review rule ${reviewRule}` }).click();
+    await expect(reviewRow).toContainText("disabled");
+    await expect(reviewRow.getByRole("button", { name: `Enable review rule ${reviewRule}` })).toBeVisible();
 
     // The note says what to do; deleting the rule takes it away.
     await reviewRow.getByRole("button", { name: `Delete review rule ${reviewRule}` }).click();

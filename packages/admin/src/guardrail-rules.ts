@@ -8,6 +8,7 @@ import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
 import { ZName } from "./names";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
+import { setRuleEnabled } from "./rule-enabled";
 
 const KINDS = Object.keys(ZGuardrailMatch) as [
   keyof typeof ZGuardrailMatch,
@@ -104,6 +105,19 @@ export async function saveGuardrail(context: AdminContext, options: { id?: strin
       });
     throw error;
   }
+}
+
+/** Turns a guardrail on or off, whatever its stored patterns (a PATCH of `{ isEnabled }` alone). */
+export function setGuardrailEnabled(context: AdminContext, options: { id: string; input: unknown }) {
+  return setRuleEnabled(context, options, {
+    targetType: "guardrail",
+    noun: "guardrail",
+    find: (db, id) => db.guardrailRule.findUnique({ where: { id }, include: INCLUDE }),
+    setEnabled: (db, id, isEnabled) =>
+      db.guardrailRule.update({ where: { id }, data: { isEnabled }, include: INCLUDE }),
+    auditView: toGuardrailView,
+    listedView: toListedGuardrail,
+  });
 }
 
 export async function deleteGuardrail(context: AdminContext, options: { id: string }) {

@@ -8,6 +8,7 @@ import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
 import { upsertGroups, ZGroupNames, ZName } from "./names";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
+import { setRuleEnabled } from "./rule-enabled";
 
 const SELECTOR_PART = /^(\*|[^.*\s]+)$/;
 
@@ -141,6 +142,19 @@ export async function saveMaskingRule(context: AdminContext, options: { id?: str
       });
     throw error;
   }
+}
+
+/** Turns a masking rule on or off, leaving the rest as stored (a PATCH of `{ isEnabled }` alone). */
+export function setMaskingRuleEnabled(context: AdminContext, options: { id: string; input: unknown }) {
+  return setRuleEnabled(context, options, {
+    targetType: "masking_rule",
+    noun: "masking rule",
+    find: (db, id) => db.maskingRule.findUnique({ where: { id }, include: INCLUDE }),
+    setEnabled: (db, id, isEnabled) =>
+      db.maskingRule.update({ where: { id }, data: { isEnabled }, include: INCLUDE }),
+    auditView: toMaskingRuleView,
+    listedView: toMaskingRuleView,
+  });
 }
 
 export async function deleteMaskingRule(context: AdminContext, options: { id: string }) {

@@ -10,6 +10,7 @@ import { AdminError, isUniqueViolation, parseInput } from "./admin-error";
 import { ZName } from "./names";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
+import { setRuleEnabled } from "./rule-enabled";
 
 export const ZReviewerGroupInput = z.object({
   name: ZName,
@@ -225,6 +226,19 @@ export async function saveReviewRule(context: AdminContext, options: { id?: stri
       });
     throw error;
   }
+}
+
+/** Turns a review rule on or off, whatever its stored patterns (a PATCH of `{ isEnabled }` alone). */
+export function setReviewRuleEnabled(context: AdminContext, options: { id: string; input: unknown }) {
+  return setRuleEnabled(context, options, {
+    targetType: "review_rule",
+    noun: "review rule",
+    find: (db, id) => db.reviewRule.findUnique({ where: { id }, include: INCLUDE }),
+    setEnabled: (db, id, isEnabled) =>
+      db.reviewRule.update({ where: { id }, data: { isEnabled }, include: INCLUDE }),
+    auditView: toReviewRuleView,
+    listedView: toListedReviewRule,
+  });
 }
 
 export async function deleteReviewRule(context: AdminContext, options: { id: string }) {

@@ -9,7 +9,7 @@ import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { FollowedColumns } from "@sluice/policy/followed-columns";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
-import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
+import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
 import type { RoutineRef } from "@sluice/sql/facts";
 import { AgentMasking } from "./agent-masking";
@@ -99,11 +99,17 @@ export class MySqlRelay {
   private readonly catalog: CatalogFreshness;
   private readonly masking: AgentMasking;
   private readonly idle = new IdleGate();
-  private readonly hold = new ReviewHold();
+  /** The statement waiting for its review, if any; every statement is decided through it. */
+  private readonly hold: ReviewHold;
 
   constructor(private readonly options: RelayOptions) {
     this.catalog = new CatalogFreshness(options.catalog);
     this.masking = new AgentMasking(options);
+    this.hold = new ReviewHold({
+      decisions: options.decisions,
+      beforeDecision: () => this.catalog.forgetVerified(),
+      onHold: (sql, held) => this.options.hooks?.onVerdict?.(sql, held),
+    });
     this.statements = new PreparedStatementCommands({
       // An execution is scoped and judged as COM_QUERY is: against the catalog only under column
       // rules (no rule, no value to mask by origin; the fingerprint check costs a round trip).
@@ -235,7 +241,7 @@ export class MySqlRelay {
    */
   private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
     // Guardrails and reviews on the KILL kind come first: the mapping only narrows what may run.
-    const decided = await this.released(sql, "simple", { ok: true, statements: [killFacts()] });
+    const decided = await this.hold.decide(sql, "simple", { ok: true, statements: [killFacts()] });
     if (decided.kind === "deny") {
       this.options.hooks?.onVerdict?.(sql, decided);
       return [this.refusal(refusedBy(decided))];
@@ -280,7 +286,7 @@ export class MySqlRelay {
     const masksRows = this.masksRows();
     // Masking needs the statement's shape: it is read once, and the decision judges that reading.
     const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
-    const decided = await this.released(sql, via, reading?.parsed);
+    const decided = await this.hold.decide(sql, via, reading?.parsed);
     if (decided.kind === "deny") {
       this.options.hooks?.onVerdict?.(sql, decided);
       return [this.refusal(refusedBy(decided))];
@@ -304,7 +310,7 @@ export class MySqlRelay {
 
   /** A prepared statement's text judged again at an execution (the policy changed since). */
   private async judgedAgain(sql: string): Promise<AllowVerdict | MySqlClientError> {
-    const decided = await this.released(sql, "parse");
+    const decided = await this.hold.decide(sql, "parse");
     this.options.hooks?.onVerdict?.(sql, decided);
     return decided.kind === "deny" ? refusedBy(decided) : decided;
   }
@@ -314,27 +320,6 @@ export class MySqlRelay {
       selectors: this.masking.columnRules().map((rule) => rule.selector as string),
       ...(this.options.isCallAllowed ? { isCallAllowed: this.options.isCallAllowed } : {}),
     });
-  }
-
-  /**
-   * The decision point's verdict; a held statement waits for its review (the session sends nothing
-   * else meanwhile), its hold recorded first, then its release (judged again: review-hold.ts).
-   */
-  private async released(
-    sql: string,
-    via: "simple" | "parse",
-    parsed?: StatementRequest["parsed"],
-  ): Promise<Exclude<Verdict, { kind: "hold" }>> {
-    // Only a check the decision asks for now spares the scope its own (after a hold too).
-    const decide = (approved?: StatementRequest["approved"]) => {
-      this.catalog.forgetVerified();
-      return this.options.decisions.decide({ sql, via, parsed, approved });
-    };
-    const onHold = (held: Extract<Verdict, { kind: "hold" }>) => {
-      this.catalog.forgetVerified();
-      this.options.hooks?.onVerdict?.(sql, held);
-    };
-    return this.hold.released(await decide(), onHold, decide);
   }
 
   private masksRows(): boolean {

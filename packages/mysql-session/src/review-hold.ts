@@ -1,4 +1,20 @@
-import type { Verdict } from "@sluice/policy/verdict";
+import type { SessionDecisions, StatementRequest, Verdict } from "@sluice/policy/verdict";
+
+/** A verdict a statement runs or is refused by: a hold is waited out first. */
+export type FinalVerdict = Exclude<Verdict, { kind: "hold" }>;
+type HoldVerdict = Extract<Verdict, { kind: "hold" }>;
+
+/** What deciding a session's statement, and waiting out its review, needs from the session. */
+export type ReviewHoldOptions = {
+  decisions: SessionDecisions;
+  /**
+   * Called before each decision and at each hold: only a catalog check the decision asks for now
+   * spares the masking scope its own (a hold may last while the catalog moves).
+   */
+  beforeDecision: () => void;
+  /** Sees each hold as it comes (it is recorded before the session waits). */
+  onHold?: (sql: string, held: HoldVerdict) => void;
+};
 
 /**
  * The statement of a session waiting for a reviewer, and the session's end: a client that leaves
@@ -10,9 +26,31 @@ export class ReviewHold {
   private held: { withdraw?: (reason: string) => void } | null = null;
   private endedBecause: string | null = null;
 
+  constructor(private readonly options: ReviewHoldOptions) {}
+
   end(reason: string): void {
     this.endedBecause ??= reason;
     this.held?.withdraw?.(reason);
+  }
+
+  /**
+   * The decision point's verdict on a statement; a held statement waits for its review (the session
+   * sends nothing else meanwhile), its hold recorded first, then its release, judged again.
+   */
+  async decide(
+    sql: string,
+    via: "simple" | "parse",
+    parsed?: StatementRequest["parsed"],
+  ): Promise<FinalVerdict> {
+    const decide = (approved?: StatementRequest["approved"]) => {
+      this.options.beforeDecision();
+      return this.options.decisions.decide({ sql, via, parsed, approved });
+    };
+    const onHold = (held: HoldVerdict) => {
+      this.options.beforeDecision();
+      this.options.onHold?.(sql, held);
+    };
+    return this.released(await decide(), onHold, decide);
   }
 
   /**
@@ -23,11 +61,11 @@ export class ReviewHold {
    * version to tell. The decision point runs it on the approval only if it still means what was
    * approved (approval-basis.ts); otherwise it is refused, or held for a new review.
    */
-  async released(
+  private async released(
     decided: Verdict,
-    onHold: (hold: Extract<Verdict, { kind: "hold" }>) => void,
-    judgeAgain?: (approved: { as: string; note: string }) => Verdict | Promise<Verdict>,
-  ): Promise<Exclude<Verdict, { kind: "hold" }>> {
+    onHold: (hold: HoldVerdict) => void,
+    judgeAgain: (approved: { as: string; note: string }) => Verdict | Promise<Verdict>,
+  ): Promise<FinalVerdict> {
     let verdict = decided;
     while (verdict.kind === "hold") {
       onHold(verdict);
@@ -38,7 +76,7 @@ export class ReviewHold {
       } finally {
         this.held = null;
       }
-      if (judgeAgain && verdict.kind === "allow" && verdict.approvedAs !== undefined) {
+      if (verdict.kind === "allow" && verdict.approvedAs !== undefined) {
         const approval = verdict;
         const again = await judgeAgain({
           as: approval.approvedAs as string,

@@ -1,4 +1,4 @@
-/** Transport's time limits, with their reasons. */
+/** Transport's limits, with their reasons. */
 
 /** A client that connects and says nothing is dropped, like PostgreSQL's authentication_timeout. */
 export const AUTHENTICATION_TIMEOUT_MS = 60_000;
@@ -12,3 +12,10 @@ export const FATAL_FLUSH_MS = 1000;
  * PostgreSQL's fast shutdown cuts it off.
  */
 export const SHUTDOWN_DRAIN_MS = 2000;
+
+/**
+ * Connections whose login fields one gateway's pool keys keep: far more than a gateway serves, so a
+ * live connection's login is hashed once per change of it, and bounded so that connections created
+ * and deleted over a process's life are forgotten (the one used longest ago goes first).
+ */
+export const MAX_POOL_KEY_CONNECTIONS = 1024;

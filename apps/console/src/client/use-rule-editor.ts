@@ -21,8 +21,6 @@ export type RuleEditorOptions<Name extends RuleResourceName, Form> = {
   formOf: (rule: View<Name>) => Form;
   /** What a save sends for the form (the rule's enabled state is added here, kept as it was). */
   inputOf: (form: Form) => Input<Name>;
-  /** What a disable/enable sends for a saved rule, without going through the form. */
-  savedInputOf: (rule: View<Name>) => Input<Name>;
   /** The form field that takes focus when a rule is opened for editing. */
   focusId: string;
   /** Other lists a change here alters (a review rule creates reviewer groups it names). */
@@ -37,7 +35,7 @@ export type RuleEditorOptions<Name extends RuleResourceName, Form> = {
 export function useRuleEditor<Name extends RuleResourceName, Form extends { name: string }>(
   options: RuleEditorOptions<Name, Form>,
 ) {
-  const { resource, empty, formOf, inputOf, savedInputOf } = options;
+  const { resource, empty, formOf, inputOf } = options;
   const { path, noun } = RULE_RESOURCES[resource];
   const rules = useResource<View<Name>, Input<Name>>({
     name: resource,
@@ -70,12 +68,11 @@ export function useRuleEditor<Name extends RuleResourceName, Form extends { name
         { onSuccess: stopEditing },
       ),
   };
+  // Only the flag is sent: the whole rule sent back would be validated again as input, and a stored
+  // rule that no longer validates (a pattern that can never match) could then never be disabled.
   const toggle = useMutation({
     mutationFn: (rule: View<Name>) =>
-      api<View<Name>>(`${path}/${rule.id}`, {
-        method: "PATCH",
-        body: { ...savedInputOf(rule), isEnabled: !rule.isEnabled },
-      }),
+      api<View<Name>>(`${path}/${rule.id}`, { method: "PATCH", body: { isEnabled: !rule.isEnabled } }),
     onSuccess: (_result, rule) => {
       const Noun = noun.charAt(0).toUpperCase() + noun.slice(1);
       toast(`${Noun} ${rule.name} ${rule.isEnabled ? "disabled" : "enabled"}`);

@@ -103,15 +103,3 @@ export function valueLines(text: string): string[] {
     .map((line) => line.trim())
     .filter((line) => line !== "");
 }
-
-/** A saved rule sent back as it is stored (its match untouched by the form's reading of it). */
-export function savedInputOf(rule: GuardrailView): GuardrailInput {
-  return {
-    name: rule.name,
-    connectionId: rule.connectionId,
-    kind: rule.kind,
-    effect: rule.effect,
-    match: matchOf(rule),
-    message: rule.message,
-  };
-}

@@ -3,7 +3,7 @@
 import { ErrorBanner, PageHeader } from "@/client/ui";
 import { useRuleEditor } from "@/client/use-rule-editor";
 import { GuardrailFormCard } from "./guardrail-form";
-import { EMPTY_GUARDRAIL_FORM, formOf, inputOf, savedInputOf } from "./guardrail-options";
+import { EMPTY_GUARDRAIL_FORM, formOf, inputOf } from "./guardrail-options";
 import { GuardrailsTable } from "./guardrails-table";
 
 export function GuardrailsPanel() {
@@ -12,7 +12,6 @@ export function GuardrailsPanel() {
     empty: EMPTY_GUARDRAIL_FORM,
     formOf,
     inputOf,
-    savedInputOf,
     focusId: "guardrail-name",
   });
   return (

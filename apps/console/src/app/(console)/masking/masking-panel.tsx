@@ -12,7 +12,6 @@ export function MaskingPanel() {
     empty: EMPTY_MASKING_FORM,
     formOf,
     inputOf,
-    savedInputOf: (rule) => inputOf(formOf(rule)),
     focusId: "masking-name",
   });
   return (

@@ -20,7 +20,6 @@ export function ReviewRulesPanel() {
     empty: EMPTY_REVIEW_RULE_FORM,
     formOf,
     inputOf,
-    savedInputOf: (rule) => inputOf(formOf(rule)),
     focusId: "rule-name",
     // A rule naming a reviewer group that does not exist yet creates it.
     alsoInvalidates: [queryKeys.reviewerGroups.all],

@@ -9,6 +9,7 @@ import {
   listReviewRules,
   saveReviewerGroup,
   saveReviewRule,
+  setReviewRuleEnabled,
   ZReviewerGroupInput,
   ZReviewRuleInput,
 } from "@sluice/admin/review-rules";
@@ -56,6 +57,7 @@ export const REVIEW_ROUTES: ApiRoute[] = [
   ...ruleResourceRoutes("review-rules", {
     list: listReviewRules,
     save: saveReviewRule,
+    setEnabled: setReviewRuleEnabled,
     remove: deleteReviewRule,
     body: ZReviewRuleInput,
   }),

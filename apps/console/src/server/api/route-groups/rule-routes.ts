@@ -2,12 +2,14 @@ import {
   deleteGuardrail,
   listGuardrails,
   saveGuardrail,
+  setGuardrailEnabled,
   ZGuardrailInput,
 } from "@sluice/admin/guardrail-rules";
 import {
   deleteMaskingRule,
   listMaskingRules,
   saveMaskingRule,
+  setMaskingRuleEnabled,
   ZMaskingRuleInput,
 } from "@sluice/admin/masking-rules";
 import { previewMasking, ZMaskingPreviewInput } from "@sluice/admin/preview-masking";
@@ -22,6 +24,7 @@ export const RULE_ROUTES: ApiRoute[] = [
   ...ruleResourceRoutes("masking-rules", {
     list: listMaskingRules,
     save: saveMaskingRule,
+    setEnabled: setMaskingRuleEnabled,
     remove: deleteMaskingRule,
     body: ZMaskingRuleInput,
   }),
@@ -46,6 +49,7 @@ export const RULE_ROUTES: ApiRoute[] = [
   ...ruleResourceRoutes("guardrails", {
     list: listGuardrails,
     save: saveGuardrail,
+    setEnabled: setGuardrailEnabled,
     remove: deleteGuardrail,
     body: ZGuardrailInput,
   }),
