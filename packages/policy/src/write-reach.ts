@@ -129,12 +129,21 @@ const ROW_WRITES = new Set(["INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUN
  * this transaction, out of the reader's sight (`CREATE TEMP VIEW v AS SELECT … FROM orders` then
  * `INSERT INTO v`, `bypass-fresh-pg-named-view.int.test.ts`), or does not exist; either way what it
  * writes through cannot be followed. Only where a snapshot-backed catalog is held (Postgres): a
- * front end without one is judged by `catalogUnreadBecause`.
+ * front end without one is judged by `catalogUnreadBecause`. A plain table this transaction created
+ * is known without the catalog, and a name it gave another relation is unknown whatever the catalog
+ * holds: `CREATE TEMP VIEW notes AS SELECT … FROM orders` is found before public.notes
+ * (transaction-tables.ts).
  */
 function unknownRowTarget(facts: StatementFacts, session: SessionContext): string | null {
   const holds = session.columns?.holds;
   if (!holds || !facts.kinds.some((kind) => ROW_WRITES.has(kind))) return null;
-  const unknown = facts.tablesWritten.find((table) => !holds(table.schema, table.name));
+  // A plain table this transaction created reaches nothing else: written, it is followed no further.
+  const newTables = session.newTables;
+  const unknown = facts.tablesWritten.find(
+    (table) =>
+      newTables?.isMadeHere(table) === true ||
+      (!holds(table.schema, table.name) && newTables?.trusts(facts, table) !== true),
+  );
   if (!unknown) return null;
   return unknown.schema === null ? unknown.name : `${unknown.schema}.${unknown.name}`;
 }
