@@ -9,7 +9,8 @@ import type { OpaqueView } from "./view-reads";
  * a fixed point:
  *   - through views: the server rewrites a write to an updatable view into one to the relation its
  *     query reads, through any number of views (INSTEAD OF code can write anything, so a view
- *     Sluice cannot trace counts as writing every table);
+ *     Sluice cannot trace counts as writing every table); not a DROP of the view without CASCADE,
+ *     which writes nothing under it;
  *   - through foreign keys' cascades: a DELETE or UPDATE of a referenced table changes the tables
  *     whose keys cascade (CASCADE, SET NULL, SET DEFAULT), and `TRUNCATE … CASCADE` empties every
  *     referencing table; which rows are reached is not judged (refusing more, never less); the
@@ -46,6 +47,7 @@ export function writeReach(
   const cascadeKey = (name: string) => (cascades?.isCaseFolded ? name.toLowerCase() : name);
   const ownerKey = (name: string) => (ownerWrites?.isCaseFolded ? name.toLowerCase() : name);
   const isTruncate = facts.kinds.includes("TRUNCATE");
+  const isDropRestricted = facts.kind === "DROP" && facts.dropsDependents !== true;
   // Each relation reached, with the chain of steps that reached it (for the verdict's message).
   type Reached = {
     name: string;
@@ -88,6 +90,9 @@ export function writeReach(
       return `${facts.kind} writes through ${at.name} into a table the rule covers (${at.name} may be a view reading any column: ${viewReads.unknownBecause})`;
     }
     const view = viewReads?.get(key);
+    // Dropping a view changes no row of what it reads, and without CASCADE the server refuses the
+    // drop when anything else (another table's rule or row security policy) depends on it.
+    if (view !== undefined && at.isStart && isDropRestricted) continue;
     if (view === "opaque") return `${facts.kind} writes through ${at.chain} into a table the rule covers`;
     if (view !== undefined && !Array.isArray(view)) {
       return `${facts.kind} writes through ${at.chain} into a table the rule covers (view ${at.name} counts as reading every column: ${(view as OpaqueView).whyOpaque})`;

@@ -53,6 +53,7 @@ export type Collector = {
   serverFileAccess?: "file" | "program";
   readsPositions?: true;
   plainTable?: PlainTable | null;
+  dropsDependents?: true;
   requestsReadWrite: boolean;
 };
 
@@ -113,6 +114,7 @@ export function extractFacts(statement: unknown): StatementFacts {
   if (collector.preparedName !== undefined) facts.preparedName = collector.preparedName;
   if (collector.serverFileAccess) facts.serverFileAccess = collector.serverFileAccess;
   if (collector.readsPositions) facts.readsPositions = true;
+  if (collector.dropsDependents) facts.dropsDependents = true;
   // Only the statement's own table: CREATE SCHEMA … CREATE TABLE is not a CREATE TABLE.
   if (collector.plainTable && kind === "CREATE TABLE" && facts.kinds.length === 1)
     facts.plainTable = collector.plainTable;

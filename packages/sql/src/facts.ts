@@ -90,6 +90,11 @@ export type StatementFacts = {
    * server's built-ins (MySQL has no search path for functions).
    */
   dialect?: "mysql";
+  /**
+   * DROP … CASCADE: what depends on the dropped objects goes too (a rule or row security policy of
+   * another table that reads a dropped view). Without it the server refuses a drop anything depends on.
+   */
+  dropsDependents?: true;
   /** For a top-level CREATE TABLE of a plain table: the table (see PlainTable). */
   plainTable?: PlainTable;
   /** START TRANSACTION/BEGIN/SET ... READ WRITE. */
