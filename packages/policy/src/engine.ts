@@ -8,6 +8,7 @@ import type { GeneratedColumns } from "./generated-columns";
 import type { OwnerWrites } from "./owner-writes";
 import { candidateNames } from "./patterns";
 import type { ConnectionPolicy } from "./rules";
+import type { NewTables } from "./transaction-tables";
 import type { UpstreamCode } from "./upstream-code";
 import type { ViewReads } from "./view-reads";
 
@@ -58,6 +59,12 @@ export type SessionContext = {
    * partitions), whose rows are its rows too: a TABLE rule on one covers them all.
    */
   families?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Plain tables this session's open transaction created, which the catalog cannot show: a row
+   * write to one is followed no further (it reaches nothing else) rather than refused (see
+   * transaction-tables.ts).
+   */
+  newTables?: NewTables;
   /** Tables a write changes through foreign keys' cascades: a TABLE rule on writes covers them. */
   cascades?: ForeignKeyCascades;
   /** Tables the triggers a write fires write in turn (MySQL): a TABLE rule on writes covers them. */

@@ -84,6 +84,9 @@ export function ownerCodeWriteReach(
 ): string | null {
   // MySQL's relay reads its triggers' bodies (mysql-session/src/owner-code.ts).
   if (!code || facts.dialect === "mysql") return null;
+  // A DROP fires no trigger, rule or default: the code listed is what a row write runs. Without
+  // CASCADE nothing else goes with the relation (the server refuses the drop if something depends).
+  if (facts.kind === "DROP" && facts.dropsDependents !== true) return null;
   for (const table of facts.tablesWritten) {
     const shown = table.schema === null ? table.name : `${table.schema}.${table.name}`;
     for (const piece of codeOf(table, code)) {

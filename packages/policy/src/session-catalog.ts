@@ -117,6 +117,7 @@ export class SessionCatalog {
           prepared: base.prepared,
           ...(base.resolved ? { resolved: base.resolved } : {}),
           ...(base.isPathComputed ? { isPathComputed: true } : {}),
+          ...(base.newTables ? { newTables: base.newTables } : {}),
           ...(base.shadowingNames && base.shadowingNames.size > 0
             ? { shadowingNames: base.shadowingNames }
             : {}),

@@ -110,6 +110,8 @@ export class SessionDecider implements SessionDecisions {
     parsed: ParsedStatements,
   ): Verdict | Promise<Verdict> {
     const movesPath = this.state.absorbPathChanges(parsed);
+    // Nothing in flight and no transaction open: what the last one created is committed or gone.
+    if (statement.isUpstreamSettled === true) this.state.transactionTables.transactionEnded();
     if (this.freshness && parsed.ok && needsCatalog(parsed.statements)) {
       const needed = this.freshness.readNeeded(policy, statement, parsed.statements);
       if (needed)
@@ -181,6 +183,9 @@ export class SessionDecider implements SessionDecisions {
     parsed: Parsed,
     movesPath: boolean,
   ): Verdict | Promise<Verdict> {
+    // Judged under the catalog the statements are: the tables they create are trusted by it.
+    if (parsed.ok)
+      this.state.transactionTables.absorb(parsed.statements, this.catalog.withColumns(this.state, parsed));
     const judged = evaluate(policy, parsed, this.catalog.withColumns(this.state, parsed));
     const epoch = this.epochOf(statement, judged);
     const lookup = this.upstream?.lookupRelations;

@@ -1,6 +1,7 @@
 import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import type { SessionContext } from "./engine";
 import { parseSearchPath } from "./search-path";
+import { type NewTables, TransactionTables } from "./transaction-tables";
 
 /** Bounds per-session memory: an agent preparing statements in a loop cannot grow the gateway. */
 export const MAX_PREPARED_PER_SESSION = 1000;
@@ -48,6 +49,8 @@ export class PolicySessionState implements SessionContext {
   isPathComputed = false;
   /** See SessionContext.shadowingNames: only ever grows, like the path's union. */
   readonly shadowingNames = new Set<string>();
+  /** Plain tables the open transaction created (see transaction-tables.ts). */
+  readonly transactionTables = new TransactionTables();
   private changes = 0;
   /** Bumped by anything that changes this state, so a verdict remembered for it can tell it is stale. */
   private mutations = 0;
@@ -82,6 +85,11 @@ export class PolicySessionState implements SessionContext {
    */
   get version(): number {
     return this.mutations;
+  }
+
+  /** The trust in new tables the statements of the message judged last were judged with. */
+  get newTables(): NewTables {
+    return this.transactionTables.current;
   }
 
   /** The role the session logged in as upstream. */
@@ -222,6 +230,7 @@ export class PolicySessionState implements SessionContext {
       shadowingNames: this.shadowingNames,
       implicitSchemas: this.implicitSchemas,
       prepared: this.prepared,
+      newTables: this.newTables,
       resolved,
     };
   }

@@ -40,7 +40,8 @@ export function mayRunUnjudgedCode(
   return false;
 }
 
-function runsCode(
+/** Whether one statement may run code the gateway did not judge (see mayRunUnjudgedCode). */
+export function runsCode(
   facts: StatementFacts,
   session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode">,
 ): boolean {
@@ -69,7 +70,7 @@ function isUnjudgedCall(call: RoutineRef, isCatalogFirst: boolean, code: Upstrea
   return reading.kind === "unknown" || CLASS_VERDICTS[reading.cls].kind === "refuse";
 }
 
-function isUnjudgedOperator(operator: RoutineRef, code: UpstreamCode | undefined): boolean {
+export function isUnjudgedOperator(operator: RoutineRef, code: UpstreamCode | undefined): boolean {
   return (
     (operator.schema !== null && operator.schema !== "pg_catalog") ||
     !SAFE_OPERATOR_NAMES.has(operator.name) ||

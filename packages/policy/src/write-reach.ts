@@ -9,7 +9,8 @@ import type { OpaqueView } from "./view-reads";
  * a fixed point:
  *   - through views: the server rewrites a write to an updatable view into one to the relation its
  *     query reads, through any number of views (INSTEAD OF code can write anything, so a view
- *     Sluice cannot trace counts as writing every table);
+ *     Sluice cannot trace counts as writing every table); not a DROP of the view without CASCADE,
+ *     which writes nothing under it;
  *   - through foreign keys' cascades: a DELETE or UPDATE of a referenced table changes the tables
  *     whose keys cascade (CASCADE, SET NULL, SET DEFAULT), and `TRUNCATE … CASCADE` empties every
  *     referencing table; which rows are reached is not judged (refusing more, never less); the
@@ -46,6 +47,7 @@ export function writeReach(
   const cascadeKey = (name: string) => (cascades?.isCaseFolded ? name.toLowerCase() : name);
   const ownerKey = (name: string) => (ownerWrites?.isCaseFolded ? name.toLowerCase() : name);
   const isTruncate = facts.kinds.includes("TRUNCATE");
+  const isDropRestricted = facts.kind === "DROP" && facts.dropsDependents !== true;
   // Each relation reached, with the chain of steps that reached it (for the verdict's message).
   type Reached = {
     name: string;
@@ -88,6 +90,9 @@ export function writeReach(
       return `${facts.kind} writes through ${at.name} into a table the rule covers (${at.name} may be a view reading any column: ${viewReads.unknownBecause})`;
     }
     const view = viewReads?.get(key);
+    // Dropping a view changes no row of what it reads, and without CASCADE the server refuses the
+    // drop when anything else (another table's rule or row security policy) depends on it.
+    if (view !== undefined && at.isStart && isDropRestricted) continue;
     if (view === "opaque") return `${facts.kind} writes through ${at.chain} into a table the rule covers`;
     if (view !== undefined && !Array.isArray(view)) {
       return `${facts.kind} writes through ${at.chain} into a table the rule covers (view ${at.name} counts as reading every column: ${(view as OpaqueView).whyOpaque})`;
@@ -129,12 +134,21 @@ const ROW_WRITES = new Set(["INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUN
  * this transaction, out of the reader's sight (`CREATE TEMP VIEW v AS SELECT … FROM orders` then
  * `INSERT INTO v`, `bypass-fresh-pg-named-view.int.test.ts`), or does not exist; either way what it
  * writes through cannot be followed. Only where a snapshot-backed catalog is held (Postgres): a
- * front end without one is judged by `catalogUnreadBecause`.
+ * front end without one is judged by `catalogUnreadBecause`. A plain table this transaction created
+ * is known without the catalog, and a name it gave another relation is unknown whatever the catalog
+ * holds: `CREATE TEMP VIEW notes AS SELECT … FROM orders` is found before public.notes
+ * (transaction-tables.ts).
  */
 function unknownRowTarget(facts: StatementFacts, session: SessionContext): string | null {
   const holds = session.columns?.holds;
   if (!holds || !facts.kinds.some((kind) => ROW_WRITES.has(kind))) return null;
-  const unknown = facts.tablesWritten.find((table) => !holds(table.schema, table.name));
+  // A plain table this transaction created reaches nothing else: written, it is followed no further.
+  const newTables = session.newTables;
+  const unknown = facts.tablesWritten.find(
+    (table) =>
+      newTables?.isMadeHere(table) === true ||
+      (!holds(table.schema, table.name) && newTables?.trusts(facts, table) !== true),
+  );
   if (!unknown) return null;
   return unknown.schema === null ? unknown.name : `${unknown.schema}.${unknown.name}`;
 }

@@ -1,6 +1,6 @@
 import { AGGREGATE_NAMES } from "./aggregates";
 import { rememberTree } from "./column-lineage";
-import type { RoutineRef, SettingChange, StatementFacts, TableRef } from "./facts";
+import type { PlainTable, RoutineRef, SettingChange, StatementFacts, TableRef } from "./facts";
 import {
   addTable,
   asArray,
@@ -27,6 +27,7 @@ import {
   visitTriggerFunction,
   withCtes,
 } from "./facts-visitors";
+import { plainTableOf } from "./plain-table";
 import { impliedKinds, STATEMENT_KINDS } from "./statement-kinds";
 import { whyUnlimited, writeTarget } from "./write-scope";
 
@@ -51,6 +52,8 @@ export type Collector = {
   preparedName?: string;
   serverFileAccess?: "file" | "program";
   readsPositions?: true;
+  plainTable?: PlainTable | null;
+  dropsDependents?: true;
   requestsReadWrite: boolean;
 };
 
@@ -111,6 +114,10 @@ export function extractFacts(statement: unknown): StatementFacts {
   if (collector.preparedName !== undefined) facts.preparedName = collector.preparedName;
   if (collector.serverFileAccess) facts.serverFileAccess = collector.serverFileAccess;
   if (collector.readsPositions) facts.readsPositions = true;
+  if (collector.dropsDependents) facts.dropsDependents = true;
+  // Only the statement's own table: CREATE SCHEMA … CREATE TABLE is not a CREATE TABLE.
+  if (collector.plainTable && kind === "CREATE TABLE" && facts.kinds.length === 1)
+    facts.plainTable = collector.plainTable;
   // Column lineage depends on the catalog: it is resolved at decision time from the same tree.
   rememberTree(facts, statement);
   return facts;
@@ -272,8 +279,12 @@ function visitNode(type: string, node: Node, c: Collector, outerCtes: Set<string
     case "DropStmt":
       visitDrop(node, c);
       return;
-    case "AlterTableStmt":
     case "CreateStmt":
+      // The first CreateStmt met is the statement's own (a nested one, in CREATE SCHEMA, is not).
+      if (c.plainTable === undefined) c.plainTable = plainTableOf(node);
+      visitDdl(node, c, ctes);
+      return;
+    case "AlterTableStmt":
     case "IndexStmt":
     case "RenameStmt":
     case "CreateTableAsStmt":

@@ -101,6 +101,7 @@ const DROPPED_RELATIONS = new Set([
 ]);
 
 export function visitDrop(node: Node, c: Collector): void {
+  if (node["behavior"] === "DROP_CASCADE") c.dropsDependents = true;
   if (!DROPPED_RELATIONS.has(String(node["removeType"]))) return;
   for (const object of asArray(node["objects"])) {
     const parts = asArray(asNode(asNode(object)["List"])["items"]).map((item) =>

@@ -24,6 +24,18 @@ export type SettingChange = {
   via: "SET" | "RESET" | "set_config" | "transaction" | "pg_settings";
 };
 
+/**
+ * A table `CREATE TABLE` makes with nothing tying its writes to another relation (see
+ * plain-table.ts): where it is (`pg_temp` for a temporary one, else the schema as written) and the
+ * types of its columns, whose input functions and domain checks run on every write.
+ */
+export type PlainTable = {
+  schema: string | null;
+  name: string;
+  isTemporary: boolean;
+  columnTypes: RoutineRef[];
+};
+
 export type StatementFacts = {
   /** The outermost statement's kind, e.g. SELECT, DELETE, DROP, SET. */
   kind: string;
@@ -78,6 +90,13 @@ export type StatementFacts = {
    * server's built-ins (MySQL has no search path for functions).
    */
   dialect?: "mysql";
+  /**
+   * DROP … CASCADE: what depends on the dropped objects goes too (a rule or row security policy of
+   * another table that reads a dropped view). Without it the server refuses a drop anything depends on.
+   */
+  dropsDependents?: true;
+  /** For a top-level CREATE TABLE of a plain table: the table (see PlainTable). */
+  plainTable?: PlainTable;
   /** START TRANSACTION/BEGIN/SET ... READ WRITE. */
   requestsReadWrite: boolean;
   /**
