@@ -146,3 +146,61 @@ test("[ADMIN] a MySQL connection's token comes with CLI, mysql2, PyMySQL and SQL
   await expect(page.getByText("postgresql://")).toHaveCount(0);
   expect(await seriousViolations(page)).toEqual([]);
 });
+
+test("[ADMIN] every wrong field of a MySQL or HTTP connection gets its message next to the field", async ({
+  page,
+}) => {
+  const suffix = Date.now().toString(36);
+  await signIn(page, "admin");
+  await page.getByRole("link", { name: "Connections" }).click();
+  await page.getByRole("button", { name: "New connection" }).click();
+
+  await page.getByLabel("Kind").selectOption("MYSQL");
+  await page.getByLabel("Host").fill("db host");
+  await page.getByLabel("Port").fill("70000");
+  await page.getByLabel("Upstream database").fill("orders");
+  await page.getByLabel("Upstream user").fill("app");
+  await page.getByLabel("Agent groups allowed").fill("analysts, data-team!");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await expect(page.locator("#connection-name-error")).toHaveText("required");
+  await expect(page.locator("#connection-host-error")).toContainText(
+    "a host name (db.internal) or an IP address",
+  );
+  await expect(page.locator("#connection-port-error")).toHaveText("1 to 65535");
+  await expect(page.locator("#connection-allowedGroups-error")).toContainText(
+    '"data-team!": letters, digits',
+  );
+  await expect(page.locator("#connection-allowedGroups")).toHaveAttribute("aria-invalid", "true");
+  expect(await seriousViolations(page)).toEqual([]);
+  // Each message goes as its field is edited.
+  await page.getByLabel("Name").fill(`e2e-orders-${suffix}`);
+  await expect(page.locator("#connection-name-error")).toHaveCount(0);
+  await expect(page.locator("#connection-host-error")).toHaveCount(1);
+
+  // An HTTP upstream's address pasted whole is refused on the host, saying where its parts go.
+  await page.getByLabel("Kind").selectOption("HTTP");
+  await page.getByLabel("Host").fill("https://crm.example.com/api");
+  await page.getByLabel("Port").fill("443");
+  // The MySQL database typed above is no base path: said on that field, below.
+  await expect(page.getByLabel("Base path")).toHaveValue("orders");
+  await page.getByLabel("Agent groups allowed").fill("analysts");
+  await page.getByLabel("Upstream secret (API key or token)").fill("crm-secret");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await expect(page.locator("#connection-host-error")).toContainText("no scheme (https://) or path");
+  await expect(page.locator("#connection-port-error")).toHaveCount(0);
+  await page.getByLabel("Host").fill("crm.example.com:8443");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  await expect(page.locator("#connection-host-error")).toHaveText("the host alone: the port goes in Port");
+
+  await page.getByLabel("Host").fill("crm.example.com");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  // What each kind reads differently is checked once the fields every kind has are right.
+  await expect(page.locator("#connection-database-error")).toContainText("a base path such as / or /api/v2");
+  await page.getByLabel("Base path").fill("/api");
+  await page.getByRole("button", { name: "Create connection" }).click();
+  const row = page.getByTestId(`connection-e2e-orders-${suffix}`);
+  await expect(row).toContainText("https://crm.example.com:443/api");
+  await row.getByRole("button", { name: `Delete connection e2e-orders-${suffix}` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete connection" }).click();
+  await expect(row).toHaveCount(0);
+});

@@ -21,6 +21,7 @@ import { toConnectionView } from "./connection-view";
 import { upsertGroups, ZGroupNames, ZName } from "./names";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
+import { upstreamHostProblem } from "./upstream-host";
 
 /** Every field a connection has, nothing defaulted: what a PATCH may name. */
 const ZConnectionFields = z.object({
@@ -28,7 +29,15 @@ const ZConnectionFields = z.object({
   /** What the upstream speaks; agents reach it on that kind's listener (docs/mysql.md, docs/http.md). */
   type: z.enum(CONNECTION_TYPES),
   description: z.string().trim().max(500).optional().nullable(),
-  host: z.string().trim().min(1, "required").max(253),
+  host: z
+    .string()
+    .trim()
+    .min(1, "required")
+    .max(253, "at most 253 characters")
+    .superRefine((host, context) => {
+      const problem = host === "" ? null : upstreamHostProblem(host);
+      if (problem) context.addIssue({ code: "custom", message: problem });
+    }),
   port: z.coerce.number().int("a whole number").min(1, "1 to 65535").max(65535, "1 to 65535"),
   /** The upstream database (Postgres, MySQL) or the base path below which agents call (HTTP). */
   database: z.string().trim().min(1, "required").max(253, "at most 253 characters"),
