@@ -239,10 +239,11 @@ function preparedTransactions(
   clientFrames.setMode("tagged");
   modules.frames.admitAuthenticated(clientFrames);
   const upstreamFrames = modules.frames.createServerFrameBuffer();
+  const names = nameMemo(modules);
   const transaction = (read: Buffer, answer: Buffer) => {
     clientFrames.push(Buffer.from(read.buffer, read.byteOffset, read.length));
     for (let frame = clientFrames.next(); frame; frame = clientFrames.next()) {
-      const step = relay.handleClient(modules.messages.decodeClientFrame(frame), frame.raw);
+      const step = relay.handleClient(modules.messages.decodeClientFrame(frame, names), frame.raw);
       if (step instanceof Promise) throw new Error("the relay waited");
       modules.output.clientToUpstream(step, masker);
     }
@@ -265,6 +266,7 @@ function simpleTransactions(modules: Modules): number {
   clientFrames.setMode("tagged");
   modules.frames.admitAuthenticated(clientFrames);
   const upstreamFrames = modules.frames.createServerFrameBuffer();
+  const names = nameMemo(modules);
   // A new constant each time, each its own read (as a socket's read is a Buffer of its own), made
   // before the measure so that only the relay's work is counted.
   const queries = Array.from({ length: 100_000 }, (_, i) =>
@@ -276,7 +278,7 @@ function simpleTransactions(modules: Modules): number {
     aid = (aid + 1) % queries.length;
     clientFrames.push(query);
     for (let frame = clientFrames.next(); frame; frame = clientFrames.next()) {
-      const step = relay.handleClient(modules.messages.decodeClientFrame(frame), frame.raw);
+      const step = relay.handleClient(modules.messages.decodeClientFrame(frame, names), frame.raw);
       if (step instanceof Promise) throw new Error("the relay waited");
       if (step.toUpstream[0] !== frame.raw) throw new Error("not an allow");
       modules.output.clientToUpstream(step, masker);
@@ -287,6 +289,14 @@ function simpleTransactions(modules: Modules): number {
   // The first statements wait for the facts cache to trust the shape; the measure never does.
   for (let i = 0; i < 1000; i += 1) transaction();
   return timed(transaction);
+}
+
+/** The connection's memo of names its Binds carry, as the transport keeps one; none in a tree without it. */
+function nameMemo(modules: Modules): import("../packages/wire/src/name-memo").NameMemo | undefined {
+  const { NameMemo } = modules.messages as {
+    NameMemo?: typeof import("../packages/wire/src/name-memo").NameMemo;
+  };
+  return NameMemo ? new NameMemo() : undefined;
 }
 
 /** CPU µs per transaction of `work`, run `TRANSACTIONS` times. */
@@ -304,10 +314,11 @@ function measures(modules: Modules): Record<string, () => number> {
       const frames = modules.frames.createClientFrameBuffer();
       frames.setMode("tagged");
       modules.frames.admitAuthenticated(frames);
+      const names = nameMemo(modules);
       return timed(() => {
         frames.push(Buffer.from(CLIENT_READ.buffer, CLIENT_READ.byteOffset, CLIENT_READ.length));
         for (let frame = frames.next(); frame; frame = frames.next())
-          modules.messages.decodeClientFrame(frame);
+          modules.messages.decodeClientFrame(frame, names);
       });
     },
     "upstream read to client (not masked)": () => {

@@ -1,6 +1,7 @@
 import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-description";
 import type { MaskPlan } from "@sluice/masking/row-masker";
 import { ClientCode } from "@sluice/wire/client-codes";
+import { NameMemo } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { nulAt } from "@sluice/wire/nul-scan";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
@@ -80,6 +81,8 @@ export class ResponsePairing {
    * masker find the plan it made for them.
    */
   private lastDescription: { body: Buffer; fields: FieldInfo[] } | null = null;
+  /** A Bind's portal and statement names, the same few again and again (see NameMemo). */
+  private readonly names = new NameMemo();
 
   /**
    * Notes one message as it goes upstream, with the scope its verdict gave (a Parse, a Query, or
@@ -224,9 +227,9 @@ export class ResponsePairing {
 
   private noteBind(raw: Buffer, scope: ResultScope | undefined): void {
     const portalEnd = nulAt(raw, TAGGED_HEADER_BYTES);
-    const name = textAt(raw, TAGGED_HEADER_BYTES, portalEnd);
+    const name = this.nameAt(raw, TAGGED_HEADER_BYTES, portalEnd);
     const statementEnd = nulAt(raw, portalEnd + 1);
-    const statement = this.statements.get(textAt(raw, portalEnd + 1, statementEnd)) ?? null;
+    const statement = this.statements.get(this.nameAt(raw, portalEnd + 1, statementEnd)) ?? null;
     // A Bind judged again brings the verdict its statement now has.
     if (statement && scope) statement.scope = scope;
     const portal: ResultSource = {
@@ -239,6 +242,16 @@ export class ResponsePairing {
     };
     this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
     this.portals.set(name, portal);
+  }
+
+  /** `textAt`, for a name sent before without a new string (the memo keeps what `textAt` made). */
+  private nameAt(raw: Buffer, start: number, end: number): string {
+    if (end === start) return "";
+    const kept = this.names.find(raw, start, end);
+    if (kept !== null) return kept;
+    const text = textAt(raw, start, end);
+    this.names.keep(raw, start, end, text);
+    return text;
   }
 
   /** A portal by name; one never bound through the gateway (a SQL cursor) comes from nowhere known. */

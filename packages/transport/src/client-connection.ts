@@ -11,7 +11,7 @@ import type { ResultMasker } from "@sluice/session/result-masker";
 import { openSessionRelay, sessionReadyBytes } from "@sluice/session/session-start";
 import { judgeConnectSettings } from "@sluice/session/startup-judgement";
 import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-output";
-import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
+import { type ClientMessage, decodeClientFrame, NameMemo } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
 import { clientAddressOf } from "./client-address";
@@ -40,6 +40,8 @@ export class ClientConnection {
   /** The session's upstream, from its login until it is released. */
   private upstream: SessionUpstream | null = null;
   private readonly clientFrames = createClientFrameBuffer();
+  /** The names this client's Binds carry, read once (see NameMemo). */
+  private readonly names = new NameMemo();
   private readonly phases: ConnectionPhases;
   private relaying: Relaying | null = null;
   /** Set once the session's row exists: from then on its end is reported, however it ends. */
@@ -173,7 +175,7 @@ export class ClientConnection {
   private handleClientFrame(frame: Frame): void | Promise<void> {
     let message: ClientMessage;
     try {
-      message = decodeClientFrame(frame);
+      message = decodeClientFrame(frame, this.names);
     } catch (error) {
       // Text that is not UTF-8 is an ERROR for that one message, as the server makes it.
       if (!this.relaying || frame.kind !== "tagged" || !isUndecodable(error)) throw error;

@@ -9,6 +9,7 @@ import {
   SSL_REQUEST_CODE,
   TAGGED_HEADER_BYTES,
 } from "./limits";
+import type { NameMemo } from "./name-memo";
 import { printable } from "./printable";
 import { Reader } from "./reader";
 import { TargetCode } from "./server-codes";
@@ -16,6 +17,7 @@ import { assertUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
 export { isClientMessageType } from "./client-codes";
+export { NameMemo } from "./name-memo";
 
 /**
  * Frontend (client → server) messages, decoded from frames the FrameBuffer has already cut.
@@ -55,11 +57,14 @@ export type ClientMessage =
   /** PasswordMessage, SASLInitialResponse or SASLResponse: see the parse functions below. */
   | { name: "authResponse"; body: Buffer };
 
-/** Decodes one frame; throws WireError (08P01) for anything malformed or unknown. */
-export function decodeClientFrame(frame: Frame): ClientMessage {
+/**
+ * Decodes one frame; throws WireError (08P01) for anything malformed or unknown.
+ * @param names the connection's names sent before (see NameMemo): a Bind's are read through it.
+ */
+export function decodeClientFrame(frame: Frame, names?: NameMemo): ClientMessage {
   return frame.kind === "untagged"
     ? decodeUntagged(frame.code, frame.body)
-    : decodeTagged(frame.type, frame.raw);
+    : decodeTagged(frame.type, frame.raw, names);
 }
 
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
@@ -89,14 +94,14 @@ function fieldsOf(raw: Buffer, what: string): Reader {
 }
 
 /** `raw` is the whole message, header included. */
-function decodeTagged(type: number, raw: Buffer): ClientMessage {
+function decodeTagged(type: number, raw: Buffer, names: NameMemo | undefined): ClientMessage {
   switch (type) {
     case ClientCode.Query:
       return parseQuery(fieldsOf(raw, "Query"));
     case ClientCode.Parse:
       return parseParse(fieldsOf(raw, "Parse"));
     case ClientCode.Bind:
-      return parseBind(fieldsOf(raw, "Bind"));
+      return parseBind(fieldsOf(raw, "Bind"), names);
     case ClientCode.Describe:
       return parseTarget("describe", fieldsOf(raw, "Describe"));
     case ClientCode.Execute:
@@ -165,9 +170,9 @@ function parseParse(reader: Reader): ClientMessage {
   return { name: "parse", statement, sql, paramTypes };
 }
 
-function parseBind(reader: Reader): ClientMessage {
-  const portal = reader.cstring();
-  const statement = reader.cstring();
+function parseBind(reader: Reader, names: NameMemo | undefined): ClientMessage {
+  const portal = reader.name(names);
+  const statement = reader.name(names);
   // Loops, not Array.from with a callback: a Bind per statement is the prepared protocol's hot path.
   const formatCount = reader.count(2);
   const paramFormats: number[] = new Array(formatCount);

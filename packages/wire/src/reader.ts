@@ -1,3 +1,4 @@
+import type { NameMemo } from "./name-memo";
 import { nulAt } from "./nul-scan";
 import { decodeUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
@@ -73,6 +74,26 @@ export class Reader {
           ? decodeUtf8Strict(this.body, this.offset, end)
           : this.body.toString("utf8", this.offset, end);
     this.offset = end + 1;
+    return value;
+  }
+
+  /**
+   * A NUL-terminated name (a portal's, a statement's), as `cstring` reads it, through `names`: a
+   * name the connection sent before is its kept text (the same string, not a new one).
+   */
+  name(names: NameMemo | undefined): string {
+    if (!names) return this.cstring();
+    const start = this.offset;
+    const end = nulAt(this.body, start);
+    if (end <= start) return this.cstring();
+    const kept = names.find(this.body, start, end);
+    if (kept !== null) {
+      this.offset = end + 1;
+      return kept;
+    }
+    // Decoded (and so checked) as any string is; only then kept.
+    const value = this.cstring();
+    names.keep(this.body, start, end, value);
     return value;
   }
 
