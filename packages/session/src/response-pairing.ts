@@ -56,6 +56,10 @@ export type Pairing =
 const OTHER: Pairing = Object.freeze({ kind: "other" });
 /** What `onAnswerAt` hands the pairing of a message whose body it never reads. */
 const EMPTY_BODY = Buffer.alloc(0);
+/** A Sync's ask carries nothing of its own: one object for all, frozen (one per transaction was garbage). */
+const SYNC_ASK: Ask = Object.freeze({ kind: "sync" });
+/** The result formats of a Bind that names none (all text, as most clients bind), shared. */
+const NO_FORMATS: readonly number[] = Object.freeze([]);
 const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
 const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
 
@@ -140,7 +144,7 @@ export class ResponsePairing {
         return null;
       }
       case ClientCode.Sync:
-        this.push({ kind: "sync" });
+        this.push(SYNC_ASK);
         return null;
       default:
         // Flush, CopyData, CopyDone, CopyFail, Terminate: nothing is answered for them alone.
@@ -262,7 +266,7 @@ export class ResponsePairing {
         scope: UNKNOWN_SCOPE,
         fields: null,
         statement: null,
-        resultFormats: [],
+        resultFormats: NO_FORMATS,
         isDescribeAsked: false,
         plan: null,
       };
@@ -301,7 +305,7 @@ export class ResponsePairing {
           scope: ask.scope,
           fields,
           statement: null,
-          resultFormats: [],
+          resultFormats: NO_FORMATS,
           isDescribeAsked: true,
           plan: null,
         };
@@ -427,7 +431,7 @@ function isSameBytesAt(expected: Buffer, bytes: Buffer, start: number, end: numb
 }
 
 /** The result format codes at the end of a Bind, after its parameter formats and values. */
-function bindResultFormats(raw: Buffer, offset: number): number[] {
+function bindResultFormats(raw: Buffer, offset: number): readonly number[] {
   let at = offset;
   const paramFormats = raw.readInt16BE(at);
   at += 2 + 2 * paramFormats;
@@ -438,6 +442,7 @@ function bindResultFormats(raw: Buffer, offset: number): number[] {
     at += 4 + Math.max(length, 0);
   }
   const count = raw.readInt16BE(at);
+  if (count === 0) return NO_FORMATS;
   const formats: number[] = [];
   for (let i = 0; i < count; i++) formats.push(raw.readInt16BE(at + 2 + 2 * i));
   return formats;
