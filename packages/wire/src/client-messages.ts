@@ -10,6 +10,7 @@ import {
   TAGGED_HEADER_BYTES,
 } from "./limits";
 import type { NameMemo } from "./name-memo";
+import { nulAt } from "./nul-scan";
 import { printable } from "./printable";
 import { Reader } from "./reader";
 import { TargetCode } from "./server-codes";
@@ -36,14 +37,11 @@ export type ClientMessage =
   | { name: "cancelRequest"; processId: number; secretKey: Buffer }
   | { name: "query"; sql: string }
   | { name: "parse"; statement: string; sql: string; paramTypes: number[] }
-  | {
-      name: "bind";
-      portal: string;
-      statement: string;
-      paramFormats: number[];
-      params: (Buffer | null)[];
-      resultFormats: number[];
-    }
+  /**
+   * Its parameters' values are read from the message itself when they are needed (`bindParams`):
+   * most Binds are relayed without anyone reading them, and a view per value was garbage.
+   */
+  | { name: "bind"; portal: string; statement: string }
   | { name: "describe"; target: "S" | "P"; targetName: string }
   | { name: "execute"; portal: string; maxRows: number }
   | { name: "close"; target: "S" | "P"; targetName: string }
@@ -173,33 +171,54 @@ function parseParse(reader: Reader): ClientMessage {
 function parseBind(reader: Reader, names: NameMemo | undefined): ClientMessage {
   const portal = reader.name(names);
   const statement = reader.name(names);
-  // Loops, not Array.from with a callback: a Bind per statement is the prepared protocol's hot path.
+  // Checked in place, in the order the values were read before (no arrays, no views): the counts
+  // and lengths, then the formats against the values, then the text values' encoding.
   const formatCount = reader.count(2);
-  const paramFormats: number[] = new Array(formatCount);
-  for (let i = 0; i < formatCount; i += 1) paramFormats[i] = reader.int16();
+  const formatsAt = reader.skip(2 * formatCount);
   const paramCount = reader.count(4);
-  const params: (Buffer | null)[] = new Array(paramCount);
+  const paramsAt = reader.position;
   for (let i = 0; i < paramCount; i += 1) {
     const length = reader.int32();
-    params[i] = length === -1 ? null : reader.bytes(length);
+    if (length !== -1) reader.skip(length);
   }
   // As PostgreSQL: no formats (all text), one for all, or one per parameter.
-  if (paramFormats.length > 1 && paramFormats.length !== params.length)
-    throw new WireError(
-      `bind message has ${paramFormats.length} parameter formats but ${params.length} parameters`,
-    );
+  if (formatCount > 1 && formatCount !== paramCount)
+    throw new WireError(`bind message has ${formatCount} parameter formats but ${paramCount} parameters`);
   // A text value is converted (so verified) by the server before any input function sees it; the
   // gateway's checks decode the same bytes, so they must be the text the server reads.
+  const raw = reader.source;
+  let at = paramsAt;
   for (let i = 0; i < paramCount; i += 1) {
-    const param = params[i];
-    const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
-    if (param && format === 0) assertUtf8Strict(param);
+    const length = raw.readInt32BE(at);
+    at += 4;
+    if (length === -1) continue;
+    const format = formatCount === 0 ? 0 : raw.readInt16BE(formatsAt + (formatCount === 1 ? 0 : 2 * i));
+    if (format === 0) assertUtf8Strict(raw, at, at + length);
+    at += length;
   }
   const resultCount = reader.count(2);
-  const resultFormats: number[] = new Array(resultCount);
-  for (let i = 0; i < resultCount; i += 1) resultFormats[i] = reader.int16();
+  reader.skip(2 * resultCount);
   reader.end();
-  return { name: "bind", portal, statement, paramFormats, params, resultFormats };
+  return { name: "bind", portal, statement };
+}
+
+/**
+ * The values a Bind decoded by `decodeClientFrame` binds (null for SQL NULL), read from its whole
+ * message `raw`, header included: views of it, in order.
+ */
+export function bindParams(raw: Buffer): (Buffer | null)[] {
+  let at = nulAt(raw, nulAt(raw, TAGGED_HEADER_BYTES) + 1) + 1;
+  at += 2 + 2 * raw.readUInt16BE(at);
+  const count = raw.readUInt16BE(at);
+  at += 2;
+  const params: (Buffer | null)[] = new Array(count);
+  for (let i = 0; i < count; i += 1) {
+    const length = raw.readInt32BE(at);
+    at += 4;
+    params[i] = length === -1 ? null : raw.subarray(at, at + length);
+    if (length !== -1) at += length;
+  }
+  return params;
 }
 
 /** A Describe or Close: one object, no spread (a Describe per statement, on libpq's prepared path). */

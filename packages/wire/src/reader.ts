@@ -27,6 +27,16 @@ export class Reader {
     this.offset = start;
   }
 
+  /** The bytes read, to read a value in place where `skip` said it starts. */
+  get source(): Buffer {
+    return this.body;
+  }
+
+  /** Where the next field starts in `source`. */
+  get position(): number {
+    return this.offset;
+  }
+
   int16(): number {
     this.need(2);
     const value = this.body.readInt16BE(this.offset);
@@ -60,6 +70,18 @@ export class Reader {
     const value = this.body.subarray(this.offset, this.offset + count);
     this.offset += count;
     return value;
+  }
+
+  /**
+   * Steps over `count` bytes (a value the caller reads in place, if at all) and returns where they
+   * start: `bytes` without the view.
+   */
+  skip(count: number): number {
+    if (count < 0) throw new WireError(`negative length in ${this.what} message`);
+    this.need(count);
+    const start = this.offset;
+    this.offset += count;
+    return start;
   }
 
   /** A NUL-terminated UTF-8 string. */
