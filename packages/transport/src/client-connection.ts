@@ -106,7 +106,7 @@ export class ClientConnection {
       for (let frame = this.clientFrames.next(); frame; frame = this.clientFrames.next()) {
         this.pending.push(frame);
       }
-      this.drain();
+      this.drain(chunk);
     } catch (error) {
       if (error instanceof WireError && !error.isToldToClient) {
         this.deps.log(`closed ${this.clientAddress}: ${error.message}`);
@@ -118,8 +118,11 @@ export class ClientConnection {
     }
   }
 
-  /** Processes queued client frames in order; an async step pauses the queue until it settles. */
-  private drain(): void {
+  /**
+   * Processes queued client frames in order; an async step pauses the queue until it settles.
+   * @param read the client read that queued them, when this drain follows it at once.
+   */
+  private drain(read?: Buffer): void {
     // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write.
     const upstream = this.upstream;
     upstream?.gather();
@@ -136,7 +139,7 @@ export class ClientConnection {
         if (result instanceof Promise) this.runAsync(result);
       }
     } finally {
-      upstream?.flushGathered();
+      upstream?.flushGathered(read);
     }
     this.quiet.progress();
   }
