@@ -1,6 +1,6 @@
 import type { StatementRequest } from "@sluice/policy/verdict";
 import { ClientCode } from "@sluice/wire/client-codes";
-import type { ClientMessage } from "@sluice/wire/client-messages";
+import { bindParams, type ClientMessage } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
@@ -116,7 +116,7 @@ export class Relay {
           this.afterParseVerdict(verdict, raw, message.statement, message.sql),
         );
       case "bind":
-        return this.handleBind(message.statement, message.params, raw, message.portal);
+        return this.handleBind(message.statement, raw, message.portal);
       case "close":
         if (message.target === "S" && !this.batch.isRefused) this.statements.delete(message.targetName);
         if (message.target === "P" && !this.batch.isRefused) this.gate.afterClosePortal(message.targetName);
@@ -259,12 +259,7 @@ export class Relay {
   }
 
   /** A prepared statement runs only as allowed now: judged again under new rules or catalog. */
-  private handleBind(
-    statement: string,
-    params: (Buffer | null)[],
-    raw: Buffer,
-    portal: string,
-  ): RelayStep | Promise<RelayStep> {
+  private handleBind(statement: string, raw: Buffer, portal: string): RelayStep | Promise<RelayStep> {
     if (this.batch.isRefused) return EMPTY_STEP;
     const known = this.statements.get(statement);
     if (!known) {
@@ -287,7 +282,7 @@ export class Relay {
       known.catalogVersion !== this.catalogVersion() ||
       isApprovalSpent ||
       (known.isJudgedPerRun === true && known.forwardedAt !== this.forwarded);
-    if (!isStale) return this.bindChecked(statement, params, raw, portal);
+    if (!isStale) return this.bindChecked(statement, raw, portal);
     // The approved Bind under a newer catalog (its table made a view by another connection) runs
     // on the approval only if it still means what was approved; under new rules it counts for nothing.
     const approved = isApproved && !isPolicyChanged ? known.approved : undefined;
@@ -295,7 +290,7 @@ export class Relay {
       // A refusal's stand-in is the whole step: the Bind itself never goes upstream.
       if (verdict.kind !== "allow") return this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       const { scope } = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
-      const bound = this.bindChecked(statement, params, raw, portal);
+      const bound = this.bindChecked(statement, raw, portal);
       // The Bind brings the verdict its statement now has to the portal it creates.
       return scope && bound.toUpstream[0] === raw ? { ...bound, scope } : bound;
     });
@@ -306,9 +301,10 @@ export class Relay {
   }
 
   /** The Bind goes on unless the values it binds are refused (then, like a denial, up to Sync). */
-  private bindChecked(statement: string, params: (Buffer | null)[], raw: Buffer, portal: string): RelayStep {
+  private bindChecked(statement: string, raw: Buffer, portal: string): RelayStep {
     const known = this.statements.get(statement);
-    const denial = known?.checkParams?.(params.map((param) => param?.toString("utf8") ?? null));
+    // The values are read from the Bind only for a statement whose values are checked.
+    const denial = known?.checkParams?.(bindParams(raw).map((param) => param?.toString("utf8") ?? null));
     if (!known || !denial) {
       this.gate.afterBind(portal, known?.mayRunUnjudgedCode === true);
       this.noteForwarded();

@@ -1,6 +1,7 @@
 import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-description";
 import type { MaskPlan } from "@sluice/masking/row-masker";
 import { ClientCode } from "@sluice/wire/client-codes";
+import { NameMemo } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { nulAt } from "@sluice/wire/nul-scan";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
@@ -55,6 +56,10 @@ export type Pairing =
 const OTHER: Pairing = Object.freeze({ kind: "other" });
 /** What `onAnswerAt` hands the pairing of a message whose body it never reads. */
 const EMPTY_BODY = Buffer.alloc(0);
+/** A Sync's ask carries nothing of its own: one object for all, frozen (one per transaction was garbage). */
+const SYNC_ASK: Ask = Object.freeze({ kind: "sync" });
+/** The result formats of a Bind that names none (all text, as most clients bind), shared. */
+const NO_FORMATS: readonly number[] = Object.freeze([]);
 const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
 const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
 
@@ -80,6 +85,8 @@ export class ResponsePairing {
    * masker find the plan it made for them.
    */
   private lastDescription: { body: Buffer; fields: FieldInfo[] } | null = null;
+  /** A Bind's portal and statement names, the same few again and again (see NameMemo). */
+  private readonly names = new NameMemo();
 
   /**
    * Notes one message as it goes upstream, with the scope its verdict gave (a Parse, a Query, or
@@ -137,7 +144,7 @@ export class ResponsePairing {
         return null;
       }
       case ClientCode.Sync:
-        this.push({ kind: "sync" });
+        this.push(SYNC_ASK);
         return null;
       default:
         // Flush, CopyData, CopyDone, CopyFail, Terminate: nothing is answered for them alone.
@@ -224,9 +231,9 @@ export class ResponsePairing {
 
   private noteBind(raw: Buffer, scope: ResultScope | undefined): void {
     const portalEnd = nulAt(raw, TAGGED_HEADER_BYTES);
-    const name = textAt(raw, TAGGED_HEADER_BYTES, portalEnd);
+    const name = this.nameAt(raw, TAGGED_HEADER_BYTES, portalEnd);
     const statementEnd = nulAt(raw, portalEnd + 1);
-    const statement = this.statements.get(textAt(raw, portalEnd + 1, statementEnd)) ?? null;
+    const statement = this.statements.get(this.nameAt(raw, portalEnd + 1, statementEnd)) ?? null;
     // A Bind judged again brings the verdict its statement now has.
     if (statement && scope) statement.scope = scope;
     const portal: ResultSource = {
@@ -241,6 +248,16 @@ export class ResponsePairing {
     this.portals.set(name, portal);
   }
 
+  /** `textAt`, for a name sent before without a new string (the memo keeps what `textAt` made). */
+  private nameAt(raw: Buffer, start: number, end: number): string {
+    if (end === start) return "";
+    const kept = this.names.find(raw, start, end);
+    if (kept !== null) return kept;
+    const text = textAt(raw, start, end);
+    this.names.keep(raw, start, end, text);
+    return text;
+  }
+
   /** A portal by name; one never bound through the gateway (a SQL cursor) comes from nowhere known. */
   private portalNamed(name: string): ResultSource {
     let portal = this.portals.get(name);
@@ -249,7 +266,7 @@ export class ResponsePairing {
         scope: UNKNOWN_SCOPE,
         fields: null,
         statement: null,
-        resultFormats: [],
+        resultFormats: NO_FORMATS,
         isDescribeAsked: false,
         plan: null,
       };
@@ -288,7 +305,7 @@ export class ResponsePairing {
           scope: ask.scope,
           fields,
           statement: null,
-          resultFormats: [],
+          resultFormats: NO_FORMATS,
           isDescribeAsked: true,
           plan: null,
         };
@@ -414,7 +431,7 @@ function isSameBytesAt(expected: Buffer, bytes: Buffer, start: number, end: numb
 }
 
 /** The result format codes at the end of a Bind, after its parameter formats and values. */
-function bindResultFormats(raw: Buffer, offset: number): number[] {
+function bindResultFormats(raw: Buffer, offset: number): readonly number[] {
   let at = offset;
   const paramFormats = raw.readInt16BE(at);
   at += 2 + 2 * paramFormats;
@@ -425,6 +442,7 @@ function bindResultFormats(raw: Buffer, offset: number): number[] {
     at += 4 + Math.max(length, 0);
   }
   const count = raw.readInt16BE(at);
+  if (count === 0) return NO_FORMATS;
   const formats: number[] = [];
   for (let i = 0; i < count; i++) formats.push(raw.readInt16BE(at + 2 + 2 * i));
   return formats;

@@ -45,7 +45,7 @@ function plain(frames: FrameBuffer, relay: Relay): Buffer | null {
       runEnd = view.end;
       continue;
     }
-    if (runBytes) pieces = appended(pieces, runBytes.subarray(runStart, runEnd));
+    if (runBytes) pieces = appended(pieces, wholeOrRange(runBytes, runStart, runEnd));
     if (replacement) {
       pieces = appended(pieces, replacement);
       runBytes = null;
@@ -55,10 +55,16 @@ function plain(frames: FrameBuffer, relay: Relay): Buffer | null {
       runEnd = view.end;
     }
   }
-  const run = runBytes ? runBytes.subarray(runStart, runEnd) : null;
+  // A read passed on whole is the read itself, not a new view of all of it.
+  const run = runBytes ? wholeOrRange(runBytes, runStart, runEnd) : null;
   if (!pieces) return run;
   if (run) pieces.push(run);
   return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+}
+
+/** `bytes[start..end]`: `bytes` itself when that is all of it. */
+function wholeOrRange(bytes: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
 }
 
 /** `pieces` with `piece` at its end: the list is made only once a read has more than one piece. */

@@ -8,9 +8,6 @@ const BIND: ClientMessage = {
   name: "bind",
   portal: "",
   statement: "s",
-  paramFormats: [],
-  params: [],
-  resultFormats: [],
 };
 
 /**

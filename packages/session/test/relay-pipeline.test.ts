@@ -51,10 +51,7 @@ describe("the relay's pipeline gate", () => {
       { name: "parse", statement: "", sql: "SELECT unjudged()", paramTypes: [] },
       message("P"),
     );
-    relay.handleClient(
-      { name: "bind", portal: "", statement: "", paramFormats: [], params: [], resultFormats: [] },
-      message("B"),
-    );
+    relay.handleClient({ name: "bind", portal: "", statement: "" }, message("B"));
     relay.handleClient({ name: "execute", portal: "", maxRows: 0 }, message("E"));
     const ascii = relay.handleClient(
       { name: "parse", statement: "a", sql: "SELECT 1", paramTypes: [] },

@@ -34,9 +34,6 @@ const bind = (statement = ""): ClientMessage => ({
   name: "bind",
   portal: "",
   statement,
-  paramFormats: [],
-  params: [],
-  resultFormats: [],
 });
 const execute: ClientMessage = { name: "execute", portal: "", maxRows: 0 };
 const describePortal: ClientMessage = { name: "describe", target: "P", targetName: "" };

@@ -72,13 +72,7 @@ describe("Relay", () => {
     const relay = new Relay({ decisions: DENY_BAD });
     const refused = send(relay, { name: "parse", statement: "", sql: "SELECT bad", paramTypes: [] }, "P");
     expect(refused.toUpstream[0]?.[0]).toBe(0x50); // the stand-in Parse
-    expect(
-      send(
-        relay,
-        { name: "bind", portal: "", statement: "", paramFormats: [], params: [], resultFormats: [] },
-        "B",
-      ).toUpstream,
-    ).toEqual([]);
+    expect(send(relay, { name: "bind", portal: "", statement: "" }, "B").toUpstream).toEqual([]);
     expect(send(relay, { name: "execute", portal: "", maxRows: 0 }, "E").toUpstream).toEqual([]);
     expect(send(relay, { name: "sync" }, "S").toUpstream).toEqual([raw("S")]);
     const error = standInError(refused.toUpstream);
@@ -156,9 +150,6 @@ describe("Relay", () => {
       name: "bind",
       portal: "",
       statement: "s1",
-      paramFormats: [],
-      params: [],
-      resultFormats: [],
     };
     expect(
       send(relay, { name: "parse", statement: "s1", sql: "SELECT 1", paramTypes: [] }, "P").toUpstream,
@@ -196,9 +187,6 @@ describe("Relay and name resolution", () => {
     name: "bind",
     portal: "",
     statement: "",
-    paramFormats: [],
-    params: [],
-    resultFormats: [],
   };
 
   it("tells the decision point whether everything sent before has completed outside a transaction", () => {

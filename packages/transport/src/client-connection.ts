@@ -11,7 +11,7 @@ import type { ResultMasker } from "@sluice/session/result-masker";
 import { openSessionRelay, sessionReadyBytes } from "@sluice/session/session-start";
 import { judgeConnectSettings } from "@sluice/session/startup-judgement";
 import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-output";
-import { type ClientMessage, decodeClientFrame } from "@sluice/wire/client-messages";
+import { type ClientMessage, decodeClientFrame, NameMemo } from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
 import { clientAddressOf } from "./client-address";
@@ -40,6 +40,8 @@ export class ClientConnection {
   /** The session's upstream, from its login until it is released. */
   private upstream: SessionUpstream | null = null;
   private readonly clientFrames = createClientFrameBuffer();
+  /** The names this client's Binds carry, read once (see NameMemo). */
+  private readonly names = new NameMemo();
   private readonly phases: ConnectionPhases;
   private relaying: Relaying | null = null;
   /** Set once the session's row exists: from then on its end is reported, however it ends. */
@@ -104,7 +106,7 @@ export class ClientConnection {
       for (let frame = this.clientFrames.next(); frame; frame = this.clientFrames.next()) {
         this.pending.push(frame);
       }
-      this.drain();
+      this.drain(chunk);
     } catch (error) {
       if (error instanceof WireError && !error.isToldToClient) {
         this.deps.log(`closed ${this.clientAddress}: ${error.message}`);
@@ -116,8 +118,11 @@ export class ClientConnection {
     }
   }
 
-  /** Processes queued client frames in order; an async step pauses the queue until it settles. */
-  private drain(): void {
+  /**
+   * Processes queued client frames in order; an async step pauses the queue until it settles.
+   * @param read the client read that queued them, when this drain follows it at once.
+   */
+  private drain(read?: Buffer): void {
     // A pipelined batch (Bind/Execute/Sync, or many queries) reaches the upstream in one write.
     const upstream = this.upstream;
     upstream?.gather();
@@ -134,7 +139,7 @@ export class ClientConnection {
         if (result instanceof Promise) this.runAsync(result);
       }
     } finally {
-      upstream?.flushGathered();
+      upstream?.flushGathered(read);
     }
     this.quiet.progress();
   }
@@ -173,7 +178,7 @@ export class ClientConnection {
   private handleClientFrame(frame: Frame): void | Promise<void> {
     let message: ClientMessage;
     try {
-      message = decodeClientFrame(frame);
+      message = decodeClientFrame(frame, this.names);
     } catch (error) {
       // Text that is not UTF-8 is an ERROR for that one message, as the server makes it.
       if (!this.relaying || frame.kind !== "tagged" || !isUndecodable(error)) throw error;

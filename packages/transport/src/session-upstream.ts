@@ -59,14 +59,15 @@ export class SessionUpstream {
     this.isGathering = true;
   }
 
-  flushGathered(): void {
+  /** @param read the client's last read: what was gathered goes as that read itself when it is all of it. */
+  flushGathered(read?: Buffer): void {
     if (!this.isGathering) return;
     this.isGathering = false;
     const gathered = this.gathered;
     if (gathered.length === 0) return;
     // A new array, not `length = 0`: V8 sets an array's length in its runtime, once a client read.
     this.gathered = [];
-    this.write(joined(gathered));
+    this.write(joined(gathered, read));
   }
 
   /** A slow upstream pauses the client; once released, a late step's bytes are dropped. */
@@ -108,8 +109,11 @@ export class SessionUpstream {
   }
 }
 
-/** The pieces as one buffer: a view of the memory they share when each starts where the last ends. */
-function joined(pieces: Buffer[]): Buffer {
+/**
+ * The pieces as one buffer: a view of the memory they share when each starts where the last ends,
+ * `read` itself when that view would be all of it and nothing else (a client read relayed whole).
+ */
+function joined(pieces: Buffer[], read: Buffer | undefined): Buffer {
   const first = pieces[0] as Buffer;
   if (pieces.length === 1) return first;
   let end = first.byteOffset + first.length;
@@ -118,5 +122,8 @@ function joined(pieces: Buffer[]): Buffer {
     if (piece.buffer !== first.buffer || piece.byteOffset !== end) return Buffer.concat(pieces);
     end += piece.length;
   }
-  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
+  const length = end - first.byteOffset;
+  if (read && read.buffer === first.buffer && read.byteOffset === first.byteOffset && read.length === length)
+    return read;
+  return Buffer.from(first.buffer, first.byteOffset, length);
 }

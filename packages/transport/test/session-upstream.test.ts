@@ -112,6 +112,31 @@ describe("SessionUpstream", () => {
     expect(socket.written[0]?.buffer).toBe(read.buffer);
   });
 
+  it("writes the client's read itself when what went on is all of it, and a view when it is part", () => {
+    const { socket, link } = setUp();
+    const read = Buffer.from("xxBindExecuteSyncyy").subarray(2, 17);
+    link.gather();
+    link.toUpstream(read.subarray(0, 4));
+    link.toUpstream(read.subarray(4, 11));
+    link.toUpstream(read.subarray(11));
+    link.flushGathered(read);
+    expect(socket.written[0]).toBe(read);
+    // The same messages after a refused one the relay left out: a view of what went, not the read.
+    link.gather();
+    link.toUpstream(read.subarray(4, 11));
+    link.toUpstream(read.subarray(11));
+    link.flushGathered(read);
+    expect(socket.written[1]).not.toBe(read);
+    expect(String(socket.written[1])).toBe("ExecuteSync");
+    // The read's first bytes only, from another read: a view of them.
+    const other = Buffer.from("BindExecuteSync");
+    link.gather();
+    link.toUpstream(other.subarray(0, 4));
+    link.toUpstream(other.subarray(4, 11));
+    link.flushGathered(read);
+    expect(String(socket.written[2])).toBe("BindExecute");
+  });
+
   it("joins messages from different memory in the order they were sent", () => {
     const { socket, link } = setUp();
     const read = Buffer.from("BindExecuteSync");

@@ -9,6 +9,8 @@ import {
   SSL_REQUEST_CODE,
   TAGGED_HEADER_BYTES,
 } from "./limits";
+import type { NameMemo } from "./name-memo";
+import { nulAt } from "./nul-scan";
 import { printable } from "./printable";
 import { Reader } from "./reader";
 import { TargetCode } from "./server-codes";
@@ -16,6 +18,7 @@ import { assertUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
 
 export { isClientMessageType } from "./client-codes";
+export { NameMemo } from "./name-memo";
 
 /**
  * Frontend (client → server) messages, decoded from frames the FrameBuffer has already cut.
@@ -34,14 +37,11 @@ export type ClientMessage =
   | { name: "cancelRequest"; processId: number; secretKey: Buffer }
   | { name: "query"; sql: string }
   | { name: "parse"; statement: string; sql: string; paramTypes: number[] }
-  | {
-      name: "bind";
-      portal: string;
-      statement: string;
-      paramFormats: number[];
-      params: (Buffer | null)[];
-      resultFormats: number[];
-    }
+  /**
+   * Its parameters' values are read from the message itself when they are needed (`bindParams`):
+   * most Binds are relayed without anyone reading them, and a view per value was garbage.
+   */
+  | { name: "bind"; portal: string; statement: string }
   | { name: "describe"; target: "S" | "P"; targetName: string }
   | { name: "execute"; portal: string; maxRows: number }
   | { name: "close"; target: "S" | "P"; targetName: string }
@@ -55,11 +55,14 @@ export type ClientMessage =
   /** PasswordMessage, SASLInitialResponse or SASLResponse: see the parse functions below. */
   | { name: "authResponse"; body: Buffer };
 
-/** Decodes one frame; throws WireError (08P01) for anything malformed or unknown. */
-export function decodeClientFrame(frame: Frame): ClientMessage {
+/**
+ * Decodes one frame; throws WireError (08P01) for anything malformed or unknown.
+ * @param names the connection's names sent before (see NameMemo): a Bind's are read through it.
+ */
+export function decodeClientFrame(frame: Frame, names?: NameMemo): ClientMessage {
   return frame.kind === "untagged"
     ? decodeUntagged(frame.code, frame.body)
-    : decodeTagged(frame.type, frame.raw);
+    : decodeTagged(frame.type, frame.raw, names);
 }
 
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
@@ -89,14 +92,14 @@ function fieldsOf(raw: Buffer, what: string): Reader {
 }
 
 /** `raw` is the whole message, header included. */
-function decodeTagged(type: number, raw: Buffer): ClientMessage {
+function decodeTagged(type: number, raw: Buffer, names: NameMemo | undefined): ClientMessage {
   switch (type) {
     case ClientCode.Query:
       return parseQuery(fieldsOf(raw, "Query"));
     case ClientCode.Parse:
       return parseParse(fieldsOf(raw, "Parse"));
     case ClientCode.Bind:
-      return parseBind(fieldsOf(raw, "Bind"));
+      return parseBind(fieldsOf(raw, "Bind"), names);
     case ClientCode.Describe:
       return parseTarget("describe", fieldsOf(raw, "Describe"));
     case ClientCode.Execute:
@@ -165,36 +168,57 @@ function parseParse(reader: Reader): ClientMessage {
   return { name: "parse", statement, sql, paramTypes };
 }
 
-function parseBind(reader: Reader): ClientMessage {
-  const portal = reader.cstring();
-  const statement = reader.cstring();
-  // Loops, not Array.from with a callback: a Bind per statement is the prepared protocol's hot path.
+function parseBind(reader: Reader, names: NameMemo | undefined): ClientMessage {
+  const portal = reader.name(names);
+  const statement = reader.name(names);
+  // Checked in place, in the order the values were read before (no arrays, no views): the counts
+  // and lengths, then the formats against the values, then the text values' encoding.
   const formatCount = reader.count(2);
-  const paramFormats: number[] = new Array(formatCount);
-  for (let i = 0; i < formatCount; i += 1) paramFormats[i] = reader.int16();
+  const formatsAt = reader.skip(2 * formatCount);
   const paramCount = reader.count(4);
-  const params: (Buffer | null)[] = new Array(paramCount);
+  const paramsAt = reader.position;
   for (let i = 0; i < paramCount; i += 1) {
     const length = reader.int32();
-    params[i] = length === -1 ? null : reader.bytes(length);
+    if (length !== -1) reader.skip(length);
   }
   // As PostgreSQL: no formats (all text), one for all, or one per parameter.
-  if (paramFormats.length > 1 && paramFormats.length !== params.length)
-    throw new WireError(
-      `bind message has ${paramFormats.length} parameter formats but ${params.length} parameters`,
-    );
+  if (formatCount > 1 && formatCount !== paramCount)
+    throw new WireError(`bind message has ${formatCount} parameter formats but ${paramCount} parameters`);
   // A text value is converted (so verified) by the server before any input function sees it; the
   // gateway's checks decode the same bytes, so they must be the text the server reads.
+  const raw = reader.source;
+  let at = paramsAt;
   for (let i = 0; i < paramCount; i += 1) {
-    const param = params[i];
-    const format = paramFormats.length === 1 ? paramFormats[0] : (paramFormats[i] ?? 0);
-    if (param && format === 0) assertUtf8Strict(param);
+    const length = raw.readInt32BE(at);
+    at += 4;
+    if (length === -1) continue;
+    const format = formatCount === 0 ? 0 : raw.readInt16BE(formatsAt + (formatCount === 1 ? 0 : 2 * i));
+    if (format === 0) assertUtf8Strict(raw, at, at + length);
+    at += length;
   }
   const resultCount = reader.count(2);
-  const resultFormats: number[] = new Array(resultCount);
-  for (let i = 0; i < resultCount; i += 1) resultFormats[i] = reader.int16();
+  reader.skip(2 * resultCount);
   reader.end();
-  return { name: "bind", portal, statement, paramFormats, params, resultFormats };
+  return { name: "bind", portal, statement };
+}
+
+/**
+ * The values a Bind decoded by `decodeClientFrame` binds (null for SQL NULL), read from its whole
+ * message `raw`, header included: views of it, in order.
+ */
+export function bindParams(raw: Buffer): (Buffer | null)[] {
+  let at = nulAt(raw, nulAt(raw, TAGGED_HEADER_BYTES) + 1) + 1;
+  at += 2 + 2 * raw.readUInt16BE(at);
+  const count = raw.readUInt16BE(at);
+  at += 2;
+  const params: (Buffer | null)[] = new Array(count);
+  for (let i = 0; i < count; i += 1) {
+    const length = raw.readInt32BE(at);
+    at += 4;
+    params[i] = length === -1 ? null : raw.subarray(at, at + length);
+    if (length !== -1) at += length;
+  }
+  return params;
 }
 
 /** A Describe or Close: one object, no spread (a Describe per statement, on libpq's prepared path). */

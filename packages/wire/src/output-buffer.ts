@@ -25,6 +25,12 @@ export class OutputBuffer {
   private viewMemory: ArrayBufferLike | null = null;
   private viewOffset = 0;
   private viewLength = 0;
+  /**
+   * View mode: the buffer the view's first bytes were appended from. When the view ends up being
+   * exactly its bytes (a whole upstream read passed on unchanged), `take()` hands over that buffer
+   * itself: the same bytes in the same memory, without a new view of them.
+   */
+  private viewSource: Uint8Array | null = null;
 
   constructor(
     private readonly capacity: number,
@@ -53,15 +59,18 @@ export class OutputBuffer {
     if (this.viewMemory) this.storage.set(new Uint8Array(this.viewMemory, this.viewOffset, length), 0);
     this.length = length;
     this.viewMemory = null;
+    this.viewSource = null;
   }
 
   /** View mode: `memory[offset..offset+length]` becomes part of the view when it continues it. */
-  private extendsView(memory: ArrayBufferLike, offset: number, length: number): boolean {
+  private extendsView(source: Uint8Array, offset: number, length: number): boolean {
     if (this.isMaterialized) return false;
+    const memory = source.buffer;
     if (!this.viewMemory) {
       this.viewMemory = memory;
       this.viewOffset = offset;
       this.viewLength = length;
+      this.viewSource = source;
       return true;
     }
     if (this.viewMemory !== memory || this.viewOffset + this.viewLength !== offset) return false;
@@ -113,14 +122,14 @@ export class OutputBuffer {
   }
 
   append(chunk: Uint8Array): void {
-    if (chunk.length === 0 || this.extendsView(chunk.buffer, chunk.byteOffset, chunk.length)) return;
+    if (chunk.length === 0 || this.extendsView(chunk, chunk.byteOffset, chunk.length)) return;
     const at = this.reserve(chunk.length);
     this.storage.set(chunk, at);
   }
 
   /** Appends `from[start..end]`. */
   appendRange(from: Buffer, start: number, end: number): void {
-    if (end <= start || this.extendsView(from.buffer, from.byteOffset + start, end - start)) return;
+    if (end <= start || this.extendsView(from, from.byteOffset + start, end - start)) return;
     const at = this.reserve(end - start);
     from.copy(this.storage, at, start, end);
   }
@@ -142,7 +151,17 @@ export class OutputBuffer {
   /** What was written, as one buffer, deferred writes done. */
   take(): Buffer {
     if (!this.isMaterialized) {
-      return this.viewMemory ? Buffer.from(this.viewMemory, this.viewOffset, this.viewLength) : EMPTY;
+      const memory = this.viewMemory;
+      if (!memory) return EMPTY;
+      const source = this.viewSource;
+      if (
+        Buffer.isBuffer(source) &&
+        source.byteOffset === this.viewOffset &&
+        source.length === this.viewLength &&
+        source.buffer === memory
+      )
+        return source;
+      return Buffer.from(memory, this.viewOffset, this.viewLength);
     }
     const owed = this.owed;
     this.owed = null;

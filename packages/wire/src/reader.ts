@@ -1,3 +1,4 @@
+import type { NameMemo } from "./name-memo";
 import { nulAt } from "./nul-scan";
 import { decodeUtf8Strict } from "./strict-utf8";
 import { WireError } from "./wire-error";
@@ -24,6 +25,16 @@ export class Reader {
     start = 0,
   ) {
     this.offset = start;
+  }
+
+  /** The bytes read, to read a value in place where `skip` said it starts. */
+  get source(): Buffer {
+    return this.body;
+  }
+
+  /** Where the next field starts in `source`. */
+  get position(): number {
+    return this.offset;
   }
 
   int16(): number {
@@ -61,6 +72,18 @@ export class Reader {
     return value;
   }
 
+  /**
+   * Steps over `count` bytes (a value the caller reads in place, if at all) and returns where they
+   * start: `bytes` without the view.
+   */
+  skip(count: number): number {
+    if (count < 0) throw new WireError(`negative length in ${this.what} message`);
+    this.need(count);
+    const start = this.offset;
+    this.offset += count;
+    return start;
+  }
+
   /** A NUL-terminated UTF-8 string. */
   cstring(): string {
     const end = nulAt(this.body, this.offset);
@@ -73,6 +96,26 @@ export class Reader {
           ? decodeUtf8Strict(this.body, this.offset, end)
           : this.body.toString("utf8", this.offset, end);
     this.offset = end + 1;
+    return value;
+  }
+
+  /**
+   * A NUL-terminated name (a portal's, a statement's), as `cstring` reads it, through `names`: a
+   * name the connection sent before is its kept text (the same string, not a new one).
+   */
+  name(names: NameMemo | undefined): string {
+    if (!names) return this.cstring();
+    const start = this.offset;
+    const end = nulAt(this.body, start);
+    if (end <= start) return this.cstring();
+    const kept = names.find(this.body, start, end);
+    if (kept !== null) {
+      this.offset = end + 1;
+      return kept;
+    }
+    // Decoded (and so checked) as any string is; only then kept.
+    const value = this.cstring();
+    names.keep(this.body, start, end, value);
     return value;
   }
 

@@ -31,10 +31,11 @@ export function decodeUtf8Strict(bytes: Buffer, start = 0, end = bytes.length): 
  * Throws the WireError 22021 `decodeUtf8Strict` would, without making the string: for values that
  * are checked here and read as text only by the server (a Bind's text parameters).
  */
-export function assertUtf8Strict(bytes: Buffer): void {
-  if (asciiEnd(bytes, 0, bytes.length) === bytes.length) return;
-  const bad = firstInvalidUtf8(bytes);
-  if (bad >= 0) throw invalidByteSequence(bytes, bad);
+export function assertUtf8Strict(bytes: Buffer, start = 0, end = bytes.length): void {
+  if (asciiEnd(bytes, start, end) === end) return;
+  const view = bytes.subarray(start, end);
+  const bad = firstInvalidUtf8(view);
+  if (bad >= 0) throw invalidByteSequence(view, bad);
 }
 
 /** Where the run of ASCII other than NUL that starts at `start` ends (`end` when it reaches it). */

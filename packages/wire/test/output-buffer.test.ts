@@ -44,6 +44,36 @@ describe("OutputBuffer.viewFirst", () => {
     expect(taken.byteOffset).toBe(chunk.byteOffset + 2);
   });
 
+  it("hands over the read itself when the run is all of it, and a view when it is a part", () => {
+    const chunk = read();
+    const whole = OutputBuffer.viewFirst(64);
+    whole.appendRange(chunk, 0, 6);
+    whole.appendRange(chunk, 6, 16);
+    expect(whole.take()).toBe(chunk);
+    // All of the read's memory, but the first bytes came from another Buffer over it: still right.
+    const neighbour = OutputBuffer.viewFirst(64);
+    neighbour.append(chunk.subarray(0, 6));
+    neighbour.appendRange(chunk, 6, 16);
+    const taken = neighbour.take();
+    expect(taken.toString()).toBe("0123456789abcdef");
+    expect(taken.buffer).toBe(chunk.buffer);
+    for (const [start, end] of [
+      [0, 15],
+      [1, 16],
+    ] as const) {
+      const part = OutputBuffer.viewFirst(64);
+      part.appendRange(chunk, start, end);
+      const view = part.take();
+      expect(view).not.toBe(chunk);
+      expect(view.toString()).toBe("0123456789abcdef".slice(start, end));
+    }
+    // A plain Uint8Array is never handed over as the Buffer the caller expects.
+    const plain = new Uint8Array(chunk.buffer, chunk.byteOffset, 16);
+    const fromPlain = OutputBuffer.viewFirst(64);
+    fromPlain.append(plain);
+    expect(Buffer.isBuffer(fromPlain.take())).toBe(true);
+  });
+
   it("copies the run once something else comes, keeping the order", () => {
     for (const other of [
       (out: OutputBuffer) => out.append(Buffer.from("XY")),

@@ -101,6 +101,31 @@ describe("client messages are read strictly", () => {
     expect(decodeTagged(bind(1, sql([0xbf, 0]))).name).toBe("bind");
     expect(decodeTagged(bind(0, Buffer.from("é"))).name).toBe("bind");
   });
+
+  it("checks each Bind value by its own format: none (all text), one for all, or one per value", () => {
+    const values = (...parts: Buffer[]) => parts.flatMap((value) => [int32(value.length), value]);
+    const bad = sql("x", [0xc3]);
+    const good = Buffer.from("ok");
+    const bindOf = (formats: number[], ...parts: Buffer[]) =>
+      tagged(
+        "B",
+        cstr("p"),
+        cstr("s"),
+        int16(formats.length),
+        ...formats.map((format) => int16(format)),
+        int16(parts.length + 1),
+        ...values(...parts),
+        int32(-1),
+        int16(0),
+      );
+    expectWireError(() => decodeTagged(bindOf([], good, bad)), "22021", /0xc3$/);
+    expectWireError(() => decodeTagged(bindOf([0], good, bad)), "22021", /0xc3$/);
+    expect(decodeTagged(bindOf([1], good, bad)).name).toBe("bind");
+    // One per value (the NULL's included): the binary one may hold any bytes, the text one not.
+    expect(decodeTagged(bindOf([0, 1, 0], good, bad)).name).toBe("bind");
+    expectWireError(() => decodeTagged(bindOf([1, 0, 1], good, bad)), "22021", /0xc3$/);
+    expectWireError(() => decodeTagged(bindOf([0, 0, 0], good, bad)), "22021", /0xc3$/);
+  });
 });
 
 describe("the server's own messages are read leniently", () => {
