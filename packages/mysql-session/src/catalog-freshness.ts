@@ -13,9 +13,6 @@ export const UNKNOWN_NAME_REREAD_MS = 1_000;
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
 
-/** Statement kinds after which the session's own changes must be in the catalog before the next. */
-const CATALOG_CHANGING = /^(CREATE|DROP|ALTER|RENAME)/;
-
 /**
  * One session's reading of the upstream catalog for masking: read before the first scoped
  * statement, again when it is old, when a statement names a relation it lacks, after the session
@@ -26,6 +23,11 @@ const CATALOG_CHANGING = /^(CREATE|DROP|ALTER|RENAME)/;
  */
 export class CatalogFreshness {
   private isStale = false;
+  /**
+   * Whether this session has asked for the catalog (its decisions follow columns, or it masks):
+   * until then what a statement may change is not worth reading it for (see `isConsulted`).
+   */
+  private wasConsulted = false;
   /** The catalog `fresh()` just found current: the next `scope()` needs no second round trip. */
   private verified: UpstreamCatalog | null = null;
 
@@ -39,6 +41,7 @@ export class CatalogFreshness {
     shape: MaskingShape | null,
     selectors: readonly string[],
   ): Promise<MaskingScope> {
+    this.wasConsulted = true;
     let catalog = this.access.current();
     const isOld = catalog === null || this.now() - catalog.readAt > CATALOG_MAX_AGE_MS;
     const lacksName =
@@ -60,6 +63,7 @@ export class CatalogFreshness {
    * decision point must know before judging (generated columns); null when it cannot be read.
    */
   async fresh(): Promise<UpstreamCatalog | null> {
+    this.wasConsulted = true;
     let catalog = this.access.current();
     const isOld = catalog === null || this.now() - catalog.readAt > CATALOG_MAX_AGE_MS;
     if (this.isStale || isOld || !(await this.matchesUpstream(catalog))) catalog = await this.read();
@@ -72,11 +76,20 @@ export class CatalogFreshness {
     this.verified = null;
   }
 
-  /** After a statement that may have created, dropped or renamed relations. */
-  noteStatement(shape: MaskingShape | null): void {
-    if (shape === null || shape.statements.some((facts) => CATALOG_CHANGING.test(facts.kind))) {
-      this.isStale = true;
-    }
+  /**
+   * Whether the session has used the catalog: then each statement is worth reading for its kinds
+   * (catalog-changes.ts), or every statement would make the next one read the whole catalog again.
+   */
+  get isConsulted(): boolean {
+    return this.wasConsulted;
+  }
+
+  /**
+   * A statement is about to run: one that may create, drop, alter or rename relations (or whose
+   * kinds are unknown: `mayChangeCatalog`) makes the next scope or decision read the catalog again.
+   */
+  noteStatement(mayChange: boolean): void {
+    if (mayChange) this.isStale = true;
   }
 
   /** Whether nothing changed upstream since the catalog was read; a failed check says no. */

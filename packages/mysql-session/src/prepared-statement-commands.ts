@@ -47,6 +47,8 @@ export type StatementCommandContext = {
    * could copy masked values), or null.
    */
   refusalOf?: (shape: MaskingShape | null, scope: MaskingScope) => MySqlClientError | null;
+  /** An execution goes upstream next (scoped, not refused): what it may change is seen after it. */
+  beforeRun: (statement: PreparedStatement) => void;
   /** The masking rules that apply now, as one comparable string. */
   rulesKey: () => string;
   /** The session decisions' version now (policy and name resolution; see PreparedStatement). */
@@ -121,6 +123,7 @@ export class PreparedStatementCommands {
     const scope = await this.context.scopeOf(statement.verdict, statement.shape);
     const refused = statement.shape ? this.context.refusalOf?.(statement.shape, scope) : null;
     if (refused) return { kind: "refuse", error: refused };
+    this.context.beforeRun(statement);
     return {
       kind: "forward",
       expected: { kind: "result", rowFormat: "binary", isCursorRequested: isCursorRequested(flags) },

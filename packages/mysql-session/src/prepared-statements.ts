@@ -16,6 +16,8 @@ export type PreparedStatement = {
   shape: MaskingShape | null;
   sql: string;
   version: number;
+  /** Running it may create, drop, alter or rename relations (catalog-changes.ts): each execution may. */
+  mayChangeCatalog: boolean;
 };
 
 /**

@@ -5,6 +5,7 @@ import {
   type MaskingShape,
   readStatementForMasking,
 } from "@sluice/mysql-sql/masking-shape";
+import { readMySql } from "@sluice/mysql-sql/parse";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { FollowedColumns } from "@sluice/policy/followed-columns";
@@ -13,6 +14,7 @@ import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
 import type { ResultEvent } from "@sluice/recording/result-events";
 import type { RoutineRef } from "@sluice/sql/facts";
 import { AgentMasking } from "./agent-masking";
+import { mayChangeCatalog } from "./catalog-changes";
 import { CatalogFreshness } from "./catalog-freshness";
 import { fieldListStatement, initDbStatement } from "./command-statements";
 import { ConnectionReset } from "./connection-reset";
@@ -119,6 +121,7 @@ export class MySqlRelay {
         const refused = this.masksRows() ? this.maskedWriteRefusal(shape, scope) : null;
         return refused ? refusedBy(refused) : null;
       },
+      beforeRun: (statement) => this.catalog.noteStatement(statement.mayChangeCatalog),
       rulesKey: () => this.masking.rulesKey(),
       decisionsVersion: () => this.options.decisions.version(),
       judgeAgain: (sql) => this.judgedAgain(sql),
@@ -192,7 +195,7 @@ export class MySqlRelay {
         // gateway forgets the same, and reads the catalog again (a temporary table is gone).
         this.statements.clear();
         this.diagnostics.wasReset();
-        this.catalog.noteStatement(null);
+        this.catalog.noteStatement(true);
         this.reset = new ConnectionReset();
         return [{ kind: "to-upstream", raw }];
       case "unsupported":
@@ -284,9 +287,11 @@ export class MySqlRelay {
     // Read before judging: a policy change during the decision makes an execution judge again.
     const version = this.options.decisions.version();
     const masksRows = this.masksRows();
-    // Masking needs the statement's shape: it is read once, and the decision judges that reading.
+    // Masking needs the statement's shape, and a session using the catalog its kinds (may it change
+    // the catalog?): it is read once, and the decision judges that reading.
     const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
-    const decided = await this.hold.decide(sql, via, reading?.parsed);
+    const parsed = reading?.parsed ?? (this.catalog.isConsulted ? readMySql(sql).parsed : undefined);
+    const decided = await this.hold.decide(sql, via, parsed);
     if (decided.kind === "deny") {
       this.options.hooks?.onVerdict?.(sql, decided);
       return [this.refusal(refusedBy(decided))];
@@ -303,8 +308,13 @@ export class MySqlRelay {
     const refused = masksNow ? this.maskedWriteRefusal(shape, scope) : null;
     this.options.hooks?.onVerdict?.(sql, refused ?? decided);
     if (refused) return [this.refusal(refusedBy(refused))];
-    this.catalog.noteStatement(masksNow ? shape : null);
-    const prepared = expected.kind === "prepare" ? { verdict: decided, shape, sql, version } : undefined;
+    // Unread (no catalog in use yet), it may change the catalog; a PREPARE's executions run it.
+    const mayChange = mayChangeCatalog(parsed);
+    if (expected.kind !== "prepare") this.catalog.noteStatement(mayChange);
+    const prepared =
+      expected.kind === "prepare"
+        ? { verdict: decided, shape, sql, version, mayChangeCatalog: mayChange }
+        : undefined;
     return this.forward(raw, expected, scope, prepared ? { prepared } : {});
   }
 

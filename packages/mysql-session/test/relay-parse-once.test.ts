@@ -65,7 +65,18 @@ describe("the MySQL relay reads a statement once", () => {
     expect(parsed.ok && parsed.statements.map((facts) => facts.kind)).toEqual(["SELECT"]);
   });
 
-  it("without masking rules, the decision point parses (and caches) it alone", async () => {
+  it("without masking rules but with the catalog in use, the decision judges the relay's reading", async () => {
+    // The relay needs the statement's kinds (may it change the catalog?) once the session uses it.
+    const { relay, requests } = relayWith("none");
+    await relay.followedColumns();
+    readings.count = 0;
+    await relay.onClientPacket(0, query("SELECT name FROM employees"), Buffer.alloc(0));
+    expect(readings.count).toBe(1);
+    const parsed = requests[0]?.parsed as ParsedStatements;
+    expect(parsed.ok && parsed.statements.map((facts) => facts.kind)).toEqual(["SELECT"]);
+  });
+
+  it("without masking rules or the catalog in use, the decision point parses (and caches) it alone", async () => {
     const { relay, requests } = relayWith("none");
     readings.count = 0;
     await relay.onClientPacket(0, query("SELECT name FROM employees"), Buffer.alloc(0));
