@@ -26,3 +26,33 @@ export function redactStatement(sql: string, redactLiterals: LiteralRedactor | n
   const literalsRedacted = redactLiterals ? redactLiterals(sql, REDACTED_TEXT) : sql;
   return maskDetected(literalsRedacted, EVERY_DETECTOR, NO_KEY) ?? literalsRedacted;
 }
+
+/** Statements longer than this (UTF-16 units) are not remembered by `LastRedaction`. */
+const MAX_REMEMBERED_STATEMENT = 64 * 1024;
+
+/**
+ * `redactStatement` with the last statement's answer remembered: a driver that parses each query
+ * unnamed (the extended protocol's usual way) or an agent polling sends the same text again and
+ * again, and the lexer and every detector would read it again each time (a `$1` took libpg-query's
+ * scanner, about 20 µs). The key is all the answer depends on: the exact text and the lexer (null
+ * when literals stay), so two statements that could redact differently never share it. One per
+ * session recorder, never shared between sessions; a long statement is not kept alive for the next.
+ */
+export class LastRedaction {
+  private sql: string | null = null;
+  private redactLiterals: LiteralRedactor | null = null;
+  private recorded = "";
+
+  of(sql: string, redactLiterals: LiteralRedactor | null): string {
+    if (sql === this.sql && redactLiterals === this.redactLiterals) return this.recorded;
+    const recorded = redactStatement(sql, redactLiterals);
+    if (sql.length > MAX_REMEMBERED_STATEMENT) {
+      this.sql = null;
+      return recorded;
+    }
+    this.sql = sql;
+    this.redactLiterals = redactLiterals;
+    this.recorded = recorded;
+    return recorded;
+  }
+}

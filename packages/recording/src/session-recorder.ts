@@ -13,7 +13,7 @@ import {
 } from "./events";
 import { NdjsonBlocks } from "./ndjson-blocks";
 import { errorFields, isWellFormedRow } from "./recorded-message-fields";
-import { type LiteralRedactor, redactStatement } from "./redact-statement";
+import { LastRedaction, type LiteralRedactor } from "./redact-statement";
 import type { UntimedResultEvent } from "./result-events";
 import {
   CLIENT_BYTES,
@@ -70,6 +70,8 @@ export class SessionRecorder {
    */
   private lastColumns: { body: Buffer; formats: number[]; names: Buffer } | null = null;
   private readonly startedAt: number;
+  /** The statement text as recorded, the last one remembered (a repeated statement's is the same). */
+  private readonly redaction = new LastRedaction();
   /** The verdict lines' masked tables, the last list's JSON remembered (a repeated read's is the same). */
   private readonly tablesJson = new TablesJson();
 
@@ -122,7 +124,7 @@ export class SessionRecorder {
     if (!isRelease) {
       // Refused and held statements are where typed values matter most: their literals go too.
       const isSensitive = verdict.kind !== "allow" || (verdict.maskedTables?.length ?? 0) > 0;
-      const recorded = redactStatement(sql, isSensitive ? this.options.redactLiterals : null);
+      const recorded = this.redaction.of(sql, isSensitive ? this.options.redactLiterals : null);
       this.log.textWithString(STATEMENT, t, statementLineHead(tJson, nJson), recorded, STATEMENT_LINE_TAIL);
     }
     const tables = verdict.maskedTables;
