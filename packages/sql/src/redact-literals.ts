@@ -5,9 +5,11 @@ import { type ScanToken, scanQuery } from "./pg-query-module";
  * quote, `--`, `/*`), a double quote (an unterminated name makes the lexer fail, and the text is then
  * cut) and UTF-16 surrogates (a lone one is sent as U+FFFD): a statement with none of them comes back
  * from the lexer path unchanged, so it is returned without one. Most statements an agent sends
- * inline only numbers (`WHERE id = 42`), and the lexer is a WebAssembly call per statement.
+ * inline only numbers (`WHERE id = 42`), and the lexer is a WebAssembly call per statement. A `$`
+ * before a digit is a parameter (`$1`) or inside a name, never a dollar quote's start (a tag cannot
+ * begin with a digit), so parameterized text a driver sends again with new values skips it too.
  */
-const MAY_HOLD_LITERAL = /['"$\uD800-\uDFFF]|--|\/\*/;
+const MAY_HOLD_LITERAL = /['"\uD800-\uDFFF]|\$(?![0-9])|--|\/\*/;
 
 /**
  * The statement with every string constant and comment replaced, bounded by PostgreSQL's own lexer

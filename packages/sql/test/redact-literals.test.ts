@@ -19,6 +19,8 @@ describe("redactLiterals", () => {
       "SELECT abalance FROM pgbench_accounts WHERE aid = 48213;",
       "UPDATE t SET x = x + 1.5e3 WHERE id IN (1, 2, 3) AND y <> -4",
       "SELECT a/b, a-b, a*b FROM t WHERE é = 1",
+      "SELECT abalance FROM pgbench_accounts WHERE aid = $1 AND bid IN ($2, $10)",
+      "SELECT x$1 FROM t",
     ];
     vi.mocked(scanQuery).mockClear();
     for (const sql of statements) expect(redactLiterals(sql, PLACEHOLDER)).toBe(sql);
@@ -33,7 +35,10 @@ describe("redactLiterals", () => {
       ["SELECT 1 /* secret */", "SELECT 1 /* [redacted] */"],
       ["SELECT E'a\\'b', X'ff'", "SELECT '[redacted]', '[redacted]'"],
       ['SELECT "a--b" FROM t', 'SELECT "a--b" FROM t'],
-      ["SELECT $1 FROM t", "SELECT $1 FROM t"],
+      // A `$` before anything but a digit may open a dollar quote, wherever a parameter stands too.
+      ["SELECT $1, $a$secret$a$", "SELECT $1, '[redacted]'"],
+      ["SELECT $1 || $$secret$$", "SELECT $1 || '[redacted]'"],
+      ["SELECT $_$secret$_$ FROM t WHERE id = $2", "SELECT '[redacted]' FROM t WHERE id = $2"],
       // The lexer cannot read it: cut at the first quote, as before.
       ['SELECT "unterminated FROM t', "SELECT '[redacted]'"],
       ["SELECT 'unterminated", "SELECT '[redacted]'"],
