@@ -12,6 +12,8 @@ import { type BypassStage, startBypassStage } from "./support/bypass-stage";
  *   - a view of the same name in a schema ahead on the path;
  *   - the agent's own table dropped and made a view of the same name;
  *   - the agent's own table made a child of the covered one (its rows are the parent's rows);
+ *   - a view made by CREATE SCHEMA's elements in a schema ahead on the path;
+ *   - the agent's own table dropped and a view over the covered one renamed to its name;
  *   - all of it in one message, or under a statement prepared before the DDL.
  * Each write is now refused until the DDL is committed and the catalog read again.
  */
@@ -75,8 +77,10 @@ beforeAll(async () => {
   await agent.connect();
   direct = new pg.Client({ connectionString: stage.harness.directUrl });
   await direct.connect();
-  // The agent's own committed table, which it may drop or alter.
+  // The agent's own committed table, which it may drop or alter, and its own committed view over
+  // the covered table (a write through it is refused: the catalog shows it).
   expect(await outcome(agent, "CREATE TABLE mine (id int)")).toEqual([]);
+  expect(await outcome(agent, "CREATE VIEW mine_over_events AS SELECT id FROM events")).toEqual([]);
 });
 afterAll(async () => {
   await direct?.end();
@@ -105,6 +109,18 @@ const ATTACKS: Array<{ name: string; steps: string[] }> = [
   {
     name: "the agent's own table made a child of the covered one",
     steps: ["ALTER TABLE mine INHERIT events", "INSERT INTO mine VALUES (9)"],
+  },
+  {
+    name: "a view made in a schema ahead on the path by CREATE SCHEMA's own elements",
+    steps: [
+      "SET LOCAL search_path = early, public",
+      "CREATE SCHEMA early CREATE VIEW scratch AS SELECT id FROM public.events",
+      "INSERT INTO scratch VALUES (9)",
+    ],
+  },
+  {
+    name: "the agent's own table dropped and its view over the covered one renamed to its name",
+    steps: ["DROP TABLE mine", "ALTER VIEW mine_over_events RENAME TO mine", "INSERT INTO mine VALUES (9)"],
   },
   {
     name: "all in one message",
