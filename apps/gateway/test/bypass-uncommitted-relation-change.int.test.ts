@@ -13,7 +13,7 @@ import { type BypassStage, startBypassStage } from "./support/bypass-stage";
  *   - the agent's own table dropped and made a view of the same name;
  *   - the agent's own table made a child of the covered one (its rows are the parent's rows);
  *   - a view made by CREATE SCHEMA's elements in a schema ahead on the path;
- *   - the agent's own table dropped and a view over the covered one renamed to its name;
+ *   - the schema of a view of the same name renamed to one put ahead on the path;
  *   - all of it in one message, or under a statement prepared before the DDL.
  * Each write is now refused until the DDL is committed and the catalog read again.
  */
@@ -77,10 +77,11 @@ beforeAll(async () => {
   await agent.connect();
   direct = new pg.Client({ connectionString: stage.harness.directUrl });
   await direct.connect();
-  // The agent's own committed table, which it may drop or alter, and its own committed view over
-  // the covered table (a write through it is refused: the catalog shows it).
+  // The agent's own committed table, which it may drop or alter, and its own committed view of the
+  // same name over the covered table in a schema of its own, off the path.
   expect(await outcome(agent, "CREATE TABLE mine (id int)")).toEqual([]);
-  expect(await outcome(agent, "CREATE VIEW mine_over_events AS SELECT id FROM events")).toEqual([]);
+  expect(await outcome(agent, "CREATE SCHEMA side")).toEqual([]);
+  expect(await outcome(agent, "CREATE VIEW side.mine AS SELECT id FROM public.events")).toEqual([]);
 });
 afterAll(async () => {
   await direct?.end();
@@ -119,8 +120,12 @@ const ATTACKS: Array<{ name: string; steps: string[] }> = [
     ],
   },
   {
-    name: "the agent's own table dropped and its view over the covered one renamed to its name",
-    steps: ["DROP TABLE mine", "ALTER VIEW mine_over_events RENAME TO mine", "INSERT INTO mine VALUES (9)"],
+    name: "the schema of a view over the covered one renamed to one put ahead on the path",
+    steps: [
+      "ALTER SCHEMA side RENAME TO side_renamed",
+      "SET LOCAL search_path = side_renamed, public",
+      "INSERT INTO mine VALUES (9)",
+    ],
   },
   {
     name: "all in one message",
