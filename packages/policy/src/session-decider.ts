@@ -116,11 +116,14 @@ export class SessionDecider implements SessionDecisions {
     // transactions would otherwise carry its committed DDL's uncertainty (and the writes it
     // refuses, write-reach.ts) to the end of the session.
     const isCatchUpDue = statement.isUpstreamSettled === true && this.codeChanges.uncertainty !== null;
-    if (this.freshness && parsed.ok && (needsCatalog(parsed.statements) || isCatchUpDue)) {
+    const isCatalogFree = parsed.ok && !needsCatalog(parsed.statements);
+    if (this.freshness && parsed.ok && (!isCatalogFree || isCatchUpDue)) {
       const needed = this.freshness.readNeeded(policy, statement, parsed.statements);
       if (needed)
-        return this.freshness.judgeAfterRead(needed, () =>
-          this.judgeParsed(policy, statement, parsed, movesPath),
+        return this.freshness.judgeAfterRead(
+          needed,
+          () => this.judgeParsed(policy, statement, parsed, movesPath),
+          isCatalogFree,
         );
     }
     const followed = this.upstream?.followed;
