@@ -75,7 +75,7 @@ describe("DDL in a transaction, and the BEGIN after it", () => {
     expect((await decide("ALTER TABLE mine INHERIT events", false)).kind).toBe("allow");
     expect(await decide("INSERT INTO mine VALUES (1)", false)).toMatchObject({
       kind: "deny",
-      message: expect.stringMatching(/not yet committed/),
+      message: expect.stringMatching(/"events read-only"/),
     });
     await decide("COMMIT", false);
     const before = state.reads;
