@@ -76,7 +76,11 @@ export class CatalogFreshness {
   }
 
   /** `judge`'s verdict once the catalog `needed` has been read. */
-  judgeAfterRead(needed: ReadNeeded, judge: () => Verdict | Promise<Verdict>): Promise<Verdict> {
+  judgeAfterRead(
+    needed: ReadNeeded,
+    judge: () => Verdict | Promise<Verdict>,
+    isCatalogFree = false,
+  ): Promise<Verdict> {
     const catalogs = this.catalogs;
     const { mustCatchUp } = needed;
     const caughtUp = () => {
@@ -86,7 +90,10 @@ export class CatalogFreshness {
     // A catalog held before is not judged by when the read it needed failed (a role default such
     // as statement_timeout can make every read fail): refused, saying why. With none held, the
     // statement is judged as the catalog-less rules say (every relation unknown).
-    const unread = (error: unknown) => (catalogs.current() === null ? judge() : staleCatalogDenial(error));
+    // A statement that judges by no catalog (a BEGIN that only came to catch up) is judged anyway:
+    // the session's changes stay uncaught, and the statements that need them refused.
+    const unread = (error: unknown) =>
+      isCatalogFree || catalogs.current() === null ? judge() : staleCatalogDenial(error);
     const { startedAfter } = needed;
     return catalogs.refresh(startedAfter === undefined ? undefined : { startedAfter }).then(caughtUp, unread);
   }

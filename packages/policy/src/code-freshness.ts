@@ -1,5 +1,6 @@
 import type { StatementFacts } from "@sluice/sql/facts";
 import type { CatalogSnapshot } from "./column-catalog";
+import { ANY_RELATION, relationsChangedBy } from "./uncommitted-relations";
 
 /**
  * How fresh the upstream's code catalog (triggers, views, shadowing functions, casts) is when a
@@ -29,6 +30,9 @@ export const CODE_MAX_AGE_MS = 5_000;
  * in a statement calls: functions, operators, casts, types, schemas, extensions).
  */
 export type CodeUncertainty = "relations" | "routines";
+
+/** Names of relations changed kept per session before they count as every name. */
+const MAX_CHANGED_RELATIONS = 1000;
 
 /** Kinds that never create or change code in the upstream's catalog. */
 const CODE_NEUTRAL_KINDS = new Set([
@@ -106,6 +110,11 @@ export function uncertaintyWithin(statements: readonly StatementFacts[]): CodeUn
   return change;
 }
 
+/** The names every statement but the last of one message changes: all are judged before any runs. */
+export function relationsChangedWithin(statements: readonly StatementFacts[]): string[] {
+  return statements.slice(0, -1).flatMap((facts) => relationsChangedBy(facts, codeChangeOf(facts)));
+}
+
 /** What a decision must do about the code catalog's age before judging. */
 export type CatalogAge = "fresh" | "read-behind" | "read-first";
 
@@ -122,6 +131,8 @@ export function catalogAge(snapshot: CatalogSnapshot | null, now: number): Catal
  */
 export class SessionCodeChanges {
   private pending: CodeUncertainty | null = null;
+  /** Bare names of relations changed since the catalog caught up (see uncommitted-relations.ts). */
+  private readonly changedRelations = new Set<string>();
   private hasCodeCursor = false;
 
   /** An allowed (or held for review) statement, which may run; true when it may change code. */
@@ -131,6 +142,12 @@ export class SessionCodeChanges {
       const change = codeChangeOf(facts);
       if (change) changes = true;
       this.pending = widerUncertainty(this.pending, change);
+      for (const name of relationsChangedBy(facts, change)) this.changedRelations.add(name);
+      // Bounded: a transaction of endless DDL changes "every name" rather than grow the gateway.
+      if (this.changedRelations.size > MAX_CHANGED_RELATIONS) {
+        this.changedRelations.clear();
+        this.changedRelations.add(ANY_RELATION);
+      }
       if (mayRunUnjudgedCode && facts.kinds.includes("DECLARE")) this.hasCodeCursor = true;
       if (facts.kind === "DISCARD") this.hasCodeCursor = false;
     }
@@ -141,9 +158,15 @@ export class SessionCodeChanges {
     return this.pending;
   }
 
+  /** Relations this session may have changed that the catalog cannot show yet (`*`: any). */
+  get relationsChanged(): ReadonlySet<string> {
+    return this.changedRelations;
+  }
+
   /** A catalog read started after every change so far was committed: it shows them. */
   caughtUp(): void {
     this.pending = null;
+    this.changedRelations.clear();
   }
 
   /** A FETCH or MOVE may run a cursor's query, which may run code the gateway did not judge. */

@@ -85,6 +85,13 @@ export type SessionContext = {
    * `relations`, what statements touch runs other code; `routines`, names may call other code too.
    */
   codeUncertainty?: CodeUncertainty;
+  /**
+   * Bare names of relations this session (or an earlier statement of the message) may have
+   * changed where the catalog cannot show it yet, `*` for any (uncommitted-relations.ts): the
+   * catalog's word on them proves nothing, so a row write to one under a TABLE rule on writes
+   * cannot be followed (write-reach.ts).
+   */
+  relationsChanged?: ReadonlySet<string>;
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import {
   type CodeUncertainty,
+  relationsChangedWithin,
   type SessionCodeChanges,
   uncertaintyWithin,
   widerUncertainty,
@@ -87,9 +88,18 @@ export class SessionCatalog {
     return widerUncertainty(this.codeChanges.uncertainty, within);
   }
 
+  /** Relations this session, and this message's statements before the last, changed unseen; null for none. */
+  private relationsChangedFor(parsed: Parsed | null): ReadonlySet<string> | null {
+    const pending = this.codeChanges.relationsChanged;
+    const within = parsed?.ok ? relationsChangedWithin(parsed.statements) : [];
+    if (within.length === 0) return pending.size > 0 ? pending : null;
+    return new Set([...pending, ...within]);
+  }
+
   /** The session as the engine sees it, with the upstream's columns when they are known. */
   withColumns(base: SessionContext, parsed: Parsed | null = null): SessionContext {
     const uncertainty = parsed ? this.uncertaintyOf(parsed) : null;
+    const relationsChanged = this.relationsChangedFor(parsed);
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
     const families = this.upstream?.columns?.current()?.families;
@@ -110,6 +120,7 @@ export class SessionCatalog {
       families ||
       cascades ||
       ownerWrites ||
+      relationsChanged ||
       isCatalogUnread
       ? {
           searchPath: base.searchPath,
@@ -130,6 +141,7 @@ export class SessionCatalog {
           ...(isCatalogUnread ? { catalogUnreadBecause: CATALOG_UNREAD } : {}),
           ...(code ? { upstreamCode: code } : {}),
           ...(uncertainty ? { codeUncertainty: uncertainty } : {}),
+          ...(relationsChanged ? { relationsChanged } : {}),
         }
       : base;
   }

@@ -112,11 +112,18 @@ export class SessionDecider implements SessionDecisions {
     const movesPath = this.state.absorbPathChanges(parsed);
     // Nothing in flight and no transaction open: what the last one created is committed or gone.
     if (statement.isUpstreamSettled === true) this.state.transactionTables.transactionEnded();
-    if (this.freshness && parsed.ok && needsCatalog(parsed.statements)) {
+    // A BEGIN after DDL has the catalog caught up too: a client that runs everything in
+    // transactions would otherwise carry its committed DDL's uncertainty (and the writes it
+    // refuses, write-reach.ts) to the end of the session.
+    const isCatchUpDue = statement.isUpstreamSettled === true && this.codeChanges.uncertainty !== null;
+    const isCatalogFree = parsed.ok && !needsCatalog(parsed.statements);
+    if (this.freshness && parsed.ok && (!isCatalogFree || isCatchUpDue)) {
       const needed = this.freshness.readNeeded(policy, statement, parsed.statements);
       if (needed)
-        return this.freshness.judgeAfterRead(needed, () =>
-          this.judgeParsed(policy, statement, parsed, movesPath),
+        return this.freshness.judgeAfterRead(
+          needed,
+          () => this.judgeParsed(policy, statement, parsed, movesPath),
+          isCatalogFree,
         );
     }
     const followed = this.upstream?.followed;

@@ -1,6 +1,7 @@
 import type { RoutineRef, StatementFacts } from "@sluice/sql/facts";
 import { namesFor, type SessionContext } from "./engine";
 import type { OwnerWrite } from "./owner-writes";
+import { ANY_RELATION } from "./uncommitted-relations";
 import type { OpaqueView } from "./view-reads";
 
 /**
@@ -41,6 +42,10 @@ export function writeReach(
   const unknown = unknownRowTarget(facts, session);
   if (unknown !== null) {
     return `${facts.kind} writes ${unknown}, which the upstream's catalog does not hold even when read again: it was made in this transaction, or is not there at all, and Sluice cannot tell whether it is a view over a table the rule covers. Commit the statement that made it first`;
+  }
+  const changed = changedRowTarget(facts, session);
+  if (changed !== null) {
+    return `${facts.kind} writes ${changed}, which a statement of this session changed (DDL not yet committed) in a way the upstream's catalog, read from another connection, cannot show yet: Sluice cannot tell whether it is now a view over, or in a family with, a table the rule covers. Commit the DDL first`;
   }
   const { viewReads, cascades, families, ownerWrites } = session;
   const viewKey = (name: string) => (viewReads?.isCaseFolded ? name.toLowerCase() : name);
@@ -151,6 +156,28 @@ function unknownRowTarget(facts: StatementFacts, session: SessionContext): strin
   );
   if (!unknown) return null;
   return unknown.schema === null ? unknown.name : `${unknown.schema}.${unknown.name}`;
+}
+
+/**
+ * A relation a row write names that this session's own DDL may have changed out of the catalog's
+ * sight, or null. The catalog (read from another connection) still holds what was committed: a
+ * table this transaction dropped and made a view of the same name, a temporary view shadowing a
+ * committed table, a table it made a child of a covered one. Matched by bare name (wherever the
+ * path puts it, the name is the same), so it refuses more, never less, until the DDL is committed
+ * and the catalog read again.
+ */
+function changedRowTarget(facts: StatementFacts, session: SessionContext): string | null {
+  const changed = session.relationsChanged;
+  if (!changed || changed.size === 0 || !session.columns?.holds) return null;
+  if (!facts.kinds.some((kind) => ROW_WRITES.has(kind))) return null;
+  const isAny = changed.has(ANY_RELATION);
+  // A plain table the open transaction made, trusted while nothing else changed a relation in it
+  // (transaction-tables.ts), is changed only by its own CREATE: its writes reach nothing else.
+  const hit = facts.tablesWritten.find(
+    (table) => (isAny || changed.has(table.name)) && session.newTables?.trusts(facts, table) !== true,
+  );
+  if (!hit) return null;
+  return hit.schema === null ? hit.name : `${hit.schema}.${hit.name}`;
 }
 
 /** Why a trigger counts as writing every table, or null when what it writes is known. */
