@@ -7,6 +7,7 @@ import {
   MAX_POOL_SIZE,
   MAX_POOL_WAIT_SECONDS,
 } from "@sluice/policy/pool-limits";
+import { upstreamHostProblem } from "@sluice/policy/upstream-host";
 import { encryptSecret } from "@sluice/secrets/secret-box";
 import { z } from "zod";
 import type { AdminContext } from "./actor";
@@ -21,7 +22,6 @@ import { toConnectionView } from "./connection-view";
 import { upsertGroups, ZGroupNames, ZName } from "./names";
 import { assertCan } from "./permissions";
 import { recordAudit } from "./record-audit";
-import { upstreamHostProblem } from "./upstream-host";
 
 /** Every field a connection has, nothing defaulted: what a PATCH may name. */
 const ZConnectionFields = z.object({

@@ -9,6 +9,7 @@ import {
   MAX_POOL_WAIT_SECONDS,
 } from "./pool-limits";
 import { guardrailMatchProblem, reviewMatchProblem, ZGuardrailMatch, ZReviewMatch } from "./rules";
+import { upstreamHostProblem } from "./upstream-host";
 import { ZWorkloadIdentity } from "./workload-identity";
 
 /**
@@ -120,7 +121,14 @@ const ZConnection = z
     name: ZName,
     type: z.enum(["postgres", "mysql", "http"]).default("postgres"),
     description: z.string().optional(),
-    host: z.string().min(1),
+    host: z
+      .string()
+      .min(1)
+      .superRefine((host, context) => {
+        // The console's check (save-connection.ts): a URL or host:port would apply and fail at connect.
+        const problem = upstreamHostProblem(host);
+        if (problem) context.addIssue({ code: "custom", message: problem });
+      }),
     port: z.number().int().min(1).max(65535),
     database: z.string().min(1),
     username: z

@@ -107,6 +107,33 @@ describe("policy file docs stay true", () => {
     expect(messages(connection(["type: mysql", "username: app"]))).toEqual([]);
   });
 
+  it("refuses a host the gateway could not connect to, as the console does", () => {
+    const withHost = (host: string) => {
+      const result = readPolicyFile(
+        [
+          "version: 1",
+          "connections:",
+          "  - name: c",
+          `    host: ${JSON.stringify(host)}`,
+          "    port: 5432",
+          "    database: app",
+          "    username: app",
+        ].join("\n"),
+      );
+      return result.ok ? [] : result.errors.map((error) => error.message);
+    };
+    expect(withHost("db.internal")).toEqual([]);
+    expect(withHost("10.0.0.5")).toEqual([]);
+    expect(withHost("::1")).toEqual([]);
+    expect(withHost("postgres://db.internal/app")).toEqual([
+      expect.stringMatching(/host: the host alone: no scheme/),
+    ]);
+    expect(withHost("db.internal:5432")).toEqual([
+      expect.stringMatching(/host: the host alone: the port goes in Port/),
+    ]);
+    expect(withHost("db host")).toEqual([expect.stringMatching(/host: a host name/)]);
+  });
+
   it("reports duplicate names and YAML syntax errors with a position", () => {
     const duplicate = readPolicyFile("version: 1\nagents:\n  - name: a\n  - name: a\n");
     expect(duplicate).toMatchObject({ ok: false, errors: [{ message: 'agent "a" appears twice' }] });
