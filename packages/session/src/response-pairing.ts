@@ -5,6 +5,14 @@ import { NameMemo } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { nulAt } from "@sluice/wire/nul-scan";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
+import {
+  bindResultFormats,
+  cstringAt,
+  describePortalBytes,
+  isSameBytesAt,
+  NO_FORMATS,
+  textAt,
+} from "./pairing-bytes";
 import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE } from "./result-scope";
 
 /**
@@ -59,7 +67,6 @@ const EMPTY_BODY = Buffer.alloc(0);
 /** A Sync's ask carries nothing of its own: one object for all, frozen (one per transaction was garbage). */
 const SYNC_ASK: Ask = Object.freeze({ kind: "sync" });
 /** The result formats of a Bind that names none (all text, as most clients bind), shared. */
-const NO_FORMATS: readonly number[] = Object.freeze([]);
 const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
 const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
 
@@ -408,54 +415,4 @@ export function fieldsOf(source: ResultSource): FieldInfo[] | null {
     ...field,
     format: formats.length === 0 ? 0 : formats.length === 1 ? (formats[0] as number) : (formats[i] ?? 0),
   }));
-}
-
-function cstringAt(raw: Buffer, offset: number): string {
-  const end = nulAt(raw, offset);
-  return textAt(raw, offset, end < 0 ? raw.length : end);
-}
-
-/** `raw[start..end]` as UTF-8: the unnamed portal and statement, the usual names, without a call. */
-function textAt(raw: Buffer, start: number, end: number): string {
-  return end === start ? "" : raw.toString("utf8", start, end);
-}
-
-/**
- * Whether `bytes[start..end]` holds exactly `expected`: a description is a few dozen bytes, which a
- * loop compares sooner than a call into the runtime.
- */
-function isSameBytesAt(expected: Buffer, bytes: Buffer, start: number, end: number): boolean {
-  if (expected.length !== end - start) return false;
-  for (let i = 0; i < expected.length; i += 1) if (expected[i] !== bytes[start + i]) return false;
-  return true;
-}
-
-/** The result format codes at the end of a Bind, after its parameter formats and values. */
-function bindResultFormats(raw: Buffer, offset: number): readonly number[] {
-  let at = offset;
-  const paramFormats = raw.readInt16BE(at);
-  at += 2 + 2 * paramFormats;
-  const params = raw.readInt16BE(at);
-  at += 2;
-  for (let i = 0; i < params; i++) {
-    const length = raw.readInt32BE(at);
-    at += 4 + Math.max(length, 0);
-  }
-  const count = raw.readInt16BE(at);
-  if (count === 0) return NO_FORMATS;
-  const formats: number[] = [];
-  for (let i = 0; i < count; i++) formats.push(raw.readInt16BE(at + 2 + 2 * i));
-  return formats;
-}
-
-/** Describe('P', name), built from the Execute's own name bytes. */
-function describePortalBytes(execute: Buffer, name: string): Buffer {
-  const nameBytes = Buffer.byteLength(name, "utf8");
-  const out = Buffer.alloc(1 + 4 + 1 + nameBytes + 1);
-  out[0] = ClientCode.Describe;
-  out.writeInt32BE(out.length - 1, 1);
-  out[TAGGED_HEADER_BYTES] = TargetCode.Portal;
-  execute.copy(out, TAGGED_HEADER_BYTES + 1, TAGGED_HEADER_BYTES, TAGGED_HEADER_BYTES + nameBytes);
-  out[out.length - 1] = 0;
-  return out;
 }
