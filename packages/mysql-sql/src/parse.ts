@@ -8,6 +8,7 @@ import { diagnosticsShow } from "./diagnostics-statements";
 import { extractMySqlFacts, RefusedStatement } from "./extract-facts";
 import { otherCharsetRefusal, pinnedCharsetSet } from "./pinned-charset-statements";
 import { readAsServer } from "./server-lexing";
+import { withTemporaryDropAsDrop } from "./temporary-drop";
 
 type NodeSqlParser = { astify: (sql: string, options: { database: string }) => unknown };
 const { Parser } = nodeSqlParser as unknown as { Parser: new () => NodeSqlParser };
@@ -48,7 +49,7 @@ export function readMySql(sql: string): MySqlReading {
   if (charsetRefusal) return { parsed: { ok: false, error: charsetRefusal, position: null }, asts: [] };
   let tree: unknown;
   try {
-    tree = parser.astify(reading.text, OPTIONS);
+    tree = parser.astify(withTemporaryDropAsDrop(reading.text), OPTIONS);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const refused = `MySQL syntax Sluice cannot read: ${message.slice(0, 200)}`;

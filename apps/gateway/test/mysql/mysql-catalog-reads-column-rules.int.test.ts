@@ -62,6 +62,14 @@ describe("the MySQL catalog under a COLUMN rule and no masking rule", () => {
     expect(await readsAround(() => agent.query("CREATE TEMPORARY TABLE scratch (id INT)"))).toBe(1);
   });
 
+  it("lets the agent drop its temporary table as such, and reads again after it", async () => {
+    await agent.query("CREATE TEMPORARY TABLE scratch_drop (id INT)");
+    await agent.query("SELECT name FROM employees WHERE id = 1"); // takes the CREATE's read
+    // Read as DROP TABLE of the same name (the grammar knows no TEMPORARY there); the server drops it.
+    expect(await readsAround(() => agent.query("DROP TEMPORARY TABLE IF EXISTS scratch_drop"))).toBe(1);
+    await expect(agent.query("SELECT id FROM scratch_drop")).rejects.toThrow(/doesn't exist/);
+  });
+
   it("is read again after DDL inside a multi-statement packet", async () => {
     const packet = "SELECT 1; CREATE TEMPORARY TABLE scratch2 (id INT)";
     expect(await readsAround(() => agent.query(packet))).toBe(1);
