@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { openDeniedSession } from "./sessions";
 import { demoMariadb, signIn } from "./support";
 
 test("[REVIEWER] a MySQL agent's salary read waits for the inbox and runs once approved", async ({
@@ -29,6 +30,7 @@ test("[AUDITOR] a MySQL session replays verified in the player, masked, with its
   page,
 }) => {
   const marker = `mrec_${Date.now()}`;
+  const since = Date.now();
   const session = await demoMariadb(
     `SELECT first_name, ssn, 1 AS ${marker} FROM customers ORDER BY id LIMIT 2; DROP TABLE orders`,
   );
@@ -36,11 +38,7 @@ test("[AUDITOR] a MySQL session replays verified in the player, masked, with its
   expect(session.stderr).toContain("no-drop-truncate");
 
   await signIn(page, "auditor");
-  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sessions" }).click();
-  await page.getByLabel("Agent", { exact: true }).fill("demo-agent");
-  await page.getByLabel("Connection", { exact: true }).fill("demo_shop_mysql");
-  await page.getByLabel("Verdict").selectOption("denied");
-  await page.getByTestId("session-row").first().getByRole("link").click();
+  await openDeniedSession(page, { agent: "demo-agent", connection: "demo_shop_mysql", since });
 
   await expect(page.getByTestId("chain-status")).toHaveText("verified");
   const terminal = page.getByTestId("terminal");

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
+import { openDeniedSession } from "./sessions";
 import { demoState, demoUrl, PG_PORT, run, signIn } from "./support";
 
 const upstreamUrl = () =>
@@ -11,6 +12,7 @@ test("[AUDITOR] replays a demo session: verified, plays, seeks, shows placeholde
 }) => {
   // An identifier, not a literal: literals in statements that read masked tables are redacted in recordings.
   const marker = `rec_${Date.now()}`;
+  const since = Date.now();
   const session = await run("psql", [
     "-X",
     "-c",
@@ -28,10 +30,7 @@ test("[AUDITOR] replays a demo session: verified, plays, seeks, shows placeholde
   expect(clearSsns).toHaveLength(3);
 
   await signIn(page, "auditor");
-  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sessions" }).click();
-  await page.getByLabel("Agent", { exact: true }).fill("demo-agent");
-  await page.getByLabel("Verdict").selectOption("denied");
-  await page.getByTestId("session-row").first().getByRole("link").click();
+  await openDeniedSession(page, { agent: "demo-agent", connection: "demo_shop", since });
 
   await expect(page.getByTestId("chain-status")).toHaveText("verified");
   const terminal = page.getByTestId("terminal");
