@@ -73,7 +73,8 @@ export function quickShape(sql: string): string | null {
     }
     if (code === DOUBLE_QUOTE) {
       const end = quotedEnd(sql, i, DOUBLE_QUOTE);
-      if (end < 0) return null;
+      // `""` is no name to the server's lexer (a zero-length delimited identifier is an error).
+      if (end < 0 || end === i + 2) return null;
       i = end;
       continue;
     }
@@ -110,6 +111,18 @@ export function quickShape(sql: string): string | null {
   }
   return shape + sql.slice(copiedUpTo);
 }
+
+/**
+ * Where the literal the quick shape marked with `literalClass` (the letter after the mark) starting
+ * at `start` ends in `sql`: past its closing quote for a string, past its last digit for a number.
+ * Only meaningful for a literal `quickShape(sql)` marked there.
+ */
+export function markedLiteralEnd(sql: string, start: number, literalClass: string): number {
+  return literalClass === STRING ? quotedEnd(sql, start, QUOTE) : numberEnd(sql, start);
+}
+
+/** The class letter of a string constant after the mark (SCONST). */
+export const STRING_CLASS = STRING;
 
 /** Where a quoted string or identifier opened at `start` ends (past its closing quote), or -1. */
 function quotedEnd(sql: string, start: number, quote: number): number {

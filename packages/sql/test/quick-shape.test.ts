@@ -50,6 +50,7 @@ describe("quickShape", () => {
     ["non-ASCII outside quotes", "SELECT café FROM t"],
     ["an unterminated string", "SELECT 'a"],
     ["an unterminated identifier", 'SELECT "a'],
+    ["a zero-length identifier (an error to the server)", 'SELECT "" FROM t'],
   ])("gives up on %s", (_, sql) => {
     expect(quickShape(sql)).toBeNull();
   });
