@@ -102,6 +102,15 @@ function measures(m: TreeModules): Record<string, () => number> {
       timed(
         (i) => void m.redactStatement.redactStatement(STRING_TEXTS[i] as string, m.redact.redactLiterals),
       ),
+    "facts and the statement text as recorded, a string constant": () => {
+      // Both read the same text one after the other, as the decision and its verdict hook do.
+      const cache = new m.factsCache.FactsCache();
+      return timed((i) => {
+        const sql = STRING_TEXTS[i] as string;
+        cache.parse(sql);
+        m.redactStatement.redactStatement(sql, m.redact.redactLiterals);
+      });
+    },
     "recording: statement and verdict lines": () => {
       const recorder = newRecorder(m);
       return timed((i) => {

@@ -1,4 +1,4 @@
-import { LITERAL_MARK, markedLiteralEnd, quickShape, STRING_CLASS } from "./quick-shape";
+import { LITERAL_MARK, markedLiteralEnd, quickShapeOfLastRead, STRING_CLASS } from "./quick-shape";
 
 /**
  * `redactLiterals` without WebAssembly, for the text the quick shape's lexer reads exactly as the
@@ -10,7 +10,8 @@ import { LITERAL_MARK, markedLiteralEnd, quickShape, STRING_CLASS } from "./quic
  * on every statement of a masked table an agent sends with a new value; this is well under one.
  */
 export function redactPlainLiterals(sql: string, placeholder: string): string | null {
-  const shape = quickShape(sql);
+  // Usually the text the facts cache has just read the shape of: not lexed again.
+  const shape = quickShapeOfLastRead(sql);
   if (shape === null) return null;
   const pieces = shape.split(LITERAL_MARK);
   // The shape keeps the text between literals byte for byte: each piece after a mark starts with

@@ -1,7 +1,12 @@
 import { normalizeStatement } from "@sluice/sql/normalize";
 import { loadParser } from "@sluice/sql/parser";
-import { agreesWithNormalized, LITERAL_MARK, quickShape } from "@sluice/sql/quick-shape";
-import { beforeAll, describe, expect, it } from "vitest";
+import {
+  agreesWithNormalized,
+  LITERAL_MARK,
+  quickShape,
+  quickShapeOfLastRead,
+} from "@sluice/sql/quick-shape";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 
 beforeAll(() => loadParser());
 
@@ -25,6 +30,24 @@ describe("quickShape", () => {
     expect(shown(`SELECT "a'b", t1.c2 FROM "T" WHERE x = 'y'`)).toBe(
       `SELECT "a'b", t1.c2 FROM "T" WHERE x = #S`,
     );
+  });
+
+  it("lexes a text read twice in a row once (the facts cache, then the recording's redaction)", () => {
+    const sql = "SELECT abalance FROM pgbench_accounts WHERE aid = 7 AND filler = 'x';";
+    const shape = quickShape(sql);
+    const reads = vi.spyOn(String.prototype, "charCodeAt");
+    try {
+      expect(quickShapeOfLastRead(sql)).toBe(shape);
+      expect(reads).not.toHaveBeenCalled();
+      // Another text is lexed, and answered for itself.
+      expect(quickShapeOfLastRead(`${sql} `)?.replaceAll(LITERAL_MARK, "#")).toBe(
+        "SELECT abalance FROM pgbench_accounts WHERE aid = #I AND filler = #S; ",
+      );
+      expect(reads).toHaveBeenCalled();
+      expect(quickShapeOfLastRead(sql)).toBe(shape);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("keeps the text between literals byte for byte", () => {
