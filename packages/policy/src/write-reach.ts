@@ -45,7 +45,7 @@ export function writeReach(
   }
   const changed = changedRowTarget(facts, session);
   if (changed !== null) {
-    return `${facts.kind} writes ${changed}, which a statement of this session changed (DDL not yet committed) in a way the upstream's catalog, read from another connection, cannot show yet: Sluice cannot tell whether it is now a view over, or in a family with, a table the rule covers. Commit the DDL first`;
+    return `${facts.kind} writes ${changed}, which this session may have changed (its DDL, or DDL run by code Sluice did not judge: a function allowed by name, a trigger; not yet committed) in a way the upstream's catalog, read from another connection, cannot show yet: Sluice cannot tell whether it is now a view over, or in a family with, a table the rule covers. Commit the DDL first`;
   }
   const { viewReads, cascades, families, ownerWrites } = session;
   const viewKey = (name: string) => (viewReads?.isCaseFolded ? name.toLowerCase() : name);
