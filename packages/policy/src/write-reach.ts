@@ -1,4 +1,4 @@
-import type { RoutineRef, StatementFacts } from "@sluice/sql/facts";
+import type { RoutineRef, StatementFacts, TableRef } from "@sluice/sql/facts";
 import { namesFor, type SessionContext } from "./engine";
 import type { OwnerWrite } from "./owner-writes";
 import { ANY_RELATION } from "./uncommitted-relations";
@@ -32,7 +32,7 @@ export function writeReach(
   isCovered: (name: string) => boolean,
   isCallTrusted: (call: RoutineRef) => boolean = () => false,
 ): string | null {
-  const written = [...new Set(facts.tablesWritten.flatMap((table) => namesFor(table, session)))];
+  const written = [...new Set(facts.tablesWritten.flatMap((table) => startNames(facts, table, session)))];
   if (written.length === 0) return null;
   if (session.catalogUnreadBecause !== undefined) {
     const [first] = facts.tablesWritten;
@@ -128,6 +128,27 @@ export function writeReach(
     }
   }
   return null;
+}
+
+/**
+ * The names a written relation may have, where a write to it starts. A bare, not temporary, plain
+ * CREATE TABLE makes its table in the first schema of the path that is not pg_temp (the server
+ * never creates there unless told), so the session's temporary relation of the name is not where
+ * it goes: `CREATE TABLE notes (…)` beside a temporary view notes over a covered table makes
+ * public.notes and writes through nothing. A later bare write to notes finds the view first, and
+ * is followed into it.
+ */
+function startNames(facts: StatementFacts, table: TableRef, session: SessionContext): string[] {
+  const names = namesFor(table, session);
+  const plain = facts.plainTable;
+  const isBarePermanentCreate =
+    facts.kind === "CREATE TABLE" &&
+    plain !== undefined &&
+    !plain.isTemporary &&
+    plain.schema === null &&
+    table.schema === null &&
+    table.name === plain.name;
+  return isBarePermanentCreate ? names.filter((name) => !name.startsWith("pg_temp.")) : names;
 }
 
 /** Statement kinds that change rows of the relations they name (views write their sources). */
