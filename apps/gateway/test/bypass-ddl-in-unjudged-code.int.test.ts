@@ -47,7 +47,7 @@ let agent: pg.Client;
 let direct: pg.Client;
 
 /** The rows of the (last) statement, or the error. */
-const outcome = (client: pg.Client, sql: string) =>
+const outcome = (client: pg.Client, sql: string | pg.QueryConfig) =>
   client.query(sql).then(
     (result: pg.QueryResult | pg.QueryResult[]) =>
       Array.isArray(result) ? result.at(-1)?.rows : result.rows,
@@ -60,7 +60,7 @@ const eventIds = async () => (await stage.admin.query("SELECT id FROM events ORD
  * Runs `steps` in a transaction on `client`, rolled back: what the last one answered (or the first
  * error), and what events then holds as the transaction sees it.
  */
-async function inTransaction(client: pg.Client, steps: string[]) {
+async function inTransaction(client: pg.Client, steps: Array<string | pg.QueryConfig>) {
   await client.query("BEGIN");
   try {
     let last: unknown;
@@ -167,6 +167,21 @@ describe("a write through a name that code the gateway did not judge changed", (
     });
   }
 
+  // The statement is judged at its Parse, when the catalog caught up later cannot undo what its
+  // first run was noted as: each Bind runs the function again, and is noted again.
+  it("is refused after a later run of a statement prepared before", async () => {
+    const shadow = { name: "shadow", text: "SELECT public.make_shadow()" };
+    expect(await outcome(agent, "BEGIN")).toEqual([]);
+    expect(await outcome(agent, shadow)).toEqual([{ make_shadow: "" }]);
+    expect(await outcome(agent, "ROLLBACK")).toEqual([]);
+    // A statement outside a transaction has the catalog read first: the session's changes are over.
+    expect(await outcome(agent, "INSERT INTO scratch VALUES (1) RETURNING id")).toEqual([{ id: 1 }]);
+    const { last } = await inTransaction(agent, [shadow, "INSERT INTO scratch VALUES (9)"]);
+    expect(last).toMatchObject({ message: expect.stringMatching(READ_ONLY) });
+    expect(await eventIds()).toEqual([]);
+    expect(await outcome(agent, "DELETE FROM scratch")).toEqual([]);
+  });
+
   // Outside a transaction the function's view is committed at once, but the catalog the gateway
   // holds was read before it: the write right after must wait for a read that shows the view.
   it("is refused right after the function ran in a transaction of its own", async () => {
@@ -193,5 +208,36 @@ describe("a write through a name that code the gateway did not judge changed", (
     expect(await outcome(agent, "DROP VIEW scratch")).toEqual([]);
     expect(await outcome(agent, "INSERT INTO scratch VALUES (1) RETURNING id")).toEqual([{ id: 1 }]);
     expect(await eventIds()).toEqual([]);
+  });
+});
+
+// An event trigger the database's owner made runs its function on the agent's DDL: a plain CREATE
+// TABLE names only its own table, and its trigger made the view in front of scratch.
+describe("a write after DDL an event trigger ran code on", () => {
+  const TRIGGER = `
+    CREATE FUNCTION public.shadow_on_create() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() WHERE object_identity = 'public.fresh') THEN
+        EXECUTE 'CREATE TEMP VIEW scratch AS SELECT id FROM public.events';
+      END IF;
+    END $$;
+    CREATE EVENT TRIGGER shadow_on_create ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+      EXECUTE FUNCTION public.shadow_on_create();`;
+  const STEPS = ["CREATE TABLE fresh (id int)", "INSERT INTO scratch VALUES (9)"];
+
+  it("reaches the covered table straight against the server, and is refused through Sluice", async () => {
+    await stage.admin.query(TRIGGER);
+    try {
+      const { last, seen } = await inTransaction(direct, STEPS);
+      expect(last).toEqual([]);
+      expect(seen).toEqual([{ id: 9 }]);
+      // DDL, then a statement outside a transaction: the catalog is read again and shows the trigger.
+      expect(await outcome(agent, "DROP TABLE IF EXISTS not_there")).toEqual([]);
+      expect(await outcome(agent, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      const viaGateway = await inTransaction(agent, STEPS);
+      expect(viaGateway.last).toMatchObject({ message: expect.stringMatching(READ_ONLY) });
+      expect(await eventIds()).toEqual([]);
+    } finally {
+      await stage.admin.query("DROP EVENT TRIGGER shadow_on_create; DROP FUNCTION public.shadow_on_create()");
+    }
   });
 });
