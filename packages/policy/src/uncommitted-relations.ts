@@ -101,7 +101,7 @@ export function unprovenRowTarget(facts: StatementFacts, session: SessionContext
   }
   const changed = changedRowTarget(facts, session);
   if (changed !== null) {
-    return `${facts.kind} writes ${changed}, which this session may have changed (its DDL, or DDL run by code Sluice did not judge: a function allowed by name, a trigger; not yet committed) in a way the upstream's catalog, read from another connection, cannot show yet: Sluice cannot tell whether it is now a view over, or in a family with, a table the rule covers. Commit the DDL first`;
+    return `${facts.kind} writes ${changed}, which this session may have changed (its DDL, or DDL run by code Sluice did not judge: a function allowed by name, a trigger; not yet committed) in a way the upstream's catalog, read from another connection, cannot show yet: Sluice cannot tell whether it is now a view over, or in a family with, a table the rule covers. Commit first: the next transaction is judged by the catalog read again`;
   }
   return null;
 }
