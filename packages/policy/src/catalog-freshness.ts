@@ -1,5 +1,11 @@
 import type { StatementFacts } from "@sluice/sql/facts";
-import { followsColumns, followsReadViews, followsWrittenViews, namesUnknownRelation } from "./catalog-needs";
+import {
+  followsColumns,
+  followsReadViews,
+  followsWrites,
+  followsWrittenViews,
+  namesUnknownRelation,
+} from "./catalog-needs";
 import { catalogAge, type SessionCodeChanges } from "./code-freshness";
 import type { CatalogSnapshot, ColumnCatalogAccess } from "./column-catalog";
 import type { ConnectionPolicy } from "./rules";
@@ -51,7 +57,8 @@ export class CatalogFreshness {
     const now = Date.now();
     const age = catalogAge(snapshot, now);
     // This session's own code changes show in a read begun after they were committed.
-    const mustCatchUp = this.codeChanges.uncertainty !== null && statement.isUpstreamSettled === true;
+    const mustCatchUp =
+      statement.isUpstreamSettled === true && this.codeChanges.isCatchUpDue(followsWrites(policy));
     // A relation created since the catalog was read (a view another session made over a covered
     // column, a temp table of this session) would be unknown, so not followed: read the catalog
     // again first, in a transaction too (the server finds other sessions' committed relations by

@@ -55,19 +55,19 @@ export function followsColumns(policy: ConnectionPolicy): boolean {
   );
 }
 
-/**
- * Rules that follow a write through views into the relations under them: DENY TABLE rules on
- * writes (see write-reach), for a statement that writes.
- */
+/** Rules that follow a write through views into the relations under them: DENY TABLE rules on writes (see write-reach). */
+export function followsWrites(policy: ConnectionPolicy): boolean {
+  return policy.guardrails.some(
+    (rule) => rule.kind === "TABLE" && rule.effect === "DENY" && rule.match.access !== "read",
+  );
+}
+
+/** Rules that follow a write through views (`followsWrites`), for a statement that writes. */
 export function followsWrittenViews(
   policy: ConnectionPolicy,
   statements: readonly StatementFacts[],
 ): boolean {
-  return (
-    policy.guardrails.some(
-      (rule) => rule.kind === "TABLE" && rule.effect === "DENY" && rule.match.access !== "read",
-    ) && statements.some((facts) => facts.tablesWritten.length > 0)
-  );
+  return followsWrites(policy) && statements.some((facts) => facts.tablesWritten.length > 0);
 }
 
 /**

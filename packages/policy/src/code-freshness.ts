@@ -1,6 +1,6 @@
 import type { StatementFacts } from "@sluice/sql/facts";
 import type { CatalogSnapshot } from "./column-catalog";
-import { ANY_RELATION, relationsChangedBy } from "./uncommitted-relations";
+import { ANY_RELATION, mayRunUnseenDdl, relationsChangedBy } from "./uncommitted-relations";
 
 /**
  * How fresh the upstream's code catalog (triggers, views, shadowing functions, casts) is when a
@@ -110,11 +110,6 @@ export function uncertaintyWithin(statements: readonly StatementFacts[]): CodeUn
   return change;
 }
 
-/** The names every statement but the last of one message changes: all are judged before any runs. */
-export function relationsChangedWithin(statements: readonly StatementFacts[]): string[] {
-  return statements.slice(0, -1).flatMap((facts) => relationsChangedBy(facts, codeChangeOf(facts)));
-}
-
 /** What a decision must do about the code catalog's age before judging. */
 export type CatalogAge = "fresh" | "read-behind" | "read-first";
 
@@ -135,13 +130,33 @@ export class SessionCodeChanges {
   private readonly changedRelations = new Set<string>();
   private hasCodeCursor = false;
 
-  /** An allowed (or held for review) statement, which may run; true when it may change code. */
-  note(statements: readonly StatementFacts[], mayRunUnjudgedCode: boolean): boolean {
+  /**
+   * `tracksUnseenDdl`: the front end refuses writes to names changed out of the catalog's sight
+   * (Postgres, with a catalog snapshot), so code that may run DDL unseen counts as changing every
+   * name. Without a snapshot every write is judged as unfollowable anyway, and every statement
+   * counts as running code, which would only have each prepared statement judged again per run.
+   */
+  constructor(private readonly options: { tracksUnseenDdl: boolean } = { tracksUnseenDdl: true }) {}
+
+  /**
+   * An allowed (or held for review) statement, which may run; true when it may change code or may
+   * run DDL unseen (`mayRunUnseenDdl`: then every name counts as changed until the catalog, read
+   * again, catches up, and a prepared statement is noted again at each Bind).
+   */
+  note(
+    statements: readonly StatementFacts[],
+    mayRunUnjudgedCode: boolean,
+    session: Parameters<typeof mayRunUnseenDdl>[1],
+  ): boolean {
     let changes = false;
     for (const facts of statements) {
       const change = codeChangeOf(facts);
       if (change) changes = true;
       this.pending = widerUncertainty(this.pending, change);
+      if (this.options.tracksUnseenDdl && mayRunUnseenDdl(facts, session)) {
+        changes = true;
+        this.changedRelations.add(ANY_RELATION);
+      }
       for (const name of relationsChangedBy(facts, change)) this.changedRelations.add(name);
       // Bounded: a transaction of endless DDL changes "every name" rather than grow the gateway.
       if (this.changedRelations.size > MAX_CHANGED_RELATIONS) {
@@ -161,6 +176,15 @@ export class SessionCodeChanges {
   /** Relations this session may have changed that the catalog cannot show yet (`*`: any). */
   get relationsChanged(): ReadonlySet<string> {
     return this.changedRelations;
+  }
+
+  /**
+   * Whether the next statement with nothing in flight and no transaction open waits for a catalog
+   * read that shows this session's changes: any code change, and, where a rule follows writes
+   * (`followsWrites`), names that code the gateway did not judge may have changed.
+   */
+  isCatchUpDue(followsWrites: boolean): boolean {
+    return this.pending !== null || (followsWrites && this.changedRelations.size > 0);
   }
 
   /** A catalog read started after every change so far was committed: it shows them. */

@@ -1,7 +1,6 @@
 import type { RelationCatalog } from "@sluice/sql/column-lineage";
 import {
   type CodeUncertainty,
-  relationsChangedWithin,
   type SessionCodeChanges,
   uncertaintyWithin,
   widerUncertainty,
@@ -11,6 +10,8 @@ import type { SessionContext } from "./engine";
 import type { FactsCache } from "./facts-cache";
 import { CATALOG_UNREAD, type FollowedColumns } from "./followed-columns";
 import { type GeneratedColumns, UNKNOWN_GENERATED } from "./generated-columns";
+import { relationsChangedAfter } from "./uncommitted-relations";
+import type { UpstreamCode } from "./upstream-code";
 import type { UpstreamAccess } from "./verdict";
 import { unknownViewReads, type ViewReads } from "./view-reads";
 
@@ -88,20 +89,36 @@ export class SessionCatalog {
     return widerUncertainty(this.codeChanges.uncertainty, within);
   }
 
-  /** Relations this session, and this message's statements before the last, changed unseen; null for none. */
-  private relationsChangedFor(parsed: Parsed | null): ReadonlySet<string> | null {
+  /**
+   * Relations this session, and this message's statements before the last (all are judged before
+   * any runs), changed unseen; null for none.
+   */
+  private relationsChangedFor(
+    parsed: Parsed | null,
+    base: SessionContext,
+    code: UpstreamCode | undefined,
+  ): ReadonlySet<string> | null {
     const pending = this.codeChanges.relationsChanged;
-    const within = parsed?.ok ? relationsChangedWithin(parsed.statements) : [];
-    if (within.length === 0) return pending.size > 0 ? pending : null;
-    return new Set([...pending, ...within]);
+    if (!parsed?.ok || parsed.statements.length < 2) return pending.size > 0 ? pending : null;
+    // Only a catalog snapshot tells a write's target: only there are names changed unseen followed.
+    const session = this.upstream?.columns
+      ? {
+          searchPath: base.searchPath,
+          prepared: base.prepared,
+          ...(base.isPathComputed ? { isPathComputed: true } : {}),
+          ...(code ? { upstreamCode: code } : {}),
+        }
+      : null;
+    const changed = relationsChangedAfter(parsed.statements.slice(0, -1), pending, session);
+    return changed.size > 0 ? changed : null;
   }
 
   /** The session as the engine sees it, with the upstream's columns when they are known. */
   withColumns(base: SessionContext, parsed: Parsed | null = null): SessionContext {
     const uncertainty = parsed ? this.uncertaintyOf(parsed) : null;
-    const relationsChanged = this.relationsChangedFor(parsed);
     const columns = this.columnsFor(base);
     const code = this.upstream?.columns?.current()?.code;
+    const relationsChanged = this.relationsChangedFor(parsed, base, code);
     const families = this.upstream?.columns?.current()?.families;
     const cascades = this.upstream?.columns
       ? this.upstream.columns.current()?.cascades

@@ -2,7 +2,13 @@ import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import { approvalBasis } from "./approval-basis";
 import { CatalogEpoch } from "./catalog-epoch";
 import { CatalogFreshness } from "./catalog-freshness";
-import { followsColumns, followsReadViews, followsWrittenViews, needsCatalog } from "./catalog-needs";
+import {
+  followsColumns,
+  followsReadViews,
+  followsWrites,
+  followsWrittenViews,
+  needsCatalog,
+} from "./catalog-needs";
 import { SessionCodeChanges } from "./code-freshness";
 import type { PolicyDecisionOptions } from "./decision-point";
 import { evaluate, type PolicyVerdict } from "./engine";
@@ -34,7 +40,7 @@ export class SessionDecider implements SessionDecisions {
   private readonly state: PolicySessionState;
   private readonly cursors: CursorScope = { maskedTables: new Set(), relations: new Map() };
   private readonly maskingScope: MaskingScopeOf;
-  private readonly codeChanges = new SessionCodeChanges();
+  private readonly codeChanges: SessionCodeChanges;
   /** Plain reads judged already, under what their verdict rests on (see `RepeatKey`). */
   private readonly repeats = new RepeatVerdicts();
   /** The catalog snapshots prepared statements were judged under. */
@@ -50,6 +56,8 @@ export class SessionDecider implements SessionDecisions {
     private readonly upstream: UpstreamAccess | undefined,
   ) {
     this.catalogEpoch = new CatalogEpoch(upstream?.columns);
+    // Only a catalog snapshot tells a write's target (write-reach.ts): only there is a name changed unseen refused.
+    this.codeChanges = new SessionCodeChanges({ tracksUnseenDdl: upstream?.columns !== undefined });
     this.catalog = new SessionCatalog(upstream, this.codeChanges);
     this.state = new PolicySessionState(upstream?.login ?? options.upstreamUser(identity.connectionId));
     if (upstream?.unreportedSearchPath !== undefined)
@@ -115,7 +123,8 @@ export class SessionDecider implements SessionDecisions {
     // A BEGIN after DDL has the catalog caught up too: a client that runs everything in
     // transactions would otherwise carry its committed DDL's uncertainty (and the writes it
     // refuses, write-reach.ts) to the end of the session.
-    const isCatchUpDue = statement.isUpstreamSettled === true && this.codeChanges.uncertainty !== null;
+    const isCatchUpDue =
+      statement.isUpstreamSettled === true && this.codeChanges.isCatchUpDue(followsWrites(policy));
     const isCatalogFree = parsed.ok && !needsCatalog(parsed.statements);
     if (this.freshness && parsed.ok && (!isCatalogFree || isCatchUpDue)) {
       const needed = this.freshness.readNeeded(policy, statement, parsed.statements);
@@ -240,7 +249,11 @@ export class SessionDecider implements SessionDecisions {
       // A simple Query runs its statements in order until one fails; a Parse holds one statement.
       const split = statement.via === "simple" ? this.splitAtRefusal(policy, sql, parsed.statements) : null;
       if (split?.runsFirst)
-        this.codeChanges.note(parsed.statements, split.runsFirst.allowed.mayRunUnjudgedCode === true);
+        this.codeChanges.note(
+          parsed.statements,
+          split.runsFirst.allowed.mayRunUnjudgedCode === true,
+          this.catalog.withColumns(this.state, parsed),
+        );
       return split ?? toGatewayVerdict(judged);
     }
     const writeBack = policy.masking?.length ? placeholderWriteBack(sql, parsed) : null;
@@ -315,7 +328,7 @@ export class SessionDecider implements SessionDecisions {
       mayRunUnjudgedCode(parsed.statements, session) ||
       parsed.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
     if (runsCode) this.state.forgetUnreportedPath();
-    const changesCode = this.codeChanges.note(parsed.statements, runsCode);
+    const changesCode = this.codeChanges.note(parsed.statements, runsCode, session);
     if (!runsCode && !changesCode) return verdict;
     return {
       ...verdict,

@@ -2,6 +2,7 @@ import type { ParsedStatements, StatementFacts } from "@sluice/sql/facts";
 import type { SessionContext } from "./engine";
 import { parseSearchPath } from "./search-path";
 import { type NewTables, TransactionTables } from "./transaction-tables";
+import { createsRelations } from "./uncommitted-relations";
 
 /** Bounds per-session memory: an agent preparing statements in a loop cannot grow the gateway. */
 export const MAX_PREPARED_PER_SESSION = 1000;
@@ -15,16 +16,6 @@ const PATH_SETTINGS = new Set(["search_path", "all", "*"]);
  */
 const ROLE_SETTINGS = new Set(["role", "session_authorization", "*", "all"]);
 const REPORTED_IDENTITY = new Set(["session_authorization", "is_superuser"]);
-
-/** Statement kinds that name a relation they create (CREATE MATERIALIZED VIEW reads as CREATE TABLE AS). */
-const CREATING_KINDS = new Set([
-  "CREATE TABLE",
-  "CREATE TABLE AS",
-  "SELECT INTO",
-  "CREATE VIEW",
-  "CREATE SEQUENCE",
-  "CREATE FOREIGN TABLE",
-]);
 
 /** Stands for `$user` while a reported path is parsed (no schema can be named with a NUL). */
 const USER_MARK = "\0user";
@@ -172,7 +163,7 @@ export class PolicySessionState implements SessionContext {
    * with the shadow in view.
    */
   private absorbShadowingNames(facts: StatementFacts): void {
-    const isCreating = CREATING_KINDS.has(facts.kind) || facts.kinds.includes("SELECT INTO");
+    const isCreating = createsRelations(facts);
     if (!isCreating && facts.kind !== "RENAME") return;
     const names =
       facts.kind === "RENAME"

@@ -1,6 +1,7 @@
 import type { StatementFacts, TableRef } from "@sluice/sql/facts";
 import type { SessionContext } from "./engine";
 import { readCall } from "./function-calls";
+import { createsRelations } from "./uncommitted-relations";
 import { runsCode } from "./unjudged-code";
 import { castFunctionsOf } from "./upstream-code";
 
@@ -108,7 +109,7 @@ export class TransactionTables {
   }
 
   private noteMadeHere(facts: StatementFacts): void {
-    if (CREATING_KINDS.has(facts.kind) || facts.kinds.includes("SELECT INTO")) {
+    if (createsRelations(facts)) {
       for (const table of facts.tablesWritten) this.madeHere.add(table.name);
     } else if (facts.kind === "RENAME" && this.madeHere.size > 0) {
       this.madeHere.add("*");
@@ -136,16 +137,6 @@ export type NewTables = {
 };
 
 export const NO_NEW_TABLES: NewTables = { trusts: () => false, isMadeHere: () => false };
-
-/** Kinds that make a relation of the name they write (CREATE MATERIALIZED VIEW reads as CREATE TABLE AS). */
-const CREATING_KINDS = new Set([
-  "CREATE TABLE",
-  "CREATE TABLE AS",
-  "SELECT INTO",
-  "CREATE VIEW",
-  "CREATE SEQUENCE",
-  "CREATE FOREIGN TABLE",
-]);
 
 /**
  * Kinds that create, drop, rename or re-attach no relation and run no code beyond what their facts

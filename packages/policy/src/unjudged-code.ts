@@ -29,13 +29,22 @@ export function mayRunUnjudgedCode(
   // Code this session changed that the catalog cannot show yet may run anywhere.
   if (session.codeUncertainty) return true;
   // Plain loops, no closures: this runs for every allowed statement (decision time matters).
-  for (const facts of statements) {
-    if (runsCode(facts, session)) return true;
-    // SQL EXECUTE runs what was PREPAREd: its statement's facts count as if written here.
-    if (facts.kind !== "EXECUTE" || facts.preparedName === undefined) continue;
-    for (const prepared of session.prepared.get(facts.preparedName) ?? []) {
-      if (runsCode(prepared, session)) return true;
-    }
+  for (const facts of statements) if (runsCodeOrPrepared(facts, session)) return true;
+  return false;
+}
+
+/**
+ * Whether one statement, or the statement an SQL EXECUTE runs (its facts count as if written
+ * here), may run code the gateway did not judge, by what the catalog shows (see runsCode).
+ */
+export function runsCodeOrPrepared(
+  facts: StatementFacts,
+  session: Pick<SessionContext, "searchPath" | "isPathComputed" | "upstreamCode" | "prepared">,
+): boolean {
+  if (runsCode(facts, session)) return true;
+  if (facts.kind !== "EXECUTE" || facts.preparedName === undefined) return false;
+  for (const prepared of session.prepared.get(facts.preparedName) ?? []) {
+    if (runsCode(prepared, session)) return true;
   }
   return false;
 }

@@ -1,7 +1,7 @@
-import type { RoutineRef, StatementFacts } from "@sluice/sql/facts";
+import type { RoutineRef, StatementFacts, TableRef } from "@sluice/sql/facts";
 import { namesFor, type SessionContext } from "./engine";
 import type { OwnerWrite } from "./owner-writes";
-import { ANY_RELATION } from "./uncommitted-relations";
+import { unprovenRowTarget } from "./uncommitted-relations";
 import type { OpaqueView } from "./view-reads";
 
 /**
@@ -32,21 +32,15 @@ export function writeReach(
   isCovered: (name: string) => boolean,
   isCallTrusted: (call: RoutineRef) => boolean = () => false,
 ): string | null {
-  const written = [...new Set(facts.tablesWritten.flatMap((table) => namesFor(table, session)))];
+  const written = [...new Set(facts.tablesWritten.flatMap((table) => startNames(facts, table, session)))];
   if (written.length === 0) return null;
   if (session.catalogUnreadBecause !== undefined) {
     const [first] = facts.tablesWritten;
     const name = first?.schema ? `${first.schema}.${first.name}` : first?.name;
     return `${facts.kind} writes ${name}, which may be a view over, or have foreign keys cascading into, a table the rule covers: ${session.catalogUnreadBecause}`;
   }
-  const unknown = unknownRowTarget(facts, session);
-  if (unknown !== null) {
-    return `${facts.kind} writes ${unknown}, which the upstream's catalog does not hold even when read again: it was made in this transaction, or is not there at all, and Sluice cannot tell whether it is a view over a table the rule covers. Commit the statement that made it first`;
-  }
-  const changed = changedRowTarget(facts, session);
-  if (changed !== null) {
-    return `${facts.kind} writes ${changed}, which a statement of this session changed (DDL not yet committed) in a way the upstream's catalog, read from another connection, cannot show yet: Sluice cannot tell whether it is now a view over, or in a family with, a table the rule covers. Commit the DDL first`;
-  }
+  const unproven = unprovenRowTarget(facts, session);
+  if (unproven !== null) return unproven;
   const { viewReads, cascades, families, ownerWrites } = session;
   const viewKey = (name: string) => (viewReads?.isCaseFolded ? name.toLowerCase() : name);
   const cascadeKey = (name: string) => (cascades?.isCaseFolded ? name.toLowerCase() : name);
@@ -130,54 +124,25 @@ export function writeReach(
   return null;
 }
 
-/** Statement kinds that change rows of the relations they name (views write their sources). */
-const ROW_WRITES = new Set(["INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE"]);
-
 /**
- * A relation a row write names that the catalog snapshot does not hold, or null. The session reads
- * the catalog again before such a write (catalog-freshness.ts), so one still missing was made in
- * this transaction, out of the reader's sight (`CREATE TEMP VIEW v AS SELECT … FROM orders` then
- * `INSERT INTO v`, `bypass-fresh-pg-named-view.int.test.ts`), or does not exist; either way what it
- * writes through cannot be followed. Only where a snapshot-backed catalog is held (Postgres): a
- * front end without one is judged by `catalogUnreadBecause`. A plain table this transaction created
- * is known without the catalog, and a name it gave another relation is unknown whatever the catalog
- * holds: `CREATE TEMP VIEW notes AS SELECT … FROM orders` is found before public.notes
- * (transaction-tables.ts).
+ * The names a written relation may have, where a write to it starts. A bare, not temporary, plain
+ * CREATE TABLE makes its table in the first schema of the path that is not pg_temp (the server
+ * never creates there unless told), so the session's temporary relation of the name is not where
+ * it goes: `CREATE TABLE notes (…)` beside a temporary view notes over a covered table makes
+ * public.notes and writes through nothing. A later bare write to notes finds the view first, and
+ * is followed into it.
  */
-function unknownRowTarget(facts: StatementFacts, session: SessionContext): string | null {
-  const holds = session.columns?.holds;
-  if (!holds || !facts.kinds.some((kind) => ROW_WRITES.has(kind))) return null;
-  // A plain table this transaction created reaches nothing else: written, it is followed no further.
-  const newTables = session.newTables;
-  const unknown = facts.tablesWritten.find(
-    (table) =>
-      newTables?.isMadeHere(table) === true ||
-      (!holds(table.schema, table.name) && newTables?.trusts(facts, table) !== true),
-  );
-  if (!unknown) return null;
-  return unknown.schema === null ? unknown.name : `${unknown.schema}.${unknown.name}`;
-}
-
-/**
- * A relation a row write names that this session's own DDL may have changed out of the catalog's
- * sight, or null. The catalog (read from another connection) still holds what was committed: a
- * table this transaction dropped and made a view of the same name, a temporary view shadowing a
- * committed table, a table it made a child of a covered one. Matched by bare name (wherever the
- * path puts it, the name is the same), so it refuses more, never less, until the DDL is committed
- * and the catalog read again.
- */
-function changedRowTarget(facts: StatementFacts, session: SessionContext): string | null {
-  const changed = session.relationsChanged;
-  if (!changed || changed.size === 0 || !session.columns?.holds) return null;
-  if (!facts.kinds.some((kind) => ROW_WRITES.has(kind))) return null;
-  const isAny = changed.has(ANY_RELATION);
-  // A plain table the open transaction made, trusted while nothing else changed a relation in it
-  // (transaction-tables.ts), is changed only by its own CREATE: its writes reach nothing else.
-  const hit = facts.tablesWritten.find(
-    (table) => (isAny || changed.has(table.name)) && session.newTables?.trusts(facts, table) !== true,
-  );
-  if (!hit) return null;
-  return hit.schema === null ? hit.name : `${hit.schema}.${hit.name}`;
+function startNames(facts: StatementFacts, table: TableRef, session: SessionContext): string[] {
+  const names = namesFor(table, session);
+  const plain = facts.plainTable;
+  const isBarePermanentCreate =
+    facts.kind === "CREATE TABLE" &&
+    plain !== undefined &&
+    !plain.isTemporary &&
+    plain.schema === null &&
+    table.schema === null &&
+    table.name === plain.name;
+  return isBarePermanentCreate ? names.filter((name) => !name.startsWith("pg_temp.")) : names;
 }
 
 /** Why a trigger counts as writing every table, or null when what it writes is known. */
