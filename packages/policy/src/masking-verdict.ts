@@ -17,6 +17,7 @@ import {
 import { OWNER_CODE_RULE, ownerCodeRefusal } from "./owner-code";
 import { candidateNames } from "./patterns";
 import { placeholderParamCheck } from "./placeholder-write";
+import { portalEffects } from "./portal-effects";
 import type { ConnectionPolicy } from "./rules";
 import type { PolicySessionState } from "./session-state";
 import { ALLOW as ALLOW_VERDICT, type Identity, type Verdict } from "./verdict";
@@ -48,7 +49,11 @@ export function allowWithMasking(
   if (!policy.masking?.length) {
     state.afterAllowed(parsed);
     // Relations still go along: sessions list the tables they touched.
-    return { kind: "allow", relations: relationsTouched(parsed.statements, state.searchPath) };
+    return {
+      kind: "allow",
+      relations: relationsTouched(parsed.statements, state.searchPath),
+      ...portalEffects(parsed.statements),
+    };
   }
   // EXECUTE runs what was PREPAREd: its tables are in scope as if named here.
   const statements = parsed.statements.flatMap((facts) =>
@@ -123,6 +128,7 @@ export function allowWithMasking(
     ...(cleanOutputs ? { cleanOutputs } : {}),
     ...(readsNoRows ? { readsNoRows } : {}),
     ...(isWrite ? { checkParams: placeholderParamCheck(policy.connectionName) } : {}),
+    ...portalEffects(parsed.statements),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import type { ColumnCatalogAccess } from "./column-catalog";
 import type { FollowedColumns } from "./followed-columns";
+import type { PortalEffects } from "./portal-effects";
 import type { RelationLookup } from "./search-path";
 
 /**
@@ -8,7 +9,7 @@ import type { RelationLookup } from "./search-path";
  * MySQL, HTTP and MCP front ends, all act on the same three outcomes.
  */
 export type Verdict =
-  | {
+  | ({
       kind: "allow";
       /** Tables with masking rules the statement reads: its computed columns are masked too. */
       maskedTables?: readonly string[];
@@ -49,7 +50,7 @@ export type Verdict =
        * statement runs on that approval only while this stays the same.
        */
       approvedAs?: string;
-    }
+    } & PortalEffects)
   | {
       kind: "deny";
       rule: string;

@@ -51,6 +51,8 @@ export function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): Resul
     relations: isRowless ? [] : (verdict.relations ?? []),
     ...(verdict.cleanOutputs && !verdict.mayRunUnjudgedCode ? { cleanOutputs: verdict.cleanOutputs } : {}),
     ...(verdict.mayRunUnjudgedCode ? { isOriginUnknown: true } : {}),
+    ...(verdict.fetchesPortals ? { fetchesPortals: true as const } : {}),
+    ...(verdict.dropsPortals ? { dropsPortals: true as const } : {}),
   };
 }
 
