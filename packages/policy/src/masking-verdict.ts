@@ -17,9 +17,9 @@ import {
 import { OWNER_CODE_RULE, ownerCodeRefusal } from "./owner-code";
 import { candidateNames } from "./patterns";
 import { placeholderParamCheck } from "./placeholder-write";
-import { portalEffects } from "./portal-effects";
 import type { ConnectionPolicy } from "./rules";
 import type { PolicySessionState } from "./session-state";
+import { sqlNameEffects } from "./sql-name-effects";
 import { ALLOW as ALLOW_VERDICT, type Identity, type Verdict } from "./verdict";
 
 /** What the session's SQL cursors read, for the FETCHes that return their rows later. */
@@ -52,7 +52,7 @@ export function allowWithMasking(
     return {
       kind: "allow",
       relations: relationsTouched(parsed.statements, state.searchPath),
-      ...portalEffects(parsed.statements),
+      ...sqlNameEffects(parsed.statements),
     };
   }
   // EXECUTE runs what was PREPAREd: its tables are in scope as if named here.
@@ -128,7 +128,7 @@ export function allowWithMasking(
     ...(cleanOutputs ? { cleanOutputs } : {}),
     ...(readsNoRows ? { readsNoRows } : {}),
     ...(isWrite ? { checkParams: placeholderParamCheck(policy.connectionName) } : {}),
-    ...portalEffects(parsed.statements),
+    ...sqlNameEffects(parsed.statements),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { ParsedStatements } from "@sluice/sql/facts";
 import type { ColumnCatalogAccess } from "./column-catalog";
 import type { FollowedColumns } from "./followed-columns";
-import type { PortalEffects } from "./portal-effects";
 import type { RelationLookup } from "./search-path";
+import type { SqlNameEffects } from "./sql-name-effects";
 
 /**
  * What the policy decides about one statement. Protocol-agnostic: the Postgres gateway, and later
@@ -50,7 +50,7 @@ export type Verdict =
        * statement runs on that approval only while this stays the same.
        */
       approvedAs?: string;
-    } & PortalEffects)
+    } & SqlNameEffects)
   | {
       kind: "deny";
       rule: string;

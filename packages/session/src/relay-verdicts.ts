@@ -34,6 +34,8 @@ export type PreparedRecord = {
   forwardedAt: number;
   /** It may run code the gateway did not judge: its portals hold back what follows them. */
   mayRunUnjudgedCode?: boolean;
+  /** Prepared statements each run of it drops (DEALLOCATE, DISCARD): see `SqlNameEffects`. */
+  dropsPrepared?: readonly string[] | "all";
 };
 
 /**

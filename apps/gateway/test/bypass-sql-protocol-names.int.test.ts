@@ -3,15 +3,19 @@ import { dataRowValues, extended } from "./support/extended";
 import { type Harness, startHarness } from "./support/gateway-harness";
 import { MASKED_PEOPLE, seedMaskedShop } from "./support/masked-shop";
 import { exchangeBatches, leakedIn } from "./support/portal-exchange";
-import { bytes } from "./support/raw-client";
+import { bytes, errorFields } from "./support/raw-client";
 
 /**
- * SQL cursors and the extended protocol's portals are one namespace on the server (red14): SQL
+ * SQL cursors and the extended protocol's portals are one namespace on the server, and so are SQL
+ * PREPAREd and Parsed statements (red14). SQL
  * FETCH reads a portal a Bind made, and SQL CLOSE, DECLARE and the end of a (sub)transaction drop or
  * replace a portal the gateway saw bound, with no ReadyForQuery in between when pipelined. Before
  * the fix, the rows of such a portal were masked by the FETCH's own (empty) scope or by the clean
  * Bind that once had the name, and the computed columns below arrived in clear. The oracle is the
- * masked shop's real values; each case returns every customer's row.
+ * masked shop's real values; each case returns every customer's row. Likewise a Parsed clean
+ * statement DEALLOCATEd (or dropped by DEALLOCATE ALL, DISCARD ALL) and its name PREPAREd by SQL
+ * over masked columns was bound as the clean statement judged at its Parse; such a Bind is now
+ * refused as one of a name the session never Parsed.
  */
 let harness: Harness;
 const PEOPLE = MASKED_PEOPLE.length;
@@ -112,6 +116,63 @@ describe("SQL and the protocol share portal names: every row is masked by the po
         extended.sync(),
       ],
       [query("FETCH ALL FROM k")],
+    ]);
+    const rows = messages
+      .filter((message) => message.type === "D")
+      .map((message) => dataRowValues(message.body));
+    expect(rows).toEqual([["paid!"], ["shipped!"], ["returned!"]]);
+  });
+});
+
+/** A SQL PREPARE given a Parsed statement's name, after SQL dropped it, bound through the protocol. */
+const REUSES: { name: string; batches: Buffer[][] }[] = [
+  ...["DEALLOCATE s", "DEALLOCATE ALL", "DEALLOCATE PREPARE ALL", "DISCARD ALL"].map((drop) => ({
+    name: `${drop}, then PREPARE s over masked columns`,
+    batches: [
+      [extended.parse("s", CLEAN), extended.sync()],
+      [query(drop)],
+      [query(`PREPARE s AS ${COMPUTED}`)],
+      [extended.bind("k", "s"), extended.execute("k"), extended.sync()],
+    ],
+  })),
+  {
+    name: "DEALLOCATE s and PREPARE s pipelined between the Parse and the Bind",
+    batches: [
+      [
+        extended.parse("s", CLEAN),
+        extended.parse("", "DEALLOCATE s"),
+        extended.bind("", ""),
+        extended.execute(""),
+        extended.parse("", `PREPARE s AS ${COMPUTED}`),
+        extended.bind("", ""),
+        extended.execute(""),
+        extended.bind("k", "s"),
+        extended.execute("k"),
+        extended.sync(),
+      ],
+    ],
+  },
+];
+
+describe("a Parsed statement's name given to a SQL PREPARE is never bound as the statement judged at Parse", () => {
+  for (const { name, batches } of REUSES) {
+    it(name, async () => {
+      const messages = await exchangeBatches(harness, batches);
+      expect(leakedIn(messages)).toEqual([]);
+      expect(messages.filter((message) => message.type === "D")).toEqual([]);
+      const errors = messages
+        .filter((message) => message.type === "E")
+        .map((message) => errorFields(message.body));
+      expect(errors.at(-1)).toMatchObject({ C: "26000", M: 'prepared statement "s" does not exist' });
+    });
+  }
+
+  it("still binds a Parsed statement a DEALLOCATE of another name left alone", async () => {
+    const messages = await exchangeBatches(harness, [
+      [extended.parse("s", "SELECT status || '!' AS s FROM orders ORDER BY id"), extended.sync()],
+      [query("PREPARE other AS SELECT 1")],
+      [query("DEALLOCATE other")],
+      [extended.bind("k", "s"), extended.execute("k"), extended.sync()],
     ]);
     const rows = messages
       .filter((message) => message.type === "D")
