@@ -19,6 +19,7 @@ import { candidateNames } from "./patterns";
 import { placeholderParamCheck } from "./placeholder-write";
 import type { ConnectionPolicy } from "./rules";
 import type { PolicySessionState } from "./session-state";
+import { sqlNameEffects } from "./sql-name-effects";
 import { ALLOW as ALLOW_VERDICT, type Identity, type Verdict } from "./verdict";
 
 /** What the session's SQL cursors read, for the FETCHes that return their rows later. */
@@ -48,7 +49,11 @@ export function allowWithMasking(
   if (!policy.masking?.length) {
     state.afterAllowed(parsed);
     // Relations still go along: sessions list the tables they touched.
-    return { kind: "allow", relations: relationsTouched(parsed.statements, state.searchPath) };
+    return {
+      kind: "allow",
+      relations: relationsTouched(parsed.statements, state.searchPath),
+      ...sqlNameEffects(parsed.statements),
+    };
   }
   // EXECUTE runs what was PREPAREd: its tables are in scope as if named here.
   const statements = parsed.statements.flatMap((facts) =>
@@ -123,6 +128,7 @@ export function allowWithMasking(
     ...(cleanOutputs ? { cleanOutputs } : {}),
     ...(readsNoRows ? { readsNoRows } : {}),
     ...(isWrite ? { checkParams: placeholderParamCheck(policy.connectionName) } : {}),
+    ...sqlNameEffects(parsed.statements),
   };
 }
 

@@ -2,13 +2,14 @@ import type { ParsedStatements } from "@sluice/sql/facts";
 import type { ColumnCatalogAccess } from "./column-catalog";
 import type { FollowedColumns } from "./followed-columns";
 import type { RelationLookup } from "./search-path";
+import type { SqlNameEffects } from "./sql-name-effects";
 
 /**
  * What the policy decides about one statement. Protocol-agnostic: the Postgres gateway, and later
  * MySQL, HTTP and MCP front ends, all act on the same three outcomes.
  */
 export type Verdict =
-  | {
+  | ({
       kind: "allow";
       /** Tables with masking rules the statement reads: its computed columns are masked too. */
       maskedTables?: readonly string[];
@@ -49,7 +50,7 @@ export type Verdict =
        * statement runs on that approval only while this stays the same.
        */
       approvedAs?: string;
-    }
+    } & SqlNameEffects)
   | {
       kind: "deny";
       rule: string;

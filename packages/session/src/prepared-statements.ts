@@ -26,6 +26,15 @@ export class PreparedStatements {
     this.statements.delete(name);
   }
 
+  /**
+   * SQL dropped these statements (DEALLOCATE, DISCARD ALL): a SQL PREPARE may give the name to
+   * another statement, which a Bind must not run as the one judged at its Parse.
+   */
+  forget(names: readonly string[] | "all"): void {
+    if (names === "all") this.statements.clear();
+    else for (const name of names) this.statements.delete(name);
+  }
+
   /** A Parse of `name` went upstream in `batch`: until confirmed, what it replaced is kept. */
   noteSentParse(name: string, batch: number): void {
     // The unnamed statement is dropped before a Parse replaces it, so a refused one leaves none.

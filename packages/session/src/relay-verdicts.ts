@@ -34,6 +34,8 @@ export type PreparedRecord = {
   forwardedAt: number;
   /** It may run code the gateway did not judge: its portals hold back what follows them. */
   mayRunUnjudgedCode?: boolean;
+  /** Prepared statements each run of it drops (DEALLOCATE, DISCARD): see `SqlNameEffects`. */
+  dropsPrepared?: readonly string[] | "all";
 };
 
 /**
@@ -51,6 +53,8 @@ export function resultScope(verdict: Extract<Verdict, { kind: "allow" }>): Resul
     relations: isRowless ? [] : (verdict.relations ?? []),
     ...(verdict.cleanOutputs && !verdict.mayRunUnjudgedCode ? { cleanOutputs: verdict.cleanOutputs } : {}),
     ...(verdict.mayRunUnjudgedCode ? { isOriginUnknown: true } : {}),
+    ...(verdict.fetchesPortals ? { fetchesPortals: true as const } : {}),
+    ...(verdict.dropsPortals ? { dropsPortals: true as const } : {}),
   };
 }
 

@@ -247,6 +247,7 @@ export class Relay {
   private afterQueryVerdict(verdict: Settled, raw: Buffer, sql: string): RelayStep {
     if (verdict.kind === "allow") {
       this.forwarded += 1;
+      if (verdict.dropsPrepared) this.statements.forget(verdict.dropsPrepared);
       this.gate.afterQuery(this.batchSerial, verdict.mayRunUnjudgedCode === true);
       this.owed.push({
         batch: this.batchSerial++,
@@ -255,6 +256,8 @@ export class Relay {
       return { toUpstream: [raw], toClient: NO_BYTES, scope: resultScope(verdict) };
     }
     const { message, scope, probe } = upstreamForRefusedQuery(this.standIn, verdict, raw, sql);
+    const droppedFirst = verdict.kind === "deny" ? verdict.runsFirst?.allowed.dropsPrepared : undefined;
+    if (droppedFirst) this.statements.forget(droppedFirst);
     return this.refuseInPlace(denialError(verdict), message, scope, probe);
   }
 
@@ -306,6 +309,8 @@ export class Relay {
     // The values are read from the Bind only for a statement whose values are checked.
     const denial = known?.checkParams?.(bindParams(raw).map((param) => param?.toString("utf8") ?? null));
     if (!known || !denial) {
+      // Forgotten at its Bind, before the server runs it: a Bind in between is refused (fail closed).
+      if (known?.dropsPrepared) this.statements.forget(known.dropsPrepared);
       this.gate.afterBind(portal, known?.mayRunUnjudgedCode === true);
       this.noteForwarded();
       return { toUpstream: [raw], toClient: NO_BYTES };
@@ -338,6 +343,7 @@ export class Relay {
         ...(verdict.checkParams ? { checkParams: verdict.checkParams } : {}),
         ...(verdict.isJudgedPerRun ? { isJudgedPerRun: true } : {}),
         ...(verdict.mayRunUnjudgedCode ? { mayRunUnjudgedCode: true } : {}),
+        ...(verdict.dropsPrepared ? { dropsPrepared: verdict.dropsPrepared } : {}),
         forwardedAt: this.forwarded,
       });
       return { toUpstream: [raw], toClient: NO_BYTES, scope: resultScope(verdict) };

@@ -13,7 +13,7 @@ import {
   NO_FORMATS,
   textAt,
 } from "./pairing-bytes";
-import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE } from "./result-scope";
+import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE, withPortalsRead } from "./result-scope";
 
 /**
  * A statement as the server knows it: the scope its verdict gave and, once a Describe of it was
@@ -105,9 +105,13 @@ export class ResponsePairing {
     const type = raw[0];
     switch (type) {
       case ClientCode.Query:
-      case ClientCode.FunctionCall: // answered like a query
-        this.push({ kind: "query", scope: scope ?? UNKNOWN_SCOPE });
+      case ClientCode.FunctionCall: {
+        // answered like a query
+        const known = scope ?? UNKNOWN_SCOPE;
+        this.push({ kind: "query", scope: this.portalsRead(known) });
+        this.afterPortalsDropped(known);
         return null;
+      }
       case ClientCode.Parse: {
         const name = cstringAt(raw, TAGGED_HEADER_BYTES);
         const entry: StatementEntry = { scope: scope ?? EMPTY_SCOPE, fields: null, isDescribeAsked: false };
@@ -134,6 +138,11 @@ export class ResponsePairing {
       case ClientCode.Execute: {
         const name = cstringAt(raw, TAGGED_HEADER_BYTES);
         const portal = this.portalNamed(name);
+        const read = this.portalsRead(portal.scope);
+        if (read !== portal.scope) {
+          portal.scope = read;
+          portal.plan = null;
+        }
         let describe: Buffer | null = null;
         if (!portal.isDescribeAsked && !portal.statement?.isDescribeAsked) {
           portal.isDescribeAsked = true;
@@ -141,6 +150,7 @@ export class ResponsePairing {
           describe = describePortalBytes(raw, name);
         }
         this.push({ kind: "execute", portal });
+        this.afterPortalsDropped(portal.scope);
         return describe;
       }
       case ClientCode.Close: {
@@ -253,6 +263,22 @@ export class ResponsePairing {
     };
     this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
     this.portals.set(name, portal);
+  }
+
+  /** A FETCH's scope widened by every portal it could name, as they stand when it runs. */
+  private portalsRead(scope: ResultScope): ResultScope {
+    return scope.fetchesPortals && this.portals.size > 0
+      ? withPortalsRead(scope, this.portals.values())
+      : scope;
+  }
+
+  /**
+   * SQL that may close or replace portals (CLOSE, DECLARE, COMMIT or ROLLBACK TO inside a pipeline)
+   * leaves no name trusted: a portal executed by name after it counts as one the gateway never saw
+   * bound (fail closed: its computed columns are masked), not as the Bind that once had the name.
+   */
+  private afterPortalsDropped(scope: ResultScope): void {
+    if (scope.dropsPortals && this.portals.size > 0) this.portals.clear();
   }
 
   /** `textAt`, for a name sent before without a new string (the memo keeps what `textAt` made). */
