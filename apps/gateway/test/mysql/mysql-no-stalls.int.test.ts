@@ -18,13 +18,19 @@ import { sendFromChild } from "../support/mysql-statement-process";
  */
 const IN_LIST_BYTES = 1024 * 1024;
 const LONG_STRING_BYTES = 8 * 1024 * 1024;
-/** Point SELECTs timed before each big statement: the window's own baseline. */
-const BASELINE_SAMPLES = 100;
+/**
+ * How long point SELECTs are timed before each big statement: the window's own baseline. By time,
+ * not count: the longest wait a window sees grows with its length (the machine's scheduler), so
+ * the baseline lasts about as long as a big statement's window.
+ */
+const BASELINE_MS = 3_000;
 /**
  * Scheduling noise on a shared 2-core machine: a p99 below this is not a stall, whatever the
  * baseline (a stall is the parse itself, 500 ms and up for these statements).
  */
 const NOISE_FLOOR_MS = 25;
+/** The same for the longest wait of a run (a preemption at a load of 13 reached 100 ms). */
+const LONGEST_WAIT_FLOOR_MS = 100;
 
 function inList(head: string, bytes: number): string {
   const items: string[] = [];
@@ -111,7 +117,9 @@ async function measure(
   const outcomes: string[] = [];
   for (const { what, sql } of statements) {
     for (const via of ["query", "prepare"] as const) {
-      const baseline = await timed(small, BASELINE_SAMPLES);
+      const baselineSampler = sample(small);
+      await new Promise((resolve) => setTimeout(resolve, BASELINE_MS));
+      const baseline = await baselineSampler.stop();
       const sampler = sample(small);
       const started = performance.now();
       const outcome = await sendFromChild(login, sql, via);
@@ -131,7 +139,7 @@ async function measure(
 function report(name: string, windows: Window[], peakRssGrowthMb: number): void {
   const line = (what: string, baseline: number[], loaded: number[], ms: string) =>
     console.log(
-      `[mysql-no-stalls] ${name} ${what}:${ms} small p99 ${p99(baseline).toFixed(1)} → ${p99(loaded).toFixed(1)} ms (${baseline.length} → ${loaded.length} samples)`,
+      `[mysql-no-stalls] ${name} ${what}:${ms} small p99 ${p99(baseline).toFixed(1)} → ${p99(loaded).toFixed(1)} ms, longest wait ${Math.max(...baseline).toFixed(1)} → ${Math.max(...loaded).toFixed(1)} ms (${baseline.length} → ${loaded.length} samples)`,
     );
   for (const w of windows) line(w.what, w.baseline, w.loaded, ` ${w.ms.toFixed(0)} ms,`);
   line(
@@ -144,18 +152,24 @@ function report(name: string, windows: Window[], peakRssGrowthMb: number): void 
 }
 
 /**
- * The small session's p99 over every window of the run, loaded against baseline: within 2× (a p99
- * under the noise floor counts as the floor). One window's 100 baseline samples on a machine at a
- * load of 13 moved between 4 and 57 ms from one window to the next; pooled, they do not.
+ * Over every window of the run (one window's baseline on a machine at a load of 13 moved between
+ * 4 and 57 ms from one window to the next; pooled, it does not): the small session's p99 within 2×
+ * of its baseline's (issue 15's target; a p99 under the noise floor counts as the floor), and its
+ * longest wait within 4× of the longest baseline wait. The second is what catches a stall when the
+ * session's own queries are quick: a parse on the event loop is one query waiting seconds among
+ * thousands of sub-millisecond ones, outside any p99 of them, while every session waits it out.
  */
 function expectNoStall(windows: Window[], peakRssGrowthMb: number): void {
   for (const w of windows) {
     // Another session kept completing queries while each big one was judged.
     expect(w.loaded.length, w.what).toBeGreaterThanOrEqual(Math.min(20, w.ms / 50));
   }
-  const baseline = p99(windows.flatMap((w) => w.baseline));
-  const loaded = p99(windows.flatMap((w) => w.loaded));
-  expect(loaded).toBeLessThanOrEqual(2 * Math.max(baseline, NOISE_FLOOR_MS));
+  const baseline = windows.flatMap((w) => w.baseline);
+  const loaded = windows.flatMap((w) => w.loaded);
+  expect(p99(loaded), "p99").toBeLessThanOrEqual(2 * Math.max(p99(baseline), NOISE_FLOOR_MS));
+  expect(Math.max(...loaded), "longest wait").toBeLessThanOrEqual(
+    4 * Math.max(Math.max(...baseline), LONGEST_WAIT_FLOOR_MS),
+  );
   // Memory bounded: a parse thread's heap is capped, and nothing of a statement is kept after it.
   expect(peakRssGrowthMb).toBeLessThan(PARSE_THREAD_HEAP_MB + 256);
 }
