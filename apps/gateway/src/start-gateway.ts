@@ -128,12 +128,14 @@ export async function startGateway(options: StartGatewayOptions) {
     log: (line) => options.log(`[gateway] ${line}`),
   });
   // Large statements are parsed on worker threads, so one session's megabytes never stall the rest.
-  const parsePool = options.decisions ? null : createParsePool();
+  // One pool for both protocols (threads start with the first such statement); the MySQL relay
+  // reads statements itself, so it uses the pool even when the decisions are a test's own.
+  const parsePool = createParsePool();
   const decisions =
     options.decisions ??
     createPolicyDecisionPoint({
       policies,
-      facts: new FactsCache(parsePool ? { offload: parsePool } : {}),
+      facts: new FactsCache({ offload: parsePool }),
       upstreamUser: (connectionId) => policies.upstreamUser(connectionId),
       reviews: reviews.broker,
       ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}),
@@ -238,6 +240,8 @@ export async function startGateway(options: StartGatewayOptions) {
           tlsContext: material ? tls.createSecureContext({ cert: material.cert, key: material.key }) : null,
           verifyWorkloadToken,
           ...(options.mysqlSessionIds ? { sessionIds: options.mysqlSessionIds } : {}),
+          parsePool,
+          ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}),
           log: (line) => options.log(`[gateway] ${line}`),
         });
   const mcp =
@@ -299,7 +303,7 @@ export async function startGateway(options: StartGatewayOptions) {
       await policies.stop();
       await relationLookups.close();
       await masking.close();
-      await parsePool?.close();
+      await parsePool.close();
     },
   };
 }

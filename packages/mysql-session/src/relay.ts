@@ -1,11 +1,6 @@
 import type { DetectorRule } from "@sluice/masking/content-masker";
 import { type KillStatement, killFacts, readKillStatement } from "@sluice/mysql-sql/kill-statement";
-import {
-  type MaskingReading,
-  type MaskingShape,
-  readStatementForMasking,
-} from "@sluice/mysql-sql/masking-shape";
-import { readMySql } from "@sluice/mysql-sql/parse";
+import type { MaskingReading, MaskingShape } from "@sluice/mysql-sql/masking-shape";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
 import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
 import type { FollowedColumns } from "@sluice/policy/followed-columns";
@@ -33,6 +28,7 @@ import {
 import type { PreparedStatement } from "./prepared-statements";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
 import { ReviewHold } from "./review-hold";
+import { StatementReading } from "./statement-reading";
 import { outOfOrder, unreadableCommand, unsupportedCommand } from "./unsupported-command";
 import type { UpstreamCatalogAccess } from "./upstream-catalog";
 import { withheldErrorText } from "./withheld-error-text";
@@ -69,6 +65,8 @@ export type RelayOptions = {
   hooks?: RelayHooks;
   /** Where a rule naming a detector Sluice does not have is reported. */
   log?: (line: string) => void;
+  /** The size limit and the parse threads statements are read with (absent: no threads, the default limit). */
+  reading?: StatementReading;
 };
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
@@ -103,8 +101,10 @@ export class MySqlRelay {
   private readonly idle = new IdleGate();
   /** The statement waiting for its review, if any; every statement is decided through it. */
   private readonly hold: ReviewHold;
+  private readonly reading: StatementReading;
 
   constructor(private readonly options: RelayOptions) {
+    this.reading = options.reading ?? new StatementReading();
     this.catalog = new CatalogFreshness(options.catalog);
     this.masking = new AgentMasking(options);
     this.hold = new ReviewHold({
@@ -245,10 +245,7 @@ export class MySqlRelay {
   private async killed(sql: string, kill: KillStatement): Promise<RelayAction[]> {
     // Guardrails and reviews on the KILL kind come first: the mapping only narrows what may run.
     const decided = await this.hold.decide(sql, "simple", { ok: true, statements: [killFacts()] });
-    if (decided.kind === "deny") {
-      this.options.hooks?.onVerdict?.(sql, decided);
-      return [this.refusal(refusedBy(decided))];
-    }
+    if (decided.kind === "deny") return this.refused(sql, decided);
     const mapped = await mappedKill(kill, this.options.killTargets);
     this.options.hooks?.onVerdict?.(sql, mapped.verdict);
     if ("error" in mapped) return [this.refusal(mapped.error)];
@@ -286,19 +283,22 @@ export class MySqlRelay {
   ): Promise<RelayAction[]> {
     // Read before judging: a policy change during the decision makes an execution judge again.
     const version = this.options.decisions.version();
-    const masksRows = this.masksRows();
+    // Bounded before anything reads it: reading holds the statement's whole tree.
+    const tooLong = this.reading.tooLong(sql);
+    if (tooLong) return this.refused(sql, tooLong);
     // Masking needs the statement's shape, and a session using the catalog its kinds (may it change
-    // the catalog?): it is read once, and the decision judges that reading.
-    const reading: MaskingReading | null = masksRows ? readStatementForMasking(sql) : null;
-    const parsed = reading?.parsed ?? (this.catalog.isConsulted ? readMySql(sql).parsed : undefined);
+    // the catalog?): it is read once (a large one on a parse thread), and the decision judges it.
+    const reading = this.masksRows() || this.catalog.isConsulted ? await this.reading.read(sql) : null;
+    if (reading && "kind" in reading) return this.refused(sql, reading);
+    const parsed = reading?.parsed;
     const decided = await this.hold.decide(sql, via, parsed);
-    if (decided.kind === "deny") {
-      this.options.hooks?.onVerdict?.(sql, decided);
-      return [this.refusal(refusedBy(decided))];
-    }
+    if (decided.kind === "deny") return this.refused(sql, decided);
     // Rules may have changed while a review held the statement: masking follows the rules now.
     const masksNow = this.masksRows();
-    const shape = masksNow ? (reading ?? readStatementForMasking(sql)).shape : null;
+    const readNow: MaskingReading | DenyVerdict | null =
+      masksNow && !reading ? await this.reading.read(sql) : reading;
+    if (readNow && "kind" in readNow) return this.refused(sql, readNow);
+    const shape = masksNow && readNow ? readNow.shape : null;
     const scope = this.withDiagnosticsScope(
       shape,
       masksNow ? await this.scopeOf(decided, shape) : NOTHING_READ,
@@ -316,6 +316,11 @@ export class MySqlRelay {
         ? { verdict: decided, shape, sql, version, mayChangeCatalog: mayChange }
         : undefined;
     return this.forward(raw, expected, scope, prepared ? { prepared } : {});
+  }
+
+  private refused(sql: string, verdict: DenyVerdict): RelayAction[] {
+    this.options.hooks?.onVerdict?.(sql, verdict);
+    return [this.refusal(refusedBy(verdict))];
   }
 
   /** A prepared statement's text judged again at an execution (the policy changed since). */

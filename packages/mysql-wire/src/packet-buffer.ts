@@ -16,7 +16,15 @@ export type Packet = { sequenceId: number; payload: Buffer; raw: Buffer };
  * @see https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_basic_packets.html
  */
 export class PacketBuffer {
-  private storage: Buffer = Buffer.alloc(0);
+  /**
+   * Chunks received and not yet taken, joined only once the packet they hold can be whole: joining
+   * at every chunk copied an 8 MiB statement's bytes again for each of its ~128 chunks (seconds
+   * of the event loop for one statement, every other session waiting).
+   */
+  private chunks: Buffer[] = [];
+  private length = 0;
+  /** Bytes buffered before the next packet can be whole: its header, then fragment by fragment. */
+  private needed = PACKET_HEADER_BYTES;
 
   constructor(private maxPayloadBytes: number) {}
 
@@ -27,7 +35,7 @@ export class PacketBuffer {
 
   /** Bytes received and not yet part of a whole packet. */
   get pendingBytes(): number {
-    return this.storage.length;
+    return this.length;
   }
 
   /** Adds a chunk and returns every whole packet now available. */
@@ -43,7 +51,9 @@ export class PacketBuffer {
   }
 
   append(chunk: Buffer): void {
-    this.storage = this.storage.length === 0 ? chunk : Buffer.concat([this.storage, chunk]);
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
   }
 
   /**
@@ -51,22 +61,28 @@ export class PacketBuffer {
    * the start of the TLS handshake, which belongs to the TLS layer, not to the packet reader.
    */
   takeRest(): Buffer {
-    const rest = this.storage;
-    this.storage = Buffer.alloc(0);
+    const rest = this.joined();
+    this.keep(Buffer.alloc(0));
     return rest;
   }
 
   /** The next whole packet, or null until more bytes arrive. */
   next(): Packet | null {
+    // Nothing to read until the header or fragment the last look waited for has arrived.
+    if (this.length < this.needed) return null;
+    const storage = this.joined();
     const parts: Buffer[] = [];
     let offset = 0;
     let total = 0;
     let firstSequence = -1;
     let expected = -1;
     for (;;) {
-      if (this.storage.length - offset < PACKET_HEADER_BYTES) return null;
-      const length = this.storage.readUIntLE(offset, 3);
-      const sequenceId = this.storage[offset + 3] as number;
+      if (storage.length - offset < PACKET_HEADER_BYTES) {
+        this.needed = offset + PACKET_HEADER_BYTES;
+        return null;
+      }
+      const length = storage.readUIntLE(offset, 3);
+      const sequenceId = storage[offset + 3] as number;
       if (firstSequence < 0) firstSequence = sequenceId;
       else if (sequenceId !== expected) {
         throw new MySqlWireError(`packet out of order: sequence id ${sequenceId}, expected ${expected}`);
@@ -75,16 +91,31 @@ export class PacketBuffer {
       if (total > this.maxPayloadBytes) {
         throw new MySqlWireError(`packet of more than ${this.maxPayloadBytes} bytes refused`);
       }
-      if (this.storage.length - offset - PACKET_HEADER_BYTES < length) return null;
-      parts.push(this.storage.subarray(offset + PACKET_HEADER_BYTES, offset + PACKET_HEADER_BYTES + length));
+      if (storage.length - offset - PACKET_HEADER_BYTES < length) {
+        this.needed = offset + PACKET_HEADER_BYTES + length;
+        return null;
+      }
+      parts.push(storage.subarray(offset + PACKET_HEADER_BYTES, offset + PACKET_HEADER_BYTES + length));
       offset += PACKET_HEADER_BYTES + length;
       expected = (sequenceId + 1) & 0xff;
       if (length < MAX_PACKET_PAYLOAD) break;
     }
-    const raw = this.storage.subarray(0, offset);
-    this.storage = this.storage.subarray(offset);
+    const raw = storage.subarray(0, offset);
+    this.keep(storage.subarray(offset));
     const payload = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     return { sequenceId: firstSequence, payload, raw };
+  }
+
+  /** The buffered bytes as one buffer (one copy, when a packet may be whole). */
+  private joined(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  private keep(rest: Buffer): void {
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.length = rest.length;
+    this.needed = PACKET_HEADER_BYTES;
   }
 }
 

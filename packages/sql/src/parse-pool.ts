@@ -24,12 +24,15 @@ export class ParsePoolError extends Error {
 
 type Job = {
   sql: string;
-  resolve: (parsed: ParsedStatements) => void;
+  reader: string;
+  resolve: (reading: unknown) => void;
   reject: (error: ParsePoolError) => void;
 };
 type Slot = { worker: Worker; ready: Promise<void>; job: (Job & { id: number }) | null };
 
 const ENTRY = new URL("./parse-worker-entry.mjs", import.meta.url);
+/** The reader `parse` uses: PostgreSQL's grammar, the facts the Postgres path judges. */
+const POSTGRES_READER = new URL("./postgres-reader.ts", import.meta.url).href;
 
 /**
  * A small pool of worker threads that parse large statements, so one agent's megabytes of SQL never
@@ -37,6 +40,9 @@ const ENTRY = new URL("./parse-worker-entry.mjs", import.meta.url);
  * worker that dies (heap limit, crash) fails its statement and is replaced. Threads start with the
  * first statement that needs one: each holds its own parser and heap (tens of MB), and most
  * gateways never see a statement this large.
+ *
+ * One pool serves every protocol: each statement names the reader module (its grammar) a thread
+ * loads to read it, so a gateway keeps one bounded set of threads and heaps for Postgres and MySQL.
  */
 export class ParsePool {
   /** null: a thread not started yet (or not again since its last one died idle). */
@@ -49,22 +55,31 @@ export class ParsePool {
     this.slots = Array.from({ length: options.size }, () => null);
   }
 
-  /** Resolves with the statement's facts, or rejects with a ParsePoolError (never hangs). */
+  /** Resolves with the statement's PostgreSQL facts, or rejects with a ParsePoolError (never hangs). */
   parse(sql: string): Promise<ParsedStatements> {
+    return this.read<ParsedStatements>(POSTGRES_READER, sql);
+  }
+
+  /**
+   * Resolves with what the module at `reader` (a StatementReader) reads of the statement, as the
+   * structured clone carries it (facts, sets; never functions), or rejects with a ParsePoolError.
+   */
+  read<Reading>(reader: string, sql: string): Promise<Reading> {
     if (this.isClosed) return Promise.reject(new ParsePoolError("the parse pool is closed", false));
     return new Promise((resolve, reject) => {
+      const job: Job = { sql, reader, resolve: resolve as (reading: unknown) => void, reject };
       const idle = this.slots.find((slot) => slot !== null && slot.job === null);
-      if (idle) return this.run(idle, { sql, resolve, reject });
+      if (idle) return this.run(idle, job);
       const unstarted = this.slots.indexOf(null);
       if (unstarted >= 0) {
         const slot = this.spawn();
         this.slots[unstarted] = slot;
-        return this.run(slot, { sql, resolve, reject });
+        return this.run(slot, job);
       }
       if (this.queue.length >= this.options.maxQueued) {
         return reject(new ParsePoolError("too many large statements are waiting to be parsed", true));
       }
-      this.queue.push({ sql, resolve, reject });
+      this.queue.push(job);
     });
   }
 
@@ -110,7 +125,7 @@ export class ParsePool {
       const job = slot.job;
       slot.job = null;
       if ("error" in reply) job.reject(new ParsePoolError(`the parser failed: ${reply.error}`, false));
-      else job.resolve(reply.parsed);
+      else job.resolve(reply.reading);
       this.next(slot);
     });
     worker.once("error", (error) => this.replace(slot, `the parser thread failed: ${error.message}`));
@@ -140,7 +155,7 @@ export class ParsePool {
     const id = this.nextId++;
     slot.job = { ...job, id };
     slot.ready.then(
-      () => slot.worker.postMessage({ id, sql: job.sql } satisfies ParseTask),
+      () => slot.worker.postMessage({ id, sql: job.sql, reader: job.reader } satisfies ParseTask),
       (error: unknown) => this.replace(slot, `the parser thread did not start: ${String(error)}`),
     );
   }

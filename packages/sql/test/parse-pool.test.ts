@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { ParsePool, ParsePoolError } from "@sluice/sql/parse-pool";
 import { loadParser, parseStatements } from "@sluice/sql/parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,4 +58,14 @@ describe("ParsePool", () => {
       await tiny.close();
     }
   }, 60_000);
+
+  it.skipIf(!existsSync("/proc/thread-self"))("runs its threads at the lowest priority (Linux)", async () => {
+    await pool.parse("SELECT 1");
+    // Field 19 of a thread's stat is its nice value; the gateway's own threads keep the process's.
+    const nices = readdirSync("/proc/self/task").map(
+      (thread) => readFileSync(`/proc/self/task/${thread}/stat`, "utf8").split(") ")[1]?.split(" ")[16],
+    );
+    expect(nices).toContain("19");
+    expect(nices.filter((nice) => nice === "19").length).toBeLessThan(nices.length);
+  });
 });

@@ -1,19 +1,19 @@
 import { createHmac } from "node:crypto";
 import type tls from "node:tls";
 import type { PrismaClient } from "@sluice/db/prisma";
-import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint, type ReviewBroker } from "@sluice/policy/decision-point";
-import { FactsCache } from "@sluice/policy/facts-cache";
 import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { DecisionPoint } from "@sluice/policy/verdict";
 import type { LoginLimits } from "@sluice/session/connection-phases";
 import type { Directory } from "@sluice/session/directory";
 import type { SessionHooks } from "@sluice/session/session-start";
+import type { ParsePool } from "@sluice/sql/parse-pool";
 import { startMySqlListener } from "@sluice/transport/mysql/mysql-listener";
 import type { MySqlSessionIds } from "@sluice/transport/mysql/mysql-session-ids";
 import type { PolicyStore } from "../policy/policy-store";
 import { createPrismaDirectory } from "../prisma-directory";
 import { createMySqlCatalogs } from "./mysql-catalog";
+import { createMySqlStatements } from "./mysql-statements";
 
 export type StartMySqlGatewayOptions = {
   port: number;
@@ -30,6 +30,10 @@ export type StartMySqlGatewayOptions = {
   /** Audit and recording, shared with the Postgres path. */
   hooks?: SessionHooks;
   verifyWorkloadToken?: Directory["verifyWorkloadToken"];
+  /** The gateway's parse threads, shared with the Postgres path (absent: statements parsed on the event loop). */
+  parsePool?: ParsePool;
+  /** The longest statement judged, in UTF-8 bytes (MAX_STATEMENT_BYTES when absent), as on Postgres. */
+  maxStatementBytes?: number;
   /** This process's connection ids (a cluster worker's slot and KILL route). */
   sessionIds?: MySqlSessionIds;
   log: (line: string) => void;
@@ -37,17 +41,19 @@ export type StartMySqlGatewayOptions = {
 
 /**
  * Composes the MySQL data path beside the Postgres one: the same store of agents (MYSQL
- * connections only), the same policies and review broker, its own facts cache (MySQL's grammar).
+ * connections only), the same policies, review broker and parse threads, its own facts cache
+ * (MySQL's grammar).
  */
 export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
+  const statements = createMySqlStatements(options.parsePool ?? null, options.maxStatementBytes);
   const decisions =
     options.decisions ??
     createPolicyDecisionPoint({
       policies: options.policies,
-      // PostgreSQL's normalizer would not find MySQL literals' ends: no normalized cache.
-      facts: new FactsCache({ parseStatements: parseMySql, normalize: null }),
+      facts: statements.facts,
       upstreamUser: (connectionId) => options.policies.upstreamUser(connectionId),
       reviews: options.reviews,
+      ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}),
     });
   return startMySqlListener({
     port: options.port,
@@ -59,6 +65,7 @@ export async function startMySqlGateway(options: StartMySqlGatewayOptions) {
     isCallAllowed: (connectionId, call) => isOwnerCodeCallAllowed(options.policies.get(connectionId), call),
     // The same key the Postgres path's masking service derives, so a hashed value matches on both.
     hashKey: createHmac("sha256", options.secretKey).update("sluice-masking-hash").digest(),
+    reading: statements.reading,
     tlsContext: options.tlsContext,
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),

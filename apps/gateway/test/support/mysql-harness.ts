@@ -5,9 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { promisify } from "node:util";
-import { parseMySql } from "@sluice/mysql-sql/parse";
 import { createPolicyDecisionPoint } from "@sluice/policy/decision-point";
-import { FactsCache } from "@sluice/policy/facts-cache";
 import { isOwnerCodeCallAllowed } from "@sluice/policy/mysql-owner-code-calls";
 import type { ConnectionPolicy, MaskingRuleDef } from "@sluice/policy/rules";
 import type { Verdict } from "@sluice/policy/verdict";
@@ -20,6 +18,8 @@ import { ensureTlsMaterial } from "@sluice/transport/tls-material";
 import mysql from "mysql2/promise";
 import { inject } from "vitest";
 import { createMySqlCatalogs } from "../../src/mysql/mysql-catalog";
+import { createMySqlStatements } from "../../src/mysql/mysql-statements";
+import { createParsePool } from "../../src/parse-limits";
 
 const run = promisify(execFile);
 
@@ -74,6 +74,8 @@ export async function startMySqlHarness(
     catalogFor?: MySqlListenerOptions["catalogFor"];
     /** The upstream login's server plugin (`ed25519` needs `INSTALL SONAME 'auth_ed25519'` first). */
     upstreamPlugin?: "mysql_native_password" | "ed25519";
+    /** The longest statement judged (the gateway's `maxStatementBytes`). */
+    maxStatementBytes?: number;
   } = {},
 ) {
   const server = options.server ?? inject("mariadb");
@@ -139,6 +141,9 @@ export async function startMySqlHarness(
       policyVersion += 1;
     },
   };
+  // Read as the gateway reads them: large statements on parse threads of the harness's own.
+  const parsePool = createParsePool();
+  const statements = createMySqlStatements(parsePool, options.maxStatementBytes);
   const decisions = createPolicyDecisionPoint({
     policies: {
       get version() {
@@ -147,8 +152,9 @@ export async function startMySqlHarness(
       get: () => current.policy,
       reload: async () => {},
     },
-    facts: new FactsCache({ parseStatements: parseMySql, normalize: null }),
+    facts: statements.facts,
     upstreamUser: () => upstreamUser,
+    ...(options.maxStatementBytes ? { maxStatementBytes: options.maxStatementBytes } : {}),
   });
   const home = mkdtempSync(path.join(tmpdir(), "sluice-mysql-"));
   const material = ensureTlsMaterial(path.join(home, "tls"));
@@ -162,6 +168,7 @@ export async function startMySqlHarness(
     isCallAllowed: (_connectionId, call) => isOwnerCodeCallAllowed(current.policy, call),
     catalogFor: options.catalogFor ?? createMySqlCatalogs(),
     hashKey: randomBytes(32),
+    reading: statements.reading,
     tlsContext: tls.createSecureContext({ cert: material.cert, key: material.key }),
     onVerdict: (_identity, sql, verdict) => verdicts.push({ sql, verdict }),
     log: (line) => logs.push(line),
@@ -286,6 +293,7 @@ print(json.dumps({
     upstreamUser,
     /** The brokered password (tests that change the upstream login put it back). */
     upstreamPassword,
+    agentName: agent.agentName,
     token,
     database,
     current,
@@ -299,6 +307,7 @@ print(json.dumps({
     sqlalchemy,
     stop: async () => {
       await listener.close();
+      await parsePool.close();
       await admin.query(`DROP DATABASE ${database}; DROP USER '${upstreamUser}'@'%'`);
       await admin.end();
       rmSync(home, { recursive: true, force: true });

@@ -199,6 +199,7 @@ export function serveMySqlClient(
         : {}),
       groups: agent.groups,
       hashKey: options.hashKey,
+      ...(options.reading ? { reading: options.reading } : {}),
       catalog: options.catalogFor(connection),
       isDeprecateEof: isDeprecateEof(capabilities),
       log: options.log,

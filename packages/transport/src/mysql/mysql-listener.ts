@@ -1,5 +1,6 @@
 import net from "node:net";
 import type tls from "node:tls";
+import type { StatementReading } from "@sluice/mysql-session/statement-reading";
 import type { UpstreamCatalogAccess } from "@sluice/mysql-session/upstream-catalog";
 import type { MaskingRuleDef } from "@sluice/policy/rules";
 import type { DecisionPoint, Identity, Verdict } from "@sluice/policy/verdict";
@@ -29,6 +30,8 @@ export type MySqlListenerOptions = {
   catalogFor: (connection: ConnectionRecord) => UpstreamCatalogAccess;
   /** Keyed-hash masking key. */
   hashKey: Buffer;
+  /** The statement size limit and the parse threads large statements are read on (one for all sessions). */
+  reading?: StatementReading;
   /** Without TLS every login is refused: the agent token would cross the network in clear. */
   tlsContext: tls.SecureContext | null;
   onVerdict?: (identity: Identity, sql: string, verdict: Verdict) => void;
