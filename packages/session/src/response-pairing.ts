@@ -34,15 +34,16 @@ export type ResultSource = {
   resultFormats: readonly number[];
   isDescribeAsked: boolean;
   /**
-   * The masker's plan for these rows, once made (see `ResultMasker.planOf`). Kept on the source, so
-   * it lives exactly as long as the portal: a WeakMap entry per Bind cost every new portal V8's
-   * ephemeron write barrier, and the young-generation collector a pass over the map.
+   * The masker's plan for these rows, once made ("clean": its rows pass as they are; see
+   * `ResultMasker.planOf`). Kept on the source, so it lives exactly as long as the portal: a
+   * WeakMap entry per Bind cost every new portal V8's ephemeron write barrier, and the
+   * young-generation collector a pass over the map. Two fields, not a record of both: one object
+   * fewer per Bind.
    */
-  plan: SourcePlan | null;
+  plan: MaskPlan | "clean" | null;
+  /** The masking key `plan` was made under (null: none held while it was made). */
+  planKey: object | null;
 };
-
-/** A source's masking plan ("clean": its rows pass as they are) and the masking key it was made under. */
-export type SourcePlan = { key: object | null; plan: MaskPlan | "clean" };
 
 /** One message sent upstream that the server will answer, in the order it will answer. */
 type Ask =
@@ -250,6 +251,7 @@ export class ResponsePairing {
       resultFormats: bindResultFormats(raw, statementEnd + 1),
       isDescribeAsked: false,
       plan: null,
+      planKey: null,
     };
     this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
     this.portals.set(name, portal);
@@ -276,6 +278,7 @@ export class ResponsePairing {
         resultFormats: NO_FORMATS,
         isDescribeAsked: false,
         plan: null,
+        planKey: null,
       };
       this.portals.set(name, portal);
     }
@@ -315,6 +318,7 @@ export class ResponsePairing {
           resultFormats: NO_FORMATS,
           isDescribeAsked: true,
           plan: null,
+          planKey: null,
         };
         return SHOWN;
       default:
