@@ -65,6 +65,14 @@ export function decodeClientFrame(frame: Frame, names?: NameMemo): ClientMessage
     : decodeTagged(frame.type, frame.raw, names);
 }
 
+/**
+ * `decodeClientFrame` of a tagged message given as its bytes alone, header included (see
+ * `FrameBuffer.nextRaw`).
+ */
+export function decodeTaggedMessage(raw: Buffer, names?: NameMemo): ClientMessage {
+  return decodeTagged(raw[0] as number, raw, names);
+}
+
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
   switch (code) {
     case SSL_REQUEST_CODE:
