@@ -62,12 +62,22 @@ function preparedTransactions(
   modules.frames.admitAuthenticated(clientFrames);
   const upstreamFrames = modules.frames.createServerFrameBuffer();
   const names = nameMemo(modules);
+  const toUpstream = (message: ReturnType<Modules["messages"]["decodeClientFrame"]>, raw: Buffer) => {
+    const step = relay.handleClient(message, raw);
+    if (step instanceof Promise) throw new Error("the relay waited");
+    modules.output.clientToUpstream(step, masker);
+  };
+  // As the transport reads a relaying client: each message as its bytes alone where the tree can.
+  const { decodeTaggedMessage } = modules.messages as Partial<Modules["messages"]>;
+  const isReadRaw = decodeTaggedMessage !== undefined && "nextRaw" in clientFrames;
   const transaction = (read: Buffer, answer: Buffer) => {
     clientFrames.push(Buffer.from(read.buffer, read.byteOffset, read.length));
-    for (let frame = clientFrames.next(); frame; frame = clientFrames.next()) {
-      const step = relay.handleClient(modules.messages.decodeClientFrame(frame, names), frame.raw);
-      if (step instanceof Promise) throw new Error("the relay waited");
-      modules.output.clientToUpstream(step, masker);
+    if (isReadRaw) {
+      for (let raw = clientFrames.nextRaw(); raw; raw = clientFrames.nextRaw())
+        toUpstream(decodeTaggedMessage(raw, names), raw);
+    } else {
+      for (let frame = clientFrames.next(); frame; frame = clientFrames.next())
+        toUpstream(modules.messages.decodeClientFrame(frame, names), frame.raw);
     }
     upstreamFrames.push(Buffer.from(answer.buffer, answer.byteOffset, answer.length));
     modules.output.upstreamToClient(upstreamFrames, relay, masker, answer.length);
