@@ -12,9 +12,6 @@ import { errorBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
 import { SYNTAX_ERROR, upstreamForRefusedQuery } from "./refused-query";
 import { EMPTY_STEP, NO_BYTES, type RelayStep } from "./relay-step";
-
-const NO_MESSAGE = Buffer.alloc(0);
-
 import {
   type Batch,
   denialError,
@@ -28,6 +25,9 @@ import { EMPTY_SCOPE } from "./result-scope";
 import { type RelayOptions, StatementJudge } from "./statement-judge";
 
 export type { RelayOptions } from "./statement-judge";
+
+/** What the forwarding step holds before its first message (see `Relay.forward`). */
+const NO_MESSAGE = Buffer.alloc(0);
 
 /** One ReadyForQuery the upstream owes us, and the refusal (if any) in what it ends. */
 type OwedReady = {
