@@ -14,224 +14,46 @@
  *     BENCH_ROUNDS (default 7), BENCH_TRANSACTIONS per round (default 200000),
  *     BENCH_ONLY=text (only the measures whose name holds it: one path under --cpu-prof),
  *     BENCH_TREES=baseline (the baseline alone: under callgrind, one checkout's instructions)
+ *   With a baseline, each measure's ratio this tree / baseline is taken round by round (the rounds
+ *   interleave the trees, so a busy machine slows both alike) and reported as median and range.
+ *   Run with `node --expose-gc --min-semi-space-size=64 --import tsx` (a young generation that
+ *   holds a round unswept) for the bytes each prepared transaction allocates besides.
  */
 import path from "node:path";
+import { cstr, readyForQuery, tagged } from "../packages/wire/src/testing";
+import { allocatedBytes } from "./lib/allocated-bytes";
 import {
-  commandComplete,
-  cstr,
-  dataRow,
-  int16,
-  int32,
-  readyForQuery,
-  rowDescription,
-  tagged,
-} from "../packages/wire/src/testing";
+  ACCOUNTS_SCOPE,
+  ANSWER,
+  CLIENT_READ,
+  demoShapedMasking,
+  demoShapedSession,
+  load,
+  MASKED_ANSWER,
+  MASKED_CLIENT_MESSAGES,
+  MASKED_CLIENT_READ,
+  type Modules,
+  nameMemo,
+  PARSE_SELECT,
+  PGBENCH_QUERY,
+  PGBENCH_SELECT,
+  SIMPLE_ANSWER,
+  SYNC,
+} from "./lib/relay-path-fixtures";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 200_000);
 const ONLY = process.env.BENCH_ONLY ?? "";
 
-type Modules = {
-  frames: typeof import("../packages/wire/src/frame-buffer");
-  messages: typeof import("../packages/wire/src/client-messages");
-  relay: typeof import("../packages/session/src/relay");
-  output: typeof import("../packages/session/src/upstream-output");
-  recorder: typeof import("../packages/recording/src/session-recorder");
-  masker: typeof import("../packages/session/src/result-masker");
-  parser: typeof import("../packages/sql/src/parser");
-  redact: typeof import("../packages/sql/src/redact-literals");
-  decisionPoint: typeof import("../packages/policy/src/decision-point");
-  factsCache: typeof import("../packages/policy/src/facts-cache");
-  catalog: typeof import("../packages/policy/src/column-catalog");
-  code: typeof import("../packages/policy/src/upstream-code");
-  rules: typeof import("../packages/policy/src/rules");
-};
-
-async function load(root: string): Promise<Modules> {
-  const from = (file: string) => import(path.join(root, "packages", file));
-  // The statement lines redact with the tree's own lexer, which needs its parser loaded.
-  await (await from("sql/src/parser.ts")).loadParser();
-  return {
-    frames: await from("wire/src/frame-buffer.ts"),
-    messages: await from("wire/src/client-messages.ts"),
-    relay: await from("session/src/relay.ts"),
-    output: await from("session/src/upstream-output.ts"),
-    recorder: await from("recording/src/session-recorder.ts"),
-    masker: await from("session/src/result-masker.ts"),
-    parser: await from("sql/src/parser.ts"),
-    redact: await from("sql/src/redact-literals.ts"),
-    decisionPoint: await from("policy/src/decision-point.ts"),
-    factsCache: await from("policy/src/facts-cache.ts"),
-    catalog: await from("policy/src/column-catalog.ts"),
-    code: await from("policy/src/upstream-code.ts"),
-    rules: await from("policy/src/rules.ts"),
-  };
-}
-
-const BIND = tagged(
-  "B",
-  cstr(""),
-  cstr("P0_1"),
-  int16(0),
-  int16(1),
-  int32(5),
-  Buffer.from("12345"),
-  int16(0),
-);
-const EXECUTE = tagged("E", cstr(""), int32(0));
-const SYNC = tagged("S");
-const CLIENT_READ = Buffer.concat([BIND, EXECUTE, SYNC]);
-const ANSWER = Buffer.concat([tagged("2"), dataRow(["-4712"]), commandComplete("SELECT 1"), readyForQuery()]);
-
-/**
- * The same transaction as libpq sends it on a masked connection (its Describe of the portal) and
- * its answer: `pgbench_accounts.abalance` (table 16400, attribute 3), a column no rule masks, of a
- * table that has a masked column (the demo-shaped policy of `gateway-cpu.ts`).
- */
-const DESCRIBE_PORTAL = tagged("D", Buffer.from("P"), cstr(""));
-const MASKED_CLIENT_MESSAGES = [BIND, DESCRIBE_PORTAL, EXECUTE, SYNC];
-const MASKED_CLIENT_READ = Buffer.concat(MASKED_CLIENT_MESSAGES);
-/** pgbench's prepared statement, parsed once before the transactions. */
-const PARSE_SELECT = tagged(
-  "P",
-  cstr("P0_1"),
-  cstr("SELECT abalance FROM pgbench_accounts WHERE aid = $1;"),
-  int16(0),
-);
-const ACCOUNTS_OID = 16400;
-const MASKED_ANSWER = Buffer.concat([
-  tagged("2"),
-  rowDescription([{ name: "abalance", table: ACCOUNTS_OID, attnum: 3, type: 23 }]),
-  dataRow(["-4712"]),
-  commandComplete("SELECT 1"),
-  readyForQuery(),
-]);
-/** pgbench's simple statement and its answer: the RowDescription comes with every result. */
-const PGBENCH_QUERY = tagged("Q", cstr("SELECT abalance FROM pgbench_accounts WHERE aid = 48213;"));
-const SIMPLE_ANSWER = Buffer.concat([
-  rowDescription([{ name: "abalance", table: ACCOUNTS_OID, attnum: 3, type: 23 }]),
-  dataRow(["-4712"]),
-  commandComplete("SELECT 1"),
-  readyForQuery(),
-]);
-const ACCOUNTS_SCOPE = {
-  maskedTables: ["public.pgbench_accounts"],
-  relations: [["public.pgbench_accounts"]],
-};
-const PGBENCH_SELECT = "SELECT abalance FROM pgbench_accounts WHERE aid = 48213;";
-
-/** Column rules as the gateway compiles them: `filler` (attribute 4) of the accounts is masked. */
-function demoShapedMasking() {
-  const catalogRead = {};
-  return {
-    origins: {
-      ruleFor: (tableOid: number, attnum: number) =>
-        tableOid === ACCOUNTS_OID && attnum === 4 ? { name: "filler", strategy: "HASH" as const } : null,
-    },
-    hashKey: Buffer.alloc(32, 7),
-    hasColumnRules: true,
-    detectors: [],
-    isMaskedTable: (names: readonly string[]) => names.includes("public.pgbench_accounts"),
-    isOpaqueRelation: () => false,
-    planKey: () => catalogRead,
-  };
-}
-
-/** pgbench's four tables as the gateway's catalog read lists them (no view, no code). */
-const PGBENCH_COLUMNS: [table: string, columns: string[]][] = [
-  ["pgbench_accounts", ["aid", "bid", "abalance", "filler"]],
-  ["pgbench_branches", ["bid", "bbalance", "filler"]],
-  ["pgbench_tellers", ["tid", "bid", "tbalance", "filler"]],
-  ["pgbench_history", ["tid", "bid", "aid", "delta", "mtime", "filler"]],
-];
-
-/**
- * One session's decision point as the gateway opens it on the demo-shaped policy of `gateway-cpu.ts`
- * (`lib/bench-demo-policy.ts`: the demo's guardrails, three masking rules and a review rule by
- * column) over pgbench's catalog, read again every 2 s as the gateway's catalog is.
- */
-function demoShapedSession(modules: Modules, isKeptWhenUnchanged = false) {
-  const { rules, catalog, code } = modules;
-  const guardrail = (name: string, kind: string, match: unknown) =>
-    rules.parseGuardrail({ name, kind, effect: "DENY", match, message: null });
-  const masking = (name: string, selector: string, strategy: "HASH" | "REDACT" | "PARTIAL") => ({
-    name,
-    selector,
-    detector: null,
-    strategy,
-    keepLast: strategy === "PARTIAL" ? 4 : null,
-    exemptGroups: [],
-  });
-  const policy = {
-    connectionName: "bench",
-    isReadOnly: false,
-    guardrails: [
-      guardrail("no-drop-truncate", "STATEMENT_KIND", { kinds: ["DROP", "TRUNCATE"] }),
-      guardrail("no-unscoped-delete", "MISSING_WHERE", { kinds: ["DELETE"] }),
-      guardrail("no-unscoped-update", "MISSING_WHERE", { kinds: ["UPDATE"] }),
-      guardrail("no-file-functions", "FUNCTION", { functions: ["pg_read_file", "lo_import"] }),
-    ],
-    reviews: [
-      {
-        name: "history-reads",
-        match: { columns: ["public.pgbench_history.delta"] },
-        reviewerGroups: ["bench-reviewers"],
-      },
-    ],
-    masking: [
-      masking("accounts-filler", "public.pgbench_accounts.filler", "HASH"),
-      masking("tellers-filler", "public.pgbench_tellers.filler", "REDACT"),
-      masking("branches-filler", "public.pgbench_branches.filler", "PARTIAL"),
-    ],
-  };
-  const rows = PGBENCH_COLUMNS.flatMap(([table, columns]) =>
-    columns.map((column, index) => ({ schema: "public", table, column, attnum: index + 1, isView: false })),
-  );
-  const noCode = code.upstreamCode({
-    writeRunsCode: [],
-    userFunctions: [],
-    userOperators: [],
-    typeCode: [],
-    hasEventTriggers: false,
-  });
-  let snapshot = catalog.catalogSnapshot(rows, noCode, Date.now());
-  // Kept and never due a read: the measure counts the same instructions however slowly it runs
-  // (under callgrind a 5 s old snapshot would have a Bind wait for a read).
-  if (isKeptWhenUnchanged) snapshot.readAt = undefined;
-  const point = modules.decisionPoint.createPolicyDecisionPoint({
-    policies: { version: 1, get: () => policy, reload: async () => {} },
-    facts: new modules.factsCache.FactsCache(),
-    upstreamUser: () => "bench",
-  });
-  const columns = {
-    current: () => snapshot,
-    refresh: () => {
-      // The gateway's kept catalog reader finds the fingerprint unchanged and keeps the same
-      // snapshot (what is judged under it holds); otherwise a new read.
-      if (isKeptWhenUnchanged) snapshot.readAt = undefined;
-      else snapshot = catalog.catalogSnapshot(rows, noCode, Date.now());
-      return Promise.resolve(snapshot);
-    },
-  };
-  const identity = {
-    agentId: "a",
-    agentName: "bench-agent",
-    groups: [],
-    connectionId: "c",
-    connectionName: "bench",
-    sessionId: "s",
-  };
-  return point.openSession(identity, { login: "bench", columns });
-}
-
 /**
  * CPU µs per pgbench prepared transaction on a masked connection (a column no rule masks), decided
  * by `decisions`: the client's read decoded, judged and noted on its way upstream, the answer paired
- * and passed.
+ * and passed. Or, `measure`d otherwise, what else each transaction costs (the bytes it allocates).
  */
 function preparedTransactions(
   modules: Modules,
   decisions: ConstructorParameters<Modules["relay"]["Relay"]>[0]["decisions"],
+  measure: (work: () => void) => number = timed,
 ): number {
   const relay = new modules.relay.Relay({ decisions });
   const masker = new modules.masker.ResultMasker(demoShapedMasking());
@@ -240,18 +62,28 @@ function preparedTransactions(
   modules.frames.admitAuthenticated(clientFrames);
   const upstreamFrames = modules.frames.createServerFrameBuffer();
   const names = nameMemo(modules);
+  const toUpstream = (message: ReturnType<Modules["messages"]["decodeClientFrame"]>, raw: Buffer) => {
+    const step = relay.handleClient(message, raw);
+    if (step instanceof Promise) throw new Error("the relay waited");
+    modules.output.clientToUpstream(step, masker);
+  };
+  // As the transport reads a relaying client: each message as its bytes alone where the tree can.
+  const { decodeTaggedMessage } = modules.messages as Partial<Modules["messages"]>;
+  const isReadRaw = decodeTaggedMessage !== undefined && "nextRaw" in clientFrames;
   const transaction = (read: Buffer, answer: Buffer) => {
     clientFrames.push(Buffer.from(read.buffer, read.byteOffset, read.length));
-    for (let frame = clientFrames.next(); frame; frame = clientFrames.next()) {
-      const step = relay.handleClient(modules.messages.decodeClientFrame(frame, names), frame.raw);
-      if (step instanceof Promise) throw new Error("the relay waited");
-      modules.output.clientToUpstream(step, masker);
+    if (isReadRaw) {
+      for (let raw = clientFrames.nextRaw(); raw; raw = clientFrames.nextRaw())
+        toUpstream(decodeTaggedMessage(raw, names), raw);
+    } else {
+      for (let frame = clientFrames.next(); frame; frame = clientFrames.next())
+        toUpstream(modules.messages.decodeClientFrame(frame, names), frame.raw);
     }
     upstreamFrames.push(Buffer.from(answer.buffer, answer.byteOffset, answer.length));
     modules.output.upstreamToClient(upstreamFrames, relay, masker, answer.length);
   };
   transaction(Buffer.concat([PARSE_SELECT, SYNC]), Buffer.concat([tagged("1"), readyForQuery()]));
-  return timed(() => transaction(MASKED_CLIENT_READ, MASKED_ANSWER));
+  return measure(() => transaction(MASKED_CLIENT_READ, MASKED_ANSWER));
 }
 
 /**
@@ -289,14 +121,6 @@ function simpleTransactions(modules: Modules): number {
   // The first statements wait for the facts cache to trust the shape; the measure never does.
   for (let i = 0; i < 1000; i += 1) transaction();
   return timed(transaction);
-}
-
-/** The connection's memo of names its Binds carry, as the transport keeps one; none in a tree without it. */
-function nameMemo(modules: Modules): import("../packages/wire/src/name-memo").NameMemo | undefined {
-  const { NameMemo } = modules.messages as {
-    NameMemo?: typeof import("../packages/wire/src/name-memo").NameMemo;
-  };
-  return NameMemo ? new NameMemo() : undefined;
 }
 
 /** CPU µs per transaction of `work`, run `TRANSACTIONS` times. */
@@ -377,6 +201,12 @@ function measures(modules: Modules): Record<string, () => number> {
       preparedTransactions(modules, demoShapedSession(modules, true)),
     "simple transaction through relay and masker, judged by the demo-shaped session": () =>
       simpleTransactions(modules),
+    ...(allocatedBytes.isAvailable
+      ? {
+          "bytes allocated per prepared transaction through relay and masker, judged by the demo-shaped session":
+            () => preparedTransactions(modules, demoShapedSession(modules, true), allocatedBytes),
+        }
+      : {}),
     "recording: a statement and its verdict (masked table, simple protocol)": () => {
       const recorder = new modules.recorder.SessionRecorder({
         resultBytesCap: 1 << 20,
@@ -422,15 +252,27 @@ async function main() {
       }
     }
   }
-  console.log("| measure | tree | µs/txn median (range) |\n| --- | --- | --- |");
+  // µs per transaction, but for the measure named in bytes.
+  console.log("| measure | tree | per txn, median (range) | × baseline per round, median (range) |");
+  console.log("| --- | --- | --- | --- |");
+  const [first, second] = trees;
   for (const [key, values] of results) {
     const [name, tree] = key.split("|");
-    const sorted = [...values].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] as number;
-    console.log(
-      `| ${name} | ${tree} | ${median.toFixed(3)} (${(sorted[0] as number).toFixed(3)}–${(sorted.at(-1) as number).toFixed(3)}) |`,
-    );
+    // The same round's value of the other tree: both ran one after the other.
+    const baselineValues =
+      first && second && tree === first[0] ? results.get(`${name}|${second[0]}`) : undefined;
+    const ratios = baselineValues?.map((value, round) => (values[round] as number) / value);
+    console.log(`| ${name} | ${tree} | ${spread(values, 3)} | ${ratios ? spread(ratios, 2) : ""} |`);
   }
+}
+
+/** The median of `values` and their range, with `digits` decimals. */
+function spread(values: number[], digits: number): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] as number;
+  const low = sorted[0] as number;
+  const high = sorted.at(-1) as number;
+  return `${median.toFixed(digits)} (${low.toFixed(digits)}–${high.toFixed(digits)})`;
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,10 @@
 import type { ResultScope } from "./result-scope";
 
-/** What one step of the relay asks the transport to do; the relay itself never touches a socket. */
+/**
+ * What one step of the relay asks the transport to do; the relay itself never touches a socket.
+ * Read it before the relay's next call, as the transport does: a step that forwards its message as
+ * it is (most of them) is one object per relay, rewritten by each (see `Relay.forward`).
+ */
 export type RelayStep = {
   toUpstream: Buffer[];
   toClient: Buffer[];

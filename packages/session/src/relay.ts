@@ -26,6 +26,9 @@ import { type RelayOptions, StatementJudge } from "./statement-judge";
 
 export type { RelayOptions } from "./statement-judge";
 
+/** What the forwarding step holds before its first message (see `Relay.forward`). */
+const NO_MESSAGE = Buffer.alloc(0);
+
 /** One ReadyForQuery the upstream owes us, and the refusal (if any) in what it ends. */
 type OwedReady = {
   /** Which batch this ReadyForQuery ends (see `Relay.batchSerial`). */
@@ -59,6 +62,8 @@ export class Relay {
   private isUnsynced = false;
   /** Counts messages sent upstream, so a Bind can tell whether anything ran since its Parse. */
   private forwarded = 0;
+  /** See `forward`. */
+  private readonly forwardStep: RelayStep = { toUpstream: [NO_MESSAGE], toClient: NO_BYTES };
 
   constructor(private readonly options: RelayOptions) {
     this.statementJudge = new StatementJudge(options);
@@ -137,12 +142,12 @@ export class Relay {
         this.batch = emptyBatch();
         this.isUnsynced = false;
         this.forwarded += 1;
-        return { toUpstream: [raw], toClient: NO_BYTES };
+        return this.forward(raw);
       }
       case "copyData":
       case "copyDone":
       case "copyFail":
-        return { toUpstream: [raw], toClient: NO_BYTES };
+        return this.forward(raw);
       case "functionCall":
         if (this.batch.isRefused) return EMPTY_STEP;
         return this.refuseInPlace(functionCallRefusal());
@@ -294,8 +299,9 @@ export class Relay {
       if (verdict.kind !== "allow") return this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       const { scope } = this.afterParseVerdict(verdict, raw, statement, known.sql, true);
       const bound = this.bindChecked(statement, raw, portal);
-      // The Bind brings the verdict its statement now has to the portal it creates.
-      return scope && bound.toUpstream[0] === raw ? { ...bound, scope } : bound;
+      // The Bind brings the verdict its statement now has to the portal it creates (a step of its
+      // own: the forwarding one is rewritten by the relay's next call).
+      return scope && bound.toUpstream[0] === raw ? { toUpstream: [raw], toClient: NO_BYTES, scope } : bound;
     });
   }
 
@@ -313,7 +319,7 @@ export class Relay {
       if (known?.dropsPrepared) this.statements.forget(known.dropsPrepared);
       this.gate.afterBind(portal, known?.mayRunUnjudgedCode === true);
       this.noteForwarded();
-      return { toUpstream: [raw], toClient: NO_BYTES };
+      return this.forward(raw);
     }
     this.options.onVerdict?.(known.sql, denial);
     return this.refuseBatch(denialError(denial));
@@ -380,7 +386,18 @@ export class Relay {
   private forwardInBatch(raw: Buffer): RelayStep {
     if (this.batch.isRefused) return EMPTY_STEP;
     this.noteForwarded();
-    return { toUpstream: [raw], toClient: NO_BYTES };
+    return this.forward(raw);
+  }
+
+  /**
+   * The step that sends `raw` on as it is: one object per relay, rewritten by every call (see
+   * RelayStep: a step is applied before the relay's next call). Four messages of a prepared
+   * transaction are forwarded so: a step and an array each were a sixth of its garbage.
+   */
+  private forward(raw: Buffer): RelayStep {
+    const step = this.forwardStep;
+    step.toUpstream[0] = raw;
+    return step;
   }
 
   /**

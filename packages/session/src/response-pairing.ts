@@ -5,6 +5,7 @@ import { NameMemo } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { nulAt } from "@sluice/wire/nul-scan";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
+import { InOrderQueue } from "./in-order-queue";
 import {
   bindResultFormats,
   cstringAt,
@@ -13,6 +14,7 @@ import {
   NO_FORMATS,
   textAt,
 } from "./pairing-bytes";
+import { PortalNames } from "./portal-names";
 import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE, withPortalsRead } from "./result-scope";
 
 /**
@@ -32,15 +34,16 @@ export type ResultSource = {
   resultFormats: readonly number[];
   isDescribeAsked: boolean;
   /**
-   * The masker's plan for these rows, once made (see `ResultMasker.planOf`). Kept on the source, so
-   * it lives exactly as long as the portal: a WeakMap entry per Bind cost every new portal V8's
-   * ephemeron write barrier, and the young-generation collector a pass over the map.
+   * The masker's plan for these rows, once made ("clean": its rows pass as they are; see
+   * `ResultMasker.planOf`). Kept on the source, so it lives exactly as long as the portal: a
+   * WeakMap entry per Bind cost every new portal V8's ephemeron write barrier, and the
+   * young-generation collector a pass over the map. Two fields, not a record of both: one object
+   * fewer per Bind.
    */
-  plan: SourcePlan | null;
+  plan: MaskPlan | "clean" | null;
+  /** The masking key `plan` was made under (null: none held while it was made). */
+  planKey: object | null;
 };
-
-/** A source's masking plan ("clean": its rows pass as they are) and the masking key it was made under. */
-export type SourcePlan = { key: object | null; plan: MaskPlan | "clean" };
 
 /** One message sent upstream that the server will answer, in the order it will answer. */
 type Ask =
@@ -79,11 +82,10 @@ const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 export class ResponsePairing {
-  /** Asked and not yet answered from `head` on; a new array once all are answered (see `compact`). */
-  private asks: Ask[] = [];
-  private head = 0;
+  /** Asked and not yet answered, oldest first. */
+  private readonly asks = new InOrderQueue<Ask>();
   private readonly statements = new Map<string, StatementEntry>();
-  private readonly portals = new Map<string, ResultSource>();
+  private readonly portals = new PortalNames<ResultSource>();
   /** The result of a simple Query whose rows are arriving, once its RowDescription came. */
   private current: ResultSource | null = null;
   /**
@@ -236,8 +238,7 @@ export class ResponsePairing {
   /** The scopes of everything asked and not yet answered: an error or notice may come from any. */
   scopesInFlight(): ResultScope[] {
     const scopes: ResultScope[] = this.current ? [this.current.scope] : [];
-    for (let i = this.head; i < this.asks.length; i++) {
-      const ask = this.asks[i] as Ask;
+    for (let i = 0, ask = this.asks.at(0); ask; ask = this.asks.at(++i)) {
       if (ask.kind === "query") scopes.push(ask.scope);
       else if (ask.kind === "parse") scopes.push(ask.entry.scope);
       else if (ask.kind === "bind" || ask.kind === "execute" || ask.kind === "describePortal")
@@ -260,6 +261,7 @@ export class ResponsePairing {
       resultFormats: bindResultFormats(raw, statementEnd + 1),
       isDescribeAsked: false,
       plan: null,
+      planKey: null,
     };
     this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
     this.portals.set(name, portal);
@@ -302,6 +304,7 @@ export class ResponsePairing {
         resultFormats: NO_FORMATS,
         isDescribeAsked: false,
         plan: null,
+        planKey: null,
       };
       this.portals.set(name, portal);
     }
@@ -341,6 +344,7 @@ export class ResponsePairing {
           resultFormats: NO_FORMATS,
           isDescribeAsked: true,
           plan: null,
+          planKey: null,
         };
         return SHOWN;
       default:
@@ -353,9 +357,9 @@ export class ResponsePairing {
   private onCloseComplete(): void {
     const ask = this.shift();
     if (ask?.kind !== "close") return;
-    const names: Map<string, StatementEntry | ResultSource> =
-      ask.target === "S" ? this.statements : this.portals;
-    if (names.get(ask.name) === ask.entry) names.delete(ask.name);
+    if (ask.target === "S") {
+      if (this.statements.get(ask.name) === ask.entry) this.statements.delete(ask.name);
+    } else if (this.portals.get(ask.name) === ask.entry) this.portals.delete(ask.name);
   }
 
   /**
@@ -370,10 +374,9 @@ export class ResponsePairing {
       return;
     }
     let isFirst = true;
-    while (this.head < this.asks.length) {
-      const skipped = this.asks[this.head] as Ask;
+    for (let skipped = this.peek(); skipped; skipped = this.peek()) {
       if (skipped.kind === "sync" || skipped.kind === "query") break;
-      this.head += 1;
+      this.shift();
       if (skipped.kind === "parse" && this.statements.get(skipped.name) === skipped.entry) {
         if (skipped.previous && !(isFirst && skipped.name === ""))
           this.statements.set(skipped.name, skipped.previous);
@@ -384,20 +387,16 @@ export class ResponsePairing {
       }
       isFirst = false;
     }
-    this.compact();
   }
 
   /** ReadyForQuery ends a Sync's or a Query's answers; outside a transaction no portal is left. */
   private onReady(status: number | undefined): void {
-    while (this.head < this.asks.length) {
-      const ask = this.asks[this.head++] as Ask;
+    for (let ask = this.shift(); ask; ask = this.shift()) {
       if (ask.kind === "sync" || ask.kind === "query") break;
     }
     this.current = null;
-    this.compact();
-    // Idle: the transaction, and its portals, are gone. (V8 gives even an empty Map a new table on
-    // clear: a simple Query's ReadyForQuery, where no portal exists, skips it.)
-    if (status === TransactionStatus.Idle && this.portals.size > 0) this.portals.clear();
+    // Idle: the transaction, and its portals, are gone.
+    if (status === TransactionStatus.Idle) this.portals.clear();
   }
 
   private push(ask: Ask): void {
@@ -405,26 +404,11 @@ export class ResponsePairing {
   }
 
   private peek(): Ask | undefined {
-    return this.asks[this.head];
+    return this.asks.peek();
   }
 
   private shift(): Ask | undefined {
-    const ask = this.asks[this.head];
-    if (ask) this.head += 1;
-    this.compact();
-    return ask;
-  }
-
-  /** Drops answered asks once they are a good part of the array (no per-message splice). */
-  private compact(): void {
-    if (this.head === this.asks.length) {
-      // A new array, not `length = 0`: V8 sets an array's length in its runtime, once a transaction.
-      if (this.head > 0) this.asks = [];
-      this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.asks.length) {
-      this.asks.splice(0, this.head);
-      this.head = 0;
-    }
+    return this.asks.shift();
   }
 }
 

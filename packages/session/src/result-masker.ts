@@ -167,26 +167,29 @@ export class ResultMasker {
     // comes later) holds only under the key it was made under: a new rule, a withdrawn exemption or
     // a new catalog read since (or no key to tell) makes a new plan from its columns.
     const cached = source.plan;
-    if (cached && key !== null && cached.key === key) {
+    if (cached !== null && key !== null && source.planKey === key) {
       this.lastSource = source;
-      this.lastPlan = cached.plan;
-      return cached.plan;
+      this.lastPlan = cached;
+      return cached;
     }
     const fields = fieldsOf(source);
     if (!fields) return null;
     // Its verdict's lineage was proven under the rules of then: a rule added since may name a
     // column it read, so its computed columns are unprovable from now on (fail closed).
-    const scope = cached ? withoutLineage(source.scope) : source.scope;
-    const reused = key && !cached ? this.reusedPlan(key, fields, scope) : null;
+    const scope = cached !== null ? withoutLineage(source.scope) : source.scope;
+    const reused = key && cached === null ? this.reusedPlan(key, fields, scope) : null;
     const plan = reused ?? this.makePlan(fields, scope);
     // The plan holds under `key` only if the masking answered every question under it. A reused
     // plan asked none (the key is asked again only after questions, one call for both uses below).
     const isKeyHeld = key !== null && (reused !== null || masking.planKey?.() === key);
     // Kept for the next result.
-    if (!reused && !cached && isKeyHeld) this.memo = { key, fields, scope, plan };
+    if (!reused && cached === null && isKeyHeld) this.memo = { key, fields, scope, plan };
     // A portal may be executed again (a row limit, a named portal); a simple Query's result is met
     // in one run, which `lastSource` covers: a plan kept on it would only be garbage.
-    if (!this.pairing.isQueryResult(source)) source.plan = { key: isKeyHeld ? key : null, plan };
+    if (!this.pairing.isQueryResult(source)) {
+      source.plan = plan;
+      source.planKey = isKeyHeld ? key : null;
+    }
     this.lastSource = source;
     this.lastPlan = plan;
     return plan;

@@ -90,15 +90,18 @@ describe("refusals in the extended protocol", () => {
 
   it("keeps the answers to messages before the refusal, in order, and never forwards what follows it", () => {
     const relay = new Relay({ decisions: DENY_BAD });
-    const sent = [
-      send(relay, parse("INSERT INTO t VALUES (1)"), "P1"),
-      send(relay, bind(), "B1"),
-      send(relay, execute, "E1"),
-      send(relay, parse("SELECT bad"), "P2"),
-      send(relay, bind(), "B2"),
-      send(relay, execute, "E2"),
-      send(relay, sync, "S"),
-    ].flatMap((step) => step.toUpstream);
+    // Each step read as the transport reads it, before the next message (see RelayStep).
+    const sent = (
+      [
+        [parse("INSERT INTO t VALUES (1)"), "P1"],
+        [bind(), "B1"],
+        [execute, "E1"],
+        [parse("SELECT bad"), "P2"],
+        [bind(), "B2"],
+        [execute, "E2"],
+        [sync, "S"],
+      ] as const
+    ).flatMap(([message, tag]) => [...send(relay, message, tag).toUpstream]);
     expect(sent.slice(0, 3)).toEqual([raw("P1"), raw("B1"), raw("E1")]);
     expect(standInText([sent[3] as Buffer])).not.toBeNull();
     // No Sync in the refused Parse's place (that would commit E1): the server rolls the batch back.

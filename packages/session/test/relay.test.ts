@@ -39,6 +39,18 @@ function send(relay: Relay, message: ClientMessage, tag: string): RelayStep {
 }
 
 describe("Relay", () => {
+  it("forwards an extended-protocol message as it is with the relay's one forwarding step", () => {
+    const relay = new Relay({ decisions: DENY_BAD });
+    send(relay, { name: "parse", statement: "s", sql: "SELECT 1", paramTypes: [] }, "P");
+    const bound = send(relay, { name: "bind", portal: "", statement: "s" }, "B");
+    expect(bound).toEqual({ toUpstream: [raw("B")], toClient: [] });
+    const executed = send(relay, { name: "execute", portal: "", maxRows: 0 }, "E");
+    // The same object, rewritten: a step is read before the relay's next call (see RelayStep).
+    expect(executed).toBe(bound);
+    expect(executed).toEqual({ toUpstream: [raw("E")], toClient: [] });
+    expect(send(relay, { name: "sync" }, "S")).toEqual({ toUpstream: [raw("S")], toClient: [] });
+  });
+
   it("forwards allowed statements untouched", () => {
     const relay = new Relay({ decisions: DENY_BAD });
     expect(send(relay, { name: "query", sql: "SELECT 1" }, "q1")).toEqual({

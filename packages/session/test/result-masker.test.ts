@@ -156,6 +156,29 @@ describe("ResultMasker", () => {
     const out = receive(masker, [rowDescription([[0, 0]]), dataRow(["123-45-6789"])]);
     expect(out.toString("latin1")).not.toContain("123-45-6789");
   });
+
+  it("forgets the unnamed and the named portals when the transaction ends, not before", () => {
+    const masker = new ResultMasker(MASKING);
+    const described = [msg("1"), msg("2"), msg("2"), rowDescription([[200, 1]]), rowDescription([[200, 1]])];
+    sendAll(masker, [
+      [parse("s", "SELECT id FROM orders"), READS_ORDERS],
+      [bind("", "s")],
+      [bind("p", "s")],
+      [describeMsg("P", "")],
+      [describeMsg("P", "p")],
+      [sync()],
+    ]);
+    // In a transaction block both portals live on: an Execute of either needs no description.
+    receive(masker, [...described, msg("Z", Buffer.from("T"))]);
+    expect(masker.noteSent(execute(""))).toBeNull();
+    expect(masker.noteSent(execute("p"))).toBeNull();
+    masker.noteSent(sync());
+    receive(masker, [dataRow(["1"]), msg("C", Buffer.from("SELECT 1\0")), dataRow(["2"])]);
+    receive(masker, [msg("C", Buffer.from("SELECT 1\0")), msg("Z", Buffer.from("I"))]);
+    // Idle: the server dropped both; what runs under those names now was never bound here.
+    expect(masker.noteSent(execute(""))).toEqual(describeMsg("P", ""));
+    expect(masker.noteSent(execute("p"))).toEqual(describeMsg("P", "p"));
+  });
 });
 
 function sendAll(masker: ResultMasker, messages: Array<[Buffer, ResultScope?]>): void {

@@ -11,7 +11,12 @@ import type { ResultMasker } from "@sluice/session/result-masker";
 import { openSessionRelay, sessionReadyBytes } from "@sluice/session/session-start";
 import { judgeConnectSettings } from "@sluice/session/startup-judgement";
 import { clientToUpstream, upstreamToClient } from "@sluice/session/upstream-output";
-import { type ClientMessage, decodeClientFrame, NameMemo } from "@sluice/wire/client-messages";
+import {
+  type ClientMessage,
+  decodeClientFrame,
+  decodeTaggedMessage,
+  NameMemo,
+} from "@sluice/wire/client-messages";
 import { admitAuthenticated, createClientFrameBuffer, type Frame } from "@sluice/wire/frame-buffer";
 import { WireError } from "@sluice/wire/wire-error";
 import { clientAddressOf } from "./client-address";
@@ -49,8 +54,11 @@ export class ClientConnection {
   private isTls = false;
   private isClosed = false;
   private isTerminating = false;
-  /** Client frames wait here while an asynchronous step (lookup, login, decision) is running. */
-  private readonly pending: Frame[] = [];
+  /**
+   * Client frames wait here while an asynchronous step (lookup, login, decision) is running. Once
+   * the session relays, a message is its bytes alone (see `FrameBuffer.nextRaw`): no Frame each.
+   */
+  private readonly pending: (Frame | Buffer)[] = [];
   private isBusy = false;
   private cleanups: Array<() => void> = [];
   private readonly authTimer: NodeJS.Timeout;
@@ -103,8 +111,14 @@ export class ClientConnection {
     }
     try {
       this.clientFrames.push(chunk);
-      for (let frame = this.clientFrames.next(); frame; frame = this.clientFrames.next()) {
-        this.pending.push(frame);
+      if (this.relaying) {
+        for (let raw = this.clientFrames.nextRaw(); raw; raw = this.clientFrames.nextRaw()) {
+          this.pending.push(raw);
+        }
+      } else {
+        for (let frame = this.clientFrames.next(); frame; frame = this.clientFrames.next()) {
+          this.pending.push(frame);
+        }
       }
       this.drain(chunk);
     } catch (error) {
@@ -128,7 +142,7 @@ export class ClientConnection {
     upstream?.gather();
     try {
       while (!this.isBusy && this.pending.length > 0 && !this.isClosed) {
-        const frame = this.pending.shift() as Frame;
+        const frame = this.pending.shift() as Frame | Buffer;
         let result: void | Promise<void>;
         try {
           result = this.handleClientFrame(frame);
@@ -175,22 +189,24 @@ export class ClientConnection {
     );
   }
 
-  private handleClientFrame(frame: Frame): void | Promise<void> {
+  /** `frame`: a Frame, or a tagged message's bytes alone once the session relays. */
+  private handleClientFrame(frame: Frame | Buffer): void | Promise<void> {
+    const isRaw = Buffer.isBuffer(frame);
     let message: ClientMessage;
     try {
-      message = decodeClientFrame(frame, this.names);
+      message = isRaw ? decodeTaggedMessage(frame, this.names) : decodeClientFrame(frame, this.names);
     } catch (error) {
       // Text that is not UTF-8 is an ERROR for that one message, as the server makes it.
-      if (!this.relaying || frame.kind !== "tagged" || !isUndecodable(error)) throw error;
+      if (!this.relaying || !(isRaw || frame.kind === "tagged") || !isUndecodable(error)) throw error;
       const step = this.relaying.relay.refuseUndecodable(
-        frame.type,
+        isRaw ? (frame[0] as number) : frame.type,
         ClientError.error(error.code, error.message),
       );
       if (step instanceof Promise) return step.then((resolved) => this.applyRelayStep(resolved));
       return this.applyRelayStep(step);
     }
     if (this.relaying) {
-      const step = this.relaying.relay.handleClient(message, frame.raw);
+      const step = this.relaying.relay.handleClient(message, isRaw ? frame : frame.raw);
       if (step instanceof Promise) return step.then((resolved) => this.applyRelayStep(resolved));
       return this.applyRelayStep(step);
     }

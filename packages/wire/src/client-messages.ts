@@ -65,6 +65,14 @@ export function decodeClientFrame(frame: Frame, names?: NameMemo): ClientMessage
     : decodeTagged(frame.type, frame.raw, names);
 }
 
+/**
+ * `decodeClientFrame` of a tagged message given as its bytes alone, header included (see
+ * `FrameBuffer.nextRaw`).
+ */
+export function decodeTaggedMessage(raw: Buffer, names?: NameMemo): ClientMessage {
+  return decodeTagged(raw[0] as number, raw, names);
+}
+
 function decodeUntagged(code: number, body: Buffer): ClientMessage {
   switch (code) {
     case SSL_REQUEST_CODE:
@@ -85,6 +93,27 @@ function decodeUntagged(code: number, body: Buffer): ClientMessage {
  */
 const SYNC: ClientMessage = Object.freeze({ name: "sync" });
 const FLUSH: ClientMessage = Object.freeze({ name: "flush" });
+/**
+ * What libpq sends with every prepared statement it runs, besides Bind and Sync: an Execute of the
+ * unnamed portal with no row limit, a Describe of the unnamed portal (or statement). One frozen
+ * object each, as for Sync: an object and a reader per message were a sixth of the garbage of a
+ * prepared transaction's client messages.
+ */
+const EXECUTE_UNNAMED: ClientMessage = Object.freeze({ name: "execute", portal: "", maxRows: 0 });
+const DESCRIBE_UNNAMED_PORTAL: ClientMessage = Object.freeze({
+  name: "describe",
+  target: "P",
+  targetName: "",
+});
+const DESCRIBE_UNNAMED_STATEMENT: ClientMessage = Object.freeze({
+  name: "describe",
+  target: "S",
+  targetName: "",
+});
+/** An Execute of the unnamed portal: its header, the empty name's NUL and the Int32 row limit. */
+const EXECUTE_UNNAMED_BYTES = TAGGED_HEADER_BYTES + 1 + 4;
+/** A Describe of the unnamed portal or statement: its header, the target byte and the empty name's NUL. */
+const DESCRIBE_UNNAMED_BYTES = TAGGED_HEADER_BYTES + 1 + 1;
 
 /** A reader of a whole tagged message's fields, past its header, in place (no view of the body). */
 function fieldsOf(raw: Buffer, what: string): Reader {
@@ -101,9 +130,9 @@ function decodeTagged(type: number, raw: Buffer, names: NameMemo | undefined): C
     case ClientCode.Bind:
       return parseBind(fieldsOf(raw, "Bind"), names);
     case ClientCode.Describe:
-      return parseTarget("describe", fieldsOf(raw, "Describe"));
+      return unnamedDescribe(raw) ?? parseTarget("describe", fieldsOf(raw, "Describe"));
     case ClientCode.Execute:
-      return parseExecute(fieldsOf(raw, "Execute"));
+      return unnamedExecute(raw) ?? parseExecute(fieldsOf(raw, "Execute"));
     case ClientCode.Close:
       return parseTarget("close", fieldsOf(raw, "Close"));
     case ClientCode.Sync:
@@ -229,6 +258,26 @@ function parseTarget(name: "describe" | "close", reader: Reader): ClientMessage 
   const targetName = reader.cstring();
   reader.end();
   return { name, target: target === TargetCode.Statement ? "S" : "P", targetName };
+}
+
+/**
+ * The shared Execute of the unnamed portal with no row limit, when `raw` is exactly that (what
+ * `parseExecute` would read from it: an empty name, a zero limit, nothing after); else null.
+ */
+function unnamedExecute(raw: Buffer): ClientMessage | null {
+  const isUnnamedAll =
+    raw.length === EXECUTE_UNNAMED_BYTES &&
+    raw[TAGGED_HEADER_BYTES] === 0 &&
+    raw.readInt32BE(TAGGED_HEADER_BYTES + 1) === 0;
+  return isUnnamedAll ? EXECUTE_UNNAMED : null;
+}
+
+/** The shared Describe of the unnamed portal or statement, when `raw` is exactly that; else null. */
+function unnamedDescribe(raw: Buffer): ClientMessage | null {
+  if (raw.length !== DESCRIBE_UNNAMED_BYTES || raw[TAGGED_HEADER_BYTES + 1] !== 0) return null;
+  const target = raw[TAGGED_HEADER_BYTES];
+  if (target === TargetCode.Portal) return DESCRIBE_UNNAMED_PORTAL;
+  return target === TargetCode.Statement ? DESCRIBE_UNNAMED_STATEMENT : null;
 }
 
 function parseExecute(reader: Reader): ClientMessage {

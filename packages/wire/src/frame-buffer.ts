@@ -195,6 +195,19 @@ export class FrameBuffer {
     return view;
   }
 
+  /**
+   * `next()` for a tagged stream as the message's bytes alone, header included (its type is their
+   * first byte): no Frame object. An authenticated client's Bind, Describe, Execute and Sync were
+   * four Frames per prepared transaction, made only to be read once.
+   * @throws WireError as `next()` does.
+   */
+  nextRaw(): Buffer | null {
+    if (this.mode !== "tagged") throw new Error("nextRaw reads tagged messages only");
+    if (this.joined) return this.nextJoined(this.joined)?.raw ?? null;
+    const length = this.wholeTaggedLength();
+    return length < 0 ? null : this.take(length + 1);
+  }
+
   /** The joined message, read with the same checks, then back to the chunk behind it. */
   private nextJoined(joined: Buffer): Frame | null {
     const { storage, start, end, isOwned } = this;

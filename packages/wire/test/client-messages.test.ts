@@ -25,6 +25,26 @@ function decode(raw: Buffer): ClientMessage {
 }
 
 describe("client message decoder", () => {
+  it("decodes libpq's Execute and Describe of the unnamed portal (or statement) to one frozen message each", () => {
+    const unnamedAll = () => decode(tagged("E", cstr(""), int32(0)));
+    expect(unnamedAll()).toEqual({ name: "execute", portal: "", maxRows: 0 });
+    expect(unnamedAll()).toBe(unnamedAll());
+    expect(Object.isFrozen(unnamedAll())).toBe(true);
+    for (const target of ["P", "S"] as const) {
+      const unnamed = () => decode(tagged("D", Buffer.from(target), cstr("")));
+      expect(unnamed()).toEqual({ name: "describe", target, targetName: "" });
+      expect(unnamed()).toBe(unnamed());
+      expect(Object.isFrozen(unnamed())).toBe(true);
+    }
+    // A row limit, or a name, is its own message.
+    expect(decode(tagged("E", cstr(""), int32(5)))).toEqual({ name: "execute", portal: "", maxRows: 5 });
+    expect(decode(tagged("D", Buffer.from("P"), cstr("p")))).toEqual({
+      name: "describe",
+      target: "P",
+      targetName: "p",
+    });
+  });
+
   it("decodes the untagged startup-phase messages", () => {
     expect(decode(fixtures.startup)).toEqual({
       name: "startup",
@@ -180,6 +200,15 @@ describe("client message decoder", () => {
     ["a copy fail without its terminator", tagged("f", Buffer.from("no")), /missing string terminator/],
     ["an execute missing its row count", tagged("E", cstr("p")), /truncated/],
     ["an execute with trailing bytes", tagged("E", cstr("p"), int32(0), byte(0)), /trailing/],
+    // The unnamed portal's shared messages are only for exactly their bytes.
+    ["an unnamed execute with trailing bytes", tagged("E", cstr(""), int32(0), byte(0)), /trailing/],
+    [
+      "an unnamed execute missing a byte of its row count",
+      tagged("E", cstr(""), int16(0), byte(0)),
+      /truncated/,
+    ],
+    ["an unnamed describe of neither S nor P", tagged("D", Buffer.from("X"), cstr("")), /invalid target 'X'/],
+    ["an unnamed describe with trailing bytes", tagged("D", Buffer.from("P"), cstr(""), byte(0)), /trailing/],
     ["a function call without its function", tagged("F", int16(0)), /truncated/],
     ["an unknown message type", tagged("z"), /invalid frontend message type 'z'/],
     ["a control byte as message type", tagged("\x01"), /invalid frontend message type '\\x01'/],

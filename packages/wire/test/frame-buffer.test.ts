@@ -1,4 +1,4 @@
-import { decodeClientFrame } from "@sluice/wire/client-messages";
+import { decodeClientFrame, decodeTaggedMessage } from "@sluice/wire/client-messages";
 import {
   admitAuthenticated,
   createClientFrameBuffer,
@@ -353,6 +353,31 @@ describe("FrameBuffer", () => {
       expect(buffer.buffered()).toBe(0);
       expect(buffer.totalConsumed()).toBe(stream.length);
     }
+  });
+
+  it("gives an authenticated client's messages as their bytes alone, as next() does, wherever the stream is cut", () => {
+    const messages = STREAM_PARTS.slice(1);
+    const stream = Buffer.concat(messages);
+    for (const cut of [1, 2, 3, 5, 7, 11, 16, stream.length]) {
+      const buffer = createClientFrameBuffer();
+      admitAuthenticated(buffer);
+      buffer.setMode("tagged");
+      const seen: Buffer[] = [];
+      for (let at = 0; at < stream.length; at += cut) {
+        buffer.push(stream.subarray(at, at + cut));
+        for (let raw = buffer.nextRaw(); raw; raw = buffer.nextRaw()) seen.push(raw);
+      }
+      // Each message's bytes, checked after every later push: none was written over.
+      expect(seen).toEqual(messages);
+      expect(seen.map((raw) => decodeTaggedMessage(raw))).toEqual(wholeMessages.slice(1));
+      expect(buffer.buffered()).toBe(0);
+      expect(buffer.totalConsumed()).toBe(stream.length);
+    }
+    const garbage = createClientFrameBuffer();
+    garbage.setMode("tagged");
+    garbage.push(Buffer.from("z"));
+    expectWireError(() => garbage.nextRaw(), "08P01", /invalid frontend message type 'z'/);
+    expect(() => createClientFrameBuffer().nextRaw()).toThrow(/tagged messages only/);
   });
 
   it("checks lengths in place as next() does", () => {
