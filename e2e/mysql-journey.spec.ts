@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { openDeniedSession } from "./sessions";
+import { openSession } from "./sessions";
 import { demoMariadb, signIn } from "./support";
 
 test("[REVIEWER] a MySQL agent's salary read waits for the inbox and runs once approved", async ({
@@ -38,7 +38,7 @@ test("[AUDITOR] a MySQL session replays verified in the player, masked, with its
   expect(session.stderr).toContain("no-drop-truncate");
 
   await signIn(page, "auditor");
-  await openDeniedSession(page, { agent: "demo-agent", connection: "demo_shop_mysql", since });
+  await openSession(page, { agent: "demo-agent", connection: "demo_shop_mysql", since, verdict: "denied" });
 
   await expect(page.getByTestId("chain-status")).toHaveText("verified");
   const terminal = page.getByTestId("terminal");

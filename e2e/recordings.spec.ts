@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { openDeniedSession } from "./sessions";
+import { openSession } from "./sessions";
 import { demoState, demoUrl, PG_PORT, run, signIn } from "./support";
 
 const upstreamUrl = () =>
@@ -30,7 +30,7 @@ test("[AUDITOR] replays a demo session: verified, plays, seeks, shows placeholde
   expect(clearSsns).toHaveLength(3);
 
   await signIn(page, "auditor");
-  await openDeniedSession(page, { agent: "demo-agent", connection: "demo_shop", since });
+  await openSession(page, { agent: "demo-agent", connection: "demo_shop", since, verdict: "denied" });
 
   await expect(page.getByTestId("chain-status")).toHaveText("verified");
   const terminal = page.getByTestId("terminal");
@@ -106,15 +106,13 @@ test("[AUDITOR] follows a live session: statements appear in the player as the a
   page,
 }) => {
   // psql reading statements from a pipe keeps the session open between them, like an agent would.
+  const since = Date.now();
   const agent = spawn("psql", ["-X", "-At", demoUrl()], { stdio: ["pipe", "ignore", "ignore"] });
   try {
     const first = `live_${Date.now()}`;
     agent.stdin.write(`SELECT 1 AS ${first};\n`);
     await signIn(page, "auditor");
-    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Sessions" }).click();
-    await page.getByLabel("Agent", { exact: true }).fill("demo-agent");
-    const live = page.getByTestId("session-row").filter({ hasText: "live" }).first();
-    await live.getByRole("link").click();
+    await openSession(page, { agent: "demo-agent", connection: "demo_shop", since, live: true });
     const terminal = page.getByTestId("terminal");
     await expect(terminal).toContainText(first, { timeout: 15_000 });
     const second = `later_${Date.now()}`;

@@ -53,8 +53,10 @@ export class TransactionTables {
 
   /** The upstream is idle outside a transaction: what the last one created is committed or gone. */
   transactionEnded(): void {
-    this.created.clear();
-    this.madeHere.clear();
+    // Called for every statement that comes with the upstream idle, and V8 gives even an empty Map
+    // or Set a new table on clear(): ~70 ns and garbage per statement for nothing to forget.
+    if (this.created.size > 0) this.created.clear();
+    if (this.madeHere.size > 0) this.madeHere.clear();
     this.isUntrusted = false;
     this.view = NO_NEW_TABLES;
   }

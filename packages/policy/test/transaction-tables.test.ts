@@ -1,7 +1,7 @@
 import { upstreamCode } from "@sluice/policy/upstream-code";
 import type { StatementFacts } from "@sluice/sql/facts";
 import { loadParser, parseStatements } from "@sluice/sql/parser";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { SessionContext } from "../src/engine";
 import { TransactionTables } from "../src/transaction-tables";
 
@@ -90,6 +90,30 @@ describe("the plain tables a transaction made", () => {
     const [write] = statements("INSERT INTO s VALUES (1)");
     const next = tables.absorb([write as StatementFacts], SESSION);
     expect(next.trusts(write as StatementFacts, { schema: null, name: "s" })).toBe(true);
+  });
+
+  it("are forgotten when created, and nothing is cleared per statement when none were", () => {
+    const tables = new TransactionTables();
+    tables.absorb(statements("CREATE TEMP TABLE s (id int)"), SESSION);
+    tables.transactionEnded();
+    const [write] = statements("INSERT INTO s VALUES (1)");
+    expect(
+      tables
+        .absorb([write as StatementFacts], SESSION)
+        .trusts(write as StatementFacts, { schema: null, name: "s" }),
+    ).toBe(false);
+    // Every statement with the upstream idle ends the transaction; V8 reallocates an empty Map or Set on clear().
+    const mapClears = vi.spyOn(Map.prototype, "clear");
+    const setClears = vi.spyOn(Set.prototype, "clear");
+    try {
+      tables.transactionEnded();
+      tables.transactionEnded();
+      expect(mapClears).not.toHaveBeenCalled();
+      expect(setClears).not.toHaveBeenCalled();
+    } finally {
+      mapClears.mockRestore();
+      setClears.mockRestore();
+    }
   });
 
   it("mark the names a relation made here other than a plain table may stand for", () => {

@@ -53,6 +53,30 @@ function isSpace(code: number): boolean {
  * as the server does (the caller then takes the slow path: PostgreSQL's normalizer).
  */
 export function quickShape(sql: string): string | null {
+  const shape = lexShape(sql);
+  if (sql.length <= MAX_REMEMBERED_CHARS) {
+    last.sql = sql;
+    last.shape = shape;
+  }
+  return shape;
+}
+
+/**
+ * `quickShape`, answered from the last call when it read the same text: the facts cache reads a
+ * statement's shape and the recording's redaction reads it again a moment later
+ * (`plain-literal-redaction.ts`), so one text is lexed once. The shape is a pure function of the
+ * text, so keeping it across sessions shares nothing but the work; only this caller compares, so the
+ * facts cache's own calls (most statements have no string constant to redact) pay two writes.
+ */
+export function quickShapeOfLastRead(sql: string): string | null {
+  return sql === last.sql ? last.shape : quickShape(sql);
+}
+
+/** Texts above this are not kept alive for the next call (the facts cache does not keep them either). */
+const MAX_REMEMBERED_CHARS = 16 * 1024;
+const last: { sql: string | null; shape: string | null } = { sql: null, shape: null };
+
+function lexShape(sql: string): string | null {
   let shape = "";
   let copiedUpTo = 0;
   const length = sql.length;
@@ -73,7 +97,8 @@ export function quickShape(sql: string): string | null {
     }
     if (code === DOUBLE_QUOTE) {
       const end = quotedEnd(sql, i, DOUBLE_QUOTE);
-      if (end < 0) return null;
+      // `""` is no name to the server's lexer (a zero-length delimited identifier is an error).
+      if (end < 0 || end === i + 2) return null;
       i = end;
       continue;
     }
@@ -110,6 +135,18 @@ export function quickShape(sql: string): string | null {
   }
   return shape + sql.slice(copiedUpTo);
 }
+
+/**
+ * Where the literal the quick shape marked with `literalClass` (the letter after the mark) starting
+ * at `start` ends in `sql`: past its closing quote for a string, past its last digit for a number.
+ * Only meaningful for a literal `quickShape(sql)` marked there.
+ */
+export function markedLiteralEnd(sql: string, start: number, literalClass: string): number {
+  return literalClass === STRING ? quotedEnd(sql, start, QUOTE) : numberEnd(sql, start);
+}
+
+/** The class letter of a string constant after the mark (SCONST). */
+export const STRING_CLASS = STRING;
 
 /** Where a quoted string or identifier opened at `start` ends (past its closing quote), or -1. */
 function quotedEnd(sql: string, start: number, quote: number): number {

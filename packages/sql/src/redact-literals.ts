@@ -1,4 +1,5 @@
 import { type ScanToken, scanQuery } from "./pg-query-module";
+import { redactPlainLiterals } from "./plain-literal-redaction";
 
 /**
  * What every string constant and comment PostgreSQL's lexer reads starts with (a quote, a dollar
@@ -17,10 +18,17 @@ const MAY_HOLD_LITERAL = /['"\uD800-\uDFFF]|\$(?![0-9])|--|\/\*/;
  * with the standard_conforming_strings the gateway pins), for recordings and review rows of
  * statements whose typed values may be sensitive. Names and numbers stay, so the statement still
  * reads. A statement the lexer cannot read (an unterminated quote) is cut off at its first quote or
- * comment, so nothing after a boundary nobody can place is kept. Needs `loadParser()` first.
+ * comment, so nothing after a boundary nobody can place is kept. Text the quick shape's lexer reads
+ * exactly as the server does is redacted by it (`plain-literal-redaction.ts`), without the scanner.
+ * Needs `loadParser()` first.
  */
 export function redactLiterals(sql: string, placeholder: string): string {
   if (!MAY_HOLD_LITERAL.test(sql)) return sql;
+  return redactPlainLiterals(sql, placeholder) ?? redactByServerLexer(sql, placeholder);
+}
+
+/** `redactLiterals` by PostgreSQL's own scanner (a WebAssembly call), for any text. */
+export function redactByServerLexer(sql: string, placeholder: string): string {
   const bytes = Buffer.from(sql, "utf8");
   let tokens: ScanToken[] | null;
   try {

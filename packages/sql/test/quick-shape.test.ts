@@ -1,7 +1,12 @@
 import { normalizeStatement } from "@sluice/sql/normalize";
 import { loadParser } from "@sluice/sql/parser";
-import { agreesWithNormalized, LITERAL_MARK, quickShape } from "@sluice/sql/quick-shape";
-import { beforeAll, describe, expect, it } from "vitest";
+import {
+  agreesWithNormalized,
+  LITERAL_MARK,
+  quickShape,
+  quickShapeOfLastRead,
+} from "@sluice/sql/quick-shape";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 
 beforeAll(() => loadParser());
 
@@ -27,6 +32,24 @@ describe("quickShape", () => {
     );
   });
 
+  it("lexes a text read twice in a row once (the facts cache, then the recording's redaction)", () => {
+    const sql = "SELECT abalance FROM pgbench_accounts WHERE aid = 7 AND filler = 'x';";
+    const shape = quickShape(sql);
+    const reads = vi.spyOn(String.prototype, "charCodeAt");
+    try {
+      expect(quickShapeOfLastRead(sql)).toBe(shape);
+      expect(reads).not.toHaveBeenCalled();
+      // Another text is lexed, and answered for itself.
+      expect(quickShapeOfLastRead(`${sql} `)?.replaceAll(LITERAL_MARK, "#")).toBe(
+        "SELECT abalance FROM pgbench_accounts WHERE aid = #I AND filler = #S; ",
+      );
+      expect(reads).toHaveBeenCalled();
+      expect(quickShapeOfLastRead(sql)).toBe(shape);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
   it("keeps the text between literals byte for byte", () => {
     expect(shown("SELECT   1  ,\n\t2")).toBe("SELECT   #I  ,\n\t#I");
   });
@@ -50,6 +73,7 @@ describe("quickShape", () => {
     ["non-ASCII outside quotes", "SELECT café FROM t"],
     ["an unterminated string", "SELECT 'a"],
     ["an unterminated identifier", 'SELECT "a'],
+    ["a zero-length identifier (an error to the server)", 'SELECT "" FROM t'],
   ])("gives up on %s", (_, sql) => {
     expect(quickShape(sql)).toBeNull();
   });

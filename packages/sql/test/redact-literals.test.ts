@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { loadParser } from "../src/parser";
 import { scanQuery } from "../src/pg-query-module";
-import { redactLiterals } from "../src/redact-literals";
+import { redactByServerLexer, redactLiterals } from "../src/redact-literals";
 
 // The lexer, watched: a statement that cannot hold a literal or comment is returned without it.
 vi.mock("../src/pg-query-module", async (importOriginal) => {
@@ -27,14 +27,13 @@ describe("redactLiterals", () => {
     expect(scanQuery).not.toHaveBeenCalled();
   });
 
-  it("still lexes anything that may start a constant, a comment or a name, and redacts as before", () => {
+  it("still lexes anything past the quick shape's lexer that may start a constant or a comment", () => {
     const cases: [string, string][] = [
-      ["SELECT * FROM t WHERE ssn = '123-45-6789'", "SELECT * FROM t WHERE ssn = '[redacted]'"],
       ["SELECT $$secret$$, $tag$x$tag$", "SELECT '[redacted]', '[redacted]'"],
       ["SELECT 1 -- secret", "SELECT 1 -- [redacted]"],
       ["SELECT 1 /* secret */", "SELECT 1 /* [redacted] */"],
       ["SELECT E'a\\'b', X'ff'", "SELECT '[redacted]', '[redacted]'"],
-      ['SELECT "a--b" FROM t', 'SELECT "a--b" FROM t'],
+      ['SELECT "a--b" FROM t WHERE c = $$x$$', "SELECT \"a--b\" FROM t WHERE c = '[redacted]'"],
       // A `$` before anything but a digit may open a dollar quote, wherever a parameter stands too.
       ["SELECT $1, $a$secret$a$", "SELECT $1, '[redacted]'"],
       ["SELECT $1 || $$secret$$", "SELECT $1 || '[redacted]'"],
@@ -49,6 +48,104 @@ describe("redactLiterals", () => {
       vi.mocked(scanQuery).mockClear();
       expect(redactLiterals(sql, PLACEHOLDER)).toBe(expected);
       expect(scanQuery).toHaveBeenCalledTimes(1);
+    }
+  });
+
+  it("redacts plain string constants without the lexer, as the lexer would", () => {
+    const cases: [string, string][] = [
+      ["SELECT * FROM t WHERE ssn = '123-45-6789'", "SELECT * FROM t WHERE ssn = '[redacted]'"],
+      [
+        "SELECT aid FROM a WHERE f = 'it''s' AND n = 42;",
+        "SELECT aid FROM a WHERE f = '[redacted]' AND n = 42;",
+      ],
+      // Comment and dollar-quote openers inside a string are the string's.
+      ["SELECT 'a -- b', 'c /* d', '$$e$$' FROM t", "SELECT '[redacted]', '[redacted]', '[redacted]' FROM t"],
+      [`SELECT "it's" FROM t WHERE x = 'v'`, `SELECT "it's" FROM t WHERE x = '[redacted]'`],
+      ["SELECT 'é ü 😀' AS x, 1.5 AS y", "SELECT '[redacted]' AS x, 1.5 AS y"],
+      ["INSERT INTO t VALUES ('a', 2, 'b')", "INSERT INTO t VALUES ('[redacted]', 2, '[redacted]')"],
+      [`SELECT "a""b" FROM t`, `SELECT "a""b" FROM t`],
+    ];
+    for (const [sql, expected] of cases) {
+      vi.mocked(scanQuery).mockClear();
+      expect(redactLiterals(sql, PLACEHOLDER)).toBe(expected);
+      expect(scanQuery).not.toHaveBeenCalled();
+    }
+  });
+
+  it("gives the server lexer's answer for every text, whichever way it takes", () => {
+    const statements = [
+      "SELECT * FROM t WHERE a = 'x' AND b = 'y''z'",
+      "SELECT 'a'\n'b'",
+      "SELECT 'a'\n  'b' FROM t",
+      "SELECT 'a' 'b'",
+      "SELECT E'a\\'b' FROM t WHERE c = 'd'",
+      "SELECT e'x', 'y'",
+      "SELECT N'x', B'101', X'ff', U&'d\\0061t', 'plain'",
+      "SELECT u&'x' UESCAPE '!', 'y'",
+      "SELECT 'x' -- tail 'y'",
+      "SELECT 'x' /* 'y' */ , 'z'",
+      "SELECT $$a'b$$, 'c'",
+      "SELECT $q$'$q$ FROM t WHERE x = 'v'",
+      "SELECT x$y FROM t WHERE a = 'b'",
+      `SELECT "col'umn" FROM "t""x" WHERE "c" = 'v'`,
+      "SELECT 'unterminated",
+      "SELECT 1e5, 'a', 0x1F, 1_000, 'b'",
+      "SELECT 'a'::text, int '1', 'b'||'c'",
+      "SELECT 'é', 'ü' FROM t WHERE ñ = 'x'",
+      "SELECT '\uD800', 'a'",
+      "SELECT a.b FROM t WHERE a.'x'",
+      "SELECT 'a' FROM t WHERE b = 'c' */",
+      "SELECT 'a'--'b'\n, 'c'",
+      "SELECT 1.5, .5, 5., 'x' FROM t",
+      `SELECT 'x' AS "a""--", 'y'`,
+      "SELECT 'a\\b', 'c'",
+      "SELECT 'a' || 'b' FROM t WHERE c = '' AND d = ''''",
+      "SELECT 'a'/'b', 'c'*/'d'",
+      "SELECT 'x'\t'y', 'z'\r\n'w'",
+    ];
+    for (const sql of statements) {
+      expect(redactLiterals(sql, PLACEHOLDER), sql).toBe(redactByServerLexer(sql, PLACEHOLDER));
+    }
+  });
+
+  it("agrees with the server lexer on random text made of the characters that bound literals", () => {
+    const pieces = [
+      "'",
+      "''",
+      "x",
+      " ",
+      '"',
+      "--",
+      "/*",
+      "*/",
+      "$",
+      "$$",
+      "1",
+      ".",
+      "E",
+      "\n",
+      "é",
+      "\\",
+      "&",
+      "U",
+      "e5",
+      ",",
+      "\t",
+      "_",
+      "b",
+      "::",
+    ];
+    // A fixed linear congruential sequence: the same texts on every run.
+    let seed = 12345;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let n = 0; n < 3000; n += 1) {
+      let sql = "SELECT ";
+      const length = 1 + (next() % 12);
+      for (let i = 0; i < length; i += 1) sql += pieces[next() % pieces.length];
+      expect(redactLiterals(sql, PLACEHOLDER), sql).toBe(redactByServerLexer(sql, PLACEHOLDER));
     }
   });
 });
