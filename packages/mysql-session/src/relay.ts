@@ -2,12 +2,9 @@ import type { DetectorRule } from "@sluice/masking/content-masker";
 import { type KillStatement, killFacts, readKillStatement } from "@sluice/mysql-sql/kill-statement";
 import type { MaskingReading, MaskingShape } from "@sluice/mysql-sql/masking-shape";
 import { type ClientCommand, parseCommand } from "@sluice/mysql-wire/commands";
-import { isErrPacket, parseErr } from "@sluice/mysql-wire/responses";
+import { isErrPacket } from "@sluice/mysql-wire/responses";
 import type { FollowedColumns } from "@sluice/policy/followed-columns";
-import type { MaskingRuleDef } from "@sluice/policy/rules";
-import type { SessionDecisions, Verdict } from "@sluice/policy/verdict";
-import type { ResultEvent } from "@sluice/recording/result-events";
-import type { RoutineRef } from "@sluice/sql/facts";
+import type { Verdict } from "@sluice/policy/verdict";
 import { AgentMasking } from "./agent-masking";
 import { mayChangeCatalog } from "./catalog-changes";
 import { CatalogFreshness } from "./catalog-freshness";
@@ -16,7 +13,7 @@ import { ConnectionReset } from "./connection-reset";
 import { DiagnosticsArea } from "./diagnostics-area";
 import { followedColumnsOf } from "./followed-columns";
 import { IdleGate } from "./idle-gate";
-import { type KillTargets, mappedKill } from "./kill-mapping";
+import { mappedKill } from "./kill-mapping";
 import { type DenyVerdict, maskedStatementRefusal, refusedBy } from "./masked-statement-refusal";
 import { type MaskingScope, NOTHING_READ } from "./masking-scope";
 import type { MySqlClientError } from "./mysql-client-error";
@@ -26,48 +23,17 @@ import {
   type StatementStep,
 } from "./prepared-statement-commands";
 import type { PreparedStatement } from "./prepared-statements";
+import { ClientErrorPackets, type RelayAction } from "./relay-actions";
+import type { RelayOptions } from "./relay-options";
 import { type ExpectedResponse, ResultTracker } from "./result-tracker";
 import { ReviewHold } from "./review-hold";
 import { StatementReading } from "./statement-reading";
 import { outOfOrder, unreadableCommand, unsupportedCommand } from "./unsupported-command";
-import type { UpstreamCatalogAccess } from "./upstream-catalog";
 import { withheldErrorText } from "./withheld-error-text";
 
-/** What the relay asks the transport to do, in order. */
-export type RelayAction =
-  | { kind: "to-client"; sequenceId: number; payload: Buffer }
-  | { kind: "to-upstream"; raw: Buffer }
-  | { kind: "close"; reason: string };
-
-/** Hooks for audit and recording; the verdict is seen before the statement goes upstream. */
-export type RelayHooks = {
-  onVerdict?: (sql: string, verdict: Verdict) => void;
-  /** What the client gets back (columns, masked rows, completions, errors), for the recording. */
-  onResult?: (event: ResultEvent) => void;
-};
-
-export type RelayOptions = {
-  decisions: SessionDecisions;
-  /** The connection's masking rules now (the policy may change during a session). */
-  maskingRules: () => readonly MaskingRuleDef[];
-  groups: readonly string[];
-  hashKey: Buffer;
-  /** The upstream's relations: result columns are trusted by origin only against it. */
-  catalog: UpstreamCatalogAccess;
-  isDeprecateEof: boolean;
-  /**
-   * May the owner's code a write fires call this function (a safe built-in, or allowed by name)?
-   * Absent: only the built-ins Sluice classifies safe.
-   */
-  isCallAllowed?: (call: RoutineRef) => boolean;
-  /** Maps the gateway connection id in `KILL [QUERY] id` to this agent's upstream thread. */
-  killTargets?: KillTargets;
-  hooks?: RelayHooks;
-  /** Where a rule naming a detector Sluice does not have is reported. */
-  log?: (line: string) => void;
-  /** The size limit and the parse threads statements are read with (absent: no threads, the default limit). */
-  reading?: StatementReading;
-};
+// The types the relay's API speaks, where its users (the transport, the gateway) import the relay.
+export type { RelayAction } from "./relay-actions";
+export type { RelayHooks, RelayOptions } from "./relay-options";
 
 type AllowVerdict = Extract<Verdict, { kind: "allow" }>;
 type InFlight = {
@@ -102,8 +68,10 @@ export class MySqlRelay {
   /** The statement waiting for its review, if any; every statement is decided through it. */
   private readonly hold: ReviewHold;
   private readonly reading: StatementReading;
+  private readonly errors: ClientErrorPackets;
 
   constructor(private readonly options: RelayOptions) {
+    this.errors = new ClientErrorPackets(options);
     this.reading = options.reading ?? new StatementReading();
     this.catalog = new CatalogFreshness(options.catalog);
     this.masking = new AgentMasking(options);
@@ -154,16 +122,16 @@ export class MySqlRelay {
 
   async onClientPacket(sequenceId: number, payload: Buffer, raw: Buffer): Promise<RelayAction[]> {
     if (sequenceId !== 0)
-      return this.fatal(outOfOrder("a command must start a new exchange (sequence id 0)"));
+      return this.errors.fatal(outOfOrder("a command must start a new exchange (sequence id 0)"));
     if (this.reset) {
       // Sent before the reset's answer, it would reach the server before the modes are pinned again.
-      return this.fatal(outOfOrder("a command arrived before COM_RESET_CONNECTION was answered"));
+      return this.errors.fatal(outOfOrder("a command arrived before COM_RESET_CONNECTION was answered"));
     }
     let command: ClientCommand;
     try {
       command = parseCommand(payload);
     } catch (error) {
-      return [this.refusal(unreadableCommand(error))];
+      return [this.errors.refusal(unreadableCommand(error))];
     }
     switch (command.type) {
       case "query": {
@@ -199,7 +167,7 @@ export class MySqlRelay {
         this.reset = new ConnectionReset();
         return [{ kind: "to-upstream", raw }];
       case "unsupported":
-        return this.fatal(unsupportedCommand(command.code));
+        return this.errors.fatal(unsupportedCommand(command.code));
     }
   }
 
@@ -224,7 +192,7 @@ export class MySqlRelay {
           flight.detectors,
           this.options.hashKey,
         );
-        if (isErrPacket(payload)) this.recordError(payload);
+        if (isErrPacket(payload)) this.errors.record(payload);
         actions.push({ kind: "to-client", sequenceId, payload });
         continue;
       }
@@ -248,7 +216,7 @@ export class MySqlRelay {
     if (decided.kind === "deny") return this.refused(sql, decided);
     const mapped = await mappedKill(kill, this.options.killTargets);
     this.options.hooks?.onVerdict?.(sql, mapped.verdict);
-    if ("error" in mapped) return [this.refusal(mapped.error)];
+    if ("error" in mapped) return [this.errors.refusal(mapped.error)];
     return this.forward(mapped.raw, { kind: "simple" }, NOTHING_READ);
   }
 
@@ -256,7 +224,7 @@ export class MySqlRelay {
   private stepped(step: StatementStep, raw: Buffer): RelayAction[] {
     switch (step.kind) {
       case "refuse":
-        return [this.refusal(step.error)];
+        return [this.errors.refusal(step.error)];
       case "forward":
         return this.forward(raw, step.expected, step.scope, step.owner ? { owner: step.owner } : {});
       case "forward-unanswered":
@@ -270,8 +238,8 @@ export class MySqlRelay {
     const step = (this.reset as ConnectionReset).onUpstreamPacket(payload);
     if (step.kind === "send-upstream") return [{ kind: "to-upstream", raw: step.raw }];
     this.reset = null;
-    if (step.kind === "fail") return this.fatal(step.error);
-    if (isErrPacket(payload)) this.recordError(payload);
+    if (step.kind === "fail") return this.errors.fatal(step.error);
+    if (isErrPacket(payload)) this.errors.record(payload);
     return [{ kind: "to-client", sequenceId: 1, payload: step.payload }];
   }
 
@@ -307,7 +275,7 @@ export class MySqlRelay {
     // the statement's verdict.
     const refused = masksNow ? this.maskedWriteRefusal(shape, scope) : null;
     this.options.hooks?.onVerdict?.(sql, refused ?? decided);
-    if (refused) return [this.refusal(refusedBy(refused))];
+    if (refused) return [this.errors.refusal(refusedBy(refused))];
     // Unread (no catalog in use yet), it may change the catalog; a PREPARE's executions run it.
     const mayChange = mayChangeCatalog(parsed);
     if (expected.kind !== "prepare") this.catalog.noteStatement(mayChange);
@@ -320,7 +288,7 @@ export class MySqlRelay {
 
   private refused(sql: string, verdict: DenyVerdict): RelayAction[] {
     this.options.hooks?.onVerdict?.(sql, verdict);
-    return [this.refusal(refusedBy(verdict))];
+    return [this.errors.refusal(refusedBy(verdict))];
   }
 
   /** A prepared statement's text judged again at an execution (the policy changed since). */
@@ -379,25 +347,5 @@ export class MySqlRelay {
       ...about,
     };
     return [{ kind: "to-upstream", raw }];
-  }
-
-  private refusal(error: MySqlClientError): RelayAction {
-    const payload = error.payload();
-    this.recordError(payload);
-    return { kind: "to-client", sequenceId: 1, payload };
-  }
-
-  /** An ERR packet as the client gets it (the server's text withheld when it may quote masked values). */
-  private recordError(payload: Buffer): void {
-    if (!this.options.hooks?.onResult) return;
-    const error = parseErr(payload);
-    this.options.hooks.onResult({ type: "error", code: error.sqlState, message: error.message });
-  }
-
-  private fatal(error: MySqlClientError): RelayAction[] {
-    return [
-      { kind: "to-client", sequenceId: 1, payload: error.payload() },
-      { kind: "close", reason: error.message },
-    ];
   }
 }

@@ -1,60 +1,14 @@
 import { type FieldInfo, parseRowDescription } from "@sluice/masking/row-description";
-import type { MaskPlan } from "@sluice/masking/row-masker";
 import { ClientCode } from "@sluice/wire/client-codes";
 import { NameMemo } from "@sluice/wire/client-messages";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import { nulAt } from "@sluice/wire/nul-scan";
 import { ServerCode, TargetCode, TransactionStatus } from "@sluice/wire/server-codes";
-import { InOrderQueue } from "./in-order-queue";
-import {
-  bindResultFormats,
-  cstringAt,
-  describePortalBytes,
-  isSameBytesAt,
-  NO_FORMATS,
-  textAt,
-} from "./pairing-bytes";
-import { PortalNames } from "./portal-names";
-import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE, withPortalsRead } from "./result-scope";
-
-/**
- * A statement as the server knows it: the scope its verdict gave and, once a Describe of it was
- * answered, its columns (formats not yet known: a Bind chooses them).
- */
-type StatementEntry = { scope: ResultScope; fields: FieldInfo[] | null; isDescribeAsked: boolean };
-
-/**
- * Whatever produces rows: a portal (Bind → Execute) or one result of a simple Query. Its columns
- * come from its own RowDescription, or from its statement's with the Bind's result formats.
- */
-export type ResultSource = {
-  scope: ResultScope;
-  fields: FieldInfo[] | null;
-  statement: StatementEntry | null;
-  resultFormats: readonly number[];
-  isDescribeAsked: boolean;
-  /**
-   * The masker's plan for these rows, once made ("clean": its rows pass as they are; see
-   * `ResultMasker.planOf`). Kept on the source, so it lives exactly as long as the portal: a
-   * WeakMap entry per Bind cost every new portal V8's ephemeron write barrier, and the
-   * young-generation collector a pass over the map. Two fields, not a record of both: one object
-   * fewer per Bind.
-   */
-  plan: MaskPlan | "clean" | null;
-  /** The masking key `plan` was made under (null: none held while it was made). */
-  planKey: object | null;
-};
-
-/** One message sent upstream that the server will answer, in the order it will answer. */
-type Ask =
-  | { kind: "query"; scope: ResultScope }
-  | { kind: "parse"; name: string; entry: StatementEntry; previous: StatementEntry | undefined }
-  | { kind: "bind"; name: string; portal: ResultSource; previous: ResultSource | undefined }
-  | { kind: "describeStatement"; entry: StatementEntry | null }
-  | { kind: "describePortal"; portal: ResultSource; isHidden: boolean }
-  | { kind: "execute"; portal: ResultSource }
-  | { kind: "close"; target: "S" | "P"; name: string; entry: StatementEntry | ResultSource | undefined }
-  | { kind: "sync" };
+import { OpenNames } from "./open-names";
+import { AskQueue, SYNC_ASK } from "./pairing-asks";
+import { bindResultFormats, cstringAt, describePortalBytes, isSameBytesAt, textAt } from "./pairing-bytes";
+import { EMPTY_SCOPE, type ResultScope, UNKNOWN_SCOPE } from "./result-scope";
+import { boundPortal, queryResult, type ResultSource, type StatementEntry } from "./result-source";
 
 /** What an upstream message turned out to answer. */
 export type Pairing =
@@ -67,9 +21,7 @@ export type Pairing =
 const OTHER: Pairing = Object.freeze({ kind: "other" });
 /** What `onAnswerAt` hands the pairing of a message whose body it never reads. */
 const EMPTY_BODY = Buffer.alloc(0);
-/** A Sync's ask carries nothing of its own: one object for all, frozen (one per transaction was garbage). */
-const SYNC_ASK: Ask = Object.freeze({ kind: "sync" });
-/** The result formats of a Bind that names none (all text, as most clients bind), shared. */
+/** A description the client asked for, and one the gateway asked for itself (swallowed): shared. */
 const SHOWN: Pairing = Object.freeze({ kind: "description", isHidden: false });
 const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
 
@@ -83,9 +35,9 @@ const HIDDEN: Pairing = Object.freeze({ kind: "description", isHidden: true });
  */
 export class ResponsePairing {
   /** Asked and not yet answered, oldest first. */
-  private readonly asks = new InOrderQueue<Ask>();
-  private readonly statements = new Map<string, StatementEntry>();
-  private readonly portals = new PortalNames<ResultSource>();
+  private readonly asks = new AskQueue();
+  /** The statements and portals the server holds, by name. */
+  private readonly open = new OpenNames();
   /** The result of a simple Query whose rows are arriving, once its RowDescription came. */
   private current: ResultSource | null = null;
   /**
@@ -110,15 +62,14 @@ export class ResponsePairing {
       case ClientCode.FunctionCall: {
         // answered like a query
         const known = scope ?? UNKNOWN_SCOPE;
-        this.push({ kind: "query", scope: this.portalsRead(known) });
-        this.afterPortalsDropped(known);
+        this.asks.push({ kind: "query", scope: this.open.portalsRead(known) });
+        this.open.afterPortalsDropped(known);
         return null;
       }
       case ClientCode.Parse: {
         const name = cstringAt(raw, TAGGED_HEADER_BYTES);
         const entry: StatementEntry = { scope: scope ?? EMPTY_SCOPE, fields: null, isDescribeAsked: false };
-        this.push({ kind: "parse", name, entry, previous: this.statements.get(name) });
-        this.statements.set(name, entry);
+        this.asks.push({ kind: "parse", name, entry, previous: this.open.parsed(name, entry) });
         return null;
       }
       case ClientCode.Bind:
@@ -127,20 +78,20 @@ export class ResponsePairing {
       case ClientCode.Describe: {
         const name = cstringAt(raw, TAGGED_HEADER_BYTES + 1);
         if (raw[TAGGED_HEADER_BYTES] === TargetCode.Statement) {
-          const entry = this.statements.get(name) ?? null;
+          const entry = this.open.statement(name) ?? null;
           if (entry) entry.isDescribeAsked = true;
-          this.push({ kind: "describeStatement", entry });
+          this.asks.push({ kind: "describeStatement", entry });
         } else {
-          const portal = this.portalNamed(name);
+          const portal = this.open.portalNamed(name);
           portal.isDescribeAsked = true;
-          this.push({ kind: "describePortal", portal, isHidden: false });
+          this.asks.push({ kind: "describePortal", portal, isHidden: false });
         }
         return null;
       }
       case ClientCode.Execute: {
         const name = cstringAt(raw, TAGGED_HEADER_BYTES);
-        const portal = this.portalNamed(name);
-        const read = this.portalsRead(portal.scope);
+        const portal = this.open.portalNamed(name);
+        const read = this.open.portalsRead(portal.scope);
         if (read !== portal.scope) {
           portal.scope = read;
           portal.plan = null;
@@ -148,22 +99,22 @@ export class ResponsePairing {
         let describe: Buffer | null = null;
         if (!portal.isDescribeAsked && !portal.statement?.isDescribeAsked) {
           portal.isDescribeAsked = true;
-          this.push({ kind: "describePortal", portal, isHidden: true });
+          this.asks.push({ kind: "describePortal", portal, isHidden: true });
           describe = describePortalBytes(raw, name);
         }
-        this.push({ kind: "execute", portal });
-        this.afterPortalsDropped(portal.scope);
+        this.asks.push({ kind: "execute", portal });
+        this.open.afterPortalsDropped(portal.scope);
         return describe;
       }
       case ClientCode.Close: {
         const target = raw[TAGGED_HEADER_BYTES] === TargetCode.Statement ? "S" : "P";
         const name = cstringAt(raw, TAGGED_HEADER_BYTES + 1);
-        const entry = target === "S" ? this.statements.get(name) : this.portals.get(name);
-        this.push({ kind: "close", target, name, entry });
+        const entry = target === "S" ? this.open.statement(name) : this.open.portal(name);
+        this.asks.push({ kind: "close", target, name, entry });
         return null;
       }
       case ClientCode.Sync:
-        this.push(SYNC_ASK);
+        this.asks.push(SYNC_ASK);
         return null;
       default:
         // Flush, CopyData, CopyDone, CopyFail, Terminate: nothing is answered for them alone.
@@ -181,18 +132,20 @@ export class ResponsePairing {
         return this.onDescription(type === ServerCode.RowDescription ? this.describedFields(body) : []);
       case ServerCode.ParseComplete:
       case ServerCode.BindComplete:
-        this.shift();
+        this.asks.shift();
         return OTHER;
-      case ServerCode.CloseComplete:
-        this.onCloseComplete();
+      case ServerCode.CloseComplete: {
+        const ask = this.asks.shift();
+        if (ask?.kind === "close") this.open.closed(ask);
         return OTHER;
+      }
       case ServerCode.CommandComplete:
       case ServerCode.EmptyQueryResponse:
-        if (this.peek()?.kind === "query") this.current = null;
-        else this.shift();
+        if (this.asks.peek()?.kind === "query") this.current = null;
+        else this.asks.shift();
         return OTHER;
       case ServerCode.PortalSuspended:
-        this.shift();
+        this.asks.shift();
         return OTHER;
       case ServerCode.ErrorResponse:
         this.onError();
@@ -225,11 +178,11 @@ export class ResponsePairing {
    * its CommandComplete has come no message is paired with it again.
    */
   isQueryResult(source: ResultSource): boolean {
-    return source === this.current && this.peek()?.kind === "query";
+    return source === this.current && this.asks.peek()?.kind === "query";
   }
 
   rowSource(): ResultSource | null {
-    const ask = this.peek();
+    const ask = this.asks.peek();
     if (ask?.kind === "execute") return ask.portal;
     if (ask?.kind === "query") return this.current;
     return null;
@@ -237,50 +190,18 @@ export class ResponsePairing {
 
   /** The scopes of everything asked and not yet answered: an error or notice may come from any. */
   scopesInFlight(): ResultScope[] {
-    const scopes: ResultScope[] = this.current ? [this.current.scope] : [];
-    for (let i = 0, ask = this.asks.at(0); ask; ask = this.asks.at(++i)) {
-      if (ask.kind === "query") scopes.push(ask.scope);
-      else if (ask.kind === "parse") scopes.push(ask.entry.scope);
-      else if (ask.kind === "bind" || ask.kind === "execute" || ask.kind === "describePortal")
-        scopes.push(ask.portal.scope);
-    }
-    return scopes;
+    return this.asks.scopesInto(this.current ? [this.current.scope] : []);
   }
 
   private noteBind(raw: Buffer, scope: ResultScope | undefined): void {
     const portalEnd = nulAt(raw, TAGGED_HEADER_BYTES);
     const name = this.nameAt(raw, TAGGED_HEADER_BYTES, portalEnd);
     const statementEnd = nulAt(raw, portalEnd + 1);
-    const statement = this.statements.get(this.nameAt(raw, portalEnd + 1, statementEnd)) ?? null;
+    const statement = this.open.statement(this.nameAt(raw, portalEnd + 1, statementEnd)) ?? null;
     // A Bind judged again brings the verdict its statement now has.
     if (statement && scope) statement.scope = scope;
-    const portal: ResultSource = {
-      scope: statement?.scope ?? UNKNOWN_SCOPE,
-      fields: null,
-      statement,
-      resultFormats: bindResultFormats(raw, statementEnd + 1),
-      isDescribeAsked: false,
-      plan: null,
-      planKey: null,
-    };
-    this.push({ kind: "bind", name, portal, previous: this.portals.get(name) });
-    this.portals.set(name, portal);
-  }
-
-  /** A FETCH's scope widened by every portal it could name, as they stand when it runs. */
-  private portalsRead(scope: ResultScope): ResultScope {
-    return scope.fetchesPortals && this.portals.size > 0
-      ? withPortalsRead(scope, this.portals.values())
-      : scope;
-  }
-
-  /**
-   * SQL that may close or replace portals (CLOSE, DECLARE, COMMIT or ROLLBACK TO inside a pipeline)
-   * leaves no name trusted: a portal executed by name after it counts as one the gateway never saw
-   * bound (fail closed: its computed columns are masked), not as the Bind that once had the name.
-   */
-  private afterPortalsDropped(scope: ResultScope): void {
-    if (scope.dropsPortals && this.portals.size > 0) this.portals.clear();
+    const portal = boundPortal(statement, bindResultFormats(raw, statementEnd + 1));
+    this.asks.push({ kind: "bind", name, portal, previous: this.open.bound(name, portal) });
   }
 
   /** `textAt`, for a name sent before without a new string (the memo keeps what `textAt` made). */
@@ -291,24 +212,6 @@ export class ResponsePairing {
     const text = textAt(raw, start, end);
     this.names.keep(raw, start, end, text);
     return text;
-  }
-
-  /** A portal by name; one never bound through the gateway (a SQL cursor) comes from nowhere known. */
-  private portalNamed(name: string): ResultSource {
-    let portal = this.portals.get(name);
-    if (!portal) {
-      portal = {
-        scope: UNKNOWN_SCOPE,
-        fields: null,
-        statement: null,
-        resultFormats: NO_FORMATS,
-        isDescribeAsked: false,
-        plan: null,
-        planKey: null,
-      };
-      this.portals.set(name, portal);
-    }
-    return portal;
   }
 
   private describedFields(body: Buffer): FieldInfo[] {
@@ -326,26 +229,18 @@ export class ResponsePairing {
   }
 
   private onDescription(fields: FieldInfo[]): Pairing {
-    const ask = this.peek();
+    const ask = this.asks.peek();
     switch (ask?.kind) {
       case "describeStatement":
         if (ask.entry) ask.entry.fields = fields;
-        this.shift();
+        this.asks.shift();
         return SHOWN;
       case "describePortal":
         ask.portal.fields = fields;
-        this.shift();
+        this.asks.shift();
         return ask.isHidden ? HIDDEN : SHOWN;
       case "query":
-        this.current = {
-          scope: ask.scope,
-          fields,
-          statement: null,
-          resultFormats: NO_FORMATS,
-          isDescribeAsked: true,
-          plan: null,
-          planKey: null,
-        };
+        this.current = queryResult(ask.scope, fields);
         return SHOWN;
       default:
         // Not paired with anything: whatever rows follow are masked whole.
@@ -354,75 +249,26 @@ export class ResponsePairing {
     }
   }
 
-  private onCloseComplete(): void {
-    const ask = this.shift();
-    if (ask?.kind !== "close") return;
-    if (ask.target === "S") {
-      if (this.statements.get(ask.name) === ask.entry) this.statements.delete(ask.name);
-    } else if (this.portals.get(ask.name) === ask.entry) this.portals.delete(ask.name);
-  }
-
-  /**
-   * After an error the server skips everything up to Sync: what those messages would have
-   * created never existed, so each name goes back to what it was. A failed Parse of the unnamed
-   * statement leaves none (the server drops it first).
-   */
+  /** After an error the server skips everything up to Sync: each skipped ask is undone. */
   private onError(): void {
-    const ask = this.peek();
-    if (ask?.kind === "query") {
+    if (this.asks.peek()?.kind === "query") {
       this.current = null;
       return;
     }
     let isFirst = true;
-    for (let skipped = this.peek(); skipped; skipped = this.peek()) {
+    for (let skipped = this.asks.peek(); skipped; skipped = this.asks.peek()) {
       if (skipped.kind === "sync" || skipped.kind === "query") break;
-      this.shift();
-      if (skipped.kind === "parse" && this.statements.get(skipped.name) === skipped.entry) {
-        if (skipped.previous && !(isFirst && skipped.name === ""))
-          this.statements.set(skipped.name, skipped.previous);
-        else this.statements.delete(skipped.name);
-      } else if (skipped.kind === "bind" && this.portals.get(skipped.name) === skipped.portal) {
-        if (skipped.previous) this.portals.set(skipped.name, skipped.previous);
-        else this.portals.delete(skipped.name);
-      }
+      this.asks.shift();
+      this.open.undo(skipped, isFirst);
       isFirst = false;
     }
   }
 
   /** ReadyForQuery ends a Sync's or a Query's answers; outside a transaction no portal is left. */
   private onReady(status: number | undefined): void {
-    for (let ask = this.shift(); ask; ask = this.shift()) {
-      if (ask.kind === "sync" || ask.kind === "query") break;
-    }
+    this.asks.dropThroughReady();
     this.current = null;
     // Idle: the transaction, and its portals, are gone.
-    if (status === TransactionStatus.Idle) this.portals.clear();
+    if (status === TransactionStatus.Idle) this.open.transactionEnded();
   }
-
-  private push(ask: Ask): void {
-    this.asks.push(ask);
-  }
-
-  private peek(): Ask | undefined {
-    return this.asks.peek();
-  }
-
-  private shift(): Ask | undefined {
-    return this.asks.shift();
-  }
-}
-
-/**
- * The columns of rows a source produces: its own RowDescription, or its statement's with the
- * Bind's result formats applied (none: all text; one: all alike; else one per column).
- */
-export function fieldsOf(source: ResultSource): FieldInfo[] | null {
-  if (source.fields) return source.fields;
-  const described = source.statement?.fields;
-  if (!described) return null;
-  const formats = source.resultFormats;
-  return described.map((field, i) => ({
-    ...field,
-    format: formats.length === 0 ? 0 : formats.length === 1 ? (formats[0] as number) : (formats[i] ?? 0),
-  }));
 }

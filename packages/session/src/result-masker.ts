@@ -7,8 +7,9 @@ import { REDACTED_TEXT } from "@sluice/masking/strategies";
 import { TAGGED_HEADER_BYTES } from "@sluice/wire/limits";
 import type { OutputBuffer } from "@sluice/wire/output-buffer";
 import { ServerCode } from "@sluice/wire/server-codes";
-import { fieldsOf, ResponsePairing, type ResultSource } from "./response-pairing";
+import { ResponsePairing } from "./response-pairing";
 import type { ResultScope } from "./result-scope";
+import { fieldsOf, type ResultSource } from "./result-source";
 
 /** Result masking for one session; null when no rule applies to this agent on this connection. */
 export type SessionMasking = {
