@@ -31,6 +31,14 @@ export default defineConfig({
             "apps/*/test/**/*.int.test.ts",
             "test/reliability/**/*.int.test.ts",
           ],
+          // The MySQL stall test sends 1 MiB and 8 MiB statements through to MariaDB 10.11, which
+          // segfaulted (a NULL read, dmesg) during it in 3 of about 8 runs on this machine, taking
+          // the shared server, and every MySQL file after it, down. It runs in the long suite
+          // (scripts/reliability-long.sh sets SLUICE_LONG_SUITE) until that crash is understood.
+          exclude: [
+            "**/node_modules/**",
+            ...(process.env.SLUICE_LONG_SUITE ? [] : ["apps/gateway/test/mysql/mysql-no-stalls.int.test.ts"]),
+          ],
           globalSetup: ["./test/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -7,6 +7,8 @@
 #
 #   bash scripts/reliability-long.sh                       (the whole suite, sizes below)
 #   bash scripts/reliability-long.sh test/reliability/load-and-faults.int.test.ts   (one file)
+#   bash scripts/reliability-long.sh apps/gateway/test/mysql/mysql-no-stalls.int.test.ts
+#                                                          (MySQL's stall test, not in CI's tier)
 #
 # SLUICE_FUZZ_MESSAGES    messages the session fuzzer sends on kept sessions (default 1000000)
 # SLUICE_LOGIN_FUZZ_MESSAGES messages the protocol fuzzer sends, most costing a login (default 100000)
@@ -27,5 +29,7 @@ export SLUICE_LOAD_SESSIONS="${SLUICE_LOAD_SESSIONS:-500}"
 export SLUICE_LOAD_HOLD_SECONDS="${SLUICE_LOAD_HOLD_SECONDS:-180}"
 export SLUICE_STARTUP_FUZZ_CLIENTS="${SLUICE_STARTUP_FUZZ_CLIENTS:-2000}"
 export SLUICE_IT_MAX_CONNECTIONS="${SLUICE_IT_MAX_CONNECTIONS:-600}"
+# Files CI's tier leaves out (vitest.config.ts says why) run here.
+export SLUICE_LONG_SUITE=1
 if [ "$#" -eq 0 ]; then set -- test/reliability; fi
 exec pnpm exec vitest run --project integration "$@" --testTimeout 86400000
