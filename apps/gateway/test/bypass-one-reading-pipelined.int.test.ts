@@ -204,6 +204,20 @@ describe("bypass corpus: one reading, with statements pipelined behind unjudged 
     expect(await victimsLeft()).toBe(VICTIMS);
   });
 
+  it("[one-reading] the allowed statements before a refused one run: their code holds what follows", async () => {
+    // The COMMIT keeps the function's setting past the refusal's error (which would undo it).
+    const messages = [
+      queryBytes(Buffer.from("SELECT public.go_gbk(); COMMIT; ALTER SYSTEM SET work_mem = 1024")),
+      queryBytes(EURO_DELETE),
+    ];
+    await expectDeletesDirectly(messages, 2);
+    const [outcome, ...rest] = await pipelined(await viaGateway(), messages, 2);
+    expect(outcome?.isClosed).toBe(true);
+    expect(outcome?.error?.message).toMatch(/the upstream reports client_encoding = GBK/);
+    expect(rest).toEqual([]);
+    expect(await victimsLeft()).toBe(VICTIMS);
+  });
+
   it("[one-reading] ordinary pipelining still runs, in order, behind an allowed function that changes nothing", async () => {
     const messages = [
       unnamedRun(Buffer.from("SELECT public.benign('é')")),
