@@ -184,6 +184,40 @@ describe("bypass corpus: one reading, with statements pipelined behind unjudged 
     expect(await victimsLeft()).toBe(VICTIMS);
   });
 
+  it("[one-reading] a SQL cursor of the function, Executed by name in a later batch, taints what follows", async () => {
+    // DECLARE runs none of the cursor's query: Execute "k" does (SQL cursors are portals). The
+    // gateway never saw a Bind of "k", so the batch behind it must count as tainted; the COMMIT
+    // pipelined after the smuggled DELETE keeps its effect past the backstop's end of the session.
+    const commit = Buffer.concat([extended.parse("", "COMMIT"), extended.bind("", ""), extended.execute("")]);
+    const messages = [
+      queryBytes(Buffer.from("BEGIN; DECLARE k CURSOR FOR SELECT public.go_gbk()")),
+      extended.execute("k"),
+      unnamedRun(EURO_SCOPED_DELETE),
+      commit,
+      sync(),
+    ];
+    await expectDeletesDirectly(messages, 2);
+    const [declared, outcome] = await pipelined(await viaGateway(), messages, 2);
+    expect(declared?.error).toBeNull();
+    expect(outcome?.error?.code).toBe("42501");
+    expect(outcome?.error?.message).toMatch(/follows, in the same batch, a statement that may run code/);
+    expect(await victimsLeft()).toBe(VICTIMS);
+  });
+
+  it("[one-reading] the allowed statements before a refused one run: their code holds what follows", async () => {
+    // The COMMIT keeps the function's setting past the refusal's error (which would undo it).
+    const messages = [
+      queryBytes(Buffer.from("SELECT public.go_gbk(); COMMIT; ALTER SYSTEM SET work_mem = 1024")),
+      queryBytes(EURO_DELETE),
+    ];
+    await expectDeletesDirectly(messages, 2);
+    const [outcome, ...rest] = await pipelined(await viaGateway(), messages, 2);
+    expect(outcome?.isClosed).toBe(true);
+    expect(outcome?.error?.message).toMatch(/the upstream reports client_encoding = GBK/);
+    expect(rest).toEqual([]);
+    expect(await victimsLeft()).toBe(VICTIMS);
+  });
+
   it("[one-reading] ordinary pipelining still runs, in order, behind an allowed function that changes nothing", async () => {
     const messages = [
       unnamedRun(Buffer.from("SELECT public.benign('é')")),

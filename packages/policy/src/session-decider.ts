@@ -345,9 +345,16 @@ export class SessionDecider implements SessionDecisions {
       allow: (before, textBytes) => {
         const text = Buffer.from(sql).subarray(0, textBytes).toString();
         const writeBack = policy.masking?.length ? placeholderWriteBack(text, before) : null;
-        return writeBack
-          ? placeholderDenial(policy.connectionName, writeBack)
-          : allowWithMasking(this.maskingScope, policy, before);
+        if (writeBack) return placeholderDenial(policy.connectionName, writeBack);
+        // They run as their own Query would: code they may run holds what the client pipelined.
+        const allowed = allowWithMasking(this.maskingScope, policy, before);
+        const ranIn = this.catalog.withColumns(this.state, before);
+        const runsCode =
+          mayRunUnjudgedCode(before.statements, ranIn) ||
+          before.statements.some((facts) => this.codeChanges.fetchRunsCode(facts));
+        if (!runsCode || allowed.kind !== "allow") return allowed;
+        this.state.forgetUnreportedPath();
+        return { ...allowed, mayRunUnjudgedCode: true };
       },
       deny: (denial) => toGatewayVerdict(denial) as Extract<Verdict, { kind: "deny" }>,
     });

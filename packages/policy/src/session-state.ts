@@ -206,9 +206,10 @@ export class PolicySessionState implements SessionContext {
         // EXECUTE is judged against every statement the name may stand for.
         this.prepared.set(facts.preparedName, [...(this.prepared.get(facts.preparedName) ?? []), facts]);
       }
-      if (facts.kind === "DEALLOCATE" && facts.preparedName !== undefined)
-        this.prepared.delete(facts.preparedName);
-      if (facts.kind === "DISCARD" || (facts.kind === "DEALLOCATE" && facts.preparedName === undefined))
+      // DEALLOCATE ALL names none: its facts carry "" (no SQL name is empty: `""` is a syntax
+      // error), so "" or no name at all means every prepared statement is gone.
+      if (facts.kind === "DEALLOCATE" && facts.preparedName) this.prepared.delete(facts.preparedName);
+      if (facts.kind === "DISCARD" || (facts.kind === "DEALLOCATE" && !facts.preparedName))
         this.prepared.clear();
     }
   }

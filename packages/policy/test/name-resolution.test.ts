@@ -255,6 +255,20 @@ describe("unqualified names against the upstream's catalog", () => {
     expect(await kindOf(session, settled("PREPARE q AS SELECT 1"))).toBe("allow");
     expect(await kindOf(session, settled("EXECUTE q"))).toBe("allow");
   });
+
+  it('forgets every PREPAREd statement at DEALLOCATE ALL (its facts name none: "")', async () => {
+    const session = openSession({ login: "app", lookupRelations: catalog().lookup });
+    session.observeSetting?.("search_path", "public, audit");
+    expect(await kindOf(session, settled("PREPARE q AS SELECT * FROM events"))).toBe("allow");
+    session.observeSetting?.("search_path", "audit, public");
+    expect(await kindOf(session, settled("EXECUTE q"))).toBe("deny");
+    for (const deallocateAll of ["DEALLOCATE ALL", "DEALLOCATE PREPARE ALL"]) {
+      await session.decide(settled(deallocateAll));
+      // The server dropped the first q, so this one is the only q there is.
+      expect(await kindOf(session, settled("PREPARE q AS SELECT 1"))).toBe("allow");
+      expect(await kindOf(session, settled("EXECUTE q"))).toBe("allow");
+    }
+  });
 });
 
 describe("the path read from an upstream that never reports search_path (before PostgreSQL 18)", () => {

@@ -16,10 +16,25 @@ import { ClientError } from "./client-error";
  *     encoding, or standard_conforming_strings = off, could read differently (a byte ≥ 0x80 or a
  *     backslash) is refused; ASCII ones go on; after the Sync, every later message waits for its
  *     ReadyForQuery.
+ * A portal counts as running only judged code only while the gateway knows what its name stands
+ * for: bound here from a statement that runs none. SQL cursors are portals (one namespace on the
+ * server), so a DECLAREd cursor Executed by name, or a name SQL may have closed or replaced since
+ * its Bind (CLOSE, DECLARE, the end of a (sub)transaction, unjudged code itself), counts as one that
+ * may run unjudged code until bound again. (A Bind the server refused, say to a name a cursor holds,
+ * leaves the gate trusting the name; but the error aborts the transaction, and only a Sync that ends
+ * it or a ROLLBACK, which drop that cursor or make the gate forget every name, comes next.)
  * Waiting messages stay in the transport's queue with the client socket paused (backpressure); they
  * are judged and forwarded in order once the gate opens, or never, if the backstop ended the session.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-ASYNC
  */
+/** What running a statement may do, as its verdict said (see SqlNameEffects). */
+export type PortalEffects = {
+  /** It may run code the gateway did not judge (a function allowed by name, a trigger). */
+  mayRunUnjudgedCode?: boolean;
+  /** It may close or replace portals by SQL (CLOSE, DECLARE, the end of a (sub)transaction). */
+  dropsPortals?: boolean;
+};
+
 const COPY_MESSAGES = new Set<string>(["copyData", "copyDone", "copyFail"]);
 /** Messages no encoding reads differently: no text in them, or COPY's own. */
 const TEXTLESS_MESSAGES = new Set<string>([...COPY_MESSAGES, "sync", "flush", "terminate"]);
@@ -30,8 +45,10 @@ export class PipelineGate {
   private opened: (() => void)[] = [];
   /** The extended batch being built Executed a portal that may run unjudged code. */
   private isBatchTainted = false;
-  /** Portals bound from statements that may run unjudged code. */
-  private readonly unjudgedPortals = new Set<string>();
+  /** Portals bound from statements that run only judged code, as far as nothing replaced them since. */
+  private readonly judgedPortals = new Set<string>();
+  /** Portals bound from SQL that may close or replace portals by name (see PortalEffects). */
+  private readonly droppingPortals = new Set<string>();
 
   /** For a client message: null to handle it now, or a Promise that settles when it may be. */
   waitFor(message: ClientMessage["name"]): Promise<void> | null {
@@ -54,25 +71,34 @@ export class PipelineGate {
   }
 
   /** A simple Query went upstream as batch `batch`: closes the gate when it, or its batch, may run code. */
-  afterQuery(batch: number, mayRunUnjudgedCode: boolean): void {
+  afterQuery(batch: number, effects: PortalEffects): void {
     // A Query ends an extended batch's implicit transaction as Sync does, and reports at its end.
-    if (mayRunUnjudgedCode || this.isBatchTainted) this.closeUntil(batch);
+    if (effects.mayRunUnjudgedCode || this.isBatchTainted) this.closeUntil(batch);
     this.isBatchTainted = false;
+    if (effects.mayRunUnjudgedCode || effects.dropsPortals) this.forgetPortals();
   }
 
   /** A Bind went upstream: its portal runs unjudged code when Executed, or no longer does. */
-  afterBind(portal: string, mayRunUnjudgedCode: boolean): void {
-    if (mayRunUnjudgedCode) this.unjudgedPortals.add(portal);
-    else if (this.unjudgedPortals.size > 0) this.unjudgedPortals.delete(portal);
+  afterBind(portal: string, effects: PortalEffects): void {
+    if (effects.mayRunUnjudgedCode) this.judgedPortals.delete(portal);
+    else this.judgedPortals.add(portal);
+    if (effects.dropsPortals) this.droppingPortals.add(portal);
+    else if (this.droppingPortals.size > 0) this.droppingPortals.delete(portal);
   }
 
   afterClosePortal(portal: string): void {
-    this.unjudgedPortals.delete(portal);
+    this.judgedPortals.delete(portal);
+    this.droppingPortals.delete(portal);
   }
 
   /** An Execute went upstream: from here the server may read this batch in another encoding. */
   afterExecute(portal: string): void {
-    if (this.unjudgedPortals.size > 0 && this.unjudgedPortals.has(portal)) this.isBatchTainted = true;
+    if (!this.judgedPortals.has(portal)) {
+      // A name never bound here (a SQL cursor), or whose Bind may have been replaced: fail closed.
+      this.isBatchTainted = true;
+      // The code it runs can DECLARE or CLOSE cursors too.
+      this.forgetPortals();
+    } else if (this.droppingPortals.size > 0 && this.droppingPortals.has(portal)) this.forgetPortals();
   }
 
   /** The batch's Sync went upstream as batch `batch`. */
@@ -101,6 +127,12 @@ export class PipelineGate {
     const opened = this.opened;
     this.opened = [];
     for (const open of opened) open();
+  }
+
+  /** SQL may have closed or replaced any portal: no name is known to run only judged code. */
+  private forgetPortals(): void {
+    this.judgedPortals.clear();
+    this.droppingPortals.clear();
   }
 
   private closeUntil(batch: number): void {

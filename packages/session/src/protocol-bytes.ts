@@ -31,9 +31,23 @@ export function errorBytes(error: ClientError): Buffer {
   });
 }
 
+/**
+ * The source routine of the gateway's own hold notice. Any text a notice carries (message, hint,
+ * SQLSTATE) SQL can produce too (RAISE NOTICE … USING ERRCODE, HINT); the routine field only names
+ * the server's C function that raised it (RAISE's is exec_stmt_raise), so a client of the gateway's
+ * listener (the MCP endpoint) can tell the gateway's hold from an upstream notice that mimics it.
+ */
+export const HOLD_NOTICE_ROUTINE = "sluice_review_hold";
+
 /** What the agent sees while a statement waits, e.g. for a reviewer. */
 export function noticeBytes(message: string, hint?: string): Buffer {
-  return noticeResponse({ severity: "NOTICE", code: "00000", message, ...(hint ? { hint } : {}) });
+  return noticeResponse({
+    severity: "NOTICE",
+    code: "00000",
+    message,
+    ...(hint ? { hint } : {}),
+    source: { file: "sluice", line: "0", routine: HOLD_NOTICE_ROUTINE },
+  });
 }
 
 export function cancelRequestBytes(processId: number, secretKey: Buffer): Buffer {

@@ -36,6 +36,8 @@ export type PreparedRecord = {
   mayRunUnjudgedCode?: boolean;
   /** Prepared statements each run of it drops (DEALLOCATE, DISCARD): see `SqlNameEffects`. */
   dropsPrepared?: readonly string[] | "all";
+  /** Each run of it may close or replace portals by SQL (CLOSE, DECLARE, COMMIT…). */
+  dropsPortals?: true;
 };
 
 /**

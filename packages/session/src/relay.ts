@@ -6,7 +6,7 @@ import { ServerCode, TransactionStatus } from "@sluice/wire/server-codes";
 import { ClientError } from "./client-error";
 import { parameterStatus } from "./parameter-status";
 import { assertPinnedReport } from "./pinned-backstop";
-import { PipelineGate } from "./pipeline-gate";
+import { PipelineGate, type PortalEffects } from "./pipeline-gate";
 import { PreparedStatements } from "./prepared-statements";
 import { errorBytes } from "./protocol-bytes";
 import { createRefusalStandIn } from "./refusal-stand-in";
@@ -253,7 +253,7 @@ export class Relay {
     if (verdict.kind === "allow") {
       this.forwarded += 1;
       if (verdict.dropsPrepared) this.statements.forget(verdict.dropsPrepared);
-      this.gate.afterQuery(this.batchSerial, verdict.mayRunUnjudgedCode === true);
+      this.gate.afterQuery(this.batchSerial, verdict);
       this.owed.push({
         batch: this.batchSerial++,
         refusal: { denial: null },
@@ -261,9 +261,10 @@ export class Relay {
       return { toUpstream: [raw], toClient: NO_BYTES, scope: resultScope(verdict) };
     }
     const { message, scope, probe } = upstreamForRefusedQuery(this.standIn, verdict, raw, sql);
-    const droppedFirst = verdict.kind === "deny" ? verdict.runsFirst?.allowed.dropsPrepared : undefined;
-    if (droppedFirst) this.statements.forget(droppedFirst);
-    return this.refuseInPlace(denialError(verdict), message, scope, probe);
+    const ranFirst = verdict.kind === "deny" ? verdict.runsFirst?.allowed : undefined;
+    if (ranFirst?.dropsPrepared) this.statements.forget(ranFirst.dropsPrepared);
+    // The statements before the refused one run: the gate reads them as their own Query.
+    return this.refuseInPlace(denialError(verdict), message, scope, probe, ranFirst);
   }
 
   /** A prepared statement runs only as allowed now: judged again under new rules or catalog. */
@@ -317,7 +318,7 @@ export class Relay {
     if (!known || !denial) {
       // Forgotten at its Bind, before the server runs it: a Bind in between is refused (fail closed).
       if (known?.dropsPrepared) this.statements.forget(known.dropsPrepared);
-      this.gate.afterBind(portal, known?.mayRunUnjudgedCode === true);
+      this.gate.afterBind(portal, known ?? {});
       this.noteForwarded();
       return this.forward(raw);
     }
@@ -350,6 +351,7 @@ export class Relay {
         ...(verdict.isJudgedPerRun ? { isJudgedPerRun: true } : {}),
         ...(verdict.mayRunUnjudgedCode ? { mayRunUnjudgedCode: true } : {}),
         ...(verdict.dropsPrepared ? { dropsPrepared: verdict.dropsPrepared } : {}),
+        ...(verdict.dropsPortals ? { dropsPortals: true } : {}),
         forwardedAt: this.forwarded,
       });
       return { toUpstream: [raw], toClient: NO_BYTES, scope: resultScope(verdict) };
@@ -409,8 +411,9 @@ export class Relay {
     standIn = this.standIn.query(),
     scope = EMPTY_SCOPE,
     probe?: Refusable["probe"],
+    ranFirst: PortalEffects = {},
   ): RelayStep {
-    this.gate.afterQuery(this.batchSerial, false);
+    this.gate.afterQuery(this.batchSerial, ranFirst);
     this.owed.push({ batch: this.batchSerial++, refusal: { denial: errorBytes(error), probe } });
     this.forwarded += 1;
     return { toUpstream: [standIn], toClient: NO_BYTES, scope };

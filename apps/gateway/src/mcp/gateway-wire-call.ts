@@ -6,7 +6,13 @@ import { MAX_RESULT_ROWS } from "./mcp-limits";
 export type GatewayEndpoint = { host: string; port: number; caPem: string | null };
 
 /** One server notice, as the agent would have seen it on the wire. */
-export type WireNotice = { code: string; message: string; hint?: string };
+export type WireNotice = {
+  code: string;
+  message: string;
+  hint?: string;
+  /** The source routine that raised it (SQL cannot choose it: see HOLD_NOTICE_ROUTINE). */
+  routine?: string;
+};
 
 export type WireResult = {
   command: string;
@@ -54,6 +60,7 @@ export function callThroughGateway(options: {
       code: notice.code ?? "00000",
       message: notice.message ?? "",
       ...(notice.hint ? { hint: notice.hint } : {}),
+      ...(notice.routine ? { routine: notice.routine } : {}),
     };
     notices.push(seen);
     options.onNotice?.(seen);

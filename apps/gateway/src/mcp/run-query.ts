@@ -1,4 +1,5 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { HOLD_NOTICE_ROUTINE } from "@sluice/session/protocol-bytes";
 import type { AgentReviews } from "./agent-reviews";
 import { callThroughGateway, type GatewayEndpoint, type WireOutcome } from "./gateway-wire-call";
 import type { HeldCalls } from "./held-calls";
@@ -38,6 +39,8 @@ export async function runQuery(
     connection,
     sql,
     onNotice: (notice) => {
+      // Only the gateway's own notice: the agent's SQL can RAISE the same text, never this routine.
+      if (notice.routine !== HOLD_NOTICE_ROUTINE) return;
       const held = HOLD_NOTICE.exec(notice.message);
       if (held) onHold(Number(held[1]));
     },
